@@ -1,0 +1,1234 @@
+//! Every semantic rule of the spec language. Each rule is one function over a shared
+//! context; all of them run and every diagnostic is collected before generation stops.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{Diagnostic, SourceMap};
+use crate::model::naming::{rust_name, NameKind};
+use crate::spec::{self, AttrType, AuthScheme, HeaderFormat, ParamLocation, Spec};
+use crate::syntax::{self, StatusRange, TypeExpr};
+
+/// Names the generated crate defines itself; a model or error class may not take them.
+pub const RESERVED_TYPE_NAMES: [&str; 8] = [
+    "Client",
+    "ClientBuilder",
+    "Response",
+    "Result",
+    "Error",
+    "RateLimitCause",
+    "BuildError",
+    "Option",
+];
+
+struct Ctx<'a> {
+    spec: &'a Spec,
+    map: &'a SourceMap,
+    out: Vec<Diagnostic>,
+}
+
+impl<'a> Ctx<'a> {
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        let d = self.map.at(path, message);
+        self.out.push(d);
+    }
+
+    fn err_hint(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
+        let d = self.map.at(path, message).hint(hint);
+        self.out.push(d);
+    }
+
+    fn class_names(&self) -> BTreeSet<&'a str> {
+        let spec: &'a Spec = self.spec;
+        spec.errors
+            .classes
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    fn model(&self, name: &str) -> Option<&'a spec::Model> {
+        let spec: &'a Spec = self.spec;
+        spec.models.iter().find(|m| m.name == name)
+    }
+}
+
+/// Checks one parsed spec; an empty result means it can be lowered.
+pub fn check(spec: &Spec, map: &SourceMap) -> Vec<Diagnostic> {
+    let mut cx = Ctx {
+        spec,
+        map,
+        out: Vec::new(),
+    };
+    check_api(&mut cx);
+    check_names(&mut cx);
+    check_hierarchy(&mut cx);
+    check_envelope(&mut cx);
+    check_classes(&mut cx);
+    check_classification(&mut cx);
+    check_retry(&mut cx);
+    check_rate_limits(&mut cx);
+    check_endpoints(&mut cx);
+    check_models(&mut cx);
+    cx.out
+}
+
+fn check_api(cx: &mut Ctx) {
+    let api = &cx.spec.api;
+    let krate = &api.crate_name;
+    let crate_ok = krate.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && krate
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    if !crate_ok {
+        cx.err_hint(
+            "api.crate",
+            format!("crate name `{krate}` is not a valid crate name"),
+            "use lowercase letters, digits, `-` and `_`, starting with a letter",
+        );
+    }
+    let version_ok = {
+        let core = api.version.split(['-', '+']).next().unwrap_or("");
+        let parts: Vec<&str> = core.split('.').collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    };
+    if !version_ok {
+        cx.err(
+            "api.version",
+            format!("crate version `{}` is not semver like `0.1.0`", api.version),
+        );
+    }
+    let url = &api.base_url;
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() < 9 {
+        cx.err(
+            "api.base_url",
+            format!("base URL `{url}` must start with https:// or http://"),
+        );
+    } else if url.ends_with('/') {
+        cx.err_hint(
+            "api.base_url",
+            format!("base URL `{url}` ends with `/`"),
+            "drop the trailing slash; endpoint paths start with `/`",
+        );
+    }
+    for (key, var) in [
+        ("api.env.api_key", &api.env.api_key),
+        ("api.env.base_url", &api.env.base_url),
+    ] {
+        if let Some(v) = var {
+            let ok = v
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+                && v.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if !ok {
+                cx.err(
+                    key,
+                    format!("environment variable `{v}` should be UPPER_SNAKE_CASE"),
+                );
+            }
+        }
+    }
+    let auth = &api.auth;
+    match auth.scheme {
+        AuthScheme::Header => match &auth.header {
+            None => cx.err_hint(
+                "api.auth",
+                "auth scheme `header` needs the header name",
+                "add `header: x-api-key` (or the API's header)",
+            ),
+            Some(h) => {
+                if let Err(e) = syntax::header_name(h) {
+                    cx.err("api.auth.header", e);
+                }
+            }
+        },
+        _ => {
+            if auth.header.is_some() || auth.prefix.is_some() {
+                cx.err(
+                    "api.auth",
+                    "`header` and `prefix` only go with auth scheme `header`",
+                );
+            }
+        }
+    }
+    if auth.username.is_some() && auth.scheme != AuthScheme::Basic {
+        cx.err(
+            "api.auth.username",
+            "`username` only goes with auth scheme `basic`",
+        );
+    }
+    if auth.scheme == AuthScheme::None && api.env.api_key.is_some() {
+        cx.err(
+            "api.env.api_key",
+            "auth scheme `none` has no API key to read from the environment",
+        );
+    }
+    let mut seen = BTreeSet::new();
+    for (i, h) in api.headers.iter().enumerate() {
+        let path = format!("api.headers[{i}].name");
+        if let Err(e) = syntax::header_name(&h.name) {
+            cx.err(&path, e);
+        }
+        if !seen.insert(h.name.to_ascii_lowercase()) {
+            cx.err(&path, format!("header `{}` is listed twice", h.name));
+        }
+        if h.value.chars().any(|c| c.is_control()) {
+            cx.err(
+                &format!("api.headers[{i}].value"),
+                format!("header `{}` has a control character in its value", h.name),
+            );
+        }
+    }
+    if let Some(h) = &api.request_id_header {
+        if let Err(e) = syntax::header_name(h) {
+            cx.err("api.request_id_header", e);
+        }
+    }
+}
+
+/// Every name that becomes a Rust type, with its YAML path: error classes (fixed and
+/// tabled) and models. Two spec names that fold to one Rust name collide.
+fn check_names(cx: &mut Ctx) {
+    let e = &cx.spec.errors;
+    let mut names: Vec<(String, String)> = vec![
+        ("errors.root.name".into(), e.root.name.clone()),
+        ("errors.connection.name".into(), e.connection.name.clone()),
+        ("errors.api.name".into(), e.api.name.clone()),
+    ];
+    if let Some(t) = &e.timeout {
+        names.push(("errors.timeout.name".into(), t.name.clone()));
+    }
+    if let Some(d) = &e.decode {
+        names.push(("errors.decode.name".into(), d.name.clone()));
+    }
+    for (i, c) in e.classes.iter().enumerate() {
+        names.push((format!("errors.classes[{i}].name"), c.name.clone()));
+    }
+    for (i, m) in cx.spec.models.iter().enumerate() {
+        names.push((format!("models[{i}].name"), m.name.clone()));
+    }
+    let kind_enum = format!("{}Kind", rust_name(&e.api.name, NameKind::Type));
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (path, name) in names {
+        let rust = rust_name(&name, NameKind::Type);
+        if rust.is_empty() || !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+            cx.err(&path, format!("`{name}` cannot be a Rust type name"));
+            continue;
+        }
+        if RESERVED_TYPE_NAMES.contains(&rust.as_str()) || rust == kind_enum {
+            cx.err_hint(
+                &path,
+                format!("`{name}` is a name the generated crate defines itself"),
+                "rename it, e.g. with the API's name as a prefix",
+            );
+        }
+        match seen.get(&rust) {
+            Some(first) if *first == name => cx.err(&path, format!("`{name}` is defined twice")),
+            Some(first) => cx.err(
+                &path,
+                format!("`{name}` and `{first}` both become the Rust type `{rust}`"),
+            ),
+            None => {
+                seen.insert(rust, name);
+            }
+        }
+    }
+}
+
+fn check_hierarchy(cx: &mut Ctx) {
+    let classes = &cx.spec.errors.classes;
+    let api_name = cx.spec.errors.api.name.clone();
+    let names = cx.class_names();
+    for (i, c) in classes.iter().enumerate() {
+        let Some(parent) = &c.parent else { continue };
+        if *parent == api_name {
+            continue;
+        }
+        if !names.contains(parent.as_str()) {
+            cx.err_hint(
+                &format!("errors.classes[{i}].parent"),
+                format!(
+                    "error class `{}` names parent `{parent}`, which is not an error class",
+                    c.name
+                ),
+                format!("use `{api_name}` or the name of another class in `errors.classes`"),
+            );
+            continue;
+        }
+        // Walk up; a cycle comes back to this class.
+        let mut seen = BTreeSet::from([c.name.as_str()]);
+        let mut cur = parent.as_str();
+        while let Some(next) = classes.iter().find(|k| k.name == cur) {
+            if !seen.insert(cur) {
+                cx.err(
+                    &format!("errors.classes[{i}].parent"),
+                    format!("error class `{}` is its own ancestor", c.name),
+                );
+                break;
+            }
+            match &next.parent {
+                Some(p) if *p != api_name => cur = p,
+                _ => break,
+            }
+        }
+    }
+    for (i, c) in classes.iter().enumerate() {
+        let has_children = classes.iter().any(|k| k.parent.as_ref() == Some(&c.name));
+        if c.status.is_none() {
+            if !has_children {
+                cx.err_hint(
+                    &format!("errors.classes[{i}]"),
+                    format!("error class `{}` has no status and no subclasses, so it can never be raised", c.name),
+                    "give it `status:` or make it the `parent` of other classes",
+                );
+            }
+            if c.code.is_some() || !c.when.is_empty() || c.fallback {
+                cx.err(
+                    &format!("errors.classes[{i}]"),
+                    format!("error class `{}` has no status, so `code`, `when` and `fallback` do not apply", c.name),
+                );
+            }
+        }
+    }
+}
+
+fn check_envelope(cx: &mut Ctx) {
+    let env = cx.spec.errors.envelope.clone();
+    for (key, paths) in [
+        ("detail", &env.detail),
+        ("code", &env.code),
+        ("type", &env.error_type),
+    ] {
+        if let Some(p) = paths {
+            for (j, path) in p.list().into_iter().enumerate() {
+                if let Err(e) = syntax::body_path(path) {
+                    let at = match p {
+                        spec::Paths::One(_) => format!("errors.envelope.{key}"),
+                        spec::Paths::Many(_) => format!("errors.envelope.{key}[{j}]"),
+                    };
+                    cx.err(&at, e);
+                }
+            }
+        }
+    }
+}
+
+fn check_classes(cx: &mut Ctx) {
+    let spec = cx.spec;
+    let has_code_path = spec.errors.envelope.code.is_some();
+    for (i, c) in spec.errors.classes.iter().enumerate() {
+        let at = format!("errors.classes[{i}]");
+        if let Some(s) = &c.status {
+            if let Err(e) = syntax::statuses(s) {
+                cx.err(&format!("{at}.status"), e);
+            } else if let Ok(ranges) = syntax::statuses(s) {
+                if ranges.iter().any(|r| r.hi < 400) {
+                    cx.err(
+                        &format!("{at}.status"),
+                        format!("error class `{}` is raised for a status below 400", c.name),
+                    );
+                }
+            }
+        }
+        if c.code.is_some() && !has_code_path {
+            cx.err_hint(
+                &format!("{at}.code"),
+                format!("error class `{}` matches on a code, but the envelope says nowhere where the code is", c.name),
+                "add `errors.envelope.code: <path>`, e.g. `error.code`",
+            );
+        }
+        if let Some(code) = &c.code {
+            if code.list().is_empty() {
+                cx.err(&format!("{at}.code"), "`code` lists no codes");
+            }
+        }
+        for (j, m) in c.when.iter().enumerate() {
+            check_matcher(cx, &format!("{at}.when[{j}]"), m);
+        }
+        let mut attr_names = BTreeMap::new();
+        for (j, a) in c.attributes.iter().enumerate() {
+            let ap = format!("{at}.attributes[{j}]");
+            let rust = rust_name(&a.name, NameKind::Field);
+            if let Some(prev) = attr_names.insert(rust.clone(), a.name.clone()) {
+                cx.err(
+                    &format!("{ap}.name"),
+                    format!(
+                        "attribute `{}` of `{}` collides with `{prev}` (both `{rust}`)",
+                        a.name, c.name
+                    ),
+                );
+            }
+            check_attribute(cx, &ap, &c.name, a);
+        }
+    }
+}
+
+fn check_matcher(cx: &mut Ctx, at: &str, m: &spec::Matcher) {
+    match (&m.body, &m.header) {
+        (Some(p), None) => {
+            if let Err(e) = syntax::body_path(p) {
+                cx.err(&format!("{at}.body"), e);
+            }
+        }
+        (None, Some(h)) => {
+            if let Err(e) = syntax::header_name(h) {
+                cx.err(&format!("{at}.header"), e);
+            }
+        }
+        _ => cx.err(at, "a matcher needs exactly one of `body` and `header`"),
+    }
+    let tests = [
+        m.equals.is_some(),
+        m.one_of.is_some(),
+        m.ends_with.is_some(),
+        m.contains.is_some(),
+        m.exists.is_some(),
+    ];
+    if tests.iter().filter(|t| **t).count() != 1 {
+        cx.err(
+            at,
+            "a matcher needs exactly one test of `equals`, `one_of`, `ends_with`, `contains`, `exists`",
+        );
+    }
+    if m.one_of.as_ref().is_some_and(Vec::is_empty) {
+        cx.err(&format!("{at}.one_of"), "`one_of` lists no values");
+    }
+}
+
+/// Which header formats can feed which attribute types.
+fn format_fits(format: HeaderFormat, ty: AttrType) -> bool {
+    use HeaderFormat as F;
+    match format {
+        F::String => ty == AttrType::String,
+        F::Integer => matches!(ty, AttrType::Integer | AttrType::Number | AttrType::String),
+        F::Number => matches!(ty, AttrType::Number | AttrType::String),
+        F::Boolean => matches!(ty, AttrType::Boolean | AttrType::String),
+        F::Seconds
+        | F::Milliseconds
+        | F::EpochSeconds
+        | F::Rfc3339
+        | F::HttpDate
+        | F::RetryAfter
+        | F::Duration => matches!(ty, AttrType::Number | AttrType::Duration | AttrType::String),
+    }
+}
+
+fn check_attribute(cx: &mut Ctx, at: &str, class: &str, a: &spec::Attribute) {
+    match (&a.body, &a.header) {
+        (Some(p), None) => {
+            if let Err(e) = syntax::body_path(p) {
+                cx.err(&format!("{at}.body"), e);
+            }
+            if a.format.is_some() {
+                cx.err(
+                    &format!("{at}.format"),
+                    format!(
+                        "attribute `{}` of `{class}` comes from the body; `format` is for headers",
+                        a.name
+                    ),
+                );
+            }
+        }
+        (None, Some(h)) => {
+            if let Err(e) = syntax::header_name(h) {
+                cx.err(&format!("{at}.header"), e);
+            }
+            if a.ty == AttrType::Json {
+                cx.err(
+                    &format!("{at}.type"),
+                    format!("attribute `{}` of `{class}` is read from a header, which cannot hold `json`", a.name),
+                );
+            }
+            if a.ty == AttrType::Duration && a.format.is_none() {
+                cx.err_hint(
+                    &format!("{at}.format"),
+                    format!("attribute `{}` of `{class}` is a duration read from a header with no format", a.name),
+                    "add `format:` (seconds, milliseconds, retry_after, duration, ...)",
+                );
+            }
+            if let Some(f) = a.format {
+                if !format_fits(f, a.ty) {
+                    cx.err(
+                        &format!("{at}.format"),
+                        format!(
+                            "attribute `{}` of `{class}` has type `{}` but its header format `{}` does not give one",
+                            a.name,
+                            attr_type_name(a.ty),
+                            header_format_name(f)
+                        ),
+                    );
+                }
+            }
+        }
+        _ => cx.err_hint(
+            at,
+            format!("attribute `{}` of `{class}` has no source", a.name),
+            "give exactly one of `body: <path>` and `header: <name>`",
+        ),
+    }
+}
+
+/// The spec spelling of an attribute type, for messages.
+pub fn attr_type_name(t: AttrType) -> &'static str {
+    match t {
+        AttrType::String => "string",
+        AttrType::Integer => "integer",
+        AttrType::Number => "number",
+        AttrType::Boolean => "boolean",
+        AttrType::Duration => "duration",
+        AttrType::Json => "json",
+    }
+}
+
+/// The spec spelling of a header format, for messages.
+pub fn header_format_name(f: HeaderFormat) -> &'static str {
+    use HeaderFormat as F;
+    match f {
+        F::String => "string",
+        F::Integer => "integer",
+        F::Number => "number",
+        F::Boolean => "boolean",
+        F::Seconds => "seconds",
+        F::Milliseconds => "milliseconds",
+        F::EpochSeconds => "epoch_seconds",
+        F::Rfc3339 => "rfc3339",
+        F::HttpDate => "http_date",
+        F::RetryAfter => "retry_after",
+        F::Duration => "duration",
+    }
+}
+
+/// Two classes that share a status must be told apart, in spec order, by a code or a
+/// condition; fallbacks are tried after every other class, one per status.
+fn check_classification(cx: &mut Ctx) {
+    struct Row<'a> {
+        i: usize,
+        class: &'a spec::ErrorClass,
+        ranges: Vec<StatusRange>,
+        codes: Option<BTreeSet<&'a str>>,
+    }
+    let rows: Vec<Row> = cx
+        .spec
+        .errors
+        .classes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, class)| {
+            let ranges = syntax::statuses(class.status.as_ref()?).ok()?;
+            let codes = class.code.as_ref().map(|c| c.list().into_iter().collect());
+            Some(Row {
+                i,
+                class,
+                ranges,
+                codes,
+            })
+        })
+        .collect();
+    let shared = |a: &Row, b: &Row| -> Option<u16> {
+        a.ranges
+            .iter()
+            .flat_map(|x| {
+                b.ranges
+                    .iter()
+                    .filter(|y| x.overlaps(y))
+                    .map(|y| x.first_shared(y))
+            })
+            .min()
+    };
+    for (bi, b) in rows.iter().enumerate() {
+        for a in &rows[..bi] {
+            let Some(status) = shared(a, b) else { continue };
+            let (an, bn) = (&a.class.name, &b.class.name);
+            let at = format!("errors.classes[{}]", b.i);
+            if a.class.fallback && b.class.fallback {
+                cx.err_hint(
+                    &format!("{at}.fallback"),
+                    format!("error classes `{bn}` and `{an}` are both the fallback for {status}"),
+                    "keep `fallback: true` on one of them",
+                );
+                continue;
+            }
+            let a_plain = a.codes.is_none() && a.class.when.is_empty();
+            let b_plain = b.codes.is_none() && b.class.when.is_empty();
+            if a_plain && !a.class.fallback {
+                if b_plain && !b.class.fallback {
+                    cx.err_hint(
+                        &format!("{at}.status"),
+                        format!("error class `{bn}` shares {status} with `{an}` but neither has an error code"),
+                        "add `code:` to one of them or mark one `fallback: true`",
+                    );
+                } else {
+                    cx.err_hint(
+                        &format!("{at}.status"),
+                        format!("error class `{bn}` can never be raised for {status}: `{an}` comes first and matches every {status}"),
+                        format!("give `{an}` a `code:` or mark it `fallback: true`"),
+                    );
+                }
+                continue;
+            }
+            if let (Some(ac), Some(bc)) = (&a.codes, &b.codes) {
+                if a.class.when.is_empty() && b.class.when.is_empty() {
+                    if let Some(code) = ac.intersection(bc).next() {
+                        cx.err_hint(
+                            &format!("{at}.code"),
+                            format!("error classes `{bn}` and `{an}` both match {status} with code `{code}`"),
+                            "give each (status, code) pair to one class",
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn check_retry(cx: &mut Ctx) {
+    let Some(r) = &cx.spec.retry else { return };
+    if r.max_retries < 0 {
+        cx.err(
+            "retry.max_retries",
+            format!("`max_retries` is {}; it must be 0 or more", r.max_retries),
+        );
+    } else if r.max_retries > 100 {
+        cx.err(
+            "retry.max_retries",
+            format!(
+                "`max_retries` is {}; more than 100 retries is never what a vendor documents",
+                r.max_retries
+            ),
+        );
+    }
+    let initial = match syntax::duration(&r.backoff.initial) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            cx.err("retry.backoff.initial", e);
+            None
+        }
+    };
+    if initial.is_some_and(|d| d.is_zero()) {
+        cx.err("retry.backoff.initial", "the first backoff wait is zero");
+    }
+    let max = match &r.backoff.max {
+        Some(m) => match syntax::duration(m) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                cx.err("retry.backoff.max", e);
+                None
+            }
+        },
+        None => None,
+    };
+    if let (Some(i), Some(m)) = (initial, max) {
+        if m < i {
+            cx.err(
+                "retry.backoff.max",
+                "the longest backoff wait is shorter than the first",
+            );
+        }
+    }
+    let multiplier = r.backoff.multiplier.unwrap_or(2.0);
+    if !(1.0..=10.0).contains(&multiplier) {
+        cx.err(
+            "retry.backoff.multiplier",
+            format!("backoff multiplier {multiplier} is outside 1 to 10"),
+        );
+    }
+    if r.max_retries > 0 && r.backoff.max.is_none() && multiplier > 1.0 {
+        cx.err_hint(
+            "retry.backoff",
+            "the retry policy can wait forever: the backoff grows with no `max`",
+            "add `max:` to the backoff, e.g. `max: 8s`",
+        );
+    }
+    if let Some(j) = &r.backoff.jitter {
+        let ok = j.len() == 2 && j[0] >= 0.0 && j[0] <= j[1] && j[1] <= 2.0;
+        if !ok {
+            cx.err(
+                "retry.backoff.jitter",
+                "`jitter` must be `[low, high]` with 0 <= low <= high <= 2",
+            );
+        }
+    }
+    if let Some(s) = &r.on.statuses {
+        if let Err(e) = syntax::statuses(s) {
+            cx.err("retry.on.statuses", e);
+        }
+    }
+    let names = cx.class_names();
+    for (i, c) in r.on.classes.iter().enumerate() {
+        if !names.contains(c.as_str()) {
+            cx.err(
+                &format!("retry.on.classes[{i}]"),
+                format!("retry names error class `{c}`, which is not in `errors.classes`"),
+            );
+        }
+    }
+    for (i, h) in r.retry_after.iter().enumerate() {
+        if let Err(e) = syntax::header_name(&h.header) {
+            cx.err(&format!("retry.retry_after[{i}].header"), e);
+        }
+        if matches!(
+            h.format,
+            HeaderFormat::String
+                | HeaderFormat::Boolean
+                | HeaderFormat::Integer
+                | HeaderFormat::Number
+        ) {
+            cx.err_hint(
+                &format!("retry.retry_after[{i}].format"),
+                format!("`{}` is not a wait format", header_format_name(h.format)),
+                "use seconds, milliseconds, epoch_seconds, rfc3339, http_date, retry_after or duration",
+            );
+        }
+    }
+    let max_wait = match &r.max_wait {
+        Some(m) => match syntax::duration(m) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                cx.err("retry.max_wait", e);
+                None
+            }
+        },
+        None => None,
+    };
+    if !r.retry_after.is_empty() && r.max_wait.is_none() {
+        cx.err_hint(
+            "retry.retry_after",
+            "the retry policy can wait forever: it honours server waits with no `max_wait`",
+            "add `max_wait:`, e.g. `max_wait: 60s`",
+        );
+    }
+    if max_wait.is_some_and(|d| d.is_zero()) {
+        cx.err(
+            "retry.max_wait",
+            "`max_wait` is zero; omit `retry_after` instead",
+        );
+    }
+    if r.past_max_wait.is_some() && r.max_wait.is_none() {
+        cx.err("retry.past_max_wait", "`past_max_wait` needs `max_wait`");
+    }
+    if let Some(h) = &r.should_retry_header {
+        if let Err(e) = syntax::header_name(h) {
+            cx.err("retry.should_retry_header", e);
+        }
+    }
+    if let Some(d) = &r.deadline {
+        match syntax::duration(d) {
+            Ok(d) if d.is_zero() => cx.err("retry.deadline", "the deadline is zero"),
+            Ok(_) => {}
+            Err(e) => cx.err("retry.deadline", e),
+        }
+    }
+    if let Some(idem) = &r.idempotency {
+        for (i, m) in idem.methods.iter().flatten().enumerate() {
+            if !syntax::METHODS.contains(&m.as_str()) {
+                cx.err(
+                    &format!("retry.idempotency.methods[{i}]"),
+                    format!(
+                        "`{m}` is not an HTTP method; use one of {}",
+                        syntax::METHODS.join(", ")
+                    ),
+                );
+            }
+        }
+        if let Some(s) = &idem.not_processed {
+            if let Err(e) = syntax::statuses(s) {
+                cx.err("retry.idempotency.not_processed", e);
+            }
+        }
+        if let Some(h) = &idem.key_header {
+            if let Err(e) = syntax::header_name(h) {
+                cx.err("retry.idempotency.key_header", e);
+            }
+        }
+    }
+}
+
+fn check_rate_limits(cx: &mut Ctx) {
+    let Some(rl) = &cx.spec.rate_limits else {
+        return;
+    };
+    let mut seen = BTreeSet::new();
+    for (i, b) in rl.buckets.iter().enumerate() {
+        let at = format!("rate_limits.buckets[{i}]");
+        if !seen.insert(b.name.as_str()) {
+            cx.err(
+                &format!("{at}.name"),
+                format!("bucket `{}` is defined twice", b.name),
+            );
+        }
+        for (key, v) in [
+            ("refill_per_minute", b.refill_per_minute),
+            ("burst", b.burst),
+        ] {
+            if let Some(v) = v {
+                if v <= 0 {
+                    cx.err(
+                        &format!("{at}.{key}"),
+                        format!(
+                            "bucket `{}` has {key} {v}; a limit must be positive",
+                            b.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, f) in rl.headers.iter().enumerate() {
+        let at = format!("rate_limits.headers[{i}]");
+        if !seen.insert(f.name.as_str()) {
+            cx.err(
+                &format!("{at}.name"),
+                format!("header family `{}` is defined twice", f.name),
+            );
+        }
+        let refs = [
+            ("limit", &f.limit),
+            ("remaining", &f.remaining),
+            ("reset", &f.reset),
+            ("used", &f.used),
+        ];
+        if refs.iter().all(|(_, r)| r.is_none()) {
+            cx.err(&at, format!("header family `{}` names no header", f.name));
+        }
+        for (key, r) in refs {
+            let Some(r) = r else { continue };
+            if let Err(e) = syntax::header_name(&r.header) {
+                cx.err(&format!("{at}.{key}.header"), e);
+            }
+            let count = matches!(r.format, HeaderFormat::Integer | HeaderFormat::Number);
+            let ok = if key == "reset" {
+                !matches!(
+                    r.format,
+                    HeaderFormat::String
+                        | HeaderFormat::Boolean
+                        | HeaderFormat::Integer
+                        | HeaderFormat::Number
+                )
+            } else {
+                count
+            };
+            if !ok {
+                cx.err(
+                    &format!("{at}.{key}.format"),
+                    format!(
+                        "`{key}` of header family `{}` cannot be read as `{}`; {}",
+                        f.name,
+                        header_format_name(r.format),
+                        if key == "reset" {
+                            "use seconds, milliseconds, epoch_seconds, rfc3339, http_date or duration"
+                        } else {
+                            "use integer or number"
+                        }
+                    ),
+                );
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, q) in rl.quotas.iter().enumerate() {
+        if !seen.insert(q.name.as_str()) {
+            cx.err(
+                &format!("rate_limits.quotas[{i}].name"),
+                format!("quota `{}` is defined twice", q.name),
+            );
+        }
+        if let Some(l) = q.limit {
+            if l <= 0 {
+                cx.err(
+                    &format!("rate_limits.quotas[{i}].limit"),
+                    format!("quota `{}` has limit {l}; a limit must be positive", q.name),
+                );
+            }
+        }
+    }
+    if let Some(lc) = &rl.lifecycle {
+        check_lifecycle(cx, lc);
+    }
+}
+
+fn check_lifecycle(cx: &mut Ctx, lc: &spec::Lifecycle) {
+    let Some(ep) = cx.spec.endpoints.iter().find(|e| e.name == lc.endpoint) else {
+        cx.err(
+            "rate_limits.lifecycle.endpoint",
+            format!("lifecycle endpoint `{}` is not an endpoint", lc.endpoint),
+        );
+        return;
+    };
+    let Some(model) = ep
+        .response
+        .as_deref()
+        .and_then(|r| TypeExpr::parse(r).ok())
+        .and_then(|t| match t {
+            TypeExpr::Named(n) => cx.model(&n),
+            _ => None,
+        })
+    else {
+        cx.err(
+            "rate_limits.lifecycle.endpoint",
+            format!(
+                "lifecycle endpoint `{}` does not return a model",
+                lc.endpoint
+            ),
+        );
+        return;
+    };
+    let field = model.fields.iter().flatten().find(|f| f.name == lc.field);
+    let Some(field) = field else {
+        cx.err(
+            "rate_limits.lifecycle.field",
+            format!("model `{}` has no field `{}`", model.name, lc.field),
+        );
+        return;
+    };
+    let enum_model = match TypeExpr::parse(&field.ty) {
+        Ok(TypeExpr::Named(n)) => cx.model(&n).filter(|m| m.values.is_some()),
+        _ => None,
+    };
+    let Some(enum_model) = enum_model else {
+        cx.err(
+            "rate_limits.lifecycle.field",
+            format!("lifecycle field `{}` must have an enum type", lc.field),
+        );
+        return;
+    };
+    let values: BTreeSet<&str> = enum_model
+        .values
+        .iter()
+        .flatten()
+        .map(|v| v.value.as_str())
+        .collect();
+    for (key, states) in [
+        ("quota_exhausted", &lc.quota_exhausted),
+        ("blocked", &lc.blocked),
+    ] {
+        for (i, s) in states.iter().enumerate() {
+            if !values.contains(s.as_str()) {
+                cx.err(
+                    &format!("rate_limits.lifecycle.{key}[{i}]"),
+                    format!("`{s}` is not a value of enum `{}`", enum_model.name),
+                );
+            }
+        }
+    }
+}
+
+fn check_endpoints(cx: &mut Ctx) {
+    let spec = cx.spec;
+    let class_names = cx.class_names();
+    let quotas: BTreeSet<&str> = spec
+        .rate_limits
+        .iter()
+        .flat_map(|r| r.quotas.iter().map(|q| q.name.as_str()))
+        .collect();
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    let namespaces: BTreeSet<String> = spec
+        .endpoints
+        .iter()
+        .filter_map(|e| {
+            e.name
+                .split_once('.')
+                .map(|(ns, _)| rust_name(ns, NameKind::Field))
+        })
+        .collect();
+    for (i, e) in spec.endpoints.iter().enumerate() {
+        let at = format!("endpoints[{i}]");
+        let segments: Vec<&str> = e.name.split('.').collect();
+        let name_ok = segments.len() <= 2
+            && segments.iter().all(|s| {
+                s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
+        if !name_ok {
+            cx.err_hint(
+                &format!("{at}.name"),
+                format!(
+                    "endpoint name `{}` is not `name` or `namespace.name`",
+                    e.name
+                ),
+                "use identifiers such as `memory.store` or `status`",
+            );
+        }
+        let rust = segments
+            .iter()
+            .map(|s| rust_name(s, NameKind::Field))
+            .collect::<Vec<_>>()
+            .join(".");
+        if let Some(prev) = seen.insert(rust, &e.name) {
+            cx.err(
+                &format!("{at}.name"),
+                if prev == e.name {
+                    format!("endpoint `{}` is defined twice", e.name)
+                } else {
+                    format!(
+                        "endpoints `{}` and `{prev}` get the same method name",
+                        e.name
+                    )
+                },
+            );
+        }
+        if segments.len() == 1 && namespaces.contains(&rust_name(&e.name, NameKind::Field)) {
+            cx.err(
+                &format!("{at}.name"),
+                format!(
+                    "endpoint `{}` has the name of a namespace of other endpoints",
+                    e.name
+                ),
+            );
+        }
+        if !syntax::METHODS.contains(&e.method.as_str()) {
+            cx.err_hint(
+                &format!("{at}.method"),
+                format!("`{}` is not an HTTP method", e.method),
+                format!("use one of {} (uppercase)", syntax::METHODS.join(", ")),
+            );
+        }
+        if !e.path.starts_with('/') {
+            cx.err(
+                &format!("{at}.path"),
+                format!("path `{}` must start with `/`", e.path),
+            );
+        }
+        let placeholders = match syntax::path_placeholders(&e.path) {
+            Ok(p) => p,
+            Err(err) => {
+                cx.err(&format!("{at}.path"), err);
+                Vec::new()
+            }
+        };
+        let mut param_names = BTreeSet::new();
+        for (j, p) in e.params.iter().enumerate() {
+            let pp = format!("{at}.params[{j}]");
+            if !param_names.insert(rust_name(&p.name, NameKind::Field)) {
+                cx.err(
+                    &format!("{pp}.name"),
+                    format!("parameter `{}` is declared twice", p.name),
+                );
+            }
+            let ty = TypeExpr::parse(p.ty.as_deref().unwrap_or("string"));
+            match &ty {
+                Err(err) => cx.err(&format!("{pp}.type"), err.clone()),
+                Ok(t) => {
+                    let is_enum = t
+                        .named()
+                        .and_then(|n| cx.model(n))
+                        .is_some_and(|m| m.values.is_some());
+                    let scalar_ok = t.is_scalar() || (is_enum && matches!(t, TypeExpr::Named(_)));
+                    let list_ok = p.location == ParamLocation::Query
+                        && matches!(t, TypeExpr::List(inner) if inner.is_scalar());
+                    if !(scalar_ok || list_ok) {
+                        cx.err(
+                            &format!("{pp}.type"),
+                            format!("parameter `{}` must be a string, integer, number, boolean or enum{}", p.name,
+                                if p.location == ParamLocation::Query { ", or a list of those" } else { "" }),
+                        );
+                    }
+                }
+            }
+            match p.location {
+                ParamLocation::Path => {
+                    if !placeholders.contains(&p.name) {
+                        cx.err_hint(
+                            &format!("{pp}.name"),
+                            format!(
+                                "path parameter `{}` is declared but `{}` has no `{{{}}}`",
+                                p.name, e.path, p.name
+                            ),
+                            "remove the parameter or add the placeholder to the path",
+                        );
+                    }
+                    if p.required == Some(false) {
+                        cx.err(
+                            &format!("{pp}.required"),
+                            format!("path parameter `{}` cannot be optional", p.name),
+                        );
+                    }
+                }
+                ParamLocation::Header => {
+                    if let Err(err) = syntax::header_name(&p.name) {
+                        cx.err(&format!("{pp}.name"), err);
+                    }
+                }
+                ParamLocation::Query => {}
+            }
+        }
+        for ph in &placeholders {
+            let declared = e
+                .params
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.name == *ph);
+            if !declared {
+                cx.err_hint(
+                    &format!("{at}.path"),
+                    format!("path parameter `{ph}` of `{}` is not declared", e.path),
+                    format!("add `{{name: {ph}, in: path}}` to `params`"),
+                );
+            }
+        }
+        if let Some(body) = &e.body {
+            match cx.model(body) {
+                None => cx.err(
+                    &format!("{at}.body"),
+                    format!("body model `{body}` is not defined in `models`"),
+                ),
+                Some(m) if m.fields.is_none() => cx.err(
+                    &format!("{at}.body"),
+                    format!("body model `{body}` is an enum; a body must be a struct"),
+                ),
+                Some(_) => {}
+            }
+            if matches!(e.method.as_str(), "GET" | "HEAD") {
+                cx.err(
+                    &format!("{at}.body"),
+                    format!("a {} request cannot carry a body", e.method),
+                );
+            }
+        } else if e.body_encoding.is_some() {
+            cx.err(
+                &format!("{at}.body_encoding"),
+                "`body_encoding` without a `body`",
+            );
+        }
+        if let Some(r) = &e.response {
+            match TypeExpr::parse(r) {
+                Err(err) => cx.err(&format!("{at}.response"), err),
+                Ok(t) => {
+                    if let Some(n) = t.named() {
+                        if cx.model(n).is_none() {
+                            cx.err(
+                                &format!("{at}.response"),
+                                format!("response model `{n}` is not defined in `models`"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(q) = &e.quota {
+            if !quotas.contains(q.as_str()) {
+                cx.err(
+                    &format!("{at}.quota"),
+                    format!("quota `{q}` is not defined in `rate_limits.quotas`"),
+                );
+            }
+            if e.free {
+                cx.err(
+                    &format!("{at}.free"),
+                    format!("endpoint `{}` is free but draws on quota `{q}`", e.name),
+                );
+            }
+        }
+        for (j, c) in e.errors.iter().enumerate() {
+            if !class_names.contains(c.as_str()) && *c != spec.errors.api.name {
+                cx.err(
+                    &format!("{at}.errors[{j}]"),
+                    format!(
+                        "endpoint `{}` lists error class `{c}`, which is not in `errors.classes`",
+                        e.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn check_models(cx: &mut Ctx) {
+    let spec = cx.spec;
+    for (i, m) in spec.models.iter().enumerate() {
+        let at = format!("models[{i}]");
+        match (&m.fields, &m.values) {
+            (Some(fields), None) => {
+                if m.open.is_some() {
+                    cx.err(
+                        &format!("{at}.open"),
+                        format!("`open` applies to enums; `{}` is a struct", m.name),
+                    );
+                }
+                let mut seen = BTreeMap::new();
+                for (j, f) in fields.iter().enumerate() {
+                    let fp = format!("{at}.fields[{j}]");
+                    let rust = rust_name(&f.name, NameKind::Field);
+                    if let Some(prev) = seen.insert(rust.clone(), f.name.clone()) {
+                        cx.err(
+                            &format!("{fp}.name"),
+                            if prev == f.name {
+                                format!("field `{}` of `{}` is defined twice", f.name, m.name)
+                            } else {
+                                format!(
+                                    "fields `{}` and `{prev}` of `{}` both become `{rust}`",
+                                    f.name, m.name
+                                )
+                            },
+                        );
+                    }
+                    match TypeExpr::parse(&f.ty) {
+                        Err(err) => cx.err(&format!("{fp}.type"), err),
+                        Ok(t) => {
+                            if let Some(n) = t.named() {
+                                if cx.model(n).is_none() {
+                                    cx.err_hint(
+                                        &format!("{fp}.type"),
+                                        format!("field `{}` of `{}` refers to model `{n}`, which is not defined", f.name, m.name),
+                                        "define it under `models` or fix the name",
+                                    );
+                                } else if n == m.name && matches!(t, TypeExpr::Named(_)) {
+                                    cx.err_hint(
+                                        &format!("{fp}.type"),
+                                        format!(
+                                            "field `{}` of `{}` contains `{}` itself",
+                                            f.name, m.name, m.name
+                                        ),
+                                        "make it a list<> or map<> of the model",
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            (None, Some(values)) => {
+                if values.is_empty() {
+                    cx.err(
+                        &format!("{at}.values"),
+                        format!("enum `{}` has no values", m.name),
+                    );
+                }
+                let mut seen = BTreeMap::new();
+                for (j, v) in values.iter().enumerate() {
+                    let rust = rust_name(&v.value, NameKind::Variant);
+                    if rust == "Unknown" && m.open != Some(false) {
+                        cx.err(
+                            &format!("{at}.values[{j}].value"),
+                            format!("open enum `{}` has a value `{}`, which clashes with the fallback variant `Unknown`", m.name, v.value),
+                        );
+                    }
+                    if let Some(prev) = seen.insert(rust.clone(), v.value.clone()) {
+                        cx.err(
+                            &format!("{at}.values[{j}].value"),
+                            if prev == v.value {
+                                format!("value `{}` of enum `{}` is listed twice", v.value, m.name)
+                            } else {
+                                format!(
+                                    "values `{}` and `{prev}` of enum `{}` both become `{rust}`",
+                                    v.value, m.name
+                                )
+                            },
+                        );
+                    }
+                }
+            }
+            _ => cx.err_hint(
+                &at,
+                format!(
+                    "model `{}` needs exactly one of `fields` (a struct) and `values` (an enum)",
+                    m.name
+                ),
+                "a struct with no fields is `fields: []`",
+            ),
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! Markdown docs of a generated crate, rendered with tera. Every decision is made here, in
+//! the view models; the templates only lay the values out.
+
+use serde_json::{json, Value};
+
+use crate::check::{attr_type_name, header_format_name};
+use crate::emit::rust::{class_trigger, client::retry_summary};
+use crate::emit::{header, File};
+use crate::model::{self, Api, Shape, Source};
+use crate::syntax::TypeExpr;
+
+const README: &str = include_str!("../../templates/README.md.tera");
+const ERRORS: &str = include_str!("../../templates/errors.md.tera");
+const RATE_LIMITS: &str = include_str!("../../templates/rate-limits.md.tera");
+
+/// The docs files of one API: `docs/errors.md` and `docs/rate-limits.md`.
+pub fn pages(api: &Api) -> Vec<File> {
+    let dir = format!("generated/{}/docs", api.crate_name);
+    vec![
+        File {
+            path: format!("{dir}/errors.md"),
+            contents: render("errors.md", ERRORS, &errors_view(api)),
+        },
+        File {
+            path: format!("{dir}/rate-limits.md"),
+            contents: render("rate-limits.md", RATE_LIMITS, &rate_limits_view(api)),
+        },
+    ]
+}
+
+/// The crate README (also the crate's rustdoc front page, so its examples are doctests).
+pub fn readme(api: &Api) -> String {
+    render("README.md", README, &readme_view(api))
+}
+
+fn render(name: &str, template: &str, context: &Value) -> String {
+    // The templates are part of this crate and their variables are all set by the views
+    // below; the unit tests render every template for both seed specs. Should rendering
+    // still fail, the file says so and `--check` shows it in review.
+    let ctx = tera::Context::from_value(context.clone()).unwrap_or_default();
+    let text = tera::Tera::one_off(template, &ctx, false)
+        .unwrap_or_else(|e| format!("template {name} failed to render: {e:?}\n"));
+    // Collapse runs of blank lines the template's control tags leave behind.
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn header_text(api: &Api) -> String {
+    header("", &api.spec_file).trim().to_owned()
+}
+
+/// The hierarchy as an indented tree, with status and the first line of the docs.
+pub(crate) fn tree(api: &Api) -> String {
+    struct Node {
+        label: String,
+        note: String,
+        children: Vec<Node>,
+    }
+    fn first_line(s: &str) -> String {
+        s.lines()
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.')
+            .to_owned()
+    }
+    fn class_node(api: &Api, i: usize) -> Node {
+        let c = &api.errors.classes[i];
+        let statuses: Vec<String> = c.statuses.iter().map(|s| s.to_string()).collect();
+        let note = if statuses.is_empty() {
+            first_line(&c.docs)
+        } else {
+            format!("{} — {}", statuses.join(", "), first_line(&c.docs))
+        };
+        Node {
+            label: c.spec_name.clone(),
+            note,
+            children: c.children.iter().map(|&k| class_node(api, k)).collect(),
+        }
+    }
+    let e = &api.errors;
+    let top: Vec<usize> = (0..e.classes.len())
+        .filter(|&i| e.classes[i].ancestors.len() == 1)
+        .collect();
+    let mut transport = vec![Node {
+        label: e.connection.spec_name.clone(),
+        note: first_line(&e.connection.docs),
+        children: vec![],
+    }];
+    if let Some(t) = &e.timeout {
+        transport.push(Node {
+            label: t.spec_name.clone(),
+            note: first_line(&t.docs),
+            children: vec![],
+        });
+    }
+    transport.push(Node {
+        label: e.decode.spec_name.clone(),
+        note: first_line(&e.decode.docs),
+        children: vec![],
+    });
+    transport.push(Node {
+        label: e.api.spec_name.clone(),
+        note: first_line(&e.api.docs),
+        children: top.into_iter().map(|i| class_node(api, i)).collect(),
+    });
+    let root = Node {
+        label: e.root.spec_name.clone(),
+        note: String::new(),
+        children: transport,
+    };
+    let mut lines: Vec<(String, String)> = Vec::new();
+    fn walk(n: &Node, prefix: &str, last: bool, top: bool, out: &mut Vec<(String, String)>) {
+        let (branch, next) = if top {
+            (String::new(), String::new())
+        } else if last {
+            (format!("{prefix}└── "), format!("{prefix}    "))
+        } else {
+            (format!("{prefix}├── "), format!("{prefix}│   "))
+        };
+        out.push((format!("{branch}{}", n.label), n.note.clone()));
+        for (i, c) in n.children.iter().enumerate() {
+            walk(c, &next, i + 1 == n.children.len(), false, out);
+        }
+    }
+    walk(&root, "", true, true, &mut lines);
+    let width = lines
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    lines
+        .into_iter()
+        .map(|(l, n)| {
+            if n.is_empty() {
+                l
+            } else {
+                let pad = width - l.chars().count();
+                format!("{l}{}# {n}", " ".repeat(pad))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn type_text(t: &TypeExpr) -> String {
+    match t {
+        TypeExpr::String => "string".into(),
+        TypeExpr::Integer => "integer".into(),
+        TypeExpr::Number => "number".into(),
+        TypeExpr::Boolean => "boolean".into(),
+        TypeExpr::Timestamp => "timestamp".into(),
+        TypeExpr::Json => "json".into(),
+        TypeExpr::List(i) => format!("list<{}>", type_text(i)),
+        TypeExpr::Map(i) => format!("map<{}>", type_text(i)),
+        TypeExpr::Named(n) => n.clone(),
+    }
+}
+
+/// How an endpoint is called in Rust, e.g. `client.memory().store(&body)`.
+fn call_text(api: &Api, e: &model::Endpoint) -> String {
+    let group = api.groups.iter().find(|g| {
+        g.name.is_some()
+            && g.endpoints
+                .iter()
+                .any(|&i| api.endpoints[i].spec_name == e.spec_name)
+    });
+    let mut args: Vec<String> = e
+        .params
+        .iter()
+        .map(|p| p.rust_name.trim_start_matches("r#").to_owned())
+        .collect();
+    if e.body.is_some() {
+        args.push("&body".into());
+    }
+    match group {
+        Some(g) => format!(
+            "client.{}().{}({})",
+            g.method,
+            e.method_name,
+            args.join(", ")
+        ),
+        None => format!("client.{}({})", e.method_name, args.join(", ")),
+    }
+}
+
+fn readme_view(api: &Api) -> Value {
+    let e = &api.errors;
+    let endpoints: Vec<Value> = api
+        .endpoints
+        .iter()
+        .map(|ep| {
+            let mut notes = vec![ep.docs.lines().next().unwrap_or("").to_owned()];
+            if ep.free {
+                notes.push("free".into());
+            }
+            if let Some(q) = &ep.quota {
+                notes.push(format!("quota `{q}`"));
+            }
+            json!({
+                "call": call_text(api, ep),
+                "http": format!("{} {}", ep.http_method, ep.path),
+                "returns": ep.response.as_ref().map(type_text).unwrap_or_else(|| "nothing".into()),
+                "notes": notes.join("; "),
+            })
+        })
+        .collect();
+    // The example call: the first endpoint that needs no arguments, else none.
+    let example_call = api
+        .endpoints
+        .iter()
+        .find(|ep| ep.params.is_empty() && ep.body.is_none())
+        .map(|ep| {
+            format!(
+                "let response = {}.await?;\nprintln!(\"request id: {{:?}}\", response.request_id);",
+                call_text(api, ep)
+            )
+        });
+    let example_class = e
+        .classes
+        .iter()
+        .find(|c| !c.is_abstract())
+        .map(|c| c.rust_name.clone());
+    let key_source = match &api.env_api_key {
+        Some(v) => format!("Reads the API key from `{v}`."),
+        None => "This API needs no key from the environment.".into(),
+    };
+    json!({
+        "header": header_text(api),
+        "name": api.name,
+        "crate_name": api.crate_name,
+        "crate_ident": api.crate_ident,
+        "docs": api.docs,
+        "spec_file": api.spec_file,
+        "base_url": api.base_url,
+        "key_source": key_source,
+        "max_retries": api.retry.max_retries,
+        "example_call": example_call,
+        "endpoints": endpoints,
+        "root_error": e.root.rust_name,
+        "api_error_spec": e.api.spec_name,
+        "kind_enum": e.kind_enum,
+        "example_class": example_class,
+        "tree": tree(api),
+        "retry_summary": retry_summary(api),
+        "throttle_summary": throttle_summary(api),
+    })
+}
+
+fn throttle_summary(api: &Api) -> String {
+    let per_key: Vec<String> = api
+        .rate_limits
+        .buckets
+        .iter()
+        .filter(|b| b.scope == "api_key")
+        .filter_map(|b| {
+            Some(format!(
+                "{} requests/minute with a burst of {}",
+                b.refill_per_minute?, b.burst?
+            ))
+        })
+        .collect();
+    if per_key.is_empty() {
+        "The spec declares no per-key token bucket, so `throttle(true)` has nothing to enforce."
+            .into()
+    } else {
+        format!(
+            "Client-side throttling is off by default; `throttle(true)` makes calls wait locally \
+             for the per-key bucket ({}), shared by every clone of the client.",
+            per_key.join("; ")
+        )
+    }
+}
+
+fn errors_view(api: &Api) -> Value {
+    let e = &api.errors;
+    let attr = |a: &model::Attribute| {
+        let ty = match (&a.source, a.format_is_wait()) {
+            (Source::Header(_), true) => format!(
+                "{} (seconds, from `{}`)",
+                attr_type_name(a.ty),
+                header_format_name(a.format)
+            ),
+            _ => attr_type_name(a.ty).to_owned(),
+        };
+        let from = match &a.source {
+            Source::Body(p) => format!("body `{}`", p.join("` or `")),
+            Source::Header(h) => format!("header `{h}`"),
+        };
+        json!({
+            "name": a.spec_name,
+            "rust": a.rust_name,
+            "ty": ty,
+            "docs": format!("{} Read from the {from}.", a.docs),
+        })
+    };
+    let classes: Vec<Value> = e
+        .classes
+        .iter()
+        .map(|c| {
+            let statuses: Vec<String> = c.statuses.iter().map(|s| s.to_string()).collect();
+            json!({
+                "spec_name": c.spec_name,
+                "rust": c.rust_name,
+                "parent": c.ancestors.first().cloned().unwrap_or_default(),
+                "status": statuses.join(", "),
+                "docs": c.docs,
+                "trigger": class_trigger(api, c),
+                "attributes": c.attributes.iter().map(attr).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let rules: Vec<Value> = e
+        .order
+        .iter()
+        .enumerate()
+        .map(|(n, &i)| {
+            let c = &e.classes[i];
+            let statuses: Vec<String> = c.statuses.iter().map(|s| s.to_string()).collect();
+            let trigger = class_trigger(api, c);
+            let when = trigger
+                .split_once(" when ")
+                .map(|(_, w)| w.trim_end_matches('.').to_owned())
+                .unwrap_or_else(|| {
+                    if c.fallback {
+                        "fallback".into()
+                    } else {
+                        "always".into()
+                    }
+                });
+            json!({
+                "order": n + 1,
+                "name": c.spec_name,
+                "status": statuses.join(", "),
+                "when": when,
+            })
+        })
+        .collect();
+    let env = &e.envelope;
+    let paths = |p: &[String]| {
+        if p.is_empty() {
+            "not sent".to_owned()
+        } else {
+            format!("body `{}`", p.join("` or `"))
+        }
+    };
+    let envelope = vec![
+        json!({"field": "detail", "source": format!("{}; for a non-JSON body, {}", paths(&env.detail),
+            if env.non_json == crate::spec::NonJson::Text { "the body text (cut to 1 KiB)" } else { "the status reason phrase" })}),
+        json!({"field": "error code", "source": paths(&env.code)}),
+        json!({"field": "error type", "source": paths(&env.error_type)}),
+        json!({"field": "request id", "source": api.request_id_header.as_ref().map(|h| format!("header `{h}`")).unwrap_or_else(|| "not sent".into())}),
+    ];
+    let fixed_attr =
+        |name: &str, ty: &str, docs: &str| json!({"name": name, "ty": ty, "docs": docs});
+    let fixed = vec![
+        json!({"spec_name": e.root.spec_name, "rust": e.root.rust_name, "docs": e.root.docs, "attributes": []}),
+        json!({"spec_name": e.connection.spec_name, "rust": format!("{} ({}::Connection)", e.connection.rust_name, e.root.rust_name),
+            "docs": e.connection.docs, "attributes": []}),
+        json!({"spec_name": e.api.spec_name, "rust": e.api.rust_name, "docs": e.api.docs, "attributes": [
+            fixed_attr("status", "integer", "HTTP status."),
+            fixed_attr("detail", "string", "Server-provided detail message."),
+            fixed_attr("code", "string, optional", "Stable machine-readable error code."),
+            fixed_attr("error_type", "string, optional", "Error type, where the API sends one."),
+            fixed_attr("request_id", "string, optional", "The request id header."),
+            fixed_attr("retry_after", "duration, optional", "The server's wait hint."),
+            fixed_attr("attempts", "integer", "Attempts made, retries included."),
+            fixed_attr("rate_limit", "RateLimitState", "The rate-limit headers of the response."),
+            fixed_attr("response", "RawResponse", "Raw response: status, headers (secrets redacted), body (capped at 64 KiB)."),
+        ]}),
+    ];
+    json!({
+        "header": header_text(api),
+        "name": api.name,
+        "crate_name": api.crate_name,
+        "tree": tree(api),
+        "rules": rules,
+        "api": {"spec_name": e.api.spec_name},
+        "kind_enum": e.kind_enum,
+        "envelope": envelope,
+        "fixed": fixed,
+        "classes": classes,
+    })
+}
+
+fn rate_limits_view(api: &Api) -> Value {
+    let rl = &api.rate_limits;
+    let opt = |v: Option<u64>, unit: &str| {
+        v.map(|v| format!("{v}{unit}"))
+            .unwrap_or_else(|| "not stated".into())
+    };
+    let buckets: Vec<Value> = rl
+        .buckets
+        .iter()
+        .map(|b| {
+            json!({
+                "name": b.name,
+                "scope": b.scope.replace('_', " "),
+                "refill": opt(b.refill_per_minute, " / minute"),
+                "burst": opt(b.burst, ""),
+                "docs": b.docs.replace('\n', " "),
+            })
+        })
+        .collect();
+    let mut families = Vec::new();
+    for f in &rl.families {
+        for (field, h) in [
+            ("limit", &f.limit),
+            ("remaining", &f.remaining),
+            ("reset", &f.reset),
+            ("used", &f.used),
+        ] {
+            if let Some((name, fmt)) = h {
+                families.push(json!({"family": f.name, "field": field, "header": name, "format": header_format_name(*fmt)}));
+            }
+        }
+    }
+    let family_docs: Vec<String> = rl.families.iter().filter_map(|f| f.docs.clone()).collect();
+    let quotas: Vec<Value> = rl
+        .quotas
+        .iter()
+        .map(|q| {
+            let eps: Vec<String> = q
+                .endpoints
+                .iter()
+                .filter_map(|n| api.endpoints.iter().find(|e| e.spec_name == *n))
+                .map(|e| format!("`{} {}` (`{}`)", e.http_method, e.path, e.spec_name))
+                .collect();
+            json!({
+                "name": q.name,
+                "period": q.period.clone().unwrap_or_else(|| "not stated".into()).replace('_', " "),
+                "limit": opt(q.limit, ""),
+                "endpoints": if eps.is_empty() { "none".to_owned() } else { eps.join(", ") },
+                "docs": q.docs.replace('\n', " "),
+            })
+        })
+        .collect();
+    let free: Vec<String> = api
+        .endpoints
+        .iter()
+        .filter(|e| e.free)
+        .map(|e| format!("`{}` (`{}`)", e.spec_name, call_text(api, e)))
+        .collect();
+    let lifecycle = rl.lifecycle.as_ref().map(|lc| {
+        let ep = &api.endpoints[lc.endpoint];
+        let m = &api.models[lc.model];
+        let values: Vec<String> = match &m.shape {
+            Shape::Enum { values, .. } => values
+                .iter()
+                .map(|v| {
+                    format!(
+                        "- `{}`{}",
+                        v.wire,
+                        v.docs
+                            .as_ref()
+                            .map(|d| format!(": {d}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect(),
+            Shape::Struct(_) => Vec::new(),
+        };
+        let mut s = format!(
+            "{}The state is the `{}` field of `{}` (`{}`):\n\n{}",
+            lc.docs
+                .as_ref()
+                .map(|d| format!("{}\n\n", d.trim()))
+                .unwrap_or_default(),
+            lc.field_spec_name,
+            ep.spec_name,
+            call_text(api, ep),
+            values.join("\n")
+        );
+        if !lc.quota_exhausted.is_empty() {
+            s.push_str(&format!(
+                "\n\nA 429 while the state is `{}` means a quota is spent, not a rate limit: \
+                 `client.rate_limit_cause(&err)` tells the two apart in one call.",
+                lc.quota_exhausted.join("` or `")
+            ));
+        }
+        s
+    });
+    json!({
+        "header": header_text(api),
+        "name": api.name,
+        "docs": rl.docs.clone().unwrap_or_else(|| format!("What the {} spec declares about rate limits.", api.name)),
+        "buckets": buckets,
+        "throttle": throttle_summary(api),
+        "families": families,
+        "family_docs": family_docs,
+        "quotas": quotas,
+        "free": free.join(", "),
+        "lifecycle": lifecycle,
+        "retry": retry_summary(api),
+    })
+}

@@ -1,0 +1,697 @@
+//! Rust sources of a generated crate: built with `quote!`, parsed by `syn`, printed by
+//! `prettyplease`.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::emit::header;
+use crate::model::{self, Api, Shape, Source, Test};
+use crate::spec::{AttrType, HeaderFormat};
+use crate::syntax::{StatusRange, TypeExpr};
+
+pub(crate) mod client;
+
+/// `(file name under src/, contents)` for every source file of the crate.
+pub fn sources(api: &Api) -> Vec<(&'static str, String)> {
+    vec![
+        ("lib.rs", lib_rs(api)),
+        ("error.rs", render(api, error_rs(api))),
+        ("models.rs", render(api, models_rs(api))),
+        ("client.rs", render(api, client::client_rs(api))),
+    ]
+}
+
+/// The crate manifest. Dependencies are only what the generated code uses.
+pub fn cargo_toml(api: &Api) -> String {
+    let description = api
+        .docs
+        .lines()
+        .next()
+        .unwrap_or(&api.name)
+        .replace('"', "'");
+    let mut out = header("#", &api.spec_file);
+    out.push_str(&format!(
+        "[package]\nname = \"{}\"\nversion = \"{}\"\ndescription = \"{}\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT OR Apache-2.0\"\npublish = false\n\n",
+        api.crate_name, api.version, description
+    ));
+    out.push_str("[dependencies]\nsdkgen-runtime = { path = \"../../runtime\" }\n");
+    out.push_str("serde = { version = \"1\", features = [\"derive\"] }\n");
+    if uses_json(api) {
+        out.push_str("serde_json = \"1\"\n");
+    }
+    out.push_str("\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n");
+    out
+}
+
+/// Whether any generated type mentions `serde_json::Value`.
+fn uses_json(api: &Api) -> bool {
+    fn has_json(t: &TypeExpr) -> bool {
+        match t {
+            TypeExpr::Json => true,
+            TypeExpr::List(i) | TypeExpr::Map(i) => has_json(i),
+            _ => false,
+        }
+    }
+    let in_models = api.models.iter().any(|m| match &m.shape {
+        Shape::Struct(fields) => fields.iter().any(|f| has_json(&f.ty)),
+        Shape::Enum { .. } => false,
+    });
+    let in_errors = api
+        .errors
+        .classes
+        .iter()
+        .flat_map(|c| &c.attributes)
+        .any(|a| a.ty == AttrType::Json);
+    let in_responses = api
+        .endpoints
+        .iter()
+        .any(|e| e.response.as_ref().is_some_and(has_json));
+    in_models || in_errors || in_responses
+}
+
+fn render(api: &Api, tokens: TokenStream) -> String {
+    // The token streams are built here from checked data, so they always parse; should one
+    // not, the tokens are printed unformatted and the crate's compilation shows the error.
+    let body = match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => tokens.to_string(),
+    };
+    format!("{}{}", header("//", &api.spec_file), body)
+}
+
+/// `#[doc = ...]` attributes, one per line, so prettyplease prints them as `///` lines.
+pub(crate) fn doc(text: &str) -> TokenStream {
+    let lines = text.trim().lines().map(|l| {
+        let l = if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        };
+        quote!(#[doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+/// An identifier from a Rust name computed by `model::naming` (which may be raw: `r#type`).
+pub(crate) fn ident(name: &str) -> proc_macro2::Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => format_ident!("r#{}", raw),
+        None => format_ident!("{}", name),
+    }
+}
+
+pub(crate) fn u16_lit(v: u16) -> Literal {
+    Literal::u16_unsuffixed(v)
+}
+
+/// `&[(lo, hi), ...]` of status ranges.
+pub(crate) fn status_table(ranges: &[StatusRange]) -> TokenStream {
+    let items = ranges.iter().map(|r| {
+        let (lo, hi) = (u16_lit(r.lo), u16_lit(r.hi));
+        quote!((#lo, #hi))
+    });
+    quote!(&[#(#items),*])
+}
+
+pub(crate) fn header_format(f: HeaderFormat) -> TokenStream {
+    let v = match f {
+        HeaderFormat::String => quote!(String),
+        HeaderFormat::Integer => quote!(Integer),
+        HeaderFormat::Number => quote!(Number),
+        HeaderFormat::Boolean => quote!(Boolean),
+        HeaderFormat::Seconds => quote!(Seconds),
+        HeaderFormat::Milliseconds => quote!(Milliseconds),
+        HeaderFormat::EpochSeconds => quote!(EpochSeconds),
+        HeaderFormat::Rfc3339 => quote!(Rfc3339),
+        HeaderFormat::HttpDate => quote!(HttpDate),
+        HeaderFormat::RetryAfter => quote!(RetryAfter),
+        HeaderFormat::Duration => quote!(Duration),
+    };
+    quote!(::sdkgen_runtime::HeaderFormat::#v)
+}
+
+/// The Rust type of a type expression.
+pub(crate) fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
+    match t {
+        TypeExpr::String => quote!(String),
+        TypeExpr::Integer => quote!(i64),
+        TypeExpr::Number => quote!(f64),
+        TypeExpr::Boolean => quote!(bool),
+        TypeExpr::Timestamp => quote!(::sdkgen_runtime::Timestamp),
+        TypeExpr::Json => quote!(::serde_json::Value),
+        TypeExpr::List(inner) => {
+            let i = rust_type(api, inner);
+            quote!(Vec<#i>)
+        }
+        TypeExpr::Map(inner) => {
+            let i = rust_type(api, inner);
+            quote!(::std::collections::BTreeMap<String, #i>)
+        }
+        TypeExpr::Named(n) => {
+            let name = api
+                .model_index(n)
+                .map(|i| api.models[i].rust_name.clone())
+                .unwrap_or_else(|| n.clone());
+            let id = ident(&name);
+            quote!(#id)
+        }
+    }
+}
+
+/// The crate root, written out in rustfmt's own style: rustfmt formats this file (the
+/// modules it declares are skipped), so `cargo fmt` must find nothing to change.
+fn lib_rs(api: &Api) -> String {
+    let root = &api.errors.root.rust_name;
+    format!(
+        "{header}\
+// The README is the crate's front page, so its examples run as doctests.
+#![doc = include_str!(\"../README.md\")]
+#![deny(missing_docs)]
+
+// These sources are printed by prettyplease, not rustfmt; rustfmt leaves them alone so that
+// `cargo fmt` never makes them stale.
+#[rustfmt::skip]
+mod client;
+#[rustfmt::skip]
+mod error;
+#[rustfmt::skip]
+mod models;
+
+pub use client::*;
+pub use error::*;
+pub use models::*;
+
+pub use sdkgen_runtime::{{RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp}};
+
+/// The result of every call of this crate.
+pub type Result<T, E = {root}> = std::result::Result<T, E>;
+",
+        header = header("//", &api.spec_file)
+    )
+}
+
+/// A sentence naming where a class is picked: statuses and conditions.
+pub(crate) fn class_trigger(api: &Api, c: &model::Class) -> String {
+    if c.is_abstract() {
+        return "Never raised itself: it groups the classes below it.".into();
+    }
+    let statuses: Vec<String> = c.statuses.iter().map(|s| format!("{s}")).collect();
+    let mut s = format!("Raised for HTTP {}", statuses.join(", "));
+    let conds: Vec<String> = c
+        .matchers
+        .iter()
+        .map(|m| {
+            let what = match &m.source {
+                Source::Body(p) if p == &api.errors.envelope.code => "the error code".to_string(),
+                Source::Body(p) => format!("body `{}`", p.join("` or `")),
+                Source::Header(h) => format!("header `{h}`"),
+            };
+            match &m.test {
+                Test::Equals(v) => format!("{what} is `{v}`"),
+                Test::OneOf(vs) => format!("{what} is one of `{}`", vs.join("`, `")),
+                Test::EndsWith(v) => format!("{what} ends with `{v}`"),
+                Test::Contains(v) => format!("{what} contains `{v}`"),
+                Test::Exists(true) => format!("{what} is present"),
+                Test::Exists(false) => format!("{what} is absent"),
+            }
+        })
+        .collect();
+    if !conds.is_empty() {
+        s.push_str(&format!(" when {}", conds.join(" and ")));
+    }
+    if c.fallback {
+        s.push_str(if conds.is_empty() {
+            " (the fallback for these statuses)"
+        } else {
+            ", and as the fallback for these statuses when no other class matches"
+        });
+    }
+    s.push('.');
+    if c.retried {
+        s.push_str(" Retried automatically before it is returned.");
+    }
+    s
+}
+
+fn attr_rust_type(ty: AttrType) -> TokenStream {
+    match ty {
+        AttrType::String => quote!(String),
+        AttrType::Integer => quote!(i64),
+        AttrType::Number => quote!(f64),
+        AttrType::Boolean => quote!(bool),
+        AttrType::Duration => quote!(::std::time::Duration),
+        AttrType::Json => quote!(::serde_json::Value),
+    }
+}
+
+/// The expression reading one attribute from `r: &ErrorResponse`.
+fn attr_read(a: &model::Attribute) -> TokenStream {
+    match (&a.source, a.ty) {
+        (Source::Body(paths), kind) => {
+            let getter = match kind {
+                AttrType::String => quote!(body_string),
+                AttrType::Integer => quote!(body_integer),
+                AttrType::Number => quote!(body_number),
+                AttrType::Boolean => quote!(body_boolean),
+                AttrType::Duration => quote!(body_duration),
+                AttrType::Json => quote!(body_json),
+            };
+            quote!(r.#getter(&[#(#paths),*]))
+        }
+        (Source::Header(name), kind) => {
+            let fmt = header_format(a.format);
+            match kind {
+                AttrType::String => quote!(r.header_string(#name)),
+                AttrType::Integer => quote!(r.header_integer(#name)),
+                AttrType::Number => quote!(r.header_number(#name, #fmt)),
+                AttrType::Boolean => quote!(r.header_boolean(#name)),
+                AttrType::Duration => quote!(r.header_duration(#name, #fmt)),
+                // `check` rejects json from a header; read it as text to stay total.
+                AttrType::Json => quote!(r.header_string(#name).map(::serde_json::Value::String)),
+            }
+        }
+    }
+}
+
+fn attr_doc(a: &model::Attribute) -> String {
+    let from = match &a.source {
+        Source::Body(p) => format!("body `{}`", p.join("` or `")),
+        Source::Header(h) => format!("header `{h}`"),
+    };
+    let unit = if a.ty == AttrType::Number && a.format_is_wait() {
+        " In seconds."
+    } else {
+        ""
+    };
+    format!(
+        "{}{unit}\n\nDocumented as `{}`; read from the {from}.",
+        a.docs, a.spec_name
+    )
+}
+
+fn error_rs(api: &Api) -> TokenStream {
+    let e = &api.errors;
+    let root = ident(&e.root.rust_name);
+    let api_ty = ident(&e.api.rust_name);
+    let kind = ident(&e.kind_enum);
+    let conn = ident(&e.connection.rust_name);
+    let decode = ident(&e.decode.rust_name);
+    let base = &e.api.spec_name;
+
+    let root_doc = doc(&format!(
+        "{}\n\nDocumented as `{}`: the root of the hierarchy. Match `{root}::Api(e)` to catch \
+         every API error (any class below `{base}`), `{root}::Connection` and \
+         `{root}::Timeout` for transport failures.",
+        e.root.docs, e.root.spec_name
+    ));
+    let conn_doc = doc(&format!(
+        "{}\n\nDocumented as `{}`; returned as `{root}::Connection`.{}",
+        e.connection.docs,
+        e.connection.spec_name,
+        if e.timeout.is_none() {
+            format!(" The vendor counts timeouts here too; they are returned as `{root}::Timeout` so they can be told apart, and `{root}::is_connection()` covers both.")
+        } else {
+            String::new()
+        }
+    ));
+    let timeout_alias = e.timeout.as_ref().map(|t| {
+        let id = ident(&t.rust_name);
+        let d = doc(&format!(
+            "{}\n\nDocumented as `{}`; returned as `{root}::Timeout`.",
+            t.docs, t.spec_name
+        ));
+        quote!(#d pub type #id = ::sdkgen_runtime::TimeoutError;)
+    });
+    let api_doc = doc(&format!(
+        "{}\n\nDocumented as `{base}`: every non-2xx response. Its class and typed attributes \
+         are in [`{kind}`]; status, detail, error code, request id, rate-limit state, \
+         `retry_after` and the raw response are fields of this type.",
+        e.api.docs
+    ));
+    let decode_doc = doc(&format!(
+        "{}\n\nReturned as `{root}::Decode`; the raw body is kept.",
+        e.decode.docs
+    ));
+
+    let concrete: Vec<&model::Class> = e.classes.iter().filter(|c| !c.is_abstract()).collect();
+    let variants = concrete.iter().map(|c| {
+        let id = ident(&c.rust_name);
+        let d = doc(&format!("{}\n\n{}", c.docs, class_trigger(api, c)));
+        quote!(#d #id(#id))
+    });
+    let kind_doc = doc(&format!(
+        "The class of a [`{}`] and its typed attributes: one variant per error class of the \
+         spec, plus `Other` for a response no class matched (a plain `{base}`).",
+        e.api.rust_name
+    ));
+
+    let structs = e.classes.iter().filter(|c| !c.is_abstract()).map(|c| {
+        let id = ident(&c.rust_name);
+        let lineage = c.ancestors.join("` < `");
+        let d = doc(&format!(
+            "{}\n\n{}\n\nDocumented as `{}` (a subclass of `{lineage}`).",
+            c.docs,
+            class_trigger(api, c),
+            c.spec_name
+        ));
+        let fields = c.attributes.iter().map(|a| {
+            let f = ident(&a.rust_name);
+            let t = attr_rust_type(a.ty);
+            let d = doc(&attr_doc(a));
+            quote!(#d pub #f: Option<#t>,)
+        });
+        let derive_default = quote!(#[derive(Debug, Clone, PartialEq, Default)]);
+        quote! {
+            #d
+            #derive_default
+            #[non_exhaustive]
+            pub struct #id { #(#fields)* }
+        }
+    });
+
+    // The class table in classification order (see `model::Errors::order`).
+    let rules = e.order.iter().map(|&i| {
+        let c = &e.classes[i];
+        let statuses = status_table(&c.statuses);
+        let matchers = c.matchers.iter().map(|m| {
+            let source = match &m.source {
+                Source::Body(paths) => quote!(::sdkgen_runtime::Source::Body(&[#(#paths),*])),
+                Source::Header(h) => quote!(::sdkgen_runtime::Source::Header(#h)),
+            };
+            let test = match &m.test {
+                Test::Equals(v) => quote!(::sdkgen_runtime::Test::Equals(#v)),
+                Test::OneOf(vs) => quote!(::sdkgen_runtime::Test::OneOf(&[#(#vs),*])),
+                Test::EndsWith(v) => quote!(::sdkgen_runtime::Test::EndsWith(#v)),
+                Test::Contains(v) => quote!(::sdkgen_runtime::Test::Contains(#v)),
+                Test::Exists(b) => quote!(::sdkgen_runtime::Test::Exists(#b)),
+            };
+            quote!(::sdkgen_runtime::Matcher { source: #source, test: #test })
+        });
+        let fallback = c.fallback;
+        let i = Literal::usize_unsuffixed(i);
+        quote! {
+            ::sdkgen_runtime::ClassRule {
+                class: #i,
+                statuses: #statuses,
+                matchers: &[#(#matchers),*],
+                fallback: #fallback,
+            }
+        }
+    });
+
+    let from_arms = e
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.is_abstract())
+        .map(|(i, c)| {
+            let id = ident(&c.rust_name);
+            let fields = c.attributes.iter().map(|a| {
+                let f = ident(&a.rust_name);
+                let read = attr_read(a);
+                quote!(#f: #read,)
+            });
+            quote!(Some(#i) => Self::#id(#id { #(#fields)* }),)
+        });
+    let name_arms = concrete.iter().map(|c| {
+        let id = ident(&c.rust_name);
+        let n = &c.spec_name;
+        quote!(Self::#id(_) => #n,)
+    });
+    let ancestor_arms = concrete.iter().map(|c| {
+        let id = ident(&c.rust_name);
+        let a = &c.ancestors;
+        quote!(Self::#id(_) => &[#(#a),*],)
+    });
+    let predicates = e.classes.iter().filter(|c| !c.children.is_empty()).map(|c| {
+        let p = ident(&c.predicate);
+        let name = &c.spec_name;
+        let d = doc(&format!(
+            "Whether this is a `{name}` or one of its subclasses (catching `{name}` in the vendor's terms)."
+        ));
+        quote! {
+            #d
+            pub fn #p(&self) -> bool {
+                let name = ::sdkgen_runtime::ErrorClass::class_name(self);
+                name == #name || ::sdkgen_runtime::ErrorClass::ancestors(self).contains(&#name)
+            }
+        }
+    });
+    let accessors = concrete.iter().map(|c| {
+        let id = ident(&c.rust_name);
+        let f = format_ident!("as_{}", c.predicate.trim_start_matches("is_"));
+        let d = doc(&format!(
+            "The `{}` attributes, when this is one.",
+            c.spec_name
+        ));
+        quote! {
+            #d
+            pub fn #f(&self) -> Option<&#id> {
+                match self { Self::#id(v) => Some(v), _ => None }
+            }
+        }
+    });
+
+    quote! {
+        //! The error hierarchy, one type per documented class.
+
+        #root_doc
+        pub type #root = ::sdkgen_runtime::Error<#kind>;
+
+        #api_doc
+        pub type #api_ty = ::sdkgen_runtime::ApiError<#kind>;
+
+        #conn_doc
+        pub type #conn = ::sdkgen_runtime::ConnectionError;
+
+        #timeout_alias
+
+        #decode_doc
+        pub type #decode = ::sdkgen_runtime::DecodeError;
+
+        #kind_doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        #[allow(clippy::enum_variant_names)]
+        pub enum #kind {
+            #(#variants,)*
+            /// No class of the spec matched: a plain API error of the base class.
+            Other,
+        }
+
+        #(#structs)*
+
+        impl #kind {
+            #(#predicates)*
+            #(#accessors)*
+        }
+
+        /// The classification table: specific classes in spec order, then fallbacks.
+        static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[#(#rules),*];
+
+        impl ::sdkgen_runtime::ErrorClass for #kind {
+            fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
+                match r.classify(CLASS_RULES) {
+                    #(#from_arms)*
+                    _ => Self::Other,
+                }
+            }
+
+            fn class_name(&self) -> &'static str {
+                match self {
+                    #(#name_arms)*
+                    Self::Other => #base,
+                }
+            }
+
+            fn ancestors(&self) -> &'static [&'static str] {
+                match self {
+                    #(#ancestor_arms)*
+                    Self::Other => &[],
+                }
+            }
+        }
+    }
+}
+
+fn models_rs(api: &Api) -> TokenStream {
+    let models = api.models.iter().map(|m| match &m.shape {
+        Shape::Struct(fields) => struct_model(api, m, fields),
+        Shape::Enum { values, open } => enum_model(m, values, *open),
+    });
+    quote! {
+        //! Request and response models.
+        #(#models)*
+    }
+}
+
+fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenStream {
+    let id = ident(&m.rust_name);
+    let d = doc(&format!("{}\n\nDocumented as `{}`.", m.docs, m.spec_name));
+    let field_tokens = fields.iter().map(|f| {
+        let fid = ident(&f.rust_name);
+        let t = rust_type(api, &f.ty);
+        let wire = &f.spec_name;
+        let plain = f.rust_name.trim_start_matches("r#");
+        let rename = (plain != wire).then(|| quote!(#[serde(rename = #wire)]));
+        let mut text = f.docs.clone().unwrap_or_default();
+        if plain != wire {
+            text.push_str(&format!("\n\nOn the wire: `{wire}`."));
+        }
+        let fd = doc(&text);
+        let optional = !f.required || f.nullable;
+        let attrs = if !f.required {
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
+        } else if f.nullable {
+            quote!(#[serde(default)])
+        } else {
+            quote!()
+        };
+        let ty = if optional { quote!(Option<#t>) } else { t };
+        quote!(#fd #rename #attrs pub #fid: #ty,)
+    });
+    let required: Vec<&model::Field> = fields
+        .iter()
+        .filter(|f| f.required && !f.nullable)
+        .collect();
+    let args = required.iter().map(|f| {
+        let fid = ident(&f.rust_name);
+        let t = rust_type(api, &f.ty);
+        quote!(#fid: #t)
+    });
+    let inits = fields.iter().map(|f| {
+        let fid = ident(&f.rust_name);
+        if f.required && !f.nullable {
+            quote!(#fid)
+        } else {
+            quote!(#fid: None)
+        }
+    });
+    let setters = fields
+        .iter()
+        .filter(|f| !f.required || f.nullable)
+        .map(|f| {
+            let fid = ident(&f.rust_name);
+            let setter = format_ident!("with_{}", f.rust_name.trim_start_matches("r#"));
+            let t = rust_type(api, &f.ty);
+            let sd = doc(&format!("Sets `{}`.", f.spec_name));
+            quote! {
+                #sd
+                #[must_use]
+                pub fn #setter(mut self, value: impl Into<#t>) -> Self {
+                    self.#fid = Some(value.into());
+                    self
+                }
+            }
+        });
+    let new_doc = doc(&format!(
+        "A `{}` with its required fields; the optional ones start empty.",
+        m.spec_name
+    ));
+    let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #id { #(#field_tokens)* }
+
+        impl #id {
+            #new_doc
+            #allow
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits),* }
+            }
+            #(#setters)*
+        }
+    }
+}
+
+fn enum_model(m: &model::Model, values: &[model::EnumValue], open: bool) -> TokenStream {
+    let id = ident(&m.rust_name);
+    let d = doc(&format!(
+        "{}\n\nDocumented as `{}`.{}",
+        m.docs,
+        m.spec_name,
+        if open {
+            " Values this version does not know are kept in `Unknown`."
+        } else {
+            ""
+        }
+    ));
+    let variants = values.iter().map(|v| {
+        let vid = ident(&v.rust_name);
+        let wire = &v.wire;
+        let vd = doc(&format!(
+            "{}{}`{wire}`",
+            v.docs.as_deref().unwrap_or(""),
+            if v.docs.is_some() {
+                "\n\nOn the wire: "
+            } else {
+                "On the wire: "
+            }
+        ));
+        quote!(#vd #vid,)
+    });
+    let unknown = open.then(|| {
+        quote!(/// A value this version of the SDK does not know, kept as sent.
+    Unknown(String),)
+    });
+    let as_str_arms = values.iter().map(|v| {
+        let vid = ident(&v.rust_name);
+        let wire = &v.wire;
+        quote!(Self::#vid => #wire,)
+    });
+    let unknown_as_str = open.then(|| quote!(Self::Unknown(s) => s,));
+    let from_arms = values.iter().map(|v| {
+        let vid = ident(&v.rust_name);
+        let wire = &v.wire;
+        quote!(#wire => Ok(Self::#vid),)
+    });
+    let wires: Vec<&String> = values.iter().map(|v| &v.wire).collect();
+    let fallback = if open {
+        quote!(other => Ok(Self::Unknown(other.to_owned())),)
+    } else {
+        quote!(other => Err(::serde::de::Error::unknown_variant(other, &[#(#wires),*])),)
+    };
+    let non_exhaustive = open.then(|| quote!(#[non_exhaustive]));
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #non_exhaustive
+        pub enum #id {
+            #(#variants)*
+            #unknown
+        }
+
+        impl #id {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#as_str_arms)*
+                    #unknown_as_str
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for #id {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for #id {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #id {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
+                match s.as_ref() {
+                    #(#from_arms)*
+                    #fallback
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,712 @@
+//! The generated `client.rs`: the API's static description, the builder, endpoint groups
+//! and, when the spec has a lifecycle, the rate-limit-or-quota helper.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::{doc, header_format, ident, rust_type, status_table};
+use crate::model::{self, Api, Shape};
+use crate::spec::{AuthScheme, BodyEncoding, NonJson, ParamLocation};
+use crate::syntax::TypeExpr;
+
+/// Per-attempt timeout when neither the builder nor the spec sets one.
+const DEFAULT_TIMEOUT_SECS: u64 = 60;
+
+fn opt_str(v: &Option<String>) -> TokenStream {
+    match v {
+        Some(s) => quote!(Some(#s)),
+        None => quote!(None),
+    }
+}
+
+fn duration(d: std::time::Duration) -> TokenStream {
+    let ms = d.as_millis() as u64;
+    quote!(::std::time::Duration::from_millis(#ms))
+}
+
+fn api_spec(api: &Api) -> TokenStream {
+    let name = &api.name;
+    let user_agent = format!("{}/{} (rust)", api.crate_name, api.version);
+    let base_url = &api.base_url;
+    let env_key = opt_str(&api.env_api_key);
+    let env_url = opt_str(&api.env_base_url);
+    let auth = match api.auth.scheme {
+        AuthScheme::Bearer => quote!(::sdkgen_runtime::Auth::Bearer),
+        AuthScheme::Header => {
+            let h = api.auth.header.clone().unwrap_or_default();
+            let p = api.auth.prefix.clone().unwrap_or_default();
+            quote!(::sdkgen_runtime::Auth::Header { name: #h, prefix: #p })
+        }
+        AuthScheme::Basic => {
+            let u = opt_str(&api.auth.username);
+            quote!(::sdkgen_runtime::Auth::Basic { username: #u })
+        }
+        AuthScheme::None => quote!(::sdkgen_runtime::Auth::None),
+    };
+    // Header names are lowercased: `HeaderValue::from_static` needs no case, and
+    // `HeaderMap::insert` with a `&'static str` name panics on uppercase.
+    let headers = api.fixed_headers.iter().map(|h| {
+        let n = h.name.to_ascii_lowercase();
+        let v = &h.value;
+        quote!((#n, #v))
+    });
+    let request_id = opt_str(
+        &api.request_id_header
+            .as_ref()
+            .map(|h| h.to_ascii_lowercase()),
+    );
+    let env = &api.errors.envelope;
+    let (detail, code, error_type) = (&env.detail, &env.code, &env.error_type);
+    let non_json_text = env.non_json == NonJson::Text;
+    let families = api.rate_limits.families.iter().map(|f| {
+        let n = &f.name;
+        let href = |h: &Option<(String, crate::spec::HeaderFormat)>| match h {
+            Some((name, fmt)) => {
+                let name = name.to_ascii_lowercase();
+                let fmt = header_format(*fmt);
+                quote!(Some((#name, #fmt)))
+            }
+            None => quote!(None),
+        };
+        let (l, r, s, u) = (href(&f.limit), href(&f.remaining), href(&f.reset), href(&f.used));
+        quote!(::sdkgen_runtime::HeaderFamilySpec { name: #n, limit: #l, remaining: #r, reset: #s, used: #u })
+    });
+    // Only buckets counted per API key can be enforced by one client.
+    let buckets = api
+        .rate_limits
+        .buckets
+        .iter()
+        .filter(|b| b.scope == "api_key")
+        .filter_map(|b| {
+            let (rpm, burst) = (b.refill_per_minute?, b.burst?);
+            let n = &b.name;
+            Some(quote!(::sdkgen_runtime::BucketSpec { name: #n, refill_per_minute: #rpm, burst: #burst }))
+        });
+    let r = &api.retry;
+    let max_retries = r.max_retries;
+    let (initial, max) = (duration(r.initial), duration(r.max));
+    let multiplier = r.multiplier;
+    let (jlo, jhi) = r.jitter;
+    let statuses = status_table(&r.statuses);
+    let classes = &r.classes;
+    let (on_connect, on_timeout) = (r.on_connect, r.on_timeout);
+    let hints = r.retry_after.iter().map(|(h, f)| {
+        let h = h.to_ascii_lowercase();
+        let f = header_format(*f);
+        quote!((#h, #f))
+    });
+    let should = opt_str(
+        &r.should_retry_header
+            .as_ref()
+            .map(|h| h.to_ascii_lowercase()),
+    );
+    let max_wait = match r.max_wait {
+        Some(d) => {
+            let d = duration(d);
+            quote!(Some(#d))
+        }
+        None => quote!(None),
+    };
+    let raise = r.raise_past_max_wait;
+    let deadline = match r.deadline {
+        Some(d) => {
+            let d = duration(d);
+            quote!(Some(#d))
+        }
+        None => quote!(None),
+    };
+    let not_processed = status_table(&r.not_processed);
+    let key_header = opt_str(&r.key_header.as_ref().map(|h| h.to_ascii_lowercase()));
+    let timeout = duration(std::time::Duration::from_secs(DEFAULT_TIMEOUT_SECS));
+    quote! {
+        /// What the runtime is told about this API: all of it from the spec.
+        static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
+            name: #name,
+            user_agent: #user_agent,
+            base_url: #base_url,
+            env_api_key: #env_key,
+            env_base_url: #env_url,
+            auth: #auth,
+            headers: &[#(#headers),*],
+            request_id_header: #request_id,
+            envelope: ::sdkgen_runtime::EnvelopeSpec {
+                detail: &[#(#detail),*],
+                code: &[#(#code),*],
+                error_type: &[#(#error_type),*],
+                non_json_text: #non_json_text,
+            },
+            rate_limit_headers: &[#(#families),*],
+            throttle_buckets: &[#(#buckets),*],
+            retry: ::sdkgen_runtime::RetryPolicy {
+                max_retries: #max_retries,
+                initial_backoff: #initial,
+                max_backoff: #max,
+                multiplier: #multiplier,
+                jitter: (#jlo, #jhi),
+                statuses: #statuses,
+                classes: &[#(#classes),*],
+                on_connect: #on_connect,
+                on_timeout: #on_timeout,
+                retry_after: &[#(#hints),*],
+                should_retry_header: #should,
+                max_wait: #max_wait,
+                raise_past_max_wait: #raise,
+                deadline: #deadline,
+                not_processed: #not_processed,
+                idempotency_key_header: #key_header,
+            },
+            default_timeout: #timeout,
+        };
+    }
+}
+
+/// Plain words for the retry policy, for the client's docs.
+pub(crate) fn retry_summary(api: &Api) -> String {
+    let r = &api.retry;
+    if !r.declared || r.max_retries == 0 {
+        return "This API's SDK never retries automatically: every failure is returned at once."
+            .into();
+    }
+    let mut what: Vec<String> = Vec::new();
+    if !r.statuses.is_empty() {
+        let s: Vec<String> = r.statuses.iter().map(|s| s.to_string()).collect();
+        what.push(format!("HTTP {}", s.join(", ")));
+    }
+    for c in &r.classes {
+        what.push(format!("`{c}`"));
+    }
+    if r.on_connect {
+        what.push("connection failures".into());
+    }
+    if r.on_timeout {
+        what.push("timeouts (idempotent requests only)".into());
+    }
+    let mut s = format!(
+        "Retries {} up to {} times, with exponential backoff from {:?} (x{}, at most {:?}).",
+        what.join(", "),
+        r.max_retries,
+        r.initial,
+        r.multiplier,
+        r.max
+    );
+    if !r.retry_after.is_empty() {
+        let hs: Vec<&str> = r.retry_after.iter().map(|(h, _)| h.as_str()).collect();
+        s.push_str(&format!(
+            " Server waits from `{}` are honoured",
+            hs.join("`, `")
+        ));
+        if let Some(m) = r.max_wait {
+            s.push_str(&format!(
+                " up to {m:?}; a longer one {}",
+                if r.raise_past_max_wait {
+                    "returns the error at once with `retry_after` set"
+                } else {
+                    "is replaced by the usual backoff"
+                }
+            ));
+        }
+        s.push('.');
+    }
+    if let Some(d) = r.deadline {
+        s.push_str(&format!(" A call gives up after {d:?} in all."));
+    }
+    s
+}
+
+/// Builder methods: each forwards to the runtime builder.
+fn builder(api: &Api) -> TokenStream {
+    let key_env = match &api.env_api_key {
+        Some(v) => format!(" Without it, `{v}` is read."),
+        None => String::new(),
+    };
+    let url_env = match &api.env_base_url {
+        Some(v) => format!(
+            " Without it, `{v}` is read, then the default `{}`.",
+            api.base_url
+        ),
+        None => format!(" Default `{}`.", api.base_url),
+    };
+    let api_key_doc = doc(&format!(
+        "The API key.{key_env} It never appears in `Debug` output or errors."
+    ));
+    let base_url_doc = doc(&format!("The base URL.{url_env}"));
+    let max_retries_doc = doc(&format!(
+        "Retries after the first attempt, replacing the spec's {} (0 turns retries off).",
+        api.retry.max_retries
+    ));
+    let throttle_doc = doc(&throttle_doc(api));
+    quote! {
+        /// Builds a [`Client`]; every setting has a default from the spec.
+        #[derive(Debug)]
+        pub struct ClientBuilder {
+            inner: ::sdkgen_runtime::ClientBuilder,
+        }
+
+        impl ClientBuilder {
+            #api_key_doc
+            pub fn api_key(self, key: impl Into<String>) -> Self {
+                Self { inner: self.inner.api_key(key) }
+            }
+
+            #base_url_doc
+            pub fn base_url(self, url: impl Into<String>) -> Self {
+                Self { inner: self.inner.base_url(url) }
+            }
+
+            /// The timeout of each attempt (default 60 s).
+            pub fn timeout(self, timeout: ::std::time::Duration) -> Self {
+                Self { inner: self.inner.timeout(timeout) }
+            }
+
+            #max_retries_doc
+            pub fn max_retries(self, n: u32) -> Self {
+                Self { inner: self.inner.max_retries(n) }
+            }
+
+            /// The total time a call may take, retries and waits included; `None` removes
+            /// the spec's deadline.
+            pub fn deadline(self, deadline: Option<::std::time::Duration>) -> Self {
+                Self { inner: self.inner.deadline(deadline) }
+            }
+
+            /// A preconfigured `reqwest::Client` (proxies, TLS roots, pool settings).
+            pub fn http_client(self, client: ::sdkgen_runtime::reqwest::Client) -> Self {
+                Self { inner: self.inner.http_client(client) }
+            }
+
+            #throttle_doc
+            pub fn throttle(self, on: bool) -> Self {
+                Self { inner: self.inner.throttle(on) }
+            }
+
+            #[doc(hidden)]
+            pub fn clock(self, clock: fn() -> ::std::time::SystemTime) -> Self {
+                Self { inner: self.inner.clock(clock) }
+            }
+
+            #[doc(hidden)]
+            pub fn jitter_seed(self, seed: u64) -> Self {
+                Self { inner: self.inner.jitter_seed(seed) }
+            }
+
+            /// Builds the client.
+            pub fn build(self) -> ::std::result::Result<Client, ::sdkgen_runtime::BuildError> {
+                Ok(Client { inner: self.inner.build()? })
+            }
+        }
+    }
+}
+
+fn throttle_doc(api: &Api) -> String {
+    let enforced: Vec<String> = api
+        .rate_limits
+        .buckets
+        .iter()
+        .filter(|b| b.scope == "api_key")
+        .filter_map(|b| {
+            Some(format!(
+                "`{}` ({} requests/minute, burst {})",
+                b.name, b.refill_per_minute?, b.burst?
+            ))
+        })
+        .collect();
+    if enforced.is_empty() {
+        "Client-side throttling (off by default). The spec declares no per-key bucket with \
+         numbers, so turning it on has no effect."
+            .into()
+    } else {
+        format!(
+            "Client-side throttling, off by default: when on, calls wait locally for a token \
+             of {} so a fan-out workload paces itself instead of collecting 429s. Clones of \
+             the client share the bucket.",
+            enforced.join(" and ")
+        )
+    }
+}
+
+/// The argument list, request construction and call of one endpoint method.
+fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> TokenStream {
+    let name = ident(&e.method_name);
+    let root = ident(&api.errors.root.rust_name);
+    let mut args = Vec::new();
+    let mut arg_docs = Vec::new();
+    for p in &e.params {
+        let pid = ident(&p.rust_name);
+        let t = param_type(api, &p.ty);
+        let ty = if p.required {
+            quote!(#t)
+        } else {
+            quote!(Option<#t>)
+        };
+        args.push(quote!(#pid: #ty));
+        let place = match p.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+        };
+        arg_docs.push(format!(
+            "- `{}` ({place} `{}`{}){}",
+            p.rust_name.trim_start_matches("r#"),
+            p.spec_name,
+            if p.required { "" } else { ", optional" },
+            p.docs
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        ));
+    }
+    if let Some((m, _)) = e.body {
+        let t = ident(&api.models[m].rust_name);
+        args.push(quote!(body: &#t));
+        arg_docs.push(format!(
+            "- `body`: the `{}` request body",
+            api.models[m].spec_name
+        ));
+    }
+    // The path, with each placeholder percent-encoded.
+    let mut fmt = String::new();
+    let mut fmt_args = Vec::new();
+    let mut rest = e.path.as_str();
+    while let Some(open) = rest.find('{') {
+        fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .unwrap_or(rest.len() - 1);
+        let ph = &rest[open + 1..close];
+        if let Some(p) = e
+            .params
+            .iter()
+            .find(|p| p.spec_name == ph && p.location == ParamLocation::Path)
+        {
+            let pid = ident(&p.rust_name);
+            fmt.push_str("{}");
+            fmt_args.push(quote!(::sdkgen_runtime::path_segment(#pid)));
+        }
+        rest = &rest[close + 1..];
+    }
+    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let path = if fmt_args.is_empty() {
+        quote!(#fmt.to_owned())
+    } else {
+        quote!(format!(#fmt, #(#fmt_args),*))
+    };
+    let method = &e.http_method;
+    let idempotent = e.idempotent;
+    let mut steps = Vec::new();
+    for p in &e.params {
+        let pid = ident(&p.rust_name);
+        // Header names go lowercase, as HTTP/2 requires and `HeaderMap` expects.
+        let wire = match p.location {
+            ParamLocation::Header => p.spec_name.to_ascii_lowercase(),
+            _ => p.spec_name.clone(),
+        };
+        let add = match p.location {
+            ParamLocation::Path => continue,
+            ParamLocation::Query => match &p.ty {
+                TypeExpr::List(_) => quote!(for v in v { request = request.query(#wire, v); }),
+                _ => quote!(request = request.query(#wire, v);),
+            },
+            ParamLocation::Header => quote!(request = request.header(#wire, v);),
+        };
+        steps.push(if p.required {
+            quote!({ let v = #pid; #add })
+        } else {
+            quote!(if let Some(v) = #pid { #add })
+        });
+    }
+    if let Some((_, enc)) = e.body {
+        let call = match enc {
+            BodyEncoding::Json => quote!(json),
+            BodyEncoding::Form => quote!(form),
+        };
+        steps.push(
+            quote!(request = request.#call(body).map_err(::sdkgen_runtime::Error::Request)?;),
+        );
+    }
+    let (ret, send) = match &e.response {
+        Some(t) => {
+            let t = rust_type(api, t);
+            (quote!(#t), quote!(send_json))
+        }
+        None => (quote!(()), quote!(send_empty)),
+    };
+    let mut text = e.docs.clone();
+    text.push_str(&format!(
+        "\n\n`{} {}` (`{}`).",
+        e.http_method, e.path, e.spec_name
+    ));
+    if e.free {
+        text.push_str(" Free: it does not count against quotas and works whatever the account's lifecycle state.");
+    }
+    if let Some(q) = &e.quota {
+        text.push_str(&format!(" Draws on the `{q}` quota."));
+    }
+    if e.idempotent {
+        text.push_str(" Idempotent: retried even after it may have reached the server.");
+    }
+    if !arg_docs.is_empty() {
+        text.push_str("\n\n# Arguments\n");
+        text.push_str(&arg_docs.join("\n"));
+    }
+    if !e.errors.is_empty() {
+        text.push_str("\n\n# Errors\nBesides transport failures, documented to raise: ");
+        let names: Vec<String> = e.errors.iter().map(|n| format!("`{n}`")).collect();
+        text.push_str(&names.join(", "));
+        text.push('.');
+    }
+    let d = doc(&text);
+    let mut_kw = (!steps.is_empty()).then(|| quote!(mut));
+    let allow = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    quote! {
+        #d
+        #allow
+        pub async fn #name(&self, #(#args),*) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
+            let #mut_kw request = ::sdkgen_runtime::Request::new(#method, #path).idempotent(#idempotent);
+            #(#steps)*
+            let result: ::std::result::Result<_, #root> = #receiver.#send(request).await;
+            result
+        }
+    }
+}
+
+/// Parameter types: strings are taken by reference.
+fn param_type(api: &Api, t: &TypeExpr) -> TokenStream {
+    match t {
+        TypeExpr::String => quote!(&str),
+        TypeExpr::List(inner) if **inner == TypeExpr::String => quote!(&[&str]),
+        TypeExpr::List(inner) => {
+            let i = rust_type(api, inner);
+            quote!(&[#i])
+        }
+        TypeExpr::Named(_) => {
+            let t = rust_type(api, t);
+            quote!(&#t)
+        }
+        other => rust_type(api, other),
+    }
+}
+
+fn lifecycle_helper(api: &Api) -> Option<TokenStream> {
+    let lc = api.rate_limits.lifecycle.as_ref()?;
+    let ep = &api.endpoints[lc.endpoint];
+    if !ep.params.is_empty() || ep.body.is_some() {
+        return None;
+    }
+    let m = &api.models[lc.model];
+    let Shape::Enum { values, .. } = &m.shape else {
+        return None;
+    };
+    let state_ty = ident(&m.rust_name);
+    let field = ident(&lc.field);
+    let exhausted = values
+        .iter()
+        .filter(|v| lc.quota_exhausted.contains(&v.wire))
+        .map(|v| {
+            let vid = ident(&v.rust_name);
+            quote!(#state_ty::#vid)
+        })
+        .collect::<Vec<_>>();
+    let blocked = values
+        .iter()
+        .filter(|v| lc.blocked.contains(&v.wire))
+        .map(|v| {
+            let vid = ident(&v.rust_name);
+            quote!(#state_ty::#vid)
+        })
+        .collect::<Vec<_>>();
+    let call = match api
+        .groups
+        .iter()
+        .find(|g| g.endpoints.contains(&lc.endpoint))
+    {
+        Some(g) if g.name.is_some() => {
+            let gm = ident(&g.method);
+            let em = ident(&ep.method_name);
+            quote!(self.#gm().#em())
+        }
+        _ => {
+            let em = ident(&ep.method_name);
+            quote!(self.#em())
+        }
+    };
+    let root = ident(&api.errors.root.rust_name);
+    let is_in = |states: &[TokenStream]| {
+        if states.is_empty() {
+            quote!(false)
+        } else {
+            quote!(matches!(state, #(#states)|*))
+        }
+    };
+    let (is_exhausted, is_blocked) = (is_in(&exhausted), is_in(&blocked));
+    let cause_doc = doc(&format!(
+        "Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after \
+         asking `{}` for `{}`.",
+        ep.spec_name, lc.field_spec_name
+    ));
+    let fn_doc = doc(&format!(
+        "Tells a rate-limit 429 from a spent quota in one call: both are 429, but waiting \
+         `retry_after` only helps the first. Calls `{}` (free, so it works even when the quota \
+         is spent) and reads `{}`.\n\nReturns `None` when `error` is not a 429.",
+        ep.spec_name, lc.field_spec_name
+    ));
+    Some(quote! {
+        #cause_doc
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum RateLimitCause {
+            /// The per-minute rate limit: back off `retry_after` and try again.
+            Throttled {
+                /// How long the server asked to wait.
+                retry_after: Option<::std::time::Duration>,
+            },
+            /// A per-period quota is spent: retrying will not help until it resets.
+            QuotaExhausted {
+                /// The lifecycle state reported.
+                state: #state_ty,
+            },
+            /// The account is blocked: no retry will help until it is restored.
+            Blocked {
+                /// The lifecycle state reported.
+                state: #state_ty,
+            },
+        }
+
+        impl Client {
+            #fn_doc
+            pub async fn rate_limit_cause(&self, error: &#root) -> crate::Result<Option<RateLimitCause>> {
+                let Some(api) = error.as_api().filter(|e| e.status == 429) else {
+                    return Ok(None);
+                };
+                let status = #call.await?;
+                let state = &status.#field;
+                Ok(Some(if #is_exhausted {
+                    RateLimitCause::QuotaExhausted { state: state.clone() }
+                } else if #is_blocked {
+                    RateLimitCause::Blocked { state: state.clone() }
+                } else {
+                    RateLimitCause::Throttled { retry_after: api.retry_after }
+                }))
+            }
+        }
+    })
+}
+
+pub(super) fn client_rs(api: &Api) -> TokenStream {
+    let spec = api_spec(api);
+    let builder = builder(api);
+    let name = &api.name;
+    let key_line = match &api.env_api_key {
+        Some(v) => format!("reads the API key from `{v}`"),
+        None => "needs an API key from the builder".into(),
+    };
+    let client_doc = doc(&format!(
+        "A {name} client. Cheap to clone: clones share the connection pool and the throttle.\n\n\
+         {}\n\n```no_run\n# async fn demo() -> Result<(), Box<dyn std::error::Error>> {{\n\
+         let client = {}::Client::builder().api_key(\"my-key\").build()?;\n\
+         # let _ = client;\n# Ok(())\n# }}\n```",
+        retry_summary(api),
+        api.crate_ident
+    ));
+    let new_doc = doc(&format!(
+        "A client with every default from the spec: it {key_line} and uses `{}` unless \
+         the environment overrides it.",
+        api.base_url
+    ));
+    let mut group_types = Vec::new();
+    let mut client_methods = Vec::new();
+    for g in &api.groups {
+        match &g.name {
+            None => {
+                for &i in &g.endpoints {
+                    client_methods.push(endpoint_method(
+                        api,
+                        &api.endpoints[i],
+                        quote!(self.inner),
+                    ));
+                }
+            }
+            Some(ns) => {
+                let ty = ident(&g.rust_name);
+                let m = ident(&g.method);
+                let gd = doc(&format!("The `{ns}` endpoints."));
+                let md = doc(&format!("The `{ns}` endpoints."));
+                let methods = g
+                    .endpoints
+                    .iter()
+                    .map(|&i| endpoint_method(api, &api.endpoints[i], quote!(self.client.inner)));
+                client_methods.push(quote! {
+                    #md
+                    pub fn #m(&self) -> #ty<'_> {
+                        #ty { client: self }
+                    }
+                });
+                group_types.push(quote! {
+                    #gd
+                    #[derive(Debug, Clone, Copy)]
+                    pub struct #ty<'a> {
+                        client: &'a Client,
+                    }
+
+                    impl #ty<'_> {
+                        #(#methods)*
+                    }
+                });
+            }
+        }
+    }
+    let lifecycle = lifecycle_helper(api);
+    let uses_errors = (!api.endpoints.is_empty()).then(|| {
+        quote!(
+            use crate::error::*;
+        )
+    });
+    let uses_models = api
+        .endpoints
+        .iter()
+        .any(|e| e.body.is_some() || e.response.as_ref().is_some_and(|t| t.named().is_some()))
+        .then(|| {
+            quote!(
+                use crate::models::*;
+            )
+        });
+    quote! {
+        //! The client, its builder and the endpoint groups.
+
+        #uses_errors
+        #uses_models
+
+        #spec
+
+        #client_doc
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            inner: ::sdkgen_runtime::Client,
+        }
+
+        #builder
+
+        impl Client {
+            /// A builder with the spec's defaults.
+            pub fn builder() -> ClientBuilder {
+                ClientBuilder { inner: ::sdkgen_runtime::ClientBuilder::new(&SPEC) }
+            }
+
+            #new_doc
+            pub fn new() -> ::std::result::Result<Self, ::sdkgen_runtime::BuildError> {
+                Self::builder().build()
+            }
+
+            /// The base URL requests go to.
+            pub fn base_url(&self) -> &str {
+                self.inner.base_url()
+            }
+
+            #(#client_methods)*
+        }
+
+        #(#group_types)*
+
+        #lifecycle
+    }
+}

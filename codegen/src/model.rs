@@ -1,0 +1,956 @@
+//! The resolved API: every reference followed, every default applied, every Rust name
+//! computed, everything in emission order. Emitters read only this.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::spec::{self, AttrType, AuthScheme, BodyEncoding, HeaderFormat, NonJson, ParamLocation};
+use crate::syntax::{self, StatusRange, TypeExpr};
+
+pub mod naming;
+
+use naming::{rust_name, NameKind};
+
+/// One API, resolved.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// The spec file, as named in `@generated` headers (e.g. `spec/memsy.yaml`).
+    pub spec_file: String,
+    /// Display name, e.g. `Memsy`.
+    pub name: String,
+    /// Package name, e.g. `memsy`.
+    pub crate_name: String,
+    /// The crate as a Rust path segment (`-` folded to `_`).
+    pub crate_ident: String,
+    /// Crate version.
+    pub version: String,
+    /// Crate docs.
+    pub docs: String,
+    /// Default base URL.
+    pub base_url: String,
+    /// Environment variable holding the API key.
+    pub env_api_key: Option<String>,
+    /// Environment variable overriding the base URL.
+    pub env_base_url: Option<String>,
+    /// Authentication.
+    pub auth: Auth,
+    /// Headers on every request, in spec order.
+    pub fixed_headers: Vec<FixedHeader>,
+    /// Response header with the request id.
+    pub request_id_header: Option<String>,
+    /// The error hierarchy and classification.
+    pub errors: Errors,
+    /// The retry policy (disabled when the spec has none).
+    pub retry: Retry,
+    /// Rate limits and quotas.
+    pub rate_limits: RateLimits,
+    /// Endpoint groups in order of first appearance; ungrouped endpoints have `name: None`
+    /// and come first.
+    pub groups: Vec<Group>,
+    /// Every endpoint in spec order.
+    pub endpoints: Vec<Endpoint>,
+    /// Every model in spec order.
+    pub models: Vec<Model>,
+}
+
+/// Authentication, resolved.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    /// The scheme.
+    pub scheme: AuthScheme,
+    /// The header for `header` auth.
+    pub header: Option<String>,
+    /// The value prefix for `header` auth.
+    pub prefix: Option<String>,
+    /// The fixed user name for `basic` auth.
+    pub username: Option<String>,
+}
+
+/// A fixed header.
+#[derive(Debug, Clone)]
+pub struct FixedHeader {
+    /// Name.
+    pub name: String,
+    /// Value.
+    pub value: String,
+    /// Why.
+    pub docs: Option<String>,
+}
+
+/// A named class outside the classification table (root, connection, api, ...).
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// Name as the vendor documents it.
+    pub spec_name: String,
+    /// Rust type name.
+    pub rust_name: String,
+    /// Docs.
+    pub docs: String,
+}
+
+/// The error side, resolved.
+#[derive(Debug, Clone)]
+pub struct Errors {
+    /// Root of the hierarchy.
+    pub root: Named,
+    /// Transport failures.
+    pub connection: Named,
+    /// Timeouts, when the vendor names them apart.
+    pub timeout: Option<Named>,
+    /// Undecodable success bodies.
+    pub decode: Named,
+    /// The base API error.
+    pub api: Named,
+    /// Rust name of the enum with one variant per concrete class.
+    pub kind_enum: String,
+    /// Envelope paths.
+    pub envelope: Envelope,
+    /// Every class in spec order.
+    pub classes: Vec<Class>,
+    /// Classification order: indexes into `classes`. Non-fallback classes in spec order,
+    /// then fallback classes in spec order; abstract classes are never tried.
+    pub order: Vec<usize>,
+}
+
+/// Where the fields of an error body are.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// Paths to the detail message, tried in order.
+    pub detail: Vec<String>,
+    /// Paths to the error code.
+    pub code: Vec<String>,
+    /// Paths to the error type.
+    pub error_type: Vec<String>,
+    /// What the detail is for a non-JSON body.
+    pub non_json: NonJson,
+}
+
+/// One error class.
+#[derive(Debug, Clone)]
+pub struct Class {
+    /// Name as documented.
+    pub spec_name: String,
+    /// Rust type (and enum variant) name.
+    pub rust_name: String,
+    /// Name of the `is_*` predicate for classes that have subclasses.
+    pub predicate: String,
+    /// Docs.
+    pub docs: String,
+    /// Spec names of the ancestors, nearest first, ending with the API base class.
+    pub ancestors: Vec<String>,
+    /// Indexes of the direct subclasses.
+    pub children: Vec<usize>,
+    /// Statuses; empty for an abstract class.
+    pub statuses: Vec<StatusRange>,
+    /// Conditions on the response (the `code` shorthand expanded first).
+    pub matchers: Vec<Matcher>,
+    /// Fallback for its statuses.
+    pub fallback: bool,
+    /// Attributes: inherited ones first (root-most first), then its own, in spec order.
+    pub attributes: Vec<Attribute>,
+    /// Retried by the retry policy.
+    pub retried: bool,
+}
+
+impl Attribute {
+    /// Whether the header format is a wait or a point in time (read as seconds from now).
+    pub fn format_is_wait(&self) -> bool {
+        matches!(self.source, Source::Header(_))
+            && !matches!(
+                self.format,
+                HeaderFormat::String
+                    | HeaderFormat::Integer
+                    | HeaderFormat::Number
+                    | HeaderFormat::Boolean
+            )
+    }
+}
+
+impl Class {
+    /// Whether the class is only a parent (no status of its own).
+    pub fn is_abstract(&self) -> bool {
+        self.statuses.is_empty()
+    }
+}
+
+/// A condition on an error response.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    /// Where the value is.
+    pub source: Source,
+    /// What must hold.
+    pub test: Test,
+}
+
+/// Where a value of an error response is read.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// Paths into the JSON body, tried in order.
+    Body(Vec<String>),
+    /// A response header.
+    Header(String),
+}
+
+/// A test on a value.
+#[derive(Debug, Clone)]
+pub enum Test {
+    /// Equal to.
+    Equals(String),
+    /// One of.
+    OneOf(Vec<String>),
+    /// Ends with.
+    EndsWith(String),
+    /// Contains.
+    Contains(String),
+    /// Present or absent.
+    Exists(bool),
+}
+
+/// A typed error attribute.
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    /// Name as documented.
+    pub spec_name: String,
+    /// Rust field name.
+    pub rust_name: String,
+    /// Docs.
+    pub docs: String,
+    /// Type.
+    pub ty: AttrType,
+    /// Where it is read.
+    pub source: Source,
+    /// Header format (headers only; defaults from the type).
+    pub format: HeaderFormat,
+}
+
+/// The retry policy, resolved.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    /// Whether the spec declares a policy at all.
+    pub declared: bool,
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff wait.
+    pub initial: Duration,
+    /// Longest backoff wait.
+    pub max: Duration,
+    /// Growth per attempt.
+    pub multiplier: f64,
+    /// Jitter factor range.
+    pub jitter: (f64, f64),
+    /// Statuses retried.
+    pub statuses: Vec<StatusRange>,
+    /// Spec names of classes retried.
+    pub classes: Vec<String>,
+    /// Connect failures retried.
+    pub on_connect: bool,
+    /// Timeouts retried.
+    pub on_timeout: bool,
+    /// Wait hints, in order.
+    pub retry_after: Vec<(String, HeaderFormat)>,
+    /// Header overriding the status rule.
+    pub should_retry_header: Option<String>,
+    /// Longest honoured server wait.
+    pub max_wait: Option<Duration>,
+    /// Raise (true) or back off (false) past `max_wait`.
+    pub raise_past_max_wait: bool,
+    /// Total deadline of a call.
+    pub deadline: Option<Duration>,
+    /// Methods retried after the request may have reached the server.
+    pub idempotent_methods: Vec<String>,
+    /// Statuses proving the request was not acted on.
+    pub not_processed: Vec<StatusRange>,
+    /// Idempotency-key header.
+    pub key_header: Option<String>,
+}
+
+/// Rate limits, resolved.
+#[derive(Debug, Clone, Default)]
+pub struct RateLimits {
+    /// Overview.
+    pub docs: Option<String>,
+    /// Token buckets in spec order.
+    pub buckets: Vec<Bucket>,
+    /// Header families in spec order.
+    pub families: Vec<HeaderFamily>,
+    /// Quotas in spec order, with the endpoints that draw on them.
+    pub quotas: Vec<Quota>,
+    /// Lifecycle, when declared.
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// A token bucket.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    /// Name.
+    pub name: String,
+    /// Scope.
+    pub scope: String,
+    /// Tokens per minute.
+    pub refill_per_minute: Option<u64>,
+    /// Capacity.
+    pub burst: Option<u64>,
+    /// Docs.
+    pub docs: String,
+}
+
+/// A header family.
+#[derive(Debug, Clone)]
+pub struct HeaderFamily {
+    /// Name.
+    pub name: String,
+    /// Limit header.
+    pub limit: Option<(String, HeaderFormat)>,
+    /// Remaining header.
+    pub remaining: Option<(String, HeaderFormat)>,
+    /// Reset header.
+    pub reset: Option<(String, HeaderFormat)>,
+    /// Used header.
+    pub used: Option<(String, HeaderFormat)>,
+    /// Docs.
+    pub docs: Option<String>,
+}
+
+/// A quota.
+#[derive(Debug, Clone)]
+pub struct Quota {
+    /// Name.
+    pub name: String,
+    /// Period.
+    pub period: Option<String>,
+    /// Limit.
+    pub limit: Option<u64>,
+    /// Docs.
+    pub docs: String,
+    /// Names of endpoints drawing on it, in spec order.
+    pub endpoints: Vec<String>,
+}
+
+/// The lifecycle, resolved.
+#[derive(Debug, Clone)]
+pub struct Lifecycle {
+    /// Endpoint index.
+    pub endpoint: usize,
+    /// The response field (Rust name).
+    pub field: String,
+    /// The field's spec name.
+    pub field_spec_name: String,
+    /// The enum model index.
+    pub model: usize,
+    /// Values (wire) meaning a quota is spent.
+    pub quota_exhausted: Vec<String>,
+    /// Values (wire) meaning non-free calls are rejected.
+    pub blocked: Vec<String>,
+    /// Docs.
+    pub docs: Option<String>,
+}
+
+/// A namespace of endpoints (`client.memory()`), or the client itself (`name: None`).
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// Spec name of the namespace.
+    pub name: Option<String>,
+    /// Accessor method name.
+    pub method: String,
+    /// Rust type of the group handle.
+    pub rust_name: String,
+    /// Endpoint indexes in spec order.
+    pub endpoints: Vec<usize>,
+}
+
+/// An endpoint.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Full spec name, e.g. `memory.store`.
+    pub spec_name: String,
+    /// Rust method name.
+    pub method_name: String,
+    /// HTTP method, uppercase.
+    pub http_method: String,
+    /// Path template.
+    pub path: String,
+    /// Docs.
+    pub docs: String,
+    /// Parameters: path ones in placeholder order, then query, then header, each in spec
+    /// order.
+    pub params: Vec<Param>,
+    /// Body model index and encoding.
+    pub body: Option<(usize, BodyEncoding)>,
+    /// Response type.
+    pub response: Option<TypeExpr>,
+    /// Quota it draws on.
+    pub quota: Option<String>,
+    /// Free (quota-exempt).
+    pub free: bool,
+    /// Retried after it may have reached the server.
+    pub idempotent: bool,
+    /// Error classes it is documented to raise (spec names).
+    pub errors: Vec<String>,
+}
+
+/// A parameter.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// Wire name.
+    pub spec_name: String,
+    /// Rust name.
+    pub rust_name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Type.
+    pub ty: TypeExpr,
+    /// Must be given.
+    pub required: bool,
+    /// Docs.
+    pub docs: Option<String>,
+}
+
+/// A model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Name as written.
+    pub spec_name: String,
+    /// Rust type name.
+    pub rust_name: String,
+    /// Docs.
+    pub docs: String,
+    /// Struct or enum.
+    pub shape: Shape,
+}
+
+/// Struct fields or enum values.
+#[derive(Debug, Clone)]
+pub enum Shape {
+    /// A struct.
+    Struct(Vec<Field>),
+    /// An enum; `open` keeps unknown values.
+    Enum {
+        /// Values in spec order.
+        values: Vec<EnumValue>,
+        /// Unknown values decode into `Unknown(String)`.
+        open: bool,
+    },
+}
+
+/// A struct field.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Wire name.
+    pub spec_name: String,
+    /// Rust name.
+    pub rust_name: String,
+    /// Type.
+    pub ty: TypeExpr,
+    /// Always present.
+    pub required: bool,
+    /// May be null.
+    pub nullable: bool,
+    /// Docs.
+    pub docs: Option<String>,
+}
+
+/// An enum value.
+#[derive(Debug, Clone)]
+pub struct EnumValue {
+    /// Wire value.
+    pub wire: String,
+    /// Rust variant.
+    pub rust_name: String,
+    /// Docs.
+    pub docs: Option<String>,
+}
+
+impl Api {
+    /// The model with this spec name. `check` guarantees every reference resolves.
+    pub fn model_index(&self, name: &str) -> Option<usize> {
+        self.models.iter().position(|m| m.spec_name == name)
+    }
+}
+
+/// Lowers a checked spec. Every reference is known to resolve and every string to parse;
+/// where a lookup could fail in principle, `check` has already rejected the spec.
+pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
+    let models: Vec<Model> = spec.models.iter().map(lower_model).collect();
+    let endpoints: Vec<Endpoint> = spec
+        .endpoints
+        .iter()
+        .map(|e| lower_endpoint(e, spec, &models))
+        .collect();
+    let errors = lower_errors(spec);
+    let retry = lower_retry(spec.retry.as_ref());
+    let errors = mark_retried(errors, &retry);
+    let rate_limits = lower_rate_limits(spec, &endpoints, &models);
+    let groups = group_endpoints(&endpoints);
+    let api = &spec.api;
+    Api {
+        spec_file: spec_file.to_owned(),
+        name: api.name.clone(),
+        crate_name: api.crate_name.clone(),
+        crate_ident: api.crate_name.replace('-', "_"),
+        version: api.version.clone(),
+        docs: api.docs.trim().to_owned(),
+        base_url: api.base_url.clone(),
+        env_api_key: api.env.api_key.clone(),
+        env_base_url: api.env.base_url.clone(),
+        auth: Auth {
+            scheme: api.auth.scheme,
+            header: api.auth.header.clone(),
+            prefix: api.auth.prefix.clone(),
+            username: api.auth.username.clone(),
+        },
+        fixed_headers: api
+            .headers
+            .iter()
+            .map(|h| FixedHeader {
+                name: h.name.clone(),
+                value: h.value.clone(),
+                docs: h.docs.clone(),
+            })
+            .collect(),
+        request_id_header: api.request_id_header.clone(),
+        errors,
+        retry,
+        rate_limits,
+        groups,
+        endpoints,
+        models,
+    }
+}
+
+fn named(n: &spec::NamedError) -> Named {
+    Named {
+        spec_name: n.name.clone(),
+        rust_name: rust_name(&n.name, NameKind::Type),
+        docs: n.docs.trim().to_owned(),
+    }
+}
+
+fn paths(p: &Option<spec::Paths>) -> Vec<String> {
+    p.as_ref()
+        .map(|p| p.list().into_iter().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn lower_errors(spec: &spec::Spec) -> Errors {
+    let e = &spec.errors;
+    let api = named(&e.api);
+    let envelope = Envelope {
+        detail: paths(&e.envelope.detail),
+        code: paths(&e.envelope.code),
+        error_type: paths(&e.envelope.error_type),
+        non_json: e.envelope.non_json.unwrap_or(NonJson::Text),
+    };
+    let index: BTreeMap<&str, usize> = e
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    let parent_of = |c: &spec::ErrorClass| -> Option<usize> {
+        c.parent.as_deref().and_then(|p| index.get(p).copied())
+    };
+    let mut classes: Vec<Class> = Vec::with_capacity(e.classes.len());
+    for c in &e.classes {
+        // Ancestors, nearest first; `check` has ruled out cycles, the bound is a guard.
+        let mut ancestors = Vec::new();
+        let mut chain = Vec::new();
+        let mut cur = parent_of(c);
+        while let Some(p) = cur {
+            if chain.len() > e.classes.len() {
+                break;
+            }
+            chain.push(p);
+            ancestors.push(e.classes[p].name.clone());
+            cur = parent_of(&e.classes[p]);
+        }
+        ancestors.push(api.spec_name.clone());
+        let mut attributes = Vec::new();
+        for &p in chain.iter().rev() {
+            attributes.extend(e.classes[p].attributes.iter().map(lower_attribute));
+        }
+        attributes.extend(c.attributes.iter().map(lower_attribute));
+        // An attribute redeclared by a subclass replaces the inherited one.
+        let mut seen = BTreeMap::new();
+        for (i, a) in attributes.iter().enumerate() {
+            seen.insert(a.rust_name.clone(), i);
+        }
+        let attributes: Vec<Attribute> = attributes
+            .iter()
+            .enumerate()
+            .filter(|(i, a)| seen.get(&a.rust_name) == Some(i))
+            .map(|(_, a)| a.clone())
+            .collect();
+        let mut matchers = Vec::new();
+        if let Some(code) = &c.code {
+            let codes: Vec<String> = code.list().into_iter().map(str::to_owned).collect();
+            matchers.push(Matcher {
+                source: Source::Body(envelope.code.clone()),
+                test: if codes.len() == 1 {
+                    Test::Equals(codes[0].clone())
+                } else {
+                    Test::OneOf(codes)
+                },
+            });
+        }
+        matchers.extend(c.when.iter().map(lower_matcher));
+        let rust = rust_name(&c.name, NameKind::Type);
+        classes.push(Class {
+            spec_name: c.name.clone(),
+            predicate: format!(
+                "is_{}",
+                rust_name(&c.name, NameKind::Field).trim_start_matches("r#")
+            ),
+            rust_name: rust,
+            docs: c.docs.trim().to_owned(),
+            ancestors,
+            children: e
+                .classes
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.parent.as_deref() == Some(c.name.as_str()))
+                .map(|(i, _)| i)
+                .collect(),
+            statuses: c
+                .status
+                .as_ref()
+                .and_then(|s| syntax::statuses(s).ok())
+                .unwrap_or_default(),
+            matchers,
+            fallback: c.fallback,
+            attributes,
+            retried: false,
+        });
+    }
+    // Classification order: specific classes in spec order first, fallbacks after them, so
+    // a fallback only takes what no specific class claimed.
+    let concrete = |i: &usize| !classes[*i].is_abstract();
+    let mut order: Vec<usize> = (0..classes.len())
+        .filter(concrete)
+        .filter(|i| !classes[*i].fallback)
+        .collect();
+    order.extend(
+        (0..classes.len())
+            .filter(concrete)
+            .filter(|i| classes[*i].fallback),
+    );
+    Errors {
+        root: named(&e.root),
+        connection: named(&e.connection),
+        timeout: e.timeout.as_ref().map(named),
+        decode: e.decode.as_ref().map(named).unwrap_or_else(|| Named {
+            spec_name: "DecodeError".into(),
+            rust_name: "DecodeError".into(),
+            docs: "A 2xx response whose body could not be decoded; the raw bytes are kept.".into(),
+        }),
+        kind_enum: format!("{}Kind", api.rust_name),
+        api,
+        envelope,
+        classes,
+        order,
+    }
+}
+
+fn mark_retried(mut errors: Errors, retry: &Retry) -> Errors {
+    for c in &mut errors.classes {
+        c.retried = retry.classes.contains(&c.spec_name)
+            || c.ancestors.iter().any(|a| retry.classes.contains(a));
+    }
+    errors
+}
+
+fn lower_matcher(m: &spec::Matcher) -> Matcher {
+    let source = match (&m.body, &m.header) {
+        (Some(p), _) => Source::Body(vec![p.clone()]),
+        (None, Some(h)) => Source::Header(h.clone()),
+        (None, None) => Source::Body(vec!["$".into()]),
+    };
+    let test = if let Some(v) = &m.equals {
+        Test::Equals(v.clone())
+    } else if let Some(v) = &m.one_of {
+        Test::OneOf(v.clone())
+    } else if let Some(v) = &m.ends_with {
+        Test::EndsWith(v.clone())
+    } else if let Some(v) = &m.contains {
+        Test::Contains(v.clone())
+    } else {
+        Test::Exists(m.exists.unwrap_or(true))
+    };
+    Matcher { source, test }
+}
+
+fn lower_attribute(a: &spec::Attribute) -> Attribute {
+    let default_format = match a.ty {
+        AttrType::String | AttrType::Json => HeaderFormat::String,
+        AttrType::Integer => HeaderFormat::Integer,
+        AttrType::Number => HeaderFormat::Number,
+        AttrType::Boolean => HeaderFormat::Boolean,
+        AttrType::Duration => HeaderFormat::Seconds,
+    };
+    Attribute {
+        spec_name: a.name.clone(),
+        rust_name: rust_name(&a.name, NameKind::Field),
+        docs: a.docs.trim().to_owned(),
+        ty: a.ty,
+        source: match (&a.body, &a.header) {
+            (Some(p), _) => Source::Body(vec![p.clone()]),
+            (None, Some(h)) => Source::Header(h.clone()),
+            (None, None) => Source::Body(vec![a.name.clone()]),
+        },
+        format: a.format.unwrap_or(default_format),
+    }
+}
+
+/// The methods retried after the request may have reached the server when the spec does
+/// not say (RFC 9110's idempotent methods).
+const DEFAULT_IDEMPOTENT: [&str; 5] = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"];
+
+fn lower_retry(r: Option<&spec::Retry>) -> Retry {
+    let dur = |s: &Option<String>| s.as_deref().and_then(|s| syntax::duration(s).ok());
+    let Some(r) = r else {
+        return Retry {
+            declared: false,
+            max_retries: 0,
+            initial: Duration::from_millis(500),
+            max: Duration::from_secs(8),
+            multiplier: 2.0,
+            jitter: (1.0, 1.0),
+            statuses: Vec::new(),
+            classes: Vec::new(),
+            on_connect: false,
+            on_timeout: false,
+            retry_after: Vec::new(),
+            should_retry_header: None,
+            max_wait: None,
+            raise_past_max_wait: true,
+            deadline: None,
+            idempotent_methods: DEFAULT_IDEMPOTENT.iter().map(|m| m.to_string()).collect(),
+            not_processed: Vec::new(),
+            key_header: None,
+        };
+    };
+    let initial = syntax::duration(&r.backoff.initial).unwrap_or(Duration::from_millis(500));
+    let jitter = match r.backoff.jitter.as_deref() {
+        Some([lo, hi]) => (*lo, *hi),
+        _ => (1.0, 1.0),
+    };
+    let idem = r.idempotency.as_ref();
+    Retry {
+        declared: true,
+        max_retries: u32::try_from(r.max_retries).unwrap_or(0),
+        initial,
+        max: dur(&r.backoff.max).unwrap_or(initial),
+        multiplier: r.backoff.multiplier.unwrap_or(2.0),
+        jitter,
+        statuses: r
+            .on
+            .statuses
+            .as_ref()
+            .and_then(|s| syntax::statuses(s).ok())
+            .unwrap_or_default(),
+        classes: r.on.classes.clone(),
+        on_connect: r.on.transport.contains(&spec::TransportFailure::Connect),
+        on_timeout: r.on.transport.contains(&spec::TransportFailure::Timeout),
+        retry_after: r
+            .retry_after
+            .iter()
+            .map(|h| (h.header.clone(), h.format))
+            .collect(),
+        should_retry_header: r.should_retry_header.clone(),
+        max_wait: dur(&r.max_wait),
+        raise_past_max_wait: r.past_max_wait != Some(spec::PastMaxWait::Backoff),
+        deadline: dur(&r.deadline),
+        idempotent_methods: idem
+            .and_then(|i| i.methods.clone())
+            .unwrap_or_else(|| DEFAULT_IDEMPOTENT.iter().map(|m| m.to_string()).collect()),
+        not_processed: idem
+            .and_then(|i| i.not_processed.as_ref())
+            .and_then(|s| syntax::statuses(s).ok())
+            .unwrap_or_default(),
+        key_header: idem.and_then(|i| i.key_header.clone()),
+    }
+}
+
+fn lower_rate_limits(spec: &spec::Spec, endpoints: &[Endpoint], models: &[Model]) -> RateLimits {
+    let Some(rl) = &spec.rate_limits else {
+        return RateLimits::default();
+    };
+    let href = |h: &Option<spec::HeaderRef>| h.as_ref().map(|h| (h.header.clone(), h.format));
+    let lifecycle = rl.lifecycle.as_ref().and_then(|lc| {
+        let endpoint = endpoints.iter().position(|e| e.spec_name == lc.endpoint)?;
+        let response = endpoints[endpoint].response.as_ref()?.named()?.to_owned();
+        let model = models.iter().find(|m| m.spec_name == response)?;
+        let Shape::Struct(fields) = &model.shape else {
+            return None;
+        };
+        let field = fields.iter().find(|f| f.spec_name == lc.field)?;
+        let enum_name = field.ty.named()?;
+        Some(Lifecycle {
+            endpoint,
+            field: field.rust_name.clone(),
+            field_spec_name: field.spec_name.clone(),
+            model: models.iter().position(|m| m.spec_name == enum_name)?,
+            quota_exhausted: lc.quota_exhausted.clone(),
+            blocked: lc.blocked.clone(),
+            docs: lc.docs.clone(),
+        })
+    });
+    RateLimits {
+        docs: rl.docs.as_ref().map(|d| d.trim().to_owned()),
+        buckets: rl
+            .buckets
+            .iter()
+            .map(|b| Bucket {
+                name: b.name.clone(),
+                scope: b.scope.clone(),
+                refill_per_minute: b.refill_per_minute.and_then(|v| u64::try_from(v).ok()),
+                burst: b.burst.and_then(|v| u64::try_from(v).ok()),
+                docs: b.docs.trim().to_owned(),
+            })
+            .collect(),
+        families: rl
+            .headers
+            .iter()
+            .map(|f| HeaderFamily {
+                name: f.name.clone(),
+                limit: href(&f.limit),
+                remaining: href(&f.remaining),
+                reset: href(&f.reset),
+                used: href(&f.used),
+                docs: f.docs.clone(),
+            })
+            .collect(),
+        quotas: rl
+            .quotas
+            .iter()
+            .map(|q| Quota {
+                name: q.name.clone(),
+                period: q.period.clone(),
+                limit: q.limit.and_then(|v| u64::try_from(v).ok()),
+                docs: q.docs.trim().to_owned(),
+                endpoints: endpoints
+                    .iter()
+                    .filter(|e| e.quota.as_deref() == Some(q.name.as_str()))
+                    .map(|e| e.spec_name.clone())
+                    .collect(),
+            })
+            .collect(),
+        lifecycle,
+    }
+}
+
+fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> Endpoint {
+    let local = e.name.rsplit('.').next().unwrap_or(&e.name);
+    let placeholders = syntax::path_placeholders(&e.path).unwrap_or_default();
+    let param = |p: &spec::Param| Param {
+        spec_name: p.name.clone(),
+        rust_name: rust_name(&p.name, NameKind::Field),
+        location: p.location,
+        ty: TypeExpr::parse(p.ty.as_deref().unwrap_or("string")).unwrap_or(TypeExpr::String),
+        required: p.location == ParamLocation::Path || p.required.unwrap_or(false),
+        docs: p.docs.clone(),
+    };
+    // Parameter order: path parameters in the order the path names them, then query, then
+    // header parameters in spec order. Method signatures follow it.
+    let mut params: Vec<Param> = placeholders
+        .iter()
+        .filter_map(|ph| {
+            e.params
+                .iter()
+                .find(|p| p.location == ParamLocation::Path && p.name == *ph)
+        })
+        .map(param)
+        .collect();
+    for loc in [ParamLocation::Query, ParamLocation::Header] {
+        params.extend(e.params.iter().filter(|p| p.location == loc).map(param));
+    }
+    let method = e.method.clone();
+    let idempotent = e.idempotent.unwrap_or_else(|| {
+        let methods = spec
+            .retry
+            .as_ref()
+            .and_then(|r| r.idempotency.as_ref())
+            .and_then(|i| i.methods.clone())
+            .unwrap_or_else(|| DEFAULT_IDEMPOTENT.iter().map(|m| m.to_string()).collect());
+        methods.contains(&method)
+    });
+    Endpoint {
+        spec_name: e.name.clone(),
+        method_name: rust_name(local, NameKind::Field),
+        http_method: method,
+        path: e.path.clone(),
+        docs: e.docs.trim().to_owned(),
+        params,
+        body: e.body.as_ref().and_then(|b| {
+            models
+                .iter()
+                .position(|m| m.spec_name == *b)
+                .map(|i| (i, e.body_encoding.unwrap_or(BodyEncoding::Json)))
+        }),
+        response: e.response.as_deref().and_then(|r| TypeExpr::parse(r).ok()),
+        quota: e.quota.clone(),
+        free: e.free,
+        idempotent,
+        errors: e.errors.clone(),
+    }
+}
+
+fn group_endpoints(endpoints: &[Endpoint]) -> Vec<Group> {
+    // Groups: the client's own methods first, then namespaces in order of first appearance.
+    let mut groups = vec![Group {
+        name: None,
+        method: String::new(),
+        rust_name: String::new(),
+        endpoints: Vec::new(),
+    }];
+    for (i, e) in endpoints.iter().enumerate() {
+        match e.spec_name.split_once('.') {
+            None => groups[0].endpoints.push(i),
+            Some((ns, _)) => match groups.iter_mut().find(|g| g.name.as_deref() == Some(ns)) {
+                Some(g) => g.endpoints.push(i),
+                None => groups.push(Group {
+                    name: Some(ns.to_owned()),
+                    method: rust_name(ns, NameKind::Field),
+                    rust_name: format!("{}Api", rust_name(ns, NameKind::Type)),
+                    endpoints: vec![i],
+                }),
+            },
+        }
+    }
+    groups
+}
+
+fn lower_model(m: &spec::Model) -> Model {
+    let shape = match (&m.fields, &m.values) {
+        (_, Some(values)) => Shape::Enum {
+            values: values
+                .iter()
+                .map(|v| EnumValue {
+                    wire: v.value.clone(),
+                    rust_name: rust_name(&v.value, NameKind::Variant),
+                    docs: v.docs.clone(),
+                })
+                .collect(),
+            open: m.open.unwrap_or(true),
+        },
+        (fields, None) => Shape::Struct(
+            fields
+                .iter()
+                .flatten()
+                .map(|f| Field {
+                    spec_name: f.name.clone(),
+                    rust_name: rust_name(&f.name, NameKind::Field),
+                    ty: TypeExpr::parse(&f.ty).unwrap_or(TypeExpr::Json),
+                    required: f.required.unwrap_or(true),
+                    nullable: f.nullable,
+                    docs: f.docs.clone(),
+                })
+                .collect(),
+        ),
+    };
+    Model {
+        spec_name: m.name.clone(),
+        rust_name: rust_name(&m.name, NameKind::Type),
+        docs: m.docs.trim().to_owned(),
+        shape,
+    }
+}

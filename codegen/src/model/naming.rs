@@ -1,0 +1,96 @@
+//! The one place spec names become Rust names.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// What a name is for; each kind has its own case and escaping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    /// A type: `UpperCamelCase`, acronyms folded (`MemsyAPIError` -> `MemsyApiError`).
+    Type,
+    /// A field, method or parameter: `snake_case`, keywords raw (`type` -> `r#type`).
+    Field,
+    /// An enum variant from a wire value: `UpperCamelCase`, a leading digit prefixed with `V`.
+    Variant,
+}
+
+/// Rust's strict and reserved keywords (2021 edition and later).
+const KEYWORDS: [&str; 51] = [
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for",
+    "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return",
+    "self", "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where",
+    "while", "async", "await", "dyn", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+];
+
+/// Keywords that cannot be raw identifiers; they get a trailing underscore instead.
+const NOT_RAW: [&str; 4] = ["crate", "self", "Self", "super"];
+
+/// Converts a spec name to the Rust name of the given kind. Empty when nothing of the name
+/// can be an identifier (`check` reports that).
+pub fn rust_name(spec_name: &str, kind: NameKind) -> String {
+    // Characters outside identifiers (`-`, `.`, spaces) separate words.
+    let cleaned: String = spec_name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    match kind {
+        NameKind::Type => cleaned.to_upper_camel_case(),
+        NameKind::Variant => {
+            let n = cleaned.to_upper_camel_case();
+            if n.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("V{n}")
+            } else {
+                n
+            }
+        }
+        NameKind::Field => {
+            let n = cleaned.to_snake_case();
+            if n.starts_with(|c: char| c.is_ascii_digit()) {
+                format!("_{n}")
+            } else if NOT_RAW.contains(&n.as_str()) {
+                format!("{n}_")
+            } else if KEYWORDS.contains(&n.as_str()) {
+                format!("r#{n}")
+            } else {
+                n
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_fold_acronyms() {
+        assert_eq!(rust_name("MemsyAPIError", NameKind::Type), "MemsyApiError");
+        assert_eq!(
+            rust_name("OrgIdNotAllowedError", NameKind::Type),
+            "OrgIdNotAllowedError"
+        );
+        assert_eq!(rust_name("HTTPError", NameKind::Type), "HttpError");
+        assert_eq!(rust_name("rate-limit", NameKind::Type), "RateLimit");
+    }
+
+    #[test]
+    fn fields_escape_keywords() {
+        assert_eq!(rust_name("type", NameKind::Field), "r#type");
+        assert_eq!(rust_name("self", NameKind::Field), "self_");
+        assert_eq!(
+            rust_name("requiredScope", NameKind::Field),
+            "required_scope"
+        );
+        assert_eq!(rust_name("x-request-id", NameKind::Field), "x_request_id");
+        assert_eq!(rust_name("2fa", NameKind::Field), "_2fa");
+    }
+
+    #[test]
+    fn variants_from_wire_values() {
+        assert_eq!(
+            rust_name("limit_reached", NameKind::Variant),
+            "LimitReached"
+        );
+        assert_eq!(rust_name("5xx", NameKind::Variant), "V5xx");
+    }
+}

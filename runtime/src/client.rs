@@ -1,0 +1,966 @@
+//! The HTTP client every generated SDK wraps: building requests, authentication, the
+//! retry loop, per-attempt timeouts and the call deadline, reading responses into typed
+//! values or typed errors.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use bytes::{Bytes, BytesMut};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio::time::Instant;
+
+use crate::envelope::{self, EnvelopeSpec, ErrorResponse};
+use crate::error::{
+    ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RequestError,
+    TimeoutError,
+};
+use crate::ratelimit::{BucketSpec, HeaderFamilySpec, RateLimitState, Throttle};
+use crate::retry::{next_wait, Next, RetryPolicy};
+use crate::secret::SecretString;
+use crate::values;
+use crate::BODY_LIMIT;
+
+/// How the API key travels.
+#[derive(Debug, Clone, Copy)]
+pub enum Auth {
+    /// `Authorization: Bearer <key>`.
+    Bearer,
+    /// The key in a named header, after an optional prefix.
+    Header {
+        /// Header name.
+        name: &'static str,
+        /// Written before the key.
+        prefix: &'static str,
+    },
+    /// HTTP basic auth: with a user name the key is the password, else the key is the user.
+    Basic {
+        /// Fixed user name.
+        username: Option<&'static str>,
+    },
+    /// No authentication.
+    None,
+}
+
+/// Everything a generated crate tells the runtime about its API.
+#[derive(Debug)]
+pub struct ApiSpec {
+    /// Display name, e.g. `Memsy`.
+    pub name: &'static str,
+    /// The `User-Agent` sent, e.g. `memsy/0.1.0`.
+    pub user_agent: &'static str,
+    /// Default base URL.
+    pub base_url: &'static str,
+    /// Environment variable holding the API key.
+    pub env_api_key: Option<&'static str>,
+    /// Environment variable overriding the base URL.
+    pub env_base_url: Option<&'static str>,
+    /// Authentication.
+    pub auth: Auth,
+    /// Headers sent with every request.
+    pub headers: &'static [(&'static str, &'static str)],
+    /// Response header with the request id.
+    pub request_id_header: Option<&'static str>,
+    /// Where error bodies keep their fields.
+    pub envelope: EnvelopeSpec,
+    /// Rate-limit header families.
+    pub rate_limit_headers: &'static [HeaderFamilySpec],
+    /// Buckets the opt-in client-side throttle enforces.
+    pub throttle_buckets: &'static [BucketSpec],
+    /// The retry policy.
+    pub retry: RetryPolicy,
+    /// Per-attempt timeout when the builder sets none.
+    pub default_timeout: Duration,
+}
+
+/// Why a client could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No API key was given and the environment variable is unset.
+    #[error("no API key: pass one to the builder's `api_key`{}", .env.map(|e| format!(" or set {e}")).unwrap_or_default())]
+    MissingApiKey {
+        /// The environment variable that was read.
+        env: Option<&'static str>,
+    },
+    /// The API key cannot be sent in a header (it has a control character).
+    #[error("the API key contains characters that cannot be sent in an HTTP header")]
+    InvalidApiKey,
+    /// The base URL is not an http(s) URL.
+    #[error("invalid base URL `{0}`: it must start with http:// or https://")]
+    InvalidBaseUrl(String),
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}
+
+/// Builds a [`Client`] for one API.
+pub struct ClientBuilder {
+    spec: &'static ApiSpec,
+    api_key: Option<SecretString>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    max_retries: Option<u32>,
+    deadline: Option<Option<Duration>>,
+    http: Option<reqwest::Client>,
+    throttle: bool,
+    clock: fn() -> SystemTime,
+    seed: Option<u64>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api", &self.spec.name)
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .field("throttle", &self.throttle)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the spec's defaults.
+    pub fn new(spec: &'static ApiSpec) -> Self {
+        ClientBuilder {
+            spec,
+            api_key: None,
+            base_url: None,
+            timeout: None,
+            max_retries: None,
+            deadline: None,
+            http: None,
+            throttle: false,
+            clock: SystemTime::now,
+            seed: None,
+        }
+    }
+
+    /// The API key; without it the spec's environment variable is read.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::new(key.into()));
+        self
+    }
+
+    /// The base URL; without it the spec's environment variable, then the spec's default.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The timeout of each attempt.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Retries after the first attempt, replacing the spec's `max_retries` (0 turns
+    /// retries off).
+    pub fn max_retries(mut self, n: u32) -> Self {
+        self.max_retries = Some(n);
+        self
+    }
+
+    /// The total time a call may take, all attempts and waits included; `None` removes the
+    /// spec's deadline.
+    pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// A preconfigured `reqwest::Client` (proxies, TLS roots, connection pool settings).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Turns the client-side token bucket on or off (off by default). When on, requests
+    /// wait locally for a token of every bucket the spec declares per API key, so a
+    /// fan-out workload paces itself instead of collecting 429s. Clones share the bucket.
+    pub fn throttle(mut self, on: bool) -> Self {
+        self.throttle = on;
+        self
+    }
+
+    /// The wall clock used to read HTTP-dates and epoch timestamps (tests pin it).
+    #[doc(hidden)]
+    pub fn clock(mut self, clock: fn() -> SystemTime) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Seeds the jitter random source, for reproducible backoff in tests.
+    #[doc(hidden)]
+    pub fn jitter_seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let spec = self.spec;
+        let env = |name: Option<&'static str>| {
+            name.and_then(|n| std::env::var(n).ok())
+                .filter(|v| !v.trim().is_empty())
+        };
+        let api_key = match (spec.auth, self.api_key) {
+            (Auth::None, _) => None,
+            (_, Some(k)) => Some(k),
+            (_, None) => Some(SecretString::new(env(spec.env_api_key).ok_or(
+                BuildError::MissingApiKey {
+                    env: spec.env_api_key,
+                },
+            )?)),
+        };
+        let auth = match (&api_key, spec.auth) {
+            (Some(key), auth) => Some(auth_header(auth, key.expose())?),
+            (None, _) => None,
+        };
+        let base_url = self
+            .base_url
+            .or_else(|| env(spec.env_base_url))
+            .unwrap_or_else(|| spec.base_url.to_owned());
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(BuildError::InvalidBaseUrl(base_url));
+        }
+        let http = match self.http {
+            Some(h) => h,
+            None => reqwest::Client::builder()
+                .user_agent(spec.user_agent)
+                .build()
+                .map_err(BuildError::Http)?,
+        };
+        let mut retry = spec.retry;
+        if let Some(n) = self.max_retries {
+            retry.max_retries = n;
+        }
+        if let Some(d) = self.deadline {
+            retry.deadline = d;
+        }
+        let rng = match self.seed {
+            Some(s) => StdRng::seed_from_u64(s),
+            None => StdRng::from_os_rng(),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                spec,
+                http,
+                base_url,
+                auth,
+                timeout: self.timeout.unwrap_or(spec.default_timeout),
+                retry,
+                throttle: self.throttle.then(|| Throttle::new(spec.throttle_buckets)),
+                clock: self.clock,
+                rng: Mutex::new(rng),
+            }),
+        })
+    }
+}
+
+fn auth_header(auth: Auth, key: &str) -> Result<(HeaderName, HeaderValue), BuildError> {
+    let (name, value) = match auth {
+        Auth::Bearer => (reqwest::header::AUTHORIZATION, format!("Bearer {key}")),
+        Auth::Header { name, prefix } => (
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| BuildError::InvalidApiKey)?,
+            format!("{prefix}{key}"),
+        ),
+        Auth::Basic { username } => {
+            let pair = match username {
+                Some(user) => format!("{user}:{key}"),
+                None => format!("{key}:"),
+            };
+            (
+                reqwest::header::AUTHORIZATION,
+                format!("Basic {}", base64(pair.as_bytes())),
+            )
+        }
+        Auth::None => return Err(BuildError::InvalidApiKey),
+    };
+    let mut value = HeaderValue::from_str(&value).map_err(|_| BuildError::InvalidApiKey)?;
+    // Marked sensitive: hyper and reqwest leave it out of their own Debug output.
+    value.set_sensitive(true);
+    Ok((name, value))
+}
+
+fn base64(input: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A client for one API. Cheap to clone: clones share the connection pool and the throttle.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    spec: &'static ApiSpec,
+    http: reqwest::Client,
+    base_url: String,
+    auth: Option<(HeaderName, HeaderValue)>,
+    timeout: Duration,
+    retry: RetryPolicy,
+    throttle: Option<Throttle>,
+    clock: fn() -> SystemTime,
+    rng: Mutex<StdRng>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Client")
+            .field("api", &i.spec.name)
+            .field("base_url", &i.base_url)
+            .field("api_key", &i.auth.as_ref().map(|_| "[redacted]"))
+            .field("timeout", &i.timeout)
+            .field("max_retries", &i.retry.max_retries)
+            .field("throttle", &i.throttle.is_some())
+            .finish()
+    }
+}
+
+/// A request a generated endpoint method describes.
+#[derive(Debug, Clone)]
+pub struct Request {
+    method: reqwest::Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(&'static str, String)>,
+    body: Body,
+    idempotent: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    None,
+    Json(Vec<u8>),
+    Form(String),
+}
+
+impl Request {
+    /// A request for `method` (uppercase) on `path` (already percent-encoded).
+    pub fn new(method: &'static str, path: String) -> Self {
+        Request {
+            method: reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET),
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::None,
+            idempotent: false,
+        }
+    }
+
+    /// Adds a query parameter (repeat the call for a list).
+    pub fn query(mut self, name: &str, value: impl ToString) -> Self {
+        self.query.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.headers.push((name, value.to_string()));
+        self
+    }
+
+    /// Whether the request may be sent again after it may have reached the server.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// A JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, RequestError> {
+        let bytes = serde_json::to_vec(body).map_err(|e| RequestError {
+            message: format!("the body could not be encoded as JSON: {e}"),
+        })?;
+        self.body = Body::Json(bytes);
+        Ok(self)
+    }
+
+    /// A form-encoded body. Nested objects and lists use bracket keys (`a[b]=1`, `l[0]=x`).
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, RequestError> {
+        let value = serde_json::to_value(body).map_err(|e| RequestError {
+            message: format!("the body could not be encoded: {e}"),
+        })?;
+        let mut pairs = Vec::new();
+        flatten_form("", &value, &mut pairs);
+        let mut out = String::new();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            out.push_str(&form_encode(k));
+            out.push('=');
+            out.push_str(&form_encode(v));
+        }
+        self.body = Body::Form(out);
+        Ok(self)
+    }
+}
+
+fn flatten_form(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    let key = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}[{k}]")
+        }
+    };
+    match v {
+        Value::Null => {}
+        Value::Object(map) => map.iter().for_each(|(k, v)| flatten_form(&key(k), v, out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| flatten_form(&key(&i.to_string()), v, out)),
+        other => out.push((prefix.to_owned(), envelope::value_text(other))),
+    }
+}
+
+fn form_encode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, FORM)
+        .to_string()
+        .replace("%20", "+")
+}
+
+const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'*');
+
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes one path segment, so a parameter cannot change the path's shape.
+pub fn path_segment(value: impl fmt::Display) -> String {
+    percent_encoding::utf8_percent_encode(&value.to_string(), PATH_SEGMENT).to_string()
+}
+
+/// A successful response: the decoded value, and what the response said besides.
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    /// The decoded body.
+    pub data: T,
+    /// HTTP status.
+    pub status: u16,
+    /// The request id the server sent.
+    pub request_id: Option<String>,
+    /// The rate-limit state the response reported.
+    pub rate_limit: RateLimitState,
+    /// How many attempts the call took.
+    pub attempts: u32,
+}
+
+impl<T> Response<T> {
+    /// The decoded body, dropping the rest.
+    pub fn into_inner(self) -> T {
+        self.data
+    }
+}
+
+impl<T> std::ops::Deref for Response<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+/// How one attempt failed before a response arrived.
+enum Transport {
+    Connect(reqwest::Error),
+    Timeout,
+    Other(reqwest::Error),
+}
+
+/// A response read off the wire.
+struct Received {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+    truncated: bool,
+}
+
+/// Headers whose values are never kept in a [`RawResponse`].
+const SECRET_HEADERS: [&str; 5] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-api-key",
+];
+
+impl Client {
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The retry policy in force (the spec's, with the builder's overrides).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Sends a request and decodes a JSON body into `T`.
+    pub async fn send_json<T: DeserializeOwned, K: ErrorClass>(
+        &self,
+        request: Request,
+    ) -> Result<Response<T>, Error<K>> {
+        let (received, attempts) = self.execute::<K>(request).await?;
+        let meta = self.meta(&received.headers);
+        match serde_json::from_slice::<T>(&received.body) {
+            Ok(data) => Ok(Response {
+                data,
+                status: received.status,
+                request_id: meta.0,
+                rate_limit: meta.1,
+                attempts,
+            }),
+            Err(e) => Err(Error::Decode(DecodeError {
+                message: e.to_string(),
+                status: received.status,
+                body: received.body,
+                request_id: meta.0,
+                rate_limit: meta.1,
+                attempts,
+            })),
+        }
+    }
+
+    /// Sends a request whose response has no body worth decoding.
+    pub async fn send_empty<K: ErrorClass>(
+        &self,
+        request: Request,
+    ) -> Result<Response<()>, Error<K>> {
+        let (received, attempts) = self.execute::<K>(request).await?;
+        let (request_id, rate_limit) = self.meta(&received.headers);
+        Ok(Response {
+            data: (),
+            status: received.status,
+            request_id,
+            rate_limit,
+            attempts,
+        })
+    }
+
+    fn meta(&self, headers: &HeaderMap) -> (Option<String>, RateLimitState) {
+        let spec = self.inner.spec;
+        let request_id = spec
+            .request_id_header
+            .and_then(|h| headers.get(h))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let rate_limit =
+            RateLimitState::from_headers(spec.rate_limit_headers, headers, (self.inner.clock)());
+        (request_id, rate_limit)
+    }
+
+    /// The retry loop. Returns the first 2xx response, or the error the policy gives up on.
+    async fn execute<K: ErrorClass>(&self, request: Request) -> Result<(Received, u32), Error<K>> {
+        let inner = &*self.inner;
+        let policy = inner.retry;
+        let started = Instant::now();
+        let deadline = policy.deadline;
+        // One key per call, reused by every retry, so the server can drop duplicates.
+        let idempotency_key = policy
+            .idempotency_key_header
+            .filter(|_| !matches!(request.method, reqwest::Method::GET | reqwest::Method::HEAD))
+            .map(|h| (h, self.new_idempotency_key()));
+        let idempotent = request.idempotent || idempotency_key.is_some();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            if let Some(t) = &inner.throttle {
+                t.acquire().await;
+            }
+            let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
+            if remaining.is_some_and(|r| r.is_zero()) {
+                return Err(Error::Timeout(TimeoutError {
+                    after: deadline.unwrap_or_default(),
+                    deadline: true,
+                    attempts: attempt - 1,
+                }));
+            }
+            let attempt_timeout = remaining.map_or(inner.timeout, |r| r.min(inner.timeout));
+            let built = self
+                .build(&request, idempotency_key.as_ref())
+                .map_err(Error::Request)?;
+            let outcome = tokio::time::timeout(attempt_timeout, self.receive(built)).await;
+            let retries_left = attempt <= policy.max_retries;
+            let backoff = {
+                let factor = {
+                    let mut rng = inner.rng.lock().unwrap_or_else(|e| e.into_inner());
+                    policy.jitter_factor(&mut *rng)
+                };
+                policy.backoff(attempt, factor)
+            };
+            let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
+            let failure: Error<K> = match outcome {
+                Ok(Ok(received)) if (200..300).contains(&received.status) => {
+                    return Ok((received, attempt))
+                }
+                Ok(Ok(received)) => {
+                    let now = (inner.clock)();
+                    let server_wait = policy.server_wait(
+                        |h| {
+                            received
+                                .headers
+                                .get(h)
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_owned)
+                        },
+                        now,
+                    );
+                    let error = self.api_error::<K>(received, attempt, server_wait, now);
+                    let should = policy
+                        .should_retry_header
+                        .and_then(|h| error.response.header(h).and_then(values::parse_bool));
+                    let retry = retries_left
+                        && policy.retries_response(
+                            error.status,
+                            error.kind.class_name(),
+                            error.kind.ancestors(),
+                            should,
+                        )
+                        && (idempotent || policy.not_processed(error.status));
+                    if retry {
+                        if let Next::RetryAfter(wait) =
+                            next_wait(&policy, backoff, server_wait, remaining)
+                        {
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                    }
+                    return Err(Error::Api(Box::new(error)));
+                }
+                Ok(Err(Transport::Connect(e))) => {
+                    let error = Error::Connection(ConnectionError {
+                        message: describe(&e),
+                        attempts: attempt,
+                        before_send: true,
+                        source: Some(e),
+                    });
+                    if !(retries_left && policy.on_connect) {
+                        return Err(error);
+                    }
+                    error
+                }
+                Ok(Err(Transport::Timeout)) | Err(_) => {
+                    let error = Error::Timeout(TimeoutError {
+                        after: attempt_timeout,
+                        deadline: attempt_timeout < inner.timeout,
+                        attempts: attempt,
+                    });
+                    if !(retries_left && policy.on_timeout && idempotent) {
+                        return Err(error);
+                    }
+                    error
+                }
+                Ok(Err(Transport::Other(e))) => {
+                    let error = Error::Connection(ConnectionError {
+                        message: describe(&e),
+                        attempts: attempt,
+                        before_send: false,
+                        source: Some(e),
+                    });
+                    if !(retries_left && policy.on_connect && idempotent) {
+                        return Err(error);
+                    }
+                    error
+                }
+            };
+            match next_wait(&policy, backoff, None, remaining) {
+                Next::RetryAfter(wait) => tokio::time::sleep(wait).await,
+                Next::Stop => return Err(failure),
+            }
+        }
+    }
+
+    fn new_idempotency_key(&self) -> String {
+        let mut rng = self.inner.rng.lock().unwrap_or_else(|e| e.into_inner());
+        let bytes: [u8; 16] = rng.random();
+        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        format!(
+            "{}-{}-4{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[13..16],
+            &hex[16..20],
+            &hex[20..32]
+        )
+    }
+
+    fn build(
+        &self,
+        request: &Request,
+        idempotency_key: Option<&(&'static str, String)>,
+    ) -> Result<reqwest::Request, RequestError> {
+        let inner = &*self.inner;
+        let invalid = |message: String| RequestError { message };
+        let url = format!("{}{}", inner.base_url, request.path);
+        let mut builder = inner.http.request(request.method.clone(), &url);
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        let mut headers = HeaderMap::new();
+        let header = |name: &str, value: &str| -> Result<(HeaderName, HeaderValue), RequestError> {
+            let n = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("`{name}` is not a valid header name")))?;
+            let v = HeaderValue::from_str(value)
+                .map_err(|_| invalid(format!("header `{name}` has a value that cannot be sent")))?;
+            Ok((n, v))
+        };
+        let (n, v) = header("user-agent", inner.spec.user_agent)?;
+        headers.insert(n, v);
+        for (name, value) in inner.spec.headers {
+            let (n, v) = header(name, value)?;
+            headers.insert(n, v);
+        }
+        if let Some((name, value)) = &inner.auth {
+            headers.insert(name.clone(), value.clone());
+        }
+        if let Some((name, key)) = idempotency_key {
+            let (n, v) = header(name, key)?;
+            headers.insert(n, v);
+        }
+        for (name, value) in &request.headers {
+            let (n, v) = header(name, value)?;
+            headers.append(n, v);
+        }
+        match &request.body {
+            Body::None => {}
+            Body::Json(bytes) => {
+                headers.insert(
+                    reqwest::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                builder = builder.body(bytes.clone());
+            }
+            Body::Form(text) => {
+                headers.insert(
+                    reqwest::header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                );
+                builder = builder.body(text.clone());
+            }
+        }
+        builder
+            .headers(headers)
+            .build()
+            .map_err(|e| invalid(describe(&e)))
+    }
+
+    /// One attempt: send, then read the body (error bodies only up to the limit).
+    async fn receive(&self, request: reqwest::Request) -> Result<Received, Transport> {
+        let classify = |e: reqwest::Error| {
+            if e.is_connect() {
+                Transport::Connect(e)
+            } else if e.is_timeout() {
+                Transport::Timeout
+            } else {
+                Transport::Other(e)
+            }
+        };
+        let mut response = self.inner.http.execute(request).await.map_err(classify)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if (200..300).contains(&status) {
+            let body = response.bytes().await.map_err(classify)?;
+            return Ok(Received {
+                status,
+                headers,
+                body,
+                truncated: false,
+            });
+        }
+        let mut body = BytesMut::new();
+        let mut truncated = false;
+        // An error body that fails half-way is kept as far as it came: the status is the
+        // answer, the body only detail.
+        while let Ok(Some(chunk)) = response.chunk().await {
+            let room = BODY_LIMIT - body.len();
+            if chunk.len() > room {
+                body.extend_from_slice(&chunk[..room]);
+                truncated = true;
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Received {
+            status,
+            headers,
+            body: body.freeze(),
+            truncated,
+        })
+    }
+
+    fn api_error<K: ErrorClass>(
+        &self,
+        received: Received,
+        attempts: u32,
+        retry_after: Option<Duration>,
+        now: SystemTime,
+    ) -> ApiError<K> {
+        let spec = self.inner.spec;
+        let json: Option<serde_json::Value> = if received.truncated {
+            None
+        } else {
+            serde_json::from_slice(&received.body).ok()
+        };
+        let response = ErrorResponse::new(received.status, &received.headers, json.as_ref(), now);
+        let kind = K::from_response(&response);
+        let env = &spec.envelope;
+        let detail = response
+            .body_string(env.detail)
+            .unwrap_or_else(|| fallback_detail(&received, json.is_some(), env.non_json_text));
+        let code = response.body_string(env.code);
+        let error_type = response.body_string(env.error_type);
+        let (request_id, rate_limit) = self.meta(&received.headers);
+        let headers = received
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                let name = n.as_str().to_owned();
+                let value = if SECRET_HEADERS.contains(&n.as_str())
+                    || matches!(spec.auth, Auth::Header { name: h, .. } if h.eq_ignore_ascii_case(n.as_str()))
+                {
+                    "[redacted]".to_owned()
+                } else {
+                    String::from_utf8_lossy(v.as_bytes()).into_owned()
+                };
+                (name, value)
+            })
+            .collect();
+        ApiError {
+            kind,
+            status: received.status,
+            detail,
+            code,
+            error_type,
+            request_id,
+            retry_after,
+            attempts,
+            rate_limit,
+            response: RawResponse {
+                status: received.status,
+                headers,
+                body: received.body,
+                truncated: received.truncated,
+            },
+        }
+    }
+}
+
+/// The detail of an error whose body has none: a short cut of the text for a non-JSON body
+/// (when the spec says so), else the status's reason phrase.
+fn fallback_detail(received: &Received, was_json: bool, use_text: bool) -> String {
+    let reason = reqwest::StatusCode::from_u16(received.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Unknown status")
+        .to_owned();
+    if was_json || !use_text {
+        return reason;
+    }
+    let text = String::from_utf8_lossy(&received.body);
+    let text = text.trim();
+    if text.is_empty() {
+        return reason;
+    }
+    // Keep it to one line and 1 KiB: the raw response has the rest.
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut cut: String = one_line.chars().take(1024).collect();
+    if cut.len() < one_line.len() {
+        cut.push('…');
+    }
+    cut
+}
+
+/// A transport error described by its kind and its chain of causes. reqwest's own
+/// `Display` names the URL; the causes do not, and the URL never carries a secret anyway.
+fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    let mut message = if e.is_connect() {
+        "could not connect"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_builder() {
+        "could not build the request"
+    } else if e.is_body() || e.is_decode() {
+        "could not read the response"
+    } else {
+        "request failed"
+    }
+    .to_owned();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (input, out) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), out);
+        }
+    }
+
+    #[test]
+    fn path_segments_cannot_escape() {
+        assert_eq!(path_segment("a/b?c#d e"), "a%2Fb%3Fc%23d%20e");
+        assert_eq!(path_segment("org_1-x.y~z"), "org_1-x.y~z");
+    }
+
+    #[test]
+    fn forms_flatten_with_brackets() {
+        let r = Request::new("POST", "/".into())
+            .form(&serde_json::json!({"a": 1, "m": {"k": "v w"}, "l": ["x", "y"], "n": null}))
+            .unwrap();
+        let Body::Form(text) = r.body else {
+            panic!("not a form")
+        };
+        assert_eq!(text, "a=1&l%5B0%5D=x&l%5B1%5D=y&m%5Bk%5D=v+w");
+    }
+}

@@ -1,0 +1,331 @@
+//! The error hierarchy every generated SDK instantiates with its own class enum.
+//!
+//! `Error<K>` is the root (the vendor's base exception); `ApiError<K>` is every non-2xx
+//! response, with `K` the generated enum of the spec's classes and their typed attributes.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::envelope::ErrorResponse;
+use crate::ratelimit::RateLimitState;
+
+/// Implemented by the generated enum of error classes.
+pub trait ErrorClass: fmt::Debug + Send + Sync + 'static {
+    /// Picks the class of a response and reads its typed attributes.
+    fn from_response(response: &ErrorResponse<'_>) -> Self;
+    /// The class name as the vendor documents it, e.g. `AuthorizationError`.
+    fn class_name(&self) -> &'static str;
+    /// The documented names of its ancestors, nearest first, ending with the API base class.
+    fn ancestors(&self) -> &'static [&'static str];
+}
+
+/// Any error a generated client returns.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error<K> {
+    /// The server could not be reached: connection refused, DNS failure, TLS failure, reset.
+    Connection(ConnectionError),
+    /// An attempt (or the whole call's deadline) ran out of time.
+    Timeout(TimeoutError),
+    /// The server answered with a non-2xx status. Boxed: it is large, and every `Result`
+    /// of the SDK would otherwise carry its size.
+    Api(Box<ApiError<K>>),
+    /// The server answered 2xx but the body was not what the spec says.
+    Decode(DecodeError),
+    /// The request could not be built (for example a header value with a newline).
+    Request(RequestError),
+}
+
+impl<K: ErrorClass> Error<K> {
+    /// The API error, when the server answered with a non-2xx status.
+    pub fn as_api(&self) -> Option<&ApiError<K>> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the server could not be reached or did not answer in time (what the vendor
+    /// documents as its connection error).
+    pub fn is_connection(&self) -> bool {
+        matches!(self, Error::Connection(_) | Error::Timeout(_))
+    }
+
+    /// Whether the failure was a timeout.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout(_))
+    }
+
+    /// The HTTP status, when there was a response.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::Decode(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// How many attempts were made (1 when nothing was retried).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Connection(e) => e.attempts,
+            Error::Timeout(e) => e.attempts,
+            Error::Api(e) => e.attempts,
+            Error::Decode(e) => e.attempts,
+            Error::Request(_) => 0,
+        }
+    }
+
+    /// The server's wait hint, when it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.as_api().and_then(|e| e.retry_after)
+    }
+
+    /// The request id the server sent.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api(e) => e.request_id.as_deref(),
+            Error::Decode(e) => e.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The rate-limit state the response reported.
+    pub fn rate_limit(&self) -> Option<&RateLimitState> {
+        match self {
+            Error::Api(e) => Some(&e.rate_limit),
+            Error::Decode(e) => Some(&e.rate_limit),
+            _ => None,
+        }
+    }
+}
+
+impl<K: ErrorClass> fmt::Display for Error<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Connection(e) => e.fmt(f),
+            Error::Timeout(e) => e.fmt(f),
+            Error::Api(e) => e.fmt(f),
+            Error::Decode(e) => e.fmt(f),
+            Error::Request(e) => e.fmt(f),
+        }
+    }
+}
+
+impl<K: ErrorClass> std::error::Error for Error<K> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connection(e) => Some(e),
+            Error::Timeout(e) => Some(e),
+            Error::Api(e) => Some(&**e),
+            Error::Decode(e) => Some(e),
+            Error::Request(e) => Some(e),
+        }
+    }
+}
+
+impl<K> From<ApiError<K>> for Error<K> {
+    fn from(e: ApiError<K>) -> Self {
+        Error::Api(Box::new(e))
+    }
+}
+
+/// A non-2xx response, classified.
+#[derive(Debug)]
+pub struct ApiError<K> {
+    /// The class and its typed attributes.
+    pub kind: K,
+    /// HTTP status.
+    pub status: u16,
+    /// The server's detail message (or, for a non-JSON body, its text or the reason phrase).
+    pub detail: String,
+    /// The machine-readable error code, when the body has one.
+    pub code: Option<String>,
+    /// The error type, for APIs that send one beside the code.
+    pub error_type: Option<String>,
+    /// The request id the server sent.
+    pub request_id: Option<String>,
+    /// How long the server asked to wait before trying again.
+    pub retry_after: Option<Duration>,
+    /// How many attempts were made, this one included.
+    pub attempts: u32,
+    /// The rate-limit state the response reported.
+    pub rate_limit: RateLimitState,
+    /// The raw response (secrets redacted, body capped).
+    pub response: RawResponse,
+}
+
+impl<K: ErrorClass> ApiError<K> {
+    /// The class name as the vendor documents it.
+    pub fn class_name(&self) -> &'static str {
+        self.kind.class_name()
+    }
+
+    /// Whether this error is of the named class or one of its subclasses.
+    pub fn is_a(&self, class_name: &str) -> bool {
+        self.kind.class_name() == class_name || self.kind.ancestors().contains(&class_name)
+    }
+}
+
+impl<K: ErrorClass> fmt::Display for ApiError<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (HTTP {}", self.kind.class_name(), self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, ", code {code}")?;
+        }
+        write!(f, "): {}", self.detail)?;
+        if let Some(wait) = self.retry_after {
+            write!(f, " (retry after {:.3}s)", wait.as_secs_f64())?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl<K: ErrorClass> std::error::Error for ApiError<K> {}
+
+/// The server could not be reached.
+#[derive(Debug)]
+pub struct ConnectionError {
+    /// What went wrong, without secrets.
+    pub message: String,
+    /// How many attempts were made.
+    pub attempts: u32,
+    /// Whether the failure happened before the request was sent (so it never reached the
+    /// server).
+    pub before_send: bool,
+    pub(crate) source: Option<reqwest::Error>,
+}
+
+impl fmt::Display for ConnectionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "connection failed: {}", self.message)?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConnectionError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| e as _)
+    }
+}
+
+/// An attempt, or the call's total deadline, ran out of time.
+#[derive(Debug)]
+pub struct TimeoutError {
+    /// How long the limit that ran out was.
+    pub after: Duration,
+    /// Whether the call's total deadline (rather than one attempt's timeout) ran out.
+    pub deadline: bool,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.deadline {
+            "call deadline"
+        } else {
+            "request timeout"
+        };
+        write!(f, "{what} of {:.3}s elapsed", self.after.as_secs_f64())?;
+        if self.attempts > 1 {
+            write!(f, " (after {} attempts)", self.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TimeoutError {}
+
+/// A 2xx response whose body could not be decoded.
+#[derive(Debug)]
+pub struct DecodeError {
+    /// What the decoder said.
+    pub message: String,
+    /// HTTP status.
+    pub status: u16,
+    /// The raw body (capped at the runtime's body limit).
+    pub body: Bytes,
+    /// The request id the server sent.
+    pub request_id: Option<String>,
+    /// The rate-limit state the response reported.
+    pub rate_limit: RateLimitState,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not decode the HTTP {} response body ({} bytes): {}",
+            self.status,
+            self.body.len(),
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// The request could not be built.
+#[derive(Debug)]
+pub struct RequestError {
+    /// What was wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid request: {}", self.message)
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+/// A response as received, for inspection: headers with secrets redacted, body capped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers in the order received, names lowercase; secret-bearing ones read `[redacted]`.
+    pub headers: Vec<(String, String)>,
+    /// The body, at most [`crate::BODY_LIMIT`] bytes.
+    pub body: Bytes,
+    /// Whether the body was longer than the limit and was cut.
+    pub truncated: bool,
+}
+
+impl RawResponse {
+    /// The body as text (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The first header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .field("truncated", &self.truncated)
+            .finish()
+    }
+}

@@ -1,0 +1,36 @@
+//! The hand-written runtime every generated SDK shares: transport, retries, rate limits and
+//! the error plumbing. It knows nothing of any one API; generated crates hand it their
+//! spec's tables and policy values in an [`ApiSpec`].
+//!
+//! Items marked `#[doc(hidden)]` exist for generated code and are not a stable API.
+
+pub mod client;
+pub mod envelope;
+pub mod error;
+pub mod ratelimit;
+pub mod retry;
+pub mod secret;
+pub mod timestamp;
+pub mod values;
+
+pub use client::{
+    path_segment, ApiSpec, Auth, BuildError, Client, ClientBuilder, Request, Response,
+};
+pub use envelope::{ClassRule, EnvelopeSpec, ErrorResponse, Matcher, Source, Test};
+pub use error::{
+    ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RequestError,
+    TimeoutError,
+};
+pub use ratelimit::{BucketSpec, HeaderFamilySpec, RateLimitFamily, RateLimitState, Throttle};
+pub use retry::RetryPolicy;
+pub use secret::SecretString;
+pub use timestamp::Timestamp;
+pub use values::HeaderFormat;
+
+/// Re-exported so generated crates and their users name one version of reqwest.
+pub use reqwest;
+
+/// The most of an error response body the runtime keeps (64 KiB). Longer bodies are cut and
+/// marked `truncated`; the rest is never read from the socket. A cut body is not parsed as
+/// JSON, so its detail falls back to the text.
+pub const BODY_LIMIT: usize = 64 * 1024;

@@ -1,0 +1,235 @@
+//! Rate limits: the state a response reports in its headers, and an opt-in client-side
+//! token bucket that makes a fan-out workload wait locally instead of collecting 429s.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::HeaderMap;
+use tokio::time::Instant;
+
+use crate::values::{self, HeaderFormat};
+
+/// A family of rate-limit headers as the spec declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderFamilySpec {
+    /// Family name, e.g. `requests` or `tokens`.
+    pub name: &'static str,
+    /// Header with the limit.
+    pub limit: Option<(&'static str, HeaderFormat)>,
+    /// Header with what is left.
+    pub remaining: Option<(&'static str, HeaderFormat)>,
+    /// Header with when the limit resets.
+    pub reset: Option<(&'static str, HeaderFormat)>,
+    /// Header with what was used.
+    pub used: Option<(&'static str, HeaderFormat)>,
+}
+
+/// What one header family reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitFamily {
+    /// Family name, e.g. `requests`.
+    pub name: &'static str,
+    /// The limit.
+    pub limit: Option<u64>,
+    /// What is left.
+    pub remaining: Option<u64>,
+    /// Time until the limit resets.
+    pub reset: Option<Duration>,
+    /// What was used.
+    pub used: Option<u64>,
+}
+
+/// The rate-limit state reported by one response. Families whose headers were all absent
+/// or malformed are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RateLimitState {
+    families: Vec<RateLimitFamily>,
+}
+
+impl RateLimitState {
+    /// Reads every declared family from the headers.
+    pub fn from_headers(specs: &[HeaderFamilySpec], headers: &HeaderMap, now: SystemTime) -> Self {
+        let get = |h: Option<(&'static str, HeaderFormat)>| {
+            h.and_then(|(name, format)| Some((headers.get(name)?.to_str().ok()?, format)))
+        };
+        let families = specs
+            .iter()
+            .map(|s| RateLimitFamily {
+                name: s.name,
+                limit: get(s.limit).and_then(|(v, _)| values::parse_count(v)),
+                remaining: get(s.remaining).and_then(|(v, _)| values::parse_count(v)),
+                reset: get(s.reset).and_then(|(v, f)| values::parse_wait(v, f, now)),
+                used: get(s.used).and_then(|(v, _)| values::parse_count(v)),
+            })
+            .filter(|f| {
+                f.limit.is_some() || f.remaining.is_some() || f.reset.is_some() || f.used.is_some()
+            })
+            .collect();
+        RateLimitState { families }
+    }
+
+    /// Every family the response reported.
+    pub fn families(&self) -> &[RateLimitFamily] {
+        &self.families
+    }
+
+    /// One family by name.
+    pub fn family(&self, name: &str) -> Option<&RateLimitFamily> {
+        self.families.iter().find(|f| f.name == name)
+    }
+
+    /// Whether any family reports nothing remaining.
+    pub fn is_exhausted(&self) -> bool {
+        self.families.iter().any(|f| f.remaining == Some(0))
+    }
+
+    /// Whether the response reported nothing about rate limits.
+    pub fn is_empty(&self) -> bool {
+        self.families.is_empty()
+    }
+}
+
+/// A token bucket the spec declares, as the client-side throttle enforces it.
+#[derive(Debug, Clone, Copy)]
+pub struct BucketSpec {
+    /// Bucket name.
+    pub name: &'static str,
+    /// Tokens added per minute.
+    pub refill_per_minute: u64,
+    /// Capacity.
+    pub burst: u64,
+}
+
+/// A client-side throttle: one token bucket per declared bucket, shared by every clone of
+/// the client. A request proceeds when every bucket has a token, and takes one from each.
+#[derive(Debug, Clone)]
+pub struct Throttle {
+    buckets: Arc<Mutex<Vec<BucketState>>>,
+}
+
+#[derive(Debug)]
+struct BucketState {
+    spec: BucketSpec,
+    tokens: f64,
+    updated: Instant,
+}
+
+impl BucketState {
+    fn refill(&mut self, now: Instant) {
+        let per_sec = self.spec.refill_per_minute as f64 / 60.0;
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * per_sec).min(self.spec.burst as f64);
+        self.updated = now;
+    }
+
+    /// Time until one token is available.
+    fn wait(&self) -> Duration {
+        if self.tokens >= 1.0 {
+            return Duration::ZERO;
+        }
+        let per_sec = self.spec.refill_per_minute as f64 / 60.0;
+        Duration::from_secs_f64((1.0 - self.tokens) / per_sec)
+    }
+}
+
+impl Throttle {
+    /// A throttle with full buckets. Buckets with a zero rate or capacity are ignored.
+    pub fn new(buckets: &[BucketSpec]) -> Self {
+        let now = Instant::now();
+        let buckets = buckets
+            .iter()
+            .filter(|b| b.refill_per_minute > 0 && b.burst > 0)
+            .map(|b| BucketState {
+                spec: *b,
+                tokens: b.burst as f64,
+                updated: now,
+            })
+            .collect();
+        Throttle {
+            buckets: Arc::new(Mutex::new(buckets)),
+        }
+    }
+
+    /// Waits until every bucket has a token, then takes one from each. Returns how long it
+    /// waited.
+    pub async fn acquire(&self) -> Duration {
+        let start = Instant::now();
+        loop {
+            let wait = {
+                let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+                let now = Instant::now();
+                let mut wait = Duration::ZERO;
+                for b in buckets.iter_mut() {
+                    b.refill(now);
+                    wait = wait.max(b.wait());
+                }
+                if wait.is_zero() {
+                    for b in buckets.iter_mut() {
+                        b.tokens -= 1.0;
+                    }
+                    return start.elapsed();
+                }
+                wait
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FAMILY: HeaderFamilySpec = HeaderFamilySpec {
+        name: "requests",
+        limit: Some(("x-ratelimit-limit", HeaderFormat::Integer)),
+        remaining: Some(("x-ratelimit-remaining", HeaderFormat::Integer)),
+        reset: Some(("x-ratelimit-reset", HeaderFormat::Seconds)),
+        used: None,
+    };
+    const TOKENS: HeaderFamilySpec = HeaderFamilySpec {
+        name: "tokens",
+        limit: Some(("x-ratelimit-limit-tokens", HeaderFormat::Integer)),
+        remaining: None,
+        reset: Some(("x-ratelimit-reset-tokens", HeaderFormat::Duration)),
+        used: None,
+    };
+
+    #[test]
+    fn header_families_parse_and_ignore_garbage() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-limit", "30".parse().unwrap());
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        h.insert("x-ratelimit-reset", "3".parse().unwrap());
+        h.insert("x-ratelimit-reset-tokens", "6m0s".parse().unwrap());
+        h.insert("x-ratelimit-limit-tokens", "lots".parse().unwrap());
+        let s = RateLimitState::from_headers(&[FAMILY, TOKENS], &h, SystemTime::UNIX_EPOCH);
+        let r = s.family("requests").unwrap();
+        assert_eq!((r.limit, r.remaining), (Some(30), Some(0)));
+        assert_eq!(r.reset, Some(Duration::from_secs(3)));
+        let t = s.family("tokens").unwrap();
+        assert_eq!((t.limit, t.reset), (None, Some(Duration::from_secs(360))));
+        assert!(s.is_exhausted());
+        let none =
+            RateLimitState::from_headers(&[FAMILY], &HeaderMap::new(), SystemTime::UNIX_EPOCH);
+        assert!(none.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttle_spends_the_burst_then_paces_at_the_refill_rate() {
+        let t = Throttle::new(&[BucketSpec {
+            name: "per_key",
+            refill_per_minute: 30,
+            burst: 15,
+        }]);
+        for _ in 0..15 {
+            assert_eq!(t.acquire().await, Duration::ZERO);
+        }
+        // 30 per minute: one token every two seconds.
+        assert_eq!(t.acquire().await, Duration::from_secs(2));
+        assert_eq!(t.acquire().await, Duration::from_secs(2));
+        // Clones share the bucket.
+        let clone = t.clone();
+        assert_eq!(clone.acquire().await, Duration::from_secs(2));
+    }
+}

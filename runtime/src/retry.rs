@@ -1,0 +1,276 @@
+//! The retry policy a spec declares, and the pure decisions the send loop takes from it:
+//! whether a failure is retried, and how long to wait first.
+
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::values::{self, HeaderFormat};
+
+/// The retry policy of an API, as its spec declares it.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// The first backoff wait.
+    pub initial_backoff: Duration,
+    /// The longest backoff wait.
+    pub max_backoff: Duration,
+    /// Growth of the backoff per retry.
+    pub multiplier: f64,
+    /// The backoff is multiplied by a random factor in `[low, high]`.
+    pub jitter: (f64, f64),
+    /// Statuses retried (inclusive ranges).
+    pub statuses: &'static [(u16, u16)],
+    /// Error classes retried, by documented name (a class also matches through its ancestors).
+    pub classes: &'static [&'static str],
+    /// Whether a failure to connect is retried.
+    pub on_connect: bool,
+    /// Whether a timeout is retried (idempotent requests only).
+    pub on_timeout: bool,
+    /// Headers telling how long to wait, tried in order.
+    pub retry_after: &'static [(&'static str, HeaderFormat)],
+    /// A header whose `true`/`false` overrides the status and class rules.
+    pub should_retry_header: Option<&'static str>,
+    /// The longest server-requested wait honoured.
+    pub max_wait: Option<Duration>,
+    /// Past `max_wait`: return the error at once (`true`) or wait the usual backoff (`false`).
+    pub raise_past_max_wait: bool,
+    /// Total time allowed for a call.
+    pub deadline: Option<Duration>,
+    /// Statuses proving the server did not act on the request: retried whatever the method.
+    pub not_processed: &'static [(u16, u16)],
+    /// Header carrying an idempotency key generated once per call.
+    pub idempotency_key_header: Option<&'static str>,
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub const NEVER: RetryPolicy = RetryPolicy {
+        max_retries: 0,
+        initial_backoff: Duration::from_millis(500),
+        max_backoff: Duration::from_secs(8),
+        multiplier: 2.0,
+        jitter: (1.0, 1.0),
+        statuses: &[],
+        classes: &[],
+        on_connect: false,
+        on_timeout: false,
+        retry_after: &[],
+        should_retry_header: None,
+        max_wait: None,
+        raise_past_max_wait: true,
+        deadline: None,
+        not_processed: &[],
+        idempotency_key_header: None,
+    };
+
+    /// The backoff before retry number `retry` (1-based) for a jitter factor in
+    /// `[jitter.0, jitter.1]`: `initial * multiplier^(retry-1)`, capped at `max_backoff`,
+    /// then scaled by `factor`.
+    pub fn backoff(&self, retry: u32, factor: f64) -> Duration {
+        let exp = self.multiplier.powi(retry.saturating_sub(1).min(64) as i32);
+        let base = (self.initial_backoff.as_secs_f64() * exp).min(self.max_backoff.as_secs_f64());
+        Duration::from_secs_f64((base * factor).max(0.0))
+    }
+
+    /// A jitter factor drawn from the policy's range.
+    pub fn jitter_factor(&self, rng: &mut impl Rng) -> f64 {
+        let (lo, hi) = self.jitter;
+        if hi > lo {
+            rng.random_range(lo..=hi)
+        } else {
+            lo
+        }
+    }
+
+    /// Whether a response with this status and class is worth retrying (before idempotency
+    /// and the attempt budget are considered). A should-retry header overrides the rules.
+    pub fn retries_response(
+        &self,
+        status: u16,
+        class: &str,
+        ancestors: &[&str],
+        should_retry: Option<bool>,
+    ) -> bool {
+        if let Some(explicit) = should_retry {
+            return explicit;
+        }
+        in_ranges(self.statuses, status)
+            || self
+                .classes
+                .iter()
+                .any(|c| *c == class || ancestors.contains(c))
+    }
+
+    /// Whether the status proves the request was not acted on.
+    pub fn not_processed(&self, status: u16) -> bool {
+        in_ranges(self.not_processed, status)
+    }
+
+    /// The wait the server asks for, from the first hint header present.
+    pub fn server_wait(
+        &self,
+        header: impl Fn(&str) -> Option<String>,
+        now: std::time::SystemTime,
+    ) -> Option<Duration> {
+        let declared = self
+            .retry_after
+            .iter()
+            .find_map(|(name, format)| values::parse_wait(&header(name)?, *format, now));
+        // Without declared hint headers, `Retry-After` is still read as RFC 9110 defines it,
+        // so that `retry_after` is always reported.
+        declared.or_else(|| {
+            if self.retry_after.is_empty() {
+                values::parse_wait(&header("retry-after")?, HeaderFormat::RetryAfter, now)
+            } else {
+                None
+            }
+        })
+    }
+}
+
+/// Whether `status` falls in any of the inclusive ranges.
+pub fn in_ranges(ranges: &[(u16, u16)], status: u16) -> bool {
+    ranges.iter().any(|(lo, hi)| (*lo..=*hi).contains(&status))
+}
+
+/// What the loop does after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Return the error now.
+    Stop,
+    /// Sleep this long, then try again.
+    RetryAfter(Duration),
+}
+
+/// Picks the wait before the next attempt, or stops: the server's hint when it is within
+/// `max_wait`; past it, either stop (`raise_past_max_wait`) or fall back to `backoff`. A
+/// wait that would end past `remaining` (the deadline) stops too.
+pub fn next_wait(
+    policy: &RetryPolicy,
+    backoff: Duration,
+    server_wait: Option<Duration>,
+    remaining: Option<Duration>,
+) -> Next {
+    let wait = match (server_wait, policy.max_wait) {
+        (Some(hint), Some(max)) if hint > max => {
+            if policy.raise_past_max_wait {
+                return Next::Stop;
+            }
+            backoff
+        }
+        (Some(hint), _) if !policy.retry_after.is_empty() => hint,
+        _ => backoff,
+    };
+    match remaining {
+        Some(left) if wait >= left => Next::Stop,
+        _ => Next::RetryAfter(wait),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: RetryPolicy = RetryPolicy {
+        max_retries: 3,
+        initial_backoff: Duration::from_millis(500),
+        max_backoff: Duration::from_secs(3),
+        multiplier: 2.0,
+        jitter: (0.5, 1.0),
+        statuses: &[(429, 429), (500, 599)],
+        classes: &["RateLimitExceeded"],
+        retry_after: &[("retry-after", HeaderFormat::RetryAfter)],
+        max_wait: Some(Duration::from_secs(60)),
+        ..RetryPolicy::NEVER
+    };
+
+    #[test]
+    fn backoff_grows_then_caps() {
+        let waits: Vec<u128> = (1..=5)
+            .map(|n| POLICY.backoff(n, 1.0).as_millis())
+            .collect();
+        assert_eq!(waits, vec![500, 1000, 2000, 3000, 3000]);
+        assert_eq!(POLICY.backoff(2, 0.5), Duration::from_millis(500));
+        assert_eq!(POLICY.backoff(u32::MAX, 1.0), Duration::from_secs(3));
+    }
+
+    #[test]
+    fn jitter_stays_in_range() {
+        let mut rng = rand::rng();
+        for _ in 0..1000 {
+            let f = POLICY.jitter_factor(&mut rng);
+            assert!((0.5..=1.0).contains(&f), "{f}");
+        }
+        assert_eq!(RetryPolicy::NEVER.jitter_factor(&mut rng), 1.0);
+    }
+
+    #[test]
+    fn response_rules_and_the_should_retry_override() {
+        assert!(POLICY.retries_response(503, "X", &[], None));
+        assert!(!POLICY.retries_response(400, "X", &[], None));
+        assert!(POLICY.retries_response(400, "RateLimitExceeded", &[], None));
+        assert!(POLICY.retries_response(400, "Child", &["RateLimitExceeded"], None));
+        assert!(!POLICY.retries_response(503, "X", &[], Some(false)));
+        assert!(POLICY.retries_response(400, "X", &[], Some(true)));
+    }
+
+    #[test]
+    fn server_waits_are_honoured_up_to_the_cap() {
+        let b = Duration::from_secs(1);
+        assert_eq!(
+            next_wait(&POLICY, b, Some(Duration::from_secs(3)), None),
+            Next::RetryAfter(Duration::from_secs(3))
+        );
+        assert_eq!(next_wait(&POLICY, b, None, None), Next::RetryAfter(b));
+        assert_eq!(
+            next_wait(&POLICY, b, Some(Duration::from_secs(86400)), None),
+            Next::Stop
+        );
+        let lenient = RetryPolicy {
+            raise_past_max_wait: false,
+            ..POLICY
+        };
+        assert_eq!(
+            next_wait(&lenient, b, Some(Duration::from_secs(86400)), None),
+            Next::RetryAfter(b)
+        );
+        // Past the deadline: stop.
+        assert_eq!(
+            next_wait(
+                &POLICY,
+                b,
+                Some(Duration::from_secs(3)),
+                Some(Duration::from_secs(2))
+            ),
+            Next::Stop
+        );
+    }
+
+    #[test]
+    fn server_wait_reads_the_declared_headers_in_order() {
+        let ms = RetryPolicy {
+            retry_after: &[
+                ("retry-after-ms", HeaderFormat::Milliseconds),
+                ("retry-after", HeaderFormat::RetryAfter),
+            ],
+            ..POLICY
+        };
+        let now = std::time::SystemTime::UNIX_EPOCH;
+        let h = |name: &str| match name {
+            "retry-after-ms" => Some("250".to_owned()),
+            "retry-after" => Some("3".to_owned()),
+            _ => None,
+        };
+        assert_eq!(ms.server_wait(h, now), Some(Duration::from_millis(250)));
+        assert_eq!(POLICY.server_wait(h, now), Some(Duration::from_secs(3)));
+        let garbage = |_: &str| Some("soon".to_owned());
+        assert_eq!(POLICY.server_wait(garbage, now), None);
+        // With no declared hint header, Retry-After is still read.
+        assert_eq!(
+            RetryPolicy::NEVER.server_wait(h, now),
+            Some(Duration::from_secs(3))
+        );
+    }
+}

@@ -1,0 +1,235 @@
+//! Parsing header values in the formats a spec can declare: counts, waits and points in time.
+//!
+//! Every parser returns `None` for a value it cannot read: a malformed header is ignored,
+//! never fatal. Points in time are turned into a wait from `now`, clamped at zero.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// How a header value is written; mirrors the spec's `format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HeaderFormat {
+    /// Text as is.
+    String,
+    /// A whole number.
+    Integer,
+    /// A decimal number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// A wait in seconds, whole or fractional (`3`, `0.5`).
+    Seconds,
+    /// A wait in milliseconds.
+    Milliseconds,
+    /// A point in time as Unix epoch seconds.
+    EpochSeconds,
+    /// A point in time as RFC 3339.
+    Rfc3339,
+    /// A point in time as an HTTP-date.
+    HttpDate,
+    /// RFC 9110 `Retry-After`: delta-seconds or an HTTP-date.
+    RetryAfter,
+    /// A Go-style duration such as `1s`, `6m0s`, `12ms`, `1h2m3.5s`.
+    Duration,
+}
+
+/// The longest wait any parser returns (a year); larger values are treated as malformed so
+/// that arithmetic on them can never overflow.
+const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// Reads a wait (or a point in time, as the wait until it) in the given format.
+pub fn parse_wait(value: &str, format: HeaderFormat, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    let wait = match format {
+        HeaderFormat::Seconds | HeaderFormat::Integer | HeaderFormat::Number => seconds(v),
+        HeaderFormat::Milliseconds => seconds(v).map(|d| d / 1000),
+        HeaderFormat::EpochSeconds => {
+            if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit() || c == '.') {
+                return None;
+            }
+            let at: f64 = v.parse().ok()?;
+            // Some servers send epoch seconds, others a delta, under the same name; a value
+            // too small to be a recent epoch (or too large to be a real one) is not one.
+            if !(1e9..1e11).contains(&at) {
+                return None;
+            }
+            Some(until(UNIX_EPOCH + Duration::from_secs_f64(at), now))
+        }
+        HeaderFormat::Rfc3339 => rfc3339(v).map(|t| until(t, now)),
+        HeaderFormat::HttpDate => httpdate::parse_http_date(v).ok().map(|t| until(t, now)),
+        HeaderFormat::RetryAfter => {
+            seconds(v).or_else(|| httpdate::parse_http_date(v).ok().map(|t| until(t, now)))
+        }
+        HeaderFormat::Duration => go_duration(v),
+        HeaderFormat::String | HeaderFormat::Boolean => None,
+    }?;
+    (wait <= MAX_WAIT).then_some(wait)
+}
+
+/// Reads a count (limit, remaining, used): a non-negative whole number. A decimal with no
+/// fraction (`30.0`) is accepted.
+pub fn parse_count(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if let Ok(n) = v.parse::<u64>() {
+        return Some(n);
+    }
+    let f: f64 = v.parse().ok()?;
+    (f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f < 1e18).then_some(f as u64)
+}
+
+/// Reads a boolean written `true`/`false` (any case) or `1`/`0`.
+pub fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" => Some(true),
+        "false" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+fn until(at: SystemTime, now: SystemTime) -> Duration {
+    at.duration_since(now).unwrap_or(Duration::ZERO)
+}
+
+/// Non-negative seconds, whole or fractional.
+fn seconds(v: &str) -> Option<Duration> {
+    if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let f: f64 = v.parse().ok()?;
+    if !f.is_finite() || f < 0.0 || f > MAX_WAIT.as_secs_f64() {
+        return None;
+    }
+    Some(Duration::from_secs_f64(f))
+}
+
+fn rfc3339(v: &str) -> Option<SystemTime> {
+    let t = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).ok()?;
+    let nanos = t.unix_timestamp_nanos();
+    if nanos < 0 {
+        return Some(UNIX_EPOCH);
+    }
+    let nanos = u64::try_from(nanos).ok()?;
+    Some(UNIX_EPOCH + Duration::from_nanos(nanos))
+}
+
+/// Go's `time.Duration` string form: a sequence of decimal numbers, each with a unit
+/// (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), e.g. `6m0s`, `1.5s`, `12ms`. A bare `0` is zero.
+pub fn go_duration(v: &str) -> Option<Duration> {
+    if v == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = v;
+    let mut total = 0f64;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_len].parse().ok()?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total += n * scale;
+    }
+    (total.is_finite() && total <= MAX_WAIT.as_secs_f64()).then(|| Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> SystemTime {
+        // 2015-10-21T07:28:00Z
+        UNIX_EPOCH + Duration::from_secs(1_445_412_480)
+    }
+
+    #[test]
+    fn retry_after_delta_seconds_and_http_date() {
+        let f = HeaderFormat::RetryAfter;
+        assert_eq!(parse_wait("3", f, now()), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_wait(" 120 ", f, now()),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_wait("1.5", f, now()),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(
+            parse_wait("Wed, 21 Oct 2015 07:28:30 GMT", f, now()),
+            Some(Duration::from_secs(30))
+        );
+        // A date in the past means: now.
+        assert_eq!(
+            parse_wait("Wed, 21 Oct 2015 07:00:00 GMT", f, now()),
+            Some(Duration::ZERO)
+        );
+        for bad in ["", "-1", "soon", "3s", "1e3", "NaN", "inf", "99999999999"] {
+            assert_eq!(parse_wait(bad, f, now()), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn milliseconds_epoch_and_rfc3339() {
+        assert_eq!(
+            parse_wait("250", HeaderFormat::Milliseconds, now()),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_wait("1445412490", HeaderFormat::EpochSeconds, now()),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(parse_wait("10", HeaderFormat::EpochSeconds, now()), None);
+        assert_eq!(
+            parse_wait("2015-10-21T07:29:00Z", HeaderFormat::Rfc3339, now()),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_wait("2015-10-21T09:29:00+02:00", HeaderFormat::Rfc3339, now()),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(parse_wait("yesterday", HeaderFormat::Rfc3339, now()), None);
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(go_duration("1s"), Some(Duration::from_secs(1)));
+        assert_eq!(go_duration("6m0s"), Some(Duration::from_secs(360)));
+        assert_eq!(go_duration("12ms"), Some(Duration::from_millis(12)));
+        assert_eq!(
+            go_duration("1h2m3.5s"),
+            Some(Duration::from_millis(3_723_500))
+        );
+        assert_eq!(go_duration("0"), Some(Duration::ZERO));
+        for bad in ["", "s", "1", "1x", "1.2.3s", "-1s"] {
+            assert_eq!(go_duration(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn counts_and_booleans() {
+        assert_eq!(parse_count("30"), Some(30));
+        assert_eq!(parse_count("30.0"), Some(30));
+        assert_eq!(parse_count("-1"), None);
+        assert_eq!(parse_count("2.5"), None);
+        assert_eq!(parse_bool("True"), Some(true));
+        assert_eq!(parse_bool("0"), Some(false));
+        assert_eq!(parse_bool("maybe"), None);
+    }
+}

@@ -1,0 +1,36 @@
+//! Developer commands. `cargo xtask codegen` regenerates every SDK from `spec/`;
+//! `--check` proves the committed tree is fresh. Only this binary writes `generated/`.
+
+mod codegen_cmd;
+mod synthetic;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "Developer commands for the SDK generator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate the SDK crates, docs and schema from spec/*.yaml.
+    Codegen(codegen_cmd::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result: Result<bool> = match cli.command {
+        Command::Codegen(args) => codegen_cmd::run(&args),
+    };
+    match result {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}
