@@ -264,10 +264,15 @@ fn check_hierarchy(cx: &mut Ctx) {
         let mut cur = parent.as_str();
         while let Some(next) = classes.iter().find(|k| k.name == cur) {
             if !seen.insert(cur) {
-                cx.err(
-                    &format!("errors.classes[{i}].parent"),
-                    format!("error class `{}` is its own ancestor", c.name),
-                );
+                let message = if cur == c.name {
+                    format!("error class `{}` is its own ancestor", c.name)
+                } else {
+                    format!(
+                        "error class `{}` descends from a cycle through `{cur}`",
+                        c.name
+                    )
+                };
+                cx.err(&format!("errors.classes[{i}].parent"), message);
                 break;
             }
             match &next.parent {
@@ -464,7 +469,15 @@ fn check_attribute(cx: &mut Ctx, at: &str, class: &str, a: &spec::Attribute) {
                 }
             }
         }
-        _ => cx.err_hint(
+        (Some(_), Some(_)) => cx.err_hint(
+            at,
+            format!(
+                "attribute `{}` of `{class}` has both a body path and a header",
+                a.name
+            ),
+            "keep one of `body:` and `header:`",
+        ),
+        (None, None) => cx.err_hint(
             at,
             format!("attribute `{}` of `{class}` has no source", a.name),
             "give exactly one of `body: <path>` and `header: <name>`",

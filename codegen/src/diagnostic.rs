@@ -167,12 +167,17 @@ struct Indexer {
 impl Indexer {
     /// The path of the node that starts now, advancing the parent's state; `None` for a
     /// mapping key.
-    fn next_path(&mut self, scalar: Option<&str>) -> Option<String> {
+    fn next_path(&mut self, scalar: Option<&str>, pos: Option<(usize, usize)>) -> Option<String> {
         match self.stack.last_mut() {
             None => Some(String::new()),
             Some(Frame::Mapping { path, key }) => match key.take() {
                 None => {
                     *key = Some(scalar.unwrap_or("?").to_owned());
+                    // A mapping's place is where its first key starts: the parser marks a
+                    // block mapping after that key.
+                    if let (Some(pos), Some(entry)) = (pos, self.positions.get_mut(path.as_str())) {
+                        *entry = (*entry).min(pos);
+                    }
                     None
                 }
                 Some(k) => Some(if path.is_empty() {
@@ -195,20 +200,20 @@ impl MarkedEventReceiver for Indexer {
         let pos = (mark.line(), mark.col() + 1);
         match ev {
             Event::Scalar(value, ..) => {
-                if let Some(path) = self.next_path(Some(&value)) {
+                if let Some(path) = self.next_path(Some(&value), Some(pos)) {
                     self.positions.entry(path).or_insert(pos);
                 }
             }
             Event::Alias(_) => {
-                self.next_path(Some("*"));
+                self.next_path(Some("*"), None);
             }
             Event::MappingStart(..) => {
-                let path = self.next_path(None).unwrap_or_default();
+                let path = self.next_path(None, None).unwrap_or_default();
                 self.positions.entry(path.clone()).or_insert(pos);
                 self.stack.push(Frame::Mapping { path, key: None });
             }
             Event::SequenceStart(..) => {
-                let path = self.next_path(None).unwrap_or_default();
+                let path = self.next_path(None, None).unwrap_or_default();
                 self.positions.entry(path.clone()).or_insert(pos);
                 self.stack.push(Frame::Sequence { path, index: 0 });
             }

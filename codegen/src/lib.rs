@@ -16,7 +16,7 @@ pub mod syntax;
 use std::collections::BTreeMap;
 
 pub use diagnostic::Diagnostic;
-pub use emit::File;
+pub use emit::{File, Layout};
 
 use diagnostic::SourceMap;
 
@@ -40,12 +40,18 @@ pub fn parse(source: &SpecSource) -> Result<(spec::Spec, SourceMap), Vec<Diagnos
 }
 
 fn yaml_diagnostic(map: &SourceMap, e: &serde_yaml::Error) -> Diagnostic {
-    let position = e.location().map(|l| (l.line(), l.column()));
-    let mut message = e.to_string();
-    // serde_yaml appends " at line L column C"; the diagnostic shows the position itself.
-    if let Some(cut) = message.rfind(" at line ") {
-        message.truncate(cut);
-    }
+    let (mut message, marks) = strip_marks(&e.to_string());
+    // A scan error names where it gave up and, last, where the construct it was reading
+    // began ("while scanning a quoted scalar at line 5 column 9"). When it gave up at the
+    // end of the file (an unclosed quote), the start is the place to look; otherwise
+    // serde_yaml's own location is.
+    let at_end = message.contains("end of stream");
+    let position = if at_end && marks.len() > 1 {
+        marks.last().copied()
+    } else {
+        e.location().map(|l| (l.line(), l.column()))
+    };
+    message = message.trim_end_matches(',').to_owned();
     // It prefixes the YAML path ("errors.classes[2]: unknown field ..."); keep it apart.
     let mut path = None;
     if let Some((p, rest)) = message.split_once(": ") {
@@ -70,10 +76,52 @@ fn yaml_diagnostic(map: &SourceMap, e: &serde_yaml::Error) -> Diagnostic {
     }
 }
 
+/// Removes every " at line L column C" from a serde_yaml message, returning the marks.
+fn strip_marks(message: &str) -> (String, Vec<(usize, usize)>) {
+    const AT: &str = " at line ";
+    let mut out = String::new();
+    let mut marks = Vec::new();
+    let mut rest = message;
+    while let Some(i) = rest.find(AT) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + AT.len()..];
+        let mut words = after.splitn(4, ' ');
+        let line = words.next().and_then(|w| w.parse().ok());
+        let column = (words.next() == Some("column"))
+            .then(|| words.next())
+            .flatten()
+            .map(|w| w.trim_end_matches(','))
+            .and_then(|w| w.parse().ok());
+        match (line, column) {
+            (Some(l), Some(c)) => {
+                marks.push((l, c));
+                let consumed = after
+                    .find(&format!("column {c}"))
+                    .map(|p| p + format!("column {c}").len());
+                rest = &after[consumed.unwrap_or(after.len())..];
+            }
+            _ => {
+                out.push_str(AT);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, marks)
+}
+
 /// Runs the whole pipeline over every spec. Either every spec parsed and checked and the
 /// full file set comes back (sorted by path), or every diagnostic of every spec does
 /// (sorted by file and position) and nothing was generated.
 pub fn generate(sources: &[SpecSource]) -> Result<Vec<File>, Vec<Diagnostic>> {
+    generate_into(sources, &Layout::default())
+}
+
+/// [`generate`] with the crates placed by `layout`.
+pub fn generate_into(
+    sources: &[SpecSource],
+    layout: &Layout,
+) -> Result<Vec<File>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut checked = Vec::new();
     for source in sources {
@@ -108,7 +156,7 @@ pub fn generate(sources: &[SpecSource]) -> Result<Vec<File>, Vec<Diagnostic>> {
     }
     let mut files: Vec<File> = checked
         .iter()
-        .flat_map(|(source, spec, _)| emit::api_files(&model::lower(&source.path, spec)))
+        .flat_map(|(source, spec, _)| emit::api_files(&model::lower(&source.path, spec), layout))
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)

@@ -6,7 +6,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use codegen::{File, SpecSource};
+use codegen::{File, Layout, SpecSource};
+
+/// The directories whose crates the generator owns: the SDKs from `spec/`, and the golden
+/// crates from the good-spec corpus (committed and compiled, so goldens must build).
+const OUT_ROOTS: [(&str, &str); 2] = [
+    ("spec", "generated"),
+    ("codegen/tests/good_specs", "codegen/tests/goldens"),
+];
 
 /// Options of `cargo xtask codegen`.
 #[derive(clap::Args, Debug, Default)]
@@ -30,9 +37,10 @@ pub fn repo_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Every spec under `spec/`, sorted by path, as the generator names them.
-pub fn read_specs(root: &Path, only: Option<&str>) -> Result<Vec<SpecSource>> {
-    let dir = root.join("spec");
+/// Every spec under `spec_dir` (relative to `root`), sorted by path, as the generator names
+/// them.
+pub fn read_specs(root: &Path, spec_dir: &str, only: Option<&str>) -> Result<Vec<SpecSource>> {
+    let dir = root.join(spec_dir);
     let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -54,36 +62,63 @@ pub fn read_specs(root: &Path, only: Option<&str>) -> Result<Vec<SpecSource>> {
                 .unwrap_or_default();
             let text = fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
             Ok(SpecSource {
-                path: format!("spec/{name}"),
+                path: format!("{spec_dir}/{name}"),
                 text,
             })
         })
         .collect()
 }
 
-/// Runs the generator: the full file set, or the diagnostics printed and `None`.
-pub fn generate(sources: &[SpecSource]) -> Option<Vec<File>> {
-    match codegen::generate(sources) {
-        Ok(mut files) => {
-            files.push(File {
-                path: "spec/schema.json".into(),
-                contents: codegen::json_schema(),
-            });
-            files.sort_by(|a, b| a.path.cmp(&b.path));
-            Some(files)
+/// Runs the generator over the specs of every output root (or one API of `spec/`): the
+/// full file set, or the diagnostics printed and `None`.
+pub fn generate(root: &Path, only: Option<&str>) -> Result<Option<Vec<File>>> {
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for (spec_dir, out_dir) in OUT_ROOTS {
+        if only.is_some() && spec_dir != "spec" {
+            continue;
         }
-        Err(diagnostics) => {
-            for d in &diagnostics {
-                eprintln!("{d}");
-            }
-            eprintln!(
-                "error: {} problem{} in the specs; nothing was generated",
-                diagnostics.len(),
-                if diagnostics.len() == 1 { "" } else { "s" }
-            );
-            None
+        let sources = read_specs(root, spec_dir, only)?;
+        let layout = Layout {
+            out_dir: out_dir.into(),
+        };
+        match codegen::generate_into(&sources, &layout) {
+            Ok(f) => files.extend(f),
+            Err(d) => diagnostics.extend(d),
         }
     }
+    if only.is_none() {
+        files.push(File {
+            path: "spec/schema.json".into(),
+            contents: codegen::json_schema(),
+        });
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(report(files, diagnostics))
+}
+
+/// The files, or, when any spec had a problem, `None` after printing every diagnostic.
+fn report(files: Vec<File>, diagnostics: Vec<codegen::Diagnostic>) -> Option<Vec<File>> {
+    if diagnostics.is_empty() {
+        return Some(files);
+    }
+    for d in &diagnostics {
+        eprintln!("{d}");
+    }
+    eprintln!(
+        "error: {} problem{} in the specs; nothing was generated",
+        diagnostics.len(),
+        if diagnostics.len() == 1 { "" } else { "s" }
+    );
+    None
+}
+
+/// The output root and crate directory a generated path belongs to.
+fn crate_dir_of(path: &str) -> Option<String> {
+    OUT_ROOTS.iter().find_map(|(_, out)| {
+        let rest = path.strip_prefix(out)?.strip_prefix('/')?;
+        Some(format!("{out}/{}", rest.split('/').next()?))
+    })
 }
 
 /// What a run would change, per file.
@@ -116,18 +151,15 @@ pub fn plan(root: &Path, files: &[File], all_apis: bool) -> Result<Plan> {
             plan.changed.push((f.clone(), old));
         }
     }
-    let mut owned: BTreeSet<String> = files
-        .iter()
-        .filter_map(|f| {
-            let rest = f.path.strip_prefix("generated/")?;
-            Some(format!("generated/{}", rest.split('/').next()?))
-        })
-        .collect();
+    let mut owned: BTreeSet<String> = files.iter().filter_map(|f| crate_dir_of(&f.path)).collect();
     if all_apis {
-        if let Ok(entries) = fs::read_dir(root.join("generated")) {
+        for (_, out) in OUT_ROOTS {
+            let Ok(entries) = fs::read_dir(root.join(out)) else {
+                continue;
+            };
             for e in entries.flatten() {
                 if e.path().is_dir() {
-                    owned.insert(format!("generated/{}", e.file_name().to_string_lossy()));
+                    owned.insert(format!("{out}/{}", e.file_name().to_string_lossy()));
                 }
             }
         }
@@ -206,7 +238,8 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
         // Remove directories the orphan leaves empty, up to its generated/<crate>/ root.
         let mut dir = path.parent();
         while let Some(d) = dir {
-            if d == root.join("generated") || fs::remove_dir(d).is_err() {
+            let is_out_root = OUT_ROOTS.iter().any(|(_, out)| d == root.join(out));
+            if is_out_root || fs::remove_dir(d).is_err() {
                 break;
             }
             dir = d.parent();
@@ -227,12 +260,7 @@ pub fn diff(path: &str, old: Option<&str>, new: &str) -> String {
 
 /// The one-line summary per API (and one for the schema).
 fn summary(files: &[File], plan: &Plan) -> Vec<String> {
-    let group = |path: &str| -> String {
-        match path.strip_prefix("generated/") {
-            Some(rest) => rest.split('/').next().unwrap_or(rest).to_owned(),
-            None => path.to_owned(),
-        }
-    };
+    let group = |path: &str| -> String { crate_dir_of(path).unwrap_or_else(|| path.to_owned()) };
     let mut per: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
     for f in files {
         per.entry(group(&f.path)).or_default().0 += 1;
@@ -256,19 +284,18 @@ fn summary(files: &[File], plan: &Plan) -> Vec<String> {
 
 /// Runs the command; `Ok(false)` means it reported a failure (diagnostics or staleness).
 pub fn run(args: &Args) -> Result<bool> {
-    let root = repo_root();
-    let sources = read_specs(&root, args.api.as_deref())?;
+    run_in(&repo_root(), args)
+}
+
+/// [`run`] on the tree at `root`.
+pub fn run_in(root: &Path, args: &Args) -> Result<bool> {
     if args.timings {
-        timings(&sources);
+        timings(&read_specs(root, "spec", args.api.as_deref())?);
     }
-    let Some(mut files) = generate(&sources) else {
+    let Some(files) = generate(root, args.api.as_deref())? else {
         return Ok(false);
     };
-    if args.api.is_some() {
-        // One API: the schema is the whole format's and is only written with every API.
-        files.retain(|f| f.path.starts_with("generated/"));
-    }
-    let plan = plan(&root, &files, args.api.is_none())?;
+    let plan = plan(root, &files, args.api.is_none())?;
     if args.check {
         if plan.changed.is_empty() && plan.orphans.is_empty() {
             println!("generated files are fresh ({} files)", files.len());
@@ -291,7 +318,7 @@ pub fn run(args: &Args) -> Result<bool> {
         );
         return Ok(false);
     }
-    apply(&root, &plan)?;
+    apply(root, &plan)?;
     for line in summary(&files, &plan) {
         println!("{line}");
     }
@@ -346,8 +373,9 @@ mod tests {
     #[test]
     fn generated_tree_is_fresh() {
         let root = repo_root();
-        let sources = read_specs(&root, None).unwrap();
-        let files = generate(&sources).expect("the committed specs check");
+        let files = generate(&root, None)
+            .unwrap()
+            .expect("the committed specs check");
         let plan = plan(&root, &files, true).unwrap();
         let stale: Vec<&str> = plan.changed.iter().map(|(f, _)| f.path.as_str()).collect();
         assert!(
@@ -359,9 +387,8 @@ mod tests {
 
     #[test]
     fn generation_is_byte_identical_across_runs() {
-        let sources = read_specs(&repo_root(), None).unwrap();
-        let a = generate(&sources).unwrap();
-        let b = generate(&sources).unwrap();
+        let a = generate(&repo_root(), None).unwrap().unwrap();
+        let b = generate(&repo_root(), None).unwrap().unwrap();
         assert_eq!(a, b);
     }
 
@@ -378,6 +405,53 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(dir.join("generated/demo/src")).unwrap();
         dir
+    }
+
+    /// A bad spec makes the command fail and leaves every generated file as it was.
+    #[test]
+    fn a_bad_spec_writes_nothing() {
+        let root = scratch("bad");
+        fs::create_dir_all(root.join("spec")).unwrap();
+        fs::create_dir_all(root.join("codegen/tests/good_specs")).unwrap();
+        let good = fs::read_to_string(repo_root().join("spec/mnemexa.yaml")).unwrap();
+        fs::write(root.join("spec/mnemexa.yaml"), &good).unwrap();
+        fs::write(root.join("spec/broken.yaml"), "api: {name: X}\n").unwrap();
+        fs::write(root.join("generated/demo/src/lib.rs"), "hand-made").unwrap();
+        let ok = run_in(&root, &Args::default()).unwrap();
+        assert!(!ok);
+        assert_eq!(
+            fs::read_to_string(root.join("generated/demo/src/lib.rs")).unwrap(),
+            "hand-made"
+        );
+        assert!(!root.join("generated/mnemexa").exists());
+        // With the bad spec gone the same tree generates, and --check then passes.
+        fs::remove_file(root.join("spec/broken.yaml")).unwrap();
+        assert!(run_in(&root, &Args::default()).unwrap());
+        assert!(root.join("generated/mnemexa/src/client.rs").exists());
+        assert!(!root.join("generated/demo").exists(), "orphans are removed");
+        assert!(run_in(
+            &root,
+            &Args {
+                check: true,
+                ..Args::default()
+            }
+        )
+        .unwrap());
+        // A spec edited without regenerating fails --check.
+        fs::write(
+            root.join("spec/mnemexa.yaml"),
+            good.replace("burst: 15", "burst: 16"),
+        )
+        .unwrap();
+        assert!(!run_in(
+            &root,
+            &Args {
+                check: true,
+                ..Args::default()
+            }
+        )
+        .unwrap());
+        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

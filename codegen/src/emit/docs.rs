@@ -14,8 +14,8 @@ const ERRORS: &str = include_str!("../../templates/errors.md.tera");
 const RATE_LIMITS: &str = include_str!("../../templates/rate-limits.md.tera");
 
 /// The docs files of one API: `docs/errors.md` and `docs/rate-limits.md`.
-pub fn pages(api: &Api) -> Vec<File> {
-    let dir = format!("generated/{}/docs", api.crate_name);
+pub fn pages(api: &Api, crate_dir: &str) -> Vec<File> {
+    let dir = format!("{crate_dir}/docs");
     vec![
         File {
             path: format!("{dir}/errors.md"),

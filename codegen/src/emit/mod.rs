@@ -22,20 +22,48 @@ pub fn header(comment: &str, spec_file: &str) -> String {
     )
 }
 
+/// Where generated crates go, relative to the repository root.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The directory holding one crate per API, e.g. `generated`.
+    pub out_dir: String,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout {
+            out_dir: "generated".into(),
+        }
+    }
+}
+
+impl Layout {
+    /// The crate directory of an API.
+    pub fn crate_dir(&self, api: &model::Api) -> String {
+        format!("{}/{}", self.out_dir, api.crate_name)
+    }
+
+    /// The runtime crate's path as seen from a crate directory.
+    pub fn runtime_from_crate(&self) -> String {
+        let depth = self.out_dir.split('/').filter(|s| !s.is_empty()).count() + 1;
+        format!("{}runtime", "../".repeat(depth))
+    }
+}
+
 /// Every file of one API's crate, in path order.
-pub fn api_files(api: &model::Api) -> Vec<File> {
-    let dir = format!("generated/{}", api.crate_name);
+pub fn api_files(api: &model::Api, layout: &Layout) -> Vec<File> {
+    let dir = layout.crate_dir(api);
     let mut files = vec![
         File {
             path: format!("{dir}/Cargo.toml"),
-            contents: rust::cargo_toml(api),
+            contents: rust::cargo_toml(api, &layout.runtime_from_crate()),
         },
         File {
             path: format!("{dir}/README.md"),
             contents: docs::readme(api),
         },
     ];
-    files.extend(docs::pages(api));
+    files.extend(docs::pages(api, &dir));
     for (name, contents) in rust::sources(api) {
         files.push(File {
             path: format!("{dir}/src/{name}"),

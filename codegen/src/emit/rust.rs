@@ -13,16 +13,19 @@ pub(crate) mod client;
 
 /// `(file name under src/, contents)` for every source file of the crate.
 pub fn sources(api: &Api) -> Vec<(&'static str, String)> {
-    vec![
+    let mut files = vec![
         ("lib.rs", lib_rs(api)),
         ("error.rs", render(api, error_rs(api))),
-        ("models.rs", render(api, models_rs(api))),
         ("client.rs", render(api, client::client_rs(api))),
-    ]
+    ];
+    if !api.models.is_empty() {
+        files.push(("models.rs", render(api, models_rs(api))));
+    }
+    files
 }
 
 /// The crate manifest. Dependencies are only what the generated code uses.
-pub fn cargo_toml(api: &Api) -> String {
+pub fn cargo_toml(api: &Api, runtime_path: &str) -> String {
     let description = api
         .docs
         .lines()
@@ -34,7 +37,9 @@ pub fn cargo_toml(api: &Api) -> String {
         "[package]\nname = \"{}\"\nversion = \"{}\"\ndescription = \"{}\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT OR Apache-2.0\"\npublish = false\n\n",
         api.crate_name, api.version, description
     ));
-    out.push_str("[dependencies]\nsdkgen-runtime = { path = \"../../runtime\" }\n");
+    out.push_str(&format!(
+        "[dependencies]\nsdkgen-runtime = {{ path = \"{runtime_path}\" }}\n"
+    ));
     out.push_str("serde = { version = \"1\", features = [\"derive\"] }\n");
     if uses_json(api) {
         out.push_str("serde_json = \"1\"\n");
@@ -162,6 +167,12 @@ pub(crate) fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
 /// modules it declares are skipped), so `cargo fmt` must find nothing to change.
 fn lib_rs(api: &Api) -> String {
     let root = &api.errors.root.rust_name;
+    // A spec without models has no models module: an empty glob re-export would warn.
+    let (models_mod, models_use) = if api.models.is_empty() {
+        ("", "")
+    } else {
+        ("#[rustfmt::skip]\nmod models;\n", "pub use models::*;\n")
+    };
     format!(
         "{header}\
 // The README is the crate's front page, so its examples run as doctests.
@@ -174,13 +185,10 @@ fn lib_rs(api: &Api) -> String {
 mod client;
 #[rustfmt::skip]
 mod error;
-#[rustfmt::skip]
-mod models;
-
+{models_mod}
 pub use client::*;
 pub use error::*;
-pub use models::*;
-
+{models_use}
 pub use sdkgen_runtime::{{RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp}};
 
 /// The result of every call of this crate.
@@ -413,6 +421,32 @@ fn error_rs(api: &Api) -> TokenStream {
             });
             quote!(Some(#i) => Self::#id(#id { #(#fields)* }),)
         });
+    // A spec with no classes has no table: every API error is the base class.
+    let (class_rules, from_response) = if concrete.is_empty() {
+        (
+            quote!(),
+            quote! {
+                fn from_response(_: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
+                    Self::Other
+                }
+            },
+        )
+    } else {
+        (
+            quote! {
+                /// The classification table: specific classes in spec order, then fallbacks.
+                static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[#(#rules),*];
+            },
+            quote! {
+                fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
+                    match r.classify(CLASS_RULES) {
+                        #(#from_arms)*
+                        _ => Self::Other,
+                    }
+                }
+            },
+        )
+    };
     let name_arms = concrete.iter().map(|c| {
         let id = ident(&c.rust_name);
         let n = &c.spec_name;
@@ -486,16 +520,10 @@ fn error_rs(api: &Api) -> TokenStream {
             #(#accessors)*
         }
 
-        /// The classification table: specific classes in spec order, then fallbacks.
-        static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[#(#rules),*];
+        #class_rules
 
         impl ::sdkgen_runtime::ErrorClass for #kind {
-            fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
-                match r.classify(CLASS_RULES) {
-                    #(#from_arms)*
-                    _ => Self::Other,
-                }
-            }
+            #from_response
 
             fn class_name(&self) -> &'static str {
                 match self {
@@ -534,7 +562,10 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
         let wire = &f.spec_name;
         let plain = f.rust_name.trim_start_matches("r#");
         let rename = (plain != wire).then(|| quote!(#[serde(rename = #wire)]));
-        let mut text = f.docs.clone().unwrap_or_default();
+        let mut text = f
+            .docs
+            .clone()
+            .unwrap_or_else(|| format!("The `{wire}` field."));
         if plain != wire {
             text.push_str(&format!("\n\nOn the wire: `{wire}`."));
         }
