@@ -894,6 +894,17 @@ fn fallback_detail(received: &Received, was_json: bool, use_text: bool) -> Strin
     if text.is_empty() {
         return reason;
     }
+    // An HTML error page (a proxy's 502) says what it is in its title; the markup is noise.
+    let is_html = received
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("text/html"))
+        || text.starts_with("<!DOCTYPE html")
+        || text.starts_with("<html");
+    if is_html {
+        return html_title(text).unwrap_or(reason);
+    }
     // Keep it to one line and 1 KiB: the raw response has the rest.
     let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut cut: String = one_line.chars().take(1024).collect();
@@ -901,6 +912,19 @@ fn fallback_detail(received: &Received, was_json: bool, use_text: bool) -> Strin
         cut.push('…');
     }
     cut
+}
+
+/// The text of an HTML page's `<title>`, when it has a non-empty one.
+fn html_title(page: &str) -> Option<String> {
+    let lower = page.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start + lower[start..].find("</title")?;
+    let title = page[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    (!title.is_empty()).then_some(title)
 }
 
 /// A transport error described by its kind and its chain of causes. reqwest's own
@@ -931,6 +955,17 @@ fn describe(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_titles() {
+        assert_eq!(
+            html_title("<html><head><TITLE> 502 Bad\n Gateway </TITLE>").as_deref(),
+            Some("502 Bad Gateway")
+        );
+        assert_eq!(html_title("<title></title>"), None);
+        assert_eq!(html_title("<title>unclosed"), None);
+        assert_eq!(html_title("no markup"), None);
+    }
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
