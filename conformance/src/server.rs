@@ -101,6 +101,8 @@ impl Received {
 struct State {
     replies: VecDeque<Reply>,
     received: Vec<Received>,
+    /// Answer every request with this, recording nothing (for benchmarks).
+    repeat: Option<Reply>,
 }
 
 /// A running scripted server; stops when dropped.
@@ -117,12 +119,26 @@ pub const UNEXPECTED_STATUS: u16 = 599;
 impl Server {
     /// Starts a server on an ephemeral port of 127.0.0.1 that serves `replies` in order.
     pub async fn start(replies: Vec<Reply>) -> std::io::Result<Server> {
+        Server::launch(State {
+            replies: replies.into(),
+            ..State::default()
+        })
+        .await
+    }
+
+    /// Starts a server that answers every request with `reply` and records nothing.
+    pub async fn repeating(reply: Reply) -> std::io::Result<Server> {
+        Server::launch(State {
+            repeat: Some(reply),
+            ..State::default()
+        })
+        .await
+    }
+
+    async fn launch(state: State) -> std::io::Result<Server> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(Mutex::new(State {
-            replies: replies.into(),
-            received: Vec::new(),
-        }));
+        let state = Arc::new(Mutex::new(state));
         let shared = state.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -177,6 +193,15 @@ async fn handle(
     state: Arc<Mutex<State>>,
     req: hyper::Request<Incoming>,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let repeat = state
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .repeat
+        .clone();
+    if let Some(reply) = repeat {
+        let _ = req.into_body().collect().await;
+        return Ok(respond(reply));
+    }
     let at = Instant::now();
     let method = req.method().to_string();
     let path = req.uri().path().to_owned();
@@ -216,11 +241,15 @@ async fn handle(
         // Longer than any client timeout under test; the paused clock makes it free.
         tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
     }
+    Ok(respond(reply))
+}
+
+fn respond(reply: Reply) -> hyper::Response<Full<Bytes>> {
     let mut builder = hyper::Response::builder().status(reply.status);
     for (n, v) in &reply.headers {
         builder = builder.header(n.as_str(), v.as_str());
     }
-    Ok(builder.body(Full::new(reply.body)).unwrap_or_else(|_| {
+    builder.body(Full::new(reply.body)).unwrap_or_else(|_| {
         hyper::Response::new(Full::new(Bytes::from_static(b"bad scripted reply")))
-    }))
+    })
 }

@@ -19,7 +19,7 @@ use crate::error::{
     ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RequestError,
     TimeoutError,
 };
-use crate::ratelimit::{BucketSpec, HeaderFamilySpec, RateLimitState, Throttle};
+use crate::ratelimit::{BucketSpec, CompiledFamily, HeaderFamilySpec, RateLimitState, Throttle};
 use crate::retry::{next_wait, Next, RetryPolicy};
 use crate::secret::SecretString;
 use crate::values;
@@ -96,6 +96,9 @@ pub enum BuildError {
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
+    /// A header the spec sends on every request cannot be sent.
+    #[error("header `{0}` from the spec cannot be sent")]
+    InvalidHeader(&'static str),
 }
 
 /// Builds a [`Client`] for one API.
@@ -248,12 +251,35 @@ impl ClientBuilder {
             Some(s) => StdRng::seed_from_u64(s),
             None => StdRng::from_os_rng(),
         };
+        // Headers every request carries, built once: the user agent (also set here for a
+        // custom reqwest client), the spec's fixed headers and the credentials.
+        let mut base_headers = HeaderMap::new();
+        base_headers.insert(
+            reqwest::header::USER_AGENT,
+            HeaderValue::from_str(spec.user_agent)
+                .map_err(|_| BuildError::InvalidHeader("user-agent"))?,
+        );
+        for (name, value) in spec.headers {
+            let n = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| BuildError::InvalidHeader(name))?;
+            let v = HeaderValue::from_str(value).map_err(|_| BuildError::InvalidHeader(name))?;
+            base_headers.insert(n, v);
+        }
+        let has_auth = auth.is_some();
+        if let Some((name, value)) = auth {
+            base_headers.insert(name, value);
+        }
         Ok(Client {
             inner: Arc::new(Inner {
                 spec,
                 http,
                 base_url,
-                auth,
+                base_headers,
+                families: CompiledFamily::compile(spec.rate_limit_headers),
+                request_id: spec
+                    .request_id_header
+                    .and_then(|h| HeaderName::from_bytes(h.as_bytes()).ok()),
+                has_auth,
                 timeout: self.timeout.unwrap_or(spec.default_timeout),
                 retry,
                 throttle: self.throttle.then(|| Throttle::new(spec.throttle_buckets)),
@@ -320,7 +346,12 @@ struct Inner {
     spec: &'static ApiSpec,
     http: reqwest::Client,
     base_url: String,
-    auth: Option<(HeaderName, HeaderValue)>,
+    /// User agent, fixed headers and credentials (marked sensitive).
+    base_headers: HeaderMap,
+    /// Rate-limit and request-id header names, parsed once.
+    families: Vec<CompiledFamily>,
+    request_id: Option<HeaderName>,
+    has_auth: bool,
     timeout: Duration,
     retry: RetryPolicy,
     throttle: Option<Throttle>,
@@ -334,7 +365,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("api", &i.spec.name)
             .field("base_url", &i.base_url)
-            .field("api_key", &i.auth.as_ref().map(|_| "[redacted]"))
+            .field("api_key", &i.has_auth.then_some("[redacted]"))
             .field("timeout", &i.timeout)
             .field("max_retries", &i.retry.max_retries)
             .field("throttle", &i.throttle.is_some())
@@ -353,11 +384,12 @@ pub struct Request {
     idempotent: bool,
 }
 
+/// A body, encoded once per call and shared by every attempt.
 #[derive(Debug, Clone)]
 enum Body {
     None,
-    Json(Vec<u8>),
-    Form(String),
+    Json(Bytes),
+    Form(Bytes),
 }
 
 impl Request {
@@ -396,7 +428,7 @@ impl Request {
         let bytes = serde_json::to_vec(body).map_err(|e| RequestError {
             message: format!("the body could not be encoded as JSON: {e}"),
         })?;
-        self.body = Body::Json(bytes);
+        self.body = Body::Json(Bytes::from(bytes));
         Ok(self)
     }
 
@@ -416,7 +448,7 @@ impl Request {
             out.push('=');
             out.push_str(&form_encode(v));
         }
-        self.body = Body::Form(out);
+        self.body = Body::Form(Bytes::from(out));
         Ok(self)
     }
 }
@@ -571,14 +603,14 @@ impl Client {
     }
 
     fn meta(&self, headers: &HeaderMap) -> (Option<String>, RateLimitState) {
-        let spec = self.inner.spec;
-        let request_id = spec
-            .request_id_header
+        let inner = &*self.inner;
+        let request_id = inner
+            .request_id
+            .as_ref()
             .and_then(|h| headers.get(h))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let rate_limit =
-            RateLimitState::from_headers(spec.rate_limit_headers, headers, (self.inner.clock)());
+        let rate_limit = RateLimitState::read(&inner.families, headers, (inner.clock)());
         (request_id, rate_limit)
     }
 
@@ -614,12 +646,10 @@ impl Client {
                 .map_err(Error::Request)?;
             let outcome = tokio::time::timeout(attempt_timeout, self.receive(built)).await;
             let retries_left = attempt <= policy.max_retries;
-            let backoff = {
-                let factor = {
-                    let mut rng = inner.rng.lock().unwrap_or_else(|e| e.into_inner());
-                    policy.jitter_factor(&mut *rng)
-                };
-                policy.backoff(attempt, factor)
+            // Drawn only when a retry is being considered: a success never touches the RNG.
+            let backoff = || {
+                let mut rng = inner.rng.lock().unwrap_or_else(|e| e.into_inner());
+                policy.backoff(attempt, policy.jitter_factor(&mut *rng))
             };
             let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
             let failure: Error<K> = match outcome {
@@ -652,7 +682,7 @@ impl Client {
                         && (idempotent || policy.not_processed(error.status));
                     if retry {
                         if let Next::RetryAfter(wait) =
-                            next_wait(&policy, backoff, server_wait, remaining)
+                            next_wait(&policy, backoff(), server_wait, remaining)
                         {
                             tokio::time::sleep(wait).await;
                             continue;
@@ -696,7 +726,7 @@ impl Client {
                     error
                 }
             };
-            match next_wait(&policy, backoff, None, remaining) {
+            match next_wait(&policy, backoff(), None, remaining) {
                 Next::RetryAfter(wait) => tokio::time::sleep(wait).await,
                 Next::Stop => return Err(failure),
             }
@@ -724,12 +754,18 @@ impl Client {
     ) -> Result<reqwest::Request, RequestError> {
         let inner = &*self.inner;
         let invalid = |message: String| RequestError { message };
-        let url = format!("{}{}", inner.base_url, request.path);
-        let mut builder = inner.http.request(request.method.clone(), &url);
+        let mut url =
+            reqwest::Url::parse(&format!("{}{}", inner.base_url, request.path)).map_err(|e| {
+                invalid(format!(
+                    "`{}{}` is not a valid URL: {e}",
+                    inner.base_url, request.path
+                ))
+            })?;
         if !request.query.is_empty() {
-            builder = builder.query(&request.query);
+            url.query_pairs_mut().extend_pairs(&request.query);
         }
-        let mut headers = HeaderMap::new();
+        let mut built = reqwest::Request::new(request.method.clone(), url);
+        let mut headers = inner.base_headers.clone();
         let header = |name: &str, value: &str| -> Result<(HeaderName, HeaderValue), RequestError> {
             let n = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| invalid(format!("`{name}` is not a valid header name")))?;
@@ -737,15 +773,6 @@ impl Client {
                 .map_err(|_| invalid(format!("header `{name}` has a value that cannot be sent")))?;
             Ok((n, v))
         };
-        let (n, v) = header("user-agent", inner.spec.user_agent)?;
-        headers.insert(n, v);
-        for (name, value) in inner.spec.headers {
-            let (n, v) = header(name, value)?;
-            headers.insert(n, v);
-        }
-        if let Some((name, value)) = &inner.auth {
-            headers.insert(name.clone(), value.clone());
-        }
         if let Some((name, key)) = idempotency_key {
             let (n, v) = header(name, key)?;
             headers.insert(n, v);
@@ -754,27 +781,21 @@ impl Client {
             let (n, v) = header(name, value)?;
             headers.append(n, v);
         }
-        match &request.body {
-            Body::None => {}
-            Body::Json(bytes) => {
-                headers.insert(
-                    reqwest::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                builder = builder.body(bytes.clone());
-            }
-            Body::Form(text) => {
-                headers.insert(
-                    reqwest::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                );
-                builder = builder.body(text.clone());
-            }
+        let (content_type, body) = match &request.body {
+            Body::None => (None, None),
+            Body::Json(bytes) => (Some("application/json"), Some(bytes.clone())),
+            Body::Form(bytes) => (
+                Some("application/x-www-form-urlencoded"),
+                Some(bytes.clone()),
+            ),
+        };
+        if let Some(ct) = content_type {
+            headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(ct));
         }
-        builder
-            .headers(headers)
-            .build()
-            .map_err(|e| invalid(describe(&e)))
+        // Built directly, not through RequestBuilder: no header-by-header merge per call.
+        *built.headers_mut() = headers;
+        *built.body_mut() = body.map(reqwest::Body::from);
+        Ok(built)
     }
 
     /// One attempt: send, then read the body (error bodies only up to the limit).
@@ -790,7 +811,8 @@ impl Client {
         };
         let mut response = self.inner.http.execute(request).await.map_err(classify)?;
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        // Taken, not cloned: the body is read without them.
+        let headers = std::mem::take(response.headers_mut());
         if (200..300).contains(&status) {
             let body = response.bytes().await.map_err(classify)?;
             return Ok(Received {

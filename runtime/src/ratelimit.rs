@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 
 use crate::values::{self, HeaderFormat};
@@ -46,20 +46,56 @@ pub struct RateLimitState {
     families: Vec<RateLimitFamily>,
 }
 
+/// A header family with its header names parsed once, for reading many responses.
+#[derive(Debug, Clone)]
+pub struct CompiledFamily {
+    name: &'static str,
+    limit: Option<HeaderName>,
+    remaining: Option<HeaderName>,
+    reset: Option<(HeaderName, HeaderFormat)>,
+    used: Option<HeaderName>,
+}
+
+impl CompiledFamily {
+    /// Parses the header names of every family; a name that is not a valid header name can
+    /// never be present, so it is dropped.
+    pub fn compile(specs: &[HeaderFamilySpec]) -> Vec<CompiledFamily> {
+        let name = |h: Option<(&'static str, HeaderFormat)>| {
+            h.and_then(|(n, f)| Some((HeaderName::from_bytes(n.as_bytes()).ok()?, f)))
+        };
+        specs
+            .iter()
+            .map(|s| CompiledFamily {
+                name: s.name,
+                limit: name(s.limit).map(|(n, _)| n),
+                remaining: name(s.remaining).map(|(n, _)| n),
+                reset: name(s.reset),
+                used: name(s.used).map(|(n, _)| n),
+            })
+            .collect()
+    }
+}
+
 impl RateLimitState {
     /// Reads every declared family from the headers.
     pub fn from_headers(specs: &[HeaderFamilySpec], headers: &HeaderMap, now: SystemTime) -> Self {
-        let get = |h: Option<(&'static str, HeaderFormat)>| {
-            h.and_then(|(name, format)| Some((headers.get(name)?.to_str().ok()?, format)))
-        };
-        let families = specs
+        Self::read(&CompiledFamily::compile(specs), headers, now)
+    }
+
+    /// Reads every family from the headers, with names parsed beforehand.
+    pub fn read(families: &[CompiledFamily], headers: &HeaderMap, now: SystemTime) -> Self {
+        let text = |n: &Option<HeaderName>| n.as_ref().and_then(|n| headers.get(n)?.to_str().ok());
+        let families = families
             .iter()
             .map(|s| RateLimitFamily {
                 name: s.name,
-                limit: get(s.limit).and_then(|(v, _)| values::parse_count(v)),
-                remaining: get(s.remaining).and_then(|(v, _)| values::parse_count(v)),
-                reset: get(s.reset).and_then(|(v, f)| values::parse_wait(v, f, now)),
-                used: get(s.used).and_then(|(v, _)| values::parse_count(v)),
+                limit: text(&s.limit).and_then(values::parse_count),
+                remaining: text(&s.remaining).and_then(values::parse_count),
+                reset: s
+                    .reset
+                    .as_ref()
+                    .and_then(|(n, f)| values::parse_wait(headers.get(n)?.to_str().ok()?, *f, now)),
+                used: text(&s.used).and_then(values::parse_count),
             })
             .filter(|f| {
                 f.limit.is_some() || f.remaining.is_some() || f.reset.is_some() || f.used.is_some()
