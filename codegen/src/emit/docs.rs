@@ -230,11 +230,21 @@ fn readme_view(api: &Api) -> Value {
                 call_text(api, ep)
             )
         });
-    let example_class = e
+    // The error example reads a typed attribute: the first class that has one.
+    let example = e
         .classes
         .iter()
-        .find(|c| !c.is_abstract())
-        .map(|c| c.rust_name.clone());
+        .filter(|c| !c.is_abstract())
+        .find(|c| !c.attributes.is_empty())
+        .or_else(|| e.classes.iter().find(|c| !c.is_abstract()));
+    let example_class = example.map(|c| c.rust_name.clone());
+    let example_attr = example
+        .and_then(|c| c.attributes.first())
+        .map(|a| a.rust_name.trim_start_matches("r#").to_owned());
+    let lifecycle = api.rate_limits.lifecycle.as_ref().map(|lc| {
+        let ep = &api.endpoints[lc.endpoint];
+        json!({"endpoint": ep.spec_name, "field": lc.field_spec_name})
+    });
     let key_source = match &api.env_api_key {
         Some(v) => format!("Reads the API key from `{v}`."),
         None => "This API needs no key from the environment.".into(),
@@ -254,7 +264,10 @@ fn readme_view(api: &Api) -> Value {
         "root_error": e.root.rust_name,
         "api_error_spec": e.api.spec_name,
         "kind_enum": e.kind_enum,
+        "use_errors": format!("use {}::{{{}, {}}};", api.crate_ident, e.root.rust_name, e.kind_enum),
         "example_class": example_class,
+        "example_attr": example_attr,
+        "lifecycle": lifecycle,
         "tree": tree(api),
         "retry_summary": retry_summary(api),
         "throttle_summary": throttle_summary(api),
