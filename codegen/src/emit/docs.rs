@@ -70,12 +70,11 @@ pub(crate) fn tree(api: &Api) -> String {
         note: String,
         children: Vec<Node>,
     }
+    /// The first sentence, for a one-line note.
     fn first_line(s: &str) -> String {
-        s.lines()
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('.')
-            .to_owned()
+        let line = s.lines().next().unwrap_or("");
+        let sentence = line.split_once(". ").map_or(line, |(first, _)| first);
+        sentence.trim_end_matches('.').to_owned()
     }
     fn class_node(api: &Api, i: usize) -> Node {
         let c = &api.errors.classes[i];
