@@ -10,6 +10,8 @@ pub mod error;
 pub mod ratelimit;
 pub mod retry;
 pub mod secret;
+#[doc(hidden)]
+pub mod serde_helpers;
 pub mod timestamp;
 pub mod values;
 

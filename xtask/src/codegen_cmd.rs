@@ -15,6 +15,10 @@ const OUT_ROOTS: [(&str, &str); 2] = [
     ("codegen/tests/good_specs", "codegen/tests/goldens"),
 ];
 
+/// Directories holding one generator-owned directory per API: a file in one of them that
+/// the generator no longer produces is an orphan.
+const OWNED_ROOTS: [&str; 3] = ["generated", "codegen/tests/goldens", "conformance/cases"];
+
 /// Options of `cargo xtask codegen`.
 #[derive(clap::Args, Debug, Default)]
 pub struct Args {
@@ -115,7 +119,7 @@ fn report(files: Vec<File>, diagnostics: Vec<codegen::Diagnostic>) -> Option<Vec
 
 /// The output root and crate directory a generated path belongs to.
 fn crate_dir_of(path: &str) -> Option<String> {
-    OUT_ROOTS.iter().find_map(|(_, out)| {
+    OWNED_ROOTS.iter().find_map(|out| {
         let rest = path.strip_prefix(out)?.strip_prefix('/')?;
         Some(format!("{out}/{}", rest.split('/').next()?))
     })
@@ -153,7 +157,7 @@ pub fn plan(root: &Path, files: &[File], all_apis: bool) -> Result<Plan> {
     }
     let mut owned: BTreeSet<String> = files.iter().filter_map(|f| crate_dir_of(&f.path)).collect();
     if all_apis {
-        for (_, out) in OUT_ROOTS {
+        for out in OWNED_ROOTS {
             let Ok(entries) = fs::read_dir(root.join(out)) else {
                 continue;
             };
@@ -238,7 +242,7 @@ pub fn apply(root: &Path, plan: &Plan) -> Result<()> {
         // Remove directories the orphan leaves empty, up to its generated/<crate>/ root.
         let mut dir = path.parent();
         while let Some(d) = dir {
-            let is_out_root = OUT_ROOTS.iter().any(|(_, out)| d == root.join(out));
+            let is_out_root = OWNED_ROOTS.iter().any(|out| d == root.join(out));
             if is_out_root || fs::remove_dir(d).is_err() {
                 break;
             }

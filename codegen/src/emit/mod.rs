@@ -3,6 +3,7 @@
 
 use crate::model;
 
+pub mod cases;
 pub mod docs;
 pub mod rust;
 
@@ -43,10 +44,11 @@ impl Layout {
         format!("{}/{}", self.out_dir, api.crate_name)
     }
 
-    /// The runtime crate's path as seen from a crate directory.
-    pub fn runtime_from_crate(&self) -> String {
+    /// A top-level directory of the repository (`runtime`, `conformance`) as seen from a
+    /// crate directory.
+    pub fn from_crate(&self, dir: &str) -> String {
         let depth = self.out_dir.split('/').filter(|s| !s.is_empty()).count() + 1;
-        format!("{}runtime", "../".repeat(depth))
+        format!("{}{dir}", "../".repeat(depth))
     }
 }
 
@@ -56,7 +58,7 @@ pub fn api_files(api: &model::Api, layout: &Layout) -> Vec<File> {
     let mut files = vec![
         File {
             path: format!("{dir}/Cargo.toml"),
-            contents: rust::cargo_toml(api, &layout.runtime_from_crate()),
+            contents: rust::cargo_toml(api, layout),
         },
         File {
             path: format!("{dir}/README.md"),
@@ -69,6 +71,17 @@ pub fn api_files(api: &model::Api, layout: &Layout) -> Vec<File> {
             path: format!("{dir}/src/{name}"),
             contents,
         });
+    }
+    // The conformance cases the spec implies, and the test that replays them.
+    let (case_files, required) = cases::cases(api);
+    if !case_files.is_empty() {
+        files.extend(case_files);
+        for (name, contents) in rust::conformance_sources(api, &required) {
+            files.push(File {
+                path: format!("{dir}/{name}"),
+                contents,
+            });
+        }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files

@@ -10,6 +10,7 @@ use crate::spec::{AttrType, HeaderFormat};
 use crate::syntax::{StatusRange, TypeExpr};
 
 pub(crate) mod client;
+mod conformance;
 
 /// `(file name under src/, contents)` for every source file of the crate.
 pub fn sources(api: &Api) -> Vec<(&'static str, String)> {
@@ -24,8 +25,32 @@ pub fn sources(api: &Api) -> Vec<(&'static str, String)> {
     files
 }
 
+/// The conformance test, its dispatcher and the record example, by path in the crate.
+pub fn conformance_sources(api: &Api, required: &[String]) -> Vec<(String, String)> {
+    vec![
+        (
+            "tests/conformance.rs".into(),
+            render(api, conformance::test_rs(api, required)),
+        ),
+        (
+            "tests/conformance/dispatch.rs".into(),
+            render(api, conformance::dispatch_rs(api)),
+        ),
+        (
+            format!("examples/{}.rs", record_example(api)),
+            render(api, conformance::record_rs(api)),
+        ),
+    ]
+}
+
+/// The record-mode example's name; unique per crate, as Cargo wants.
+pub fn record_example(api: &Api) -> String {
+    format!("{}_record", api.crate_ident)
+}
+
 /// The crate manifest. Dependencies are only what the generated code uses.
-pub fn cargo_toml(api: &Api, runtime_path: &str) -> String {
+pub fn cargo_toml(api: &Api, layout: &crate::emit::Layout) -> String {
+    let runtime_path = layout.from_crate("runtime");
     let description = api
         .docs
         .lines()
@@ -44,7 +69,12 @@ pub fn cargo_toml(api: &Api, runtime_path: &str) -> String {
     if uses_json(api) {
         out.push_str("serde_json = \"1\"\n");
     }
-    out.push_str("\n[dev-dependencies]\ntokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n");
+    if !api.endpoints.is_empty() {
+        out.push_str(&format!(
+            "\n[dev-dependencies]\nconformance = {{ path = \"{}\" }}\n",
+            layout.from_crate("conformance")
+        ));
+    }
     out
 }
 
@@ -366,9 +396,12 @@ fn error_rs(api: &Api) -> TokenStream {
             let f = ident(&a.rust_name);
             let t = attr_rust_type(a.ty);
             let d = doc(&attr_doc(a));
-            quote!(#d pub #f: Option<#t>,)
+            // Durations serialize as seconds, the unit the docs give.
+            let with = (a.ty == AttrType::Duration)
+                .then(|| quote!(#[serde(serialize_with = "::sdkgen_runtime::serde_helpers::duration_secs")]));
+            quote!(#d #with pub #f: Option<#t>,)
         });
-        let derive_default = quote!(#[derive(Debug, Clone, PartialEq, Default)]);
+        let derive_default = quote!(#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]);
         quote! {
             #d
             #derive_default
@@ -504,7 +537,7 @@ fn error_rs(api: &Api) -> TokenStream {
         pub type #decode = ::sdkgen_runtime::DecodeError;
 
         #kind_doc
-        #[derive(Debug, Clone, PartialEq)]
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         #[non_exhaustive]
         #[allow(clippy::enum_variant_names)]
         pub enum #kind {

@@ -17,7 +17,7 @@ pub type MemsyConnectionError = ::sdkgen_runtime::ConnectionError;
 /// Returned as `MemsyError::Decode`; the raw body is kept.
 pub type DecodeError = ::sdkgen_runtime::DecodeError;
 /// The class of a [`MemsyApiError`] and its typed attributes: one variant per error class of the spec, plus `Other` for a response no class matched (a plain `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
 pub enum MemsyApiErrorKind {
@@ -73,7 +73,7 @@ pub enum MemsyApiErrorKind {
 /// Raised for HTTP 401.
 ///
 /// Documented as `AuthenticationError` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AuthenticationError {}
 /// API key is valid but lacks the required scope.
@@ -81,7 +81,7 @@ pub struct AuthenticationError {}
 /// Raised for HTTP 403 when the error code is `insufficient_scope`.
 ///
 /// Documented as `AuthorizationError` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AuthorizationError {
     /// Scope that was missing.
@@ -94,7 +94,7 @@ pub struct AuthorizationError {
 /// Raised for HTTP 403 when the error code is `feature_not_available`.
 ///
 /// Documented as `FeatureNotAvailable` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct FeatureNotAvailable {
     /// Feature identifier.
@@ -115,7 +115,7 @@ pub struct FeatureNotAvailable {
 /// Raised for HTTP 400 when the error code is `org_id_not_allowed`.
 ///
 /// Documented as `OrgIdNotAllowedError` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct OrgIdNotAllowedError {}
 /// The console or control-plane endpoint requires the caller to have an assigned seat. Check your org's seat assignments in the dashboard. No extra attributes beyond MemsyAPIError.
@@ -123,7 +123,7 @@ pub struct OrgIdNotAllowedError {}
 /// Raised for HTTP 403 when the error code is `seat_required`.
 ///
 /// Documented as `SeatRequiredError` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct SeatRequiredError {}
 /// Your tier's limit on org customization records has been reached. Raised by client.orgs.create() when the tier cap is exceeded.
@@ -131,7 +131,7 @@ pub struct SeatRequiredError {}
 /// Raised for HTTP 403 when the error code is `org_limit_reached`.
 ///
 /// Documented as `OrgLimitReachedError` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct OrgLimitReachedError {
     /// Org limit for your tier.
@@ -148,7 +148,7 @@ pub struct OrgLimitReachedError {
 /// Raised for HTTP 403 when the error code is `key_limit_reached`.
 ///
 /// Documented as `KeyLimitReachedError` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct KeyLimitReachedError {
     /// Key limit for your tier.
@@ -165,7 +165,7 @@ pub struct KeyLimitReachedError {
 /// Raised for HTTP 403 when the error code is `billing_not_enabled`.
 ///
 /// Documented as `BillingNotEnabledError` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct BillingNotEnabledError {
     /// API path to express interest (/interest/express).
@@ -178,7 +178,7 @@ pub struct BillingNotEnabledError {
 /// Raised for HTTP 409 when the error code is `seat_limit_reached`.
 ///
 /// Documented as `SeatLimitReachedError` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct SeatLimitReachedError {
     /// Total purchased seats.
@@ -199,7 +199,7 @@ pub struct SeatLimitReachedError {
 /// Raised for HTTP 429 when the error code is `rate_limit_exceeded`, and as the fallback for these statuses when no other class matches. Retried automatically before it is returned.
 ///
 /// Documented as `RateLimitExceeded` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct RateLimitExceeded {
     /// Seconds to wait, parsed from Retry-After. In seconds.
@@ -212,7 +212,7 @@ pub struct RateLimitExceeded {
 /// Raised for HTTP 429 when the error code is `usage_limit_exceeded`.
 ///
 /// Documented as `UsageLimitExceeded` (a subclass of `MemsyAPIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct UsageLimitExceeded {
     /// Which quota was exhausted (e.g. "events_ingested").

@@ -21,7 +21,7 @@ pub type ApiTimeoutError = ::sdkgen_runtime::TimeoutError;
 /// Returned as `MnemexaError::Decode`; the raw body is kept.
 pub type DecodeError = ::sdkgen_runtime::DecodeError;
 /// The class of a [`ApiError`] and its typed attributes: one variant per error class of the spec, plus `Other` for a response no class matched (a plain `APIError`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
 pub enum ApiErrorKind {
@@ -53,7 +53,7 @@ pub enum ApiErrorKind {
 /// Raised for HTTP 429.
 ///
 /// Documented as `RateLimitError` (a subclass of `APIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct RateLimitError {
     /// Seconds to wait, from the Retry-After header. In seconds.
@@ -66,7 +66,7 @@ pub struct RateLimitError {
 /// Raised for HTTP 401.
 ///
 /// Documented as `AuthenticationError` (a subclass of `APIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct AuthenticationError {}
 /// The workspace is suspended; only the free diagnostics (status, optimize.health) work.
@@ -74,7 +74,7 @@ pub struct AuthenticationError {}
 /// Raised for HTTP 403 when the error code is `workspace_suspended`.
 ///
 /// Documented as `WorkspaceSuspendedError` (a subclass of `APIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct WorkspaceSuspendedError {}
 /// The requested resource does not exist.
@@ -82,7 +82,7 @@ pub struct WorkspaceSuspendedError {}
 /// Raised for HTTP 404.
 ///
 /// Documented as `NotFoundError` (a subclass of `APIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct NotFoundError {}
 /// Mnemexa failed to handle the request.
@@ -90,7 +90,7 @@ pub struct NotFoundError {}
 /// Raised for HTTP 5xx.
 ///
 /// Documented as `InternalServerError` (a subclass of `APIError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct InternalServerError {}
 impl ApiErrorKind {

@@ -21,7 +21,7 @@ pub type ApiTimeoutError = ::sdkgen_runtime::TimeoutError;
 /// Returned as `EveryError::Decode`; the raw body is kept.
 pub type ResponseValidationError = ::sdkgen_runtime::DecodeError;
 /// The class of a [`ApiStatusError`] and its typed attributes: one variant per error class of the spec, plus `Other` for a response no class matched (a plain `APIStatusError`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
 pub enum ApiStatusErrorKind {
@@ -65,7 +65,7 @@ pub enum ApiStatusErrorKind {
 /// Raised for HTTP 400 (the fallback for these statuses).
 ///
 /// Documented as `BadRequestError` (a subclass of `ClientError` < `APIStatusError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct BadRequestError {
     /// The offending parameter.
@@ -82,7 +82,7 @@ pub struct BadRequestError {
 /// Raised for HTTP 400 when the error code is one of `idempotency_key_reused`, `idempotency_conflict`.
 ///
 /// Documented as `IdempotencyError` (a subclass of `BadRequestError` < `ClientError` < `APIStatusError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct IdempotencyError {
     /// The offending parameter.
@@ -99,7 +99,7 @@ pub struct IdempotencyError {
 /// Raised for HTTP 403 (the fallback for these statuses).
 ///
 /// Documented as `PermissionDeniedError` (a subclass of `ClientError` < `APIStatusError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct PermissionDeniedError {}
 /// A 403 that is really a rate limit.
@@ -107,12 +107,13 @@ pub struct PermissionDeniedError {}
 /// Raised for HTTP 403 when header `x-ratelimit-remaining` is `0`. Retried automatically before it is returned.
 ///
 /// Documented as `SecondaryRateLimitError` (a subclass of `APIStatusError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct SecondaryRateLimitError {
     /// Until reset.
     ///
     /// Documented as `reset_in`; read from the header `x-ratelimit-reset`.
+    #[serde(serialize_with = "::sdkgen_runtime::serde_helpers::duration_secs")]
     pub reset_in: Option<::std::time::Duration>,
 }
 /// A spent quota.
@@ -120,7 +121,7 @@ pub struct SecondaryRateLimitError {
 /// Raised for HTTP 429 when body `error.type` is one of `insufficient_quota`, `billing_hard_limit`.
 ///
 /// Documented as `QuotaExceededError` (a subclass of `APIStatusError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct QuotaExceededError {
     /// The plan's limit.
@@ -133,7 +134,7 @@ pub struct QuotaExceededError {
 /// Raised for HTTP 429, 420 (the fallback for these statuses).
 ///
 /// Documented as `RateLimitError` (a subclass of `APIStatusError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct RateLimitError {
     /// Wait. In seconds.
@@ -143,6 +144,7 @@ pub struct RateLimitError {
     /// Token reset.
     ///
     /// Documented as `reset_tokens`; read from the header `x-ratelimit-reset-tokens`.
+    #[serde(serialize_with = "::sdkgen_runtime::serde_helpers::duration_secs")]
     pub reset_tokens: Option<::std::time::Duration>,
     /// Blocked.
     ///
@@ -158,7 +160,7 @@ pub struct RateLimitError {
 /// Raised for HTTP 404 when the error code ends with `_not_found` and body `error.message` contains `found` and body `error.hint` is absent.
 ///
 /// Documented as `NotFoundError` (a subclass of `ClientError` < `APIStatusError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct NotFoundError {}
 /// The server failed.
@@ -166,7 +168,7 @@ pub struct NotFoundError {}
 /// Raised for HTTP 5xx.
 ///
 /// Documented as `ServerError` (a subclass of `APIStatusError`).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ServerError {}
 impl ApiStatusErrorKind {

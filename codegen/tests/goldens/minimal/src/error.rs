@@ -17,7 +17,7 @@ pub type MinimalConnectionError = ::sdkgen_runtime::ConnectionError;
 /// Returned as `MinimalError::Decode`; the raw body is kept.
 pub type DecodeError = ::sdkgen_runtime::DecodeError;
 /// The class of a [`MinimalApiError`] and its typed attributes: one variant per error class of the spec, plus `Other` for a response no class matched (a plain `MinimalApiError`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
 pub enum MinimalApiErrorKind {

@@ -1,0 +1,715 @@
+//! Spec-derived conformance cases: one per error class, one per endpoint's success, and one
+//! per retry path the spec declares. Each case lists the coverage keys it satisfies; the
+//! harness checks the outcome really is what the key claims.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Map, Value};
+
+use crate::emit::File;
+use crate::model::{self, Api, Shape, Source, Test};
+use crate::spec::{AttrType, AuthScheme, BodyEncoding, HeaderFormat, ParamLocation};
+use crate::syntax::{StatusRange, TypeExpr};
+
+/// The API key placeholder cassettes hold (the harness substitutes its own key).
+pub const API_KEY: &str = "{{api_key}}";
+
+/// A case before it is written: its file stem and YAML value.
+struct Case {
+    stem: String,
+    yaml: Value,
+    covers: Vec<String>,
+}
+
+/// The case files of one API, and the coverage keys its spec requires.
+pub fn cases(api: &Api) -> (Vec<File>, Vec<String>) {
+    let mut out = Vec::new();
+    if api.endpoints.is_empty() {
+        return (Vec::new(), Vec::new());
+    }
+    for (i, c) in api.errors.classes.iter().enumerate() {
+        if !c.is_abstract() {
+            out.push(error_case(api, i));
+        }
+    }
+    for e in &api.endpoints {
+        out.push(success_case(api, e));
+    }
+    out.extend(retry_cases(api));
+    let mut required = BTreeSet::new();
+    let files = out
+        .into_iter()
+        .map(|c| {
+            required.extend(c.covers.iter().cloned());
+            File {
+                path: format!("conformance/cases/{}/{}.yaml", api.crate_name, c.stem),
+                contents: format!(
+                    "{}{}",
+                    crate::emit::header("#", &api.spec_file),
+                    serde_yaml::to_string(&c.yaml).unwrap_or_default()
+                ),
+            }
+        })
+        .collect();
+    (files, required.into_iter().collect())
+}
+
+fn kebab(s: &str) -> String {
+    crate::model::naming::rust_name(s, crate::model::naming::NameKind::Field)
+        .trim_start_matches("r#")
+        .replace('_', "-")
+}
+
+/// A sample value of a type; `depth` stops recursive models.
+fn sample(api: &Api, t: &TypeExpr, name: &str, depth: usize) -> Value {
+    match t {
+        TypeExpr::String => json!(format!("{name}-1")),
+        TypeExpr::Integer => json!(7),
+        TypeExpr::Number => json!(1.5),
+        TypeExpr::Boolean => json!(true),
+        TypeExpr::Timestamp => json!("2026-01-01T00:00:00Z"),
+        TypeExpr::Json => json!({"key": "value"}),
+        TypeExpr::List(inner) if depth > 2 => {
+            let _ = inner;
+            json!([])
+        }
+        TypeExpr::List(inner) => json!([sample(api, inner, name, depth + 1)]),
+        TypeExpr::Map(inner) => json!({"key": sample(api, inner, name, depth + 1)}),
+        TypeExpr::Named(n) => match api.model_index(n).map(|i| &api.models[i].shape) {
+            Some(Shape::Enum { values, .. }) => {
+                json!(values.first().map(|v| v.wire.clone()).unwrap_or_default())
+            }
+            Some(Shape::Struct(fields)) => {
+                let mut m = Map::new();
+                for f in fields {
+                    if depth > 2 && !f.required {
+                        continue;
+                    }
+                    m.insert(
+                        f.spec_name.clone(),
+                        sample(api, &f.ty, &f.spec_name, depth + 1),
+                    );
+                }
+                Value::Object(m)
+            }
+            None => Value::Null,
+        },
+    }
+}
+
+/// A parameter value as it goes into a query string or header.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Form pairs of a body, flattened the way the runtime does (`a[b]`, `l[0]`).
+fn form_pairs(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    let key = |k: &str| {
+        if prefix.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{prefix}[{k}]")
+        }
+    };
+    match v {
+        Value::Null => {}
+        Value::Object(m) => m.iter().for_each(|(k, v)| form_pairs(&key(k), v, out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| form_pairs(&key(&i.to_string()), v, out)),
+        other => out.push((prefix.to_owned(), text(other))),
+    }
+}
+
+/// The call and the request it must produce, with every parameter and body field filled.
+fn call_and_request(api: &Api, e: &model::Endpoint) -> (Value, Value) {
+    let mut params = Map::new();
+    let mut path = e.path.clone();
+    let mut query: Vec<(String, String)> = Vec::new();
+    let mut headers = Map::new();
+    for p in &e.params {
+        let v = match (&p.location, &p.ty) {
+            (ParamLocation::Query, TypeExpr::List(inner)) => {
+                json!([
+                    sample(api, inner, &p.spec_name, 0),
+                    sample(api, inner, &format!("{}-b", p.spec_name), 0)
+                ])
+            }
+            (_, t) => sample(api, t, &p.spec_name, 0),
+        };
+        match p.location {
+            ParamLocation::Path => path = path.replace(&format!("{{{}}}", p.spec_name), &text(&v)),
+            ParamLocation::Query => match &v {
+                Value::Array(items) => {
+                    query.extend(items.iter().map(|i| (p.spec_name.clone(), text(i))))
+                }
+                other => query.push((p.spec_name.clone(), text(other))),
+            },
+            ParamLocation::Header => {
+                headers.insert(p.spec_name.to_ascii_lowercase(), json!(text(&v)));
+            }
+        }
+        params.insert(p.spec_name.clone(), v);
+    }
+    let auth = match api.auth.scheme {
+        AuthScheme::Bearer => Some(("authorization".to_owned(), format!("Bearer {API_KEY}"))),
+        AuthScheme::Header => Some((
+            api.auth
+                .header
+                .clone()
+                .unwrap_or_default()
+                .to_ascii_lowercase(),
+            format!("{}{API_KEY}", api.auth.prefix.clone().unwrap_or_default()),
+        )),
+        AuthScheme::Basic => Some((
+            "authorization".to_owned(),
+            match &api.auth.username {
+                Some(u) => format!("Basic {u}:{API_KEY}"),
+                None => format!("Basic {API_KEY}:"),
+            },
+        )),
+        AuthScheme::None => None,
+    };
+    if let Some((n, v)) = auth {
+        headers.insert(n, json!(v));
+    }
+    headers.insert(
+        "user-agent".into(),
+        json!(format!("{}/{} (rust)", api.crate_name, api.version)),
+    );
+    for h in &api.fixed_headers {
+        headers.insert(h.name.to_ascii_lowercase(), json!(h.value));
+    }
+    let mut call = Map::new();
+    call.insert("endpoint".into(), json!(e.spec_name));
+    if !params.is_empty() {
+        call.insert("params".into(), Value::Object(params));
+    }
+    let mut request = Map::new();
+    request.insert("method".into(), json!(e.http_method));
+    request.insert("path".into(), json!(path));
+    if !query.is_empty() {
+        request.insert("query".into(), json!(query));
+    }
+    if let Some((m, enc)) = e.body {
+        let body = sample(
+            api,
+            &TypeExpr::Named(api.models[m].spec_name.clone()),
+            "body",
+            0,
+        );
+        call.insert("body".into(), body.clone());
+        match enc {
+            BodyEncoding::Json => {
+                headers.insert("content-type".into(), json!("application/json"));
+                request.insert("body".into(), body);
+            }
+            BodyEncoding::Form => {
+                headers.insert(
+                    "content-type".into(),
+                    json!("application/x-www-form-urlencoded"),
+                );
+                let mut pairs = Vec::new();
+                form_pairs("", &body, &mut pairs);
+                request.insert("form".into(), json!(pairs));
+            }
+        }
+    }
+    request.insert("headers".into(), Value::Object(headers));
+    (Value::Object(call), Value::Object(request))
+}
+
+/// Sets `path` (`a.b[0].c`) in a JSON object, creating what is missing.
+fn set_path(root: &mut Value, path: &str, v: Value) {
+    if path == "$" {
+        return;
+    }
+    let mut cur = root;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (si, seg) in segments.iter().enumerate() {
+        let (key, idx) = match seg.find('[') {
+            Some(i) => (&seg[..i], &seg[i..]),
+            None => (*seg, ""),
+        };
+        let indexes: Vec<usize> = idx
+            .split(['[', ']'])
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        let last = si + 1 == segments.len();
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        let Some(obj) = cur.as_object_mut() else {
+            return;
+        };
+        let mut slot = obj.entry(key.to_owned()).or_insert(Value::Null);
+        for (ii, &i) in indexes.iter().enumerate() {
+            if !slot.is_array() {
+                *slot = Value::Array(Vec::new());
+            }
+            let Some(arr) = slot.as_array_mut() else {
+                return;
+            };
+            while arr.len() <= i {
+                arr.push(Value::Null);
+            }
+            slot = &mut arr[i];
+            if last && ii + 1 == indexes.len() {
+                *slot = v;
+                return;
+            }
+        }
+        if last {
+            *slot = v;
+            return;
+        }
+        cur = slot;
+    }
+}
+
+/// A header value that reads as a short wait (or count) in each format.
+fn header_sample(format: HeaderFormat) -> String {
+    match format {
+        HeaderFormat::String => "example",
+        HeaderFormat::Integer => "3",
+        HeaderFormat::Number => "2.5",
+        HeaderFormat::Boolean => "true",
+        HeaderFormat::Seconds | HeaderFormat::RetryAfter => "2",
+        HeaderFormat::Milliseconds => "1500",
+        HeaderFormat::Duration => "2s",
+        // The harness's fixed clock is 2026-01-01T00:00:00Z; these are 2 s after it.
+        HeaderFormat::EpochSeconds => "1767225602",
+        HeaderFormat::Rfc3339 => "2026-01-01T00:00:02Z",
+        HeaderFormat::HttpDate => "Thu, 01 Jan 2026 00:00:02 GMT",
+    }
+    .to_owned()
+}
+
+fn attr_sample(ty: AttrType) -> Value {
+    match ty {
+        AttrType::String => json!("example"),
+        AttrType::Integer => json!(3),
+        AttrType::Number => json!(2.5),
+        AttrType::Boolean => json!(true),
+        AttrType::Duration => json!(1.5),
+        AttrType::Json => json!({"key": "value"}),
+    }
+}
+
+/// An error response that the class table picks as class `i`.
+fn error_response(api: &Api, i: usize, status: u16) -> Value {
+    let c = &api.errors.classes[i];
+    let env = &api.errors.envelope;
+    let mut body = json!({});
+    let mut headers = Map::new();
+    if let Some(p) = env.detail.iter().find(|p| *p != "$") {
+        let first = c
+            .docs
+            .split(". ")
+            .next()
+            .unwrap_or(&c.docs)
+            .trim_end_matches('.');
+        set_path(&mut body, p, json!(first));
+    }
+    for m in &c.matchers {
+        let value = match &m.test {
+            Test::Equals(v) => Some(v.clone()),
+            Test::OneOf(vs) => vs.first().cloned(),
+            Test::EndsWith(v) => Some(format!("example{v}")),
+            Test::Contains(v) => Some(format!("an {v} b")),
+            Test::Exists(true) => Some("present".into()),
+            Test::Exists(false) => None,
+        };
+        let Some(value) = value else { continue };
+        match &m.source {
+            Source::Body(paths) => {
+                if let Some(p) = paths.iter().find(|p| *p != "$") {
+                    set_path(&mut body, p, json!(value));
+                }
+            }
+            Source::Header(h) => {
+                headers.insert(h.to_ascii_lowercase(), json!(value));
+            }
+        }
+    }
+    for a in &c.attributes {
+        match &a.source {
+            Source::Body(paths) => {
+                if let Some(p) = paths.iter().find(|p| *p != "$") {
+                    set_path(&mut body, p, attr_sample(a.ty));
+                }
+            }
+            Source::Header(h) => {
+                headers.insert(h.to_ascii_lowercase(), json!(header_sample(a.format)));
+            }
+        }
+    }
+    if let Some(h) = &api.request_id_header {
+        headers.insert(h.to_ascii_lowercase(), json!("req_error_1"));
+    }
+    let mut r = Map::new();
+    r.insert("status".into(), json!(status));
+    if !headers.is_empty() {
+        r.insert("headers".into(), Value::Object(headers));
+    }
+    if body.as_object().is_some_and(|o| !o.is_empty()) {
+        r.insert("body".into(), body);
+    }
+    Value::Object(r)
+}
+
+fn success_response(api: &Api, e: &model::Endpoint) -> Value {
+    let mut headers = Map::new();
+    if let Some(h) = &api.request_id_header {
+        headers.insert(h.to_ascii_lowercase(), json!("req_ok_1"));
+    }
+    for f in &api.rate_limits.families {
+        for (h, count) in [(&f.limit, "100"), (&f.remaining, "99"), (&f.used, "1")] {
+            if let Some((name, fmt)) = h {
+                let v = if *fmt == HeaderFormat::Number {
+                    format!("{count}.0")
+                } else {
+                    count.to_owned()
+                };
+                headers.insert(name.to_ascii_lowercase(), json!(v));
+            }
+        }
+        if let Some((name, fmt)) = &f.reset {
+            headers.insert(name.to_ascii_lowercase(), json!(header_sample(*fmt)));
+        }
+    }
+    let mut r = Map::new();
+    match &e.response {
+        Some(t) => {
+            r.insert("status".into(), json!(200));
+            if !headers.is_empty() {
+                r.insert("headers".into(), Value::Object(headers));
+            }
+            r.insert("body".into(), sample(api, t, "value", 0));
+        }
+        None => {
+            r.insert("status".into(), json!(204));
+            if !headers.is_empty() {
+                r.insert("headers".into(), Value::Object(headers));
+            }
+        }
+    }
+    Value::Object(r)
+}
+
+fn case(
+    description: String,
+    covers: Vec<String>,
+    call: Value,
+    client: Option<Value>,
+    request: Value,
+    responses: Vec<Value>,
+) -> Value {
+    let mut m = Map::new();
+    m.insert("description".into(), json!(description));
+    m.insert("covers".into(), json!(covers));
+    m.insert("call".into(), call);
+    if let Some(c) = client {
+        m.insert("client".into(), c);
+    }
+    m.insert("request".into(), request);
+    m.insert("responses".into(), json!(responses));
+    Value::Object(m)
+}
+
+/// The endpoint an error class is shown on: the first documented to raise it (or an
+/// ancestor), else the first endpoint.
+fn endpoint_for_class<'a>(api: &'a Api, c: &model::Class) -> &'a model::Endpoint {
+    api.endpoints
+        .iter()
+        .find(|e| e.errors.contains(&c.spec_name))
+        .or_else(|| {
+            api.endpoints
+                .iter()
+                .find(|e| e.errors.iter().any(|n| c.ancestors.contains(n)))
+        })
+        .unwrap_or(&api.endpoints[0])
+}
+
+fn error_case(api: &Api, i: usize) -> Case {
+    let c = &api.errors.classes[i];
+    let e = endpoint_for_class(api, c);
+    let (call, request) = call_and_request(api, e);
+    let status = c.statuses.first().map(|s| s.lo).unwrap_or(400);
+    let covers = vec![format!("class:{}", c.spec_name)];
+    Case {
+        stem: format!("error-{}", kebab(&c.spec_name)),
+        yaml: case(
+            format!(
+                "{} from `{}`: HTTP {status} classified with every attribute typed.",
+                c.spec_name, e.spec_name
+            ),
+            covers.clone(),
+            call,
+            Some(json!({"max_retries": 0})),
+            request,
+            vec![error_response(api, i, status)],
+        ),
+        covers,
+    }
+}
+
+fn success_case(api: &Api, e: &model::Endpoint) -> Case {
+    let (call, request) = call_and_request(api, e);
+    let covers = vec![format!("endpoint:{}", e.spec_name)];
+    Case {
+        stem: format!("ok-{}", kebab(&e.spec_name.replace('.', "-"))),
+        yaml: case(
+            format!(
+                "`{}` succeeds: the request it sends and the typed value it returns.",
+                e.spec_name
+            ),
+            covers.clone(),
+            call,
+            None,
+            request,
+            vec![success_response(api, e)],
+        ),
+        covers,
+    }
+}
+
+fn in_ranges(ranges: &[StatusRange], s: u16) -> bool {
+    ranges.iter().any(|r| r.lo <= s && s <= r.hi)
+}
+
+/// The class a status is picked as when no body says more (its fallback or plain class).
+fn class_for_status(api: &Api, status: u16) -> Option<usize> {
+    let e = &api.errors;
+    e.order.iter().copied().find(|&i| {
+        let c = &e.classes[i];
+        in_ranges(&c.statuses, status) && (c.fallback || c.matchers.is_empty())
+    })
+}
+
+/// The endpoint on which a failure with this status is retried: an idempotent one, or any
+/// when the status proves the request was not processed.
+fn retryable_endpoint(api: &Api, status: u16) -> Option<&model::Endpoint> {
+    let not_processed = in_ranges(&api.retry.not_processed, status);
+    api.endpoints
+        .iter()
+        .find(|e| {
+            e.idempotent
+                && e.params
+                    .iter()
+                    .all(|p| p.required || p.location != ParamLocation::Header)
+        })
+        .or_else(|| {
+            api.endpoints
+                .iter()
+                .find(|e| not_processed || e.idempotent || api.retry.key_header.is_some())
+        })
+}
+
+fn retry_cases(api: &Api) -> Vec<Case> {
+    let r = &api.retry;
+    let mut out = Vec::new();
+    let attempts = r.max_retries + 1;
+    // Every retry trigger the spec declares: a retried class, or a retried status.
+    let mut triggers: Vec<(String, u16, Value)> = Vec::new();
+    if r.max_retries > 0 {
+        for name in &r.classes {
+            if let Some(i) = api
+                .errors
+                .classes
+                .iter()
+                .position(|c| c.spec_name == *name && !c.is_abstract())
+            {
+                let status = api.errors.classes[i].statuses[0].lo;
+                let mut resp = error_response(api, i, status);
+                // A one-second wait hint, where the spec reads one, keeps the case short.
+                for (h, _) in &r.retry_after {
+                    if let Some(hs) = resp.get_mut("headers").and_then(Value::as_object_mut) {
+                        if hs.contains_key(&h.to_ascii_lowercase()) {
+                            hs.insert(
+                                h.to_ascii_lowercase(),
+                                json!(if h.to_ascii_lowercase().ends_with("-ms") {
+                                    "1000"
+                                } else {
+                                    "1"
+                                }),
+                            );
+                        }
+                    }
+                }
+                triggers.push((format!("class:{name}"), status, resp));
+            }
+        }
+        for range in &r.statuses {
+            let status = range.lo;
+            let resp = match class_for_status(api, status) {
+                Some(i) => error_response(api, i, status),
+                None => json!({"status": status}),
+            };
+            triggers.push((format!("status:{range}"), status, resp));
+        }
+    }
+    for (key, status, resp) in triggers {
+        let Some(e) = retryable_endpoint(api, status) else {
+            continue;
+        };
+        let (call, request) = call_and_request(api, e);
+        let stem = key.replace([':', '_'], "-").to_ascii_lowercase();
+        let recovered = format!("retry:{key}:recovered");
+        out.push(Case {
+            stem: format!("retry-{stem}-recovered"),
+            yaml: case(
+                format!(
+                    "`{}` answers {key} once, is retried, then succeeds.",
+                    e.spec_name
+                ),
+                vec![recovered.clone()],
+                call.clone(),
+                None,
+                request.clone(),
+                vec![resp.clone(), success_response(api, e)],
+            ),
+            covers: vec![recovered],
+        });
+        let exhausted = format!("retry:{key}:exhausted");
+        out.push(Case {
+            stem: format!("retry-{stem}-exhausted"),
+            yaml: case(
+                format!(
+                    "`{}` answers {key} every time: {attempts} attempts, then the error.",
+                    e.spec_name
+                ),
+                vec![exhausted.clone()],
+                call,
+                None,
+                request,
+                vec![resp; attempts as usize],
+            ),
+            covers: vec![exhausted],
+        });
+    }
+    if r.max_retries > 0 && r.on_timeout {
+        if let Some(e) = api.endpoints.iter().find(|e| e.idempotent) {
+            let (call, request) = call_and_request(api, e);
+            let key = "retry:timeout:exhausted".to_owned();
+            out.push(Case {
+                stem: "retry-timeout-exhausted".into(),
+                yaml: case(
+                    format!(
+                        "`{}` never answers: {attempts} attempts time out.",
+                        e.spec_name
+                    ),
+                    vec![key.clone()],
+                    call,
+                    Some(json!({"timeout_ms": 1000})),
+                    request,
+                    vec![json!({"status": 200, "hang": true}); attempts as usize],
+                ),
+                covers: vec![key],
+            });
+        }
+    }
+    // Not retried: a class the policy leaves alone (a 429 one first: where vendors differ).
+    let retried = |c: &model::Class| {
+        c.retried
+            || c.statuses
+                .iter()
+                .any(|s| r.statuses.iter().any(|x| x.overlaps(s)))
+    };
+    let mut candidates: Vec<usize> = (0..api.errors.classes.len())
+        .filter(|&i| !api.errors.classes[i].is_abstract() && !retried(&api.errors.classes[i]))
+        .collect();
+    candidates.sort_by_key(|&i| !in_ranges(&api.errors.classes[i].statuses, 429));
+    if let Some(&i) = candidates.first() {
+        let c = &api.errors.classes[i];
+        let e = endpoint_for_class(api, c);
+        let (call, request) = call_and_request(api, e);
+        let status = c.statuses[0].lo;
+        let key = "retry:not-retried".to_owned();
+        out.push(Case {
+            stem: "retry-not-retried".into(),
+            yaml: case(
+                format!(
+                    "{} (HTTP {status}) is not retried: one request, then the error.",
+                    c.spec_name
+                ),
+                vec![key.clone()],
+                call,
+                None,
+                request,
+                vec![error_response(api, i, status)],
+            ),
+            covers: vec![key],
+        });
+    }
+    // Not idempotent: a retried status that does not prove the request was unprocessed,
+    // on an endpoint that is not idempotent, is returned at once.
+    if r.max_retries > 0 && r.key_header.is_none() {
+        let status = r
+            .statuses
+            .iter()
+            .map(|s| s.lo)
+            .find(|s| !in_ranges(&r.not_processed, *s));
+        let endpoint = api.endpoints.iter().find(|e| !e.idempotent);
+        if let (Some(status), Some(e)) = (status, endpoint) {
+            let (call, request) = call_and_request(api, e);
+            let resp = match class_for_status(api, status) {
+                Some(i) => error_response(api, i, status),
+                None => json!({"status": status}),
+            };
+            let key = "retry:non-idempotent".to_owned();
+            out.push(Case {
+                stem: "retry-non-idempotent".into(),
+                yaml: case(
+                    format!(
+                        "`{}` is not idempotent: HTTP {status} is returned without a retry.",
+                        e.spec_name
+                    ),
+                    vec![key.clone()],
+                    call,
+                    None,
+                    request,
+                    vec![resp],
+                ),
+                covers: vec![key],
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_path_builds_nested_objects_and_arrays() {
+        let mut v = json!({});
+        set_path(&mut v, "error.code", json!("x"));
+        set_path(&mut v, "error.details[1].n", json!(3));
+        set_path(&mut v, "top", json!(true));
+        assert_eq!(
+            v,
+            json!({"error": {"code": "x", "details": [null, {"n": 3}]}, "top": true})
+        );
+    }
+
+    #[test]
+    fn forms_flatten_like_the_runtime() {
+        let mut out = Vec::new();
+        form_pairs("", &json!({"a": 1, "m": {"k": "v"}, "l": ["x"]}), &mut out);
+        assert_eq!(
+            out,
+            vec![
+                ("a".into(), "1".into()),
+                ("l[0]".into(), "x".into()),
+                ("m[k]".into(), "v".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,227 @@
+//! The generated conformance test of an SDK crate: a dispatcher from spec endpoint names to
+//! typed method calls, the coverage keys the spec requires, and the record-mode example.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::ident;
+use crate::model::{Api, Endpoint};
+use crate::syntax::TypeExpr;
+
+/// `tests/conformance.rs`.
+pub fn test_rs(api: &Api, required: &[String]) -> TokenStream {
+    let name = &api.crate_name;
+    quote! {
+        //! Replays this API's spec-derived cases (`conformance/cases/`) and recorded
+        //! cassettes (`conformance/cassettes/`) over 127.0.0.1 and snapshots the typed
+        //! outcomes; see `conformance/README.md`.
+
+        // Printed by prettyplease; rustfmt leaves it alone.
+        #[rustfmt::skip]
+        #[path = "conformance/dispatch.rs"]
+        mod dispatch;
+
+        /// Coverage the spec requires: every error class, every endpoint, every retry path.
+        const REQUIRED: &[&str] = &[#(#required),*];
+
+        #[test]
+        fn conformance() {
+            conformance::run_all(#name, REQUIRED, &dispatch::dispatcher(None));
+        }
+    }
+}
+
+/// `tests/conformance/dispatch.rs`, shared with the record example.
+pub fn dispatch_rs(api: &Api) -> TokenStream {
+    let krate = format_ident!("{}", api.crate_ident);
+    let arms = api.endpoints.iter().map(|e| arm(api, e));
+    quote! {
+        //! Calls an endpoint of the SDK by its spec name with a case's arguments.
+
+        use conformance::{Call, CallFuture, ClientOptions, Outcome};
+
+        /// A dispatcher whose clients use `key`, or the harness's key when `None`.
+        pub fn dispatcher(key: Option<String>) -> impl Fn(&str, &ClientOptions, &Call) -> CallFuture<'static> {
+            move |url, options, call| {
+                let client = client(url, options, key.as_deref());
+                let call = call.clone();
+                Box::pin(async move { dispatch(&client?, &call).await })
+            }
+        }
+
+        fn client(url: &str, options: &ClientOptions, key: Option<&str>) -> Result<#krate::Client, String> {
+            let mut builder = #krate::Client::builder()
+                .base_url(url)
+                .api_key(key.unwrap_or(conformance::API_KEY))
+                .jitter_seed(1)
+                .clock(conformance::fixed_clock);
+            if let Some(n) = options.max_retries {
+                builder = builder.max_retries(n);
+            }
+            if let Some(t) = options.timeout() {
+                builder = builder.timeout(t);
+            }
+            builder.build().map_err(|e| e.to_string())
+        }
+
+        async fn dispatch(client: &#krate::Client, call: &Call) -> Result<Outcome, String> {
+            Ok(match call.endpoint.as_str() {
+                #(#arms)*
+                other => return Err(format!("the spec has no endpoint `{other}`")),
+            })
+        }
+    }
+}
+
+/// The Rust type of a type expression, models qualified by the crate (the dispatcher is
+/// outside it).
+fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
+    match t {
+        TypeExpr::Named(n) => {
+            let krate = format_ident!("{}", api.crate_ident);
+            let name = api
+                .model_index(n)
+                .map(|i| api.models[i].rust_name.clone())
+                .unwrap_or_else(|| n.clone());
+            let id = ident(&name);
+            quote!(#krate::#id)
+        }
+        TypeExpr::List(inner) => {
+            let i = rust_type(api, inner);
+            quote!(Vec<#i>)
+        }
+        TypeExpr::Map(inner) => {
+            let i = rust_type(api, inner);
+            quote!(::std::collections::BTreeMap<String, #i>)
+        }
+        other => super::rust_type(api, other),
+    }
+}
+
+/// One match arm: decode each argument into the type the method takes, call, describe.
+fn arm(api: &Api, e: &Endpoint) -> TokenStream {
+    let krate = format_ident!("{}", api.crate_ident);
+    let spec_name = &e.spec_name;
+    let mut lets = Vec::new();
+    let mut args = Vec::new();
+    for p in &e.params {
+        let v = format_ident!("p_{}", p.rust_name.trim_start_matches("r#"));
+        let wire = &p.spec_name;
+        let get = if p.required {
+            quote!(param)
+        } else {
+            quote!(opt_param)
+        };
+        let wrap = |t: TokenStream| if p.required { t } else { quote!(Option<#t>) };
+        let (owned, arg) = match &p.ty {
+            TypeExpr::String => (
+                wrap(quote!(String)),
+                if p.required {
+                    quote!(&#v)
+                } else {
+                    quote!(#v.as_deref())
+                },
+            ),
+            TypeExpr::List(inner) => {
+                let it = if **inner == TypeExpr::String {
+                    quote!(String)
+                } else {
+                    rust_type(api, inner)
+                };
+                let refs = format_ident!("{}_refs", v);
+                let owned = wrap(quote!(Vec<#it>));
+                if **inner == TypeExpr::String {
+                    if p.required {
+                        lets.push(quote!(let #v: #owned = call.#get(#wire)?; let #refs: Vec<&str> = #v.iter().map(String::as_str).collect();));
+                        args.push(quote!(&#refs));
+                    } else {
+                        lets.push(quote!(let #v: #owned = call.#get(#wire)?; let #refs: Option<Vec<&str>> = #v.as_ref().map(|v| v.iter().map(String::as_str).collect());));
+                        args.push(quote!(#refs.as_deref()));
+                    }
+                    continue;
+                }
+                (
+                    owned,
+                    if p.required {
+                        quote!(&#v)
+                    } else {
+                        quote!(#v.as_deref())
+                    },
+                )
+            }
+            TypeExpr::Named(_) => {
+                let t = rust_type(api, &p.ty);
+                (
+                    wrap(t),
+                    if p.required {
+                        quote!(&#v)
+                    } else {
+                        quote!(#v.as_ref())
+                    },
+                )
+            }
+            other => (wrap(rust_type(api, other)), quote!(#v)),
+        };
+        lets.push(quote!(let #v: #owned = call.#get(#wire)?;));
+        args.push(arg);
+    }
+    if let Some((m, _)) = e.body {
+        let t = ident(&api.models[m].rust_name);
+        lets.push(quote!(let body: #krate::#t = call.body()?;));
+        args.push(quote!(&body));
+    }
+    let method = ident(&e.method_name);
+    let target = match e.spec_name.split_once('.') {
+        Some(_) => {
+            let g = api
+                .groups
+                .iter()
+                .find(|g| {
+                    g.name.is_some()
+                        && g.endpoints
+                            .iter()
+                            .any(|&i| api.endpoints[i].spec_name == e.spec_name)
+                })
+                .map(|g| ident(&g.method));
+            quote!(client.#g().#method)
+        }
+        None => quote!(client.#method),
+    };
+    quote! {
+        #spec_name => {
+            #(#lets)*
+            conformance::outcome(#target(#(#args),*).await)
+        }
+    }
+}
+
+/// `examples/conformance_record.rs`: record mode, run by `cargo xtask record`.
+pub fn record_rs(api: &Api) -> TokenStream {
+    let name = &api.crate_name;
+    let env = match &api.env_api_key {
+        Some(v) => quote!(std::env::var(#v).ok()),
+        None => quote!(None::<String>),
+    };
+    quote! {
+        //! Record mode: replays this API's cases against a live server through a recording
+        //! proxy and writes cassettes with secrets scrubbed. Run it through
+        //! `cargo xtask record --api <name> --base-url <url>`.
+
+        #[rustfmt::skip]
+        #[path = "../tests/conformance/dispatch.rs"]
+        mod dispatch;
+
+        fn main() {
+            let mut args = std::env::args().skip(1);
+            let (Some(base_url), Some(out_dir)) = (args.next(), args.next()) else {
+                eprintln!("usage: conformance_record <base-url> <out-dir>");
+                std::process::exit(2);
+            };
+            // The key comes from the environment only, never from the command line.
+            let key = #env.or_else(|| std::env::var("SDKGEN_RECORD_API_KEY").ok());
+            let dispatch = dispatch::dispatcher(key.clone());
+            let code = conformance::record::record_api(#name, &base_url, &out_dir, key.as_deref().unwrap_or(""), &dispatch);
+            std::process::exit(code);
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The typed outcome of an SDK call, as a snapshot records it: the decoded value, or the
+//! error with its class, every typed attribute, status, code, detail, wait and attempts.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use sdkgen_runtime::{Error, ErrorClass, RateLimitState, Response};
+
+/// What an SDK call returned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// A 2xx response, decoded.
+    Ok(Success),
+    /// An error of the crate's hierarchy.
+    Error(Failure),
+}
+
+/// A decoded response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Success {
+    /// HTTP status.
+    pub status: u16,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The request id header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Rate-limit state reported.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rate_limit: Vec<Family>,
+    /// The decoded value, serialized back to JSON.
+    pub data: Value,
+}
+
+/// An error.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    /// `api`, `connection`, `timeout`, `decode` or `request`.
+    pub kind: &'static str,
+    /// The documented class name (API errors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<&'static str>,
+    /// Its ancestors, nearest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<&'static str>,
+    /// HTTP status, when there was a response.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Error type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_type: Option<String>,
+    /// Detail or message.
+    pub detail: String,
+    /// The typed attributes of the class, with their JSON types.
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub attributes: Value,
+    /// The server's wait, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<f64>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The request id header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Rate-limit state reported.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rate_limit: Vec<Family>,
+    /// Raw body length kept, and whether it was cut.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_bytes: Option<usize>,
+    /// Whether the kept body was cut at the runtime's limit.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+/// One rate-limit header family.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Family {
+    /// Family name.
+    pub name: &'static str,
+    /// Limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// Remaining.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u64>,
+    /// Reset, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_s: Option<f64>,
+    /// Used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used: Option<u64>,
+}
+
+fn families(state: &RateLimitState) -> Vec<Family> {
+    state
+        .families()
+        .iter()
+        .map(|f| Family {
+            name: f.name,
+            limit: f.limit,
+            remaining: f.remaining,
+            reset_s: f.reset.map(|d| d.as_secs_f64()),
+            used: f.used,
+        })
+        .collect()
+}
+
+/// The attributes of a class enum value: `{"Class": {...}}` becomes `{...}`; a class with
+/// no attributes (or `Other`) becomes null.
+fn attributes<K: Serialize>(kind: &K) -> Value {
+    match serde_json::to_value(kind) {
+        Ok(Value::Object(map)) => match map.into_iter().next() {
+            Some((_, Value::Object(attrs))) if !attrs.is_empty() => Value::Object(attrs),
+            _ => Value::Null,
+        },
+        _ => Value::Null,
+    }
+}
+
+/// The outcome of a call of any generated SDK.
+pub fn outcome<T: Serialize, K: ErrorClass + Serialize>(
+    result: Result<Response<T>, Error<K>>,
+) -> Outcome {
+    match result {
+        Ok(r) => Outcome::Ok(Success {
+            status: r.status,
+            attempts: r.attempts,
+            request_id: r.request_id.clone(),
+            rate_limit: families(&r.rate_limit),
+            data: serde_json::to_value(&r.data).unwrap_or(Value::Null),
+        }),
+        Err(e) => Outcome::Error(failure(&e)),
+    }
+}
+
+fn failure<K: ErrorClass + Serialize>(e: &Error<K>) -> Failure {
+    let bare = |kind: &'static str, detail: String, attempts: u32| Failure {
+        kind,
+        class: None,
+        ancestors: Vec::new(),
+        status: None,
+        code: None,
+        error_type: None,
+        detail,
+        attributes: Value::Null,
+        retry_after_s: None,
+        attempts,
+        request_id: None,
+        rate_limit: Vec::new(),
+        body_bytes: None,
+        truncated: false,
+    };
+    match e {
+        Error::Api(a) => Failure {
+            kind: "api",
+            class: Some(a.kind.class_name()),
+            ancestors: a.kind.ancestors().to_vec(),
+            status: Some(a.status),
+            code: a.code.clone(),
+            error_type: a.error_type.clone(),
+            detail: a.detail.clone(),
+            attributes: attributes(&a.kind),
+            retry_after_s: a.retry_after.map(|d| d.as_secs_f64()),
+            attempts: a.attempts,
+            request_id: a.request_id.clone(),
+            rate_limit: families(&a.rate_limit),
+            body_bytes: Some(a.response.body.len()),
+            truncated: a.response.truncated,
+        },
+        Error::Connection(c) => bare("connection", c.to_string(), c.attempts),
+        Error::Timeout(t) => bare("timeout", t.to_string(), t.attempts),
+        Error::Decode(d) => Failure {
+            status: Some(d.status),
+            request_id: d.request_id.clone(),
+            body_bytes: Some(d.body.len()),
+            ..bare("decode", d.message.clone(), d.attempts)
+        },
+        Error::Request(r) => bare("request", r.to_string(), 0),
+        _ => bare("other", e.to_string(), e.attempts()),
+    }
+}

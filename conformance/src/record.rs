@@ -1,0 +1,336 @@
+//! Record mode: a case's call is made against a live server through a forwarding proxy on
+//! 127.0.0.1, and what went by is written as a cassette. Secrets are scrubbed before the
+//! cassette is returned, so nothing secret can reach the disk.
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use sdkgen_runtime::reqwest;
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+use crate::cassette::{Cassette, CassetteResponse, ExpectedRequest, API_KEY_PLACEHOLDER};
+use crate::replay::Dispatch;
+
+/// One request and the live server's answer.
+#[derive(Debug, Clone)]
+struct Exchange {
+    method: String,
+    path: String,
+    query: Option<String>,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+    status: u16,
+    response_headers: Vec<(String, String)>,
+    response_body: Bytes,
+}
+
+/// Response headers not worth keeping: per-connection, per-response or secret.
+const DROPPED: [&str; 8] = [
+    "connection",
+    "content-length",
+    "content-encoding",
+    "date",
+    "keep-alive",
+    "transfer-encoding",
+    "set-cookie",
+    "server",
+];
+
+/// Makes the case's call against `base_url` and returns it as a recorded cassette, with
+/// every occurrence of `secret` (the live API key) and every credential header replaced by
+/// the placeholder.
+pub async fn record(
+    case: &Cassette,
+    base_url: &str,
+    secret: &str,
+    dispatch: &dyn Dispatch,
+) -> Result<Cassette, String> {
+    let exchanges = Arc::new(Mutex::new(Vec::new()));
+    let (addr, task) = proxy(base_url.trim_end_matches('/').to_owned(), exchanges.clone())
+        .await
+        .map_err(|e| format!("could not start the recording proxy: {e}"))?;
+    let result = dispatch(&format!("http://{addr}"), &case.client, &case.call).await;
+    task.abort();
+    result?;
+    let exchanges = exchanges.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let first = exchanges.first().ok_or("the SDK sent no request")?;
+    let mut request = ExpectedRequest {
+        method: first.method.clone(),
+        path: first.path.clone(),
+        query: first
+            .query
+            .as_deref()
+            .map(|q| {
+                reqwest::Url::parse(&format!("http://x/?{q}"))
+                    .map(|u| {
+                        u.query_pairs()
+                            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default(),
+        headers: BTreeMap::new(),
+        body: None,
+        form: None,
+    };
+    // The headers that matter are the ones the case expected; their values as sent.
+    for name in case.request.headers.keys() {
+        if let Some((_, v)) = first
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            request.headers.insert(name.to_ascii_lowercase(), v.clone());
+        }
+    }
+    if case.request.form.is_some() {
+        request.form = case.request.form.clone();
+    } else if !first.body.is_empty() {
+        request.body = serde_json::from_slice(&first.body).ok();
+    }
+    let responses = exchanges
+        .iter()
+        .map(|x| {
+            let headers = x
+                .response_headers
+                .iter()
+                .filter(|(n, _)| !DROPPED.contains(&n.as_str()))
+                .cloned()
+                .collect();
+            let (body, text) = match serde_json::from_slice::<Value>(&x.response_body) {
+                Ok(v) if !x.response_body.is_empty() => (Some(v), None),
+                _ if x.response_body.is_empty() => (None, None),
+                _ => (
+                    None,
+                    Some(String::from_utf8_lossy(&x.response_body).into_owned()),
+                ),
+            };
+            CassetteResponse {
+                status: x.status,
+                headers,
+                body,
+                text,
+                ..CassetteResponse::default()
+            }
+        })
+        .collect();
+    let recorded = Cassette {
+        description: format!("Recorded from {base_url}: {}", case.description),
+        covers: Vec::new(),
+        call: case.call.clone(),
+        client: case.client.clone(),
+        request,
+        responses,
+    };
+    scrub(&recorded, secret)
+}
+
+/// Replaces the secret, and any credential header value, with the placeholder.
+pub fn scrub(cassette: &Cassette, secret: &str) -> Result<Cassette, String> {
+    let mut text = cassette.to_yaml();
+    if !secret.is_empty() {
+        text = text.replace(secret, API_KEY_PLACEHOLDER);
+    }
+    let mut scrubbed = Cassette::from_yaml(&text)?;
+    for (name, value) in scrubbed.request.headers.iter_mut() {
+        if [
+            "authorization",
+            "proxy-authorization",
+            "x-api-key",
+            "api-key",
+            "cookie",
+        ]
+        .contains(&name.as_str())
+            && !value.contains(API_KEY_PLACEHOLDER)
+        {
+            *value = "[redacted]".into();
+        }
+    }
+    Ok(scrubbed)
+}
+
+async fn proxy(
+    base: String,
+    log: Arc<Mutex<Vec<Exchange>>>,
+) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let client = reqwest::Client::new();
+    let task = tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (client, base, log) = (client.clone(), base.clone(), log.clone());
+            tokio::spawn(async move {
+                let service =
+                    service_fn(move |req| forward(client.clone(), base.clone(), log.clone(), req));
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok((addr, task))
+}
+
+async fn forward(
+    client: reqwest::Client,
+    base: String,
+    log: Arc<Mutex<Vec<Exchange>>>,
+    req: hyper::Request<Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .filter(|(n, _)| n.as_str() != "host")
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let url = match &query {
+        Some(q) => format!("{base}{path}?{q}"),
+        None => format!("{base}{path}"),
+    };
+    let mut out = client.request(method.clone(), &url).body(body.clone());
+    for (n, v) in &headers {
+        if n != "accept-encoding" && n != "content-length" {
+            out = out.header(n.as_str(), v.as_str());
+        }
+    }
+    let (status, response_headers, response_body) = match out.send().await {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let headers: Vec<(String, String)> = resp
+                .headers()
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let body = resp.bytes().await.unwrap_or_default();
+            (status, headers, body)
+        }
+        Err(e) => (
+            502,
+            Vec::new(),
+            Bytes::from(format!("recording proxy: the live server failed: {e}")),
+        ),
+    };
+    log.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Exchange {
+            method: method.to_string(),
+            path,
+            query,
+            headers,
+            body,
+            status,
+            response_headers: response_headers.clone(),
+            response_body: response_body.clone(),
+        });
+    let mut builder = hyper::Response::builder().status(status);
+    for (n, v) in response_headers
+        .iter()
+        .filter(|(n, _)| !DROPPED.contains(&n.as_str()))
+    {
+        builder = builder.header(n.as_str(), v.as_str());
+    }
+    Ok(builder
+        .body(Full::new(response_body))
+        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new()))))
+}
+
+/// Records every case of `api` against `base_url`, writing `recorded-<case>.yaml` files
+/// into `out_dir`. Prints one line per case; returns the process exit code.
+pub fn record_api(
+    api: &str,
+    base_url: &str,
+    out_dir: &str,
+    secret: &str,
+    dispatch: &dyn Dispatch,
+) -> i32 {
+    let cases_dir = crate::replay::root().join("cases").join(api);
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&cases_dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    if files.is_empty() {
+        eprintln!("no cases in {}", cases_dir.display());
+        return 1;
+    }
+    if let Err(e) = std::fs::create_dir_all(out_dir) {
+        eprintln!("cannot create {out_dir}: {e}");
+        return 1;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("no runtime: {e}");
+            return 1;
+        }
+    };
+    let mut failed = 0;
+    for path in &files {
+        let stem = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let result = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Cassette::from_yaml(&t))
+            .and_then(|case| runtime.block_on(record(&case, base_url, secret, dispatch)));
+        match result {
+            Ok(cassette) => {
+                let out = std::path::Path::new(out_dir).join(format!("recorded-{stem}.yaml"));
+                let text = format!(
+                    "# Recorded by `cargo xtask record` from case {stem}; secrets scrubbed.\n{}",
+                    cassette.to_yaml()
+                );
+                match std::fs::write(&out, text) {
+                    Ok(()) => println!("recorded {stem} -> {}", out.display()),
+                    Err(e) => {
+                        failed += 1;
+                        eprintln!("{stem}: cannot write {}: {e}", out.display());
+                    }
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("{stem}: {e}");
+            }
+        }
+    }
+    i32::from(failed > 0)
+}

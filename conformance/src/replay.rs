@@ -1,0 +1,444 @@
+//! Replaying cases: a fresh loopback server per case serving its responses in order, the
+//! SDK call made against it under a paused clock, every request checked against the
+//! expected one, then the typed outcome and the requests sent snapshotted.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cassette::{
+    Call, Cassette, CassetteResponse, ClientOptions, ExpectedRequest, API_KEY, API_KEY_PLACEHOLDER,
+};
+use crate::outcome::Outcome;
+use crate::server::{Received, Reply, Server};
+
+/// The future a generated dispatcher returns for one call.
+pub type CallFuture<'a> = Pin<Box<dyn Future<Output = Result<Outcome, String>> + 'a>>;
+
+/// A generated dispatcher: builds a client for the base URL and options, makes the call.
+pub trait Dispatch: Fn(&str, &ClientOptions, &Call) -> CallFuture<'static> {}
+impl<F: Fn(&str, &ClientOptions, &Call) -> CallFuture<'static>> Dispatch for F {}
+
+/// What a case's snapshot holds.
+#[derive(Debug, Serialize)]
+pub struct Snapshot {
+    /// What the SDK call returned.
+    pub outcome: Outcome,
+    /// Every request the SDK sent, redacted.
+    pub requests: Vec<SentRequest>,
+}
+
+/// A request as sent, redacted and with its time relative to the first.
+#[derive(Debug, Serialize)]
+pub struct SentRequest {
+    /// Milliseconds after the first request (the paused clock makes these exact).
+    pub at_ms: u128,
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Query pairs, sorted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub query: Vec<(String, String)>,
+    /// Headers, sorted, secrets replaced by placeholders.
+    pub headers: BTreeMap<String, String>,
+    /// The body: JSON as a value, anything else as text.
+    #[serde(skip_serializing_if = "Value::is_null")]
+    pub body: Value,
+}
+
+/// The conformance directory (holding `cases/`, `cassettes/`, `snapshots/`).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// The scripted replies of a cassette.
+pub fn replies(responses: &[CassetteResponse]) -> Vec<Reply> {
+    responses
+        .iter()
+        .map(|r| {
+            if r.hang {
+                return Reply::hang();
+            }
+            let mut reply = Reply::status(r.status);
+            let mut has_type = false;
+            for (n, v) in &r.headers {
+                has_type |= n.eq_ignore_ascii_case("content-type");
+                reply = reply.header(n, v);
+            }
+            let body: Vec<u8> = match (&r.body, &r.text) {
+                (Some(v), _) => {
+                    if !has_type {
+                        reply = reply.header("content-type", "application/json");
+                    }
+                    serde_json::to_vec(v).unwrap_or_default()
+                }
+                (None, Some(t)) => t.clone().into_bytes(),
+                (None, None) => Vec::new(),
+            };
+            if r.gzip {
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                // Writing to a Vec cannot fail.
+                let _ = enc.write_all(&body);
+                reply = reply
+                    .header("content-encoding", "gzip")
+                    .body(enc.finish().unwrap_or_default());
+            } else {
+                reply = reply.body(Bytes::from(body));
+            }
+            reply
+        })
+        .collect()
+}
+
+fn redact(s: &str) -> String {
+    s.replace(API_KEY, API_KEY_PLACEHOLDER)
+}
+
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    let Some(q) = query else { return Vec::new() };
+    let url = format!("http://x/?{q}");
+    let mut pairs: Vec<(String, String)> = sdkgen_runtime::reqwest::Url::parse(&url)
+        .map(|u| {
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    pairs.sort();
+    pairs
+}
+
+fn body_value(body: &[u8]) -> Value {
+    if body.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(body)
+        .unwrap_or_else(|_| Value::String(redact(&String::from_utf8_lossy(body))))
+}
+
+/// The received request in the shape of the expected one, for comparison and diffing.
+fn as_expected(r: &Received, expected: &ExpectedRequest) -> ExpectedRequest {
+    let headers = expected
+        .headers
+        .keys()
+        .filter_map(|k| r.header(k).map(|v| (k.to_ascii_lowercase(), redact(v))))
+        .collect();
+    let (body, form) = if expected.form.is_some() {
+        let mut pairs = query_pairs(Some(&String::from_utf8_lossy(&r.body)));
+        pairs.sort();
+        (None, Some(pairs))
+    } else {
+        let v = body_value(&r.body);
+        ((!v.is_null()).then_some(v), None)
+    };
+    ExpectedRequest {
+        method: r.method.clone(),
+        path: r.path.clone(),
+        query: query_pairs(r.query.as_deref()),
+        headers,
+        body,
+        form,
+    }
+}
+
+fn normalized(e: &ExpectedRequest) -> ExpectedRequest {
+    let mut e = e.clone();
+    e.query.sort();
+    if let Some(f) = &mut e.form {
+        f.sort();
+    }
+    e.headers = e
+        .headers
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    e
+}
+
+fn yaml<T: Serialize>(v: &T) -> String {
+    serde_yaml::to_string(v).unwrap_or_default()
+}
+
+/// A unified diff, expected first.
+pub fn diff(expected: &str, actual: &str) -> String {
+    similar::TextDiff::from_lines(expected, actual)
+        .unified_diff()
+        .header("expected", "actual")
+        .to_string()
+}
+
+/// Replays one cassette. `Err` is a readable account of why the case fails.
+pub async fn replay(cassette: &Cassette, dispatch: &dyn Dispatch) -> Result<Snapshot, String> {
+    let server = Server::start(replies(&cassette.responses))
+        .await
+        .map_err(|e| format!("could not start the loopback server: {e}"))?;
+    let outcome = dispatch(&server.url(), &cassette.client, &cassette.call).await?;
+    let received = server.received();
+    let expected = normalized(&cassette.request);
+    let mut problems = Vec::new();
+    for (i, r) in received.iter().enumerate() {
+        let actual = as_expected(r, &expected);
+        if !r.expected {
+            problems.push(format!(
+                "request {} was not expected: the cassette has {} response(s)\n{}",
+                i + 1,
+                cassette.responses.len(),
+                diff("", &yaml(&actual))
+            ));
+        } else if actual != expected {
+            problems.push(format!(
+                "request {} does not match the expected request:\n{}",
+                i + 1,
+                diff(&yaml(&expected), &yaml(&actual))
+            ));
+        }
+    }
+    if server.unused() > 0 {
+        problems.push(format!(
+            "{} of {} response(s) were never requested (the SDK made {} request(s))",
+            server.unused(),
+            cassette.responses.len(),
+            received.len()
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n"));
+    }
+    let first = received.first().map(|r| r.at);
+    let requests = received
+        .iter()
+        .map(|r| SentRequest {
+            at_ms: first.map_or(0, |f| (r.at - f).as_millis()),
+            method: r.method.clone(),
+            path: r.path.clone(),
+            query: query_pairs(r.query.as_deref()),
+            headers: r
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    let v = if n == "host" {
+                        "127.0.0.1:[port]".to_owned()
+                    } else {
+                        redact(v)
+                    };
+                    (n.clone(), v)
+                })
+                .collect(),
+            body: body_value(&r.body),
+        })
+        .collect();
+    Ok(Snapshot { outcome, requests })
+}
+
+/// Checks that a case does what its coverage keys claim: a `class:X` case ends in an API
+/// error of class X, an `endpoint:Y` case calls Y and succeeds, a retry case retries (or
+/// does not) as its key says. Returns one line per broken claim.
+pub fn check_claims(cassette: &Cassette, outcome: &Outcome) -> Vec<String> {
+    use crate::outcome::Outcome as O;
+    let (ok, class, kind, attempts) = match outcome {
+        O::Ok(s) => (true, None, "ok", s.attempts),
+        O::Error(f) => (false, f.class, f.kind, f.attempts),
+    };
+    let mut broken = Vec::new();
+    for key in &cassette.covers {
+        let holds = if let Some(c) = key.strip_prefix("class:") {
+            class == Some(c)
+        } else if let Some(e) = key.strip_prefix("endpoint:") {
+            ok && cassette.call.endpoint == e
+        } else if key == "retry:timeout:exhausted" {
+            kind == "timeout" && attempts >= 2
+        } else if key.starts_with("retry:") && key.ends_with(":recovered") {
+            ok && attempts >= 2
+        } else if key.starts_with("retry:") && key.ends_with(":exhausted") {
+            !ok && attempts >= 2
+        } else if key == "retry:not-retried" || key == "retry:non-idempotent" {
+            !ok && attempts == 1
+        } else {
+            true
+        };
+        if !holds {
+            broken.push(format!(
+                "claims `{key}` but the call ended in {} after {attempts} attempt(s){}",
+                if ok {
+                    "success".to_owned()
+                } else {
+                    format!("a {kind} error")
+                },
+                class.map(|c| format!(" of class {c}")).unwrap_or_default()
+            ));
+        }
+    }
+    broken
+}
+
+/// Header names whose values are secrets: in a cassette or snapshot they may only hold a
+/// placeholder.
+const SECRET_HEADERS: [&str; 6] = [
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "cookie",
+    "set-cookie",
+];
+
+/// Finds secrets in a cassette or snapshot: the harness key, or a credential header whose
+/// value is not a placeholder. Returns one line per finding.
+pub fn scan_secrets(path: &Path, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let at = format!("{}:{}", path.display(), i + 1);
+        if line.contains(API_KEY) {
+            found.push(format!("{at}: contains the API key"));
+        }
+        let trimmed = line.trim_start().trim_start_matches("- ");
+        if let Some((key, value)) = trimmed.split_once(':') {
+            let key = key.trim().trim_matches('"').to_ascii_lowercase();
+            let value = value.trim().trim_matches('"');
+            let placeholder = value.contains(API_KEY_PLACEHOLDER)
+                || value.contains("[redacted]")
+                || value.is_empty();
+            if SECRET_HEADERS.contains(&key.as_str()) && !placeholder {
+                found.push(format!(
+                    "{at}: `{key}` holds a value that is not a placeholder"
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// Records a failure and prints it at once: a snapshot mismatch in the same run makes
+/// `glob!` panic before the final report.
+fn report(failures: &mut Vec<String>, failure: String) {
+    eprintln!("conformance failure: {failure}\n");
+    failures.push(failure);
+}
+
+fn yaml_files(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.to_string_lossy().ends_with(ext))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Runs every case and cassette of an API with the generated dispatcher, with the gates:
+/// coverage of `required`, no secrets on disk, no unreferenced snapshots. Panics once at
+/// the end with every failing case named.
+pub fn run_all(api: &str, required: &[&str], dispatch: &dyn Dispatch) {
+    let root = root();
+    let cases_dir = root.join("cases").join(api);
+    let cassettes_dir = root.join("cassettes").join(api);
+    let snapshots_dir = root.join("snapshots").join(api);
+    let mut failures: Vec<String> = Vec::new();
+    let mut covered: BTreeSet<String> = BTreeSet::new();
+    let mut expected_snapshots: BTreeSet<String> = BTreeSet::new();
+
+    for (kind, dir) in [("case", &cases_dir), ("cassette", &cassettes_dir)] {
+        let pattern = format!(
+            "{}/{api}/*.yaml",
+            if kind == "case" { "cases" } else { "cassettes" }
+        );
+        let files = yaml_files(dir, ".yaml");
+        for f in &files {
+            let name = f
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            expected_snapshots.insert(format!("{kind}@{name}.snap"));
+        }
+        if files.is_empty() {
+            continue;
+        }
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(snapshots_dir.clone());
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_sort_maps(true);
+        settings.bind(|| {
+            insta::glob!("..", &pattern, |path| {
+                let label = path
+                    .strip_prefix(&root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string();
+                let text = match std::fs::read_to_string(path) {
+                    Ok(t) => t,
+                    Err(e) => return report(&mut failures, format!("{label}: {e}")),
+                };
+                for s in scan_secrets(path, &text) {
+                    report(&mut failures, s);
+                }
+                let cassette = match Cassette::from_yaml(&text) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        return report(&mut failures, format!("{label}: not a valid cassette: {e}"))
+                    }
+                };
+                covered.extend(cassette.covers.iter().cloned());
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .start_paused(true)
+                    .build();
+                let snapshot = match runtime {
+                    Ok(rt) => rt.block_on(replay(&cassette, dispatch)),
+                    Err(e) => Err(format!("no runtime: {e}")),
+                };
+                match snapshot {
+                    Ok(s) => {
+                        for broken in check_claims(&cassette, &s.outcome) {
+                            report(&mut failures, format!("{label}: {broken}"));
+                        }
+                        insta::assert_yaml_snapshot!(kind, s);
+                    }
+                    Err(e) => report(&mut failures, format!("{label}: {e}")),
+                }
+            });
+        });
+    }
+
+    for key in required {
+        if !covered.contains(*key) {
+            failures.push(format!(
+                "coverage: `{key}` has no case in conformance/cases/{api}/ or conformance/cassettes/{api}/ (run `cargo xtask codegen` to restore the spec's cases)"
+            ));
+        }
+    }
+    for snap in yaml_files(&snapshots_dir, ".snap") {
+        let name = snap
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if let Ok(text) = std::fs::read_to_string(&snap) {
+            failures.extend(scan_secrets(&snap, &text));
+        }
+        if !expected_snapshots.contains(&name) {
+            failures.push(format!(
+                "{}: unreferenced snapshot (its case is gone); delete it",
+                snap.strip_prefix(&root).unwrap_or(&snap).display()
+            ));
+        }
+    }
+    if !failures.is_empty() {
+        panic!(
+            "{} conformance failure(s) for {api}:\n\n{}",
+            failures.len(),
+            failures.join("\n\n")
+        );
+    }
+}
