@@ -137,11 +137,20 @@ pub async fn record(
 
 /// Replaces the secret, and any credential header value, with the placeholder.
 pub fn scrub(cassette: &Cassette, secret: &str) -> Result<Cassette, String> {
-    let mut text = cassette.to_yaml();
-    if !secret.is_empty() {
-        text = text.replace(secret, API_KEY_PLACEHOLDER);
+    // On the data, not the text: every string anywhere (headers, bodies, parameters).
+    fn walk(v: &mut Value, secret: &str) {
+        match v {
+            Value::String(s) if s.contains(secret) => *s = s.replace(secret, API_KEY_PLACEHOLDER),
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, secret)),
+            Value::Object(map) => map.values_mut().for_each(|i| walk(i, secret)),
+            _ => {}
+        }
     }
-    let mut scrubbed = Cassette::from_yaml(&text)?;
+    let mut value = serde_json::to_value(cassette).map_err(|e| e.to_string())?;
+    if !secret.is_empty() {
+        walk(&mut value, secret);
+    }
+    let mut scrubbed: Cassette = serde_json::from_value(value).map_err(|e| e.to_string())?;
     for (name, value) in scrubbed.request.headers.iter_mut() {
         if [
             "authorization",

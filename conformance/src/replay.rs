@@ -316,6 +316,20 @@ pub fn scan_secrets(path: &Path, text: &str) -> Vec<String> {
     found
 }
 
+/// The coverage gate: every key the spec requires must be claimed by some case.
+pub fn missing_coverage(api: &str, required: &[&str], covered: &BTreeSet<String>) -> Vec<String> {
+    required
+        .iter()
+        .filter(|k| !covered.contains(**k))
+        .map(|key| {
+            format!(
+                "coverage: `{key}` has no case in conformance/cases/{api}/ or conformance/cassettes/{api}/ \
+                 (run `cargo xtask codegen` to restore the spec's cases)"
+            )
+        })
+        .collect()
+}
+
 /// Records a failure and prints it at once: a snapshot mismatch in the same run makes
 /// `glob!` panic before the final report.
 fn report(failures: &mut Vec<String>, failure: String) {
@@ -411,13 +425,7 @@ pub fn run_all(api: &str, required: &[&str], dispatch: &dyn Dispatch) {
         });
     }
 
-    for key in required {
-        if !covered.contains(*key) {
-            failures.push(format!(
-                "coverage: `{key}` has no case in conformance/cases/{api}/ or conformance/cassettes/{api}/ (run `cargo xtask codegen` to restore the spec's cases)"
-            ));
-        }
-    }
+    failures.extend(missing_coverage(api, required, &covered));
     for snap in yaml_files(&snapshots_dir, ".snap") {
         let name = snap
             .file_name()

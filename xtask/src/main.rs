@@ -2,6 +2,7 @@
 //! `--check` proves the committed tree is fresh. Only this binary writes `generated/`.
 
 mod codegen_cmd;
+mod record_cmd;
 mod synthetic;
 
 use anyhow::Result;
@@ -18,12 +19,15 @@ struct Cli {
 enum Command {
     /// Regenerate the SDK crates, docs and schema from spec/*.yaml.
     Codegen(codegen_cmd::Args),
+    /// Run an API's conformance cases against a live server and write cassettes.
+    Record(record_cmd::Args),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result: Result<bool> = match cli.command {
         Command::Codegen(args) => codegen_cmd::run(&args),
+        Command::Record(args) => record_cmd::run(&args),
     };
     match result {
         Ok(true) => {}

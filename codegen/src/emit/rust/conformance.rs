@@ -202,6 +202,12 @@ pub fn record_rs(api: &Api) -> TokenStream {
         Some(v) => quote!(std::env::var(#v).ok()),
         None => quote!(None::<String>),
     };
+    let needs_key = api.auth.scheme != crate::spec::AuthScheme::None;
+    let var = api
+        .env_api_key
+        .clone()
+        .unwrap_or_else(|| "SDKGEN_RECORD_API_KEY".into());
+    let missing = format!("record mode needs the live API key in {var} (or SDKGEN_RECORD_API_KEY)");
     quote! {
         //! Record mode: replays this API's cases against a live server through a recording
         //! proxy and writes cassettes with secrets scrubbed. Run it through
@@ -219,6 +225,10 @@ pub fn record_rs(api: &Api) -> TokenStream {
             };
             // The key comes from the environment only, never from the command line.
             let key = #env.or_else(|| std::env::var("SDKGEN_RECORD_API_KEY").ok());
+            if #needs_key && key.is_none() {
+                eprintln!(#missing);
+                std::process::exit(2);
+            }
             let dispatch = dispatch::dispatcher(key.clone());
             let code = conformance::record::record_api(#name, &base_url, &out_dir, key.as_deref().unwrap_or(""), &dispatch);
             std::process::exit(code);

@@ -14,6 +14,10 @@ fn main() {
     let key = std::env::var("EVERY_KEY")
         .ok()
         .or_else(|| std::env::var("SDKGEN_RECORD_API_KEY").ok());
+    if true && key.is_none() {
+        eprintln!("record mode needs the live API key in EVERY_KEY (or SDKGEN_RECORD_API_KEY)");
+        std::process::exit(2);
+    }
     let dispatch = dispatch::dispatcher(key.clone());
     let code = conformance::record::record_api(
         "every-feature",

@@ -1,0 +1,184 @@
+//! The harness itself: a wrong cassette fails with a readable diff, never a pass; secrets
+//! and broken claims are caught; record mode scrubs the key and records what replays.
+
+use std::collections::BTreeSet;
+
+use conformance::cassette::Cassette;
+use conformance::record::record;
+use conformance::replay::{check_claims, missing_coverage, replay, scan_secrets};
+use conformance::server::{Reply, Server};
+
+#[rustfmt::skip]
+#[path = "../../generated/mnemexa/tests/conformance/dispatch.rs"]
+mod mnemexa_dispatch;
+
+const STATUS_CASE: &str = r#"
+description: status succeeds
+covers: [endpoint:status]
+call: {endpoint: status}
+request:
+  method: GET
+  path: /v1/status
+  headers: {authorization: "Bearer {{api_key}}"}
+responses:
+  - status: 200
+    body: {workspace_status: active}
+"#;
+
+fn case(edit: impl Fn(&mut Cassette)) -> Cassette {
+    let mut c = Cassette::from_yaml(STATUS_CASE).unwrap();
+    edit(&mut c);
+    c
+}
+
+async fn run(c: &Cassette) -> Result<conformance::replay::Snapshot, String> {
+    replay(c, &mnemexa_dispatch::dispatcher(None)).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_right_cassette_replays() {
+    let snapshot = run(&case(|_| {})).await.unwrap();
+    assert_eq!(snapshot.requests.len(), 1);
+    assert_eq!(
+        snapshot.requests[0].headers["authorization"],
+        "Bearer {{api_key}}"
+    );
+    assert!(check_claims(&case(|_| {}), &snapshot.outcome).is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wrong_path_fails_with_a_diff() {
+    let err = run(&case(|c| c.request.path = "/v1/statuses".into()))
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("request 1 does not match the expected request"),
+        "{err}"
+    );
+    assert!(
+        err.contains("-path: /v1/statuses") && err.contains("+path: /v1/status"),
+        "{err}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wrong_header_or_query_fails() {
+    let err = run(&case(|c| {
+        c.request
+            .headers
+            .insert("authorization".into(), "Bearer other".into());
+    }))
+    .await
+    .unwrap_err();
+    assert!(err.contains("-  authorization: Bearer other"), "{err}");
+    let err = run(&case(|c| {
+        c.request.query = vec![("limit".into(), "5".into())]
+    }))
+    .await
+    .unwrap_err();
+    assert!(err.contains("does not match"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_extra_response_fails() {
+    let err = run(&case(|c| {
+        let extra = c.responses[0].clone();
+        c.responses.push(extra);
+    }))
+    .await
+    .unwrap_err();
+    assert!(
+        err.contains("1 of 2 response(s) were never requested"),
+        "{err}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unexpected_request_fails() {
+    // status is retried on 503: the second attempt finds no response scripted.
+    let err = run(&case(|c| c.responses[0].status = 503))
+        .await
+        .unwrap_err();
+    assert!(err.contains("request 2 was not expected"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_claim_the_outcome_does_not_hold_is_reported() {
+    let c = case(|c| c.covers = vec!["class:RateLimitError".into(), "retry:not-retried".into()]);
+    let snapshot = run(&c).await.unwrap();
+    let broken = check_claims(&c, &snapshot.outcome);
+    assert_eq!(broken.len(), 2, "{broken:?}");
+    assert!(broken[0].contains("claims `class:RateLimitError` but the call ended in success"));
+}
+
+#[test]
+fn secrets_on_disk_are_found() {
+    let p = std::path::Path::new("x.yaml");
+    assert!(scan_secrets(
+        p,
+        "authorization: Bearer {{api_key}}\nx-api-key: '[redacted]'"
+    )
+    .is_empty());
+    assert_eq!(
+        scan_secrets(p, "  authorization: Bearer sk-live-abc").len(),
+        1
+    );
+    assert_eq!(scan_secrets(p, "    x-api-key: abc123").len(), 1);
+    assert_eq!(
+        scan_secrets(p, &format!("body: {}", conformance::API_KEY)).len(),
+        1
+    );
+}
+
+#[test]
+fn coverage_names_what_has_no_case() {
+    let covered: BTreeSet<String> = ["class:A".to_owned()].into();
+    let missing = missing_coverage("demo", &["class:A", "class:B"], &covered);
+    assert_eq!(missing.len(), 1);
+    assert!(missing[0].contains("`class:B` has no case in conformance/cases/demo/"));
+}
+
+#[tokio::test]
+async fn record_mode_scrubs_the_key_and_records_what_replays() {
+    let secret = "sk-live-REAL-KEY-99";
+    let live = Server::start(vec![Reply::json(
+        200,
+        r#"{"workspace_status":"limit_reached","echo":"sk-live-REAL-KEY-99"}"#,
+    )
+    .header("x-request-id", "req_live")
+    .header("set-cookie", "session=abc")])
+    .await
+    .unwrap();
+    let case = Cassette::from_yaml(STATUS_CASE).unwrap();
+    let recorded = record(
+        &case,
+        &live.url(),
+        secret,
+        &mnemexa_dispatch::dispatcher(Some(secret.into())),
+    )
+    .await
+    .unwrap();
+    // The live server saw the real key; the cassette holds only the placeholder.
+    assert_eq!(
+        live.received()[0].header("authorization"),
+        Some(format!("Bearer {secret}").as_str())
+    );
+    let text = recorded.to_yaml();
+    assert!(!text.contains(secret), "{text}");
+    assert!(text.contains("Bearer {{api_key}}"), "{text}");
+    assert!(
+        !text.contains("session=abc"),
+        "set-cookie is dropped: {text}"
+    );
+    assert!(scan_secrets(std::path::Path::new("recorded.yaml"), &text).is_empty());
+    assert_eq!(
+        recorded.responses[0]
+            .headers
+            .get("x-request-id")
+            .map(String::as_str),
+        Some("req_live")
+    );
+    // And the recording replays against the SDK as any cassette does.
+    let snapshot = run(&recorded).await.unwrap();
+    assert_eq!(snapshot.requests.len(), 1);
+}
