@@ -28,17 +28,14 @@ pub fn sources(api: &Api) -> Vec<(&'static str, String)> {
 /// The conformance test, its dispatcher and the record example, by path in the crate.
 pub fn conformance_sources(api: &Api, required: &[String]) -> Vec<(String, String)> {
     vec![
-        (
-            "tests/conformance.rs".into(),
-            render(api, conformance::test_rs(api, required)),
-        ),
+        ("tests/conformance.rs".into(), conformance::test_rs(api)),
         (
             "tests/conformance/dispatch.rs".into(),
-            render(api, conformance::dispatch_rs(api)),
+            render(api, conformance::dispatch_rs(api, required)),
         ),
         (
             format!("examples/{}.rs", record_example(api)),
-            render(api, conformance::record_rs(api)),
+            conformance::record_rs(api),
         ),
     ]
 }

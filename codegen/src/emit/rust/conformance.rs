@@ -8,37 +8,69 @@ use super::ident;
 use crate::model::{Api, Endpoint};
 use crate::syntax::TypeExpr;
 
-/// `tests/conformance.rs`.
-pub fn test_rs(api: &Api, required: &[String]) -> TokenStream {
-    let name = &api.crate_name;
-    quote! {
-        //! Replays this API's spec-derived cases (`conformance/cases/`) and recorded
-        //! cassettes (`conformance/cassettes/`) over 127.0.0.1 and snapshots the typed
-        //! outcomes; see `conformance/README.md`.
+/// `tests/conformance.rs`: a crate root, so rustfmt formats it; it is written in rustfmt's
+/// style and keeps everything else in the skipped dispatch module.
+pub fn test_rs(api: &Api) -> String {
+    format!(
+        "{header}\
+//! Replays this API's spec-derived cases (`conformance/cases/`) and recorded cassettes
+//! (`conformance/cassettes/`) over 127.0.0.1 and snapshots the typed outcomes; see
+//! `conformance/README.md`.
 
-        // Printed by prettyplease; rustfmt leaves it alone.
-        #[rustfmt::skip]
-        #[path = "conformance/dispatch.rs"]
-        mod dispatch;
+// Printed by prettyplease; rustfmt leaves it alone.
+#[rustfmt::skip]
+#[path = \"conformance/dispatch.rs\"]
+mod dispatch;
 
-        /// Coverage the spec requires: every error class, every endpoint, every retry path.
-        const REQUIRED: &[&str] = &[#(#required),*];
+const API: &str = {name:?};
 
-        #[test]
-        fn conformance() {
-            conformance::run_all(#name, REQUIRED, &dispatch::dispatcher(None));
-        }
-    }
+#[test]
+fn conformance() {{
+    let calls = dispatch::dispatcher(None);
+    conformance::run_all(API, dispatch::REQUIRED, &calls);
+}}
+",
+        header = crate::emit::header("//", &api.spec_file),
+        name = api.crate_name,
+    )
+}
+
+/// `examples/<crate>_record.rs`: record mode, run by `cargo xtask record`.
+pub fn record_rs(api: &Api) -> String {
+    format!(
+        "{header}\
+//! Record mode: replays this API's cases against a live server through a recording proxy
+//! and writes cassettes with secrets scrubbed. Run it through
+//! `cargo xtask record --api <name> --base-url <url>`.
+
+#[rustfmt::skip]
+#[path = \"../tests/conformance/dispatch.rs\"]
+mod dispatch;
+
+fn main() {{
+    std::process::exit(dispatch::record_main());
+}}
+",
+        header = crate::emit::header("//", &api.spec_file),
+    )
 }
 
 /// `tests/conformance/dispatch.rs`, shared with the record example.
-pub fn dispatch_rs(api: &Api) -> TokenStream {
+pub fn dispatch_rs(api: &Api, required: &[String]) -> TokenStream {
     let krate = format_ident!("{}", api.crate_ident);
     let arms = api.endpoints.iter().map(|e| arm(api, e));
+    let record = record_main(api);
     quote! {
-        //! Calls an endpoint of the SDK by its spec name with a case's arguments.
+        //! Calls an endpoint of the SDK by its spec name with a case's arguments; shared by
+        //! the conformance test and the record example.
 
         use conformance::{Call, CallFuture, ClientOptions, Outcome};
+
+        /// Coverage the spec requires: every error class, every endpoint, every retry path.
+        #[allow(dead_code)]
+        pub const REQUIRED: &[&str] = &[#(#required),*];
+
+        #record
 
         /// A dispatcher whose clients use `key`, or the harness's key when `None`.
         pub fn dispatcher(key: Option<String>) -> impl Fn(&str, &ClientOptions, &Call) -> CallFuture<'static> {
@@ -195,8 +227,8 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
     }
 }
 
-/// `examples/conformance_record.rs`: record mode, run by `cargo xtask record`.
-pub fn record_rs(api: &Api) -> TokenStream {
+/// The record example's body: `main` of record mode, returning the exit code.
+fn record_main(api: &Api) -> TokenStream {
     let name = &api.crate_name;
     let env = match &api.env_api_key {
         Some(v) => quote!(std::env::var(#v).ok()),
@@ -208,30 +240,27 @@ pub fn record_rs(api: &Api) -> TokenStream {
         .clone()
         .unwrap_or_else(|| "SDKGEN_RECORD_API_KEY".into());
     let missing = format!("record mode needs the live API key in {var} (or SDKGEN_RECORD_API_KEY)");
+    let check = needs_key.then(|| {
+        quote! {
+            if key.is_none() {
+                eprintln!(#missing);
+                return 2;
+            }
+        }
+    });
     quote! {
-        //! Record mode: replays this API's cases against a live server through a recording
-        //! proxy and writes cassettes with secrets scrubbed. Run it through
-        //! `cargo xtask record --api <name> --base-url <url>`.
-
-        #[rustfmt::skip]
-        #[path = "../tests/conformance/dispatch.rs"]
-        mod dispatch;
-
-        fn main() {
+        /// Record mode: `<base-url> <out-dir>`; the key comes from the environment only.
+        #[allow(dead_code)]
+        pub fn record_main() -> i32 {
             let mut args = std::env::args().skip(1);
             let (Some(base_url), Some(out_dir)) = (args.next(), args.next()) else {
-                eprintln!("usage: conformance_record <base-url> <out-dir>");
-                std::process::exit(2);
+                eprintln!("usage: <base-url> <out-dir>");
+                return 2;
             };
-            // The key comes from the environment only, never from the command line.
             let key = #env.or_else(|| std::env::var("SDKGEN_RECORD_API_KEY").ok());
-            if #needs_key && key.is_none() {
-                eprintln!(#missing);
-                std::process::exit(2);
-            }
-            let dispatch = dispatch::dispatcher(key.clone());
-            let code = conformance::record::record_api(#name, &base_url, &out_dir, key.as_deref().unwrap_or(""), &dispatch);
-            std::process::exit(code);
+            #check
+            let dispatch = dispatcher(key.clone());
+            conformance::record::record_api(#name, &base_url, &out_dir, key.as_deref().unwrap_or(""), &dispatch)
         }
     }
 }
