@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod drift;
 pub mod emit;
 pub mod model;
 pub mod spec;
@@ -160,6 +161,17 @@ pub fn generate_into(
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// Parses, checks and lowers one spec: the resolved model, or every diagnostic.
+pub fn resolve(source: &SpecSource) -> Result<model::Api, Vec<Diagnostic>> {
+    let (spec, map) = parse(source)?;
+    let mut found = check::check(&spec, &map);
+    if !found.is_empty() {
+        diagnostic::sort(&mut found);
+        return Err(found);
+    }
+    Ok(model::lower(&source.path, &spec))
 }
 
 /// The JSON Schema of the spec format, for editors.

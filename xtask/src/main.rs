@@ -2,6 +2,7 @@
 //! `--check` proves the committed tree is fresh. Only this binary writes `generated/`.
 
 mod codegen_cmd;
+mod drift_cmd;
 mod record_cmd;
 mod synthetic;
 
@@ -21,6 +22,8 @@ enum Command {
     Codegen(codegen_cmd::Args),
     /// Run an API's conformance cases against a live server and write cassettes.
     Record(record_cmd::Args),
+    /// List the facts of vendor docs pages (plain text) that an API's spec does not hold.
+    DocsDrift(drift_cmd::Args),
 }
 
 fn main() {
@@ -28,6 +31,7 @@ fn main() {
     let result: Result<bool> = match cli.command {
         Command::Codegen(args) => codegen_cmd::run(&args),
         Command::Record(args) => record_cmd::run(&args),
+        Command::DocsDrift(args) => drift_cmd::run(&args),
     };
     match result {
         Ok(true) => {}
