@@ -334,11 +334,11 @@ pub fn drift(api: &Api, page: &str) -> Vec<Missing> {
             }
         }
         if let (Some(attr), Some(sec)) = (attribute_row(line), &section) {
-            let holds = match class(sec) {
-                Some(c) => c.attributes.iter().any(|a| a.spec_name == attr),
-                None => fixed.contains(&sec.as_str()) && BASE_ATTRIBUTES.contains(&attr.as_str()),
-            };
-            if !holds && !(is_class(sec) && BASE_ATTRIBUTES.contains(&attr.as_str())) {
+            // Every class of the hierarchy carries the API base's own attributes.
+            let inherited = is_class(sec) && BASE_ATTRIBUTES.contains(&attr.as_str());
+            let declared =
+                class(sec).is_some_and(|c| c.attributes.iter().any(|a| a.spec_name == attr));
+            if !(inherited || declared) {
                 push(
                     n,
                     "attribute",
