@@ -336,8 +336,21 @@ fn error_rs(api: &Api) -> TokenStream {
     let root_doc = doc(&format!(
         "{}\n\nDocumented as `{}`: the root of the hierarchy. Match `{root}::Api(e)` to catch \
          every API error (any class below `{base}`), `{root}::Connection` and \
-         `{root}::Timeout` for transport failures.",
-        e.root.docs, e.root.spec_name
+         `{root}::Timeout` for transport failures.\n\n\
+         ```\n\
+         fn explain(err: &{krate}::{root}) -> String {{\n\
+         \x20   match err {{\n\
+         \x20       {krate}::{root}::Api(e) => {{\n\
+         \x20           format!(\"{{}} (HTTP {{}}): {{}}\", e.class_name(), e.status, e.detail)\n\
+         \x20       }}\n\
+         \x20       e if e.is_connection() => format!(\"unreachable: {{e}}\"),\n\
+         \x20       e => e.to_string(),\n\
+         \x20   }}\n\
+         }}\n\
+         ```",
+        e.root.docs,
+        e.root.spec_name,
+        krate = api.crate_ident,
     ));
     let conn_doc = doc(&format!(
         "{}\n\nDocumented as `{}`; returned as `{root}::Connection`.{}",

@@ -3,6 +3,18 @@
 /// Base class. Catch this to handle any SDK error.
 ///
 /// Documented as `MemsyError`: the root of the hierarchy. Match `MemsyError::Api(e)` to catch every API error (any class below `MemsyAPIError`), `MemsyError::Connection` and `MemsyError::Timeout` for transport failures.
+///
+/// ```
+/// fn explain(err: &memsy::MemsyError) -> String {
+///     match err {
+///         memsy::MemsyError::Api(e) => {
+///             format!("{} (HTTP {}): {}", e.class_name(), e.status, e.detail)
+///         }
+///         e if e.is_connection() => format!("unreachable: {e}"),
+///         e => e.to_string(),
+///     }
+/// }
+/// ```
 pub type MemsyError = ::sdkgen_runtime::Error<MemsyApiErrorKind>;
 /// Raised on any non-2xx response not captured by a specific subclass. Carries status_code (HTTP status), detail (server-provided detail message), error_code (stable machine-readable error code, or none) and response (the raw response).
 ///

@@ -3,6 +3,18 @@
 /// Base of every error the SDK returns.
 ///
 /// Documented as `MnemexaError`: the root of the hierarchy. Match `MnemexaError::Api(e)` to catch every API error (any class below `APIError`), `MnemexaError::Connection` and `MnemexaError::Timeout` for transport failures.
+///
+/// ```
+/// fn explain(err: &mnemexa::MnemexaError) -> String {
+///     match err {
+///         mnemexa::MnemexaError::Api(e) => {
+///             format!("{} (HTTP {}): {}", e.class_name(), e.status, e.detail)
+///         }
+///         e if e.is_connection() => format!("unreachable: {e}"),
+///         e => e.to_string(),
+///     }
+/// }
+/// ```
 pub type MnemexaError = ::sdkgen_runtime::Error<ApiErrorKind>;
 /// Any non-2xx response not captured by a more specific class.
 ///

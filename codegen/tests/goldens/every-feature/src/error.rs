@@ -3,6 +3,18 @@
 /// Root.
 ///
 /// Documented as `EveryError`: the root of the hierarchy. Match `EveryError::Api(e)` to catch every API error (any class below `APIStatusError`), `EveryError::Connection` and `EveryError::Timeout` for transport failures.
+///
+/// ```
+/// fn explain(err: &every_feature::EveryError) -> String {
+///     match err {
+///         every_feature::EveryError::Api(e) => {
+///             format!("{} (HTTP {}): {}", e.class_name(), e.status, e.detail)
+///         }
+///         e if e.is_connection() => format!("unreachable: {e}"),
+///         e => e.to_string(),
+///     }
+/// }
+/// ```
 pub type EveryError = ::sdkgen_runtime::Error<ApiStatusErrorKind>;
 /// Any non-2xx status.
 ///

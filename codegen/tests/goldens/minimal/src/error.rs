@@ -3,6 +3,18 @@
 /// Root.
 ///
 /// Documented as `MinimalError`: the root of the hierarchy. Match `MinimalError::Api(e)` to catch every API error (any class below `MinimalApiError`), `MinimalError::Connection` and `MinimalError::Timeout` for transport failures.
+///
+/// ```
+/// fn explain(err: &minimal::MinimalError) -> String {
+///     match err {
+///         minimal::MinimalError::Api(e) => {
+///             format!("{} (HTTP {}): {}", e.class_name(), e.status, e.detail)
+///         }
+///         e if e.is_connection() => format!("unreachable: {e}"),
+///         e => e.to_string(),
+///     }
+/// }
+/// ```
 pub type MinimalError = ::sdkgen_runtime::Error<MinimalApiErrorKind>;
 /// Any API error.
 ///
