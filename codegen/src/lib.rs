@@ -6,6 +6,8 @@
 //! Parsing and checking collect every diagnostic of every spec before stopping; lowering
 //! and emission cannot fail. Nothing here touches the file system: `xtask` writes.
 
+#![deny(missing_docs)]
+
 pub mod check;
 pub mod diagnostic;
 pub mod drift;

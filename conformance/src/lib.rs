@@ -6,6 +6,8 @@
 //! requires. Invariant: nothing here listens on or connects to anything but 127.0.0.1,
 //! except record mode's forwarding to the base URL a maintainer names.
 
+#![deny(missing_docs)]
+
 pub mod cassette;
 pub mod outcome;
 pub mod record;

@@ -4,6 +4,8 @@
 //!
 //! Items marked `#[doc(hidden)]` exist for generated code and are not a stable API.
 
+#![deny(missing_docs)]
+
 pub mod client;
 pub mod envelope;
 pub mod error;

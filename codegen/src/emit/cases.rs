@@ -105,7 +105,9 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// Form pairs of a body, flattened the way the runtime does (`a[b]`, `l[0]`).
+/// Form pairs of a body, flattened the way the runtime must (`a[b]`, `l[0]`). Written
+/// apart from the runtime's encoder on purpose: the case states what the wire should
+/// carry, and a case built by the code under test would prove nothing.
 fn form_pairs(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     let key = |k: &str| {
         if prefix.is_empty() {
