@@ -139,3 +139,20 @@ fn committed_schema_is_current() {
         "run `cargo xtask codegen`"
     );
 }
+
+#[test]
+fn every_corpus_snapshot_has_its_spec() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut orphans = Vec::new();
+    for entry in std::fs::read_dir(dir.join("snapshots")).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix("specs__bad_specs_fail_with_their_diagnostics@") else {
+            continue;
+        };
+        let spec = rest.trim_end_matches(".snap");
+        if !dir.join("bad_specs").join(spec).exists() {
+            orphans.push(name);
+        }
+    }
+    assert!(orphans.is_empty(), "snapshots whose bad spec is gone: {orphans:?}");
+}
