@@ -219,7 +219,12 @@ fn check_names(cx: &mut Ctx) {
             cx.err(&path, format!("`{name}` cannot be a Rust type name"));
             continue;
         }
-        if RESERVED_TYPE_NAMES.contains(&rust.as_str()) || rust == kind_enum {
+        // `Other` is the class enum's variant for a response no class matched.
+        let is_class = path.starts_with("errors.classes");
+        if RESERVED_TYPE_NAMES.contains(&rust.as_str())
+            || rust == kind_enum
+            || (is_class && rust == "Other")
+        {
             cx.err_hint(
                 &path,
                 format!("`{name}` is a name the generated crate defines itself"),
@@ -872,6 +877,13 @@ fn check_lifecycle(cx: &mut Ctx, lc: &spec::Lifecycle) {
         );
         return;
     };
+    if !ep.params.is_empty() || ep.body.is_some() {
+        cx.err_hint(
+            "rate_limits.lifecycle.endpoint",
+            format!("lifecycle endpoint `{}` takes arguments", lc.endpoint),
+            "the lifecycle is read with a call that takes none, such as a status endpoint",
+        );
+    }
     let Some(model) = ep
         .response
         .as_deref()

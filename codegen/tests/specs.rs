@@ -154,5 +154,8 @@ fn every_corpus_snapshot_has_its_spec() {
             orphans.push(name);
         }
     }
-    assert!(orphans.is_empty(), "snapshots whose bad spec is gone: {orphans:?}");
+    assert!(
+        orphans.is_empty(),
+        "snapshots whose bad spec is gone: {orphans:?}"
+    );
 }
