@@ -332,17 +332,13 @@ fn check_classes(cx: &mut Ctx) {
     let has_code_path = spec.errors.envelope.code.is_some();
     for (i, c) in spec.errors.classes.iter().enumerate() {
         let at = format!("errors.classes[{i}]");
-        if let Some(s) = &c.status {
-            if let Err(e) = syntax::statuses(s) {
-                cx.err(&format!("{at}.status"), e);
-            } else if let Ok(ranges) = syntax::statuses(s) {
-                if ranges.iter().any(|r| r.hi < 400) {
-                    cx.err(
-                        &format!("{at}.status"),
-                        format!("error class `{}` is raised for a status below 400", c.name),
-                    );
-                }
-            }
+        match c.status.as_ref().map(syntax::statuses) {
+            Some(Err(e)) => cx.err(&format!("{at}.status"), e),
+            Some(Ok(ranges)) if ranges.iter().any(|r| r.hi < 400) => cx.err(
+                &format!("{at}.status"),
+                format!("error class `{}` is raised for a status below 400", c.name),
+            ),
+            _ => {}
         }
         if c.code.is_some() && !has_code_path {
             cx.err_hint(
