@@ -8,6 +8,9 @@ use crate::model::naming::{rust_name, NameKind};
 use crate::spec::{self, AttrType, AuthScheme, HeaderFormat, ParamLocation, Spec};
 use crate::syntax::{self, StatusRange, TypeExpr};
 
+/// The deepest endpoint name: `a.b.c.method`.
+const MAX_ENDPOINT_DEPTH: usize = 4;
+
 /// Names the generated crate defines itself; a model or error class may not take them.
 pub const RESERVED_TYPE_NAMES: [&str; 8] = [
     "Client",
@@ -947,19 +950,29 @@ fn check_endpoints(cx: &mut Ctx) {
         .flat_map(|r| r.quotas.iter().map(|q| q.name.as_str()))
         .collect();
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    // Every namespace path (`a`, `a.b` for `a.b.c`), as Rust names: an endpoint may not
+    // share one, since the namespace's accessor would take its method name.
+    let rust_path = |segments: &[&str]| {
+        segments
+            .iter()
+            .map(|s| rust_name(s, NameKind::Field))
+            .collect::<Vec<_>>()
+            .join(".")
+    };
     let namespaces: BTreeSet<String> = spec
         .endpoints
         .iter()
-        .filter_map(|e| {
-            e.name
-                .split_once('.')
-                .map(|(ns, _)| rust_name(ns, NameKind::Field))
+        .flat_map(|e| {
+            let segments: Vec<&str> = e.name.split('.').collect();
+            (1..segments.len())
+                .map(|depth| rust_path(&segments[..depth]))
+                .collect::<Vec<_>>()
         })
         .collect();
     for (i, e) in spec.endpoints.iter().enumerate() {
         let at = format!("endpoints[{i}]");
         let segments: Vec<&str> = e.name.split('.').collect();
-        let name_ok = segments.len() <= 2
+        let name_ok = segments.len() <= MAX_ENDPOINT_DEPTH
             && segments.iter().all(|s| {
                 s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
                     && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -968,17 +981,14 @@ fn check_endpoints(cx: &mut Ctx) {
             cx.err_hint(
                 &format!("{at}.name"),
                 format!(
-                    "endpoint name `{}` is not `name` or `namespace.name`",
+                    "endpoint name `{}` is not a dotted path of identifiers (at most {MAX_ENDPOINT_DEPTH})",
                     e.name
                 ),
-                "use identifiers such as `memory.store` or `status`",
+                "use names such as `status`, `memory.store` or `customers.sources.list`",
             );
         }
-        let rust = segments
-            .iter()
-            .map(|s| rust_name(s, NameKind::Field))
-            .collect::<Vec<_>>()
-            .join(".");
+        let rust = rust_path(&segments);
+        let clashes = namespaces.contains(&rust);
         if let Some(prev) = seen.insert(rust, &e.name) {
             cx.err(
                 &format!("{at}.name"),
@@ -992,7 +1002,7 @@ fn check_endpoints(cx: &mut Ctx) {
                 },
             );
         }
-        if segments.len() == 1 && namespaces.contains(&rust_name(&e.name, NameKind::Field)) {
+        if clashes {
             cx.err(
                 &format!("{at}.name"),
                 format!(

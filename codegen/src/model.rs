@@ -348,14 +348,19 @@ pub struct Lifecycle {
 /// A namespace of endpoints (`client.memory()`), or the client itself (`name: None`).
 #[derive(Debug, Clone)]
 pub struct Group {
-    /// Spec name of the namespace.
+    /// Spec name of the namespace, dotted for nested ones (`customers.sources`); `None`
+    /// for the client itself.
     pub name: Option<String>,
-    /// Accessor method name.
+    /// Accessor method name on the parent.
     pub method: String,
     /// Rust type of the group handle.
     pub rust_name: String,
     /// Endpoint indexes in spec order.
     pub endpoints: Vec<usize>,
+    /// Index of the parent group (the client is group 0); `None` for the client.
+    pub parent: Option<usize>,
+    /// Indexes of nested groups, in order of first appearance.
+    pub children: Vec<usize>,
 }
 
 /// An endpoint.
@@ -365,6 +370,9 @@ pub struct Endpoint {
     pub spec_name: String,
     /// Rust method name.
     pub method_name: String,
+    /// Group accessor methods from the client down: `["customers", "sources"]` for
+    /// `customers.sources.list`, called as `client.customers().sources().list(..)`.
+    pub accessors: Vec<String>,
     /// HTTP method, uppercase.
     pub http_method: String,
     /// Path template.
@@ -873,9 +881,14 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
             .unwrap_or_else(|| DEFAULT_IDEMPOTENT.iter().map(|m| m.to_string()).collect());
         methods.contains(&method)
     });
+    let segments: Vec<&str> = e.name.split('.').collect();
     Endpoint {
         spec_name: e.name.clone(),
         method_name: rust_name(local, NameKind::Field),
+        accessors: segments[..segments.len().saturating_sub(1)]
+            .iter()
+            .map(|s| rust_name(s, NameKind::Field))
+            .collect(),
         http_method: method,
         path: e.path.clone(),
         docs: e.docs.trim().to_owned(),
@@ -895,26 +908,46 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
 }
 
 fn group_endpoints(endpoints: &[Endpoint]) -> Vec<Group> {
-    // Groups: the client's own methods first, then namespaces in order of first appearance.
+    // Groups: the client itself first, then namespaces in order of first appearance, each
+    // parent before its children.
     let mut groups = vec![Group {
         name: None,
         method: String::new(),
         rust_name: String::new(),
         endpoints: Vec::new(),
+        parent: None,
+        children: Vec::new(),
     }];
     for (i, e) in endpoints.iter().enumerate() {
-        match e.spec_name.split_once('.') {
-            None => groups[0].endpoints.push(i),
-            Some((ns, _)) => match groups.iter_mut().find(|g| g.name.as_deref() == Some(ns)) {
-                Some(g) => g.endpoints.push(i),
-                None => groups.push(Group {
-                    name: Some(ns.to_owned()),
-                    method: rust_name(ns, NameKind::Field),
-                    rust_name: format!("{}Api", rust_name(ns, NameKind::Type)),
-                    endpoints: vec![i],
-                }),
-            },
+        let segments: Vec<&str> = e.spec_name.split('.').collect();
+        let mut parent = 0;
+        for depth in 1..segments.len() {
+            let path = segments[..depth].join(".");
+            let found = groups
+                .iter()
+                .position(|g| g.name.as_deref() == Some(path.as_str()));
+            parent = match found {
+                Some(g) => g,
+                None => {
+                    let type_name: String = segments[..depth]
+                        .iter()
+                        .map(|s| rust_name(s, NameKind::Type))
+                        .collect();
+                    groups.push(Group {
+                        name: Some(path),
+                        method: rust_name(segments[depth - 1], NameKind::Field),
+                        rust_name: format!("{type_name}Api"),
+                        endpoints: Vec::new(),
+                        parent: Some(parent),
+                        children: Vec::new(),
+                    });
+                    let new = groups.len() - 1;
+                    groups[parent].children.push(new);
+                    new
+                }
+            };
         }
+        groups[parent].endpoints.push(i);
     }
     groups
 }

@@ -171,13 +171,7 @@ fn type_text(t: &TypeExpr) -> String {
 }
 
 /// How an endpoint is called in Rust, e.g. `client.memory().store(&body)`.
-fn call_text(api: &Api, e: &model::Endpoint) -> String {
-    let group = api.groups.iter().find(|g| {
-        g.name.is_some()
-            && g.endpoints
-                .iter()
-                .any(|&i| api.endpoints[i].spec_name == e.spec_name)
-    });
+fn call_text(e: &model::Endpoint) -> String {
     let mut args: Vec<String> = e
         .params
         .iter()
@@ -186,15 +180,8 @@ fn call_text(api: &Api, e: &model::Endpoint) -> String {
     if e.body.is_some() {
         args.push("&body".into());
     }
-    match group {
-        Some(g) => format!(
-            "client.{}().{}({})",
-            g.method,
-            e.method_name,
-            args.join(", ")
-        ),
-        None => format!("client.{}({})", e.method_name, args.join(", ")),
-    }
+    let chain: String = e.accessors.iter().map(|a| format!("{a}().")).collect();
+    format!("client.{chain}{}({})", e.method_name, args.join(", "))
 }
 
 fn readme_view(api: &Api) -> Value {
@@ -211,7 +198,7 @@ fn readme_view(api: &Api) -> Value {
                 notes.push(format!("quota `{q}`"));
             }
             json!({
-                "call": call_text(api, ep),
+                "call": call_text(ep),
                 "http": format!("{} {}", ep.http_method, ep.path),
                 "returns": ep.response.as_ref().map(type_text).unwrap_or_else(|| "nothing".into()),
                 "notes": notes.join("; "),
@@ -226,7 +213,7 @@ fn readme_view(api: &Api) -> Value {
         .map(|ep| {
             format!(
                 "let response = {}.await?;\nprintln!(\"request id: {{:?}}\", response.request_id);",
-                call_text(api, ep)
+                call_text(ep)
             )
         });
     // The error example reads a typed attribute: the first class that has one.
@@ -465,7 +452,7 @@ fn rate_limits_view(api: &Api) -> Value {
         .endpoints
         .iter()
         .filter(|e| e.free)
-        .map(|e| format!("`{}` (`{}`)", e.spec_name, call_text(api, e)))
+        .map(|e| format!("`{}` (`{}`)", e.spec_name, call_text(e)))
         .collect();
     let lifecycle = rl.lifecycle.as_ref().map(|lc| {
         let ep = &api.endpoints[lc.endpoint];
@@ -494,7 +481,7 @@ fn rate_limits_view(api: &Api) -> Value {
                 .unwrap_or_default(),
             lc.field_spec_name,
             ep.spec_name,
-            call_text(api, ep),
+            call_text(ep),
             values.join("\n")
         );
         if !lc.quota_exhausted.is_empty() {

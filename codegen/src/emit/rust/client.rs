@@ -515,21 +515,9 @@ fn lifecycle_helper(api: &Api) -> Option<TokenStream> {
             quote!(#state_ty::#vid)
         })
         .collect::<Vec<_>>();
-    let call = match api
-        .groups
-        .iter()
-        .find(|g| g.endpoints.contains(&lc.endpoint))
-    {
-        Some(g) if g.name.is_some() => {
-            let gm = ident(&g.method);
-            let em = ident(&ep.method_name);
-            quote!(self.#gm().#em())
-        }
-        _ => {
-            let em = ident(&ep.method_name);
-            quote!(self.#em())
-        }
-    };
+    let accessors = ep.accessors.iter().map(|a| ident(a));
+    let em = ident(&ep.method_name);
+    let call = quote!(self #(.#accessors())* .#em());
     let root = ident(&api.errors.root.rust_name);
     let is_in = |states: &[TokenStream]| {
         if states.is_empty() {
@@ -615,6 +603,27 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
     ));
     let mut group_types = Vec::new();
     let mut client_methods = Vec::new();
+    // The accessor of a nested group, as a method of its parent (the client or a group).
+    let accessor = |child: usize, from_client: bool| {
+        let g = &api.groups[child];
+        let ty = ident(&g.rust_name);
+        let m = ident(&g.method);
+        let md = doc(&format!(
+            "The `{}` endpoints.",
+            g.name.as_deref().unwrap_or_default()
+        ));
+        let client = if from_client {
+            quote!(self)
+        } else {
+            quote!(self.client)
+        };
+        quote! {
+            #md
+            pub fn #m(&self) -> #ty<'_> {
+                #ty { client: #client }
+            }
+        }
+    };
     for g in &api.groups {
         match &g.name {
             None => {
@@ -625,22 +634,16 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
                         quote!(self.inner),
                     ));
                 }
+                client_methods.extend(g.children.iter().map(|&c| accessor(c, true)));
             }
             Some(ns) => {
                 let ty = ident(&g.rust_name);
-                let m = ident(&g.method);
                 let gd = doc(&format!("The `{ns}` endpoints."));
-                let md = doc(&format!("The `{ns}` endpoints."));
                 let methods = g
                     .endpoints
                     .iter()
                     .map(|&i| endpoint_method(api, &api.endpoints[i], quote!(self.client.inner)));
-                client_methods.push(quote! {
-                    #md
-                    pub fn #m(&self) -> #ty<'_> {
-                        #ty { client: self }
-                    }
-                });
+                let nested = g.children.iter().map(|&c| accessor(c, false));
                 group_types.push(quote! {
                     #gd
                     #[derive(Debug, Clone, Copy)]
@@ -650,6 +653,7 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
 
                     impl #ty<'_> {
                         #(#methods)*
+                        #(#nested)*
                     }
                 });
             }

@@ -203,22 +203,8 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
         args.push(quote!(&body));
     }
     let method = ident(&e.method_name);
-    let target = match e.spec_name.split_once('.') {
-        Some(_) => {
-            let g = api
-                .groups
-                .iter()
-                .find(|g| {
-                    g.name.is_some()
-                        && g.endpoints
-                            .iter()
-                            .any(|&i| api.endpoints[i].spec_name == e.spec_name)
-                })
-                .map(|g| ident(&g.method));
-            quote!(client.#g().#method)
-        }
-        None => quote!(client.#method),
-    };
+    let accessors = e.accessors.iter().map(|a| ident(a));
+    let target = quote!(client #(.#accessors())* .#method);
     quote! {
         #spec_name => {
             #(#lets)*

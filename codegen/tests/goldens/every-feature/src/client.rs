@@ -324,6 +324,41 @@ impl ItemsApi<'_> {
             .await;
         result
     }
+    /// The `items.versions` endpoints.
+    pub fn versions(&self) -> ItemsVersionsApi<'_> {
+        ItemsVersionsApi {
+            client: self.client,
+        }
+    }
+}
+/// The `items.versions` endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemsVersionsApi<'a> {
+    client: &'a Client,
+}
+impl ItemsVersionsApi<'_> {
+    /// A nested namespace, as `client.items().versions().list(..)`.
+    ///
+    /// `GET /items/{item_id}/versions` (`items.versions.list`). Idempotent: retried even after it may have reached the server.
+    ///
+    /// # Arguments
+    /// - `item_id` (path `item_id`)
+    pub async fn list(
+        &self,
+        item_id: &str,
+    ) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
+        let request = ::sdkgen_runtime::Request::new(
+                "GET",
+                format!("/items/{}/versions", ::sdkgen_runtime::path_segment(item_id)),
+            )
+            .idempotent(true);
+        let result: ::std::result::Result<_, EveryError> = self
+            .client
+            .inner
+            .send_json(request)
+            .await;
+        result
+    }
 }
 /// The `account` endpoints.
 #[derive(Debug, Clone, Copy)]

@@ -18,6 +18,7 @@ pub const REQUIRED: &[&str] = &[
     "endpoint:items.delete",
     "endpoint:items.get",
     "endpoint:items.list",
+    "endpoint:items.versions.list",
     "endpoint:ping",
     "retry:class:SecondaryRateLimitError:exhausted",
     "retry:class:SecondaryRateLimitError:recovered",
@@ -124,6 +125,10 @@ async fn dispatch(
             "items.delete" => {
                 let p_item_id: String = call.param("item_id")?;
                 conformance::outcome(client.items().delete(&p_item_id).await)
+            }
+            "items.versions.list" => {
+                let p_item_id: String = call.param("item_id")?;
+                conformance::outcome(client.items().versions().list(&p_item_id).await)
             }
             "account.get" => conformance::outcome(client.account().get().await),
             "ping" => conformance::outcome(client.ping().await),
