@@ -1,0 +1,170 @@
+//! Policy features the seed specs do not use, through the every-feature golden crate: the
+//! idempotency key, the should-retry header, millisecond and Go-duration hints, header auth
+//! with a prefix, form bodies, nested namespaces, header-driven classification.
+
+use std::time::Duration;
+
+use conformance::server::{Reply, Server};
+use every_feature as ef;
+
+fn client(url: &str) -> ef::Client {
+    ef::Client::builder()
+        .api_key("k-123")
+        .base_url(url)
+        .jitter_seed(3)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_idempotency_key_is_made_once_and_resent_on_every_retry() {
+    let server = Server::start(vec![
+        Reply::status(503),
+        Reply::status(503),
+        Reply::json(
+            200,
+            r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#,
+        ),
+        Reply::json(
+            200,
+            r#"{"id":"i2","type":"large","createdAt":"x","price":1.5}"#,
+        ),
+    ])
+    .await
+    .unwrap();
+    let c = client(&server.url());
+    // A POST: retried only because the key makes it safe.
+    let item = c
+        .items()
+        .create(&ef::NewItem::new("n".into()))
+        .await
+        .unwrap();
+    assert_eq!(item.attempts, 3);
+    let keys: Vec<String> = server.received()[..3]
+        .iter()
+        .map(|r| r.header("idempotency-key").unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(keys.len(), 3);
+    assert_eq!(keys[0].len(), 36, "a UUID: {}", keys[0]);
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+    // The next call gets a key of its own.
+    c.items()
+        .create(&ef::NewItem::new("m".into()))
+        .await
+        .unwrap();
+    let next = server.received()[3]
+        .header("idempotency-key")
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(next.len(), 36);
+    assert_ne!(next, keys[0]);
+    // The form body and the prefixed header auth.
+    let r = &server.received()[0];
+    assert_eq!(r.header("x-api-key"), Some("Token k-123"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    assert_eq!(&r.body[..], b"name=n");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_should_retry_header_overrides_the_status_rules() {
+    // 503 is retried by status, but the server says not to.
+    let server = Server::start(vec![Reply::status(503).header("x-should-retry", "false")])
+        .await
+        .unwrap();
+    let err = client(&server.url()).ping().await.unwrap_err();
+    assert_eq!((err.attempts(), server.received().len()), (1, 1));
+    // 400 is not retried by status, but the server says to.
+    let server = Server::start(vec![
+        Reply::json(400, r#"{"error":{"message":"flaky"}}"#).header("x-should-retry", "true"),
+        Reply::status(200),
+    ])
+    .await
+    .unwrap();
+    let ok = client(&server.url()).ping().await.unwrap();
+    assert_eq!(ok.attempts, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn millisecond_hints_come_first_and_past_the_cap_fall_back_to_backoff() {
+    let limited = |ms: &str, s: &str| {
+        Reply::json(429, r#"{"error":{"message":"slow"}}"#)
+            .header("retry-after-ms", ms)
+            .header("retry-after", s)
+    };
+    let server = Server::start(vec![limited("1500", "9"), Reply::status(200)])
+        .await
+        .unwrap();
+    client(&server.url()).ping().await.unwrap();
+    let r = server.received();
+    assert_eq!(
+        r[1].at - r[0].at,
+        Duration::from_millis(1500),
+        "retry-after-ms wins"
+    );
+    // 120 s is past max_wait (30 s); this spec says `past_max_wait: backoff`.
+    let server = Server::start(vec![limited("120000", "120"), Reply::status(200)])
+        .await
+        .unwrap();
+    client(&server.url()).ping().await.unwrap();
+    let r = server.received();
+    let waited = r[1].at - r[0].at;
+    // Backoff: 250 ms x jitter [0.5, 1.0].
+    assert!(
+        (Duration::from_millis(125)..=Duration::from_millis(250)).contains(&waited),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn header_driven_classes_nested_namespaces_and_go_durations() {
+    use ef::ApiStatusErrorKind as K;
+    let server = Server::start(vec![
+        // A 403 is a rate limit only when the remaining header says 0.
+        Reply::json(403, r#"{"error":{"message":"slow down"}}"#)
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-reset", "1767225605")
+            .header("x-should-retry", "false"),
+        Reply::json(403, r#"{"error":{"message":"no"}}"#),
+        Reply::json(
+            200,
+            r#"[{"id":"v1","type":"2xl","createdAt":"t","price":2}]"#,
+        )
+        .header("x-ratelimit-reset-requests", "6m0s")
+        .header("x-ratelimit-remaining-tokens", "99.0"),
+    ])
+    .await
+    .unwrap();
+    let c = ef::Client::builder()
+        .api_key("k")
+        .base_url(server.url())
+        .clock(conformance::fixed_clock)
+        .build()
+        .unwrap();
+    let e = c.ping().await.unwrap_err();
+    let K::SecondaryRateLimitError(s) = &e.as_api().unwrap().kind else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        s.reset_in,
+        Some(Duration::from_secs(5)),
+        "epoch seconds read against the clock"
+    );
+    let e = c.ping().await.unwrap_err();
+    let kind = &e.as_api().unwrap().kind;
+    assert!(
+        matches!(kind, K::PermissionDeniedError(_)) && kind.is_client_error(),
+        "{kind:?}"
+    );
+    let versions = c.items().versions().list("item 1").await.unwrap();
+    assert_eq!(versions[0].r#type, ef::Kind::V2xl);
+    assert_eq!(server.received()[2].path, "/items/item%201/versions");
+    let requests = versions.rate_limit.family("requests").unwrap();
+    assert_eq!(requests.reset, Some(Duration::from_secs(360)));
+    assert_eq!(
+        versions.rate_limit.family("tokens").unwrap().remaining,
+        Some(99)
+    );
+}
