@@ -42,7 +42,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 };
 /// A Memsy client. Cheap to clone: clones share the connection pool and the throttle.
 ///
-/// Retries HTTP 500, 502, 503, 504, `RateLimitExceeded`, connection failures, timeouts (idempotent requests only) up to 2 times, with exponential backoff from 500ms (x2, at most 8s). Server waits from `Retry-After` are honoured up to 60s; a longer one returns the error at once with `retry_after` set. A call gives up after 120s in all.
+/// Retries HTTP 500, 502, 503, 504, `RateLimitExceeded`, connection failures, timeouts up to 2 times, with exponential backoff from 500ms (x2, at most 8s). Server waits from `Retry-After` are honoured up to 60s; a longer one returns the error at once with `retry_after` set. A call gives up after 120s in all. Once a request may have reached the server it is resent only if it is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, or an endpoint the spec marks idempotent); HTTP 429 proves it was not acted on, so it is retried whatever the method.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -59,7 +59,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 };
 /// A Mnemexa client. Cheap to clone: clones share the connection pool and the throttle.
 ///
-/// Retries HTTP 500, 502, 503, 504, connection failures, timeouts (idempotent requests only) up to 2 times, with exponential backoff from 500ms (x2, at most 8s). A call gives up after 120s in all.
+/// Retries HTTP 500, 502, 503, 504, connection failures, timeouts up to 2 times, with exponential backoff from 500ms (x2, at most 8s). A call gives up after 120s in all. Once a request may have reached the server it is resent only if it is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, or an endpoint the spec marks idempotent).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

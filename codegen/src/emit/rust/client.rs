@@ -179,7 +179,7 @@ pub(crate) fn retry_summary(api: &Api) -> String {
         what.push("connection failures".into());
     }
     if r.on_timeout {
-        what.push("timeouts (idempotent requests only)".into());
+        what.push("timeouts".into());
     }
     let mut s = format!(
         "Retries {} up to {} times, with exponential backoff from {:?} (x{}, at most {:?}).",
@@ -210,6 +210,24 @@ pub(crate) fn retry_summary(api: &Api) -> String {
     if let Some(d) = r.deadline {
         s.push_str(&format!(" A call gives up after {d:?} in all."));
     }
+    // Which requests may be sent again once they may have reached the server.
+    s.push_str(&format!(
+        " Once a request may have reached the server it is resent only if it is idempotent \
+         ({}, or an endpoint the spec marks idempotent",
+        r.idempotent_methods.join(", ")
+    ));
+    if let Some(h) = &r.key_header {
+        s.push_str(&format!(", or any request carrying the `{h}` key, made once per call"));
+    }
+    s.push(')');
+    if !r.not_processed.is_empty() {
+        let np: Vec<String> = r.not_processed.iter().map(|x| x.to_string()).collect();
+        s.push_str(&format!(
+            "; HTTP {} proves it was not acted on, so it is retried whatever the method",
+            np.join(", ")
+        ));
+    }
+    s.push('.');
     s
 }
 
