@@ -42,7 +42,7 @@ pub fn parse_wait(value: &str, format: HeaderFormat, now: SystemTime) -> Option<
     let v = value.trim();
     let wait = match format {
         HeaderFormat::Seconds | HeaderFormat::Integer | HeaderFormat::Number => seconds(v),
-        HeaderFormat::Milliseconds => seconds(v).map(|d| d / 1000),
+        HeaderFormat::Milliseconds => number(v).map(|ms| ms / 1000.0).and_then(secs),
         HeaderFormat::EpochSeconds => {
             if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit() || c == '.') {
                 return None;
@@ -90,16 +90,24 @@ fn until(at: SystemTime, now: SystemTime) -> Duration {
     at.duration_since(now).unwrap_or(Duration::ZERO)
 }
 
-/// Non-negative seconds, whole or fractional.
-fn seconds(v: &str) -> Option<Duration> {
+/// A non-negative decimal written with digits and at most one point (no sign, exponent,
+/// `inf` or `NaN`).
+fn number(v: &str) -> Option<f64> {
     if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return None;
     }
-    let f: f64 = v.parse().ok()?;
-    if !f.is_finite() || f < 0.0 || f > MAX_WAIT.as_secs_f64() {
-        return None;
-    }
-    Some(Duration::from_secs_f64(f))
+    v.parse().ok()
+}
+
+/// Seconds as a duration, when finite and within [`MAX_WAIT`].
+fn secs(f: f64) -> Option<Duration> {
+    (f.is_finite() && (0.0..=MAX_WAIT.as_secs_f64()).contains(&f))
+        .then(|| Duration::from_secs_f64(f))
+}
+
+/// Non-negative seconds, whole or fractional.
+fn seconds(v: &str) -> Option<Duration> {
+    number(v).and_then(secs)
 }
 
 fn rfc3339(v: &str) -> Option<SystemTime> {
@@ -196,6 +204,12 @@ mod tests {
             Some(Duration::from_secs(10))
         );
         assert_eq!(parse_wait("10", HeaderFormat::EpochSeconds, now()), None);
+        // Twelve hours in milliseconds is a valid wait (it is more seconds than a year).
+        assert_eq!(
+            parse_wait("43200000", HeaderFormat::Milliseconds, now()),
+            Some(Duration::from_secs(43_200))
+        );
+        assert_eq!(parse_wait("-5", HeaderFormat::Milliseconds, now()), None);
         assert_eq!(
             parse_wait("2015-10-21T07:29:00Z", HeaderFormat::Rfc3339, now()),
             Some(Duration::from_secs(60))

@@ -217,7 +217,9 @@ pub(crate) fn retry_summary(api: &Api) -> String {
         r.idempotent_methods.join(", ")
     ));
     if let Some(h) = &r.key_header {
-        s.push_str(&format!(", or any request carrying the `{h}` key, made once per call"));
+        s.push_str(&format!(
+            ", or any request carrying the `{h}` key, made once per call"
+        ));
     }
     s.push(')');
     if !r.not_processed.is_empty() {
