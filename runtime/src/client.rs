@@ -3,6 +3,7 @@
 //! values or typed errors.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -101,8 +102,9 @@ pub enum BuildError {
     InvalidHeader(&'static str),
 }
 
-/// Builds a [`Client`] for one API.
-pub struct ClientBuilder {
+/// Builds a client for one API: the runtime's [`Client`], or a generated crate's client
+/// (`C`), which wraps it. Every setting has a default from the API's spec.
+pub struct ClientBuilder<C = Client> {
     spec: &'static ApiSpec,
     api_key: Option<SecretString>,
     base_url: Option<String>,
@@ -113,9 +115,10 @@ pub struct ClientBuilder {
     throttle: bool,
     clock: fn() -> SystemTime,
     seed: Option<u64>,
+    client: PhantomData<fn() -> C>,
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("api", &self.spec.name)
@@ -128,7 +131,7 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
+impl<C: From<Client>> ClientBuilder<C> {
     /// A builder with the spec's defaults.
     pub fn new(spec: &'static ApiSpec) -> Self {
         ClientBuilder {
@@ -142,10 +145,12 @@ impl ClientBuilder {
             throttle: false,
             clock: SystemTime::now,
             seed: None,
+            client: PhantomData,
         }
     }
 
-    /// The API key; without it the spec's environment variable is read.
+    /// The API key; without it the environment variable the spec names is read. It never
+    /// appears in `Debug` output or errors.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::new(key.into()));
         self
@@ -206,7 +211,11 @@ impl ClientBuilder {
     }
 
     /// Builds the client.
-    pub fn build(self) -> Result<Client, BuildError> {
+    pub fn build(self) -> Result<C, BuildError> {
+        self.build_runtime().map(C::from)
+    }
+
+    fn build_runtime(self) -> Result<Client, BuildError> {
         let spec = self.spec;
         let env = |name: Option<&'static str>| {
             name.and_then(|n| std::env::var(n).ok())

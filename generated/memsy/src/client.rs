@@ -55,80 +55,17 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 pub struct Client {
     inner: ::sdkgen_runtime::Client,
 }
-/// Builds a [`Client`]; every setting has a default from the spec.
-#[derive(Debug)]
-pub struct ClientBuilder {
-    inner: ::sdkgen_runtime::ClientBuilder,
-}
-impl ClientBuilder {
-    /// The API key. Without it, `MEMSY_API_KEY` is read. It never appears in `Debug` output or errors.
-    pub fn api_key(self, key: impl Into<String>) -> Self {
-        Self {
-            inner: self.inner.api_key(key),
-        }
-    }
-    /// The base URL. Without it, `MEMSY_BASE_URL` is read, then the default `https://api.memsy.io`.
-    pub fn base_url(self, url: impl Into<String>) -> Self {
-        Self {
-            inner: self.inner.base_url(url),
-        }
-    }
-    /// The timeout of each attempt (default 60 s).
-    pub fn timeout(self, timeout: ::std::time::Duration) -> Self {
-        Self {
-            inner: self.inner.timeout(timeout),
-        }
-    }
-    /// Retries after the first attempt, replacing the spec's 2 (0 turns retries off).
-    pub fn max_retries(self, n: u32) -> Self {
-        Self {
-            inner: self.inner.max_retries(n),
-        }
-    }
-    /// The total time a call may take, retries and waits included; `None` removes
-    /// the spec's deadline.
-    pub fn deadline(self, deadline: Option<::std::time::Duration>) -> Self {
-        Self {
-            inner: self.inner.deadline(deadline),
-        }
-    }
-    /// A preconfigured `reqwest::Client` (proxies, TLS roots, pool settings).
-    pub fn http_client(self, client: ::sdkgen_runtime::reqwest::Client) -> Self {
-        Self {
-            inner: self.inner.http_client(client),
-        }
-    }
-    /// Client-side throttling (off by default). The spec declares no per-key bucket with numbers, so turning it on has no effect.
-    pub fn throttle(self, on: bool) -> Self {
-        Self {
-            inner: self.inner.throttle(on),
-        }
-    }
-    #[doc(hidden)]
-    pub fn clock(self, clock: fn() -> ::std::time::SystemTime) -> Self {
-        Self {
-            inner: self.inner.clock(clock),
-        }
-    }
-    #[doc(hidden)]
-    pub fn jitter_seed(self, seed: u64) -> Self {
-        Self {
-            inner: self.inner.jitter_seed(seed),
-        }
-    }
-    /// Builds the client.
-    pub fn build(self) -> ::std::result::Result<Client, ::sdkgen_runtime::BuildError> {
-        Ok(Client {
-            inner: self.inner.build()?,
-        })
+/// Builds a [`Client`]; every setting has a default from the spec. The API key is read from `MEMSY_API_KEY` unless `api_key` is called. The base URL is read from `MEMSY_BASE_URL`, else `https://api.memsy.io`. Retries: 2 by default (`max_retries`). Client-side throttling (off by default). The spec declares no per-key bucket with numbers, so turning it on has no effect.
+pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;
+impl From<::sdkgen_runtime::Client> for Client {
+    fn from(inner: ::sdkgen_runtime::Client) -> Self {
+        Client { inner }
     }
 }
 impl Client {
     /// A builder with the spec's defaults.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder {
-            inner: ::sdkgen_runtime::ClientBuilder::new(&SPEC),
-        }
+        ::sdkgen_runtime::ClientBuilder::new(&SPEC)
     }
     /// A client with every default from the spec: it reads the API key from `MEMSY_API_KEY` and uses `https://api.memsy.io` unless the environment overrides it.
     pub fn new() -> ::std::result::Result<Self, ::sdkgen_runtime::BuildError> {

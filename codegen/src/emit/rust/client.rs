@@ -233,85 +233,29 @@ pub(crate) fn retry_summary(api: &Api) -> String {
     s
 }
 
-/// Builder methods: each forwards to the runtime builder.
+/// The builder: the runtime's, typed to build this crate's `Client`.
 fn builder(api: &Api) -> TokenStream {
     let key_env = match &api.env_api_key {
-        Some(v) => format!(" Without it, `{v}` is read."),
+        Some(v) => format!(" The API key is read from `{v}` unless `api_key` is called."),
         None => String::new(),
     };
     let url_env = match &api.env_base_url {
-        Some(v) => format!(
-            " Without it, `{v}` is read, then the default `{}`.",
-            api.base_url
-        ),
-        None => format!(" Default `{}`.", api.base_url),
+        Some(v) => format!(" The base URL is read from `{v}`, else `{}`.", api.base_url),
+        None => format!(" The base URL defaults to `{}`.", api.base_url),
     };
-    let api_key_doc = doc(&format!(
-        "The API key.{key_env} It never appears in `Debug` output or errors."
+    let d = doc(&format!(
+        "Builds a [`Client`]; every setting has a default from the spec.{key_env}{url_env} \
+         Retries: {} by default (`max_retries`). {}",
+        api.retry.max_retries,
+        throttle_doc(api)
     ));
-    let base_url_doc = doc(&format!("The base URL.{url_env}"));
-    let max_retries_doc = doc(&format!(
-        "Retries after the first attempt, replacing the spec's {} (0 turns retries off).",
-        api.retry.max_retries
-    ));
-    let throttle_doc = doc(&throttle_doc(api));
     quote! {
-        /// Builds a [`Client`]; every setting has a default from the spec.
-        #[derive(Debug)]
-        pub struct ClientBuilder {
-            inner: ::sdkgen_runtime::ClientBuilder,
-        }
+        #d
+        pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;
 
-        impl ClientBuilder {
-            #api_key_doc
-            pub fn api_key(self, key: impl Into<String>) -> Self {
-                Self { inner: self.inner.api_key(key) }
-            }
-
-            #base_url_doc
-            pub fn base_url(self, url: impl Into<String>) -> Self {
-                Self { inner: self.inner.base_url(url) }
-            }
-
-            /// The timeout of each attempt (default 60 s).
-            pub fn timeout(self, timeout: ::std::time::Duration) -> Self {
-                Self { inner: self.inner.timeout(timeout) }
-            }
-
-            #max_retries_doc
-            pub fn max_retries(self, n: u32) -> Self {
-                Self { inner: self.inner.max_retries(n) }
-            }
-
-            /// The total time a call may take, retries and waits included; `None` removes
-            /// the spec's deadline.
-            pub fn deadline(self, deadline: Option<::std::time::Duration>) -> Self {
-                Self { inner: self.inner.deadline(deadline) }
-            }
-
-            /// A preconfigured `reqwest::Client` (proxies, TLS roots, pool settings).
-            pub fn http_client(self, client: ::sdkgen_runtime::reqwest::Client) -> Self {
-                Self { inner: self.inner.http_client(client) }
-            }
-
-            #throttle_doc
-            pub fn throttle(self, on: bool) -> Self {
-                Self { inner: self.inner.throttle(on) }
-            }
-
-            #[doc(hidden)]
-            pub fn clock(self, clock: fn() -> ::std::time::SystemTime) -> Self {
-                Self { inner: self.inner.clock(clock) }
-            }
-
-            #[doc(hidden)]
-            pub fn jitter_seed(self, seed: u64) -> Self {
-                Self { inner: self.inner.jitter_seed(seed) }
-            }
-
-            /// Builds the client.
-            pub fn build(self) -> ::std::result::Result<Client, ::sdkgen_runtime::BuildError> {
-                Ok(Client { inner: self.inner.build()? })
+        impl From<::sdkgen_runtime::Client> for Client {
+            fn from(inner: ::sdkgen_runtime::Client) -> Self {
+                Client { inner }
             }
         }
     }
@@ -713,7 +657,7 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
         impl Client {
             /// A builder with the spec's defaults.
             pub fn builder() -> ClientBuilder {
-                ClientBuilder { inner: ::sdkgen_runtime::ClientBuilder::new(&SPEC) }
+                ::sdkgen_runtime::ClientBuilder::new(&SPEC)
             }
 
             #new_doc
