@@ -987,3 +987,79 @@ fn lower_model(m: &spec::Model) -> Model {
         shape,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: &str = r#"
+api: {name: T, crate: t, version: 0.1.0, docs: T., base_url: "https://t.test", auth: {scheme: bearer}}
+errors:
+  root: {name: TError, docs: R.}
+  connection: {name: TConnectionError, docs: C.}
+  api: {name: TApiError, docs: A.}
+  envelope: {code: code}
+  classes:
+    - {name: Fallback429, docs: F., status: 429, fallback: true}
+    - {name: Group, docs: G.}
+    - {name: Quota, docs: Q., status: 429, code: quota, parent: Group}
+    - {name: Throttle, docs: T., status: 429, code: throttle}
+endpoints:
+  - name: b.x.get
+    method: GET
+    path: "/b/{second}/{first}"
+    docs: D.
+    params:
+      - {name: h, in: header}
+      - {name: q, in: query}
+      - {name: first, in: path}
+      - {name: second, in: path}
+  - {name: top, method: GET, path: /top, docs: D.}
+  - {name: a.get, method: GET, path: /a, docs: D.}
+  - {name: b.get, method: GET, path: /b, docs: D.}
+"#;
+
+    fn api() -> Api {
+        let spec: spec::Spec = serde_yaml::from_str(SPEC).unwrap();
+        let map = crate::diagnostic::SourceMap::new("t.yaml", SPEC);
+        assert!(crate::check::check(&spec, &map).is_empty());
+        lower("t.yaml", &spec)
+    }
+
+    #[test]
+    fn classification_order_is_spec_order_then_fallbacks_and_skips_abstract_classes() {
+        let a = api();
+        let names: Vec<&str> = a
+            .errors
+            .order
+            .iter()
+            .map(|&i| a.errors.classes[i].spec_name.as_str())
+            .collect();
+        assert_eq!(names, ["Quota", "Throttle", "Fallback429"]);
+        assert_eq!(a.errors.classes[2].ancestors, ["Group", "TApiError"]);
+        assert_eq!(a.errors.classes[1].children, [2]);
+    }
+
+    #[test]
+    fn parameters_are_path_in_placeholder_order_then_query_then_header() {
+        let a = api();
+        let names: Vec<&str> = a.endpoints[0]
+            .params
+            .iter()
+            .map(|p| p.spec_name.as_str())
+            .collect();
+        assert_eq!(names, ["second", "first", "q", "h"]);
+    }
+
+    #[test]
+    fn groups_are_the_client_then_namespaces_by_first_appearance_parents_first() {
+        let a = api();
+        let names: Vec<Option<&str>> = a.groups.iter().map(|g| g.name.as_deref()).collect();
+        assert_eq!(names, [None, Some("b"), Some("b.x"), Some("a")]);
+        assert_eq!(a.groups[0].endpoints, [1]);
+        assert_eq!(a.groups[1].endpoints, [3]);
+        assert_eq!(a.groups[1].children, [2]);
+        assert_eq!(a.endpoints[0].accessors, ["b", "x"]);
+        assert_eq!(a.groups[2].rust_name, "BXApi");
+    }
+}
