@@ -419,6 +419,7 @@ fn format_fits(format: HeaderFormat, ty: AttrType) -> bool {
         F::Seconds
         | F::Milliseconds
         | F::EpochSeconds
+        | F::EpochMilliseconds
         | F::Rfc3339
         | F::HttpDate
         | F::RetryAfter
@@ -512,6 +513,7 @@ pub fn header_format_name(f: HeaderFormat) -> &'static str {
         F::Seconds => "seconds",
         F::Milliseconds => "milliseconds",
         F::EpochSeconds => "epoch_seconds",
+        F::EpochMilliseconds => "epoch_milliseconds",
         F::Rfc3339 => "rfc3339",
         F::HttpDate => "http_date",
         F::RetryAfter => "retry_after",
@@ -697,7 +699,7 @@ fn check_retry(cx: &mut Ctx) {
             cx.err_hint(
                 &format!("retry.retry_after[{i}].format"),
                 format!("`{}` is not a wait format", header_format_name(h.format)),
-                "use seconds, milliseconds, epoch_seconds, rfc3339, http_date, retry_after or duration",
+                "use seconds, milliseconds, epoch_seconds, epoch_milliseconds, rfc3339, http_date, retry_after or duration",
             );
         }
     }
@@ -837,7 +839,7 @@ fn check_rate_limits(cx: &mut Ctx) {
                         f.name,
                         header_format_name(r.format),
                         if key == "reset" {
-                            "use seconds, milliseconds, epoch_seconds, rfc3339, http_date or duration"
+                            "use seconds, milliseconds, epoch_seconds, epoch_milliseconds, rfc3339, http_date or duration"
                         } else {
                             "use integer or number"
                         }

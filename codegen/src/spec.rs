@@ -340,6 +340,8 @@ pub enum HeaderFormat {
     Milliseconds,
     /// A point in time as Unix epoch seconds.
     EpochSeconds,
+    /// A point in time as Unix epoch milliseconds.
+    EpochMilliseconds,
     /// A point in time as RFC 3339 (`2026-01-01T00:00:00Z`).
     Rfc3339,
     /// A point in time as an HTTP-date (`Wed, 21 Oct 2015 07:28:00 GMT`).

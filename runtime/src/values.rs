@@ -23,6 +23,8 @@ pub enum HeaderFormat {
     Milliseconds,
     /// A point in time as Unix epoch seconds.
     EpochSeconds,
+    /// A point in time as Unix epoch milliseconds.
+    EpochMilliseconds,
     /// A point in time as RFC 3339.
     Rfc3339,
     /// A point in time as an HTTP-date.
@@ -43,17 +45,18 @@ pub fn parse_wait(value: &str, format: HeaderFormat, now: SystemTime) -> Option<
     let wait = match format {
         HeaderFormat::Seconds | HeaderFormat::Integer | HeaderFormat::Number => seconds(v),
         HeaderFormat::Milliseconds => number(v).map(|ms| ms / 1000.0).and_then(secs),
+        // Some servers send epoch time, others a delta, under the same name; a value too
+        // small to be a recent epoch (or too large to be a real one) is not one.
         HeaderFormat::EpochSeconds => {
-            if v.is_empty() || !v.chars().all(|c| c.is_ascii_digit() || c == '.') {
-                return None;
-            }
-            let at: f64 = v.parse().ok()?;
-            // Some servers send epoch seconds, others a delta, under the same name; a value
-            // too small to be a recent epoch (or too large to be a real one) is not one.
-            if !(1e9..1e11).contains(&at) {
-                return None;
-            }
+            let at = number(v).filter(|at| (1e9..1e11).contains(at))?;
             Some(until(UNIX_EPOCH + Duration::from_secs_f64(at), now))
+        }
+        HeaderFormat::EpochMilliseconds => {
+            let at = number(v).filter(|at| (1e12..1e14).contains(at))?;
+            Some(until(
+                UNIX_EPOCH + Duration::from_secs_f64(at / 1000.0),
+                now,
+            ))
         }
         HeaderFormat::Rfc3339 => rfc3339(v).map(|t| until(t, now)),
         HeaderFormat::HttpDate => httpdate::parse_http_date(v).ok().map(|t| until(t, now)),
@@ -204,6 +207,14 @@ mod tests {
             Some(Duration::from_secs(10))
         );
         assert_eq!(parse_wait("10", HeaderFormat::EpochSeconds, now()), None);
+        assert_eq!(
+            parse_wait("1445412490500", HeaderFormat::EpochMilliseconds, now()),
+            Some(Duration::from_millis(10_500))
+        );
+        assert_eq!(
+            parse_wait("1445412490", HeaderFormat::EpochMilliseconds, now()),
+            None
+        );
         // Twelve hours in milliseconds is a valid wait (it is more seconds than a year).
         assert_eq!(
             parse_wait("43200000", HeaderFormat::Milliseconds, now()),

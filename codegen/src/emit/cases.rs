@@ -286,6 +286,7 @@ fn header_sample(format: HeaderFormat) -> String {
         HeaderFormat::Duration => "2s",
         // The harness's fixed clock is 2026-01-01T00:00:00Z; these are 2 s after it.
         HeaderFormat::EpochSeconds => "1767225602",
+        HeaderFormat::EpochMilliseconds => "1767225602000",
         HeaderFormat::Rfc3339 => "2026-01-01T00:00:02Z",
         HeaderFormat::HttpDate => "Thu, 01 Jan 2026 00:00:02 GMT",
     }

@@ -154,6 +154,7 @@ pub(crate) fn header_format(f: HeaderFormat) -> TokenStream {
         HeaderFormat::Seconds => quote!(Seconds),
         HeaderFormat::Milliseconds => quote!(Milliseconds),
         HeaderFormat::EpochSeconds => quote!(EpochSeconds),
+        HeaderFormat::EpochMilliseconds => quote!(EpochMilliseconds),
         HeaderFormat::Rfc3339 => quote!(Rfc3339),
         HeaderFormat::HttpDate => quote!(HttpDate),
         HeaderFormat::RetryAfter => quote!(RetryAfter),

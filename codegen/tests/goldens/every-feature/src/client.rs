@@ -57,6 +57,19 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
                 ::sdkgen_runtime::HeaderFormat::Integer,
             )),
         },
+        ::sdkgen_runtime::HeaderFamilySpec {
+            name: "daily",
+            limit: None,
+            remaining: Some((
+                "x-daily-remaining",
+                ::sdkgen_runtime::HeaderFormat::Integer,
+            )),
+            reset: Some((
+                "x-daily-reset-at-ms",
+                ::sdkgen_runtime::HeaderFormat::EpochMilliseconds,
+            )),
+            used: None,
+        },
     ],
     throttle_buckets: &[
         ::sdkgen_runtime::BucketSpec {
