@@ -408,6 +408,78 @@ fn check_matcher(cx: &mut Ctx, at: &str, m: &spec::Matcher) {
     }
 }
 
+/// The rule that needs the resolved model: every class must be the one the class table
+/// picks for its own example response (the one its conformance case serves). A class that
+/// loses it to an earlier class, or whose conditions contradict each other, can never be
+/// raised.
+pub fn shadowed_classes(api: &crate::model::Api, map: &SourceMap) -> Vec<Diagnostic> {
+    use crate::model::{Source, Test};
+    use serde_json::Value;
+    let e = &api.errors;
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut out = Vec::new();
+    for (i, c) in e.classes.iter().enumerate() {
+        let Some(status) = c.statuses.first().map(|r| r.lo) else {
+            continue;
+        };
+        let witness = crate::emit::cases::error_response(api, i, status);
+        let body = witness.get("body").cloned().unwrap_or(Value::Null);
+        let header = |name: &str| {
+            witness
+                .get("headers")
+                .and_then(|h| h.get(name.to_ascii_lowercase()))
+                .map(text)
+        };
+        let holds = |m: &crate::model::Matcher| {
+            let value = match &m.source {
+                Source::Body(paths) => paths
+                    .iter()
+                    .find_map(|p| syntax::lookup(&body, p).filter(|v| !v.is_null()))
+                    .map(text),
+                Source::Header(h) => header(h),
+            };
+            match (&m.test, value) {
+                (Test::Exists(want), v) => v.is_some() == *want,
+                (_, None) => false,
+                (Test::Equals(x), Some(v)) => v == *x,
+                (Test::OneOf(xs), Some(v)) => xs.contains(&v),
+                (Test::EndsWith(x), Some(v)) => v.ends_with(x.as_str()),
+                (Test::Contains(x), Some(v)) => v.contains(x.as_str()),
+            }
+        };
+        let picked = e.order.iter().copied().find(|&j| {
+            let k = &e.classes[j];
+            k.statuses.iter().any(|r| r.lo <= status && status <= r.hi)
+                && (k.fallback || k.matchers.iter().all(&holds))
+        });
+        let at = format!("errors.classes[{i}]");
+        match picked {
+            Some(j) if j == i => {}
+            Some(j) => out.push(
+                map.at(
+                    &at,
+                    format!(
+                        "error class `{}` can never be raised: a {status} response meeting its conditions is taken by `{}`, which is tried first",
+                        c.spec_name, e.classes[j].spec_name
+                    ),
+                )
+                .hint(format!(
+                    "narrow `{}`'s conditions, or move `{}` above it",
+                    e.classes[j].spec_name, c.spec_name
+                )),
+            ),
+            None => out.push(map.at(
+                &at,
+                format!("error class `{}` can never be raised: its conditions contradict each other", c.spec_name),
+            )),
+        }
+    }
+    out
+}
+
 /// Which header formats can feed which attribute types.
 fn format_fits(format: HeaderFormat, ty: AttrType) -> bool {
     use HeaderFormat as F;

@@ -157,9 +157,21 @@ pub fn generate_into(
         diagnostic::sort(&mut diagnostics);
         return Err(diagnostics);
     }
-    let mut files: Vec<File> = checked
+    // The second pass: rules that need the resolved model.
+    let apis: Vec<model::Api> = checked
         .iter()
-        .flat_map(|(source, spec, _)| emit::api_files(&model::lower(&source.path, spec), layout))
+        .map(|(source, spec, _)| model::lower(&source.path, spec))
+        .collect();
+    for (api, (_, _, map)) in apis.iter().zip(&checked) {
+        diagnostics.extend(check::shadowed_classes(api, map));
+    }
+    if !diagnostics.is_empty() {
+        diagnostic::sort(&mut diagnostics);
+        return Err(diagnostics);
+    }
+    let mut files: Vec<File> = apis
+        .iter()
+        .flat_map(|api| emit::api_files(api, layout))
         .collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
@@ -173,7 +185,13 @@ pub fn resolve(source: &SpecSource) -> Result<model::Api, Vec<Diagnostic>> {
         diagnostic::sort(&mut found);
         return Err(found);
     }
-    Ok(model::lower(&source.path, &spec))
+    let api = model::lower(&source.path, &spec);
+    let mut found = check::shadowed_classes(&api, &map);
+    if !found.is_empty() {
+        diagnostic::sort(&mut found);
+        return Err(found);
+    }
+    Ok(api)
 }
 
 /// The JSON Schema of the spec format, for editors.

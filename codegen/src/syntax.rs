@@ -208,6 +208,29 @@ pub fn body_path(p: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Follows a body path (`error.details[0].code`, `$`) into a JSON value, as the runtime
+/// does when it reads a response.
+pub fn lookup<'v>(root: &'v serde_json::Value, path: &str) -> Option<&'v serde_json::Value> {
+    if path == "$" {
+        return Some(root);
+    }
+    let mut cur = root;
+    for segment in path.split('.') {
+        let (key, mut rest) = match segment.find('[') {
+            Some(i) => (&segment[..i], &segment[i..]),
+            None => (segment, ""),
+        };
+        cur = cur.as_object()?.get(key)?;
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let close = stripped.find(']')?;
+            let index: usize = stripped[..close].parse().ok()?;
+            cur = cur.as_array()?.get(index)?;
+            rest = &stripped[close + 1..];
+        }
+    }
+    Some(cur)
+}
+
 /// Checks an HTTP header name (an RFC 9110 token).
 pub fn header_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()

@@ -304,8 +304,9 @@ fn attr_sample(ty: AttrType) -> Value {
     }
 }
 
-/// An error response that the class table picks as class `i`.
-fn error_response(api: &Api, i: usize, status: u16) -> Value {
+/// An error response meant to be picked as class `i`: its status, code, conditions and
+/// attributes filled. `check::shadowed_classes` proves the class table does pick it.
+pub(crate) fn error_response(api: &Api, i: usize, status: u16) -> Value {
     let c = &api.errors.classes[i];
     let env = &api.errors.envelope;
     let mut body = json!({});
