@@ -272,6 +272,40 @@ async fn forward(
         .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new()))))
 }
 
+/// The `main` of a generated record example: `<base-url> <out-dir>` from the command
+/// line, the key from `key_var` (or `SDKGEN_RECORD_API_KEY`) and never from the command
+/// line; returns the exit code.
+pub fn main<D: Dispatch>(
+    api: &str,
+    key_var: Option<&str>,
+    needs_key: bool,
+    dispatcher: impl Fn(Option<String>) -> D,
+) -> i32 {
+    let mut args = std::env::args().skip(1);
+    let (Some(base_url), Some(out_dir)) = (args.next(), args.next()) else {
+        eprintln!("usage: <base-url> <out-dir>");
+        return 2;
+    };
+    let key = key_var
+        .and_then(|v| std::env::var(v).ok())
+        .or_else(|| std::env::var("SDKGEN_RECORD_API_KEY").ok());
+    if needs_key && key.is_none() {
+        eprintln!(
+            "record mode needs the live API key in {} (or SDKGEN_RECORD_API_KEY)",
+            key_var.unwrap_or("SDKGEN_RECORD_API_KEY")
+        );
+        return 2;
+    }
+    let dispatch = dispatcher(key.clone());
+    record_api(
+        api,
+        &base_url,
+        &out_dir,
+        key.as_deref().unwrap_or(""),
+        &dispatch,
+    )
+}
+
 /// Records every case of `api` against `base_url`, writing `recorded-<case>.yaml` files
 /// into `out_dir`. Prints one line per case; returns the process exit code.
 pub fn record_api(

@@ -82,18 +82,7 @@ pub fn dispatch_rs(api: &Api, required: &[String]) -> TokenStream {
         }
 
         fn client(url: &str, options: &ClientOptions, key: Option<&str>) -> Result<#krate::Client, String> {
-            let mut builder = #krate::Client::builder()
-                .base_url(url)
-                .api_key(key.unwrap_or(conformance::API_KEY))
-                .jitter_seed(1)
-                .clock(conformance::fixed_clock);
-            if let Some(n) = options.max_retries {
-                builder = builder.max_retries(n);
-            }
-            if let Some(t) = options.timeout() {
-                builder = builder.timeout(t);
-            }
-            builder.build().map_err(|e| e.to_string())
+            conformance::client(#krate::Client::builder(), url, options, key)
         }
 
         async fn dispatch(client: &#krate::Client, call: &Call) -> Result<Outcome, String> {
@@ -216,37 +205,16 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
 /// The record example's body: `main` of record mode, returning the exit code.
 fn record_main(api: &Api) -> TokenStream {
     let name = &api.crate_name;
-    let env = match &api.env_api_key {
-        Some(v) => quote!(std::env::var(#v).ok()),
-        None => quote!(None::<String>),
+    let key_var = match &api.env_api_key {
+        Some(v) => quote!(Some(#v)),
+        None => quote!(None),
     };
     let needs_key = api.auth.scheme != crate::spec::AuthScheme::None;
-    let var = api
-        .env_api_key
-        .clone()
-        .unwrap_or_else(|| "SDKGEN_RECORD_API_KEY".into());
-    let missing = format!("record mode needs the live API key in {var} (or SDKGEN_RECORD_API_KEY)");
-    let check = needs_key.then(|| {
-        quote! {
-            if key.is_none() {
-                eprintln!(#missing);
-                return 2;
-            }
-        }
-    });
     quote! {
         /// Record mode: `<base-url> <out-dir>`; the key comes from the environment only.
         #[allow(dead_code)]
         pub fn record_main() -> i32 {
-            let mut args = std::env::args().skip(1);
-            let (Some(base_url), Some(out_dir)) = (args.next(), args.next()) else {
-                eprintln!("usage: <base-url> <out-dir>");
-                return 2;
-            };
-            let key = #env.or_else(|| std::env::var("SDKGEN_RECORD_API_KEY").ok());
-            #check
-            let dispatch = dispatcher(key.clone());
-            conformance::record::record_api(#name, &base_url, &out_dir, key.as_deref().unwrap_or(""), &dispatch)
+            conformance::record::main(#name, #key_var, #needs_key, dispatcher)
         }
     }
 }

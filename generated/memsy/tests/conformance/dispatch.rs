@@ -41,28 +41,7 @@ pub const REQUIRED: &[&str] = &[
 /// Record mode: `<base-url> <out-dir>`; the key comes from the environment only.
 #[allow(dead_code)]
 pub fn record_main() -> i32 {
-    let mut args = std::env::args().skip(1);
-    let (Some(base_url), Some(out_dir)) = (args.next(), args.next()) else {
-        eprintln!("usage: <base-url> <out-dir>");
-        return 2;
-    };
-    let key = std::env::var("MEMSY_API_KEY")
-        .ok()
-        .or_else(|| std::env::var("SDKGEN_RECORD_API_KEY").ok());
-    if key.is_none() {
-        eprintln!(
-            "record mode needs the live API key in MEMSY_API_KEY (or SDKGEN_RECORD_API_KEY)"
-        );
-        return 2;
-    }
-    let dispatch = dispatcher(key.clone());
-    conformance::record::record_api(
-        "memsy",
-        &base_url,
-        &out_dir,
-        key.as_deref().unwrap_or(""),
-        &dispatch,
-    )
+    conformance::record::main("memsy", Some("MEMSY_API_KEY"), true, dispatcher)
 }
 /// A dispatcher whose clients use `key`, or the harness's key when `None`.
 pub fn dispatcher(
@@ -79,18 +58,7 @@ fn client(
     options: &ClientOptions,
     key: Option<&str>,
 ) -> Result<memsy::Client, String> {
-    let mut builder = memsy::Client::builder()
-        .base_url(url)
-        .api_key(key.unwrap_or(conformance::API_KEY))
-        .jitter_seed(1)
-        .clock(conformance::fixed_clock);
-    if let Some(n) = options.max_retries {
-        builder = builder.max_retries(n);
-    }
-    if let Some(t) = options.timeout() {
-        builder = builder.timeout(t);
-    }
-    builder.build().map_err(|e| e.to_string())
+    conformance::client(memsy::Client::builder(), url, options, key)
 }
 async fn dispatch(client: &memsy::Client, call: &Call) -> Result<Outcome, String> {
     Ok(
