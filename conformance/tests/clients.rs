@@ -556,18 +556,9 @@ async fn unknown_enum_values_and_extra_fields_are_kept_or_ignored() {
     assert_eq!(status.request_id.as_deref(), Some("req_s"));
 }
 
-#[tokio::test(start_paused = true)]
-async fn rate_limit_cause_tells_a_quota_from_a_throttle_in_one_call() {
-    let limited = || {
-        Reply::json(429, r#"{"error":{"code":"rate_limited","message":"slow"}}"#)
-            .header("Retry-After", "3")
-    };
-    let server = Server::start(vec![
-        limited(),
-        Reply::json(200, r#"{"workspace_status":"limit_reached"}"#),
-    ])
-    .await
-    .unwrap();
+/// Stores a memory against `replies`, then asks why it failed.
+async fn cause_of(replies: Vec<Reply>) -> (Option<mnemexa::RateLimitCause>, Server) {
+    let server = Server::start(replies).await.unwrap();
     let client = mnemexa(&server.url()).build().unwrap();
     let err = client
         .memory()
@@ -575,6 +566,20 @@ async fn rate_limit_cause_tells_a_quota_from_a_throttle_in_one_call() {
         .await
         .unwrap_err();
     let cause = client.rate_limit_cause(&err).await.unwrap();
+    (cause, server)
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limit_cause_tells_a_quota_from_a_throttle_in_one_call() {
+    let limited = || {
+        Reply::json(429, r#"{"error":{"code":"rate_limited","message":"slow"}}"#)
+            .header("Retry-After", "3")
+    };
+    let (cause, server) = cause_of(vec![
+        limited(),
+        Reply::json(200, r#"{"workspace_status":"limit_reached"}"#),
+    ])
+    .await;
     assert_eq!(
         cause,
         Some(mnemexa::RateLimitCause::QuotaExhausted {
@@ -583,33 +588,20 @@ async fn rate_limit_cause_tells_a_quota_from_a_throttle_in_one_call() {
     );
     assert_eq!(server.received()[1].path, "/v1/status");
 
-    let server = Server::start(vec![
+    let (cause, _) = cause_of(vec![
         limited(),
         Reply::json(200, r#"{"workspace_status":"active"}"#),
     ])
-    .await
-    .unwrap();
-    let client = mnemexa(&server.url()).build().unwrap();
-    let err = client
-        .memory()
-        .store(&mnemexa::StoreMemoryRequest::new("x".into()))
-        .await
-        .unwrap_err();
+    .await;
     assert_eq!(
-        client.rate_limit_cause(&err).await.unwrap(),
+        cause,
         Some(mnemexa::RateLimitCause::Throttled {
             retry_after: Some(Duration::from_secs(3))
         })
     );
     // Not a 429: no call is made.
-    let server = Server::start(vec![Reply::status(500)]).await.unwrap();
-    let client = mnemexa(&server.url()).build().unwrap();
-    let err = client
-        .memory()
-        .store(&mnemexa::StoreMemoryRequest::new("x".into()))
-        .await
-        .unwrap_err();
-    assert_eq!(client.rate_limit_cause(&err).await.unwrap(), None);
+    let (cause, server) = cause_of(vec![Reply::status(500)]).await;
+    assert_eq!(cause, None);
     assert_eq!(server.received().len(), 1);
 }
 
