@@ -35,9 +35,9 @@ pub enum HeaderFormat {
     Duration,
 }
 
-/// The longest wait any parser returns (a year); larger values are treated as malformed so
-/// that arithmetic on them can never overflow.
-const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
+/// The longest wait any parser returns (a year). A longer one is still a wait (past any cap
+/// a spec sets), so it is clamped to this, never dropped; arithmetic on it cannot overflow.
+pub const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Reads a wait (or a point in time, as the wait until it) in the given format.
 pub fn parse_wait(value: &str, format: HeaderFormat, now: SystemTime) -> Option<Duration> {
@@ -66,7 +66,7 @@ pub fn parse_wait(value: &str, format: HeaderFormat, now: SystemTime) -> Option<
         HeaderFormat::Duration => go_duration(v),
         HeaderFormat::String | HeaderFormat::Boolean => None,
     }?;
-    (wait <= MAX_WAIT).then_some(wait)
+    Some(wait.min(MAX_WAIT))
 }
 
 /// Reads a count (limit, remaining, used): a non-negative whole number. A decimal with no
@@ -90,7 +90,9 @@ pub fn parse_bool(value: &str) -> Option<bool> {
 }
 
 fn until(at: SystemTime, now: SystemTime) -> Duration {
-    at.duration_since(now).unwrap_or(Duration::ZERO)
+    at.duration_since(now)
+        .unwrap_or(Duration::ZERO)
+        .min(MAX_WAIT)
 }
 
 /// A non-negative decimal written with digits and at most one point (no sign, exponent,
@@ -102,10 +104,10 @@ fn number(v: &str) -> Option<f64> {
     v.parse().ok()
 }
 
-/// Seconds as a duration, when finite and within [`MAX_WAIT`].
+/// Non-negative seconds as a duration, clamped to [`MAX_WAIT`] (a digit string too long for
+/// an `f64` is infinitely long, so it is clamped too).
 fn secs(f: f64) -> Option<Duration> {
-    (f.is_finite() && (0.0..=MAX_WAIT.as_secs_f64()).contains(&f))
-        .then(|| Duration::from_secs_f64(f))
+    (f >= 0.0).then(|| Duration::from_secs_f64(f.min(MAX_WAIT.as_secs_f64())))
 }
 
 /// Non-negative seconds, whole or fractional.
@@ -115,12 +117,11 @@ fn seconds(v: &str) -> Option<Duration> {
 
 fn rfc3339(v: &str) -> Option<SystemTime> {
     let t = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339).ok()?;
-    let nanos = t.unix_timestamp_nanos();
-    if nanos < 0 {
+    // Seconds and nanoseconds apart: nanoseconds since 1970 overflow a u64 past 2554.
+    let Ok(secs) = u64::try_from(t.unix_timestamp()) else {
         return Some(UNIX_EPOCH);
-    }
-    let nanos = u64::try_from(nanos).ok()?;
-    Some(UNIX_EPOCH + Duration::from_nanos(nanos))
+    };
+    Some(UNIX_EPOCH + Duration::new(secs, t.nanosecond()))
 }
 
 /// Go's `time.Duration` string form: a sequence of decimal numbers, each with a unit
@@ -158,7 +159,7 @@ pub fn go_duration(v: &str) -> Option<Duration> {
         rest = &rest[unit_len..];
         total += n * scale;
     }
-    (total.is_finite() && total <= MAX_WAIT.as_secs_f64()).then(|| Duration::from_secs_f64(total))
+    (total >= 0.0).then(|| Duration::from_secs_f64(total.min(MAX_WAIT.as_secs_f64())))
 }
 
 #[cfg(test)]
@@ -191,9 +192,32 @@ mod tests {
             parse_wait("Wed, 21 Oct 2015 07:00:00 GMT", f, now()),
             Some(Duration::ZERO)
         );
-        for bad in ["", "-1", "soon", "3s", "1e3", "NaN", "inf", "99999999999"] {
+        for bad in ["", "-1", "soon", "3s", "1e3", "NaN", "inf", "1.2.3"] {
             assert_eq!(parse_wait(bad, f, now()), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn waits_beyond_a_year_are_clamped_not_dropped() {
+        let f = HeaderFormat::RetryAfter;
+        let huge = "9".repeat(400);
+        for long in [
+            "31536001",
+            "99999999999",
+            huge.as_str(),
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+        ] {
+            assert_eq!(parse_wait(long, f, now()), Some(MAX_WAIT), "{long:?}");
+        }
+        assert_eq!(
+            parse_wait("9999-12-31T23:59:59Z", HeaderFormat::Rfc3339, now()),
+            Some(MAX_WAIT)
+        );
+        assert_eq!(go_duration("99999999h"), Some(MAX_WAIT));
+        assert_eq!(
+            parse_wait("99999999999999", HeaderFormat::Milliseconds, now()),
+            Some(MAX_WAIT)
+        );
     }
 
     #[test]
