@@ -36,7 +36,7 @@ fn main() {
         let sdk = mnemexa::Client::builder()
             .api_key("bench-key")
             .base_url(&url)
-            .http_client(http.clone())
+            .http_client_builder(reqwest::Client::builder())
             .build()
             .expect("client");
         let status_url = format!("{url}/v1/status");

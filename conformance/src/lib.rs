@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod cassette;
+pub mod hostile;
 pub mod outcome;
 pub mod record;
 pub mod replay;

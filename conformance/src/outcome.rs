@@ -181,6 +181,15 @@ fn failure<K: ErrorClass + Serialize>(e: &Error<K>) -> Failure {
             ..bare("decode", d.message.clone(), d.attempts)
         },
         Error::Request(r) => bare("request", r.to_string(), 0),
+        Error::Redirect(r) => Failure {
+            status: Some(r.status),
+            ..bare("redirect", r.to_string(), r.attempts)
+        },
+        Error::TooLarge(t) => Failure {
+            status: Some(t.status),
+            request_id: t.request_id.clone(),
+            ..bare("too_large", t.to_string(), t.attempts)
+        },
         _ => bare("other", e.to_string(), e.attempts()),
     }
 }

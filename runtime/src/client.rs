@@ -17,12 +17,12 @@ use tokio::time::Instant;
 
 use crate::envelope::{self, EnvelopeSpec, ErrorResponse};
 use crate::error::{
-    ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RequestError,
-    TimeoutError,
+    ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RedirectError,
+    RedirectRefusal, RequestError, TimeoutError, TooLargeError,
 };
 use crate::ratelimit::{BucketSpec, CompiledFamily, HeaderFamilySpec, RateLimitState, Throttle};
 use crate::retry::{next_wait, Next, RetryPolicy};
-use crate::secret::SecretString;
+use crate::secret::{Redactor, SecretString};
 use crate::values;
 use crate::BODY_LIMIT;
 
@@ -102,6 +102,13 @@ pub enum BuildError {
     InvalidHeader(&'static str),
 }
 
+/// The most redirects one attempt follows (all within the API's origin).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// The default limit on a success response body (64 MiB); see
+/// [`ClientBuilder::max_response_size`].
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
+
 /// Builds a client for one API: the runtime's [`Client`], or a generated crate's client
 /// (`C`), which wraps it. Every setting has a default from the API's spec.
 pub struct ClientBuilder<C = Client> {
@@ -111,7 +118,8 @@ pub struct ClientBuilder<C = Client> {
     timeout: Option<Duration>,
     max_retries: Option<u32>,
     deadline: Option<Option<Duration>>,
-    http: Option<reqwest::Client>,
+    http: Option<reqwest::ClientBuilder>,
+    max_response_size: Option<usize>,
     throttle: bool,
     clock: fn() -> SystemTime,
     seed: Option<u64>,
@@ -142,6 +150,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             max_retries: None,
             deadline: None,
             http: None,
+            max_response_size: None,
             throttle: false,
             clock: SystemTime::now,
             seed: None,
@@ -182,9 +191,22 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// A preconfigured `reqwest::Client` (proxies, TLS roots, connection pool settings).
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
+    /// A preconfigured `reqwest::ClientBuilder` (proxies, TLS roots, connection pool
+    /// settings). The runtime sets its user agent and turns its own redirect handling off
+    /// before building it: redirects are followed by the runtime, only within the API's
+    /// origin, so the API key can never be sent to another host. (A built
+    /// `reqwest::Client` is not accepted for that reason: its redirect policy cannot be
+    /// inspected.)
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
+        self
+    }
+
+    /// The largest success response body read, in bytes, after decompression
+    /// ([`DEFAULT_MAX_RESPONSE_SIZE`] unless set). A longer body ends the call with
+    /// [`Error::TooLarge`] as soon as the limit is passed; the rest is never read.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
         self
     }
 
@@ -239,16 +261,19 @@ impl<C: From<Client>> ClientBuilder<C> {
             .or_else(|| env(spec.env_base_url))
             .unwrap_or_else(|| spec.base_url.to_owned());
         let base_url = base_url.trim_end_matches('/').to_owned();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(BuildError::InvalidBaseUrl(base_url));
-        }
-        let http = match self.http {
-            Some(h) => h,
-            None => reqwest::Client::builder()
-                .user_agent(spec.user_agent)
-                .build()
-                .map_err(BuildError::Http)?,
+        let origin = match reqwest::Url::parse(&base_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url.origin(),
+            _ => return Err(BuildError::InvalidBaseUrl(base_url)),
         };
+        // Redirects are the runtime's to follow (see `receive`): reqwest would follow them
+        // to any host, carrying every header but `Authorization` and cookies.
+        let http = self
+            .http
+            .unwrap_or_default()
+            .user_agent(spec.user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(BuildError::Http)?;
         let mut retry = spec.retry;
         if let Some(n) = self.max_retries {
             retry.max_retries = n;
@@ -275,6 +300,21 @@ impl<C: From<Client>> ClientBuilder<C> {
             base_headers.insert(n, v);
         }
         let has_auth = auth.is_some();
+        let redactor = match (&api_key, &auth) {
+            (Some(key), Some((_, value))) => {
+                let value = value.to_str().unwrap_or_default();
+                // The credential as sent, and its base64 part alone for basic auth.
+                let basic = value.strip_prefix("Basic ");
+                let raw_b64 = base64(key.expose().as_bytes());
+                Redactor::new(
+                    key.expose(),
+                    [Some(value), basic, Some(raw_b64.as_str())]
+                        .into_iter()
+                        .flatten(),
+                )
+            }
+            _ => Redactor::default(),
+        };
         if let Some((name, value)) = auth {
             base_headers.insert(name, value);
         }
@@ -283,7 +323,10 @@ impl<C: From<Client>> ClientBuilder<C> {
                 spec,
                 http,
                 base_url,
+                origin,
                 base_headers,
+                redactor,
+                max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
                 families: CompiledFamily::compile(spec.rate_limit_headers),
                 request_id: spec
                     .request_id_header
@@ -355,8 +398,14 @@ struct Inner {
     spec: &'static ApiSpec,
     http: reqwest::Client,
     base_url: String,
+    /// The only origin requests (and redirects) may go to.
+    origin: url::Origin,
     /// User agent, fixed headers and credentials (marked sensitive).
     base_headers: HeaderMap,
+    /// Finds the key in what servers send back.
+    redactor: Redactor,
+    /// The most of a success body read.
+    max_response_size: usize,
     /// Rate-limit and request-id header names, parsed once.
     families: Vec<CompiledFamily>,
     request_id: Option<HeaderName>,
@@ -483,26 +532,27 @@ fn flatten_form(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, Stri
 }
 
 fn form_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, FORM)
+    percent_encoding::utf8_percent_encode(s, FORM_SET)
         .to_string()
         .replace("%20", "+")
 }
 
-const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+pub(crate) const FORM_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
     .remove(b'*');
 
-const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+pub(crate) const PATH_SEGMENT_SET: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
 
 /// Percent-encodes one path segment, so a parameter cannot change the path's shape.
 pub fn path_segment(value: impl fmt::Display) -> String {
-    percent_encoding::utf8_percent_encode(&value.to_string(), PATH_SEGMENT).to_string()
+    percent_encoding::utf8_percent_encode(&value.to_string(), PATH_SEGMENT_SET).to_string()
 }
 
 /// A successful response: the decoded value, and what the response said besides.
@@ -534,11 +584,22 @@ impl<T> std::ops::Deref for Response<T> {
     }
 }
 
-/// How one attempt failed before a response arrived.
+/// How one attempt failed before a usable response arrived.
 enum Transport {
     Connect(reqwest::Error),
     Timeout,
     Other(reqwest::Error),
+    /// A redirect the runtime refused to follow.
+    Redirect {
+        status: u16,
+        location: String,
+        refusal: RedirectRefusal,
+    },
+    /// A success body longer than the limit.
+    TooLarge {
+        status: u16,
+        headers: HeaderMap,
+    },
 }
 
 /// A response read off the wire.
@@ -546,6 +607,7 @@ struct Received {
     status: u16,
     headers: HeaderMap,
     body: Bytes,
+    /// The body was cut: longer than the error-body limit, or it stopped coming in time.
     truncated: bool,
 }
 
@@ -557,6 +619,10 @@ const SECRET_HEADERS: [&str; 5] = [
     "set-cookie",
     "x-api-key",
 ];
+
+/// How often (in body chunks) a body read yields to the scheduler: a decompressor fed from
+/// its buffer never waits on the socket, so without it a timer could not fire.
+const YIELD_EVERY_CHUNKS: usize = 64;
 
 impl Client {
     /// The base URL requests go to.
@@ -584,14 +650,23 @@ impl Client {
                 rate_limit: meta.1,
                 attempts,
             }),
-            Err(e) => Err(Error::Decode(DecodeError {
-                message: e.to_string(),
-                status: received.status,
-                body: received.body,
-                request_id: meta.0,
-                rate_limit: meta.1,
-                attempts,
-            })),
+            Err(e) => {
+                // Kept for inspection: capped, and with any echoed key taken out (serde's
+                // message quotes the offending value).
+                let redactor = &self.inner.redactor;
+                let mut body = received.body;
+                let truncated = body.len() > BODY_LIMIT;
+                body.truncate(BODY_LIMIT);
+                Err(Error::Decode(DecodeError {
+                    message: redactor.text(&e.to_string()).into_owned(),
+                    status: received.status,
+                    body: redactor.bytes(body),
+                    truncated,
+                    request_id: meta.0,
+                    rate_limit: meta.1,
+                    attempts,
+                }))
+            }
         }
     }
 
@@ -618,7 +693,7 @@ impl Client {
             .as_ref()
             .and_then(|h| headers.get(h))
             .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+            .map(|v| inner.redactor.text(v).into_owned());
         let rate_limit = RateLimitState::read(&inner.families, headers, (inner.clock)());
         (request_id, rate_limit)
     }
@@ -629,6 +704,16 @@ impl Client {
         let policy = inner.retry;
         let started = Instant::now();
         let deadline = policy.deadline;
+        let deadline_at = deadline.map(|d| started + d);
+        // The configured deadline ran out (it is what the error reports, not what was left).
+        let deadline_error = |attempts: u32, throttle: bool| {
+            Error::Timeout(TimeoutError {
+                after: deadline.unwrap_or_default(),
+                deadline: true,
+                throttle,
+                attempts,
+            })
+        };
         // One key per call, reused by every retry, so the server can drop duplicates.
         let idempotency_key = policy
             .idempotency_key_header
@@ -639,21 +724,23 @@ impl Client {
         loop {
             attempt += 1;
             if let Some(t) = &inner.throttle {
-                t.acquire().await;
+                // Waiting for a token counts against the deadline; a call that cannot get
+                // one in time gives up at once and takes none.
+                if t.acquire_before(deadline_at).await.is_err() {
+                    return Err(deadline_error(attempt - 1, true));
+                }
             }
             let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
             if remaining.is_some_and(|r| r.is_zero()) {
-                return Err(Error::Timeout(TimeoutError {
-                    after: deadline.unwrap_or_default(),
-                    deadline: true,
-                    attempts: attempt - 1,
-                }));
+                return Err(deadline_error(attempt - 1, false));
             }
             let attempt_timeout = remaining.map_or(inner.timeout, |r| r.min(inner.timeout));
+            // The deadline, rather than the attempt's own timeout, cut this attempt short.
+            let cut_by_deadline = attempt_timeout < inner.timeout;
             let built = self
                 .build(&request, idempotency_key.as_ref())
                 .map_err(Error::Request)?;
-            let outcome = tokio::time::timeout(attempt_timeout, self.receive(built)).await;
+            let outcome = self.receive(built, Instant::now() + attempt_timeout).await;
             let retries_left = attempt <= policy.max_retries;
             // Drawn only when a retry is being considered: a success never touches the RNG.
             let backoff = || {
@@ -662,10 +749,10 @@ impl Client {
             };
             let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
             let failure: Error<K> = match outcome {
-                Ok(Ok(received)) if (200..300).contains(&received.status) => {
+                Ok(received) if (200..300).contains(&received.status) => {
                     return Ok((received, attempt))
                 }
-                Ok(Ok(received)) => {
+                Ok(received) => {
                     let now = (inner.clock)();
                     let server_wait = policy.server_wait(
                         |h| {
@@ -699,9 +786,9 @@ impl Client {
                     }
                     return Err(Error::Api(Box::new(error)));
                 }
-                Ok(Err(Transport::Connect(e))) => {
+                Err(Transport::Connect(e)) => {
                     let error = Error::Connection(ConnectionError {
-                        message: describe(&e),
+                        message: self.inner.redactor.text(&describe(&e)).into_owned(),
                         attempts: attempt,
                         before_send: true,
                         source: Some(e),
@@ -711,20 +798,25 @@ impl Client {
                     }
                     error
                 }
-                Ok(Err(Transport::Timeout)) | Err(_) => {
-                    let error = Error::Timeout(TimeoutError {
-                        after: attempt_timeout,
-                        deadline: attempt_timeout < inner.timeout,
-                        attempts: attempt,
-                    });
+                Err(Transport::Timeout) => {
+                    let error = if cut_by_deadline {
+                        deadline_error(attempt, false)
+                    } else {
+                        Error::Timeout(TimeoutError {
+                            after: inner.timeout,
+                            deadline: false,
+                            throttle: false,
+                            attempts: attempt,
+                        })
+                    };
                     if !(retries_left && policy.on_timeout && idempotent) {
                         return Err(error);
                     }
                     error
                 }
-                Ok(Err(Transport::Other(e))) => {
+                Err(Transport::Other(e)) => {
                     let error = Error::Connection(ConnectionError {
-                        message: describe(&e),
+                        message: self.inner.redactor.text(&describe(&e)).into_owned(),
                         attempts: attempt,
                         before_send: false,
                         source: Some(e),
@@ -733,6 +825,29 @@ impl Client {
                         return Err(error);
                     }
                     error
+                }
+                // Neither is retried: the same request would get the same answer.
+                Err(Transport::Redirect {
+                    status,
+                    location,
+                    refusal,
+                }) => {
+                    return Err(Error::Redirect(RedirectError {
+                        status,
+                        location: inner.redactor.text(&location).into_owned(),
+                        refusal,
+                        attempts: attempt,
+                    }))
+                }
+                Err(Transport::TooLarge { status, headers }) => {
+                    let (request_id, rate_limit) = self.meta(&headers);
+                    return Err(Error::TooLarge(TooLargeError {
+                        status,
+                        limit: inner.max_response_size,
+                        request_id,
+                        rate_limit,
+                        attempts: attempt,
+                    }));
                 }
             };
             match next_wait(&policy, backoff(), None, remaining) {
@@ -807,8 +922,14 @@ impl Client {
         Ok(built)
     }
 
-    /// One attempt: send, then read the body (error bodies only up to the limit).
-    async fn receive(&self, request: reqwest::Request) -> Result<Received, Transport> {
+    /// One attempt, all of it before `until`: send, follow redirects within the API's
+    /// origin, then read the body (a success body up to the response-size limit, an error
+    /// body up to [`BODY_LIMIT`] and, should it stop coming, as far as it came).
+    async fn receive(
+        &self,
+        request: reqwest::Request,
+        until: Instant,
+    ) -> Result<Received, Transport> {
         let classify = |e: reqwest::Error| {
             if e.is_connect() {
                 Transport::Connect(e)
@@ -818,24 +939,55 @@ impl Client {
                 Transport::Other(e)
             }
         };
-        let mut response = self.inner.http.execute(request).await.map_err(classify)?;
+        let mut response = self.follow(request, until, classify).await?;
         let status = response.status().as_u16();
         // Taken, not cloned: the body is read without them.
         let headers = std::mem::take(response.headers_mut());
         if (200..300).contains(&status) {
-            let body = response.bytes().await.map_err(classify)?;
+            let limit = self.inner.max_response_size;
+            if response.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(Transport::TooLarge { status, headers });
+            }
+            let mut body = BytesMut::new();
+            let mut chunks = 0usize;
+            loop {
+                let chunk = match tokio::time::timeout_at(until, response.chunk()).await {
+                    Err(_) => return Err(Transport::Timeout),
+                    Ok(chunk) => chunk.map_err(classify)?,
+                };
+                let Some(chunk) = chunk else { break };
+                if chunk.len() > limit - body.len() {
+                    return Err(Transport::TooLarge { status, headers });
+                }
+                body.extend_from_slice(&chunk);
+                chunks += 1;
+                if chunks % YIELD_EVERY_CHUNKS == 0 {
+                    if Instant::now() >= until {
+                        return Err(Transport::Timeout);
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
             return Ok(Received {
                 status,
                 headers,
-                body,
+                body: body.freeze(),
                 truncated: false,
             });
         }
         let mut body = BytesMut::new();
         let mut truncated = false;
-        // An error body that fails half-way is kept as far as it came: the status is the
-        // answer, the body only detail.
-        while let Ok(Some(chunk)) = response.chunk().await {
+        // An error body that fails or stalls half-way is kept as far as it came: the status
+        // is the answer, the body only detail.
+        loop {
+            let chunk = match tokio::time::timeout_at(until, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => break,
+                Ok(Err(_)) | Err(_) => {
+                    truncated = true;
+                    break;
+                }
+            };
             let room = BODY_LIMIT - body.len();
             if chunk.len() > room {
                 body.extend_from_slice(&chunk[..room]);
@@ -852,6 +1004,66 @@ impl Client {
         })
     }
 
+    /// Sends `request`, following redirects while they stay within the API's origin and
+    /// keep the method: a 307/308 is resent as it was; a 301/302/303 only for GET and HEAD
+    /// (never turning a POST into a GET). Anything else is refused, naming the `Location`.
+    async fn follow(
+        &self,
+        mut request: reqwest::Request,
+        until: Instant,
+        classify: impl Fn(reqwest::Error) -> Transport,
+    ) -> Result<reqwest::Response, Transport> {
+        let inner = &*self.inner;
+        let mut hops = 0;
+        loop {
+            // Kept to resend on a redirect; bodies are `Bytes`, so this is a cheap clone.
+            let again = request.try_clone();
+            let response = match tokio::time::timeout_at(until, inner.http.execute(request)).await {
+                Err(_) => return Err(Transport::Timeout),
+                Ok(r) => r.map_err(&classify)?,
+            };
+            let status = response.status().as_u16();
+            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+                return Ok(response);
+            }
+            let Some(location) = response.headers().get(reqwest::header::LOCATION) else {
+                // Nothing to follow: the 3xx is the answer.
+                return Ok(response);
+            };
+            let location_text = String::from_utf8_lossy(location.as_bytes()).into_owned();
+            let refuse = |refusal| Transport::Redirect {
+                status,
+                location: location_text.clone(),
+                refusal,
+            };
+            let target = match location
+                .to_str()
+                .ok()
+                .and_then(|l| response.url().join(l).ok())
+            {
+                Some(url) => url,
+                None => return Err(refuse(RedirectRefusal::InvalidLocation)),
+            };
+            if target.origin() != inner.origin {
+                return Err(refuse(RedirectRefusal::OtherOrigin));
+            }
+            let Some(mut next) = again else {
+                return Err(refuse(RedirectRefusal::MethodChange));
+            };
+            let keeps_method = matches!(status, 307 | 308)
+                || matches!(*next.method(), reqwest::Method::GET | reqwest::Method::HEAD);
+            if !keeps_method {
+                return Err(refuse(RedirectRefusal::MethodChange));
+            }
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(refuse(RedirectRefusal::TooMany));
+            }
+            *next.url_mut() = target;
+            request = next;
+        }
+    }
+
     fn api_error<K: ErrorClass>(
         &self,
         received: Received,
@@ -860,6 +1072,18 @@ impl Client {
         now: SystemTime,
     ) -> ApiError<K> {
         let spec = self.inner.spec;
+        // A key the server echoes back (in the body or any header) is taken out before
+        // anything is read from the response, so no attribute, detail or header keeps it.
+        let mut received = received;
+        let redactor = &self.inner.redactor;
+        received.body = redactor.bytes(received.body);
+        for value in received.headers.values_mut() {
+            if redactor.finds(value.as_bytes()) {
+                let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                *value = HeaderValue::from_str(&redactor.text(&text))
+                    .unwrap_or(HeaderValue::from_static(crate::secret::REDACTED));
+            }
+        }
         let json: Option<serde_json::Value> = if received.truncated {
             None
         } else {
@@ -882,7 +1106,7 @@ impl Client {
                 let value = if SECRET_HEADERS.contains(&n.as_str())
                     || matches!(spec.auth, Auth::Header { name: h, .. } if h.eq_ignore_ascii_case(n.as_str()))
                 {
-                    "[redacted]".to_owned()
+                    crate::secret::REDACTED.to_owned()
                 } else {
                     String::from_utf8_lossy(v.as_bytes()).into_owned()
                 };

@@ -36,6 +36,11 @@ pub enum Error<K> {
     Decode(DecodeError),
     /// The request could not be built (for example a header value with a newline).
     Request(RequestError),
+    /// The server redirected to another origin (or asked to change the method); the
+    /// runtime refused to follow, so no credential left the API's origin.
+    Redirect(RedirectError),
+    /// The server answered 2xx with a body longer than the client's response-size limit.
+    TooLarge(TooLargeError),
 }
 
 impl<K: ErrorClass> Error<K> {
@@ -63,6 +68,8 @@ impl<K: ErrorClass> Error<K> {
         match self {
             Error::Api(e) => Some(e.status),
             Error::Decode(e) => Some(e.status),
+            Error::Redirect(e) => Some(e.status),
+            Error::TooLarge(e) => Some(e.status),
             _ => None,
         }
     }
@@ -75,6 +82,8 @@ impl<K: ErrorClass> Error<K> {
             Error::Api(e) => e.attempts,
             Error::Decode(e) => e.attempts,
             Error::Request(_) => 0,
+            Error::Redirect(e) => e.attempts,
+            Error::TooLarge(e) => e.attempts,
         }
     }
 
@@ -88,6 +97,7 @@ impl<K: ErrorClass> Error<K> {
         match self {
             Error::Api(e) => e.request_id.as_deref(),
             Error::Decode(e) => e.request_id.as_deref(),
+            Error::TooLarge(e) => e.request_id.as_deref(),
             _ => None,
         }
     }
@@ -97,6 +107,7 @@ impl<K: ErrorClass> Error<K> {
         match self {
             Error::Api(e) => Some(&e.rate_limit),
             Error::Decode(e) => Some(&e.rate_limit),
+            Error::TooLarge(e) => Some(&e.rate_limit),
             _ => None,
         }
     }
@@ -110,6 +121,8 @@ impl<K: ErrorClass> fmt::Display for Error<K> {
             Error::Api(e) => e.fmt(f),
             Error::Decode(e) => e.fmt(f),
             Error::Request(e) => e.fmt(f),
+            Error::Redirect(e) => e.fmt(f),
+            Error::TooLarge(e) => e.fmt(f),
         }
     }
 }
@@ -122,6 +135,8 @@ impl<K: ErrorClass> std::error::Error for Error<K> {
             Error::Api(e) => Some(&**e),
             Error::Decode(e) => Some(e),
             Error::Request(e) => Some(e),
+            Error::Redirect(e) => Some(e),
+            Error::TooLarge(e) => Some(e),
         }
     }
 }
@@ -220,10 +235,14 @@ impl std::error::Error for ConnectionError {
 /// An attempt, or the call's total deadline, ran out of time.
 #[derive(Debug)]
 pub struct TimeoutError {
-    /// How long the limit that ran out was.
+    /// The limit that ran out, as configured: the per-attempt timeout, or the call's
+    /// deadline.
     pub after: Duration,
     /// Whether the call's total deadline (rather than one attempt's timeout) ran out.
     pub deadline: bool,
+    /// Whether the call gave up waiting for the client-side throttle: its next request
+    /// could not have been sent before the deadline, so it was not sent (and took no token).
+    pub throttle: bool,
     /// How many attempts were made.
     pub attempts: u32,
 }
@@ -235,7 +254,15 @@ impl fmt::Display for TimeoutError {
         } else {
             "request timeout"
         };
-        write!(f, "{what} of {:.3}s elapsed", self.after.as_secs_f64())?;
+        let secs = self.after.as_secs_f64();
+        if self.throttle {
+            write!(
+                f,
+                "{what} of {secs:.3}s would pass before the client-side throttle allows another request"
+            )?;
+        } else {
+            write!(f, "{what} of {secs:.3}s elapsed")?;
+        }
         if self.attempts > 1 {
             write!(f, " (after {} attempts)", self.attempts)?;
         }
@@ -252,8 +279,10 @@ pub struct DecodeError {
     pub message: String,
     /// HTTP status.
     pub status: u16,
-    /// The raw body (capped at the runtime's body limit).
+    /// The raw body, at most [`crate::BODY_LIMIT`] bytes, any echoed API key redacted.
     pub body: Bytes,
+    /// Whether the body was longer than [`crate::BODY_LIMIT`] and `body` is its start.
+    pub truncated: bool,
     /// The request id the server sent.
     pub request_id: Option<String>,
     /// The rate-limit state the response reported.
@@ -275,6 +304,79 @@ impl fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// Why a redirect was not followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RedirectRefusal {
+    /// It pointed to another origin (scheme, host or port) than the API's.
+    OtherOrigin,
+    /// Following it would change the method (a 301/302/303 answer to a POST, PUT, PATCH or
+    /// DELETE), or the request could not be sent again.
+    MethodChange,
+    /// More than [`crate::client::MAX_REDIRECTS`] redirects in a row.
+    TooMany,
+    /// The `Location` is not a URL.
+    InvalidLocation,
+}
+
+/// A redirect the client refused to follow.
+#[derive(Debug)]
+pub struct RedirectError {
+    /// The 3xx status.
+    pub status: u16,
+    /// The `Location` the server named (any echoed API key redacted).
+    pub location: String,
+    /// Why it was not followed.
+    pub refusal: RedirectRefusal,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+impl fmt::Display for RedirectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let why = match self.refusal {
+            RedirectRefusal::OtherOrigin => "it leads away from the API's origin",
+            RedirectRefusal::MethodChange => "following it would change the request's method",
+            RedirectRefusal::TooMany => "there were too many redirects",
+            RedirectRefusal::InvalidLocation => "its Location is not a URL",
+        };
+        write!(
+            f,
+            "HTTP {} redirect to `{}` not followed: {why}",
+            self.status, self.location
+        )
+    }
+}
+
+impl std::error::Error for RedirectError {}
+
+/// A success response whose body was longer than the client's limit.
+#[derive(Debug)]
+pub struct TooLargeError {
+    /// HTTP status.
+    pub status: u16,
+    /// The limit in bytes (after decompression) that the body passed.
+    pub limit: usize,
+    /// The request id the server sent.
+    pub request_id: Option<String>,
+    /// The rate-limit state the response reported.
+    pub rate_limit: RateLimitState,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+impl fmt::Display for TooLargeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the HTTP {} response body is larger than the limit of {} bytes; raise it with the builder's `max_response_size`",
+            self.status, self.limit
+        )
+    }
+}
+
+impl std::error::Error for TooLargeError {}
 
 /// The request could not be built.
 #[derive(Debug)]

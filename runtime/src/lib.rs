@@ -19,15 +19,16 @@ pub mod values;
 
 pub use client::{
     path_segment, ApiSpec, Auth, BuildError, Client, ClientBuilder, Request, Response,
+    DEFAULT_MAX_RESPONSE_SIZE, MAX_REDIRECTS,
 };
 pub use envelope::{ClassRule, EnvelopeSpec, ErrorResponse, Matcher, Source, Test};
 pub use error::{
-    ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RequestError,
-    TimeoutError,
+    ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RedirectError,
+    RedirectRefusal, RequestError, TimeoutError, TooLargeError,
 };
 pub use ratelimit::{BucketSpec, HeaderFamilySpec, RateLimitFamily, RateLimitState, Throttle};
 pub use retry::RetryPolicy;
-pub use secret::SecretString;
+pub use secret::{Redactor, SecretString};
 pub use timestamp::Timestamp;
 pub use values::HeaderFormat;
 

@@ -158,7 +158,7 @@ impl BucketState {
         self.updated = now;
     }
 
-    /// Time until one token is available.
+    /// Time until one token is available (after every token already reserved).
     fn wait(&self) -> Duration {
         if self.tokens >= 1.0 {
             return Duration::ZERO;
@@ -189,25 +189,66 @@ impl Throttle {
     /// Waits until every bucket has a token, then takes one from each. Returns how long it
     /// waited.
     pub async fn acquire(&self) -> Duration {
-        let start = Instant::now();
-        loop {
-            let wait = {
-                let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-                let now = Instant::now();
-                let mut wait = Duration::ZERO;
-                for b in buckets.iter_mut() {
-                    b.refill(now);
-                    wait = wait.max(b.wait());
-                }
-                if wait.is_zero() {
-                    for b in buckets.iter_mut() {
-                        b.tokens -= 1.0;
-                    }
-                    return start.elapsed();
-                }
-                wait
-            };
-            tokio::time::sleep(wait).await;
+        // Without a deadline a reservation is always granted.
+        self.acquire_before(None).await.unwrap_or_default()
+    }
+
+    /// Reserves a token of every bucket and waits for it, first come first served. When
+    /// the reserved token would come after `deadline`, nothing is taken and the call gives
+    /// up at once (`Err`). A wait that is cancelled (its future dropped) gives its tokens
+    /// back. Returns how long it waited.
+    pub async fn acquire_before(&self, deadline: Option<Instant>) -> Result<Duration, TooLate> {
+        let wait = {
+            let mut buckets = self.lock();
+            let now = Instant::now();
+            let mut wait = Duration::ZERO;
+            for b in buckets.iter_mut() {
+                b.refill(now);
+                wait = wait.max(b.wait());
+            }
+            // A token at the deadline itself is too late: nothing could be sent with it.
+            if deadline.is_some_and(|d| now + wait >= d) {
+                return Err(TooLate);
+            }
+            // Tokens may go below zero: each reservation queues behind the ones before it.
+            for b in buckets.iter_mut() {
+                b.tokens -= 1.0;
+            }
+            wait
+        };
+        if wait.is_zero() {
+            return Ok(wait);
+        }
+        let mut reservation = Reservation {
+            throttle: self,
+            held: true,
+        };
+        tokio::time::sleep(wait).await;
+        reservation.held = false;
+        Ok(wait)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<BucketState>> {
+        self.buckets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A throttle reservation that would end after the caller's deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLate;
+
+/// Gives a reserved token back when the wait for it is abandoned.
+struct Reservation<'a> {
+    throttle: &'a Throttle,
+    held: bool,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if self.held {
+            for b in self.throttle.lock().iter_mut() {
+                b.tokens = (b.tokens + 1.0).min(b.spec.burst as f64);
+            }
         }
     }
 }

@@ -1,6 +1,10 @@
-//! Secrets that never show up in `Debug` or `Display` output.
+//! Secrets that never show up in `Debug` or `Display` output, and the redactor that finds
+//! them by value in what a server sends back.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use bytes::Bytes;
 
 /// A string (an API key) whose formatting always reads `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -30,6 +34,128 @@ impl fmt::Display for SecretString {
     }
 }
 
+/// What stands in for a secret found in a response.
+pub const REDACTED: &str = "[redacted]";
+
+/// The shortest form of a secret searched for: shorter ones would redact ordinary text.
+const MIN_FORM_LEN: usize = 6;
+
+/// Finds a secret in text a server sent back, in every form it travels in: as is,
+/// percent-encoded (path, query and form styles), JSON-escaped, and as the credential header
+/// value (`Bearer …`, `Basic <base64>`), and replaces each with `[redacted]`.
+///
+/// A server may echo the key in a body, an unlisted header or a `Location`; everything of a
+/// response that reaches `Debug`, `Display` or an error goes through this first.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    /// Longest first, so a form containing another is replaced whole.
+    forms: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Redactor({} forms)", self.forms.len())
+    }
+}
+
+impl Redactor {
+    /// A redactor for `secret` and the extra encoded forms given (e.g. the whole credential
+    /// header value).
+    pub fn new<'a>(secret: &str, extra: impl IntoIterator<Item = &'a str>) -> Self {
+        use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+        let encoded = [
+            utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string(),
+            utf8_percent_encode(secret, crate::client::FORM_SET)
+                .to_string()
+                .replace("%20", "+"),
+            utf8_percent_encode(secret, crate::client::PATH_SEGMENT_SET).to_string(),
+        ];
+        let mut forms: Vec<String> = vec![secret.to_owned()];
+        for e in encoded {
+            // Lowercase hex digits too, as some encoders write them.
+            forms.push(lower_percent(&e));
+            forms.push(e);
+        }
+        if let Ok(json) = serde_json::to_string(secret) {
+            let json = &json[1..json.len() - 1];
+            // Some encoders escape `/` as well.
+            forms.push(json.replace('/', "\\/"));
+            forms.push(json.to_owned());
+        }
+        forms.extend(extra.into_iter().map(str::to_owned));
+        let mut forms: Vec<Vec<u8>> = forms
+            .into_iter()
+            .filter(|f| f.len() >= MIN_FORM_LEN)
+            .map(String::into_bytes)
+            .collect();
+        forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        forms.dedup();
+        Redactor { forms }
+    }
+
+    /// Whether `bytes` holds any form of the secret.
+    pub fn finds(&self, bytes: &[u8]) -> bool {
+        self.forms
+            .iter()
+            .any(|f| memchr::memmem::find(bytes, f).is_some())
+    }
+
+    /// `bytes` with every form of the secret replaced; borrowed when there is none.
+    pub fn bytes(&self, bytes: Bytes) -> Bytes {
+        if !self.finds(&bytes) {
+            return bytes;
+        }
+        let mut out = bytes.to_vec();
+        for form in &self.forms {
+            out = replace_all(&out, form, REDACTED.as_bytes());
+        }
+        Bytes::from(out)
+    }
+
+    /// `text` with every form of the secret replaced.
+    pub fn text<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if !self.finds(text.as_bytes()) {
+            return Cow::Borrowed(text);
+        }
+        let mut out = text.to_owned();
+        for form in &self.forms {
+            if let Ok(form) = std::str::from_utf8(form) {
+                out = out.replace(form, REDACTED);
+            }
+        }
+        Cow::Owned(out)
+    }
+}
+
+fn lower_percent(encoded: &str) -> String {
+    let mut out = String::with_capacity(encoded.len());
+    let mut hex_left = 0;
+    for c in encoded.chars() {
+        if c == '%' {
+            hex_left = 2;
+            out.push(c);
+        } else if hex_left > 0 {
+            hex_left -= 1;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn replace_all(haystack: &[u8], needle: &[u8], with: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(i) = memchr::memmem::find(rest, needle) {
+        out.extend_from_slice(&rest[..i]);
+        out.extend_from_slice(with);
+        rest = &rest[i + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +168,27 @@ mod tests {
             "[redacted] [redacted] [redacted]"
         );
         assert_eq!(s.expose(), "sk-live-123");
+    }
+
+    #[test]
+    fn every_encoded_form_is_redacted() {
+        let key = "sk-live+SECRET/abc=123";
+        let r = Redactor::new(key, ["Bearer sk-live+SECRET/abc=123"]);
+        for text in [
+            "echo sk-live+SECRET/abc=123 here",
+            "https://x.test/?k=sk-live%2BSECRET%2Fabc%3D123",
+            "https://x.test/?k=sk-live%2bSECRET%2fabc%3d123",
+            "k=sk%2Dlive%2BSECRET%2Fabc%3D123",
+            r#"{"key":"sk-live+SECRET\/abc=123"}"#,
+        ] {
+            let out = r.text(text);
+            assert!(out.contains(REDACTED), "{text} -> {out}");
+            assert!(!r.finds(out.as_bytes()), "{out}");
+        }
+        assert_eq!(r.text("nothing here"), "nothing here");
+        let b = r.bytes(Bytes::from_static(b"a sk-live+SECRET/abc=123 b"));
+        assert_eq!(&b[..], b"a [redacted] b");
+        // Forms too short to be told from ordinary text are not searched for.
+        assert_eq!(Redactor::new("abc", []).text("abc abc"), "abc abc");
     }
 }
