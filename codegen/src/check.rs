@@ -4,12 +4,55 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Diagnostic, SourceMap};
-use crate::model::naming::{rust_name, NameKind};
+use crate::model::naming::{is_ident, rust_name, NameKind};
 use crate::spec::{self, AttrType, AuthScheme, HeaderFormat, ParamLocation, Spec};
 use crate::syntax::{self, StatusRange, TypeExpr};
 
 /// The deepest endpoint name: `a.b.c.method`.
 const MAX_ENDPOINT_DEPTH: usize = 4;
+
+/// Crate names a generated crate may not take (compared with `-` as `_`): the workspace's
+/// own crates, the crates generated code depends on, Rust's own crates, names Cargo
+/// reserves for its build directories, and names Windows cannot give a directory.
+pub const RESERVED_CRATE_NAMES: [&str; 34] = [
+    "codegen",
+    "conformance",
+    "xtask",
+    "sdkgen_runtime",
+    "serde",
+    "serde_json",
+    "reqwest",
+    "tokio",
+    "bytes",
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "test",
+    "deps",
+    "examples",
+    "build",
+    "incremental",
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    "com1",
+    "com2",
+    "com3",
+    "com4",
+    "com5",
+    "com6",
+    "com7",
+    "com8",
+    "com9",
+    "lpt1",
+    "lpt2",
+    "lpt3",
+];
+
+/// The longest crate name crates.io accepts.
+const MAX_CRATE_NAME: usize = 64;
 
 /// Names the generated crate defines itself; a model or error class may not take them.
 pub const RESERVED_TYPE_NAMES: [&str; 8] = [
@@ -72,35 +115,111 @@ pub fn check(spec: &Spec, map: &SourceMap) -> Vec<Diagnostic> {
     check_rate_limits(&mut cx);
     check_endpoints(&mut cx);
     check_models(&mut cx);
+    check_member_names(&mut cx);
     cx.out
+}
+
+/// Every attribute, field, parameter and enum value must become an identifier: a name of
+/// only punctuation or non-ASCII letters cleans up to nothing.
+fn check_member_names(cx: &mut Ctx) {
+    let spec = cx.spec;
+    let mut names: Vec<(String, &str, NameKind, &str)> = Vec::new();
+    for (i, c) in spec.errors.classes.iter().enumerate() {
+        for (j, a) in c.attributes.iter().enumerate() {
+            names.push((
+                format!("errors.classes[{i}].attributes[{j}].name"),
+                &a.name,
+                NameKind::Field,
+                "attribute",
+            ));
+        }
+    }
+    for (i, m) in spec.models.iter().enumerate() {
+        for (j, f) in m.fields.iter().flatten().enumerate() {
+            names.push((
+                format!("models[{i}].fields[{j}].name"),
+                &f.name,
+                NameKind::Field,
+                "field",
+            ));
+        }
+        for (j, v) in m.values.iter().flatten().enumerate() {
+            names.push((
+                format!("models[{i}].values[{j}].value"),
+                &v.value,
+                NameKind::Variant,
+                "enum value",
+            ));
+        }
+    }
+    for (i, e) in spec.endpoints.iter().enumerate() {
+        for (j, p) in e.params.iter().enumerate() {
+            names.push((
+                format!("endpoints[{i}].params[{j}].name"),
+                &p.name,
+                NameKind::Field,
+                "parameter",
+            ));
+        }
+        // The body travels as the method's `body` argument.
+        if e.body.is_some() {
+            for (j, p) in e.params.iter().enumerate() {
+                if rust_name(&p.name, NameKind::Field) == "body" {
+                    cx.err_hint(
+                        &format!("endpoints[{i}].params[{j}].name"),
+                        format!(
+                            "parameter `{}` of `{}` takes the name of the body argument",
+                            p.name, e.name
+                        ),
+                        "rename the parameter: the method's body argument is called `body`",
+                    );
+                }
+            }
+        }
+    }
+    for (path, name, kind, what) in names {
+        let rust = rust_name(name, kind);
+        if !is_ident(&rust) {
+            cx.err_hint(
+                &path,
+                format!("{what} `{}` has no letters or digits to make a Rust name from", name.escape_debug()),
+                "a member is named by its wire name, and this one has no ASCII letter or digit to build a Rust name from; rename it or leave it out",
+            );
+        }
+    }
 }
 
 fn check_api(cx: &mut Ctx) {
     let api = &cx.spec.api;
     let krate = &api.crate_name;
     let crate_ok = krate.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && krate.len() <= MAX_CRATE_NAME
         && krate
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+    let crate_ident = krate.replace('-', "_");
     if !crate_ok {
         cx.err_hint(
             "api.crate",
             format!("crate name `{krate}` is not a valid crate name"),
-            "use lowercase letters, digits, `-` and `_`, starting with a letter",
+            format!("use lowercase letters, digits, `-` and `_`, starting with a letter, at most {MAX_CRATE_NAME} characters"),
+        );
+    } else if !is_ident(&crate_ident) || RESERVED_CRATE_NAMES.contains(&crate_ident.as_str()) {
+        cx.err_hint(
+            "api.crate",
+            format!("crate name `{krate}` is reserved: it is a Rust keyword, a crate of this workspace or of Rust, or a name Cargo or Windows reserves"),
+            "prefix it with the vendor's name, e.g. `acme-sdk`",
         );
     }
-    let version_ok = {
-        let core = api.version.split(['-', '+']).next().unwrap_or("");
-        let parts: Vec<&str> = core.split('.').collect();
-        parts.len() == 3
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
-    };
-    if !version_ok {
-        cx.err(
+    // Cargo's own rule for versions, so the manifest can never fail to load.
+    if let Err(e) = semver::Version::parse(&api.version) {
+        cx.err_hint(
             "api.version",
-            format!("crate version `{}` is not semver like `0.1.0`", api.version),
+            format!(
+                "crate version `{}` is not semver: {e}",
+                api.version.escape_debug()
+            ),
+            "write it like `0.1.0` or `1.2.0-beta.1`",
         );
     }
     let url = &api.base_url;
@@ -218,7 +337,7 @@ fn check_names(cx: &mut Ctx) {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for (path, name) in names {
         let rust = rust_name(&name, NameKind::Type);
-        if rust.is_empty() || !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+        if !is_ident(&rust) || !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
             cx.err(&path, format!("`{name}` cannot be a Rust type name"));
             continue;
         }
@@ -1257,7 +1376,12 @@ fn check_models(cx: &mut Ctx) {
                 for (j, f) in fields.iter().enumerate() {
                     let fp = format!("{at}.fields[{j}]");
                     let rust = rust_name(&f.name, NameKind::Field);
-                    if let Some(prev) = seen.insert(rust.clone(), f.name.clone()) {
+                    // A name with no Rust form is reported once, by `check_member_names`.
+                    let named = is_ident(&rust);
+                    if let Some(prev) = named
+                        .then(|| seen.insert(rust.clone(), f.name.clone()))
+                        .flatten()
+                    {
                         cx.err(
                             &format!("{fp}.name"),
                             if prev == f.name {

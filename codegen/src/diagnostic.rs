@@ -83,12 +83,32 @@ impl SourceMap {
     /// reported by serde_yaml with its own position).
     pub fn new(file: &str, text: &str) -> Self {
         let mut indexer = Indexer::default();
-        // A scan error only stops the index early; parsing reports the error itself.
-        let _ = Parser::new_from_str(text).load(&mut indexer, false);
+        // Events are pulled one at a time (the parser's own `load` recurses per level). A
+        // scan error only stops the index early; parsing reports the error itself. Only
+        // the first document is indexed; `bounds` rejects a second.
+        let mut parser = Parser::new_from_str(text);
+        while let Ok((event, mark)) = parser.next_token() {
+            match event {
+                Event::StreamEnd | Event::DocumentEnd => break,
+                event => indexer.on_event(event, mark),
+            }
+            if indexer.stack.len() > crate::bounds::MAX_DEPTH {
+                break;
+            }
+        }
         SourceMap {
             file: file.to_owned(),
             lines: text.lines().map(str::to_owned).collect(),
             positions: indexer.positions,
+        }
+    }
+
+    /// A map with no path index, for diagnostics placed by line and column alone.
+    pub fn new_unindexed(file: &str, text: &str) -> Self {
+        SourceMap {
+            file: file.to_owned(),
+            lines: text.lines().map(str::to_owned).collect(),
+            positions: BTreeMap::new(),
         }
     }
 

@@ -8,6 +8,7 @@
 
 #![deny(missing_docs)]
 
+pub mod bounds;
 pub mod check;
 pub mod diagnostic;
 pub mod drift;
@@ -35,6 +36,7 @@ pub struct SpecSource {
 /// Parses one spec file. A YAML or shape error (a tab, an unclosed quote, a wrong type, an
 /// unknown key) is one diagnostic with its line and column; serde stops at the first.
 pub fn parse(source: &SpecSource) -> Result<(spec::Spec, SourceMap), Vec<Diagnostic>> {
+    bounds::check(&source.path, &source.text)?;
     let map = SourceMap::new(&source.path, &source.text);
     match serde_yaml::from_str::<spec::Spec>(&source.text) {
         Ok(spec) => Ok((spec, map)),
@@ -53,7 +55,10 @@ fn yaml_diagnostic(map: &SourceMap, e: &serde_yaml::Error) -> Diagnostic {
         marks.last().copied()
     } else {
         e.location().map(|l| (l.line(), l.column()))
-    };
+    }
+    // serde_yaml gives no place for some errors (an empty file, a recursion or alias
+    // limit); the start of the file is the honest place then.
+    .or(Some((1, 1)));
     message = message.trim_end_matches(',').to_owned();
     // It prefixes the YAML path ("errors.classes[2]: unknown field ..."); keep it apart.
     let mut path = None;
@@ -125,25 +130,37 @@ pub fn generate_into(
     sources: &[SpecSource],
     layout: &Layout,
 ) -> Result<Vec<File>, Vec<Diagnostic>> {
+    generate_groups(&[(sources, layout)]).map(|groups| groups.into_iter().flatten().collect())
+}
+
+/// [`generate`] over several groups of specs, each placing its crates by its own layout
+/// (the SDKs, the golden crates). Crate names are unique across every group, since all of
+/// them are members of one workspace. The files come back per group, each sorted by path.
+pub fn generate_groups(
+    groups: &[(&[SpecSource], &Layout)],
+) -> Result<Vec<Vec<File>>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut checked = Vec::new();
-    for source in sources {
-        match parse(source) {
-            Err(d) => diagnostics.extend(d),
-            Ok((spec, map)) => {
-                let found = check::check(&spec, &map);
-                if found.is_empty() {
-                    checked.push((source, spec, map));
-                } else {
-                    diagnostics.extend(found);
+    for (group, (sources, layout)) in groups.iter().enumerate() {
+        for source in sources.iter() {
+            match parse(source) {
+                Err(d) => diagnostics.extend(d),
+                Ok((spec, map)) => {
+                    let found = check::check(&spec, &map);
+                    if found.is_empty() {
+                        checked.push((source, (group, *layout), spec, map));
+                    } else {
+                        diagnostics.extend(found);
+                    }
                 }
             }
         }
     }
-    // Two specs may not generate the same crate.
-    let mut crates: BTreeMap<&str, &str> = BTreeMap::new();
-    for (source, spec, map) in &checked {
-        if let Some(other) = crates.insert(&spec.api.crate_name, &source.path) {
+    // Two specs may not generate the same crate (`-` and `_` name the same library).
+    let mut crates: BTreeMap<String, &str> = BTreeMap::new();
+    for (source, _, spec, map) in &checked {
+        let key = spec.api.crate_name.replace('-', "_");
+        if let Some(other) = crates.insert(key, &source.path) {
             diagnostics.push(map.at(
                 "api.crate",
                 format!(
@@ -160,20 +177,22 @@ pub fn generate_into(
     // The second pass: rules that need the resolved model.
     let apis: Vec<model::Api> = checked
         .iter()
-        .map(|(source, spec, _)| model::lower(&source.path, spec))
+        .map(|(source, _, spec, _)| model::lower(&source.path, spec))
         .collect();
-    for (api, (_, _, map)) in apis.iter().zip(&checked) {
+    for (api, (_, _, _, map)) in apis.iter().zip(&checked) {
         diagnostics.extend(check::shadowed_classes(api, map));
     }
     if !diagnostics.is_empty() {
         diagnostic::sort(&mut diagnostics);
         return Err(diagnostics);
     }
-    let mut files: Vec<File> = apis
-        .iter()
-        .flat_map(|api| emit::api_files(api, layout))
-        .collect();
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut files: Vec<Vec<File>> = vec![Vec::new(); groups.len()];
+    for (api, (_, (group, layout), _, _)) in apis.iter().zip(&checked) {
+        files[*group].extend(emit::api_files(api, layout));
+    }
+    for group in &mut files {
+        group.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     Ok(files)
 }
 

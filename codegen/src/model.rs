@@ -604,10 +604,7 @@ fn lower_errors(spec: &spec::Spec) -> Errors {
         let rust = rust_name(&c.name, NameKind::Type);
         classes.push(Class {
             spec_name: c.name.clone(),
-            predicate: format!(
-                "is_{}",
-                rust_name(&c.name, NameKind::Field).trim_start_matches("r#")
-            ),
+            predicate: naming::prefixed("is_", &rust_name(&c.name, NameKind::Field)),
             rust_name: rust,
             docs: c.docs.trim().to_owned(),
             ancestors,

@@ -159,3 +159,30 @@ fn every_corpus_snapshot_has_its_spec() {
         "snapshots whose bad spec is gone: {orphans:?}"
     );
 }
+
+#[test]
+fn docs_with_quotes_backslashes_and_control_characters_stay_inside_the_manifest() {
+    let minimal = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/good_specs/minimal.yaml"),
+    )
+    .unwrap();
+    let docs = "C:\\\\path \\u0001 \\\"quoted\\\" \\\"\\nbuild = \\\"evil.rs\\\"";
+    let text = minimal.replace("docs: Nothing but errors.", &format!("docs: \"{docs}\""));
+    assert_ne!(text, minimal);
+    let files = generate(&[SpecSource {
+        path: "good_specs/hostile_docs.yaml".into(),
+        text,
+    }])
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let manifest = files
+        .iter()
+        .find(|f| f.path.ends_with("Cargo.toml"))
+        .unwrap();
+    let doc: toml_edit::DocumentMut = manifest.contents.parse().unwrap();
+    let package = doc["package"].as_table().unwrap();
+    assert!(package.get("build").is_none(), "{}", manifest.contents);
+    assert_eq!(
+        package["description"].as_str(),
+        Some("C:\\path \u{1} \"quoted\" \"")
+    );
+}

@@ -76,21 +76,34 @@ pub fn read_specs(root: &Path, spec_dir: &str, only: Option<&str>) -> Result<Vec
 /// Runs the generator over the specs of every output root (or one API of `spec/`): the
 /// full file set, or the diagnostics printed and `None`.
 pub fn generate(root: &Path, only: Option<&str>) -> Result<Option<Vec<File>>> {
-    let mut files = Vec::new();
-    let mut diagnostics = Vec::new();
+    let mut inputs = Vec::new();
     for (spec_dir, out_dir) in OUT_ROOTS {
-        if only.is_some() && spec_dir != "spec" {
-            continue;
-        }
-        let sources = read_specs(root, spec_dir, only)?;
+        // With `--api`, only that spec is generated, but the goldens are still read so its
+        // crate name is checked against theirs.
+        let only_here = if spec_dir == "spec" { only } else { None };
+        let sources = read_specs(root, spec_dir, only_here)?;
         let layout = Layout {
             out_dir: out_dir.into(),
         };
-        match codegen::generate_into(&sources, &layout) {
-            Ok(f) => files.extend(f),
-            Err(d) => diagnostics.extend(d),
-        }
+        inputs.push((sources, layout, only.is_none() || spec_dir == "spec"));
     }
+    let groups: Vec<(&[SpecSource], &Layout)> = inputs
+        .iter()
+        .map(|(sources, layout, _)| (sources.as_slice(), layout))
+        .collect();
+    let (mut files, diagnostics): (Vec<File>, _) = match codegen::generate_groups(&groups) {
+        // Only the files of the groups asked for.
+        Ok(per_group) => (
+            per_group
+                .into_iter()
+                .zip(&inputs)
+                .filter(|(_, (_, _, wanted))| *wanted)
+                .flat_map(|(files, _)| files)
+                .collect(),
+            Vec::new(),
+        ),
+        Err(d) => (Vec::new(), d),
+    };
     if only.is_none() {
         files.push(File {
             path: "spec/schema.json".into(),

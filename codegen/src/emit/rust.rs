@@ -45,33 +45,51 @@ pub fn record_example(api: &Api) -> String {
     format!("{}_record", api.crate_ident)
 }
 
-/// The crate manifest. Dependencies are only what the generated code uses.
+/// The crate manifest. Dependencies are only what the generated code uses. Built as a TOML
+/// document, never by pasting text, so no spec value (a version or docs with quotes,
+/// backslashes or newlines) can add a key or break the file.
 pub fn cargo_toml(api: &Api, layout: &crate::emit::Layout) -> String {
-    let runtime_path = layout.from_crate("runtime");
-    let description = api
-        .docs
-        .lines()
-        .next()
-        .unwrap_or(&api.name)
-        .replace('"', "'");
-    let mut out = header("#", &api.spec_file);
-    out.push_str(&format!(
-        "[package]\nname = \"{}\"\nversion = \"{}\"\ndescription = \"{}\"\nedition = \"2021\"\nrust-version = \"1.85\"\nlicense = \"MIT OR Apache-2.0\"\npublish = false\n\n",
-        api.crate_name, api.version, description
-    ));
-    out.push_str(&format!(
-        "[dependencies]\nsdkgen-runtime = {{ path = \"{runtime_path}\" }}\n"
-    ));
-    out.push_str("serde = { version = \"1\", features = [\"derive\"] }\n");
+    use toml_edit::{value, DocumentMut, InlineTable, Item, Table};
+    let description = api.docs.lines().next().unwrap_or(&api.name).trim();
+    let description = if description.is_empty() {
+        api.name.as_str()
+    } else {
+        description
+    };
+    let mut doc = DocumentMut::new();
+    let mut package = Table::new();
+    package["name"] = value(api.crate_name.as_str());
+    package["version"] = value(api.version.as_str());
+    package["description"] = value(description);
+    package["edition"] = value("2021");
+    package["rust-version"] = value("1.85");
+    package["license"] = value("MIT OR Apache-2.0");
+    package["publish"] = value(false);
+    doc["package"] = Item::Table(package);
+    let path_dep = |dir: &str| {
+        let mut t = InlineTable::new();
+        t.insert("path", layout.from_crate(dir).into());
+        value(t)
+    };
+    let mut deps = Table::new();
+    deps["sdkgen-runtime"] = path_dep("runtime");
+    let mut serde = InlineTable::new();
+    serde.insert("version", "1".into());
+    let mut features = toml_edit::Array::new();
+    features.push("derive");
+    serde.insert("features", features.into());
+    deps["serde"] = value(serde);
     if uses_json(api) {
-        out.push_str("serde_json = \"1\"\n");
+        deps["serde_json"] = value("1");
     }
+    doc["dependencies"] = Item::Table(deps);
     if !api.endpoints.is_empty() {
-        out.push_str(&format!(
-            "\n[dev-dependencies]\nconformance = {{ path = \"{}\" }}\n",
-            layout.from_crate("conformance")
-        ));
+        let mut dev = Table::new();
+        dev["conformance"] = path_dep("conformance");
+        doc["dev-dependencies"] = Item::Table(dev);
     }
+    let mut out = header("#", &api.spec_file);
+    out.push_str(&doc.to_string());
     out
 }
 
@@ -647,7 +665,7 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
         .filter(|f| !f.required || f.nullable)
         .map(|f| {
             let fid = ident(&f.rust_name);
-            let setter = format_ident!("with_{}", f.rust_name.trim_start_matches("r#"));
+            let setter = ident(&crate::model::naming::prefixed("with_", &f.rust_name));
             let t = rust_type(api, &f.ty);
             let sd = doc(&format!("Sets `{}`.", f.spec_name));
             quote! {

@@ -34,13 +34,14 @@ pub fn rust_name(spec_name: &str, kind: NameKind) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
     match kind {
-        NameKind::Type => cleaned.to_upper_camel_case(),
+        // `Self` is the one keyword a camel-cased name can become; it cannot be raw.
+        NameKind::Type => not_self(cleaned.to_upper_camel_case()),
         NameKind::Variant => {
             let n = cleaned.to_upper_camel_case();
             if n.starts_with(|c: char| c.is_ascii_digit()) {
                 format!("V{n}")
             } else {
-                n
+                not_self(n)
             }
         }
         NameKind::Field => {
@@ -56,6 +57,28 @@ pub fn rust_name(spec_name: &str, kind: NameKind) -> String {
             }
         }
     }
+}
+
+fn not_self(n: String) -> String {
+    if n == "Self" {
+        "Self_".to_owned()
+    } else {
+        n
+    }
+}
+
+/// Whether `name` (as [`rust_name`] returns it, raw or not) is an identifier Rust accepts.
+pub fn is_ident(name: &str) -> bool {
+    syn::parse_str::<syn::Ident>(name).is_ok()
+}
+
+/// The name of a method made from a prefix and a field's Rust name (`with_` + `r#type` ->
+/// `with_type`, `with_` + `_1st` -> `with_1st`): never a raw or doubled underscore.
+pub fn prefixed(prefix: &str, rust_name: &str) -> String {
+    format!(
+        "{prefix}{}",
+        rust_name.trim_start_matches("r#").trim_start_matches('_')
+    )
 }
 
 #[cfg(test)]
@@ -92,5 +115,27 @@ mod tests {
             "LimitReached"
         );
         assert_eq!(rust_name("5xx", NameKind::Variant), "V5xx");
+    }
+
+    #[test]
+    fn every_result_is_an_identifier_or_empty() {
+        for name in [
+            "self", "Self", "type", "crate", "super", "1st", "_x", "a-b", "é", "", "_", "-", "{",
+        ] {
+            for kind in [NameKind::Type, NameKind::Field, NameKind::Variant] {
+                let n = rust_name(name, kind);
+                // A type name must start with a letter; `check` says so before naming.
+                let digit_type =
+                    kind == NameKind::Type && name.starts_with(|c: char| c.is_ascii_digit());
+                assert!(
+                    n.is_empty() || digit_type || is_ident(&n),
+                    "{name:?} {kind:?} -> {n:?}"
+                );
+            }
+        }
+        assert_eq!(rust_name("self", NameKind::Type), "Self_");
+        assert_eq!(rust_name("Self", NameKind::Variant), "Self_");
+        assert_eq!(prefixed("with_", "_1st"), "with_1st");
+        assert_eq!(prefixed("with_", "r#type"), "with_type");
     }
 }

@@ -115,15 +115,15 @@ impl OrgsApi<'_> {
         &self,
         body: &CreateOrgRequest,
     ) -> crate::Result<::sdkgen_runtime::Response<Org>> {
-        let mut request = ::sdkgen_runtime::Request::new("POST", "/v1/orgs".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/orgs".to_owned())
             .idempotent(false);
-        request = request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let result: ::std::result::Result<_, MemsyError> = self
+        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
+        let __result: ::std::result::Result<_, MemsyError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
     /// List the organizations the key can see.
     ///
@@ -135,17 +135,17 @@ impl OrgsApi<'_> {
         &self,
         limit: Option<i64>,
     ) -> crate::Result<::sdkgen_runtime::Response<OrgList>> {
-        let mut request = ::sdkgen_runtime::Request::new("GET", "/v1/orgs".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("GET", "/v1/orgs".to_owned())
             .idempotent(true);
         if let Some(v) = limit {
-            request = request.query("limit", v);
+            __request = __request.query("limit", v);
         }
-        let result: ::std::result::Result<_, MemsyError> = self
+        let __result: ::std::result::Result<_, MemsyError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
     /// Fetch one organization.
     ///
@@ -157,17 +157,17 @@ impl OrgsApi<'_> {
         &self,
         org_id: &str,
     ) -> crate::Result<::sdkgen_runtime::Response<Org>> {
-        let request = ::sdkgen_runtime::Request::new(
+        let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 format!("/v1/orgs/{}", ::sdkgen_runtime::path_segment(org_id)),
             )
             .idempotent(true);
-        let result: ::std::result::Result<_, MemsyError> = self
+        let __result: ::std::result::Result<_, MemsyError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
 }
 /// The `memories` endpoints.
@@ -189,18 +189,18 @@ impl MemoriesApi<'_> {
         &self,
         body: &AddMemoryRequest,
     ) -> crate::Result<::sdkgen_runtime::Response<Memory>> {
-        let mut request = ::sdkgen_runtime::Request::new(
+        let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/v1/memories".to_owned(),
             )
             .idempotent(false);
-        request = request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let result: ::std::result::Result<_, MemsyError> = self
+        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
+        let __result: ::std::result::Result<_, MemsyError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
 }
 /// The `keys` endpoints.
@@ -222,15 +222,15 @@ impl KeysApi<'_> {
         &self,
         body: &CreateKeyRequest,
     ) -> crate::Result<::sdkgen_runtime::Response<ApiKey>> {
-        let mut request = ::sdkgen_runtime::Request::new("POST", "/v1/keys".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/keys".to_owned())
             .idempotent(false);
-        request = request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let result: ::std::result::Result<_, MemsyError> = self
+        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
+        let __result: ::std::result::Result<_, MemsyError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
 }
 /// The `seats` endpoints.
@@ -254,18 +254,18 @@ impl SeatsApi<'_> {
         org_id: &str,
         body: &AssignSeatRequest,
     ) -> crate::Result<::sdkgen_runtime::Response<Seat>> {
-        let mut request = ::sdkgen_runtime::Request::new(
+        let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 format!("/v1/orgs/{}/seats", ::sdkgen_runtime::path_segment(org_id)),
             )
             .idempotent(false);
-        request = request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let result: ::std::result::Result<_, MemsyError> = self
+        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
+        let __result: ::std::result::Result<_, MemsyError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
 }
 /// The `billing` endpoints.
@@ -283,17 +283,17 @@ impl BillingApi<'_> {
     pub async fn subscription(
         &self,
     ) -> crate::Result<::sdkgen_runtime::Response<Subscription>> {
-        let request = ::sdkgen_runtime::Request::new(
+        let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 "/v1/billing/subscription".to_owned(),
             )
             .idempotent(true);
-        let result: ::std::result::Result<_, MemsyError> = self
+        let __result: ::std::result::Result<_, MemsyError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
     /// Express interest in the Pro plan (the path BillingNotEnabledError points to).
     ///
@@ -308,17 +308,17 @@ impl BillingApi<'_> {
         &self,
         body: &ExpressInterestRequest,
     ) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let mut request = ::sdkgen_runtime::Request::new(
+        let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/interest/express".to_owned(),
             )
             .idempotent(false);
-        request = request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let result: ::std::result::Result<_, MemsyError> = self
+        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
+        let __result: ::std::result::Result<_, MemsyError> = self
             .client
             .inner
-            .send_empty(request)
+            .send_empty(__request)
             .await;
-        result
+        __result
     }
 }

@@ -101,13 +101,13 @@ impl Client {
     pub async fn status(
         &self,
     ) -> crate::Result<::sdkgen_runtime::Response<StatusResponse>> {
-        let request = ::sdkgen_runtime::Request::new("GET", "/v1/status".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/status".to_owned())
             .idempotent(true);
-        let result: ::std::result::Result<_, MnemexaError> = self
+        let __result: ::std::result::Result<_, MnemexaError> = self
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
     /// The `memory` endpoints.
     pub fn memory(&self) -> MemoryApi<'_> {
@@ -137,18 +137,18 @@ impl MemoryApi<'_> {
         &self,
         body: &StoreMemoryRequest,
     ) -> crate::Result<::sdkgen_runtime::Response<StoreMemoryResponse>> {
-        let mut request = ::sdkgen_runtime::Request::new(
+        let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/v1/memory/store".to_owned(),
             )
             .idempotent(false);
-        request = request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let result: ::std::result::Result<_, MnemexaError> = self
+        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
+        let __result: ::std::result::Result<_, MnemexaError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
     /// Retrieve the memories most relevant to a query.
     ///
@@ -163,18 +163,18 @@ impl MemoryApi<'_> {
         &self,
         body: &RetrieveMemoryRequest,
     ) -> crate::Result<::sdkgen_runtime::Response<RetrieveMemoryResponse>> {
-        let mut request = ::sdkgen_runtime::Request::new(
+        let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/v1/memory/retrieve".to_owned(),
             )
             .idempotent(true);
-        request = request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let result: ::std::result::Result<_, MnemexaError> = self
+        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
+        let __result: ::std::result::Result<_, MnemexaError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
 }
 /// The `optimize` endpoints.
@@ -192,17 +192,17 @@ impl OptimizeApi<'_> {
     pub async fn health(
         &self,
     ) -> crate::Result<::sdkgen_runtime::Response<HealthResponse>> {
-        let request = ::sdkgen_runtime::Request::new(
+        let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 "/v1/optimize/health".to_owned(),
             )
             .idempotent(true);
-        let result: ::std::result::Result<_, MnemexaError> = self
+        let __result: ::std::result::Result<_, MnemexaError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
 }
 /// Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after asking `status` for `workspace_status`.

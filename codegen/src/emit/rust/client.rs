@@ -357,6 +357,8 @@ fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> Tok
     };
     let method = &e.http_method;
     let idempotent = e.idempotent;
+    // The method's locals start with `__`, which no parameter's Rust name can (naming
+    // folds leading underscores), so a parameter named `request` cannot shadow one.
     let mut steps = Vec::new();
     for p in &e.params {
         let pid = ident(&p.rust_name);
@@ -368,10 +370,10 @@ fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> Tok
         let add = match p.location {
             ParamLocation::Path => continue,
             ParamLocation::Query => match &p.ty {
-                TypeExpr::List(_) => quote!(for v in v { request = request.query(#wire, v); }),
-                _ => quote!(request = request.query(#wire, v);),
+                TypeExpr::List(_) => quote!(for v in v { __request = __request.query(#wire, v); }),
+                _ => quote!(__request = __request.query(#wire, v);),
             },
-            ParamLocation::Header => quote!(request = request.header(#wire, v);),
+            ParamLocation::Header => quote!(__request = __request.header(#wire, v);),
         };
         steps.push(if p.required {
             quote!({ let v = #pid; #add })
@@ -385,7 +387,7 @@ fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> Tok
             BodyEncoding::Form => quote!(form),
         };
         steps.push(
-            quote!(request = request.#call(body).map_err(::sdkgen_runtime::Error::Request)?;),
+            quote!(__request = __request.#call(body).map_err(::sdkgen_runtime::Error::Request)?;),
         );
     }
     let (ret, send) = match &e.response {
@@ -426,10 +428,10 @@ fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> Tok
         #d
         #allow
         pub async fn #name(&self, #(#args),*) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
-            let #mut_kw request = ::sdkgen_runtime::Request::new(#method, #path).idempotent(#idempotent);
+            let #mut_kw __request = ::sdkgen_runtime::Request::new(#method, #path).idempotent(#idempotent);
             #(#steps)*
-            let result: ::std::result::Result<_, #root> = #receiver.#send(request).await;
-            result
+            let __result: ::std::result::Result<_, #root> = #receiver.#send(__request).await;
+            __result
         }
     }
 }

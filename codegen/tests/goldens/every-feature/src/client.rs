@@ -140,13 +140,13 @@ impl Client {
     ///
     /// `HEAD /ping` (`ping`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server.
     pub async fn ping(&self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let request = ::sdkgen_runtime::Request::new("HEAD", "/ping".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("HEAD", "/ping".to_owned())
             .idempotent(true);
-        let result: ::std::result::Result<_, EveryError> = self
+        let __result: ::std::result::Result<_, EveryError> = self
             .inner
-            .send_empty(request)
+            .send_empty(__request)
             .await;
-        result
+        __result
     }
     /// The `items` endpoints.
     pub fn items(&self) -> ItemsApi<'_> {
@@ -171,36 +171,41 @@ impl ItemsApi<'_> {
     /// - `limit` (query `limit`, optional)
     /// - `tag` (query `tag`, optional)
     /// - `kind` (query `kind`, optional)
+    /// - `request` (query `request`, optional): Named like a local of the generated method.
     /// - `x_trace` (header `X-Trace`, optional)
     pub async fn list(
         &self,
         limit: Option<i64>,
         tag: Option<&[&str]>,
         kind: Option<&Kind>,
+        request: Option<&str>,
         x_trace: Option<&str>,
     ) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
-        let mut request = ::sdkgen_runtime::Request::new("GET", "/items".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("GET", "/items".to_owned())
             .idempotent(true);
         if let Some(v) = limit {
-            request = request.query("limit", v);
+            __request = __request.query("limit", v);
         }
         if let Some(v) = tag {
             for v in v {
-                request = request.query("tag", v);
+                __request = __request.query("tag", v);
             }
         }
         if let Some(v) = kind {
-            request = request.query("kind", v);
+            __request = __request.query("kind", v);
+        }
+        if let Some(v) = request {
+            __request = __request.query("request", v);
         }
         if let Some(v) = x_trace {
-            request = request.header("x-trace", v);
+            __request = __request.header("x-trace", v);
         }
-        let result: ::std::result::Result<_, EveryError> = self
+        let __result: ::std::result::Result<_, EveryError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
     /// Get one version of an item.
     ///
@@ -217,7 +222,7 @@ impl ItemsApi<'_> {
         item_id: &str,
         version: i64,
     ) -> crate::Result<::sdkgen_runtime::Response<Item>> {
-        let request = ::sdkgen_runtime::Request::new(
+        let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 format!(
                     "/items/{}/versions/{}", ::sdkgen_runtime::path_segment(item_id),
@@ -225,12 +230,12 @@ impl ItemsApi<'_> {
                 ),
             )
             .idempotent(true);
-        let result: ::std::result::Result<_, EveryError> = self
+        let __result: ::std::result::Result<_, EveryError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
     /// Create an item with a form body.
     ///
@@ -242,15 +247,15 @@ impl ItemsApi<'_> {
         &self,
         body: &NewItem,
     ) -> crate::Result<::sdkgen_runtime::Response<Item>> {
-        let mut request = ::sdkgen_runtime::Request::new("POST", "/items".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/items".to_owned())
             .idempotent(false);
-        request = request.form(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let result: ::std::result::Result<_, EveryError> = self
+        __request = __request.form(body).map_err(::sdkgen_runtime::Error::Request)?;
+        let __result: ::std::result::Result<_, EveryError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
     /// Delete.
     ///
@@ -262,17 +267,17 @@ impl ItemsApi<'_> {
         &self,
         item_id: &str,
     ) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let request = ::sdkgen_runtime::Request::new(
+        let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
                 format!("/items/{}", ::sdkgen_runtime::path_segment(item_id)),
             )
             .idempotent(true);
-        let result: ::std::result::Result<_, EveryError> = self
+        let __result: ::std::result::Result<_, EveryError> = self
             .client
             .inner
-            .send_empty(request)
+            .send_empty(__request)
             .await;
-        result
+        __result
     }
     /// The `items.versions` endpoints.
     pub fn versions(&self) -> ItemsVersionsApi<'_> {
@@ -297,17 +302,17 @@ impl ItemsVersionsApi<'_> {
         &self,
         item_id: &str,
     ) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
-        let request = ::sdkgen_runtime::Request::new(
+        let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 format!("/items/{}/versions", ::sdkgen_runtime::path_segment(item_id)),
             )
             .idempotent(true);
-        let result: ::std::result::Result<_, EveryError> = self
+        let __result: ::std::result::Result<_, EveryError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
 }
 /// The `account` endpoints.
@@ -320,14 +325,14 @@ impl AccountApi<'_> {
     ///
     /// `GET /account` (`account.get`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server.
     pub async fn get(&self) -> crate::Result<::sdkgen_runtime::Response<Account>> {
-        let request = ::sdkgen_runtime::Request::new("GET", "/account".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/account".to_owned())
             .idempotent(true);
-        let result: ::std::result::Result<_, EveryError> = self
+        let __result: ::std::result::Result<_, EveryError> = self
             .client
             .inner
-            .send_json(request)
+            .send_json(__request)
             .await;
-        result
+        __result
     }
 }
 /// Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after asking `account.get` for `state`.

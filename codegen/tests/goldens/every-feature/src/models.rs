@@ -13,6 +13,10 @@ pub enum Kind {
     Large,
     /// On the wire: `2xl`
     V2xl,
+    /// A keyword wire value.
+    ///
+    /// On the wire: `self`
+    Self_,
 }
 impl Kind {
     /// The value as sent on the wire.
@@ -21,6 +25,7 @@ impl Kind {
             Self::Small => "small",
             Self::Large => "large",
             Self::V2xl => "2xl",
+            Self::Self_ => "self",
         }
     }
 }
@@ -46,11 +51,12 @@ impl<'de> ::serde::Deserialize<'de> for Kind {
             "small" => Ok(Self::Small),
             "large" => Ok(Self::Large),
             "2xl" => Ok(Self::V2xl),
+            "self" => Ok(Self::Self_),
             other => {
                 Err(
                     ::serde::de::Error::unknown_variant(
                         other,
-                        &["small", "large", "2xl"],
+                        &["small", "large", "2xl", "self"],
                     ),
                 )
             }
@@ -217,11 +223,21 @@ pub struct NewItem {
     /// The `metadata` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, String>>,
+    /// A wire name starting with a digit.
+    ///
+    /// On the wire: `1st`.
+    #[serde(rename = "1st")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub _1st: Option<String>,
 }
 impl NewItem {
     /// A `NewItem` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
-        Self { name, metadata: None }
+        Self {
+            name,
+            metadata: None,
+            _1st: None,
+        }
     }
     /// Sets `metadata`.
     #[must_use]
@@ -230,6 +246,12 @@ impl NewItem {
         value: impl Into<::std::collections::BTreeMap<String, String>>,
     ) -> Self {
         self.metadata = Some(value.into());
+        self
+    }
+    /// Sets `1st`.
+    #[must_use]
+    pub fn with_1st(mut self, value: impl Into<String>) -> Self {
+        self._1st = Some(value.into());
         self
     }
 }

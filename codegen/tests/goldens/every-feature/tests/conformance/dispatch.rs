@@ -68,6 +68,7 @@ async fn dispatch(
                     .as_ref()
                     .map(|v| v.iter().map(String::as_str).collect());
                 let p_kind: Option<every_feature::Kind> = call.opt_param("kind")?;
+                let p_request: Option<String> = call.opt_param("request")?;
                 let p_x_trace: Option<String> = call.opt_param("X-Trace")?;
                 conformance::outcome(
                     client
@@ -76,6 +77,7 @@ async fn dispatch(
                             p_limit,
                             p_tag_refs.as_deref(),
                             p_kind.as_ref(),
+                            p_request.as_deref(),
                             p_x_trace.as_deref(),
                         )
                         .await,
