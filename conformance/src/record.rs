@@ -14,6 +14,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use sdkgen_runtime::reqwest;
+use sdkgen_runtime::secret::{Redactor, REDACTED};
 use serde_json::Value;
 use tokio::net::TcpListener;
 
@@ -135,20 +136,29 @@ pub async fn record(
     scrub(&recorded, secret)
 }
 
-/// Replaces the secret, and any credential header value, with the placeholder.
+/// Replaces the secret with the placeholder, every other form of it (percent-encoded,
+/// JSON-escaped, base64 as in basic auth, a `****1234` mask) with `[redacted]`, and any
+/// credential header value that still is not a placeholder with `[redacted]`.
 pub fn scrub(cassette: &Cassette, secret: &str) -> Result<Cassette, String> {
     // On the data, not the text: every string anywhere (headers, bodies, parameters).
-    fn walk(v: &mut Value, secret: &str) {
+    fn walk(v: &mut Value, secret: &str, redactor: &Redactor) {
         match v {
-            Value::String(s) if s.contains(secret) => *s = s.replace(secret, API_KEY_PLACEHOLDER),
-            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, secret)),
-            Value::Object(map) => map.values_mut().for_each(|i| walk(i, secret)),
+            Value::String(s) => {
+                let raw = s.replace(secret, API_KEY_PLACEHOLDER);
+                let mut clean = redactor.text_and_masks(&raw).into_owned();
+                if basic_credential_holds(&clean, secret) {
+                    clean = REDACTED.to_owned();
+                }
+                *s = clean;
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, secret, redactor)),
+            Value::Object(map) => map.values_mut().for_each(|i| walk(i, secret, redactor)),
             _ => {}
         }
     }
     let mut value = serde_json::to_value(cassette).map_err(|e| e.to_string())?;
     if !secret.is_empty() {
-        walk(&mut value, secret);
+        walk(&mut value, secret, &Redactor::new(secret, []));
     }
     let mut scrubbed: Cassette = serde_json::from_value(value).map_err(|e| e.to_string())?;
     for (name, value) in scrubbed.request.headers.iter_mut() {
@@ -162,10 +172,25 @@ pub fn scrub(cassette: &Cassette, secret: &str) -> Result<Cassette, String> {
         .contains(&name.as_str())
             && !value.contains(API_KEY_PLACEHOLDER)
         {
-            *value = "[redacted]".into();
+            *value = REDACTED.into();
         }
     }
     Ok(scrubbed)
+}
+
+/// Whether `text` carries a `Basic` credential whose decoded user:password holds `secret`
+/// (a username of the vendor's choosing shifts the base64, so no fixed form finds it).
+fn basic_credential_holds(text: &str, secret: &str) -> bool {
+    use base64::Engine as _;
+    text.match_indices("Basic ").any(|(i, m)| {
+        let token: String = text[i + m.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(token.as_bytes())
+            .is_ok_and(|d| String::from_utf8_lossy(&d).contains(secret))
+    })
 }
 
 async fn proxy(

@@ -290,14 +290,21 @@ const SECRET_HEADERS: [&str; 6] = [
     "set-cookie",
 ];
 
-/// Finds secrets in a cassette or snapshot: the harness key, or a credential header whose
-/// value is not a placeholder. Returns one line per finding.
+/// Finds secrets in a cassette or snapshot: the harness key in any form (as is,
+/// percent-encoded, JSON-escaped, base64, masked), or a credential header whose value is
+/// not a placeholder. Returns one line per finding.
 pub fn scan_secrets(path: &Path, text: &str) -> Vec<String> {
+    scan_secrets_of(path, text, API_KEY)
+}
+
+/// [`scan_secrets`] for another key (record mode's live key).
+pub fn scan_secrets_of(path: &Path, text: &str, key: &str) -> Vec<String> {
+    let forms = sdkgen_runtime::Redactor::new(key, []);
     let mut found = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let at = format!("{}:{}", path.display(), i + 1);
-        if line.contains(API_KEY) {
-            found.push(format!("{at}: contains the API key"));
+        if forms.finds_with_masks(line) {
+            found.push(format!("{at}: contains the API key (in some encoding)"));
         }
         let trimmed = line.trim_start().trim_start_matches("- ");
         if let Some((key, value)) = trimmed.split_once(':') {

@@ -182,3 +182,56 @@ async fn record_mode_scrubs_the_key_and_records_what_replays() {
     let snapshot = run(&recorded).await.unwrap();
     assert_eq!(snapshot.requests.len(), 1);
 }
+
+#[tokio::test]
+async fn record_mode_scrubs_every_encoded_form_of_the_key() {
+    use base64::Engine as _;
+    let secret = "sk-live+SECRET/abc=123";
+    let pct = "sk-live%2BSECRET%2Fabc%3D123";
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("acme:{secret}"));
+    let body = format!(
+        r#"{{"workspace_status":"active","pct":"{pct}","lower":"sk-live%2bSECRET%2fabc%3d123","json":"sk-live+SECRET\\/abc=123","basic":"Basic {basic}","mask":"key ****=123","raw_b64":"{}"}}"#,
+        base64::engine::general_purpose::STANDARD.encode(secret)
+    );
+    let live = Server::start(vec![Reply::json(200, &body)
+        .header("location", &format!("https://elsewhere.test/?k={pct}"))
+        .header("x-echo", &format!("Basic {basic}"))])
+    .await
+    .unwrap();
+    let case = Cassette::from_yaml(STATUS_CASE).unwrap();
+    let recorded = record(
+        &case,
+        &live.url(),
+        secret,
+        &mnemexa_dispatch::dispatcher(Some(secret.into())),
+    )
+    .await
+    .unwrap();
+    let text = recorded.to_yaml();
+    let path = std::path::Path::new("recorded.yaml");
+    assert_eq!(
+        conformance::replay::scan_secrets_of(path, &text, secret),
+        Vec::<String>::new(),
+        "{text}"
+    );
+    for form in [secret, pct, basic.as_str(), "****=123"] {
+        assert!(!text.contains(form), "{form} in {text}");
+    }
+    assert!(text.contains("[redacted]"), "{text}");
+    // The scan itself finds each form in a text that has not been scrubbed.
+    for leaked in [
+        format!("a: {pct}"),
+        format!(
+            "b: {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{secret}:"))
+        ),
+        "c: sk-live+SECRET\\/abc=123".to_owned(),
+        "d: ****=123".to_owned(),
+    ] {
+        assert_eq!(
+            conformance::replay::scan_secrets_of(path, &leaked, secret).len(),
+            1,
+            "{leaked}"
+        );
+    }
+}

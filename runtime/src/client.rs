@@ -305,13 +305,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 let value = value.to_str().unwrap_or_default();
                 // The credential as sent, and its base64 part alone for basic auth.
                 let basic = value.strip_prefix("Basic ");
-                let raw_b64 = base64(key.expose().as_bytes());
-                Redactor::new(
-                    key.expose(),
-                    [Some(value), basic, Some(raw_b64.as_str())]
-                        .into_iter()
-                        .flatten(),
-                )
+                Redactor::new(key.expose(), [Some(value), basic].into_iter().flatten())
             }
             _ => Redactor::default(),
         };
@@ -367,7 +361,8 @@ fn auth_header(auth: Auth, key: &str) -> Result<(HeaderName, HeaderValue), Build
     Ok((name, value))
 }
 
-fn base64(input: &[u8]) -> String {
+/// Standard base64 with padding (RFC 4648).
+pub(crate) fn base64(input: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
     for chunk in input.chunks(3) {

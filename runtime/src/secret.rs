@@ -50,6 +50,8 @@ const MIN_FORM_LEN: usize = 6;
 pub struct Redactor {
     /// Longest first, so a form containing another is replaced whole.
     forms: Vec<Vec<u8>>,
+    /// The secret's last four characters, for masked renderings.
+    tail: Option<String>,
 }
 
 impl fmt::Debug for Redactor {
@@ -82,6 +84,17 @@ impl Redactor {
             forms.push(json.replace('/', "\\/"));
             forms.push(json.to_owned());
         }
+        // Base64 of the key alone and of the `key:` / `:key` pairs of basic auth, with and
+        // without padding.
+        for pair in [
+            secret.to_owned(),
+            format!("{secret}:"),
+            format!(":{secret}"),
+        ] {
+            let b64 = crate::client::base64(pair.as_bytes());
+            forms.push(b64.trim_end_matches('=').to_owned());
+            forms.push(b64);
+        }
         forms.extend(extra.into_iter().map(str::to_owned));
         let mut forms: Vec<Vec<u8>> = forms
             .into_iter()
@@ -90,7 +103,9 @@ impl Redactor {
             .collect();
         forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         forms.dedup();
-        Redactor { forms }
+        let chars: Vec<char> = secret.chars().collect();
+        let tail = (chars.len() >= MIN_FORM_LEN).then(|| chars[chars.len() - 4..].iter().collect());
+        Redactor { forms, tail }
     }
 
     /// Whether `bytes` holds any form of the secret.
@@ -112,6 +127,37 @@ impl Redactor {
         Bytes::from(out)
     }
 
+    /// `text` with every masked rendering of the secret (`****=123`, `sk-…=123`: a run of
+    /// at least three mask characters, then the key's last four) replaced as well.
+    pub fn text_and_masks<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let text = self.text(text);
+        let Some(tail) = &self.tail else {
+            return text;
+        };
+        let spans = mask_spans(&text, tail);
+        if spans.is_empty() {
+            return text;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for (start, end) in spans {
+            out.push_str(&text[last..start]);
+            out.push_str(REDACTED);
+            last = end;
+        }
+        out.push_str(&text[last..]);
+        Cow::Owned(out)
+    }
+
+    /// Whether `text` holds the secret in any form, masked renderings included.
+    pub fn finds_with_masks(&self, text: &str) -> bool {
+        self.finds(text.as_bytes())
+            || self
+                .tail
+                .as_ref()
+                .is_some_and(|tail| !mask_spans(text, tail).is_empty())
+    }
+
     /// `text` with every form of the secret replaced.
     pub fn text<'t>(&self, text: &'t str) -> Cow<'t, str> {
         if !self.finds(text.as_bytes()) {
@@ -125,6 +171,30 @@ impl Redactor {
         }
         Cow::Owned(out)
     }
+}
+
+/// Characters a masked key is drawn with.
+const MASK_CHARS: [char; 6] = ['*', 'x', 'X', '•', '.', '…'];
+
+/// Byte spans `(start, end)` of `<mask run of 3+ characters, or one `…`><tail>` in `text`.
+fn mask_spans(text: &str, tail: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find(tail).map(|i| i + from) {
+        let before = &text[..i];
+        let run: Vec<(usize, char)> = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| MASK_CHARS.contains(c))
+            .collect();
+        let masked = run.len() >= 3 || run.iter().any(|(_, c)| *c == '…');
+        if masked {
+            let start = run.last().map_or(i, |(at, _)| *at);
+            spans.push((start, i + tail.len()));
+        }
+        from = i + tail.len();
+    }
+    spans
 }
 
 fn lower_percent(encoded: &str) -> String {
@@ -190,5 +260,26 @@ mod tests {
         assert_eq!(&b[..], b"a [redacted] b");
         // Forms too short to be told from ordinary text are not searched for.
         assert_eq!(Redactor::new("abc", []).text("abc abc"), "abc abc");
+    }
+
+    #[test]
+    fn base64_and_masked_renderings() {
+        let key = "sk-live+SECRET/abc=123";
+        let r = Redactor::new(key, []);
+        let b64 = crate::client::base64(format!("{key}:").as_bytes());
+        assert!(r.finds(b64.as_bytes()));
+        assert!(r.finds(
+            crate::client::base64(key.as_bytes())
+                .trim_end_matches('=')
+                .as_bytes()
+        ));
+        assert_eq!(r.text_and_masks("key ****=123 ok"), "key [redacted] ok");
+        assert_eq!(
+            r.text_and_masks("key sk-live…=123"),
+            "key sk-live[redacted]"
+        );
+        assert_eq!(r.text_and_masks("total =123 items"), "total =123 items");
+        assert!(r.finds_with_masks("xxxx=123"));
+        assert!(!r.finds_with_masks("a=123"));
     }
 }
