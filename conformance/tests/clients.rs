@@ -512,7 +512,17 @@ async fn the_deadline_bounds_the_whole_call() {
     let mnemexa::MnemexaError::Timeout(t) = &err else {
         panic!("{err:?}")
     };
-    assert!(t.deadline || t.attempts == 2, "{t:?}");
+    // The second attempt is cut short by the deadline: the error names the deadline as
+    // configured, not the time that was left when that attempt began.
+    assert_eq!(
+        (t.deadline, t.throttle, t.after, t.attempts),
+        (true, false, Duration::from_secs(45), 2),
+        "{t:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "call deadline of 45.000s elapsed (after 2 attempts)"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -527,6 +537,21 @@ async fn an_undecodable_success_body_keeps_the_raw_bytes() {
     };
     assert_eq!(&d.body[..], br#"{"workspace_status": 42"#);
     assert_eq!(d.status, 200);
+    assert!(!d.truncated);
+    // A long one is kept only up to the error-body limit, as documented.
+    let long = format!("[{}", "1,".repeat(100_000));
+    let server = Server::start(vec![Reply::json(200, &long)]).await.unwrap();
+    let err = mnemexa(&server.url())
+        .build()
+        .unwrap()
+        .status()
+        .await
+        .unwrap_err();
+    let mnemexa::MnemexaError::Decode(d) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(d.body.len(), sdkgen_runtime::BODY_LIMIT);
+    assert!(d.truncated);
 }
 
 #[tokio::test(start_paused = true)]
