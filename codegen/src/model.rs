@@ -8,6 +8,7 @@ use crate::spec::{self, AttrType, AuthScheme, BodyEncoding, HeaderFormat, NonJso
 use crate::syntax::{self, StatusRange, TypeExpr};
 
 pub mod naming;
+pub mod prose;
 
 use naming::{rust_name, NameKind};
 
@@ -496,7 +497,7 @@ pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
         crate_name: api.crate_name.clone(),
         crate_ident: api.crate_name.replace('-', "_"),
         version: api.version.clone(),
-        docs: api.docs.trim().to_owned(),
+        docs: prose::prose(&api.docs),
         base_url: api.base_url.clone(),
         env_api_key: api.env.api_key.clone(),
         env_base_url: api.env.base_url.clone(),
@@ -512,7 +513,7 @@ pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
             .map(|h| FixedHeader {
                 name: h.name.clone(),
                 value: h.value.clone(),
-                docs: h.docs.clone(),
+                docs: h.docs.as_deref().map(prose::prose),
             })
             .collect(),
         request_id_header: api.request_id_header.clone(),
@@ -529,7 +530,7 @@ fn named(n: &spec::NamedError) -> Named {
     Named {
         spec_name: n.name.clone(),
         rust_name: rust_name(&n.name, NameKind::Type),
-        docs: n.docs.trim().to_owned(),
+        docs: prose::prose(&n.docs),
     }
 }
 
@@ -606,7 +607,7 @@ fn lower_errors(spec: &spec::Spec) -> Errors {
             spec_name: c.name.clone(),
             predicate: naming::prefixed("is_", &rust_name(&c.name, NameKind::Field)),
             rust_name: rust,
-            docs: c.docs.trim().to_owned(),
+            docs: prose::prose(&c.docs),
             ancestors,
             children: e
                 .classes
@@ -694,7 +695,7 @@ fn lower_attribute(a: &spec::Attribute) -> Attribute {
     Attribute {
         spec_name: a.name.clone(),
         rust_name: rust_name(&a.name, NameKind::Field),
-        docs: a.docs.trim().to_owned(),
+        docs: prose::prose(&a.docs),
         ty: a.ty,
         source: match (&a.body, &a.header) {
             (Some(p), _) => Source::Body(vec![p.clone()]),
@@ -796,11 +797,11 @@ fn lower_rate_limits(spec: &spec::Spec, endpoints: &[Endpoint], models: &[Model]
             model: models.iter().position(|m| m.spec_name == enum_name)?,
             quota_exhausted: lc.quota_exhausted.clone(),
             blocked: lc.blocked.clone(),
-            docs: lc.docs.clone(),
+            docs: lc.docs.as_deref().map(prose::prose),
         })
     });
     RateLimits {
-        docs: rl.docs.as_ref().map(|d| d.trim().to_owned()),
+        docs: rl.docs.as_deref().map(prose::prose),
         buckets: rl
             .buckets
             .iter()
@@ -809,7 +810,7 @@ fn lower_rate_limits(spec: &spec::Spec, endpoints: &[Endpoint], models: &[Model]
                 scope: b.scope.clone(),
                 refill_per_minute: b.refill_per_minute.and_then(|v| u64::try_from(v).ok()),
                 burst: b.burst.and_then(|v| u64::try_from(v).ok()),
-                docs: b.docs.trim().to_owned(),
+                docs: prose::prose(&b.docs),
             })
             .collect(),
         families: rl
@@ -821,7 +822,7 @@ fn lower_rate_limits(spec: &spec::Spec, endpoints: &[Endpoint], models: &[Model]
                 remaining: href(&f.remaining),
                 reset: href(&f.reset),
                 used: href(&f.used),
-                docs: f.docs.clone(),
+                docs: f.docs.as_deref().map(prose::prose),
             })
             .collect(),
         quotas: rl
@@ -831,7 +832,7 @@ fn lower_rate_limits(spec: &spec::Spec, endpoints: &[Endpoint], models: &[Model]
                 name: q.name.clone(),
                 period: q.period.clone(),
                 limit: q.limit.and_then(|v| u64::try_from(v).ok()),
-                docs: q.docs.trim().to_owned(),
+                docs: prose::prose(&q.docs),
                 endpoints: endpoints
                     .iter()
                     .filter(|e| e.quota.as_deref() == Some(q.name.as_str()))
@@ -852,7 +853,7 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
         location: p.location,
         ty: TypeExpr::parse(p.ty.as_deref().unwrap_or("string")).unwrap_or(TypeExpr::String),
         required: p.location == ParamLocation::Path || p.required.unwrap_or(false),
-        docs: p.docs.clone(),
+        docs: p.docs.as_deref().map(prose::prose),
     };
     // Parameter order: path parameters in the order the path names them, then query, then
     // header parameters in spec order. Method signatures follow it.
@@ -888,7 +889,7 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
             .collect(),
         http_method: method,
         path: e.path.clone(),
-        docs: e.docs.trim().to_owned(),
+        docs: prose::prose(&e.docs),
         params,
         body: e.body.as_ref().and_then(|b| {
             models
@@ -957,7 +958,7 @@ fn lower_model(m: &spec::Model) -> Model {
                 .map(|v| EnumValue {
                     wire: v.value.clone(),
                     rust_name: rust_name(&v.value, NameKind::Variant),
-                    docs: v.docs.clone(),
+                    docs: v.docs.as_deref().map(prose::prose),
                 })
                 .collect(),
             open: m.open.unwrap_or(true),
@@ -972,7 +973,7 @@ fn lower_model(m: &spec::Model) -> Model {
                     ty: TypeExpr::parse(&f.ty).unwrap_or(TypeExpr::Json),
                     required: f.required.unwrap_or(true),
                     nullable: f.nullable,
-                    docs: f.docs.clone(),
+                    docs: f.docs.as_deref().map(prose::prose),
                 })
                 .collect(),
         ),
@@ -980,7 +981,7 @@ fn lower_model(m: &spec::Model) -> Model {
     Model {
         spec_name: m.name.clone(),
         rust_name: rust_name(&m.name, NameKind::Type),
-        docs: m.docs.trim().to_owned(),
+        docs: prose::prose(&m.docs),
         shape,
     }
 }

@@ -72,9 +72,7 @@ pub(crate) fn tree(api: &Api) -> String {
     }
     /// The first sentence, for a one-line note.
     fn first_line(s: &str) -> String {
-        let line = s.lines().next().unwrap_or("");
-        let sentence = line.split_once(". ").map_or(line, |(first, _)| first);
-        sentence.trim_end_matches('.').to_owned()
+        crate::model::prose::first_sentence(s)
     }
     fn class_node(api: &Api, i: usize) -> Node {
         let c = &api.errors.classes[i];

@@ -50,7 +50,8 @@ pub fn record_example(api: &Api) -> String {
 /// backslashes or newlines) can add a key or break the file.
 pub fn cargo_toml(api: &Api, layout: &crate::emit::Layout) -> String {
     use toml_edit::{value, DocumentMut, InlineTable, Item, Table};
-    let description = api.docs.lines().next().unwrap_or(&api.name).trim();
+    let plain = crate::model::prose::plain(&api.docs);
+    let description = plain.lines().next().unwrap_or(&api.name).trim();
     let description = if description.is_empty() {
         api.name.as_str()
     } else {
@@ -678,13 +679,16 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
             }
         });
     let new_doc = doc(&format!(
-        "A `{}` with its required fields; the optional ones start empty.",
+        "{} `{}` with its required fields; the optional ones start empty.",
+        crate::model::prose::article_capitalized(&m.spec_name),
         m.spec_name
     ));
     let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // With nothing required, `new()` takes no arguments: `Default` is the same value.
+    let default = required.is_empty().then(|| quote!(Default,));
     quote! {
         #d
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
         pub struct #id { #(#field_tokens)* }
 
         impl #id {

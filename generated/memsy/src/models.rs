@@ -28,7 +28,7 @@ pub struct Org {
     pub created_at: Option<::sdkgen_runtime::Timestamp>,
 }
 impl Org {
-    /// A `Org` with its required fields; the optional ones start empty.
+    /// An `Org` with its required fields; the optional ones start empty.
     pub fn new(id: String, name: String) -> Self {
         Self { id, name, created_at: None }
     }
@@ -51,7 +51,7 @@ pub struct OrgList {
     pub data: Vec<Org>,
 }
 impl OrgList {
-    /// A `OrgList` with its required fields; the optional ones start empty.
+    /// An `OrgList` with its required fields; the optional ones start empty.
     pub fn new(data: Vec<Org>) -> Self {
         Self { data }
     }
@@ -71,7 +71,7 @@ pub struct AddMemoryRequest {
     pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 impl AddMemoryRequest {
-    /// A `AddMemoryRequest` with its required fields; the optional ones start empty.
+    /// An `AddMemoryRequest` with its required fields; the optional ones start empty.
     pub fn new(content: String) -> Self {
         Self {
             content,
@@ -164,7 +164,7 @@ pub struct ApiKey {
     pub scopes: Option<Vec<String>>,
 }
 impl ApiKey {
-    /// A `ApiKey` with its required fields; the optional ones start empty.
+    /// An `ApiKey` with its required fields; the optional ones start empty.
     pub fn new(id: String, name: String) -> Self {
         Self { id, name, scopes: None }
     }
@@ -184,7 +184,7 @@ pub struct AssignSeatRequest {
     pub email: String,
 }
 impl AssignSeatRequest {
-    /// A `AssignSeatRequest` with its required fields; the optional ones start empty.
+    /// An `AssignSeatRequest` with its required fields; the optional ones start empty.
     pub fn new(email: String) -> Self {
         Self { email }
     }
@@ -233,7 +233,7 @@ pub struct ExpressInterestRequest {
     pub note: Option<String>,
 }
 impl ExpressInterestRequest {
-    /// A `ExpressInterestRequest` with its required fields; the optional ones start empty.
+    /// An `ExpressInterestRequest` with its required fields; the optional ones start empty.
     pub fn new(plan: String) -> Self {
         Self { plan, note: None }
     }

@@ -554,8 +554,9 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
         Some(v) => format!("reads the API key from `{v}`"),
         None => "needs an API key from the builder".into(),
     };
+    let article = crate::model::prose::article_capitalized(name);
     let client_doc = doc(&format!(
-        "A {name} client. Cheap to clone: clones share the connection pool and the throttle.\n\n\
+        "{article} {name} client. Cheap to clone: clones share the connection pool and the throttle.\n\n\
          {}\n\n```no_run\n# async fn demo() -> Result<(), Box<dyn std::error::Error>> {{\n\
          let client = {}::Client::builder().api_key(\"my-key\").build()?;\n\
          # let _ = client;\n# Ok(())\n# }}\n```",

@@ -101,7 +101,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
 };
-/// A Every Feature client. Cheap to clone: clones share the connection pool and the throttle.
+/// An Every Feature client. Cheap to clone: clones share the connection pool and the throttle.
 ///
 /// Retries HTTP 408, 409, 429, 5xx, `SecondaryRateLimitError`, connection failures, timeouts up to 3 times, with exponential backoff from 250ms (x1.5, at most 4s). Server waits from `retry-after-ms`, `retry-after` are honoured up to 30s; a longer one is replaced by the usual backoff. A call gives up after 90s in all. Once a request may have reached the server it is resent only if it is idempotent (GET, DELETE, or an endpoint the spec marks idempotent, or any request carrying the `Idempotency-Key` key, made once per call); HTTP 429 proves it was not acted on, so it is retried whatever the method.
 ///
@@ -237,7 +237,10 @@ impl ItemsApi<'_> {
             .await;
         __result
     }
-    /// Create an item with a form body.
+    /// Create an item with a form body (e.g. from an HTML form). Equivalent to:
+    /// ```text
+    /// curl -d 'name=x&metadata[a]=b' https://example.com/items
+    /// ```
     ///
     /// `POST /items` (`items.create`).
     ///

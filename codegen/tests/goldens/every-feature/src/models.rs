@@ -130,7 +130,7 @@ pub struct Account {
     pub self_: Option<String>,
 }
 impl Account {
-    /// A `Account` with its required fields; the optional ones start empty.
+    /// An `Account` with its required fields; the optional ones start empty.
     pub fn new(state: AccountState) -> Self {
         Self { state, self_: None }
     }
@@ -169,7 +169,7 @@ pub struct Item {
     pub children: Option<Vec<Item>>,
 }
 impl Item {
-    /// A `Item` with its required fields; the optional ones start empty.
+    /// An `Item` with its required fields; the optional ones start empty.
     pub fn new(
         id: String,
         r#type: Kind,
@@ -213,6 +213,36 @@ impl Item {
         self
     }
 }
+/// Every field optional, so it has a Default.
+///
+/// Documented as `ItemFilter`.
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ItemFilter {
+    /// The `tag` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// The `kind` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+}
+impl ItemFilter {
+    /// An `ItemFilter` with its required fields; the optional ones start empty.
+    pub fn new() -> Self {
+        Self { tag: None, kind: None }
+    }
+    /// Sets `tag`.
+    #[must_use]
+    pub fn with_tag(mut self, value: impl Into<String>) -> Self {
+        self.tag = Some(value.into());
+        self
+    }
+    /// Sets `kind`.
+    #[must_use]
+    pub fn with_kind(mut self, value: impl Into<Kind>) -> Self {
+        self.kind = Some(value.into());
+        self
+    }
+}
 /// A new item.
 ///
 /// Documented as `NewItem`.
@@ -220,7 +250,7 @@ impl Item {
 pub struct NewItem {
     /// The `name` field.
     pub name: String,
-    /// The `metadata` field.
+    /// Sent as metadata\[key\]=value pairs of List\<String> values; see <https://example.com/docs/metadata>.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, String>>,
     /// A wire name starting with a digit.
