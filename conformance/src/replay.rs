@@ -240,43 +240,162 @@ pub async fn replay(cassette: &Cassette, dispatch: &dyn Dispatch) -> Result<Snap
 
 /// Checks that a case does what its coverage keys claim: a `class:X` case ends in an API
 /// error of class X, an `endpoint:Y` case calls Y and succeeds, a retry case retries (or
-/// does not) as its key says. Returns one line per broken claim.
-pub fn check_claims(cassette: &Cassette, outcome: &Outcome) -> Vec<String> {
+/// does not) as its key says, on the trigger its key names. Keys are parsed whole: an
+/// unknown key, or a trigger the case does not produce, is a broken claim. `first_alone` is
+/// the outcome of the case's first response served alone with retries off, which tells
+/// the class a recovered call first met (see [`needs_first_alone`]). Returns one line per
+/// broken claim.
+pub fn check_claims(
+    cassette: &Cassette,
+    outcome: &Outcome,
+    first_alone: Option<&Outcome>,
+) -> Vec<String> {
     use crate::outcome::Outcome as O;
-    let (ok, class, kind, attempts) = match outcome {
-        O::Ok(s) => (true, None, "ok", s.attempts),
-        O::Error(f) => (false, f.class, f.kind, f.attempts),
+    let facts = |o: &Outcome| match o {
+        O::Ok(s) => (true, None, Vec::new(), "ok", None, s.attempts),
+        O::Error(f) => (
+            false,
+            f.class,
+            f.ancestors.clone(),
+            f.kind,
+            f.status,
+            f.attempts,
+        ),
     };
+    let (ok, class, ancestors, kind, status, attempts) = facts(outcome);
+    let is_class = |class: Option<&str>, ancestors: &[&str], name: &str| {
+        class == Some(name) || ancestors.contains(&name)
+    };
+    let first_status = cassette.responses.first().map(|r| r.status);
     let mut broken = Vec::new();
     for key in &cassette.covers {
-        let holds = if let Some(c) = key.strip_prefix("class:") {
-            class == Some(c)
-        } else if let Some(e) = key.strip_prefix("endpoint:") {
-            ok && cassette.call.endpoint == e
-        } else if key == "retry:timeout:exhausted" {
-            kind == "timeout" && attempts >= 2
-        } else if key.starts_with("retry:") && key.ends_with(":recovered") {
-            ok && attempts >= 2
-        } else if key.starts_with("retry:") && key.ends_with(":exhausted") {
-            !ok && attempts >= 2
-        } else if key == "retry:not-retried" || key == "retry:non-idempotent" {
-            !ok && attempts == 1
-        } else {
-            true
+        let holds = match parse_claim(key) {
+            None => {
+                broken.push(format!("claims `{key}`, which is not a coverage key"));
+                continue;
+            }
+            Some(Claim::Class(c)) => class == Some(c),
+            Some(Claim::Endpoint(e)) => ok && cassette.call.endpoint == e,
+            Some(Claim::TimeoutExhausted) => kind == "timeout" && attempts >= 2,
+            Some(Claim::NotRetried) => !ok && attempts == 1,
+            Some(Claim::Retry { trigger, exhausted }) => {
+                let met = if exhausted {
+                    // The last answer is the trigger.
+                    match trigger {
+                        Trigger::Status(lo, hi) => status.is_some_and(|s| (lo..=hi).contains(&s)),
+                        Trigger::Class(c) => is_class(class, &ancestors, c),
+                    }
+                } else {
+                    // The first answer was the trigger.
+                    match trigger {
+                        Trigger::Status(lo, hi) => {
+                            first_status.is_some_and(|s| (lo..=hi).contains(&s))
+                        }
+                        Trigger::Class(c) => first_alone.is_some_and(|o| {
+                            let (_, class, ancestors, ..) = facts(o);
+                            is_class(class, &ancestors, c)
+                        }),
+                    }
+                };
+                met && attempts >= 2 && ok != exhausted
+            }
         };
         if !holds {
             broken.push(format!(
-                "claims `{key}` but the call ended in {} after {attempts} attempt(s){}",
+                "claims `{key}` but the call ended in {} after {attempts} attempt(s){}{}",
                 if ok {
                     "success".to_owned()
                 } else {
                     format!("a {kind} error")
                 },
-                class.map(|c| format!(" of class {c}")).unwrap_or_default()
+                class.map(|c| format!(" of class {c}")).unwrap_or_default(),
+                first_status
+                    .map(|s| format!(", its first response being HTTP {s}"))
+                    .unwrap_or_default()
             ));
         }
     }
     broken
+}
+
+/// Whether [`check_claims`] needs the case's first response replayed alone.
+pub fn needs_first_alone(cassette: &Cassette) -> bool {
+    cassette.covers.iter().any(|k| {
+        matches!(
+            parse_claim(k),
+            Some(Claim::Retry {
+                trigger: Trigger::Class(_),
+                exhausted: false
+            })
+        )
+    })
+}
+
+/// The case's first response alone, with retries off: what the first attempt met.
+pub fn first_alone(cassette: &Cassette) -> Cassette {
+    let mut alone = cassette.clone();
+    alone.responses.truncate(1);
+    alone.client.max_retries = Some(0);
+    alone
+}
+
+/// A coverage key, parsed.
+enum Claim<'a> {
+    Class(&'a str),
+    Endpoint(&'a str),
+    TimeoutExhausted,
+    /// `retry:not-retried` and `retry:non-idempotent`: one attempt, then an error.
+    NotRetried,
+    Retry {
+        trigger: Trigger<'a>,
+        exhausted: bool,
+    },
+}
+
+enum Trigger<'a> {
+    Status(u16, u16),
+    Class(&'a str),
+}
+
+fn parse_claim(key: &str) -> Option<Claim<'_>> {
+    if let Some(c) = key.strip_prefix("class:") {
+        return (!c.is_empty()).then_some(Claim::Class(c));
+    }
+    if let Some(e) = key.strip_prefix("endpoint:") {
+        return (!e.is_empty()).then_some(Claim::Endpoint(e));
+    }
+    match key {
+        "retry:timeout:exhausted" => return Some(Claim::TimeoutExhausted),
+        "retry:not-retried" | "retry:non-idempotent" => return Some(Claim::NotRetried),
+        _ => {}
+    }
+    let rest = key.strip_prefix("retry:")?;
+    let (trigger, end) = rest.rsplit_once(':')?;
+    let exhausted = match end {
+        "exhausted" => true,
+        "recovered" => false,
+        _ => return None,
+    };
+    let trigger = if let Some(c) = trigger.strip_prefix("class:") {
+        Trigger::Class(c)
+    } else {
+        let (lo, hi) = status_range(trigger.strip_prefix("status:")?)?;
+        Trigger::Status(lo, hi)
+    };
+    Some(Claim::Retry { trigger, exhausted })
+}
+
+/// `429`, `5xx` or `500-504` as an inclusive range.
+fn status_range(text: &str) -> Option<(u16, u16)> {
+    if let Some((lo, hi)) = text.split_once('-') {
+        return Some((lo.parse().ok()?, hi.parse().ok()?));
+    }
+    if let Some(class) = text.strip_suffix("xx") {
+        let c: u16 = class.parse().ok()?;
+        return (1..=5).contains(&c).then_some((c * 100, c * 100 + 99));
+    }
+    let s: u16 = text.parse().ok()?;
+    Some((s, s))
 }
 
 /// Header names whose values are secrets: in a cassette or snapshot they may only hold a
@@ -421,7 +540,27 @@ pub fn run_all(api: &str, required: &[&str], dispatch: &dyn Dispatch) {
                 };
                 match snapshot {
                     Ok(s) => {
-                        for broken in check_claims(&cassette, &s.outcome) {
+                        let alone = needs_first_alone(&cassette).then(|| {
+                            tokio::runtime::Builder::new_current_thread()
+                                .enable_all()
+                                .start_paused(true)
+                                .build()
+                                .map_err(|e| e.to_string())
+                                .and_then(|rt| {
+                                    rt.block_on(replay(&first_alone(&cassette), dispatch))
+                                })
+                        });
+                        let alone = match alone.transpose() {
+                            Ok(a) => a.map(|a| a.outcome),
+                            Err(e) => {
+                                report(
+                                    &mut failures,
+                                    format!("{label}: first response alone: {e}"),
+                                );
+                                None
+                            }
+                        };
+                        for broken in check_claims(&cassette, &s.outcome, alone.as_ref()) {
                             report(&mut failures, format!("{label}: {broken}"));
                         }
                         insta::assert_yaml_snapshot!(kind, s);

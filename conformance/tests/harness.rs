@@ -43,7 +43,7 @@ async fn a_right_cassette_replays() {
         snapshot.requests[0].headers["authorization"],
         "Bearer {{api_key}}"
     );
-    assert!(check_claims(&case(|_| {}), &snapshot.outcome).is_empty());
+    assert!(check_claims(&case(|_| {}), &snapshot.outcome, None).is_empty());
 }
 
 #[tokio::test(start_paused = true)]
@@ -106,9 +106,66 @@ async fn an_unexpected_request_fails() {
 async fn a_claim_the_outcome_does_not_hold_is_reported() {
     let c = case(|c| c.covers = vec!["class:RateLimitError".into(), "retry:not-retried".into()]);
     let snapshot = run(&c).await.unwrap();
-    let broken = check_claims(&c, &snapshot.outcome);
+    let broken = check_claims(&c, &snapshot.outcome, None);
     assert_eq!(broken.len(), 2, "{broken:?}");
     assert!(broken[0].contains("claims `class:RateLimitError` but the call ended in success"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_claims_are_matched_on_their_whole_key() {
+    // A 503 that recovers: Mnemexa retries 5xx.
+    let recovered = |covers: &[&str]| {
+        case(|c| {
+            c.covers = covers.iter().map(|k| (*k).to_owned()).collect();
+            c.responses.insert(
+                0,
+                conformance::cassette::CassetteResponse {
+                    status: 503,
+                    ..c.responses[0].clone()
+                },
+            );
+        })
+    };
+    let c = recovered(&["retry:status:5xx:recovered", "retry:status:503:recovered"]);
+    let snapshot = run(&c).await.unwrap();
+    assert!(check_claims(&c, &snapshot.outcome, None).is_empty());
+    // The key names 408; the case recovered from a 503: not the same claim.
+    let c = recovered(&["retry:status:408:recovered"]);
+    let broken = check_claims(&c, &snapshot.outcome, None);
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert!(
+        broken[0].contains("its first response being HTTP 503"),
+        "{broken:?}"
+    );
+    // Unknown and malformed keys are not waved through.
+    let c = recovered(&["retry:status:503:recoverd", "retry:sometimes", "klass:X"]);
+    let broken = check_claims(&c, &snapshot.outcome, None);
+    assert_eq!(broken.len(), 3, "{broken:?}");
+    assert!(
+        broken.iter().all(|b| b.contains("not a coverage key")),
+        "{broken:?}"
+    );
+    // A class trigger is checked against what the first response alone is classified as.
+    let c = recovered(&["retry:class:ServerError:recovered"]);
+    assert!(conformance::replay::needs_first_alone(&c));
+    let alone = run(&conformance::replay::first_alone(&c)).await.unwrap();
+    let broken = check_claims(&c, &snapshot.outcome, Some(&alone.outcome));
+    let class = match &alone.outcome {
+        conformance::Outcome::Error(f) => f.class.unwrap_or_default(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        broken.is_empty(),
+        class == "ServerError",
+        "{class}: {broken:?}"
+    );
+    let c = recovered(&[&format!("retry:class:{class}:recovered")]);
+    assert!(check_claims(&c, &snapshot.outcome, Some(&alone.outcome)).is_empty());
+    let c = recovered(&["retry:class:RateLimitError:recovered"]);
+    assert_eq!(
+        check_claims(&c, &snapshot.outcome, Some(&alone.outcome)).len(),
+        1
+    );
 }
 
 #[test]
