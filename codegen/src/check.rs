@@ -410,7 +410,19 @@ fn check_hierarchy(cx: &mut Ctx) {
     }
     for (i, c) in classes.iter().enumerate() {
         let has_children = classes.iter().any(|k| k.parent.as_ref() == Some(&c.name));
-        if c.status.is_none() {
+        // Alternatives that all name a status make a class concrete without one of its own.
+        let by_alternatives = !c.any_of.is_empty() && c.any_of.iter().all(|a| a.status.is_some());
+        if c.status.is_none() && !c.any_of.is_empty() && !by_alternatives {
+            for (k, a) in c.any_of.iter().enumerate() {
+                if a.status.is_none() {
+                    cx.err_hint(
+                        &format!("errors.classes[{i}].any_of[{k}]"),
+                        format!("an alternative of error class `{}` has no status, and neither has the class", c.name),
+                        "give the alternative a `status:`, or give the class one for every alternative",
+                    );
+                }
+            }
+        } else if c.status.is_none() && !by_alternatives {
             if !has_children {
                 cx.err_hint(
                     &format!("errors.classes[{i}]"),
@@ -477,6 +489,39 @@ fn check_classes(cx: &mut Ctx) {
         for (j, m) in c.when.iter().enumerate() {
             check_matcher(cx, &format!("{at}.when[{j}]"), m);
         }
+        for (k, a) in c.any_of.iter().enumerate() {
+            let ap = format!("{at}.any_of[{k}]");
+            if a.status.is_none() && a.code.is_none() && a.when.is_empty() {
+                cx.err_hint(
+                    &ap,
+                    format!("an alternative of error class `{}` says nothing: no status, code or condition", c.name),
+                    "remove it, or give it a `status:`, `code:` or `when:`",
+                );
+            }
+            match a.status.as_ref().map(syntax::statuses) {
+                Some(Err(e)) => cx.err(&format!("{ap}.status"), e),
+                Some(Ok(ranges)) if ranges.iter().any(|r| r.hi < 400) => cx.err(
+                    &format!("{ap}.status"),
+                    format!("error class `{}` is raised for a status below 400", c.name),
+                ),
+                _ => {}
+            }
+            if let Some(code) = &a.code {
+                if !has_code_path {
+                    cx.err_hint(
+                        &format!("{ap}.code"),
+                        format!("error class `{}` matches on a code, but the envelope says nowhere where the code is", c.name),
+                        "add `errors.envelope.code: <path>`, e.g. `error.code`",
+                    );
+                }
+                if code.list().is_empty() {
+                    cx.err(&format!("{ap}.code"), "`code` lists no codes");
+                }
+            }
+            for (j, m) in a.when.iter().enumerate() {
+                check_matcher(cx, &format!("{ap}.when[{j}]"), m);
+            }
+        }
         let mut attr_names = BTreeMap::new();
         for (j, a) in c.attributes.iter().enumerate() {
             let ap = format!("{at}.attributes[{j}]");
@@ -525,74 +570,65 @@ fn check_matcher(cx: &mut Ctx, at: &str, m: &spec::Matcher) {
     if m.one_of.as_ref().is_some_and(Vec::is_empty) {
         cx.err(&format!("{at}.one_of"), "`one_of` lists no values");
     }
+    if m.ignore_case && m.exists.is_some() {
+        cx.err(
+            &format!("{at}.ignore_case"),
+            "`ignore_case` compares text; it does not apply to `exists`",
+        );
+    }
 }
 
 /// The rule that needs the resolved model: every class must be the one the class table
-/// picks for its own example response (the one its conformance case serves). A class that
-/// loses it to an earlier class, or whose conditions contradict each other, can never be
-/// raised.
+/// picks for some example response of its own (the one its conformance case serves; see
+/// `model::example::witness`). A class that loses every example to another class, or whose
+/// conditions contradict each other, can never be raised.
 pub fn shadowed_classes(api: &crate::model::Api, map: &SourceMap) -> Vec<Diagnostic> {
-    use crate::model::{Source, Test};
-    use serde_json::Value;
+    use crate::model::example::witness;
     let e = &api.errors;
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
     let mut out = Vec::new();
     for (i, c) in e.classes.iter().enumerate() {
-        let Some(status) = c.statuses.first().map(|r| r.lo) else {
+        if c.is_abstract() {
             continue;
-        };
-        let witness = crate::emit::cases::error_response(api, i, status);
-        let body = witness.get("body").cloned().unwrap_or(Value::Null);
-        let header = |name: &str| {
-            witness
-                .get("headers")
-                .and_then(|h| h.get(name.to_ascii_lowercase()))
-                .map(text)
-        };
-        let holds = |m: &crate::model::Matcher| {
-            let value = match &m.source {
-                Source::Body(paths) => paths
-                    .iter()
-                    .find_map(|p| syntax::lookup(&body, p).filter(|v| !v.is_null()))
-                    .map(text),
-                Source::Header(h) => header(h),
-            };
-            match (&m.test, value) {
-                (Test::Exists(want), v) => v.is_some() == *want,
-                (_, None) => false,
-                (Test::Equals(x), Some(v)) => v == *x,
-                (Test::OneOf(xs), Some(v)) => xs.contains(&v),
-                (Test::EndsWith(x), Some(v)) => v.ends_with(x.as_str()),
-                (Test::Contains(x), Some(v)) => v.contains(x.as_str()),
-            }
-        };
-        let picked = e.order.iter().copied().find(|&j| {
-            let k = &e.classes[j];
-            k.statuses.iter().any(|r| r.lo <= status && status <= r.hi)
-                && (k.fallback || k.matchers.iter().all(&holds))
-        });
+        }
         let at = format!("errors.classes[{i}]");
-        match picked {
-            Some(j) if j == i => {}
-            Some(j) => out.push(
-                map.at(
-                    &at,
+        match witness(api, i) {
+            Ok(_) => {}
+            Err((status, Some(j))) => {
+                let other = &e.classes[j];
+                // The way out depends on who is tried first: never suggest moving a class
+                // above one it already precedes.
+                let later =
+                    e.order.iter().position(|&k| k == i) > e.order.iter().position(|&k| k == j);
+                let hint = if c.fallback {
                     format!(
-                        "error class `{}` can never be raised: a {status} response meeting its conditions is taken by `{}`, which is tried first",
-                        c.spec_name, e.classes[j].spec_name
-                    ),
-                )
-                .hint(format!(
-                    "narrow `{}`'s conditions, or move `{}` above it",
-                    e.classes[j].spec_name, c.spec_name
-                )),
-            ),
-            None => out.push(map.at(
+                        "`{}` takes every {status} response; give it a `code:` or conditions so the rest fall to `{}`",
+                        other.spec_name, c.spec_name
+                    )
+                } else if later && !other.fallback {
+                    format!(
+                        "narrow `{}`'s conditions, or move `{}` above it",
+                        other.spec_name, c.spec_name
+                    )
+                } else {
+                    format!("narrow `{}`'s conditions", other.spec_name)
+                };
+                out.push(
+                    map.at(
+                        &at,
+                        format!(
+                            "error class `{}` can never be raised: a {status} response meeting its conditions is taken by `{}`, which is tried first",
+                            c.spec_name, other.spec_name
+                        ),
+                    )
+                    .hint(hint),
+                );
+            }
+            Err((_, None)) => out.push(map.at(
                 &at,
-                format!("error class `{}` can never be raised: its conditions contradict each other", c.spec_name),
+                format!(
+                    "error class `{}` can never be raised: its conditions contradict each other",
+                    c.spec_name
+                ),
             )),
         }
     }
@@ -715,84 +751,174 @@ pub fn header_format_name(f: HeaderFormat) -> &'static str {
 /// Two classes that share a status must be told apart, in spec order, by a code or a
 /// condition; fallbacks are tried after every other class, one per status.
 fn check_classification(cx: &mut Ctx) {
+    /// One way a class is recognised: a row of the class table.
     struct Row<'a> {
-        i: usize,
-        class: &'a spec::ErrorClass,
         ranges: Vec<StatusRange>,
         codes: Option<BTreeSet<&'a str>>,
+        has_when: bool,
     }
-    let rows: Vec<Row> = cx
+    impl Row<'_> {
+        /// Matches every response of its statuses.
+        fn plain(&self) -> bool {
+            self.codes.is_none() && !self.has_when
+        }
+    }
+    struct Class<'a> {
+        i: usize,
+        class: &'a spec::ErrorClass,
+        rows: Vec<Row<'a>>,
+        /// Every status the class answers to.
+        statuses: Vec<StatusRange>,
+    }
+    fn codes_of(c: Option<&spec::OneOrMany>) -> Option<BTreeSet<&str>> {
+        c.map(|c| c.list().into_iter().collect())
+    }
+    let classes: Vec<Class> = cx
         .spec
         .errors
         .classes
         .iter()
         .enumerate()
         .filter_map(|(i, class)| {
-            let ranges = syntax::statuses(class.status.as_ref()?).ok()?;
-            let codes = class.code.as_ref().map(|c| c.list().into_iter().collect());
-            Some(Row {
+            let own = match &class.status {
+                Some(s) => Some(syntax::statuses(s).ok()?),
+                None => None,
+            };
+            let rows: Vec<Row> = if class.any_of.is_empty() {
+                vec![Row {
+                    ranges: own.clone()?,
+                    codes: codes_of(class.code.as_ref()),
+                    has_when: !class.when.is_empty(),
+                }]
+            } else {
+                let mut rows = Vec::new();
+                for a in &class.any_of {
+                    let ranges = match &a.status {
+                        Some(s) => syntax::statuses(s).ok()?,
+                        None => own.clone()?,
+                    };
+                    // Both the class's code and the alternative's must hold.
+                    let codes = match (codes_of(class.code.as_ref()), codes_of(a.code.as_ref())) {
+                        (Some(x), Some(y)) => Some(x.intersection(&y).copied().collect()),
+                        (x, y) => x.or(y),
+                    };
+                    rows.push(Row {
+                        ranges,
+                        codes,
+                        has_when: !class.when.is_empty() || !a.when.is_empty(),
+                    });
+                }
+                rows
+            };
+            let mut statuses = own.unwrap_or_default();
+            for r in &rows {
+                statuses.extend(r.ranges.iter().copied());
+            }
+            Some(Class {
                 i,
                 class,
-                ranges,
-                codes,
+                rows,
+                statuses,
             })
         })
         .collect();
-    let shared = |a: &Row, b: &Row| -> Option<u16> {
-        a.ranges
-            .iter()
-            .flat_map(|x| {
-                b.ranges
-                    .iter()
-                    .filter(|y| x.overlaps(y))
-                    .map(|y| x.first_shared(y))
-            })
-            .min()
-    };
-    for (bi, b) in rows.iter().enumerate() {
-        for a in &rows[..bi] {
-            let Some(status) = shared(a, b) else { continue };
-            let (an, bn) = (&a.class.name, &b.class.name);
-            let at = format!("errors.classes[{}]", b.i);
-            if a.class.fallback && b.class.fallback {
-                cx.err_hint(
-                    &format!("{at}.fallback"),
-                    format!("error classes `{bn}` and `{an}` are both the fallback for {status}"),
-                    "keep `fallback: true` on one of them",
-                );
-                continue;
-            }
-            let a_plain = a.codes.is_none() && a.class.when.is_empty();
-            let b_plain = b.codes.is_none() && b.class.when.is_empty();
-            if a_plain && !a.class.fallback {
-                if b_plain && !b.class.fallback {
+    let contains = |ranges: &[StatusRange], s: u16| ranges.iter().any(|r| r.lo <= s && s <= r.hi);
+    for (bi, b) in classes.iter().enumerate() {
+        let at = format!("errors.classes[{}]", b.i);
+        let bn = &b.class.name;
+        // Two fallbacks for one status.
+        if b.class.fallback {
+            for a in classes[..bi].iter().filter(|a| a.class.fallback) {
+                if let Some(s) = first_shared(&a.statuses, &b.statuses) {
                     cx.err_hint(
-                        &format!("{at}.status"),
-                        format!("error class `{bn}` shares {status} with `{an}` but neither has an error code"),
-                        "add `code:` to one of them or mark one `fallback: true`",
+                        &format!("{at}.fallback"),
+                        format!(
+                            "error classes `{bn}` and `{}` are both the fallback for {s}",
+                            a.class.name
+                        ),
+                        "keep `fallback: true` on one of them",
                     );
-                } else {
-                    cx.err_hint(
-                        &format!("{at}.status"),
-                        format!("error class `{bn}` can never be raised for {status}: `{an}` comes first and matches every {status}"),
-                        format!("give `{an}` a `code:` or mark it `fallback: true`"),
-                    );
-                }
-                continue;
-            }
-            if let (Some(ac), Some(bc)) = (&a.codes, &b.codes) {
-                if a.class.when.is_empty() && b.class.when.is_empty() {
-                    if let Some(code) = ac.intersection(bc).next() {
-                        cx.err_hint(
-                            &format!("{at}.code"),
-                            format!("error classes `{bn}` and `{an}` both match {status} with code `{code}`"),
-                            "give each (status, code) pair to one class",
-                        );
-                    }
                 }
             }
         }
+        // A class every one of whose statuses an unconditional class tried before it takes
+        // can never be raised. (Covering part of a range is fine: a fallback over `5xx`
+        // beside a class for 529 takes the rest of `5xx`.) Specific classes are tried in
+        // spec order, fallbacks after all of them.
+        let takers: Vec<&Class> = classes
+            .iter()
+            .enumerate()
+            .filter(|(ai, a)| *ai != bi && !a.class.fallback && (b.class.fallback || *ai < bi))
+            .map(|(_, a)| a)
+            .filter(|a| a.rows.iter().any(Row::plain))
+            .collect();
+        let taker_of = |s: u16| {
+            takers
+                .iter()
+                .find(|a| a.rows.iter().any(|r| r.plain() && contains(&r.ranges, s)))
+        };
+        let own: Vec<u16> = b.statuses.iter().flat_map(|r| r.lo..=r.hi).collect();
+        if !own.is_empty() && own.iter().all(|&s| taker_of(s).is_some()) {
+            let status = own[0];
+            let Some(a) = taker_of(status) else { continue };
+            let an = &a.class.name;
+            let b_plain = !b.class.fallback && b.rows.iter().any(Row::plain);
+            if b_plain {
+                cx.err_hint(
+                    &format!("{at}.status"),
+                    format!("error class `{bn}` shares {status} with `{an}` but neither has an error code"),
+                    "add `code:` to one of them or mark one `fallback: true`",
+                );
+            } else if b.class.fallback {
+                cx.err_hint(
+                    &format!("{at}.status"),
+                    format!("error class `{bn}` can never be raised: `{an}` matches every response of its statuses ({status} first), and fallbacks are tried last"),
+                    format!("give `{an}` a `code:` or conditions, so the responses it does not claim fall to `{bn}`"),
+                );
+            } else {
+                cx.err_hint(
+                    &format!("{at}.status"),
+                    format!("error class `{bn}` can never be raised for {status}: `{an}` comes first and matches every {status}"),
+                    format!("move `{bn}` above `{an}`, or give `{an}` a `code:`"),
+                );
+            }
+            continue;
+        }
+        // The same (status, code) in two classes with no other condition.
+        if b.class.fallback {
+            continue;
+        }
+        for a in classes[..bi].iter().filter(|a| !a.class.fallback) {
+            let clash = b.rows.iter().filter(|r| !r.has_when).find_map(|rb| {
+                a.rows.iter().filter(|r| !r.has_when).find_map(|ra| {
+                    let (ca, cb) = (ra.codes.as_ref()?, rb.codes.as_ref()?);
+                    let code = ca.intersection(cb).next()?;
+                    Some((first_shared(&ra.ranges, &rb.ranges)?, *code))
+                })
+            });
+            if let Some((status, code)) = clash {
+                cx.err_hint(
+                    &format!("{at}.code"),
+                    format!(
+                        "error classes `{bn}` and `{}` both match {status} with code `{code}`",
+                        a.class.name
+                    ),
+                    "give each (status, code) pair to one class",
+                );
+            }
+        }
     }
+}
+
+/// The lowest status two sets of ranges share.
+fn first_shared(a: &[StatusRange], b: &[StatusRange]) -> Option<u16> {
+    a.iter()
+        .flat_map(|x| {
+            b.iter()
+                .filter(|y| x.overlaps(y))
+                .map(|y| x.first_shared(y))
+        })
+        .min()
 }
 
 fn check_retry(cx: &mut Ctx) {

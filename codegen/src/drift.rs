@@ -205,7 +205,11 @@ fn spec_headers(api: &Api) -> BTreeSet<String> {
                 add(x);
             }
         }
-        for m in &c.matchers {
+        for m in c
+            .matchers
+            .iter()
+            .chain(c.alternatives.iter().flat_map(|a| &a.matchers))
+        {
             if let Source::Header(x) = &m.source {
                 add(x);
             }

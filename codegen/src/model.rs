@@ -7,6 +7,8 @@ use std::time::Duration;
 use crate::spec::{self, AttrType, AuthScheme, BodyEncoding, HeaderFormat, NonJson, ParamLocation};
 use crate::syntax::{self, StatusRange, TypeExpr};
 
+pub mod describe;
+pub mod example;
 pub mod naming;
 pub mod prose;
 
@@ -141,10 +143,13 @@ pub struct Class {
     pub ancestors: Vec<String>,
     /// Indexes of the direct subclasses.
     pub children: Vec<usize>,
-    /// Statuses; empty for an abstract class.
+    /// Every status it is raised for (its own, then its alternatives'); empty for an
+    /// abstract class.
     pub statuses: Vec<StatusRange>,
-    /// Conditions on the response (the `code` shorthand expanded first).
+    /// Conditions every alternative shares (the `code` shorthand expanded first).
     pub matchers: Vec<Matcher>,
+    /// The `any_of` alternatives, in spec order; empty when the class has one way in.
+    pub alternatives: Vec<Alternative>,
     /// Fallback for its statuses.
     pub fallback: bool,
     /// Attributes: inherited ones first (root-most first), then its own, in spec order.
@@ -167,10 +172,47 @@ impl Attribute {
     }
 }
 
+/// One alternative of a class's `any_of`, resolved.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    /// Its statuses (the class's when it names none).
+    pub statuses: Vec<StatusRange>,
+    /// Its own conditions, besides the class's shared ones.
+    pub matchers: Vec<Matcher>,
+}
+
+/// One row of the class table: statuses and every condition that must hold together.
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    /// Statuses of the row.
+    pub statuses: &'a [StatusRange],
+    /// The class's shared conditions, then the alternative's.
+    pub matchers: Vec<&'a Matcher>,
+}
+
 impl Class {
     /// Whether the class is only a parent (no status of its own).
     pub fn is_abstract(&self) -> bool {
         self.statuses.is_empty()
+    }
+
+    /// The ways the class is recognised, each a row of the class table tried in order: one
+    /// per alternative, or the class itself when it has none. (A fallback waives them all
+    /// and is one row over `statuses`.)
+    pub fn rows(&self) -> Vec<Row<'_>> {
+        if self.alternatives.is_empty() {
+            return vec![Row {
+                statuses: &self.statuses,
+                matchers: self.matchers.iter().collect(),
+            }];
+        }
+        self.alternatives
+            .iter()
+            .map(|a| Row {
+                statuses: &a.statuses,
+                matchers: self.matchers.iter().chain(&a.matchers).collect(),
+            })
+            .collect()
     }
 }
 
@@ -181,6 +223,8 @@ pub struct Matcher {
     pub source: Source,
     /// What must hold.
     pub test: Test,
+    /// Compared ignoring case.
+    pub ignore_case: bool,
 }
 
 /// Where a value of an error response is read.
@@ -589,19 +633,50 @@ fn lower_errors(spec: &spec::Spec) -> Errors {
             .filter(|(i, a)| seen.get(&a.rust_name) == Some(i))
             .map(|(_, a)| a.clone())
             .collect();
-        let mut matchers = Vec::new();
-        if let Some(code) = &c.code {
-            let codes: Vec<String> = code.list().into_iter().map(str::to_owned).collect();
-            matchers.push(Matcher {
-                source: Source::Body(envelope.code.clone()),
-                test: if codes.len() == 1 {
-                    Test::Equals(codes[0].clone())
-                } else {
-                    Test::OneOf(codes)
-                },
-            });
+        let conditions = |code: Option<&spec::OneOrMany>, when: &[spec::Matcher]| {
+            let mut matchers = Vec::new();
+            if let Some(code) = code {
+                let codes: Vec<String> = code.list().into_iter().map(str::to_owned).collect();
+                matchers.push(Matcher {
+                    source: Source::Body(envelope.code.clone()),
+                    test: if codes.len() == 1 {
+                        Test::Equals(codes[0].clone())
+                    } else {
+                        Test::OneOf(codes)
+                    },
+                    ignore_case: false,
+                });
+            }
+            matchers.extend(when.iter().map(lower_matcher));
+            matchers
+        };
+        let matchers = conditions(c.code.as_ref(), &c.when);
+        let own_statuses: Vec<StatusRange> = c
+            .status
+            .as_ref()
+            .and_then(|s| syntax::statuses(s).ok())
+            .unwrap_or_default();
+        let alternatives: Vec<Alternative> = c
+            .any_of
+            .iter()
+            .map(|a| Alternative {
+                statuses: a
+                    .status
+                    .as_ref()
+                    .and_then(|s| syntax::statuses(s).ok())
+                    .unwrap_or_else(|| own_statuses.clone()),
+                matchers: conditions(a.code.as_ref(), &a.when),
+            })
+            .collect();
+        // Every status the class answers to, its own first, without repeats.
+        let mut statuses = own_statuses.clone();
+        for a in &alternatives {
+            for r in &a.statuses {
+                if !statuses.contains(r) {
+                    statuses.push(*r);
+                }
+            }
         }
-        matchers.extend(c.when.iter().map(lower_matcher));
         let rust = rust_name(&c.name, NameKind::Type);
         classes.push(Class {
             spec_name: c.name.clone(),
@@ -616,12 +691,9 @@ fn lower_errors(spec: &spec::Spec) -> Errors {
                 .filter(|(_, k)| k.parent.as_deref() == Some(c.name.as_str()))
                 .map(|(i, _)| i)
                 .collect(),
-            statuses: c
-                .status
-                .as_ref()
-                .and_then(|s| syntax::statuses(s).ok())
-                .unwrap_or_default(),
+            statuses,
             matchers,
+            alternatives,
             fallback: c.fallback,
             attributes,
             retried: false,
@@ -681,7 +753,11 @@ fn lower_matcher(m: &spec::Matcher) -> Matcher {
     } else {
         Test::Exists(m.exists.unwrap_or(true))
     };
-    Matcher { source, test }
+    Matcher {
+        source,
+        test,
+        ignore_case: m.ignore_case,
+    }
 }
 
 fn lower_attribute(a: &spec::Attribute) -> Attribute {

@@ -246,12 +246,32 @@ pub struct ErrorClass {
     /// Further conditions, all of which must hold.
     #[serde(default)]
     pub when: Vec<Matcher>,
+    /// Alternatives, any one of which recognises the class (OR), each with its own status,
+    /// code and conditions; the class's own `status`, `code` and `when` hold for every
+    /// alternative (AND). An alternative without a status takes the class's.
+    #[serde(default)]
+    pub any_of: Vec<Alternative>,
     /// Also the class for its statuses when no other class matched (its conditions waived).
     #[serde(default)]
     pub fallback: bool,
     /// Typed extra attributes.
     #[serde(default)]
     pub attributes: Vec<Attribute>,
+}
+
+/// One way of recognising a class, among the class's `any_of`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    /// Statuses of this alternative; default the class's.
+    #[serde(default)]
+    pub status: Option<Statuses>,
+    /// Shorthand for a body matcher on the envelope's `code`.
+    #[serde(default)]
+    pub code: Option<OneOrMany>,
+    /// Conditions, all of which must hold.
+    #[serde(default)]
+    pub when: Vec<Matcher>,
 }
 
 /// A condition on the body or a header of an error response.
@@ -280,6 +300,9 @@ pub struct Matcher {
     /// The value is present (`true`) or absent (`false`).
     #[serde(default)]
     pub exists: Option<bool>,
+    /// Compare ignoring case (`equals`, `one_of`, `ends_with`, `contains`). Default false.
+    #[serde(default)]
+    pub ignore_case: bool,
 }
 
 /// A typed extra attribute of an error class.

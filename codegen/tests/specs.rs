@@ -186,3 +186,33 @@ fn docs_with_quotes_backslashes_and_control_characters_stay_inside_the_manifest(
         Some("C:\\path \u{1} \"quoted\" \"")
     );
 }
+
+#[test]
+fn a_fallback_over_a_range_sits_beside_a_status_in_it_in_either_order() {
+    let minimal = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/good_specs/minimal.yaml"),
+    )
+    .unwrap();
+    let overloaded = "    - {name: OverloadedError, docs: Overloaded., status: 529}\n";
+    let server = "    - {name: InternalServerError, docs: Failed., status: 5xx, fallback: true}\n";
+    for classes in [
+        format!("{overloaded}{server}"),
+        format!("{server}{overloaded}"),
+    ] {
+        let text = format!("{minimal}  classes:\n{classes}");
+        let api = codegen::resolve(&SpecSource {
+            path: "good_specs/fallback.yaml".into(),
+            text,
+        })
+        .unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()));
+        // 529 is Overloaded's; every other 5xx falls to the fallback.
+        let by_status = |status: u16| {
+            let response = serde_json::json!({ "status": status });
+            codegen::model::example::classify(&api, &response)
+                .map(|i| api.errors.classes[i].spec_name.clone())
+        };
+        assert_eq!(by_status(529).as_deref(), Some("OverloadedError"));
+        assert_eq!(by_status(503).as_deref(), Some("InternalServerError"));
+        assert_eq!(by_status(599).as_deref(), Some("InternalServerError"));
+    }
+}

@@ -45,6 +45,8 @@ pub struct Matcher {
     pub source: Source,
     /// What must hold.
     pub test: Test,
+    /// Compare ignoring case (Unicode lowercase on both sides).
+    pub ignore_case: bool,
 }
 
 /// Where a value is read.
@@ -200,13 +202,21 @@ impl<'a> ErrorResponse<'a> {
             Source::Body(paths) => self.body_value(paths).map(value_text),
             Source::Header(name) => self.header_string(name),
         };
+        fn folded(s: &str, ignore_case: bool) -> std::borrow::Cow<'_, str> {
+            if ignore_case {
+                std::borrow::Cow::Owned(s.to_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(s)
+            }
+        }
+        let fold = |s| folded(s, m.ignore_case);
         match (m.test, value) {
             (Test::Exists(want), v) => v.is_some() == want,
             (_, None) => false,
-            (Test::Equals(x), Some(v)) => v == x,
-            (Test::OneOf(xs), Some(v)) => xs.contains(&v.as_str()),
-            (Test::EndsWith(x), Some(v)) => v.ends_with(x),
-            (Test::Contains(x), Some(v)) => v.contains(x),
+            (Test::Equals(x), Some(v)) => fold(&v) == fold(x),
+            (Test::OneOf(xs), Some(v)) => xs.iter().any(|x| fold(&v) == fold(x)),
+            (Test::EndsWith(x), Some(v)) => fold(&v).ends_with(&*fold(x)),
+            (Test::Contains(x), Some(v)) => fold(&v).contains(&*fold(x)),
         }
     }
 
@@ -295,6 +305,7 @@ mod tests {
             matchers: &[Matcher {
                 source: Source::Body(CODE),
                 test: Test::Equals("insufficient_scope"),
+                ignore_case: false,
             }],
             fallback: false,
         },
@@ -304,6 +315,7 @@ mod tests {
             matchers: &[Matcher {
                 source: Source::Header("x-ratelimit-remaining"),
                 test: Test::Equals("0"),
+                ignore_case: false,
             }],
             fallback: false,
         },
@@ -326,5 +338,28 @@ mod tests {
         assert_eq!(resp(403, &h, &other).classify(RULES), Some(2));
         assert_eq!(resp(503, &h, &other).classify(RULES), Some(3));
         assert_eq!(resp(404, &h, &other).classify(RULES), None);
+    }
+
+    #[test]
+    fn case_insensitive_tests() {
+        static MESSAGE: &[&str] = &["message"];
+        fn m(test: Test, ignore_case: bool) -> Matcher {
+            Matcher {
+                source: Source::Body(MESSAGE),
+                test,
+                ignore_case,
+            }
+        }
+        let h = HeaderMap::new();
+        let v = json!({"message": "You have exceeded a SECONDARY Rate Limit."});
+        let r = resp(403, &h, &v);
+        assert!(r.matches(&m(Test::Contains("secondary rate limit"), true)));
+        assert!(!r.matches(&m(Test::Contains("secondary rate limit"), false)));
+        assert!(r.matches(&m(Test::EndsWith("rate limit."), true)));
+        assert!(r.matches(&m(
+            Test::OneOf(&["x", "you have exceeded a secondary rate limit."]),
+            true
+        )));
+        assert!(!r.matches(&m(Test::Equals("you have"), true)));
     }
 }

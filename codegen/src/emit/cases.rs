@@ -7,9 +7,13 @@ use std::collections::BTreeSet;
 use serde_json::{json, Map, Value};
 
 use crate::emit::File;
-use crate::model::{self, Api, Shape, Source, Test};
-use crate::spec::{AttrType, AuthScheme, BodyEncoding, HeaderFormat, ParamLocation};
-use crate::syntax::{StatusRange, TypeExpr};
+use crate::model::example::{
+    class_example, class_example_at, class_for_status, error_response, header_sample, in_ranges,
+    row_witness,
+};
+use crate::model::{self, Api, Shape};
+use crate::spec::{AuthScheme, BodyEncoding, HeaderFormat, ParamLocation};
+use crate::syntax::TypeExpr;
 
 /// The API key placeholder cassettes hold (the harness substitutes its own key).
 pub const API_KEY: &str = "{{api_key}}";
@@ -30,6 +34,7 @@ pub fn cases(api: &Api) -> (Vec<File>, Vec<String>) {
     for (i, c) in api.errors.classes.iter().enumerate() {
         if !c.is_abstract() {
             out.push(error_case(api, i));
+            out.extend(alternative_cases(api, i));
         }
     }
     for e in &api.endpoints {
@@ -225,148 +230,6 @@ fn call_and_request(api: &Api, e: &model::Endpoint) -> (Value, Value) {
     (Value::Object(call), Value::Object(request))
 }
 
-/// Sets `path` (`a.b[0].c`) in a JSON object, creating what is missing.
-fn set_path(root: &mut Value, path: &str, v: Value) {
-    if path == "$" {
-        return;
-    }
-    let mut cur = root;
-    let segments: Vec<&str> = path.split('.').collect();
-    for (si, seg) in segments.iter().enumerate() {
-        let (key, idx) = match seg.find('[') {
-            Some(i) => (&seg[..i], &seg[i..]),
-            None => (*seg, ""),
-        };
-        let indexes: Vec<usize> = idx
-            .split(['[', ']'])
-            .filter(|s| !s.is_empty())
-            .filter_map(|s| s.parse().ok())
-            .collect();
-        let last = si + 1 == segments.len();
-        if !cur.is_object() {
-            *cur = Value::Object(Map::new());
-        }
-        let Some(obj) = cur.as_object_mut() else {
-            return;
-        };
-        let mut slot = obj.entry(key.to_owned()).or_insert(Value::Null);
-        for (ii, &i) in indexes.iter().enumerate() {
-            if !slot.is_array() {
-                *slot = Value::Array(Vec::new());
-            }
-            let Some(arr) = slot.as_array_mut() else {
-                return;
-            };
-            while arr.len() <= i {
-                arr.push(Value::Null);
-            }
-            slot = &mut arr[i];
-            if last && ii + 1 == indexes.len() {
-                *slot = v;
-                return;
-            }
-        }
-        if last {
-            *slot = v;
-            return;
-        }
-        cur = slot;
-    }
-}
-
-/// A header value that reads as a short wait (or count) in each format.
-fn header_sample(format: HeaderFormat) -> String {
-    match format {
-        HeaderFormat::String => "example",
-        HeaderFormat::Integer => "3",
-        HeaderFormat::Number => "2.5",
-        HeaderFormat::Boolean => "true",
-        HeaderFormat::Seconds | HeaderFormat::RetryAfter => "2",
-        HeaderFormat::Milliseconds => "1500",
-        HeaderFormat::Duration => "2s",
-        // The harness's fixed clock is 2026-01-01T00:00:00Z; these are 2 s after it.
-        HeaderFormat::EpochSeconds => "1767225602",
-        HeaderFormat::EpochMilliseconds => "1767225602000",
-        HeaderFormat::Rfc3339 => "2026-01-01T00:00:02Z",
-        HeaderFormat::HttpDate => "Thu, 01 Jan 2026 00:00:02 GMT",
-    }
-    .to_owned()
-}
-
-fn attr_sample(ty: AttrType) -> Value {
-    match ty {
-        AttrType::String => json!("example"),
-        AttrType::Integer => json!(3),
-        AttrType::Number => json!(2.5),
-        AttrType::Boolean => json!(true),
-        AttrType::Duration => json!(1.5),
-        AttrType::Json => json!({"key": "value"}),
-    }
-}
-
-/// An error response meant to be picked as class `i`: its status, code, conditions and
-/// attributes filled. `check::shadowed_classes` proves the class table does pick it.
-pub(crate) fn error_response(api: &Api, i: usize, status: u16) -> Value {
-    let c = &api.errors.classes[i];
-    let env = &api.errors.envelope;
-    let mut body = json!({});
-    let mut headers = Map::new();
-    if let Some(p) = env.detail.iter().find(|p| *p != "$") {
-        let first = c
-            .docs
-            .split(". ")
-            .next()
-            .unwrap_or(&c.docs)
-            .trim_end_matches('.');
-        set_path(&mut body, p, json!(first));
-    }
-    for m in &c.matchers {
-        let value = match &m.test {
-            Test::Equals(v) => Some(v.clone()),
-            Test::OneOf(vs) => vs.first().cloned(),
-            Test::EndsWith(v) => Some(format!("example{v}")),
-            Test::Contains(v) => Some(format!("an {v} b")),
-            Test::Exists(true) => Some("present".into()),
-            Test::Exists(false) => None,
-        };
-        let Some(value) = value else { continue };
-        match &m.source {
-            Source::Body(paths) => {
-                if let Some(p) = paths.iter().find(|p| *p != "$") {
-                    set_path(&mut body, p, json!(value));
-                }
-            }
-            Source::Header(h) => {
-                headers.insert(h.to_ascii_lowercase(), json!(value));
-            }
-        }
-    }
-    for a in &c.attributes {
-        match &a.source {
-            Source::Body(paths) => {
-                if let Some(p) = paths.iter().find(|p| *p != "$") {
-                    set_path(&mut body, p, attr_sample(a.ty));
-                }
-            }
-            Source::Header(h) => {
-                headers.insert(h.to_ascii_lowercase(), json!(header_sample(a.format)));
-            }
-        }
-    }
-    if let Some(h) = &api.request_id_header {
-        headers.insert(h.to_ascii_lowercase(), json!("req_error_1"));
-    }
-    let mut r = Map::new();
-    r.insert("status".into(), json!(status));
-    if !headers.is_empty() {
-        r.insert("headers".into(), Value::Object(headers));
-    }
-    if body.as_object().is_some_and(|o| !o.is_empty()) {
-        r.insert("body".into(), body);
-    }
-    Value::Object(r)
-}
-
 fn success_response(api: &Api, e: &model::Endpoint) -> Value {
     let mut headers = Map::new();
     if let Some(h) = &api.request_id_header {
@@ -444,7 +307,7 @@ fn error_case(api: &Api, i: usize) -> Case {
     let c = &api.errors.classes[i];
     let e = endpoint_for_class(api, c);
     let (call, request) = call_and_request(api, e);
-    let status = c.statuses.first().map(|s| s.lo).unwrap_or(400);
+    let (status, response) = class_example(api, i);
     let covers = vec![format!("class:{}", c.spec_name)];
     Case {
         stem: format!("error-{}", kebab(&c.spec_name)),
@@ -457,10 +320,44 @@ fn error_case(api: &Api, i: usize) -> Case {
             call,
             Some(json!({"max_retries": 0})),
             request,
-            vec![error_response(api, i, status)],
+            vec![response],
         ),
         covers,
     }
+}
+
+/// A case for each further `any_of` alternative of class `i` (the first is its main case):
+/// every way in is shown to reach the class.
+fn alternative_cases(api: &Api, i: usize) -> Vec<Case> {
+    let c = &api.errors.classes[i];
+    if c.fallback || c.alternatives.len() < 2 {
+        return Vec::new();
+    }
+    let e = endpoint_for_class(api, c);
+    let (call, request) = call_and_request(api, e);
+    let covers = vec![format!("class:{}", c.spec_name)];
+    (1..c.alternatives.len())
+        .filter_map(|row| {
+            let status = row_witness(api, i, row)?;
+            Some(Case {
+                stem: format!("error-{}-alternative-{}", kebab(&c.spec_name), row + 1),
+                yaml: case(
+                    format!(
+                        "{} from `{}` by its alternative {}: HTTP {status}.",
+                        c.spec_name,
+                        e.spec_name,
+                        row + 1
+                    ),
+                    covers.clone(),
+                    call.clone(),
+                    Some(json!({"max_retries": 0})),
+                    request.clone(),
+                    vec![error_response(api, i, row, status)],
+                ),
+                covers: covers.clone(),
+            })
+        })
+        .collect()
 }
 
 fn success_case(api: &Api, e: &model::Endpoint) -> Case {
@@ -481,19 +378,6 @@ fn success_case(api: &Api, e: &model::Endpoint) -> Case {
         ),
         covers,
     }
-}
-
-fn in_ranges(ranges: &[StatusRange], s: u16) -> bool {
-    ranges.iter().any(|r| r.lo <= s && s <= r.hi)
-}
-
-/// The class a status is picked as when no body says more (its fallback or plain class).
-fn class_for_status(api: &Api, status: u16) -> Option<usize> {
-    let e = &api.errors;
-    e.order.iter().copied().find(|&i| {
-        let c = &e.classes[i];
-        in_ranges(&c.statuses, status) && (c.fallback || c.matchers.is_empty())
-    })
 }
 
 /// The endpoint on which a failure with this status is retried: an idempotent one, or any
@@ -529,8 +413,7 @@ fn retry_cases(api: &Api) -> Vec<Case> {
                 .iter()
                 .position(|c| c.spec_name == *name && !c.is_abstract())
             {
-                let status = api.errors.classes[i].statuses[0].lo;
-                let mut resp = error_response(api, i, status);
+                let (status, mut resp) = class_example(api, i);
                 // A one-second wait hint, where the spec reads one, keeps the case short.
                 for (h, _) in &r.retry_after {
                     if let Some(hs) = resp.get_mut("headers").and_then(Value::as_object_mut) {
@@ -552,7 +435,7 @@ fn retry_cases(api: &Api) -> Vec<Case> {
         for range in &r.statuses {
             let status = range.lo;
             let resp = match class_for_status(api, status) {
-                Some(i) => error_response(api, i, status),
+                Some(i) => class_example_at(api, i, status),
                 None => json!({"status": status}),
             };
             triggers.push((format!("status:{range}"), status, resp));
@@ -633,7 +516,7 @@ fn retry_cases(api: &Api) -> Vec<Case> {
         let c = &api.errors.classes[i];
         let e = endpoint_for_class(api, c);
         let (call, request) = call_and_request(api, e);
-        let status = c.statuses[0].lo;
+        let (status, response) = class_example(api, i);
         let key = "retry:not-retried".to_owned();
         out.push(Case {
             stem: "retry-not-retried".into(),
@@ -646,7 +529,7 @@ fn retry_cases(api: &Api) -> Vec<Case> {
                 call,
                 None,
                 request,
-                vec![error_response(api, i, status)],
+                vec![response],
             ),
             covers: vec![key],
         });
@@ -663,7 +546,7 @@ fn retry_cases(api: &Api) -> Vec<Case> {
         if let (Some(status), Some(e)) = (status, endpoint) {
             let (call, request) = call_and_request(api, e);
             let resp = match class_for_status(api, status) {
-                Some(i) => error_response(api, i, status),
+                Some(i) => class_example_at(api, i, status),
                 None => json!({"status": status}),
             };
             let key = "retry:non-idempotent".to_owned();
@@ -690,18 +573,6 @@ fn retry_cases(api: &Api) -> Vec<Case> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn set_path_builds_nested_objects_and_arrays() {
-        let mut v = json!({});
-        set_path(&mut v, "error.code", json!("x"));
-        set_path(&mut v, "error.details[1].n", json!(3));
-        set_path(&mut v, "top", json!(true));
-        assert_eq!(
-            v,
-            json!({"error": {"code": "x", "details": [null, {"n": 3}]}, "top": true})
-        );
-    }
 
     #[test]
     fn forms_flatten_like_the_runtime() {

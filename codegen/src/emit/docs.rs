@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use crate::check::{attr_type_name, header_format_name};
-use crate::emit::rust::{class_trigger, client::retry_summary};
 use crate::emit::{header, File};
+use crate::model::describe::{class_trigger, retry_summary};
 use crate::model::{self, Api, Shape, Source};
 use crate::syntax::TypeExpr;
 

@@ -245,47 +245,38 @@ pub type Result<T, E = {root}> = std::result::Result<T, E>;
     )
 }
 
-/// A sentence naming where a class is picked: statuses and conditions.
-pub(crate) fn class_trigger(api: &Api, c: &model::Class) -> String {
-    if c.is_abstract() {
-        return "Never raised itself: it groups the classes below it.".into();
+/// One row of the class table.
+fn class_rule(
+    class: usize,
+    fallback: bool,
+    statuses: &[crate::syntax::StatusRange],
+    matchers: &[&model::Matcher],
+) -> TokenStream {
+    let statuses = status_table(statuses);
+    let matchers = matchers.iter().map(|m| {
+        let source = match &m.source {
+            Source::Body(paths) => quote!(::sdkgen_runtime::Source::Body(&[#(#paths),*])),
+            Source::Header(h) => quote!(::sdkgen_runtime::Source::Header(#h)),
+        };
+        let test = match &m.test {
+            Test::Equals(v) => quote!(::sdkgen_runtime::Test::Equals(#v)),
+            Test::OneOf(vs) => quote!(::sdkgen_runtime::Test::OneOf(&[#(#vs),*])),
+            Test::EndsWith(v) => quote!(::sdkgen_runtime::Test::EndsWith(#v)),
+            Test::Contains(v) => quote!(::sdkgen_runtime::Test::Contains(#v)),
+            Test::Exists(b) => quote!(::sdkgen_runtime::Test::Exists(#b)),
+        };
+        let ignore_case = m.ignore_case;
+        quote!(::sdkgen_runtime::Matcher { source: #source, test: #test, ignore_case: #ignore_case })
+    });
+    let class = Literal::usize_unsuffixed(class);
+    quote! {
+        ::sdkgen_runtime::ClassRule {
+            class: #class,
+            statuses: #statuses,
+            matchers: &[#(#matchers),*],
+            fallback: #fallback,
+        }
     }
-    let statuses: Vec<String> = c.statuses.iter().map(|s| format!("{s}")).collect();
-    let mut s = format!("Raised for HTTP {}", statuses.join(", "));
-    let conds: Vec<String> = c
-        .matchers
-        .iter()
-        .map(|m| {
-            let what = match &m.source {
-                Source::Body(p) if p == &api.errors.envelope.code => "the error code".to_string(),
-                Source::Body(p) => format!("body `{}`", p.join("` or `")),
-                Source::Header(h) => format!("header `{h}`"),
-            };
-            match &m.test {
-                Test::Equals(v) => format!("{what} is `{v}`"),
-                Test::OneOf(vs) => format!("{what} is one of `{}`", vs.join("`, `")),
-                Test::EndsWith(v) => format!("{what} ends with `{v}`"),
-                Test::Contains(v) => format!("{what} contains `{v}`"),
-                Test::Exists(true) => format!("{what} is present"),
-                Test::Exists(false) => format!("{what} is absent"),
-            }
-        })
-        .collect();
-    if !conds.is_empty() {
-        s.push_str(&format!(" when {}", conds.join(" and ")));
-    }
-    if c.fallback {
-        s.push_str(if conds.is_empty() {
-            " (the fallback for these statuses)"
-        } else {
-            ", and as the fallback for these statuses when no other class matches"
-        });
-    }
-    s.push('.');
-    if c.retried {
-        s.push_str(" Retried automatically before it is returned.");
-    }
-    s
 }
 
 fn attr_rust_type(ty: AttrType) -> TokenStream {
@@ -404,7 +395,11 @@ fn error_rs(api: &Api) -> TokenStream {
     let concrete: Vec<&model::Class> = e.classes.iter().filter(|c| !c.is_abstract()).collect();
     let variants = concrete.iter().map(|c| {
         let id = ident(&c.rust_name);
-        let d = doc(&format!("{}\n\n{}", c.docs, class_trigger(api, c)));
+        let d = doc(&format!(
+            "{}\n\n{}",
+            c.docs,
+            crate::model::describe::class_trigger(api, c)
+        ));
         quote!(#d #id(#id))
     });
     let kind_doc = doc(&format!(
@@ -419,7 +414,7 @@ fn error_rs(api: &Api) -> TokenStream {
         let d = doc(&format!(
             "{}\n\n{}\n\nDocumented as `{}` (a subclass of `{lineage}`).",
             c.docs,
-            class_trigger(api, c),
+            crate::model::describe::class_trigger(api, c),
             c.spec_name
         ));
         let fields = c.attributes.iter().map(|a| {
@@ -440,36 +435,22 @@ fn error_rs(api: &Api) -> TokenStream {
         }
     });
 
-    // The class table in classification order (see `model::Errors::order`).
-    let rules = e.order.iter().map(|&i| {
+    // The class table in classification order (see `model::Errors::order`): a row per way
+    // a class is recognised (its `any_of` alternatives, in spec order); a fallback is one
+    // row over all its statuses, conditions waived.
+    let rules = e.order.iter().flat_map(|&i| {
         let c = &e.classes[i];
-        let statuses = status_table(&c.statuses);
-        let matchers = c.matchers.iter().map(|m| {
-            let source = match &m.source {
-                Source::Body(paths) => quote!(::sdkgen_runtime::Source::Body(&[#(#paths),*])),
-                Source::Header(h) => quote!(::sdkgen_runtime::Source::Header(#h)),
-            };
-            let test = match &m.test {
-                Test::Equals(v) => quote!(::sdkgen_runtime::Test::Equals(#v)),
-                Test::OneOf(vs) => quote!(::sdkgen_runtime::Test::OneOf(&[#(#vs),*])),
-                Test::EndsWith(v) => quote!(::sdkgen_runtime::Test::EndsWith(#v)),
-                Test::Contains(v) => quote!(::sdkgen_runtime::Test::Contains(#v)),
-                Test::Exists(b) => quote!(::sdkgen_runtime::Test::Exists(#b)),
-            };
-            quote!(::sdkgen_runtime::Matcher { source: #source, test: #test })
-        });
-        let fallback = c.fallback;
-        let i = Literal::usize_unsuffixed(i);
-        quote! {
-            ::sdkgen_runtime::ClassRule {
-                class: #i,
-                statuses: #statuses,
-                matchers: &[#(#matchers),*],
-                fallback: #fallback,
-            }
-        }
+        let rows: Vec<(&[crate::syntax::StatusRange], Vec<&model::Matcher>)> = if c.fallback {
+            vec![(&c.statuses, Vec::new())]
+        } else {
+            c.rows()
+                .into_iter()
+                .map(|r| (r.statuses, r.matchers))
+                .collect()
+        };
+        rows.into_iter()
+            .map(move |(statuses, matchers)| class_rule(i, c.fallback, statuses, &matchers))
     });
-
     let from_arms = e
         .classes
         .iter()

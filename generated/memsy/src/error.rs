@@ -338,6 +338,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("insufficient_scope"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -349,6 +350,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("feature_not_available"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -360,6 +362,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("org_id_not_allowed"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -371,6 +374,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("seat_required"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -382,6 +386,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("org_limit_reached"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -393,6 +398,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("key_limit_reached"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -404,6 +410,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("billing_not_enabled"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -415,6 +422,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("seat_limit_reached"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -426,6 +434,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error_code"]),
                 test: ::sdkgen_runtime::Test::Equals("usage_limit_exceeded"),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -433,12 +442,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
     ::sdkgen_runtime::ClassRule {
         class: 9,
         statuses: &[(429, 429)],
-        matchers: &[
-            ::sdkgen_runtime::Matcher {
-                source: ::sdkgen_runtime::Source::Body(&["error_code"]),
-                test: ::sdkgen_runtime::Test::Equals("rate_limit_exceeded"),
-            },
-        ],
+        matchers: &[],
         fallback: true,
     },
 ];

@@ -163,6 +163,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Body(&["error.code"]),
                 test: ::sdkgen_runtime::Test::Equals("workspace_suspended"),
+                ignore_case: false,
             },
         ],
         fallback: false,

@@ -160,79 +160,6 @@ fn api_spec(api: &Api) -> TokenStream {
     }
 }
 
-/// Plain words for the retry policy, for the client's docs.
-pub(crate) fn retry_summary(api: &Api) -> String {
-    let r = &api.retry;
-    if !r.declared || r.max_retries == 0 {
-        return "This API's SDK never retries automatically: every failure is returned at once."
-            .into();
-    }
-    let mut what: Vec<String> = Vec::new();
-    if !r.statuses.is_empty() {
-        let s: Vec<String> = r.statuses.iter().map(|s| s.to_string()).collect();
-        what.push(format!("HTTP {}", s.join(", ")));
-    }
-    for c in &r.classes {
-        what.push(format!("`{c}`"));
-    }
-    if r.on_connect {
-        what.push("connection failures".into());
-    }
-    if r.on_timeout {
-        what.push("timeouts".into());
-    }
-    let mut s = format!(
-        "Retries {} up to {} times, with exponential backoff from {:?} (x{}, at most {:?}).",
-        what.join(", "),
-        r.max_retries,
-        r.initial,
-        r.multiplier,
-        r.max
-    );
-    if !r.retry_after.is_empty() {
-        let hs: Vec<&str> = r.retry_after.iter().map(|(h, _)| h.as_str()).collect();
-        s.push_str(&format!(
-            " Server waits from `{}` are honoured",
-            hs.join("`, `")
-        ));
-        if let Some(m) = r.max_wait {
-            s.push_str(&format!(
-                " up to {m:?}; a longer one {}",
-                if r.raise_past_max_wait {
-                    "returns the error at once with `retry_after` set"
-                } else {
-                    "is replaced by the usual backoff"
-                }
-            ));
-        }
-        s.push('.');
-    }
-    if let Some(d) = r.deadline {
-        s.push_str(&format!(" A call gives up after {d:?} in all."));
-    }
-    // Which requests may be sent again once they may have reached the server.
-    s.push_str(&format!(
-        " Once a request may have reached the server it is resent only if it is idempotent \
-         ({}, or an endpoint the spec marks idempotent",
-        r.idempotent_methods.join(", ")
-    ));
-    if let Some(h) = &r.key_header {
-        s.push_str(&format!(
-            ", or any request carrying the `{h}` key, made once per call"
-        ));
-    }
-    s.push(')');
-    if !r.not_processed.is_empty() {
-        let np: Vec<String> = r.not_processed.iter().map(|x| x.to_string()).collect();
-        s.push_str(&format!(
-            "; HTTP {} proves it was not acted on, so it is retried whatever the method",
-            np.join(", ")
-        ));
-    }
-    s.push('.');
-    s
-}
-
 /// The builder: the runtime's, typed to build this crate's `Client`.
 fn builder(api: &Api) -> TokenStream {
     let key_env = match &api.env_api_key {
@@ -560,7 +487,7 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
          {}\n\n```no_run\n# async fn demo() -> Result<(), Box<dyn std::error::Error>> {{\n\
          let client = {}::Client::builder().api_key(\"my-key\").build()?;\n\
          # let _ = client;\n# Ok(())\n# }}\n```",
-        retry_summary(api),
+        crate::model::describe::retry_summary(api),
         api.crate_ident
     ));
     let new_doc = doc(&format!(

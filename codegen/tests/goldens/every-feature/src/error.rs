@@ -49,10 +49,14 @@ pub enum ApiStatusErrorKind {
     ///
     /// Raised for HTTP 403 (the fallback for these statuses).
     PermissionDeniedError(PermissionDeniedError),
-    /// A 403 that is really a rate limit.
+    /// A 403 that is really a rate limit, by a header or by its message.
     ///
-    /// Raised for HTTP 403 when header `x-ratelimit-remaining` is `0`. Retried automatically before it is returned.
+    /// Raised for HTTP 403 when header `x-ratelimit-remaining` is `0`, or for HTTP 403 when body `message` contains `secondary rate limit` (ignoring case). Retried automatically before it is returned.
     SecondaryRateLimitError(SecondaryRateLimitError),
+    /// Too many requests in flight, reported as a 409 or as a 400 with its own code.
+    ///
+    /// Raised for HTTP 409 when the error code is `concurrency_limit`, or for HTTP 400 when the error code is `too_many_concurrent`.
+    ConcurrencyError(ConcurrencyError),
     /// A spent quota.
     ///
     /// Raised for HTTP 429 when body `error.type` is one of `insufficient_quota`, `billing_hard_limit`.
@@ -65,9 +69,13 @@ pub enum ApiStatusErrorKind {
     ///
     /// Raised for HTTP 404 when the error code ends with `_not_found` and body `error.message` contains `found` and body `error.hint` is absent.
     NotFoundError(NotFoundError),
-    /// The server failed.
+    /// The service is overloaded.
     ///
-    /// Raised for HTTP 5xx.
+    /// Raised for HTTP 529.
+    OverloadedError(OverloadedError),
+    /// The server failed (e.g. a 502 from a proxy). Retried.
+    ///
+    /// Raised for HTTP 5xx (the fallback for these statuses).
     ServerError(ServerError),
     /// No class of the spec matched: a plain API error of the base class.
     Other,
@@ -114,9 +122,9 @@ pub struct IdempotencyError {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct PermissionDeniedError {}
-/// A 403 that is really a rate limit.
+/// A 403 that is really a rate limit, by a header or by its message.
 ///
-/// Raised for HTTP 403 when header `x-ratelimit-remaining` is `0`. Retried automatically before it is returned.
+/// Raised for HTTP 403 when header `x-ratelimit-remaining` is `0`, or for HTTP 403 when body `message` contains `secondary rate limit` (ignoring case). Retried automatically before it is returned.
 ///
 /// Documented as `SecondaryRateLimitError` (a subclass of `APIStatusError`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -127,7 +135,19 @@ pub struct SecondaryRateLimitError {
     /// Documented as `reset_in`; read from the header `x-ratelimit-reset`.
     #[serde(serialize_with = "::sdkgen_runtime::serde_helpers::duration_secs")]
     pub reset_in: Option<::std::time::Duration>,
+    /// The header its first alternative tests.
+    ///
+    /// Documented as `remaining`; read from the header `x-ratelimit-remaining`.
+    pub remaining: Option<i64>,
 }
+/// Too many requests in flight, reported as a 409 or as a 400 with its own code.
+///
+/// Raised for HTTP 409 when the error code is `concurrency_limit`, or for HTTP 400 when the error code is `too_many_concurrent`.
+///
+/// Documented as `ConcurrencyError` (a subclass of `APIStatusError`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct ConcurrencyError {}
 /// A spent quota.
 ///
 /// Raised for HTTP 429 when body `error.type` is one of `insufficient_quota`, `billing_hard_limit`.
@@ -175,9 +195,17 @@ pub struct RateLimitError {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct NotFoundError {}
-/// The server failed.
+/// The service is overloaded.
 ///
-/// Raised for HTTP 5xx.
+/// Raised for HTTP 529.
+///
+/// Documented as `OverloadedError` (a subclass of `APIStatusError`).
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
+#[non_exhaustive]
+pub struct OverloadedError {}
+/// The server failed (e.g. a 502 from a proxy). Retried.
+///
+/// Raised for HTTP 5xx (the fallback for these statuses).
 ///
 /// Documented as `ServerError` (a subclass of `APIStatusError`).
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
@@ -224,6 +252,13 @@ impl ApiStatusErrorKind {
             _ => None,
         }
     }
+    /// The `ConcurrencyError` attributes, when this is one.
+    pub fn as_concurrency_error(&self) -> Option<&ConcurrencyError> {
+        match self {
+            Self::ConcurrencyError(v) => Some(v),
+            _ => None,
+        }
+    }
     /// The `QuotaExceededError` attributes, when this is one.
     pub fn as_quota_exceeded_error(&self) -> Option<&QuotaExceededError> {
         match self {
@@ -242,6 +277,13 @@ impl ApiStatusErrorKind {
     pub fn as_not_found_error(&self) -> Option<&NotFoundError> {
         match self {
             Self::NotFoundError(v) => Some(v),
+            _ => None,
+        }
+    }
+    /// The `OverloadedError` attributes, when this is one.
+    pub fn as_overloaded_error(&self) -> Option<&OverloadedError> {
+        match self {
+            Self::OverloadedError(v) => Some(v),
             _ => None,
         }
     }
@@ -264,6 +306,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
                 test: ::sdkgen_runtime::Test::OneOf(
                     &["idempotency_key_reused", "idempotency_conflict"],
                 ),
+                ignore_case: false,
             },
         ],
         fallback: false,
@@ -275,12 +318,49 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
             ::sdkgen_runtime::Matcher {
                 source: ::sdkgen_runtime::Source::Header("x-ratelimit-remaining"),
                 test: ::sdkgen_runtime::Test::Equals("0"),
+                ignore_case: false,
+            },
+        ],
+        fallback: false,
+    },
+    ::sdkgen_runtime::ClassRule {
+        class: 4,
+        statuses: &[(403, 403)],
+        matchers: &[
+            ::sdkgen_runtime::Matcher {
+                source: ::sdkgen_runtime::Source::Body(&["message"]),
+                test: ::sdkgen_runtime::Test::Contains("secondary rate limit"),
+                ignore_case: true,
             },
         ],
         fallback: false,
     },
     ::sdkgen_runtime::ClassRule {
         class: 5,
+        statuses: &[(409, 409)],
+        matchers: &[
+            ::sdkgen_runtime::Matcher {
+                source: ::sdkgen_runtime::Source::Body(&["error.code"]),
+                test: ::sdkgen_runtime::Test::Equals("concurrency_limit"),
+                ignore_case: false,
+            },
+        ],
+        fallback: false,
+    },
+    ::sdkgen_runtime::ClassRule {
+        class: 5,
+        statuses: &[(400, 400)],
+        matchers: &[
+            ::sdkgen_runtime::Matcher {
+                source: ::sdkgen_runtime::Source::Body(&["error.code"]),
+                test: ::sdkgen_runtime::Test::Equals("too_many_concurrent"),
+                ignore_case: false,
+            },
+        ],
+        fallback: false,
+    },
+    ::sdkgen_runtime::ClassRule {
+        class: 6,
         statuses: &[(429, 429)],
         matchers: &[
             ::sdkgen_runtime::Matcher {
@@ -288,32 +368,36 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
                 test: ::sdkgen_runtime::Test::OneOf(
                     &["insufficient_quota", "billing_hard_limit"],
                 ),
-            },
-        ],
-        fallback: false,
-    },
-    ::sdkgen_runtime::ClassRule {
-        class: 7,
-        statuses: &[(404, 404)],
-        matchers: &[
-            ::sdkgen_runtime::Matcher {
-                source: ::sdkgen_runtime::Source::Body(&["error.code"]),
-                test: ::sdkgen_runtime::Test::EndsWith("_not_found"),
-            },
-            ::sdkgen_runtime::Matcher {
-                source: ::sdkgen_runtime::Source::Body(&["error.message"]),
-                test: ::sdkgen_runtime::Test::Contains("found"),
-            },
-            ::sdkgen_runtime::Matcher {
-                source: ::sdkgen_runtime::Source::Body(&["error.hint"]),
-                test: ::sdkgen_runtime::Test::Exists(false),
+                ignore_case: false,
             },
         ],
         fallback: false,
     },
     ::sdkgen_runtime::ClassRule {
         class: 8,
-        statuses: &[(500, 599)],
+        statuses: &[(404, 404)],
+        matchers: &[
+            ::sdkgen_runtime::Matcher {
+                source: ::sdkgen_runtime::Source::Body(&["error.code"]),
+                test: ::sdkgen_runtime::Test::EndsWith("_not_found"),
+                ignore_case: false,
+            },
+            ::sdkgen_runtime::Matcher {
+                source: ::sdkgen_runtime::Source::Body(&["error.message"]),
+                test: ::sdkgen_runtime::Test::Contains("found"),
+                ignore_case: false,
+            },
+            ::sdkgen_runtime::Matcher {
+                source: ::sdkgen_runtime::Source::Body(&["error.hint"]),
+                test: ::sdkgen_runtime::Test::Exists(false),
+                ignore_case: false,
+            },
+        ],
+        fallback: false,
+    },
+    ::sdkgen_runtime::ClassRule {
+        class: 9,
+        statuses: &[(529, 529)],
         matchers: &[],
         fallback: false,
     },
@@ -330,8 +414,14 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
         fallback: true,
     },
     ::sdkgen_runtime::ClassRule {
-        class: 6,
+        class: 7,
         statuses: &[(429, 429), (420, 420)],
+        matchers: &[],
+        fallback: true,
+    },
+    ::sdkgen_runtime::ClassRule {
+        class: 10,
+        statuses: &[(500, 599)],
         matchers: &[],
         fallback: true,
     },
@@ -359,14 +449,16 @@ impl ::sdkgen_runtime::ErrorClass for ApiStatusErrorKind {
                             "x-ratelimit-reset",
                             ::sdkgen_runtime::HeaderFormat::EpochSeconds,
                         ),
+                    remaining: r.header_integer("x-ratelimit-remaining"),
                 })
             }
-            Some(5usize) => {
+            Some(5usize) => Self::ConcurrencyError(ConcurrencyError {}),
+            Some(6usize) => {
                 Self::QuotaExceededError(QuotaExceededError {
                     plan_limit: r.header_integer("x-plan-limit"),
                 })
             }
-            Some(6usize) => {
+            Some(7usize) => {
                 Self::RateLimitError(RateLimitError {
                     retry_after: r
                         .header_number(
@@ -382,8 +474,9 @@ impl ::sdkgen_runtime::ErrorClass for ApiStatusErrorKind {
                     reset_at: r.header_string("x-reset-at"),
                 })
             }
-            Some(7usize) => Self::NotFoundError(NotFoundError {}),
-            Some(8usize) => Self::ServerError(ServerError {}),
+            Some(8usize) => Self::NotFoundError(NotFoundError {}),
+            Some(9usize) => Self::OverloadedError(OverloadedError {}),
+            Some(10usize) => Self::ServerError(ServerError {}),
             _ => Self::Other,
         }
     }
@@ -393,9 +486,11 @@ impl ::sdkgen_runtime::ErrorClass for ApiStatusErrorKind {
             Self::IdempotencyError(_) => "IdempotencyError",
             Self::PermissionDeniedError(_) => "PermissionDeniedError",
             Self::SecondaryRateLimitError(_) => "SecondaryRateLimitError",
+            Self::ConcurrencyError(_) => "ConcurrencyError",
             Self::QuotaExceededError(_) => "QuotaExceededError",
             Self::RateLimitError(_) => "RateLimitError",
             Self::NotFoundError(_) => "NotFoundError",
+            Self::OverloadedError(_) => "OverloadedError",
             Self::ServerError(_) => "ServerError",
             Self::Other => "APIStatusError",
         }
@@ -408,9 +503,11 @@ impl ::sdkgen_runtime::ErrorClass for ApiStatusErrorKind {
             }
             Self::PermissionDeniedError(_) => &["ClientError", "APIStatusError"],
             Self::SecondaryRateLimitError(_) => &["APIStatusError"],
+            Self::ConcurrencyError(_) => &["APIStatusError"],
             Self::QuotaExceededError(_) => &["APIStatusError"],
             Self::RateLimitError(_) => &["APIStatusError"],
             Self::NotFoundError(_) => &["ClientError", "APIStatusError"],
+            Self::OverloadedError(_) => &["APIStatusError"],
             Self::ServerError(_) => &["APIStatusError"],
             Self::Other => &[],
         }

@@ -6,8 +6,10 @@ use conformance::{Call, CallFuture, ClientOptions, Outcome};
 #[allow(dead_code)]
 pub const REQUIRED: &[&str] = &[
     "class:BadRequestError",
+    "class:ConcurrencyError",
     "class:IdempotencyError",
     "class:NotFoundError",
+    "class:OverloadedError",
     "class:PermissionDeniedError",
     "class:QuotaExceededError",
     "class:RateLimitError",
