@@ -310,6 +310,16 @@ fn check_api(cx: &mut Ctx) {
             cx.err("api.request_id_header", e);
         }
     }
+    for (key, value) in [
+        ("api.timeout", &api.timeout),
+        ("api.connect_timeout", &api.connect_timeout),
+    ] {
+        match value.as_deref().map(syntax::duration) {
+            Some(Err(e)) => cx.err(key, e),
+            Some(Ok(d)) if d.is_zero() => cx.err(key, format!("`{key}` is zero")),
+            _ => {}
+        }
+    }
 }
 
 /// Every name that becomes a Rust type, with its YAML path: error classes (fixed and
@@ -937,15 +947,53 @@ fn check_retry(cx: &mut Ctx) {
             ),
         );
     }
-    let initial = match syntax::duration(&r.backoff.initial) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            cx.err("retry.backoff.initial", e);
+    let b = &r.backoff;
+    let initial = match (&b.initial, &b.schedule) {
+        (Some(i), None) => match syntax::duration(i) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                cx.err("retry.backoff.initial", e);
+                None
+            }
+        },
+        (None, Some(schedule)) => {
+            if schedule.is_empty() {
+                cx.err("retry.backoff.schedule", "`schedule` lists no waits");
+            }
+            for (i, w) in schedule.iter().enumerate() {
+                if let Err(e) = syntax::duration(w) {
+                    cx.err(&format!("retry.backoff.schedule[{i}]"), e);
+                }
+            }
+            if b.max.is_some() || b.multiplier.is_some() {
+                cx.err(
+                    "retry.backoff",
+                    "a backoff `schedule` lists every wait; `max` and `multiplier` do not apply",
+                );
+            }
+            None
+        }
+        _ => {
+            cx.err_hint(
+                "retry.backoff",
+                "the backoff needs exactly one of `initial` (exponential) and `schedule` (explicit waits)",
+                "e.g. `initial: 500ms` with `max: 8s`, or `schedule: [1s, 4s, 9s]`",
+            );
             None
         }
     };
     if initial.is_some_and(|d| d.is_zero()) {
         cx.err("retry.backoff.initial", "the first backoff wait is zero");
+    }
+    if let Some(m) = &b.min {
+        if let Err(e) = syntax::duration(m) {
+            cx.err("retry.backoff.min", e);
+        }
+    }
+    for (i, h) in r.attempt_headers.iter().enumerate() {
+        if let Err(e) = syntax::header_name(&h.header) {
+            cx.err(&format!("retry.attempt_headers[{i}].header"), e);
+        }
     }
     let max = match &r.backoff.max {
         Some(m) => match syntax::duration(m) {
@@ -972,7 +1020,11 @@ fn check_retry(cx: &mut Ctx) {
             format!("backoff multiplier {multiplier} is outside 1 to 10"),
         );
     }
-    if r.max_retries > 0 && r.backoff.max.is_none() && multiplier > 1.0 {
+    if r.max_retries > 0
+        && r.backoff.max.is_none()
+        && r.backoff.schedule.is_none()
+        && multiplier > 1.0
+    {
         cx.err_hint(
             "retry.backoff",
             "the retry policy can wait forever: the backoff grows with no `max`",
@@ -1059,15 +1111,20 @@ fn check_retry(cx: &mut Ctx) {
         }
     }
     if let Some(idem) = &r.idempotency {
-        for (i, m) in idem.methods.iter().flatten().enumerate() {
-            if !syntax::METHODS.contains(&m.as_str()) {
-                cx.err(
-                    &format!("retry.idempotency.methods[{i}]"),
-                    format!(
-                        "`{m}` is not an HTTP method; use one of {}",
-                        syntax::METHODS.join(", ")
-                    ),
-                );
+        for (key, list) in [
+            ("methods", &idem.methods),
+            ("resend_methods", &idem.resend_methods),
+        ] {
+            for (i, m) in list.iter().flatten().enumerate() {
+                if !syntax::METHODS.contains(&m.as_str()) {
+                    cx.err(
+                        &format!("retry.idempotency.{key}[{i}]"),
+                        format!(
+                            "`{m}` is not an HTTP method; use one of {}",
+                            syntax::METHODS.join(", ")
+                        ),
+                    );
+                }
             }
         }
         if let Some(s) = &idem.not_processed {

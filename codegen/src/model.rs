@@ -41,6 +41,10 @@ pub struct Api {
     pub fixed_headers: Vec<FixedHeader>,
     /// Response header with the request id.
     pub request_id_header: Option<String>,
+    /// Default timeout of one attempt.
+    pub timeout: Duration,
+    /// Default connect timeout.
+    pub connect_timeout: Option<Duration>,
     /// The error hierarchy and classification.
     pub errors: Errors,
     /// The retry policy (disabled when the spec has none).
@@ -307,6 +311,16 @@ pub struct Retry {
     pub not_processed: Vec<StatusRange>,
     /// Idempotency-key header.
     pub key_header: Option<String>,
+    /// Methods resent on purpose though not idempotent.
+    pub resend_methods: Vec<String>,
+    /// An explicit backoff schedule (the last wait repeats); empty for exponential.
+    pub schedule: Vec<Duration>,
+    /// Floor of the jittered backoff.
+    pub min: Duration,
+    /// A zero server wait is replaced by the backoff.
+    pub zero_wait_backoff: bool,
+    /// Per-attempt headers.
+    pub attempt_headers: Vec<(String, spec::AttemptValue)>,
 }
 
 /// Rate limits, resolved.
@@ -435,8 +449,11 @@ pub struct Endpoint {
     pub quota: Option<String>,
     /// Free (quota-exempt).
     pub free: bool,
-    /// Retried after it may have reached the server.
+    /// Idempotent (by the spec's methods or its own `idempotent`), as documented.
     pub idempotent: bool,
+    /// Resent after it may have reached the server: idempotent, or its method is one the
+    /// spec resends on purpose.
+    pub resendable: bool,
     /// Error classes it is documented to raise (spec names).
     pub errors: Vec<String>,
 }
@@ -561,6 +578,15 @@ pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
             })
             .collect(),
         request_id_header: api.request_id_header.clone(),
+        timeout: api
+            .timeout
+            .as_deref()
+            .and_then(|t| syntax::duration(t).ok())
+            .unwrap_or(DEFAULT_TIMEOUT),
+        connect_timeout: api
+            .connect_timeout
+            .as_deref()
+            .and_then(|t| syntax::duration(t).ok()),
         errors,
         retry,
         rate_limits,
@@ -786,6 +812,9 @@ fn lower_attribute(a: &spec::Attribute) -> Attribute {
 /// not say (RFC 9110's idempotent methods).
 const DEFAULT_IDEMPOTENT: [&str; 5] = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"];
 
+/// The timeout of one attempt when the spec states none.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 fn lower_retry(r: Option<&spec::Retry>) -> Retry {
     let dur = |s: &Option<String>| s.as_deref().and_then(|s| syntax::duration(s).ok());
     let Some(r) = r else {
@@ -808,9 +837,27 @@ fn lower_retry(r: Option<&spec::Retry>) -> Retry {
             idempotent_methods: DEFAULT_IDEMPOTENT.iter().map(|m| m.to_string()).collect(),
             not_processed: Vec::new(),
             key_header: None,
+            resend_methods: Vec::new(),
+            schedule: Vec::new(),
+            min: Duration::ZERO,
+            zero_wait_backoff: false,
+            attempt_headers: Vec::new(),
         };
     };
-    let initial = syntax::duration(&r.backoff.initial).unwrap_or(Duration::from_millis(500));
+    let schedule: Vec<Duration> = r
+        .backoff
+        .schedule
+        .iter()
+        .flatten()
+        .filter_map(|w| syntax::duration(w).ok())
+        .collect();
+    let initial = r
+        .backoff
+        .initial
+        .as_deref()
+        .and_then(|i| syntax::duration(i).ok())
+        .or_else(|| schedule.first().copied())
+        .unwrap_or(Duration::from_millis(500));
     let jitter = match r.backoff.jitter.as_deref() {
         Some([lo, hi]) => (*lo, *hi),
         _ => (1.0, 1.0),
@@ -820,7 +867,9 @@ fn lower_retry(r: Option<&spec::Retry>) -> Retry {
         declared: true,
         max_retries: u32::try_from(r.max_retries).unwrap_or(0),
         initial,
-        max: dur(&r.backoff.max).unwrap_or(initial),
+        max: dur(&r.backoff.max)
+            .or_else(|| schedule.iter().max().copied())
+            .unwrap_or(initial),
         multiplier: r.backoff.multiplier.unwrap_or(2.0),
         jitter,
         statuses: r
@@ -849,6 +898,17 @@ fn lower_retry(r: Option<&spec::Retry>) -> Retry {
             .and_then(|s| syntax::statuses(s).ok())
             .unwrap_or_default(),
         key_header: idem.and_then(|i| i.key_header.clone()),
+        resend_methods: idem
+            .and_then(|i| i.resend_methods.clone())
+            .unwrap_or_default(),
+        schedule,
+        min: dur(&r.backoff.min).unwrap_or(Duration::ZERO),
+        zero_wait_backoff: r.zero_wait == Some(spec::ZeroWait::Backoff),
+        attempt_headers: r
+            .attempt_headers
+            .iter()
+            .map(|h| (h.header.to_ascii_lowercase(), h.value))
+            .collect(),
     }
 }
 
@@ -955,6 +1015,15 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
             .unwrap_or_else(|| DEFAULT_IDEMPOTENT.iter().map(|m| m.to_string()).collect());
         methods.contains(&method)
     });
+    // Resent after it may have reached the server: idempotent, or a method the vendor's
+    // SDK resends on purpose.
+    let resendable = idempotent
+        || spec
+            .retry
+            .as_ref()
+            .and_then(|r| r.idempotency.as_ref())
+            .and_then(|i| i.resend_methods.as_ref())
+            .is_some_and(|m| m.contains(&method));
     let segments: Vec<&str> = e.name.split('.').collect();
     Endpoint {
         spec_name: e.name.clone(),
@@ -977,6 +1046,7 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
         quota: e.quota.clone(),
         free: e.free,
         idempotent,
+        resendable,
         errors: e.errors.clone(),
     }
 }

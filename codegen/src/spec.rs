@@ -56,6 +56,12 @@ pub struct Api {
     /// Name of the response header carrying the request id, e.g. `x-request-id`.
     #[serde(default)]
     pub request_id_header: Option<String>,
+    /// Default timeout of one attempt, as the vendor documents it, e.g. `600s`. Default 60s.
+    #[serde(default)]
+    pub timeout: Option<String>,
+    /// Default timeout for making the connection, e.g. `5s`. Default: none beyond `timeout`.
+    #[serde(default)]
+    pub connect_timeout: Option<String>,
 }
 
 /// Environment variable names read by the client builder.
@@ -405,14 +411,62 @@ pub struct Retry {
     /// Which requests may be retried once they may have reached the server.
     #[serde(default)]
     pub idempotency: Option<Idempotency>,
+    /// A server wait of zero (or a reset already past): `honour` it (retry at once) or
+    /// `backoff` (wait the usual backoff instead). Default `honour`.
+    #[serde(default)]
+    pub zero_wait: Option<ZeroWait>,
+    /// Headers sent on every attempt whose value depends on the attempt.
+    #[serde(default)]
+    pub attempt_headers: Vec<AttemptHeader>,
 }
 
-/// Exponential backoff with jitter.
+/// What to do with a server wait of zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ZeroWait {
+    /// Retry at once.
+    Honour,
+    /// Wait the usual backoff.
+    Backoff,
+}
+
+/// A header sent on every attempt, its value made for that attempt.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttemptHeader {
+    /// Header name, e.g. `x-stainless-retry-count`.
+    pub header: String,
+    /// `attempt` (1 on the first try), `retry_count` (0 on the first try) or
+    /// `timeout_seconds` (the attempt's timeout, in whole seconds).
+    pub value: AttemptValue,
+}
+
+/// The value of a per-attempt header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AttemptValue {
+    /// The attempt number, 1 on the first try.
+    Attempt,
+    /// Retries so far, 0 on the first try.
+    RetryCount,
+    /// The attempt's timeout in whole seconds.
+    TimeoutSeconds,
+}
+
+/// Exponential backoff with jitter, or an explicit schedule.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Backoff {
-    /// The first wait, e.g. `500ms`.
-    pub initial: String,
+    /// The first wait, e.g. `500ms`. Exactly one of `initial` and `schedule`.
+    #[serde(default)]
+    pub initial: Option<String>,
+    /// The wait before each retry in turn, e.g. `[1s, 4s, 9s]`; the last repeats. For
+    /// vendors whose curve is not exponential. Jitter and `min` still apply.
+    #[serde(default)]
+    pub schedule: Option<Vec<String>>,
+    /// The shortest wait after jitter, e.g. `500ms`.
+    #[serde(default)]
+    pub min: Option<String>,
     /// The longest wait, e.g. `8s`.
     #[serde(default)]
     pub max: Option<String>,
@@ -473,10 +527,15 @@ pub struct HeaderRef {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Idempotency {
-    /// Methods retried even after the request may have reached the server. Default
-    /// `[GET, HEAD, PUT, DELETE, OPTIONS]`.
+    /// Methods that are idempotent: retried even after the request may have reached the
+    /// server. Default `[GET, HEAD, PUT, DELETE, OPTIONS]`.
     #[serde(default)]
     pub methods: Option<Vec<String>>,
+    /// Methods resent on purpose although they are not idempotent (the vendor's own SDK
+    /// does, relying on an idempotency key or on the API tolerating duplicates). Endpoints
+    /// stay documented as not idempotent.
+    #[serde(default)]
+    pub resend_methods: Option<Vec<String>>,
     /// Statuses that prove the server did not act on the request (e.g. 429): retried
     /// whatever the method.
     #[serde(default)]

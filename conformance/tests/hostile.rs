@@ -105,6 +105,7 @@ fn spec(auth: Auth, retry: RetryPolicy) -> &'static ApiSpec {
         throttle_buckets: &[],
         retry,
         default_timeout: Duration::from_secs(30),
+        connect_timeout: None,
     }))
 }
 

@@ -168,3 +168,48 @@ async fn header_driven_classes_nested_namespaces_and_go_durations() {
         Some(99)
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_wait_falls_back_to_the_floored_schedule_and_attempts_are_counted() {
+    let message = r#"{"id":"m1","text":"hi"}"#;
+    let server = Server::start(vec![
+        Reply::status(429).header("retry-after", "0"),
+        Reply::status(503),
+        Reply::json(200, message),
+    ])
+    .await
+    .unwrap();
+    let client = scheduled::Client::builder()
+        .api_key("k")
+        .base_url(server.url())
+        .jitter_seed(1)
+        .build()
+        .unwrap();
+    // A POST, resent on purpose: the spec lists POST under `resend_methods`.
+    let created = client
+        .messages()
+        .create(&scheduled::NewMessage::new("hi".into()))
+        .await
+        .unwrap();
+    assert_eq!(created.attempts, 3);
+    let r = server.received();
+    let gaps: Vec<Duration> = r.windows(2).map(|w| w[1].at - w[0].at).collect();
+    // `Retry-After: 0` is no hint here: the first schedule wait (1 s, jittered to at least
+    // half) is taken, and never less than the 500 ms floor; then the second (4 s).
+    assert!(
+        gaps[0] >= Duration::from_millis(500) && gaps[0] <= Duration::from_secs(1),
+        "{gaps:?}"
+    );
+    assert!(
+        gaps[1] >= Duration::from_secs(2) && gaps[1] <= Duration::from_secs(4),
+        "{gaps:?}"
+    );
+    let counts: Vec<&str> = r
+        .iter()
+        .map(|x| x.header("x-retry-count").unwrap_or_default())
+        .collect();
+    assert_eq!(counts, ["0", "1", "2"]);
+    assert!(r
+        .iter()
+        .all(|x| x.header("x-request-timeout") == Some("600")));
+}

@@ -76,6 +76,8 @@ pub struct ApiSpec {
     pub retry: RetryPolicy,
     /// Per-attempt timeout when the builder sets none.
     pub default_timeout: Duration,
+    /// Connect timeout when the builder sets none.
+    pub connect_timeout: Option<Duration>,
 }
 
 /// Why a client could not be built.
@@ -116,6 +118,7 @@ pub struct ClientBuilder<C = Client> {
     api_key: Option<SecretString>,
     base_url: Option<String>,
     timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
     max_retries: Option<u32>,
     deadline: Option<Option<Duration>>,
     http: Option<reqwest::ClientBuilder>,
@@ -147,6 +150,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             api_key: None,
             base_url: None,
             timeout: None,
+            connect_timeout: None,
             max_retries: None,
             deadline: None,
             http: None,
@@ -174,6 +178,12 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// The timeout of each attempt.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// The timeout for making a connection (the spec's default unless set).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
         self
     }
 
@@ -267,13 +277,15 @@ impl<C: From<Client>> ClientBuilder<C> {
         };
         // Redirects are the runtime's to follow (see `receive`): reqwest would follow them
         // to any host, carrying every header but `Authorization` and cookies.
-        let http = self
+        let mut http = self
             .http
             .unwrap_or_default()
             .user_agent(spec.user_agent)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(BuildError::Http)?;
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(t) = self.connect_timeout.or(spec.connect_timeout) {
+            http = http.connect_timeout(t);
+        }
+        let http = http.build().map_err(BuildError::Http)?;
         let mut retry = spec.retry;
         if let Some(n) = self.max_retries {
             retry.max_retries = n;
@@ -733,7 +745,7 @@ impl Client {
             // The deadline, rather than the attempt's own timeout, cut this attempt short.
             let cut_by_deadline = attempt_timeout < inner.timeout;
             let built = self
-                .build(&request, idempotency_key.as_ref())
+                .build(&request, idempotency_key.as_ref(), attempt, attempt_timeout)
                 .map_err(Error::Request)?;
             let outcome = self.receive(built, Instant::now() + attempt_timeout).await;
             let retries_left = attempt <= policy.max_retries;
@@ -870,6 +882,8 @@ impl Client {
         &self,
         request: &Request,
         idempotency_key: Option<&(&'static str, String)>,
+        attempt: u32,
+        attempt_timeout: Duration,
     ) -> Result<reqwest::Request, RequestError> {
         let inner = &*self.inner;
         let invalid = |message: String| RequestError { message };
@@ -894,6 +908,10 @@ impl Client {
         };
         if let Some((name, key)) = idempotency_key {
             let (n, v) = header(name, key)?;
+            headers.insert(n, v);
+        }
+        for (name, value) in inner.retry.attempt_headers {
+            let (n, v) = header(name, &value.render(attempt, attempt_timeout))?;
             headers.insert(n, v);
         }
         for (name, value) in &request.headers {

@@ -42,6 +42,39 @@ pub struct RetryPolicy {
     pub not_processed: &'static [(u16, u16)],
     /// Header carrying an idempotency key generated once per call.
     pub idempotency_key_header: Option<&'static str>,
+    /// An explicit backoff schedule: the wait before retry `n` is `schedule[n - 1]`, the
+    /// last repeating. Empty for exponential backoff.
+    pub schedule: &'static [Duration],
+    /// The shortest backoff wait, after jitter.
+    pub min_backoff: Duration,
+    /// A server wait of zero is replaced by the backoff (some vendors' SDKs ignore such
+    /// hints rather than retry at once).
+    pub zero_wait_backoff: bool,
+    /// Headers sent on every attempt whose value is made for that attempt.
+    pub attempt_headers: &'static [(&'static str, AttemptValue)],
+}
+
+/// The value of a per-attempt header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AttemptValue {
+    /// The attempt number, 1 on the first try.
+    Attempt,
+    /// Retries so far, 0 on the first try.
+    RetryCount,
+    /// The attempt's timeout in whole seconds.
+    TimeoutSeconds,
+}
+
+impl AttemptValue {
+    /// The header value for attempt `attempt` (1-based) with this timeout.
+    pub fn render(self, attempt: u32, timeout: Duration) -> String {
+        match self {
+            AttemptValue::Attempt => attempt.to_string(),
+            AttemptValue::RetryCount => attempt.saturating_sub(1).to_string(),
+            AttemptValue::TimeoutSeconds => timeout.as_secs().to_string(),
+        }
+    }
 }
 
 impl RetryPolicy {
@@ -63,15 +96,28 @@ impl RetryPolicy {
         deadline: None,
         not_processed: &[],
         idempotency_key_header: None,
+        schedule: &[],
+        min_backoff: Duration::ZERO,
+        zero_wait_backoff: false,
+        attempt_headers: &[],
     };
 
     /// The backoff before retry number `retry` (1-based) for a jitter factor in
-    /// `[jitter.0, jitter.1]`: `initial * multiplier^(retry-1)`, capped at `max_backoff`,
-    /// then scaled by `factor`.
+    /// `[jitter.0, jitter.1]`: `initial * multiplier^(retry-1)` capped at `max_backoff` (or
+    /// the schedule's wait for that retry), scaled by `factor`, then at least
+    /// `min_backoff`.
     pub fn backoff(&self, retry: u32, factor: f64) -> Duration {
-        let exp = self.multiplier.powi(retry.saturating_sub(1).min(64) as i32);
-        let base = (self.initial_backoff.as_secs_f64() * exp).min(self.max_backoff.as_secs_f64());
-        Duration::from_secs_f64((base * factor).max(0.0))
+        let base = match self.schedule {
+            [] => {
+                let exp = self.multiplier.powi(retry.saturating_sub(1).min(64) as i32);
+                (self.initial_backoff.as_secs_f64() * exp).min(self.max_backoff.as_secs_f64())
+            }
+            waits => {
+                let i = (retry.saturating_sub(1) as usize).min(waits.len() - 1);
+                waits[i].as_secs_f64()
+            }
+        };
+        Duration::from_secs_f64((base * factor).max(0.0)).max(self.min_backoff)
     }
 
     /// A jitter factor drawn from the policy's range.
@@ -120,13 +166,15 @@ impl RetryPolicy {
             .find_map(|(name, format)| values::parse_wait(&header(name)?, *format, now));
         // Without declared hint headers, `Retry-After` is still read as RFC 9110 defines it,
         // so that `retry_after` is always reported.
-        declared.or_else(|| {
+        let wait = declared.or_else(|| {
             if self.retry_after.is_empty() {
                 values::parse_wait(&header("retry-after")?, HeaderFormat::RetryAfter, now)
             } else {
                 None
             }
-        })
+        });
+        // A zero wait (or a reset already past) is no hint when the spec says so.
+        wait.filter(|w| !(self.zero_wait_backoff && w.is_zero()))
     }
 }
 
@@ -271,6 +319,49 @@ mod tests {
         assert_eq!(
             RetryPolicy::NEVER.server_wait(h, now),
             Some(Duration::from_secs(3))
+        );
+    }
+
+    #[test]
+    fn schedules_floors_and_zero_waits() {
+        const SCHEDULE: &[Duration] = &[
+            Duration::from_secs(1),
+            Duration::from_secs(4),
+            Duration::from_secs(9),
+        ];
+        let p = RetryPolicy {
+            schedule: SCHEDULE,
+            min_backoff: Duration::from_millis(500),
+            ..POLICY
+        };
+        let waits: Vec<u64> = (1..=5).map(|n| p.backoff(n, 1.0).as_secs()).collect();
+        assert_eq!(waits, vec![1, 4, 9, 9, 9]);
+        // The floor holds after jitter.
+        assert_eq!(p.backoff(1, 0.1), Duration::from_millis(500));
+        let exp = RetryPolicy {
+            min_backoff: Duration::from_millis(400),
+            ..POLICY
+        };
+        assert_eq!(exp.backoff(1, 0.5), Duration::from_millis(400));
+        let now = std::time::SystemTime::UNIX_EPOCH;
+        let zero = |_: &str| Some("0".to_owned());
+        assert_eq!(POLICY.server_wait(zero, now), Some(Duration::ZERO));
+        let ignoring = RetryPolicy {
+            zero_wait_backoff: true,
+            ..POLICY
+        };
+        assert_eq!(ignoring.server_wait(zero, now), None);
+        assert_eq!(
+            AttemptValue::RetryCount.render(1, Duration::from_secs(600)),
+            "0"
+        );
+        assert_eq!(
+            AttemptValue::Attempt.render(3, Duration::from_secs(600)),
+            "3"
+        );
+        assert_eq!(
+            AttemptValue::TimeoutSeconds.render(3, Duration::from_secs(600)),
+            "600"
         );
     }
 }

@@ -380,14 +380,14 @@ fn success_case(api: &Api, e: &model::Endpoint) -> Case {
     }
 }
 
-/// The endpoint on which a failure with this status is retried: an idempotent one, or any
+/// The endpoint on which a failure with this status is retried: a resendable one, or any
 /// when the status proves the request was not processed.
 fn retryable_endpoint(api: &Api, status: u16) -> Option<&model::Endpoint> {
     let not_processed = in_ranges(&api.retry.not_processed, status);
     api.endpoints
         .iter()
         .find(|e| {
-            e.idempotent
+            e.resendable
                 && e.params
                     .iter()
                     .all(|p| p.required || p.location != ParamLocation::Header)
@@ -395,7 +395,7 @@ fn retryable_endpoint(api: &Api, status: u16) -> Option<&model::Endpoint> {
         .or_else(|| {
             api.endpoints
                 .iter()
-                .find(|e| not_processed || e.idempotent || api.retry.key_header.is_some())
+                .find(|e| not_processed || e.resendable || api.retry.key_header.is_some())
         })
 }
 
@@ -481,7 +481,7 @@ fn retry_cases(api: &Api) -> Vec<Case> {
         });
     }
     if r.max_retries > 0 && r.on_timeout {
-        if let Some(e) = api.endpoints.iter().find(|e| e.idempotent) {
+        if let Some(e) = api.endpoints.iter().find(|e| e.resendable) {
             let (call, request) = call_and_request(api, e);
             let key = "retry:timeout:exhausted".to_owned();
             out.push(Case {
@@ -542,7 +542,7 @@ fn retry_cases(api: &Api) -> Vec<Case> {
             .iter()
             .map(|s| s.lo)
             .find(|s| !in_ranges(&r.not_processed, *s));
-        let endpoint = api.endpoints.iter().find(|e| !e.idempotent);
+        let endpoint = api.endpoints.iter().find(|e| !e.resendable);
         if let (Some(status), Some(e)) = (status, endpoint) {
             let (call, request) = call_and_request(api, e);
             let resp = match class_for_status(api, status) {

@@ -82,13 +82,32 @@ pub fn retry_summary(api: &Api) -> String {
     if r.on_timeout {
         what.push("timeouts".into());
     }
+    let backoff = if r.schedule.is_empty() {
+        format!(
+            "exponential backoff from {:?} (x{}, at most {:?})",
+            r.initial, r.multiplier, r.max
+        )
+    } else {
+        let waits: Vec<String> = r.schedule.iter().map(|d| format!("{d:?}")).collect();
+        format!("waits of {} (the last repeating)", waits.join(", "))
+    };
+    let jitter = if r.jitter != (1.0, 1.0) {
+        format!(
+            ", each scaled by a random factor in [{}, {}]",
+            r.jitter.0, r.jitter.1
+        )
+    } else {
+        String::new()
+    };
+    let floor = if r.min.is_zero() {
+        String::new()
+    } else {
+        format!(" and never under {:?}", r.min)
+    };
     let mut s = format!(
-        "Retries {} up to {} times, with exponential backoff from {:?} (x{}, at most {:?}).",
+        "Retries {} up to {} times, with {backoff}{jitter}{floor}.",
         what.join(", "),
         r.max_retries,
-        r.initial,
-        r.multiplier,
-        r.max
     );
     if !r.retry_after.is_empty() {
         let hs: Vec<&str> = r.retry_after.iter().map(|(h, _)| h.as_str()).collect();
@@ -107,6 +126,9 @@ pub fn retry_summary(api: &Api) -> String {
             ));
         }
         s.push('.');
+        if r.zero_wait_backoff {
+            s.push_str(" A wait of zero (or a reset already past) is replaced by the backoff.");
+        }
     }
     if let Some(d) = r.deadline {
         s.push_str(&format!(" A call gives up after {d:?} in all."));
@@ -123,6 +145,12 @@ pub fn retry_summary(api: &Api) -> String {
         ));
     }
     s.push(')');
+    if !r.resend_methods.is_empty() {
+        s.push_str(&format!(
+            ", and {} requests are resent on purpose, though not idempotent, as the vendor's own SDK does",
+            r.resend_methods.join(", ")
+        ));
+    }
     if !r.not_processed.is_empty() {
         let np: Vec<String> = r.not_processed.iter().map(|x| x.to_string()).collect();
         s.push_str(&format!(
@@ -131,5 +159,20 @@ pub fn retry_summary(api: &Api) -> String {
         ));
     }
     s.push('.');
+    if !r.attempt_headers.is_empty() {
+        let hs: Vec<String> = r
+            .attempt_headers
+            .iter()
+            .map(|(h, v)| {
+                let what = match v {
+                    crate::spec::AttemptValue::Attempt => "the attempt number",
+                    crate::spec::AttemptValue::RetryCount => "the retries so far",
+                    crate::spec::AttemptValue::TimeoutSeconds => "the attempt's timeout in seconds",
+                };
+                format!("`{h}` ({what})")
+            })
+            .collect();
+        s.push_str(&format!(" Every attempt carries {}.", hs.join(" and ")));
+    }
     s
 }

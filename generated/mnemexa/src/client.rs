@@ -54,12 +54,17 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
         deadline: Some(::std::time::Duration::from_millis(120000u64)),
         not_processed: &[],
         idempotency_key_header: None,
+        schedule: &[],
+        min_backoff: ::std::time::Duration::from_millis(0u64),
+        zero_wait_backoff: false,
+        attempt_headers: &[],
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
+    connect_timeout: None,
 };
 /// A Mnemexa client. Cheap to clone: clones share the connection pool and the throttle.
 ///
-/// Retries HTTP 500, 502, 503, 504, connection failures, timeouts up to 2 times, with exponential backoff from 500ms (x2, at most 8s). A call gives up after 120s in all. Once a request may have reached the server it is resent only if it is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, or an endpoint the spec marks idempotent).
+/// Retries HTTP 500, 502, 503, 504, connection failures, timeouts up to 2 times, with exponential backoff from 500ms (x2, at most 8s), each scaled by a random factor in [0.75, 1]. A call gives up after 120s in all. Once a request may have reached the server it is resent only if it is idempotent (GET, HEAD, PUT, DELETE, OPTIONS, or an endpoint the spec marks idempotent).
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,9 +9,6 @@ use crate::model::{self, Api, Shape};
 use crate::spec::{AuthScheme, BodyEncoding, NonJson, ParamLocation};
 use crate::syntax::TypeExpr;
 
-/// Per-attempt timeout when neither the builder nor the spec sets one.
-const DEFAULT_TIMEOUT_SECS: u64 = 60;
-
 fn opt_str(v: &Option<String>) -> TokenStream {
     match v {
         Some(s) => quote!(Some(#s)),
@@ -117,7 +114,25 @@ fn api_spec(api: &Api) -> TokenStream {
     };
     let not_processed = status_table(&r.not_processed);
     let key_header = opt_str(&r.key_header.as_ref().map(|h| h.to_ascii_lowercase()));
-    let timeout = duration(std::time::Duration::from_secs(DEFAULT_TIMEOUT_SECS));
+    let timeout = duration(api.timeout);
+    let connect_timeout = match api.connect_timeout {
+        Some(d) => {
+            let d = duration(d);
+            quote!(Some(#d))
+        }
+        None => quote!(None),
+    };
+    let schedule = r.schedule.iter().map(|d| duration(*d));
+    let min_backoff = duration(r.min);
+    let zero_wait_backoff = r.zero_wait_backoff;
+    let attempt_headers = r.attempt_headers.iter().map(|(h, v)| {
+        let v = match v {
+            crate::spec::AttemptValue::Attempt => quote!(Attempt),
+            crate::spec::AttemptValue::RetryCount => quote!(RetryCount),
+            crate::spec::AttemptValue::TimeoutSeconds => quote!(TimeoutSeconds),
+        };
+        quote!((#h, ::sdkgen_runtime::AttemptValue::#v))
+    });
     quote! {
         /// What the runtime is told about this API: all of it from the spec.
         static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
@@ -154,8 +169,13 @@ fn api_spec(api: &Api) -> TokenStream {
                 deadline: #deadline,
                 not_processed: #not_processed,
                 idempotency_key_header: #key_header,
+                schedule: &[#(#schedule),*],
+                min_backoff: #min_backoff,
+                zero_wait_backoff: #zero_wait_backoff,
+                attempt_headers: &[#(#attempt_headers),*],
             },
             default_timeout: #timeout,
+            connect_timeout: #connect_timeout,
         };
     }
 }
@@ -283,7 +303,9 @@ fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> Tok
         quote!(format!(#fmt, #(#fmt_args),*))
     };
     let method = &e.http_method;
-    let idempotent = e.idempotent;
+    // What the runtime is told is whether it may resend the request, not whether the
+    // endpoint is idempotent (the docs say that).
+    let idempotent = e.resendable;
     // The method's locals start with `__`, which no parameter's Rust name can (naming
     // folds leading underscores), so a parameter named `request` cannot shadow one.
     let mut steps = Vec::new();

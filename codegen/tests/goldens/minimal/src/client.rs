@@ -35,8 +35,13 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
         deadline: None,
         not_processed: &[],
         idempotency_key_header: None,
+        schedule: &[],
+        min_backoff: ::std::time::Duration::from_millis(0u64),
+        zero_wait_backoff: false,
+        attempt_headers: &[],
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
+    connect_timeout: None,
 };
 /// A Minimal client. Cheap to clone: clones share the connection pool and the throttle.
 ///
