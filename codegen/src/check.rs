@@ -660,70 +660,131 @@ fn format_fits(format: HeaderFormat, ty: AttrType) -> bool {
         | F::Rfc3339
         | F::HttpDate
         | F::RetryAfter
-        | F::Duration => matches!(ty, AttrType::Number | AttrType::Duration | AttrType::String),
+        | F::Duration => matches!(
+            ty,
+            AttrType::Number | AttrType::Duration | AttrType::Timestamp | AttrType::String
+        ),
     }
 }
 
 fn check_attribute(cx: &mut Ctx, at: &str, class: &str, a: &spec::Attribute) {
-    match (&a.body, &a.header) {
-        (Some(p), None) => {
-            if let Err(e) = syntax::body_path(p) {
-                cx.err(&format!("{at}.body"), e);
+    // The type: a scalar, or a type expression over models (read from the body only).
+    let scalar = match &a.ty {
+        spec::AttrTypeSpec::Scalar(t) => Some(*t),
+        spec::AttrTypeSpec::Expr(text) => {
+            match TypeExpr::parse(text) {
+                Err(e) => cx.err(&format!("{at}.type"), e),
+                Ok(t) => {
+                    if let Some(n) = t.named() {
+                        if cx.model(n).is_none() {
+                            cx.err_hint(
+                                &format!("{at}.type"),
+                                format!("attribute `{}` of `{class}` has type `{text}`, and `{n}` is not a model", a.name),
+                                "use string, integer, number, boolean, duration, timestamp or json, or define the model under `models`",
+                            );
+                        }
+                    }
+                }
             }
-            if a.format.is_some() {
-                cx.err(
-                    &format!("{at}.format"),
-                    format!(
-                        "attribute `{}` of `{class}` comes from the body; `format` is for headers",
-                        a.name
-                    ),
-                );
-            }
+            None
         }
-        (None, Some(h)) => {
-            if let Err(e) = syntax::header_name(h) {
-                cx.err(&format!("{at}.header"), e);
-            }
-            if a.ty == AttrType::Json {
-                cx.err(
-                    &format!("{at}.type"),
-                    format!("attribute `{}` of `{class}` is read from a header, which cannot hold `json`", a.name),
-                );
-            }
-            if a.ty == AttrType::Duration && a.format.is_none() {
-                cx.err_hint(
-                    &format!("{at}.format"),
-                    format!("attribute `{}` of `{class}` is a duration read from a header with no format", a.name),
-                    "add `format:` (seconds, milliseconds, retry_after, duration, ...)",
-                );
-            }
-            if let Some(f) = a.format {
-                if !format_fits(f, a.ty) {
+    };
+    // Its sources: `body` / `header` / `format`, or a list of them in `sources`.
+    type One<'s> = (
+        String,
+        Option<&'s String>,
+        Option<&'s String>,
+        Option<HeaderFormat>,
+    );
+    let sources: Vec<One> = if a.sources.is_empty() {
+        vec![(at.to_owned(), a.body.as_ref(), a.header.as_ref(), a.format)]
+    } else {
+        if a.body.is_some() || a.header.is_some() || a.format.is_some() {
+            cx.err_hint(
+                at,
+                format!("attribute `{}` of `{class}` has `sources` and also `body`, `header` or `format`", a.name),
+                "list every place under `sources`",
+            );
+        }
+        a.sources
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                (
+                    format!("{at}.sources[{k}]"),
+                    s.body.as_ref(),
+                    s.header.as_ref(),
+                    s.format,
+                )
+            })
+            .collect()
+    };
+    for (at, body, header, format) in sources {
+        match (body, header) {
+            (Some(p), None) => {
+                if let Err(e) = syntax::body_path(p) {
+                    cx.err(&format!("{at}.body"), e);
+                }
+                if format.is_some() {
                     cx.err(
                         &format!("{at}.format"),
                         format!(
-                            "attribute `{}` of `{class}` has type `{}` but its header format `{}` does not give one",
-                            a.name,
-                            attr_type_name(a.ty),
-                            header_format_name(f)
+                            "attribute `{}` of `{class}` comes from the body; `format` is for headers",
+                            a.name
                         ),
                     );
                 }
             }
-        }
-        (Some(_), Some(_)) => cx.err_hint(
-            at,
-            format!(
-                "attribute `{}` of `{class}` has both a body path and a header",
-                a.name
+            (None, Some(h)) => {
+                if let Err(e) = syntax::header_name(h) {
+                    cx.err(&format!("{at}.header"), e);
+                }
+                match scalar {
+                    None => cx.err(
+                        &format!("{at}.header"),
+                        format!("attribute `{}` of `{class}` is a model, which a header cannot hold; read it from the body", a.name),
+                    ),
+                    Some(AttrType::Json) => cx.err(
+                        &format!("{at}.type"),
+                        format!("attribute `{}` of `{class}` is read from a header, which cannot hold `json`", a.name),
+                    ),
+                    Some(ty @ (AttrType::Duration | AttrType::Timestamp)) if format.is_none() => {
+                        cx.err_hint(
+                            &format!("{at}.format"),
+                            format!("attribute `{}` of `{class}` is a {} read from a header with no format", a.name, attr_type_name(ty)),
+                            "add `format:` (seconds, milliseconds, epoch_seconds, rfc3339, retry_after, duration, ...)",
+                        )
+                    }
+                    _ => {}
+                }
+                if let (Some(f), Some(ty)) = (format, scalar) {
+                    if !format_fits(f, ty) {
+                        cx.err(
+                            &format!("{at}.format"),
+                            format!(
+                                "attribute `{}` of `{class}` has type `{}` but its header format `{}` does not give one",
+                                a.name,
+                                attr_type_name(ty),
+                                header_format_name(f)
+                            ),
+                        );
+                    }
+                }
+            }
+            (Some(_), Some(_)) => cx.err_hint(
+                &at,
+                format!(
+                    "attribute `{}` of `{class}` has both a body path and a header",
+                    a.name
+                ),
+                "keep one of `body:` and `header:`",
             ),
-            "keep one of `body:` and `header:`",
-        ),
-        (None, None) => cx.err_hint(
-            at,
-            format!("attribute `{}` of `{class}` has no source", a.name),
-            "give exactly one of `body: <path>` and `header: <name>`",
-        ),
+            (None, None) => cx.err_hint(
+                &at,
+                format!("attribute `{}` of `{class}` has no source", a.name),
+                "give exactly one of `body: <path>` and `header: <name>`",
+            ),
+        }
     }
 }
 
@@ -735,6 +796,7 @@ pub fn attr_type_name(t: AttrType) -> &'static str {
         AttrType::Number => "number",
         AttrType::Boolean => "boolean",
         AttrType::Duration => "duration",
+        AttrType::Timestamp => "timestamp",
         AttrType::Json => "json",
     }
 }

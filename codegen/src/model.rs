@@ -270,6 +270,11 @@ pub struct Attribute {
     pub source: Source,
     /// Header format (headers only; defaults from the type).
     pub format: HeaderFormat,
+    /// Further places tried in order when the first holds nothing, each with its format.
+    pub fallbacks: Vec<(Source, HeaderFormat)>,
+    /// A model type (`list<ValidationError>`), decoded from the body's JSON; `ty` is then
+    /// `Json`.
+    pub typed: Option<TypeExpr>,
 }
 
 /// The retry policy, resolved.
@@ -787,24 +792,45 @@ fn lower_matcher(m: &spec::Matcher) -> Matcher {
 }
 
 fn lower_attribute(a: &spec::Attribute) -> Attribute {
-    let default_format = match a.ty {
+    let (ty, typed) = match &a.ty {
+        spec::AttrTypeSpec::Scalar(t) => (*t, None),
+        // A type expression is JSON on the wire, decoded into its Rust type.
+        spec::AttrTypeSpec::Expr(e) => (AttrType::Json, TypeExpr::parse(e).ok()),
+    };
+    let default_format = match ty {
         AttrType::String | AttrType::Json => HeaderFormat::String,
         AttrType::Integer => HeaderFormat::Integer,
         AttrType::Number => HeaderFormat::Number,
         AttrType::Boolean => HeaderFormat::Boolean,
         AttrType::Duration => HeaderFormat::Seconds,
+        AttrType::Timestamp => HeaderFormat::Rfc3339,
     };
+    let one = |body: &Option<String>, header: &Option<String>, format: Option<HeaderFormat>| {
+        let source = match (body, header) {
+            (Some(p), _) => Source::Body(vec![p.clone()]),
+            (None, Some(h)) => Source::Header(h.clone()),
+            (None, None) => Source::Body(vec![a.name.clone()]),
+        };
+        (source, format.unwrap_or(default_format))
+    };
+    let mut sources: Vec<(Source, HeaderFormat)> = if a.sources.is_empty() {
+        vec![one(&a.body, &a.header, a.format)]
+    } else {
+        a.sources
+            .iter()
+            .map(|s| one(&s.body, &s.header, s.format))
+            .collect()
+    };
+    let (source, format) = sources.remove(0);
     Attribute {
         spec_name: a.name.clone(),
         rust_name: rust_name(&a.name, NameKind::Field),
         docs: prose::prose(&a.docs),
-        ty: a.ty,
-        source: match (&a.body, &a.header) {
-            (Some(p), _) => Source::Body(vec![p.clone()]),
-            (None, Some(h)) => Source::Header(h.clone()),
-            (None, None) => Source::Body(vec![a.name.clone()]),
-        },
-        format: a.format.unwrap_or(default_format),
+        ty,
+        typed,
+        source,
+        format,
+        fallbacks: sources,
     }
 }
 

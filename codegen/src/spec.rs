@@ -317,11 +317,31 @@ pub struct Matcher {
 pub struct Attribute {
     /// Attribute name as documented, e.g. `required_scope`.
     pub name: String,
-    /// `string`, `integer`, `number`, `boolean`, `duration` or `json`.
+    /// `string`, `integer`, `number`, `boolean`, `duration`, `timestamp` or `json`; or, for
+    /// a body attribute, a model or a type expression over models (`list<ValidationError>`).
     #[serde(rename = "type")]
-    pub ty: AttrType,
+    pub ty: AttrTypeSpec,
     /// What it holds.
     pub docs: String,
+    /// Path in the JSON body. Exactly one of `body`, `header` and `sources`.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Response header name. Exactly one of `body`, `header` and `sources`.
+    #[serde(default)]
+    pub header: Option<String>,
+    /// With `header`: how the value is written. Default: the attribute's type.
+    #[serde(default)]
+    pub format: Option<HeaderFormat>,
+    /// Several places, tried in order; the first present wins (`retry-after-ms`, else
+    /// `retry-after`, else the reset header). Exactly one of `body`, `header` and `sources`.
+    #[serde(default)]
+    pub sources: Vec<AttributeSource>,
+}
+
+/// One place an attribute may be read from.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeSource {
     /// Path in the JSON body. Exactly one of `body` and `header`.
     #[serde(default)]
     pub body: Option<String>,
@@ -331,6 +351,16 @@ pub struct Attribute {
     /// With `header`: how the value is written. Default: the attribute's type.
     #[serde(default)]
     pub format: Option<HeaderFormat>,
+}
+
+/// An attribute's type: a scalar, or a type expression over models.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AttrTypeSpec {
+    /// A scalar type.
+    Scalar(AttrType),
+    /// A model or `list<...>` / `map<...>` of models, read from the body.
+    Expr(String),
 }
 
 /// Types an error attribute can have.
@@ -347,6 +377,9 @@ pub enum AttrType {
     Boolean,
     /// A span of time (`std::time::Duration`).
     Duration,
+    /// A point in time (`std::time::SystemTime`): RFC 3339 or epoch seconds in a body; any
+    /// time format in a header (a wait is read as now plus the wait).
+    Timestamp,
     /// Any JSON value.
     Json,
 }

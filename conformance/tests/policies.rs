@@ -213,3 +213,74 @@ async fn a_zero_wait_falls_back_to_the_floored_schedule_and_attempts_are_counted
         .iter()
         .all(|x| x.header("x-request-timeout") == Some("600")));
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_attribute_reads_its_first_present_source_and_typed_attributes_decode() {
+    use ef::ApiStatusErrorKind as K;
+    let wait_of = |reply: Reply| async move {
+        let server = Server::start(vec![reply]).await.unwrap();
+        let err = ef::Client::builder()
+            .api_key("k")
+            .base_url(server.url())
+            .max_retries(0)
+            .build()
+            .unwrap()
+            .items()
+            .get("i1", 1)
+            .await
+            .unwrap_err();
+        match &err.as_api().unwrap().kind {
+            K::RateLimitError(e) => (e.wait, e.reset_at),
+            other => panic!("{other:?}"),
+        }
+    };
+    // retry-after-ms, else retry-after, else the Go-duration reset header.
+    let (wait, _) = wait_of(
+        Reply::status(429)
+            .header("retry-after", "3")
+            .header("x-ratelimit-reset-requests", "6m0s"),
+    )
+    .await;
+    assert_eq!(wait, Some(Duration::from_secs(3)));
+    let (wait, reset_at) = wait_of(
+        Reply::status(429)
+            .header("x-ratelimit-reset-requests", "6m0s")
+            .header("x-reset-at", "2030-01-01T00:00:00Z"),
+    )
+    .await;
+    assert_eq!(wait, Some(Duration::from_secs(360)));
+    assert_eq!(
+        reset_at,
+        Some(std::time::UNIX_EPOCH + Duration::from_secs(1_893_456_000))
+    );
+
+    // A 422's list of validation errors is a typed Vec; a malformed one is absent.
+    let server = Server::start(vec![
+        Reply::json(
+            422,
+            r#"{"errors":[{"resource":"Issue","field":"title","code":"missing_field"}],"error":{"failed_at":1767225600}}"#,
+        ),
+        Reply::json(422, r#"{"errors":"not a list"}"#),
+    ])
+    .await
+    .unwrap();
+    let c = client(&server.url());
+    for expected in [1usize, 0] {
+        let err = c.items().get("i1", 1).await.unwrap_err();
+        let K::UnprocessableEntityError(e) = &err.as_api().unwrap().kind else {
+            panic!("{err:?}")
+        };
+        assert_eq!(e.errors.as_ref().map_or(0, Vec::len), expected);
+        if expected == 1 {
+            let first = &e.errors.as_ref().unwrap()[0];
+            assert_eq!(
+                (first.field.as_str(), first.code.as_str()),
+                ("title", "missing_field")
+            );
+            assert_eq!(
+                e.failed_at,
+                Some(std::time::UNIX_EPOCH + Duration::from_secs(1_767_225_600))
+            );
+        }
+    }
+}

@@ -160,6 +160,31 @@ impl<'a> ErrorResponse<'a> {
         self.body_value(paths).cloned()
     }
 
+    /// A body value decoded into a type of the generated crate (a model, a list of them).
+    /// A value that does not decode is absent, as a malformed field is.
+    pub fn body_typed<T: serde::de::DeserializeOwned>(&self, paths: &[&str]) -> Option<T> {
+        serde_json::from_value(self.body_value(paths)?.clone()).ok()
+    }
+
+    /// A body value as a point in time: an RFC 3339 string, or Unix epoch seconds (epoch
+    /// milliseconds when the number is too large to be seconds).
+    pub fn body_instant(&self, paths: &[&str]) -> Option<SystemTime> {
+        match self.body_value(paths)? {
+            Value::String(s) => values::parse_instant(s, HeaderFormat::Rfc3339, self.now)
+                .or_else(|| values::parse_instant(s, HeaderFormat::EpochSeconds, self.now)),
+            Value::Number(n) => {
+                let v = n.as_f64()?;
+                let format = if v >= 1e12 {
+                    HeaderFormat::EpochMilliseconds
+                } else {
+                    HeaderFormat::EpochSeconds
+                };
+                values::parse_instant(&n.to_string(), format, self.now)
+            }
+            _ => None,
+        }
+    }
+
     /// A header's value, if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&'a str> {
         self.headers.get(name)?.to_str().ok()
@@ -194,6 +219,11 @@ impl<'a> ErrorResponse<'a> {
     /// A header as a wait.
     pub fn header_duration(&self, name: &str, format: HeaderFormat) -> Option<Duration> {
         values::parse_wait(self.header(name)?, format, self.now)
+    }
+
+    /// A header as a point in time (a wait format reads as now plus the wait).
+    pub fn header_instant(&self, name: &str, format: HeaderFormat) -> Option<SystemTime> {
+        values::parse_instant(self.header(name)?, format, self.now)
     }
 
     /// Whether a matcher holds.

@@ -1,6 +1,6 @@
 //! Serialization helpers for generated types.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Serializer;
 
@@ -8,6 +8,19 @@ use serde::Serializer;
 pub fn duration_secs<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
     match d {
         Some(d) => s.serialize_some(&d.as_secs_f64()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Serializes an optional point in time as RFC 3339 (UTC), as vendors write them.
+pub fn instant_rfc3339<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    let text = t.and_then(|t| {
+        time::OffsetDateTime::from(t)
+            .format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    });
+    match text {
+        Some(text) => s.serialize_some(&text),
         None => s.serialize_none(),
     }
 }

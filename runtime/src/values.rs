@@ -69,6 +69,32 @@ pub fn parse_wait(value: &str, format: HeaderFormat, now: SystemTime) -> Option<
     Some(wait.min(MAX_WAIT))
 }
 
+/// Reads a point in time in the given format. Epoch, RFC 3339 and HTTP-date values are the
+/// instant they name (past or future); a wait format is read as `now` plus the wait.
+pub fn parse_instant(value: &str, format: HeaderFormat, now: SystemTime) -> Option<SystemTime> {
+    let v = value.trim();
+    let epoch = |secs: f64| {
+        (secs.is_finite() && (0.0..4e11).contains(&secs))
+            .then(|| UNIX_EPOCH + Duration::from_secs_f64(secs))
+    };
+    match format {
+        HeaderFormat::EpochSeconds => epoch(number(v)?),
+        HeaderFormat::EpochMilliseconds => epoch(number(v)? / 1000.0),
+        HeaderFormat::Rfc3339 => rfc3339(v),
+        HeaderFormat::HttpDate => httpdate::parse_http_date(v).ok(),
+        HeaderFormat::RetryAfter => httpdate::parse_http_date(v)
+            .ok()
+            .or_else(|| now.checked_add(seconds(v)?)),
+        HeaderFormat::Seconds | HeaderFormat::Milliseconds | HeaderFormat::Duration => {
+            now.checked_add(parse_wait(v, format, now)?)
+        }
+        HeaderFormat::String
+        | HeaderFormat::Integer
+        | HeaderFormat::Number
+        | HeaderFormat::Boolean => None,
+    }
+}
+
 /// Reads a count (limit, remaining, used): a non-negative whole number. A decimal with no
 /// fraction (`30.0`) is accepted.
 pub fn parse_count(value: &str) -> Option<u64> {
@@ -195,6 +221,39 @@ mod tests {
         for bad in ["", "-1", "soon", "3s", "1e3", "NaN", "inf", "1.2.3"] {
             assert_eq!(parse_wait(bad, f, now()), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn instants_in_every_time_format() {
+        let at = |v: &str, f| {
+            parse_instant(v, f, now()).map(|t| t.duration_since(UNIX_EPOCH).unwrap().as_secs())
+        };
+        assert_eq!(
+            at("1445412490", HeaderFormat::EpochSeconds),
+            Some(1445412490)
+        );
+        assert_eq!(
+            at("1445412490500", HeaderFormat::EpochMilliseconds),
+            Some(1445412490)
+        );
+        assert_eq!(
+            at("2015-10-21T07:29:00Z", HeaderFormat::Rfc3339),
+            Some(1445412540)
+        );
+        assert_eq!(
+            at("Wed, 21 Oct 2015 07:28:30 GMT", HeaderFormat::HttpDate),
+            Some(1445412510)
+        );
+        // A wait is now plus the wait; a past instant stays in the past.
+        let now_s = now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        assert_eq!(at("1500", HeaderFormat::Milliseconds), Some(now_s + 1));
+        assert_eq!(at("2", HeaderFormat::RetryAfter), Some(now_s + 2));
+        assert_eq!(
+            at("1000000000", HeaderFormat::EpochSeconds),
+            Some(1000000000)
+        );
+        assert_eq!(at("soon", HeaderFormat::Rfc3339), None);
+        assert_eq!(at("3", HeaderFormat::Integer), None);
     }
 
     #[test]

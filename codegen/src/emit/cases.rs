@@ -9,9 +9,9 @@ use serde_json::{json, Map, Value};
 use crate::emit::File;
 use crate::model::example::{
     class_example, class_example_at, class_for_status, error_response, header_sample, in_ranges,
-    row_witness,
+    row_witness, sample,
 };
-use crate::model::{self, Api, Shape};
+use crate::model::{self, Api};
 use crate::spec::{AuthScheme, BodyEncoding, HeaderFormat, ParamLocation};
 use crate::syntax::TypeExpr;
 
@@ -63,43 +63,6 @@ fn kebab(s: &str) -> String {
     crate::model::naming::rust_name(s, crate::model::naming::NameKind::Field)
         .trim_start_matches("r#")
         .replace('_', "-")
-}
-
-/// A sample value of a type; `depth` stops recursive models.
-fn sample(api: &Api, t: &TypeExpr, name: &str, depth: usize) -> Value {
-    match t {
-        TypeExpr::String => json!(format!("{name}-1")),
-        TypeExpr::Integer => json!(7),
-        TypeExpr::Number => json!(1.5),
-        TypeExpr::Boolean => json!(true),
-        TypeExpr::Timestamp => json!("2026-01-01T00:00:00Z"),
-        TypeExpr::Json => json!({"key": "value"}),
-        TypeExpr::List(inner) if depth > 2 => {
-            let _ = inner;
-            json!([])
-        }
-        TypeExpr::List(inner) => json!([sample(api, inner, name, depth + 1)]),
-        TypeExpr::Map(inner) => json!({"key": sample(api, inner, name, depth + 1)}),
-        TypeExpr::Named(n) => match api.model_index(n).map(|i| &api.models[i].shape) {
-            Some(Shape::Enum { values, .. }) => {
-                json!(values.first().map(|v| v.wire.clone()).unwrap_or_default())
-            }
-            Some(Shape::Struct(fields)) => {
-                let mut m = Map::new();
-                for f in fields {
-                    if depth > 2 && !f.required {
-                        continue;
-                    }
-                    m.insert(
-                        f.spec_name.clone(),
-                        sample(api, &f.ty, &f.spec_name, depth + 1),
-                    );
-                }
-                Value::Object(m)
-            }
-            None => Value::Null,
-        },
-    }
 }
 
 /// A parameter value as it goes into a query string or header.

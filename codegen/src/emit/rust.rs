@@ -279,51 +279,75 @@ fn class_rule(
     }
 }
 
-fn attr_rust_type(ty: AttrType) -> TokenStream {
-    match ty {
+fn attr_rust_type(api: &Api, a: &model::Attribute) -> TokenStream {
+    if let Some(t) = &a.typed {
+        return rust_type(api, t);
+    }
+    match a.ty {
         AttrType::String => quote!(String),
         AttrType::Integer => quote!(i64),
         AttrType::Number => quote!(f64),
         AttrType::Boolean => quote!(bool),
         AttrType::Duration => quote!(::std::time::Duration),
+        AttrType::Timestamp => quote!(::std::time::SystemTime),
         AttrType::Json => quote!(::serde_json::Value),
     }
 }
 
-/// The expression reading one attribute from `r: &ErrorResponse`.
+/// The expression reading an attribute: its first source, then each fallback in turn.
 fn attr_read(a: &model::Attribute) -> TokenStream {
-    match (&a.source, a.ty) {
-        (Source::Body(paths), kind) => {
-            let getter = match kind {
+    let reads: Vec<TokenStream> = std::iter::once((&a.source, a.format))
+        .chain(a.fallbacks.iter().map(|(s, f)| (s, *f)))
+        .map(|(source, format)| source_read(a, source, format))
+        .collect();
+    let (first, rest) = reads
+        .split_first()
+        .map_or((quote!(None), &[][..]), |(f, r)| (f.clone(), r));
+    quote!(#first #(.or_else(|| #rest))*)
+}
+
+fn source_read(a: &model::Attribute, source: &Source, format: HeaderFormat) -> TokenStream {
+    match source {
+        Source::Body(paths) => {
+            if a.typed.is_some() {
+                return quote!(r.body_typed(&[#(#paths),*]));
+            }
+            let getter = match a.ty {
                 AttrType::String => quote!(body_string),
                 AttrType::Integer => quote!(body_integer),
                 AttrType::Number => quote!(body_number),
                 AttrType::Boolean => quote!(body_boolean),
                 AttrType::Duration => quote!(body_duration),
+                AttrType::Timestamp => quote!(body_instant),
                 AttrType::Json => quote!(body_json),
             };
             quote!(r.#getter(&[#(#paths),*]))
         }
-        (Source::Header(name), kind) => {
-            let fmt = header_format(a.format);
-            match kind {
+        Source::Header(name) => {
+            let fmt = header_format(format);
+            match a.ty {
                 AttrType::String => quote!(r.header_string(#name)),
                 AttrType::Integer => quote!(r.header_integer(#name)),
                 AttrType::Number => quote!(r.header_number(#name, #fmt)),
                 AttrType::Boolean => quote!(r.header_boolean(#name)),
                 AttrType::Duration => quote!(r.header_duration(#name, #fmt)),
-                // `check` rejects json from a header; read it as text to stay total.
-                AttrType::Json => quote!(r.header_string(#name).map(::serde_json::Value::String)),
+                AttrType::Timestamp => quote!(r.header_instant(#name, #fmt)),
+                // `check` rejects json and models from a header; read text to stay total.
+                AttrType::Json => quote!(None),
             }
         }
     }
 }
 
 fn attr_doc(a: &model::Attribute) -> String {
-    let from = match &a.source {
+    let place = |source: &Source| match source {
         Source::Body(p) => format!("body `{}`", p.join("` or `")),
         Source::Header(h) => format!("header `{h}`"),
     };
+    let mut from = place(&a.source);
+    for (s, _) in &a.fallbacks {
+        from.push_str(&format!(", else the {}", place(s)));
+    }
     let unit = if a.ty == AttrType::Number && a.format_is_wait() {
         " In seconds."
     } else {
@@ -419,11 +443,14 @@ fn error_rs(api: &Api) -> TokenStream {
         ));
         let fields = c.attributes.iter().map(|a| {
             let f = ident(&a.rust_name);
-            let t = attr_rust_type(a.ty);
+            let t = attr_rust_type(api, a);
             let d = doc(&attr_doc(a));
-            // Durations serialize as seconds, the unit the docs give.
-            let with = (a.ty == AttrType::Duration)
-                .then(|| quote!(#[serde(serialize_with = "::sdkgen_runtime::serde_helpers::duration_secs")]));
+            // Durations serialize as seconds, the unit the docs give; instants as RFC 3339.
+            let with = match a.ty {
+                AttrType::Duration => Some(quote!(#[serde(serialize_with = "::sdkgen_runtime::serde_helpers::duration_secs")])),
+                AttrType::Timestamp => Some(quote!(#[serde(serialize_with = "::sdkgen_runtime::serde_helpers::instant_rfc3339")])),
+                _ => None,
+            };
             quote!(#d #with pub #f: Option<#t>,)
         });
         let derive_default = quote!(#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]);
@@ -530,8 +557,21 @@ fn error_rs(api: &Api) -> TokenStream {
         }
     });
 
+    // Attributes typed by a model name the crate's models.
+    let models_use = e
+        .classes
+        .iter()
+        .flat_map(|c| &c.attributes)
+        .any(|a| a.typed.as_ref().is_some_and(|t| t.named().is_some()))
+        .then(|| {
+            quote!(
+                use crate::models::*;
+            )
+        });
     quote! {
         //! The error hierarchy, one type per documented class.
+
+        #models_use
 
         #root_doc
         pub type #root = ::sdkgen_runtime::Error<#kind>;

@@ -4,9 +4,9 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{Api, Class, Matcher, Source, Test};
+use crate::model::{Api, Class, Matcher, Shape, Source, Test};
 use crate::spec::{AttrType, HeaderFormat};
-use crate::syntax::{self, StatusRange};
+use crate::syntax::{self, StatusRange, TypeExpr};
 
 /// The most statuses of one range tried when looking for a class's witness (a `4xx`
 /// fallback has 100).
@@ -28,7 +28,11 @@ pub fn error_response(api: &Api, i: usize, row: usize, status: u16) -> Value {
         match &a.source {
             Source::Body(paths) => {
                 if let Some(p) = paths.iter().find(|p| *p != "$") {
-                    set_path(&mut body, p, attr_sample(a.ty));
+                    let value = match &a.typed {
+                        Some(t) => sample(api, t, &a.spec_name, 0),
+                        None => attr_sample(a.ty),
+                    };
+                    set_path(&mut body, p, value);
                 }
             }
             Source::Header(h) => {
@@ -191,6 +195,43 @@ pub fn class_example_at(api: &Api, i: usize, status: u16) -> Value {
     error_response(api, i, row, status)
 }
 
+/// A sample value of a type; `depth` stops recursive models.
+pub fn sample(api: &Api, t: &TypeExpr, name: &str, depth: usize) -> Value {
+    match t {
+        TypeExpr::String => json!(format!("{name}-1")),
+        TypeExpr::Integer => json!(7),
+        TypeExpr::Number => json!(1.5),
+        TypeExpr::Boolean => json!(true),
+        TypeExpr::Timestamp => json!("2026-01-01T00:00:00Z"),
+        TypeExpr::Json => json!({"key": "value"}),
+        TypeExpr::List(inner) if depth > 2 => {
+            let _ = inner;
+            json!([])
+        }
+        TypeExpr::List(inner) => json!([sample(api, inner, name, depth + 1)]),
+        TypeExpr::Map(inner) => json!({"key": sample(api, inner, name, depth + 1)}),
+        TypeExpr::Named(n) => match api.model_index(n).map(|i| &api.models[i].shape) {
+            Some(Shape::Enum { values, .. }) => {
+                json!(values.first().map(|v| v.wire.clone()).unwrap_or_default())
+            }
+            Some(Shape::Struct(fields)) => {
+                let mut m = Map::new();
+                for f in fields {
+                    if depth > 2 && !f.required {
+                        continue;
+                    }
+                    m.insert(
+                        f.spec_name.clone(),
+                        sample(api, &f.ty, &f.spec_name, depth + 1),
+                    );
+                }
+                Value::Object(m)
+            }
+            None => Value::Null,
+        },
+    }
+}
+
 /// The class a status is picked as when no body says more (its fallback, or a class with
 /// no conditions).
 pub fn class_for_status(api: &Api, status: u16) -> Option<usize> {
@@ -314,6 +355,7 @@ pub fn attr_sample(ty: AttrType) -> Value {
         AttrType::Number => json!(2.5),
         AttrType::Boolean => json!(true),
         AttrType::Duration => json!(1.5),
+        AttrType::Timestamp => json!("2026-01-01T00:00:02Z"),
         AttrType::Json => json!({"key": "value"}),
     }
 }

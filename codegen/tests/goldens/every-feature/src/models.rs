@@ -213,6 +213,38 @@ impl Item {
         self
     }
 }
+/// One failing field.
+///
+/// Documented as `ValidationError`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ValidationError {
+    /// The `resource` field.
+    pub resource: String,
+    /// The `field` field.
+    pub field: String,
+    /// The `code` field.
+    pub code: String,
+    /// The `message` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+impl ValidationError {
+    /// A `ValidationError` with its required fields; the optional ones start empty.
+    pub fn new(resource: String, field: String, code: String) -> Self {
+        Self {
+            resource,
+            field,
+            code,
+            message: None,
+        }
+    }
+    /// Sets `message`.
+    #[must_use]
+    pub fn with_message(mut self, value: impl Into<String>) -> Self {
+        self.message = Some(value.into());
+        self
+    }
+}
 /// Every field optional, so it has a Default.
 ///
 /// Documented as `ItemFilter`.

@@ -15,6 +15,7 @@ pub const REQUIRED: &[&str] = &[
     "class:RateLimitError",
     "class:SecondaryRateLimitError",
     "class:ServerError",
+    "class:UnprocessableEntityError",
     "endpoint:account.get",
     "endpoint:items.create",
     "endpoint:items.delete",
