@@ -1144,6 +1144,62 @@ fn check_retry(cx: &mut Ctx) {
         },
         None => None,
     };
+    for (i, w) in r.class_waits.iter().enumerate() {
+        let at = format!("retry.class_waits[{i}]");
+        if !names.contains(w.class.as_str()) {
+            cx.err(
+                &format!("{at}.class"),
+                format!(
+                    "a wait is declared for error class `{}`, which is not in `errors.classes`",
+                    w.class
+                ),
+            );
+        }
+        if r.class_waits[..i].iter().any(|o| o.class == w.class) {
+            cx.err(
+                &format!("{at}.class"),
+                format!("error class `{}` has two waits", w.class),
+            );
+        }
+        if w.from.is_empty() && w.default.is_none() {
+            cx.err_hint(
+                &at,
+                format!("the wait of `{}` names no source and no default", w.class),
+                "add `from:` headers or a `default:`",
+            );
+        }
+        for (j, src) in w.from.iter().enumerate() {
+            let sp = format!("{at}.from[{j}]");
+            if let Err(e) = syntax::header_name(&src.header) {
+                cx.err(&format!("{sp}.header"), e);
+            }
+            if matches!(
+                src.format,
+                HeaderFormat::String
+                    | HeaderFormat::Boolean
+                    | HeaderFormat::Integer
+                    | HeaderFormat::Number
+            ) {
+                cx.err(
+                    &format!("{sp}.format"),
+                    format!("`{}` is not a wait format", header_format_name(src.format)),
+                );
+            }
+            if let Some(Err(e)) = src.plus.as_deref().map(syntax::duration) {
+                cx.err(&format!("{sp}.plus"), e);
+            }
+        }
+        if let Some(Err(e)) = w.default.as_deref().map(syntax::duration) {
+            cx.err(&format!("{at}.default"), e);
+        }
+    }
+    if !r.class_waits.is_empty() && r.max_wait.is_none() {
+        cx.err_hint(
+            "retry.class_waits",
+            "the retry policy can wait forever: class waits are honoured with no `max_wait`",
+            "add `max_wait:`, e.g. `max_wait: 60s`",
+        );
+    }
     if !r.retry_after.is_empty() && r.max_wait.is_none() {
         cx.err_hint(
             "retry.retry_after",

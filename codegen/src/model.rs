@@ -326,6 +326,19 @@ pub struct Retry {
     pub zero_wait_backoff: bool,
     /// Per-attempt headers.
     pub attempt_headers: Vec<(String, spec::AttemptValue)>,
+    /// Classes with waits of their own.
+    pub class_waits: Vec<ClassWait>,
+}
+
+/// A class's own wait sources, resolved.
+#[derive(Debug, Clone)]
+pub struct ClassWait {
+    /// Class spec name.
+    pub class: String,
+    /// Headers (lowercase), formats and margins, in order.
+    pub sources: Vec<(String, HeaderFormat, Duration)>,
+    /// The wait when no source is present.
+    pub default: Option<Duration>,
 }
 
 /// Rate limits, resolved.
@@ -868,6 +881,7 @@ fn lower_retry(r: Option<&spec::Retry>) -> Retry {
             min: Duration::ZERO,
             zero_wait_backoff: false,
             attempt_headers: Vec::new(),
+            class_waits: Vec::new(),
         };
     };
     let schedule: Vec<Duration> = r
@@ -934,6 +948,25 @@ fn lower_retry(r: Option<&spec::Retry>) -> Retry {
             .attempt_headers
             .iter()
             .map(|h| (h.header.to_ascii_lowercase(), h.value))
+            .collect(),
+        class_waits: r
+            .class_waits
+            .iter()
+            .map(|w| ClassWait {
+                class: w.class.clone(),
+                sources: w
+                    .from
+                    .iter()
+                    .map(|s| {
+                        (
+                            s.header.to_ascii_lowercase(),
+                            s.format,
+                            dur(&s.plus).unwrap_or(Duration::ZERO),
+                        )
+                    })
+                    .collect(),
+                default: dur(&w.default),
+            })
             .collect(),
     }
 }

@@ -451,6 +451,37 @@ pub struct Retry {
     /// Headers sent on every attempt whose value depends on the attempt.
     #[serde(default)]
     pub attempt_headers: Vec<AttemptHeader>,
+    /// Classes whose wait comes from their own sources, in order, with a default; tried
+    /// before `retry_after` (which then serves every other class).
+    #[serde(default)]
+    pub class_waits: Vec<ClassWait>,
+}
+
+/// Where the wait after one class of error comes from.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassWait {
+    /// The class (its subclasses too).
+    pub class: String,
+    /// Headers tried in order.
+    #[serde(default)]
+    pub from: Vec<WaitSource>,
+    /// The wait when no source is present, e.g. `60s`; without it, the backoff.
+    #[serde(default)]
+    pub default: Option<String>,
+}
+
+/// A header holding a wait or a point in time.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitSource {
+    /// Header name.
+    pub header: String,
+    /// How its value is written.
+    pub format: HeaderFormat,
+    /// A margin added to what it says, e.g. `1s` after a reset instant.
+    #[serde(default)]
+    pub plus: Option<String>,
 }
 
 /// What to do with a server wait of zero.

@@ -284,3 +284,32 @@ async fn an_attribute_reads_its_first_present_source_and_typed_attributes_decode
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_class_waits_for_its_reset_plus_a_second_or_its_default() {
+    let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
+    // The reset instant is read against the harness's fixed clock: 2026-01-01T00:00:00Z.
+    let server = Server::start(vec![
+        Reply::status(403)
+            .header("x-ratelimit-remaining", "0")
+            .header("x-ratelimit-reset", "1767225605"),
+        Reply::json(
+            403,
+            r#"{"message":"You have exceeded a Secondary Rate Limit"}"#,
+        ),
+        Reply::json(200, ok),
+    ])
+    .await
+    .unwrap();
+    let c = ef::Client::builder()
+        .api_key("k")
+        .base_url(server.url())
+        .clock(|| std::time::UNIX_EPOCH + Duration::from_secs(1_767_225_600))
+        .build()
+        .unwrap();
+    c.items().get("i1", 1).await.unwrap();
+    let r = server.received();
+    let gaps: Vec<Duration> = r.windows(2).map(|w| w[1].at - w[0].at).collect();
+    // 5 s to the reset, plus 1 s; then no header at all: the class's default of 20 s.
+    assert_eq!(gaps, [Duration::from_secs(6), Duration::from_secs(20)]);
+}

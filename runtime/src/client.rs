@@ -761,17 +761,23 @@ impl Client {
                 }
                 Ok(received) => {
                     let now = (inner.clock)();
-                    let server_wait = policy.server_wait(
-                        |h| {
-                            received
-                                .headers
-                                .get(h)
-                                .and_then(|v| v.to_str().ok())
-                                .map(str::to_owned)
-                        },
+                    let headers = received.headers.clone();
+                    let header = |h: &str| {
+                        headers
+                            .get(h)
+                            .and_then(|v| v.to_str().ok())
+                            .map(str::to_owned)
+                    };
+                    let mut error = self.api_error::<K>(received, attempt, None, now);
+                    // The wait the API asks for: the class's own sources when the spec names
+                    // them, else the policy's hint headers.
+                    let server_wait = policy.wait_for(
+                        error.kind.class_name(),
+                        error.kind.ancestors(),
+                        header,
                         now,
                     );
-                    let error = self.api_error::<K>(received, attempt, server_wait, now);
+                    error.retry_after = server_wait;
                     let should = policy
                         .should_retry_header
                         .and_then(|h| error.response.header(h).and_then(values::parse_bool));

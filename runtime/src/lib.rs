@@ -27,7 +27,7 @@ pub use error::{
     RedirectRefusal, RequestError, TimeoutError, TooLargeError,
 };
 pub use ratelimit::{BucketSpec, HeaderFamilySpec, RateLimitFamily, RateLimitState, Throttle};
-pub use retry::{AttemptValue, RetryPolicy};
+pub use retry::{AttemptValue, ClassWait, RetryPolicy};
 pub use secret::{Redactor, SecretString};
 pub use timestamp::Timestamp;
 pub use values::HeaderFormat;

@@ -52,6 +52,21 @@ pub struct RetryPolicy {
     pub zero_wait_backoff: bool,
     /// Headers sent on every attempt whose value is made for that attempt.
     pub attempt_headers: &'static [(&'static str, AttemptValue)],
+    /// Classes with waits of their own, tried before `retry_after`.
+    pub class_waits: &'static [ClassWait],
+}
+
+/// Where the wait after a class of error comes from, when it is not the policy's hint
+/// headers: sources tried in order, then a fixed default.
+#[derive(Debug, Clone, Copy)]
+pub struct ClassWait {
+    /// The class (its subclasses too), by documented name.
+    pub class: &'static str,
+    /// Headers tried in order, each with its format and a margin added to what it says
+    /// (a reset instant plus one second).
+    pub sources: &'static [(&'static str, HeaderFormat, Duration)],
+    /// The wait when no source is present; `None` falls back to the backoff.
+    pub default: Option<Duration>,
 }
 
 /// The value of a per-attempt header.
@@ -100,6 +115,7 @@ impl RetryPolicy {
         min_backoff: Duration::ZERO,
         zero_wait_backoff: false,
         attempt_headers: &[],
+        class_waits: &[],
     };
 
     /// The backoff before retry number `retry` (1-based) for a jitter factor in
@@ -152,6 +168,37 @@ impl RetryPolicy {
     /// Whether the status proves the request was not acted on.
     pub fn not_processed(&self, status: u16) -> bool {
         in_ranges(self.not_processed, status)
+    }
+
+    /// The wait after an error of `class`: from the class's own sources (then its default)
+    /// when the policy names the class or an ancestor, else [`RetryPolicy::server_wait`].
+    pub fn wait_for(
+        &self,
+        class: &str,
+        ancestors: &[&str],
+        header: impl Fn(&str) -> Option<String>,
+        now: std::time::SystemTime,
+    ) -> Option<Duration> {
+        let own = self
+            .class_waits
+            .iter()
+            .find(|w| w.class == class || ancestors.contains(&w.class));
+        match own {
+            Some(w) => w
+                .sources
+                .iter()
+                .find_map(|(name, format, plus)| {
+                    values::parse_wait(&header(name)?, *format, now).map(|d| d + *plus)
+                })
+                .filter(|d| !(self.zero_wait_backoff && d.is_zero()))
+                .or(w.default),
+            None => self.server_wait(header, now),
+        }
+    }
+
+    /// Whether a server wait is honoured at all (a hint header or a class wait is declared).
+    pub fn honours_waits(&self) -> bool {
+        !self.retry_after.is_empty() || !self.class_waits.is_empty()
     }
 
     /// The wait the server asks for, from the first hint header present.
@@ -208,7 +255,7 @@ pub fn next_wait(
             }
             backoff
         }
-        (Some(hint), _) if !policy.retry_after.is_empty() => hint,
+        (Some(hint), _) if policy.honours_waits() => hint,
         _ => backoff,
     };
     match remaining {
@@ -362,6 +409,61 @@ mod tests {
         assert_eq!(
             AttemptValue::TimeoutSeconds.render(3, Duration::from_secs(600)),
             "600"
+        );
+    }
+
+    #[test]
+    fn a_class_names_its_own_wait_sources_and_default() {
+        const WAITS: &[ClassWait] = &[
+            ClassWait {
+                class: "SecondaryRateLimit",
+                sources: &[(
+                    "x-ratelimit-reset",
+                    HeaderFormat::EpochSeconds,
+                    Duration::from_secs(1),
+                )],
+                default: None,
+            },
+            ClassWait {
+                class: "AbuseLimit",
+                sources: &[("retry-after", HeaderFormat::RetryAfter, Duration::ZERO)],
+                default: Some(Duration::from_secs(60)),
+            },
+        ];
+        let p = RetryPolicy {
+            class_waits: WAITS,
+            ..POLICY
+        };
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        let h = |name: &str| match name {
+            "x-ratelimit-reset" => Some("1000000010".to_owned()),
+            "retry-after" => Some("3".to_owned()),
+            _ => None,
+        };
+        let none = |_: &str| None;
+        // The reset instant plus a second.
+        assert_eq!(
+            p.wait_for("SecondaryRateLimit", &[], h, now),
+            Some(Duration::from_secs(11))
+        );
+        assert_eq!(
+            p.wait_for("Child", &["SecondaryRateLimit"], h, now),
+            Some(Duration::from_secs(11))
+        );
+        assert_eq!(p.wait_for("SecondaryRateLimit", &[], none, now), None);
+        // Retry-After, else a fixed minute.
+        assert_eq!(
+            p.wait_for("AbuseLimit", &[], h, now),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            p.wait_for("AbuseLimit", &[], none, now),
+            Some(Duration::from_secs(60))
+        );
+        // Any other class: the policy's hint headers.
+        assert_eq!(
+            p.wait_for("Other", &[], h, now),
+            Some(Duration::from_secs(3))
         );
     }
 }

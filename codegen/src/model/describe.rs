@@ -130,6 +130,27 @@ pub fn retry_summary(api: &Api) -> String {
             s.push_str(" A wait of zero (or a reset already past) is replaced by the backoff.");
         }
     }
+    for w in &r.class_waits {
+        let mut from: Vec<String> = w
+            .sources
+            .iter()
+            .map(|(h, _, plus)| {
+                if plus.is_zero() {
+                    format!("`{h}`")
+                } else {
+                    format!("`{h}` plus {plus:?}")
+                }
+            })
+            .collect();
+        if let Some(d) = w.default {
+            from.push(format!("a fixed {d:?}"));
+        }
+        s.push_str(&format!(
+            " After `{}`, the wait is {}.",
+            w.class,
+            from.join(", else ")
+        ));
+    }
     if let Some(d) = r.deadline {
         s.push_str(&format!(" A call gives up after {d:?} in all."));
     }

@@ -41,6 +41,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
         min_backoff: ::std::time::Duration::from_millis(0u64),
         zero_wait_backoff: false,
         attempt_headers: &[],
+        class_waits: &[],
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
     connect_timeout: None,

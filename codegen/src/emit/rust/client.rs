@@ -123,6 +123,22 @@ fn api_spec(api: &Api) -> TokenStream {
         None => quote!(None),
     };
     let schedule = r.schedule.iter().map(|d| duration(*d));
+    let class_waits = r.class_waits.iter().map(|w| {
+        let class = &w.class;
+        let sources = w.sources.iter().map(|(h, f, plus)| {
+            let f = header_format(*f);
+            let plus = duration(*plus);
+            quote!((#h, #f, #plus))
+        });
+        let default = match w.default {
+            Some(d) => {
+                let d = duration(d);
+                quote!(Some(#d))
+            }
+            None => quote!(None),
+        };
+        quote!(::sdkgen_runtime::ClassWait { class: #class, sources: &[#(#sources),*], default: #default })
+    });
     let min_backoff = duration(r.min);
     let zero_wait_backoff = r.zero_wait_backoff;
     let attempt_headers = r.attempt_headers.iter().map(|(h, v)| {
@@ -173,6 +189,7 @@ fn api_spec(api: &Api) -> TokenStream {
                 min_backoff: #min_backoff,
                 zero_wait_backoff: #zero_wait_backoff,
                 attempt_headers: &[#(#attempt_headers),*],
+                class_waits: &[#(#class_waits),*],
             },
             default_timeout: #timeout,
             connect_timeout: #connect_timeout,

@@ -102,13 +102,26 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
         min_backoff: ::std::time::Duration::from_millis(200u64),
         zero_wait_backoff: false,
         attempt_headers: &[],
+        class_waits: &[
+            ::sdkgen_runtime::ClassWait {
+                class: "SecondaryRateLimitError",
+                sources: &[
+                    (
+                        "x-ratelimit-reset",
+                        ::sdkgen_runtime::HeaderFormat::EpochSeconds,
+                        ::std::time::Duration::from_millis(1000u64),
+                    ),
+                ],
+                default: Some(::std::time::Duration::from_millis(20000u64)),
+            },
+        ],
     },
     default_timeout: ::std::time::Duration::from_millis(600000u64),
     connect_timeout: Some(::std::time::Duration::from_millis(5000u64)),
 };
 /// An Every Feature client. Cheap to clone: clones share the connection pool and the throttle.
 ///
-/// Retries HTTP 408, 409, 429, 5xx, `SecondaryRateLimitError`, connection failures, timeouts up to 3 times, with exponential backoff from 250ms (x1.5, at most 4s), each scaled by a random factor in [0.5, 1] and never under 200ms. Server waits from `retry-after-ms`, `retry-after` are honoured up to 30s; a longer one is replaced by the usual backoff. A call gives up after 90s in all. Once a request may have reached the server it is resent only if it is idempotent (GET, DELETE, or an endpoint the spec marks idempotent, or any request carrying the `Idempotency-Key` key, made once per call); HTTP 429 proves it was not acted on, so it is retried whatever the method.
+/// Retries HTTP 408, 409, 429, 5xx, `SecondaryRateLimitError`, connection failures, timeouts up to 3 times, with exponential backoff from 250ms (x1.5, at most 4s), each scaled by a random factor in [0.5, 1] and never under 200ms. Server waits from `retry-after-ms`, `retry-after` are honoured up to 30s; a longer one is replaced by the usual backoff. After `SecondaryRateLimitError`, the wait is `x-ratelimit-reset` plus 1s, else a fixed 20s. A call gives up after 90s in all. Once a request may have reached the server it is resent only if it is idempotent (GET, DELETE, or an endpoint the spec marks idempotent, or any request carrying the `Idempotency-Key` key, made once per call); HTTP 429 proves it was not acted on, so it is retried whatever the method.
 ///
 /// ```no_run
 /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -48,6 +48,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
             ("x-retry-count", ::sdkgen_runtime::AttemptValue::RetryCount),
             ("x-request-timeout", ::sdkgen_runtime::AttemptValue::TimeoutSeconds),
         ],
+        class_waits: &[],
     },
     default_timeout: ::std::time::Duration::from_millis(600000u64),
     connect_timeout: Some(::std::time::Duration::from_millis(5000u64)),
