@@ -1287,6 +1287,21 @@ fn check_rate_limits(cx: &mut Ctx) {
                 }
             }
         }
+        if let Some(r) = &b.refill {
+            if b.refill_per_minute.is_some() {
+                cx.err_hint(
+                    &format!("{at}.refill"),
+                    format!(
+                        "bucket `{}` gives both `refill` and `refill_per_minute`",
+                        b.name
+                    ),
+                    "keep one; `refill` also takes rates per second, hour or day",
+                );
+            }
+            if let Err(e) = syntax::rate(r) {
+                cx.err(&format!("{at}.refill"), e);
+            }
+        }
     }
     let mut seen = BTreeSet::new();
     for (i, f) in rl.headers.iter().enumerate() {
@@ -1303,8 +1318,23 @@ fn check_rate_limits(cx: &mut Ctx) {
             ("reset", &f.reset),
             ("used", &f.used),
         ];
-        if refs.iter().all(|(_, r)| r.is_none()) {
+        if refs.iter().all(|(_, r)| r.is_none()) && f.fields.is_empty() {
             cx.err(&at, format!("header family `{}` names no header", f.name));
+        }
+        let mut field_names = BTreeSet::new();
+        for (j, x) in f.fields.iter().enumerate() {
+            if let Err(e) = syntax::header_name(&x.header) {
+                cx.err(&format!("{at}.fields[{j}].header"), e);
+            }
+            if !field_names.insert(x.name.as_str()) {
+                cx.err(
+                    &format!("{at}.fields[{j}].name"),
+                    format!(
+                        "field `{}` of header family `{}` is listed twice",
+                        x.name, f.name
+                    ),
+                );
+            }
         }
         for (key, r) in refs {
             let Some(r) = r else { continue };

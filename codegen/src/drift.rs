@@ -263,7 +263,15 @@ pub fn drift(api: &Api, page: &str) -> Vec<Missing> {
         .rate_limits
         .buckets
         .iter()
-        .flat_map(|b| [b.refill_per_minute, b.burst])
+        .flat_map(|b| {
+            // A whole refill count is a number the docs state.
+            let count = b
+                .refill
+                .map(|(c, _, _)| c)
+                .filter(|c| c.fract() == 0.0 && *c >= 0.0)
+                .map(|c| c as u64);
+            [count, b.burst]
+        })
         .chain(api.rate_limits.quotas.iter().map(|q| q.limit))
         .flatten()
         .collect();

@@ -363,8 +363,8 @@ pub struct Bucket {
     pub name: String,
     /// Scope.
     pub scope: String,
-    /// Tokens per minute.
-    pub refill_per_minute: Option<u64>,
+    /// The refill rate: count, unit (`minute`, `hour`, ...) and tokens per second.
+    pub refill: Option<(f64, &'static str, f64)>,
     /// Capacity.
     pub burst: Option<u64>,
     /// Docs.
@@ -384,6 +384,8 @@ pub struct HeaderFamily {
     pub reset: Option<(String, HeaderFormat)>,
     /// Used header.
     pub used: Option<(String, HeaderFormat)>,
+    /// Further named fields: name and header.
+    pub fields: Vec<(String, String)>,
     /// Docs.
     pub docs: Option<String>,
 }
@@ -1003,7 +1005,13 @@ fn lower_rate_limits(spec: &spec::Spec, endpoints: &[Endpoint], models: &[Model]
             .map(|b| Bucket {
                 name: b.name.clone(),
                 scope: b.scope.clone(),
-                refill_per_minute: b.refill_per_minute.and_then(|v| u64::try_from(v).ok()),
+                refill: match (&b.refill, b.refill_per_minute) {
+                    (Some(r), _) => syntax::rate(r).ok(),
+                    (None, Some(n)) => u64::try_from(n)
+                        .ok()
+                        .map(|n| (n as f64, "minute", n as f64 / 60.0)),
+                    (None, None) => None,
+                },
                 burst: b.burst.and_then(|v| u64::try_from(v).ok()),
                 docs: prose::prose(&b.docs),
             })
@@ -1017,6 +1025,11 @@ fn lower_rate_limits(spec: &spec::Spec, endpoints: &[Endpoint], models: &[Model]
                 remaining: href(&f.remaining),
                 reset: href(&f.reset),
                 used: href(&f.used),
+                fields: f
+                    .fields
+                    .iter()
+                    .map(|x| (x.name.clone(), x.header.to_ascii_lowercase()))
+                    .collect(),
                 docs: f.docs.as_deref().map(prose::prose),
             })
             .collect(),

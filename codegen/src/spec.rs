@@ -639,9 +639,13 @@ pub struct Bucket {
     pub name: String,
     /// What it is counted per: `api_key`, `workspace`, `organization`, `user`, `ip`, ...
     pub scope: String,
-    /// Tokens added per minute. Absent when the docs do not state it.
+    /// Tokens added per minute. Absent when the docs do not state it. At most one of
+    /// `refill_per_minute` and `refill`.
     #[serde(default)]
     pub refill_per_minute: Option<i64>,
+    /// The refill as the docs state it: `5000/hour`, `900/minute`, `10/second`, `0.5/second`.
+    #[serde(default)]
+    pub refill: Option<String>,
     /// Bucket capacity. Absent when the docs do not state it.
     #[serde(default)]
     pub burst: Option<i64>,
@@ -667,9 +671,23 @@ pub struct HeaderFamily {
     /// Header with what was used.
     #[serde(default)]
     pub used: Option<HeaderRef>,
+    /// Further named fields read as text, e.g. `{name: resource, header:
+    /// x-ratelimit-resource}`.
+    #[serde(default)]
+    pub fields: Vec<FamilyField>,
     /// An example response carrying these headers, for the docs.
     #[serde(default)]
     pub docs: Option<String>,
+}
+
+/// A further named field of a header family.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyField {
+    /// Field name, e.g. `resource`.
+    pub name: String,
+    /// Header holding it.
+    pub header: String,
 }
 
 /// A per-period quota.

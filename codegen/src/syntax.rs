@@ -7,6 +7,27 @@ use std::time::Duration;
 
 use crate::spec::{StatusItem, Statuses};
 
+/// A refill rate as docs state it, `<count>/<unit>`: `5000/hour`, `30/minute`, `0.5/second`.
+/// Returns the count, the unit's name and the rate per second.
+pub fn rate(text: &str) -> Result<(f64, &'static str, f64), String> {
+    let bad = || {
+        format!("`{text}` is not a rate; write it like `5000/hour`, `30/minute` or `0.5/second`")
+    };
+    let (count, unit) = text.split_once('/').ok_or_else(bad)?;
+    let count: f64 = count.trim().parse().map_err(|_| bad())?;
+    let (unit, seconds) = match unit.trim() {
+        "second" | "s" => ("second", 1.0),
+        "minute" | "min" | "m" => ("minute", 60.0),
+        "hour" | "h" => ("hour", 3600.0),
+        "day" | "d" => ("day", 86400.0),
+        _ => return Err(bad()),
+    };
+    if !(count.is_finite() && count > 0.0) {
+        return Err(format!("rate `{text}` must be more than zero"));
+    }
+    Ok((count, unit, count / seconds))
+}
+
 /// An inclusive range of HTTP statuses; a single status is `lo == hi`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct StatusRange {

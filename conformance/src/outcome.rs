@@ -91,9 +91,15 @@ pub struct Family {
     /// Reset, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reset_s: Option<f64>,
+    /// Reset instant, RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reset_at: Option<String>,
     /// Used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub used: Option<u64>,
+    /// Further named fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<(&'static str, String)>,
 }
 
 fn families(state: &RateLimitState) -> Vec<Family> {
@@ -105,7 +111,11 @@ fn families(state: &RateLimitState) -> Vec<Family> {
             limit: f.limit,
             remaining: f.remaining,
             reset_s: f.reset.map(|d| d.as_secs_f64()),
+            reset_at: f.reset_at.and_then(|t| {
+                sdkgen_runtime::Timestamp::from_system_time(t).map(|t| t.as_str().to_owned())
+            }),
             used: f.used,
+            fields: f.fields.clone(),
         })
         .collect()
 }

@@ -22,10 +22,14 @@ pub struct HeaderFamilySpec {
     pub reset: Option<(&'static str, HeaderFormat)>,
     /// Header with what was used.
     pub used: Option<(&'static str, HeaderFormat)>,
+    /// Further named fields, as text: `(name, header)`, e.g. the resource a limit
+    /// applies to.
+    pub fields: &'static [(&'static str, &'static str)],
 }
 
 /// What one header family reported.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimitFamily {
     /// Family name, e.g. `requests`.
     pub name: &'static str,
@@ -35,8 +39,22 @@ pub struct RateLimitFamily {
     pub remaining: Option<u64>,
     /// Time until the limit resets.
     pub reset: Option<Duration>,
+    /// When the limit resets: the instant the header names, or now plus the wait it gives.
+    pub reset_at: Option<SystemTime>,
     /// What was used.
     pub used: Option<u64>,
+    /// The further named fields present, in spec order.
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl RateLimitFamily {
+    /// A further named field, e.g. `resource`.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// The rate-limit state reported by one response. Families whose headers were all absent
@@ -54,6 +72,7 @@ pub struct CompiledFamily {
     remaining: Option<HeaderName>,
     reset: Option<(HeaderName, HeaderFormat)>,
     used: Option<HeaderName>,
+    fields: Vec<(&'static str, HeaderName)>,
 }
 
 impl CompiledFamily {
@@ -71,6 +90,11 @@ impl CompiledFamily {
                 remaining: name(s.remaining).map(|(n, _)| n),
                 reset: name(s.reset),
                 used: name(s.used).map(|(n, _)| n),
+                fields: s
+                    .fields
+                    .iter()
+                    .filter_map(|(f, h)| Some((*f, HeaderName::from_bytes(h.as_bytes()).ok()?)))
+                    .collect(),
             })
             .collect()
     }
@@ -87,18 +111,33 @@ impl RateLimitState {
         let text = |n: &Option<HeaderName>| n.as_ref().and_then(|n| headers.get(n)?.to_str().ok());
         let families = families
             .iter()
-            .map(|s| RateLimitFamily {
-                name: s.name,
-                limit: text(&s.limit).and_then(values::parse_count),
-                remaining: text(&s.remaining).and_then(values::parse_count),
-                reset: s
+            .map(|s| {
+                let reset_text = s
                     .reset
                     .as_ref()
-                    .and_then(|(n, f)| values::parse_wait(headers.get(n)?.to_str().ok()?, *f, now)),
-                used: text(&s.used).and_then(values::parse_count),
+                    .and_then(|(n, f)| Some((headers.get(n)?.to_str().ok()?, *f)));
+                RateLimitFamily {
+                    name: s.name,
+                    limit: text(&s.limit).and_then(values::parse_count),
+                    remaining: text(&s.remaining).and_then(values::parse_count),
+                    reset: reset_text.and_then(|(v, f)| values::parse_wait(v, f, now)),
+                    reset_at: reset_text.and_then(|(v, f)| values::parse_instant(v, f, now)),
+                    used: text(&s.used).and_then(values::parse_count),
+                    fields: s
+                        .fields
+                        .iter()
+                        .filter_map(|(f, h)| {
+                            Some((*f, headers.get(h)?.to_str().ok()?.trim().to_owned()))
+                        })
+                        .collect(),
+                }
             })
             .filter(|f| {
-                f.limit.is_some() || f.remaining.is_some() || f.reset.is_some() || f.used.is_some()
+                f.limit.is_some()
+                    || f.remaining.is_some()
+                    || f.reset.is_some()
+                    || f.used.is_some()
+                    || !f.fields.is_empty()
             })
             .collect();
         RateLimitState { families }
@@ -130,8 +169,8 @@ impl RateLimitState {
 pub struct BucketSpec {
     /// Bucket name.
     pub name: &'static str,
-    /// Tokens added per minute.
-    pub refill_per_minute: u64,
+    /// Tokens added per second (fractional for limits such as 5000 an hour).
+    pub refill_per_second: f64,
     /// Capacity.
     pub burst: u64,
 }
@@ -152,7 +191,7 @@ struct BucketState {
 
 impl BucketState {
     fn refill(&mut self, now: Instant) {
-        let per_sec = self.spec.refill_per_minute as f64 / 60.0;
+        let per_sec = self.spec.refill_per_second;
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
         self.tokens = (self.tokens + elapsed * per_sec).min(self.spec.burst as f64);
         self.updated = now;
@@ -163,7 +202,7 @@ impl BucketState {
         if self.tokens >= 1.0 {
             return Duration::ZERO;
         }
-        let per_sec = self.spec.refill_per_minute as f64 / 60.0;
+        let per_sec = self.spec.refill_per_second;
         Duration::from_secs_f64((1.0 - self.tokens) / per_sec)
     }
 }
@@ -174,7 +213,7 @@ impl Throttle {
         let now = Instant::now();
         let buckets = buckets
             .iter()
-            .filter(|b| b.refill_per_minute > 0 && b.burst > 0)
+            .filter(|b| b.refill_per_second.is_finite() && b.refill_per_second > 0.0 && b.burst > 0)
             .map(|b| BucketState {
                 spec: *b,
                 tokens: b.burst as f64,
@@ -263,6 +302,7 @@ mod tests {
         remaining: Some(("x-ratelimit-remaining", HeaderFormat::Integer)),
         reset: Some(("x-ratelimit-reset", HeaderFormat::Seconds)),
         used: None,
+        fields: &[("resource", "x-ratelimit-resource")],
     };
     const TOKENS: HeaderFamilySpec = HeaderFamilySpec {
         name: "tokens",
@@ -270,6 +310,7 @@ mod tests {
         remaining: None,
         reset: Some(("x-ratelimit-reset-tokens", HeaderFormat::Duration)),
         used: None,
+        fields: &[],
     };
 
     #[test]
@@ -284,6 +325,11 @@ mod tests {
         let r = s.family("requests").unwrap();
         assert_eq!((r.limit, r.remaining), (Some(30), Some(0)));
         assert_eq!(r.reset, Some(Duration::from_secs(3)));
+        assert_eq!(
+            r.reset_at,
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(3))
+        );
+        assert_eq!(r.field("resource"), None);
         let t = s.family("tokens").unwrap();
         assert_eq!((t.limit, t.reset), (None, Some(Duration::from_secs(360))));
         assert!(s.is_exhausted());
@@ -296,7 +342,7 @@ mod tests {
     async fn throttle_spends_the_burst_then_paces_at_the_refill_rate() {
         let t = Throttle::new(&[BucketSpec {
             name: "per_key",
-            refill_per_minute: 30,
+            refill_per_second: 0.5,
             burst: 15,
         }]);
         for _ in 0..15 {
@@ -308,5 +354,48 @@ mod tests {
         // Clones share the bucket.
         let clone = t.clone();
         assert_eq!(clone.acquire().await, Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_family_keeps_its_reset_instant_and_named_fields() {
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", "4999".parse().unwrap());
+        h.insert("x-ratelimit-resource", "graphql".parse().unwrap());
+        let s = RateLimitState::from_headers(&[FAMILY], &h, SystemTime::UNIX_EPOCH);
+        let r = s.family("requests").unwrap();
+        assert_eq!(r.field("resource"), Some("graphql"));
+        assert_eq!((r.reset, r.reset_at), (None, None));
+        // An epoch reset is the instant it names, even one already past.
+        const EPOCH: HeaderFamilySpec = HeaderFamilySpec {
+            name: "core",
+            limit: None,
+            remaining: None,
+            reset: Some(("x-ratelimit-reset", HeaderFormat::EpochSeconds)),
+            used: None,
+            fields: &[],
+        };
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-reset", "1700000000".parse().unwrap());
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_100);
+        let s = RateLimitState::from_headers(&[EPOCH], &h, now);
+        let core = s.family("core").unwrap();
+        assert_eq!(core.reset, Some(Duration::ZERO));
+        assert_eq!(
+            core.reset_at,
+            Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn fractional_rates_pace_by_the_second() {
+        // 5000 an hour with a burst of one: a token every 0.72 s.
+        let t = Throttle::new(&[BucketSpec {
+            name: "hourly",
+            refill_per_second: 5000.0 / 3600.0,
+            burst: 1,
+        }]);
+        assert_eq!(t.acquire().await, Duration::ZERO);
+        let waited = t.acquire().await;
+        assert!((waited.as_secs_f64() - 0.72).abs() < 1e-6, "{waited:?}");
     }
 }

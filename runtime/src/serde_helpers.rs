@@ -14,13 +14,9 @@ pub fn duration_secs<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok,
 
 /// Serializes an optional point in time as RFC 3339 (UTC), as vendors write them.
 pub fn instant_rfc3339<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
-    let text = t.and_then(|t| {
-        time::OffsetDateTime::from(t)
-            .format(&time::format_description::well_known::Rfc3339)
-            .ok()
-    });
+    let text = t.and_then(crate::Timestamp::from_system_time);
     match text {
-        Some(text) => s.serialize_some(&text),
+        Some(text) => s.serialize_some(text.as_str()),
         None => s.serialize_none(),
     }
 }

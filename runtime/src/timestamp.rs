@@ -17,6 +17,20 @@ impl Timestamp {
         &self.0
     }
 
+    /// A point in time written as RFC 3339 in UTC (`None` past the year 9999).
+    pub fn from_system_time(t: SystemTime) -> Option<Timestamp> {
+        // Not `OffsetDateTime::from`, which panics outside its range; a server can name any
+        // epoch second.
+        let since = t.duration_since(SystemTime::UNIX_EPOCH).ok()?;
+        let at = time::OffsetDateTime::from_unix_timestamp(i64::try_from(since.as_secs()).ok()?)
+            .ok()?
+            .replace_nanosecond(since.subsec_nanos())
+            .ok()?;
+        at.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(Timestamp)
+    }
+
     /// The point in time, when the text is valid RFC 3339.
     pub fn to_system_time(&self) -> Option<SystemTime> {
         let t =
@@ -64,5 +78,17 @@ mod tests {
         let bad: Timestamp = serde_json::from_str("\"yesterday\"").unwrap();
         assert_eq!(bad.to_system_time(), None);
         assert_eq!(serde_json::to_string(&bad).unwrap(), "\"yesterday\"");
+    }
+
+    #[test]
+    fn instants_out_of_range_are_none_not_a_panic() {
+        use std::time::Duration;
+        let far = SystemTime::UNIX_EPOCH + Duration::from_secs(399_999_999_999);
+        assert_eq!(Timestamp::from_system_time(far), None);
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_767_225_602_500);
+        assert_eq!(
+            Timestamp::from_system_time(t).map(|t| t.0),
+            Some("2026-01-01T00:00:02.5Z".into())
+        );
     }
 }

@@ -212,6 +212,9 @@ fn success_response(api: &Api, e: &model::Endpoint) -> Value {
         if let Some((name, fmt)) = &f.reset {
             headers.insert(name.to_ascii_lowercase(), json!(header_sample(*fmt)));
         }
+        for (field, header) in &f.fields {
+            headers.insert(header.clone(), json!(format!("{field}-1")));
+        }
     }
     let mut r = Map::new();
     match &e.response {

@@ -265,9 +265,10 @@ fn throttle_summary(api: &Api) -> String {
         .iter()
         .filter(|b| b.scope == "api_key")
         .filter_map(|b| {
+            let (count, unit, _) = b.refill?;
             Some(format!(
-                "{} requests/minute with a burst of {}",
-                b.refill_per_minute?, b.burst?
+                "{count} requests/{unit} with a burst of {}",
+                b.burst?
             ))
         })
         .collect();
@@ -407,7 +408,10 @@ fn rate_limits_view(api: &Api) -> Value {
             json!({
                 "name": b.name,
                 "scope": b.scope.replace('_', " "),
-                "refill": opt(b.refill_per_minute, " / minute"),
+                "refill": b
+                    .refill
+                    .map(|(count, unit, _)| format!("{count} / {unit}"))
+                    .unwrap_or_else(|| "not stated".into()),
                 "burst": opt(b.burst, ""),
                 "docs": b.docs.replace('\n', " "),
             })

@@ -28,12 +28,13 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
             )),
             reset: Some(("x-ratelimit-reset", ::sdkgen_runtime::HeaderFormat::Seconds)),
             used: None,
+            fields: &[],
         },
     ],
     throttle_buckets: &[
         ::sdkgen_runtime::BucketSpec {
             name: "per_key",
-            refill_per_minute: 30u64,
+            refill_per_second: 0.5f64,
             burst: 15u64,
         },
     ],

@@ -66,7 +66,8 @@ fn api_spec(api: &Api) -> TokenStream {
             None => quote!(None),
         };
         let (l, r, s, u) = (href(&f.limit), href(&f.remaining), href(&f.reset), href(&f.used));
-        quote!(::sdkgen_runtime::HeaderFamilySpec { name: #n, limit: #l, remaining: #r, reset: #s, used: #u })
+        let fields = f.fields.iter().map(|(name, header)| quote!((#name, #header)));
+        quote!(::sdkgen_runtime::HeaderFamilySpec { name: #n, limit: #l, remaining: #r, reset: #s, used: #u, fields: &[#(#fields),*] })
     });
     // Only buckets counted per API key can be enforced by one client.
     let buckets = api
@@ -75,9 +76,9 @@ fn api_spec(api: &Api) -> TokenStream {
         .iter()
         .filter(|b| b.scope == "api_key")
         .filter_map(|b| {
-            let (rpm, burst) = (b.refill_per_minute?, b.burst?);
+            let ((_, _, per_second), burst) = (b.refill?, b.burst?);
             let n = &b.name;
-            Some(quote!(::sdkgen_runtime::BucketSpec { name: #n, refill_per_minute: #rpm, burst: #burst }))
+            Some(quote!(::sdkgen_runtime::BucketSpec { name: #n, refill_per_second: #per_second, burst: #burst }))
         });
     let r = &api.retry;
     let max_retries = r.max_retries;
@@ -232,9 +233,10 @@ fn throttle_doc(api: &Api) -> String {
         .iter()
         .filter(|b| b.scope == "api_key")
         .filter_map(|b| {
+            let (count, unit, _) = b.refill?;
             Some(format!(
-                "`{}` ({} requests/minute, burst {})",
-                b.name, b.refill_per_minute?, b.burst?
+                "`{}` ({count} requests/{unit}, burst {})",
+                b.name, b.burst?
             ))
         })
         .collect();

@@ -37,6 +37,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
                 ::sdkgen_runtime::HeaderFormat::Duration,
             )),
             used: None,
+            fields: &[("resource", "x-ratelimit-resource")],
         },
         ::sdkgen_runtime::HeaderFamilySpec {
             name: "tokens",
@@ -56,6 +57,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
                 "x-ratelimit-used-tokens",
                 ::sdkgen_runtime::HeaderFormat::Integer,
             )),
+            fields: &[],
         },
         ::sdkgen_runtime::HeaderFamilySpec {
             name: "daily",
@@ -69,13 +71,19 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
                 ::sdkgen_runtime::HeaderFormat::EpochMilliseconds,
             )),
             used: None,
+            fields: &[],
         },
     ],
     throttle_buckets: &[
         ::sdkgen_runtime::BucketSpec {
             name: "per_key",
-            refill_per_minute: 600u64,
+            refill_per_second: 10f64,
             burst: 100u64,
+        },
+        ::sdkgen_runtime::BucketSpec {
+            name: "hourly",
+            refill_per_second: 1.3888888888888888f64,
+            burst: 60u64,
         },
     ],
     retry: ::sdkgen_runtime::RetryPolicy {
@@ -134,7 +142,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 pub struct Client {
     inner: ::sdkgen_runtime::Client,
 }
-/// Builds a [`Client`]; every setting has a default from the spec. The API key is read from `EVERY_KEY` unless `api_key` is called. The base URL is read from `EVERY_BASE_URL`, else `https://api.example.com/v2`. Retries: 3 by default (`max_retries`). Client-side throttling, off by default: when on, calls wait locally for a token of `per_key` (600 requests/minute, burst 100) so a fan-out workload paces itself instead of collecting 429s. Clones of the client share the bucket.
+/// Builds a [`Client`]; every setting has a default from the spec. The API key is read from `EVERY_KEY` unless `api_key` is called. The base URL is read from `EVERY_BASE_URL`, else `https://api.example.com/v2`. Retries: 3 by default (`max_retries`). Client-side throttling, off by default: when on, calls wait locally for a token of `per_key` (600 requests/minute, burst 100) and `hourly` (5000 requests/hour, burst 60) so a fan-out workload paces itself instead of collecting 429s. Clones of the client share the bucket.
 pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;
 impl From<::sdkgen_runtime::Client> for Client {
     fn from(inner: ::sdkgen_runtime::Client) -> Self {
