@@ -51,6 +51,25 @@ pub const RESERVED_CRATE_NAMES: [&str; 34] = [
     "lpt3",
 ];
 
+/// Methods the generated client builder already has; a spec's setter may not take them.
+const BUILDER_METHODS: [&str; 15] = [
+    "new",
+    "api_key",
+    "base_url",
+    "timeout",
+    "connect_timeout",
+    "max_retries",
+    "deadline",
+    "http_client_builder",
+    "max_response_size",
+    "throttle",
+    "clock",
+    "jitter_seed",
+    "build",
+    "credential",
+    "optional_header",
+];
+
 /// The longest crate name crates.io accepts.
 const MAX_CRATE_NAME: usize = 64;
 
@@ -235,55 +254,173 @@ fn check_api(cx: &mut Ctx) {
             "drop the trailing slash; endpoint paths start with `/`",
         );
     }
-    for (key, var) in [
-        ("api.env.api_key", &api.env.api_key),
-        ("api.env.base_url", &api.env.base_url),
-    ] {
-        if let Some(v) = var {
-            let ok = v
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
-                && v.chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-            if !ok {
-                cx.err(
-                    key,
-                    format!("environment variable `{v}` should be UPPER_SNAKE_CASE"),
+    let mut vars: Vec<(String, &str)> = Vec::new();
+    match &api.env.api_key {
+        Some(spec::OneOrMany::One(v)) => vars.push(("api.env.api_key".into(), v)),
+        Some(spec::OneOrMany::Many(vs)) => vars.extend(
+            vs.iter()
+                .enumerate()
+                .map(|(i, v)| (format!("api.env.api_key[{i}]"), v.as_str())),
+        ),
+        None => {}
+    }
+    if let Some(v) = &api.env.base_url {
+        vars.push(("api.env.base_url".into(), v));
+    }
+    let schemes = api.auth.list();
+    let many = matches!(api.auth, spec::AuthSpec::Many(_));
+    let auth_at = |i: usize| {
+        if many {
+            format!("api.auth[{i}]")
+        } else {
+            "api.auth".to_owned()
+        }
+    };
+    for (i, a) in schemes.iter().enumerate() {
+        for (j, v) in a.env.iter().flat_map(|e| e.list()).enumerate() {
+            vars.push((format!("{}.env[{j}]", auth_at(i)), v));
+        }
+    }
+    for (i, h) in api.headers.iter().enumerate() {
+        for (j, v) in h.env.iter().flat_map(|e| e.list()).enumerate() {
+            vars.push((format!("api.headers[{i}].env[{j}]"), v));
+        }
+    }
+    for (key, v) in vars {
+        let ok = v
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase() || c == '_')
+            && v.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            cx.err(
+                &key,
+                format!("environment variable `{v}` should be UPPER_SNAKE_CASE"),
+            );
+        }
+    }
+    // Builder methods the spec names: identifiers, and not one the builder has already.
+    let mut setters: BTreeMap<String, String> = BTreeMap::new();
+    let mut setter = |cx: &mut Ctx, at: String, name: &str| {
+        if !is_ident(name) || rust_name(name, NameKind::Field) != name {
+            cx.err(
+                &at,
+                format!("builder method `{name}` is not a snake_case Rust name"),
+            );
+        } else if BUILDER_METHODS.contains(&name) {
+            cx.err_hint(
+                &at,
+                format!("builder method `{name}` is one the builder already has"),
+                "pick another name",
+            );
+        } else if let Some(prev) = setters.insert(name.to_owned(), at.clone()) {
+            cx.err(
+                &at,
+                format!("builder method `{name}` is also named at `{prev}`"),
+            );
+        }
+    };
+    if schemes.is_empty() {
+        cx.err("api.auth", "`auth` lists no scheme");
+    }
+    for (i, a) in schemes.iter().enumerate() {
+        let at = auth_at(i);
+        if i == 0 {
+            if a.setter.is_some() {
+                cx.err_hint(
+                    &format!("{at}.setter"),
+                    "the first auth scheme is set with `api_key`",
+                    "remove `setter`",
                 );
+            }
+            if a.env.is_some() {
+                cx.err_hint(
+                    &format!("{at}.env"),
+                    "the first auth scheme reads `env.api_key`",
+                    "move the variable to `env.api_key`",
+                );
+            }
+        } else {
+            if a.scheme == AuthScheme::None {
+                cx.err(
+                    &format!("{at}.scheme"),
+                    "auth scheme `none` cannot be one of several",
+                );
+            }
+            match &a.setter {
+                Some(s) => setter(cx, format!("{at}.setter"), s),
+                None => cx.err_hint(
+                    &at,
+                    "a further auth scheme needs the builder method that sets it",
+                    "add `setter: auth_token` (or the vendor's name)",
+                ),
             }
         }
     }
-    let auth = &api.auth;
-    match auth.scheme {
-        AuthScheme::Header => match &auth.header {
-            None => cx.err_hint(
-                "api.auth",
-                "auth scheme `header` needs the header name",
-                "add `header: x-api-key` (or the API's header)",
+    for (i, h) in api.headers.iter().enumerate() {
+        match (&h.value, &h.env, &h.setter) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => cx.err_hint(
+                &format!("api.headers[{i}]"),
+                format!(
+                    "header `{}` has a fixed `value` and also `env` or `setter`",
+                    h.name
+                ),
+                "keep `value` for a header always sent, or `env`/`setter` for one sent when given",
             ),
-            Some(h) => {
-                if let Err(e) = syntax::header_name(h) {
-                    cx.err("api.auth.header", e);
+            (None, _, s) => {
+                let name = s
+                    .clone()
+                    .unwrap_or_else(|| rust_name(&h.name, NameKind::Field));
+                setter(
+                    cx,
+                    format!(
+                        "api.headers[{i}].{}",
+                        if s.is_some() { "setter" } else { "name" }
+                    ),
+                    &name,
+                );
+            }
+            _ => {}
+        }
+    }
+    for (i, auth) in schemes.iter().enumerate() {
+        let at = auth_at(i);
+        match auth.scheme {
+            AuthScheme::Header => match &auth.header {
+                None => cx.err_hint(
+                    &at,
+                    "auth scheme `header` needs the header name",
+                    "add `header: x-api-key` (or the API's header)",
+                ),
+                Some(h) => {
+                    if let Err(e) = syntax::header_name(h) {
+                        cx.err(&format!("{at}.header"), e);
+                    }
+                }
+            },
+            _ => {
+                if auth.header.is_some() || auth.prefix.is_some() {
+                    cx.err(
+                        &at,
+                        "`header` and `prefix` only go with auth scheme `header`",
+                    );
                 }
             }
-        },
-        _ => {
-            if auth.header.is_some() || auth.prefix.is_some() {
-                cx.err(
-                    "api.auth",
-                    "`header` and `prefix` only go with auth scheme `header`",
-                );
-            }
+        }
+        if auth.username.is_some() && auth.scheme != AuthScheme::Basic {
+            cx.err(
+                &format!("{at}.username"),
+                "`username` only goes with auth scheme `basic`",
+            );
         }
     }
-    if auth.username.is_some() && auth.scheme != AuthScheme::Basic {
-        cx.err(
-            "api.auth.username",
-            "`username` only goes with auth scheme `basic`",
-        );
-    }
-    if auth.scheme == AuthScheme::None && api.env.api_key.is_some() {
+    if api
+        .auth
+        .primary()
+        .is_some_and(|a| a.scheme == AuthScheme::None)
+        && api.env.api_key.is_some()
+    {
         cx.err(
             "api.env.api_key",
             "auth scheme `none` has no API key to read from the environment",
@@ -298,7 +435,7 @@ fn check_api(cx: &mut Ctx) {
         if !seen.insert(h.name.to_ascii_lowercase()) {
             cx.err(&path, format!("header `{}` is listed twice", h.name));
         }
-        if h.value.chars().any(|c| c.is_control()) {
+        if h.value.iter().any(|v| v.chars().any(|c| c.is_control())) {
             cx.err(
                 &format!("api.headers[{i}].value"),
                 format!("header `{}` has a control character in its value", h.name),

@@ -31,14 +31,18 @@ pub struct Api {
     pub docs: String,
     /// Default base URL.
     pub base_url: String,
-    /// Environment variable holding the API key.
-    pub env_api_key: Option<String>,
+    /// Environment variables holding the API key, tried in order.
+    pub env_api_key: Vec<String>,
     /// Environment variable overriding the base URL.
     pub env_base_url: Option<String>,
-    /// Authentication.
+    /// Authentication (the API key's scheme).
     pub auth: Auth,
+    /// Further schemes, tried after the API key; the first configured wins.
+    pub extra_auth: Vec<ExtraAuth>,
     /// Headers on every request, in spec order.
     pub fixed_headers: Vec<FixedHeader>,
+    /// Headers sent when the builder or the environment gives a value, in spec order.
+    pub optional_headers: Vec<OptionalHeader>,
     /// Response header with the request id.
     pub request_id_header: Option<String>,
     /// Default timeout of one attempt.
@@ -71,6 +75,30 @@ pub struct Auth {
     pub prefix: Option<String>,
     /// The fixed user name for `basic` auth.
     pub username: Option<String>,
+}
+
+/// A further authentication scheme.
+#[derive(Debug, Clone)]
+pub struct ExtraAuth {
+    /// How it travels.
+    pub auth: Auth,
+    /// Its environment variables, in order.
+    pub env: Vec<String>,
+    /// The builder method that sets it.
+    pub setter: String,
+}
+
+/// A client-wide header without a fixed value.
+#[derive(Debug, Clone)]
+pub struct OptionalHeader {
+    /// Name, lowercase.
+    pub name: String,
+    /// Its environment variables, in order.
+    pub env: Vec<String>,
+    /// The builder method that sets it.
+    pub setter: String,
+    /// Why.
+    pub docs: Option<String>,
 }
 
 /// A fixed header.
@@ -580,20 +608,63 @@ pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
         version: api.version.clone(),
         docs: prose::prose(&api.docs),
         base_url: api.base_url.clone(),
-        env_api_key: api.env.api_key.clone(),
+        env_api_key: api
+            .env
+            .api_key
+            .iter()
+            .flat_map(|v| v.list())
+            .map(str::to_owned)
+            .collect(),
         env_base_url: api.env.base_url.clone(),
-        auth: Auth {
-            scheme: api.auth.scheme,
-            header: api.auth.header.clone(),
-            prefix: api.auth.prefix.clone(),
-            username: api.auth.username.clone(),
-        },
+        auth: api.auth.primary().map(lower_auth).unwrap_or(Auth {
+            scheme: AuthScheme::None,
+            header: None,
+            prefix: None,
+            username: None,
+        }),
+        extra_auth: api
+            .auth
+            .list()
+            .into_iter()
+            .skip(1)
+            .map(|a| ExtraAuth {
+                auth: lower_auth(a),
+                env: a
+                    .env
+                    .iter()
+                    .flat_map(|e| e.list())
+                    .map(str::to_owned)
+                    .collect(),
+                setter: a.setter.clone().unwrap_or_default(),
+            })
+            .collect(),
         fixed_headers: api
             .headers
             .iter()
-            .map(|h| FixedHeader {
-                name: h.name.clone(),
-                value: h.value.clone(),
+            .filter_map(|h| {
+                Some(FixedHeader {
+                    name: h.name.clone(),
+                    value: h.value.clone()?,
+                    docs: h.docs.as_deref().map(prose::prose),
+                })
+            })
+            .collect(),
+        optional_headers: api
+            .headers
+            .iter()
+            .filter(|h| h.value.is_none())
+            .map(|h| OptionalHeader {
+                name: h.name.to_ascii_lowercase(),
+                env: h
+                    .env
+                    .iter()
+                    .flat_map(|e| e.list())
+                    .map(str::to_owned)
+                    .collect(),
+                setter: h
+                    .setter
+                    .clone()
+                    .unwrap_or_else(|| rust_name(&h.name, NameKind::Field)),
                 docs: h.docs.as_deref().map(prose::prose),
             })
             .collect(),
@@ -771,6 +842,15 @@ fn lower_errors(spec: &spec::Spec) -> Errors {
         envelope,
         classes,
         order,
+    }
+}
+
+fn lower_auth(a: &spec::Auth) -> Auth {
+    Auth {
+        scheme: a.scheme,
+        header: a.header.clone(),
+        prefix: a.prefix.clone(),
+        username: a.username.clone(),
     }
 }
 

@@ -48,8 +48,9 @@ pub struct Api {
     /// Environment variables the client reads when the builder is not told a value.
     #[serde(default)]
     pub env: Env,
-    /// How the API key is sent.
-    pub auth: Auth,
+    /// How the API key is sent: one scheme, or several of which the first configured (on
+    /// the builder, then in the environment) wins.
+    pub auth: AuthSpec,
     /// Headers sent with every request, such as an API-version header.
     #[serde(default)]
     pub headers: Vec<FixedHeader>,
@@ -68,12 +69,38 @@ pub struct Api {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Env {
-    /// Variable holding the API key, e.g. `MEMSY_API_KEY`.
+    /// Variable(s) holding the API key, tried in order, e.g. `MEMSY_API_KEY`.
     #[serde(default)]
-    pub api_key: Option<String>,
+    pub api_key: Option<OneOrMany>,
     /// Variable overriding the base URL, e.g. `MEMSY_BASE_URL`.
     #[serde(default)]
     pub base_url: Option<String>,
+}
+
+/// One authentication scheme, or several tried in order.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AuthSpec {
+    /// One scheme.
+    One(Auth),
+    /// Several: the first is the API key (`api_key` on the builder, `env.api_key`), each
+    /// further one has its own `setter` and `env`.
+    Many(Vec<Auth>),
+}
+
+impl AuthSpec {
+    /// The schemes in order.
+    pub fn list(&self) -> Vec<&Auth> {
+        match self {
+            AuthSpec::One(a) => vec![a],
+            AuthSpec::Many(v) => v.iter().collect(),
+        }
+    }
+
+    /// The first scheme (the API key's).
+    pub fn primary(&self) -> Option<&Auth> {
+        self.list().into_iter().next()
+    }
 }
 
 /// Authentication scheme.
@@ -93,6 +120,12 @@ pub struct Auth {
     /// the key is the user name and the password is empty.
     #[serde(default)]
     pub username: Option<String>,
+    /// A further scheme's own environment variable(s), tried in order.
+    #[serde(default)]
+    pub env: Option<OneOrMany>,
+    /// A further scheme's builder method, e.g. `auth_token`.
+    #[serde(default)]
+    pub setter: Option<String>,
 }
 
 /// The ways an API key can travel.
@@ -115,8 +148,16 @@ pub enum AuthScheme {
 pub struct FixedHeader {
     /// Header name.
     pub name: String,
-    /// Header value.
-    pub value: String,
+    /// Header value. Without it the header is optional: sent when the builder (`setter`) or
+    /// the environment (`env`) gives a value.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// An optional header's environment variable(s), tried in order.
+    #[serde(default)]
+    pub env: Option<OneOrMany>,
+    /// An optional header's builder method; default the header name in snake_case.
+    #[serde(default)]
+    pub setter: Option<String>,
     /// Why it is sent.
     #[serde(default)]
     pub docs: Option<String>,

@@ -313,3 +313,73 @@ async fn a_class_waits_for_its_reset_plus_a_second_or_its_default() {
     // 5 s to the reset, plus 1 s; then no header at all: the class's default of 20 s.
     assert_eq!(gaps, [Duration::from_secs(6), Duration::from_secs(20)]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_first_configured_credential_wins_and_optional_headers_are_sent_when_given() {
+    use scheduled::ClientBuilderExt as _;
+    let message = r#"{"id":"m1","text":"hi"}"#;
+    let server = Server::start((0..4).map(|_| Reply::json(200, message)).collect())
+        .await
+        .unwrap();
+    let get = |builder: scheduled::ClientBuilder| async {
+        builder
+            .base_url(server.url())
+            .build()
+            .unwrap()
+            .messages()
+            .get("m1")
+            .await
+            .unwrap();
+    };
+    // An auth token alone: sent as a bearer token, with the organization set here.
+    get(scheduled::Client::builder()
+        .auth_token("tok-1")
+        .organization("org-1"))
+    .await;
+    // An API key beside it: the key wins (it is the spec's first scheme).
+    get(scheduled::Client::builder()
+        .auth_token("tok-1")
+        .api_key("key-1"))
+    .await;
+    // From the environment: the second key variable, and the project header's variable.
+    std::env::set_var("SCHEDULED_KEY", "key-from-env");
+    std::env::set_var("SCHEDULED_PROJECT_ID", "proj-9");
+    get(scheduled::Client::builder()).await;
+    std::env::remove_var("SCHEDULED_KEY");
+    std::env::remove_var("SCHEDULED_PROJECT_ID");
+    // Nothing anywhere: a build error naming every variable read.
+    let err = scheduled::Client::builder().build().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no API key: pass one to the builder's `api_key` or set SCHEDULED_API_KEY or SCHEDULED_KEY or SCHEDULED_AUTH_TOKEN"
+    );
+    let r = server.received();
+    type Credentials<'a> = (
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let seen: Vec<Credentials> = r
+        .iter()
+        .map(|x| {
+            (
+                x.header("authorization"),
+                x.header("x-api-key"),
+                x.header("scheduled-organization"),
+                x.header("scheduled-project"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (Some("Bearer tok-1"), None, Some("org-1"), None),
+            (None, Some("key-1"), None, None),
+            (None, Some("key-from-env"), None, Some("proj-9")),
+        ]
+    );
+    assert!(r
+        .iter()
+        .all(|x| x.header("scheduled-version") == Some("2025-01-01")));
+}

@@ -47,6 +47,27 @@ pub enum Auth {
     None,
 }
 
+/// A further way to authenticate (an auth token beside an API key).
+#[derive(Debug, Clone, Copy)]
+pub struct Credential {
+    /// How it travels.
+    pub auth: Auth,
+    /// Environment variables holding it, tried in order.
+    pub env: &'static [&'static str],
+    /// The builder method that sets it, for messages.
+    pub setter: &'static str,
+}
+
+/// A client-wide header the spec declares without a fixed value (an organization or
+/// project id): sent when the builder or the environment gives one.
+#[derive(Debug, Clone, Copy)]
+pub struct OptionalHeader {
+    /// Header name (lowercase).
+    pub name: &'static str,
+    /// Environment variables holding its value, tried in order.
+    pub env: &'static [&'static str],
+}
+
 /// Everything a generated crate tells the runtime about its API.
 #[derive(Debug)]
 pub struct ApiSpec {
@@ -56,8 +77,13 @@ pub struct ApiSpec {
     pub user_agent: &'static str,
     /// Default base URL.
     pub base_url: &'static str,
-    /// Environment variable holding the API key.
-    pub env_api_key: Option<&'static str>,
+    /// Environment variables holding the API key, tried in order.
+    pub env_api_key: &'static [&'static str],
+    /// Further ways to authenticate, tried after the API key: the first configured (on the
+    /// builder, then in the environment) wins.
+    pub extra_credentials: &'static [Credential],
+    /// Client-wide headers sent only when set, on the builder or in the environment.
+    pub optional_headers: &'static [OptionalHeader],
     /// Environment variable overriding the base URL.
     pub env_base_url: Option<&'static str>,
     /// Authentication.
@@ -84,11 +110,11 @@ pub struct ApiSpec {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    /// No API key was given and the environment variable is unset.
-    #[error("no API key: pass one to the builder's `api_key`{}", .env.map(|e| format!(" or set {e}")).unwrap_or_default())]
+    /// No credential was given and no environment variable holds one.
+    #[error("no API key: pass one to the builder's `api_key`{}", if .env.is_empty() { String::new() } else { format!(" or set {}", .env.join(" or ")) })]
     MissingApiKey {
-        /// The environment variable that was read.
-        env: Option<&'static str>,
+        /// The environment variables that were read, in order.
+        env: Vec<&'static str>,
     },
     /// The API key cannot be sent in a header (it has a control character).
     #[error("the API key contains characters that cannot be sent in an HTTP header")]
@@ -116,6 +142,8 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
 pub struct ClientBuilder<C = Client> {
     spec: &'static ApiSpec,
     api_key: Option<SecretString>,
+    credentials: Vec<(usize, SecretString)>,
+    header_values: Vec<(&'static str, String)>,
     base_url: Option<String>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
@@ -148,6 +176,8 @@ impl<C: From<Client>> ClientBuilder<C> {
         ClientBuilder {
             spec,
             api_key: None,
+            credentials: Vec::new(),
+            header_values: Vec::new(),
             base_url: None,
             timeout: None,
             connect_timeout: None,
@@ -166,6 +196,25 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// appears in `Debug` output or errors.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::new(key.into()));
+        self
+    }
+
+    /// Sets the spec's further credential number `index` (generated crates call this from
+    /// their named setters, e.g. `auth_token`).
+    #[doc(hidden)]
+    pub fn credential(mut self, index: usize, key: impl Into<String>) -> Self {
+        self.credentials.retain(|(i, _)| *i != index);
+        self.credentials
+            .push((index, SecretString::new(key.into())));
+        self
+    }
+
+    /// Sets one of the spec's optional client-wide headers (generated crates call this from
+    /// their named setters, e.g. `organization`).
+    #[doc(hidden)]
+    pub fn optional_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.header_values.retain(|(n, _)| *n != name);
+        self.header_values.push((name, value.into()));
         self
     }
 
@@ -253,18 +302,48 @@ impl<C: From<Client>> ClientBuilder<C> {
             name.and_then(|n| std::env::var(n).ok())
                 .filter(|v| !v.trim().is_empty())
         };
-        let api_key = match (spec.auth, self.api_key) {
-            (Auth::None, _) => None,
-            (_, Some(k)) => Some(k),
-            (_, None) => Some(SecretString::new(env(spec.env_api_key).ok_or(
+        let first_env = |vars: &[&'static str]| vars.iter().find_map(|v| env(Some(v)));
+        // The first configured credential wins: the builder's (API key first), then the
+        // environment's, each in the spec's order.
+        let needs_key = !matches!(spec.auth, Auth::None) || !spec.extra_credentials.is_empty();
+        let mut from_builder = self.credentials;
+        from_builder.sort_by_key(|(i, _)| *i);
+        let chosen: Option<(Auth, SecretString)> = if !needs_key {
+            None
+        } else {
+            let builder = self.api_key.map(|k| (spec.auth, k)).or_else(|| {
+                from_builder
+                    .into_iter()
+                    .find_map(|(i, k)| Some((spec.extra_credentials.get(i)?.auth, k)))
+            });
+            let environment = || {
+                first_env(spec.env_api_key)
+                    .map(|k| (spec.auth, SecretString::new(k)))
+                    .or_else(|| {
+                        spec.extra_credentials
+                            .iter()
+                            .find_map(|c| first_env(c.env).map(|k| (c.auth, SecretString::new(k))))
+                    })
+            };
+            let found = builder
+                .or_else(environment)
+                .filter(|(auth, _)| !matches!(auth, Auth::None));
+            Some(found.ok_or_else(|| {
                 BuildError::MissingApiKey {
-                    env: spec.env_api_key,
-                },
-            )?)),
+                    env: spec
+                        .env_api_key
+                        .iter()
+                        .chain(spec.extra_credentials.iter().flat_map(|c| c.env))
+                        .copied()
+                        .collect(),
+                }
+            })?)
         };
-        let auth = match (&api_key, spec.auth) {
-            (Some(key), auth) => Some(auth_header(auth, key.expose())?),
-            (None, _) => None,
+        let chosen_auth = chosen.as_ref().map_or(Auth::None, |(a, _)| *a);
+        let api_key = chosen.as_ref().map(|(_, k)| k.clone());
+        let auth = match &chosen {
+            Some((a, key)) => Some(auth_header(*a, key.expose())?),
+            None => None,
         };
         let base_url = self
             .base_url
@@ -311,6 +390,21 @@ impl<C: From<Client>> ClientBuilder<C> {
             let v = HeaderValue::from_str(value).map_err(|_| BuildError::InvalidHeader(name))?;
             base_headers.insert(n, v);
         }
+        // Optional client-wide headers: the builder's value, else the environment's.
+        for h in spec.optional_headers {
+            let value = self
+                .header_values
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(h.name))
+                .map(|(_, v)| v.clone())
+                .or_else(|| first_env(h.env));
+            if let Some(v) = value {
+                let n = HeaderName::from_bytes(h.name.as_bytes())
+                    .map_err(|_| BuildError::InvalidHeader(h.name))?;
+                let v = HeaderValue::from_str(&v).map_err(|_| BuildError::InvalidHeader(h.name))?;
+                base_headers.insert(n, v);
+            }
+        }
         let has_auth = auth.is_some();
         let redactor = match (&api_key, &auth) {
             (Some(key), Some((_, value))) => {
@@ -327,6 +421,7 @@ impl<C: From<Client>> ClientBuilder<C> {
         Ok(Client {
             inner: Arc::new(Inner {
                 spec,
+                auth: chosen_auth,
                 http,
                 base_url,
                 origin,
@@ -403,6 +498,8 @@ pub struct Client {
 
 struct Inner {
     spec: &'static ApiSpec,
+    /// The credential's scheme in use (the first configured of the spec's).
+    auth: Auth,
     http: reqwest::Client,
     base_url: String,
     /// The only origin requests (and redirects) may go to.
@@ -1123,7 +1220,7 @@ impl Client {
             .map(|(n, v)| {
                 let name = n.as_str().to_owned();
                 let value = if SECRET_HEADERS.contains(&n.as_str())
-                    || matches!(spec.auth, Auth::Header { name: h, .. } if h.eq_ignore_ascii_case(n.as_str()))
+                    || matches!(self.inner.auth, Auth::Header { name: h, .. } if h.eq_ignore_ascii_case(n.as_str()))
                 {
                     crate::secret::REDACTED.to_owned()
                 } else {

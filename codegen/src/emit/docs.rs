@@ -229,10 +229,19 @@ fn readme_view(api: &Api) -> Value {
         let ep = &api.endpoints[lc.endpoint];
         json!({"endpoint": ep.spec_name, "field": lc.field_spec_name})
     });
-    let key_source = match &api.env_api_key {
-        Some(v) => format!("Reads the API key from `{v}`."),
+    let mut key_source = match crate::model::describe::env_vars(&api.env_api_key) {
+        Some(v) => format!("Reads the API key from {v}."),
         None => "This API needs no key from the environment.".into(),
     };
+    for x in &api.extra_auth {
+        key_source.push_str(&format!(
+            " Without one, `{}`{} is used instead.",
+            x.setter,
+            crate::model::describe::env_vars(&x.env)
+                .map(|v| format!(" (or {v})"))
+                .unwrap_or_default()
+        ));
+    }
     json!({
         "header": header_text(api),
         "name": api.name,

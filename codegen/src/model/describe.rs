@@ -3,6 +3,16 @@
 
 use crate::model::{self, Api, Matcher, Source, Test};
 
+/// Environment variables as the docs name them: "`A`", "`A`, else `B`"; `None` for none.
+pub fn env_vars(vars: &[String]) -> Option<String> {
+    (!vars.is_empty()).then(|| {
+        vars.iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", else ")
+    })
+}
+
 /// A sentence naming where a class is picked: statuses and conditions, alternatives joined
 /// by "or".
 pub fn class_trigger(api: &Api, c: &model::Class) -> String {

@@ -1,8 +1,8 @@
 //! The generated `client.rs`: the API's static description, the builder, endpoint groups
 //! and, when the spec has a lifecycle, the rate-limit-or-quota helper.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
 
 use super::{doc, header_format, ident, rust_type, status_table};
 use crate::model::{self, Api, Shape};
@@ -25,21 +25,33 @@ fn api_spec(api: &Api) -> TokenStream {
     let name = &api.name;
     let user_agent = format!("{}/{} (rust)", api.crate_name, api.version);
     let base_url = &api.base_url;
-    let env_key = opt_str(&api.env_api_key);
-    let env_url = opt_str(&api.env_base_url);
-    let auth = match api.auth.scheme {
+    let env_key = &api.env_api_key;
+    let auth_tokens = |a: &crate::model::Auth| match a.scheme {
         AuthScheme::Bearer => quote!(::sdkgen_runtime::Auth::Bearer),
         AuthScheme::Header => {
-            let h = api.auth.header.clone().unwrap_or_default();
-            let p = api.auth.prefix.clone().unwrap_or_default();
+            let h = a.header.clone().unwrap_or_default();
+            let p = a.prefix.clone().unwrap_or_default();
             quote!(::sdkgen_runtime::Auth::Header { name: #h, prefix: #p })
         }
         AuthScheme::Basic => {
-            let u = opt_str(&api.auth.username);
+            let u = opt_str(&a.username);
             quote!(::sdkgen_runtime::Auth::Basic { username: #u })
         }
         AuthScheme::None => quote!(::sdkgen_runtime::Auth::None),
     };
+    let extra_credentials = api.extra_auth.iter().map(|x| {
+        let auth = auth_tokens(&x.auth);
+        let env = &x.env;
+        let setter = &x.setter;
+        quote!(::sdkgen_runtime::Credential { auth: #auth, env: &[#(#env),*], setter: #setter })
+    });
+    let optional_headers = api.optional_headers.iter().map(|h| {
+        let name = &h.name;
+        let env = &h.env;
+        quote!(::sdkgen_runtime::OptionalHeader { name: #name, env: &[#(#env),*] })
+    });
+    let env_url = opt_str(&api.env_base_url);
+    let auth = auth_tokens(&api.auth);
     // Header names are lowercased: `HeaderValue::from_static` needs no case, and
     // `HeaderMap::insert` with a `&'static str` name panics on uppercase.
     let headers = api.fixed_headers.iter().map(|h| {
@@ -156,7 +168,9 @@ fn api_spec(api: &Api) -> TokenStream {
             name: #name,
             user_agent: #user_agent,
             base_url: #base_url,
-            env_api_key: #env_key,
+            env_api_key: &[#(#env_key),*],
+            extra_credentials: &[#(#extra_credentials),*],
+            optional_headers: &[#(#optional_headers),*],
             env_base_url: #env_url,
             auth: #auth,
             headers: &[#(#headers),*],
@@ -200,8 +214,8 @@ fn api_spec(api: &Api) -> TokenStream {
 
 /// The builder: the runtime's, typed to build this crate's `Client`.
 fn builder(api: &Api) -> TokenStream {
-    let key_env = match &api.env_api_key {
-        Some(v) => format!(" The API key is read from `{v}` unless `api_key` is called."),
+    let key_env = match crate::model::describe::env_vars(&api.env_api_key) {
+        Some(v) => format!(" The API key is read from {v} unless `api_key` is called."),
         None => String::new(),
     };
     let url_env = match &api.env_base_url {
@@ -214,9 +228,12 @@ fn builder(api: &Api) -> TokenStream {
         api.retry.max_retries,
         throttle_doc(api)
     ));
+    let ext = ext_trait(api);
     quote! {
         #d
         pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;
+
+        #ext
 
         impl From<::sdkgen_runtime::Client> for Client {
             fn from(inner: ::sdkgen_runtime::Client) -> Self {
@@ -224,6 +241,62 @@ fn builder(api: &Api) -> TokenStream {
             }
         }
     }
+}
+
+/// The spec's own builder settings (further credentials, optional client-wide headers) as
+/// an extension trait of the runtime's builder, which this crate does not own. `None` when
+/// the spec has none.
+fn ext_trait(api: &Api) -> Option<TokenStream> {
+    // `before` and `after` wrap the variables' names, when there are any.
+    let env_note = |vars: &[String], before: &str, after: &str| {
+        crate::model::describe::env_vars(vars)
+            .map(|v| format!("{before}{v}{after}"))
+            .unwrap_or_default()
+    };
+    let methods: Vec<(proc_macro2::Ident, TokenStream, TokenStream)> = api
+        .extra_auth
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let d = doc(&format!(
+                "Authenticates with this credential when no API key is given (the first configured wins){}.",
+                env_note(&x.env, "; read from ", " otherwise")
+            ));
+            let i = Literal::usize_unsuffixed(i);
+            (format_ident!("{}", x.setter), d, quote!(self.credential(#i, value)))
+        })
+        .chain(api.optional_headers.iter().map(|h| {
+            let name = &h.name;
+            let d = doc(&format!(
+                "Sends `{}` on every request{}.{}",
+                h.name,
+                env_note(&h.env, " (read from ", " unless set here)"),
+                h.docs.as_deref().map(|d| format!(" {d}")).unwrap_or_default()
+            ));
+            let m = format_ident!("{}", h.setter.trim_start_matches("r#"));
+            (m, d, quote!(self.optional_header(#name, value)))
+        }))
+        .collect();
+    if methods.is_empty() {
+        return None;
+    }
+    let sigs = methods
+        .iter()
+        .map(|(m, d, _)| quote!(#d #[must_use] fn #m(self, value: impl Into<String>) -> Self;));
+    let impls = methods
+        .iter()
+        .map(|(m, _, body)| quote!(fn #m(self, value: impl Into<String>) -> Self { #body }));
+    Some(quote! {
+        /// This API's own builder settings. Import it (`use <crate>::ClientBuilderExt;`) to
+        /// call them on [`ClientBuilder`].
+        pub trait ClientBuilderExt: Sized {
+            #(#sigs)*
+        }
+
+        impl ClientBuilderExt for ClientBuilder {
+            #(#impls)*
+        }
+    })
 }
 
 fn throttle_doc(api: &Api) -> String {
@@ -518,8 +591,8 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
     let spec = api_spec(api);
     let builder = builder(api);
     let name = &api.name;
-    let key_line = match &api.env_api_key {
-        Some(v) => format!("reads the API key from `{v}`"),
+    let key_line = match crate::model::describe::env_vars(&api.env_api_key) {
+        Some(v) => format!("reads the API key from {v}"),
         None => "needs an API key from the builder".into(),
     };
     let article = crate::model::prose::article_capitalized(name);

@@ -205,7 +205,7 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
 /// The record example's body: `main` of record mode, returning the exit code.
 fn record_main(api: &Api) -> TokenStream {
     let name = &api.crate_name;
-    let key_var = match &api.env_api_key {
+    let key_var = match api.env_api_key.first() {
         Some(v) => quote!(Some(#v)),
         None => quote!(None),
     };

@@ -7,7 +7,9 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     name: "Every Feature",
     user_agent: "every-feature/1.2.3-beta.1 (rust)",
     base_url: "https://api.example.com/v2",
-    env_api_key: Some("EVERY_KEY"),
+    env_api_key: &["EVERY_KEY"],
+    extra_credentials: &[],
+    optional_headers: &[],
     env_base_url: Some("EVERY_BASE_URL"),
     auth: ::sdkgen_runtime::Auth::Header {
         name: "x-api-key",

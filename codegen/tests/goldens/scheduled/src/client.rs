@@ -7,10 +7,30 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     name: "Scheduled",
     user_agent: "scheduled/0.3.0 (rust)",
     base_url: "https://api.scheduled.test",
-    env_api_key: Some("SCHEDULED_API_KEY"),
+    env_api_key: &["SCHEDULED_API_KEY", "SCHEDULED_KEY"],
+    extra_credentials: &[
+        ::sdkgen_runtime::Credential {
+            auth: ::sdkgen_runtime::Auth::Bearer,
+            env: &["SCHEDULED_AUTH_TOKEN"],
+            setter: "auth_token",
+        },
+    ],
+    optional_headers: &[
+        ::sdkgen_runtime::OptionalHeader {
+            name: "scheduled-organization",
+            env: &["SCHEDULED_ORG_ID"],
+        },
+        ::sdkgen_runtime::OptionalHeader {
+            name: "scheduled-project",
+            env: &["SCHEDULED_PROJECT_ID"],
+        },
+    ],
     env_base_url: None,
-    auth: ::sdkgen_runtime::Auth::Bearer,
-    headers: &[],
+    auth: ::sdkgen_runtime::Auth::Header {
+        name: "x-api-key",
+        prefix: "",
+    },
+    headers: &[("scheduled-version", "2025-01-01")],
     request_id_header: Some("x-request-id"),
     envelope: ::sdkgen_runtime::EnvelopeSpec {
         detail: &["error.message"],
@@ -68,8 +88,32 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 pub struct Client {
     inner: ::sdkgen_runtime::Client,
 }
-/// Builds a [`Client`]; every setting has a default from the spec. The API key is read from `SCHEDULED_API_KEY` unless `api_key` is called. The base URL defaults to `https://api.scheduled.test`. Retries: 3 by default (`max_retries`). Client-side throttling (off by default). The spec declares no per-key bucket with numbers, so turning it on has no effect.
+/// Builds a [`Client`]; every setting has a default from the spec. The API key is read from `SCHEDULED_API_KEY`, else `SCHEDULED_KEY` unless `api_key` is called. The base URL defaults to `https://api.scheduled.test`. Retries: 3 by default (`max_retries`). Client-side throttling (off by default). The spec declares no per-key bucket with numbers, so turning it on has no effect.
 pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;
+/// This API's own builder settings. Import it (`use <crate>::ClientBuilderExt;`) to
+/// call them on [`ClientBuilder`].
+pub trait ClientBuilderExt: Sized {
+    /// Authenticates with this credential when no API key is given (the first configured wins); read from `SCHEDULED_AUTH_TOKEN` otherwise.
+    #[must_use]
+    fn auth_token(self, value: impl Into<String>) -> Self;
+    /// Sends `scheduled-organization` on every request (read from `SCHEDULED_ORG_ID` unless set here). Bills the organization.
+    #[must_use]
+    fn organization(self, value: impl Into<String>) -> Self;
+    /// Sends `scheduled-project` on every request (read from `SCHEDULED_PROJECT_ID` unless set here). Scopes the project.
+    #[must_use]
+    fn scheduled_project(self, value: impl Into<String>) -> Self;
+}
+impl ClientBuilderExt for ClientBuilder {
+    fn auth_token(self, value: impl Into<String>) -> Self {
+        self.credential(0, value)
+    }
+    fn organization(self, value: impl Into<String>) -> Self {
+        self.optional_header("scheduled-organization", value)
+    }
+    fn scheduled_project(self, value: impl Into<String>) -> Self {
+        self.optional_header("scheduled-project", value)
+    }
+}
 impl From<::sdkgen_runtime::Client> for Client {
     fn from(inner: ::sdkgen_runtime::Client) -> Self {
         Client { inner }
@@ -80,7 +124,7 @@ impl Client {
     pub fn builder() -> ClientBuilder {
         ::sdkgen_runtime::ClientBuilder::new(&SPEC)
     }
-    /// A client with every default from the spec: it reads the API key from `SCHEDULED_API_KEY` and uses `https://api.scheduled.test` unless the environment overrides it.
+    /// A client with every default from the spec: it reads the API key from `SCHEDULED_API_KEY`, else `SCHEDULED_KEY` and uses `https://api.scheduled.test` unless the environment overrides it.
     pub fn new() -> ::std::result::Result<Self, ::sdkgen_runtime::BuildError> {
         Self::builder().build()
     }
