@@ -1744,6 +1744,24 @@ fn check_endpoints(cx: &mut Ctx) {
                     if let Err(err) = syntax::header_name(&p.name) {
                         cx.err(&format!("{pp}.name"), err);
                     }
+                    // A header parameter replaces a fixed header or the generated
+                    // idempotency key (sent once, the caller's value), but never a credential.
+                    let lower = p.name.to_ascii_lowercase();
+                    let credential = spec.api.auth.list().iter().any(|a| match a.scheme {
+                        AuthScheme::Bearer | AuthScheme::Basic => lower == "authorization",
+                        AuthScheme::Header => a
+                            .header
+                            .as_deref()
+                            .is_some_and(|h| h.eq_ignore_ascii_case(&lower)),
+                        AuthScheme::None => false,
+                    });
+                    if credential {
+                        cx.err_hint(
+                            &format!("{pp}.name"),
+                            format!("header parameter `{}` would replace the credential the client sends", p.name),
+                            "authentication is the builder's; remove the parameter",
+                        );
+                    }
                 }
                 ParamLocation::Query => {}
             }

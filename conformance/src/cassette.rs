@@ -83,15 +83,58 @@ pub struct ExpectedRequest {
     /// Query parameters, compared as a multiset.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub query: Vec<(String, String)>,
-    /// Headers that matter (others may be present). `{{api_key}}` stands for the key.
+    /// Headers that matter (others may be present). `{{api_key}}` stands for the key. A
+    /// header sent more than once is a list of its values, in order.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, HeaderValues>,
     /// A JSON body, compared as a value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     /// A form body, compared as a multiset of pairs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<Vec<(String, String)>>,
+}
+
+/// The value(s) of one request header: a string when it was sent once, a list when it was
+/// sent several times (so a duplicate is seen and can be asserted).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HeaderValues {
+    /// Sent once.
+    One(String),
+    /// Sent several times, in order.
+    Many(Vec<String>),
+}
+
+impl HeaderValues {
+    /// The values as a list.
+    pub fn from_values(mut values: Vec<String>) -> Option<HeaderValues> {
+        match values.len() {
+            0 => None,
+            1 => values.pop().map(HeaderValues::One),
+            _ => Some(HeaderValues::Many(values)),
+        }
+    }
+
+    /// Whether any value contains `text`.
+    pub fn contains(&self, text: &str) -> bool {
+        match self {
+            HeaderValues::One(v) => v.contains(text),
+            HeaderValues::Many(vs) => vs.iter().any(|v| v.contains(text)),
+        }
+    }
+}
+
+impl From<&str> for HeaderValues {
+    fn from(v: &str) -> Self {
+        HeaderValues::One(v.to_owned())
+    }
+}
+
+impl From<String> for HeaderValues {
+    fn from(v: String) -> Self {
+        HeaderValues::One(v)
+    }
 }
 
 /// A response to serve.

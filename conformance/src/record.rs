@@ -86,12 +86,14 @@ pub async fn record(
     };
     // The headers that matter are the ones the case expected; their values as sent.
     for name in case.request.headers.keys() {
-        if let Some((_, v)) = first
+        let values = first
             .headers
             .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        {
-            request.headers.insert(name.to_ascii_lowercase(), v.clone());
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+            .collect();
+        if let Some(v) = crate::cassette::HeaderValues::from_values(values) {
+            request.headers.insert(name.to_ascii_lowercase(), v);
         }
     }
     if case.request.form.is_some() {
@@ -172,7 +174,7 @@ pub fn scrub(cassette: &Cassette, secret: &str) -> Result<Cassette, String> {
         .contains(&name.as_str())
             && !value.contains(API_KEY_PLACEHOLDER)
         {
-            *value = REDACTED.into();
+            *value = crate::cassette::HeaderValues::One(REDACTED.into());
         }
     }
     Ok(scrubbed)

@@ -13,7 +13,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cassette::{
-    Call, Cassette, CassetteResponse, ClientOptions, ExpectedRequest, API_KEY, API_KEY_PLACEHOLDER,
+    Call, Cassette, CassetteResponse, ClientOptions, ExpectedRequest, HeaderValues, API_KEY,
+    API_KEY_PLACEHOLDER,
 };
 use crate::outcome::Outcome;
 use crate::server::{Received, Reply, Server};
@@ -46,8 +47,8 @@ pub struct SentRequest {
     /// Query pairs, sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub query: Vec<(String, String)>,
-    /// Headers, sorted, secrets replaced by placeholders.
-    pub headers: BTreeMap<String, String>,
+    /// Headers, sorted, secrets replaced by placeholders; one sent twice is a list.
+    pub headers: BTreeMap<String, HeaderValues>,
     /// The body: JSON as a value, anything else as text.
     #[serde(skip_serializing_if = "Value::is_null")]
     pub body: Value,
@@ -129,7 +130,15 @@ fn as_expected(r: &Received, expected: &ExpectedRequest) -> ExpectedRequest {
     let headers = expected
         .headers
         .keys()
-        .filter_map(|k| r.header(k).map(|v| (k.to_ascii_lowercase(), redact(v))))
+        .filter_map(|k| {
+            let values = r
+                .headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(k))
+                .map(|(_, v)| redact(v))
+                .collect();
+            Some((k.to_ascii_lowercase(), HeaderValues::from_values(values)?))
+        })
         .collect();
     let (body, form) = if expected.form.is_some() {
         let mut pairs = query_pairs(Some(&String::from_utf8_lossy(&r.body)));
@@ -220,18 +229,20 @@ pub async fn replay(cassette: &Cassette, dispatch: &dyn Dispatch) -> Result<Snap
             method: r.method.clone(),
             path: r.path.clone(),
             query: query_pairs(r.query.as_deref()),
-            headers: r
-                .headers
-                .iter()
-                .map(|(n, v)| {
+            headers: {
+                let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
+                for (n, v) in &r.headers {
                     let v = if n == "host" {
                         "127.0.0.1:[port]".to_owned()
                     } else {
                         redact(v)
                     };
-                    (n.clone(), v)
-                })
-                .collect(),
+                    all.entry(n.clone()).or_default().push(v);
+                }
+                all.into_iter()
+                    .filter_map(|(n, vs)| Some((n, HeaderValues::from_values(vs)?)))
+                    .collect()
+            },
             body: body_value(&r.body),
         })
         .collect();

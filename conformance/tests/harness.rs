@@ -41,7 +41,7 @@ async fn a_right_cassette_replays() {
     assert_eq!(snapshot.requests.len(), 1);
     assert_eq!(
         snapshot.requests[0].headers["authorization"],
-        "Bearer {{api_key}}"
+        "Bearer {{api_key}}".into()
     );
     assert!(check_claims(&case(|_| {}), &snapshot.outcome, None).is_empty());
 }
@@ -291,4 +291,22 @@ async fn record_mode_scrubs_every_encoded_form_of_the_key() {
             "{leaked}"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_repeated_header_is_a_list_in_a_cassette() {
+    use conformance::cassette::HeaderValues;
+    let parsed = Cassette::from_yaml(&STATUS_CASE.replace(
+        r#"headers: {authorization: "Bearer {{api_key}}"}"#,
+        r#"headers: {authorization: ["Bearer {{api_key}}", "Bearer {{api_key}}"]}"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        parsed.request.headers["authorization"],
+        HeaderValues::Many(vec!["Bearer {{api_key}}".into(); 2])
+    );
+    // The SDK sends it once: a cassette expecting it twice fails, and says so.
+    let err = run(&parsed).await.unwrap_err();
+    assert!(err.contains("does not match the expected request"), "{err}");
+    assert!(err.contains("-  authorization:"), "{err}");
 }

@@ -36,7 +36,7 @@ async fn the_idempotency_key_is_made_once_and_resent_on_every_retry() {
     // A POST: retried only because the key makes it safe.
     let item = c
         .items()
-        .create(&ef::NewItem::new("n".into()))
+        .create(None, None, &ef::NewItem::new("n".into()))
         .await
         .unwrap();
     assert_eq!(item.attempts, 3);
@@ -49,7 +49,7 @@ async fn the_idempotency_key_is_made_once_and_resent_on_every_retry() {
     assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
     // The next call gets a key of its own.
     c.items()
-        .create(&ef::NewItem::new("m".into()))
+        .create(None, None, &ef::NewItem::new("m".into()))
         .await
         .unwrap();
     let next = server.received()[3]
@@ -382,4 +382,27 @@ async fn the_first_configured_credential_wins_and_optional_headers_are_sent_when
     assert!(r
         .iter()
         .all(|x| x.header("scheduled-version") == Some("2025-01-01")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_header_parameter_replaces_the_generated_key_and_the_fixed_header_once() {
+    let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
+    let server = Server::start(vec![Reply::status(503), Reply::json(200, ok)])
+        .await
+        .unwrap();
+    let c = client(&server.url());
+    c.items()
+        .create(
+            Some("my-own-key"),
+            Some("2025-02-02"),
+            &ef::NewItem::new("n".into()),
+        )
+        .await
+        .unwrap();
+    for r in server.received() {
+        let count = |name: &str| r.headers.iter().filter(|(n, _)| n == name).count();
+        assert_eq!((count("idempotency-key"), count("every-version")), (1, 1));
+        assert_eq!(r.header("idempotency-key"), Some("my-own-key"));
+        assert_eq!(r.header("every-version"), Some("2025-02-02"));
+    }
 }

@@ -1017,9 +1017,18 @@ impl Client {
             let (n, v) = header(name, &value.render(attempt, attempt_timeout))?;
             headers.insert(n, v);
         }
+        // A header the caller gives replaces one the spec or the runtime would send (a fixed
+        // API-version header, the generated idempotency key): it is sent once, with the
+        // caller's value. The caller's own repeats of a name are all sent.
+        let mut given: Vec<HeaderName> = Vec::new();
         for (name, value) in &request.headers {
             let (n, v) = header(name, value)?;
-            headers.append(n, v);
+            if given.contains(&n) {
+                headers.append(n, v);
+            } else {
+                given.push(n.clone());
+                headers.insert(n, v);
+            }
         }
         let (content_type, body) = match &request.body {
             Body::None => (None, None),

@@ -151,8 +151,11 @@ fn call_and_request(api: &Api, e: &model::Endpoint) -> (Value, Value) {
         "user-agent".into(),
         json!(format!("{}/{} (rust)", api.crate_name, api.version)),
     );
+    // A header parameter replaces a fixed header of the same name (sent once).
     for h in &api.fixed_headers {
-        headers.insert(h.name.to_ascii_lowercase(), json!(h.value));
+        headers
+            .entry(h.name.to_ascii_lowercase())
+            .or_insert(json!(h.value));
     }
     let mut call = Map::new();
     call.insert("endpoint".into(), json!(e.spec_name));

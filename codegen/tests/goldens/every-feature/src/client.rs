@@ -273,13 +273,23 @@ impl ItemsApi<'_> {
     /// `POST /items` (`items.create`).
     ///
     /// # Arguments
+    /// - `idempotency_key` (header `Idempotency-Key`, optional): Your own key; replaces the generated one.
+    /// - `every_version` (header `Every-Version`, optional): Overrides the pinned API version for this call.
     /// - `body`: the `NewItem` request body
     pub async fn create(
         &self,
+        idempotency_key: Option<&str>,
+        every_version: Option<&str>,
         body: &NewItem,
     ) -> crate::Result<::sdkgen_runtime::Response<Item>> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/items".to_owned())
             .idempotent(false);
+        if let Some(v) = idempotency_key {
+            __request = __request.header("idempotency-key", v);
+        }
+        if let Some(v) = every_version {
+            __request = __request.header("every-version", v);
+        }
         __request = __request.form(body).map_err(::sdkgen_runtime::Error::Request)?;
         let __result: ::std::result::Result<_, EveryError> = self
             .client

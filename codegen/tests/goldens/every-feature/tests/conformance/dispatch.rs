@@ -92,8 +92,20 @@ async fn dispatch(
                 conformance::outcome(client.items().get(&p_item_id, p_version).await)
             }
             "items.create" => {
+                let p_idempotency_key: Option<String> = call
+                    .opt_param("Idempotency-Key")?;
+                let p_every_version: Option<String> = call.opt_param("Every-Version")?;
                 let body: every_feature::NewItem = call.body()?;
-                conformance::outcome(client.items().create(&body).await)
+                conformance::outcome(
+                    client
+                        .items()
+                        .create(
+                            p_idempotency_key.as_deref(),
+                            p_every_version.as_deref(),
+                            &body,
+                        )
+                        .await,
+                )
             }
             "items.delete" => {
                 let p_item_id: String = call.param("item_id")?;
