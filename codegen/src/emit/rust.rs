@@ -361,13 +361,46 @@ fn attr_doc(a: &model::Attribute) -> String {
 
 fn error_rs(api: &Api) -> TokenStream {
     let e = &api.errors;
+    // Attributes typed by a model name the crate's models.
+    let models_use = e
+        .classes
+        .iter()
+        .flat_map(|c| &c.attributes)
+        .any(|a| a.typed.as_ref().is_some_and(|t| t.named().is_some()))
+        .then(|| {
+            quote!(
+                use crate::models::*;
+            )
+        });
+    let aliases = error_aliases(api);
+    let kind_enum = kind_enum(api);
+    let (class_rules, from_response) = class_table(api);
+    let class_impl = error_class_impl(api, from_response);
+    quote! {
+        //! The error hierarchy, one type per documented class.
+
+        #models_use
+
+        #aliases
+
+        #kind_enum
+
+        #class_rules
+
+        #class_impl
+    }
+}
+
+/// The fixed classes: the root, the API base, transport and decode failures, as aliases of
+/// the runtime's types, documented with the vendor's names.
+fn error_aliases(api: &Api) -> TokenStream {
+    let e = &api.errors;
     let root = ident(&e.root.rust_name);
     let api_ty = ident(&e.api.rust_name);
     let kind = ident(&e.kind_enum);
     let conn = ident(&e.connection.rust_name);
     let decode = ident(&e.decode.rust_name);
     let base = &e.api.spec_name;
-
     let root_doc = doc(&format!(
         "{}\n\nDocumented as `{}`: the root of the hierarchy. Match `{root}::Api(e)` to catch \
          every API error (any class below `{base}`), `{root}::Connection` and \
@@ -416,6 +449,29 @@ fn error_rs(api: &Api) -> TokenStream {
         e.decode.docs
     ));
 
+    quote! {
+        #root_doc
+        pub type #root = ::sdkgen_runtime::Error<#kind>;
+
+        #api_doc
+        pub type #api_ty = ::sdkgen_runtime::ApiError<#kind>;
+
+        #conn_doc
+        pub type #conn = ::sdkgen_runtime::ConnectionError;
+
+        #timeout_alias
+
+        #decode_doc
+        pub type #decode = ::sdkgen_runtime::DecodeError;
+    }
+}
+
+/// The class enum: a variant per concrete class holding a struct of its typed attributes,
+/// with `is_*` predicates for classes that have subclasses and accessors per class.
+fn kind_enum(api: &Api) -> TokenStream {
+    let e = &api.errors;
+    let kind = ident(&e.kind_enum);
+    let base = &e.api.spec_name;
     let concrete: Vec<&model::Class> = e.classes.iter().filter(|c| !c.is_abstract()).collect();
     let variants = concrete.iter().map(|c| {
         let id = ident(&c.rust_name);
@@ -462,6 +518,60 @@ fn error_rs(api: &Api) -> TokenStream {
         }
     });
 
+    let predicates = e.classes.iter().filter(|c| !c.children.is_empty()).map(|c| {
+        let p = ident(&c.predicate);
+        let name = &c.spec_name;
+        let d = doc(&format!(
+            "Whether this is a `{name}` or one of its subclasses (catching `{name}` in the vendor's terms)."
+        ));
+        quote! {
+            #d
+            pub fn #p(&self) -> bool {
+                let name = ::sdkgen_runtime::ErrorClass::class_name(self);
+                name == #name || ::sdkgen_runtime::ErrorClass::ancestors(self).contains(&#name)
+            }
+        }
+    });
+    let accessors = concrete.iter().map(|c| {
+        let id = ident(&c.rust_name);
+        let f = format_ident!("as_{}", c.predicate.trim_start_matches("is_"));
+        let d = doc(&format!(
+            "The `{}` attributes, when this is one.",
+            c.spec_name
+        ));
+        quote! {
+            #d
+            pub fn #f(&self) -> Option<&#id> {
+                match self { Self::#id(v) => Some(v), _ => None }
+            }
+        }
+    });
+
+    quote! {
+        #kind_doc
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[non_exhaustive]
+        #[allow(clippy::enum_variant_names)]
+        pub enum #kind {
+            #(#variants,)*
+            /// No class of the spec matched: a plain API error of the base class.
+            Other,
+        }
+
+        #(#structs)*
+
+        impl #kind {
+            #(#predicates)*
+            #(#accessors)*
+        }
+    }
+}
+
+/// The class table handed to the runtime, and `from_response`, which reads the picked
+/// class's attributes.
+fn class_table(api: &Api) -> (TokenStream, TokenStream) {
+    let e = &api.errors;
+    let concrete: Vec<&model::Class> = e.classes.iter().filter(|c| !c.is_abstract()).collect();
     // The class table in classification order (see `model::Errors::order`): a row per way
     // a class is recognised (its `any_of` alternatives, in spec order); a fallback is one
     // row over all its statuses, conditions waived.
@@ -518,6 +628,15 @@ fn error_rs(api: &Api) -> TokenStream {
             },
         )
     };
+    (class_rules, from_response)
+}
+
+/// `ErrorClass` for the kind enum: classification, documented names and ancestors.
+fn error_class_impl(api: &Api, from_response: TokenStream) -> TokenStream {
+    let e = &api.errors;
+    let kind = ident(&e.kind_enum);
+    let base = &e.api.spec_name;
+    let concrete: Vec<&model::Class> = e.classes.iter().filter(|c| !c.is_abstract()).collect();
     let name_arms = concrete.iter().map(|c| {
         let id = ident(&c.rust_name);
         let n = &c.spec_name;
@@ -528,84 +647,7 @@ fn error_rs(api: &Api) -> TokenStream {
         let a = &c.ancestors;
         quote!(Self::#id(_) => &[#(#a),*],)
     });
-    let predicates = e.classes.iter().filter(|c| !c.children.is_empty()).map(|c| {
-        let p = ident(&c.predicate);
-        let name = &c.spec_name;
-        let d = doc(&format!(
-            "Whether this is a `{name}` or one of its subclasses (catching `{name}` in the vendor's terms)."
-        ));
-        quote! {
-            #d
-            pub fn #p(&self) -> bool {
-                let name = ::sdkgen_runtime::ErrorClass::class_name(self);
-                name == #name || ::sdkgen_runtime::ErrorClass::ancestors(self).contains(&#name)
-            }
-        }
-    });
-    let accessors = concrete.iter().map(|c| {
-        let id = ident(&c.rust_name);
-        let f = format_ident!("as_{}", c.predicate.trim_start_matches("is_"));
-        let d = doc(&format!(
-            "The `{}` attributes, when this is one.",
-            c.spec_name
-        ));
-        quote! {
-            #d
-            pub fn #f(&self) -> Option<&#id> {
-                match self { Self::#id(v) => Some(v), _ => None }
-            }
-        }
-    });
-
-    // Attributes typed by a model name the crate's models.
-    let models_use = e
-        .classes
-        .iter()
-        .flat_map(|c| &c.attributes)
-        .any(|a| a.typed.as_ref().is_some_and(|t| t.named().is_some()))
-        .then(|| {
-            quote!(
-                use crate::models::*;
-            )
-        });
     quote! {
-        //! The error hierarchy, one type per documented class.
-
-        #models_use
-
-        #root_doc
-        pub type #root = ::sdkgen_runtime::Error<#kind>;
-
-        #api_doc
-        pub type #api_ty = ::sdkgen_runtime::ApiError<#kind>;
-
-        #conn_doc
-        pub type #conn = ::sdkgen_runtime::ConnectionError;
-
-        #timeout_alias
-
-        #decode_doc
-        pub type #decode = ::sdkgen_runtime::DecodeError;
-
-        #kind_doc
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
-        #[non_exhaustive]
-        #[allow(clippy::enum_variant_names)]
-        pub enum #kind {
-            #(#variants,)*
-            /// No class of the spec matched: a plain API error of the base class.
-            Other,
-        }
-
-        #(#structs)*
-
-        impl #kind {
-            #(#predicates)*
-            #(#accessors)*
-        }
-
-        #class_rules
-
         impl ::sdkgen_runtime::ErrorClass for #kind {
             #from_response
 

@@ -54,6 +54,8 @@ pub fn error_response(api: &Api, i: usize, row: usize, status: u16) -> Value {
             Test::Exists(true) => Some("present".into()),
             Test::Exists(false) => None,
         };
+        // A case-insensitive test is shown another case than the spec's.
+        let value = value.map(|v| if m.ignore_case { v.to_uppercase() } else { v });
         match (&m.source, value) {
             (Source::Body(paths), Some(value)) => {
                 if let Some(p) = paths.iter().find(|p| *p != "$") {
