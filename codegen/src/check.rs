@@ -480,6 +480,21 @@ fn check_names(cx: &mut Ctx) {
     for (i, m) in cx.spec.models.iter().enumerate() {
         names.push((format!("models[{i}].name"), m.name.clone()));
     }
+    // Each endpoint's call builder is a type too (`orgs.list` -> `OrgsListCall`).
+    let call_types: Vec<(String, String)> = cx
+        .spec
+        .endpoints
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let ty: String = e
+                .name
+                .split('.')
+                .map(|s| rust_name(s, NameKind::Type))
+                .collect();
+            (format!("endpoints[{i}].name"), format!("{ty}Call"))
+        })
+        .collect();
     let kind_enum = format!("{}Kind", rust_name(&e.api.name, NameKind::Type));
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for (path, name) in names {
@@ -498,6 +513,13 @@ fn check_names(cx: &mut Ctx) {
                 &path,
                 format!("`{name}` is a name the generated crate defines itself"),
                 "rename it, e.g. with the API's name as a prefix",
+            );
+        }
+        if let Some((at, _)) = call_types.iter().find(|(_, t)| *t == rust) {
+            cx.err_hint(
+                &path,
+                format!("`{name}` is the name of the call builder of the endpoint at `{at}`"),
+                "rename the model or class",
             );
         }
         match seen.get(&rust) {

@@ -502,6 +502,8 @@ pub struct Endpoint {
     /// Resent after it may have reached the server: idempotent, or its method is one the
     /// spec resends on purpose.
     pub resendable: bool,
+    /// The Rust type of its call builder, e.g. `OrgsListCall` for `orgs.list`.
+    pub call_type: String,
     /// Error classes it is documented to raise (spec names).
     pub errors: Vec<String>,
 }
@@ -513,6 +515,9 @@ pub struct Param {
     pub spec_name: String,
     /// Rust name.
     pub rust_name: String,
+    /// The call builder's setter for it when optional: its Rust name, with `_param` added
+    /// when that is a per-call option's name (`timeout` -> `timeout_param`).
+    pub setter: String,
     /// Where it goes.
     pub location: ParamLocation,
     /// Type.
@@ -1138,6 +1143,7 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
     let param = |p: &spec::Param| Param {
         spec_name: p.name.clone(),
         rust_name: rust_name(&p.name, NameKind::Field),
+        setter: naming::setter_name(&rust_name(&p.name, NameKind::Field)),
         location: p.location,
         ty: TypeExpr::parse(p.ty.as_deref().unwrap_or("string")).unwrap_or(TypeExpr::String),
         required: p.location == ParamLocation::Path || p.required.unwrap_or(false),
@@ -1199,6 +1205,13 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
         free: e.free,
         idempotent,
         resendable,
+        call_type: format!(
+            "{}Call",
+            segments
+                .iter()
+                .map(|s| rust_name(s, NameKind::Type))
+                .collect::<String>()
+        ),
         errors: e.errors.clone(),
     }
 }

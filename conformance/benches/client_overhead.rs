@@ -52,7 +52,7 @@ fn main() {
             }
         };
         let generated = || async {
-            let value = sdk.status().await.expect("sdk call");
+            let value = sdk.status().send().await.expect("sdk call");
             std::hint::black_box(value);
         };
         let timeout = Some(Duration::from_secs(60));

@@ -35,6 +35,7 @@ async fn memsy_error(reply: Reply) -> Box<memsy::MemsyApiError> {
     let err = client
         .orgs()
         .create(&memsy::CreateOrgRequest::new("acme".into()))
+        .send()
         .await
         .expect_err("an error response");
     assert_eq!(server.received().len(), 1);
@@ -211,6 +212,7 @@ async fn mnemexa_429_returns_after_one_request_with_retry_after() {
     let err = client
         .memory()
         .store(&mnemexa::StoreMemoryRequest::new("hello".into()))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(server.received().len(), 1, "Mnemexa never retries 429");
@@ -251,6 +253,7 @@ async fn memsy_429_is_retried_honouring_retry_after_then_raised() {
     let err = client
         .orgs()
         .create(&memsy::CreateOrgRequest::new("acme".into()))
+        .send()
         .await
         .unwrap_err();
     // max_retries 2: three attempts, each wait exactly the server's Retry-After.
@@ -280,6 +283,7 @@ async fn memsy_retry_then_success_reports_attempts() {
     let org = client
         .orgs()
         .create(&memsy::CreateOrgRequest::new("acme".into()))
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -302,6 +306,7 @@ async fn memsy_spent_quota_is_not_retried() {
     let err = client
         .memories()
         .add(&memsy::AddMemoryRequest::new("x".into()))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(server.received().len(), 1);
@@ -322,7 +327,7 @@ async fn a_retry_after_past_the_cap_is_raised_at_once() {
     .unwrap();
     let client = memsy(&server.url()).build().unwrap();
     let started = tokio::time::Instant::now();
-    let err = client.orgs().list(None).await.unwrap_err();
+    let err = client.orgs().list().send().await.unwrap_err();
     assert_eq!(
         server.received().len(),
         1,
@@ -344,7 +349,7 @@ async fn backoff_follows_the_policy_when_the_server_gives_no_hint() {
     .await
     .unwrap();
     let client = mnemexa(&server.url()).build().unwrap();
-    let status = client.status().await.unwrap();
+    let status = client.status().send().await.unwrap();
     assert_eq!(status.workspace_status, mnemexa::WorkspaceStatus::Active);
     assert_eq!(status.attempts, 3);
     let g = gaps(&server);
@@ -366,6 +371,7 @@ async fn a_post_is_not_retried_after_it_may_have_reached_the_server() {
     let err = client
         .memory()
         .store(&mnemexa::StoreMemoryRequest::new("x".into()))
+        .send()
         .await
         .unwrap_err();
     assert_eq!(server.received().len(), 1);
@@ -381,6 +387,7 @@ async fn a_post_is_not_retried_after_it_may_have_reached_the_server() {
     let found = client
         .memory()
         .retrieve(&mnemexa::RetrieveMemoryRequest::new("q".into()))
+        .send()
         .await
         .unwrap();
     assert!(found.memories.is_empty());
@@ -397,7 +404,7 @@ async fn a_502_html_page_is_retried_then_reported_by_its_title() {
     };
     let server = Server::start(vec![html(), html(), html()]).await.unwrap();
     let client = memsy(&server.url()).build().unwrap();
-    let err = client.orgs().get("org_1").await.unwrap_err();
+    let err = client.orgs().get("org_1").send().await.unwrap_err();
     assert_eq!(server.received().len(), 3, "GET: 502 retried twice");
     let e = err.as_api().unwrap();
     assert!(matches!(e.kind, memsy::MemsyApiErrorKind::Other));
@@ -414,6 +421,7 @@ async fn an_empty_500_is_classified_with_the_reason_phrase() {
     let err = client
         .memory()
         .store(&mnemexa::StoreMemoryRequest::new("x".into()))
+        .send()
         .await
         .unwrap_err();
     let e = err.as_api().unwrap();
@@ -437,6 +445,7 @@ async fn a_huge_error_body_is_capped() {
     let err = client
         .orgs()
         .create(&memsy::CreateOrgRequest::new("a".into()))
+        .send()
         .await
         .unwrap_err();
     let e = err.as_api().unwrap();
@@ -449,7 +458,7 @@ async fn a_huge_error_body_is_capped() {
 async fn connection_refused_is_retried_then_a_connection_error() {
     let url = refused_url().await.unwrap();
     let client = mnemexa(&url).build().unwrap();
-    let err = client.status().await.unwrap_err();
+    let err = client.status().send().await.unwrap_err();
     let mnemexa::MnemexaError::Connection(c) = &err else {
         panic!("{err:?}")
     };
@@ -467,7 +476,7 @@ async fn a_timeout_is_its_own_error_and_retried_for_idempotent_calls() {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    let err = client.status().await.unwrap_err();
+    let err = client.status().send().await.unwrap_err();
     let mnemexa::MnemexaError::Timeout(t) = &err else {
         panic!("{err:?}")
     };
@@ -486,6 +495,7 @@ async fn a_timeout_is_its_own_error_and_retried_for_idempotent_calls() {
     let err = client
         .memory()
         .store(&mnemexa::StoreMemoryRequest::new("x".into()))
+        .send()
         .await
         .unwrap_err();
     assert!(err.is_timeout());
@@ -503,7 +513,7 @@ async fn the_deadline_bounds_the_whole_call() {
         .build()
         .unwrap();
     let started = tokio::time::Instant::now();
-    let err = client.status().await.unwrap_err();
+    let err = client.status().send().await.unwrap_err();
     assert!(
         started.elapsed() <= Duration::from_secs(45),
         "{:?}",
@@ -531,7 +541,7 @@ async fn an_undecodable_success_body_keeps_the_raw_bytes() {
         .await
         .unwrap();
     let client = mnemexa(&server.url()).build().unwrap();
-    let err = client.status().await.unwrap_err();
+    let err = client.status().send().await.unwrap_err();
     let mnemexa::MnemexaError::Decode(d) = &err else {
         panic!("{err:?}")
     };
@@ -545,6 +555,7 @@ async fn an_undecodable_success_body_keeps_the_raw_bytes() {
         .build()
         .unwrap()
         .status()
+        .send()
         .await
         .unwrap_err();
     let mnemexa::MnemexaError::Decode(d) = &err else {
@@ -566,7 +577,7 @@ async fn unknown_enum_values_and_extra_fields_are_kept_or_ignored() {
     .await
     .unwrap();
     let client = mnemexa(&server.url()).build().unwrap();
-    let status = client.status().await.unwrap();
+    let status = client.status().send().await.unwrap();
     assert_eq!(
         status.workspace_status,
         mnemexa::WorkspaceStatus::Unknown("hibernating".into())
@@ -588,6 +599,7 @@ async fn cause_of(replies: Vec<Reply>) -> (Option<mnemexa::RateLimitCause>, Serv
     let err = client
         .memory()
         .store(&mnemexa::StoreMemoryRequest::new("x".into()))
+        .send()
         .await
         .unwrap_err();
     let cause = client.rate_limit_cause(&err).await.unwrap();
@@ -639,11 +651,11 @@ async fn the_opt_in_throttle_paces_at_the_spec_rate_across_clones() {
     let client = mnemexa(&server.url()).throttle(true).build().unwrap();
     let clone = client.clone();
     for _ in 0..15 {
-        client.status().await.unwrap();
+        client.status().send().await.unwrap();
     }
     // Burst 15 spent: 30 per minute is one every 2 s, whichever clone asks.
-    clone.status().await.unwrap();
-    client.status().await.unwrap();
+    clone.status().send().await.unwrap();
+    client.status().send().await.unwrap();
     let g = gaps(&server);
     assert!(g[..14].iter().all(|d| *d == Duration::ZERO), "{g:?}");
     assert_eq!(&g[14..], [Duration::from_secs(2), Duration::from_secs(2)]);
@@ -653,7 +665,7 @@ async fn the_opt_in_throttle_paces_at_the_spec_rate_across_clones() {
         .unwrap();
     let client = mnemexa(&server.url()).build().unwrap();
     for _ in 0..16 {
-        client.status().await.unwrap();
+        client.status().send().await.unwrap();
     }
     assert!(gaps(&server).iter().all(|d| *d == Duration::ZERO));
 }
@@ -667,6 +679,7 @@ async fn requests_carry_auth_user_agent_body_and_encoded_path() {
     client
         .seats()
         .assign("org/1 x", &memsy::AssignSeatRequest::new("a@b.c".into()))
+        .send()
         .await
         .unwrap();
     let r = &server.received()[0];
@@ -687,7 +700,7 @@ async fn requests_carry_auth_user_agent_body_and_encoded_path() {
         .await
         .unwrap();
     let client = memsy(&server.url()).build().unwrap();
-    client.orgs().list(Some(5)).await.unwrap();
+    client.orgs().list().limit(5).send().await.unwrap();
     assert_eq!(server.received()[0].query.as_deref(), Some("limit=5"));
 }
 
@@ -714,16 +727,18 @@ async fn the_api_key_never_appears_in_any_formatted_output() {
         client
             .orgs()
             .create(&memsy::CreateOrgRequest::new("a".into()))
+            .send()
             .await
             .unwrap_err(),
-        client.orgs().list(None).await.unwrap_err(),
-        client.orgs().list(None).await.unwrap_err(),
+        client.orgs().list().send().await.unwrap_err(),
+        client.orgs().list().send().await.unwrap_err(),
         memsy(&refused_url().await.unwrap())
             .max_retries(0)
             .build()
             .unwrap()
             .orgs()
-            .list(None)
+            .list()
+            .send()
             .await
             .unwrap_err(),
     ];

@@ -139,9 +139,7 @@ fn client(url: &str, auth: Auth) -> Client {
 async fn get(client: &Client, method: &'static str) -> Result<Value, Error<AnyError>> {
     let mut request = Request::new(method, "/v1/thing".into());
     if method != "GET" {
-        request = request
-            .json(&serde_json::json!({"secret_body": true}))
-            .unwrap();
+        request = request.json(&serde_json::json!({"secret_body": true}));
     }
     client
         .send_json::<Value, AnyError>(request)
@@ -549,7 +547,7 @@ async fn the_throttle_counts_against_the_deadline_and_giving_up_takes_no_token()
         .map(|_| {
             let c = c.clone();
             tokio::spawn(async move {
-                let r = c.status().await;
+                let r = c.status().send().await;
                 (r, start.elapsed())
             })
         })
@@ -582,6 +580,6 @@ async fn the_throttle_counts_against_the_deadline_and_giving_up_takes_no_token()
     // The calls that gave up took no token: the next one is paced right after the 74th.
     let last_sent = server.received()[73].at - start;
     assert_eq!(last_sent, Duration::from_secs(118));
-    c.status().await.unwrap();
+    c.status().send().await.unwrap();
     assert_eq!(server.received()[74].at - start, Duration::from_secs(120));
 }

@@ -36,7 +36,8 @@ async fn the_idempotency_key_is_made_once_and_resent_on_every_retry() {
     // A POST: retried only because the key makes it safe.
     let item = c
         .items()
-        .create(None, None, &ef::NewItem::new("n".into()))
+        .create(&ef::NewItem::new("n".into()))
+        .send()
         .await
         .unwrap();
     assert_eq!(item.attempts, 3);
@@ -49,7 +50,8 @@ async fn the_idempotency_key_is_made_once_and_resent_on_every_retry() {
     assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
     // The next call gets a key of its own.
     c.items()
-        .create(None, None, &ef::NewItem::new("m".into()))
+        .create(&ef::NewItem::new("m".into()))
+        .send()
         .await
         .unwrap();
     let next = server.received()[3]
@@ -74,7 +76,7 @@ async fn the_should_retry_header_overrides_the_status_rules() {
     let server = Server::start(vec![Reply::status(503).header("x-should-retry", "false")])
         .await
         .unwrap();
-    let err = client(&server.url()).ping().await.unwrap_err();
+    let err = client(&server.url()).ping().send().await.unwrap_err();
     assert_eq!((err.attempts(), server.received().len()), (1, 1));
     // 400 is not retried by status, but the server says to.
     let server = Server::start(vec![
@@ -83,7 +85,7 @@ async fn the_should_retry_header_overrides_the_status_rules() {
     ])
     .await
     .unwrap();
-    let ok = client(&server.url()).ping().await.unwrap();
+    let ok = client(&server.url()).ping().send().await.unwrap();
     assert_eq!(ok.attempts, 2);
 }
 
@@ -97,7 +99,7 @@ async fn millisecond_hints_come_first_and_past_the_cap_fall_back_to_backoff() {
     let server = Server::start(vec![limited("1500", "9"), Reply::status(200)])
         .await
         .unwrap();
-    client(&server.url()).ping().await.unwrap();
+    client(&server.url()).ping().send().await.unwrap();
     let r = server.received();
     assert_eq!(
         r[1].at - r[0].at,
@@ -108,7 +110,7 @@ async fn millisecond_hints_come_first_and_past_the_cap_fall_back_to_backoff() {
     let server = Server::start(vec![limited("120000", "120"), Reply::status(200)])
         .await
         .unwrap();
-    client(&server.url()).ping().await.unwrap();
+    client(&server.url()).ping().send().await.unwrap();
     let r = server.received();
     let waited = r[1].at - r[0].at;
     // Backoff: 250 ms x jitter [0.5, 1.0].
@@ -143,7 +145,7 @@ async fn header_driven_classes_nested_namespaces_and_go_durations() {
         .clock(conformance::fixed_clock)
         .build()
         .unwrap();
-    let e = c.ping().await.unwrap_err();
+    let e = c.ping().send().await.unwrap_err();
     let K::SecondaryRateLimitError(s) = &e.as_api().unwrap().kind else {
         panic!("{e:?}")
     };
@@ -152,13 +154,13 @@ async fn header_driven_classes_nested_namespaces_and_go_durations() {
         Some(Duration::from_secs(5)),
         "epoch seconds read against the clock"
     );
-    let e = c.ping().await.unwrap_err();
+    let e = c.ping().send().await.unwrap_err();
     let kind = &e.as_api().unwrap().kind;
     assert!(
         matches!(kind, K::PermissionDeniedError(_)) && kind.is_client_error(),
         "{kind:?}"
     );
-    let versions = c.items().versions().list("item 1").await.unwrap();
+    let versions = c.items().versions().list("item 1").send().await.unwrap();
     assert_eq!(versions[0].r#type, ef::Kind::V2xl);
     assert_eq!(server.received()[2].path, "/items/item%201/versions");
     let requests = versions.rate_limit.family("requests").unwrap();
@@ -189,6 +191,7 @@ async fn a_zero_wait_falls_back_to_the_floored_schedule_and_attempts_are_counted
     let created = client
         .messages()
         .create(&scheduled::NewMessage::new("hi".into()))
+        .send()
         .await
         .unwrap();
     assert_eq!(created.attempts, 3);
@@ -227,6 +230,7 @@ async fn an_attribute_reads_its_first_present_source_and_typed_attributes_decode
             .unwrap()
             .items()
             .get("i1", 1)
+            .send()
             .await
             .unwrap_err();
         match &err.as_api().unwrap().kind {
@@ -266,7 +270,7 @@ async fn an_attribute_reads_its_first_present_source_and_typed_attributes_decode
     .unwrap();
     let c = client(&server.url());
     for expected in [1usize, 0] {
-        let err = c.items().get("i1", 1).await.unwrap_err();
+        let err = c.items().get("i1", 1).send().await.unwrap_err();
         let K::UnprocessableEntityError(e) = &err.as_api().unwrap().kind else {
             panic!("{err:?}")
         };
@@ -307,7 +311,7 @@ async fn a_class_waits_for_its_reset_plus_a_second_or_its_default() {
         .clock(|| std::time::UNIX_EPOCH + Duration::from_secs(1_767_225_600))
         .build()
         .unwrap();
-    c.items().get("i1", 1).await.unwrap();
+    c.items().get("i1", 1).send().await.unwrap();
     let r = server.received();
     let gaps: Vec<Duration> = r.windows(2).map(|w| w[1].at - w[0].at).collect();
     // 5 s to the reset, plus 1 s; then no header at all: the class's default of 20 s.
@@ -328,6 +332,7 @@ async fn the_first_configured_credential_wins_and_optional_headers_are_sent_when
             .unwrap()
             .messages()
             .get("m1")
+            .send()
             .await
             .unwrap();
     };
@@ -392,11 +397,10 @@ async fn a_header_parameter_replaces_the_generated_key_and_the_fixed_header_once
         .unwrap();
     let c = client(&server.url());
     c.items()
-        .create(
-            Some("my-own-key"),
-            Some("2025-02-02"),
-            &ef::NewItem::new("n".into()),
-        )
+        .create(&ef::NewItem::new("n".into()))
+        .idempotency_key_param("my-own-key")
+        .every_version("2025-02-02")
+        .send()
         .await
         .unwrap();
     for r in server.received() {
@@ -404,5 +408,76 @@ async fn a_header_parameter_replaces_the_generated_key_and_the_fixed_header_once
         assert_eq!((count("idempotency-key"), count("every-version")), (1, 1));
         assert_eq!(r.header("idempotency-key"), Some("my-own-key"));
         assert_eq!(r.header("every-version"), Some("2025-02-02"));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn per_call_options_override_the_client_for_one_call() {
+    let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
+    let server = Server::start(vec![
+        // A timeout of this call only: 2 s, not the client's 600 s.
+        Reply::hang(),
+        // No retries for this call.
+        Reply::status(503),
+        // The caller's idempotency key, resent on the retry; an extra header replacing
+        // the pinned version; a setter called twice sends its last value once.
+        Reply::status(503),
+        Reply::json(200, &format!("[{ok}]")).header("x-extra", "seen"),
+    ])
+    .await
+    .unwrap();
+    let c = client(&server.url());
+    let start = tokio::time::Instant::now();
+    let err = c
+        .items()
+        .get("i1", 1)
+        .timeout(Duration::from_secs(2))
+        .max_retries(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    let err = c
+        .items()
+        .get("i1", 1)
+        .max_retries(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!((err.status(), err.attempts()), (Some(503), 1));
+    let response = c
+        .items()
+        .list()
+        .limit(1)
+        .limit(2)
+        .header("Every-Version", "2030-01-01")
+        .idempotency_key("call-key-1")
+        .send()
+        .await;
+    let response = response.unwrap();
+    assert_eq!(response.attempts, 2);
+    assert_eq!(
+        response
+            .headers
+            .get("x-extra")
+            .and_then(|v| v.to_str().ok()),
+        Some("seen")
+    );
+    for r in &server.received()[2..] {
+        assert_eq!(
+            r.query.as_deref().map(|q| q.matches("limit=").count()),
+            Some(1)
+        );
+        assert!(r.query.as_deref().unwrap_or_default().contains("limit=2"));
+        assert_eq!(r.header("every-version"), Some("2030-01-01"));
+        assert_eq!(
+            r.headers
+                .iter()
+                .filter(|(n, _)| n == "every-version")
+                .count(),
+            1
+        );
+        assert_eq!(r.header("idempotency-key"), Some("call-key-1"));
     }
 }

@@ -535,7 +535,7 @@ impl fmt::Debug for Client {
     }
 }
 
-/// A request a generated endpoint method describes.
+/// A request a generated endpoint method describes, with the call's own options.
 #[derive(Debug, Clone)]
 pub struct Request {
     method: reqwest::Method,
@@ -544,6 +544,21 @@ pub struct Request {
     headers: Vec<(&'static str, String)>,
     body: Body,
     idempotent: bool,
+    options: CallOptions,
+}
+
+/// Settings that override the client's for one call.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CallOptions {
+    /// The timeout of each attempt.
+    pub timeout: Option<Duration>,
+    /// Retries after the first attempt.
+    pub max_retries: Option<u32>,
+    /// Extra headers; one with the name of a header the client sends replaces it.
+    pub headers: Vec<(String, String)>,
+    /// The idempotency key, instead of a generated one; reused on every retry.
+    pub idempotency_key: Option<String>,
 }
 
 /// A body, encoded once per call and shared by every attempt.
@@ -552,6 +567,8 @@ enum Body {
     None,
     Json(Bytes),
     Form(Bytes),
+    /// It could not be encoded: the call fails with this message before anything is sent.
+    Invalid(String),
 }
 
 impl Request {
@@ -564,7 +581,32 @@ impl Request {
             headers: Vec::new(),
             body: Body::None,
             idempotent: false,
+            options: CallOptions::default(),
         }
+    }
+
+    /// Sets a query parameter, replacing an earlier value of the same name.
+    pub fn set_query(&mut self, name: &str, value: impl ToString) {
+        self.query.retain(|(n, _)| n != name);
+        self.query.push((name.to_owned(), value.to_string()));
+    }
+
+    /// Sets a list query parameter (the name repeated per value), replacing earlier values.
+    pub fn set_query_list<V: ToString>(&mut self, name: &str, values: impl IntoIterator<Item = V>) {
+        self.query.retain(|(n, _)| n != name);
+        self.query
+            .extend(values.into_iter().map(|v| (name.to_owned(), v.to_string())));
+    }
+
+    /// Sets a header parameter, replacing an earlier value of the same name.
+    pub fn set_header(&mut self, name: &'static str, value: impl ToString) {
+        self.headers.retain(|(n, _)| *n != name);
+        self.headers.push((name, value.to_string()));
+    }
+
+    /// The call's own options.
+    pub fn options_mut(&mut self) -> &mut CallOptions {
+        &mut self.options
     }
 
     /// Adds a query parameter (repeat the call for a list).
@@ -585,20 +627,25 @@ impl Request {
         self
     }
 
-    /// A JSON body.
-    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, RequestError> {
-        let bytes = serde_json::to_vec(body).map_err(|e| RequestError {
-            message: format!("the body could not be encoded as JSON: {e}"),
-        })?;
-        self.body = Body::Json(Bytes::from(bytes));
-        Ok(self)
+    /// A JSON body. One that cannot be encoded fails the call with a [`RequestError`] when
+    /// it is sent, before anything goes out.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = match serde_json::to_vec(body) {
+            Ok(bytes) => Body::Json(Bytes::from(bytes)),
+            Err(e) => Body::Invalid(format!("the body could not be encoded as JSON: {e}")),
+        };
+        self
     }
 
     /// A form-encoded body. Nested objects and lists use bracket keys (`a[b]=1`, `l[0]=x`).
-    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, RequestError> {
-        let value = serde_json::to_value(body).map_err(|e| RequestError {
-            message: format!("the body could not be encoded: {e}"),
-        })?;
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        let value = match serde_json::to_value(body) {
+            Ok(v) => v,
+            Err(e) => {
+                self.body = Body::Invalid(format!("the body could not be encoded: {e}"));
+                return self;
+            }
+        };
         let mut pairs = Vec::new();
         flatten_form("", &value, &mut pairs);
         let mut out = String::new();
@@ -611,7 +658,7 @@ impl Request {
             out.push_str(&form_encode(v));
         }
         self.body = Body::Form(Bytes::from(out));
-        Ok(self)
+        self
     }
 }
 
@@ -659,13 +706,91 @@ pub fn path_segment(value: impl fmt::Display) -> String {
     percent_encoding::utf8_percent_encode(&value.to_string(), PATH_SEGMENT_SET).to_string()
 }
 
+/// A call being prepared: the request an endpoint describes, bound to the client that sends
+/// it. Each generated call builder wraps one and adds the endpoint's named setters.
+#[derive(Debug)]
+pub struct Call<'a> {
+    client: &'a Client,
+    request: Request,
+}
+
+impl<'a> Call<'a> {
+    /// A call of `request` through `client`.
+    pub fn new(client: &'a Client, request: Request) -> Self {
+        Call { client, request }
+    }
+
+    /// The request, for the builder's setters.
+    pub fn request_mut(&mut self) -> &mut Request {
+        &mut self.request
+    }
+
+    /// Sends it and decodes a JSON body into `T`.
+    pub async fn send_json<T: DeserializeOwned, K: ErrorClass>(
+        self,
+    ) -> Result<Response<T>, Error<K>> {
+        self.client.send_json(self.request).await
+    }
+
+    /// Sends it; the response has no body worth decoding.
+    pub async fn send_empty<K: ErrorClass>(self) -> Result<Response<()>, Error<K>> {
+        self.client.send_empty(self.request).await
+    }
+}
+
+/// The per-call settings every generated call builder has; expanded inside its `impl`
+/// (the builder holds its [`Call`] in a field named `call`). With `idempotency_key`, the
+/// setter of that name is included too (for specs that declare the header).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! call_options {
+    () => {
+        /// Overrides the client's timeout of each attempt, for this call.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.call.request_mut().options_mut().timeout = Some(timeout);
+            self
+        }
+
+        /// Overrides the client's retries after the first attempt, for this call (0 turns
+        /// them off).
+        pub fn max_retries(mut self, retries: u32) -> Self {
+            self.call.request_mut().options_mut().max_retries = Some(retries);
+            self
+        }
+
+        /// Sends an extra header with this call; one the client would send under the same
+        /// name is replaced.
+        pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.call
+                .request_mut()
+                .options_mut()
+                .headers
+                .push((name.into(), value.into()));
+            self
+        }
+    };
+    (idempotency_key) => {
+        $crate::call_options!();
+
+        /// Uses this idempotency key instead of a generated one; it is resent on every retry,
+        /// and makes the call safe to retry.
+        pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+            self.call.request_mut().options_mut().idempotency_key = Some(key.into());
+            self
+        }
+    };
+}
+
 /// A successful response: the decoded value, and what the response said besides.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Response<T> {
     /// The decoded body.
     pub data: T,
     /// HTTP status.
     pub status: u16,
+    /// The response headers (a value holding the API key is redacted).
+    pub headers: HeaderMap,
     /// The request id the server sent.
     pub request_id: Option<String>,
     /// The rate-limit state the response reported.
@@ -750,6 +875,7 @@ impl Client {
             Ok(data) => Ok(Response {
                 data,
                 status: received.status,
+                headers: self.redacted(received.headers),
                 request_id: meta.0,
                 rate_limit: meta.1,
                 attempts,
@@ -784,10 +910,24 @@ impl Client {
         Ok(Response {
             data: (),
             status: received.status,
+            headers: self.redacted(received.headers),
             request_id,
             rate_limit,
             attempts,
         })
+    }
+
+    /// Headers with any value holding the key replaced (a server echoing it).
+    fn redacted(&self, mut headers: HeaderMap) -> HeaderMap {
+        let redactor = &self.inner.redactor;
+        for value in headers.values_mut() {
+            if redactor.finds(value.as_bytes()) {
+                let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                *value = HeaderValue::from_str(&redactor.text(&text))
+                    .unwrap_or(HeaderValue::from_static(crate::secret::REDACTED));
+            }
+        }
+        headers
     }
 
     fn meta(&self, headers: &HeaderMap) -> (Option<String>, RateLimitState) {
@@ -818,11 +958,19 @@ impl Client {
                 attempts,
             })
         };
-        // One key per call, reused by every retry, so the server can drop duplicates.
+        // The call's own options over the client's.
+        let max_retries = request.options.max_retries.unwrap_or(policy.max_retries);
+        let timeout = request.options.timeout.unwrap_or(inner.timeout);
+        // One key per call (the caller's, else generated), reused by every retry, so the
+        // server can drop duplicates.
+        let given_key = request.options.idempotency_key.clone();
         let idempotency_key = policy
             .idempotency_key_header
-            .filter(|_| !matches!(request.method, reqwest::Method::GET | reqwest::Method::HEAD))
-            .map(|h| (h, self.new_idempotency_key()));
+            .filter(|_| {
+                given_key.is_some()
+                    || !matches!(request.method, reqwest::Method::GET | reqwest::Method::HEAD)
+            })
+            .map(|h| (h, given_key.unwrap_or_else(|| self.new_idempotency_key())));
         let idempotent = request.idempotent || idempotency_key.is_some();
         let mut attempt: u32 = 0;
         loop {
@@ -838,14 +986,14 @@ impl Client {
             if remaining.is_some_and(|r| r.is_zero()) {
                 return Err(deadline_error(attempt - 1, false));
             }
-            let attempt_timeout = remaining.map_or(inner.timeout, |r| r.min(inner.timeout));
+            let attempt_timeout = remaining.map_or(timeout, |r| r.min(timeout));
             // The deadline, rather than the attempt's own timeout, cut this attempt short.
-            let cut_by_deadline = attempt_timeout < inner.timeout;
+            let cut_by_deadline = attempt_timeout < timeout;
             let built = self
                 .build(&request, idempotency_key.as_ref(), attempt, attempt_timeout)
                 .map_err(Error::Request)?;
             let outcome = self.receive(built, Instant::now() + attempt_timeout).await;
-            let retries_left = attempt <= policy.max_retries;
+            let retries_left = attempt <= max_retries;
             // Drawn only when a retry is being considered: a success never touches the RNG.
             let backoff = || {
                 let mut rng = inner.rng.lock().unwrap_or_else(|e| e.into_inner());
@@ -913,7 +1061,7 @@ impl Client {
                         deadline_error(attempt, false)
                     } else {
                         Error::Timeout(TimeoutError {
-                            after: inner.timeout,
+                            after: timeout,
                             deadline: false,
                             throttle: false,
                             attempts: attempt,
@@ -1021,7 +1169,13 @@ impl Client {
         // API-version header, the generated idempotency key): it is sent once, with the
         // caller's value. The caller's own repeats of a name are all sent.
         let mut given: Vec<HeaderName> = Vec::new();
-        for (name, value) in &request.headers {
+        let params = request.headers.iter().map(|(n, v)| (*n, v.as_str()));
+        let extra = request
+            .options
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()));
+        for (name, value) in params.chain(extra) {
             let (n, v) = header(name, value)?;
             if given.contains(&n) {
                 headers.append(n, v);
@@ -1031,6 +1185,7 @@ impl Client {
             }
         }
         let (content_type, body) = match &request.body {
+            Body::Invalid(message) => return Err(invalid(message.clone())),
             Body::None => (None, None),
             Body::Json(bytes) => (Some("application/json"), Some(bytes.clone())),
             Body::Form(bytes) => (
@@ -1371,8 +1526,7 @@ mod tests {
     #[test]
     fn forms_flatten_with_brackets() {
         let r = Request::new("POST", "/".into())
-            .form(&serde_json::json!({"a": 1, "m": {"k": "v w"}, "l": ["x", "y"], "n": null}))
-            .unwrap();
+            .form(&serde_json::json!({"a": 1, "m": {"k": "v w"}, "l": ["x", "y"], "n": null}));
         let Body::Form(text) = r.body else {
             panic!("not a form")
         };

@@ -168,18 +168,24 @@ fn type_text(t: &TypeExpr) -> String {
     }
 }
 
-/// How an endpoint is called in Rust, e.g. `client.memory().store(&body)`.
+/// How an endpoint is called in Rust, e.g. `client.memory().store(&body).send()`: required
+/// parameters and the body as arguments; optional ones are setters before `send`.
 fn call_text(e: &model::Endpoint) -> String {
     let mut args: Vec<String> = e
         .params
         .iter()
+        .filter(|p| p.required)
         .map(|p| p.rust_name.trim_start_matches("r#").to_owned())
         .collect();
     if e.body.is_some() {
         args.push("&body".into());
     }
     let chain: String = e.accessors.iter().map(|a| format!("{a}().")).collect();
-    format!("client.{chain}{}({})", e.method_name, args.join(", "))
+    format!(
+        "client.{chain}{}({}).send()",
+        e.method_name,
+        args.join(", ")
+    )
 }
 
 fn readme_view(api: &Api) -> Value {
@@ -203,15 +209,38 @@ fn readme_view(api: &Api) -> Value {
             })
         })
         .collect();
-    // The example call: the first endpoint that needs no arguments, else none.
+    // The example call: the first endpoint that needs no arguments (one with an optional
+    // scalar parameter preferred, to show a setter), with a per-call timeout.
+    let no_args =
+        |ep: &&model::Endpoint| ep.body.is_none() && ep.params.iter().all(|p| !p.required);
+    let sample = |p: &model::Param| match p.ty {
+        TypeExpr::Integer => Some("10".to_owned()),
+        TypeExpr::Number => Some("1.5".to_owned()),
+        TypeExpr::Boolean => Some("true".to_owned()),
+        TypeExpr::String => Some(format!("\"{}\"", p.spec_name)),
+        _ => None,
+    };
+    let setter = |ep: &model::Endpoint| {
+        ep.params.iter().find_map(|p| {
+            let value = sample(p)?;
+            Some(format!(
+                "\n    .{}({value})",
+                p.setter.trim_start_matches("r#")
+            ))
+        })
+    };
     let example_call = api
         .endpoints
         .iter()
-        .find(|ep| ep.params.is_empty() && ep.body.is_none())
+        .filter(no_args)
+        .find(|ep| setter(ep).is_some())
+        .or_else(|| api.endpoints.iter().find(no_args))
         .map(|ep| {
+            let call = call_text(ep);
+            let start = call.trim_end_matches(".send()");
             format!(
-                "let response = {}.await?;\nprintln!(\"request id: {{:?}}\", response.request_id);",
-                call_text(ep)
+                "let response = {start}{}\n    .timeout(std::time::Duration::from_secs(30)) // this call only\n    .send()\n    .await?;\nprintln!(\"request id: {{:?}}\", response.request_id);",
+                setter(ep).unwrap_or_default()
             )
         });
     // The error example reads a typed attribute: the first class that has one.
@@ -253,6 +282,7 @@ fn readme_view(api: &Api) -> Value {
         "key_source": key_source,
         "max_retries": api.retry.max_retries,
         "example_call": example_call,
+        "idempotency_key": api.retry.key_header.is_some(),
         "endpoints": endpoints,
         "root_error": e.root.rust_name,
         "api_error_spec": e.api.spec_name,

@@ -67,6 +67,26 @@ fn not_self(n: String) -> String {
     }
 }
 
+/// Methods every generated call builder has; an optional parameter's setter of the same
+/// name takes a `_param` suffix.
+pub const CALL_METHODS: [&str; 5] = [
+    "timeout",
+    "max_retries",
+    "header",
+    "idempotency_key",
+    "send",
+];
+
+/// The setter of an optional parameter whose Rust name is `rust_name`.
+pub fn setter_name(rust_name: &str) -> String {
+    let plain = rust_name.trim_start_matches("r#");
+    if CALL_METHODS.contains(&plain) {
+        format!("{plain}_param")
+    } else {
+        rust_name.to_owned()
+    }
+}
+
 /// Whether `name` (as [`rust_name`] returns it, raw or not) is an identifier Rust accepts.
 pub fn is_ident(name: &str) -> bool {
     syn::parse_str::<syn::Ident>(name).is_ok()

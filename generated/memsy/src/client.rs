@@ -109,73 +109,52 @@ impl Client {
 pub struct OrgsApi<'a> {
     client: &'a Client,
 }
-impl OrgsApi<'_> {
+impl<'a> OrgsApi<'a> {
     /// Create an organization (an org customization record).
     ///
-    /// `POST /v1/orgs` (`orgs.create`).
+    /// `POST /v1/orgs` (`orgs.create`). Returns a [`OrgsCreateCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `body`: the `CreateOrgRequest` request body
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `OrgLimitReachedError`, `FeatureNotAvailable`, `AuthorizationError`, `SeatRequiredError`.
-    pub async fn create(
-        &self,
-        body: &CreateOrgRequest,
-    ) -> crate::Result<::sdkgen_runtime::Response<Org>> {
+    pub fn create(&self, body: &CreateOrgRequest) -> OrgsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/orgs".to_owned())
             .idempotent(false);
-        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, MemsyError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        __request = __request.json(body);
+        OrgsCreateCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
     /// List the organizations the key can see.
     ///
-    /// `GET /v1/orgs` (`orgs.list`). Idempotent: retried even after it may have reached the server.
+    /// `GET /v1/orgs` (`orgs.list`). Idempotent: retried even after it may have reached the server. Returns a [`OrgsListCall`]: set what you need, then `.send().await`.
     ///
-    /// # Arguments
-    /// - `limit` (query `limit`, optional): Most results to return.
-    pub async fn list(
-        &self,
-        limit: Option<i64>,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrgList>> {
-        let mut __request = ::sdkgen_runtime::Request::new("GET", "/v1/orgs".to_owned())
+    /// # Optional
+    /// - `.limit(..)` (query `limit`: Most results to return.)
+    pub fn list(&self) -> OrgsListCall<'a> {
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/orgs".to_owned())
             .idempotent(true);
-        if let Some(v) = limit {
-            __request = __request.query("limit", v);
+        OrgsListCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
-        let __result: ::std::result::Result<_, MemsyError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
     }
     /// Fetch one organization.
     ///
-    /// `GET /v1/orgs/{org_id}` (`orgs.get`). Idempotent: retried even after it may have reached the server.
+    /// `GET /v1/orgs/{org_id}` (`orgs.get`). Idempotent: retried even after it may have reached the server. Returns a [`OrgsGetCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
-    /// - `org_id` (path `org_id`): The organization id.
-    pub async fn get(
-        &self,
-        org_id: &str,
-    ) -> crate::Result<::sdkgen_runtime::Response<Org>> {
+    /// - `org_id` (path `org_id`: The organization id.)
+    pub fn get(&self, org_id: &str) -> OrgsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 format!("/v1/orgs/{}", ::sdkgen_runtime::path_segment(org_id)),
             )
             .idempotent(true);
-        let __result: ::std::result::Result<_, MemsyError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        OrgsGetCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
 }
 /// The `memories` endpoints.
@@ -183,32 +162,26 @@ impl OrgsApi<'_> {
 pub struct MemoriesApi<'a> {
     client: &'a Client,
 }
-impl MemoriesApi<'_> {
+impl<'a> MemoriesApi<'a> {
     /// Store a memory.
     ///
-    /// `POST /v1/memories` (`memories.add`).
+    /// `POST /v1/memories` (`memories.add`). Returns a [`MemoriesAddCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `body`: the `AddMemoryRequest` request body
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `OrgIdNotAllowedError`, `UsageLimitExceeded`, `RateLimitExceeded`.
-    pub async fn add(
-        &self,
-        body: &AddMemoryRequest,
-    ) -> crate::Result<::sdkgen_runtime::Response<Memory>> {
+    pub fn add(&self, body: &AddMemoryRequest) -> MemoriesAddCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/v1/memories".to_owned(),
             )
             .idempotent(false);
-        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, MemsyError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        __request = __request.json(body);
+        MemoriesAddCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
 }
 /// The `keys` endpoints.
@@ -216,29 +189,23 @@ impl MemoriesApi<'_> {
 pub struct KeysApi<'a> {
     client: &'a Client,
 }
-impl KeysApi<'_> {
+impl<'a> KeysApi<'a> {
     /// Create an API key.
     ///
-    /// `POST /v1/keys` (`keys.create`).
+    /// `POST /v1/keys` (`keys.create`). Returns a [`KeysCreateCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `body`: the `CreateKeyRequest` request body
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `KeyLimitReachedError`, `AuthorizationError`.
-    pub async fn create(
-        &self,
-        body: &CreateKeyRequest,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiKey>> {
+    pub fn create(&self, body: &CreateKeyRequest) -> KeysCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/keys".to_owned())
             .idempotent(false);
-        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, MemsyError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        __request = __request.json(body);
+        KeysCreateCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
 }
 /// The `seats` endpoints.
@@ -246,34 +213,27 @@ impl KeysApi<'_> {
 pub struct SeatsApi<'a> {
     client: &'a Client,
 }
-impl SeatsApi<'_> {
+impl<'a> SeatsApi<'a> {
     /// Assign a seat in an organization to a member.
     ///
-    /// `POST /v1/orgs/{org_id}/seats` (`seats.assign`).
+    /// `POST /v1/orgs/{org_id}/seats` (`seats.assign`). Returns a [`SeatsAssignCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
-    /// - `org_id` (path `org_id`): The organization id.
+    /// - `org_id` (path `org_id`: The organization id.)
     /// - `body`: the `AssignSeatRequest` request body
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `SeatLimitReachedError`, `SeatRequiredError`.
-    pub async fn assign(
-        &self,
-        org_id: &str,
-        body: &AssignSeatRequest,
-    ) -> crate::Result<::sdkgen_runtime::Response<Seat>> {
+    pub fn assign(&self, org_id: &str, body: &AssignSeatRequest) -> SeatsAssignCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 format!("/v1/orgs/{}/seats", ::sdkgen_runtime::path_segment(org_id)),
             )
             .idempotent(false);
-        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, MemsyError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        __request = __request.json(body);
+        SeatsAssignCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
 }
 /// The `billing` endpoints.
@@ -281,52 +241,161 @@ impl SeatsApi<'_> {
 pub struct BillingApi<'a> {
     client: &'a Client,
 }
-impl BillingApi<'_> {
+impl<'a> BillingApi<'a> {
     /// The org's billing subscription.
     ///
-    /// `GET /v1/billing/subscription` (`billing.subscription`). Idempotent: retried even after it may have reached the server.
+    /// `GET /v1/billing/subscription` (`billing.subscription`). Idempotent: retried even after it may have reached the server. Returns a [`BillingSubscriptionCall`]: set what you need, then `.send().await`.
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `BillingNotEnabledError`.
-    pub async fn subscription(
-        &self,
-    ) -> crate::Result<::sdkgen_runtime::Response<Subscription>> {
+    pub fn subscription(&self) -> BillingSubscriptionCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 "/v1/billing/subscription".to_owned(),
             )
             .idempotent(true);
-        let __result: ::std::result::Result<_, MemsyError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        BillingSubscriptionCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
     /// Express interest in the Pro plan (the path BillingNotEnabledError points to).
     ///
-    /// `POST /interest/express` (`billing.express_interest`).
+    /// `POST /interest/express` (`billing.express_interest`). Returns a [`BillingExpressInterestCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `body`: the `ExpressInterestRequest` request body
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `AuthenticationError`.
-    pub async fn express_interest(
+    pub fn express_interest(
         &self,
         body: &ExpressInterestRequest,
-    ) -> crate::Result<::sdkgen_runtime::Response<()>> {
+    ) -> BillingExpressInterestCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/interest/express".to_owned(),
             )
             .idempotent(false);
-        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, MemsyError> = self
-            .client
-            .inner
-            .send_empty(__request)
-            .await;
-        __result
+        __request = __request.json(body);
+        BillingExpressInterestCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
+}
+/// A call of `orgs.create` (`POST /v1/orgs`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct OrgsCreateCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl OrgsCreateCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Org>> {
+        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `orgs.list` (`GET /v1/orgs`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct OrgsListCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl OrgsListCall<'_> {
+    /// Sets query `limit`: Most results to return..
+    pub fn limit(mut self, value: i64) -> Self {
+        self.call.request_mut().set_query("limit", value);
+        self
+    }
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<OrgList>> {
+        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `orgs.get` (`GET /v1/orgs/{org_id}`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct OrgsGetCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl OrgsGetCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Org>> {
+        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `memories.add` (`POST /v1/memories`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MemoriesAddCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MemoriesAddCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Memory>> {
+        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `keys.create` (`POST /v1/keys`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct KeysCreateCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl KeysCreateCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<ApiKey>> {
+        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `seats.assign` (`POST /v1/orgs/{org_id}/seats`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct SeatsAssignCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl SeatsAssignCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Seat>> {
+        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `billing.subscription` (`GET /v1/billing/subscription`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct BillingSubscriptionCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl BillingSubscriptionCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Subscription>> {
+        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `billing.express_interest` (`POST /interest/express`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct BillingExpressInterestCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl BillingExpressInterestCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
+        let result: ::std::result::Result<_, MemsyError> = self.call.send_empty().await;
+        result
     }
 }

@@ -103,20 +103,16 @@ impl Client {
     }
     /// Workspace status and subscription. A free diagnostic: it does not count against quotas and works even when the workspace is suspended or limit_reached, but it still passes through the per-minute rate limiter. Lighter than optimize.health; use it for connection health checks.
     ///
-    /// `GET /v1/status` (`status`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server.
+    /// `GET /v1/status` (`status`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`StatusCall`]: set what you need, then `.send().await`.
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `RateLimitError`.
-    pub async fn status(
-        &self,
-    ) -> crate::Result<::sdkgen_runtime::Response<StatusResponse>> {
+    pub fn status(&self) -> StatusCall<'_> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/status".to_owned())
             .idempotent(true);
-        let __result: ::std::result::Result<_, MnemexaError> = self
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        StatusCall {
+            call: ::sdkgen_runtime::Call::new(&self.inner, __request),
+        }
     }
     /// The `memory` endpoints.
     pub fn memory(&self) -> MemoryApi<'_> {
@@ -132,58 +128,46 @@ impl Client {
 pub struct MemoryApi<'a> {
     client: &'a Client,
 }
-impl MemoryApi<'_> {
+impl<'a> MemoryApi<'a> {
     /// Store a memory.
     ///
-    /// `POST /v1/memory/store` (`memory.store`). Draws on the `memory_write_limit` quota.
+    /// `POST /v1/memory/store` (`memory.store`). Draws on the `memory_write_limit` quota. Returns a [`MemoryStoreCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `body`: the `StoreMemoryRequest` request body
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `RateLimitError`.
-    pub async fn store(
-        &self,
-        body: &StoreMemoryRequest,
-    ) -> crate::Result<::sdkgen_runtime::Response<StoreMemoryResponse>> {
+    pub fn store(&self, body: &StoreMemoryRequest) -> MemoryStoreCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/v1/memory/store".to_owned(),
             )
             .idempotent(false);
-        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, MnemexaError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        __request = __request.json(body);
+        MemoryStoreCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
     /// Retrieve the memories most relevant to a query.
     ///
-    /// `POST /v1/memory/retrieve` (`memory.retrieve`). Draws on the `memory_retrieve_limit` quota. Idempotent: retried even after it may have reached the server.
+    /// `POST /v1/memory/retrieve` (`memory.retrieve`). Draws on the `memory_retrieve_limit` quota. Idempotent: retried even after it may have reached the server. Returns a [`MemoryRetrieveCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `body`: the `RetrieveMemoryRequest` request body
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `RateLimitError`.
-    pub async fn retrieve(
-        &self,
-        body: &RetrieveMemoryRequest,
-    ) -> crate::Result<::sdkgen_runtime::Response<RetrieveMemoryResponse>> {
+    pub fn retrieve(&self, body: &RetrieveMemoryRequest) -> MemoryRetrieveCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/v1/memory/retrieve".to_owned(),
             )
             .idempotent(true);
-        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, MnemexaError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        __request = __request.json(body);
+        MemoryRetrieveCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
 }
 /// The `optimize` endpoints.
@@ -191,27 +175,86 @@ impl MemoryApi<'_> {
 pub struct OptimizeApi<'a> {
     client: &'a Client,
 }
-impl OptimizeApi<'_> {
+impl<'a> OptimizeApi<'a> {
     /// Memory-quality signals from the last optimization sweep. A free diagnostic. Don't poll it at sub-minute intervals: the signals refresh once per sweep (every few minutes), so polling only burns rate-limit budget.
     ///
-    /// `GET /v1/optimize/health` (`optimize.health`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server.
+    /// `GET /v1/optimize/health` (`optimize.health`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`OptimizeHealthCall`]: set what you need, then `.send().await`.
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `RateLimitError`.
-    pub async fn health(
-        &self,
-    ) -> crate::Result<::sdkgen_runtime::Response<HealthResponse>> {
+    pub fn health(&self) -> OptimizeHealthCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 "/v1/optimize/health".to_owned(),
             )
             .idempotent(true);
-        let __result: ::std::result::Result<_, MnemexaError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        OptimizeHealthCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
+}
+/// A call of `status` (`GET /v1/status`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct StatusCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl StatusCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(
+        self,
+    ) -> crate::Result<::sdkgen_runtime::Response<StatusResponse>> {
+        let result: ::std::result::Result<_, MnemexaError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `memory.store` (`POST /v1/memory/store`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MemoryStoreCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MemoryStoreCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(
+        self,
+    ) -> crate::Result<::sdkgen_runtime::Response<StoreMemoryResponse>> {
+        let result: ::std::result::Result<_, MnemexaError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `memory.retrieve` (`POST /v1/memory/retrieve`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MemoryRetrieveCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MemoryRetrieveCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(
+        self,
+    ) -> crate::Result<::sdkgen_runtime::Response<RetrieveMemoryResponse>> {
+        let result: ::std::result::Result<_, MnemexaError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `optimize.health` (`GET /v1/optimize/health`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct OptimizeHealthCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl OptimizeHealthCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(
+        self,
+    ) -> crate::Result<::sdkgen_runtime::Response<HealthResponse>> {
+        let result: ::std::result::Result<_, MnemexaError> = self.call.send_json().await;
+        result
     }
 }
 /// Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after asking `status` for `workspace_status`.
@@ -245,7 +288,7 @@ impl Client {
         let Some(api) = error.as_api().filter(|e| e.status == 429) else {
             return Ok(None);
         };
-        let status = self.status().await?;
+        let status = self.status().send().await?;
         let state = &status.workspace_status;
         Ok(
             Some(

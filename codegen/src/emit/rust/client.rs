@@ -328,43 +328,118 @@ fn throttle_doc(api: &Api) -> String {
 }
 
 /// The argument list, request construction and call of one endpoint method.
-fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> TokenStream {
+/// An endpoint: the method that starts a call (required parameters and the body are its
+/// arguments) and the call builder it returns (a setter per optional parameter, the
+/// per-call options, `send`). `receiver` reaches the runtime client; `lifetime` is the
+/// builder's.
+fn endpoint_method(
+    api: &Api,
+    e: &model::Endpoint,
+    receiver: TokenStream,
+    lifetime: TokenStream,
+) -> (TokenStream, TokenStream) {
     let name = ident(&e.method_name);
     let root = ident(&api.errors.root.rust_name);
+    let call_ty = ident(&e.call_type);
     let mut args = Vec::new();
     let mut arg_docs = Vec::new();
+    let mut setter_docs = Vec::new();
+    // Header names go lowercase, as HTTP/2 requires and `HeaderMap` expects.
+    let wire = |p: &model::Param| match p.location {
+        ParamLocation::Header => p.spec_name.to_ascii_lowercase(),
+        _ => p.spec_name.clone(),
+    };
+    // The method's locals start with `__`, which no parameter's Rust name can (naming
+    // folds leading underscores), so a parameter named `request` cannot shadow one.
+    let mut steps = Vec::new();
+    let mut setters = Vec::new();
     for p in &e.params {
         let pid = ident(&p.rust_name);
-        let t = param_type(api, &p.ty);
-        let ty = if p.required {
-            quote!(#t)
-        } else {
-            quote!(Option<#t>)
-        };
-        args.push(quote!(#pid: #ty));
         let place = match p.location {
             ParamLocation::Path => "path",
             ParamLocation::Query => "query",
             ParamLocation::Header => "header",
         };
-        arg_docs.push(format!(
-            "- `{}` ({place} `{}`{}){}",
-            p.rust_name.trim_start_matches("r#"),
+        let about = format!(
+            "{place} `{}`{}",
             p.spec_name,
-            if p.required { "" } else { ", optional" },
             p.docs
                 .as_deref()
                 .map(|d| format!(": {d}"))
                 .unwrap_or_default()
+        );
+        let w = wire(p);
+        if p.required {
+            let t = param_type(api, &p.ty);
+            args.push(quote!(#pid: #t));
+            arg_docs.push(format!(
+                "- `{}` ({about})",
+                p.rust_name.trim_start_matches("r#")
+            ));
+            match (p.location, &p.ty) {
+                (ParamLocation::Path, _) => {}
+                (ParamLocation::Query, TypeExpr::List(_)) => {
+                    steps.push(quote!(__request.set_query_list(#w, #pid);))
+                }
+                (ParamLocation::Query, _) => steps.push(quote!(__request.set_query(#w, #pid);)),
+                (ParamLocation::Header, _) => steps.push(quote!(__request.set_header(#w, #pid);)),
+            }
+            continue;
+        }
+        // An optional parameter is a setter (see `model::naming::setter_name`).
+        let sid = ident(&p.setter);
+        setter_docs.push(format!(
+            "- `.{}(..)` ({about})",
+            p.setter.trim_start_matches("r#")
         ));
+        let sd = doc(&format!("Sets {about}.",));
+        let (ty, set) = match (&p.ty, p.location) {
+            (TypeExpr::List(inner), _) => {
+                let it = match &**inner {
+                    TypeExpr::String => quote!(impl ::std::fmt::Display),
+                    other => rust_type(api, other),
+                };
+                (
+                    quote!(impl IntoIterator<Item = #it>),
+                    quote!(self.call.request_mut().set_query_list(#w, value);),
+                )
+            }
+            (t, loc) => {
+                let (ty, value) = match t {
+                    TypeExpr::String => (
+                        quote!(impl Into<String>),
+                        quote!(::std::convert::Into::<String>::into(value)),
+                    ),
+                    other => (rust_type(api, other), quote!(value)),
+                };
+                let set = if loc == ParamLocation::Header {
+                    quote!(self.call.request_mut().set_header(#w, #value);)
+                } else {
+                    quote!(self.call.request_mut().set_query(#w, #value);)
+                };
+                (ty, set)
+            }
+        };
+        setters.push(quote! {
+            #sd
+            pub fn #sid(mut self, value: #ty) -> Self {
+                #set
+                self
+            }
+        });
     }
-    if let Some((m, _)) = e.body {
+    if let Some((m, enc)) = e.body {
         let t = ident(&api.models[m].rust_name);
         args.push(quote!(body: &#t));
         arg_docs.push(format!(
             "- `body`: the `{}` request body",
             api.models[m].spec_name
         ));
+        let call = match enc {
+            BodyEncoding::Json => quote!(json),
+            BodyEncoding::Form => quote!(form),
+        };
+        steps.push(quote!(__request = __request.#call(body);));
     }
     // The path, with each placeholder percent-encoded.
     let mut fmt = String::new();
@@ -398,39 +473,6 @@ fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> Tok
     // What the runtime is told is whether it may resend the request, not whether the
     // endpoint is idempotent (the docs say that).
     let idempotent = e.resendable;
-    // The method's locals start with `__`, which no parameter's Rust name can (naming
-    // folds leading underscores), so a parameter named `request` cannot shadow one.
-    let mut steps = Vec::new();
-    for p in &e.params {
-        let pid = ident(&p.rust_name);
-        // Header names go lowercase, as HTTP/2 requires and `HeaderMap` expects.
-        let wire = match p.location {
-            ParamLocation::Header => p.spec_name.to_ascii_lowercase(),
-            _ => p.spec_name.clone(),
-        };
-        let add = match p.location {
-            ParamLocation::Path => continue,
-            ParamLocation::Query => match &p.ty {
-                TypeExpr::List(_) => quote!(for v in v { __request = __request.query(#wire, v); }),
-                _ => quote!(__request = __request.query(#wire, v);),
-            },
-            ParamLocation::Header => quote!(__request = __request.header(#wire, v);),
-        };
-        steps.push(if p.required {
-            quote!({ let v = #pid; #add })
-        } else {
-            quote!(if let Some(v) = #pid { #add })
-        });
-    }
-    if let Some((_, enc)) = e.body {
-        let call = match enc {
-            BodyEncoding::Json => quote!(json),
-            BodyEncoding::Form => quote!(form),
-        };
-        steps.push(
-            quote!(__request = __request.#call(body).map_err(::sdkgen_runtime::Error::Request)?;),
-        );
-    }
     let (ret, send) = match &e.response {
         Some(t) => {
             let t = rust_type(api, t);
@@ -452,9 +494,17 @@ fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> Tok
     if e.idempotent {
         text.push_str(" Idempotent: retried even after it may have reached the server.");
     }
+    text.push_str(&format!(
+        " Returns a [`{}`]: set what you need, then `.send().await`.",
+        e.call_type
+    ));
     if !arg_docs.is_empty() {
         text.push_str("\n\n# Arguments\n");
         text.push_str(&arg_docs.join("\n"));
+    }
+    if !setter_docs.is_empty() {
+        text.push_str("\n\n# Optional\n");
+        text.push_str(&setter_docs.join("\n"));
     }
     if !e.errors.is_empty() {
         text.push_str("\n\n# Errors\nBesides transport failures, documented to raise: ");
@@ -465,16 +515,45 @@ fn endpoint_method(api: &Api, e: &model::Endpoint, receiver: TokenStream) -> Tok
     let d = doc(&text);
     let mut_kw = (!steps.is_empty()).then(|| quote!(mut));
     let allow = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    quote! {
+    let method_tokens = quote! {
         #d
         #allow
-        pub async fn #name(&self, #(#args),*) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
+        pub fn #name(&self, #(#args),*) -> #call_ty<#lifetime> {
             let #mut_kw __request = ::sdkgen_runtime::Request::new(#method, #path).idempotent(#idempotent);
             #(#steps)*
-            let __result: ::std::result::Result<_, #root> = #receiver.#send(__request).await;
-            __result
+            #call_ty { call: ::sdkgen_runtime::Call::new(#receiver, __request) }
         }
-    }
+    };
+    let options = if api.retry.key_header.is_some() {
+        quote!(::sdkgen_runtime::call_options!(idempotency_key);)
+    } else {
+        quote!(::sdkgen_runtime::call_options!();)
+    };
+    let cd = doc(&format!(
+        "A call of `{}` (`{} {}`): optional parameters and per-call options are set here, then `send` runs it.",
+        e.spec_name, e.http_method, e.path,
+    ));
+    let builder = quote! {
+        #cd
+        #[derive(Debug)]
+        #[must_use = "a call does nothing until it is sent with `.send().await`"]
+        pub struct #call_ty<'a> {
+            call: ::sdkgen_runtime::Call<'a>,
+        }
+
+        impl #call_ty<'_> {
+            #(#setters)*
+
+            #options
+
+            /// Sends the call, with the client's retries, waits and limits.
+            pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
+                let result: ::std::result::Result<_, #root> = self.call.#send().await;
+                result
+            }
+        }
+    };
+    (method_tokens, builder)
 }
 
 /// Parameter types: strings are taken by reference.
@@ -573,7 +652,7 @@ fn lifecycle_helper(api: &Api) -> Option<TokenStream> {
                 let Some(api) = error.as_api().filter(|e| e.status == 429) else {
                     return Ok(None);
                 };
-                let status = #call.await?;
+                let status = #call.send().await?;
                 let state = &status.#field;
                 Ok(Some(if #is_exhausted {
                     RateLimitCause::QuotaExhausted { state: state.clone() }
@@ -611,6 +690,8 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
     ));
     let mut group_types = Vec::new();
     let mut client_methods = Vec::new();
+    // Every endpoint's call builder, in group order.
+    let mut call_types = Vec::new();
     // The accessor of a nested group, as a method of its parent (the client or a group).
     let accessor = |child: usize, from_client: bool| {
         let g = &api.groups[child];
@@ -620,14 +701,16 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
             "The `{}` endpoints.",
             g.name.as_deref().unwrap_or_default()
         ));
-        let client = if from_client {
-            quote!(self)
+        // A group's own accessors hand on the client's lifetime, not their borrow of the
+        // group, so `client.a().b().call()` outlives the temporary `a()`.
+        let (client, lifetime) = if from_client {
+            (quote!(self), quote!('_))
         } else {
-            quote!(self.client)
+            (quote!(self.client), quote!('a))
         };
         quote! {
             #md
-            pub fn #m(&self) -> #ty<'_> {
+            pub fn #m(&self) -> #ty<#lifetime> {
                 #ty { client: #client }
             }
         }
@@ -636,21 +719,27 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
         match &g.name {
             None => {
                 for &i in &g.endpoints {
-                    client_methods.push(endpoint_method(
-                        api,
-                        &api.endpoints[i],
-                        quote!(self.inner),
-                    ));
+                    let (m, b) =
+                        endpoint_method(api, &api.endpoints[i], quote!(&self.inner), quote!('_));
+                    client_methods.push(m);
+                    call_types.push(b);
                 }
                 client_methods.extend(g.children.iter().map(|&c| accessor(c, true)));
             }
             Some(ns) => {
                 let ty = ident(&g.rust_name);
                 let gd = doc(&format!("The `{ns}` endpoints."));
-                let methods = g
-                    .endpoints
-                    .iter()
-                    .map(|&i| endpoint_method(api, &api.endpoints[i], quote!(self.client.inner)));
+                let mut methods = Vec::new();
+                for &i in &g.endpoints {
+                    let (m, b) = endpoint_method(
+                        api,
+                        &api.endpoints[i],
+                        quote!(&self.client.inner),
+                        quote!('a),
+                    );
+                    methods.push(m);
+                    call_types.push(b);
+                }
                 let nested = g.children.iter().map(|&c| accessor(c, false));
                 group_types.push(quote! {
                     #gd
@@ -659,7 +748,7 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
                         client: &'a Client,
                     }
 
-                    impl #ty<'_> {
+                    impl<'a> #ty<'a> {
                         #(#methods)*
                         #(#nested)*
                     }
@@ -718,6 +807,8 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
         }
 
         #(#group_types)*
+
+        #(#call_types)*
 
         #lifecycle
     }

@@ -119,72 +119,50 @@ fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
     }
 }
 
-/// One match arm: decode each argument into the type the method takes, call, describe.
+/// One match arm: decode each argument into the type the method takes, start the call
+/// with the required ones, set the optional ones that the case gives, send, describe.
 fn arm(api: &Api, e: &Endpoint) -> TokenStream {
     let krate = format_ident!("{}", api.crate_ident);
     let spec_name = &e.spec_name;
     let mut lets = Vec::new();
     let mut args = Vec::new();
-    for p in &e.params {
+    let mut sets = Vec::new();
+    for p in e.params.iter().filter(|p| p.required) {
         let v = format_ident!("p_{}", p.rust_name.trim_start_matches("r#"));
         let wire = &p.spec_name;
-        let get = if p.required {
-            quote!(param)
-        } else {
-            quote!(opt_param)
-        };
-        let wrap = |t: TokenStream| if p.required { t } else { quote!(Option<#t>) };
         let (owned, arg) = match &p.ty {
-            TypeExpr::String => (
-                wrap(quote!(String)),
-                if p.required {
-                    quote!(&#v)
-                } else {
-                    quote!(#v.as_deref())
-                },
-            ),
-            TypeExpr::List(inner) => {
-                let it = if **inner == TypeExpr::String {
-                    quote!(String)
-                } else {
-                    rust_type(api, inner)
-                };
+            TypeExpr::String => (quote!(String), quote!(&#v)),
+            TypeExpr::List(inner) if **inner == TypeExpr::String => {
                 let refs = format_ident!("{}_refs", v);
-                let owned = wrap(quote!(Vec<#it>));
-                if **inner == TypeExpr::String {
-                    if p.required {
-                        lets.push(quote!(let #v: #owned = call.#get(#wire)?; let #refs: Vec<&str> = #v.iter().map(String::as_str).collect();));
-                        args.push(quote!(&#refs));
-                    } else {
-                        lets.push(quote!(let #v: #owned = call.#get(#wire)?; let #refs: Option<Vec<&str>> = #v.as_ref().map(|v| v.iter().map(String::as_str).collect());));
-                        args.push(quote!(#refs.as_deref()));
-                    }
-                    continue;
-                }
-                (
-                    owned,
-                    if p.required {
-                        quote!(&#v)
-                    } else {
-                        quote!(#v.as_deref())
-                    },
-                )
+                lets.push(quote!(let #v: Vec<String> = call.param(#wire)?; let #refs: Vec<&str> = #v.iter().map(String::as_str).collect();));
+                args.push(quote!(&#refs));
+                continue;
             }
-            TypeExpr::Named(_) => {
-                let t = rust_type(api, &p.ty);
-                (
-                    wrap(t),
-                    if p.required {
-                        quote!(&#v)
-                    } else {
-                        quote!(#v.as_ref())
-                    },
-                )
+            TypeExpr::List(inner) => {
+                let it = rust_type(api, inner);
+                (quote!(Vec<#it>), quote!(&#v))
             }
-            other => (wrap(rust_type(api, other)), quote!(#v)),
+            TypeExpr::Named(_) => (rust_type(api, &p.ty), quote!(&#v)),
+            other => (rust_type(api, other), quote!(#v)),
         };
-        lets.push(quote!(let #v: #owned = call.#get(#wire)?;));
+        lets.push(quote!(let #v: #owned = call.param(#wire)?;));
         args.push(arg);
+    }
+    for p in e.params.iter().filter(|p| !p.required) {
+        let v = format_ident!("p_{}", p.rust_name.trim_start_matches("r#"));
+        let wire = &p.spec_name;
+        let owned = match &p.ty {
+            TypeExpr::String => quote!(String),
+            TypeExpr::List(inner) if **inner == TypeExpr::String => quote!(Vec<String>),
+            TypeExpr::List(inner) => {
+                let it = rust_type(api, inner);
+                quote!(Vec<#it>)
+            }
+            other => rust_type(api, other),
+        };
+        let setter = ident(&p.setter);
+        lets.push(quote!(let #v: Option<#owned> = call.opt_param(#wire)?;));
+        sets.push(quote!(if let Some(v) = #v { builder = builder.#setter(v); }));
     }
     if let Some((m, _)) = e.body {
         let t = ident(&api.models[m].rust_name);
@@ -193,11 +171,13 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
     }
     let method = ident(&e.method_name);
     let accessors = e.accessors.iter().map(|a| ident(a));
-    let target = quote!(client #(.#accessors())* .#method);
+    let mut_kw = (!sets.is_empty()).then(|| quote!(mut));
     quote! {
         #spec_name => {
             #(#lets)*
-            conformance::outcome(#target(#(#args),*).await)
+            let #mut_kw builder = client #(.#accessors())* .#method(#(#args),*);
+            #(#sets)*
+            conformance::outcome(builder.send().await)
         }
     }
 }

@@ -65,35 +65,46 @@ async fn dispatch(client: &memsy::Client, call: &Call) -> Result<Outcome, String
         match call.endpoint.as_str() {
             "orgs.create" => {
                 let body: memsy::CreateOrgRequest = call.body()?;
-                conformance::outcome(client.orgs().create(&body).await)
+                let builder = client.orgs().create(&body);
+                conformance::outcome(builder.send().await)
             }
             "orgs.list" => {
                 let p_limit: Option<i64> = call.opt_param("limit")?;
-                conformance::outcome(client.orgs().list(p_limit).await)
+                let mut builder = client.orgs().list();
+                if let Some(v) = p_limit {
+                    builder = builder.limit(v);
+                }
+                conformance::outcome(builder.send().await)
             }
             "orgs.get" => {
                 let p_org_id: String = call.param("org_id")?;
-                conformance::outcome(client.orgs().get(&p_org_id).await)
+                let builder = client.orgs().get(&p_org_id);
+                conformance::outcome(builder.send().await)
             }
             "memories.add" => {
                 let body: memsy::AddMemoryRequest = call.body()?;
-                conformance::outcome(client.memories().add(&body).await)
+                let builder = client.memories().add(&body);
+                conformance::outcome(builder.send().await)
             }
             "keys.create" => {
                 let body: memsy::CreateKeyRequest = call.body()?;
-                conformance::outcome(client.keys().create(&body).await)
+                let builder = client.keys().create(&body);
+                conformance::outcome(builder.send().await)
             }
             "seats.assign" => {
                 let p_org_id: String = call.param("org_id")?;
                 let body: memsy::AssignSeatRequest = call.body()?;
-                conformance::outcome(client.seats().assign(&p_org_id, &body).await)
+                let builder = client.seats().assign(&p_org_id, &body);
+                conformance::outcome(builder.send().await)
             }
             "billing.subscription" => {
-                conformance::outcome(client.billing().subscription().await)
+                let builder = client.billing().subscription();
+                conformance::outcome(builder.send().await)
             }
             "billing.express_interest" => {
                 let body: memsy::ExpressInterestRequest = call.body()?;
-                conformance::outcome(client.billing().express_interest(&body).await)
+                let builder = client.billing().express_interest(&body);
+                conformance::outcome(builder.send().await)
             }
             other => return Err(format!("the spec has no endpoint `{other}`")),
         },

@@ -53,14 +53,22 @@ async fn dispatch(client: &mnemexa::Client, call: &Call) -> Result<Outcome, Stri
         match call.endpoint.as_str() {
             "memory.store" => {
                 let body: mnemexa::StoreMemoryRequest = call.body()?;
-                conformance::outcome(client.memory().store(&body).await)
+                let builder = client.memory().store(&body);
+                conformance::outcome(builder.send().await)
             }
             "memory.retrieve" => {
                 let body: mnemexa::RetrieveMemoryRequest = call.body()?;
-                conformance::outcome(client.memory().retrieve(&body).await)
+                let builder = client.memory().retrieve(&body);
+                conformance::outcome(builder.send().await)
             }
-            "status" => conformance::outcome(client.status().await),
-            "optimize.health" => conformance::outcome(client.optimize().health().await),
+            "status" => {
+                let builder = client.status();
+                conformance::outcome(builder.send().await)
+            }
+            "optimize.health" => {
+                let builder = client.optimize().health();
+                conformance::outcome(builder.send().await)
+            }
             other => return Err(format!("the spec has no endpoint `{other}`")),
         },
     )

@@ -166,15 +166,13 @@ impl Client {
     }
     /// Liveness.
     ///
-    /// `HEAD /ping` (`ping`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server.
-    pub async fn ping(&self) -> crate::Result<::sdkgen_runtime::Response<()>> {
+    /// `HEAD /ping` (`ping`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`PingCall`]: set what you need, then `.send().await`.
+    pub fn ping(&self) -> PingCall<'_> {
         let __request = ::sdkgen_runtime::Request::new("HEAD", "/ping".to_owned())
             .idempotent(true);
-        let __result: ::std::result::Result<_, EveryError> = self
-            .inner
-            .send_empty(__request)
-            .await;
-        __result
+        PingCall {
+            call: ::sdkgen_runtime::Call::new(&self.inner, __request),
+        }
     }
     /// The `items` endpoints.
     pub fn items(&self) -> ItemsApi<'_> {
@@ -190,54 +188,27 @@ impl Client {
 pub struct ItemsApi<'a> {
     client: &'a Client,
 }
-impl ItemsApi<'_> {
+impl<'a> ItemsApi<'a> {
     /// List items.
     ///
-    /// `GET /items` (`items.list`). Draws on the `monthly_tokens` quota. Idempotent: retried even after it may have reached the server.
+    /// `GET /items` (`items.list`). Draws on the `monthly_tokens` quota. Idempotent: retried even after it may have reached the server. Returns a [`ItemsListCall`]: set what you need, then `.send().await`.
     ///
-    /// # Arguments
-    /// - `limit` (query `limit`, optional)
-    /// - `tag` (query `tag`, optional)
-    /// - `kind` (query `kind`, optional)
-    /// - `request` (query `request`, optional): Named like a local of the generated method.
-    /// - `x_trace` (header `X-Trace`, optional)
-    pub async fn list(
-        &self,
-        limit: Option<i64>,
-        tag: Option<&[&str]>,
-        kind: Option<&Kind>,
-        request: Option<&str>,
-        x_trace: Option<&str>,
-    ) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
-        let mut __request = ::sdkgen_runtime::Request::new("GET", "/items".to_owned())
+    /// # Optional
+    /// - `.limit(..)` (query `limit`)
+    /// - `.tag(..)` (query `tag`)
+    /// - `.kind(..)` (query `kind`)
+    /// - `.request(..)` (query `request`: Named like a local of the generated method.)
+    /// - `.x_trace(..)` (header `X-Trace`)
+    pub fn list(&self) -> ItemsListCall<'a> {
+        let __request = ::sdkgen_runtime::Request::new("GET", "/items".to_owned())
             .idempotent(true);
-        if let Some(v) = limit {
-            __request = __request.query("limit", v);
+        ItemsListCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
-        if let Some(v) = tag {
-            for v in v {
-                __request = __request.query("tag", v);
-            }
-        }
-        if let Some(v) = kind {
-            __request = __request.query("kind", v);
-        }
-        if let Some(v) = request {
-            __request = __request.query("request", v);
-        }
-        if let Some(v) = x_trace {
-            __request = __request.header("x-trace", v);
-        }
-        let __result: ::std::result::Result<_, EveryError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
     }
     /// Get one version of an item.
     ///
-    /// `GET /items/{item_id}/versions/{version}` (`items.get`). Idempotent: retried even after it may have reached the server.
+    /// `GET /items/{item_id}/versions/{version}` (`items.get`). Idempotent: retried even after it may have reached the server. Returns a [`ItemsGetCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `item_id` (path `item_id`)
@@ -245,11 +216,7 @@ impl ItemsApi<'_> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `NotFoundError`.
-    pub async fn get(
-        &self,
-        item_id: &str,
-        version: i64,
-    ) -> crate::Result<::sdkgen_runtime::Response<Item>> {
+    pub fn get(&self, item_id: &str, version: i64) -> ItemsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 format!(
@@ -258,70 +225,49 @@ impl ItemsApi<'_> {
                 ),
             )
             .idempotent(true);
-        let __result: ::std::result::Result<_, EveryError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        ItemsGetCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
     /// Create an item with a form body (e.g. from an HTML form). Equivalent to:
     /// ```text
     /// curl -d 'name=x&metadata[a]=b' https://example.com/items
     /// ```
     ///
-    /// `POST /items` (`items.create`).
+    /// `POST /items` (`items.create`). Returns a [`ItemsCreateCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
-    /// - `idempotency_key` (header `Idempotency-Key`, optional): Your own key; replaces the generated one.
-    /// - `every_version` (header `Every-Version`, optional): Overrides the pinned API version for this call.
     /// - `body`: the `NewItem` request body
-    pub async fn create(
-        &self,
-        idempotency_key: Option<&str>,
-        every_version: Option<&str>,
-        body: &NewItem,
-    ) -> crate::Result<::sdkgen_runtime::Response<Item>> {
+    ///
+    /// # Optional
+    /// - `.idempotency_key_param(..)` (header `Idempotency-Key`: Your own key; replaces the generated one.)
+    /// - `.every_version(..)` (header `Every-Version`: Overrides the pinned API version for this call.)
+    pub fn create(&self, body: &NewItem) -> ItemsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/items".to_owned())
             .idempotent(false);
-        if let Some(v) = idempotency_key {
-            __request = __request.header("idempotency-key", v);
+        __request = __request.form(body);
+        ItemsCreateCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
-        if let Some(v) = every_version {
-            __request = __request.header("every-version", v);
-        }
-        __request = __request.form(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, EveryError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
     }
     /// Delete.
     ///
-    /// `DELETE /items/{item_id}` (`items.delete`). Idempotent: retried even after it may have reached the server.
+    /// `DELETE /items/{item_id}` (`items.delete`). Idempotent: retried even after it may have reached the server. Returns a [`ItemsDeleteCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `item_id` (path `item_id`)
-    pub async fn delete(
-        &self,
-        item_id: &str,
-    ) -> crate::Result<::sdkgen_runtime::Response<()>> {
+    pub fn delete(&self, item_id: &str) -> ItemsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
                 format!("/items/{}", ::sdkgen_runtime::path_segment(item_id)),
             )
             .idempotent(true);
-        let __result: ::std::result::Result<_, EveryError> = self
-            .client
-            .inner
-            .send_empty(__request)
-            .await;
-        __result
+        ItemsDeleteCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
     /// The `items.versions` endpoints.
-    pub fn versions(&self) -> ItemsVersionsApi<'_> {
+    pub fn versions(&self) -> ItemsVersionsApi<'a> {
         ItemsVersionsApi {
             client: self.client,
         }
@@ -332,28 +278,22 @@ impl ItemsApi<'_> {
 pub struct ItemsVersionsApi<'a> {
     client: &'a Client,
 }
-impl ItemsVersionsApi<'_> {
+impl<'a> ItemsVersionsApi<'a> {
     /// A nested namespace, as `client.items().versions().list(..)`.
     ///
-    /// `GET /items/{item_id}/versions` (`items.versions.list`). Idempotent: retried even after it may have reached the server.
+    /// `GET /items/{item_id}/versions` (`items.versions.list`). Idempotent: retried even after it may have reached the server. Returns a [`ItemsVersionsListCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `item_id` (path `item_id`)
-    pub async fn list(
-        &self,
-        item_id: &str,
-    ) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
+    pub fn list(&self, item_id: &str) -> ItemsVersionsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 format!("/items/{}/versions", ::sdkgen_runtime::path_segment(item_id)),
             )
             .idempotent(true);
-        let __result: ::std::result::Result<_, EveryError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        ItemsVersionsListCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
 }
 /// The `account` endpoints.
@@ -361,19 +301,160 @@ impl ItemsVersionsApi<'_> {
 pub struct AccountApi<'a> {
     client: &'a Client,
 }
-impl AccountApi<'_> {
+impl<'a> AccountApi<'a> {
     /// The account.
     ///
-    /// `GET /account` (`account.get`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server.
-    pub async fn get(&self) -> crate::Result<::sdkgen_runtime::Response<Account>> {
+    /// `GET /account` (`account.get`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`AccountGetCall`]: set what you need, then `.send().await`.
+    pub fn get(&self) -> AccountGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/account".to_owned())
             .idempotent(true);
-        let __result: ::std::result::Result<_, EveryError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        AccountGetCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
+}
+/// A call of `ping` (`HEAD /ping`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct PingCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl PingCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_empty().await;
+        result
+    }
+}
+/// A call of `items.list` (`GET /items`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsListCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsListCall<'_> {
+    /// Sets query `limit`.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.call.request_mut().set_query("limit", value);
+        self
+    }
+    /// Sets query `tag`.
+    pub fn tag(
+        mut self,
+        value: impl IntoIterator<Item = impl ::std::fmt::Display>,
+    ) -> Self {
+        self.call.request_mut().set_query_list("tag", value);
+        self
+    }
+    /// Sets query `kind`.
+    pub fn kind(mut self, value: Kind) -> Self {
+        self.call.request_mut().set_query("kind", value);
+        self
+    }
+    /// Sets query `request`: Named like a local of the generated method..
+    pub fn request(mut self, value: impl Into<String>) -> Self {
+        self.call
+            .request_mut()
+            .set_query("request", ::std::convert::Into::<String>::into(value));
+        self
+    }
+    /// Sets header `X-Trace`.
+    pub fn x_trace(mut self, value: impl Into<String>) -> Self {
+        self.call
+            .request_mut()
+            .set_header("x-trace", ::std::convert::Into::<String>::into(value));
+        self
+    }
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `items.get` (`GET /items/{item_id}/versions/{version}`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsGetCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsGetCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Item>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `items.create` (`POST /items`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsCreateCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsCreateCall<'_> {
+    /// Sets header `Idempotency-Key`: Your own key; replaces the generated one..
+    pub fn idempotency_key_param(mut self, value: impl Into<String>) -> Self {
+        self.call
+            .request_mut()
+            .set_header("idempotency-key", ::std::convert::Into::<String>::into(value));
+        self
+    }
+    /// Sets header `Every-Version`: Overrides the pinned API version for this call..
+    pub fn every_version(mut self, value: impl Into<String>) -> Self {
+        self.call
+            .request_mut()
+            .set_header("every-version", ::std::convert::Into::<String>::into(value));
+        self
+    }
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Item>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `items.delete` (`DELETE /items/{item_id}`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsDeleteCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsDeleteCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_empty().await;
+        result
+    }
+}
+/// A call of `items.versions.list` (`GET /items/{item_id}/versions`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsVersionsListCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsVersionsListCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `account.get` (`GET /account`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct AccountGetCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl AccountGetCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Account>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
+        result
     }
 }
 /// Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after asking `account.get` for `state`.
@@ -407,7 +488,7 @@ impl Client {
         let Some(api) = error.as_api().filter(|e| e.status == 429) else {
             return Ok(None);
         };
-        let status = self.account().get().await?;
+        let status = self.account().get().send().await?;
         let state = &status.state;
         Ok(
             Some(

@@ -142,50 +142,72 @@ impl Client {
 pub struct MessagesApi<'a> {
     client: &'a Client,
 }
-impl MessagesApi<'_> {
+impl<'a> MessagesApi<'a> {
     /// Create a message. Not idempotent, but resent on purpose.
     ///
-    /// `POST /v1/messages` (`messages.create`).
+    /// `POST /v1/messages` (`messages.create`). Returns a [`MessagesCreateCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `body`: the `NewMessage` request body
-    pub async fn create(
-        &self,
-        body: &NewMessage,
-    ) -> crate::Result<::sdkgen_runtime::Response<Message>> {
+    pub fn create(&self, body: &NewMessage) -> MessagesCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/v1/messages".to_owned(),
             )
             .idempotent(true);
-        __request = __request.json(body).map_err(::sdkgen_runtime::Error::Request)?;
-        let __result: ::std::result::Result<_, ScheduledError> = self
-            .client
-            .inner
-            .send_json(__request)
-            .await;
-        __result
+        __request = __request.json(body);
+        MessagesCreateCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
     }
     /// One message.
     ///
-    /// `GET /v1/messages/{id}` (`messages.get`). Idempotent: retried even after it may have reached the server.
+    /// `GET /v1/messages/{id}` (`messages.get`). Idempotent: retried even after it may have reached the server. Returns a [`MessagesGetCall`]: set what you need, then `.send().await`.
     ///
     /// # Arguments
     /// - `id` (path `id`)
-    pub async fn get(
-        &self,
-        id: &str,
-    ) -> crate::Result<::sdkgen_runtime::Response<Message>> {
+    pub fn get(&self, id: &str) -> MessagesGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
                 format!("/v1/messages/{}", ::sdkgen_runtime::path_segment(id)),
             )
             .idempotent(true);
-        let __result: ::std::result::Result<_, ScheduledError> = self
-            .client
-            .inner
-            .send_json(__request)
+        MessagesGetCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
+}
+/// A call of `messages.create` (`POST /v1/messages`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MessagesCreateCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MessagesCreateCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Message>> {
+        let result: ::std::result::Result<_, ScheduledError> = self
+            .call
+            .send_json()
             .await;
-        __result
+        result
+    }
+}
+/// A call of `messages.get` (`GET /v1/messages/{id}`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MessagesGetCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MessagesGetCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Message>> {
+        let result: ::std::result::Result<_, ScheduledError> = self
+            .call
+            .send_json()
+            .await;
+        result
     }
 }

@@ -67,56 +67,65 @@ async fn dispatch(
             "items.list" => {
                 let p_limit: Option<i64> = call.opt_param("limit")?;
                 let p_tag: Option<Vec<String>> = call.opt_param("tag")?;
-                let p_tag_refs: Option<Vec<&str>> = p_tag
-                    .as_ref()
-                    .map(|v| v.iter().map(String::as_str).collect());
                 let p_kind: Option<every_feature::Kind> = call.opt_param("kind")?;
                 let p_request: Option<String> = call.opt_param("request")?;
                 let p_x_trace: Option<String> = call.opt_param("X-Trace")?;
-                conformance::outcome(
-                    client
-                        .items()
-                        .list(
-                            p_limit,
-                            p_tag_refs.as_deref(),
-                            p_kind.as_ref(),
-                            p_request.as_deref(),
-                            p_x_trace.as_deref(),
-                        )
-                        .await,
-                )
+                let mut builder = client.items().list();
+                if let Some(v) = p_limit {
+                    builder = builder.limit(v);
+                }
+                if let Some(v) = p_tag {
+                    builder = builder.tag(v);
+                }
+                if let Some(v) = p_kind {
+                    builder = builder.kind(v);
+                }
+                if let Some(v) = p_request {
+                    builder = builder.request(v);
+                }
+                if let Some(v) = p_x_trace {
+                    builder = builder.x_trace(v);
+                }
+                conformance::outcome(builder.send().await)
             }
             "items.get" => {
                 let p_item_id: String = call.param("item_id")?;
                 let p_version: i64 = call.param("version")?;
-                conformance::outcome(client.items().get(&p_item_id, p_version).await)
+                let builder = client.items().get(&p_item_id, p_version);
+                conformance::outcome(builder.send().await)
             }
             "items.create" => {
                 let p_idempotency_key: Option<String> = call
                     .opt_param("Idempotency-Key")?;
                 let p_every_version: Option<String> = call.opt_param("Every-Version")?;
                 let body: every_feature::NewItem = call.body()?;
-                conformance::outcome(
-                    client
-                        .items()
-                        .create(
-                            p_idempotency_key.as_deref(),
-                            p_every_version.as_deref(),
-                            &body,
-                        )
-                        .await,
-                )
+                let mut builder = client.items().create(&body);
+                if let Some(v) = p_idempotency_key {
+                    builder = builder.idempotency_key_param(v);
+                }
+                if let Some(v) = p_every_version {
+                    builder = builder.every_version(v);
+                }
+                conformance::outcome(builder.send().await)
             }
             "items.delete" => {
                 let p_item_id: String = call.param("item_id")?;
-                conformance::outcome(client.items().delete(&p_item_id).await)
+                let builder = client.items().delete(&p_item_id);
+                conformance::outcome(builder.send().await)
             }
             "items.versions.list" => {
                 let p_item_id: String = call.param("item_id")?;
-                conformance::outcome(client.items().versions().list(&p_item_id).await)
+                let builder = client.items().versions().list(&p_item_id);
+                conformance::outcome(builder.send().await)
             }
-            "account.get" => conformance::outcome(client.account().get().await),
-            "ping" => conformance::outcome(client.ping().await),
+            "account.get" => {
+                let builder = client.account().get();
+                conformance::outcome(builder.send().await)
+            }
+            "ping" => {
+                let builder = client.ping();
+                conformance::outcome(builder.send().await)
+            }
             other => return Err(format!("the spec has no endpoint `{other}`")),
         },
     )

@@ -43,11 +43,13 @@ async fn dispatch(client: &scheduled::Client, call: &Call) -> Result<Outcome, St
         match call.endpoint.as_str() {
             "messages.create" => {
                 let body: scheduled::NewMessage = call.body()?;
-                conformance::outcome(client.messages().create(&body).await)
+                let builder = client.messages().create(&body);
+                conformance::outcome(builder.send().await)
             }
             "messages.get" => {
                 let p_id: String = call.param("id")?;
-                conformance::outcome(client.messages().get(&p_id).await)
+                let builder = client.messages().get(&p_id);
+                conformance::outcome(builder.send().await)
             }
             other => return Err(format!("the spec has no endpoint `{other}`")),
         },
