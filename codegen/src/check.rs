@@ -1854,6 +1854,9 @@ fn check_endpoints(cx: &mut Ctx) {
                 );
             }
         }
+        if let Some(p) = &e.pagination {
+            check_pagination(cx, &at, e, p);
+        }
         for (j, c) in e.errors.iter().enumerate() {
             if !class_names.contains(c.as_str()) && *c != spec.errors.api.name {
                 cx.err(
@@ -1863,6 +1866,72 @@ fn check_endpoints(cx: &mut Ctx) {
                         e.name
                     ),
                 );
+            }
+        }
+    }
+}
+
+fn check_pagination(cx: &mut Ctx, at: &str, e: &spec::Endpoint, p: &spec::Pagination) {
+    use spec::PageStyle as S;
+    let at = format!("{at}.pagination");
+    let field_type = |model: &str, field: &str| {
+        let m = cx.model(model)?;
+        let f = m.fields.as_ref()?.iter().find(|f| f.name == field)?;
+        TypeExpr::parse(&f.ty).ok()
+    };
+    if e.response.is_none() {
+        cx.err(
+            &at,
+            format!("endpoint `{}` pages but returns nothing", e.name),
+        );
+    } else if crate::model::page_items(p, e.response.as_deref(), field_type).is_none() {
+        cx.err_hint(
+            &format!("{at}.items"),
+            format!(
+                "the items of `{}` are not a list at `{}` of its response",
+                e.name,
+                p.items.as_deref().unwrap_or("data")
+            ),
+            "set `items:` to the path of the list in the response (`$` for a list body)",
+        );
+    }
+    let takes_param = p.style != S::Link;
+    match (&p.param, takes_param) {
+        (None, true) => cx.err_hint(
+            &at,
+            format!(
+                "pagination of `{}` needs the query parameter that asks for the next page",
+                e.name
+            ),
+            "add `param:`, e.g. `starting_after`, `cursor`, `page` or `offset`",
+        ),
+        (Some(_), false) => cx.err(
+            &format!("{at}.param"),
+            "`link` pagination follows the header's URL; it takes no `param`",
+        ),
+        _ => {}
+    }
+    for (key, set, style) in [
+        ("field", p.field.is_some(), S::Cursor),
+        ("has_more", p.has_more.is_some(), S::Cursor),
+        ("next", p.next.is_some(), S::NextCursor),
+        ("first", p.first.is_some(), S::Page),
+    ] {
+        if set && p.style != style {
+            cx.err(
+                &format!("{at}.{key}"),
+                format!("`{key}` does not apply to this pagination style"),
+            );
+        }
+    }
+    for (key, path) in [
+        ("has_more", &p.has_more),
+        ("next", &p.next),
+        ("items", &p.items),
+    ] {
+        if let Some(path) = path {
+            if let Err(err) = syntax::body_path(path) {
+                cx.err(&format!("{at}.{key}"), err);
             }
         }
     }

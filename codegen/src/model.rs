@@ -504,6 +504,8 @@ pub struct Endpoint {
     pub resendable: bool,
     /// The Rust type of its call builder, e.g. `OrgsListCall` for `orgs.list`.
     pub call_type: String,
+    /// Pagination, with the type of one item.
+    pub pagination: Option<Pagination>,
     /// Error classes it is documented to raise (spec names).
     pub errors: Vec<String>,
 }
@@ -526,6 +528,27 @@ pub struct Param {
     pub required: bool,
     /// Docs.
     pub docs: Option<String>,
+}
+
+/// A list endpoint's pagination, resolved.
+#[derive(Debug, Clone)]
+pub struct Pagination {
+    /// The style.
+    pub style: spec::PageStyle,
+    /// Body path of the items (`$` for a list body).
+    pub items: String,
+    /// The type of one item.
+    pub item: TypeExpr,
+    /// Query parameter of the cursor, page or offset (empty for `link`).
+    pub param: String,
+    /// The cursor field of an item (`cursor`).
+    pub field: String,
+    /// Body path of the has-more flag (`cursor`).
+    pub has_more: Option<String>,
+    /// Body path of the next cursor (`next_cursor`).
+    pub next: String,
+    /// First page number (`page`).
+    pub first: u64,
 }
 
 /// A model.
@@ -1213,7 +1236,65 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
                 .collect::<String>()
         ),
         errors: e.errors.clone(),
+        pagination: e
+            .pagination
+            .as_ref()
+            .and_then(|p| lower_pagination(p, e, models)),
     }
+}
+
+/// The items path and item type of a paginated endpoint: `$` of a list response, or a
+/// path through the response model's fields to a list (`check` has proved it resolves).
+pub fn page_items(
+    p: &spec::Pagination,
+    response: Option<&str>,
+    field_type: impl Fn(&str, &str) -> Option<TypeExpr>,
+) -> Option<(String, TypeExpr)> {
+    let response = TypeExpr::parse(response?).ok()?;
+    let default = if matches!(response, TypeExpr::List(_)) {
+        "$"
+    } else {
+        "data"
+    };
+    let path = p.items.clone().unwrap_or_else(|| default.to_owned());
+    let mut ty = response;
+    if path != "$" {
+        for segment in path.split('.') {
+            let model = ty.named()?.to_owned();
+            ty = field_type(&model, segment)?;
+        }
+    }
+    match ty {
+        TypeExpr::List(item) => Some((path, *item)),
+        _ => None,
+    }
+}
+
+fn lower_pagination(
+    p: &spec::Pagination,
+    e: &spec::Endpoint,
+    models: &[Model],
+) -> Option<Pagination> {
+    let (items, item) = page_items(p, e.response.as_deref(), |model, field| {
+        let m = models.iter().find(|m| m.spec_name == model)?;
+        let Shape::Struct(fields) = &m.shape else {
+            return None;
+        };
+        fields
+            .iter()
+            .find(|f| f.spec_name == field)
+            .map(|f| f.ty.clone())
+    })?;
+    Some(Pagination {
+        style: p.style,
+        items,
+        item,
+        param: p.param.clone().unwrap_or_default(),
+        field: p.field.clone().unwrap_or_else(|| "id".into()),
+        has_more: p.has_more.clone(),
+        next: p.next.clone().unwrap_or_else(|| "next_cursor".into()),
+        first: p.first.unwrap_or(1),
+    })
 }
 
 fn group_endpoints(endpoints: &[Endpoint]) -> Vec<Group> {

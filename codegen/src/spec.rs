@@ -802,6 +802,54 @@ pub struct Endpoint {
     /// Error classes it is documented to raise.
     #[serde(default)]
     pub errors: Vec<String>,
+    /// How a list endpoint pages; with it the call builder also streams pages and items.
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+}
+
+/// How a list endpoint asks for its next page.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pagination {
+    /// `cursor` (the last item's field, sent back), `next_cursor` (a cursor the body
+    /// names), `link` (the `Link: <…>; rel="next"` header), `page` (page numbers) or
+    /// `offset`.
+    pub style: PageStyle,
+    /// Body path of the items; default `$` when the response is a list, else `data`.
+    #[serde(default)]
+    pub items: Option<String>,
+    /// The query parameter carrying the cursor, page number or offset (`starting_after`,
+    /// `after`, `page`, `offset`). Not with `link`.
+    #[serde(default)]
+    pub param: Option<String>,
+    /// With `cursor`: the item field that is the cursor. Default `id`.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// With `cursor`: body path of the has-more flag, e.g. `has_more`.
+    #[serde(default)]
+    pub has_more: Option<String>,
+    /// With `next_cursor`: body path of the next cursor, e.g. `next_cursor`.
+    #[serde(default)]
+    pub next: Option<String>,
+    /// With `page`: the number of the first page. Default 1.
+    #[serde(default)]
+    pub first: Option<u64>,
+}
+
+/// Pagination styles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PageStyle {
+    /// The last item's field, sent back as a query parameter.
+    Cursor,
+    /// A cursor the body names.
+    NextCursor,
+    /// The `Link` header's next URL.
+    Link,
+    /// Page numbers.
+    Page,
+    /// Offsets.
+    Offset,
 }
 
 /// Encodings of a request body.

@@ -609,6 +609,37 @@ impl Request {
         &mut self.options
     }
 
+    /// The value of a query parameter, when set.
+    pub fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Points the request at a link the server gave (a next page), keeping everything
+    /// else. `None` when the link leaves the API's origin or its base path.
+    pub(crate) fn follow_link(&mut self, client: &Client, url: &reqwest::Url) -> Option<()> {
+        if url.origin() != client.inner.origin {
+            return None;
+        }
+        let base = reqwest::Url::parse(&client.inner.base_url).ok()?;
+        let path = url.path().strip_prefix(base.path().trim_end_matches('/'))?;
+        if !(path.is_empty() || path.starts_with('/')) {
+            return None;
+        }
+        self.path = if path.is_empty() {
+            "/".to_owned()
+        } else {
+            path.to_owned()
+        };
+        self.query = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Some(())
+    }
+
     /// Adds a query parameter (repeat the call for a list).
     pub fn query(mut self, name: &str, value: impl ToString) -> Self {
         self.query.push((name.to_owned(), value.to_string()));
@@ -735,6 +766,30 @@ impl<'a> Call<'a> {
     /// Sends it; the response has no body worth decoding.
     pub async fn send_empty<K: ErrorClass>(self) -> Result<Response<()>, Error<K>> {
         self.client.send_empty(self.request).await
+    }
+
+    /// Every page, from this one on (see [`Client::pages`]).
+    pub fn pages<T, K>(
+        self,
+        spec: &'static crate::paging::PageSpec,
+    ) -> impl crate::futures::Stream<Item = Result<Response<T>, Error<K>>> + Send + 'static
+    where
+        T: DeserializeOwned + Send + 'static,
+        K: ErrorClass,
+    {
+        self.client.pages(self.request, spec)
+    }
+
+    /// Every item, from this page on (see [`Client::items`]).
+    pub fn items<I, K>(
+        self,
+        spec: &'static crate::paging::PageSpec,
+    ) -> impl crate::futures::Stream<Item = Result<I, Error<K>>> + Send + 'static
+    where
+        I: DeserializeOwned + Send + 'static,
+        K: ErrorClass,
+    {
+        self.client.items(self.request, spec)
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod client;
 pub mod envelope;
 pub mod error;
+pub mod paging;
 pub mod ratelimit;
 pub mod retry;
 pub mod secret;
@@ -34,6 +35,14 @@ pub use values::HeaderFormat;
 
 /// Re-exported so generated crates and their users name one version of reqwest.
 pub use reqwest;
+
+/// The stream traits paginated calls return, re-exported so users need no other crate:
+/// `use <crate>::futures::StreamExt;` then `.next().await`, `.take(n)`.
+pub mod futures {
+    pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
+}
+
+pub use paging::{PageSpec, PageStyle};
 
 /// The most of an error response body the runtime keeps (64 KiB). Longer bodies are cut and
 /// marked `truncated`; the rest is never read from the socket. A cut body is not parsed as

@@ -236,7 +236,9 @@ mod error;
 pub use client::*;
 pub use error::*;
 {models_use}
-pub use sdkgen_runtime::{{RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp}};
+pub use sdkgen_runtime::{{
+    futures, RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp,
+}};
 
 /// The result of every call of this crate.
 pub type Result<T, E = {root}> = std::result::Result<T, E>;

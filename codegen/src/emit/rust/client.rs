@@ -524,6 +524,7 @@ fn endpoint_method(
             #call_ty { call: ::sdkgen_runtime::Call::new(#receiver, __request) }
         }
     };
+    let paging = e.pagination.as_ref().map(|p| paging_methods(api, p, &ret));
     let options = if api.retry.key_header.is_some() {
         quote!(::sdkgen_runtime::call_options!(idempotency_key);)
     } else {
@@ -551,9 +552,67 @@ fn endpoint_method(
                 let result: ::std::result::Result<_, #root> = self.call.#send().await;
                 result
             }
+
+            #paging
         }
     };
     (method_tokens, builder)
+}
+
+/// `pages` and `items` of a paginated endpoint's call builder.
+fn paging_methods(api: &Api, p: &model::Pagination, page_ty: &TokenStream) -> TokenStream {
+    use crate::spec::PageStyle as S;
+    let root = ident(&api.errors.root.rust_name);
+    let kind = ident(&api.errors.kind_enum);
+    let item = rust_type(api, &p.item);
+    let param = &p.param;
+    let style = match p.style {
+        S::Cursor => {
+            let field = &p.field;
+            let has_more = match &p.has_more {
+                Some(h) => quote!(Some(#h)),
+                None => quote!(None),
+            };
+            quote!(::sdkgen_runtime::PageStyle::Cursor { param: #param, field: #field, has_more: #has_more })
+        }
+        S::NextCursor => {
+            let path = &p.next;
+            quote!(::sdkgen_runtime::PageStyle::NextCursor { param: #param, path: #path })
+        }
+        S::Link => quote!(::sdkgen_runtime::PageStyle::Link),
+        S::Page => {
+            let first = p.first;
+            quote!(::sdkgen_runtime::PageStyle::Page { param: #param, first: #first })
+        }
+        S::Offset => quote!(::sdkgen_runtime::PageStyle::Offset { param: #param }),
+    };
+    let items = &p.items;
+    let how = match p.style {
+        S::Cursor => format!("the last item's `{}` sent back as `{param}`", p.field),
+        S::NextCursor => format!("the body's `{}` sent as `{param}`", p.next),
+        S::Link => "the `Link` header's `rel=\"next\"` URL".to_owned(),
+        S::Page => format!("`{param}` counting up from {}", p.first),
+        S::Offset => format!("`{param}` advanced by the items received"),
+    };
+    let pages_doc = doc(&format!(
+        "Every page, from this one on, fetched lazily as the stream is polled (the next page by {how}); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream."
+    ));
+    let items_doc = doc(
+        "Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).",
+    );
+    quote! {
+        #pages_doc
+        pub fn pages(self) -> impl ::sdkgen_runtime::futures::Stream<Item = crate::Result<::sdkgen_runtime::Response<#page_ty>>> + Send + 'static {
+            static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec { style: #style, items: #items };
+            self.call.pages::<#page_ty, #kind>(&PAGES)
+        }
+
+        #items_doc
+        pub fn items(self) -> impl ::sdkgen_runtime::futures::Stream<Item = ::std::result::Result<#item, #root>> + Send + 'static {
+            static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec { style: #style, items: #items };
+            self.call.items::<#item, #kind>(&PAGES)
+        }
+    }
 }
 
 /// Parameter types: strings are taken by reference.

@@ -372,6 +372,38 @@ impl ItemsListCall<'_> {
         let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
         result
     }
+    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by the last item's `id` sent back as `after`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    pub fn pages(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = crate::Result<::sdkgen_runtime::Response<Vec<Item>>>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::Cursor {
+                param: "after",
+                field: "id",
+                has_more: None,
+            },
+            items: "$",
+        };
+        self.call.pages::<Vec<Item>, ApiStatusErrorKind>(&PAGES)
+    }
+    /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    pub fn items(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = ::std::result::Result<Item, EveryError>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::Cursor {
+                param: "after",
+                field: "id",
+                has_more: None,
+            },
+            items: "$",
+        };
+        self.call.items::<Item, ApiStatusErrorKind>(&PAGES)
+    }
 }
 /// A call of `items.get` (`GET /items/{item_id}/versions/{version}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -441,6 +473,30 @@ impl ItemsVersionsListCall<'_> {
     pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
         let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
         result
+    }
+    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by the `Link` header's `rel="next"` URL); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    pub fn pages(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = crate::Result<::sdkgen_runtime::Response<Vec<Item>>>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::Link,
+            items: "$",
+        };
+        self.call.pages::<Vec<Item>, ApiStatusErrorKind>(&PAGES)
+    }
+    /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    pub fn items(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = ::std::result::Result<Item, EveryError>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::Link,
+            items: "$",
+        };
+        self.call.items::<Item, ApiStatusErrorKind>(&PAGES)
     }
 }
 /// A call of `account.get` (`GET /account`): optional parameters and per-call options are set here, then `send` runs it.

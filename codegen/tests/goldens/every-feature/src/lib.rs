@@ -16,7 +16,9 @@ pub use client::*;
 pub use error::*;
 pub use models::*;
 
-pub use sdkgen_runtime::{RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp};
+pub use sdkgen_runtime::{
+    futures, RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp,
+};
 
 /// The result of every call of this crate.
 pub type Result<T, E = EveryError> = std::result::Result<T, E>;

@@ -13,7 +13,9 @@ mod error;
 pub use client::*;
 pub use error::*;
 
-pub use sdkgen_runtime::{RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp};
+pub use sdkgen_runtime::{
+    futures, RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp,
+};
 
 /// The result of every call of this crate.
 pub type Result<T, E = MinimalError> = std::result::Result<T, E>;

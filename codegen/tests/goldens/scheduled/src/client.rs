@@ -176,6 +176,46 @@ impl<'a> MessagesApi<'a> {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
     }
+    /// Messages, newest first, a cursor page at a time.
+    ///
+    /// `GET /v1/messages` (`messages.list`). Idempotent: retried even after it may have reached the server. Returns a [`MessagesListCall`]: set what you need, then `.send().await`.
+    ///
+    /// # Optional
+    /// - `.limit(..)` (query `limit`)
+    pub fn list(&self) -> MessagesListCall<'a> {
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/messages".to_owned())
+            .idempotent(true);
+        MessagesListCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
+    /// Messages matching a query, by page number.
+    ///
+    /// `GET /v1/messages/search` (`messages.search`). Idempotent: retried even after it may have reached the server. Returns a [`MessagesSearchCall`]: set what you need, then `.send().await`.
+    ///
+    /// # Arguments
+    /// - `q` (query `q`)
+    pub fn search(&self, q: &str) -> MessagesSearchCall<'a> {
+        let mut __request = ::sdkgen_runtime::Request::new(
+                "GET",
+                "/v1/messages/search".to_owned(),
+            )
+            .idempotent(true);
+        __request.set_query("q", q);
+        MessagesSearchCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
+    /// Archived messages, by offset.
+    ///
+    /// `GET /v1/archive` (`messages.archive`). Idempotent: retried even after it may have reached the server. Returns a [`MessagesArchiveCall`]: set what you need, then `.send().await`.
+    pub fn archive(&self) -> MessagesArchiveCall<'a> {
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/archive".to_owned())
+            .idempotent(true);
+        MessagesArchiveCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
 }
 /// A call of `messages.create` (`POST /v1/messages`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -209,5 +249,149 @@ impl MessagesGetCall<'_> {
             .send_json()
             .await;
         result
+    }
+}
+/// A call of `messages.list` (`GET /v1/messages`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MessagesListCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MessagesListCall<'_> {
+    /// Sets query `limit`.
+    pub fn limit(mut self, value: i64) -> Self {
+        self.call.request_mut().set_query("limit", value);
+        self
+    }
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<MessagePage>> {
+        let result: ::std::result::Result<_, ScheduledError> = self
+            .call
+            .send_json()
+            .await;
+        result
+    }
+    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by the body's `next_cursor` sent as `cursor`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    pub fn pages(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = crate::Result<::sdkgen_runtime::Response<MessagePage>>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::NextCursor {
+                param: "cursor",
+                path: "next_cursor",
+            },
+            items: "data",
+        };
+        self.call.pages::<MessagePage, ScheduledApiErrorKind>(&PAGES)
+    }
+    /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    pub fn items(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = ::std::result::Result<Message, ScheduledError>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::NextCursor {
+                param: "cursor",
+                path: "next_cursor",
+            },
+            items: "data",
+        };
+        self.call.items::<Message, ScheduledApiErrorKind>(&PAGES)
+    }
+}
+/// A call of `messages.search` (`GET /v1/messages/search`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MessagesSearchCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MessagesSearchCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SearchPage>> {
+        let result: ::std::result::Result<_, ScheduledError> = self
+            .call
+            .send_json()
+            .await;
+        result
+    }
+    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by `page` counting up from 1); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    pub fn pages(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = crate::Result<::sdkgen_runtime::Response<SearchPage>>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::Page {
+                param: "page",
+                first: 1u64,
+            },
+            items: "results",
+        };
+        self.call.pages::<SearchPage, ScheduledApiErrorKind>(&PAGES)
+    }
+    /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    pub fn items(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = ::std::result::Result<Message, ScheduledError>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::Page {
+                param: "page",
+                first: 1u64,
+            },
+            items: "results",
+        };
+        self.call.items::<Message, ScheduledApiErrorKind>(&PAGES)
+    }
+}
+/// A call of `messages.archive` (`GET /v1/archive`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MessagesArchiveCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MessagesArchiveCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vec<Message>>> {
+        let result: ::std::result::Result<_, ScheduledError> = self
+            .call
+            .send_json()
+            .await;
+        result
+    }
+    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by `offset` advanced by the items received); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    pub fn pages(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = crate::Result<::sdkgen_runtime::Response<Vec<Message>>>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::Offset {
+                param: "offset",
+            },
+            items: "$",
+        };
+        self.call.pages::<Vec<Message>, ScheduledApiErrorKind>(&PAGES)
+    }
+    /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    pub fn items(
+        self,
+    ) -> impl ::sdkgen_runtime::futures::Stream<
+        Item = ::std::result::Result<Message, ScheduledError>,
+    > + Send + 'static {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::Offset {
+                param: "offset",
+            },
+            items: "$",
+        };
+        self.call.items::<Message, ScheduledApiErrorKind>(&PAGES)
     }
 }

@@ -8,8 +8,11 @@ pub const REQUIRED: &[&str] = &[
     "class:OverloadedError",
     "class:RateLimitError",
     "class:ServerError",
+    "endpoint:messages.archive",
     "endpoint:messages.create",
     "endpoint:messages.get",
+    "endpoint:messages.list",
+    "endpoint:messages.search",
     "retry:status:429:exhausted",
     "retry:status:429:recovered",
     "retry:status:5xx:exhausted",
@@ -49,6 +52,23 @@ async fn dispatch(client: &scheduled::Client, call: &Call) -> Result<Outcome, St
             "messages.get" => {
                 let p_id: String = call.param("id")?;
                 let builder = client.messages().get(&p_id);
+                conformance::outcome(builder.send().await)
+            }
+            "messages.list" => {
+                let p_limit: Option<i64> = call.opt_param("limit")?;
+                let mut builder = client.messages().list();
+                if let Some(v) = p_limit {
+                    builder = builder.limit(v);
+                }
+                conformance::outcome(builder.send().await)
+            }
+            "messages.search" => {
+                let p_q: String = call.param("q")?;
+                let builder = client.messages().search(&p_q);
+                conformance::outcome(builder.send().await)
+            }
+            "messages.archive" => {
+                let builder = client.messages().archive();
                 conformance::outcome(builder.send().await)
             }
             other => return Err(format!("the spec has no endpoint `{other}`")),

@@ -1,0 +1,219 @@
+//! Auto-pagination over a real loopback server, one test per style the spec language has:
+//! the items come out in order, each next page is asked for the way the spec says, the
+//! stream stops when the API says there is no more, stays lazy, and a failing page is
+//! retried like any call.
+
+use std::time::Duration;
+
+use conformance::server::{Reply, Server};
+use every_feature as ef;
+use scheduled::futures::StreamExt as _;
+
+fn item(id: &str) -> String {
+    format!(r#"{{"id":"{id}","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}}"#)
+}
+
+fn message(id: &str) -> String {
+    format!(r#"{{"id":"{id}","text":"t"}}"#)
+}
+
+fn queries(server: &Server) -> Vec<String> {
+    server
+        .received()
+        .iter()
+        .map(|r| r.query.clone().unwrap_or_default())
+        .collect()
+}
+
+fn ef_client(url: &str) -> ef::Client {
+    ef::Client::builder()
+        .api_key("k")
+        .base_url(url)
+        .build()
+        .unwrap()
+}
+
+fn scheduled_client(url: &str) -> scheduled::Client {
+    scheduled::Client::builder()
+        .api_key("k")
+        .base_url(url)
+        .jitter_seed(1)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn cursor_pages_send_the_last_items_id_until_an_empty_page() {
+    let server = Server::start(vec![
+        Reply::json(200, &format!("[{},{}]", item("a"), item("b"))),
+        Reply::json(200, &format!("[{}]", item("c"))),
+        Reply::json(200, "[]"),
+    ])
+    .await
+    .unwrap();
+    let ids: Vec<String> = ef_client(&server.url())
+        .items()
+        .list()
+        .limit(2)
+        .items()
+        .map(|i| i.unwrap().id)
+        .collect()
+        .await;
+    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(
+        queries(&server),
+        ["limit=2", "limit=2&after=b", "limit=2&after=c"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn link_pages_follow_rel_next_within_the_origin() {
+    let server = Server::start(vec![
+        Reply::json(200, &format!("[{}]", item("v1"))).header(
+            "link",
+            r#"</items/i1/versions?page=2&per_page=1>; rel="next", </items/i1/versions?page=9>; rel="last""#,
+        ),
+        Reply::json(200, &format!("[{}]", item("v2"))),
+    ])
+    .await
+    .unwrap();
+    let pages: Vec<_> = ef_client(&server.url())
+        .items()
+        .versions()
+        .list("i1")
+        .pages()
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 2);
+    assert_eq!(pages[1].as_ref().unwrap()[0].id, "v2");
+    let r = server.received();
+    assert_eq!(
+        (r[1].path.as_str(), r[1].query.as_deref()),
+        ("/items/i1/versions", Some("page=2&per_page=1"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_link_to_another_origin_ends_the_list() {
+    let server = Server::start(vec![Reply::json(200, &format!("[{}]", item("v1")))
+        .header("link", r#"<http://evil.test/steal?page=2>; rel="next""#)])
+    .await
+    .unwrap();
+    let n = ef_client(&server.url())
+        .items()
+        .versions()
+        .list("i1")
+        .items()
+        .count()
+        .await;
+    assert_eq!((n, server.received().len()), (1, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn next_cursor_pages_send_the_bodys_cursor_until_it_is_null() {
+    let server = Server::start(vec![
+        Reply::json(
+            200,
+            &format!(r#"{{"data":[{}],"next_cursor":"c2"}}"#, message("m1")),
+        ),
+        Reply::json(
+            200,
+            &format!(r#"{{"data":[{}],"next_cursor":null}}"#, message("m2")),
+        ),
+    ])
+    .await
+    .unwrap();
+    let pages: Vec<_> = scheduled_client(&server.url())
+        .messages()
+        .list()
+        .pages()
+        .collect()
+        .await;
+    let ids: Vec<&str> = pages
+        .iter()
+        .flat_map(|p| p.as_ref().unwrap().data.data.iter().map(|m| m.id.as_str()))
+        .collect();
+    assert_eq!(ids, ["m1", "m2"]);
+    assert_eq!(queries(&server), ["", "cursor=c2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn page_numbers_count_up_until_an_empty_page() {
+    let server = Server::start(vec![
+        Reply::json(
+            200,
+            &format!(r#"{{"results":[{},{}]}}"#, message("m1"), message("m2")),
+        ),
+        Reply::json(200, r#"{"results":[]}"#),
+    ])
+    .await
+    .unwrap();
+    let n = scheduled_client(&server.url())
+        .messages()
+        .search("x")
+        .items()
+        .count()
+        .await;
+    assert_eq!(n, 2);
+    assert_eq!(queries(&server), ["q=x", "q=x&page=2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn offsets_advance_by_the_items_received_and_a_failed_page_is_retried() {
+    let server = Server::start(vec![
+        Reply::json(200, &format!("[{},{}]", message("m1"), message("m2"))),
+        Reply::status(503),
+        Reply::json(200, &format!("[{}]", message("m3"))),
+        Reply::json(200, "[]"),
+    ])
+    .await
+    .unwrap();
+    let ids: Vec<String> = scheduled_client(&server.url())
+        .messages()
+        .archive()
+        .items()
+        .map(|m| m.unwrap().id)
+        .collect()
+        .await;
+    assert_eq!(ids, ["m1", "m2", "m3"]);
+    assert_eq!(queries(&server), ["", "offset=2", "offset=2", "offset=3"]);
+    // The retry waited its backoff like any call.
+    let r = server.received();
+    assert!(r[2].at - r[1].at >= Duration::from_millis(500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_stream_is_lazy_and_an_error_ends_it() {
+    let server = Server::start(vec![
+        Reply::json(200, &format!("[{},{}]", item("a"), item("b"))),
+        Reply::json(
+            404,
+            r#"{"error":{"code":"item_not_found","message":"not found"}}"#,
+        ),
+    ])
+    .await
+    .unwrap();
+    let c = ef_client(&server.url());
+    // Taking one item asks for one page only.
+    let first: Vec<_> = c.items().list().items().take(1).collect().await;
+    assert_eq!((first.len(), server.received().len()), (1, 1));
+    // Reading on: the second page fails, the error is the stream's last item.
+    let server2 = Server::start(vec![
+        Reply::json(200, &format!("[{},{}]", item("a"), item("b"))),
+        Reply::json(
+            404,
+            r#"{"error":{"code":"item_not_found","message":"not found"}}"#,
+        ),
+    ])
+    .await
+    .unwrap();
+    let all: Vec<_> = ef_client(&server2.url())
+        .items()
+        .list()
+        .items()
+        .collect()
+        .await;
+    assert_eq!(all.len(), 3);
+    assert!(all[..2].iter().all(Result::is_ok));
+    assert_eq!(all[2].as_ref().unwrap_err().status(), Some(404));
+}
