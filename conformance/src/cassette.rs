@@ -47,6 +47,9 @@ pub struct Call {
     /// The request body model, as JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
+    /// Read every page of a paginated endpoint (its `items()` stream), not just one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pages: bool,
 }
 
 /// Client settings a case may change.
@@ -158,6 +161,10 @@ pub struct CassetteResponse {
     /// Never answer: the client must time out.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub hang: bool,
+    /// The query of the request this response answers, when it differs from the case's
+    /// request (the next page of a list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<Vec<(String, String)>>,
 }
 
 impl Cassette {

@@ -148,6 +148,22 @@ pub fn outcome<T: Serialize, K: ErrorClass + Serialize>(
     }
 }
 
+/// The outcome of reading every item of a list: the items, or the error that ended it.
+pub fn outcome_items<I: Serialize, K: ErrorClass + Serialize>(
+    result: Result<Vec<I>, Error<K>>,
+) -> Outcome {
+    match result {
+        Ok(items) => Outcome::Ok(Success {
+            status: 200,
+            attempts: 1,
+            request_id: None,
+            rate_limit: Vec::new(),
+            data: serde_json::to_value(&items).unwrap_or(Value::Null),
+        }),
+        Err(e) => Outcome::Error(failure(&e)),
+    }
+}
+
 fn failure<K: ErrorClass + Serialize>(e: &Error<K>) -> Failure {
     let bare = |kind: &'static str, detail: String, attempts: u32| Failure {
         kind,

@@ -191,9 +191,17 @@ pub async fn replay(cassette: &Cassette, dispatch: &dyn Dispatch) -> Result<Snap
         .map_err(|e| format!("could not start the loopback server: {e}"))?;
     let outcome = dispatch(&server.url(), &cassette.client, &cassette.call).await?;
     let received = server.received();
-    let expected = normalized(&cassette.request);
+    let base = normalized(&cassette.request);
     let mut problems = Vec::new();
     for (i, r) in received.iter().enumerate() {
+        // Request i is answered by response i; a page of a list asks with its own query.
+        let expected = match cassette.responses.get(i).and_then(|x| x.query.clone()) {
+            Some(query) => normalized(&ExpectedRequest {
+                query,
+                ..base.clone()
+            }),
+            None => base.clone(),
+        };
         let actual = as_expected(r, &expected);
         if !r.expected {
             problems.push(format!(
@@ -287,6 +295,7 @@ pub fn check_claims(
             }
             Some(Claim::Class(c)) => class == Some(c),
             Some(Claim::Endpoint(e)) => ok && cassette.call.endpoint == e,
+            Some(Claim::Pages(e)) => ok && cassette.call.pages && cassette.call.endpoint == e,
             Some(Claim::TimeoutExhausted) => kind == "timeout" && attempts >= 2,
             Some(Claim::NotRetried) => !ok && attempts == 1,
             Some(Claim::Retry { trigger, exhausted }) => {
@@ -354,6 +363,8 @@ pub fn first_alone(cassette: &Cassette) -> Cassette {
 enum Claim<'a> {
     Class(&'a str),
     Endpoint(&'a str),
+    /// Every page of a list read to its end.
+    Pages(&'a str),
     TimeoutExhausted,
     /// `retry:not-retried` and `retry:non-idempotent`: one attempt, then an error.
     NotRetried,
@@ -374,6 +385,9 @@ fn parse_claim(key: &str) -> Option<Claim<'_>> {
     }
     if let Some(e) = key.strip_prefix("endpoint:") {
         return (!e.is_empty()).then_some(Claim::Endpoint(e));
+    }
+    if let Some(e) = key.strip_prefix("pages:") {
+        return (!e.is_empty()).then_some(Claim::Pages(e));
     }
     match key {
         "retry:timeout:exhausted" => return Some(Claim::TimeoutExhausted),

@@ -768,28 +768,30 @@ impl<'a> Call<'a> {
         self.client.send_empty(self.request).await
     }
 
-    /// Every page, from this one on (see [`Client::pages`]).
+    /// Every page, from this one on (see [`Client::pages`]); boxed, so `.next().await`
+    /// needs no pinning.
     pub fn pages<T, K>(
         self,
         spec: &'static crate::paging::PageSpec,
-    ) -> impl crate::futures::Stream<Item = Result<Response<T>, Error<K>>> + Send + 'static
+    ) -> crate::futures::BoxStream<'static, Result<Response<T>, Error<K>>>
     where
         T: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
-        self.client.pages(self.request, spec)
+        Box::pin(self.client.pages(self.request, spec))
     }
 
-    /// Every item, from this page on (see [`Client::items`]).
+    /// Every item, from this page on (see [`Client::items`]); boxed, so `.next().await`
+    /// needs no pinning.
     pub fn items<I, K>(
         self,
         spec: &'static crate::paging::PageSpec,
-    ) -> impl crate::futures::Stream<Item = Result<I, Error<K>>> + Send + 'static
+    ) -> crate::futures::BoxStream<'static, Result<I, Error<K>>>
     where
         I: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
-        self.client.items(self.request, spec)
+        Box::pin(self.client.items(self.request, spec))
     }
 }
 

@@ -39,7 +39,7 @@ pub use reqwest;
 /// The stream traits paginated calls return, re-exported so users need no other crate:
 /// `use <crate>::futures::StreamExt;` then `.next().await`, `.take(n)`.
 pub mod futures {
-    pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
+    pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 }
 
 pub use paging::{PageSpec, PageStyle};

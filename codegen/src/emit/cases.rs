@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use crate::emit::File;
 use crate::model::example::{
     class_example, class_example_at, class_for_status, error_response, header_sample, in_ranges,
-    row_witness, sample,
+    row_witness, sample, set_path,
 };
 use crate::model::{self, Api};
 use crate::spec::{AuthScheme, BodyEncoding, HeaderFormat, ParamLocation};
@@ -39,6 +39,7 @@ pub fn cases(api: &Api) -> (Vec<File>, Vec<String>) {
     }
     for e in &api.endpoints {
         out.push(success_case(api, e));
+        out.extend(page_cases(api, e));
     }
     out.extend(retry_cases(api));
     let mut required = BTreeSet::new();
@@ -347,6 +348,171 @@ fn success_case(api: &Api, e: &model::Endpoint) -> Case {
         ),
         covers,
     }
+}
+
+/// For a paginated endpoint: every page read to the end (two pages of items, then
+/// whatever the style needs to say there is no more), and the same with the second page
+/// failing once with a retried status first.
+fn page_cases(api: &Api, e: &model::Endpoint) -> Vec<Case> {
+    use crate::spec::PageStyle as S;
+    let Some(p) = &e.pagination else {
+        return Vec::new();
+    };
+    let (mut call, request) = call_and_request(api, e);
+    call["pages"] = json!(true);
+    let base_query: Vec<(String, String)> = request
+        .get("query")
+        .and_then(|q| serde_json::from_value(q.clone()).ok())
+        .unwrap_or_default();
+    // The query a later page is asked with: the case's, with the style's parameter set.
+    let query_with = |value: String| {
+        let mut q: Vec<(String, String)> = base_query
+            .iter()
+            .filter(|(k, _)| *k != p.param)
+            .cloned()
+            .collect();
+        q.push((p.param.clone(), value));
+        json!(q)
+    };
+    let item = |n: usize| {
+        let mut v = sample(api, &p.item, &format!("item-{n}"), 0);
+        if p.style == S::Cursor {
+            if let Some(o) = v.as_object_mut() {
+                o.insert(p.field.clone(), json!(format!("{}-{n}", p.field)));
+            }
+        }
+        v
+    };
+    let page_body = |items: Vec<Value>, more: bool| {
+        let list = Value::Array(items);
+        if p.items == "$" {
+            return list;
+        }
+        let mut body = e
+            .response
+            .as_ref()
+            .map(|t| sample(api, t, "page", 0))
+            .unwrap_or_else(|| json!({}));
+        set_path(&mut body, &p.items, list);
+        match p.style {
+            S::Cursor => {
+                if let Some(h) = &p.has_more {
+                    set_path(&mut body, h, json!(more));
+                }
+            }
+            S::NextCursor => {
+                set_path(
+                    &mut body,
+                    &p.next,
+                    if more { json!("cursor-2") } else { Value::Null },
+                );
+            }
+            _ => {}
+        }
+        body
+    };
+    let ok = |body: Value| json!({"status": 200, "body": body});
+    // Page 1 (two items, more to come), then page 2 (one item), then, where the style
+    // only ends on an empty page, page 3.
+    let mut first = ok(page_body(vec![item(1), item(2)], true));
+    let mut pages: Vec<Value> = Vec::new();
+    let second_query = match p.style {
+        S::Cursor => Some(query_with(format!("{}-2", p.field))),
+        S::NextCursor => Some(query_with("cursor-2".into())),
+        S::Link => {
+            // The request's own path, as the server names the next page of it.
+            let path = request.get("path").and_then(Value::as_str).unwrap_or("/");
+            first["headers"] = json!({"link": format!("<{path}?page=2>; rel=\"next\"")});
+            Some(json!([["page", "2"]]))
+        }
+        S::Page => Some(query_with((p.first + 1).to_string())),
+        S::Offset => Some(query_with("2".into())),
+    };
+    let mut second = ok(page_body(vec![item(3)], false));
+    if let Some(q) = &second_query {
+        second["query"] = q.clone();
+    }
+    let ends_on_empty = match p.style {
+        S::Cursor => p.has_more.is_none(),
+        S::Page | S::Offset => true,
+        S::NextCursor | S::Link => false,
+    };
+    let third = ends_on_empty.then(|| {
+        let mut t = ok(page_body(Vec::new(), false));
+        t["query"] = match p.style {
+            S::Cursor => query_with(format!("{}-3", p.field)),
+            S::Page => query_with((p.first + 2).to_string()),
+            _ => query_with("3".into()),
+        };
+        t
+    });
+    pages.push(first.clone());
+    pages.push(second.clone());
+    pages.extend(third.clone());
+    let stem = kebab(&e.spec_name.replace('.', "-"));
+    let key = format!("pages:{}", e.spec_name);
+    let mut out = vec![Case {
+        stem: format!("pages-{stem}"),
+        yaml: case(
+            format!(
+                "`{}` read page after page until the API says there is no more.",
+                e.spec_name
+            ),
+            vec![key.clone()],
+            call.clone(),
+            None,
+            request.clone(),
+            pages,
+        ),
+        covers: vec![key.clone()],
+    }];
+    // The second page fails once with a status the policy retries for this endpoint.
+    let retried = api
+        .retry
+        .statuses
+        .iter()
+        .map(|r| r.lo)
+        .find(|s| e.resendable || in_ranges(&api.retry.not_processed, *s))
+        .filter(|_| api.retry.max_retries > 0);
+    if let Some(status) = retried {
+        let mut failed = match class_for_status(api, status) {
+            Some(i) => class_example_at(api, i, status),
+            None => json!({"status": status}),
+        };
+        if let (Some(q), Some(o)) = (&second_query, failed.as_object_mut()) {
+            o.insert("query".into(), q.clone());
+        }
+        // A short wait hint keeps the case quick, where the spec reads one.
+        if let Some(hs) = failed.get_mut("headers").and_then(Value::as_object_mut) {
+            for (h, _) in &api.retry.retry_after {
+                if let Some(v) = hs.get_mut(&h.to_ascii_lowercase()) {
+                    *v = json!(if h.to_ascii_lowercase().ends_with("-ms") {
+                        "1000"
+                    } else {
+                        "1"
+                    });
+                }
+            }
+        }
+        let mut pages = vec![first, failed, second];
+        pages.extend(third);
+        out.push(Case {
+            stem: format!("pages-{stem}-retried"),
+            yaml: case(
+                format!(
+                    "`{}` read to the end, its second page failing once with HTTP {status} and retried.",
+                    e.spec_name
+                ),
+                vec![key.clone()],
+                call,
+                None,
+                request,
+                pages,
+            ),
+            covers: vec![key],
+        });
+    }
+    out
 }
 
 /// The endpoint on which a failure with this status is retried: a resendable one, or any

@@ -243,6 +243,35 @@ fn readme_view(api: &Api) -> Value {
                 setter(ep).unwrap_or_default()
             )
         });
+    // The paged listing: the first paginated endpoint, started with its required arguments
+    // (the example passes them as variables named like them).
+    let paged: Option<(String, String, String)> = api
+        .endpoints
+        .iter()
+        .find(|ep| {
+            ep.pagination.is_some()
+                && ep.body.is_none()
+                && ep
+                    .params
+                    .iter()
+                    .all(|p| !p.required || p.ty == TypeExpr::String)
+        })
+        .and_then(|ep| {
+            let p = ep.pagination.as_ref()?;
+            let args: Vec<String> = ep
+                .params
+                .iter()
+                .filter(|p| p.required)
+                .map(|p| format!("\"{}\"", p.spec_name))
+                .collect();
+            let chain: String = ep.accessors.iter().map(|a| format!("{a}().")).collect();
+            let call = format!("client.{chain}{}({})", ep.method_name, args.join(", "));
+            Some((
+                ep.spec_name.clone(),
+                call,
+                crate::model::describe::paging(p),
+            ))
+        });
     // The error example reads a typed attribute: the first class that has one.
     let example = e
         .classes
@@ -282,6 +311,9 @@ fn readme_view(api: &Api) -> Value {
         "key_source": key_source,
         "max_retries": api.retry.max_retries,
         "example_call": example_call,
+        "paged_call": paged.as_ref().map(|(_, call, _)| call),
+        "paged_endpoint": paged.as_ref().map(|(name, _, _)| name),
+        "paged_how": paged.as_ref().map(|(_, _, how)| how),
         "idempotency_key": api.retry.key_header.is_some(),
         "endpoints": endpoints,
         "root_error": e.root.rust_name,

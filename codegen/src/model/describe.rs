@@ -13,6 +13,19 @@ pub fn env_vars(vars: &[String]) -> Option<String> {
     })
 }
 
+/// How a list endpoint asks for its next page, in plain words.
+pub fn paging(p: &crate::model::Pagination) -> String {
+    use crate::spec::PageStyle as S;
+    let param = &p.param;
+    match p.style {
+        S::Cursor => format!("the last item's `{}` is sent back as `{param}`", p.field),
+        S::NextCursor => format!("the body's `{}` is sent as `{param}`", p.next),
+        S::Link => "the `Link` header's `rel=\"next\"` URL is followed".to_owned(),
+        S::Page => format!("`{param}` counts up from {}", p.first),
+        S::Offset => format!("`{param}` advances by the items received"),
+    }
+}
+
 /// A sentence naming where a class is picked: statuses and conditions, alternatives joined
 /// by "or".
 pub fn class_trigger(api: &Api, c: &model::Class) -> String {

@@ -587,28 +587,22 @@ fn paging_methods(api: &Api, p: &model::Pagination, page_ty: &TokenStream) -> To
         S::Offset => quote!(::sdkgen_runtime::PageStyle::Offset { param: #param }),
     };
     let items = &p.items;
-    let how = match p.style {
-        S::Cursor => format!("the last item's `{}` sent back as `{param}`", p.field),
-        S::NextCursor => format!("the body's `{}` sent as `{param}`", p.next),
-        S::Link => "the `Link` header's `rel=\"next\"` URL".to_owned(),
-        S::Page => format!("`{param}` counting up from {}", p.first),
-        S::Offset => format!("`{param}` advanced by the items received"),
-    };
     let pages_doc = doc(&format!(
-        "Every page, from this one on, fetched lazily as the stream is polled (the next page by {how}); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream."
+        "Every page, from this one on, fetched lazily as the stream is polled ({}); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.",
+        crate::model::describe::paging(p)
     ));
     let items_doc = doc(
         "Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).",
     );
     quote! {
         #pages_doc
-        pub fn pages(self) -> impl ::sdkgen_runtime::futures::Stream<Item = crate::Result<::sdkgen_runtime::Response<#page_ty>>> + Send + 'static {
+        pub fn pages(self) -> ::sdkgen_runtime::futures::BoxStream<'static, crate::Result<::sdkgen_runtime::Response<#page_ty>>> {
             static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec { style: #style, items: #items };
             self.call.pages::<#page_ty, #kind>(&PAGES)
         }
 
         #items_doc
-        pub fn items(self) -> impl ::sdkgen_runtime::futures::Stream<Item = ::std::result::Result<#item, #root>> + Send + 'static {
+        pub fn items(self) -> ::sdkgen_runtime::futures::BoxStream<'static, ::std::result::Result<#item, #root>> {
             static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec { style: #style, items: #items };
             self.call.items::<#item, #kind>(&PAGES)
         }

@@ -172,12 +172,24 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
     let method = ident(&e.method_name);
     let accessors = e.accessors.iter().map(|a| ident(a));
     let mut_kw = (!sets.is_empty()).then(|| quote!(mut));
+    // A paginated endpoint reads every item when the case asks for all pages.
+    let run = if e.pagination.is_some() {
+        quote! {
+            if call.pages {
+                conformance::outcome_items(#krate::futures::TryStreamExt::try_collect::<Vec<_>>(builder.items()).await)
+            } else {
+                conformance::outcome(builder.send().await)
+            }
+        }
+    } else {
+        quote!(conformance::outcome(builder.send().await))
+    };
     quote! {
         #spec_name => {
             #(#lets)*
             let #mut_kw builder = client #(.#accessors())* .#method(#(#args),*);
             #(#sets)*
-            conformance::outcome(builder.send().await)
+            #run
         }
     }
 }

@@ -372,12 +372,13 @@ impl ItemsListCall<'_> {
         let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
         result
     }
-    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by the last item's `id` sent back as `after`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    /// Every page, from this one on, fetched lazily as the stream is polled (the last item's `id` is sent back as `after`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     pub fn pages(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = crate::Result<::sdkgen_runtime::Response<Vec<Item>>>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        crate::Result<::sdkgen_runtime::Response<Vec<Item>>>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Cursor {
                 param: "after",
@@ -391,9 +392,10 @@ impl ItemsListCall<'_> {
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = ::std::result::Result<Item, EveryError>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        ::std::result::Result<Item, EveryError>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Cursor {
                 param: "after",
@@ -474,12 +476,13 @@ impl ItemsVersionsListCall<'_> {
         let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
         result
     }
-    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by the `Link` header's `rel="next"` URL); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    /// Every page, from this one on, fetched lazily as the stream is polled (the `Link` header's `rel="next"` URL is followed); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     pub fn pages(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = crate::Result<::sdkgen_runtime::Response<Vec<Item>>>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        crate::Result<::sdkgen_runtime::Response<Vec<Item>>>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Link,
             items: "$",
@@ -489,9 +492,10 @@ impl ItemsVersionsListCall<'_> {
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = ::std::result::Result<Item, EveryError>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        ::std::result::Result<Item, EveryError>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Link,
             items: "$",

@@ -272,12 +272,13 @@ impl MessagesListCall<'_> {
             .await;
         result
     }
-    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by the body's `next_cursor` sent as `cursor`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_cursor` is sent as `cursor`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     pub fn pages(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = crate::Result<::sdkgen_runtime::Response<MessagePage>>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        crate::Result<::sdkgen_runtime::Response<MessagePage>>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::NextCursor {
                 param: "cursor",
@@ -290,9 +291,10 @@ impl MessagesListCall<'_> {
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = ::std::result::Result<Message, ScheduledError>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        ::std::result::Result<Message, ScheduledError>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::NextCursor {
                 param: "cursor",
@@ -319,12 +321,13 @@ impl MessagesSearchCall<'_> {
             .await;
         result
     }
-    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by `page` counting up from 1); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    /// Every page, from this one on, fetched lazily as the stream is polled (`page` counts up from 1); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     pub fn pages(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = crate::Result<::sdkgen_runtime::Response<SearchPage>>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        crate::Result<::sdkgen_runtime::Response<SearchPage>>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Page {
                 param: "page",
@@ -337,9 +340,10 @@ impl MessagesSearchCall<'_> {
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = ::std::result::Result<Message, ScheduledError>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        ::std::result::Result<Message, ScheduledError>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Page {
                 param: "page",
@@ -366,12 +370,13 @@ impl MessagesArchiveCall<'_> {
             .await;
         result
     }
-    /// Every page, from this one on, fetched lazily as the stream is polled (the next page by `offset` advanced by the items received); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    /// Every page, from this one on, fetched lazily as the stream is polled (`offset` advances by the items received); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     pub fn pages(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = crate::Result<::sdkgen_runtime::Response<Vec<Message>>>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        crate::Result<::sdkgen_runtime::Response<Vec<Message>>>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Offset {
                 param: "offset",
@@ -383,9 +388,10 @@ impl MessagesArchiveCall<'_> {
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
         self,
-    ) -> impl ::sdkgen_runtime::futures::Stream<
-        Item = ::std::result::Result<Message, ScheduledError>,
-    > + Send + 'static {
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        ::std::result::Result<Message, ScheduledError>,
+    > {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Offset {
                 param: "offset",

@@ -23,6 +23,8 @@ pub const REQUIRED: &[&str] = &[
     "endpoint:items.list",
     "endpoint:items.versions.list",
     "endpoint:ping",
+    "pages:items.list",
+    "pages:items.versions.list",
     "retry:class:SecondaryRateLimitError:exhausted",
     "retry:class:SecondaryRateLimitError:recovered",
     "retry:not-retried",
@@ -86,7 +88,16 @@ async fn dispatch(
                 if let Some(v) = p_x_trace {
                     builder = builder.x_trace(v);
                 }
-                conformance::outcome(builder.send().await)
+                if call.pages {
+                    conformance::outcome_items(
+                        every_feature::futures::TryStreamExt::try_collect::<
+                            Vec<_>,
+                        >(builder.items())
+                            .await,
+                    )
+                } else {
+                    conformance::outcome(builder.send().await)
+                }
             }
             "items.get" => {
                 let p_item_id: String = call.param("item_id")?;
@@ -116,7 +127,16 @@ async fn dispatch(
             "items.versions.list" => {
                 let p_item_id: String = call.param("item_id")?;
                 let builder = client.items().versions().list(&p_item_id);
-                conformance::outcome(builder.send().await)
+                if call.pages {
+                    conformance::outcome_items(
+                        every_feature::futures::TryStreamExt::try_collect::<
+                            Vec<_>,
+                        >(builder.items())
+                            .await,
+                    )
+                } else {
+                    conformance::outcome(builder.send().await)
+                }
             }
             "account.get" => {
                 let builder = client.account().get();

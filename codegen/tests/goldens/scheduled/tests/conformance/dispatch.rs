@@ -13,6 +13,9 @@ pub const REQUIRED: &[&str] = &[
     "endpoint:messages.get",
     "endpoint:messages.list",
     "endpoint:messages.search",
+    "pages:messages.archive",
+    "pages:messages.list",
+    "pages:messages.search",
     "retry:status:429:exhausted",
     "retry:status:429:recovered",
     "retry:status:5xx:exhausted",
@@ -60,16 +63,43 @@ async fn dispatch(client: &scheduled::Client, call: &Call) -> Result<Outcome, St
                 if let Some(v) = p_limit {
                     builder = builder.limit(v);
                 }
-                conformance::outcome(builder.send().await)
+                if call.pages {
+                    conformance::outcome_items(
+                        scheduled::futures::TryStreamExt::try_collect::<
+                            Vec<_>,
+                        >(builder.items())
+                            .await,
+                    )
+                } else {
+                    conformance::outcome(builder.send().await)
+                }
             }
             "messages.search" => {
                 let p_q: String = call.param("q")?;
                 let builder = client.messages().search(&p_q);
-                conformance::outcome(builder.send().await)
+                if call.pages {
+                    conformance::outcome_items(
+                        scheduled::futures::TryStreamExt::try_collect::<
+                            Vec<_>,
+                        >(builder.items())
+                            .await,
+                    )
+                } else {
+                    conformance::outcome(builder.send().await)
+                }
             }
             "messages.archive" => {
                 let builder = client.messages().archive();
-                conformance::outcome(builder.send().await)
+                if call.pages {
+                    conformance::outcome_items(
+                        scheduled::futures::TryStreamExt::try_collect::<
+                            Vec<_>,
+                        >(builder.items())
+                            .await,
+                    )
+                } else {
+                    conformance::outcome(builder.send().await)
+                }
             }
             other => return Err(format!("the spec has no endpoint `{other}`")),
         },
