@@ -95,5 +95,103 @@ fn main() {
             pct(mt)
         );
         println!("  SDK vs bare reqwest         {:+.1}%", pct(mb));
+
+        paging(&url_for_paging().await).await;
     });
+}
+
+/// A loopback server answering every request with a page of 100 messages and a next
+/// cursor, so a list never ends by itself.
+async fn url_for_paging() -> (Server, String) {
+    let items: Vec<String> = (0..PAGE_ITEMS)
+        .map(|i| format!(r#"{{"id":"m{i}","text":"message {i}"}}"#))
+        .collect();
+    let page = format!(r#"{{"data":[{}],"next_cursor":"c-next"}}"#, items.join(","));
+    let server = Server::repeating(Reply::json(200, &page))
+        .await
+        .expect("server");
+    let url = server.url();
+    (server, url)
+}
+
+const PAGE_ITEMS: usize = 100;
+const PAGES: usize = 100;
+const PAGING_ROUNDS: usize = 30;
+
+/// The auto-pager over 10,000 items in 100 pages against a hand-written reqwest loop that
+/// asks for the same pages and decodes the same items, rounds alternating.
+async fn paging((_server, url): &(Server, String)) {
+    use scheduled::futures::StreamExt as _;
+    let http = reqwest::Client::new();
+    let sdk = scheduled::Client::builder()
+        .api_key("bench-key")
+        .base_url(url)
+        .build()
+        .expect("client");
+    let list_url = format!("{url}/v1/messages");
+    let by_hand = || async {
+        let mut cursor: Option<String> = None;
+        let mut items = Vec::with_capacity(PAGE_ITEMS * PAGES);
+        for _ in 0..PAGES {
+            let mut request = http
+                .get(&list_url)
+                .header("x-api-key", "bench-key")
+                .timeout(Duration::from_secs(600));
+            if let Some(c) = &cursor {
+                request = request.query(&[("cursor", c)]);
+            }
+            let page: scheduled::MessagePage = request
+                .send()
+                .await
+                .expect("page")
+                .json()
+                .await
+                .expect("decode");
+            cursor = page.next_cursor;
+            items.extend(page.data);
+        }
+        std::hint::black_box(items);
+    };
+    let pager = || async {
+        let items: Vec<scheduled::Message> = sdk
+            .messages()
+            .list()
+            .items()
+            .take(PAGE_ITEMS * PAGES)
+            .map(|m| m.expect("item"))
+            .collect()
+            .await;
+        assert_eq!(items.len(), PAGE_ITEMS * PAGES);
+        std::hint::black_box(items);
+    };
+    by_hand().await;
+    pager().await;
+    let mut times: [Vec<Duration>; 2] = Default::default();
+    for i in 0..PAGING_ROUNDS {
+        for k in 0..2 {
+            let which = (i + k) % 2;
+            let t = Instant::now();
+            if which == 0 {
+                by_hand().await;
+            } else {
+                pager().await;
+            }
+            times[which].push(t.elapsed() / PAGES as u32);
+        }
+    }
+    let [hand, paged] = times;
+    let (mh, mp) = (median(hand), median(paged));
+    println!("paging: {PAGING_ROUNDS} rounds of {PAGES} pages x {PAGE_ITEMS} items on 127.0.0.1, medians per page");
+    println!(
+        "  reqwest loop by hand        {:>7.1} µs",
+        mh.as_secs_f64() * 1e6
+    );
+    println!(
+        "  generated items() stream    {:>7.1} µs",
+        mp.as_secs_f64() * 1e6
+    );
+    println!(
+        "  pager vs by hand            {:+.1}% (target: at most +5%)",
+        (mp.as_secs_f64() / mh.as_secs_f64() - 1.0) * 100.0
+    );
 }

@@ -957,6 +957,23 @@ impl Client {
         }
     }
 
+    /// Sends a request and keeps the body as bytes (the pager reads pages itself).
+    pub(crate) async fn send_bytes<K: ErrorClass>(
+        &self,
+        request: Request,
+    ) -> Result<Response<Bytes>, Error<K>> {
+        let (received, attempts) = self.execute::<K>(request).await?;
+        let (request_id, rate_limit) = self.meta(&received.headers);
+        Ok(Response {
+            data: received.body,
+            status: received.status,
+            headers: self.redacted(received.headers),
+            request_id,
+            rate_limit,
+            attempts,
+        })
+    }
+
     /// Sends a request whose response has no body worth decoding.
     pub async fn send_empty<K: ErrorClass>(
         &self,
@@ -1049,7 +1066,14 @@ impl Client {
             let built = self
                 .build(&request, idempotency_key.as_ref(), attempt, attempt_timeout)
                 .map_err(Error::Request)?;
-            let outcome = self.receive(built, Instant::now() + attempt_timeout).await;
+            // A redirect within the origin resends the request: built again only then.
+            let rebuild = || {
+                self.build(&request, idempotency_key.as_ref(), attempt, attempt_timeout)
+                    .ok()
+            };
+            let outcome = self
+                .receive(built, rebuild, Instant::now() + attempt_timeout)
+                .await;
             let retries_left = attempt <= max_retries;
             // Drawn only when a retry is being considered: a success never touches the RNG.
             let backoff = || {
@@ -1265,6 +1289,7 @@ impl Client {
     async fn receive(
         &self,
         request: reqwest::Request,
+        rebuild: impl Fn() -> Option<reqwest::Request>,
         until: Instant,
     ) -> Result<Received, Transport> {
         let classify = |e: reqwest::Error| {
@@ -1276,7 +1301,7 @@ impl Client {
                 Transport::Other(e)
             }
         };
-        let mut response = self.follow(request, until, classify).await?;
+        let mut response = self.follow(request, rebuild, until, classify).await?;
         let status = response.status().as_u16();
         // Taken, not cloned: the body is read without them.
         let headers = std::mem::take(response.headers_mut());
@@ -1347,14 +1372,14 @@ impl Client {
     async fn follow(
         &self,
         mut request: reqwest::Request,
+        rebuild: impl Fn() -> Option<reqwest::Request>,
         until: Instant,
         classify: impl Fn(reqwest::Error) -> Transport,
     ) -> Result<reqwest::Response, Transport> {
         let inner = &*self.inner;
+        let method = request.method().clone();
         let mut hops = 0;
         loop {
-            // Kept to resend on a redirect; bodies are `Bytes`, so this is a cheap clone.
-            let again = request.try_clone();
             let response = match tokio::time::timeout_at(until, inner.http.execute(request)).await {
                 Err(_) => return Err(Transport::Timeout),
                 Ok(r) => r.map_err(&classify)?,
@@ -1384,14 +1409,15 @@ impl Client {
             if target.origin() != inner.origin {
                 return Err(refuse(RedirectRefusal::OtherOrigin));
             }
-            let Some(mut next) = again else {
-                return Err(refuse(RedirectRefusal::MethodChange));
-            };
             let keeps_method = matches!(status, 307 | 308)
-                || matches!(*next.method(), reqwest::Method::GET | reqwest::Method::HEAD);
+                || matches!(method, reqwest::Method::GET | reqwest::Method::HEAD);
             if !keeps_method {
                 return Err(refuse(RedirectRefusal::MethodChange));
             }
+            // Built as the first was (it was built once, so it builds again).
+            let Some(mut next) = rebuild() else {
+                return Err(refuse(RedirectRefusal::MethodChange));
+            };
             hops += 1;
             if hops > MAX_REDIRECTS {
                 return Err(refuse(RedirectRefusal::TooMany));

@@ -2,15 +2,15 @@
 //! APIs use, and lazy streams of pages and of items that go through the same retry, wait
 //! and throttle machinery as any call.
 
-use std::collections::VecDeque;
-
+use bytes::Bytes;
 use futures_util::stream::{self, Stream};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::client::{Client, Request, Response};
-use crate::envelope::{lookup, value_text};
+use crate::envelope::value_text;
 use crate::error::{DecodeError, Error, ErrorClass};
 
 /// How the next page is asked for.
@@ -61,10 +61,10 @@ pub struct PageSpec {
     pub items: &'static str,
 }
 
-/// One page read off the wire: the body as JSON, and the request for the next page.
+/// One page read off the wire: its response (the body as bytes), and the request for the
+/// next page.
 struct Page {
-    response: Response<Value>,
-    items: Vec<Value>,
+    response: Response<Bytes>,
     next: Option<Request>,
 }
 
@@ -75,24 +75,12 @@ impl Client {
         request: Request,
         spec: &PageSpec,
     ) -> Result<Page, Error<K>> {
-        let response = self.send_json::<Value, K>(request.clone()).await?;
-        let items = lookup(&response.data, spec.items)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let next = next_request(
-            self,
-            request,
-            spec,
-            &response.data,
-            &response.headers,
-            &items,
-        );
-        Ok(Page {
-            response,
-            items,
-            next,
-        })
+        let response = self.send_bytes::<K>(request.clone()).await?;
+        let next = match RawPage::parse(&response.data, spec) {
+            Ok(raw) => next_request(self, request, spec, &raw, &response.headers),
+            Err(e) => return Err(decode_error(e, &response)),
+        };
+        Ok(Page { response, next })
     }
 
     /// Every page of a list, fetched lazily as the stream is polled; an error ends it.
@@ -114,16 +102,20 @@ impl Client {
                     Err(e) => Some((Err(e), None)),
                     Ok(page) => {
                         let r = page.response;
-                        let decoded = decode(r.data.clone(), &r).map(|data| Response {
-                            data,
-                            status: r.status,
-                            headers: r.headers,
-                            request_id: r.request_id,
-                            rate_limit: r.rate_limit,
-                            attempts: r.attempts,
-                        });
-                        let next = if decoded.is_ok() { page.next } else { None };
-                        Some((decoded, next))
+                        match serde_json::from_slice::<T>(&r.data) {
+                            Ok(data) => Some((
+                                Ok(Response {
+                                    data,
+                                    status: r.status,
+                                    headers: r.headers,
+                                    request_id: r.request_id,
+                                    rate_limit: r.rate_limit,
+                                    attempts: r.attempts,
+                                }),
+                                page.next,
+                            )),
+                            Err(e) => Some((Err(decode_error(e, &r)), None)),
+                        }
                     }
                 }
             }
@@ -141,56 +133,185 @@ impl Client {
         I: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
-        struct State {
+        struct State<I> {
             client: Client,
             next: Option<Request>,
-            buffered: VecDeque<Value>,
-            last: Option<Response<Value>>,
+            buffered: std::vec::IntoIter<I>,
         }
         let state = State {
             client: self.clone(),
             next: Some(request),
-            buffered: VecDeque::new(),
-            last: None,
+            buffered: Vec::new().into_iter(),
         };
         stream::unfold(state, move |mut s| async move {
             loop {
-                if let Some(item) = s.buffered.pop_front() {
-                    let meta = s.last.as_ref()?;
-                    let decoded = decode::<I, K>(item, meta);
-                    if decoded.is_err() {
-                        s.next = None;
-                        s.buffered.clear();
-                    }
-                    return Some((decoded, s));
+                if let Some(item) = s.buffered.next() {
+                    return Some((Ok(item), s));
                 }
                 let request = s.next.take()?;
-                match s.client.page::<K>(request, spec).await {
+                let page = match s.client.page::<K>(request, spec).await {
                     Err(e) => return Some((Err(e), s)),
-                    Ok(page) => {
-                        s.buffered = page.items.into();
+                    Ok(page) => page,
+                };
+                // Each item straight into its type, from its own slice of the page.
+                let items = RawPage::parse(&page.response.data, spec).and_then(|raw| {
+                    raw.items
+                        .iter()
+                        .map(|i| serde_json::from_str::<I>(i.get()))
+                        .collect::<Result<Vec<I>, _>>()
+                });
+                match items {
+                    Ok(items) => {
+                        s.buffered = items.into_iter();
                         s.next = page.next;
-                        s.last = Some(page.response);
                     }
+                    Err(e) => return Some((Err(decode_error(e, &page.response)), s)),
                 }
             }
         })
     }
 }
 
-/// A value of the page (or one of its items) as `T`, or the decode error the call would
-/// have given.
-fn decode<T: DeserializeOwned, K>(value: Value, page: &Response<Value>) -> Result<T, Error<K>> {
-    serde_json::from_value(value).map_err(|e| {
-        Error::Decode(DecodeError {
-            message: e.to_string(),
-            status: page.status,
-            body: bytes::Bytes::new(),
-            truncated: false,
-            request_id: page.request_id.clone(),
-            rate_limit: page.rate_limit.clone(),
-            attempts: page.attempts,
+/// A page as slices of its JSON: found without building a value tree of the page. The
+/// items, the has-more flag and the next cursor, when they are top-level keys (what real
+/// APIs use), are read in one pass that skips everything else; deeper paths are walked.
+struct RawPage<'a> {
+    /// The whole body, for paths the single pass does not read.
+    body: Option<&'a RawValue>,
+    items: Vec<&'a RawValue>,
+    /// Top-level values the style reads, found in the same pass: (path, value).
+    found: Vec<(&'static str, Value)>,
+}
+
+impl<'a> RawPage<'a> {
+    fn parse(bytes: &'a [u8], spec: &PageSpec) -> Result<Self, serde_json::Error> {
+        let wanted: Vec<&'static str> = match spec.style {
+            PageStyle::Cursor {
+                has_more: Some(h), ..
+            } => vec![h],
+            PageStyle::NextCursor { path, .. } => vec![path],
+            _ => Vec::new(),
+        };
+        let top = |p: &str| !p.contains(['.', '[']) && p != "$";
+        if top(spec.items) && wanted.iter().all(|w| top(w)) {
+            let mut seed = TopLevel {
+                items_key: spec.items,
+                wanted: &wanted,
+                items: Vec::new(),
+                found: Vec::new(),
+            };
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            serde::de::DeserializeSeed::deserialize(&mut seed, &mut de)?;
+            de.end()?;
+            return Ok(RawPage {
+                body: None,
+                items: seed.items,
+                found: seed.found,
+            });
+        }
+        let body: &RawValue = serde_json::from_slice(bytes)?;
+        let items = match raw_at(body, spec.items) {
+            Some(list) => serde_json::from_str(list.get())?,
+            None => Vec::new(),
+        };
+        Ok(RawPage {
+            body: Some(body),
+            items,
+            found: Vec::new(),
         })
+    }
+
+    /// A value at a body path: from the single pass when it found it, else walked.
+    fn value(&self, path: &'static str) -> Option<Value> {
+        self.found
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, v)| v.clone())
+            .or_else(|| value_at(self.body?, path))
+    }
+}
+
+/// The one-pass reader of a page's top-level object.
+struct TopLevel<'a, 'w> {
+    items_key: &'static str,
+    wanted: &'w [&'static str],
+    items: Vec<&'a RawValue>,
+    found: Vec<(&'static str, Value)>,
+}
+
+impl<'de, 'w> serde::de::DeserializeSeed<'de> for &mut TopLevel<'de, 'w> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, 'w> serde::de::Visitor<'de> for &mut TopLevel<'de, 'w> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a page object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == self.items_key {
+                self.items = map.next_value()?;
+            } else if let Some(w) = self.wanted.iter().find(|w| **w == key) {
+                let v: Value = map.next_value()?;
+                self.found.push((w, v));
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The value at a body path (`data`, `meta.next`, `results[0]`, `$`), as a slice.
+fn raw_at<'a>(root: &'a RawValue, path: &str) -> Option<&'a RawValue> {
+    if path == "$" {
+        return Some(root);
+    }
+    let mut cur = root;
+    for segment in path.split('.') {
+        let (key, mut rest) = match segment.find('[') {
+            Some(i) => (&segment[..i], &segment[i..]),
+            None => (segment, ""),
+        };
+        let map: std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue> =
+            serde_json::from_str(cur.get()).ok()?;
+        cur = *map.get(key)?;
+        while let Some(stripped) = rest.strip_prefix('[') {
+            let close = stripped.find(']')?;
+            let index: usize = stripped[..close].parse().ok()?;
+            let list: Vec<&'a RawValue> = serde_json::from_str(cur.get()).ok()?;
+            cur = *list.get(index)?;
+            rest = &stripped[close + 1..];
+        }
+    }
+    Some(cur)
+}
+
+/// A small value at a path of a raw JSON value, parsed (a flag, a cursor).
+fn value_at(root: &RawValue, path: &str) -> Option<Value> {
+    serde_json::from_str(raw_at(root, path)?.get()).ok()
+}
+
+/// The decode error of a page (or one of its items), as a call would give it.
+fn decode_error<K>(e: serde_json::Error, page: &Response<Bytes>) -> Error<K> {
+    let mut body = page.data.clone();
+    let truncated = body.len() > crate::BODY_LIMIT;
+    body.truncate(crate::BODY_LIMIT);
+    Error::Decode(DecodeError {
+        message: e.to_string(),
+        status: page.status,
+        body,
+        truncated,
+        request_id: page.request_id.clone(),
+        rate_limit: page.rate_limit.clone(),
+        attempts: page.attempts,
     })
 }
 
@@ -199,10 +320,10 @@ fn next_request(
     client: &Client,
     mut request: Request,
     spec: &PageSpec,
-    body: &Value,
+    page: &RawPage<'_>,
     headers: &HeaderMap,
-    items: &[Value],
 ) -> Option<Request> {
+    let items = &page.items;
     match spec.style {
         PageStyle::Cursor {
             param,
@@ -210,18 +331,19 @@ fn next_request(
             has_more,
         } => {
             if let Some(path) = has_more {
-                if lookup(body, path).and_then(Value::as_bool) != Some(true) {
+                if page.value(path).and_then(|v| v.as_bool()) != Some(true) {
                     return None;
                 }
             }
-            let cursor = items.last().and_then(|i| lookup(i, field))?;
-            request.set_query(param, value_text(cursor));
+            let cursor = value_at(items.last()?, field)?;
+            request.set_query(param, value_text(&cursor));
             Some(request)
         }
         PageStyle::NextCursor { param, path } => {
-            let cursor = lookup(body, path)
+            let cursor = page
+                .value(path)
                 .filter(|v| !v.is_null())
-                .map(value_text)?;
+                .map(|v| value_text(&v))?;
             if cursor.is_empty() {
                 return None;
             }
@@ -289,6 +411,25 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_paths_find_values_without_a_value_tree() {
+        let body: &RawValue = serde_json::from_str(
+            r#"{"data":[{"id":"a"},{"id":"b"}],"meta":{"next":"c","list":[1,{"x":2}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(raw_at(body, "meta.next").map(RawValue::get), Some(r#""c""#));
+        assert_eq!(value_at(body, "meta.list[1].x"), Some(serde_json::json!(2)));
+        assert!(raw_at(body, "missing").is_none());
+        assert!(raw_at(body, "data[5]").is_none());
+        let spec = PageSpec {
+            style: PageStyle::Offset { param: "offset" },
+            items: "data",
+        };
+        let page = RawPage::parse(body.get().as_bytes(), &spec).unwrap();
+        assert_eq!(page.items.len(), 2);
+        assert_eq!(value_at(page.items[1], "id"), Some(serde_json::json!("b")));
+    }
 
     #[test]
     fn link_headers_name_their_next_page() {

@@ -50,6 +50,8 @@ const MIN_FORM_LEN: usize = 6;
 pub struct Redactor {
     /// Longest first, so a form containing another is replaced whole.
     forms: Vec<Vec<u8>>,
+    /// A searcher per form, built once: every response header passes through `finds`.
+    finders: Vec<memchr::memmem::Finder<'static>>,
     /// The secret's last four characters, for masked renderings.
     tail: Option<String>,
 }
@@ -105,14 +107,21 @@ impl Redactor {
         forms.dedup();
         let chars: Vec<char> = secret.chars().collect();
         let tail = (chars.len() >= MIN_FORM_LEN).then(|| chars[chars.len() - 4..].iter().collect());
-        Redactor { forms, tail }
+        let finders = forms
+            .iter()
+            .map(|f| memchr::memmem::Finder::new(f).into_owned())
+            .collect();
+        Redactor {
+            forms,
+            finders,
+            tail,
+        }
     }
 
     /// Whether `bytes` holds any form of the secret.
     pub fn finds(&self, bytes: &[u8]) -> bool {
-        self.forms
-            .iter()
-            .any(|f| memchr::memmem::find(bytes, f).is_some())
+        // Every form is at least MIN_FORM_LEN long: a shorter text holds none.
+        bytes.len() >= MIN_FORM_LEN && self.finders.iter().any(|f| f.find(bytes).is_some())
     }
 
     /// `bytes` with every form of the secret replaced; borrowed when there is none.
