@@ -3,7 +3,7 @@
 //! and throttle machinery as any call.
 
 use bytes::Bytes;
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, StreamExt};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -61,26 +61,65 @@ pub struct PageSpec {
     pub items: &'static str,
 }
 
-/// One page read off the wire: its response (the body as bytes), and the request for the
-/// next page.
-struct Page {
+/// One page read off the wire: its response (the body as bytes), its items, and the
+/// request for the next page.
+struct Page<I> {
     response: Response<Bytes>,
+    items: Vec<I>,
     next: Option<Request>,
 }
 
 impl Client {
-    /// Sends one page's request and works out the next page's request.
-    async fn page<K: ErrorClass>(
+    /// Sends one page's request, reads its items as `I` and works out the next page's
+    /// request. Items are parsed straight into `I` in the pass that reads the page, except
+    /// for `cursor` pages, whose last item is first read raw for its cursor field.
+    async fn page<K: ErrorClass, I: DeserializeOwned>(
         &self,
         request: Request,
         spec: &PageSpec,
-    ) -> Result<Page, Error<K>> {
+    ) -> Result<Page<I>, Error<K>> {
         let response = self.send_bytes::<K>(request.clone()).await?;
-        let next = match RawPage::parse(&response.data, spec) {
-            Ok(raw) => next_request(self, request, spec, &raw, &response.headers),
-            Err(e) => return Err(decode_error(e, &response)),
+        let parsed = if let PageStyle::Cursor { field, .. } = spec.style {
+            Parts::<Vec<&RawValue>>::parse(&response.data, spec).and_then(|parts| {
+                let cursor = parts.items.last().and_then(|i| value_at(i, field));
+                let next = next_request(
+                    self,
+                    request,
+                    spec,
+                    &parts,
+                    parts.items.len(),
+                    cursor,
+                    &response.headers,
+                );
+                let items = parts
+                    .items
+                    .iter()
+                    .map(|i| serde_json::from_str::<I>(i.get()))
+                    .collect::<Result<Vec<I>, _>>()?;
+                Ok((items, next))
+            })
+        } else {
+            Parts::<Typed<I>>::parse(&response.data, spec).map(|parts| {
+                let next = next_request(
+                    self,
+                    request,
+                    spec,
+                    &parts,
+                    parts.items.0.len(),
+                    None,
+                    &response.headers,
+                );
+                (parts.items.0, next)
+            })
         };
-        Ok(Page { response, next })
+        match parsed {
+            Ok((items, next)) => Ok(Page {
+                response,
+                items,
+                next,
+            }),
+            Err(e) => Err(decode_error(e, &response)),
+        }
     }
 
     /// Every page of a list, fetched lazily as the stream is polled; an error ends it.
@@ -98,7 +137,8 @@ impl Client {
             let client = client.clone();
             async move {
                 let request = next?;
-                match client.page::<K>(request, spec).await {
+                // Items only counted here: the page is decoded whole, as `T`.
+                match client.page::<K, serde::de::IgnoredAny>(request, spec).await {
                     Err(e) => Some((Err(e), None)),
                     Ok(page) => {
                         let r = page.response;
@@ -133,57 +173,50 @@ impl Client {
         I: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
-        struct State<I> {
-            client: Client,
-            next: Option<Request>,
-            buffered: std::vec::IntoIter<I>,
-        }
-        let state = State {
-            client: self.clone(),
-            next: Some(request),
-            buffered: Vec::new().into_iter(),
-        };
-        stream::unfold(state, move |mut s| async move {
-            loop {
-                if let Some(item) = s.buffered.next() {
-                    return Some((Ok(item), s));
-                }
-                let request = s.next.take()?;
-                let page = match s.client.page::<K>(request, spec).await {
-                    Err(e) => return Some((Err(e), s)),
-                    Ok(page) => page,
-                };
-                // Each item straight into its type, from its own slice of the page.
-                let items = RawPage::parse(&page.response.data, spec).and_then(|raw| {
-                    raw.items
-                        .iter()
-                        .map(|i| serde_json::from_str::<I>(i.get()))
-                        .collect::<Result<Vec<I>, _>>()
-                });
-                match items {
-                    Ok(items) => {
-                        s.buffered = items.into_iter();
-                        s.next = page.next;
-                    }
-                    Err(e) => return Some((Err(decode_error(e, &page.response)), s)),
-                }
+        // Page by page (the state moves once a page), flattened: an item costs an
+        // iterator step, not a trip through the pager.
+        let client = self.clone();
+        stream::unfold(Some(request), move |next| {
+            let client = client.clone();
+            async move {
+                let request = next?;
+                Some(match client.page::<K, I>(request, spec).await {
+                    Err(e) => (vec![Err(e)], None),
+                    Ok(page) => (page.items.into_iter().map(Ok).collect(), page.next),
+                })
             }
         })
+        .flat_map(stream::iter)
     }
 }
 
-/// A page as slices of its JSON: found without building a value tree of the page. The
+/// Items decoded straight into their type (a newtype, so it is told apart from raw slices).
+struct Typed<I>(Vec<I>);
+
+impl<'de, I: DeserializeOwned> serde::Deserialize<'de> for Typed<I> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<I>::deserialize(d).map(Typed)
+    }
+}
+
+impl<I> Default for Typed<I> {
+    fn default() -> Self {
+        Typed(Vec::new())
+    }
+}
+
+/// What the pager reads of a page: its items as `X`, and the values its style needs. The
 /// items, the has-more flag and the next cursor, when they are top-level keys (what real
 /// APIs use), are read in one pass that skips everything else; deeper paths are walked.
-struct RawPage<'a> {
+struct Parts<'a, X> {
     /// The whole body, for paths the single pass does not read.
     body: Option<&'a RawValue>,
-    items: Vec<&'a RawValue>,
+    items: X,
     /// Top-level values the style reads, found in the same pass: (path, value).
     found: Vec<(&'static str, Value)>,
 }
 
-impl<'a> RawPage<'a> {
+impl<'a, X: serde::Deserialize<'a> + Default> Parts<'a, X> {
     fn parse(bytes: &'a [u8], spec: &PageSpec) -> Result<Self, serde_json::Error> {
         let wanted: Vec<&'static str> = match spec.style {
             PageStyle::Cursor {
@@ -197,13 +230,13 @@ impl<'a> RawPage<'a> {
             let mut seed = TopLevel {
                 items_key: spec.items,
                 wanted: &wanted,
-                items: Vec::new(),
+                items: X::default(),
                 found: Vec::new(),
             };
             let mut de = serde_json::Deserializer::from_slice(bytes);
             serde::de::DeserializeSeed::deserialize(&mut seed, &mut de)?;
             de.end()?;
-            return Ok(RawPage {
+            return Ok(Parts {
                 body: None,
                 items: seed.items,
                 found: seed.found,
@@ -212,15 +245,17 @@ impl<'a> RawPage<'a> {
         let body: &RawValue = serde_json::from_slice(bytes)?;
         let items = match raw_at(body, spec.items) {
             Some(list) => serde_json::from_str(list.get())?,
-            None => Vec::new(),
+            None => X::default(),
         };
-        Ok(RawPage {
+        Ok(Parts {
             body: Some(body),
             items,
             found: Vec::new(),
         })
     }
+}
 
+impl<X> Parts<'_, X> {
     /// A value at a body path: from the single pass when it found it, else walked.
     fn value(&self, path: &'static str) -> Option<Value> {
         self.found
@@ -232,14 +267,14 @@ impl<'a> RawPage<'a> {
 }
 
 /// The one-pass reader of a page's top-level object.
-struct TopLevel<'a, 'w> {
+struct TopLevel<'w, X> {
     items_key: &'static str,
     wanted: &'w [&'static str],
-    items: Vec<&'a RawValue>,
+    items: X,
     found: Vec<(&'static str, Value)>,
 }
 
-impl<'de, 'w> serde::de::DeserializeSeed<'de> for &mut TopLevel<'de, 'w> {
+impl<'de, X: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for &mut TopLevel<'_, X> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -247,7 +282,7 @@ impl<'de, 'w> serde::de::DeserializeSeed<'de> for &mut TopLevel<'de, 'w> {
     }
 }
 
-impl<'de, 'w> serde::de::Visitor<'de> for &mut TopLevel<'de, 'w> {
+impl<'de, X: serde::Deserialize<'de>> serde::de::Visitor<'de> for &mut TopLevel<'_, X> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -315,28 +350,27 @@ fn decode_error<K>(e: serde_json::Error, page: &Response<Bytes>) -> Error<K> {
     })
 }
 
-/// The request for the page after this one, or `None` when the list has ended.
-fn next_request(
+/// The request for the page after this one, or `None` when the list has ended. `count` is
+/// the page's number of items; `cursor` the last item's cursor field (`cursor` style).
+fn next_request<X>(
     client: &Client,
     mut request: Request,
     spec: &PageSpec,
-    page: &RawPage<'_>,
+    page: &Parts<'_, X>,
+    count: usize,
+    cursor: Option<Value>,
     headers: &HeaderMap,
 ) -> Option<Request> {
-    let items = &page.items;
     match spec.style {
         PageStyle::Cursor {
-            param,
-            field,
-            has_more,
+            param, has_more, ..
         } => {
             if let Some(path) = has_more {
                 if page.value(path).and_then(|v| v.as_bool()) != Some(true) {
                     return None;
                 }
             }
-            let cursor = value_at(items.last()?, field)?;
-            request.set_query(param, value_text(&cursor));
+            request.set_query(param, value_text(&cursor?));
             Some(request)
         }
         PageStyle::NextCursor { param, path } => {
@@ -360,7 +394,7 @@ fn next_request(
             Some(request)
         }
         PageStyle::Page { param, first } => {
-            if items.is_empty() {
+            if count == 0 {
                 return None;
             }
             let current = request
@@ -371,14 +405,14 @@ fn next_request(
             Some(request)
         }
         PageStyle::Offset { param } => {
-            if items.is_empty() {
+            if count == 0 {
                 return None;
             }
             let current = request
                 .query_value(param)
                 .and_then(|v| v.parse::<u64>().ok())
                 .unwrap_or(0);
-            request.set_query(param, current + items.len() as u64);
+            request.set_query(param, current + count as u64);
             Some(request)
         }
     }
@@ -426,7 +460,7 @@ mod tests {
             style: PageStyle::Offset { param: "offset" },
             items: "data",
         };
-        let page = RawPage::parse(body.get().as_bytes(), &spec).unwrap();
+        let page = Parts::<Vec<&RawValue>>::parse(body.get().as_bytes(), &spec).unwrap();
         assert_eq!(page.items.len(), 2);
         assert_eq!(value_at(page.items[1], "id"), Some(serde_json::json!("b")));
     }
