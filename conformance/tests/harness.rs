@@ -195,17 +195,9 @@ fn coverage_names_what_has_no_case() {
     assert!(missing[0].contains("`class:B` has no case in conformance/cases/demo/"));
 }
 
-#[tokio::test]
-async fn record_mode_scrubs_the_key_and_records_what_replays() {
-    let secret = "sk-live-REAL-KEY-99";
-    let live = Server::start(vec![Reply::json(
-        200,
-        r#"{"workspace_status":"limit_reached","echo":"sk-live-REAL-KEY-99"}"#,
-    )
-    .header("x-request-id", "req_live")
-    .header("set-cookie", "session=abc")])
-    .await
-    .unwrap();
+/// Records the status case against a live server answering `reply`, with `secret` as key.
+async fn record_status(reply: Reply, secret: &str) -> (Server, Cassette) {
+    let live = Server::start(vec![reply]).await.unwrap();
     let case = Cassette::from_yaml(STATUS_CASE).unwrap();
     let recorded = record(
         &case,
@@ -215,6 +207,22 @@ async fn record_mode_scrubs_the_key_and_records_what_replays() {
     )
     .await
     .unwrap();
+    (live, recorded)
+}
+
+#[tokio::test]
+async fn record_mode_scrubs_the_key_and_records_what_replays() {
+    let secret = "sk-live-REAL-KEY-99";
+    let (live, recorded) = record_status(
+        Reply::json(
+            200,
+            r#"{"workspace_status":"limit_reached","echo":"sk-live-REAL-KEY-99"}"#,
+        )
+        .header("x-request-id", "req_live")
+        .header("set-cookie", "session=abc"),
+        secret,
+    )
+    .await;
     // The live server saw the real key; the cassette holds only the placeholder.
     assert_eq!(
         live.received()[0].header("authorization"),
@@ -250,20 +258,13 @@ async fn record_mode_scrubs_every_encoded_form_of_the_key() {
         r#"{{"workspace_status":"active","pct":"{pct}","lower":"sk-live%2bSECRET%2fabc%3d123","json":"sk-live+SECRET\\/abc=123","basic":"Basic {basic}","mask":"key ****=123","raw_b64":"{}"}}"#,
         base64::engine::general_purpose::STANDARD.encode(secret)
     );
-    let live = Server::start(vec![Reply::json(200, &body)
-        .header("location", &format!("https://elsewhere.test/?k={pct}"))
-        .header("x-echo", &format!("Basic {basic}"))])
-    .await
-    .unwrap();
-    let case = Cassette::from_yaml(STATUS_CASE).unwrap();
-    let recorded = record(
-        &case,
-        &live.url(),
+    let (_live, recorded) = record_status(
+        Reply::json(200, &body)
+            .header("location", &format!("https://elsewhere.test/?k={pct}"))
+            .header("x-echo", &format!("Basic {basic}")),
         secret,
-        &mnemexa_dispatch::dispatcher(Some(secret.into())),
     )
-    .await
-    .unwrap();
+    .await;
     let text = recorded.to_yaml();
     let path = std::path::Path::new("recorded.yaml");
     assert_eq!(

@@ -401,14 +401,15 @@ async fn an_endless_success_body_stops_at_the_limit() {
     assert!(peak < 32 * MIB, "peak heap growth {peak} bytes");
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_trickling_success_body_times_out_on_the_attempt_timeout() {
+/// A server whose body comes one byte a second, and a client with a 5 s attempt timeout.
+async fn trickling(
+    status_line: &str,
+    content_type: &str,
+    byte: &'static [u8],
+) -> (HostileServer, Client) {
     let server = HostileServer::start(Script::Stream {
-        head: vec![
-            "HTTP/1.1 200 OK".into(),
-            "content-type: application/json".into(),
-        ],
-        chunk: bytes::Bytes::from_static(b" "),
+        head: vec![status_line.into(), format!("content-type: {content_type}")],
+        chunk: bytes::Bytes::from_static(byte),
         repeat: None,
         pause: Duration::from_secs(1),
         chunked: true,
@@ -421,6 +422,12 @@ async fn a_trickling_success_body_times_out_on_the_attempt_timeout() {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
+    (server, c)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_trickling_success_body_times_out_on_the_attempt_timeout() {
+    let (server, c) = trickling("HTTP/1.1 200 OK", "application/json", b" ").await;
     let start = Instant::now();
     let err = get(&c, "GET").await.expect_err("timeout");
     assert!(matches!(&err, Error::Timeout(t) if !t.deadline), "{err:?}");
@@ -435,24 +442,7 @@ async fn a_trickling_success_body_times_out_on_the_attempt_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn a_trickling_error_body_keeps_the_status_and_what_was_read() {
-    let server = HostileServer::start(Script::Stream {
-        head: vec![
-            "HTTP/1.1 503 Service Unavailable".into(),
-            "content-type: text/plain".into(),
-        ],
-        chunk: bytes::Bytes::from_static(b"x"),
-        repeat: None,
-        pause: Duration::from_secs(1),
-        chunked: true,
-    })
-    .await
-    .unwrap();
-    let c = builder(spec(Auth::Bearer, RetryPolicy::NEVER))
-        .api_key(KEY)
-        .base_url(server.url())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap();
+    let (_server, c) = trickling("HTTP/1.1 503 Service Unavailable", "text/plain", b"x").await;
     let err = get(&c, "GET").await.expect_err("503");
     let a = err.as_api().unwrap_or_else(|| panic!("{err:?}"));
     assert_eq!(a.status, 503);

@@ -182,9 +182,9 @@ async fn offsets_advance_by_the_items_received_and_a_failed_page_is_retried() {
     assert!(r[2].at - r[1].at >= Duration::from_millis(500));
 }
 
-#[tokio::test(start_paused = true)]
-async fn the_stream_is_lazy_and_an_error_ends_it() {
-    let server = Server::start(vec![
+/// A list whose second page fails.
+async fn failing_second_page() -> Server {
+    Server::start(vec![
         Reply::json(200, &format!("[{},{}]", item("a"), item("b"))),
         Reply::json(
             404,
@@ -192,21 +192,18 @@ async fn the_stream_is_lazy_and_an_error_ends_it() {
         ),
     ])
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_stream_is_lazy_and_an_error_ends_it() {
+    let server = failing_second_page().await;
     let c = ef_client(&server.url());
     // Taking one item asks for one page only.
     let first: Vec<_> = c.items().list().items().take(1).collect().await;
     assert_eq!((first.len(), server.received().len()), (1, 1));
     // Reading on: the second page fails, the error is the stream's last item.
-    let server2 = Server::start(vec![
-        Reply::json(200, &format!("[{},{}]", item("a"), item("b"))),
-        Reply::json(
-            404,
-            r#"{"error":{"code":"item_not_found","message":"not found"}}"#,
-        ),
-    ])
-    .await
-    .unwrap();
+    let server2 = failing_second_page().await;
     let all: Vec<_> = ef_client(&server2.url())
         .items()
         .list()

@@ -1438,15 +1438,8 @@ impl Client {
         // A key the server echoes back (in the body or any header) is taken out before
         // anything is read from the response, so no attribute, detail or header keeps it.
         let mut received = received;
-        let redactor = &self.inner.redactor;
-        received.body = redactor.bytes(received.body);
-        for value in received.headers.values_mut() {
-            if redactor.finds(value.as_bytes()) {
-                let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                *value = HeaderValue::from_str(&redactor.text(&text))
-                    .unwrap_or(HeaderValue::from_static(crate::secret::REDACTED));
-            }
-        }
+        received.body = self.inner.redactor.bytes(received.body);
+        received.headers = self.redacted(received.headers);
         let json: Option<serde_json::Value> = if received.truncated {
             None
         } else {
