@@ -1941,6 +1941,128 @@ fn check_models(cx: &mut Ctx) {
     let spec = cx.spec;
     for (i, m) in spec.models.iter().enumerate() {
         let at = format!("models[{i}]");
+        let kinds = [
+            m.fields.is_some(),
+            m.values.is_some(),
+            m.variants.is_some(),
+            m.one_of.is_some(),
+        ];
+        if kinds.iter().filter(|k| **k).count() > 1
+            || (m.variants.is_none()
+                && m.one_of.is_none()
+                && m.fields.is_none()
+                && m.values.is_none())
+        {
+            cx.err_hint(
+                &at,
+                format!(
+                    "model `{}` needs exactly one of `fields` (a struct), `values` (an enum), `variants` (a tagged union) and `one_of` (untagged alternatives)",
+                    m.name
+                ),
+                "a struct with no fields is `fields: []`",
+            );
+            continue;
+        }
+        if m.tag.is_some() != m.variants.is_some() {
+            cx.err_hint(
+                &at,
+                format!(
+                    "model `{}`: a tagged union has both `tag` and `variants`",
+                    m.name
+                ),
+                "name the tag field, e.g. `tag: type`, beside the variants",
+            );
+        }
+        if let Some(variants) = &m.variants {
+            if variants.is_empty() {
+                cx.err(
+                    &format!("{at}.variants"),
+                    format!("union `{}` has no variants", m.name),
+                );
+            }
+            let mut seen = BTreeMap::new();
+            for (j, v) in variants.iter().enumerate() {
+                let vp = format!("{at}.variants[{j}]");
+                match cx.model(&v.model) {
+                    None => cx.err(
+                        &format!("{vp}.model"),
+                        format!(
+                            "variant `{}` of `{}` holds model `{}`, which is not defined",
+                            v.tag, m.name, v.model
+                        ),
+                    ),
+                    Some(vm) if vm.fields.is_none() => cx.err(
+                        &format!("{vp}.model"),
+                        format!(
+                            "variant `{}` of `{}` holds `{}`, which is not a struct",
+                            v.tag, m.name, v.model
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+                let rust = rust_name(&v.tag, NameKind::Variant);
+                if !is_ident(&rust) {
+                    cx.err(
+                        &format!("{vp}.tag"),
+                        format!(
+                            "tag `{}` of `{}` has no letters or digits to make a Rust name from",
+                            v.tag.escape_debug(),
+                            m.name
+                        ),
+                    );
+                } else if rust == "Unknown" {
+                    cx.err(
+                        &format!("{vp}.tag"),
+                        format!(
+                            "tag `{}` of `{}` clashes with the fallback variant `Unknown`",
+                            v.tag, m.name
+                        ),
+                    );
+                } else if let Some(prev) = seen.insert(rust.clone(), v.tag.clone()) {
+                    cx.err(
+                        &format!("{vp}.tag"),
+                        format!(
+                            "tags `{}` and `{prev}` of `{}` both become `{rust}`",
+                            v.tag, m.name
+                        ),
+                    );
+                }
+            }
+            continue;
+        }
+        if let Some(types) = &m.one_of {
+            if types.len() < 2 {
+                cx.err(
+                    &format!("{at}.one_of"),
+                    format!("`one_of` of `{}` lists fewer than two alternatives", m.name),
+                );
+            }
+            let mut seen = BTreeSet::new();
+            for (j, t) in types.iter().enumerate() {
+                match TypeExpr::parse(t) {
+                    Err(e) => cx.err(&format!("{at}.one_of[{j}]"), e),
+                    Ok(ty) => {
+                        if let Some(n) = ty.named() {
+                            if cx.model(n).is_none() {
+                                cx.err(&format!("{at}.one_of[{j}]"), format!("alternative `{t}` of `{}` names `{n}`, which is not defined", m.name));
+                            } else if n == m.name {
+                                cx.err(
+                                    &format!("{at}.one_of[{j}]"),
+                                    format!("`{}` is one of its own alternatives", m.name),
+                                );
+                            }
+                        }
+                        if !seen.insert(t.replace(' ', "")) {
+                            cx.err(
+                                &format!("{at}.one_of[{j}]"),
+                                format!("alternative `{t}` of `{}` is listed twice", m.name),
+                            );
+                        }
+                    }
+                }
+            }
+            continue;
+        }
         match (&m.fields, &m.values) {
             (Some(fields), None) => {
                 if m.open.is_some() {

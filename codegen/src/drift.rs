@@ -278,7 +278,7 @@ pub fn drift(api: &Api, page: &str) -> Vec<Missing> {
     let lifecycle = api.rate_limits.lifecycle.as_ref().map(|lc| {
         let values: BTreeSet<String> = match &api.models[lc.model].shape {
             Shape::Enum { values, .. } => values.iter().map(|v| v.wire.clone()).collect(),
-            Shape::Struct(_) => BTreeSet::new(),
+            Shape::Struct(_) | Shape::Union { .. } => BTreeSet::new(),
         };
         (lc.field_spec_name.clone(), values)
     });

@@ -576,6 +576,27 @@ pub enum Shape {
         /// Unknown values decode into `Unknown(String)`.
         open: bool,
     },
+    /// A union: tagged (`tag` names the field holding each variant's tag; an unknown tag
+    /// keeps the raw JSON) or untagged (variants tried in order).
+    Union {
+        /// The tag field, for a tagged union.
+        tag: Option<String>,
+        /// Variants in spec order.
+        variants: Vec<Variant>,
+    },
+}
+
+/// A variant of a union.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// The tag's value (tagged unions).
+    pub tag: Option<String>,
+    /// The type it holds.
+    pub ty: TypeExpr,
+    /// Rust variant name.
+    pub rust_name: String,
+    /// Docs.
+    pub docs: Option<String>,
 }
 
 /// A struct field.
@@ -1342,7 +1363,61 @@ fn group_endpoints(endpoints: &[Endpoint]) -> Vec<Group> {
     groups
 }
 
+/// The Rust variant name of an untagged alternative: `Part`, `StringList`, `PartMap`.
+fn variant_name(t: &TypeExpr) -> String {
+    match t {
+        TypeExpr::Named(n) => rust_name(n, NameKind::Type),
+        TypeExpr::List(i) => format!("{}List", variant_name(i)),
+        TypeExpr::Map(i) => format!("{}Map", variant_name(i)),
+        TypeExpr::String => "String".into(),
+        TypeExpr::Integer => "Integer".into(),
+        TypeExpr::Number => "Number".into(),
+        TypeExpr::Boolean => "Boolean".into(),
+        TypeExpr::Timestamp => "Timestamp".into(),
+        TypeExpr::Json => "Json".into(),
+    }
+}
+
 fn lower_model(m: &spec::Model) -> Model {
+    if let Some(variants) = &m.variants {
+        return Model {
+            spec_name: m.name.clone(),
+            rust_name: rust_name(&m.name, NameKind::Type),
+            docs: prose::prose(&m.docs),
+            shape: Shape::Union {
+                tag: m.tag.clone(),
+                variants: variants
+                    .iter()
+                    .map(|v| Variant {
+                        tag: Some(v.tag.clone()),
+                        ty: TypeExpr::Named(v.model.clone()),
+                        rust_name: rust_name(&v.tag, NameKind::Variant),
+                        docs: v.docs.as_deref().map(prose::prose),
+                    })
+                    .collect(),
+            },
+        };
+    }
+    if let Some(types) = &m.one_of {
+        return Model {
+            spec_name: m.name.clone(),
+            rust_name: rust_name(&m.name, NameKind::Type),
+            docs: prose::prose(&m.docs),
+            shape: Shape::Union {
+                tag: None,
+                variants: types
+                    .iter()
+                    .filter_map(|t| TypeExpr::parse(t).ok())
+                    .map(|ty| Variant {
+                        tag: None,
+                        rust_name: variant_name(&ty),
+                        ty,
+                        docs: None,
+                    })
+                    .collect(),
+            },
+        };
+    }
     let shape = match (&m.fields, &m.values) {
         (_, Some(values)) => Shape::Enum {
             values: values

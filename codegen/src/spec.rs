@@ -912,6 +912,30 @@ pub struct Model {
     /// Enums only: keep unknown values instead of failing to decode. Default true.
     #[serde(default)]
     pub open: Option<bool>,
+    /// A tagged union: the field whose value names the variant (`type`). With `variants`.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// A tagged union's variants: each tag value and the struct model it holds. A tag no
+    /// variant names is kept, as raw JSON, in `Unknown`.
+    #[serde(default)]
+    pub variants: Option<Vec<UnionVariant>>,
+    /// Untagged alternatives: the type expressions a value may be (`string`,
+    /// `list<string>`, `list<Part>`), tried in order; it serializes back as it came.
+    #[serde(default)]
+    pub one_of: Option<Vec<String>>,
+}
+
+/// A variant of a tagged union.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnionVariant {
+    /// The tag's value, e.g. `text`.
+    pub tag: String,
+    /// The struct model it holds.
+    pub model: String,
+    /// What it is.
+    #[serde(default)]
+    pub docs: Option<String>,
 }
 
 /// A struct field.

@@ -481,3 +481,49 @@ async fn per_call_options_override_the_client_for_one_call() {
         assert_eq!(r.header("idempotency-key"), Some("call-key-1"));
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn unions_decode_every_variant_keep_unknown_tags_and_serialize_back() {
+    let reply = r#"{"blocks":[{"type":"text","text":"hi"},{"type":"image","url":"u"},{"type":"video","src":"v","seconds":3}],"prompt":[{"type":"text","text":"p"}]}"#;
+    let server = Server::start(vec![Reply::json(200, reply)]).await.unwrap();
+    let body = ef::Annotation::new(
+        vec![
+            ef::ContentBlock::Text(ef::TextBlock::new("a".into())),
+            ef::ContentBlock::Unknown(serde_json::json!({"type": "audio", "id": 7})),
+        ],
+        ef::Prompt::StringList(vec!["x".into(), "y".into()]),
+    );
+    let got = client(&server.url())
+        .items()
+        .annotate("i1", &body)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    // Sent: each variant with its tag written in; the unknown one exactly as kept.
+    let sent: serde_json::Value = serde_json::from_slice(&server.received()[0].body).unwrap();
+    assert_eq!(
+        sent,
+        serde_json::json!({
+            "blocks": [{"type": "text", "text": "a"}, {"type": "audio", "id": 7}],
+            "prompt": ["x", "y"]
+        })
+    );
+    // Received: known tags typed, an unknown tag kept whole, the prompt's third shape.
+    assert_eq!(got.blocks.len(), 3);
+    assert!(matches!(&got.blocks[0], ef::ContentBlock::Text(t) if t.text == "hi"));
+    assert!(matches!(&got.blocks[1], ef::ContentBlock::Image(i) if i.url == "u"));
+    let ef::ContentBlock::Unknown(raw) = &got.blocks[2] else {
+        panic!("{:?}", got.blocks[2])
+    };
+    assert_eq!(raw["seconds"], 3);
+    assert!(matches!(&got.prompt, ef::Prompt::ContentBlockList(b) if b.len() == 1));
+    // And back to the JSON it came from.
+    let again = serde_json::to_value(&got).unwrap();
+    let original: serde_json::Value = serde_json::from_str(reply).unwrap();
+    assert_eq!(again, original);
+    // A string prompt is the first shape; a number is none of them.
+    let p: ef::Prompt = serde_json::from_str(r#""just text""#).unwrap();
+    assert_eq!(p, ef::Prompt::String("just text".into()));
+    assert!(serde_json::from_str::<ef::Prompt>("42").is_err());
+}

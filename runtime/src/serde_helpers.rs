@@ -20,3 +20,19 @@ pub fn instant_rfc3339<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S:
         None => s.serialize_none(),
     }
 }
+
+/// Serializes a tagged union's variant: the variant's own JSON object with the tag field
+/// set to its tag, as the API sends it.
+pub fn serialize_tagged<T: serde::Serialize, S: Serializer>(
+    variant: &T,
+    field: &str,
+    tag: &str,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error as _;
+    let mut value = serde_json::to_value(variant).map_err(S::Error::custom)?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert(field.to_owned(), serde_json::Value::String(tag.to_owned()));
+    }
+    serde::Serialize::serialize(&value, serializer)
+}

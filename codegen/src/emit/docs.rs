@@ -154,7 +154,7 @@ pub(crate) fn tree(api: &Api) -> String {
         .join("\n")
 }
 
-fn type_text(t: &TypeExpr) -> String {
+pub(crate) fn type_text(t: &TypeExpr) -> String {
     match t {
         TypeExpr::String => "string".into(),
         TypeExpr::Integer => "integer".into(),
@@ -544,7 +544,7 @@ fn rate_limits_view(api: &Api) -> Value {
                     )
                 })
                 .collect(),
-            Shape::Struct(_) => Vec::new(),
+            Shape::Struct(_) | Shape::Union { .. } => Vec::new(),
         };
         let mut s = format!(
             "{}The state is the `{}` field of `{}` (`{}`):\n\n{}",

@@ -106,6 +106,8 @@ fn uses_json(api: &Api) -> bool {
     let in_models = api.models.iter().any(|m| match &m.shape {
         Shape::Struct(fields) => fields.iter().any(|f| has_json(&f.ty)),
         Shape::Enum { .. } => false,
+        // A tagged union keeps an unknown variant as JSON.
+        Shape::Union { tag, variants } => tag.is_some() || variants.iter().any(|v| has_json(&v.ty)),
     });
     let in_errors = api
         .errors
@@ -674,6 +676,7 @@ fn models_rs(api: &Api) -> TokenStream {
     let models = api.models.iter().map(|m| match &m.shape {
         Shape::Struct(fields) => struct_model(api, m, fields),
         Shape::Enum { values, open } => enum_model(m, values, *open),
+        Shape::Union { tag, variants } => union_model(api, m, tag.as_deref(), variants),
     });
     quote! {
         //! Request and response models.
@@ -763,6 +766,88 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
                 Self { #(#inits),* }
             }
             #(#setters)*
+        }
+    }
+}
+
+/// A union: tagged, with `Unknown` keeping the raw JSON of a tag this version does not
+/// know, or untagged, its alternatives tried in order. Both serialize back to the JSON they
+/// came from.
+fn union_model(
+    api: &Api,
+    m: &model::Model,
+    tag: Option<&str>,
+    variants: &[model::Variant],
+) -> TokenStream {
+    let id = ident(&m.rust_name);
+    let arms = variants.iter().map(|v| {
+        let vid = ident(&v.rust_name);
+        let t = rust_type(api, &v.ty);
+        let text = match (&v.tag, &v.docs) {
+            (Some(tag), Some(d)) => format!("{d}\n\nTagged `{tag}`."),
+            (Some(tag), None) => format!("Tagged `{tag}`."),
+            (None, Some(d)) => d.clone(),
+            (None, None) => format!("The value as `{}`.", crate::emit::docs::type_text(&v.ty)),
+        };
+        let vd = doc(&text);
+        quote!(#vd #vid(#t),)
+    });
+    let Some(tag) = tag else {
+        let d = doc(&format!(
+            "{}\n\nDocumented as `{}`: one of several shapes, tried in order; it serializes back as it came.",
+            m.docs, m.spec_name
+        ));
+        return quote! {
+            #d
+            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #[serde(untagged)]
+            #[non_exhaustive]
+            pub enum #id { #(#arms)* }
+        };
+    };
+    let d = doc(&format!(
+        "{}\n\nDocumented as `{}`: tagged by its `{tag}` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.",
+        m.docs, m.spec_name
+    ));
+    let de_arms = variants.iter().map(|v| {
+        let vid = ident(&v.rust_name);
+        let t = v.tag.as_deref().unwrap_or_default();
+        quote!(Some(#t) => ::serde_json::from_value(value).map(Self::#vid).map_err(::serde::de::Error::custom),)
+    });
+    let ser_arms = variants.iter().map(|v| {
+        let vid = ident(&v.rust_name);
+        let t = v.tag.as_deref().unwrap_or_default();
+        quote!(Self::#vid(v) => ::sdkgen_runtime::serde_helpers::serialize_tagged(v, #tag, #t, serializer),)
+    });
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #id {
+            #(#arms)*
+            /// A tag this version does not know, kept as the raw JSON.
+            Unknown(::serde_json::Value),
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for #id {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                match value.get(#tag).and_then(::serde_json::Value::as_str) {
+                    #(#de_arms)*
+                    // Only an object is a variant this version does not know yet.
+                    _ if value.is_object() => Ok(Self::Unknown(value)),
+                    _ => Err(::serde::de::Error::custom(concat!("expected a ", stringify!(#id), " object"))),
+                }
+            }
+        }
+
+        impl ::serde::Serialize for #id {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#ser_arms)*
+                    Self::Unknown(v) => ::serde::Serialize::serialize(v, serializer),
+                }
+            }
         }
     }
 }

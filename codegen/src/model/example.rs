@@ -229,6 +229,17 @@ pub fn sample(api: &Api, t: &TypeExpr, name: &str, depth: usize) -> Value {
                 }
                 Value::Object(m)
             }
+            Some(Shape::Union { tag, variants }) => match variants.first() {
+                // The first variant, its tag written in.
+                Some(v) => {
+                    let mut value = sample(api, &v.ty, name, depth + 1);
+                    if let (Some(tag), Some(t), Some(o)) = (tag, &v.tag, value.as_object_mut()) {
+                        o.insert(tag.clone(), json!(t));
+                    }
+                    value
+                }
+                None => Value::Null,
+            },
             None => Value::Null,
         },
     }

@@ -266,6 +266,24 @@ impl<'a> ItemsApi<'a> {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
     }
+    /// Annotate an item with content blocks and a prompt.
+    ///
+    /// `POST /items/{item_id}/annotations` (`items.annotate`). Returns a [`ItemsAnnotateCall`]: set what you need, then `.send().await`.
+    ///
+    /// # Arguments
+    /// - `item_id` (path `item_id`)
+    /// - `body`: the `Annotation` request body
+    pub fn annotate(&self, item_id: &str, body: &Annotation) -> ItemsAnnotateCall<'a> {
+        let mut __request = ::sdkgen_runtime::Request::new(
+                "POST",
+                format!("/items/{}/annotations", ::sdkgen_runtime::path_segment(item_id)),
+            )
+            .idempotent(false);
+        __request = __request.json(body);
+        ItemsAnnotateCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
     /// The `items.versions` endpoints.
     pub fn versions(&self) -> ItemsVersionsApi<'a> {
         ItemsVersionsApi {
@@ -460,6 +478,20 @@ impl ItemsDeleteCall<'_> {
     /// Sends the call, with the client's retries, waits and limits.
     pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
         let result: ::std::result::Result<_, EveryError> = self.call.send_empty().await;
+        result
+    }
+}
+/// A call of `items.annotate` (`POST /items/{item_id}/annotations`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsAnnotateCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsAnnotateCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Annotation>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
         result
     }
 }

@@ -213,6 +213,134 @@ impl Item {
         self
     }
 }
+/// Content blocks (a tagged union) and a prompt (untagged alternatives).
+///
+/// Documented as `Annotation`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Annotation {
+    /// The `blocks` field.
+    pub blocks: Vec<ContentBlock>,
+    /// The `prompt` field.
+    pub prompt: Prompt,
+}
+impl Annotation {
+    /// An `Annotation` with its required fields; the optional ones start empty.
+    pub fn new(blocks: Vec<ContentBlock>, prompt: Prompt) -> Self {
+        Self { blocks, prompt }
+    }
+}
+/// One block of content; APIs add block types.
+///
+/// Documented as `ContentBlock`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ContentBlock {
+    /// Plain text.
+    ///
+    /// Tagged `text`.
+    Text(TextBlock),
+    /// Tagged `image`.
+    Image(ImageBlock),
+    /// A tag this version does not know, kept as the raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for ContentBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(::serde_json::Value::as_str) {
+            Some("text") => {
+                ::serde_json::from_value(value)
+                    .map(Self::Text)
+                    .map_err(::serde::de::Error::custom)
+            }
+            Some("image") => {
+                ::serde_json::from_value(value)
+                    .map(Self::Image)
+                    .map_err(::serde::de::Error::custom)
+            }
+            _ if value.is_object() => Ok(Self::Unknown(value)),
+            _ => {
+                Err(
+                    ::serde::de::Error::custom(
+                        concat!("expected a ", stringify!(ContentBlock), " object"),
+                    ),
+                )
+            }
+        }
+    }
+}
+impl ::serde::Serialize for ContentBlock {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::Text(v) => {
+                ::sdkgen_runtime::serde_helpers::serialize_tagged(
+                    v,
+                    "type",
+                    "text",
+                    serializer,
+                )
+            }
+            Self::Image(v) => {
+                ::sdkgen_runtime::serde_helpers::serialize_tagged(
+                    v,
+                    "type",
+                    "image",
+                    serializer,
+                )
+            }
+            Self::Unknown(v) => ::serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+/// A text block.
+///
+/// Documented as `TextBlock`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct TextBlock {
+    /// The `text` field.
+    pub text: String,
+}
+impl TextBlock {
+    /// A `TextBlock` with its required fields; the optional ones start empty.
+    pub fn new(text: String) -> Self {
+        Self { text }
+    }
+}
+/// An image block.
+///
+/// Documented as `ImageBlock`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ImageBlock {
+    /// The `url` field.
+    pub url: String,
+}
+impl ImageBlock {
+    /// An `ImageBlock` with its required fields; the optional ones start empty.
+    pub fn new(url: String) -> Self {
+        Self { url }
+    }
+}
+/// A prompt is a string, a list of strings, or a list of content blocks.
+///
+/// Documented as `Prompt`: one of several shapes, tried in order; it serializes back as it came.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Prompt {
+    /// The value as `string`.
+    String(String),
+    /// The value as `list<string>`.
+    StringList(Vec<String>),
+    /// The value as `list<ContentBlock>`.
+    ContentBlockList(Vec<ContentBlock>),
+}
 /// One failing field.
 ///
 /// Documented as `ValidationError`.

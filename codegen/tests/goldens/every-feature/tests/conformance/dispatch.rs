@@ -17,6 +17,7 @@ pub const REQUIRED: &[&str] = &[
     "class:ServerError",
     "class:UnprocessableEntityError",
     "endpoint:account.get",
+    "endpoint:items.annotate",
     "endpoint:items.create",
     "endpoint:items.delete",
     "endpoint:items.get",
@@ -137,6 +138,12 @@ async fn dispatch(
                 } else {
                     conformance::outcome(builder.send().await)
                 }
+            }
+            "items.annotate" => {
+                let p_item_id: String = call.param("item_id")?;
+                let body: every_feature::Annotation = call.body()?;
+                let builder = client.items().annotate(&p_item_id, &body);
+                conformance::outcome(builder.send().await)
             }
             "account.get" => {
                 let builder = client.account().get();
