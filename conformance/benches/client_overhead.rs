@@ -147,7 +147,7 @@ async fn paging((_server, url): &(Server, String)) {
                 .json()
                 .await
                 .expect("decode");
-            cursor = page.next_cursor;
+            cursor = page.next_cursor.flatten();
             items.extend(page.data);
         }
         std::hint::black_box(items);

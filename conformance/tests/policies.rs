@@ -527,3 +527,25 @@ async fn unions_decode_every_variant_keep_unknown_tags_and_serialize_back() {
     assert_eq!(p, ef::Prompt::String("just text".into()));
     assert!(serde_json::from_str::<ef::Prompt>("42").is_err());
 }
+
+#[test]
+fn optional_and_nullable_are_three_states() {
+    use scheduled::MessagePage;
+    // Omitted, null (which clears a value) and set are told apart both ways.
+    let omitted: MessagePage = serde_json::from_str(r#"{"data":[]}"#).unwrap();
+    let null: MessagePage = serde_json::from_str(r#"{"data":[],"next_cursor":null}"#).unwrap();
+    let set: MessagePage = serde_json::from_str(r#"{"data":[],"next_cursor":"c"}"#).unwrap();
+    assert_eq!(omitted.next_cursor, None);
+    assert_eq!(null.next_cursor, Some(None));
+    assert_eq!(set.next_cursor, Some(Some("c".to_owned())));
+    let json = |p: &MessagePage| serde_json::to_string(p).unwrap();
+    assert_eq!(json(&MessagePage::new(vec![])), r#"{"data":[]}"#);
+    assert_eq!(
+        json(&MessagePage::new(vec![]).clear_next_cursor()),
+        r#"{"data":[],"next_cursor":null}"#
+    );
+    assert_eq!(
+        json(&MessagePage::new(vec![]).with_next_cursor("c")),
+        r#"{"data":[],"next_cursor":"c"}"#
+    );
+}

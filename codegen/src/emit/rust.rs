@@ -702,14 +702,25 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
         }
         let fd = doc(&text);
         let optional = !f.required || f.nullable;
-        let attrs = if !f.required {
+        // Optional and nullable are different things: such a field is omitted (`None`),
+        // sent as `null` (`Some(None)`, which clears a value) or sent (`Some(Some(v))`).
+        let tri_state = !f.required && f.nullable;
+        let attrs = if tri_state {
+            quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state")])
+        } else if !f.required {
             quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
         } else if f.nullable {
             quote!(#[serde(default)])
         } else {
             quote!()
         };
-        let ty = if optional { quote!(Option<#t>) } else { t };
+        let ty = if tri_state {
+            quote!(Option<Option<#t>>)
+        } else if optional {
+            quote!(Option<#t>)
+        } else {
+            t
+        };
         quote!(#fd #rename #attrs pub #fid: #ty,)
     });
     let required: Vec<&model::Field> = fields
@@ -737,6 +748,27 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
             let setter = ident(&crate::model::naming::prefixed("with_", &f.rust_name));
             let t = rust_type(api, &f.ty);
             let sd = doc(&format!("Sets `{}`.", f.spec_name));
+            if !f.required && f.nullable {
+                let clear = ident(&crate::model::naming::prefixed("clear_", &f.rust_name));
+                let cd = doc(&format!(
+                    "Sends `{}` as `null`, which clears it (leaving it unset omits it).",
+                    f.spec_name
+                ));
+                return quote! {
+                    #sd
+                    #[must_use]
+                    pub fn #setter(mut self, value: impl Into<#t>) -> Self {
+                        self.#fid = Some(Some(value.into()));
+                        self
+                    }
+                    #cd
+                    #[must_use]
+                    pub fn #clear(mut self) -> Self {
+                        self.#fid = Some(None);
+                        self
+                    }
+                };
+            }
             quote! {
                 #sd
                 #[must_use]

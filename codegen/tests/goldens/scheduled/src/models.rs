@@ -8,8 +8,12 @@ pub struct MessagePage {
     /// The `data` field.
     pub data: Vec<Message>,
     /// The `next_cursor` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_cursor: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
+    )]
+    pub next_cursor: Option<Option<String>>,
 }
 impl MessagePage {
     /// A `MessagePage` with its required fields; the optional ones start empty.
@@ -19,7 +23,13 @@ impl MessagePage {
     /// Sets `next_cursor`.
     #[must_use]
     pub fn with_next_cursor(mut self, value: impl Into<String>) -> Self {
-        self.next_cursor = Some(value.into());
+        self.next_cursor = Some(Some(value.into()));
+        self
+    }
+    /// Sends `next_cursor` as `null`, which clears it (leaving it unset omits it).
+    #[must_use]
+    pub fn clear_next_cursor(mut self) -> Self {
+        self.next_cursor = Some(None);
         self
     }
 }
