@@ -1825,7 +1825,14 @@ fn check_endpoints(cx: &mut Ctx) {
                 "`body_encoding` without a `body`",
             );
         }
-        if let Some(r) = &e.response {
+        if e.response.as_deref() == Some(syntax::DOWNLOAD) {
+            if e.pagination.is_some() {
+                cx.err(
+                    &format!("{at}.pagination"),
+                    format!("endpoint `{}` downloads bytes; it cannot page", e.name),
+                );
+            }
+        } else if let Some(r) = &e.response {
             match TypeExpr::parse(r) {
                 Err(err) => cx.err(&format!("{at}.response"), err),
                 Ok(t) => {

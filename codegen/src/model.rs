@@ -491,8 +491,10 @@ pub struct Endpoint {
     pub params: Vec<Param>,
     /// Body model index and encoding.
     pub body: Option<(usize, BodyEncoding)>,
-    /// Response type.
+    /// Response type (`None` for no content, and for a download).
     pub response: Option<TypeExpr>,
+    /// The success body is a download (`response: bytes`), streamed to the caller.
+    pub download: bool,
     /// Quota it draws on.
     pub quota: Option<String>,
     /// Free (quota-exempt).
@@ -1244,7 +1246,12 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
                 .position(|m| m.spec_name == *b)
                 .map(|i| (i, e.body_encoding.unwrap_or(BodyEncoding::Json)))
         }),
-        response: e.response.as_deref().and_then(|r| TypeExpr::parse(r).ok()),
+        response: e
+            .response
+            .as_deref()
+            .filter(|r| *r != syntax::DOWNLOAD)
+            .and_then(|r| TypeExpr::parse(r).ok()),
+        download: e.response.as_deref() == Some(syntax::DOWNLOAD),
         quota: e.quota.clone(),
         free: e.free,
         idempotent,

@@ -28,6 +28,9 @@ pub fn rate(text: &str) -> Result<(f64, &'static str, f64), String> {
     Ok((count, unit, count / seconds))
 }
 
+/// The `response` of an endpoint whose success body is a download, streamed as bytes.
+pub const DOWNLOAD: &str = "bytes";
+
 /// An inclusive range of HTTP statuses; a single status is `lo == hi`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct StatusRange {

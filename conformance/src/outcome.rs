@@ -148,6 +148,35 @@ pub fn outcome<T: Serialize, K: ErrorClass + Serialize>(
     }
 }
 
+/// The outcome of a download read to its end: its size and text (lossy), or the error
+/// that ended it (before the body, or while it streamed).
+pub async fn outcome_download<K: ErrorClass + Serialize>(
+    result: Result<Response<sdkgen_runtime::BodyStream<K>>, Error<K>>,
+) -> Outcome {
+    use sdkgen_runtime::futures::StreamExt as _;
+    let mut response = match result {
+        Ok(r) => r,
+        Err(e) => return Outcome::Error(failure(&e)),
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = response.data.next().await {
+        match chunk {
+            Ok(c) => body.extend_from_slice(&c),
+            Err(e) => return Outcome::Error(failure(&e)),
+        }
+    }
+    Outcome::Ok(Success {
+        status: response.status,
+        attempts: response.attempts,
+        request_id: response.request_id.clone(),
+        rate_limit: families(&response.rate_limit),
+        data: serde_json::json!({
+            "bytes": body.len(),
+            "text": String::from_utf8_lossy(&body),
+        }),
+    })
+}
+
 /// The outcome of reading every item of a list: the items, or the error that ended it.
 pub fn outcome_items<I: Serialize, K: ErrorClass + Serialize>(
     result: Result<Vec<I>, Error<K>>,

@@ -214,3 +214,69 @@ async fn the_stream_is_lazy_and_an_error_ends_it() {
     assert!(all[..2].iter().all(Result::is_ok));
     assert_eq!(all[2].as_ref().unwrap_err().status(), Some(404));
 }
+
+#[tokio::test]
+async fn a_download_streams_past_the_response_size_limit_and_a_cut_body_is_an_error() {
+    use conformance::hostile::{HostileServer, Script};
+    // An endless body: the caller reads three chunks and stops; nothing was buffered whole,
+    // though the response-size limit (1 MiB) is far below what the server would send.
+    let server = HostileServer::start(Script::Stream {
+        head: vec![
+            "HTTP/1.1 200 OK".into(),
+            "content-type: application/octet-stream".into(),
+        ],
+        chunk: bytes::Bytes::from(vec![b'x'; 64 * 1024]),
+        repeat: None,
+        pause: Duration::ZERO,
+        chunked: true,
+    })
+    .await
+    .unwrap();
+    let c = scheduled::Client::builder()
+        .api_key("k")
+        .base_url(server.url())
+        .max_response_size(1024 * 1024)
+        .build()
+        .unwrap();
+    let mut download = c.messages().export("m1").send().await.unwrap();
+    let mut read = 0;
+    for _ in 0..3 {
+        read += download.data.next().await.unwrap().unwrap().len();
+    }
+    assert!(read > 0);
+    drop(download);
+    // What the server got out before the client hung up: the chunks read, plus buffers.
+    assert!(
+        server.body_bytes_sent() < 16 * 1024 * 1024,
+        "{}",
+        server.body_bytes_sent()
+    );
+
+    // A body that stops short of its length ends the stream with a connection error.
+    let cut = HostileServer::start(Script::Stream {
+        head: vec!["HTTP/1.1 200 OK".into(), "content-length: 1000".into()],
+        chunk: bytes::Bytes::from_static(b"only ten b"),
+        repeat: Some(1),
+        pause: Duration::ZERO,
+        chunked: false,
+    })
+    .await
+    .unwrap();
+    let c = scheduled_client(&cut.url());
+    let chunks: Vec<_> = c
+        .messages()
+        .export("m1")
+        .send()
+        .await
+        .unwrap()
+        .data
+        .collect()
+        .await;
+    assert!(
+        matches!(
+            chunks.last(),
+            Some(Err(scheduled::ScheduledError::Connection(_)))
+        ),
+        "{chunks:?}"
+    );
+}

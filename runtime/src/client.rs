@@ -544,6 +544,8 @@ pub struct Request {
     headers: Vec<(&'static str, String)>,
     body: Body,
     idempotent: bool,
+    /// The success body is streamed to the caller, not read (downloads).
+    stream_body: bool,
     options: CallOptions,
 }
 
@@ -581,6 +583,7 @@ impl Request {
             headers: Vec::new(),
             body: Body::None,
             idempotent: false,
+            stream_body: false,
             options: CallOptions::default(),
         }
     }
@@ -737,6 +740,10 @@ pub fn path_segment(value: impl fmt::Display) -> String {
     percent_encoding::utf8_percent_encode(&value.to_string(), PATH_SEGMENT_SET).to_string()
 }
 
+/// A downloaded body: its chunks as they arrive. `Response<BodyStream<K>>` derefs to it;
+/// read it with `StreamExt::next`.
+pub type BodyStream<K> = futures_util::stream::BoxStream<'static, Result<Bytes, Error<K>>>;
+
 /// A call being prepared: the request an endpoint describes, bound to the client that sends
 /// it. Each generated call builder wraps one and adds the endpoint's named setters.
 #[derive(Debug)]
@@ -766,6 +773,11 @@ impl<'a> Call<'a> {
     /// Sends it; the response has no body worth decoding.
     pub async fn send_empty<K: ErrorClass>(self) -> Result<Response<()>, Error<K>> {
         self.client.send_empty(self.request).await
+    }
+
+    /// Sends it; the success body is a download, streamed (see [`Client::send_stream`]).
+    pub async fn send_stream<K: ErrorClass>(self) -> Result<Response<BodyStream<K>>, Error<K>> {
+        self.client.send_stream(self.request).await
     }
 
     /// Every page, from this one on (see [`Client::pages`]); boxed, so `.next().await`
@@ -895,6 +907,8 @@ struct Received {
     body: Bytes,
     /// The body was cut: longer than the error-body limit, or it stopped coming in time.
     truncated: bool,
+    /// A success body left unread, for the caller to stream (downloads).
+    stream: Option<reqwest::Response>,
 }
 
 /// Headers whose values are never kept in a [`RawResponse`].
@@ -966,6 +980,51 @@ impl Client {
         let (request_id, rate_limit) = self.meta(&received.headers);
         Ok(Response {
             data: received.body,
+            status: received.status,
+            headers: self.redacted(received.headers),
+            request_id,
+            rate_limit,
+            attempts,
+        })
+    }
+
+    /// Sends a request whose success body is a download: the response head comes through the
+    /// usual retries and timeout, and the body is a stream of chunks, never buffered whole.
+    /// A failure while it streams ends it with a connection error.
+    pub async fn send_stream<K: ErrorClass>(
+        &self,
+        mut request: Request,
+    ) -> Result<Response<BodyStream<K>>, Error<K>> {
+        request.stream_body = true;
+        let (mut received, attempts) = self.execute::<K>(request).await?;
+        let (request_id, rate_limit) = self.meta(&received.headers);
+        let body: BodyStream<K> = match received.stream.take() {
+            Some(response) => Box::pin(futures_util::stream::unfold(
+                Some(response),
+                move |response| async move {
+                    let mut response = response?;
+                    match response.chunk().await {
+                        Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
+                        Ok(None) => None,
+                        // The failure ends the stream.
+                        Err(e) => Some((
+                            Err(Error::Connection(ConnectionError {
+                                message: describe(&e),
+                                attempts,
+                                before_send: false,
+                                source: Some(e),
+                            })),
+                            None,
+                        )),
+                    }
+                },
+            )),
+            None => Box::pin(futures_util::stream::iter(
+                (!received.body.is_empty()).then(|| Ok(received.body.clone())),
+            )),
+        };
+        Ok(Response {
+            data: body,
             status: received.status,
             headers: self.redacted(received.headers),
             request_id,
@@ -1072,7 +1131,12 @@ impl Client {
                     .ok()
             };
             let outcome = self
-                .receive(built, rebuild, Instant::now() + attempt_timeout)
+                .receive(
+                    built,
+                    rebuild,
+                    Instant::now() + attempt_timeout,
+                    request.stream_body,
+                )
                 .await;
             let retries_left = attempt <= max_retries;
             // Drawn only when a retry is being considered: a success never touches the RNG.
@@ -1291,6 +1355,7 @@ impl Client {
         request: reqwest::Request,
         rebuild: impl Fn() -> Option<reqwest::Request>,
         until: Instant,
+        stream_body: bool,
     ) -> Result<Received, Transport> {
         let classify = |e: reqwest::Error| {
             if e.is_connect() {
@@ -1305,6 +1370,16 @@ impl Client {
         let status = response.status().as_u16();
         // Taken, not cloned: the body is read without them.
         let headers = std::mem::take(response.headers_mut());
+        // A download: the head is the attempt's; the body streams at the caller's pace.
+        if stream_body && (200..300).contains(&status) {
+            return Ok(Received {
+                status,
+                headers,
+                body: Bytes::new(),
+                truncated: false,
+                stream: Some(response),
+            });
+        }
         if (200..300).contains(&status) {
             let limit = self.inner.max_response_size;
             if response.content_length().is_some_and(|n| n > limit as u64) {
@@ -1335,6 +1410,7 @@ impl Client {
                 headers,
                 body: body.freeze(),
                 truncated: false,
+                stream: None,
             });
         }
         let mut body = BytesMut::new();
@@ -1363,6 +1439,7 @@ impl Client {
             headers,
             body: body.freeze(),
             truncated,
+            stream: None,
         })
     }
 

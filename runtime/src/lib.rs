@@ -19,8 +19,8 @@ pub mod timestamp;
 pub mod values;
 
 pub use client::{
-    path_segment, ApiSpec, Auth, BuildError, Call, CallOptions, Client, ClientBuilder, Credential,
-    OptionalHeader, Request, Response, DEFAULT_MAX_RESPONSE_SIZE, MAX_REDIRECTS,
+    path_segment, ApiSpec, Auth, BodyStream, BuildError, Call, CallOptions, Client, ClientBuilder,
+    Credential, OptionalHeader, Request, Response, DEFAULT_MAX_RESPONSE_SIZE, MAX_REDIRECTS,
 };
 pub use envelope::{ClassRule, EnvelopeSpec, ErrorResponse, Matcher, Source, Test};
 pub use error::{

@@ -221,6 +221,16 @@ fn success_response(api: &Api, e: &model::Endpoint) -> Value {
         }
     }
     let mut r = Map::new();
+    if e.download {
+        headers.insert("content-type".into(), json!("application/octet-stream"));
+        r.insert("status".into(), json!(200));
+        r.insert("headers".into(), Value::Object(headers));
+        r.insert(
+            "text".into(),
+            json!(format!("the bytes of {}", e.spec_name)),
+        );
+        return Value::Object(r);
+    }
     match &e.response {
         Some(t) => {
             r.insert("status".into(), json!(200));

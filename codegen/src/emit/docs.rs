@@ -204,7 +204,11 @@ fn readme_view(api: &Api) -> Value {
             json!({
                 "call": call_text(ep),
                 "http": format!("{} {}", ep.http_method, ep.path),
-                "returns": ep.response.as_ref().map(type_text).unwrap_or_else(|| "nothing".into()),
+                "returns": if ep.download {
+                    "bytes, streamed".into()
+                } else {
+                    ep.response.as_ref().map(type_text).unwrap_or_else(|| "nothing".into())
+                },
                 "notes": notes.join("; "),
             })
         })

@@ -474,6 +474,13 @@ fn endpoint_method(
     // endpoint is idempotent (the docs say that).
     let idempotent = e.resendable;
     let (ret, send) = match &e.response {
+        _ if e.download => {
+            let kind = ident(&api.errors.kind_enum);
+            (
+                quote!(::sdkgen_runtime::BodyStream<#kind>),
+                quote!(send_stream),
+            )
+        }
         Some(t) => {
             let t = rust_type(api, t);
             (quote!(#t), quote!(send_json))

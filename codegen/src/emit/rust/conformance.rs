@@ -172,8 +172,11 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
     let method = ident(&e.method_name);
     let accessors = e.accessors.iter().map(|a| ident(a));
     let mut_kw = (!sets.is_empty()).then(|| quote!(mut));
-    // A paginated endpoint reads every item when the case asks for all pages.
-    let run = if e.pagination.is_some() {
+    // A paginated endpoint reads every item when the case asks for all pages; a download
+    // reads its stream to the end.
+    let run = if e.download {
+        quote!(conformance::outcome_download(builder.send().await).await)
+    } else if e.pagination.is_some() {
         quote! {
             if call.pages {
                 conformance::outcome_items(#krate::futures::TryStreamExt::try_collect::<Vec<_>>(builder.items()).await)

@@ -216,6 +216,22 @@ impl<'a> MessagesApi<'a> {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
     }
+    /// The message as a file, streamed.
+    ///
+    /// `GET /v1/messages/{id}/export` (`messages.export`). Idempotent: retried even after it may have reached the server. Returns a [`MessagesExportCall`]: set what you need, then `.send().await`.
+    ///
+    /// # Arguments
+    /// - `id` (path `id`)
+    pub fn export(&self, id: &str) -> MessagesExportCall<'a> {
+        let __request = ::sdkgen_runtime::Request::new(
+                "GET",
+                format!("/v1/messages/{}/export", ::sdkgen_runtime::path_segment(id)),
+            )
+            .idempotent(true);
+        MessagesExportCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
 }
 /// A call of `messages.create` (`POST /v1/messages`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -399,5 +415,26 @@ impl MessagesArchiveCall<'_> {
             items: "$",
         };
         self.call.items::<Message, ScheduledApiErrorKind>(&PAGES)
+    }
+}
+/// A call of `messages.export` (`GET /v1/messages/{id}/export`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct MessagesExportCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl MessagesExportCall<'_> {
+    ::sdkgen_runtime::call_options!();
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(
+        self,
+    ) -> crate::Result<
+        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ScheduledApiErrorKind>>,
+    > {
+        let result: ::std::result::Result<_, ScheduledError> = self
+            .call
+            .send_stream()
+            .await;
+        result
     }
 }

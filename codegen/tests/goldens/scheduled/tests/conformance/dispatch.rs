@@ -10,6 +10,7 @@ pub const REQUIRED: &[&str] = &[
     "class:ServerError",
     "endpoint:messages.archive",
     "endpoint:messages.create",
+    "endpoint:messages.export",
     "endpoint:messages.get",
     "endpoint:messages.list",
     "endpoint:messages.search",
@@ -100,6 +101,11 @@ async fn dispatch(client: &scheduled::Client, call: &Call) -> Result<Outcome, St
                 } else {
                     conformance::outcome(builder.send().await)
                 }
+            }
+            "messages.export" => {
+                let p_id: String = call.param("id")?;
+                let builder = client.messages().export(&p_id);
+                conformance::outcome_download(builder.send().await).await
             }
             other => return Err(format!("the spec has no endpoint `{other}`")),
         },
