@@ -267,6 +267,28 @@ impl<'a> ErrorResponse<'a> {
 
 /// Follows a path such as `error.details[0].code` (or `$` for the root) into a JSON value.
 pub fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
+    walk(root, path, |v, step| match step {
+        Step::Key(k) => v.as_object()?.get(k),
+        Step::Index(i) => v.as_array()?.get(i),
+    })
+}
+
+/// One step of a body path.
+pub(crate) enum Step<'p> {
+    /// A key of an object.
+    Key(&'p str),
+    /// An index into a list.
+    Index(usize),
+}
+
+/// Walks a body path (`error.details[0].code`, or `$` for the root) from `root`, `step`
+/// taking each key or index in turn: the one reading of the path grammar, for JSON values
+/// and raw JSON slices alike. `None` when a step finds nothing or the path is malformed.
+pub(crate) fn walk<T>(
+    root: T,
+    path: &str,
+    mut step: impl FnMut(T, Step<'_>) -> Option<T>,
+) -> Option<T> {
     if path == "$" {
         return Some(root);
     }
@@ -276,11 +298,11 @@ pub fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
             Some(i) => (&segment[..i], &segment[i..]),
             None => (segment, ""),
         };
-        cur = cur.as_object()?.get(key)?;
+        cur = step(cur, Step::Key(key))?;
         while let Some(stripped) = rest.strip_prefix('[') {
             let close = stripped.find(']')?;
             let index: usize = stripped[..close].parse().ok()?;
-            cur = cur.as_array()?.get(index)?;
+            cur = step(cur, Step::Index(index))?;
             rest = &stripped[close + 1..];
         }
     }

@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::client::{Client, Request, Response};
-use crate::envelope::value_text;
+use crate::envelope::{value_text, walk, Step};
 use crate::error::{DecodeError, Error, ErrorClass};
 
 /// How the next page is asked for.
@@ -306,27 +306,17 @@ impl<'de, X: serde::Deserialize<'de>> serde::de::Visitor<'de> for &mut TopLevel<
 
 /// The value at a body path (`data`, `meta.next`, `results[0]`, `$`), as a slice.
 fn raw_at<'a>(root: &'a RawValue, path: &str) -> Option<&'a RawValue> {
-    if path == "$" {
-        return Some(root);
-    }
-    let mut cur = root;
-    for segment in path.split('.') {
-        let (key, mut rest) = match segment.find('[') {
-            Some(i) => (&segment[..i], &segment[i..]),
-            None => (segment, ""),
-        };
-        let map: std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue> =
-            serde_json::from_str(cur.get()).ok()?;
-        cur = *map.get(key)?;
-        while let Some(stripped) = rest.strip_prefix('[') {
-            let close = stripped.find(']')?;
-            let index: usize = stripped[..close].parse().ok()?;
-            let list: Vec<&'a RawValue> = serde_json::from_str(cur.get()).ok()?;
-            cur = *list.get(index)?;
-            rest = &stripped[close + 1..];
+    walk(root, path, |raw: &'a RawValue, step| match step {
+        Step::Key(k) => {
+            let map: std::collections::HashMap<std::borrow::Cow<'a, str>, &'a RawValue> =
+                serde_json::from_str(raw.get()).ok()?;
+            map.get(k).copied()
         }
-    }
-    Some(cur)
+        Step::Index(i) => {
+            let list: Vec<&'a RawValue> = serde_json::from_str(raw.get()).ok()?;
+            list.get(i).copied()
+        }
+    })
 }
 
 /// A small value at a path of a raw JSON value, parsed (a flag, a cursor).
