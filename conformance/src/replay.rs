@@ -184,6 +184,16 @@ pub fn diff(expected: &str, actual: &str) -> String {
         .to_string()
 }
 
+/// [`replay`] on a runtime of its own under tokio's paused clock, as every case runs.
+fn replay_paused(cassette: &Cassette, dispatch: &dyn Dispatch) -> Result<Snapshot, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .map_err(|e| format!("no runtime: {e}"))?
+        .block_on(replay(cassette, dispatch))
+}
+
 /// Replays one cassette. `Err` is a readable account of why the case fails.
 pub async fn replay(cassette: &Cassette, dispatch: &dyn Dispatch) -> Result<Snapshot, String> {
     let server = Server::start(replies(&cassette.responses))
@@ -555,26 +565,10 @@ pub fn run_all(api: &str, required: &[&str], dispatch: &dyn Dispatch) {
                     }
                 };
                 covered.extend(cassette.covers.iter().cloned());
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .start_paused(true)
-                    .build();
-                let snapshot = match runtime {
-                    Ok(rt) => rt.block_on(replay(&cassette, dispatch)),
-                    Err(e) => Err(format!("no runtime: {e}")),
-                };
-                match snapshot {
+                match replay_paused(&cassette, dispatch) {
                     Ok(s) => {
-                        let alone = needs_first_alone(&cassette).then(|| {
-                            tokio::runtime::Builder::new_current_thread()
-                                .enable_all()
-                                .start_paused(true)
-                                .build()
-                                .map_err(|e| e.to_string())
-                                .and_then(|rt| {
-                                    rt.block_on(replay(&first_alone(&cassette), dispatch))
-                                })
-                        });
+                        let alone = needs_first_alone(&cassette)
+                            .then(|| replay_paused(&first_alone(&cassette), dispatch));
                         let alone = match alone.transpose() {
                             Ok(a) => a.map(|a| a.outcome),
                             Err(e) => {
