@@ -492,18 +492,7 @@ fn page_cases(api: &Api, e: &model::Endpoint) -> Vec<Case> {
         if let (Some(q), Some(o)) = (&second_query, failed.as_object_mut()) {
             o.insert("query".into(), q.clone());
         }
-        // A short wait hint keeps the case quick, where the spec reads one.
-        if let Some(hs) = failed.get_mut("headers").and_then(Value::as_object_mut) {
-            for (h, _) in &api.retry.retry_after {
-                if let Some(v) = hs.get_mut(&h.to_ascii_lowercase()) {
-                    *v = json!(if h.to_ascii_lowercase().ends_with("-ms") {
-                        "1000"
-                    } else {
-                        "1"
-                    });
-                }
-            }
-        }
+        one_second_hints(api, &mut failed);
         let mut pages = vec![first, failed, second];
         pages.extend(third);
         out.push(Case {
@@ -523,6 +512,20 @@ fn page_cases(api: &Api, e: &model::Endpoint) -> Vec<Case> {
         });
     }
     out
+}
+
+/// Sets every wait-hint header a response carries to one second (`1000` for a
+/// milliseconds header), so a retry case stays short.
+fn one_second_hints(api: &Api, response: &mut Value) {
+    let Some(headers) = response.get_mut("headers").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (h, _) in &api.retry.retry_after {
+        let h = h.to_ascii_lowercase();
+        if let Some(v) = headers.get_mut(&h) {
+            *v = json!(if h.ends_with("-ms") { "1000" } else { "1" });
+        }
+    }
 }
 
 /// The endpoint on which a failure with this status is retried: a resendable one, or any
@@ -559,21 +562,7 @@ fn retry_cases(api: &Api) -> Vec<Case> {
                 .position(|c| c.spec_name == *name && !c.is_abstract())
             {
                 let (status, mut resp) = class_example(api, i);
-                // A one-second wait hint, where the spec reads one, keeps the case short.
-                for (h, _) in &r.retry_after {
-                    if let Some(hs) = resp.get_mut("headers").and_then(Value::as_object_mut) {
-                        if hs.contains_key(&h.to_ascii_lowercase()) {
-                            hs.insert(
-                                h.to_ascii_lowercase(),
-                                json!(if h.to_ascii_lowercase().ends_with("-ms") {
-                                    "1000"
-                                } else {
-                                    "1"
-                                }),
-                            );
-                        }
-                    }
-                }
+                one_second_hints(api, &mut resp);
                 triggers.push((format!("class:{name}"), status, resp));
             }
         }
