@@ -1151,20 +1151,14 @@ impl Client {
                 }
                 Ok(received) => {
                     let now = (inner.clock)();
-                    let headers = received.headers.clone();
-                    let header = |h: &str| {
-                        headers
-                            .get(h)
-                            .and_then(|v| v.to_str().ok())
-                            .map(str::to_owned)
-                    };
                     let mut error = self.api_error::<K>(received, attempt, None, now);
                     // The wait the API asks for: the class's own sources when the spec names
-                    // them, else the policy's hint headers.
+                    // them, else the policy's hint headers, read from the response the error
+                    // keeps (as the should-retry header is below).
                     let server_wait = policy.wait_for(
                         error.kind.class_name(),
                         error.kind.ancestors(),
-                        header,
+                        |h| error.response.header(h).map(str::to_owned),
                         now,
                     );
                     error.retry_after = server_wait;
