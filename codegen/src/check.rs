@@ -1864,6 +1864,9 @@ fn check_endpoints(cx: &mut Ctx) {
         if let Some(p) = &e.pagination {
             check_pagination(cx, &at, e, p);
         }
+        if let Some(st) = &e.stream {
+            check_stream(cx, &at, e, st);
+        }
         for (j, c) in e.errors.iter().enumerate() {
             if !class_names.contains(c.as_str()) && *c != spec.errors.api.name {
                 cx.err(
@@ -1939,6 +1942,102 @@ fn check_pagination(cx: &mut Ctx, at: &str, e: &spec::Endpoint, p: &spec::Pagina
         if let Some(path) = path {
             if let Err(err) = syntax::body_path(path) {
                 cx.err(&format!("{at}.{key}"), err);
+            }
+        }
+    }
+}
+
+fn check_stream(cx: &mut Ctx, at: &str, e: &spec::Endpoint, st: &spec::EventStreamSpec) {
+    let at = format!("{at}.stream");
+    match TypeExpr::parse(&st.events) {
+        Err(err) => cx.err(&format!("{at}.events"), err),
+        Ok(t) => {
+            if let Some(n) = t.named() {
+                if cx.model(n).is_none() {
+                    cx.err(
+                        &format!("{at}.events"),
+                        format!("event model `{n}` is not defined in `models`"),
+                    );
+                }
+            }
+        }
+    }
+    if e.pagination.is_some() {
+        cx.err(
+            &at,
+            format!("endpoint `{}` streams events; it cannot also page", e.name),
+        );
+    }
+    match &st.flag {
+        None if e.response.is_some() => cx.err_hint(
+            &at,
+            format!(
+                "endpoint `{}` always streams events, so it has no other `response`",
+                e.name
+            ),
+            "remove `response`, or add `flag:` naming the body field that asks for the stream",
+        ),
+        None => {}
+        Some(flag) => {
+            let json_body =
+                e.body.is_some() && !matches!(e.body_encoding, Some(spec::BodyEncoding::Form));
+            if !json_body {
+                cx.err(
+                    &format!("{at}.flag"),
+                    format!(
+                        "`flag: {flag}` is a field of the JSON body, but `{}` has none",
+                        e.name
+                    ),
+                );
+            }
+            if e.response.as_deref() == Some(syntax::DOWNLOAD) {
+                cx.err(
+                    &format!("{at}.flag"),
+                    "a download cannot also stream events",
+                );
+            }
+            if flag.is_empty() {
+                cx.err(&format!("{at}.flag"), "`flag` is empty");
+            }
+        }
+    }
+    for (key, path) in [
+        ("error_field", &st.error_field),
+        ("error_status", &st.error_status),
+    ] {
+        if let Some(path) = path {
+            if let Err(err) = syntax::body_path(path) {
+                cx.err(&format!("{at}.{key}"), err);
+            }
+        }
+    }
+    if st.error_status.is_some() && st.error_events.is_empty() && st.error_field.is_none() {
+        cx.err(
+            &format!("{at}.error_status"),
+            "`error_status` reads error events, but none are declared (`error_events` or `error_field`)",
+        );
+    }
+    if st.done.as_deref().is_some_and(|d| d.trim().is_empty()) {
+        cx.err(
+            &format!("{at}.done"),
+            "`done` is empty; an empty event never arrives",
+        );
+    }
+    for name in &st.ignore {
+        if st.error_events.contains(name) {
+            cx.err(
+                &format!("{at}.ignore"),
+                format!("event `{name}` is both an error event and ignored"),
+            );
+        }
+    }
+    for (key, names) in [("error_events", &st.error_events), ("ignore", &st.ignore)] {
+        for n in names {
+            if n.is_empty() || n.contains(['\r', '\n']) {
+                cx.err(
+                    &format!("{at}.{key}"),
+                    format!("`{}` is not an event name", n.escape_debug()),
+                );
             }
         }
     }

@@ -508,6 +508,8 @@ pub struct Endpoint {
     pub call_type: String,
     /// Pagination, with the type of one item.
     pub pagination: Option<Pagination>,
+    /// A streamed response: the type of each event, and how the stream is read.
+    pub stream: Option<EventStream>,
     /// Error classes it is documented to raise (spec names).
     pub errors: Vec<String>,
 }
@@ -530,6 +532,26 @@ pub struct Param {
     pub required: bool,
     /// Docs.
     pub docs: Option<String>,
+}
+
+/// A streamed response (server-sent events), resolved.
+#[derive(Debug, Clone)]
+pub struct EventStream {
+    /// The type each event's data decodes into.
+    pub event: TypeExpr,
+    /// The body field set `true` to ask for the stream; `None` when the endpoint always
+    /// streams.
+    pub flag: Option<String>,
+    /// The terminator's data.
+    pub done: Option<String>,
+    /// Events whose data is an error envelope.
+    pub error_events: Vec<String>,
+    /// A body path marking an event as an error.
+    pub error_field: Option<String>,
+    /// A body path in an error event with the status it stands for.
+    pub error_status: Option<String>,
+    /// Events skipped.
+    pub ignore: Vec<String>,
 }
 
 /// A list endpoint's pagination, resolved.
@@ -1268,6 +1290,17 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
             .pagination
             .as_ref()
             .and_then(|p| lower_pagination(p, e, models)),
+        stream: e.stream.as_ref().and_then(|st| {
+            Some(EventStream {
+                event: TypeExpr::parse(&st.events).ok()?,
+                flag: st.flag.clone(),
+                done: st.done.clone(),
+                error_events: st.error_events.clone(),
+                error_field: st.error_field.clone(),
+                error_status: st.error_status.clone(),
+                ignore: st.ignore.clone(),
+            })
+        }),
     }
 }
 

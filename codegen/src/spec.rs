@@ -805,6 +805,38 @@ pub struct Endpoint {
     /// How a list endpoint pages; with it the call builder also streams pages and items.
     #[serde(default)]
     pub pagination: Option<Pagination>,
+    /// A streamed response (server-sent events): each event's data decodes into a type.
+    #[serde(default)]
+    pub stream: Option<EventStreamSpec>,
+}
+
+/// A response of server-sent events.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventStreamSpec {
+    /// The type each event's data decodes into (usually a tagged union).
+    pub events: String,
+    /// A boolean body field that asks for the stream (`stream`): the call builder's
+    /// `stream()` sends it `true`, and `send()` keeps the non-streamed `response`.
+    /// Without it the endpoint always streams and `send()` returns the events.
+    #[serde(default)]
+    pub flag: Option<String>,
+    /// The data of the event that ends the stream (`[DONE]`).
+    #[serde(default)]
+    pub done: Option<String>,
+    /// Names of events whose data is an error envelope (`[error]`).
+    #[serde(default)]
+    pub error_events: Vec<String>,
+    /// A body path whose presence in an event's data marks an error (`error`), for APIs
+    /// that send errors as ordinary events.
+    #[serde(default)]
+    pub error_field: Option<String>,
+    /// A body path in an error event with the HTTP status it stands for.
+    #[serde(default)]
+    pub error_status: Option<String>,
+    /// Names of events to skip (`[ping]`).
+    #[serde(default)]
+    pub ignore: Vec<String>,
 }
 
 /// How a list endpoint asks for its next page.

@@ -50,6 +50,10 @@ pub struct Call {
     /// Read every page of a paginated endpoint (its `items()` stream), not just one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pages: bool,
+    /// Ask for the stream of events (the call builder's `stream()`), where the endpoint
+    /// can answer either way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
 }
 
 /// Client settings a case may change.
@@ -165,6 +169,53 @@ pub struct CassetteResponse {
     /// request (the next page of a list).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query: Option<Vec<(String, String)>>,
+    /// A streamed body of server-sent events (`content-type: text/event-stream` unless
+    /// headers say else), each sent after its delay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Vec<CassetteEvent>>,
+}
+
+/// One server-sent event of a streamed response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CassetteEvent {
+    /// Wait this long (on the paused clock) before sending it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub delay_ms: u64,
+    /// The event's name (`event:`); none means the default, `message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The event's id (`id:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The data: a string is sent as it is (`[DONE]`), anything else as compact JSON.
+    pub data: Value,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl CassetteEvent {
+    /// The event on the wire: its fields, a `data:` line per line of data, a blank line.
+    pub fn wire(&self) -> String {
+        let mut out = String::new();
+        if let Some(e) = &self.event {
+            out.push_str(&format!("event: {e}\n"));
+        }
+        if let Some(id) = &self.id {
+            out.push_str(&format!("id: {id}\n"));
+        }
+        let data = match &self.data {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        for line in data.split('\n') {
+            out.push_str(&format!("data: {line}\n"));
+        }
+        out.push('\n');
+        out
+    }
 }
 
 impl Cassette {
@@ -175,8 +226,14 @@ impl Cassette {
             return Err("a cassette needs at least one response".into());
         }
         for (i, r) in c.responses.iter().enumerate() {
-            if r.body.is_some() && r.text.is_some() {
-                return Err(format!("responses[{i}] has both `body` and `text`"));
+            let bodies = [r.body.is_some(), r.text.is_some(), r.events.is_some()];
+            if bodies.iter().filter(|b| **b).count() > 1 {
+                return Err(format!(
+                    "responses[{i}] has more than one of `body`, `text` and `events`"
+                ));
+            }
+            if r.events.is_some() && r.gzip {
+                return Err(format!("responses[{i}] streams events; it cannot be gzip"));
             }
         }
         if c.request.body.is_some() && c.request.form.is_some() {

@@ -16,7 +16,7 @@ pub mod replay;
 pub mod server;
 
 pub use cassette::{Call, Cassette, ClientOptions, API_KEY, API_KEY_PLACEHOLDER};
-pub use outcome::{outcome, outcome_download, outcome_items, Outcome};
+pub use outcome::{outcome, outcome_download, outcome_events, outcome_items, Outcome};
 pub use replay::{run_all, CallFuture};
 
 /// A client of a generated SDK configured for a case: the base URL, the key (the

@@ -14,6 +14,35 @@ pub enum Outcome {
     Ok(Success),
     /// An error of the crate's hierarchy.
     Error(Failure),
+    /// A streamed response: the events read, and the error that ended it, if one did.
+    Stream(Streamed),
+}
+
+/// A streamed response read to its end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Streamed {
+    /// HTTP status.
+    pub status: u16,
+    /// Attempts made (before the first event).
+    pub attempts: u32,
+    /// The request id header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// The events, each decoded and serialized back, with when it arrived (milliseconds
+    /// after the call began, on the paused clock).
+    pub events: Vec<StreamedEvent>,
+    /// The error that ended the stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+}
+
+/// One event as the caller received it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamedEvent {
+    /// Milliseconds after the call began.
+    pub at_ms: u64,
+    /// The decoded event.
+    pub data: Value,
 }
 
 /// A decoded response.
@@ -47,6 +76,9 @@ pub struct Failure {
     /// HTTP status, when there was a response.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// The event of a streamed response that carried the error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
     /// Error code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
@@ -177,6 +209,42 @@ pub async fn outcome_download<K: ErrorClass + Serialize>(
     })
 }
 
+/// The outcome of a streamed call read to its end: every event with its arrival time, and
+/// the error that ended the stream (before it began, or in the middle).
+pub async fn outcome_events<E: Serialize, K: ErrorClass + Serialize>(
+    call: impl std::future::Future<
+        Output = Result<Response<sdkgen_runtime::EventStream<E, K>>, Error<K>>,
+    >,
+) -> Outcome {
+    use sdkgen_runtime::futures::StreamExt as _;
+    let started = tokio::time::Instant::now();
+    let mut response = match call.await {
+        Ok(r) => r,
+        Err(e) => return Outcome::Error(failure(&e)),
+    };
+    let mut events = Vec::new();
+    let mut error = None;
+    while let Some(item) = response.data.next().await {
+        match item {
+            Ok(event) => events.push(StreamedEvent {
+                at_ms: started.elapsed().as_millis() as u64,
+                data: serde_json::to_value(&event).unwrap_or(Value::Null),
+            }),
+            Err(e) => {
+                error = Some(failure(&e));
+                break;
+            }
+        }
+    }
+    Outcome::Stream(Streamed {
+        status: response.status,
+        attempts: response.attempts,
+        request_id: response.request_id.clone(),
+        events,
+        error,
+    })
+}
+
 /// The outcome of reading every item of a list: the items, or the error that ended it.
 pub fn outcome_items<I: Serialize, K: ErrorClass + Serialize>(
     result: Result<Vec<I>, Error<K>>,
@@ -199,6 +267,7 @@ fn failure<K: ErrorClass + Serialize>(e: &Error<K>) -> Failure {
         class: None,
         ancestors: Vec::new(),
         status: None,
+        event: None,
         code: None,
         error_type: None,
         detail,
@@ -216,6 +285,7 @@ fn failure<K: ErrorClass + Serialize>(e: &Error<K>) -> Failure {
             class: Some(a.kind.class_name()),
             ancestors: a.kind.ancestors().to_vec(),
             status: Some(a.status),
+            event: a.event.clone(),
             code: a.code.clone(),
             error_type: a.error_type.clone(),
             detail: a.detail.clone(),

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -72,6 +73,15 @@ pub fn replies(responses: &[CassetteResponse]) -> Vec<Reply> {
             for (n, v) in &r.headers {
                 has_type |= n.eq_ignore_ascii_case("content-type");
                 reply = reply.header(n, v);
+            }
+            if let Some(events) = &r.events {
+                if !has_type {
+                    reply = reply.header("content-type", "text/event-stream");
+                }
+                for e in events {
+                    reply = reply.chunk(Duration::from_millis(e.delay_ms), e.wire());
+                }
+                return reply;
             }
             let body: Vec<u8> = match (&r.body, &r.text) {
                 (Some(v), _) => {
@@ -282,6 +292,17 @@ pub fn check_claims(
     use crate::outcome::Outcome as O;
     let facts = |o: &Outcome| match o {
         O::Ok(s) => (true, None, Vec::new(), "ok", None, s.attempts),
+        O::Stream(s) => match &s.error {
+            None => (true, None, Vec::new(), "ok", None, s.attempts),
+            Some(f) => (
+                false,
+                f.class,
+                f.ancestors.clone(),
+                f.kind,
+                f.status,
+                s.attempts,
+            ),
+        },
         O::Error(f) => (
             false,
             f.class,
@@ -306,6 +327,11 @@ pub fn check_claims(
             Some(Claim::Class(c)) => class == Some(c),
             Some(Claim::Endpoint(e)) => ok && cassette.call.endpoint == e,
             Some(Claim::Pages(e)) => ok && cassette.call.pages && cassette.call.endpoint == e,
+            Some(Claim::Stream { endpoint, error }) => {
+                cassette.call.endpoint == endpoint
+                    && matches!(outcome, O::Stream(s) if !s.events.is_empty()
+                        && s.error.as_ref().map_or(!error, |f| error && f.kind == "api"))
+            }
             Some(Claim::TimeoutExhausted) => kind == "timeout" && attempts >= 2,
             Some(Claim::NotRetried) => !ok && attempts == 1,
             Some(Claim::Retry { trigger, exhausted }) => {
@@ -375,6 +401,12 @@ enum Claim<'a> {
     Endpoint(&'a str),
     /// Every page of a list read to its end.
     Pages(&'a str),
+    /// A streamed response read to its end (`stream:`), or ended by an error event after
+    /// at least one event (`stream-error:`).
+    Stream {
+        endpoint: &'a str,
+        error: bool,
+    },
     TimeoutExhausted,
     /// `retry:not-retried` and `retry:non-idempotent`: one attempt, then an error.
     NotRetried,
@@ -398,6 +430,11 @@ fn parse_claim(key: &str) -> Option<Claim<'_>> {
     }
     if let Some(e) = key.strip_prefix("pages:") {
         return (!e.is_empty()).then_some(Claim::Pages(e));
+    }
+    for (prefix, error) in [("stream:", false), ("stream-error:", true)] {
+        if let Some(endpoint) = key.strip_prefix(prefix) {
+            return (!endpoint.is_empty()).then_some(Claim::Stream { endpoint, error });
+        }
     }
     match key {
         "retry:timeout:exhausted" => return Some(Claim::TimeoutExhausted),

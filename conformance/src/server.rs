@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use futures_util::StreamExt as _;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::Frame;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -29,6 +32,10 @@ pub struct Reply {
     pub body: Bytes,
     /// Never answer (the client must time out).
     pub hang: bool,
+    /// A streamed body: each chunk sent after its delay (the body above is then unused).
+    pub chunks: Vec<(Duration, Bytes)>,
+    /// After the chunks, drop the connection instead of ending the body.
+    pub cut: bool,
 }
 
 impl Reply {
@@ -56,6 +63,18 @@ impl Reply {
     /// Sets the body.
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
+        self
+    }
+
+    /// Streams the body: `chunk` after `delay`, after the chunks added before it.
+    pub fn chunk(mut self, delay: Duration, chunk: impl Into<Bytes>) -> Self {
+        self.chunks.push((delay, chunk.into()));
+        self
+    }
+
+    /// Drops the connection after the streamed chunks, mid-body.
+    pub fn cut(mut self) -> Self {
+        self.cut = true;
         self
     }
 
@@ -192,7 +211,7 @@ pub async fn refused_url() -> std::io::Result<String> {
 async fn handle(
     state: Arc<Mutex<State>>,
     req: hyper::Request<Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
+) -> Result<hyper::Response<BoxBody<Bytes, std::io::Error>>, Infallible> {
     let repeat = state
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -244,12 +263,32 @@ async fn handle(
     Ok(respond(reply))
 }
 
-fn respond(reply: Reply) -> hyper::Response<Full<Bytes>> {
+fn respond(reply: Reply) -> hyper::Response<BoxBody<Bytes, std::io::Error>> {
     let mut builder = hyper::Response::builder().status(reply.status);
     for (n, v) in &reply.headers {
         builder = builder.header(n.as_str(), v.as_str());
     }
-    builder.body(Full::new(reply.body)).unwrap_or_else(|_| {
-        hyper::Response::new(Full::new(Bytes::from_static(b"bad scripted reply")))
-    })
+    let full = |b: Bytes| Full::new(b).map_err(|e: Infallible| match e {}).boxed();
+    let body = if reply.chunks.is_empty() && !reply.cut {
+        full(reply.body)
+    } else {
+        let chunks = futures_util::stream::iter(reply.chunks).then(|(delay, chunk)| async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            Ok::<_, std::io::Error>(Frame::data(chunk))
+        });
+        // A moment after the last chunk, so that it is flushed before the connection drops.
+        let cut = futures_util::stream::iter(reply.cut.then_some(())).then(|()| async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "scripted cut",
+            ))
+        });
+        BodyExt::boxed(StreamBody::new(chunks.chain(cut)))
+    };
+    builder
+        .body(body)
+        .unwrap_or_else(|_| hyper::Response::new(full(Bytes::from_static(b"bad scripted reply"))))
 }

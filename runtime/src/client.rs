@@ -20,6 +20,7 @@ use crate::error::{
     ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RedirectError,
     RedirectRefusal, RequestError, TimeoutError, TooLargeError,
 };
+use crate::events::{EventReader, EventStream, ReadError, Sorted, StreamSpec};
 use crate::ratelimit::{BucketSpec, CompiledFamily, HeaderFamilySpec, RateLimitState, Throttle};
 use crate::retry::{next_wait, Next, RetryPolicy};
 use crate::secret::{Redactor, SecretString};
@@ -546,6 +547,8 @@ pub struct Request {
     idempotent: bool,
     /// The success body is streamed to the caller, not read (downloads).
     stream_body: bool,
+    /// The success body is an event stream read this way.
+    events: Option<&'static StreamSpec>,
     options: CallOptions,
 }
 
@@ -584,6 +587,7 @@ impl Request {
             body: Body::None,
             idempotent: false,
             stream_body: false,
+            events: None,
             options: CallOptions::default(),
         }
     }
@@ -669,6 +673,22 @@ impl Request {
             Err(e) => Body::Invalid(format!("the body could not be encoded as JSON: {e}")),
         };
         self
+    }
+
+    /// Sets a top-level field of the JSON body (the flag asking a streaming endpoint for
+    /// events, `stream: true`), replacing the model's value. A body that is not a JSON object
+    /// is left alone.
+    pub fn set_body_flag(&mut self, name: &str, value: bool) {
+        if let Body::Json(bytes) = &self.body {
+            if let Ok(mut map) =
+                serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes)
+            {
+                map.insert(name.to_owned(), serde_json::Value::Bool(value));
+                if let Ok(out) = serde_json::to_vec(&map) {
+                    self.body = Body::Json(Bytes::from(out));
+                }
+            }
+        }
     }
 
     /// A form-encoded body. Nested objects and lists use bracket keys (`a[b]=1`, `l[0]=x`).
@@ -778,6 +798,18 @@ impl<'a> Call<'a> {
     /// Sends it; the success body is a download, streamed (see [`Client::send_stream`]).
     pub async fn send_stream<K: ErrorClass>(self) -> Result<Response<BodyStream<K>>, Error<K>> {
         self.client.send_stream(self.request).await
+    }
+
+    /// Sends it; the success body is a stream of events (see [`Client::send_events`]).
+    pub async fn send_events<E, K>(
+        self,
+        spec: &'static StreamSpec,
+    ) -> Result<Response<EventStream<E, K>>, Error<K>>
+    where
+        E: DeserializeOwned + Send + 'static,
+        K: ErrorClass,
+    {
+        self.client.send_events(self.request, spec).await
     }
 
     /// Every page, from this one on (see [`Client::pages`]); boxed, so `.next().await`
@@ -898,6 +930,15 @@ enum Transport {
         status: u16,
         headers: HeaderMap,
     },
+    /// An event stream that is not valid SSE, or whose first event does not decode.
+    Malformed {
+        status: u16,
+        headers: HeaderMap,
+        message: String,
+        body: Bytes,
+    },
+    /// An event stream that ended before its first event (or failed reading it).
+    Cut(String, Option<reqwest::Error>),
 }
 
 /// A response read off the wire.
@@ -909,6 +950,11 @@ struct Received {
     truncated: bool,
     /// A success body left unread, for the caller to stream (downloads).
     stream: Option<reqwest::Response>,
+    /// A success body read as events, its first event read.
+    events: Option<EventReader>,
+    /// This is an error event of a streamed response: its name, and the status its data
+    /// names (the status above is then that, or the stream's).
+    event_error: Option<(String, Option<u16>)>,
 }
 
 /// Headers whose values are never kept in a [`RawResponse`].
@@ -951,24 +997,117 @@ impl Client {
                 rate_limit: meta.1,
                 attempts,
             }),
-            Err(e) => {
-                // Kept for inspection: capped, and with any echoed key taken out (serde's
-                // message quotes the offending value).
-                let redactor = &self.inner.redactor;
-                let mut body = received.body;
-                let truncated = body.len() > BODY_LIMIT;
-                body.truncate(BODY_LIMIT);
-                Err(Error::Decode(DecodeError {
-                    message: redactor.text(&e.to_string()).into_owned(),
-                    status: received.status,
-                    body: redactor.bytes(body),
-                    truncated,
-                    request_id: meta.0,
-                    rate_limit: meta.1,
-                    attempts,
-                }))
-            }
+            Err(e) => Err(self.decode_error(
+                received.status,
+                &received.headers,
+                e.to_string(),
+                received.body,
+                attempts,
+            )),
         }
+    }
+
+    /// A body that did not decode. Kept for inspection: capped, and with any echoed key
+    /// taken out (serde's message quotes the offending value).
+    fn decode_error<K>(
+        &self,
+        status: u16,
+        headers: &HeaderMap,
+        message: String,
+        mut body: Bytes,
+        attempts: u32,
+    ) -> Error<K> {
+        let (request_id, rate_limit) = self.meta(headers);
+        let redactor = &self.inner.redactor;
+        let truncated = body.len() > BODY_LIMIT;
+        body.truncate(BODY_LIMIT);
+        Error::Decode(DecodeError {
+            message: redactor.text(&message).into_owned(),
+            status,
+            body: redactor.bytes(body),
+            truncated,
+            request_id,
+            rate_limit,
+            attempts,
+        })
+    }
+
+    /// What a failed read of an event stream's head or first event means for the attempt.
+    fn read_failure(&self, e: ReadError, status: u16, headers: HeaderMap) -> Transport {
+        match e {
+            ReadError::Http(e) if e.is_timeout() => Transport::Timeout,
+            ReadError::Http(e) => Transport::Cut(describe(&e), Some(e)),
+            ReadError::Idle => Transport::Timeout,
+            ReadError::TooLarge => Transport::TooLarge { status, headers },
+            ReadError::Malformed(message) => Transport::Malformed {
+                status,
+                headers,
+                message,
+                body: Bytes::new(),
+            },
+        }
+    }
+
+    /// The status an error event stands for: the one its data names (when the spec says
+    /// where), else the stream's own.
+    fn event_status(&self, spec: &StreamSpec, stream: u16, data: &str) -> (u16, Option<u16>) {
+        let named = spec.error_status.and_then(|path| {
+            let v: serde_json::Value = serde_json::from_str(data).ok()?;
+            let n = match envelope::lookup(&v, path)? {
+                serde_json::Value::Number(n) => n.as_u64()?,
+                serde_json::Value::String(s) => s.trim().parse().ok()?,
+                _ => return None,
+            };
+            u16::try_from(n).ok().filter(|s| (100..=599).contains(s))
+        });
+        (named.unwrap_or(stream), named)
+    }
+
+    /// Sends a request whose success body is a stream of server-sent events, each decoded
+    /// into `E`. The retries, waits and timeout cover the response head and the first
+    /// event: an error status, a failure, or an error event before any data is retried as
+    /// any failed attempt is. The returned stream then yields events as they arrive. An
+    /// error event later on is classified through the same table as an error response and
+    /// is the stream's last item, as is a failure, an event that does not decode, a stream
+    /// that stops short of its terminator, or no data for the length of the timeout.
+    pub async fn send_events<E, K>(
+        &self,
+        mut request: Request,
+        spec: &'static StreamSpec,
+    ) -> Result<Response<EventStream<E, K>>, Error<K>>
+    where
+        E: DeserializeOwned + Send + 'static,
+        K: ErrorClass,
+    {
+        request.events = Some(spec);
+        let idle = request.options.timeout.unwrap_or(self.inner.timeout);
+        let (mut received, attempts) = self.execute::<K>(request).await?;
+        let (request_id, rate_limit) = self.meta(&received.headers);
+        let headers = self.redacted(received.headers);
+        let state = received.events.take().map(|reader| EventState {
+            reader,
+            client: self.clone(),
+            spec,
+            status: received.status,
+            headers: headers.clone(),
+            attempts,
+            idle,
+        });
+        let events: EventStream<E, K> =
+            Box::pin(futures_util::stream::unfold(state, |state| async move {
+                let mut state = state?;
+                let item = state.next_item::<E, K>().await?;
+                let keep = item.is_ok().then_some(state);
+                Some((item, keep))
+            }));
+        Ok(Response {
+            data: events,
+            status: received.status,
+            headers,
+            request_id,
+            rate_limit,
+            attempts,
+        })
     }
 
     /// Sends a request and keeps the body as bytes (the pager reads pages itself).
@@ -1136,6 +1275,7 @@ impl Client {
                     rebuild,
                     Instant::now() + attempt_timeout,
                     request.stream_body,
+                    request.events.map(|spec| (spec, timeout)),
                 )
                 .await;
             let retries_left = attempt <= max_retries;
@@ -1146,7 +1286,9 @@ impl Client {
             };
             let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
             let failure: Error<K> = match outcome {
-                Ok(received) if (200..300).contains(&received.status) => {
+                Ok(received)
+                    if (200..300).contains(&received.status) && received.event_error.is_none() =>
+                {
                     return Ok((received, attempt))
                 }
                 Ok(received) => {
@@ -1245,6 +1387,24 @@ impl Client {
                         rate_limit,
                         attempts: attempt,
                     }));
+                }
+                Err(Transport::Malformed {
+                    status,
+                    headers,
+                    message,
+                    body,
+                }) => return Err(self.decode_error(status, &headers, message, body, attempt)),
+                Err(Transport::Cut(message, source)) => {
+                    let error = Error::Connection(ConnectionError {
+                        message: inner.redactor.text(&message).into_owned(),
+                        attempts: attempt,
+                        before_send: false,
+                        source,
+                    });
+                    if !(retries_left && policy.on_connect && idempotent) {
+                        return Err(error);
+                    }
+                    error
                 }
             };
             match next_wait(&policy, backoff(), None, remaining) {
@@ -1350,6 +1510,7 @@ impl Client {
         rebuild: impl Fn() -> Option<reqwest::Request>,
         until: Instant,
         stream_body: bool,
+        events: Option<(&'static StreamSpec, Duration)>,
     ) -> Result<Received, Transport> {
         let classify = |e: reqwest::Error| {
             if e.is_connect() {
@@ -1364,6 +1525,52 @@ impl Client {
         let status = response.status().as_u16();
         // Taken, not cloned: the body is read without them.
         let headers = std::mem::take(response.headers_mut());
+        // Events: the head and the first event are the attempt's (an error event before any
+        // data is an answer to retry on); the rest streams at the caller's pace.
+        if let (Some((spec, idle)), true) = (events, (200..300).contains(&status)) {
+            let mut reader = EventReader::new(response, idle, self.inner.max_response_size);
+            return loop {
+                let event = match tokio::time::timeout_at(until, reader.next()).await {
+                    Err(_) => return Err(Transport::Timeout),
+                    Ok(None) if spec.done.is_some() => {
+                        return Err(Transport::Cut(
+                            "the event stream ended before its first event".into(),
+                            None,
+                        ))
+                    }
+                    Ok(None) => None,
+                    Ok(Some(Err(e))) => return Err(self.read_failure(e, status, headers)),
+                    Ok(Some(Ok(event))) => Some(spec.sort(event)),
+                };
+                match event {
+                    Some(Sorted::Skip) => continue,
+                    Some(Sorted::Error { name, data }) => {
+                        let (status, known) = self.event_status(spec, status, &data);
+                        break Ok(Received {
+                            status,
+                            headers,
+                            body: Bytes::from(data),
+                            truncated: false,
+                            stream: None,
+                            events: None,
+                            event_error: Some((name, known)),
+                        });
+                    }
+                    first => {
+                        reader.first = first;
+                        break Ok(Received {
+                            status,
+                            headers,
+                            body: Bytes::new(),
+                            truncated: false,
+                            stream: None,
+                            events: Some(reader),
+                            event_error: None,
+                        });
+                    }
+                }
+            };
+        }
         // A download: the head is the attempt's; the body streams at the caller's pace.
         if stream_body && (200..300).contains(&status) {
             return Ok(Received {
@@ -1372,6 +1579,8 @@ impl Client {
                 body: Bytes::new(),
                 truncated: false,
                 stream: Some(response),
+                events: None,
+                event_error: None,
             });
         }
         if (200..300).contains(&status) {
@@ -1405,6 +1614,8 @@ impl Client {
                 body: body.freeze(),
                 truncated: false,
                 stream: None,
+                events: None,
+                event_error: None,
             });
         }
         let mut body = BytesMut::new();
@@ -1434,6 +1645,8 @@ impl Client {
             body: body.freeze(),
             truncated,
             stream: None,
+            events: None,
+            event_error: None,
         })
     }
 
@@ -1516,8 +1729,18 @@ impl Client {
         } else {
             serde_json::from_slice(&received.body).ok()
         };
-        let response = ErrorResponse::new(received.status, &received.headers, json.as_ref(), now);
+        let response = match &received.event_error {
+            Some((_, named)) => {
+                ErrorResponse::for_event(*named, &received.headers, json.as_ref(), now)
+            }
+            None => ErrorResponse::new(received.status, &received.headers, json.as_ref(), now),
+        };
         let kind = K::from_response(&response);
+        // A statusless error event stands for the status its class documents, if one.
+        let status = match &received.event_error {
+            Some((_, None)) => response.implied_status().unwrap_or(received.status),
+            _ => received.status,
+        };
         let env = &spec.envelope;
         let detail = response
             .body_string(env.detail)
@@ -1542,7 +1765,8 @@ impl Client {
             .collect();
         ApiError {
             kind,
-            status: received.status,
+            status,
+            event: received.event_error.map(|(name, _)| name),
             detail,
             code,
             error_type,
@@ -1607,6 +1831,117 @@ fn html_title(page: &str) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ");
     (!title.is_empty()).then_some(title)
+}
+
+/// A streamed response being read: what its items need.
+struct EventState {
+    reader: EventReader,
+    client: Client,
+    spec: &'static StreamSpec,
+    status: u16,
+    headers: HeaderMap,
+    attempts: u32,
+    idle: Duration,
+}
+
+impl EventState {
+    /// The next item: `None` at the end (the terminator, or the end of a stream that has
+    /// none); an error ends the stream after it.
+    async fn next_item<E: DeserializeOwned, K: ErrorClass>(
+        &mut self,
+    ) -> Option<Result<E, Error<K>>> {
+        let client = &self.client;
+        loop {
+            let sorted = match self.reader.first.take() {
+                Some(first) => first,
+                None => match self.reader.next().await {
+                    None if self.spec.done.is_some() => {
+                        return Some(Err(Error::Connection(ConnectionError {
+                            message: "the event stream ended before its terminator".into(),
+                            attempts: self.attempts,
+                            before_send: false,
+                            source: None,
+                        })))
+                    }
+                    None => return None,
+                    Some(Err(e)) => return Some(Err(self.failure(e))),
+                    Some(Ok(event)) => self.spec.sort(event),
+                },
+            };
+            match sorted {
+                Sorted::Skip => continue,
+                Sorted::Done => return None,
+                Sorted::Data(data) => {
+                    return Some(serde_json::from_str::<E>(&data).map_err(|e| {
+                        client.decode_error(
+                            self.status,
+                            &self.headers,
+                            e.to_string(),
+                            Bytes::from(data),
+                            self.attempts,
+                        )
+                    }))
+                }
+                Sorted::Error { name, data } => {
+                    let (status, named) = client.event_status(self.spec, self.status, &data);
+                    let received = Received {
+                        status,
+                        headers: self.headers.clone(),
+                        body: Bytes::from(data),
+                        truncated: false,
+                        stream: None,
+                        events: None,
+                        event_error: Some((name, named)),
+                    };
+                    let now = (client.inner.clock)();
+                    let mut error = client.api_error::<K>(received, self.attempts, None, now);
+                    error.retry_after = client.inner.retry.wait_for(
+                        error.kind.class_name(),
+                        error.kind.ancestors(),
+                        |h| error.response.header(h).map(str::to_owned),
+                        now,
+                    );
+                    return Some(Err(Error::Api(Box::new(error))));
+                }
+            }
+        }
+    }
+
+    /// A failure reading the stream after its first event.
+    fn failure<K>(&self, e: ReadError) -> Error<K> {
+        let inner = &self.client.inner;
+        match e {
+            ReadError::Http(e) => Error::Connection(ConnectionError {
+                message: inner.redactor.text(&describe(&e)).into_owned(),
+                attempts: self.attempts,
+                before_send: false,
+                source: Some(e),
+            }),
+            ReadError::Idle => Error::Timeout(TimeoutError {
+                after: self.idle,
+                deadline: false,
+                throttle: false,
+                attempts: self.attempts,
+            }),
+            ReadError::TooLarge => {
+                let (request_id, rate_limit) = self.client.meta(&self.headers);
+                Error::TooLarge(TooLargeError {
+                    status: self.status,
+                    limit: inner.max_response_size,
+                    request_id,
+                    rate_limit,
+                    attempts: self.attempts,
+                })
+            }
+            ReadError::Malformed(message) => self.client.decode_error(
+                self.status,
+                &self.headers,
+                message,
+                Bytes::new(),
+                self.attempts,
+            ),
+        }
+    }
 }
 
 /// A transport error described by its kind and its chain of causes. reqwest's own

@@ -80,6 +80,11 @@ pub struct ErrorResponse<'a> {
     headers: &'a HeaderMap,
     json: Option<&'a Value>,
     now: SystemTime,
+    /// An error event of a streamed response that names no status: classes are told
+    /// apart by their other conditions.
+    statusless: bool,
+    /// The status the picked row documents, when it documents one (a statusless event).
+    implied: std::cell::Cell<Option<u16>>,
 }
 
 impl<'a> ErrorResponse<'a> {
@@ -95,7 +100,29 @@ impl<'a> ErrorResponse<'a> {
             headers,
             json,
             now,
+            statusless: false,
+            implied: std::cell::Cell::new(None),
         }
+    }
+
+    /// Wraps an error event of a streamed response (whose HTTP status, 2xx, says nothing
+    /// of the error). With `status` (read from the event) it is classified as a response of
+    /// that status; without, by the table's body and header conditions alone.
+    pub fn for_event(
+        status: Option<u16>,
+        headers: &'a HeaderMap,
+        json: Option<&'a Value>,
+        now: SystemTime,
+    ) -> Self {
+        let mut r = ErrorResponse::new(status.unwrap_or(0), headers, json, now);
+        r.statusless = status.is_none();
+        r
+    }
+
+    /// For a statusless error event: the one status the picked class documents, if it
+    /// documents exactly one (set by [`ErrorResponse::classify`]).
+    pub fn implied_status(&self) -> Option<u16> {
+        self.implied.get()
     }
 
     /// The HTTP status.
@@ -252,7 +279,26 @@ impl<'a> ErrorResponse<'a> {
 
     /// The class the table picks: the first row, in table order, whose statuses hold this
     /// status and whose matchers all hold (fallback rows: statuses only).
+    ///
+    /// A statusless error event has no status to test: the first row with a condition that
+    /// asks for something present, whose matchers all hold, picks it (a row on statuses
+    /// alone, or on an absence alone, would take every event).
     pub fn classify(&self, rules: &[ClassRule]) -> Option<usize> {
+        if self.statusless {
+            let row = rules.iter().find(|r| {
+                !r.fallback
+                    && r.matchers
+                        .iter()
+                        .any(|m| !matches!(m.test, Test::Exists(false)))
+                    && r.matchers.iter().all(|m| self.matches(m))
+            })?;
+            if let [(lo, hi)] = row.statuses {
+                if lo == hi {
+                    self.implied.set(Some(*lo));
+                }
+            }
+            return Some(row.class);
+        }
         rules
             .iter()
             .find(|r| {

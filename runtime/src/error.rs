@@ -152,8 +152,12 @@ impl<K> From<ApiError<K>> for Error<K> {
 pub struct ApiError<K> {
     /// The class and its typed attributes.
     pub kind: K,
-    /// HTTP status.
+    /// HTTP status. For an error that came as an event of a streamed response: the status
+    /// the event names, else the one status its class documents, else the stream's (2xx).
     pub status: u16,
+    /// The name of the event that carried it, when the error came inside a streamed
+    /// response (`error`); `None` for an error response.
+    pub event: Option<String>,
     /// The server's detail message (or, for a non-JSON body, its text or the reason phrase).
     pub detail: String,
     /// The machine-readable error code, when the body has one.

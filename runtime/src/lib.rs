@@ -9,6 +9,7 @@
 pub mod client;
 pub mod envelope;
 pub mod error;
+pub mod events;
 pub mod paging;
 pub mod ratelimit;
 pub mod retry;
@@ -42,6 +43,7 @@ pub mod futures {
     pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 }
 
+pub use events::{EventStream, StreamSpec};
 pub use paging::{PageSpec, PageStyle};
 
 /// The most of an error response body the runtime keeps (64 KiB). Longer bodies are cut and

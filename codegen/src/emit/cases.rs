@@ -38,8 +38,12 @@ pub fn cases(api: &Api) -> (Vec<File>, Vec<String>) {
         }
     }
     for e in &api.endpoints {
-        out.push(success_case(api, e));
+        // An endpoint that always streams succeeds by streaming: its stream case is that.
+        if e.stream.as_ref().is_none_or(|st| st.flag.is_some()) {
+            out.push(success_case(api, e));
+        }
         out.extend(page_cases(api, e));
+        out.extend(stream_cases(api, e));
     }
     out.extend(retry_cases(api));
     let mut required = BTreeSet::new();
@@ -197,7 +201,8 @@ fn call_and_request(api: &Api, e: &model::Endpoint) -> (Value, Value) {
     (Value::Object(call), Value::Object(request))
 }
 
-fn success_response(api: &Api, e: &model::Endpoint) -> Value {
+/// The headers of a success response: the request id and every rate-limit family.
+fn success_headers(api: &Api) -> Map<String, Value> {
     let mut headers = Map::new();
     if let Some(h) = &api.request_id_header {
         headers.insert(h.to_ascii_lowercase(), json!("req_ok_1"));
@@ -220,6 +225,11 @@ fn success_response(api: &Api, e: &model::Endpoint) -> Value {
             headers.insert(header.clone(), json!(format!("{field}-1")));
         }
     }
+    headers
+}
+
+fn success_response(api: &Api, e: &model::Endpoint) -> Value {
+    let mut headers = success_headers(api);
     let mut r = Map::new();
     if e.download {
         headers.insert("content-type".into(), json!("application/octet-stream"));
@@ -358,6 +368,151 @@ fn success_case(api: &Api, e: &model::Endpoint) -> Case {
         ),
         covers,
     }
+}
+
+/// For a streaming endpoint: every event read to the end (with a delay, a skipped event and
+/// the terminator where the spec has them), and a stream that an error event ends after
+/// its first event, classified through the error table.
+fn stream_cases(api: &Api, e: &model::Endpoint) -> Vec<Case> {
+    let Some(st) = &e.stream else {
+        return Vec::new();
+    };
+    let (mut call, mut request) = call_and_request(api, e);
+    if let Some(flag) = &st.flag {
+        call["stream"] = json!(true);
+        if let Some(body) = request.get_mut("body").and_then(Value::as_object_mut) {
+            body.insert(flag.clone(), json!(true));
+        }
+    }
+    let event = |n: usize, delay_ms: u64| {
+        let mut ev = Map::new();
+        if delay_ms > 0 {
+            ev.insert("delay_ms".into(), json!(delay_ms));
+        }
+        ev.insert(
+            "data".into(),
+            sample(api, &st.event, &format!("event-{n}"), 0),
+        );
+        Value::Object(ev)
+    };
+    let respond = |events: Vec<Value>| {
+        let mut headers = success_headers(api);
+        headers.insert("content-type".into(), json!("text/event-stream"));
+        json!({"status": 200, "headers": headers, "events": events})
+    };
+    let kebab_name = kebab(&e.spec_name.replace('.', "-"));
+    let mut all = vec![event(1, 0)];
+    if let Some(name) = st.ignore.first() {
+        all.push(json!({"event": name, "data": {}}));
+    }
+    all.push(event(2, 250));
+    if let Some(done) = &st.done {
+        all.push(json!({"data": done}));
+    }
+    let mut covers = vec![format!("stream:{}", e.spec_name)];
+    if st.flag.is_none() {
+        covers.push(format!("endpoint:{}", e.spec_name));
+    }
+    let mut extras = Vec::new();
+    if !st.ignore.is_empty() {
+        extras.push("skipping an ignored event");
+    }
+    if st.done.is_some() {
+        extras.push("ending at the terminator");
+    }
+    let everything = Case {
+        stem: format!("stream-{kebab_name}"),
+        yaml: case(
+            format!(
+                "`{}` streams every event, the second 250 ms after the first{}.",
+                e.spec_name,
+                extras.iter().map(|x| format!(", {x}")).collect::<String>()
+            ),
+            covers.clone(),
+            call.clone(),
+            None,
+            request.clone(),
+            vec![respond(all)],
+        ),
+        covers,
+    };
+    let mut cases = vec![everything];
+    if let Some((data, name, class)) = error_event(api, st) {
+        let mut error = Map::new();
+        if let Some(n) = name {
+            error.insert("event".into(), json!(n));
+        }
+        error.insert("delay_ms".into(), json!(100));
+        error.insert("data".into(), data);
+        let covers = vec![format!("stream-error:{}", e.spec_name)];
+        cases.push(Case {
+            stem: format!("stream-{kebab_name}-error"),
+            yaml: case(
+                format!(
+                    "`{}` streams one event, then an error event ends it: {class}, classified through the error table, and nothing is resent.",
+                    e.spec_name
+                ),
+                covers.clone(),
+                call,
+                None,
+                request,
+                vec![respond(vec![event(1, 0), Value::Object(error)])],
+            ),
+            covers,
+        });
+    }
+    cases
+}
+
+/// The data of an error event a stream can carry, its event name, and the class it is
+/// classified as: the first class whose example names itself by its body alone (or, when
+/// the event names its status, the first class with a status), marked the way the spec
+/// tells error events apart.
+fn error_event(api: &Api, st: &model::EventStream) -> Option<(Value, Option<String>, String)> {
+    let name = st.error_events.first().cloned();
+    if name.is_none() && st.error_field.is_none() {
+        return None;
+    }
+    let marked = |body: &Value| {
+        name.is_some()
+            || st
+                .error_field
+                .as_ref()
+                .is_some_and(|f| crate::syntax::lookup(body, f).is_some_and(|v| !v.is_null()))
+    };
+    let e = &api.errors;
+    for &i in &e.order {
+        let c = &e.classes[i];
+        if c.fallback {
+            continue;
+        }
+        let (status, response) = class_example(api, i);
+        let mut body = response.get("body").cloned().unwrap_or_else(|| json!({}));
+        let picked = match &st.error_status {
+            Some(path) => {
+                set_path(&mut body, path, json!(status));
+                crate::model::example::classify(
+                    api,
+                    &json!({"status": status, "body": body.clone()}),
+                )
+            }
+            None => crate::model::example::classify_event(api, &body).map(|(j, _)| j),
+        };
+        if picked == Some(i) && marked(&body) {
+            return Some((body, name, c.spec_name.clone()));
+        }
+    }
+    // No class names itself by its body: the event is still an API error, of the base class.
+    let mut body = json!({});
+    if let Some(p) = e.envelope.detail.iter().find(|p| *p != "$") {
+        set_path(&mut body, p, json!("The stream failed."));
+    }
+    if let Some(f) = &st.error_field {
+        if crate::syntax::lookup(&body, f).is_none_or(Value::is_null) {
+            set_path(&mut body, f, json!({"message": "The stream failed."}));
+        }
+    }
+    Some((body, name, e.api.spec_name.clone()))
 }
 
 /// For a paginated endpoint: every page read to the end (two pages of items, then

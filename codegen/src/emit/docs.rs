@@ -204,10 +204,15 @@ fn readme_view(api: &Api) -> Value {
             json!({
                 "call": call_text(ep),
                 "http": format!("{} {}", ep.http_method, ep.path),
-                "returns": if ep.download {
-                    "bytes, streamed".into()
-                } else {
-                    ep.response.as_ref().map(type_text).unwrap_or_else(|| "nothing".into())
+                "returns": match (&ep.stream, ep.download) {
+                    (Some(st), _) if st.flag.is_none() => format!("events of {}", type_text(&st.event)),
+                    (Some(st), _) => format!(
+                        "{} (events of {} with .stream())",
+                        ep.response.as_ref().map(type_text).unwrap_or_else(|| "nothing".into()),
+                        type_text(&st.event)
+                    ),
+                    (None, true) => "bytes, streamed".into(),
+                    (None, false) => ep.response.as_ref().map(type_text).unwrap_or_else(|| "nothing".into()),
                 },
                 "notes": notes.join("; "),
             })
@@ -276,6 +281,41 @@ fn readme_view(api: &Api) -> Value {
                 crate::model::describe::paging(p),
             ))
         });
+    // The streamed call: the first streaming endpoint with no body whose required
+    // parameters are strings.
+    let streamed = api
+        .endpoints
+        .iter()
+        .find(|ep| {
+            ep.stream.is_some()
+                && ep.body.is_none()
+                && ep
+                    .params
+                    .iter()
+                    .all(|p| !p.required || p.ty == TypeExpr::String)
+        })
+        .and_then(|ep| {
+            let st = ep.stream.as_ref()?;
+            let args: Vec<String> = ep
+                .params
+                .iter()
+                .filter(|p| p.required)
+                .map(|p| format!("\"{}\"", p.spec_name))
+                .collect();
+            let chain: String = ep.accessors.iter().map(|a| format!("{a}().")).collect();
+            let method = if st.flag.is_some() { "stream" } else { "send" };
+            let end = match &st.done {
+                Some(d) => format!("and ends at the `{d}` event"),
+                None => "and ends when the server closes it".to_owned(),
+            };
+            Some(json!({
+                "endpoint": ep.spec_name,
+                "call": format!("client.{chain}{}({}).{method}()", ep.method_name, args.join(", ")),
+                "method": method,
+                "end": end,
+                "errors": !st.error_events.is_empty() || st.error_field.is_some(),
+            }))
+        });
     // The error example reads a typed attribute: the first class that has one.
     let example = e
         .classes
@@ -318,6 +358,7 @@ fn readme_view(api: &Api) -> Value {
         "paged_call": paged.as_ref().map(|(_, call, _)| call),
         "paged_endpoint": paged.as_ref().map(|(name, _, _)| name),
         "paged_how": paged.as_ref().map(|(_, _, how)| how),
+        "streamed": streamed,
         "idempotency_key": api.retry.key_header.is_some(),
         "endpoints": endpoints,
         "root_error": e.root.rust_name,

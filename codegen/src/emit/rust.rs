@@ -239,7 +239,8 @@ pub use client::*;
 pub use error::*;
 {models_use}
 pub use sdkgen_runtime::{{
-    futures, RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp,
+    futures, BodyStream, EventStream, RateLimitFamily, RateLimitState, RawResponse, Response,
+    Timestamp,
 }};
 
 /// The result of every call of this crate.

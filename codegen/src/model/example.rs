@@ -102,30 +102,7 @@ pub fn classify(api: &Api, response: &Value) -> Option<usize> {
             .and_then(|h| h.get(name.to_ascii_lowercase()))
             .map(text)
     };
-    let holds = |m: &Matcher| {
-        let value = match &m.source {
-            Source::Body(paths) => paths
-                .iter()
-                .find_map(|p| syntax::lookup(&body, p).filter(|v| !v.is_null()))
-                .map(text),
-            Source::Header(h) => header(h),
-        };
-        let fold = |s: &str| {
-            if m.ignore_case {
-                s.to_lowercase()
-            } else {
-                s.to_owned()
-            }
-        };
-        match (&m.test, value.map(|v| fold(&v))) {
-            (Test::Exists(want), v) => v.is_some() == *want,
-            (_, None) => false,
-            (Test::Equals(x), Some(v)) => v == fold(x),
-            (Test::OneOf(xs), Some(v)) => xs.iter().any(|x| v == fold(x)),
-            (Test::EndsWith(x), Some(v)) => v.ends_with(&fold(x)),
-            (Test::Contains(x), Some(v)) => v.contains(&fold(x)),
-        }
-    };
+    let holds = |m: &Matcher| holds(m, &body, &header);
     e.order.iter().copied().find(|&j| {
         let k = &e.classes[j];
         if k.fallback {
@@ -134,6 +111,61 @@ pub fn classify(api: &Api, response: &Value) -> Option<usize> {
         k.rows()
             .iter()
             .any(|r| in_ranges(r.statuses, status) && r.matchers.iter().all(|m| holds(m)))
+    })
+}
+
+/// Whether a condition holds of an example's body and headers.
+fn holds(m: &Matcher, body: &Value, header: &dyn Fn(&str) -> Option<String>) -> bool {
+    let value = match &m.source {
+        Source::Body(paths) => paths
+            .iter()
+            .find_map(|p| syntax::lookup(body, p).filter(|v| !v.is_null()))
+            .map(text),
+        Source::Header(h) => header(h),
+    };
+    let fold = |s: &str| {
+        if m.ignore_case {
+            s.to_lowercase()
+        } else {
+            s.to_owned()
+        }
+    };
+    match (&m.test, value.map(|v| fold(&v))) {
+        (Test::Exists(want), v) => v.is_some() == *want,
+        (_, None) => false,
+        (Test::Equals(x), Some(v)) => v == fold(x),
+        (Test::OneOf(xs), Some(v)) => xs.iter().any(|x| v == fold(x)),
+        (Test::EndsWith(x), Some(v)) => v.ends_with(&fold(x)),
+        (Test::Contains(x), Some(v)) => v.contains(&fold(x)),
+    }
+}
+
+/// The class the table picks for an error event that names no status, as the runtime's
+/// statusless classifier would: the first row (in classification order) with a condition
+/// asking for something present, whose conditions all hold of `body`; with the one status
+/// that row documents, if it documents one.
+pub fn classify_event(api: &Api, body: &Value) -> Option<(usize, Option<u16>)> {
+    let e = &api.errors;
+    let no_header = |_: &str| None;
+    e.order.iter().copied().find_map(|j| {
+        let k = &e.classes[j];
+        if k.fallback {
+            return None;
+        }
+        k.rows().iter().find_map(|r| {
+            let positive = r
+                .matchers
+                .iter()
+                .any(|m| !matches!(m.test, Test::Exists(false)));
+            let all = r.matchers.iter().all(|m| holds(m, body, &no_header));
+            (positive && all).then(|| {
+                let status = match r.statuses {
+                    [one] if one.lo == one.hi => Some(one.lo),
+                    _ => None,
+                };
+                (j, status)
+            })
+        })
     })
 }
 

@@ -69,12 +69,15 @@ fn not_self(n: String) -> String {
 
 /// Methods every generated call builder has; an optional parameter's setter of the same
 /// name takes a `_param` suffix.
-pub const CALL_METHODS: [&str; 5] = [
+pub const CALL_METHODS: [&str; 8] = [
     "timeout",
     "max_retries",
     "header",
     "idempotency_key",
     "send",
+    "pages",
+    "items",
+    "stream",
 ];
 
 /// The setter of an optional parameter whose Rust name is `rust_name`.

@@ -473,7 +473,39 @@ fn endpoint_method(
     // What the runtime is told is whether it may resend the request, not whether the
     // endpoint is idempotent (the docs say that).
     let idempotent = e.resendable;
+    let kind_ident = ident(&api.errors.kind_enum);
+    let events = e.stream.as_ref().map(|st| {
+        let event = rust_type(api, &st.event);
+        let opt = |v: &Option<String>| match v {
+            Some(v) => quote!(Some(#v)),
+            None => quote!(None),
+        };
+        let (done, error_field, error_status) =
+            (opt(&st.done), opt(&st.error_field), opt(&st.error_status));
+        let (error_events, ignore) = (&st.error_events, &st.ignore);
+        let spec = quote! {
+            static EVENTS: ::sdkgen_runtime::StreamSpec = ::sdkgen_runtime::StreamSpec {
+                done: #done,
+                error_events: &[#(#error_events),*],
+                error_field: #error_field,
+                error_status: #error_status,
+                ignore: &[#(#ignore),*],
+            };
+        };
+        (
+            quote!(::sdkgen_runtime::EventStream<#event, #kind_ident>),
+            spec,
+            event,
+        )
+    });
+    let always_streams = events
+        .as_ref()
+        .filter(|_| e.stream.as_ref().is_some_and(|st| st.flag.is_none()));
     let (ret, send) = match &e.response {
+        _ if always_streams.is_some() => {
+            let ty = always_streams.map(|(ty, _, _)| ty.clone());
+            (quote!(#ty), quote!(send_events))
+        }
         _ if e.download => {
             let kind = ident(&api.errors.kind_enum);
             (
@@ -532,6 +564,47 @@ fn endpoint_method(
         }
     };
     let paging = e.pagination.as_ref().map(|p| paging_methods(api, p, &ret));
+    let send_method = match (&e.stream, &events) {
+        (Some(st), Some((stream_ty, spec, event))) => {
+            let always = st.flag.is_none();
+            let send_doc = doc(&stream_doc(st, always));
+            let streamed = quote! {
+                #spec
+                let result: ::std::result::Result<_, #root> =
+                    self.call.send_events::<#event, #kind_ident>(&EVENTS).await;
+                result
+            };
+            match &st.flag {
+                None => quote! {
+                    #send_doc
+                    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<#stream_ty>> {
+                        #streamed
+                    }
+                },
+                Some(flag) => quote! {
+                    /// Sends the call, with the client's retries, waits and limits, for the
+                    /// whole response at once; [`stream`](Self::stream) asks for events.
+                    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
+                        let result: ::std::result::Result<_, #root> = self.call.#send().await;
+                        result
+                    }
+
+                    #send_doc
+                    pub async fn stream(mut self) -> crate::Result<::sdkgen_runtime::Response<#stream_ty>> {
+                        self.call.request_mut().set_body_flag(#flag, true);
+                        #streamed
+                    }
+                },
+            }
+        }
+        _ => quote! {
+            /// Sends the call, with the client's retries, waits and limits.
+            pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
+                let result: ::std::result::Result<_, #root> = self.call.#send().await;
+                result
+            }
+        },
+    };
     let options = if api.retry.key_header.is_some() {
         quote!(::sdkgen_runtime::call_options!(idempotency_key);)
     } else {
@@ -554,16 +627,32 @@ fn endpoint_method(
 
             #options
 
-            /// Sends the call, with the client's retries, waits and limits.
-            pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
-                let result: ::std::result::Result<_, #root> = self.call.#send().await;
-                result
-            }
+            #send_method
 
             #paging
         }
     };
     (method_tokens, builder)
+}
+
+/// The doc comment of the method that streams events.
+fn stream_doc(st: &model::EventStream, always: bool) -> String {
+    let mut text = String::from(if always {
+        "Sends the call; the response is a stream of events, read with `StreamExt::next` (re-exported as `futures::StreamExt`)."
+    } else {
+        "Sends the call asking for a stream of events (the body's `FLAG` set to `true`), read with `StreamExt::next` (re-exported as `futures::StreamExt`)."
+    });
+    if let Some(flag) = &st.flag {
+        text = text.replace("FLAG", flag);
+    }
+    text.push_str(" The client's retries cover the response head and the first event; from then on nothing is resent.");
+    if let Some(done) = &st.done {
+        text.push_str(&format!(" The stream ends at the `{done}` event; one that stops before it ends with a connection error."));
+    }
+    if !st.error_events.is_empty() || st.error_field.is_some() {
+        text.push_str(" An error the server sends as an event is classified as an error response is, and is the stream's last item.");
+    }
+    text
 }
 
 /// `pages` and `items` of a paginated endpoint's call builder.

@@ -174,7 +174,19 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
     let mut_kw = (!sets.is_empty()).then(|| quote!(mut));
     // A paginated endpoint reads every item when the case asks for all pages; a download
     // reads its stream to the end.
-    let run = if e.download {
+    let run = if let Some(st) = &e.stream {
+        if st.flag.is_some() {
+            quote! {
+                if call.stream {
+                    conformance::outcome_events(builder.stream()).await
+                } else {
+                    conformance::outcome(builder.send().await)
+                }
+            }
+        } else {
+            quote!(conformance::outcome_events(builder.send()).await)
+        }
+    } else if e.download {
         quote!(conformance::outcome_download(builder.send().await).await)
     } else if e.pagination.is_some() {
         quote! {

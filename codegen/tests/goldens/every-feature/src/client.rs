@@ -284,6 +284,39 @@ impl<'a> ItemsApi<'a> {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
     }
+    /// Follow an item's changes as they happen, as server-sent events.
+    ///
+    /// `GET /items/{item_id}/events` (`items.watch`). Idempotent: retried even after it may have reached the server. Returns a [`ItemsWatchCall`]: set what you need, then `.send().await`.
+    ///
+    /// # Arguments
+    /// - `item_id` (path `item_id`)
+    pub fn watch(&self, item_id: &str) -> ItemsWatchCall<'a> {
+        let __request = ::sdkgen_runtime::Request::new(
+                "GET",
+                format!("/items/{}/events", ::sdkgen_runtime::path_segment(item_id)),
+            )
+            .idempotent(true);
+        ItemsWatchCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
+    /// Write an item's description, whole or as a stream of deltas.
+    ///
+    /// `POST /items/generate` (`items.generate`). Returns a [`ItemsGenerateCall`]: set what you need, then `.send().await`.
+    ///
+    /// # Arguments
+    /// - `body`: the `GenerateRequest` request body
+    pub fn generate(&self, body: &GenerateRequest) -> ItemsGenerateCall<'a> {
+        let mut __request = ::sdkgen_runtime::Request::new(
+                "POST",
+                "/items/generate".to_owned(),
+            )
+            .idempotent(false);
+        __request = __request.json(body);
+        ItemsGenerateCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
     /// The `items.versions` endpoints.
     pub fn versions(&self) -> ItemsVersionsApi<'a> {
         ItemsVersionsApi {
@@ -492,6 +525,73 @@ impl ItemsAnnotateCall<'_> {
     /// Sends the call, with the client's retries, waits and limits.
     pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Annotation>> {
         let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `items.watch` (`GET /items/{item_id}/events`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsWatchCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsWatchCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call; the response is a stream of events, read with `StreamExt::next` (re-exported as `futures::StreamExt`). The client's retries cover the response head and the first event; from then on nothing is resent. The stream ends at the `[DONE]` event; one that stops before it ends with a connection error. An error the server sends as an event is classified as an error response is, and is the stream's last item.
+    pub async fn send(
+        self,
+    ) -> crate::Result<
+        ::sdkgen_runtime::Response<
+            ::sdkgen_runtime::EventStream<ItemEvent, ApiStatusErrorKind>,
+        >,
+    > {
+        static EVENTS: ::sdkgen_runtime::StreamSpec = ::sdkgen_runtime::StreamSpec {
+            done: Some("[DONE]"),
+            error_events: &["error"],
+            error_field: None,
+            error_status: None,
+            ignore: &["ping"],
+        };
+        let result: ::std::result::Result<_, EveryError> = self
+            .call
+            .send_events::<ItemEvent, ApiStatusErrorKind>(&EVENTS)
+            .await;
+        result
+    }
+}
+/// A call of `items.generate` (`POST /items/generate`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsGenerateCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsGenerateCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits, for the
+    /// whole response at once; [`stream`](Self::stream) asks for events.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Generated>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
+        result
+    }
+    /// Sends the call asking for a stream of events (the body's `stream` set to `true`), read with `StreamExt::next` (re-exported as `futures::StreamExt`). The client's retries cover the response head and the first event; from then on nothing is resent. An error the server sends as an event is classified as an error response is, and is the stream's last item.
+    pub async fn stream(
+        mut self,
+    ) -> crate::Result<
+        ::sdkgen_runtime::Response<
+            ::sdkgen_runtime::EventStream<GenerateDelta, ApiStatusErrorKind>,
+        >,
+    > {
+        self.call.request_mut().set_body_flag("stream", true);
+        static EVENTS: ::sdkgen_runtime::StreamSpec = ::sdkgen_runtime::StreamSpec {
+            done: None,
+            error_events: &[],
+            error_field: Some("error"),
+            error_status: Some("error.status"),
+            ignore: &[],
+        };
+        let result: ::std::result::Result<_, EveryError> = self
+            .call
+            .send_events::<GenerateDelta, ApiStatusErrorKind>(&EVENTS)
+            .await;
         result
     }
 }

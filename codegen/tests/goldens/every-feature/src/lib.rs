@@ -17,7 +17,8 @@ pub use error::*;
 pub use models::*;
 
 pub use sdkgen_runtime::{
-    futures, RateLimitFamily, RateLimitState, RawResponse, Response, Timestamp,
+    futures, BodyStream, EventStream, RateLimitFamily, RateLimitState, RawResponse, Response,
+    Timestamp,
 };
 
 /// The result of every call of this crate.

@@ -341,6 +341,155 @@ pub enum Prompt {
     /// The value as `list<ContentBlock>`.
     ContentBlockList(Vec<ContentBlock>),
 }
+/// A change to an item.
+///
+/// Documented as `ItemEvent`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ItemEvent {
+    /// Tagged `changed`.
+    Changed(ItemChanged),
+    /// Tagged `deleted`.
+    Deleted(ItemDeleted),
+    /// A tag this version does not know, kept as the raw JSON.
+    Unknown(::serde_json::Value),
+}
+impl<'de> ::serde::Deserialize<'de> for ItemEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+            deserializer,
+        )?;
+        match value.get("type").and_then(::serde_json::Value::as_str) {
+            Some("changed") => {
+                ::serde_json::from_value(value)
+                    .map(Self::Changed)
+                    .map_err(::serde::de::Error::custom)
+            }
+            Some("deleted") => {
+                ::serde_json::from_value(value)
+                    .map(Self::Deleted)
+                    .map_err(::serde::de::Error::custom)
+            }
+            _ if value.is_object() => Ok(Self::Unknown(value)),
+            _ => {
+                Err(
+                    ::serde::de::Error::custom(
+                        concat!("expected a ", stringify!(ItemEvent), " object"),
+                    ),
+                )
+            }
+        }
+    }
+}
+impl ::serde::Serialize for ItemEvent {
+    fn serialize<S: ::serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> ::std::result::Result<S::Ok, S::Error> {
+        match self {
+            Self::Changed(v) => {
+                ::sdkgen_runtime::serde_helpers::serialize_tagged(
+                    v,
+                    "type",
+                    "changed",
+                    serializer,
+                )
+            }
+            Self::Deleted(v) => {
+                ::sdkgen_runtime::serde_helpers::serialize_tagged(
+                    v,
+                    "type",
+                    "deleted",
+                    serializer,
+                )
+            }
+            Self::Unknown(v) => ::serde::Serialize::serialize(v, serializer),
+        }
+    }
+}
+/// The item as it is now.
+///
+/// Documented as `ItemChanged`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ItemChanged {
+    /// The `item` field.
+    pub item: Item,
+}
+impl ItemChanged {
+    /// An `ItemChanged` with its required fields; the optional ones start empty.
+    pub fn new(item: Item) -> Self {
+        Self { item }
+    }
+}
+/// The item is gone.
+///
+/// Documented as `ItemDeleted`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct ItemDeleted {
+    /// The `id` field.
+    pub id: String,
+}
+impl ItemDeleted {
+    /// An `ItemDeleted` with its required fields; the optional ones start empty.
+    pub fn new(id: String) -> Self {
+        Self { id }
+    }
+}
+/// What to write.
+///
+/// Documented as `GenerateRequest`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GenerateRequest {
+    /// The `item_id` field.
+    pub item_id: String,
+    /// The `max_words` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_words: Option<i64>,
+}
+impl GenerateRequest {
+    /// A `GenerateRequest` with its required fields; the optional ones start empty.
+    pub fn new(item_id: String) -> Self {
+        Self { item_id, max_words: None }
+    }
+    /// Sets `max_words`.
+    #[must_use]
+    pub fn with_max_words(mut self, value: impl Into<i64>) -> Self {
+        self.max_words = Some(value.into());
+        self
+    }
+}
+/// A whole description.
+///
+/// Documented as `Generated`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Generated {
+    /// The `text` field.
+    pub text: String,
+}
+impl Generated {
+    /// A `Generated` with its required fields; the optional ones start empty.
+    pub fn new(text: String) -> Self {
+        Self { text }
+    }
+}
+/// The next piece of a description.
+///
+/// Documented as `GenerateDelta`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct GenerateDelta {
+    /// The `index` field.
+    pub index: i64,
+    /// The `delta` field.
+    pub delta: String,
+}
+impl GenerateDelta {
+    /// A `GenerateDelta` with its required fields; the optional ones start empty.
+    pub fn new(index: i64, delta: String) -> Self {
+        Self { index, delta }
+    }
+}
 /// One failing field.
 ///
 /// Documented as `ValidationError`.

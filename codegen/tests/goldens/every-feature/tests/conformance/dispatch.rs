@@ -20,9 +20,11 @@ pub const REQUIRED: &[&str] = &[
     "endpoint:items.annotate",
     "endpoint:items.create",
     "endpoint:items.delete",
+    "endpoint:items.generate",
     "endpoint:items.get",
     "endpoint:items.list",
     "endpoint:items.versions.list",
+    "endpoint:items.watch",
     "endpoint:ping",
     "pages:items.list",
     "pages:items.versions.list",
@@ -38,6 +40,10 @@ pub const REQUIRED: &[&str] = &[
     "retry:status:5xx:exhausted",
     "retry:status:5xx:recovered",
     "retry:timeout:exhausted",
+    "stream-error:items.generate",
+    "stream-error:items.watch",
+    "stream:items.generate",
+    "stream:items.watch",
 ];
 /// Record mode: `<base-url> <out-dir>`; the key comes from the environment only.
 #[allow(dead_code)]
@@ -144,6 +150,20 @@ async fn dispatch(
                 let body: every_feature::Annotation = call.body()?;
                 let builder = client.items().annotate(&p_item_id, &body);
                 conformance::outcome(builder.send().await)
+            }
+            "items.watch" => {
+                let p_item_id: String = call.param("item_id")?;
+                let builder = client.items().watch(&p_item_id);
+                conformance::outcome_events(builder.send()).await
+            }
+            "items.generate" => {
+                let body: every_feature::GenerateRequest = call.body()?;
+                let builder = client.items().generate(&body);
+                if call.stream {
+                    conformance::outcome_events(builder.stream()).await
+                } else {
+                    conformance::outcome(builder.send().await)
+                }
             }
             "account.get" => {
                 let builder = client.account().get();

@@ -1,0 +1,219 @@
+//! Streamed responses (server-sent events) over a real loopback server, on the paused
+//! clock: retries cover the head and the first event and nothing after; a stream cut short,
+//! gone silent, or sending an endless event ends with a typed error as its last item.
+
+use std::time::Duration;
+
+use conformance::server::{Reply, Server};
+use every_feature as ef;
+use every_feature::futures::StreamExt as _;
+
+fn client(url: &str) -> ef::Client {
+    ef::Client::builder()
+        .api_key("k")
+        .base_url(url)
+        .jitter_seed(1)
+        .build()
+        .unwrap()
+}
+
+fn sse() -> Reply {
+    Reply::status(200).header("content-type", "text/event-stream")
+}
+
+fn delta(i: u32) -> String {
+    format!("data: {{\"index\":{i},\"delta\":\"d{i}\"}}\n\n")
+}
+
+fn request() -> ef::GenerateRequest {
+    ef::GenerateRequest::new("item-1".to_owned())
+}
+
+/// Every item of a stream: the deltas' indexes, then the error that ended it, if one did.
+async fn drain(
+    mut events: ef::EventStream<ef::GenerateDelta, ef::ApiStatusErrorKind>,
+) -> (Vec<i64>, Option<ef::EveryError>) {
+    let mut seen = Vec::new();
+    while let Some(item) = events.next().await {
+        match item {
+            Ok(d) => seen.push(d.index),
+            Err(e) => return (seen, Some(e)),
+        }
+    }
+    (seen, None)
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_event_before_any_data_is_retried_as_an_error_response_is() {
+    let server = Server::start(vec![
+        sse().chunk(
+            Duration::ZERO,
+            "data: {\"error\":{\"status\":503,\"message\":\"busy\"}}\n\n",
+        ),
+        sse()
+            .chunk(Duration::ZERO, delta(0))
+            .chunk(Duration::ZERO, delta(1)),
+    ])
+    .await
+    .unwrap();
+    let response = client(&server.url())
+        .items()
+        .generate(&request())
+        .stream()
+        .await
+        .unwrap();
+    assert_eq!(response.attempts, 2);
+    let (seen, error) = drain(response.into_inner()).await;
+    assert_eq!(seen, [0, 1]);
+    assert!(error.is_none(), "{error:?}");
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    // The same call, resent: one idempotency key, and the flag asking for events.
+    assert_eq!(
+        received[0].header("idempotency-key"),
+        received[1].header("idempotency-key")
+    );
+    let body: serde_json::Value = serde_json::from_slice(&received[1].body).unwrap();
+    assert_eq!(body["stream"], true);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_event_after_data_ends_the_stream_and_nothing_is_resent() {
+    let server = Server::start(vec![sse().chunk(Duration::ZERO, delta(0)).chunk(
+        Duration::from_millis(10),
+        "data: {\"error\":{\"status\":503,\"message\":\"busy\"}}\n\n",
+    )])
+    .await
+    .unwrap();
+    let response = client(&server.url())
+        .items()
+        .generate(&request())
+        .stream()
+        .await
+        .unwrap();
+    let (seen, error) = drain(response.into_inner()).await;
+    assert_eq!(seen, [0]);
+    let error = error.expect("the error event ends the stream");
+    let api = error.as_api().expect("an API error");
+    assert_eq!(api.class_name(), "ServerError");
+    assert_eq!(api.status, 503);
+    assert_eq!(api.event.as_deref(), Some("message"));
+    assert_eq!(api.detail, "busy");
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_connection_lost_mid_stream_is_the_last_item_and_is_not_resent() {
+    let server = Server::start(vec![sse().chunk(Duration::ZERO, delta(0)).cut()])
+        .await
+        .unwrap();
+    let response = client(&server.url())
+        .items()
+        .generate(&request())
+        .stream()
+        .await
+        .unwrap();
+    let (seen, error) = drain(response.into_inner()).await;
+    assert_eq!(seen, [0]);
+    assert!(
+        matches!(error, Some(ef::EveryError::Connection(_))),
+        "{error:?}"
+    );
+    assert_eq!(server.received().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stream_that_stops_before_its_terminator_was_cut_short() {
+    let changed = r#"data: {"type":"deleted","id":"a"}
+
+"#;
+    let server = Server::start(vec![
+        sse()
+            .chunk(Duration::ZERO, changed)
+            .chunk(Duration::ZERO, "data: [DONE]\n\n"),
+        sse().chunk(Duration::ZERO, changed),
+    ])
+    .await
+    .unwrap();
+    let c = client(&server.url());
+    let mut whole = c.items().watch("a").send().await.unwrap().into_inner();
+    assert!(matches!(
+        whole.next().await,
+        Some(Ok(ef::ItemEvent::Deleted(_)))
+    ));
+    assert!(whole.next().await.is_none(), "[DONE] ends it");
+    let mut short = c.items().watch("a").send().await.unwrap().into_inner();
+    assert!(short.next().await.unwrap().is_ok());
+    let end = short.next().await.unwrap().unwrap_err();
+    assert!(
+        end.to_string().contains("ended before its terminator"),
+        "{end}"
+    );
+    assert!(short.next().await.is_none());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_stream_times_out_between_events() {
+    let server = Server::start(vec![sse()
+        .chunk(Duration::ZERO, delta(0))
+        .chunk(Duration::from_secs(60), delta(1))])
+    .await
+    .unwrap();
+    let started = tokio::time::Instant::now();
+    let response = client(&server.url())
+        .items()
+        .generate(&request())
+        .timeout(Duration::from_secs(5))
+        .stream()
+        .await
+        .unwrap();
+    let (seen, error) = drain(response.into_inner()).await;
+    assert_eq!(seen, [0]);
+    assert!(
+        matches!(&error, Some(ef::EveryError::Timeout(t)) if t.after == Duration::from_secs(5)),
+        "{error:?}"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_event_longer_than_the_size_limit_ends_the_stream() {
+    let long = format!(
+        "data: {{\"index\":1,\"delta\":\"{}\"}}\n\n",
+        "x".repeat(8192)
+    );
+    let server = Server::start(vec![sse()
+        .chunk(Duration::ZERO, delta(0))
+        .chunk(Duration::ZERO, long)])
+    .await
+    .unwrap();
+    let c = ef::Client::builder()
+        .api_key("k")
+        .base_url(server.url())
+        .max_response_size(4096)
+        .build()
+        .unwrap();
+    let response = c.items().generate(&request()).stream().await.unwrap();
+    let (seen, error) = drain(response.into_inner()).await;
+    assert_eq!(seen, [0]);
+    assert!(
+        matches!(&error, Some(ef::EveryError::TooLarge(t)) if t.limit == 4096),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn send_without_the_flag_reads_the_whole_response() {
+    let server = Server::start(vec![Reply::json(200, r#"{"text":"all of it"}"#)])
+        .await
+        .unwrap();
+    let whole = client(&server.url())
+        .items()
+        .generate(&request())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(whole.text, "all of it");
+    let body: serde_json::Value = serde_json::from_slice(&server.received()[0].body).unwrap();
+    assert!(body.get("stream").is_none(), "{body}");
+}
