@@ -97,6 +97,7 @@ fn main() {
         println!("  SDK vs bare reqwest         {:+.1}%", pct(mb));
 
         paging(&url_for_paging().await).await;
+        streaming().await;
     });
 }
 
@@ -193,5 +194,118 @@ async fn paging((_server, url): &(Server, String)) {
     println!(
         "  pager vs by hand            {:+.1}% (target: at most +5%)",
         (mp.as_secs_f64() / mh.as_secs_f64() - 1.0) * 100.0
+    );
+}
+
+const EVENTS: usize = 100_000;
+const STREAM_ROUNDS: usize = 20;
+
+/// A streamed call of 100,000 small events from a loopback server: time to the first event
+/// and to the last, the generated `stream()` against reqwest reading the same body through
+/// the same SSE parser (sse-stream) and decoding each event into the same type, rounds
+/// alternating.
+async fn streaming() {
+    use every_feature::futures::StreamExt as _;
+    let mut body = String::with_capacity(EVENTS * 40);
+    for i in 0..EVENTS {
+        body.push_str(&format!("data: {{\"index\":{i},\"delta\":\"d\"}}\n\n"));
+    }
+    body.push_str("data: [DONE]\n\n");
+    let server = Server::repeating(
+        Reply::status(200)
+            .header("content-type", "text/event-stream")
+            .body(body),
+    )
+    .await
+    .expect("server");
+    let url = server.url();
+    let http = reqwest::Client::new();
+    let sdk = every_feature::Client::builder()
+        .api_key("bench-key")
+        .base_url(&url)
+        .build()
+        .expect("client");
+    let generate_url = format!("{url}/items/generate");
+    let request = every_feature::GenerateRequest::new("item-1".to_owned());
+    // Returns (time to the first event, time to the end).
+    let by_hand = || async {
+        let t = Instant::now();
+        let response = http
+            .post(&generate_url)
+            .header("x-api-key", "Token bench-key")
+            .json(&serde_json::json!({"item_id": "item-1", "stream": true}))
+            .timeout(Duration::from_secs(600))
+            .send()
+            .await
+            .expect("call");
+        let bytes = futures_util::stream::unfold(response, |mut r| async move {
+            r.chunk().await.transpose().map(|c| (c, r))
+        });
+        let mut events = std::pin::pin!(sse_stream::SseByteStream::new(bytes));
+        let mut first = None;
+        let mut n = 0;
+        while let Some(event) = events.next().await {
+            let data = event.expect("event").data.unwrap_or_default();
+            if data == "[DONE]" {
+                break;
+            }
+            let delta: every_feature::GenerateDelta = serde_json::from_str(&data).expect("decode");
+            std::hint::black_box(delta);
+            first.get_or_insert_with(|| t.elapsed());
+            n += 1;
+        }
+        assert_eq!(n, EVENTS);
+        (first.unwrap_or_default(), t.elapsed())
+    };
+    let generated = || async {
+        let t = Instant::now();
+        let mut events = sdk
+            .items()
+            .generate(&request)
+            .stream()
+            .await
+            .expect("call")
+            .into_inner();
+        let mut first = None;
+        let mut n = 0;
+        while let Some(delta) = events.next().await {
+            std::hint::black_box(delta.expect("event"));
+            first.get_or_insert_with(|| t.elapsed());
+            n += 1;
+        }
+        assert_eq!(n, EVENTS);
+        (first.unwrap_or_default(), t.elapsed())
+    };
+    by_hand().await;
+    generated().await;
+    let mut first: [Vec<Duration>; 2] = Default::default();
+    let mut whole: [Vec<Duration>; 2] = Default::default();
+    for i in 0..STREAM_ROUNDS {
+        for k in 0..2 {
+            let which = (i + k) % 2;
+            let (f, w) = if which == 0 {
+                by_hand().await
+            } else {
+                generated().await
+            };
+            first[which].push(f);
+            whole[which].push(w);
+        }
+    }
+    let [fh, fg] = first.map(median);
+    let [wh, wg] = whole.map(median);
+    let pct = |a: Duration, b: Duration| (a.as_secs_f64() / b.as_secs_f64() - 1.0) * 100.0;
+    println!("streaming: {STREAM_ROUNDS} rounds of {EVENTS} events on 127.0.0.1, medians");
+    println!(
+        "  first event: reqwest + sse-stream {:>7.1} µs, generated stream() {:>7.1} µs ({:+.1}%)",
+        fh.as_secs_f64() * 1e6,
+        fg.as_secs_f64() * 1e6,
+        pct(fg, fh)
+    );
+    println!(
+        "  all events:  reqwest + sse-stream {:>7.1} ms, generated stream() {:>7.1} ms ({:+.1}%, target: at most +10%)",
+        wh.as_secs_f64() * 1e3,
+        wg.as_secs_f64() * 1e3,
+        pct(wg, wh)
     );
 }

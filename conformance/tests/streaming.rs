@@ -52,7 +52,8 @@ async fn an_error_event_before_any_data_is_retried_as_an_error_response_is() {
         ),
         sse()
             .chunk(Duration::ZERO, delta(0))
-            .chunk(Duration::ZERO, delta(1)),
+            .chunk(Duration::ZERO, delta(1))
+            .chunk(Duration::ZERO, "data: [DONE]\n\n"),
     ])
     .await
     .unwrap();
@@ -216,4 +217,97 @@ async fn send_without_the_flag_reads_the_whole_response() {
     assert_eq!(whole.text, "all of it");
     let body: serde_json::Value = serde_json::from_slice(&server.received()[0].body).unwrap();
     assert!(body.get("stream").is_none(), "{body}");
+}
+
+/// A small deterministic generator (no dependency needed for this).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+/// Hostile streams: random pieces of SSE syntax, JSON, terminators, error envelopes,
+/// stray CRs and invalid UTF-8, split into chunks at random points. Every call ends (the
+/// paused clock runs the idle timeout), yields no more items than the stream has blank
+/// lines, and never panics.
+#[tokio::test(start_paused = true)]
+async fn random_streams_end_with_events_or_a_typed_error() {
+    const PIECES: [&[u8]; 16] = [
+        b"data: ",
+        b"event: error\n",
+        b"event: ping\n",
+        b"\n",
+        b"\r\n",
+        b"\r",
+        b"{\"type\":\"deleted\",\"id\":\"x\"}",
+        b"{\"error\":{\"code\":\"idempotency_key_reused\"}}",
+        b"[DONE]",
+        b": comment\n",
+        b"id: 7\n",
+        b"retry: 99999999999999999999\n",
+        b"\xff\xfe",
+        b"data",
+        b"{\"type\":",
+        b"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+    ];
+    let cases: usize = std::env::var("SDKGEN_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
+    let mut rng = Lcg(0x5eed);
+    for case in 0..cases {
+        let mut body = Vec::new();
+        for _ in 0..rng.next(40) {
+            body.extend_from_slice(PIECES[rng.next(PIECES.len())]);
+        }
+        let blank_lines = body
+            .windows(2)
+            .filter(|w| w[0] == w[1] || w == b"\r\n")
+            .count()
+            + 1;
+        let mut reply = sse();
+        let mut rest = &body[..];
+        while !rest.is_empty() {
+            let cut = 1 + rng.next(rest.len());
+            reply = reply.chunk(
+                Duration::from_millis(rng.next(3) as u64),
+                rest[..cut].to_vec(),
+            );
+            rest = &rest[cut..];
+        }
+        let server = Server::start(vec![reply]).await.unwrap();
+        let c = ef::Client::builder()
+            .api_key("k")
+            .base_url(server.url())
+            .max_retries(0)
+            .max_response_size(64)
+            .timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+        let mut items = 0;
+        match c.items().watch("x").send().await {
+            Err(_) => {}
+            Ok(response) => {
+                let mut events = response.into_inner();
+                while let Some(item) = events.next().await {
+                    items += 1;
+                    assert!(items <= blank_lines, "case {case}: more items than events");
+                    if item.is_err() {
+                        assert!(
+                            events.next().await.is_none(),
+                            "case {case}: went on after an error"
+                        );
+                        break;
+                    }
+                }
+            }
+        }
+        assert!(server.received().len() == 1, "case {case}: resent");
+    }
 }

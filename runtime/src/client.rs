@@ -1093,13 +1093,18 @@ impl Client {
             attempts,
             idle,
         });
-        let events: EventStream<E, K> =
-            Box::pin(futures_util::stream::unfold(state, |state| async move {
-                let mut state = state?;
-                let item = state.next_item::<E, K>().await?;
-                let keep = item.is_ok().then_some(state);
-                Some((item, keep))
-            }));
+        let mut state = state;
+        let events: EventStream<E, K> = Box::pin(futures_util::stream::poll_fn(move |cx| {
+            let Some(reading) = state.as_mut() else {
+                return std::task::Poll::Ready(None);
+            };
+            let item = std::task::ready!(reading.poll_item::<E, K>(cx));
+            // An error, or the end, is the last item.
+            if !matches!(item, Some(Ok(_))) {
+                state = None;
+            }
+            std::task::Poll::Ready(item)
+        }));
         Ok(Response {
             data: events,
             status: received.status,
@@ -1528,7 +1533,7 @@ impl Client {
         // Events: the head and the first event are the attempt's (an error event before any
         // data is an answer to retry on); the rest streams at the caller's pace.
         if let (Some((spec, idle)), true) = (events, (200..300).contains(&status)) {
-            let mut reader = EventReader::new(response, idle, self.inner.max_response_size);
+            let mut reader = EventReader::new(response, spec, idle, self.inner.max_response_size);
             return loop {
                 let event = match tokio::time::timeout_at(until, reader.next()).await {
                     Err(_) => return Err(Transport::Timeout),
@@ -1540,7 +1545,7 @@ impl Client {
                     }
                     Ok(None) => None,
                     Ok(Some(Err(e))) => return Err(self.read_failure(e, status, headers)),
-                    Ok(Some(Ok(event))) => Some(spec.sort(event)),
+                    Ok(Some(Ok(sorted))) => Some(sorted),
                 };
                 match event {
                     Some(Sorted::Skip) => continue,
@@ -1846,65 +1851,74 @@ struct EventState {
 
 impl EventState {
     /// The next item: `None` at the end (the terminator, or the end of a stream that has
-    /// none); an error ends the stream after it.
-    async fn next_item<E: DeserializeOwned, K: ErrorClass>(
+    /// none); an error ends the stream after it. Polled in place: no future per item.
+    fn poll_item<E: DeserializeOwned, K: ErrorClass>(
         &mut self,
-    ) -> Option<Result<E, Error<K>>> {
-        let client = &self.client;
-        loop {
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<E, Error<K>>>> {
+        std::task::Poll::Ready(loop {
             let sorted = match self.reader.first.take() {
                 Some(first) => first,
-                None => match self.reader.next().await {
+                None => match std::task::ready!(self.reader.poll_next(cx)) {
                     None if self.spec.done.is_some() => {
-                        return Some(Err(Error::Connection(ConnectionError {
+                        break Some(Err(Error::Connection(ConnectionError {
                             message: "the event stream ended before its terminator".into(),
                             attempts: self.attempts,
                             before_send: false,
                             source: None,
                         })))
                     }
-                    None => return None,
-                    Some(Err(e)) => return Some(Err(self.failure(e))),
-                    Some(Ok(event)) => self.spec.sort(event),
+                    None => break None,
+                    Some(Err(e)) => break Some(Err(self.failure(e))),
+                    Some(Ok(sorted)) => sorted,
                 },
             };
-            match sorted {
-                Sorted::Skip => continue,
-                Sorted::Done => return None,
-                Sorted::Data(data) => {
-                    return Some(serde_json::from_str::<E>(&data).map_err(|e| {
-                        client.decode_error(
-                            self.status,
-                            &self.headers,
-                            e.to_string(),
-                            Bytes::from(data),
-                            self.attempts,
-                        )
-                    }))
-                }
-                Sorted::Error { name, data } => {
-                    let (status, named) = client.event_status(self.spec, self.status, &data);
-                    let received = Received {
-                        status,
-                        headers: self.headers.clone(),
-                        body: Bytes::from(data),
-                        truncated: false,
-                        stream: None,
-                        events: None,
-                        event_error: Some((name, named)),
-                    };
-                    let now = (client.inner.clock)();
-                    let mut error = client.api_error::<K>(received, self.attempts, None, now);
-                    error.retry_after = client.inner.retry.wait_for(
-                        error.kind.class_name(),
-                        error.kind.ancestors(),
-                        |h| error.response.header(h).map(str::to_owned),
-                        now,
-                    );
-                    return Some(Err(Error::Api(Box::new(error))));
-                }
+            if let Some(item) = self.item(sorted) {
+                break item;
             }
-        }
+        })
+    }
+
+    /// What a sorted event gives the caller; `None` to read on (a skipped event).
+    fn item<E: DeserializeOwned, K: ErrorClass>(
+        &self,
+        sorted: Sorted,
+    ) -> Option<Option<Result<E, Error<K>>>> {
+        let client = &self.client;
+        Some(match sorted {
+            Sorted::Skip => return None,
+            Sorted::Done => None,
+            Sorted::Data(data) => Some(serde_json::from_str::<E>(&data).map_err(|e| {
+                client.decode_error(
+                    self.status,
+                    &self.headers,
+                    e.to_string(),
+                    Bytes::from(data),
+                    self.attempts,
+                )
+            })),
+            Sorted::Error { name, data } => {
+                let (status, named) = client.event_status(self.spec, self.status, &data);
+                let received = Received {
+                    status,
+                    headers: self.headers.clone(),
+                    body: Bytes::from(data),
+                    truncated: false,
+                    stream: None,
+                    events: None,
+                    event_error: Some((name, named)),
+                };
+                let now = (client.inner.clock)();
+                let mut error = client.api_error::<K>(received, self.attempts, None, now);
+                error.retry_after = client.inner.retry.wait_for(
+                    error.kind.class_name(),
+                    error.kind.ancestors(),
+                    |h| error.response.header(h).map(str::to_owned),
+                    now,
+                );
+                Some(Err(Error::Api(Box::new(error))))
+            }
+        })
     }
 
     /// A failure reading the stream after its first event.

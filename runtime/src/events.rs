@@ -8,6 +8,8 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -50,28 +52,45 @@ pub(crate) enum Sorted {
     Skip,
 }
 
-impl StreamSpec {
+/// Sorts the events of one stream; built once per stream, so the search for the error
+/// field's key is prepared once, not per event.
+pub(crate) struct Sorter<'s> {
+    spec: &'s StreamSpec,
+    /// Finds the error field's first key, quoted, in an event's text.
+    key: Option<memchr::memmem::Finder<'static>>,
+}
+
+impl<'s> Sorter<'s> {
+    pub(crate) fn new(spec: &'s StreamSpec) -> Self {
+        let key = spec.error_field.map(|path| {
+            let first = path.split(['.', '[']).next().unwrap_or(path);
+            memchr::memmem::Finder::new(format!("\"{first}\"").as_bytes()).into_owned()
+        });
+        Sorter { spec, key }
+    }
+
     pub(crate) fn sort(&self, event: Sse) -> Sorted {
+        let spec = self.spec;
         let name = event.event.as_deref().unwrap_or("message");
         // A block of metadata only (an id, a retry hint) is not an event (HTML's
         // "dispatch": an empty data buffer dispatches nothing).
         let Some(data) = event.data else {
             return Sorted::Skip;
         };
-        if self.error_events.contains(&name) {
+        if spec.error_events.contains(&name) {
             return Sorted::Error {
                 name: name.to_owned(),
                 data,
             };
         }
-        if self.ignore.contains(&name) {
+        if spec.ignore.contains(&name) {
             return Sorted::Skip;
         }
-        if self.done.is_some_and(|d| data.trim() == d) {
+        if spec.done.is_some_and(|d| data.trim() == d) {
             return Sorted::Done;
         }
-        if let Some(path) = self.error_field {
-            if self.marks_error(path, &data) {
+        if let (Some(path), Some(key)) = (spec.error_field, &self.key) {
+            if marks_error(key, path, &data) {
                 return Sorted::Error {
                     name: name.to_owned(),
                     data,
@@ -80,19 +99,17 @@ impl StreamSpec {
         }
         Sorted::Data(data)
     }
+}
 
-    /// Whether `data` has a value at `path`. The first key must appear quoted in the text
-    /// before anything is parsed, so ordinary events cost a substring search.
-    fn marks_error(&self, path: &str, data: &str) -> bool {
-        let first = path.split(['.', '[']).next().unwrap_or(path);
-        let quoted = format!("\"{first}\"");
-        if memchr::memmem::find(data.as_bytes(), quoted.as_bytes()).is_none() {
-            return false;
-        }
-        serde_json::from_str::<serde_json::Value>(data)
-            .ok()
-            .is_some_and(|v| crate::envelope::lookup(&v, path).is_some_and(|v| !v.is_null()))
+/// Whether `data` has a value at `path`. Its first key (`key`) must appear quoted in the
+/// text before anything is parsed, so an ordinary event costs a substring search.
+fn marks_error(key: &memchr::memmem::Finder<'_>, path: &str, data: &str) -> bool {
+    if key.find(data.as_bytes()).is_none() {
+        return false;
     }
+    serde_json::from_str::<serde_json::Value>(data)
+        .ok()
+        .is_some_and(|v| crate::envelope::lookup(&v, path).is_some_and(|v| !v.is_null()))
 }
 
 /// Why reading the stream stopped.
@@ -121,62 +138,15 @@ impl fmt::Display for ReadError {
 
 impl StdError for ReadError {}
 
-/// Counts the bytes of the event being read (since the last blank line) so one endless
-/// event cannot grow the parser's buffers without bound.
-struct EventBound {
-    limit: usize,
-    event: usize,
-    line: usize,
-    after_cr: bool,
-}
-
-impl EventBound {
-    fn new(limit: usize) -> Self {
-        EventBound {
-            limit,
-            event: 0,
-            line: 0,
-            after_cr: false,
-        }
-    }
-
-    /// Whether the event stays within the limit after `chunk`.
-    fn feed(&mut self, chunk: &[u8]) -> bool {
-        let mut rest = chunk;
-        while !rest.is_empty() {
-            if self.after_cr && rest[0] == b'\n' {
-                // The LF of a CRLF: the line already ended.
-                self.after_cr = false;
-                rest = &rest[1..];
-                continue;
-            }
-            match memchr::memchr2(b'\n', b'\r', rest) {
-                None => {
-                    self.line += rest.len();
-                    self.event += rest.len();
-                    self.after_cr = false;
-                    break;
-                }
-                Some(i) => {
-                    self.event += i;
-                    let blank = self.line + i == 0;
-                    self.line = 0;
-                    if blank {
-                        self.event = 0;
-                    }
-                    self.after_cr = rest[i] == b'\r';
-                    rest = &rest[i + 1..];
-                }
-            }
-        }
-        self.event <= self.limit
-    }
-}
-
 /// Reads a streamed response as events: bytes with an idle timeout and a per-event size
 /// bound, parsed by `sse-stream`.
 pub(crate) struct EventReader {
     events: BoxStream<'static, Result<Sse, sse_stream::Error>>,
+    /// Bytes read since the last event came out of the parser: the parser pulls another
+    /// chunk only when it has no whole event left, so this bounds the event being read
+    /// (to the limit plus one chunk), and an endless event cannot grow its buffers.
+    unparsed: Arc<AtomicUsize>,
+    pub(crate) sorter: Sorter<'static>,
     /// The first event, read while the call could still be retried.
     pub(crate) first: Option<Sorted>,
 }
@@ -188,69 +158,70 @@ impl fmt::Debug for EventReader {
 }
 
 impl EventReader {
-    pub(crate) fn new(response: reqwest::Response, idle: Duration, max_event: usize) -> Self {
-        let bytes = futures_util::stream::unfold(
-            Some((response, EventBound::new(max_event))),
-            move |state| async move {
-                let (mut response, mut bound) = state?;
+    pub(crate) fn new(
+        response: reqwest::Response,
+        spec: &'static StreamSpec,
+        idle: Duration,
+        max_event: usize,
+    ) -> Self {
+        let unparsed = Arc::new(AtomicUsize::new(0));
+        let counted = unparsed.clone();
+        let bytes = futures_util::stream::unfold(Some(response), move |response| {
+            let counted = counted.clone();
+            async move {
+                let mut response = response?;
                 let next = tokio::time::timeout_at(Instant::now() + idle, response.chunk()).await;
                 match next {
                     Err(_) => Some((Err(ReadError::Idle), None)),
                     Ok(Err(e)) => Some((Err(ReadError::Http(e)), None)),
                     Ok(Ok(None)) => None,
                     Ok(Ok(Some(chunk))) => {
-                        if bound.feed(&chunk) {
-                            Some((Ok::<Bytes, ReadError>(chunk), Some((response, bound))))
-                        } else {
+                        let read = counted.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+                        if read > max_event {
                             Some((Err(ReadError::TooLarge), None))
+                        } else {
+                            Some((Ok::<Bytes, ReadError>(chunk), Some(response)))
                         }
                     }
                 }
-            },
-        );
+            }
+        });
         EventReader {
             events: SseByteStream::new(bytes).boxed(),
+            unparsed,
+            sorter: Sorter::new(spec),
             first: None,
         }
     }
 
-    /// The next event, `None` at the end of the stream.
-    pub(crate) async fn next(&mut self) -> Option<Result<Sse, ReadError>> {
-        Some(self.events.next().await?.map_err(|e| match e {
+    /// The next event, sorted; `None` at the end of the stream.
+    pub(crate) async fn next(&mut self) -> Option<Result<Sorted, ReadError>> {
+        futures_util::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    /// [`EventReader::next`], polled in place.
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Sorted, ReadError>>> {
+        let Some(next) = std::task::ready!(self.events.poll_next_unpin(cx)) else {
+            return std::task::Poll::Ready(None);
+        };
+        self.unparsed.store(0, Ordering::Relaxed);
+        let sorter = &self.sorter;
+        std::task::Poll::Ready(Some(next.map(|e| sorter.sort(e)).map_err(|e| match e {
             sse_stream::Error::Body(inner) => match inner.downcast::<ReadError>() {
                 Ok(read) => *read,
                 Err(other) => ReadError::Malformed(other.to_string()),
             },
             other => ReadError::Malformed(format!("the event stream is malformed: {other}")),
-        }))
+        })))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bound(limit: usize, chunks: &[&str]) -> bool {
-        let mut b = EventBound::new(limit);
-        chunks.iter().all(|c| b.feed(c.as_bytes()))
-    }
-
-    #[test]
-    fn the_bound_counts_one_event_at_a_time() {
-        // Ten-byte events separated by blank lines never pass a limit of 16.
-        assert!(bound(16, &["data: 1234\n\n"; 100]));
-        assert!(bound(16, &["data: 1234\r\n\r\n"; 100]));
-        assert!(bound(16, &["data: 1234\r\r"; 100]));
-        // A blank line split across chunks still ends the event.
-        assert!(bound(
-            16,
-            &["data: 1234\r", "\n", "\r", "\ndata: 123456789\n\n"]
-        ));
-        // One event of many short lines is one event.
-        assert!(!bound(16, &["data: 1\n"; 10]));
-        // A line that never ends.
-        assert!(!bound(16, &["xxxxxxxx"; 3]));
-    }
 
     fn spec() -> StreamSpec {
         StreamSpec {
@@ -272,7 +243,8 @@ mod tests {
 
     #[test]
     fn events_sort_by_name_terminator_and_error_field() {
-        let s = spec();
+        let spec = spec();
+        let s = Sorter::new(&spec);
         assert!(matches!(
             s.sort(sse(None, Some("{\"a\":1}"))),
             Sorted::Data(_)

@@ -572,7 +572,7 @@ impl ItemsGenerateCall<'_> {
         let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
         result
     }
-    /// Sends the call asking for a stream of events (the body's `stream` set to `true`), read with `StreamExt::next` (re-exported as `futures::StreamExt`). The client's retries cover the response head and the first event; from then on nothing is resent. An error the server sends as an event is classified as an error response is, and is the stream's last item.
+    /// Sends the call asking for a stream of events (the body's `stream` set to `true`), read with `StreamExt::next` (re-exported as `futures::StreamExt`). The client's retries cover the response head and the first event; from then on nothing is resent. The stream ends at the `[DONE]` event; one that stops before it ends with a connection error. An error the server sends as an event is classified as an error response is, and is the stream's last item.
     pub async fn stream(
         mut self,
     ) -> crate::Result<
@@ -582,7 +582,7 @@ impl ItemsGenerateCall<'_> {
     > {
         self.call.request_mut().set_body_flag("stream", true);
         static EVENTS: ::sdkgen_runtime::StreamSpec = ::sdkgen_runtime::StreamSpec {
-            done: None,
+            done: Some("[DONE]"),
             error_events: &[],
             error_field: Some("error"),
             error_status: Some("error.status"),
