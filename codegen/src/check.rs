@@ -74,7 +74,7 @@ const BUILDER_METHODS: [&str; 15] = [
 const MAX_CRATE_NAME: usize = 64;
 
 /// Names the generated crate defines itself; a model or error class may not take them.
-pub const RESERVED_TYPE_NAMES: [&str; 8] = [
+pub const RESERVED_TYPE_NAMES: [&str; 15] = [
     "Client",
     "ClientBuilder",
     "Response",
@@ -83,6 +83,14 @@ pub const RESERVED_TYPE_NAMES: [&str; 8] = [
     "RateLimitCause",
     "BuildError",
     "Option",
+    // Re-exported from the runtime.
+    "BodyStream",
+    "EventStream",
+    "File",
+    "RateLimitFamily",
+    "RateLimitState",
+    "RawResponse",
+    "Timestamp",
 ];
 
 struct Ctx<'a> {
@@ -134,6 +142,7 @@ pub fn check(spec: &Spec, map: &SourceMap) -> Vec<Diagnostic> {
     check_rate_limits(&mut cx);
     check_endpoints(&mut cx);
     check_models(&mut cx);
+    check_files(&mut cx);
     check_member_names(&mut cx);
     cx.out
 }
@@ -1979,8 +1988,8 @@ fn check_stream(cx: &mut Ctx, at: &str, e: &spec::Endpoint, st: &spec::EventStre
         ),
         None => {}
         Some(flag) => {
-            let json_body =
-                e.body.is_some() && !matches!(e.body_encoding, Some(spec::BodyEncoding::Form));
+            let json_body = e.body.is_some()
+                && matches!(e.body_encoding, None | Some(spec::BodyEncoding::Json));
             if !json_body {
                 cx.err(
                     &format!("{at}.flag"),
@@ -2038,6 +2047,100 @@ fn check_stream(cx: &mut Ctx, at: &str, e: &spec::Endpoint, st: &spec::EventStre
                     &format!("{at}.{key}"),
                     format!("`{}` is not an event name", n.escape_debug()),
                 );
+            }
+        }
+    }
+}
+
+/// Whether a type is or holds a `file`.
+fn has_file(t: &TypeExpr) -> bool {
+    match t {
+        TypeExpr::File => true,
+        TypeExpr::List(i) | TypeExpr::Map(i) => has_file(i),
+        _ => false,
+    }
+}
+
+/// A `file` is a field of a model sent as a `multipart` body, and nothing else: it is
+/// read from memory, disk or a stream when sent, and never decoded from a response.
+fn check_files(cx: &mut Ctx) {
+    let spec = cx.spec;
+    let parsed = |text: &str| TypeExpr::parse(text).ok().is_some_and(|t| has_file(&t));
+    let uploads: BTreeSet<&str> = spec
+        .endpoints
+        .iter()
+        .filter(|e| e.body_encoding == Some(spec::BodyEncoding::Multipart))
+        .filter_map(|e| e.body.as_deref())
+        .collect();
+    for (i, m) in spec.models.iter().enumerate() {
+        for (j, f) in m.fields.iter().flatten().enumerate() {
+            if !parsed(&f.ty) {
+                continue;
+            }
+            let at = format!("models[{i}].fields[{j}]");
+            if f.ty.trim() != "file" {
+                cx.err(
+                    &format!("{at}.type"),
+                    format!(
+                        "field `{}` of `{}` is `{}`; a file part is a field of type `file` itself",
+                        f.name, m.name, f.ty
+                    ),
+                );
+            } else if !uploads.contains(m.name.as_str()) {
+                cx.err_hint(
+                    &format!("{at}.type"),
+                    format!(
+                        "field `{}` of `{}` is a `file`, but `{}` is not the body of an upload",
+                        f.name, m.name, m.name
+                    ),
+                    "send the model with `body_encoding: multipart`",
+                );
+            } else if f.nullable {
+                cx.err(
+                    &format!("{at}.nullable"),
+                    format!(
+                        "file `{}` of `{}` cannot be null; make it optional",
+                        f.name, m.name
+                    ),
+                );
+            }
+        }
+        for (j, t) in m.one_of.iter().flatten().enumerate() {
+            if parsed(t) {
+                cx.err(
+                    &format!("models[{i}].one_of[{j}]"),
+                    format!(
+                        "`{}` cannot be a file; a `file` is a field of an upload's body",
+                        m.name
+                    ),
+                );
+            }
+        }
+    }
+    for (i, e) in spec.endpoints.iter().enumerate() {
+        if e.response.as_deref().is_some_and(parsed) {
+            cx.err_hint(
+                &format!("endpoints[{i}].response"),
+                format!("endpoint `{}` returns a `file`", e.name),
+                "a response of raw bytes is `response: bytes` (a download)",
+            );
+        }
+        if e.stream.as_ref().is_some_and(|st| parsed(&st.events)) {
+            cx.err(
+                &format!("endpoints[{i}].stream.events"),
+                "events cannot be files",
+            );
+        }
+    }
+    for (i, c) in spec.errors.classes.iter().enumerate() {
+        for (j, a) in c.attributes.iter().enumerate() {
+            if let spec::AttrTypeSpec::Expr(text) = &a.ty {
+                if parsed(text) {
+                    cx.err(
+                        &format!("errors.classes[{i}].attributes[{j}].type"),
+                        format!("attribute `{}` of `{}` cannot be a file", a.name, c.name),
+                    );
+                }
             }
         }
     }

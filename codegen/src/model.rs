@@ -1415,6 +1415,7 @@ fn variant_name(t: &TypeExpr) -> String {
         TypeExpr::Boolean => "Boolean".into(),
         TypeExpr::Timestamp => "Timestamp".into(),
         TypeExpr::Json => "Json".into(),
+        TypeExpr::File => "File".into(),
     }
 }
 

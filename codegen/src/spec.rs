@@ -892,6 +892,8 @@ pub enum BodyEncoding {
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
+    /// `multipart/form-data`: `file` fields are file parts, the rest text parts.
+    Multipart,
 }
 
 /// A parameter of an endpoint.

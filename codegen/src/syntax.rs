@@ -129,6 +129,8 @@ pub enum TypeExpr {
     Timestamp,
     /// Any JSON value.
     Json,
+    /// A file to upload (a field of a `multipart` body).
+    File,
     /// A list of the inner type.
     List(Box<TypeExpr>),
     /// A map from strings to the inner type.
@@ -159,11 +161,12 @@ impl TypeExpr {
             "boolean" => TypeExpr::Boolean,
             "timestamp" => TypeExpr::Timestamp,
             "json" => TypeExpr::Json,
+            "file" => TypeExpr::File,
             _ if is_model_name(t) => TypeExpr::Named(t.to_owned()),
             _ => {
                 return Err(format!(
                     "`{s}` is not a type; use string, integer, number, boolean, timestamp, \
-                     json, list<T>, map<T> or a model name"
+                     json, file, list<T>, map<T> or a model name"
                 ))
             }
         })

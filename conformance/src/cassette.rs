@@ -100,6 +100,25 @@ pub struct ExpectedRequest {
     /// A form body, compared as a multiset of pairs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<Vec<(String, String)>>,
+    /// A `multipart/form-data` body: its parts, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multipart: Option<Vec<ExpectedPart>>,
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectedPart {
+    /// The part's name.
+    pub name: String,
+    /// A file part's file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// The part's media type, when it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// The part's contents (lossy UTF-8).
+    pub text: String,
 }
 
 /// The value(s) of one request header: a string when it was sent once, a list when it was
@@ -236,8 +255,13 @@ impl Cassette {
                 return Err(format!("responses[{i}] streams events; it cannot be gzip"));
             }
         }
-        if c.request.body.is_some() && c.request.form.is_some() {
-            return Err("request has both `body` and `form`".into());
+        let bodies = [
+            c.request.body.is_some(),
+            c.request.form.is_some(),
+            c.request.multipart.is_some(),
+        ];
+        if bodies.iter().filter(|b| **b).count() > 1 {
+            return Err("request has more than one of `body`, `form` and `multipart`".into());
         }
         Ok(c)
     }

@@ -83,6 +83,7 @@ pub async fn record(
         headers: BTreeMap::new(),
         body: None,
         form: None,
+        multipart: None,
     };
     // The headers that matter are the ones the case expected; their values as sent.
     for name in case.request.headers.keys() {
@@ -96,8 +97,15 @@ pub async fn record(
             request.headers.insert(name.to_ascii_lowercase(), v);
         }
     }
+    let content_type = first
+        .headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.as_str());
     if case.request.form.is_some() {
         request.form = case.request.form.clone();
+    } else if let Some(parts) = crate::replay::multipart_parts(content_type, &first.body) {
+        request.multipart = Some(parts);
     } else if !first.body.is_empty() {
         request.body = serde_json::from_slice(&first.body).ok();
     }
@@ -110,6 +118,17 @@ pub async fn record(
                 .filter(|(n, _)| !DROPPED.contains(&n.as_str()))
                 .cloned()
                 .collect();
+            let streamed = x.response_headers.iter().any(|(n, v)| {
+                n.eq_ignore_ascii_case("content-type") && v.starts_with("text/event-stream")
+            });
+            if streamed {
+                return CassetteResponse {
+                    status: x.status,
+                    headers,
+                    events: Some(events_of(&x.response_body)),
+                    ..CassetteResponse::default()
+                };
+            }
             let (body, text) = match serde_json::from_slice::<Value>(&x.response_body) {
                 Ok(v) if !x.response_body.is_empty() => (Some(v), None),
                 _ if x.response_body.is_empty() => (None, None),
@@ -403,4 +422,31 @@ pub fn record_api(
         }
     }
     i32::from(failed > 0)
+}
+
+/// The events of a recorded event stream (its data as JSON where it parses), parsed by the
+/// same SSE parser the runtime uses. Delays are not recorded: replay sends them at once.
+fn events_of(body: &[u8]) -> Vec<crate::cassette::CassetteEvent> {
+    use futures_util::StreamExt as _;
+    let chunks =
+        futures_util::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::copy_from_slice(body))]);
+    // An in-memory stream: the parse completes without waiting.
+    use futures_util::FutureExt as _;
+    let parsed = sse_stream::SseByteStream::new(chunks)
+        .collect::<Vec<_>>()
+        .now_or_never()
+        .unwrap_or_default();
+    parsed
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let data = e.data?;
+            Some(crate::cassette::CassetteEvent {
+                delay_ms: 0,
+                event: e.event,
+                id: e.id,
+                data: serde_json::from_str(&data).unwrap_or(Value::String(data)),
+            })
+        })
+        .collect()
 }

@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cassette::{
-    Call, Cassette, CassetteResponse, ClientOptions, ExpectedRequest, HeaderValues, API_KEY,
-    API_KEY_PLACEHOLDER,
+    Call, Cassette, CassetteResponse, ClientOptions, ExpectedPart, ExpectedRequest, HeaderValues,
+    API_KEY, API_KEY_PLACEHOLDER,
 };
 use crate::outcome::Outcome;
 use crate::server::{Received, Reply, Server};
@@ -127,6 +127,55 @@ fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     pairs
 }
 
+/// The parts of a `multipart/form-data` body, read with the boundary its content type
+/// names; `None` when it is not one.
+pub fn multipart_parts(content_type: Option<&str>, body: &[u8]) -> Option<Vec<ExpectedPart>> {
+    let ct = content_type?;
+    if !ct.to_ascii_lowercase().starts_with("multipart/form-data") {
+        return None;
+    }
+    let boundary = ct
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let text = String::from_utf8_lossy(body);
+    let mut parts = Vec::new();
+    for chunk in text.split(delimiter.as_str()).skip(1) {
+        if chunk.starts_with("--") {
+            break;
+        }
+        let chunk = chunk.strip_prefix("\r\n").unwrap_or(chunk);
+        let (head, content) = chunk.split_once("\r\n\r\n")?;
+        let content = content.strip_suffix("\r\n").unwrap_or(content);
+        let mut part = ExpectedPart {
+            name: String::new(),
+            filename: None,
+            content_type: None,
+            text: redact(content),
+        };
+        for line in head.split("\r\n") {
+            let (key, value) = line.split_once(':')?;
+            match key.trim().to_ascii_lowercase().as_str() {
+                "content-disposition" => {
+                    for attr in value.split(';').map(str::trim) {
+                        let unquote = |v: &str| v.trim_matches('"').to_owned();
+                        if let Some(v) = attr.strip_prefix("name=") {
+                            part.name = unquote(v);
+                        } else if let Some(v) = attr.strip_prefix("filename=") {
+                            part.filename = Some(unquote(v));
+                        }
+                    }
+                }
+                "content-type" => part.content_type = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+        parts.push(part);
+    }
+    Some(parts)
+}
+
 fn body_value(body: &[u8]) -> Value {
     if body.is_empty() {
         return Value::Null;
@@ -150,14 +199,17 @@ fn as_expected(r: &Received, expected: &ExpectedRequest) -> ExpectedRequest {
             Some((k.to_ascii_lowercase(), HeaderValues::from_values(values)?))
         })
         .collect();
-    let (body, form) = if expected.form.is_some() {
+    let (mut body, mut form, mut multipart) = (None, None, None);
+    if expected.form.is_some() {
         let mut pairs = query_pairs(Some(&String::from_utf8_lossy(&r.body)));
         pairs.sort();
-        (None, Some(pairs))
+        form = Some(pairs);
+    } else if expected.multipart.is_some() {
+        multipart = Some(multipart_parts(r.header("content-type"), &r.body).unwrap_or_default());
     } else {
         let v = body_value(&r.body);
-        ((!v.is_null()).then_some(v), None)
-    };
+        body = (!v.is_null()).then_some(v);
+    }
     ExpectedRequest {
         method: r.method.clone(),
         path: r.path.clone(),
@@ -165,6 +217,7 @@ fn as_expected(r: &Received, expected: &ExpectedRequest) -> ExpectedRequest {
         headers,
         body,
         form,
+        multipart,
     }
 }
 
@@ -262,6 +315,9 @@ pub async fn replay(cassette: &Cassette, dispatch: &dyn Dispatch) -> Result<Snap
                 for (n, v) in &r.headers {
                     let v = if n == "host" {
                         "127.0.0.1:[port]".to_owned()
+                    } else if n == "content-type" && v.starts_with("multipart/form-data") {
+                        // The boundary is random per request.
+                        "multipart/form-data; boundary=[boundary]".to_owned()
                     } else {
                         redact(v)
                     };
@@ -271,7 +327,10 @@ pub async fn replay(cassette: &Cassette, dispatch: &dyn Dispatch) -> Result<Snap
                     .filter_map(|(n, vs)| Some((n, HeaderValues::from_values(vs)?)))
                     .collect()
             },
-            body: body_value(&r.body),
+            body: match multipart_parts(r.header("content-type"), &r.body) {
+                Some(parts) => serde_json::to_value(parts).unwrap_or(Value::Null),
+                None => body_value(&r.body),
+            },
         })
         .collect();
     Ok(Snapshot { outcome, requests })

@@ -572,6 +572,8 @@ enum Body {
     None,
     Json(Bytes),
     Form(Bytes),
+    /// `multipart/form-data`, its form built again for each attempt.
+    Multipart(crate::upload::Multipart),
     /// It could not be encoded: the call fails with this message before anything is sent.
     Invalid(String),
 }
@@ -691,6 +693,13 @@ impl Request {
         }
     }
 
+    /// A `multipart/form-data` body (an upload). When a file part is a one-shot stream the
+    /// call is not retried.
+    pub fn multipart(mut self, parts: crate::upload::Multipart) -> Self {
+        self.body = Body::Multipart(parts);
+        self
+    }
+
     /// A form-encoded body. Nested objects and lists use bracket keys (`a[b]=1`, `l[0]=x`).
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         let value = match serde_json::to_value(body) {
@@ -716,7 +725,7 @@ impl Request {
     }
 }
 
-fn flatten_form(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+pub(crate) fn flatten_form(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
     use serde_json::Value;
     let key = |k: &str| {
         if prefix.is_empty() {
@@ -1235,8 +1244,12 @@ impl Client {
                 attempts,
             })
         };
-        // The call's own options over the client's.
-        let max_retries = request.options.max_retries.unwrap_or(policy.max_retries);
+        // The call's own options over the client's; an upload of a one-shot stream cannot
+        // be sent twice.
+        let max_retries = match &request.body {
+            Body::Multipart(parts) if !parts.resendable() => 0,
+            _ => request.options.max_retries.unwrap_or(policy.max_retries),
+        };
         let timeout = request.options.timeout.unwrap_or(inner.timeout);
         // One key per call (the caller's, else generated), reused by every retry, so the
         // server can drop duplicates.
@@ -1491,18 +1504,43 @@ impl Client {
         let (content_type, body) = match &request.body {
             Body::Invalid(message) => return Err(invalid(message.clone())),
             Body::None => (None, None),
-            Body::Json(bytes) => (Some("application/json"), Some(bytes.clone())),
-            Body::Form(bytes) => (
-                Some("application/x-www-form-urlencoded"),
-                Some(bytes.clone()),
+            Body::Json(bytes) => (
+                Some(HeaderValue::from_static("application/json")),
+                Some(reqwest::Body::from(bytes.clone())),
             ),
+            Body::Form(bytes) => (
+                Some(HeaderValue::from_static(
+                    "application/x-www-form-urlencoded",
+                )),
+                Some(reqwest::Body::from(bytes.clone())),
+            ),
+            Body::Multipart(parts) => {
+                // reqwest turns a form into a body (with its boundary) only through a
+                // request builder: build a throwaway request and keep its body.
+                let form = parts.form().map_err(invalid)?;
+                let mut r = inner
+                    .http
+                    .request(request.method.clone(), built.url().clone())
+                    .multipart(form)
+                    .build()
+                    .map_err(|e| invalid(format!("the upload could not be built: {e}")))?;
+                // Its length, when every part's is known, so the server need not read a
+                // chunked upload.
+                if let Some(length) = r.headers_mut().remove(reqwest::header::CONTENT_LENGTH) {
+                    headers.insert(reqwest::header::CONTENT_LENGTH, length);
+                }
+                (
+                    r.headers_mut().remove(reqwest::header::CONTENT_TYPE),
+                    r.body_mut().take(),
+                )
+            }
         };
         if let Some(ct) = content_type {
-            headers.insert(reqwest::header::CONTENT_TYPE, HeaderValue::from_static(ct));
+            headers.insert(reqwest::header::CONTENT_TYPE, ct);
         }
         // Built directly, not through RequestBuilder: no header-by-header merge per call.
         *built.headers_mut() = headers;
-        *built.body_mut() = body.map(reqwest::Body::from);
+        *built.body_mut() = body;
         Ok(built)
     }
 

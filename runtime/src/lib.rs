@@ -17,6 +17,7 @@ pub mod secret;
 #[doc(hidden)]
 pub mod serde_helpers;
 pub mod timestamp;
+pub mod upload;
 pub mod values;
 
 pub use client::{
@@ -32,6 +33,7 @@ pub use ratelimit::{BucketSpec, HeaderFamilySpec, RateLimitFamily, RateLimitStat
 pub use retry::{AttemptValue, ClassWait, RetryPolicy};
 pub use secret::{Redactor, SecretString};
 pub use timestamp::Timestamp;
+pub use upload::{File, Multipart};
 pub use values::HeaderFormat;
 
 /// Re-exported so generated crates and their users name one version of reqwest.

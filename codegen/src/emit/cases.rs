@@ -195,6 +195,36 @@ fn call_and_request(api: &Api, e: &model::Endpoint) -> (Value, Value) {
                 form_pairs("", &body, &mut pairs);
                 request.insert("form".into(), json!(pairs));
             }
+            BodyEncoding::Multipart => {
+                // Parts in field order: a file part per file field, text parts for the
+                // rest (flattened as a form would be). The content type carries a random
+                // boundary, so it is not compared.
+                let mut parts = Vec::new();
+                if let model::Shape::Struct(fields) = &api.models[m].shape {
+                    for f in fields {
+                        let Some(v) = body.get(&f.spec_name) else {
+                            continue;
+                        };
+                        if f.ty == TypeExpr::File {
+                            parts.push(json!({
+                                "name": f.spec_name,
+                                "filename": v["filename"],
+                                "content_type": v.get("content_type").cloned().unwrap_or(json!("application/octet-stream")),
+                                "text": v["text"],
+                            }));
+                        } else {
+                            let mut pairs = Vec::new();
+                            form_pairs(&f.spec_name, v, &mut pairs);
+                            parts.extend(
+                                pairs
+                                    .into_iter()
+                                    .map(|(name, text)| json!({"name": name, "text": text})),
+                            );
+                        }
+                    }
+                }
+                request.insert("multipart".into(), json!(parts));
+            }
         }
     }
     request.insert("headers".into(), Value::Object(headers));

@@ -161,6 +161,7 @@ pub(crate) fn type_text(t: &TypeExpr) -> String {
         TypeExpr::Number => "number".into(),
         TypeExpr::Boolean => "boolean".into(),
         TypeExpr::Timestamp => "timestamp".into(),
+        TypeExpr::File => "file".into(),
         TypeExpr::Json => "json".into(),
         TypeExpr::List(i) => format!("list<{}>", type_text(i)),
         TypeExpr::Map(i) => format!("map<{}>", type_text(i)),

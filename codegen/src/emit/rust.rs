@@ -193,6 +193,7 @@ pub(crate) fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
         TypeExpr::Boolean => quote!(bool),
         TypeExpr::Timestamp => quote!(::sdkgen_runtime::Timestamp),
         TypeExpr::Json => quote!(::serde_json::Value),
+        TypeExpr::File => quote!(::sdkgen_runtime::File),
         TypeExpr::List(inner) => {
             let i = rust_type(api, inner);
             quote!(Vec<#i>)
@@ -239,7 +240,7 @@ pub use client::*;
 pub use error::*;
 {models_use}
 pub use sdkgen_runtime::{{
-    futures, BodyStream, EventStream, RateLimitFamily, RateLimitState, RawResponse, Response,
+    futures, BodyStream, EventStream, File, RateLimitFamily, RateLimitState, RawResponse, Response,
     Timestamp,
 }};
 

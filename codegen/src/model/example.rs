@@ -237,6 +237,11 @@ pub fn sample(api: &Api, t: &TypeExpr, name: &str, depth: usize) -> Value {
         TypeExpr::Number => json!(1.5),
         TypeExpr::Boolean => json!(true),
         TypeExpr::Timestamp => json!("2026-01-01T00:00:00Z"),
+        TypeExpr::File => json!({
+            "filename": format!("{name}.txt"),
+            "content_type": "text/plain",
+            "text": format!("the contents of {name}"),
+        }),
         TypeExpr::Json => json!({"key": "value"}),
         TypeExpr::List(inner) if depth > 2 => {
             let _ = inner;

@@ -435,11 +435,33 @@ fn endpoint_method(
             "- `body`: the `{}` request body",
             api.models[m].spec_name
         ));
-        let call = match enc {
-            BodyEncoding::Json => quote!(json),
-            BodyEncoding::Form => quote!(form),
-        };
-        steps.push(quote!(__request = __request.#call(body);));
+        match enc {
+            BodyEncoding::Json => steps.push(quote!(__request = __request.json(body);)),
+            BodyEncoding::Form => steps.push(quote!(__request = __request.form(body);)),
+            BodyEncoding::Multipart => {
+                // File fields are file parts; every other field is text, in field order.
+                let parts = match &api.models[m].shape {
+                    model::Shape::Struct(fields) => fields
+                        .iter()
+                        .map(|f| {
+                            let id = ident(&f.rust_name);
+                            let wire = &f.spec_name;
+                            match (&f.ty, f.required && !f.nullable) {
+                                (TypeExpr::File, true) => quote!(.file(#wire, &body.#id)),
+                                (TypeExpr::File, false) => {
+                                    quote!(.file_opt(#wire, body.#id.as_ref()))
+                                }
+                                _ => quote!(.value(#wire, &body.#id)),
+                            }
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                steps.push(quote! {
+                    __request = __request.multipart(::sdkgen_runtime::Multipart::new() #(#parts)*);
+                });
+            }
+        }
     }
     // The path, with each placeholder percent-encoded.
     let mut fmt = String::new();

@@ -317,6 +317,31 @@ impl<'a> ItemsApi<'a> {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
     }
+    /// Attach a file to an item, as a multipart upload.
+    ///
+    /// `POST /items/{item_id}/attachments` (`items.attach`). Returns a [`ItemsAttachCall`]: set what you need, then `.send().await`.
+    ///
+    /// # Arguments
+    /// - `item_id` (path `item_id`)
+    /// - `body`: the `Attachment` request body
+    pub fn attach(&self, item_id: &str, body: &Attachment) -> ItemsAttachCall<'a> {
+        let mut __request = ::sdkgen_runtime::Request::new(
+                "POST",
+                format!("/items/{}/attachments", ::sdkgen_runtime::path_segment(item_id)),
+            )
+            .idempotent(false);
+        __request = __request
+            .multipart(
+                ::sdkgen_runtime::Multipart::new()
+                    .file("file", &body.file)
+                    .value("purpose", &body.purpose)
+                    .value("labels", &body.labels)
+                    .file_opt("preview", body.preview.as_ref()),
+            );
+        ItemsAttachCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
     /// The `items.versions` endpoints.
     pub fn versions(&self) -> ItemsVersionsApi<'a> {
         ItemsVersionsApi {
@@ -592,6 +617,20 @@ impl ItemsGenerateCall<'_> {
             .call
             .send_events::<GenerateDelta, ApiStatusErrorKind>(&EVENTS)
             .await;
+        result
+    }
+}
+/// A call of `items.attach` (`POST /items/{item_id}/attachments`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsAttachCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsAttachCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Item>> {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
         result
     }
 }

@@ -17,7 +17,7 @@ pub use error::*;
 pub use models::*;
 
 pub use sdkgen_runtime::{
-    futures, BodyStream, EventStream, RateLimitFamily, RateLimitState, RawResponse, Response,
+    futures, BodyStream, EventStream, File, RateLimitFamily, RateLimitState, RawResponse, Response,
     Timestamp,
 };
 

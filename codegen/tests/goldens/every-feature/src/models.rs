@@ -490,6 +490,45 @@ impl GenerateDelta {
         Self { index, delta }
     }
 }
+/// A file and what it is for.
+///
+/// Documented as `Attachment`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct Attachment {
+    /// The file.
+    pub file: ::sdkgen_runtime::File,
+    /// The `purpose` field.
+    pub purpose: String,
+    /// The `labels` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+    /// A smaller version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<::sdkgen_runtime::File>,
+}
+impl Attachment {
+    /// An `Attachment` with its required fields; the optional ones start empty.
+    pub fn new(file: ::sdkgen_runtime::File, purpose: String) -> Self {
+        Self {
+            file,
+            purpose,
+            labels: None,
+            preview: None,
+        }
+    }
+    /// Sets `labels`.
+    #[must_use]
+    pub fn with_labels(mut self, value: impl Into<Vec<String>>) -> Self {
+        self.labels = Some(value.into());
+        self
+    }
+    /// Sets `preview`.
+    #[must_use]
+    pub fn with_preview(mut self, value: impl Into<::sdkgen_runtime::File>) -> Self {
+        self.preview = Some(value.into());
+        self
+    }
+}
 /// One failing field.
 ///
 /// Documented as `ValidationError`.

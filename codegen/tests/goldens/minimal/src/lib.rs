@@ -14,7 +14,7 @@ pub use client::*;
 pub use error::*;
 
 pub use sdkgen_runtime::{
-    futures, BodyStream, EventStream, RateLimitFamily, RateLimitState, RawResponse, Response,
+    futures, BodyStream, EventStream, File, RateLimitFamily, RateLimitState, RawResponse, Response,
     Timestamp,
 };
 

@@ -18,6 +18,7 @@ pub const REQUIRED: &[&str] = &[
     "class:UnprocessableEntityError",
     "endpoint:account.get",
     "endpoint:items.annotate",
+    "endpoint:items.attach",
     "endpoint:items.create",
     "endpoint:items.delete",
     "endpoint:items.generate",
@@ -164,6 +165,12 @@ async fn dispatch(
                 } else {
                     conformance::outcome(builder.send().await)
                 }
+            }
+            "items.attach" => {
+                let p_item_id: String = call.param("item_id")?;
+                let body: every_feature::Attachment = call.body()?;
+                let builder = client.items().attach(&p_item_id, &body);
+                conformance::outcome(builder.send().await)
             }
             "account.get" => {
                 let builder = client.account().get();
