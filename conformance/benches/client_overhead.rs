@@ -19,12 +19,37 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Whether a section runs: all of them, or those named on the command line
+/// (`cargo bench -p conformance -- paging streaming`).
+fn wanted(section: &str) -> bool {
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    named.is_empty() || named.iter().any(|n| section.contains(n.as_str()))
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async {
+        if wanted("client_overhead") {
+            requests().await;
+        }
+        if wanted("paging") {
+            paging(&url_for_paging().await).await;
+        }
+        if wanted("streaming") {
+            streaming().await;
+        }
+    });
+}
+
+/// A small call, the SDK against reqwest with and without a timeout.
+async fn requests() {
+    {
         let reply = Reply::json(200, BODY)
             .header("x-request-id", "req_1")
             .header("X-RateLimit-Limit", "30")
@@ -95,10 +120,7 @@ fn main() {
             pct(mt)
         );
         println!("  SDK vs bare reqwest         {:+.1}%", pct(mb));
-
-        paging(&url_for_paging().await).await;
-        streaming().await;
-    });
+    }
 }
 
 /// A loopback server answering every request with a page of 100 messages and a next
@@ -153,35 +175,56 @@ async fn paging((_server, url): &(Server, String)) {
         }
         std::hint::black_box(items);
     };
+    // Both collect into a vector sized up front, so neither pays for growing it.
     let pager = || async {
-        let items: Vec<scheduled::Message> = sdk
-            .messages()
-            .list()
-            .items()
-            .take(PAGE_ITEMS * PAGES)
-            .map(|m| m.expect("item"))
-            .collect()
-            .await;
+        let mut items = Vec::with_capacity(PAGE_ITEMS * PAGES);
+        let mut stream = sdk.messages().list().items().take(PAGE_ITEMS * PAGES);
+        while let Some(item) = stream.next().await {
+            items.push(item.expect("item"));
+        }
         assert_eq!(items.len(), PAGE_ITEMS * PAGES);
         std::hint::black_box(items);
     };
+    // The SDK's own call per page, decoding the page whole: what of the pager's cost is the
+    // call's, and what is paging's.
+    let calls = || async {
+        let mut items = Vec::with_capacity(PAGE_ITEMS * PAGES);
+        for _ in 0..PAGES {
+            let page = sdk.messages().list().send().await.expect("page");
+            items.extend(page.into_inner().data);
+        }
+        std::hint::black_box(items);
+    };
+    // For a profiler: one variant alone, over and over.
+    if let Ok(only) = std::env::var("SDKGEN_BENCH_ONLY") {
+        for _ in 0..PAGING_ROUNDS * 3 {
+            match only.as_str() {
+                "hand" => by_hand().await,
+                "pager" => pager().await,
+                _ => calls().await,
+            }
+        }
+        return;
+    }
     by_hand().await;
     pager().await;
-    let mut times: [Vec<Duration>; 2] = Default::default();
+    calls().await;
+    let mut times: [Vec<Duration>; 3] = Default::default();
     for i in 0..PAGING_ROUNDS {
-        for k in 0..2 {
-            let which = (i + k) % 2;
+        for k in 0..3 {
+            let which = (i + k) % 3;
             let t = Instant::now();
-            if which == 0 {
-                by_hand().await;
-            } else {
-                pager().await;
+            match which {
+                0 => by_hand().await,
+                1 => pager().await,
+                _ => calls().await,
             }
             times[which].push(t.elapsed() / PAGES as u32);
         }
     }
-    let [hand, paged] = times;
-    let (mh, mp) = (median(hand), median(paged));
+    let [hand, paged, called] = times;
+    let (mh, mp, mc) = (median(hand), median(paged), median(called));
+
     println!("paging: {PAGING_ROUNDS} rounds of {PAGES} pages x {PAGE_ITEMS} items on 127.0.0.1, medians per page");
     println!(
         "  reqwest loop by hand        {:>7.1} µs",
@@ -194,6 +237,11 @@ async fn paging((_server, url): &(Server, String)) {
     println!(
         "  pager vs by hand            {:+.1}% (target: at most +5%)",
         (mp.as_secs_f64() / mh.as_secs_f64() - 1.0) * 100.0
+    );
+    println!(
+        "  generated send() per page   {:>7.1} µs ({:+.1}%: the call's share of the pager's cost)",
+        mc.as_secs_f64() * 1e6,
+        (mc.as_secs_f64() / mh.as_secs_f64() - 1.0) * 100.0
     );
 }
 

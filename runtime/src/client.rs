@@ -351,10 +351,12 @@ impl<C: From<Client>> ClientBuilder<C> {
             .or_else(|| env(spec.env_base_url))
             .unwrap_or_else(|| spec.base_url.to_owned());
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let origin = match reqwest::Url::parse(&base_url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url.origin(),
+        let base = match reqwest::Url::parse(&base_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => url,
             _ => return Err(BuildError::InvalidBaseUrl(base_url)),
         };
+        let origin = base.origin();
+        let base_path = base.path().trim_end_matches('/').to_owned();
         // Redirects are the runtime's to follow (see `receive`): reqwest would follow them
         // to any host, carrying every header but `Authorization` and cookies.
         let mut http = self
@@ -425,6 +427,8 @@ impl<C: From<Client>> ClientBuilder<C> {
                 auth: chosen_auth,
                 http,
                 base_url,
+                base,
+                base_path,
                 origin,
                 base_headers,
                 redactor,
@@ -503,6 +507,10 @@ struct Inner {
     auth: Auth,
     http: reqwest::Client,
     base_url: String,
+    /// The base URL, parsed once: each request's URL is it with the request's path.
+    base: reqwest::Url,
+    /// The base URL's path, without a trailing slash (empty at the root).
+    base_path: String,
     /// The only origin requests (and redirects) may go to.
     origin: url::Origin,
     /// User agent, fixed headers and credentials (marked sensitive).
@@ -995,7 +1003,7 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<Response<T>, Error<K>> {
-        let (received, attempts) = self.execute::<K>(request).await?;
+        let (received, attempts) = self.execute::<K>(&request).await?;
         let meta = self.meta(&received.headers);
         match serde_json::from_slice::<T>(&received.body) {
             Ok(data) => Ok(Response {
@@ -1030,7 +1038,7 @@ impl Client {
         let redactor = &self.inner.redactor;
         let truncated = body.len() > BODY_LIMIT;
         body.truncate(BODY_LIMIT);
-        Error::Decode(DecodeError {
+        Error::Decode(Box::new(DecodeError {
             message: redactor.text(&message).into_owned(),
             status,
             body: redactor.bytes(body),
@@ -1038,7 +1046,7 @@ impl Client {
             request_id,
             rate_limit,
             attempts,
-        })
+        }))
     }
 
     /// What a failed read of an event stream's head or first event means for the attempt.
@@ -1090,7 +1098,7 @@ impl Client {
     {
         request.events = Some(spec);
         let idle = request.options.timeout.unwrap_or(self.inner.timeout);
-        let (mut received, attempts) = self.execute::<K>(request).await?;
+        let (mut received, attempts) = self.execute::<K>(&request).await?;
         let (request_id, rate_limit) = self.meta(&received.headers);
         let headers = self.redacted(received.headers);
         let state = received.events.take().map(|reader| EventState {
@@ -1127,7 +1135,7 @@ impl Client {
     /// Sends a request and keeps the body as bytes (the pager reads pages itself).
     pub(crate) async fn send_bytes<K: ErrorClass>(
         &self,
-        request: Request,
+        request: &Request,
     ) -> Result<Response<Bytes>, Error<K>> {
         let (received, attempts) = self.execute::<K>(request).await?;
         let (request_id, rate_limit) = self.meta(&received.headers);
@@ -1149,7 +1157,7 @@ impl Client {
         mut request: Request,
     ) -> Result<Response<BodyStream<K>>, Error<K>> {
         request.stream_body = true;
-        let (mut received, attempts) = self.execute::<K>(request).await?;
+        let (mut received, attempts) = self.execute::<K>(&request).await?;
         let (request_id, rate_limit) = self.meta(&received.headers);
         let body: BodyStream<K> = match received.stream.take() {
             Some(response) => Box::pin(futures_util::stream::unfold(
@@ -1191,7 +1199,7 @@ impl Client {
         &self,
         request: Request,
     ) -> Result<Response<()>, Error<K>> {
-        let (received, attempts) = self.execute::<K>(request).await?;
+        let (received, attempts) = self.execute::<K>(&request).await?;
         let (request_id, rate_limit) = self.meta(&received.headers);
         Ok(Response {
             data: (),
@@ -1229,7 +1237,7 @@ impl Client {
     }
 
     /// The retry loop. Returns the first 2xx response, or the error the policy gives up on.
-    async fn execute<K: ErrorClass>(&self, request: Request) -> Result<(Received, u32), Error<K>> {
+    async fn execute<K: ErrorClass>(&self, request: &Request) -> Result<(Received, u32), Error<K>> {
         let inner = &*self.inner;
         let policy = inner.retry;
         let started = Instant::now();
@@ -1280,11 +1288,11 @@ impl Client {
             // The deadline, rather than the attempt's own timeout, cut this attempt short.
             let cut_by_deadline = attempt_timeout < timeout;
             let built = self
-                .build(&request, idempotency_key.as_ref(), attempt, attempt_timeout)
+                .build(request, idempotency_key.as_ref(), attempt, attempt_timeout)
                 .map_err(Error::Request)?;
             // A redirect within the origin resends the request: built again only then.
             let rebuild = || {
-                self.build(&request, idempotency_key.as_ref(), attempt, attempt_timeout)
+                self.build(request, idempotency_key.as_ref(), attempt, attempt_timeout)
                     .ok()
             };
             let outcome = self
@@ -1398,13 +1406,13 @@ impl Client {
                 }
                 Err(Transport::TooLarge { status, headers }) => {
                     let (request_id, rate_limit) = self.meta(&headers);
-                    return Err(Error::TooLarge(TooLargeError {
+                    return Err(Error::TooLarge(Box::new(TooLargeError {
                         status,
                         limit: inner.max_response_size,
                         request_id,
                         rate_limit,
                         attempts: attempt,
-                    }));
+                    })));
                 }
                 Err(Transport::Malformed {
                     status,
@@ -1455,13 +1463,14 @@ impl Client {
     ) -> Result<reqwest::Request, RequestError> {
         let inner = &*self.inner;
         let invalid = |message: String| RequestError { message };
-        let mut url =
-            reqwest::Url::parse(&format!("{}{}", inner.base_url, request.path)).map_err(|e| {
-                invalid(format!(
-                    "`{}{}` is not a valid URL: {e}",
-                    inner.base_url, request.path
-                ))
-            })?;
+        // The parsed base with the request's path (already percent-encoded): no parse of
+        // the whole URL per attempt.
+        let mut url = inner.base.clone();
+        if inner.base_path.is_empty() {
+            url.set_path(&request.path);
+        } else {
+            url.set_path(&format!("{}{}", inner.base_path, request.path));
+        }
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&request.query);
         }
@@ -1977,13 +1986,13 @@ impl EventState {
             }),
             ReadError::TooLarge => {
                 let (request_id, rate_limit) = self.client.meta(&self.headers);
-                Error::TooLarge(TooLargeError {
+                Error::TooLarge(Box::new(TooLargeError {
                     status: self.status,
                     limit: inner.max_response_size,
                     request_id,
                     rate_limit,
                     attempts: self.attempts,
-                })
+                }))
             }
             ReadError::Malformed(message) => self.client.decode_error(
                 self.status,

@@ -32,15 +32,15 @@ pub enum Error<K> {
     /// The server answered with a non-2xx status. Boxed: it is large, and every `Result`
     /// of the SDK would otherwise carry its size.
     Api(Box<ApiError<K>>),
-    /// The server answered 2xx but the body was not what the spec says.
-    Decode(DecodeError),
+    /// The server answered 2xx but the body was not what the spec says. Boxed, as `Api`.
+    Decode(Box<DecodeError>),
     /// The request could not be built (for example a header value with a newline).
     Request(RequestError),
     /// The server redirected to another origin (or asked to change the method); the
     /// runtime refused to follow, so no credential left the API's origin.
     Redirect(RedirectError),
     /// The server answered 2xx with a body longer than the client's response-size limit.
-    TooLarge(TooLargeError),
+    TooLarge(Box<TooLargeError>),
 }
 
 impl<K: ErrorClass> Error<K> {
@@ -133,10 +133,10 @@ impl<K: ErrorClass> std::error::Error for Error<K> {
             Error::Connection(e) => Some(e),
             Error::Timeout(e) => Some(e),
             Error::Api(e) => Some(&**e),
-            Error::Decode(e) => Some(e),
+            Error::Decode(e) => Some(&**e),
             Error::Request(e) => Some(e),
             Error::Redirect(e) => Some(e),
-            Error::TooLarge(e) => Some(e),
+            Error::TooLarge(e) => Some(&**e),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! and throttle machinery as any call.
 
 use bytes::Bytes;
-use futures_util::stream::{self, Stream, StreamExt};
+
+use futures_util::stream::{self, Stream};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -78,7 +79,7 @@ impl Client {
         request: Request,
         spec: &PageSpec,
     ) -> Result<Page<I>, Error<K>> {
-        let response = self.send_bytes::<K>(request.clone()).await?;
+        let response = self.send_bytes::<K>(&request).await?;
         let parsed = if let PageStyle::Cursor { field, .. } = spec.style {
             Parts::<Vec<&RawValue>>::parse(&response.data, spec).and_then(|parts| {
                 let cursor = parts.items.last().and_then(|i| value_at(i, field));
@@ -173,20 +174,36 @@ impl Client {
         I: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
-        // Page by page (the state moves once a page), flattened: an item costs an
-        // iterator step, not a trip through the pager.
+        // Items come out of the page in hand; only when it is spent is the next page
+        // fetched (one boxed future per page): an item costs a step of a vector iterator.
         let client = self.clone();
-        stream::unfold(Some(request), move |next| {
+        let fetch = move |request: Request| {
             let client = client.clone();
-            async move {
-                let request = next?;
-                Some(match client.page::<K, I>(request, spec).await {
-                    Err(e) => (vec![Err(e)], None),
-                    Ok(page) => (page.items.into_iter().map(Ok).collect(), page.next),
-                })
+            Box::pin(async move { client.page::<K, I>(request, spec).await })
+                as futures_util::future::BoxFuture<'static, Result<Page<I>, Error<K>>>
+        };
+        let mut buffer = Vec::new().into_iter();
+        let mut fetching = Some(fetch(request));
+        stream::poll_fn(move |cx| {
+            loop {
+                if let Some(item) = buffer.next() {
+                    return std::task::Poll::Ready(Some(Ok(item)));
+                }
+                let Some(pending) = fetching.as_mut() else {
+                    return std::task::Poll::Ready(None);
+                };
+                let page = std::task::ready!(pending.as_mut().poll(cx));
+                fetching = None;
+                match page {
+                    // An error ends the stream.
+                    Err(e) => return std::task::Poll::Ready(Some(Err(e))),
+                    Ok(page) => {
+                        buffer = page.items.into_iter();
+                        fetching = page.next.map(&fetch);
+                    }
+                }
             }
         })
-        .flat_map(stream::iter)
     }
 }
 
@@ -329,7 +346,7 @@ fn decode_error<K>(e: serde_json::Error, page: &Response<Bytes>) -> Error<K> {
     let mut body = page.data.clone();
     let truncated = body.len() > crate::BODY_LIMIT;
     body.truncate(crate::BODY_LIMIT);
-    Error::Decode(DecodeError {
+    Error::Decode(Box::new(DecodeError {
         message: e.to_string(),
         status: page.status,
         body,
@@ -337,7 +354,7 @@ fn decode_error<K>(e: serde_json::Error, page: &Response<Bytes>) -> Error<K> {
         request_id: page.request_id.clone(),
         rate_limit: page.rate_limit.clone(),
         attempts: page.attempts,
-    })
+    }))
 }
 
 /// The request for the page after this one, or `None` when the list has ended. `count` is
