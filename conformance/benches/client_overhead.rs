@@ -324,6 +324,17 @@ async fn streaming() {
         assert_eq!(n, EVENTS);
         (first.unwrap_or_default(), t.elapsed())
     };
+    // For a profiler: one variant alone, over and over.
+    if let Ok(only) = std::env::var("SDKGEN_BENCH_ONLY") {
+        for _ in 0..STREAM_ROUNDS * 3 {
+            if only == "hand" {
+                by_hand().await;
+            } else {
+                generated().await;
+            }
+        }
+        return;
+    }
     by_hand().await;
     generated().await;
     let mut first: [Vec<Duration>; 2] = Default::default();

@@ -280,3 +280,26 @@ async fn a_download_streams_past_the_response_size_limit_and_a_cut_body_is_an_er
         "{chunks:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_download_that_stalls_times_out_between_chunks() {
+    let server = Server::start(vec![Reply::status(200)
+        .header("content-type", "application/octet-stream")
+        .chunk(Duration::ZERO, "first")
+        .chunk(Duration::from_secs(30), "late")])
+    .await
+    .unwrap();
+    let started = tokio::time::Instant::now();
+    let mut download = scheduled_client(&server.url())
+        .messages()
+        .export("m1")
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(&download.data.next().await.unwrap().unwrap()[..], b"first");
+    let stalled = download.data.next().await.unwrap().unwrap_err();
+    assert!(stalled.is_timeout(), "{stalled:?}");
+    assert_eq!(started.elapsed(), Duration::from_secs(5));
+    assert!(download.data.next().await.is_none());
+}

@@ -1151,7 +1151,8 @@ impl Client {
 
     /// Sends a request whose success body is a download: the response head comes through the
     /// usual retries and timeout, and the body is a stream of chunks, never buffered whole.
-    /// A failure while it streams ends it with a connection error.
+    /// A failure while it streams ends it with a connection error; a body that sends
+    /// nothing for the length of the timeout ends it with a timeout.
     pub async fn send_stream<K: ErrorClass>(
         &self,
         mut request: Request,
@@ -1159,27 +1160,29 @@ impl Client {
         request.stream_body = true;
         let (mut received, attempts) = self.execute::<K>(&request).await?;
         let (request_id, rate_limit) = self.meta(&received.headers);
+        let idle = request.options.timeout.unwrap_or(self.inner.timeout);
         let body: BodyStream<K> = match received.stream.take() {
-            Some(response) => Box::pin(futures_util::stream::unfold(
-                Some(response),
-                move |response| async move {
-                    let mut response = response?;
-                    match response.chunk().await {
-                        Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
-                        Ok(None) => None,
-                        // The failure ends the stream.
-                        Err(e) => Some((
-                            Err(Error::Connection(ConnectionError {
-                                message: describe(&e),
-                                attempts,
-                                before_send: false,
-                                source: Some(e),
-                            })),
-                            None,
-                        )),
-                    }
-                },
-            )),
+            Some(response) => {
+                let chunks = crate::events::Chunks::new(response, idle, usize::MAX);
+                let redactor = self.inner.redactor.clone();
+                Box::pin(futures_util::StreamExt::map(chunks, move |chunk| {
+                    chunk.map_err(|e| match e {
+                        ReadError::Http(e) => Error::Connection(ConnectionError {
+                            message: redactor.text(&describe(&e)).into_owned(),
+                            attempts,
+                            before_send: false,
+                            source: Some(e),
+                        }),
+                        // No limit is set, and a download is not parsed: only the wait.
+                        _ => Error::Timeout(TimeoutError {
+                            after: idle,
+                            deadline: false,
+                            throttle: false,
+                            attempts,
+                        }),
+                    })
+                }))
+            }
             None => Box::pin(futures_util::stream::iter(
                 (!received.body.is_empty()).then(|| Ok(received.body.clone())),
             )),

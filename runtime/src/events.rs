@@ -13,7 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::stream::{BoxStream, StreamExt};
+use std::future::Future as _;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::stream::BoxStream;
+use futures_util::Stream;
+use http_body::Body as _;
 use sse_stream::{Sse, SseByteStream};
 use tokio::time::Instant;
 
@@ -141,7 +147,7 @@ impl StdError for ReadError {}
 /// Reads a streamed response as events: bytes with an idle timeout and a per-event size
 /// bound, parsed by `sse-stream`.
 pub(crate) struct EventReader {
-    events: BoxStream<'static, Result<Sse, sse_stream::Error>>,
+    events: SseByteStream<Chunks>,
     /// Bytes read since the last event came out of the parser: the parser pulls another
     /// chunk only when it has no whole event left, so this bounds the event being read
     /// (to the limit plus one chunk), and an endless event cannot grow its buffers.
@@ -157,6 +163,85 @@ impl fmt::Debug for EventReader {
     }
 }
 
+/// A response body as a stream of chunks, polled in place: no chunk may take longer than
+/// the idle timeout to come, and the bytes read since the parser last gave an event are
+/// counted against the size limit.
+pub(crate) struct Chunks {
+    body: reqwest::Body,
+    idle: Duration,
+    /// When the next chunk is due.
+    due: Instant,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    unparsed: Arc<AtomicUsize>,
+    max_event: usize,
+    ended: bool,
+}
+
+impl Stream for Chunks {
+    type Item = Result<Bytes, ReadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        loop {
+            let item = match Pin::new(&mut this.body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(chunk) => {
+                        this.due = Instant::now() + this.idle;
+                        let read =
+                            this.unparsed.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+                        if read > this.max_event {
+                            Err(ReadError::TooLarge)
+                        } else {
+                            Ok(chunk)
+                        }
+                    }
+                    // Trailers carry nothing for the events.
+                    Err(_) => continue,
+                },
+                Poll::Ready(Some(Err(e))) => Err(ReadError::Http(e)),
+                Poll::Ready(None) => {
+                    this.ended = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    // The timer is moved only when it waits: a chunk that arrives at once
+                    // costs a clock read, not a timer update.
+                    if this.timer.deadline() != this.due {
+                        let due = this.due;
+                        this.timer.as_mut().reset(due);
+                    }
+                    if this.timer.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    Err(ReadError::Idle)
+                }
+            };
+            this.ended = item.is_err();
+            return Poll::Ready(Some(item));
+        }
+    }
+}
+
+impl Chunks {
+    /// The chunks of `response`, each due within `idle` of the last; more than
+    /// `max_unparsed` bytes between two resets of the count end the stream.
+    pub(crate) fn new(response: reqwest::Response, idle: Duration, max_unparsed: usize) -> Self {
+        let due = Instant::now() + idle;
+        Chunks {
+            body: reqwest::Body::from(response),
+            idle,
+            due,
+            timer: Box::pin(tokio::time::sleep_until(due)),
+            unparsed: Arc::new(AtomicUsize::new(0)),
+            max_event: max_unparsed,
+            ended: false,
+        }
+    }
+}
+
 impl EventReader {
     pub(crate) fn new(
         response: reqwest::Response,
@@ -164,30 +249,10 @@ impl EventReader {
         idle: Duration,
         max_event: usize,
     ) -> Self {
-        let unparsed = Arc::new(AtomicUsize::new(0));
-        let counted = unparsed.clone();
-        let bytes = futures_util::stream::unfold(Some(response), move |response| {
-            let counted = counted.clone();
-            async move {
-                let mut response = response?;
-                let next = tokio::time::timeout_at(Instant::now() + idle, response.chunk()).await;
-                match next {
-                    Err(_) => Some((Err(ReadError::Idle), None)),
-                    Ok(Err(e)) => Some((Err(ReadError::Http(e)), None)),
-                    Ok(Ok(None)) => None,
-                    Ok(Ok(Some(chunk))) => {
-                        let read = counted.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
-                        if read > max_event {
-                            Some((Err(ReadError::TooLarge), None))
-                        } else {
-                            Some((Ok::<Bytes, ReadError>(chunk), Some(response)))
-                        }
-                    }
-                }
-            }
-        });
+        let chunks = Chunks::new(response, idle, max_event);
+        let unparsed = chunks.unparsed.clone();
         EventReader {
-            events: SseByteStream::new(bytes).boxed(),
+            events: SseByteStream::new(chunks),
             unparsed,
             sorter: Sorter::new(spec),
             first: None,
@@ -204,7 +269,7 @@ impl EventReader {
         &mut self,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<Sorted, ReadError>>> {
-        let Some(next) = std::task::ready!(self.events.poll_next_unpin(cx)) else {
+        let Some(next) = std::task::ready!(Pin::new(&mut self.events).poll_next(cx)) else {
             return std::task::Poll::Ready(None);
         };
         self.unparsed.store(0, Ordering::Relaxed);
