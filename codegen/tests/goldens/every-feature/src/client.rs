@@ -342,6 +342,22 @@ impl<'a> ItemsApi<'a> {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
         }
     }
+    /// The item as a file, streamed as it downloads.
+    ///
+    /// `GET /items/{item_id}/export` (`items.export`). Idempotent: retried even after it may have reached the server. Returns a [`ItemsExportCall`]: set what you need, then `.send().await`.
+    ///
+    /// # Arguments
+    /// - `item_id` (path `item_id`)
+    pub fn export(&self, item_id: &str) -> ItemsExportCall<'a> {
+        let __request = ::sdkgen_runtime::Request::new(
+                "GET",
+                format!("/items/{}/export", ::sdkgen_runtime::path_segment(item_id)),
+            )
+            .idempotent(true);
+        ItemsExportCall {
+            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
+        }
+    }
     /// The `items.versions` endpoints.
     pub fn versions(&self) -> ItemsVersionsApi<'a> {
         ItemsVersionsApi {
@@ -631,6 +647,24 @@ impl ItemsAttachCall<'_> {
     /// Sends the call, with the client's retries, waits and limits.
     pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Item>> {
         let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
+        result
+    }
+}
+/// A call of `items.export` (`GET /items/{item_id}/export`): optional parameters and per-call options are set here, then `send` runs it.
+#[derive(Debug)]
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct ItemsExportCall<'a> {
+    call: ::sdkgen_runtime::Call<'a>,
+}
+impl ItemsExportCall<'_> {
+    ::sdkgen_runtime::call_options!(idempotency_key);
+    /// Sends the call, with the client's retries, waits and limits.
+    pub async fn send(
+        self,
+    ) -> crate::Result<
+        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ApiStatusErrorKind>>,
+    > {
+        let result: ::std::result::Result<_, EveryError> = self.call.send_stream().await;
         result
     }
 }

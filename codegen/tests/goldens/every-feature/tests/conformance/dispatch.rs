@@ -21,6 +21,7 @@ pub const REQUIRED: &[&str] = &[
     "endpoint:items.attach",
     "endpoint:items.create",
     "endpoint:items.delete",
+    "endpoint:items.export",
     "endpoint:items.generate",
     "endpoint:items.get",
     "endpoint:items.list",
@@ -171,6 +172,11 @@ async fn dispatch(
                 let body: every_feature::Attachment = call.body()?;
                 let builder = client.items().attach(&p_item_id, &body);
                 conformance::outcome(builder.send().await)
+            }
+            "items.export" => {
+                let p_item_id: String = call.param("item_id")?;
+                let builder = client.items().export(&p_item_id);
+                conformance::outcome_download(builder.send().await).await
             }
             "account.get" => {
                 let builder = client.account().get();
