@@ -1110,18 +1110,10 @@ impl Client {
             attempts,
             idle,
         });
-        let mut state = state;
-        let events: EventStream<E, K> = Box::pin(futures_util::stream::poll_fn(move |cx| {
-            let Some(reading) = state.as_mut() else {
-                return std::task::Poll::Ready(None);
-            };
-            let item = std::task::ready!(reading.poll_item::<E, K>(cx));
-            // An error, or the end, is the last item.
-            if !matches!(item, Some(Ok(_))) {
-                state = None;
-            }
-            std::task::Poll::Ready(item)
-        }));
+        let events: EventStream<E, K> = Box::pin(Events::<E, K> {
+            state,
+            item: PhantomData,
+        });
         Ok(Response {
             data: events,
             status: received.status,
@@ -1886,6 +1878,32 @@ fn html_title(page: &str) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ");
     (!title.is_empty()).then_some(title)
+}
+
+/// The events of a streamed response, as the caller reads them.
+struct Events<E, K> {
+    /// `None` once the stream has ended.
+    state: Option<EventState>,
+    item: PhantomData<fn() -> (E, K)>,
+}
+
+impl<E: DeserializeOwned, K: ErrorClass> futures_util::Stream for Events<E, K> {
+    type Item = Result<E, Error<K>>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let Some(reading) = self.state.as_mut() else {
+            return std::task::Poll::Ready(None);
+        };
+        let item = std::task::ready!(reading.poll_item::<E, K>(cx));
+        // An error, or the end, is the last item.
+        if !matches!(item, Some(Ok(_))) {
+            self.state = None;
+        }
+        std::task::Poll::Ready(item)
+    }
 }
 
 /// A streamed response being read: what its items need.

@@ -75,6 +75,7 @@ impl<'s> Sorter<'s> {
         Sorter { spec, key }
     }
 
+    #[inline]
     pub(crate) fn sort(&self, event: Sse) -> Sorted {
         let spec = self.spec;
         let name = event.event.as_deref().unwrap_or("message");
@@ -265,6 +266,7 @@ impl EventReader {
     }
 
     /// [`EventReader::next`], polled in place.
+    #[inline]
     pub(crate) fn poll_next(
         &mut self,
         cx: &mut std::task::Context<'_>,
