@@ -110,6 +110,19 @@ pub fn replies(responses: &[CassetteResponse]) -> Vec<Reply> {
 }
 
 fn redact(s: &str) -> String {
+    // Basic credentials are compared as the cassette writes them, decoded
+    // (`Basic {{api_key}}:`): the key inside base64 is not text a placeholder could match.
+    if let Some(encoded) = s.strip_prefix("Basic ") {
+        use base64::Engine as _;
+        if let Some(decoded) = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .filter(|d| d.contains(API_KEY))
+        {
+            return format!("Basic {}", decoded.replace(API_KEY, API_KEY_PLACEHOLDER));
+        }
+    }
     s.replace(API_KEY, API_KEY_PLACEHOLDER)
 }
 

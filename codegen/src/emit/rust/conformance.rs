@@ -58,13 +58,28 @@ fn main() {{
 /// `tests/conformance/dispatch.rs`, shared with the record example.
 pub fn dispatch_rs(api: &Api, required: &[String]) -> TokenStream {
     let krate = format_ident!("{}", api.crate_ident);
-    let arms = api.endpoints.iter().map(|e| arm(api, e));
+    // Each endpoint's call is a function of its own returning a boxed future, so the
+    // dispatcher's frame and future stay small however many endpoints the API has (a
+    // debug build of one `async` match over hundreds of calls overflows a test's stack).
+    let names: Vec<&String> = api.endpoints.iter().map(|e| &e.spec_name).collect();
+    let fns: Vec<proc_macro2::Ident> = (0..api.endpoints.len())
+        .map(|i| format_ident!("call_{i}"))
+        .collect();
+    let bodies: Vec<TokenStream> = api.endpoints.iter().map(|e| arm(api, e)).collect();
+    // A call with no arguments to read does not name the case.
+    let call_params: Vec<proc_macro2::Ident> = bodies
+        .iter()
+        .map(|b| {
+            let uses = b.to_string().contains("call .");
+            format_ident!("{}", if uses { "call" } else { "_call" })
+        })
+        .collect();
     let record = record_main(api);
     quote! {
         //! Calls an endpoint of the SDK by its spec name with a case's arguments; shared by
         //! the conformance test and the record example.
 
-        use conformance::{Call, CallFuture, ClientOptions, Outcome};
+        use conformance::{Call, CallFuture, ClientOptions};
 
         /// Coverage the spec requires: every error class, every endpoint, every retry path.
         #[allow(dead_code)]
@@ -85,12 +100,23 @@ pub fn dispatch_rs(api: &Api, required: &[String]) -> TokenStream {
             conformance::client(#krate::Client::builder(), url, options, key)
         }
 
-        async fn dispatch(client: &#krate::Client, call: &Call) -> Result<Outcome, String> {
-            Ok(match call.endpoint.as_str() {
-                #(#arms)*
-                other => return Err(format!("the spec has no endpoint `{other}`")),
-            })
+        fn dispatch<'a>(client: &'a #krate::Client, call: &'a Call) -> CallFuture<'a> {
+            match call.endpoint.as_str() {
+                #(#names => #fns(client, call),)*
+                other => {
+                    let message = format!("the spec has no endpoint `{other}`");
+                    Box::pin(async move { Err(message) })
+                }
+            }
         }
+
+        #(
+            fn #fns<'a>(client: &'a #krate::Client, #call_params: &'a Call) -> CallFuture<'a> {
+                Box::pin(async move {
+                    #bodies
+                })
+            }
+        )*
     }
 }
 
@@ -119,11 +145,10 @@ fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
     }
 }
 
-/// One match arm: decode each argument into the type the method takes, start the call
+/// One endpoint's call: decode each argument into the type the method takes, start the call
 /// with the required ones, set the optional ones that the case gives, send, describe.
 fn arm(api: &Api, e: &Endpoint) -> TokenStream {
     let krate = format_ident!("{}", api.crate_ident);
-    let spec_name = &e.spec_name;
     let mut lets = Vec::new();
     let mut args = Vec::new();
     let mut sets = Vec::new();
@@ -200,12 +225,10 @@ fn arm(api: &Api, e: &Endpoint) -> TokenStream {
         quote!(conformance::outcome(builder.send().await))
     };
     quote! {
-        #spec_name => {
-            #(#lets)*
-            let #mut_kw builder = client #(.#accessors())* .#method(#(#args),*);
-            #(#sets)*
-            #run
-        }
+        #(#lets)*
+        let #mut_kw builder = client #(.#accessors())* .#method(#(#args),*);
+        #(#sets)*
+        Ok(#run)
     }
 }
 
