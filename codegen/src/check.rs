@@ -1816,10 +1816,25 @@ fn check_endpoints(cx: &mut Ctx) {
                     &format!("{at}.body"),
                     format!("body model `{body}` is not defined in `models`"),
                 ),
-                Some(m) if m.fields.is_none() => cx.err(
+                // A JSON body may be a union too; a form or an upload is a struct's fields.
+                Some(m) if m.values.is_some() => cx.err(
                     &format!("{at}.body"),
-                    format!("body model `{body}` is an enum; a body must be a struct"),
+                    format!("body model `{body}` is an enum; a body must be a struct or a union"),
                 ),
+                Some(m)
+                    if m.fields.is_none()
+                        && matches!(
+                            e.body_encoding,
+                            Some(spec::BodyEncoding::Form | spec::BodyEncoding::Multipart)
+                        ) =>
+                {
+                    cx.err(
+                        &format!("{at}.body"),
+                        format!(
+                            "body model `{body}` is a union; a form or an upload must be a struct"
+                        ),
+                    )
+                }
                 Some(_) => {}
             }
             if matches!(e.method.as_str(), "GET" | "HEAD") {

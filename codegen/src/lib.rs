@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod drift;
 pub mod emit;
 pub mod model;
+pub mod openapi;
 pub mod spec;
 pub mod syntax;
 
@@ -25,12 +26,81 @@ pub use emit::{File, Layout};
 use diagnostic::SourceMap;
 
 /// A spec file handed to the generator.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SpecSource {
     /// The path diagnostics and `@generated` headers name, e.g. `spec/memsy.yaml`.
     pub path: String,
     /// The file's text.
     pub text: String,
+    /// The documents the spec imports (its `openapi.document`), by the path the spec
+    /// writes, as the caller read them (see [`documents_wanted`]).
+    pub documents: BTreeMap<String, String>,
+}
+
+/// The documents a spec's text imports (its `openapi.document`, as written, relative to the
+/// spec file), for the caller to read into [`SpecSource::documents`]. A text that does not
+/// parse imports nothing here; parsing reports it.
+pub fn documents_wanted(text: &str) -> Vec<String> {
+    serde_yaml::from_str::<serde_yaml::Value>(text)
+        .ok()
+        .and_then(|v| {
+            v.get("openapi")?
+                .get("document")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Adds what the spec's OpenAPI document holds to the spec; the import's own problems are
+/// diagnostics placed in the document.
+fn import_into(
+    spec: &mut spec::Spec,
+    source: &SpecSource,
+    map: &SourceMap,
+) -> Result<(), Vec<Diagnostic>> {
+    let Some(config) = spec.openapi.clone() else {
+        return Ok(());
+    };
+    let Some(text) = source.documents.get(&config.document) else {
+        return Err(vec![map
+            .at(
+                "openapi.document",
+                format!(
+                    "the OpenAPI document `{}` could not be read",
+                    config.document
+                ),
+            )
+            .hint("the path is relative to the spec file")]);
+    };
+    let file = match source.path.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/{}", config.document),
+        None => config.document.clone(),
+    };
+    // Names the crate already uses: the spec's models and error types, and its own.
+    let e = &spec.errors;
+    let taken = spec
+        .models
+        .iter()
+        .map(|m| m.name.clone())
+        .chain(e.classes.iter().map(|c| c.name.clone()))
+        .chain([&e.root.name, &e.api.name].into_iter().cloned())
+        .chain(check::RESERVED_TYPE_NAMES.iter().map(|n| (*n).to_owned()))
+        .map(|n| model::naming::rust_name(&n, model::naming::NameKind::Type))
+        .collect();
+    let imported = openapi::import(&config, &file, text, &taken)?;
+    spec.import = Some(spec::ImportReport {
+        document: config.document.clone(),
+        first_endpoint: spec.endpoints.len(),
+        first_model: spec.models.len(),
+        present: imported.present,
+        excluded: imported.excluded,
+        warnings: imported.warnings,
+    });
+    spec.endpoints.extend(imported.endpoints);
+    spec.models.extend(imported.models);
+    Ok(())
 }
 
 /// Parses one spec file. A YAML or shape error (a tab, an unclosed quote, a wrong type, an
@@ -145,7 +215,11 @@ pub fn generate_groups(
         for source in sources.iter() {
             match parse(source) {
                 Err(d) => diagnostics.extend(d),
-                Ok((spec, map)) => {
+                Ok((mut spec, map)) => {
+                    if let Err(d) = import_into(&mut spec, source, &map) {
+                        diagnostics.extend(d);
+                        continue;
+                    }
                     let found = check::check(&spec, &map);
                     if found.is_empty() {
                         checked.push((source, (group, *layout), spec, map));
@@ -198,7 +272,8 @@ pub fn generate_groups(
 
 /// Parses, checks and lowers one spec: the resolved model, or every diagnostic.
 pub fn resolve(source: &SpecSource) -> Result<model::Api, Vec<Diagnostic>> {
-    let (spec, map) = parse(source)?;
+    let (mut spec, map) = parse(source)?;
+    import_into(&mut spec, source, &map)?;
     let mut found = check::check(&spec, &map);
     if !found.is_empty() {
         diagnostic::sort(&mut found);

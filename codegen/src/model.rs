@@ -19,6 +19,8 @@ use naming::{rust_name, NameKind};
 pub struct Api {
     /// The spec file, as named in `@generated` headers (e.g. `spec/memsy.yaml`).
     pub spec_file: String,
+    /// What an OpenAPI import added and left out, when the spec imports one.
+    pub import: Option<spec::ImportReport>,
     /// Display name, e.g. `Memsy`.
     pub name: String,
     /// Package name, e.g. `memsy`.
@@ -675,6 +677,7 @@ pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
     let api = &spec.api;
     Api {
         spec_file: spec_file.to_owned(),
+        import: spec.import.clone(),
         name: api.name.clone(),
         crate_name: api.crate_name.clone(),
         crate_ident: api.crate_name.replace('-', "_"),

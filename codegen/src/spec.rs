@@ -5,6 +5,8 @@
 //! expressions, methods) are kept as the strings the author wrote; `check` validates them and
 //! `model` resolves them.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -28,6 +30,184 @@ pub struct Spec {
     /// Request and response models.
     #[serde(default)]
     pub models: Vec<Model>,
+    /// Endpoints and models imported from an OpenAPI document, beside those above.
+    #[serde(default)]
+    pub openapi: Option<OpenApiImport>,
+    /// What the import added and left out (not written in a spec).
+    #[serde(skip)]
+    pub import: Option<ImportReport>,
+}
+
+/// What an OpenAPI import did, for the generated crate's report.
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    /// The document, as the spec names it.
+    pub document: String,
+    /// Index of the first imported endpoint in `endpoints`.
+    pub first_endpoint: usize,
+    /// Index of the first imported model in `models`.
+    pub first_model: usize,
+    /// Operations and component schemas the document has.
+    pub present: (usize, usize),
+    /// Operations left out, with the reason.
+    pub excluded: Vec<(String, String)>,
+    /// Shapes kept as raw JSON and renamed types, by JSON pointer.
+    pub warnings: Vec<(String, String)>,
+}
+
+/// Where endpoints and models come from an OpenAPI 3.0 or 3.1 document.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OpenApiImport {
+    /// The document, relative to the spec file (YAML or JSON).
+    pub document: String,
+    /// How operations are grouped into namespaces: by their first `tag` (default), by the
+    /// first segment of their path, or not at all.
+    #[serde(default)]
+    pub namespaces: Option<Namespaces>,
+    /// Operations left out, each with the reason.
+    #[serde(default)]
+    pub exclude: Vec<Exclusion>,
+    /// Settings of imported endpoints, by `operationId`: what the document cannot say
+    /// (errors, idempotency, quota, pagination, streaming) or says otherwise (name, docs).
+    #[serde(default)]
+    pub overrides: BTreeMap<String, EndpointOverride>,
+    /// Component schemas given another type (`json`, `string`, a model of the spec's own),
+    /// by name: the way out for a schema the importer cannot type.
+    #[serde(default)]
+    pub types: BTreeMap<String, String>,
+}
+
+/// How imported operations are grouped into namespaces.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Namespaces {
+    /// By the operation's first tag.
+    #[default]
+    Tag,
+    /// By the first segment of the path.
+    Path,
+    /// No namespaces: every operation is a method of the client.
+    None,
+}
+
+/// Operations to leave out: those matching every key given.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exclusion {
+    /// An `operationId`.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// A path, as the document writes it (`/v1/disks/{disk}`), or a prefix ending in `*`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// A tag.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Why it is left out (shown in the import report).
+    pub reason: String,
+}
+
+impl Exclusion {
+    /// Whether the operation `id` at `path` matches.
+    pub fn matches(&self, id: &str, path: &str, op: &serde_json::Value) -> bool {
+        let tag_ok = self.tag.as_ref().is_none_or(|t| {
+            op.get("tags")
+                .and_then(serde_json::Value::as_array)
+                .is_some_and(|tags| tags.iter().any(|x| x.as_str() == Some(t)))
+        });
+        let path_ok = self
+            .path
+            .as_ref()
+            .is_none_or(|p| match p.strip_suffix('*') {
+                Some(prefix) => path.starts_with(prefix),
+                None => path == p,
+            });
+        let op_ok = self.operation.as_ref().is_none_or(|o| o == id);
+        (self.operation.is_some() || self.path.is_some() || self.tag.is_some())
+            && tag_ok
+            && path_ok
+            && op_ok
+    }
+
+    /// The entry as written, for messages.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(o) = &self.operation {
+            parts.push(format!("operation: {o}"));
+        }
+        if let Some(p) = &self.path {
+            parts.push(format!("path: {p}"));
+        }
+        if let Some(t) = &self.tag {
+            parts.push(format!("tag: {t}"));
+        }
+        format!("`{{{}}}`", parts.join(", "))
+    }
+}
+
+/// What the spec says of an imported endpoint beyond (or instead of) the document.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointOverride {
+    /// Its name (`namespace.method`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its docs.
+    #[serde(default)]
+    pub docs: Option<String>,
+    /// Safe to resend after it may have reached the server.
+    #[serde(default)]
+    pub idempotent: Option<bool>,
+    /// The quota it draws on.
+    #[serde(default)]
+    pub quota: Option<String>,
+    /// Exempt from quotas and lifecycle rejection.
+    #[serde(default)]
+    pub free: Option<bool>,
+    /// Classes it is documented to raise.
+    #[serde(default)]
+    pub errors: Option<Vec<String>>,
+    /// How it pages.
+    #[serde(default)]
+    pub pagination: Option<Pagination>,
+    /// Its event stream.
+    #[serde(default)]
+    pub stream: Option<EventStreamSpec>,
+}
+
+impl EndpointOverride {
+    /// Applies what it sets.
+    pub fn apply(&self, e: &mut Endpoint) {
+        if let Some(v) = &self.name {
+            e.name = v.clone();
+        }
+        if let Some(v) = &self.docs {
+            e.docs = v.clone();
+        }
+        if let Some(v) = self.idempotent {
+            e.idempotent = Some(v);
+        }
+        if let Some(v) = &self.quota {
+            e.quota = Some(v.clone());
+        }
+        if let Some(v) = self.free {
+            e.free = v;
+        }
+        if let Some(v) = &self.errors {
+            e.errors = v.clone();
+        }
+        if let Some(v) = &self.pagination {
+            e.pagination = Some(v.clone());
+        }
+        if let Some(v) = &self.stream {
+            e.stream = Some(v.clone());
+            // A stream without a flag is the whole response.
+            if v.flag.is_none() {
+                e.response = None;
+            }
+        }
+    }
 }
 
 /// Identity of the API, its authentication and the headers every request carries.
@@ -808,6 +988,9 @@ pub struct Endpoint {
     /// A streamed response (server-sent events): each event's data decodes into a type.
     #[serde(default)]
     pub stream: Option<EventStreamSpec>,
+    /// The `operationId` it was imported from (not written in a spec).
+    #[serde(skip)]
+    pub operation_id: Option<String>,
 }
 
 /// A response of server-sent events.

@@ -11,6 +11,7 @@ fn findings(page: &str) -> Vec<Missing> {
     let spec = SpecSource {
         path: "drift_pages/spec.yaml".into(),
         text: std::fs::read_to_string(dir.join("spec.yaml")).unwrap(),
+        documents: Default::default(),
     };
     let api = codegen::resolve(&spec).unwrap_or_else(|d| panic!("{d:?}"));
     drift(&api, &std::fs::read_to_string(dir.join(page)).unwrap())

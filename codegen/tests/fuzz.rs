@@ -285,6 +285,7 @@ fn inputs() -> Vec<SpecSource> {
             out.push(SpecSource {
                 path: format!("{dir}/{}", p.file_name().unwrap().to_string_lossy()),
                 text: std::fs::read_to_string(&p).unwrap(),
+                documents: Default::default(),
             });
         }
     }
@@ -314,6 +315,7 @@ fn mutated_specs_never_panic_and_always_place_their_diagnostics() {
         let source = SpecSource {
             path: base.path.clone(),
             text: mutate(&mut rng, &base.text),
+            documents: Default::default(),
         };
         match check_case(&source) {
             Ok(true) => checked += 1,

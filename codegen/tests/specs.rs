@@ -11,9 +11,19 @@ fn source(path: &Path) -> SpecSource {
         .and_then(|p| p.file_name())
         .unwrap_or_default();
     let name = path.file_name().unwrap_or_default();
+    let text = std::fs::read_to_string(path).expect("corpus file is readable");
+    // The documents it imports, read as `cargo xtask codegen` reads them.
+    let documents = codegen::documents_wanted(&text)
+        .into_iter()
+        .filter_map(|doc| {
+            let read = std::fs::read_to_string(path.parent()?.join(&doc)).ok()?;
+            Some((doc, read))
+        })
+        .collect();
     SpecSource {
         path: format!("{}/{}", dir.to_string_lossy(), name.to_string_lossy()),
-        text: std::fs::read_to_string(path).expect("corpus file is readable"),
+        text,
+        documents,
     }
 }
 
@@ -108,6 +118,7 @@ fn seed(name: &str) -> SpecSource {
     SpecSource {
         path: format!("spec/{name}.yaml"),
         text: std::fs::read_to_string(path).expect("seed spec"),
+        documents: Default::default(),
     }
 }
 
@@ -172,6 +183,7 @@ fn docs_with_quotes_backslashes_and_control_characters_stay_inside_the_manifest(
     let files = generate(&[SpecSource {
         path: "good_specs/hostile_docs.yaml".into(),
         text,
+        ..Default::default()
     }])
     .unwrap_or_else(|d| panic!("{d:?}"));
     let manifest = files
@@ -203,6 +215,7 @@ fn a_fallback_over_a_range_sits_beside_a_status_in_it_in_either_order() {
         let api = codegen::resolve(&SpecSource {
             path: "good_specs/fallback.yaml".into(),
             text,
+            ..Default::default()
         })
         .unwrap_or_else(|d| panic!("{}", d.iter().map(|d| d.to_string()).collect::<String>()));
         // 529 is Overloaded's; every other 5xx falls to the fallback.

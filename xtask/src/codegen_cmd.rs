@@ -65,9 +65,20 @@ pub fn read_specs(root: &Path, spec_dir: &str, only: Option<&str>) -> Result<Vec
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let text = fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+            // The documents it imports, relative to it. One that cannot be read is left
+            // out: the generator reports it, at the spec's line that names it.
+            let documents = codegen::documents_wanted(&text)
+                .into_iter()
+                .filter_map(|doc| {
+                    let path = p.parent().unwrap_or(Path::new(".")).join(&doc);
+                    let text = fs::read_to_string(path).ok()?;
+                    Some((doc, text))
+                })
+                .collect();
             Ok(SpecSource {
                 path: format!("{spec_dir}/{name}"),
                 text,
+                documents,
             })
         })
         .collect()

@@ -43,5 +43,6 @@ errors:\n  root: {name: SyntheticError, docs: Root.}\n  connection: {name: Synth
     SpecSource {
         path: "spec/synthetic.yaml".into(),
         text: y,
+        documents: Default::default(),
     }
 }

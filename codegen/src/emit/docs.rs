@@ -16,7 +16,7 @@ const RATE_LIMITS: &str = include_str!("../../templates/rate-limits.md.tera");
 /// The docs files of one API: `docs/errors.md` and `docs/rate-limits.md`.
 pub fn pages(api: &Api, crate_dir: &str) -> Vec<File> {
     let dir = format!("{crate_dir}/docs");
-    vec![
+    let mut files = vec![
         File {
             path: format!("{dir}/errors.md"),
             contents: render("errors.md", ERRORS, &errors_view(api)),
@@ -25,7 +25,52 @@ pub fn pages(api: &Api, crate_dir: &str) -> Vec<File> {
             path: format!("{dir}/rate-limits.md"),
             contents: render("rate-limits.md", RATE_LIMITS, &rate_limits_view(api)),
         },
-    ]
+    ];
+    if let Some(report) = &api.import {
+        files.push(File {
+            path: format!("{dir}/openapi-import.md"),
+            contents: import_report(api, report),
+        });
+    }
+    files
+}
+
+/// What the OpenAPI import made of the document: counts, every operation left out with
+/// its reason, and every shape simplified or type renamed, by JSON pointer.
+fn import_report(api: &Api, r: &crate::spec::ImportReport) -> String {
+    let imported = api.endpoints.len() - r.first_endpoint.min(api.endpoints.len());
+    let models = api.models.len() - r.first_model.min(api.models.len());
+    let mut out = format!(
+        "<!-- {} -->\n# OpenAPI import\n\nFrom `{}`: {imported} of its {} operations are methods{}; \
+         its {} component schemas, and the inline schemas they and the operations hold, \
+         are {models} types.\n",
+        header_text(api),
+        r.document,
+        r.present.0,
+        if r.excluded.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} left out, listed below)", r.excluded.len())
+        },
+        r.present.1,
+    );
+    if !r.excluded.is_empty() {
+        out.push_str("\n## Left out\n\n| operation | why |\n|---|---|\n");
+        for (op, why) in &r.excluded {
+            out.push_str(&format!("| `{op}` | {} |\n", why.replace('|', "\\|")));
+        }
+    }
+    if !r.warnings.is_empty() {
+        out.push_str("\n## Simplified\n\n| where | what |\n|---|---|\n");
+        for (at, what) in &r.warnings {
+            out.push_str(&format!(
+                "| `#{}` | {} |\n",
+                at.replace('|', "\\|"),
+                what.replace('|', "\\|")
+            ));
+        }
+    }
+    out
 }
 
 /// The crate README (also the crate's rustdoc front page, so its examples are doctests).
