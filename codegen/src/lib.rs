@@ -97,6 +97,9 @@ fn import_into(
         present: imported.present,
         excluded: imported.excluded,
         warnings: imported.warnings,
+        file,
+        endpoint_origins: imported.endpoint_origins,
+        model_origins: imported.model_origins,
     });
     spec.endpoints.extend(imported.endpoints);
     spec.models.extend(imported.models);
@@ -114,7 +117,7 @@ pub fn parse(source: &SpecSource) -> Result<(spec::Spec, SourceMap), Vec<Diagnos
     }
 }
 
-fn yaml_diagnostic(map: &SourceMap, e: &serde_yaml::Error) -> Diagnostic {
+pub(crate) fn yaml_diagnostic(map: &SourceMap, e: &serde_yaml::Error) -> Diagnostic {
     let (mut message, marks) = strip_marks(&e.to_string());
     // A scan error names where it gave up and, last, where the construct it was reading
     // began ("while scanning a quoted scalar at line 5 column 9"). When it gave up at the
@@ -188,6 +191,57 @@ fn strip_marks(message: &str) -> (String, Vec<(usize, usize)>) {
     (out, marks)
 }
 
+/// Diagnostics the checker placed at imported endpoints and models (which the spec file
+/// does not hold) moved to the operation or schema of the document they came from.
+fn place_imported(
+    diagnostics: Vec<Diagnostic>,
+    spec: &spec::Spec,
+    source: &SpecSource,
+) -> Vec<Diagnostic> {
+    let Some(report) = &spec.import else {
+        return diagnostics;
+    };
+    let origin = |path: &str| -> Option<String> {
+        let (kind, rest) = path.split_once('[')?;
+        let index: usize = rest.split(']').next()?.parse().ok()?;
+        match kind {
+            "endpoints" if index >= report.first_endpoint => report
+                .endpoint_origins
+                .get(index - report.first_endpoint)
+                .cloned(),
+            "models" if index >= report.first_model => report
+                .model_origins
+                .get(index - report.first_model)
+                .cloned(),
+            _ => None,
+        }
+    };
+    let mut doc_map: Option<SourceMap> = None;
+    diagnostics
+        .into_iter()
+        .map(|d| {
+            let Some(pointer) = d.path.as_deref().and_then(origin) else {
+                return d;
+            };
+            let map = doc_map.get_or_insert_with(|| {
+                let text = source
+                    .documents
+                    .get(&report.document)
+                    .map_or("", String::as_str);
+                SourceMap::new(&report.file, text)
+            });
+            let mut moved = openapi::placed(map, &pointer, d.message);
+            moved.hint = Some(match d.hint {
+                Some(h) => {
+                    format!("{h}; or exclude the operation, or override it, under `openapi:`")
+                }
+                None => "exclude the operation, or override it, under `openapi:`".to_owned(),
+            });
+            moved
+        })
+        .collect()
+}
+
 /// Runs the whole pipeline over every spec. Either every spec parsed and checked and the
 /// full file set comes back (sorted by path), or every diagnostic of every spec does
 /// (sorted by file and position) and nothing was generated.
@@ -220,7 +274,7 @@ pub fn generate_groups(
                         diagnostics.extend(d);
                         continue;
                     }
-                    let found = check::check(&spec, &map);
+                    let found = place_imported(check::check(&spec, &map), &spec, source);
                     if found.is_empty() {
                         checked.push((source, (group, *layout), spec, map));
                     } else {
@@ -274,7 +328,7 @@ pub fn generate_groups(
 pub fn resolve(source: &SpecSource) -> Result<model::Api, Vec<Diagnostic>> {
     let (mut spec, map) = parse(source)?;
     import_into(&mut spec, source, &map)?;
-    let mut found = check::check(&spec, &map);
+    let mut found = place_imported(check::check(&spec, &map), &spec, source);
     if !found.is_empty() {
         diagnostic::sort(&mut found);
         return Err(found);

@@ -35,6 +35,10 @@ pub struct Imported {
     pub warnings: Vec<(String, String)>,
     /// Operations and schemas the document has.
     pub present: (usize, usize),
+    /// The JSON pointer of each endpoint's operation.
+    pub endpoint_origins: Vec<String>,
+    /// The JSON pointer of each model's schema.
+    pub model_origins: Vec<String>,
 }
 
 /// Imports `text`, the document at `file`, as `config` says. Errors are diagnostics placed in
@@ -47,20 +51,19 @@ pub fn import(
 ) -> Result<Imported, Vec<Diagnostic>> {
     let fail = |pointer: &str, message: String, hint: &str| {
         let map = SourceMap::new(file, text);
-        let d = map.at(&yaml_path(pointer), message);
-        let mut d = d.hint(hint);
-        d.path = Some(format!("#{pointer}"));
-        vec![d]
+        vec![placed(&map, pointer, message).hint(hint)]
     };
     crate::bounds::check(file, text)?;
     let root: Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            return Err(fail(
-                "",
-                format!("the OpenAPI document does not parse: {e}"),
-                "it must be YAML or JSON",
-            ))
+            // Placed where the parser stopped, as a spec's own syntax errors are.
+            let mut d = crate::yaml_diagnostic(&SourceMap::new_unindexed(file, text), &e);
+            d.message =
+                d.message
+                    .replacen("invalid spec:", "the OpenAPI document does not parse:", 1);
+            d.hint = Some("it must be YAML or JSON".to_owned());
+            return Err(vec![d]);
         }
     };
     let version = root.get("openapi").and_then(Value::as_str).unwrap_or("");
@@ -80,6 +83,7 @@ pub fn import(
         aliases: BTreeMap::new(),
         resolving: BTreeSet::new(),
         warnings: Vec::new(),
+        origins: Vec::new(),
     };
     cx.register_components();
     let mut out = Imported::default();
@@ -102,7 +106,10 @@ pub fn import(
                 continue;
             }
             match cx.operation(&id, path, method, item, op, &pointer) {
-                Ok(e) => out.endpoints.push(e),
+                Ok(e) => {
+                    out.endpoints.push(e);
+                    out.endpoint_origins.push(pointer);
+                }
                 Err((at, message)) => errors.push((at, message, id)),
             }
         }
@@ -142,13 +149,12 @@ pub fn import(
         return Err(errors
             .into_iter()
             .map(|(pointer, message, id)| {
-                let mut d = map.at(&yaml_path(&pointer), message);
+                let mut d = placed(&map, &pointer, message);
                 if !id.is_empty() {
                     d = d.hint(format!(
                         "exclude it (`exclude: [{{operation: {id}, reason: ...}}]`) or override the type it uses (`types:`)"
                     ));
                 }
-                d.path = Some(format!("#{pointer}"));
                 d
             })
             .collect());
@@ -159,8 +165,20 @@ pub fn import(
         .map_or(0, Map::len);
     out.present = (operations, schemas);
     out.models = cx.models;
+    out.model_origins = cx.origins;
     out.warnings = cx.warnings;
     Ok(out)
+}
+
+/// A diagnostic at a JSON pointer of the document: at the node, or its nearest ancestor in
+/// the text, or (for a document whose shape is not what the pointer expects) its first line.
+pub(crate) fn placed(map: &SourceMap, pointer: &str, message: String) -> Diagnostic {
+    let mut d = map.at(&yaml_path(pointer), message);
+    if d.position.is_none() {
+        d = map.at_position(Some((1, 1)), None, d.message);
+    }
+    d.path = Some(format!("#{pointer}"));
+    d
 }
 
 /// `~` and `/` escaped for a JSON pointer token.
@@ -191,6 +209,8 @@ struct Importer<'d> {
     /// Aliases being resolved, so a cycle of aliases ends.
     resolving: BTreeSet<String>,
     warnings: Vec<(String, String)>,
+    /// The JSON pointer each model was built from, by index.
+    origins: Vec<String>,
 }
 
 impl<'d> Importer<'d> {
@@ -337,6 +357,11 @@ impl<'d> Importer<'d> {
         }
     }
 
+    fn push_model(&mut self, model: Model, pointer: &str) {
+        self.models.push(model);
+        self.origins.push(pointer.to_owned());
+    }
+
     /// Builds the model `name` from `schema`.
     fn build_model(&mut self, name: &str, schema: &'d Value, pointer: &str, depth: usize) {
         let schema = self.deref(schema);
@@ -361,7 +386,7 @@ impl<'d> Importer<'d> {
                     })
                     .collect(),
             );
-            self.models.push(model);
+            self.push_model(model, pointer);
             return;
         }
         if let Some(alts) = union_alternatives(schema) {
@@ -405,13 +430,13 @@ impl<'d> Importer<'d> {
                 }
                 model.one_of = Some(types);
             }
-            self.models.push(model);
+            self.push_model(model, pointer);
             return;
         }
         let mut fields = Vec::new();
         self.collect_fields(name, schema, pointer, depth, &mut fields);
         model.fields = Some(fields);
-        self.models.push(model);
+        self.push_model(model, pointer);
     }
 
     /// The fields of an object schema, `allOf` parts merged in order.
@@ -423,6 +448,14 @@ impl<'d> Importer<'d> {
         depth: usize,
         fields: &mut Vec<Field>,
     ) {
+        // `allOf` parts can name each other in a cycle.
+        if depth > MAX_SCHEMA_DEPTH {
+            self.warnings.push((
+                pointer.to_owned(),
+                format!("`allOf` nested deeper than {MAX_SCHEMA_DEPTH}; the rest is left out"),
+            ));
+            return;
+        }
         let schema = self.deref(schema);
         if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
             for (i, part) in parts.iter().enumerate() {
@@ -558,16 +591,19 @@ impl<'d> Importer<'d> {
                 );
                 fields.retain(|f| f.name != tag);
                 let body = self.deref(alt);
-                self.models.push(Model {
-                    name: variant.clone(),
-                    docs: describe(body).unwrap_or_else(|| format!("`{name}` of `{value}`.")),
-                    fields: Some(fields),
-                    values: None,
-                    open: None,
-                    tag: None,
-                    variants: None,
-                    one_of: None,
-                });
+                self.push_model(
+                    Model {
+                        name: variant.clone(),
+                        docs: describe(body).unwrap_or_else(|| format!("`{name}` of `{value}`.")),
+                        fields: Some(fields),
+                        values: None,
+                        open: None,
+                        tag: None,
+                        variants: None,
+                        one_of: None,
+                    },
+                    &format!("{pointer}/oneOf/{i}"),
+                );
                 variants.push(spec::UnionVariant {
                     tag: value.clone(),
                     model: variant,

@@ -341,3 +341,69 @@ fn mutated_specs_never_panic_and_always_place_their_diagnostics() {
         "only {checked} of {cases} mutants checked"
     );
 }
+
+/// The importer's fuzzer: the OpenAPI documents of the golden specs, mutated as the specs
+/// are (line edits, hostile scalars, nesting), imported through the library entry point.
+/// No panic, every diagnostic placed, every crate that comes out parses.
+#[test]
+fn mutated_openapi_documents_never_panic_and_always_place_their_diagnostics() {
+    let cases: usize = std::env::var("SDKGEN_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map(|n: usize| n / 8)
+        .unwrap_or(DEFAULT_CASES / 8);
+    let seed: u64 = std::env::var("SDKGEN_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x0a91);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/good_specs");
+    // The large document costs a second a case in a debug build: it is mutated in few.
+    let corpus: Vec<(SpecSource, String, usize)> = [("museum.yaml", 20), ("nexus.yaml", 1)]
+        .iter()
+        .map(|(name, weight)| {
+            let text = std::fs::read_to_string(dir.join(name)).unwrap();
+            let doc = codegen::documents_wanted(&text).remove(0);
+            let doc_text = std::fs::read_to_string(dir.join(&doc)).unwrap();
+            let source = SpecSource {
+                path: format!("good_specs/{name}"),
+                text,
+                documents: [(doc.clone(), doc_text)].into(),
+            };
+            (source, doc, *weight)
+        })
+        .collect();
+    let weighted: Vec<usize> = corpus
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, _, w))| std::iter::repeat_n(i, *w))
+        .collect();
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let mut rng = Rng(seed);
+    let mut failures = Vec::new();
+    let (mut checked, mut rejected) = (0usize, 0usize);
+    for case in 0..cases {
+        let (base, doc, _) = &corpus[*rng.pick(&weighted)];
+        let mut source = base.clone();
+        let mutated = mutate(&mut rng, &source.documents[doc]);
+        source.documents.insert(doc.clone(), mutated);
+        match check_case(&source) {
+            Ok(true) => checked += 1,
+            Ok(false) => rejected += 1,
+            Err(why) => failures.push(format!("case {case} (from {}): {why}", base.path)),
+        }
+        if failures.len() >= 3 {
+            break;
+        }
+    }
+    std::panic::set_hook(hook);
+    eprintln!(
+        "openapi fuzz: {cases} cases (seed {seed}): {checked} imported, {rejected} rejected, {} failures",
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(
+        checked > 0 && rejected > 0,
+        "the campaign must both import and reject"
+    );
+}

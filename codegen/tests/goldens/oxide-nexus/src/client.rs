@@ -4856,6 +4856,38 @@ impl DisksDiskListCall<'_> {
         let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
         result
     }
+    /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    pub fn pages(
+        self,
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        crate::Result<::sdkgen_runtime::Response<DiskResultsPage>>,
+    > {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::NextCursor {
+                param: "page_token",
+                path: "next_page",
+            },
+            items: "items",
+        };
+        self.call.pages::<DiskResultsPage, OxideApiErrorKind>(&PAGES)
+    }
+    /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    pub fn items(
+        self,
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        ::std::result::Result<Disk, OxideError>,
+    > {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::NextCursor {
+                param: "page_token",
+                path: "next_page",
+            },
+            items: "items",
+        };
+        self.call.items::<Disk, OxideApiErrorKind>(&PAGES)
+    }
 }
 /// A call of `disks.disk_create` (`POST /organizations/{organization_name}/projects/{project_name}/disks`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -5201,6 +5233,38 @@ impl InstancesInstanceListCall<'_> {
     ) -> crate::Result<::sdkgen_runtime::Response<InstanceResultsPage>> {
         let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
         result
+    }
+    /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    pub fn pages(
+        self,
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        crate::Result<::sdkgen_runtime::Response<InstanceResultsPage>>,
+    > {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::NextCursor {
+                param: "page_token",
+                path: "next_page",
+            },
+            items: "items",
+        };
+        self.call.pages::<InstanceResultsPage, OxideApiErrorKind>(&PAGES)
+    }
+    /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    pub fn items(
+        self,
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        ::std::result::Result<Instance, OxideError>,
+    > {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::NextCursor {
+                param: "page_token",
+                path: "next_page",
+            },
+            items: "items",
+        };
+        self.call.items::<Instance, OxideApiErrorKind>(&PAGES)
     }
 }
 /// A call of `instances.instance_create` (`POST /organizations/{organization_name}/projects/{project_name}/instances`): optional parameters and per-call options are set here, then `send` runs it.
@@ -6245,6 +6309,38 @@ impl ProjectsProjectListCall<'_> {
     ) -> crate::Result<::sdkgen_runtime::Response<ProjectResultsPage>> {
         let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
         result
+    }
+    /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    pub fn pages(
+        self,
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        crate::Result<::sdkgen_runtime::Response<ProjectResultsPage>>,
+    > {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::NextCursor {
+                param: "page_token",
+                path: "next_page",
+            },
+            items: "items",
+        };
+        self.call.pages::<ProjectResultsPage, OxideApiErrorKind>(&PAGES)
+    }
+    /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    pub fn items(
+        self,
+    ) -> ::sdkgen_runtime::futures::BoxStream<
+        'static,
+        ::std::result::Result<Project, OxideError>,
+    > {
+        static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
+            style: ::sdkgen_runtime::PageStyle::NextCursor {
+                param: "page_token",
+                path: "next_page",
+            },
+            items: "items",
+        };
+        self.call.items::<Project, OxideApiErrorKind>(&PAGES)
     }
 }
 /// A call of `projects.project_create` (`POST /organizations/{organization_name}/projects`): optional parameters and per-call options are set here, then `send` runs it.

@@ -199,6 +199,9 @@ pub const REQUIRED: &[&str] = &[
     "endpoint:vpcs.vpc_update",
     "endpoint:vpcs.vpc_view",
     "endpoint:vpcs.vpc_view_by_id",
+    "pages:disks.disk_list",
+    "pages:instances.instance_list",
+    "pages:projects.project_list",
     "retry:non-idempotent",
     "retry:status:429:exhausted",
     "retry:status:429:recovered",
@@ -659,7 +662,18 @@ fn call_26<'a>(client: &'a oxide_nexus::Client, call: &'a Call) -> CallFuture<'a
         if let Some(v) = p_sort_by {
             builder = builder.sort_by(v);
         }
-        Ok(conformance::outcome(builder.send().await))
+        Ok(
+            if call.pages {
+                conformance::outcome_items(
+                    oxide_nexus::futures::TryStreamExt::try_collect::<
+                        Vec<_>,
+                    >(builder.items())
+                        .await,
+                )
+            } else {
+                conformance::outcome(builder.send().await)
+            },
+        )
     })
 }
 fn call_27<'a>(client: &'a oxide_nexus::Client, call: &'a Call) -> CallFuture<'a> {
@@ -720,7 +734,18 @@ fn call_31<'a>(client: &'a oxide_nexus::Client, call: &'a Call) -> CallFuture<'a
         if let Some(v) = p_sort_by {
             builder = builder.sort_by(v);
         }
-        Ok(conformance::outcome(builder.send().await))
+        Ok(
+            if call.pages {
+                conformance::outcome_items(
+                    oxide_nexus::futures::TryStreamExt::try_collect::<
+                        Vec<_>,
+                    >(builder.items())
+                        .await,
+                )
+            } else {
+                conformance::outcome(builder.send().await)
+            },
+        )
     })
 }
 fn call_32<'a>(client: &'a oxide_nexus::Client, call: &'a Call) -> CallFuture<'a> {
@@ -855,7 +880,18 @@ fn call_40<'a>(client: &'a oxide_nexus::Client, call: &'a Call) -> CallFuture<'a
         if let Some(v) = p_sort_by {
             builder = builder.sort_by(v);
         }
-        Ok(conformance::outcome(builder.send().await))
+        Ok(
+            if call.pages {
+                conformance::outcome_items(
+                    oxide_nexus::futures::TryStreamExt::try_collect::<
+                        Vec<_>,
+                    >(builder.items())
+                        .await,
+                )
+            } else {
+                conformance::outcome(builder.send().await)
+            },
+        )
     })
 }
 fn call_41<'a>(client: &'a oxide_nexus::Client, call: &'a Call) -> CallFuture<'a> {
