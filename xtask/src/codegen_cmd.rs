@@ -390,6 +390,25 @@ fn timings(sources: &[SpecSource]) {
         size / 1024,
         synthetic.as_secs_f64() * 1e3
     );
+    // The OpenAPI corpus: each imported document alone, import to files.
+    let root = repo_root();
+    if let Ok(goldens) = read_specs(&root, "codegen/tests/good_specs", None) {
+        for source in goldens.iter().filter(|s| !s.documents.is_empty()) {
+            let doc_bytes: usize = source.documents.values().map(String::len).sum();
+            let mut lines = 0;
+            let time = median(7, || {
+                if let Ok(files) = codegen::generate(std::slice::from_ref(source)) {
+                    lines = files.iter().map(|f| f.contents.lines().count()).sum();
+                }
+            });
+            println!(
+                "timings ({profile} build): {} ({} KiB document), median of 7 runs: {:.1} ms, {lines} lines out",
+                source.path,
+                doc_bytes / 1024,
+                time.as_secs_f64() * 1e3
+            );
+        }
+    }
 }
 
 #[cfg(test)]
