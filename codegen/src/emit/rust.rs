@@ -836,6 +836,7 @@ fn union_model(
             #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
             #[serde(untagged)]
             #[non_exhaustive]
+            #[allow(clippy::large_enum_variant)] // Shapes as the API documents them, unboxed.
             pub enum #id { #(#arms)* }
         };
     };
@@ -857,6 +858,7 @@ fn union_model(
         #d
         #[derive(Debug, Clone, PartialEq)]
         #[non_exhaustive]
+        #[allow(clippy::large_enum_variant)] // Shapes as the API documents them, unboxed.
         pub enum #id {
             #(#arms)*
             /// A tag this version does not know, kept as the raw JSON.

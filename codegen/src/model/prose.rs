@@ -11,11 +11,43 @@
 pub fn prose(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut fence: Option<String> = None;
+    // The text indent of the list item the lines run on in, if any: a line that continues
+    // an item lazily (unindented) is indented under its text, as rustdoc's lint wants.
+    let mut item: Option<usize> = None;
+    // Inside an indented code block (4 spaces after a blank line), written as a `text`
+    // fence: rustdoc would compile an indented block as Rust.
+    let mut indented = false;
+    let mut blank_before = true;
     for (i, line) in text.trim().lines().enumerate() {
         if i > 0 {
             out.push('\n');
         }
         let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if fence.is_none() && item.is_none() {
+            if !indented && indent >= 4 && !trimmed.is_empty() && blank_before {
+                out.push_str("```text\n");
+                indented = true;
+            } else if indented && indent < 4 && !trimmed.is_empty() {
+                out.push_str("```\n");
+                indented = false;
+            }
+        }
+        blank_before = trimmed.is_empty();
+        if indented {
+            out.push_str(line);
+            continue;
+        }
+        if fence.is_none() {
+            let indent = line.len() - trimmed.len();
+            if trimmed.is_empty() {
+                item = None;
+            } else if let Some(width) = list_marker(trimmed) {
+                item = Some(indent + width);
+            } else if let Some(w) = item.filter(|w| indent < *w) {
+                out.push_str(&" ".repeat(w - indent));
+            }
+        }
         if let Some(open) = &fence {
             out.push_str(line);
             if trimmed.starts_with(open.as_str()) && trimmed.trim_matches(['`', '~']).is_empty() {
@@ -36,7 +68,26 @@ pub fn prose(text: &str) -> String {
         }
         escape_line(line, &mut out);
     }
+    if indented {
+        out.push_str("\n```");
+    }
     out
+}
+
+/// The width of a list item's marker and the space after it (`* `, `- `, `+ `, `12. `).
+fn list_marker(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    match bytes {
+        [b'*' | b'-' | b'+', b' ', ..] => Some(2),
+        _ => {
+            let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+            (digits > 0
+                && digits < 10
+                && bytes.get(digits) == Some(&b'.')
+                && bytes.get(digits + 1) == Some(&b' '))
+            .then_some(digits + 2)
+        }
+    }
 }
 
 /// Escapes one line outside fences: code spans are copied, links kept, the rest escaped.
@@ -90,12 +141,20 @@ fn escape_line(line: &str, out: &mut String) {
             }
             'h' if url_at(&chars, i) => {
                 let end = (i..chars.len())
-                    .find(|&j| chars[j].is_whitespace() || matches!(chars[j], ')' | '>' | '"'))
+                    .find(|&j| {
+                        chars[j].is_whitespace() || matches!(chars[j], ')' | '>' | '"' | '<')
+                    })
                     .unwrap_or(chars.len());
                 // A trailing full stop or comma ends the sentence, not the URL.
                 let mut end = end;
                 while end > i && matches!(chars[end - 1], '.' | ',' | ';' | ':') {
                     end -= 1;
+                }
+                // A scheme with no host (`https://<host>` as a pattern) is text.
+                if !chars[i..end].iter().skip(8).any(|c| c.is_alphanumeric()) {
+                    out.push(c);
+                    i += 1;
+                    continue;
                 }
                 out.push('<');
                 out.extend(&chars[i..end]);
@@ -215,6 +274,26 @@ mod tests {
         assert_eq!(prose("see https://x.test/a."), "see <https://x.test/a>.");
         assert_eq!(prose("see <https://x.test/a>"), "see <https://x.test/a>");
         assert_eq!(prose("``a ` b`` [c]"), "``a ` b`` \\[c\\]");
+    }
+
+    #[test]
+    fn indented_blocks_are_text_fences_and_patterns_are_not_links() {
+        assert_eq!(
+            prose("Run:\n\n    a \\\n      b\nthen"),
+            "Run:\n\n```text\n    a \\\n      b\n```\nthen"
+        );
+        assert_eq!(
+            prose("Format: https://<host>:<port>."),
+            "Format: https://\\<host>:\\<port>."
+        );
+    }
+
+    #[test]
+    fn lazy_list_continuations_are_indented() {
+        assert_eq!(
+            prose("* one\ncontinued\n\nafter\n12. two\n  kept\nlazy"),
+            "* one\n  continued\n\nafter\n12. two\n    kept\n    lazy"
+        );
     }
 
     #[test]

@@ -360,12 +360,13 @@ fn endpoint_method(
             ParamLocation::Query => "query",
             ParamLocation::Header => "header",
         };
+        // One line: it is an item of the method's list of arguments or setters.
         let about = format!(
             "{place} `{}`{}",
             p.spec_name,
             p.docs
                 .as_deref()
-                .map(|d| format!(": {d}"))
+                .map(|d| format!(": {}", d.split_whitespace().collect::<Vec<_>>().join(" ")))
                 .unwrap_or_default()
         );
         let w = wire(p);

@@ -234,6 +234,7 @@ impl Annotation {
 /// Documented as `ContentBlock`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum ContentBlock {
     /// Plain text.
     ///
@@ -333,6 +334,7 @@ impl ImageBlock {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Prompt {
     /// The value as `string`.
     String(String),
@@ -346,6 +348,7 @@ pub enum Prompt {
 /// Documented as `ItemEvent`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum ItemEvent {
     /// Tagged `changed`.
     Changed(ItemChanged),

@@ -201,6 +201,7 @@ impl BinRangedoubleRangeFrom {
 /// Documented as `BinRangedouble`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum BinRangedouble {
     /// Tagged `range_to`.
     RangeTo(BinRangedoubleRangeTo),
@@ -462,6 +463,7 @@ impl BinRangeint64RangeFrom {
 /// Documented as `BinRangeint64`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum BinRangeint64 {
     /// Tagged `range_to`.
     RangeTo(BinRangeint64RangeTo),
@@ -1339,6 +1341,7 @@ impl DatumHistogramF64 {
 /// Documented as `Datum`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Datum {
     /// Tagged `bool`.
     Bool(DatumBool),
@@ -1712,6 +1715,7 @@ impl DigestSha256 {
 /// Documented as `Digest`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum Digest {
     /// Tagged `sha256`.
     Sha256(DigestSha256),
@@ -2251,6 +2255,7 @@ impl DiskSourceGlobalImage {
 /// Documented as `DiskSource`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum DiskSource {
     /// Tagged `blank`.
     Blank(DiskSourceBlank),
@@ -2743,6 +2748,7 @@ impl DiskStateFaulted {
 /// Documented as `DiskState`: tagged by its `state` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum DiskState {
     /// Tagged `creating`.
     Creating(DiskStateCreating),
@@ -3022,6 +3028,7 @@ impl ExternalIpCreateEphemeral {
 /// Documented as `ExternalIpCreate`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum ExternalIpCreate {
     /// Tagged `ephemeral`.
     Ephemeral(ExternalIpCreateEphemeral),
@@ -3956,6 +3963,7 @@ impl IdpMetadataSourceBase64EncodedXml {
 /// Documented as `IdpMetadataSource`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum IdpMetadataSource {
     /// Tagged `url`.
     Url(IdpMetadataSourceUrl),
@@ -4370,6 +4378,7 @@ impl ImageSourceYouCanBootAnythingAsLongAsItsAlpine {
 /// Documented as `ImageSource`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum ImageSource {
     /// Tagged `url`.
     Url(ImageSourceUrl),
@@ -4737,6 +4746,7 @@ impl InstanceDiskAttachmentAttach {
 /// Documented as `InstanceDiskAttachment`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum InstanceDiskAttachment {
     /// Tagged `create`.
     Create(InstanceDiskAttachmentCreate),
@@ -4991,6 +5001,7 @@ impl InstanceNetworkInterfaceAttachmentNone {
 /// Documented as `InstanceNetworkInterfaceAttachment`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum InstanceNetworkInterfaceAttachment {
     /// Tagged `create`.
     Create(InstanceNetworkInterfaceAttachmentCreate),
@@ -5470,6 +5481,7 @@ impl IpPoolUpdate {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum IpRange {
     /// The value as `Ipv4Range`.
     Ipv4Range(Ipv4Range),
@@ -6836,6 +6848,7 @@ impl RouteDestinationSubnet {
 /// Documented as `RouteDestination`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum RouteDestination {
     /// Tagged `ip`.
     Ip(RouteDestinationIp),
@@ -7224,6 +7237,7 @@ impl RouteTargetInternetGateway {
 /// Documented as `RouteTarget`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum RouteTarget {
     /// Tagged `ip`.
     Ip(RouteTargetIp),
@@ -7893,6 +7907,7 @@ impl SagaErrorInfoSubsagaCreateFailed {
 /// Documented as `SagaErrorInfo`: tagged by its `error` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum SagaErrorInfo {
     /// Tagged `action_failed`.
     ActionFailed(SagaErrorInfoActionFailed),
@@ -8214,6 +8229,7 @@ impl SagaStateFailed {
 /// Documented as `SagaState`: tagged by its `state` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum SagaState {
     /// Tagged `running`.
     Running(SagaStateRunning),
@@ -9505,6 +9521,7 @@ impl UpdateStatusSteady {
 /// Documented as `UpdateStatus`: tagged by its `status` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum UpdateStatus {
     /// Tagged `updating`.
     Updating(UpdateStatusUpdating),
@@ -9955,6 +9972,7 @@ impl UserPasswordInvalidPassword {
 /// Documented as `UserPassword`: tagged by its `user_password_value` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum UserPassword {
     /// Tagged `password`.
     Password(UserPasswordPassword),
@@ -10711,6 +10729,7 @@ impl VpcFirewallRuleHostFilterIpNet {
 /// Documented as `VpcFirewallRuleHostFilter`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum VpcFirewallRuleHostFilter {
     /// Tagged `vpc`.
     Vpc(VpcFirewallRuleHostFilterVpc),
@@ -11217,6 +11236,7 @@ impl VpcFirewallRuleTargetIpNet {
 /// Documented as `VpcFirewallRuleTarget`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)]
 pub enum VpcFirewallRuleTarget {
     /// Tagged `vpc`.
     Vpc(VpcFirewallRuleTargetVpc),
