@@ -564,12 +564,38 @@ pub fn scan_secrets(path: &Path, text: &str) -> Vec<String> {
 pub fn scan_secrets_of(path: &Path, text: &str, key: &str) -> Vec<String> {
     let forms = sdkgen_runtime::Redactor::new(key, []);
     let mut found = Vec::new();
+    // The indent of the body (or other JSON value) the lines are in: a field there may be
+    // called `authorization` and hold anything; a header of that name may not.
+    let mut value_at: Option<usize> = None;
     for (i, line) in text.lines().enumerate() {
         let at = format!("{}:{}", path.display(), i + 1);
         if forms.finds_with_masks(line) {
             found.push(format!("{at}: contains the API key (in some encoding)"));
         }
+        let indent = line.len() - line.trim_start().len();
+        if !line.trim().is_empty() && value_at.is_some_and(|h| indent <= h) {
+            value_at = None;
+        }
         let trimmed = line.trim_start().trim_start_matches("- ");
+        if value_at.is_none() {
+            let key = trimmed.split(':').next().unwrap_or("").trim();
+            if [
+                "body",
+                "data",
+                "params",
+                "attributes",
+                "events",
+                "form",
+                "multipart",
+            ]
+            .contains(&key)
+            {
+                value_at = Some(indent);
+                continue;
+            }
+        } else {
+            continue;
+        }
         if let Some((key, value)) = trimmed.split_once(':') {
             let key = key.trim().trim_matches('"').to_ascii_lowercase();
             let value = value.trim().trim_matches('"');

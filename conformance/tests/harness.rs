@@ -311,3 +311,13 @@ async fn a_repeated_header_is_a_list_in_a_cassette() {
     assert!(err.contains("does not match the expected request"), "{err}");
     assert!(err.contains("-  authorization:"), "{err}");
 }
+
+#[test]
+fn a_body_field_named_like_a_credential_is_not_a_leak() {
+    let p = std::path::Path::new("x.yaml");
+    let text = "request:\n  body:\n    authorization: authorization-1\n  headers:\n    authorization: Bearer {{api_key}}\n";
+    assert!(scan_secrets(p, text).is_empty());
+    let leaked =
+        "request:\n  body:\n    authorization: x\n  headers:\n    authorization: Bearer sk-live\n";
+    assert_eq!(scan_secrets(p, leaked).len(), 1);
+}
