@@ -1742,7 +1742,8 @@ fn check_endpoints(cx: &mut Ctx) {
                         .is_some_and(|m| m.values.is_some());
                     let scalar_ok = t.is_scalar() || (is_enum && matches!(t, TypeExpr::Named(_)));
                     let list_ok = p.location == ParamLocation::Query
-                        && matches!(t, TypeExpr::List(inner) if inner.is_scalar());
+                        && matches!(t, TypeExpr::List(inner) if inner.is_scalar()
+                            || inner.named().and_then(|n| cx.model(n)).is_some_and(|m| m.values.is_some()));
                     if !(scalar_ok || list_ok) {
                         cx.err(
                             &format!("{pp}.type"),

@@ -37,9 +37,22 @@ pub struct SpecSource {
     pub documents: BTreeMap<String, String>,
 }
 
+/// Every document a spec's text imports, read by `read` (given a path relative to the spec
+/// file's directory): its `openapi.document` and the files that document's references reach,
+/// keyed as [`SpecSource::documents`] wants them. What cannot be read is left out; the
+/// import reports it where it is named.
+pub fn read_documents(
+    text: &str,
+    mut read: impl FnMut(&str) -> Option<String>,
+) -> BTreeMap<String, String> {
+    documents_wanted(text)
+        .iter()
+        .flat_map(|doc| openapi::bundle::read_all(doc, &mut read))
+        .collect()
+}
+
 /// The documents a spec's text imports (its `openapi.document`, as written, relative to the
-/// spec file), for the caller to read into [`SpecSource::documents`]. A text that does not
-/// parse imports nothing here; parsing reports it.
+/// spec file). A text that does not parse imports nothing here; parsing reports it.
 pub fn documents_wanted(text: &str) -> Vec<String> {
     serde_yaml::from_str::<serde_yaml::Value>(text)
         .ok()
@@ -63,7 +76,8 @@ fn import_into(
     let Some(config) = spec.openapi.clone() else {
         return Ok(());
     };
-    let Some(text) = source.documents.get(&config.document) else {
+    let root = openapi::bundle::normalize(&config.document);
+    if !source.documents.contains_key(&root) {
         return Err(vec![map
             .at(
                 "openapi.document",
@@ -73,10 +87,12 @@ fn import_into(
                 ),
             )
             .hint("the path is relative to the spec file")]);
-    };
-    let file = match source.path.rsplit_once('/') {
-        Some((dir, _)) => format!("{dir}/{}", config.document),
-        None => config.document.clone(),
+    }
+    let dir = source.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let sources = openapi::Sources {
+        dir,
+        root: &root,
+        documents: &source.documents,
     };
     // Names the crate already uses: the spec's models and error types, and its own.
     let e = &spec.errors;
@@ -89,7 +105,14 @@ fn import_into(
         .chain(check::RESERVED_TYPE_NAMES.iter().map(|n| (*n).to_owned()))
         .map(|n| model::naming::rust_name(&n, model::naming::NameKind::Type))
         .collect();
-    let imported = openapi::import(&config, &file, text, &taken)?;
+    let imported = openapi::import(&config, sources, &taken)?;
+    if !imported.spec_errors.is_empty() {
+        return Err(imported
+            .spec_errors
+            .iter()
+            .map(|(path, message)| map.at(path, message.clone()))
+            .collect());
+    }
     spec.import = Some(spec::ImportReport {
         document: config.document.clone(),
         first_endpoint: spec.endpoints.len(),
@@ -97,9 +120,9 @@ fn import_into(
         present: imported.present,
         excluded: imported.excluded,
         warnings: imported.warnings,
-        file,
         endpoint_origins: imported.endpoint_origins,
         model_origins: imported.model_origins,
+        bundle_origins: imported.bundle_origins,
     });
     spec.endpoints.extend(imported.endpoints);
     spec.models.extend(imported.models);
@@ -216,21 +239,20 @@ fn place_imported(
             _ => None,
         }
     };
-    let mut doc_map: Option<SourceMap> = None;
+    let root = openapi::bundle::normalize(&report.document);
+    let sources = openapi::Sources {
+        dir: source.path.rsplit_once('/').map_or("", |(d, _)| d),
+        root: &root,
+        documents: &source.documents,
+    };
+    let mut placer = openapi::Placer::new(sources, &report.bundle_origins);
     diagnostics
         .into_iter()
         .map(|d| {
             let Some(pointer) = d.path.as_deref().and_then(origin) else {
                 return d;
             };
-            let map = doc_map.get_or_insert_with(|| {
-                let text = source
-                    .documents
-                    .get(&report.document)
-                    .map_or("", String::as_str);
-                SourceMap::new(&report.file, text)
-            });
-            let mut moved = openapi::placed(map, &pointer, d.message);
+            let mut moved = placer.place(&pointer, d.message);
             moved.hint = Some(match d.hint {
                 Some(h) => {
                     format!("{h}; or exclude the operation, or override it, under `openapi:`")

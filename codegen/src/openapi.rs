@@ -15,6 +15,8 @@ use serde_json::{Map, Value};
 use crate::diagnostic::{Diagnostic, SourceMap};
 use crate::spec::{self, BodyEncoding, Endpoint, Field, Model, Param, ParamLocation};
 
+pub mod bundle;
+
 /// HTTP methods an OpenAPI path item may hold, in the order they are imported.
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
 
@@ -39,32 +41,133 @@ pub struct Imported {
     pub endpoint_origins: Vec<String>,
     /// The JSON pointer of each model's schema.
     pub model_origins: Vec<String>,
+    /// Where each bundled part of a document split across files came from.
+    pub bundle_origins: Vec<(String, String)>,
+    /// Problems of the spec's own `openapi:` section: `(YAML path, message)`.
+    pub spec_errors: Vec<(String, String)>,
 }
 
-/// Imports `text`, the document at `file`, as `config` says. Errors are diagnostics placed in
-/// the document; a document that is not OpenAPI 3 fails whole.
+/// The documents of an import: the root and the files its references reach, by path
+/// relative to the spec's directory (see [`bundle::read_all`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    /// The spec's directory, as diagnostics name files (`codegen/tests/good_specs`).
+    pub dir: &'a str,
+    /// The root document's path, relative to `dir`.
+    pub root: &'a str,
+    /// Every file's text, by path relative to `dir`.
+    pub documents: &'a BTreeMap<String, String>,
+}
+
+/// Places diagnostics at JSON pointers of the joined document: in the root, or in the file
+/// a bundled part came from.
+pub struct Placer<'a> {
+    sources: Sources<'a>,
+    origins: &'a [(String, String)],
+    maps: BTreeMap<String, SourceMap>,
+}
+
+impl<'a> Placer<'a> {
+    /// A placer over `sources`, whose bundled parts came from `origins`.
+    pub fn new(sources: Sources<'a>, origins: &'a [(String, String)]) -> Self {
+        Placer {
+            sources,
+            origins,
+            maps: BTreeMap::new(),
+        }
+    }
+
+    fn name(&self, key: &str) -> String {
+        if self.sources.dir.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}/{key}", self.sources.dir)
+        }
+    }
+
+    /// A diagnostic at `pointer` of the joined document.
+    pub fn place(&mut self, pointer: &str, message: String) -> Diagnostic {
+        let prefix = format!("/{}/", bundle::BUNDLED);
+        let (file, local) = match pointer.strip_prefix(&prefix) {
+            Some(rest) => {
+                let (n, tail) = rest.split_once('/').unwrap_or((rest, ""));
+                match n.parse::<usize>().ok().and_then(|n| self.origins.get(n)) {
+                    Some((file, at)) => (
+                        file.clone(),
+                        if tail.is_empty() {
+                            at.clone()
+                        } else {
+                            format!("{at}/{tail}")
+                        },
+                    ),
+                    None => (bundle::normalize(self.sources.root), pointer.to_owned()),
+                }
+            }
+            None => (bundle::normalize(self.sources.root), pointer.to_owned()),
+        };
+        let name = self.name(&file);
+        let text = self.sources.documents.get(&file).map_or("", String::as_str);
+        let map = self
+            .maps
+            .entry(file.clone())
+            .or_insert_with(|| SourceMap::new(&name, text));
+        placed(map, &local, message)
+    }
+}
+
+/// Imports the document `sources` names, as `config` says. Errors are diagnostics placed
+/// in the document's files; a document that is not OpenAPI 3 fails whole.
 pub fn import(
     config: &spec::OpenApiImport,
-    file: &str,
-    text: &str,
+    sources: Sources<'_>,
     taken: &BTreeSet<String>,
 ) -> Result<Imported, Vec<Diagnostic>> {
-    let fail = |pointer: &str, message: String, hint: &str| {
-        let map = SourceMap::new(file, text);
-        vec![placed(&map, pointer, message).hint(hint)]
-    };
-    crate::bounds::check(file, text)?;
-    let root: Value = match serde_yaml::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            // Placed where the parser stopped, as a spec's own syntax errors are.
-            let mut d = crate::yaml_diagnostic(&SourceMap::new_unindexed(file, text), &e);
-            d.message =
-                d.message
-                    .replacen("invalid spec:", "the OpenAPI document does not parse:", 1);
-            d.hint = Some("it must be YAML or JSON".to_owned());
-            return Err(vec![d]);
+    let root_key = bundle::normalize(sources.root);
+    let name = |key: &str| {
+        if sources.dir.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}/{key}", sources.dir)
         }
+    };
+    let mut docs = BTreeMap::new();
+    for (key, text) in sources.documents {
+        let file = name(key);
+        crate::bounds::check(&file, text)?;
+        match serde_yaml::from_str::<Lossy>(text) {
+            Ok(Lossy(v)) => {
+                docs.insert(key.clone(), v);
+            }
+            Err(e) => {
+                // Placed where the parser stopped, as a spec's own syntax errors are.
+                let mut d = crate::yaml_diagnostic(&SourceMap::new_unindexed(&file, text), &e);
+                d.message =
+                    d.message
+                        .replacen("invalid spec:", "the OpenAPI document does not parse:", 1);
+                d.hint = Some("it must be YAML or JSON".to_owned());
+                return Err(vec![d]);
+            }
+        }
+    }
+    let joined = match bundle::join(&root_key, &docs) {
+        Ok(b) => b,
+        Err((file, at, reference)) => {
+            let mut placer = Placer::new(sources, &[]);
+            let mut d = placer.place(&at, format!("`$ref: {reference}` does not resolve"));
+            if file != root_key {
+                let text = sources.documents.get(&file).map_or("", String::as_str);
+                d = placed(&SourceMap::new(&name(&file), text), &at, d.message);
+            }
+            return Err(vec![d.hint(
+                "a reference is relative to the file that holds it; every file it names must be readable",
+            )]);
+        }
+    };
+    let root = joined.root;
+    let origins = joined.origins;
+    let fail = |pointer: &str, message: String, hint: &str| {
+        let mut placer = Placer::new(sources, &origins);
+        vec![placer.place(pointer, message).hint(hint)]
     };
     let version = root.get("openapi").and_then(Value::as_str).unwrap_or("");
     if !(version.starts_with("3.0") || version.starts_with("3.1")) {
@@ -84,6 +187,8 @@ pub fn import(
         resolving: BTreeSet::new(),
         warnings: Vec::new(),
         origins: Vec::new(),
+        named: BTreeMap::new(),
+        bundled: &origins,
     };
     cx.register_components();
     let mut out = Imported::default();
@@ -93,7 +198,9 @@ pub fn import(
     for (path, item) in paths.into_iter().flatten() {
         let item = cx.deref(item);
         for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
+            let Some(op) = item.get(method).map(|op| cx.deref(op)) else {
+                continue;
+            };
             operations += 1;
             let pointer = format!("/paths/{}/{method}", escape(path));
             let id = op
@@ -114,20 +221,21 @@ pub fn import(
             }
         }
     }
-    for e in &config.exclude {
+    // Entries of the spec's own `openapi:` that name nothing are the spec's errors.
+    for (i, e) in config.exclude.iter().enumerate() {
         let matched = paths.into_iter().flatten().any(|(path, item)| {
+            let item = cx.deref(item);
             METHODS.iter().any(|m| {
-                item.get(*m).is_some_and(|op| {
+                item.get(*m).map(|op| cx.deref(op)).is_some_and(|op| {
                     let id = op.get("operationId").and_then(Value::as_str).unwrap_or("");
                     e.matches(id, path, op)
                 })
             })
         });
         if !matched {
-            errors.push((
-                String::new(),
+            out.spec_errors.push((
+                format!("openapi.exclude[{i}]"),
                 format!("`exclude` entry {} matches no operation", e.describe()),
-                String::new(),
             ));
         }
     }
@@ -137,19 +245,18 @@ pub fn import(
             .iter()
             .any(|e| e.operation_id.as_deref() == Some(id))
         {
-            errors.push((
-                String::new(),
+            out.spec_errors.push((
+                format!("openapi.overrides.{id}"),
                 format!("`overrides` names operation `{id}`, which is not imported"),
-                String::new(),
             ));
         }
     }
     if !errors.is_empty() {
-        let map = SourceMap::new(file, text);
+        let mut placer = Placer::new(sources, &origins);
         return Err(errors
             .into_iter()
             .map(|(pointer, message, id)| {
-                let mut d = placed(&map, &pointer, message);
+                let mut d = placer.place(&pointer, message);
                 if !id.is_empty() {
                     d = d.hint(format!(
                         "exclude it (`exclude: [{{operation: {id}, reason: ...}}]`) or override the type it uses (`types:`)"
@@ -167,6 +274,7 @@ pub fn import(
     out.models = cx.models;
     out.model_origins = cx.origins;
     out.warnings = cx.warnings;
+    out.bundle_origins = origins;
     Ok(out)
 }
 
@@ -179,6 +287,83 @@ pub(crate) fn placed(map: &SourceMap, pointer: &str, message: String) -> Diagnos
     }
     d.path = Some(format!("#{pointer}"));
     d
+}
+
+/// A document's value, read from YAML or JSON as `serde_json` values are, except that an
+/// integer past 64 bits (a `maximum` of 2^64) becomes the nearest float instead of failing
+/// the whole document: the importer reads shapes, not those values.
+struct Lossy(Value);
+
+impl<'de> serde::Deserialize<'de> for Lossy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LossyVisitor).map(Lossy)
+    }
+}
+
+struct LossyVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LossyVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(float(v as f64))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(float(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(LossyVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Lossy(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<Lossy>()? {
+            let key = match key.0 {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            let Lossy(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+fn float(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
 }
 
 /// `~` and `/` escaped for a JSON pointer token.
@@ -211,6 +396,10 @@ struct Importer<'d> {
     warnings: Vec<(String, String)>,
     /// The JSON pointer each model was built from, by index.
     origins: Vec<String>,
+    /// Schemas named by other references (another file's, a bundled part's): ref -> model.
+    named: BTreeMap<String, String>,
+    /// Where each bundled part came from, for naming its models.
+    bundled: &'d [(String, String)],
 }
 
 impl<'d> Importer<'d> {
@@ -235,6 +424,10 @@ impl<'d> Importer<'d> {
                 let model_name = self.fresh_name(&type_name(name), &reference);
                 self.components
                     .insert(reference.clone(), model_name.clone());
+                // A component that is a reference names what it refers to.
+                if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+                    self.named.insert(r.to_owned(), model_name.clone());
+                }
                 building.push((model_name, schema, reference));
             } else {
                 self.aliases.insert(reference, schema);
@@ -263,6 +456,38 @@ impl<'d> Importer<'d> {
             return string_enum(schema).is_some();
         }
         schema.get("properties").is_some()
+    }
+
+    /// The name a referenced schema's model takes from where it is: the last key of its
+    /// pointer (`#/droplet` -> `Droplet`), else its file's name (`droplet_actions.yml` ->
+    /// `DropletActions`).
+    fn ref_name(&self, reference: &str) -> Option<String> {
+        let pointer = reference.strip_prefix('#')?;
+        let prefix = format!("/{}/", bundle::BUNDLED);
+        let (file, at) = match pointer.strip_prefix(&prefix) {
+            Some(rest) => {
+                let (n, tail) = rest.split_once('/').unwrap_or((rest, ""));
+                let (file, at) = self.bundled.get(n.parse::<usize>().ok()?)?;
+                (
+                    file.as_str(),
+                    if tail.is_empty() {
+                        at.clone()
+                    } else {
+                        format!("{at}/{tail}")
+                    },
+                )
+            }
+            None => ("", pointer.to_owned()),
+        };
+        let last = at
+            .rsplit('/')
+            .find(|t| !t.is_empty() && t.parse::<usize>().is_err() && *t != "schema")
+            .map(str::to_owned)
+            .or_else(|| {
+                let stem = file.rsplit('/').next()?;
+                Some(stem.split('.').next().unwrap_or(stem).to_owned())
+            })?;
+        Some(type_name(&last.replace("~1", "/").replace("~0", "~")))
     }
 
     /// The one scalar type every alternative of a union is (an id or a name, both
@@ -376,7 +601,34 @@ impl<'d> Importer<'d> {
             variants: None,
             one_of: None,
         };
-        if let Some(values) = string_enum(schema) {
+        if let Some(mut values) = string_enum(schema) {
+            // Values whose Rust names collide (`red` and `red*`): the first keeps the name;
+            // the others decode into `Unknown`, their text kept.
+            let mut seen = BTreeSet::new();
+            let before = values.len();
+            values.retain(|v| {
+                seen.insert(crate::model::naming::rust_name(
+                    v,
+                    crate::model::naming::NameKind::Variant,
+                ))
+            });
+            if values.len() < before {
+                self.warnings.push((
+                    pointer.to_owned(),
+                    format!("values of `{name}` that share a Rust name with an earlier one are left to `Unknown`"),
+                ));
+            }
+            // A value named like the fallback variant leaves no room for one: closed.
+            if values.iter().any(|v| {
+                crate::model::naming::rust_name(v, crate::model::naming::NameKind::Variant)
+                    == "Unknown"
+            }) {
+                model.open = Some(false);
+                self.warnings.push((
+                    pointer.to_owned(),
+                    format!("`{name}` has a value `UNKNOWN`-like that takes the fallback's name; it is a closed enum"),
+                ));
+            }
             model.values = Some(
                 values
                     .into_iter()
@@ -650,13 +902,32 @@ impl<'d> Importer<'d> {
                 self.resolving.remove(r);
                 return (t, n || nullable);
             }
-            if !r.starts_with('#') {
+            if let Some(name) = self.named.get(r) {
+                return (name.clone(), nullable);
+            }
+            let target = r.strip_prefix('#').and_then(|p| self.root.pointer(p));
+            let Some(target) = target else {
                 self.warnings.push((
                     pointer.to_owned(),
-                    format!("`{r}` is in another file; kept as raw JSON"),
+                    format!("`{r}` does not resolve; kept as raw JSON"),
                 ));
+                return ("json".into(), nullable);
+            };
+            // A schema of another file (or another place of this one): one model however
+            // often it is named, called after the place it came from.
+            if self.is_model(target) {
+                let wanted = self.ref_name(r).unwrap_or_else(|| hint.to_owned());
+                let name = self.fresh_name(&wanted, &r[1..]);
+                self.named.insert(r.to_owned(), name.clone());
+                self.build_model(&name, target, &r[1..], depth + 1);
+                return (name, nullable);
             }
-            return ("json".into(), nullable);
+            if !self.resolving.insert(r.to_owned()) {
+                return ("json".into(), nullable);
+            }
+            let (t, n) = self.type_of(target, &r[1..], hint, depth + 1);
+            self.resolving.remove(r);
+            return (t, n || nullable);
         }
         let mut nullable = schema.get("nullable") == Some(&Value::Bool(true));
         if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
@@ -747,16 +1018,13 @@ impl<'d> Importer<'d> {
         pointer: &str,
     ) -> Result<Endpoint, (String, String)> {
         let over = self.config.overrides.get(id);
-        let base = id.to_snake_case();
+        let base = segment(id);
         let namespace = match self.config.namespaces.unwrap_or_default() {
-            spec::Namespaces::Tag => op
-                .pointer("/tags/0")
-                .and_then(Value::as_str)
-                .map(|t| t.to_snake_case()),
+            spec::Namespaces::Tag => op.pointer("/tags/0").and_then(Value::as_str).map(segment),
             spec::Namespaces::Path => path
                 .split('/')
                 .find(|s| !s.is_empty() && !s.starts_with('{'))
-                .map(|s| s.to_snake_case()),
+                .map(segment),
             spec::Namespaces::None => None,
         };
         let name = match over.and_then(|o| o.name.clone()) {
@@ -801,7 +1069,15 @@ impl<'d> Importer<'d> {
                 p.get("required") == Some(&Value::Bool(true)) || location == ParamLocation::Path;
             let schema = p.get("schema").unwrap_or(&Value::Null);
             let hint = format!("{type_base}{}", type_name(pname));
-            let (ty, _) = self.type_of(schema, &format!("{at}/schema"), &hint, 0);
+            // A parameter that is one of several scalars (an id or a fingerprint) is sent as
+            // text whichever it is.
+            let mixed_scalars = union_alternatives(self.deref(schema))
+                .is_some_and(|alts| alts.iter().all(|a| self.scalar(a, 0).is_some()));
+            let (ty, _) = if mixed_scalars {
+                ("string".to_owned(), false)
+            } else {
+                self.type_of(schema, &format!("{at}/schema"), &hint, 0)
+            };
             let scalar_or_enum = |t: &str| {
                 matches!(t, "string" | "integer" | "number" | "boolean")
                     || self
@@ -1028,6 +1304,12 @@ fn plain_links(text: &str) -> String {
                 out.push_str(label);
                 rest = &after[close + 1..];
             }
+            // A web link stays one, its label on one line (prose is escaped line by line).
+            Some((label, target, close)) if label.contains('\n') => {
+                let label = label.split_whitespace().collect::<Vec<_>>().join(" ");
+                out.push_str(&format!("[{label}]({target})"));
+                rest = &after[close + 1..];
+            }
             _ => {
                 out.push('[');
                 rest = after;
@@ -1036,6 +1318,21 @@ fn plain_links(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A name segment from any text: snake case of its ASCII letters and digits, starting with
+/// a letter (`1-Click Applications` -> `n1_click_applications`).
+fn segment(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    let snake = cleaned.to_snake_case();
+    match snake.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => snake,
+        Some(_) => format!("n{snake}"),
+        None => "op".to_owned(),
+    }
 }
 
 /// A model name from any text: UpperCamelCase of its ASCII letters and digits, starting

@@ -53,12 +53,12 @@ pub struct ImportReport {
     pub excluded: Vec<(String, String)>,
     /// Shapes kept as raw JSON and renamed types, by JSON pointer.
     pub warnings: Vec<(String, String)>,
-    /// The document's file, as diagnostics name it.
-    pub file: String,
     /// The JSON pointer each imported endpoint comes from, in order.
     pub endpoint_origins: Vec<String>,
     /// The JSON pointer each imported model comes from, in order.
     pub model_origins: Vec<String>,
+    /// Where each part of a document split across files came from: `(file, pointer)`.
+    pub bundle_origins: Vec<(String, String)>,
 }
 
 /// Where endpoints and models come from an OpenAPI 3.0 or 3.1 document.

@@ -362,12 +362,13 @@ fn mutated_openapi_documents_never_panic_and_always_place_their_diagnostics() {
         .iter()
         .map(|(name, weight)| {
             let text = std::fs::read_to_string(dir.join(name)).unwrap();
-            let doc = codegen::documents_wanted(&text).remove(0);
-            let doc_text = std::fs::read_to_string(dir.join(&doc)).unwrap();
+            let documents =
+                codegen::read_documents(&text, |rel| std::fs::read_to_string(dir.join(rel)).ok());
+            let doc = documents.keys().next().unwrap().clone();
             let source = SpecSource {
                 path: format!("good_specs/{name}"),
                 text,
-                documents: [(doc.clone(), doc_text)].into(),
+                documents,
             };
             (source, doc, *weight)
         })

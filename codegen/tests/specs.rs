@@ -13,13 +13,10 @@ fn source(path: &Path) -> SpecSource {
     let name = path.file_name().unwrap_or_default();
     let text = std::fs::read_to_string(path).expect("corpus file is readable");
     // The documents it imports, read as `cargo xtask codegen` reads them.
-    let documents = codegen::documents_wanted(&text)
-        .into_iter()
-        .filter_map(|doc| {
-            let read = std::fs::read_to_string(path.parent()?.join(&doc)).ok()?;
-            Some((doc, read))
-        })
-        .collect();
+    let spec_dir = path.parent().expect("a spec is in a directory");
+    let documents = codegen::read_documents(&text, |rel| {
+        std::fs::read_to_string(spec_dir.join(rel)).ok()
+    });
     SpecSource {
         path: format!("{}/{}", dir.to_string_lossy(), name.to_string_lossy()),
         text,

@@ -67,14 +67,9 @@ pub fn read_specs(root: &Path, spec_dir: &str, only: Option<&str>) -> Result<Vec
             let text = fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
             // The documents it imports, relative to it. One that cannot be read is left
             // out: the generator reports it, at the spec's line that names it.
-            let documents = codegen::documents_wanted(&text)
-                .into_iter()
-                .filter_map(|doc| {
-                    let path = p.parent().unwrap_or(Path::new(".")).join(&doc);
-                    let text = fs::read_to_string(path).ok()?;
-                    Some((doc, text))
-                })
-                .collect();
+            let dir = p.parent().unwrap_or(Path::new("."));
+            let documents =
+                codegen::read_documents(&text, |rel| fs::read_to_string(dir.join(rel)).ok());
             Ok(SpecSource {
                 path: format!("{spec_dir}/{name}"),
                 text,
