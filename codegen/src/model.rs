@@ -21,6 +21,9 @@ pub struct Api {
     pub spec_file: String,
     /// What an OpenAPI import added and left out, when the spec imports one.
     pub import: Option<spec::ImportReport>,
+    /// Cargo features, one per top-level namespace, when the crate has them (an imported
+    /// API): by group index, the feature that gates it. Empty: nothing is gated.
+    pub features: BTreeMap<usize, String>,
     /// Display name, e.g. `Memsy`.
     pub name: String,
     /// Package name, e.g. `memsy`.
@@ -675,9 +678,11 @@ pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
     let rate_limits = lower_rate_limits(spec, &endpoints, &models);
     let groups = group_endpoints(&endpoints);
     let api = &spec.api;
+    let features = namespace_features(spec, &groups, &endpoints);
     Api {
         spec_file: spec_file.to_owned(),
         import: spec.import.clone(),
+        features,
         name: api.name.clone(),
         crate_name: api.crate_name.clone(),
         crate_ident: api.crate_name.replace('-', "_"),
@@ -1305,6 +1310,31 @@ fn lower_endpoint(e: &spec::Endpoint, spec: &spec::Spec, models: &[Model]) -> En
             })
         }),
     }
+}
+
+/// The feature of each top-level namespace of an imported API (its accessor's name), so a
+/// user compiles only the namespaces they enable. The namespace holding the lifecycle
+/// endpoint is never gated: the client's own helpers call it.
+fn namespace_features(
+    spec: &spec::Spec,
+    groups: &[Group],
+    endpoints: &[Endpoint],
+) -> BTreeMap<usize, String> {
+    if spec.import.is_none() {
+        return BTreeMap::new();
+    }
+    let lifecycle_top = spec.rate_limits.as_ref().and_then(|r| {
+        let lc = r.lifecycle.as_ref()?;
+        let e = endpoints.iter().find(|e| e.spec_name == lc.endpoint)?;
+        e.accessors.first().cloned()
+    });
+    groups
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.parent == Some(0))
+        .filter(|(_, g)| lifecycle_top.as_deref() != Some(g.method.as_str()))
+        .map(|(i, g)| (i, g.method.trim_start_matches("r#").to_owned()))
+        .collect()
 }
 
 /// The items path and item type of a paginated endpoint: `$` of a list response, or a

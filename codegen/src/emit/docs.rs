@@ -405,6 +405,7 @@ fn readme_view(api: &Api) -> Value {
         "paged_endpoint": paged.as_ref().map(|(name, _, _)| name),
         "paged_how": paged.as_ref().map(|(_, _, how)| how),
         "streamed": streamed,
+        "features": api.features.values().collect::<Vec<_>>(),
         "idempotency_key": api.retry.key_header.is_some(),
         "endpoints": endpoints,
         "root_error": e.root.rust_name,

@@ -89,6 +89,20 @@ pub fn cargo_toml(api: &Api, layout: &crate::emit::Layout) -> String {
         dev["conformance"] = path_dep("conformance");
         doc["dev-dependencies"] = Item::Table(dev);
     }
+    // A feature per namespace, all on by default: a user who needs a few turns off the
+    // defaults and names them, and compiles only those.
+    if !api.features.is_empty() {
+        let mut features = Table::new();
+        let mut all = toml_edit::Array::new();
+        for f in api.features.values() {
+            all.push(f.as_str());
+        }
+        features["default"] = value(all);
+        for f in api.features.values() {
+            features[f.as_str()] = value(toml_edit::Array::new());
+        }
+        doc["features"] = Item::Table(features);
+    }
     let mut out = header("#", &api.spec_file);
     out.push_str(&doc.to_string());
     out
@@ -675,14 +689,168 @@ fn error_class_impl(api: &Api, from_response: TokenStream) -> TokenStream {
 }
 
 fn models_rs(api: &Api) -> TokenStream {
-    let models = api.models.iter().map(|m| match &m.shape {
-        Shape::Struct(fields) => struct_model(api, m, fields),
-        Shape::Enum { values, open } => enum_model(m, values, *open),
-        Shape::Union { tag, variants } => union_model(api, m, tag.as_deref(), variants),
+    let gates = model_features(api);
+    let models = api.models.iter().enumerate().map(|(i, m)| {
+        let tokens = match &m.shape {
+            Shape::Struct(fields) => struct_model(api, m, fields),
+            Shape::Enum { values, open } => enum_model(m, values, *open),
+            Shape::Union { tag, variants } => union_model(api, m, tag.as_deref(), variants),
+        };
+        gated(tokens, gates[i].as_ref().map(cfg_any))
     });
     quote! {
         //! Request and response models.
         #(#models)*
+    }
+}
+
+/// `#[cfg(...)]` added to every item of `tokens` (parsed as a file), when there is a cfg.
+pub(super) fn gated(tokens: TokenStream, cfg: Option<TokenStream>) -> TokenStream {
+    let Some(cfg) = cfg else { return tokens };
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(mut file) => {
+            let attr: syn::Attribute = syn::parse_quote!(#[cfg(#cfg)]);
+            for item in &mut file.items {
+                if let Some(attrs) = item_attrs(item) {
+                    attrs.insert(0, attr.clone());
+                }
+            }
+            quote!(#file)
+        }
+        Err(_) => tokens,
+    }
+}
+
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    use syn::Item as I;
+    Some(match item {
+        I::Struct(i) => &mut i.attrs,
+        I::Enum(i) => &mut i.attrs,
+        I::Impl(i) => &mut i.attrs,
+        I::Fn(i) => &mut i.attrs,
+        I::Static(i) => &mut i.attrs,
+        I::Const(i) => &mut i.attrs,
+        I::Type(i) => &mut i.attrs,
+        I::Trait(i) => &mut i.attrs,
+        I::Mod(i) => &mut i.attrs,
+        I::Use(i) => &mut i.attrs,
+        _ => return None,
+    })
+}
+
+/// `any(feature = "a", feature = "b")` over a set of features.
+pub(super) fn cfg_any(features: &std::collections::BTreeSet<String>) -> TokenStream {
+    let fs: Vec<TokenStream> = features.iter().map(|f| quote!(feature = #f)).collect();
+    match fs.as_slice() {
+        [one] => one.clone(),
+        _ => quote!(any(#(#fs),*)),
+    }
+}
+
+/// For each model, the features of the namespaces that use it (through endpoints, then
+/// through models that hold it), or `None` when it must always be compiled: something
+/// ungated uses it (an ungated endpoint, an error attribute), or nothing does, or the crate
+/// has no features.
+pub(super) fn model_features(api: &Api) -> Vec<Option<std::collections::BTreeSet<String>>> {
+    use std::collections::BTreeSet;
+    let n = api.models.len();
+    if api.features.is_empty() {
+        return vec![None; n];
+    }
+    // `None` in a use set stands for "ungated".
+    let mut uses: Vec<BTreeSet<Option<String>>> = vec![BTreeSet::new(); n];
+    let named = |t: &TypeExpr, gate: &Option<String>, uses: &mut Vec<BTreeSet<Option<String>>>| {
+        let mut t = t;
+        while let TypeExpr::List(i) | TypeExpr::Map(i) = t {
+            t = i;
+        }
+        if let TypeExpr::Named(name) = t {
+            if let Some(i) = api.model_index(name) {
+                uses[i].insert(gate.clone());
+            }
+        }
+    };
+    for (gi, g) in api.groups.iter().enumerate() {
+        let gate = top_group(api, gi).and_then(|t| api.features.get(&t).cloned());
+        for &ei in &g.endpoints {
+            let e = &api.endpoints[ei];
+            for p in &e.params {
+                named(&p.ty, &gate, &mut uses);
+            }
+            if let Some((m, _)) = e.body {
+                uses[m].insert(gate.clone());
+            }
+            if let Some(t) = &e.response {
+                named(t, &gate, &mut uses);
+            }
+            if let Some(p) = &e.pagination {
+                named(&p.item, &gate, &mut uses);
+            }
+            if let Some(st) = &e.stream {
+                named(&st.event, &gate, &mut uses);
+            }
+        }
+    }
+    for c in &api.errors.classes {
+        for a in &c.attributes {
+            if let Some(t) = &a.typed {
+                named(t, &None, &mut uses);
+            }
+        }
+    }
+    // A model nothing gated uses is always compiled, and so is what it holds.
+    for u in &mut uses {
+        if u.is_empty() {
+            u.insert(None);
+        }
+    }
+    // A model a used model holds is used as that one is, until nothing changes.
+    loop {
+        let mut changed = false;
+        for i in 0..n {
+            let from = uses[i].clone();
+            let held: Vec<&TypeExpr> = match &api.models[i].shape {
+                Shape::Struct(fields) => fields.iter().map(|f| &f.ty).collect(),
+                Shape::Union { variants, .. } => variants.iter().map(|v| &v.ty).collect(),
+                Shape::Enum { .. } => Vec::new(),
+            };
+            for t in held {
+                let mut t = t;
+                while let TypeExpr::List(x) | TypeExpr::Map(x) = t {
+                    t = x;
+                }
+                if let TypeExpr::Named(name) = t {
+                    if let Some(j) = api.model_index(name) {
+                        let before = uses[j].len();
+                        uses[j].extend(from.iter().cloned());
+                        changed |= uses[j].len() != before;
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    uses.into_iter()
+        .map(|u| {
+            if u.contains(&None) {
+                None
+            } else {
+                Some(u.into_iter().flatten().collect())
+            }
+        })
+        .collect()
+}
+
+/// The top-level group (a child of the client) a group is in.
+pub(super) fn top_group(api: &Api, mut g: usize) -> Option<usize> {
+    loop {
+        match api.groups[g].parent {
+            None => return None,
+            Some(0) => return Some(g),
+            Some(p) => g = p,
+        }
     }
 }
 

@@ -887,7 +887,13 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
             }
         }
     };
-    for g in &api.groups {
+    // The feature a group's items are compiled under, if the crate has features.
+    let cfg_of = |gi: usize| {
+        super::top_group(api, gi)
+            .and_then(|t| api.features.get(&t))
+            .map(|f| quote!(feature = #f))
+    };
+    for (gi, g) in api.groups.iter().enumerate() {
         match &g.name {
             None => {
                 for &i in &g.endpoints {
@@ -896,12 +902,19 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
                     client_methods.push(m);
                     call_types.push(b);
                 }
-                client_methods.extend(g.children.iter().map(|&c| accessor(c, true)));
+                client_methods.extend(g.children.iter().map(|&c| {
+                    let a = accessor(c, true);
+                    match cfg_of(c) {
+                        Some(cfg) => quote!(#[cfg(#cfg)] #a),
+                        None => a,
+                    }
+                }));
             }
             Some(ns) => {
                 let ty = ident(&g.rust_name);
                 let gd = doc(&format!("The `{ns}` endpoints."));
                 let mut methods = Vec::new();
+                let cfg = cfg_of(gi);
                 for &i in &g.endpoints {
                     let (m, b) = endpoint_method(
                         api,
@@ -910,27 +923,33 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
                         quote!('a),
                     );
                     methods.push(m);
-                    call_types.push(b);
+                    call_types.push(super::gated(b, cfg.clone()));
                 }
                 let nested = g.children.iter().map(|&c| accessor(c, false));
-                group_types.push(quote! {
-                    #gd
-                    #[derive(Debug, Clone, Copy)]
-                    pub struct #ty<'a> {
-                        client: &'a Client,
-                    }
+                group_types.push(super::gated(
+                    quote! {
+                        #gd
+                        #[derive(Debug, Clone, Copy)]
+                        pub struct #ty<'a> {
+                            client: &'a Client,
+                        }
 
-                    impl<'a> #ty<'a> {
-                        #(#methods)*
-                        #(#nested)*
-                    }
-                });
+                        impl<'a> #ty<'a> {
+                            #(#methods)*
+                            #(#nested)*
+                        }
+                    },
+                    cfg,
+                ));
             }
         }
     }
     let lifecycle = lifecycle_helper(api);
+    // With namespaces behind features, a build of a few may use neither module.
+    let allow = (!api.features.is_empty()).then(|| quote!(#[allow(unused_imports)]));
     let uses_errors = (!api.endpoints.is_empty()).then(|| {
         quote!(
+            #allow
             use crate::error::*;
         )
     });
@@ -940,6 +959,7 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
         .any(|e| e.body.is_some() || e.response.as_ref().is_some_and(|t| t.named().is_some()))
         .then(|| {
             quote!(
+                #allow
                 use crate::models::*;
             )
         });

@@ -577,6 +577,7 @@ impl ChatCompletionTool {
         Self { function, r#type }
     }
 }
+#[cfg(any(feature = "agent_inference", feature = "serverless_inference"))]
 /// `ChatCompletionRequest`.
 ///
 /// Documented as `ChatCompletionRequest`.
@@ -704,6 +705,7 @@ pub struct ChatCompletionRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
+#[cfg(any(feature = "agent_inference", feature = "serverless_inference"))]
 impl ChatCompletionRequest {
     /// A `ChatCompletionRequest` with its required fields; the optional ones start empty.
     pub fn new(messages: Vec<ChatMessage>, model: String) -> Self {
@@ -1437,6 +1439,7 @@ impl CompletionUsage {
         }
     }
 }
+#[cfg(any(feature = "agent_inference", feature = "serverless_inference"))]
 /// Represents a chat completion response returned by model, based on the provided input.
 ///
 /// Documented as `ChatCompletionResponse`.
@@ -1456,6 +1459,7 @@ pub struct ChatCompletionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<CompletionUsage>,
 }
+#[cfg(any(feature = "agent_inference", feature = "serverless_inference"))]
 impl ChatCompletionResponse {
     /// A `ChatCompletionResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -1656,6 +1660,7 @@ impl AsyncInvokeRequestTagsItem {
         Self { key, value }
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// Request body for asynchronously invoking a model. Supports image generation, audio generation, and text-to-speech models. The `input` object fields vary depending on the model type.
 ///
 /// Documented as `AsyncInvokeRequest`.
@@ -1679,6 +1684,7 @@ pub struct AsyncInvokeRequest {
     )]
     pub tags: Option<Option<Vec<AsyncInvokeRequestTagsItem>>>,
 }
+#[cfg(feature = "serverless_inference")]
 impl AsyncInvokeRequest {
     /// An `AsyncInvokeRequest` with its required fields; the optional ones start empty.
     pub fn new(input: AsyncInvokeRequestInput, model_id: String) -> Self {
@@ -1760,6 +1766,7 @@ impl<'de> ::serde::Deserialize<'de> for AsyncInvokeResponseStatus {
         }
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// Response returned when an asynchronous invocation request is accepted. The job status is QUEUED initially. Use the request_id to poll for the result.
 ///
 /// Documented as `AsyncInvokeResponse`.
@@ -1802,6 +1809,7 @@ pub struct AsyncInvokeResponse {
     /// The current status of the async invocation.
     pub status: AsyncInvokeResponseStatus,
 }
+#[cfg(feature = "serverless_inference")]
 impl AsyncInvokeResponse {
     /// An `AsyncInvokeResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -1876,6 +1884,7 @@ impl AsyncInvokeResponse {
         self
     }
 }
+#[cfg(feature = "batch_inference")]
 /// `InferenceListBatchesStatus`.
 ///
 /// Documented as `InferenceListBatchesStatus`. Values this version does not know are kept in `Unknown`.
@@ -1901,6 +1910,7 @@ pub enum InferenceListBatchesStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "batch_inference")]
 impl InferenceListBatchesStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1917,11 +1927,13 @@ impl InferenceListBatchesStatus {
         }
     }
 }
+#[cfg(feature = "batch_inference")]
 impl ::std::fmt::Display for InferenceListBatchesStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "batch_inference")]
 impl ::serde::Serialize for InferenceListBatchesStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1930,6 +1942,7 @@ impl ::serde::Serialize for InferenceListBatchesStatus {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "batch_inference")]
 impl<'de> ::serde::Deserialize<'de> for InferenceListBatchesStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -2208,6 +2221,7 @@ impl<'de> ::serde::Deserialize<'de> for BatchStatus {
         }
     }
 }
+#[cfg(feature = "batch_inference")]
 /// A Batch Inference job.
 ///
 /// Documented as `Batch`.
@@ -2305,6 +2319,7 @@ pub struct Batch {
     /// Lifecycle status. Terminal states: `completed`, `failed`, `expired`, `cancelled`.
     pub status: BatchStatus,
 }
+#[cfg(feature = "batch_inference")]
 impl Batch {
     /// A `Batch` with its required fields; the optional ones start empty.
     pub fn new(
@@ -2541,6 +2556,7 @@ impl<'de> ::serde::Deserialize<'de> for BatchListResponseObject {
         }
     }
 }
+#[cfg(feature = "batch_inference")]
 /// Cursor-paginated list of batch inference jobs.
 ///
 /// Documented as `BatchListResponse`.
@@ -2567,6 +2583,7 @@ pub struct BatchListResponse {
     /// The object type, always `list`.
     pub object: BatchListResponseObject,
 }
+#[cfg(feature = "batch_inference")]
 impl BatchListResponse {
     /// A `BatchListResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -2747,6 +2764,7 @@ impl<'de> ::serde::Deserialize<'de> for BatchCreateRequestProvider {
         }
     }
 }
+#[cfg(feature = "batch_inference")]
 /// Request body for creating a batch inference job.
 ///
 /// When `provider` is `openai`, `endpoint` is required and must be one of `/v1/responses` or `/v1/chat/completions`. When `provider` is `anthropic`, `endpoint` must be omitted — the Anthropic Message Batches API does not need a per-job endpoint.
@@ -2773,6 +2791,7 @@ pub struct BatchCreateRequest {
     /// Client-supplied idempotency key. Retries with the same value return the existing job instead of creating a duplicate.
     pub request_id: String,
 }
+#[cfg(feature = "batch_inference")]
 impl BatchCreateRequest {
     /// A `BatchCreateRequest` with its required fields; the optional ones start empty.
     pub fn new(
@@ -2815,6 +2834,7 @@ impl BatchCreateRequest {
         self
     }
 }
+#[cfg(feature = "batch_inference")]
 /// Request body for creating a batch input file intent.
 ///
 /// Documented as `BatchFileCreateRequest`.
@@ -2823,12 +2843,14 @@ pub struct BatchFileCreateRequest {
     /// The file you plan to upload. Must end with `.jsonl` (case-insensitive) and contain one request per line in the schema expected by the target `provider`.
     pub file_name: String,
 }
+#[cfg(feature = "batch_inference")]
 impl BatchFileCreateRequest {
     /// A `BatchFileCreateRequest` with its required fields; the optional ones start empty.
     pub fn new(file_name: String) -> Self {
         Self { file_name }
     }
 }
+#[cfg(feature = "batch_inference")]
 /// Presigned upload URL and `file_id` for a new batch input file.
 ///
 /// Documented as `BatchFileCreateResponse`.
@@ -2846,6 +2868,7 @@ pub struct BatchFileCreateResponse {
     /// Short-lived presigned `PUT` URL (typically valid for ~15 minutes). If it expires before upload, create a new file intent.
     pub upload_url: String,
 }
+#[cfg(feature = "batch_inference")]
 impl BatchFileCreateResponse {
     /// A `BatchFileCreateResponse` with its required fields; the optional ones start empty.
     pub fn new(file_id: String, upload_url: String) -> Self {
@@ -2871,6 +2894,7 @@ impl BatchFileCreateResponse {
         self
     }
 }
+#[cfg(feature = "batch_inference")]
 /// Presigned download URLs for a batch job. URLs are short-lived — download the artifacts soon after fetching them.
 ///
 /// Documented as `BatchResultsResponse`.
@@ -2902,6 +2926,7 @@ pub struct BatchResultsResponse {
     /// When `false`, keep polling batch status and retry later.
     pub result_available: bool,
 }
+#[cfg(feature = "batch_inference")]
 impl BatchResultsResponse {
     /// A `BatchResultsResponse` with its required fields; the optional ones start empty.
     pub fn new(batch_id: String, result_available: bool) -> Self {
@@ -3014,6 +3039,7 @@ pub enum EmbeddingsRequestInput {
     /// The value as `list<string>`.
     StringList(Vec<String>),
 }
+#[cfg(feature = "serverless_inference")]
 /// Request body for `POST /v1/embeddings` (OpenAI-compatible). Extra fields are rejected.
 ///
 /// Documented as `EmbeddingsRequest`.
@@ -3030,6 +3056,7 @@ pub struct EmbeddingsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
+#[cfg(feature = "serverless_inference")]
 impl EmbeddingsRequest {
     /// An `EmbeddingsRequest` with its required fields; the optional ones start empty.
     pub fn new(input: EmbeddingsRequestInput, model: String) -> Self {
@@ -3198,6 +3225,7 @@ impl EmbeddingsUsage {
         }
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// OpenAI-style embeddings response.
 ///
 /// Documented as `EmbeddingsResponse`.
@@ -3212,6 +3240,7 @@ pub struct EmbeddingsResponse {
     /// Token usage for the embeddings request.
     pub usage: EmbeddingsUsage,
 }
+#[cfg(feature = "serverless_inference")]
 impl EmbeddingsResponse {
     /// An `EmbeddingsResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -3275,6 +3304,7 @@ impl<'de> ::serde::Deserialize<'de> for CreateImageRequestSize {
         }
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// Request body for image generation.
 ///
 /// Documented as `CreateImageRequest`.
@@ -3346,6 +3376,7 @@ pub struct CreateImageRequest {
     )]
     pub user: Option<Option<String>>,
 }
+#[cfg(feature = "serverless_inference")]
 impl CreateImageRequest {
     /// A `CreateImageRequest` with its required fields; the optional ones start empty.
     pub fn new(model: String, n: i64, prompt: String) -> Self {
@@ -3539,6 +3570,7 @@ impl ImagesUsage {
         }
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// The response from the image generation endpoint.
 ///
 /// Documented as `ImagesResponse`.
@@ -3584,6 +3616,7 @@ pub struct ImagesResponse {
     )]
     pub usage: Option<Option<ImagesUsage>>,
 }
+#[cfg(feature = "serverless_inference")]
 impl ImagesResponse {
     /// An `ImagesResponse` with its required fields; the optional ones start empty.
     pub fn new(created: i64, data: Vec<GeneratedImage>) -> Self {
@@ -4449,6 +4482,7 @@ impl MessagesToolDefinitionParam {
         self
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// Request body for `POST /v1/messages`. Required fields are `model`, `messages`, and `max_tokens`.
 ///
 /// Documented as `MessagesCreateRequest`.
@@ -4517,6 +4551,7 @@ pub struct MessagesCreateRequest {
     )]
     pub top_p: Option<Option<f64>>,
 }
+#[cfg(feature = "serverless_inference")]
 impl MessagesCreateRequest {
     /// A `MessagesCreateRequest` with its required fields; the optional ones start empty.
     pub fn new(
@@ -5103,6 +5138,7 @@ impl MessagesUsage {
         self
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// Non-streaming assistant message from `POST /v1/messages`. `type` is always `message` and `role` is always `assistant`.
 ///
 /// Documented as `MessagesCreateResponse`.
@@ -5131,6 +5167,7 @@ pub struct MessagesCreateResponse {
     /// Token usage for a non-streaming `POST /v1/messages` response.
     pub usage: MessagesUsage,
 }
+#[cfg(feature = "serverless_inference")]
 impl MessagesCreateResponse {
     /// A `MessagesCreateResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -5287,6 +5324,7 @@ impl<'de> ::serde::Deserialize<'de> for ListModelsResponseObject {
         }
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// Response listing available models.
 ///
 /// Documented as `ListModelsResponse`.
@@ -5297,6 +5335,7 @@ pub struct ListModelsResponse {
     /// The object type, which is always "list".
     pub object: ListModelsResponseObject,
 }
+#[cfg(feature = "serverless_inference")]
 impl ListModelsResponse {
     /// A `ListModelsResponse` with its required fields; the optional ones start empty.
     pub fn new(data: Vec<Model>, object: ListModelsResponseObject) -> Self {
@@ -5668,6 +5707,7 @@ impl CreateResponseRequestToolsItem {
         self
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// Request body for sending a prompt to a model using the Responses API.
 ///
 /// Documented as `CreateResponseRequest`.
@@ -5751,6 +5791,7 @@ pub struct CreateResponseRequest {
     )]
     pub user: Option<Option<String>>,
 }
+#[cfg(feature = "serverless_inference")]
 impl CreateResponseRequest {
     /// A `CreateResponseRequest` with its required fields; the optional ones start empty.
     pub fn new(input: CreateResponseRequestInput, model: String) -> Self {
@@ -6361,6 +6402,7 @@ impl ResponseUsage {
         }
     }
 }
+#[cfg(feature = "serverless_inference")]
 /// The response includes structured output and token usage details.
 ///
 /// Documented as `CreateResponseResponse`.
@@ -6435,6 +6477,7 @@ pub struct CreateResponseResponse {
     )]
     pub user: Option<Option<String>>,
 }
+#[cfg(feature = "serverless_inference")]
 impl CreateResponseResponse {
     /// A `CreateResponseResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -6562,6 +6605,7 @@ impl CreateResponseResponse {
         self
     }
 }
+#[cfg(feature = "n1_click_applications")]
 /// `OneClicksListType`.
 ///
 /// Documented as `OneClicksListType`. Values this version does not know are kept in `Unknown`.
@@ -6575,6 +6619,7 @@ pub enum OneClicksListType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "n1_click_applications")]
 impl OneClicksListType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -6585,11 +6630,13 @@ impl OneClicksListType {
         }
     }
 }
+#[cfg(feature = "n1_click_applications")]
 impl ::std::fmt::Display for OneClicksListType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "n1_click_applications")]
 impl ::serde::Serialize for OneClicksListType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -6598,6 +6645,7 @@ impl ::serde::Serialize for OneClicksListType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "n1_click_applications")]
 impl<'de> ::serde::Deserialize<'de> for OneClicksListType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -6626,6 +6674,7 @@ impl OneClicks {
         Self { slug, r#type }
     }
 }
+#[cfg(feature = "n1_click_applications")]
 /// `OneClicksListResponse`.
 ///
 /// Documented as `OneClicksListResponse`.
@@ -6638,6 +6687,7 @@ pub struct OneClicksListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub _1_clicks: Option<Vec<OneClicks>>,
 }
+#[cfg(feature = "n1_click_applications")]
 impl OneClicksListResponse {
     /// A `OneClicksListResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -6650,6 +6700,7 @@ impl OneClicksListResponse {
         self
     }
 }
+#[cfg(feature = "n1_click_applications")]
 /// `OneClicksCreate`.
 ///
 /// Documented as `OneClicksCreate`.
@@ -6660,12 +6711,14 @@ pub struct OneClicksCreate {
     /// A unique ID for the Kubernetes cluster to which the 1-Click Applications will be installed.
     pub cluster_uuid: String,
 }
+#[cfg(feature = "n1_click_applications")]
 impl OneClicksCreate {
     /// A `OneClicksCreate` with its required fields; the optional ones start empty.
     pub fn new(addon_slugs: Vec<String>, cluster_uuid: String) -> Self {
         Self { addon_slugs, cluster_uuid }
     }
 }
+#[cfg(feature = "n1_click_applications")]
 /// `OneClicksInstallKubernetesResponse`.
 ///
 /// Documented as `OneClicksInstallKubernetesResponse`.
@@ -6675,6 +6728,7 @@ pub struct OneClicksInstallKubernetesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
+#[cfg(feature = "n1_click_applications")]
 impl OneClicksInstallKubernetesResponse {
     /// A `OneClicksInstallKubernetesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -6833,6 +6887,7 @@ impl Account {
         self
     }
 }
+#[cfg(feature = "account")]
 /// `AccountGetResponse`.
 ///
 /// Documented as `AccountGetResponse`.
@@ -6842,6 +6897,7 @@ pub struct AccountGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<Account>,
 }
+#[cfg(feature = "account")]
 impl AccountGetResponse {
     /// An `AccountGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -6854,6 +6910,7 @@ impl AccountGetResponse {
         self
     }
 }
+#[cfg(feature = "ssh_keys")]
 /// `SshKeys`.
 ///
 /// Documented as `SshKeys`.
@@ -6870,6 +6927,7 @@ pub struct SshKeys {
     /// The entire public key string that was uploaded. Embedded into the root user's `authorized_keys` file if you include this key during Droplet creation.
     pub public_key: String,
 }
+#[cfg(feature = "ssh_keys")]
 impl SshKeys {
     /// A `SshKeys` with its required fields; the optional ones start empty.
     pub fn new(name: String, public_key: String) -> Self {
@@ -7010,6 +7068,7 @@ impl SshKeysListResponseMeta {
         self
     }
 }
+#[cfg(feature = "ssh_keys")]
 /// `SshKeysListResponse`.
 ///
 /// Documented as `SshKeysListResponse`.
@@ -7024,6 +7083,7 @@ pub struct SshKeysListResponse {
     /// The `meta` field.
     pub meta: SshKeysListResponseMeta,
 }
+#[cfg(feature = "ssh_keys")]
 impl SshKeysListResponse {
     /// A `SshKeysListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: SshKeysListResponseMeta) -> Self {
@@ -7046,6 +7106,7 @@ impl SshKeysListResponse {
         self
     }
 }
+#[cfg(feature = "ssh_keys")]
 /// `SshKeysCreateResponse`.
 ///
 /// Documented as `SshKeysCreateResponse`.
@@ -7055,6 +7116,7 @@ pub struct SshKeysCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key: Option<SshKeys>,
 }
+#[cfg(feature = "ssh_keys")]
 impl SshKeysCreateResponse {
     /// A `SshKeysCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -7067,6 +7129,7 @@ impl SshKeysCreateResponse {
         self
     }
 }
+#[cfg(feature = "ssh_keys")]
 /// `SshKeysGetResponse`.
 ///
 /// Documented as `SshKeysGetResponse`.
@@ -7076,6 +7139,7 @@ pub struct SshKeysGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key: Option<SshKeys>,
 }
+#[cfg(feature = "ssh_keys")]
 impl SshKeysGetResponse {
     /// A `SshKeysGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -7088,6 +7152,7 @@ impl SshKeysGetResponse {
         self
     }
 }
+#[cfg(feature = "ssh_keys")]
 /// `SshKeysUpdateBody`.
 ///
 /// Documented as `SshKeysUpdateBody`.
@@ -7097,6 +7162,7 @@ pub struct SshKeysUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "ssh_keys")]
 impl SshKeysUpdateBody {
     /// A `SshKeysUpdateBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -7109,6 +7175,7 @@ impl SshKeysUpdateBody {
         self
     }
 }
+#[cfg(feature = "ssh_keys")]
 /// `SshKeysUpdateResponse`.
 ///
 /// Documented as `SshKeysUpdateResponse`.
@@ -7118,6 +7185,7 @@ pub struct SshKeysUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_key: Option<SshKeys>,
 }
+#[cfg(feature = "ssh_keys")]
 impl SshKeysUpdateResponse {
     /// A `SshKeysUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -7216,6 +7284,15 @@ impl<'de> ::serde::Deserialize<'de> for ActionStatus {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "actions",
+        feature = "droplet_actions",
+        feature = "floating_ip_actions",
+        feature = "image_actions",
+        feature = "reserved_ip_actions"
+    )
+)]
 /// `Action`.
 ///
 /// Documented as `Action`.
@@ -7261,6 +7338,15 @@ pub struct Action {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
+#[cfg(
+    any(
+        feature = "actions",
+        feature = "droplet_actions",
+        feature = "floating_ip_actions",
+        feature = "image_actions",
+        feature = "reserved_ip_actions"
+    )
+)]
 impl Action {
     /// An `Action` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -7376,6 +7462,7 @@ impl ActionsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "actions")]
 /// `ActionsListResponse`.
 ///
 /// Documented as `ActionsListResponse`.
@@ -7390,6 +7477,7 @@ pub struct ActionsListResponse {
     /// The `meta` field.
     pub meta: ActionsListResponseMeta,
 }
+#[cfg(feature = "actions")]
 impl ActionsListResponse {
     /// An `ActionsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ActionsListResponseMeta) -> Self {
@@ -7412,6 +7500,7 @@ impl ActionsListResponse {
         self
     }
 }
+#[cfg(feature = "actions")]
 /// `ActionsGetResponse`.
 ///
 /// Documented as `ActionsGetResponse`.
@@ -7421,6 +7510,7 @@ pub struct ActionsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
 }
+#[cfg(feature = "actions")]
 impl ActionsGetResponse {
     /// An `ActionsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -7880,6 +7970,7 @@ impl AddonsAppInfo {
         Self { app_slug, eula, plans, tos }
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsGetAppResponse`.
 ///
 /// Documented as `AddonsGetAppResponse`.
@@ -7889,6 +7980,7 @@ pub struct AddonsGetAppResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apps: Option<Vec<AddonsAppInfo>>,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsGetAppResponse {
     /// An `AddonsGetAppResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -7993,6 +8085,7 @@ impl AddonsAppMetadata {
         self
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsGetAppMetadataResponse`.
 ///
 /// Documented as `AddonsGetAppMetadataResponse`.
@@ -8002,6 +8095,7 @@ pub struct AddonsGetAppMetadataResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Vec<AddonsAppMetadata>>,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsGetAppMetadataResponse {
     /// An `AddonsGetAppMetadataResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -8216,6 +8310,7 @@ impl AddonsResource {
         self
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsListResponse`.
 ///
 /// Documented as `AddonsListResponse`.
@@ -8225,6 +8320,7 @@ pub struct AddonsListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<AddonsResource>>,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsListResponse {
     /// An `AddonsListResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -8237,6 +8333,7 @@ impl AddonsListResponse {
         self
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsResourceNew`.
 ///
 /// Documented as `AddonsResourceNew`.
@@ -8257,6 +8354,7 @@ pub struct AddonsResourceNew {
     /// The slug identifier for the plan associated with the resource.
     pub plan_slug: String,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsResourceNew {
     /// An `AddonsResourceNew` with its required fields; the optional ones start empty.
     pub fn new(
@@ -8287,6 +8385,7 @@ impl AddonsResourceNew {
         self
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsCreateResponse`.
 ///
 /// Documented as `AddonsCreateResponse`.
@@ -8296,6 +8395,7 @@ pub struct AddonsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<AddonsResource>,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsCreateResponse {
     /// An `AddonsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -8308,6 +8408,7 @@ impl AddonsCreateResponse {
         self
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsGetResponse`.
 ///
 /// Documented as `AddonsGetResponse`.
@@ -8317,6 +8418,7 @@ pub struct AddonsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<AddonsResource>,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsGetResponse {
     /// An `AddonsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -8329,6 +8431,7 @@ impl AddonsGetResponse {
         self
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsPatchBody`.
 ///
 /// Documented as `AddonsPatchBody`.
@@ -8337,12 +8440,14 @@ pub struct AddonsPatchBody {
     /// The new name for the add-on resource.
     pub name: String,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsPatchBody {
     /// An `AddonsPatchBody` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
         Self { name }
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsPatchResponse`.
 ///
 /// Documented as `AddonsPatchResponse`.
@@ -8352,6 +8457,7 @@ pub struct AddonsPatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<AddonsResource>,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsPatchResponse {
     /// An `AddonsPatchResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -8364,6 +8470,7 @@ impl AddonsPatchResponse {
         self
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsPatchPlanBody`.
 ///
 /// Documented as `AddonsPatchPlanBody`.
@@ -8372,12 +8479,14 @@ pub struct AddonsPatchPlanBody {
     /// The slug identifier for the new plan to apply to the add-on resource.
     pub plan_slug: String,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsPatchPlanBody {
     /// An `AddonsPatchPlanBody` with its required fields; the optional ones start empty.
     pub fn new(plan_slug: String) -> Self {
         Self { plan_slug }
     }
 }
+#[cfg(feature = "add_ons")]
 /// `AddonsPatchPlanResponse`.
 ///
 /// Documented as `AddonsPatchPlanResponse`.
@@ -8387,6 +8496,7 @@ pub struct AddonsPatchPlanResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<AddonsResource>,
 }
+#[cfg(feature = "add_ons")]
 impl AddonsPatchPlanResponse {
     /// An `AddonsPatchPlanResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -14737,6 +14847,7 @@ impl AppsResponseMeta {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsResponse`.
 ///
 /// Documented as `AppsResponse`.
@@ -14751,6 +14862,7 @@ pub struct AppsResponse {
     /// The `meta` field.
     pub meta: AppsResponseMeta,
 }
+#[cfg(feature = "apps")]
 impl AppsResponse {
     /// An `AppsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: AppsResponseMeta) -> Self {
@@ -14773,6 +14885,7 @@ impl AppsResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsCreateAccept`.
 ///
 /// Documented as `AppsCreateAccept`. Values this version does not know are kept in `Unknown`.
@@ -14786,6 +14899,7 @@ pub enum AppsCreateAccept {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsCreateAccept {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -14796,11 +14910,13 @@ impl AppsCreateAccept {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsCreateAccept {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsCreateAccept {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -14809,6 +14925,7 @@ impl ::serde::Serialize for AppsCreateAccept {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsCreateAccept {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -14821,6 +14938,7 @@ impl<'de> ::serde::Deserialize<'de> for AppsCreateAccept {
         }
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsCreateContentType`.
 ///
 /// Documented as `AppsCreateContentType`. Values this version does not know are kept in `Unknown`.
@@ -14834,6 +14952,7 @@ pub enum AppsCreateContentType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsCreateContentType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -14844,11 +14963,13 @@ impl AppsCreateContentType {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsCreateContentType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsCreateContentType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -14857,6 +14978,7 @@ impl ::serde::Serialize for AppsCreateContentType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsCreateContentType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -14869,6 +14991,7 @@ impl<'de> ::serde::Deserialize<'de> for AppsCreateContentType {
         }
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsCreateAppRequest`.
 ///
 /// Documented as `AppsCreateAppRequest`.
@@ -14881,6 +15004,7 @@ pub struct AppsCreateAppRequest {
     /// The desired configuration of an application.
     pub spec: AppSpec,
 }
+#[cfg(feature = "apps")]
 impl AppsCreateAppRequest {
     /// An `AppsCreateAppRequest` with its required fields; the optional ones start empty.
     pub fn new(spec: AppSpec) -> Self {
@@ -14893,6 +15017,7 @@ impl AppsCreateAppRequest {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppResponse`.
 ///
 /// Documented as `AppResponse`.
@@ -14902,6 +15027,7 @@ pub struct AppResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app: Option<App>,
 }
+#[cfg(feature = "apps")]
 impl AppResponse {
     /// An `AppResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -14914,6 +15040,7 @@ impl AppResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppMetricsBandwidthUsageRequest`.
 ///
 /// Documented as `AppMetricsBandwidthUsageRequest`.
@@ -14925,6 +15052,7 @@ pub struct AppMetricsBandwidthUsageRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<::sdkgen_runtime::Timestamp>,
 }
+#[cfg(feature = "apps")]
 impl AppMetricsBandwidthUsageRequest {
     /// An `AppMetricsBandwidthUsageRequest` with its required fields; the optional ones start empty.
     pub fn new(app_ids: Vec<String>) -> Self {
@@ -14970,6 +15098,7 @@ impl AppMetricsBandwidthUsageDetails {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppMetricsBandwidthUsage`.
 ///
 /// Documented as `AppMetricsBandwidthUsage`.
@@ -14982,6 +15111,7 @@ pub struct AppMetricsBandwidthUsage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<::sdkgen_runtime::Timestamp>,
 }
+#[cfg(feature = "apps")]
 impl AppMetricsBandwidthUsage {
     /// An `AppMetricsBandwidthUsage` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15006,6 +15136,7 @@ impl AppMetricsBandwidthUsage {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppPropose`.
 ///
 /// Documented as `AppPropose`.
@@ -15017,6 +15148,7 @@ pub struct AppPropose {
     /// The desired configuration of an application.
     pub spec: AppSpec,
 }
+#[cfg(feature = "apps")]
 impl AppPropose {
     /// An `AppPropose` with its required fields; the optional ones start empty.
     pub fn new(spec: AppSpec) -> Self {
@@ -15029,6 +15161,7 @@ impl AppPropose {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppProposeResponse`.
 ///
 /// Documented as `AppProposeResponse`.
@@ -15056,6 +15189,7 @@ pub struct AppProposeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<AppSpec>,
 }
+#[cfg(feature = "apps")]
 impl AppProposeResponse {
     /// An `AppProposeResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15112,6 +15246,7 @@ impl AppProposeResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsListRegionsResponse`.
 ///
 /// Documented as `AppsListRegionsResponse`.
@@ -15121,6 +15256,7 @@ pub struct AppsListRegionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<AppsRegion>>,
 }
+#[cfg(feature = "apps")]
 impl AppsListRegionsResponse {
     /// An `AppsListRegionsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15340,6 +15476,7 @@ impl AppsInstanceSize {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsListInstanceSizesResponse`.
 ///
 /// Documented as `AppsListInstanceSizesResponse`.
@@ -15352,6 +15489,7 @@ pub struct AppsListInstanceSizesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_sizes: Option<Vec<AppsInstanceSize>>,
 }
+#[cfg(feature = "apps")]
 impl AppsListInstanceSizesResponse {
     /// An `AppsListInstanceSizesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15376,6 +15514,7 @@ impl AppsListInstanceSizesResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetInstanceSizeResponse`.
 ///
 /// Documented as `AppsGetInstanceSizeResponse`.
@@ -15385,6 +15524,7 @@ pub struct AppsGetInstanceSizeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_size: Option<AppsInstanceSize>,
 }
+#[cfg(feature = "apps")]
 impl AppsGetInstanceSizeResponse {
     /// An `AppsGetInstanceSizeResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15759,6 +15899,7 @@ impl AppAlert {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsListAlertsResponse`.
 ///
 /// Documented as `AppsListAlertsResponse`.
@@ -15768,6 +15909,7 @@ pub struct AppsListAlertsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<Vec<AppAlert>>,
 }
+#[cfg(feature = "apps")]
 impl AppsListAlertsResponse {
     /// An `AppsListAlertsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15780,6 +15922,7 @@ impl AppsListAlertsResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsAssignAppAlertDestinationsRequest`.
 ///
 /// Documented as `AppsAssignAppAlertDestinationsRequest`.
@@ -15792,6 +15935,7 @@ pub struct AppsAssignAppAlertDestinationsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slack_webhooks: Option<Vec<AppAlertSlackWebhook>>,
 }
+#[cfg(feature = "apps")]
 impl AppsAssignAppAlertDestinationsRequest {
     /// An `AppsAssignAppAlertDestinationsRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15816,6 +15960,7 @@ impl AppsAssignAppAlertDestinationsRequest {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsAlertResponse`.
 ///
 /// Documented as `AppsAlertResponse`.
@@ -15825,6 +15970,7 @@ pub struct AppsAlertResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert: Option<AppAlert>,
 }
+#[cfg(feature = "apps")]
 impl AppsAlertResponse {
     /// An `AppsAlertResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15837,6 +15983,7 @@ impl AppsAlertResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetExecResponse`.
 ///
 /// Documented as `AppsGetExecResponse`.
@@ -15846,6 +15993,7 @@ pub struct AppsGetExecResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+#[cfg(feature = "apps")]
 impl AppsGetExecResponse {
     /// An `AppsGetExecResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15858,6 +16006,7 @@ impl AppsGetExecResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetLogsActiveDeploymentType`.
 ///
 /// Documented as `AppsGetLogsActiveDeploymentType`. Values this version does not know are kept in `Unknown`.
@@ -15879,6 +16028,7 @@ pub enum AppsGetLogsActiveDeploymentType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsGetLogsActiveDeploymentType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -15893,11 +16043,13 @@ impl AppsGetLogsActiveDeploymentType {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetLogsActiveDeploymentType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsGetLogsActiveDeploymentType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -15906,6 +16058,7 @@ impl ::serde::Serialize for AppsGetLogsActiveDeploymentType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsGetLogsActiveDeploymentType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -15922,6 +16075,7 @@ impl<'de> ::serde::Deserialize<'de> for AppsGetLogsActiveDeploymentType {
         }
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetLogsResponse`.
 ///
 /// Documented as `AppsGetLogsResponse`.
@@ -15934,6 +16088,7 @@ pub struct AppsGetLogsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub live_url: Option<String>,
 }
+#[cfg(feature = "apps")]
 impl AppsGetLogsResponse {
     /// An `AppsGetLogsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -15955,6 +16110,7 @@ impl AppsGetLogsResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsListDeploymentsDeploymentTypesItem`.
 ///
 /// Documented as `AppsListDeploymentsDeploymentTypesItem`. Values this version does not know are kept in `Unknown`.
@@ -15978,6 +16134,7 @@ pub enum AppsListDeploymentsDeploymentTypesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsListDeploymentsDeploymentTypesItem {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -15993,11 +16150,13 @@ impl AppsListDeploymentsDeploymentTypesItem {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsListDeploymentsDeploymentTypesItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsListDeploymentsDeploymentTypesItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -16006,6 +16165,7 @@ impl ::serde::Serialize for AppsListDeploymentsDeploymentTypesItem {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsListDeploymentsDeploymentTypesItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -16044,6 +16204,7 @@ impl AppsDeploymentsResponseMeta {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsDeploymentsResponse`.
 ///
 /// Documented as `AppsDeploymentsResponse`.
@@ -16058,6 +16219,7 @@ pub struct AppsDeploymentsResponse {
     /// The `meta` field.
     pub meta: AppsDeploymentsResponseMeta,
 }
+#[cfg(feature = "apps")]
 impl AppsDeploymentsResponse {
     /// An `AppsDeploymentsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: AppsDeploymentsResponseMeta) -> Self {
@@ -16080,6 +16242,7 @@ impl AppsDeploymentsResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsCreateDeploymentRequest`.
 ///
 /// Documented as `AppsCreateDeploymentRequest`.
@@ -16089,6 +16252,7 @@ pub struct AppsCreateDeploymentRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_build: Option<bool>,
 }
+#[cfg(feature = "apps")]
 impl AppsCreateDeploymentRequest {
     /// An `AppsCreateDeploymentRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -16101,6 +16265,7 @@ impl AppsCreateDeploymentRequest {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsDeploymentResponse`.
 ///
 /// Documented as `AppsDeploymentResponse`.
@@ -16110,6 +16275,7 @@ pub struct AppsDeploymentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment: Option<AppsDeployment>,
 }
+#[cfg(feature = "apps")]
 impl AppsDeploymentResponse {
     /// An `AppsDeploymentResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -16122,6 +16288,7 @@ impl AppsDeploymentResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetLogsType`.
 ///
 /// Documented as `AppsGetLogsType`. Values this version does not know are kept in `Unknown`.
@@ -16143,6 +16310,7 @@ pub enum AppsGetLogsType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsGetLogsType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -16157,11 +16325,13 @@ impl AppsGetLogsType {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetLogsType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsGetLogsType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -16170,6 +16340,7 @@ impl ::serde::Serialize for AppsGetLogsType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsGetLogsType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -16186,6 +16357,7 @@ impl<'de> ::serde::Deserialize<'de> for AppsGetLogsType {
         }
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetLogsAggregateType`.
 ///
 /// Documented as `AppsGetLogsAggregateType`. Values this version does not know are kept in `Unknown`.
@@ -16207,6 +16379,7 @@ pub enum AppsGetLogsAggregateType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsGetLogsAggregateType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -16221,11 +16394,13 @@ impl AppsGetLogsAggregateType {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetLogsAggregateType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsGetLogsAggregateType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -16234,6 +16409,7 @@ impl ::serde::Serialize for AppsGetLogsAggregateType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsGetLogsAggregateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -16250,6 +16426,7 @@ impl<'de> ::serde::Deserialize<'de> for AppsGetLogsAggregateType {
         }
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsListEventsEventTypesItem`.
 ///
 /// Documented as `AppsListEventsEventTypesItem`.
@@ -16262,6 +16439,7 @@ pub enum AppsListEventsEventTypesItem {
     /// On the wire: `AUTOSCALING`
     Autoscaling,
 }
+#[cfg(feature = "apps")]
 impl AppsListEventsEventTypesItem {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -16272,11 +16450,13 @@ impl AppsListEventsEventTypesItem {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsListEventsEventTypesItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsListEventsEventTypesItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -16285,6 +16465,7 @@ impl ::serde::Serialize for AppsListEventsEventTypesItem {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsListEventsEventTypesItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -16593,6 +16774,7 @@ impl AppEvent {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppEvents`.
 ///
 /// Documented as `AppEvents`.
@@ -16605,6 +16787,7 @@ pub struct AppEvents {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<PageLinks>,
 }
+#[cfg(feature = "apps")]
 impl AppEvents {
     /// An `AppEvents` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -16623,6 +16806,7 @@ impl AppEvents {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetEventResponse`.
 ///
 /// Documented as `AppsGetEventResponse`.
@@ -16632,6 +16816,7 @@ pub struct AppsGetEventResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<AppEvent>,
 }
+#[cfg(feature = "apps")]
 impl AppsGetEventResponse {
     /// An `AppsGetEventResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -16644,6 +16829,7 @@ impl AppsGetEventResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsCancelEventResponse`.
 ///
 /// Documented as `AppsCancelEventResponse`.
@@ -16653,6 +16839,7 @@ pub struct AppsCancelEventResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<AppEvent>,
 }
+#[cfg(feature = "apps")]
 impl AppsCancelEventResponse {
     /// An `AppsCancelEventResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -16665,6 +16852,7 @@ impl AppsCancelEventResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetEventLogsType`.
 ///
 /// Documented as `AppsGetEventLogsType`. Values this version does not know are kept in `Unknown`.
@@ -16686,6 +16874,7 @@ pub enum AppsGetEventLogsType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsGetEventLogsType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -16700,11 +16889,13 @@ impl AppsGetEventLogsType {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetEventLogsType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsGetEventLogsType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -16713,6 +16904,7 @@ impl ::serde::Serialize for AppsGetEventLogsType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsGetEventLogsType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -16976,6 +17168,7 @@ impl AppHealth {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppHealthResponse`.
 ///
 /// Documented as `AppHealthResponse`.
@@ -16985,6 +17178,7 @@ pub struct AppHealthResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_health: Option<AppHealth>,
 }
+#[cfg(feature = "apps")]
 impl AppHealthResponse {
     /// An `AppHealthResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -17105,6 +17299,7 @@ impl AppInstance {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppInstances`.
 ///
 /// Documented as `AppInstances`.
@@ -17114,6 +17309,7 @@ pub struct AppInstances {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instances: Option<Vec<AppInstance>>,
 }
+#[cfg(feature = "apps")]
 impl AppInstances {
     /// An `AppInstances` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -17433,6 +17629,7 @@ impl AppJobInvocationTrigger {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppJobInvocation`.
 ///
 /// Documented as `AppJobInvocation`.
@@ -17463,6 +17660,7 @@ pub struct AppJobInvocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<AppJobInvocationTrigger>,
 }
+#[cfg(feature = "apps")]
 impl AppJobInvocation {
     /// An `AppJobInvocation` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -17535,6 +17733,7 @@ impl AppJobInvocation {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppJobInvocations`.
 ///
 /// Documented as `AppJobInvocations`.
@@ -17547,6 +17746,7 @@ pub struct AppJobInvocations {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<PageLinks>,
 }
+#[cfg(feature = "apps")]
 impl AppJobInvocations {
     /// An `AppJobInvocations` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -17571,6 +17771,7 @@ impl AppJobInvocations {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetJobInvocationLogsType`.
 ///
 /// Documented as `AppsGetJobInvocationLogsType`. Values this version does not know are kept in `Unknown`.
@@ -17582,6 +17783,7 @@ pub enum AppsGetJobInvocationLogsType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsGetJobInvocationLogsType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -17591,11 +17793,13 @@ impl AppsGetJobInvocationLogsType {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetJobInvocationLogsType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsGetJobInvocationLogsType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -17604,6 +17808,7 @@ impl ::serde::Serialize for AppsGetJobInvocationLogsType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsGetJobInvocationLogsType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -17615,6 +17820,7 @@ impl<'de> ::serde::Deserialize<'de> for AppsGetJobInvocationLogsType {
         }
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsGetLogsActiveDeploymentAggregateType`.
 ///
 /// Documented as `AppsGetLogsActiveDeploymentAggregateType`. Values this version does not know are kept in `Unknown`.
@@ -17636,6 +17842,7 @@ pub enum AppsGetLogsActiveDeploymentAggregateType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "apps")]
 impl AppsGetLogsActiveDeploymentAggregateType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -17650,11 +17857,13 @@ impl AppsGetLogsActiveDeploymentAggregateType {
         }
     }
 }
+#[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetLogsActiveDeploymentAggregateType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl ::serde::Serialize for AppsGetLogsActiveDeploymentAggregateType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -17663,6 +17872,7 @@ impl ::serde::Serialize for AppsGetLogsActiveDeploymentAggregateType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "apps")]
 impl<'de> ::serde::Deserialize<'de> for AppsGetLogsActiveDeploymentAggregateType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -17679,6 +17889,7 @@ impl<'de> ::serde::Deserialize<'de> for AppsGetLogsActiveDeploymentAggregateType
         }
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsRestartRequest`.
 ///
 /// Documented as `AppsRestartRequest`.
@@ -17688,6 +17899,7 @@ pub struct AppsRestartRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<String>>,
 }
+#[cfg(feature = "apps")]
 impl AppsRestartRequest {
     /// An `AppsRestartRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -17700,6 +17912,7 @@ impl AppsRestartRequest {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsRollbackAppRequest`.
 ///
 /// Documented as `AppsRollbackAppRequest`.
@@ -17712,6 +17925,7 @@ pub struct AppsRollbackAppRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_pin: Option<bool>,
 }
+#[cfg(feature = "apps")]
 impl AppsRollbackAppRequest {
     /// An `AppsRollbackAppRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18017,6 +18231,7 @@ impl AppRollbackValidationCondition {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsValidateRollbackResponse`.
 ///
 /// Documented as `AppsValidateRollbackResponse`.
@@ -18032,6 +18247,7 @@ pub struct AppsValidateRollbackResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warnings: Option<Vec<AppRollbackValidationCondition>>,
 }
+#[cfg(feature = "apps")]
 impl AppsValidateRollbackResponse {
     /// An `AppsValidateRollbackResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18066,6 +18282,7 @@ impl AppsValidateRollbackResponse {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsUpdateAppRequest`.
 ///
 /// Documented as `AppsUpdateAppRequest`.
@@ -18077,6 +18294,7 @@ pub struct AppsUpdateAppRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub update_all_source_versions: Option<bool>,
 }
+#[cfg(feature = "apps")]
 impl AppsUpdateAppRequest {
     /// An `AppsUpdateAppRequest` with its required fields; the optional ones start empty.
     pub fn new(spec: AppSpec) -> Self {
@@ -18092,6 +18310,7 @@ impl AppsUpdateAppRequest {
         self
     }
 }
+#[cfg(feature = "apps")]
 /// `AppsDeleteAppResponse`.
 ///
 /// Documented as `AppsDeleteAppResponse`.
@@ -18101,6 +18320,7 @@ pub struct AppsDeleteAppResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+#[cfg(feature = "apps")]
 impl AppsDeleteAppResponse {
     /// An `AppsDeleteAppResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18196,6 +18416,7 @@ impl BillingDataPoint {
         self
     }
 }
+#[cfg(feature = "billing")]
 /// `BillingInsightsListResponse`.
 ///
 /// Documented as `BillingInsightsListResponse`.
@@ -18210,6 +18431,7 @@ pub struct BillingInsightsListResponse {
     /// Total number of pages available
     pub total_pages: i64,
 }
+#[cfg(feature = "billing")]
 impl BillingInsightsListResponse {
     /// A `BillingInsightsListResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -18406,6 +18628,7 @@ impl ByoipPrefixesListResponseMeta {
         self
     }
 }
+#[cfg(feature = "byoip_prefixes")]
 /// `ByoipPrefixesListResponse`.
 ///
 /// Documented as `ByoipPrefixesListResponse`.
@@ -18420,6 +18643,7 @@ pub struct ByoipPrefixesListResponse {
     /// The `meta` field.
     pub meta: ByoipPrefixesListResponseMeta,
 }
+#[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesListResponse {
     /// A `ByoipPrefixesListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ByoipPrefixesListResponseMeta) -> Self {
@@ -18442,6 +18666,7 @@ impl ByoipPrefixesListResponse {
         self
     }
 }
+#[cfg(feature = "byoip_prefixes")]
 /// `ByoipPrefixCreate`.
 ///
 /// Documented as `ByoipPrefixCreate`.
@@ -18454,12 +18679,14 @@ pub struct ByoipPrefixCreate {
     /// The signature hash for the prefix creation request
     pub signature: String,
 }
+#[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixCreate {
     /// A `ByoipPrefixCreate` with its required fields; the optional ones start empty.
     pub fn new(prefix: String, region: String, signature: String) -> Self {
         Self { prefix, region, signature }
     }
 }
+#[cfg(feature = "byoip_prefixes")]
 /// `ByoipPrefixesCreateResponse`.
 ///
 /// Documented as `ByoipPrefixesCreateResponse`.
@@ -18475,6 +18702,7 @@ pub struct ByoipPrefixesCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesCreateResponse {
     /// A `ByoipPrefixesCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18503,6 +18731,7 @@ impl ByoipPrefixesCreateResponse {
         self
     }
 }
+#[cfg(feature = "byoip_prefixes")]
 /// `ByoipPrefixesGetResponse`.
 ///
 /// Documented as `ByoipPrefixesGetResponse`.
@@ -18512,6 +18741,7 @@ pub struct ByoipPrefixesGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byoip_prefix: Option<ByoipPrefix>,
 }
+#[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesGetResponse {
     /// A `ByoipPrefixesGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18524,6 +18754,7 @@ impl ByoipPrefixesGetResponse {
         self
     }
 }
+#[cfg(feature = "byoip_prefixes")]
 /// `ByoipPrefixUpdate`.
 ///
 /// Documented as `ByoipPrefixUpdate`.
@@ -18533,6 +18764,7 @@ pub struct ByoipPrefixUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advertise: Option<bool>,
 }
+#[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixUpdate {
     /// A `ByoipPrefixUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18545,6 +18777,7 @@ impl ByoipPrefixUpdate {
         self
     }
 }
+#[cfg(feature = "byoip_prefixes")]
 /// `ByoipPrefixesPatchResponse`.
 ///
 /// Documented as `ByoipPrefixesPatchResponse`.
@@ -18554,6 +18787,7 @@ pub struct ByoipPrefixesPatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byoip_prefix: Option<ByoipPrefix>,
 }
+#[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesPatchResponse {
     /// A `ByoipPrefixesPatchResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18653,6 +18887,7 @@ impl ByoipPrefixesListResourcesResponseMeta {
         self
     }
 }
+#[cfg(feature = "byoip_prefixes")]
 /// `ByoipPrefixesListResourcesResponse`.
 ///
 /// Documented as `ByoipPrefixesListResourcesResponse`.
@@ -18667,6 +18902,7 @@ pub struct ByoipPrefixesListResourcesResponse {
     /// The `meta` field.
     pub meta: ByoipPrefixesListResourcesResponseMeta,
 }
+#[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesListResourcesResponse {
     /// A `ByoipPrefixesListResourcesResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ByoipPrefixesListResourcesResponseMeta) -> Self {
@@ -18689,6 +18925,7 @@ impl ByoipPrefixesListResourcesResponse {
         self
     }
 }
+#[cfg(feature = "cdn_endpoints")]
 /// `CdnEndpoint`.
 ///
 /// Documented as `CdnEndpoint`.
@@ -18715,6 +18952,7 @@ pub struct CdnEndpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
 }
+#[cfg(feature = "cdn_endpoints")]
 impl CdnEndpoint {
     /// A `CdnEndpoint` with its required fields; the optional ones start empty.
     pub fn new(origin: String) -> Self {
@@ -18789,6 +19027,7 @@ impl CdnListEndpointsResponseMeta {
         self
     }
 }
+#[cfg(feature = "cdn_endpoints")]
 /// `CdnListEndpointsResponse`.
 ///
 /// Documented as `CdnListEndpointsResponse`.
@@ -18803,6 +19042,7 @@ pub struct CdnListEndpointsResponse {
     /// The `meta` field.
     pub meta: CdnListEndpointsResponseMeta,
 }
+#[cfg(feature = "cdn_endpoints")]
 impl CdnListEndpointsResponse {
     /// A `CdnListEndpointsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: CdnListEndpointsResponseMeta) -> Self {
@@ -18825,6 +19065,7 @@ impl CdnListEndpointsResponse {
         self
     }
 }
+#[cfg(feature = "cdn_endpoints")]
 /// `CdnCreateEndpointResponse`.
 ///
 /// Documented as `CdnCreateEndpointResponse`.
@@ -18834,6 +19075,7 @@ pub struct CdnCreateEndpointResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<CdnEndpoint>,
 }
+#[cfg(feature = "cdn_endpoints")]
 impl CdnCreateEndpointResponse {
     /// A `CdnCreateEndpointResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18846,6 +19088,7 @@ impl CdnCreateEndpointResponse {
         self
     }
 }
+#[cfg(feature = "cdn_endpoints")]
 /// `CdnGetEndpointResponse`.
 ///
 /// Documented as `CdnGetEndpointResponse`.
@@ -18855,6 +19098,7 @@ pub struct CdnGetEndpointResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<CdnEndpoint>,
 }
+#[cfg(feature = "cdn_endpoints")]
 impl CdnGetEndpointResponse {
     /// A `CdnGetEndpointResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18867,6 +19111,7 @@ impl CdnGetEndpointResponse {
         self
     }
 }
+#[cfg(feature = "cdn_endpoints")]
 /// `UpdateEndpoint`.
 ///
 /// Documented as `UpdateEndpoint`.
@@ -18882,6 +19127,7 @@ pub struct UpdateEndpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<i64>,
 }
+#[cfg(feature = "cdn_endpoints")]
 impl UpdateEndpoint {
     /// An `UpdateEndpoint` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18910,6 +19156,7 @@ impl UpdateEndpoint {
         self
     }
 }
+#[cfg(feature = "cdn_endpoints")]
 /// `CdnUpdateEndpointsResponse`.
 ///
 /// Documented as `CdnUpdateEndpointsResponse`.
@@ -18919,6 +19166,7 @@ pub struct CdnUpdateEndpointsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<CdnEndpoint>,
 }
+#[cfg(feature = "cdn_endpoints")]
 impl CdnUpdateEndpointsResponse {
     /// A `CdnUpdateEndpointsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -18931,6 +19179,7 @@ impl CdnUpdateEndpointsResponse {
         self
     }
 }
+#[cfg(feature = "cdn_endpoints")]
 /// `PurgeCache`.
 ///
 /// Documented as `PurgeCache`.
@@ -18939,6 +19188,7 @@ pub struct PurgeCache {
     /// An array of strings containing the path to the content to be purged from the CDN cache.
     pub files: Vec<String>,
 }
+#[cfg(feature = "cdn_endpoints")]
 impl PurgeCache {
     /// A `PurgeCache` with its required fields; the optional ones start empty.
     pub fn new(files: Vec<String>) -> Self {
@@ -19165,6 +19415,7 @@ impl CertificatesListResponseMeta {
         self
     }
 }
+#[cfg(feature = "certificates")]
 /// `CertificatesListResponse`.
 ///
 /// Documented as `CertificatesListResponse`.
@@ -19179,6 +19430,7 @@ pub struct CertificatesListResponse {
     /// The `meta` field.
     pub meta: CertificatesListResponseMeta,
 }
+#[cfg(feature = "certificates")]
 impl CertificatesListResponse {
     /// A `CertificatesListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: CertificatesListResponseMeta) -> Self {
@@ -19371,6 +19623,7 @@ impl CertificateRequestCustom {
         self
     }
 }
+#[cfg(feature = "certificates")]
 /// `CertificatesCreateBody`.
 ///
 /// Documented as `CertificatesCreateBody`: one of several shapes, tried in order; it serializes back as it came.
@@ -19384,6 +19637,7 @@ pub enum CertificatesCreateBody {
     /// The value as `CertificateRequestCustom`.
     CertificateRequestCustom(CertificateRequestCustom),
 }
+#[cfg(feature = "certificates")]
 /// `CertificatesCreateResponse`.
 ///
 /// Documented as `CertificatesCreateResponse`.
@@ -19393,6 +19647,7 @@ pub struct CertificatesCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
 }
+#[cfg(feature = "certificates")]
 impl CertificatesCreateResponse {
     /// A `CertificatesCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -19405,6 +19660,7 @@ impl CertificatesCreateResponse {
         self
     }
 }
+#[cfg(feature = "certificates")]
 /// `CertificatesGetResponse`.
 ///
 /// Documented as `CertificatesGetResponse`.
@@ -19414,6 +19670,7 @@ pub struct CertificatesGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Certificate>,
 }
+#[cfg(feature = "certificates")]
 impl CertificatesGetResponse {
     /// A `CertificatesGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -19426,6 +19683,7 @@ impl CertificatesGetResponse {
         self
     }
 }
+#[cfg(feature = "billing")]
 /// `Balance`.
 ///
 /// Documented as `Balance`.
@@ -19444,6 +19702,7 @@ pub struct Balance {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub month_to_date_usage: Option<String>,
 }
+#[cfg(feature = "billing")]
 impl Balance {
     /// A `Balance` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -19656,6 +19915,7 @@ impl MetaProperties {
         self
     }
 }
+#[cfg(feature = "billing")]
 /// `BillingHistoryListResponse`.
 ///
 /// Documented as `BillingHistoryListResponse`.
@@ -19670,6 +19930,7 @@ pub struct BillingHistoryListResponse {
     /// Information about the response itself.
     pub meta: MetaProperties,
 }
+#[cfg(feature = "billing")]
 impl BillingHistoryListResponse {
     /// A `BillingHistoryListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: MetaProperties) -> Self {
@@ -19779,6 +20040,7 @@ impl InvoicesListResponseMeta {
         self
     }
 }
+#[cfg(feature = "billing")]
 /// `InvoicesListResponse`.
 ///
 /// Documented as `InvoicesListResponse`.
@@ -19796,6 +20058,7 @@ pub struct InvoicesListResponse {
     /// The `meta` field.
     pub meta: InvoicesListResponseMeta,
 }
+#[cfg(feature = "billing")]
 impl InvoicesListResponse {
     /// An `InvoicesListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: InvoicesListResponseMeta) -> Self {
@@ -19969,6 +20232,7 @@ impl InvoicesGetByUuidResponseMeta {
         self
     }
 }
+#[cfg(feature = "billing")]
 /// `InvoicesGetByUuidResponse`.
 ///
 /// Documented as `InvoicesGetByUuidResponse`.
@@ -19983,6 +20247,7 @@ pub struct InvoicesGetByUuidResponse {
     /// The `meta` field.
     pub meta: InvoicesGetByUuidResponseMeta,
 }
+#[cfg(feature = "billing")]
 impl InvoicesGetByUuidResponse {
     /// An `InvoicesGetByUuidResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: InvoicesGetByUuidResponseMeta) -> Self {
@@ -20274,6 +20539,7 @@ impl InvoiceSummaryUserBillingAddress {
         self
     }
 }
+#[cfg(feature = "billing")]
 /// `InvoiceSummary`.
 ///
 /// Documented as `InvoiceSummary`.
@@ -20316,6 +20582,7 @@ pub struct InvoiceSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
 }
+#[cfg(feature = "billing")]
 impl InvoiceSummary {
     /// An `InvoiceSummary` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -22093,6 +22360,7 @@ impl DatabaseClusterRead {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListClustersResponse`.
 ///
 /// Documented as `DatabasesListClustersResponse`.
@@ -22102,6 +22370,7 @@ pub struct DatabasesListClustersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub databases: Option<Vec<DatabaseClusterRead>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListClustersResponse {
     /// A `DatabasesListClustersResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -22150,6 +22419,7 @@ impl DatabaseAutoscaleParamsStorage {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// Contains all autoscaling configuration for a database cluster
 ///
 /// Documented as `DatabaseAutoscaleParams`.
@@ -22159,6 +22429,7 @@ pub struct DatabaseAutoscaleParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<DatabaseAutoscaleParamsStorage>,
 }
+#[cfg(feature = "databases")]
 impl DatabaseAutoscaleParams {
     /// A `DatabaseAutoscaleParams` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -22877,6 +23148,7 @@ impl DatabaseBackup {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesCreateClusterBody`.
 ///
 /// Documented as `DatabasesCreateClusterBody`.
@@ -22984,6 +23256,7 @@ pub struct DatabasesCreateClusterBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup_restore: Option<DatabaseBackup>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesCreateClusterBody {
     /// A `DatabasesCreateClusterBody` with its required fields; the optional ones start empty.
     pub fn new(
@@ -23228,6 +23501,7 @@ impl DatabasesCreateClusterBody {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesCreateClusterResponse`.
 ///
 /// Documented as `DatabasesCreateClusterResponse`.
@@ -23236,6 +23510,7 @@ pub struct DatabasesCreateClusterResponse {
     /// The `database` field.
     pub database: DatabaseClusterRead,
 }
+#[cfg(feature = "databases")]
 impl DatabasesCreateClusterResponse {
     /// A `DatabasesCreateClusterResponse` with its required fields; the optional ones start empty.
     pub fn new(database: DatabaseClusterRead) -> Self {
@@ -23275,6 +23550,7 @@ impl DatabasesBasicAuthCredentials {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabaseMetricsCredentials`.
 ///
 /// Documented as `DatabaseMetricsCredentials`.
@@ -23284,6 +23560,7 @@ pub struct DatabaseMetricsCredentials {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<DatabasesBasicAuthCredentials>,
 }
+#[cfg(feature = "databases")]
 impl DatabaseMetricsCredentials {
     /// A `DatabaseMetricsCredentials` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -23299,6 +23576,7 @@ impl DatabaseMetricsCredentials {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetClusterMetricsCredentialsResponse`.
 ///
 /// Documented as `DatabasesGetClusterMetricsCredentialsResponse`.
@@ -23308,6 +23586,7 @@ pub struct DatabasesGetClusterMetricsCredentialsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<DatabaseMetricsCredentials>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetClusterMetricsCredentialsResponse {
     /// A `DatabasesGetClusterMetricsCredentialsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -24048,6 +24327,7 @@ impl OptionsVersionAvailability {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `Options`.
 ///
 /// Documented as `Options`.
@@ -24060,6 +24340,7 @@ pub struct Options {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_availability: Option<OptionsVersionAvailability>,
 }
+#[cfg(feature = "databases")]
 impl Options {
     /// An `Options` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -24084,6 +24365,7 @@ impl Options {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetClusterResponse`.
 ///
 /// Documented as `DatabasesGetClusterResponse`.
@@ -24092,12 +24374,14 @@ pub struct DatabasesGetClusterResponse {
     /// The `database` field.
     pub database: DatabaseClusterRead,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetClusterResponse {
     /// A `DatabasesGetClusterResponse` with its required fields; the optional ones start empty.
     pub fn new(database: DatabaseClusterRead) -> Self {
         Self { database }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetAutoscaleResponse`.
 ///
 /// Documented as `DatabasesGetAutoscaleResponse`.
@@ -24107,6 +24391,7 @@ pub struct DatabasesGetAutoscaleResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<DatabaseAutoscaleParams>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetAutoscaleResponse {
     /// A `DatabasesGetAutoscaleResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -24191,6 +24476,7 @@ impl DatabasesListBackupsResponseScheduledBackupTime {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListBackupsResponse`.
 ///
 /// Documented as `DatabasesListBackupsResponse`.
@@ -24205,6 +24491,7 @@ pub struct DatabasesListBackupsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_backup_time: Option<DatabasesListBackupsResponseScheduledBackupTime>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListBackupsResponse {
     /// A `DatabasesListBackupsResponse` with its required fields; the optional ones start empty.
     pub fn new(backups: Vec<Backup>) -> Self {
@@ -24244,6 +24531,7 @@ impl Ca {
         Self { certificate }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetCaResponse`.
 ///
 /// Documented as `DatabasesGetCaResponse`.
@@ -24252,6 +24540,7 @@ pub struct DatabasesGetCaResponse {
     /// The `ca` field.
     pub ca: Ca,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetCaResponse {
     /// A `DatabasesGetCaResponse` with its required fields; the optional ones start empty.
     pub fn new(ca: Ca) -> Self {
@@ -28154,6 +28443,7 @@ pub enum DatabasesGetConfigResponseConfig {
     /// The value as `MongoAdvancedConfig`.
     MongoAdvancedConfig(MongoAdvancedConfig),
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetConfigResponse`.
 ///
 /// Documented as `DatabasesGetConfigResponse`.
@@ -28162,6 +28452,7 @@ pub struct DatabasesGetConfigResponse {
     /// The `config` field.
     pub config: DatabasesGetConfigResponseConfig,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetConfigResponse {
     /// A `DatabasesGetConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(config: DatabasesGetConfigResponseConfig) -> Self {
@@ -28191,6 +28482,7 @@ pub enum DatabaseConfigConfig {
     /// The value as `OpensearchAdvancedConfig`.
     OpensearchAdvancedConfig(OpensearchAdvancedConfig),
 }
+#[cfg(feature = "databases")]
 /// `DatabaseConfig`.
 ///
 /// Documented as `DatabaseConfig`.
@@ -28200,6 +28492,7 @@ pub struct DatabaseConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<DatabaseConfigConfig>,
 }
+#[cfg(feature = "databases")]
 impl DatabaseConfig {
     /// A `DatabaseConfig` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -28212,6 +28505,7 @@ impl DatabaseConfig {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `Database`.
 ///
 /// Documented as `Database`.
@@ -28220,12 +28514,14 @@ pub struct Database {
     /// The name of the database.
     pub name: String,
 }
+#[cfg(feature = "databases")]
 impl Database {
     /// A `Database` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
         Self { name }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListResponse`.
 ///
 /// Documented as `DatabasesListResponse`.
@@ -28235,6 +28531,7 @@ pub struct DatabasesListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dbs: Option<Vec<Database>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListResponse {
     /// A `DatabasesListResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -28247,6 +28544,7 @@ impl DatabasesListResponse {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesAddResponse`.
 ///
 /// Documented as `DatabasesAddResponse`.
@@ -28255,12 +28553,14 @@ pub struct DatabasesAddResponse {
     /// The `db` field.
     pub db: Database,
 }
+#[cfg(feature = "databases")]
 impl DatabasesAddResponse {
     /// A `DatabasesAddResponse` with its required fields; the optional ones start empty.
     pub fn new(db: Database) -> Self {
         Self { db }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetResponse`.
 ///
 /// Documented as `DatabasesGetResponse`.
@@ -28269,6 +28569,7 @@ pub struct DatabasesGetResponse {
     /// The `db` field.
     pub db: Database,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetResponse {
     /// A `DatabasesGetResponse` with its required fields; the optional ones start empty.
     pub fn new(db: Database) -> Self {
@@ -28296,6 +28597,7 @@ impl DoSettings {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetDoSettingsResponse`.
 ///
 /// Documented as `DatabasesGetDoSettingsResponse`.
@@ -28304,12 +28606,14 @@ pub struct DatabasesGetDoSettingsResponse {
     /// DigitalOcean-specific settings for the database cluster.
     pub do_settings: DoSettings,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetDoSettingsResponse {
     /// A `DatabasesGetDoSettingsResponse` with its required fields; the optional ones start empty.
     pub fn new(do_settings: DoSettings) -> Self {
         Self { do_settings }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateDoSettingsBody`.
 ///
 /// Documented as `DatabasesUpdateDoSettingsBody`.
@@ -28318,6 +28622,7 @@ pub struct DatabasesUpdateDoSettingsBody {
     /// DigitalOcean-specific settings for the database cluster.
     pub do_settings: DoSettings,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateDoSettingsBody {
     /// A `DatabasesUpdateDoSettingsBody` with its required fields; the optional ones start empty.
     pub fn new(do_settings: DoSettings) -> Self {
@@ -28445,6 +28750,7 @@ impl EventsLogs {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListEventsLogsResponse`.
 ///
 /// Documented as `DatabasesListEventsLogsResponse`.
@@ -28454,6 +28760,7 @@ pub struct DatabasesListEventsLogsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventsLogs>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListEventsLogsResponse {
     /// A `DatabasesListEventsLogsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -28466,6 +28773,7 @@ impl DatabasesListEventsLogsResponse {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetEvictionPolicyResponse`.
 ///
 /// Documented as `DatabasesGetEvictionPolicyResponse`.
@@ -28481,12 +28789,14 @@ pub struct DatabasesGetEvictionPolicyResponse {
     /// - `volatile_ttl`: Evict keys with expiration only, shortest time-to-live (TTL) first.
     pub eviction_policy: EvictionPolicyModel,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetEvictionPolicyResponse {
     /// A `DatabasesGetEvictionPolicyResponse` with its required fields; the optional ones start empty.
     pub fn new(eviction_policy: EvictionPolicyModel) -> Self {
         Self { eviction_policy }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateEvictionPolicyBody`.
 ///
 /// Documented as `DatabasesUpdateEvictionPolicyBody`.
@@ -28502,12 +28812,14 @@ pub struct DatabasesUpdateEvictionPolicyBody {
     /// - `volatile_ttl`: Evict keys with expiration only, shortest time-to-live (TTL) first.
     pub eviction_policy: EvictionPolicyModel,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateEvictionPolicyBody {
     /// A `DatabasesUpdateEvictionPolicyBody` with its required fields; the optional ones start empty.
     pub fn new(eviction_policy: EvictionPolicyModel) -> Self {
         Self { eviction_policy }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListFirewallRulesResponse`.
 ///
 /// Documented as `DatabasesListFirewallRulesResponse`.
@@ -28517,6 +28829,7 @@ pub struct DatabasesListFirewallRulesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<FirewallRule>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListFirewallRulesResponse {
     /// A `DatabasesListFirewallRulesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -28529,6 +28842,7 @@ impl DatabasesListFirewallRulesResponse {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateFirewallRulesBody`.
 ///
 /// Documented as `DatabasesUpdateFirewallRulesBody`.
@@ -28538,6 +28852,7 @@ pub struct DatabasesUpdateFirewallRulesBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<FirewallRule>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateFirewallRulesBody {
     /// A `DatabasesUpdateFirewallRulesBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -28754,6 +29069,7 @@ impl OpensearchIndex {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListOpeasearchIndexesResponse`.
 ///
 /// Documented as `DatabasesListOpeasearchIndexesResponse`.
@@ -28763,6 +29079,7 @@ pub struct DatabasesListOpeasearchIndexesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indexes: Option<Vec<OpensearchIndex>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListOpeasearchIndexesResponse {
     /// A `DatabasesListOpeasearchIndexesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -29109,6 +29426,7 @@ pub enum LogsinkVerboseConfig {
     /// The value as `DatadogLogsink`.
     DatadogLogsink(DatadogLogsink),
 }
+#[cfg(feature = "databases")]
 /// `LogsinkVerbose`.
 ///
 /// Documented as `LogsinkVerbose`.
@@ -29127,6 +29445,7 @@ pub struct LogsinkVerbose {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<LogsinkVerboseConfig>,
 }
+#[cfg(feature = "databases")]
 impl LogsinkVerbose {
     /// A `LogsinkVerbose` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -29162,6 +29481,7 @@ impl LogsinkVerbose {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListLogsinkResponse`.
 ///
 /// Documented as `DatabasesListLogsinkResponse`.
@@ -29171,6 +29491,7 @@ pub struct DatabasesListLogsinkResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sinks: Option<Vec<LogsinkVerbose>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListLogsinkResponse {
     /// A `DatabasesListLogsinkResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -29262,6 +29583,7 @@ pub enum LogsinkCreateConfig {
     /// The value as `DatadogLogsink`.
     DatadogLogsink(DatadogLogsink),
 }
+#[cfg(feature = "databases")]
 /// `LogsinkCreate`.
 ///
 /// Documented as `LogsinkCreate`.
@@ -29283,6 +29605,7 @@ pub struct LogsinkCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<LogsinkCreateConfig>,
 }
+#[cfg(feature = "databases")]
 impl LogsinkCreate {
     /// A `LogsinkCreate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -29311,6 +29634,7 @@ impl LogsinkCreate {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesCreateLogsinkResponse`.
 ///
 /// Documented as `DatabasesCreateLogsinkResponse`.
@@ -29320,6 +29644,7 @@ pub struct DatabasesCreateLogsinkResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sink: Option<LogsinkVerbose>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesCreateLogsinkResponse {
     /// A `DatabasesCreateLogsinkResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -29349,6 +29674,7 @@ pub enum LogsinkUpdateConfig {
     /// The value as `DatadogLogsink`.
     DatadogLogsink(DatadogLogsink),
 }
+#[cfg(feature = "databases")]
 /// `LogsinkUpdate`.
 ///
 /// Documented as `LogsinkUpdate`.
@@ -29357,12 +29683,14 @@ pub struct LogsinkUpdate {
     /// The `config` field.
     pub config: LogsinkUpdateConfig,
 }
+#[cfg(feature = "databases")]
 impl LogsinkUpdate {
     /// A `LogsinkUpdate` with its required fields; the optional ones start empty.
     pub fn new(config: LogsinkUpdateConfig) -> Self {
         Self { config }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabaseMaintenanceWindow`.
 ///
 /// Documented as `DatabaseMaintenanceWindow`.
@@ -29379,6 +29707,7 @@ pub struct DatabaseMaintenanceWindow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<bool>,
 }
+#[cfg(feature = "databases")]
 impl DatabaseMaintenanceWindow {
     /// A `DatabaseMaintenanceWindow` with its required fields; the optional ones start empty.
     pub fn new(day: String, hour: String) -> Self {
@@ -29402,6 +29731,7 @@ impl DatabaseMaintenanceWindow {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateRegionBody`.
 ///
 /// Documented as `DatabasesUpdateRegionBody`.
@@ -29410,6 +29740,7 @@ pub struct DatabasesUpdateRegionBody {
     /// A slug identifier for the region to which the database cluster will be migrated.
     pub region: String,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateRegionBody {
     /// A `DatabasesUpdateRegionBody` with its required fields; the optional ones start empty.
     pub fn new(region: String) -> Self {
@@ -29476,6 +29807,7 @@ impl<'de> ::serde::Deserialize<'de> for OnlineMigrationStatus {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `OnlineMigration`.
 ///
 /// Documented as `OnlineMigration`.
@@ -29491,6 +29823,7 @@ pub struct OnlineMigration {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<OnlineMigrationStatus>,
 }
+#[cfg(feature = "databases")]
 impl OnlineMigration {
     /// An `OnlineMigration` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -29582,6 +29915,7 @@ impl SourceDatabaseSource {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `SourceDatabase`.
 ///
 /// Documented as `SourceDatabase`.
@@ -29596,6 +29930,7 @@ pub struct SourceDatabase {
     /// The `source` field.
     pub source: SourceDatabaseSource,
 }
+#[cfg(feature = "databases")]
 impl SourceDatabase {
     /// A `SourceDatabase` with its required fields; the optional ones start empty.
     pub fn new(source: SourceDatabaseSource) -> Self {
@@ -29950,6 +30285,7 @@ impl ConnectionPoolStandbyPrivateConnection {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `ConnectionPool`.
 ///
 /// Documented as `ConnectionPool`.
@@ -29979,6 +30315,7 @@ pub struct ConnectionPool {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
+#[cfg(feature = "databases")]
 impl ConnectionPool {
     /// A `ConnectionPool` with its required fields; the optional ones start empty.
     pub fn new(db: String, mode: String, name: String, size: i64) -> Self {
@@ -30037,6 +30374,7 @@ impl ConnectionPool {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `ConnectionPools`.
 ///
 /// Documented as `ConnectionPools`.
@@ -30046,6 +30384,7 @@ pub struct ConnectionPools {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pools: Option<Vec<ConnectionPool>>,
 }
+#[cfg(feature = "databases")]
 impl ConnectionPools {
     /// A `ConnectionPools` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -30058,6 +30397,7 @@ impl ConnectionPools {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesAddConnectionPoolResponse`.
 ///
 /// Documented as `DatabasesAddConnectionPoolResponse`.
@@ -30066,12 +30406,14 @@ pub struct DatabasesAddConnectionPoolResponse {
     /// The `pool` field.
     pub pool: ConnectionPool,
 }
+#[cfg(feature = "databases")]
 impl DatabasesAddConnectionPoolResponse {
     /// A `DatabasesAddConnectionPoolResponse` with its required fields; the optional ones start empty.
     pub fn new(pool: ConnectionPool) -> Self {
         Self { pool }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetConnectionPoolResponse`.
 ///
 /// Documented as `DatabasesGetConnectionPoolResponse`.
@@ -30080,12 +30422,14 @@ pub struct DatabasesGetConnectionPoolResponse {
     /// The `pool` field.
     pub pool: ConnectionPool,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetConnectionPoolResponse {
     /// A `DatabasesGetConnectionPoolResponse` with its required fields; the optional ones start empty.
     pub fn new(pool: ConnectionPool) -> Self {
         Self { pool }
     }
 }
+#[cfg(feature = "databases")]
 /// `ConnectionPoolUpdate`.
 ///
 /// Documented as `ConnectionPoolUpdate`.
@@ -30101,6 +30445,7 @@ pub struct ConnectionPoolUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
 }
+#[cfg(feature = "databases")]
 impl ConnectionPoolUpdate {
     /// A `ConnectionPoolUpdate` with its required fields; the optional ones start empty.
     pub fn new(db: String, mode: String, size: i64) -> Self {
@@ -30498,6 +30843,7 @@ impl DatabaseReplicaRead {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListReplicasResponse`.
 ///
 /// Documented as `DatabasesListReplicasResponse`.
@@ -30507,6 +30853,7 @@ pub struct DatabasesListReplicasResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<Vec<DatabaseReplicaRead>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListReplicasResponse {
     /// A `DatabasesListReplicasResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -30766,6 +31113,7 @@ impl<'de> ::serde::Deserialize<'de> for DatabaseReplicaStatus {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabaseReplica`.
 ///
 /// Documented as `DatabaseReplica`.
@@ -30807,6 +31155,7 @@ pub struct DatabaseReplica {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
+#[cfg(feature = "databases")]
 impl DatabaseReplica {
     /// A `DatabaseReplica` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
@@ -30904,6 +31253,7 @@ impl DatabaseReplica {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesCreateReplicaResponse`.
 ///
 /// Documented as `DatabasesCreateReplicaResponse`.
@@ -30913,6 +31263,7 @@ pub struct DatabasesCreateReplicaResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica: Option<DatabaseReplicaRead>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesCreateReplicaResponse {
     /// A `DatabasesCreateReplicaResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -30925,6 +31276,7 @@ impl DatabasesCreateReplicaResponse {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetReplicaResponse`.
 ///
 /// Documented as `DatabasesGetReplicaResponse`.
@@ -30934,6 +31286,7 @@ pub struct DatabasesGetReplicaResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replica: Option<DatabaseReplicaRead>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetReplicaResponse {
     /// A `DatabasesGetReplicaResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -30946,6 +31299,7 @@ impl DatabasesGetReplicaResponse {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabaseClusterResize`.
 ///
 /// Documented as `DatabaseClusterResize`.
@@ -30959,6 +31313,7 @@ pub struct DatabaseClusterResize {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_size_mib: Option<i64>,
 }
+#[cfg(feature = "databases")]
 impl DatabaseClusterResize {
     /// A `DatabaseClusterResize` with its required fields; the optional ones start empty.
     pub fn new(num_nodes: i64, size: String) -> Self {
@@ -31027,6 +31382,7 @@ impl<'de> ::serde::Deserialize<'de> for KafkaSchemaVerboseSchemaType {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `KafkaSchemaVerbose`.
 ///
 /// Documented as `KafkaSchemaVerbose`.
@@ -31045,6 +31401,7 @@ pub struct KafkaSchemaVerbose {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_name: Option<String>,
 }
+#[cfg(feature = "databases")]
 impl KafkaSchemaVerbose {
     /// A `KafkaSchemaVerbose` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -31083,6 +31440,7 @@ impl KafkaSchemaVerbose {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListKafkaSchemasResponse`.
 ///
 /// Documented as `DatabasesListKafkaSchemasResponse`.
@@ -31092,6 +31450,7 @@ pub struct DatabasesListKafkaSchemasResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subjects: Option<Vec<KafkaSchemaVerbose>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListKafkaSchemasResponse {
     /// A `DatabasesListKafkaSchemasResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -31156,6 +31515,7 @@ impl<'de> ::serde::Deserialize<'de> for DatabaseKafkaSchemaCreateSchemaType {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabaseKafkaSchemaCreate`.
 ///
 /// Documented as `DatabaseKafkaSchemaCreate`.
@@ -31171,6 +31531,7 @@ pub struct DatabaseKafkaSchemaCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_name: Option<String>,
 }
+#[cfg(feature = "databases")]
 impl DatabaseKafkaSchemaCreate {
     /// A `DatabaseKafkaSchemaCreate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -31271,6 +31632,7 @@ for DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetKafkaSchemaConfigResponse`.
 ///
 /// Documented as `DatabasesGetKafkaSchemaConfigResponse`.
@@ -31279,6 +31641,7 @@ pub struct DatabasesGetKafkaSchemaConfigResponse {
     /// The compatibility level of the schema registry.
     pub compatibility_level: DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetKafkaSchemaConfigResponse {
     /// A `DatabasesGetKafkaSchemaConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -31356,6 +31719,7 @@ for DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateKafkaSchemaConfigBody`.
 ///
 /// Documented as `DatabasesUpdateKafkaSchemaConfigBody`.
@@ -31364,6 +31728,7 @@ pub struct DatabasesUpdateKafkaSchemaConfigBody {
     /// The compatibility level of the schema registry.
     pub compatibility_level: DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaSchemaConfigBody {
     /// A `DatabasesUpdateKafkaSchemaConfigBody` with its required fields; the optional ones start empty.
     pub fn new(
@@ -31441,6 +31806,7 @@ for DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateKafkaSchemaConfigResponse`.
 ///
 /// Documented as `DatabasesUpdateKafkaSchemaConfigResponse`.
@@ -31449,6 +31815,7 @@ pub struct DatabasesUpdateKafkaSchemaConfigResponse {
     /// The compatibility level of the schema registry.
     pub compatibility_level: DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaSchemaConfigResponse {
     /// A `DatabasesUpdateKafkaSchemaConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -31528,6 +31895,7 @@ for DatabasesGetKafkaSchemaSubjectConfigResponseCompatibilityLevel {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetKafkaSchemaSubjectConfigResponse`.
 ///
 /// Documented as `DatabasesGetKafkaSchemaSubjectConfigResponse`.
@@ -31538,6 +31906,7 @@ pub struct DatabasesGetKafkaSchemaSubjectConfigResponse {
     /// The name of the schema subject.
     pub subject_name: String,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetKafkaSchemaSubjectConfigResponse {
     /// A `DatabasesGetKafkaSchemaSubjectConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -31621,6 +31990,7 @@ for DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateKafkaSchemaSubjectConfigBody`.
 ///
 /// Documented as `DatabasesUpdateKafkaSchemaSubjectConfigBody`.
@@ -31629,6 +31999,7 @@ pub struct DatabasesUpdateKafkaSchemaSubjectConfigBody {
     /// The compatibility level of the schema registry.
     pub compatibility_level: DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaSchemaSubjectConfigBody {
     /// A `DatabasesUpdateKafkaSchemaSubjectConfigBody` with its required fields; the optional ones start empty.
     pub fn new(
@@ -31708,6 +32079,7 @@ for DatabasesUpdateKafkaSchemaSubjectConfigResponseCompatibilityLevel {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateKafkaSchemaSubjectConfigResponse`.
 ///
 /// Documented as `DatabasesUpdateKafkaSchemaSubjectConfigResponse`.
@@ -31718,6 +32090,7 @@ pub struct DatabasesUpdateKafkaSchemaSubjectConfigResponse {
     /// The name of the schema subject.
     pub subject_name: String,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaSchemaSubjectConfigResponse {
     /// A `DatabasesUpdateKafkaSchemaSubjectConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -31782,6 +32155,7 @@ impl<'de> ::serde::Deserialize<'de> for KafkaSchemaVersionVerboseSchemaType {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `KafkaSchemaVersionVerbose`.
 ///
 /// Documented as `KafkaSchemaVersionVerbose`.
@@ -31803,6 +32177,7 @@ pub struct KafkaSchemaVersionVerbose {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+#[cfg(feature = "databases")]
 impl KafkaSchemaVersionVerbose {
     /// A `KafkaSchemaVersionVerbose` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -31848,6 +32223,7 @@ impl KafkaSchemaVersionVerbose {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `SqlMode`.
 ///
 /// Documented as `SqlMode`.
@@ -31856,6 +32232,7 @@ pub struct SqlMode {
     /// A string specifying the configured SQL modes for the MySQL cluster.
     pub sql_mode: String,
 }
+#[cfg(feature = "databases")]
 impl SqlMode {
     /// A `SqlMode` with its required fields; the optional ones start empty.
     pub fn new(sql_mode: String) -> Self {
@@ -31974,6 +32351,7 @@ impl KafkaTopic {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListKafkaTopicsResponse`.
 ///
 /// Documented as `DatabasesListKafkaTopicsResponse`.
@@ -31983,6 +32361,7 @@ pub struct DatabasesListKafkaTopicsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topics: Option<Vec<KafkaTopic>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListKafkaTopicsResponse {
     /// A `DatabasesListKafkaTopicsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -32601,6 +32980,7 @@ impl KafkaTopicConfig {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `KafkaTopicCreate`.
 ///
 /// Documented as `KafkaTopicCreate`.
@@ -32619,6 +32999,7 @@ pub struct KafkaTopicCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<KafkaTopicConfig>,
 }
+#[cfg(feature = "databases")]
 impl KafkaTopicCreate {
     /// A `KafkaTopicCreate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -32888,6 +33269,7 @@ impl KafkaTopicVerbose {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesCreateKafkaTopicResponse`.
 ///
 /// Documented as `DatabasesCreateKafkaTopicResponse`.
@@ -32897,6 +33279,7 @@ pub struct DatabasesCreateKafkaTopicResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<KafkaTopicVerbose>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesCreateKafkaTopicResponse {
     /// A `DatabasesCreateKafkaTopicResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -32909,6 +33292,7 @@ impl DatabasesCreateKafkaTopicResponse {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetKafkaTopicResponse`.
 ///
 /// Documented as `DatabasesGetKafkaTopicResponse`.
@@ -32918,6 +33302,7 @@ pub struct DatabasesGetKafkaTopicResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<KafkaTopicVerbose>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetKafkaTopicResponse {
     /// A `DatabasesGetKafkaTopicResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -32930,6 +33315,7 @@ impl DatabasesGetKafkaTopicResponse {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `KafkaTopicUpdate`.
 ///
 /// Documented as `KafkaTopicUpdate`.
@@ -32945,6 +33331,7 @@ pub struct KafkaTopicUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replication_factor: Option<i64>,
 }
+#[cfg(feature = "databases")]
 impl KafkaTopicUpdate {
     /// A `KafkaTopicUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -32973,6 +33360,7 @@ impl KafkaTopicUpdate {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateKafkaTopicResponse`.
 ///
 /// Documented as `DatabasesUpdateKafkaTopicResponse`.
@@ -32982,6 +33370,7 @@ pub struct DatabasesUpdateKafkaTopicResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<KafkaTopicVerbose>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaTopicResponse {
     /// A `DatabasesUpdateKafkaTopicResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -32994,6 +33383,7 @@ impl DatabasesUpdateKafkaTopicResponse {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `Version`.
 ///
 /// Documented as `Version`.
@@ -33003,6 +33393,7 @@ pub struct Version {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+#[cfg(feature = "databases")]
 impl Version {
     /// A `Version` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -33015,6 +33406,7 @@ impl Version {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesListUsersResponse`.
 ///
 /// Documented as `DatabasesListUsersResponse`.
@@ -33024,6 +33416,7 @@ pub struct DatabasesListUsersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<DatabaseUser>>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesListUsersResponse {
     /// A `DatabasesListUsersResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -33085,6 +33478,7 @@ impl<'de> ::serde::Deserialize<'de> for DatabasesAddUserBodyRole {
         }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesAddUserBody`.
 ///
 /// Documented as `DatabasesAddUserBody`.
@@ -33117,6 +33511,7 @@ pub struct DatabasesAddUserBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readonly: Option<bool>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesAddUserBody {
     /// A `DatabasesAddUserBody` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
@@ -33174,6 +33569,7 @@ impl DatabasesAddUserBody {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesAddUserResponse`.
 ///
 /// Documented as `DatabasesAddUserResponse`.
@@ -33182,12 +33578,14 @@ pub struct DatabasesAddUserResponse {
     /// The `user` field.
     pub user: DatabaseUser,
 }
+#[cfg(feature = "databases")]
 impl DatabasesAddUserResponse {
     /// A `DatabasesAddUserResponse` with its required fields; the optional ones start empty.
     pub fn new(user: DatabaseUser) -> Self {
         Self { user }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesGetUserResponse`.
 ///
 /// Documented as `DatabasesGetUserResponse`.
@@ -33196,12 +33594,14 @@ pub struct DatabasesGetUserResponse {
     /// The `user` field.
     pub user: DatabaseUser,
 }
+#[cfg(feature = "databases")]
 impl DatabasesGetUserResponse {
     /// A `DatabasesGetUserResponse` with its required fields; the optional ones start empty.
     pub fn new(user: DatabaseUser) -> Self {
         Self { user }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateUserBody`.
 ///
 /// Documented as `DatabasesUpdateUserBody`.
@@ -33211,6 +33611,7 @@ pub struct DatabasesUpdateUserBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<UserSettings>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateUserBody {
     /// A `DatabasesUpdateUserBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -33223,6 +33624,7 @@ impl DatabasesUpdateUserBody {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesUpdateUserResponse`.
 ///
 /// Documented as `DatabasesUpdateUserResponse`.
@@ -33231,12 +33633,14 @@ pub struct DatabasesUpdateUserResponse {
     /// The `user` field.
     pub user: DatabaseUser,
 }
+#[cfg(feature = "databases")]
 impl DatabasesUpdateUserResponse {
     /// A `DatabasesUpdateUserResponse` with its required fields; the optional ones start empty.
     pub fn new(user: DatabaseUser) -> Self {
         Self { user }
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesResetAuthBody`.
 ///
 /// Documented as `DatabasesResetAuthBody`.
@@ -33246,6 +33650,7 @@ pub struct DatabasesResetAuthBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mysql_settings: Option<MysqlSettings>,
 }
+#[cfg(feature = "databases")]
 impl DatabasesResetAuthBody {
     /// A `DatabasesResetAuthBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -33258,6 +33663,7 @@ impl DatabasesResetAuthBody {
         self
     }
 }
+#[cfg(feature = "databases")]
 /// `DatabasesResetAuthResponse`.
 ///
 /// Documented as `DatabasesResetAuthResponse`.
@@ -33266,12 +33672,14 @@ pub struct DatabasesResetAuthResponse {
     /// The `user` field.
     pub user: DatabaseUser,
 }
+#[cfg(feature = "databases")]
 impl DatabasesResetAuthResponse {
     /// A `DatabasesResetAuthResponse` with its required fields; the optional ones start empty.
     pub fn new(user: DatabaseUser) -> Self {
         Self { user }
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesListRegion`.
 ///
 /// Documented as `DedicatedInferencesListRegion`. Values this version does not know are kept in `Unknown`.
@@ -33287,6 +33695,7 @@ pub enum DedicatedInferencesListRegion {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListRegion {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -33298,11 +33707,13 @@ impl DedicatedInferencesListRegion {
         }
     }
 }
+#[cfg(feature = "dedicated_inference")]
 impl ::std::fmt::Display for DedicatedInferencesListRegion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "dedicated_inference")]
 impl ::serde::Serialize for DedicatedInferencesListRegion {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -33311,6 +33722,7 @@ impl ::serde::Serialize for DedicatedInferencesListRegion {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "dedicated_inference")]
 impl<'de> ::serde::Deserialize<'de> for DedicatedInferencesListRegion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -34052,6 +34464,7 @@ impl DedicatedInferencesListResponseMeta {
         Self { total }
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesListResponse`.
 ///
 /// Documented as `DedicatedInferencesListResponse`.
@@ -34064,6 +34477,7 @@ pub struct DedicatedInferencesListResponse {
     /// The `meta` field.
     pub meta: DedicatedInferencesListResponseMeta,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListResponse {
     /// A `DedicatedInferencesListResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -34078,6 +34492,7 @@ impl DedicatedInferencesListResponse {
         }
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferenceCreateRequest`.
 ///
 /// Documented as `DedicatedInferenceCreateRequest`.
@@ -34089,6 +34504,7 @@ pub struct DedicatedInferenceCreateRequest {
     /// Structured configuration for a Dedicated Inference deployment.
     pub spec: DedicatedInferenceSpec,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceCreateRequest {
     /// A `DedicatedInferenceCreateRequest` with its required fields; the optional ones start empty.
     pub fn new(spec: DedicatedInferenceSpec) -> Self {
@@ -34170,6 +34586,7 @@ impl DedicatedInferenceAccessToken {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesCreateResponse`.
 ///
 /// Documented as `DedicatedInferencesCreateResponse`.
@@ -34182,6 +34599,7 @@ pub struct DedicatedInferencesCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<DedicatedInferenceAccessToken>,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesCreateResponse {
     /// A `DedicatedInferencesCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34262,6 +34680,7 @@ impl DedicatedInferenceGpuModelConfig {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// Supported GPU and model configurations for Dedicated Inference.
 ///
 /// Documented as `DedicatedInferenceGpuModelConfigsResponse`.
@@ -34271,6 +34690,7 @@ pub struct DedicatedInferenceGpuModelConfigsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gpu_model_configs: Option<Vec<DedicatedInferenceGpuModelConfig>>,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceGpuModelConfigsResponse {
     /// A `DedicatedInferenceGpuModelConfigsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34339,6 +34759,7 @@ impl DedicatedInferenceSize {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// Available Dedicated Inference sizes and pricing.
 ///
 /// Documented as `DedicatedInferenceSizesResponse`.
@@ -34351,6 +34772,7 @@ pub struct DedicatedInferenceSizesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sizes: Option<Vec<DedicatedInferenceSize>>,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceSizesResponse {
     /// A `DedicatedInferenceSizesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34372,6 +34794,7 @@ impl DedicatedInferenceSizesResponse {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesGetResponse`.
 ///
 /// Documented as `DedicatedInferencesGetResponse`.
@@ -34381,6 +34804,7 @@ pub struct DedicatedInferencesGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedicated_inference: Option<DedicatedInference>,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesGetResponse {
     /// A `DedicatedInferencesGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34417,6 +34841,7 @@ impl DedicatedInferenceUpdateRequestAccessTokens {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferenceUpdateRequest`.
 ///
 /// Documented as `DedicatedInferenceUpdateRequest`.
@@ -34429,6 +34854,7 @@ pub struct DedicatedInferenceUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<DedicatedInferenceSpec>,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceUpdateRequest {
     /// A `DedicatedInferenceUpdateRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34453,6 +34879,7 @@ impl DedicatedInferenceUpdateRequest {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesPatchResponse`.
 ///
 /// Documented as `DedicatedInferencesPatchResponse`.
@@ -34462,6 +34889,7 @@ pub struct DedicatedInferencesPatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dedicated_inference: Option<DedicatedInference>,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesPatchResponse {
     /// A `DedicatedInferencesPatchResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34477,6 +34905,7 @@ impl DedicatedInferencesPatchResponse {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// A Dedicated Inference accelerator (GPU) in use by an instance.
 ///
 /// Documented as `DedicatedInferenceAccelerator`.
@@ -34501,6 +34930,7 @@ pub struct DedicatedInferenceAccelerator {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceAccelerator {
     /// A `DedicatedInferenceAccelerator` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34574,6 +35004,7 @@ impl DedicatedInferencesListAcceleratorsResponseMeta {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesListAcceleratorsResponse`.
 ///
 /// Documented as `DedicatedInferencesListAcceleratorsResponse`.
@@ -34588,6 +35019,7 @@ pub struct DedicatedInferencesListAcceleratorsResponse {
     /// The `meta` field.
     pub meta: DedicatedInferencesListAcceleratorsResponseMeta,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListAcceleratorsResponse {
     /// A `DedicatedInferencesListAcceleratorsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DedicatedInferencesListAcceleratorsResponseMeta) -> Self {
@@ -34613,6 +35045,7 @@ impl DedicatedInferencesListAcceleratorsResponse {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesGetCaResponse`.
 ///
 /// Documented as `DedicatedInferencesGetCaResponse`.
@@ -34621,6 +35054,7 @@ pub struct DedicatedInferencesGetCaResponse {
     /// Base64-encoded CA certificate.
     pub cert: String,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesGetCaResponse {
     /// A `DedicatedInferencesGetCaResponse` with its required fields; the optional ones start empty.
     pub fn new(cert: String) -> Self {
@@ -34648,6 +35082,7 @@ impl DedicatedInferencesListTokensResponseMeta {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesListTokensResponse`.
 ///
 /// Documented as `DedicatedInferencesListTokensResponse`.
@@ -34662,6 +35097,7 @@ pub struct DedicatedInferencesListTokensResponse {
     /// The `meta` field.
     pub meta: DedicatedInferencesListTokensResponseMeta,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListTokensResponse {
     /// A `DedicatedInferencesListTokensResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DedicatedInferencesListTokensResponseMeta) -> Self {
@@ -34687,6 +35123,7 @@ impl DedicatedInferencesListTokensResponse {
         self
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferenceTokenCreateRequest`.
 ///
 /// Documented as `DedicatedInferenceTokenCreateRequest`.
@@ -34695,12 +35132,14 @@ pub struct DedicatedInferenceTokenCreateRequest {
     /// Name for the new token.
     pub name: String,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceTokenCreateRequest {
     /// A `DedicatedInferenceTokenCreateRequest` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
         Self { name }
     }
 }
+#[cfg(feature = "dedicated_inference")]
 /// `DedicatedInferencesCreateTokensResponse`.
 ///
 /// Documented as `DedicatedInferencesCreateTokensResponse`.
@@ -34710,6 +35149,7 @@ pub struct DedicatedInferencesCreateTokensResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<DedicatedInferenceAccessToken>,
 }
+#[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesCreateTokensResponse {
     /// A `DedicatedInferencesCreateTokensResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34725,6 +35165,7 @@ impl DedicatedInferencesCreateTokensResponse {
         self
     }
 }
+#[cfg(feature = "domains")]
 /// `Domain`.
 ///
 /// Documented as `Domain`.
@@ -34751,6 +35192,7 @@ pub struct Domain {
     )]
     pub zone_file: Option<Option<String>>,
 }
+#[cfg(feature = "domains")]
 impl Domain {
     /// A `Domain` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34819,6 +35261,7 @@ impl DomainsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "domains")]
 /// `DomainsListResponse`.
 ///
 /// Documented as `DomainsListResponse`.
@@ -34832,6 +35275,7 @@ pub struct DomainsListResponse {
     /// The `meta` field.
     pub meta: DomainsListResponseMeta,
 }
+#[cfg(feature = "domains")]
 impl DomainsListResponse {
     /// A `DomainsListResponse` with its required fields; the optional ones start empty.
     pub fn new(domains: Vec<Domain>, meta: DomainsListResponseMeta) -> Self {
@@ -34844,6 +35288,7 @@ impl DomainsListResponse {
         self
     }
 }
+#[cfg(feature = "domains")]
 /// `DomainsCreateResponse`.
 ///
 /// Documented as `DomainsCreateResponse`.
@@ -34853,6 +35298,7 @@ pub struct DomainsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<Domain>,
 }
+#[cfg(feature = "domains")]
 impl DomainsCreateResponse {
     /// A `DomainsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34865,6 +35311,7 @@ impl DomainsCreateResponse {
         self
     }
 }
+#[cfg(feature = "domains")]
 /// `DomainsGetResponse`.
 ///
 /// Documented as `DomainsGetResponse`.
@@ -34874,6 +35321,7 @@ pub struct DomainsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<Domain>,
 }
+#[cfg(feature = "domains")]
 impl DomainsGetResponse {
     /// A `DomainsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -34886,6 +35334,7 @@ impl DomainsGetResponse {
         self
     }
 }
+#[cfg(feature = "domain_records")]
 /// `DomainsListRecordsType`.
 ///
 /// Documented as `DomainsListRecordsType`. Values this version does not know are kept in `Unknown`.
@@ -34913,6 +35362,7 @@ pub enum DomainsListRecordsType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "domain_records")]
 impl DomainsListRecordsType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -34930,11 +35380,13 @@ impl DomainsListRecordsType {
         }
     }
 }
+#[cfg(feature = "domain_records")]
 impl ::std::fmt::Display for DomainsListRecordsType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "domain_records")]
 impl ::serde::Serialize for DomainsListRecordsType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -34943,6 +35395,7 @@ impl ::serde::Serialize for DomainsListRecordsType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "domain_records")]
 impl<'de> ::serde::Deserialize<'de> for DomainsListRecordsType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -34962,6 +35415,7 @@ impl<'de> ::serde::Deserialize<'de> for DomainsListRecordsType {
         }
     }
 }
+#[cfg(feature = "domain_records")]
 /// `DomainRecord`.
 ///
 /// Documented as `DomainRecord`.
@@ -35017,6 +35471,7 @@ pub struct DomainRecord {
     )]
     pub weight: Option<Option<i64>>,
 }
+#[cfg(feature = "domain_records")]
 impl DomainRecord {
     /// A `DomainRecord` with its required fields; the optional ones start empty.
     pub fn new(r#type: String) -> Self {
@@ -35139,6 +35594,7 @@ impl DomainsListRecordsResponseMeta {
         self
     }
 }
+#[cfg(feature = "domain_records")]
 /// `DomainsListRecordsResponse`.
 ///
 /// Documented as `DomainsListRecordsResponse`.
@@ -35153,6 +35609,7 @@ pub struct DomainsListRecordsResponse {
     /// The `meta` field.
     pub meta: DomainsListRecordsResponseMeta,
 }
+#[cfg(feature = "domain_records")]
 impl DomainsListRecordsResponse {
     /// A `DomainsListRecordsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DomainsListRecordsResponseMeta) -> Self {
@@ -36552,6 +37009,7 @@ impl DomainsCreateRecordBodyT703 {
         self
     }
 }
+#[cfg(feature = "domain_records")]
 /// `DomainsCreateRecordBody`.
 ///
 /// Documented as `DomainsCreateRecordBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -36580,6 +37038,7 @@ pub enum DomainsCreateRecordBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "domain_records")]
 impl<'de> ::serde::Deserialize<'de> for DomainsCreateRecordBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -36646,6 +37105,7 @@ impl<'de> ::serde::Deserialize<'de> for DomainsCreateRecordBody {
         }
     }
 }
+#[cfg(feature = "domain_records")]
 impl ::serde::Serialize for DomainsCreateRecordBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -36728,6 +37188,7 @@ impl ::serde::Serialize for DomainsCreateRecordBody {
         }
     }
 }
+#[cfg(feature = "domain_records")]
 /// `DomainsCreateRecordResponse`.
 ///
 /// Documented as `DomainsCreateRecordResponse`.
@@ -36737,6 +37198,7 @@ pub struct DomainsCreateRecordResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_record: Option<DomainRecord>,
 }
+#[cfg(feature = "domain_records")]
 impl DomainsCreateRecordResponse {
     /// A `DomainsCreateRecordResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -36749,6 +37211,7 @@ impl DomainsCreateRecordResponse {
         self
     }
 }
+#[cfg(feature = "domain_records")]
 /// `DomainsGetRecordResponse`.
 ///
 /// Documented as `DomainsGetRecordResponse`.
@@ -36758,6 +37221,7 @@ pub struct DomainsGetRecordResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_record: Option<DomainRecord>,
 }
+#[cfg(feature = "domain_records")]
 impl DomainsGetRecordResponse {
     /// A `DomainsGetRecordResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -36770,6 +37234,7 @@ impl DomainsGetRecordResponse {
         self
     }
 }
+#[cfg(feature = "domain_records")]
 /// `DomainsUpdateRecordResponse`.
 ///
 /// Documented as `DomainsUpdateRecordResponse`.
@@ -36779,6 +37244,7 @@ pub struct DomainsUpdateRecordResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_record: Option<DomainRecord>,
 }
+#[cfg(feature = "domain_records")]
 impl DomainsUpdateRecordResponse {
     /// A `DomainsUpdateRecordResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -36791,6 +37257,7 @@ impl DomainsUpdateRecordResponse {
         self
     }
 }
+#[cfg(feature = "domain_records")]
 /// `DomainsPatchRecordResponse`.
 ///
 /// Documented as `DomainsPatchRecordResponse`.
@@ -36800,6 +37267,7 @@ pub struct DomainsPatchRecordResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain_record: Option<DomainRecord>,
 }
+#[cfg(feature = "domain_records")]
 impl DomainsPatchRecordResponse {
     /// A `DomainsPatchRecordResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -36812,6 +37280,7 @@ impl DomainsPatchRecordResponse {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListType`.
 ///
 /// Documented as `DropletsListType`. Values this version does not know are kept in `Unknown`.
@@ -36825,6 +37294,7 @@ pub enum DropletsListType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "droplets")]
 impl DropletsListType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -36835,11 +37305,13 @@ impl DropletsListType {
         }
     }
 }
+#[cfg(feature = "droplets")]
 impl ::std::fmt::Display for DropletsListType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "droplets")]
 impl ::serde::Serialize for DropletsListType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -36848,6 +37320,7 @@ impl ::serde::Serialize for DropletsListType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "droplets")]
 impl<'de> ::serde::Deserialize<'de> for DropletsListType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -38174,6 +38647,7 @@ impl DropletsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListResponse`.
 ///
 /// Documented as `DropletsListResponse`.
@@ -38188,6 +38662,7 @@ pub struct DropletsListResponse {
     /// The `meta` field.
     pub meta: DropletsListResponseMeta,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListResponse {
     /// A `DropletsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DropletsListResponseMeta) -> Self {
@@ -38972,6 +39447,7 @@ impl DropletMultiCreate {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsCreateBody`.
 ///
 /// Documented as `DropletsCreateBody`: one of several shapes, tried in order; it serializes back as it came.
@@ -39102,6 +39578,7 @@ impl DropletsCreateResponse2 {
         Self { droplets, links }
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsCreateResponse`.
 ///
 /// Documented as `DropletsCreateResponse`: one of several shapes, tried in order; it serializes back as it came.
@@ -39347,6 +39824,7 @@ impl DropletActionsPostByTagBodyT751 {
         self
     }
 }
+#[cfg(feature = "droplet_actions")]
 /// `DropletActionsPostByTagBody`.
 ///
 /// Documented as `DropletActionsPostByTagBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -39361,6 +39839,7 @@ pub enum DropletActionsPostByTagBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "droplet_actions")]
 impl<'de> ::serde::Deserialize<'de> for DropletActionsPostByTagBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -39393,6 +39872,7 @@ impl<'de> ::serde::Deserialize<'de> for DropletActionsPostByTagBody {
         }
     }
 }
+#[cfg(feature = "droplet_actions")]
 impl ::serde::Serialize for DropletActionsPostByTagBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -39419,6 +39899,7 @@ impl ::serde::Serialize for DropletActionsPostByTagBody {
         }
     }
 }
+#[cfg(feature = "droplet_actions")]
 /// `DropletActionsPostByTagResponse`.
 ///
 /// Documented as `DropletActionsPostByTagResponse`.
@@ -39428,6 +39909,7 @@ pub struct DropletActionsPostByTagResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<Action>>,
 }
+#[cfg(feature = "droplet_actions")]
 impl DropletActionsPostByTagResponse {
     /// A `DropletActionsPostByTagResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -39889,6 +40371,7 @@ impl AutoscalepoolsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 /// `AutoscalepoolsListResponse`.
 ///
 /// Documented as `AutoscalepoolsListResponse`.
@@ -39903,6 +40386,7 @@ pub struct AutoscalepoolsListResponse {
     /// The `meta` field.
     pub meta: AutoscalepoolsListResponseMeta,
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListResponse {
     /// An `AutoscalepoolsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: AutoscalepoolsListResponseMeta) -> Self {
@@ -39938,6 +40422,7 @@ pub enum AutoscalePoolCreateConfig {
     /// The value as `AutoscalePoolDynamicConfig`.
     AutoscalePoolDynamicConfig(AutoscalePoolDynamicConfig),
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 /// `AutoscalePoolCreate`.
 ///
 /// Documented as `AutoscalePoolCreate`.
@@ -39950,6 +40435,7 @@ pub struct AutoscalePoolCreate {
     /// The human-readable name of the autoscale pool. This field cannot be updated
     pub name: String,
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalePoolCreate {
     /// An `AutoscalePoolCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -39964,6 +40450,7 @@ impl AutoscalePoolCreate {
         }
     }
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 /// `AutoscalepoolsCreateResponse`.
 ///
 /// Documented as `AutoscalepoolsCreateResponse`.
@@ -39973,6 +40460,7 @@ pub struct AutoscalepoolsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale_pool: Option<AutoscalePool>,
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsCreateResponse {
     /// An `AutoscalepoolsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -39985,6 +40473,7 @@ impl AutoscalepoolsCreateResponse {
         self
     }
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 /// `AutoscalepoolsGetResponse`.
 ///
 /// Documented as `AutoscalepoolsGetResponse`.
@@ -39994,6 +40483,7 @@ pub struct AutoscalepoolsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale_pool: Option<AutoscalePool>,
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsGetResponse {
     /// An `AutoscalepoolsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -40006,6 +40496,7 @@ impl AutoscalepoolsGetResponse {
         self
     }
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 /// `AutoscalepoolsUpdateResponse`.
 ///
 /// Documented as `AutoscalepoolsUpdateResponse`.
@@ -40015,6 +40506,7 @@ pub struct AutoscalepoolsUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale_pool: Option<AutoscalePool>,
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsUpdateResponse {
     /// An `AutoscalepoolsUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -40194,6 +40686,7 @@ impl AutoscalepoolsListHistoryResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 /// `AutoscalepoolsListHistoryResponse`.
 ///
 /// Documented as `AutoscalepoolsListHistoryResponse`.
@@ -40208,6 +40701,7 @@ pub struct AutoscalepoolsListHistoryResponse {
     /// The `meta` field.
     pub meta: AutoscalepoolsListHistoryResponseMeta,
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListHistoryResponse {
     /// An `AutoscalepoolsListHistoryResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: AutoscalepoolsListHistoryResponseMeta) -> Self {
@@ -40434,6 +40928,7 @@ impl AutoscalepoolsListMembersResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 /// `AutoscalepoolsListMembersResponse`.
 ///
 /// Documented as `AutoscalepoolsListMembersResponse`.
@@ -40448,6 +40943,7 @@ pub struct AutoscalepoolsListMembersResponse {
     /// The `meta` field.
     pub meta: AutoscalepoolsListMembersResponseMeta,
 }
+#[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListMembersResponse {
     /// An `AutoscalepoolsListMembersResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: AutoscalepoolsListMembersResponseMeta) -> Self {
@@ -40765,6 +41261,7 @@ impl DropletsListBackupPoliciesResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListBackupPoliciesResponse`.
 ///
 /// Documented as `DropletsListBackupPoliciesResponse`.
@@ -40782,6 +41279,7 @@ pub struct DropletsListBackupPoliciesResponse {
     /// The `meta` field.
     pub meta: DropletsListBackupPoliciesResponseMeta,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListBackupPoliciesResponse {
     /// A `DropletsListBackupPoliciesResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DropletsListBackupPoliciesResponseMeta) -> Self {
@@ -40871,6 +41369,7 @@ impl SupportedDropletBackupPolicy {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListSupportedBackupPoliciesResponse`.
 ///
 /// Documented as `DropletsListSupportedBackupPoliciesResponse`.
@@ -40880,6 +41379,7 @@ pub struct DropletsListSupportedBackupPoliciesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supported_policies: Option<Vec<SupportedDropletBackupPolicy>>,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListSupportedBackupPoliciesResponse {
     /// A `DropletsListSupportedBackupPoliciesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -40895,6 +41395,7 @@ impl DropletsListSupportedBackupPoliciesResponse {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsGetResponse`.
 ///
 /// Documented as `DropletsGetResponse`.
@@ -40904,6 +41405,7 @@ pub struct DropletsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub droplet: Option<Droplet>,
 }
+#[cfg(feature = "droplets")]
 impl DropletsGetResponse {
     /// A `DropletsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -40937,6 +41439,7 @@ impl DropletActionsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplet_actions")]
 /// `DropletActionsListResponse`.
 ///
 /// Documented as `DropletActionsListResponse`.
@@ -40951,6 +41454,7 @@ pub struct DropletActionsListResponse {
     /// The `meta` field.
     pub meta: DropletActionsListResponseMeta,
 }
+#[cfg(feature = "droplet_actions")]
 impl DropletActionsListResponse {
     /// A `DropletActionsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DropletActionsListResponseMeta) -> Self {
@@ -42453,6 +42957,7 @@ impl DropletActionsPostBodyT751 {
         self
     }
 }
+#[cfg(feature = "droplet_actions")]
 /// `DropletActionsPostBody`.
 ///
 /// Documented as `DropletActionsPostBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -42481,6 +42986,7 @@ pub enum DropletActionsPostBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "droplet_actions")]
 impl<'de> ::serde::Deserialize<'de> for DropletActionsPostBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -42547,6 +43053,7 @@ impl<'de> ::serde::Deserialize<'de> for DropletActionsPostBody {
         }
     }
 }
+#[cfg(feature = "droplet_actions")]
 impl ::serde::Serialize for DropletActionsPostBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -42629,6 +43136,7 @@ impl ::serde::Serialize for DropletActionsPostBody {
         }
     }
 }
+#[cfg(feature = "droplet_actions")]
 /// `DropletActionsPostResponse`.
 ///
 /// Documented as `DropletActionsPostResponse`.
@@ -42638,6 +43146,7 @@ pub struct DropletActionsPostResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
 }
+#[cfg(feature = "droplet_actions")]
 impl DropletActionsPostResponse {
     /// A `DropletActionsPostResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -42650,6 +43159,7 @@ impl DropletActionsPostResponse {
         self
     }
 }
+#[cfg(feature = "droplet_actions")]
 /// `DropletActionsGetResponse`.
 ///
 /// Documented as `DropletActionsGetResponse`.
@@ -42659,6 +43169,7 @@ pub struct DropletActionsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<Action>,
 }
+#[cfg(feature = "droplet_actions")]
 impl DropletActionsGetResponse {
     /// A `DropletActionsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -42782,6 +43293,7 @@ impl DropletsListBackupsResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListBackupsResponse`.
 ///
 /// Documented as `DropletsListBackupsResponse`.
@@ -42796,6 +43308,7 @@ pub struct DropletsListBackupsResponse {
     /// The `meta` field.
     pub meta: DropletsListBackupsResponseMeta,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListBackupsResponse {
     /// A `DropletsListBackupsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DropletsListBackupsResponseMeta) -> Self {
@@ -42818,6 +43331,7 @@ impl DropletsListBackupsResponse {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsGetBackupPolicyResponse`.
 ///
 /// Documented as `DropletsGetBackupPolicyResponse`.
@@ -42827,6 +43341,7 @@ pub struct DropletsGetBackupPolicyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<DropletBackupPolicyRecord>,
 }
+#[cfg(feature = "droplets")]
 impl DropletsGetBackupPolicyResponse {
     /// A `DropletsGetBackupPolicyResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -42882,6 +43397,7 @@ impl AssociatedResource {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListAssociatedResourcesResponse`.
 ///
 /// Documented as `DropletsListAssociatedResourcesResponse`.
@@ -42903,6 +43419,7 @@ pub struct DropletsListAssociatedResourcesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<AssociatedResource>>,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListAssociatedResourcesResponse {
     /// A `DropletsListAssociatedResourcesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -42954,6 +43471,7 @@ impl DropletsListAssociatedResourcesResponse {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// An object containing information about a resource to be scheduled for deletion.
 ///
 /// Documented as `SelectiveDestroyAssociatedResource`.
@@ -42975,6 +43493,7 @@ pub struct SelectiveDestroyAssociatedResource {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<String>>,
 }
+#[cfg(feature = "droplets")]
 impl SelectiveDestroyAssociatedResource {
     /// A `SelectiveDestroyAssociatedResource` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -43151,6 +43670,7 @@ impl AssociatedResourceStatusResources {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// An objects containing information about a resources scheduled for deletion.
 ///
 /// Documented as `AssociatedResourceStatus`.
@@ -43169,6 +43689,7 @@ pub struct AssociatedResourceStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<AssociatedResourceStatusResources>,
 }
+#[cfg(feature = "droplets")]
 impl AssociatedResourceStatus {
     /// An `AssociatedResourceStatus` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -43791,6 +44312,7 @@ impl DropletsListFirewallsResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListFirewallsResponse`.
 ///
 /// Documented as `DropletsListFirewallsResponse`.
@@ -43805,6 +44327,7 @@ pub struct DropletsListFirewallsResponse {
     /// The `meta` field.
     pub meta: DropletsListFirewallsResponseMeta,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListFirewallsResponse {
     /// A `DropletsListFirewallsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DropletsListFirewallsResponseMeta) -> Self {
@@ -43848,6 +44371,7 @@ impl DropletsListKernelsResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListKernelsResponse`.
 ///
 /// Documented as `DropletsListKernelsResponse`.
@@ -43862,6 +44386,7 @@ pub struct DropletsListKernelsResponse {
     /// The `meta` field.
     pub meta: DropletsListKernelsResponseMeta,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListKernelsResponse {
     /// A `DropletsListKernelsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DropletsListKernelsResponseMeta) -> Self {
@@ -43884,6 +44409,7 @@ impl DropletsListKernelsResponse {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListNeighborsResponse`.
 ///
 /// Documented as `DropletsListNeighborsResponse`.
@@ -43893,6 +44419,7 @@ pub struct DropletsListNeighborsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub droplets: Option<Vec<Droplet>>,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListNeighborsResponse {
     /// A `DropletsListNeighborsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -43926,6 +44453,7 @@ impl DropletsListSnapshotsResponseMeta {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `DropletsListSnapshotsResponse`.
 ///
 /// Documented as `DropletsListSnapshotsResponse`.
@@ -43940,6 +44468,7 @@ pub struct DropletsListSnapshotsResponse {
     /// The `meta` field.
     pub meta: DropletsListSnapshotsResponseMeta,
 }
+#[cfg(feature = "droplets")]
 impl DropletsListSnapshotsResponse {
     /// A `DropletsListSnapshotsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: DropletsListSnapshotsResponseMeta) -> Self {
@@ -43983,6 +44512,7 @@ impl FirewallsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsListResponse`.
 ///
 /// Documented as `FirewallsListResponse`.
@@ -43997,6 +44527,7 @@ pub struct FirewallsListResponse {
     /// The `meta` field.
     pub meta: FirewallsListResponseMeta,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsListResponse {
     /// A `FirewallsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: FirewallsListResponseMeta) -> Self {
@@ -44431,6 +44962,7 @@ impl FirewallsCreateBodyOutboundRulesItem {
         }
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsCreateBody`.
 ///
 /// Documented as `FirewallsCreateBody`.
@@ -44476,6 +45008,7 @@ pub struct FirewallsCreateBody {
     )]
     pub outbound_rules: Option<Option<Vec<FirewallsCreateBodyOutboundRulesItem>>>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsCreateBody {
     /// A `FirewallsCreateBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -44576,6 +45109,7 @@ impl FirewallsCreateBody {
         self
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsCreateResponse`.
 ///
 /// Documented as `FirewallsCreateResponse`.
@@ -44585,6 +45119,7 @@ pub struct FirewallsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firewall: Option<Firewall>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsCreateResponse {
     /// A `FirewallsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -44597,6 +45132,7 @@ impl FirewallsCreateResponse {
         self
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsGetResponse`.
 ///
 /// Documented as `FirewallsGetResponse`.
@@ -44606,6 +45142,7 @@ pub struct FirewallsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firewall: Option<Firewall>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsGetResponse {
     /// A `FirewallsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -45030,6 +45567,7 @@ impl FirewallsUpdateBodyOutboundRulesItem {
         }
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsUpdateBody`.
 ///
 /// Documented as `FirewallsUpdateBody`.
@@ -45075,6 +45613,7 @@ pub struct FirewallsUpdateBody {
     )]
     pub outbound_rules: Option<Option<Vec<FirewallsUpdateBodyOutboundRulesItem>>>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsUpdateBody {
     /// A `FirewallsUpdateBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -45175,6 +45714,7 @@ impl FirewallsUpdateBody {
         self
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsUpdateResponse`.
 ///
 /// Documented as `FirewallsUpdateResponse`.
@@ -45184,6 +45724,7 @@ pub struct FirewallsUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firewall: Option<Firewall>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsUpdateResponse {
     /// A `FirewallsUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -45196,6 +45737,7 @@ impl FirewallsUpdateResponse {
         self
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsAssignDropletsBody`.
 ///
 /// Documented as `FirewallsAssignDropletsBody`.
@@ -45204,12 +45746,14 @@ pub struct FirewallsAssignDropletsBody {
     /// An array containing the IDs of the Droplets to be assigned to the firewall.
     pub droplet_ids: Vec<i64>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsAssignDropletsBody {
     /// A `FirewallsAssignDropletsBody` with its required fields; the optional ones start empty.
     pub fn new(droplet_ids: Vec<i64>) -> Self {
         Self { droplet_ids }
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsDeleteDropletsBody`.
 ///
 /// Documented as `FirewallsDeleteDropletsBody`.
@@ -45218,6 +45762,7 @@ pub struct FirewallsDeleteDropletsBody {
     /// An array containing the IDs of the Droplets to be removed from the firewall.
     pub droplet_ids: Vec<i64>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsDeleteDropletsBody {
     /// A `FirewallsDeleteDropletsBody` with its required fields; the optional ones start empty.
     pub fn new(droplet_ids: Vec<i64>) -> Self {
@@ -45530,6 +46075,7 @@ impl FirewallsAddRulesBodyOutboundRulesItem {
         }
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsAddRulesBody`.
 ///
 /// Documented as `FirewallsAddRulesBody`.
@@ -45550,6 +46096,7 @@ pub struct FirewallsAddRulesBody {
     )]
     pub outbound_rules: Option<Option<Vec<FirewallsAddRulesBodyOutboundRulesItem>>>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsAddRulesBody {
     /// A `FirewallsAddRulesBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -45897,6 +46444,7 @@ impl FirewallsDeleteRulesBodyOutboundRulesItem {
         }
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsDeleteRulesBody`.
 ///
 /// Documented as `FirewallsDeleteRulesBody`.
@@ -45917,6 +46465,7 @@ pub struct FirewallsDeleteRulesBody {
     )]
     pub outbound_rules: Option<Option<Vec<FirewallsDeleteRulesBodyOutboundRulesItem>>>,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsDeleteRulesBody {
     /// A `FirewallsDeleteRulesBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -45967,6 +46516,7 @@ impl FirewallsAddTagsBodyTags {
         Self {}
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsAddTagsBody`.
 ///
 /// Documented as `FirewallsAddTagsBody`.
@@ -45975,6 +46525,7 @@ pub struct FirewallsAddTagsBody {
     /// The `tags` field.
     pub tags: FirewallsAddTagsBodyTags,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsAddTagsBody {
     /// A `FirewallsAddTagsBody` with its required fields; the optional ones start empty.
     pub fn new(tags: FirewallsAddTagsBodyTags) -> Self {
@@ -45992,6 +46543,7 @@ impl FirewallsDeleteTagsBodyTags {
         Self {}
     }
 }
+#[cfg(feature = "firewalls")]
 /// `FirewallsDeleteTagsBody`.
 ///
 /// Documented as `FirewallsDeleteTagsBody`.
@@ -46000,6 +46552,7 @@ pub struct FirewallsDeleteTagsBody {
     /// The `tags` field.
     pub tags: FirewallsDeleteTagsBodyTags,
 }
+#[cfg(feature = "firewalls")]
 impl FirewallsDeleteTagsBody {
     /// A `FirewallsDeleteTagsBody` with its required fields; the optional ones start empty.
     pub fn new(tags: FirewallsDeleteTagsBodyTags) -> Self {
@@ -46137,6 +46690,7 @@ impl FloatingIPsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "floating_i_ps")]
 /// `FloatingIPsListResponse`.
 ///
 /// Documented as `FloatingIPsListResponse`.
@@ -46151,6 +46705,7 @@ pub struct FloatingIPsListResponse {
     /// The `meta` field.
     pub meta: FloatingIPsListResponseMeta,
 }
+#[cfg(feature = "floating_i_ps")]
 impl FloatingIPsListResponse {
     /// A `FloatingIPsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: FloatingIPsListResponseMeta) -> Self {
@@ -46210,6 +46765,7 @@ impl FloatingIpCreate2 {
         self
     }
 }
+#[cfg(feature = "floating_i_ps")]
 /// `FloatingIpCreate`.
 ///
 /// Documented as `FloatingIpCreate`: one of several shapes, tried in order; it serializes back as it came.
@@ -46256,6 +46812,7 @@ impl FloatingIPsCreateResponseLinks {
         self
     }
 }
+#[cfg(feature = "floating_i_ps")]
 /// `FloatingIPsCreateResponse`.
 ///
 /// Documented as `FloatingIPsCreateResponse`.
@@ -46268,6 +46825,7 @@ pub struct FloatingIPsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<FloatingIPsCreateResponseLinks>,
 }
+#[cfg(feature = "floating_i_ps")]
 impl FloatingIPsCreateResponse {
     /// A `FloatingIPsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -46292,6 +46850,7 @@ impl FloatingIPsCreateResponse {
         self
     }
 }
+#[cfg(feature = "floating_i_ps")]
 /// `FloatingIPsGetResponse`.
 ///
 /// Documented as `FloatingIPsGetResponse`.
@@ -46301,6 +46860,7 @@ pub struct FloatingIPsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub floating_ip: Option<FloatingIp>,
 }
+#[cfg(feature = "floating_i_ps")]
 impl FloatingIPsGetResponse {
     /// A `FloatingIPsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -46334,6 +46894,7 @@ impl FloatingIPsActionListResponseMeta {
         self
     }
 }
+#[cfg(feature = "floating_ip_actions")]
 /// `FloatingIPsActionListResponse`.
 ///
 /// Documented as `FloatingIPsActionListResponse`.
@@ -46348,6 +46909,7 @@ pub struct FloatingIPsActionListResponse {
     /// The `meta` field.
     pub meta: FloatingIPsActionListResponseMeta,
 }
+#[cfg(feature = "floating_ip_actions")]
 impl FloatingIPsActionListResponse {
     /// A `FloatingIPsActionListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: FloatingIPsActionListResponseMeta) -> Self {
@@ -46491,6 +47053,7 @@ impl FloatingIPsActionPostBodyT876 {
         Self { droplet_id }
     }
 }
+#[cfg(feature = "floating_ip_actions")]
 /// `FloatingIPsActionPostBody`.
 ///
 /// Documented as `FloatingIPsActionPostBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -46505,6 +47068,7 @@ pub enum FloatingIPsActionPostBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "floating_ip_actions")]
 impl<'de> ::serde::Deserialize<'de> for FloatingIPsActionPostBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -46537,6 +47101,7 @@ impl<'de> ::serde::Deserialize<'de> for FloatingIPsActionPostBody {
         }
     }
 }
+#[cfg(feature = "floating_ip_actions")]
 impl ::serde::Serialize for FloatingIPsActionPostBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -46767,6 +47332,7 @@ impl FloatingIPsActionPostResponseAction {
         self
     }
 }
+#[cfg(feature = "floating_ip_actions")]
 /// `FloatingIPsActionPostResponse`.
 ///
 /// Documented as `FloatingIPsActionPostResponse`.
@@ -46776,6 +47342,7 @@ pub struct FloatingIPsActionPostResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<FloatingIPsActionPostResponseAction>,
 }
+#[cfg(feature = "floating_ip_actions")]
 impl FloatingIPsActionPostResponse {
     /// A `FloatingIPsActionPostResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -46995,6 +47562,7 @@ impl FloatingIPsActionGetResponseAction {
         self
     }
 }
+#[cfg(feature = "floating_ip_actions")]
 /// `FloatingIPsActionGetResponse`.
 ///
 /// Documented as `FloatingIPsActionGetResponse`.
@@ -47004,6 +47572,7 @@ pub struct FloatingIPsActionGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<FloatingIPsActionGetResponseAction>,
 }
+#[cfg(feature = "floating_ip_actions")]
 impl FloatingIPsActionGetResponse {
     /// A `FloatingIPsActionGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47113,6 +47682,7 @@ impl NamespaceInfo {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsListNamespacesResponse`.
 ///
 /// Documented as `FunctionsListNamespacesResponse`.
@@ -47122,6 +47692,7 @@ pub struct FunctionsListNamespacesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespaces: Option<Vec<NamespaceInfo>>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsListNamespacesResponse {
     /// A `FunctionsListNamespacesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47134,6 +47705,7 @@ impl FunctionsListNamespacesResponse {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `CreateNamespace`.
 ///
 /// Documented as `CreateNamespace`.
@@ -47144,12 +47716,14 @@ pub struct CreateNamespace {
     /// The [datacenter region](https://docs.digitalocean.com/products/platform/availability-matrix/#available-datacenters) in which to create the namespace.
     pub region: String,
 }
+#[cfg(feature = "functions")]
 impl CreateNamespace {
     /// A `CreateNamespace` with its required fields; the optional ones start empty.
     pub fn new(label: String, region: String) -> Self {
         Self { label, region }
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsCreateNamespaceResponse`.
 ///
 /// Documented as `FunctionsCreateNamespaceResponse`.
@@ -47159,6 +47733,7 @@ pub struct FunctionsCreateNamespaceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<NamespaceInfo>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsCreateNamespaceResponse {
     /// A `FunctionsCreateNamespaceResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47171,6 +47746,7 @@ impl FunctionsCreateNamespaceResponse {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsGetNamespaceResponse`.
 ///
 /// Documented as `FunctionsGetNamespaceResponse`.
@@ -47180,6 +47756,7 @@ pub struct FunctionsGetNamespaceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<NamespaceInfo>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsGetNamespaceResponse {
     /// A `FunctionsGetNamespaceResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47274,6 +47851,7 @@ impl AccessKey {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsAccessKeyListResponse`.
 ///
 /// Documented as `FunctionsAccessKeyListResponse`.
@@ -47286,6 +47864,7 @@ pub struct FunctionsAccessKeyListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsAccessKeyListResponse {
     /// A `FunctionsAccessKeyListResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47307,6 +47886,7 @@ impl FunctionsAccessKeyListResponse {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `AccessKeyCreateRequest`.
 ///
 /// Documented as `AccessKeyCreateRequest`.
@@ -47318,6 +47898,7 @@ pub struct AccessKeyCreateRequest {
     /// The access key's name.
     pub name: String,
 }
+#[cfg(feature = "functions")]
 impl AccessKeyCreateRequest {
     /// An `AccessKeyCreateRequest` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
@@ -47422,6 +48003,7 @@ impl AccessKeyCreateResponse {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsAccessKeyCreateResponse`.
 ///
 /// Documented as `FunctionsAccessKeyCreateResponse`.
@@ -47431,6 +48013,7 @@ pub struct FunctionsAccessKeyCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_key: Option<AccessKeyCreateResponse>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsAccessKeyCreateResponse {
     /// A `FunctionsAccessKeyCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47443,6 +48026,7 @@ impl FunctionsAccessKeyCreateResponse {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsAccessKeyUpdateBody`.
 ///
 /// Documented as `FunctionsAccessKeyUpdateBody`.
@@ -47451,12 +48035,14 @@ pub struct FunctionsAccessKeyUpdateBody {
     /// The new name for the access key.
     pub name: String,
 }
+#[cfg(feature = "functions")]
 impl FunctionsAccessKeyUpdateBody {
     /// A `FunctionsAccessKeyUpdateBody` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
         Self { name }
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsAccessKeyUpdateResponse`.
 ///
 /// Documented as `FunctionsAccessKeyUpdateResponse`.
@@ -47466,6 +48052,7 @@ pub struct FunctionsAccessKeyUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_key: Option<AccessKey>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsAccessKeyUpdateResponse {
     /// A `FunctionsAccessKeyUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47691,6 +48278,7 @@ impl TriggerInfo {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsListTriggersResponse`.
 ///
 /// Documented as `FunctionsListTriggersResponse`.
@@ -47700,6 +48288,7 @@ pub struct FunctionsListTriggersResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub triggers: Option<Vec<TriggerInfo>>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsListTriggersResponse {
     /// A `FunctionsListTriggersResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47712,6 +48301,7 @@ impl FunctionsListTriggersResponse {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `CreateTrigger`.
 ///
 /// Documented as `CreateTrigger`.
@@ -47728,6 +48318,7 @@ pub struct CreateTrigger {
     /// One of different type of triggers. Currently only SCHEDULED is supported.
     pub r#type: String,
 }
+#[cfg(feature = "functions")]
 impl CreateTrigger {
     /// A `CreateTrigger` with its required fields; the optional ones start empty.
     pub fn new(
@@ -47746,6 +48337,7 @@ impl CreateTrigger {
         }
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsCreateTriggerResponse`.
 ///
 /// Documented as `FunctionsCreateTriggerResponse`.
@@ -47755,6 +48347,7 @@ pub struct FunctionsCreateTriggerResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<TriggerInfo>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsCreateTriggerResponse {
     /// A `FunctionsCreateTriggerResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47767,6 +48360,7 @@ impl FunctionsCreateTriggerResponse {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsGetTriggerResponse`.
 ///
 /// Documented as `FunctionsGetTriggerResponse`.
@@ -47776,6 +48370,7 @@ pub struct FunctionsGetTriggerResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<TriggerInfo>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsGetTriggerResponse {
     /// A `FunctionsGetTriggerResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47788,6 +48383,7 @@ impl FunctionsGetTriggerResponse {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `UpdateTrigger`.
 ///
 /// Documented as `UpdateTrigger`.
@@ -47800,6 +48396,7 @@ pub struct UpdateTrigger {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_details: Option<ScheduledDetails>,
 }
+#[cfg(feature = "functions")]
 impl UpdateTrigger {
     /// An `UpdateTrigger` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -47821,6 +48418,7 @@ impl UpdateTrigger {
         self
     }
 }
+#[cfg(feature = "functions")]
 /// `FunctionsUpdateTriggerResponse`.
 ///
 /// Documented as `FunctionsUpdateTriggerResponse`.
@@ -47830,6 +48428,7 @@ pub struct FunctionsUpdateTriggerResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trigger: Option<TriggerInfo>,
 }
+#[cfg(feature = "functions")]
 impl FunctionsUpdateTriggerResponse {
     /// A `FunctionsUpdateTriggerResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -50786,6 +51385,7 @@ impl ApiMeta {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// List of Agents
 ///
 /// Documented as `ApiListAgentsOutputPublic`.
@@ -50801,6 +51401,7 @@ pub struct ApiListAgentsOutputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentsOutputPublic {
     /// An `ApiListAgentsOutputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -50829,6 +51430,7 @@ impl ApiListAgentsOutputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Parameters for Agent Creation
 ///
 /// Documented as `ApiCreateAgentInputPublic`.
@@ -50892,6 +51494,7 @@ pub struct ApiCreateAgentInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAgentInputPublic {
     /// An `ApiCreateAgentInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53481,6 +54084,7 @@ impl ApiAgent {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a newly created Agent
 ///
 /// Documented as `ApiCreateAgentOutput`.
@@ -53490,6 +54094,7 @@ pub struct ApiCreateAgentOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAgentOutput {
     /// An `ApiCreateAgentOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53502,6 +54107,7 @@ impl ApiCreateAgentOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListAgentApiKeysOutput`.
 ///
 /// Documented as `ApiListAgentApiKeysOutput`.
@@ -53517,6 +54123,7 @@ pub struct ApiListAgentApiKeysOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentApiKeysOutput {
     /// An `ApiListAgentApiKeysOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53548,6 +54155,7 @@ impl ApiListAgentApiKeysOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateAgentApiKeyInputPublic`.
 ///
 /// Documented as `ApiCreateAgentApiKeyInputPublic`.
@@ -53560,6 +54168,7 @@ pub struct ApiCreateAgentApiKeyInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAgentApiKeyInputPublic {
     /// An `ApiCreateAgentApiKeyInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53581,6 +54190,7 @@ impl ApiCreateAgentApiKeyInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateAgentApiKeyOutput`.
 ///
 /// Documented as `ApiCreateAgentApiKeyOutput`.
@@ -53590,6 +54200,7 @@ pub struct ApiCreateAgentApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiAgentApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAgentApiKeyOutput {
     /// An `ApiCreateAgentApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53602,6 +54213,7 @@ impl ApiCreateAgentApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateAgentApiKeyInputPublic`.
 ///
 /// Documented as `ApiUpdateAgentApiKeyInputPublic`.
@@ -53617,6 +54229,7 @@ pub struct ApiUpdateAgentApiKeyInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentApiKeyInputPublic {
     /// An `ApiUpdateAgentApiKeyInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53645,6 +54258,7 @@ impl ApiUpdateAgentApiKeyInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateAgentApiKeyOutput`.
 ///
 /// Documented as `ApiUpdateAgentApiKeyOutput`.
@@ -53654,6 +54268,7 @@ pub struct ApiUpdateAgentApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiAgentApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentApiKeyOutput {
     /// An `ApiUpdateAgentApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53666,6 +54281,7 @@ impl ApiUpdateAgentApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiDeleteAgentApiKeyOutput`.
 ///
 /// Documented as `ApiDeleteAgentApiKeyOutput`.
@@ -53675,6 +54291,7 @@ pub struct ApiDeleteAgentApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiAgentApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteAgentApiKeyOutput {
     /// An `ApiDeleteAgentApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53687,6 +54304,7 @@ impl ApiDeleteAgentApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiRegenerateAgentApiKeyOutput`.
 ///
 /// Documented as `ApiRegenerateAgentApiKeyOutput`.
@@ -53696,6 +54314,7 @@ pub struct ApiRegenerateAgentApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiAgentApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiRegenerateAgentApiKeyOutput {
     /// An `ApiRegenerateAgentApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53708,6 +54327,7 @@ impl ApiRegenerateAgentApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information for a agent function link
 ///
 /// Documented as `ApiLinkAgentFunctionInputPublic`.
@@ -53735,6 +54355,7 @@ pub struct ApiLinkAgentFunctionInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<::serde_json::Value>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentFunctionInputPublic {
     /// An `ApiLinkAgentFunctionInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53791,6 +54412,7 @@ impl ApiLinkAgentFunctionInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a newly function linked agent
 ///
 /// Documented as `ApiLinkAgentFunctionOutput`.
@@ -53800,6 +54422,7 @@ pub struct ApiLinkAgentFunctionOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentFunctionOutput {
     /// An `ApiLinkAgentFunctionOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53812,6 +54435,7 @@ impl ApiLinkAgentFunctionOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about updating an agent function
 ///
 /// Documented as `ApiUpdateAgentFunctionInputPublic`.
@@ -53842,6 +54466,7 @@ pub struct ApiUpdateAgentFunctionInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<::serde_json::Value>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentFunctionInputPublic {
     /// An `ApiUpdateAgentFunctionInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53905,6 +54530,7 @@ impl ApiUpdateAgentFunctionInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// The updated agent
 ///
 /// Documented as `ApiUpdateAgentFunctionOutput`.
@@ -53914,6 +54540,7 @@ pub struct ApiUpdateAgentFunctionOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentFunctionOutput {
     /// An `ApiUpdateAgentFunctionOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53926,6 +54553,7 @@ impl ApiUpdateAgentFunctionOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a newly unlinked agent
 ///
 /// Documented as `ApiUnlinkAgentFunctionOutput`.
@@ -53935,6 +54563,7 @@ pub struct ApiUnlinkAgentFunctionOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUnlinkAgentFunctionOutput {
     /// An `ApiUnlinkAgentFunctionOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -53980,6 +54609,7 @@ impl ApiAgentGuardrailInput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about linking an agent to a guardrail
 ///
 /// Documented as `ApiLinkAgentGuardrailsInputPublic`.
@@ -53992,6 +54622,7 @@ pub struct ApiLinkAgentGuardrailsInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guardrails: Option<Vec<ApiAgentGuardrailInput>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentGuardrailsInputPublic {
     /// An `ApiLinkAgentGuardrailsInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54016,6 +54647,7 @@ impl ApiLinkAgentGuardrailsInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about an updated agent
 ///
 /// Documented as `ApiLinkAgentGuardrailOutput`.
@@ -54025,6 +54657,7 @@ pub struct ApiLinkAgentGuardrailOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentGuardrailOutput {
     /// An `ApiLinkAgentGuardrailOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54037,6 +54670,7 @@ impl ApiLinkAgentGuardrailOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// UnlinkAgentGuardrailOutput description
 ///
 /// Documented as `ApiUnlinkAgentGuardrailOutput`.
@@ -54046,6 +54680,7 @@ pub struct ApiUnlinkAgentGuardrailOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUnlinkAgentGuardrailOutput {
     /// An `ApiUnlinkAgentGuardrailOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54058,6 +54693,7 @@ impl ApiUnlinkAgentGuardrailOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a linked knowledge base
 ///
 /// Documented as `ApiLinkKnowledgeBaseOutput`.
@@ -54067,6 +54703,7 @@ pub struct ApiLinkKnowledgeBaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkKnowledgeBaseOutput {
     /// An `ApiLinkKnowledgeBaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54079,6 +54716,7 @@ impl ApiLinkKnowledgeBaseOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Informatinon about a unlinked knowledge base
 ///
 /// Documented as `ApiUnlinkKnowledgeBaseOutput`.
@@ -54088,6 +54726,7 @@ pub struct ApiUnlinkKnowledgeBaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUnlinkKnowledgeBaseOutput {
     /// An `ApiUnlinkKnowledgeBaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54100,6 +54739,7 @@ impl ApiUnlinkKnowledgeBaseOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about updating the linkage of an agent
 ///
 /// Documented as `ApiUpdateLinkedAgentInputPublic`.
@@ -54121,6 +54761,7 @@ pub struct ApiUpdateLinkedAgentInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateLinkedAgentInputPublic {
     /// An `ApiUpdateLinkedAgentInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54163,6 +54804,7 @@ impl ApiUpdateLinkedAgentInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about an updated linkage
 ///
 /// Documented as `ApiUpdateLinkedAgentOutput`.
@@ -54181,6 +54823,7 @@ pub struct ApiUpdateLinkedAgentOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateLinkedAgentOutput {
     /// An `ApiUpdateLinkedAgentOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54216,6 +54859,7 @@ impl ApiUpdateLinkedAgentOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information for linking an agent
 ///
 /// Documented as `ApiLinkAgentInputPublic`.
@@ -54234,6 +54878,7 @@ pub struct ApiLinkAgentInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route_name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentInputPublic {
     /// An `ApiLinkAgentInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54269,6 +54914,7 @@ impl ApiLinkAgentInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a newly linked agent
 ///
 /// Documented as `ApiLinkAgentOutput`.
@@ -54281,6 +54927,7 @@ pub struct ApiLinkAgentOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_agent_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentOutput {
     /// An `ApiLinkAgentOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54302,6 +54949,7 @@ impl ApiLinkAgentOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a removed linkage
 ///
 /// Documented as `ApiUnlinkAgentOutput`.
@@ -54314,6 +54962,7 @@ pub struct ApiUnlinkAgentOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_agent_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUnlinkAgentOutput {
     /// An `ApiUnlinkAgentOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54335,6 +54984,7 @@ impl ApiUnlinkAgentOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// One Agent
 ///
 /// Documented as `ApiGetAgentOutput`.
@@ -54344,6 +54994,7 @@ pub struct ApiGetAgentOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetAgentOutput {
     /// An `ApiGetAgentOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54356,6 +55007,7 @@ impl ApiGetAgentOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Data to modify an existing Agent
 ///
 /// Documented as `ApiUpdateAgentInputPublic`.
@@ -54447,6 +55099,7 @@ pub struct ApiUpdateAgentInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_search_enabled: Option<bool>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentInputPublic {
     /// An `ApiUpdateAgentInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54646,6 +55299,7 @@ impl ApiUpdateAgentInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about an updated agent
 ///
 /// Documented as `ApiUpdateAgentOutput`.
@@ -54655,6 +55309,7 @@ pub struct ApiUpdateAgentOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentOutput {
     /// An `ApiUpdateAgentOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54667,6 +55322,7 @@ impl ApiUpdateAgentOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Info about a deleted agent
 ///
 /// Documented as `ApiDeleteAgentOutput`.
@@ -54676,6 +55332,7 @@ pub struct ApiDeleteAgentOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteAgentOutput {
     /// An `ApiDeleteAgentOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54688,6 +55345,7 @@ impl ApiDeleteAgentOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Child list for an agent
 ///
 /// Documented as `ApiGetChildrenOutput`.
@@ -54697,6 +55355,7 @@ pub struct ApiGetChildrenOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<ApiAgent>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetChildrenOutput {
     /// An `ApiGetChildrenOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54709,6 +55368,7 @@ impl ApiGetChildrenOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// UpdateAgentDeploymentVisibilityInputPublic description
 ///
 /// Documented as `ApiUpdateAgentDeploymentVisibilityInputPublic`.
@@ -54725,6 +55385,7 @@ pub struct ApiUpdateAgentDeploymentVisibilityInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visibility: Option<ApiDeploymentVisibility>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentDeploymentVisibilityInputPublic {
     /// An `ApiUpdateAgentDeploymentVisibilityInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54746,6 +55407,7 @@ impl ApiUpdateAgentDeploymentVisibilityInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// UpdateAgentDeploymentVisbilityOutput description
 ///
 /// Documented as `ApiUpdateAgentDeploymentVisbilityOutput`.
@@ -54755,6 +55417,7 @@ pub struct ApiUpdateAgentDeploymentVisbilityOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<ApiAgent>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentDeploymentVisbilityOutput {
     /// An `ApiUpdateAgentDeploymentVisbilityOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -54856,6 +55519,7 @@ impl ApiResourceUsage {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Agent usage
 ///
 /// Documented as `ApiGetAgentUsageOutput`.
@@ -54868,6 +55532,7 @@ pub struct ApiGetAgentUsageOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<ApiResourceUsage>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetAgentUsageOutput {
     /// An `ApiGetAgentUsageOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55379,6 +56044,7 @@ impl ApiAgentVersion {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// List of agent versions
 ///
 /// Documented as `ApiListAgentVersionsOutput`.
@@ -55394,6 +56060,7 @@ pub struct ApiListAgentVersionsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentVersionsOutput {
     /// An `ApiListAgentVersionsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55425,6 +56092,7 @@ impl ApiListAgentVersionsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiRollbackToAgentVersionInputPublic`.
 ///
 /// Documented as `ApiRollbackToAgentVersionInputPublic`.
@@ -55437,6 +56105,7 @@ pub struct ApiRollbackToAgentVersionInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_hash: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiRollbackToAgentVersionInputPublic {
     /// An `ApiRollbackToAgentVersionInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55541,6 +56210,7 @@ impl ApiAuditHeader {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiRollbackToAgentVersionOutput`.
 ///
 /// Documented as `ApiRollbackToAgentVersionOutput`.
@@ -55553,6 +56223,7 @@ pub struct ApiRollbackToAgentVersionOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_hash: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiRollbackToAgentVersionOutput {
     /// An `ApiRollbackToAgentVersionOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55574,6 +56245,7 @@ impl ApiRollbackToAgentVersionOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// ListAnthropicAPIKeysOutput is used to return the list of Anthropic API keys for a specific agent.
 ///
 /// Documented as `ApiListAnthropicApiKeysOutput`.
@@ -55589,6 +56261,7 @@ pub struct ApiListAnthropicApiKeysOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListAnthropicApiKeysOutput {
     /// An `ApiListAnthropicApiKeysOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55620,6 +56293,7 @@ impl ApiListAnthropicApiKeysOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// CreateAnthropicAPIKeyInputPublic is used to create a new Anthropic API key for a specific agent.
 ///
 /// Documented as `ApiCreateAnthropicApiKeyInputPublic`.
@@ -55632,6 +56306,7 @@ pub struct ApiCreateAnthropicApiKeyInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAnthropicApiKeyInputPublic {
     /// An `ApiCreateAnthropicApiKeyInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55650,6 +56325,7 @@ impl ApiCreateAnthropicApiKeyInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// CreateAnthropicAPIKeyOutput is used to return the newly created Anthropic API key.
 ///
 /// Documented as `ApiCreateAnthropicApiKeyOutput`.
@@ -55659,6 +56335,7 @@ pub struct ApiCreateAnthropicApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiAnthropicApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAnthropicApiKeyOutput {
     /// An `ApiCreateAnthropicApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55674,6 +56351,7 @@ impl ApiCreateAnthropicApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetAnthropicApiKeyOutput`.
 ///
 /// Documented as `ApiGetAnthropicApiKeyOutput`.
@@ -55683,6 +56361,7 @@ pub struct ApiGetAnthropicApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiAnthropicApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetAnthropicApiKeyOutput {
     /// An `ApiGetAnthropicApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55698,6 +56377,7 @@ impl ApiGetAnthropicApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// UpdateAnthropicAPIKeyInputPublic is used to update an existing Anthropic API key for a specific agent.
 ///
 /// Documented as `ApiUpdateAnthropicApiKeyInputPublic`.
@@ -55713,6 +56393,7 @@ pub struct ApiUpdateAnthropicApiKeyInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAnthropicApiKeyInputPublic {
     /// An `ApiUpdateAnthropicApiKeyInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55741,6 +56422,7 @@ impl ApiUpdateAnthropicApiKeyInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// UpdateAnthropicAPIKeyOutput is used to return the updated Anthropic API key.
 ///
 /// Documented as `ApiUpdateAnthropicApiKeyOutput`.
@@ -55750,6 +56432,7 @@ pub struct ApiUpdateAnthropicApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiAnthropicApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAnthropicApiKeyOutput {
     /// An `ApiUpdateAnthropicApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55765,6 +56448,7 @@ impl ApiUpdateAnthropicApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// DeleteAnthropicAPIKeyOutput is used to return the deleted Anthropic API key.
 ///
 /// Documented as `ApiDeleteAnthropicApiKeyOutput`.
@@ -55774,6 +56458,7 @@ pub struct ApiDeleteAnthropicApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiAnthropicApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteAnthropicApiKeyOutput {
     /// An `ApiDeleteAnthropicApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55789,6 +56474,7 @@ impl ApiDeleteAnthropicApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// List of Agents that linked to a specific Anthropic Key
 ///
 /// Documented as `ApiListAgentsByAnthropicKeyOutput`.
@@ -55804,6 +56490,7 @@ pub struct ApiListAgentsByAnthropicKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentsByAnthropicKeyOutput {
     /// An `ApiListAgentsByAnthropicKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55832,6 +56519,7 @@ impl ApiListAgentsByAnthropicKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateCustomEvaluationMetricInputPublic`.
 ///
 /// Documented as `ApiCreateCustomEvaluationMetricInputPublic`.
@@ -55848,6 +56536,7 @@ pub struct ApiCreateCustomEvaluationMetricInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric_name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateCustomEvaluationMetricInputPublic {
     /// An `ApiCreateCustomEvaluationMetricInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55879,6 +56568,7 @@ impl ApiCreateCustomEvaluationMetricInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateCustomEvaluationMetricOutput`.
 ///
 /// Documented as `ApiCreateCustomEvaluationMetricOutput`.
@@ -55888,6 +56578,7 @@ pub struct ApiCreateCustomEvaluationMetricOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<ApiEvaluationMetric>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateCustomEvaluationMetricOutput {
     /// An `ApiCreateCustomEvaluationMetricOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55900,6 +56591,7 @@ impl ApiCreateCustomEvaluationMetricOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateCustomEvaluationMetricInputPublic`.
 ///
 /// Documented as `ApiUpdateCustomEvaluationMetricInputPublic`.
@@ -55919,6 +56611,7 @@ pub struct ApiUpdateCustomEvaluationMetricInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateCustomEvaluationMetricInputPublic {
     /// An `ApiUpdateCustomEvaluationMetricInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55957,6 +56650,7 @@ impl ApiUpdateCustomEvaluationMetricInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateCustomEvaluationMetricOutput`.
 ///
 /// Documented as `ApiUpdateCustomEvaluationMetricOutput`.
@@ -55966,6 +56660,7 @@ pub struct ApiUpdateCustomEvaluationMetricOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric: Option<ApiEvaluationMetric>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateCustomEvaluationMetricOutput {
     /// An `ApiUpdateCustomEvaluationMetricOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -55978,6 +56673,7 @@ impl ApiUpdateCustomEvaluationMetricOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `GenaiListCustomModelsStatus`.
 ///
 /// Documented as `GenaiListCustomModelsStatus`. Values this version does not know are kept in `Unknown`.
@@ -55997,6 +56693,7 @@ pub enum GenaiListCustomModelsStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl GenaiListCustomModelsStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -56010,11 +56707,13 @@ impl GenaiListCustomModelsStatus {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListCustomModelsStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::serde::Serialize for GenaiListCustomModelsStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -56023,6 +56722,7 @@ impl ::serde::Serialize for GenaiListCustomModelsStatus {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl<'de> ::serde::Deserialize<'de> for GenaiListCustomModelsStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -56689,6 +57389,7 @@ impl ApiCustomModel {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Response containing a list of custom models (public)
 ///
 /// Documented as `ApiListCustomModelsOutputPublic`.
@@ -56707,6 +57408,7 @@ pub struct ApiListCustomModelsOutputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<ApiCustomModel>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListCustomModelsOutputPublic {
     /// An `ApiListCustomModelsOutputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -56742,6 +57444,7 @@ impl ApiListCustomModelsOutputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Request to import a custom model (public)
 ///
 /// Documented as `ApiImportCustomModelInputPublic`.
@@ -56772,6 +57475,7 @@ pub struct ApiImportCustomModelInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<CustomModelTags>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiImportCustomModelInputPublic {
     /// An `ApiImportCustomModelInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57010,6 +57714,7 @@ impl ApiImportValidationStep {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Response containing imported model details (public)
 ///
 /// Documented as `ApiImportCustomModelOutputPublic`.
@@ -57028,6 +57733,7 @@ pub struct ApiImportCustomModelOutputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validation_steps: Option<Vec<ApiImportValidationStep>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiImportCustomModelOutputPublic {
     /// An `ApiImportCustomModelOutputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57066,6 +57772,7 @@ impl ApiImportCustomModelOutputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Response containing a single custom model (public)
 ///
 /// Documented as `ApiGetCustomModelOutputPublic`.
@@ -57075,6 +57782,7 @@ pub struct ApiGetCustomModelOutputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ApiCustomModel>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetCustomModelOutputPublic {
     /// An `ApiGetCustomModelOutputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57145,6 +57853,7 @@ impl<'de> ::serde::Deserialize<'de> for ApiDeleteCustomModelStatus {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Response containing delete operation status (public)
 ///
 /// Documented as `ApiDeleteCustomModelOutputPublic`.
@@ -57157,6 +57866,7 @@ pub struct ApiDeleteCustomModelOutputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ApiDeleteCustomModelStatus>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteCustomModelOutputPublic {
     /// An `ApiDeleteCustomModelOutputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57175,6 +57885,7 @@ impl ApiDeleteCustomModelOutputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Request to update custom model metadata (public)
 ///
 /// Documented as `ApiUpdateCustomModelMetadataInputPublic`.
@@ -57207,6 +57918,7 @@ pub struct ApiUpdateCustomModelMetadataInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateCustomModelMetadataInputPublic {
     /// An `ApiUpdateCustomModelMetadataInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57270,6 +57982,7 @@ impl ApiUpdateCustomModelMetadataInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Response containing the updated custom model (public)
 ///
 /// Documented as `ApiUpdateCustomModelMetadataOutputPublic`.
@@ -57279,6 +57992,7 @@ pub struct ApiUpdateCustomModelMetadataOutputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<ApiCustomModel>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateCustomModelMetadataOutputPublic {
     /// An `ApiUpdateCustomModelMetadataOutputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57291,6 +58005,7 @@ impl ApiUpdateCustomModelMetadataOutputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `GenaiListEvaluationDatasetsDatasetType`.
 ///
 /// Documented as `GenaiListEvaluationDatasetsDatasetType`. Values this version does not know are kept in `Unknown`.
@@ -57308,6 +58023,7 @@ pub enum GenaiListEvaluationDatasetsDatasetType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl GenaiListEvaluationDatasetsDatasetType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -57320,11 +58036,13 @@ impl GenaiListEvaluationDatasetsDatasetType {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListEvaluationDatasetsDatasetType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::serde::Serialize for GenaiListEvaluationDatasetsDatasetType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -57333,6 +58051,7 @@ impl ::serde::Serialize for GenaiListEvaluationDatasetsDatasetType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl<'de> ::serde::Deserialize<'de> for GenaiListEvaluationDatasetsDatasetType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -57347,6 +58066,7 @@ impl<'de> ::serde::Deserialize<'de> for GenaiListEvaluationDatasetsDatasetType {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Output for listing evaluation datasets.
 ///
 /// Documented as `ApiListEvaluationDatasetsOutput`.
@@ -57356,6 +58076,7 @@ pub struct ApiListEvaluationDatasetsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_datasets: Option<Vec<ApiEvaluationDataset>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationDatasetsOutput {
     /// An `ApiListEvaluationDatasetsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57414,6 +58135,7 @@ impl ApiFileUploadDataSource {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Creates an evaluation dataset for an agent
 ///
 /// Documented as `ApiCreateEvaluationDatasetInputPublic`.
@@ -57429,6 +58151,7 @@ pub struct ApiCreateEvaluationDatasetInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateEvaluationDatasetInputPublic {
     /// An `ApiCreateEvaluationDatasetInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57463,6 +58186,7 @@ impl ApiCreateEvaluationDatasetInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Output for creating an agent evaluation dataset
 ///
 /// Documented as `ApiCreateEvaluationDatasetOutput`.
@@ -57472,6 +58196,7 @@ pub struct ApiCreateEvaluationDatasetOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_dataset_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateEvaluationDatasetOutput {
     /// An `ApiCreateEvaluationDatasetOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57519,6 +58244,7 @@ impl ApiPresignedUrlFile {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Request for pre-signed URL's to upload files for KB Data Sources
 ///
 /// Documented as `ApiCreateDataSourceFileUploadPresignedUrlsInputPublic`.
@@ -57528,6 +58254,7 @@ pub struct ApiCreateDataSourceFileUploadPresignedUrlsInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<ApiPresignedUrlFile>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateDataSourceFileUploadPresignedUrlsInputPublic {
     /// An `ApiCreateDataSourceFileUploadPresignedUrlsInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57596,6 +58323,7 @@ impl ApiFilePresignedUrlResponse {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Response with pre-signed urls to upload files.
 ///
 /// Documented as `ApiCreateDataSourceFileUploadPresignedUrlsOutput`.
@@ -57608,6 +58336,7 @@ pub struct ApiCreateDataSourceFileUploadPresignedUrlsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uploads: Option<Vec<ApiFilePresignedUrlResponse>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateDataSourceFileUploadPresignedUrlsOutput {
     /// An `ApiCreateDataSourceFileUploadPresignedUrlsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57632,6 +58361,7 @@ impl ApiCreateDataSourceFileUploadPresignedUrlsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Response containing a presigned download URL for an evaluation dataset.
 ///
 /// Documented as `ApiGetEvaluationDatasetDownloadUrlOutput`.
@@ -57644,6 +58374,7 @@ pub struct ApiGetEvaluationDatasetDownloadUrlOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<::sdkgen_runtime::Timestamp>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationDatasetDownloadUrlOutput {
     /// An `ApiGetEvaluationDatasetDownloadUrlOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57668,6 +58399,7 @@ impl ApiGetEvaluationDatasetDownloadUrlOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListEvaluationMetricsOutput`.
 ///
 /// Documented as `ApiListEvaluationMetricsOutput`.
@@ -57677,6 +58409,7 @@ pub struct ApiListEvaluationMetricsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<ApiEvaluationMetric>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationMetricsOutput {
     /// An `ApiListEvaluationMetricsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57689,6 +58422,7 @@ impl ApiListEvaluationMetricsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Run an evaluation test case.
 ///
 /// Documented as `ApiRunEvaluationTestCaseInputPublic`.
@@ -57707,6 +58441,7 @@ pub struct ApiRunEvaluationTestCaseInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_case_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiRunEvaluationTestCaseInputPublic {
     /// An `ApiRunEvaluationTestCaseInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -57742,6 +58477,7 @@ impl ApiRunEvaluationTestCaseInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiRunEvaluationTestCaseOutput`.
 ///
 /// Documented as `ApiRunEvaluationTestCaseOutput`.
@@ -57751,6 +58487,7 @@ pub struct ApiRunEvaluationTestCaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_run_uuids: Option<Vec<String>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiRunEvaluationTestCaseOutput {
     /// An `ApiRunEvaluationTestCaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -58279,6 +59016,7 @@ impl ApiEvaluationRun {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetEvaluationRunOutput`.
 ///
 /// Documented as `ApiGetEvaluationRunOutput`.
@@ -58288,6 +59026,7 @@ pub struct ApiGetEvaluationRunOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_run: Option<ApiEvaluationRun>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationRunOutput {
     /// An `ApiGetEvaluationRunOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59152,6 +59891,7 @@ impl ApiPrompt {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Gets the full results of an evaluation run with all prompts.
 ///
 /// Documented as `ApiGetEvaluationRunResultsOutput`.
@@ -59170,6 +59910,7 @@ pub struct ApiGetEvaluationRunResultsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompts: Option<Vec<ApiPrompt>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationRunResultsOutput {
     /// An `ApiGetEvaluationRunResultsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59205,6 +59946,7 @@ impl ApiGetEvaluationRunResultsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetEvaluationRunPromptResultsOutput`.
 ///
 /// Documented as `ApiGetEvaluationRunPromptResultsOutput`.
@@ -59214,6 +59956,7 @@ pub struct ApiGetEvaluationRunPromptResultsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt: Option<ApiPrompt>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationRunPromptResultsOutput {
     /// An `ApiGetEvaluationRunPromptResultsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59226,6 +59969,7 @@ impl ApiGetEvaluationRunPromptResultsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListEvaluationTestCasesOutput`.
 ///
 /// Documented as `ApiListEvaluationTestCasesOutput`.
@@ -59235,6 +59979,7 @@ pub struct ApiListEvaluationTestCasesOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_test_cases: Option<Vec<ApiEvaluationTestCase>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationTestCasesOutput {
     /// An `ApiListEvaluationTestCasesOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59252,6 +59997,7 @@ impl ApiListEvaluationTestCasesOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateEvaluationTestCaseInputPublic`.
 ///
 /// Documented as `ApiCreateEvaluationTestCaseInputPublic`.
@@ -59279,6 +60025,7 @@ pub struct ApiCreateEvaluationTestCaseInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateEvaluationTestCaseInputPublic {
     /// An `ApiCreateEvaluationTestCaseInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59335,6 +60082,7 @@ impl ApiCreateEvaluationTestCaseInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateEvaluationTestCaseOutput`.
 ///
 /// Documented as `ApiCreateEvaluationTestCaseOutput`.
@@ -59344,6 +60092,7 @@ pub struct ApiCreateEvaluationTestCaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_case_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateEvaluationTestCaseOutput {
     /// An `ApiCreateEvaluationTestCaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59356,6 +60105,7 @@ impl ApiCreateEvaluationTestCaseOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListEvaluationRunsByTestCaseOutput`.
 ///
 /// Documented as `ApiListEvaluationRunsByTestCaseOutput`.
@@ -59365,6 +60115,7 @@ pub struct ApiListEvaluationRunsByTestCaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_runs: Option<Vec<ApiEvaluationRun>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationRunsByTestCaseOutput {
     /// An `ApiListEvaluationRunsByTestCaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59380,6 +60131,7 @@ impl ApiListEvaluationRunsByTestCaseOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetEvaluationTestCaseOutput`.
 ///
 /// Documented as `ApiGetEvaluationTestCaseOutput`.
@@ -59389,6 +60141,7 @@ pub struct ApiGetEvaluationTestCaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_test_case: Option<ApiEvaluationTestCase>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationTestCaseOutput {
     /// An `ApiGetEvaluationTestCaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59425,6 +60178,7 @@ impl ApiEvaluationTestCaseMetricList {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateEvaluationTestCaseInputPublic`.
 ///
 /// Documented as `ApiUpdateEvaluationTestCaseInputPublic`.
@@ -59449,6 +60203,7 @@ pub struct ApiUpdateEvaluationTestCaseInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_case_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateEvaluationTestCaseInputPublic {
     /// An `ApiUpdateEvaluationTestCaseInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59501,6 +60256,7 @@ impl ApiUpdateEvaluationTestCaseInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateEvaluationTestCaseOutput`.
 ///
 /// Documented as `ApiUpdateEvaluationTestCaseOutput`.
@@ -59513,6 +60269,7 @@ pub struct ApiUpdateEvaluationTestCaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateEvaluationTestCaseOutput {
     /// An `ApiUpdateEvaluationTestCaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59534,6 +60291,7 @@ impl ApiUpdateEvaluationTestCaseOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Indexing jobs
 ///
 /// Documented as `ApiListKnowledgeBaseIndexingJobsOutput`.
@@ -59549,6 +60307,7 @@ pub struct ApiListKnowledgeBaseIndexingJobsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListKnowledgeBaseIndexingJobsOutput {
     /// An `ApiListKnowledgeBaseIndexingJobsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59577,6 +60336,7 @@ impl ApiListKnowledgeBaseIndexingJobsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// StartKnowledgeBaseIndexingJobInputPublic description
 ///
 /// Documented as `ApiStartKnowledgeBaseIndexingJobInputPublic`.
@@ -59589,6 +60349,7 @@ pub struct ApiStartKnowledgeBaseIndexingJobInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiStartKnowledgeBaseIndexingJobInputPublic {
     /// An `ApiStartKnowledgeBaseIndexingJobInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59610,6 +60371,7 @@ impl ApiStartKnowledgeBaseIndexingJobInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// StartKnowledgeBaseIndexingJobOutput description
 ///
 /// Documented as `ApiStartKnowledgeBaseIndexingJobOutput`.
@@ -59619,6 +60381,7 @@ pub struct ApiStartKnowledgeBaseIndexingJobOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<ApiIndexingJob>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiStartKnowledgeBaseIndexingJobOutput {
     /// An `ApiStartKnowledgeBaseIndexingJobOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59631,6 +60394,7 @@ impl ApiStartKnowledgeBaseIndexingJobOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListIndexingJobDataSourcesOutput`.
 ///
 /// Documented as `ApiListIndexingJobDataSourcesOutput`.
@@ -59640,6 +60404,7 @@ pub struct ApiListIndexingJobDataSourcesOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indexed_data_sources: Option<Vec<ApiIndexedDataSource>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListIndexingJobDataSourcesOutput {
     /// An `ApiListIndexingJobDataSourcesOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59655,6 +60420,7 @@ impl ApiListIndexingJobDataSourcesOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetIndexingJobDetailsSignedUrlOutput`.
 ///
 /// Documented as `ApiGetIndexingJobDetailsSignedUrlOutput`.
@@ -59664,6 +60430,7 @@ pub struct ApiGetIndexingJobDetailsSignedUrlOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_url: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetIndexingJobDetailsSignedUrlOutput {
     /// An `ApiGetIndexingJobDetailsSignedUrlOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59676,6 +60443,7 @@ impl ApiGetIndexingJobDetailsSignedUrlOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// GetKnowledgeBaseIndexingJobOutput description
 ///
 /// Documented as `ApiGetKnowledgeBaseIndexingJobOutput`.
@@ -59685,6 +60453,7 @@ pub struct ApiGetKnowledgeBaseIndexingJobOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<ApiIndexingJob>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetKnowledgeBaseIndexingJobOutput {
     /// An `ApiGetKnowledgeBaseIndexingJobOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59697,6 +60466,7 @@ impl ApiGetKnowledgeBaseIndexingJobOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// CancelKnowledgeBaseIndexingJobInputPublic description
 ///
 /// Documented as `ApiCancelKnowledgeBaseIndexingJobInputPublic`.
@@ -59706,6 +60476,7 @@ pub struct ApiCancelKnowledgeBaseIndexingJobInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCancelKnowledgeBaseIndexingJobInputPublic {
     /// An `ApiCancelKnowledgeBaseIndexingJobInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59718,6 +60489,7 @@ impl ApiCancelKnowledgeBaseIndexingJobInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// CancelKnowledgeBaseIndexingJobOutput description
 ///
 /// Documented as `ApiCancelKnowledgeBaseIndexingJobOutput`.
@@ -59727,6 +60499,7 @@ pub struct ApiCancelKnowledgeBaseIndexingJobOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<ApiIndexingJob>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCancelKnowledgeBaseIndexingJobOutput {
     /// An `ApiCancelKnowledgeBaseIndexingJobOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -59739,6 +60512,7 @@ impl ApiCancelKnowledgeBaseIndexingJobOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// List of knowledge bases
 ///
 /// Documented as `ApiListKnowledgeBasesOutput`.
@@ -59754,6 +60528,7 @@ pub struct ApiListKnowledgeBasesOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListKnowledgeBasesOutput {
     /// An `ApiListKnowledgeBasesOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -60410,6 +61185,7 @@ impl<'de> ::serde::Deserialize<'de> for ApiOpenSearchPlanSize {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Data to create a new knowledge base.
 ///
 /// Documented as `ApiCreateKnowledgeBaseInputPublic`.
@@ -60448,6 +61224,7 @@ pub struct ApiCreateKnowledgeBaseInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateKnowledgeBaseInputPublic {
     /// An `ApiCreateKnowledgeBaseInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -60528,6 +61305,7 @@ impl ApiCreateKnowledgeBaseInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a newly created knowledge base
 ///
 /// Documented as `ApiCreateKnowledgeBaseOutput`.
@@ -60537,6 +61315,7 @@ pub struct ApiCreateKnowledgeBaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base: Option<ApiKnowledgeBase>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateKnowledgeBaseOutput {
     /// An `ApiCreateKnowledgeBaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -60842,6 +61621,7 @@ impl ApiKnowledgeBaseDataSource {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// A list of knowledge base data sources
 ///
 /// Documented as `ApiListKnowledgeBaseDataSourcesOutput`.
@@ -60857,6 +61637,7 @@ pub struct ApiListKnowledgeBaseDataSourcesOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListKnowledgeBaseDataSourcesOutput {
     /// An `ApiListKnowledgeBaseDataSourcesOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -60888,6 +61669,7 @@ impl ApiListKnowledgeBaseDataSourcesOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Data to create a knowledge base data source
 ///
 /// Documented as `ApiCreateKnowledgeBaseDataSourceInputPublic`.
@@ -60912,6 +61694,7 @@ pub struct ApiCreateKnowledgeBaseDataSourceInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web_crawler_data_source: Option<ApiWebCrawlerDataSource>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateKnowledgeBaseDataSourceInputPublic {
     /// An `ApiCreateKnowledgeBaseDataSourceInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -60973,6 +61756,7 @@ impl ApiCreateKnowledgeBaseDataSourceInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a newly created knowldege base data source
 ///
 /// Documented as `ApiCreateKnowledgeBaseDataSourceOutput`.
@@ -60982,6 +61766,7 @@ pub struct ApiCreateKnowledgeBaseDataSourceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_data_source: Option<ApiKnowledgeBaseDataSource>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateKnowledgeBaseDataSourceOutput {
     /// An `ApiCreateKnowledgeBaseDataSourceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -60999,6 +61784,7 @@ impl ApiCreateKnowledgeBaseDataSourceOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Update a data source of a knowledge base with change in chunking algorithm/options
 ///
 /// Documented as `ApiUpdateKnowledgeBaseDataSourceInputPublic`.
@@ -61017,6 +61803,7 @@ pub struct ApiUpdateKnowledgeBaseDataSourceInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateKnowledgeBaseDataSourceInputPublic {
     /// An `ApiUpdateKnowledgeBaseDataSourceInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61058,6 +61845,7 @@ impl ApiUpdateKnowledgeBaseDataSourceInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Update a data source of a knowledge base with change in chunking algorithm/options
 ///
 /// Documented as `ApiUpdateKnowledgeBaseDataSourceOutput`.
@@ -61067,6 +61855,7 @@ pub struct ApiUpdateKnowledgeBaseDataSourceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_data_source: Option<ApiKnowledgeBaseDataSource>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateKnowledgeBaseDataSourceOutput {
     /// An `ApiUpdateKnowledgeBaseDataSourceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61084,6 +61873,7 @@ impl ApiUpdateKnowledgeBaseDataSourceOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a newly deleted knowledge base data source
 ///
 /// Documented as `ApiDeleteKnowledgeBaseDataSourceOutput`.
@@ -61096,6 +61886,7 @@ pub struct ApiDeleteKnowledgeBaseDataSourceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteKnowledgeBaseDataSourceOutput {
     /// An `ApiDeleteKnowledgeBaseDataSourceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61209,6 +62000,7 @@ impl<'de> ::serde::Deserialize<'de> for DbaasClusterStatus {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// The knowledge base
 ///
 /// Documented as `ApiGetKnowledgeBaseOutput`.
@@ -61221,6 +62013,7 @@ pub struct ApiGetKnowledgeBaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base: Option<ApiKnowledgeBase>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetKnowledgeBaseOutput {
     /// An `ApiGetKnowledgeBaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61242,6 +62035,7 @@ impl ApiGetKnowledgeBaseOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about updating a knowledge base
 ///
 /// Documented as `ApiUpdateKnowledgeBaseInputPublic`.
@@ -61266,6 +62060,7 @@ pub struct ApiUpdateKnowledgeBaseInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateKnowledgeBaseInputPublic {
     /// An `ApiUpdateKnowledgeBaseInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61318,6 +62113,7 @@ impl ApiUpdateKnowledgeBaseInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about an updated knowledge base
 ///
 /// Documented as `ApiUpdateKnowledgeBaseOutput`.
@@ -61327,6 +62123,7 @@ pub struct ApiUpdateKnowledgeBaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub knowledge_base: Option<ApiKnowledgeBase>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateKnowledgeBaseOutput {
     /// An `ApiUpdateKnowledgeBaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61339,6 +62136,7 @@ impl ApiUpdateKnowledgeBaseOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a deleted knowledge base
 ///
 /// Documented as `ApiDeleteKnowledgeBaseOutput`.
@@ -61348,6 +62146,7 @@ pub struct ApiDeleteKnowledgeBaseOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteKnowledgeBaseOutput {
     /// An `ApiDeleteKnowledgeBaseOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61360,6 +62159,7 @@ impl ApiDeleteKnowledgeBaseOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Public request for presigned upload URLs for model evaluation dataset files.
 ///
 /// Documented as `ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic`.
@@ -61369,6 +62169,7 @@ pub struct ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub files: Option<Vec<ApiPresignedUrlFile>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic {
     /// An `ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61381,6 +62182,7 @@ impl ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListModelEvaluationMetricsOutput`.
 ///
 /// Documented as `ApiListModelEvaluationMetricsOutput`.
@@ -61390,6 +62192,7 @@ pub struct ApiListModelEvaluationMetricsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<Vec<ApiEvaluationMetric>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelEvaluationMetricsOutput {
     /// An `ApiListModelEvaluationMetricsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61780,6 +62583,7 @@ impl ApiModelEvaluationPreset {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListModelEvaluationPresetsOutput`.
 ///
 /// Documented as `ApiListModelEvaluationPresetsOutput`.
@@ -61789,6 +62593,7 @@ pub struct ApiListModelEvaluationPresetsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presets: Option<Vec<ApiModelEvaluationPreset>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelEvaluationPresetsOutput {
     /// An `ApiListModelEvaluationPresetsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61804,6 +62609,7 @@ impl ApiListModelEvaluationPresetsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetModelEvaluationPresetOutput`.
 ///
 /// Documented as `ApiGetModelEvaluationPresetOutput`.
@@ -61818,6 +62624,7 @@ pub struct ApiGetModelEvaluationPresetOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<ApiModelEvaluationPreset>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelEvaluationPresetOutput {
     /// An `ApiGetModelEvaluationPresetOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -61830,6 +62637,7 @@ impl ApiGetModelEvaluationPresetOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `GenaiListModelEvaluationRunsStatus`.
 ///
 /// Documented as `GenaiListModelEvaluationRunsStatus`. Values this version does not know are kept in `Unknown`.
@@ -61857,6 +62665,7 @@ pub enum GenaiListModelEvaluationRunsStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -61882,11 +62691,13 @@ impl GenaiListModelEvaluationRunsStatus {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::serde::Serialize for GenaiListModelEvaluationRunsStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -61895,6 +62706,7 @@ impl ::serde::Serialize for GenaiListModelEvaluationRunsStatus {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -61922,6 +62734,7 @@ impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsStatus {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `GenaiListModelEvaluationRunsStatusesItem`.
 ///
 /// Documented as `GenaiListModelEvaluationRunsStatusesItem`. Values this version does not know are kept in `Unknown`.
@@ -61949,6 +62762,7 @@ pub enum GenaiListModelEvaluationRunsStatusesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsStatusesItem {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -61974,11 +62788,13 @@ impl GenaiListModelEvaluationRunsStatusesItem {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsStatusesItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::serde::Serialize for GenaiListModelEvaluationRunsStatusesItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -61987,6 +62803,7 @@ impl ::serde::Serialize for GenaiListModelEvaluationRunsStatusesItem {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsStatusesItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -62014,6 +62831,7 @@ impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsStatusesItem
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `GenaiListModelEvaluationRunsCandidateTypesItem`.
 ///
 /// Documented as `GenaiListModelEvaluationRunsCandidateTypesItem`. Values this version does not know are kept in `Unknown`.
@@ -62029,6 +62847,7 @@ pub enum GenaiListModelEvaluationRunsCandidateTypesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsCandidateTypesItem {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -62040,11 +62859,13 @@ impl GenaiListModelEvaluationRunsCandidateTypesItem {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsCandidateTypesItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::serde::Serialize for GenaiListModelEvaluationRunsCandidateTypesItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -62053,6 +62874,7 @@ impl ::serde::Serialize for GenaiListModelEvaluationRunsCandidateTypesItem {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsCandidateTypesItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -62068,6 +62890,7 @@ impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsCandidateTyp
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `GenaiListModelEvaluationRunsSortBy`.
 ///
 /// Documented as `GenaiListModelEvaluationRunsSortBy`. Values this version does not know are kept in `Unknown`.
@@ -62083,6 +62906,7 @@ pub enum GenaiListModelEvaluationRunsSortBy {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsSortBy {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -62100,11 +62924,13 @@ impl GenaiListModelEvaluationRunsSortBy {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsSortBy {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::serde::Serialize for GenaiListModelEvaluationRunsSortBy {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -62113,6 +62939,7 @@ impl ::serde::Serialize for GenaiListModelEvaluationRunsSortBy {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsSortBy {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -62132,6 +62959,7 @@ impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsSortBy {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `GenaiListModelEvaluationRunsSortDirection`.
 ///
 /// Documented as `GenaiListModelEvaluationRunsSortDirection`. Values this version does not know are kept in `Unknown`.
@@ -62147,6 +62975,7 @@ pub enum GenaiListModelEvaluationRunsSortDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsSortDirection {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -62158,11 +62987,13 @@ impl GenaiListModelEvaluationRunsSortDirection {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsSortDirection {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::serde::Serialize for GenaiListModelEvaluationRunsSortDirection {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -62171,6 +63002,7 @@ impl ::serde::Serialize for GenaiListModelEvaluationRunsSortDirection {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl<'de> ::serde::Deserialize<'de> for GenaiListModelEvaluationRunsSortDirection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -62468,6 +63300,7 @@ impl ApiModelEvaluationRunSummary {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListModelEvaluationRunsOutput`.
 ///
 /// Documented as `ApiListModelEvaluationRunsOutput`.
@@ -62491,6 +63324,7 @@ pub struct ApiListModelEvaluationRunsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs: Option<Vec<ApiModelEvaluationRunSummary>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelEvaluationRunsOutput {
     /// An `ApiListModelEvaluationRunsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -62542,6 +63376,7 @@ impl ApiListModelEvaluationRunsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateModelEvaluationRunInputPublic`.
 ///
 /// Documented as `ApiCreateModelEvaluationRunInputPublic`.
@@ -62601,6 +63436,7 @@ pub struct ApiCreateModelEvaluationRunInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub star_metric: Option<ApiStarMetric>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelEvaluationRunInputPublic {
     /// An `ApiCreateModelEvaluationRunInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -62715,6 +63551,7 @@ impl ApiCreateModelEvaluationRunInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateModelEvaluationRunOutput`.
 ///
 /// Documented as `ApiCreateModelEvaluationRunOutput`.
@@ -62724,6 +63561,7 @@ pub struct ApiCreateModelEvaluationRunOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eval_run_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelEvaluationRunOutput {
     /// An `ApiCreateModelEvaluationRunOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -63877,6 +64715,7 @@ impl ApiModelEvaluationRunDetail {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetModelEvaluationRunOutput`.
 ///
 /// Documented as `ApiGetModelEvaluationRunOutput`.
@@ -63895,6 +64734,7 @@ pub struct ApiGetModelEvaluationRunOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<ApiModelEvaluationRunDetail>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelEvaluationRunOutput {
     /// An `ApiGetModelEvaluationRunOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -63997,6 +64837,7 @@ impl<'de> ::serde::Deserialize<'de> for ApiDeleteModelEvaluationRunStatus {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiDeleteModelEvaluationRunOutputPublic`.
 ///
 /// Documented as `ApiDeleteModelEvaluationRunOutputPublic`.
@@ -64009,6 +64850,7 @@ pub struct ApiDeleteModelEvaluationRunOutputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ApiDeleteModelEvaluationRunStatus>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteModelEvaluationRunOutputPublic {
     /// An `ApiDeleteModelEvaluationRunOutputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64030,6 +64872,7 @@ impl ApiDeleteModelEvaluationRunOutputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateModelEvaluationRunInputPublic`.
 ///
 /// Documented as `ApiUpdateModelEvaluationRunInputPublic`.
@@ -64043,6 +64886,7 @@ pub struct ApiUpdateModelEvaluationRunInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelEvaluationRunInputPublic {
     /// An `ApiUpdateModelEvaluationRunInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64064,6 +64908,7 @@ impl ApiUpdateModelEvaluationRunInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateModelEvaluationRunOutput`.
 ///
 /// Documented as `ApiUpdateModelEvaluationRunOutput`.
@@ -64073,6 +64918,7 @@ pub struct ApiUpdateModelEvaluationRunOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<ApiModelEvaluationRunSummary>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelEvaluationRunOutput {
     /// An `ApiUpdateModelEvaluationRunOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64085,6 +64931,7 @@ impl ApiUpdateModelEvaluationRunOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCancelModelEvaluationRunInputPublic`.
 ///
 /// Documented as `ApiCancelModelEvaluationRunInputPublic`.
@@ -64097,6 +64944,7 @@ pub struct ApiCancelModelEvaluationRunInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eval_run_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCancelModelEvaluationRunInputPublic {
     /// An `ApiCancelModelEvaluationRunInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64109,6 +64957,7 @@ impl ApiCancelModelEvaluationRunInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCancelModelEvaluationRunOutput`.
 ///
 /// Documented as `ApiCancelModelEvaluationRunOutput`.
@@ -64118,6 +64967,7 @@ pub struct ApiCancelModelEvaluationRunOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run: Option<ApiModelEvaluationRunSummary>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCancelModelEvaluationRunOutput {
     /// An `ApiCancelModelEvaluationRunOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64130,6 +64980,7 @@ impl ApiCancelModelEvaluationRunOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Response containing a presigned download URL for model evaluation run results.
 ///
 /// Documented as `ApiGetModelEvaluationRunResultsDownloadUrlOutput`.
@@ -64142,6 +64993,7 @@ pub struct ApiGetModelEvaluationRunResultsDownloadUrlOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<::sdkgen_runtime::Timestamp>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelEvaluationRunResultsDownloadUrlOutput {
     /// An `ApiGetModelEvaluationRunResultsDownloadUrlOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64166,6 +65018,7 @@ impl ApiGetModelEvaluationRunResultsDownloadUrlOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `GenaiListModelsUsecasesItem`.
 ///
 /// Documented as `GenaiListModelsUsecasesItem`. Values this version does not know are kept in `Unknown`.
@@ -64189,6 +65042,7 @@ pub enum GenaiListModelsUsecasesItem {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelsUsecasesItem {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -64204,11 +65058,13 @@ impl GenaiListModelsUsecasesItem {
         }
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelsUsecasesItem {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ::serde::Serialize for GenaiListModelsUsecasesItem {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -64217,6 +65073,7 @@ impl ::serde::Serialize for GenaiListModelsUsecasesItem {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl<'de> ::serde::Deserialize<'de> for GenaiListModelsUsecasesItem {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -64773,6 +65630,7 @@ impl ApiModelPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// A list of models
 ///
 /// Documented as `ApiListModelsOutputPublic`.
@@ -64788,6 +65646,7 @@ pub struct ApiListModelsOutputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub models: Option<Vec<ApiModelPublic>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelsOutputPublic {
     /// An `ApiListModelsOutputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64895,6 +65754,7 @@ impl ApiModelApiKeyInfo {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListModelApiKeysOutput`.
 ///
 /// Documented as `ApiListModelApiKeysOutput`.
@@ -64910,6 +65770,7 @@ pub struct ApiListModelApiKeysOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelApiKeysOutput {
     /// An `ApiListModelApiKeysOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64941,6 +65802,7 @@ impl ApiListModelApiKeysOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateModelApiKeyInputPublic`.
 ///
 /// Documented as `ApiCreateModelApiKeyInputPublic`.
@@ -64950,6 +65812,7 @@ pub struct ApiCreateModelApiKeyInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelApiKeyInputPublic {
     /// An `ApiCreateModelApiKeyInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64962,6 +65825,7 @@ impl ApiCreateModelApiKeyInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateModelApiKeyInputPublic`.
 ///
 /// Documented as `ApiUpdateModelApiKeyInputPublic`.
@@ -64974,6 +65838,7 @@ pub struct ApiUpdateModelApiKeyInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelApiKeyInputPublic {
     /// An `ApiUpdateModelApiKeyInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -64995,6 +65860,7 @@ impl ApiUpdateModelApiKeyInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateModelApiKeyOutput`.
 ///
 /// Documented as `ApiUpdateModelApiKeyOutput`.
@@ -65004,6 +65870,7 @@ pub struct ApiUpdateModelApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiModelApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelApiKeyOutput {
     /// An `ApiUpdateModelApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -65016,6 +65883,7 @@ impl ApiUpdateModelApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiDeleteModelApiKeyOutput`.
 ///
 /// Documented as `ApiDeleteModelApiKeyOutput`.
@@ -65025,6 +65893,7 @@ pub struct ApiDeleteModelApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiModelApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteModelApiKeyOutput {
     /// An `ApiDeleteModelApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -65037,6 +65906,7 @@ impl ApiDeleteModelApiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiRegenerateModelApiKeyOutput`.
 ///
 /// Documented as `ApiRegenerateModelApiKeyOutput`.
@@ -65046,6 +65916,7 @@ pub struct ApiRegenerateModelApiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiModelApiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiRegenerateModelApiKeyOutput {
     /// An `ApiRegenerateModelApiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -65260,6 +66131,7 @@ impl ApiModelCatalogEntry {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListModelCatalogOutput`.
 ///
 /// Documented as `ApiListModelCatalogOutput`.
@@ -65272,6 +66144,7 @@ pub struct ApiListModelCatalogOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelCatalogOutput {
     /// An `ApiListModelCatalogOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -65900,6 +66773,7 @@ impl ApiModelCatalogCard {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetModelCatalogCardOutput`.
 ///
 /// Documented as `ApiGetModelCatalogCardOutput`.
@@ -65909,6 +66783,7 @@ pub struct ApiGetModelCatalogCardOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<ApiModelCatalogCard>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelCatalogCardOutput {
     /// An `ApiGetModelCatalogCardOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -65921,6 +66796,7 @@ impl ApiGetModelCatalogCardOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// List of model routers
 ///
 /// Documented as `ApiListModelRoutersOutput`.
@@ -65936,6 +66812,7 @@ pub struct ApiListModelRoutersOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_routers: Option<Vec<ApiModelRouter>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelRoutersOutput {
     /// An `ApiListModelRoutersOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -65964,6 +66841,7 @@ impl ApiListModelRoutersOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Create a model router
 ///
 /// Documented as `ApiCreateModelRouterInputPublic`.
@@ -65986,6 +66864,7 @@ pub struct ApiCreateModelRouterInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<String>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelRouterInputPublic {
     /// An `ApiCreateModelRouterInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66031,6 +66910,7 @@ impl ApiCreateModelRouterInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a newly created model router
 ///
 /// Documented as `ApiCreateModelRouterOutput`.
@@ -66040,6 +66920,7 @@ pub struct ApiCreateModelRouterOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_router: Option<ApiModelRouter>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelRouterOutput {
     /// An `ApiCreateModelRouterOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66115,6 +66996,7 @@ impl ApiModelRouterPreset {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// List of model router presets
 ///
 /// Documented as `ApiListModelRouterPresetsOutput`.
@@ -66130,6 +67012,7 @@ pub struct ApiListModelRouterPresetsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presets: Option<Vec<ApiModelRouterPreset>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelRouterPresetsOutput {
     /// An `ApiListModelRouterPresetsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66244,6 +67127,7 @@ impl ApiModelRouterTaskPreset {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// List of model router task presets
 ///
 /// Documented as `ApiListModelRouterTaskPresetsOutput`.
@@ -66259,6 +67143,7 @@ pub struct ApiListModelRouterTaskPresetsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<ApiModelRouterTaskPreset>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelRouterTaskPresetsOutput {
     /// An `ApiListModelRouterTaskPresetsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66290,6 +67175,7 @@ impl ApiListModelRouterTaskPresetsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// The model router
 ///
 /// Documented as `ApiGetModelRouterOutput`.
@@ -66299,6 +67185,7 @@ pub struct ApiGetModelRouterOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_router: Option<ApiModelRouter>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelRouterOutput {
     /// An `ApiGetModelRouterOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66311,6 +67198,7 @@ impl ApiGetModelRouterOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about updating a model router
 ///
 /// Documented as `ApiUpdateModelRouterInputPublic`.
@@ -66336,6 +67224,7 @@ pub struct ApiUpdateModelRouterInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelRouterInputPublic {
     /// An `ApiUpdateModelRouterInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66391,6 +67280,7 @@ impl ApiUpdateModelRouterInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about an updated model router
 ///
 /// Documented as `ApiUpdateModelRouterOutput`.
@@ -66400,6 +67290,7 @@ pub struct ApiUpdateModelRouterOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_router: Option<ApiModelRouter>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelRouterOutput {
     /// An `ApiUpdateModelRouterOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66412,6 +67303,7 @@ impl ApiUpdateModelRouterOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Information about a deleted model router
 ///
 /// Documented as `ApiDeleteModelRouterOutput`.
@@ -66421,6 +67313,7 @@ pub struct ApiDeleteModelRouterOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteModelRouterOutput {
     /// An `ApiDeleteModelRouterOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66433,6 +67326,7 @@ impl ApiDeleteModelRouterOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// The oauth2 code from google
 ///
 /// Documented as `ApiDropboxOauth2GetTokensInput`.
@@ -66445,6 +67339,7 @@ pub struct ApiDropboxOauth2GetTokensInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_url: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDropboxOauth2GetTokensInput {
     /// An `ApiDropboxOauth2GetTokensInput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66466,6 +67361,7 @@ impl ApiDropboxOauth2GetTokensInput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// The dropbox oauth2 token and refresh token
 ///
 /// Documented as `ApiDropboxOauth2GetTokensOutput`.
@@ -66478,6 +67374,7 @@ pub struct ApiDropboxOauth2GetTokensOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDropboxOauth2GetTokensOutput {
     /// An `ApiDropboxOauth2GetTokensOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66499,6 +67396,7 @@ impl ApiDropboxOauth2GetTokensOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// The url for the oauth2 flow
 ///
 /// Documented as `ApiGenerateOauth2UrlOutput`.
@@ -66508,6 +67406,7 @@ pub struct ApiGenerateOauth2UrlOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGenerateOauth2UrlOutput {
     /// An `ApiGenerateOauth2UrlOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66520,6 +67419,7 @@ impl ApiGenerateOauth2UrlOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// ListOpenAIAPIKeysOutput is used to return the list of OpenAI API keys for a specific agent.
 ///
 /// Documented as `ApiListOpenAiapiKeysOutput`.
@@ -66535,6 +67435,7 @@ pub struct ApiListOpenAiapiKeysOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListOpenAiapiKeysOutput {
     /// An `ApiListOpenAiapiKeysOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66566,6 +67467,7 @@ impl ApiListOpenAiapiKeysOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// CreateOpenAIAPIKeyInputPublic is used to create a new OpenAI API key for a specific agent.
 ///
 /// Documented as `ApiCreateOpenAiapiKeyInputPublic`.
@@ -66578,6 +67480,7 @@ pub struct ApiCreateOpenAiapiKeyInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateOpenAiapiKeyInputPublic {
     /// An `ApiCreateOpenAiapiKeyInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66596,6 +67499,7 @@ impl ApiCreateOpenAiapiKeyInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// CreateOpenAIAPIKeyOutput is used to return the newly created OpenAI API key.
 ///
 /// Documented as `ApiCreateOpenAiapiKeyOutput`.
@@ -66605,6 +67509,7 @@ pub struct ApiCreateOpenAiapiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiOpenAiapiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateOpenAiapiKeyOutput {
     /// An `ApiCreateOpenAiapiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66617,6 +67522,7 @@ impl ApiCreateOpenAiapiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetOpenAiapiKeyOutput`.
 ///
 /// Documented as `ApiGetOpenAiapiKeyOutput`.
@@ -66626,6 +67532,7 @@ pub struct ApiGetOpenAiapiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiOpenAiapiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetOpenAiapiKeyOutput {
     /// An `ApiGetOpenAiapiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66638,6 +67545,7 @@ impl ApiGetOpenAiapiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// UpdateOpenAIAPIKeyInputPublic is used to update an existing OpenAI API key for a specific agent.
 ///
 /// Documented as `ApiUpdateOpenAiapiKeyInputPublic`.
@@ -66653,6 +67561,7 @@ pub struct ApiUpdateOpenAiapiKeyInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateOpenAiapiKeyInputPublic {
     /// An `ApiUpdateOpenAiapiKeyInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66681,6 +67590,7 @@ impl ApiUpdateOpenAiapiKeyInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// UpdateOpenAIAPIKeyOutput is used to return the updated OpenAI API key.
 ///
 /// Documented as `ApiUpdateOpenAiapiKeyOutput`.
@@ -66690,6 +67600,7 @@ pub struct ApiUpdateOpenAiapiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiOpenAiapiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateOpenAiapiKeyOutput {
     /// An `ApiUpdateOpenAiapiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66702,6 +67613,7 @@ impl ApiUpdateOpenAiapiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// DeleteOpenAIAPIKeyOutput is used to return the deleted OpenAI API key.
 ///
 /// Documented as `ApiDeleteOpenAiapiKeyOutput`.
@@ -66711,6 +67623,7 @@ pub struct ApiDeleteOpenAiapiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_key_info: Option<ApiOpenAiapiKeyInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteOpenAiapiKeyOutput {
     /// An `ApiDeleteOpenAiapiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66723,6 +67636,7 @@ impl ApiDeleteOpenAiapiKeyOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// List of Agents that are linked to a specific OpenAI Key
 ///
 /// Documented as `ApiListAgentsByOpenAiKeyOutput`.
@@ -66738,6 +67652,7 @@ pub struct ApiListAgentsByOpenAiKeyOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentsByOpenAiKeyOutput {
     /// An `ApiListAgentsByOpenAiKeyOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66829,6 +67744,7 @@ impl GenaiapiRegion {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Region Codes
 ///
 /// Documented as `ApiListRegionsOutput`.
@@ -66838,6 +67754,7 @@ pub struct ApiListRegionsOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regions: Option<Vec<GenaiapiRegion>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListRegionsOutput {
     /// An `ApiListRegionsOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -66850,6 +67767,7 @@ impl ApiListRegionsOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateScheduledIndexingInputPublic`.
 ///
 /// Documented as `ApiCreateScheduledIndexingInputPublic`.
@@ -66865,6 +67783,7 @@ pub struct ApiCreateScheduledIndexingInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateScheduledIndexingInputPublic {
     /// An `ApiCreateScheduledIndexingInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67021,6 +67940,7 @@ impl ApiScheduledIndexingInfo {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateScheduledIndexingOutput`.
 ///
 /// Documented as `ApiCreateScheduledIndexingOutput`.
@@ -67030,6 +67950,7 @@ pub struct ApiCreateScheduledIndexingOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indexing_info: Option<ApiScheduledIndexingInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateScheduledIndexingOutput {
     /// An `ApiCreateScheduledIndexingOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67045,6 +67966,7 @@ impl ApiCreateScheduledIndexingOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetScheduledIndexingOutput`.
 ///
 /// Documented as `ApiGetScheduledIndexingOutput`.
@@ -67054,6 +67976,7 @@ pub struct ApiGetScheduledIndexingOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indexing_info: Option<ApiScheduledIndexingInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetScheduledIndexingOutput {
     /// An `ApiGetScheduledIndexingOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67069,6 +67992,7 @@ impl ApiGetScheduledIndexingOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiDeleteScheduledIndexingOutput`.
 ///
 /// Documented as `ApiDeleteScheduledIndexingOutput`.
@@ -67078,6 +68002,7 @@ pub struct ApiDeleteScheduledIndexingOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indexing_info: Option<ApiScheduledIndexingInfo>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteScheduledIndexingOutput {
     /// An `ApiDeleteScheduledIndexingOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67093,6 +68018,7 @@ impl ApiDeleteScheduledIndexingOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListWorkspacesOutput`.
 ///
 /// Documented as `ApiListWorkspacesOutput`.
@@ -67102,6 +68028,7 @@ pub struct ApiListWorkspacesOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspaces: Option<Vec<ApiWorkspace>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListWorkspacesOutput {
     /// An `ApiListWorkspacesOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67114,6 +68041,7 @@ impl ApiListWorkspacesOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Parameters for Workspace Creation
 ///
 /// Documented as `ApiCreateWorkspaceInputPublic`.
@@ -67129,6 +68057,7 @@ pub struct ApiCreateWorkspaceInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateWorkspaceInputPublic {
     /// An `ApiCreateWorkspaceInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67157,6 +68086,7 @@ impl ApiCreateWorkspaceInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiCreateWorkspaceOutput`.
 ///
 /// Documented as `ApiCreateWorkspaceOutput`.
@@ -67166,6 +68096,7 @@ pub struct ApiCreateWorkspaceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace: Option<ApiWorkspace>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateWorkspaceOutput {
     /// An `ApiCreateWorkspaceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67178,6 +68109,7 @@ impl ApiCreateWorkspaceOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiGetWorkspaceOutput`.
 ///
 /// Documented as `ApiGetWorkspaceOutput`.
@@ -67187,6 +68119,7 @@ pub struct ApiGetWorkspaceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace: Option<ApiWorkspace>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiGetWorkspaceOutput {
     /// An `ApiGetWorkspaceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67199,6 +68132,7 @@ impl ApiGetWorkspaceOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Parameters for Update Workspace
 ///
 /// Documented as `ApiUpdateWorkspaceInputPublic`.
@@ -67214,6 +68148,7 @@ pub struct ApiUpdateWorkspaceInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateWorkspaceInputPublic {
     /// An `ApiUpdateWorkspaceInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67242,6 +68177,7 @@ impl ApiUpdateWorkspaceInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiUpdateWorkspaceOutput`.
 ///
 /// Documented as `ApiUpdateWorkspaceOutput`.
@@ -67251,6 +68187,7 @@ pub struct ApiUpdateWorkspaceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace: Option<ApiWorkspace>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateWorkspaceOutput {
     /// An `ApiUpdateWorkspaceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67263,6 +68200,7 @@ impl ApiUpdateWorkspaceOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiDeleteWorkspaceOutput`.
 ///
 /// Documented as `ApiDeleteWorkspaceOutput`.
@@ -67272,6 +68210,7 @@ pub struct ApiDeleteWorkspaceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteWorkspaceOutput {
     /// An `ApiDeleteWorkspaceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67284,6 +68223,7 @@ impl ApiDeleteWorkspaceOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListAgentsByWorkspaceOutput`.
 ///
 /// Documented as `ApiListAgentsByWorkspaceOutput`.
@@ -67299,6 +68239,7 @@ pub struct ApiListAgentsByWorkspaceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ApiMeta>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentsByWorkspaceOutput {
     /// An `ApiListAgentsByWorkspaceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67327,6 +68268,7 @@ impl ApiListAgentsByWorkspaceOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// Parameters for Moving agents to a Workspace
 ///
 /// Documented as `ApiMoveAgentsToWorkspaceInputPublic`.
@@ -67339,6 +68281,7 @@ pub struct ApiMoveAgentsToWorkspaceInputPublic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace_uuid: Option<String>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiMoveAgentsToWorkspaceInputPublic {
     /// An `ApiMoveAgentsToWorkspaceInputPublic` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67360,6 +68303,7 @@ impl ApiMoveAgentsToWorkspaceInputPublic {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiMoveAgentsToWorkspaceOutput`.
 ///
 /// Documented as `ApiMoveAgentsToWorkspaceOutput`.
@@ -67369,6 +68313,7 @@ pub struct ApiMoveAgentsToWorkspaceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workspace: Option<ApiWorkspace>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiMoveAgentsToWorkspaceOutput {
     /// An `ApiMoveAgentsToWorkspaceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67381,6 +68326,7 @@ impl ApiMoveAgentsToWorkspaceOutput {
         self
     }
 }
+#[cfg(feature = "gradient_ai_platform")]
 /// `ApiListEvaluationTestCasesByWorkspaceOutput`.
 ///
 /// Documented as `ApiListEvaluationTestCasesByWorkspaceOutput`.
@@ -67390,6 +68336,7 @@ pub struct ApiListEvaluationTestCasesByWorkspaceOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation_test_cases: Option<Vec<ApiEvaluationTestCase>>,
 }
+#[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationTestCasesByWorkspaceOutput {
     /// An `ApiListEvaluationTestCasesByWorkspaceOutput` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67407,6 +68354,7 @@ impl ApiListEvaluationTestCasesByWorkspaceOutput {
         self
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesListType`.
 ///
 /// Documented as `ImagesListType`. Values this version does not know are kept in `Unknown`.
@@ -67420,6 +68368,7 @@ pub enum ImagesListType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "images")]
 impl ImagesListType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -67430,11 +68379,13 @@ impl ImagesListType {
         }
     }
 }
+#[cfg(feature = "images")]
 impl ::std::fmt::Display for ImagesListType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "images")]
 impl ::serde::Serialize for ImagesListType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -67443,6 +68394,7 @@ impl ::serde::Serialize for ImagesListType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "images")]
 impl<'de> ::serde::Deserialize<'de> for ImagesListType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -67795,6 +68747,7 @@ impl ImagesListResponseMeta {
         self
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesListResponse`.
 ///
 /// Documented as `ImagesListResponse`.
@@ -67808,6 +68761,7 @@ pub struct ImagesListResponse {
     /// The `meta` field.
     pub meta: ImagesListResponseMeta,
 }
+#[cfg(feature = "images")]
 impl ImagesListResponse {
     /// An `ImagesListResponse` with its required fields; the optional ones start empty.
     pub fn new(images: Vec<Image>, meta: ImagesListResponseMeta) -> Self {
@@ -67820,6 +68774,7 @@ impl ImagesListResponse {
         self
     }
 }
+#[cfg(feature = "images")]
 /// `ImageNewCustom`.
 ///
 /// Documented as `ImageNewCustom`.
@@ -67848,6 +68803,7 @@ pub struct ImageNewCustom {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
+#[cfg(feature = "images")]
 impl ImageNewCustom {
     /// An `ImageNewCustom` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67903,6 +68859,7 @@ impl ImageNewCustom {
         self
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesCreateCustomResponse`.
 ///
 /// Documented as `ImagesCreateCustomResponse`.
@@ -67912,6 +68869,7 @@ pub struct ImagesCreateCustomResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<Image>,
 }
+#[cfg(feature = "images")]
 impl ImagesCreateCustomResponse {
     /// An `ImagesCreateCustomResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67924,6 +68882,7 @@ impl ImagesCreateCustomResponse {
         self
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesGetResponse`.
 ///
 /// Documented as `ImagesGetResponse`.
@@ -67932,12 +68891,14 @@ pub struct ImagesGetResponse {
     /// The `image` field.
     pub image: Image,
 }
+#[cfg(feature = "images")]
 impl ImagesGetResponse {
     /// An `ImagesGetResponse` with its required fields; the optional ones start empty.
     pub fn new(image: Image) -> Self {
         Self { image }
     }
 }
+#[cfg(feature = "images")]
 /// `ImageUpdate`.
 ///
 /// Documented as `ImageUpdate`.
@@ -67953,6 +68914,7 @@ pub struct ImageUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "images")]
 impl ImageUpdate {
     /// An `ImageUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -67981,6 +68943,7 @@ impl ImageUpdate {
         self
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesUpdateResponse`.
 ///
 /// Documented as `ImagesUpdateResponse`.
@@ -67989,6 +68952,7 @@ pub struct ImagesUpdateResponse {
     /// The `image` field.
     pub image: Image,
 }
+#[cfg(feature = "images")]
 impl ImagesUpdateResponse {
     /// An `ImagesUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new(image: Image) -> Self {
@@ -68023,6 +68987,7 @@ impl ImagesPostAccountTransferCreate2 {
         Self { recipient_uuid }
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesPostAccountTransferCreate`.
 ///
 /// Documented as `ImagesPostAccountTransferCreate`: one of several shapes, tried in order; it serializes back as it came.
@@ -68036,6 +69001,7 @@ pub enum ImagesPostAccountTransferCreate {
     /// The value as `ImagesPostAccountTransferCreate2`.
     ImagesPostAccountTransferCreate2(ImagesPostAccountTransferCreate2),
 }
+#[cfg(feature = "images")]
 /// `ImagesPostAccountTransferCreateResponse`.
 ///
 /// Documented as `ImagesPostAccountTransferCreateResponse`.
@@ -68045,6 +69011,7 @@ pub struct ImagesPostAccountTransferCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_id: Option<i64>,
 }
+#[cfg(feature = "images")]
 impl ImagesPostAccountTransferCreateResponse {
     /// An `ImagesPostAccountTransferCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -68057,6 +69024,7 @@ impl ImagesPostAccountTransferCreateResponse {
         self
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesPostAccountTransferAccept`.
 ///
 /// Documented as `ImagesPostAccountTransferAccept`.
@@ -68067,6 +69035,7 @@ pub struct ImagesPostAccountTransferAccept {
     /// The UUID of the team that the image will be transferred to.
     pub recipient_uuid: String,
 }
+#[cfg(feature = "images")]
 impl ImagesPostAccountTransferAccept {
     /// An `ImagesPostAccountTransferAccept` with its required fields; the optional ones start empty.
     pub fn new(transfer_id: i64, recipient_uuid: String) -> Self {
@@ -68076,6 +69045,7 @@ impl ImagesPostAccountTransferAccept {
         }
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesPostAccountTransferCancel`.
 ///
 /// Documented as `ImagesPostAccountTransferCancel`.
@@ -68084,12 +69054,14 @@ pub struct ImagesPostAccountTransferCancel {
     /// A unique number that used to identify and reference an image account transfer.
     pub transfer_id: i64,
 }
+#[cfg(feature = "images")]
 impl ImagesPostAccountTransferCancel {
     /// An `ImagesPostAccountTransferCancel` with its required fields; the optional ones start empty.
     pub fn new(transfer_id: i64) -> Self {
         Self { transfer_id }
     }
 }
+#[cfg(feature = "images")]
 /// `ImagesPostAccountTransferDecline`.
 ///
 /// Documented as `ImagesPostAccountTransferDecline`.
@@ -68098,6 +69070,7 @@ pub struct ImagesPostAccountTransferDecline {
     /// A unique number that used to identify and reference an image account transfer.
     pub transfer_id: i64,
 }
+#[cfg(feature = "images")]
 impl ImagesPostAccountTransferDecline {
     /// An `ImagesPostAccountTransferDecline` with its required fields; the optional ones start empty.
     pub fn new(transfer_id: i64) -> Self {
@@ -68125,6 +69098,7 @@ impl ImageActionsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "image_actions")]
 /// `ImageActionsListResponse`.
 ///
 /// Documented as `ImageActionsListResponse`.
@@ -68139,6 +69113,7 @@ pub struct ImageActionsListResponse {
     /// The `meta` field.
     pub meta: ImageActionsListResponseMeta,
 }
+#[cfg(feature = "image_actions")]
 impl ImageActionsListResponse {
     /// An `ImageActionsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ImageActionsListResponseMeta) -> Self {
@@ -68282,6 +69257,7 @@ impl ImageActionsPostBodyT1380 {
         Self { region }
     }
 }
+#[cfg(feature = "image_actions")]
 /// `ImageActionsPostBody`.
 ///
 /// Documented as `ImageActionsPostBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -68296,6 +69272,7 @@ pub enum ImageActionsPostBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "image_actions")]
 impl<'de> ::serde::Deserialize<'de> for ImageActionsPostBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -68327,6 +69304,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageActionsPostBody {
         }
     }
 }
+#[cfg(feature = "image_actions")]
 impl ::serde::Serialize for ImageActionsPostBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -69680,6 +70658,7 @@ impl KubernetesListClustersResponseMeta {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesListClustersResponse`.
 ///
 /// Documented as `KubernetesListClustersResponse`.
@@ -69694,6 +70673,7 @@ pub struct KubernetesListClustersResponse {
     /// The `meta` field.
     pub meta: KubernetesListClustersResponseMeta,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesListClustersResponse {
     /// A `KubernetesListClustersResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: KubernetesListClustersResponseMeta) -> Self {
@@ -69817,6 +70797,7 @@ impl ClusterStatus {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `Cluster`.
 ///
 /// Documented as `Cluster`.
@@ -69919,6 +70900,7 @@ pub struct Cluster {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worker_subnet_uuid: Option<String>,
 }
+#[cfg(feature = "kubernetes")]
 impl Cluster {
     /// A `Cluster` with its required fields; the optional ones start empty.
     pub fn new(
@@ -70157,6 +71139,7 @@ impl Cluster {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesCreateClusterResponse`.
 ///
 /// Documented as `KubernetesCreateClusterResponse`.
@@ -70166,6 +71149,7 @@ pub struct KubernetesCreateClusterResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes_cluster: Option<Cluster>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesCreateClusterResponse {
     /// A `KubernetesCreateClusterResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70178,6 +71162,7 @@ impl KubernetesCreateClusterResponse {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesGetClusterResponse`.
 ///
 /// Documented as `KubernetesGetClusterResponse`.
@@ -70187,6 +71172,7 @@ pub struct KubernetesGetClusterResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes_cluster: Option<ClusterRead>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesGetClusterResponse {
     /// A `KubernetesGetClusterResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70199,6 +71185,7 @@ impl KubernetesGetClusterResponse {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `ClusterUpdate`.
 ///
 /// Documented as `ClusterUpdate`.
@@ -70254,6 +71241,7 @@ pub struct ClusterUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
+#[cfg(feature = "kubernetes")]
 impl ClusterUpdate {
     /// A `ClusterUpdate` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
@@ -70394,6 +71382,7 @@ impl ClusterUpdate {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesUpdateClusterResponse`.
 ///
 /// Documented as `KubernetesUpdateClusterResponse`.
@@ -70403,6 +71392,7 @@ pub struct KubernetesUpdateClusterResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes_cluster: Option<Cluster>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesUpdateClusterResponse {
     /// A `KubernetesUpdateClusterResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70514,6 +71504,7 @@ impl ClusterlintResultsDiagnosticsItem {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `ClusterlintResults`.
 ///
 /// Documented as `ClusterlintResults`.
@@ -70532,6 +71523,7 @@ pub struct ClusterlintResults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
 }
+#[cfg(feature = "kubernetes")]
 impl ClusterlintResults {
     /// A `ClusterlintResults` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70576,6 +71568,7 @@ impl ClusterlintResults {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `ClusterlintRequest`.
 ///
 /// Documented as `ClusterlintRequest`.
@@ -70594,6 +71587,7 @@ pub struct ClusterlintRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_groups: Option<Vec<String>>,
 }
+#[cfg(feature = "kubernetes")]
 impl ClusterlintRequest {
     /// A `ClusterlintRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70629,6 +71623,7 @@ impl ClusterlintRequest {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesRunClusterLintResponse`.
 ///
 /// Documented as `KubernetesRunClusterLintResponse`.
@@ -70638,6 +71633,7 @@ pub struct KubernetesRunClusterLintResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesRunClusterLintResponse {
     /// A `KubernetesRunClusterLintResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70650,6 +71646,7 @@ impl KubernetesRunClusterLintResponse {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `Credentials`.
 ///
 /// Documented as `Credentials`.
@@ -70694,6 +71691,7 @@ pub struct Credentials {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
+#[cfg(feature = "kubernetes")]
 impl Credentials {
     /// A `Credentials` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70788,6 +71786,7 @@ impl AssociatedKubernetesResource {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// An object containing the IDs of resources associated with a Kubernetes cluster.
 ///
 /// Documented as `AssociatedKubernetesResources`.
@@ -70803,6 +71802,7 @@ pub struct AssociatedKubernetesResources {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<AssociatedKubernetesResource>>,
 }
+#[cfg(feature = "kubernetes")]
 impl AssociatedKubernetesResources {
     /// An `AssociatedKubernetesResources` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70840,6 +71840,7 @@ impl AssociatedKubernetesResources {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// An object containing the IDs of resources to be destroyed along with their associated with a Kubernetes cluster.
 ///
 /// Documented as `DestroyAssociatedKubernetesResources`.
@@ -70855,6 +71856,7 @@ pub struct DestroyAssociatedKubernetesResources {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<String>>,
 }
+#[cfg(feature = "kubernetes")]
 impl DestroyAssociatedKubernetesResources {
     /// A `DestroyAssociatedKubernetesResources` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70883,6 +71885,7 @@ impl DestroyAssociatedKubernetesResources {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesGetKubeconfigType`.
 ///
 /// Documented as `KubernetesGetKubeconfigType`. Values this version does not know are kept in `Unknown`.
@@ -70896,6 +71899,7 @@ pub enum KubernetesGetKubeconfigType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesGetKubeconfigType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -70906,11 +71910,13 @@ impl KubernetesGetKubeconfigType {
         }
     }
 }
+#[cfg(feature = "kubernetes")]
 impl ::std::fmt::Display for KubernetesGetKubeconfigType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "kubernetes")]
 impl ::serde::Serialize for KubernetesGetKubeconfigType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -70919,6 +71925,7 @@ impl ::serde::Serialize for KubernetesGetKubeconfigType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "kubernetes")]
 impl<'de> ::serde::Deserialize<'de> for KubernetesGetKubeconfigType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -70931,6 +71938,7 @@ impl<'de> ::serde::Deserialize<'de> for KubernetesGetKubeconfigType {
         }
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesListNodePoolsResponse`.
 ///
 /// Documented as `KubernetesListNodePoolsResponse`.
@@ -70940,6 +71948,7 @@ pub struct KubernetesListNodePoolsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_pools: Option<Vec<KubernetesNodePool>>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesListNodePoolsResponse {
     /// A `KubernetesListNodePoolsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70952,6 +71961,7 @@ impl KubernetesListNodePoolsResponse {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesAddNodePoolResponse`.
 ///
 /// Documented as `KubernetesAddNodePoolResponse`.
@@ -70961,6 +71971,7 @@ pub struct KubernetesAddNodePoolResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_pool: Option<KubernetesNodePool>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesAddNodePoolResponse {
     /// A `KubernetesAddNodePoolResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70973,6 +71984,7 @@ impl KubernetesAddNodePoolResponse {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesGetNodePoolResponse`.
 ///
 /// Documented as `KubernetesGetNodePoolResponse`.
@@ -70982,6 +71994,7 @@ pub struct KubernetesGetNodePoolResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_pool: Option<KubernetesNodePool>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesGetNodePoolResponse {
     /// A `KubernetesGetNodePoolResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -70994,6 +72007,7 @@ impl KubernetesGetNodePoolResponse {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesNodePoolBase`.
 ///
 /// Documented as `KubernetesNodePoolBase`.
@@ -71034,6 +72048,7 @@ pub struct KubernetesNodePoolBase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub taints: Option<Vec<KubernetesNodePoolTaint>>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesNodePoolBase {
     /// A `KubernetesNodePoolBase` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71120,6 +72135,7 @@ impl KubernetesNodePoolBase {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesUpdateNodePoolResponse`.
 ///
 /// Documented as `KubernetesUpdateNodePoolResponse`.
@@ -71129,6 +72145,7 @@ pub struct KubernetesUpdateNodePoolResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node_pool: Option<KubernetesNodePool>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesUpdateNodePoolResponse {
     /// A `KubernetesUpdateNodePoolResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71141,6 +72158,7 @@ impl KubernetesUpdateNodePoolResponse {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesRecycleNodePoolBody`.
 ///
 /// Documented as `KubernetesRecycleNodePoolBody`.
@@ -71150,6 +72168,7 @@ pub struct KubernetesRecycleNodePoolBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nodes: Option<Vec<String>>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesRecycleNodePoolBody {
     /// A `KubernetesRecycleNodePoolBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71198,6 +72217,7 @@ impl StatusMessages {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesGetStatusMessagesResponse`.
 ///
 /// Documented as `KubernetesGetStatusMessagesResponse`.
@@ -71207,6 +72227,7 @@ pub struct KubernetesGetStatusMessagesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<StatusMessages>>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesGetStatusMessagesResponse {
     /// A `KubernetesGetStatusMessagesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71219,6 +72240,7 @@ impl KubernetesGetStatusMessagesResponse {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesUpgradeClusterBody`.
 ///
 /// Documented as `KubernetesUpgradeClusterBody`.
@@ -71228,6 +72250,7 @@ pub struct KubernetesUpgradeClusterBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesUpgradeClusterBody {
     /// A `KubernetesUpgradeClusterBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71283,6 +72306,7 @@ impl KubernetesVersion {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesGetAvailableUpgradesResponse`.
 ///
 /// Documented as `KubernetesGetAvailableUpgradesResponse`.
@@ -71296,6 +72320,7 @@ pub struct KubernetesGetAvailableUpgradesResponse {
     )]
     pub available_upgrade_versions: Option<Option<Vec<KubernetesVersion>>>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesGetAvailableUpgradesResponse {
     /// A `KubernetesGetAvailableUpgradesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71352,6 +72377,7 @@ impl UserKubernetesClusterUser {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `User`.
 ///
 /// Documented as `User`.
@@ -71361,6 +72387,7 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kubernetes_cluster_user: Option<UserKubernetesClusterUser>,
 }
+#[cfg(feature = "kubernetes")]
 impl User {
     /// A `User` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71481,6 +72508,7 @@ impl KubernetesOptionsOptions {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `KubernetesOptions`.
 ///
 /// Documented as `KubernetesOptions`.
@@ -71490,6 +72518,7 @@ pub struct KubernetesOptions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<KubernetesOptionsOptions>,
 }
+#[cfg(feature = "kubernetes")]
 impl KubernetesOptions {
     /// A `KubernetesOptions` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71502,6 +72531,7 @@ impl KubernetesOptions {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `ClusterRegistries`.
 ///
 /// Documented as `ClusterRegistries`.
@@ -71514,6 +72544,7 @@ pub struct ClusterRegistries {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registries: Option<Vec<String>>,
 }
+#[cfg(feature = "kubernetes")]
 impl ClusterRegistries {
     /// A `ClusterRegistries` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -71535,6 +72566,7 @@ impl ClusterRegistries {
         self
     }
 }
+#[cfg(feature = "kubernetes")]
 /// `ClusterRegistry`.
 ///
 /// Documented as `ClusterRegistry`.
@@ -71544,6 +72576,7 @@ pub struct ClusterRegistry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster_uuids: Option<Vec<String>>,
 }
+#[cfg(feature = "kubernetes")]
 impl ClusterRegistry {
     /// A `ClusterRegistry` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -72898,6 +73931,7 @@ impl LoadBalancersListResponseMeta {
         self
     }
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancersListResponse`.
 ///
 /// Documented as `LoadBalancersListResponse`.
@@ -72912,6 +73946,7 @@ pub struct LoadBalancersListResponse {
     /// The `meta` field.
     pub meta: LoadBalancersListResponseMeta,
 }
+#[cfg(feature = "load_balancers")]
 impl LoadBalancersListResponse {
     /// A `LoadBalancersListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: LoadBalancersListResponseMeta) -> Self {
@@ -74284,6 +75319,7 @@ impl LoadBalancerCreate2 {
         self
     }
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancerCreate`.
 ///
 /// Documented as `LoadBalancerCreate`: one of several shapes, tried in order; it serializes back as it came.
@@ -74297,6 +75333,7 @@ pub enum LoadBalancerCreate {
     /// The value as `LoadBalancerCreate2`.
     LoadBalancerCreate2(LoadBalancerCreate2),
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancersCreateResponse`.
 ///
 /// Documented as `LoadBalancersCreateResponse`.
@@ -74306,6 +75343,7 @@ pub struct LoadBalancersCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<LoadBalancer>,
 }
+#[cfg(feature = "load_balancers")]
 impl LoadBalancersCreateResponse {
     /// A `LoadBalancersCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -74318,6 +75356,7 @@ impl LoadBalancersCreateResponse {
         self
     }
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancersGetResponse`.
 ///
 /// Documented as `LoadBalancersGetResponse`.
@@ -74327,6 +75366,7 @@ pub struct LoadBalancersGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<LoadBalancer>,
 }
+#[cfg(feature = "load_balancers")]
 impl LoadBalancersGetResponse {
     /// A `LoadBalancersGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -74339,6 +75379,7 @@ impl LoadBalancersGetResponse {
         self
     }
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancersUpdateResponse`.
 ///
 /// Documented as `LoadBalancersUpdateResponse`.
@@ -74348,6 +75389,7 @@ pub struct LoadBalancersUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load_balancer: Option<LoadBalancer>,
 }
+#[cfg(feature = "load_balancers")]
 impl LoadBalancersUpdateResponse {
     /// A `LoadBalancersUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -74360,6 +75402,7 @@ impl LoadBalancersUpdateResponse {
         self
     }
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancersAddDropletsBody`.
 ///
 /// Documented as `LoadBalancersAddDropletsBody`.
@@ -74372,6 +75415,7 @@ pub struct LoadBalancersAddDropletsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#ref: Option<::serde_json::Value>,
 }
+#[cfg(feature = "load_balancers")]
 impl LoadBalancersAddDropletsBody {
     /// A `LoadBalancersAddDropletsBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -74384,6 +75428,7 @@ impl LoadBalancersAddDropletsBody {
         self
     }
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancersRemoveDropletsBody`.
 ///
 /// Documented as `LoadBalancersRemoveDropletsBody`.
@@ -74396,6 +75441,7 @@ pub struct LoadBalancersRemoveDropletsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#ref: Option<::serde_json::Value>,
 }
+#[cfg(feature = "load_balancers")]
 impl LoadBalancersRemoveDropletsBody {
     /// A `LoadBalancersRemoveDropletsBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -74408,6 +75454,7 @@ impl LoadBalancersRemoveDropletsBody {
         self
     }
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancersAddForwardingRulesBody`.
 ///
 /// Documented as `LoadBalancersAddForwardingRulesBody`.
@@ -74416,12 +75463,14 @@ pub struct LoadBalancersAddForwardingRulesBody {
     /// The `forwarding_rules` field.
     pub forwarding_rules: Vec<ForwardingRule>,
 }
+#[cfg(feature = "load_balancers")]
 impl LoadBalancersAddForwardingRulesBody {
     /// A `LoadBalancersAddForwardingRulesBody` with its required fields; the optional ones start empty.
     pub fn new(forwarding_rules: Vec<ForwardingRule>) -> Self {
         Self { forwarding_rules }
     }
 }
+#[cfg(feature = "load_balancers")]
 /// `LoadBalancersRemoveForwardingRulesBody`.
 ///
 /// Documented as `LoadBalancersRemoveForwardingRulesBody`.
@@ -74430,6 +75479,7 @@ pub struct LoadBalancersRemoveForwardingRulesBody {
     /// The `forwarding_rules` field.
     pub forwarding_rules: Vec<ForwardingRule>,
 }
+#[cfg(feature = "load_balancers")]
 impl LoadBalancersRemoveForwardingRulesBody {
     /// A `LoadBalancersRemoveForwardingRulesBody` with its required fields; the optional ones start empty.
     pub fn new(forwarding_rules: Vec<ForwardingRule>) -> Self {
@@ -74940,6 +75990,7 @@ impl MonitoringListAlertPolicyResponseMeta {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringListAlertPolicyResponse`.
 ///
 /// Documented as `MonitoringListAlertPolicyResponse`.
@@ -74953,6 +76004,7 @@ pub struct MonitoringListAlertPolicyResponse {
     /// The `meta` field.
     pub meta: MonitoringListAlertPolicyResponseMeta,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringListAlertPolicyResponse {
     /// A `MonitoringListAlertPolicyResponse` with its required fields; the optional ones start empty.
     pub fn new(
@@ -75368,6 +76420,7 @@ impl<'de> ::serde::Deserialize<'de> for AlertPolicyRequestWindow {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `AlertPolicyRequest`.
 ///
 /// Documented as `AlertPolicyRequest`.
@@ -75392,6 +76445,7 @@ pub struct AlertPolicyRequest {
     /// The `window` field.
     pub window: AlertPolicyRequestWindow,
 }
+#[cfg(feature = "monitoring")]
 impl AlertPolicyRequest {
     /// An `AlertPolicyRequest` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -75419,6 +76473,7 @@ impl AlertPolicyRequest {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringCreateAlertPolicyResponse`.
 ///
 /// Documented as `MonitoringCreateAlertPolicyResponse`.
@@ -75428,6 +76483,7 @@ pub struct MonitoringCreateAlertPolicyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<AlertPolicy>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringCreateAlertPolicyResponse {
     /// A `MonitoringCreateAlertPolicyResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -75440,6 +76496,7 @@ impl MonitoringCreateAlertPolicyResponse {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetAlertPolicyResponse`.
 ///
 /// Documented as `MonitoringGetAlertPolicyResponse`.
@@ -75449,6 +76506,7 @@ pub struct MonitoringGetAlertPolicyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<AlertPolicy>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetAlertPolicyResponse {
     /// A `MonitoringGetAlertPolicyResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -75461,6 +76519,7 @@ impl MonitoringGetAlertPolicyResponse {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringUpdateAlertPolicyResponse`.
 ///
 /// Documented as `MonitoringUpdateAlertPolicyResponse`.
@@ -75470,6 +76529,7 @@ pub struct MonitoringUpdateAlertPolicyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<AlertPolicy>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringUpdateAlertPolicyResponse {
     /// A `MonitoringUpdateAlertPolicyResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -75625,6 +76685,7 @@ impl<'de> ::serde::Deserialize<'de> for MetricsStatus {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `Metrics`.
 ///
 /// Documented as `Metrics`.
@@ -75635,12 +76696,14 @@ pub struct Metrics {
     /// The `status` field.
     pub status: MetricsStatus,
 }
+#[cfg(feature = "monitoring")]
 impl Metrics {
     /// A `Metrics` with its required fields; the optional ones start empty.
     pub fn new(data: MetricsData, status: MetricsStatus) -> Self {
         Self { data, status }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDatabaseMysqlCpuUsageAggregate`.
 ///
 /// Documented as `MonitoringGetDatabaseMysqlCpuUsageAggregate`. Values this version does not know are kept in `Unknown`.
@@ -75656,6 +76719,7 @@ pub enum MonitoringGetDatabaseMysqlCpuUsageAggregate {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlCpuUsageAggregate {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -75667,11 +76731,13 @@ impl MonitoringGetDatabaseMysqlCpuUsageAggregate {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlCpuUsageAggregate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDatabaseMysqlCpuUsageAggregate {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -75680,6 +76746,7 @@ impl ::serde::Serialize for MonitoringGetDatabaseMysqlCpuUsageAggregate {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlCpuUsageAggregate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -75693,6 +76760,7 @@ impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlCpuUsageAggreg
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDatabaseMysqlDiskUsageAggregate`.
 ///
 /// Documented as `MonitoringGetDatabaseMysqlDiskUsageAggregate`. Values this version does not know are kept in `Unknown`.
@@ -75708,6 +76776,7 @@ pub enum MonitoringGetDatabaseMysqlDiskUsageAggregate {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlDiskUsageAggregate {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -75719,11 +76788,13 @@ impl MonitoringGetDatabaseMysqlDiskUsageAggregate {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlDiskUsageAggregate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDatabaseMysqlDiskUsageAggregate {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -75732,6 +76803,7 @@ impl ::serde::Serialize for MonitoringGetDatabaseMysqlDiskUsageAggregate {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlDiskUsageAggregate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -75745,6 +76817,7 @@ impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlDiskUsageAggre
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDatabaseMysqlLoadMetric`.
 ///
 /// Documented as `MonitoringGetDatabaseMysqlLoadMetric`. Values this version does not know are kept in `Unknown`.
@@ -75760,6 +76833,7 @@ pub enum MonitoringGetDatabaseMysqlLoadMetric {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlLoadMetric {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -75771,11 +76845,13 @@ impl MonitoringGetDatabaseMysqlLoadMetric {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlLoadMetric {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDatabaseMysqlLoadMetric {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -75784,6 +76860,7 @@ impl ::serde::Serialize for MonitoringGetDatabaseMysqlLoadMetric {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlLoadMetric {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -75797,6 +76874,7 @@ impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlLoadMetric {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDatabaseMysqlLoadAggregate`.
 ///
 /// Documented as `MonitoringGetDatabaseMysqlLoadAggregate`. Values this version does not know are kept in `Unknown`.
@@ -75810,6 +76888,7 @@ pub enum MonitoringGetDatabaseMysqlLoadAggregate {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlLoadAggregate {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -75820,11 +76899,13 @@ impl MonitoringGetDatabaseMysqlLoadAggregate {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlLoadAggregate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDatabaseMysqlLoadAggregate {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -75833,6 +76914,7 @@ impl ::serde::Serialize for MonitoringGetDatabaseMysqlLoadAggregate {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlLoadAggregate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -75845,6 +76927,7 @@ impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlLoadAggregate 
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDatabaseMysqlMemoryUsageAggregate`.
 ///
 /// Documented as `MonitoringGetDatabaseMysqlMemoryUsageAggregate`. Values this version does not know are kept in `Unknown`.
@@ -75860,6 +76943,7 @@ pub enum MonitoringGetDatabaseMysqlMemoryUsageAggregate {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlMemoryUsageAggregate {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -75871,11 +76955,13 @@ impl MonitoringGetDatabaseMysqlMemoryUsageAggregate {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlMemoryUsageAggregate {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDatabaseMysqlMemoryUsageAggregate {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -75884,6 +76970,7 @@ impl ::serde::Serialize for MonitoringGetDatabaseMysqlMemoryUsageAggregate {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlMemoryUsageAggregate {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -75897,6 +76984,7 @@ impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlMemoryUsageAgg
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDatabaseMysqlOpRatesMetric`.
 ///
 /// Documented as `MonitoringGetDatabaseMysqlOpRatesMetric`. Values this version does not know are kept in `Unknown`.
@@ -75914,6 +77002,7 @@ pub enum MonitoringGetDatabaseMysqlOpRatesMetric {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlOpRatesMetric {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -75926,11 +77015,13 @@ impl MonitoringGetDatabaseMysqlOpRatesMetric {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlOpRatesMetric {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDatabaseMysqlOpRatesMetric {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -75939,6 +77030,7 @@ impl ::serde::Serialize for MonitoringGetDatabaseMysqlOpRatesMetric {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlOpRatesMetric {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -75953,6 +77045,7 @@ impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlOpRatesMetric 
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDatabaseMysqlSchemaLatencyMetric`.
 ///
 /// Documented as `MonitoringGetDatabaseMysqlSchemaLatencyMetric`. Values this version does not know are kept in `Unknown`.
@@ -75970,6 +77063,7 @@ pub enum MonitoringGetDatabaseMysqlSchemaLatencyMetric {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlSchemaLatencyMetric {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -75982,11 +77076,13 @@ impl MonitoringGetDatabaseMysqlSchemaLatencyMetric {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlSchemaLatencyMetric {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDatabaseMysqlSchemaLatencyMetric {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -75995,6 +77091,7 @@ impl ::serde::Serialize for MonitoringGetDatabaseMysqlSchemaLatencyMetric {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlSchemaLatencyMetric {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -76009,6 +77106,7 @@ impl<'de> ::serde::Deserialize<'de> for MonitoringGetDatabaseMysqlSchemaLatencyM
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDatabaseMysqlSchemaThroughputMetric`.
 ///
 /// Documented as `MonitoringGetDatabaseMysqlSchemaThroughputMetric`. Values this version does not know are kept in `Unknown`.
@@ -76026,6 +77124,7 @@ pub enum MonitoringGetDatabaseMysqlSchemaThroughputMetric {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlSchemaThroughputMetric {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -76038,11 +77137,13 @@ impl MonitoringGetDatabaseMysqlSchemaThroughputMetric {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlSchemaThroughputMetric {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDatabaseMysqlSchemaThroughputMetric {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -76051,6 +77152,7 @@ impl ::serde::Serialize for MonitoringGetDatabaseMysqlSchemaThroughputMetric {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de>
 for MonitoringGetDatabaseMysqlSchemaThroughputMetric {
     fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -76066,6 +77168,7 @@ for MonitoringGetDatabaseMysqlSchemaThroughputMetric {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDropletBandwidthMetricsInterface`.
 ///
 /// Documented as `MonitoringGetDropletBandwidthMetricsInterface`. Values this version does not know are kept in `Unknown`.
@@ -76079,6 +77182,7 @@ pub enum MonitoringGetDropletBandwidthMetricsInterface {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDropletBandwidthMetricsInterface {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -76089,11 +77193,13 @@ impl MonitoringGetDropletBandwidthMetricsInterface {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDropletBandwidthMetricsInterface {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDropletBandwidthMetricsInterface {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -76102,6 +77208,7 @@ impl ::serde::Serialize for MonitoringGetDropletBandwidthMetricsInterface {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDropletBandwidthMetricsInterface {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -76114,6 +77221,7 @@ impl<'de> ::serde::Deserialize<'de> for MonitoringGetDropletBandwidthMetricsInte
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDropletBandwidthMetricsDirection`.
 ///
 /// Documented as `MonitoringGetDropletBandwidthMetricsDirection`. Values this version does not know are kept in `Unknown`.
@@ -76127,6 +77235,7 @@ pub enum MonitoringGetDropletBandwidthMetricsDirection {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDropletBandwidthMetricsDirection {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -76137,11 +77246,13 @@ impl MonitoringGetDropletBandwidthMetricsDirection {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDropletBandwidthMetricsDirection {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl ::serde::Serialize for MonitoringGetDropletBandwidthMetricsDirection {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -76150,6 +77261,7 @@ impl ::serde::Serialize for MonitoringGetDropletBandwidthMetricsDirection {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "monitoring")]
 impl<'de> ::serde::Deserialize<'de> for MonitoringGetDropletBandwidthMetricsDirection {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -76426,6 +77538,7 @@ impl SinksResponse {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringListSinksResponse`.
 ///
 /// Documented as `MonitoringListSinksResponse`.
@@ -76435,6 +77548,7 @@ pub struct MonitoringListSinksResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sinks: Option<Vec<SinksResponse>>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringListSinksResponse {
     /// A `MonitoringListSinksResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -76447,6 +77561,7 @@ impl MonitoringListSinksResponse {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringCreateSinkBody`.
 ///
 /// Documented as `MonitoringCreateSinkBody`.
@@ -76459,6 +77574,7 @@ pub struct MonitoringCreateSinkBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<SinkResource>>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringCreateSinkBody {
     /// A `MonitoringCreateSinkBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -76662,6 +77778,7 @@ impl DestinationOmitCredentials {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringListDestinationsResponse`.
 ///
 /// Documented as `MonitoringListDestinationsResponse`.
@@ -76671,6 +77788,7 @@ pub struct MonitoringListDestinationsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destinations: Option<Vec<DestinationOmitCredentials>>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringListDestinationsResponse {
     /// A `MonitoringListDestinationsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -76837,6 +77955,7 @@ impl<'de> ::serde::Deserialize<'de> for DestinationRequestType {
         }
     }
 }
+#[cfg(feature = "monitoring")]
 /// `DestinationRequest`.
 ///
 /// Documented as `DestinationRequest`.
@@ -76851,6 +77970,7 @@ pub struct DestinationRequest {
     /// cluster or `opensearch_ext` for an externally managed one.
     pub r#type: DestinationRequestType,
 }
+#[cfg(feature = "monitoring")]
 impl DestinationRequest {
     /// A `DestinationRequest` with its required fields; the optional ones start empty.
     pub fn new(config: OpensearchConfigRequest, r#type: DestinationRequestType) -> Self {
@@ -76863,6 +77983,7 @@ impl DestinationRequest {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringCreateDestinationResponse`.
 ///
 /// Documented as `MonitoringCreateDestinationResponse`.
@@ -76872,6 +77993,7 @@ pub struct MonitoringCreateDestinationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<DestinationOmitCredentials>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringCreateDestinationResponse {
     /// A `MonitoringCreateDestinationResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -76887,6 +78009,7 @@ impl MonitoringCreateDestinationResponse {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetDestinationResponse`.
 ///
 /// Documented as `MonitoringGetDestinationResponse`.
@@ -76896,6 +78019,7 @@ pub struct MonitoringGetDestinationResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<DestinationOmitCredentials>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetDestinationResponse {
     /// A `MonitoringGetDestinationResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -76911,6 +78035,7 @@ impl MonitoringGetDestinationResponse {
         self
     }
 }
+#[cfg(feature = "monitoring")]
 /// `MonitoringGetSinkResponse`.
 ///
 /// Documented as `MonitoringGetSinkResponse`.
@@ -76920,6 +78045,7 @@ pub struct MonitoringGetSinkResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sink: Option<SinksResponse>,
 }
+#[cfg(feature = "monitoring")]
 impl MonitoringGetSinkResponse {
     /// A `MonitoringGetSinkResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -77347,6 +78473,7 @@ impl NfsResponse {
         self
     }
 }
+#[cfg(feature = "nfs")]
 /// `NfsListResponse`.
 ///
 /// Documented as `NfsListResponse`.
@@ -77356,6 +78483,7 @@ pub struct NfsListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shares: Option<Vec<NfsResponse>>,
 }
+#[cfg(feature = "nfs")]
 impl NfsListResponse {
     /// A `NfsListResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -77368,6 +78496,7 @@ impl NfsListResponse {
         self
     }
 }
+#[cfg(feature = "nfs")]
 /// `NfsRequest`.
 ///
 /// Documented as `NfsRequest`.
@@ -77385,6 +78514,7 @@ pub struct NfsRequest {
     /// List of VPC IDs that should be able to access the share.
     pub vpc_ids: Vec<String>,
 }
+#[cfg(feature = "nfs")]
 impl NfsRequest {
     /// A `NfsRequest` with its required fields; the optional ones start empty.
     pub fn new(
@@ -77408,6 +78538,7 @@ impl NfsRequest {
         self
     }
 }
+#[cfg(feature = "nfs")]
 /// `NfsCreateResponse`.
 ///
 /// Documented as `NfsCreateResponse`.
@@ -77417,6 +78548,7 @@ pub struct NfsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<NfsResponse>,
 }
+#[cfg(feature = "nfs")]
 impl NfsCreateResponse {
     /// A `NfsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -77429,6 +78561,7 @@ impl NfsCreateResponse {
         self
     }
 }
+#[cfg(feature = "nfs")]
 /// Response containing a single access point.
 ///
 /// Documented as `AccessPointGetResponse`.
@@ -77437,6 +78570,7 @@ pub struct AccessPointGetResponse {
     /// Represents an NFS access point resource.
     pub access_point: AccessPointResponse,
 }
+#[cfg(feature = "nfs")]
 impl AccessPointGetResponse {
     /// An `AccessPointGetResponse` with its required fields; the optional ones start empty.
     pub fn new(access_point: AccessPointResponse) -> Self {
@@ -77595,6 +78729,7 @@ impl NfsAction {
         self
     }
 }
+#[cfg(feature = "nfs")]
 /// Response returned after starting an access point mutation.
 ///
 /// Documented as `AccessPointActionResponse`.
@@ -77605,12 +78740,14 @@ pub struct AccessPointActionResponse {
     /// The action that was submitted.
     pub action: NfsAction,
 }
+#[cfg(feature = "nfs")]
 impl AccessPointActionResponse {
     /// An `AccessPointActionResponse` with its required fields; the optional ones start empty.
     pub fn new(access_point: AccessPointResponse, action: NfsAction) -> Self {
         Self { access_point, action }
     }
 }
+#[cfg(feature = "nfs")]
 /// `NfsListAccessPointsStatus`.
 ///
 /// Documented as `NfsListAccessPointsStatus`. Values this version does not know are kept in `Unknown`.
@@ -77628,6 +78765,7 @@ pub enum NfsListAccessPointsStatus {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "nfs")]
 impl NfsListAccessPointsStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -77640,11 +78778,13 @@ impl NfsListAccessPointsStatus {
         }
     }
 }
+#[cfg(feature = "nfs")]
 impl ::std::fmt::Display for NfsListAccessPointsStatus {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "nfs")]
 impl ::serde::Serialize for NfsListAccessPointsStatus {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -77653,6 +78793,7 @@ impl ::serde::Serialize for NfsListAccessPointsStatus {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "nfs")]
 impl<'de> ::serde::Deserialize<'de> for NfsListAccessPointsStatus {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -77667,6 +78808,7 @@ impl<'de> ::serde::Deserialize<'de> for NfsListAccessPointsStatus {
         }
     }
 }
+#[cfg(feature = "nfs")]
 /// Response containing a list of access points.
 ///
 /// Documented as `AccessPointListResponse`.
@@ -77675,12 +78817,14 @@ pub struct AccessPointListResponse {
     /// Array of access point objects.
     pub access_points: Vec<AccessPointResponse>,
 }
+#[cfg(feature = "nfs")]
 impl AccessPointListResponse {
     /// An `AccessPointListResponse` with its required fields; the optional ones start empty.
     pub fn new(access_points: Vec<AccessPointResponse>) -> Self {
         Self { access_points }
     }
 }
+#[cfg(feature = "nfs")]
 /// Payload for creating a new access point on a share.
 ///
 /// Documented as `AccessPointRequest`.
@@ -77705,6 +78849,7 @@ pub struct AccessPointRequest {
     /// this VPC regardless of whether the parent share is currently attached to it.
     pub vpc_id: String,
 }
+#[cfg(feature = "nfs")]
 impl AccessPointRequest {
     /// An `AccessPointRequest` with its required fields; the optional ones start empty.
     pub fn new(
@@ -77826,6 +78971,7 @@ impl NfsSnapshotResponse {
         }
     }
 }
+#[cfg(feature = "nfs")]
 /// `NfsSnapshotListResponse`.
 ///
 /// Documented as `NfsSnapshotListResponse`.
@@ -77835,6 +78981,7 @@ pub struct NfsSnapshotListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Vec<NfsSnapshotResponse>>,
 }
+#[cfg(feature = "nfs")]
 impl NfsSnapshotListResponse {
     /// A `NfsSnapshotListResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -77847,6 +78994,7 @@ impl NfsSnapshotListResponse {
         self
     }
 }
+#[cfg(feature = "nfs")]
 /// `NfsSnapshotGetResponse`.
 ///
 /// Documented as `NfsSnapshotGetResponse`.
@@ -77856,6 +79004,7 @@ pub struct NfsSnapshotGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<NfsSnapshotResponse>,
 }
+#[cfg(feature = "nfs")]
 impl NfsSnapshotGetResponse {
     /// A `NfsSnapshotGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -77868,6 +79017,7 @@ impl NfsSnapshotGetResponse {
         self
     }
 }
+#[cfg(feature = "nfs")]
 /// `NfsGetResponse`.
 ///
 /// Documented as `NfsGetResponse`.
@@ -77877,6 +79027,7 @@ pub struct NfsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share: Option<NfsResponse>,
 }
+#[cfg(feature = "nfs")]
 impl NfsGetResponse {
     /// A `NfsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -78557,6 +79708,7 @@ impl NfsCreateActionBodyT1696 {
         self
     }
 }
+#[cfg(feature = "nfs_actions")]
 /// `NfsCreateActionBody`.
 ///
 /// Documented as `NfsCreateActionBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -78579,6 +79731,7 @@ pub enum NfsCreateActionBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "nfs_actions")]
 impl<'de> ::serde::Deserialize<'de> for NfsCreateActionBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -78630,6 +79783,7 @@ impl<'de> ::serde::Deserialize<'de> for NfsCreateActionBody {
         }
     }
 }
+#[cfg(feature = "nfs_actions")]
 impl ::serde::Serialize for NfsCreateActionBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -78688,6 +79842,7 @@ impl ::serde::Serialize for NfsCreateActionBody {
         }
     }
 }
+#[cfg(feature = "nfs_actions")]
 /// Action response of an NFS share.
 ///
 /// Documented as `NfsActionsResponse`.
@@ -78696,6 +79851,7 @@ pub struct NfsActionsResponse {
     /// The action that was submitted.
     pub action: NfsAction,
 }
+#[cfg(feature = "nfs_actions")]
 impl NfsActionsResponse {
     /// A `NfsActionsResponse` with its required fields; the optional ones start empty.
     pub fn new(action: NfsAction) -> Self {
@@ -78778,6 +79934,7 @@ impl TeamInvitation {
         Self { email, role }
     }
 }
+#[cfg(feature = "organizations")]
 /// `CreateTeamRequest`.
 ///
 /// Documented as `CreateTeamRequest`.
@@ -78789,6 +79946,7 @@ pub struct CreateTeamRequest {
     /// The human-readable name for the team to create.
     pub name: String,
 }
+#[cfg(feature = "organizations")]
 impl CreateTeamRequest {
     /// A `CreateTeamRequest` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
@@ -78886,6 +80044,7 @@ impl CreateTeam {
         Self { name, uuid }
     }
 }
+#[cfg(feature = "organizations")]
 /// `OrganizationsCreateTeamResponse`.
 ///
 /// Documented as `OrganizationsCreateTeamResponse`.
@@ -78897,6 +80056,7 @@ pub struct OrganizationsCreateTeamResponse {
     /// The team resource returned when a team is created in an organization.
     pub team: CreateTeam,
 }
+#[cfg(feature = "organizations")]
 impl OrganizationsCreateTeamResponse {
     /// An `OrganizationsCreateTeamResponse` with its required fields; the optional ones start empty.
     pub fn new(team: CreateTeam) -> Self {
@@ -79056,6 +80216,7 @@ impl OrganizationTeam {
         self
     }
 }
+#[cfg(feature = "organizations")]
 /// `OrganizationsListTeamsResponse`.
 ///
 /// Documented as `OrganizationsListTeamsResponse`.
@@ -79064,6 +80225,7 @@ pub struct OrganizationsListTeamsResponse {
     /// The `teams` field.
     pub teams: Vec<OrganizationTeam>,
 }
+#[cfg(feature = "organizations")]
 impl OrganizationsListTeamsResponse {
     /// An `OrganizationsListTeamsResponse` with its required fields; the optional ones start empty.
     pub fn new(teams: Vec<OrganizationTeam>) -> Self {
@@ -79270,6 +80432,7 @@ impl PartnerAttachmentsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsListResponse`.
 ///
 /// Documented as `PartnerAttachmentsListResponse`.
@@ -79284,6 +80447,7 @@ pub struct PartnerAttachmentsListResponse {
     /// The `meta` field.
     pub meta: PartnerAttachmentsListResponseMeta,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsListResponse {
     /// A `PartnerAttachmentsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: PartnerAttachmentsListResponseMeta) -> Self {
@@ -79447,6 +80611,7 @@ impl<'de> ::serde::Deserialize<'de> for PartnerAttachmentWritableRegion {
         }
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentWritable`.
 ///
 /// Documented as `PartnerAttachmentWritable`.
@@ -79472,6 +80637,7 @@ pub struct PartnerAttachmentWritable {
     /// An array of VPCs IDs.
     pub vpc_ids: Vec<String>,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentWritable {
     /// A `PartnerAttachmentWritable` with its required fields; the optional ones start empty.
     pub fn new(
@@ -79514,6 +80680,7 @@ impl PartnerAttachmentWritable {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsCreateResponse`.
 ///
 /// Documented as `PartnerAttachmentsCreateResponse`.
@@ -79523,6 +80690,7 @@ pub struct PartnerAttachmentsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_attachment: Option<PartnerAttachment>,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsCreateResponse {
     /// A `PartnerAttachmentsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -79538,6 +80706,7 @@ impl PartnerAttachmentsCreateResponse {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsGetResponse`.
 ///
 /// Documented as `PartnerAttachmentsGetResponse`.
@@ -79547,6 +80716,7 @@ pub struct PartnerAttachmentsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_attachment: Option<PartnerAttachment>,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsGetResponse {
     /// A `PartnerAttachmentsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -79562,6 +80732,7 @@ impl PartnerAttachmentsGetResponse {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsDeleteResponse`.
 ///
 /// Documented as `PartnerAttachmentsDeleteResponse`.
@@ -79571,6 +80742,7 @@ pub struct PartnerAttachmentsDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_attachment: Option<PartnerAttachment>,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsDeleteResponse {
     /// A `PartnerAttachmentsDeleteResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -79665,6 +80837,7 @@ impl PartnerAttachmentUpdatable3 {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentUpdatable`.
 ///
 /// Documented as `PartnerAttachmentUpdatable`: one of several shapes, tried in order; it serializes back as it came.
@@ -79680,6 +80853,7 @@ pub enum PartnerAttachmentUpdatable {
     /// The value as `PartnerAttachmentUpdatable3`.
     PartnerAttachmentUpdatable3(PartnerAttachmentUpdatable3),
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsPatchResponse`.
 ///
 /// Documented as `PartnerAttachmentsPatchResponse`.
@@ -79689,6 +80863,7 @@ pub struct PartnerAttachmentsPatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_attachment: Option<PartnerAttachment>,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsPatchResponse {
     /// A `PartnerAttachmentsPatchResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -79704,6 +80879,7 @@ impl PartnerAttachmentsPatchResponse {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsGetBgpAuthKeyResponse`.
 ///
 /// Documented as `PartnerAttachmentsGetBgpAuthKeyResponse`.
@@ -79713,6 +80889,7 @@ pub struct PartnerAttachmentsGetBgpAuthKeyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bgp_auth_key: Option<::serde_json::Value>,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsGetBgpAuthKeyResponse {
     /// A `PartnerAttachmentsGetBgpAuthKeyResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -79767,6 +80944,7 @@ impl PartnerAttachmentsListRemoteRoutesResponseMeta {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsListRemoteRoutesResponse`.
 ///
 /// Documented as `PartnerAttachmentsListRemoteRoutesResponse`.
@@ -79781,6 +80959,7 @@ pub struct PartnerAttachmentsListRemoteRoutesResponse {
     /// The `meta` field.
     pub meta: PartnerAttachmentsListRemoteRoutesResponseMeta,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsListRemoteRoutesResponse {
     /// A `PartnerAttachmentsListRemoteRoutesResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: PartnerAttachmentsListRemoteRoutesResponseMeta) -> Self {
@@ -79806,6 +80985,7 @@ impl PartnerAttachmentsListRemoteRoutesResponse {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsGetServiceKeyResponse`.
 ///
 /// Documented as `PartnerAttachmentsGetServiceKeyResponse`.
@@ -79815,6 +80995,7 @@ pub struct PartnerAttachmentsGetServiceKeyResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_key: Option<::serde_json::Value>,
 }
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsGetServiceKeyResponse {
     /// A `PartnerAttachmentsGetServiceKeyResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -79827,11 +81008,13 @@ impl PartnerAttachmentsGetServiceKeyResponse {
         self
     }
 }
+#[cfg(feature = "partner_network_connect")]
 /// `PartnerAttachmentsCreateServiceKeyResponse`.
 ///
 /// Documented as `PartnerAttachmentsCreateServiceKeyResponse`.
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
 pub struct PartnerAttachmentsCreateServiceKeyResponse {}
+#[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsCreateServiceKeyResponse {
     /// A `PartnerAttachmentsCreateServiceKeyResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -79890,6 +81073,7 @@ impl<'de> ::serde::Deserialize<'de> for ProjectEnvironment {
         }
     }
 }
+#[cfg(feature = "projects")]
 /// `Project`.
 ///
 /// Documented as `Project`.
@@ -79940,6 +81124,7 @@ pub struct Project {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_default: Option<bool>,
 }
+#[cfg(feature = "projects")]
 impl Project {
     /// A `Project` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80044,6 +81229,7 @@ impl ProjectsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectsListResponse`.
 ///
 /// Documented as `ProjectsListResponse`.
@@ -80058,6 +81244,7 @@ pub struct ProjectsListResponse {
     /// The `meta` field.
     pub meta: ProjectsListResponseMeta,
 }
+#[cfg(feature = "projects")]
 impl ProjectsListResponse {
     /// A `ProjectsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ProjectsListResponseMeta) -> Self {
@@ -80132,6 +81319,7 @@ impl<'de> ::serde::Deserialize<'de> for ProjectBaseEnvironment {
         }
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectBase`.
 ///
 /// Documented as `ProjectBase`.
@@ -80179,6 +81367,7 @@ pub struct ProjectBase {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<::sdkgen_runtime::Timestamp>,
 }
+#[cfg(feature = "projects")]
 impl ProjectBase {
     /// A `ProjectBase` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80255,6 +81444,7 @@ impl ProjectBase {
         self
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectsCreateResponse`.
 ///
 /// Documented as `ProjectsCreateResponse`.
@@ -80264,6 +81454,7 @@ pub struct ProjectsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<Project>,
 }
+#[cfg(feature = "projects")]
 impl ProjectsCreateResponse {
     /// A `ProjectsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80276,6 +81467,7 @@ impl ProjectsCreateResponse {
         self
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectsGetDefaultResponse`.
 ///
 /// Documented as `ProjectsGetDefaultResponse`.
@@ -80285,6 +81477,7 @@ pub struct ProjectsGetDefaultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<Project>,
 }
+#[cfg(feature = "projects")]
 impl ProjectsGetDefaultResponse {
     /// A `ProjectsGetDefaultResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80297,6 +81490,7 @@ impl ProjectsGetDefaultResponse {
         self
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectsUpdateDefaultResponse`.
 ///
 /// Documented as `ProjectsUpdateDefaultResponse`.
@@ -80306,6 +81500,7 @@ pub struct ProjectsUpdateDefaultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<Project>,
 }
+#[cfg(feature = "projects")]
 impl ProjectsUpdateDefaultResponse {
     /// A `ProjectsUpdateDefaultResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80318,6 +81513,7 @@ impl ProjectsUpdateDefaultResponse {
         self
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectsPatchDefaultResponse`.
 ///
 /// Documented as `ProjectsPatchDefaultResponse`.
@@ -80327,6 +81523,7 @@ pub struct ProjectsPatchDefaultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<Project>,
 }
+#[cfg(feature = "projects")]
 impl ProjectsPatchDefaultResponse {
     /// A `ProjectsPatchDefaultResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80500,6 +81697,7 @@ impl ProjectsListResourcesDefaultResponseMeta {
         self
     }
 }
+#[cfg(feature = "project_resources")]
 /// `ProjectsListResourcesDefaultResponse`.
 ///
 /// Documented as `ProjectsListResourcesDefaultResponse`.
@@ -80514,6 +81712,7 @@ pub struct ProjectsListResourcesDefaultResponse {
     /// The `meta` field.
     pub meta: ProjectsListResourcesDefaultResponseMeta,
 }
+#[cfg(feature = "project_resources")]
 impl ProjectsListResourcesDefaultResponse {
     /// A `ProjectsListResourcesDefaultResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ProjectsListResourcesDefaultResponseMeta) -> Self {
@@ -80536,6 +81735,7 @@ impl ProjectsListResourcesDefaultResponse {
         self
     }
 }
+#[cfg(feature = "project_resources")]
 /// `ProjectAssignment`.
 ///
 /// Documented as `ProjectAssignment`.
@@ -80545,6 +81745,7 @@ pub struct ProjectAssignment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<String>>,
 }
+#[cfg(feature = "project_resources")]
 impl ProjectAssignment {
     /// A `ProjectAssignment` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80557,6 +81758,7 @@ impl ProjectAssignment {
         self
     }
 }
+#[cfg(feature = "project_resources")]
 /// `ProjectsAssignResourcesDefaultResponse`.
 ///
 /// Documented as `ProjectsAssignResourcesDefaultResponse`.
@@ -80566,6 +81768,7 @@ pub struct ProjectsAssignResourcesDefaultResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<Resource>>,
 }
+#[cfg(feature = "project_resources")]
 impl ProjectsAssignResourcesDefaultResponse {
     /// A `ProjectsAssignResourcesDefaultResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80578,6 +81781,7 @@ impl ProjectsAssignResourcesDefaultResponse {
         self
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectsGetResponse`.
 ///
 /// Documented as `ProjectsGetResponse`.
@@ -80587,6 +81791,7 @@ pub struct ProjectsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<Project>,
 }
+#[cfg(feature = "projects")]
 impl ProjectsGetResponse {
     /// A `ProjectsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80599,6 +81804,7 @@ impl ProjectsGetResponse {
         self
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectsUpdateResponse`.
 ///
 /// Documented as `ProjectsUpdateResponse`.
@@ -80608,6 +81814,7 @@ pub struct ProjectsUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<Project>,
 }
+#[cfg(feature = "projects")]
 impl ProjectsUpdateResponse {
     /// A `ProjectsUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80620,6 +81827,7 @@ impl ProjectsUpdateResponse {
         self
     }
 }
+#[cfg(feature = "projects")]
 /// `ProjectsPatchResponse`.
 ///
 /// Documented as `ProjectsPatchResponse`.
@@ -80629,6 +81837,7 @@ pub struct ProjectsPatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<Project>,
 }
+#[cfg(feature = "projects")]
 impl ProjectsPatchResponse {
     /// A `ProjectsPatchResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80662,6 +81871,7 @@ impl ProjectsListResourcesResponseMeta {
         self
     }
 }
+#[cfg(feature = "project_resources")]
 /// `ProjectsListResourcesResponse`.
 ///
 /// Documented as `ProjectsListResourcesResponse`.
@@ -80676,6 +81886,7 @@ pub struct ProjectsListResourcesResponse {
     /// The `meta` field.
     pub meta: ProjectsListResourcesResponseMeta,
 }
+#[cfg(feature = "project_resources")]
 impl ProjectsListResourcesResponse {
     /// A `ProjectsListResourcesResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ProjectsListResourcesResponseMeta) -> Self {
@@ -80698,6 +81909,7 @@ impl ProjectsListResourcesResponse {
         self
     }
 }
+#[cfg(feature = "project_resources")]
 /// `ProjectsAssignResourcesResponse`.
 ///
 /// Documented as `ProjectsAssignResourcesResponse`.
@@ -80707,6 +81919,7 @@ pub struct ProjectsAssignResourcesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Vec<Resource>>,
 }
+#[cfg(feature = "project_resources")]
 impl ProjectsAssignResourcesResponse {
     /// A `ProjectsAssignResourcesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -80740,6 +81953,7 @@ impl RegionsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "regions")]
 /// `RegionsListResponse`.
 ///
 /// Documented as `RegionsListResponse`.
@@ -80753,6 +81967,7 @@ pub struct RegionsListResponse {
     /// The `meta` field.
     pub meta: RegionsListResponseMeta,
 }
+#[cfg(feature = "regions")]
 impl RegionsListResponse {
     /// A `RegionsListResponse` with its required fields; the optional ones start empty.
     pub fn new(regions: Vec<Region>, meta: RegionsListResponseMeta) -> Self {
@@ -80999,6 +82214,7 @@ pub enum RegistriesListResponseRegistriesItem {
     /// The value as `json`.
     Json(::serde_json::Value),
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesListResponse`.
 ///
 /// Documented as `RegistriesListResponse`.
@@ -81008,6 +82224,7 @@ pub struct RegistriesListResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registries: Option<Vec<RegistriesListResponseRegistriesItem>>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesListResponse {
     /// A `RegistriesListResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81147,6 +82364,7 @@ impl<'de> ::serde::Deserialize<'de> for MultiregistryCreateSubscriptionTierSlug 
         }
     }
 }
+#[cfg(feature = "container_registries")]
 /// `MultiregistryCreate`.
 ///
 /// Documented as `MultiregistryCreate`.
@@ -81161,6 +82379,7 @@ pub struct MultiregistryCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription_tier_slug: Option<MultiregistryCreateSubscriptionTierSlug>,
 }
+#[cfg(feature = "container_registries")]
 impl MultiregistryCreate {
     /// A `MultiregistryCreate` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
@@ -81255,6 +82474,7 @@ impl RegistryBase {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesCreateResponse`.
 ///
 /// Documented as `RegistriesCreateResponse`.
@@ -81264,6 +82484,7 @@ pub struct RegistriesCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<RegistryBase>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesCreateResponse {
     /// A `RegistriesCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81489,6 +82710,7 @@ impl RegistriesGetOptionsResponseOptions {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesGetOptionsResponse`.
 ///
 /// Documented as `RegistriesGetOptionsResponse`.
@@ -81498,6 +82720,7 @@ pub struct RegistriesGetOptionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<RegistriesGetOptionsResponseOptions>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesGetOptionsResponse {
     /// A `RegistriesGetOptionsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81562,6 +82785,7 @@ impl Subscription {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesGetSubscriptionResponse`.
 ///
 /// Documented as `RegistriesGetSubscriptionResponse`.
@@ -81571,6 +82795,7 @@ pub struct RegistriesGetSubscriptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesGetSubscriptionResponse {
     /// A `RegistriesGetSubscriptionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81635,6 +82860,7 @@ impl<'de> ::serde::Deserialize<'de> for RegistriesUpdateSubscriptionBodyTierSlug
         }
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesUpdateSubscriptionBody`.
 ///
 /// Documented as `RegistriesUpdateSubscriptionBody`.
@@ -81644,6 +82870,7 @@ pub struct RegistriesUpdateSubscriptionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier_slug: Option<RegistriesUpdateSubscriptionBodyTierSlug>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesUpdateSubscriptionBody {
     /// A `RegistriesUpdateSubscriptionBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81659,6 +82886,7 @@ impl RegistriesUpdateSubscriptionBody {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesUpdateSubscriptionResponse`.
 ///
 /// Documented as `RegistriesUpdateSubscriptionResponse`.
@@ -81668,6 +82896,7 @@ pub struct RegistriesUpdateSubscriptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesUpdateSubscriptionResponse {
     /// A `RegistriesUpdateSubscriptionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81680,6 +82909,7 @@ impl RegistriesUpdateSubscriptionResponse {
         self
     }
 }
+#[cfg(any(feature = "container_registries", feature = "container_registry"))]
 /// `ValidateRegistry`.
 ///
 /// Documented as `ValidateRegistry`.
@@ -81688,12 +82918,14 @@ pub struct ValidateRegistry {
     /// A globally unique name for the container registry. Must be lowercase and be composed only of numbers, letters and `-`, up to a limit of 63 characters.
     pub name: String,
 }
+#[cfg(any(feature = "container_registries", feature = "container_registry"))]
 impl ValidateRegistry {
     /// A `ValidateRegistry` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
         Self { name }
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesGetResponse`.
 ///
 /// Documented as `RegistriesGetResponse`.
@@ -81703,6 +82935,7 @@ pub struct RegistriesGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<RegistryBase>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesGetResponse {
     /// A `RegistriesGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81765,6 +82998,7 @@ impl DockerCredentialsAuths {
         self
     }
 }
+#[cfg(any(feature = "container_registries", feature = "container_registry"))]
 /// `DockerCredentials`.
 ///
 /// Documented as `DockerCredentials`.
@@ -81774,6 +83008,7 @@ pub struct DockerCredentials {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auths: Option<DockerCredentialsAuths>,
 }
+#[cfg(any(feature = "container_registries", feature = "container_registry"))]
 impl DockerCredentials {
     /// A `DockerCredentials` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81947,6 +83182,7 @@ impl GarbageCollection {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesGetGarbageCollectionResponse`.
 ///
 /// Documented as `RegistriesGetGarbageCollectionResponse`.
@@ -81956,6 +83192,7 @@ pub struct RegistriesGetGarbageCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub garbage_collection: Option<GarbageCollection>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesGetGarbageCollectionResponse {
     /// A `RegistriesGetGarbageCollectionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81971,6 +83208,7 @@ impl RegistriesGetGarbageCollectionResponse {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesRunGarbageCollectionResponse`.
 ///
 /// Documented as `RegistriesRunGarbageCollectionResponse`.
@@ -81980,6 +83218,7 @@ pub struct RegistriesRunGarbageCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub garbage_collection: Option<GarbageCollection>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesRunGarbageCollectionResponse {
     /// A `RegistriesRunGarbageCollectionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -81995,6 +83234,7 @@ impl RegistriesRunGarbageCollectionResponse {
         self
     }
 }
+#[cfg(any(feature = "container_registries", feature = "container_registry"))]
 /// `UpdateRegistry`.
 ///
 /// Documented as `UpdateRegistry`.
@@ -82004,6 +83244,7 @@ pub struct UpdateRegistry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel: Option<bool>,
 }
+#[cfg(any(feature = "container_registries", feature = "container_registry"))]
 impl UpdateRegistry {
     /// An `UpdateRegistry` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -82016,6 +83257,7 @@ impl UpdateRegistry {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesUpdateGarbageCollectionResponse`.
 ///
 /// Documented as `RegistriesUpdateGarbageCollectionResponse`.
@@ -82025,6 +83267,7 @@ pub struct RegistriesUpdateGarbageCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub garbage_collection: Option<GarbageCollection>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesUpdateGarbageCollectionResponse {
     /// A `RegistriesUpdateGarbageCollectionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -82040,6 +83283,7 @@ impl RegistriesUpdateGarbageCollectionResponse {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesListGarbageCollectionsResponse`.
 ///
 /// Documented as `RegistriesListGarbageCollectionsResponse`.
@@ -82049,6 +83293,7 @@ pub struct RegistriesListGarbageCollectionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub garbage_collections: Option<Vec<GarbageCollection>>,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesListGarbageCollectionsResponse {
     /// A `RegistriesListGarbageCollectionsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -82214,6 +83459,7 @@ impl RegistriesListRepositoryManifestsResponseMeta {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesListRepositoryManifestsResponse`.
 ///
 /// Documented as `RegistriesListRepositoryManifestsResponse`.
@@ -82228,6 +83474,7 @@ pub struct RegistriesListRepositoryManifestsResponse {
     /// The `meta` field.
     pub meta: RegistriesListRepositoryManifestsResponseMeta,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesListRepositoryManifestsResponse {
     /// A `RegistriesListRepositoryManifestsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: RegistriesListRepositoryManifestsResponseMeta) -> Self {
@@ -82357,6 +83604,7 @@ impl RegistriesListRepositoryTagsResponseMeta {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesListRepositoryTagsResponse`.
 ///
 /// Documented as `RegistriesListRepositoryTagsResponse`.
@@ -82371,6 +83619,7 @@ pub struct RegistriesListRepositoryTagsResponse {
     /// The `meta` field.
     pub meta: RegistriesListRepositoryTagsResponseMeta,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesListRepositoryTagsResponse {
     /// A `RegistriesListRepositoryTagsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: RegistriesListRepositoryTagsResponseMeta) -> Self {
@@ -82477,6 +83726,7 @@ impl RegistriesListRepositoriesV2ResponseMeta {
         self
     }
 }
+#[cfg(feature = "container_registries")]
 /// `RegistriesListRepositoriesV2Response`.
 ///
 /// Documented as `RegistriesListRepositoriesV2Response`.
@@ -82491,6 +83741,7 @@ pub struct RegistriesListRepositoriesV2Response {
     /// The `meta` field.
     pub meta: RegistriesListRepositoriesV2ResponseMeta,
 }
+#[cfg(feature = "container_registries")]
 impl RegistriesListRepositoriesV2Response {
     /// A `RegistriesListRepositoriesV2Response` with its required fields; the optional ones start empty.
     pub fn new(meta: RegistriesListRepositoriesV2ResponseMeta) -> Self {
@@ -82513,6 +83764,7 @@ impl RegistriesListRepositoriesV2Response {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryGetResponse`.
 ///
 /// Documented as `RegistryGetResponse`.
@@ -82522,6 +83774,7 @@ pub struct RegistryGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<Registry>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryGetResponse {
     /// A `RegistryGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -82646,6 +83899,7 @@ impl<'de> ::serde::Deserialize<'de> for RegistryCreateSubscriptionTierSlug {
         }
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryCreate`.
 ///
 /// Documented as `RegistryCreate`.
@@ -82659,6 +83913,7 @@ pub struct RegistryCreate {
     /// The slug of the subscription tier to sign up for. Valid values can be retrieved using the options endpoint.
     pub subscription_tier_slug: RegistryCreateSubscriptionTierSlug,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryCreate {
     /// A `RegistryCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -82678,6 +83933,7 @@ impl RegistryCreate {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryCreateResponse`.
 ///
 /// Documented as `RegistryCreateResponse`.
@@ -82687,6 +83943,7 @@ pub struct RegistryCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry: Option<Registry>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryCreateResponse {
     /// A `RegistryCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -82910,6 +84167,7 @@ impl RegistryGetOptionsResponseOptions {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryGetOptionsResponse`.
 ///
 /// Documented as `RegistryGetOptionsResponse`.
@@ -82919,6 +84177,7 @@ pub struct RegistryGetOptionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<RegistryGetOptionsResponseOptions>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryGetOptionsResponse {
     /// A `RegistryGetOptionsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -82934,6 +84193,7 @@ impl RegistryGetOptionsResponse {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryGetSubscriptionResponse`.
 ///
 /// Documented as `RegistryGetSubscriptionResponse`.
@@ -82943,6 +84203,7 @@ pub struct RegistryGetSubscriptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryGetSubscriptionResponse {
     /// A `RegistryGetSubscriptionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83007,6 +84268,7 @@ impl<'de> ::serde::Deserialize<'de> for RegistryUpdateSubscriptionBodyTierSlug {
         }
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryUpdateSubscriptionBody`.
 ///
 /// Documented as `RegistryUpdateSubscriptionBody`.
@@ -83016,6 +84278,7 @@ pub struct RegistryUpdateSubscriptionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier_slug: Option<RegistryUpdateSubscriptionBodyTierSlug>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryUpdateSubscriptionBody {
     /// A `RegistryUpdateSubscriptionBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83031,6 +84294,7 @@ impl RegistryUpdateSubscriptionBody {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryUpdateSubscriptionResponse`.
 ///
 /// Documented as `RegistryUpdateSubscriptionResponse`.
@@ -83040,6 +84304,7 @@ pub struct RegistryUpdateSubscriptionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryUpdateSubscriptionResponse {
     /// A `RegistryUpdateSubscriptionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83052,6 +84317,7 @@ impl RegistryUpdateSubscriptionResponse {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryGetGarbageCollectionResponse`.
 ///
 /// Documented as `RegistryGetGarbageCollectionResponse`.
@@ -83061,6 +84327,7 @@ pub struct RegistryGetGarbageCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub garbage_collection: Option<GarbageCollection>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryGetGarbageCollectionResponse {
     /// A `RegistryGetGarbageCollectionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83132,6 +84399,7 @@ impl<'de> ::serde::Deserialize<'de> for RegistryRunGcType {
         }
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryRunGc`.
 ///
 /// Documented as `RegistryRunGc`.
@@ -83141,6 +84409,7 @@ pub struct RegistryRunGc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<RegistryRunGcType>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryRunGc {
     /// A `RegistryRunGc` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83153,6 +84422,7 @@ impl RegistryRunGc {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryRunGarbageCollectionResponse`.
 ///
 /// Documented as `RegistryRunGarbageCollectionResponse`.
@@ -83162,6 +84432,7 @@ pub struct RegistryRunGarbageCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub garbage_collection: Option<GarbageCollection>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryRunGarbageCollectionResponse {
     /// A `RegistryRunGarbageCollectionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83177,6 +84448,7 @@ impl RegistryRunGarbageCollectionResponse {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryUpdateGarbageCollectionResponse`.
 ///
 /// Documented as `RegistryUpdateGarbageCollectionResponse`.
@@ -83186,6 +84458,7 @@ pub struct RegistryUpdateGarbageCollectionResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub garbage_collection: Option<GarbageCollection>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryUpdateGarbageCollectionResponse {
     /// A `RegistryUpdateGarbageCollectionResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83201,6 +84474,7 @@ impl RegistryUpdateGarbageCollectionResponse {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryListGarbageCollectionsResponse`.
 ///
 /// Documented as `RegistryListGarbageCollectionsResponse`.
@@ -83210,6 +84484,7 @@ pub struct RegistryListGarbageCollectionsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub garbage_collections: Option<Vec<GarbageCollection>>,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryListGarbageCollectionsResponse {
     /// A `RegistryListGarbageCollectionsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83299,6 +84574,7 @@ impl RegistryListRepositoriesResponseMeta {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryListRepositoriesResponse`.
 ///
 /// Documented as `RegistryListRepositoriesResponse`.
@@ -83313,6 +84589,7 @@ pub struct RegistryListRepositoriesResponse {
     /// The `meta` field.
     pub meta: RegistryListRepositoriesResponseMeta,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryListRepositoriesResponse {
     /// A `RegistryListRepositoriesResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: RegistryListRepositoriesResponseMeta) -> Self {
@@ -83356,6 +84633,7 @@ impl RegistryListRepositoryManifestsResponseMeta {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryListRepositoryManifestsResponse`.
 ///
 /// Documented as `RegistryListRepositoryManifestsResponse`.
@@ -83370,6 +84648,7 @@ pub struct RegistryListRepositoryManifestsResponse {
     /// The `meta` field.
     pub meta: RegistryListRepositoryManifestsResponseMeta,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryListRepositoryManifestsResponse {
     /// A `RegistryListRepositoryManifestsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: RegistryListRepositoryManifestsResponseMeta) -> Self {
@@ -83413,6 +84692,7 @@ impl RegistryListRepositoryTagsResponseMeta {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryListRepositoryTagsResponse`.
 ///
 /// Documented as `RegistryListRepositoryTagsResponse`.
@@ -83427,6 +84707,7 @@ pub struct RegistryListRepositoryTagsResponse {
     /// The `meta` field.
     pub meta: RegistryListRepositoryTagsResponseMeta,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryListRepositoryTagsResponse {
     /// A `RegistryListRepositoryTagsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: RegistryListRepositoryTagsResponseMeta) -> Self {
@@ -83470,6 +84751,7 @@ impl RegistryListRepositoriesV2ResponseMeta {
         self
     }
 }
+#[cfg(feature = "container_registry")]
 /// `RegistryListRepositoriesV2Response`.
 ///
 /// Documented as `RegistryListRepositoriesV2Response`.
@@ -83484,6 +84766,7 @@ pub struct RegistryListRepositoriesV2Response {
     /// The `meta` field.
     pub meta: RegistryListRepositoriesV2ResponseMeta,
 }
+#[cfg(feature = "container_registry")]
 impl RegistryListRepositoriesV2Response {
     /// A `RegistryListRepositoriesV2Response` with its required fields; the optional ones start empty.
     pub fn new(meta: RegistryListRepositoriesV2ResponseMeta) -> Self {
@@ -83506,6 +84789,7 @@ impl RegistryListRepositoriesV2Response {
         self
     }
 }
+#[cfg(feature = "droplets")]
 /// `NeighborIds`.
 ///
 /// Documented as `NeighborIds`.
@@ -83515,6 +84799,7 @@ pub struct NeighborIds {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neighbor_ids: Option<Vec<Vec<i64>>>,
 }
+#[cfg(feature = "droplets")]
 impl NeighborIds {
     /// A `NeighborIds` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83658,6 +84943,7 @@ impl ReservedIPsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "reserved_i_ps")]
 /// `ReservedIPsListResponse`.
 ///
 /// Documented as `ReservedIPsListResponse`.
@@ -83672,6 +84958,7 @@ pub struct ReservedIPsListResponse {
     /// The `meta` field.
     pub meta: ReservedIPsListResponseMeta,
 }
+#[cfg(feature = "reserved_i_ps")]
 impl ReservedIPsListResponse {
     /// A `ReservedIPsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ReservedIPsListResponseMeta) -> Self {
@@ -83731,6 +85018,7 @@ impl ReservedIpCreate2 {
         self
     }
 }
+#[cfg(feature = "reserved_i_ps")]
 /// `ReservedIpCreate`.
 ///
 /// Documented as `ReservedIpCreate`: one of several shapes, tried in order; it serializes back as it came.
@@ -83777,6 +85065,7 @@ impl ReservedIPsCreateResponseLinks {
         self
     }
 }
+#[cfg(feature = "reserved_i_ps")]
 /// `ReservedIPsCreateResponse`.
 ///
 /// Documented as `ReservedIPsCreateResponse`.
@@ -83789,6 +85078,7 @@ pub struct ReservedIPsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_ip: Option<ReservedIp>,
 }
+#[cfg(feature = "reserved_i_ps")]
 impl ReservedIPsCreateResponse {
     /// A `ReservedIPsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83813,6 +85103,7 @@ impl ReservedIPsCreateResponse {
         self
     }
 }
+#[cfg(feature = "reserved_i_ps")]
 /// `ReservedIPsGetResponse`.
 ///
 /// Documented as `ReservedIPsGetResponse`.
@@ -83822,6 +85113,7 @@ pub struct ReservedIPsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_ip: Option<ReservedIp>,
 }
+#[cfg(feature = "reserved_i_ps")]
 impl ReservedIPsGetResponse {
     /// A `ReservedIPsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -83855,6 +85147,7 @@ impl ReservedIPsActionsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "reserved_ip_actions")]
 /// `ReservedIPsActionsListResponse`.
 ///
 /// Documented as `ReservedIPsActionsListResponse`.
@@ -83869,6 +85162,7 @@ pub struct ReservedIPsActionsListResponse {
     /// The `meta` field.
     pub meta: ReservedIPsActionsListResponseMeta,
 }
+#[cfg(feature = "reserved_ip_actions")]
 impl ReservedIPsActionsListResponse {
     /// A `ReservedIPsActionsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ReservedIPsActionsListResponseMeta) -> Self {
@@ -84012,6 +85306,7 @@ impl ReservedIPsActionsPostBodyT1857 {
         Self { droplet_id }
     }
 }
+#[cfg(feature = "reserved_ip_actions")]
 /// `ReservedIPsActionsPostBody`.
 ///
 /// Documented as `ReservedIPsActionsPostBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -84026,6 +85321,7 @@ pub enum ReservedIPsActionsPostBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "reserved_ip_actions")]
 impl<'de> ::serde::Deserialize<'de> for ReservedIPsActionsPostBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -84058,6 +85354,7 @@ impl<'de> ::serde::Deserialize<'de> for ReservedIPsActionsPostBody {
         }
     }
 }
+#[cfg(feature = "reserved_ip_actions")]
 impl ::serde::Serialize for ReservedIPsActionsPostBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -84288,6 +85585,7 @@ impl ReservedIPsActionsPostResponseAction {
         self
     }
 }
+#[cfg(feature = "reserved_ip_actions")]
 /// `ReservedIPsActionsPostResponse`.
 ///
 /// Documented as `ReservedIPsActionsPostResponse`.
@@ -84297,6 +85595,7 @@ pub struct ReservedIPsActionsPostResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ReservedIPsActionsPostResponseAction>,
 }
+#[cfg(feature = "reserved_ip_actions")]
 impl ReservedIPsActionsPostResponse {
     /// A `ReservedIPsActionsPostResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -84516,6 +85815,7 @@ impl ReservedIPsActionsGetResponseAction {
         self
     }
 }
+#[cfg(feature = "reserved_ip_actions")]
 /// `ReservedIPsActionsGetResponse`.
 ///
 /// Documented as `ReservedIPsActionsGetResponse`.
@@ -84525,6 +85825,7 @@ pub struct ReservedIPsActionsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ReservedIPsActionsGetResponseAction>,
 }
+#[cfg(feature = "reserved_ip_actions")]
 impl ReservedIPsActionsGetResponse {
     /// A `ReservedIPsActionsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -84633,6 +85934,7 @@ impl ReservedIPv6ListResponseMeta {
         self
     }
 }
+#[cfg(feature = "reserved_i_pv6")]
 /// `ReservedIPv6ListResponse`.
 ///
 /// Documented as `ReservedIPv6ListResponse`.
@@ -84647,6 +85949,7 @@ pub struct ReservedIPv6ListResponse {
     /// The `meta` field.
     pub meta: ReservedIPv6ListResponseMeta,
 }
+#[cfg(feature = "reserved_i_pv6")]
 impl ReservedIPv6ListResponse {
     /// A `ReservedIPv6ListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: ReservedIPv6ListResponseMeta) -> Self {
@@ -84672,6 +85975,7 @@ impl ReservedIPv6ListResponse {
         self
     }
 }
+#[cfg(feature = "reserved_i_pv6")]
 /// Reserve to Region
 ///
 /// Documented as `ReservedIpv6Create`.
@@ -84680,6 +85984,7 @@ pub struct ReservedIpv6Create {
     /// The slug identifier for the region the reserved IPv6 will be reserved to.
     pub region_slug: String,
 }
+#[cfg(feature = "reserved_i_pv6")]
 impl ReservedIpv6Create {
     /// A `ReservedIpv6Create` with its required fields; the optional ones start empty.
     pub fn new(region_slug: String) -> Self {
@@ -84732,6 +86037,7 @@ impl ReservedIPv6CreateResponseReservedIpv6 {
         self
     }
 }
+#[cfg(feature = "reserved_i_pv6")]
 /// `ReservedIPv6CreateResponse`.
 ///
 /// Documented as `ReservedIPv6CreateResponse`.
@@ -84741,6 +86047,7 @@ pub struct ReservedIPv6CreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_ipv6: Option<ReservedIPv6CreateResponseReservedIpv6>,
 }
+#[cfg(feature = "reserved_i_pv6")]
 impl ReservedIPv6CreateResponse {
     /// A `ReservedIPv6CreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -84825,6 +86132,7 @@ impl ReservedIpv6 {
         self
     }
 }
+#[cfg(feature = "reserved_i_pv6")]
 /// `ReservedIPv6GetResponse`.
 ///
 /// Documented as `ReservedIPv6GetResponse`.
@@ -84834,6 +86142,7 @@ pub struct ReservedIPv6GetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_ipv6: Option<ReservedIpv6>,
 }
+#[cfg(feature = "reserved_i_pv6")]
 impl ReservedIPv6GetResponse {
     /// A `ReservedIPv6GetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -84967,6 +86276,7 @@ impl ReservedIPv6ActionsPostBodyT1876 {
         Self { droplet_id }
     }
 }
+#[cfg(feature = "reserved_i_pv6_actions")]
 /// `ReservedIPv6ActionsPostBody`.
 ///
 /// Documented as `ReservedIPv6ActionsPostBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -84981,6 +86291,7 @@ pub enum ReservedIPv6ActionsPostBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "reserved_i_pv6_actions")]
 impl<'de> ::serde::Deserialize<'de> for ReservedIPv6ActionsPostBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -85013,6 +86324,7 @@ impl<'de> ::serde::Deserialize<'de> for ReservedIPv6ActionsPostBody {
         }
     }
 }
+#[cfg(feature = "reserved_i_pv6_actions")]
 impl ::serde::Serialize for ReservedIPv6ActionsPostBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -85213,6 +86525,7 @@ impl ReservedIPv6ActionsPostResponseAction {
         self
     }
 }
+#[cfg(feature = "reserved_i_pv6_actions")]
 /// `ReservedIPv6ActionsPostResponse`.
 ///
 /// Documented as `ReservedIPv6ActionsPostResponse`.
@@ -85222,6 +86535,7 @@ pub struct ReservedIPv6ActionsPostResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<ReservedIPv6ActionsPostResponseAction>,
 }
+#[cfg(feature = "reserved_i_pv6_actions")]
 impl ReservedIPv6ActionsPostResponse {
     /// A `ReservedIPv6ActionsPostResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -85582,6 +86896,7 @@ impl SecurityListScansResponseMeta {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityListScansResponse`.
 ///
 /// Documented as `SecurityListScansResponse`.
@@ -85596,6 +86911,7 @@ pub struct SecurityListScansResponse {
     /// The `meta` field.
     pub meta: SecurityListScansResponseMeta,
 }
+#[cfg(feature = "security")]
 impl SecurityListScansResponse {
     /// A `SecurityListScansResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: SecurityListScansResponseMeta) -> Self {
@@ -85618,6 +86934,7 @@ impl SecurityListScansResponse {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityCreateScanResponse`.
 ///
 /// Documented as `SecurityCreateScanResponse`.
@@ -85627,6 +86944,7 @@ pub struct SecurityCreateScanResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<Scan>,
 }
+#[cfg(feature = "security")]
 impl SecurityCreateScanResponse {
     /// A `SecurityCreateScanResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -85639,6 +86957,7 @@ impl SecurityCreateScanResponse {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityGetLatestScanSeverity`.
 ///
 /// Documented as `SecurityGetLatestScanSeverity`. Values this version does not know are kept in `Unknown`.
@@ -85656,6 +86975,7 @@ pub enum SecurityGetLatestScanSeverity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "security")]
 impl SecurityGetLatestScanSeverity {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -85668,11 +86988,13 @@ impl SecurityGetLatestScanSeverity {
         }
     }
 }
+#[cfg(feature = "security")]
 impl ::std::fmt::Display for SecurityGetLatestScanSeverity {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "security")]
 impl ::serde::Serialize for SecurityGetLatestScanSeverity {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -85681,6 +87003,7 @@ impl ::serde::Serialize for SecurityGetLatestScanSeverity {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "security")]
 impl<'de> ::serde::Deserialize<'de> for SecurityGetLatestScanSeverity {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -85695,6 +87018,7 @@ impl<'de> ::serde::Deserialize<'de> for SecurityGetLatestScanSeverity {
         }
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityGetLatestScanResponse`.
 ///
 /// Documented as `SecurityGetLatestScanResponse`.
@@ -85704,6 +87028,7 @@ pub struct SecurityGetLatestScanResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<Scan>,
 }
+#[cfg(feature = "security")]
 impl SecurityGetLatestScanResponse {
     /// A `SecurityGetLatestScanResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -85716,6 +87041,7 @@ impl SecurityGetLatestScanResponse {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityCreateScanRuleBody`.
 ///
 /// Documented as `SecurityCreateScanRuleBody`.
@@ -85725,6 +87051,7 @@ pub struct SecurityCreateScanRuleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
 }
+#[cfg(feature = "security")]
 impl SecurityCreateScanRuleBody {
     /// A `SecurityCreateScanRuleBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -85737,6 +87064,7 @@ impl SecurityCreateScanRuleBody {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityGetScanSeverity`.
 ///
 /// Documented as `SecurityGetScanSeverity`. Values this version does not know are kept in `Unknown`.
@@ -85754,6 +87082,7 @@ pub enum SecurityGetScanSeverity {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "security")]
 impl SecurityGetScanSeverity {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -85766,11 +87095,13 @@ impl SecurityGetScanSeverity {
         }
     }
 }
+#[cfg(feature = "security")]
 impl ::std::fmt::Display for SecurityGetScanSeverity {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "security")]
 impl ::serde::Serialize for SecurityGetScanSeverity {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -85779,6 +87110,7 @@ impl ::serde::Serialize for SecurityGetScanSeverity {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "security")]
 impl<'de> ::serde::Deserialize<'de> for SecurityGetScanSeverity {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -85793,6 +87125,7 @@ impl<'de> ::serde::Deserialize<'de> for SecurityGetScanSeverity {
         }
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityGetScanResponse`.
 ///
 /// Documented as `SecurityGetScanResponse`.
@@ -85802,6 +87135,7 @@ pub struct SecurityGetScanResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scan: Option<Scan>,
 }
+#[cfg(feature = "security")]
 impl SecurityGetScanResponse {
     /// A `SecurityGetScanResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -85857,6 +87191,7 @@ impl AffectedResource {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityListScanFindingAffectedResourcesResponse`.
 ///
 /// Documented as `SecurityListScanFindingAffectedResourcesResponse`.
@@ -85866,6 +87201,7 @@ pub struct SecurityListScanFindingAffectedResourcesResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affected_resources: Option<Vec<AffectedResource>>,
 }
+#[cfg(feature = "security")]
 impl SecurityListScanFindingAffectedResourcesResponse {
     /// A `SecurityListScanFindingAffectedResourcesResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86200,6 +87536,7 @@ impl SettingsTierCoverageValue {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `Settings`.
 ///
 /// Documented as `Settings`.
@@ -86217,6 +87554,7 @@ pub struct Settings {
         ::std::collections::BTreeMap<String, SettingsTierCoverageValue>,
     >,
 }
+#[cfg(feature = "security")]
 impl Settings {
     /// A `Settings` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86284,6 +87622,7 @@ impl SecurityUpdateSettingsPlanBodyTierCoverageValue {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityUpdateSettingsPlanBody`.
 ///
 /// Documented as `SecurityUpdateSettingsPlanBody`.
@@ -86298,6 +87637,7 @@ pub struct SecurityUpdateSettingsPlanBody {
         >,
     >,
 }
+#[cfg(feature = "security")]
 impl SecurityUpdateSettingsPlanBody {
     /// A `SecurityUpdateSettingsPlanBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86351,6 +87691,7 @@ impl SecurityUpdateSettingsPlanResponseTierCoverageValue {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityUpdateSettingsPlanResponse`.
 ///
 /// Documented as `SecurityUpdateSettingsPlanResponse`.
@@ -86365,6 +87706,7 @@ pub struct SecurityUpdateSettingsPlanResponse {
         >,
     >,
 }
+#[cfg(feature = "security")]
 impl SecurityUpdateSettingsPlanResponse {
     /// A `SecurityUpdateSettingsPlanResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86385,6 +87727,7 @@ impl SecurityUpdateSettingsPlanResponse {
         self
     }
 }
+#[cfg(feature = "security")]
 /// `SecurityCreateSuppressionBody`.
 ///
 /// Documented as `SecurityCreateSuppressionBody`.
@@ -86397,6 +87740,7 @@ pub struct SecurityCreateSuppressionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule_uuid: Option<String>,
 }
+#[cfg(feature = "security")]
 impl SecurityCreateSuppressionBody {
     /// A `SecurityCreateSuppressionBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86439,6 +87783,7 @@ impl SizesListResponseMeta {
         self
     }
 }
+#[cfg(feature = "sizes")]
 /// `SizesListResponse`.
 ///
 /// Documented as `SizesListResponse`.
@@ -86452,6 +87797,7 @@ pub struct SizesListResponse {
     /// The `meta` field.
     pub meta: SizesListResponseMeta,
 }
+#[cfg(feature = "sizes")]
 impl SizesListResponse {
     /// A `SizesListResponse` with its required fields; the optional ones start empty.
     pub fn new(sizes: Vec<Size>, meta: SizesListResponseMeta) -> Self {
@@ -86464,6 +87810,7 @@ impl SizesListResponse {
         self
     }
 }
+#[cfg(feature = "snapshots")]
 /// `SnapshotsListResourceType`.
 ///
 /// Documented as `SnapshotsListResourceType`. Values this version does not know are kept in `Unknown`.
@@ -86477,6 +87824,7 @@ pub enum SnapshotsListResourceType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "snapshots")]
 impl SnapshotsListResourceType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -86487,11 +87835,13 @@ impl SnapshotsListResourceType {
         }
     }
 }
+#[cfg(feature = "snapshots")]
 impl ::std::fmt::Display for SnapshotsListResourceType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "snapshots")]
 impl ::serde::Serialize for SnapshotsListResourceType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -86500,6 +87850,7 @@ impl ::serde::Serialize for SnapshotsListResourceType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "snapshots")]
 impl<'de> ::serde::Deserialize<'de> for SnapshotsListResourceType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -86638,6 +87989,7 @@ impl SnapshotsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "snapshots")]
 /// `SnapshotsListResponse`.
 ///
 /// Documented as `SnapshotsListResponse`.
@@ -86652,6 +88004,7 @@ pub struct SnapshotsListResponse {
     /// The `meta` field.
     pub meta: SnapshotsListResponseMeta,
 }
+#[cfg(feature = "snapshots")]
 impl SnapshotsListResponse {
     /// A `SnapshotsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: SnapshotsListResponseMeta) -> Self {
@@ -86674,6 +88027,7 @@ impl SnapshotsListResponse {
         self
     }
 }
+#[cfg(feature = "snapshots")]
 /// `SnapshotsGetResponse`.
 ///
 /// Documented as `SnapshotsGetResponse`.
@@ -86683,6 +88037,7 @@ pub struct SnapshotsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshots>,
 }
+#[cfg(feature = "snapshots")]
 impl SnapshotsGetResponse {
     /// A `SnapshotsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86711,6 +88066,7 @@ impl Grant {
         Self { bucket, permission }
     }
 }
+#[cfg(feature = "spaces_keys")]
 /// `Key`.
 ///
 /// Documented as `Key`.
@@ -86729,6 +88085,7 @@ pub struct Key {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(feature = "spaces_keys")]
 impl Key {
     /// A `Key` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86788,6 +88145,7 @@ impl SpacesKeyListResponseMeta {
         self
     }
 }
+#[cfg(feature = "spaces_keys")]
 /// `SpacesKeyListResponse`.
 ///
 /// Documented as `SpacesKeyListResponse`.
@@ -86802,6 +88160,7 @@ pub struct SpacesKeyListResponse {
     /// The `meta` field.
     pub meta: SpacesKeyListResponseMeta,
 }
+#[cfg(feature = "spaces_keys")]
 impl SpacesKeyListResponse {
     /// A `SpacesKeyListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: SpacesKeyListResponseMeta) -> Self {
@@ -86890,6 +88249,7 @@ impl KeyCreateResponse {
         self
     }
 }
+#[cfg(feature = "spaces_keys")]
 /// `SpacesKeyCreateResponse`.
 ///
 /// Documented as `SpacesKeyCreateResponse`.
@@ -86899,6 +88259,7 @@ pub struct SpacesKeyCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<KeyCreateResponse>,
 }
+#[cfg(feature = "spaces_keys")]
 impl SpacesKeyCreateResponse {
     /// A `SpacesKeyCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86911,6 +88272,7 @@ impl SpacesKeyCreateResponse {
         self
     }
 }
+#[cfg(feature = "spaces_keys")]
 /// `SpacesKeyGetResponse`.
 ///
 /// Documented as `SpacesKeyGetResponse`.
@@ -86920,6 +88282,7 @@ pub struct SpacesKeyGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<Key>>,
 }
+#[cfg(feature = "spaces_keys")]
 impl SpacesKeyGetResponse {
     /// A `SpacesKeyGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86932,6 +88295,7 @@ impl SpacesKeyGetResponse {
         self
     }
 }
+#[cfg(feature = "spaces_keys")]
 /// `SpacesKeyUpdateResponse`.
 ///
 /// Documented as `SpacesKeyUpdateResponse`.
@@ -86941,6 +88305,7 @@ pub struct SpacesKeyUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<Key>,
 }
+#[cfg(feature = "spaces_keys")]
 impl SpacesKeyUpdateResponse {
     /// A `SpacesKeyUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -86953,6 +88318,7 @@ impl SpacesKeyUpdateResponse {
         self
     }
 }
+#[cfg(feature = "spaces_keys")]
 /// `SpacesKeyPatchResponse`.
 ///
 /// Documented as `SpacesKeyPatchResponse`.
@@ -86962,6 +88328,7 @@ pub struct SpacesKeyPatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<Key>,
 }
+#[cfg(feature = "spaces_keys")]
 impl SpacesKeyPatchResponse {
     /// A `SpacesKeyPatchResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -87228,6 +88595,7 @@ impl TagsResources {
         self
     }
 }
+#[cfg(feature = "tags")]
 /// A tag is a label that can be applied to a resource (currently Droplets, Images, Volumes, Volume Snapshots, and Database clusters) in order to better organize or facilitate the lookups and actions on it.
 /// Tags have two attributes: a user defined `name` attribute and an embedded `resources` attribute with information about resources that have been tagged.
 ///
@@ -87251,6 +88619,7 @@ pub struct Tags {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<TagsResources>,
 }
+#[cfg(feature = "tags")]
 impl Tags {
     /// A `Tags` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -87293,6 +88662,7 @@ impl TagsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "tags")]
 /// `TagsListResponse`.
 ///
 /// Documented as `TagsListResponse`.
@@ -87307,6 +88677,7 @@ pub struct TagsListResponse {
     /// The `meta` field.
     pub meta: TagsListResponseMeta,
 }
+#[cfg(feature = "tags")]
 impl TagsListResponse {
     /// A `TagsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: TagsListResponseMeta) -> Self {
@@ -87329,6 +88700,7 @@ impl TagsListResponse {
         self
     }
 }
+#[cfg(feature = "tags")]
 /// `TagsCreateResponse`.
 ///
 /// Documented as `TagsCreateResponse`.
@@ -87339,6 +88711,7 @@ pub struct TagsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<Tags>,
 }
+#[cfg(feature = "tags")]
 impl TagsCreateResponse {
     /// A `TagsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -87351,6 +88724,7 @@ impl TagsCreateResponse {
         self
     }
 }
+#[cfg(feature = "tags")]
 /// `TagsGetResponse`.
 ///
 /// Documented as `TagsGetResponse`.
@@ -87361,6 +88735,7 @@ pub struct TagsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<Tags>,
 }
+#[cfg(feature = "tags")]
 impl TagsGetResponse {
     /// A `TagsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -87465,6 +88840,7 @@ impl TagsResourceResourcesItem {
         self
     }
 }
+#[cfg(feature = "tags")]
 /// `TagsResource`.
 ///
 /// Documented as `TagsResource`.
@@ -87477,6 +88853,7 @@ pub struct TagsResource {
     /// For example, to see Droplets, include the `droplet:read` scope.
     pub resources: Vec<TagsResourceResourcesItem>,
 }
+#[cfg(feature = "tags")]
 impl TagsResource {
     /// A `TagsResource` with its required fields; the optional ones start empty.
     pub fn new(resources: Vec<TagsResourceResourcesItem>) -> Self {
@@ -87685,6 +89062,7 @@ impl UptimeListChecksResponseMeta {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeListChecksResponse`.
 ///
 /// Documented as `UptimeListChecksResponse`.
@@ -87699,6 +89077,7 @@ pub struct UptimeListChecksResponse {
     /// The `meta` field.
     pub meta: UptimeListChecksResponseMeta,
 }
+#[cfg(feature = "uptime")]
 impl UptimeListChecksResponse {
     /// An `UptimeListChecksResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: UptimeListChecksResponseMeta) -> Self {
@@ -87829,6 +89208,7 @@ impl<'de> ::serde::Deserialize<'de> for CheckUpdatableType {
         }
     }
 }
+#[cfg(feature = "uptime")]
 /// `CheckUpdatable`.
 ///
 /// Documented as `CheckUpdatable`.
@@ -87850,6 +89230,7 @@ pub struct CheckUpdatable {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<CheckUpdatableType>,
 }
+#[cfg(feature = "uptime")]
 impl CheckUpdatable {
     /// A `CheckUpdatable` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -87895,6 +89276,7 @@ impl CheckUpdatable {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeCreateCheckResponse`.
 ///
 /// Documented as `UptimeCreateCheckResponse`.
@@ -87904,6 +89286,7 @@ pub struct UptimeCreateCheckResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
 }
+#[cfg(feature = "uptime")]
 impl UptimeCreateCheckResponse {
     /// An `UptimeCreateCheckResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -87916,6 +89299,7 @@ impl UptimeCreateCheckResponse {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeGetCheckResponse`.
 ///
 /// Documented as `UptimeGetCheckResponse`.
@@ -87925,6 +89309,7 @@ pub struct UptimeGetCheckResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
 }
+#[cfg(feature = "uptime")]
 impl UptimeGetCheckResponse {
     /// An `UptimeGetCheckResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -87937,6 +89322,7 @@ impl UptimeGetCheckResponse {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeUpdateCheckResponse`.
 ///
 /// Documented as `UptimeUpdateCheckResponse`.
@@ -87946,6 +89332,7 @@ pub struct UptimeUpdateCheckResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check: Option<Check>,
 }
+#[cfg(feature = "uptime")]
 impl UptimeUpdateCheckResponse {
     /// An `UptimeUpdateCheckResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -88162,6 +89549,7 @@ impl<'de> ::serde::Deserialize<'de> for AlertType {
         }
     }
 }
+#[cfg(feature = "uptime")]
 /// `Alert`.
 ///
 /// Documented as `Alert`.
@@ -88189,6 +89577,7 @@ pub struct Alert {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<AlertType>,
 }
+#[cfg(feature = "uptime")]
 impl Alert {
     /// An `Alert` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -88266,6 +89655,7 @@ impl UptimeListAlertsResponseMeta {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeListAlertsResponse`.
 ///
 /// Documented as `UptimeListAlertsResponse`.
@@ -88280,6 +89670,7 @@ pub struct UptimeListAlertsResponse {
     /// The `meta` field.
     pub meta: UptimeListAlertsResponseMeta,
 }
+#[cfg(feature = "uptime")]
 impl UptimeListAlertsResponse {
     /// An `UptimeListAlertsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: UptimeListAlertsResponseMeta) -> Self {
@@ -88302,6 +89693,7 @@ impl UptimeListAlertsResponse {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeCreateAlertResponse`.
 ///
 /// Documented as `UptimeCreateAlertResponse`.
@@ -88311,6 +89703,7 @@ pub struct UptimeCreateAlertResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert: Option<Alert>,
 }
+#[cfg(feature = "uptime")]
 impl UptimeCreateAlertResponse {
     /// An `UptimeCreateAlertResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -88323,6 +89716,7 @@ impl UptimeCreateAlertResponse {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeGetAlertResponse`.
 ///
 /// Documented as `UptimeGetAlertResponse`.
@@ -88332,6 +89726,7 @@ pub struct UptimeGetAlertResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert: Option<Alert>,
 }
+#[cfg(feature = "uptime")]
 impl UptimeGetAlertResponse {
     /// An `UptimeGetAlertResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -88516,6 +89911,7 @@ impl<'de> ::serde::Deserialize<'de> for AlertUpdatableType {
         }
     }
 }
+#[cfg(feature = "uptime")]
 /// `AlertUpdatable`.
 ///
 /// Documented as `AlertUpdatable`.
@@ -88540,6 +89936,7 @@ pub struct AlertUpdatable {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<AlertUpdatableType>,
 }
+#[cfg(feature = "uptime")]
 impl AlertUpdatable {
     /// An `AlertUpdatable` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -88592,6 +89989,7 @@ impl AlertUpdatable {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeUpdateAlertResponse`.
 ///
 /// Documented as `UptimeUpdateAlertResponse`.
@@ -88601,6 +89999,7 @@ pub struct UptimeUpdateAlertResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alert: Option<Alert>,
 }
+#[cfg(feature = "uptime")]
 impl UptimeUpdateAlertResponse {
     /// An `UptimeUpdateAlertResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -88827,6 +90226,7 @@ impl State {
         self
     }
 }
+#[cfg(feature = "uptime")]
 /// `UptimeGetCheckStateResponse`.
 ///
 /// Documented as `UptimeGetCheckStateResponse`.
@@ -88836,6 +90236,7 @@ pub struct UptimeGetCheckStateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<State>,
 }
+#[cfg(feature = "uptime")]
 impl UptimeGetCheckStateResponse {
     /// An `UptimeGetCheckStateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89089,6 +90490,7 @@ impl VectordbVectorDb {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbListVectorDBsResponse`.
 ///
 /// Documented as `VectordbListVectorDBsResponse`.
@@ -89101,6 +90503,7 @@ pub struct VectordbListVectorDBsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_dbs: Option<Vec<VectordbVectorDb>>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbListVectorDBsResponse {
     /// A `VectordbListVectorDBsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89122,6 +90525,7 @@ impl VectordbListVectorDBsResponse {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbCreateVectorDbRequest`.
 ///
 /// Documented as `VectordbCreateVectorDbRequest`.
@@ -89143,6 +90547,7 @@ pub struct VectordbCreateVectorDbRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbCreateVectorDbRequest {
     /// A `VectordbCreateVectorDbRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89185,6 +90590,7 @@ impl VectordbCreateVectorDbRequest {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbCreateVectorDbResponse`.
 ///
 /// Documented as `VectordbCreateVectorDbResponse`.
@@ -89194,6 +90600,7 @@ pub struct VectordbCreateVectorDbResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_db: Option<VectordbVectorDb>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbCreateVectorDbResponse {
     /// A `VectordbCreateVectorDbResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89206,6 +90613,7 @@ impl VectordbCreateVectorDbResponse {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbGetVectorDbResponse`.
 ///
 /// Documented as `VectordbGetVectorDbResponse`.
@@ -89215,6 +90623,7 @@ pub struct VectordbGetVectorDbResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_db: Option<VectordbVectorDb>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbGetVectorDbResponse {
     /// A `VectordbGetVectorDbResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89227,6 +90636,7 @@ impl VectordbGetVectorDbResponse {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbUpdateVectorDbRequest`.
 ///
 /// Documented as `VectordbUpdateVectorDbRequest`.
@@ -89242,6 +90652,7 @@ pub struct VectordbUpdateVectorDbRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<String>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbUpdateVectorDbRequest {
     /// A `VectordbUpdateVectorDbRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89270,6 +90681,7 @@ impl VectordbUpdateVectorDbRequest {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbUpdateVectorDbResponse`.
 ///
 /// Documented as `VectordbUpdateVectorDbResponse`.
@@ -89279,6 +90691,7 @@ pub struct VectordbUpdateVectorDbResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_db: Option<VectordbVectorDb>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbUpdateVectorDbResponse {
     /// A `VectordbUpdateVectorDbResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89350,6 +90763,7 @@ impl VectordbBackup {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbListBackupsResponse`.
 ///
 /// Documented as `VectordbListBackupsResponse`.
@@ -89359,6 +90773,7 @@ pub struct VectordbListBackupsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backups: Option<Vec<VectordbBackup>>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbListBackupsResponse {
     /// A `VectordbListBackupsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89371,6 +90786,7 @@ impl VectordbListBackupsResponse {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbGetRestoreStatusResponse`.
 ///
 /// Documented as `VectordbGetRestoreStatusResponse`.
@@ -89386,6 +90802,7 @@ pub struct VectordbGetRestoreStatusResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbGetRestoreStatusResponse {
     /// A `VectordbGetRestoreStatusResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89414,6 +90831,7 @@ impl VectordbGetRestoreStatusResponse {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbRestoreBackupRequest`.
 ///
 /// Documented as `VectordbRestoreBackupRequest`.
@@ -89426,6 +90844,7 @@ pub struct VectordbRestoreBackupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbRestoreBackupRequest {
     /// A `VectordbRestoreBackupRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89444,6 +90863,7 @@ impl VectordbRestoreBackupRequest {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbRestoreBackupResponse`.
 ///
 /// Documented as `VectordbRestoreBackupResponse`.
@@ -89456,6 +90876,7 @@ pub struct VectordbRestoreBackupResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbRestoreBackupResponse {
     /// A `VectordbRestoreBackupResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89477,6 +90898,7 @@ impl VectordbRestoreBackupResponse {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbGetVectorDbAdminCredentialsResponse`.
 ///
 /// Documented as `VectordbGetVectorDbAdminCredentialsResponse`.
@@ -89489,6 +90911,7 @@ pub struct VectordbGetVectorDbAdminCredentialsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbGetVectorDbAdminCredentialsResponse {
     /// A `VectordbGetVectorDbAdminCredentialsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89510,6 +90933,7 @@ impl VectordbGetVectorDbAdminCredentialsResponse {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbResizeVectorDbRequest`.
 ///
 /// Documented as `VectordbResizeVectorDbRequest`.
@@ -89522,6 +90946,7 @@ pub struct VectordbResizeVectorDbRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<String>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbResizeVectorDbRequest {
     /// A `VectordbResizeVectorDbRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89540,6 +90965,7 @@ impl VectordbResizeVectorDbRequest {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbResizeVectorDbResponse`.
 ///
 /// Documented as `VectordbResizeVectorDbResponse`.
@@ -89549,6 +90975,7 @@ pub struct VectordbResizeVectorDbResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_db: Option<VectordbVectorDb>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbResizeVectorDbResponse {
     /// A `VectordbResizeVectorDbResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89561,6 +90988,7 @@ impl VectordbResizeVectorDbResponse {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbUpdateVectorDbTagsRequest`.
 ///
 /// Documented as `VectordbUpdateVectorDbTagsRequest`.
@@ -89573,6 +91001,7 @@ pub struct VectordbUpdateVectorDbTagsRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbUpdateVectorDbTagsRequest {
     /// A `VectordbUpdateVectorDbTagsRequest` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89591,6 +91020,7 @@ impl VectordbUpdateVectorDbTagsRequest {
         self
     }
 }
+#[cfg(feature = "vector_databases")]
 /// `VectordbUpdateVectorDbTagsResponse`.
 ///
 /// Documented as `VectordbUpdateVectorDbTagsResponse`.
@@ -89600,6 +91030,7 @@ pub struct VectordbUpdateVectorDbTagsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vector_db: Option<VectordbVectorDb>,
 }
+#[cfg(feature = "vector_databases")]
 impl VectordbUpdateVectorDbTagsResponse {
     /// A `VectordbUpdateVectorDbTagsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -89800,6 +91231,7 @@ impl VolumesListResponseMeta {
         self
     }
 }
+#[cfg(feature = "block_storage")]
 /// `VolumesListResponse`.
 ///
 /// Documented as `VolumesListResponse`.
@@ -89813,6 +91245,7 @@ pub struct VolumesListResponse {
     /// The `meta` field.
     pub meta: VolumesListResponseMeta,
 }
+#[cfg(feature = "block_storage")]
 impl VolumesListResponse {
     /// A `VolumesListResponse` with its required fields; the optional ones start empty.
     pub fn new(volumes: Vec<VolumeFull>, meta: VolumesListResponseMeta) -> Self {
@@ -90125,6 +91558,7 @@ impl VolumesXfs {
         self
     }
 }
+#[cfg(feature = "block_storage")]
 /// `VolumesCreateBody`.
 ///
 /// Documented as `VolumesCreateBody`: one of several shapes, tried in order; it serializes back as it came.
@@ -90138,6 +91572,7 @@ pub enum VolumesCreateBody {
     /// The value as `VolumesXfs`.
     VolumesXfs(VolumesXfs),
 }
+#[cfg(feature = "block_storage")]
 /// `VolumesCreateResponse`.
 ///
 /// Documented as `VolumesCreateResponse`.
@@ -90147,6 +91582,7 @@ pub struct VolumesCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<VolumeFull>,
 }
+#[cfg(feature = "block_storage")]
 impl VolumesCreateResponse {
     /// A `VolumesCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -90332,6 +91768,7 @@ impl VolumeActionsPostBodyT2035 {
         self
     }
 }
+#[cfg(feature = "block_storage_actions")]
 /// `VolumeActionsPostBody`.
 ///
 /// Documented as `VolumeActionsPostBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -90346,6 +91783,7 @@ pub enum VolumeActionsPostBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "block_storage_actions")]
 impl<'de> ::serde::Deserialize<'de> for VolumeActionsPostBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -90377,6 +91815,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeActionsPostBody {
         }
     }
 }
+#[cfg(feature = "block_storage_actions")]
 impl ::serde::Serialize for VolumeActionsPostBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -90594,6 +92033,7 @@ impl VolumeAction {
         self
     }
 }
+#[cfg(feature = "block_storage_actions")]
 /// `VolumeActionsPostResponse`.
 ///
 /// Documented as `VolumeActionsPostResponse`.
@@ -90603,6 +92043,7 @@ pub struct VolumeActionsPostResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<VolumeAction>,
 }
+#[cfg(feature = "block_storage_actions")]
 impl VolumeActionsPostResponse {
     /// A `VolumeActionsPostResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -90615,6 +92056,7 @@ impl VolumeActionsPostResponse {
         self
     }
 }
+#[cfg(feature = "block_storage")]
 /// `VolumeSnapshotsGetByIdResponse`.
 ///
 /// Documented as `VolumeSnapshotsGetByIdResponse`.
@@ -90624,6 +92066,7 @@ pub struct VolumeSnapshotsGetByIdResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshots>,
 }
+#[cfg(feature = "block_storage")]
 impl VolumeSnapshotsGetByIdResponse {
     /// A `VolumeSnapshotsGetByIdResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -90636,6 +92079,7 @@ impl VolumeSnapshotsGetByIdResponse {
         self
     }
 }
+#[cfg(feature = "block_storage")]
 /// `VolumesGetResponse`.
 ///
 /// Documented as `VolumesGetResponse`.
@@ -90645,6 +92089,7 @@ pub struct VolumesGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<VolumeFull>,
 }
+#[cfg(feature = "block_storage")]
 impl VolumesGetResponse {
     /// A `VolumesGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -90678,6 +92123,7 @@ impl VolumeActionsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "block_storage_actions")]
 /// `VolumeActionsListResponse`.
 ///
 /// Documented as `VolumeActionsListResponse`.
@@ -90692,6 +92138,7 @@ pub struct VolumeActionsListResponse {
     /// The `meta` field.
     pub meta: VolumeActionsListResponseMeta,
 }
+#[cfg(feature = "block_storage_actions")]
 impl VolumeActionsListResponse {
     /// A `VolumeActionsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: VolumeActionsListResponseMeta) -> Self {
@@ -90965,6 +92412,7 @@ impl VolumeActionsPostByIdBodyT2050 {
         self
     }
 }
+#[cfg(feature = "block_storage_actions")]
 /// `VolumeActionsPostByIdBody`.
 ///
 /// Documented as `VolumeActionsPostByIdBody`: tagged by its `type` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -90981,6 +92429,7 @@ pub enum VolumeActionsPostByIdBody {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "block_storage_actions")]
 impl<'de> ::serde::Deserialize<'de> for VolumeActionsPostByIdBody {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -91018,6 +92467,7 @@ impl<'de> ::serde::Deserialize<'de> for VolumeActionsPostByIdBody {
         }
     }
 }
+#[cfg(feature = "block_storage_actions")]
 impl ::serde::Serialize for VolumeActionsPostByIdBody {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -91052,6 +92502,7 @@ impl ::serde::Serialize for VolumeActionsPostByIdBody {
         }
     }
 }
+#[cfg(feature = "block_storage_actions")]
 /// `VolumeActionsPostByIdResponse`.
 ///
 /// Documented as `VolumeActionsPostByIdResponse`.
@@ -91061,6 +92512,7 @@ pub struct VolumeActionsPostByIdResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<VolumeAction>,
 }
+#[cfg(feature = "block_storage_actions")]
 impl VolumeActionsPostByIdResponse {
     /// A `VolumeActionsPostByIdResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -91073,6 +92525,7 @@ impl VolumeActionsPostByIdResponse {
         self
     }
 }
+#[cfg(feature = "block_storage_actions")]
 /// `VolumeActionsGetResponse`.
 ///
 /// Documented as `VolumeActionsGetResponse`.
@@ -91082,6 +92535,7 @@ pub struct VolumeActionsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub action: Option<VolumeAction>,
 }
+#[cfg(feature = "block_storage_actions")]
 impl VolumeActionsGetResponse {
     /// A `VolumeActionsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -91115,6 +92569,7 @@ impl VolumeSnapshotsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "block_storage")]
 /// `VolumeSnapshotsListResponse`.
 ///
 /// Documented as `VolumeSnapshotsListResponse`.
@@ -91129,6 +92584,7 @@ pub struct VolumeSnapshotsListResponse {
     /// The `meta` field.
     pub meta: VolumeSnapshotsListResponseMeta,
 }
+#[cfg(feature = "block_storage")]
 impl VolumeSnapshotsListResponse {
     /// A `VolumeSnapshotsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: VolumeSnapshotsListResponseMeta) -> Self {
@@ -91151,6 +92607,7 @@ impl VolumeSnapshotsListResponse {
         self
     }
 }
+#[cfg(feature = "block_storage")]
 /// `VolumeSnapshotsCreateBody`.
 ///
 /// Documented as `VolumeSnapshotsCreateBody`.
@@ -91166,6 +92623,7 @@ pub struct VolumeSnapshotsCreateBody {
     )]
     pub tags: Option<Option<Vec<String>>>,
 }
+#[cfg(feature = "block_storage")]
 impl VolumeSnapshotsCreateBody {
     /// A `VolumeSnapshotsCreateBody` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
@@ -91184,6 +92642,7 @@ impl VolumeSnapshotsCreateBody {
         self
     }
 }
+#[cfg(feature = "block_storage")]
 /// `VolumeSnapshotsCreateResponse`.
 ///
 /// Documented as `VolumeSnapshotsCreateResponse`.
@@ -91193,6 +92652,7 @@ pub struct VolumeSnapshotsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Snapshots>,
 }
+#[cfg(feature = "block_storage")]
 impl VolumeSnapshotsCreateResponse {
     /// A `VolumeSnapshotsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -91205,6 +92665,7 @@ impl VolumeSnapshotsCreateResponse {
         self
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcnatgatewaysListState`.
 ///
 /// Documented as `VpcnatgatewaysListState`. Values this version does not know are kept in `Unknown`.
@@ -91226,6 +92687,7 @@ pub enum VpcnatgatewaysListState {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListState {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -91240,11 +92702,13 @@ impl VpcnatgatewaysListState {
         }
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl ::std::fmt::Display for VpcnatgatewaysListState {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl ::serde::Serialize for VpcnatgatewaysListState {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -91253,6 +92717,7 @@ impl ::serde::Serialize for VpcnatgatewaysListState {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl<'de> ::serde::Deserialize<'de> for VpcnatgatewaysListState {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -91269,6 +92734,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcnatgatewaysListState {
         }
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcnatgatewaysListRegion`.
 ///
 /// Documented as `VpcnatgatewaysListRegion`. Values this version does not know are kept in `Unknown`.
@@ -91308,6 +92774,7 @@ pub enum VpcnatgatewaysListRegion {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListRegion {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -91331,11 +92798,13 @@ impl VpcnatgatewaysListRegion {
         }
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl ::std::fmt::Display for VpcnatgatewaysListRegion {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl ::serde::Serialize for VpcnatgatewaysListRegion {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -91344,6 +92813,7 @@ impl ::serde::Serialize for VpcnatgatewaysListRegion {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl<'de> ::serde::Deserialize<'de> for VpcnatgatewaysListRegion {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -91369,6 +92839,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcnatgatewaysListRegion {
         }
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcnatgatewaysListType`.
 ///
 /// Documented as `VpcnatgatewaysListType`. Values this version does not know are kept in `Unknown`.
@@ -91380,6 +92851,7 @@ pub enum VpcnatgatewaysListType {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -91389,11 +92861,13 @@ impl VpcnatgatewaysListType {
         }
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl ::std::fmt::Display for VpcnatgatewaysListType {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl ::serde::Serialize for VpcnatgatewaysListType {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -91402,6 +92876,7 @@ impl ::serde::Serialize for VpcnatgatewaysListType {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl<'de> ::serde::Deserialize<'de> for VpcnatgatewaysListType {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -91869,6 +93344,7 @@ impl VpcnatgatewaysListResponseMeta {
         self
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcnatgatewaysListResponse`.
 ///
 /// Documented as `VpcnatgatewaysListResponse`.
@@ -91883,6 +93359,7 @@ pub struct VpcnatgatewaysListResponse {
     /// The `meta` field.
     pub meta: VpcnatgatewaysListResponseMeta,
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListResponse {
     /// A `VpcnatgatewaysListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: VpcnatgatewaysListResponseMeta) -> Self {
@@ -92078,6 +93555,7 @@ impl VpcNatGatewayCreateVpcsItem {
         self
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcNatGatewayCreate`.
 ///
 /// Documented as `VpcNatGatewayCreate`.
@@ -92103,6 +93581,7 @@ pub struct VpcNatGatewayCreate {
     /// An array of VPCs associated with the VPC NAT gateway.
     pub vpcs: Vec<VpcNatGatewayCreateVpcsItem>,
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcNatGatewayCreate {
     /// A `VpcNatGatewayCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -92142,6 +93621,7 @@ impl VpcNatGatewayCreate {
         self
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcnatgatewaysCreateResponse`.
 ///
 /// Documented as `VpcnatgatewaysCreateResponse`.
@@ -92151,6 +93631,7 @@ pub struct VpcnatgatewaysCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_nat_gateway: Option<VpcNatGatewayCreate>,
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysCreateResponse {
     /// A `VpcnatgatewaysCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92166,6 +93647,7 @@ impl VpcnatgatewaysCreateResponse {
         self
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcnatgatewaysGetResponse`.
 ///
 /// Documented as `VpcnatgatewaysGetResponse`.
@@ -92175,6 +93657,7 @@ pub struct VpcnatgatewaysGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_nat_gateway: Option<VpcNatGatewayGet>,
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysGetResponse {
     /// A `VpcnatgatewaysGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92220,6 +93703,7 @@ impl VpcNatGatewayUpdateVpcsItem {
         self
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcNatGatewayUpdate`.
 ///
 /// Documented as `VpcNatGatewayUpdate`.
@@ -92242,6 +93726,7 @@ pub struct VpcNatGatewayUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpcs: Option<Vec<VpcNatGatewayUpdateVpcsItem>>,
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcNatGatewayUpdate {
     /// A `VpcNatGatewayUpdate` with its required fields; the optional ones start empty.
     pub fn new(name: String, size: i64) -> Self {
@@ -92282,6 +93767,7 @@ impl VpcNatGatewayUpdate {
         self
     }
 }
+#[cfg(feature = "vpc_nat_gateways")]
 /// `VpcnatgatewaysUpdateResponse`.
 ///
 /// Documented as `VpcnatgatewaysUpdateResponse`.
@@ -92291,6 +93777,7 @@ pub struct VpcnatgatewaysUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_nat_gateway: Option<VpcNatGatewayUpdate>,
 }
+#[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysUpdateResponse {
     /// A `VpcnatgatewaysUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92445,6 +93932,7 @@ impl VpcPeeringsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "vpc_peerings")]
 /// `VpcPeeringsListResponse`.
 ///
 /// Documented as `VpcPeeringsListResponse`.
@@ -92459,6 +93947,7 @@ pub struct VpcPeeringsListResponse {
     /// The `meta` field.
     pub meta: VpcPeeringsListResponseMeta,
 }
+#[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsListResponse {
     /// A `VpcPeeringsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: VpcPeeringsListResponseMeta) -> Self {
@@ -92481,6 +93970,7 @@ impl VpcPeeringsListResponse {
         self
     }
 }
+#[cfg(feature = "vpc_peerings")]
 /// `VpcPeeringsCreateBody`.
 ///
 /// Documented as `VpcPeeringsCreateBody`.
@@ -92493,6 +93983,7 @@ pub struct VpcPeeringsCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_ids: Option<Vec<String>>,
 }
+#[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsCreateBody {
     /// A `VpcPeeringsCreateBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92511,6 +94002,7 @@ impl VpcPeeringsCreateBody {
         self
     }
 }
+#[cfg(feature = "vpc_peerings")]
 /// `VpcPeeringsCreateResponse`.
 ///
 /// Documented as `VpcPeeringsCreateResponse`.
@@ -92520,6 +94012,7 @@ pub struct VpcPeeringsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_peering: Option<VpcPeering>,
 }
+#[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsCreateResponse {
     /// A `VpcPeeringsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92532,6 +94025,7 @@ impl VpcPeeringsCreateResponse {
         self
     }
 }
+#[cfg(feature = "vpc_peerings")]
 /// `VpcPeeringsGetResponse`.
 ///
 /// Documented as `VpcPeeringsGetResponse`.
@@ -92541,6 +94035,7 @@ pub struct VpcPeeringsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_peering: Option<VpcPeering>,
 }
+#[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsGetResponse {
     /// A `VpcPeeringsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92553,6 +94048,7 @@ impl VpcPeeringsGetResponse {
         self
     }
 }
+#[cfg(feature = "vpc_peerings")]
 /// `VpcPeeringsDeleteResponse`.
 ///
 /// Documented as `VpcPeeringsDeleteResponse`.
@@ -92562,6 +94058,7 @@ pub struct VpcPeeringsDeleteResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_peering: Option<VpcPeering>,
 }
+#[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsDeleteResponse {
     /// A `VpcPeeringsDeleteResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92574,6 +94071,7 @@ impl VpcPeeringsDeleteResponse {
         self
     }
 }
+#[cfg(any(feature = "vp_cs", feature = "vpc_peerings"))]
 /// `VpcPeeringUpdatable`.
 ///
 /// Documented as `VpcPeeringUpdatable`.
@@ -92583,6 +94081,7 @@ pub struct VpcPeeringUpdatable {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
+#[cfg(any(feature = "vp_cs", feature = "vpc_peerings"))]
 impl VpcPeeringUpdatable {
     /// A `VpcPeeringUpdatable` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92595,6 +94094,7 @@ impl VpcPeeringUpdatable {
         self
     }
 }
+#[cfg(feature = "vpc_peerings")]
 /// `VpcPeeringsPatchResponse`.
 ///
 /// Documented as `VpcPeeringsPatchResponse`.
@@ -92604,6 +94104,7 @@ pub struct VpcPeeringsPatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_peering: Option<VpcPeering>,
 }
+#[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsPatchResponse {
     /// A `VpcPeeringsPatchResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92733,6 +94234,7 @@ impl VpcsListResponseMeta {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsListResponse`.
 ///
 /// Documented as `VpcsListResponse`.
@@ -92747,6 +94249,7 @@ pub struct VpcsListResponse {
     /// The `meta` field.
     pub meta: VpcsListResponseMeta,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsListResponse {
     /// A `VpcsListResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: VpcsListResponseMeta) -> Self {
@@ -92769,6 +94272,7 @@ impl VpcsListResponse {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsCreateBody`.
 ///
 /// Documented as `VpcsCreateBody`.
@@ -92787,6 +94291,7 @@ pub struct VpcsCreateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsCreateBody {
     /// A `VpcsCreateBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92822,6 +94327,7 @@ impl VpcsCreateBody {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsCreateResponse`.
 ///
 /// Documented as `VpcsCreateResponse`.
@@ -92831,6 +94337,7 @@ pub struct VpcsCreateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc: Option<Vpc>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsCreateResponse {
     /// A `VpcsCreateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92843,6 +94350,7 @@ impl VpcsCreateResponse {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsGetResponse`.
 ///
 /// Documented as `VpcsGetResponse`.
@@ -92852,6 +94360,7 @@ pub struct VpcsGetResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc: Option<Vpc>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsGetResponse {
     /// A `VpcsGetResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92864,6 +94373,7 @@ impl VpcsGetResponse {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsUpdateBody`.
 ///
 /// Documented as `VpcsUpdateBody`.
@@ -92879,6 +94389,7 @@ pub struct VpcsUpdateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsUpdateBody {
     /// A `VpcsUpdateBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92907,6 +94418,7 @@ impl VpcsUpdateBody {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsUpdateResponse`.
 ///
 /// Documented as `VpcsUpdateResponse`.
@@ -92916,6 +94428,7 @@ pub struct VpcsUpdateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc: Option<Vpc>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsUpdateResponse {
     /// A `VpcsUpdateResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92928,6 +94441,7 @@ impl VpcsUpdateResponse {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsPatchBody`.
 ///
 /// Documented as `VpcsPatchBody`.
@@ -92943,6 +94457,7 @@ pub struct VpcsPatchBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<bool>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsPatchBody {
     /// A `VpcsPatchBody` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -92971,6 +94486,7 @@ impl VpcsPatchBody {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsPatchResponse`.
 ///
 /// Documented as `VpcsPatchResponse`.
@@ -92980,6 +94496,7 @@ pub struct VpcsPatchResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc: Option<Vpc>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsPatchResponse {
     /// A `VpcsPatchResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -93056,6 +94573,7 @@ impl VpcsListMembersResponseMeta {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsListMembersResponse`.
 ///
 /// Documented as `VpcsListMembersResponse`.
@@ -93070,6 +94588,7 @@ pub struct VpcsListMembersResponse {
     /// The `meta` field.
     pub meta: VpcsListMembersResponseMeta,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsListMembersResponse {
     /// A `VpcsListMembersResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: VpcsListMembersResponseMeta) -> Self {
@@ -93113,6 +94632,7 @@ impl VpcsListPeeringsResponseMeta {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsListPeeringsResponse`.
 ///
 /// Documented as `VpcsListPeeringsResponse`.
@@ -93127,6 +94647,7 @@ pub struct VpcsListPeeringsResponse {
     /// The `meta` field.
     pub meta: VpcsListPeeringsResponseMeta,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsListPeeringsResponse {
     /// A `VpcsListPeeringsResponse` with its required fields; the optional ones start empty.
     pub fn new(meta: VpcsListPeeringsResponseMeta) -> Self {
@@ -93149,6 +94670,7 @@ impl VpcsListPeeringsResponse {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsCreatePeeringsBody`.
 ///
 /// Documented as `VpcsCreatePeeringsBody`.
@@ -93159,12 +94681,14 @@ pub struct VpcsCreatePeeringsBody {
     /// The ID of the VPC to peer with.
     pub vpc_id: String,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsCreatePeeringsBody {
     /// A `VpcsCreatePeeringsBody` with its required fields; the optional ones start empty.
     pub fn new(name: String, vpc_id: String) -> Self {
         Self { name, vpc_id }
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsCreatePeeringsResponse`.
 ///
 /// Documented as `VpcsCreatePeeringsResponse`.
@@ -93174,6 +94698,7 @@ pub struct VpcsCreatePeeringsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peering: Option<VpcPeering>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsCreatePeeringsResponse {
     /// A `VpcsCreatePeeringsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -93186,6 +94711,7 @@ impl VpcsCreatePeeringsResponse {
         self
     }
 }
+#[cfg(feature = "vp_cs")]
 /// `VpcsPatchPeeringsResponse`.
 ///
 /// Documented as `VpcsPatchPeeringsResponse`.
@@ -93195,6 +94721,7 @@ pub struct VpcsPatchPeeringsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub peering: Option<VpcPeering>,
 }
+#[cfg(feature = "vp_cs")]
 impl VpcsPatchPeeringsResponse {
     /// A `VpcsPatchPeeringsResponse` with its required fields; the optional ones start empty.
     pub fn new() -> Self {

@@ -574,6 +574,7 @@ impl Binint64 {
         Self { count, range }
     }
 }
+#[cfg(feature = "system")]
 /// Client view of a \[`Certificate`\]
 ///
 /// Documented as `Certificate`.
@@ -592,6 +593,7 @@ pub struct Certificate {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "system")]
 impl Certificate {
     /// A `Certificate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -612,6 +614,7 @@ impl Certificate {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Create-time parameters for a `Certificate`
 ///
 /// Documented as `CertificateCreate`.
@@ -628,6 +631,7 @@ pub struct CertificateCreate {
     /// The service using this certificate
     pub service: ServiceUsingCertificate,
 }
+#[cfg(feature = "system")]
 impl CertificateCreate {
     /// A `CertificateCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -646,6 +650,7 @@ impl CertificateCreate {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `CertificateResultsPage`.
@@ -661,6 +666,7 @@ pub struct CertificateResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl CertificateResultsPage {
     /// A `CertificateResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Certificate>) -> Self {
@@ -713,6 +719,7 @@ impl ComponentUpdate {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `ComponentUpdateResultsPage`.
@@ -728,6 +735,7 @@ pub struct ComponentUpdateResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl ComponentUpdateResultsPage {
     /// A `ComponentUpdateResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<ComponentUpdate>) -> Self {
@@ -1602,6 +1610,7 @@ impl DerEncodedKeyPair {
         Self { private_key, public_cert }
     }
 }
+#[cfg(feature = "hidden")]
 /// `DeviceAccessTokenRequest`.
 ///
 /// Documented as `DeviceAccessTokenRequest`.
@@ -1614,6 +1623,7 @@ pub struct DeviceAccessTokenRequest {
     /// The `grant_type` field.
     pub grant_type: String,
 }
+#[cfg(feature = "hidden")]
 impl DeviceAccessTokenRequest {
     /// A `DeviceAccessTokenRequest` with its required fields; the optional ones start empty.
     pub fn new(client_id: String, device_code: String, grant_type: String) -> Self {
@@ -1624,6 +1634,7 @@ impl DeviceAccessTokenRequest {
         }
     }
 }
+#[cfg(feature = "hidden")]
 /// `DeviceAuthRequest`.
 ///
 /// Documented as `DeviceAuthRequest`.
@@ -1632,12 +1643,14 @@ pub struct DeviceAuthRequest {
     /// The `client_id` field.
     pub client_id: String,
 }
+#[cfg(feature = "hidden")]
 impl DeviceAuthRequest {
     /// A `DeviceAuthRequest` with its required fields; the optional ones start empty.
     pub fn new(client_id: String) -> Self {
         Self { client_id }
     }
 }
+#[cfg(feature = "hidden")]
 /// `DeviceAuthVerify`.
 ///
 /// Documented as `DeviceAuthVerify`.
@@ -1646,6 +1659,7 @@ pub struct DeviceAuthVerify {
     /// The `user_code` field.
     pub user_code: String,
 }
+#[cfg(feature = "hidden")]
 impl DeviceAuthVerify {
     /// A `DeviceAuthVerify` with its required fields; the optional ones start empty.
     pub fn new(user_code: String) -> Self {
@@ -1764,6 +1778,7 @@ impl ::serde::Serialize for Digest {
         }
     }
 }
+#[cfg(any(feature = "disks", feature = "instances"))]
 /// Client view of a \[`Disk`\]
 ///
 /// Documented as `Disk`.
@@ -1808,6 +1823,7 @@ pub struct Disk {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(any(feature = "disks", feature = "instances"))]
 impl Disk {
     /// A `Disk` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -1863,6 +1879,7 @@ impl Disk {
         self
     }
 }
+#[cfg(feature = "disks")]
 /// Create-time parameters for a `Disk`
 ///
 /// Documented as `DiskCreate`.
@@ -1877,6 +1894,7 @@ pub struct DiskCreate {
     /// total size of the Disk in bytes
     pub size: i64,
 }
+#[cfg(feature = "disks")]
 impl DiskCreate {
     /// A `DiskCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -1893,6 +1911,7 @@ impl DiskCreate {
         }
     }
 }
+#[cfg(feature = "instances")]
 /// TODO-v1: Delete this Parameters for the `Disk` to be attached or detached to an instance
 ///
 /// Documented as `DiskIdentifier`.
@@ -1901,12 +1920,14 @@ pub struct DiskIdentifier {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "instances")]
 impl DiskIdentifier {
     /// A `DiskIdentifier` with its required fields; the optional ones start empty.
     pub fn new(name: String) -> Self {
         Self { name }
     }
 }
+#[cfg(feature = "disks")]
 /// `DiskMetricName`.
 ///
 /// Documented as `DiskMetricName`. Values this version does not know are kept in `Unknown`.
@@ -1928,6 +1949,7 @@ pub enum DiskMetricName {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "disks")]
 impl DiskMetricName {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -1942,11 +1964,13 @@ impl DiskMetricName {
         }
     }
 }
+#[cfg(feature = "disks")]
 impl ::std::fmt::Display for DiskMetricName {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "disks")]
 impl ::serde::Serialize for DiskMetricName {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -1955,6 +1979,7 @@ impl ::serde::Serialize for DiskMetricName {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "disks")]
 impl<'de> ::serde::Deserialize<'de> for DiskMetricName {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -1971,6 +1996,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskMetricName {
         }
     }
 }
+#[cfg(feature = "instances")]
 /// `DiskPath`.
 ///
 /// Documented as `DiskPath`.
@@ -1979,12 +2005,14 @@ pub struct DiskPath {
     /// The `disk` field.
     pub disk: String,
 }
+#[cfg(feature = "instances")]
 impl DiskPath {
     /// A `DiskPath` with its required fields; the optional ones start empty.
     pub fn new(disk: String) -> Self {
         Self { disk }
     }
 }
+#[cfg(any(feature = "disks", feature = "instances"))]
 /// A single page of results
 ///
 /// Documented as `DiskResultsPage`.
@@ -2000,6 +2028,7 @@ pub struct DiskResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(any(feature = "disks", feature = "instances"))]
 impl DiskResultsPage {
     /// A `DiskResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Disk>) -> Self {
@@ -3077,6 +3106,7 @@ impl ::serde::Serialize for ExternalIpCreate {
         }
     }
 }
+#[cfg(feature = "instances")]
 /// A single page of results
 ///
 /// Documented as `ExternalIpResultsPage`.
@@ -3092,6 +3122,7 @@ pub struct ExternalIpResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "instances")]
 impl ExternalIpResultsPage {
     /// An `ExternalIpResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<ExternalIp>) -> Self {
@@ -3288,6 +3319,7 @@ impl<'de> ::serde::Deserialize<'de> for FleetRole {
         }
     }
 }
+#[cfg(feature = "policy")]
 /// Client view of a \[`Policy`\], which describes how this resource may be accessed
 ///
 /// Note that the Policy only describes access granted explicitly for this resource.  The policies of parent resources can also cause a user to have access to this resource.
@@ -3298,6 +3330,7 @@ pub struct FleetRolePolicy {
     /// Roles directly assigned on this resource
     pub role_assignments: Vec<FleetRoleRoleAssignment>,
 }
+#[cfg(feature = "policy")]
 impl FleetRolePolicy {
     /// A `FleetRolePolicy` with its required fields; the optional ones start empty.
     pub fn new(role_assignments: Vec<FleetRoleRoleAssignment>) -> Self {
@@ -3332,6 +3365,7 @@ impl FleetRoleRoleAssignment {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Client view of global Images
 ///
 /// Documented as `GlobalImage`.
@@ -3370,6 +3404,7 @@ pub struct GlobalImage {
     /// Image version
     pub version: String,
 }
+#[cfg(feature = "system")]
 impl GlobalImage {
     /// A `GlobalImage` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -3423,6 +3458,7 @@ impl GlobalImage {
         self
     }
 }
+#[cfg(feature = "system")]
 /// Create-time parameters for an `GlobalImage`
 ///
 /// Documented as `GlobalImageCreate`.
@@ -3439,6 +3475,7 @@ pub struct GlobalImageCreate {
     /// The source of the image's contents.
     pub source: ImageSource,
 }
+#[cfg(feature = "system")]
 impl GlobalImageCreate {
     /// A `GlobalImageCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -3457,6 +3494,7 @@ impl GlobalImageCreate {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `GlobalImageResultsPage`.
@@ -3472,6 +3510,7 @@ pub struct GlobalImageResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl GlobalImageResultsPage {
     /// A `GlobalImageResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<GlobalImage>) -> Self {
@@ -3508,6 +3547,7 @@ impl Group {
         Self { display_name, id, silo_id }
     }
 }
+#[cfg(any(feature = "hidden", feature = "silos"))]
 /// A single page of results
 ///
 /// Documented as `GroupResultsPage`.
@@ -3523,6 +3563,7 @@ pub struct GroupResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(any(feature = "hidden", feature = "silos"))]
 impl GroupResultsPage {
     /// A `GroupResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Group>) -> Self {
@@ -3629,6 +3670,7 @@ impl Histogramint64 {
         }
     }
 }
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 /// Supported set of sort modes for scanning by id only.
 ///
 /// Currently, we only support scanning in ascending order.
@@ -3644,6 +3686,7 @@ pub enum IdSortMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl IdSortMode {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -3653,11 +3696,13 @@ impl IdSortMode {
         }
     }
 }
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl ::std::fmt::Display for IdSortMode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl ::serde::Serialize for IdSortMode {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -3666,6 +3711,7 @@ impl ::serde::Serialize for IdSortMode {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl<'de> ::serde::Deserialize<'de> for IdSortMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -3715,6 +3761,7 @@ impl IdentityProvider {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `IdentityProviderResultsPage`.
@@ -3730,6 +3777,7 @@ pub struct IdentityProviderResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl IdentityProviderResultsPage {
     /// An `IdentityProviderResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<IdentityProvider>) -> Self {
@@ -4027,6 +4075,7 @@ impl ::serde::Serialize for IdpMetadataSource {
         }
     }
 }
+#[cfg(feature = "images")]
 /// Client view of project Images
 ///
 /// Documented as `Image`.
@@ -4070,6 +4119,7 @@ pub struct Image {
     )]
     pub version: Option<Option<String>>,
 }
+#[cfg(feature = "images")]
 impl Image {
     /// An `Image` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -4134,6 +4184,7 @@ impl Image {
         self
     }
 }
+#[cfg(feature = "images")]
 /// Create-time parameters for an `Image`
 ///
 /// Documented as `ImageCreate`.
@@ -4148,6 +4199,7 @@ pub struct ImageCreate {
     /// The source of the image's contents.
     pub source: ImageSource,
 }
+#[cfg(feature = "images")]
 impl ImageCreate {
     /// An `ImageCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -4164,6 +4216,7 @@ impl ImageCreate {
         }
     }
 }
+#[cfg(feature = "images")]
 /// A single page of results
 ///
 /// Documented as `ImageResultsPage`.
@@ -4179,6 +4232,7 @@ pub struct ImageResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "images")]
 impl ImageResultsPage {
     /// An `ImageResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Image>) -> Self {
@@ -4457,6 +4511,7 @@ impl ::serde::Serialize for ImageSource {
         }
     }
 }
+#[cfg(feature = "instances")]
 /// Client view of an \[`Instance`\]
 ///
 /// Documented as `Instance`.
@@ -4487,6 +4542,7 @@ pub struct Instance {
     /// The `time_run_state_updated` field.
     pub time_run_state_updated: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "instances")]
 impl Instance {
     /// An `Instance` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -4518,6 +4574,7 @@ impl Instance {
         }
     }
 }
+#[cfg(feature = "instances")]
 /// Create-time parameters for an `Instance`
 ///
 /// Documented as `InstanceCreate`.
@@ -4553,6 +4610,7 @@ pub struct InstanceCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_data: Option<String>,
 }
+#[cfg(feature = "instances")]
 impl InstanceCreate {
     /// An `InstanceCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -4812,6 +4870,7 @@ impl ::serde::Serialize for InstanceDiskAttachment {
         }
     }
 }
+#[cfg(feature = "instances")]
 /// Migration parameters for an `Instance`
 ///
 /// Documented as `InstanceMigrate`.
@@ -4820,6 +4879,7 @@ pub struct InstanceMigrate {
     /// The `dst_sled_id` field.
     pub dst_sled_id: String,
 }
+#[cfg(feature = "instances")]
 impl InstanceMigrate {
     /// An `InstanceMigrate` with its required fields; the optional ones start empty.
     pub fn new(dst_sled_id: String) -> Self {
@@ -5083,6 +5143,7 @@ impl ::serde::Serialize for InstanceNetworkInterfaceAttachment {
         }
     }
 }
+#[cfg(feature = "instances")]
 /// A single page of results
 ///
 /// Documented as `InstanceResultsPage`.
@@ -5098,6 +5159,7 @@ pub struct InstanceResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "instances")]
 impl InstanceResultsPage {
     /// An `InstanceResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Instance>) -> Self {
@@ -5116,6 +5178,7 @@ impl InstanceResultsPage {
         self
     }
 }
+#[cfg(feature = "instances")]
 /// Contents of an Instance's serial console buffer.
 ///
 /// Documented as `InstanceSerialConsoleData`.
@@ -5126,6 +5189,7 @@ pub struct InstanceSerialConsoleData {
     /// The absolute offset since boot (suitable for use as `byte_offset` in a subsequent request) of the last byte returned in `data`.
     pub last_byte_offset: i64,
 }
+#[cfg(feature = "instances")]
 impl InstanceSerialConsoleData {
     /// An `InstanceSerialConsoleData` with its required fields; the optional ones start empty.
     pub fn new(data: Vec<i64>, last_byte_offset: i64) -> Self {
@@ -5282,6 +5346,7 @@ impl<'de> ::serde::Deserialize<'de> for IpKind {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Identity-related metadata that's included in nearly all public API objects
 ///
 /// Documented as `IpPool`.
@@ -5298,6 +5363,7 @@ pub struct IpPool {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "system")]
 impl IpPool {
     /// An `IpPool` with its required fields; the optional ones start empty.
     pub fn new(
@@ -5316,6 +5382,7 @@ impl IpPool {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Create-time parameters for an IP Pool.
 ///
 /// See `IpPool`
@@ -5328,12 +5395,14 @@ pub struct IpPoolCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "system")]
 impl IpPoolCreate {
     /// An `IpPoolCreate` with its required fields; the optional ones start empty.
     pub fn new(description: String, name: String) -> Self {
         Self { description, name }
     }
 }
+#[cfg(feature = "system")]
 /// `IpPoolRange`.
 ///
 /// Documented as `IpPoolRange`.
@@ -5346,6 +5415,7 @@ pub struct IpPoolRange {
     /// The `time_created` field.
     pub time_created: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "system")]
 impl IpPoolRange {
     /// An `IpPoolRange` with its required fields; the optional ones start empty.
     pub fn new(
@@ -5356,6 +5426,7 @@ impl IpPoolRange {
         Self { id, range, time_created }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `IpPoolRangeResultsPage`.
@@ -5371,6 +5442,7 @@ pub struct IpPoolRangeResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl IpPoolRangeResultsPage {
     /// An `IpPoolRangeResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<IpPoolRange>) -> Self {
@@ -5389,6 +5461,7 @@ impl IpPoolRangeResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `IpPoolResultsPage`.
@@ -5404,6 +5477,7 @@ pub struct IpPoolResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl IpPoolResultsPage {
     /// An `IpPoolResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<IpPool>) -> Self {
@@ -5422,6 +5496,7 @@ impl IpPoolResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
 /// Parameters for updating an IP Pool
 ///
 /// Documented as `IpPoolUpdate`.
@@ -5442,6 +5517,7 @@ pub struct IpPoolUpdate {
     )]
     pub name: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl IpPoolUpdate {
     /// An `IpPoolUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -5475,6 +5551,7 @@ impl IpPoolUpdate {
         self
     }
 }
+#[cfg(feature = "system")]
 /// `IpRange`.
 ///
 /// Documented as `IpRange`: one of several shapes, tried in order; it serializes back as it came.
@@ -5540,6 +5617,7 @@ impl Measurement {
         Self { datum, timestamp }
     }
 }
+#[cfg(any(feature = "disks", feature = "system"))]
 /// A single page of results
 ///
 /// Documented as `MeasurementResultsPage`.
@@ -5555,6 +5633,7 @@ pub struct MeasurementResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(any(feature = "disks", feature = "system"))]
 impl MeasurementResultsPage {
     /// A `MeasurementResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Measurement>) -> Self {
@@ -5573,6 +5652,15 @@ impl MeasurementResultsPage {
         self
     }
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "instances",
+        feature = "organizations",
+        feature = "projects",
+        feature = "system"
+    )
+)]
 /// Supported set of sort modes for scanning by name or id
 ///
 /// Documented as `NameOrIdSortMode`. Values this version does not know are kept in `Unknown`.
@@ -5594,6 +5682,15 @@ pub enum NameOrIdSortMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "instances",
+        feature = "organizations",
+        feature = "projects",
+        feature = "system"
+    )
+)]
 impl NameOrIdSortMode {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -5605,11 +5702,29 @@ impl NameOrIdSortMode {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "instances",
+        feature = "organizations",
+        feature = "projects",
+        feature = "system"
+    )
+)]
 impl ::std::fmt::Display for NameOrIdSortMode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "instances",
+        feature = "organizations",
+        feature = "projects",
+        feature = "system"
+    )
+)]
 impl ::serde::Serialize for NameOrIdSortMode {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5618,6 +5733,15 @@ impl ::serde::Serialize for NameOrIdSortMode {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "instances",
+        feature = "organizations",
+        feature = "projects",
+        feature = "system"
+    )
+)]
 impl<'de> ::serde::Deserialize<'de> for NameOrIdSortMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -5631,6 +5755,17 @@ impl<'de> ::serde::Deserialize<'de> for NameOrIdSortMode {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "images",
+        feature = "instances",
+        feature = "session",
+        feature = "snapshots",
+        feature = "system",
+        feature = "vpcs"
+    )
+)]
 /// Supported set of sort modes for scanning by name only
 ///
 /// Currently, we only support scanning in ascending order.
@@ -5646,6 +5781,17 @@ pub enum NameSortMode {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "images",
+        feature = "instances",
+        feature = "session",
+        feature = "snapshots",
+        feature = "system",
+        feature = "vpcs"
+    )
+)]
 impl NameSortMode {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -5655,11 +5801,33 @@ impl NameSortMode {
         }
     }
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "images",
+        feature = "instances",
+        feature = "session",
+        feature = "snapshots",
+        feature = "system",
+        feature = "vpcs"
+    )
+)]
 impl ::std::fmt::Display for NameSortMode {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "images",
+        feature = "instances",
+        feature = "session",
+        feature = "snapshots",
+        feature = "system",
+        feature = "vpcs"
+    )
+)]
 impl ::serde::Serialize for NameSortMode {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -5668,6 +5836,17 @@ impl ::serde::Serialize for NameSortMode {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(
+    any(
+        feature = "disks",
+        feature = "images",
+        feature = "instances",
+        feature = "session",
+        feature = "snapshots",
+        feature = "system",
+        feature = "vpcs"
+    )
+)]
 impl<'de> ::serde::Deserialize<'de> for NameSortMode {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -5679,6 +5858,7 @@ impl<'de> ::serde::Deserialize<'de> for NameSortMode {
         }
     }
 }
+#[cfg(any(feature = "instances", feature = "vpcs"))]
 /// A `NetworkInterface` represents a virtual network interface device.
 ///
 /// Documented as `NetworkInterface`.
@@ -5707,6 +5887,7 @@ pub struct NetworkInterface {
     /// The VPC to which the interface belongs.
     pub vpc_id: String,
 }
+#[cfg(any(feature = "instances", feature = "vpcs"))]
 impl NetworkInterface {
     /// A `NetworkInterface` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -5788,6 +5969,7 @@ impl NetworkInterfaceCreate {
         self
     }
 }
+#[cfg(any(feature = "instances", feature = "vpcs"))]
 /// A single page of results
 ///
 /// Documented as `NetworkInterfaceResultsPage`.
@@ -5803,6 +5985,7 @@ pub struct NetworkInterfaceResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(any(feature = "instances", feature = "vpcs"))]
 impl NetworkInterfaceResultsPage {
     /// A `NetworkInterfaceResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<NetworkInterface>) -> Self {
@@ -5821,6 +6004,7 @@ impl NetworkInterfaceResultsPage {
         self
     }
 }
+#[cfg(feature = "instances")]
 /// Parameters for updating a `NetworkInterface`.
 ///
 /// Note that modifying IP addresses for an interface is not yet supported, a new interface must be created instead.
@@ -5850,6 +6034,7 @@ pub struct NetworkInterfaceUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
 }
+#[cfg(feature = "instances")]
 impl NetworkInterfaceUpdate {
     /// A `NetworkInterfaceUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -5890,6 +6075,7 @@ impl NetworkInterfaceUpdate {
         self
     }
 }
+#[cfg(feature = "organizations")]
 /// Client view of an \[`Organization`\]
 ///
 /// Documented as `Organization`.
@@ -5906,6 +6092,7 @@ pub struct Organization {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "organizations")]
 impl Organization {
     /// An `Organization` with its required fields; the optional ones start empty.
     pub fn new(
@@ -5924,6 +6111,7 @@ impl Organization {
         }
     }
 }
+#[cfg(feature = "organizations")]
 /// Create-time parameters for an `Organization`
 ///
 /// Documented as `OrganizationCreate`.
@@ -5934,12 +6122,14 @@ pub struct OrganizationCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "organizations")]
 impl OrganizationCreate {
     /// An `OrganizationCreate` with its required fields; the optional ones start empty.
     pub fn new(description: String, name: String) -> Self {
         Self { description, name }
     }
 }
+#[cfg(feature = "organizations")]
 /// A single page of results
 ///
 /// Documented as `OrganizationResultsPage`.
@@ -5955,6 +6145,7 @@ pub struct OrganizationResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "organizations")]
 impl OrganizationResultsPage {
     /// An `OrganizationResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Organization>) -> Self {
@@ -6025,6 +6216,7 @@ impl<'de> ::serde::Deserialize<'de> for OrganizationRole {
         }
     }
 }
+#[cfg(feature = "organizations")]
 /// Client view of a \[`Policy`\], which describes how this resource may be accessed
 ///
 /// Note that the Policy only describes access granted explicitly for this resource.  The policies of parent resources can also cause a user to have access to this resource.
@@ -6035,6 +6227,7 @@ pub struct OrganizationRolePolicy {
     /// Roles directly assigned on this resource
     pub role_assignments: Vec<OrganizationRoleRoleAssignment>,
 }
+#[cfg(feature = "organizations")]
 impl OrganizationRolePolicy {
     /// An `OrganizationRolePolicy` with its required fields; the optional ones start empty.
     pub fn new(role_assignments: Vec<OrganizationRoleRoleAssignment>) -> Self {
@@ -6069,6 +6262,7 @@ impl OrganizationRoleRoleAssignment {
         }
     }
 }
+#[cfg(feature = "organizations")]
 /// Updateable properties of an `Organization`
 ///
 /// Documented as `OrganizationUpdate`.
@@ -6089,6 +6283,7 @@ pub struct OrganizationUpdate {
     )]
     pub name: Option<Option<String>>,
 }
+#[cfg(feature = "organizations")]
 impl OrganizationUpdate {
     /// An `OrganizationUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -6184,6 +6379,7 @@ impl PhysicalDisk {
         self
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `PhysicalDiskResultsPage`.
@@ -6199,6 +6395,7 @@ pub struct PhysicalDiskResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl PhysicalDiskResultsPage {
     /// A `PhysicalDiskResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<PhysicalDisk>) -> Self {
@@ -6265,6 +6462,7 @@ impl<'de> ::serde::Deserialize<'de> for PhysicalDiskType {
         }
     }
 }
+#[cfg(feature = "projects")]
 /// Client view of a \[`Project`\]
 ///
 /// Documented as `Project`.
@@ -6283,6 +6481,7 @@ pub struct Project {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "projects")]
 impl Project {
     /// A `Project` with its required fields; the optional ones start empty.
     pub fn new(
@@ -6303,6 +6502,7 @@ impl Project {
         }
     }
 }
+#[cfg(feature = "projects")]
 /// Create-time parameters for a `Project`
 ///
 /// Documented as `ProjectCreate`.
@@ -6313,12 +6513,14 @@ pub struct ProjectCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "projects")]
 impl ProjectCreate {
     /// A `ProjectCreate` with its required fields; the optional ones start empty.
     pub fn new(description: String, name: String) -> Self {
         Self { description, name }
     }
 }
+#[cfg(feature = "projects")]
 /// A single page of results
 ///
 /// Documented as `ProjectResultsPage`.
@@ -6334,6 +6536,7 @@ pub struct ProjectResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "projects")]
 impl ProjectResultsPage {
     /// A `ProjectResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Project>) -> Self {
@@ -6404,6 +6607,7 @@ impl<'de> ::serde::Deserialize<'de> for ProjectRole {
         }
     }
 }
+#[cfg(feature = "projects")]
 /// Client view of a \[`Policy`\], which describes how this resource may be accessed
 ///
 /// Note that the Policy only describes access granted explicitly for this resource.  The policies of parent resources can also cause a user to have access to this resource.
@@ -6414,6 +6618,7 @@ pub struct ProjectRolePolicy {
     /// Roles directly assigned on this resource
     pub role_assignments: Vec<ProjectRoleRoleAssignment>,
 }
+#[cfg(feature = "projects")]
 impl ProjectRolePolicy {
     /// A `ProjectRolePolicy` with its required fields; the optional ones start empty.
     pub fn new(role_assignments: Vec<ProjectRoleRoleAssignment>) -> Self {
@@ -6448,6 +6653,7 @@ impl ProjectRoleRoleAssignment {
         }
     }
 }
+#[cfg(feature = "projects")]
 /// Updateable properties of a `Project`
 ///
 /// Documented as `ProjectUpdate`.
@@ -6468,6 +6674,7 @@ pub struct ProjectUpdate {
     )]
     pub name: Option<Option<String>>,
 }
+#[cfg(feature = "projects")]
 impl ProjectUpdate {
     /// A `ProjectUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -6501,6 +6708,7 @@ impl ProjectUpdate {
         self
     }
 }
+#[cfg(feature = "system")]
 /// Client view of an \[`Rack`\]
 ///
 /// Documented as `Rack`.
@@ -6513,6 +6721,7 @@ pub struct Rack {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "system")]
 impl Rack {
     /// A `Rack` with its required fields; the optional ones start empty.
     pub fn new(
@@ -6527,6 +6736,7 @@ impl Rack {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `RackResultsPage`.
@@ -6542,6 +6752,7 @@ pub struct RackResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl RackResultsPage {
     /// A `RackResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Rack>) -> Self {
@@ -6560,6 +6771,7 @@ impl RackResultsPage {
         self
     }
 }
+#[cfg(feature = "roles")]
 /// Client view of a \[`Role`\]
 ///
 /// Documented as `Role`.
@@ -6570,12 +6782,14 @@ pub struct Role {
     /// Role names consist of two string components separated by dot (".").
     pub name: String,
 }
+#[cfg(feature = "roles")]
 impl Role {
     /// A `Role` with its required fields; the optional ones start empty.
     pub fn new(description: String, name: String) -> Self {
         Self { description, name }
     }
 }
+#[cfg(feature = "roles")]
 /// A single page of results
 ///
 /// Documented as `RoleResultsPage`.
@@ -6591,6 +6805,7 @@ pub struct RoleResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "roles")]
 impl RoleResultsPage {
     /// A `RoleResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Role>) -> Self {
@@ -7346,6 +7561,7 @@ impl ::serde::Serialize for RouteTarget {
         }
     }
 }
+#[cfg(feature = "vpcs")]
 /// A route defines a rule that governs where traffic should be sent based on its destination.
 ///
 /// Documented as `RouterRoute`.
@@ -7372,6 +7588,7 @@ pub struct RouterRoute {
     /// The VPC Router to which the route belongs.
     pub vpc_router_id: String,
 }
+#[cfg(feature = "vpcs")]
 impl RouterRoute {
     /// A `RouterRoute` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -7399,6 +7616,7 @@ impl RouterRoute {
         }
     }
 }
+#[cfg(feature = "vpcs")]
 /// Create-time parameters for a \[`RouterRoute`\]
 ///
 /// Documented as `RouterRouteCreateParams`.
@@ -7415,6 +7633,7 @@ pub struct RouterRouteCreateParams {
     /// A `RouteTarget` describes the possible locations that traffic matching a route destination can be sent.
     pub target: RouteTarget,
 }
+#[cfg(feature = "vpcs")]
 impl RouterRouteCreateParams {
     /// A `RouterRouteCreateParams` with its required fields; the optional ones start empty.
     pub fn new(
@@ -7505,6 +7724,7 @@ impl<'de> ::serde::Deserialize<'de> for RouterRouteKind {
         }
     }
 }
+#[cfg(feature = "vpcs")]
 /// A single page of results
 ///
 /// Documented as `RouterRouteResultsPage`.
@@ -7520,6 +7740,7 @@ pub struct RouterRouteResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "vpcs")]
 impl RouterRouteResultsPage {
     /// A `RouterRouteResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<RouterRoute>) -> Self {
@@ -7538,6 +7759,7 @@ impl RouterRouteResultsPage {
         self
     }
 }
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a \[`RouterRoute`\]
 ///
 /// Documented as `RouterRouteUpdateParams`.
@@ -7564,6 +7786,7 @@ pub struct RouterRouteUpdateParams {
     /// A `RouteTarget` describes the possible locations that traffic matching a route destination can be sent.
     pub target: RouteTarget,
 }
+#[cfg(feature = "vpcs")]
 impl RouterRouteUpdateParams {
     /// A `RouterRouteUpdateParams` with its required fields; the optional ones start empty.
     pub fn new(destination: RouteDestination, target: RouteTarget) -> Self {
@@ -7599,6 +7822,7 @@ impl RouterRouteUpdateParams {
         self
     }
 }
+#[cfg(feature = "system")]
 /// `Saga`.
 ///
 /// Documented as `Saga`.
@@ -7609,6 +7833,7 @@ pub struct Saga {
     /// The `state` field.
     pub state: SagaState,
 }
+#[cfg(feature = "system")]
 impl Saga {
     /// A `Saga` with its required fields; the optional ones start empty.
     pub fn new(id: String, state: SagaState) -> Self {
@@ -8016,6 +8241,7 @@ impl ::serde::Serialize for SagaErrorInfo {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `SagaResultsPage`.
@@ -8031,6 +8257,7 @@ pub struct SagaResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl SagaResultsPage {
     /// A `SagaResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Saga>) -> Self {
@@ -8308,6 +8535,7 @@ impl ::serde::Serialize for SagaState {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Identity-related metadata that's included in nearly all public API objects
 ///
 /// Documented as `SamlIdentityProvider`.
@@ -8341,6 +8569,7 @@ pub struct SamlIdentityProvider {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "system")]
 impl SamlIdentityProvider {
     /// A `SamlIdentityProvider` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -8383,6 +8612,7 @@ impl SamlIdentityProvider {
         self
     }
 }
+#[cfg(feature = "system")]
 /// Create-time identity-related parameters
 ///
 /// Documented as `SamlIdentityProviderCreate`.
@@ -8419,6 +8649,7 @@ pub struct SamlIdentityProviderCreate {
     /// customer's technical contact for saml configuration
     pub technical_contact_email: String,
 }
+#[cfg(feature = "system")]
 impl SamlIdentityProviderCreate {
     /// A `SamlIdentityProviderCreate` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -8516,6 +8747,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceUsingCertificate {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Client view of a \['Silo'\]
 ///
 /// Documented as `Silo`.
@@ -8536,6 +8768,7 @@ pub struct Silo {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "system")]
 impl Silo {
     /// A `Silo` with its required fields; the optional ones start empty.
     pub fn new(
@@ -8558,6 +8791,7 @@ impl Silo {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Create-time parameters for a `Silo`
 ///
 /// Documented as `SiloCreate`.
@@ -8581,6 +8815,7 @@ pub struct SiloCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "system")]
 impl SiloCreate {
     /// A `SiloCreate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -8662,6 +8897,7 @@ impl<'de> ::serde::Deserialize<'de> for SiloIdentityMode {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `SiloResultsPage`.
@@ -8677,6 +8913,7 @@ pub struct SiloResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl SiloResultsPage {
     /// A `SiloResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Silo>) -> Self {
@@ -8747,6 +8984,7 @@ impl<'de> ::serde::Deserialize<'de> for SiloRole {
         }
     }
 }
+#[cfg(any(feature = "silos", feature = "system"))]
 /// Client view of a \[`Policy`\], which describes how this resource may be accessed
 ///
 /// Note that the Policy only describes access granted explicitly for this resource.  The policies of parent resources can also cause a user to have access to this resource.
@@ -8757,6 +8995,7 @@ pub struct SiloRolePolicy {
     /// Roles directly assigned on this resource
     pub role_assignments: Vec<SiloRoleRoleAssignment>,
 }
+#[cfg(any(feature = "silos", feature = "system"))]
 impl SiloRolePolicy {
     /// A `SiloRolePolicy` with its required fields; the optional ones start empty.
     pub fn new(role_assignments: Vec<SiloRoleRoleAssignment>) -> Self {
@@ -8791,6 +9030,7 @@ impl SiloRoleRoleAssignment {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Client view of a \[`Sled`\]
 ///
 /// Documented as `Sled`.
@@ -8807,6 +9047,7 @@ pub struct Sled {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "system")]
 impl Sled {
     /// A `Sled` with its required fields; the optional ones start empty.
     pub fn new(
@@ -8825,6 +9066,7 @@ impl Sled {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `SledResultsPage`.
@@ -8840,6 +9082,7 @@ pub struct SledResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl SledResultsPage {
     /// A `SledResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Sled>) -> Self {
@@ -8858,6 +9101,7 @@ impl SledResultsPage {
         self
     }
 }
+#[cfg(feature = "snapshots")]
 /// Client view of a Snapshot
 ///
 /// Documented as `Snapshot`.
@@ -8884,6 +9128,7 @@ pub struct Snapshot {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "snapshots")]
 impl Snapshot {
     /// A `Snapshot` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -8911,6 +9156,7 @@ impl Snapshot {
         }
     }
 }
+#[cfg(feature = "snapshots")]
 /// Create-time parameters for a `Snapshot`
 ///
 /// Documented as `SnapshotCreate`.
@@ -8923,12 +9169,14 @@ pub struct SnapshotCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "snapshots")]
 impl SnapshotCreate {
     /// A `SnapshotCreate` with its required fields; the optional ones start empty.
     pub fn new(description: String, disk: String, name: String) -> Self {
         Self { description, disk, name }
     }
 }
+#[cfg(feature = "snapshots")]
 /// A single page of results
 ///
 /// Documented as `SnapshotResultsPage`.
@@ -8944,6 +9192,7 @@ pub struct SnapshotResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "snapshots")]
 impl SnapshotResultsPage {
     /// A `SnapshotResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Snapshot>) -> Self {
@@ -9018,6 +9267,7 @@ impl<'de> ::serde::Deserialize<'de> for SnapshotState {
         }
     }
 }
+#[cfg(feature = "hidden")]
 /// `SpoofLoginBody`.
 ///
 /// Documented as `SpoofLoginBody`.
@@ -9026,12 +9276,14 @@ pub struct SpoofLoginBody {
     /// The `username` field.
     pub username: String,
 }
+#[cfg(feature = "hidden")]
 impl SpoofLoginBody {
     /// A `SpoofLoginBody` with its required fields; the optional ones start empty.
     pub fn new(username: String) -> Self {
         Self { username }
     }
 }
+#[cfg(feature = "session")]
 /// Client view of a \[`SshKey`\]
 ///
 /// Documented as `SshKey`.
@@ -9052,6 +9304,7 @@ pub struct SshKey {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "session")]
 impl SshKey {
     /// A `SshKey` with its required fields; the optional ones start empty.
     pub fn new(
@@ -9074,6 +9327,7 @@ impl SshKey {
         }
     }
 }
+#[cfg(feature = "session")]
 /// Create-time parameters for an `SshKey`
 ///
 /// Documented as `SshKeyCreate`.
@@ -9086,6 +9340,7 @@ pub struct SshKeyCreate {
     /// SSH public key, e.g., `"ssh-ed25519 AAAAC3NzaC..."`
     pub public_key: String,
 }
+#[cfg(feature = "session")]
 impl SshKeyCreate {
     /// A `SshKeyCreate` with its required fields; the optional ones start empty.
     pub fn new(description: String, name: String, public_key: String) -> Self {
@@ -9096,6 +9351,7 @@ impl SshKeyCreate {
         }
     }
 }
+#[cfg(feature = "session")]
 /// A single page of results
 ///
 /// Documented as `SshKeyResultsPage`.
@@ -9111,6 +9367,7 @@ pub struct SshKeyResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "session")]
 impl SshKeyResultsPage {
     /// A `SshKeyResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<SshKey>) -> Self {
@@ -9129,6 +9386,7 @@ impl SshKeyResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
 /// `SystemMetricName`.
 ///
 /// Documented as `SystemMetricName`. Values this version does not know are kept in `Unknown`.
@@ -9144,6 +9402,7 @@ pub enum SystemMetricName {
     /// A value this version of the SDK does not know, kept as sent.
     Unknown(String),
 }
+#[cfg(feature = "system")]
 impl SystemMetricName {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
@@ -9155,11 +9414,13 @@ impl SystemMetricName {
         }
     }
 }
+#[cfg(feature = "system")]
 impl ::std::fmt::Display for SystemMetricName {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+#[cfg(feature = "system")]
 impl ::serde::Serialize for SystemMetricName {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -9168,6 +9429,7 @@ impl ::serde::Serialize for SystemMetricName {
         s.serialize_str(self.as_str())
     }
 }
+#[cfg(feature = "system")]
 impl<'de> ::serde::Deserialize<'de> for SystemMetricName {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         d: D,
@@ -9181,6 +9443,7 @@ impl<'de> ::serde::Deserialize<'de> for SystemMetricName {
         }
     }
 }
+#[cfg(feature = "system")]
 /// Identity-related metadata that's included in "asset" public API objects (which generally have no name or description)
 ///
 /// Documented as `SystemUpdate`.
@@ -9195,6 +9458,7 @@ pub struct SystemUpdate {
     /// The `version` field.
     pub version: String,
 }
+#[cfg(feature = "system")]
 impl SystemUpdate {
     /// A `SystemUpdate` with its required fields; the optional ones start empty.
     pub fn new(
@@ -9211,6 +9475,7 @@ impl SystemUpdate {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `SystemUpdateResultsPage`.
@@ -9226,6 +9491,7 @@ pub struct SystemUpdateResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl SystemUpdateResultsPage {
     /// A `SystemUpdateResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<SystemUpdate>) -> Self {
@@ -9244,6 +9510,7 @@ impl SystemUpdateResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
 /// `SystemUpdateStart`.
 ///
 /// Documented as `SystemUpdateStart`.
@@ -9252,12 +9519,14 @@ pub struct SystemUpdateStart {
     /// The `version` field.
     pub version: String,
 }
+#[cfg(feature = "system")]
 impl SystemUpdateStart {
     /// A `SystemUpdateStart` with its required fields; the optional ones start empty.
     pub fn new(version: String) -> Self {
         Self { version }
     }
 }
+#[cfg(feature = "system")]
 /// `SystemVersion`.
 ///
 /// Documented as `SystemVersion`.
@@ -9268,6 +9537,7 @@ pub struct SystemVersion {
     /// The `version_range` field.
     pub version_range: VersionRange,
 }
+#[cfg(feature = "system")]
 impl SystemVersion {
     /// A `SystemVersion` with its required fields; the optional ones start empty.
     pub fn new(status: UpdateStatus, version_range: VersionRange) -> Self {
@@ -9306,6 +9576,7 @@ impl TimeseriesSchema {
         }
     }
 }
+#[cfg(feature = "metrics")]
 /// A single page of results
 ///
 /// Documented as `TimeseriesSchemaResultsPage`.
@@ -9321,6 +9592,7 @@ pub struct TimeseriesSchemaResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "metrics")]
 impl TimeseriesSchemaResultsPage {
     /// A `TimeseriesSchemaResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<TimeseriesSchema>) -> Self {
@@ -9339,6 +9611,7 @@ impl TimeseriesSchemaResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
 /// Identity-related metadata that's included in "asset" public API objects (which generally have no name or description)
 ///
 /// Documented as `UpdateDeployment`.
@@ -9355,6 +9628,7 @@ pub struct UpdateDeployment {
     /// The `version` field.
     pub version: String,
 }
+#[cfg(feature = "system")]
 impl UpdateDeployment {
     /// An `UpdateDeployment` with its required fields; the optional ones start empty.
     pub fn new(
@@ -9373,6 +9647,7 @@ impl UpdateDeployment {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `UpdateDeploymentResultsPage`.
@@ -9388,6 +9663,7 @@ pub struct UpdateDeploymentResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl UpdateDeploymentResultsPage {
     /// An `UpdateDeploymentResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<UpdateDeployment>) -> Self {
@@ -9632,6 +9908,7 @@ impl UpdateableComponent {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `UpdateableComponentResultsPage`.
@@ -9647,6 +9924,7 @@ pub struct UpdateableComponentResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl UpdateableComponentResultsPage {
     /// An `UpdateableComponentResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<UpdateableComponent>) -> Self {
@@ -9753,6 +10031,7 @@ impl<'de> ::serde::Deserialize<'de> for UpdateableComponentType {
         }
     }
 }
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 /// Client view of a \[`User`\]
 ///
 /// Documented as `User`.
@@ -9765,12 +10044,14 @@ pub struct User {
     /// Uuid of the silo to which this user belongs
     pub silo_id: String,
 }
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl User {
     /// A `User` with its required fields; the optional ones start empty.
     pub fn new(display_name: String, id: String, silo_id: String) -> Self {
         Self { display_name, id, silo_id }
     }
 }
+#[cfg(feature = "system")]
 /// Client view of a \[`UserBuiltin`\]
 ///
 /// Documented as `UserBuiltin`.
@@ -9787,6 +10068,7 @@ pub struct UserBuiltin {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "system")]
 impl UserBuiltin {
     /// A `UserBuiltin` with its required fields; the optional ones start empty.
     pub fn new(
@@ -9805,6 +10087,7 @@ impl UserBuiltin {
         }
     }
 }
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `UserBuiltinResultsPage`.
@@ -9820,6 +10103,7 @@ pub struct UserBuiltinResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "system")]
 impl UserBuiltinResultsPage {
     /// A `UserBuiltinResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<UserBuiltin>) -> Self {
@@ -9838,6 +10122,7 @@ impl UserBuiltinResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
 /// Create-time parameters for a `User`
 ///
 /// Documented as `UserCreate`.
@@ -9848,6 +10133,7 @@ pub struct UserCreate {
     /// password used to log in
     pub password: UserPassword,
 }
+#[cfg(feature = "system")]
 impl UserCreate {
     /// A `UserCreate` with its required fields; the optional ones start empty.
     pub fn new(external_id: String, password: UserPassword) -> Self {
@@ -9967,6 +10253,7 @@ impl UserPasswordInvalidPassword {
         Self {}
     }
 }
+#[cfg(feature = "system")]
 /// Parameters for setting a user's password
 ///
 /// Documented as `UserPassword`: tagged by its `user_password_value` field. A tag this version does not know is kept, as raw JSON, in `Unknown`.
@@ -9981,6 +10268,7 @@ pub enum UserPassword {
     /// A tag this version does not know, kept as the raw JSON.
     Unknown(::serde_json::Value),
 }
+#[cfg(feature = "system")]
 impl<'de> ::serde::Deserialize<'de> for UserPassword {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
@@ -10010,6 +10298,7 @@ impl<'de> ::serde::Deserialize<'de> for UserPassword {
         }
     }
 }
+#[cfg(feature = "system")]
 impl ::serde::Serialize for UserPassword {
     fn serialize<S: ::serde::Serializer>(
         &self,
@@ -10036,6 +10325,7 @@ impl ::serde::Serialize for UserPassword {
         }
     }
 }
+#[cfg(any(feature = "silos", feature = "system"))]
 /// A single page of results
 ///
 /// Documented as `UserResultsPage`.
@@ -10051,6 +10341,7 @@ pub struct UserResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(any(feature = "silos", feature = "system"))]
 impl UserResultsPage {
     /// A `UserResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<User>) -> Self {
@@ -10069,6 +10360,7 @@ impl UserResultsPage {
         self
     }
 }
+#[cfg(feature = "login")]
 /// Credentials for local user login
 ///
 /// Documented as `UsernamePasswordCredentials`.
@@ -10079,6 +10371,7 @@ pub struct UsernamePasswordCredentials {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub username: String,
 }
+#[cfg(feature = "login")]
 impl UsernamePasswordCredentials {
     /// A `UsernamePasswordCredentials` with its required fields; the optional ones start empty.
     pub fn new(password: String, username: String) -> Self {
@@ -10101,6 +10394,7 @@ impl VersionRange {
         Self { high, low }
     }
 }
+#[cfg(feature = "vpcs")]
 /// Client view of a \[`Vpc`\]
 ///
 /// Documented as `Vpc`.
@@ -10125,6 +10419,7 @@ pub struct Vpc {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
 }
+#[cfg(feature = "vpcs")]
 impl Vpc {
     /// A `Vpc` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -10152,6 +10447,7 @@ impl Vpc {
         }
     }
 }
+#[cfg(feature = "vpcs")]
 /// Create-time parameters for a `Vpc`
 ///
 /// Documented as `VpcCreate`.
@@ -10173,6 +10469,7 @@ pub struct VpcCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "vpcs")]
 impl VpcCreate {
     /// A `VpcCreate` with its required fields; the optional ones start empty.
     pub fn new(description: String, dns_name: String, name: String) -> Self {
@@ -11394,6 +11691,7 @@ impl VpcFirewallRuleUpdate {
         }
     }
 }
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a `Vpc`'s firewall Note that VpcFirewallRules are implicitly created along with a Vpc, so there is no explicit creation.
 ///
 /// Documented as `VpcFirewallRuleUpdateParams`.
@@ -11402,12 +11700,14 @@ pub struct VpcFirewallRuleUpdateParams {
     /// The `rules` field.
     pub rules: Vec<VpcFirewallRuleUpdate>,
 }
+#[cfg(feature = "vpcs")]
 impl VpcFirewallRuleUpdateParams {
     /// A `VpcFirewallRuleUpdateParams` with its required fields; the optional ones start empty.
     pub fn new(rules: Vec<VpcFirewallRuleUpdate>) -> Self {
         Self { rules }
     }
 }
+#[cfg(feature = "vpcs")]
 /// Collection of a Vpc's firewall rules
 ///
 /// Documented as `VpcFirewallRules`.
@@ -11416,12 +11716,14 @@ pub struct VpcFirewallRules {
     /// The `rules` field.
     pub rules: Vec<VpcFirewallRule>,
 }
+#[cfg(feature = "vpcs")]
 impl VpcFirewallRules {
     /// A `VpcFirewallRules` with its required fields; the optional ones start empty.
     pub fn new(rules: Vec<VpcFirewallRule>) -> Self {
         Self { rules }
     }
 }
+#[cfg(feature = "vpcs")]
 /// A single page of results
 ///
 /// Documented as `VpcResultsPage`.
@@ -11437,6 +11739,7 @@ pub struct VpcResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "vpcs")]
 impl VpcResultsPage {
     /// A `VpcResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<Vpc>) -> Self {
@@ -11455,6 +11758,7 @@ impl VpcResultsPage {
         self
     }
 }
+#[cfg(feature = "vpcs")]
 /// A VPC router defines a series of rules that indicate where traffic should be sent depending on its destination.
 ///
 /// Documented as `VpcRouter`.
@@ -11475,6 +11779,7 @@ pub struct VpcRouter {
     /// The VPC to which the router belongs.
     pub vpc_id: String,
 }
+#[cfg(feature = "vpcs")]
 impl VpcRouter {
     /// A `VpcRouter` with its required fields; the optional ones start empty.
     pub fn new(
@@ -11497,6 +11802,7 @@ impl VpcRouter {
         }
     }
 }
+#[cfg(feature = "vpcs")]
 /// Create-time parameters for a `VpcRouter`
 ///
 /// Documented as `VpcRouterCreate`.
@@ -11507,6 +11813,7 @@ pub struct VpcRouterCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "vpcs")]
 impl VpcRouterCreate {
     /// A `VpcRouterCreate` with its required fields; the optional ones start empty.
     pub fn new(description: String, name: String) -> Self {
@@ -11561,6 +11868,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcRouterKind {
         }
     }
 }
+#[cfg(feature = "vpcs")]
 /// A single page of results
 ///
 /// Documented as `VpcRouterResultsPage`.
@@ -11576,6 +11884,7 @@ pub struct VpcRouterResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "vpcs")]
 impl VpcRouterResultsPage {
     /// A `VpcRouterResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<VpcRouter>) -> Self {
@@ -11594,6 +11903,7 @@ impl VpcRouterResultsPage {
         self
     }
 }
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a `VpcRouter`
 ///
 /// Documented as `VpcRouterUpdate`.
@@ -11614,6 +11924,7 @@ pub struct VpcRouterUpdate {
     )]
     pub name: Option<Option<String>>,
 }
+#[cfg(feature = "vpcs")]
 impl VpcRouterUpdate {
     /// A `VpcRouterUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -11647,6 +11958,7 @@ impl VpcRouterUpdate {
         self
     }
 }
+#[cfg(feature = "vpcs")]
 /// A VPC subnet represents a logical grouping for instances that allows network traffic between them, within a IPv4 subnetwork or optionall an IPv6 subnetwork.
 ///
 /// Documented as `VpcSubnet`.
@@ -11669,6 +11981,7 @@ pub struct VpcSubnet {
     /// The VPC to which the subnet belongs.
     pub vpc_id: String,
 }
+#[cfg(feature = "vpcs")]
 impl VpcSubnet {
     /// A `VpcSubnet` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
@@ -11694,6 +12007,7 @@ impl VpcSubnet {
         }
     }
 }
+#[cfg(feature = "vpcs")]
 /// Create-time parameters for a `VpcSubnet`
 ///
 /// Documented as `VpcSubnetCreate`.
@@ -11717,6 +12031,7 @@ pub struct VpcSubnetCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
 }
+#[cfg(feature = "vpcs")]
 impl VpcSubnetCreate {
     /// A `VpcSubnetCreate` with its required fields; the optional ones start empty.
     pub fn new(description: String, ipv4_block: String, name: String) -> Self {
@@ -11740,6 +12055,7 @@ impl VpcSubnetCreate {
         self
     }
 }
+#[cfg(feature = "vpcs")]
 /// A single page of results
 ///
 /// Documented as `VpcSubnetResultsPage`.
@@ -11755,6 +12071,7 @@ pub struct VpcSubnetResultsPage {
     )]
     pub next_page: Option<Option<String>>,
 }
+#[cfg(feature = "vpcs")]
 impl VpcSubnetResultsPage {
     /// A `VpcSubnetResultsPage` with its required fields; the optional ones start empty.
     pub fn new(items: Vec<VpcSubnet>) -> Self {
@@ -11773,6 +12090,7 @@ impl VpcSubnetResultsPage {
         self
     }
 }
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a `VpcSubnet`
 ///
 /// Documented as `VpcSubnetUpdate`.
@@ -11793,6 +12111,7 @@ pub struct VpcSubnetUpdate {
     )]
     pub name: Option<Option<String>>,
 }
+#[cfg(feature = "vpcs")]
 impl VpcSubnetUpdate {
     /// A `VpcSubnetUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
@@ -11826,6 +12145,7 @@ impl VpcSubnetUpdate {
         self
     }
 }
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a `Vpc`
 ///
 /// Documented as `VpcUpdate`.
@@ -11853,6 +12173,7 @@ pub struct VpcUpdate {
     )]
     pub name: Option<Option<String>>,
 }
+#[cfg(feature = "vpcs")]
 impl VpcUpdate {
     /// A `VpcUpdate` with its required fields; the optional ones start empty.
     pub fn new() -> Self {
