@@ -1026,7 +1026,7 @@ impl Client {
 
     /// A body that did not decode. Kept for inspection: capped, and with any echoed key
     /// taken out (serde's message quotes the offending value).
-    fn decode_error<K>(
+    pub(crate) fn decode_error<K>(
         &self,
         status: u16,
         headers: &HeaderMap,
@@ -1047,6 +1047,46 @@ impl Client {
             rate_limit,
             attempts,
         }))
+    }
+
+    /// A failure reading a streamed body (events or a download) after its head, as the
+    /// stream's last item.
+    fn stream_failure<K>(
+        &self,
+        e: ReadError,
+        status: u16,
+        headers: &HeaderMap,
+        attempts: u32,
+        idle: Duration,
+    ) -> Error<K> {
+        let inner = &*self.inner;
+        match e {
+            ReadError::Http(e) => Error::Connection(ConnectionError {
+                message: inner.redactor.text(&describe(&e)).into_owned(),
+                attempts,
+                before_send: false,
+                source: Some(e),
+            }),
+            ReadError::Idle => Error::Timeout(TimeoutError {
+                after: idle,
+                deadline: false,
+                throttle: false,
+                attempts,
+            }),
+            ReadError::TooLarge => {
+                let (request_id, rate_limit) = self.meta(headers);
+                Error::TooLarge(Box::new(TooLargeError {
+                    status,
+                    limit: inner.max_response_size,
+                    request_id,
+                    rate_limit,
+                    attempts,
+                }))
+            }
+            ReadError::Malformed(message) => {
+                self.decode_error(status, headers, message, Bytes::new(), attempts)
+            }
+        }
     }
 
     /// What a failed read of an event stream's head or first event means for the attempt.
@@ -1156,23 +1196,10 @@ impl Client {
         let body: BodyStream<K> = match received.stream.take() {
             Some(response) => {
                 let chunks = crate::events::Chunks::new(response, idle, usize::MAX);
-                let redactor = self.inner.redactor.clone();
+                let (client, status, headers) =
+                    (self.clone(), received.status, received.headers.clone());
                 Box::pin(futures_util::StreamExt::map(chunks, move |chunk| {
-                    chunk.map_err(|e| match e {
-                        ReadError::Http(e) => Error::Connection(ConnectionError {
-                            message: redactor.text(&describe(&e)).into_owned(),
-                            attempts,
-                            before_send: false,
-                            source: Some(e),
-                        }),
-                        // No limit is set, and a download is not parsed: only the wait.
-                        _ => Error::Timeout(TimeoutError {
-                            after: idle,
-                            deadline: false,
-                            throttle: false,
-                            attempts,
-                        }),
-                    })
+                    chunk.map_err(|e| client.stream_failure(e, status, &headers, attempts, idle))
                 }))
             }
             None => Box::pin(futures_util::stream::iter(
@@ -1991,38 +2018,8 @@ impl EventState {
 
     /// A failure reading the stream after its first event.
     fn failure<K>(&self, e: ReadError) -> Error<K> {
-        let inner = &self.client.inner;
-        match e {
-            ReadError::Http(e) => Error::Connection(ConnectionError {
-                message: inner.redactor.text(&describe(&e)).into_owned(),
-                attempts: self.attempts,
-                before_send: false,
-                source: Some(e),
-            }),
-            ReadError::Idle => Error::Timeout(TimeoutError {
-                after: self.idle,
-                deadline: false,
-                throttle: false,
-                attempts: self.attempts,
-            }),
-            ReadError::TooLarge => {
-                let (request_id, rate_limit) = self.client.meta(&self.headers);
-                Error::TooLarge(Box::new(TooLargeError {
-                    status: self.status,
-                    limit: inner.max_response_size,
-                    request_id,
-                    rate_limit,
-                    attempts: self.attempts,
-                }))
-            }
-            ReadError::Malformed(message) => self.client.decode_error(
-                self.status,
-                &self.headers,
-                message,
-                Bytes::new(),
-                self.attempts,
-            ),
-        }
+        self.client
+            .stream_failure(e, self.status, &self.headers, self.attempts, self.idle)
     }
 }
 

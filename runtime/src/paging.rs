@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::client::{Client, Request, Response};
 use crate::envelope::{value_text, walk, Step};
-use crate::error::{DecodeError, Error, ErrorClass};
+use crate::error::{Error, ErrorClass};
 
 /// How the next page is asked for.
 #[derive(Debug, Clone, Copy)]
@@ -119,8 +119,19 @@ impl Client {
                 items,
                 next,
             }),
-            Err(e) => Err(decode_error(e, &response)),
+            Err(e) => Err(self.page_decode_error(e, &response)),
         }
+    }
+
+    /// The decode error of a page (or one of its items), as a call would give it.
+    fn page_decode_error<K>(&self, e: serde_json::Error, page: &Response<Bytes>) -> Error<K> {
+        self.decode_error(
+            page.status,
+            &page.headers,
+            e.to_string(),
+            page.data.clone(),
+            page.attempts,
+        )
     }
 
     /// Every page of a list, fetched lazily as the stream is polled; an error ends it.
@@ -155,7 +166,7 @@ impl Client {
                                 }),
                                 page.next,
                             )),
-                            Err(e) => Some((Err(decode_error(e, &r)), None)),
+                            Err(e) => Some((Err(client.page_decode_error(e, &r)), None)),
                         }
                     }
                 }
@@ -339,22 +350,6 @@ fn raw_at<'a>(root: &'a RawValue, path: &str) -> Option<&'a RawValue> {
 /// A small value at a path of a raw JSON value, parsed (a flag, a cursor).
 fn value_at(root: &RawValue, path: &str) -> Option<Value> {
     serde_json::from_str(raw_at(root, path)?.get()).ok()
-}
-
-/// The decode error of a page (or one of its items), as a call would give it.
-fn decode_error<K>(e: serde_json::Error, page: &Response<Bytes>) -> Error<K> {
-    let mut body = page.data.clone();
-    let truncated = body.len() > crate::BODY_LIMIT;
-    body.truncate(crate::BODY_LIMIT);
-    Error::Decode(Box::new(DecodeError {
-        message: e.to_string(),
-        status: page.status,
-        body,
-        truncated,
-        request_id: page.request_id.clone(),
-        rate_limit: page.rate_limit.clone(),
-        attempts: page.attempts,
-    }))
 }
 
 /// The request for the page after this one, or `None` when the list has ended. `count` is
