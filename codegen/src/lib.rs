@@ -337,8 +337,13 @@ pub fn generate_groups(
         return Err(diagnostics);
     }
     let mut files: Vec<Vec<File>> = vec![Vec::new(); groups.len()];
-    for (api, (_, (group, layout), _, _)) in apis.iter().zip(&checked) {
-        files[*group].extend(emit::api_files(api, layout));
+    let work: Vec<(&model::Api, &Layout)> = apis
+        .iter()
+        .zip(&checked)
+        .map(|(api, (_, (_, layout), _, _))| (api, *layout))
+        .collect();
+    for (api_files, (_, (group, _), _, _)) in emit::emit_all(&work).into_iter().zip(&checked) {
+        files[*group].extend(api_files);
     }
     for group in &mut files {
         group.sort_by(|a, b| a.path.cmp(&b.path));

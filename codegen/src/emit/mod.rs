@@ -54,35 +54,72 @@ impl Layout {
 
 /// Every file of one API's crate, in path order.
 pub fn api_files(api: &model::Api, layout: &Layout) -> Vec<File> {
+    emit_all(&[(api, layout)]).pop().unwrap_or_default()
+}
+
+/// Every file of each API's crate, per API in path order. The files are independent of one
+/// another, so they are emitted on every core (rayon); the output does not depend on the
+/// order the work ran in.
+pub fn emit_all(apis: &[(&model::Api, &Layout)]) -> Vec<Vec<File>> {
+    use rayon::prelude::*;
+    let jobs: Vec<(usize, rust::Job<'_, Vec<File>>)> = apis
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (api, layout))| api_jobs(api, layout).into_iter().map(move |j| (i, j)))
+        .collect();
+    let done: Vec<(usize, Vec<File>)> = jobs.into_par_iter().map(|(i, job)| (i, job())).collect();
+    let mut out = vec![Vec::new(); apis.len()];
+    for (i, files) in done {
+        out[i].extend(files);
+    }
+    for files in &mut out {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    out
+}
+
+/// The units of work that make one API's crate: each gives whole files.
+fn api_jobs<'a>(api: &'a model::Api, layout: &'a Layout) -> Vec<rust::Job<'a, Vec<File>>> {
     let dir = layout.crate_dir(api);
-    let mut files = vec![
-        File {
-            path: format!("{dir}/Cargo.toml"),
-            contents: rust::cargo_toml(api, layout),
-        },
-        File {
-            path: format!("{dir}/README.md"),
-            contents: docs::readme(api),
-        },
-    ];
-    files.extend(docs::pages(api, &dir));
-    for (name, contents) in rust::sources(api) {
-        files.push(File {
-            path: format!("{dir}/src/{name}"),
-            contents,
-        });
+    let mut jobs: Vec<rust::Job<'a, Vec<File>>> = Vec::new();
+    {
+        let dir = dir.clone();
+        jobs.push(Box::new(move || {
+            let mut files = vec![
+                File {
+                    path: format!("{dir}/Cargo.toml"),
+                    contents: rust::cargo_toml(api, layout),
+                },
+                File {
+                    path: format!("{dir}/README.md"),
+                    contents: docs::readme(api),
+                },
+            ];
+            files.extend(docs::pages(api, &dir));
+            files
+        }));
+    }
+    for (name, job) in rust::source_jobs(api) {
+        let dir = dir.clone();
+        jobs.push(Box::new(move || {
+            vec![File {
+                path: format!("{dir}/src/{name}"),
+                contents: job(),
+            }]
+        }));
     }
     // The conformance cases the spec implies, and the test that replays them.
-    let (case_files, required) = cases::cases(api);
-    if !case_files.is_empty() {
-        files.extend(case_files);
-        for (name, contents) in rust::conformance_sources(api, &required) {
-            files.push(File {
-                path: format!("{dir}/{name}"),
-                contents,
-            });
+    jobs.push(Box::new(move || {
+        let (mut files, required) = cases::cases(api);
+        if !files.is_empty() {
+            for (name, contents) in rust::conformance_sources(api, &required) {
+                files.push(File {
+                    path: format!("{dir}/{name}"),
+                    contents,
+                });
+            }
         }
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    files
+        files
+    }));
+    jobs
 }

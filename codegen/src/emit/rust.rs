@@ -14,15 +14,27 @@ mod conformance;
 
 /// `(file name under src/, contents)` for every source file of the crate.
 pub fn sources(api: &Api) -> Vec<(&'static str, String)> {
-    let mut files = vec![
-        ("lib.rs", lib_rs(api)),
-        ("error.rs", render(api, error_rs(api))),
-        ("client.rs", render(api, client::client_rs(api))),
+    source_jobs(api)
+        .into_iter()
+        .map(|(name, job)| (name, job()))
+        .collect()
+}
+
+/// A file's contents, computed when called; independent of every other file, so files can
+/// be emitted on several threads.
+pub type Job<'a, T> = Box<dyn FnOnce() -> T + Send + 'a>;
+
+/// [`sources`] as one job per file, by name under `src/`.
+pub fn source_jobs(api: &Api) -> Vec<(&'static str, Job<'_, String>)> {
+    let mut jobs: Vec<(&'static str, Job<'_, String>)> = vec![
+        ("lib.rs", Box::new(move || lib_rs(api))),
+        ("error.rs", Box::new(move || render(api, error_rs(api)))),
+        ("client.rs", Box::new(move || client::client_file(api))),
     ];
     if !api.models.is_empty() {
-        files.push(("models.rs", render(api, models_rs(api))));
+        jobs.push(("models.rs", Box::new(move || models_file(api))));
     }
-    files
+    jobs
 }
 
 /// The conformance test, its dispatcher and the record example, by path in the crate.
@@ -31,7 +43,7 @@ pub fn conformance_sources(api: &Api, required: &[String]) -> Vec<(String, Strin
         ("tests/conformance.rs".into(), conformance::test_rs(api)),
         (
             "tests/conformance/dispatch.rs".into(),
-            render(api, conformance::dispatch_rs(api, required)),
+            conformance::dispatch_file(api, required),
         ),
         (
             format!("examples/{}.rs", record_example(api)),
@@ -137,13 +149,17 @@ fn uses_json(api: &Api) -> bool {
 }
 
 fn render(api: &Api, tokens: TokenStream) -> String {
+    format!("{}{}", header("//", &api.spec_file), unparse(tokens))
+}
+
+/// Tokens printed as Rust by prettyplease.
+fn unparse(tokens: TokenStream) -> String {
     // The token streams are built here from checked data, so they always parse; should one
     // not, the tokens are printed unformatted and the crate's compilation shows the error.
-    let body = match syn::parse2::<syn::File>(tokens.clone()) {
+    match syn::parse2::<syn::File>(tokens.clone()) {
         Ok(file) => prettyplease::unparse(&file),
         Err(_) => tokens.to_string(),
-    };
-    format!("{}{}", header("//", &api.spec_file), body)
+    }
 }
 
 /// `#[doc = ...]` attributes, one per line, so prettyplease prints them as `///` lines.
@@ -688,54 +704,85 @@ fn error_class_impl(api: &Api, from_response: TokenStream) -> TokenStream {
     }
 }
 
-fn models_rs(api: &Api) -> TokenStream {
+/// `models.rs`: rendered in runs of models on every core (an item's printed form does not
+/// depend on its neighbours, so the runs are printed apart and joined).
+fn models_file(api: &Api) -> String {
+    use rayon::prelude::*;
+    const RUN: usize = 24;
     let gates = model_features(api);
-    let models = api.models.iter().enumerate().map(|(i, m)| {
-        let tokens = match &m.shape {
-            Shape::Struct(fields) => struct_model(api, m, fields),
-            Shape::Enum { values, open } => enum_model(m, values, *open),
-            Shape::Union { tag, variants } => union_model(api, m, tag.as_deref(), variants),
-        };
-        gated(tokens, gates[i].as_ref().map(cfg_any))
-    });
-    quote! {
+    let runs: Vec<String> = (0..api.models.len().div_ceil(RUN))
+        .into_par_iter()
+        .map(|run| {
+            let models = api.models.iter().enumerate().skip(run * RUN).take(RUN);
+            let tokens = models.map(|(i, m)| {
+                let tokens = match &m.shape {
+                    Shape::Struct(fields) => struct_model(api, m, fields),
+                    Shape::Enum { values, open } => enum_model(m, values, *open),
+                    Shape::Union { tag, variants } => union_model(api, m, tag.as_deref(), variants),
+                };
+                gated(tokens, gates[i].as_ref().map(cfg_any))
+            });
+            unparse(quote!(#(#tokens)*))
+        })
+        .collect();
+    let head = quote! {
         //! Request and response models.
-        #(#models)*
-    }
+    };
+    render(api, head) + &runs.concat()
 }
 
-/// `#[cfg(...)]` added to every item of `tokens` (parsed as a file), when there is a cfg.
+/// `#[cfg(...)]` added before every item of `tokens`, when there is a cfg. The items are
+/// found in the token stream itself (no parse: the file is parsed once, when it is
+/// rendered): an item is its outer attributes, then tokens up to a `;` at its top level, or
+/// for an item with a body (`struct`, `enum`, `impl`, `fn`, `trait`, `mod`, a macro call)
+/// up to its first braced group.
 pub(super) fn gated(tokens: TokenStream, cfg: Option<TokenStream>) -> TokenStream {
+    use proc_macro2::{Delimiter, TokenTree};
     let Some(cfg) = cfg else { return tokens };
-    match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(mut file) => {
-            let attr: syn::Attribute = syn::parse_quote!(#[cfg(#cfg)]);
-            for item in &mut file.items {
-                if let Some(attrs) = item_attrs(item) {
-                    attrs.insert(0, attr.clone());
-                }
-            }
-            quote!(#file)
+    let attr = quote!(#[cfg(#cfg)]);
+    let mut out = TokenStream::new();
+    let mut item: Vec<TokenTree> = Vec::new();
+    // Whether the item so far is only attributes (an item starts after them).
+    let mut keyword: Option<String> = None;
+    let mut after_hash = false;
+    let flush = |item: &mut Vec<TokenTree>, out: &mut TokenStream| {
+        if !item.is_empty() {
+            out.extend(attr.clone());
+            out.extend(item.drain(..));
         }
-        Err(_) => tokens,
+    };
+    for tree in tokens {
+        let ends = match &tree {
+            TokenTree::Punct(p) if p.as_char() == '#' && keyword.is_none() => {
+                after_hash = true;
+                false
+            }
+            TokenTree::Group(g) if after_hash && g.delimiter() == Delimiter::Bracket => {
+                after_hash = false;
+                false
+            }
+            TokenTree::Punct(p) if p.as_char() == ';' => true,
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => !matches!(
+                keyword.as_deref(),
+                Some("const" | "static" | "type" | "use" | "let")
+            ),
+            TokenTree::Ident(i) => {
+                if keyword.is_none() && i != "pub" {
+                    keyword = Some(i.to_string());
+                }
+                false
+            }
+            _ => false,
+        };
+        item.push(tree);
+        if ends {
+            flush(&mut item, &mut out);
+            keyword = None;
+            after_hash = false;
+        }
     }
-}
-
-fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
-    use syn::Item as I;
-    Some(match item {
-        I::Struct(i) => &mut i.attrs,
-        I::Enum(i) => &mut i.attrs,
-        I::Impl(i) => &mut i.attrs,
-        I::Fn(i) => &mut i.attrs,
-        I::Static(i) => &mut i.attrs,
-        I::Const(i) => &mut i.attrs,
-        I::Type(i) => &mut i.attrs,
-        I::Trait(i) => &mut i.attrs,
-        I::Mod(i) => &mut i.attrs,
-        I::Use(i) => &mut i.attrs,
-        _ => return None,
-    })
+    flush(&mut item, &mut out);
+    out
 }
 
 /// `any(feature = "a", feature = "b")` over a set of features.
@@ -1144,5 +1191,42 @@ fn enum_model(m: &model::Model, values: &[model::EnumValue], open: bool) -> Toke
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every item gets the cfg, whatever ends it: a body, a `;`, or a `;` after a braced
+    /// initializer.
+    #[test]
+    fn gated_puts_the_cfg_before_every_item() {
+        let tokens = quote! {
+            /// Docs.
+            #[derive(Debug)]
+            pub struct A { x: u8 }
+            pub(crate) struct B(u8);
+            const C: A = A { x: 1 };
+            impl<'a> A where A: Clone { fn f(&self) -> u8 { self.x } }
+            use crate::models::*;
+            pub fn g() -> impl Fn() { || {} }
+            static D: [u8; 2] = [1, 2];
+        };
+        let out = gated(tokens, Some(quote!(feature = "x")));
+        let file: syn::File = syn::parse2(out).unwrap();
+        assert_eq!(file.items.len(), 7);
+        for item in &file.items {
+            let text = quote!(#item).to_string();
+            assert!(
+                text.starts_with("# [cfg (feature = \"x\")]"),
+                "not gated first: {text}"
+            );
+            assert_eq!(text.matches("cfg (").count(), 1, "{text}");
+        }
+        let plain = quote!(
+            struct E;
+        );
+        assert_eq!(gated(plain.clone(), None).to_string(), plain.to_string());
     }
 }

@@ -838,7 +838,98 @@ fn lifecycle_helper(api: &Api) -> Option<TokenStream> {
     })
 }
 
-pub(super) fn client_rs(api: &Api) -> TokenStream {
+/// `client.rs`: the client, its builder and groups, then every endpoint's call builder,
+/// rendered in runs on every core (an item's printed form does not depend on its
+/// neighbours, so the runs are printed apart and joined).
+pub(super) fn client_file(api: &Api) -> String {
+    use rayon::prelude::*;
+    let (head, lifecycle) = client_rs(api);
+    // Per group: its type (a named group's) and its endpoints' call builders.
+    let units: Vec<(String, String)> = (0..api.groups.len())
+        .into_par_iter()
+        .map(|gi| {
+            let g = &api.groups[gi];
+            let (receiver, lifetime, cfg) = match g.name {
+                None => (quote!(&self.inner), quote!('_), None),
+                Some(_) => (quote!(&self.client.inner), quote!('a), group_cfg(api, gi)),
+            };
+            let mut methods = Vec::new();
+            let mut builders = Vec::new();
+            for &i in &g.endpoints {
+                let (m, b) =
+                    endpoint_method(api, &api.endpoints[i], receiver.clone(), lifetime.clone());
+                methods.push(m);
+                builders.push(super::gated(b, cfg.clone()));
+            }
+            let group = g.name.as_ref().map(|ns| {
+                let ty = ident(&g.rust_name);
+                let gd = doc(&format!("The `{ns}` endpoints."));
+                let nested = g.children.iter().map(|&c| accessor(api, c, false));
+                super::unparse(super::gated(
+                    quote! {
+                        #gd
+                        #[derive(Debug, Clone, Copy)]
+                        pub struct #ty<'a> {
+                            client: &'a Client,
+                        }
+
+                        impl<'a> #ty<'a> {
+                            #(#methods)*
+                            #(#nested)*
+                        }
+                    },
+                    cfg,
+                ))
+            });
+            (
+                group.unwrap_or_default(),
+                super::unparse(quote!(#(#builders)*)),
+            )
+        })
+        .collect();
+    let mut out = super::render(api, head);
+    for (group, _) in &units {
+        out.push_str(group);
+    }
+    for (_, builders) in &units {
+        out.push_str(builders);
+    }
+    out + &super::unparse(lifecycle)
+}
+
+/// The accessor of a nested group, as a method of its parent (the client or a group).
+fn accessor(api: &Api, child: usize, from_client: bool) -> TokenStream {
+    let g = &api.groups[child];
+    let ty = ident(&g.rust_name);
+    let m = ident(&g.method);
+    let md = doc(&format!(
+        "The `{}` endpoints.",
+        g.name.as_deref().unwrap_or_default()
+    ));
+    // A group's own accessors hand on the client's lifetime, not their borrow of the
+    // group, so `client.a().b().call()` outlives the temporary `a()`.
+    let (client, lifetime) = if from_client {
+        (quote!(self), quote!('_))
+    } else {
+        (quote!(self.client), quote!('a))
+    };
+    quote! {
+        #md
+        pub fn #m(&self) -> #ty<#lifetime> {
+            #ty { client: #client }
+        }
+    }
+}
+
+/// The feature a group's items are compiled under, if the crate has features.
+fn group_cfg(api: &Api, gi: usize) -> Option<TokenStream> {
+    super::top_group(api, gi)
+        .and_then(|t| api.features.get(&t))
+        .map(|f| quote!(feature = #f))
+}
+
+/// The client file's items but the call builders, and the lifecycle helper that ends it.
+fn client_rs(api: &Api) -> (TokenStream, TokenStream) {
     let spec = api_spec(api);
     let builder = builder(api);
     let name = &api.name;
@@ -860,89 +951,20 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
          the environment overrides it.",
         api.base_url
     ));
-    let mut group_types = Vec::new();
     let mut client_methods = Vec::new();
-    // Every endpoint's call builder, in group order.
-    let mut call_types = Vec::new();
-    // The accessor of a nested group, as a method of its parent (the client or a group).
-    let accessor = |child: usize, from_client: bool| {
-        let g = &api.groups[child];
-        let ty = ident(&g.rust_name);
-        let m = ident(&g.method);
-        let md = doc(&format!(
-            "The `{}` endpoints.",
-            g.name.as_deref().unwrap_or_default()
-        ));
-        // A group's own accessors hand on the client's lifetime, not their borrow of the
-        // group, so `client.a().b().call()` outlives the temporary `a()`.
-        let (client, lifetime) = if from_client {
-            (quote!(self), quote!('_))
-        } else {
-            (quote!(self.client), quote!('a))
-        };
-        quote! {
-            #md
-            pub fn #m(&self) -> #ty<#lifetime> {
-                #ty { client: #client }
-            }
+    // The root group's endpoints and accessors are the client's own methods.
+    for g in api.groups.iter().filter(|g| g.name.is_none()) {
+        for &i in &g.endpoints {
+            let (m, _) = endpoint_method(api, &api.endpoints[i], quote!(&self.inner), quote!('_));
+            client_methods.push(m);
         }
-    };
-    // The feature a group's items are compiled under, if the crate has features.
-    let cfg_of = |gi: usize| {
-        super::top_group(api, gi)
-            .and_then(|t| api.features.get(&t))
-            .map(|f| quote!(feature = #f))
-    };
-    for (gi, g) in api.groups.iter().enumerate() {
-        match &g.name {
-            None => {
-                for &i in &g.endpoints {
-                    let (m, b) =
-                        endpoint_method(api, &api.endpoints[i], quote!(&self.inner), quote!('_));
-                    client_methods.push(m);
-                    call_types.push(b);
-                }
-                client_methods.extend(g.children.iter().map(|&c| {
-                    let a = accessor(c, true);
-                    match cfg_of(c) {
-                        Some(cfg) => quote!(#[cfg(#cfg)] #a),
-                        None => a,
-                    }
-                }));
+        client_methods.extend(g.children.iter().map(|&c| {
+            let a = accessor(api, c, true);
+            match group_cfg(api, c) {
+                Some(cfg) => quote!(#[cfg(#cfg)] #a),
+                None => a,
             }
-            Some(ns) => {
-                let ty = ident(&g.rust_name);
-                let gd = doc(&format!("The `{ns}` endpoints."));
-                let mut methods = Vec::new();
-                let cfg = cfg_of(gi);
-                for &i in &g.endpoints {
-                    let (m, b) = endpoint_method(
-                        api,
-                        &api.endpoints[i],
-                        quote!(&self.client.inner),
-                        quote!('a),
-                    );
-                    methods.push(m);
-                    call_types.push(super::gated(b, cfg.clone()));
-                }
-                let nested = g.children.iter().map(|&c| accessor(c, false));
-                group_types.push(super::gated(
-                    quote! {
-                        #gd
-                        #[derive(Debug, Clone, Copy)]
-                        pub struct #ty<'a> {
-                            client: &'a Client,
-                        }
-
-                        impl<'a> #ty<'a> {
-                            #(#methods)*
-                            #(#nested)*
-                        }
-                    },
-                    cfg,
-                ));
-            }
-        }
+        }));
     }
     let lifecycle = lifecycle_helper(api);
     // With namespaces behind features, a build of a few may use neither module.
@@ -963,7 +985,7 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
                 use crate::models::*;
             )
         });
-    quote! {
+    let head = quote! {
         //! The client, its builder and the endpoint groups.
 
         #uses_errors
@@ -998,10 +1020,6 @@ pub(super) fn client_rs(api: &Api) -> TokenStream {
             #(#client_methods)*
         }
 
-        #(#group_types)*
-
-        #(#call_types)*
-
-        #lifecycle
-    }
+    };
+    (head, lifecycle.unwrap_or_default())
 }

@@ -56,7 +56,9 @@ fn main() {{
 }
 
 /// `tests/conformance/dispatch.rs`, shared with the record example.
-pub fn dispatch_rs(api: &Api, required: &[String]) -> TokenStream {
+pub fn dispatch_file(api: &Api, required: &[String]) -> String {
+    use rayon::prelude::*;
+    const RUN: usize = 16;
     let krate = format_ident!("{}", api.crate_ident);
     // Each endpoint's call is a function of its own returning a boxed future, so the
     // dispatcher's frame and future stay small however many endpoints the API has (a
@@ -65,17 +67,8 @@ pub fn dispatch_rs(api: &Api, required: &[String]) -> TokenStream {
     let fns: Vec<proc_macro2::Ident> = (0..api.endpoints.len())
         .map(|i| format_ident!("call_{i}"))
         .collect();
-    let bodies: Vec<TokenStream> = api.endpoints.iter().map(|e| arm(api, e)).collect();
-    // A call with no arguments to read does not name the case.
-    let call_params: Vec<proc_macro2::Ident> = bodies
-        .iter()
-        .map(|b| {
-            let uses = b.to_string().contains("call .");
-            format_ident!("{}", if uses { "call" } else { "_call" })
-        })
-        .collect();
     let record = record_main(api);
-    quote! {
+    let head = quote! {
         //! Calls an endpoint of the SDK by its spec name with a case's arguments; shared by
         //! the conformance test and the record example.
 
@@ -109,15 +102,30 @@ pub fn dispatch_rs(api: &Api, required: &[String]) -> TokenStream {
                 }
             }
         }
-
-        #(
-            fn #fns<'a>(client: &'a #krate::Client, #call_params: &'a Call) -> CallFuture<'a> {
-                Box::pin(async move {
-                    #bodies
-                })
-            }
-        )*
-    }
+    };
+    // The functions, printed in runs on every core.
+    let runs: Vec<String> = (0..api.endpoints.len().div_ceil(RUN))
+        .into_par_iter()
+        .map(|run| {
+            let fns = api.endpoints.iter().enumerate().skip(run * RUN).take(RUN).map(|(i, e)| {
+                let krate = format_ident!("{}", api.crate_ident);
+                let name = format_ident!("call_{i}");
+                let body = arm(api, e);
+                // A call with no arguments to read does not name the case.
+                let uses = body.to_string().contains("call .");
+                let param = format_ident!("{}", if uses { "call" } else { "_call" });
+                quote! {
+                    fn #name<'a>(client: &'a #krate::Client, #param: &'a Call) -> CallFuture<'a> {
+                        Box::pin(async move {
+                            #body
+                        })
+                    }
+                }
+            });
+            super::unparse(quote!(#(#fns)*))
+        })
+        .collect();
+    super::render(api, head) + &runs.concat()
 }
 
 /// The Rust type of a type expression, models qualified by the crate (the dispatcher is
