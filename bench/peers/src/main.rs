@@ -1,0 +1,579 @@
+//! This project's codegen and progenitor's (0.15.1, the closest peer: OpenAPI to a Rust
+//! client through quote, syn and prettyplease) on the same OpenAPI documents.
+//!
+//! Each generator runs as a whole process (start, read, generate, format, write), the two
+//! alternating in every round with the order swapped each round, so drift in the machine's
+//! speed hits both alike. Printed per document: both medians, the median of the per-round
+//! ratios (ours / progenitor), peak memory and the lines of Rust each wrote.
+//!
+//! ```text
+//! cargo run --release --manifest-path bench/peers/Cargo.toml [-- [--rounds N] [DOCUMENT...]]
+//! ```
+//!
+//! Documents: `petstore` (8 operations, 14 schemas), `petstore50` (the same 50 times),
+//! `nexus` (Oxide's, progenitor's own main sample), `museum` (OpenAPI 3.1) and
+//! `digitalocean` (about 2,900 files joined by `$ref`). Where progenitor cannot generate a
+//! document its row says why. With `SDKGEN_PEERS_KEEP=1` set, both generators' outputs are
+//! kept for reading.
+
+use std::collections::BTreeMap;
+use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use serde_json::{json, Map, Value};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("--child-ours") if args.len() == 3 => child_ours(Path::new(&args[1]), &args[2]),
+        Some("--child-progenitor") if args.len() == 3 => {
+            child_progenitor(Path::new(&args[1]), &args[2])
+        }
+        _ => driver(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One input: our spec (which imports the document) and the document progenitor reads.
+struct Case {
+    name: &'static str,
+    spec: PathBuf,
+    /// `Err` says why progenitor is not run on it.
+    document: Result<PathBuf, &'static str>,
+    operations: usize,
+}
+
+/// What one child process reported.
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    lines: usize,
+    peak_kib: u64,
+}
+
+fn driver(args: &[String]) -> Result<()> {
+    let mut rounds = 9usize;
+    let mut wanted = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--rounds" => {
+                rounds = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .context("--rounds takes a positive number")?
+            }
+            "-h" | "--help" => {
+                println!(
+                    "usage: sdkgen-peers [--rounds N] [petstore|petstore50|nexus|museum|digitalocean ...]"
+                );
+                return Ok(());
+            }
+            name => wanted.push(name.to_owned()),
+        }
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let work = env::temp_dir().join(format!("sdkgen-peers-{}", std::process::id()));
+    fs::create_dir_all(&work)?;
+    let cases = cases(&repo, &work)?;
+    for name in &wanted {
+        if !cases.iter().any(|c| c.name == name) {
+            bail!("no document named `{name}`");
+        }
+    }
+    let exe = env::current_exe()?;
+    println!(
+        "whole process, release builds, {rounds} paired rounds (order swapped each round), {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "{:<13} {:>5} {:>11} {:>11} {:>7} {:>10} {:>10} {:>8} {:>8}",
+        "document",
+        "ops",
+        "ours",
+        "progenitor",
+        "ratio",
+        "ours MiB",
+        "prog MiB",
+        "ours ln",
+        "prog ln"
+    );
+    for case in cases
+        .iter()
+        .filter(|c| wanted.is_empty() || wanted.iter().any(|w| w == c.name))
+    {
+        let out = work.join(case.name);
+        let ours = |out: &Path| child(&exe, "--child-ours", &case.spec, out);
+        // A first run of each, not counted: the files are in the page cache for both.
+        ours(&out.join("ours"))?;
+        let peer = match &case.document {
+            Ok(doc) => child(&exe, "--child-progenitor", doc, &out.join("progenitor"))
+                .map_err(|e| format!("{e:#}")),
+            Err(why) => Err((*why).to_owned()),
+        };
+        let mut mine = Vec::new();
+        let mut theirs = Vec::new();
+        let mut ratios = Vec::new();
+        for round in 0..rounds {
+            let run_peer = |theirs: &mut Vec<Run>| -> Result<()> {
+                if let (Ok(doc), Ok(_)) = (&case.document, &peer) {
+                    theirs.push(child(
+                        &exe,
+                        "--child-progenitor",
+                        doc,
+                        &out.join("progenitor"),
+                    )?);
+                }
+                Ok(())
+            };
+            if round % 2 == 0 {
+                mine.push(ours(&out.join("ours"))?);
+                run_peer(&mut theirs)?;
+            } else {
+                run_peer(&mut theirs)?;
+                mine.push(ours(&out.join("ours"))?);
+            }
+            if let (Some(a), Some(b)) = (mine.last(), theirs.last()) {
+                if theirs.len() == mine.len() {
+                    ratios.push(a.wall.as_secs_f64() / b.wall.as_secs_f64());
+                }
+            }
+        }
+        let ms = |runs: &[Run]| median(runs.iter().map(|r| r.wall.as_secs_f64() * 1e3).collect());
+        let mib = |runs: &[Run]| median(runs.iter().map(|r| r.peak_kib as f64 / 1024.0).collect());
+        let (ours_ms, ours_mib, ours_lines) = (ms(&mine), mib(&mine), mine[0].lines);
+        match &peer {
+            Ok(_) => println!(
+                "{:<13} {:>5} {:>8.1} ms {:>8.1} ms {:>7.2} {:>10.1} {:>10.1} {:>8} {:>8}",
+                case.name,
+                case.operations,
+                ours_ms,
+                ms(&theirs),
+                median(ratios),
+                ours_mib,
+                mib(&theirs),
+                ours_lines,
+                theirs[0].lines
+            ),
+            Err(why) => {
+                println!(
+                    "{:<13} {:>5} {:>8.1} ms {:>11} {:>7} {:>10.1} {:>10} {:>8} {:>8}",
+                    case.name, case.operations, ours_ms, "-", "-", ours_mib, "-", ours_lines, "-"
+                );
+                println!("{:<13} progenitor: {}", "", one_line(why));
+            }
+        }
+    }
+    if env::var_os("SDKGEN_PEERS_KEEP").is_some() {
+        println!("outputs kept in {}", work.display());
+    } else {
+        let _ = fs::remove_dir_all(&work);
+    }
+    Ok(())
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// The first line that says what went wrong (a panic's message rather than its location).
+fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let pick = lines
+        .iter()
+        .position(|l| l.contains("panicked at"))
+        .and_then(|i| lines.get(i + 1))
+        .or(lines.first())
+        .copied()
+        .unwrap_or("failed");
+    pick.chars().take(160).collect()
+}
+
+/// Runs this binary as one generator's whole process.
+fn child(exe: &Path, mode: &str, input: &Path, out: &Path) -> Result<Run> {
+    // The output of the last run stays: each run regenerates over it.
+    fs::create_dir_all(out)?;
+    let start = Instant::now();
+    // The child runs in `out`: every file either generator writes lands there.
+    let output = Command::new(exe)
+        .args([mode, &input.display().to_string(), "."])
+        .current_dir(out)
+        .output()?;
+    let wall = start.elapsed();
+    if !output.status.success() {
+        bail!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let field = |key: &str| -> u64 {
+        stdout
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+            .unwrap_or(0)
+    };
+    Ok(Run {
+        wall,
+        lines: field("lines") as usize,
+        peak_kib: field("peak_kib"),
+    })
+}
+
+/// Peak resident memory of this process (Linux), in KiB.
+fn peak_kib() -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Both generators write a file only when its contents changed, as `cargo xtask codegen`
+/// does (so a rerun leaves the tree, and cargo's fingerprints, alone).
+fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
+    if fs::read(path).ok().as_deref() != Some(contents.as_bytes()) {
+        fs::write(path, contents)?;
+    }
+    Ok(())
+}
+
+fn rust_lines(text: &str) -> usize {
+    text.lines().count()
+}
+
+/// Our codegen: the spec and the documents it imports read, the crate generated and
+/// written under `out`.
+fn child_ours(spec: &Path, out: &str) -> Result<()> {
+    let text = fs::read_to_string(spec).with_context(|| format!("reading {}", spec.display()))?;
+    let dir = spec.parent().unwrap_or(Path::new("."));
+    let documents = codegen::read_documents(&text, |rel| fs::read_to_string(dir.join(rel)).ok());
+    let source = codegen::SpecSource {
+        path: spec
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        text,
+        documents,
+    };
+    // Paths come back relative to a repository root (the crate under `generated/`, its
+    // conformance cases under `conformance/`): written relative to `out`.
+    let out = Path::new(out);
+    let layout = codegen::Layout::default();
+    let files = match codegen::generate_into(std::slice::from_ref(&source), &layout) {
+        Ok(files) => files,
+        Err(diagnostics) => {
+            for d in diagnostics.iter().take(5) {
+                eprintln!("{d}");
+            }
+            bail!("{} diagnostic(s)", diagnostics.len());
+        }
+    };
+    let mut lines = 0;
+    for file in &files {
+        let path = out.join(&file.path);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        write_if_changed(&path, &file.contents)?;
+        if file.path.ends_with(".rs") {
+            lines += rust_lines(&file.contents);
+        }
+    }
+    println!("lines={lines} peak_kib={}", peak_kib());
+    Ok(())
+}
+
+/// progenitor as a library, the way its own `cargo progenitor` does it: the document
+/// parsed, tokens generated, formatted by prettyplease, written as `lib.rs`.
+fn child_progenitor(document: &Path, out: &str) -> Result<()> {
+    let text = fs::read_to_string(document)?;
+    let spec: openapiv3::OpenAPI = if document.extension().is_some_and(|e| e == "json") {
+        serde_json::from_str(&text)?
+    } else {
+        serde_yaml::from_str(&text)?
+    };
+    let mut generator = progenitor::Generator::new(&progenitor::GenerationSettings::default());
+    let tokens = generator
+        .generate_tokens(&spec)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let file: syn::File = syn::parse2(tokens)?;
+    let code = prettyplease::unparse(&file);
+    write_if_changed(&Path::new(out).join("lib.rs"), &code)?;
+    println!("lines={} peak_kib={}", rust_lines(&code), peak_kib());
+    Ok(())
+}
+
+fn cases(repo: &Path, work: &Path) -> Result<Vec<Case>> {
+    let mut cases = Vec::new();
+    for (name, copies) in [("petstore", 1), ("petstore50", 50)] {
+        let doc = work.join(format!("{name}.json"));
+        fs::write(&doc, serde_json::to_string_pretty(&petstore(copies))?)?;
+        let spec = work.join(format!("{name}.yaml"));
+        fs::write(&spec, petstore_spec(name, &format!("{name}.json")))?;
+        cases.push(Case {
+            name,
+            spec,
+            document: Ok(doc),
+            operations: 8 * copies,
+        });
+    }
+    let good = repo.join("codegen/tests/good_specs");
+    let corpus = repo.join("codegen/tests/openapi");
+    cases.push(Case {
+        name: "nexus",
+        spec: good.join("nexus.yaml"),
+        document: Ok(corpus.join("nexus/nexus.json")),
+        operations: 193,
+    });
+    cases.push(Case {
+        name: "museum",
+        spec: good.join("museum.yaml"),
+        document: Ok(corpus.join("museum/openapi.yaml")),
+        operations: 8,
+    });
+    cases.push(Case {
+        name: "digitalocean",
+        spec: good.join("digitalocean.yaml"),
+        document: Err("reads one file; this document is split across files joined by `$ref`"),
+        operations: 659,
+    });
+    Ok(cases)
+}
+
+/// Our spec over a petstore document: the errors and retry policy the document cannot say.
+fn petstore_spec(name: &str, document: &str) -> String {
+    format!(
+        "api:
+  name: Petstore
+  crate: {name}
+  version: 0.1.0
+  docs: A petstore-shaped API.
+  base_url: https://petstore.example.com
+  env: {{api_key: PETSTORE_KEY}}
+  auth: {{scheme: bearer}}
+errors:
+  root: {{name: PetstoreError, docs: Any error of the API.}}
+  connection: {{name: PetstoreConnectionError, docs: The API could not be reached.}}
+  api: {{name: PetstoreApiError, docs: Any non-2xx answer.}}
+  envelope:
+    detail: [message]
+    code: code
+  classes:
+    - {{name: NotFound, docs: No such thing., status: 404}}
+    - {{name: ClientError, docs: A request the server could not accept., status: 4xx, fallback: true}}
+    - {{name: ServerError, docs: The server failed., status: 5xx, fallback: true}}
+retry:
+  max_retries: 2
+  backoff: {{initial: 500ms, max: 8s}}
+  on:
+    statuses: [429, 503]
+    transport: [connect, timeout]
+openapi:
+  document: {document}
+"
+    )
+}
+
+/// A petstore-shaped OpenAPI 3.0 document: 8 operations and 14 schemas, `copies` times
+/// (each copy under its own path prefix, tag and names).
+fn petstore(copies: usize) -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for copy in 1..=copies {
+        let s = if copy == 1 {
+            String::new()
+        } else {
+            copy.to_string()
+        };
+        let prefix = if copy == 1 {
+            String::new()
+        } else {
+            format!("/v{copy}")
+        };
+        let r = |name: &str| json!({"$ref": format!("#/components/schemas/{name}{s}")});
+        let ok = |schema: Value| json!({"description": "OK", "content": {"application/json": {"schema": schema}}});
+        let error = json!({"description": "Error", "content": {"application/json": {"schema": r("Error")}}});
+        let body = |schema: Value| json!({"required": true, "content": {"application/json": {"schema": schema}}});
+        let pet_id = json!({"name": "petId", "in": "path", "required": true, "schema": {"type": "integer", "format": "int64"}});
+        let op = |id: &str, tag: &str, extra: Value| {
+            let mut o = json!({"operationId": format!("{id}{s}"), "tags": [format!("{tag}{s}")], "summary": format!("{id}.")});
+            if let (Some(o), Some(extra)) = (o.as_object_mut(), extra.as_object()) {
+                o.extend(extra.clone());
+            }
+            o
+        };
+        paths.insert(
+            format!("{prefix}/pets"),
+            json!({
+                "get": op("listPets", "pets", json!({
+                    "parameters": [
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "format": "int32", "maximum": 100}},
+                        {"name": "status", "in": "query", "schema": r("PetStatus")},
+                        {"name": "page", "in": "query", "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": ok(r("PetList")), "4XX": error.clone()}
+                })),
+                "post": op("createPet", "pets", json!({
+                    "requestBody": body(r("NewPet")),
+                    "responses": {"201": ok(r("Pet")), "4XX": error.clone()}
+                }))
+            }),
+        );
+        paths.insert(
+            format!("{prefix}/pets/{{petId}}"),
+            json!({
+                "get": op("getPet", "pets", json!({
+                    "parameters": [pet_id.clone()],
+                    "responses": {"200": ok(r("Pet")), "4XX": error.clone()}
+                })),
+                "patch": op("updatePet", "pets", json!({
+                    "parameters": [pet_id.clone()],
+                    "requestBody": body(r("PetUpdate")),
+                    "responses": {"200": ok(r("Pet")), "4XX": error.clone()}
+                })),
+                "delete": op("deletePet", "pets", json!({
+                    "parameters": [pet_id],
+                    "responses": {"204": {"description": "Deleted"}, "4XX": error.clone()}
+                }))
+            }),
+        );
+        paths.insert(
+            format!("{prefix}/store/orders"),
+            json!({
+                "get": op("listOrders", "store", json!({
+                    "responses": {"200": ok(r("OrderList")), "4XX": error.clone()}
+                })),
+                "post": op("placeOrder", "store", json!({
+                    "requestBody": body(r("NewOrder")),
+                    "responses": {"200": ok(r("Order")), "4XX": error.clone()}
+                }))
+            }),
+        );
+        paths.insert(
+            format!("{prefix}/users/{{username}}"),
+            json!({
+                "get": op("getUser", "users", json!({
+                    "parameters": [{"name": "username", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": {"200": ok(r("User")), "4XX": error}
+                }))
+            }),
+        );
+        let id = json!({"type": "integer", "format": "int64"});
+        let text = json!({"type": "string"});
+        let object = |required: Value, properties: Value| json!({"type": "object", "required": required, "properties": properties});
+        let defs: BTreeMap<&str, Value> = BTreeMap::from([
+            (
+                "Pet",
+                object(
+                    json!(["id", "name"]),
+                    json!({"id": id, "name": text, "category": r("Category"), "tags": {"type": "array", "items": r("Tag")}, "status": r("PetStatus"), "photoUrls": {"type": "array", "items": text}}),
+                ),
+            ),
+            (
+                "NewPet",
+                object(
+                    json!(["name"]),
+                    json!({"name": text, "category": r("Category"), "tags": {"type": "array", "items": r("Tag")}, "status": r("PetStatus")}),
+                ),
+            ),
+            (
+                "PetUpdate",
+                object(json!([]), json!({"name": text, "status": r("PetStatus")})),
+            ),
+            (
+                "Category",
+                object(json!(["id"]), json!({"id": id, "name": text})),
+            ),
+            (
+                "Tag",
+                object(json!(["id"]), json!({"id": id, "name": text})),
+            ),
+            (
+                "PetStatus",
+                json!({"type": "string", "enum": ["available", "pending", "sold"]}),
+            ),
+            (
+                "PetList",
+                object(
+                    json!(["items"]),
+                    json!({"items": {"type": "array", "items": r("Pet")}, "next_page": {"type": "string", "nullable": true}}),
+                ),
+            ),
+            (
+                "Order",
+                object(
+                    json!(["id", "petId", "quantity"]),
+                    json!({"id": id, "petId": id, "quantity": {"type": "integer", "format": "int32"}, "shipDate": {"type": "string", "format": "date-time"}, "status": r("OrderStatus"), "complete": {"type": "boolean"}}),
+                ),
+            ),
+            (
+                "NewOrder",
+                object(
+                    json!(["petId", "quantity"]),
+                    json!({"petId": id, "quantity": {"type": "integer", "format": "int32"}}),
+                ),
+            ),
+            (
+                "OrderStatus",
+                json!({"type": "string", "enum": ["placed", "approved", "delivered"]}),
+            ),
+            (
+                "OrderList",
+                object(
+                    json!(["items"]),
+                    json!({"items": {"type": "array", "items": r("Order")}}),
+                ),
+            ),
+            (
+                "User",
+                object(
+                    json!(["id", "username"]),
+                    json!({"id": id, "username": text, "email": text, "address": r("Address")}),
+                ),
+            ),
+            (
+                "Address",
+                object(
+                    json!(["street", "city"]),
+                    json!({"street": text, "city": text, "zip": text}),
+                ),
+            ),
+            (
+                "Error",
+                object(
+                    json!(["code", "message"]),
+                    json!({"code": text, "message": text}),
+                ),
+            ),
+        ]);
+        for (name, schema) in defs {
+            schemas.insert(format!("{name}{s}"), schema);
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Petstore", "version": "1.0.0"},
+        "paths": paths,
+        "components": {"schemas": schemas}
+    })
+}
