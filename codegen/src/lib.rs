@@ -16,6 +16,7 @@ pub mod emit;
 pub mod model;
 pub mod openapi;
 pub mod spec;
+pub mod surface;
 pub mod syntax;
 
 use std::collections::BTreeMap;
@@ -285,6 +286,17 @@ pub fn generate_into(
 pub fn generate_groups(
     groups: &[(&[SpecSource], &Layout)],
 ) -> Result<Vec<Vec<File>>, Vec<Diagnostic>> {
+    generate_over(groups, &|_| None)
+}
+
+/// [`generate_groups`] over a committed tree: `prior` reads a file of it by path (relative
+/// to the repository root, as [`File::path`]). Each crate's committed public surface is
+/// compared with the new one: a change the spec's version does not reflect is a
+/// diagnostic at `api.version`, and the crate's `CHANGELOG.md` gets the changes.
+pub fn generate_over(
+    groups: &[(&[SpecSource], &Layout)],
+    prior: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> Result<Vec<Vec<File>>, Vec<Diagnostic>> {
     let mut diagnostics = Vec::new();
     let mut checked = Vec::new();
     for (group, (sources, layout)) in groups.iter().enumerate() {
@@ -332,6 +344,40 @@ pub fn generate_groups(
     for (api, (_, _, _, map)) in apis.iter().zip(&checked) {
         diagnostics.extend(check::shadowed_classes(api, map));
     }
+    // What changed since the committed generation, and whether the version says so.
+    let mut history: Vec<File> = Vec::new();
+    for (api, (_, (_, layout), _, map)) in apis.iter().zip(&checked) {
+        let dir = layout.crate_dir(api);
+        let new = surface::Surface::of(api);
+        let old = prior(&format!("{dir}/{}", surface::SURFACE_FILE))
+            .and_then(|t| surface::Surface::parse(&t));
+        let changes = old.as_ref().map(|old| surface::changes(old, &new));
+        if let (Some(old), Some(changes)) = (&old, &changes) {
+            if let Err(why) = surface::required_version(&old.version, &new.version, changes) {
+                diagnostics.push(
+                    map.at("api.version", why).hint(
+                        "bump `api.version` as the changes require; the CHANGELOG lists them",
+                    ),
+                );
+            }
+        }
+        let log = surface::changelog(
+            &api.spec_file,
+            &api.crate_name,
+            &api.version,
+            prior(&format!("{dir}/CHANGELOG.md")).as_deref(),
+            changes.as_deref(),
+        );
+        for (name, contents) in [
+            (surface::SURFACE_FILE, new.render(&api.spec_file)),
+            ("CHANGELOG.md", log),
+        ] {
+            history.push(File {
+                path: format!("{dir}/{name}"),
+                contents,
+            });
+        }
+    }
     if !diagnostics.is_empty() {
         diagnostic::sort(&mut diagnostics);
         return Err(diagnostics);
@@ -342,8 +388,10 @@ pub fn generate_groups(
         .zip(&checked)
         .map(|(api, (_, (_, layout), _, _))| (api, *layout))
         .collect();
+    let mut history = history.into_iter();
     for (api_files, (_, (group, _), _, _)) in emit::emit_all(&work).into_iter().zip(&checked) {
         files[*group].extend(api_files);
+        files[*group].extend(history.by_ref().take(2));
     }
     for group in &mut files {
         group.sort_by(|a, b| a.path.cmp(&b.path));

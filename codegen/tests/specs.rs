@@ -226,3 +226,86 @@ fn a_fallback_over_a_range_sits_beside_a_status_in_it_in_either_order() {
         assert_eq!(by_status(599).as_deref(), Some("InternalServerError"));
     }
 }
+
+/// The committed surface against the spec's version: removing an attribute without a
+/// version that says so is refused at `api.version`, with the change listed and the version
+/// to use; with that version the CHANGELOG gets a section; an added endpoint is compatible.
+#[test]
+fn surface_changes_need_the_version_that_says_so_and_fill_the_changelog() {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/memsy.yaml");
+    let base = std::fs::read_to_string(&path).unwrap();
+    let layout = codegen::Layout::default();
+    let tree: Mutex<BTreeMap<String, String>> = Mutex::default();
+    let run = |text: &str| {
+        let source = SpecSource {
+            path: "spec/memsy.yaml".into(),
+            text: text.to_owned(),
+            ..Default::default()
+        };
+        let sources = [source];
+        let prior = |p: &str| tree.lock().unwrap().get(p).cloned();
+        let result = codegen::generate_over(&[(&sources[..], &layout)], &prior);
+        if let Ok(groups) = &result {
+            let mut tree = tree.lock().unwrap();
+            for f in groups.iter().flatten() {
+                tree.insert(f.path.clone(), f.contents.clone());
+            }
+        }
+        result
+    };
+    let changelog = |tree: &Mutex<BTreeMap<String, String>>| {
+        tree.lock().unwrap()["generated/memsy/CHANGELOG.md"].clone()
+    };
+    run(&base).expect("the first generation has nothing to compare");
+    assert!(changelog(&tree).contains("## 0.1.0\n\n- First generated from `spec/memsy.yaml`."));
+    // The same spec again: nothing changed, nothing to say.
+    run(&base).unwrap();
+
+    let removed = base.replace(
+        "      attributes:\n        - name: required_scope\n          type: string\n          body: required_scope\n          docs: Scope that was missing.\n",
+        "",
+    );
+    assert_ne!(removed, base);
+    let d = run(&removed).expect_err("a removed attribute is breaking");
+    assert_eq!(d.len(), 1, "{d:?}");
+    let text = d[0].to_string();
+    assert!(text.contains("spec/memsy.yaml:10:12"), "{text}");
+    assert!(
+        text.contains("version 0.1.0 does not reflect 1 breaking change(s)")
+            && text.contains("removed class `AuthorizationError.required_scope`")
+            && text.contains("use version 0.2.0 or later"),
+        "{text}"
+    );
+    // Nothing was written: the committed tree still has the attribute.
+    assert!(tree.lock().unwrap()["generated/memsy/api-surface.txt"]
+        .contains("class AuthorizationError.required_scope :: string"));
+
+    let bumped = removed.replace("  version: 0.1.0", "  version: 0.2.0");
+    run(&bumped).expect("0.2.0 may break");
+    let log = changelog(&tree);
+    assert!(
+        log.contains("## 0.2.0\n\nBreaking:\n- removed class `AuthorizationError.required_scope`\n\n## 0.1.0"),
+        "{log}"
+    );
+
+    // An added endpoint is compatible, but still needs a version after 0.2.0.
+    let added = bumped.replace(
+        "endpoints:\n",
+        "endpoints:\n  - {name: ping, method: GET, path: /ping, docs: Liveness.}\n",
+    );
+    assert_ne!(added, bumped);
+    let d = run(&added).expect_err("an addition needs a patch bump below 1.0");
+    assert!(
+        d[0].to_string().contains("use version 0.2.1 or later"),
+        "{}",
+        d[0]
+    );
+    run(&added.replace("  version: 0.2.0", "  version: 0.2.1")).unwrap();
+    let log = changelog(&tree);
+    assert!(
+        log.contains("## 0.2.1\n\nAdded or compatible:\n- added endpoint `ping`: `()`\n\n## 0.2.0"),
+        "{log}"
+    );
+}

@@ -97,19 +97,22 @@ pub fn generate(root: &Path, only: Option<&str>) -> Result<Option<Vec<File>>> {
         .iter()
         .map(|(sources, layout, _)| (sources.as_slice(), layout))
         .collect();
-    let (mut files, diagnostics): (Vec<File>, _) = match codegen::generate_groups(&groups) {
-        // Only the files of the groups asked for.
-        Ok(per_group) => (
-            per_group
-                .into_iter()
-                .zip(&inputs)
-                .filter(|(_, (_, _, wanted))| *wanted)
-                .flat_map(|(files, _)| files)
-                .collect(),
-            Vec::new(),
-        ),
-        Err(d) => (Vec::new(), d),
-    };
+    let (mut files, diagnostics): (Vec<File>, _) =
+        match codegen::generate_over(&groups, &|path: &str| {
+            fs::read_to_string(root.join(path)).ok()
+        }) {
+            // Only the files of the groups asked for.
+            Ok(per_group) => (
+                per_group
+                    .into_iter()
+                    .zip(&inputs)
+                    .filter(|(_, (_, _, wanted))| *wanted)
+                    .flat_map(|(files, _)| files)
+                    .collect(),
+                Vec::new(),
+            ),
+            Err(d) => (Vec::new(), d),
+        };
     if only.is_none() {
         files.push(File {
             path: "spec/schema.json".into(),
