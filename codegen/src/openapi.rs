@@ -1404,10 +1404,14 @@ mod tests {
         let b = parse_document("b.yaml", yaml).unwrap();
         assert_eq!(a, b);
         assert!(a["x-big"].as_f64().is_some_and(|f| f > 1e29));
-        let broken = parse_document("c.json", "{\"openapi\": \"3.0.3\",\n  \"paths\": [}\n")
-            .unwrap_err();
+        let broken =
+            parse_document("c.json", "{\"openapi\": \"3.0.3\",\n  \"paths\": [}\n").unwrap_err();
         assert_eq!(broken.len(), 1);
         assert_eq!(broken[0].file, "c.json");
-        assert!(broken[0].message.contains("does not parse"), "{}", broken[0].message);
+        assert!(
+            broken[0].message.contains("does not parse"),
+            "{}",
+            broken[0].message
+        );
     }
 }

@@ -785,3 +785,27 @@ async fn a_missing_api_key_is_a_build_error_naming_the_variable() {
         .unwrap_err();
     assert!(err.to_string().contains("invalid base URL"), "{err}");
 }
+
+/// Every type a generated crate's public signatures use is reachable from the crate alone:
+/// a user needs no direct dependency on the runtime or on reqwest (and no version guess).
+#[test]
+fn the_types_of_public_signatures_are_reachable_from_the_crate() {
+    // `Client::new()` fails with the crate's own `BuildError`.
+    let built: Result<memsy::Client, memsy::BuildError> = memsy::Client::builder()
+        .api_key("k")
+        .base_url("not a url")
+        .build();
+    assert!(built.is_err());
+    // A reqwest builder of the re-exported version is what `http_client_builder` takes.
+    let http = memsy::reqwest::Client::builder().user_agent("app/1");
+    let client = memsy::Client::builder()
+        .api_key("k")
+        .http_client_builder(http)
+        .build()
+        .unwrap();
+    assert_eq!(client.base_url(), "https://api.memsy.io");
+    // The runtime's other types, by path.
+    let _: Option<memsy::runtime::RetryPolicy> = None;
+    let _: Option<memsy::TimeoutError> = None;
+    let _: Option<memsy::SecretString> = None;
+}
