@@ -809,3 +809,57 @@ fn the_types_of_public_signatures_are_reachable_from_the_crate() {
     let _: Option<memsy::TimeoutError> = None;
     let _: Option<memsy::SecretString> = None;
 }
+
+/// An error reporter prints each message of the chain once: `Error` is transparent, and a
+/// connection error's message already holds its cause.
+#[tokio::test(start_paused = true)]
+async fn an_anyhow_chain_prints_each_message_once() {
+    let server = Server::start(vec![Reply::json(
+        403,
+        r#"{"detail":"missing scope","error_code":"insufficient_scope","required_scope":"orgs:write"}"#,
+    )])
+    .await
+    .unwrap();
+    let client = memsy(&server.url()).build().unwrap();
+    let err = client
+        .orgs()
+        .create(&memsy::CreateOrgRequest::new("a".into()))
+        .send()
+        .await
+        .unwrap_err();
+    let chain = format!("{:#}", anyhow::Error::from(err).context("creating the org"));
+    assert_eq!(
+        chain,
+        "creating the org: AuthorizationError (HTTP 403, code insufficient_scope): missing scope"
+    );
+
+    let url = refused_url().await.unwrap();
+    let err = mnemexa(&url)
+        .build()
+        .unwrap()
+        .status()
+        .send()
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(message.starts_with("connection failed: "), "{message}");
+    let chain = format!("{:#}", anyhow::Error::from(err));
+    assert_eq!(chain, message, "the cause is in the message, not repeated");
+    let mnemexa::MnemexaError::Connection(c) = refused_status(&url).await else {
+        panic!("a connection error")
+    };
+    assert!(
+        c.transport().is_some(),
+        "reqwest's error is still there to inspect"
+    );
+}
+
+async fn refused_status(url: &str) -> mnemexa::MnemexaError {
+    mnemexa(url)
+        .build()
+        .unwrap()
+        .status()
+        .send()
+        .await
+        .unwrap_err()
+}

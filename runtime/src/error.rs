@@ -127,16 +127,19 @@ impl<K: ErrorClass> fmt::Display for Error<K> {
     }
 }
 
+/// `Error` is transparent: its message is the inner error's, so its source is the inner
+/// error's source, not the inner error (whose message a reporter would print twice).
 impl<K: ErrorClass> std::error::Error for Error<K> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        use std::error::Error as _;
         match self {
-            Error::Connection(e) => Some(e),
-            Error::Timeout(e) => Some(e),
-            Error::Api(e) => Some(&**e),
-            Error::Decode(e) => Some(&**e),
-            Error::Request(e) => Some(e),
-            Error::Redirect(e) => Some(e),
-            Error::TooLarge(e) => Some(&**e),
+            Error::Connection(e) => e.source(),
+            Error::Timeout(e) => e.source(),
+            Error::Api(e) => e.source(),
+            Error::Decode(e) => e.source(),
+            Error::Request(e) => e.source(),
+            Error::Redirect(e) => e.source(),
+            Error::TooLarge(e) => e.source(),
         }
     }
 }
@@ -230,9 +233,16 @@ impl fmt::Display for ConnectionError {
     }
 }
 
-impl std::error::Error for ConnectionError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source.as_ref().map(|e| e as _)
+/// The message already holds the cause's chain, with secrets taken out, so there is no
+/// source to print again (reqwest's own message may name a URL holding a key); the
+/// transport error itself is [`ConnectionError::transport`].
+impl std::error::Error for ConnectionError {}
+
+impl ConnectionError {
+    /// The transport's own error, when there is one, for code that inspects it (its
+    /// `Display` may name the request's URL, so log [`ConnectionError`]'s instead).
+    pub fn transport(&self) -> Option<&reqwest::Error> {
+        self.source.as_ref()
     }
 }
 
