@@ -131,7 +131,6 @@ impl<K: ErrorClass> fmt::Display for Error<K> {
 /// error's source, not the inner error (whose message a reporter would print twice).
 impl<K: ErrorClass> std::error::Error for Error<K> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        use std::error::Error as _;
         match self {
             Error::Connection(e) => e.source(),
             Error::Timeout(e) => e.source(),
