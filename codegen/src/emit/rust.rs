@@ -271,13 +271,13 @@ pub use error::*;
 {models_use}
 // Every type of a public signature is reachable from here: the everyday ones by name, the
 // rest through `runtime`, and the one reqwest the builder takes.
+/// The runtime this crate is built on, for the types it does not name itself.
+pub use sdkgen_runtime as runtime;
 pub use sdkgen_runtime::{{
     futures, reqwest, BodyStream, BuildError, CallOptions, ErrorClass, EventStream, File,
     RateLimitFamily, RateLimitState, RawResponse, RedirectError, RequestError, Response,
     SecretString, TimeoutError, Timestamp, TooLargeError,
 }};
-/// The runtime this crate is built on, for the types it does not name itself.
-pub use sdkgen_runtime as runtime;
 
 /// The result of every call of this crate.
 pub type Result<T, E = {root}> = std::result::Result<T, E>;
