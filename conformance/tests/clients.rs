@@ -642,6 +642,43 @@ async fn rate_limit_cause_tells_a_quota_from_a_throttle_in_one_call() {
     assert_eq!(server.received().len(), 1);
 }
 
+/// A throttled account must not make the question fail: a lookup refused with 429 is the
+/// answer (throttled), sent once and not retried; and a 429 whose own body names the state
+/// needs no lookup at all.
+#[tokio::test(start_paused = true)]
+async fn rate_limit_cause_answers_a_throttled_lookup_and_reads_the_429_first() {
+    let limited = || {
+        Reply::json(429, r#"{"error":{"code":"rate_limited","message":"slow"}}"#)
+            .header("Retry-After", "3")
+    };
+    let (cause, server) = cause_of(vec![limited(), limited(), limited()]).await;
+    assert_eq!(
+        cause,
+        Some(mnemexa::RateLimitCause::Throttled {
+            retry_after: Some(Duration::from_secs(3))
+        })
+    );
+    let paths: Vec<String> = server.received().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        ["/v1/memory/store", "/v1/status"],
+        "the lookup is not retried"
+    );
+
+    let (cause, server) = cause_of(vec![Reply::json(
+        429,
+        r#"{"error":{"code":"quota_exceeded","message":"spent"},"workspace_status":"limit_reached"}"#,
+    )])
+    .await;
+    assert_eq!(
+        cause,
+        Some(mnemexa::RateLimitCause::QuotaExhausted {
+            state: mnemexa::WorkspaceStatus::LimitReached
+        })
+    );
+    assert_eq!(server.received().len(), 1, "decided from the 429 alone");
+}
+
 #[tokio::test(start_paused = true)]
 async fn the_opt_in_throttle_paces_at_the_spec_rate_across_clones() {
     let ok = || Reply::json(200, r#"{"workspace_status":"active"}"#);

@@ -278,9 +278,9 @@ pub enum RateLimitCause {
     },
 }
 impl Client {
-    /// Tells a rate-limit 429 from a spent quota in one call: both are 429, but waiting `retry_after` only helps the first. Calls `status` (free, so it works even when the quota is spent) and reads `workspace_status`.
+    /// Tells a rate-limit 429 from a spent quota in one call: both are 429, but waiting `retry_after` only helps the first. Reads `workspace_status` from the 429's own body when it is there; otherwise calls `status` once (free, so it works even when the quota is spent, and not retried) and reads `workspace_status` from its answer. A 429 from that call means the account is throttled, and is answered as such.
     ///
-    /// Returns `None` when `error` is not a 429.
+    /// Returns `None` when `error` is not a 429; `Err` only when the lookup fails for another reason.
     pub async fn rate_limit_cause(
         &self,
         error: &MnemexaError,
@@ -288,8 +288,28 @@ impl Client {
         let Some(api) = error.as_api().filter(|e| e.status == 429) else {
             return Ok(None);
         };
-        let status = self.status().send().await?;
-        let state = &status.workspace_status;
+        let throttled = || RateLimitCause::Throttled {
+            retry_after: api.retry_after,
+        };
+        let said = ::serde_json::from_slice::<::serde_json::Value>(&api.response.body)
+            .ok()
+            .and_then(|mut body| {
+                body.get_mut("workspace_status").map(::serde_json::Value::take)
+            })
+            .and_then(|v| ::serde_json::from_value::<WorkspaceStatus>(v).ok());
+        let state = match said {
+            Some(state) => state,
+            None => {
+                match self.status().max_retries(0).send().await {
+                    Ok(status) => status.into_inner().workspace_status,
+                    Err(e) if e.as_api().is_some_and(|e| e.status == 429) => {
+                        return Ok(Some(throttled()));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let state = &state;
         Ok(
             Some(
                 if matches!(state, WorkspaceStatus::LimitReached) {
@@ -301,9 +321,7 @@ impl Client {
                         state: state.clone(),
                     }
                 } else {
-                    RateLimitCause::Throttled {
-                        retry_after: api.retry_after,
-                    }
+                    throttled()
                 },
             ),
         )

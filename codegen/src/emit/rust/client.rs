@@ -792,10 +792,15 @@ fn lifecycle_helper(api: &Api) -> Option<TokenStream> {
     ));
     let fn_doc = doc(&format!(
         "Tells a rate-limit 429 from a spent quota in one call: both are 429, but waiting \
-         `retry_after` only helps the first. Calls `{}` (free, so it works even when the quota \
-         is spent) and reads `{}`.\n\nReturns `None` when `error` is not a 429.",
-        ep.spec_name, lc.field_spec_name
+         `retry_after` only helps the first. Reads `{field}` from the 429's own body when it \
+         is there; otherwise calls `{}` once (free, so it works even when the quota is spent, \
+         and not retried) and reads `{field}` from its answer. A 429 from that call means the \
+         account is throttled, and is answered as such.\n\nReturns `None` when `error` is not \
+         a 429; `Err` only when the lookup fails for another reason.",
+        ep.spec_name,
+        field = lc.field_spec_name
     ));
+    let wire = &lc.field_spec_name;
     Some(quote! {
         #cause_doc
         #[derive(Debug, Clone, PartialEq)]
@@ -824,14 +829,30 @@ fn lifecycle_helper(api: &Api) -> Option<TokenStream> {
                 let Some(api) = error.as_api().filter(|e| e.status == 429) else {
                     return Ok(None);
                 };
-                let status = #call.send().await?;
-                let state = &status.#field;
+                let throttled = || RateLimitCause::Throttled { retry_after: api.retry_after };
+                // The 429's own body, when it says.
+                let said = ::serde_json::from_slice::<::serde_json::Value>(&api.response.body)
+                    .ok()
+                    .and_then(|mut body| body.get_mut(#wire).map(::serde_json::Value::take))
+                    .and_then(|v| ::serde_json::from_value::<#state_ty>(v).ok());
+                let state = match said {
+                    Some(state) => state,
+                    None => match #call.max_retries(0).send().await {
+                        Ok(status) => status.into_inner().#field,
+                        // The lookup is refused for the rate too: that is the answer.
+                        Err(e) if e.as_api().is_some_and(|e| e.status == 429) => {
+                            return Ok(Some(throttled()));
+                        }
+                        Err(e) => return Err(e),
+                    },
+                };
+                let state = &state;
                 Ok(Some(if #is_exhausted {
                     RateLimitCause::QuotaExhausted { state: state.clone() }
                 } else if #is_blocked {
                     RateLimitCause::Blocked { state: state.clone() }
                 } else {
-                    RateLimitCause::Throttled { retry_after: api.retry_after }
+                    throttled()
                 }))
             }
         }

@@ -743,9 +743,9 @@ pub enum RateLimitCause {
     },
 }
 impl Client {
-    /// Tells a rate-limit 429 from a spent quota in one call: both are 429, but waiting `retry_after` only helps the first. Calls `account.get` (free, so it works even when the quota is spent) and reads `state`.
+    /// Tells a rate-limit 429 from a spent quota in one call: both are 429, but waiting `retry_after` only helps the first. Reads `state` from the 429's own body when it is there; otherwise calls `account.get` once (free, so it works even when the quota is spent, and not retried) and reads `state` from its answer. A 429 from that call means the account is throttled, and is answered as such.
     ///
-    /// Returns `None` when `error` is not a 429.
+    /// Returns `None` when `error` is not a 429; `Err` only when the lookup fails for another reason.
     pub async fn rate_limit_cause(
         &self,
         error: &EveryError,
@@ -753,8 +753,26 @@ impl Client {
         let Some(api) = error.as_api().filter(|e| e.status == 429) else {
             return Ok(None);
         };
-        let status = self.account().get().send().await?;
-        let state = &status.state;
+        let throttled = || RateLimitCause::Throttled {
+            retry_after: api.retry_after,
+        };
+        let said = ::serde_json::from_slice::<::serde_json::Value>(&api.response.body)
+            .ok()
+            .and_then(|mut body| body.get_mut("state").map(::serde_json::Value::take))
+            .and_then(|v| ::serde_json::from_value::<AccountState>(v).ok());
+        let state = match said {
+            Some(state) => state,
+            None => {
+                match self.account().get().max_retries(0).send().await {
+                    Ok(status) => status.into_inner().state,
+                    Err(e) if e.as_api().is_some_and(|e| e.status == 429) => {
+                        return Ok(Some(throttled()));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let state = &state;
         Ok(
             Some(
                 if matches!(state, AccountState::OverQuota) {
@@ -766,9 +784,7 @@ impl Client {
                         state: state.clone(),
                     }
                 } else {
-                    RateLimitCause::Throttled {
-                        retry_after: api.retry_after,
-                    }
+                    throttled()
                 },
             ),
         )
