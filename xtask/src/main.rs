@@ -3,8 +3,10 @@
 
 mod codegen_cmd;
 mod drift_cmd;
+mod msrv;
 mod record_cmd;
 mod synthetic;
+mod workflow;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
