@@ -217,6 +217,79 @@ fn check_member_names(cx: &mut Ctx) {
     }
 }
 
+/// `api.package`: what crates.io accepts, so `cargo publish` cannot fail on metadata.
+fn check_package(cx: &mut Ctx) {
+    let p = cx.spec.api.package.clone();
+    for (field, url) in [
+        ("repository", &p.repository),
+        ("homepage", &p.homepage),
+        ("documentation", &p.documentation),
+    ] {
+        let Some(url) = url else { continue };
+        let ok = (url.starts_with("https://") || url.starts_with("http://"))
+            && url.len() > 8
+            && !url.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            cx.err(
+                &format!("api.package.{field}"),
+                format!("`{}` is not an http(s) URL", url.escape_debug()),
+            );
+        }
+    }
+    if let Some(l) = &p.license {
+        let ok = !l.trim().is_empty()
+            && l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || " .+-()".contains(c));
+        if !ok {
+            cx.err_hint(
+                "api.package.license",
+                format!("licence `{}` is not an SPDX expression", l.escape_debug()),
+                "write it like `MIT OR Apache-2.0`",
+            );
+        }
+    }
+    for (field, list, max) in [
+        ("keywords", &p.keywords, 5),
+        ("categories", &p.categories, 5),
+    ] {
+        if list.len() > max {
+            cx.err(
+                &format!("api.package.{field}"),
+                format!("crates.io takes at most {max} {field}, not {}", list.len()),
+            );
+        }
+    }
+    for (i, k) in p.keywords.iter().enumerate() {
+        let ok = k.len() <= 20
+            && k.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_+".contains(c));
+        if !ok {
+            cx.err_hint(
+                &format!("api.package.keywords[{i}]"),
+                format!("keyword `{}` is not one crates.io accepts", k.escape_debug()),
+                "at most 20 ASCII letters, digits, `-`, `_` or `+`, starting with a letter or digit",
+            );
+        }
+    }
+    for (i, c) in p.categories.iter().enumerate() {
+        let ok = !c.is_empty()
+            && c.split("::").all(|part| {
+                !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+            });
+        if !ok {
+            cx.err_hint(
+                &format!("api.package.categories[{i}]"),
+                format!(
+                    "category `{}` is not a crates.io category slug",
+                    c.escape_debug()
+                ),
+                "use a slug from https://crates.io/category_slugs, e.g. `api-bindings`",
+            );
+        }
+    }
+}
+
 fn check_api(cx: &mut Ctx) {
     let api = &cx.spec.api;
     let krate = &api.crate_name;
@@ -250,6 +323,8 @@ fn check_api(cx: &mut Ctx) {
             "write it like `0.1.0` or `1.2.0-beta.1`",
         );
     }
+    check_package(cx);
+    let api = &cx.spec.api;
     let url = &api.base_url;
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() < 9 {
         cx.err(

@@ -54,6 +54,8 @@ pub struct Api {
     pub timeout: Duration,
     /// Default connect timeout.
     pub connect_timeout: Option<Duration>,
+    /// Publishing settings of the crate.
+    pub package: spec::Package,
     /// The error hierarchy and classification.
     pub errors: Errors,
     /// The retry policy (disabled when the spec has none).
@@ -759,6 +761,7 @@ pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
             .connect_timeout
             .as_deref()
             .and_then(|t| syntax::duration(t).ok()),
+        package: api.package.clone(),
         errors,
         retry,
         rate_limits,

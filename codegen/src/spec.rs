@@ -249,6 +249,36 @@ pub struct Api {
     /// Default timeout for making the connection, e.g. `5s`. Default: none beyond `timeout`.
     #[serde(default)]
     pub connect_timeout: Option<String>,
+    /// How the generated crate is published: crates.io metadata and whether it may be.
+    #[serde(default)]
+    pub package: Package,
+}
+
+/// The generated crate's publishing settings, written into its `Cargo.toml`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Package {
+    /// Whether `cargo publish` may publish the crate. Default `false`.
+    #[serde(default)]
+    pub publish: bool,
+    /// SPDX licence expression. Default `MIT OR Apache-2.0`.
+    #[serde(default)]
+    pub license: Option<String>,
+    /// Source repository URL.
+    #[serde(default)]
+    pub repository: Option<String>,
+    /// Home page URL.
+    #[serde(default)]
+    pub homepage: Option<String>,
+    /// Documentation URL. Default: the crate's page on docs.rs.
+    #[serde(default)]
+    pub documentation: Option<String>,
+    /// crates.io keywords: at most 5, each ASCII letters, digits, `-` or `_`, at most 20.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// crates.io category slugs, at most 5, e.g. `api-bindings`.
+    #[serde(default)]
+    pub categories: Vec<String>,
 }
 
 /// Environment variable names read by the client builder.

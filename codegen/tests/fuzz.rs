@@ -245,16 +245,30 @@ fn check_case(source: &SpecSource) -> Result<bool, String> {
                         .as_table()
                         .map(|t| t.iter().map(|(k, _)| k).collect())
                         .unwrap_or_default();
-                    let expected = [
+                    // The identity keys first, then only keys the generator writes: no
+                    // spec value can add a key of its own.
+                    let first = [
                         "name",
                         "version",
                         "description",
                         "edition",
                         "rust-version",
                         "license",
+                    ];
+                    let optional = [
+                        "readme",
+                        "repository",
+                        "homepage",
+                        "documentation",
+                        "keywords",
+                        "categories",
+                        "exclude",
                         "publish",
                     ];
-                    if keys != expected {
+                    if keys.len() < first.len()
+                        || keys[..first.len()] != first
+                        || keys[first.len()..].iter().any(|k| !optional.contains(k))
+                    {
                         return Err(format!("{}: package keys {keys:?}", f.path));
                     }
                     let version = doc["package"]["version"].as_str().unwrap_or_default();

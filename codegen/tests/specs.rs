@@ -309,3 +309,17 @@ fn surface_changes_need_the_version_that_says_so_and_fill_the_changelog() {
         "{log}"
     );
 }
+
+/// Generated crates depend on the runtime by the version its manifest has.
+#[test]
+fn generated_crates_name_the_runtimes_own_version() {
+    let manifest = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../runtime/Cargo.toml"),
+    )
+    .unwrap();
+    let doc: toml_edit::DocumentMut = manifest.parse().unwrap();
+    assert_eq!(
+        doc["package"]["version"].as_str(),
+        Some(codegen::emit::rust::RUNTIME_VERSION)
+    );
+}

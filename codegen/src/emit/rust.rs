@@ -57,6 +57,13 @@ pub fn record_example(api: &Api) -> String {
     format!("{}_record", api.crate_ident)
 }
 
+/// The version of `sdkgen-runtime` generated crates depend on (a test holds it to the
+/// runtime's own manifest).
+pub const RUNTIME_VERSION: &str = "0.1.0";
+
+/// The oldest Rust the generated crates build with, as the workspace claims it.
+pub const RUST_VERSION: &str = "1.85";
+
 /// The crate manifest. Dependencies are only what the generated code uses. Built as a TOML
 /// document, never by pasting text, so no spec value (a version or docs with quotes,
 /// backslashes or newlines) can add a key or break the file.
@@ -75,9 +82,35 @@ pub fn cargo_toml(api: &Api, layout: &crate::emit::Layout) -> String {
     package["version"] = value(api.version.as_str());
     package["description"] = value(description);
     package["edition"] = value("2021");
-    package["rust-version"] = value("1.85");
-    package["license"] = value("MIT OR Apache-2.0");
-    package["publish"] = value(false);
+    package["rust-version"] = value(RUST_VERSION);
+    let p = &api.package;
+    package["license"] = value(p.license.as_deref().unwrap_or("MIT OR Apache-2.0"));
+    package["readme"] = value("README.md");
+    for (key, url) in [("repository", &p.repository), ("homepage", &p.homepage)] {
+        if let Some(url) = url {
+            package[key] = value(url.as_str());
+        }
+    }
+    let docs_rs = format!("https://docs.rs/{}", api.crate_name);
+    package["documentation"] = value(p.documentation.as_deref().unwrap_or(&docs_rs));
+    for (key, list) in [("keywords", &p.keywords), ("categories", &p.categories)] {
+        if !list.is_empty() {
+            let mut array = toml_edit::Array::new();
+            list.iter().for_each(|k| array.push(k.as_str()));
+            package[key] = value(array);
+        }
+    }
+    // The conformance test and record example need this repository's harness (a path
+    // dev-dependency Cargo drops when packaging): they stay out of the published crate.
+    if !api.endpoints.is_empty() {
+        let mut exclude = toml_edit::Array::new();
+        exclude.push("tests/");
+        exclude.push("examples/");
+        package["exclude"] = value(exclude);
+    }
+    if !p.publish {
+        package["publish"] = value(false);
+    }
     doc["package"] = Item::Table(package);
     let path_dep = |dir: &str| {
         let mut t = InlineTable::new();
@@ -85,7 +118,12 @@ pub fn cargo_toml(api: &Api, layout: &crate::emit::Layout) -> String {
         value(t)
     };
     let mut deps = Table::new();
-    deps["sdkgen-runtime"] = path_dep("runtime");
+    // By version and path: the path in this repository, the version once published (as
+    // Cargo packages interdependent crates).
+    let mut runtime = InlineTable::new();
+    runtime.insert("version", RUNTIME_VERSION.into());
+    runtime.insert("path", layout.from_crate("runtime").into());
+    deps["sdkgen-runtime"] = value(runtime);
     let mut serde = InlineTable::new();
     serde.insert("version", "1".into());
     let mut features = toml_edit::Array::new();
