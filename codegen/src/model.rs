@@ -1336,7 +1336,16 @@ fn namespace_features(
         .enumerate()
         .filter(|(_, g)| g.parent == Some(0))
         .filter(|(_, g)| lifecycle_top.as_deref() != Some(g.method.as_str()))
-        .map(|(i, g)| (i, g.method.trim_start_matches("r#").to_owned()))
+        .map(|(i, g)| {
+            let name = g.method.trim_start_matches("r#");
+            // Cargo's `default`, and the TLS features every crate has, are not namespaces.
+            let name = if matches!(name, "default" | "rustls") {
+                format!("{name}_endpoints")
+            } else {
+                name.to_owned()
+            };
+            (i, name)
+        })
         .collect()
 }
 

@@ -61,6 +61,9 @@ pub fn record_example(api: &Api) -> String {
 /// runtime's own manifest).
 pub const RUNTIME_VERSION: &str = "0.1.0";
 
+/// The runtime's TLS features, each forwarded by a generated crate's feature of that name.
+pub const TLS_FEATURES: [&str; 3] = ["rustls", "rustls-native-roots", "native-tls"];
+
 /// The oldest Rust the generated crates build with, as the workspace claims it.
 pub const RUST_VERSION: &str = "1.85";
 
@@ -123,6 +126,8 @@ pub fn cargo_toml(api: &Api, layout: &crate::emit::Layout) -> String {
     let mut runtime = InlineTable::new();
     runtime.insert("version", RUNTIME_VERSION.into());
     runtime.insert("path", layout.from_crate("runtime").into());
+    // TLS is a feature of this crate, forwarded to the runtime.
+    runtime.insert("default-features", false.into());
     deps["sdkgen-runtime"] = value(runtime);
     let mut serde = InlineTable::new();
     serde.insert("version", "1".into());
@@ -140,19 +145,24 @@ pub fn cargo_toml(api: &Api, layout: &crate::emit::Layout) -> String {
         doc["dev-dependencies"] = Item::Table(dev);
     }
     // A feature per namespace, all on by default: a user who needs a few turns off the
-    // defaults and names them, and compiles only those.
-    if !api.features.is_empty() {
-        let mut features = Table::new();
-        let mut all = toml_edit::Array::new();
-        for f in api.features.values() {
-            all.push(f.as_str());
-        }
-        features["default"] = value(all);
-        for f in api.features.values() {
-            features[f.as_str()] = value(toml_edit::Array::new());
-        }
-        doc["features"] = Item::Table(features);
+    // defaults and names them, and compiles only those. And the TLS choice, forwarded to
+    // the runtime: rustls with compiled-in roots by default.
+    let mut features = Table::new();
+    let mut default = toml_edit::Array::new();
+    for f in api.features.values() {
+        default.push(f.as_str());
     }
+    default.push("rustls");
+    features["default"] = value(default);
+    for f in api.features.values() {
+        features[f.as_str()] = value(toml_edit::Array::new());
+    }
+    for tls in TLS_FEATURES {
+        let mut forward = toml_edit::Array::new();
+        forward.push(format!("sdkgen-runtime/{tls}"));
+        features[tls] = value(forward);
+    }
+    doc["features"] = Item::Table(features);
     let mut out = header("#", &api.spec_file);
     out.push_str(&doc.to_string());
     out
