@@ -547,6 +547,8 @@ impl fmt::Debug for Client {
 /// A request a generated endpoint method describes, with the call's own options.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// The endpoint's spec name, for traces (`memories.store`).
+    endpoint: &'static str,
     method: reqwest::Method,
     path: String,
     query: Vec<(String, String)>,
@@ -590,6 +592,7 @@ impl Request {
     /// A request for `method` (uppercase) on `path` (already percent-encoded).
     pub fn new(method: &'static str, path: String) -> Self {
         Request {
+            endpoint: "",
             method: reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET),
             path,
             query: Vec::new(),
@@ -600,6 +603,12 @@ impl Request {
             events: None,
             options: CallOptions::default(),
         }
+    }
+
+    /// Names the endpoint (its spec name) in the call's trace span.
+    pub fn endpoint(mut self, name: &'static str) -> Self {
+        self.endpoint = name;
+        self
     }
 
     /// Sets a query parameter, replacing an earlier value of the same name.
@@ -1260,6 +1269,33 @@ impl Client {
 
     /// The retry loop. Returns the first 2xx response, or the error the policy gives up on.
     async fn execute<K: ErrorClass>(&self, request: &Request) -> Result<(Received, u32), Error<K>> {
+        use tracing::Instrument;
+        // One span per call, its attempts' events inside. Never the key, a header value
+        // or a body: the endpoint, method, path, statuses, waits and request ids.
+        let span = tracing::info_span!(
+            "sdk.call",
+            api = self.inner.spec.name,
+            endpoint = request.endpoint,
+            method = %request.method,
+            path = %request.path,
+        );
+        let result = self.attempts::<K>(request).instrument(span.clone()).await;
+        let _in = span.enter();
+        match &result {
+            Ok((received, attempts)) => tracing::debug!(
+                status = received.status,
+                attempts = *attempts,
+                "call succeeded"
+            ),
+            Err(e) => tracing::debug!(error = error_kind(e), status = e.status(), "call failed"),
+        }
+        result
+    }
+
+    async fn attempts<K: ErrorClass>(
+        &self,
+        request: &Request,
+    ) -> Result<(Received, u32), Error<K>> {
         let inner = &*self.inner;
         let policy = inner.retry;
         let started = Instant::now();
@@ -1317,6 +1353,7 @@ impl Client {
                 self.build(request, idempotency_key.as_ref(), attempt, attempt_timeout)
                     .ok()
             };
+            tracing::debug!(attempt, timeout_ms = millis(attempt_timeout), "attempt");
             let outcome = self
                 .receive(
                     built,
@@ -1326,6 +1363,21 @@ impl Client {
                     request.events.map(|spec| (spec, timeout)),
                 )
                 .await;
+            // The request id is looked up (and redacted) only for a subscriber that wants it.
+            if let (Ok(received), true) = (&outcome, tracing::enabled!(tracing::Level::DEBUG)) {
+                let request_id = inner
+                    .request_id
+                    .as_ref()
+                    .and_then(|h| received.headers.get(h))
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| inner.redactor.text(v).into_owned());
+                tracing::debug!(
+                    attempt,
+                    status = received.status,
+                    request_id = request_id.as_deref(),
+                    "response"
+                );
+            }
             let retries_left = attempt <= max_retries;
             // Drawn only when a retry is being considered: a success never touches the RNG.
             let backoff = || {
@@ -1367,6 +1419,14 @@ impl Client {
                         if let Next::RetryAfter(wait) =
                             next_wait(&policy, backoff(), server_wait, remaining)
                         {
+                            tracing::info!(
+                                attempt,
+                                status = error.status,
+                                class = error.kind.class_name(),
+                                wait_ms = millis(wait),
+                                server_asked = server_wait.is_some(),
+                                "retrying after an error response"
+                            );
                             tokio::time::sleep(wait).await;
                             continue;
                         }
@@ -1456,7 +1516,15 @@ impl Client {
                 }
             };
             match next_wait(&policy, backoff(), None, remaining) {
-                Next::RetryAfter(wait) => tokio::time::sleep(wait).await,
+                Next::RetryAfter(wait) => {
+                    tracing::info!(
+                        attempt,
+                        error = error_kind(&failure),
+                        wait_ms = millis(wait),
+                        "retrying after a transport failure"
+                    );
+                    tokio::time::sleep(wait).await
+                }
                 Next::Stop => return Err(failure),
             }
         }
@@ -2046,6 +2114,25 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     message
+}
+
+/// A wait or timeout in whole milliseconds, for trace fields.
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// What kind of error ended a call or an attempt, for trace fields (never its message,
+/// which may quote a body).
+fn error_kind<K: ErrorClass>(e: &Error<K>) -> &'static str {
+    match e {
+        Error::Api(e) => e.kind.class_name(),
+        Error::Connection(_) => "connection",
+        Error::Timeout(_) => "timeout",
+        Error::Decode(_) => "decode",
+        Error::Request(_) => "request",
+        Error::Redirect(_) => "redirect",
+        Error::TooLarge(_) => "too large",
+    }
 }
 
 #[cfg(test)]

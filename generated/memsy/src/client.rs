@@ -121,6 +121,7 @@ impl<'a> OrgsApi<'a> {
     /// Besides transport failures, documented to raise: `OrgLimitReachedError`, `FeatureNotAvailable`, `AuthorizationError`, `SeatRequiredError`.
     pub fn create(&self, body: &CreateOrgRequest) -> OrgsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/orgs".to_owned())
+            .endpoint("orgs.create")
             .idempotent(false);
         __request = __request.json(body);
         OrgsCreateCall {
@@ -135,6 +136,7 @@ impl<'a> OrgsApi<'a> {
     /// - `.limit(..)` (query `limit`: Most results to return.)
     pub fn list(&self) -> OrgsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/orgs".to_owned())
+            .endpoint("orgs.list")
             .idempotent(true);
         OrgsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -151,6 +153,7 @@ impl<'a> OrgsApi<'a> {
                 "GET",
                 format!("/v1/orgs/{}", ::sdkgen_runtime::path_segment(org_id)),
             )
+            .endpoint("orgs.get")
             .idempotent(true);
         OrgsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -177,6 +180,7 @@ impl<'a> MemoriesApi<'a> {
                 "POST",
                 "/v1/memories".to_owned(),
             )
+            .endpoint("memories.add")
             .idempotent(false);
         __request = __request.json(body);
         MemoriesAddCall {
@@ -201,6 +205,7 @@ impl<'a> KeysApi<'a> {
     /// Besides transport failures, documented to raise: `KeyLimitReachedError`, `AuthorizationError`.
     pub fn create(&self, body: &CreateKeyRequest) -> KeysCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/keys".to_owned())
+            .endpoint("keys.create")
             .idempotent(false);
         __request = __request.json(body);
         KeysCreateCall {
@@ -229,6 +234,7 @@ impl<'a> SeatsApi<'a> {
                 "POST",
                 format!("/v1/orgs/{}/seats", ::sdkgen_runtime::path_segment(org_id)),
             )
+            .endpoint("seats.assign")
             .idempotent(false);
         __request = __request.json(body);
         SeatsAssignCall {
@@ -253,6 +259,7 @@ impl<'a> BillingApi<'a> {
                 "GET",
                 "/v1/billing/subscription".to_owned(),
             )
+            .endpoint("billing.subscription")
             .idempotent(true);
         BillingSubscriptionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -275,6 +282,7 @@ impl<'a> BillingApi<'a> {
                 "POST",
                 "/interest/express".to_owned(),
             )
+            .endpoint("billing.express_interest")
             .idempotent(false);
         __request = __request.json(body);
         BillingExpressInterestCall {

@@ -109,6 +109,7 @@ impl Client {
     /// Besides transport failures, documented to raise: `RateLimitError`.
     pub fn status(&self) -> StatusCall<'_> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/status".to_owned())
+            .endpoint("status")
             .idempotent(true);
         StatusCall {
             call: ::sdkgen_runtime::Call::new(&self.inner, __request),
@@ -143,6 +144,7 @@ impl<'a> MemoryApi<'a> {
                 "POST",
                 "/v1/memory/store".to_owned(),
             )
+            .endpoint("memory.store")
             .idempotent(false);
         __request = __request.json(body);
         MemoryStoreCall {
@@ -163,6 +165,7 @@ impl<'a> MemoryApi<'a> {
                 "POST",
                 "/v1/memory/retrieve".to_owned(),
             )
+            .endpoint("memory.retrieve")
             .idempotent(true);
         __request = __request.json(body);
         MemoryRetrieveCall {
@@ -187,6 +190,7 @@ impl<'a> OptimizeApi<'a> {
                 "GET",
                 "/v1/optimize/health".to_owned(),
             )
+            .endpoint("optimize.health")
             .idempotent(true);
         OptimizeHealthCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),

@@ -576,12 +576,15 @@ fn endpoint_method(
     }
     let d = doc(&text);
     let mut_kw = (!steps.is_empty()).then(|| quote!(mut));
+    let spec_name = &e.spec_name;
     let allow = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
     let method_tokens = quote! {
         #d
         #allow
         pub fn #name(&self, #(#args),*) -> #call_ty<#lifetime> {
-            let #mut_kw __request = ::sdkgen_runtime::Request::new(#method, #path).idempotent(#idempotent);
+            let #mut_kw __request = ::sdkgen_runtime::Request::new(#method, #path)
+                .endpoint(#spec_name)
+                .idempotent(#idempotent);
             #(#steps)*
             #call_ty { call: ::sdkgen_runtime::Call::new(#receiver, __request) }
         }

@@ -414,6 +414,7 @@ impl<'a> AgentInferenceApi<'a> {
                 "POST",
                 "/api/v1/chat/completions".to_owned(),
             )
+            .endpoint("agent_inference.agent_inference_create_chat_completion")
             .idempotent(false);
         __request.set_query("agent", agent);
         __request = __request.json(body);
@@ -444,6 +445,7 @@ impl<'a> ServerlessInferenceApi<'a> {
                 "POST",
                 "/v1/async-invoke".to_owned(),
             )
+            .endpoint("serverless_inference.inference_create_async_invoke")
             .idempotent(false);
         __request = __request.json(body);
         ServerlessInferenceInferenceCreateAsyncInvokeCall {
@@ -466,6 +468,7 @@ impl<'a> ServerlessInferenceApi<'a> {
                 "POST",
                 "/v1/chat/completions".to_owned(),
             )
+            .endpoint("serverless_inference.inference_create_chat_completion")
             .idempotent(false);
         __request = __request.json(body);
         ServerlessInferenceInferenceCreateChatCompletionCall {
@@ -488,6 +491,7 @@ impl<'a> ServerlessInferenceApi<'a> {
                 "POST",
                 "/v1/embeddings".to_owned(),
             )
+            .endpoint("serverless_inference.inference_create_embedding")
             .idempotent(false);
         __request = __request.json(body);
         ServerlessInferenceInferenceCreateEmbeddingCall {
@@ -510,6 +514,7 @@ impl<'a> ServerlessInferenceApi<'a> {
                 "POST",
                 "/v1/images/generations".to_owned(),
             )
+            .endpoint("serverless_inference.inference_create_image")
             .idempotent(false);
         __request = __request.json(body);
         ServerlessInferenceInferenceCreateImageCall {
@@ -532,6 +537,7 @@ impl<'a> ServerlessInferenceApi<'a> {
                 "POST",
                 "/v1/messages".to_owned(),
             )
+            .endpoint("serverless_inference.inference_create_messages")
             .idempotent(false);
         __request = __request.json(body);
         ServerlessInferenceInferenceCreateMessagesCall {
@@ -547,6 +553,7 @@ impl<'a> ServerlessInferenceApi<'a> {
         &self,
     ) -> ServerlessInferenceInferenceListModelsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/models".to_owned())
+            .endpoint("serverless_inference.inference_list_models")
             .idempotent(true);
         ServerlessInferenceInferenceListModelsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -568,6 +575,7 @@ impl<'a> ServerlessInferenceApi<'a> {
                 "POST",
                 "/v1/responses".to_owned(),
             )
+            .endpoint("serverless_inference.inference_create_response")
             .idempotent(false);
         __request = __request.json(body);
         ServerlessInferenceInferenceCreateResponseCall {
@@ -595,6 +603,7 @@ impl<'a> BatchInferenceApi<'a> {
     /// - `.status(..)` (query `status`: Optional filter restricting results to batches in the given lifecycle state.)
     pub fn inference_list_batches(&self) -> BatchInferenceInferenceListBatchesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/batches".to_owned())
+            .endpoint("batch_inference.inference_list_batches")
             .idempotent(true);
         BatchInferenceInferenceListBatchesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -618,6 +627,7 @@ impl<'a> BatchInferenceApi<'a> {
                 "POST",
                 "/v1/batches".to_owned(),
             )
+            .endpoint("batch_inference.inference_create_batch")
             .idempotent(false);
         __request = __request.json(body);
         BatchInferenceInferenceCreateBatchCall {
@@ -640,6 +650,7 @@ impl<'a> BatchInferenceApi<'a> {
                 "POST",
                 "/v1/batches/files".to_owned(),
             )
+            .endpoint("batch_inference.inference_create_batch_file")
             .idempotent(false);
         __request = __request.json(body);
         BatchInferenceInferenceCreateBatchFileCall {
@@ -662,6 +673,7 @@ impl<'a> BatchInferenceApi<'a> {
                 "GET",
                 format!("/v1/batches/{}", ::sdkgen_runtime::path_segment(batch_id)),
             )
+            .endpoint("batch_inference.inference_get_batch")
             .idempotent(true);
         BatchInferenceInferenceGetBatchCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -687,6 +699,7 @@ impl<'a> BatchInferenceApi<'a> {
                     "/v1/batches/{}/cancel", ::sdkgen_runtime::path_segment(batch_id)
                 ),
             )
+            .endpoint("batch_inference.inference_cancel_batch")
             .idempotent(false);
         BatchInferenceInferenceCancelBatchCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -712,6 +725,7 @@ impl<'a> BatchInferenceApi<'a> {
                     "/v1/batches/{}/results", ::sdkgen_runtime::path_segment(batch_id)
                 ),
             )
+            .endpoint("batch_inference.inference_get_batch_results")
             .idempotent(true);
         BatchInferenceInferenceGetBatchResultsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -741,6 +755,7 @@ impl<'a> N1ClickApplicationsApi<'a> {
     /// - `.type(..)` (query `type`: Restrict results to a certain type of 1-Click.)
     pub fn one_clicks_list(&self) -> N1ClickApplicationsOneClicksListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/1-clicks".to_owned())
+            .endpoint("n1_click_applications.one_clicks_list")
             .idempotent(true);
         N1ClickApplicationsOneClicksListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -765,6 +780,7 @@ impl<'a> N1ClickApplicationsApi<'a> {
                 "POST",
                 "/v2/1-clicks/kubernetes".to_owned(),
             )
+            .endpoint("n1_click_applications.one_clicks_install_kubernetes")
             .idempotent(false);
         __request = __request.json(body);
         N1ClickApplicationsOneClicksInstallKubernetesCall {
@@ -787,6 +803,7 @@ impl<'a> AccountApi<'a> {
     /// `GET /v2/account` (`account.account_get`). Idempotent: retried even after it may have reached the server. Returns a [`AccountAccountGetCall`]: set what you need, then `.send().await`.
     pub fn account_get(&self) -> AccountAccountGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/account".to_owned())
+            .endpoint("account.account_get")
             .idempotent(true);
         AccountAccountGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -815,6 +832,7 @@ impl<'a> SshKeysApi<'a> {
                 "GET",
                 "/v2/account/keys".to_owned(),
             )
+            .endpoint("ssh_keys.ssh_keys_list")
             .idempotent(true);
         SshKeysSshKeysListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -833,6 +851,7 @@ impl<'a> SshKeysApi<'a> {
                 "POST",
                 "/v2/account/keys".to_owned(),
             )
+            .endpoint("ssh_keys.ssh_keys_create")
             .idempotent(false);
         __request = __request.json(body);
         SshKeysSshKeysCreateCall {
@@ -856,6 +875,7 @@ impl<'a> SshKeysApi<'a> {
                     ::sdkgen_runtime::path_segment(ssh_key_identifier)
                 ),
             )
+            .endpoint("ssh_keys.ssh_keys_get")
             .idempotent(true);
         SshKeysSshKeysGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -882,6 +902,7 @@ impl<'a> SshKeysApi<'a> {
                     ::sdkgen_runtime::path_segment(ssh_key_identifier)
                 ),
             )
+            .endpoint("ssh_keys.ssh_keys_update")
             .idempotent(true);
         __request = __request.json(body);
         SshKeysSshKeysUpdateCall {
@@ -908,6 +929,7 @@ impl<'a> SshKeysApi<'a> {
                     ::sdkgen_runtime::path_segment(ssh_key_identifier)
                 ),
             )
+            .endpoint("ssh_keys.ssh_keys_delete")
             .idempotent(true);
         SshKeysSshKeysDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -933,6 +955,7 @@ impl<'a> ActionsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn actions_list(&self) -> ActionsActionsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/actions".to_owned())
+            .endpoint("actions.actions_list")
             .idempotent(true);
         ActionsActionsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -951,6 +974,7 @@ impl<'a> ActionsApi<'a> {
                 "GET",
                 format!("/v2/actions/{}", ::sdkgen_runtime::path_segment(action_id)),
             )
+            .endpoint("actions.actions_get")
             .idempotent(true);
         ActionsActionsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -975,6 +999,7 @@ impl<'a> AddOnsApi<'a> {
                 "GET",
                 "/v2/add-ons/apps".to_owned(),
             )
+            .endpoint("add_ons.addons_get_app")
             .idempotent(true);
         AddOnsAddonsGetAppCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1000,6 +1025,7 @@ impl<'a> AddOnsApi<'a> {
                     ::sdkgen_runtime::path_segment(app_slug)
                 ),
             )
+            .endpoint("add_ons.addons_get_app_metadata")
             .idempotent(true);
         AddOnsAddonsGetAppMetadataCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1015,6 +1041,7 @@ impl<'a> AddOnsApi<'a> {
                 "GET",
                 "/v2/add-ons/saas".to_owned(),
             )
+            .endpoint("add_ons.addons_list")
             .idempotent(true);
         AddOnsAddonsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1035,6 +1062,7 @@ impl<'a> AddOnsApi<'a> {
                 "POST",
                 "/v2/add-ons/saas".to_owned(),
             )
+            .endpoint("add_ons.addons_create")
             .idempotent(false);
         __request = __request.json(body);
         AddOnsAddonsCreateCall {
@@ -1057,6 +1085,7 @@ impl<'a> AddOnsApi<'a> {
                     "/v2/add-ons/saas/{}", ::sdkgen_runtime::path_segment(resource_uuid)
                 ),
             )
+            .endpoint("add_ons.addons_get")
             .idempotent(true);
         AddOnsAddonsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1079,6 +1108,7 @@ impl<'a> AddOnsApi<'a> {
                     "/v2/add-ons/saas/{}", ::sdkgen_runtime::path_segment(resource_uuid)
                 ),
             )
+            .endpoint("add_ons.addons_delete")
             .idempotent(true);
         AddOnsAddonsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1105,6 +1135,7 @@ impl<'a> AddOnsApi<'a> {
                     "/v2/add-ons/saas/{}", ::sdkgen_runtime::path_segment(resource_uuid)
                 ),
             )
+            .endpoint("add_ons.addons_patch")
             .idempotent(false);
         __request = __request.json(body);
         AddOnsAddonsPatchCall {
@@ -1133,6 +1164,7 @@ impl<'a> AddOnsApi<'a> {
                     ::sdkgen_runtime::path_segment(resource_uuid)
                 ),
             )
+            .endpoint("add_ons.addons_patch_plan")
             .idempotent(false);
         __request = __request.json(body);
         AddOnsAddonsPatchPlanCall {
@@ -1160,6 +1192,7 @@ impl<'a> AppsApi<'a> {
     /// - `.with_projects(..)` (query `with_projects`: Whether the project_id of listed apps should be fetched and included.)
     pub fn apps_list(&self) -> AppsAppsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/apps".to_owned())
+            .endpoint("apps.apps_list")
             .idempotent(true);
         AppsAppsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1179,6 +1212,7 @@ impl<'a> AppsApi<'a> {
     /// - `.content_type(..)` (header `Content-Type`: The content-type used for the request. By default, the requests are assumed to use `application/json`. `application/yaml` is also supported.)
     pub fn apps_create(&self, body: &AppsCreateAppRequest) -> AppsAppsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/apps".to_owned())
+            .endpoint("apps.apps_create")
             .idempotent(false);
         __request = __request.json(body);
         AppsAppsCreateCall {
@@ -1201,6 +1235,7 @@ impl<'a> AppsApi<'a> {
                 "POST",
                 "/v2/apps/metrics/bandwidth_daily".to_owned(),
             )
+            .endpoint("apps.apps_list_metrics_bandwidth_daily")
             .idempotent(false);
         __request = __request.json(body);
         AppsAppsListMetricsBandwidthDailyCall {
@@ -1223,6 +1258,7 @@ impl<'a> AppsApi<'a> {
                 "POST",
                 "/v2/apps/propose".to_owned(),
             )
+            .endpoint("apps.apps_validate_app_spec")
             .idempotent(false);
         __request = __request.json(body);
         AppsAppsValidateAppSpecCall {
@@ -1239,6 +1275,7 @@ impl<'a> AppsApi<'a> {
                 "GET",
                 "/v2/apps/regions".to_owned(),
             )
+            .endpoint("apps.apps_list_regions")
             .idempotent(true);
         AppsAppsListRegionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1254,6 +1291,7 @@ impl<'a> AppsApi<'a> {
                 "GET",
                 "/v2/apps/tiers/instance_sizes".to_owned(),
             )
+            .endpoint("apps.apps_list_instance_sizes")
             .idempotent(true);
         AppsAppsListInstanceSizesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1275,6 +1313,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(slug)
                 ),
             )
+            .endpoint("apps.apps_get_instance_size")
             .idempotent(true);
         AppsAppsGetInstanceSizeCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1293,6 +1332,7 @@ impl<'a> AppsApi<'a> {
                 "GET",
                 format!("/v2/apps/{}/alerts", ::sdkgen_runtime::path_segment(app_id)),
             )
+            .endpoint("apps.apps_list_alerts")
             .idempotent(true);
         AppsAppsListAlertsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1322,6 +1362,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(alert_id)
                 ),
             )
+            .endpoint("apps.apps_assign_alert_destinations")
             .idempotent(false);
         __request = __request.json(body);
         AppsAppsAssignAlertDestinationsCall {
@@ -1353,6 +1394,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(component_name)
                 ),
             )
+            .endpoint("apps.apps_get_exec_active_deployment")
             .idempotent(true);
         AppsAppsGetExecActiveDeploymentCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1386,6 +1428,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(component_name)
                 ),
             )
+            .endpoint("apps.apps_get_logs_active_deployment")
             .idempotent(true);
         __request.set_query("type", r#type);
         AppsAppsGetLogsActiveDeploymentCall {
@@ -1415,6 +1458,7 @@ impl<'a> AppsApi<'a> {
                     "/v2/apps/{}/deployments", ::sdkgen_runtime::path_segment(app_id)
                 ),
             )
+            .endpoint("apps.apps_list_deployments")
             .idempotent(true);
         AppsAppsListDeploymentsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1440,6 +1484,7 @@ impl<'a> AppsApi<'a> {
                     "/v2/apps/{}/deployments", ::sdkgen_runtime::path_segment(app_id)
                 ),
             )
+            .endpoint("apps.apps_create_deployment")
             .idempotent(false);
         __request = __request.json(body);
         AppsAppsCreateDeploymentCall {
@@ -1467,6 +1512,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(deployment_id)
                 ),
             )
+            .endpoint("apps.apps_get_deployment")
             .idempotent(true);
         AppsAppsGetDeploymentCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1494,6 +1540,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(deployment_id)
                 ),
             )
+            .endpoint("apps.apps_cancel_deployment")
             .idempotent(false);
         AppsAppsCancelDeploymentCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1527,6 +1574,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(component_name)
                 ),
             )
+            .endpoint("apps.apps_get_exec")
             .idempotent(true);
         AppsAppsGetExecCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1563,6 +1611,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(component_name)
                 ),
             )
+            .endpoint("apps.apps_get_logs")
             .idempotent(true);
         __request.set_query("type", r#type);
         AppsAppsGetLogsCall {
@@ -1597,6 +1646,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(deployment_id)
                 ),
             )
+            .endpoint("apps.apps_get_logs_aggregate")
             .idempotent(true);
         __request.set_query("type", r#type);
         AppsAppsGetLogsAggregateCall {
@@ -1621,6 +1671,7 @@ impl<'a> AppsApi<'a> {
                 "GET",
                 format!("/v2/apps/{}/events", ::sdkgen_runtime::path_segment(app_id)),
             )
+            .endpoint("apps.apps_list_events")
             .idempotent(true);
         AppsAppsListEventsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1647,6 +1698,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(event_id)
                 ),
             )
+            .endpoint("apps.apps_get_event")
             .idempotent(true);
         AppsAppsGetEventCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1674,6 +1726,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(event_id)
                 ),
             )
+            .endpoint("apps.apps_cancel_event")
             .idempotent(false);
         AppsAppsCancelEventCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1706,6 +1759,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(event_id)
                 ),
             )
+            .endpoint("apps.apps_get_event_logs")
             .idempotent(true);
         __request.set_query("type", r#type);
         AppsAppsGetEventLogsCall {
@@ -1725,6 +1779,7 @@ impl<'a> AppsApi<'a> {
                 "GET",
                 format!("/v2/apps/{}/health", ::sdkgen_runtime::path_segment(app_id)),
             )
+            .endpoint("apps.apps_get_health")
             .idempotent(true);
         AppsAppsGetHealthCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1743,6 +1798,7 @@ impl<'a> AppsApi<'a> {
                 "GET",
                 format!("/v2/apps/{}/instances", ::sdkgen_runtime::path_segment(app_id)),
             )
+            .endpoint("apps.apps_get_instances")
             .idempotent(true);
         AppsAppsGetInstancesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1772,6 +1828,7 @@ impl<'a> AppsApi<'a> {
                     "/v2/apps/{}/job-invocations", ::sdkgen_runtime::path_segment(app_id)
                 ),
             )
+            .endpoint("apps.apps_list_job_invocations")
             .idempotent(true);
         AppsAppsListJobInvocationsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1802,6 +1859,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(job_invocation_id)
                 ),
             )
+            .endpoint("apps.apps_get_job_invocation")
             .idempotent(true);
         AppsAppsGetJobInvocationCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1832,6 +1890,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(job_invocation_id)
                 ),
             )
+            .endpoint("apps.apps_cancel_job_invocation")
             .idempotent(false);
         AppsAppsCancelJobInvocationCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1870,6 +1929,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(job_invocation_id)
                 ),
             )
+            .endpoint("apps.apps_get_job_invocation_logs")
             .idempotent(true);
         __request.set_query("type", r#type);
         AppsAppsGetJobInvocationLogsCall {
@@ -1898,6 +1958,7 @@ impl<'a> AppsApi<'a> {
                 "GET",
                 format!("/v2/apps/{}/logs", ::sdkgen_runtime::path_segment(app_id)),
             )
+            .endpoint("apps.apps_get_logs_active_deployment_aggregate")
             .idempotent(true);
         __request.set_query("type", r#type);
         AppsAppsGetLogsActiveDeploymentAggregateCall {
@@ -1923,6 +1984,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(app_id)
                 ),
             )
+            .endpoint("apps.apps_get_metrics_bandwidth_daily")
             .idempotent(true);
         AppsAppsGetMetricsBandwidthDailyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1946,6 +2008,7 @@ impl<'a> AppsApi<'a> {
                 "POST",
                 format!("/v2/apps/{}/restart", ::sdkgen_runtime::path_segment(app_id)),
             )
+            .endpoint("apps.apps_restart")
             .idempotent(false);
         __request = __request.json(body);
         AppsAppsRestartCall {
@@ -1976,6 +2039,7 @@ impl<'a> AppsApi<'a> {
                 "POST",
                 format!("/v2/apps/{}/rollback", ::sdkgen_runtime::path_segment(app_id)),
             )
+            .endpoint("apps.apps_create_rollback")
             .idempotent(false);
         __request = __request.json(body);
         AppsAppsCreateRollbackCall {
@@ -1997,6 +2061,7 @@ impl<'a> AppsApi<'a> {
                     "/v2/apps/{}/rollback/commit", ::sdkgen_runtime::path_segment(app_id)
                 ),
             )
+            .endpoint("apps.apps_commit_rollback")
             .idempotent(false);
         AppsAppsCommitRollbackCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2018,6 +2083,7 @@ impl<'a> AppsApi<'a> {
                     "/v2/apps/{}/rollback/revert", ::sdkgen_runtime::path_segment(app_id)
                 ),
             )
+            .endpoint("apps.apps_revert_rollback")
             .idempotent(false);
         AppsAppsRevertRollbackCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2047,6 +2113,7 @@ impl<'a> AppsApi<'a> {
                     ::sdkgen_runtime::path_segment(app_id)
                 ),
             )
+            .endpoint("apps.apps_validate_rollback")
             .idempotent(false);
         __request = __request.json(body);
         AppsAppsValidateRollbackCall {
@@ -2069,6 +2136,7 @@ impl<'a> AppsApi<'a> {
                 "GET",
                 format!("/v2/apps/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("apps.apps_get")
             .idempotent(true);
         AppsAppsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2092,6 +2160,7 @@ impl<'a> AppsApi<'a> {
                 "PUT",
                 format!("/v2/apps/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("apps.apps_update")
             .idempotent(true);
         __request = __request.json(body);
         AppsAppsUpdateCall {
@@ -2111,6 +2180,7 @@ impl<'a> AppsApi<'a> {
                 "DELETE",
                 format!("/v2/apps/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("apps.apps_delete")
             .idempotent(true);
         AppsAppsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2155,6 +2225,7 @@ impl<'a> BillingApi<'a> {
                     ::sdkgen_runtime::path_segment(end_date)
                 ),
             )
+            .endpoint("billing.billing_insights_list")
             .idempotent(true);
         BillingBillingInsightsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2170,6 +2241,7 @@ impl<'a> BillingApi<'a> {
                 "GET",
                 "/v2/customers/my/balance".to_owned(),
             )
+            .endpoint("billing.balance_get")
             .idempotent(true);
         BillingBalanceGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2185,6 +2257,7 @@ impl<'a> BillingApi<'a> {
                 "GET",
                 "/v2/customers/my/billing_history".to_owned(),
             )
+            .endpoint("billing.billing_history_list")
             .idempotent(true);
         BillingBillingHistoryListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2204,6 +2277,7 @@ impl<'a> BillingApi<'a> {
                 "GET",
                 "/v2/customers/my/invoices".to_owned(),
             )
+            .endpoint("billing.invoices_list")
             .idempotent(true);
         BillingInvoicesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2232,6 +2306,7 @@ impl<'a> BillingApi<'a> {
                     ::sdkgen_runtime::path_segment(invoice_uuid)
                 ),
             )
+            .endpoint("billing.invoices_get_by_uuid")
             .idempotent(true);
         BillingInvoicesGetByUuidCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2256,6 +2331,7 @@ impl<'a> BillingApi<'a> {
                     ::sdkgen_runtime::path_segment(invoice_uuid)
                 ),
             )
+            .endpoint("billing.invoices_get_csv_by_uuid")
             .idempotent(true);
         BillingInvoicesGetCsvByUuidCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2280,6 +2356,7 @@ impl<'a> BillingApi<'a> {
                     ::sdkgen_runtime::path_segment(invoice_uuid)
                 ),
             )
+            .endpoint("billing.invoices_get_pdf_by_uuid")
             .idempotent(true);
         BillingInvoicesGetPdfByUuidCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2304,6 +2381,7 @@ impl<'a> BillingApi<'a> {
                     ::sdkgen_runtime::path_segment(invoice_uuid)
                 ),
             )
+            .endpoint("billing.invoices_get_summary_by_uuid")
             .idempotent(true);
         BillingInvoicesGetSummaryByUuidCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2333,6 +2411,7 @@ impl<'a> ByoipPrefixesApi<'a> {
                 "GET",
                 "/v2/byoip_prefixes".to_owned(),
             )
+            .endpoint("byoip_prefixes.byoip_prefixes_list")
             .idempotent(true);
         ByoipPrefixesByoipPrefixesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2357,6 +2436,7 @@ impl<'a> ByoipPrefixesApi<'a> {
                 "POST",
                 "/v2/byoip_prefixes".to_owned(),
             )
+            .endpoint("byoip_prefixes.byoip_prefixes_create")
             .idempotent(false);
         __request = __request.json(body);
         ByoipPrefixesByoipPrefixesCreateCall {
@@ -2384,6 +2464,7 @@ impl<'a> ByoipPrefixesApi<'a> {
                     ::sdkgen_runtime::path_segment(byoip_prefix_uuid)
                 ),
             )
+            .endpoint("byoip_prefixes.byoip_prefixes_get")
             .idempotent(true);
         ByoipPrefixesByoipPrefixesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2412,6 +2493,7 @@ impl<'a> ByoipPrefixesApi<'a> {
                     ::sdkgen_runtime::path_segment(byoip_prefix_uuid)
                 ),
             )
+            .endpoint("byoip_prefixes.byoip_prefixes_delete")
             .idempotent(true);
         ByoipPrefixesByoipPrefixesDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2441,6 +2523,7 @@ impl<'a> ByoipPrefixesApi<'a> {
                     ::sdkgen_runtime::path_segment(byoip_prefix_uuid)
                 ),
             )
+            .endpoint("byoip_prefixes.byoip_prefixes_patch")
             .idempotent(false);
         __request = __request.json(body);
         ByoipPrefixesByoipPrefixesPatchCall {
@@ -2472,6 +2555,7 @@ impl<'a> ByoipPrefixesApi<'a> {
                     ::sdkgen_runtime::path_segment(byoip_prefix_uuid)
                 ),
             )
+            .endpoint("byoip_prefixes.byoip_prefixes_list_resources")
             .idempotent(true);
         ByoipPrefixesByoipPrefixesListResourcesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2500,6 +2584,7 @@ impl<'a> CdnEndpointsApi<'a> {
                 "GET",
                 "/v2/cdn/endpoints".to_owned(),
             )
+            .endpoint("cdn_endpoints.cdn_list_endpoints")
             .idempotent(true);
         CdnEndpointsCdnListEndpointsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2527,6 +2612,7 @@ impl<'a> CdnEndpointsApi<'a> {
                 "POST",
                 "/v2/cdn/endpoints".to_owned(),
             )
+            .endpoint("cdn_endpoints.cdn_create_endpoint")
             .idempotent(false);
         __request = __request.json(body);
         CdnEndpointsCdnCreateEndpointCall {
@@ -2546,6 +2632,7 @@ impl<'a> CdnEndpointsApi<'a> {
                 "GET",
                 format!("/v2/cdn/endpoints/{}", ::sdkgen_runtime::path_segment(cdn_id)),
             )
+            .endpoint("cdn_endpoints.cdn_get_endpoint")
             .idempotent(true);
         CdnEndpointsCdnGetEndpointCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2571,6 +2658,7 @@ impl<'a> CdnEndpointsApi<'a> {
                 "PUT",
                 format!("/v2/cdn/endpoints/{}", ::sdkgen_runtime::path_segment(cdn_id)),
             )
+            .endpoint("cdn_endpoints.cdn_update_endpoints")
             .idempotent(true);
         __request = __request.json(body);
         CdnEndpointsCdnUpdateEndpointsCall {
@@ -2597,6 +2685,7 @@ impl<'a> CdnEndpointsApi<'a> {
                 "DELETE",
                 format!("/v2/cdn/endpoints/{}", ::sdkgen_runtime::path_segment(cdn_id)),
             )
+            .endpoint("cdn_endpoints.cdn_delete_endpoint")
             .idempotent(true);
         CdnEndpointsCdnDeleteEndpointCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2630,6 +2719,7 @@ impl<'a> CdnEndpointsApi<'a> {
                     "/v2/cdn/endpoints/{}/cache", ::sdkgen_runtime::path_segment(cdn_id)
                 ),
             )
+            .endpoint("cdn_endpoints.cdn_purge_cache")
             .idempotent(true);
         __request = __request.json(body);
         CdnEndpointsCdnPurgeCacheCall {
@@ -2660,6 +2750,7 @@ impl<'a> CertificatesApi<'a> {
                 "GET",
                 "/v2/certificates".to_owned(),
             )
+            .endpoint("certificates.certificates_list")
             .idempotent(true);
         CertificatesCertificatesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2689,6 +2780,7 @@ impl<'a> CertificatesApi<'a> {
                 "POST",
                 "/v2/certificates".to_owned(),
             )
+            .endpoint("certificates.certificates_create")
             .idempotent(false);
         __request = __request.json(body);
         CertificatesCertificatesCreateCall {
@@ -2713,6 +2805,7 @@ impl<'a> CertificatesApi<'a> {
                     "/v2/certificates/{}", ::sdkgen_runtime::path_segment(certificate_id)
                 ),
             )
+            .endpoint("certificates.certificates_get")
             .idempotent(true);
         CertificatesCertificatesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2737,6 +2830,7 @@ impl<'a> CertificatesApi<'a> {
                     "/v2/certificates/{}", ::sdkgen_runtime::path_segment(certificate_id)
                 ),
             )
+            .endpoint("certificates.certificates_delete")
             .idempotent(true);
         CertificatesCertificatesDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2767,6 +2861,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `.tag_name(..)` (query `tag_name`: Limits the results to database clusters with a specific tag.\<br>\<br>Requires `tag:read` scope.)
     pub fn databases_list_clusters(&self) -> DatabasesDatabasesListClustersCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/databases".to_owned())
+            .endpoint("databases.databases_list_clusters")
             .idempotent(true);
         DatabasesDatabasesListClustersCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2798,6 +2893,7 @@ impl<'a> DatabasesApi<'a> {
                 "POST",
                 "/v2/databases".to_owned(),
             )
+            .endpoint("databases.databases_create_cluster")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesCreateClusterCall {
@@ -2816,6 +2912,7 @@ impl<'a> DatabasesApi<'a> {
                 "GET",
                 "/v2/databases/metrics/credentials".to_owned(),
             )
+            .endpoint("databases.databases_get_cluster_metrics_credentials")
             .idempotent(true);
         DatabasesDatabasesGetClusterMetricsCredentialsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2837,6 +2934,7 @@ impl<'a> DatabasesApi<'a> {
                 "PUT",
                 "/v2/databases/metrics/credentials".to_owned(),
             )
+            .endpoint("databases.databases_update_cluster_metrics_credentials")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateClusterMetricsCredentialsCall {
@@ -2854,6 +2952,7 @@ impl<'a> DatabasesApi<'a> {
                 "GET",
                 "/v2/databases/options".to_owned(),
             )
+            .endpoint("databases.databases_list_options")
             .idempotent(true);
         DatabasesDatabasesListOptionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2884,6 +2983,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_cluster")
             .idempotent(true);
         DatabasesDatabasesGetClusterCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2909,6 +3009,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_destroy_cluster")
             .idempotent(true);
         DatabasesDatabasesDestroyClusterCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2934,6 +3035,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_autoscale")
             .idempotent(true);
         DatabasesDatabasesGetAutoscaleCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2961,6 +3063,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_autoscale")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateAutoscaleCall {
@@ -2988,6 +3091,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_backups")
             .idempotent(true);
         DatabasesDatabasesListBackupsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3016,6 +3120,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_ca")
             .idempotent(true);
         DatabasesDatabasesGetCaCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3043,6 +3148,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_config")
             .idempotent(true);
         DatabasesDatabasesGetConfigCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3070,6 +3176,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_patch_config")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesPatchConfigCall {
@@ -3101,6 +3208,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list")
             .idempotent(true);
         DatabasesDatabasesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3133,6 +3241,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_add")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesAddCall {
@@ -3167,6 +3276,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_name)
                 ),
             )
+            .endpoint("databases.databases_get")
             .idempotent(true);
         DatabasesDatabasesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3200,6 +3310,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_name)
                 ),
             )
+            .endpoint("databases.databases_delete")
             .idempotent(true);
         DatabasesDatabasesDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3225,6 +3336,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_do_settings")
             .idempotent(true);
         DatabasesDatabasesGetDoSettingsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3254,6 +3366,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_do_settings")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateDoSettingsCall {
@@ -3282,6 +3395,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_events_logs")
             .idempotent(true);
         DatabasesDatabasesListEventsLogsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3307,6 +3421,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_eviction_policy")
             .idempotent(true);
         DatabasesDatabasesGetEvictionPolicyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3333,6 +3448,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_eviction_policy")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateEvictionPolicyCall {
@@ -3359,6 +3475,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_firewall_rules")
             .idempotent(true);
         DatabasesDatabasesListFirewallRulesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3386,6 +3503,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_firewall_rules")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateFirewallRulesCall {
@@ -3414,6 +3532,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_opeasearch_indexes")
             .idempotent(true);
         DatabasesDatabasesListOpeasearchIndexesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3445,6 +3564,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(index_name)
                 ),
             )
+            .endpoint("databases.databases_delete_opensearch_index")
             .idempotent(true);
         DatabasesDatabasesDeleteOpensearchIndexCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3470,6 +3590,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_install_update")
             .idempotent(true);
         DatabasesDatabasesInstallUpdateCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3496,6 +3617,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_logsink")
             .idempotent(true);
         DatabasesDatabasesListLogsinkCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3524,6 +3646,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_create_logsink")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesCreateLogsinkCall {
@@ -3554,6 +3677,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(logsink_id)
                 ),
             )
+            .endpoint("databases.databases_get_logsink")
             .idempotent(true);
         DatabasesDatabasesGetLogsinkCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3585,6 +3709,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(logsink_id)
                 ),
             )
+            .endpoint("databases.databases_update_logsink")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateLogsinkCall {
@@ -3615,6 +3740,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(logsink_id)
                 ),
             )
+            .endpoint("databases.databases_delete_logsink")
             .idempotent(true);
         DatabasesDatabasesDeleteLogsinkCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3642,6 +3768,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_maintenance_window")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateMaintenanceWindowCall {
@@ -3676,6 +3803,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_region")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateRegionCall {
@@ -3701,6 +3829,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_migration_status")
             .idempotent(true);
         DatabasesDatabasesGetMigrationStatusCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3728,6 +3857,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_online_migration")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateOnlineMigrationCall {
@@ -3758,6 +3888,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(migration_id)
                 ),
             )
+            .endpoint("databases.databases_delete_online_migration")
             .idempotent(true);
         DatabasesDatabasesDeleteOnlineMigrationCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3783,6 +3914,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_connection_pools")
             .idempotent(true);
         DatabasesDatabasesListConnectionPoolsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3818,6 +3950,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_add_connection_pool")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesAddConnectionPoolCall {
@@ -3847,6 +3980,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(pool_name)
                 ),
             )
+            .endpoint("databases.databases_get_connection_pool")
             .idempotent(true);
         DatabasesDatabasesGetConnectionPoolCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3876,6 +4010,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(pool_name)
                 ),
             )
+            .endpoint("databases.databases_update_connection_pool")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateConnectionPoolCall {
@@ -3908,6 +4043,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(pool_name)
                 ),
             )
+            .endpoint("databases.databases_delete_connection_pool")
             .idempotent(true);
         DatabasesDatabasesDeleteConnectionPoolCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3936,6 +4072,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_replicas")
             .idempotent(true);
         DatabasesDatabasesListReplicasCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3966,6 +4103,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_create_replica")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesCreateReplicaCall {
@@ -3998,6 +4136,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(replica_name)
                 ),
             )
+            .endpoint("databases.databases_get_replica")
             .idempotent(true);
         DatabasesDatabasesGetReplicaCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4029,6 +4168,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(replica_name)
                 ),
             )
+            .endpoint("databases.databases_destroy_replica")
             .idempotent(true);
         DatabasesDatabasesDestroyReplicaCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4060,6 +4200,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(replica_name)
                 ),
             )
+            .endpoint("databases.databases_promote_replica")
             .idempotent(true);
         DatabasesDatabasesPromoteReplicaCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4087,6 +4228,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_cluster_size")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateClusterSizeCall {
@@ -4114,6 +4256,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_kafka_schemas")
             .idempotent(true);
         DatabasesDatabasesListKafkaSchemasCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4142,6 +4285,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_create_kafka_schema")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesCreateKafkaSchemaCall {
@@ -4170,6 +4314,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_kafka_schema_config")
             .idempotent(true);
         DatabasesDatabasesGetKafkaSchemaConfigCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4199,6 +4344,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_kafka_schema_config")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateKafkaSchemaConfigCall {
@@ -4230,6 +4376,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(subject_name)
                 ),
             )
+            .endpoint("databases.databases_get_kafka_schema_subject_config")
             .idempotent(true);
         DatabasesDatabasesGetKafkaSchemaSubjectConfigCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4262,6 +4409,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(subject_name)
                 ),
             )
+            .endpoint("databases.databases_update_kafka_schema_subject_config")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall {
@@ -4292,6 +4440,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(subject_name)
                 ),
             )
+            .endpoint("databases.databases_get_kafka_schema")
             .idempotent(true);
         DatabasesDatabasesGetKafkaSchemaCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4321,6 +4470,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(subject_name)
                 ),
             )
+            .endpoint("databases.databases_delete_kafka_schema")
             .idempotent(true);
         DatabasesDatabasesDeleteKafkaSchemaCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4352,6 +4502,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(version)
                 ),
             )
+            .endpoint("databases.databases_get_kafka_schema_version")
             .idempotent(true);
         DatabasesDatabasesGetKafkaSchemaVersionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4377,6 +4528,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_get_sql_mode")
             .idempotent(true);
         DatabasesDatabasesGetSqlModeCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4404,6 +4556,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_sql_mode")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateSqlModeCall {
@@ -4432,6 +4585,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_kafka_topics")
             .idempotent(true);
         DatabasesDatabasesListKafkaTopicsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4461,6 +4615,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_create_kafka_topic")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesCreateKafkaTopicCall {
@@ -4492,6 +4647,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(topic_name)
                 ),
             )
+            .endpoint("databases.databases_get_kafka_topic")
             .idempotent(true);
         DatabasesDatabasesGetKafkaTopicCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4524,6 +4680,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(topic_name)
                 ),
             )
+            .endpoint("databases.databases_update_kafka_topic")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateKafkaTopicCall {
@@ -4556,6 +4713,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(topic_name)
                 ),
             )
+            .endpoint("databases.databases_delete_kafka_topic")
             .idempotent(true);
         DatabasesDatabasesDeleteKafkaTopicCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4583,6 +4741,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_update_major_version")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateMajorVersionCall {
@@ -4624,6 +4783,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_list_users")
             .idempotent(true);
         DatabasesDatabasesListUsersCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4670,6 +4830,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(database_cluster_uuid)
                 ),
             )
+            .endpoint("databases.databases_add_user")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesAddUserCall {
@@ -4715,6 +4876,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(username)
                 ),
             )
+            .endpoint("databases.databases_get_user")
             .idempotent(true);
         DatabasesDatabasesGetUserCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4758,6 +4920,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(username)
                 ),
             )
+            .endpoint("databases.databases_update_user")
             .idempotent(true);
         __request = __request.json(body);
         DatabasesDatabasesUpdateUserCall {
@@ -4792,6 +4955,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(username)
                 ),
             )
+            .endpoint("databases.databases_delete_user")
             .idempotent(true);
         DatabasesDatabasesDeleteUserCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4829,6 +4993,7 @@ impl<'a> DatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(username)
                 ),
             )
+            .endpoint("databases.databases_reset_auth")
             .idempotent(false);
         __request = __request.json(body);
         DatabasesDatabasesResetAuthCall {
@@ -4863,6 +5028,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                 "GET",
                 "/v2/dedicated-inferences".to_owned(),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_list")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4889,6 +5055,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                 "POST",
                 "/v2/dedicated-inferences".to_owned(),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_create")
             .idempotent(false);
         __request = __request.json(body);
         DedicatedInferenceDedicatedInferencesCreateCall {
@@ -4909,6 +5076,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                 "GET",
                 "/v2/dedicated-inferences/gpu-model-config".to_owned(),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_get_gpu_model_config")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4927,6 +5095,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                 "GET",
                 "/v2/dedicated-inferences/sizes".to_owned(),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_list_sizes")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesListSizesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4953,6 +5122,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(dedicated_inference_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_get")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4979,6 +5149,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(dedicated_inference_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_delete")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5007,6 +5178,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(dedicated_inference_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_patch")
             .idempotent(false);
         __request = __request.json(body);
         DedicatedInferenceDedicatedInferencesPatchCall {
@@ -5039,6 +5211,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(dedicated_inference_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_list_accelerators")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesListAcceleratorsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5067,6 +5240,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(accelerator_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_get_accelerator")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesGetAcceleratorCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5093,6 +5267,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(dedicated_inference_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_get_ca")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesGetCaCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5123,6 +5298,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(dedicated_inference_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_list_tokens")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesListTokensCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5151,6 +5327,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(dedicated_inference_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_create_tokens")
             .idempotent(false);
         __request = __request.json(body);
         DedicatedInferenceDedicatedInferencesCreateTokensCall {
@@ -5180,6 +5357,7 @@ impl<'a> DedicatedInferenceApi<'a> {
                     ::sdkgen_runtime::path_segment(token_id)
                 ),
             )
+            .endpoint("dedicated_inference.dedicated_inferences_delete_tokens")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesDeleteTokensCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5205,6 +5383,7 @@ impl<'a> DomainsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn domains_list(&self) -> DomainsDomainsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/domains".to_owned())
+            .endpoint("domains.domains_list")
             .idempotent(true);
         DomainsDomainsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5226,6 +5405,7 @@ impl<'a> DomainsApi<'a> {
                 "POST",
                 "/v2/domains".to_owned(),
             )
+            .endpoint("domains.domains_create")
             .idempotent(false);
         __request = __request.json(body);
         DomainsDomainsCreateCall {
@@ -5245,6 +5425,7 @@ impl<'a> DomainsApi<'a> {
                 "GET",
                 format!("/v2/domains/{}", ::sdkgen_runtime::path_segment(domain_name)),
             )
+            .endpoint("domains.domains_get")
             .idempotent(true);
         DomainsDomainsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5263,6 +5444,7 @@ impl<'a> DomainsApi<'a> {
                 "DELETE",
                 format!("/v2/domains/{}", ::sdkgen_runtime::path_segment(domain_name)),
             )
+            .endpoint("domains.domains_delete")
             .idempotent(true);
         DomainsDomainsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5302,6 +5484,7 @@ impl<'a> DomainRecordsApi<'a> {
                     "/v2/domains/{}/records", ::sdkgen_runtime::path_segment(domain_name)
                 ),
             )
+            .endpoint("domain_records.domains_list_records")
             .idempotent(true);
         DomainRecordsDomainsListRecordsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5334,6 +5517,7 @@ impl<'a> DomainRecordsApi<'a> {
                     "/v2/domains/{}/records", ::sdkgen_runtime::path_segment(domain_name)
                 ),
             )
+            .endpoint("domain_records.domains_create_record")
             .idempotent(false);
         __request = __request.json(body);
         DomainRecordsDomainsCreateRecordCall {
@@ -5362,6 +5546,7 @@ impl<'a> DomainRecordsApi<'a> {
                     ::sdkgen_runtime::path_segment(domain_record_id)
                 ),
             )
+            .endpoint("domain_records.domains_get_record")
             .idempotent(true);
         DomainRecordsDomainsGetRecordCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5396,6 +5581,7 @@ impl<'a> DomainRecordsApi<'a> {
                     ::sdkgen_runtime::path_segment(domain_record_id)
                 ),
             )
+            .endpoint("domain_records.domains_update_record")
             .idempotent(true);
         __request = __request.json(body);
         DomainRecordsDomainsUpdateRecordCall {
@@ -5428,6 +5614,7 @@ impl<'a> DomainRecordsApi<'a> {
                     ::sdkgen_runtime::path_segment(domain_record_id)
                 ),
             )
+            .endpoint("domain_records.domains_delete_record")
             .idempotent(true);
         DomainRecordsDomainsDeleteRecordCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5462,6 +5649,7 @@ impl<'a> DomainRecordsApi<'a> {
                     ::sdkgen_runtime::path_segment(domain_record_id)
                 ),
             )
+            .endpoint("domain_records.domains_patch_record")
             .idempotent(false);
         __request = __request.json(body);
         DomainRecordsDomainsPatchRecordCall {
@@ -5507,6 +5695,7 @@ impl<'a> DropletsApi<'a> {
     /// - `.type(..)` (query `type`: When `type` is set to `gpus`, only GPU Droplets will be returned. By default, only non-GPU Droplets are returned. Can not be combined with `tag_name`.)
     pub fn droplets_list(&self) -> DropletsDropletsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/droplets".to_owned())
+            .endpoint("droplets.droplets_list")
             .idempotent(true);
         DropletsDropletsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5552,6 +5741,7 @@ impl<'a> DropletsApi<'a> {
                 "POST",
                 "/v2/droplets".to_owned(),
             )
+            .endpoint("droplets.droplets_create")
             .idempotent(false);
         __request = __request.json(body);
         DropletsDropletsCreateCall {
@@ -5581,6 +5771,7 @@ impl<'a> DropletsApi<'a> {
                 "DELETE",
                 "/v2/droplets".to_owned(),
             )
+            .endpoint("droplets.droplets_destroy_by_tag")
             .idempotent(true);
         __request.set_query("tag_name", tag_name);
         DropletsDropletsDestroyByTagCall {
@@ -5604,6 +5795,7 @@ impl<'a> DropletsApi<'a> {
                 "GET",
                 "/v2/droplets/backups/policies".to_owned(),
             )
+            .endpoint("droplets.droplets_list_backup_policies")
             .idempotent(true);
         DropletsDropletsListBackupPoliciesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5622,6 +5814,7 @@ impl<'a> DropletsApi<'a> {
                 "GET",
                 "/v2/droplets/backups/supported_policies".to_owned(),
             )
+            .endpoint("droplets.droplets_list_supported_backup_policies")
             .idempotent(true);
         DropletsDropletsListSupportedBackupPoliciesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5641,6 +5834,7 @@ impl<'a> DropletsApi<'a> {
                 "GET",
                 format!("/v2/droplets/{}", ::sdkgen_runtime::path_segment(droplet_id)),
             )
+            .endpoint("droplets.droplets_get")
             .idempotent(true);
         DropletsDropletsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5662,6 +5856,7 @@ impl<'a> DropletsApi<'a> {
                 "DELETE",
                 format!("/v2/droplets/{}", ::sdkgen_runtime::path_segment(droplet_id)),
             )
+            .endpoint("droplets.droplets_destroy")
             .idempotent(true);
         DropletsDropletsDestroyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5694,6 +5889,7 @@ impl<'a> DropletsApi<'a> {
                     "/v2/droplets/{}/backups", ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_list_backups")
             .idempotent(true);
         DropletsDropletsListBackupsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5719,6 +5915,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_get_backup_policy")
             .idempotent(true);
         DropletsDropletsGetBackupPolicyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5752,6 +5949,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_list_associated_resources")
             .idempotent(true);
         DropletsDropletsListAssociatedResourcesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5787,6 +5985,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_destroy_with_associated_resources_dangerous")
             .idempotent(true);
         __request.set_header("x-dangerous", x_dangerous);
         DropletsDropletsDestroyWithAssociatedResourcesDangerousCall {
@@ -5819,6 +6018,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_destroy_retry_with_associated_resources")
             .idempotent(false);
         DropletsDropletsDestroyRetryWithAssociatedResourcesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5855,6 +6055,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_destroy_with_associated_resources_selective")
             .idempotent(true);
         __request = __request.json(body);
         DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall {
@@ -5882,6 +6083,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_get_destroy_associated_resources_status")
             .idempotent(true);
         DropletsDropletsGetDestroyAssociatedResourcesStatusCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5915,6 +6117,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_list_firewalls")
             .idempotent(true);
         DropletsDropletsListFirewallsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5947,6 +6150,7 @@ impl<'a> DropletsApi<'a> {
                     "/v2/droplets/{}/kernels", ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_list_kernels")
             .idempotent(true);
         DropletsDropletsListKernelsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -5978,6 +6182,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_list_neighbors")
             .idempotent(true);
         DropletsDropletsListNeighborsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6011,6 +6216,7 @@ impl<'a> DropletsApi<'a> {
                     ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplets.droplets_list_snapshots")
             .idempotent(true);
         DropletsDropletsListSnapshotsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6035,6 +6241,7 @@ impl<'a> DropletsApi<'a> {
                 "GET",
                 "/v2/reports/droplet_neighbors_ids".to_owned(),
             )
+            .endpoint("droplets.droplets_list_neighbors_ids")
             .idempotent(true);
         DropletsDropletsListNeighborsIdsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6081,6 +6288,7 @@ impl<'a> DropletActionsApi<'a> {
                 "POST",
                 "/v2/droplets/actions".to_owned(),
             )
+            .endpoint("droplet_actions.droplet_actions_post_by_tag")
             .idempotent(false);
         __request = __request.json(body);
         DropletActionsDropletActionsPostByTagCall {
@@ -6114,6 +6322,7 @@ impl<'a> DropletActionsApi<'a> {
                     "/v2/droplets/{}/actions", ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplet_actions.droplet_actions_list")
             .idempotent(true);
         DropletActionsDropletActionsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6160,6 +6369,7 @@ impl<'a> DropletActionsApi<'a> {
                     "/v2/droplets/{}/actions", ::sdkgen_runtime::path_segment(droplet_id)
                 ),
             )
+            .endpoint("droplet_actions.droplet_actions_post")
             .idempotent(false);
         __request = __request.json(body);
         DropletActionsDropletActionsPostCall {
@@ -6192,6 +6402,7 @@ impl<'a> DropletActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(action_id)
                 ),
             )
+            .endpoint("droplet_actions.droplet_actions_get")
             .idempotent(true);
         DropletActionsDropletActionsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6225,6 +6436,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
                 "GET",
                 "/v2/droplets/autoscale".to_owned(),
             )
+            .endpoint("droplet_autoscale_pools.autoscalepools_list")
             .idempotent(true);
         DropletAutoscalePoolsAutoscalepoolsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6248,6 +6460,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
                 "POST",
                 "/v2/droplets/autoscale".to_owned(),
             )
+            .endpoint("droplet_autoscale_pools.autoscalepools_create")
             .idempotent(false);
         __request = __request.json(body);
         DropletAutoscalePoolsAutoscalepoolsCreateCall {
@@ -6274,6 +6487,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
                     ::sdkgen_runtime::path_segment(autoscale_pool_id)
                 ),
             )
+            .endpoint("droplet_autoscale_pools.autoscalepools_get")
             .idempotent(true);
         DropletAutoscalePoolsAutoscalepoolsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6302,6 +6516,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
                     ::sdkgen_runtime::path_segment(autoscale_pool_id)
                 ),
             )
+            .endpoint("droplet_autoscale_pools.autoscalepools_update")
             .idempotent(true);
         __request = __request.json(body);
         DropletAutoscalePoolsAutoscalepoolsUpdateCall {
@@ -6329,6 +6544,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
                     ::sdkgen_runtime::path_segment(autoscale_pool_id)
                 ),
             )
+            .endpoint("droplet_autoscale_pools.autoscalepools_delete")
             .idempotent(true);
         DropletAutoscalePoolsAutoscalepoolsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6356,6 +6572,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
                     ::sdkgen_runtime::path_segment(autoscale_pool_id)
                 ),
             )
+            .endpoint("droplet_autoscale_pools.autoscalepools_delete_dangerous")
             .idempotent(true);
         __request.set_header("x-dangerous", x_dangerous);
         DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall {
@@ -6388,6 +6605,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
                     ::sdkgen_runtime::path_segment(autoscale_pool_id)
                 ),
             )
+            .endpoint("droplet_autoscale_pools.autoscalepools_list_history")
             .idempotent(true);
         DropletAutoscalePoolsAutoscalepoolsListHistoryCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6419,6 +6637,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
                     ::sdkgen_runtime::path_segment(autoscale_pool_id)
                 ),
             )
+            .endpoint("droplet_autoscale_pools.autoscalepools_list_members")
             .idempotent(true);
         DropletAutoscalePoolsAutoscalepoolsListMembersCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6444,6 +6663,7 @@ impl<'a> FirewallsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn firewalls_list(&self) -> FirewallsFirewallsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/firewalls".to_owned())
+            .endpoint("firewalls.firewalls_list")
             .idempotent(true);
         FirewallsFirewallsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6466,6 +6686,7 @@ impl<'a> FirewallsApi<'a> {
                 "POST",
                 "/v2/firewalls".to_owned(),
             )
+            .endpoint("firewalls.firewalls_create")
             .idempotent(false);
         __request = __request.json(body);
         FirewallsFirewallsCreateCall {
@@ -6485,6 +6706,7 @@ impl<'a> FirewallsApi<'a> {
                 "GET",
                 format!("/v2/firewalls/{}", ::sdkgen_runtime::path_segment(firewall_id)),
             )
+            .endpoint("firewalls.firewalls_get")
             .idempotent(true);
         FirewallsFirewallsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6513,6 +6735,7 @@ impl<'a> FirewallsApi<'a> {
                 "PUT",
                 format!("/v2/firewalls/{}", ::sdkgen_runtime::path_segment(firewall_id)),
             )
+            .endpoint("firewalls.firewalls_update")
             .idempotent(true);
         __request = __request.json(body);
         FirewallsFirewallsUpdateCall {
@@ -6539,6 +6762,7 @@ impl<'a> FirewallsApi<'a> {
                 "DELETE",
                 format!("/v2/firewalls/{}", ::sdkgen_runtime::path_segment(firewall_id)),
             )
+            .endpoint("firewalls.firewalls_delete")
             .idempotent(true);
         FirewallsFirewallsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6571,6 +6795,7 @@ impl<'a> FirewallsApi<'a> {
                     ::sdkgen_runtime::path_segment(firewall_id)
                 ),
             )
+            .endpoint("firewalls.firewalls_assign_droplets")
             .idempotent(false);
         __request = __request.json(body);
         FirewallsFirewallsAssignDropletsCall {
@@ -6604,6 +6829,7 @@ impl<'a> FirewallsApi<'a> {
                     ::sdkgen_runtime::path_segment(firewall_id)
                 ),
             )
+            .endpoint("firewalls.firewalls_delete_droplets")
             .idempotent(true);
         __request = __request.json(body);
         FirewallsFirewallsDeleteDropletsCall {
@@ -6637,6 +6863,7 @@ impl<'a> FirewallsApi<'a> {
                     "/v2/firewalls/{}/rules", ::sdkgen_runtime::path_segment(firewall_id)
                 ),
             )
+            .endpoint("firewalls.firewalls_add_rules")
             .idempotent(false);
         __request = __request.json(body);
         FirewallsFirewallsAddRulesCall {
@@ -6670,6 +6897,7 @@ impl<'a> FirewallsApi<'a> {
                     "/v2/firewalls/{}/rules", ::sdkgen_runtime::path_segment(firewall_id)
                 ),
             )
+            .endpoint("firewalls.firewalls_delete_rules")
             .idempotent(true);
         __request = __request.json(body);
         FirewallsFirewallsDeleteRulesCall {
@@ -6702,6 +6930,7 @@ impl<'a> FirewallsApi<'a> {
                     "/v2/firewalls/{}/tags", ::sdkgen_runtime::path_segment(firewall_id)
                 ),
             )
+            .endpoint("firewalls.firewalls_add_tags")
             .idempotent(false);
         __request = __request.json(body);
         FirewallsFirewallsAddTagsCall {
@@ -6734,6 +6963,7 @@ impl<'a> FirewallsApi<'a> {
                     "/v2/firewalls/{}/tags", ::sdkgen_runtime::path_segment(firewall_id)
                 ),
             )
+            .endpoint("firewalls.firewalls_delete_tags")
             .idempotent(true);
         __request = __request.json(body);
         FirewallsFirewallsDeleteTagsCall {
@@ -6763,6 +6993,7 @@ impl<'a> FloatingIPsApi<'a> {
                 "GET",
                 "/v2/floating_ips".to_owned(),
             )
+            .endpoint("floating_i_ps.floating_i_ps_list")
             .idempotent(true);
         FloatingIPsFloatingIPsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6789,6 +7020,7 @@ impl<'a> FloatingIPsApi<'a> {
                 "POST",
                 "/v2/floating_ips".to_owned(),
             )
+            .endpoint("floating_i_ps.floating_i_ps_create")
             .idempotent(false);
         __request = __request.json(body);
         FloatingIPsFloatingIPsCreateCall {
@@ -6813,6 +7045,7 @@ impl<'a> FloatingIPsApi<'a> {
                     "/v2/floating_ips/{}", ::sdkgen_runtime::path_segment(floating_ip)
                 ),
             )
+            .endpoint("floating_i_ps.floating_i_ps_get")
             .idempotent(true);
         FloatingIPsFloatingIPsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6840,6 +7073,7 @@ impl<'a> FloatingIPsApi<'a> {
                     "/v2/floating_ips/{}", ::sdkgen_runtime::path_segment(floating_ip)
                 ),
             )
+            .endpoint("floating_i_ps.floating_i_ps_delete")
             .idempotent(true);
         FloatingIPsFloatingIPsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6873,6 +7107,7 @@ impl<'a> FloatingIpActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(floating_ip)
                 ),
             )
+            .endpoint("floating_ip_actions.floating_i_ps_action_list")
             .idempotent(true);
         FloatingIpActionsFloatingIPsActionListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6906,6 +7141,7 @@ impl<'a> FloatingIpActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(floating_ip)
                 ),
             )
+            .endpoint("floating_ip_actions.floating_i_ps_action_post")
             .idempotent(false);
         __request = __request.json(body);
         FloatingIpActionsFloatingIPsActionPostCall {
@@ -6934,6 +7170,7 @@ impl<'a> FloatingIpActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(action_id)
                 ),
             )
+            .endpoint("floating_ip_actions.floating_i_ps_action_get")
             .idempotent(true);
         FloatingIpActionsFloatingIPsActionGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6958,6 +7195,7 @@ impl<'a> FunctionsApi<'a> {
                 "GET",
                 "/v2/functions/namespaces".to_owned(),
             )
+            .endpoint("functions.functions_list_namespaces")
             .idempotent(true);
         FunctionsFunctionsListNamespacesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -6979,6 +7217,7 @@ impl<'a> FunctionsApi<'a> {
                 "POST",
                 "/v2/functions/namespaces".to_owned(),
             )
+            .endpoint("functions.functions_create_namespace")
             .idempotent(false);
         __request = __request.json(body);
         FunctionsFunctionsCreateNamespaceCall {
@@ -7004,6 +7243,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(namespace_id)
                 ),
             )
+            .endpoint("functions.functions_get_namespace")
             .idempotent(true);
         FunctionsFunctionsGetNamespaceCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7030,6 +7270,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(namespace_id)
                 ),
             )
+            .endpoint("functions.functions_delete_namespace")
             .idempotent(true);
         FunctionsFunctionsDeleteNamespaceCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7056,6 +7297,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(namespace_id)
                 ),
             )
+            .endpoint("functions.functions_access_key_list")
             .idempotent(true);
         FunctionsFunctionsAccessKeyListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7086,6 +7328,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(namespace_id)
                 ),
             )
+            .endpoint("functions.functions_access_key_create")
             .idempotent(false);
         __request = __request.json(body);
         FunctionsFunctionsAccessKeyCreateCall {
@@ -7118,6 +7361,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(key_id)
                 ),
             )
+            .endpoint("functions.functions_access_key_update")
             .idempotent(true);
         __request = __request.json(body);
         FunctionsFunctionsAccessKeyUpdateCall {
@@ -7148,6 +7392,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(key_id)
                 ),
             )
+            .endpoint("functions.functions_access_key_delete")
             .idempotent(true);
         FunctionsFunctionsAccessKeyDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7172,6 +7417,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(namespace_id)
                 ),
             )
+            .endpoint("functions.functions_list_triggers")
             .idempotent(true);
         FunctionsFunctionsListTriggersCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7198,6 +7444,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(namespace_id)
                 ),
             )
+            .endpoint("functions.functions_create_trigger")
             .idempotent(false);
         __request = __request.json(body);
         FunctionsFunctionsCreateTriggerCall {
@@ -7226,6 +7473,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(trigger_name)
                 ),
             )
+            .endpoint("functions.functions_get_trigger")
             .idempotent(true);
         FunctionsFunctionsGetTriggerCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7255,6 +7503,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(trigger_name)
                 ),
             )
+            .endpoint("functions.functions_update_trigger")
             .idempotent(true);
         __request = __request.json(body);
         FunctionsFunctionsUpdateTriggerCall {
@@ -7285,6 +7534,7 @@ impl<'a> FunctionsApi<'a> {
                     ::sdkgen_runtime::path_segment(trigger_name)
                 ),
             )
+            .endpoint("functions.functions_delete_trigger")
             .idempotent(true);
         FunctionsFunctionsDeleteTriggerCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7314,6 +7564,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/agents".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_agents")
             .idempotent(true);
         GradientAiPlatformGenaiListAgentsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7335,6 +7586,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/agents".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_agent")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateAgentCall {
@@ -7364,6 +7616,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(agent_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_agent_api_keys")
             .idempotent(true);
         GradientAiPlatformGenaiListAgentApiKeysCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7390,6 +7643,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(agent_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_create_agent_api_key")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateAgentApiKeyCall {
@@ -7420,6 +7674,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_agent_api_key")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateAgentApiKeyCall {
@@ -7448,6 +7703,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_agent_api_key")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteAgentApiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7475,6 +7731,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_regenerate_agent_api_key")
             .idempotent(true);
         GradientAiPlatformGenaiRegenerateAgentApiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7501,6 +7758,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(agent_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_attach_agent_function")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiAttachAgentFunctionCall {
@@ -7531,6 +7789,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(function_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_agent_function")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateAgentFunctionCall {
@@ -7559,6 +7818,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(function_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_detach_agent_function")
             .idempotent(true);
         GradientAiPlatformGenaiDetachAgentFunctionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7585,6 +7845,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(agent_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_attach_agent_guardrails")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiAttachAgentGuardrailsCall {
@@ -7613,6 +7874,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(guardrail_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_detach_agent_guardrail")
             .idempotent(true);
         GradientAiPlatformGenaiDetachAgentGuardrailCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7637,6 +7899,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(agent_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_attach_knowledge_bases")
             .idempotent(false);
         GradientAiPlatformGenaiAttachKnowledgeBasesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7664,6 +7927,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(knowledge_base_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_attach_knowledge_base")
             .idempotent(false);
         GradientAiPlatformGenaiAttachKnowledgeBaseCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7691,6 +7955,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(knowledge_base_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_detach_knowledge_base")
             .idempotent(true);
         GradientAiPlatformGenaiDetachKnowledgeBaseCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7720,6 +7985,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(child_agent_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_attached_agent")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateAttachedAgentCall {
@@ -7750,6 +8016,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(child_agent_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_attach_agent")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiAttachAgentCall {
@@ -7778,6 +8045,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(child_agent_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_detach_agent")
             .idempotent(true);
         GradientAiPlatformGenaiDetachAgentCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7799,6 +8067,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 format!("/v2/gen-ai/agents/{}", ::sdkgen_runtime::path_segment(uuid)),
             )
+            .endpoint("gradient_ai_platform.genai_get_agent")
             .idempotent(true);
         GradientAiPlatformGenaiGetAgentCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7822,6 +8091,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "PUT",
                 format!("/v2/gen-ai/agents/{}", ::sdkgen_runtime::path_segment(uuid)),
             )
+            .endpoint("gradient_ai_platform.genai_update_agent")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateAgentCall {
@@ -7844,6 +8114,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "DELETE",
                 format!("/v2/gen-ai/agents/{}", ::sdkgen_runtime::path_segment(uuid)),
             )
+            .endpoint("gradient_ai_platform.genai_delete_agent")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteAgentCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7868,6 +8139,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_agent_children")
             .idempotent(true);
         GradientAiPlatformGenaiGetAgentChildrenCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7894,6 +8166,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_agent_deployment_visibility")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall {
@@ -7922,6 +8195,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/agents/{}/usage", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_agent_usage")
             .idempotent(true);
         GradientAiPlatformGenaiGetAgentUsageCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7949,6 +8223,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/agents/{}/versions", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_agent_versions")
             .idempotent(true);
         GradientAiPlatformGenaiListAgentVersionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -7974,6 +8249,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/agents/{}/versions", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_rollback_to_agent_version")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiRollbackToAgentVersionCall {
@@ -7996,6 +8272,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/anthropic/keys".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_anthropic_api_keys")
             .idempotent(true);
         GradientAiPlatformGenaiListAnthropicApiKeysCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8017,6 +8294,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/anthropic/keys".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_anthropic_api_key")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateAnthropicApiKeyCall {
@@ -8042,6 +8320,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_anthropic_api_key")
             .idempotent(true);
         GradientAiPlatformGenaiGetAnthropicApiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8068,6 +8347,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_anthropic_api_key")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateAnthropicApiKeyCall {
@@ -8093,6 +8373,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_anthropic_api_key")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteAnthropicApiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8121,6 +8402,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_agents_by_anthropic_key")
             .idempotent(true);
         GradientAiPlatformGenaiListAgentsByAnthropicKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8142,6 +8424,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/custom_evaluation_metrics".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_custom_evaluation_metric")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateCustomEvaluationMetricCall {
@@ -8169,6 +8452,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(metric_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_custom_evaluation_metric")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall {
@@ -8194,6 +8478,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(metric_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_custom_evaluation_metric")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8216,6 +8501,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/custom_models".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_custom_models")
             .idempotent(true);
         GradientAiPlatformGenaiListCustomModelsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8237,6 +8523,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/custom_models/import".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_import_custom_model")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiImportCustomModelCall {
@@ -8261,6 +8548,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/custom_models/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_custom_model")
             .idempotent(true);
         GradientAiPlatformGenaiGetCustomModelCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8284,6 +8572,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/custom_models/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_custom_model")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteCustomModelCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8310,6 +8599,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_custom_model_metadata")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateCustomModelMetadataCall {
@@ -8331,6 +8621,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/evaluation_datasets".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_evaluation_datasets")
             .idempotent(true);
         GradientAiPlatformGenaiListEvaluationDatasetsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8352,6 +8643,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/evaluation_datasets".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_evaluation_dataset")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateEvaluationDatasetCall {
@@ -8373,6 +8665,9 @@ impl<'a> GradientAiPlatformApi<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
                 "/v2/gen-ai/evaluation_datasets/file_upload_presigned_urls".to_owned(),
+            )
+            .endpoint(
+                "gradient_ai_platform.genai_create_evaluation_dataset_file_upload_presigned_urls",
             )
             .idempotent(false);
         __request = __request.json(body);
@@ -8399,6 +8694,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(dataset_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_evaluation_dataset")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteEvaluationDatasetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8423,6 +8719,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(dataset_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_evaluation_dataset_download_url")
             .idempotent(true);
         GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8440,6 +8737,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/evaluation_metrics".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_evaluation_metrics")
             .idempotent(true);
         GradientAiPlatformGenaiListEvaluationMetricsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8461,6 +8759,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/evaluation_runs".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_run_evaluation_test_case")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiRunEvaluationTestCaseCall {
@@ -8486,6 +8785,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(evaluation_run_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_evaluation_run")
             .idempotent(true);
         GradientAiPlatformGenaiGetEvaluationRunCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8514,6 +8814,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(evaluation_run_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_evaluation_run_results")
             .idempotent(true);
         GradientAiPlatformGenaiGetEvaluationRunResultsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8541,6 +8842,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(prompt_id)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_evaluation_run_prompt_results")
             .idempotent(true);
         GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8558,6 +8860,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/evaluation_test_cases".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_evaluation_test_cases")
             .idempotent(true);
         GradientAiPlatformGenaiListEvaluationTestCasesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8579,6 +8882,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/evaluation_test_cases".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_evaluation_test_case")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateEvaluationTestCaseCall {
@@ -8607,6 +8911,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(evaluation_test_case_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_evaluation_runs_by_test_case")
             .idempotent(true);
         GradientAiPlatformGenaiListEvaluationRunsByTestCaseCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8634,6 +8939,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(test_case_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_evaluation_test_case")
             .idempotent(true);
         GradientAiPlatformGenaiGetEvaluationTestCaseCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8660,6 +8966,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(test_case_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_evaluation_test_case")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateEvaluationTestCaseCall {
@@ -8682,6 +8989,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/indexing_jobs".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_indexing_jobs")
             .idempotent(true);
         GradientAiPlatformGenaiListIndexingJobsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8703,6 +9011,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/indexing_jobs".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_indexing_job")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateIndexingJobCall {
@@ -8728,6 +9037,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(indexing_job_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_indexing_job_data_sources")
             .idempotent(true);
         GradientAiPlatformGenaiListIndexingJobDataSourcesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8752,6 +9062,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(indexing_job_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_indexing_job_details_signed_url")
             .idempotent(true);
         GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8775,6 +9086,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/indexing_jobs/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_indexing_job")
             .idempotent(true);
         GradientAiPlatformGenaiGetIndexingJobCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8801,6 +9113,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_cancel_indexing_job")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiCancelIndexingJobCall {
@@ -8823,6 +9136,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/knowledge_bases".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_knowledge_bases")
             .idempotent(true);
         GradientAiPlatformGenaiListKnowledgeBasesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8844,6 +9158,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/knowledge_bases".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_knowledge_base")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateKnowledgeBaseCall {
@@ -8866,6 +9181,9 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/knowledge_bases/data_sources/file_upload_presigned_urls"
                     .to_owned(),
+            )
+            .endpoint(
+                "gradient_ai_platform.genai_create_data_source_file_upload_presigned_urls",
             )
             .idempotent(false);
         __request = __request.json(body);
@@ -8896,6 +9214,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(knowledge_base_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_knowledge_base_data_sources")
             .idempotent(true);
         GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -8922,6 +9241,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(knowledge_base_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_create_knowledge_base_data_source")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall {
@@ -8952,6 +9272,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(data_source_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_knowledge_base_data_source")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall {
@@ -8980,6 +9301,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(data_source_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_knowledge_base_data_source")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9004,6 +9326,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(knowledge_base_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_indexing_jobs_by_knowledge_base")
             .idempotent(true);
         GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9027,6 +9350,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/knowledge_bases/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_knowledge_base")
             .idempotent(true);
         GradientAiPlatformGenaiGetKnowledgeBaseCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9052,6 +9376,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/knowledge_bases/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_knowledge_base")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateKnowledgeBaseCall {
@@ -9076,6 +9401,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/knowledge_bases/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_knowledge_base")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteKnowledgeBaseCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9098,6 +9424,9 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "/v2/gen-ai/model_evaluation/datasets/file_upload_presigned_urls"
                     .to_owned(),
             )
+            .endpoint(
+                "gradient_ai_platform.genai_create_model_eval_dataset_upload_presigned_urls",
+            )
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall {
@@ -9116,6 +9445,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/model_evaluation_metrics".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_model_evaluation_metrics")
             .idempotent(true);
         GradientAiPlatformGenaiListModelEvaluationMetricsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9133,6 +9463,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/model_evaluation_presets".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_model_evaluation_presets")
             .idempotent(true);
         GradientAiPlatformGenaiListModelEvaluationPresetsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9157,6 +9488,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(eval_preset_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_model_evaluation_preset")
             .idempotent(true);
         GradientAiPlatformGenaiGetModelEvaluationPresetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9181,6 +9513,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(eval_preset_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_model_evaluation_preset")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteModelEvaluationPresetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9209,6 +9542,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/model_evaluation_runs".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_model_evaluation_runs")
             .idempotent(true);
         GradientAiPlatformGenaiListModelEvaluationRunsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9230,6 +9564,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/model_evaluation_runs".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_model_evaluation_run")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateModelEvaluationRunCall {
@@ -9259,6 +9594,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(eval_run_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_model_evaluation_run")
             .idempotent(true);
         GradientAiPlatformGenaiGetModelEvaluationRunCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9283,6 +9619,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(eval_run_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_model_evaluation_run")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteModelEvaluationRunCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9309,6 +9646,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(eval_run_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_model_evaluation_run")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateModelEvaluationRunCall {
@@ -9336,6 +9674,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(eval_run_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_cancel_model_evaluation_run")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiCancelModelEvaluationRunCall {
@@ -9361,6 +9700,9 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(eval_run_uuid)
                 ),
             )
+            .endpoint(
+                "gradient_ai_platform.genai_get_model_evaluation_run_results_download_url",
+            )
             .idempotent(true);
         GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9382,6 +9724,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/models".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_models")
             .idempotent(true);
         GradientAiPlatformGenaiListModelsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9403,6 +9746,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/models/api_keys".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_model_api_keys")
             .idempotent(true);
         GradientAiPlatformGenaiListModelApiKeysCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9428,6 +9772,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/models/api_keys".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_model_api_key")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateModelApiKeyCall {
@@ -9455,6 +9800,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_model_api_key")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateModelApiKeyCall {
@@ -9480,6 +9826,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_model_api_key")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteModelApiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9504,6 +9851,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_regenerate_model_api_key")
             .idempotent(true);
         GradientAiPlatformGenaiRegenerateModelApiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9525,6 +9873,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/models/catalog".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_model_catalog")
             .idempotent(true);
         GradientAiPlatformGenaiListModelCatalogCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9551,6 +9900,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/models/catalog/{}", ::sdkgen_runtime::path_segment(id)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_model_catalog_card")
             .idempotent(true);
         GradientAiPlatformGenaiGetModelCatalogCardCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9572,6 +9922,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/models/routers".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_model_routers")
             .idempotent(true);
         GradientAiPlatformGenaiListModelRoutersCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9593,6 +9944,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/models/routers".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_model_router")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateModelRouterCall {
@@ -9615,6 +9967,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/models/routers/presets".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_model_router_presets")
             .idempotent(true);
         GradientAiPlatformGenaiListModelRouterPresetsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9636,6 +9989,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/models/routers/tasks/presets".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_model_router_task_presets")
             .idempotent(true);
         GradientAiPlatformGenaiListModelRouterTaskPresetsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9659,6 +10013,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/models/routers/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_model_router")
             .idempotent(true);
         GradientAiPlatformGenaiGetModelRouterCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9684,6 +10039,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/models/routers/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_model_router")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateModelRouterCall {
@@ -9708,6 +10064,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/models/routers/{}", ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_model_router")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteModelRouterCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9729,6 +10086,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/oauth2/dropbox/tokens".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_oauth2_dropbox_tokens")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateOauth2DropboxTokensCall {
@@ -9749,6 +10107,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/oauth2/url".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_get_oauth2_url")
             .idempotent(true);
         GradientAiPlatformGenaiGetOauth2UrlCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9770,6 +10129,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/openai/keys".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_openai_api_keys")
             .idempotent(true);
         GradientAiPlatformGenaiListOpenaiApiKeysCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9791,6 +10151,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/openai/keys".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_openai_api_key")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateOpenaiApiKeyCall {
@@ -9816,6 +10177,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_openai_api_key")
             .idempotent(true);
         GradientAiPlatformGenaiGetOpenaiApiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9842,6 +10204,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_openai_api_key")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateOpenaiApiKeyCall {
@@ -9867,6 +10230,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(api_key_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_openai_api_key")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteOpenaiApiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9895,6 +10259,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_agents_by_openai_key")
             .idempotent(true);
         GradientAiPlatformGenaiListAgentsByOpenaiKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9916,6 +10281,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/regions".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_datacenter_regions")
             .idempotent(true);
         GradientAiPlatformGenaiListDatacenterRegionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9937,6 +10303,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/scheduled-indexing".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_scheduled_indexing")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateScheduledIndexingCall {
@@ -9962,6 +10329,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(knowledge_base_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_scheduled_indexing")
             .idempotent(true);
         GradientAiPlatformGenaiGetScheduledIndexingCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -9984,6 +10352,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_scheduled_indexing")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteScheduledIndexingCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10001,6 +10370,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "GET",
                 "/v2/gen-ai/workspaces".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_list_workspaces")
             .idempotent(true);
         GradientAiPlatformGenaiListWorkspacesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10022,6 +10392,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "POST",
                 "/v2/gen-ai/workspaces".to_owned(),
             )
+            .endpoint("gradient_ai_platform.genai_create_workspace")
             .idempotent(false);
         __request = __request.json(body);
         GradientAiPlatformGenaiCreateWorkspaceCall {
@@ -10047,6 +10418,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(workspace_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_get_workspace")
             .idempotent(true);
         GradientAiPlatformGenaiGetWorkspaceCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10073,6 +10445,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(workspace_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_workspace")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateWorkspaceCall {
@@ -10098,6 +10471,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(workspace_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_delete_workspace")
             .idempotent(true);
         GradientAiPlatformGenaiDeleteWorkspaceCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10127,6 +10501,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(workspace_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_list_agents_by_workspace")
             .idempotent(true);
         GradientAiPlatformGenaiListAgentsByWorkspaceCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10153,6 +10528,7 @@ impl<'a> GradientAiPlatformApi<'a> {
                     ::sdkgen_runtime::path_segment(workspace_uuid)
                 ),
             )
+            .endpoint("gradient_ai_platform.genai_update_agents_workspace")
             .idempotent(true);
         __request = __request.json(body);
         GradientAiPlatformGenaiUpdateAgentsWorkspaceCall {
@@ -10177,6 +10553,9 @@ impl<'a> GradientAiPlatformApi<'a> {
                     "/v2/gen-ai/workspaces/{}/evaluation_test_cases",
                     ::sdkgen_runtime::path_segment(workspace_uuid)
                 ),
+            )
+            .endpoint(
+                "gradient_ai_platform.genai_list_evaluation_test_cases_by_workspace",
             )
             .idempotent(true);
         GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall {
@@ -10229,6 +10608,7 @@ impl<'a> ImagesApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn images_list(&self) -> ImagesImagesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/images".to_owned())
+            .endpoint("images.images_list")
             .idempotent(true);
         ImagesImagesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10255,6 +10635,7 @@ impl<'a> ImagesApi<'a> {
                 "POST",
                 "/v2/images".to_owned(),
             )
+            .endpoint("images.images_create_custom")
             .idempotent(false);
         __request = __request.json(body);
         ImagesImagesCreateCustomCall {
@@ -10275,6 +10656,7 @@ impl<'a> ImagesApi<'a> {
                 "GET",
                 format!("/v2/images/{}", ::sdkgen_runtime::path_segment(image_id)),
             )
+            .endpoint("images.images_get")
             .idempotent(true);
         ImagesImagesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10300,6 +10682,7 @@ impl<'a> ImagesApi<'a> {
                 "PUT",
                 format!("/v2/images/{}", ::sdkgen_runtime::path_segment(image_id)),
             )
+            .endpoint("images.images_update")
             .idempotent(true);
         __request = __request.json(body);
         ImagesImagesUpdateCall {
@@ -10319,6 +10702,7 @@ impl<'a> ImagesApi<'a> {
                 "DELETE",
                 format!("/v2/images/{}", ::sdkgen_runtime::path_segment(image_id)),
             )
+            .endpoint("images.images_delete")
             .idempotent(true);
         ImagesImagesDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10362,6 +10746,7 @@ impl<'a> ImagesApi<'a> {
                     ::sdkgen_runtime::path_segment(image_id)
                 ),
             )
+            .endpoint("images.images_post_account_transfer_create")
             .idempotent(false);
         __request = __request.json(body);
         ImagesImagesPostAccountTransferCreateCall {
@@ -10390,6 +10775,7 @@ impl<'a> ImagesApi<'a> {
                     ::sdkgen_runtime::path_segment(image_id)
                 ),
             )
+            .endpoint("images.images_post_account_transfer_accept")
             .idempotent(false);
         __request = __request.json(body);
         ImagesImagesPostAccountTransferAcceptCall {
@@ -10422,6 +10808,7 @@ impl<'a> ImagesApi<'a> {
                     ::sdkgen_runtime::path_segment(image_id)
                 ),
             )
+            .endpoint("images.images_post_account_transfer_cancel")
             .idempotent(false);
         __request = __request.json(body);
         ImagesImagesPostAccountTransferCancelCall {
@@ -10454,6 +10841,7 @@ impl<'a> ImagesApi<'a> {
                     ::sdkgen_runtime::path_segment(image_id)
                 ),
             )
+            .endpoint("images.images_post_account_transfer_decline")
             .idempotent(false);
         __request = __request.json(body);
         ImagesImagesPostAccountTransferDeclineCall {
@@ -10487,6 +10875,7 @@ impl<'a> ImageActionsApi<'a> {
                     "/v2/images/{}/actions", ::sdkgen_runtime::path_segment(image_id)
                 ),
             )
+            .endpoint("image_actions.image_actions_list")
             .idempotent(true);
         ImageActionsImageActionsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10524,6 +10913,7 @@ impl<'a> ImageActionsApi<'a> {
                     "/v2/images/{}/actions", ::sdkgen_runtime::path_segment(image_id)
                 ),
             )
+            .endpoint("image_actions.image_actions_post")
             .idempotent(false);
         __request = __request.json(body);
         ImageActionsImageActionsPostCall {
@@ -10551,6 +10941,7 @@ impl<'a> ImageActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(action_id)
                 ),
             )
+            .endpoint("image_actions.image_actions_get")
             .idempotent(true);
         ImageActionsImageActionsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10580,6 +10971,7 @@ impl<'a> KubernetesApi<'a> {
                 "GET",
                 "/v2/kubernetes/clusters".to_owned(),
             )
+            .endpoint("kubernetes.kubernetes_list_clusters")
             .idempotent(true);
         KubernetesKubernetesListClustersCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10609,6 +11001,7 @@ impl<'a> KubernetesApi<'a> {
                 "POST",
                 "/v2/kubernetes/clusters".to_owned(),
             )
+            .endpoint("kubernetes.kubernetes_create_cluster")
             .idempotent(false);
         __request = __request.json(body);
         KubernetesKubernetesCreateClusterCall {
@@ -10635,6 +11028,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_get_cluster")
             .idempotent(true);
         KubernetesKubernetesGetClusterCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10663,6 +11057,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_update_cluster")
             .idempotent(true);
         __request = __request.json(body);
         KubernetesKubernetesUpdateClusterCall {
@@ -10692,6 +11087,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_delete_cluster")
             .idempotent(true);
         KubernetesKubernetesDeleteClusterCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10725,6 +11121,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_get_cluster_lint_results")
             .idempotent(true);
         KubernetesKubernetesGetClusterLintResultsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10761,6 +11158,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_run_cluster_lint")
             .idempotent(false);
         __request = __request.json(body);
         KubernetesKubernetesRunClusterLintCall {
@@ -10803,6 +11201,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_get_credentials")
             .idempotent(true);
         KubernetesKubernetesGetCredentialsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10827,6 +11226,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_list_associated_resources")
             .idempotent(true);
         KubernetesKubernetesListAssociatedResourcesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10853,6 +11253,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_destroy_associated_resources_dangerous")
             .idempotent(true);
         KubernetesKubernetesDestroyAssociatedResourcesDangerousCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10888,6 +11289,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_destroy_associated_resources_selective")
             .idempotent(true);
         __request = __request.json(body);
         KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall {
@@ -10941,6 +11343,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_get_kubeconfig")
             .idempotent(true);
         KubernetesKubernetesGetKubeconfigCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10966,6 +11369,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_list_node_pools")
             .idempotent(true);
         KubernetesKubernetesListNodePoolsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -10994,6 +11398,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_add_node_pool")
             .idempotent(false);
         __request = __request.json(body);
         KubernetesKubernetesAddNodePoolCall {
@@ -11023,6 +11428,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(node_pool_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_get_node_pool")
             .idempotent(true);
         KubernetesKubernetesGetNodePoolCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11055,6 +11461,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(node_pool_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_update_node_pool")
             .idempotent(true);
         __request = __request.json(body);
         KubernetesKubernetesUpdateNodePoolCall {
@@ -11087,6 +11494,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(node_pool_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_delete_node_pool")
             .idempotent(true);
         KubernetesKubernetesDeleteNodePoolCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11130,6 +11538,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(node_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_delete_node")
             .idempotent(true);
         KubernetesKubernetesDeleteNodeCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11161,6 +11570,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(node_pool_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_recycle_node_pool")
             .idempotent(false);
         __request = __request.json(body);
         KubernetesKubernetesRecycleNodePoolCall {
@@ -11187,6 +11597,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_get_status_messages")
             .idempotent(true);
         KubernetesKubernetesGetStatusMessagesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11218,6 +11629,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_upgrade_cluster")
             .idempotent(false);
         __request = __request.json(body);
         KubernetesKubernetesUpgradeClusterCall {
@@ -11245,6 +11657,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_get_available_upgrades")
             .idempotent(true);
         KubernetesKubernetesGetAvailableUpgradesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11270,6 +11683,7 @@ impl<'a> KubernetesApi<'a> {
                     ::sdkgen_runtime::path_segment(cluster_id)
                 ),
             )
+            .endpoint("kubernetes.kubernetes_get_cluster_user")
             .idempotent(true);
         KubernetesKubernetesGetClusterUserCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11285,6 +11699,7 @@ impl<'a> KubernetesApi<'a> {
                 "GET",
                 "/v2/kubernetes/options".to_owned(),
             )
+            .endpoint("kubernetes.kubernetes_list_options")
             .idempotent(true);
         KubernetesKubernetesListOptionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11306,6 +11721,7 @@ impl<'a> KubernetesApi<'a> {
                 "POST",
                 "/v2/kubernetes/registries".to_owned(),
             )
+            .endpoint("kubernetes.kubernetes_add_registries")
             .idempotent(false);
         __request = __request.json(body);
         KubernetesKubernetesAddRegistriesCall {
@@ -11328,6 +11744,7 @@ impl<'a> KubernetesApi<'a> {
                 "DELETE",
                 "/v2/kubernetes/registries".to_owned(),
             )
+            .endpoint("kubernetes.kubernetes_remove_registries")
             .idempotent(true);
         __request = __request.json(body);
         KubernetesKubernetesRemoveRegistriesCall {
@@ -11350,6 +11767,7 @@ impl<'a> KubernetesApi<'a> {
                 "POST",
                 "/v2/kubernetes/registry".to_owned(),
             )
+            .endpoint("kubernetes.kubernetes_add_registry")
             .idempotent(false);
         __request = __request.json(body);
         KubernetesKubernetesAddRegistryCall {
@@ -11372,6 +11790,7 @@ impl<'a> KubernetesApi<'a> {
                 "DELETE",
                 "/v2/kubernetes/registry".to_owned(),
             )
+            .endpoint("kubernetes.kubernetes_remove_registry")
             .idempotent(true);
         __request = __request.json(body);
         KubernetesKubernetesRemoveRegistryCall {
@@ -11402,6 +11821,7 @@ impl<'a> LoadBalancersApi<'a> {
                 "GET",
                 "/v2/load_balancers".to_owned(),
             )
+            .endpoint("load_balancers.load_balancers_list")
             .idempotent(true);
         LoadBalancersLoadBalancersListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11434,6 +11854,7 @@ impl<'a> LoadBalancersApi<'a> {
                 "POST",
                 "/v2/load_balancers".to_owned(),
             )
+            .endpoint("load_balancers.load_balancers_create")
             .idempotent(false);
         __request = __request.json(body);
         LoadBalancersLoadBalancersCreateCall {
@@ -11457,6 +11878,7 @@ impl<'a> LoadBalancersApi<'a> {
                 "GET",
                 format!("/v2/load_balancers/{}", ::sdkgen_runtime::path_segment(lb_id)),
             )
+            .endpoint("load_balancers.load_balancers_get")
             .idempotent(true);
         LoadBalancersLoadBalancersGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11485,6 +11907,7 @@ impl<'a> LoadBalancersApi<'a> {
                 "PUT",
                 format!("/v2/load_balancers/{}", ::sdkgen_runtime::path_segment(lb_id)),
             )
+            .endpoint("load_balancers.load_balancers_update")
             .idempotent(true);
         __request = __request.json(body);
         LoadBalancersLoadBalancersUpdateCall {
@@ -11512,6 +11935,7 @@ impl<'a> LoadBalancersApi<'a> {
                 "DELETE",
                 format!("/v2/load_balancers/{}", ::sdkgen_runtime::path_segment(lb_id)),
             )
+            .endpoint("load_balancers.load_balancers_delete")
             .idempotent(true);
         LoadBalancersLoadBalancersDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11539,6 +11963,7 @@ impl<'a> LoadBalancersApi<'a> {
                     "/v2/load_balancers/{}/cache", ::sdkgen_runtime::path_segment(lb_id)
                 ),
             )
+            .endpoint("load_balancers.load_balancers_delete_cache")
             .idempotent(true);
         LoadBalancersLoadBalancersDeleteCacheCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11574,6 +11999,7 @@ impl<'a> LoadBalancersApi<'a> {
                     ::sdkgen_runtime::path_segment(lb_id)
                 ),
             )
+            .endpoint("load_balancers.load_balancers_add_droplets")
             .idempotent(false);
         __request = __request.json(body);
         LoadBalancersLoadBalancersAddDropletsCall {
@@ -11607,6 +12033,7 @@ impl<'a> LoadBalancersApi<'a> {
                     ::sdkgen_runtime::path_segment(lb_id)
                 ),
             )
+            .endpoint("load_balancers.load_balancers_remove_droplets")
             .idempotent(true);
         __request = __request.json(body);
         LoadBalancersLoadBalancersRemoveDropletsCall {
@@ -11641,6 +12068,7 @@ impl<'a> LoadBalancersApi<'a> {
                     ::sdkgen_runtime::path_segment(lb_id)
                 ),
             )
+            .endpoint("load_balancers.load_balancers_add_forwarding_rules")
             .idempotent(false);
         __request = __request.json(body);
         LoadBalancersLoadBalancersAddForwardingRulesCall {
@@ -11675,6 +12103,7 @@ impl<'a> LoadBalancersApi<'a> {
                     ::sdkgen_runtime::path_segment(lb_id)
                 ),
             )
+            .endpoint("load_balancers.load_balancers_remove_forwarding_rules")
             .idempotent(true);
         __request = __request.json(body);
         LoadBalancersLoadBalancersRemoveForwardingRulesCall {
@@ -11706,6 +12135,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/alerts".to_owned(),
             )
+            .endpoint("monitoring.monitoring_list_alert_policy")
             .idempotent(true);
         MonitoringMonitoringListAlertPolicyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11727,6 +12157,7 @@ impl<'a> MonitoringApi<'a> {
                 "POST",
                 "/v2/monitoring/alerts".to_owned(),
             )
+            .endpoint("monitoring.monitoring_create_alert_policy")
             .idempotent(false);
         __request = __request.json(body);
         MonitoringMonitoringCreateAlertPolicyCall {
@@ -11752,6 +12183,7 @@ impl<'a> MonitoringApi<'a> {
                     ::sdkgen_runtime::path_segment(alert_uuid)
                 ),
             )
+            .endpoint("monitoring.monitoring_get_alert_policy")
             .idempotent(true);
         MonitoringMonitoringGetAlertPolicyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11778,6 +12210,7 @@ impl<'a> MonitoringApi<'a> {
                     ::sdkgen_runtime::path_segment(alert_uuid)
                 ),
             )
+            .endpoint("monitoring.monitoring_update_alert_policy")
             .idempotent(true);
         __request = __request.json(body);
         MonitoringMonitoringUpdateAlertPolicyCall {
@@ -11803,6 +12236,7 @@ impl<'a> MonitoringApi<'a> {
                     ::sdkgen_runtime::path_segment(alert_uuid)
                 ),
             )
+            .endpoint("monitoring.monitoring_delete_alert_policy")
             .idempotent(true);
         MonitoringMonitoringDeleteAlertPolicyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -11831,6 +12265,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/apps/cpu_percentage".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_app_cpu_percentage_metrics")
             .idempotent(true);
         __request.set_query("app_id", app_id);
         __request.set_query("start", start);
@@ -11862,6 +12297,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/apps/memory_percentage".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_app_memory_percentage_metrics")
             .idempotent(true);
         __request.set_query("app_id", app_id);
         __request.set_query("start", start);
@@ -11893,6 +12329,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/apps/restart_count".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_app_restart_count_metrics_yml")
             .idempotent(true);
         __request.set_query("app_id", app_id);
         __request.set_query("start", start);
@@ -11923,6 +12360,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/cpu_usage".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_cpu_usage")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("aggregate", aggregate);
@@ -11954,6 +12392,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/disk_usage".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_disk_usage")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("aggregate", aggregate);
@@ -11983,6 +12422,9 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/index_vs_sequential_reads"
                     .to_owned(),
+            )
+            .endpoint(
+                "monitoring.monitoring_get_database_mysql_index_vs_sequential_reads",
             )
             .idempotent(true);
         __request.set_query("db_id", db_id);
@@ -12016,6 +12458,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/load".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_load")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("metric", metric);
@@ -12048,6 +12491,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/memory_usage".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_memory_usage")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("aggregate", aggregate);
@@ -12079,6 +12523,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/op_rates".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_op_rates")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("metric", metric);
@@ -12112,6 +12557,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/schema_latency".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_schema_latency")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("schema", schema);
@@ -12146,6 +12592,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/schema_throughput".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_schema_throughput")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("schema", schema);
@@ -12176,6 +12623,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/threads_active".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_threads_active")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("start", start);
@@ -12204,6 +12652,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/threads_connected".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_threads_connected")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("start", start);
@@ -12232,6 +12681,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/database/mysql/threads_created_rate".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_database_mysql_threads_created_rate")
             .idempotent(true);
         __request.set_query("db_id", db_id);
         __request.set_query("start", start);
@@ -12265,6 +12715,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/bandwidth".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_bandwidth_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("interface", interface);
@@ -12295,6 +12746,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/cpu".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_cpu_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12323,6 +12775,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/filesystem_free".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_filesystem_free_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12351,6 +12804,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/filesystem_size".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_filesystem_size_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12379,6 +12833,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/load_1".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_load1_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12407,6 +12862,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/load_15".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_load15_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12435,6 +12891,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/load_5".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_load5_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12463,6 +12920,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/memory_available".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_memory_available_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12491,6 +12949,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/memory_cached".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_memory_cached_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12519,6 +12978,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/memory_free".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_memory_free_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12547,6 +13007,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet/memory_total".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_memory_total_metrics")
             .idempotent(true);
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
@@ -12576,6 +13037,9 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/droplet_autoscale/current_cpu_utilization"
                     .to_owned(),
             )
+            .endpoint(
+                "monitoring.monitoring_get_droplet_autoscale_current_cpu_utilization_yml",
+            )
             .idempotent(true);
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
@@ -12604,6 +13068,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet_autoscale/current_instances".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_autoscale_current_instances")
             .idempotent(true);
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
@@ -12632,6 +13097,9 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet_autoscale/current_memory_utilization"
                     .to_owned(),
+            )
+            .endpoint(
+                "monitoring.monitoring_get_droplet_autoscale_current_memory_utilization",
             )
             .idempotent(true);
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
@@ -12662,6 +13130,9 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/droplet_autoscale/target_cpu_utilization"
                     .to_owned(),
             )
+            .endpoint(
+                "monitoring.monitoring_get_droplet_autoscale_target_cpu_utilization",
+            )
             .idempotent(true);
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
@@ -12690,6 +13161,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/droplet_autoscale/target_instances".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_droplet_autoscale_target_instances")
             .idempotent(true);
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
@@ -12719,6 +13191,9 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/droplet_autoscale/target_memory_utilization"
                     .to_owned(),
             )
+            .endpoint(
+                "monitoring.monitoring_get_droplet_autoscale_target_memory_utilization",
+            )
             .idempotent(true);
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
@@ -12747,6 +13222,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/load_balancer/droplets_connections".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_connections")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -12775,6 +13251,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/load_balancer/droplets_downtime".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_downtime")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -12803,6 +13280,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/load_balancer/droplets_health_checks".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_health_checks")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -12832,6 +13310,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_50p"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_http_response_time_50p")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -12861,6 +13340,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_95p"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_http_response_time_95p")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -12890,6 +13370,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_99p"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_http_response_time_99p")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -12919,6 +13400,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_avg"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_http_response_time_avg")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -12947,6 +13429,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/load_balancer/droplets_http_responses".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_http_responses")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -12976,6 +13459,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_50p"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_http_session_duration_50p")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13005,6 +13489,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_95p"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_http_session_duration_95p")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13034,6 +13519,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_avg"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_http_session_duration_avg")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13062,6 +13548,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/load_balancer/droplets_queue_size".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_droplets_queue_size")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13091,6 +13578,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_connections_current"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_connections_current")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13120,6 +13608,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_connections_limit"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_connections_limit")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13149,6 +13638,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_cpu_utilization"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_cpu_utilization")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13178,6 +13668,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_bytes"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_firewall_dropped_bytes")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13207,6 +13698,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_packets"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_firewall_dropped_packets")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13236,6 +13728,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_http_requests_per_second"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_http_requests_per_second")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13264,6 +13757,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/load_balancer/frontend_http_responses".to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_http_responses")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13293,6 +13787,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_http"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_network_throughput_http")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13322,6 +13817,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_tcp"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_network_throughput_tcp")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13351,6 +13847,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_udp"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_network_throughput_udp")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13380,6 +13877,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_nlb_tcp_network_throughput"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_nlb_tcp_network_throughput")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13409,6 +13907,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_nlb_udp_network_throughput"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_nlb_udp_network_throughput")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13438,6 +13937,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_current"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_tls_connections_current")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13466,6 +13966,9 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_exceeding_rate_limit"
                     .to_owned(),
+            )
+            .endpoint(
+                "monitoring.monitoring_get_lb_frontend_tls_connections_exceeding_rate_limit",
             )
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
@@ -13496,6 +13999,7 @@ impl<'a> MonitoringApi<'a> {
                 "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_limit"
                     .to_owned(),
             )
+            .endpoint("monitoring.monitoring_get_lb_frontend_tls_connections_limit")
             .idempotent(true);
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
@@ -13517,6 +14021,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/sinks".to_owned(),
             )
+            .endpoint("monitoring.monitoring_list_sinks")
             .idempotent(true);
         MonitoringMonitoringListSinksCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13539,6 +14044,7 @@ impl<'a> MonitoringApi<'a> {
                 "POST",
                 "/v2/monitoring/sinks".to_owned(),
             )
+            .endpoint("monitoring.monitoring_create_sink")
             .idempotent(false);
         __request = __request.json(body);
         MonitoringMonitoringCreateSinkCall {
@@ -13557,6 +14063,7 @@ impl<'a> MonitoringApi<'a> {
                 "GET",
                 "/v2/monitoring/sinks/destinations".to_owned(),
             )
+            .endpoint("monitoring.monitoring_list_destinations")
             .idempotent(true);
         MonitoringMonitoringListDestinationsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13578,6 +14085,7 @@ impl<'a> MonitoringApi<'a> {
                 "POST",
                 "/v2/monitoring/sinks/destinations".to_owned(),
             )
+            .endpoint("monitoring.monitoring_create_destination")
             .idempotent(false);
         __request = __request.json(body);
         MonitoringMonitoringCreateDestinationCall {
@@ -13603,6 +14111,7 @@ impl<'a> MonitoringApi<'a> {
                     ::sdkgen_runtime::path_segment(destination_uuid)
                 ),
             )
+            .endpoint("monitoring.monitoring_get_destination")
             .idempotent(true);
         MonitoringMonitoringGetDestinationCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13629,6 +14138,7 @@ impl<'a> MonitoringApi<'a> {
                     ::sdkgen_runtime::path_segment(destination_uuid)
                 ),
             )
+            .endpoint("monitoring.monitoring_update_destination")
             .idempotent(false);
         __request = __request.json(body);
         MonitoringMonitoringUpdateDestinationCall {
@@ -13654,6 +14164,7 @@ impl<'a> MonitoringApi<'a> {
                     ::sdkgen_runtime::path_segment(destination_uuid)
                 ),
             )
+            .endpoint("monitoring.monitoring_delete_destination")
             .idempotent(true);
         MonitoringMonitoringDeleteDestinationCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13677,6 +14188,7 @@ impl<'a> MonitoringApi<'a> {
                     "/v2/monitoring/sinks/{}", ::sdkgen_runtime::path_segment(sink_uuid)
                 ),
             )
+            .endpoint("monitoring.monitoring_get_sink")
             .idempotent(true);
         MonitoringMonitoringGetSinkCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13700,6 +14212,7 @@ impl<'a> MonitoringApi<'a> {
                     "/v2/monitoring/sinks/{}", ::sdkgen_runtime::path_segment(sink_uuid)
                 ),
             )
+            .endpoint("monitoring.monitoring_delete_sink")
             .idempotent(true);
         MonitoringMonitoringDeleteSinkCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13726,6 +14239,7 @@ impl<'a> NfsApi<'a> {
     /// - `.region(..)` (query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides.)
     pub fn nfs_list(&self) -> NfsNfsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/nfs".to_owned())
+            .endpoint("nfs.nfs_list")
             .idempotent(true);
         NfsNfsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13741,6 +14255,7 @@ impl<'a> NfsApi<'a> {
     /// - `body`: the `NfsRequest` request body
     pub fn nfs_create(&self, body: &NfsRequest) -> NfsNfsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/nfs".to_owned())
+            .endpoint("nfs.nfs_create")
             .idempotent(false);
         __request = __request.json(body);
         NfsNfsCreateCall {
@@ -13768,6 +14283,7 @@ impl<'a> NfsApi<'a> {
                     ::sdkgen_runtime::path_segment(access_point_id)
                 ),
             )
+            .endpoint("nfs.nfs_get_access_point")
             .idempotent(true);
         NfsNfsGetAccessPointCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13799,6 +14315,7 @@ impl<'a> NfsApi<'a> {
                     ::sdkgen_runtime::path_segment(access_point_id)
                 ),
             )
+            .endpoint("nfs.nfs_delete_access_point")
             .idempotent(true);
         NfsNfsDeleteAccessPointCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13831,6 +14348,7 @@ impl<'a> NfsApi<'a> {
                     ::sdkgen_runtime::path_segment(share_id)
                 ),
             )
+            .endpoint("nfs.nfs_list_access_points")
             .idempotent(true);
         NfsNfsListAccessPointsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13864,6 +14382,7 @@ impl<'a> NfsApi<'a> {
                     ::sdkgen_runtime::path_segment(share_id)
                 ),
             )
+            .endpoint("nfs.nfs_create_access_point")
             .idempotent(false);
         __request = __request.json(body);
         NfsNfsCreateAccessPointCall {
@@ -13888,6 +14407,7 @@ impl<'a> NfsApi<'a> {
                 "GET",
                 "/v2/nfs/snapshots".to_owned(),
             )
+            .endpoint("nfs.nfs_list_snapshot")
             .idempotent(true);
         NfsNfsListSnapshotCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13914,6 +14434,7 @@ impl<'a> NfsApi<'a> {
                     ::sdkgen_runtime::path_segment(nfs_snapshot_id)
                 ),
             )
+            .endpoint("nfs.nfs_get_snapshot")
             .idempotent(true);
         NfsNfsGetSnapshotCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13943,6 +14464,7 @@ impl<'a> NfsApi<'a> {
                     ::sdkgen_runtime::path_segment(nfs_snapshot_id)
                 ),
             )
+            .endpoint("nfs.nfs_delete_snapshot")
             .idempotent(true);
         NfsNfsDeleteSnapshotCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13966,6 +14488,7 @@ impl<'a> NfsApi<'a> {
                 "GET",
                 format!("/v2/nfs/{}", ::sdkgen_runtime::path_segment(nfs_id)),
             )
+            .endpoint("nfs.nfs_get")
             .idempotent(true);
         NfsNfsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -13989,6 +14512,7 @@ impl<'a> NfsApi<'a> {
                 "DELETE",
                 format!("/v2/nfs/{}", ::sdkgen_runtime::path_segment(nfs_id)),
             )
+            .endpoint("nfs.nfs_delete")
             .idempotent(true);
         NfsNfsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14032,6 +14556,7 @@ impl<'a> NfsActionsApi<'a> {
                 "POST",
                 format!("/v2/nfs/{}/actions", ::sdkgen_runtime::path_segment(nfs_id)),
             )
+            .endpoint("nfs_actions.nfs_create_action")
             .idempotent(false);
         __request = __request.json(body);
         NfsActionsNfsCreateActionCall {
@@ -14068,6 +14593,7 @@ impl<'a> OrganizationsApi<'a> {
                 "POST",
                 "/v2/organizations/team".to_owned(),
             )
+            .endpoint("organizations.organizations_create_team")
             .idempotent(false);
         __request = __request.json(body);
         OrganizationsOrganizationsCreateTeamCall {
@@ -14089,6 +14615,7 @@ impl<'a> OrganizationsApi<'a> {
                 "GET",
                 "/v2/organizations/teams".to_owned(),
             )
+            .endpoint("organizations.organizations_list_teams")
             .idempotent(true);
         OrganizationsOrganizationsListTeamsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14119,6 +14646,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                 "GET",
                 "/v2/partner_network_connect/attachments".to_owned(),
             )
+            .endpoint("partner_network_connect.partner_attachments_list")
             .idempotent(true);
         PartnerNetworkConnectPartnerAttachmentsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14142,6 +14670,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                 "POST",
                 "/v2/partner_network_connect/attachments".to_owned(),
             )
+            .endpoint("partner_network_connect.partner_attachments_create")
             .idempotent(false);
         __request = __request.json(body);
         PartnerNetworkConnectPartnerAttachmentsCreateCall {
@@ -14168,6 +14697,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                     ::sdkgen_runtime::path_segment(pa_id)
                 ),
             )
+            .endpoint("partner_network_connect.partner_attachments_get")
             .idempotent(true);
         PartnerNetworkConnectPartnerAttachmentsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14193,6 +14723,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                     ::sdkgen_runtime::path_segment(pa_id)
                 ),
             )
+            .endpoint("partner_network_connect.partner_attachments_delete")
             .idempotent(true);
         PartnerNetworkConnectPartnerAttachmentsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14221,6 +14752,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                     ::sdkgen_runtime::path_segment(pa_id)
                 ),
             )
+            .endpoint("partner_network_connect.partner_attachments_patch")
             .idempotent(false);
         __request = __request.json(body);
         PartnerNetworkConnectPartnerAttachmentsPatchCall {
@@ -14247,6 +14779,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                     ::sdkgen_runtime::path_segment(pa_id)
                 ),
             )
+            .endpoint("partner_network_connect.partner_attachments_get_bgp_auth_key")
             .idempotent(true);
         PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14276,6 +14809,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                     ::sdkgen_runtime::path_segment(pa_id)
                 ),
             )
+            .endpoint("partner_network_connect.partner_attachments_list_remote_routes")
             .idempotent(true);
         PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14301,6 +14835,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                     ::sdkgen_runtime::path_segment(pa_id)
                 ),
             )
+            .endpoint("partner_network_connect.partner_attachments_get_service_key")
             .idempotent(true);
         PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14325,6 +14860,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
                     ::sdkgen_runtime::path_segment(pa_id)
                 ),
             )
+            .endpoint("partner_network_connect.partner_attachments_create_service_key")
             .idempotent(false);
         PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14350,6 +14886,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn projects_list(&self) -> ProjectsProjectsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/projects".to_owned())
+            .endpoint("projects.projects_list")
             .idempotent(true);
         ProjectsProjectsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14368,6 +14905,7 @@ impl<'a> ProjectsApi<'a> {
                 "POST",
                 "/v2/projects".to_owned(),
             )
+            .endpoint("projects.projects_create")
             .idempotent(false);
         __request = __request.json(body);
         ProjectsProjectsCreateCall {
@@ -14384,6 +14922,7 @@ impl<'a> ProjectsApi<'a> {
                 "GET",
                 "/v2/projects/default".to_owned(),
             )
+            .endpoint("projects.projects_get_default")
             .idempotent(true);
         ProjectsProjectsGetDefaultCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14405,6 +14944,7 @@ impl<'a> ProjectsApi<'a> {
                 "PUT",
                 "/v2/projects/default".to_owned(),
             )
+            .endpoint("projects.projects_update_default")
             .idempotent(true);
         __request = __request.json(body);
         ProjectsProjectsUpdateDefaultCall {
@@ -14427,6 +14967,7 @@ impl<'a> ProjectsApi<'a> {
                 "PATCH",
                 "/v2/projects/default".to_owned(),
             )
+            .endpoint("projects.projects_patch_default")
             .idempotent(false);
         __request = __request.json(body);
         ProjectsProjectsPatchDefaultCall {
@@ -14446,6 +14987,7 @@ impl<'a> ProjectsApi<'a> {
                 "GET",
                 format!("/v2/projects/{}", ::sdkgen_runtime::path_segment(project_id)),
             )
+            .endpoint("projects.projects_get")
             .idempotent(true);
         ProjectsProjectsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14469,6 +15011,7 @@ impl<'a> ProjectsApi<'a> {
                 "PUT",
                 format!("/v2/projects/{}", ::sdkgen_runtime::path_segment(project_id)),
             )
+            .endpoint("projects.projects_update")
             .idempotent(true);
         __request = __request.json(body);
         ProjectsProjectsUpdateCall {
@@ -14493,6 +15036,7 @@ impl<'a> ProjectsApi<'a> {
                 "DELETE",
                 format!("/v2/projects/{}", ::sdkgen_runtime::path_segment(project_id)),
             )
+            .endpoint("projects.projects_delete")
             .idempotent(true);
         ProjectsProjectsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14516,6 +15060,7 @@ impl<'a> ProjectsApi<'a> {
                 "PATCH",
                 format!("/v2/projects/{}", ::sdkgen_runtime::path_segment(project_id)),
             )
+            .endpoint("projects.projects_patch")
             .idempotent(false);
         __request = __request.json(body);
         ProjectsProjectsPatchCall {
@@ -14545,6 +15090,7 @@ impl<'a> ProjectResourcesApi<'a> {
                 "GET",
                 "/v2/projects/default/resources".to_owned(),
             )
+            .endpoint("project_resources.projects_list_resources_default")
             .idempotent(true);
         ProjectResourcesProjectsListResourcesDefaultCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14568,6 +15114,7 @@ impl<'a> ProjectResourcesApi<'a> {
                 "POST",
                 "/v2/projects/default/resources".to_owned(),
             )
+            .endpoint("project_resources.projects_assign_resources_default")
             .idempotent(false);
         __request = __request.json(body);
         ProjectResourcesProjectsAssignResourcesDefaultCall {
@@ -14599,6 +15146,7 @@ impl<'a> ProjectResourcesApi<'a> {
                     ::sdkgen_runtime::path_segment(project_id)
                 ),
             )
+            .endpoint("project_resources.projects_list_resources")
             .idempotent(true);
         ProjectResourcesProjectsListResourcesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14627,6 +15175,7 @@ impl<'a> ProjectResourcesApi<'a> {
                     ::sdkgen_runtime::path_segment(project_id)
                 ),
             )
+            .endpoint("project_resources.projects_assign_resources")
             .idempotent(false);
         __request = __request.json(body);
         ProjectResourcesProjectsAssignResourcesCall {
@@ -14654,6 +15203,7 @@ impl<'a> RegionsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn regions_list(&self) -> RegionsRegionsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/regions".to_owned())
+            .endpoint("regions.regions_list")
             .idempotent(true);
         RegionsRegionsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14678,6 +15228,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                 "GET",
                 "/v2/registries".to_owned(),
             )
+            .endpoint("container_registries.registries_list")
             .idempotent(true);
         ContainerRegistriesRegistriesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14703,6 +15254,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                 "POST",
                 "/v2/registries".to_owned(),
             )
+            .endpoint("container_registries.registries_create")
             .idempotent(false);
         __request = __request.json(body);
         ContainerRegistriesRegistriesCreateCall {
@@ -14724,6 +15276,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                 "GET",
                 "/v2/registries/options".to_owned(),
             )
+            .endpoint("container_registries.registries_get_options")
             .idempotent(true);
         ContainerRegistriesRegistriesGetOptionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14741,6 +15294,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                 "GET",
                 "/v2/registries/subscription".to_owned(),
             )
+            .endpoint("container_registries.registries_get_subscription")
             .idempotent(true);
         ContainerRegistriesRegistriesGetSubscriptionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14762,6 +15316,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                 "POST",
                 "/v2/registries/subscription".to_owned(),
             )
+            .endpoint("container_registries.registries_update_subscription")
             .idempotent(false);
         __request = __request.json(body);
         ContainerRegistriesRegistriesUpdateSubscriptionCall {
@@ -14791,6 +15346,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                 "POST",
                 "/v2/registries/validate-name".to_owned(),
             )
+            .endpoint("container_registries.registries_validate_name")
             .idempotent(false);
         __request = __request.json(body);
         ContainerRegistriesRegistriesValidateNameCall {
@@ -14815,6 +15371,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     "/v2/registries/{}", ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registries.registries_get")
             .idempotent(true);
         ContainerRegistriesRegistriesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14838,6 +15395,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     "/v2/registries/{}", ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registries.registries_delete")
             .idempotent(true);
         ContainerRegistriesRegistriesDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14885,6 +15443,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registries.registries_get_docker_credentials")
             .idempotent(true);
         ContainerRegistriesRegistriesGetDockerCredentialsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14909,6 +15468,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registries.registries_get_garbage_collection")
             .idempotent(true);
         ContainerRegistriesRegistriesGetGarbageCollectionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14953,6 +15513,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registries.registries_run_garbage_collection")
             .idempotent(false);
         ContainerRegistriesRegistriesRunGarbageCollectionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -14982,6 +15543,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(garbage_collection_uuid)
                 ),
             )
+            .endpoint("container_registries.registries_update_garbage_collection")
             .idempotent(true);
         __request = __request.json(body);
         ContainerRegistriesRegistriesUpdateGarbageCollectionCall {
@@ -15011,6 +15573,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registries.registries_list_garbage_collections")
             .idempotent(true);
         ContainerRegistriesRegistriesListGarbageCollectionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15042,6 +15605,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(repository_name)
                 ),
             )
+            .endpoint("container_registries.registries_delete_repository")
             .idempotent(true);
         ContainerRegistriesRegistriesDeleteRepositoryCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15081,6 +15645,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(repository_name)
                 ),
             )
+            .endpoint("container_registries.registries_list_repository_manifests")
             .idempotent(true);
         ContainerRegistriesRegistriesListRepositoryManifestsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15122,6 +15687,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(manifest_digest)
                 ),
             )
+            .endpoint("container_registries.registries_delete_repository_manifest")
             .idempotent(true);
         ContainerRegistriesRegistriesDeleteRepositoryManifestCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15161,6 +15727,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(repository_name)
                 ),
             )
+            .endpoint("container_registries.registries_list_repository_tags")
             .idempotent(true);
         ContainerRegistriesRegistriesListRepositoryTagsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15200,6 +15767,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(repository_tag)
                 ),
             )
+            .endpoint("container_registries.registries_delete_repository_tag")
             .idempotent(true);
         ContainerRegistriesRegistriesDeleteRepositoryTagCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15229,6 +15797,7 @@ impl<'a> ContainerRegistriesApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registries.registries_list_repositories_v2")
             .idempotent(true);
         ContainerRegistriesRegistriesListRepositoriesV2Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15255,6 +15824,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// `GET /v2/registry` (`container_registry.registry_get`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistryRegistryGetCall`]: set what you need, then `.send().await`.
     pub fn registry_get(&self) -> ContainerRegistryRegistryGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/registry".to_owned())
+            .endpoint("container_registry.registry_get")
             .idempotent(true);
         ContainerRegistryRegistryGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15282,6 +15852,7 @@ impl<'a> ContainerRegistryApi<'a> {
                 "POST",
                 "/v2/registry".to_owned(),
             )
+            .endpoint("container_registry.registry_create")
             .idempotent(false);
         __request = __request.json(body);
         ContainerRegistryRegistryCreateCall {
@@ -15303,6 +15874,7 @@ impl<'a> ContainerRegistryApi<'a> {
                 "DELETE",
                 "/v2/registry".to_owned(),
             )
+            .endpoint("container_registry.registry_delete")
             .idempotent(true);
         ContainerRegistryRegistryDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15349,6 +15921,7 @@ impl<'a> ContainerRegistryApi<'a> {
                 "GET",
                 "/v2/registry/docker-credentials".to_owned(),
             )
+            .endpoint("container_registry.registry_get_docker_credentials")
             .idempotent(true);
         ContainerRegistryRegistryGetDockerCredentialsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15377,6 +15950,7 @@ impl<'a> ContainerRegistryApi<'a> {
                 "GET",
                 "/v2/registry/options".to_owned(),
             )
+            .endpoint("container_registry.registry_get_options")
             .idempotent(true);
         ContainerRegistryRegistryGetOptionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15398,6 +15972,7 @@ impl<'a> ContainerRegistryApi<'a> {
                 "GET",
                 "/v2/registry/subscription".to_owned(),
             )
+            .endpoint("container_registry.registry_get_subscription")
             .idempotent(true);
         ContainerRegistryRegistryGetSubscriptionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15423,6 +15998,7 @@ impl<'a> ContainerRegistryApi<'a> {
                 "POST",
                 "/v2/registry/subscription".to_owned(),
             )
+            .endpoint("container_registry.registry_update_subscription")
             .idempotent(false);
         __request = __request.json(body);
         ContainerRegistryRegistryUpdateSubscriptionCall {
@@ -15452,6 +16028,7 @@ impl<'a> ContainerRegistryApi<'a> {
                 "POST",
                 "/v2/registry/validate-name".to_owned(),
             )
+            .endpoint("container_registry.registry_validate_name")
             .idempotent(false);
         __request = __request.json(body);
         ContainerRegistryRegistryValidateNameCall {
@@ -15480,6 +16057,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registry.registry_get_garbage_collection")
             .idempotent(true);
         ContainerRegistryRegistryGetGarbageCollectionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15528,6 +16106,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registry.registry_run_garbage_collection")
             .idempotent(false);
         __request = __request.json(body);
         ContainerRegistryRegistryRunGarbageCollectionCall {
@@ -15562,6 +16141,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(garbage_collection_uuid)
                 ),
             )
+            .endpoint("container_registry.registry_update_garbage_collection")
             .idempotent(true);
         __request = __request.json(body);
         ContainerRegistryRegistryUpdateGarbageCollectionCall {
@@ -15594,6 +16174,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registry.registry_list_garbage_collections")
             .idempotent(true);
         ContainerRegistryRegistryListGarbageCollectionsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15627,6 +16208,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registry.registry_list_repositories")
             .idempotent(true);
         ContainerRegistryRegistryListRepositoriesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15666,6 +16248,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(repository_name)
                 ),
             )
+            .endpoint("container_registry.registry_list_repository_manifests")
             .idempotent(true);
         ContainerRegistryRegistryListRepositoryManifestsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15707,6 +16290,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(manifest_digest)
                 ),
             )
+            .endpoint("container_registry.registry_delete_repository_manifest")
             .idempotent(true);
         ContainerRegistryRegistryDeleteRepositoryManifestCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15746,6 +16330,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(repository_name)
                 ),
             )
+            .endpoint("container_registry.registry_list_repository_tags")
             .idempotent(true);
         ContainerRegistryRegistryListRepositoryTagsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15787,6 +16372,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(repository_tag)
                 ),
             )
+            .endpoint("container_registry.registry_delete_repository_tag")
             .idempotent(true);
         ContainerRegistryRegistryDeleteRepositoryTagCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15819,6 +16405,7 @@ impl<'a> ContainerRegistryApi<'a> {
                     ::sdkgen_runtime::path_segment(registry_name)
                 ),
             )
+            .endpoint("container_registry.registry_list_repositories_v2")
             .idempotent(true);
         ContainerRegistryRegistryListRepositoriesV2Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15847,6 +16434,7 @@ impl<'a> ReservedIPsApi<'a> {
                 "GET",
                 "/v2/reserved_ips".to_owned(),
             )
+            .endpoint("reserved_i_ps.reserved_i_ps_list")
             .idempotent(true);
         ReservedIPsReservedIPsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15873,6 +16461,7 @@ impl<'a> ReservedIPsApi<'a> {
                 "POST",
                 "/v2/reserved_ips".to_owned(),
             )
+            .endpoint("reserved_i_ps.reserved_i_ps_create")
             .idempotent(false);
         __request = __request.json(body);
         ReservedIPsReservedIPsCreateCall {
@@ -15897,6 +16486,7 @@ impl<'a> ReservedIPsApi<'a> {
                     "/v2/reserved_ips/{}", ::sdkgen_runtime::path_segment(reserved_ip)
                 ),
             )
+            .endpoint("reserved_i_ps.reserved_i_ps_get")
             .idempotent(true);
         ReservedIPsReservedIPsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15924,6 +16514,7 @@ impl<'a> ReservedIPsApi<'a> {
                     "/v2/reserved_ips/{}", ::sdkgen_runtime::path_segment(reserved_ip)
                 ),
             )
+            .endpoint("reserved_i_ps.reserved_i_ps_delete")
             .idempotent(true);
         ReservedIPsReservedIPsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15957,6 +16548,7 @@ impl<'a> ReservedIpActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(reserved_ip)
                 ),
             )
+            .endpoint("reserved_ip_actions.reserved_i_ps_actions_list")
             .idempotent(true);
         ReservedIpActionsReservedIPsActionsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -15990,6 +16582,7 @@ impl<'a> ReservedIpActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(reserved_ip)
                 ),
             )
+            .endpoint("reserved_ip_actions.reserved_i_ps_actions_post")
             .idempotent(false);
         __request = __request.json(body);
         ReservedIpActionsReservedIPsActionsPostCall {
@@ -16018,6 +16611,7 @@ impl<'a> ReservedIpActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(action_id)
                 ),
             )
+            .endpoint("reserved_ip_actions.reserved_i_ps_actions_get")
             .idempotent(true);
         ReservedIpActionsReservedIPsActionsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16046,6 +16640,7 @@ impl<'a> ReservedIPv6Api<'a> {
                 "GET",
                 "/v2/reserved_ipv6".to_owned(),
             )
+            .endpoint("reserved_i_pv6.reserved_i_pv6_list")
             .idempotent(true);
         ReservedIPv6ReservedIPv6ListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16069,6 +16664,7 @@ impl<'a> ReservedIPv6Api<'a> {
                 "POST",
                 "/v2/reserved_ipv6".to_owned(),
             )
+            .endpoint("reserved_i_pv6.reserved_i_pv6_create")
             .idempotent(false);
         __request = __request.json(body);
         ReservedIPv6ReservedIPv6CreateCall {
@@ -16093,6 +16689,7 @@ impl<'a> ReservedIPv6Api<'a> {
                     "/v2/reserved_ipv6/{}", ::sdkgen_runtime::path_segment(reserved_ipv6)
                 ),
             )
+            .endpoint("reserved_i_pv6.reserved_i_pv6_get")
             .idempotent(true);
         ReservedIPv6ReservedIPv6GetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16120,6 +16717,7 @@ impl<'a> ReservedIPv6Api<'a> {
                     "/v2/reserved_ipv6/{}", ::sdkgen_runtime::path_segment(reserved_ipv6)
                 ),
             )
+            .endpoint("reserved_i_pv6.reserved_i_pv6_delete")
             .idempotent(true);
         ReservedIPv6ReservedIPv6DeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16162,6 +16760,7 @@ impl<'a> ReservedIPv6ActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(reserved_ipv6)
                 ),
             )
+            .endpoint("reserved_i_pv6_actions.reserved_i_pv6_actions_post")
             .idempotent(false);
         __request = __request.json(body);
         ReservedIPv6ActionsReservedIPv6ActionsPostCall {
@@ -16191,6 +16790,7 @@ impl<'a> SecurityApi<'a> {
                 "GET",
                 "/v2/security/scans".to_owned(),
             )
+            .endpoint("security.security_list_scans")
             .idempotent(true);
         SecuritySecurityListScansCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16206,6 +16806,7 @@ impl<'a> SecurityApi<'a> {
                 "POST",
                 "/v2/security/scans".to_owned(),
             )
+            .endpoint("security.security_create_scan")
             .idempotent(false);
         SecuritySecurityCreateScanCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16227,6 +16828,7 @@ impl<'a> SecurityApi<'a> {
                 "GET",
                 "/v2/security/scans/latest".to_owned(),
             )
+            .endpoint("security.security_get_latest_scan")
             .idempotent(true);
         SecuritySecurityGetLatestScanCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16249,6 +16851,7 @@ impl<'a> SecurityApi<'a> {
                 "POST",
                 "/v2/security/scans/rules".to_owned(),
             )
+            .endpoint("security.security_create_scan_rule")
             .idempotent(false);
         __request = __request.json(body);
         SecuritySecurityCreateScanRuleCall {
@@ -16274,6 +16877,7 @@ impl<'a> SecurityApi<'a> {
                 "GET",
                 format!("/v2/security/scans/{}", ::sdkgen_runtime::path_segment(scan_id)),
             )
+            .endpoint("security.security_get_scan")
             .idempotent(true);
         SecuritySecurityGetScanCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16305,6 +16909,7 @@ impl<'a> SecurityApi<'a> {
                     ::sdkgen_runtime::path_segment(finding_uuid)
                 ),
             )
+            .endpoint("security.security_list_scan_finding_affected_resources")
             .idempotent(true);
         SecuritySecurityListScanFindingAffectedResourcesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16324,6 +16929,7 @@ impl<'a> SecurityApi<'a> {
                 "GET",
                 "/v2/security/settings".to_owned(),
             )
+            .endpoint("security.security_list_settings")
             .idempotent(true);
         SecuritySecurityListSettingsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16345,6 +16951,7 @@ impl<'a> SecurityApi<'a> {
                 "PUT",
                 "/v2/security/settings/plan".to_owned(),
             )
+            .endpoint("security.security_update_settings_plan")
             .idempotent(true);
         __request = __request.json(body);
         SecuritySecurityUpdateSettingsPlanCall {
@@ -16367,6 +16974,7 @@ impl<'a> SecurityApi<'a> {
                 "POST",
                 "/v2/security/settings/suppressions".to_owned(),
             )
+            .endpoint("security.security_create_suppression")
             .idempotent(false);
         __request = __request.json(body);
         SecuritySecurityCreateSuppressionCall {
@@ -16392,6 +17000,7 @@ impl<'a> SecurityApi<'a> {
                     ::sdkgen_runtime::path_segment(suppression_uuid)
                 ),
             )
+            .endpoint("security.security_delete_suppression")
             .idempotent(true);
         SecuritySecurityDeleteSuppressionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16418,6 +17027,7 @@ impl<'a> SizesApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn sizes_list(&self) -> SizesSizesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/sizes".to_owned())
+            .endpoint("sizes.sizes_list")
             .idempotent(true);
         SizesSizesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16463,6 +17073,7 @@ impl<'a> SnapshotsApi<'a> {
     /// - `.resource_type(..)` (query `resource_type`: Used to filter snapshots by a resource type.)
     pub fn snapshots_list(&self) -> SnapshotsSnapshotsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/snapshots".to_owned())
+            .endpoint("snapshots.snapshots_list")
             .idempotent(true);
         SnapshotsSnapshotsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16485,6 +17096,7 @@ impl<'a> SnapshotsApi<'a> {
                 "GET",
                 format!("/v2/snapshots/{}", ::sdkgen_runtime::path_segment(snapshot_id)),
             )
+            .endpoint("snapshots.snapshots_get")
             .idempotent(true);
         SnapshotsSnapshotsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16511,6 +17123,7 @@ impl<'a> SnapshotsApi<'a> {
                 "DELETE",
                 format!("/v2/snapshots/{}", ::sdkgen_runtime::path_segment(snapshot_id)),
             )
+            .endpoint("snapshots.snapshots_delete")
             .idempotent(true);
         SnapshotsSnapshotsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16544,6 +17157,7 @@ impl<'a> SpacesKeysApi<'a> {
                 "GET",
                 "/v2/spaces/keys".to_owned(),
             )
+            .endpoint("spaces_keys.spaces_key_list")
             .idempotent(true);
         SpacesKeysSpacesKeyListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16564,6 +17178,7 @@ impl<'a> SpacesKeysApi<'a> {
                 "POST",
                 "/v2/spaces/keys".to_owned(),
             )
+            .endpoint("spaces_keys.spaces_key_create")
             .idempotent(false);
         __request = __request.json(body);
         SpacesKeysSpacesKeyCreateCall {
@@ -16585,6 +17200,7 @@ impl<'a> SpacesKeysApi<'a> {
                 "GET",
                 format!("/v2/spaces/keys/{}", ::sdkgen_runtime::path_segment(access_key)),
             )
+            .endpoint("spaces_keys.spaces_key_get")
             .idempotent(true);
         SpacesKeysSpacesKeyGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16609,6 +17225,7 @@ impl<'a> SpacesKeysApi<'a> {
                 "PUT",
                 format!("/v2/spaces/keys/{}", ::sdkgen_runtime::path_segment(access_key)),
             )
+            .endpoint("spaces_keys.spaces_key_update")
             .idempotent(true);
         __request = __request.json(body);
         SpacesKeysSpacesKeyUpdateCall {
@@ -16633,6 +17250,7 @@ impl<'a> SpacesKeysApi<'a> {
                 "DELETE",
                 format!("/v2/spaces/keys/{}", ::sdkgen_runtime::path_segment(access_key)),
             )
+            .endpoint("spaces_keys.spaces_key_delete")
             .idempotent(true);
         SpacesKeysSpacesKeyDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16657,6 +17275,7 @@ impl<'a> SpacesKeysApi<'a> {
                 "PATCH",
                 format!("/v2/spaces/keys/{}", ::sdkgen_runtime::path_segment(access_key)),
             )
+            .endpoint("spaces_keys.spaces_key_patch")
             .idempotent(false);
         __request = __request.json(body);
         SpacesKeysSpacesKeyPatchCall {
@@ -16686,6 +17305,7 @@ impl<'a> TagsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn tags_list(&self) -> TagsTagsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/tags".to_owned())
+            .endpoint("tags.tags_list")
             .idempotent(true);
         TagsTagsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16701,6 +17321,7 @@ impl<'a> TagsApi<'a> {
     /// - `body`: the `Tags` request body
     pub fn tags_create(&self, body: &Tags) -> TagsTagsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/tags".to_owned())
+            .endpoint("tags.tags_create")
             .idempotent(false);
         __request = __request.json(body);
         TagsTagsCreateCall {
@@ -16724,6 +17345,7 @@ impl<'a> TagsApi<'a> {
                 "GET",
                 format!("/v2/tags/{}", ::sdkgen_runtime::path_segment(tag_id)),
             )
+            .endpoint("tags.tags_get")
             .idempotent(true);
         TagsTagsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16742,6 +17364,7 @@ impl<'a> TagsApi<'a> {
                 "DELETE",
                 format!("/v2/tags/{}", ::sdkgen_runtime::path_segment(tag_id)),
             )
+            .endpoint("tags.tags_delete")
             .idempotent(true);
         TagsTagsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16775,6 +17398,7 @@ impl<'a> TagsApi<'a> {
                 "POST",
                 format!("/v2/tags/{}/resources", ::sdkgen_runtime::path_segment(tag_id)),
             )
+            .endpoint("tags.tags_assign_resources")
             .idempotent(false);
         __request = __request.json(body);
         TagsTagsAssignResourcesCall {
@@ -16809,6 +17433,7 @@ impl<'a> TagsApi<'a> {
                 "DELETE",
                 format!("/v2/tags/{}/resources", ::sdkgen_runtime::path_segment(tag_id)),
             )
+            .endpoint("tags.tags_unassign_resources")
             .idempotent(true);
         __request = __request.json(body);
         TagsTagsUnassignResourcesCall {
@@ -16838,6 +17463,7 @@ impl<'a> UptimeApi<'a> {
                 "GET",
                 "/v2/uptime/checks".to_owned(),
             )
+            .endpoint("uptime.uptime_list_checks")
             .idempotent(true);
         UptimeUptimeListChecksCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16860,6 +17486,7 @@ impl<'a> UptimeApi<'a> {
                 "POST",
                 "/v2/uptime/checks".to_owned(),
             )
+            .endpoint("uptime.uptime_create_check")
             .idempotent(false);
         __request = __request.json(body);
         UptimeUptimeCreateCheckCall {
@@ -16879,6 +17506,7 @@ impl<'a> UptimeApi<'a> {
                 "GET",
                 format!("/v2/uptime/checks/{}", ::sdkgen_runtime::path_segment(check_id)),
             )
+            .endpoint("uptime.uptime_get_check")
             .idempotent(true);
         UptimeUptimeGetCheckCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16902,6 +17530,7 @@ impl<'a> UptimeApi<'a> {
                 "PUT",
                 format!("/v2/uptime/checks/{}", ::sdkgen_runtime::path_segment(check_id)),
             )
+            .endpoint("uptime.uptime_update_check")
             .idempotent(true);
         __request = __request.json(body);
         UptimeUptimeUpdateCheckCall {
@@ -16928,6 +17557,7 @@ impl<'a> UptimeApi<'a> {
                 "DELETE",
                 format!("/v2/uptime/checks/{}", ::sdkgen_runtime::path_segment(check_id)),
             )
+            .endpoint("uptime.uptime_delete_check")
             .idempotent(true);
         UptimeUptimeDeleteCheckCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16953,6 +17583,7 @@ impl<'a> UptimeApi<'a> {
                     ::sdkgen_runtime::path_segment(check_id)
                 ),
             )
+            .endpoint("uptime.uptime_list_alerts")
             .idempotent(true);
         UptimeUptimeListAlertsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -16980,6 +17611,7 @@ impl<'a> UptimeApi<'a> {
                     ::sdkgen_runtime::path_segment(check_id)
                 ),
             )
+            .endpoint("uptime.uptime_create_alert")
             .idempotent(false);
         __request = __request.json(body);
         UptimeUptimeCreateAlertCall {
@@ -17008,6 +17640,7 @@ impl<'a> UptimeApi<'a> {
                     ::sdkgen_runtime::path_segment(alert_id)
                 ),
             )
+            .endpoint("uptime.uptime_get_alert")
             .idempotent(true);
         UptimeUptimeGetAlertCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17037,6 +17670,7 @@ impl<'a> UptimeApi<'a> {
                     ::sdkgen_runtime::path_segment(alert_id)
                 ),
             )
+            .endpoint("uptime.uptime_update_alert")
             .idempotent(true);
         __request = __request.json(body);
         UptimeUptimeUpdateAlertCall {
@@ -17066,6 +17700,7 @@ impl<'a> UptimeApi<'a> {
                     ::sdkgen_runtime::path_segment(alert_id)
                 ),
             )
+            .endpoint("uptime.uptime_delete_alert")
             .idempotent(true);
         UptimeUptimeDeleteAlertCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17090,6 +17725,7 @@ impl<'a> UptimeApi<'a> {
                     ::sdkgen_runtime::path_segment(check_id)
                 ),
             )
+            .endpoint("uptime.uptime_get_check_state")
             .idempotent(true);
         UptimeUptimeGetCheckStateCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17118,6 +17754,7 @@ impl<'a> VectorDatabasesApi<'a> {
                 "GET",
                 "/v2/vector-databases".to_owned(),
             )
+            .endpoint("vector_databases.vector_databases_list")
             .idempotent(true);
         VectorDatabasesVectorDatabasesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17139,6 +17776,7 @@ impl<'a> VectorDatabasesApi<'a> {
                 "POST",
                 "/v2/vector-databases".to_owned(),
             )
+            .endpoint("vector_databases.vector_databases_create")
             .idempotent(false);
         __request = __request.json(body);
         VectorDatabasesVectorDatabasesCreateCall {
@@ -17161,6 +17799,7 @@ impl<'a> VectorDatabasesApi<'a> {
                 "GET",
                 format!("/v2/vector-databases/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vector_databases.vector_databases_get")
             .idempotent(true);
         VectorDatabasesVectorDatabasesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17184,6 +17823,7 @@ impl<'a> VectorDatabasesApi<'a> {
                 "PUT",
                 format!("/v2/vector-databases/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vector_databases.vector_databases_update")
             .idempotent(true);
         __request = __request.json(body);
         VectorDatabasesVectorDatabasesUpdateCall {
@@ -17206,6 +17846,7 @@ impl<'a> VectorDatabasesApi<'a> {
                 "DELETE",
                 format!("/v2/vector-databases/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vector_databases.vector_databases_delete")
             .idempotent(true);
         VectorDatabasesVectorDatabasesDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17229,6 +17870,7 @@ impl<'a> VectorDatabasesApi<'a> {
                     "/v2/vector-databases/{}/backups", ::sdkgen_runtime::path_segment(id)
                 ),
             )
+            .endpoint("vector_databases.vector_databases_list_backups")
             .idempotent(true);
         VectorDatabasesVectorDatabasesListBackupsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17256,6 +17898,7 @@ impl<'a> VectorDatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(backup_id)
                 ),
             )
+            .endpoint("vector_databases.vector_databases_get_restore_status")
             .idempotent(true);
         VectorDatabasesVectorDatabasesGetRestoreStatusCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17285,6 +17928,7 @@ impl<'a> VectorDatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(backup_id)
                 ),
             )
+            .endpoint("vector_databases.vector_databases_post_restore_backup")
             .idempotent(false);
         __request = __request.json(body);
         VectorDatabasesVectorDatabasesPostRestoreBackupCall {
@@ -17310,6 +17954,7 @@ impl<'a> VectorDatabasesApi<'a> {
                     ::sdkgen_runtime::path_segment(id)
                 ),
             )
+            .endpoint("vector_databases.vector_databases_get_credentials")
             .idempotent(true);
         VectorDatabasesVectorDatabasesGetCredentialsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17335,6 +17980,7 @@ impl<'a> VectorDatabasesApi<'a> {
                     "/v2/vector-databases/{}/resize", ::sdkgen_runtime::path_segment(id)
                 ),
             )
+            .endpoint("vector_databases.vector_databases_post_resize")
             .idempotent(false);
         __request = __request.json(body);
         VectorDatabasesVectorDatabasesPostResizeCall {
@@ -17361,6 +18007,7 @@ impl<'a> VectorDatabasesApi<'a> {
                     "/v2/vector-databases/{}/tags", ::sdkgen_runtime::path_segment(id)
                 ),
             )
+            .endpoint("vector_databases.vector_databases_update_tags")
             .idempotent(true);
         __request = __request.json(body);
         VectorDatabasesVectorDatabasesUpdateTagsCall {
@@ -17397,6 +18044,7 @@ impl<'a> BlockStorageApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn volumes_list(&self) -> BlockStorageVolumesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/volumes".to_owned())
+            .endpoint("block_storage.volumes_list")
             .idempotent(true);
         BlockStorageVolumesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17418,6 +18066,7 @@ impl<'a> BlockStorageApi<'a> {
                 "POST",
                 "/v2/volumes".to_owned(),
             )
+            .endpoint("block_storage.volumes_create")
             .idempotent(false);
         __request = __request.json(body);
         BlockStorageVolumesCreateCall {
@@ -17439,6 +18088,7 @@ impl<'a> BlockStorageApi<'a> {
                 "DELETE",
                 "/v2/volumes".to_owned(),
             )
+            .endpoint("block_storage.volumes_delete_by_name")
             .idempotent(true);
         BlockStorageVolumesDeleteByNameCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17463,6 +18113,7 @@ impl<'a> BlockStorageApi<'a> {
                     ::sdkgen_runtime::path_segment(snapshot_id)
                 ),
             )
+            .endpoint("block_storage.volume_snapshots_get_by_id")
             .idempotent(true);
         BlockStorageVolumeSnapshotsGetByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17491,6 +18142,7 @@ impl<'a> BlockStorageApi<'a> {
                     ::sdkgen_runtime::path_segment(snapshot_id)
                 ),
             )
+            .endpoint("block_storage.volume_snapshots_delete_by_id")
             .idempotent(true);
         BlockStorageVolumeSnapshotsDeleteByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17509,6 +18161,7 @@ impl<'a> BlockStorageApi<'a> {
                 "GET",
                 format!("/v2/volumes/{}", ::sdkgen_runtime::path_segment(volume_id)),
             )
+            .endpoint("block_storage.volumes_get")
             .idempotent(true);
         BlockStorageVolumesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17528,6 +18181,7 @@ impl<'a> BlockStorageApi<'a> {
                 "DELETE",
                 format!("/v2/volumes/{}", ::sdkgen_runtime::path_segment(volume_id)),
             )
+            .endpoint("block_storage.volumes_delete")
             .idempotent(true);
         BlockStorageVolumesDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17555,6 +18209,7 @@ impl<'a> BlockStorageApi<'a> {
                     "/v2/volumes/{}/snapshots", ::sdkgen_runtime::path_segment(volume_id)
                 ),
             )
+            .endpoint("block_storage.volume_snapshots_list")
             .idempotent(true);
         BlockStorageVolumeSnapshotsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17580,6 +18235,7 @@ impl<'a> BlockStorageApi<'a> {
                     "/v2/volumes/{}/snapshots", ::sdkgen_runtime::path_segment(volume_id)
                 ),
             )
+            .endpoint("block_storage.volume_snapshots_create")
             .idempotent(false);
         __request = __request.json(body);
         BlockStorageVolumeSnapshotsCreateCall {
@@ -17642,6 +18298,7 @@ impl<'a> BlockStorageActionsApi<'a> {
                 "POST",
                 "/v2/volumes/actions".to_owned(),
             )
+            .endpoint("block_storage_actions.volume_actions_post")
             .idempotent(false);
         __request = __request.json(body);
         BlockStorageActionsVolumeActionsPostCall {
@@ -17670,6 +18327,7 @@ impl<'a> BlockStorageActionsApi<'a> {
                     "/v2/volumes/{}/actions", ::sdkgen_runtime::path_segment(volume_id)
                 ),
             )
+            .endpoint("block_storage_actions.volume_actions_list")
             .idempotent(true);
         BlockStorageActionsVolumeActionsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17734,6 +18392,7 @@ impl<'a> BlockStorageActionsApi<'a> {
                     "/v2/volumes/{}/actions", ::sdkgen_runtime::path_segment(volume_id)
                 ),
             )
+            .endpoint("block_storage_actions.volume_actions_post_by_id")
             .idempotent(false);
         __request = __request.json(body);
         BlockStorageActionsVolumeActionsPostByIdCall {
@@ -17766,6 +18425,7 @@ impl<'a> BlockStorageActionsApi<'a> {
                     ::sdkgen_runtime::path_segment(action_id)
                 ),
             )
+            .endpoint("block_storage_actions.volume_actions_get")
             .idempotent(true);
         BlockStorageActionsVolumeActionsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17800,6 +18460,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
                 "GET",
                 "/v2/vpc_nat_gateways".to_owned(),
             )
+            .endpoint("vpc_nat_gateways.vpcnatgateways_list")
             .idempotent(true);
         VpcNatGatewaysVpcnatgatewaysListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17823,6 +18484,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
                 "POST",
                 "/v2/vpc_nat_gateways".to_owned(),
             )
+            .endpoint("vpc_nat_gateways.vpcnatgateways_create")
             .idempotent(false);
         __request = __request.json(body);
         VpcNatGatewaysVpcnatgatewaysCreateCall {
@@ -17846,6 +18508,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
                 "GET",
                 format!("/v2/vpc_nat_gateways/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vpc_nat_gateways.vpcnatgateways_get")
             .idempotent(true);
         VpcNatGatewaysVpcnatgatewaysGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17871,6 +18534,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
                 "PUT",
                 format!("/v2/vpc_nat_gateways/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vpc_nat_gateways.vpcnatgateways_update")
             .idempotent(true);
         __request = __request.json(body);
         VpcNatGatewaysVpcnatgatewaysUpdateCall {
@@ -17895,6 +18559,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
                 "DELETE",
                 format!("/v2/vpc_nat_gateways/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vpc_nat_gateways.vpcnatgateways_delete")
             .idempotent(true);
         VpcNatGatewaysVpcnatgatewaysDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17924,6 +18589,7 @@ impl<'a> VpcPeeringsApi<'a> {
                 "GET",
                 "/v2/vpc_peerings".to_owned(),
             )
+            .endpoint("vpc_peerings.vpc_peerings_list")
             .idempotent(true);
         VpcPeeringsVpcPeeringsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17948,6 +18614,7 @@ impl<'a> VpcPeeringsApi<'a> {
                 "POST",
                 "/v2/vpc_peerings".to_owned(),
             )
+            .endpoint("vpc_peerings.vpc_peerings_create")
             .idempotent(false);
         __request = __request.json(body);
         VpcPeeringsVpcPeeringsCreateCall {
@@ -17972,6 +18639,7 @@ impl<'a> VpcPeeringsApi<'a> {
                     "/v2/vpc_peerings/{}", ::sdkgen_runtime::path_segment(vpc_peering_id)
                 ),
             )
+            .endpoint("vpc_peerings.vpc_peerings_get")
             .idempotent(true);
         VpcPeeringsVpcPeeringsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -17995,6 +18663,7 @@ impl<'a> VpcPeeringsApi<'a> {
                     "/v2/vpc_peerings/{}", ::sdkgen_runtime::path_segment(vpc_peering_id)
                 ),
             )
+            .endpoint("vpc_peerings.vpc_peerings_delete")
             .idempotent(true);
         VpcPeeringsVpcPeeringsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -18020,6 +18689,7 @@ impl<'a> VpcPeeringsApi<'a> {
                     "/v2/vpc_peerings/{}", ::sdkgen_runtime::path_segment(vpc_peering_id)
                 ),
             )
+            .endpoint("vpc_peerings.vpc_peerings_patch")
             .idempotent(false);
         __request = __request.json(body);
         VpcPeeringsVpcPeeringsPatchCall {
@@ -18046,6 +18716,7 @@ impl<'a> VpCsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     pub fn vpcs_list(&self) -> VpCsVpcsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/vpcs".to_owned())
+            .endpoint("vp_cs.vpcs_list")
             .idempotent(true);
         VpCsVpcsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -18066,6 +18737,7 @@ impl<'a> VpCsApi<'a> {
     /// - `body`: the `VpcsCreateBody` request body
     pub fn vpcs_create(&self, body: &VpcsCreateBody) -> VpCsVpcsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/vpcs".to_owned())
+            .endpoint("vp_cs.vpcs_create")
             .idempotent(false);
         __request = __request.json(body);
         VpCsVpcsCreateCall {
@@ -18085,6 +18757,7 @@ impl<'a> VpCsApi<'a> {
                 "GET",
                 format!("/v2/vpcs/{}", ::sdkgen_runtime::path_segment(vpc_id)),
             )
+            .endpoint("vp_cs.vpcs_get")
             .idempotent(true);
         VpCsVpcsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -18108,6 +18781,7 @@ impl<'a> VpCsApi<'a> {
                 "PUT",
                 format!("/v2/vpcs/{}", ::sdkgen_runtime::path_segment(vpc_id)),
             )
+            .endpoint("vp_cs.vpcs_update")
             .idempotent(true);
         __request = __request.json(body);
         VpCsVpcsUpdateCall {
@@ -18133,6 +18807,7 @@ impl<'a> VpCsApi<'a> {
                 "DELETE",
                 format!("/v2/vpcs/{}", ::sdkgen_runtime::path_segment(vpc_id)),
             )
+            .endpoint("vp_cs.vpcs_delete")
             .idempotent(true);
         VpCsVpcsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -18157,6 +18832,7 @@ impl<'a> VpCsApi<'a> {
                 "PATCH",
                 format!("/v2/vpcs/{}", ::sdkgen_runtime::path_segment(vpc_id)),
             )
+            .endpoint("vp_cs.vpcs_patch")
             .idempotent(false);
         __request = __request.json(body);
         VpCsVpcsPatchCall {
@@ -18189,6 +18865,7 @@ impl<'a> VpCsApi<'a> {
                 "GET",
                 format!("/v2/vpcs/{}/members", ::sdkgen_runtime::path_segment(vpc_id)),
             )
+            .endpoint("vp_cs.vpcs_list_members")
             .idempotent(true);
         VpCsVpcsListMembersCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -18212,6 +18889,7 @@ impl<'a> VpCsApi<'a> {
                 "GET",
                 format!("/v2/vpcs/{}/peerings", ::sdkgen_runtime::path_segment(vpc_id)),
             )
+            .endpoint("vp_cs.vpcs_list_peerings")
             .idempotent(true);
         VpCsVpcsListPeeringsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -18236,6 +18914,7 @@ impl<'a> VpCsApi<'a> {
                 "POST",
                 format!("/v2/vpcs/{}/peerings", ::sdkgen_runtime::path_segment(vpc_id)),
             )
+            .endpoint("vp_cs.vpcs_create_peerings")
             .idempotent(false);
         __request = __request.json(body);
         VpCsVpcsCreatePeeringsCall {
@@ -18267,6 +18946,7 @@ impl<'a> VpCsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_peering_id)
                 ),
             )
+            .endpoint("vp_cs.vpcs_patch_peerings")
             .idempotent(false);
         __request = __request.json(body);
         VpCsVpcsPatchPeeringsCall {

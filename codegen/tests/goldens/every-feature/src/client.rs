@@ -169,6 +169,7 @@ impl Client {
     /// `HEAD /ping` (`ping`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`PingCall`]: set what you need, then `.send().await`.
     pub fn ping(&self) -> PingCall<'_> {
         let __request = ::sdkgen_runtime::Request::new("HEAD", "/ping".to_owned())
+            .endpoint("ping")
             .idempotent(true);
         PingCall {
             call: ::sdkgen_runtime::Call::new(&self.inner, __request),
@@ -201,6 +202,7 @@ impl<'a> ItemsApi<'a> {
     /// - `.x_trace(..)` (header `X-Trace`)
     pub fn list(&self) -> ItemsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/items".to_owned())
+            .endpoint("items.list")
             .idempotent(true);
         ItemsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -224,6 +226,7 @@ impl<'a> ItemsApi<'a> {
                     ::sdkgen_runtime::path_segment(version)
                 ),
             )
+            .endpoint("items.get")
             .idempotent(true);
         ItemsGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -244,6 +247,7 @@ impl<'a> ItemsApi<'a> {
     /// - `.every_version(..)` (header `Every-Version`: Overrides the pinned API version for this call.)
     pub fn create(&self, body: &NewItem) -> ItemsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/items".to_owned())
+            .endpoint("items.create")
             .idempotent(false);
         __request = __request.form(body);
         ItemsCreateCall {
@@ -261,6 +265,7 @@ impl<'a> ItemsApi<'a> {
                 "DELETE",
                 format!("/items/{}", ::sdkgen_runtime::path_segment(item_id)),
             )
+            .endpoint("items.delete")
             .idempotent(true);
         ItemsDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -278,6 +283,7 @@ impl<'a> ItemsApi<'a> {
                 "POST",
                 format!("/items/{}/annotations", ::sdkgen_runtime::path_segment(item_id)),
             )
+            .endpoint("items.annotate")
             .idempotent(false);
         __request = __request.json(body);
         ItemsAnnotateCall {
@@ -295,6 +301,7 @@ impl<'a> ItemsApi<'a> {
                 "GET",
                 format!("/items/{}/events", ::sdkgen_runtime::path_segment(item_id)),
             )
+            .endpoint("items.watch")
             .idempotent(true);
         ItemsWatchCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -311,6 +318,7 @@ impl<'a> ItemsApi<'a> {
                 "POST",
                 "/items/generate".to_owned(),
             )
+            .endpoint("items.generate")
             .idempotent(false);
         __request = __request.json(body);
         ItemsGenerateCall {
@@ -329,6 +337,7 @@ impl<'a> ItemsApi<'a> {
                 "POST",
                 format!("/items/{}/attachments", ::sdkgen_runtime::path_segment(item_id)),
             )
+            .endpoint("items.attach")
             .idempotent(false);
         __request = __request
             .multipart(
@@ -353,6 +362,7 @@ impl<'a> ItemsApi<'a> {
                 "GET",
                 format!("/items/{}/export", ::sdkgen_runtime::path_segment(item_id)),
             )
+            .endpoint("items.export")
             .idempotent(true);
         ItemsExportCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -382,6 +392,7 @@ impl<'a> ItemsVersionsApi<'a> {
                 "GET",
                 format!("/items/{}/versions", ::sdkgen_runtime::path_segment(item_id)),
             )
+            .endpoint("items.versions.list")
             .idempotent(true);
         ItemsVersionsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -399,6 +410,7 @@ impl<'a> AccountApi<'a> {
     /// `GET /account` (`account.get`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`AccountGetCall`]: set what you need, then `.send().await`.
     pub fn get(&self) -> AccountGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/account".to_owned())
+            .endpoint("account.get")
             .idempotent(true);
         AccountGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),

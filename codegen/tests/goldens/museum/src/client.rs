@@ -123,6 +123,7 @@ impl<'a> OperationsApi<'a> {
     /// - `.limit(..)` (query `limit`: Number of days per page.)
     pub fn get_museum_hours(&self) -> OperationsGetMuseumHoursCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/museum-hours".to_owned())
+            .endpoint("operations.get_museum_hours")
             .idempotent(true);
         OperationsGetMuseumHoursCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -153,6 +154,7 @@ impl<'a> EventsApi<'a> {
                 "GET",
                 "/special-events".to_owned(),
             )
+            .endpoint("events.list_special_events")
             .idempotent(true);
         EventsListSpecialEventsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -174,6 +176,7 @@ impl<'a> EventsApi<'a> {
                 "POST",
                 "/special-events".to_owned(),
             )
+            .endpoint("events.create_special_event")
             .idempotent(false);
         __request = __request.json(body);
         EventsCreateSpecialEventCall {
@@ -193,6 +196,7 @@ impl<'a> EventsApi<'a> {
                 "GET",
                 format!("/special-events/{}", ::sdkgen_runtime::path_segment(event_id)),
             )
+            .endpoint("events.get_special_event")
             .idempotent(true);
         EventsGetSpecialEventCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -214,6 +218,7 @@ impl<'a> EventsApi<'a> {
                 "DELETE",
                 format!("/special-events/{}", ::sdkgen_runtime::path_segment(event_id)),
             )
+            .endpoint("events.delete_special_event")
             .idempotent(true);
         EventsDeleteSpecialEventCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -237,6 +242,7 @@ impl<'a> EventsApi<'a> {
                 "PATCH",
                 format!("/special-events/{}", ::sdkgen_runtime::path_segment(event_id)),
             )
+            .endpoint("events.update_special_event")
             .idempotent(false);
         __request = __request.json(body);
         EventsUpdateSpecialEventCall {
@@ -265,6 +271,7 @@ impl<'a> TicketsApi<'a> {
         body: &BuyMuseumTickets,
     ) -> TicketsBuyMuseumTicketsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/tickets".to_owned())
+            .endpoint("tickets.buy_museum_tickets")
             .idempotent(false);
         __request = __request.json(body);
         TicketsBuyMuseumTicketsCall {
@@ -284,6 +291,7 @@ impl<'a> TicketsApi<'a> {
                 "GET",
                 format!("/tickets/{}/qr", ::sdkgen_runtime::path_segment(ticket_id)),
             )
+            .endpoint("tickets.get_ticket_code")
             .idempotent(true);
         TicketsGetTicketCodeCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),

@@ -182,6 +182,7 @@ impl<'a> DisksApi<'a> {
                 "GET",
                 format!("/by-id/disks/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("disks.disk_view_by_id")
             .idempotent(true);
         DisksDiskViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -214,6 +215,7 @@ impl<'a> DisksApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("disks.disk_list")
             .idempotent(true);
         DisksDiskListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -241,6 +243,7 @@ impl<'a> DisksApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("disks.disk_create")
             .idempotent(false);
         __request = __request.json(body);
         DisksDiskCreateCall {
@@ -272,6 +275,7 @@ impl<'a> DisksApi<'a> {
                     ::sdkgen_runtime::path_segment(disk_name)
                 ),
             )
+            .endpoint("disks.disk_view")
             .idempotent(true);
         DisksDiskViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -300,6 +304,7 @@ impl<'a> DisksApi<'a> {
                     ::sdkgen_runtime::path_segment(disk_name)
                 ),
             )
+            .endpoint("disks.disk_delete")
             .idempotent(true);
         DisksDiskDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -335,6 +340,7 @@ impl<'a> DisksApi<'a> {
                     ::sdkgen_runtime::path_segment(metric_name)
                 ),
             )
+            .endpoint("disks.disk_metrics_list")
             .idempotent(true);
         DisksDiskMetricsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -352,6 +358,7 @@ impl<'a> DisksApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     pub fn disk_list_v1(&self) -> DisksDiskListV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/disks".to_owned())
+            .endpoint("disks.disk_list_v1")
             .idempotent(true);
         DisksDiskListV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -376,6 +383,7 @@ impl<'a> DisksApi<'a> {
                 "POST",
                 "/v1/disks".to_owned(),
             )
+            .endpoint("disks.disk_create_v1")
             .idempotent(false);
         __request.set_query("project", project);
         __request = __request.json(body);
@@ -398,6 +406,7 @@ impl<'a> DisksApi<'a> {
                 "GET",
                 format!("/v1/disks/{}", ::sdkgen_runtime::path_segment(disk)),
             )
+            .endpoint("disks.disk_view_v1")
             .idempotent(true);
         DisksDiskViewV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -418,6 +427,7 @@ impl<'a> DisksApi<'a> {
                 "DELETE",
                 format!("/v1/disks/{}", ::sdkgen_runtime::path_segment(disk)),
             )
+            .endpoint("disks.disk_delete_v1")
             .idempotent(true);
         DisksDiskDeleteV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -443,6 +453,7 @@ impl<'a> ImagesApi<'a> {
                 "GET",
                 format!("/by-id/images/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("images.image_view_by_id")
             .idempotent(true);
         ImagesImageViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -473,6 +484,7 @@ impl<'a> ImagesApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("images.image_list")
             .idempotent(true);
         ImagesImageListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -502,6 +514,7 @@ impl<'a> ImagesApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("images.image_create")
             .idempotent(false);
         __request = __request.json(body);
         ImagesImageCreateCall {
@@ -533,6 +546,7 @@ impl<'a> ImagesApi<'a> {
                     ::sdkgen_runtime::path_segment(image_name)
                 ),
             )
+            .endpoint("images.image_view")
             .idempotent(true);
         ImagesImageViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -563,6 +577,7 @@ impl<'a> ImagesApi<'a> {
                     ::sdkgen_runtime::path_segment(image_name)
                 ),
             )
+            .endpoint("images.image_delete")
             .idempotent(true);
         ImagesImageDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -588,6 +603,7 @@ impl<'a> InstancesApi<'a> {
                 "GET",
                 format!("/by-id/instances/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("instances.instance_view_by_id")
             .idempotent(true);
         InstancesInstanceViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -609,6 +625,7 @@ impl<'a> InstancesApi<'a> {
                     "/by-id/network-interfaces/{}", ::sdkgen_runtime::path_segment(id)
                 ),
             )
+            .endpoint("instances.instance_network_interface_view_by_id")
             .idempotent(true);
         InstancesInstanceNetworkInterfaceViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -639,6 +656,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("instances.instance_list")
             .idempotent(true);
         InstancesInstanceListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -668,6 +686,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("instances.instance_create")
             .idempotent(false);
         __request = __request.json(body);
         InstancesInstanceCreateCall {
@@ -699,6 +718,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_view")
             .idempotent(true);
         InstancesInstanceViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -727,6 +747,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_delete")
             .idempotent(true);
         InstancesInstanceDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -762,6 +783,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_disk_list")
             .idempotent(true);
         InstancesInstanceDiskListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -794,6 +816,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_disk_attach")
             .idempotent(false);
         __request = __request.json(body);
         InstancesInstanceDiskAttachCall {
@@ -827,6 +850,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_disk_detach")
             .idempotent(false);
         __request = __request.json(body);
         InstancesInstanceDiskDetachCall {
@@ -856,6 +880,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_external_ip_list")
             .idempotent(true);
         InstancesInstanceExternalIpListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -888,6 +913,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_migrate")
             .idempotent(false);
         __request = __request.json(body);
         InstancesInstanceMigrateCall {
@@ -922,6 +948,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_network_interface_list")
             .idempotent(true);
         InstancesInstanceNetworkInterfaceListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -952,6 +979,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_network_interface_create")
             .idempotent(false);
         __request = __request.json(body);
         InstancesInstanceNetworkInterfaceCreateCall {
@@ -984,6 +1012,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(interface_name)
                 ),
             )
+            .endpoint("instances.instance_network_interface_view")
             .idempotent(true);
         InstancesInstanceNetworkInterfaceViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1017,6 +1046,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(interface_name)
                 ),
             )
+            .endpoint("instances.instance_network_interface_update")
             .idempotent(true);
         __request = __request.json(body);
         InstancesInstanceNetworkInterfaceUpdateCall {
@@ -1051,6 +1081,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(interface_name)
                 ),
             )
+            .endpoint("instances.instance_network_interface_delete")
             .idempotent(true);
         InstancesInstanceNetworkInterfaceDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1081,6 +1112,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_reboot")
             .idempotent(false);
         InstancesInstanceRebootCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1116,6 +1148,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_serial_console")
             .idempotent(true);
         InstancesInstanceSerialConsoleCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1146,6 +1179,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_serial_console_stream")
             .idempotent(true);
         InstancesInstanceSerialConsoleStreamCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1176,6 +1210,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_serial_console_stream_v2")
             .idempotent(true);
         InstancesInstanceSerialConsoleStreamV2Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1206,6 +1241,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_start")
             .idempotent(false);
         InstancesInstanceStartCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1236,6 +1272,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance_name)
                 ),
             )
+            .endpoint("instances.instance_stop")
             .idempotent(false);
         InstancesInstanceStopCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1253,6 +1290,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     pub fn instance_list_v1(&self) -> InstancesInstanceListV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/instances".to_owned())
+            .endpoint("instances.instance_list_v1")
             .idempotent(true);
         InstancesInstanceListV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1277,6 +1315,7 @@ impl<'a> InstancesApi<'a> {
                 "POST",
                 "/v1/instances".to_owned(),
             )
+            .endpoint("instances.instance_create_v1")
             .idempotent(false);
         __request.set_query("project", project);
         __request = __request.json(body);
@@ -1299,6 +1338,7 @@ impl<'a> InstancesApi<'a> {
                 "GET",
                 format!("/v1/instances/{}", ::sdkgen_runtime::path_segment(instance)),
             )
+            .endpoint("instances.instance_view_v1")
             .idempotent(true);
         InstancesInstanceViewV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1322,6 +1362,7 @@ impl<'a> InstancesApi<'a> {
                 "DELETE",
                 format!("/v1/instances/{}", ::sdkgen_runtime::path_segment(instance)),
             )
+            .endpoint("instances.instance_delete_v1")
             .idempotent(true);
         InstancesInstanceDeleteV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1350,6 +1391,7 @@ impl<'a> InstancesApi<'a> {
                     "/v1/instances/{}/disks", ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_disk_list_v1")
             .idempotent(true);
         InstancesInstanceDiskListV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1378,6 +1420,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_disk_attach_v1")
             .idempotent(false);
         __request = __request.json(body);
         InstancesInstanceDiskAttachV1Call {
@@ -1407,6 +1450,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_disk_detach_v1")
             .idempotent(false);
         __request = __request.json(body);
         InstancesInstanceDiskDetachV1Call {
@@ -1435,6 +1479,7 @@ impl<'a> InstancesApi<'a> {
                     "/v1/instances/{}/migrate", ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_migrate_v1")
             .idempotent(false);
         __request = __request.json(body);
         InstancesInstanceMigrateV1Call {
@@ -1461,6 +1506,7 @@ impl<'a> InstancesApi<'a> {
                     "/v1/instances/{}/reboot", ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_reboot_v1")
             .idempotent(false);
         InstancesInstanceRebootV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1490,6 +1536,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_serial_console_v1")
             .idempotent(true);
         InstancesInstanceSerialConsoleV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1516,6 +1563,7 @@ impl<'a> InstancesApi<'a> {
                     ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_serial_console_stream_v1")
             .idempotent(true);
         InstancesInstanceSerialConsoleStreamV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1538,6 +1586,7 @@ impl<'a> InstancesApi<'a> {
                     "/v1/instances/{}/start", ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_start_v1")
             .idempotent(false);
         InstancesInstanceStartV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1560,6 +1609,7 @@ impl<'a> InstancesApi<'a> {
                     "/v1/instances/{}/stop", ::sdkgen_runtime::path_segment(instance)
                 ),
             )
+            .endpoint("instances.instance_stop_v1")
             .idempotent(false);
         InstancesInstanceStopV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1590,6 +1640,7 @@ impl<'a> OrganizationsApi<'a> {
                 "GET",
                 format!("/by-id/organizations/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("organizations.organization_view_by_id")
             .idempotent(true);
         OrganizationsOrganizationViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1610,6 +1661,7 @@ impl<'a> OrganizationsApi<'a> {
                 "GET",
                 "/organizations".to_owned(),
             )
+            .endpoint("organizations.organization_list")
             .idempotent(true);
         OrganizationsOrganizationListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1631,6 +1683,7 @@ impl<'a> OrganizationsApi<'a> {
                 "POST",
                 "/organizations".to_owned(),
             )
+            .endpoint("organizations.organization_create")
             .idempotent(false);
         __request = __request.json(body);
         OrganizationsOrganizationCreateCall {
@@ -1656,6 +1709,7 @@ impl<'a> OrganizationsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization_name)
                 ),
             )
+            .endpoint("organizations.organization_view")
             .idempotent(true);
         OrganizationsOrganizationViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1682,6 +1736,7 @@ impl<'a> OrganizationsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization_name)
                 ),
             )
+            .endpoint("organizations.organization_update")
             .idempotent(true);
         __request = __request.json(body);
         OrganizationsOrganizationUpdateCall {
@@ -1707,6 +1762,7 @@ impl<'a> OrganizationsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization_name)
                 ),
             )
+            .endpoint("organizations.organization_delete")
             .idempotent(true);
         OrganizationsOrganizationDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1731,6 +1787,7 @@ impl<'a> OrganizationsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization_name)
                 ),
             )
+            .endpoint("organizations.organization_policy_view")
             .idempotent(true);
         OrganizationsOrganizationPolicyViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1757,6 +1814,7 @@ impl<'a> OrganizationsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization_name)
                 ),
             )
+            .endpoint("organizations.organization_policy_update")
             .idempotent(true);
         __request = __request.json(body);
         OrganizationsOrganizationPolicyUpdateCall {
@@ -1776,6 +1834,7 @@ impl<'a> OrganizationsApi<'a> {
                 "GET",
                 "/v1/organizations".to_owned(),
             )
+            .endpoint("organizations.organization_list_v1")
             .idempotent(true);
         OrganizationsOrganizationListV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1795,6 +1854,7 @@ impl<'a> OrganizationsApi<'a> {
                 "POST",
                 "/v1/organizations".to_owned(),
             )
+            .endpoint("organizations.organization_create_v1")
             .idempotent(false);
         __request = __request.json(body);
         OrganizationsOrganizationCreateV1Call {
@@ -1817,6 +1877,7 @@ impl<'a> OrganizationsApi<'a> {
                     "/v1/organizations/{}", ::sdkgen_runtime::path_segment(organization)
                 ),
             )
+            .endpoint("organizations.organization_view_v1")
             .idempotent(true);
         OrganizationsOrganizationViewV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1840,6 +1901,7 @@ impl<'a> OrganizationsApi<'a> {
                     "/v1/organizations/{}", ::sdkgen_runtime::path_segment(organization)
                 ),
             )
+            .endpoint("organizations.organization_update_v1")
             .idempotent(true);
         __request = __request.json(body);
         OrganizationsOrganizationUpdateV1Call {
@@ -1862,6 +1924,7 @@ impl<'a> OrganizationsApi<'a> {
                     "/v1/organizations/{}", ::sdkgen_runtime::path_segment(organization)
                 ),
             )
+            .endpoint("organizations.organization_delete_v1")
             .idempotent(true);
         OrganizationsOrganizationDeleteV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1884,6 +1947,7 @@ impl<'a> OrganizationsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization)
                 ),
             )
+            .endpoint("organizations.organization_policy_view_v1")
             .idempotent(true);
         OrganizationsOrganizationPolicyViewV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1908,6 +1972,7 @@ impl<'a> OrganizationsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization)
                 ),
             )
+            .endpoint("organizations.organization_policy_update_v1")
             .idempotent(true);
         __request = __request.json(body);
         OrganizationsOrganizationPolicyUpdateV1Call {
@@ -1936,6 +2001,7 @@ impl<'a> ProjectsApi<'a> {
                 "GET",
                 format!("/by-id/projects/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("projects.project_view_by_id")
             .idempotent(true);
         ProjectsProjectViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1962,6 +2028,7 @@ impl<'a> ProjectsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization_name)
                 ),
             )
+            .endpoint("projects.project_list")
             .idempotent(true);
         ProjectsProjectListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -1988,6 +2055,7 @@ impl<'a> ProjectsApi<'a> {
                     ::sdkgen_runtime::path_segment(organization_name)
                 ),
             )
+            .endpoint("projects.project_create")
             .idempotent(false);
         __request = __request.json(body);
         ProjectsProjectCreateCall {
@@ -2016,6 +2084,7 @@ impl<'a> ProjectsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("projects.project_view")
             .idempotent(true);
         ProjectsProjectViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2045,6 +2114,7 @@ impl<'a> ProjectsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("projects.project_update")
             .idempotent(true);
         __request = __request.json(body);
         ProjectsProjectUpdateCall {
@@ -2073,6 +2143,7 @@ impl<'a> ProjectsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("projects.project_delete")
             .idempotent(true);
         ProjectsProjectDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2100,6 +2171,7 @@ impl<'a> ProjectsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("projects.project_policy_view")
             .idempotent(true);
         ProjectsProjectPolicyViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2127,6 +2199,7 @@ impl<'a> ProjectsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("projects.project_policy_update")
             .idempotent(true);
         __request = __request.json(body);
         ProjectsProjectPolicyUpdateCall {
@@ -2144,6 +2217,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     pub fn project_list_v1(&self) -> ProjectsProjectListV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/projects".to_owned())
+            .endpoint("projects.project_list_v1")
             .idempotent(true);
         ProjectsProjectListV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2165,6 +2239,7 @@ impl<'a> ProjectsApi<'a> {
                 "POST",
                 "/v1/projects".to_owned(),
             )
+            .endpoint("projects.project_create_v1")
             .idempotent(false);
         __request.set_query("organization", organization);
         __request = __request.json(body);
@@ -2186,6 +2261,7 @@ impl<'a> ProjectsApi<'a> {
                 "GET",
                 format!("/v1/projects/{}", ::sdkgen_runtime::path_segment(project)),
             )
+            .endpoint("projects.project_view_v1")
             .idempotent(true);
         ProjectsProjectViewV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2210,6 +2286,7 @@ impl<'a> ProjectsApi<'a> {
                 "PUT",
                 format!("/v1/projects/{}", ::sdkgen_runtime::path_segment(project)),
             )
+            .endpoint("projects.project_update_v1")
             .idempotent(true);
         __request = __request.json(body);
         ProjectsProjectUpdateV1Call {
@@ -2230,6 +2307,7 @@ impl<'a> ProjectsApi<'a> {
                 "DELETE",
                 format!("/v1/projects/{}", ::sdkgen_runtime::path_segment(project)),
             )
+            .endpoint("projects.project_delete_v1")
             .idempotent(true);
         ProjectsProjectDeleteV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2254,6 +2332,7 @@ impl<'a> ProjectsApi<'a> {
                     "/v1/projects/{}/policy", ::sdkgen_runtime::path_segment(project)
                 ),
             )
+            .endpoint("projects.project_policy_view_v1")
             .idempotent(true);
         ProjectsProjectPolicyViewV1Call {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2280,6 +2359,7 @@ impl<'a> ProjectsApi<'a> {
                     "/v1/projects/{}/policy", ::sdkgen_runtime::path_segment(project)
                 ),
             )
+            .endpoint("projects.project_policy_update_v1")
             .idempotent(true);
         __request = __request.json(body);
         ProjectsProjectPolicyUpdateV1Call {
@@ -2306,6 +2386,7 @@ impl<'a> SnapshotsApi<'a> {
                 "GET",
                 format!("/by-id/snapshots/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("snapshots.snapshot_view_by_id")
             .idempotent(true);
         SnapshotsSnapshotViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2336,6 +2417,7 @@ impl<'a> SnapshotsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("snapshots.snapshot_list")
             .idempotent(true);
         SnapshotsSnapshotListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2365,6 +2447,7 @@ impl<'a> SnapshotsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("snapshots.snapshot_create")
             .idempotent(false);
         __request = __request.json(body);
         SnapshotsSnapshotCreateCall {
@@ -2394,6 +2477,7 @@ impl<'a> SnapshotsApi<'a> {
                     ::sdkgen_runtime::path_segment(snapshot_name)
                 ),
             )
+            .endpoint("snapshots.snapshot_view")
             .idempotent(true);
         SnapshotsSnapshotViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2422,6 +2506,7 @@ impl<'a> SnapshotsApi<'a> {
                     ::sdkgen_runtime::path_segment(snapshot_name)
                 ),
             )
+            .endpoint("snapshots.snapshot_delete")
             .idempotent(true);
         SnapshotsSnapshotDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2452,6 +2537,7 @@ impl<'a> VpcsApi<'a> {
                     "/by-id/vpc-router-routes/{}", ::sdkgen_runtime::path_segment(id)
                 ),
             )
+            .endpoint("vpcs.vpc_router_route_view_by_id")
             .idempotent(true);
         VpcsVpcRouterRouteViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2468,6 +2554,7 @@ impl<'a> VpcsApi<'a> {
                 "GET",
                 format!("/by-id/vpc-routers/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vpcs.vpc_router_view_by_id")
             .idempotent(true);
         VpcsVpcRouterViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2484,6 +2571,7 @@ impl<'a> VpcsApi<'a> {
                 "GET",
                 format!("/by-id/vpc-subnets/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vpcs.vpc_subnet_view_by_id")
             .idempotent(true);
         VpcsVpcSubnetViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2500,6 +2588,7 @@ impl<'a> VpcsApi<'a> {
                 "GET",
                 format!("/by-id/vpcs/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("vpcs.vpc_view_by_id")
             .idempotent(true);
         VpcsVpcViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2530,6 +2619,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("vpcs.vpc_list")
             .idempotent(true);
         VpcsVpcListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2557,6 +2647,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(project_name)
                 ),
             )
+            .endpoint("vpcs.vpc_create")
             .idempotent(false);
         __request = __request.json(body);
         VpcsVpcCreateCall {
@@ -2586,6 +2677,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_view")
             .idempotent(true);
         VpcsVpcViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2616,6 +2708,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_update")
             .idempotent(true);
         __request = __request.json(body);
         VpcsVpcUpdateCall {
@@ -2645,6 +2738,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_delete")
             .idempotent(true);
         VpcsVpcDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2673,6 +2767,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_firewall_rules_view")
             .idempotent(true);
         VpcsVpcFirewallRulesViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2703,6 +2798,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_firewall_rules_update")
             .idempotent(true);
         __request = __request.json(body);
         VpcsVpcFirewallRulesUpdateCall {
@@ -2737,6 +2833,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_list")
             .idempotent(true);
         VpcsVpcRouterListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2767,6 +2864,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_create")
             .idempotent(false);
         __request = __request.json(body);
         VpcsVpcRouterCreateCall {
@@ -2799,6 +2897,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(router_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_view")
             .idempotent(true);
         VpcsVpcRouterViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2832,6 +2931,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(router_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_update")
             .idempotent(true);
         __request = __request.json(body);
         VpcsVpcRouterUpdateCall {
@@ -2864,6 +2964,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(router_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_delete")
             .idempotent(true);
         VpcsVpcRouterDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2902,6 +3003,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(router_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_route_list")
             .idempotent(true);
         VpcsVpcRouterRouteListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -2935,6 +3037,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(router_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_route_create")
             .idempotent(false);
         __request = __request.json(body);
         VpcsVpcRouterRouteCreateCall {
@@ -2970,6 +3073,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(route_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_route_view")
             .idempotent(true);
         VpcsVpcRouterRouteViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3006,6 +3110,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(route_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_route_update")
             .idempotent(true);
         __request = __request.json(body);
         VpcsVpcRouterRouteUpdateCall {
@@ -3041,6 +3146,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(route_name)
                 ),
             )
+            .endpoint("vpcs.vpc_router_route_delete")
             .idempotent(true);
         VpcsVpcRouterRouteDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3074,6 +3180,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_subnet_list")
             .idempotent(true);
         VpcsVpcSubnetListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3104,6 +3211,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(vpc_name)
                 ),
             )
+            .endpoint("vpcs.vpc_subnet_create")
             .idempotent(false);
         __request = __request.json(body);
         VpcsVpcSubnetCreateCall {
@@ -3136,6 +3244,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(subnet_name)
                 ),
             )
+            .endpoint("vpcs.vpc_subnet_view")
             .idempotent(true);
         VpcsVpcSubnetViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3169,6 +3278,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(subnet_name)
                 ),
             )
+            .endpoint("vpcs.vpc_subnet_update")
             .idempotent(true);
         __request = __request.json(body);
         VpcsVpcSubnetUpdateCall {
@@ -3201,6 +3311,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(subnet_name)
                 ),
             )
+            .endpoint("vpcs.vpc_subnet_delete")
             .idempotent(true);
         VpcsVpcSubnetDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3237,6 +3348,7 @@ impl<'a> VpcsApi<'a> {
                     ::sdkgen_runtime::path_segment(subnet_name)
                 ),
             )
+            .endpoint("vpcs.vpc_subnet_list_network_interfaces")
             .idempotent(true);
         VpcsVpcSubnetListNetworkInterfacesCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3267,6 +3379,7 @@ impl<'a> HiddenApi<'a> {
                 "POST",
                 "/device/auth".to_owned(),
             )
+            .endpoint("hidden.device_auth_request")
             .idempotent(false);
         __request = __request.form(body);
         HiddenDeviceAuthRequestCall {
@@ -3289,6 +3402,7 @@ impl<'a> HiddenApi<'a> {
                 "POST",
                 "/device/confirm".to_owned(),
             )
+            .endpoint("hidden.device_auth_confirm")
             .idempotent(false);
         __request = __request.json(body);
         HiddenDeviceAuthConfirmCall {
@@ -3311,6 +3425,7 @@ impl<'a> HiddenApi<'a> {
                 "POST",
                 "/device/token".to_owned(),
             )
+            .endpoint("hidden.device_access_token")
             .idempotent(false);
         __request = __request.form(body);
         HiddenDeviceAccessTokenCall {
@@ -3325,6 +3440,7 @@ impl<'a> HiddenApi<'a> {
     /// - `body`: the `SpoofLoginBody` request body
     pub fn login_spoof(&self, body: &SpoofLoginBody) -> HiddenLoginSpoofCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/login".to_owned())
+            .endpoint("hidden.login_spoof")
             .idempotent(false);
         __request = __request.json(body);
         HiddenLoginSpoofCall {
@@ -3336,6 +3452,7 @@ impl<'a> HiddenApi<'a> {
     /// `POST /logout` (`hidden.logout`). Returns a [`HiddenLogoutCall`]: set what you need, then `.send().await`.
     pub fn logout(&self) -> HiddenLogoutCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("POST", "/logout".to_owned())
+            .endpoint("hidden.logout")
             .idempotent(false);
         HiddenLogoutCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3346,6 +3463,7 @@ impl<'a> HiddenApi<'a> {
     /// `GET /session/me` (`hidden.session_me`). Idempotent: retried even after it may have reached the server. Returns a [`HiddenSessionMeCall`]: set what you need, then `.send().await`.
     pub fn session_me(&self) -> HiddenSessionMeCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/session/me".to_owned())
+            .endpoint("hidden.session_me")
             .idempotent(true);
         HiddenSessionMeCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3364,6 +3482,7 @@ impl<'a> HiddenApi<'a> {
                 "GET",
                 "/session/me/groups".to_owned(),
             )
+            .endpoint("hidden.session_me_groups")
             .idempotent(true);
         HiddenSessionMeGroupsCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3388,6 +3507,7 @@ impl<'a> SilosApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     pub fn group_list(&self) -> SilosGroupListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/groups".to_owned())
+            .endpoint("silos.group_list")
             .idempotent(true);
         SilosGroupListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3398,6 +3518,7 @@ impl<'a> SilosApi<'a> {
     /// `GET /policy` (`silos.policy_view`). Idempotent: retried even after it may have reached the server. Returns a [`SilosPolicyViewCall`]: set what you need, then `.send().await`.
     pub fn policy_view(&self) -> SilosPolicyViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/policy".to_owned())
+            .endpoint("silos.policy_view")
             .idempotent(true);
         SilosPolicyViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3411,6 +3532,7 @@ impl<'a> SilosApi<'a> {
     /// - `body`: the `SiloRolePolicy` request body
     pub fn policy_update(&self, body: &SiloRolePolicy) -> SilosPolicyUpdateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("PUT", "/policy".to_owned())
+            .endpoint("silos.policy_update")
             .idempotent(true);
         __request = __request.json(body);
         SilosPolicyUpdateCall {
@@ -3427,6 +3549,7 @@ impl<'a> SilosApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     pub fn user_list(&self) -> SilosUserListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/users".to_owned())
+            .endpoint("silos.user_list")
             .idempotent(true);
         SilosUserListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3457,6 +3580,7 @@ impl<'a> LoginApi<'a> {
                 "POST",
                 format!("/login/{}/local", ::sdkgen_runtime::path_segment(silo_name)),
             )
+            .endpoint("login.login_local")
             .idempotent(false);
         __request = __request.json(body);
         LoginLoginLocalCall {
@@ -3484,6 +3608,7 @@ impl<'a> LoginApi<'a> {
                     ::sdkgen_runtime::path_segment(provider_name)
                 ),
             )
+            .endpoint("login.login_saml_begin")
             .idempotent(true);
         LoginLoginSamlBeginCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3507,6 +3632,7 @@ impl<'a> RolesApi<'a> {
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     pub fn role_list(&self) -> RolesRoleListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/roles".to_owned())
+            .endpoint("roles.role_list")
             .idempotent(true);
         RolesRoleListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3523,6 +3649,7 @@ impl<'a> RolesApi<'a> {
                 "GET",
                 format!("/roles/{}", ::sdkgen_runtime::path_segment(role_name)),
             )
+            .endpoint("roles.role_view")
             .idempotent(true);
         RolesRoleViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3552,6 +3679,7 @@ impl<'a> SessionApi<'a> {
                 "GET",
                 "/session/me/sshkeys".to_owned(),
             )
+            .endpoint("session.session_sshkey_list")
             .idempotent(true);
         SessionSessionSshkeyListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3571,6 +3699,7 @@ impl<'a> SessionApi<'a> {
                 "POST",
                 "/session/me/sshkeys".to_owned(),
             )
+            .endpoint("session.session_sshkey_create")
             .idempotent(false);
         __request = __request.json(body);
         SessionSessionSshkeyCreateCall {
@@ -3594,6 +3723,7 @@ impl<'a> SessionApi<'a> {
                     ::sdkgen_runtime::path_segment(ssh_key_name)
                 ),
             )
+            .endpoint("session.session_sshkey_view")
             .idempotent(true);
         SessionSessionSshkeyViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3616,6 +3746,7 @@ impl<'a> SessionApi<'a> {
                     ::sdkgen_runtime::path_segment(ssh_key_name)
                 ),
             )
+            .endpoint("session.session_sshkey_delete")
             .idempotent(true);
         SessionSessionSshkeyDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3644,6 +3775,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 format!("/system/by-id/images/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("system.system_image_view_by_id")
             .idempotent(true);
         SystemSystemImageViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3660,6 +3792,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 format!("/system/by-id/ip-pools/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("system.ip_pool_view_by_id")
             .idempotent(true);
         SystemIpPoolViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3676,6 +3809,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 format!("/system/by-id/silos/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("system.silo_view_by_id")
             .idempotent(true);
         SystemSiloViewByIdCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3696,6 +3830,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/system/certificates".to_owned(),
             )
+            .endpoint("system.certificate_list")
             .idempotent(true);
         SystemCertificateListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3717,6 +3852,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/system/certificates".to_owned(),
             )
+            .endpoint("system.certificate_create")
             .idempotent(false);
         __request = __request.json(body);
         SystemCertificateCreateCall {
@@ -3739,6 +3875,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(certificate)
                 ),
             )
+            .endpoint("system.certificate_view")
             .idempotent(true);
         SystemCertificateViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3763,6 +3900,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(certificate)
                 ),
             )
+            .endpoint("system.certificate_delete")
             .idempotent(true);
         SystemCertificateDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3781,6 +3919,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/system/hardware/disks".to_owned(),
             )
+            .endpoint("system.physical_disk_list")
             .idempotent(true);
         SystemPhysicalDiskListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3799,6 +3938,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/system/hardware/racks".to_owned(),
             )
+            .endpoint("system.rack_list")
             .idempotent(true);
         SystemRackListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3817,6 +3957,7 @@ impl<'a> SystemApi<'a> {
                     "/system/hardware/racks/{}", ::sdkgen_runtime::path_segment(rack_id)
                 ),
             )
+            .endpoint("system.rack_view")
             .idempotent(true);
         SystemRackViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3835,6 +3976,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/system/hardware/sleds".to_owned(),
             )
+            .endpoint("system.sled_list")
             .idempotent(true);
         SystemSledListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3853,6 +3995,7 @@ impl<'a> SystemApi<'a> {
                     "/system/hardware/sleds/{}", ::sdkgen_runtime::path_segment(sled_id)
                 ),
             )
+            .endpoint("system.sled_view")
             .idempotent(true);
         SystemSledViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3880,6 +4023,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(sled_id)
                 ),
             )
+            .endpoint("system.sled_physical_disk_list")
             .idempotent(true);
         SystemSledPhysicalDiskListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3900,6 +4044,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/system/images".to_owned(),
             )
+            .endpoint("system.system_image_list")
             .idempotent(true);
         SystemSystemImageListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3921,6 +4066,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/system/images".to_owned(),
             )
+            .endpoint("system.system_image_create")
             .idempotent(false);
         __request = __request.json(body);
         SystemSystemImageCreateCall {
@@ -3940,6 +4086,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 format!("/system/images/{}", ::sdkgen_runtime::path_segment(image_name)),
             )
+            .endpoint("system.system_image_view")
             .idempotent(true);
         SystemSystemImageViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3961,6 +4108,7 @@ impl<'a> SystemApi<'a> {
                 "DELETE",
                 format!("/system/images/{}", ::sdkgen_runtime::path_segment(image_name)),
             )
+            .endpoint("system.system_image_delete")
             .idempotent(true);
         SystemSystemImageDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3979,6 +4127,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/system/ip-pools".to_owned(),
             )
+            .endpoint("system.ip_pool_list")
             .idempotent(true);
         SystemIpPoolListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -3995,6 +4144,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/system/ip-pools".to_owned(),
             )
+            .endpoint("system.ip_pool_create")
             .idempotent(false);
         __request = __request.json(body);
         SystemIpPoolCreateCall {
@@ -4009,6 +4159,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/system/ip-pools-service".to_owned(),
             )
+            .endpoint("system.ip_pool_service_view")
             .idempotent(true);
         SystemIpPoolServiceViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4028,6 +4179,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/system/ip-pools-service/ranges".to_owned(),
             )
+            .endpoint("system.ip_pool_service_range_list")
             .idempotent(true);
         SystemIpPoolServiceRangeListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4047,6 +4199,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/system/ip-pools-service/ranges/add".to_owned(),
             )
+            .endpoint("system.ip_pool_service_range_add")
             .idempotent(false);
         __request = __request.json(body);
         SystemIpPoolServiceRangeAddCall {
@@ -4067,6 +4220,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/system/ip-pools-service/ranges/remove".to_owned(),
             )
+            .endpoint("system.ip_pool_service_range_remove")
             .idempotent(false);
         __request = __request.json(body);
         SystemIpPoolServiceRangeRemoveCall {
@@ -4084,6 +4238,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 format!("/system/ip-pools/{}", ::sdkgen_runtime::path_segment(pool_name)),
             )
+            .endpoint("system.ip_pool_view")
             .idempotent(true);
         SystemIpPoolViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4105,6 +4260,7 @@ impl<'a> SystemApi<'a> {
                 "PUT",
                 format!("/system/ip-pools/{}", ::sdkgen_runtime::path_segment(pool_name)),
             )
+            .endpoint("system.ip_pool_update")
             .idempotent(true);
         __request = __request.json(body);
         SystemIpPoolUpdateCall {
@@ -4122,6 +4278,7 @@ impl<'a> SystemApi<'a> {
                 "DELETE",
                 format!("/system/ip-pools/{}", ::sdkgen_runtime::path_segment(pool_name)),
             )
+            .endpoint("system.ip_pool_delete")
             .idempotent(true);
         SystemIpPoolDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4147,6 +4304,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(pool_name)
                 ),
             )
+            .endpoint("system.ip_pool_range_list")
             .idempotent(true);
         SystemIpPoolRangeListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4171,6 +4329,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(pool_name)
                 ),
             )
+            .endpoint("system.ip_pool_range_add")
             .idempotent(false);
         __request = __request.json(body);
         SystemIpPoolRangeAddCall {
@@ -4196,6 +4355,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(pool_name)
                 ),
             )
+            .endpoint("system.ip_pool_range_remove")
             .idempotent(false);
         __request = __request.json(body);
         SystemIpPoolRangeRemoveCall {
@@ -4224,6 +4384,7 @@ impl<'a> SystemApi<'a> {
                     "/system/metrics/{}", ::sdkgen_runtime::path_segment(metric_name)
                 ),
             )
+            .endpoint("system.system_metric")
             .idempotent(true);
         __request.set_query("id", id);
         SystemSystemMetricCall {
@@ -4240,6 +4401,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     pub fn saga_list(&self) -> SystemSagaListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/system/sagas".to_owned())
+            .endpoint("system.saga_list")
             .idempotent(true);
         SystemSagaListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4256,6 +4418,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 format!("/system/sagas/{}", ::sdkgen_runtime::path_segment(saga_id)),
             )
+            .endpoint("system.saga_view")
             .idempotent(true);
         SystemSagaViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4273,6 +4436,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     pub fn silo_list(&self) -> SystemSiloListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/system/silos".to_owned())
+            .endpoint("system.silo_list")
             .idempotent(true);
         SystemSiloListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4289,6 +4453,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/system/silos".to_owned(),
             )
+            .endpoint("system.silo_create")
             .idempotent(false);
         __request = __request.json(body);
         SystemSiloCreateCall {
@@ -4306,6 +4471,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 format!("/system/silos/{}", ::sdkgen_runtime::path_segment(silo_name)),
             )
+            .endpoint("system.silo_view")
             .idempotent(true);
         SystemSiloViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4322,6 +4488,7 @@ impl<'a> SystemApi<'a> {
                 "DELETE",
                 format!("/system/silos/{}", ::sdkgen_runtime::path_segment(silo_name)),
             )
+            .endpoint("system.silo_delete")
             .idempotent(true);
         SystemSiloDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4349,6 +4516,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(silo_name)
                 ),
             )
+            .endpoint("system.silo_identity_provider_list")
             .idempotent(true);
         SystemSiloIdentityProviderListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4375,6 +4543,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(silo_name)
                 ),
             )
+            .endpoint("system.local_idp_user_create")
             .idempotent(false);
         __request = __request.json(body);
         SystemLocalIdpUserCreateCall {
@@ -4401,6 +4570,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(user_id)
                 ),
             )
+            .endpoint("system.local_idp_user_delete")
             .idempotent(true);
         SystemLocalIdpUserDeleteCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4430,6 +4600,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(user_id)
                 ),
             )
+            .endpoint("system.local_idp_user_set_password")
             .idempotent(false);
         __request = __request.json(body);
         SystemLocalIdpUserSetPasswordCall {
@@ -4455,6 +4626,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(silo_name)
                 ),
             )
+            .endpoint("system.saml_identity_provider_create")
             .idempotent(false);
         __request = __request.json(body);
         SystemSamlIdentityProviderCreateCall {
@@ -4481,6 +4653,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(provider_name)
                 ),
             )
+            .endpoint("system.saml_identity_provider_view")
             .idempotent(true);
         SystemSamlIdentityProviderViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4499,6 +4672,7 @@ impl<'a> SystemApi<'a> {
                     "/system/silos/{}/policy", ::sdkgen_runtime::path_segment(silo_name)
                 ),
             )
+            .endpoint("system.silo_policy_view")
             .idempotent(true);
         SystemSiloPolicyViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4522,6 +4696,7 @@ impl<'a> SystemApi<'a> {
                     "/system/silos/{}/policy", ::sdkgen_runtime::path_segment(silo_name)
                 ),
             )
+            .endpoint("system.silo_policy_update")
             .idempotent(true);
         __request = __request.json(body);
         SystemSiloPolicyUpdateCall {
@@ -4547,6 +4722,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(silo_name)
                 ),
             )
+            .endpoint("system.silo_users_list")
             .idempotent(true);
         SystemSiloUsersListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4572,6 +4748,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(user_id)
                 ),
             )
+            .endpoint("system.silo_user_view")
             .idempotent(true);
         SystemSiloUserViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4587,6 +4764,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     pub fn system_user_list(&self) -> SystemSystemUserListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/system/user".to_owned())
+            .endpoint("system.system_user_list")
             .idempotent(true);
         SystemSystemUserListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4603,6 +4781,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 format!("/system/user/{}", ::sdkgen_runtime::path_segment(user_name)),
             )
+            .endpoint("system.system_user_view")
             .idempotent(true);
         SystemSystemUserViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4623,6 +4802,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/v1/system/update/components".to_owned(),
             )
+            .endpoint("system.system_component_version_list")
             .idempotent(true);
         SystemSystemComponentVersionListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4641,6 +4821,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/v1/system/update/deployments".to_owned(),
             )
+            .endpoint("system.update_deployments_list")
             .idempotent(true);
         SystemUpdateDeploymentsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4663,6 +4844,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(id)
                 ),
             )
+            .endpoint("system.update_deployment_view")
             .idempotent(true);
         SystemUpdateDeploymentViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4676,6 +4858,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/v1/system/update/refresh".to_owned(),
             )
+            .endpoint("system.system_update_refresh")
             .idempotent(false);
         SystemSystemUpdateRefreshCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4695,6 +4878,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/v1/system/update/start".to_owned(),
             )
+            .endpoint("system.system_update_start")
             .idempotent(false);
         __request = __request.json(body);
         SystemSystemUpdateStartCall {
@@ -4711,6 +4895,7 @@ impl<'a> SystemApi<'a> {
                 "POST",
                 "/v1/system/update/stop".to_owned(),
             )
+            .endpoint("system.system_update_stop")
             .idempotent(false);
         SystemSystemUpdateStopCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4729,6 +4914,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/v1/system/update/updates".to_owned(),
             )
+            .endpoint("system.system_update_list")
             .idempotent(true);
         SystemSystemUpdateListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4748,6 +4934,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(version)
                 ),
             )
+            .endpoint("system.system_update_view")
             .idempotent(true);
         SystemSystemUpdateViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4770,6 +4957,7 @@ impl<'a> SystemApi<'a> {
                     ::sdkgen_runtime::path_segment(version)
                 ),
             )
+            .endpoint("system.system_update_components_list")
             .idempotent(true);
         SystemSystemUpdateComponentsListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4783,6 +4971,7 @@ impl<'a> SystemApi<'a> {
                 "GET",
                 "/v1/system/update/version".to_owned(),
             )
+            .endpoint("system.system_version")
             .idempotent(true);
         SystemSystemVersionCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4805,6 +4994,7 @@ impl<'a> PolicyApi<'a> {
                 "GET",
                 "/system/policy".to_owned(),
             )
+            .endpoint("policy.system_policy_view")
             .idempotent(true);
         PolicySystemPolicyViewCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -4824,6 +5014,7 @@ impl<'a> PolicyApi<'a> {
                 "PUT",
                 "/system/policy".to_owned(),
             )
+            .endpoint("policy.system_policy_update")
             .idempotent(true);
         __request = __request.json(body);
         PolicySystemPolicyUpdateCall {
@@ -4851,6 +5042,7 @@ impl<'a> MetricsApi<'a> {
                 "GET",
                 "/timeseries/schema".to_owned(),
             )
+            .endpoint("metrics.timeseries_schema_get")
             .idempotent(true);
         MetricsTimeseriesSchemaGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),

@@ -154,6 +154,7 @@ impl<'a> MessagesApi<'a> {
                 "POST",
                 "/v1/messages".to_owned(),
             )
+            .endpoint("messages.create")
             .idempotent(true);
         __request = __request.json(body);
         MessagesCreateCall {
@@ -171,6 +172,7 @@ impl<'a> MessagesApi<'a> {
                 "GET",
                 format!("/v1/messages/{}", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("messages.get")
             .idempotent(true);
         MessagesGetCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -184,6 +186,7 @@ impl<'a> MessagesApi<'a> {
     /// - `.limit(..)` (query `limit`)
     pub fn list(&self) -> MessagesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/messages".to_owned())
+            .endpoint("messages.list")
             .idempotent(true);
         MessagesListCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -200,6 +203,7 @@ impl<'a> MessagesApi<'a> {
                 "GET",
                 "/v1/messages/search".to_owned(),
             )
+            .endpoint("messages.search")
             .idempotent(true);
         __request.set_query("q", q);
         MessagesSearchCall {
@@ -211,6 +215,7 @@ impl<'a> MessagesApi<'a> {
     /// `GET /v1/archive` (`messages.archive`). Idempotent: retried even after it may have reached the server. Returns a [`MessagesArchiveCall`]: set what you need, then `.send().await`.
     pub fn archive(&self) -> MessagesArchiveCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/archive".to_owned())
+            .endpoint("messages.archive")
             .idempotent(true);
         MessagesArchiveCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
@@ -227,6 +232,7 @@ impl<'a> MessagesApi<'a> {
                 "GET",
                 format!("/v1/messages/{}/export", ::sdkgen_runtime::path_segment(id)),
             )
+            .endpoint("messages.export")
             .idempotent(true);
         MessagesExportCall {
             call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
