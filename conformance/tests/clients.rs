@@ -34,7 +34,7 @@ async fn memsy_error(reply: Reply) -> Box<memsy::MemsyApiError> {
     let client = memsy(&server.url()).max_retries(0).build().unwrap();
     let err = client
         .orgs()
-        .create(&memsy::CreateOrgRequest::new("acme".into()))
+        .create(&memsy::CreateOrgRequest::new("acme"))
         .send()
         .await
         .expect_err("an error response");
@@ -139,7 +139,7 @@ async fn every_memsy_class_with_its_typed_attributes() {
     let K::RateLimitExceeded(a) = &e.kind else {
         panic!("{:?}", e.kind)
     };
-    assert_eq!(a.retry_after, Some(1.5));
+    assert_eq!(a.retry_after, Some(Duration::from_millis(1500)));
     assert_eq!(e.retry_after, Some(Duration::from_millis(1500)));
 
     let e = memsy_error(Reply::json(429, r#"{"detail":"quota","error_code":"usage_limit_exceeded","dimension":"events_ingested","current":1000,"limit":1000,"upgrade_url":"https://memsy.io/up"}"#)).await;
@@ -211,7 +211,7 @@ async fn mnemexa_429_returns_after_one_request_with_retry_after() {
     let client = mnemexa(&server.url()).build().unwrap();
     let err = client
         .memory()
-        .store(&mnemexa::StoreMemoryRequest::new("hello".into()))
+        .store(&mnemexa::StoreMemoryRequest::new("hello"))
         .send()
         .await
         .unwrap_err();
@@ -222,7 +222,7 @@ async fn mnemexa_429_returns_after_one_request_with_retry_after() {
     let mnemexa::ApiErrorKind::RateLimitError(r) = &e.kind else {
         panic!("{:?}", e.kind)
     };
-    assert_eq!(r.retry_after, Some(3.0));
+    assert_eq!(r.retry_after, Some(Duration::from_secs(3)));
     assert_eq!(e.retry_after, Some(Duration::from_secs(3)));
     assert_eq!(e.attempts, 1);
     assert_eq!(e.detail, "Too many requests");
@@ -252,7 +252,7 @@ async fn memsy_429_is_retried_honouring_retry_after_then_raised() {
     let client = memsy(&server.url()).build().unwrap();
     let err = client
         .orgs()
-        .create(&memsy::CreateOrgRequest::new("acme".into()))
+        .create(&memsy::CreateOrgRequest::new("acme"))
         .send()
         .await
         .unwrap_err();
@@ -267,7 +267,7 @@ async fn memsy_429_is_retried_honouring_retry_after_then_raised() {
     let memsy::MemsyApiErrorKind::RateLimitExceeded(r) = &e.kind else {
         panic!("{:?}", e.kind)
     };
-    assert_eq!(r.retry_after, Some(4.0));
+    assert_eq!(r.retry_after, Some(Duration::from_secs(4)));
     assert_eq!(e.attempts, 3);
 }
 
@@ -282,7 +282,7 @@ async fn memsy_retry_then_success_reports_attempts() {
     let client = memsy(&server.url()).build().unwrap();
     let org = client
         .orgs()
-        .create(&memsy::CreateOrgRequest::new("acme".into()))
+        .create(&memsy::CreateOrgRequest::new("acme"))
         .send()
         .await
         .unwrap();
@@ -305,7 +305,7 @@ async fn memsy_spent_quota_is_not_retried() {
     let client = memsy(&server.url()).build().unwrap();
     let err = client
         .memories()
-        .add(&memsy::AddMemoryRequest::new("x".into()))
+        .add(&memsy::AddMemoryRequest::new("x"))
         .send()
         .await
         .unwrap_err();
@@ -370,7 +370,7 @@ async fn a_post_is_not_retried_after_it_may_have_reached_the_server() {
     let client = mnemexa(&server.url()).build().unwrap();
     let err = client
         .memory()
-        .store(&mnemexa::StoreMemoryRequest::new("x".into()))
+        .store(&mnemexa::StoreMemoryRequest::new("x"))
         .send()
         .await
         .unwrap_err();
@@ -386,7 +386,7 @@ async fn a_post_is_not_retried_after_it_may_have_reached_the_server() {
     let client = mnemexa(&server.url()).build().unwrap();
     let found = client
         .memory()
-        .retrieve(&mnemexa::RetrieveMemoryRequest::new("q".into()))
+        .retrieve(&mnemexa::RetrieveMemoryRequest::new("q"))
         .send()
         .await
         .unwrap();
@@ -420,7 +420,7 @@ async fn an_empty_500_is_classified_with_the_reason_phrase() {
     let client = mnemexa(&server.url()).build().unwrap();
     let err = client
         .memory()
-        .store(&mnemexa::StoreMemoryRequest::new("x".into()))
+        .store(&mnemexa::StoreMemoryRequest::new("x"))
         .send()
         .await
         .unwrap_err();
@@ -444,7 +444,7 @@ async fn a_huge_error_body_is_capped() {
     let client = memsy(&server.url()).build().unwrap();
     let err = client
         .orgs()
-        .create(&memsy::CreateOrgRequest::new("a".into()))
+        .create(&memsy::CreateOrgRequest::new("a"))
         .send()
         .await
         .unwrap_err();
@@ -494,7 +494,7 @@ async fn a_timeout_is_its_own_error_and_retried_for_idempotent_calls() {
         .unwrap();
     let err = client
         .memory()
-        .store(&mnemexa::StoreMemoryRequest::new("x".into()))
+        .store(&mnemexa::StoreMemoryRequest::new("x"))
         .send()
         .await
         .unwrap_err();
@@ -598,7 +598,7 @@ async fn cause_of(replies: Vec<Reply>) -> (Option<mnemexa::RateLimitCause>, Serv
     let client = mnemexa(&server.url()).build().unwrap();
     let err = client
         .memory()
-        .store(&mnemexa::StoreMemoryRequest::new("x".into()))
+        .store(&mnemexa::StoreMemoryRequest::new("x"))
         .send()
         .await
         .unwrap_err();
@@ -715,7 +715,7 @@ async fn requests_carry_auth_user_agent_body_and_encoded_path() {
     let client = memsy(&server.url()).build().unwrap();
     client
         .seats()
-        .assign("org/1 x", &memsy::AssignSeatRequest::new("a@b.c".into()))
+        .assign("org/1 x", &memsy::AssignSeatRequest::new("a@b.c"))
         .send()
         .await
         .unwrap();
@@ -728,7 +728,7 @@ async fn requests_carry_auth_user_agent_body_and_encoded_path() {
         r.header("authorization"),
         Some(format!("Bearer {KEY}").as_str())
     );
-    assert_eq!(r.header("user-agent"), Some("memsy/0.1.0 (rust)"));
+    assert_eq!(r.header("user-agent"), Some("memsy/0.2.0 (rust)"));
     assert_eq!(r.header("content-type"), Some("application/json"));
     let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(body, json!({"email": "a@b.c"}));
@@ -763,7 +763,7 @@ async fn the_api_key_never_appears_in_any_formatted_output() {
     let errors = vec![
         client
             .orgs()
-            .create(&memsy::CreateOrgRequest::new("a".into()))
+            .create(&memsy::CreateOrgRequest::new("a"))
             .send()
             .await
             .unwrap_err(),
@@ -860,7 +860,7 @@ async fn an_anyhow_chain_prints_each_message_once() {
     let client = memsy(&server.url()).build().unwrap();
     let err = client
         .orgs()
-        .create(&memsy::CreateOrgRequest::new("a".into()))
+        .create(&memsy::CreateOrgRequest::new("a"))
         .send()
         .await
         .unwrap_err();

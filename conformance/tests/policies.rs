@@ -36,7 +36,7 @@ async fn the_idempotency_key_is_made_once_and_resent_on_every_retry() {
     // A POST: retried only because the key makes it safe.
     let item = c
         .items()
-        .create(&ef::NewItem::new("n".into()))
+        .create(&ef::NewItem::new("n"))
         .send()
         .await
         .unwrap();
@@ -50,7 +50,7 @@ async fn the_idempotency_key_is_made_once_and_resent_on_every_retry() {
     assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
     // The next call gets a key of its own.
     c.items()
-        .create(&ef::NewItem::new("m".into()))
+        .create(&ef::NewItem::new("m"))
         .send()
         .await
         .unwrap();
@@ -190,7 +190,7 @@ async fn a_zero_wait_falls_back_to_the_floored_schedule_and_attempts_are_counted
     // A POST, resent on purpose: the spec lists POST under `resend_methods`.
     let created = client
         .messages()
-        .create(&scheduled::NewMessage::new("hi".into()))
+        .create(&scheduled::NewMessage::new("hi"))
         .send()
         .await
         .unwrap();
@@ -397,7 +397,7 @@ async fn a_header_parameter_replaces_the_generated_key_and_the_fixed_header_once
         .unwrap();
     let c = client(&server.url());
     c.items()
-        .create(&ef::NewItem::new("n".into()))
+        .create(&ef::NewItem::new("n"))
         .idempotency_key_param("my-own-key")
         .every_version("2025-02-02")
         .send()
@@ -488,7 +488,7 @@ async fn unions_decode_every_variant_keep_unknown_tags_and_serialize_back() {
     let server = Server::start(vec![Reply::json(200, reply)]).await.unwrap();
     let body = ef::Annotation::new(
         vec![
-            ef::ContentBlock::Text(ef::TextBlock::new("a".into())),
+            ef::ContentBlock::Text(ef::TextBlock::new("a")),
             ef::ContentBlock::Unknown(serde_json::json!({"type": "audio", "id": 7})),
         ],
         ef::Prompt::StringList(vec!["x".into(), "y".into()]),

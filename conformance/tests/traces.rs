@@ -77,7 +77,7 @@ async fn a_retried_call_traces_its_attempts_wait_and_request_id_but_no_secret() 
         .unwrap();
     client
         .orgs()
-        .create(&memsy::CreateOrgRequest::new("acme".into()))
+        .create(&memsy::CreateOrgRequest::new("acme"))
         .send()
         .await
         .unwrap();

@@ -151,6 +151,7 @@ impl<K> From<ApiError<K>> for Error<K> {
 
 /// A non-2xx response, classified.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ApiError<K> {
     /// The class and its typed attributes.
     pub kind: K,
@@ -211,6 +212,7 @@ impl<K: ErrorClass> std::error::Error for ApiError<K> {}
 
 /// The server could not be reached.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ConnectionError {
     /// What went wrong, without secrets.
     pub message: String,
@@ -247,6 +249,7 @@ impl ConnectionError {
 
 /// An attempt, or the call's total deadline, ran out of time.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct TimeoutError {
     /// The limit that ran out, as configured: the per-attempt timeout, or the call's
     /// deadline.
@@ -287,6 +290,7 @@ impl std::error::Error for TimeoutError {}
 
 /// A 2xx response whose body could not be decoded.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct DecodeError {
     /// What the decoder said.
     pub message: String,
@@ -335,6 +339,7 @@ pub enum RedirectRefusal {
 
 /// A redirect the client refused to follow.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RedirectError {
     /// The 3xx status.
     pub status: u16,
@@ -366,6 +371,7 @@ impl std::error::Error for RedirectError {}
 
 /// A success response whose body was longer than the client's limit.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct TooLargeError {
     /// HTTP status.
     pub status: u16,

@@ -997,15 +997,16 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
         .iter()
         .filter(|f| f.required && !f.nullable)
         .collect();
+    // `impl Into<T>`, as the setters take: `new("x")` for a string field.
     let args = required.iter().map(|f| {
         let fid = ident(&f.rust_name);
         let t = rust_type(api, &f.ty);
-        quote!(#fid: #t)
+        quote!(#fid: impl Into<#t>)
     });
     let inits = fields.iter().map(|f| {
         let fid = ident(&f.rust_name);
         if f.required && !f.nullable {
-            quote!(#fid)
+            quote!(#fid: #fid.into())
         } else {
             quote!(#fid: None)
         }

@@ -5,7 +5,7 @@ use crate::models::*;
 /// What the runtime is told about this API: all of it from the spec.
 static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     name: "Memsy",
-    user_agent: "memsy/0.1.0 (rust)",
+    user_agent: "memsy/0.2.0 (rust)",
     base_url: "https://api.memsy.io",
     env_api_key: &["MEMSY_API_KEY"],
     extra_credentials: &[],
@@ -59,9 +59,15 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     inner: ::sdkgen_runtime::Client,
+}
+/// The runtime client's own: API, base URL, timeouts, never the key.
+impl ::std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Debug::fmt(&self.inner, f)
+    }
 }
 /// Builds a [`Client`]; every setting has a default from the spec. The API key is read from `MEMSY_API_KEY` unless `api_key` is called. The base URL is read from `MEMSY_BASE_URL`, else `https://api.memsy.io`. Retries: 2 by default (`max_retries`). Client-side throttling (off by default). The spec declares no per-key bucket with numbers, so turning it on has no effect.
 pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;

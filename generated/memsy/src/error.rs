@@ -214,10 +214,11 @@ pub struct SeatLimitReachedError {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct RateLimitExceeded {
-    /// Seconds to wait, parsed from Retry-After. In seconds.
+    /// How long to wait, parsed from Retry-After (seconds or an HTTP date).
     ///
     /// Documented as `retry_after`; read from the header `Retry-After`.
-    pub retry_after: Option<f64>,
+    #[serde(serialize_with = "::sdkgen_runtime::serde_helpers::duration_secs")]
+    pub retry_after: Option<::std::time::Duration>,
 }
 /// A plan-level quota was exceeded.
 ///
@@ -491,7 +492,7 @@ impl ::sdkgen_runtime::ErrorClass for MemsyApiErrorKind {
             Some(9usize) => {
                 Self::RateLimitExceeded(RateLimitExceeded {
                     retry_after: r
-                        .header_number(
+                        .header_duration(
                             "Retry-After",
                             ::sdkgen_runtime::HeaderFormat::RetryAfter,
                         ),

@@ -10,8 +10,8 @@ pub struct CreateOrgRequest {
 }
 impl CreateOrgRequest {
     /// A `CreateOrgRequest` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 /// An organization.
@@ -29,8 +29,12 @@ pub struct Org {
 }
 impl Org {
     /// An `Org` with its required fields; the optional ones start empty.
-    pub fn new(id: String, name: String) -> Self {
-        Self { id, name, created_at: None }
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            created_at: None,
+        }
     }
     /// Sets `created_at`.
     #[must_use]
@@ -52,8 +56,8 @@ pub struct OrgList {
 }
 impl OrgList {
     /// An `OrgList` with its required fields; the optional ones start empty.
-    pub fn new(data: Vec<Org>) -> Self {
-        Self { data }
+    pub fn new(data: impl Into<Vec<Org>>) -> Self {
+        Self { data: data.into() }
     }
 }
 /// Body of memories.add.
@@ -72,9 +76,9 @@ pub struct AddMemoryRequest {
 }
 impl AddMemoryRequest {
     /// An `AddMemoryRequest` with its required fields; the optional ones start empty.
-    pub fn new(content: String) -> Self {
+    pub fn new(content: impl Into<String>) -> Self {
         Self {
-            content,
+            content: content.into(),
             org_id: None,
             metadata: None,
         }
@@ -110,10 +114,10 @@ pub struct Memory {
 }
 impl Memory {
     /// A `Memory` with its required fields; the optional ones start empty.
-    pub fn new(id: String, content: String) -> Self {
+    pub fn new(id: impl Into<String>, content: impl Into<String>) -> Self {
         Self {
-            id,
-            content,
+            id: id.into(),
+            content: content.into(),
             created_at: None,
         }
     }
@@ -140,8 +144,11 @@ pub struct CreateKeyRequest {
 }
 impl CreateKeyRequest {
     /// A `CreateKeyRequest` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name, scopes: None }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            scopes: None,
+        }
     }
     /// Sets `scopes`.
     #[must_use]
@@ -165,8 +172,12 @@ pub struct ApiKey {
 }
 impl ApiKey {
     /// An `ApiKey` with its required fields; the optional ones start empty.
-    pub fn new(id: String, name: String) -> Self {
-        Self { id, name, scopes: None }
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            scopes: None,
+        }
     }
     /// Sets `scopes`.
     #[must_use]
@@ -185,8 +196,8 @@ pub struct AssignSeatRequest {
 }
 impl AssignSeatRequest {
     /// An `AssignSeatRequest` with its required fields; the optional ones start empty.
-    pub fn new(email: String) -> Self {
-        Self { email }
+    pub fn new(email: impl Into<String>) -> Self {
+        Self { email: email.into() }
     }
 }
 /// An assigned seat.
@@ -201,8 +212,11 @@ pub struct Seat {
 }
 impl Seat {
     /// A `Seat` with its required fields; the optional ones start empty.
-    pub fn new(id: String, email: String) -> Self {
-        Self { id, email }
+    pub fn new(id: impl Into<String>, email: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            email: email.into(),
+        }
     }
 }
 /// A billing subscription.
@@ -217,8 +231,11 @@ pub struct Subscription {
 }
 impl Subscription {
     /// A `Subscription` with its required fields; the optional ones start empty.
-    pub fn new(plan: String, status: String) -> Self {
-        Self { plan, status }
+    pub fn new(plan: impl Into<String>, status: impl Into<String>) -> Self {
+        Self {
+            plan: plan.into(),
+            status: status.into(),
+        }
     }
 }
 /// Body of billing.express_interest.
@@ -234,8 +251,11 @@ pub struct ExpressInterestRequest {
 }
 impl ExpressInterestRequest {
     /// An `ExpressInterestRequest` with its required fields; the optional ones start empty.
-    pub fn new(plan: String) -> Self {
-        Self { plan, note: None }
+    pub fn new(plan: impl Into<String>) -> Self {
+        Self {
+            plan: plan.into(),
+            note: None,
+        }
     }
     /// Sets `note`.
     #[must_use]

@@ -5,7 +5,7 @@ use crate::models::*;
 /// What the runtime is told about this API: all of it from the spec.
 static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     name: "Mnemexa",
-    user_agent: "mnemexa/0.1.0 (rust)",
+    user_agent: "mnemexa/0.2.0 (rust)",
     base_url: "https://api.mnemexa.com",
     env_api_key: &["MNEMEXA_API_KEY"],
     extra_credentials: &[],
@@ -77,9 +77,15 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     inner: ::sdkgen_runtime::Client,
+}
+/// The runtime client's own: API, base URL, timeouts, never the key.
+impl ::std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Debug::fmt(&self.inner, f)
+    }
 }
 /// Builds a [`Client`]; every setting has a default from the spec. The API key is read from `MNEMEXA_API_KEY` unless `api_key` is called. The base URL is read from `MNEMEXA_BASE_URL`, else `https://api.mnemexa.com`. Retries: 2 by default (`max_retries`). Client-side throttling, off by default: when on, calls wait locally for a token of `per_key` (30 requests/minute, burst 15) so a fan-out workload paces itself instead of collecting 429s. Clones of the client share the bucket.
 pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;

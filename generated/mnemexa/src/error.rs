@@ -68,10 +68,11 @@ pub enum ApiErrorKind {
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct RateLimitError {
-    /// Seconds to wait, from the Retry-After header. In seconds.
+    /// How long to wait, from the Retry-After header.
     ///
     /// Documented as `retry_after`; read from the header `Retry-After`.
-    pub retry_after: Option<f64>,
+    #[serde(serialize_with = "::sdkgen_runtime::serde_helpers::duration_secs")]
+    pub retry_after: Option<::std::time::Duration>,
 }
 /// Invalid or missing API key.
 ///
@@ -187,7 +188,7 @@ impl ::sdkgen_runtime::ErrorClass for ApiErrorKind {
             Some(0usize) => {
                 Self::RateLimitError(RateLimitError {
                     retry_after: r
-                        .header_number(
+                        .header_duration(
                             "Retry-After",
                             ::sdkgen_runtime::HeaderFormat::RetryAfter,
                         ),

@@ -13,8 +13,11 @@ pub struct StoreMemoryRequest {
 }
 impl StoreMemoryRequest {
     /// A `StoreMemoryRequest` with its required fields; the optional ones start empty.
-    pub fn new(text: String) -> Self {
-        Self { text, metadata: None }
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            metadata: None,
+        }
     }
     /// Sets `metadata`.
     #[must_use]
@@ -36,8 +39,8 @@ pub struct StoreMemoryResponse {
 }
 impl StoreMemoryResponse {
     /// A `StoreMemoryResponse` with its required fields; the optional ones start empty.
-    pub fn new(id: String) -> Self {
-        Self { id }
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
     }
 }
 /// Body of memory.retrieve.
@@ -53,8 +56,11 @@ pub struct RetrieveMemoryRequest {
 }
 impl RetrieveMemoryRequest {
     /// A `RetrieveMemoryRequest` with its required fields; the optional ones start empty.
-    pub fn new(query: String) -> Self {
-        Self { query, limit: None }
+    pub fn new(query: impl Into<String>) -> Self {
+        Self {
+            query: query.into(),
+            limit: None,
+        }
     }
     /// Sets `limit`.
     #[must_use]
@@ -73,8 +79,8 @@ pub struct RetrieveMemoryResponse {
 }
 impl RetrieveMemoryResponse {
     /// A `RetrieveMemoryResponse` with its required fields; the optional ones start empty.
-    pub fn new(memories: Vec<Memory>) -> Self {
-        Self { memories }
+    pub fn new(memories: impl Into<Vec<Memory>>) -> Self {
+        Self { memories: memories.into() }
     }
 }
 /// A stored memory.
@@ -92,8 +98,12 @@ pub struct Memory {
 }
 impl Memory {
     /// A `Memory` with its required fields; the optional ones start empty.
-    pub fn new(id: String, text: String) -> Self {
-        Self { id, text, score: None }
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            text: text.into(),
+            score: None,
+        }
     }
     /// Sets `score`.
     #[must_use]
@@ -181,14 +191,14 @@ pub struct Subscription {
 impl Subscription {
     /// A `Subscription` with its required fields; the optional ones start empty.
     pub fn new(
-        plan: String,
-        rpm_limit_snapshot: i64,
-        burst_limit_snapshot: i64,
+        plan: impl Into<String>,
+        rpm_limit_snapshot: impl Into<i64>,
+        burst_limit_snapshot: impl Into<i64>,
     ) -> Self {
         Self {
-            plan,
-            rpm_limit_snapshot,
-            burst_limit_snapshot,
+            plan: plan.into(),
+            rpm_limit_snapshot: rpm_limit_snapshot.into(),
+            burst_limit_snapshot: burst_limit_snapshot.into(),
             memory_write_limit: None,
             memory_retrieve_limit: None,
         }
@@ -219,9 +229,9 @@ pub struct StatusResponse {
 }
 impl StatusResponse {
     /// A `StatusResponse` with its required fields; the optional ones start empty.
-    pub fn new(workspace_status: WorkspaceStatus) -> Self {
+    pub fn new(workspace_status: impl Into<WorkspaceStatus>) -> Self {
         Self {
-            workspace_status,
+            workspace_status: workspace_status.into(),
             subscription: None,
         }
     }
@@ -248,9 +258,9 @@ pub struct HealthResponse {
 }
 impl HealthResponse {
     /// A `HealthResponse` with its required fields; the optional ones start empty.
-    pub fn new(status: String) -> Self {
+    pub fn new(status: impl Into<String>) -> Self {
         Self {
-            status,
+            status: status.into(),
             signals: None,
             last_sweep_at: None,
         }

@@ -1018,9 +1018,16 @@ fn client_rs(api: &Api) -> (TokenStream, TokenStream) {
         #spec
 
         #client_doc
-        #[derive(Debug, Clone)]
+        #[derive(Clone)]
         pub struct Client {
             inner: ::sdkgen_runtime::Client,
+        }
+
+        /// The runtime client's own: API, base URL, timeouts, never the key.
+        impl ::std::fmt::Debug for Client {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&self.inner, f)
+            }
         }
 
         #builder

@@ -72,8 +72,11 @@ pub struct ChatCompletionToolCallFunction {
 }
 impl ChatCompletionToolCallFunction {
     /// A `ChatCompletionToolCallFunction` with its required fields; the optional ones start empty.
-    pub fn new(arguments: String, name: String) -> Self {
-        Self { arguments, name }
+    pub fn new(arguments: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            arguments: arguments.into(),
+            name: name.into(),
+        }
     }
 }
 /// The type of the tool. Currently, only function is supported.
@@ -135,11 +138,15 @@ pub struct ChatCompletionToolCall {
 impl ChatCompletionToolCall {
     /// A `ChatCompletionToolCall` with its required fields; the optional ones start empty.
     pub fn new(
-        function: ChatCompletionToolCallFunction,
-        id: String,
-        r#type: ChatCompletionToolCallType,
+        function: impl Into<ChatCompletionToolCallFunction>,
+        id: impl Into<String>,
+        r#type: impl Into<ChatCompletionToolCallType>,
     ) -> Self {
-        Self { function, id, r#type }
+        Self {
+            function: function.into(),
+            id: id.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 /// A message in the chat conversation.
@@ -179,12 +186,12 @@ pub struct ChatMessage {
 }
 impl ChatMessage {
     /// A `ChatMessage` with its required fields; the optional ones start empty.
-    pub fn new(role: ChatMessageRole) -> Self {
+    pub fn new(role: impl Into<ChatMessageRole>) -> Self {
         Self {
             content: None,
             reasoning_content: None,
             refusal: None,
-            role,
+            role: role.into(),
             tool_call_id: None,
             tool_calls: None,
         }
@@ -401,8 +408,8 @@ pub struct ChatCompletionRequestToolChoice2Function {
 }
 impl ChatCompletionRequestToolChoice2Function {
     /// A `ChatCompletionRequestToolChoice2Function` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 /// `ChatCompletionRequestToolChoice2Type`.
@@ -462,10 +469,13 @@ pub struct ChatCompletionRequestToolChoice2 {
 impl ChatCompletionRequestToolChoice2 {
     /// A `ChatCompletionRequestToolChoice2` with its required fields; the optional ones start empty.
     pub fn new(
-        function: ChatCompletionRequestToolChoice2Function,
-        r#type: ChatCompletionRequestToolChoice2Type,
+        function: impl Into<ChatCompletionRequestToolChoice2Function>,
+        r#type: impl Into<ChatCompletionRequestToolChoice2Type>,
     ) -> Self {
-        Self { function, r#type }
+        Self {
+            function: function.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 /// Controls which (if any) tool is called by the model. none means the model will not call any tool and instead generates a message. auto means the model can pick between generating a message or calling one or more tools. required means the model must call one or more tools. Specifying a particular tool via {"type": "function", "function": {"name": "my_function"}} forces the model to call that tool. none is the default when no tools are present. auto is the default if tools are present.
@@ -497,10 +507,10 @@ pub struct FunctionObject {
 }
 impl FunctionObject {
     /// A `FunctionObject` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             description: None,
-            name,
+            name: name.into(),
             parameters: None,
         }
     }
@@ -573,8 +583,14 @@ pub struct ChatCompletionTool {
 }
 impl ChatCompletionTool {
     /// A `ChatCompletionTool` with its required fields; the optional ones start empty.
-    pub fn new(function: FunctionObject, r#type: ChatCompletionToolType) -> Self {
-        Self { function, r#type }
+    pub fn new(
+        function: impl Into<FunctionObject>,
+        r#type: impl Into<ChatCompletionToolType>,
+    ) -> Self {
+        Self {
+            function: function.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 #[cfg(any(feature = "agent_inference", feature = "serverless_inference"))]
@@ -708,16 +724,16 @@ pub struct ChatCompletionRequest {
 #[cfg(any(feature = "agent_inference", feature = "serverless_inference"))]
 impl ChatCompletionRequest {
     /// A `ChatCompletionRequest` with its required fields; the optional ones start empty.
-    pub fn new(messages: Vec<ChatMessage>, model: String) -> Self {
+    pub fn new(messages: impl Into<Vec<ChatMessage>>, model: impl Into<String>) -> Self {
         Self {
             frequency_penalty: None,
             logit_bias: None,
             logprobs: None,
             max_completion_tokens: None,
             max_tokens: None,
-            messages,
+            messages: messages.into(),
             metadata: None,
-            model,
+            model: model.into(),
             n: None,
             presence_penalty: None,
             reasoning_effort: None,
@@ -1024,11 +1040,11 @@ pub struct ChatCompletionTopLogprobItem {
 }
 impl ChatCompletionTopLogprobItem {
     /// A `ChatCompletionTopLogprobItem` with its required fields; the optional ones start empty.
-    pub fn new(logprob: f64, token: String) -> Self {
+    pub fn new(logprob: impl Into<f64>, token: impl Into<String>) -> Self {
         Self {
             bytes: None,
-            logprob,
-            token,
+            logprob: logprob.into(),
+            token: token.into(),
         }
     }
     /// Sets `bytes`.
@@ -1056,15 +1072,15 @@ pub struct ChatCompletionTokenLogprob {
 impl ChatCompletionTokenLogprob {
     /// A `ChatCompletionTokenLogprob` with its required fields; the optional ones start empty.
     pub fn new(
-        logprob: f64,
-        token: String,
-        top_logprobs: Vec<ChatCompletionTopLogprobItem>,
+        logprob: impl Into<f64>,
+        token: impl Into<String>,
+        top_logprobs: impl Into<Vec<ChatCompletionTopLogprobItem>>,
     ) -> Self {
         Self {
             bytes: None,
-            logprob,
-            token,
-            top_logprobs,
+            logprob: logprob.into(),
+            token: token.into(),
+            top_logprobs: top_logprobs.into(),
         }
     }
     /// Sets `bytes`.
@@ -1169,8 +1185,11 @@ pub struct ChatCompletionResponseChoicesItemMessageToolCallsItemFunction {
 }
 impl ChatCompletionResponseChoicesItemMessageToolCallsItemFunction {
     /// A `ChatCompletionResponseChoicesItemMessageToolCallsItemFunction` with its required fields; the optional ones start empty.
-    pub fn new(arguments: String, name: String) -> Self {
-        Self { arguments, name }
+    pub fn new(arguments: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            arguments: arguments.into(),
+            name: name.into(),
+        }
     }
 }
 /// The type of the tool.
@@ -1233,11 +1252,17 @@ pub struct ChatCompletionResponseChoicesItemMessageToolCallsItem {
 impl ChatCompletionResponseChoicesItemMessageToolCallsItem {
     /// A `ChatCompletionResponseChoicesItemMessageToolCallsItem` with its required fields; the optional ones start empty.
     pub fn new(
-        function: ChatCompletionResponseChoicesItemMessageToolCallsItemFunction,
-        id: String,
-        r#type: ChatCompletionResponseChoicesItemMessageToolCallsItemType,
+        function: impl Into<
+            ChatCompletionResponseChoicesItemMessageToolCallsItemFunction,
+        >,
+        id: impl Into<String>,
+        r#type: impl Into<ChatCompletionResponseChoicesItemMessageToolCallsItemType>,
     ) -> Self {
-        Self { function, id, r#type }
+        Self {
+            function: function.into(),
+            id: id.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 /// A chat completion message generated by the model.
@@ -1262,12 +1287,12 @@ pub struct ChatCompletionResponseChoicesItemMessage {
 }
 impl ChatCompletionResponseChoicesItemMessage {
     /// A `ChatCompletionResponseChoicesItemMessage` with its required fields; the optional ones start empty.
-    pub fn new(role: ChatCompletionResponseChoicesItemMessageRole) -> Self {
+    pub fn new(role: impl Into<ChatCompletionResponseChoicesItemMessageRole>) -> Self {
         Self {
             content: None,
             reasoning_content: None,
             refusal: None,
-            role,
+            role: role.into(),
             tool_calls: None,
         }
     }
@@ -1317,15 +1342,15 @@ pub struct ChatCompletionResponseChoicesItem {
 impl ChatCompletionResponseChoicesItem {
     /// A `ChatCompletionResponseChoicesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        finish_reason: ChatCompletionResponseChoicesItemFinishReason,
-        index: i64,
-        message: ChatCompletionResponseChoicesItemMessage,
+        finish_reason: impl Into<ChatCompletionResponseChoicesItemFinishReason>,
+        index: impl Into<i64>,
+        message: impl Into<ChatCompletionResponseChoicesItemMessage>,
     ) -> Self {
         Self {
-            finish_reason,
-            index,
+            finish_reason: finish_reason.into(),
+            index: index.into(),
             logprobs: None,
-            message,
+            message: message.into(),
         }
     }
     /// Sets `logprobs`.
@@ -1394,10 +1419,13 @@ pub struct CompletionUsageCacheCreation {
 }
 impl CompletionUsageCacheCreation {
     /// A `CompletionUsageCacheCreation` with its required fields; the optional ones start empty.
-    pub fn new(ephemeral_1h_input_tokens: i64, ephemeral_5m_input_tokens: i64) -> Self {
+    pub fn new(
+        ephemeral_1h_input_tokens: impl Into<i64>,
+        ephemeral_5m_input_tokens: impl Into<i64>,
+    ) -> Self {
         Self {
-            ephemeral_1h_input_tokens,
-            ephemeral_5m_input_tokens,
+            ephemeral_1h_input_tokens: ephemeral_1h_input_tokens.into(),
+            ephemeral_5m_input_tokens: ephemeral_5m_input_tokens.into(),
         }
     }
 }
@@ -1422,20 +1450,20 @@ pub struct CompletionUsage {
 impl CompletionUsage {
     /// A `CompletionUsage` with its required fields; the optional ones start empty.
     pub fn new(
-        cache_created_input_tokens: i64,
-        cache_creation: CompletionUsageCacheCreation,
-        cache_read_input_tokens: i64,
-        completion_tokens: i64,
-        prompt_tokens: i64,
-        total_tokens: i64,
+        cache_created_input_tokens: impl Into<i64>,
+        cache_creation: impl Into<CompletionUsageCacheCreation>,
+        cache_read_input_tokens: impl Into<i64>,
+        completion_tokens: impl Into<i64>,
+        prompt_tokens: impl Into<i64>,
+        total_tokens: impl Into<i64>,
     ) -> Self {
         Self {
-            cache_created_input_tokens,
-            cache_creation,
-            cache_read_input_tokens,
-            completion_tokens,
-            prompt_tokens,
-            total_tokens,
+            cache_created_input_tokens: cache_created_input_tokens.into(),
+            cache_creation: cache_creation.into(),
+            cache_read_input_tokens: cache_read_input_tokens.into(),
+            completion_tokens: completion_tokens.into(),
+            prompt_tokens: prompt_tokens.into(),
+            total_tokens: total_tokens.into(),
         }
     }
 }
@@ -1463,18 +1491,18 @@ pub struct ChatCompletionResponse {
 impl ChatCompletionResponse {
     /// A `ChatCompletionResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        choices: Vec<ChatCompletionResponseChoicesItem>,
-        created: i64,
-        id: String,
-        model: String,
-        object: ChatCompletionResponseObject,
+        choices: impl Into<Vec<ChatCompletionResponseChoicesItem>>,
+        created: impl Into<i64>,
+        id: impl Into<String>,
+        model: impl Into<String>,
+        object: impl Into<ChatCompletionResponseObject>,
     ) -> Self {
         Self {
-            choices,
-            created,
-            id,
-            model,
-            object,
+            choices: choices.into(),
+            created: created.into(),
+            id: id.into(),
+            model: model.into(),
+            object: object.into(),
             usage: None,
         }
     }
@@ -1656,8 +1684,11 @@ pub struct AsyncInvokeRequestTagsItem {
 }
 impl AsyncInvokeRequestTagsItem {
     /// An `AsyncInvokeRequestTagsItem` with its required fields; the optional ones start empty.
-    pub fn new(key: String, value: String) -> Self {
-        Self { key, value }
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -1687,10 +1718,13 @@ pub struct AsyncInvokeRequest {
 #[cfg(feature = "serverless_inference")]
 impl AsyncInvokeRequest {
     /// An `AsyncInvokeRequest` with its required fields; the optional ones start empty.
-    pub fn new(input: AsyncInvokeRequestInput, model_id: String) -> Self {
+    pub fn new(
+        input: impl Into<AsyncInvokeRequestInput>,
+        model_id: impl Into<String>,
+    ) -> Self {
         Self {
-            input,
-            model_id,
+            input: input.into(),
+            model_id: model_id.into(),
             tags: None,
         }
     }
@@ -1813,20 +1847,20 @@ pub struct AsyncInvokeResponse {
 impl AsyncInvokeResponse {
     /// An `AsyncInvokeResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        created_at: ::sdkgen_runtime::Timestamp,
-        model_id: String,
-        request_id: String,
-        status: AsyncInvokeResponseStatus,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        model_id: impl Into<String>,
+        request_id: impl Into<String>,
+        status: impl Into<AsyncInvokeResponseStatus>,
     ) -> Self {
         Self {
             completed_at: None,
-            created_at,
+            created_at: created_at.into(),
             error: None,
-            model_id,
+            model_id: model_id.into(),
             output: None,
-            request_id,
+            request_id: request_id.into(),
             started_at: None,
-            status,
+            status: status.into(),
         }
     }
     /// Sets `completed_at`.
@@ -2323,19 +2357,19 @@ pub struct Batch {
 impl Batch {
     /// A `Batch` with its required fields; the optional ones start empty.
     pub fn new(
-        batch_id: String,
-        completion_window: BatchCompletionWindow,
-        created_at: ::sdkgen_runtime::Timestamp,
-        input_file_id: String,
-        provider: BatchProvider,
-        status: BatchStatus,
+        batch_id: impl Into<String>,
+        completion_window: impl Into<BatchCompletionWindow>,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        input_file_id: impl Into<String>,
+        provider: impl Into<BatchProvider>,
+        status: impl Into<BatchStatus>,
     ) -> Self {
         Self {
-            batch_id,
+            batch_id: batch_id.into(),
             cancelled_at: None,
             completed_at: None,
-            completion_window,
-            created_at,
+            completion_window: completion_window.into(),
+            created_at: created_at.into(),
             endpoint: None,
             error_file_id: None,
             errors: None,
@@ -2343,13 +2377,13 @@ impl Batch {
             failed_at: None,
             finalizing_at: None,
             in_progress_at: None,
-            input_file_id,
+            input_file_id: input_file_id.into(),
             metadata: None,
             output_file_id: None,
-            provider,
+            provider: provider.into(),
             request_counts: None,
             request_id: None,
-            status,
+            status: status.into(),
         }
     }
     /// Sets `cancelled_at`.
@@ -2587,16 +2621,16 @@ pub struct BatchListResponse {
 impl BatchListResponse {
     /// A `BatchListResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        data: Vec<Batch>,
-        has_more: bool,
-        object: BatchListResponseObject,
+        data: impl Into<Vec<Batch>>,
+        has_more: impl Into<bool>,
+        object: impl Into<BatchListResponseObject>,
     ) -> Self {
         Self {
-            data,
+            data: data.into(),
             first_id: None,
-            has_more,
+            has_more: has_more.into(),
             last_id: None,
-            object,
+            object: object.into(),
         }
     }
     /// Sets `first_id`.
@@ -2795,18 +2829,18 @@ pub struct BatchCreateRequest {
 impl BatchCreateRequest {
     /// A `BatchCreateRequest` with its required fields; the optional ones start empty.
     pub fn new(
-        completion_window: BatchCreateRequestCompletionWindow,
-        file_id: String,
-        provider: BatchCreateRequestProvider,
-        request_id: String,
+        completion_window: impl Into<BatchCreateRequestCompletionWindow>,
+        file_id: impl Into<String>,
+        provider: impl Into<BatchCreateRequestProvider>,
+        request_id: impl Into<String>,
     ) -> Self {
         Self {
-            completion_window,
+            completion_window: completion_window.into(),
             endpoint: None,
-            file_id,
+            file_id: file_id.into(),
             metadata: None,
-            provider,
-            request_id,
+            provider: provider.into(),
+            request_id: request_id.into(),
         }
     }
     /// Sets `endpoint`.
@@ -2846,8 +2880,10 @@ pub struct BatchFileCreateRequest {
 #[cfg(feature = "batch_inference")]
 impl BatchFileCreateRequest {
     /// A `BatchFileCreateRequest` with its required fields; the optional ones start empty.
-    pub fn new(file_name: String) -> Self {
-        Self { file_name }
+    pub fn new(file_name: impl Into<String>) -> Self {
+        Self {
+            file_name: file_name.into(),
+        }
     }
 }
 #[cfg(feature = "batch_inference")]
@@ -2871,11 +2907,11 @@ pub struct BatchFileCreateResponse {
 #[cfg(feature = "batch_inference")]
 impl BatchFileCreateResponse {
     /// A `BatchFileCreateResponse` with its required fields; the optional ones start empty.
-    pub fn new(file_id: String, upload_url: String) -> Self {
+    pub fn new(file_id: impl Into<String>, upload_url: impl Into<String>) -> Self {
         Self {
             expires_at: None,
-            file_id,
-            upload_url,
+            file_id: file_id.into(),
+            upload_url: upload_url.into(),
         }
     }
     /// Sets `expires_at`.
@@ -2929,13 +2965,13 @@ pub struct BatchResultsResponse {
 #[cfg(feature = "batch_inference")]
 impl BatchResultsResponse {
     /// A `BatchResultsResponse` with its required fields; the optional ones start empty.
-    pub fn new(batch_id: String, result_available: bool) -> Self {
+    pub fn new(batch_id: impl Into<String>, result_available: impl Into<bool>) -> Self {
         Self {
-            batch_id,
+            batch_id: batch_id.into(),
             error_file_url: None,
             expires_at: None,
             output_file_url: None,
-            result_available,
+            result_available: result_available.into(),
         }
     }
     /// Sets `error_file_url`.
@@ -3059,11 +3095,14 @@ pub struct EmbeddingsRequest {
 #[cfg(feature = "serverless_inference")]
 impl EmbeddingsRequest {
     /// An `EmbeddingsRequest` with its required fields; the optional ones start empty.
-    pub fn new(input: EmbeddingsRequestInput, model: String) -> Self {
+    pub fn new(
+        input: impl Into<EmbeddingsRequestInput>,
+        model: impl Into<String>,
+    ) -> Self {
         Self {
             encoding_format: None,
-            input,
-            model,
+            input: input.into(),
+            model: model.into(),
             user: None,
         }
     }
@@ -3155,11 +3194,15 @@ pub struct EmbeddingDataItem {
 impl EmbeddingDataItem {
     /// An `EmbeddingDataItem` with its required fields; the optional ones start empty.
     pub fn new(
-        embedding: EmbeddingDataItemEmbedding,
-        index: i64,
-        object: EmbeddingDataItemObject,
+        embedding: impl Into<EmbeddingDataItemEmbedding>,
+        index: impl Into<i64>,
+        object: impl Into<EmbeddingDataItemObject>,
     ) -> Self {
-        Self { embedding, index, object }
+        Self {
+            embedding: embedding.into(),
+            index: index.into(),
+            object: object.into(),
+        }
     }
 }
 /// The object type, which is always the string `list`.
@@ -3218,10 +3261,10 @@ pub struct EmbeddingsUsage {
 }
 impl EmbeddingsUsage {
     /// An `EmbeddingsUsage` with its required fields; the optional ones start empty.
-    pub fn new(prompt_tokens: i64, total_tokens: i64) -> Self {
+    pub fn new(prompt_tokens: impl Into<i64>, total_tokens: impl Into<i64>) -> Self {
         Self {
-            prompt_tokens,
-            total_tokens,
+            prompt_tokens: prompt_tokens.into(),
+            total_tokens: total_tokens.into(),
         }
     }
 }
@@ -3244,12 +3287,17 @@ pub struct EmbeddingsResponse {
 impl EmbeddingsResponse {
     /// An `EmbeddingsResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        data: Vec<EmbeddingDataItem>,
-        model: String,
-        object: EmbeddingsResponseObject,
-        usage: EmbeddingsUsage,
+        data: impl Into<Vec<EmbeddingDataItem>>,
+        model: impl Into<String>,
+        object: impl Into<EmbeddingsResponseObject>,
+        usage: impl Into<EmbeddingsUsage>,
     ) -> Self {
-        Self { data, model, object, usage }
+        Self {
+            data: data.into(),
+            model: model.into(),
+            object: object.into(),
+            usage: usage.into(),
+        }
     }
 }
 /// The size of the generated images. GPT-IMAGE-1 supports: auto (automatically select best size), 1536x1024 (landscape), 1024x1536 (portrait).
@@ -3379,16 +3427,20 @@ pub struct CreateImageRequest {
 #[cfg(feature = "serverless_inference")]
 impl CreateImageRequest {
     /// A `CreateImageRequest` with its required fields; the optional ones start empty.
-    pub fn new(model: String, n: i64, prompt: String) -> Self {
+    pub fn new(
+        model: impl Into<String>,
+        n: impl Into<i64>,
+        prompt: impl Into<String>,
+    ) -> Self {
         Self {
             background: None,
-            model,
+            model: model.into(),
             moderation: None,
-            n,
+            n: n.into(),
             output_compression: None,
             output_format: None,
             partial_images: None,
-            prompt,
+            prompt: prompt.into(),
             quality: None,
             size: None,
             stream: None,
@@ -3511,9 +3563,9 @@ pub struct GeneratedImage {
 }
 impl GeneratedImage {
     /// A `GeneratedImage` with its required fields; the optional ones start empty.
-    pub fn new(b64_json: String) -> Self {
+    pub fn new(b64_json: impl Into<String>) -> Self {
         Self {
-            b64_json,
+            b64_json: b64_json.into(),
             revised_prompt: None,
         }
     }
@@ -3536,8 +3588,11 @@ pub struct ImagesUsageInputTokensDetails {
 }
 impl ImagesUsageInputTokensDetails {
     /// An `ImagesUsageInputTokensDetails` with its required fields; the optional ones start empty.
-    pub fn new(image_tokens: i64, text_tokens: i64) -> Self {
-        Self { image_tokens, text_tokens }
+    pub fn new(image_tokens: impl Into<i64>, text_tokens: impl Into<i64>) -> Self {
+        Self {
+            image_tokens: image_tokens.into(),
+            text_tokens: text_tokens.into(),
+        }
     }
 }
 /// Token usage information for the image generation.
@@ -3557,16 +3612,16 @@ pub struct ImagesUsage {
 impl ImagesUsage {
     /// An `ImagesUsage` with its required fields; the optional ones start empty.
     pub fn new(
-        input_tokens: i64,
-        input_tokens_details: ImagesUsageInputTokensDetails,
-        output_tokens: i64,
-        total_tokens: i64,
+        input_tokens: impl Into<i64>,
+        input_tokens_details: impl Into<ImagesUsageInputTokensDetails>,
+        output_tokens: impl Into<i64>,
+        total_tokens: impl Into<i64>,
     ) -> Self {
         Self {
-            input_tokens,
-            input_tokens_details,
-            output_tokens,
-            total_tokens,
+            input_tokens: input_tokens.into(),
+            input_tokens_details: input_tokens_details.into(),
+            output_tokens: output_tokens.into(),
+            total_tokens: total_tokens.into(),
         }
     }
 }
@@ -3619,11 +3674,11 @@ pub struct ImagesResponse {
 #[cfg(feature = "serverless_inference")]
 impl ImagesResponse {
     /// An `ImagesResponse` with its required fields; the optional ones start empty.
-    pub fn new(created: i64, data: Vec<GeneratedImage>) -> Self {
+    pub fn new(created: impl Into<i64>, data: impl Into<Vec<GeneratedImage>>) -> Self {
         Self {
             background: None,
-            created,
-            data,
+            created: created.into(),
+            data: data.into(),
             output_format: None,
             quality: None,
             size: None,
@@ -3745,8 +3800,8 @@ pub struct MessagesRequestContentBlockParamText {
 }
 impl MessagesRequestContentBlockParamText {
     /// A `MessagesRequestContentBlockParamText` with its required fields; the optional ones start empty.
-    pub fn new(text: String) -> Self {
-        Self { text }
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
     }
 }
 /// Image payload (for example base64-encoded bytes).
@@ -3763,8 +3818,16 @@ pub struct MessagesImageSourceParam {
 }
 impl MessagesImageSourceParam {
     /// A `MessagesImageSourceParam` with its required fields; the optional ones start empty.
-    pub fn new(data: String, media_type: String, r#type: String) -> Self {
-        Self { data, media_type, r#type }
+    pub fn new(
+        data: impl Into<String>,
+        media_type: impl Into<String>,
+        r#type: impl Into<String>,
+    ) -> Self {
+        Self {
+            data: data.into(),
+            media_type: media_type.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 /// `MessagesRequestContentBlockParamImageType`.
@@ -3821,8 +3884,8 @@ pub struct MessagesRequestContentBlockParamImage {
 }
 impl MessagesRequestContentBlockParamImage {
     /// A `MessagesRequestContentBlockParamImage` with its required fields; the optional ones start empty.
-    pub fn new(source: MessagesImageSourceParam) -> Self {
-        Self { source }
+    pub fn new(source: impl Into<MessagesImageSourceParam>) -> Self {
+        Self { source: source.into() }
     }
 }
 /// `MessagesRequestContentBlockParamToolUseType`.
@@ -3883,8 +3946,16 @@ pub struct MessagesRequestContentBlockParamToolUse {
 }
 impl MessagesRequestContentBlockParamToolUse {
     /// A `MessagesRequestContentBlockParamToolUse` with its required fields; the optional ones start empty.
-    pub fn new(id: String, input: ::serde_json::Value, name: String) -> Self {
-        Self { id, input, name }
+    pub fn new(
+        id: impl Into<String>,
+        input: impl Into<::serde_json::Value>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            input: input.into(),
+            name: name.into(),
+        }
     }
 }
 /// Tool output as plain text or structured objects.
@@ -3957,10 +4028,13 @@ pub struct MessagesRequestContentBlockParamToolResult {
 impl MessagesRequestContentBlockParamToolResult {
     /// A `MessagesRequestContentBlockParamToolResult` with its required fields; the optional ones start empty.
     pub fn new(
-        content: MessagesRequestContentBlockParamToolResultContent,
-        tool_use_id: String,
+        content: impl Into<MessagesRequestContentBlockParamToolResultContent>,
+        tool_use_id: impl Into<String>,
     ) -> Self {
-        Self { content, tool_use_id }
+        Self {
+            content: content.into(),
+            tool_use_id: tool_use_id.into(),
+        }
     }
 }
 /// Structured message content. Block `type` is one of `text`, `image`, `tool_use`, or `tool_result`. Some tool definitions may be rejected by server policy even when valid here.
@@ -4139,10 +4213,13 @@ pub struct MessagesApiMessageParam {
 impl MessagesApiMessageParam {
     /// A `MessagesApiMessageParam` with its required fields; the optional ones start empty.
     pub fn new(
-        content: MessagesApiMessageParamContent,
-        role: MessagesApiMessageParamRole,
+        content: impl Into<MessagesApiMessageParamContent>,
+        role: impl Into<MessagesApiMessageParamRole>,
     ) -> Self {
-        Self { content, role }
+        Self {
+            content: content.into(),
+            role: role.into(),
+        }
     }
 }
 /// Optional request metadata.
@@ -4334,8 +4411,14 @@ pub struct MessagesRequestTextBlockParam {
 }
 impl MessagesRequestTextBlockParam {
     /// A `MessagesRequestTextBlockParam` with its required fields; the optional ones start empty.
-    pub fn new(text: String, r#type: MessagesRequestTextBlockParamType) -> Self {
-        Self { text, r#type }
+    pub fn new(
+        text: impl Into<String>,
+        r#type: impl Into<MessagesRequestTextBlockParamType>,
+    ) -> Self {
+        Self {
+            text: text.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 /// System prompt as plain text or as an array of text blocks.
@@ -4361,8 +4444,8 @@ pub struct MessagesThinkingConfigParam {
 }
 impl MessagesThinkingConfigParam {
     /// A `MessagesThinkingConfigParam` with its required fields; the optional ones start empty.
-    pub fn new(r#type: String) -> Self {
-        Self { r#type }
+    pub fn new(r#type: impl Into<String>) -> Self {
+        Self { r#type: r#type.into() }
     }
 }
 /// Tool selection mode.
@@ -4430,8 +4513,11 @@ pub struct MessagesToolChoiceParam2 {
 }
 impl MessagesToolChoiceParam2 {
     /// A `MessagesToolChoiceParam2` with its required fields; the optional ones start empty.
-    pub fn new(r#type: MessagesToolChoiceParam2Type) -> Self {
-        Self { name: None, r#type }
+    pub fn new(r#type: impl Into<MessagesToolChoiceParam2Type>) -> Self {
+        Self {
+            name: None,
+            r#type: r#type.into(),
+        }
     }
     /// Sets `name`.
     #[must_use]
@@ -4468,11 +4554,14 @@ pub struct MessagesToolDefinitionParam {
 }
 impl MessagesToolDefinitionParam {
     /// A `MessagesToolDefinitionParam` with its required fields; the optional ones start empty.
-    pub fn new(input_schema: ::serde_json::Value, name: String) -> Self {
+    pub fn new(
+        input_schema: impl Into<::serde_json::Value>,
+        name: impl Into<String>,
+    ) -> Self {
         Self {
             description: None,
-            input_schema,
-            name,
+            input_schema: input_schema.into(),
+            name: name.into(),
         }
     }
     /// Sets `description`.
@@ -4555,15 +4644,15 @@ pub struct MessagesCreateRequest {
 impl MessagesCreateRequest {
     /// A `MessagesCreateRequest` with its required fields; the optional ones start empty.
     pub fn new(
-        max_tokens: i64,
-        messages: Vec<MessagesApiMessageParam>,
-        model: String,
+        max_tokens: impl Into<i64>,
+        messages: impl Into<Vec<MessagesApiMessageParam>>,
+        model: impl Into<String>,
     ) -> Self {
         Self {
-            max_tokens,
-            messages,
+            max_tokens: max_tokens.into(),
+            messages: messages.into(),
             metadata: None,
-            model,
+            model: model.into(),
             reasoning_effort: None,
             speed: None,
             stop_sequences: None,
@@ -4749,8 +4838,8 @@ pub struct MessagesResponseContentBlockText {
 }
 impl MessagesResponseContentBlockText {
     /// A `MessagesResponseContentBlockText` with its required fields; the optional ones start empty.
-    pub fn new(text: String) -> Self {
-        Self { text }
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
     }
 }
 /// `MessagesResponseContentBlockToolUseType`.
@@ -4811,8 +4900,16 @@ pub struct MessagesResponseContentBlockToolUse {
 }
 impl MessagesResponseContentBlockToolUse {
     /// A `MessagesResponseContentBlockToolUse` with its required fields; the optional ones start empty.
-    pub fn new(id: String, input: ::serde_json::Value, name: String) -> Self {
-        Self { id, input, name }
+    pub fn new(
+        id: impl Into<String>,
+        input: impl Into<::serde_json::Value>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            input: input.into(),
+            name: name.into(),
+        }
     }
 }
 /// Assistant output block (text and tool calls).
@@ -5104,12 +5201,12 @@ pub struct MessagesUsage {
 }
 impl MessagesUsage {
     /// A `MessagesUsage` with its required fields; the optional ones start empty.
-    pub fn new(input_tokens: i64, output_tokens: i64) -> Self {
+    pub fn new(input_tokens: impl Into<i64>, output_tokens: impl Into<i64>) -> Self {
         Self {
             cache_creation_input_tokens: None,
             cache_read_input_tokens: None,
-            input_tokens,
-            output_tokens,
+            input_tokens: input_tokens.into(),
+            output_tokens: output_tokens.into(),
             speed: None,
         }
     }
@@ -5171,22 +5268,22 @@ pub struct MessagesCreateResponse {
 impl MessagesCreateResponse {
     /// A `MessagesCreateResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        content: Vec<MessagesResponseContentBlock>,
-        id: String,
-        model: String,
-        role: MessagesCreateResponseRole,
-        r#type: MessagesCreateResponseType,
-        usage: MessagesUsage,
+        content: impl Into<Vec<MessagesResponseContentBlock>>,
+        id: impl Into<String>,
+        model: impl Into<String>,
+        role: impl Into<MessagesCreateResponseRole>,
+        r#type: impl Into<MessagesCreateResponseType>,
+        usage: impl Into<MessagesUsage>,
     ) -> Self {
         Self {
-            content,
-            id,
-            model,
-            role,
+            content: content.into(),
+            id: id.into(),
+            model: model.into(),
+            role: role.into(),
             stop_reason: None,
             stop_sequence: None,
-            r#type,
-            usage,
+            r#type: r#type.into(),
+            usage: usage.into(),
         }
     }
     /// Sets `stop_reason`.
@@ -5271,12 +5368,17 @@ pub struct Model {
 }
 impl Model {
     /// A `Model` with its required fields; the optional ones start empty.
-    pub fn new(created: i64, id: String, object: ModelObject, owned_by: String) -> Self {
+    pub fn new(
+        created: impl Into<i64>,
+        id: impl Into<String>,
+        object: impl Into<ModelObject>,
+        owned_by: impl Into<String>,
+    ) -> Self {
         Self {
-            created,
-            id,
-            object,
-            owned_by,
+            created: created.into(),
+            id: id.into(),
+            object: object.into(),
+            owned_by: owned_by.into(),
         }
     }
 }
@@ -5338,8 +5440,14 @@ pub struct ListModelsResponse {
 #[cfg(feature = "serverless_inference")]
 impl ListModelsResponse {
     /// A `ListModelsResponse` with its required fields; the optional ones start empty.
-    pub fn new(data: Vec<Model>, object: ListModelsResponseObject) -> Self {
-        Self { data, object }
+    pub fn new(
+        data: impl Into<Vec<Model>>,
+        object: impl Into<ListModelsResponseObject>,
+    ) -> Self {
+        Self {
+            data: data.into(),
+            object: object.into(),
+        }
     }
 }
 /// The role of the message author.
@@ -5415,8 +5523,11 @@ pub struct CreateResponseRequestInput2Item {
 }
 impl CreateResponseRequestInput2Item {
     /// A `CreateResponseRequestInput2Item` with its required fields; the optional ones start empty.
-    pub fn new(content: String) -> Self {
-        Self { content, role: None }
+    pub fn new(content: impl Into<String>) -> Self {
+        Self {
+            content: content.into(),
+            role: None,
+        }
     }
     /// Sets `role`.
     #[must_use]
@@ -5537,8 +5648,8 @@ pub struct CreateResponseRequestToolChoice2Function {
 }
 impl CreateResponseRequestToolChoice2Function {
     /// A `CreateResponseRequestToolChoice2Function` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 /// `CreateResponseRequestToolChoice2Type`.
@@ -5598,10 +5709,13 @@ pub struct CreateResponseRequestToolChoice2 {
 impl CreateResponseRequestToolChoice2 {
     /// A `CreateResponseRequestToolChoice2` with its required fields; the optional ones start empty.
     pub fn new(
-        function: CreateResponseRequestToolChoice2Function,
-        r#type: CreateResponseRequestToolChoice2Type,
+        function: impl Into<CreateResponseRequestToolChoice2Function>,
+        r#type: impl Into<CreateResponseRequestToolChoice2Type>,
     ) -> Self {
-        Self { function, r#type }
+        Self {
+            function: function.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 /// Controls which (if any) tool is called by the model.
@@ -5680,12 +5794,12 @@ pub struct CreateResponseRequestToolsItem {
 }
 impl CreateResponseRequestToolsItem {
     /// A `CreateResponseRequestToolsItem` with its required fields; the optional ones start empty.
-    pub fn new(r#type: CreateResponseRequestToolsItemType) -> Self {
+    pub fn new(r#type: impl Into<CreateResponseRequestToolsItemType>) -> Self {
         Self {
             description: None,
             name: None,
             parameters: None,
-            r#type,
+            r#type: r#type.into(),
         }
     }
     /// Sets `description`.
@@ -5794,13 +5908,16 @@ pub struct CreateResponseRequest {
 #[cfg(feature = "serverless_inference")]
 impl CreateResponseRequest {
     /// A `CreateResponseRequest` with its required fields; the optional ones start empty.
-    pub fn new(input: CreateResponseRequestInput, model: String) -> Self {
+    pub fn new(
+        input: impl Into<CreateResponseRequestInput>,
+        model: impl Into<String>,
+    ) -> Self {
         Self {
-            input,
+            input: input.into(),
             instructions: None,
             max_output_tokens: None,
             metadata: None,
-            model,
+            model: model.into(),
             stop: None,
             stream: None,
             stream_options: None,
@@ -6055,10 +6172,13 @@ pub struct CreateResponseResponseOutputItemContentItem {
 impl CreateResponseResponseOutputItemContentItem {
     /// A `CreateResponseResponseOutputItemContentItem` with its required fields; the optional ones start empty.
     pub fn new(
-        text: String,
-        r#type: CreateResponseResponseOutputItemContentItemType,
+        text: impl Into<String>,
+        r#type: impl Into<CreateResponseResponseOutputItemContentItemType>,
     ) -> Self {
-        Self { text, r#type }
+        Self {
+            text: text.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 /// The type of output item. One of `reasoning`, `message`, or `function_call`.
@@ -6164,18 +6284,18 @@ pub struct CreateResponseResponseOutputItem {
 impl CreateResponseResponseOutputItem {
     /// A `CreateResponseResponseOutputItem` with its required fields; the optional ones start empty.
     pub fn new(
-        content: Vec<CreateResponseResponseOutputItemContentItem>,
-        r#type: CreateResponseResponseOutputItemType,
+        content: impl Into<Vec<CreateResponseResponseOutputItemContentItem>>,
+        r#type: impl Into<CreateResponseResponseOutputItemType>,
     ) -> Self {
         Self {
             arguments: None,
             call_id: None,
-            content,
+            content: content.into(),
             id: None,
             name: None,
             role: None,
             status: None,
-            r#type,
+            r#type: r#type.into(),
         }
     }
     /// Sets `arguments`.
@@ -6308,12 +6428,12 @@ pub struct CreateResponseResponseToolsItem {
 }
 impl CreateResponseResponseToolsItem {
     /// A `CreateResponseResponseToolsItem` with its required fields; the optional ones start empty.
-    pub fn new(r#type: CreateResponseResponseToolsItemType) -> Self {
+    pub fn new(r#type: impl Into<CreateResponseResponseToolsItemType>) -> Self {
         Self {
             description: None,
             name: None,
             parameters: None,
-            r#type,
+            r#type: r#type.into(),
         }
     }
     /// Sets `description`.
@@ -6345,8 +6465,10 @@ pub struct ResponseUsageInputTokensDetails {
 }
 impl ResponseUsageInputTokensDetails {
     /// A `ResponseUsageInputTokensDetails` with its required fields; the optional ones start empty.
-    pub fn new(cached_tokens: i64) -> Self {
-        Self { cached_tokens }
+    pub fn new(cached_tokens: impl Into<i64>) -> Self {
+        Self {
+            cached_tokens: cached_tokens.into(),
+        }
     }
 }
 /// A detailed breakdown of the output tokens.
@@ -6361,10 +6483,13 @@ pub struct ResponseUsageOutputTokensDetails {
 }
 impl ResponseUsageOutputTokensDetails {
     /// A `ResponseUsageOutputTokensDetails` with its required fields; the optional ones start empty.
-    pub fn new(reasoning_tokens: i64, tool_output_tokens: i64) -> Self {
+    pub fn new(
+        reasoning_tokens: impl Into<i64>,
+        tool_output_tokens: impl Into<i64>,
+    ) -> Self {
         Self {
-            reasoning_tokens,
-            tool_output_tokens,
+            reasoning_tokens: reasoning_tokens.into(),
+            tool_output_tokens: tool_output_tokens.into(),
         }
     }
 }
@@ -6387,18 +6512,18 @@ pub struct ResponseUsage {
 impl ResponseUsage {
     /// A `ResponseUsage` with its required fields; the optional ones start empty.
     pub fn new(
-        input_tokens: i64,
-        input_tokens_details: ResponseUsageInputTokensDetails,
-        output_tokens: i64,
-        output_tokens_details: ResponseUsageOutputTokensDetails,
-        total_tokens: i64,
+        input_tokens: impl Into<i64>,
+        input_tokens_details: impl Into<ResponseUsageInputTokensDetails>,
+        output_tokens: impl Into<i64>,
+        output_tokens_details: impl Into<ResponseUsageOutputTokensDetails>,
+        total_tokens: impl Into<i64>,
     ) -> Self {
         Self {
-            input_tokens,
-            input_tokens_details,
-            output_tokens,
-            output_tokens_details,
-            total_tokens,
+            input_tokens: input_tokens.into(),
+            input_tokens_details: input_tokens_details.into(),
+            output_tokens: output_tokens.into(),
+            output_tokens_details: output_tokens_details.into(),
+            total_tokens: total_tokens.into(),
         }
     }
 }
@@ -6481,27 +6606,27 @@ pub struct CreateResponseResponse {
 impl CreateResponseResponse {
     /// A `CreateResponseResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        created: i64,
-        id: String,
-        model: String,
-        object: CreateResponseResponseObject,
-        output: Vec<CreateResponseResponseOutputItem>,
-        usage: ResponseUsage,
+        created: impl Into<i64>,
+        id: impl Into<String>,
+        model: impl Into<String>,
+        object: impl Into<CreateResponseResponseObject>,
+        output: impl Into<Vec<CreateResponseResponseOutputItem>>,
+        usage: impl Into<ResponseUsage>,
     ) -> Self {
         Self {
-            created,
-            id,
+            created: created.into(),
+            id: id.into(),
             max_output_tokens: None,
-            model,
-            object,
-            output,
+            model: model.into(),
+            object: object.into(),
+            output: output.into(),
             parallel_tool_calls: None,
             status: None,
             temperature: None,
             tool_choice: None,
             tools: None,
             top_p: None,
-            usage,
+            usage: usage.into(),
             user: None,
         }
     }
@@ -6670,8 +6795,11 @@ pub struct OneClicks {
 }
 impl OneClicks {
     /// A `OneClicks` with its required fields; the optional ones start empty.
-    pub fn new(slug: String, r#type: String) -> Self {
-        Self { slug, r#type }
+    pub fn new(slug: impl Into<String>, r#type: impl Into<String>) -> Self {
+        Self {
+            slug: slug.into(),
+            r#type: r#type.into(),
+        }
     }
 }
 #[cfg(feature = "n1_click_applications")]
@@ -6714,8 +6842,14 @@ pub struct OneClicksCreate {
 #[cfg(feature = "n1_click_applications")]
 impl OneClicksCreate {
     /// A `OneClicksCreate` with its required fields; the optional ones start empty.
-    pub fn new(addon_slugs: Vec<String>, cluster_uuid: String) -> Self {
-        Self { addon_slugs, cluster_uuid }
+    pub fn new(
+        addon_slugs: impl Into<Vec<String>>,
+        cluster_uuid: impl Into<String>,
+    ) -> Self {
+        Self {
+            addon_slugs: addon_slugs.into(),
+            cluster_uuid: cluster_uuid.into(),
+        }
     }
 }
 #[cfg(feature = "n1_click_applications")]
@@ -6854,24 +6988,24 @@ pub struct Account {
 impl Account {
     /// An `Account` with its required fields; the optional ones start empty.
     pub fn new(
-        droplet_limit: i64,
-        email: String,
-        email_verified: bool,
-        floating_ip_limit: i64,
-        status: AccountStatus,
-        status_message: String,
-        uuid: String,
+        droplet_limit: impl Into<i64>,
+        email: impl Into<String>,
+        email_verified: impl Into<bool>,
+        floating_ip_limit: impl Into<i64>,
+        status: impl Into<AccountStatus>,
+        status_message: impl Into<String>,
+        uuid: impl Into<String>,
     ) -> Self {
         Self {
-            droplet_limit,
-            email,
-            email_verified,
-            floating_ip_limit,
+            droplet_limit: droplet_limit.into(),
+            email: email.into(),
+            email_verified: email_verified.into(),
+            floating_ip_limit: floating_ip_limit.into(),
             name: None,
-            status,
-            status_message,
+            status: status.into(),
+            status_message: status_message.into(),
             team: None,
-            uuid,
+            uuid: uuid.into(),
         }
     }
     /// Sets `name`.
@@ -6930,12 +7064,12 @@ pub struct SshKeys {
 #[cfg(feature = "ssh_keys")]
 impl SshKeys {
     /// A `SshKeys` with its required fields; the optional ones start empty.
-    pub fn new(name: String, public_key: String) -> Self {
+    pub fn new(name: impl Into<String>, public_key: impl Into<String>) -> Self {
         Self {
             fingerprint: None,
             id: None,
-            name,
-            public_key,
+            name: name.into(),
+            public_key: public_key.into(),
         }
     }
     /// Sets `fingerprint`.
@@ -7086,11 +7220,11 @@ pub struct SshKeysListResponse {
 #[cfg(feature = "ssh_keys")]
 impl SshKeysListResponse {
     /// A `SshKeysListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: SshKeysListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<SshKeysListResponseMeta>) -> Self {
         Self {
             ssh_keys: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `ssh_keys`.
@@ -7217,18 +7351,18 @@ pub struct Region {
 impl Region {
     /// A `Region` with its required fields; the optional ones start empty.
     pub fn new(
-        available: bool,
-        features: Vec<String>,
-        name: String,
-        sizes: Vec<String>,
-        slug: String,
+        available: impl Into<bool>,
+        features: impl Into<Vec<String>>,
+        name: impl Into<String>,
+        sizes: impl Into<Vec<String>>,
+        slug: impl Into<String>,
     ) -> Self {
         Self {
-            available,
-            features,
-            name,
-            sizes,
-            slug,
+            available: available.into(),
+            features: features.into(),
+            name: name.into(),
+            sizes: sizes.into(),
+            slug: slug.into(),
         }
     }
 }
@@ -7480,11 +7614,11 @@ pub struct ActionsListResponse {
 #[cfg(feature = "actions")]
 impl ActionsListResponse {
     /// An `ActionsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ActionsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `actions`.
@@ -7540,16 +7674,16 @@ pub struct AddonsDimensionVolumeWithPrice {
 impl AddonsDimensionVolumeWithPrice {
     /// An `AddonsDimensionVolumeWithPrice` with its required fields; the optional ones start empty.
     pub fn new(
-        id: i64,
-        low_volume: i64,
-        max_volume: i64,
-        price_per_unit: String,
+        id: impl Into<i64>,
+        low_volume: impl Into<i64>,
+        max_volume: impl Into<i64>,
+        price_per_unit: impl Into<String>,
     ) -> Self {
         Self {
-            id,
-            low_volume,
-            max_volume,
-            price_per_unit,
+            id: id.into(),
+            low_volume: low_volume.into(),
+            max_volume: max_volume.into(),
+            price_per_unit: price_per_unit.into(),
         }
     }
 }
@@ -7574,20 +7708,20 @@ pub struct AddonsDimensionWithPrice {
 impl AddonsDimensionWithPrice {
     /// An `AddonsDimensionWithPrice` with its required fields; the optional ones start empty.
     pub fn new(
-        display_name: String,
-        feature_name: String,
-        id: i64,
-        sku: String,
-        slug: String,
-        volumes: Vec<AddonsDimensionVolumeWithPrice>,
+        display_name: impl Into<String>,
+        feature_name: impl Into<String>,
+        id: impl Into<i64>,
+        sku: impl Into<String>,
+        slug: impl Into<String>,
+        volumes: impl Into<Vec<AddonsDimensionVolumeWithPrice>>,
     ) -> Self {
         Self {
-            display_name,
-            feature_name,
-            id,
-            sku,
-            slug,
-            volumes,
+            display_name: display_name.into(),
+            feature_name: feature_name.into(),
+            id: id.into(),
+            sku: sku.into(),
+            slug: slug.into(),
+            volumes: volumes.into(),
         }
     }
 }
@@ -7751,21 +7885,21 @@ pub struct AddonsFeature {
 impl AddonsFeature {
     /// An `AddonsFeature` with its required fields; the optional ones start empty.
     pub fn new(
-        created_at: ::sdkgen_runtime::Timestamp,
-        id: i64,
-        name: String,
-        r#type: AddonsFeatureType,
-        updated_at: ::sdkgen_runtime::Timestamp,
-        value: AddonsFeatureValue,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        id: impl Into<i64>,
+        name: impl Into<String>,
+        r#type: impl Into<AddonsFeatureType>,
+        updated_at: impl Into<::sdkgen_runtime::Timestamp>,
+        value: impl Into<AddonsFeatureValue>,
     ) -> Self {
         Self {
-            created_at,
-            id,
-            name,
-            r#type,
+            created_at: created_at.into(),
+            id: id.into(),
+            name: name.into(),
+            r#type: r#type.into(),
             unit: None,
-            updated_at,
-            value,
+            updated_at: updated_at.into(),
+            value: value.into(),
         }
     }
     /// Sets `unit`.
@@ -7892,35 +8026,35 @@ impl AddonsPlan {
     /// An `AddonsPlan` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        active: bool,
-        app_id: i64,
-        available: bool,
-        by_default: bool,
-        created_at: ::sdkgen_runtime::Timestamp,
-        display_name: String,
-        id: i64,
-        price_per_month: i64,
-        slug: String,
-        state: AddonsPlanState,
-        updated_at: ::sdkgen_runtime::Timestamp,
-        uuid: String,
+        active: impl Into<bool>,
+        app_id: impl Into<i64>,
+        available: impl Into<bool>,
+        by_default: impl Into<bool>,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        display_name: impl Into<String>,
+        id: impl Into<i64>,
+        price_per_month: impl Into<i64>,
+        slug: impl Into<String>,
+        state: impl Into<AddonsPlanState>,
+        updated_at: impl Into<::sdkgen_runtime::Timestamp>,
+        uuid: impl Into<String>,
     ) -> Self {
         Self {
-            active,
-            app_id,
-            available,
-            by_default,
-            created_at,
+            active: active.into(),
+            app_id: app_id.into(),
+            available: available.into(),
+            by_default: by_default.into(),
+            created_at: created_at.into(),
             description: None,
             dimensions: None,
-            display_name,
+            display_name: display_name.into(),
             features: None,
-            id,
-            price_per_month,
-            slug,
-            state,
-            updated_at,
-            uuid,
+            id: id.into(),
+            price_per_month: price_per_month.into(),
+            slug: slug.into(),
+            state: state.into(),
+            updated_at: updated_at.into(),
+            uuid: uuid.into(),
         }
     }
     /// Sets `description`.
@@ -7962,12 +8096,17 @@ pub struct AddonsAppInfo {
 impl AddonsAppInfo {
     /// An `AddonsAppInfo` with its required fields; the optional ones start empty.
     pub fn new(
-        app_slug: String,
-        eula: String,
-        plans: Vec<AddonsPlan>,
-        tos: String,
+        app_slug: impl Into<String>,
+        eula: impl Into<String>,
+        plans: impl Into<Vec<AddonsPlan>>,
+        tos: impl Into<String>,
     ) -> Self {
-        Self { app_slug, eula, plans, tos }
+        Self {
+            app_slug: app_slug.into(),
+            eula: eula.into(),
+            plans: plans.into(),
+            tos: tos.into(),
+        }
     }
 }
 #[cfg(feature = "add_ons")]
@@ -8063,19 +8202,19 @@ pub struct AddonsAppMetadata {
 impl AddonsAppMetadata {
     /// An `AddonsAppMetadata` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        display_name: String,
-        id: i64,
-        name: String,
-        r#type: AddonsAppMetadataType,
+        description: impl Into<String>,
+        display_name: impl Into<String>,
+        id: impl Into<i64>,
+        name: impl Into<String>,
+        r#type: impl Into<AddonsAppMetadataType>,
     ) -> Self {
         Self {
-            description,
-            display_name,
-            id,
-            name,
+            description: description.into(),
+            display_name: display_name.into(),
+            id: id.into(),
+            name: name.into(),
             options: None,
-            r#type,
+            r#type: r#type.into(),
         }
     }
     /// Sets `options`.
@@ -8133,8 +8272,14 @@ pub struct AddonsResourceMetadata {
 }
 impl AddonsResourceMetadata {
     /// An `AddonsResourceMetadata` with its required fields; the optional ones start empty.
-    pub fn new(name: String, value: AddonsResourceMetadataValue) -> Self {
-        Self { name, value }
+    pub fn new(
+        name: impl Into<String>,
+        value: impl Into<AddonsResourceMetadataValue>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
     }
 }
 /// The state the resource is currently in.
@@ -8248,26 +8393,26 @@ pub struct AddonsResource {
 impl AddonsResource {
     /// An `AddonsResource` with its required fields; the optional ones start empty.
     pub fn new(
-        app_slug: String,
-        has_config: bool,
-        name: String,
-        plan_slug: String,
-        state: AddonsResourceState,
-        uuid: String,
+        app_slug: impl Into<String>,
+        has_config: impl Into<bool>,
+        name: impl Into<String>,
+        plan_slug: impl Into<String>,
+        state: impl Into<AddonsResourceState>,
+        uuid: impl Into<String>,
     ) -> Self {
         Self {
             app_name: None,
-            app_slug,
-            has_config,
+            app_slug: app_slug.into(),
+            has_config: has_config.into(),
             message: None,
             metadata: None,
-            name,
+            name: name.into(),
             plan_name: None,
             plan_price_per_month: None,
-            plan_slug,
+            plan_slug: plan_slug.into(),
             sso_url: None,
-            state,
-            uuid,
+            state: state.into(),
+            uuid: uuid.into(),
         }
     }
     /// Sets `app_name`.
@@ -8358,18 +8503,18 @@ pub struct AddonsResourceNew {
 impl AddonsResourceNew {
     /// An `AddonsResourceNew` with its required fields; the optional ones start empty.
     pub fn new(
-        app_slug: String,
-        metadata: Vec<AddonsResourceMetadata>,
-        name: String,
-        plan_slug: String,
+        app_slug: impl Into<String>,
+        metadata: impl Into<Vec<AddonsResourceMetadata>>,
+        name: impl Into<String>,
+        plan_slug: impl Into<String>,
     ) -> Self {
         Self {
-            app_slug,
+            app_slug: app_slug.into(),
             fleet_uuid: None,
             linked_droplet_id: None,
-            metadata,
-            name,
-            plan_slug,
+            metadata: metadata.into(),
+            name: name.into(),
+            plan_slug: plan_slug.into(),
         }
     }
     /// Sets `fleet_uuid`.
@@ -8443,8 +8588,8 @@ pub struct AddonsPatchBody {
 #[cfg(feature = "add_ons")]
 impl AddonsPatchBody {
     /// An `AddonsPatchBody` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 #[cfg(feature = "add_ons")]
@@ -8482,8 +8627,10 @@ pub struct AddonsPatchPlanBody {
 #[cfg(feature = "add_ons")]
 impl AddonsPatchPlanBody {
     /// An `AddonsPatchPlanBody` with its required fields; the optional ones start empty.
-    pub fn new(plan_slug: String) -> Self {
-        Self { plan_slug }
+    pub fn new(plan_slug: impl Into<String>) -> Self {
+        Self {
+            plan_slug: plan_slug.into(),
+        }
     }
 }
 #[cfg(feature = "add_ons")]
@@ -9109,13 +9256,13 @@ pub struct AppDatabaseSpec {
 }
 impl AppDatabaseSpec {
     /// An `AppDatabaseSpec` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             cluster_name: None,
             db_name: None,
             db_user: None,
             engine: None,
-            name,
+            name: name.into(),
             production: None,
             version: None,
         }
@@ -9292,9 +9439,9 @@ pub struct AppDomainSpec {
 }
 impl AppDomainSpec {
     /// An `AppDomainSpec` with its required fields; the optional ones start empty.
-    pub fn new(domain: String) -> Self {
+    pub fn new(domain: impl Into<String>) -> Self {
         Self {
-            domain,
+            domain: domain.into(),
             minimum_tls_version: None,
             r#type: None,
             wildcard: None,
@@ -9993,9 +10140,9 @@ pub struct AppVariableDefinition {
 }
 impl AppVariableDefinition {
     /// An `AppVariableDefinition` with its required fields; the optional ones start empty.
-    pub fn new(key: String) -> Self {
+    pub fn new(key: impl Into<String>) -> Self {
         Self {
-            key,
+            key: key.into(),
             scope: None,
             r#type: None,
             value: None,
@@ -10152,8 +10299,11 @@ pub struct AppLogDestinationDatadogSpec {
 }
 impl AppLogDestinationDatadogSpec {
     /// An `AppLogDestinationDatadogSpec` with its required fields; the optional ones start empty.
-    pub fn new(api_key: String) -> Self {
-        Self { api_key, endpoint: None }
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            endpoint: None,
+        }
     }
     /// Sets `endpoint`.
     #[must_use]
@@ -10283,8 +10433,8 @@ pub struct AppLogDestinationPapertrailSpec {
 }
 impl AppLogDestinationPapertrailSpec {
     /// An `AppLogDestinationPapertrailSpec` with its required fields; the optional ones start empty.
-    pub fn new(endpoint: String) -> Self {
-        Self { endpoint }
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        Self { endpoint: endpoint.into() }
     }
 }
 /// Configurations for external logging.
@@ -10309,11 +10459,11 @@ pub struct AppLogDestinationDefinition {
 }
 impl AppLogDestinationDefinition {
     /// An `AppLogDestinationDefinition` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             datadog: None,
             logtail: None,
-            name,
+            name: name.into(),
             open_search: None,
             papertrail: None,
         }
@@ -10428,7 +10578,7 @@ pub struct AppFunctionsSpec {
 }
 impl AppFunctionsSpec {
     /// An `AppFunctionsSpec` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             alerts: None,
             bitbucket: None,
@@ -10438,7 +10588,7 @@ impl AppFunctionsSpec {
             github: None,
             gitlab: None,
             log_destinations: None,
-            name,
+            name: name.into(),
             routes: None,
             source_dir: None,
         }
@@ -10523,9 +10673,9 @@ pub struct AppIngressSpecRuleRoutingComponent {
 }
 impl AppIngressSpecRuleRoutingComponent {
     /// An `AppIngressSpecRuleRoutingComponent` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             preserve_path_prefix: None,
             rewrite: None,
         }
@@ -13472,7 +13622,7 @@ pub struct AppSpec {
 }
 impl AppSpec {
     /// An `AppSpec` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             databases: None,
             disable_edge_cache: None,
@@ -13484,7 +13634,7 @@ impl AppSpec {
             ingress: None,
             jobs: None,
             maintenance: None,
-            name,
+            name: name.into(),
             region: None,
             services: None,
             static_sites: None,
@@ -14666,7 +14816,7 @@ pub struct App {
 }
 impl App {
     /// An `App` with its required fields; the optional ones start empty.
-    pub fn new(spec: AppSpec) -> Self {
+    pub fn new(spec: impl Into<AppSpec>) -> Self {
         Self {
             active_deployment: None,
             created_at: None,
@@ -14684,7 +14834,7 @@ impl App {
             pinned_deployment: None,
             project_id: None,
             region: None,
-            spec,
+            spec: spec.into(),
             tier_slug: None,
             updated_at: None,
             vpc: None,
@@ -14865,11 +15015,11 @@ pub struct AppsResponse {
 #[cfg(feature = "apps")]
 impl AppsResponse {
     /// An `AppsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: AppsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<AppsResponseMeta>) -> Self {
         Self {
             apps: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `apps`.
@@ -15007,8 +15157,11 @@ pub struct AppsCreateAppRequest {
 #[cfg(feature = "apps")]
 impl AppsCreateAppRequest {
     /// An `AppsCreateAppRequest` with its required fields; the optional ones start empty.
-    pub fn new(spec: AppSpec) -> Self {
-        Self { project_id: None, spec }
+    pub fn new(spec: impl Into<AppSpec>) -> Self {
+        Self {
+            project_id: None,
+            spec: spec.into(),
+        }
     }
     /// Sets `project_id`.
     #[must_use]
@@ -15055,8 +15208,11 @@ pub struct AppMetricsBandwidthUsageRequest {
 #[cfg(feature = "apps")]
 impl AppMetricsBandwidthUsageRequest {
     /// An `AppMetricsBandwidthUsageRequest` with its required fields; the optional ones start empty.
-    pub fn new(app_ids: Vec<String>) -> Self {
-        Self { app_ids, date: None }
+    pub fn new(app_ids: impl Into<Vec<String>>) -> Self {
+        Self {
+            app_ids: app_ids.into(),
+            date: None,
+        }
     }
     /// Sets `date`.
     #[must_use]
@@ -15151,8 +15307,11 @@ pub struct AppPropose {
 #[cfg(feature = "apps")]
 impl AppPropose {
     /// An `AppPropose` with its required fields; the optional ones start empty.
-    pub fn new(spec: AppSpec) -> Self {
-        Self { app_id: None, spec }
+    pub fn new(spec: impl Into<AppSpec>) -> Self {
+        Self {
+            app_id: None,
+            spec: spec.into(),
+        }
     }
     /// Sets `app_id`.
     #[must_use]
@@ -16222,11 +16381,11 @@ pub struct AppsDeploymentsResponse {
 #[cfg(feature = "apps")]
 impl AppsDeploymentsResponse {
     /// An `AppsDeploymentsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: AppsDeploymentsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<AppsDeploymentsResponseMeta>) -> Self {
         Self {
             deployments: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `deployments`.
@@ -18297,9 +18456,9 @@ pub struct AppsUpdateAppRequest {
 #[cfg(feature = "apps")]
 impl AppsUpdateAppRequest {
     /// An `AppsUpdateAppRequest` with its required fields; the optional ones start empty.
-    pub fn new(spec: AppSpec) -> Self {
+    pub fn new(spec: impl Into<AppSpec>) -> Self {
         Self {
-            spec,
+            spec: spec.into(),
             update_all_source_versions: None,
         }
     }
@@ -18435,16 +18594,16 @@ pub struct BillingInsightsListResponse {
 impl BillingInsightsListResponse {
     /// A `BillingInsightsListResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        current_page: i64,
-        data_points: Vec<BillingDataPoint>,
-        total_items: i64,
-        total_pages: i64,
+        current_page: impl Into<i64>,
+        data_points: impl Into<Vec<BillingDataPoint>>,
+        total_items: impl Into<i64>,
+        total_pages: impl Into<i64>,
     ) -> Self {
         Self {
-            current_page,
-            data_points,
-            total_items,
-            total_pages,
+            current_page: current_page.into(),
+            data_points: data_points.into(),
+            total_items: total_items.into(),
+            total_pages: total_pages.into(),
         }
     }
 }
@@ -18646,11 +18805,11 @@ pub struct ByoipPrefixesListResponse {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesListResponse {
     /// A `ByoipPrefixesListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ByoipPrefixesListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ByoipPrefixesListResponseMeta>) -> Self {
         Self {
             byoip_prefixes: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `byoip_prefixes`.
@@ -18682,8 +18841,16 @@ pub struct ByoipPrefixCreate {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixCreate {
     /// A `ByoipPrefixCreate` with its required fields; the optional ones start empty.
-    pub fn new(prefix: String, region: String, signature: String) -> Self {
-        Self { prefix, region, signature }
+    pub fn new(
+        prefix: impl Into<String>,
+        region: impl Into<String>,
+        signature: impl Into<String>,
+    ) -> Self {
+        Self {
+            prefix: prefix.into(),
+            region: region.into(),
+            signature: signature.into(),
+        }
     }
 }
 #[cfg(feature = "byoip_prefixes")]
@@ -18905,11 +19072,11 @@ pub struct ByoipPrefixesListResourcesResponse {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesListResourcesResponse {
     /// A `ByoipPrefixesListResourcesResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ByoipPrefixesListResourcesResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ByoipPrefixesListResourcesResponseMeta>) -> Self {
         Self {
             ips: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `ips`.
@@ -18955,14 +19122,14 @@ pub struct CdnEndpoint {
 #[cfg(feature = "cdn_endpoints")]
 impl CdnEndpoint {
     /// A `CdnEndpoint` with its required fields; the optional ones start empty.
-    pub fn new(origin: String) -> Self {
+    pub fn new(origin: impl Into<String>) -> Self {
         Self {
             certificate_id: None,
             created_at: None,
             custom_domain: None,
             endpoint: None,
             id: None,
-            origin,
+            origin: origin.into(),
             ttl: None,
         }
     }
@@ -19045,11 +19212,11 @@ pub struct CdnListEndpointsResponse {
 #[cfg(feature = "cdn_endpoints")]
 impl CdnListEndpointsResponse {
     /// A `CdnListEndpointsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: CdnListEndpointsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<CdnListEndpointsResponseMeta>) -> Self {
         Self {
             endpoints: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `endpoints`.
@@ -19191,8 +19358,8 @@ pub struct PurgeCache {
 #[cfg(feature = "cdn_endpoints")]
 impl PurgeCache {
     /// A `PurgeCache` with its required fields; the optional ones start empty.
-    pub fn new(files: Vec<String>) -> Self {
-        Self { files }
+    pub fn new(files: impl Into<Vec<String>>) -> Self {
+        Self { files: files.into() }
     }
 }
 /// A string representing the current state of the certificate. It may be `pending`, `verified`, or `error`.
@@ -19433,11 +19600,11 @@ pub struct CertificatesListResponse {
 #[cfg(feature = "certificates")]
 impl CertificatesListResponse {
     /// A `CertificatesListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: CertificatesListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<CertificatesListResponseMeta>) -> Self {
         Self {
             certificates: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `certificates`.
@@ -19516,11 +19683,11 @@ pub struct CertificateRequestLetsEncrypt {
 }
 impl CertificateRequestLetsEncrypt {
     /// A `CertificateRequestLetsEncrypt` with its required fields; the optional ones start empty.
-    pub fn new(name: String, dns_names: Vec<String>) -> Self {
+    pub fn new(name: impl Into<String>, dns_names: impl Into<Vec<String>>) -> Self {
         Self {
-            name,
+            name: name.into(),
             r#type: None,
-            dns_names,
+            dns_names: dns_names.into(),
         }
     }
     /// Sets `type`.
@@ -19601,13 +19768,17 @@ pub struct CertificateRequestCustom {
 }
 impl CertificateRequestCustom {
     /// A `CertificateRequestCustom` with its required fields; the optional ones start empty.
-    pub fn new(name: String, leaf_certificate: String, private_key: String) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        leaf_certificate: impl Into<String>,
+        private_key: impl Into<String>,
+    ) -> Self {
         Self {
-            name,
+            name: name.into(),
             r#type: None,
             certificate_chain: None,
-            leaf_certificate,
-            private_key,
+            leaf_certificate: leaf_certificate.into(),
+            private_key: private_key.into(),
         }
     }
     /// Sets `type`.
@@ -19933,11 +20104,11 @@ pub struct BillingHistoryListResponse {
 #[cfg(feature = "billing")]
 impl BillingHistoryListResponse {
     /// A `BillingHistoryListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: MetaProperties) -> Self {
+    pub fn new(meta: impl Into<MetaProperties>) -> Self {
         Self {
             billing_history: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `billing_history`.
@@ -20061,12 +20232,12 @@ pub struct InvoicesListResponse {
 #[cfg(feature = "billing")]
 impl InvoicesListResponse {
     /// An `InvoicesListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: InvoicesListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<InvoicesListResponseMeta>) -> Self {
         Self {
             invoice_preview: None,
             invoices: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `invoice_preview`.
@@ -20250,11 +20421,11 @@ pub struct InvoicesGetByUuidResponse {
 #[cfg(feature = "billing")]
 impl InvoicesGetByUuidResponse {
     /// An `InvoicesGetByUuidResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: InvoicesGetByUuidResponseMeta) -> Self {
+    pub fn new(meta: impl Into<InvoicesGetByUuidResponseMeta>) -> Self {
         Self {
             invoice_items: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `invoice_items`.
@@ -20881,11 +21052,11 @@ pub struct DatabaseClusterReadMaintenanceWindow {
 }
 impl DatabaseClusterReadMaintenanceWindow {
     /// A `DatabaseClusterReadMaintenanceWindow` with its required fields; the optional ones start empty.
-    pub fn new(day: String, hour: String) -> Self {
+    pub fn new(day: impl Into<String>, hour: impl Into<String>) -> Self {
         Self {
-            day,
+            day: day.into(),
             description: None,
-            hour,
+            hour: hour.into(),
             pending: None,
         }
     }
@@ -21099,14 +21270,14 @@ pub struct FirewallRule {
 }
 impl FirewallRule {
     /// A `FirewallRule` with its required fields; the optional ones start empty.
-    pub fn new(r#type: FirewallRuleType, value: String) -> Self {
+    pub fn new(r#type: impl Into<FirewallRuleType>, value: impl Into<String>) -> Self {
         Self {
             cluster_uuid: None,
             created_at: None,
             description: None,
-            r#type,
+            r#type: r#type.into(),
             uuid: None,
-            value,
+            value: value.into(),
         }
     }
     /// Sets `cluster_uuid`.
@@ -21575,8 +21746,10 @@ pub struct MysqlSettings {
 }
 impl MysqlSettings {
     /// A `MysqlSettings` with its required fields; the optional ones start empty.
-    pub fn new(auth_plugin: MysqlSettingsAuthPlugin) -> Self {
-        Self { auth_plugin }
+    pub fn new(auth_plugin: impl Into<MysqlSettingsAuthPlugin>) -> Self {
+        Self {
+            auth_plugin: auth_plugin.into(),
+        }
     }
 }
 /// A string representing the database user's role. The value will be either
@@ -21699,11 +21872,14 @@ pub struct UserSettingsAclItem {
 }
 impl UserSettingsAclItem {
     /// A `UserSettingsAclItem` with its required fields; the optional ones start empty.
-    pub fn new(permission: UserSettingsAclItemPermission, topic: String) -> Self {
+    pub fn new(
+        permission: impl Into<UserSettingsAclItemPermission>,
+        topic: impl Into<String>,
+    ) -> Self {
         Self {
             id: None,
-            permission,
-            topic,
+            permission: permission.into(),
+            topic: topic.into(),
         }
     }
     /// Sets `id`.
@@ -21988,12 +22164,12 @@ pub struct DatabaseUser {
 }
 impl DatabaseUser {
     /// A `DatabaseUser` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             access_cert: None,
             access_key: None,
             mysql_settings: None,
-            name,
+            name: name.into(),
             password: None,
             role: None,
             settings: None,
@@ -22136,31 +22312,31 @@ pub struct DatabaseClusterRead {
 impl DatabaseClusterRead {
     /// A `DatabaseClusterRead` with its required fields; the optional ones start empty.
     pub fn new(
-        engine: DatabaseClusterReadEngine,
-        name: String,
-        num_nodes: i64,
-        region: String,
-        size: String,
+        engine: impl Into<DatabaseClusterReadEngine>,
+        name: impl Into<String>,
+        num_nodes: impl Into<i64>,
+        region: impl Into<String>,
+        size: impl Into<String>,
     ) -> Self {
         Self {
             connection: None,
             created_at: None,
             db_names: None,
             do_settings: None,
-            engine,
+            engine: engine.into(),
             id: None,
             maintenance_window: None,
             metrics_endpoints: None,
-            name,
-            num_nodes,
+            name: name.into(),
+            num_nodes: num_nodes.into(),
             private_connection: None,
             private_network_uuid: None,
             project_id: None,
-            region,
+            region: region.into(),
             rules: None,
             schema_registry_connection: None,
             semantic_version: None,
-            size,
+            size: size.into(),
             standby_connection: None,
             standby_private_connection: None,
             status: None,
@@ -22399,9 +22575,9 @@ pub struct DatabaseAutoscaleParamsStorage {
 }
 impl DatabaseAutoscaleParamsStorage {
     /// A `DatabaseAutoscaleParamsStorage` with its required fields; the optional ones start empty.
-    pub fn new(enabled: bool) -> Self {
+    pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
-            enabled,
+            enabled: enabled.into(),
             increment_gib: None,
             threshold_percent: None,
         }
@@ -22643,11 +22819,11 @@ pub struct DatabasesCreateClusterBodyMaintenanceWindow {
 }
 impl DatabasesCreateClusterBodyMaintenanceWindow {
     /// A `DatabasesCreateClusterBodyMaintenanceWindow` with its required fields; the optional ones start empty.
-    pub fn new(day: String, hour: String) -> Self {
+    pub fn new(day: impl Into<String>, hour: impl Into<String>) -> Self {
         Self {
-            day,
+            day: day.into(),
             description: None,
-            hour,
+            hour: hour.into(),
             pending: None,
         }
     }
@@ -23132,10 +23308,10 @@ pub struct DatabaseBackup {
 }
 impl DatabaseBackup {
     /// A `DatabaseBackup` with its required fields; the optional ones start empty.
-    pub fn new(database_name: String) -> Self {
+    pub fn new(database_name: impl Into<String>) -> Self {
         Self {
             backup_created_at: None,
-            database_name,
+            database_name: database_name.into(),
         }
     }
     /// Sets `backup_created_at`.
@@ -23260,11 +23436,11 @@ pub struct DatabasesCreateClusterBody {
 impl DatabasesCreateClusterBody {
     /// A `DatabasesCreateClusterBody` with its required fields; the optional ones start empty.
     pub fn new(
-        engine: DatabasesCreateClusterBodyEngine,
-        name: String,
-        num_nodes: i64,
-        region: String,
-        size: String,
+        engine: impl Into<DatabasesCreateClusterBodyEngine>,
+        name: impl Into<String>,
+        num_nodes: impl Into<i64>,
+        region: impl Into<String>,
+        size: impl Into<String>,
     ) -> Self {
         Self {
             autoscale: None,
@@ -23272,20 +23448,20 @@ impl DatabasesCreateClusterBody {
             created_at: None,
             db_names: None,
             do_settings: None,
-            engine,
+            engine: engine.into(),
             id: None,
             maintenance_window: None,
             metrics_endpoints: None,
-            name,
-            num_nodes,
+            name: name.into(),
+            num_nodes: num_nodes.into(),
             private_connection: None,
             private_network_uuid: None,
             project_id: None,
-            region,
+            region: region.into(),
             rules: None,
             schema_registry_connection: None,
             semantic_version: None,
-            size,
+            size: size.into(),
             standby_connection: None,
             standby_private_connection: None,
             status: None,
@@ -23513,8 +23689,8 @@ pub struct DatabasesCreateClusterResponse {
 #[cfg(feature = "databases")]
 impl DatabasesCreateClusterResponse {
     /// A `DatabasesCreateClusterResponse` with its required fields; the optional ones start empty.
-    pub fn new(database: DatabaseClusterRead) -> Self {
-        Self { database }
+    pub fn new(database: impl Into<DatabaseClusterRead>) -> Self {
+        Self { database: database.into() }
     }
 }
 /// `DatabasesBasicAuthCredentials`.
@@ -24377,8 +24553,8 @@ pub struct DatabasesGetClusterResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetClusterResponse {
     /// A `DatabasesGetClusterResponse` with its required fields; the optional ones start empty.
-    pub fn new(database: DatabaseClusterRead) -> Self {
-        Self { database }
+    pub fn new(database: impl Into<DatabaseClusterRead>) -> Self {
+        Self { database: database.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -24419,11 +24595,14 @@ pub struct Backup {
 }
 impl Backup {
     /// A `Backup` with its required fields; the optional ones start empty.
-    pub fn new(created_at: ::sdkgen_runtime::Timestamp, size_gigabytes: f64) -> Self {
+    pub fn new(
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        size_gigabytes: impl Into<f64>,
+    ) -> Self {
         Self {
-            created_at,
+            created_at: created_at.into(),
             incremental: None,
-            size_gigabytes,
+            size_gigabytes: size_gigabytes.into(),
         }
     }
     /// Sets `incremental`.
@@ -24494,10 +24673,10 @@ pub struct DatabasesListBackupsResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListBackupsResponse {
     /// A `DatabasesListBackupsResponse` with its required fields; the optional ones start empty.
-    pub fn new(backups: Vec<Backup>) -> Self {
+    pub fn new(backups: impl Into<Vec<Backup>>) -> Self {
         Self {
             backup_progress: None,
-            backups,
+            backups: backups.into(),
             scheduled_backup_time: None,
         }
     }
@@ -24527,8 +24706,10 @@ pub struct Ca {
 }
 impl Ca {
     /// A `Ca` with its required fields; the optional ones start empty.
-    pub fn new(certificate: String) -> Self {
-        Self { certificate }
+    pub fn new(certificate: impl Into<String>) -> Self {
+        Self {
+            certificate: certificate.into(),
+        }
     }
 }
 #[cfg(feature = "databases")]
@@ -24543,8 +24724,8 @@ pub struct DatabasesGetCaResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetCaResponse {
     /// A `DatabasesGetCaResponse` with its required fields; the optional ones start empty.
-    pub fn new(ca: Ca) -> Self {
-        Self { ca }
+    pub fn new(ca: impl Into<Ca>) -> Self {
+        Self { ca: ca.into() }
     }
 }
 /// The storage engine for in-memory internal temporary tables.
@@ -28455,8 +28636,8 @@ pub struct DatabasesGetConfigResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetConfigResponse {
     /// A `DatabasesGetConfigResponse` with its required fields; the optional ones start empty.
-    pub fn new(config: DatabasesGetConfigResponseConfig) -> Self {
-        Self { config }
+    pub fn new(config: impl Into<DatabasesGetConfigResponseConfig>) -> Self {
+        Self { config: config.into() }
     }
 }
 /// `DatabaseConfigConfig`.
@@ -28517,8 +28698,8 @@ pub struct Database {
 #[cfg(feature = "databases")]
 impl Database {
     /// A `Database` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -28556,8 +28737,8 @@ pub struct DatabasesAddResponse {
 #[cfg(feature = "databases")]
 impl DatabasesAddResponse {
     /// A `DatabasesAddResponse` with its required fields; the optional ones start empty.
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(db: impl Into<Database>) -> Self {
+        Self { db: db.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -28572,8 +28753,8 @@ pub struct DatabasesGetResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetResponse {
     /// A `DatabasesGetResponse` with its required fields; the optional ones start empty.
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(db: impl Into<Database>) -> Self {
+        Self { db: db.into() }
     }
 }
 /// DigitalOcean-specific settings for the database cluster.
@@ -28609,8 +28790,10 @@ pub struct DatabasesGetDoSettingsResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetDoSettingsResponse {
     /// A `DatabasesGetDoSettingsResponse` with its required fields; the optional ones start empty.
-    pub fn new(do_settings: DoSettings) -> Self {
-        Self { do_settings }
+    pub fn new(do_settings: impl Into<DoSettings>) -> Self {
+        Self {
+            do_settings: do_settings.into(),
+        }
     }
 }
 #[cfg(feature = "databases")]
@@ -28625,8 +28808,10 @@ pub struct DatabasesUpdateDoSettingsBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateDoSettingsBody {
     /// A `DatabasesUpdateDoSettingsBody` with its required fields; the optional ones start empty.
-    pub fn new(do_settings: DoSettings) -> Self {
-        Self { do_settings }
+    pub fn new(do_settings: impl Into<DoSettings>) -> Self {
+        Self {
+            do_settings: do_settings.into(),
+        }
     }
 }
 /// Type of the event.
@@ -28792,8 +28977,10 @@ pub struct DatabasesGetEvictionPolicyResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetEvictionPolicyResponse {
     /// A `DatabasesGetEvictionPolicyResponse` with its required fields; the optional ones start empty.
-    pub fn new(eviction_policy: EvictionPolicyModel) -> Self {
-        Self { eviction_policy }
+    pub fn new(eviction_policy: impl Into<EvictionPolicyModel>) -> Self {
+        Self {
+            eviction_policy: eviction_policy.into(),
+        }
     }
 }
 #[cfg(feature = "databases")]
@@ -28815,8 +29002,10 @@ pub struct DatabasesUpdateEvictionPolicyBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateEvictionPolicyBody {
     /// A `DatabasesUpdateEvictionPolicyBody` with its required fields; the optional ones start empty.
-    pub fn new(eviction_policy: EvictionPolicyModel) -> Self {
-        Self { eviction_policy }
+    pub fn new(eviction_policy: impl Into<EvictionPolicyModel>) -> Self {
+        Self {
+            eviction_policy: eviction_policy.into(),
+        }
     }
 }
 #[cfg(feature = "databases")]
@@ -29247,21 +29436,21 @@ pub struct RsyslogLogsink {
 impl RsyslogLogsink {
     /// A `RsyslogLogsink` with its required fields; the optional ones start empty.
     pub fn new(
-        format: RsyslogLogsinkFormat,
-        port: i64,
-        server: String,
-        tls: bool,
+        format: impl Into<RsyslogLogsinkFormat>,
+        port: impl Into<i64>,
+        server: impl Into<String>,
+        tls: impl Into<bool>,
     ) -> Self {
         Self {
             ca: None,
             cert: None,
-            format,
+            format: format.into(),
             key: None,
             logline: None,
-            port,
+            port: port.into(),
             sd: None,
-            server,
-            tls,
+            server: server.into(),
+            tls: tls.into(),
         }
     }
     /// Sets `ca`.
@@ -29316,13 +29505,13 @@ pub struct ElasticsearchLogsink {
 }
 impl ElasticsearchLogsink {
     /// An `ElasticsearchLogsink` with its required fields; the optional ones start empty.
-    pub fn new(index_prefix: String, url: String) -> Self {
+    pub fn new(index_prefix: impl Into<String>, url: impl Into<String>) -> Self {
         Self {
             ca: None,
             index_days_max: None,
-            index_prefix,
+            index_prefix: index_prefix.into(),
             timeout: None,
-            url,
+            url: url.into(),
         }
     }
     /// Sets `ca`.
@@ -29365,13 +29554,13 @@ pub struct OpensearchLogsink {
 }
 impl OpensearchLogsink {
     /// An `OpensearchLogsink` with its required fields; the optional ones start empty.
-    pub fn new(index_prefix: String, url: String) -> Self {
+    pub fn new(index_prefix: impl Into<String>, url: impl Into<String>) -> Self {
         Self {
             ca: None,
             index_days_max: None,
-            index_prefix,
+            index_prefix: index_prefix.into(),
             timeout: None,
-            url,
+            url: url.into(),
         }
     }
     /// Sets `ca`.
@@ -29405,8 +29594,11 @@ pub struct DatadogLogsink {
 }
 impl DatadogLogsink {
     /// A `DatadogLogsink` with its required fields; the optional ones start empty.
-    pub fn new(datadog_api_key: String, site: String) -> Self {
-        Self { datadog_api_key, site }
+    pub fn new(datadog_api_key: impl Into<String>, site: impl Into<String>) -> Self {
+        Self {
+            datadog_api_key: datadog_api_key.into(),
+            site: site.into(),
+        }
     }
 }
 /// `LogsinkVerboseConfig`.
@@ -29686,8 +29878,8 @@ pub struct LogsinkUpdate {
 #[cfg(feature = "databases")]
 impl LogsinkUpdate {
     /// A `LogsinkUpdate` with its required fields; the optional ones start empty.
-    pub fn new(config: LogsinkUpdateConfig) -> Self {
-        Self { config }
+    pub fn new(config: impl Into<LogsinkUpdateConfig>) -> Self {
+        Self { config: config.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -29710,11 +29902,11 @@ pub struct DatabaseMaintenanceWindow {
 #[cfg(feature = "databases")]
 impl DatabaseMaintenanceWindow {
     /// A `DatabaseMaintenanceWindow` with its required fields; the optional ones start empty.
-    pub fn new(day: String, hour: String) -> Self {
+    pub fn new(day: impl Into<String>, hour: impl Into<String>) -> Self {
         Self {
-            day,
+            day: day.into(),
             description: None,
-            hour,
+            hour: hour.into(),
             pending: None,
         }
     }
@@ -29743,8 +29935,8 @@ pub struct DatabasesUpdateRegionBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateRegionBody {
     /// A `DatabasesUpdateRegionBody` with its required fields; the optional ones start empty.
-    pub fn new(region: String) -> Self {
-        Self { region }
+    pub fn new(region: impl Into<String>) -> Self {
+        Self { region: region.into() }
     }
 }
 /// The current status of the migration.
@@ -29933,11 +30125,11 @@ pub struct SourceDatabase {
 #[cfg(feature = "databases")]
 impl SourceDatabase {
     /// A `SourceDatabase` with its required fields; the optional ones start empty.
-    pub fn new(source: SourceDatabaseSource) -> Self {
+    pub fn new(source: impl Into<SourceDatabaseSource>) -> Self {
         Self {
             disable_ssl: None,
             ignore_dbs: None,
-            source,
+            source: source.into(),
         }
     }
     /// Sets `disable_ssl`.
@@ -30318,14 +30510,19 @@ pub struct ConnectionPool {
 #[cfg(feature = "databases")]
 impl ConnectionPool {
     /// A `ConnectionPool` with its required fields; the optional ones start empty.
-    pub fn new(db: String, mode: String, name: String, size: i64) -> Self {
+    pub fn new(
+        db: impl Into<String>,
+        mode: impl Into<String>,
+        name: impl Into<String>,
+        size: impl Into<i64>,
+    ) -> Self {
         Self {
             connection: None,
-            db,
-            mode,
-            name,
+            db: db.into(),
+            mode: mode.into(),
+            name: name.into(),
             private_connection: None,
-            size,
+            size: size.into(),
             standby_connection: None,
             standby_private_connection: None,
             user: None,
@@ -30409,8 +30606,8 @@ pub struct DatabasesAddConnectionPoolResponse {
 #[cfg(feature = "databases")]
 impl DatabasesAddConnectionPoolResponse {
     /// A `DatabasesAddConnectionPoolResponse` with its required fields; the optional ones start empty.
-    pub fn new(pool: ConnectionPool) -> Self {
-        Self { pool }
+    pub fn new(pool: impl Into<ConnectionPool>) -> Self {
+        Self { pool: pool.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -30425,8 +30622,8 @@ pub struct DatabasesGetConnectionPoolResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetConnectionPoolResponse {
     /// A `DatabasesGetConnectionPoolResponse` with its required fields; the optional ones start empty.
-    pub fn new(pool: ConnectionPool) -> Self {
-        Self { pool }
+    pub fn new(pool: impl Into<ConnectionPool>) -> Self {
+        Self { pool: pool.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -30448,8 +30645,17 @@ pub struct ConnectionPoolUpdate {
 #[cfg(feature = "databases")]
 impl ConnectionPoolUpdate {
     /// A `ConnectionPoolUpdate` with its required fields; the optional ones start empty.
-    pub fn new(db: String, mode: String, size: i64) -> Self {
-        Self { db, mode, size, user: None }
+    pub fn new(
+        db: impl Into<String>,
+        mode: impl Into<String>,
+        size: impl Into<i64>,
+    ) -> Self {
+        Self {
+            db: db.into(),
+            mode: mode.into(),
+            size: size.into(),
+            user: None,
+        }
     }
     /// Sets `user`.
     #[must_use]
@@ -30748,13 +30954,13 @@ pub struct DatabaseReplicaRead {
 }
 impl DatabaseReplicaRead {
     /// A `DatabaseReplicaRead` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             connection: None,
             created_at: None,
             do_settings: None,
             id: None,
-            name,
+            name: name.into(),
             private_connection: None,
             private_network_uuid: None,
             region: None,
@@ -31158,13 +31364,13 @@ pub struct DatabaseReplica {
 #[cfg(feature = "databases")]
 impl DatabaseReplica {
     /// A `DatabaseReplica` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             connection: None,
             created_at: None,
             do_settings: None,
             id: None,
-            name,
+            name: name.into(),
             private_connection: None,
             private_network_uuid: None,
             region: None,
@@ -31316,10 +31522,10 @@ pub struct DatabaseClusterResize {
 #[cfg(feature = "databases")]
 impl DatabaseClusterResize {
     /// A `DatabaseClusterResize` with its required fields; the optional ones start empty.
-    pub fn new(num_nodes: i64, size: String) -> Self {
+    pub fn new(num_nodes: impl Into<i64>, size: impl Into<String>) -> Self {
         Self {
-            num_nodes,
-            size,
+            num_nodes: num_nodes.into(),
+            size: size.into(),
             storage_size_mib: None,
         }
     }
@@ -31645,9 +31851,13 @@ pub struct DatabasesGetKafkaSchemaConfigResponse {
 impl DatabasesGetKafkaSchemaConfigResponse {
     /// A `DatabasesGetKafkaSchemaConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        compatibility_level: DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel,
+        compatibility_level: impl Into<
+            DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel,
+        >,
     ) -> Self {
-        Self { compatibility_level }
+        Self {
+            compatibility_level: compatibility_level.into(),
+        }
     }
 }
 /// The compatibility level of the schema registry.
@@ -31732,9 +31942,13 @@ pub struct DatabasesUpdateKafkaSchemaConfigBody {
 impl DatabasesUpdateKafkaSchemaConfigBody {
     /// A `DatabasesUpdateKafkaSchemaConfigBody` with its required fields; the optional ones start empty.
     pub fn new(
-        compatibility_level: DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel,
+        compatibility_level: impl Into<
+            DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel,
+        >,
     ) -> Self {
-        Self { compatibility_level }
+        Self {
+            compatibility_level: compatibility_level.into(),
+        }
     }
 }
 /// The compatibility level of the schema registry.
@@ -31819,9 +32033,13 @@ pub struct DatabasesUpdateKafkaSchemaConfigResponse {
 impl DatabasesUpdateKafkaSchemaConfigResponse {
     /// A `DatabasesUpdateKafkaSchemaConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        compatibility_level: DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel,
+        compatibility_level: impl Into<
+            DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel,
+        >,
     ) -> Self {
-        Self { compatibility_level }
+        Self {
+            compatibility_level: compatibility_level.into(),
+        }
     }
 }
 /// The compatibility level of the schema registry.
@@ -31910,12 +32128,14 @@ pub struct DatabasesGetKafkaSchemaSubjectConfigResponse {
 impl DatabasesGetKafkaSchemaSubjectConfigResponse {
     /// A `DatabasesGetKafkaSchemaSubjectConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        compatibility_level: DatabasesGetKafkaSchemaSubjectConfigResponseCompatibilityLevel,
-        subject_name: String,
+        compatibility_level: impl Into<
+            DatabasesGetKafkaSchemaSubjectConfigResponseCompatibilityLevel,
+        >,
+        subject_name: impl Into<String>,
     ) -> Self {
         Self {
-            compatibility_level,
-            subject_name,
+            compatibility_level: compatibility_level.into(),
+            subject_name: subject_name.into(),
         }
     }
 }
@@ -32003,9 +32223,13 @@ pub struct DatabasesUpdateKafkaSchemaSubjectConfigBody {
 impl DatabasesUpdateKafkaSchemaSubjectConfigBody {
     /// A `DatabasesUpdateKafkaSchemaSubjectConfigBody` with its required fields; the optional ones start empty.
     pub fn new(
-        compatibility_level: DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel,
+        compatibility_level: impl Into<
+            DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel,
+        >,
     ) -> Self {
-        Self { compatibility_level }
+        Self {
+            compatibility_level: compatibility_level.into(),
+        }
     }
 }
 /// The compatibility level of the schema registry.
@@ -32094,12 +32318,14 @@ pub struct DatabasesUpdateKafkaSchemaSubjectConfigResponse {
 impl DatabasesUpdateKafkaSchemaSubjectConfigResponse {
     /// A `DatabasesUpdateKafkaSchemaSubjectConfigResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        compatibility_level: DatabasesUpdateKafkaSchemaSubjectConfigResponseCompatibilityLevel,
-        subject_name: String,
+        compatibility_level: impl Into<
+            DatabasesUpdateKafkaSchemaSubjectConfigResponseCompatibilityLevel,
+        >,
+        subject_name: impl Into<String>,
     ) -> Self {
         Self {
-            compatibility_level,
-            subject_name,
+            compatibility_level: compatibility_level.into(),
+            subject_name: subject_name.into(),
         }
     }
 }
@@ -32235,8 +32461,8 @@ pub struct SqlMode {
 #[cfg(feature = "databases")]
 impl SqlMode {
     /// A `SqlMode` with its required fields; the optional ones start empty.
-    pub fn new(sql_mode: String) -> Self {
-        Self { sql_mode }
+    pub fn new(sql_mode: impl Into<String>) -> Self {
+        Self { sql_mode: sql_mode.into() }
     }
 }
 /// The state of the Kafka topic.
@@ -33514,12 +33740,12 @@ pub struct DatabasesAddUserBody {
 #[cfg(feature = "databases")]
 impl DatabasesAddUserBody {
     /// A `DatabasesAddUserBody` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             access_cert: None,
             access_key: None,
             mysql_settings: None,
-            name,
+            name: name.into(),
             password: None,
             role: None,
             settings: None,
@@ -33581,8 +33807,8 @@ pub struct DatabasesAddUserResponse {
 #[cfg(feature = "databases")]
 impl DatabasesAddUserResponse {
     /// A `DatabasesAddUserResponse` with its required fields; the optional ones start empty.
-    pub fn new(user: DatabaseUser) -> Self {
-        Self { user }
+    pub fn new(user: impl Into<DatabaseUser>) -> Self {
+        Self { user: user.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -33597,8 +33823,8 @@ pub struct DatabasesGetUserResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetUserResponse {
     /// A `DatabasesGetUserResponse` with its required fields; the optional ones start empty.
-    pub fn new(user: DatabaseUser) -> Self {
-        Self { user }
+    pub fn new(user: impl Into<DatabaseUser>) -> Self {
+        Self { user: user.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -33636,8 +33862,8 @@ pub struct DatabasesUpdateUserResponse {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateUserResponse {
     /// A `DatabasesUpdateUserResponse` with its required fields; the optional ones start empty.
-    pub fn new(user: DatabaseUser) -> Self {
-        Self { user }
+    pub fn new(user: impl Into<DatabaseUser>) -> Self {
+        Self { user: user.into() }
     }
 }
 #[cfg(feature = "databases")]
@@ -33675,8 +33901,8 @@ pub struct DatabasesResetAuthResponse {
 #[cfg(feature = "databases")]
 impl DatabasesResetAuthResponse {
     /// A `DatabasesResetAuthResponse` with its required fields; the optional ones start empty.
-    pub fn new(user: DatabaseUser) -> Self {
-        Self { user }
+    pub fn new(user: impl Into<DatabaseUser>) -> Self {
+        Self { user: user.into() }
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -33838,12 +34064,16 @@ pub struct AcceleratorConfigSpec {
 }
 impl AcceleratorConfigSpec {
     /// An `AcceleratorConfigSpec` with its required fields; the optional ones start empty.
-    pub fn new(accelerator_slug: String, scale: i64, r#type: String) -> Self {
+    pub fn new(
+        accelerator_slug: impl Into<String>,
+        scale: impl Into<i64>,
+        r#type: impl Into<String>,
+    ) -> Self {
         Self {
-            accelerator_slug,
-            scale,
+            accelerator_slug: accelerator_slug.into(),
+            scale: scale.into(),
             status: None,
-            r#type,
+            r#type: r#type.into(),
         }
     }
     /// Sets `status`.
@@ -34027,8 +34257,8 @@ pub struct PendingDeploymentSpecVpc {
 }
 impl PendingDeploymentSpecVpc {
     /// A `PendingDeploymentSpecVpc` with its required fields; the optional ones start empty.
-    pub fn new(uuid: String) -> Self {
-        Self { uuid }
+    pub fn new(uuid: impl Into<String>) -> Self {
+        Self { uuid: uuid.into() }
     }
 }
 /// Pending deployment when status is provisioning or updating.
@@ -34205,8 +34435,8 @@ pub struct DedicatedInferenceSpecVpc {
 }
 impl DedicatedInferenceSpecVpc {
     /// A `DedicatedInferenceSpecVpc` with its required fields; the optional ones start empty.
-    pub fn new(uuid: String) -> Self {
-        Self { uuid }
+    pub fn new(uuid: impl Into<String>) -> Self {
+        Self { uuid: uuid.into() }
     }
 }
 /// Structured configuration for a Dedicated Inference deployment.
@@ -34230,20 +34460,20 @@ pub struct DedicatedInferenceSpec {
 impl DedicatedInferenceSpec {
     /// A `DedicatedInferenceSpec` with its required fields; the optional ones start empty.
     pub fn new(
-        enable_public_endpoint: bool,
-        model_deployments: Vec<ModelDeploymentSpec>,
-        name: String,
-        region: DedicatedInferenceSpecRegion,
-        version: i64,
-        vpc: DedicatedInferenceSpecVpc,
+        enable_public_endpoint: impl Into<bool>,
+        model_deployments: impl Into<Vec<ModelDeploymentSpec>>,
+        name: impl Into<String>,
+        region: impl Into<DedicatedInferenceSpecRegion>,
+        version: impl Into<i64>,
+        vpc: impl Into<DedicatedInferenceSpecVpc>,
     ) -> Self {
         Self {
-            enable_public_endpoint,
-            model_deployments,
-            name,
-            region,
-            version,
-            vpc,
+            enable_public_endpoint: enable_public_endpoint.into(),
+            model_deployments: model_deployments.into(),
+            name: name.into(),
+            region: region.into(),
+            version: version.into(),
+            vpc: vpc.into(),
         }
     }
 }
@@ -34460,8 +34690,8 @@ pub struct DedicatedInferencesListResponseMeta {
 }
 impl DedicatedInferencesListResponseMeta {
     /// A `DedicatedInferencesListResponseMeta` with its required fields; the optional ones start empty.
-    pub fn new(total: i64) -> Self {
-        Self { total }
+    pub fn new(total: impl Into<i64>) -> Self {
+        Self { total: total.into() }
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -34481,14 +34711,14 @@ pub struct DedicatedInferencesListResponse {
 impl DedicatedInferencesListResponse {
     /// A `DedicatedInferencesListResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        dedicated_inferences: Vec<DedicatedInference>,
-        links: DedicatedInferencesListResponseLinks,
-        meta: DedicatedInferencesListResponseMeta,
+        dedicated_inferences: impl Into<Vec<DedicatedInference>>,
+        links: impl Into<DedicatedInferencesListResponseLinks>,
+        meta: impl Into<DedicatedInferencesListResponseMeta>,
     ) -> Self {
         Self {
-            dedicated_inferences,
-            links,
-            meta,
+            dedicated_inferences: dedicated_inferences.into(),
+            links: links.into(),
+            meta: meta.into(),
         }
     }
 }
@@ -34507,8 +34737,11 @@ pub struct DedicatedInferenceCreateRequest {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceCreateRequest {
     /// A `DedicatedInferenceCreateRequest` with its required fields; the optional ones start empty.
-    pub fn new(spec: DedicatedInferenceSpec) -> Self {
-        Self { access_tokens: None, spec }
+    pub fn new(spec: impl Into<DedicatedInferenceSpec>) -> Self {
+        Self {
+            access_tokens: None,
+            spec: spec.into(),
+        }
     }
     /// Sets `access_tokens`.
     #[must_use]
@@ -35022,11 +35255,13 @@ pub struct DedicatedInferencesListAcceleratorsResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListAcceleratorsResponse {
     /// A `DedicatedInferencesListAcceleratorsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DedicatedInferencesListAcceleratorsResponseMeta) -> Self {
+    pub fn new(
+        meta: impl Into<DedicatedInferencesListAcceleratorsResponseMeta>,
+    ) -> Self {
         Self {
             accelerators: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `accelerators`.
@@ -35057,8 +35292,8 @@ pub struct DedicatedInferencesGetCaResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesGetCaResponse {
     /// A `DedicatedInferencesGetCaResponse` with its required fields; the optional ones start empty.
-    pub fn new(cert: String) -> Self {
-        Self { cert }
+    pub fn new(cert: impl Into<String>) -> Self {
+        Self { cert: cert.into() }
     }
 }
 /// `DedicatedInferencesListTokensResponseMeta`.
@@ -35100,11 +35335,11 @@ pub struct DedicatedInferencesListTokensResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListTokensResponse {
     /// A `DedicatedInferencesListTokensResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DedicatedInferencesListTokensResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DedicatedInferencesListTokensResponseMeta>) -> Self {
         Self {
             tokens: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `tokens`.
@@ -35135,8 +35370,8 @@ pub struct DedicatedInferenceTokenCreateRequest {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceTokenCreateRequest {
     /// A `DedicatedInferenceTokenCreateRequest` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -35278,8 +35513,15 @@ pub struct DomainsListResponse {
 #[cfg(feature = "domains")]
 impl DomainsListResponse {
     /// A `DomainsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(domains: Vec<Domain>, meta: DomainsListResponseMeta) -> Self {
-        Self { domains, links: None, meta }
+    pub fn new(
+        domains: impl Into<Vec<Domain>>,
+        meta: impl Into<DomainsListResponseMeta>,
+    ) -> Self {
+        Self {
+            domains: domains.into(),
+            links: None,
+            meta: meta.into(),
+        }
     }
     /// Sets `links`.
     #[must_use]
@@ -35474,7 +35716,7 @@ pub struct DomainRecord {
 #[cfg(feature = "domain_records")]
 impl DomainRecord {
     /// A `DomainRecord` with its required fields; the optional ones start empty.
-    pub fn new(r#type: String) -> Self {
+    pub fn new(r#type: impl Into<String>) -> Self {
         Self {
             data: None,
             flags: None,
@@ -35484,7 +35726,7 @@ impl DomainRecord {
             priority: None,
             tag: None,
             ttl: None,
-            r#type,
+            r#type: r#type.into(),
             weight: None,
         }
     }
@@ -35612,11 +35854,11 @@ pub struct DomainsListRecordsResponse {
 #[cfg(feature = "domain_records")]
 impl DomainsListRecordsResponse {
     /// A `DomainsListRecordsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DomainsListRecordsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DomainsListRecordsResponseMeta>) -> Self {
         Self {
             domain_records: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `domain_records`.
@@ -38395,30 +38637,30 @@ impl Size {
     /// A `Size` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        available: bool,
-        description: String,
-        disk: i64,
-        memory: i64,
-        price_hourly: f64,
-        price_monthly: f64,
-        regions: Vec<String>,
-        slug: String,
-        transfer: f64,
-        vcpus: i64,
+        available: impl Into<bool>,
+        description: impl Into<String>,
+        disk: impl Into<i64>,
+        memory: impl Into<i64>,
+        price_hourly: impl Into<f64>,
+        price_monthly: impl Into<f64>,
+        regions: impl Into<Vec<String>>,
+        slug: impl Into<String>,
+        transfer: impl Into<f64>,
+        vcpus: impl Into<i64>,
     ) -> Self {
         Self {
-            available,
-            description,
-            disk,
+            available: available.into(),
+            description: description.into(),
+            disk: disk.into(),
             disk_info: None,
             gpu_info: None,
-            memory,
-            price_hourly,
-            price_monthly,
-            regions,
-            slug,
-            transfer,
-            vcpus,
+            memory: memory.into(),
+            price_hourly: price_hourly.into(),
+            price_monthly: price_monthly.into(),
+            regions: regions.into(),
+            slug: slug.into(),
+            transfer: transfer.into(),
+            vcpus: vcpus.into(),
         }
     }
     /// Sets `disk_info`.
@@ -38555,49 +38797,49 @@ impl Droplet {
     /// A `Droplet` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        backup_ids: Vec<i64>,
-        created_at: ::sdkgen_runtime::Timestamp,
-        disk: i64,
-        features: Vec<String>,
-        id: i64,
-        image: DropletImage,
-        locked: bool,
-        memory: i64,
-        name: String,
-        networks: DropletNetworks,
-        next_backup_window: DropletNextBackupWindow,
-        region: Region,
-        size: Size,
-        size_slug: String,
-        snapshot_ids: Vec<i64>,
-        status: DropletStatus,
-        tags: Vec<String>,
-        vcpus: i64,
-        volume_ids: Vec<String>,
+        backup_ids: impl Into<Vec<i64>>,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        disk: impl Into<i64>,
+        features: impl Into<Vec<String>>,
+        id: impl Into<i64>,
+        image: impl Into<DropletImage>,
+        locked: impl Into<bool>,
+        memory: impl Into<i64>,
+        name: impl Into<String>,
+        networks: impl Into<DropletNetworks>,
+        next_backup_window: impl Into<DropletNextBackupWindow>,
+        region: impl Into<Region>,
+        size: impl Into<Size>,
+        size_slug: impl Into<String>,
+        snapshot_ids: impl Into<Vec<i64>>,
+        status: impl Into<DropletStatus>,
+        tags: impl Into<Vec<String>>,
+        vcpus: impl Into<i64>,
+        volume_ids: impl Into<Vec<String>>,
     ) -> Self {
         Self {
-            backup_ids,
-            created_at,
-            disk,
+            backup_ids: backup_ids.into(),
+            created_at: created_at.into(),
+            disk: disk.into(),
             disk_info: None,
-            features,
+            features: features.into(),
             gpu_info: None,
-            id,
-            image,
+            id: id.into(),
+            image: image.into(),
             kernel: None,
-            locked,
-            memory,
-            name,
-            networks,
-            next_backup_window,
-            region,
-            size,
-            size_slug,
-            snapshot_ids,
-            status,
-            tags,
-            vcpus,
-            volume_ids,
+            locked: locked.into(),
+            memory: memory.into(),
+            name: name.into(),
+            networks: networks.into(),
+            next_backup_window: next_backup_window.into(),
+            region: region.into(),
+            size: size.into(),
+            size_slug: size_slug.into(),
+            snapshot_ids: snapshot_ids.into(),
+            status: status.into(),
+            tags: tags.into(),
+            vcpus: vcpus.into(),
+            volume_ids: volume_ids.into(),
             vpc_uuid: None,
         }
     }
@@ -38665,11 +38907,11 @@ pub struct DropletsListResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListResponse {
     /// A `DropletsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DropletsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DropletsListResponseMeta>) -> Self {
         Self {
             droplets: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `droplets`.
@@ -38953,18 +39195,22 @@ pub struct DropletSingleCreate {
 }
 impl DropletSingleCreate {
     /// A `DropletSingleCreate` with its required fields; the optional ones start empty.
-    pub fn new(name: String, image: DropletSingleCreateImage, size: String) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        image: impl Into<DropletSingleCreateImage>,
+        size: impl Into<String>,
+    ) -> Self {
         Self {
-            name,
+            name: name.into(),
             backup_policy: None,
             backups: None,
-            image,
+            image: image.into(),
             ipv6: None,
             monitoring: None,
             private_networking: None,
             public_networking: None,
             region: None,
-            size,
+            size: size.into(),
             ssh_keys: None,
             tags: None,
             user_data: None,
@@ -39333,21 +39579,21 @@ pub struct DropletMultiCreate {
 impl DropletMultiCreate {
     /// A `DropletMultiCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        names: Vec<String>,
-        image: DropletMultiCreateImage,
-        size: String,
+        names: impl Into<Vec<String>>,
+        image: impl Into<DropletMultiCreateImage>,
+        size: impl Into<String>,
     ) -> Self {
         Self {
-            names,
+            names: names.into(),
             backup_policy: None,
             backups: None,
-            image,
+            image: image.into(),
             ipv6: None,
             monitoring: None,
             private_networking: None,
             public_networking: None,
             region: None,
-            size,
+            size: size.into(),
             ssh_keys: None,
             tags: None,
             user_data: None,
@@ -39537,8 +39783,14 @@ pub struct DropletsCreateResponse1 {
 }
 impl DropletsCreateResponse1 {
     /// A `DropletsCreateResponse1` with its required fields; the optional ones start empty.
-    pub fn new(droplet: Droplet, links: DropletsCreateResponse1Links) -> Self {
-        Self { droplet, links }
+    pub fn new(
+        droplet: impl Into<Droplet>,
+        links: impl Into<DropletsCreateResponse1Links>,
+    ) -> Self {
+        Self {
+            droplet: droplet.into(),
+            links: links.into(),
+        }
     }
 }
 /// `DropletsCreateResponse2Links`.
@@ -39574,8 +39826,14 @@ pub struct DropletsCreateResponse2 {
 }
 impl DropletsCreateResponse2 {
     /// A `DropletsCreateResponse2` with its required fields; the optional ones start empty.
-    pub fn new(droplets: Vec<Droplet>, links: DropletsCreateResponse2Links) -> Self {
-        Self { droplets, links }
+    pub fn new(
+        droplets: impl Into<Vec<Droplet>>,
+        links: impl Into<DropletsCreateResponse2Links>,
+    ) -> Self {
+        Self {
+            droplets: droplets.into(),
+            links: links.into(),
+        }
     }
 }
 #[cfg(feature = "droplets")]
@@ -39932,8 +40190,10 @@ pub struct AutoscalePoolStaticConfig {
 }
 impl AutoscalePoolStaticConfig {
     /// An `AutoscalePoolStaticConfig` with its required fields; the optional ones start empty.
-    pub fn new(target_number_instances: i64) -> Self {
-        Self { target_number_instances }
+    pub fn new(target_number_instances: impl Into<i64>) -> Self {
+        Self {
+            target_number_instances: target_number_instances.into(),
+        }
     }
 }
 /// `AutoscalePoolDynamicConfig`.
@@ -39957,11 +40217,11 @@ pub struct AutoscalePoolDynamicConfig {
 }
 impl AutoscalePoolDynamicConfig {
     /// An `AutoscalePoolDynamicConfig` with its required fields; the optional ones start empty.
-    pub fn new(max_instances: i64, min_instances: i64) -> Self {
+    pub fn new(max_instances: impl Into<i64>, min_instances: impl Into<i64>) -> Self {
         Self {
             cooldown_minutes: None,
-            max_instances,
-            min_instances,
+            max_instances: max_instances.into(),
+            min_instances: min_instances.into(),
             target_cpu_utilization: None,
             target_memory_utilization: None,
         }
@@ -40169,20 +40429,20 @@ pub struct AutoscalePoolDropletTemplate {
 impl AutoscalePoolDropletTemplate {
     /// An `AutoscalePoolDropletTemplate` with its required fields; the optional ones start empty.
     pub fn new(
-        image: String,
-        region: AutoscalePoolDropletTemplateRegion,
-        size: String,
-        ssh_keys: Vec<String>,
+        image: impl Into<String>,
+        region: impl Into<AutoscalePoolDropletTemplateRegion>,
+        size: impl Into<String>,
+        ssh_keys: impl Into<Vec<String>>,
     ) -> Self {
         Self {
-            image,
+            image: image.into(),
             ipv6: None,
             name: None,
             project_id: None,
             public_networking: None,
-            region,
-            size,
-            ssh_keys,
+            region: region.into(),
+            size: size.into(),
+            ssh_keys: ssh_keys.into(),
             tags: None,
             user_data: None,
             vpc_uuid: None,
@@ -40319,25 +40579,25 @@ impl AutoscalePool {
     /// An `AutoscalePool` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        active_resources_count: i64,
-        config: AutoscalePoolConfig,
-        created_at: ::sdkgen_runtime::Timestamp,
-        droplet_template: AutoscalePoolDropletTemplate,
-        id: String,
-        name: String,
-        status: AutoscalePoolStatus,
-        updated_at: ::sdkgen_runtime::Timestamp,
+        active_resources_count: impl Into<i64>,
+        config: impl Into<AutoscalePoolConfig>,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        droplet_template: impl Into<AutoscalePoolDropletTemplate>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        status: impl Into<AutoscalePoolStatus>,
+        updated_at: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            active_resources_count,
-            config,
-            created_at,
+            active_resources_count: active_resources_count.into(),
+            config: config.into(),
+            created_at: created_at.into(),
             current_utilization: None,
-            droplet_template,
-            id,
-            name,
-            status,
-            updated_at,
+            droplet_template: droplet_template.into(),
+            id: id.into(),
+            name: name.into(),
+            status: status.into(),
+            updated_at: updated_at.into(),
         }
     }
     /// Sets `current_utilization`.
@@ -40389,11 +40649,11 @@ pub struct AutoscalepoolsListResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListResponse {
     /// An `AutoscalepoolsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: AutoscalepoolsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<AutoscalepoolsListResponseMeta>) -> Self {
         Self {
             autoscale_pools: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `autoscale_pools`.
@@ -40439,14 +40699,14 @@ pub struct AutoscalePoolCreate {
 impl AutoscalePoolCreate {
     /// An `AutoscalePoolCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        config: AutoscalePoolCreateConfig,
-        droplet_template: AutoscalePoolDropletTemplate,
-        name: String,
+        config: impl Into<AutoscalePoolCreateConfig>,
+        droplet_template: impl Into<AutoscalePoolDropletTemplate>,
+        name: impl Into<String>,
     ) -> Self {
         Self {
-            config,
-            droplet_template,
-            name,
+            config: config.into(),
+            droplet_template: droplet_template.into(),
+            name: name.into(),
         }
     }
 }
@@ -40646,22 +40906,22 @@ pub struct History {
 impl History {
     /// A `History` with its required fields; the optional ones start empty.
     pub fn new(
-        created_at: ::sdkgen_runtime::Timestamp,
-        current_instance_count: i64,
-        desired_instance_count: i64,
-        history_event_id: String,
-        reason: HistoryReason,
-        status: HistoryStatus,
-        updated_at: ::sdkgen_runtime::Timestamp,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        current_instance_count: impl Into<i64>,
+        desired_instance_count: impl Into<i64>,
+        history_event_id: impl Into<String>,
+        reason: impl Into<HistoryReason>,
+        status: impl Into<HistoryStatus>,
+        updated_at: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            created_at,
-            current_instance_count,
-            desired_instance_count,
-            history_event_id,
-            reason,
-            status,
-            updated_at,
+            created_at: created_at.into(),
+            current_instance_count: current_instance_count.into(),
+            desired_instance_count: desired_instance_count.into(),
+            history_event_id: history_event_id.into(),
+            reason: reason.into(),
+            status: status.into(),
+            updated_at: updated_at.into(),
         }
     }
 }
@@ -40704,11 +40964,11 @@ pub struct AutoscalepoolsListHistoryResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListHistoryResponse {
     /// An `AutoscalepoolsListHistoryResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: AutoscalepoolsListHistoryResponseMeta) -> Self {
+    pub fn new(meta: impl Into<AutoscalepoolsListHistoryResponseMeta>) -> Self {
         Self {
             history: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `history`.
@@ -40883,21 +41143,21 @@ pub struct Member {
 impl Member {
     /// A `Member` with its required fields; the optional ones start empty.
     pub fn new(
-        created_at: ::sdkgen_runtime::Timestamp,
-        current_utilization: MemberCurrentUtilization,
-        droplet_id: i64,
-        health_status: MemberHealthStatus,
-        status: MemberStatus,
-        updated_at: ::sdkgen_runtime::Timestamp,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        current_utilization: impl Into<MemberCurrentUtilization>,
+        droplet_id: impl Into<i64>,
+        health_status: impl Into<MemberHealthStatus>,
+        status: impl Into<MemberStatus>,
+        updated_at: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            created_at,
-            current_utilization,
-            droplet_id,
-            health_status,
-            status,
+            created_at: created_at.into(),
+            current_utilization: current_utilization.into(),
+            droplet_id: droplet_id.into(),
+            health_status: health_status.into(),
+            status: status.into(),
             unhealthy_reason: None,
-            updated_at,
+            updated_at: updated_at.into(),
         }
     }
     /// Sets `unhealthy_reason`.
@@ -40946,11 +41206,11 @@ pub struct AutoscalepoolsListMembersResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListMembersResponse {
     /// An `AutoscalepoolsListMembersResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: AutoscalepoolsListMembersResponseMeta) -> Self {
+    pub fn new(meta: impl Into<AutoscalepoolsListMembersResponseMeta>) -> Self {
         Self {
             droplets: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `droplets`.
@@ -41282,11 +41542,11 @@ pub struct DropletsListBackupPoliciesResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListBackupPoliciesResponse {
     /// A `DropletsListBackupPoliciesResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DropletsListBackupPoliciesResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DropletsListBackupPoliciesResponseMeta>) -> Self {
         Self {
             policies: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `policies`.
@@ -41457,11 +41717,11 @@ pub struct DropletActionsListResponse {
 #[cfg(feature = "droplet_actions")]
 impl DropletActionsListResponse {
     /// A `DropletActionsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DropletActionsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DropletActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `actions`.
@@ -43253,22 +43513,22 @@ pub struct DropletSnapshot {
 impl DropletSnapshot {
     /// A `DropletSnapshot` with its required fields; the optional ones start empty.
     pub fn new(
-        id: i64,
-        created_at: ::sdkgen_runtime::Timestamp,
-        min_disk_size: i64,
-        name: String,
-        regions: Vec<String>,
-        size_gigabytes: f64,
-        r#type: DropletSnapshotType,
+        id: impl Into<i64>,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        min_disk_size: impl Into<i64>,
+        name: impl Into<String>,
+        regions: impl Into<Vec<String>>,
+        size_gigabytes: impl Into<f64>,
+        r#type: impl Into<DropletSnapshotType>,
     ) -> Self {
         Self {
-            id,
-            created_at,
-            min_disk_size,
-            name,
-            regions,
-            size_gigabytes,
-            r#type,
+            id: id.into(),
+            created_at: created_at.into(),
+            min_disk_size: min_disk_size.into(),
+            name: name.into(),
+            regions: regions.into(),
+            size_gigabytes: size_gigabytes.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -43311,11 +43571,11 @@ pub struct DropletsListBackupsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListBackupsResponse {
     /// A `DropletsListBackupsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DropletsListBackupsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DropletsListBackupsResponseMeta>) -> Self {
         Self {
             backups: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `backups`.
@@ -43984,11 +44244,15 @@ pub struct FirewallInboundRulesItem {
 impl FirewallInboundRulesItem {
     /// A `FirewallInboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallInboundRulesItemProtocol,
-        sources: FirewallInboundRulesItemSources,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallInboundRulesItemProtocol>,
+        sources: impl Into<FirewallInboundRulesItemSources>,
     ) -> Self {
-        Self { ports, protocol, sources }
+        Self {
+            ports: ports.into(),
+            protocol: protocol.into(),
+            sources: sources.into(),
+        }
     }
 }
 /// The type of traffic to be allowed. This may be one of `tcp`, `udp`, or `icmp`.
@@ -44135,14 +44399,14 @@ pub struct FirewallOutboundRulesItem {
 impl FirewallOutboundRulesItem {
     /// A `FirewallOutboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallOutboundRulesItemProtocol,
-        destinations: FirewallOutboundRulesItemDestinations,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallOutboundRulesItemProtocol>,
+        destinations: impl Into<FirewallOutboundRulesItemDestinations>,
     ) -> Self {
         Self {
-            ports,
-            protocol,
-            destinations,
+            ports: ports.into(),
+            protocol: protocol.into(),
+            destinations: destinations.into(),
         }
     }
 }
@@ -44330,11 +44594,11 @@ pub struct DropletsListFirewallsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListFirewallsResponse {
     /// A `DropletsListFirewallsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DropletsListFirewallsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DropletsListFirewallsResponseMeta>) -> Self {
         Self {
             firewalls: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `firewalls`.
@@ -44389,11 +44653,11 @@ pub struct DropletsListKernelsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListKernelsResponse {
     /// A `DropletsListKernelsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DropletsListKernelsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DropletsListKernelsResponseMeta>) -> Self {
         Self {
             kernels: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `kernels`.
@@ -44471,11 +44735,11 @@ pub struct DropletsListSnapshotsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListSnapshotsResponse {
     /// A `DropletsListSnapshotsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: DropletsListSnapshotsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<DropletsListSnapshotsResponseMeta>) -> Self {
         Self {
             snapshots: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `snapshots`.
@@ -44530,11 +44794,11 @@ pub struct FirewallsListResponse {
 #[cfg(feature = "firewalls")]
 impl FirewallsListResponse {
     /// A `FirewallsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: FirewallsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<FirewallsListResponseMeta>) -> Self {
         Self {
             firewalls: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `firewalls`.
@@ -44800,11 +45064,15 @@ pub struct FirewallsCreateBodyInboundRulesItem {
 impl FirewallsCreateBodyInboundRulesItem {
     /// A `FirewallsCreateBodyInboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallsCreateBodyInboundRulesItemProtocol,
-        sources: FirewallsCreateBodyInboundRulesItemSources,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallsCreateBodyInboundRulesItemProtocol>,
+        sources: impl Into<FirewallsCreateBodyInboundRulesItemSources>,
     ) -> Self {
-        Self { ports, protocol, sources }
+        Self {
+            ports: ports.into(),
+            protocol: protocol.into(),
+            sources: sources.into(),
+        }
     }
 }
 /// The type of traffic to be allowed. This may be one of `tcp`, `udp`, or `icmp`.
@@ -44951,14 +45219,14 @@ pub struct FirewallsCreateBodyOutboundRulesItem {
 impl FirewallsCreateBodyOutboundRulesItem {
     /// A `FirewallsCreateBodyOutboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallsCreateBodyOutboundRulesItemProtocol,
-        destinations: FirewallsCreateBodyOutboundRulesItemDestinations,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallsCreateBodyOutboundRulesItemProtocol>,
+        destinations: impl Into<FirewallsCreateBodyOutboundRulesItemDestinations>,
     ) -> Self {
         Self {
-            ports,
-            protocol,
-            destinations,
+            ports: ports.into(),
+            protocol: protocol.into(),
+            destinations: destinations.into(),
         }
     }
 }
@@ -45405,11 +45673,15 @@ pub struct FirewallsUpdateBodyInboundRulesItem {
 impl FirewallsUpdateBodyInboundRulesItem {
     /// A `FirewallsUpdateBodyInboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallsUpdateBodyInboundRulesItemProtocol,
-        sources: FirewallsUpdateBodyInboundRulesItemSources,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallsUpdateBodyInboundRulesItemProtocol>,
+        sources: impl Into<FirewallsUpdateBodyInboundRulesItemSources>,
     ) -> Self {
-        Self { ports, protocol, sources }
+        Self {
+            ports: ports.into(),
+            protocol: protocol.into(),
+            sources: sources.into(),
+        }
     }
 }
 /// The type of traffic to be allowed. This may be one of `tcp`, `udp`, or `icmp`.
@@ -45556,14 +45828,14 @@ pub struct FirewallsUpdateBodyOutboundRulesItem {
 impl FirewallsUpdateBodyOutboundRulesItem {
     /// A `FirewallsUpdateBodyOutboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallsUpdateBodyOutboundRulesItemProtocol,
-        destinations: FirewallsUpdateBodyOutboundRulesItemDestinations,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallsUpdateBodyOutboundRulesItemProtocol>,
+        destinations: impl Into<FirewallsUpdateBodyOutboundRulesItemDestinations>,
     ) -> Self {
         Self {
-            ports,
-            protocol,
-            destinations,
+            ports: ports.into(),
+            protocol: protocol.into(),
+            destinations: destinations.into(),
         }
     }
 }
@@ -45749,8 +46021,10 @@ pub struct FirewallsAssignDropletsBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsAssignDropletsBody {
     /// A `FirewallsAssignDropletsBody` with its required fields; the optional ones start empty.
-    pub fn new(droplet_ids: Vec<i64>) -> Self {
-        Self { droplet_ids }
+    pub fn new(droplet_ids: impl Into<Vec<i64>>) -> Self {
+        Self {
+            droplet_ids: droplet_ids.into(),
+        }
     }
 }
 #[cfg(feature = "firewalls")]
@@ -45765,8 +46039,10 @@ pub struct FirewallsDeleteDropletsBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsDeleteDropletsBody {
     /// A `FirewallsDeleteDropletsBody` with its required fields; the optional ones start empty.
-    pub fn new(droplet_ids: Vec<i64>) -> Self {
-        Self { droplet_ids }
+    pub fn new(droplet_ids: impl Into<Vec<i64>>) -> Self {
+        Self {
+            droplet_ids: droplet_ids.into(),
+        }
     }
 }
 /// The type of traffic to be allowed. This may be one of `tcp`, `udp`, or `icmp`.
@@ -45913,11 +46189,15 @@ pub struct FirewallsAddRulesBodyInboundRulesItem {
 impl FirewallsAddRulesBodyInboundRulesItem {
     /// A `FirewallsAddRulesBodyInboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallsAddRulesBodyInboundRulesItemProtocol,
-        sources: FirewallsAddRulesBodyInboundRulesItemSources,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallsAddRulesBodyInboundRulesItemProtocol>,
+        sources: impl Into<FirewallsAddRulesBodyInboundRulesItemSources>,
     ) -> Self {
-        Self { ports, protocol, sources }
+        Self {
+            ports: ports.into(),
+            protocol: protocol.into(),
+            sources: sources.into(),
+        }
     }
 }
 /// The type of traffic to be allowed. This may be one of `tcp`, `udp`, or `icmp`.
@@ -46064,14 +46344,14 @@ pub struct FirewallsAddRulesBodyOutboundRulesItem {
 impl FirewallsAddRulesBodyOutboundRulesItem {
     /// A `FirewallsAddRulesBodyOutboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallsAddRulesBodyOutboundRulesItemProtocol,
-        destinations: FirewallsAddRulesBodyOutboundRulesItemDestinations,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallsAddRulesBodyOutboundRulesItemProtocol>,
+        destinations: impl Into<FirewallsAddRulesBodyOutboundRulesItemDestinations>,
     ) -> Self {
         Self {
-            ports,
-            protocol,
-            destinations,
+            ports: ports.into(),
+            protocol: protocol.into(),
+            destinations: destinations.into(),
         }
     }
 }
@@ -46281,11 +46561,15 @@ pub struct FirewallsDeleteRulesBodyInboundRulesItem {
 impl FirewallsDeleteRulesBodyInboundRulesItem {
     /// A `FirewallsDeleteRulesBodyInboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallsDeleteRulesBodyInboundRulesItemProtocol,
-        sources: FirewallsDeleteRulesBodyInboundRulesItemSources,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallsDeleteRulesBodyInboundRulesItemProtocol>,
+        sources: impl Into<FirewallsDeleteRulesBodyInboundRulesItemSources>,
     ) -> Self {
-        Self { ports, protocol, sources }
+        Self {
+            ports: ports.into(),
+            protocol: protocol.into(),
+            sources: sources.into(),
+        }
     }
 }
 /// The type of traffic to be allowed. This may be one of `tcp`, `udp`, or `icmp`.
@@ -46433,14 +46717,14 @@ pub struct FirewallsDeleteRulesBodyOutboundRulesItem {
 impl FirewallsDeleteRulesBodyOutboundRulesItem {
     /// A `FirewallsDeleteRulesBodyOutboundRulesItem` with its required fields; the optional ones start empty.
     pub fn new(
-        ports: String,
-        protocol: FirewallsDeleteRulesBodyOutboundRulesItemProtocol,
-        destinations: FirewallsDeleteRulesBodyOutboundRulesItemDestinations,
+        ports: impl Into<String>,
+        protocol: impl Into<FirewallsDeleteRulesBodyOutboundRulesItemProtocol>,
+        destinations: impl Into<FirewallsDeleteRulesBodyOutboundRulesItemDestinations>,
     ) -> Self {
         Self {
-            ports,
-            protocol,
-            destinations,
+            ports: ports.into(),
+            protocol: protocol.into(),
+            destinations: destinations.into(),
         }
     }
 }
@@ -46528,8 +46812,8 @@ pub struct FirewallsAddTagsBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsAddTagsBody {
     /// A `FirewallsAddTagsBody` with its required fields; the optional ones start empty.
-    pub fn new(tags: FirewallsAddTagsBodyTags) -> Self {
-        Self { tags }
+    pub fn new(tags: impl Into<FirewallsAddTagsBodyTags>) -> Self {
+        Self { tags: tags.into() }
     }
 }
 /// `FirewallsDeleteTagsBodyTags`.
@@ -46555,8 +46839,8 @@ pub struct FirewallsDeleteTagsBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsDeleteTagsBody {
     /// A `FirewallsDeleteTagsBody` with its required fields; the optional ones start empty.
-    pub fn new(tags: FirewallsDeleteTagsBodyTags) -> Self {
-        Self { tags }
+    pub fn new(tags: impl Into<FirewallsDeleteTagsBodyTags>) -> Self {
+        Self { tags: tags.into() }
     }
 }
 /// The Droplet that the floating IP has been assigned to. When you query a floating IP, if it is assigned to a Droplet, the entire Droplet object will be returned. If it is not assigned, the value will be null. \<br>\<br>Requires `droplet:read` scope.
@@ -46591,18 +46875,18 @@ pub struct FloatingIpRegion {
 impl FloatingIpRegion {
     /// A `FloatingIpRegion` with its required fields; the optional ones start empty.
     pub fn new(
-        available: bool,
-        features: Vec<String>,
-        name: String,
-        sizes: Vec<String>,
-        slug: String,
+        available: impl Into<bool>,
+        features: impl Into<Vec<String>>,
+        name: impl Into<String>,
+        sizes: impl Into<Vec<String>>,
+        slug: impl Into<String>,
     ) -> Self {
         Self {
-            available,
-            features,
-            name,
-            sizes,
-            slug,
+            available: available.into(),
+            features: features.into(),
+            name: name.into(),
+            sizes: sizes.into(),
+            slug: slug.into(),
         }
     }
 }
@@ -46708,11 +46992,11 @@ pub struct FloatingIPsListResponse {
 #[cfg(feature = "floating_i_ps")]
 impl FloatingIPsListResponse {
     /// A `FloatingIPsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: FloatingIPsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<FloatingIPsListResponseMeta>) -> Self {
         Self {
             floating_ips: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `floating_ips`.
@@ -46738,8 +47022,10 @@ pub struct FloatingIpCreate1 {
 }
 impl FloatingIpCreate1 {
     /// A `FloatingIpCreate1` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
-        Self { droplet_id }
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
+        Self {
+            droplet_id: droplet_id.into(),
+        }
     }
 }
 /// Reserve to Region
@@ -46755,8 +47041,11 @@ pub struct FloatingIpCreate2 {
 }
 impl FloatingIpCreate2 {
     /// A `FloatingIpCreate2` with its required fields; the optional ones start empty.
-    pub fn new(region: String) -> Self {
-        Self { project_id: None, region }
+    pub fn new(region: impl Into<String>) -> Self {
+        Self {
+            project_id: None,
+            region: region.into(),
+        }
     }
     /// Sets `project_id`.
     #[must_use]
@@ -46912,11 +47201,11 @@ pub struct FloatingIPsActionListResponse {
 #[cfg(feature = "floating_ip_actions")]
 impl FloatingIPsActionListResponse {
     /// A `FloatingIPsActionListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: FloatingIPsActionListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<FloatingIPsActionListResponseMeta>) -> Self {
         Self {
             actions: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `actions`.
@@ -47049,8 +47338,10 @@ pub struct FloatingIPsActionPostBodyT876 {
 }
 impl FloatingIPsActionPostBodyT876 {
     /// A `FloatingIPsActionPostBodyT876` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
-        Self { droplet_id }
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
+        Self {
+            droplet_id: droplet_id.into(),
+        }
     }
 }
 #[cfg(feature = "floating_ip_actions")]
@@ -47719,8 +48010,11 @@ pub struct CreateNamespace {
 #[cfg(feature = "functions")]
 impl CreateNamespace {
     /// A `CreateNamespace` with its required fields; the optional ones start empty.
-    pub fn new(label: String, region: String) -> Self {
-        Self { label, region }
+    pub fn new(label: impl Into<String>, region: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            region: region.into(),
+        }
     }
 }
 #[cfg(feature = "functions")]
@@ -47901,8 +48195,11 @@ pub struct AccessKeyCreateRequest {
 #[cfg(feature = "functions")]
 impl AccessKeyCreateRequest {
     /// An `AccessKeyCreateRequest` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { expires_in: None, name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            expires_in: None,
+            name: name.into(),
+        }
     }
     /// Sets `expires_in`.
     #[must_use]
@@ -48038,8 +48335,8 @@ pub struct FunctionsAccessKeyUpdateBody {
 #[cfg(feature = "functions")]
 impl FunctionsAccessKeyUpdateBody {
     /// A `FunctionsAccessKeyUpdateBody` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 #[cfg(feature = "functions")]
@@ -48103,8 +48400,11 @@ pub struct ScheduledDetails {
 }
 impl ScheduledDetails {
     /// A `ScheduledDetails` with its required fields; the optional ones start empty.
-    pub fn new(cron: String) -> Self {
-        Self { body: None, cron }
+    pub fn new(cron: impl Into<String>) -> Self {
+        Self {
+            body: None,
+            cron: cron.into(),
+        }
     }
     /// Sets `body`.
     #[must_use]
@@ -48322,18 +48622,18 @@ pub struct CreateTrigger {
 impl CreateTrigger {
     /// A `CreateTrigger` with its required fields; the optional ones start empty.
     pub fn new(
-        function: String,
-        is_enabled: bool,
-        name: String,
-        scheduled_details: ScheduledDetails,
-        r#type: String,
+        function: impl Into<String>,
+        is_enabled: impl Into<bool>,
+        name: impl Into<String>,
+        scheduled_details: impl Into<ScheduledDetails>,
+        r#type: impl Into<String>,
     ) -> Self {
         Self {
-            function,
-            is_enabled,
-            name,
-            scheduled_details,
-            r#type,
+            function: function.into(),
+            is_enabled: is_enabled.into(),
+            name: name.into(),
+            scheduled_details: scheduled_details.into(),
+            r#type: r#type.into(),
         }
     }
 }
@@ -68764,8 +69064,15 @@ pub struct ImagesListResponse {
 #[cfg(feature = "images")]
 impl ImagesListResponse {
     /// An `ImagesListResponse` with its required fields; the optional ones start empty.
-    pub fn new(images: Vec<Image>, meta: ImagesListResponseMeta) -> Self {
-        Self { images, links: None, meta }
+    pub fn new(
+        images: impl Into<Vec<Image>>,
+        meta: impl Into<ImagesListResponseMeta>,
+    ) -> Self {
+        Self {
+            images: images.into(),
+            links: None,
+            meta: meta.into(),
+        }
     }
     /// Sets `links`.
     #[must_use]
@@ -68894,8 +69201,8 @@ pub struct ImagesGetResponse {
 #[cfg(feature = "images")]
 impl ImagesGetResponse {
     /// An `ImagesGetResponse` with its required fields; the optional ones start empty.
-    pub fn new(image: Image) -> Self {
-        Self { image }
+    pub fn new(image: impl Into<Image>) -> Self {
+        Self { image: image.into() }
     }
 }
 #[cfg(feature = "images")]
@@ -68955,8 +69262,8 @@ pub struct ImagesUpdateResponse {
 #[cfg(feature = "images")]
 impl ImagesUpdateResponse {
     /// An `ImagesUpdateResponse` with its required fields; the optional ones start empty.
-    pub fn new(image: Image) -> Self {
-        Self { image }
+    pub fn new(image: impl Into<Image>) -> Self {
+        Self { image: image.into() }
     }
 }
 /// Transfer To Email
@@ -68969,8 +69276,10 @@ pub struct ImagesPostAccountTransferCreate1 {
 }
 impl ImagesPostAccountTransferCreate1 {
     /// An `ImagesPostAccountTransferCreate1` with its required fields; the optional ones start empty.
-    pub fn new(recipient_email: String) -> Self {
-        Self { recipient_email }
+    pub fn new(recipient_email: impl Into<String>) -> Self {
+        Self {
+            recipient_email: recipient_email.into(),
+        }
     }
 }
 /// Transfer To Team
@@ -68983,8 +69292,10 @@ pub struct ImagesPostAccountTransferCreate2 {
 }
 impl ImagesPostAccountTransferCreate2 {
     /// An `ImagesPostAccountTransferCreate2` with its required fields; the optional ones start empty.
-    pub fn new(recipient_uuid: String) -> Self {
-        Self { recipient_uuid }
+    pub fn new(recipient_uuid: impl Into<String>) -> Self {
+        Self {
+            recipient_uuid: recipient_uuid.into(),
+        }
     }
 }
 #[cfg(feature = "images")]
@@ -69038,10 +69349,10 @@ pub struct ImagesPostAccountTransferAccept {
 #[cfg(feature = "images")]
 impl ImagesPostAccountTransferAccept {
     /// An `ImagesPostAccountTransferAccept` with its required fields; the optional ones start empty.
-    pub fn new(transfer_id: i64, recipient_uuid: String) -> Self {
+    pub fn new(transfer_id: impl Into<i64>, recipient_uuid: impl Into<String>) -> Self {
         Self {
-            transfer_id,
-            recipient_uuid,
+            transfer_id: transfer_id.into(),
+            recipient_uuid: recipient_uuid.into(),
         }
     }
 }
@@ -69057,8 +69368,10 @@ pub struct ImagesPostAccountTransferCancel {
 #[cfg(feature = "images")]
 impl ImagesPostAccountTransferCancel {
     /// An `ImagesPostAccountTransferCancel` with its required fields; the optional ones start empty.
-    pub fn new(transfer_id: i64) -> Self {
-        Self { transfer_id }
+    pub fn new(transfer_id: impl Into<i64>) -> Self {
+        Self {
+            transfer_id: transfer_id.into(),
+        }
     }
 }
 #[cfg(feature = "images")]
@@ -69073,8 +69386,10 @@ pub struct ImagesPostAccountTransferDecline {
 #[cfg(feature = "images")]
 impl ImagesPostAccountTransferDecline {
     /// An `ImagesPostAccountTransferDecline` with its required fields; the optional ones start empty.
-    pub fn new(transfer_id: i64) -> Self {
-        Self { transfer_id }
+    pub fn new(transfer_id: impl Into<i64>) -> Self {
+        Self {
+            transfer_id: transfer_id.into(),
+        }
     }
 }
 /// `ImageActionsListResponseMeta`.
@@ -69116,11 +69431,11 @@ pub struct ImageActionsListResponse {
 #[cfg(feature = "image_actions")]
 impl ImageActionsListResponse {
     /// An `ImageActionsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ImageActionsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ImageActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `actions`.
@@ -69253,8 +69568,8 @@ pub struct ImageActionsPostBodyT1380 {
 }
 impl ImageActionsPostBodyT1380 {
     /// An `ImageActionsPostBodyT1380` with its required fields; the optional ones start empty.
-    pub fn new(region: RegionSlug) -> Self {
-        Self { region }
+    pub fn new(region: impl Into<RegionSlug>) -> Self {
+        Self { region: region.into() }
     }
 }
 #[cfg(feature = "image_actions")]
@@ -70389,10 +70704,10 @@ pub struct ClusterRead {
 impl ClusterRead {
     /// A `ClusterRead` with its required fields; the optional ones start empty.
     pub fn new(
-        name: String,
-        node_pools: Vec<KubernetesNodePool>,
-        region: String,
-        version: String,
+        name: impl Into<String>,
+        node_pools: impl Into<Vec<KubernetesNodePool>>,
+        region: impl Into<String>,
+        version: impl Into<String>,
     ) -> Self {
         Self {
             amd_gpu_device_metrics_exporter_plugin: None,
@@ -70409,12 +70724,12 @@ impl ClusterRead {
             ipv4: None,
             isolated_workers: None,
             maintenance_policy: None,
-            name,
-            node_pools,
+            name: name.into(),
+            node_pools: node_pools.into(),
             nvidia_gpu_device_plugin: None,
             p2p_oci_registry_plugin: None,
             rdma_shared_dev_plugin: None,
-            region,
+            region: region.into(),
             registries: None,
             registry_enabled: None,
             routing_agent: None,
@@ -70424,7 +70739,7 @@ impl ClusterRead {
             surge_upgrade: None,
             tags: None,
             updated_at: None,
-            version,
+            version: version.into(),
             vpc_uuid: None,
             worker_subnet_uuid: None,
         }
@@ -70676,11 +70991,11 @@ pub struct KubernetesListClustersResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesListClustersResponse {
     /// A `KubernetesListClustersResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: KubernetesListClustersResponseMeta) -> Self {
+    pub fn new(meta: impl Into<KubernetesListClustersResponseMeta>) -> Self {
         Self {
             kubernetes_clusters: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `kubernetes_clusters`.
@@ -70904,10 +71219,10 @@ pub struct Cluster {
 impl Cluster {
     /// A `Cluster` with its required fields; the optional ones start empty.
     pub fn new(
-        name: String,
-        node_pools: Vec<KubernetesNodePool>,
-        region: String,
-        version: String,
+        name: impl Into<String>,
+        node_pools: impl Into<Vec<KubernetesNodePool>>,
+        region: impl Into<String>,
+        version: impl Into<String>,
     ) -> Self {
         Self {
             amd_gpu_device_metrics_exporter_plugin: None,
@@ -70924,12 +71239,12 @@ impl Cluster {
             ipv4: None,
             isolated_workers: None,
             maintenance_policy: None,
-            name,
-            node_pools,
+            name: name.into(),
+            node_pools: node_pools.into(),
             nvidia_gpu_device_plugin: None,
             p2p_oci_registry_plugin: None,
             rdma_shared_dev_plugin: None,
-            region,
+            region: region.into(),
             registry_enabled: None,
             routing_agent: None,
             service_subnet: None,
@@ -70938,7 +71253,7 @@ impl Cluster {
             surge_upgrade: None,
             tags: None,
             updated_at: None,
-            version,
+            version: version.into(),
             vpc_uuid: None,
             worker_subnet_uuid: None,
         }
@@ -71244,7 +71559,7 @@ pub struct ClusterUpdate {
 #[cfg(feature = "kubernetes")]
 impl ClusterUpdate {
     /// A `ClusterUpdate` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
             amd_gpu_device_metrics_exporter_plugin: None,
             amd_gpu_device_plugin: None,
@@ -71254,7 +71569,7 @@ impl ClusterUpdate {
             coredns_autoscaler: None,
             ha: None,
             maintenance_policy: None,
-            name,
+            name: name.into(),
             nvidia_gpu_device_plugin: None,
             p2p_oci_registry_plugin: None,
             rdma_shared_dev_plugin: None,
@@ -72857,17 +73172,17 @@ pub struct ForwardingRule {
 impl ForwardingRule {
     /// A `ForwardingRule` with its required fields; the optional ones start empty.
     pub fn new(
-        entry_port: i64,
-        entry_protocol: ForwardingRuleEntryProtocol,
-        target_port: i64,
-        target_protocol: ForwardingRuleTargetProtocol,
+        entry_port: impl Into<i64>,
+        entry_protocol: impl Into<ForwardingRuleEntryProtocol>,
+        target_port: impl Into<i64>,
+        target_protocol: impl Into<ForwardingRuleTargetProtocol>,
     ) -> Self {
         Self {
             certificate_id: None,
-            entry_port,
-            entry_protocol,
-            target_port,
-            target_protocol,
+            entry_port: entry_port.into(),
+            entry_protocol: entry_protocol.into(),
+            target_port: target_port.into(),
+            target_protocol: target_protocol.into(),
             tls_passthrough: None,
         }
     }
@@ -73576,18 +73891,18 @@ pub struct LoadBalancerRegion {
 impl LoadBalancerRegion {
     /// A `LoadBalancerRegion` with its required fields; the optional ones start empty.
     pub fn new(
-        available: bool,
-        features: Vec<String>,
-        name: String,
-        sizes: Vec<String>,
-        slug: String,
+        available: impl Into<bool>,
+        features: impl Into<Vec<String>>,
+        name: impl Into<String>,
+        sizes: impl Into<Vec<String>>,
+        slug: impl Into<String>,
     ) -> Self {
         Self {
-            available,
-            features,
-            name,
-            sizes,
-            slug,
+            available: available.into(),
+            features: features.into(),
+            name: name.into(),
+            sizes: sizes.into(),
+            slug: slug.into(),
         }
     }
 }
@@ -73693,7 +74008,7 @@ pub struct LoadBalancer {
 }
 impl LoadBalancer {
     /// A `LoadBalancer` with its required fields; the optional ones start empty.
-    pub fn new(forwarding_rules: Vec<ForwardingRule>) -> Self {
+    pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
         Self {
             algorithm: None,
             created_at: None,
@@ -73702,7 +74017,7 @@ impl LoadBalancer {
             enable_backend_keepalive: None,
             enable_proxy_protocol: None,
             firewall: None,
-            forwarding_rules,
+            forwarding_rules: forwarding_rules.into(),
             glb_settings: None,
             health_check: None,
             http_idle_timeout_seconds: None,
@@ -73949,11 +74264,11 @@ pub struct LoadBalancersListResponse {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersListResponse {
     /// A `LoadBalancersListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: LoadBalancersListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<LoadBalancersListResponseMeta>) -> Self {
         Self {
             load_balancers: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `load_balancers`.
@@ -74424,7 +74739,7 @@ pub struct LoadBalancerCreate1 {
 }
 impl LoadBalancerCreate1 {
     /// A `LoadBalancerCreate1` with its required fields; the optional ones start empty.
-    pub fn new(forwarding_rules: Vec<ForwardingRule>) -> Self {
+    pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
         Self {
             r#ref: None,
             region: None,
@@ -74435,7 +74750,7 @@ impl LoadBalancerCreate1 {
             enable_backend_keepalive: None,
             enable_proxy_protocol: None,
             firewall: None,
-            forwarding_rules,
+            forwarding_rules: forwarding_rules.into(),
             glb_settings: None,
             health_check: None,
             http_idle_timeout_seconds: None,
@@ -75099,7 +75414,7 @@ pub struct LoadBalancerCreate2 {
 }
 impl LoadBalancerCreate2 {
     /// A `LoadBalancerCreate2` with its required fields; the optional ones start empty.
-    pub fn new(forwarding_rules: Vec<ForwardingRule>) -> Self {
+    pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
         Self {
             r#ref: None,
             region: None,
@@ -75110,7 +75425,7 @@ impl LoadBalancerCreate2 {
             enable_backend_keepalive: None,
             enable_proxy_protocol: None,
             firewall: None,
-            forwarding_rules,
+            forwarding_rules: forwarding_rules.into(),
             glb_settings: None,
             health_check: None,
             http_idle_timeout_seconds: None,
@@ -75466,8 +75781,10 @@ pub struct LoadBalancersAddForwardingRulesBody {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersAddForwardingRulesBody {
     /// A `LoadBalancersAddForwardingRulesBody` with its required fields; the optional ones start empty.
-    pub fn new(forwarding_rules: Vec<ForwardingRule>) -> Self {
-        Self { forwarding_rules }
+    pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
+        Self {
+            forwarding_rules: forwarding_rules.into(),
+        }
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -75482,8 +75799,10 @@ pub struct LoadBalancersRemoveForwardingRulesBody {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersRemoveForwardingRulesBody {
     /// A `LoadBalancersRemoveForwardingRulesBody` with its required fields; the optional ones start empty.
-    pub fn new(forwarding_rules: Vec<ForwardingRule>) -> Self {
-        Self { forwarding_rules }
+    pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
+        Self {
+            forwarding_rules: forwarding_rules.into(),
+        }
     }
 }
 /// `SlackDetails`.
@@ -75498,8 +75817,11 @@ pub struct SlackDetails {
 }
 impl SlackDetails {
     /// A `SlackDetails` with its required fields; the optional ones start empty.
-    pub fn new(channel: String, url: String) -> Self {
-        Self { channel, url }
+    pub fn new(channel: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            channel: channel.into(),
+            url: url.into(),
+        }
     }
 }
 /// `Alerts`.
@@ -75514,8 +75836,14 @@ pub struct Alerts {
 }
 impl Alerts {
     /// An `Alerts` with its required fields; the optional ones start empty.
-    pub fn new(email: Vec<String>, slack: Vec<SlackDetails>) -> Self {
-        Self { email, slack }
+    pub fn new(
+        email: impl Into<Vec<String>>,
+        slack: impl Into<Vec<SlackDetails>>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            slack: slack.into(),
+        }
     }
 }
 /// `AlertPolicyCompare`.
@@ -75944,28 +76272,28 @@ impl AlertPolicy {
     /// An `AlertPolicy` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        alerts: Alerts,
-        compare: AlertPolicyCompare,
-        description: String,
-        enabled: bool,
-        entities: Vec<String>,
-        tags: Vec<String>,
-        r#type: AlertPolicyType,
-        uuid: String,
-        value: f64,
-        window: AlertPolicyWindow,
+        alerts: impl Into<Alerts>,
+        compare: impl Into<AlertPolicyCompare>,
+        description: impl Into<String>,
+        enabled: impl Into<bool>,
+        entities: impl Into<Vec<String>>,
+        tags: impl Into<Vec<String>>,
+        r#type: impl Into<AlertPolicyType>,
+        uuid: impl Into<String>,
+        value: impl Into<f64>,
+        window: impl Into<AlertPolicyWindow>,
     ) -> Self {
         Self {
-            alerts,
-            compare,
-            description,
-            enabled,
-            entities,
-            tags,
-            r#type,
-            uuid,
-            value,
-            window,
+            alerts: alerts.into(),
+            compare: compare.into(),
+            description: description.into(),
+            enabled: enabled.into(),
+            entities: entities.into(),
+            tags: tags.into(),
+            r#type: r#type.into(),
+            uuid: uuid.into(),
+            value: value.into(),
+            window: window.into(),
         }
     }
 }
@@ -76008,13 +76336,13 @@ pub struct MonitoringListAlertPolicyResponse {
 impl MonitoringListAlertPolicyResponse {
     /// A `MonitoringListAlertPolicyResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        policies: Vec<AlertPolicy>,
-        meta: MonitoringListAlertPolicyResponseMeta,
+        policies: impl Into<Vec<AlertPolicy>>,
+        meta: impl Into<MonitoringListAlertPolicyResponseMeta>,
     ) -> Self {
         Self {
-            policies,
+            policies: policies.into(),
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `links`.
@@ -76450,26 +76778,26 @@ impl AlertPolicyRequest {
     /// An `AlertPolicyRequest` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        alerts: Alerts,
-        compare: AlertPolicyRequestCompare,
-        description: String,
-        enabled: bool,
-        entities: Vec<String>,
-        tags: Vec<String>,
-        r#type: AlertPolicyRequestType,
-        value: f64,
-        window: AlertPolicyRequestWindow,
+        alerts: impl Into<Alerts>,
+        compare: impl Into<AlertPolicyRequestCompare>,
+        description: impl Into<String>,
+        enabled: impl Into<bool>,
+        entities: impl Into<Vec<String>>,
+        tags: impl Into<Vec<String>>,
+        r#type: impl Into<AlertPolicyRequestType>,
+        value: impl Into<f64>,
+        window: impl Into<AlertPolicyRequestWindow>,
     ) -> Self {
         Self {
-            alerts,
-            compare,
-            description,
-            enabled,
-            entities,
-            tags,
-            r#type,
-            value,
-            window,
+            alerts: alerts.into(),
+            compare: compare.into(),
+            description: description.into(),
+            enabled: enabled.into(),
+            entities: entities.into(),
+            tags: tags.into(),
+            r#type: r#type.into(),
+            value: value.into(),
+            window: window.into(),
         }
     }
 }
@@ -76568,10 +76896,13 @@ pub struct MetricsResult {
 impl MetricsResult {
     /// A `MetricsResult` with its required fields; the optional ones start empty.
     pub fn new(
-        metric: ::std::collections::BTreeMap<String, String>,
-        values: Vec<Vec<MetricsResultValuesItemItem>>,
+        metric: impl Into<::std::collections::BTreeMap<String, String>>,
+        values: impl Into<Vec<Vec<MetricsResultValuesItemItem>>>,
     ) -> Self {
-        Self { metric, values }
+        Self {
+            metric: metric.into(),
+            values: values.into(),
+        }
     }
 }
 /// `MetricsDataResultType`.
@@ -76633,8 +76964,14 @@ pub struct MetricsData {
 }
 impl MetricsData {
     /// A `MetricsData` with its required fields; the optional ones start empty.
-    pub fn new(result: Vec<MetricsResult>, result_type: MetricsDataResultType) -> Self {
-        Self { result, result_type }
+    pub fn new(
+        result: impl Into<Vec<MetricsResult>>,
+        result_type: impl Into<MetricsDataResultType>,
+    ) -> Self {
+        Self {
+            result: result.into(),
+            result_type: result_type.into(),
+        }
     }
 }
 /// `MetricsStatus`.
@@ -76699,8 +77036,11 @@ pub struct Metrics {
 #[cfg(feature = "monitoring")]
 impl Metrics {
     /// A `Metrics` with its required fields; the optional ones start empty.
-    pub fn new(data: MetricsData, status: MetricsStatus) -> Self {
-        Self { data, status }
+    pub fn new(data: impl Into<MetricsData>, status: impl Into<MetricsStatus>) -> Self {
+        Self {
+            data: data.into(),
+            status: status.into(),
+        }
     }
 }
 #[cfg(feature = "monitoring")]
@@ -77335,12 +77675,12 @@ pub struct OpensearchConfig {
 }
 impl OpensearchConfig {
     /// An `OpensearchConfig` with its required fields; the optional ones start empty.
-    pub fn new(endpoint: String) -> Self {
+    pub fn new(endpoint: impl Into<String>) -> Self {
         Self {
             cluster_name: None,
             cluster_uuid: None,
             credentials: None,
-            endpoint,
+            endpoint: endpoint.into(),
             id: None,
             index_name: None,
             retention_days: None,
@@ -77455,9 +77795,9 @@ pub struct Destination {
 }
 impl Destination {
     /// A `Destination` with its required fields; the optional ones start empty.
-    pub fn new(config: OpensearchConfig) -> Self {
+    pub fn new(config: impl Into<OpensearchConfig>) -> Self {
         Self {
-            config,
+            config: config.into(),
             id: None,
             name: None,
             r#type: None,
@@ -77495,8 +77835,11 @@ pub struct SinkResource {
 }
 impl SinkResource {
     /// A `SinkResource` with its required fields; the optional ones start empty.
-    pub fn new(urn: String) -> Self {
-        Self { name: None, urn }
+    pub fn new(urn: impl Into<String>) -> Self {
+        Self {
+            name: None,
+            urn: urn.into(),
+        }
     }
     /// Sets `name`.
     #[must_use]
@@ -77862,12 +78205,12 @@ pub struct OpensearchConfigRequest {
 }
 impl OpensearchConfigRequest {
     /// An `OpensearchConfigRequest` with its required fields; the optional ones start empty.
-    pub fn new(endpoint: String) -> Self {
+    pub fn new(endpoint: impl Into<String>) -> Self {
         Self {
             cluster_name: None,
             cluster_uuid: None,
             credentials: None,
-            endpoint,
+            endpoint: endpoint.into(),
             index_name: None,
             retention_days: None,
         }
@@ -77973,8 +78316,15 @@ pub struct DestinationRequest {
 #[cfg(feature = "monitoring")]
 impl DestinationRequest {
     /// A `DestinationRequest` with its required fields; the optional ones start empty.
-    pub fn new(config: OpensearchConfigRequest, r#type: DestinationRequestType) -> Self {
-        Self { config, name: None, r#type }
+    pub fn new(
+        config: impl Into<OpensearchConfigRequest>,
+        r#type: impl Into<DestinationRequestType>,
+    ) -> Self {
+        Self {
+            config: config.into(),
+            name: None,
+            r#type: r#type.into(),
+        }
     }
     /// Sets `name`.
     #[must_use]
@@ -78179,18 +78529,18 @@ pub struct AccessPolicy {
 impl AccessPolicy {
     /// An `AccessPolicy` with its required fields; the optional ones start empty.
     pub fn new(
-        anongid: i64,
-        anonuid: i64,
-        identity_enforcement_enabled: bool,
-        protocols: Vec<AccessPolicyProtocolsItem>,
-        squash_config: AccessPolicySquashConfig,
+        anongid: impl Into<i64>,
+        anonuid: impl Into<i64>,
+        identity_enforcement_enabled: impl Into<bool>,
+        protocols: impl Into<Vec<AccessPolicyProtocolsItem>>,
+        squash_config: impl Into<AccessPolicySquashConfig>,
     ) -> Self {
         Self {
-            anongid,
-            anonuid,
-            identity_enforcement_enabled,
-            protocols,
-            squash_config,
+            anongid: anongid.into(),
+            anonuid: anonuid.into(),
+            identity_enforcement_enabled: identity_enforcement_enabled.into(),
+            protocols: protocols.into(),
+            squash_config: squash_config.into(),
         }
     }
 }
@@ -78290,26 +78640,26 @@ impl AccessPointResponse {
     /// An `AccessPointResponse` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        access_policy: AccessPolicy,
-        created_at: ::sdkgen_runtime::Timestamp,
-        id: String,
-        is_default: bool,
-        name: String,
-        path: String,
-        share_id: String,
-        status: AccessPointResponseStatus,
-        updated_at: String,
+        access_policy: impl Into<AccessPolicy>,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        id: impl Into<String>,
+        is_default: impl Into<bool>,
+        name: impl Into<String>,
+        path: impl Into<String>,
+        share_id: impl Into<String>,
+        status: impl Into<AccessPointResponseStatus>,
+        updated_at: impl Into<String>,
     ) -> Self {
         Self {
-            access_policy,
-            created_at,
-            id,
-            is_default,
-            name,
-            path,
-            share_id,
-            status,
-            updated_at,
+            access_policy: access_policy.into(),
+            created_at: created_at.into(),
+            id: id.into(),
+            is_default: is_default.into(),
+            name: name.into(),
+            path: path.into(),
+            share_id: share_id.into(),
+            status: status.into(),
+            updated_at: updated_at.into(),
             vpc_id: None,
         }
     }
@@ -78418,24 +78768,24 @@ pub struct NfsResponse {
 impl NfsResponse {
     /// A `NfsResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        created_at: ::sdkgen_runtime::Timestamp,
-        id: String,
-        name: String,
-        region: String,
-        size_gib: i64,
-        status: NfsResponseStatus,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        region: impl Into<String>,
+        size_gib: impl Into<i64>,
+        status: impl Into<NfsResponseStatus>,
     ) -> Self {
         Self {
             access_points: None,
-            created_at,
+            created_at: created_at.into(),
             host: None,
-            id,
+            id: id.into(),
             mount_path: None,
-            name,
+            name: name.into(),
             performance_tier: None,
-            region,
-            size_gib,
-            status,
+            region: region.into(),
+            size_gib: size_gib.into(),
+            status: status.into(),
             vpc_ids: None,
         }
     }
@@ -78518,17 +78868,17 @@ pub struct NfsRequest {
 impl NfsRequest {
     /// A `NfsRequest` with its required fields; the optional ones start empty.
     pub fn new(
-        name: String,
-        region: String,
-        size_gib: i64,
-        vpc_ids: Vec<String>,
+        name: impl Into<String>,
+        region: impl Into<String>,
+        size_gib: impl Into<i64>,
+        vpc_ids: impl Into<Vec<String>>,
     ) -> Self {
         Self {
-            name,
+            name: name.into(),
             performance_tier: None,
-            region,
-            size_gib,
-            vpc_ids,
+            region: region.into(),
+            size_gib: size_gib.into(),
+            vpc_ids: vpc_ids.into(),
         }
     }
     /// Sets `performance_tier`.
@@ -78573,8 +78923,10 @@ pub struct AccessPointGetResponse {
 #[cfg(feature = "nfs")]
 impl AccessPointGetResponse {
     /// An `AccessPointGetResponse` with its required fields; the optional ones start empty.
-    pub fn new(access_point: AccessPointResponse) -> Self {
-        Self { access_point }
+    pub fn new(access_point: impl Into<AccessPointResponse>) -> Self {
+        Self {
+            access_point: access_point.into(),
+        }
     }
 }
 /// The type of resource on which the action is being performed. Access point
@@ -78705,21 +79057,21 @@ pub struct NfsAction {
 impl NfsAction {
     /// A `NfsAction` with its required fields; the optional ones start empty.
     pub fn new(
-        region_slug: String,
-        resource_id: String,
-        resource_type: NfsActionResourceType,
-        started_at: ::sdkgen_runtime::Timestamp,
-        status: NfsActionStatus,
-        r#type: String,
+        region_slug: impl Into<String>,
+        resource_id: impl Into<String>,
+        resource_type: impl Into<NfsActionResourceType>,
+        started_at: impl Into<::sdkgen_runtime::Timestamp>,
+        status: impl Into<NfsActionStatus>,
+        r#type: impl Into<String>,
     ) -> Self {
         Self {
             id: None,
-            region_slug,
-            resource_id,
-            resource_type,
-            started_at,
-            status,
-            r#type,
+            region_slug: region_slug.into(),
+            resource_id: resource_id.into(),
+            resource_type: resource_type.into(),
+            started_at: started_at.into(),
+            status: status.into(),
+            r#type: r#type.into(),
         }
     }
     /// Sets `id`.
@@ -78743,8 +79095,14 @@ pub struct AccessPointActionResponse {
 #[cfg(feature = "nfs")]
 impl AccessPointActionResponse {
     /// An `AccessPointActionResponse` with its required fields; the optional ones start empty.
-    pub fn new(access_point: AccessPointResponse, action: NfsAction) -> Self {
-        Self { access_point, action }
+    pub fn new(
+        access_point: impl Into<AccessPointResponse>,
+        action: impl Into<NfsAction>,
+    ) -> Self {
+        Self {
+            access_point: access_point.into(),
+            action: action.into(),
+        }
     }
 }
 #[cfg(feature = "nfs")]
@@ -78820,8 +79178,10 @@ pub struct AccessPointListResponse {
 #[cfg(feature = "nfs")]
 impl AccessPointListResponse {
     /// An `AccessPointListResponse` with its required fields; the optional ones start empty.
-    pub fn new(access_points: Vec<AccessPointResponse>) -> Self {
-        Self { access_points }
+    pub fn new(access_points: impl Into<Vec<AccessPointResponse>>) -> Self {
+        Self {
+            access_points: access_points.into(),
+        }
     }
 }
 #[cfg(feature = "nfs")]
@@ -78853,16 +79213,16 @@ pub struct AccessPointRequest {
 impl AccessPointRequest {
     /// An `AccessPointRequest` with its required fields; the optional ones start empty.
     pub fn new(
-        access_policy: AccessPolicy,
-        name: String,
-        path: String,
-        vpc_id: String,
+        access_policy: impl Into<AccessPolicy>,
+        name: impl Into<String>,
+        path: impl Into<String>,
+        vpc_id: impl Into<String>,
     ) -> Self {
         Self {
-            access_policy,
-            name,
-            path,
-            vpc_id,
+            access_policy: access_policy.into(),
+            name: name.into(),
+            path: path.into(),
+            vpc_id: vpc_id.into(),
         }
     }
 }
@@ -78952,22 +79312,22 @@ pub struct NfsSnapshotResponse {
 impl NfsSnapshotResponse {
     /// A `NfsSnapshotResponse` with its required fields; the optional ones start empty.
     pub fn new(
-        created_at: ::sdkgen_runtime::Timestamp,
-        id: String,
-        name: String,
-        region: String,
-        share_id: String,
-        size_gib: i64,
-        status: NfsSnapshotResponseStatus,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        region: impl Into<String>,
+        share_id: impl Into<String>,
+        size_gib: impl Into<i64>,
+        status: impl Into<NfsSnapshotResponseStatus>,
     ) -> Self {
         Self {
-            created_at,
-            id,
-            name,
-            region,
-            share_id,
-            size_gib,
-            status,
+            created_at: created_at.into(),
+            id: id.into(),
+            name: name.into(),
+            region: region.into(),
+            share_id: share_id.into(),
+            size_gib: size_gib.into(),
+            status: status.into(),
         }
     }
 }
@@ -79114,8 +79474,8 @@ pub struct NfsCreateActionBodyT1690Params {
 }
 impl NfsCreateActionBodyT1690Params {
     /// A `NfsCreateActionBodyT1690Params` with its required fields; the optional ones start empty.
-    pub fn new(size_gib: i64) -> Self {
-        Self { size_gib }
+    pub fn new(size_gib: impl Into<i64>) -> Self {
+        Self { size_gib: size_gib.into() }
     }
 }
 /// `NfsCreateActionBody` of `1690`.
@@ -79225,8 +79585,8 @@ pub struct NfsCreateActionBodyT1692Params {
 }
 impl NfsCreateActionBodyT1692Params {
     /// A `NfsCreateActionBodyT1692Params` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 /// `NfsCreateActionBody` of `1692`.
@@ -79336,8 +79696,8 @@ pub struct NfsCreateActionBodyT1693Params {
 }
 impl NfsCreateActionBodyT1693Params {
     /// A `NfsCreateActionBodyT1693Params` with its required fields; the optional ones start empty.
-    pub fn new(vpc_id: String) -> Self {
-        Self { vpc_id }
+    pub fn new(vpc_id: impl Into<String>) -> Self {
+        Self { vpc_id: vpc_id.into() }
     }
 }
 /// `NfsCreateActionBody` of `1693`.
@@ -79447,8 +79807,8 @@ pub struct NfsCreateActionBodyT1694Params {
 }
 impl NfsCreateActionBodyT1694Params {
     /// A `NfsCreateActionBodyT1694Params` with its required fields; the optional ones start empty.
-    pub fn new(vpc_id: String) -> Self {
-        Self { vpc_id }
+    pub fn new(vpc_id: impl Into<String>) -> Self {
+        Self { vpc_id: vpc_id.into() }
     }
 }
 /// `NfsCreateActionBody` of `1694`.
@@ -79560,8 +79920,11 @@ pub struct NfsCreateActionBodyT1695Params {
 }
 impl NfsCreateActionBodyT1695Params {
     /// A `NfsCreateActionBodyT1695Params` with its required fields; the optional ones start empty.
-    pub fn new(new_vpc_id: String, old_vpc_id: String) -> Self {
-        Self { new_vpc_id, old_vpc_id }
+    pub fn new(new_vpc_id: impl Into<String>, old_vpc_id: impl Into<String>) -> Self {
+        Self {
+            new_vpc_id: new_vpc_id.into(),
+            old_vpc_id: old_vpc_id.into(),
+        }
     }
 }
 /// `NfsCreateActionBody` of `1695`.
@@ -79671,8 +80034,10 @@ pub struct NfsCreateActionBodyT1696Params {
 }
 impl NfsCreateActionBodyT1696Params {
     /// A `NfsCreateActionBodyT1696Params` with its required fields; the optional ones start empty.
-    pub fn new(performance_tier: String) -> Self {
-        Self { performance_tier }
+    pub fn new(performance_tier: impl Into<String>) -> Self {
+        Self {
+            performance_tier: performance_tier.into(),
+        }
     }
 }
 /// `NfsCreateActionBody` of `1696`.
@@ -79854,8 +80219,8 @@ pub struct NfsActionsResponse {
 #[cfg(feature = "nfs_actions")]
 impl NfsActionsResponse {
     /// A `NfsActionsResponse` with its required fields; the optional ones start empty.
-    pub fn new(action: NfsAction) -> Self {
-        Self { action }
+    pub fn new(action: impl Into<NfsAction>) -> Self {
+        Self { action: action.into() }
     }
 }
 /// The role to assign to the invited user. The `owner` role cannot be assigned via invitation.
@@ -79930,8 +80295,11 @@ pub struct TeamInvitation {
 }
 impl TeamInvitation {
     /// A `TeamInvitation` with its required fields; the optional ones start empty.
-    pub fn new(email: String, role: TeamInvitationRole) -> Self {
-        Self { email, role }
+    pub fn new(email: impl Into<String>, role: impl Into<TeamInvitationRole>) -> Self {
+        Self {
+            email: email.into(),
+            role: role.into(),
+        }
     }
 }
 #[cfg(feature = "organizations")]
@@ -79949,8 +80317,11 @@ pub struct CreateTeamRequest {
 #[cfg(feature = "organizations")]
 impl CreateTeamRequest {
     /// A `CreateTeamRequest` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { invitations: None, name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            invitations: None,
+            name: name.into(),
+        }
     }
     /// Sets `invitations`.
     #[must_use]
@@ -80040,8 +80411,11 @@ pub struct CreateTeam {
 }
 impl CreateTeam {
     /// A `CreateTeam` with its required fields; the optional ones start empty.
-    pub fn new(name: String, uuid: String) -> Self {
-        Self { name, uuid }
+    pub fn new(name: impl Into<String>, uuid: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            uuid: uuid.into(),
+        }
     }
 }
 #[cfg(feature = "organizations")]
@@ -80059,8 +80433,11 @@ pub struct OrganizationsCreateTeamResponse {
 #[cfg(feature = "organizations")]
 impl OrganizationsCreateTeamResponse {
     /// An `OrganizationsCreateTeamResponse` with its required fields; the optional ones start empty.
-    pub fn new(team: CreateTeam) -> Self {
-        Self { invitations: None, team }
+    pub fn new(team: impl Into<CreateTeam>) -> Self {
+        Self {
+            invitations: None,
+            team: team.into(),
+        }
     }
     /// Sets `invitations`.
     #[must_use]
@@ -80228,8 +80605,8 @@ pub struct OrganizationsListTeamsResponse {
 #[cfg(feature = "organizations")]
 impl OrganizationsListTeamsResponse {
     /// An `OrganizationsListTeamsResponse` with its required fields; the optional ones start empty.
-    pub fn new(teams: Vec<OrganizationTeam>) -> Self {
-        Self { teams }
+    pub fn new(teams: impl Into<Vec<OrganizationTeam>>) -> Self {
+        Self { teams: teams.into() }
     }
 }
 /// The BGP configuration for the partner attachment.
@@ -80450,11 +80827,11 @@ pub struct PartnerAttachmentsListResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsListResponse {
     /// A `PartnerAttachmentsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: PartnerAttachmentsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<PartnerAttachmentsListResponseMeta>) -> Self {
         Self {
             partner_attachments: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `partner_attachments`.
@@ -80490,16 +80867,16 @@ pub struct PartnerAttachmentWritableBgp {
 impl PartnerAttachmentWritableBgp {
     /// A `PartnerAttachmentWritableBgp` with its required fields; the optional ones start empty.
     pub fn new(
-        auth_key: String,
-        local_router_ip: String,
-        peer_router_asn: i64,
-        peer_router_ip: String,
+        auth_key: impl Into<String>,
+        local_router_ip: impl Into<String>,
+        peer_router_asn: impl Into<i64>,
+        peer_router_ip: impl Into<String>,
     ) -> Self {
         Self {
-            auth_key,
-            local_router_ip,
-            peer_router_asn,
-            peer_router_ip,
+            auth_key: auth_key.into(),
+            local_router_ip: local_router_ip.into(),
+            peer_router_asn: peer_router_asn.into(),
+            peer_router_ip: peer_router_ip.into(),
         }
     }
 }
@@ -80641,21 +81018,21 @@ pub struct PartnerAttachmentWritable {
 impl PartnerAttachmentWritable {
     /// A `PartnerAttachmentWritable` with its required fields; the optional ones start empty.
     pub fn new(
-        connection_bandwidth_in_mbps: i64,
-        naas_provider: String,
-        name: String,
-        region: PartnerAttachmentWritableRegion,
-        vpc_ids: Vec<String>,
+        connection_bandwidth_in_mbps: impl Into<i64>,
+        naas_provider: impl Into<String>,
+        name: impl Into<String>,
+        region: impl Into<PartnerAttachmentWritableRegion>,
+        vpc_ids: impl Into<Vec<String>>,
     ) -> Self {
         Self {
             bgp: None,
-            connection_bandwidth_in_mbps,
-            naas_provider,
-            name,
+            connection_bandwidth_in_mbps: connection_bandwidth_in_mbps.into(),
+            naas_provider: naas_provider.into(),
+            name: name.into(),
             parent_uuid: None,
             redundancy_zone: None,
-            region,
-            vpc_ids,
+            region: region.into(),
+            vpc_ids: vpc_ids.into(),
         }
     }
     /// Sets `bgp`.
@@ -80768,8 +81145,8 @@ pub struct PartnerAttachmentUpdatable1 {
 }
 impl PartnerAttachmentUpdatable1 {
     /// A `PartnerAttachmentUpdatable1` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 /// VPC IDs
@@ -80782,8 +81159,8 @@ pub struct PartnerAttachmentUpdatable2 {
 }
 impl PartnerAttachmentUpdatable2 {
     /// A `PartnerAttachmentUpdatable2` with its required fields; the optional ones start empty.
-    pub fn new(vpc_ids: Vec<String>) -> Self {
-        Self { vpc_ids }
+    pub fn new(vpc_ids: impl Into<Vec<String>>) -> Self {
+        Self { vpc_ids: vpc_ids.into() }
     }
 }
 /// BGP configurations
@@ -80803,16 +81180,16 @@ pub struct PartnerAttachmentUpdatable3Bgp {
 impl PartnerAttachmentUpdatable3Bgp {
     /// A `PartnerAttachmentUpdatable3Bgp` with its required fields; the optional ones start empty.
     pub fn new(
-        auth_key: String,
-        local_router_ip: String,
-        peer_router_asn: i64,
-        peer_router_ip: String,
+        auth_key: impl Into<String>,
+        local_router_ip: impl Into<String>,
+        peer_router_asn: impl Into<i64>,
+        peer_router_ip: impl Into<String>,
     ) -> Self {
         Self {
-            auth_key,
-            local_router_ip,
-            peer_router_asn,
-            peer_router_ip,
+            auth_key: auth_key.into(),
+            local_router_ip: local_router_ip.into(),
+            peer_router_asn: peer_router_asn.into(),
+            peer_router_ip: peer_router_ip.into(),
         }
     }
 }
@@ -80962,11 +81339,11 @@ pub struct PartnerAttachmentsListRemoteRoutesResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsListRemoteRoutesResponse {
     /// A `PartnerAttachmentsListRemoteRoutesResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: PartnerAttachmentsListRemoteRoutesResponseMeta) -> Self {
+    pub fn new(meta: impl Into<PartnerAttachmentsListRemoteRoutesResponseMeta>) -> Self {
         Self {
             remote_routes: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `remote_routes`.
@@ -81247,11 +81624,11 @@ pub struct ProjectsListResponse {
 #[cfg(feature = "projects")]
 impl ProjectsListResponse {
     /// A `ProjectsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ProjectsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ProjectsListResponseMeta>) -> Self {
         Self {
             projects: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `projects`.
@@ -81715,11 +82092,11 @@ pub struct ProjectsListResourcesDefaultResponse {
 #[cfg(feature = "project_resources")]
 impl ProjectsListResourcesDefaultResponse {
     /// A `ProjectsListResourcesDefaultResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ProjectsListResourcesDefaultResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ProjectsListResourcesDefaultResponseMeta>) -> Self {
         Self {
             resources: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `resources`.
@@ -81889,11 +82266,11 @@ pub struct ProjectsListResourcesResponse {
 #[cfg(feature = "project_resources")]
 impl ProjectsListResourcesResponse {
     /// A `ProjectsListResourcesResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ProjectsListResourcesResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ProjectsListResourcesResponseMeta>) -> Self {
         Self {
             resources: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `resources`.
@@ -81970,8 +82347,15 @@ pub struct RegionsListResponse {
 #[cfg(feature = "regions")]
 impl RegionsListResponse {
     /// A `RegionsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(regions: Vec<Region>, meta: RegionsListResponseMeta) -> Self {
-        Self { regions, links: None, meta }
+    pub fn new(
+        regions: impl Into<Vec<Region>>,
+        meta: impl Into<RegionsListResponseMeta>,
+    ) -> Self {
+        Self {
+            regions: regions.into(),
+            links: None,
+            meta: meta.into(),
+        }
     }
     /// Sets `links`.
     #[must_use]
@@ -82382,9 +82766,9 @@ pub struct MultiregistryCreate {
 #[cfg(feature = "container_registries")]
 impl MultiregistryCreate {
     /// A `MultiregistryCreate` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             region: None,
             subscription_tier_slug: None,
         }
@@ -82921,8 +83305,8 @@ pub struct ValidateRegistry {
 #[cfg(any(feature = "container_registries", feature = "container_registry"))]
 impl ValidateRegistry {
     /// A `ValidateRegistry` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 #[cfg(feature = "container_registries")]
@@ -83477,11 +83861,11 @@ pub struct RegistriesListRepositoryManifestsResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesListRepositoryManifestsResponse {
     /// A `RegistriesListRepositoryManifestsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: RegistriesListRepositoryManifestsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<RegistriesListRepositoryManifestsResponseMeta>) -> Self {
         Self {
             manifests: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `manifests`.
@@ -83622,11 +84006,11 @@ pub struct RegistriesListRepositoryTagsResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesListRepositoryTagsResponse {
     /// A `RegistriesListRepositoryTagsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: RegistriesListRepositoryTagsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<RegistriesListRepositoryTagsResponseMeta>) -> Self {
         Self {
             tags: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `tags`.
@@ -83744,11 +84128,11 @@ pub struct RegistriesListRepositoriesV2Response {
 #[cfg(feature = "container_registries")]
 impl RegistriesListRepositoriesV2Response {
     /// A `RegistriesListRepositoriesV2Response` with its required fields; the optional ones start empty.
-    pub fn new(meta: RegistriesListRepositoriesV2ResponseMeta) -> Self {
+    pub fn new(meta: impl Into<RegistriesListRepositoriesV2ResponseMeta>) -> Self {
         Self {
             repositories: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `repositories`.
@@ -83917,13 +84301,13 @@ pub struct RegistryCreate {
 impl RegistryCreate {
     /// A `RegistryCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        name: String,
-        subscription_tier_slug: RegistryCreateSubscriptionTierSlug,
+        name: impl Into<String>,
+        subscription_tier_slug: impl Into<RegistryCreateSubscriptionTierSlug>,
     ) -> Self {
         Self {
-            name,
+            name: name.into(),
             region: None,
-            subscription_tier_slug,
+            subscription_tier_slug: subscription_tier_slug.into(),
         }
     }
     /// Sets `region`.
@@ -84592,11 +84976,11 @@ pub struct RegistryListRepositoriesResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryListRepositoriesResponse {
     /// A `RegistryListRepositoriesResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: RegistryListRepositoriesResponseMeta) -> Self {
+    pub fn new(meta: impl Into<RegistryListRepositoriesResponseMeta>) -> Self {
         Self {
             repositories: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `repositories`.
@@ -84651,11 +85035,11 @@ pub struct RegistryListRepositoryManifestsResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryListRepositoryManifestsResponse {
     /// A `RegistryListRepositoryManifestsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: RegistryListRepositoryManifestsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<RegistryListRepositoryManifestsResponseMeta>) -> Self {
         Self {
             manifests: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `manifests`.
@@ -84710,11 +85094,11 @@ pub struct RegistryListRepositoryTagsResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryListRepositoryTagsResponse {
     /// A `RegistryListRepositoryTagsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: RegistryListRepositoryTagsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<RegistryListRepositoryTagsResponseMeta>) -> Self {
         Self {
             tags: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `tags`.
@@ -84769,11 +85153,11 @@ pub struct RegistryListRepositoriesV2Response {
 #[cfg(feature = "container_registry")]
 impl RegistryListRepositoriesV2Response {
     /// A `RegistryListRepositoriesV2Response` with its required fields; the optional ones start empty.
-    pub fn new(meta: RegistryListRepositoriesV2ResponseMeta) -> Self {
+    pub fn new(meta: impl Into<RegistryListRepositoriesV2ResponseMeta>) -> Self {
         Self {
             repositories: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `repositories`.
@@ -84844,18 +85228,18 @@ pub struct ReservedIpRegion {
 impl ReservedIpRegion {
     /// A `ReservedIpRegion` with its required fields; the optional ones start empty.
     pub fn new(
-        available: bool,
-        features: Vec<String>,
-        name: String,
-        sizes: Vec<String>,
-        slug: String,
+        available: impl Into<bool>,
+        features: impl Into<Vec<String>>,
+        name: impl Into<String>,
+        sizes: impl Into<Vec<String>>,
+        slug: impl Into<String>,
     ) -> Self {
         Self {
-            available,
-            features,
-            name,
-            sizes,
-            slug,
+            available: available.into(),
+            features: features.into(),
+            name: name.into(),
+            sizes: sizes.into(),
+            slug: slug.into(),
         }
     }
 }
@@ -84961,11 +85345,11 @@ pub struct ReservedIPsListResponse {
 #[cfg(feature = "reserved_i_ps")]
 impl ReservedIPsListResponse {
     /// A `ReservedIPsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ReservedIPsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ReservedIPsListResponseMeta>) -> Self {
         Self {
             reserved_ips: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `reserved_ips`.
@@ -84991,8 +85375,10 @@ pub struct ReservedIpCreate1 {
 }
 impl ReservedIpCreate1 {
     /// A `ReservedIpCreate1` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
-        Self { droplet_id }
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
+        Self {
+            droplet_id: droplet_id.into(),
+        }
     }
 }
 /// Reserve to Region
@@ -85008,8 +85394,11 @@ pub struct ReservedIpCreate2 {
 }
 impl ReservedIpCreate2 {
     /// A `ReservedIpCreate2` with its required fields; the optional ones start empty.
-    pub fn new(region: String) -> Self {
-        Self { project_id: None, region }
+    pub fn new(region: impl Into<String>) -> Self {
+        Self {
+            project_id: None,
+            region: region.into(),
+        }
     }
     /// Sets `project_id`.
     #[must_use]
@@ -85165,11 +85554,11 @@ pub struct ReservedIPsActionsListResponse {
 #[cfg(feature = "reserved_ip_actions")]
 impl ReservedIPsActionsListResponse {
     /// A `ReservedIPsActionsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ReservedIPsActionsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ReservedIPsActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `actions`.
@@ -85302,8 +85691,10 @@ pub struct ReservedIPsActionsPostBodyT1857 {
 }
 impl ReservedIPsActionsPostBodyT1857 {
     /// A `ReservedIPsActionsPostBodyT1857` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
-        Self { droplet_id }
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
+        Self {
+            droplet_id: droplet_id.into(),
+        }
     }
 }
 #[cfg(feature = "reserved_ip_actions")]
@@ -85952,11 +86343,11 @@ pub struct ReservedIPv6ListResponse {
 #[cfg(feature = "reserved_i_pv6")]
 impl ReservedIPv6ListResponse {
     /// A `ReservedIPv6ListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: ReservedIPv6ListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<ReservedIPv6ListResponseMeta>) -> Self {
         Self {
             reserved_ipv6s: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `reserved_ipv6s`.
@@ -85987,8 +86378,10 @@ pub struct ReservedIpv6Create {
 #[cfg(feature = "reserved_i_pv6")]
 impl ReservedIpv6Create {
     /// A `ReservedIpv6Create` with its required fields; the optional ones start empty.
-    pub fn new(region_slug: String) -> Self {
-        Self { region_slug }
+    pub fn new(region_slug: impl Into<String>) -> Self {
+        Self {
+            region_slug: region_slug.into(),
+        }
     }
 }
 /// `ReservedIPv6CreateResponseReservedIpv6`.
@@ -86272,8 +86665,10 @@ pub struct ReservedIPv6ActionsPostBodyT1876 {
 }
 impl ReservedIPv6ActionsPostBodyT1876 {
     /// A `ReservedIPv6ActionsPostBodyT1876` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
-        Self { droplet_id }
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
+        Self {
+            droplet_id: droplet_id.into(),
+        }
     }
 }
 #[cfg(feature = "reserved_i_pv6_actions")]
@@ -86914,11 +87309,11 @@ pub struct SecurityListScansResponse {
 #[cfg(feature = "security")]
 impl SecurityListScansResponse {
     /// A `SecurityListScansResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: SecurityListScansResponseMeta) -> Self {
+    pub fn new(meta: impl Into<SecurityListScansResponseMeta>) -> Self {
         Self {
             scans: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `scans`.
@@ -87800,8 +88195,15 @@ pub struct SizesListResponse {
 #[cfg(feature = "sizes")]
 impl SizesListResponse {
     /// A `SizesListResponse` with its required fields; the optional ones start empty.
-    pub fn new(sizes: Vec<Size>, meta: SizesListResponseMeta) -> Self {
-        Self { sizes, links: None, meta }
+    pub fn new(
+        sizes: impl Into<Vec<Size>>,
+        meta: impl Into<SizesListResponseMeta>,
+    ) -> Self {
+        Self {
+            sizes: sizes.into(),
+            links: None,
+            meta: meta.into(),
+        }
     }
     /// Sets `links`.
     #[must_use]
@@ -87940,24 +88342,24 @@ impl Snapshots {
     /// A `Snapshots` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        id: String,
-        created_at: ::sdkgen_runtime::Timestamp,
-        min_disk_size: i64,
-        name: String,
-        regions: Vec<String>,
-        size_gigabytes: f64,
-        resource_id: String,
-        resource_type: SnapshotsResourceType,
+        id: impl Into<String>,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
+        min_disk_size: impl Into<i64>,
+        name: impl Into<String>,
+        regions: impl Into<Vec<String>>,
+        size_gigabytes: impl Into<f64>,
+        resource_id: impl Into<String>,
+        resource_type: impl Into<SnapshotsResourceType>,
     ) -> Self {
         Self {
-            id,
-            created_at,
-            min_disk_size,
-            name,
-            regions,
-            size_gigabytes,
-            resource_id,
-            resource_type,
+            id: id.into(),
+            created_at: created_at.into(),
+            min_disk_size: min_disk_size.into(),
+            name: name.into(),
+            regions: regions.into(),
+            size_gigabytes: size_gigabytes.into(),
+            resource_id: resource_id.into(),
+            resource_type: resource_type.into(),
             tags: None,
         }
     }
@@ -88007,11 +88409,11 @@ pub struct SnapshotsListResponse {
 #[cfg(feature = "snapshots")]
 impl SnapshotsListResponse {
     /// A `SnapshotsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: SnapshotsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<SnapshotsListResponseMeta>) -> Self {
         Self {
             snapshots: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `snapshots`.
@@ -88062,8 +88464,11 @@ pub struct Grant {
 }
 impl Grant {
     /// A `Grant` with its required fields; the optional ones start empty.
-    pub fn new(bucket: String, permission: String) -> Self {
-        Self { bucket, permission }
+    pub fn new(bucket: impl Into<String>, permission: impl Into<String>) -> Self {
+        Self {
+            bucket: bucket.into(),
+            permission: permission.into(),
+        }
     }
 }
 #[cfg(feature = "spaces_keys")]
@@ -88163,11 +88568,11 @@ pub struct SpacesKeyListResponse {
 #[cfg(feature = "spaces_keys")]
 impl SpacesKeyListResponse {
     /// A `SpacesKeyListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: SpacesKeyListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<SpacesKeyListResponseMeta>) -> Self {
         Self {
             keys: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `keys`.
@@ -88680,11 +89085,11 @@ pub struct TagsListResponse {
 #[cfg(feature = "tags")]
 impl TagsListResponse {
     /// A `TagsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: TagsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<TagsListResponseMeta>) -> Self {
         Self {
             tags: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `tags`.
@@ -88856,8 +89261,10 @@ pub struct TagsResource {
 #[cfg(feature = "tags")]
 impl TagsResource {
     /// A `TagsResource` with its required fields; the optional ones start empty.
-    pub fn new(resources: Vec<TagsResourceResourcesItem>) -> Self {
-        Self { resources }
+    pub fn new(resources: impl Into<Vec<TagsResourceResourcesItem>>) -> Self {
+        Self {
+            resources: resources.into(),
+        }
     }
 }
 /// `CheckRegionsItem`.
@@ -89080,11 +89487,11 @@ pub struct UptimeListChecksResponse {
 #[cfg(feature = "uptime")]
 impl UptimeListChecksResponse {
     /// An `UptimeListChecksResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: UptimeListChecksResponseMeta) -> Self {
+    pub fn new(meta: impl Into<UptimeListChecksResponseMeta>) -> Self {
         Self {
             checks: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `checks`.
@@ -89405,8 +89812,11 @@ pub struct NotificationSlackItem {
 }
 impl NotificationSlackItem {
     /// A `NotificationSlackItem` with its required fields; the optional ones start empty.
-    pub fn new(channel: String, url: String) -> Self {
-        Self { channel, url }
+    pub fn new(channel: impl Into<String>, url: impl Into<String>) -> Self {
+        Self {
+            channel: channel.into(),
+            url: url.into(),
+        }
     }
 }
 /// The notification settings for a trigger alert.
@@ -89421,8 +89831,14 @@ pub struct Notification {
 }
 impl Notification {
     /// A `Notification` with its required fields; the optional ones start empty.
-    pub fn new(email: Vec<String>, slack: Vec<NotificationSlackItem>) -> Self {
-        Self { email, slack }
+    pub fn new(
+        email: impl Into<Vec<String>>,
+        slack: impl Into<Vec<NotificationSlackItem>>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            slack: slack.into(),
+        }
     }
 }
 /// Period of time the threshold must be exceeded to trigger the alert.
@@ -89673,11 +90089,11 @@ pub struct UptimeListAlertsResponse {
 #[cfg(feature = "uptime")]
 impl UptimeListAlertsResponse {
     /// An `UptimeListAlertsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: UptimeListAlertsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<UptimeListAlertsResponseMeta>) -> Self {
         Self {
             alerts: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `alerts`.
@@ -91062,18 +91478,18 @@ pub struct VolumeFullRegion {
 impl VolumeFullRegion {
     /// A `VolumeFullRegion` with its required fields; the optional ones start empty.
     pub fn new(
-        available: bool,
-        features: Vec<String>,
-        name: String,
-        sizes: Vec<String>,
-        slug: String,
+        available: impl Into<bool>,
+        features: impl Into<Vec<String>>,
+        name: impl Into<String>,
+        sizes: impl Into<Vec<String>>,
+        slug: impl Into<String>,
     ) -> Self {
         Self {
-            available,
-            features,
-            name,
-            sizes,
-            slug,
+            available: available.into(),
+            features: features.into(),
+            name: name.into(),
+            sizes: sizes.into(),
+            slug: slug.into(),
         }
     }
 }
@@ -91248,8 +91664,15 @@ pub struct VolumesListResponse {
 #[cfg(feature = "block_storage")]
 impl VolumesListResponse {
     /// A `VolumesListResponse` with its required fields; the optional ones start empty.
-    pub fn new(volumes: Vec<VolumeFull>, meta: VolumesListResponseMeta) -> Self {
-        Self { volumes, links: None, meta }
+    pub fn new(
+        volumes: impl Into<Vec<VolumeFull>>,
+        meta: impl Into<VolumesListResponseMeta>,
+    ) -> Self {
+        Self {
+            volumes: volumes.into(),
+            links: None,
+            meta: meta.into(),
+        }
     }
     /// Sets `links`.
     #[must_use]
@@ -91317,7 +91740,7 @@ pub struct VolumesExt4 {
 }
 impl VolumesExt4 {
     /// A `VolumesExt4` with its required fields; the optional ones start empty.
-    pub fn new(region: RegionSlug) -> Self {
+    pub fn new(region: impl Into<RegionSlug>) -> Self {
         Self {
             created_at: None,
             description: None,
@@ -91329,7 +91752,7 @@ impl VolumesExt4 {
             snapshot_id: None,
             filesystem_type: None,
             filesystem_label: None,
-            region,
+            region: region.into(),
         }
     }
     /// Sets `created_at`.
@@ -91467,7 +91890,7 @@ pub struct VolumesXfs {
 }
 impl VolumesXfs {
     /// A `VolumesXfs` with its required fields; the optional ones start empty.
-    pub fn new(region: RegionSlug) -> Self {
+    pub fn new(region: impl Into<RegionSlug>) -> Self {
         Self {
             created_at: None,
             description: None,
@@ -91479,7 +91902,7 @@ impl VolumesXfs {
             snapshot_id: None,
             filesystem_type: None,
             filesystem_label: None,
-            region,
+            region: region.into(),
         }
     }
     /// Sets `created_at`.
@@ -91667,10 +92090,10 @@ pub struct VolumeActionsPostBodyT2032 {
 }
 impl VolumeActionsPostBodyT2032 {
     /// A `VolumeActionsPostBodyT2032` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             region: None,
-            droplet_id,
+            droplet_id: droplet_id.into(),
             tags: None,
         }
     }
@@ -91758,8 +92181,11 @@ pub struct VolumeActionsPostBodyT2035 {
 }
 impl VolumeActionsPostBodyT2035 {
     /// A `VolumeActionsPostBodyT2035` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
-        Self { region: None, droplet_id }
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
+        Self {
+            region: None,
+            droplet_id: droplet_id.into(),
+        }
     }
     /// Sets `region`.
     #[must_use]
@@ -92141,11 +92567,11 @@ pub struct VolumeActionsListResponse {
 #[cfg(feature = "block_storage_actions")]
 impl VolumeActionsListResponse {
     /// A `VolumeActionsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: VolumeActionsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<VolumeActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `actions`.
@@ -92233,10 +92659,10 @@ pub struct VolumeActionsPostByIdBodyT2032 {
 }
 impl VolumeActionsPostByIdBodyT2032 {
     /// A `VolumeActionsPostByIdBodyT2032` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             region: None,
-            droplet_id,
+            droplet_id: droplet_id.into(),
             tags: None,
         }
     }
@@ -92324,8 +92750,11 @@ pub struct VolumeActionsPostByIdBodyT2035 {
 }
 impl VolumeActionsPostByIdBodyT2035 {
     /// A `VolumeActionsPostByIdBodyT2035` with its required fields; the optional ones start empty.
-    pub fn new(droplet_id: i64) -> Self {
-        Self { region: None, droplet_id }
+    pub fn new(droplet_id: impl Into<i64>) -> Self {
+        Self {
+            region: None,
+            droplet_id: droplet_id.into(),
+        }
     }
     /// Sets `region`.
     #[must_use]
@@ -92399,10 +92828,10 @@ pub struct VolumeActionsPostByIdBodyT2050 {
 }
 impl VolumeActionsPostByIdBodyT2050 {
     /// A `VolumeActionsPostByIdBodyT2050` with its required fields; the optional ones start empty.
-    pub fn new(size_gigabytes: i64) -> Self {
+    pub fn new(size_gigabytes: impl Into<i64>) -> Self {
         Self {
             region: None,
-            size_gigabytes,
+            size_gigabytes: size_gigabytes.into(),
         }
     }
     /// Sets `region`.
@@ -92587,11 +93016,11 @@ pub struct VolumeSnapshotsListResponse {
 #[cfg(feature = "block_storage")]
 impl VolumeSnapshotsListResponse {
     /// A `VolumeSnapshotsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: VolumeSnapshotsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<VolumeSnapshotsListResponseMeta>) -> Self {
         Self {
             snapshots: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `snapshots`.
@@ -92626,8 +93055,11 @@ pub struct VolumeSnapshotsCreateBody {
 #[cfg(feature = "block_storage")]
 impl VolumeSnapshotsCreateBody {
     /// A `VolumeSnapshotsCreateBody` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name, tags: None }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            tags: None,
+        }
     }
     /// Sets `tags`.
     #[must_use]
@@ -93362,11 +93794,11 @@ pub struct VpcnatgatewaysListResponse {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListResponse {
     /// A `VpcnatgatewaysListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: VpcnatgatewaysListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<VpcnatgatewaysListResponseMeta>) -> Self {
         Self {
             vpc_nat_gateways: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `vpc_nat_gateways`.
@@ -93542,10 +93974,10 @@ pub struct VpcNatGatewayCreateVpcsItem {
 }
 impl VpcNatGatewayCreateVpcsItem {
     /// A `VpcNatGatewayCreateVpcsItem` with its required fields; the optional ones start empty.
-    pub fn new(vpc_uuid: String) -> Self {
+    pub fn new(vpc_uuid: impl Into<String>) -> Self {
         Self {
             default_gateway: None,
-            vpc_uuid,
+            vpc_uuid: vpc_uuid.into(),
         }
     }
     /// Sets `default_gateway`.
@@ -93585,21 +94017,21 @@ pub struct VpcNatGatewayCreate {
 impl VpcNatGatewayCreate {
     /// A `VpcNatGatewayCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        name: String,
-        region: VpcNatGatewayCreateRegion,
-        size: i64,
-        r#type: VpcNatGatewayCreateType,
-        vpcs: Vec<VpcNatGatewayCreateVpcsItem>,
+        name: impl Into<String>,
+        region: impl Into<VpcNatGatewayCreateRegion>,
+        size: impl Into<i64>,
+        r#type: impl Into<VpcNatGatewayCreateType>,
+        vpcs: impl Into<Vec<VpcNatGatewayCreateVpcsItem>>,
     ) -> Self {
         Self {
             icmp_timeout_seconds: None,
-            name,
-            region,
-            size,
+            name: name.into(),
+            region: region.into(),
+            size: size.into(),
             tcp_timeout_seconds: None,
-            r#type,
+            r#type: r#type.into(),
             udp_timeout_seconds: None,
-            vpcs,
+            vpcs: vpcs.into(),
         }
     }
     /// Sets `icmp_timeout_seconds`.
@@ -93729,11 +94161,11 @@ pub struct VpcNatGatewayUpdate {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcNatGatewayUpdate {
     /// A `VpcNatGatewayUpdate` with its required fields; the optional ones start empty.
-    pub fn new(name: String, size: i64) -> Self {
+    pub fn new(name: impl Into<String>, size: impl Into<i64>) -> Self {
         Self {
             icmp_timeout_seconds: None,
-            name,
-            size,
+            name: name.into(),
+            size: size.into(),
             tcp_timeout_seconds: None,
             udp_timeout_seconds: None,
             vpcs: None,
@@ -93950,11 +94382,11 @@ pub struct VpcPeeringsListResponse {
 #[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsListResponse {
     /// A `VpcPeeringsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: VpcPeeringsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<VpcPeeringsListResponseMeta>) -> Self {
         Self {
             vpc_peerings: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `vpc_peerings`.
@@ -94252,11 +94684,11 @@ pub struct VpcsListResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsListResponse {
     /// A `VpcsListResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: VpcsListResponseMeta) -> Self {
+    pub fn new(meta: impl Into<VpcsListResponseMeta>) -> Self {
         Self {
             vpcs: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `vpcs`.
@@ -94591,11 +95023,11 @@ pub struct VpcsListMembersResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsListMembersResponse {
     /// A `VpcsListMembersResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: VpcsListMembersResponseMeta) -> Self {
+    pub fn new(meta: impl Into<VpcsListMembersResponseMeta>) -> Self {
         Self {
             members: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `members`.
@@ -94650,11 +95082,11 @@ pub struct VpcsListPeeringsResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsListPeeringsResponse {
     /// A `VpcsListPeeringsResponse` with its required fields; the optional ones start empty.
-    pub fn new(meta: VpcsListPeeringsResponseMeta) -> Self {
+    pub fn new(meta: impl Into<VpcsListPeeringsResponseMeta>) -> Self {
         Self {
             peerings: None,
             links: None,
-            meta,
+            meta: meta.into(),
         }
     }
     /// Sets `peerings`.
@@ -94684,8 +95116,11 @@ pub struct VpcsCreatePeeringsBody {
 #[cfg(feature = "vp_cs")]
 impl VpcsCreatePeeringsBody {
     /// A `VpcsCreatePeeringsBody` with its required fields; the optional ones start empty.
-    pub fn new(name: String, vpc_id: String) -> Self {
-        Self { name, vpc_id }
+    pub fn new(name: impl Into<String>, vpc_id: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            vpc_id: vpc_id.into(),
+        }
     }
 }
 #[cfg(feature = "vp_cs")]

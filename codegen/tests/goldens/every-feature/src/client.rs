@@ -140,9 +140,15 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     inner: ::sdkgen_runtime::Client,
+}
+/// The runtime client's own: API, base URL, timeouts, never the key.
+impl ::std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Debug::fmt(&self.inner, f)
+    }
 }
 /// Builds a [`Client`]; every setting has a default from the spec. The API key is read from `EVERY_KEY` unless `api_key` is called. The base URL is read from `EVERY_BASE_URL`, else `https://api.example.com/v2`. Retries: 3 by default (`max_retries`). Client-side throttling, off by default: when on, calls wait locally for a token of `per_key` (600 requests/minute, burst 100) and `hourly` (5000 requests/hour, burst 60) so a fan-out workload paces itself instead of collecting 429s. Clones of the client share the bucket.
 pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;

@@ -131,8 +131,11 @@ pub struct Account {
 }
 impl Account {
     /// An `Account` with its required fields; the optional ones start empty.
-    pub fn new(state: AccountState) -> Self {
-        Self { state, self_: None }
+    pub fn new(state: impl Into<AccountState>) -> Self {
+        Self {
+            state: state.into(),
+            self_: None,
+        }
     }
     /// Sets `self`.
     #[must_use]
@@ -171,14 +174,14 @@ pub struct Item {
 impl Item {
     /// An `Item` with its required fields; the optional ones start empty.
     pub fn new(
-        id: String,
-        r#type: Kind,
-        created_at: ::sdkgen_runtime::Timestamp,
+        id: impl Into<String>,
+        r#type: impl Into<Kind>,
+        created_at: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            id,
-            r#type,
-            created_at,
+            id: id.into(),
+            r#type: r#type.into(),
+            created_at: created_at.into(),
             price: None,
             tags: None,
             attrs: None,
@@ -225,8 +228,11 @@ pub struct Annotation {
 }
 impl Annotation {
     /// An `Annotation` with its required fields; the optional ones start empty.
-    pub fn new(blocks: Vec<ContentBlock>, prompt: Prompt) -> Self {
-        Self { blocks, prompt }
+    pub fn new(blocks: impl Into<Vec<ContentBlock>>, prompt: impl Into<Prompt>) -> Self {
+        Self {
+            blocks: blocks.into(),
+            prompt: prompt.into(),
+        }
     }
 }
 /// One block of content; APIs add block types.
@@ -310,8 +316,8 @@ pub struct TextBlock {
 }
 impl TextBlock {
     /// A `TextBlock` with its required fields; the optional ones start empty.
-    pub fn new(text: String) -> Self {
-        Self { text }
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
     }
 }
 /// An image block.
@@ -324,8 +330,8 @@ pub struct ImageBlock {
 }
 impl ImageBlock {
     /// An `ImageBlock` with its required fields; the optional ones start empty.
-    pub fn new(url: String) -> Self {
-        Self { url }
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
     }
 }
 /// A prompt is a string, a list of strings, or a list of content blocks.
@@ -422,8 +428,8 @@ pub struct ItemChanged {
 }
 impl ItemChanged {
     /// An `ItemChanged` with its required fields; the optional ones start empty.
-    pub fn new(item: Item) -> Self {
-        Self { item }
+    pub fn new(item: impl Into<Item>) -> Self {
+        Self { item: item.into() }
     }
 }
 /// The item is gone.
@@ -436,8 +442,8 @@ pub struct ItemDeleted {
 }
 impl ItemDeleted {
     /// An `ItemDeleted` with its required fields; the optional ones start empty.
-    pub fn new(id: String) -> Self {
-        Self { id }
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
     }
 }
 /// What to write.
@@ -453,8 +459,11 @@ pub struct GenerateRequest {
 }
 impl GenerateRequest {
     /// A `GenerateRequest` with its required fields; the optional ones start empty.
-    pub fn new(item_id: String) -> Self {
-        Self { item_id, max_words: None }
+    pub fn new(item_id: impl Into<String>) -> Self {
+        Self {
+            item_id: item_id.into(),
+            max_words: None,
+        }
     }
     /// Sets `max_words`.
     #[must_use]
@@ -473,8 +482,8 @@ pub struct Generated {
 }
 impl Generated {
     /// A `Generated` with its required fields; the optional ones start empty.
-    pub fn new(text: String) -> Self {
-        Self { text }
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
     }
 }
 /// The next piece of a description.
@@ -489,8 +498,11 @@ pub struct GenerateDelta {
 }
 impl GenerateDelta {
     /// A `GenerateDelta` with its required fields; the optional ones start empty.
-    pub fn new(index: i64, delta: String) -> Self {
-        Self { index, delta }
+    pub fn new(index: impl Into<i64>, delta: impl Into<String>) -> Self {
+        Self {
+            index: index.into(),
+            delta: delta.into(),
+        }
     }
 }
 /// A file and what it is for.
@@ -511,10 +523,13 @@ pub struct Attachment {
 }
 impl Attachment {
     /// An `Attachment` with its required fields; the optional ones start empty.
-    pub fn new(file: ::sdkgen_runtime::File, purpose: String) -> Self {
+    pub fn new(
+        file: impl Into<::sdkgen_runtime::File>,
+        purpose: impl Into<String>,
+    ) -> Self {
         Self {
-            file,
-            purpose,
+            file: file.into(),
+            purpose: purpose.into(),
             labels: None,
             preview: None,
         }
@@ -549,11 +564,15 @@ pub struct ValidationError {
 }
 impl ValidationError {
     /// A `ValidationError` with its required fields; the optional ones start empty.
-    pub fn new(resource: String, field: String, code: String) -> Self {
+    pub fn new(
+        resource: impl Into<String>,
+        field: impl Into<String>,
+        code: impl Into<String>,
+    ) -> Self {
         Self {
-            resource,
-            field,
-            code,
+            resource: resource.into(),
+            field: field.into(),
+            code: code.into(),
             message: None,
         }
     }
@@ -613,9 +632,9 @@ pub struct NewItem {
 }
 impl NewItem {
     /// A `NewItem` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
+    pub fn new(name: impl Into<String>) -> Self {
         Self {
-            name,
+            name: name.into(),
             metadata: None,
             _1st: None,
         }

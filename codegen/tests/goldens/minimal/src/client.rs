@@ -57,9 +57,15 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Client {
     inner: ::sdkgen_runtime::Client,
+}
+/// The runtime client's own: API, base URL, timeouts, never the key.
+impl ::std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Debug::fmt(&self.inner, f)
+    }
 }
 /// Builds a [`Client`]; every setting has a default from the spec. The base URL defaults to `http://localhost:8080`. Retries: 0 by default (`max_retries`). Client-side throttling (off by default). The spec declares no per-key bucket with numbers, so turning it on has no effect.
 pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;

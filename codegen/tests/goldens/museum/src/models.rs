@@ -35,13 +35,16 @@ pub struct BuyMuseumTickets {
 #[cfg(feature = "tickets")]
 impl BuyMuseumTickets {
     /// A `BuyMuseumTickets` with its required fields; the optional ones start empty.
-    pub fn new(ticket_date: String, ticket_type: TicketType) -> Self {
+    pub fn new(
+        ticket_date: impl Into<String>,
+        ticket_type: impl Into<TicketType>,
+    ) -> Self {
         Self {
             email: None,
             event_id: None,
-            ticket_date,
+            ticket_date: ticket_date.into(),
             ticket_id: None,
-            ticket_type,
+            ticket_type: ticket_type.into(),
         }
     }
     /// Sets `email`.
@@ -115,11 +118,15 @@ pub struct MuseumDailyHours {
 #[cfg(feature = "operations")]
 impl MuseumDailyHours {
     /// A `MuseumDailyHours` with its required fields; the optional ones start empty.
-    pub fn new(date: String, time_close: String, time_open: String) -> Self {
+    pub fn new(
+        date: impl Into<String>,
+        time_close: impl Into<String>,
+        time_open: impl Into<String>,
+    ) -> Self {
         Self {
-            date,
-            time_close,
-            time_open,
+            date: date.into(),
+            time_close: time_close.into(),
+            time_open: time_open.into(),
         }
     }
 }
@@ -163,18 +170,18 @@ pub struct MuseumTicketsConfirmation {
 impl MuseumTicketsConfirmation {
     /// A `MuseumTicketsConfirmation` with its required fields; the optional ones start empty.
     pub fn new(
-        ticket_date: String,
-        ticket_type: TicketType,
-        confirmation_code: String,
-        message: String,
+        ticket_date: impl Into<String>,
+        ticket_type: impl Into<TicketType>,
+        confirmation_code: impl Into<String>,
+        message: impl Into<String>,
     ) -> Self {
         Self {
             event_id: None,
-            ticket_date,
+            ticket_date: ticket_date.into(),
             ticket_id: None,
-            ticket_type,
-            confirmation_code,
-            message,
+            ticket_type: ticket_type.into(),
+            confirmation_code: confirmation_code.into(),
+            message: message.into(),
         }
     }
     /// Sets `eventId`.
@@ -220,19 +227,19 @@ pub struct SpecialEvent {
 impl SpecialEvent {
     /// A `SpecialEvent` with its required fields; the optional ones start empty.
     pub fn new(
-        dates: Vec<String>,
-        event_description: String,
-        location: String,
-        name: String,
-        price: f64,
+        dates: impl Into<Vec<String>>,
+        event_description: impl Into<String>,
+        location: impl Into<String>,
+        name: impl Into<String>,
+        price: impl Into<f64>,
     ) -> Self {
         Self {
-            dates,
-            event_description,
+            dates: dates.into(),
+            event_description: event_description.into(),
             event_id: None,
-            location,
-            name,
-            price,
+            location: location.into(),
+            name: name.into(),
+            price: price.into(),
         }
     }
     /// Sets `eventId`.
@@ -340,12 +347,15 @@ pub struct Ticket {
 }
 impl Ticket {
     /// A `Ticket` with its required fields; the optional ones start empty.
-    pub fn new(ticket_date: String, ticket_type: TicketType) -> Self {
+    pub fn new(
+        ticket_date: impl Into<String>,
+        ticket_type: impl Into<TicketType>,
+    ) -> Self {
         Self {
             event_id: None,
-            ticket_date,
+            ticket_date: ticket_date.into(),
             ticket_id: None,
-            ticket_type,
+            ticket_type: ticket_type.into(),
         }
     }
     /// Sets `eventId`.

@@ -14,8 +14,16 @@ pub struct Baseboard {
 }
 impl Baseboard {
     /// A `Baseboard` with its required fields; the optional ones start empty.
-    pub fn new(part: String, revision: i64, serial: String) -> Self {
-        Self { part, revision, serial }
+    pub fn new(
+        part: impl Into<String>,
+        revision: impl Into<i64>,
+        serial: impl Into<String>,
+    ) -> Self {
+        Self {
+            part: part.into(),
+            revision: revision.into(),
+            serial: serial.into(),
+        }
     }
 }
 /// `BinRangedoubleRangeToType`.
@@ -72,8 +80,8 @@ pub struct BinRangedoubleRangeTo {
 }
 impl BinRangedoubleRangeTo {
     /// A `BinRangedoubleRangeTo` with its required fields; the optional ones start empty.
-    pub fn new(end: f64) -> Self {
-        Self { end }
+    pub fn new(end: impl Into<f64>) -> Self {
+        Self { end: end.into() }
     }
 }
 /// `BinRangedoubleRangeType`.
@@ -132,8 +140,11 @@ pub struct BinRangedoubleRange {
 }
 impl BinRangedoubleRange {
     /// A `BinRangedoubleRange` with its required fields; the optional ones start empty.
-    pub fn new(end: f64, start: f64) -> Self {
-        Self { end, start }
+    pub fn new(end: impl Into<f64>, start: impl Into<f64>) -> Self {
+        Self {
+            end: end.into(),
+            start: start.into(),
+        }
     }
 }
 /// `BinRangedoubleRangeFromType`.
@@ -190,8 +201,8 @@ pub struct BinRangedoubleRangeFrom {
 }
 impl BinRangedoubleRangeFrom {
     /// A `BinRangedoubleRangeFrom` with its required fields; the optional ones start empty.
-    pub fn new(start: f64) -> Self {
-        Self { start }
+    pub fn new(start: impl Into<f64>) -> Self {
+        Self { start: start.into() }
     }
 }
 /// A type storing a range over `T`.
@@ -334,8 +345,8 @@ pub struct BinRangeint64RangeTo {
 }
 impl BinRangeint64RangeTo {
     /// A `BinRangeint64RangeTo` with its required fields; the optional ones start empty.
-    pub fn new(end: i64) -> Self {
-        Self { end }
+    pub fn new(end: impl Into<i64>) -> Self {
+        Self { end: end.into() }
     }
 }
 /// `BinRangeint64RangeType`.
@@ -394,8 +405,11 @@ pub struct BinRangeint64Range {
 }
 impl BinRangeint64Range {
     /// A `BinRangeint64Range` with its required fields; the optional ones start empty.
-    pub fn new(end: i64, start: i64) -> Self {
-        Self { end, start }
+    pub fn new(end: impl Into<i64>, start: impl Into<i64>) -> Self {
+        Self {
+            end: end.into(),
+            start: start.into(),
+        }
     }
 }
 /// `BinRangeint64RangeFromType`.
@@ -452,8 +466,8 @@ pub struct BinRangeint64RangeFrom {
 }
 impl BinRangeint64RangeFrom {
     /// A `BinRangeint64RangeFrom` with its required fields; the optional ones start empty.
-    pub fn new(start: i64) -> Self {
-        Self { start }
+    pub fn new(start: impl Into<i64>) -> Self {
+        Self { start: start.into() }
     }
 }
 /// A type storing a range over `T`.
@@ -554,8 +568,11 @@ pub struct Bindouble {
 }
 impl Bindouble {
     /// A `Bindouble` with its required fields; the optional ones start empty.
-    pub fn new(count: i64, range: BinRangedouble) -> Self {
-        Self { count, range }
+    pub fn new(count: impl Into<i64>, range: impl Into<BinRangedouble>) -> Self {
+        Self {
+            count: count.into(),
+            range: range.into(),
+        }
     }
 }
 /// Type storing bin edges and a count of samples within it.
@@ -570,8 +587,11 @@ pub struct Binint64 {
 }
 impl Binint64 {
     /// A `Binint64` with its required fields; the optional ones start empty.
-    pub fn new(count: i64, range: BinRangeint64) -> Self {
-        Self { count, range }
+    pub fn new(count: impl Into<i64>, range: impl Into<BinRangeint64>) -> Self {
+        Self {
+            count: count.into(),
+            range: range.into(),
+        }
     }
 }
 #[cfg(feature = "system")]
@@ -597,20 +617,20 @@ pub struct Certificate {
 impl Certificate {
     /// A `Certificate` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        id: String,
-        name: String,
-        service: ServiceUsingCertificate,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        service: impl Into<ServiceUsingCertificate>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            id,
-            name,
-            service,
-            time_created,
-            time_modified,
+            description: description.into(),
+            id: id.into(),
+            name: name.into(),
+            service: service.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -635,18 +655,18 @@ pub struct CertificateCreate {
 impl CertificateCreate {
     /// A `CertificateCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        cert: Vec<i64>,
-        description: String,
-        key: Vec<i64>,
-        name: String,
-        service: ServiceUsingCertificate,
+        cert: impl Into<Vec<i64>>,
+        description: impl Into<String>,
+        key: impl Into<Vec<i64>>,
+        name: impl Into<String>,
+        service: impl Into<ServiceUsingCertificate>,
     ) -> Self {
         Self {
-            cert,
-            description,
-            key,
-            name,
-            service,
+            cert: cert.into(),
+            description: description.into(),
+            key: key.into(),
+            name: name.into(),
+            service: service.into(),
         }
     }
 }
@@ -669,8 +689,11 @@ pub struct CertificateResultsPage {
 #[cfg(feature = "system")]
 impl CertificateResultsPage {
     /// A `CertificateResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Certificate>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Certificate>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -704,18 +727,18 @@ pub struct ComponentUpdate {
 impl ComponentUpdate {
     /// A `ComponentUpdate` with its required fields; the optional ones start empty.
     pub fn new(
-        component_type: UpdateableComponentType,
-        id: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        version: String,
+        component_type: impl Into<UpdateableComponentType>,
+        id: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        version: impl Into<String>,
     ) -> Self {
         Self {
-            component_type,
-            id,
-            time_created,
-            time_modified,
-            version,
+            component_type: component_type.into(),
+            id: id.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            version: version.into(),
         }
     }
 }
@@ -738,8 +761,11 @@ pub struct ComponentUpdateResultsPage {
 #[cfg(feature = "system")]
 impl ComponentUpdateResultsPage {
     /// A `ComponentUpdateResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<ComponentUpdate>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<ComponentUpdate>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -766,8 +792,14 @@ pub struct Cumulativedouble {
 }
 impl Cumulativedouble {
     /// A `Cumulativedouble` with its required fields; the optional ones start empty.
-    pub fn new(start_time: ::sdkgen_runtime::Timestamp, value: f64) -> Self {
-        Self { start_time, value }
+    pub fn new(
+        start_time: impl Into<::sdkgen_runtime::Timestamp>,
+        value: impl Into<f64>,
+    ) -> Self {
+        Self {
+            start_time: start_time.into(),
+            value: value.into(),
+        }
     }
 }
 /// A cumulative or counter data type.
@@ -782,8 +814,14 @@ pub struct Cumulativeint64 {
 }
 impl Cumulativeint64 {
     /// A `Cumulativeint64` with its required fields; the optional ones start empty.
-    pub fn new(start_time: ::sdkgen_runtime::Timestamp, value: i64) -> Self {
-        Self { start_time, value }
+    pub fn new(
+        start_time: impl Into<::sdkgen_runtime::Timestamp>,
+        value: impl Into<i64>,
+    ) -> Self {
+        Self {
+            start_time: start_time.into(),
+            value: value.into(),
+        }
     }
 }
 /// `DatumBoolType`.
@@ -840,8 +878,8 @@ pub struct DatumBool {
 }
 impl DatumBool {
     /// A `DatumBool` with its required fields; the optional ones start empty.
-    pub fn new(datum: bool) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<bool>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// `DatumI64Type`.
@@ -898,8 +936,8 @@ pub struct DatumI64 {
 }
 impl DatumI64 {
     /// A `DatumI64` with its required fields; the optional ones start empty.
-    pub fn new(datum: i64) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<i64>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// `DatumF64Type`.
@@ -956,8 +994,8 @@ pub struct DatumF64 {
 }
 impl DatumF64 {
     /// A `DatumF64` with its required fields; the optional ones start empty.
-    pub fn new(datum: f64) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<f64>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// `DatumStringType`.
@@ -1014,8 +1052,8 @@ pub struct DatumString {
 }
 impl DatumString {
     /// A `DatumString` with its required fields; the optional ones start empty.
-    pub fn new(datum: String) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<String>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// `DatumBytesType`.
@@ -1072,8 +1110,8 @@ pub struct DatumBytes {
 }
 impl DatumBytes {
     /// A `DatumBytes` with its required fields; the optional ones start empty.
-    pub fn new(datum: Vec<i64>) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<Vec<i64>>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// `DatumCumulativeI64Type`.
@@ -1130,8 +1168,8 @@ pub struct DatumCumulativeI64 {
 }
 impl DatumCumulativeI64 {
     /// A `DatumCumulativeI64` with its required fields; the optional ones start empty.
-    pub fn new(datum: Cumulativeint64) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<Cumulativeint64>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// `DatumCumulativeF64Type`.
@@ -1188,8 +1226,8 @@ pub struct DatumCumulativeF64 {
 }
 impl DatumCumulativeF64 {
     /// A `DatumCumulativeF64` with its required fields; the optional ones start empty.
-    pub fn new(datum: Cumulativedouble) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<Cumulativedouble>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// `DatumHistogramI64Type`.
@@ -1264,8 +1302,8 @@ pub struct DatumHistogramI64 {
 }
 impl DatumHistogramI64 {
     /// A `DatumHistogramI64` with its required fields; the optional ones start empty.
-    pub fn new(datum: Histogramint64) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<Histogramint64>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// `DatumHistogramF64Type`.
@@ -1340,8 +1378,8 @@ pub struct DatumHistogramF64 {
 }
 impl DatumHistogramF64 {
     /// A `DatumHistogramF64` with its required fields; the optional ones start empty.
-    pub fn new(datum: Histogramdouble) -> Self {
-        Self { datum }
+    pub fn new(datum: impl Into<Histogramdouble>) -> Self {
+        Self { datum: datum.into() }
     }
 }
 /// A `Datum` is a single sampled data point from a metric.
@@ -1606,8 +1644,11 @@ pub struct DerEncodedKeyPair {
 }
 impl DerEncodedKeyPair {
     /// A `DerEncodedKeyPair` with its required fields; the optional ones start empty.
-    pub fn new(private_key: String, public_cert: String) -> Self {
-        Self { private_key, public_cert }
+    pub fn new(private_key: impl Into<String>, public_cert: impl Into<String>) -> Self {
+        Self {
+            private_key: private_key.into(),
+            public_cert: public_cert.into(),
+        }
     }
 }
 #[cfg(feature = "hidden")]
@@ -1626,11 +1667,15 @@ pub struct DeviceAccessTokenRequest {
 #[cfg(feature = "hidden")]
 impl DeviceAccessTokenRequest {
     /// A `DeviceAccessTokenRequest` with its required fields; the optional ones start empty.
-    pub fn new(client_id: String, device_code: String, grant_type: String) -> Self {
+    pub fn new(
+        client_id: impl Into<String>,
+        device_code: impl Into<String>,
+        grant_type: impl Into<String>,
+    ) -> Self {
         Self {
-            client_id,
-            device_code,
-            grant_type,
+            client_id: client_id.into(),
+            device_code: device_code.into(),
+            grant_type: grant_type.into(),
         }
     }
 }
@@ -1646,8 +1691,10 @@ pub struct DeviceAuthRequest {
 #[cfg(feature = "hidden")]
 impl DeviceAuthRequest {
     /// A `DeviceAuthRequest` with its required fields; the optional ones start empty.
-    pub fn new(client_id: String) -> Self {
-        Self { client_id }
+    pub fn new(client_id: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+        }
     }
 }
 #[cfg(feature = "hidden")]
@@ -1662,8 +1709,10 @@ pub struct DeviceAuthVerify {
 #[cfg(feature = "hidden")]
 impl DeviceAuthVerify {
     /// A `DeviceAuthVerify` with its required fields; the optional ones start empty.
-    pub fn new(user_code: String) -> Self {
-        Self { user_code }
+    pub fn new(user_code: impl Into<String>) -> Self {
+        Self {
+            user_code: user_code.into(),
+        }
     }
 }
 /// `DigestSha256Type`.
@@ -1720,8 +1769,8 @@ pub struct DigestSha256 {
 }
 impl DigestSha256 {
     /// A `DigestSha256` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `Digest`.
@@ -1828,30 +1877,30 @@ impl Disk {
     /// A `Disk` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        block_size: i64,
-        description: String,
-        device_path: String,
-        id: String,
-        name: String,
-        project_id: String,
-        size: i64,
-        state: DiskState,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        block_size: impl Into<i64>,
+        description: impl Into<String>,
+        device_path: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        project_id: impl Into<String>,
+        size: impl Into<i64>,
+        state: impl Into<DiskState>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            block_size,
-            description,
-            device_path,
-            id,
+            block_size: block_size.into(),
+            description: description.into(),
+            device_path: device_path.into(),
+            id: id.into(),
             image_id: None,
-            name,
-            project_id,
-            size,
+            name: name.into(),
+            project_id: project_id.into(),
+            size: size.into(),
             snapshot_id: None,
-            state,
-            time_created,
-            time_modified,
+            state: state.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
     /// Sets `image_id`.
@@ -1898,16 +1947,16 @@ pub struct DiskCreate {
 impl DiskCreate {
     /// A `DiskCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        disk_source: DiskSource,
-        name: String,
-        size: i64,
+        description: impl Into<String>,
+        disk_source: impl Into<DiskSource>,
+        name: impl Into<String>,
+        size: impl Into<i64>,
     ) -> Self {
         Self {
-            description,
-            disk_source,
-            name,
-            size,
+            description: description.into(),
+            disk_source: disk_source.into(),
+            name: name.into(),
+            size: size.into(),
         }
     }
 }
@@ -1923,8 +1972,8 @@ pub struct DiskIdentifier {
 #[cfg(feature = "instances")]
 impl DiskIdentifier {
     /// A `DiskIdentifier` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 #[cfg(feature = "disks")]
@@ -2008,8 +2057,8 @@ pub struct DiskPath {
 #[cfg(feature = "instances")]
 impl DiskPath {
     /// A `DiskPath` with its required fields; the optional ones start empty.
-    pub fn new(disk: String) -> Self {
-        Self { disk }
+    pub fn new(disk: impl Into<String>) -> Self {
+        Self { disk: disk.into() }
     }
 }
 #[cfg(any(feature = "disks", feature = "instances"))]
@@ -2031,8 +2080,11 @@ pub struct DiskResultsPage {
 #[cfg(any(feature = "disks", feature = "instances"))]
 impl DiskResultsPage {
     /// A `DiskResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Disk>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Disk>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -2101,8 +2153,10 @@ pub struct DiskSourceBlank {
 }
 impl DiskSourceBlank {
     /// A `DiskSourceBlank` with its required fields; the optional ones start empty.
-    pub fn new(block_size: i64) -> Self {
-        Self { block_size }
+    pub fn new(block_size: impl Into<i64>) -> Self {
+        Self {
+            block_size: block_size.into(),
+        }
     }
 }
 /// `DiskSourceSnapshotType`.
@@ -2159,8 +2213,10 @@ pub struct DiskSourceSnapshot {
 }
 impl DiskSourceSnapshot {
     /// A `DiskSourceSnapshot` with its required fields; the optional ones start empty.
-    pub fn new(snapshot_id: String) -> Self {
-        Self { snapshot_id }
+    pub fn new(snapshot_id: impl Into<String>) -> Self {
+        Self {
+            snapshot_id: snapshot_id.into(),
+        }
     }
 }
 /// `DiskSourceImageType`.
@@ -2217,8 +2273,8 @@ pub struct DiskSourceImage {
 }
 impl DiskSourceImage {
     /// A `DiskSourceImage` with its required fields; the optional ones start empty.
-    pub fn new(image_id: String) -> Self {
-        Self { image_id }
+    pub fn new(image_id: impl Into<String>) -> Self {
+        Self { image_id: image_id.into() }
     }
 }
 /// `DiskSourceGlobalImageType`.
@@ -2275,8 +2331,8 @@ pub struct DiskSourceGlobalImage {
 }
 impl DiskSourceGlobalImage {
     /// A `DiskSourceGlobalImage` with its required fields; the optional ones start empty.
-    pub fn new(image_id: String) -> Self {
-        Self { image_id }
+    pub fn new(image_id: impl Into<String>) -> Self {
+        Self { image_id: image_id.into() }
     }
 }
 /// Different sources for a disk
@@ -2542,8 +2598,8 @@ pub struct DiskStateAttaching {
 }
 impl DiskStateAttaching {
     /// A `DiskStateAttaching` with its required fields; the optional ones start empty.
-    pub fn new(instance: String) -> Self {
-        Self { instance }
+    pub fn new(instance: impl Into<String>) -> Self {
+        Self { instance: instance.into() }
     }
 }
 /// `DiskStateAttachedState`.
@@ -2600,8 +2656,8 @@ pub struct DiskStateAttached {
 }
 impl DiskStateAttached {
     /// A `DiskStateAttached` with its required fields; the optional ones start empty.
-    pub fn new(instance: String) -> Self {
-        Self { instance }
+    pub fn new(instance: impl Into<String>) -> Self {
+        Self { instance: instance.into() }
     }
 }
 /// `DiskStateDetachingState`.
@@ -2658,8 +2714,8 @@ pub struct DiskStateDetaching {
 }
 impl DiskStateDetaching {
     /// A `DiskStateDetaching` with its required fields; the optional ones start empty.
-    pub fn new(instance: String) -> Self {
-        Self { instance }
+    pub fn new(instance: impl Into<String>) -> Self {
+        Self { instance: instance.into() }
     }
 }
 /// `DiskStateDestroyedState`.
@@ -2928,8 +2984,11 @@ pub struct Distribution {
 }
 impl Distribution {
     /// A `Distribution` with its required fields; the optional ones start empty.
-    pub fn new(name: String, version: String) -> Self {
-        Self { name, version }
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            version: version.into(),
+        }
     }
 }
 /// Error information from a response.
@@ -2947,11 +3006,11 @@ pub struct ErrorModel {
 }
 impl ErrorModel {
     /// An `ErrorModel` with its required fields; the optional ones start empty.
-    pub fn new(message: String, request_id: String) -> Self {
+    pub fn new(message: impl Into<String>, request_id: impl Into<String>) -> Self {
         Self {
             error_code: None,
-            message,
-            request_id,
+            message: message.into(),
+            request_id: request_id.into(),
         }
     }
     /// Sets `error_code`.
@@ -2973,8 +3032,11 @@ pub struct ExternalIp {
 }
 impl ExternalIp {
     /// An `ExternalIp` with its required fields; the optional ones start empty.
-    pub fn new(ip: String, kind: IpKind) -> Self {
-        Self { ip, kind }
+    pub fn new(ip: impl Into<String>, kind: impl Into<IpKind>) -> Self {
+        Self {
+            ip: ip.into(),
+            kind: kind.into(),
+        }
     }
 }
 /// `ExternalIpCreateEphemeralType`.
@@ -3125,8 +3187,11 @@ pub struct ExternalIpResultsPage {
 #[cfg(feature = "instances")]
 impl ExternalIpResultsPage {
     /// An `ExternalIpResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<ExternalIp>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<ExternalIp>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -3155,8 +3220,16 @@ pub struct FieldSchema {
 }
 impl FieldSchema {
     /// A `FieldSchema` with its required fields; the optional ones start empty.
-    pub fn new(name: String, source: FieldSource, ty: FieldType) -> Self {
-        Self { name, source, ty }
+    pub fn new(
+        name: impl Into<String>,
+        source: impl Into<FieldSource>,
+        ty: impl Into<FieldType>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            source: source.into(),
+            ty: ty.into(),
+        }
     }
 }
 /// The source from which a field is derived, the target or metric.
@@ -3333,8 +3406,10 @@ pub struct FleetRolePolicy {
 #[cfg(feature = "policy")]
 impl FleetRolePolicy {
     /// A `FleetRolePolicy` with its required fields; the optional ones start empty.
-    pub fn new(role_assignments: Vec<FleetRoleRoleAssignment>) -> Self {
-        Self { role_assignments }
+    pub fn new(role_assignments: impl Into<Vec<FleetRoleRoleAssignment>>) -> Self {
+        Self {
+            role_assignments: role_assignments.into(),
+        }
     }
 }
 /// Describes the assignment of a particular role on a particular resource to a particular identity (user, group, etc.)
@@ -3354,14 +3429,14 @@ pub struct FleetRoleRoleAssignment {
 impl FleetRoleRoleAssignment {
     /// A `FleetRoleRoleAssignment` with its required fields; the optional ones start empty.
     pub fn new(
-        identity_id: String,
-        identity_type: IdentityType,
-        role_name: FleetRole,
+        identity_id: impl Into<String>,
+        identity_type: impl Into<IdentityType>,
+        role_name: impl Into<FleetRole>,
     ) -> Self {
         Self {
-            identity_id,
-            identity_type,
-            role_name,
+            identity_id: identity_id.into(),
+            identity_type: identity_type.into(),
+            role_name: role_name.into(),
         }
     }
 }
@@ -3409,28 +3484,28 @@ impl GlobalImage {
     /// A `GlobalImage` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        block_size: i64,
-        description: String,
-        distribution: String,
-        id: String,
-        name: String,
-        size: i64,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        version: String,
+        block_size: impl Into<i64>,
+        description: impl Into<String>,
+        distribution: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        size: impl Into<i64>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        version: impl Into<String>,
     ) -> Self {
         Self {
-            block_size,
-            description,
+            block_size: block_size.into(),
+            description: description.into(),
             digest: None,
-            distribution,
-            id,
-            name,
-            size,
-            time_created,
-            time_modified,
+            distribution: distribution.into(),
+            id: id.into(),
+            name: name.into(),
+            size: size.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
             url: None,
-            version,
+            version: version.into(),
         }
     }
     /// Sets `digest`.
@@ -3479,18 +3554,18 @@ pub struct GlobalImageCreate {
 impl GlobalImageCreate {
     /// A `GlobalImageCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        block_size: i64,
-        description: String,
-        distribution: Distribution,
-        name: String,
-        source: ImageSource,
+        block_size: impl Into<i64>,
+        description: impl Into<String>,
+        distribution: impl Into<Distribution>,
+        name: impl Into<String>,
+        source: impl Into<ImageSource>,
     ) -> Self {
         Self {
-            block_size,
-            description,
-            distribution,
-            name,
-            source,
+            block_size: block_size.into(),
+            description: description.into(),
+            distribution: distribution.into(),
+            name: name.into(),
+            source: source.into(),
         }
     }
 }
@@ -3513,8 +3588,11 @@ pub struct GlobalImageResultsPage {
 #[cfg(feature = "system")]
 impl GlobalImageResultsPage {
     /// A `GlobalImageResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<GlobalImage>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<GlobalImage>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -3543,8 +3621,16 @@ pub struct Group {
 }
 impl Group {
     /// A `Group` with its required fields; the optional ones start empty.
-    pub fn new(display_name: String, id: String, silo_id: String) -> Self {
-        Self { display_name, id, silo_id }
+    pub fn new(
+        display_name: impl Into<String>,
+        id: impl Into<String>,
+        silo_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            display_name: display_name.into(),
+            id: id.into(),
+            silo_id: silo_id.into(),
+        }
     }
 }
 #[cfg(any(feature = "hidden", feature = "silos"))]
@@ -3566,8 +3652,11 @@ pub struct GroupResultsPage {
 #[cfg(any(feature = "hidden", feature = "silos"))]
 impl GroupResultsPage {
     /// A `GroupResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Group>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Group>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -3615,14 +3704,14 @@ pub struct Histogramdouble {
 impl Histogramdouble {
     /// A `Histogramdouble` with its required fields; the optional ones start empty.
     pub fn new(
-        bins: Vec<Bindouble>,
-        n_samples: i64,
-        start_time: ::sdkgen_runtime::Timestamp,
+        bins: impl Into<Vec<Bindouble>>,
+        n_samples: impl Into<i64>,
+        start_time: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            bins,
-            n_samples,
-            start_time,
+            bins: bins.into(),
+            n_samples: n_samples.into(),
+            start_time: start_time.into(),
         }
     }
 }
@@ -3659,14 +3748,14 @@ pub struct Histogramint64 {
 impl Histogramint64 {
     /// A `Histogramint64` with its required fields; the optional ones start empty.
     pub fn new(
-        bins: Vec<Binint64>,
-        n_samples: i64,
-        start_time: ::sdkgen_runtime::Timestamp,
+        bins: impl Into<Vec<Binint64>>,
+        n_samples: impl Into<i64>,
+        start_time: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            bins,
-            n_samples,
-            start_time,
+            bins: bins.into(),
+            n_samples: n_samples.into(),
+            start_time: start_time.into(),
         }
     }
 }
@@ -3744,20 +3833,20 @@ pub struct IdentityProvider {
 impl IdentityProvider {
     /// An `IdentityProvider` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        id: String,
-        name: String,
-        provider_type: IdentityProviderType,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        provider_type: impl Into<IdentityProviderType>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            id,
-            name,
-            provider_type,
-            time_created,
-            time_modified,
+            description: description.into(),
+            id: id.into(),
+            name: name.into(),
+            provider_type: provider_type.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -3780,8 +3869,11 @@ pub struct IdentityProviderResultsPage {
 #[cfg(feature = "system")]
 impl IdentityProviderResultsPage {
     /// An `IdentityProviderResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<IdentityProvider>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<IdentityProvider>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -3944,8 +4036,8 @@ pub struct IdpMetadataSourceUrl {
 }
 impl IdpMetadataSourceUrl {
     /// An `IdpMetadataSourceUrl` with its required fields; the optional ones start empty.
-    pub fn new(url: String) -> Self {
-        Self { url }
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
     }
 }
 /// `IdpMetadataSourceBase64EncodedXmlType`.
@@ -4002,8 +4094,8 @@ pub struct IdpMetadataSourceBase64EncodedXml {
 }
 impl IdpMetadataSourceBase64EncodedXml {
     /// An `IdpMetadataSourceBase64EncodedXml` with its required fields; the optional ones start empty.
-    pub fn new(data: String) -> Self {
-        Self { data }
+    pub fn new(data: impl Into<String>) -> Self {
+        Self { data: data.into() }
     }
 }
 /// `IdpMetadataSource`.
@@ -4124,25 +4216,25 @@ impl Image {
     /// An `Image` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        block_size: i64,
-        description: String,
-        id: String,
-        name: String,
-        project_id: String,
-        size: i64,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        block_size: impl Into<i64>,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        project_id: impl Into<String>,
+        size: impl Into<i64>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            block_size,
-            description,
+            block_size: block_size.into(),
+            description: description.into(),
             digest: None,
-            id,
-            name,
-            project_id,
-            size,
-            time_created,
-            time_modified,
+            id: id.into(),
+            name: name.into(),
+            project_id: project_id.into(),
+            size: size.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
             url: None,
             version: None,
         }
@@ -4203,16 +4295,16 @@ pub struct ImageCreate {
 impl ImageCreate {
     /// An `ImageCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        block_size: i64,
-        description: String,
-        name: String,
-        source: ImageSource,
+        block_size: impl Into<i64>,
+        description: impl Into<String>,
+        name: impl Into<String>,
+        source: impl Into<ImageSource>,
     ) -> Self {
         Self {
-            block_size,
-            description,
-            name,
-            source,
+            block_size: block_size.into(),
+            description: description.into(),
+            name: name.into(),
+            source: source.into(),
         }
     }
 }
@@ -4235,8 +4327,11 @@ pub struct ImageResultsPage {
 #[cfg(feature = "images")]
 impl ImageResultsPage {
     /// An `ImageResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Image>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Image>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -4305,8 +4400,8 @@ pub struct ImageSourceUrl {
 }
 impl ImageSourceUrl {
     /// An `ImageSourceUrl` with its required fields; the optional ones start empty.
-    pub fn new(url: String) -> Self {
-        Self { url }
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
     }
 }
 /// `ImageSourceSnapshotType`.
@@ -4363,8 +4458,8 @@ pub struct ImageSourceSnapshot {
 }
 impl ImageSourceSnapshot {
     /// An `ImageSourceSnapshot` with its required fields; the optional ones start empty.
-    pub fn new(id: String) -> Self {
-        Self { id }
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
     }
 }
 /// `ImageSourceYouCanBootAnythingAsLongAsItsAlpineType`.
@@ -4547,30 +4642,30 @@ impl Instance {
     /// An `Instance` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        description: String,
-        hostname: String,
-        id: String,
-        memory: i64,
-        name: String,
-        ncpus: i64,
-        project_id: String,
-        run_state: InstanceState,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        time_run_state_updated: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        hostname: impl Into<String>,
+        id: impl Into<String>,
+        memory: impl Into<i64>,
+        name: impl Into<String>,
+        ncpus: impl Into<i64>,
+        project_id: impl Into<String>,
+        run_state: impl Into<InstanceState>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        time_run_state_updated: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            hostname,
-            id,
-            memory,
-            name,
-            ncpus,
-            project_id,
-            run_state,
-            time_created,
-            time_modified,
-            time_run_state_updated,
+            description: description.into(),
+            hostname: hostname.into(),
+            id: id.into(),
+            memory: memory.into(),
+            name: name.into(),
+            ncpus: ncpus.into(),
+            project_id: project_id.into(),
+            run_state: run_state.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            time_run_state_updated: time_run_state_updated.into(),
         }
     }
 }
@@ -4614,20 +4709,20 @@ pub struct InstanceCreate {
 impl InstanceCreate {
     /// An `InstanceCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        hostname: String,
-        memory: i64,
-        name: String,
-        ncpus: i64,
+        description: impl Into<String>,
+        hostname: impl Into<String>,
+        memory: impl Into<i64>,
+        name: impl Into<String>,
+        ncpus: impl Into<i64>,
     ) -> Self {
         Self {
-            description,
+            description: description.into(),
             disks: None,
             external_ips: None,
-            hostname,
-            memory,
-            name,
-            ncpus,
+            hostname: hostname.into(),
+            memory: memory.into(),
+            name: name.into(),
+            ncpus: ncpus.into(),
             network_interfaces: None,
             start: None,
             user_data: None,
@@ -4728,16 +4823,16 @@ pub struct InstanceDiskAttachmentCreate {
 impl InstanceDiskAttachmentCreate {
     /// An `InstanceDiskAttachmentCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        disk_source: DiskSource,
-        name: String,
-        size: i64,
+        description: impl Into<String>,
+        disk_source: impl Into<DiskSource>,
+        name: impl Into<String>,
+        size: impl Into<i64>,
     ) -> Self {
         Self {
-            description,
-            disk_source,
-            name,
-            size,
+            description: description.into(),
+            disk_source: disk_source.into(),
+            name: name.into(),
+            size: size.into(),
         }
     }
 }
@@ -4795,8 +4890,8 @@ pub struct InstanceDiskAttachmentAttach {
 }
 impl InstanceDiskAttachmentAttach {
     /// An `InstanceDiskAttachmentAttach` with its required fields; the optional ones start empty.
-    pub fn new(name: String) -> Self {
-        Self { name }
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
     }
 }
 /// Describe the instance's disks at creation time
@@ -4882,8 +4977,10 @@ pub struct InstanceMigrate {
 #[cfg(feature = "instances")]
 impl InstanceMigrate {
     /// An `InstanceMigrate` with its required fields; the optional ones start empty.
-    pub fn new(dst_sled_id: String) -> Self {
-        Self { dst_sled_id }
+    pub fn new(dst_sled_id: impl Into<String>) -> Self {
+        Self {
+            dst_sled_id: dst_sled_id.into(),
+        }
     }
 }
 /// `InstanceNetworkInterfaceAttachmentCreateType`.
@@ -4942,8 +5039,8 @@ pub struct InstanceNetworkInterfaceAttachmentCreate {
 }
 impl InstanceNetworkInterfaceAttachmentCreate {
     /// An `InstanceNetworkInterfaceAttachmentCreate` with its required fields; the optional ones start empty.
-    pub fn new(params: Vec<NetworkInterfaceCreate>) -> Self {
-        Self { params }
+    pub fn new(params: impl Into<Vec<NetworkInterfaceCreate>>) -> Self {
+        Self { params: params.into() }
     }
 }
 /// `InstanceNetworkInterfaceAttachmentDefaultType`.
@@ -5162,8 +5259,11 @@ pub struct InstanceResultsPage {
 #[cfg(feature = "instances")]
 impl InstanceResultsPage {
     /// An `InstanceResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Instance>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Instance>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -5192,8 +5292,11 @@ pub struct InstanceSerialConsoleData {
 #[cfg(feature = "instances")]
 impl InstanceSerialConsoleData {
     /// An `InstanceSerialConsoleData` with its required fields; the optional ones start empty.
-    pub fn new(data: Vec<i64>, last_byte_offset: i64) -> Self {
-        Self { data, last_byte_offset }
+    pub fn new(data: impl Into<Vec<i64>>, last_byte_offset: impl Into<i64>) -> Self {
+        Self {
+            data: data.into(),
+            last_byte_offset: last_byte_offset.into(),
+        }
     }
 }
 /// Running state of an Instance (primarily: booted or stopped)
@@ -5367,18 +5470,18 @@ pub struct IpPool {
 impl IpPool {
     /// An `IpPool` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        id: String,
-        name: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            id,
-            name,
-            time_created,
-            time_modified,
+            description: description.into(),
+            id: id.into(),
+            name: name.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -5398,8 +5501,11 @@ pub struct IpPoolCreate {
 #[cfg(feature = "system")]
 impl IpPoolCreate {
     /// An `IpPoolCreate` with its required fields; the optional ones start empty.
-    pub fn new(description: String, name: String) -> Self {
-        Self { description, name }
+    pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+            name: name.into(),
+        }
     }
 }
 #[cfg(feature = "system")]
@@ -5419,11 +5525,15 @@ pub struct IpPoolRange {
 impl IpPoolRange {
     /// An `IpPoolRange` with its required fields; the optional ones start empty.
     pub fn new(
-        id: String,
-        range: IpRange,
-        time_created: ::sdkgen_runtime::Timestamp,
+        id: impl Into<String>,
+        range: impl Into<IpRange>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
-        Self { id, range, time_created }
+        Self {
+            id: id.into(),
+            range: range.into(),
+            time_created: time_created.into(),
+        }
     }
 }
 #[cfg(feature = "system")]
@@ -5445,8 +5555,11 @@ pub struct IpPoolRangeResultsPage {
 #[cfg(feature = "system")]
 impl IpPoolRangeResultsPage {
     /// An `IpPoolRangeResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<IpPoolRange>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<IpPoolRange>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -5480,8 +5593,11 @@ pub struct IpPoolResultsPage {
 #[cfg(feature = "system")]
 impl IpPoolResultsPage {
     /// An `IpPoolResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<IpPool>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<IpPool>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -5579,8 +5695,11 @@ pub struct Ipv4Range {
 }
 impl Ipv4Range {
     /// An `Ipv4Range` with its required fields; the optional ones start empty.
-    pub fn new(first: String, last: String) -> Self {
-        Self { first, last }
+    pub fn new(first: impl Into<String>, last: impl Into<String>) -> Self {
+        Self {
+            first: first.into(),
+            last: last.into(),
+        }
     }
 }
 /// A non-decreasing IPv6 address range, inclusive of both ends.
@@ -5597,8 +5716,11 @@ pub struct Ipv6Range {
 }
 impl Ipv6Range {
     /// An `Ipv6Range` with its required fields; the optional ones start empty.
-    pub fn new(first: String, last: String) -> Self {
-        Self { first, last }
+    pub fn new(first: impl Into<String>, last: impl Into<String>) -> Self {
+        Self {
+            first: first.into(),
+            last: last.into(),
+        }
     }
 }
 /// A `Measurement` is a timestamped datum from a single metric
@@ -5613,8 +5735,14 @@ pub struct Measurement {
 }
 impl Measurement {
     /// A `Measurement` with its required fields; the optional ones start empty.
-    pub fn new(datum: Datum, timestamp: ::sdkgen_runtime::Timestamp) -> Self {
-        Self { datum, timestamp }
+    pub fn new(
+        datum: impl Into<Datum>,
+        timestamp: impl Into<::sdkgen_runtime::Timestamp>,
+    ) -> Self {
+        Self {
+            datum: datum.into(),
+            timestamp: timestamp.into(),
+        }
     }
 }
 #[cfg(any(feature = "disks", feature = "system"))]
@@ -5636,8 +5764,11 @@ pub struct MeasurementResultsPage {
 #[cfg(any(feature = "disks", feature = "system"))]
 impl MeasurementResultsPage {
     /// A `MeasurementResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Measurement>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Measurement>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -5892,30 +6023,30 @@ impl NetworkInterface {
     /// A `NetworkInterface` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        description: String,
-        id: String,
-        instance_id: String,
-        ip: String,
-        mac: String,
-        name: String,
-        primary: bool,
-        subnet_id: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        vpc_id: String,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        instance_id: impl Into<String>,
+        ip: impl Into<String>,
+        mac: impl Into<String>,
+        name: impl Into<String>,
+        primary: impl Into<bool>,
+        subnet_id: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        vpc_id: impl Into<String>,
     ) -> Self {
         Self {
-            description,
-            id,
-            instance_id,
-            ip,
-            mac,
-            name,
-            primary,
-            subnet_id,
-            time_created,
-            time_modified,
-            vpc_id,
+            description: description.into(),
+            id: id.into(),
+            instance_id: instance_id.into(),
+            ip: ip.into(),
+            mac: mac.into(),
+            name: name.into(),
+            primary: primary.into(),
+            subnet_id: subnet_id.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            vpc_id: vpc_id.into(),
         }
     }
 }
@@ -5943,17 +6074,17 @@ pub struct NetworkInterfaceCreate {
 impl NetworkInterfaceCreate {
     /// A `NetworkInterfaceCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        name: String,
-        subnet_name: String,
-        vpc_name: String,
+        description: impl Into<String>,
+        name: impl Into<String>,
+        subnet_name: impl Into<String>,
+        vpc_name: impl Into<String>,
     ) -> Self {
         Self {
-            description,
+            description: description.into(),
             ip: None,
-            name,
-            subnet_name,
-            vpc_name,
+            name: name.into(),
+            subnet_name: subnet_name.into(),
+            vpc_name: vpc_name.into(),
         }
     }
     /// Sets `ip`.
@@ -5988,8 +6119,11 @@ pub struct NetworkInterfaceResultsPage {
 #[cfg(any(feature = "instances", feature = "vpcs"))]
 impl NetworkInterfaceResultsPage {
     /// A `NetworkInterfaceResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<NetworkInterface>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<NetworkInterface>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -6096,18 +6230,18 @@ pub struct Organization {
 impl Organization {
     /// An `Organization` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        id: String,
-        name: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            id,
-            name,
-            time_created,
-            time_modified,
+            description: description.into(),
+            id: id.into(),
+            name: name.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -6125,8 +6259,11 @@ pub struct OrganizationCreate {
 #[cfg(feature = "organizations")]
 impl OrganizationCreate {
     /// An `OrganizationCreate` with its required fields; the optional ones start empty.
-    pub fn new(description: String, name: String) -> Self {
-        Self { description, name }
+    pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+            name: name.into(),
+        }
     }
 }
 #[cfg(feature = "organizations")]
@@ -6148,8 +6285,11 @@ pub struct OrganizationResultsPage {
 #[cfg(feature = "organizations")]
 impl OrganizationResultsPage {
     /// An `OrganizationResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Organization>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Organization>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -6230,8 +6370,12 @@ pub struct OrganizationRolePolicy {
 #[cfg(feature = "organizations")]
 impl OrganizationRolePolicy {
     /// An `OrganizationRolePolicy` with its required fields; the optional ones start empty.
-    pub fn new(role_assignments: Vec<OrganizationRoleRoleAssignment>) -> Self {
-        Self { role_assignments }
+    pub fn new(
+        role_assignments: impl Into<Vec<OrganizationRoleRoleAssignment>>,
+    ) -> Self {
+        Self {
+            role_assignments: role_assignments.into(),
+        }
     }
 }
 /// Describes the assignment of a particular role on a particular resource to a particular identity (user, group, etc.)
@@ -6251,14 +6395,14 @@ pub struct OrganizationRoleRoleAssignment {
 impl OrganizationRoleRoleAssignment {
     /// An `OrganizationRoleRoleAssignment` with its required fields; the optional ones start empty.
     pub fn new(
-        identity_id: String,
-        identity_type: IdentityType,
-        role_name: OrganizationRole,
+        identity_id: impl Into<String>,
+        identity_type: impl Into<IdentityType>,
+        role_name: impl Into<OrganizationRole>,
     ) -> Self {
         Self {
-            identity_id,
-            identity_type,
-            role_name,
+            identity_id: identity_id.into(),
+            identity_type: identity_type.into(),
+            role_name: role_name.into(),
         }
     }
 }
@@ -6347,23 +6491,23 @@ pub struct PhysicalDisk {
 impl PhysicalDisk {
     /// A `PhysicalDisk` with its required fields; the optional ones start empty.
     pub fn new(
-        disk_type: PhysicalDiskType,
-        id: String,
-        model: String,
-        serial: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        vendor: String,
+        disk_type: impl Into<PhysicalDiskType>,
+        id: impl Into<String>,
+        model: impl Into<String>,
+        serial: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        vendor: impl Into<String>,
     ) -> Self {
         Self {
-            disk_type,
-            id,
-            model,
-            serial,
+            disk_type: disk_type.into(),
+            id: id.into(),
+            model: model.into(),
+            serial: serial.into(),
             sled_id: None,
-            time_created,
-            time_modified,
-            vendor,
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            vendor: vendor.into(),
         }
     }
     /// Sets `sled_id`.
@@ -6398,8 +6542,11 @@ pub struct PhysicalDiskResultsPage {
 #[cfg(feature = "system")]
 impl PhysicalDiskResultsPage {
     /// A `PhysicalDiskResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<PhysicalDisk>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<PhysicalDisk>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -6485,20 +6632,20 @@ pub struct Project {
 impl Project {
     /// A `Project` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        id: String,
-        name: String,
-        organization_id: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        organization_id: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            id,
-            name,
-            organization_id,
-            time_created,
-            time_modified,
+            description: description.into(),
+            id: id.into(),
+            name: name.into(),
+            organization_id: organization_id.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -6516,8 +6663,11 @@ pub struct ProjectCreate {
 #[cfg(feature = "projects")]
 impl ProjectCreate {
     /// A `ProjectCreate` with its required fields; the optional ones start empty.
-    pub fn new(description: String, name: String) -> Self {
-        Self { description, name }
+    pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+            name: name.into(),
+        }
     }
 }
 #[cfg(feature = "projects")]
@@ -6539,8 +6689,11 @@ pub struct ProjectResultsPage {
 #[cfg(feature = "projects")]
 impl ProjectResultsPage {
     /// A `ProjectResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Project>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Project>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -6621,8 +6774,10 @@ pub struct ProjectRolePolicy {
 #[cfg(feature = "projects")]
 impl ProjectRolePolicy {
     /// A `ProjectRolePolicy` with its required fields; the optional ones start empty.
-    pub fn new(role_assignments: Vec<ProjectRoleRoleAssignment>) -> Self {
-        Self { role_assignments }
+    pub fn new(role_assignments: impl Into<Vec<ProjectRoleRoleAssignment>>) -> Self {
+        Self {
+            role_assignments: role_assignments.into(),
+        }
     }
 }
 /// Describes the assignment of a particular role on a particular resource to a particular identity (user, group, etc.)
@@ -6642,14 +6797,14 @@ pub struct ProjectRoleRoleAssignment {
 impl ProjectRoleRoleAssignment {
     /// A `ProjectRoleRoleAssignment` with its required fields; the optional ones start empty.
     pub fn new(
-        identity_id: String,
-        identity_type: IdentityType,
-        role_name: ProjectRole,
+        identity_id: impl Into<String>,
+        identity_type: impl Into<IdentityType>,
+        role_name: impl Into<ProjectRole>,
     ) -> Self {
         Self {
-            identity_id,
-            identity_type,
-            role_name,
+            identity_id: identity_id.into(),
+            identity_type: identity_type.into(),
+            role_name: role_name.into(),
         }
     }
 }
@@ -6725,14 +6880,14 @@ pub struct Rack {
 impl Rack {
     /// A `Rack` with its required fields; the optional ones start empty.
     pub fn new(
-        id: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        id: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            id,
-            time_created,
-            time_modified,
+            id: id.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -6755,8 +6910,11 @@ pub struct RackResultsPage {
 #[cfg(feature = "system")]
 impl RackResultsPage {
     /// A `RackResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Rack>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Rack>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -6785,8 +6943,11 @@ pub struct Role {
 #[cfg(feature = "roles")]
 impl Role {
     /// A `Role` with its required fields; the optional ones start empty.
-    pub fn new(description: String, name: String) -> Self {
-        Self { description, name }
+    pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+            name: name.into(),
+        }
     }
 }
 #[cfg(feature = "roles")]
@@ -6808,8 +6969,11 @@ pub struct RoleResultsPage {
 #[cfg(feature = "roles")]
 impl RoleResultsPage {
     /// A `RoleResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Role>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Role>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -6878,8 +7042,8 @@ pub struct RouteDestinationIp {
 }
 impl RouteDestinationIp {
     /// A `RouteDestinationIp` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `RouteDestinationIpNetType`.
@@ -6936,8 +7100,8 @@ pub struct RouteDestinationIpNet {
 }
 impl RouteDestinationIpNet {
     /// A `RouteDestinationIpNet` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `RouteDestinationVpcType`.
@@ -6994,8 +7158,8 @@ pub struct RouteDestinationVpc {
 }
 impl RouteDestinationVpc {
     /// A `RouteDestinationVpc` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `RouteDestinationSubnetType`.
@@ -7052,8 +7216,8 @@ pub struct RouteDestinationSubnet {
 }
 impl RouteDestinationSubnet {
     /// A `RouteDestinationSubnet` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// A `RouteDestination` is used to match traffic with a routing rule, on the destination of that traffic.
@@ -7211,8 +7375,8 @@ pub struct RouteTargetIp {
 }
 impl RouteTargetIp {
     /// A `RouteTargetIp` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `RouteTargetVpcType`.
@@ -7269,8 +7433,8 @@ pub struct RouteTargetVpc {
 }
 impl RouteTargetVpc {
     /// A `RouteTargetVpc` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `RouteTargetSubnetType`.
@@ -7327,8 +7491,8 @@ pub struct RouteTargetSubnet {
 }
 impl RouteTargetSubnet {
     /// A `RouteTargetSubnet` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `RouteTargetInstanceType`.
@@ -7385,8 +7549,8 @@ pub struct RouteTargetInstance {
 }
 impl RouteTargetInstance {
     /// A `RouteTargetInstance` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `RouteTargetInternetGatewayType`.
@@ -7443,8 +7607,8 @@ pub struct RouteTargetInternetGateway {
 }
 impl RouteTargetInternetGateway {
     /// A `RouteTargetInternetGateway` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// A `RouteTarget` describes the possible locations that traffic matching a route destination can be sent.
@@ -7593,26 +7757,26 @@ impl RouterRoute {
     /// A `RouterRoute` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        description: String,
-        destination: RouteDestination,
-        id: String,
-        kind: RouterRouteKind,
-        name: String,
-        target: RouteTarget,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        vpc_router_id: String,
+        description: impl Into<String>,
+        destination: impl Into<RouteDestination>,
+        id: impl Into<String>,
+        kind: impl Into<RouterRouteKind>,
+        name: impl Into<String>,
+        target: impl Into<RouteTarget>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        vpc_router_id: impl Into<String>,
     ) -> Self {
         Self {
-            description,
-            destination,
-            id,
-            kind,
-            name,
-            target,
-            time_created,
-            time_modified,
-            vpc_router_id,
+            description: description.into(),
+            destination: destination.into(),
+            id: id.into(),
+            kind: kind.into(),
+            name: name.into(),
+            target: target.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            vpc_router_id: vpc_router_id.into(),
         }
     }
 }
@@ -7637,16 +7801,16 @@ pub struct RouterRouteCreateParams {
 impl RouterRouteCreateParams {
     /// A `RouterRouteCreateParams` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        destination: RouteDestination,
-        name: String,
-        target: RouteTarget,
+        description: impl Into<String>,
+        destination: impl Into<RouteDestination>,
+        name: impl Into<String>,
+        target: impl Into<RouteTarget>,
     ) -> Self {
         Self {
-            description,
-            destination,
-            name,
-            target,
+            description: description.into(),
+            destination: destination.into(),
+            name: name.into(),
+            target: target.into(),
         }
     }
 }
@@ -7743,8 +7907,11 @@ pub struct RouterRouteResultsPage {
 #[cfg(feature = "vpcs")]
 impl RouterRouteResultsPage {
     /// A `RouterRouteResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<RouterRoute>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<RouterRoute>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -7789,12 +7956,15 @@ pub struct RouterRouteUpdateParams {
 #[cfg(feature = "vpcs")]
 impl RouterRouteUpdateParams {
     /// A `RouterRouteUpdateParams` with its required fields; the optional ones start empty.
-    pub fn new(destination: RouteDestination, target: RouteTarget) -> Self {
+    pub fn new(
+        destination: impl Into<RouteDestination>,
+        target: impl Into<RouteTarget>,
+    ) -> Self {
         Self {
             description: None,
-            destination,
+            destination: destination.into(),
             name: None,
-            target,
+            target: target.into(),
         }
     }
     /// Sets `description`.
@@ -7836,8 +8006,11 @@ pub struct Saga {
 #[cfg(feature = "system")]
 impl Saga {
     /// A `Saga` with its required fields; the optional ones start empty.
-    pub fn new(id: String, state: SagaState) -> Self {
-        Self { id, state }
+    pub fn new(id: impl Into<String>, state: impl Into<SagaState>) -> Self {
+        Self {
+            id: id.into(),
+            state: state.into(),
+        }
     }
 }
 /// `SagaErrorInfoActionFailedError`.
@@ -7894,8 +8067,10 @@ pub struct SagaErrorInfoActionFailed {
 }
 impl SagaErrorInfoActionFailed {
     /// A `SagaErrorInfoActionFailed` with its required fields; the optional ones start empty.
-    pub fn new(source_error: ::serde_json::Value) -> Self {
-        Self { source_error }
+    pub fn new(source_error: impl Into<::serde_json::Value>) -> Self {
+        Self {
+            source_error: source_error.into(),
+        }
     }
 }
 /// `SagaErrorInfoDeserializeFailedError`.
@@ -7952,8 +8127,8 @@ pub struct SagaErrorInfoDeserializeFailed {
 }
 impl SagaErrorInfoDeserializeFailed {
     /// A `SagaErrorInfoDeserializeFailed` with its required fields; the optional ones start empty.
-    pub fn new(message: String) -> Self {
-        Self { message }
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
     }
 }
 /// `SagaErrorInfoInjectedErrorError`.
@@ -8065,8 +8240,8 @@ pub struct SagaErrorInfoSerializeFailed {
 }
 impl SagaErrorInfoSerializeFailed {
     /// A `SagaErrorInfoSerializeFailed` with its required fields; the optional ones start empty.
-    pub fn new(message: String) -> Self {
-        Self { message }
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
     }
 }
 /// `SagaErrorInfoSubsagaCreateFailedError`.
@@ -8123,8 +8298,8 @@ pub struct SagaErrorInfoSubsagaCreateFailed {
 }
 impl SagaErrorInfoSubsagaCreateFailed {
     /// A `SagaErrorInfoSubsagaCreateFailed` with its required fields; the optional ones start empty.
-    pub fn new(message: String) -> Self {
-        Self { message }
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
     }
 }
 /// `SagaErrorInfo`.
@@ -8260,8 +8435,11 @@ pub struct SagaResultsPage {
 #[cfg(feature = "system")]
 impl SagaResultsPage {
     /// A `SagaResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Saga>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Saga>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -8444,10 +8622,13 @@ pub struct SagaStateFailed {
 }
 impl SagaStateFailed {
     /// A `SagaStateFailed` with its required fields; the optional ones start empty.
-    pub fn new(error_info: SagaErrorInfo, error_node_name: String) -> Self {
+    pub fn new(
+        error_info: impl Into<SagaErrorInfo>,
+        error_node_name: impl Into<String>,
+    ) -> Self {
         Self {
-            error_info,
-            error_node_name,
+            error_info: error_info.into(),
+            error_node_name: error_node_name.into(),
         }
     }
 }
@@ -8574,29 +8755,29 @@ impl SamlIdentityProvider {
     /// A `SamlIdentityProvider` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        acs_url: String,
-        description: String,
-        id: String,
-        idp_entity_id: String,
-        name: String,
-        slo_url: String,
-        sp_client_id: String,
-        technical_contact_email: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        acs_url: impl Into<String>,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        idp_entity_id: impl Into<String>,
+        name: impl Into<String>,
+        slo_url: impl Into<String>,
+        sp_client_id: impl Into<String>,
+        technical_contact_email: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            acs_url,
-            description,
-            id,
-            idp_entity_id,
-            name,
+            acs_url: acs_url.into(),
+            description: description.into(),
+            id: id.into(),
+            idp_entity_id: idp_entity_id.into(),
+            name: name.into(),
             public_cert: None,
-            slo_url,
-            sp_client_id,
-            technical_contact_email,
-            time_created,
-            time_modified,
+            slo_url: slo_url.into(),
+            sp_client_id: sp_client_id.into(),
+            technical_contact_email: technical_contact_email.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
     /// Sets `public_cert`.
@@ -8654,26 +8835,26 @@ impl SamlIdentityProviderCreate {
     /// A `SamlIdentityProviderCreate` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        acs_url: String,
-        description: String,
-        idp_entity_id: String,
-        idp_metadata_source: IdpMetadataSource,
-        name: String,
-        slo_url: String,
-        sp_client_id: String,
-        technical_contact_email: String,
+        acs_url: impl Into<String>,
+        description: impl Into<String>,
+        idp_entity_id: impl Into<String>,
+        idp_metadata_source: impl Into<IdpMetadataSource>,
+        name: impl Into<String>,
+        slo_url: impl Into<String>,
+        sp_client_id: impl Into<String>,
+        technical_contact_email: impl Into<String>,
     ) -> Self {
         Self {
-            acs_url,
-            description,
+            acs_url: acs_url.into(),
+            description: description.into(),
             group_attribute_name: None,
-            idp_entity_id,
-            idp_metadata_source,
-            name,
+            idp_entity_id: idp_entity_id.into(),
+            idp_metadata_source: idp_metadata_source.into(),
+            name: name.into(),
             signing_keypair: None,
-            slo_url,
-            sp_client_id,
-            technical_contact_email,
+            slo_url: slo_url.into(),
+            sp_client_id: sp_client_id.into(),
+            technical_contact_email: technical_contact_email.into(),
         }
     }
     /// Sets `group_attribute_name`.
@@ -8772,22 +8953,22 @@ pub struct Silo {
 impl Silo {
     /// A `Silo` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        discoverable: bool,
-        id: String,
-        identity_mode: SiloIdentityMode,
-        name: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        discoverable: impl Into<bool>,
+        id: impl Into<String>,
+        identity_mode: impl Into<SiloIdentityMode>,
+        name: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            discoverable,
-            id,
-            identity_mode,
-            name,
-            time_created,
-            time_modified,
+            description: description.into(),
+            discoverable: discoverable.into(),
+            id: id.into(),
+            identity_mode: identity_mode.into(),
+            name: name.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -8819,17 +9000,17 @@ pub struct SiloCreate {
 impl SiloCreate {
     /// A `SiloCreate` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        discoverable: bool,
-        identity_mode: SiloIdentityMode,
-        name: String,
+        description: impl Into<String>,
+        discoverable: impl Into<bool>,
+        identity_mode: impl Into<SiloIdentityMode>,
+        name: impl Into<String>,
     ) -> Self {
         Self {
             admin_group_name: None,
-            description,
-            discoverable,
-            identity_mode,
-            name,
+            description: description.into(),
+            discoverable: discoverable.into(),
+            identity_mode: identity_mode.into(),
+            name: name.into(),
         }
     }
     /// Sets `admin_group_name`.
@@ -8916,8 +9097,11 @@ pub struct SiloResultsPage {
 #[cfg(feature = "system")]
 impl SiloResultsPage {
     /// A `SiloResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Silo>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Silo>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -8998,8 +9182,10 @@ pub struct SiloRolePolicy {
 #[cfg(any(feature = "silos", feature = "system"))]
 impl SiloRolePolicy {
     /// A `SiloRolePolicy` with its required fields; the optional ones start empty.
-    pub fn new(role_assignments: Vec<SiloRoleRoleAssignment>) -> Self {
-        Self { role_assignments }
+    pub fn new(role_assignments: impl Into<Vec<SiloRoleRoleAssignment>>) -> Self {
+        Self {
+            role_assignments: role_assignments.into(),
+        }
     }
 }
 /// Describes the assignment of a particular role on a particular resource to a particular identity (user, group, etc.)
@@ -9019,14 +9205,14 @@ pub struct SiloRoleRoleAssignment {
 impl SiloRoleRoleAssignment {
     /// A `SiloRoleRoleAssignment` with its required fields; the optional ones start empty.
     pub fn new(
-        identity_id: String,
-        identity_type: IdentityType,
-        role_name: SiloRole,
+        identity_id: impl Into<String>,
+        identity_type: impl Into<IdentityType>,
+        role_name: impl Into<SiloRole>,
     ) -> Self {
         Self {
-            identity_id,
-            identity_type,
-            role_name,
+            identity_id: identity_id.into(),
+            identity_type: identity_type.into(),
+            role_name: role_name.into(),
         }
     }
 }
@@ -9051,18 +9237,18 @@ pub struct Sled {
 impl Sled {
     /// A `Sled` with its required fields; the optional ones start empty.
     pub fn new(
-        baseboard: Baseboard,
-        id: String,
-        service_address: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        baseboard: impl Into<Baseboard>,
+        id: impl Into<String>,
+        service_address: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            baseboard,
-            id,
-            service_address,
-            time_created,
-            time_modified,
+            baseboard: baseboard.into(),
+            id: id.into(),
+            service_address: service_address.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -9085,8 +9271,11 @@ pub struct SledResultsPage {
 #[cfg(feature = "system")]
 impl SledResultsPage {
     /// A `SledResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Sled>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Sled>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -9133,26 +9322,26 @@ impl Snapshot {
     /// A `Snapshot` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        description: String,
-        disk_id: String,
-        id: String,
-        name: String,
-        project_id: String,
-        size: i64,
-        state: SnapshotState,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        disk_id: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        project_id: impl Into<String>,
+        size: impl Into<i64>,
+        state: impl Into<SnapshotState>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            disk_id,
-            id,
-            name,
-            project_id,
-            size,
-            state,
-            time_created,
-            time_modified,
+            description: description.into(),
+            disk_id: disk_id.into(),
+            id: id.into(),
+            name: name.into(),
+            project_id: project_id.into(),
+            size: size.into(),
+            state: state.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -9172,8 +9361,16 @@ pub struct SnapshotCreate {
 #[cfg(feature = "snapshots")]
 impl SnapshotCreate {
     /// A `SnapshotCreate` with its required fields; the optional ones start empty.
-    pub fn new(description: String, disk: String, name: String) -> Self {
-        Self { description, disk, name }
+    pub fn new(
+        description: impl Into<String>,
+        disk: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            description: description.into(),
+            disk: disk.into(),
+            name: name.into(),
+        }
     }
 }
 #[cfg(feature = "snapshots")]
@@ -9195,8 +9392,11 @@ pub struct SnapshotResultsPage {
 #[cfg(feature = "snapshots")]
 impl SnapshotResultsPage {
     /// A `SnapshotResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Snapshot>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Snapshot>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -9279,8 +9479,8 @@ pub struct SpoofLoginBody {
 #[cfg(feature = "hidden")]
 impl SpoofLoginBody {
     /// A `SpoofLoginBody` with its required fields; the optional ones start empty.
-    pub fn new(username: String) -> Self {
-        Self { username }
+    pub fn new(username: impl Into<String>) -> Self {
+        Self { username: username.into() }
     }
 }
 #[cfg(feature = "session")]
@@ -9308,22 +9508,22 @@ pub struct SshKey {
 impl SshKey {
     /// A `SshKey` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        id: String,
-        name: String,
-        public_key: String,
-        silo_user_id: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        public_key: impl Into<String>,
+        silo_user_id: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            id,
-            name,
-            public_key,
-            silo_user_id,
-            time_created,
-            time_modified,
+            description: description.into(),
+            id: id.into(),
+            name: name.into(),
+            public_key: public_key.into(),
+            silo_user_id: silo_user_id.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -9343,11 +9543,15 @@ pub struct SshKeyCreate {
 #[cfg(feature = "session")]
 impl SshKeyCreate {
     /// A `SshKeyCreate` with its required fields; the optional ones start empty.
-    pub fn new(description: String, name: String, public_key: String) -> Self {
+    pub fn new(
+        description: impl Into<String>,
+        name: impl Into<String>,
+        public_key: impl Into<String>,
+    ) -> Self {
         Self {
-            description,
-            name,
-            public_key,
+            description: description.into(),
+            name: name.into(),
+            public_key: public_key.into(),
         }
     }
 }
@@ -9370,8 +9574,11 @@ pub struct SshKeyResultsPage {
 #[cfg(feature = "session")]
 impl SshKeyResultsPage {
     /// A `SshKeyResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<SshKey>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<SshKey>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -9462,16 +9669,16 @@ pub struct SystemUpdate {
 impl SystemUpdate {
     /// A `SystemUpdate` with its required fields; the optional ones start empty.
     pub fn new(
-        id: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        version: String,
+        id: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        version: impl Into<String>,
     ) -> Self {
         Self {
-            id,
-            time_created,
-            time_modified,
-            version,
+            id: id.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            version: version.into(),
         }
     }
 }
@@ -9494,8 +9701,11 @@ pub struct SystemUpdateResultsPage {
 #[cfg(feature = "system")]
 impl SystemUpdateResultsPage {
     /// A `SystemUpdateResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<SystemUpdate>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<SystemUpdate>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -9522,8 +9732,8 @@ pub struct SystemUpdateStart {
 #[cfg(feature = "system")]
 impl SystemUpdateStart {
     /// A `SystemUpdateStart` with its required fields; the optional ones start empty.
-    pub fn new(version: String) -> Self {
-        Self { version }
+    pub fn new(version: impl Into<String>) -> Self {
+        Self { version: version.into() }
     }
 }
 #[cfg(feature = "system")]
@@ -9540,8 +9750,14 @@ pub struct SystemVersion {
 #[cfg(feature = "system")]
 impl SystemVersion {
     /// A `SystemVersion` with its required fields; the optional ones start empty.
-    pub fn new(status: UpdateStatus, version_range: VersionRange) -> Self {
-        Self { status, version_range }
+    pub fn new(
+        status: impl Into<UpdateStatus>,
+        version_range: impl Into<VersionRange>,
+    ) -> Self {
+        Self {
+            status: status.into(),
+            version_range: version_range.into(),
+        }
     }
 }
 /// The schema for a timeseries.
@@ -9563,16 +9779,16 @@ pub struct TimeseriesSchema {
 impl TimeseriesSchema {
     /// A `TimeseriesSchema` with its required fields; the optional ones start empty.
     pub fn new(
-        created: ::sdkgen_runtime::Timestamp,
-        datum_type: DatumType,
-        field_schema: Vec<FieldSchema>,
-        timeseries_name: String,
+        created: impl Into<::sdkgen_runtime::Timestamp>,
+        datum_type: impl Into<DatumType>,
+        field_schema: impl Into<Vec<FieldSchema>>,
+        timeseries_name: impl Into<String>,
     ) -> Self {
         Self {
-            created,
-            datum_type,
-            field_schema,
-            timeseries_name,
+            created: created.into(),
+            datum_type: datum_type.into(),
+            field_schema: field_schema.into(),
+            timeseries_name: timeseries_name.into(),
         }
     }
 }
@@ -9595,8 +9811,11 @@ pub struct TimeseriesSchemaResultsPage {
 #[cfg(feature = "metrics")]
 impl TimeseriesSchemaResultsPage {
     /// A `TimeseriesSchemaResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<TimeseriesSchema>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<TimeseriesSchema>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -9632,18 +9851,18 @@ pub struct UpdateDeployment {
 impl UpdateDeployment {
     /// An `UpdateDeployment` with its required fields; the optional ones start empty.
     pub fn new(
-        id: String,
-        status: UpdateStatus,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        version: String,
+        id: impl Into<String>,
+        status: impl Into<UpdateStatus>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        version: impl Into<String>,
     ) -> Self {
         Self {
-            id,
-            status,
-            time_created,
-            time_modified,
-            version,
+            id: id.into(),
+            status: status.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            version: version.into(),
         }
     }
 }
@@ -9666,8 +9885,11 @@ pub struct UpdateDeploymentResultsPage {
 #[cfg(feature = "system")]
 impl UpdateDeploymentResultsPage {
     /// An `UpdateDeploymentResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<UpdateDeployment>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<UpdateDeployment>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -9887,24 +10109,24 @@ impl UpdateableComponent {
     /// An `UpdateableComponent` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        component_type: UpdateableComponentType,
-        device_id: String,
-        id: String,
-        status: UpdateStatus,
-        system_version: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        version: String,
+        component_type: impl Into<UpdateableComponentType>,
+        device_id: impl Into<String>,
+        id: impl Into<String>,
+        status: impl Into<UpdateStatus>,
+        system_version: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        version: impl Into<String>,
     ) -> Self {
         Self {
-            component_type,
-            device_id,
-            id,
-            status,
-            system_version,
-            time_created,
-            time_modified,
-            version,
+            component_type: component_type.into(),
+            device_id: device_id.into(),
+            id: id.into(),
+            status: status.into(),
+            system_version: system_version.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            version: version.into(),
         }
     }
 }
@@ -9927,8 +10149,11 @@ pub struct UpdateableComponentResultsPage {
 #[cfg(feature = "system")]
 impl UpdateableComponentResultsPage {
     /// An `UpdateableComponentResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<UpdateableComponent>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<UpdateableComponent>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -10047,8 +10272,16 @@ pub struct User {
 #[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl User {
     /// A `User` with its required fields; the optional ones start empty.
-    pub fn new(display_name: String, id: String, silo_id: String) -> Self {
-        Self { display_name, id, silo_id }
+    pub fn new(
+        display_name: impl Into<String>,
+        id: impl Into<String>,
+        silo_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            display_name: display_name.into(),
+            id: id.into(),
+            silo_id: silo_id.into(),
+        }
     }
 }
 #[cfg(feature = "system")]
@@ -10072,18 +10305,18 @@ pub struct UserBuiltin {
 impl UserBuiltin {
     /// A `UserBuiltin` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        id: String,
-        name: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            id,
-            name,
-            time_created,
-            time_modified,
+            description: description.into(),
+            id: id.into(),
+            name: name.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -10106,8 +10339,11 @@ pub struct UserBuiltinResultsPage {
 #[cfg(feature = "system")]
 impl UserBuiltinResultsPage {
     /// A `UserBuiltinResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<UserBuiltin>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<UserBuiltin>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -10136,8 +10372,14 @@ pub struct UserCreate {
 #[cfg(feature = "system")]
 impl UserCreate {
     /// A `UserCreate` with its required fields; the optional ones start empty.
-    pub fn new(external_id: String, password: UserPassword) -> Self {
-        Self { external_id, password }
+    pub fn new(
+        external_id: impl Into<String>,
+        password: impl Into<UserPassword>,
+    ) -> Self {
+        Self {
+            external_id: external_id.into(),
+            password: password.into(),
+        }
     }
 }
 /// `UserPasswordPasswordUserPasswordValue`.
@@ -10194,8 +10436,8 @@ pub struct UserPasswordPassword {
 }
 impl UserPasswordPassword {
     /// A `UserPasswordPassword` with its required fields; the optional ones start empty.
-    pub fn new(details: String) -> Self {
-        Self { details }
+    pub fn new(details: impl Into<String>) -> Self {
+        Self { details: details.into() }
     }
 }
 /// `UserPasswordInvalidPasswordUserPasswordValue`.
@@ -10344,8 +10586,11 @@ pub struct UserResultsPage {
 #[cfg(any(feature = "silos", feature = "system"))]
 impl UserResultsPage {
     /// A `UserResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<User>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<User>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -10374,8 +10619,11 @@ pub struct UsernamePasswordCredentials {
 #[cfg(feature = "login")]
 impl UsernamePasswordCredentials {
     /// A `UsernamePasswordCredentials` with its required fields; the optional ones start empty.
-    pub fn new(password: String, username: String) -> Self {
-        Self { password, username }
+    pub fn new(password: impl Into<String>, username: impl Into<String>) -> Self {
+        Self {
+            password: password.into(),
+            username: username.into(),
+        }
     }
 }
 /// `VersionRange`.
@@ -10390,8 +10638,11 @@ pub struct VersionRange {
 }
 impl VersionRange {
     /// A `VersionRange` with its required fields; the optional ones start empty.
-    pub fn new(high: String, low: String) -> Self {
-        Self { high, low }
+    pub fn new(high: impl Into<String>, low: impl Into<String>) -> Self {
+        Self {
+            high: high.into(),
+            low: low.into(),
+        }
     }
 }
 #[cfg(feature = "vpcs")]
@@ -10424,26 +10675,26 @@ impl Vpc {
     /// A `Vpc` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        description: String,
-        dns_name: String,
-        id: String,
-        ipv6_prefix: String,
-        name: String,
-        project_id: String,
-        system_router_id: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
+        description: impl Into<String>,
+        dns_name: impl Into<String>,
+        id: impl Into<String>,
+        ipv6_prefix: impl Into<String>,
+        name: impl Into<String>,
+        project_id: impl Into<String>,
+        system_router_id: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
     ) -> Self {
         Self {
-            description,
-            dns_name,
-            id,
-            ipv6_prefix,
-            name,
-            project_id,
-            system_router_id,
-            time_created,
-            time_modified,
+            description: description.into(),
+            dns_name: dns_name.into(),
+            id: id.into(),
+            ipv6_prefix: ipv6_prefix.into(),
+            name: name.into(),
+            project_id: project_id.into(),
+            system_router_id: system_router_id.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
         }
     }
 }
@@ -10472,12 +10723,16 @@ pub struct VpcCreate {
 #[cfg(feature = "vpcs")]
 impl VpcCreate {
     /// A `VpcCreate` with its required fields; the optional ones start empty.
-    pub fn new(description: String, dns_name: String, name: String) -> Self {
+    pub fn new(
+        description: impl Into<String>,
+        dns_name: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
         Self {
-            description,
-            dns_name,
+            description: description.into(),
+            dns_name: dns_name.into(),
             ipv6_prefix: None,
-            name,
+            name: name.into(),
         }
     }
     /// Sets `ipv6_prefix`.
@@ -10527,32 +10782,32 @@ impl VpcFirewallRule {
     /// A `VpcFirewallRule` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        action: VpcFirewallRuleAction,
-        description: String,
-        direction: VpcFirewallRuleDirection,
-        filters: VpcFirewallRuleFilter,
-        id: String,
-        name: String,
-        priority: i64,
-        status: VpcFirewallRuleStatus,
-        targets: Vec<VpcFirewallRuleTarget>,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        vpc_id: String,
+        action: impl Into<VpcFirewallRuleAction>,
+        description: impl Into<String>,
+        direction: impl Into<VpcFirewallRuleDirection>,
+        filters: impl Into<VpcFirewallRuleFilter>,
+        id: impl Into<String>,
+        name: impl Into<String>,
+        priority: impl Into<i64>,
+        status: impl Into<VpcFirewallRuleStatus>,
+        targets: impl Into<Vec<VpcFirewallRuleTarget>>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        vpc_id: impl Into<String>,
     ) -> Self {
         Self {
-            action,
-            description,
-            direction,
-            filters,
-            id,
-            name,
-            priority,
-            status,
-            targets,
-            time_created,
-            time_modified,
-            vpc_id,
+            action: action.into(),
+            description: description.into(),
+            direction: direction.into(),
+            filters: filters.into(),
+            id: id.into(),
+            name: name.into(),
+            priority: priority.into(),
+            status: status.into(),
+            targets: targets.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            vpc_id: vpc_id.into(),
         }
     }
 }
@@ -10785,8 +11040,8 @@ pub struct VpcFirewallRuleHostFilterVpc {
 }
 impl VpcFirewallRuleHostFilterVpc {
     /// A `VpcFirewallRuleHostFilterVpc` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `VpcFirewallRuleHostFilterSubnetType`.
@@ -10843,8 +11098,8 @@ pub struct VpcFirewallRuleHostFilterSubnet {
 }
 impl VpcFirewallRuleHostFilterSubnet {
     /// A `VpcFirewallRuleHostFilterSubnet` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `VpcFirewallRuleHostFilterInstanceType`.
@@ -10901,8 +11156,8 @@ pub struct VpcFirewallRuleHostFilterInstance {
 }
 impl VpcFirewallRuleHostFilterInstance {
     /// A `VpcFirewallRuleHostFilterInstance` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `VpcFirewallRuleHostFilterIpType`.
@@ -10959,8 +11214,8 @@ pub struct VpcFirewallRuleHostFilterIp {
 }
 impl VpcFirewallRuleHostFilterIp {
     /// A `VpcFirewallRuleHostFilterIp` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `VpcFirewallRuleHostFilterIpNetType`.
@@ -11017,8 +11272,8 @@ pub struct VpcFirewallRuleHostFilterIpNet {
 }
 impl VpcFirewallRuleHostFilterIpNet {
     /// A `VpcFirewallRuleHostFilterIpNet` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// The `VpcFirewallRuleHostFilter` is used to filter traffic on the basis of its source or destination host.
@@ -11292,8 +11547,8 @@ pub struct VpcFirewallRuleTargetVpc {
 }
 impl VpcFirewallRuleTargetVpc {
     /// A `VpcFirewallRuleTargetVpc` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `VpcFirewallRuleTargetSubnetType`.
@@ -11350,8 +11605,8 @@ pub struct VpcFirewallRuleTargetSubnet {
 }
 impl VpcFirewallRuleTargetSubnet {
     /// A `VpcFirewallRuleTargetSubnet` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `VpcFirewallRuleTargetInstanceType`.
@@ -11408,8 +11663,8 @@ pub struct VpcFirewallRuleTargetInstance {
 }
 impl VpcFirewallRuleTargetInstance {
     /// A `VpcFirewallRuleTargetInstance` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `VpcFirewallRuleTargetIpType`.
@@ -11466,8 +11721,8 @@ pub struct VpcFirewallRuleTargetIp {
 }
 impl VpcFirewallRuleTargetIp {
     /// A `VpcFirewallRuleTargetIp` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// `VpcFirewallRuleTargetIpNetType`.
@@ -11524,8 +11779,8 @@ pub struct VpcFirewallRuleTargetIpNet {
 }
 impl VpcFirewallRuleTargetIpNet {
     /// A `VpcFirewallRuleTargetIpNet` with its required fields; the optional ones start empty.
-    pub fn new(value: String) -> Self {
-        Self { value }
+    pub fn new(value: impl Into<String>) -> Self {
+        Self { value: value.into() }
     }
 }
 /// A `VpcFirewallRuleTarget` is used to specify the set of \[`Instance`\]s to which a firewall rule applies.
@@ -11670,24 +11925,24 @@ impl VpcFirewallRuleUpdate {
     /// A `VpcFirewallRuleUpdate` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        action: VpcFirewallRuleAction,
-        description: String,
-        direction: VpcFirewallRuleDirection,
-        filters: VpcFirewallRuleFilter,
-        name: String,
-        priority: i64,
-        status: VpcFirewallRuleStatus,
-        targets: Vec<VpcFirewallRuleTarget>,
+        action: impl Into<VpcFirewallRuleAction>,
+        description: impl Into<String>,
+        direction: impl Into<VpcFirewallRuleDirection>,
+        filters: impl Into<VpcFirewallRuleFilter>,
+        name: impl Into<String>,
+        priority: impl Into<i64>,
+        status: impl Into<VpcFirewallRuleStatus>,
+        targets: impl Into<Vec<VpcFirewallRuleTarget>>,
     ) -> Self {
         Self {
-            action,
-            description,
-            direction,
-            filters,
-            name,
-            priority,
-            status,
-            targets,
+            action: action.into(),
+            description: description.into(),
+            direction: direction.into(),
+            filters: filters.into(),
+            name: name.into(),
+            priority: priority.into(),
+            status: status.into(),
+            targets: targets.into(),
         }
     }
 }
@@ -11703,8 +11958,8 @@ pub struct VpcFirewallRuleUpdateParams {
 #[cfg(feature = "vpcs")]
 impl VpcFirewallRuleUpdateParams {
     /// A `VpcFirewallRuleUpdateParams` with its required fields; the optional ones start empty.
-    pub fn new(rules: Vec<VpcFirewallRuleUpdate>) -> Self {
-        Self { rules }
+    pub fn new(rules: impl Into<Vec<VpcFirewallRuleUpdate>>) -> Self {
+        Self { rules: rules.into() }
     }
 }
 #[cfg(feature = "vpcs")]
@@ -11719,8 +11974,8 @@ pub struct VpcFirewallRules {
 #[cfg(feature = "vpcs")]
 impl VpcFirewallRules {
     /// A `VpcFirewallRules` with its required fields; the optional ones start empty.
-    pub fn new(rules: Vec<VpcFirewallRule>) -> Self {
-        Self { rules }
+    pub fn new(rules: impl Into<Vec<VpcFirewallRule>>) -> Self {
+        Self { rules: rules.into() }
     }
 }
 #[cfg(feature = "vpcs")]
@@ -11742,8 +11997,11 @@ pub struct VpcResultsPage {
 #[cfg(feature = "vpcs")]
 impl VpcResultsPage {
     /// A `VpcResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<Vpc>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<Vpc>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -11783,22 +12041,22 @@ pub struct VpcRouter {
 impl VpcRouter {
     /// A `VpcRouter` with its required fields; the optional ones start empty.
     pub fn new(
-        description: String,
-        id: String,
-        kind: VpcRouterKind,
-        name: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        vpc_id: String,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        kind: impl Into<VpcRouterKind>,
+        name: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        vpc_id: impl Into<String>,
     ) -> Self {
         Self {
-            description,
-            id,
-            kind,
-            name,
-            time_created,
-            time_modified,
-            vpc_id,
+            description: description.into(),
+            id: id.into(),
+            kind: kind.into(),
+            name: name.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            vpc_id: vpc_id.into(),
         }
     }
 }
@@ -11816,8 +12074,11 @@ pub struct VpcRouterCreate {
 #[cfg(feature = "vpcs")]
 impl VpcRouterCreate {
     /// A `VpcRouterCreate` with its required fields; the optional ones start empty.
-    pub fn new(description: String, name: String) -> Self {
-        Self { description, name }
+    pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            description: description.into(),
+            name: name.into(),
+        }
     }
 }
 /// `VpcRouterKind`.
@@ -11887,8 +12148,11 @@ pub struct VpcRouterResultsPage {
 #[cfg(feature = "vpcs")]
 impl VpcRouterResultsPage {
     /// A `VpcRouterResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<VpcRouter>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<VpcRouter>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]
@@ -11986,24 +12250,24 @@ impl VpcSubnet {
     /// A `VpcSubnet` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        description: String,
-        id: String,
-        ipv4_block: String,
-        ipv6_block: String,
-        name: String,
-        time_created: ::sdkgen_runtime::Timestamp,
-        time_modified: ::sdkgen_runtime::Timestamp,
-        vpc_id: String,
+        description: impl Into<String>,
+        id: impl Into<String>,
+        ipv4_block: impl Into<String>,
+        ipv6_block: impl Into<String>,
+        name: impl Into<String>,
+        time_created: impl Into<::sdkgen_runtime::Timestamp>,
+        time_modified: impl Into<::sdkgen_runtime::Timestamp>,
+        vpc_id: impl Into<String>,
     ) -> Self {
         Self {
-            description,
-            id,
-            ipv4_block,
-            ipv6_block,
-            name,
-            time_created,
-            time_modified,
-            vpc_id,
+            description: description.into(),
+            id: id.into(),
+            ipv4_block: ipv4_block.into(),
+            ipv6_block: ipv6_block.into(),
+            name: name.into(),
+            time_created: time_created.into(),
+            time_modified: time_modified.into(),
+            vpc_id: vpc_id.into(),
         }
     }
 }
@@ -12034,12 +12298,16 @@ pub struct VpcSubnetCreate {
 #[cfg(feature = "vpcs")]
 impl VpcSubnetCreate {
     /// A `VpcSubnetCreate` with its required fields; the optional ones start empty.
-    pub fn new(description: String, ipv4_block: String, name: String) -> Self {
+    pub fn new(
+        description: impl Into<String>,
+        ipv4_block: impl Into<String>,
+        name: impl Into<String>,
+    ) -> Self {
         Self {
-            description,
-            ipv4_block,
+            description: description.into(),
+            ipv4_block: ipv4_block.into(),
             ipv6_block: None,
-            name,
+            name: name.into(),
         }
     }
     /// Sets `ipv6_block`.
@@ -12074,8 +12342,11 @@ pub struct VpcSubnetResultsPage {
 #[cfg(feature = "vpcs")]
 impl VpcSubnetResultsPage {
     /// A `VpcSubnetResultsPage` with its required fields; the optional ones start empty.
-    pub fn new(items: Vec<VpcSubnet>) -> Self {
-        Self { items, next_page: None }
+    pub fn new(items: impl Into<Vec<VpcSubnet>>) -> Self {
+        Self {
+            items: items.into(),
+            next_page: None,
+        }
     }
     /// Sets `next_page`.
     #[must_use]

@@ -17,8 +17,11 @@ pub struct MessagePage {
 }
 impl MessagePage {
     /// A `MessagePage` with its required fields; the optional ones start empty.
-    pub fn new(data: Vec<Message>) -> Self {
-        Self { data, next_cursor: None }
+    pub fn new(data: impl Into<Vec<Message>>) -> Self {
+        Self {
+            data: data.into(),
+            next_cursor: None,
+        }
     }
     /// Sets `next_cursor`.
     #[must_use]
@@ -46,8 +49,11 @@ pub struct SearchPage {
 }
 impl SearchPage {
     /// A `SearchPage` with its required fields; the optional ones start empty.
-    pub fn new(results: Vec<Message>) -> Self {
-        Self { results, total: None }
+    pub fn new(results: impl Into<Vec<Message>>) -> Self {
+        Self {
+            results: results.into(),
+            total: None,
+        }
     }
     /// Sets `total`.
     #[must_use]
@@ -66,8 +72,8 @@ pub struct NewMessage {
 }
 impl NewMessage {
     /// A `NewMessage` with its required fields; the optional ones start empty.
-    pub fn new(text: String) -> Self {
-        Self { text }
+    pub fn new(text: impl Into<String>) -> Self {
+        Self { text: text.into() }
     }
 }
 /// A message.
@@ -82,7 +88,10 @@ pub struct Message {
 }
 impl Message {
     /// A `Message` with its required fields; the optional ones start empty.
-    pub fn new(id: String, text: String) -> Self {
-        Self { id, text }
+    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            text: text.into(),
+        }
     }
 }
