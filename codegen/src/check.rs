@@ -74,23 +74,31 @@ const BUILDER_METHODS: [&str; 15] = [
 const MAX_CRATE_NAME: usize = 64;
 
 /// Names the generated crate defines itself; a model or error class may not take them.
-pub const RESERVED_TYPE_NAMES: [&str; 15] = [
+pub const RESERVED_TYPE_NAMES: [&str; 23] = [
     "Client",
     "ClientBuilder",
     "Response",
     "Result",
     "Error",
+    "ErrorKind",
     "RateLimitCause",
     "BuildError",
     "Option",
     // Re-exported from the runtime.
     "BodyStream",
+    "CallOptions",
+    "ErrorClass",
     "EventStream",
     "File",
     "RateLimitFamily",
     "RateLimitState",
     "RawResponse",
+    "RedirectError",
+    "RequestError",
+    "SecretString",
+    "TimeoutError",
     "Timestamp",
+    "TooLargeError",
 ];
 
 struct Ctx<'a> {

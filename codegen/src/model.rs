@@ -921,7 +921,8 @@ fn lower_errors(spec: &spec::Spec) -> Errors {
             rust_name: "DecodeError".into(),
             docs: "A 2xx response whose body could not be decoded; the raw bytes are kept.".into(),
         }),
-        kind_enum: format!("{}Kind", api.rust_name),
+        // The same name in every crate, whatever the spec calls its classes.
+        kind_enum: "ErrorKind".to_owned(),
         api,
         envelope,
         classes,

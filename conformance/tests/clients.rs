@@ -47,7 +47,7 @@ async fn memsy_error(reply: Reply) -> Box<memsy::MemsyApiError> {
 
 #[tokio::test(start_paused = true)]
 async fn every_memsy_class_with_its_typed_attributes() {
-    use memsy::MemsyApiErrorKind as K;
+    use memsy::ErrorKind as K;
 
     let e = memsy_error(Reply::json(
         401,
@@ -219,7 +219,7 @@ async fn mnemexa_429_returns_after_one_request_with_retry_after() {
     let mnemexa::MnemexaError::Api(e) = &err else {
         panic!("{err:?}")
     };
-    let mnemexa::ApiErrorKind::RateLimitError(r) = &e.kind else {
+    let mnemexa::ErrorKind::RateLimitError(r) = &e.kind else {
         panic!("{:?}", e.kind)
     };
     assert_eq!(r.retry_after, Some(Duration::from_secs(3)));
@@ -264,7 +264,7 @@ async fn memsy_429_is_retried_honouring_retry_after_then_raised() {
     );
     assert_eq!(server.unused(), 0);
     let e = err.as_api().expect("an API error");
-    let memsy::MemsyApiErrorKind::RateLimitExceeded(r) = &e.kind else {
+    let memsy::ErrorKind::RateLimitExceeded(r) = &e.kind else {
         panic!("{:?}", e.kind)
     };
     assert_eq!(r.retry_after, Some(Duration::from_secs(4)));
@@ -312,7 +312,7 @@ async fn memsy_spent_quota_is_not_retried() {
     assert_eq!(server.received().len(), 1);
     assert!(matches!(
         err.as_api().unwrap().kind,
-        memsy::MemsyApiErrorKind::UsageLimitExceeded(_)
+        memsy::ErrorKind::UsageLimitExceeded(_)
     ));
 }
 
@@ -407,7 +407,7 @@ async fn a_502_html_page_is_retried_then_reported_by_its_title() {
     let err = client.orgs().get("org_1").send().await.unwrap_err();
     assert_eq!(server.received().len(), 3, "GET: 502 retried twice");
     let e = err.as_api().unwrap();
-    assert!(matches!(e.kind, memsy::MemsyApiErrorKind::Other));
+    assert!(matches!(e.kind, memsy::ErrorKind::Other));
     assert_eq!(e.detail, "502 Bad Gateway");
     assert_eq!(e.code, None);
     assert_eq!(e.response.text(), page);
@@ -426,7 +426,7 @@ async fn an_empty_500_is_classified_with_the_reason_phrase() {
         .unwrap_err();
     let e = err.as_api().unwrap();
     assert!(
-        matches!(e.kind, mnemexa::ApiErrorKind::InternalServerError(_)),
+        matches!(e.kind, mnemexa::ErrorKind::InternalServerError(_)),
         "{:?}",
         e.kind
     );
@@ -899,4 +899,22 @@ async fn refused_status(url: &str) -> mnemexa::MnemexaError {
         .send()
         .await
         .unwrap_err()
+}
+
+/// A generated client prints as the runtime's client: the API and its settings, one level,
+/// the key redacted; and every crate names its kind enum `ErrorKind`.
+#[test]
+fn a_client_prints_plainly_and_kinds_have_one_name() {
+    let client = memsy("http://127.0.0.1:1").build().unwrap();
+    let printed = format!("{client:?}");
+    assert!(
+        printed.starts_with("Client { api: \"Memsy\", base_url: \"http://127.0.0.1:1\""),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("inner") && !printed.contains(KEY),
+        "{printed}"
+    );
+    let _: fn(&memsy::ErrorKind) -> &'static str = memsy::ErrorClass::class_name;
+    let _: fn(&mnemexa::ErrorKind) -> &'static str = mnemexa::ErrorClass::class_name;
 }

@@ -122,7 +122,7 @@ async fn millisecond_hints_come_first_and_past_the_cap_fall_back_to_backoff() {
 
 #[tokio::test(start_paused = true)]
 async fn header_driven_classes_nested_namespaces_and_go_durations() {
-    use ef::ApiStatusErrorKind as K;
+    use ef::ErrorKind as K;
     let server = Server::start(vec![
         // A 403 is a rate limit only when the remaining header says 0.
         Reply::json(403, r#"{"error":{"message":"slow down"}}"#)
@@ -219,7 +219,7 @@ async fn a_zero_wait_falls_back_to_the_floored_schedule_and_attempts_are_counted
 
 #[tokio::test(start_paused = true)]
 async fn an_attribute_reads_its_first_present_source_and_typed_attributes_decode() {
-    use ef::ApiStatusErrorKind as K;
+    use ef::ErrorKind as K;
     let wait_of = |reply: Reply| async move {
         let server = Server::start(vec![reply]).await.unwrap();
         let err = ef::Client::builder()

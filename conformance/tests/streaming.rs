@@ -31,7 +31,7 @@ fn request() -> ef::GenerateRequest {
 
 /// Every item of a stream: the deltas' indexes, then the error that ended it, if one did.
 async fn drain(
-    mut events: ef::EventStream<ef::GenerateDelta, ef::ApiStatusErrorKind>,
+    mut events: ef::EventStream<ef::GenerateDelta, ef::ErrorKind>,
 ) -> (Vec<i64>, Option<ef::EveryError>) {
     let mut seen = Vec::new();
     while let Some(item) = events.next().await {

@@ -15,11 +15,11 @@
 ///     }
 /// }
 /// ```
-pub type MemsyError = ::sdkgen_runtime::Error<MemsyApiErrorKind>;
+pub type MemsyError = ::sdkgen_runtime::Error<ErrorKind>;
 /// Raised on any non-2xx response not captured by a specific subclass. Carries status_code (HTTP status), detail (server-provided detail message), error_code (stable machine-readable error code, or none) and response (the raw response).
 ///
-/// Documented as `MemsyAPIError`: every non-2xx response. Its class and typed attributes are in [`MemsyApiErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
-pub type MemsyApiError = ::sdkgen_runtime::ApiError<MemsyApiErrorKind>;
+/// Documented as `MemsyAPIError`: every non-2xx response. Its class and typed attributes are in [`ErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
+pub type MemsyApiError = ::sdkgen_runtime::ApiError<ErrorKind>;
 /// Raised when the SDK cannot reach the Memsy endpoint: connection refused, DNS failure, timeout. No additional attributes.
 ///
 /// Documented as `MemsyConnectionError`; returned as `MemsyError::Connection`. The vendor counts timeouts here too; they are returned as `MemsyError::Timeout` so they can be told apart, and `MemsyError::is_connection()` covers both.
@@ -32,7 +32,7 @@ pub type DecodeError = ::sdkgen_runtime::DecodeError;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
-pub enum MemsyApiErrorKind {
+pub enum ErrorKind {
     /// Invalid or missing API key. Same attributes as MemsyAPIError.
     ///
     /// Raised for HTTP 401.
@@ -245,7 +245,7 @@ pub struct UsageLimitExceeded {
     /// Documented as `upgrade_url`; read from the body `upgrade_url`.
     pub upgrade_url: Option<String>,
 }
-impl MemsyApiErrorKind {
+impl ErrorKind {
     /// The `AuthenticationError` attributes, when this is one.
     pub fn as_authentication_error(&self) -> Option<&AuthenticationError> {
         match self {
@@ -447,7 +447,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
         fallback: true,
     },
 ];
-impl ::sdkgen_runtime::ErrorClass for MemsyApiErrorKind {
+impl ::sdkgen_runtime::ErrorClass for ErrorKind {
     fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
         match r.classify(CLASS_RULES) {
             Some(0usize) => Self::AuthenticationError(AuthenticationError {}),

@@ -15,11 +15,11 @@
 ///     }
 /// }
 /// ```
-pub type MnemexaError = ::sdkgen_runtime::Error<ApiErrorKind>;
+pub type MnemexaError = ::sdkgen_runtime::Error<ErrorKind>;
 /// Any non-2xx response not captured by a more specific class.
 ///
-/// Documented as `APIError`: every non-2xx response. Its class and typed attributes are in [`ApiErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
-pub type ApiError = ::sdkgen_runtime::ApiError<ApiErrorKind>;
+/// Documented as `APIError`: every non-2xx response. Its class and typed attributes are in [`ErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
+pub type ApiError = ::sdkgen_runtime::ApiError<ErrorKind>;
 /// The SDK could not reach Mnemexa (connection refused, DNS failure, reset).
 ///
 /// Documented as `APIConnectionError`; returned as `MnemexaError::Connection`.
@@ -36,7 +36,7 @@ pub type DecodeError = ::sdkgen_runtime::DecodeError;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
-pub enum ApiErrorKind {
+pub enum ErrorKind {
     /// 429 Too Many Requests: either the per-minute token bucket emptied or a per-cycle quota is spent. Wait Retry-After seconds before retrying a rate limit; a spent quota (workspace_status limit_reached) does not clear by waiting.
     ///
     /// Raised for HTTP 429.
@@ -106,7 +106,7 @@ pub struct NotFoundError {}
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct InternalServerError {}
-impl ApiErrorKind {
+impl ErrorKind {
     /// The `RateLimitError` attributes, when this is one.
     pub fn as_rate_limit_error(&self) -> Option<&RateLimitError> {
         match self {
@@ -182,7 +182,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
         fallback: false,
     },
 ];
-impl ::sdkgen_runtime::ErrorClass for ApiErrorKind {
+impl ::sdkgen_runtime::ErrorClass for ErrorKind {
     fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
         match r.classify(CLASS_RULES) {
             Some(0usize) => {

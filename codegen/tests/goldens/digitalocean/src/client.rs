@@ -20595,7 +20595,7 @@ impl BillingInvoicesGetCsvByUuidCall<'_> {
     pub async fn send(
         self,
     ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<DoApiErrorKind>>,
+        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
     > {
         let result: ::std::result::Result<_, DoError> = self.call.send_stream().await;
         result
@@ -20615,7 +20615,7 @@ impl BillingInvoicesGetPdfByUuidCall<'_> {
     pub async fn send(
         self,
     ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<DoApiErrorKind>>,
+        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
     > {
         let result: ::std::result::Result<_, DoError> = self.call.send_stream().await;
         result
@@ -26940,7 +26940,7 @@ impl KubernetesKubernetesGetKubeconfigCall<'_> {
     pub async fn send(
         self,
     ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<DoApiErrorKind>>,
+        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
     > {
         let result: ::std::result::Result<_, DoError> = self.call.send_stream().await;
         result

@@ -15,11 +15,11 @@
 ///     }
 /// }
 /// ```
-pub type DoError = ::sdkgen_runtime::Error<DoApiErrorKind>;
+pub type DoError = ::sdkgen_runtime::Error<ErrorKind>;
 /// Any non-2xx.
 ///
-/// Documented as `DoApiError`: every non-2xx response. Its class and typed attributes are in [`DoApiErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
-pub type DoApiError = ::sdkgen_runtime::ApiError<DoApiErrorKind>;
+/// Documented as `DoApiError`: every non-2xx response. Its class and typed attributes are in [`ErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
+pub type DoApiError = ::sdkgen_runtime::ApiError<ErrorKind>;
 /// Unreachable.
 ///
 /// Documented as `DoConnectionError`; returned as `DoError::Connection`. The vendor counts timeouts here too; they are returned as `DoError::Timeout` so they can be told apart, and `DoError::is_connection()` covers both.
@@ -32,7 +32,7 @@ pub type DecodeError = ::sdkgen_runtime::DecodeError;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
-pub enum DoApiErrorKind {
+pub enum ErrorKind {
     /// A 4xx.
     ///
     /// Raised for HTTP 4xx (the fallback for these statuses).
@@ -60,7 +60,7 @@ pub struct ClientError {}
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ServerError {}
-impl DoApiErrorKind {
+impl ErrorKind {
     /// The `ClientError` attributes, when this is one.
     pub fn as_client_error(&self) -> Option<&ClientError> {
         match self {
@@ -91,7 +91,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
         fallback: true,
     },
 ];
-impl ::sdkgen_runtime::ErrorClass for DoApiErrorKind {
+impl ::sdkgen_runtime::ErrorClass for ErrorKind {
     fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
         match r.classify(CLASS_RULES) {
             Some(0usize) => Self::ClientError(ClientError {}),

@@ -497,7 +497,7 @@ impl ItemsListCall<'_> {
             },
             items: "$",
         };
-        self.call.pages::<Vec<Item>, ApiStatusErrorKind>(&PAGES)
+        self.call.pages::<Vec<Item>, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
@@ -514,7 +514,7 @@ impl ItemsListCall<'_> {
             },
             items: "$",
         };
-        self.call.items::<Item, ApiStatusErrorKind>(&PAGES)
+        self.call.items::<Item, ErrorKind>(&PAGES)
     }
 }
 /// A call of `items.get` (`GET /items/{item_id}/versions/{version}`): optional parameters and per-call options are set here, then `send` runs it.
@@ -599,9 +599,7 @@ impl ItemsWatchCall<'_> {
     pub async fn send(
         self,
     ) -> crate::Result<
-        ::sdkgen_runtime::Response<
-            ::sdkgen_runtime::EventStream<ItemEvent, ApiStatusErrorKind>,
-        >,
+        ::sdkgen_runtime::Response<::sdkgen_runtime::EventStream<ItemEvent, ErrorKind>>,
     > {
         static EVENTS: ::sdkgen_runtime::StreamSpec = ::sdkgen_runtime::StreamSpec {
             done: Some("[DONE]"),
@@ -612,7 +610,7 @@ impl ItemsWatchCall<'_> {
         };
         let result: ::std::result::Result<_, EveryError> = self
             .call
-            .send_events::<ItemEvent, ApiStatusErrorKind>(&EVENTS)
+            .send_events::<ItemEvent, ErrorKind>(&EVENTS)
             .await;
         result
     }
@@ -636,7 +634,7 @@ impl ItemsGenerateCall<'_> {
         mut self,
     ) -> crate::Result<
         ::sdkgen_runtime::Response<
-            ::sdkgen_runtime::EventStream<GenerateDelta, ApiStatusErrorKind>,
+            ::sdkgen_runtime::EventStream<GenerateDelta, ErrorKind>,
         >,
     > {
         self.call.request_mut().set_body_flag("stream", true);
@@ -649,7 +647,7 @@ impl ItemsGenerateCall<'_> {
         };
         let result: ::std::result::Result<_, EveryError> = self
             .call
-            .send_events::<GenerateDelta, ApiStatusErrorKind>(&EVENTS)
+            .send_events::<GenerateDelta, ErrorKind>(&EVENTS)
             .await;
         result
     }
@@ -680,7 +678,7 @@ impl ItemsExportCall<'_> {
     pub async fn send(
         self,
     ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ApiStatusErrorKind>>,
+        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
     > {
         let result: ::std::result::Result<_, EveryError> = self.call.send_stream().await;
         result
@@ -710,7 +708,7 @@ impl ItemsVersionsListCall<'_> {
             style: ::sdkgen_runtime::PageStyle::Link,
             items: "$",
         };
-        self.call.pages::<Vec<Item>, ApiStatusErrorKind>(&PAGES)
+        self.call.pages::<Vec<Item>, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
@@ -723,7 +721,7 @@ impl ItemsVersionsListCall<'_> {
             style: ::sdkgen_runtime::PageStyle::Link,
             items: "$",
         };
-        self.call.items::<Item, ApiStatusErrorKind>(&PAGES)
+        self.call.items::<Item, ErrorKind>(&PAGES)
     }
 }
 /// A call of `account.get` (`GET /account`): optional parameters and per-call options are set here, then `send` runs it.

@@ -16,11 +16,11 @@ use crate::models::*;
 ///     }
 /// }
 /// ```
-pub type EveryError = ::sdkgen_runtime::Error<ApiStatusErrorKind>;
+pub type EveryError = ::sdkgen_runtime::Error<ErrorKind>;
 /// Any non-2xx status.
 ///
-/// Documented as `APIStatusError`: every non-2xx response. Its class and typed attributes are in [`ApiStatusErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
-pub type ApiStatusError = ::sdkgen_runtime::ApiError<ApiStatusErrorKind>;
+/// Documented as `APIStatusError`: every non-2xx response. Its class and typed attributes are in [`ErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
+pub type ApiStatusError = ::sdkgen_runtime::ApiError<ErrorKind>;
 /// Could not connect.
 ///
 /// Documented as `APIConnectionError`; returned as `EveryError::Connection`.
@@ -37,7 +37,7 @@ pub type ResponseValidationError = ::sdkgen_runtime::DecodeError;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
-pub enum ApiStatusErrorKind {
+pub enum ErrorKind {
     /// Malformed request.
     ///
     /// Raised for HTTP 400 (the fallback for these statuses).
@@ -240,7 +240,7 @@ pub struct OverloadedError {}
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ServerError {}
-impl ApiStatusErrorKind {
+impl ErrorKind {
     /// Whether this is a `ClientError` or one of its subclasses (catching `ClientError` in the vendor's terms).
     pub fn is_client_error(&self) -> bool {
         let name = ::sdkgen_runtime::ErrorClass::class_name(self);
@@ -468,7 +468,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
         fallback: true,
     },
 ];
-impl ::sdkgen_runtime::ErrorClass for ApiStatusErrorKind {
+impl ::sdkgen_runtime::ErrorClass for ErrorKind {
     fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
         match r.classify(CLASS_RULES) {
             Some(1usize) => {

@@ -15,11 +15,11 @@
 ///     }
 /// }
 /// ```
-pub type MinimalError = ::sdkgen_runtime::Error<MinimalApiErrorKind>;
+pub type MinimalError = ::sdkgen_runtime::Error<ErrorKind>;
 /// Any API error.
 ///
-/// Documented as `MinimalApiError`: every non-2xx response. Its class and typed attributes are in [`MinimalApiErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
-pub type MinimalApiError = ::sdkgen_runtime::ApiError<MinimalApiErrorKind>;
+/// Documented as `MinimalApiError`: every non-2xx response. Its class and typed attributes are in [`ErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
+pub type MinimalApiError = ::sdkgen_runtime::ApiError<ErrorKind>;
 /// Transport.
 ///
 /// Documented as `MinimalConnectionError`; returned as `MinimalError::Connection`. The vendor counts timeouts here too; they are returned as `MinimalError::Timeout` so they can be told apart, and `MinimalError::is_connection()` covers both.
@@ -32,12 +32,12 @@ pub type DecodeError = ::sdkgen_runtime::DecodeError;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
-pub enum MinimalApiErrorKind {
+pub enum ErrorKind {
     /// No class of the spec matched: a plain API error of the base class.
     Other,
 }
-impl MinimalApiErrorKind {}
-impl ::sdkgen_runtime::ErrorClass for MinimalApiErrorKind {
+impl ErrorKind {}
+impl ::sdkgen_runtime::ErrorClass for ErrorKind {
     fn from_response(_: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
         Self::Other
     }

@@ -477,7 +477,7 @@ impl TicketsGetTicketCodeCall<'_> {
     pub async fn send(
         self,
     ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<MuseumApiErrorKind>>,
+        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
     > {
         let result: ::std::result::Result<_, MuseumError> = self
             .call

@@ -15,11 +15,11 @@
 ///     }
 /// }
 /// ```
-pub type MuseumError = ::sdkgen_runtime::Error<MuseumApiErrorKind>;
+pub type MuseumError = ::sdkgen_runtime::Error<ErrorKind>;
 /// Any non-2xx answer.
 ///
-/// Documented as `MuseumApiError`: every non-2xx response. Its class and typed attributes are in [`MuseumApiErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
-pub type MuseumApiError = ::sdkgen_runtime::ApiError<MuseumApiErrorKind>;
+/// Documented as `MuseumApiError`: every non-2xx response. Its class and typed attributes are in [`ErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
+pub type MuseumApiError = ::sdkgen_runtime::ApiError<ErrorKind>;
 /// The API could not be reached.
 ///
 /// Documented as `MuseumConnectionError`; returned as `MuseumError::Connection`. The vendor counts timeouts here too; they are returned as `MuseumError::Timeout` so they can be told apart, and `MuseumError::is_connection()` covers both.
@@ -32,7 +32,7 @@ pub type DecodeError = ::sdkgen_runtime::DecodeError;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
-pub enum MuseumApiErrorKind {
+pub enum ErrorKind {
     /// Bad request.
     ///
     /// Raised for HTTP 400.
@@ -72,7 +72,7 @@ pub struct Unauthorized {}
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct NotFound {}
-impl MuseumApiErrorKind {
+impl ErrorKind {
     /// The `BadRequest` attributes, when this is one.
     pub fn as_bad_request(&self) -> Option<&BadRequest> {
         match self {
@@ -116,7 +116,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
         fallback: false,
     },
 ];
-impl ::sdkgen_runtime::ErrorClass for MuseumApiErrorKind {
+impl ::sdkgen_runtime::ErrorClass for ErrorKind {
     fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
         match r.classify(CLASS_RULES) {
             Some(0usize) => Self::BadRequest(BadRequest {}),

@@ -5119,7 +5119,7 @@ impl DisksDiskListCall<'_> {
             },
             items: "items",
         };
-        self.call.pages::<DiskResultsPage, OxideApiErrorKind>(&PAGES)
+        self.call.pages::<DiskResultsPage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
@@ -5135,7 +5135,7 @@ impl DisksDiskListCall<'_> {
             },
             items: "items",
         };
-        self.call.items::<Disk, OxideApiErrorKind>(&PAGES)
+        self.call.items::<Disk, ErrorKind>(&PAGES)
     }
 }
 #[cfg(feature = "disks")]
@@ -5529,7 +5529,7 @@ impl InstancesInstanceListCall<'_> {
             },
             items: "items",
         };
-        self.call.pages::<InstanceResultsPage, OxideApiErrorKind>(&PAGES)
+        self.call.pages::<InstanceResultsPage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
@@ -5545,7 +5545,7 @@ impl InstancesInstanceListCall<'_> {
             },
             items: "items",
         };
-        self.call.items::<Instance, OxideApiErrorKind>(&PAGES)
+        self.call.items::<Instance, ErrorKind>(&PAGES)
     }
 }
 #[cfg(feature = "instances")]
@@ -6703,7 +6703,7 @@ impl ProjectsProjectListCall<'_> {
             },
             items: "items",
         };
-        self.call.pages::<ProjectResultsPage, OxideApiErrorKind>(&PAGES)
+        self.call.pages::<ProjectResultsPage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
@@ -6719,7 +6719,7 @@ impl ProjectsProjectListCall<'_> {
             },
             items: "items",
         };
-        self.call.items::<Project, OxideApiErrorKind>(&PAGES)
+        self.call.items::<Project, ErrorKind>(&PAGES)
     }
 }
 #[cfg(feature = "projects")]

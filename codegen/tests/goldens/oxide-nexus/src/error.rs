@@ -15,11 +15,11 @@
 ///     }
 /// }
 /// ```
-pub type OxideError = ::sdkgen_runtime::Error<OxideApiErrorKind>;
+pub type OxideError = ::sdkgen_runtime::Error<ErrorKind>;
 /// Any non-2xx answer.
 ///
-/// Documented as `OxideApiError`: every non-2xx response. Its class and typed attributes are in [`OxideApiErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
-pub type OxideApiError = ::sdkgen_runtime::ApiError<OxideApiErrorKind>;
+/// Documented as `OxideApiError`: every non-2xx response. Its class and typed attributes are in [`ErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
+pub type OxideApiError = ::sdkgen_runtime::ApiError<ErrorKind>;
 /// The API could not be reached.
 ///
 /// Documented as `OxideConnectionError`; returned as `OxideError::Connection`. The vendor counts timeouts here too; they are returned as `OxideError::Timeout` so they can be told apart, and `OxideError::is_connection()` covers both.
@@ -32,7 +32,7 @@ pub type DecodeError = ::sdkgen_runtime::DecodeError;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
-pub enum OxideApiErrorKind {
+pub enum ErrorKind {
     /// A request the server could not accept.
     ///
     /// Raised for HTTP 4xx (the fallback for these statuses).
@@ -60,7 +60,7 @@ pub struct ClientError {}
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ServerError {}
-impl OxideApiErrorKind {
+impl ErrorKind {
     /// The `ClientError` attributes, when this is one.
     pub fn as_client_error(&self) -> Option<&ClientError> {
         match self {
@@ -91,7 +91,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
         fallback: true,
     },
 ];
-impl ::sdkgen_runtime::ErrorClass for OxideApiErrorKind {
+impl ::sdkgen_runtime::ErrorClass for ErrorKind {
     fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
         match r.classify(CLASS_RULES) {
             Some(0usize) => Self::ClientError(ClientError {}),

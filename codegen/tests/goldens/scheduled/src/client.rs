@@ -314,7 +314,7 @@ impl MessagesListCall<'_> {
             },
             items: "data",
         };
-        self.call.pages::<MessagePage, ScheduledApiErrorKind>(&PAGES)
+        self.call.pages::<MessagePage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
@@ -330,7 +330,7 @@ impl MessagesListCall<'_> {
             },
             items: "data",
         };
-        self.call.items::<Message, ScheduledApiErrorKind>(&PAGES)
+        self.call.items::<Message, ErrorKind>(&PAGES)
     }
 }
 /// A call of `messages.search` (`GET /v1/messages/search`): optional parameters and per-call options are set here, then `send` runs it.
@@ -363,7 +363,7 @@ impl MessagesSearchCall<'_> {
             },
             items: "results",
         };
-        self.call.pages::<SearchPage, ScheduledApiErrorKind>(&PAGES)
+        self.call.pages::<SearchPage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
@@ -379,7 +379,7 @@ impl MessagesSearchCall<'_> {
             },
             items: "results",
         };
-        self.call.items::<Message, ScheduledApiErrorKind>(&PAGES)
+        self.call.items::<Message, ErrorKind>(&PAGES)
     }
 }
 /// A call of `messages.archive` (`GET /v1/archive`): optional parameters and per-call options are set here, then `send` runs it.
@@ -411,7 +411,7 @@ impl MessagesArchiveCall<'_> {
             },
             items: "$",
         };
-        self.call.pages::<Vec<Message>, ScheduledApiErrorKind>(&PAGES)
+        self.call.pages::<Vec<Message>, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     pub fn items(
@@ -426,7 +426,7 @@ impl MessagesArchiveCall<'_> {
             },
             items: "$",
         };
-        self.call.items::<Message, ScheduledApiErrorKind>(&PAGES)
+        self.call.items::<Message, ErrorKind>(&PAGES)
     }
 }
 /// A call of `messages.export` (`GET /v1/messages/{id}/export`): optional parameters and per-call options are set here, then `send` runs it.
@@ -441,7 +441,7 @@ impl MessagesExportCall<'_> {
     pub async fn send(
         self,
     ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ScheduledApiErrorKind>>,
+        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
     > {
         let result: ::std::result::Result<_, ScheduledError> = self
             .call

@@ -15,11 +15,11 @@
 ///     }
 /// }
 /// ```
-pub type ScheduledError = ::sdkgen_runtime::Error<ScheduledApiErrorKind>;
+pub type ScheduledError = ::sdkgen_runtime::Error<ErrorKind>;
 /// Any non-2xx status.
 ///
-/// Documented as `ScheduledApiError`: every non-2xx response. Its class and typed attributes are in [`ScheduledApiErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
-pub type ScheduledApiError = ::sdkgen_runtime::ApiError<ScheduledApiErrorKind>;
+/// Documented as `ScheduledApiError`: every non-2xx response. Its class and typed attributes are in [`ErrorKind`]; status, detail, error code, request id, rate-limit state, `retry_after` and the raw response are fields of this type.
+pub type ScheduledApiError = ::sdkgen_runtime::ApiError<ErrorKind>;
 /// Transport.
 ///
 /// Documented as `ScheduledConnectionError`; returned as `ScheduledError::Connection`. The vendor counts timeouts here too; they are returned as `ScheduledError::Timeout` so they can be told apart, and `ScheduledError::is_connection()` covers both.
@@ -32,7 +32,7 @@ pub type DecodeError = ::sdkgen_runtime::DecodeError;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[non_exhaustive]
 #[allow(clippy::enum_variant_names)]
-pub enum ScheduledApiErrorKind {
+pub enum ErrorKind {
     /// Too many requests.
     ///
     /// Raised for HTTP 429.
@@ -72,7 +72,7 @@ pub struct OverloadedError {}
 #[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 #[non_exhaustive]
 pub struct ServerError {}
-impl ScheduledApiErrorKind {
+impl ErrorKind {
     /// The `RateLimitError` attributes, when this is one.
     pub fn as_rate_limit_error(&self) -> Option<&RateLimitError> {
         match self {
@@ -116,7 +116,7 @@ static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[
         fallback: true,
     },
 ];
-impl ::sdkgen_runtime::ErrorClass for ScheduledApiErrorKind {
+impl ::sdkgen_runtime::ErrorClass for ErrorKind {
     fn from_response(r: &::sdkgen_runtime::ErrorResponse<'_>) -> Self {
         match r.classify(CLASS_RULES) {
             Some(0usize) => Self::RateLimitError(RateLimitError {}),
