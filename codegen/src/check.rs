@@ -225,6 +225,38 @@ fn check_member_names(cx: &mut Ctx) {
     }
 }
 
+/// `api.sources`: a URL to fetch each page from, and a place inside the spec's directory
+/// to keep it.
+fn check_sources(cx: &mut Ctx) {
+    let sources = cx.spec.api.sources.clone();
+    for (i, page) in sources.iter().enumerate() {
+        let url = &page.url;
+        if !(url.starts_with("https://") || url.starts_with("http://"))
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            cx.err(
+                &format!("api.sources[{i}].url"),
+                format!("`{}` is not an http(s) URL", url.escape_debug()),
+            );
+        }
+        let saved = &page.saved;
+        let escapes = saved.starts_with('/')
+            || saved.contains('\\')
+            || saved.contains(':')
+            || saved.split('/').any(|p| p == ".." || p.is_empty());
+        if escapes || saved.chars().any(char::is_control) {
+            cx.err_hint(
+                &format!("api.sources[{i}].saved"),
+                format!(
+                    "`{}` is not a path inside the spec's directory",
+                    saved.escape_debug()
+                ),
+                "write it relative to the spec file, e.g. `pages/errors.html`",
+            );
+        }
+    }
+}
+
 /// `api.package`: what crates.io accepts, so `cargo publish` cannot fail on metadata.
 fn check_package(cx: &mut Ctx) {
     let p = cx.spec.api.package.clone();
@@ -332,6 +364,7 @@ fn check_api(cx: &mut Ctx) {
         );
     }
     check_package(cx);
+    check_sources(cx);
     let api = &cx.spec.api;
     let url = &api.base_url;
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() < 9 {

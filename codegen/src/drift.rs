@@ -450,6 +450,95 @@ pub fn drift(api: &Api, page: &str) -> Vec<Missing> {
     out
 }
 
+/// A docs page saved as HTML, as the lines a reader sees: headings, paragraphs and list
+/// items one line each (whitespace collapsed), code blocks line by line as written, and
+/// each table row as `| cell | cell |`, so [`drift`] reads it as it reads a text copy.
+/// Parsed by html5ever (through `scraper`), as a browser would; scripts, styles and
+/// navigation are left out.
+pub fn html_text(html: &str) -> String {
+    use scraper::{ElementRef, Html, Node};
+    fn collapse(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+    fn text_of(e: ElementRef<'_>) -> String {
+        collapse(&e.text().collect::<String>())
+    }
+    fn walk(e: ElementRef<'_>, out: &mut Vec<String>, depth: usize) {
+        // Bounded however deep a hostile page nests.
+        if depth > 256 {
+            return;
+        }
+        match e.value().name() {
+            "script" | "style" | "head" | "nav" | "template" | "noscript" => {}
+            "pre" => {
+                out.extend(e.text().collect::<String>().lines().map(str::to_owned));
+                out.push(String::new());
+            }
+            "tr" => {
+                let cells: Vec<String> = e
+                    .children()
+                    .filter_map(ElementRef::wrap)
+                    .filter(|c| matches!(c.value().name(), "td" | "th"))
+                    .map(text_of)
+                    .collect();
+                out.push(format!("| {} |", cells.join(" | ")));
+            }
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "p" | "li" | "dt" | "dd" | "caption"
+            | "figcaption" | "summary" => {
+                let t = text_of(e);
+                if !t.is_empty() {
+                    out.push(t);
+                }
+                if e.value().name().starts_with('h') || e.value().name() == "p" {
+                    out.push(String::new());
+                }
+            }
+            _ => {
+                for child in e.children() {
+                    match child.value() {
+                        Node::Text(t) => {
+                            let t = collapse(t);
+                            if !t.is_empty() {
+                                out.push(t);
+                            }
+                        }
+                        Node::Element(_) => {
+                            if let Some(c) = ElementRef::wrap(child) {
+                                walk(c, out, depth + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    let doc = Html::parse_document(html);
+    let mut out = Vec::new();
+    walk(doc.root_element(), &mut out, 0);
+    let mut text = String::new();
+    for line in out {
+        // At most one blank line in a row.
+        if line.is_empty() && (text.is_empty() || text.ends_with("\n\n")) {
+            continue;
+        }
+        text.push_str(&line);
+        text.push('\n');
+    }
+    text
+}
+
+/// Whether a saved page is HTML (by its name, else by its first tag).
+pub fn is_html(name: &str, text: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".html")
+        || lower.ends_with(".htm")
+        || text.trim_start().get(..15).is_some_and(|h| {
+            let h = h.to_ascii_lowercase();
+            h.starts_with("<!doctype html") || h.starts_with("<html")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

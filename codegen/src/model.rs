@@ -56,6 +56,8 @@ pub struct Api {
     pub connect_timeout: Option<Duration>,
     /// Publishing settings of the crate.
     pub package: spec::Package,
+    /// The vendor's docs pages the spec is written from.
+    pub sources: Vec<spec::SourcePage>,
     /// The error hierarchy and classification.
     pub errors: Errors,
     /// The retry policy (disabled when the spec has none).
@@ -762,6 +764,7 @@ pub fn lower(spec_file: &str, spec: &spec::Spec) -> Api {
             .as_deref()
             .and_then(|t| syntax::duration(t).ok()),
         package: api.package.clone(),
+        sources: api.sources.clone(),
         errors,
         retry,
         rate_limits,

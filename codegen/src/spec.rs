@@ -252,6 +252,20 @@ pub struct Api {
     /// How the generated crate is published: crates.io metadata and whether it may be.
     #[serde(default)]
     pub package: Package,
+    /// The vendor's docs pages the spec is written from: where each is published, and a
+    /// saved copy (HTML or text) that `cargo xtask docs-drift` reads.
+    #[serde(default)]
+    pub sources: Vec<SourcePage>,
+}
+
+/// A docs page of the vendor's.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourcePage {
+    /// Where the vendor publishes it.
+    pub url: String,
+    /// The saved copy, relative to the spec file, e.g. `pages/memsy-exceptions.html`.
+    pub saved: String,
 }
 
 /// The generated crate's publishing settings, written into its `Cargo.toml`.

@@ -64,3 +64,119 @@ fn attributes_limits_quotas_endpoints_and_states() {
         .collect::<Vec<_>>()
         .join("\n"));
 }
+
+/// A seed's spec, resolved, and its saved HTML page.
+fn seed(name: &str, page: &str) -> (codegen::model::Api, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec");
+    let api = codegen::resolve(&SpecSource {
+        path: format!("spec/{name}.yaml"),
+        text: std::fs::read_to_string(root.join(format!("{name}.yaml"))).unwrap(),
+        documents: Default::default(),
+    })
+    .unwrap_or_else(|d| panic!("{d:?}"));
+    let html = std::fs::read_to_string(root.join("pages").join(page)).unwrap();
+    (api, html)
+}
+
+/// Both seeds' pages, saved as a browser renders them (headings, tables, code blocks), read
+/// as HTML: tables come out as rows, code blocks line by line, and the specs hold every fact.
+#[test]
+fn the_seed_pages_as_html_hold_no_drift() {
+    let (memsy, page) = seed("memsy", "memsy-exceptions.html");
+    let text = codegen::drift::html_text(&page);
+    for line in [
+        "AuthorizationError (403)",
+        "| required_scope | str | None | Scope that was missing. |",
+        "    ├── RateLimitExceeded       # 429 — rate limit hit (after retries)",
+        "from memsy.exceptions import (",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "no line {line:?} in\n{text}"
+        );
+    }
+    assert!(
+        !text.contains("Docs › API Reference"),
+        "navigation is left out"
+    );
+    assert_eq!(drift(&memsy, &text), []);
+
+    let (mnemexa, page) = seed("mnemexa", "mnemexa-rate-limits.html");
+    let text = codegen::drift::html_text(&page);
+    for line in [
+        "| memory_write_limit | POST /v1/memory/store |",
+        "| Burst capacity (burst_limit) | 15 requests | Yes, via plan or admin override |",
+        "X-RateLimit-Remaining: 0",
+    ] {
+        assert!(
+            text.lines().any(|l| l == line),
+            "no line {line:?} in\n{text}"
+        );
+    }
+    assert_eq!(drift(&mnemexa, &text), []);
+}
+
+/// The vendor changes the HTML page: a status, a new attribute row, a new class, a new
+/// header in a code block, a new quota row. Each is a finding.
+#[test]
+fn a_changed_html_page_is_drift() {
+    let (memsy, page) = seed("memsy", "memsy-exceptions.html");
+    let changed = page
+        .replace("<h3>AuthorizationError (403)</h3>", "<h3>AuthorizationError (401)</h3>")
+        .replace(
+            "<tr><td><code>required_scope</code></td>",
+            "<tr><td><code>scope_hint</code></td><td><code>str | None</code></td><td>Hint.</td></tr>\n<tr><td><code>required_scope</code></td>",
+        )
+        .replace(
+            "<h2>See also</h2>",
+            "<h3>ConflictError (409)</h3>\n<p>Raised on a conflicting write. Retry-After is not sent; X-Conflict-Id is.</p>\n<h2>See also</h2>",
+        );
+    let facts: Vec<(&str, String)> = drift(&memsy, &codegen::drift::html_text(&changed))
+        .into_iter()
+        .map(|m| (m.kind, m.fact))
+        .collect();
+    for expected in [
+        ("status", "AuthorizationError 401".to_owned()),
+        ("attribute", "AuthorizationError.scope_hint".to_owned()),
+        ("error class", "ConflictError".to_owned()),
+        ("header", "X-Conflict-Id".to_owned()),
+    ] {
+        assert!(facts.contains(&expected), "{expected:?} not in {facts:?}");
+    }
+
+    let (mnemexa, page) = seed("mnemexa", "mnemexa-rate-limits.html");
+    let changed = page.replace(
+        "</tbody>\n</table>\n<p>When you hit a quota:",
+        "<tr><td><code>memory_delete_limit</code></td><td><code>POST /v1/memory/delete</code></td></tr>\n</tbody>\n</table>\n<p>When you hit a quota:",
+    );
+    assert_ne!(changed, page);
+    let facts: Vec<String> = drift(&mnemexa, &codegen::drift::html_text(&changed))
+        .into_iter()
+        .map(|m| m.fact)
+        .collect();
+    assert_eq!(facts, ["POST /v1/memory/delete", "memory_delete_limit"]);
+}
+
+/// Hostile HTML: deep nesting, unclosed tags, binary junk. The reader ends, bounded.
+#[test]
+fn hostile_html_is_read_without_panic() {
+    let deep = "<div>".repeat(4_000) + "x" + &"</div>".repeat(4_000);
+    let text = codegen::drift::html_text(&deep);
+    assert!(text.len() < 10, "{}", text.len());
+    let mut seed = 0x9e37_79b9_u64;
+    for _ in 0..200 {
+        let junk: String = (0..400)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                [
+                    "<tr>", "<td>", "</table>", "<pre>", "&amp;", "\u{0}", "<h2", ">", "a", " ",
+                    "\n", "<!--", "<script>",
+                ][(seed % 13) as usize]
+            })
+            .collect();
+        let _ = codegen::drift::html_text(&junk);
+        assert!(!codegen::drift::is_html("page.txt", &junk) || junk.starts_with('<'));
+    }
+}

@@ -12,9 +12,36 @@ pub struct Args {
     /// The API (the spec file's stem, e.g. `memsy`).
     #[arg(long)]
     pub api: String,
-    /// Docs pages as plain text.
-    #[arg(required = true)]
+    /// Docs pages (HTML or text); without any, the saved copies the spec's
+    /// `api.sources` lists.
     pub pages: Vec<PathBuf>,
+    /// Print each of the spec's source pages as `URL<TAB>saved copy` (for a job that
+    /// fetches them) and check nothing.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// A page's text as drift reads it: HTML as the lines a reader sees.
+fn page_text(path: &std::path::Path) -> Result<String> {
+    // A docs page is not megabytes; a bigger file is not one (and HTML parsing of a
+    // deeply nested page grows faster than its size).
+    const MAX_PAGE: u64 = 8 * 1024 * 1024;
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    anyhow::ensure!(
+        size <= MAX_PAGE,
+        "{} is {size} bytes; a docs page is at most {MAX_PAGE}",
+        path.display()
+    );
+    let raw =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = path.to_string_lossy();
+    Ok(if codegen::drift::is_html(&name, &raw) {
+        codegen::drift::html_text(&raw)
+    } else {
+        raw
+    })
 }
 
 /// Prints one line per missing fact; `Ok(false)` when any page has one.
@@ -29,10 +56,31 @@ pub fn run(args: &Args) -> Result<bool> {
             return Ok(false);
         }
     };
+    // The spec's own pages, saved beside it, unless pages are named.
+    let spec_dir = repo_root().join("spec");
+    let pages: Vec<PathBuf> = if args.pages.is_empty() {
+        api.sources
+            .iter()
+            .map(|s| spec_dir.join(&s.saved))
+            .collect()
+    } else {
+        args.pages.clone()
+    };
+    if args.list {
+        for s in &api.sources {
+            println!("{}\tspec/{}", s.url, s.saved);
+        }
+        return Ok(true);
+    }
+    if pages.is_empty() {
+        anyhow::bail!(
+            "{} lists no `api.sources` and no page was named",
+            api.spec_file
+        );
+    }
     let mut total = 0;
-    for page in &args.pages {
-        let text =
-            std::fs::read_to_string(page).with_context(|| format!("reading {}", page.display()))?;
+    for page in &pages {
+        let text = page_text(page)?;
         let missing = codegen::drift::drift(&api, &text);
         for m in &missing {
             println!(
@@ -50,7 +98,7 @@ pub fn run(args: &Args) -> Result<bool> {
     if total == 0 {
         println!(
             "no drift: every fact of {} page(s) is in {}",
-            args.pages.len(),
+            pages.len(),
             api.spec_file
         );
     } else {

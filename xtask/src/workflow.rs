@@ -44,4 +44,27 @@ mod tests {
         assert!(runs_ci, "no step runs `bash .ci/run`");
         assert!(uploads, "a failure does not upload the pending snapshots");
     }
+
+    /// The scheduled job fetches every page a spec lists and fails on drift.
+    #[test]
+    fn the_docs_drift_job_fetches_the_pages_and_runs_drift() {
+        let path = crate::codegen_cmd::repo_root().join(".github/workflows/docs-drift.yml");
+        let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        assert!(doc["on"].get("schedule").is_some());
+        let steps = doc["jobs"]["drift"]["steps"].as_sequence().unwrap();
+        let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+        assert!(runs.iter().any(|r| r.contains("docs-drift")
+            && r.contains("--list")
+            && r.contains("curl --fail")));
+        assert!(runs.iter().any(|r| r
+            .trim()
+            .ends_with("cargo xtask docs-drift --api \"${{ matrix.api }}\"")));
+        let apis = doc["jobs"]["drift"]["strategy"]["matrix"]["api"]
+            .as_sequence()
+            .unwrap();
+        // Every seed spec is in the matrix.
+        for api in ["memsy", "mnemexa"] {
+            assert!(apis.iter().any(|a| a.as_str() == Some(api)), "{api}");
+        }
+    }
 }
