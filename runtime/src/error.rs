@@ -150,6 +150,19 @@ impl<K> From<ApiError<K>> for Error<K> {
 }
 
 /// A non-2xx response, classified.
+///
+/// Its fields are read, never written, outside the runtime: it is `#[non_exhaustive]`, so
+/// a field added in a later version breaks no one. This does not compile:
+///
+/// ```compile_fail
+/// fn make<K>(kind: K) -> sdkgen_runtime::ApiError<K> {
+///     sdkgen_runtime::ApiError {
+///         kind, status: 500, event: None, detail: String::new(), code: None,
+///         error_type: None, request_id: None, retry_after: None, attempts: 1,
+///         rate_limit: todo!(), response: todo!(),
+///     }
+/// }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ApiError<K> {
@@ -448,5 +461,29 @@ impl fmt::Debug for RawResponse {
             .field("body", &format_args!("{} bytes", self.body.len()))
             .field("truncated", &self.truncated)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field list the `compile_fail` example of `ApiError` names is the whole list:
+    /// so that example fails for `#[non_exhaustive]` alone.
+    #[allow(dead_code, unreachable_code, clippy::diverging_sub_expression)]
+    fn api_error_example_names_every_field<K>(kind: K) -> ApiError<K> {
+        ApiError {
+            kind,
+            status: 500,
+            event: None,
+            detail: String::new(),
+            code: None,
+            error_type: None,
+            request_id: None,
+            retry_after: None,
+            attempts: 1,
+            rate_limit: todo!(),
+            response: todo!(),
+        }
     }
 }

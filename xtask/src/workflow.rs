@@ -67,4 +67,21 @@ mod tests {
             assert!(apis.iter().any(|a| a.as_str() == Some(api)), "{api}");
         }
     }
+
+    /// `cargo xtask` shows cargo's own progress: a fresh clone's first run compiles for
+    /// minutes and must not look hung.
+    #[test]
+    fn the_xtask_alias_shows_cargo_progress() {
+        let path = crate::codegen_cmd::repo_root().join(".cargo/config.toml");
+        let text = std::fs::read_to_string(path).unwrap();
+        let alias = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("xtask"))
+            .expect("an xtask alias");
+        assert!(alias.contains("run --package xtask"), "{alias}");
+        assert!(
+            !alias.contains("--quiet") && !alias.contains(" -q"),
+            "{alias}"
+        );
+    }
 }
