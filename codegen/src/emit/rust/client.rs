@@ -867,54 +867,54 @@ fn lifecycle_helper(api: &Api) -> Option<TokenStream> {
 /// neighbours, so the runs are printed apart and joined).
 pub(super) fn client_file(api: &Api) -> String {
     use rayon::prelude::*;
-    let (head, lifecycle) = client_rs(api);
-    // Per group: its type (a named group's) and its endpoints' call builders.
-    let units: Vec<(String, String)> = (0..api.groups.len())
-        .into_par_iter()
-        .map(|gi| {
-            let g = &api.groups[gi];
-            let (receiver, lifetime, cfg) = match g.name {
-                None => (quote!(&self.inner), quote!('_), None),
-                Some(_) => (quote!(&self.client.inner), quote!('a), group_cfg(api, gi)),
-            };
+    let (head, root_builders, lifecycle) = client_rs(api);
+    // Per named group: its type and its endpoints' call builders (the root group's are
+    // the client's own, built with the head).
+    let units: Vec<(String, String)> = api
+        .groups
+        .par_iter()
+        .enumerate()
+        .filter_map(|(gi, g)| Some((gi, g, g.name.as_ref()?)))
+        .map(|(gi, g, ns)| {
+            let cfg = group_cfg(api, gi);
             let mut methods = Vec::new();
             let mut builders = Vec::new();
             for &i in &g.endpoints {
-                let (m, b) =
-                    endpoint_method(api, &api.endpoints[i], receiver.clone(), lifetime.clone());
+                let (m, b) = endpoint_method(
+                    api,
+                    &api.endpoints[i],
+                    quote!(&self.client.inner),
+                    quote!('a),
+                );
                 methods.push(m);
                 builders.push(super::gated(b, cfg.clone()));
             }
-            let group = g.name.as_ref().map(|ns| {
-                let ty = ident(&g.rust_name);
-                let gd = doc(&format!("The `{ns}` endpoints."));
-                let nested = g.children.iter().map(|&c| accessor(api, c, false));
-                super::unparse(super::gated(
-                    quote! {
-                        #gd
-                        #[derive(Debug, Clone, Copy)]
-                        pub struct #ty<'a> {
-                            client: &'a Client,
-                        }
+            let ty = ident(&g.rust_name);
+            let gd = doc(&format!("The `{ns}` endpoints."));
+            let nested = g.children.iter().map(|&c| accessor(api, c, false));
+            let group = super::unparse(super::gated(
+                quote! {
+                    #gd
+                    #[derive(Debug, Clone, Copy)]
+                    pub struct #ty<'a> {
+                        client: &'a Client,
+                    }
 
-                        impl<'a> #ty<'a> {
-                            #(#methods)*
-                            #(#nested)*
-                        }
-                    },
-                    cfg,
-                ))
-            });
-            (
-                group.unwrap_or_default(),
-                super::unparse(quote!(#(#builders)*)),
-            )
+                    impl<'a> #ty<'a> {
+                        #(#methods)*
+                        #(#nested)*
+                    }
+                },
+                cfg,
+            ));
+            (group, super::unparse(quote!(#(#builders)*)))
         })
         .collect();
     let mut out = super::render(api, head);
     for (group, _) in &units {
         out.push_str(group);
     }
+    out.push_str(&super::unparse(root_builders));
     for (_, builders) in &units {
         out.push_str(builders);
     }
@@ -952,8 +952,9 @@ fn group_cfg(api: &Api, gi: usize) -> Option<TokenStream> {
         .map(|f| quote!(feature = #f))
 }
 
-/// The client file's items but the call builders, and the lifecycle helper that ends it.
-fn client_rs(api: &Api) -> (TokenStream, TokenStream) {
+/// The client file's items but the named groups' types and call builders: the head, the
+/// root group's call builders, and the lifecycle helper that ends the file.
+fn client_rs(api: &Api) -> (TokenStream, TokenStream, TokenStream) {
     let spec = api_spec(api);
     let builder = builder(api);
     let name = &api.name;
@@ -976,11 +977,13 @@ fn client_rs(api: &Api) -> (TokenStream, TokenStream) {
         api.base_url
     ));
     let mut client_methods = Vec::new();
+    let mut root_builders = TokenStream::new();
     // The root group's endpoints and accessors are the client's own methods.
     for g in api.groups.iter().filter(|g| g.name.is_none()) {
         for &i in &g.endpoints {
-            let (m, _) = endpoint_method(api, &api.endpoints[i], quote!(&self.inner), quote!('_));
+            let (m, b) = endpoint_method(api, &api.endpoints[i], quote!(&self.inner), quote!('_));
             client_methods.push(m);
+            root_builders.extend(b);
         }
         client_methods.extend(g.children.iter().map(|&c| {
             let a = accessor(api, c, true);
@@ -1052,5 +1055,5 @@ fn client_rs(api: &Api) -> (TokenStream, TokenStream) {
         }
 
     };
-    (head, lifecycle.unwrap_or_default())
+    (head, root_builders, lifecycle.unwrap_or_default())
 }
