@@ -795,7 +795,7 @@ pub(super) fn gated(tokens: TokenStream, cfg: Option<TokenStream>) -> TokenStrea
     let attr = quote!(#[cfg(#cfg)]);
     let mut out = TokenStream::new();
     let mut item: Vec<TokenTree> = Vec::new();
-    // Whether the item so far is only attributes (an item starts after them).
+    // The item's first word after its attributes and `pub` (`struct`, `const`, ...).
     let mut keyword: Option<String> = None;
     let mut after_hash = false;
     let flush = |item: &mut Vec<TokenTree>, out: &mut TokenStream| {
@@ -860,14 +860,8 @@ pub(super) fn model_features(api: &Api) -> Vec<Option<std::collections::BTreeSet
     // `None` in a use set stands for "ungated".
     let mut uses: Vec<BTreeSet<Option<String>>> = vec![BTreeSet::new(); n];
     let named = |t: &TypeExpr, gate: &Option<String>, uses: &mut Vec<BTreeSet<Option<String>>>| {
-        let mut t = t;
-        while let TypeExpr::List(i) | TypeExpr::Map(i) = t {
-            t = i;
-        }
-        if let TypeExpr::Named(name) = t {
-            if let Some(i) = api.model_index(name) {
-                uses[i].insert(gate.clone());
-            }
+        if let Some(i) = t.named().and_then(|name| api.model_index(name)) {
+            uses[i].insert(gate.clone());
         }
     };
     for (gi, g) in api.groups.iter().enumerate() {
@@ -915,16 +909,10 @@ pub(super) fn model_features(api: &Api) -> Vec<Option<std::collections::BTreeSet
                 Shape::Enum { .. } => Vec::new(),
             };
             for t in held {
-                let mut t = t;
-                while let TypeExpr::List(x) | TypeExpr::Map(x) = t {
-                    t = x;
-                }
-                if let TypeExpr::Named(name) = t {
-                    if let Some(j) = api.model_index(name) {
-                        let before = uses[j].len();
-                        uses[j].extend(from.iter().cloned());
-                        changed |= uses[j].len() != before;
-                    }
+                if let Some(j) = t.named().and_then(|name| api.model_index(name)) {
+                    let before = uses[j].len();
+                    uses[j].extend(from.iter().cloned());
+                    changed |= uses[j].len() != before;
                 }
             }
         }

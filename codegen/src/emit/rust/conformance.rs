@@ -107,8 +107,9 @@ pub fn dispatch_file(api: &Api, required: &[String]) -> String {
     let runs: Vec<String> = (0..api.endpoints.len().div_ceil(RUN))
         .into_par_iter()
         .map(|run| {
+            // Tokens are built on the thread that prints them.
+            let krate = format_ident!("{}", api.crate_ident);
             let fns = api.endpoints.iter().enumerate().skip(run * RUN).take(RUN).map(|(i, e)| {
-                let krate = format_ident!("{}", api.crate_ident);
                 let name = format_ident!("call_{i}");
                 let body = arm(api, e);
                 // A call with no arguments to read does not name the case.
