@@ -1234,14 +1234,19 @@ impl Client {
 
     fn meta(&self, headers: &HeaderMap) -> (Option<String>, RateLimitState) {
         let inner = &*self.inner;
-        let request_id = inner
+        let rate_limit = RateLimitState::read(&inner.families, headers, (inner.clock)());
+        (self.request_id(headers), rate_limit)
+    }
+
+    /// The response's request id, when the spec names its header (redacted).
+    fn request_id(&self, headers: &HeaderMap) -> Option<String> {
+        let inner = &*self.inner;
+        inner
             .request_id
             .as_ref()
             .and_then(|h| headers.get(h))
             .and_then(|v| v.to_str().ok())
-            .map(|v| inner.redactor.text(v).into_owned());
-        let rate_limit = RateLimitState::read(&inner.families, headers, (inner.clock)());
-        (request_id, rate_limit)
+            .map(|v| inner.redactor.text(v).into_owned())
     }
 
     /// The retry loop. Returns the first 2xx response, or the error the policy gives up on.
@@ -1342,12 +1347,7 @@ impl Client {
                 .await;
             // The request id is looked up (and redacted) only for a subscriber that wants it.
             if let (Ok(received), true) = (&outcome, tracing::enabled!(tracing::Level::DEBUG)) {
-                let request_id = inner
-                    .request_id
-                    .as_ref()
-                    .and_then(|h| received.headers.get(h))
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| inner.redactor.text(v).into_owned());
+                let request_id = self.request_id(&received.headers);
                 tracing::debug!(
                     attempt,
                     status = received.status,
