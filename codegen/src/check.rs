@@ -225,15 +225,21 @@ fn check_member_names(cx: &mut Ctx) {
     }
 }
 
+/// An http(s) URL with something after the scheme, and no space or control character in
+/// it (it is written into a manifest and handed to a fetcher as is).
+fn is_http_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() > 8
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// `api.sources`: a URL to fetch each page from, and a place inside the spec's directory
 /// to keep it.
 fn check_sources(cx: &mut Ctx) {
     let sources = cx.spec.api.sources.clone();
     for (i, page) in sources.iter().enumerate() {
         let url = &page.url;
-        if !(url.starts_with("https://") || url.starts_with("http://"))
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if !is_http_url(url) {
             cx.err(
                 &format!("api.sources[{i}].url"),
                 format!("`{}` is not an http(s) URL", url.escape_debug()),
@@ -266,10 +272,7 @@ fn check_package(cx: &mut Ctx) {
         ("documentation", &p.documentation),
     ] {
         let Some(url) = url else { continue };
-        let ok = (url.starts_with("https://") || url.starts_with("http://"))
-            && url.len() > 8
-            && !url.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !ok {
+        if !is_http_url(url) {
             cx.err(
                 &format!("api.package.{field}"),
                 format!("`{}` is not an http(s) URL", url.escape_debug()),

@@ -67,6 +67,16 @@ pub fn documents_wanted(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The spec's imported document (`root`, normalized) and the files it reaches, named
+/// relative to the spec's directory.
+fn document_sources<'a>(source: &'a SpecSource, root: &'a str) -> openapi::Sources<'a> {
+    openapi::Sources {
+        dir: source.path.rsplit_once('/').map_or("", |(d, _)| d),
+        root,
+        documents: &source.documents,
+    }
+}
+
 /// Adds what the spec's OpenAPI document holds to the spec; the import's own problems are
 /// diagnostics placed in the document.
 fn import_into(
@@ -89,12 +99,7 @@ fn import_into(
             )
             .hint("the path is relative to the spec file")]);
     }
-    let dir = source.path.rsplit_once('/').map_or("", |(d, _)| d);
-    let sources = openapi::Sources {
-        dir,
-        root: &root,
-        documents: &source.documents,
-    };
+    let sources = document_sources(source, &root);
     // Names the crate already uses: the spec's models and error types, and its own.
     let e = &spec.errors;
     let taken = spec
@@ -241,11 +246,7 @@ fn place_imported(
         }
     };
     let root = openapi::bundle::normalize(&report.document);
-    let sources = openapi::Sources {
-        dir: source.path.rsplit_once('/').map_or("", |(d, _)| d),
-        root: &root,
-        documents: &source.documents,
-    };
+    let sources = document_sources(source, &root);
     let mut placer = openapi::Placer::new(sources, &report.bundle_origins);
     diagnostics
         .into_iter()
@@ -345,7 +346,8 @@ pub fn generate_over(
         diagnostics.extend(check::shadowed_classes(api, map));
     }
     // What changed since the committed generation, and whether the version says so.
-    let mut history: Vec<File> = Vec::new();
+    // Per API: its surface file and CHANGELOG.md.
+    let mut history: Vec<[File; 2]> = Vec::new();
     for (api, (_, (_, layout), _, map)) in apis.iter().zip(&checked) {
         let dir = layout.crate_dir(api);
         let new = surface::Surface::of(api);
@@ -368,15 +370,16 @@ pub fn generate_over(
             prior(&format!("{dir}/CHANGELOG.md")).as_deref(),
             changes.as_deref(),
         );
-        for (name, contents) in [
-            (surface::SURFACE_FILE, new.render(&api.spec_file)),
-            ("CHANGELOG.md", log),
-        ] {
-            history.push(File {
-                path: format!("{dir}/{name}"),
-                contents,
-            });
-        }
+        history.push([
+            File {
+                path: format!("{dir}/{}", surface::SURFACE_FILE),
+                contents: new.render(&api.spec_file),
+            },
+            File {
+                path: format!("{dir}/CHANGELOG.md"),
+                contents: log,
+            },
+        ]);
     }
     if !diagnostics.is_empty() {
         diagnostic::sort(&mut diagnostics);
@@ -388,10 +391,10 @@ pub fn generate_over(
         .zip(&checked)
         .map(|(api, (_, (_, layout), _, _))| (api, *layout))
         .collect();
-    let mut history = history.into_iter();
-    for (api_files, (_, (group, _), _, _)) in emit::emit_all(&work).into_iter().zip(&checked) {
+    let emitted = emit::emit_all(&work).into_iter().zip(history);
+    for ((api_files, history), (_, (group, _), _, _)) in emitted.zip(&checked) {
         files[*group].extend(api_files);
-        files[*group].extend(history.by_ref().take(2));
+        files[*group].extend(history);
     }
     for group in &mut files {
         group.sort_by(|a, b| a.path.cmp(&b.path));
