@@ -94,6 +94,17 @@ async fn requests() {
             std::hint::black_box(value);
         };
         let timeout = Some(Duration::from_secs(60));
+        // For a profiler: one variant alone, over and over.
+        if let Ok(only) = std::env::var("SDKGEN_BENCH_ONLY") {
+            for _ in 0..ROUNDS * 20 {
+                match only.as_str() {
+                    "bare" => call(None).await,
+                    "timed" => call(timeout).await,
+                    _ => generated().await,
+                }
+            }
+            return;
+        }
         for _ in 0..WARMUP {
             call(None).await;
             call(timeout).await;

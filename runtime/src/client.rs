@@ -3,6 +3,7 @@
 //! values or typed errors.
 
 use std::fmt;
+use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -786,33 +787,40 @@ impl<'a> Call<'a> {
         &mut self.request
     }
 
+    // The sends return the client's own future rather than wrapping it in another: each
+    // layer of `async` would hold, and copy when it starts, the whole of the one inside.
+
     /// Sends it and decodes a JSON body into `T`.
-    pub async fn send_json<T: DeserializeOwned, K: ErrorClass>(
+    pub fn send_json<T: DeserializeOwned + 'a, K: ErrorClass>(
         self,
-    ) -> Result<Response<T>, Error<K>> {
-        self.client.send_json(self.request).await
+    ) -> impl Future<Output = Result<Response<T>, Error<K>>> + 'a {
+        self.client.send_json(self.request)
     }
 
     /// Sends it; the response has no body worth decoding.
-    pub async fn send_empty<K: ErrorClass>(self) -> Result<Response<()>, Error<K>> {
-        self.client.send_empty(self.request).await
+    pub fn send_empty<K: ErrorClass>(
+        self,
+    ) -> impl Future<Output = Result<Response<()>, Error<K>>> + 'a {
+        self.client.send_empty(self.request)
     }
 
     /// Sends it; the success body is a download, streamed (see [`Client::send_stream`]).
-    pub async fn send_stream<K: ErrorClass>(self) -> Result<Response<BodyStream<K>>, Error<K>> {
-        self.client.send_stream(self.request).await
+    pub fn send_stream<K: ErrorClass>(
+        self,
+    ) -> impl Future<Output = Result<Response<BodyStream<K>>, Error<K>>> + 'a {
+        self.client.send_stream(self.request)
     }
 
     /// Sends it; the success body is a stream of events (see [`Client::send_events`]).
-    pub async fn send_events<E, K>(
+    pub fn send_events<E, K>(
         self,
         spec: &'static StreamSpec,
-    ) -> Result<Response<EventStream<E, K>>, Error<K>>
+    ) -> impl Future<Output = Result<Response<EventStream<E, K>>, Error<K>>> + 'a
     where
         E: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
-        self.client.send_events(self.request, spec).await
+        self.client.send_events(self.request, spec)
     }
 
     /// Every page, from this one on (see [`Client::pages`]); boxed, so `.next().await`
@@ -951,10 +959,11 @@ struct Received {
     body: Bytes,
     /// The body was cut: longer than the error-body limit, or it stopped coming in time.
     truncated: bool,
-    /// A success body left unread, for the caller to stream (downloads).
-    stream: Option<reqwest::Response>,
+    /// A success body left unread, for the caller to stream (downloads). Boxed, as the
+    /// reader below: every call's future holds a `Received`, and most have neither.
+    stream: Option<Box<reqwest::Response>>,
     /// A success body read as events, its first event read.
-    events: Option<EventReader>,
+    events: Option<Box<EventReader>>,
     /// This is an error event of a streamed response: its name, and the status its data
     /// names (the status above is then that, or the stream's).
     event_error: Option<(String, Option<u16>)>,
@@ -1128,7 +1137,7 @@ impl Client {
         let (request_id, rate_limit) = self.meta(&received.headers);
         let headers = self.redacted(received.headers);
         let state = received.events.take().map(|reader| EventState {
-            reader,
+            reader: *reader,
             client: self.clone(),
             spec,
             status: received.status,
@@ -1181,7 +1190,7 @@ impl Client {
         let idle = request.options.timeout.unwrap_or(self.inner.timeout);
         let body: BodyStream<K> = match received.stream.take() {
             Some(response) => {
-                let chunks = crate::events::Chunks::new(response, idle, usize::MAX);
+                let chunks = crate::events::Chunks::new(*response, idle, usize::MAX);
                 let (client, status, headers) =
                     (self.clone(), received.status, received.headers.clone());
                 Box::pin(futures_util::StreamExt::map(chunks, move |chunk| {
@@ -1261,7 +1270,10 @@ impl Client {
             method = %request.method,
             path = %request.path,
         );
-        let result = self.attempts::<K>(request).instrument(span.clone()).await;
+        // Boxed: the retry loop's future is large (the attempt, its timer, the response
+        // being read), and every layer above it, the generated call's included, would
+        // otherwise copy all of it when it starts. One allocation is cheaper.
+        let result = Box::pin(self.attempts::<K>(request).instrument(span.clone())).await;
         let _in = span.enter();
         match &result {
             Ok((received, attempts)) => tracing::debug!(
@@ -1320,7 +1332,15 @@ impl Client {
                     return Err(deadline_error(attempt - 1, true));
                 }
             }
-            let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
+            // The clock is read once per attempt (the first starts with the call, unless it
+            // waited for a token).
+            let now = if attempt == 1 && inner.throttle.is_none() {
+                started
+            } else {
+                Instant::now()
+            };
+            let remaining =
+                deadline.map(|d| d.saturating_sub(now.saturating_duration_since(started)));
             if remaining.is_some_and(|r| r.is_zero()) {
                 return Err(deadline_error(attempt - 1, false));
             }
@@ -1340,7 +1360,7 @@ impl Client {
                 .receive(
                     built,
                     rebuild,
-                    Instant::now() + attempt_timeout,
+                    now + attempt_timeout,
                     request.stream_body,
                     request.events.map(|spec| (spec, timeout)),
                 )
@@ -1361,7 +1381,8 @@ impl Client {
                 let mut rng = inner.rng.lock().unwrap_or_else(|e| e.into_inner());
                 policy.backoff(attempt, policy.jitter_factor(&mut *rng))
             };
-            let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
+            // Read only when a retry is considered.
+            let remaining = || deadline.map(|d| d.saturating_sub(started.elapsed()));
             let failure: Error<K> = match outcome {
                 Ok(received)
                     if (200..300).contains(&received.status) && received.event_error.is_none() =>
@@ -1394,7 +1415,7 @@ impl Client {
                         && (idempotent || policy.not_processed(error.status));
                     if retry {
                         if let Next::RetryAfter(wait) =
-                            next_wait(&policy, backoff(), server_wait, remaining)
+                            next_wait(&policy, backoff(), server_wait, remaining())
                         {
                             tracing::info!(
                                 attempt,
@@ -1492,7 +1513,7 @@ impl Client {
                     error
                 }
             };
-            match next_wait(&policy, backoff(), None, remaining) {
+            match next_wait(&policy, backoff(), None, remaining()) {
                 Next::RetryAfter(wait) => {
                     tracing::info!(
                         attempt,
@@ -1640,26 +1661,36 @@ impl Client {
                 Transport::Other(e)
             }
         };
-        let mut response = self.follow(request, rebuild, until, classify).await?;
+        // One timer for the whole attempt, polled beside each step: set up once, not per
+        // await.
+        let mut timer = std::pin::pin!(tokio::time::sleep_until(until));
+        let mut response = self
+            .follow(request, rebuild, timer.as_mut(), classify)
+            .await?;
         let status = response.status().as_u16();
         // Taken, not cloned: the body is read without them.
         let headers = std::mem::take(response.headers_mut());
         // Events: the head and the first event are the attempt's (an error event before any
         // data is an answer to retry on); the rest streams at the caller's pace.
         if let (Some((spec, idle)), true) = (events, (200..300).contains(&status)) {
-            let mut reader = EventReader::new(response, spec, idle, self.inner.max_response_size);
+            let mut reader = Box::new(EventReader::new(
+                response,
+                spec,
+                idle,
+                self.inner.max_response_size,
+            ));
             return loop {
-                let event = match tokio::time::timeout_at(until, reader.next()).await {
-                    Err(_) => return Err(Transport::Timeout),
-                    Ok(None) if spec.done.is_some() => {
+                let event = match within(timer.as_mut(), std::pin::pin!(reader.next())).await {
+                    None => return Err(Transport::Timeout),
+                    Some(None) if spec.done.is_some() => {
                         return Err(Transport::Cut(
                             "the event stream ended before its first event".into(),
                             None,
                         ))
                     }
-                    Ok(None) => None,
-                    Ok(Some(Err(e))) => return Err(self.read_failure(e, status, headers)),
-                    Ok(Some(Ok(sorted))) => Some(sorted),
+                    Some(None) => None,
+                    Some(Some(Err(e))) => return Err(self.read_failure(e, status, headers)),
+                    Some(Some(Ok(sorted))) => Some(sorted),
                 };
                 match event {
                     Some(Sorted::Skip) => continue,
@@ -1697,7 +1728,7 @@ impl Client {
                 headers,
                 body: Bytes::new(),
                 truncated: false,
-                stream: Some(response),
+                stream: Some(Box::new(response)),
                 events: None,
                 event_error: None,
             });
@@ -1707,18 +1738,26 @@ impl Client {
             if response.content_length().is_some_and(|n| n > limit as u64) {
                 return Err(Transport::TooLarge { status, headers });
             }
-            let mut body = BytesMut::new();
+            // A body that comes in one chunk (most do) is kept as it came, not copied.
+            let mut first = Bytes::new();
+            let mut rest: Option<BytesMut> = None;
             let mut chunks = 0usize;
             loop {
-                let chunk = match tokio::time::timeout_at(until, response.chunk()).await {
-                    Err(_) => return Err(Transport::Timeout),
-                    Ok(chunk) => chunk.map_err(classify)?,
+                let chunk = match within(timer.as_mut(), std::pin::pin!(response.chunk())).await {
+                    None => return Err(Transport::Timeout),
+                    Some(chunk) => chunk.map_err(classify)?,
                 };
                 let Some(chunk) = chunk else { break };
-                if chunk.len() > limit - body.len() {
+                let read = rest.as_ref().map_or(first.len(), BytesMut::len);
+                if chunk.len() > limit - read {
                     return Err(Transport::TooLarge { status, headers });
                 }
-                body.extend_from_slice(&chunk);
+                if chunks == 0 {
+                    first = chunk;
+                } else {
+                    rest.get_or_insert_with(|| BytesMut::from(std::mem::take(&mut first)))
+                        .extend_from_slice(&chunk);
+                }
                 chunks += 1;
                 if chunks % YIELD_EVERY_CHUNKS == 0 {
                     if Instant::now() >= until {
@@ -1730,7 +1769,7 @@ impl Client {
             return Ok(Received {
                 status,
                 headers,
-                body: body.freeze(),
+                body: rest.map_or(first, BytesMut::freeze),
                 truncated: false,
                 stream: None,
                 events: None,
@@ -1742,10 +1781,10 @@ impl Client {
         // An error body that fails or stalls half-way is kept as far as it came: the status
         // is the answer, the body only detail.
         loop {
-            let chunk = match tokio::time::timeout_at(until, response.chunk()).await {
-                Ok(Ok(Some(chunk))) => chunk,
-                Ok(Ok(None)) => break,
-                Ok(Err(_)) | Err(_) => {
+            let chunk = match within(timer.as_mut(), std::pin::pin!(response.chunk())).await {
+                Some(Ok(Some(chunk))) => chunk,
+                Some(Ok(None)) => break,
+                Some(Err(_)) | None => {
                     truncated = true;
                     break;
                 }
@@ -1776,16 +1815,16 @@ impl Client {
         &self,
         mut request: reqwest::Request,
         rebuild: impl Fn() -> Option<reqwest::Request>,
-        until: Instant,
+        mut timer: std::pin::Pin<&mut tokio::time::Sleep>,
         classify: impl Fn(reqwest::Error) -> Transport,
     ) -> Result<reqwest::Response, Transport> {
         let inner = &*self.inner;
         let method = request.method().clone();
         let mut hops = 0;
         loop {
-            let response = match tokio::time::timeout_at(until, inner.http.execute(request)).await {
-                Err(_) => return Err(Transport::Timeout),
-                Ok(r) => r.map_err(&classify)?,
+            let response = match within(timer.as_mut(), inner.http.execute(request)).await {
+                None => return Err(Transport::Timeout),
+                Some(r) => r.map_err(&classify)?,
             };
             let status = response.status().as_u16();
             if !matches!(status, 301 | 302 | 303 | 307 | 308) {
@@ -2091,6 +2130,23 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     message
+}
+
+/// `future`'s output, or `None` once `timer` fires first. The attempt's one timer serves
+/// every step of it (`tokio::time::timeout_at` would set up a timer per step).
+///
+/// The future comes pinned by the caller, so it is held once, in the caller's state.
+fn within<'a, F: std::future::Future + Unpin + 'a>(
+    mut timer: std::pin::Pin<&'a mut tokio::time::Sleep>,
+    mut future: F,
+) -> impl std::future::Future<Output = Option<F::Output>> + 'a {
+    use std::future::Future as _;
+    std::future::poll_fn(move |cx| {
+        if let std::task::Poll::Ready(out) = std::pin::Pin::new(&mut future).poll(cx) {
+            return std::task::Poll::Ready(Some(out));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
 }
 
 /// A wait or timeout in whole milliseconds, for trace fields.

@@ -112,16 +112,17 @@ impl RateLimitState {
         let families = families
             .iter()
             .map(|s| {
-                let reset_text = s
+                let (reset, reset_at) = s
                     .reset
                     .as_ref()
-                    .and_then(|(n, f)| Some((headers.get(n)?.to_str().ok()?, *f)));
+                    .and_then(|(n, f)| Some((headers.get(n)?.to_str().ok()?, *f)))
+                    .map_or((None, None), |(v, f)| values::parse_reset(v, f, now));
                 RateLimitFamily {
                     name: s.name,
                     limit: text(&s.limit).and_then(values::parse_count),
                     remaining: text(&s.remaining).and_then(values::parse_count),
-                    reset: reset_text.and_then(|(v, f)| values::parse_wait(v, f, now)),
-                    reset_at: reset_text.and_then(|(v, f)| values::parse_instant(v, f, now)),
+                    reset,
+                    reset_at,
                     used: text(&s.used).and_then(values::parse_count),
                     fields: s
                         .fields

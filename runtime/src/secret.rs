@@ -50,8 +50,11 @@ const MIN_FORM_LEN: usize = 6;
 pub struct Redactor {
     /// Longest first, so a form containing another is replaced whole.
     forms: Vec<Vec<u8>>,
-    /// A searcher per form, built once: every response header passes through `finds`.
+    /// A searcher per form that holds no other form, built once: every response header
+    /// passes through `finds`, and a text holding a longer form holds one of these.
     finders: Vec<memchr::memmem::Finder<'static>>,
+    /// The length of the shortest form: a shorter text holds none.
+    shortest: usize,
     /// The secret's last four characters, for masked renderings.
     tail: Option<String>,
 }
@@ -107,21 +110,32 @@ impl Redactor {
         forms.dedup();
         let chars: Vec<char> = secret.chars().collect();
         let tail = (chars.len() >= MIN_FORM_LEN).then(|| chars[chars.len() - 4..].iter().collect());
-        let finders = forms
+        // `Bearer <key>` holds the key, padded base64 its unpadded form: searching for the
+        // key and the unpadded form finds both.
+        let minimal: Vec<&Vec<u8>> = forms
+            .iter()
+            .filter(|f| {
+                !forms
+                    .iter()
+                    .any(|g| g.len() < f.len() && memchr::memmem::find(f, g).is_some())
+            })
+            .collect();
+        let finders = minimal
             .iter()
             .map(|f| memchr::memmem::Finder::new(f).into_owned())
             .collect();
+        let shortest = forms.iter().map(Vec::len).min().unwrap_or(usize::MAX);
         Redactor {
             forms,
             finders,
+            shortest,
             tail,
         }
     }
 
     /// Whether `bytes` holds any form of the secret.
     pub fn finds(&self, bytes: &[u8]) -> bool {
-        // Every form is at least MIN_FORM_LEN long: a shorter text holds none.
-        bytes.len() >= MIN_FORM_LEN && self.finders.iter().any(|f| f.find(bytes).is_some())
+        bytes.len() >= self.shortest && self.finders.iter().any(|f| f.find(bytes).is_some())
     }
 
     /// `bytes` with every form of the secret replaced; borrowed when there is none.
@@ -269,6 +283,24 @@ mod tests {
         assert_eq!(&b[..], b"a [redacted] b");
         // Forms too short to be told from ordinary text are not searched for.
         assert_eq!(Redactor::new("abc", []).text("abc abc"), "abc abc");
+    }
+
+    #[test]
+    fn every_form_is_found_though_only_the_shortest_are_searched() {
+        for (key, extra) in [
+            ("sk-live+SECRET/abc=123", "Bearer sk-live+SECRET/abc=123"),
+            ("bench-key", "Basic dXNlcjpiZW5jaC1rZXk="),
+            ("ключ-секрет", "Token ключ-секрет"),
+        ] {
+            let r = Redactor::new(key, [extra]);
+            assert!(r.finders.len() < r.forms.len(), "{key}: nothing pruned");
+            for form in &r.forms {
+                let text = [b"x ".as_slice(), form, b" y"].concat();
+                assert!(r.finds(&text), "{key}: {}", String::from_utf8_lossy(form));
+            }
+            let shortest = r.forms.iter().map(Vec::len).min().unwrap_or(0);
+            assert!(!r.finds(&vec![b'x'; shortest - 1]));
+        }
     }
 
     #[test]

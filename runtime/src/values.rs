@@ -95,6 +95,23 @@ pub fn parse_instant(value: &str, format: HeaderFormat, now: SystemTime) -> Opti
     }
 }
 
+/// Reads a reset header once, as both the wait ([`parse_wait`]) and the point in time
+/// ([`parse_instant`]): a wait-shaped value is the instant `now` plus the wait.
+pub fn parse_reset(
+    value: &str,
+    format: HeaderFormat,
+    now: SystemTime,
+) -> (Option<Duration>, Option<SystemTime>) {
+    let wait = parse_wait(value, format, now);
+    let at = match format {
+        HeaderFormat::Seconds | HeaderFormat::Milliseconds | HeaderFormat::Duration => {
+            wait.and_then(|w| now.checked_add(w))
+        }
+        _ => parse_instant(value, format, now),
+    };
+    (wait, at)
+}
+
 /// Reads a count (limit, remaining, used): a non-negative whole number. A decimal with no
 /// fraction (`30.0`) is accepted.
 pub fn parse_count(value: &str) -> Option<u64> {
@@ -138,6 +155,13 @@ fn secs(f: f64) -> Option<Duration> {
 
 /// Non-negative seconds, whole or fractional.
 fn seconds(v: &str) -> Option<Duration> {
+    // Whole seconds (most waits) without a float: the same value, exactly.
+    if (1..=12).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit()) {
+        return v
+            .parse::<u64>()
+            .ok()
+            .map(|n| Duration::from_secs(n).min(MAX_WAIT));
+    }
     number(v).and_then(secs)
 }
 
@@ -327,6 +351,65 @@ mod tests {
         assert_eq!(go_duration("0"), Some(Duration::ZERO));
         for bad in ["", "s", "1", "1x", "1.2.3s", "-1s"] {
             assert_eq!(go_duration(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn whole_seconds_read_without_a_float_are_the_same_wait() {
+        for v in [
+            "0",
+            "2",
+            "007",
+            "59",
+            "86400",
+            "31536000",
+            "31536001",
+            "999999999999",
+            "9999999999999",
+            "18446744073709551616",
+        ] {
+            assert_eq!(seconds(v), number(v).and_then(secs), "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_reset_read_once_is_its_wait_and_its_instant() {
+        use HeaderFormat::*;
+        let values = [
+            "2",
+            "0.5",
+            "1445412490",
+            "1445412490500",
+            "2015-10-21T07:28:30Z",
+            "Wed, 21 Oct 2015 07:28:30 GMT",
+            "6m0s",
+            "",
+            "soon",
+            "-1",
+            "1e3",
+        ];
+        let formats = [
+            String,
+            Integer,
+            Number,
+            Boolean,
+            Seconds,
+            Milliseconds,
+            EpochSeconds,
+            EpochMilliseconds,
+            Rfc3339,
+            HttpDate,
+            RetryAfter,
+            Duration,
+        ];
+        for v in values {
+            for f in formats {
+                assert_eq!(
+                    parse_reset(v, f, now()),
+                    (parse_wait(v, f, now()), parse_instant(v, f, now())),
+                    "{v:?} as {f:?}"
+                );
+            }
         }
     }
 
