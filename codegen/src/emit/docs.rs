@@ -1,6 +1,8 @@
 //! Markdown docs of a generated crate, rendered with tera. Every decision is made here, in
 //! the view models; the templates only lay the values out.
 
+use std::sync::OnceLock;
+
 use serde_json::{json, Value};
 
 use crate::check::{attr_type_name, header_format_name};
@@ -19,11 +21,11 @@ pub fn pages(api: &Api, crate_dir: &str) -> Vec<File> {
     let mut files = vec![
         File {
             path: format!("{dir}/errors.md"),
-            contents: render("errors.md", ERRORS, &errors_view(api)),
+            contents: render("errors.md", &errors_view(api)),
         },
         File {
             path: format!("{dir}/rate-limits.md"),
-            contents: render("rate-limits.md", RATE_LIMITS, &rate_limits_view(api)),
+            contents: render("rate-limits.md", &rate_limits_view(api)),
         },
     ];
     if let Some(report) = &api.import {
@@ -75,16 +77,37 @@ fn import_report(api: &Api, r: &crate::spec::ImportReport) -> String {
 
 /// The crate README (also the crate's rustdoc front page, so its examples are doctests).
 pub fn readme(api: &Api) -> String {
-    render("README.md", README, &readme_view(api))
+    render("README.md", &readme_view(api))
 }
 
-fn render(name: &str, template: &str, context: &Value) -> String {
+/// The templates, parsed once per process: tera's parser is most of the cost of a small
+/// crate's docs, and every API renders the same three. Autoescaping is off (Markdown).
+fn templates() -> &'static Result<tera::Tera, String> {
+    static TEMPLATES: OnceLock<Result<tera::Tera, String>> = OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on(Vec::new());
+        tera.add_raw_templates([
+            ("README.md", README),
+            ("errors.md", ERRORS),
+            ("rate-limits.md", RATE_LIMITS),
+        ])
+        .map_err(|e| format!("{e:?}"))?;
+        Ok(tera)
+    })
+}
+
+fn render(name: &str, context: &Value) -> String {
     // The templates are part of this crate and their variables are all set by the views
     // below; the unit tests render every template for both seed specs. Should rendering
     // still fail, the file says so and `--check` shows it in review.
     let ctx = tera::Context::from_value(context.clone()).unwrap_or_default();
-    let text = tera::Tera::one_off(template, &ctx, false)
-        .unwrap_or_else(|e| format!("template {name} failed to render: {e:?}\n"));
+    let text = match templates() {
+        Ok(tera) => tera
+            .render(name, &ctx)
+            .unwrap_or_else(|e| format!("template {name} failed to render: {e:?}\n")),
+        Err(e) => format!("the templates failed to parse: {e}\n"),
+    };
     // Collapse runs of blank lines the template's control tags leave behind.
     let mut out = String::with_capacity(text.len());
     let mut blank = 0;
