@@ -295,9 +295,50 @@ impl<C: From<Client>> ClientBuilder<C> {
 
     /// Builds the client.
     pub fn build(self) -> Result<C, BuildError> {
-        self.build_runtime().map(C::from)
+        self.untyped().build_runtime().map(C::from)
     }
 
+    /// The same settings for the runtime's own client. The building itself is not generic,
+    /// so it is compiled once, in this crate, rather than in every generated crate.
+    fn untyped(self) -> ClientBuilder<Client> {
+        let ClientBuilder {
+            spec,
+            api_key,
+            credentials,
+            header_values,
+            base_url,
+            timeout,
+            connect_timeout,
+            max_retries,
+            deadline,
+            http,
+            max_response_size,
+            throttle,
+            clock,
+            seed,
+            client: _,
+        } = self;
+        ClientBuilder {
+            spec,
+            api_key,
+            credentials,
+            header_values,
+            base_url,
+            timeout,
+            connect_timeout,
+            max_retries,
+            deadline,
+            http,
+            max_response_size,
+            throttle,
+            clock,
+            seed,
+            client: PhantomData,
+        }
+    }
+}
+
+impl ClientBuilder<Client> {
     fn build_runtime(self) -> Result<Client, BuildError> {
         let spec = self.spec;
         let env = |name: Option<&'static str>| {
