@@ -898,7 +898,12 @@ impl<'a> Call<'a> {
 #[macro_export]
 macro_rules! call_options {
     () => {
+        // `#[inline]` on the builders' methods: a generated crate compiles only the ones its
+        // user calls, as it does generic code (an `#[inline]` function is compiled where it
+        // is used), and not one copy per endpoint up front.
+
         /// Overrides the client's timeout of each attempt, for this call.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.call.request_mut().options_mut().timeout = Some(timeout);
             self
@@ -906,6 +911,7 @@ macro_rules! call_options {
 
         /// Overrides the client's retries after the first attempt, for this call (0 turns
         /// them off).
+        #[inline]
         pub fn max_retries(mut self, retries: u32) -> Self {
             self.call.request_mut().options_mut().max_retries = Some(retries);
             self

@@ -8,7 +8,16 @@
 //!
 //! ```text
 //! cargo run --release --manifest-path bench/peers/Cargo.toml [-- [--rounds N] [DOCUMENT...]]
+//! cargo run --release --manifest-path bench/peers/Cargo.toml -- --build [--rounds N] [DOCUMENT...]
 //! ```
+//!
+//! With `--build`, the crates the two generators wrote are built instead: debug builds, as
+//! `cargo build` makes them, in one workspace whose dependencies are all built first; per
+//! round, a clean build of each generated crate alone, then its rebuild after its `lib.rs`
+//! is touched, the two crates alternating. progenitor's crate depends on what its
+//! documentation lists for generated code (progenitor-client 0.15, reqwest 0.13, serde,
+//! serde_json, chrono, uuid, regress, base64, rand, futures, bytes, percent-encoding), fetched from
+//! crates.io on the first run.
 //!
 //! Documents: `petstore` (8 operations, 14 schemas), `petstore50` (the same 50 times),
 //! `nexus` (Oxide's, progenitor's own main sample), `museum` (OpenAPI 3.1) and
@@ -63,6 +72,7 @@ struct Run {
 
 fn driver(args: &[String]) -> Result<()> {
     let mut rounds = 9usize;
+    let mut build = false;
     let mut wanted = Vec::new();
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -74,9 +84,10 @@ fn driver(args: &[String]) -> Result<()> {
                     .filter(|n| *n > 0)
                     .context("--rounds takes a positive number")?
             }
+            "--build" => build = true,
             "-h" | "--help" => {
                 println!(
-                    "usage: sdkgen-peers [--rounds N] [petstore|petstore50|nexus|museum|digitalocean ...]"
+                    "usage: sdkgen-peers [--build] [--rounds N] [petstore|petstore50|nexus|museum|digitalocean ...]"
                 );
                 return Ok(());
             }
@@ -93,6 +104,20 @@ fn driver(args: &[String]) -> Result<()> {
         }
     }
     let exe = env::current_exe()?;
+    if build {
+        let chosen: Vec<&Case> = cases
+            .iter()
+            .filter(|c| wanted.is_empty() || wanted.iter().any(|w| w == c.name))
+            .filter(|c| c.document.is_ok())
+            .collect();
+        let result = builds(&exe, &chosen, &work, &repo, rounds);
+        if env::var_os("SDKGEN_PEERS_KEEP").is_some() {
+            println!("outputs kept in {}", work.display());
+        } else {
+            let _ = fs::remove_dir_all(&work);
+        }
+        return result;
+    }
     println!(
         "whole process, release builds, {rounds} paired rounds (order swapped each round), {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -179,6 +204,178 @@ fn driver(args: &[String]) -> Result<()> {
         println!("outputs kept in {}", work.display());
     } else {
         let _ = fs::remove_dir_all(&work);
+    }
+    Ok(())
+}
+
+/// The generated crates built: per document, a clean build of each crate alone and a
+/// rebuild after touching its `lib.rs`, in paired rounds.
+fn builds(exe: &Path, cases: &[&Case], work: &Path, repo: &Path, rounds: usize) -> Result<()> {
+    let repo = repo.canonicalize()?;
+    let ws = work.join("build");
+    fs::create_dir_all(&ws)?;
+    let mut members = Vec::new();
+    let mut pairs = Vec::new();
+    for case in cases {
+        let out = work.join(case.name);
+        child(exe, "--child-ours", &case.spec, &out.join("ours"))?;
+        let Ok(doc) = &case.document else { continue };
+        if let Err(e) = child(exe, "--child-progenitor", doc, &out.join("progenitor")) {
+            println!("{}: progenitor: {}", case.name, one_line(&format!("{e:#}")));
+            continue;
+        }
+        // Ours: the generated crate, its runtime and conformance paths made absolute.
+        let generated = out.join("ours/generated");
+        let dir = fs::read_dir(&generated)?
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .find(|p| p.join("Cargo.toml").is_file())
+            .context("no generated crate")?;
+        let ours = ws.join(format!("ours-{}", case.name));
+        copy_dir(&dir, &ours)?;
+        let manifest = fs::read_to_string(ours.join("Cargo.toml"))?;
+        let manifest = manifest
+            .replace(
+                "path = \"../../runtime\"",
+                &format!("path = {:?}", repo.join("runtime")),
+            )
+            .replace(
+                "path = \"../../conformance\"",
+                &format!("path = {:?}", repo.join("conformance")),
+            );
+        fs::write(ours.join("Cargo.toml"), manifest)?;
+        let ours_name = manifest_name(&ours)?;
+        // progenitor's: its lib.rs and the dependencies its generated code uses.
+        let theirs = ws.join(format!("progenitor-{}", case.name));
+        fs::create_dir_all(theirs.join("src"))?;
+        fs::copy(out.join("progenitor/lib.rs"), theirs.join("src/lib.rs"))?;
+        let theirs_name = format!("progenitor-{}", case.name);
+        fs::write(
+            theirs.join("Cargo.toml"),
+            format!(
+                "[package]\nname = {theirs_name:?}\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\nbytes = \"1\"\nchrono = {{ version = \"0.4\", default-features = false, features = [\"serde\", \"std\"] }}\n\
+                 futures = \"0.3\"\npercent-encoding = \"2\"\nprogenitor-client = \"0.15\"\nrand = \"0.9\"\nregress = \"0.10\"\nbase64 = \"0.22\"\n\
+                 reqwest = {{ version = \"0.13\", features = [\"json\", \"stream\"] }}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+                 serde_json = \"1\"\nuuid = {{ version = \"1\", features = [\"serde\", \"v4\"] }}\n"
+            ),
+        )?;
+        members.push(
+            ours.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+        );
+        members.push(
+            theirs
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+        );
+        pairs.push((case, (ours_name, ours), (theirs_name, theirs)));
+    }
+    fs::write(
+        ws.join("Cargo.toml"),
+        format!("[workspace]\nmembers = {members:?}\nresolver = \"2\"\n"),
+    )?;
+    // Our crates resolve as they do in this repository.
+    fs::copy(repo.join("Cargo.lock"), ws.join("Cargo.lock"))?;
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let run = |args: &[&str]| -> Result<Duration> {
+        let start = Instant::now();
+        let out = Command::new(&cargo)
+            .args(args)
+            .current_dir(&ws)
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_TARGET_DIR")
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "cargo {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(start.elapsed())
+    };
+    println!("building every dependency once (debug)...");
+    run(&["build", "-q", "--workspace"])?;
+    println!(
+        "debug builds of the generated crate alone, dependencies built, {rounds} paired rounds, {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!(
+        "{:<13} {:>11} {:>11} {:>7} {:>12} {:>12} {:>7}",
+        "document", "ours clean", "prog clean", "ratio", "ours touch", "prog touch", "ratio"
+    );
+    for (case, (ours_name, ours), (theirs_name, theirs)) in &pairs {
+        // (clean, touched) per round, per crate.
+        let time = |name: &str, dir: &Path| -> Result<(f64, f64)> {
+            run(&["clean", "-q", "-p", name])?;
+            let clean = run(&["build", "-q", "-p", name])?;
+            let lib = dir.join("src/lib.rs");
+            let text = fs::read(&lib)?;
+            fs::write(&lib, text)?;
+            let touched = run(&["build", "-q", "-p", name])?;
+            Ok((clean.as_secs_f64(), touched.as_secs_f64()))
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for round in 0..rounds {
+            if round % 2 == 0 {
+                a.push(time(ours_name, ours)?);
+                b.push(time(theirs_name, theirs)?);
+            } else {
+                b.push(time(theirs_name, theirs)?);
+                a.push(time(ours_name, ours)?);
+            }
+        }
+        let med = |v: &[(f64, f64)], touched: bool| {
+            median(v.iter().map(|r| if touched { r.1 } else { r.0 }).collect())
+        };
+        let ratio = |touched: bool| {
+            median(
+                a.iter()
+                    .zip(&b)
+                    .map(|(x, y)| if touched { x.1 / y.1 } else { x.0 / y.0 })
+                    .collect(),
+            )
+        };
+        println!(
+            "{:<13} {:>9.2} s {:>9.2} s {:>7.2} {:>10.2} s {:>10.2} s {:>7.2}",
+            case.name,
+            med(&a, false),
+            med(&b, false),
+            ratio(false),
+            med(&a, true),
+            med(&b, true),
+            ratio(true)
+        );
+    }
+    Ok(())
+}
+
+/// The package name in `dir/Cargo.toml`.
+fn manifest_name(dir: &Path) -> Result<String> {
+    let text = fs::read_to_string(dir.join("Cargo.toml"))?;
+    text.lines()
+        .find_map(|l| {
+            let v = l.trim().strip_prefix("name")?.trim().strip_prefix('=')?;
+            Some(v.trim().trim_matches('"').to_owned())
+        })
+        .context("no package name")
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)?;
+        }
     }
     Ok(())
 }

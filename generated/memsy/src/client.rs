@@ -90,22 +90,27 @@ impl Client {
         self.inner.base_url()
     }
     /// The `orgs` endpoints.
+    #[inline]
     pub fn orgs(&self) -> OrgsApi<'_> {
         OrgsApi { client: self }
     }
     /// The `memories` endpoints.
+    #[inline]
     pub fn memories(&self) -> MemoriesApi<'_> {
         MemoriesApi { client: self }
     }
     /// The `keys` endpoints.
+    #[inline]
     pub fn keys(&self) -> KeysApi<'_> {
         KeysApi { client: self }
     }
     /// The `seats` endpoints.
+    #[inline]
     pub fn seats(&self) -> SeatsApi<'_> {
         SeatsApi { client: self }
     }
     /// The `billing` endpoints.
+    #[inline]
     pub fn billing(&self) -> BillingApi<'_> {
         BillingApi { client: self }
     }
@@ -125,6 +130,7 @@ impl<'a> OrgsApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `OrgLimitReachedError`, `FeatureNotAvailable`, `AuthorizationError`, `SeatRequiredError`.
+    #[inline]
     pub fn create(&self, body: &CreateOrgRequest) -> OrgsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/orgs".to_owned())
             .endpoint("orgs.create")
@@ -140,6 +146,7 @@ impl<'a> OrgsApi<'a> {
     ///
     /// # Optional
     /// - `.limit(..)` (query `limit`: Most results to return.)
+    #[inline]
     pub fn list(&self) -> OrgsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/orgs".to_owned())
             .endpoint("orgs.list")
@@ -154,6 +161,7 @@ impl<'a> OrgsApi<'a> {
     ///
     /// # Arguments
     /// - `org_id` (path `org_id`: The organization id.)
+    #[inline]
     pub fn get(&self, org_id: &str) -> OrgsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -181,6 +189,7 @@ impl<'a> MemoriesApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `OrgIdNotAllowedError`, `UsageLimitExceeded`, `RateLimitExceeded`.
+    #[inline]
     pub fn add(&self, body: &AddMemoryRequest) -> MemoriesAddCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -209,6 +218,7 @@ impl<'a> KeysApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `KeyLimitReachedError`, `AuthorizationError`.
+    #[inline]
     pub fn create(&self, body: &CreateKeyRequest) -> KeysCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/keys".to_owned())
             .endpoint("keys.create")
@@ -235,6 +245,7 @@ impl<'a> SeatsApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `SeatLimitReachedError`, `SeatRequiredError`.
+    #[inline]
     pub fn assign(&self, org_id: &str, body: &AssignSeatRequest) -> SeatsAssignCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -260,6 +271,7 @@ impl<'a> BillingApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `BillingNotEnabledError`.
+    #[inline]
     pub fn subscription(&self) -> BillingSubscriptionCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -280,6 +292,7 @@ impl<'a> BillingApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `AuthenticationError`.
+    #[inline]
     pub fn express_interest(
         &self,
         body: &ExpressInterestRequest,
@@ -318,6 +331,7 @@ pub struct OrgsListCall<'a> {
 }
 impl OrgsListCall<'_> {
     /// Sets query `limit`: Most results to return..
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self

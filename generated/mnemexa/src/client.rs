@@ -113,6 +113,7 @@ impl Client {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `RateLimitError`.
+    #[inline]
     pub fn status(&self) -> StatusCall<'_> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/status".to_owned())
             .endpoint("status")
@@ -122,10 +123,12 @@ impl Client {
         }
     }
     /// The `memory` endpoints.
+    #[inline]
     pub fn memory(&self) -> MemoryApi<'_> {
         MemoryApi { client: self }
     }
     /// The `optimize` endpoints.
+    #[inline]
     pub fn optimize(&self) -> OptimizeApi<'_> {
         OptimizeApi { client: self }
     }
@@ -145,6 +148,7 @@ impl<'a> MemoryApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `RateLimitError`.
+    #[inline]
     pub fn store(&self, body: &StoreMemoryRequest) -> MemoryStoreCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -166,6 +170,7 @@ impl<'a> MemoryApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `RateLimitError`.
+    #[inline]
     pub fn retrieve(&self, body: &RetrieveMemoryRequest) -> MemoryRetrieveCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -191,6 +196,7 @@ impl<'a> OptimizeApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `RateLimitError`.
+    #[inline]
     pub fn health(&self) -> OptimizeHealthCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",

@@ -423,6 +423,7 @@ fn endpoint_method(
         };
         setters.push(quote! {
             #sd
+            #[inline]
             pub fn #sid(mut self, value: #ty) -> Self {
                 #set
                 self
@@ -578,9 +579,14 @@ fn endpoint_method(
     let mut_kw = (!steps.is_empty()).then(|| quote!(mut));
     let spec_name = &e.spec_name;
     let allow = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // `#[inline]` here and on the builders' setters: an inline function is compiled in the
+    // crate that calls it, as generic code is, so building the SDK does not compile every
+    // endpoint's request (its body's serializer above all) up front; a user's crate
+    // compiles the endpoints it calls.
     let method_tokens = quote! {
         #d
         #allow
+        #[inline]
         pub fn #name(&self, #(#args),*) -> #call_ty<#lifetime> {
             let #mut_kw __request = ::sdkgen_runtime::Request::new(#method, #path)
                 .endpoint(#spec_name)
@@ -718,12 +724,14 @@ fn paging_methods(api: &Api, p: &model::Pagination, page_ty: &TokenStream) -> To
     );
     quote! {
         #pages_doc
+        #[inline]
         pub fn pages(self) -> ::sdkgen_runtime::futures::BoxStream<'static, crate::Result<::sdkgen_runtime::Response<#page_ty>>> {
             static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec { style: #style, items: #items };
             self.call.pages::<#page_ty, #kind>(&PAGES)
         }
 
         #items_doc
+        #[inline]
         pub fn items(self) -> ::sdkgen_runtime::futures::BoxStream<'static, ::std::result::Result<#item, #root>> {
             static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec { style: #style, items: #items };
             self.call.items::<#item, #kind>(&PAGES)
@@ -939,6 +947,7 @@ fn accessor(api: &Api, child: usize, from_client: bool) -> TokenStream {
     };
     quote! {
         #md
+        #[inline]
         pub fn #m(&self) -> #ty<#lifetime> {
             #ty { client: #client }
         }

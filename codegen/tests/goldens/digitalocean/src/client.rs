@@ -93,11 +93,13 @@ impl Client {
     }
     #[cfg(feature = "agent_inference")]
     /// The `agent_inference` endpoints.
+    #[inline]
     pub fn agent_inference(&self) -> AgentInferenceApi<'_> {
         AgentInferenceApi { client: self }
     }
     #[cfg(feature = "serverless_inference")]
     /// The `serverless_inference` endpoints.
+    #[inline]
     pub fn serverless_inference(&self) -> ServerlessInferenceApi<'_> {
         ServerlessInferenceApi {
             client: self,
@@ -105,11 +107,13 @@ impl Client {
     }
     #[cfg(feature = "batch_inference")]
     /// The `batch_inference` endpoints.
+    #[inline]
     pub fn batch_inference(&self) -> BatchInferenceApi<'_> {
         BatchInferenceApi { client: self }
     }
     #[cfg(feature = "n1_click_applications")]
     /// The `n1_click_applications` endpoints.
+    #[inline]
     pub fn n1_click_applications(&self) -> N1ClickApplicationsApi<'_> {
         N1ClickApplicationsApi {
             client: self,
@@ -117,56 +121,67 @@ impl Client {
     }
     #[cfg(feature = "account")]
     /// The `account` endpoints.
+    #[inline]
     pub fn account(&self) -> AccountApi<'_> {
         AccountApi { client: self }
     }
     #[cfg(feature = "ssh_keys")]
     /// The `ssh_keys` endpoints.
+    #[inline]
     pub fn ssh_keys(&self) -> SshKeysApi<'_> {
         SshKeysApi { client: self }
     }
     #[cfg(feature = "actions")]
     /// The `actions` endpoints.
+    #[inline]
     pub fn actions(&self) -> ActionsApi<'_> {
         ActionsApi { client: self }
     }
     #[cfg(feature = "add_ons")]
     /// The `add_ons` endpoints.
+    #[inline]
     pub fn add_ons(&self) -> AddOnsApi<'_> {
         AddOnsApi { client: self }
     }
     #[cfg(feature = "apps")]
     /// The `apps` endpoints.
+    #[inline]
     pub fn apps(&self) -> AppsApi<'_> {
         AppsApi { client: self }
     }
     #[cfg(feature = "billing")]
     /// The `billing` endpoints.
+    #[inline]
     pub fn billing(&self) -> BillingApi<'_> {
         BillingApi { client: self }
     }
     #[cfg(feature = "byoip_prefixes")]
     /// The `byoip_prefixes` endpoints.
+    #[inline]
     pub fn byoip_prefixes(&self) -> ByoipPrefixesApi<'_> {
         ByoipPrefixesApi { client: self }
     }
     #[cfg(feature = "cdn_endpoints")]
     /// The `cdn_endpoints` endpoints.
+    #[inline]
     pub fn cdn_endpoints(&self) -> CdnEndpointsApi<'_> {
         CdnEndpointsApi { client: self }
     }
     #[cfg(feature = "certificates")]
     /// The `certificates` endpoints.
+    #[inline]
     pub fn certificates(&self) -> CertificatesApi<'_> {
         CertificatesApi { client: self }
     }
     #[cfg(feature = "databases")]
     /// The `databases` endpoints.
+    #[inline]
     pub fn databases(&self) -> DatabasesApi<'_> {
         DatabasesApi { client: self }
     }
     #[cfg(feature = "dedicated_inference")]
     /// The `dedicated_inference` endpoints.
+    #[inline]
     pub fn dedicated_inference(&self) -> DedicatedInferenceApi<'_> {
         DedicatedInferenceApi {
             client: self,
@@ -174,26 +189,31 @@ impl Client {
     }
     #[cfg(feature = "domains")]
     /// The `domains` endpoints.
+    #[inline]
     pub fn domains(&self) -> DomainsApi<'_> {
         DomainsApi { client: self }
     }
     #[cfg(feature = "domain_records")]
     /// The `domain_records` endpoints.
+    #[inline]
     pub fn domain_records(&self) -> DomainRecordsApi<'_> {
         DomainRecordsApi { client: self }
     }
     #[cfg(feature = "droplets")]
     /// The `droplets` endpoints.
+    #[inline]
     pub fn droplets(&self) -> DropletsApi<'_> {
         DropletsApi { client: self }
     }
     #[cfg(feature = "droplet_actions")]
     /// The `droplet_actions` endpoints.
+    #[inline]
     pub fn droplet_actions(&self) -> DropletActionsApi<'_> {
         DropletActionsApi { client: self }
     }
     #[cfg(feature = "droplet_autoscale_pools")]
     /// The `droplet_autoscale_pools` endpoints.
+    #[inline]
     pub fn droplet_autoscale_pools(&self) -> DropletAutoscalePoolsApi<'_> {
         DropletAutoscalePoolsApi {
             client: self,
@@ -201,16 +221,19 @@ impl Client {
     }
     #[cfg(feature = "firewalls")]
     /// The `firewalls` endpoints.
+    #[inline]
     pub fn firewalls(&self) -> FirewallsApi<'_> {
         FirewallsApi { client: self }
     }
     #[cfg(feature = "floating_i_ps")]
     /// The `floating_i_ps` endpoints.
+    #[inline]
     pub fn floating_i_ps(&self) -> FloatingIPsApi<'_> {
         FloatingIPsApi { client: self }
     }
     #[cfg(feature = "floating_ip_actions")]
     /// The `floating_ip_actions` endpoints.
+    #[inline]
     pub fn floating_ip_actions(&self) -> FloatingIpActionsApi<'_> {
         FloatingIpActionsApi {
             client: self,
@@ -218,11 +241,13 @@ impl Client {
     }
     #[cfg(feature = "functions")]
     /// The `functions` endpoints.
+    #[inline]
     pub fn functions(&self) -> FunctionsApi<'_> {
         FunctionsApi { client: self }
     }
     #[cfg(feature = "gradient_ai_platform")]
     /// The `gradient_ai_platform` endpoints.
+    #[inline]
     pub fn gradient_ai_platform(&self) -> GradientAiPlatformApi<'_> {
         GradientAiPlatformApi {
             client: self,
@@ -230,46 +255,55 @@ impl Client {
     }
     #[cfg(feature = "images")]
     /// The `images` endpoints.
+    #[inline]
     pub fn images(&self) -> ImagesApi<'_> {
         ImagesApi { client: self }
     }
     #[cfg(feature = "image_actions")]
     /// The `image_actions` endpoints.
+    #[inline]
     pub fn image_actions(&self) -> ImageActionsApi<'_> {
         ImageActionsApi { client: self }
     }
     #[cfg(feature = "kubernetes")]
     /// The `kubernetes` endpoints.
+    #[inline]
     pub fn kubernetes(&self) -> KubernetesApi<'_> {
         KubernetesApi { client: self }
     }
     #[cfg(feature = "load_balancers")]
     /// The `load_balancers` endpoints.
+    #[inline]
     pub fn load_balancers(&self) -> LoadBalancersApi<'_> {
         LoadBalancersApi { client: self }
     }
     #[cfg(feature = "monitoring")]
     /// The `monitoring` endpoints.
+    #[inline]
     pub fn monitoring(&self) -> MonitoringApi<'_> {
         MonitoringApi { client: self }
     }
     #[cfg(feature = "nfs")]
     /// The `nfs` endpoints.
+    #[inline]
     pub fn nfs(&self) -> NfsApi<'_> {
         NfsApi { client: self }
     }
     #[cfg(feature = "nfs_actions")]
     /// The `nfs_actions` endpoints.
+    #[inline]
     pub fn nfs_actions(&self) -> NfsActionsApi<'_> {
         NfsActionsApi { client: self }
     }
     #[cfg(feature = "organizations")]
     /// The `organizations` endpoints.
+    #[inline]
     pub fn organizations(&self) -> OrganizationsApi<'_> {
         OrganizationsApi { client: self }
     }
     #[cfg(feature = "partner_network_connect")]
     /// The `partner_network_connect` endpoints.
+    #[inline]
     pub fn partner_network_connect(&self) -> PartnerNetworkConnectApi<'_> {
         PartnerNetworkConnectApi {
             client: self,
@@ -277,11 +311,13 @@ impl Client {
     }
     #[cfg(feature = "projects")]
     /// The `projects` endpoints.
+    #[inline]
     pub fn projects(&self) -> ProjectsApi<'_> {
         ProjectsApi { client: self }
     }
     #[cfg(feature = "project_resources")]
     /// The `project_resources` endpoints.
+    #[inline]
     pub fn project_resources(&self) -> ProjectResourcesApi<'_> {
         ProjectResourcesApi {
             client: self,
@@ -289,11 +325,13 @@ impl Client {
     }
     #[cfg(feature = "regions")]
     /// The `regions` endpoints.
+    #[inline]
     pub fn regions(&self) -> RegionsApi<'_> {
         RegionsApi { client: self }
     }
     #[cfg(feature = "container_registries")]
     /// The `container_registries` endpoints.
+    #[inline]
     pub fn container_registries(&self) -> ContainerRegistriesApi<'_> {
         ContainerRegistriesApi {
             client: self,
@@ -301,6 +339,7 @@ impl Client {
     }
     #[cfg(feature = "container_registry")]
     /// The `container_registry` endpoints.
+    #[inline]
     pub fn container_registry(&self) -> ContainerRegistryApi<'_> {
         ContainerRegistryApi {
             client: self,
@@ -308,11 +347,13 @@ impl Client {
     }
     #[cfg(feature = "reserved_i_ps")]
     /// The `reserved_i_ps` endpoints.
+    #[inline]
     pub fn reserved_i_ps(&self) -> ReservedIPsApi<'_> {
         ReservedIPsApi { client: self }
     }
     #[cfg(feature = "reserved_ip_actions")]
     /// The `reserved_ip_actions` endpoints.
+    #[inline]
     pub fn reserved_ip_actions(&self) -> ReservedIpActionsApi<'_> {
         ReservedIpActionsApi {
             client: self,
@@ -320,11 +361,13 @@ impl Client {
     }
     #[cfg(feature = "reserved_i_pv6")]
     /// The `reserved_i_pv6` endpoints.
+    #[inline]
     pub fn reserved_i_pv6(&self) -> ReservedIPv6Api<'_> {
         ReservedIPv6Api { client: self }
     }
     #[cfg(feature = "reserved_i_pv6_actions")]
     /// The `reserved_i_pv6_actions` endpoints.
+    #[inline]
     pub fn reserved_i_pv6_actions(&self) -> ReservedIPv6ActionsApi<'_> {
         ReservedIPv6ActionsApi {
             client: self,
@@ -332,46 +375,55 @@ impl Client {
     }
     #[cfg(feature = "security")]
     /// The `security` endpoints.
+    #[inline]
     pub fn security(&self) -> SecurityApi<'_> {
         SecurityApi { client: self }
     }
     #[cfg(feature = "sizes")]
     /// The `sizes` endpoints.
+    #[inline]
     pub fn sizes(&self) -> SizesApi<'_> {
         SizesApi { client: self }
     }
     #[cfg(feature = "snapshots")]
     /// The `snapshots` endpoints.
+    #[inline]
     pub fn snapshots(&self) -> SnapshotsApi<'_> {
         SnapshotsApi { client: self }
     }
     #[cfg(feature = "spaces_keys")]
     /// The `spaces_keys` endpoints.
+    #[inline]
     pub fn spaces_keys(&self) -> SpacesKeysApi<'_> {
         SpacesKeysApi { client: self }
     }
     #[cfg(feature = "tags")]
     /// The `tags` endpoints.
+    #[inline]
     pub fn tags(&self) -> TagsApi<'_> {
         TagsApi { client: self }
     }
     #[cfg(feature = "uptime")]
     /// The `uptime` endpoints.
+    #[inline]
     pub fn uptime(&self) -> UptimeApi<'_> {
         UptimeApi { client: self }
     }
     #[cfg(feature = "vector_databases")]
     /// The `vector_databases` endpoints.
+    #[inline]
     pub fn vector_databases(&self) -> VectorDatabasesApi<'_> {
         VectorDatabasesApi { client: self }
     }
     #[cfg(feature = "block_storage")]
     /// The `block_storage` endpoints.
+    #[inline]
     pub fn block_storage(&self) -> BlockStorageApi<'_> {
         BlockStorageApi { client: self }
     }
     #[cfg(feature = "block_storage_actions")]
     /// The `block_storage_actions` endpoints.
+    #[inline]
     pub fn block_storage_actions(&self) -> BlockStorageActionsApi<'_> {
         BlockStorageActionsApi {
             client: self,
@@ -379,16 +431,19 @@ impl Client {
     }
     #[cfg(feature = "vpc_nat_gateways")]
     /// The `vpc_nat_gateways` endpoints.
+    #[inline]
     pub fn vpc_nat_gateways(&self) -> VpcNatGatewaysApi<'_> {
         VpcNatGatewaysApi { client: self }
     }
     #[cfg(feature = "vpc_peerings")]
     /// The `vpc_peerings` endpoints.
+    #[inline]
     pub fn vpc_peerings(&self) -> VpcPeeringsApi<'_> {
         VpcPeeringsApi { client: self }
     }
     #[cfg(feature = "vp_cs")]
     /// The `vp_cs` endpoints.
+    #[inline]
     pub fn vp_cs(&self) -> VpCsApi<'_> {
         VpCsApi { client: self }
     }
@@ -411,6 +466,7 @@ impl<'a> AgentInferenceApi<'a> {
     /// # Arguments
     /// - `agent` (query `agent`: Must be set to true for agent-based completion behavior.)
     /// - `body`: the `ChatCompletionRequest` request body
+    #[inline]
     pub fn agent_inference_create_chat_completion(
         &self,
         agent: bool,
@@ -443,6 +499,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `AsyncInvokeRequest` request body
+    #[inline]
     pub fn inference_create_async_invoke(
         &self,
         body: &AsyncInvokeRequest,
@@ -466,6 +523,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ChatCompletionRequest` request body
+    #[inline]
     pub fn inference_create_chat_completion(
         &self,
         body: &ChatCompletionRequest,
@@ -489,6 +547,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `EmbeddingsRequest` request body
+    #[inline]
     pub fn inference_create_embedding(
         &self,
         body: &EmbeddingsRequest,
@@ -512,6 +571,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `CreateImageRequest` request body
+    #[inline]
     pub fn inference_create_image(
         &self,
         body: &CreateImageRequest,
@@ -535,6 +595,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `MessagesCreateRequest` request body
+    #[inline]
     pub fn inference_create_messages(
         &self,
         body: &MessagesCreateRequest,
@@ -555,6 +616,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     /// Lists the currently available models, and provides basic information about each one such as the owner and availability.
     ///
     /// `GET /v1/models` (`serverless_inference.inference_list_models`). Idempotent: retried even after it may have reached the server. Returns a [`ServerlessInferenceInferenceListModelsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn inference_list_models(
         &self,
     ) -> ServerlessInferenceInferenceListModelsCall<'a> {
@@ -573,6 +635,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `CreateResponseRequest` request body
+    #[inline]
     pub fn inference_create_response(
         &self,
         body: &CreateResponseRequest,
@@ -607,6 +670,7 @@ impl<'a> BatchInferenceApi<'a> {
     /// - `.after(..)` (query `after`: Cursor for pagination. Pass the `last_id` value from the previous response to fetch the next page. Omit for the first page.)
     /// - `.limit(..)` (query `limit`: Maximum number of batches to return per page.)
     /// - `.status(..)` (query `status`: Optional filter restricting results to batches in the given lifecycle state.)
+    #[inline]
     pub fn inference_list_batches(&self) -> BatchInferenceInferenceListBatchesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/batches".to_owned())
             .endpoint("batch_inference.inference_list_batches")
@@ -625,6 +689,7 @@ impl<'a> BatchInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `BatchCreateRequest` request body
+    #[inline]
     pub fn inference_create_batch(
         &self,
         body: &BatchCreateRequest,
@@ -648,6 +713,7 @@ impl<'a> BatchInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `BatchFileCreateRequest` request body
+    #[inline]
     pub fn inference_create_batch_file(
         &self,
         body: &BatchFileCreateRequest,
@@ -671,6 +737,7 @@ impl<'a> BatchInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `batch_id` (path `batch_id`: The batch job identifier.)
+    #[inline]
     pub fn inference_get_batch(
         &self,
         batch_id: &str,
@@ -695,6 +762,7 @@ impl<'a> BatchInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `batch_id` (path `batch_id`: The batch job identifier.)
+    #[inline]
     pub fn inference_cancel_batch(
         &self,
         batch_id: &str,
@@ -721,6 +789,7 @@ impl<'a> BatchInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `batch_id` (path `batch_id`: The batch job identifier.)
+    #[inline]
     pub fn inference_get_batch_results(
         &self,
         batch_id: &str,
@@ -759,6 +828,7 @@ impl<'a> N1ClickApplicationsApi<'a> {
     ///
     /// # Optional
     /// - `.type(..)` (query `type`: Restrict results to a certain type of 1-Click.)
+    #[inline]
     pub fn one_clicks_list(&self) -> N1ClickApplicationsOneClicksListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/1-clicks".to_owned())
             .endpoint("n1_click_applications.one_clicks_list")
@@ -778,6 +848,7 @@ impl<'a> N1ClickApplicationsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `OneClicksCreate` request body
+    #[inline]
     pub fn one_clicks_install_kubernetes(
         &self,
         body: &OneClicksCreate,
@@ -807,6 +878,7 @@ impl<'a> AccountApi<'a> {
     /// To show information about the current user account, send a GET request to `/v2/account`.
     ///
     /// `GET /v2/account` (`account.account_get`). Idempotent: retried even after it may have reached the server. Returns a [`AccountAccountGetCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn account_get(&self) -> AccountAccountGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/account".to_owned())
             .endpoint("account.account_get")
@@ -833,6 +905,7 @@ impl<'a> SshKeysApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn ssh_keys_list(&self) -> SshKeysSshKeysListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -852,6 +925,7 @@ impl<'a> SshKeysApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SshKeys` request body
+    #[inline]
     pub fn ssh_keys_create(&self, body: &SshKeys) -> SshKeysSshKeysCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -873,6 +947,7 @@ impl<'a> SshKeysApi<'a> {
     ///
     /// # Arguments
     /// - `ssh_key_identifier` (path `ssh_key_identifier`: Either the ID or the fingerprint of an existing SSH key.)
+    #[inline]
     pub fn ssh_keys_get(&self, ssh_key_identifier: &str) -> SshKeysSshKeysGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -896,6 +971,7 @@ impl<'a> SshKeysApi<'a> {
     /// # Arguments
     /// - `ssh_key_identifier` (path `ssh_key_identifier`: Either the ID or the fingerprint of an existing SSH key.)
     /// - `body`: the `SshKeysUpdateBody` request body
+    #[inline]
     pub fn ssh_keys_update(
         &self,
         ssh_key_identifier: &str,
@@ -924,6 +1000,7 @@ impl<'a> SshKeysApi<'a> {
     ///
     /// # Arguments
     /// - `ssh_key_identifier` (path `ssh_key_identifier`: Either the ID or the fingerprint of an existing SSH key.)
+    #[inline]
     pub fn ssh_keys_delete(
         &self,
         ssh_key_identifier: &str,
@@ -959,6 +1036,7 @@ impl<'a> ActionsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn actions_list(&self) -> ActionsActionsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/actions".to_owned())
             .endpoint("actions.actions_list")
@@ -975,6 +1053,7 @@ impl<'a> ActionsApi<'a> {
     ///
     /// # Arguments
     /// - `action_id` (path `action_id`: A unique numeric ID that can be used to identify and reference an action.)
+    #[inline]
     pub fn actions_get(&self, action_id: i64) -> ActionsActionsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1000,6 +1079,7 @@ impl<'a> AddOnsApi<'a> {
     /// To fetch details of all available Add-On Applications, send a GET request to `/v2/add-ons/apps`.
     ///
     /// `GET /v2/add-ons/apps` (`add_ons.addons_get_app`). Idempotent: retried even after it may have reached the server. Returns a [`AddOnsAddonsGetAppCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn addons_get_app(&self) -> AddOnsAddonsGetAppCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1020,6 +1100,7 @@ impl<'a> AddOnsApi<'a> {
     ///
     /// # Arguments
     /// - `app_slug` (path `app_slug`: The slug identifier for the application whose metadata is being requested.)
+    #[inline]
     pub fn addons_get_app_metadata(
         &self,
         app_slug: &str,
@@ -1042,6 +1123,7 @@ impl<'a> AddOnsApi<'a> {
     /// To fetch all Add-On Resources under your team, send a GET request to `/v2/add-ons/saas`.
     ///
     /// `GET /v2/add-ons/saas` (`add_ons.addons_list`). Idempotent: retried even after it may have reached the server. Returns a [`AddOnsAddonsListCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn addons_list(&self) -> AddOnsAddonsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1063,6 +1145,7 @@ impl<'a> AddOnsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `AddonsResourceNew` request body
+    #[inline]
     pub fn addons_create(&self, body: &AddonsResourceNew) -> AddOnsAddonsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -1084,6 +1167,7 @@ impl<'a> AddOnsApi<'a> {
     ///
     /// # Arguments
     /// - `resource_uuid` (path `resource_uuid`: The UUID of the add-on resource to retrieve.)
+    #[inline]
     pub fn addons_get(&self, resource_uuid: &str) -> AddOnsAddonsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1107,6 +1191,7 @@ impl<'a> AddOnsApi<'a> {
     ///
     /// # Arguments
     /// - `resource_uuid` (path `resource_uuid`: A unique identifier for the add-on resource.)
+    #[inline]
     pub fn addons_delete(&self, resource_uuid: &str) -> AddOnsAddonsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -1130,6 +1215,7 @@ impl<'a> AddOnsApi<'a> {
     /// # Arguments
     /// - `resource_uuid` (path `resource_uuid`: The UUID of the add-on resource to rename.)
     /// - `body`: the `AddonsPatchBody` request body
+    #[inline]
     pub fn addons_patch(
         &self,
         resource_uuid: &str,
@@ -1158,6 +1244,7 @@ impl<'a> AddOnsApi<'a> {
     /// # Arguments
     /// - `resource_uuid` (path `resource_uuid`: The UUID of the add-on resource to update.)
     /// - `body`: the `AddonsPatchPlanBody` request body
+    #[inline]
     pub fn addons_patch_plan(
         &self,
         resource_uuid: &str,
@@ -1196,6 +1283,7 @@ impl<'a> AppsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.with_projects(..)` (query `with_projects`: Whether the project_id of listed apps should be fetched and included.)
+    #[inline]
     pub fn apps_list(&self) -> AppsAppsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/apps".to_owned())
             .endpoint("apps.apps_list")
@@ -1216,6 +1304,7 @@ impl<'a> AppsApi<'a> {
     /// # Optional
     /// - `.accept(..)` (header `Accept`: The content-type that should be used by the response. By default, the response will be `application/json`. `application/yaml` is also supported.)
     /// - `.content_type(..)` (header `Content-Type`: The content-type used for the request. By default, the requests are assumed to use `application/json`. `application/yaml` is also supported.)
+    #[inline]
     pub fn apps_create(&self, body: &AppsCreateAppRequest) -> AppsAppsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/apps".to_owned())
             .endpoint("apps.apps_create")
@@ -1233,6 +1322,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `AppMetricsBandwidthUsageRequest` request body
+    #[inline]
     pub fn apps_list_metrics_bandwidth_daily(
         &self,
         body: &AppMetricsBandwidthUsageRequest,
@@ -1256,6 +1346,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `AppPropose` request body
+    #[inline]
     pub fn apps_validate_app_spec(
         &self,
         body: &AppPropose,
@@ -1276,6 +1367,7 @@ impl<'a> AppsApi<'a> {
     /// List all regions supported by App Platform.
     ///
     /// `GET /v2/apps/regions` (`apps.apps_list_regions`). Idempotent: retried even after it may have reached the server. Returns a [`AppsAppsListRegionsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn apps_list_regions(&self) -> AppsAppsListRegionsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1292,6 +1384,7 @@ impl<'a> AppsApi<'a> {
     /// List all instance sizes for `service`, `worker`, and `job` components.
     ///
     /// `GET /v2/apps/tiers/instance_sizes` (`apps.apps_list_instance_sizes`). Idempotent: retried even after it may have reached the server. Returns a [`AppsAppsListInstanceSizesCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn apps_list_instance_sizes(&self) -> AppsAppsListInstanceSizesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1311,6 +1404,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `slug` (path `slug`: The slug of the instance size)
+    #[inline]
     pub fn apps_get_instance_size(&self, slug: &str) -> AppsAppsGetInstanceSizeCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1333,6 +1427,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
+    #[inline]
     pub fn apps_list_alerts(&self, app_id: &str) -> AppsAppsListAlertsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1354,6 +1449,7 @@ impl<'a> AppsApi<'a> {
     /// - `app_id` (path `app_id`: The app ID)
     /// - `alert_id` (path `alert_id`: The alert ID)
     /// - `body`: the `AppsAssignAppAlertDestinationsRequest` request body
+    #[inline]
     pub fn apps_assign_alert_destinations(
         &self,
         app_id: &str,
@@ -1387,6 +1483,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Optional
     /// - `.instance_name(..)` (query `instance_name`: The name of the actively running ephemeral compute instance)
+    #[inline]
     pub fn apps_get_exec_active_deployment(
         &self,
         app_id: &str,
@@ -1420,6 +1517,7 @@ impl<'a> AppsApi<'a> {
     /// # Optional
     /// - `.follow(..)` (query `follow`: Whether the logs should follow live updates.)
     /// - `.pod_connection_timeout(..)` (query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`.)
+    #[inline]
     pub fn apps_get_logs_active_deployment(
         &self,
         app_id: &str,
@@ -1454,6 +1552,7 @@ impl<'a> AppsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.deployment_types(..)` (query `deployment_types`: Optional. Filter deployments by deployment_type - MANUAL: manual deployment - DEPLOY_ON_PUSH: deployment triggered by a push to the app's repository - MAINTENANCE: deployment for maintenance purposes - MANUAL_ROLLBACK: manual revert to a previous deployment - AUTO_ROLLBACK: automatic revert to a previous deployment - UPDATE_DATABASE_TRUSTED_SOURCES: update database trusted sources - AUTOSCALED: deployment that has been autoscaled)
+    #[inline]
     pub fn apps_list_deployments(
         &self,
         app_id: &str,
@@ -1479,6 +1578,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
     /// - `body`: the `AppsCreateDeploymentRequest` request body
+    #[inline]
     pub fn apps_create_deployment(
         &self,
         app_id: &str,
@@ -1506,6 +1606,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
     /// - `deployment_id` (path `deployment_id`: The deployment ID)
+    #[inline]
     pub fn apps_get_deployment(
         &self,
         app_id: &str,
@@ -1533,6 +1634,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
     /// - `deployment_id` (path `deployment_id`: The deployment ID)
+    #[inline]
     pub fn apps_cancel_deployment(
         &self,
         app_id: &str,
@@ -1565,6 +1667,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Optional
     /// - `.instance_name(..)` (query `instance_name`: The name of the actively running ephemeral compute instance)
+    #[inline]
     pub fn apps_get_exec(
         &self,
         app_id: &str,
@@ -1601,6 +1704,7 @@ impl<'a> AppsApi<'a> {
     /// # Optional
     /// - `.follow(..)` (query `follow`: Whether the logs should follow live updates.)
     /// - `.pod_connection_timeout(..)` (query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`.)
+    #[inline]
     pub fn apps_get_logs(
         &self,
         app_id: &str,
@@ -1638,6 +1742,7 @@ impl<'a> AppsApi<'a> {
     /// # Optional
     /// - `.follow(..)` (query `follow`: Whether the logs should follow live updates.)
     /// - `.pod_connection_timeout(..)` (query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`.)
+    #[inline]
     pub fn apps_get_logs_aggregate(
         &self,
         app_id: &str,
@@ -1672,6 +1777,7 @@ impl<'a> AppsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.event_types(..)` (query `event_types`: Filter events by event type.)
+    #[inline]
     pub fn apps_list_events(&self, app_id: &str) -> AppsAppsListEventsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1692,6 +1798,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
     /// - `event_id` (path `event_id`: The event ID)
+    #[inline]
     pub fn apps_get_event(
         &self,
         app_id: &str,
@@ -1719,6 +1826,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
     /// - `event_id` (path `event_id`: The event ID)
+    #[inline]
     pub fn apps_cancel_event(
         &self,
         app_id: &str,
@@ -1752,6 +1860,7 @@ impl<'a> AppsApi<'a> {
     /// # Optional
     /// - `.follow(..)` (query `follow`: Whether the logs should follow live updates.)
     /// - `.pod_connection_timeout(..)` (query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`.)
+    #[inline]
     pub fn apps_get_event_logs(
         &self,
         app_id: &str,
@@ -1780,6 +1889,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
+    #[inline]
     pub fn apps_get_health(&self, app_id: &str) -> AppsAppsGetHealthCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1799,6 +1909,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
+    #[inline]
     pub fn apps_get_instances(&self, app_id: &str) -> AppsAppsGetInstancesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1824,6 +1935,7 @@ impl<'a> AppsApi<'a> {
     /// - `.deployment_id(..)` (query `deployment_id`: The deployment ID)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
+    #[inline]
     pub fn apps_list_job_invocations(
         &self,
         app_id: &str,
@@ -1852,6 +1964,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Optional
     /// - `.job_name(..)` (query `job_name`: The job name to list job invocations for.)
+    #[inline]
     pub fn apps_get_job_invocation(
         &self,
         app_id: &str,
@@ -1883,6 +1996,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Optional
     /// - `.job_name(..)` (query `job_name`: The job name to list job invocations for.)
+    #[inline]
     pub fn apps_cancel_job_invocation(
         &self,
         app_id: &str,
@@ -1919,6 +2033,7 @@ impl<'a> AppsApi<'a> {
     /// - `.follow(..)` (query `follow`: Whether the logs should follow live updates.)
     /// - `.pod_connection_timeout(..)` (query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`.)
     /// - `.tail_lines(..)` (query `tail_lines`: The number of lines from the end of the logs to retrieve.)
+    #[inline]
     pub fn apps_get_job_invocation_logs(
         &self,
         app_id: &str,
@@ -1955,6 +2070,7 @@ impl<'a> AppsApi<'a> {
     /// # Optional
     /// - `.follow(..)` (query `follow`: Whether the logs should follow live updates.)
     /// - `.pod_connection_timeout(..)` (query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`.)
+    #[inline]
     pub fn apps_get_logs_active_deployment_aggregate(
         &self,
         app_id: &str,
@@ -1979,6 +2095,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
+    #[inline]
     pub fn apps_get_metrics_bandwidth_daily(
         &self,
         app_id: &str,
@@ -2005,6 +2122,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
     /// - `body`: the `AppsRestartRequest` request body
+    #[inline]
     pub fn apps_restart(
         &self,
         app_id: &str,
@@ -2036,6 +2154,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
     /// - `body`: the `AppsRollbackAppRequest` request body
+    #[inline]
     pub fn apps_create_rollback(
         &self,
         app_id: &str,
@@ -2060,6 +2179,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
+    #[inline]
     pub fn apps_commit_rollback(&self, app_id: &str) -> AppsAppsCommitRollbackCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -2082,6 +2202,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
+    #[inline]
     pub fn apps_revert_rollback(&self, app_id: &str) -> AppsAppsRevertRollbackCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -2107,6 +2228,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `app_id` (path `app_id`: The app ID)
     /// - `body`: the `AppsRollbackAppRequest` request body
+    #[inline]
     pub fn apps_validate_rollback(
         &self,
         app_id: &str,
@@ -2137,6 +2259,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Optional
     /// - `.name(..)` (query `name`: The name of the app to retrieve.)
+    #[inline]
     pub fn apps_get(&self, id: &str) -> AppsAppsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2157,6 +2280,7 @@ impl<'a> AppsApi<'a> {
     /// # Arguments
     /// - `id` (path `id`: The ID of the app)
     /// - `body`: the `AppsUpdateAppRequest` request body
+    #[inline]
     pub fn apps_update(
         &self,
         id: &str,
@@ -2181,6 +2305,7 @@ impl<'a> AppsApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`: The ID of the app)
+    #[inline]
     pub fn apps_delete(&self, id: &str) -> AppsAppsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -2216,6 +2341,7 @@ impl<'a> BillingApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn billing_insights_list(
         &self,
         account_urn: &str,
@@ -2242,6 +2368,7 @@ impl<'a> BillingApi<'a> {
     /// To retrieve the balances on a customer's account, send a GET request to `/v2/customers/my/balance`.
     ///
     /// `GET /v2/customers/my/balance` (`billing.balance_get`). Idempotent: retried even after it may have reached the server. Returns a [`BillingBalanceGetCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn balance_get(&self) -> BillingBalanceGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2258,6 +2385,7 @@ impl<'a> BillingApi<'a> {
     /// To retrieve a list of all billing history entries, send a GET request to `/v2/customers/my/billing_history`.
     ///
     /// `GET /v2/customers/my/billing_history` (`billing.billing_history_list`). Idempotent: retried even after it may have reached the server. Returns a [`BillingBillingHistoryListCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn billing_history_list(&self) -> BillingBillingHistoryListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2278,6 +2406,7 @@ impl<'a> BillingApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn invoices_list(&self) -> BillingInvoicesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2301,6 +2430,7 @@ impl<'a> BillingApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn invoices_get_by_uuid(
         &self,
         invoice_uuid: &str,
@@ -2326,6 +2456,7 @@ impl<'a> BillingApi<'a> {
     ///
     /// # Arguments
     /// - `invoice_uuid` (path `invoice_uuid`: UUID of the invoice)
+    #[inline]
     pub fn invoices_get_csv_by_uuid(
         &self,
         invoice_uuid: &str,
@@ -2351,6 +2482,7 @@ impl<'a> BillingApi<'a> {
     ///
     /// # Arguments
     /// - `invoice_uuid` (path `invoice_uuid`: UUID of the invoice)
+    #[inline]
     pub fn invoices_get_pdf_by_uuid(
         &self,
         invoice_uuid: &str,
@@ -2376,6 +2508,7 @@ impl<'a> BillingApi<'a> {
     ///
     /// # Arguments
     /// - `invoice_uuid` (path `invoice_uuid`: UUID of the invoice)
+    #[inline]
     pub fn invoices_get_summary_by_uuid(
         &self,
         invoice_uuid: &str,
@@ -2412,6 +2545,7 @@ impl<'a> ByoipPrefixesApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn byoip_prefixes_list(&self) -> ByoipPrefixesByoipPrefixesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2434,6 +2568,7 @@ impl<'a> ByoipPrefixesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ByoipPrefixCreate` request body
+    #[inline]
     pub fn byoip_prefixes_create(
         &self,
         body: &ByoipPrefixCreate,
@@ -2459,6 +2594,7 @@ impl<'a> ByoipPrefixesApi<'a> {
     ///
     /// # Arguments
     /// - `byoip_prefix_uuid` (path `byoip_prefix_uuid`: The unique identifier for the BYOIP Prefix.)
+    #[inline]
     pub fn byoip_prefixes_get(
         &self,
         byoip_prefix_uuid: &str,
@@ -2488,6 +2624,7 @@ impl<'a> ByoipPrefixesApi<'a> {
     ///
     /// # Arguments
     /// - `byoip_prefix_uuid` (path `byoip_prefix_uuid`: The unique identifier for the BYOIP Prefix.)
+    #[inline]
     pub fn byoip_prefixes_delete(
         &self,
         byoip_prefix_uuid: &str,
@@ -2517,6 +2654,7 @@ impl<'a> ByoipPrefixesApi<'a> {
     /// # Arguments
     /// - `byoip_prefix_uuid` (path `byoip_prefix_uuid`: A unique identifier for a BYOIP prefix.)
     /// - `body`: the `ByoipPrefixUpdate` request body
+    #[inline]
     pub fn byoip_prefixes_patch(
         &self,
         byoip_prefix_uuid: &str,
@@ -2550,6 +2688,7 @@ impl<'a> ByoipPrefixesApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn byoip_prefixes_list_resources(
         &self,
         byoip_prefix_uuid: &str,
@@ -2585,6 +2724,7 @@ impl<'a> CdnEndpointsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn cdn_list_endpoints(&self) -> CdnEndpointsCdnListEndpointsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2610,6 +2750,7 @@ impl<'a> CdnEndpointsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `CdnEndpoint` request body
+    #[inline]
     pub fn cdn_create_endpoint(
         &self,
         body: &CdnEndpoint,
@@ -2633,6 +2774,7 @@ impl<'a> CdnEndpointsApi<'a> {
     ///
     /// # Arguments
     /// - `cdn_id` (path `cdn_id`: A unique identifier for a CDN endpoint.)
+    #[inline]
     pub fn cdn_get_endpoint(&self, cdn_id: &str) -> CdnEndpointsCdnGetEndpointCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2655,6 +2797,7 @@ impl<'a> CdnEndpointsApi<'a> {
     /// # Arguments
     /// - `cdn_id` (path `cdn_id`: A unique identifier for a CDN endpoint.)
     /// - `body`: the `UpdateEndpoint` request body
+    #[inline]
     pub fn cdn_update_endpoints(
         &self,
         cdn_id: &str,
@@ -2683,6 +2826,7 @@ impl<'a> CdnEndpointsApi<'a> {
     ///
     /// # Arguments
     /// - `cdn_id` (path `cdn_id`: A unique identifier for a CDN endpoint.)
+    #[inline]
     pub fn cdn_delete_endpoint(
         &self,
         cdn_id: &str,
@@ -2714,6 +2858,7 @@ impl<'a> CdnEndpointsApi<'a> {
     /// # Arguments
     /// - `cdn_id` (path `cdn_id`: A unique identifier for a CDN endpoint.)
     /// - `body`: the `PurgeCache` request body
+    #[inline]
     pub fn cdn_purge_cache(
         &self,
         cdn_id: &str,
@@ -2751,6 +2896,7 @@ impl<'a> CertificatesApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.name(..)` (query `name`: Name of expected certificate)
+    #[inline]
     pub fn certificates_list(&self) -> CertificatesCertificatesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2778,6 +2924,7 @@ impl<'a> CertificatesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `CertificatesCreateBody` request body
+    #[inline]
     pub fn certificates_create(
         &self,
         body: &CertificatesCreateBody,
@@ -2801,6 +2948,7 @@ impl<'a> CertificatesApi<'a> {
     ///
     /// # Arguments
     /// - `certificate_id` (path `certificate_id`: A unique identifier for a certificate.)
+    #[inline]
     pub fn certificates_get(
         &self,
         certificate_id: &str,
@@ -2826,6 +2974,7 @@ impl<'a> CertificatesApi<'a> {
     ///
     /// # Arguments
     /// - `certificate_id` (path `certificate_id`: A unique identifier for a certificate.)
+    #[inline]
     pub fn certificates_delete(
         &self,
         certificate_id: &str,
@@ -2865,6 +3014,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Optional
     /// - `.tag_name(..)` (query `tag_name`: Limits the results to database clusters with a specific tag.\<br>\<br>Requires `tag:read` scope.)
+    #[inline]
     pub fn databases_list_clusters(&self) -> DatabasesDatabasesListClustersCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/databases".to_owned())
             .endpoint("databases.databases_list_clusters")
@@ -2891,6 +3041,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `DatabasesCreateClusterBody` request body
+    #[inline]
     pub fn databases_create_cluster(
         &self,
         body: &DatabasesCreateClusterBody,
@@ -2911,6 +3062,7 @@ impl<'a> DatabasesApi<'a> {
     /// To show the credentials for all database clusters' metrics endpoints, send a GET request to `/v2/databases/metrics/credentials`. The result will be a JSON object with a `credentials` key.
     ///
     /// `GET /v2/databases/metrics/credentials` (`databases.databases_get_cluster_metrics_credentials`). Idempotent: retried even after it may have reached the server. Returns a [`DatabasesDatabasesGetClusterMetricsCredentialsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn databases_get_cluster_metrics_credentials(
         &self,
     ) -> DatabasesDatabasesGetClusterMetricsCredentialsCall<'a> {
@@ -2932,6 +3084,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `DatabaseMetricsCredentials` request body
+    #[inline]
     pub fn databases_update_cluster_metrics_credentials(
         &self,
         body: &DatabaseMetricsCredentials,
@@ -2953,6 +3106,7 @@ impl<'a> DatabasesApi<'a> {
     /// The result will be a JSON object with an `options` key.
     ///
     /// `GET /v2/databases/options` (`databases.databases_list_options`). Idempotent: retried even after it may have reached the server. Returns a [`DatabasesDatabasesListOptionsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn databases_list_options(&self) -> DatabasesDatabasesListOptionsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2978,6 +3132,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_cluster(
         &self,
         database_cluster_uuid: &str,
@@ -3004,6 +3159,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_destroy_cluster(
         &self,
         database_cluster_uuid: &str,
@@ -3030,6 +3186,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_autoscale(
         &self,
         database_cluster_uuid: &str,
@@ -3057,6 +3214,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabaseAutoscaleParams` request body
+    #[inline]
     pub fn databases_update_autoscale(
         &self,
         database_cluster_uuid: &str,
@@ -3086,6 +3244,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_backups(
         &self,
         database_cluster_uuid: &str,
@@ -3115,6 +3274,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_ca(
         &self,
         database_cluster_uuid: &str,
@@ -3143,6 +3303,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_config(
         &self,
         database_cluster_uuid: &str,
@@ -3170,6 +3331,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabaseConfig` request body
+    #[inline]
     pub fn databases_patch_config(
         &self,
         database_cluster_uuid: &str,
@@ -3203,6 +3365,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list(
         &self,
         database_cluster_uuid: &str,
@@ -3235,6 +3398,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `Database` request body
+    #[inline]
     pub fn databases_add(
         &self,
         database_cluster_uuid: &str,
@@ -3269,6 +3433,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `database_name` (path `database_name`: The name of the database.)
+    #[inline]
     pub fn databases_get(
         &self,
         database_cluster_uuid: &str,
@@ -3303,6 +3468,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `database_name` (path `database_name`: The name of the database.)
+    #[inline]
     pub fn databases_delete(
         &self,
         database_cluster_uuid: &str,
@@ -3331,6 +3497,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_do_settings(
         &self,
         database_cluster_uuid: &str,
@@ -3360,6 +3527,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabasesUpdateDoSettingsBody` request body
+    #[inline]
     pub fn databases_update_do_settings(
         &self,
         database_cluster_uuid: &str,
@@ -3390,6 +3558,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_events_logs(
         &self,
         database_cluster_uuid: &str,
@@ -3416,6 +3585,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_eviction_policy(
         &self,
         database_cluster_uuid: &str,
@@ -3442,6 +3612,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabasesUpdateEvictionPolicyBody` request body
+    #[inline]
     pub fn databases_update_eviction_policy(
         &self,
         database_cluster_uuid: &str,
@@ -3470,6 +3641,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_firewall_rules(
         &self,
         database_cluster_uuid: &str,
@@ -3497,6 +3669,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabasesUpdateFirewallRulesBody` request body
+    #[inline]
     pub fn databases_update_firewall_rules(
         &self,
         database_cluster_uuid: &str,
@@ -3527,6 +3700,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_opeasearch_indexes(
         &self,
         database_cluster_uuid: &str,
@@ -3557,6 +3731,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `index_name` (path `index_name`: The name of the OpenSearch index.)
+    #[inline]
     pub fn databases_delete_opensearch_index(
         &self,
         database_cluster_uuid: &str,
@@ -3585,6 +3760,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_install_update(
         &self,
         database_cluster_uuid: &str,
@@ -3612,6 +3788,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_logsink(
         &self,
         database_cluster_uuid: &str,
@@ -3640,6 +3817,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `LogsinkCreate` request body
+    #[inline]
     pub fn databases_create_logsink(
         &self,
         database_cluster_uuid: &str,
@@ -3670,6 +3848,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `logsink_id` (path `logsink_id`: A unique identifier for a logsink of a database cluster)
+    #[inline]
     pub fn databases_get_logsink(
         &self,
         database_cluster_uuid: &str,
@@ -3701,6 +3880,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `logsink_id` (path `logsink_id`: A unique identifier for a logsink of a database cluster)
     /// - `body`: the `LogsinkUpdate` request body
+    #[inline]
     pub fn databases_update_logsink(
         &self,
         database_cluster_uuid: &str,
@@ -3733,6 +3913,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `logsink_id` (path `logsink_id`: A unique identifier for a logsink of a database cluster)
+    #[inline]
     pub fn databases_delete_logsink(
         &self,
         database_cluster_uuid: &str,
@@ -3762,6 +3943,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabaseMaintenanceWindow` request body
+    #[inline]
     pub fn databases_update_maintenance_window(
         &self,
         database_cluster_uuid: &str,
@@ -3797,6 +3979,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabasesUpdateRegionBody` request body
+    #[inline]
     pub fn databases_update_region(
         &self,
         database_cluster_uuid: &str,
@@ -3824,6 +4007,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_migration_status(
         &self,
         database_cluster_uuid: &str,
@@ -3851,6 +4035,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `SourceDatabase` request body
+    #[inline]
     pub fn databases_update_online_migration(
         &self,
         database_cluster_uuid: &str,
@@ -3881,6 +4066,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `migration_id` (path `migration_id`: A unique identifier assigned to the online migration.)
+    #[inline]
     pub fn databases_delete_online_migration(
         &self,
         database_cluster_uuid: &str,
@@ -3909,6 +4095,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_connection_pools(
         &self,
         database_cluster_uuid: &str,
@@ -3944,6 +4131,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `ConnectionPool` request body
+    #[inline]
     pub fn databases_add_connection_pool(
         &self,
         database_cluster_uuid: &str,
@@ -3973,6 +4161,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `pool_name` (path `pool_name`: The name used to identify the connection pool.)
+    #[inline]
     pub fn databases_get_connection_pool(
         &self,
         database_cluster_uuid: &str,
@@ -4002,6 +4191,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `pool_name` (path `pool_name`: The name used to identify the connection pool.)
     /// - `body`: the `ConnectionPoolUpdate` request body
+    #[inline]
     pub fn databases_update_connection_pool(
         &self,
         database_cluster_uuid: &str,
@@ -4036,6 +4226,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `pool_name` (path `pool_name`: The name used to identify the connection pool.)
+    #[inline]
     pub fn databases_delete_connection_pool(
         &self,
         database_cluster_uuid: &str,
@@ -4067,6 +4258,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_replicas(
         &self,
         database_cluster_uuid: &str,
@@ -4097,6 +4289,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabaseReplica` request body
+    #[inline]
     pub fn databases_create_replica(
         &self,
         database_cluster_uuid: &str,
@@ -4129,6 +4322,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `replica_name` (path `replica_name`: The name of the database replica.)
+    #[inline]
     pub fn databases_get_replica(
         &self,
         database_cluster_uuid: &str,
@@ -4161,6 +4355,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `replica_name` (path `replica_name`: The name of the database replica.)
+    #[inline]
     pub fn databases_destroy_replica(
         &self,
         database_cluster_uuid: &str,
@@ -4193,6 +4388,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `replica_name` (path `replica_name`: The name of the database replica.)
+    #[inline]
     pub fn databases_promote_replica(
         &self,
         database_cluster_uuid: &str,
@@ -4222,6 +4418,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabaseClusterResize` request body
+    #[inline]
     pub fn databases_update_cluster_size(
         &self,
         database_cluster_uuid: &str,
@@ -4251,6 +4448,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_kafka_schemas(
         &self,
         database_cluster_uuid: &str,
@@ -4279,6 +4477,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabaseKafkaSchemaCreate` request body
+    #[inline]
     pub fn databases_create_kafka_schema(
         &self,
         database_cluster_uuid: &str,
@@ -4309,6 +4508,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_kafka_schema_config(
         &self,
         database_cluster_uuid: &str,
@@ -4338,6 +4538,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabasesUpdateKafkaSchemaConfigBody` request body
+    #[inline]
     pub fn databases_update_kafka_schema_config(
         &self,
         database_cluster_uuid: &str,
@@ -4369,6 +4570,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `subject_name` (path `subject_name`: The name of the Kafka schema subject.)
+    #[inline]
     pub fn databases_get_kafka_schema_subject_config(
         &self,
         database_cluster_uuid: &str,
@@ -4401,6 +4603,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `subject_name` (path `subject_name`: The name of the Kafka schema subject.)
     /// - `body`: the `DatabasesUpdateKafkaSchemaSubjectConfigBody` request body
+    #[inline]
     pub fn databases_update_kafka_schema_subject_config(
         &self,
         database_cluster_uuid: &str,
@@ -4433,6 +4636,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `subject_name` (path `subject_name`: The name of the Kafka schema subject.)
+    #[inline]
     pub fn databases_get_kafka_schema(
         &self,
         database_cluster_uuid: &str,
@@ -4463,6 +4667,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `subject_name` (path `subject_name`: The name of the Kafka schema subject.)
+    #[inline]
     pub fn databases_delete_kafka_schema(
         &self,
         database_cluster_uuid: &str,
@@ -4493,6 +4698,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `subject_name` (path `subject_name`: The name of the Kafka schema subject.)
     /// - `version` (path `version`: The version of the Kafka schema subject.)
+    #[inline]
     pub fn databases_get_kafka_schema_version(
         &self,
         database_cluster_uuid: &str,
@@ -4523,6 +4729,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_get_sql_mode(
         &self,
         database_cluster_uuid: &str,
@@ -4550,6 +4757,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `SqlMode` request body
+    #[inline]
     pub fn databases_update_sql_mode(
         &self,
         database_cluster_uuid: &str,
@@ -4580,6 +4788,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_kafka_topics(
         &self,
         database_cluster_uuid: &str,
@@ -4609,6 +4818,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `KafkaTopicCreate` request body
+    #[inline]
     pub fn databases_create_kafka_topic(
         &self,
         database_cluster_uuid: &str,
@@ -4640,6 +4850,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `topic_name` (path `topic_name`: The name used to identify the Kafka topic.)
+    #[inline]
     pub fn databases_get_kafka_topic(
         &self,
         database_cluster_uuid: &str,
@@ -4672,6 +4883,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `topic_name` (path `topic_name`: The name used to identify the Kafka topic.)
     /// - `body`: the `KafkaTopicUpdate` request body
+    #[inline]
     pub fn databases_update_kafka_topic(
         &self,
         database_cluster_uuid: &str,
@@ -4706,6 +4918,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `topic_name` (path `topic_name`: The name used to identify the Kafka topic.)
+    #[inline]
     pub fn databases_delete_kafka_topic(
         &self,
         database_cluster_uuid: &str,
@@ -4735,6 +4948,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `Version` request body
+    #[inline]
     pub fn databases_update_major_version(
         &self,
         database_cluster_uuid: &str,
@@ -4778,6 +4992,7 @@ impl<'a> DatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
+    #[inline]
     pub fn databases_list_users(
         &self,
         database_cluster_uuid: &str,
@@ -4824,6 +5039,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `body`: the `DatabasesAddUserBody` request body
+    #[inline]
     pub fn databases_add_user(
         &self,
         database_cluster_uuid: &str,
@@ -4869,6 +5085,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `username` (path `username`: The name of the database user.)
+    #[inline]
     pub fn databases_get_user(
         &self,
         database_cluster_uuid: &str,
@@ -4912,6 +5129,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `username` (path `username`: The name of the database user.)
     /// - `body`: the `DatabasesUpdateUserBody` request body
+    #[inline]
     pub fn databases_update_user(
         &self,
         database_cluster_uuid: &str,
@@ -4948,6 +5166,7 @@ impl<'a> DatabasesApi<'a> {
     /// # Arguments
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `username` (path `username`: The name of the database user.)
+    #[inline]
     pub fn databases_delete_user(
         &self,
         database_cluster_uuid: &str,
@@ -4985,6 +5204,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `database_cluster_uuid` (path `database_cluster_uuid`: A unique identifier for a database cluster.)
     /// - `username` (path `username`: The name of the database user.)
     /// - `body`: the `DatabasesResetAuthBody` request body
+    #[inline]
     pub fn databases_reset_auth(
         &self,
         database_cluster_uuid: &str,
@@ -5027,6 +5247,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.region(..)` (query `region`: Filter by region. Dedicated Inference is only available in nyc2, tor1, and atl1.)
+    #[inline]
     pub fn dedicated_inferences_list(
         &self,
     ) -> DedicatedInferenceDedicatedInferencesListCall<'a> {
@@ -5053,6 +5274,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `DedicatedInferenceCreateRequest` request body
+    #[inline]
     pub fn dedicated_inferences_create(
         &self,
         body: &DedicatedInferenceCreateRequest,
@@ -5075,6 +5297,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// request to `/v2/dedicated-inferences/gpu-model-config`.
     ///
     /// `GET /v2/dedicated-inferences/gpu-model-config` (`dedicated_inference.dedicated_inferences_get_gpu_model_config`). Idempotent: retried even after it may have reached the server. Returns a [`DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn dedicated_inferences_get_gpu_model_config(
         &self,
     ) -> DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall<'a> {
@@ -5094,6 +5317,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// GET request to `/v2/dedicated-inferences/sizes`.
     ///
     /// `GET /v2/dedicated-inferences/sizes` (`dedicated_inference.dedicated_inferences_list_sizes`). Idempotent: retried even after it may have reached the server. Returns a [`DedicatedInferenceDedicatedInferencesListSizesCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn dedicated_inferences_list_sizes(
         &self,
     ) -> DedicatedInferenceDedicatedInferencesListSizesCall<'a> {
@@ -5117,6 +5341,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `dedicated_inference_id` (path `dedicated_inference_id`: A unique identifier for a Dedicated Inference instance.)
+    #[inline]
     pub fn dedicated_inferences_get(
         &self,
         dedicated_inference_id: &str,
@@ -5144,6 +5369,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `dedicated_inference_id` (path `dedicated_inference_id`: A unique identifier for a Dedicated Inference instance.)
+    #[inline]
     pub fn dedicated_inferences_delete(
         &self,
         dedicated_inference_id: &str,
@@ -5172,6 +5398,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// # Arguments
     /// - `dedicated_inference_id` (path `dedicated_inference_id`: A unique identifier for a Dedicated Inference instance.)
     /// - `body`: the `DedicatedInferenceUpdateRequest` request body
+    #[inline]
     pub fn dedicated_inferences_patch(
         &self,
         dedicated_inference_id: &str,
@@ -5206,6 +5433,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.slug(..)` (query `slug`: Filter accelerators by GPU slug.)
+    #[inline]
     pub fn dedicated_inferences_list_accelerators(
         &self,
         dedicated_inference_id: &str,
@@ -5233,6 +5461,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// # Arguments
     /// - `dedicated_inference_id` (path `dedicated_inference_id`: A unique identifier for a Dedicated Inference instance.)
     /// - `accelerator_id` (path `accelerator_id`: A unique identifier for a Dedicated Inference accelerator.)
+    #[inline]
     pub fn dedicated_inferences_get_accelerator(
         &self,
         dedicated_inference_id: &str,
@@ -5262,6 +5491,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     ///
     /// # Arguments
     /// - `dedicated_inference_id` (path `dedicated_inference_id`: A unique identifier for a Dedicated Inference instance.)
+    #[inline]
     pub fn dedicated_inferences_get_ca(
         &self,
         dedicated_inference_id: &str,
@@ -5293,6 +5523,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn dedicated_inferences_list_tokens(
         &self,
         dedicated_inference_id: &str,
@@ -5321,6 +5552,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// # Arguments
     /// - `dedicated_inference_id` (path `dedicated_inference_id`: A unique identifier for a Dedicated Inference instance.)
     /// - `body`: the `DedicatedInferenceTokenCreateRequest` request body
+    #[inline]
     pub fn dedicated_inferences_create_tokens(
         &self,
         dedicated_inference_id: &str,
@@ -5350,6 +5582,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     /// # Arguments
     /// - `dedicated_inference_id` (path `dedicated_inference_id`: A unique identifier for a Dedicated Inference instance.)
     /// - `token_id` (path `token_id`: A unique identifier for a Dedicated Inference access token.)
+    #[inline]
     pub fn dedicated_inferences_delete_tokens(
         &self,
         dedicated_inference_id: &str,
@@ -5387,6 +5620,7 @@ impl<'a> DomainsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn domains_list(&self) -> DomainsDomainsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/domains".to_owned())
             .endpoint("domains.domains_list")
@@ -5406,6 +5640,7 @@ impl<'a> DomainsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `Domain` request body
+    #[inline]
     pub fn domains_create(&self, body: &Domain) -> DomainsDomainsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -5426,6 +5661,7 @@ impl<'a> DomainsApi<'a> {
     ///
     /// # Arguments
     /// - `domain_name` (path `domain_name`: The name of the domain itself.)
+    #[inline]
     pub fn domains_get(&self, domain_name: &str) -> DomainsDomainsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -5445,6 +5681,7 @@ impl<'a> DomainsApi<'a> {
     ///
     /// # Arguments
     /// - `domain_name` (path `domain_name`: The name of the domain itself.)
+    #[inline]
     pub fn domains_delete(&self, domain_name: &str) -> DomainsDomainsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -5480,6 +5717,7 @@ impl<'a> DomainRecordsApi<'a> {
     /// - `.type(..)` (query `type`: The type of the DNS record. For example: A, CNAME, TXT, ...)
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn domains_list_records(
         &self,
         domain_name: &str,
@@ -5512,6 +5750,7 @@ impl<'a> DomainRecordsApi<'a> {
     /// # Arguments
     /// - `domain_name` (path `domain_name`: The name of the domain itself.)
     /// - `body`: the `DomainsCreateRecordBody` request body
+    #[inline]
     pub fn domains_create_record(
         &self,
         domain_name: &str,
@@ -5539,6 +5778,7 @@ impl<'a> DomainRecordsApi<'a> {
     /// # Arguments
     /// - `domain_name` (path `domain_name`: The name of the domain itself.)
     /// - `domain_record_id` (path `domain_record_id`: The unique identifier of the domain record.)
+    #[inline]
     pub fn domains_get_record(
         &self,
         domain_name: &str,
@@ -5573,6 +5813,7 @@ impl<'a> DomainRecordsApi<'a> {
     /// - `domain_name` (path `domain_name`: The name of the domain itself.)
     /// - `domain_record_id` (path `domain_record_id`: The unique identifier of the domain record.)
     /// - `body`: the `DomainRecord` request body
+    #[inline]
     pub fn domains_update_record(
         &self,
         domain_name: &str,
@@ -5607,6 +5848,7 @@ impl<'a> DomainRecordsApi<'a> {
     /// # Arguments
     /// - `domain_name` (path `domain_name`: The name of the domain itself.)
     /// - `domain_record_id` (path `domain_record_id`: The unique identifier of the domain record.)
+    #[inline]
     pub fn domains_delete_record(
         &self,
         domain_name: &str,
@@ -5641,6 +5883,7 @@ impl<'a> DomainRecordsApi<'a> {
     /// - `domain_name` (path `domain_name`: The name of the domain itself.)
     /// - `domain_record_id` (path `domain_record_id`: The unique identifier of the domain record.)
     /// - `body`: the `DomainRecord` request body
+    #[inline]
     pub fn domains_patch_record(
         &self,
         domain_name: &str,
@@ -5699,6 +5942,7 @@ impl<'a> DropletsApi<'a> {
     /// - `.tag_name(..)` (query `tag_name`: Used to filter Droplets by a specific tag. Can not be combined with `name` or `type`.\<br>Requires `tag:read` scope.)
     /// - `.name(..)` (query `name`: Used to filter list response by Droplet name returning only exact matches. It is case-insensitive and can not be combined with `tag_name`.)
     /// - `.type(..)` (query `type`: When `type` is set to `gpus`, only GPU Droplets will be returned. By default, only non-GPU Droplets are returned. Can not be combined with `tag_name`.)
+    #[inline]
     pub fn droplets_list(&self) -> DropletsDropletsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/droplets".to_owned())
             .endpoint("droplets.droplets_list")
@@ -5739,6 +5983,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `DropletsCreateBody` request body
+    #[inline]
     pub fn droplets_create(
         &self,
         body: &DropletsCreateBody,
@@ -5769,6 +6014,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `tag_name` (query `tag_name`: Specifies Droplets to be deleted by tag.)
+    #[inline]
     pub fn droplets_destroy_by_tag(
         &self,
         tag_name: &str,
@@ -5794,6 +6040,7 @@ impl<'a> DropletsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn droplets_list_backup_policies(
         &self,
     ) -> DropletsDropletsListBackupPoliciesCall<'a> {
@@ -5813,6 +6060,7 @@ impl<'a> DropletsApi<'a> {
     /// request to `/v2/droplets/backups/supported_policies`.
     ///
     /// `GET /v2/droplets/backups/supported_policies` (`droplets.droplets_list_supported_backup_policies`). Idempotent: retried even after it may have reached the server. Returns a [`DropletsDropletsListSupportedBackupPoliciesCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn droplets_list_supported_backup_policies(
         &self,
     ) -> DropletsDropletsListSupportedBackupPoliciesCall<'a> {
@@ -5835,6 +6083,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
+    #[inline]
     pub fn droplets_get(&self, droplet_id: i64) -> DropletsDropletsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -5857,6 +6106,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
+    #[inline]
     pub fn droplets_destroy(&self, droplet_id: i64) -> DropletsDropletsDestroyCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -5885,6 +6135,7 @@ impl<'a> DropletsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn droplets_list_backups(
         &self,
         droplet_id: i64,
@@ -5910,6 +6161,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
+    #[inline]
     pub fn droplets_get_backup_policy(
         &self,
         droplet_id: i64,
@@ -5944,6 +6196,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
+    #[inline]
     pub fn droplets_list_associated_resources(
         &self,
         droplet_id: i64,
@@ -5979,6 +6232,7 @@ impl<'a> DropletsApi<'a> {
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
     /// - `x_dangerous` (header `X-Dangerous`: Acknowledge this action will destroy the Droplet and all associated resources and _can not_ be reversed.)
+    #[inline]
     pub fn droplets_destroy_with_associated_resources_dangerous(
         &self,
         droplet_id: i64,
@@ -6013,6 +6267,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
+    #[inline]
     pub fn droplets_destroy_retry_with_associated_resources(
         &self,
         droplet_id: i64,
@@ -6049,6 +6304,7 @@ impl<'a> DropletsApi<'a> {
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
     /// - `body`: the `SelectiveDestroyAssociatedResource` request body
+    #[inline]
     pub fn droplets_destroy_with_associated_resources_selective(
         &self,
         droplet_id: i64,
@@ -6078,6 +6334,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
+    #[inline]
     pub fn droplets_get_destroy_associated_resources_status(
         &self,
         droplet_id: i64,
@@ -6112,6 +6369,7 @@ impl<'a> DropletsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn droplets_list_firewalls(
         &self,
         droplet_id: i64,
@@ -6146,6 +6404,7 @@ impl<'a> DropletsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn droplets_list_kernels(
         &self,
         droplet_id: i64,
@@ -6177,6 +6436,7 @@ impl<'a> DropletsApi<'a> {
     ///
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
+    #[inline]
     pub fn droplets_list_neighbors(
         &self,
         droplet_id: i64,
@@ -6211,6 +6471,7 @@ impl<'a> DropletsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn droplets_list_snapshots(
         &self,
         droplet_id: i64,
@@ -6240,6 +6501,7 @@ impl<'a> DropletsApi<'a> {
     /// separate physical hardware.
     ///
     /// `GET /v2/reports/droplet_neighbors_ids` (`droplets.droplets_list_neighbors_ids`). Idempotent: retried even after it may have reached the server. Returns a [`DropletsDropletsListNeighborsIdsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn droplets_list_neighbors_ids(
         &self,
     ) -> DropletsDropletsListNeighborsIdsCall<'a> {
@@ -6286,6 +6548,7 @@ impl<'a> DropletActionsApi<'a> {
     ///
     /// # Optional
     /// - `.tag_name(..)` (query `tag_name`: Used to filter Droplets by a specific tag. Can not be combined with `name` or `type`.\<br>Requires `tag:read` scope.)
+    #[inline]
     pub fn droplet_actions_post_by_tag(
         &self,
         body: &DropletActionsPostByTagBody,
@@ -6318,6 +6581,7 @@ impl<'a> DropletActionsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn droplet_actions_list(
         &self,
         droplet_id: i64,
@@ -6364,6 +6628,7 @@ impl<'a> DropletActionsApi<'a> {
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
     /// - `body`: the `DropletActionsPostBody` request body
+    #[inline]
     pub fn droplet_actions_post(
         &self,
         droplet_id: i64,
@@ -6395,6 +6660,7 @@ impl<'a> DropletActionsApi<'a> {
     /// # Arguments
     /// - `droplet_id` (path `droplet_id`: A unique identifier for a Droplet instance.)
     /// - `action_id` (path `action_id`: A unique numeric ID that can be used to identify and reference an action.)
+    #[inline]
     pub fn droplet_actions_get(
         &self,
         droplet_id: i64,
@@ -6435,6 +6701,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.name(..)` (query `name`: The name of the autoscale pool)
+    #[inline]
     pub fn autoscalepools_list(
         &self,
     ) -> DropletAutoscalePoolsAutoscalepoolsListCall<'a> {
@@ -6458,6 +6725,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `AutoscalePoolCreate` request body
+    #[inline]
     pub fn autoscalepools_create(
         &self,
         body: &AutoscalePoolCreate,
@@ -6482,6 +6750,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     ///
     /// # Arguments
     /// - `autoscale_pool_id` (path `autoscale_pool_id`: A unique identifier for an autoscale pool.)
+    #[inline]
     pub fn autoscalepools_get(
         &self,
         autoscale_pool_id: &str,
@@ -6510,6 +6779,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     /// # Arguments
     /// - `autoscale_pool_id` (path `autoscale_pool_id`: A unique identifier for an autoscale pool.)
     /// - `body`: the `AutoscalePoolCreate` request body
+    #[inline]
     pub fn autoscalepools_update(
         &self,
         autoscale_pool_id: &str,
@@ -6539,6 +6809,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     ///
     /// # Arguments
     /// - `autoscale_pool_id` (path `autoscale_pool_id`: A unique identifier for an autoscale pool.)
+    #[inline]
     pub fn autoscalepools_delete(
         &self,
         autoscale_pool_id: &str,
@@ -6566,6 +6837,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     /// # Arguments
     /// - `autoscale_pool_id` (path `autoscale_pool_id`: A unique identifier for an autoscale pool.)
     /// - `x_dangerous` (header `X-Dangerous`: Acknowledge this action will destroy the autoscale pool and its associated resources and _can not_ be reversed.)
+    #[inline]
     pub fn autoscalepools_delete_dangerous(
         &self,
         autoscale_pool_id: &str,
@@ -6600,6 +6872,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn autoscalepools_list_history(
         &self,
         autoscale_pool_id: &str,
@@ -6632,6 +6905,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn autoscalepools_list_members(
         &self,
         autoscale_pool_id: &str,
@@ -6667,6 +6941,7 @@ impl<'a> FirewallsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn firewalls_list(&self) -> FirewallsFirewallsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/firewalls".to_owned())
             .endpoint("firewalls.firewalls_list")
@@ -6684,6 +6959,7 @@ impl<'a> FirewallsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `FirewallsCreateBody` request body
+    #[inline]
     pub fn firewalls_create(
         &self,
         body: &FirewallsCreateBody,
@@ -6707,6 +6983,7 @@ impl<'a> FirewallsApi<'a> {
     ///
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
+    #[inline]
     pub fn firewalls_get(&self, firewall_id: &str) -> FirewallsFirewallsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -6732,6 +7009,7 @@ impl<'a> FirewallsApi<'a> {
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
     /// - `body`: the `FirewallsUpdateBody` request body
+    #[inline]
     pub fn firewalls_update(
         &self,
         firewall_id: &str,
@@ -6760,6 +7038,7 @@ impl<'a> FirewallsApi<'a> {
     ///
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
+    #[inline]
     pub fn firewalls_delete(
         &self,
         firewall_id: &str,
@@ -6789,6 +7068,7 @@ impl<'a> FirewallsApi<'a> {
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
     /// - `body`: the `FirewallsAssignDropletsBody` request body
+    #[inline]
     pub fn firewalls_assign_droplets(
         &self,
         firewall_id: &str,
@@ -6823,6 +7103,7 @@ impl<'a> FirewallsApi<'a> {
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
     /// - `body`: the `FirewallsDeleteDropletsBody` request body
+    #[inline]
     pub fn firewalls_delete_droplets(
         &self,
         firewall_id: &str,
@@ -6858,6 +7139,7 @@ impl<'a> FirewallsApi<'a> {
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
     /// - `body`: the `FirewallsAddRulesBody` request body
+    #[inline]
     pub fn firewalls_add_rules(
         &self,
         firewall_id: &str,
@@ -6892,6 +7174,7 @@ impl<'a> FirewallsApi<'a> {
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
     /// - `body`: the `FirewallsDeleteRulesBody` request body
+    #[inline]
     pub fn firewalls_delete_rules(
         &self,
         firewall_id: &str,
@@ -6925,6 +7208,7 @@ impl<'a> FirewallsApi<'a> {
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
     /// - `body`: the `FirewallsAddTagsBody` request body
+    #[inline]
     pub fn firewalls_add_tags(
         &self,
         firewall_id: &str,
@@ -6958,6 +7242,7 @@ impl<'a> FirewallsApi<'a> {
     /// # Arguments
     /// - `firewall_id` (path `firewall_id`: A unique ID that can be used to identify and reference a firewall.)
     /// - `body`: the `FirewallsDeleteTagsBody` request body
+    #[inline]
     pub fn firewalls_delete_tags(
         &self,
         firewall_id: &str,
@@ -6994,6 +7279,7 @@ impl<'a> FloatingIPsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn floating_i_ps_list(&self) -> FloatingIPsFloatingIPsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -7018,6 +7304,7 @@ impl<'a> FloatingIPsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `FloatingIpCreate` request body
+    #[inline]
     pub fn floating_i_ps_create(
         &self,
         body: &FloatingIpCreate,
@@ -7041,6 +7328,7 @@ impl<'a> FloatingIPsApi<'a> {
     ///
     /// # Arguments
     /// - `floating_ip` (path `floating_ip`: A floating IP address.)
+    #[inline]
     pub fn floating_i_ps_get(
         &self,
         floating_ip: &str,
@@ -7069,6 +7357,7 @@ impl<'a> FloatingIPsApi<'a> {
     ///
     /// # Arguments
     /// - `floating_ip` (path `floating_ip`: A floating IP address.)
+    #[inline]
     pub fn floating_i_ps_delete(
         &self,
         floating_ip: &str,
@@ -7102,6 +7391,7 @@ impl<'a> FloatingIpActionsApi<'a> {
     ///
     /// # Arguments
     /// - `floating_ip` (path `floating_ip`: A floating IP address.)
+    #[inline]
     pub fn floating_i_ps_action_list(
         &self,
         floating_ip: &str,
@@ -7135,6 +7425,7 @@ impl<'a> FloatingIpActionsApi<'a> {
     /// # Arguments
     /// - `floating_ip` (path `floating_ip`: A floating IP address.)
     /// - `body`: the `FloatingIPsActionPostBody` request body
+    #[inline]
     pub fn floating_i_ps_action_post(
         &self,
         floating_ip: &str,
@@ -7163,6 +7454,7 @@ impl<'a> FloatingIpActionsApi<'a> {
     /// # Arguments
     /// - `floating_ip` (path `floating_ip`: A floating IP address.)
     /// - `action_id` (path `action_id`: A unique numeric ID that can be used to identify and reference an action.)
+    #[inline]
     pub fn floating_i_ps_action_get(
         &self,
         floating_ip: &str,
@@ -7196,6 +7488,7 @@ impl<'a> FunctionsApi<'a> {
     /// Returns a list of namespaces associated with the current user. To get all namespaces, send a GET request to `/v2/functions/namespaces`.
     ///
     /// `GET /v2/functions/namespaces` (`functions.functions_list_namespaces`). Idempotent: retried even after it may have reached the server. Returns a [`FunctionsFunctionsListNamespacesCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn functions_list_namespaces(&self) -> FunctionsFunctionsListNamespacesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -7215,6 +7508,7 @@ impl<'a> FunctionsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `CreateNamespace` request body
+    #[inline]
     pub fn functions_create_namespace(
         &self,
         body: &CreateNamespace,
@@ -7238,6 +7532,7 @@ impl<'a> FunctionsApi<'a> {
     ///
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
+    #[inline]
     pub fn functions_get_namespace(
         &self,
         namespace_id: &str,
@@ -7265,6 +7560,7 @@ impl<'a> FunctionsApi<'a> {
     ///
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
+    #[inline]
     pub fn functions_delete_namespace(
         &self,
         namespace_id: &str,
@@ -7292,6 +7588,7 @@ impl<'a> FunctionsApi<'a> {
     ///
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
+    #[inline]
     pub fn functions_access_key_list(
         &self,
         namespace_id: &str,
@@ -7322,6 +7619,7 @@ impl<'a> FunctionsApi<'a> {
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
     /// - `body`: the `AccessKeyCreateRequest` request body
+    #[inline]
     pub fn functions_access_key_create(
         &self,
         namespace_id: &str,
@@ -7353,6 +7651,7 @@ impl<'a> FunctionsApi<'a> {
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
     /// - `key_id` (path `key_id`: The ID of the access key to be managed.)
     /// - `body`: the `FunctionsAccessKeyUpdateBody` request body
+    #[inline]
     pub fn functions_access_key_update(
         &self,
         namespace_id: &str,
@@ -7385,6 +7684,7 @@ impl<'a> FunctionsApi<'a> {
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
     /// - `key_id` (path `key_id`: The ID of the access key to be managed.)
+    #[inline]
     pub fn functions_access_key_delete(
         &self,
         namespace_id: &str,
@@ -7412,6 +7712,7 @@ impl<'a> FunctionsApi<'a> {
     ///
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
+    #[inline]
     pub fn functions_list_triggers(
         &self,
         namespace_id: &str,
@@ -7438,6 +7739,7 @@ impl<'a> FunctionsApi<'a> {
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
     /// - `body`: the `CreateTrigger` request body
+    #[inline]
     pub fn functions_create_trigger(
         &self,
         namespace_id: &str,
@@ -7466,6 +7768,7 @@ impl<'a> FunctionsApi<'a> {
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
     /// - `trigger_name` (path `trigger_name`: The name of the trigger to be managed.)
+    #[inline]
     pub fn functions_get_trigger(
         &self,
         namespace_id: &str,
@@ -7495,6 +7798,7 @@ impl<'a> FunctionsApi<'a> {
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
     /// - `trigger_name` (path `trigger_name`: The name of the trigger to be managed.)
     /// - `body`: the `UpdateTrigger` request body
+    #[inline]
     pub fn functions_update_trigger(
         &self,
         namespace_id: &str,
@@ -7527,6 +7831,7 @@ impl<'a> FunctionsApi<'a> {
     /// # Arguments
     /// - `namespace_id` (path `namespace_id`: The ID of the namespace to be managed.)
     /// - `trigger_name` (path `trigger_name`: The name of the trigger to be managed.)
+    #[inline]
     pub fn functions_delete_trigger(
         &self,
         namespace_id: &str,
@@ -7565,6 +7870,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `.only_deployed(..)` (query `only_deployed`: Only list agents that are deployed.)
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_agents(&self) -> GradientAiPlatformGenaiListAgentsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -7584,6 +7890,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateAgentInputPublic` request body
+    #[inline]
     pub fn genai_create_agent(
         &self,
         body: &ApiCreateAgentInputPublic,
@@ -7611,6 +7918,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_agent_api_keys(
         &self,
         agent_uuid: &str,
@@ -7637,6 +7945,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: Agent id)
     /// - `body`: the `ApiCreateAgentApiKeyInputPublic` request body
+    #[inline]
     pub fn genai_create_agent_api_key(
         &self,
         agent_uuid: &str,
@@ -7666,6 +7975,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `agent_uuid` (path `agent_uuid`: Agent id)
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
     /// - `body`: the `ApiUpdateAgentApiKeyInputPublic` request body
+    #[inline]
     pub fn genai_update_agent_api_key(
         &self,
         agent_uuid: &str,
@@ -7696,6 +8006,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: A unique identifier for your agent.)
     /// - `api_key_uuid` (path `api_key_uuid`: API key for an agent.)
+    #[inline]
     pub fn genai_delete_agent_api_key(
         &self,
         agent_uuid: &str,
@@ -7724,6 +8035,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: Agent id)
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
+    #[inline]
     pub fn genai_regenerate_agent_api_key(
         &self,
         agent_uuid: &str,
@@ -7752,6 +8064,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: Agent id)
     /// - `body`: the `ApiLinkAgentFunctionInputPublic` request body
+    #[inline]
     pub fn genai_attach_agent_function(
         &self,
         agent_uuid: &str,
@@ -7781,6 +8094,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `agent_uuid` (path `agent_uuid`: Agent id)
     /// - `function_uuid` (path `function_uuid`: Function id)
     /// - `body`: the `ApiUpdateAgentFunctionInputPublic` request body
+    #[inline]
     pub fn genai_update_agent_function(
         &self,
         agent_uuid: &str,
@@ -7811,6 +8125,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: The id of the agent the function route belongs to.)
     /// - `function_uuid` (path `function_uuid`: The function route to be destroyed. This does not destroy the function itself.)
+    #[inline]
     pub fn genai_detach_agent_function(
         &self,
         agent_uuid: &str,
@@ -7839,6 +8154,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: The UUID of the agent.)
     /// - `body`: the `ApiLinkAgentGuardrailsInputPublic` request body
+    #[inline]
     pub fn genai_attach_agent_guardrails(
         &self,
         agent_uuid: &str,
@@ -7867,6 +8183,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: The UUID of the agent.)
     /// - `guardrail_uuid` (path `guardrail_uuid`: The UUID of the guardrail to detach.)
+    #[inline]
     pub fn genai_detach_agent_guardrail(
         &self,
         agent_uuid: &str,
@@ -7894,6 +8211,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: A unique identifier for an agent.)
+    #[inline]
     pub fn genai_attach_knowledge_bases(
         &self,
         agent_uuid: &str,
@@ -7920,6 +8238,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: A unique identifier for an agent.)
     /// - `knowledge_base_uuid` (path `knowledge_base_uuid`: A unique identifier for a knowledge base.)
+    #[inline]
     pub fn genai_attach_knowledge_base(
         &self,
         agent_uuid: &str,
@@ -7948,6 +8267,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `agent_uuid` (path `agent_uuid`: Agent id)
     /// - `knowledge_base_uuid` (path `knowledge_base_uuid`: Knowledge base id)
+    #[inline]
     pub fn genai_detach_knowledge_base(
         &self,
         agent_uuid: &str,
@@ -7977,6 +8297,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `parent_agent_uuid` (path `parent_agent_uuid`: A unique identifier for the parent agent.)
     /// - `child_agent_uuid` (path `child_agent_uuid`: Routed agent id)
     /// - `body`: the `ApiUpdateLinkedAgentInputPublic` request body
+    #[inline]
     pub fn genai_update_attached_agent(
         &self,
         parent_agent_uuid: &str,
@@ -8008,6 +8329,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `parent_agent_uuid` (path `parent_agent_uuid`: A unique identifier for the parent agent.)
     /// - `child_agent_uuid` (path `child_agent_uuid`: Routed agent id)
     /// - `body`: the `ApiLinkAgentInputPublic` request body
+    #[inline]
     pub fn genai_attach_agent(
         &self,
         parent_agent_uuid: &str,
@@ -8038,6 +8360,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `parent_agent_uuid` (path `parent_agent_uuid`: Pagent agent id)
     /// - `child_agent_uuid` (path `child_agent_uuid`: Routed agent id)
+    #[inline]
     pub fn genai_detach_agent(
         &self,
         parent_agent_uuid: &str,
@@ -8065,6 +8388,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: Unique agent id)
+    #[inline]
     pub fn genai_get_agent(
         &self,
         uuid: &str,
@@ -8088,6 +8412,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `uuid` (path `uuid`: Unique agent id)
     /// - `body`: the `ApiUpdateAgentInputPublic` request body
+    #[inline]
     pub fn genai_update_agent(
         &self,
         uuid: &str,
@@ -8112,6 +8437,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: Unique agent id)
+    #[inline]
     pub fn genai_delete_agent(
         &self,
         uuid: &str,
@@ -8134,6 +8460,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: Agent id)
+    #[inline]
     pub fn genai_get_agent_children(
         &self,
         uuid: &str,
@@ -8160,6 +8487,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `uuid` (path `uuid`: Unique id)
     /// - `body`: the `ApiUpdateAgentDeploymentVisibilityInputPublic` request body
+    #[inline]
     pub fn genai_update_agent_deployment_visibility(
         &self,
         uuid: &str,
@@ -8191,6 +8519,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.start(..)` (query `start`: Return all usage data from this date.)
     /// - `.stop(..)` (query `stop`: Return all usage data up to this date, if omitted, will return up to the current date.)
+    #[inline]
     pub fn genai_get_agent_usage(
         &self,
         uuid: &str,
@@ -8219,6 +8548,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_agent_versions(
         &self,
         uuid: &str,
@@ -8244,6 +8574,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `uuid` (path `uuid`: Agent unique identifier)
     /// - `body`: the `ApiRollbackToAgentVersionInputPublic` request body
+    #[inline]
     pub fn genai_rollback_to_agent_version(
         &self,
         uuid: &str,
@@ -8271,6 +8602,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_anthropic_api_keys(
         &self,
     ) -> GradientAiPlatformGenaiListAnthropicApiKeysCall<'a> {
@@ -8292,6 +8624,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateAnthropicApiKeyInputPublic` request body
+    #[inline]
     pub fn genai_create_anthropic_api_key(
         &self,
         body: &ApiCreateAnthropicApiKeyInputPublic,
@@ -8315,6 +8648,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
+    #[inline]
     pub fn genai_get_anthropic_api_key(
         &self,
         api_key_uuid: &str,
@@ -8341,6 +8675,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
     /// - `body`: the `ApiUpdateAnthropicApiKeyInputPublic` request body
+    #[inline]
     pub fn genai_update_anthropic_api_key(
         &self,
         api_key_uuid: &str,
@@ -8368,6 +8703,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
+    #[inline]
     pub fn genai_delete_anthropic_api_key(
         &self,
         api_key_uuid: &str,
@@ -8397,6 +8733,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_agents_by_anthropic_key(
         &self,
         uuid: &str,
@@ -8422,6 +8759,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateCustomEvaluationMetricInputPublic` request body
+    #[inline]
     pub fn genai_create_custom_evaluation_metric(
         &self,
         body: &ApiCreateCustomEvaluationMetricInputPublic,
@@ -8446,6 +8784,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `metric_uuid` (path `metric_uuid`: UUID of the custom metric to update.)
     /// - `body`: the `ApiUpdateCustomEvaluationMetricInputPublic` request body
+    #[inline]
     pub fn genai_update_custom_evaluation_metric(
         &self,
         metric_uuid: &str,
@@ -8473,6 +8812,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `metric_uuid` (path `metric_uuid`: UUID of the custom metric to delete.)
+    #[inline]
     pub fn genai_delete_custom_evaluation_metric(
         &self,
         metric_uuid: &str,
@@ -8500,6 +8840,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `.page(..)` (query `page`: Page number for pagination.)
     /// - `.per_page(..)` (query `per_page`: Number of items per page.)
     /// - `.status(..)` (query `status`: Filter by model status.)
+    #[inline]
     pub fn genai_list_custom_models(
         &self,
     ) -> GradientAiPlatformGenaiListCustomModelsCall<'a> {
@@ -8521,6 +8862,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiImportCustomModelInputPublic` request body
+    #[inline]
     pub fn genai_import_custom_model(
         &self,
         body: &ApiImportCustomModelInputPublic,
@@ -8544,6 +8886,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: UUID of the custom model to retrieve)
+    #[inline]
     pub fn genai_get_custom_model(
         &self,
         uuid: &str,
@@ -8568,6 +8911,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: UUID of the custom model to delete)
+    #[inline]
     pub fn genai_delete_custom_model(
         &self,
         uuid: &str,
@@ -8593,6 +8937,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `uuid` (path `uuid`: UUID of the custom model to update)
     /// - `body`: the `ApiUpdateCustomModelMetadataInputPublic` request body
+    #[inline]
     pub fn genai_update_custom_model_metadata(
         &self,
         uuid: &str,
@@ -8620,6 +8965,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Optional
     /// - `.dataset_type(..)` (query `dataset_type`: Filter by evaluation dataset type.)
+    #[inline]
     pub fn genai_list_evaluation_datasets(
         &self,
     ) -> GradientAiPlatformGenaiListEvaluationDatasetsCall<'a> {
@@ -8641,6 +8987,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateEvaluationDatasetInputPublic` request body
+    #[inline]
     pub fn genai_create_evaluation_dataset(
         &self,
         body: &ApiCreateEvaluationDatasetInputPublic,
@@ -8664,6 +9011,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateDataSourceFileUploadPresignedUrlsInputPublic` request body
+    #[inline]
     pub fn genai_create_evaluation_dataset_file_upload_presigned_urls(
         &self,
         body: &ApiCreateDataSourceFileUploadPresignedUrlsInputPublic,
@@ -8689,6 +9037,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `dataset_uuid` (path `dataset_uuid`: UUID of the evaluation dataset to delete.)
+    #[inline]
     pub fn genai_delete_evaluation_dataset(
         &self,
         dataset_uuid: &str,
@@ -8714,6 +9063,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `dataset_uuid` (path `dataset_uuid`: UUID of the evaluation dataset.)
+    #[inline]
     pub fn genai_get_evaluation_dataset_download_url(
         &self,
         dataset_uuid: &str,
@@ -8736,6 +9086,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// To list all evaluation metrics, send a GET request to `/v2/gen-ai/evaluation_metrics`.
     ///
     /// `GET /v2/gen-ai/evaluation_metrics` (`gradient_ai_platform.genai_list_evaluation_metrics`). Idempotent: retried even after it may have reached the server. Returns a [`GradientAiPlatformGenaiListEvaluationMetricsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn genai_list_evaluation_metrics(
         &self,
     ) -> GradientAiPlatformGenaiListEvaluationMetricsCall<'a> {
@@ -8757,6 +9108,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiRunEvaluationTestCaseInputPublic` request body
+    #[inline]
     pub fn genai_run_evaluation_test_case(
         &self,
         body: &ApiRunEvaluationTestCaseInputPublic,
@@ -8780,6 +9132,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `evaluation_run_uuid` (path `evaluation_run_uuid`: Evaluation run UUID.)
+    #[inline]
     pub fn genai_get_evaluation_run(
         &self,
         evaluation_run_uuid: &str,
@@ -8809,6 +9162,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_get_evaluation_run_results(
         &self,
         evaluation_run_uuid: &str,
@@ -8835,6 +9189,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `evaluation_run_uuid` (path `evaluation_run_uuid`: Evaluation run UUID.)
     /// - `prompt_id` (path `prompt_id`: Prompt ID to get results for.)
+    #[inline]
     pub fn genai_get_evaluation_run_prompt_results(
         &self,
         evaluation_run_uuid: &str,
@@ -8859,6 +9214,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// To list all evaluation test cases, send a GET request to `/v2/gen-ai/evaluation_test_cases`.
     ///
     /// `GET /v2/gen-ai/evaluation_test_cases` (`gradient_ai_platform.genai_list_evaluation_test_cases`). Idempotent: retried even after it may have reached the server. Returns a [`GradientAiPlatformGenaiListEvaluationTestCasesCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn genai_list_evaluation_test_cases(
         &self,
     ) -> GradientAiPlatformGenaiListEvaluationTestCasesCall<'a> {
@@ -8880,6 +9236,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateEvaluationTestCaseInputPublic` request body
+    #[inline]
     pub fn genai_create_evaluation_test_case(
         &self,
         body: &ApiCreateEvaluationTestCaseInputPublic,
@@ -8906,6 +9263,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Optional
     /// - `.evaluation_test_case_version(..)` (query `evaluation_test_case_version`: Version of the test case.)
+    #[inline]
     pub fn genai_list_evaluation_runs_by_test_case(
         &self,
         evaluation_test_case_uuid: &str,
@@ -8934,6 +9292,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Optional
     /// - `.evaluation_test_case_version(..)` (query `evaluation_test_case_version`: Version of the test case.)
+    #[inline]
     pub fn genai_get_evaluation_test_case(
         &self,
         test_case_uuid: &str,
@@ -8960,6 +9319,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `test_case_uuid` (path `test_case_uuid`: Test-case UUID to update)
     /// - `body`: the `ApiUpdateEvaluationTestCaseInputPublic` request body
+    #[inline]
     pub fn genai_update_evaluation_test_case(
         &self,
         test_case_uuid: &str,
@@ -8988,6 +9348,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_indexing_jobs(
         &self,
     ) -> GradientAiPlatformGenaiListIndexingJobsCall<'a> {
@@ -9009,6 +9370,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiStartKnowledgeBaseIndexingJobInputPublic` request body
+    #[inline]
     pub fn genai_create_indexing_job(
         &self,
         body: &ApiStartKnowledgeBaseIndexingJobInputPublic,
@@ -9032,6 +9394,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `indexing_job_uuid` (path `indexing_job_uuid`: Uuid of the indexing job)
+    #[inline]
     pub fn genai_list_indexing_job_data_sources(
         &self,
         indexing_job_uuid: &str,
@@ -9057,6 +9420,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `indexing_job_uuid` (path `indexing_job_uuid`: The uuid of the indexing job)
+    #[inline]
     pub fn genai_get_indexing_job_details_signed_url(
         &self,
         indexing_job_uuid: &str,
@@ -9082,6 +9446,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: Indexing job id)
+    #[inline]
     pub fn genai_get_indexing_job(
         &self,
         uuid: &str,
@@ -9107,6 +9472,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `uuid` (path `uuid`: A unique identifier for an indexing job.)
     /// - `body`: the `ApiCancelKnowledgeBaseIndexingJobInputPublic` request body
+    #[inline]
     pub fn genai_cancel_indexing_job(
         &self,
         uuid: &str,
@@ -9135,6 +9501,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_knowledge_bases(
         &self,
     ) -> GradientAiPlatformGenaiListKnowledgeBasesCall<'a> {
@@ -9156,6 +9523,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateKnowledgeBaseInputPublic` request body
+    #[inline]
     pub fn genai_create_knowledge_base(
         &self,
         body: &ApiCreateKnowledgeBaseInputPublic,
@@ -9179,6 +9547,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateDataSourceFileUploadPresignedUrlsInputPublic` request body
+    #[inline]
     pub fn genai_create_data_source_file_upload_presigned_urls(
         &self,
         body: &ApiCreateDataSourceFileUploadPresignedUrlsInputPublic,
@@ -9209,6 +9578,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_knowledge_base_data_sources(
         &self,
         knowledge_base_uuid: &str,
@@ -9235,6 +9605,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `knowledge_base_uuid` (path `knowledge_base_uuid`: Knowledge base id)
     /// - `body`: the `ApiCreateKnowledgeBaseDataSourceInputPublic` request body
+    #[inline]
     pub fn genai_create_knowledge_base_data_source(
         &self,
         knowledge_base_uuid: &str,
@@ -9264,6 +9635,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `knowledge_base_uuid` (path `knowledge_base_uuid`: Knowledge Base ID (Path Parameter))
     /// - `data_source_uuid` (path `data_source_uuid`: Data Source ID (Path Parameter))
     /// - `body`: the `ApiUpdateKnowledgeBaseDataSourceInputPublic` request body
+    #[inline]
     pub fn genai_update_knowledge_base_data_source(
         &self,
         knowledge_base_uuid: &str,
@@ -9294,6 +9666,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `knowledge_base_uuid` (path `knowledge_base_uuid`: Knowledge base id)
     /// - `data_source_uuid` (path `data_source_uuid`: Data source id)
+    #[inline]
     pub fn genai_delete_knowledge_base_data_source(
         &self,
         knowledge_base_uuid: &str,
@@ -9321,6 +9694,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `knowledge_base_uuid` (path `knowledge_base_uuid`: Knowledge base uuid in string)
+    #[inline]
     pub fn genai_list_indexing_jobs_by_knowledge_base(
         &self,
         knowledge_base_uuid: &str,
@@ -9346,6 +9720,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: Knowledge base id)
+    #[inline]
     pub fn genai_get_knowledge_base(
         &self,
         uuid: &str,
@@ -9371,6 +9746,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `uuid` (path `uuid`: Knowledge base id)
     /// - `body`: the `ApiUpdateKnowledgeBaseInputPublic` request body
+    #[inline]
     pub fn genai_update_knowledge_base(
         &self,
         uuid: &str,
@@ -9397,6 +9773,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: Knowledge base id)
+    #[inline]
     pub fn genai_delete_knowledge_base(
         &self,
         uuid: &str,
@@ -9421,6 +9798,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic` request body
+    #[inline]
     pub fn genai_create_model_eval_dataset_upload_presigned_urls(
         &self,
         body: &ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic,
@@ -9444,6 +9822,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// To list all available metrics for model evaluation, send a GET request to `/v2/genai/model_evaluation_metrics`.
     ///
     /// `GET /v2/gen-ai/model_evaluation_metrics` (`gradient_ai_platform.genai_list_model_evaluation_metrics`). Idempotent: retried even after it may have reached the server. Returns a [`GradientAiPlatformGenaiListModelEvaluationMetricsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn genai_list_model_evaluation_metrics(
         &self,
     ) -> GradientAiPlatformGenaiListModelEvaluationMetricsCall<'a> {
@@ -9462,6 +9841,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// To list all saved model evaluation presets, send a GET request to `/v2/genai/model_evaluation_presets`.
     ///
     /// `GET /v2/gen-ai/model_evaluation_presets` (`gradient_ai_platform.genai_list_model_evaluation_presets`). Idempotent: retried even after it may have reached the server. Returns a [`GradientAiPlatformGenaiListModelEvaluationPresetsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn genai_list_model_evaluation_presets(
         &self,
     ) -> GradientAiPlatformGenaiListModelEvaluationPresetsCall<'a> {
@@ -9483,6 +9863,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `eval_preset_uuid` (path `eval_preset_uuid`: UUID of the evaluation preset.)
+    #[inline]
     pub fn genai_get_model_evaluation_preset(
         &self,
         eval_preset_uuid: &str,
@@ -9508,6 +9889,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `eval_preset_uuid` (path `eval_preset_uuid`: UUID of the evaluation preset to delete.)
+    #[inline]
     pub fn genai_delete_model_evaluation_preset(
         &self,
         eval_preset_uuid: &str,
@@ -9541,6 +9923,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `.search(..)` (query `search`: Free-text search across the eval run name, candidate model name and dataset name (case-insensitive substring match). Empty means no search.)
     /// - `.sort_by(..)` (query `sort_by`: Field to sort by. Defaults to creation date when unspecified.)
     /// - `.sort_direction(..)` (query `sort_direction`: Sort direction. Defaults to descending when unspecified.)
+    #[inline]
     pub fn genai_list_model_evaluation_runs(
         &self,
     ) -> GradientAiPlatformGenaiListModelEvaluationRunsCall<'a> {
@@ -9562,6 +9945,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateModelEvaluationRunInputPublic` request body
+    #[inline]
     pub fn genai_create_model_evaluation_run(
         &self,
         body: &ApiCreateModelEvaluationRunInputPublic,
@@ -9589,6 +9973,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number for per-prompt results (defaults to 1).)
     /// - `.per_page(..)` (query `per_page`: Number of per-prompt results per page (defaults to 50).)
+    #[inline]
     pub fn genai_get_model_evaluation_run(
         &self,
         eval_run_uuid: &str,
@@ -9614,6 +9999,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `eval_run_uuid` (path `eval_run_uuid`: UUID of the model evaluation run to delete. The run must be in a terminal status (`successful`, `partially_successful`, `failed`, or `cancelled`). For runs still in progress, either wait for the run to finish or cancel it, then retry the delete.)
+    #[inline]
     pub fn genai_delete_model_evaluation_run(
         &self,
         eval_run_uuid: &str,
@@ -9640,6 +10026,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `eval_run_uuid` (path `eval_run_uuid`: UUID of the model evaluation run to update. Returned by `CreateModelEvaluationRun` and listed via `ListModelEvaluationRuns`.)
     /// - `body`: the `ApiUpdateModelEvaluationRunInputPublic` request body
+    #[inline]
     pub fn genai_update_model_evaluation_run(
         &self,
         eval_run_uuid: &str,
@@ -9668,6 +10055,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `eval_run_uuid` (path `eval_run_uuid`: UUID of the model evaluation run to cancel. Returned by `CreateModelEvaluationRun` and listed via `ListModelEvaluationRuns`. The run must be in a non-terminal status (queued, running_dataset, or evaluating_results); already-terminal runs return an error.)
     /// - `body`: the `ApiCancelModelEvaluationRunInputPublic` request body
+    #[inline]
     pub fn genai_cancel_model_evaluation_run(
         &self,
         eval_run_uuid: &str,
@@ -9695,6 +10083,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `eval_run_uuid` (path `eval_run_uuid`: UUID of the evaluation run.)
+    #[inline]
     pub fn genai_get_model_evaluation_run_results_download_url(
         &self,
         eval_run_uuid: &str,
@@ -9725,6 +10114,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `.public_only(..)` (query `public_only`: Only include models that are publicly available.)
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_models(&self) -> GradientAiPlatformGenaiListModelsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -9745,6 +10135,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_model_api_keys(
         &self,
     ) -> GradientAiPlatformGenaiListModelApiKeysCall<'a> {
@@ -9770,6 +10161,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateModelApiKeyInputPublic` request body
+    #[inline]
     pub fn genai_create_model_api_key(
         &self,
         body: &ApiCreateModelApiKeyInputPublic,
@@ -9794,6 +10186,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
     /// - `body`: the `ApiUpdateModelApiKeyInputPublic` request body
+    #[inline]
     pub fn genai_update_model_api_key(
         &self,
         api_key_uuid: &str,
@@ -9821,6 +10214,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key for an agent.)
+    #[inline]
     pub fn genai_delete_model_api_key(
         &self,
         api_key_uuid: &str,
@@ -9846,6 +10240,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
+    #[inline]
     pub fn genai_regenerate_model_api_key(
         &self,
         api_key_uuid: &str,
@@ -9872,6 +10267,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`)
     /// - `.limit(..)` (query `limit`)
+    #[inline]
     pub fn genai_list_model_catalog(
         &self,
     ) -> GradientAiPlatformGenaiListModelCatalogCall<'a> {
@@ -9896,6 +10292,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Optional
     /// - `.model_id(..)` (query `model_id`: Model identifier used for API calls (e.g., "llama3.1-70b-instruct"). Alternative to UUID lookup.)
+    #[inline]
     pub fn genai_get_model_catalog_card(
         &self,
         id: &str,
@@ -9921,6 +10318,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_model_routers(
         &self,
     ) -> GradientAiPlatformGenaiListModelRoutersCall<'a> {
@@ -9942,6 +10340,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateModelRouterInputPublic` request body
+    #[inline]
     pub fn genai_create_model_router(
         &self,
         body: &ApiCreateModelRouterInputPublic,
@@ -9966,6 +10365,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_model_router_presets(
         &self,
     ) -> GradientAiPlatformGenaiListModelRouterPresetsCall<'a> {
@@ -9988,6 +10388,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_model_router_task_presets(
         &self,
     ) -> GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'a> {
@@ -10009,6 +10410,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: Model router id)
+    #[inline]
     pub fn genai_get_model_router(
         &self,
         uuid: &str,
@@ -10034,6 +10436,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `uuid` (path `uuid`: Model router id)
     /// - `body`: the `ApiUpdateModelRouterInputPublic` request body
+    #[inline]
     pub fn genai_update_model_router(
         &self,
         uuid: &str,
@@ -10060,6 +10463,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: Model router id)
+    #[inline]
     pub fn genai_delete_model_router(
         &self,
         uuid: &str,
@@ -10084,6 +10488,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiDropboxOauth2GetTokensInput` request body
+    #[inline]
     pub fn genai_create_oauth2_dropbox_tokens(
         &self,
         body: &ApiDropboxOauth2GetTokensInput,
@@ -10108,6 +10513,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.type(..)` (query `type`: Type "google" / "dropbox".)
     /// - `.redirect_url(..)` (query `redirect_url`: The redirect url.)
+    #[inline]
     pub fn genai_get_oauth2_url(&self) -> GradientAiPlatformGenaiGetOauth2UrlCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -10128,6 +10534,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_openai_api_keys(
         &self,
     ) -> GradientAiPlatformGenaiListOpenaiApiKeysCall<'a> {
@@ -10149,6 +10556,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateOpenAiapiKeyInputPublic` request body
+    #[inline]
     pub fn genai_create_openai_api_key(
         &self,
         body: &ApiCreateOpenAiapiKeyInputPublic,
@@ -10172,6 +10580,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
+    #[inline]
     pub fn genai_get_openai_api_key(
         &self,
         api_key_uuid: &str,
@@ -10198,6 +10607,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
     /// - `body`: the `ApiUpdateOpenAiapiKeyInputPublic` request body
+    #[inline]
     pub fn genai_update_openai_api_key(
         &self,
         api_key_uuid: &str,
@@ -10225,6 +10635,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `api_key_uuid` (path `api_key_uuid`: API key ID)
+    #[inline]
     pub fn genai_delete_openai_api_key(
         &self,
         api_key_uuid: &str,
@@ -10254,6 +10665,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_agents_by_openai_key(
         &self,
         uuid: &str,
@@ -10280,6 +10692,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Optional
     /// - `.serves_inference(..)` (query `serves_inference`: Include datacenters that serve inference.)
     /// - `.serves_batch(..)` (query `serves_batch`: Include datacenters that are capable of running batch jobs.)
+    #[inline]
     pub fn genai_list_datacenter_regions(
         &self,
     ) -> GradientAiPlatformGenaiListDatacenterRegionsCall<'a> {
@@ -10301,6 +10714,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateScheduledIndexingInputPublic` request body
+    #[inline]
     pub fn genai_create_scheduled_indexing(
         &self,
         body: &ApiCreateScheduledIndexingInputPublic,
@@ -10324,6 +10738,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `knowledge_base_uuid` (path `knowledge_base_uuid`: UUID of the scheduled indexing entry)
+    #[inline]
     pub fn genai_get_scheduled_indexing(
         &self,
         knowledge_base_uuid: &str,
@@ -10347,6 +10762,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `uuid` (path `uuid`: UUID of the scheduled indexing)
+    #[inline]
     pub fn genai_delete_scheduled_indexing(
         &self,
         uuid: &str,
@@ -10369,6 +10785,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// To list all workspaces, send a GET request to `/v2/gen-ai/workspaces`.
     ///
     /// `GET /v2/gen-ai/workspaces` (`gradient_ai_platform.genai_list_workspaces`). Idempotent: retried even after it may have reached the server. Returns a [`GradientAiPlatformGenaiListWorkspacesCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn genai_list_workspaces(
         &self,
     ) -> GradientAiPlatformGenaiListWorkspacesCall<'a> {
@@ -10390,6 +10807,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ApiCreateWorkspaceInputPublic` request body
+    #[inline]
     pub fn genai_create_workspace(
         &self,
         body: &ApiCreateWorkspaceInputPublic,
@@ -10413,6 +10831,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `workspace_uuid` (path `workspace_uuid`: Workspace UUID.)
+    #[inline]
     pub fn genai_get_workspace(
         &self,
         workspace_uuid: &str,
@@ -10439,6 +10858,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `workspace_uuid` (path `workspace_uuid`: Workspace UUID.)
     /// - `body`: the `ApiUpdateWorkspaceInputPublic` request body
+    #[inline]
     pub fn genai_update_workspace(
         &self,
         workspace_uuid: &str,
@@ -10466,6 +10886,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `workspace_uuid` (path `workspace_uuid`: Workspace UUID.)
+    #[inline]
     pub fn genai_delete_workspace(
         &self,
         workspace_uuid: &str,
@@ -10496,6 +10917,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `.only_deployed(..)` (query `only_deployed`: Only list agents that are deployed.)
     /// - `.page(..)` (query `page`: Page number.)
     /// - `.per_page(..)` (query `per_page`: Items per page.)
+    #[inline]
     pub fn genai_list_agents_by_workspace(
         &self,
         workspace_uuid: &str,
@@ -10522,6 +10944,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// # Arguments
     /// - `workspace_uuid` (path `workspace_uuid`: Workspace uuid to move agents to)
     /// - `body`: the `ApiMoveAgentsToWorkspaceInputPublic` request body
+    #[inline]
     pub fn genai_update_agents_workspace(
         &self,
         workspace_uuid: &str,
@@ -10549,6 +10972,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ///
     /// # Arguments
     /// - `workspace_uuid` (path `workspace_uuid`: Workspace UUID.)
+    #[inline]
     pub fn genai_list_evaluation_test_cases_by_workspace(
         &self,
         workspace_uuid: &str,
@@ -10612,6 +11036,7 @@ impl<'a> ImagesApi<'a> {
     /// - `.tag_name(..)` (query `tag_name`: Used to filter images by a specific tag.)
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn images_list(&self) -> ImagesImagesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/images".to_owned())
             .endpoint("images.images_list")
@@ -10633,6 +11058,7 @@ impl<'a> ImagesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ImageNewCustom` request body
+    #[inline]
     pub fn images_create_custom(
         &self,
         body: &ImageNewCustom,
@@ -10657,6 +11083,7 @@ impl<'a> ImagesApi<'a> {
     ///
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number (id) or string (slug) used to identify and reference a specific image. **Public** images can be identified by image `id` or `slug`. **Private** images *must* be identified by image `id`.)
+    #[inline]
     pub fn images_get(&self, image_id: &str) -> ImagesImagesGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -10679,6 +11106,7 @@ impl<'a> ImagesApi<'a> {
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
     /// - `body`: the `ImageUpdate` request body
+    #[inline]
     pub fn images_update(
         &self,
         image_id: i64,
@@ -10703,6 +11131,7 @@ impl<'a> ImagesApi<'a> {
     ///
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
+    #[inline]
     pub fn images_delete(&self, image_id: i64) -> ImagesImagesDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -10740,6 +11169,7 @@ impl<'a> ImagesApi<'a> {
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
     /// - `body`: the `ImagesPostAccountTransferCreate` request body
+    #[inline]
     pub fn images_post_account_transfer_create(
         &self,
         image_id: i64,
@@ -10769,6 +11199,7 @@ impl<'a> ImagesApi<'a> {
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
     /// - `body`: the `ImagesPostAccountTransferAccept` request body
+    #[inline]
     pub fn images_post_account_transfer_accept(
         &self,
         image_id: i64,
@@ -10802,6 +11233,7 @@ impl<'a> ImagesApi<'a> {
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
     /// - `body`: the `ImagesPostAccountTransferCancel` request body
+    #[inline]
     pub fn images_post_account_transfer_cancel(
         &self,
         image_id: i64,
@@ -10835,6 +11267,7 @@ impl<'a> ImagesApi<'a> {
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
     /// - `body`: the `ImagesPostAccountTransferDecline` request body
+    #[inline]
     pub fn images_post_account_transfer_decline(
         &self,
         image_id: i64,
@@ -10871,6 +11304,7 @@ impl<'a> ImageActionsApi<'a> {
     ///
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
+    #[inline]
     pub fn image_actions_list(
         &self,
         image_id: i64,
@@ -10908,6 +11342,7 @@ impl<'a> ImageActionsApi<'a> {
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
     /// - `body`: the `ImageActionsPostBody` request body
+    #[inline]
     pub fn image_actions_post(
         &self,
         image_id: i64,
@@ -10935,6 +11370,7 @@ impl<'a> ImageActionsApi<'a> {
     /// # Arguments
     /// - `image_id` (path `image_id`: A unique number that can be used to identify and reference a specific image.)
     /// - `action_id` (path `action_id`: A unique numeric ID that can be used to identify and reference an action.)
+    #[inline]
     pub fn image_actions_get(
         &self,
         image_id: i64,
@@ -10972,6 +11408,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn kubernetes_list_clusters(&self) -> KubernetesKubernetesListClustersCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -10999,6 +11436,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `Cluster` request body
+    #[inline]
     pub fn kubernetes_create_cluster(
         &self,
         body: &Cluster,
@@ -11023,6 +11461,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
+    #[inline]
     pub fn kubernetes_get_cluster(
         &self,
         cluster_id: &str,
@@ -11051,6 +11490,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `body`: the `ClusterUpdate` request body
+    #[inline]
     pub fn kubernetes_update_cluster(
         &self,
         cluster_id: &str,
@@ -11082,6 +11522,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
+    #[inline]
     pub fn kubernetes_delete_cluster(
         &self,
         cluster_id: &str,
@@ -11116,6 +11557,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Optional
     /// - `.run_id(..)` (query `run_id`: Specifies the clusterlint run whose results will be retrieved.)
+    #[inline]
     pub fn kubernetes_get_cluster_lint_results(
         &self,
         cluster_id: &str,
@@ -11152,6 +11594,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `body`: the `ClusterlintRequest` request body
+    #[inline]
     pub fn kubernetes_run_cluster_lint(
         &self,
         cluster_id: &str,
@@ -11196,6 +11639,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Optional
     /// - `.expiry_seconds(..)` (query `expiry_seconds`: The duration in seconds that the returned Kubernetes credentials will be valid. If not set or 0, the credentials will have a 7 day expiry.)
+    #[inline]
     pub fn kubernetes_get_credentials(
         &self,
         cluster_id: &str,
@@ -11221,6 +11665,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
+    #[inline]
     pub fn kubernetes_list_associated_resources(
         &self,
         cluster_id: &str,
@@ -11248,6 +11693,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
+    #[inline]
     pub fn kubernetes_destroy_associated_resources_dangerous(
         &self,
         cluster_id: &str,
@@ -11283,6 +11729,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `body`: the `DestroyAssociatedKubernetesResources` request body
+    #[inline]
     pub fn kubernetes_destroy_associated_resources_selective(
         &self,
         cluster_id: &str,
@@ -11338,6 +11785,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Optional
     /// - `.expiry_seconds(..)` (query `expiry_seconds`: The duration in seconds that the returned Kubernetes credentials will be valid. If not set or 0, the credentials will have a 7 day expiry.)
     /// - `.type(..)` (query `type`: The type of credentials to return in the kubeconfig. When omitted, the default credential type for the cluster is used: `sso` for clusters with SSO enabled, `token` for clusters without SSO enabled.)
+    #[inline]
     pub fn kubernetes_get_kubeconfig(
         &self,
         cluster_id: &str,
@@ -11364,6 +11812,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
+    #[inline]
     pub fn kubernetes_list_node_pools(
         &self,
         cluster_id: &str,
@@ -11392,6 +11841,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `body`: the `KubernetesNodePool` request body
+    #[inline]
     pub fn kubernetes_add_node_pool(
         &self,
         cluster_id: &str,
@@ -11421,6 +11871,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `node_pool_id` (path `node_pool_id`: A unique ID that can be used to reference a Kubernetes node pool.)
+    #[inline]
     pub fn kubernetes_get_node_pool(
         &self,
         cluster_id: &str,
@@ -11453,6 +11904,7 @@ impl<'a> KubernetesApi<'a> {
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `node_pool_id` (path `node_pool_id`: A unique ID that can be used to reference a Kubernetes node pool.)
     /// - `body`: the `KubernetesNodePoolBase` request body
+    #[inline]
     pub fn kubernetes_update_node_pool(
         &self,
         cluster_id: &str,
@@ -11487,6 +11939,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `node_pool_id` (path `node_pool_id`: A unique ID that can be used to reference a Kubernetes node pool.)
+    #[inline]
     pub fn kubernetes_delete_node_pool(
         &self,
         cluster_id: &str,
@@ -11529,6 +11982,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Optional
     /// - `.skip_drain(..)` (query `skip_drain`: Specifies whether or not to drain workloads from a node before it is deleted. Setting it to `1` causes node draining to be skipped. Omitting the query parameter or setting its value to `0` carries out draining prior to deletion.)
     /// - `.replace(..)` (query `replace`: Specifies whether or not to replace a node after it has been deleted. Setting it to `1` causes the node to be replaced by a new one after deletion. Omitting the query parameter or setting its value to `0` deletes without replacement.)
+    #[inline]
     pub fn kubernetes_delete_node(
         &self,
         cluster_id: &str,
@@ -11562,6 +12016,7 @@ impl<'a> KubernetesApi<'a> {
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `node_pool_id` (path `node_pool_id`: A unique ID that can be used to reference a Kubernetes node pool.)
     /// - `body`: the `KubernetesRecycleNodePoolBody` request body
+    #[inline]
     pub fn kubernetes_recycle_node_pool(
         &self,
         cluster_id: &str,
@@ -11592,6 +12047,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
+    #[inline]
     pub fn kubernetes_get_status_messages(
         &self,
         cluster_id: &str,
@@ -11623,6 +12079,7 @@ impl<'a> KubernetesApi<'a> {
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
     /// - `body`: the `KubernetesUpgradeClusterBody` request body
+    #[inline]
     pub fn kubernetes_upgrade_cluster(
         &self,
         cluster_id: &str,
@@ -11652,6 +12109,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
+    #[inline]
     pub fn kubernetes_get_available_upgrades(
         &self,
         cluster_id: &str,
@@ -11678,6 +12136,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `cluster_id` (path `cluster_id`: A unique ID that can be used to reference a Kubernetes cluster.)
+    #[inline]
     pub fn kubernetes_get_cluster_user(
         &self,
         cluster_id: &str,
@@ -11700,6 +12159,7 @@ impl<'a> KubernetesApi<'a> {
     /// To list the versions of Kubernetes available for use, the regions that support Kubernetes, and the available node sizes, send a GET request to `/v2/kubernetes/options`.
     ///
     /// `GET /v2/kubernetes/options` (`kubernetes.kubernetes_list_options`). Idempotent: retried even after it may have reached the server. Returns a [`KubernetesKubernetesListOptionsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn kubernetes_list_options(&self) -> KubernetesKubernetesListOptionsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -11719,6 +12179,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ClusterRegistries` request body
+    #[inline]
     pub fn kubernetes_add_registries(
         &self,
         body: &ClusterRegistries,
@@ -11742,6 +12203,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ClusterRegistries` request body
+    #[inline]
     pub fn kubernetes_remove_registries(
         &self,
         body: &ClusterRegistries,
@@ -11765,6 +12227,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ClusterRegistry` request body
+    #[inline]
     pub fn kubernetes_add_registry(
         &self,
         body: &ClusterRegistry,
@@ -11788,6 +12251,7 @@ impl<'a> KubernetesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ClusterRegistry` request body
+    #[inline]
     pub fn kubernetes_remove_registry(
         &self,
         body: &ClusterRegistry,
@@ -11822,6 +12286,7 @@ impl<'a> LoadBalancersApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn load_balancers_list(&self) -> LoadBalancersLoadBalancersListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -11852,6 +12317,7 @@ impl<'a> LoadBalancersApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `LoadBalancerCreate` request body
+    #[inline]
     pub fn load_balancers_create(
         &self,
         body: &LoadBalancerCreate,
@@ -11876,6 +12342,7 @@ impl<'a> LoadBalancersApi<'a> {
     ///
     /// # Arguments
     /// - `lb_id` (path `lb_id`: A unique identifier for a load balancer.)
+    #[inline]
     pub fn load_balancers_get(
         &self,
         lb_id: &str,
@@ -11904,6 +12371,7 @@ impl<'a> LoadBalancersApi<'a> {
     /// # Arguments
     /// - `lb_id` (path `lb_id`: A unique identifier for a load balancer.)
     /// - `body`: the `LoadBalancerCreate` request body
+    #[inline]
     pub fn load_balancers_update(
         &self,
         lb_id: &str,
@@ -11933,6 +12401,7 @@ impl<'a> LoadBalancersApi<'a> {
     ///
     /// # Arguments
     /// - `lb_id` (path `lb_id`: A unique identifier for a load balancer.)
+    #[inline]
     pub fn load_balancers_delete(
         &self,
         lb_id: &str,
@@ -11959,6 +12428,7 @@ impl<'a> LoadBalancersApi<'a> {
     ///
     /// # Arguments
     /// - `lb_id` (path `lb_id`: A unique identifier for a load balancer.)
+    #[inline]
     pub fn load_balancers_delete_cache(
         &self,
         lb_id: &str,
@@ -11993,6 +12463,7 @@ impl<'a> LoadBalancersApi<'a> {
     /// # Arguments
     /// - `lb_id` (path `lb_id`: A unique identifier for a load balancer.)
     /// - `body`: the `LoadBalancersAddDropletsBody` request body
+    #[inline]
     pub fn load_balancers_add_droplets(
         &self,
         lb_id: &str,
@@ -12027,6 +12498,7 @@ impl<'a> LoadBalancersApi<'a> {
     /// # Arguments
     /// - `lb_id` (path `lb_id`: A unique identifier for a load balancer.)
     /// - `body`: the `LoadBalancersRemoveDropletsBody` request body
+    #[inline]
     pub fn load_balancers_remove_droplets(
         &self,
         lb_id: &str,
@@ -12062,6 +12534,7 @@ impl<'a> LoadBalancersApi<'a> {
     /// # Arguments
     /// - `lb_id` (path `lb_id`: A unique identifier for a load balancer.)
     /// - `body`: the `LoadBalancersAddForwardingRulesBody` request body
+    #[inline]
     pub fn load_balancers_add_forwarding_rules(
         &self,
         lb_id: &str,
@@ -12097,6 +12570,7 @@ impl<'a> LoadBalancersApi<'a> {
     /// # Arguments
     /// - `lb_id` (path `lb_id`: A unique identifier for a load balancer.)
     /// - `body`: the `LoadBalancersRemoveForwardingRulesBody` request body
+    #[inline]
     pub fn load_balancers_remove_forwarding_rules(
         &self,
         lb_id: &str,
@@ -12134,6 +12608,7 @@ impl<'a> MonitoringApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn monitoring_list_alert_policy(
         &self,
     ) -> MonitoringMonitoringListAlertPolicyCall<'a> {
@@ -12155,6 +12630,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `AlertPolicyRequest` request body
+    #[inline]
     pub fn monitoring_create_alert_policy(
         &self,
         body: &AlertPolicyRequest,
@@ -12178,6 +12654,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `alert_uuid` (path `alert_uuid`: A unique identifier for an alert policy.)
+    #[inline]
     pub fn monitoring_get_alert_policy(
         &self,
         alert_uuid: &str,
@@ -12204,6 +12681,7 @@ impl<'a> MonitoringApi<'a> {
     /// # Arguments
     /// - `alert_uuid` (path `alert_uuid`: A unique identifier for an alert policy.)
     /// - `body`: the `AlertPolicyRequest` request body
+    #[inline]
     pub fn monitoring_update_alert_policy(
         &self,
         alert_uuid: &str,
@@ -12231,6 +12709,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `alert_uuid` (path `alert_uuid`: A unique identifier for an alert policy.)
+    #[inline]
     pub fn monitoring_delete_alert_policy(
         &self,
         alert_uuid: &str,
@@ -12261,6 +12740,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Optional
     /// - `.app_component(..)` (query `app_component`: The app component name.)
+    #[inline]
     pub fn monitoring_get_app_cpu_percentage_metrics(
         &self,
         app_id: &str,
@@ -12293,6 +12773,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Optional
     /// - `.app_component(..)` (query `app_component`: The app component name.)
+    #[inline]
     pub fn monitoring_get_app_memory_percentage_metrics(
         &self,
         app_id: &str,
@@ -12325,6 +12806,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Optional
     /// - `.app_component(..)` (query `app_component`: The app component name.)
+    #[inline]
     pub fn monitoring_get_app_restart_count_metrics_yml(
         &self,
         app_id: &str,
@@ -12355,6 +12837,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `aggregate` (query `aggregate`: Aggregation over the time range (avg, max, or min).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_cpu_usage(
         &self,
         db_id: &str,
@@ -12387,6 +12870,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `aggregate` (query `aggregate`: Aggregation over the time range (avg, max, or min).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_disk_usage(
         &self,
         db_id: &str,
@@ -12418,6 +12902,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `db_id` (query `db_id`: The DBaaS cluster UUID (database ID).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_index_vs_sequential_reads(
         &self,
         db_id: &str,
@@ -12452,6 +12937,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `aggregate` (query `aggregate`: Aggregation over the time range (avg or max).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_load(
         &self,
         db_id: &str,
@@ -12486,6 +12972,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `aggregate` (query `aggregate`: Aggregation over the time range (avg, max, or min).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_memory_usage(
         &self,
         db_id: &str,
@@ -12518,6 +13005,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `metric` (query `metric`: Operation type (select, insert, update, or delete).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_op_rates(
         &self,
         db_id: &str,
@@ -12551,6 +13039,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `metric` (query `metric`: Table I/O operation (insert, fetch, update, or delete).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_schema_latency(
         &self,
         db_id: &str,
@@ -12586,6 +13075,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `metric` (query `metric`: Table I/O operation (insert, fetch, update, or delete).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_schema_throughput(
         &self,
         db_id: &str,
@@ -12619,6 +13109,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `db_id` (query `db_id`: The DBaaS cluster UUID (database ID).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_threads_active(
         &self,
         db_id: &str,
@@ -12648,6 +13139,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `db_id` (query `db_id`: The DBaaS cluster UUID (database ID).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_threads_connected(
         &self,
         db_id: &str,
@@ -12677,6 +13169,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `db_id` (query `db_id`: The DBaaS cluster UUID (database ID).)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_database_mysql_threads_created_rate(
         &self,
         db_id: &str,
@@ -12709,6 +13202,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `direction` (query `direction`: The traffic direction.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_bandwidth_metrics(
         &self,
         host_id: &str,
@@ -12742,6 +13236,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_cpu_metrics(
         &self,
         host_id: &str,
@@ -12771,6 +13266,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_filesystem_free_metrics(
         &self,
         host_id: &str,
@@ -12800,6 +13296,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_filesystem_size_metrics(
         &self,
         host_id: &str,
@@ -12829,6 +13326,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_load1_metrics(
         &self,
         host_id: &str,
@@ -12858,6 +13356,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_load15_metrics(
         &self,
         host_id: &str,
@@ -12887,6 +13386,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_load5_metrics(
         &self,
         host_id: &str,
@@ -12916,6 +13416,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_memory_available_metrics(
         &self,
         host_id: &str,
@@ -12945,6 +13446,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_memory_cached_metrics(
         &self,
         host_id: &str,
@@ -12974,6 +13476,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_memory_free_metrics(
         &self,
         host_id: &str,
@@ -13003,6 +13506,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `host_id` (query `host_id`: The droplet ID.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_memory_total_metrics(
         &self,
         host_id: &str,
@@ -13032,6 +13536,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `autoscale_pool_id` (query `autoscale_pool_id`: A unique identifier for an autoscale pool.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_autoscale_current_cpu_utilization_yml(
         &self,
         autoscale_pool_id: &str,
@@ -13064,6 +13569,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `autoscale_pool_id` (query `autoscale_pool_id`: A unique identifier for an autoscale pool.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_autoscale_current_instances(
         &self,
         autoscale_pool_id: &str,
@@ -13093,6 +13599,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `autoscale_pool_id` (query `autoscale_pool_id`: A unique identifier for an autoscale pool.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_autoscale_current_memory_utilization(
         &self,
         autoscale_pool_id: &str,
@@ -13125,6 +13632,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `autoscale_pool_id` (query `autoscale_pool_id`: A unique identifier for an autoscale pool.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_autoscale_target_cpu_utilization(
         &self,
         autoscale_pool_id: &str,
@@ -13157,6 +13665,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `autoscale_pool_id` (query `autoscale_pool_id`: A unique identifier for an autoscale pool.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_autoscale_target_instances(
         &self,
         autoscale_pool_id: &str,
@@ -13186,6 +13695,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `autoscale_pool_id` (query `autoscale_pool_id`: A unique identifier for an autoscale pool.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_droplet_autoscale_target_memory_utilization(
         &self,
         autoscale_pool_id: &str,
@@ -13218,6 +13728,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_connections(
         &self,
         lb_id: &str,
@@ -13247,6 +13758,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_downtime(
         &self,
         lb_id: &str,
@@ -13276,6 +13788,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_health_checks(
         &self,
         lb_id: &str,
@@ -13305,6 +13818,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_http_response_time_50p(
         &self,
         lb_id: &str,
@@ -13335,6 +13849,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_http_response_time_95p(
         &self,
         lb_id: &str,
@@ -13365,6 +13880,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_http_response_time_99p(
         &self,
         lb_id: &str,
@@ -13395,6 +13911,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_http_response_time_avg(
         &self,
         lb_id: &str,
@@ -13425,6 +13942,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_http_responses(
         &self,
         lb_id: &str,
@@ -13454,6 +13972,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_http_session_duration_50p(
         &self,
         lb_id: &str,
@@ -13484,6 +14003,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_http_session_duration_95p(
         &self,
         lb_id: &str,
@@ -13514,6 +14034,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_http_session_duration_avg(
         &self,
         lb_id: &str,
@@ -13544,6 +14065,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_droplets_queue_size(
         &self,
         lb_id: &str,
@@ -13573,6 +14095,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_connections_current(
         &self,
         lb_id: &str,
@@ -13603,6 +14126,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_connections_limit(
         &self,
         lb_id: &str,
@@ -13633,6 +14157,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_cpu_utilization(
         &self,
         lb_id: &str,
@@ -13663,6 +14188,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_firewall_dropped_bytes(
         &self,
         lb_id: &str,
@@ -13693,6 +14219,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_firewall_dropped_packets(
         &self,
         lb_id: &str,
@@ -13723,6 +14250,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_http_requests_per_second(
         &self,
         lb_id: &str,
@@ -13753,6 +14281,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_http_responses(
         &self,
         lb_id: &str,
@@ -13782,6 +14311,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_network_throughput_http(
         &self,
         lb_id: &str,
@@ -13812,6 +14342,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_network_throughput_tcp(
         &self,
         lb_id: &str,
@@ -13842,6 +14373,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_network_throughput_udp(
         &self,
         lb_id: &str,
@@ -13872,6 +14404,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_nlb_tcp_network_throughput(
         &self,
         lb_id: &str,
@@ -13902,6 +14435,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_nlb_udp_network_throughput(
         &self,
         lb_id: &str,
@@ -13932,6 +14466,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_tls_connections_current(
         &self,
         lb_id: &str,
@@ -13962,6 +14497,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_tls_connections_exceeding_rate_limit(
         &self,
         lb_id: &str,
@@ -13994,6 +14530,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `lb_id` (query `lb_id`: A unique identifier for a load balancer.)
     /// - `start` (query `start`: UNIX timestamp to start metric window.)
     /// - `end` (query `end`: UNIX timestamp to end metric window.)
+    #[inline]
     pub fn monitoring_get_lb_frontend_tls_connections_limit(
         &self,
         lb_id: &str,
@@ -14022,6 +14559,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Optional
     /// - `.resource_id(..)` (query `resource_id`: A unique URN for a resource.)
+    #[inline]
     pub fn monitoring_list_sinks(&self) -> MonitoringMonitoringListSinksCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -14042,6 +14580,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `MonitoringCreateSinkBody` request body
+    #[inline]
     pub fn monitoring_create_sink(
         &self,
         body: &MonitoringCreateSinkBody,
@@ -14062,6 +14601,7 @@ impl<'a> MonitoringApi<'a> {
     /// To list all logging destinations, send a GET request to `/v2/monitoring/sinks/destinations`.
     ///
     /// `GET /v2/monitoring/sinks/destinations` (`monitoring.monitoring_list_destinations`). Idempotent: retried even after it may have reached the server. Returns a [`MonitoringMonitoringListDestinationsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn monitoring_list_destinations(
         &self,
     ) -> MonitoringMonitoringListDestinationsCall<'a> {
@@ -14083,6 +14623,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `DestinationRequest` request body
+    #[inline]
     pub fn monitoring_create_destination(
         &self,
         body: &DestinationRequest,
@@ -14106,6 +14647,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `destination_uuid` (path `destination_uuid`: A unique identifier for a destination.)
+    #[inline]
     pub fn monitoring_get_destination(
         &self,
         destination_uuid: &str,
@@ -14132,6 +14674,7 @@ impl<'a> MonitoringApi<'a> {
     /// # Arguments
     /// - `destination_uuid` (path `destination_uuid`: A unique identifier for a destination.)
     /// - `body`: the `DestinationRequest` request body
+    #[inline]
     pub fn monitoring_update_destination(
         &self,
         destination_uuid: &str,
@@ -14159,6 +14702,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `destination_uuid` (path `destination_uuid`: A unique identifier for a destination.)
+    #[inline]
     pub fn monitoring_delete_destination(
         &self,
         destination_uuid: &str,
@@ -14184,6 +14728,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `sink_uuid` (path `sink_uuid`: A unique identifier for a sink.)
+    #[inline]
     pub fn monitoring_get_sink(
         &self,
         sink_uuid: &str,
@@ -14208,6 +14753,7 @@ impl<'a> MonitoringApi<'a> {
     ///
     /// # Arguments
     /// - `sink_uuid` (path `sink_uuid`: A unique identifier for a sink.)
+    #[inline]
     pub fn monitoring_delete_sink(
         &self,
         sink_uuid: &str,
@@ -14243,6 +14789,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Optional
     /// - `.region(..)` (query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides.)
+    #[inline]
     pub fn nfs_list(&self) -> NfsNfsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/nfs".to_owned())
             .endpoint("nfs.nfs_list")
@@ -14259,6 +14806,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `NfsRequest` request body
+    #[inline]
     pub fn nfs_create(&self, body: &NfsRequest) -> NfsNfsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/nfs".to_owned())
             .endpoint("nfs.nfs_create")
@@ -14278,6 +14826,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Arguments
     /// - `access_point_id` (path `access_point_id`: The unique identifier of the NFS access point.)
+    #[inline]
     pub fn nfs_get_access_point(
         &self,
         access_point_id: &str,
@@ -14310,6 +14859,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Arguments
     /// - `access_point_id` (path `access_point_id`: The unique identifier of the NFS access point.)
+    #[inline]
     pub fn nfs_delete_access_point(
         &self,
         access_point_id: &str,
@@ -14343,6 +14893,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Optional
     /// - `.status(..)` (query `status`: Filter access points by status.)
+    #[inline]
     pub fn nfs_list_access_points(
         &self,
         share_id: &str,
@@ -14376,6 +14927,7 @@ impl<'a> NfsApi<'a> {
     /// # Arguments
     /// - `share_id` (path `share_id`: The unique identifier of the NFS share.)
     /// - `body`: the `AccessPointRequest` request body
+    #[inline]
     pub fn nfs_create_access_point(
         &self,
         share_id: &str,
@@ -14408,6 +14960,7 @@ impl<'a> NfsApi<'a> {
     /// # Optional
     /// - `.region(..)` (query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides.)
     /// - `.share_id(..)` (query `share_id`: The unique ID of an NFS share. If provided, only snapshots of this specific share will be returned.)
+    #[inline]
     pub fn nfs_list_snapshot(&self) -> NfsNfsListSnapshotCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -14432,6 +14985,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Optional
     /// - `.region(..)` (query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides.)
+    #[inline]
     pub fn nfs_get_snapshot(&self, nfs_snapshot_id: &str) -> NfsNfsGetSnapshotCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -14459,6 +15013,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Optional
     /// - `.region(..)` (query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides.)
+    #[inline]
     pub fn nfs_delete_snapshot(
         &self,
         nfs_snapshot_id: &str,
@@ -14489,6 +15044,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Optional
     /// - `.region(..)` (query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides.)
+    #[inline]
     pub fn nfs_get(&self, nfs_id: &str) -> NfsNfsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -14513,6 +15069,7 @@ impl<'a> NfsApi<'a> {
     ///
     /// # Optional
     /// - `.region(..)` (query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides.)
+    #[inline]
     pub fn nfs_delete(&self, nfs_id: &str) -> NfsNfsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -14553,6 +15110,7 @@ impl<'a> NfsActionsApi<'a> {
     /// # Arguments
     /// - `nfs_id` (path `nfs_id`: The unique ID of the NFS share)
     /// - `body`: the `NfsCreateActionBody` request body
+    #[inline]
     pub fn nfs_create_action(
         &self,
         nfs_id: &str,
@@ -14591,6 +15149,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `CreateTeamRequest` request body
+    #[inline]
     pub fn organizations_create_team(
         &self,
         body: &CreateTeamRequest,
@@ -14614,6 +15173,7 @@ impl<'a> OrganizationsApi<'a> {
     /// This endpoint must be called in an organization context.
     ///
     /// `GET /v2/organizations/teams` (`organizations.organizations_list_teams`). Idempotent: retried even after it may have reached the server. Returns a [`OrganizationsOrganizationsListTeamsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn organizations_list_teams(
         &self,
     ) -> OrganizationsOrganizationsListTeamsCall<'a> {
@@ -14645,6 +15205,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn partner_attachments_list(
         &self,
     ) -> PartnerNetworkConnectPartnerAttachmentsListCall<'a> {
@@ -14668,6 +15229,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `PartnerAttachmentWritable` request body
+    #[inline]
     pub fn partner_attachments_create(
         &self,
         body: &PartnerAttachmentWritable,
@@ -14692,6 +15254,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     ///
     /// # Arguments
     /// - `pa_id` (path `pa_id`: A unique identifier for a partner attachment.)
+    #[inline]
     pub fn partner_attachments_get(
         &self,
         pa_id: &str,
@@ -14718,6 +15281,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     ///
     /// # Arguments
     /// - `pa_id` (path `pa_id`: A unique identifier for a partner attachment.)
+    #[inline]
     pub fn partner_attachments_delete(
         &self,
         pa_id: &str,
@@ -14746,6 +15310,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     /// # Arguments
     /// - `pa_id` (path `pa_id`: A unique identifier for a partner attachment.)
     /// - `body`: the `PartnerAttachmentUpdatable` request body
+    #[inline]
     pub fn partner_attachments_patch(
         &self,
         pa_id: &str,
@@ -14774,6 +15339,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     ///
     /// # Arguments
     /// - `pa_id` (path `pa_id`: A unique identifier for a partner attachment.)
+    #[inline]
     pub fn partner_attachments_get_bgp_auth_key(
         &self,
         pa_id: &str,
@@ -14804,6 +15370,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn partner_attachments_list_remote_routes(
         &self,
         pa_id: &str,
@@ -14830,6 +15397,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     ///
     /// # Arguments
     /// - `pa_id` (path `pa_id`: A unique identifier for a partner attachment.)
+    #[inline]
     pub fn partner_attachments_get_service_key(
         &self,
         pa_id: &str,
@@ -14855,6 +15423,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     ///
     /// # Arguments
     /// - `pa_id` (path `pa_id`: A unique identifier for a partner attachment.)
+    #[inline]
     pub fn partner_attachments_create_service_key(
         &self,
         pa_id: &str,
@@ -14890,6 +15459,7 @@ impl<'a> ProjectsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn projects_list(&self) -> ProjectsProjectsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/projects".to_owned())
             .endpoint("projects.projects_list")
@@ -14906,6 +15476,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ProjectBase` request body
+    #[inline]
     pub fn projects_create(&self, body: &ProjectBase) -> ProjectsProjectsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -14923,6 +15494,7 @@ impl<'a> ProjectsApi<'a> {
     /// To get your default project, send a GET request to `/v2/projects/default`.
     ///
     /// `GET /v2/projects/default` (`projects.projects_get_default`). Idempotent: retried even after it may have reached the server. Returns a [`ProjectsProjectsGetDefaultCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn projects_get_default(&self) -> ProjectsProjectsGetDefaultCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -14942,6 +15514,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `Project` request body
+    #[inline]
     pub fn projects_update_default(
         &self,
         body: &Project,
@@ -14965,6 +15538,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `Project` request body
+    #[inline]
     pub fn projects_patch_default(
         &self,
         body: &Project,
@@ -14988,6 +15562,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Arguments
     /// - `project_id` (path `project_id`: A unique identifier for a project.)
+    #[inline]
     pub fn projects_get(&self, project_id: &str) -> ProjectsProjectsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -15008,6 +15583,7 @@ impl<'a> ProjectsApi<'a> {
     /// # Arguments
     /// - `project_id` (path `project_id`: A unique identifier for a project.)
     /// - `body`: the `Project` request body
+    #[inline]
     pub fn projects_update(
         &self,
         project_id: &str,
@@ -15037,6 +15613,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Arguments
     /// - `project_id` (path `project_id`: A unique identifier for a project.)
+    #[inline]
     pub fn projects_delete(&self, project_id: &str) -> ProjectsProjectsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -15057,6 +15634,7 @@ impl<'a> ProjectsApi<'a> {
     /// # Arguments
     /// - `project_id` (path `project_id`: A unique identifier for a project.)
     /// - `body`: the `Project` request body
+    #[inline]
     pub fn projects_patch(
         &self,
         project_id: &str,
@@ -15089,6 +15667,7 @@ impl<'a> ProjectResourcesApi<'a> {
     /// Only resources that you are authorized to see will be returned. For example, to see Droplets in a project, include the `droplet:read` scope.
     ///
     /// `GET /v2/projects/default/resources` (`project_resources.projects_list_resources_default`). Idempotent: retried even after it may have reached the server. Returns a [`ProjectResourcesProjectsListResourcesDefaultCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn projects_list_resources_default(
         &self,
     ) -> ProjectResourcesProjectsListResourcesDefaultCall<'a> {
@@ -15112,6 +15691,7 @@ impl<'a> ProjectResourcesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ProjectAssignment` request body
+    #[inline]
     pub fn projects_assign_resources_default(
         &self,
         body: &ProjectAssignment,
@@ -15141,6 +15721,7 @@ impl<'a> ProjectResourcesApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn projects_list_resources(
         &self,
         project_id: &str,
@@ -15169,6 +15750,7 @@ impl<'a> ProjectResourcesApi<'a> {
     /// # Arguments
     /// - `project_id` (path `project_id`: A unique identifier for a project.)
     /// - `body`: the `ProjectAssignment` request body
+    #[inline]
     pub fn projects_assign_resources(
         &self,
         project_id: &str,
@@ -15207,6 +15789,7 @@ impl<'a> RegionsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn regions_list(&self) -> RegionsRegionsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/regions".to_owned())
             .endpoint("regions.regions_list")
@@ -15229,6 +15812,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// To get information about any container registry in your account, send a GET request to `/v2/registries/`.
     ///
     /// `GET /v2/registries` (`container_registries.registries_list`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistriesRegistriesListCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn registries_list(&self) -> ContainerRegistriesRegistriesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -15252,6 +15836,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `MultiregistryCreate` request body
+    #[inline]
     pub fn registries_create(
         &self,
         body: &MultiregistryCreate,
@@ -15275,6 +15860,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// To list the available options, send a GET request to `/v2/registries/options`. This is similar to GET `/v2/registry/options`.
     ///
     /// `GET /v2/registries/options` (`container_registries.registries_get_options`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistriesRegistriesGetOptionsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn registries_get_options(
         &self,
     ) -> ContainerRegistriesRegistriesGetOptionsCall<'a> {
@@ -15293,6 +15879,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// A subscription is automatically created when you configure your container registry. To get information about your subscription, send a GET request to `/v2/registries/subscription`. It is similar to GET `/v2/registry/subscription`.
     ///
     /// `GET /v2/registries/subscription` (`container_registries.registries_get_subscription`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistriesRegistriesGetSubscriptionCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn registries_get_subscription(
         &self,
     ) -> ContainerRegistriesRegistriesGetSubscriptionCall<'a> {
@@ -15314,6 +15901,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `RegistriesUpdateSubscriptionBody` request body
+    #[inline]
     pub fn registries_update_subscription(
         &self,
         body: &RegistriesUpdateSubscriptionBody,
@@ -15344,6 +15932,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ValidateRegistry` request body
+    #[inline]
     pub fn registries_validate_name(
         &self,
         body: &ValidateRegistry,
@@ -15367,6 +15956,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ///
     /// # Arguments
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
+    #[inline]
     pub fn registries_get(
         &self,
         registry_name: &str,
@@ -15391,6 +15981,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ///
     /// # Arguments
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
+    #[inline]
     pub fn registries_delete(
         &self,
         registry_name: &str,
@@ -15438,6 +16029,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ///
     /// # Arguments
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
+    #[inline]
     pub fn registries_get_docker_credentials(
         &self,
         registry_name: &str,
@@ -15463,6 +16055,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ///
     /// # Arguments
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
+    #[inline]
     pub fn registries_get_garbage_collection(
         &self,
         registry_name: &str,
@@ -15508,6 +16101,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ///
     /// # Arguments
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
+    #[inline]
     pub fn registries_run_garbage_collection(
         &self,
         registry_name: &str,
@@ -15535,6 +16129,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
     /// - `garbage_collection_uuid` (path `garbage_collection_uuid`: The UUID of a garbage collection run.)
     /// - `body`: the `UpdateRegistry` request body
+    #[inline]
     pub fn registries_update_garbage_collection(
         &self,
         registry_name: &str,
@@ -15568,6 +16163,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn registries_list_garbage_collections(
         &self,
         registry_name: &str,
@@ -15598,6 +16194,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// # Arguments
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
     /// - `repository_name` (path `repository_name`: The name of a container registry repository. If the name contains `/` characters, they must be URL-encoded, e.g. `%2F`.)
+    #[inline]
     pub fn registries_delete_repository(
         &self,
         registry_name: &str,
@@ -15638,6 +16235,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn registries_list_repository_manifests(
         &self,
         registry_name: &str,
@@ -15678,6 +16276,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
     /// - `repository_name` (path `repository_name`: The name of a container registry repository. If the name contains `/` characters, they must be URL-encoded, e.g. `%2F`.)
     /// - `manifest_digest` (path `manifest_digest`: The manifest digest of a container registry repository tag.)
+    #[inline]
     pub fn registries_delete_repository_manifest(
         &self,
         registry_name: &str,
@@ -15720,6 +16319,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn registries_list_repository_tags(
         &self,
         registry_name: &str,
@@ -15758,6 +16358,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
     /// - `repository_name` (path `repository_name`: The name of a container registry repository. If the name contains `/` characters, they must be URL-encoded, e.g. `%2F`.)
     /// - `repository_tag` (path `repository_tag`: The name of a container registry repository tag.)
+    #[inline]
     pub fn registries_delete_repository_tag(
         &self,
         registry_name: &str,
@@ -15792,6 +16393,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return. Ignored when 'page_token' is provided.)
     /// - `.page_token(..)` (query `page_token`: Token to retrieve of the next or previous set of results more quickly than using 'page'.)
+    #[inline]
     pub fn registries_list_repositories_v2(
         &self,
         registry_name: &str,
@@ -15828,6 +16430,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// This operation is not compatible with multiple registries in a DO account. You should use `/v2/registries/{registry_name}` instead.
     ///
     /// `GET /v2/registry` (`container_registry.registry_get`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistryRegistryGetCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn registry_get(&self) -> ContainerRegistryRegistryGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/registry".to_owned())
             .endpoint("container_registry.registry_get")
@@ -15850,6 +16453,7 @@ impl<'a> ContainerRegistryApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `RegistryCreate` request body
+    #[inline]
     pub fn registry_create(
         &self,
         body: &RegistryCreate,
@@ -15875,6 +16479,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// This operation is not compatible with multiple registries in a DO account. You should use `/v2/registries/{registry_name}` instead.
     ///
     /// `DELETE /v2/registry` (`container_registry.registry_delete`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistryRegistryDeleteCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn registry_delete(&self) -> ContainerRegistryRegistryDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -15920,6 +16525,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// # Optional
     /// - `.expiry_seconds(..)` (query `expiry_seconds`: The duration in seconds that the returned registry credentials will be valid. If not set or 0, the credentials will not expire.)
     /// - `.read_write(..)` (query `read_write`: By default, the registry credentials allow for read-only access. Set this query parameter to `true` to obtain read-write credentials.)
+    #[inline]
     pub fn registry_get_docker_credentials(
         &self,
     ) -> ContainerRegistryRegistryGetDockerCredentialsCall<'a> {
@@ -15951,6 +16557,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// `/v2/registry/options`.
     ///
     /// `GET /v2/registry/options` (`container_registry.registry_get_options`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistryRegistryGetOptionsCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn registry_get_options(&self) -> ContainerRegistryRegistryGetOptionsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -15971,6 +16578,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// request to `/v2/registry/subscription`.
     ///
     /// `GET /v2/registry/subscription` (`container_registry.registry_get_subscription`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistryRegistryGetSubscriptionCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn registry_get_subscription(
         &self,
     ) -> ContainerRegistryRegistryGetSubscriptionCall<'a> {
@@ -15996,6 +16604,7 @@ impl<'a> ContainerRegistryApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `RegistryUpdateSubscriptionBody` request body
+    #[inline]
     pub fn registry_update_subscription(
         &self,
         body: &RegistryUpdateSubscriptionBody,
@@ -16026,6 +16635,7 @@ impl<'a> ContainerRegistryApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ValidateRegistry` request body
+    #[inline]
     pub fn registry_validate_name(
         &self,
         body: &ValidateRegistry,
@@ -16052,6 +16662,7 @@ impl<'a> ContainerRegistryApi<'a> {
     ///
     /// # Arguments
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
+    #[inline]
     pub fn registry_get_garbage_collection(
         &self,
         registry_name: &str,
@@ -16100,6 +16711,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// # Arguments
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
     /// - `body`: the `RegistryRunGc` request body
+    #[inline]
     pub fn registry_run_garbage_collection(
         &self,
         registry_name: &str,
@@ -16133,6 +16745,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
     /// - `garbage_collection_uuid` (path `garbage_collection_uuid`: The UUID of a garbage collection run.)
     /// - `body`: the `UpdateRegistry` request body
+    #[inline]
     pub fn registry_update_garbage_collection(
         &self,
         registry_name: &str,
@@ -16169,6 +16782,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn registry_list_garbage_collections(
         &self,
         registry_name: &str,
@@ -16203,6 +16817,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn registry_list_repositories(
         &self,
         registry_name: &str,
@@ -16241,6 +16856,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn registry_list_repository_manifests(
         &self,
         registry_name: &str,
@@ -16281,6 +16897,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
     /// - `repository_name` (path `repository_name`: The name of a container registry repository. If the name contains `/` characters, they must be URL-encoded, e.g. `%2F`.)
     /// - `manifest_digest` (path `manifest_digest`: The manifest digest of a container registry repository tag.)
+    #[inline]
     pub fn registry_delete_repository_manifest(
         &self,
         registry_name: &str,
@@ -16323,6 +16940,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn registry_list_repository_tags(
         &self,
         registry_name: &str,
@@ -16363,6 +16981,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// - `registry_name` (path `registry_name`: The name of a container registry.)
     /// - `repository_name` (path `repository_name`: The name of a container registry repository. If the name contains `/` characters, they must be URL-encoded, e.g. `%2F`.)
     /// - `repository_tag` (path `repository_tag`: The name of a container registry repository tag.)
+    #[inline]
     pub fn registry_delete_repository_tag(
         &self,
         registry_name: &str,
@@ -16400,6 +17019,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return. Ignored when 'page_token' is provided.)
     /// - `.page_token(..)` (query `page_token`: Token to retrieve of the next or previous set of results more quickly than using 'page'.)
+    #[inline]
     pub fn registry_list_repositories_v2(
         &self,
         registry_name: &str,
@@ -16435,6 +17055,7 @@ impl<'a> ReservedIPsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn reserved_i_ps_list(&self) -> ReservedIPsReservedIPsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -16459,6 +17080,7 @@ impl<'a> ReservedIPsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ReservedIpCreate` request body
+    #[inline]
     pub fn reserved_i_ps_create(
         &self,
         body: &ReservedIpCreate,
@@ -16482,6 +17104,7 @@ impl<'a> ReservedIPsApi<'a> {
     ///
     /// # Arguments
     /// - `reserved_ip` (path `reserved_ip`: A reserved IP address.)
+    #[inline]
     pub fn reserved_i_ps_get(
         &self,
         reserved_ip: &str,
@@ -16510,6 +17133,7 @@ impl<'a> ReservedIPsApi<'a> {
     ///
     /// # Arguments
     /// - `reserved_ip` (path `reserved_ip`: A reserved IP address.)
+    #[inline]
     pub fn reserved_i_ps_delete(
         &self,
         reserved_ip: &str,
@@ -16543,6 +17167,7 @@ impl<'a> ReservedIpActionsApi<'a> {
     ///
     /// # Arguments
     /// - `reserved_ip` (path `reserved_ip`: A reserved IP address.)
+    #[inline]
     pub fn reserved_i_ps_actions_list(
         &self,
         reserved_ip: &str,
@@ -16576,6 +17201,7 @@ impl<'a> ReservedIpActionsApi<'a> {
     /// # Arguments
     /// - `reserved_ip` (path `reserved_ip`: A reserved IP address.)
     /// - `body`: the `ReservedIPsActionsPostBody` request body
+    #[inline]
     pub fn reserved_i_ps_actions_post(
         &self,
         reserved_ip: &str,
@@ -16604,6 +17230,7 @@ impl<'a> ReservedIpActionsApi<'a> {
     /// # Arguments
     /// - `reserved_ip` (path `reserved_ip`: A reserved IP address.)
     /// - `action_id` (path `action_id`: A unique numeric ID that can be used to identify and reference an action.)
+    #[inline]
     pub fn reserved_i_ps_actions_get(
         &self,
         reserved_ip: &str,
@@ -16641,6 +17268,7 @@ impl<'a> ReservedIPv6Api<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn reserved_i_pv6_list(&self) -> ReservedIPv6ReservedIPv6ListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -16662,6 +17290,7 @@ impl<'a> ReservedIPv6Api<'a> {
     ///
     /// # Arguments
     /// - `body`: the `ReservedIpv6Create` request body
+    #[inline]
     pub fn reserved_i_pv6_create(
         &self,
         body: &ReservedIpv6Create,
@@ -16685,6 +17314,7 @@ impl<'a> ReservedIPv6Api<'a> {
     ///
     /// # Arguments
     /// - `reserved_ipv6` (path `reserved_ipv6`: A reserved IPv6 address.)
+    #[inline]
     pub fn reserved_i_pv6_get(
         &self,
         reserved_ipv6: &str,
@@ -16713,6 +17343,7 @@ impl<'a> ReservedIPv6Api<'a> {
     ///
     /// # Arguments
     /// - `reserved_ipv6` (path `reserved_ipv6`: A reserved IPv6 address.)
+    #[inline]
     pub fn reserved_i_pv6_delete(
         &self,
         reserved_ipv6: &str,
@@ -16754,6 +17385,7 @@ impl<'a> ReservedIPv6ActionsApi<'a> {
     /// # Arguments
     /// - `reserved_ipv6` (path `reserved_ipv6`: A reserved IPv6 address.)
     /// - `body`: the `ReservedIPv6ActionsPostBody` request body
+    #[inline]
     pub fn reserved_i_pv6_actions_post(
         &self,
         reserved_ipv6: &str,
@@ -16791,6 +17423,7 @@ impl<'a> SecurityApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn security_list_scans(&self) -> SecuritySecurityListScansCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -16807,6 +17440,7 @@ impl<'a> SecurityApi<'a> {
     /// To create a CSPM scan, send a POST request to `/v2/security/scans`.
     ///
     /// `POST /v2/security/scans` (`security.security_create_scan`). Returns a [`SecuritySecurityCreateScanCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn security_create_scan(&self) -> SecuritySecurityCreateScanCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -16829,6 +17463,7 @@ impl<'a> SecurityApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.severity(..)` (query `severity`: The finding severity level to include.)
     /// - `.type(..)` (query `type`: The finding type to include.)
+    #[inline]
     pub fn security_get_latest_scan(&self) -> SecuritySecurityGetLatestScanCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -16849,6 +17484,7 @@ impl<'a> SecurityApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SecurityCreateScanRuleBody` request body
+    #[inline]
     pub fn security_create_scan_rule(
         &self,
         body: &SecurityCreateScanRuleBody,
@@ -16878,6 +17514,7 @@ impl<'a> SecurityApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.type(..)` (query `type`: The finding type to include.)
+    #[inline]
     pub fn security_get_scan(&self, scan_id: &str) -> SecuritySecurityGetScanCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -16902,6 +17539,7 @@ impl<'a> SecurityApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn security_list_scan_finding_affected_resources(
         &self,
         scan_id: &str,
@@ -16930,6 +17568,7 @@ impl<'a> SecurityApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn security_list_settings(&self) -> SecuritySecurityListSettingsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -16949,6 +17588,7 @@ impl<'a> SecurityApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SecurityUpdateSettingsPlanBody` request body
+    #[inline]
     pub fn security_update_settings_plan(
         &self,
         body: &SecurityUpdateSettingsPlanBody,
@@ -16972,6 +17612,7 @@ impl<'a> SecurityApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SecurityCreateSuppressionBody` request body
+    #[inline]
     pub fn security_create_suppression(
         &self,
         body: &SecurityCreateSuppressionBody,
@@ -16995,6 +17636,7 @@ impl<'a> SecurityApi<'a> {
     ///
     /// # Arguments
     /// - `suppression_uuid` (path `suppression_uuid`: The suppression UUID to remove.)
+    #[inline]
     pub fn security_delete_suppression(
         &self,
         suppression_uuid: &str,
@@ -17031,6 +17673,7 @@ impl<'a> SizesApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn sizes_list(&self) -> SizesSizesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/sizes".to_owned())
             .endpoint("sizes.sizes_list")
@@ -17077,6 +17720,7 @@ impl<'a> SnapshotsApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.resource_type(..)` (query `resource_type`: Used to filter snapshots by a resource type.)
+    #[inline]
     pub fn snapshots_list(&self) -> SnapshotsSnapshotsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/snapshots".to_owned())
             .endpoint("snapshots.snapshots_list")
@@ -17097,6 +17741,7 @@ impl<'a> SnapshotsApi<'a> {
     ///
     /// # Arguments
     /// - `snapshot_id` (path `snapshot_id`: Either the ID of an existing snapshot. This will be an integer for a Droplet snapshot or a string for a volume snapshot.)
+    #[inline]
     pub fn snapshots_get(&self, snapshot_id: &str) -> SnapshotsSnapshotsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -17121,6 +17766,7 @@ impl<'a> SnapshotsApi<'a> {
     ///
     /// # Arguments
     /// - `snapshot_id` (path `snapshot_id`: Either the ID of an existing snapshot. This will be an integer for a Droplet snapshot or a string for a volume snapshot.)
+    #[inline]
     pub fn snapshots_delete(
         &self,
         snapshot_id: &str,
@@ -17158,6 +17804,7 @@ impl<'a> SpacesKeysApi<'a> {
     /// - `.name(..)` (query `name`: The access key's name.)
     /// - `.bucket(..)` (query `bucket`: The bucket's name.)
     /// - `.permission(..)` (query `permission`: The permission of the access key. Possible values are `read`, `readwrite`, `fullaccess`, or an empty string.)
+    #[inline]
     pub fn spaces_key_list(&self) -> SpacesKeysSpacesKeyListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -17179,6 +17826,7 @@ impl<'a> SpacesKeysApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `Key` request body
+    #[inline]
     pub fn spaces_key_create(&self, body: &Key) -> SpacesKeysSpacesKeyCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -17201,6 +17849,7 @@ impl<'a> SpacesKeysApi<'a> {
     ///
     /// # Arguments
     /// - `access_key` (path `access_key`: The access key's ID.)
+    #[inline]
     pub fn spaces_key_get(&self, access_key: &str) -> SpacesKeysSpacesKeyGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -17222,6 +17871,7 @@ impl<'a> SpacesKeysApi<'a> {
     /// # Arguments
     /// - `access_key` (path `access_key`: The access key's ID.)
     /// - `body`: the `Key` request body
+    #[inline]
     pub fn spaces_key_update(
         &self,
         access_key: &str,
@@ -17248,6 +17898,7 @@ impl<'a> SpacesKeysApi<'a> {
     ///
     /// # Arguments
     /// - `access_key` (path `access_key`: The access key's ID.)
+    #[inline]
     pub fn spaces_key_delete(
         &self,
         access_key: &str,
@@ -17272,6 +17923,7 @@ impl<'a> SpacesKeysApi<'a> {
     /// # Arguments
     /// - `access_key` (path `access_key`: The access key's ID.)
     /// - `body`: the `Key` request body
+    #[inline]
     pub fn spaces_key_patch(
         &self,
         access_key: &str,
@@ -17309,6 +17961,7 @@ impl<'a> TagsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn tags_list(&self) -> TagsTagsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/tags".to_owned())
             .endpoint("tags.tags_list")
@@ -17325,6 +17978,7 @@ impl<'a> TagsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `Tags` request body
+    #[inline]
     pub fn tags_create(&self, body: &Tags) -> TagsTagsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/tags".to_owned())
             .endpoint("tags.tags_create")
@@ -17346,6 +18000,7 @@ impl<'a> TagsApi<'a> {
     ///
     /// # Arguments
     /// - `tag_id` (path `tag_id`: The name of the tag. Tags may contain letters, numbers, colons, dashes, and underscores. There is a limit of 255 characters per tag.)
+    #[inline]
     pub fn tags_get(&self, tag_id: &str) -> TagsTagsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -17365,6 +18020,7 @@ impl<'a> TagsApi<'a> {
     ///
     /// # Arguments
     /// - `tag_id` (path `tag_id`: The name of the tag. Tags may contain letters, numbers, colons, dashes, and underscores. There is a limit of 255 characters per tag.)
+    #[inline]
     pub fn tags_delete(&self, tag_id: &str) -> TagsTagsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -17395,6 +18051,7 @@ impl<'a> TagsApi<'a> {
     /// # Arguments
     /// - `tag_id` (path `tag_id`: The name of the tag. Tags may contain letters, numbers, colons, dashes, and underscores. There is a limit of 255 characters per tag.)
     /// - `body`: the `TagsResource` request body
+    #[inline]
     pub fn tags_assign_resources(
         &self,
         tag_id: &str,
@@ -17430,6 +18087,7 @@ impl<'a> TagsApi<'a> {
     /// # Arguments
     /// - `tag_id` (path `tag_id`: The name of the tag. Tags may contain letters, numbers, colons, dashes, and underscores. There is a limit of 255 characters per tag.)
     /// - `body`: the `TagsResource` request body
+    #[inline]
     pub fn tags_unassign_resources(
         &self,
         tag_id: &str,
@@ -17464,6 +18122,7 @@ impl<'a> UptimeApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn uptime_list_checks(&self) -> UptimeUptimeListChecksCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -17484,6 +18143,7 @@ impl<'a> UptimeApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `CheckUpdatable` request body
+    #[inline]
     pub fn uptime_create_check(
         &self,
         body: &CheckUpdatable,
@@ -17507,6 +18167,7 @@ impl<'a> UptimeApi<'a> {
     ///
     /// # Arguments
     /// - `check_id` (path `check_id`: A unique identifier for a check.)
+    #[inline]
     pub fn uptime_get_check(&self, check_id: &str) -> UptimeUptimeGetCheckCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -17527,6 +18188,7 @@ impl<'a> UptimeApi<'a> {
     /// # Arguments
     /// - `check_id` (path `check_id`: A unique identifier for a check.)
     /// - `body`: the `CheckUpdatable` request body
+    #[inline]
     pub fn uptime_update_check(
         &self,
         check_id: &str,
@@ -17555,6 +18217,7 @@ impl<'a> UptimeApi<'a> {
     ///
     /// # Arguments
     /// - `check_id` (path `check_id`: A unique identifier for a check.)
+    #[inline]
     pub fn uptime_delete_check(
         &self,
         check_id: &str,
@@ -17581,6 +18244,7 @@ impl<'a> UptimeApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn uptime_list_alerts(&self, check_id: &str) -> UptimeUptimeListAlertsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -17605,6 +18269,7 @@ impl<'a> UptimeApi<'a> {
     /// # Arguments
     /// - `check_id` (path `check_id`: A unique identifier for a check.)
     /// - `body`: the `Alert` request body
+    #[inline]
     pub fn uptime_create_alert(
         &self,
         check_id: &str,
@@ -17633,6 +18298,7 @@ impl<'a> UptimeApi<'a> {
     /// # Arguments
     /// - `check_id` (path `check_id`: A unique identifier for a check.)
     /// - `alert_id` (path `alert_id`: A unique identifier for an alert.)
+    #[inline]
     pub fn uptime_get_alert(
         &self,
         check_id: &str,
@@ -17662,6 +18328,7 @@ impl<'a> UptimeApi<'a> {
     /// - `check_id` (path `check_id`: A unique identifier for a check.)
     /// - `alert_id` (path `alert_id`: A unique identifier for an alert.)
     /// - `body`: the `AlertUpdatable` request body
+    #[inline]
     pub fn uptime_update_alert(
         &self,
         check_id: &str,
@@ -17693,6 +18360,7 @@ impl<'a> UptimeApi<'a> {
     /// # Arguments
     /// - `check_id` (path `check_id`: A unique identifier for a check.)
     /// - `alert_id` (path `alert_id`: A unique identifier for an alert.)
+    #[inline]
     pub fn uptime_delete_alert(
         &self,
         check_id: &str,
@@ -17720,6 +18388,7 @@ impl<'a> UptimeApi<'a> {
     ///
     /// # Arguments
     /// - `check_id` (path `check_id`: A unique identifier for a check.)
+    #[inline]
     pub fn uptime_get_check_state(
         &self,
         check_id: &str,
@@ -17755,6 +18424,7 @@ impl<'a> VectorDatabasesApi<'a> {
     /// # Optional
     /// - `.page(..)` (query `page`)
     /// - `.per_page(..)` (query `per_page`)
+    #[inline]
     pub fn vector_databases_list(&self) -> VectorDatabasesVectorDatabasesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -17774,6 +18444,7 @@ impl<'a> VectorDatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `VectordbCreateVectorDbRequest` request body
+    #[inline]
     pub fn vector_databases_create(
         &self,
         body: &VectordbCreateVectorDbRequest,
@@ -17797,6 +18468,7 @@ impl<'a> VectorDatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`: ID of the vector database.)
+    #[inline]
     pub fn vector_databases_get(
         &self,
         id: &str,
@@ -17820,6 +18492,7 @@ impl<'a> VectorDatabasesApi<'a> {
     /// # Arguments
     /// - `id` (path `id`: ID of the vector database.)
     /// - `body`: the `VectordbUpdateVectorDbRequest` request body
+    #[inline]
     pub fn vector_databases_update(
         &self,
         id: &str,
@@ -17844,6 +18517,7 @@ impl<'a> VectorDatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`: ID of the vector database.)
+    #[inline]
     pub fn vector_databases_delete(
         &self,
         id: &str,
@@ -17866,6 +18540,7 @@ impl<'a> VectorDatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`: Required. ID of the vector database.)
+    #[inline]
     pub fn vector_databases_list_backups(
         &self,
         id: &str,
@@ -17891,6 +18566,7 @@ impl<'a> VectorDatabasesApi<'a> {
     /// # Arguments
     /// - `id` (path `id`: Required. ID of the vector database.)
     /// - `backup_id` (path `backup_id`: Required. ID of the backup being restored.)
+    #[inline]
     pub fn vector_databases_get_restore_status(
         &self,
         id: &str,
@@ -17920,6 +18596,7 @@ impl<'a> VectorDatabasesApi<'a> {
     /// - `id` (path `id`: Required. ID of the vector database.)
     /// - `backup_id` (path `backup_id`: Required. ID of the backup to restore from.)
     /// - `body`: the `VectordbRestoreBackupRequest` request body
+    #[inline]
     pub fn vector_databases_post_restore_backup(
         &self,
         id: &str,
@@ -17949,6 +18626,7 @@ impl<'a> VectorDatabasesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`: ID of the vector database.)
+    #[inline]
     pub fn vector_databases_get_credentials(
         &self,
         id: &str,
@@ -17975,6 +18653,7 @@ impl<'a> VectorDatabasesApi<'a> {
     /// # Arguments
     /// - `id` (path `id`: Required. ID of the vector database to resize.)
     /// - `body`: the `VectordbResizeVectorDbRequest` request body
+    #[inline]
     pub fn vector_databases_post_resize(
         &self,
         id: &str,
@@ -18002,6 +18681,7 @@ impl<'a> VectorDatabasesApi<'a> {
     /// # Arguments
     /// - `id` (path `id`: Required. ID of the vector database to update tags for.)
     /// - `body`: the `VectordbUpdateVectorDbTagsRequest` request body
+    #[inline]
     pub fn vector_databases_update_tags(
         &self,
         id: &str,
@@ -18048,6 +18728,7 @@ impl<'a> BlockStorageApi<'a> {
     /// - `.region(..)` (query `region`: The slug identifier for the region where the resource is available.)
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn volumes_list(&self) -> BlockStorageVolumesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/volumes".to_owned())
             .endpoint("block_storage.volumes_list")
@@ -18064,6 +18745,7 @@ impl<'a> BlockStorageApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `VolumesCreateBody` request body
+    #[inline]
     pub fn volumes_create(
         &self,
         body: &VolumesCreateBody,
@@ -18089,6 +18771,7 @@ impl<'a> BlockStorageApi<'a> {
     /// # Optional
     /// - `.name(..)` (query `name`: The block storage volume's name.)
     /// - `.region(..)` (query `region`: The slug identifier for the region where the resource is available.)
+    #[inline]
     pub fn volumes_delete_by_name(&self) -> BlockStorageVolumesDeleteByNameCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -18108,6 +18791,7 @@ impl<'a> BlockStorageApi<'a> {
     ///
     /// # Arguments
     /// - `snapshot_id` (path `snapshot_id`: The unique identifier for the snapshot.)
+    #[inline]
     pub fn volume_snapshots_get_by_id(
         &self,
         snapshot_id: &str,
@@ -18137,6 +18821,7 @@ impl<'a> BlockStorageApi<'a> {
     ///
     /// # Arguments
     /// - `snapshot_id` (path `snapshot_id`: The unique identifier for the snapshot.)
+    #[inline]
     pub fn volume_snapshots_delete_by_id(
         &self,
         snapshot_id: &str,
@@ -18162,6 +18847,7 @@ impl<'a> BlockStorageApi<'a> {
     ///
     /// # Arguments
     /// - `volume_id` (path `volume_id`: The ID of the block storage volume.)
+    #[inline]
     pub fn volumes_get(&self, volume_id: &str) -> BlockStorageVolumesGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -18182,6 +18868,7 @@ impl<'a> BlockStorageApi<'a> {
     ///
     /// # Arguments
     /// - `volume_id` (path `volume_id`: The ID of the block storage volume.)
+    #[inline]
     pub fn volumes_delete(&self, volume_id: &str) -> BlockStorageVolumesDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -18205,6 +18892,7 @@ impl<'a> BlockStorageApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn volume_snapshots_list(
         &self,
         volume_id: &str,
@@ -18230,6 +18918,7 @@ impl<'a> BlockStorageApi<'a> {
     /// # Arguments
     /// - `volume_id` (path `volume_id`: The ID of the block storage volume.)
     /// - `body`: the `VolumeSnapshotsCreateBody` request body
+    #[inline]
     pub fn volume_snapshots_create(
         &self,
         volume_id: &str,
@@ -18296,6 +18985,7 @@ impl<'a> BlockStorageActionsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn volume_actions_post(
         &self,
         body: &VolumeActionsPostBody,
@@ -18323,6 +19013,7 @@ impl<'a> BlockStorageActionsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn volume_actions_list(
         &self,
         volume_id: &str,
@@ -18387,6 +19078,7 @@ impl<'a> BlockStorageActionsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn volume_actions_post_by_id(
         &self,
         volume_id: &str,
@@ -18418,6 +19110,7 @@ impl<'a> BlockStorageActionsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn volume_actions_get(
         &self,
         volume_id: &str,
@@ -18461,6 +19154,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
     /// - `.region(..)` (query `region`: The region where the VPC NAT gateway is located.)
     /// - `.type(..)` (query `type`: The type of the VPC NAT gateway.)
     /// - `.name(..)` (query `name`: The name of the VPC NAT gateway.)
+    #[inline]
     pub fn vpcnatgateways_list(&self) -> VpcNatGatewaysVpcnatgatewaysListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -18482,6 +19176,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `VpcNatGatewayCreate` request body
+    #[inline]
     pub fn vpcnatgateways_create(
         &self,
         body: &VpcNatGatewayCreate,
@@ -18506,6 +19201,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`: The unique identifier of the VPC NAT gateway.)
+    #[inline]
     pub fn vpcnatgateways_get(
         &self,
         id: &str,
@@ -18531,6 +19227,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
     /// # Arguments
     /// - `id` (path `id`: The unique identifier of the VPC NAT gateway.)
     /// - `body`: the `VpcNatGatewayUpdate` request body
+    #[inline]
     pub fn vpcnatgateways_update(
         &self,
         id: &str,
@@ -18557,6 +19254,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`: The unique identifier of the VPC NAT gateway.)
+    #[inline]
     pub fn vpcnatgateways_delete(
         &self,
         id: &str,
@@ -18590,6 +19288,7 @@ impl<'a> VpcPeeringsApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     /// - `.region(..)` (query `region`: The slug identifier for the region where the resource is available.)
+    #[inline]
     pub fn vpc_peerings_list(&self) -> VpcPeeringsVpcPeeringsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -18612,6 +19311,7 @@ impl<'a> VpcPeeringsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `VpcPeeringsCreateBody` request body
+    #[inline]
     pub fn vpc_peerings_create(
         &self,
         body: &VpcPeeringsCreateBody,
@@ -18635,6 +19335,7 @@ impl<'a> VpcPeeringsApi<'a> {
     ///
     /// # Arguments
     /// - `vpc_peering_id` (path `vpc_peering_id`: A unique identifier for a VPC peering.)
+    #[inline]
     pub fn vpc_peerings_get(
         &self,
         vpc_peering_id: &str,
@@ -18659,6 +19360,7 @@ impl<'a> VpcPeeringsApi<'a> {
     ///
     /// # Arguments
     /// - `vpc_peering_id` (path `vpc_peering_id`: A unique identifier for a VPC peering.)
+    #[inline]
     pub fn vpc_peerings_delete(
         &self,
         vpc_peering_id: &str,
@@ -18684,6 +19386,7 @@ impl<'a> VpcPeeringsApi<'a> {
     /// # Arguments
     /// - `vpc_peering_id` (path `vpc_peering_id`: A unique identifier for a VPC peering.)
     /// - `body`: the `VpcPeeringUpdatable` request body
+    #[inline]
     pub fn vpc_peerings_patch(
         &self,
         vpc_peering_id: &str,
@@ -18720,6 +19423,7 @@ impl<'a> VpCsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn vpcs_list(&self) -> VpCsVpcsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/vpcs".to_owned())
             .endpoint("vp_cs.vpcs_list")
@@ -18741,6 +19445,7 @@ impl<'a> VpCsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `VpcsCreateBody` request body
+    #[inline]
     pub fn vpcs_create(&self, body: &VpcsCreateBody) -> VpCsVpcsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/vpcs".to_owned())
             .endpoint("vp_cs.vpcs_create")
@@ -18758,6 +19463,7 @@ impl<'a> VpCsApi<'a> {
     ///
     /// # Arguments
     /// - `vpc_id` (path `vpc_id`: A unique identifier for a VPC.)
+    #[inline]
     pub fn vpcs_get(&self, vpc_id: &str) -> VpCsVpcsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -18778,6 +19484,7 @@ impl<'a> VpCsApi<'a> {
     /// # Arguments
     /// - `vpc_id` (path `vpc_id`: A unique identifier for a VPC.)
     /// - `body`: the `VpcsUpdateBody` request body
+    #[inline]
     pub fn vpcs_update(
         &self,
         vpc_id: &str,
@@ -18808,6 +19515,7 @@ impl<'a> VpCsApi<'a> {
     ///
     /// # Arguments
     /// - `vpc_id` (path `vpc_id`: A unique identifier for a VPC.)
+    #[inline]
     pub fn vpcs_delete(&self, vpc_id: &str) -> VpCsVpcsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -18829,6 +19537,7 @@ impl<'a> VpCsApi<'a> {
     /// # Arguments
     /// - `vpc_id` (path `vpc_id`: A unique identifier for a VPC.)
     /// - `body`: the `VpcsPatchBody` request body
+    #[inline]
     pub fn vpcs_patch(
         &self,
         vpc_id: &str,
@@ -18866,6 +19575,7 @@ impl<'a> VpCsApi<'a> {
     /// - `.resource_type(..)` (query `resource_type`: Used to filter VPC members by a resource type.)
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn vpcs_list_members(&self, vpc_id: &str) -> VpCsVpcsListMembersCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -18890,6 +19600,7 @@ impl<'a> VpCsApi<'a> {
     /// # Optional
     /// - `.per_page(..)` (query `per_page`: Number of items returned per page)
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
+    #[inline]
     pub fn vpcs_list_peerings(&self, vpc_id: &str) -> VpCsVpcsListPeeringsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -18911,6 +19622,7 @@ impl<'a> VpCsApi<'a> {
     /// # Arguments
     /// - `vpc_id` (path `vpc_id`: A unique identifier for a VPC.)
     /// - `body`: the `VpcsCreatePeeringsBody` request body
+    #[inline]
     pub fn vpcs_create_peerings(
         &self,
         vpc_id: &str,
@@ -18939,6 +19651,7 @@ impl<'a> VpCsApi<'a> {
     /// - `vpc_id` (path `vpc_id`: A unique identifier for a VPC.)
     /// - `vpc_peering_id` (path `vpc_peering_id`: A unique identifier for a VPC peering.)
     /// - `body`: the `VpcPeeringUpdatable` request body
+    #[inline]
     pub fn vpcs_patch_peerings(
         &self,
         vpc_id: &str,
@@ -19114,6 +19827,7 @@ pub struct BatchInferenceInferenceListBatchesCall<'a> {
 #[cfg(feature = "batch_inference")]
 impl BatchInferenceInferenceListBatchesCall<'_> {
     /// Sets query `after`: Cursor for pagination. Pass the `last_id` value from the previous response to fetch the next page. Omit for the first page..
+    #[inline]
     pub fn after(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -19121,11 +19835,13 @@ impl BatchInferenceInferenceListBatchesCall<'_> {
         self
     }
     /// Sets query `limit`: Maximum number of batches to return per page..
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `status`: Optional filter restricting results to batches in the given lifecycle state..
+    #[inline]
     pub fn status(mut self, value: InferenceListBatchesStatus) -> Self {
         self.call.request_mut().set_query("status", value);
         self
@@ -19233,6 +19949,7 @@ pub struct N1ClickApplicationsOneClicksListCall<'a> {
 #[cfg(feature = "n1_click_applications")]
 impl N1ClickApplicationsOneClicksListCall<'_> {
     /// Sets query `type`: Restrict results to a certain type of 1-Click..
+    #[inline]
     pub fn r#type(mut self, value: OneClicksListType) -> Self {
         self.call.request_mut().set_query("type", value);
         self
@@ -19292,11 +20009,13 @@ pub struct SshKeysSshKeysListCall<'a> {
 #[cfg(feature = "ssh_keys")]
 impl SshKeysSshKeysListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -19390,11 +20109,13 @@ pub struct ActionsActionsListCall<'a> {
 #[cfg(feature = "actions")]
 impl ActionsActionsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -19578,16 +20299,19 @@ pub struct AppsAppsListCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsListCall<'_> {
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `with_projects`: Whether the project_id of listed apps should be fetched and included..
+    #[inline]
     pub fn with_projects(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("with_projects", value);
         self
@@ -19609,11 +20333,13 @@ pub struct AppsAppsCreateCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsCreateCall<'_> {
     /// Sets header `Accept`: The content-type that should be used by the response. By default, the response will be `application/json`. `application/yaml` is also supported..
+    #[inline]
     pub fn accept(mut self, value: AppsCreateAccept) -> Self {
         self.call.request_mut().set_header("accept", value);
         self
     }
     /// Sets header `Content-Type`: The content-type used for the request. By default, the requests are assumed to use `application/json`. `application/yaml` is also supported..
+    #[inline]
     pub fn content_type(mut self, value: AppsCreateContentType) -> Self {
         self.call.request_mut().set_header("content-type", value);
         self
@@ -19761,6 +20487,7 @@ pub struct AppsAppsGetExecActiveDeploymentCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetExecActiveDeploymentCall<'_> {
     /// Sets query `instance_name`: The name of the actively running ephemeral compute instance.
+    #[inline]
     pub fn instance_name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -19786,11 +20513,13 @@ pub struct AppsAppsGetLogsActiveDeploymentCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetLogsActiveDeploymentCall<'_> {
     /// Sets query `follow`: Whether the logs should follow live updates..
+    #[inline]
     pub fn follow(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("follow", value);
         self
     }
     /// Sets query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`..
+    #[inline]
     pub fn pod_connection_timeout(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -19819,16 +20548,19 @@ pub struct AppsAppsListDeploymentsCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsListDeploymentsCall<'_> {
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `deployment_types`: Optional. Filter deployments by deployment_type - MANUAL: manual deployment - DEPLOY_ON_PUSH: deployment triggered by a push to the app's repository - MAINTENANCE: deployment for maintenance purposes - MANUAL_ROLLBACK: manual revert to a previous deployment - AUTO_ROLLBACK: automatic revert to a previous deployment - UPDATE_DATABASE_TRUSTED_SOURCES: update database trusted sources - AUTOSCALED: deployment that has been autoscaled.
+    #[inline]
     pub fn deployment_types(
         mut self,
         value: impl IntoIterator<Item = AppsListDeploymentsDeploymentTypesItem>,
@@ -19909,6 +20641,7 @@ pub struct AppsAppsGetExecCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetExecCall<'_> {
     /// Sets query `instance_name`: The name of the actively running ephemeral compute instance.
+    #[inline]
     pub fn instance_name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -19934,11 +20667,13 @@ pub struct AppsAppsGetLogsCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetLogsCall<'_> {
     /// Sets query `follow`: Whether the logs should follow live updates..
+    #[inline]
     pub fn follow(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("follow", value);
         self
     }
     /// Sets query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`..
+    #[inline]
     pub fn pod_connection_timeout(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -19967,11 +20702,13 @@ pub struct AppsAppsGetLogsAggregateCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetLogsAggregateCall<'_> {
     /// Sets query `follow`: Whether the logs should follow live updates..
+    #[inline]
     pub fn follow(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("follow", value);
         self
     }
     /// Sets query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`..
+    #[inline]
     pub fn pod_connection_timeout(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20000,16 +20737,19 @@ pub struct AppsAppsListEventsCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsListEventsCall<'_> {
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `event_types`: Filter events by event type..
+    #[inline]
     pub fn event_types(
         mut self,
         value: impl IntoIterator<Item = AppsListEventsEventTypesItem>,
@@ -20070,11 +20810,13 @@ pub struct AppsAppsGetEventLogsCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetEventLogsCall<'_> {
     /// Sets query `follow`: Whether the logs should follow live updates..
+    #[inline]
     pub fn follow(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("follow", value);
         self
     }
     /// Sets query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`..
+    #[inline]
     pub fn pod_connection_timeout(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20137,6 +20879,7 @@ pub struct AppsAppsListJobInvocationsCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsListJobInvocationsCall<'_> {
     /// Sets query `job_names`: The job names to list job invocations for..
+    #[inline]
     pub fn job_names(
         mut self,
         value: impl IntoIterator<Item = impl ::std::fmt::Display>,
@@ -20145,6 +20888,7 @@ impl AppsAppsListJobInvocationsCall<'_> {
         self
     }
     /// Sets query `deployment_id`: The deployment ID.
+    #[inline]
     pub fn deployment_id(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20152,11 +20896,13 @@ impl AppsAppsListJobInvocationsCall<'_> {
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -20180,6 +20926,7 @@ pub struct AppsAppsGetJobInvocationCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetJobInvocationCall<'_> {
     /// Sets query `job_name`: The job name to list job invocations for..
+    #[inline]
     pub fn job_name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20205,6 +20952,7 @@ pub struct AppsAppsCancelJobInvocationCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsCancelJobInvocationCall<'_> {
     /// Sets query `job_name`: The job name to list job invocations for..
+    #[inline]
     pub fn job_name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20230,6 +20978,7 @@ pub struct AppsAppsGetJobInvocationLogsCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetJobInvocationLogsCall<'_> {
     /// Sets query `deployment_id`: The deployment ID.
+    #[inline]
     pub fn deployment_id(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20237,11 +20986,13 @@ impl AppsAppsGetJobInvocationLogsCall<'_> {
         self
     }
     /// Sets query `follow`: Whether the logs should follow live updates..
+    #[inline]
     pub fn follow(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("follow", value);
         self
     }
     /// Sets query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`..
+    #[inline]
     pub fn pod_connection_timeout(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20252,6 +21003,7 @@ impl AppsAppsGetJobInvocationLogsCall<'_> {
         self
     }
     /// Sets query `tail_lines`: The number of lines from the end of the logs to retrieve..
+    #[inline]
     pub fn tail_lines(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20277,11 +21029,13 @@ pub struct AppsAppsGetLogsActiveDeploymentAggregateCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetLogsActiveDeploymentAggregateCall<'_> {
     /// Sets query `follow`: Whether the logs should follow live updates..
+    #[inline]
     pub fn follow(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("follow", value);
         self
     }
     /// Sets query `pod_connection_timeout`: An optional time duration to wait if the underlying component instance is not immediately available. Default: `3m`..
+    #[inline]
     pub fn pod_connection_timeout(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20416,6 +21170,7 @@ pub struct AppsAppsGetCall<'a> {
 #[cfg(feature = "apps")]
 impl AppsAppsGetCall<'_> {
     /// Sets query `name`: The name of the app to retrieve..
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20473,11 +21228,13 @@ pub struct BillingBillingInsightsListCall<'a> {
 #[cfg(feature = "billing")]
 impl BillingBillingInsightsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -20535,11 +21292,13 @@ pub struct BillingInvoicesListCall<'a> {
 #[cfg(feature = "billing")]
 impl BillingInvoicesListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -20563,11 +21322,13 @@ pub struct BillingInvoicesGetByUuidCall<'a> {
 #[cfg(feature = "billing")]
 impl BillingInvoicesGetByUuidCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -20649,11 +21410,13 @@ pub struct ByoipPrefixesByoipPrefixesListCall<'a> {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesByoipPrefixesListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -20747,11 +21510,13 @@ pub struct ByoipPrefixesByoipPrefixesListResourcesCall<'a> {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesByoipPrefixesListResourcesCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -20775,11 +21540,13 @@ pub struct CdnEndpointsCdnListEndpointsCall<'a> {
 #[cfg(feature = "cdn_endpoints")]
 impl CdnEndpointsCdnListEndpointsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -20889,16 +21656,19 @@ pub struct CertificatesCertificatesListCall<'a> {
 #[cfg(feature = "certificates")]
 impl CertificatesCertificatesListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `name`: Name of expected certificate.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -20976,6 +21746,7 @@ pub struct DatabasesDatabasesListClustersCall<'a> {
 #[cfg(feature = "databases")]
 impl DatabasesDatabasesListClustersCall<'_> {
     /// Sets query `tag_name`: Limits the results to database clusters with a specific tag.\<br>\<br>Requires `tag:read` scope..
+    #[inline]
     pub fn tag_name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -22219,16 +22990,19 @@ pub struct DedicatedInferenceDedicatedInferencesListCall<'a> {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceDedicatedInferencesListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `region`: Filter by region. Dedicated Inference is only available in nyc2, tor1, and atl1..
+    #[inline]
     pub fn region(mut self, value: DedicatedInferencesListRegion) -> Self {
         self.call.request_mut().set_query("region", value);
         self
@@ -22360,16 +23134,19 @@ pub struct DedicatedInferenceDedicatedInferencesListAcceleratorsCall<'a> {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceDedicatedInferencesListAcceleratorsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `slug`: Filter accelerators by GPU slug..
+    #[inline]
     pub fn slug(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -22433,11 +23210,13 @@ pub struct DedicatedInferenceDedicatedInferencesListTokensCall<'a> {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceDedicatedInferencesListTokensCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -22499,11 +23278,13 @@ pub struct DomainsDomainsListCall<'a> {
 #[cfg(feature = "domains")]
 impl DomainsDomainsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -22579,6 +23360,7 @@ pub struct DomainRecordsDomainsListRecordsCall<'a> {
 #[cfg(feature = "domain_records")]
 impl DomainRecordsDomainsListRecordsCall<'_> {
     /// Sets query `name`: A fully qualified record name. For example, to only include records matching sub.example.com, send a GET request to `/v2/domains/$DOMAIN_NAME/records?name=sub.example.com`..
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -22586,16 +23368,19 @@ impl DomainRecordsDomainsListRecordsCall<'_> {
         self
     }
     /// Sets query `type`: The type of the DNS record. For example: A, CNAME, TXT, ....
+    #[inline]
     pub fn r#type(mut self, value: DomainsListRecordsType) -> Self {
         self.call.request_mut().set_query("type", value);
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -22707,16 +23492,19 @@ pub struct DropletsDropletsListCall<'a> {
 #[cfg(feature = "droplets")]
 impl DropletsDropletsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `tag_name`: Used to filter Droplets by a specific tag. Can not be combined with `name` or `type`.\<br>Requires `tag:read` scope..
+    #[inline]
     pub fn tag_name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -22724,6 +23512,7 @@ impl DropletsDropletsListCall<'_> {
         self
     }
     /// Sets query `name`: Used to filter list response by Droplet name returning only exact matches. It is case-insensitive and can not be combined with `tag_name`..
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -22731,6 +23520,7 @@ impl DropletsDropletsListCall<'_> {
         self
     }
     /// Sets query `type`: When `type` is set to `gpus`, only GPU Droplets will be returned. By default, only non-GPU Droplets are returned. Can not be combined with `tag_name`..
+    #[inline]
     pub fn r#type(mut self, value: DropletsListType) -> Self {
         self.call.request_mut().set_query("type", value);
         self
@@ -22788,11 +23578,13 @@ pub struct DropletsDropletsListBackupPoliciesCall<'a> {
 #[cfg(feature = "droplets")]
 impl DropletsDropletsListBackupPoliciesCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -22870,11 +23662,13 @@ pub struct DropletsDropletsListBackupsCall<'a> {
 #[cfg(feature = "droplets")]
 impl DropletsDropletsListBackupsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23002,11 +23796,13 @@ pub struct DropletsDropletsListFirewallsCall<'a> {
 #[cfg(feature = "droplets")]
 impl DropletsDropletsListFirewallsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23030,11 +23826,13 @@ pub struct DropletsDropletsListKernelsCall<'a> {
 #[cfg(feature = "droplets")]
 impl DropletsDropletsListKernelsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23076,11 +23874,13 @@ pub struct DropletsDropletsListSnapshotsCall<'a> {
 #[cfg(feature = "droplets")]
 impl DropletsDropletsListSnapshotsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23120,6 +23920,7 @@ pub struct DropletActionsDropletActionsPostByTagCall<'a> {
 #[cfg(feature = "droplet_actions")]
 impl DropletActionsDropletActionsPostByTagCall<'_> {
     /// Sets query `tag_name`: Used to filter Droplets by a specific tag. Can not be combined with `name` or `type`.\<br>Requires `tag:read` scope..
+    #[inline]
     pub fn tag_name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -23145,11 +23946,13 @@ pub struct DropletActionsDropletActionsListCall<'a> {
 #[cfg(feature = "droplet_actions")]
 impl DropletActionsDropletActionsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23209,16 +24012,19 @@ pub struct DropletAutoscalePoolsAutoscalepoolsListCall<'a> {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl DropletAutoscalePoolsAutoscalepoolsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `name`: The name of the autoscale pool.
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -23330,11 +24136,13 @@ pub struct DropletAutoscalePoolsAutoscalepoolsListHistoryCall<'a> {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl DropletAutoscalePoolsAutoscalepoolsListHistoryCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23358,11 +24166,13 @@ pub struct DropletAutoscalePoolsAutoscalepoolsListMembersCall<'a> {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl DropletAutoscalePoolsAutoscalepoolsListMembersCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23386,11 +24196,13 @@ pub struct FirewallsFirewallsListCall<'a> {
 #[cfg(feature = "firewalls")]
 impl FirewallsFirewallsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23580,11 +24392,13 @@ pub struct FloatingIPsFloatingIPsListCall<'a> {
 #[cfg(feature = "floating_i_ps")]
 impl FloatingIPsFloatingIPsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -23944,16 +24758,19 @@ pub struct GradientAiPlatformGenaiListAgentsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListAgentsCall<'_> {
     /// Sets query `only_deployed`: Only list agents that are deployed..
+    #[inline]
     pub fn only_deployed(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("only_deployed", value);
         self
     }
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -23995,11 +24812,13 @@ pub struct GradientAiPlatformGenaiListAgentApiKeysCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListAgentApiKeysCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -24385,6 +25204,7 @@ pub struct GradientAiPlatformGenaiGetAgentUsageCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiGetAgentUsageCall<'_> {
     /// Sets query `start`: Return all usage data from this date..
+    #[inline]
     pub fn start(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -24392,6 +25212,7 @@ impl GradientAiPlatformGenaiGetAgentUsageCall<'_> {
         self
     }
     /// Sets query `stop`: Return all usage data up to this date, if omitted, will return up to the current date..
+    #[inline]
     pub fn stop(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -24417,11 +25238,13 @@ pub struct GradientAiPlatformGenaiListAgentVersionsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListAgentVersionsCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -24463,11 +25286,13 @@ pub struct GradientAiPlatformGenaiListAnthropicApiKeysCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListAnthropicApiKeysCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -24563,11 +25388,13 @@ pub struct GradientAiPlatformGenaiListAgentsByAnthropicKeyCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListAgentsByAnthropicKeyCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -24649,16 +25476,19 @@ pub struct GradientAiPlatformGenaiListCustomModelsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListCustomModelsCall<'_> {
     /// Sets query `page`: Page number for pagination..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Number of items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `status`: Filter by model status..
+    #[inline]
     pub fn status(mut self, value: GenaiListCustomModelsStatus) -> Self {
         self.call.request_mut().set_query("status", value);
         self
@@ -24756,6 +25586,7 @@ pub struct GradientAiPlatformGenaiListEvaluationDatasetsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListEvaluationDatasetsCall<'_> {
     /// Sets query `dataset_type`: Filter by evaluation dataset type..
+    #[inline]
     pub fn dataset_type(
         mut self,
         value: GenaiListEvaluationDatasetsDatasetType,
@@ -24914,11 +25745,13 @@ pub struct GradientAiPlatformGenaiGetEvaluationRunResultsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiGetEvaluationRunResultsCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -24998,6 +25831,7 @@ pub struct GradientAiPlatformGenaiListEvaluationRunsByTestCaseCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListEvaluationRunsByTestCaseCall<'_> {
     /// Sets query `evaluation_test_case_version`: Version of the test case..
+    #[inline]
     pub fn evaluation_test_case_version(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("evaluation_test_case_version", value);
         self
@@ -25023,6 +25857,7 @@ pub struct GradientAiPlatformGenaiGetEvaluationTestCaseCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiGetEvaluationTestCaseCall<'_> {
     /// Sets query `evaluation_test_case_version`: Version of the test case..
+    #[inline]
     pub fn evaluation_test_case_version(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("evaluation_test_case_version", value);
         self
@@ -25064,11 +25899,13 @@ pub struct GradientAiPlatformGenaiListIndexingJobsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListIndexingJobsCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -25192,11 +26029,13 @@ pub struct GradientAiPlatformGenaiListKnowledgeBasesCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListKnowledgeBasesCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -25258,11 +26097,13 @@ pub struct GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -25514,6 +26355,7 @@ pub struct GradientAiPlatformGenaiListModelEvaluationRunsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListModelEvaluationRunsCall<'_> {
     /// Sets query `eval_preset_uuid`: UUID of the evaluation preset to filter by..
+    #[inline]
     pub fn eval_preset_uuid(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -25521,21 +26363,25 @@ impl GradientAiPlatformGenaiListModelEvaluationRunsCall<'_> {
         self
     }
     /// Sets query `status`: Filter by evaluation run status..
+    #[inline]
     pub fn status(mut self, value: GenaiListModelEvaluationRunsStatus) -> Self {
         self.call.request_mut().set_query("status", value);
         self
     }
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `statuses`: Filter by one or more statuses. Empty means no status filter..
+    #[inline]
     pub fn statuses(
         mut self,
         value: impl IntoIterator<Item = GenaiListModelEvaluationRunsStatusesItem>,
@@ -25544,6 +26390,7 @@ impl GradientAiPlatformGenaiListModelEvaluationRunsCall<'_> {
         self
     }
     /// Sets query `candidate_types`: Filter by one or more candidate model source types (serverless, dedicated, router). Empty means no candidate-type filter..
+    #[inline]
     pub fn candidate_types(
         mut self,
         value: impl IntoIterator<Item = GenaiListModelEvaluationRunsCandidateTypesItem>,
@@ -25552,6 +26399,7 @@ impl GradientAiPlatformGenaiListModelEvaluationRunsCall<'_> {
         self
     }
     /// Sets query `search`: Free-text search across the eval run name, candidate model name and dataset name (case-insensitive substring match). Empty means no search..
+    #[inline]
     pub fn search(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -25559,11 +26407,13 @@ impl GradientAiPlatformGenaiListModelEvaluationRunsCall<'_> {
         self
     }
     /// Sets query `sort_by`: Field to sort by. Defaults to creation date when unspecified..
+    #[inline]
     pub fn sort_by(mut self, value: GenaiListModelEvaluationRunsSortBy) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
     }
     /// Sets query `sort_direction`: Sort direction. Defaults to descending when unspecified..
+    #[inline]
     pub fn sort_direction(
         mut self,
         value: GenaiListModelEvaluationRunsSortDirection,
@@ -25608,11 +26458,13 @@ pub struct GradientAiPlatformGenaiGetModelEvaluationRunCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiGetModelEvaluationRunCall<'_> {
     /// Sets query `page`: Page number for per-prompt results (defaults to 1)..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Number of per-prompt results per page (defaults to 50)..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -25712,6 +26564,7 @@ pub struct GradientAiPlatformGenaiListModelsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListModelsCall<'_> {
     /// Sets query `usecases`: Include only models defined for the listed usecases. - MODEL_USECASE_UNKNOWN: The use case of the model is unknown - MODEL_USECASE_AGENT: The model maybe used in an agent - MODEL_USECASE_FINETUNED: The model maybe used for fine tuning - MODEL_USECASE_KNOWLEDGEBASE: The model maybe used for knowledge bases (embedding models) - MODEL_USECASE_GUARDRAIL: The model maybe used for guardrails - MODEL_USECASE_REASONING: The model usecase for reasoning - MODEL_USECASE_SERVERLESS: The model usecase for serverless inference.
+    #[inline]
     pub fn usecases(
         mut self,
         value: impl IntoIterator<Item = GenaiListModelsUsecasesItem>,
@@ -25720,16 +26573,19 @@ impl GradientAiPlatformGenaiListModelsCall<'_> {
         self
     }
     /// Sets query `public_only`: Only include models that are publicly available..
+    #[inline]
     pub fn public_only(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("public_only", value);
         self
     }
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -25753,11 +26609,13 @@ pub struct GradientAiPlatformGenaiListModelApiKeysCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListModelApiKeysCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -25851,11 +26709,13 @@ pub struct GradientAiPlatformGenaiListModelCatalogCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListModelCatalogCall<'_> {
     /// Sets query `page`.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `limit`.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
@@ -25879,6 +26739,7 @@ pub struct GradientAiPlatformGenaiGetModelCatalogCardCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiGetModelCatalogCardCall<'_> {
     /// Sets query `model_id`: Model identifier used for API calls (e.g., "llama3.1-70b-instruct"). Alternative to UUID lookup..
+    #[inline]
     pub fn model_id(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -25904,11 +26765,13 @@ pub struct GradientAiPlatformGenaiListModelRoutersCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListModelRoutersCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -25950,11 +26813,13 @@ pub struct GradientAiPlatformGenaiListModelRouterPresetsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListModelRouterPresetsCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -25978,11 +26843,13 @@ pub struct GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -26078,6 +26945,7 @@ pub struct GradientAiPlatformGenaiGetOauth2UrlCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiGetOauth2UrlCall<'_> {
     /// Sets query `type`: Type "google" / "dropbox"..
+    #[inline]
     pub fn r#type(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -26085,6 +26953,7 @@ impl GradientAiPlatformGenaiGetOauth2UrlCall<'_> {
         self
     }
     /// Sets query `redirect_url`: The redirect url..
+    #[inline]
     pub fn redirect_url(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -26110,11 +26979,13 @@ pub struct GradientAiPlatformGenaiListOpenaiApiKeysCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListOpenaiApiKeysCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -26210,11 +27081,13 @@ pub struct GradientAiPlatformGenaiListAgentsByOpenaiKeyCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListAgentsByOpenaiKeyCall<'_> {
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -26238,11 +27111,13 @@ pub struct GradientAiPlatformGenaiListDatacenterRegionsCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListDatacenterRegionsCall<'_> {
     /// Sets query `serves_inference`: Include datacenters that serve inference..
+    #[inline]
     pub fn serves_inference(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("serves_inference", value);
         self
     }
     /// Sets query `serves_batch`: Include datacenters that are capable of running batch jobs..
+    #[inline]
     pub fn serves_batch(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("serves_batch", value);
         self
@@ -26410,16 +27285,19 @@ pub struct GradientAiPlatformGenaiListAgentsByWorkspaceCall<'a> {
 #[cfg(feature = "gradient_ai_platform")]
 impl GradientAiPlatformGenaiListAgentsByWorkspaceCall<'_> {
     /// Sets query `only_deployed`: Only list agents that are deployed..
+    #[inline]
     pub fn only_deployed(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("only_deployed", value);
         self
     }
     /// Sets query `page`: Page number..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`: Items per page..
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -26481,16 +27359,19 @@ pub struct ImagesImagesListCall<'a> {
 #[cfg(feature = "images")]
 impl ImagesImagesListCall<'_> {
     /// Sets query `type`: Filters results based on image type which can be either `application` or `distribution`..
+    #[inline]
     pub fn r#type(mut self, value: ImagesListType) -> Self {
         self.call.request_mut().set_query("type", value);
         self
     }
     /// Sets query `private`: Used to filter only user images..
+    #[inline]
     pub fn private(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("private", value);
         self
     }
     /// Sets query `tag_name`: Used to filter images by a specific tag..
+    #[inline]
     pub fn tag_name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -26498,11 +27379,13 @@ impl ImagesImagesListCall<'_> {
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -26714,11 +27597,13 @@ pub struct KubernetesKubernetesListClustersCall<'a> {
 #[cfg(feature = "kubernetes")]
 impl KubernetesKubernetesListClustersCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -26812,6 +27697,7 @@ pub struct KubernetesKubernetesGetClusterLintResultsCall<'a> {
 #[cfg(feature = "kubernetes")]
 impl KubernetesKubernetesGetClusterLintResultsCall<'_> {
     /// Sets query `run_id`: Specifies the clusterlint run whose results will be retrieved..
+    #[inline]
     pub fn run_id(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -26855,6 +27741,7 @@ pub struct KubernetesKubernetesGetCredentialsCall<'a> {
 #[cfg(feature = "kubernetes")]
 impl KubernetesKubernetesGetCredentialsCall<'_> {
     /// Sets query `expiry_seconds`: The duration in seconds that the returned Kubernetes credentials will be valid. If not set or 0, the credentials will have a 7 day expiry..
+    #[inline]
     pub fn expiry_seconds(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("expiry_seconds", value);
         self
@@ -26926,11 +27813,13 @@ pub struct KubernetesKubernetesGetKubeconfigCall<'a> {
 #[cfg(feature = "kubernetes")]
 impl KubernetesKubernetesGetKubeconfigCall<'_> {
     /// Sets query `expiry_seconds`: The duration in seconds that the returned Kubernetes credentials will be valid. If not set or 0, the credentials will have a 7 day expiry..
+    #[inline]
     pub fn expiry_seconds(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("expiry_seconds", value);
         self
     }
     /// Sets query `type`: The type of credentials to return in the kubeconfig. When omitted, the default credential type for the cluster is used: `sso` for clusters with SSO enabled, `token` for clusters without SSO enabled..
+    #[inline]
     pub fn r#type(mut self, value: KubernetesGetKubeconfigType) -> Self {
         self.call.request_mut().set_query("type", value);
         self
@@ -27044,11 +27933,13 @@ pub struct KubernetesKubernetesDeleteNodeCall<'a> {
 #[cfg(feature = "kubernetes")]
 impl KubernetesKubernetesDeleteNodeCall<'_> {
     /// Sets query `skip_drain`: Specifies whether or not to drain workloads from a node before it is deleted. Setting it to `1` causes node draining to be skipped. Omitting the query parameter or setting its value to `0` carries out draining prior to deletion..
+    #[inline]
     pub fn skip_drain(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("skip_drain", value);
         self
     }
     /// Sets query `replace`: Specifies whether or not to replace a node after it has been deleted. Setting it to `1` causes the node to be replaced by a new one after deletion. Omitting the query parameter or setting its value to `0` deletes without replacement..
+    #[inline]
     pub fn replace(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("replace", value);
         self
@@ -27238,11 +28129,13 @@ pub struct LoadBalancersLoadBalancersListCall<'a> {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersLoadBalancersListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -27416,11 +28309,13 @@ pub struct MonitoringMonitoringListAlertPolicyCall<'a> {
 #[cfg(feature = "monitoring")]
 impl MonitoringMonitoringListAlertPolicyCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -27514,6 +28409,7 @@ pub struct MonitoringMonitoringGetAppCpuPercentageMetricsCall<'a> {
 #[cfg(feature = "monitoring")]
 impl MonitoringMonitoringGetAppCpuPercentageMetricsCall<'_> {
     /// Sets query `app_component`: The app component name..
+    #[inline]
     pub fn app_component(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -27537,6 +28433,7 @@ pub struct MonitoringMonitoringGetAppMemoryPercentageMetricsCall<'a> {
 #[cfg(feature = "monitoring")]
 impl MonitoringMonitoringGetAppMemoryPercentageMetricsCall<'_> {
     /// Sets query `app_component`: The app component name..
+    #[inline]
     pub fn app_component(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -27560,6 +28457,7 @@ pub struct MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'a> {
 #[cfg(feature = "monitoring")]
 impl MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'_> {
     /// Sets query `app_component`: The app component name..
+    #[inline]
     pub fn app_component(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28463,6 +29361,7 @@ pub struct MonitoringMonitoringListSinksCall<'a> {
 #[cfg(feature = "monitoring")]
 impl MonitoringMonitoringListSinksCall<'_> {
     /// Sets query `resource_id`: A unique URN for a resource..
+    #[inline]
     pub fn resource_id(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28624,6 +29523,7 @@ pub struct NfsNfsListCall<'a> {
 #[cfg(feature = "nfs")]
 impl NfsNfsListCall<'_> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
+    #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28703,6 +29603,7 @@ pub struct NfsNfsListAccessPointsCall<'a> {
 #[cfg(feature = "nfs")]
 impl NfsNfsListAccessPointsCall<'_> {
     /// Sets query `status`: Filter access points by status..
+    #[inline]
     pub fn status(mut self, value: NfsListAccessPointsStatus) -> Self {
         self.call.request_mut().set_query("status", value);
         self
@@ -28744,6 +29645,7 @@ pub struct NfsNfsListSnapshotCall<'a> {
 #[cfg(feature = "nfs")]
 impl NfsNfsListSnapshotCall<'_> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
+    #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28751,6 +29653,7 @@ impl NfsNfsListSnapshotCall<'_> {
         self
     }
     /// Sets query `share_id`: The unique ID of an NFS share. If provided, only snapshots of this specific share will be returned..
+    #[inline]
     pub fn share_id(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28776,6 +29679,7 @@ pub struct NfsNfsGetSnapshotCall<'a> {
 #[cfg(feature = "nfs")]
 impl NfsNfsGetSnapshotCall<'_> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
+    #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28801,6 +29705,7 @@ pub struct NfsNfsDeleteSnapshotCall<'a> {
 #[cfg(feature = "nfs")]
 impl NfsNfsDeleteSnapshotCall<'_> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
+    #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28824,6 +29729,7 @@ pub struct NfsNfsGetCall<'a> {
 #[cfg(feature = "nfs")]
 impl NfsNfsGetCall<'_> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
+    #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28849,6 +29755,7 @@ pub struct NfsNfsDeleteCall<'a> {
 #[cfg(feature = "nfs")]
 impl NfsNfsDeleteCall<'_> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
+    #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -28926,11 +29833,13 @@ pub struct PartnerNetworkConnectPartnerAttachmentsListCall<'a> {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerNetworkConnectPartnerAttachmentsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -29046,11 +29955,13 @@ pub struct PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall<'a> {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -29116,11 +30027,13 @@ pub struct ProjectsProjectsListCall<'a> {
 #[cfg(feature = "projects")]
 impl ProjectsProjectsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -29326,11 +30239,13 @@ pub struct ProjectResourcesProjectsListResourcesCall<'a> {
 #[cfg(feature = "project_resources")]
 impl ProjectResourcesProjectsListResourcesCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -29372,11 +30287,13 @@ pub struct RegionsRegionsListCall<'a> {
 #[cfg(feature = "regions")]
 impl RegionsRegionsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -29620,11 +30537,13 @@ pub struct ContainerRegistriesRegistriesListGarbageCollectionsCall<'a> {
 #[cfg(feature = "container_registries")]
 impl ContainerRegistriesRegistriesListGarbageCollectionsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -29666,11 +30585,13 @@ pub struct ContainerRegistriesRegistriesListRepositoryManifestsCall<'a> {
 #[cfg(feature = "container_registries")]
 impl ContainerRegistriesRegistriesListRepositoryManifestsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -29712,11 +30633,13 @@ pub struct ContainerRegistriesRegistriesListRepositoryTagsCall<'a> {
 #[cfg(feature = "container_registries")]
 impl ContainerRegistriesRegistriesListRepositoryTagsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -29758,16 +30681,19 @@ pub struct ContainerRegistriesRegistriesListRepositoriesV2Call<'a> {
 #[cfg(feature = "container_registries")]
 impl ContainerRegistriesRegistriesListRepositoriesV2Call<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return. Ignored when 'page_token' is provided..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `page_token`: Token to retrieve of the next or previous set of results more quickly than using 'page'..
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -29847,11 +30773,13 @@ pub struct ContainerRegistryRegistryGetDockerCredentialsCall<'a> {
 #[cfg(feature = "container_registry")]
 impl ContainerRegistryRegistryGetDockerCredentialsCall<'_> {
     /// Sets query `expiry_seconds`: The duration in seconds that the returned registry credentials will be valid. If not set or 0, the credentials will not expire..
+    #[inline]
     pub fn expiry_seconds(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("expiry_seconds", value);
         self
     }
     /// Sets query `read_write`: By default, the registry credentials allow for read-only access. Set this query parameter to `true` to obtain read-write credentials..
+    #[inline]
     pub fn read_write(mut self, value: bool) -> Self {
         self.call.request_mut().set_query("read_write", value);
         self
@@ -30005,11 +30933,13 @@ pub struct ContainerRegistryRegistryListGarbageCollectionsCall<'a> {
 #[cfg(feature = "container_registry")]
 impl ContainerRegistryRegistryListGarbageCollectionsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30035,11 +30965,13 @@ pub struct ContainerRegistryRegistryListRepositoriesCall<'a> {
 #[cfg(feature = "container_registry")]
 impl ContainerRegistryRegistryListRepositoriesCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30063,11 +30995,13 @@ pub struct ContainerRegistryRegistryListRepositoryManifestsCall<'a> {
 #[cfg(feature = "container_registry")]
 impl ContainerRegistryRegistryListRepositoryManifestsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30109,11 +31043,13 @@ pub struct ContainerRegistryRegistryListRepositoryTagsCall<'a> {
 #[cfg(feature = "container_registry")]
 impl ContainerRegistryRegistryListRepositoryTagsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30153,16 +31089,19 @@ pub struct ContainerRegistryRegistryListRepositoriesV2Call<'a> {
 #[cfg(feature = "container_registry")]
 impl ContainerRegistryRegistryListRepositoriesV2Call<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return. Ignored when 'page_token' is provided..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `page_token`: Token to retrieve of the next or previous set of results more quickly than using 'page'..
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -30188,11 +31127,13 @@ pub struct ReservedIPsReservedIPsListCall<'a> {
 #[cfg(feature = "reserved_i_ps")]
 impl ReservedIPsReservedIPsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30322,11 +31263,13 @@ pub struct ReservedIPv6ReservedIPv6ListCall<'a> {
 #[cfg(feature = "reserved_i_pv6")]
 impl ReservedIPv6ReservedIPv6ListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30420,11 +31363,13 @@ pub struct SecuritySecurityListScansCall<'a> {
 #[cfg(feature = "security")]
 impl SecuritySecurityListScansCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30466,21 +31411,25 @@ pub struct SecuritySecurityGetLatestScanCall<'a> {
 #[cfg(feature = "security")]
 impl SecuritySecurityGetLatestScanCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `severity`: The finding severity level to include..
+    #[inline]
     pub fn severity(mut self, value: SecurityGetLatestScanSeverity) -> Self {
         self.call.request_mut().set_query("severity", value);
         self
     }
     /// Sets query `type`: The finding type to include..
+    #[inline]
     pub fn r#type(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -30522,21 +31471,25 @@ pub struct SecuritySecurityGetScanCall<'a> {
 #[cfg(feature = "security")]
 impl SecuritySecurityGetScanCall<'_> {
     /// Sets query `severity`: The finding severity level to include..
+    #[inline]
     pub fn severity(mut self, value: SecurityGetScanSeverity) -> Self {
         self.call.request_mut().set_query("severity", value);
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `type`: The finding type to include..
+    #[inline]
     pub fn r#type(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -30562,11 +31515,13 @@ pub struct SecuritySecurityListScanFindingAffectedResourcesCall<'a> {
 #[cfg(feature = "security")]
 impl SecuritySecurityListScanFindingAffectedResourcesCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30592,11 +31547,13 @@ pub struct SecuritySecurityListSettingsCall<'a> {
 #[cfg(feature = "security")]
 impl SecuritySecurityListSettingsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30670,11 +31627,13 @@ pub struct SizesSizesListCall<'a> {
 #[cfg(feature = "sizes")]
 impl SizesSizesListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -30698,16 +31657,19 @@ pub struct SnapshotsSnapshotsListCall<'a> {
 #[cfg(feature = "snapshots")]
 impl SnapshotsSnapshotsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `resource_type`: Used to filter snapshots by a resource type..
+    #[inline]
     pub fn resource_type(mut self, value: SnapshotsListResourceType) -> Self {
         self.call.request_mut().set_query("resource_type", value);
         self
@@ -30765,16 +31727,19 @@ pub struct SpacesKeysSpacesKeyListCall<'a> {
 #[cfg(feature = "spaces_keys")]
 impl SpacesKeysSpacesKeyListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `sort`: The field to sort by..
+    #[inline]
     pub fn sort(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -30782,6 +31747,7 @@ impl SpacesKeysSpacesKeyListCall<'_> {
         self
     }
     /// Sets query `sort_direction`: The direction to sort by. Possible values are `asc` or `desc`..
+    #[inline]
     pub fn sort_direction(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -30789,6 +31755,7 @@ impl SpacesKeysSpacesKeyListCall<'_> {
         self
     }
     /// Sets query `name`: The access key's name..
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -30796,6 +31763,7 @@ impl SpacesKeysSpacesKeyListCall<'_> {
         self
     }
     /// Sets query `bucket`: The bucket's name..
+    #[inline]
     pub fn bucket(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -30803,6 +31771,7 @@ impl SpacesKeysSpacesKeyListCall<'_> {
         self
     }
     /// Sets query `permission`: The permission of the access key. Possible values are `read`, `readwrite`, `fullaccess`, or an empty string..
+    #[inline]
     pub fn permission(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -30916,11 +31885,13 @@ pub struct TagsTagsListCall<'a> {
 #[cfg(feature = "tags")]
 impl TagsTagsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31028,11 +31999,13 @@ pub struct UptimeUptimeListChecksCall<'a> {
 #[cfg(feature = "uptime")]
 impl UptimeUptimeListChecksCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31126,11 +32099,13 @@ pub struct UptimeUptimeListAlertsCall<'a> {
 #[cfg(feature = "uptime")]
 impl UptimeUptimeListAlertsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31242,11 +32217,13 @@ pub struct VectorDatabasesVectorDatabasesListCall<'a> {
 #[cfg(feature = "vector_databases")]
 impl VectorDatabasesVectorDatabasesListCall<'_> {
     /// Sets query `page`.
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `per_page`.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
@@ -31450,6 +32427,7 @@ pub struct BlockStorageVolumesListCall<'a> {
 #[cfg(feature = "block_storage")]
 impl BlockStorageVolumesListCall<'_> {
     /// Sets query `name`: The block storage volume's name..
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -31457,16 +32435,19 @@ impl BlockStorageVolumesListCall<'_> {
         self
     }
     /// Sets query `region`: The slug identifier for the region where the resource is available..
+    #[inline]
     pub fn region(mut self, value: RegionSlug) -> Self {
         self.call.request_mut().set_query("region", value);
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31508,6 +32489,7 @@ pub struct BlockStorageVolumesDeleteByNameCall<'a> {
 #[cfg(feature = "block_storage")]
 impl BlockStorageVolumesDeleteByNameCall<'_> {
     /// Sets query `name`: The block storage volume's name..
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -31515,6 +32497,7 @@ impl BlockStorageVolumesDeleteByNameCall<'_> {
         self
     }
     /// Sets query `region`: The slug identifier for the region where the resource is available..
+    #[inline]
     pub fn region(mut self, value: RegionSlug) -> Self {
         self.call.request_mut().set_query("region", value);
         self
@@ -31604,11 +32587,13 @@ pub struct BlockStorageVolumeSnapshotsListCall<'a> {
 #[cfg(feature = "block_storage")]
 impl BlockStorageVolumeSnapshotsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31650,11 +32635,13 @@ pub struct BlockStorageActionsVolumeActionsPostCall<'a> {
 #[cfg(feature = "block_storage_actions")]
 impl BlockStorageActionsVolumeActionsPostCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31678,11 +32665,13 @@ pub struct BlockStorageActionsVolumeActionsListCall<'a> {
 #[cfg(feature = "block_storage_actions")]
 impl BlockStorageActionsVolumeActionsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31706,11 +32695,13 @@ pub struct BlockStorageActionsVolumeActionsPostByIdCall<'a> {
 #[cfg(feature = "block_storage_actions")]
 impl BlockStorageActionsVolumeActionsPostByIdCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31734,11 +32725,13 @@ pub struct BlockStorageActionsVolumeActionsGetCall<'a> {
 #[cfg(feature = "block_storage_actions")]
 impl BlockStorageActionsVolumeActionsGetCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -31762,31 +32755,37 @@ pub struct VpcNatGatewaysVpcnatgatewaysListCall<'a> {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcNatGatewaysVpcnatgatewaysListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `state`: The current state of the VPC NAT gateway..
+    #[inline]
     pub fn state(mut self, value: VpcnatgatewaysListState) -> Self {
         self.call.request_mut().set_query("state", value);
         self
     }
     /// Sets query `region`: The region where the VPC NAT gateway is located..
+    #[inline]
     pub fn region(mut self, value: VpcnatgatewaysListRegion) -> Self {
         self.call.request_mut().set_query("region", value);
         self
     }
     /// Sets query `type`: The type of the VPC NAT gateway..
+    #[inline]
     pub fn r#type(mut self, value: VpcnatgatewaysListType) -> Self {
         self.call.request_mut().set_query("type", value);
         self
     }
     /// Sets query `name`: The name of the VPC NAT gateway..
+    #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -31882,16 +32881,19 @@ pub struct VpcPeeringsVpcPeeringsListCall<'a> {
 #[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsVpcPeeringsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `region`: The slug identifier for the region where the resource is available..
+    #[inline]
     pub fn region(mut self, value: RegionSlug) -> Self {
         self.call.request_mut().set_query("region", value);
         self
@@ -31987,11 +32989,13 @@ pub struct VpCsVpcsListCall<'a> {
 #[cfg(feature = "vp_cs")]
 impl VpCsVpcsListCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -32103,6 +33107,7 @@ pub struct VpCsVpcsListMembersCall<'a> {
 #[cfg(feature = "vp_cs")]
 impl VpCsVpcsListMembersCall<'_> {
     /// Sets query `resource_type`: Used to filter VPC members by a resource type..
+    #[inline]
     pub fn resource_type(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -32110,11 +33115,13 @@ impl VpCsVpcsListMembersCall<'_> {
         self
     }
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
@@ -32138,11 +33145,13 @@ pub struct VpCsVpcsListPeeringsCall<'a> {
 #[cfg(feature = "vp_cs")]
 impl VpCsVpcsListPeeringsCall<'_> {
     /// Sets query `per_page`: Number of items returned per page.
+    #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("per_page", value);
         self
     }
     /// Sets query `page`: Which 'page' of paginated results to return..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self

@@ -173,6 +173,7 @@ impl Client {
     /// Liveness.
     ///
     /// `HEAD /ping` (`ping`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`PingCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn ping(&self) -> PingCall<'_> {
         let __request = ::sdkgen_runtime::Request::new("HEAD", "/ping".to_owned())
             .endpoint("ping")
@@ -182,10 +183,12 @@ impl Client {
         }
     }
     /// The `items` endpoints.
+    #[inline]
     pub fn items(&self) -> ItemsApi<'_> {
         ItemsApi { client: self }
     }
     /// The `account` endpoints.
+    #[inline]
     pub fn account(&self) -> AccountApi<'_> {
         AccountApi { client: self }
     }
@@ -206,6 +209,7 @@ impl<'a> ItemsApi<'a> {
     /// - `.kind(..)` (query `kind`)
     /// - `.request(..)` (query `request`: Named like a local of the generated method.)
     /// - `.x_trace(..)` (header `X-Trace`)
+    #[inline]
     pub fn list(&self) -> ItemsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/items".to_owned())
             .endpoint("items.list")
@@ -224,6 +228,7 @@ impl<'a> ItemsApi<'a> {
     ///
     /// # Errors
     /// Besides transport failures, documented to raise: `NotFoundError`.
+    #[inline]
     pub fn get(&self, item_id: &str, version: i64) -> ItemsGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -251,6 +256,7 @@ impl<'a> ItemsApi<'a> {
     /// # Optional
     /// - `.idempotency_key_param(..)` (header `Idempotency-Key`: Your own key; replaces the generated one.)
     /// - `.every_version(..)` (header `Every-Version`: Overrides the pinned API version for this call.)
+    #[inline]
     pub fn create(&self, body: &NewItem) -> ItemsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/items".to_owned())
             .endpoint("items.create")
@@ -266,6 +272,7 @@ impl<'a> ItemsApi<'a> {
     ///
     /// # Arguments
     /// - `item_id` (path `item_id`)
+    #[inline]
     pub fn delete(&self, item_id: &str) -> ItemsDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -284,6 +291,7 @@ impl<'a> ItemsApi<'a> {
     /// # Arguments
     /// - `item_id` (path `item_id`)
     /// - `body`: the `Annotation` request body
+    #[inline]
     pub fn annotate(&self, item_id: &str, body: &Annotation) -> ItemsAnnotateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -302,6 +310,7 @@ impl<'a> ItemsApi<'a> {
     ///
     /// # Arguments
     /// - `item_id` (path `item_id`)
+    #[inline]
     pub fn watch(&self, item_id: &str) -> ItemsWatchCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -319,6 +328,7 @@ impl<'a> ItemsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `GenerateRequest` request body
+    #[inline]
     pub fn generate(&self, body: &GenerateRequest) -> ItemsGenerateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -338,6 +348,7 @@ impl<'a> ItemsApi<'a> {
     /// # Arguments
     /// - `item_id` (path `item_id`)
     /// - `body`: the `Attachment` request body
+    #[inline]
     pub fn attach(&self, item_id: &str, body: &Attachment) -> ItemsAttachCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -363,6 +374,7 @@ impl<'a> ItemsApi<'a> {
     ///
     /// # Arguments
     /// - `item_id` (path `item_id`)
+    #[inline]
     pub fn export(&self, item_id: &str) -> ItemsExportCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -375,6 +387,7 @@ impl<'a> ItemsApi<'a> {
         }
     }
     /// The `items.versions` endpoints.
+    #[inline]
     pub fn versions(&self) -> ItemsVersionsApi<'a> {
         ItemsVersionsApi {
             client: self.client,
@@ -393,6 +406,7 @@ impl<'a> ItemsVersionsApi<'a> {
     ///
     /// # Arguments
     /// - `item_id` (path `item_id`)
+    #[inline]
     pub fn list(&self, item_id: &str) -> ItemsVersionsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -414,6 +428,7 @@ impl<'a> AccountApi<'a> {
     /// The account.
     ///
     /// `GET /account` (`account.get`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`AccountGetCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn get(&self) -> AccountGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/account".to_owned())
             .endpoint("account.get")
@@ -445,11 +460,13 @@ pub struct ItemsListCall<'a> {
 }
 impl ItemsListCall<'_> {
     /// Sets query `limit`.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `tag`.
+    #[inline]
     pub fn tag(
         mut self,
         value: impl IntoIterator<Item = impl ::std::fmt::Display>,
@@ -458,11 +475,13 @@ impl ItemsListCall<'_> {
         self
     }
     /// Sets query `kind`.
+    #[inline]
     pub fn kind(mut self, value: Kind) -> Self {
         self.call.request_mut().set_query("kind", value);
         self
     }
     /// Sets query `request`: Named like a local of the generated method..
+    #[inline]
     pub fn request(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -470,6 +489,7 @@ impl ItemsListCall<'_> {
         self
     }
     /// Sets header `X-Trace`.
+    #[inline]
     pub fn x_trace(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -483,6 +503,7 @@ impl ItemsListCall<'_> {
         result
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the last item's `id` is sent back as `after`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    #[inline]
     pub fn pages(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -500,6 +521,7 @@ impl ItemsListCall<'_> {
         self.call.pages::<Vec<Item>, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    #[inline]
     pub fn items(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -539,6 +561,7 @@ pub struct ItemsCreateCall<'a> {
 }
 impl ItemsCreateCall<'_> {
     /// Sets header `Idempotency-Key`: Your own key; replaces the generated one..
+    #[inline]
     pub fn idempotency_key_param(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -546,6 +569,7 @@ impl ItemsCreateCall<'_> {
         self
     }
     /// Sets header `Every-Version`: Overrides the pinned API version for this call..
+    #[inline]
     pub fn every_version(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -698,6 +722,7 @@ impl ItemsVersionsListCall<'_> {
         result
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the `Link` header's `rel="next"` URL is followed); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    #[inline]
     pub fn pages(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -711,6 +736,7 @@ impl ItemsVersionsListCall<'_> {
         self.call.pages::<Vec<Item>, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    #[inline]
     pub fn items(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<

@@ -95,16 +95,19 @@ impl Client {
     }
     #[cfg(feature = "operations")]
     /// The `operations` endpoints.
+    #[inline]
     pub fn operations(&self) -> OperationsApi<'_> {
         OperationsApi { client: self }
     }
     #[cfg(feature = "events")]
     /// The `events` endpoints.
+    #[inline]
     pub fn events(&self) -> EventsApi<'_> {
         EventsApi { client: self }
     }
     #[cfg(feature = "tickets")]
     /// The `tickets` endpoints.
+    #[inline]
     pub fn tickets(&self) -> TicketsApi<'_> {
         TicketsApi { client: self }
     }
@@ -127,6 +130,7 @@ impl<'a> OperationsApi<'a> {
     /// - `.start_date(..)` (query `startDate`: Starting date to retrieve future operating hours from. Defaults to today's date.)
     /// - `.page(..)` (query `page`: Page number to retrieve.)
     /// - `.limit(..)` (query `limit`: Number of days per page.)
+    #[inline]
     pub fn get_museum_hours(&self) -> OperationsGetMuseumHoursCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/museum-hours".to_owned())
             .endpoint("operations.get_museum_hours")
@@ -155,6 +159,7 @@ impl<'a> EventsApi<'a> {
     /// - `.end_date(..)` (query `endDate`: End of a date range to retrieve special events for. Defaults to 7 days after `startDate`.)
     /// - `.page(..)` (query `page`: Page number to retrieve.)
     /// - `.limit(..)` (query `limit`: Number of days per page.)
+    #[inline]
     pub fn list_special_events(&self) -> EventsListSpecialEventsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -174,6 +179,7 @@ impl<'a> EventsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SpecialEvent` request body
+    #[inline]
     pub fn create_special_event(
         &self,
         body: &SpecialEvent,
@@ -197,6 +203,7 @@ impl<'a> EventsApi<'a> {
     ///
     /// # Arguments
     /// - `event_id` (path `eventId`: Identifier for a special event.)
+    #[inline]
     pub fn get_special_event(&self, event_id: &str) -> EventsGetSpecialEventCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -216,6 +223,7 @@ impl<'a> EventsApi<'a> {
     ///
     /// # Arguments
     /// - `event_id` (path `eventId`: Identifier for a special event.)
+    #[inline]
     pub fn delete_special_event(
         &self,
         event_id: &str,
@@ -239,6 +247,7 @@ impl<'a> EventsApi<'a> {
     /// # Arguments
     /// - `event_id` (path `eventId`: Identifier for a special event.)
     /// - `body`: the `SpecialEventFields` request body
+    #[inline]
     pub fn update_special_event(
         &self,
         event_id: &str,
@@ -272,6 +281,7 @@ impl<'a> TicketsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `BuyMuseumTickets` request body
+    #[inline]
     pub fn buy_museum_tickets(
         &self,
         body: &BuyMuseumTickets,
@@ -292,6 +302,7 @@ impl<'a> TicketsApi<'a> {
     ///
     /// # Arguments
     /// - `ticket_id` (path `ticketId`: Identifier for a ticket to a museum event. Used to generate ticket image.)
+    #[inline]
     pub fn get_ticket_code(&self, ticket_id: &str) -> TicketsGetTicketCodeCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -314,6 +325,7 @@ pub struct OperationsGetMuseumHoursCall<'a> {
 #[cfg(feature = "operations")]
 impl OperationsGetMuseumHoursCall<'_> {
     /// Sets query `startDate`: Starting date to retrieve future operating hours from. Defaults to today's date..
+    #[inline]
     pub fn start_date(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -321,11 +333,13 @@ impl OperationsGetMuseumHoursCall<'_> {
         self
     }
     /// Sets query `page`: Page number to retrieve..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `limit`: Number of days per page..
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
@@ -349,6 +363,7 @@ pub struct EventsListSpecialEventsCall<'a> {
 #[cfg(feature = "events")]
 impl EventsListSpecialEventsCall<'_> {
     /// Sets query `startDate`: Starting date to retrieve future operating hours from. Defaults to today's date..
+    #[inline]
     pub fn start_date(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -356,6 +371,7 @@ impl EventsListSpecialEventsCall<'_> {
         self
     }
     /// Sets query `endDate`: End of a date range to retrieve special events for. Defaults to 7 days after `startDate`..
+    #[inline]
     pub fn end_date(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -363,11 +379,13 @@ impl EventsListSpecialEventsCall<'_> {
         self
     }
     /// Sets query `page`: Page number to retrieve..
+    #[inline]
     pub fn page(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("page", value);
         self
     }
     /// Sets query `limit`: Number of days per page..
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self

@@ -93,76 +93,91 @@ impl Client {
     }
     #[cfg(feature = "disks")]
     /// The `disks` endpoints.
+    #[inline]
     pub fn disks(&self) -> DisksApi<'_> {
         DisksApi { client: self }
     }
     #[cfg(feature = "images")]
     /// The `images` endpoints.
+    #[inline]
     pub fn images(&self) -> ImagesApi<'_> {
         ImagesApi { client: self }
     }
     #[cfg(feature = "instances")]
     /// The `instances` endpoints.
+    #[inline]
     pub fn instances(&self) -> InstancesApi<'_> {
         InstancesApi { client: self }
     }
     #[cfg(feature = "organizations")]
     /// The `organizations` endpoints.
+    #[inline]
     pub fn organizations(&self) -> OrganizationsApi<'_> {
         OrganizationsApi { client: self }
     }
     #[cfg(feature = "projects")]
     /// The `projects` endpoints.
+    #[inline]
     pub fn projects(&self) -> ProjectsApi<'_> {
         ProjectsApi { client: self }
     }
     #[cfg(feature = "snapshots")]
     /// The `snapshots` endpoints.
+    #[inline]
     pub fn snapshots(&self) -> SnapshotsApi<'_> {
         SnapshotsApi { client: self }
     }
     #[cfg(feature = "vpcs")]
     /// The `vpcs` endpoints.
+    #[inline]
     pub fn vpcs(&self) -> VpcsApi<'_> {
         VpcsApi { client: self }
     }
     #[cfg(feature = "hidden")]
     /// The `hidden` endpoints.
+    #[inline]
     pub fn hidden(&self) -> HiddenApi<'_> {
         HiddenApi { client: self }
     }
     #[cfg(feature = "silos")]
     /// The `silos` endpoints.
+    #[inline]
     pub fn silos(&self) -> SilosApi<'_> {
         SilosApi { client: self }
     }
     #[cfg(feature = "login")]
     /// The `login` endpoints.
+    #[inline]
     pub fn login(&self) -> LoginApi<'_> {
         LoginApi { client: self }
     }
     #[cfg(feature = "roles")]
     /// The `roles` endpoints.
+    #[inline]
     pub fn roles(&self) -> RolesApi<'_> {
         RolesApi { client: self }
     }
     #[cfg(feature = "session")]
     /// The `session` endpoints.
+    #[inline]
     pub fn session(&self) -> SessionApi<'_> {
         SessionApi { client: self }
     }
     #[cfg(feature = "system")]
     /// The `system` endpoints.
+    #[inline]
     pub fn system(&self) -> SystemApi<'_> {
         SystemApi { client: self }
     }
     #[cfg(feature = "policy")]
     /// The `policy` endpoints.
+    #[inline]
     pub fn policy(&self) -> PolicyApi<'_> {
         PolicyApi { client: self }
     }
     #[cfg(feature = "metrics")]
     /// The `metrics` endpoints.
+    #[inline]
     pub fn metrics(&self) -> MetricsApi<'_> {
         MetricsApi { client: self }
     }
@@ -183,6 +198,7 @@ impl<'a> DisksApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn disk_view_by_id(&self, id: &str) -> DisksDiskViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -208,6 +224,7 @@ impl<'a> DisksApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn disk_list(
         &self,
         organization_name: &str,
@@ -235,6 +252,7 @@ impl<'a> DisksApi<'a> {
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
     /// - `body`: the `DiskCreate` request body
+    #[inline]
     pub fn disk_create(
         &self,
         organization_name: &str,
@@ -266,6 +284,7 @@ impl<'a> DisksApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `disk_name` (path `disk_name`)
+    #[inline]
     pub fn disk_view(
         &self,
         organization_name: &str,
@@ -295,6 +314,7 @@ impl<'a> DisksApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `disk_name` (path `disk_name`)
+    #[inline]
     pub fn disk_delete(
         &self,
         organization_name: &str,
@@ -329,6 +349,7 @@ impl<'a> DisksApi<'a> {
     /// # Optional
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
+    #[inline]
     pub fn disk_metrics_list(
         &self,
         organization_name: &str,
@@ -362,6 +383,7 @@ impl<'a> DisksApi<'a> {
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.project(..)` (query `project`)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn disk_list_v1(&self) -> DisksDiskListV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/disks".to_owned())
             .endpoint("disks.disk_list_v1")
@@ -380,6 +402,7 @@ impl<'a> DisksApi<'a> {
     ///
     /// # Optional
     /// - `.organization(..)` (query `organization`)
+    #[inline]
     pub fn disk_create_v1(
         &self,
         project: &str,
@@ -407,6 +430,7 @@ impl<'a> DisksApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn disk_view_v1(&self, disk: &str) -> DisksDiskViewV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -428,6 +452,7 @@ impl<'a> DisksApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn disk_delete_v1(&self, disk: &str) -> DisksDiskDeleteV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -454,6 +479,7 @@ impl<'a> ImagesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn image_view_by_id(&self, id: &str) -> ImagesImageViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -477,6 +503,7 @@ impl<'a> ImagesApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn image_list(
         &self,
         organization_name: &str,
@@ -506,6 +533,7 @@ impl<'a> ImagesApi<'a> {
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
     /// - `body`: the `ImageCreate` request body
+    #[inline]
     pub fn image_create(
         &self,
         organization_name: &str,
@@ -537,6 +565,7 @@ impl<'a> ImagesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `image_name` (path `image_name`)
+    #[inline]
     pub fn image_view(
         &self,
         organization_name: &str,
@@ -568,6 +597,7 @@ impl<'a> ImagesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `image_name` (path `image_name`)
+    #[inline]
     pub fn image_delete(
         &self,
         organization_name: &str,
@@ -604,6 +634,7 @@ impl<'a> InstancesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn instance_view_by_id(&self, id: &str) -> InstancesInstanceViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -621,6 +652,7 @@ impl<'a> InstancesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn instance_network_interface_view_by_id(
         &self,
         id: &str,
@@ -649,6 +681,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn instance_list(
         &self,
         organization_name: &str,
@@ -678,6 +711,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
     /// - `body`: the `InstanceCreate` request body
+    #[inline]
     pub fn instance_create(
         &self,
         organization_name: &str,
@@ -709,6 +743,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
+    #[inline]
     pub fn instance_view(
         &self,
         organization_name: &str,
@@ -738,6 +773,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
+    #[inline]
     pub fn instance_delete(
         &self,
         organization_name: &str,
@@ -774,6 +810,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn instance_disk_list(
         &self,
         organization_name: &str,
@@ -806,6 +843,7 @@ impl<'a> InstancesApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
     /// - `body`: the `DiskIdentifier` request body
+    #[inline]
     pub fn instance_disk_attach(
         &self,
         organization_name: &str,
@@ -840,6 +878,7 @@ impl<'a> InstancesApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
     /// - `body`: the `DiskIdentifier` request body
+    #[inline]
     pub fn instance_disk_detach(
         &self,
         organization_name: &str,
@@ -871,6 +910,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
+    #[inline]
     pub fn instance_external_ip_list(
         &self,
         organization_name: &str,
@@ -903,6 +943,7 @@ impl<'a> InstancesApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
     /// - `body`: the `InstanceMigrate` request body
+    #[inline]
     pub fn instance_migrate(
         &self,
         organization_name: &str,
@@ -939,6 +980,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn instance_network_interface_list(
         &self,
         organization_name: &str,
@@ -969,6 +1011,7 @@ impl<'a> InstancesApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
     /// - `body`: the `NetworkInterfaceCreate` request body
+    #[inline]
     pub fn instance_network_interface_create(
         &self,
         organization_name: &str,
@@ -1001,6 +1044,7 @@ impl<'a> InstancesApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
     /// - `interface_name` (path `interface_name`)
+    #[inline]
     pub fn instance_network_interface_view(
         &self,
         organization_name: &str,
@@ -1034,6 +1078,7 @@ impl<'a> InstancesApi<'a> {
     /// - `instance_name` (path `instance_name`)
     /// - `interface_name` (path `interface_name`)
     /// - `body`: the `NetworkInterfaceUpdate` request body
+    #[inline]
     pub fn instance_network_interface_update(
         &self,
         organization_name: &str,
@@ -1070,6 +1115,7 @@ impl<'a> InstancesApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
     /// - `interface_name` (path `interface_name`)
+    #[inline]
     pub fn instance_network_interface_delete(
         &self,
         organization_name: &str,
@@ -1103,6 +1149,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
+    #[inline]
     pub fn instance_reboot(
         &self,
         organization_name: &str,
@@ -1139,6 +1186,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.from_start(..)` (query `from_start`: Character index in the serial buffer from which to read, counting the bytes output since instance start. If this is not provided, `most_recent` must be provided, and if this *is* provided, `most_recent` must *not* be provided.)
     /// - `.max_bytes(..)` (query `max_bytes`: Maximum number of bytes of buffered serial console contents to return. If the requested range runs to the end of the available buffer, the data returned will be shorter than `max_bytes`.)
     /// - `.most_recent(..)` (query `most_recent`: Character index in the serial buffer from which to read, counting *backward* from the most recently buffered data retrieved from the instance. (See note on `from_start` about mutual exclusivity))
+    #[inline]
     pub fn instance_serial_console(
         &self,
         organization_name: &str,
@@ -1170,6 +1218,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
+    #[inline]
     pub fn instance_serial_console_stream(
         &self,
         organization_name: &str,
@@ -1201,6 +1250,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
+    #[inline]
     pub fn instance_serial_console_stream_v2(
         &self,
         organization_name: &str,
@@ -1232,6 +1282,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
+    #[inline]
     pub fn instance_start(
         &self,
         organization_name: &str,
@@ -1263,6 +1314,7 @@ impl<'a> InstancesApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `instance_name` (path `instance_name`)
+    #[inline]
     pub fn instance_stop(
         &self,
         organization_name: &str,
@@ -1294,6 +1346,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.project(..)` (query `project`)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn instance_list_v1(&self) -> InstancesInstanceListV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/instances".to_owned())
             .endpoint("instances.instance_list_v1")
@@ -1312,6 +1365,7 @@ impl<'a> InstancesApi<'a> {
     ///
     /// # Optional
     /// - `.organization(..)` (query `organization`)
+    #[inline]
     pub fn instance_create_v1(
         &self,
         project: &str,
@@ -1339,6 +1393,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_view_v1(&self, instance: &str) -> InstancesInstanceViewV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1360,6 +1415,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_delete_v1(
         &self,
         instance: &str,
@@ -1387,6 +1443,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.project(..)` (query `project`)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn instance_disk_list_v1(
         &self,
         instance: &str,
@@ -1414,6 +1471,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_disk_attach_v1(
         &self,
         instance: &str,
@@ -1444,6 +1502,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_disk_detach_v1(
         &self,
         instance: &str,
@@ -1474,6 +1533,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_migrate_v1(
         &self,
         instance: &str,
@@ -1502,6 +1562,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_reboot_v1(
         &self,
         instance: &str,
@@ -1531,6 +1592,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.most_recent(..)` (query `most_recent`: Character index in the serial buffer from which to read, counting *backward* from the most recently buffered data retrieved from the instance. (See note on `from_start` about mutual exclusivity))
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_serial_console_v1(
         &self,
         instance: &str,
@@ -1558,6 +1620,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_serial_console_stream_v1(
         &self,
         instance: &str,
@@ -1585,6 +1648,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_start_v1(&self, instance: &str) -> InstancesInstanceStartV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -1608,6 +1672,7 @@ impl<'a> InstancesApi<'a> {
     /// # Optional
     /// - `.organization(..)` (query `organization`)
     /// - `.project(..)` (query `project`)
+    #[inline]
     pub fn instance_stop_v1(&self, instance: &str) -> InstancesInstanceStopV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -1638,6 +1703,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn organization_view_by_id(
         &self,
         id: &str,
@@ -1662,6 +1728,7 @@ impl<'a> OrganizationsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn organization_list(&self) -> OrganizationsOrganizationListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1681,6 +1748,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `OrganizationCreate` request body
+    #[inline]
     pub fn organization_create(
         &self,
         body: &OrganizationCreate,
@@ -1704,6 +1772,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
+    #[inline]
     pub fn organization_view(
         &self,
         organization_name: &str,
@@ -1730,6 +1799,7 @@ impl<'a> OrganizationsApi<'a> {
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `body`: the `OrganizationUpdate` request body
+    #[inline]
     pub fn organization_update(
         &self,
         organization_name: &str,
@@ -1757,6 +1827,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
+    #[inline]
     pub fn organization_delete(
         &self,
         organization_name: &str,
@@ -1782,6 +1853,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
+    #[inline]
     pub fn organization_policy_view(
         &self,
         organization_name: &str,
@@ -1808,6 +1880,7 @@ impl<'a> OrganizationsApi<'a> {
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `body`: the `OrganizationRolePolicy` request body
+    #[inline]
     pub fn organization_policy_update(
         &self,
         organization_name: &str,
@@ -1835,6 +1908,7 @@ impl<'a> OrganizationsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn organization_list_v1(&self) -> OrganizationsOrganizationListV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -1852,6 +1926,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `OrganizationCreate` request body
+    #[inline]
     pub fn organization_create_v1(
         &self,
         body: &OrganizationCreate,
@@ -1873,6 +1948,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `organization` (path `organization`)
+    #[inline]
     pub fn organization_view_v1(
         &self,
         organization: &str,
@@ -1896,6 +1972,7 @@ impl<'a> OrganizationsApi<'a> {
     /// # Arguments
     /// - `organization` (path `organization`)
     /// - `body`: the `OrganizationUpdate` request body
+    #[inline]
     pub fn organization_update_v1(
         &self,
         organization: &str,
@@ -1920,6 +1997,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `organization` (path `organization`)
+    #[inline]
     pub fn organization_delete_v1(
         &self,
         organization: &str,
@@ -1942,6 +2020,7 @@ impl<'a> OrganizationsApi<'a> {
     ///
     /// # Arguments
     /// - `organization` (path `organization`)
+    #[inline]
     pub fn organization_policy_view_v1(
         &self,
         organization: &str,
@@ -1966,6 +2045,7 @@ impl<'a> OrganizationsApi<'a> {
     /// # Arguments
     /// - `organization` (path `organization`)
     /// - `body`: the `OrganizationRolePolicy` request body
+    #[inline]
     pub fn organization_policy_update_v1(
         &self,
         organization: &str,
@@ -2002,6 +2082,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn project_view_by_id(&self, id: &str) -> ProjectsProjectViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2026,6 +2107,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn project_list(&self, organization_name: &str) -> ProjectsProjectListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2049,6 +2131,7 @@ impl<'a> ProjectsApi<'a> {
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `body`: the `ProjectCreate` request body
+    #[inline]
     pub fn project_create(
         &self,
         organization_name: &str,
@@ -2077,6 +2160,7 @@ impl<'a> ProjectsApi<'a> {
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
+    #[inline]
     pub fn project_view(
         &self,
         organization_name: &str,
@@ -2106,6 +2190,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
     /// - `body`: the `ProjectUpdate` request body
+    #[inline]
     pub fn project_update(
         &self,
         organization_name: &str,
@@ -2136,6 +2221,7 @@ impl<'a> ProjectsApi<'a> {
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
+    #[inline]
     pub fn project_delete(
         &self,
         organization_name: &str,
@@ -2164,6 +2250,7 @@ impl<'a> ProjectsApi<'a> {
     /// # Arguments
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
+    #[inline]
     pub fn project_policy_view(
         &self,
         organization_name: &str,
@@ -2191,6 +2278,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
     /// - `body`: the `ProjectRolePolicy` request body
+    #[inline]
     pub fn project_policy_update(
         &self,
         organization_name: &str,
@@ -2221,6 +2309,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `.organization(..)` (query `organization`)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn project_list_v1(&self) -> ProjectsProjectListV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/projects".to_owned())
             .endpoint("projects.project_list_v1")
@@ -2236,6 +2325,7 @@ impl<'a> ProjectsApi<'a> {
     /// # Arguments
     /// - `organization` (query `organization`)
     /// - `body`: the `ProjectCreate` request body
+    #[inline]
     pub fn project_create_v1(
         &self,
         organization: &str,
@@ -2262,6 +2352,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Optional
     /// - `.organization(..)` (query `organization`)
+    #[inline]
     pub fn project_view_v1(&self, project: &str) -> ProjectsProjectViewV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2283,6 +2374,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Optional
     /// - `.organization(..)` (query `organization`)
+    #[inline]
     pub fn project_update_v1(
         &self,
         project: &str,
@@ -2308,6 +2400,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Optional
     /// - `.organization(..)` (query `organization`)
+    #[inline]
     pub fn project_delete_v1(&self, project: &str) -> ProjectsProjectDeleteV1Call<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -2328,6 +2421,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Optional
     /// - `.organization(..)` (query `organization`)
+    #[inline]
     pub fn project_policy_view_v1(
         &self,
         project: &str,
@@ -2354,6 +2448,7 @@ impl<'a> ProjectsApi<'a> {
     ///
     /// # Optional
     /// - `.organization(..)` (query `organization`)
+    #[inline]
     pub fn project_policy_update_v1(
         &self,
         project: &str,
@@ -2387,6 +2482,7 @@ impl<'a> SnapshotsApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn snapshot_view_by_id(&self, id: &str) -> SnapshotsSnapshotViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2410,6 +2506,7 @@ impl<'a> SnapshotsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn snapshot_list(
         &self,
         organization_name: &str,
@@ -2439,6 +2536,7 @@ impl<'a> SnapshotsApi<'a> {
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
     /// - `body`: the `SnapshotCreate` request body
+    #[inline]
     pub fn snapshot_create(
         &self,
         organization_name: &str,
@@ -2468,6 +2566,7 @@ impl<'a> SnapshotsApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `snapshot_name` (path `snapshot_name`)
+    #[inline]
     pub fn snapshot_view(
         &self,
         organization_name: &str,
@@ -2497,6 +2596,7 @@ impl<'a> SnapshotsApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `snapshot_name` (path `snapshot_name`)
+    #[inline]
     pub fn snapshot_delete(
         &self,
         organization_name: &str,
@@ -2533,6 +2633,7 @@ impl<'a> VpcsApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn vpc_router_route_view_by_id(
         &self,
         id: &str,
@@ -2555,6 +2656,7 @@ impl<'a> VpcsApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn vpc_router_view_by_id(&self, id: &str) -> VpcsVpcRouterViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2572,6 +2674,7 @@ impl<'a> VpcsApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn vpc_subnet_view_by_id(&self, id: &str) -> VpcsVpcSubnetViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2589,6 +2692,7 @@ impl<'a> VpcsApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn vpc_view_by_id(&self, id: &str) -> VpcsVpcViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -2612,6 +2716,7 @@ impl<'a> VpcsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn vpc_list(
         &self,
         organization_name: &str,
@@ -2639,6 +2744,7 @@ impl<'a> VpcsApi<'a> {
     /// - `organization_name` (path `organization_name`: The organization's unique name.)
     /// - `project_name` (path `project_name`: The project's unique name within the organization.)
     /// - `body`: the `VpcCreate` request body
+    #[inline]
     pub fn vpc_create(
         &self,
         organization_name: &str,
@@ -2668,6 +2774,7 @@ impl<'a> VpcsApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
+    #[inline]
     pub fn vpc_view(
         &self,
         organization_name: &str,
@@ -2698,6 +2805,7 @@ impl<'a> VpcsApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
     /// - `body`: the `VpcUpdate` request body
+    #[inline]
     pub fn vpc_update(
         &self,
         organization_name: &str,
@@ -2729,6 +2837,7 @@ impl<'a> VpcsApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
+    #[inline]
     pub fn vpc_delete(
         &self,
         organization_name: &str,
@@ -2758,6 +2867,7 @@ impl<'a> VpcsApi<'a> {
     /// - `organization_name` (path `organization_name`)
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
+    #[inline]
     pub fn vpc_firewall_rules_view(
         &self,
         organization_name: &str,
@@ -2788,6 +2898,7 @@ impl<'a> VpcsApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
     /// - `body`: the `VpcFirewallRuleUpdateParams` request body
+    #[inline]
     pub fn vpc_firewall_rules_update(
         &self,
         organization_name: &str,
@@ -2824,6 +2935,7 @@ impl<'a> VpcsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn vpc_router_list(
         &self,
         organization_name: &str,
@@ -2854,6 +2966,7 @@ impl<'a> VpcsApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
     /// - `body`: the `VpcRouterCreate` request body
+    #[inline]
     pub fn vpc_router_create(
         &self,
         organization_name: &str,
@@ -2886,6 +2999,7 @@ impl<'a> VpcsApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
     /// - `router_name` (path `router_name`)
+    #[inline]
     pub fn vpc_router_view(
         &self,
         organization_name: &str,
@@ -2919,6 +3033,7 @@ impl<'a> VpcsApi<'a> {
     /// - `vpc_name` (path `vpc_name`)
     /// - `router_name` (path `router_name`)
     /// - `body`: the `VpcRouterUpdate` request body
+    #[inline]
     pub fn vpc_router_update(
         &self,
         organization_name: &str,
@@ -2953,6 +3068,7 @@ impl<'a> VpcsApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
     /// - `router_name` (path `router_name`)
+    #[inline]
     pub fn vpc_router_delete(
         &self,
         organization_name: &str,
@@ -2992,6 +3108,7 @@ impl<'a> VpcsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn vpc_router_route_list(
         &self,
         organization_name: &str,
@@ -3025,6 +3142,7 @@ impl<'a> VpcsApi<'a> {
     /// - `vpc_name` (path `vpc_name`)
     /// - `router_name` (path `router_name`)
     /// - `body`: the `RouterRouteCreateParams` request body
+    #[inline]
     pub fn vpc_router_route_create(
         &self,
         organization_name: &str,
@@ -3060,6 +3178,7 @@ impl<'a> VpcsApi<'a> {
     /// - `vpc_name` (path `vpc_name`)
     /// - `router_name` (path `router_name`)
     /// - `route_name` (path `route_name`)
+    #[inline]
     pub fn vpc_router_route_view(
         &self,
         organization_name: &str,
@@ -3096,6 +3215,7 @@ impl<'a> VpcsApi<'a> {
     /// - `router_name` (path `router_name`)
     /// - `route_name` (path `route_name`)
     /// - `body`: the `RouterRouteUpdateParams` request body
+    #[inline]
     pub fn vpc_router_route_update(
         &self,
         organization_name: &str,
@@ -3133,6 +3253,7 @@ impl<'a> VpcsApi<'a> {
     /// - `vpc_name` (path `vpc_name`)
     /// - `router_name` (path `router_name`)
     /// - `route_name` (path `route_name`)
+    #[inline]
     pub fn vpc_router_route_delete(
         &self,
         organization_name: &str,
@@ -3171,6 +3292,7 @@ impl<'a> VpcsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn vpc_subnet_list(
         &self,
         organization_name: &str,
@@ -3201,6 +3323,7 @@ impl<'a> VpcsApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
     /// - `body`: the `VpcSubnetCreate` request body
+    #[inline]
     pub fn vpc_subnet_create(
         &self,
         organization_name: &str,
@@ -3233,6 +3356,7 @@ impl<'a> VpcsApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
     /// - `subnet_name` (path `subnet_name`)
+    #[inline]
     pub fn vpc_subnet_view(
         &self,
         organization_name: &str,
@@ -3266,6 +3390,7 @@ impl<'a> VpcsApi<'a> {
     /// - `vpc_name` (path `vpc_name`)
     /// - `subnet_name` (path `subnet_name`)
     /// - `body`: the `VpcSubnetUpdate` request body
+    #[inline]
     pub fn vpc_subnet_update(
         &self,
         organization_name: &str,
@@ -3300,6 +3425,7 @@ impl<'a> VpcsApi<'a> {
     /// - `project_name` (path `project_name`)
     /// - `vpc_name` (path `vpc_name`)
     /// - `subnet_name` (path `subnet_name`)
+    #[inline]
     pub fn vpc_subnet_delete(
         &self,
         organization_name: &str,
@@ -3337,6 +3463,7 @@ impl<'a> VpcsApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn vpc_subnet_list_network_interfaces(
         &self,
         organization_name: &str,
@@ -3377,6 +3504,7 @@ impl<'a> HiddenApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `DeviceAuthRequest` request body
+    #[inline]
     pub fn device_auth_request(
         &self,
         body: &DeviceAuthRequest,
@@ -3400,6 +3528,7 @@ impl<'a> HiddenApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `DeviceAuthVerify` request body
+    #[inline]
     pub fn device_auth_confirm(
         &self,
         body: &DeviceAuthVerify,
@@ -3423,6 +3552,7 @@ impl<'a> HiddenApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `DeviceAccessTokenRequest` request body
+    #[inline]
     pub fn device_access_token(
         &self,
         body: &DeviceAccessTokenRequest,
@@ -3444,6 +3574,7 @@ impl<'a> HiddenApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SpoofLoginBody` request body
+    #[inline]
     pub fn login_spoof(&self, body: &SpoofLoginBody) -> HiddenLoginSpoofCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("POST", "/login".to_owned())
             .endpoint("hidden.login_spoof")
@@ -3456,6 +3587,7 @@ impl<'a> HiddenApi<'a> {
     /// `POST` /logout.
     ///
     /// `POST /logout` (`hidden.logout`). Returns a [`HiddenLogoutCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn logout(&self) -> HiddenLogoutCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("POST", "/logout".to_owned())
             .endpoint("hidden.logout")
@@ -3467,6 +3599,7 @@ impl<'a> HiddenApi<'a> {
     /// Fetch the user associated with the current session
     ///
     /// `GET /session/me` (`hidden.session_me`). Idempotent: retried even after it may have reached the server. Returns a [`HiddenSessionMeCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn session_me(&self) -> HiddenSessionMeCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/session/me".to_owned())
             .endpoint("hidden.session_me")
@@ -3483,6 +3616,7 @@ impl<'a> HiddenApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn session_me_groups(&self) -> HiddenSessionMeGroupsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3511,6 +3645,7 @@ impl<'a> SilosApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn group_list(&self) -> SilosGroupListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/groups".to_owned())
             .endpoint("silos.group_list")
@@ -3522,6 +3657,7 @@ impl<'a> SilosApi<'a> {
     /// Fetch the current silo's IAM policy
     ///
     /// `GET /policy` (`silos.policy_view`). Idempotent: retried even after it may have reached the server. Returns a [`SilosPolicyViewCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn policy_view(&self) -> SilosPolicyViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/policy".to_owned())
             .endpoint("silos.policy_view")
@@ -3536,6 +3672,7 @@ impl<'a> SilosApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SiloRolePolicy` request body
+    #[inline]
     pub fn policy_update(&self, body: &SiloRolePolicy) -> SilosPolicyUpdateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new("PUT", "/policy".to_owned())
             .endpoint("silos.policy_update")
@@ -3553,6 +3690,7 @@ impl<'a> SilosApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn user_list(&self) -> SilosUserListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/users".to_owned())
             .endpoint("silos.user_list")
@@ -3577,6 +3715,7 @@ impl<'a> LoginApi<'a> {
     /// # Arguments
     /// - `silo_name` (path `silo_name`)
     /// - `body`: the `UsernamePasswordCredentials` request body
+    #[inline]
     pub fn login_local(
         &self,
         silo_name: &str,
@@ -3602,6 +3741,7 @@ impl<'a> LoginApi<'a> {
     /// # Arguments
     /// - `silo_name` (path `silo_name`)
     /// - `provider_name` (path `provider_name`)
+    #[inline]
     pub fn login_saml_begin(
         &self,
         silo_name: &str,
@@ -3636,6 +3776,7 @@ impl<'a> RolesApi<'a> {
     /// # Optional
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
+    #[inline]
     pub fn role_list(&self) -> RolesRoleListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/roles".to_owned())
             .endpoint("roles.role_list")
@@ -3650,6 +3791,7 @@ impl<'a> RolesApi<'a> {
     ///
     /// # Arguments
     /// - `role_name` (path `role_name`: The built-in role's unique name.)
+    #[inline]
     pub fn role_view(&self, role_name: &str) -> RolesRoleViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3680,6 +3822,7 @@ impl<'a> SessionApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn session_sshkey_list(&self) -> SessionSessionSshkeyListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3697,6 +3840,7 @@ impl<'a> SessionApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SshKeyCreate` request body
+    #[inline]
     pub fn session_sshkey_create(
         &self,
         body: &SshKeyCreate,
@@ -3718,6 +3862,7 @@ impl<'a> SessionApi<'a> {
     ///
     /// # Arguments
     /// - `ssh_key_name` (path `ssh_key_name`)
+    #[inline]
     pub fn session_sshkey_view(
         &self,
         ssh_key_name: &str,
@@ -3741,6 +3886,7 @@ impl<'a> SessionApi<'a> {
     ///
     /// # Arguments
     /// - `ssh_key_name` (path `ssh_key_name`)
+    #[inline]
     pub fn session_sshkey_delete(
         &self,
         ssh_key_name: &str,
@@ -3773,6 +3919,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn system_image_view_by_id(
         &self,
         id: &str,
@@ -3793,6 +3940,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn ip_pool_view_by_id(&self, id: &str) -> SystemIpPoolViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3810,6 +3958,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn silo_view_by_id(&self, id: &str) -> SystemSiloViewByIdCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3831,6 +3980,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn certificate_list(&self) -> SystemCertificateListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3850,6 +4000,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `CertificateCreate` request body
+    #[inline]
     pub fn certificate_create(
         &self,
         body: &CertificateCreate,
@@ -3873,6 +4024,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `certificate` (path `certificate`)
+    #[inline]
     pub fn certificate_view(&self, certificate: &str) -> SystemCertificateViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3895,6 +4047,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `certificate` (path `certificate`)
+    #[inline]
     pub fn certificate_delete(
         &self,
         certificate: &str,
@@ -3920,6 +4073,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn physical_disk_list(&self) -> SystemPhysicalDiskListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3939,6 +4093,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn rack_list(&self) -> SystemRackListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3956,6 +4111,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `rack_id` (path `rack_id`: The rack's unique ID.)
+    #[inline]
     pub fn rack_view(&self, rack_id: &str) -> SystemRackViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3977,6 +4133,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn sled_list(&self) -> SystemSledListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -3994,6 +4151,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `sled_id` (path `sled_id`: The sled's unique ID.)
+    #[inline]
     pub fn sled_view(&self, sled_id: &str) -> SystemSledViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4018,6 +4176,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn sled_physical_disk_list(
         &self,
         sled_id: &str,
@@ -4045,6 +4204,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn system_image_list(&self) -> SystemSystemImageListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4064,6 +4224,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `GlobalImageCreate` request body
+    #[inline]
     pub fn system_image_create(
         &self,
         body: &GlobalImageCreate,
@@ -4087,6 +4248,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `image_name` (path `image_name`)
+    #[inline]
     pub fn system_image_view(&self, image_name: &str) -> SystemSystemImageViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4106,6 +4268,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `image_name` (path `image_name`)
+    #[inline]
     pub fn system_image_delete(
         &self,
         image_name: &str,
@@ -4128,6 +4291,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn ip_pool_list(&self) -> SystemIpPoolListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4145,6 +4309,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `IpPoolCreate` request body
+    #[inline]
     pub fn ip_pool_create(&self, body: &IpPoolCreate) -> SystemIpPoolCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -4160,6 +4325,7 @@ impl<'a> SystemApi<'a> {
     /// Fetch the IP pool used for Oxide services.
     ///
     /// `GET /system/ip-pools-service` (`system.ip_pool_service_view`). Idempotent: retried even after it may have reached the server. Returns a [`SystemIpPoolServiceViewCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn ip_pool_service_view(&self) -> SystemIpPoolServiceViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4180,6 +4346,7 @@ impl<'a> SystemApi<'a> {
     /// # Optional
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
+    #[inline]
     pub fn ip_pool_service_range_list(&self) -> SystemIpPoolServiceRangeListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4197,6 +4364,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `IpRange` request body
+    #[inline]
     pub fn ip_pool_service_range_add(
         &self,
         body: &IpRange,
@@ -4218,6 +4386,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `IpRange` request body
+    #[inline]
     pub fn ip_pool_service_range_remove(
         &self,
         body: &IpRange,
@@ -4239,6 +4408,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `pool_name` (path `pool_name`)
+    #[inline]
     pub fn ip_pool_view(&self, pool_name: &str) -> SystemIpPoolViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4257,6 +4427,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `pool_name` (path `pool_name`)
     /// - `body`: the `IpPoolUpdate` request body
+    #[inline]
     pub fn ip_pool_update(
         &self,
         pool_name: &str,
@@ -4279,6 +4450,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `pool_name` (path `pool_name`)
+    #[inline]
     pub fn ip_pool_delete(&self, pool_name: &str) -> SystemIpPoolDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -4302,6 +4474,7 @@ impl<'a> SystemApi<'a> {
     /// # Optional
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
+    #[inline]
     pub fn ip_pool_range_list(&self, pool_name: &str) -> SystemIpPoolRangeListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4323,6 +4496,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `pool_name` (path `pool_name`)
     /// - `body`: the `IpRange` request body
+    #[inline]
     pub fn ip_pool_range_add(
         &self,
         pool_name: &str,
@@ -4349,6 +4523,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `pool_name` (path `pool_name`)
     /// - `body`: the `IpRange` request body
+    #[inline]
     pub fn ip_pool_range_remove(
         &self,
         pool_name: &str,
@@ -4379,6 +4554,7 @@ impl<'a> SystemApi<'a> {
     /// # Optional
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
+    #[inline]
     pub fn system_metric(
         &self,
         metric_name: &SystemMetricName,
@@ -4405,6 +4581,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn saga_list(&self) -> SystemSagaListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/system/sagas".to_owned())
             .endpoint("system.saga_list")
@@ -4419,6 +4596,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `saga_id` (path `saga_id`)
+    #[inline]
     pub fn saga_view(&self, saga_id: &str) -> SystemSagaViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4440,6 +4618,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn silo_list(&self) -> SystemSiloListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/system/silos".to_owned())
             .endpoint("system.silo_list")
@@ -4454,6 +4633,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SiloCreate` request body
+    #[inline]
     pub fn silo_create(&self, body: &SiloCreate) -> SystemSiloCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -4472,6 +4652,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
+    #[inline]
     pub fn silo_view(&self, silo_name: &str) -> SystemSiloViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4489,6 +4670,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
+    #[inline]
     pub fn silo_delete(&self, silo_name: &str) -> SystemSiloDeleteCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
@@ -4511,6 +4693,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn silo_identity_provider_list(
         &self,
         silo_name: &str,
@@ -4537,6 +4720,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
     /// - `body`: the `UserCreate` request body
+    #[inline]
     pub fn local_idp_user_create(
         &self,
         silo_name: &str,
@@ -4563,6 +4747,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
     /// - `user_id` (path `user_id`: The user's internal id)
+    #[inline]
     pub fn local_idp_user_delete(
         &self,
         silo_name: &str,
@@ -4592,6 +4777,7 @@ impl<'a> SystemApi<'a> {
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
     /// - `user_id` (path `user_id`: The user's internal id)
     /// - `body`: the `UserPassword` request body
+    #[inline]
     pub fn local_idp_user_set_password(
         &self,
         silo_name: &str,
@@ -4620,6 +4806,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
     /// - `body`: the `SamlIdentityProviderCreate` request body
+    #[inline]
     pub fn saml_identity_provider_create(
         &self,
         silo_name: &str,
@@ -4646,6 +4833,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
     /// - `provider_name` (path `provider_name`: The SAML identity provider's name)
+    #[inline]
     pub fn saml_identity_provider_view(
         &self,
         silo_name: &str,
@@ -4671,6 +4859,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
+    #[inline]
     pub fn silo_policy_view(&self, silo_name: &str) -> SystemSiloPolicyViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4691,6 +4880,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
     /// - `body`: the `SiloRolePolicy` request body
+    #[inline]
     pub fn silo_policy_update(
         &self,
         silo_name: &str,
@@ -4720,6 +4910,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn silo_users_list(&self, silo_name: &str) -> SystemSiloUsersListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4741,6 +4932,7 @@ impl<'a> SystemApi<'a> {
     /// # Arguments
     /// - `silo_name` (path `silo_name`: The silo's unique name.)
     /// - `user_id` (path `user_id`: The user's internal id)
+    #[inline]
     pub fn silo_user_view(
         &self,
         silo_name: &str,
@@ -4768,6 +4960,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn system_user_list(&self) -> SystemSystemUserListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/system/user".to_owned())
             .endpoint("system.system_user_list")
@@ -4782,6 +4975,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `user_name` (path `user_name`: The built-in user's unique name.)
+    #[inline]
     pub fn system_user_view(&self, user_name: &str) -> SystemSystemUserViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4801,6 +4995,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn system_component_version_list(
         &self,
     ) -> SystemSystemComponentVersionListCall<'a> {
@@ -4822,6 +5017,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn update_deployments_list(&self) -> SystemUpdateDeploymentsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4839,6 +5035,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn update_deployment_view(
         &self,
         id: &str,
@@ -4859,6 +5056,7 @@ impl<'a> SystemApi<'a> {
     /// Refresh update data
     ///
     /// `POST /v1/system/update/refresh` (`system.system_update_refresh`). Returns a [`SystemSystemUpdateRefreshCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn system_update_refresh(&self) -> SystemSystemUpdateRefreshCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -4876,6 +5074,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `SystemUpdateStart` request body
+    #[inline]
     pub fn system_update_start(
         &self,
         body: &SystemUpdateStart,
@@ -4896,6 +5095,7 @@ impl<'a> SystemApi<'a> {
     /// If there is no update in progress, do nothing.
     ///
     /// `POST /v1/system/update/stop` (`system.system_update_stop`). Returns a [`SystemSystemUpdateStopCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn system_update_stop(&self) -> SystemSystemUpdateStopCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -4915,6 +5115,7 @@ impl<'a> SystemApi<'a> {
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     /// - `.sort_by(..)` (query `sort_by`)
+    #[inline]
     pub fn system_update_list(&self) -> SystemSystemUpdateListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4932,6 +5133,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `version` (path `version`)
+    #[inline]
     pub fn system_update_view(&self, version: &str) -> SystemSystemUpdateViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4952,6 +5154,7 @@ impl<'a> SystemApi<'a> {
     ///
     /// # Arguments
     /// - `version` (path `version`)
+    #[inline]
     pub fn system_update_components_list(
         &self,
         version: &str,
@@ -4972,6 +5175,7 @@ impl<'a> SystemApi<'a> {
     /// View system version and update status
     ///
     /// `GET /v1/system/update/version` (`system.system_version`). Idempotent: retried even after it may have reached the server. Returns a [`SystemSystemVersionCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn system_version(&self) -> SystemSystemVersionCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -4995,6 +5199,7 @@ impl<'a> PolicyApi<'a> {
     /// Fetch the top-level IAM policy
     ///
     /// `GET /system/policy` (`policy.system_policy_view`). Idempotent: retried even after it may have reached the server. Returns a [`PolicySystemPolicyViewCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn system_policy_view(&self) -> PolicySystemPolicyViewCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -5012,6 +5217,7 @@ impl<'a> PolicyApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `FleetRolePolicy` request body
+    #[inline]
     pub fn system_policy_update(
         &self,
         body: &FleetRolePolicy,
@@ -5043,6 +5249,7 @@ impl<'a> MetricsApi<'a> {
     /// # Optional
     /// - `.limit(..)` (query `limit`: Maximum number of items returned by a single call)
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
+    #[inline]
     pub fn timeseries_schema_get(&self) -> MetricsTimeseriesSchemaGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -5081,11 +5288,13 @@ pub struct DisksDiskListCall<'a> {
 #[cfg(feature = "disks")]
 impl DisksDiskListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5093,6 +5302,7 @@ impl DisksDiskListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -5106,6 +5316,7 @@ impl DisksDiskListCall<'_> {
         result
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    #[inline]
     pub fn pages(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -5122,6 +5333,7 @@ impl DisksDiskListCall<'_> {
         self.call.pages::<DiskResultsPage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    #[inline]
     pub fn items(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -5196,11 +5408,13 @@ pub struct DisksDiskMetricsListCall<'a> {
 #[cfg(feature = "disks")]
 impl DisksDiskMetricsListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5226,11 +5440,13 @@ pub struct DisksDiskListV1Call<'a> {
 #[cfg(feature = "disks")]
 impl DisksDiskListV1Call<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5238,6 +5454,7 @@ impl DisksDiskListV1Call<'_> {
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5245,6 +5462,7 @@ impl DisksDiskListV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5252,6 +5470,7 @@ impl DisksDiskListV1Call<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -5275,6 +5494,7 @@ pub struct DisksDiskCreateV1Call<'a> {
 #[cfg(feature = "disks")]
 impl DisksDiskCreateV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5298,6 +5518,7 @@ pub struct DisksDiskViewV1Call<'a> {
 #[cfg(feature = "disks")]
 impl DisksDiskViewV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5305,6 +5526,7 @@ impl DisksDiskViewV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5328,6 +5550,7 @@ pub struct DisksDiskDeleteV1Call<'a> {
 #[cfg(feature = "disks")]
 impl DisksDiskDeleteV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5335,6 +5558,7 @@ impl DisksDiskDeleteV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5374,11 +5598,13 @@ pub struct ImagesImageListCall<'a> {
 #[cfg(feature = "images")]
 impl ImagesImageListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5386,6 +5612,7 @@ impl ImagesImageListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -5491,11 +5718,13 @@ pub struct InstancesInstanceListCall<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5503,6 +5732,7 @@ impl InstancesInstanceListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -5516,6 +5746,7 @@ impl InstancesInstanceListCall<'_> {
         result
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    #[inline]
     pub fn pages(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -5532,6 +5763,7 @@ impl InstancesInstanceListCall<'_> {
         self.call.pages::<InstanceResultsPage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    #[inline]
     pub fn items(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -5606,11 +5838,13 @@ pub struct InstancesInstanceDiskListCall<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceDiskListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5618,6 +5852,7 @@ impl InstancesInstanceDiskListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -5707,11 +5942,13 @@ pub struct InstancesInstanceNetworkInterfaceListCall<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceNetworkInterfaceListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5719,6 +5956,7 @@ impl InstancesInstanceNetworkInterfaceListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -5828,16 +6066,19 @@ pub struct InstancesInstanceSerialConsoleCall<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceSerialConsoleCall<'_> {
     /// Sets query `from_start`: Character index in the serial buffer from which to read, counting the bytes output since instance start. If this is not provided, `most_recent` must be provided, and if this *is* provided, `most_recent` must *not* be provided..
+    #[inline]
     pub fn from_start(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("from_start", value);
         self
     }
     /// Sets query `max_bytes`: Maximum number of bytes of buffered serial console contents to return. If the requested range runs to the end of the available buffer, the data returned will be shorter than `max_bytes`..
+    #[inline]
     pub fn max_bytes(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("max_bytes", value);
         self
     }
     /// Sets query `most_recent`: Character index in the serial buffer from which to read, counting *backward* from the most recently buffered data retrieved from the instance. (See note on `from_start` about mutual exclusivity).
+    #[inline]
     pub fn most_recent(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("most_recent", value);
         self
@@ -5925,11 +6166,13 @@ pub struct InstancesInstanceListV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceListV1Call<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5937,6 +6180,7 @@ impl InstancesInstanceListV1Call<'_> {
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5944,6 +6188,7 @@ impl InstancesInstanceListV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5951,6 +6196,7 @@ impl InstancesInstanceListV1Call<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -5974,6 +6220,7 @@ pub struct InstancesInstanceCreateV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceCreateV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -5997,6 +6244,7 @@ pub struct InstancesInstanceViewV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceViewV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6004,6 +6252,7 @@ impl InstancesInstanceViewV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6027,6 +6276,7 @@ pub struct InstancesInstanceDeleteV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceDeleteV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6034,6 +6284,7 @@ impl InstancesInstanceDeleteV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6057,11 +6308,13 @@ pub struct InstancesInstanceDiskListV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceDiskListV1Call<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6069,6 +6322,7 @@ impl InstancesInstanceDiskListV1Call<'_> {
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6076,6 +6330,7 @@ impl InstancesInstanceDiskListV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6083,6 +6338,7 @@ impl InstancesInstanceDiskListV1Call<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -6106,6 +6362,7 @@ pub struct InstancesInstanceDiskAttachV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceDiskAttachV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6113,6 +6370,7 @@ impl InstancesInstanceDiskAttachV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6136,6 +6394,7 @@ pub struct InstancesInstanceDiskDetachV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceDiskDetachV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6143,6 +6402,7 @@ impl InstancesInstanceDiskDetachV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6166,6 +6426,7 @@ pub struct InstancesInstanceMigrateV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceMigrateV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6173,6 +6434,7 @@ impl InstancesInstanceMigrateV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6196,6 +6458,7 @@ pub struct InstancesInstanceRebootV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceRebootV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6203,6 +6466,7 @@ impl InstancesInstanceRebootV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6226,21 +6490,25 @@ pub struct InstancesInstanceSerialConsoleV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceSerialConsoleV1Call<'_> {
     /// Sets query `from_start`: Character index in the serial buffer from which to read, counting the bytes output since instance start. If this is not provided, `most_recent` must be provided, and if this *is* provided, `most_recent` must *not* be provided..
+    #[inline]
     pub fn from_start(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("from_start", value);
         self
     }
     /// Sets query `max_bytes`: Maximum number of bytes of buffered serial console contents to return. If the requested range runs to the end of the available buffer, the data returned will be shorter than `max_bytes`..
+    #[inline]
     pub fn max_bytes(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("max_bytes", value);
         self
     }
     /// Sets query `most_recent`: Character index in the serial buffer from which to read, counting *backward* from the most recently buffered data retrieved from the instance. (See note on `from_start` about mutual exclusivity).
+    #[inline]
     pub fn most_recent(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("most_recent", value);
         self
     }
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6248,6 +6516,7 @@ impl InstancesInstanceSerialConsoleV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6273,6 +6542,7 @@ pub struct InstancesInstanceSerialConsoleStreamV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceSerialConsoleStreamV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6280,6 +6550,7 @@ impl InstancesInstanceSerialConsoleStreamV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6303,6 +6574,7 @@ pub struct InstancesInstanceStartV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceStartV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6310,6 +6582,7 @@ impl InstancesInstanceStartV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6333,6 +6606,7 @@ pub struct InstancesInstanceStopV1Call<'a> {
 #[cfg(feature = "instances")]
 impl InstancesInstanceStopV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6340,6 +6614,7 @@ impl InstancesInstanceStopV1Call<'_> {
         self
     }
     /// Sets query `project`.
+    #[inline]
     pub fn project(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6379,11 +6654,13 @@ pub struct OrganizationsOrganizationListCall<'a> {
 #[cfg(feature = "organizations")]
 impl OrganizationsOrganizationListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6391,6 +6668,7 @@ impl OrganizationsOrganizationListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -6514,11 +6792,13 @@ pub struct OrganizationsOrganizationListV1Call<'a> {
 #[cfg(feature = "organizations")]
 impl OrganizationsOrganizationListV1Call<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6526,6 +6806,7 @@ impl OrganizationsOrganizationListV1Call<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -6665,11 +6946,13 @@ pub struct ProjectsProjectListCall<'a> {
 #[cfg(feature = "projects")]
 impl ProjectsProjectListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6677,6 +6960,7 @@ impl ProjectsProjectListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -6690,6 +6974,7 @@ impl ProjectsProjectListCall<'_> {
         result
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    #[inline]
     pub fn pages(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -6706,6 +6991,7 @@ impl ProjectsProjectListCall<'_> {
         self.call.pages::<ProjectResultsPage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    #[inline]
     pub fn items(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -6832,11 +7118,13 @@ pub struct ProjectsProjectListV1Call<'a> {
 #[cfg(feature = "projects")]
 impl ProjectsProjectListV1Call<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6844,6 +7132,7 @@ impl ProjectsProjectListV1Call<'_> {
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6851,6 +7140,7 @@ impl ProjectsProjectListV1Call<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -6890,6 +7180,7 @@ pub struct ProjectsProjectViewV1Call<'a> {
 #[cfg(feature = "projects")]
 impl ProjectsProjectViewV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6913,6 +7204,7 @@ pub struct ProjectsProjectUpdateV1Call<'a> {
 #[cfg(feature = "projects")]
 impl ProjectsProjectUpdateV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6936,6 +7228,7 @@ pub struct ProjectsProjectDeleteV1Call<'a> {
 #[cfg(feature = "projects")]
 impl ProjectsProjectDeleteV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6959,6 +7252,7 @@ pub struct ProjectsProjectPolicyViewV1Call<'a> {
 #[cfg(feature = "projects")]
 impl ProjectsProjectPolicyViewV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -6984,6 +7278,7 @@ pub struct ProjectsProjectPolicyUpdateV1Call<'a> {
 #[cfg(feature = "projects")]
 impl ProjectsProjectPolicyUpdateV1Call<'_> {
     /// Sets query `organization`.
+    #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7025,11 +7320,13 @@ pub struct SnapshotsSnapshotListCall<'a> {
 #[cfg(feature = "snapshots")]
 impl SnapshotsSnapshotListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7037,6 +7334,7 @@ impl SnapshotsSnapshotListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7172,11 +7470,13 @@ pub struct VpcsVpcListCall<'a> {
 #[cfg(feature = "vpcs")]
 impl VpcsVpcListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7184,6 +7484,7 @@ impl VpcsVpcListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7307,11 +7608,13 @@ pub struct VpcsVpcRouterListCall<'a> {
 #[cfg(feature = "vpcs")]
 impl VpcsVpcRouterListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7319,6 +7622,7 @@ impl VpcsVpcRouterListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7406,11 +7710,13 @@ pub struct VpcsVpcRouterRouteListCall<'a> {
 #[cfg(feature = "vpcs")]
 impl VpcsVpcRouterRouteListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7418,6 +7724,7 @@ impl VpcsVpcRouterRouteListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7505,11 +7812,13 @@ pub struct VpcsVpcSubnetListCall<'a> {
 #[cfg(feature = "vpcs")]
 impl VpcsVpcSubnetListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7517,6 +7826,7 @@ impl VpcsVpcSubnetListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7604,11 +7914,13 @@ pub struct VpcsVpcSubnetListNetworkInterfacesCall<'a> {
 #[cfg(feature = "vpcs")]
 impl VpcsVpcSubnetListNetworkInterfacesCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7616,6 +7928,7 @@ impl VpcsVpcSubnetListNetworkInterfacesCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7735,11 +8048,13 @@ pub struct HiddenSessionMeGroupsCall<'a> {
 #[cfg(feature = "hidden")]
 impl HiddenSessionMeGroupsCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7747,6 +8062,7 @@ impl HiddenSessionMeGroupsCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7770,11 +8086,13 @@ pub struct SilosGroupListCall<'a> {
 #[cfg(feature = "silos")]
 impl SilosGroupListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7782,6 +8100,7 @@ impl SilosGroupListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7841,11 +8160,13 @@ pub struct SilosUserListCall<'a> {
 #[cfg(feature = "silos")]
 impl SilosUserListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7853,6 +8174,7 @@ impl SilosUserListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -7908,11 +8230,13 @@ pub struct RolesRoleListCall<'a> {
 #[cfg(feature = "roles")]
 impl RolesRoleListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7954,11 +8278,13 @@ pub struct SessionSessionSshkeyListCall<'a> {
 #[cfg(feature = "session")]
 impl SessionSessionSshkeyListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -7966,6 +8292,7 @@ impl SessionSessionSshkeyListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8085,11 +8412,13 @@ pub struct SystemCertificateListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemCertificateListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8097,6 +8426,7 @@ impl SystemCertificateListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8168,11 +8498,13 @@ pub struct SystemPhysicalDiskListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemPhysicalDiskListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8180,6 +8512,7 @@ impl SystemPhysicalDiskListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8203,11 +8536,13 @@ pub struct SystemRackListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemRackListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8215,6 +8550,7 @@ impl SystemRackListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8254,11 +8590,13 @@ pub struct SystemSledListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSledListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8266,6 +8604,7 @@ impl SystemSledListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8305,11 +8644,13 @@ pub struct SystemSledPhysicalDiskListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSledPhysicalDiskListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8317,6 +8658,7 @@ impl SystemSledPhysicalDiskListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8340,11 +8682,13 @@ pub struct SystemSystemImageListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSystemImageListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8352,6 +8696,7 @@ impl SystemSystemImageListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8423,11 +8768,13 @@ pub struct SystemIpPoolListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemIpPoolListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8435,6 +8782,7 @@ impl SystemIpPoolListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8490,11 +8838,13 @@ pub struct SystemIpPoolServiceRangeListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemIpPoolServiceRangeListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8600,11 +8950,13 @@ pub struct SystemIpPoolRangeListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemIpPoolRangeListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8662,11 +9014,13 @@ pub struct SystemSystemMetricCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSystemMetricCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8692,11 +9046,13 @@ pub struct SystemSagaListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSagaListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8704,6 +9060,7 @@ impl SystemSagaListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8743,11 +9100,13 @@ pub struct SystemSiloListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSiloListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8755,6 +9114,7 @@ impl SystemSiloListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameOrIdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8826,11 +9186,13 @@ pub struct SystemSiloIdentityProviderListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSiloIdentityProviderListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8838,6 +9200,7 @@ impl SystemSiloIdentityProviderListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -8981,11 +9344,13 @@ pub struct SystemSiloUsersListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSiloUsersListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -8993,6 +9358,7 @@ impl SystemSiloUsersListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -9032,11 +9398,13 @@ pub struct SystemSystemUserListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSystemUserListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -9044,6 +9412,7 @@ impl SystemSystemUserListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: NameSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -9083,11 +9452,13 @@ pub struct SystemSystemComponentVersionListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSystemComponentVersionListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -9095,6 +9466,7 @@ impl SystemSystemComponentVersionListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -9118,11 +9490,13 @@ pub struct SystemUpdateDeploymentsListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemUpdateDeploymentsListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -9130,6 +9504,7 @@ impl SystemUpdateDeploymentsListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -9221,11 +9596,13 @@ pub struct SystemSystemUpdateListCall<'a> {
 #[cfg(feature = "system")]
 impl SystemSystemUpdateListCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()
@@ -9233,6 +9610,7 @@ impl SystemSystemUpdateListCall<'_> {
         self
     }
     /// Sets query `sort_by`.
+    #[inline]
     pub fn sort_by(mut self, value: IdSortMode) -> Self {
         self.call.request_mut().set_query("sort_by", value);
         self
@@ -9342,11 +9720,13 @@ pub struct MetricsTimeseriesSchemaGetCall<'a> {
 #[cfg(feature = "metrics")]
 impl MetricsTimeseriesSchemaGetCall<'_> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
     }
     /// Sets query `page_token`: Token returned by previous call to retrieve the subsequent page.
+    #[inline]
     pub fn page_token(mut self, value: impl Into<String>) -> Self {
         self.call
             .request_mut()

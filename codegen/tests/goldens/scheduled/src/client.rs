@@ -139,6 +139,7 @@ impl Client {
         self.inner.base_url()
     }
     /// The `messages` endpoints.
+    #[inline]
     pub fn messages(&self) -> MessagesApi<'_> {
         MessagesApi { client: self }
     }
@@ -155,6 +156,7 @@ impl<'a> MessagesApi<'a> {
     ///
     /// # Arguments
     /// - `body`: the `NewMessage` request body
+    #[inline]
     pub fn create(&self, body: &NewMessage) -> MessagesCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
@@ -173,6 +175,7 @@ impl<'a> MessagesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn get(&self, id: &str) -> MessagesGetCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -190,6 +193,7 @@ impl<'a> MessagesApi<'a> {
     ///
     /// # Optional
     /// - `.limit(..)` (query `limit`)
+    #[inline]
     pub fn list(&self) -> MessagesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/messages".to_owned())
             .endpoint("messages.list")
@@ -204,6 +208,7 @@ impl<'a> MessagesApi<'a> {
     ///
     /// # Arguments
     /// - `q` (query `q`)
+    #[inline]
     pub fn search(&self, q: &str) -> MessagesSearchCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -219,6 +224,7 @@ impl<'a> MessagesApi<'a> {
     /// Archived messages, by offset.
     ///
     /// `GET /v1/archive` (`messages.archive`). Idempotent: retried even after it may have reached the server. Returns a [`MessagesArchiveCall`]: set what you need, then `.send().await`.
+    #[inline]
     pub fn archive(&self) -> MessagesArchiveCall<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/archive".to_owned())
             .endpoint("messages.archive")
@@ -233,6 +239,7 @@ impl<'a> MessagesApi<'a> {
     ///
     /// # Arguments
     /// - `id` (path `id`)
+    #[inline]
     pub fn export(&self, id: &str) -> MessagesExportCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
@@ -287,6 +294,7 @@ pub struct MessagesListCall<'a> {
 }
 impl MessagesListCall<'_> {
     /// Sets query `limit`.
+    #[inline]
     pub fn limit(mut self, value: i64) -> Self {
         self.call.request_mut().set_query("limit", value);
         self
@@ -301,6 +309,7 @@ impl MessagesListCall<'_> {
         result
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_cursor` is sent as `cursor`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    #[inline]
     pub fn pages(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -317,6 +326,7 @@ impl MessagesListCall<'_> {
         self.call.pages::<MessagePage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    #[inline]
     pub fn items(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -350,6 +360,7 @@ impl MessagesSearchCall<'_> {
         result
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (`page` counts up from 1); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    #[inline]
     pub fn pages(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -366,6 +377,7 @@ impl MessagesSearchCall<'_> {
         self.call.pages::<SearchPage, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    #[inline]
     pub fn items(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -399,6 +411,7 @@ impl MessagesArchiveCall<'_> {
         result
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (`offset` advances by the items received); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
+    #[inline]
     pub fn pages(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
@@ -414,6 +427,7 @@ impl MessagesArchiveCall<'_> {
         self.call.pages::<Vec<Message>, ErrorKind>(&PAGES)
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
+    #[inline]
     pub fn items(
         self,
     ) -> ::sdkgen_runtime::futures::BoxStream<
