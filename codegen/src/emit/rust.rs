@@ -203,10 +203,14 @@ fn render(api: &Api, tokens: TokenStream) -> String {
 /// Tokens printed as Rust by prettyplease.
 fn unparse(tokens: TokenStream) -> String {
     // The token streams are built here from checked data, so they always parse; should one
-    // not, the tokens are printed unformatted and the crate's compilation shows the error.
-    match syn::parse2::<syn::File>(tokens.clone()) {
+    // not, the file says why and the crate's compilation shows it. (The tokens are given to
+    // syn, not a copy: parsing a shared stream copies it first.)
+    match syn::parse2::<syn::File>(tokens) {
         Ok(file) => prettyplease::unparse(&file),
-        Err(_) => tokens.to_string(),
+        Err(e) => format!(
+            "compile_error!({:?});\n",
+            format!("generated code did not parse: {e}")
+        ),
     }
 }
 
@@ -1270,5 +1274,22 @@ mod tests {
             struct E;
         );
         assert_eq!(gated(plain.clone(), None).to_string(), plain.to_string());
+    }
+
+    #[test]
+    fn tokens_that_do_not_parse_become_a_compile_error_naming_why() {
+        assert_eq!(
+            unparse(quote!(
+                struct A;
+            )),
+            "struct A;\n"
+        );
+        let out = unparse(quote!(let x = 1;));
+        assert!(
+            out.starts_with("compile_error!(\"generated code did not parse: "),
+            "{out}"
+        );
+        let file: syn::File = syn::parse_str(&out).expect("the fallback is Rust");
+        assert_eq!(file.items.len(), 1);
     }
 }

@@ -113,7 +113,7 @@ pub fn dispatch_file(api: &Api, required: &[String]) -> String {
                 let name = format_ident!("call_{i}");
                 let body = arm(api, e);
                 // A call with no arguments to read does not name the case.
-                let uses = body.to_string().contains("call .");
+                let uses = reads_call(&body);
                 let param = format_ident!("{}", if uses { "call" } else { "_call" });
                 quote! {
                     fn #name<'a>(client: &'a #krate::Client, #param: &'a Call) -> CallFuture<'a> {
@@ -127,6 +127,22 @@ pub fn dispatch_file(api: &Api, required: &[String]) -> String {
         })
         .collect();
     super::render(api, head) + &runs.concat()
+}
+
+/// Whether the tokens use the case (`call.` followed by a method), looked for in the token
+/// tree rather than in its printed text.
+fn reads_call(tokens: &TokenStream) -> bool {
+    use proc_macro2::TokenTree;
+    let mut previous_is_call = false;
+    for tree in tokens.clone() {
+        match &tree {
+            TokenTree::Punct(p) if previous_is_call && p.as_char() == '.' => return true,
+            TokenTree::Group(g) if reads_call(&g.stream()) => return true,
+            _ => {}
+        }
+        previous_is_call = matches!(&tree, TokenTree::Ident(i) if i == "call");
+    }
+    false
 }
 
 /// The Rust type of a type expression, models qualified by the crate (the dispatcher is
@@ -255,5 +271,23 @@ fn record_main(api: &Api) -> TokenStream {
         pub fn record_main() -> i32 {
             conformance::record::main(#name, #key_var, #needs_key, dispatcher)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn a_case_is_read_when_call_dot_appears_at_any_depth() {
+        assert!(reads_call(&quote!(let b = call.body()?;)));
+        assert!(reads_call(&quote!(if x {
+            f(call.param("a")?)
+        })));
+        assert!(!reads_call(
+            &quote!(let builder = client.store().list_orders();)
+        ));
+        assert!(!reads_call(&quote!(recall.body(); call; call_1(x))));
     }
 }
