@@ -3,7 +3,9 @@
 //!
 //! Two baselines: a bare reqwest call (auth + JSON decode), and the same call with the
 //! per-attempt timeout every generated call carries (reqwest's `.timeout`, the SDK's default
-//! 60 s). Each round makes one call of each kind, in rotating order, so all see the same
+//! 60 s). Both send the request the SDK sends, header for header (its `User-Agent`
+//! included), so the server's share of each round is the same and the difference is the
+//! client's. Each round makes one call of each kind, in rotating order, so all see the same
 //! machine state; the report is the median of each, and each ratio is the median of the
 //! per-round ratios (paired runs, so the machine's drift cancels).
 
@@ -12,6 +14,8 @@ use std::time::{Duration, Instant};
 use conformance::server::{Reply, Server};
 
 const ROUNDS: usize = 5000;
+/// What the generated Mnemexa client sends as its `User-Agent`.
+const USER_AGENT: &str = "mnemexa/0.2.0 (rust)";
 const WARMUP: usize = 200;
 const BODY: &str = r#"{"workspace_status":"active","subscription":{"plan":"pro","rpm_limit_snapshot":30,"burst_limit_snapshot":15,"memory_write_limit":1000,"memory_retrieve_limit":5000}}"#;
 
@@ -62,6 +66,7 @@ fn main() {
 
 /// A small call, the SDK against reqwest with and without a timeout.
 async fn requests() {
+    same_request_on_the_wire().await;
     {
         let reply = Reply::json(200, BODY)
             .header("x-request-id", "req_1")
@@ -79,7 +84,10 @@ async fn requests() {
             .expect("client");
         let status_url = format!("{url}/v1/status");
         let call = |timeout: Option<Duration>| {
-            let mut request = http.get(&status_url).bearer_auth("bench-key");
+            let mut request = http
+                .get(&status_url)
+                .bearer_auth("bench-key")
+                .header(reqwest::header::USER_AGENT, USER_AGENT);
             if let Some(t) = timeout {
                 request = request.timeout(t);
             }
@@ -142,6 +150,33 @@ async fn requests() {
         println!("  SDK vs reqwest with timeout {vs_timed:+.1}% (target: at most +5%)");
         println!("  SDK vs bare reqwest         {vs_bare:+.1}%");
     }
+}
+
+/// The baselines send the request the SDK sends, header for header: checked on a recording
+/// server before anything is timed.
+async fn same_request_on_the_wire() {
+    let server = Server::start(vec![Reply::json(200, BODY), Reply::json(200, BODY)])
+        .await
+        .expect("server");
+    let sdk = mnemexa::Client::builder()
+        .api_key("bench-key")
+        .base_url(server.url())
+        .build()
+        .expect("client");
+    sdk.status().send().await.expect("sdk call");
+    reqwest::Client::new()
+        .get(format!("{}/v1/status", server.url()))
+        .bearer_auth("bench-key")
+        .header(reqwest::header::USER_AGENT, USER_AGENT)
+        .send()
+        .await
+        .expect("plain call");
+    let headers = |i: usize| {
+        let mut h = server.received()[i].headers.clone();
+        h.sort();
+        h
+    };
+    assert_eq!(headers(0), headers(1), "the baseline sends another request");
 }
 
 /// A loopback server answering every request with a page of 100 messages and a next
