@@ -78,23 +78,31 @@ fn seed(name: &str, page: &str) -> (codegen::model::Api, String) {
     (api, html)
 }
 
+/// Asserts that each of `lines` is a whole line of `text`.
+fn has_lines(text: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(
+            text.lines().any(|l| l == *line),
+            "no line {line:?} in\n{text}"
+        );
+    }
+}
+
 /// Both seeds' pages, saved as a browser renders them (headings, tables, code blocks), read
 /// as HTML: tables come out as rows, code blocks line by line, and the specs hold every fact.
 #[test]
 fn the_seed_pages_as_html_hold_no_drift() {
     let (memsy, page) = seed("memsy", "memsy-exceptions.html");
     let text = codegen::drift::html_text(&page);
-    for line in [
-        "AuthorizationError (403)",
-        "| required_scope | str | None | Scope that was missing. |",
-        "    ├── RateLimitExceeded       # 429 — rate limit hit (after retries)",
-        "from memsy.exceptions import (",
-    ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "no line {line:?} in\n{text}"
-        );
-    }
+    has_lines(
+        &text,
+        &[
+            "AuthorizationError (403)",
+            "| required_scope | str | None | Scope that was missing. |",
+            "    ├── RateLimitExceeded       # 429 — rate limit hit (after retries)",
+            "from memsy.exceptions import (",
+        ],
+    );
     assert!(
         !text.contains("Docs › API Reference"),
         "navigation is left out"
@@ -103,16 +111,14 @@ fn the_seed_pages_as_html_hold_no_drift() {
 
     let (mnemexa, page) = seed("mnemexa", "mnemexa-rate-limits.html");
     let text = codegen::drift::html_text(&page);
-    for line in [
-        "| memory_write_limit | POST /v1/memory/store |",
-        "| Burst capacity (burst_limit) | 15 requests | Yes, via plan or admin override |",
-        "X-RateLimit-Remaining: 0",
-    ] {
-        assert!(
-            text.lines().any(|l| l == line),
-            "no line {line:?} in\n{text}"
-        );
-    }
+    has_lines(
+        &text,
+        &[
+            "| memory_write_limit | POST /v1/memory/store |",
+            "| Burst capacity (burst_limit) | 15 requests | Yes, via plan or admin override |",
+            "X-RateLimit-Remaining: 0",
+        ],
+    );
     assert_eq!(drift(&mnemexa, &text), []);
 }
 
