@@ -142,6 +142,14 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 64 * 1024 * 1024;
 /// Builds a client for one API: the runtime's [`Client`], or a generated crate's client
 /// (`C`), which wraps it. Every setting has a default from the API's spec.
 pub struct ClientBuilder<C = Client> {
+    settings: Settings,
+    client: PhantomData<fn() -> C>,
+}
+
+/// A builder's settings, apart from the client type it builds: building a client from them
+/// is not generic, so it is compiled once, in this crate, rather than in every generated
+/// crate.
+struct Settings {
     spec: &'static ApiSpec,
     api_key: Option<SecretString>,
     credentials: Vec<(usize, SecretString)>,
@@ -156,18 +164,17 @@ pub struct ClientBuilder<C = Client> {
     throttle: bool,
     clock: fn() -> SystemTime,
     seed: Option<u64>,
-    client: PhantomData<fn() -> C>,
 }
 
 impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("api", &self.spec.name)
-            .field("api_key", &self.api_key)
-            .field("base_url", &self.base_url)
-            .field("timeout", &self.timeout)
-            .field("max_retries", &self.max_retries)
-            .field("throttle", &self.throttle)
+            .field("api", &self.settings.spec.name)
+            .field("api_key", &self.settings.api_key)
+            .field("base_url", &self.settings.base_url)
+            .field("timeout", &self.settings.timeout)
+            .field("max_retries", &self.settings.max_retries)
+            .field("throttle", &self.settings.throttle)
             .finish_non_exhaustive()
     }
 }
@@ -176,20 +183,22 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// A builder with the spec's defaults.
     pub fn new(spec: &'static ApiSpec) -> Self {
         ClientBuilder {
-            spec,
-            api_key: None,
-            credentials: Vec::new(),
-            header_values: Vec::new(),
-            base_url: None,
-            timeout: None,
-            connect_timeout: None,
-            max_retries: None,
-            deadline: None,
-            http: None,
-            max_response_size: None,
-            throttle: false,
-            clock: SystemTime::now,
-            seed: None,
+            settings: Settings {
+                spec,
+                api_key: None,
+                credentials: Vec::new(),
+                header_values: Vec::new(),
+                base_url: None,
+                timeout: None,
+                connect_timeout: None,
+                max_retries: None,
+                deadline: None,
+                http: None,
+                max_response_size: None,
+                throttle: false,
+                clock: SystemTime::now,
+                seed: None,
+            },
             client: PhantomData,
         }
     }
@@ -197,7 +206,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// The API key; without it the environment variable the spec names is read. It never
     /// appears in `Debug` output or errors.
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(SecretString::new(key.into()));
+        self.settings.api_key = Some(SecretString::new(key.into()));
         self
     }
 
@@ -205,8 +214,9 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// their named setters, e.g. `auth_token`).
     #[doc(hidden)]
     pub fn credential(mut self, index: usize, key: impl Into<String>) -> Self {
-        self.credentials.retain(|(i, _)| *i != index);
-        self.credentials
+        self.settings.credentials.retain(|(i, _)| *i != index);
+        self.settings
+            .credentials
             .push((index, SecretString::new(key.into())));
         self
     }
@@ -215,40 +225,40 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// their named setters, e.g. `organization`).
     #[doc(hidden)]
     pub fn optional_header(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.header_values.retain(|(n, _)| *n != name);
-        self.header_values.push((name, value.into()));
+        self.settings.header_values.retain(|(n, _)| *n != name);
+        self.settings.header_values.push((name, value.into()));
         self
     }
 
     /// The base URL; without it the spec's environment variable, then the spec's default.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.settings.base_url = Some(url.into());
         self
     }
 
     /// The timeout of each attempt.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.settings.timeout = Some(timeout);
         self
     }
 
     /// The timeout for making a connection (the spec's default unless set).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = Some(timeout);
+        self.settings.connect_timeout = Some(timeout);
         self
     }
 
     /// Retries after the first attempt, replacing the spec's `max_retries` (0 turns
     /// retries off).
     pub fn max_retries(mut self, n: u32) -> Self {
-        self.max_retries = Some(n);
+        self.settings.max_retries = Some(n);
         self
     }
 
     /// The total time a call may take, all attempts and waits included; `None` removes the
     /// spec's deadline.
     pub fn deadline(mut self, deadline: Option<Duration>) -> Self {
-        self.deadline = Some(deadline);
+        self.settings.deadline = Some(deadline);
         self
     }
 
@@ -259,7 +269,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// `reqwest::Client` is not accepted for that reason: its redirect policy cannot be
     /// inspected.)
     pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
-        self.http = Some(builder);
+        self.settings.http = Some(builder);
         self
     }
 
@@ -267,7 +277,7 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// ([`DEFAULT_MAX_RESPONSE_SIZE`] unless set). A longer body ends the call with
     /// [`Error::TooLarge`] as soon as the limit is passed; the rest is never read.
     pub fn max_response_size(mut self, bytes: usize) -> Self {
-        self.max_response_size = Some(bytes);
+        self.settings.max_response_size = Some(bytes);
         self
     }
 
@@ -275,71 +285,32 @@ impl<C: From<Client>> ClientBuilder<C> {
     /// wait locally for a token of every bucket the spec declares per API key, so a
     /// fan-out workload paces itself instead of collecting 429s. Clones share the bucket.
     pub fn throttle(mut self, on: bool) -> Self {
-        self.throttle = on;
+        self.settings.throttle = on;
         self
     }
 
     /// The wall clock used to read HTTP-dates and epoch timestamps (tests pin it).
     #[doc(hidden)]
     pub fn clock(mut self, clock: fn() -> SystemTime) -> Self {
-        self.clock = clock;
+        self.settings.clock = clock;
         self
     }
 
     /// Seeds the jitter random source, for reproducible backoff in tests.
     #[doc(hidden)]
     pub fn jitter_seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
+        self.settings.seed = Some(seed);
         self
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<C, BuildError> {
-        self.untyped().build_runtime().map(C::from)
-    }
-
-    /// The same settings for the runtime's own client. The building itself is not generic,
-    /// so it is compiled once, in this crate, rather than in every generated crate.
-    fn untyped(self) -> ClientBuilder<Client> {
-        let ClientBuilder {
-            spec,
-            api_key,
-            credentials,
-            header_values,
-            base_url,
-            timeout,
-            connect_timeout,
-            max_retries,
-            deadline,
-            http,
-            max_response_size,
-            throttle,
-            clock,
-            seed,
-            client: _,
-        } = self;
-        ClientBuilder {
-            spec,
-            api_key,
-            credentials,
-            header_values,
-            base_url,
-            timeout,
-            connect_timeout,
-            max_retries,
-            deadline,
-            http,
-            max_response_size,
-            throttle,
-            clock,
-            seed,
-            client: PhantomData,
-        }
+        self.settings.build().map(C::from)
     }
 }
 
-impl ClientBuilder<Client> {
-    fn build_runtime(self) -> Result<Client, BuildError> {
+impl Settings {
+    fn build(self) -> Result<Client, BuildError> {
         let spec = self.spec;
         let env = |name: Option<&'static str>| {
             name.and_then(|n| std::env::var(n).ok())
@@ -2183,11 +2154,10 @@ fn describe(e: &reqwest::Error) -> String {
 /// every step of it (`tokio::time::timeout_at` would set up a timer per step).
 ///
 /// The future comes pinned by the caller, so it is held once, in the caller's state.
-fn within<'a, F: std::future::Future + Unpin + 'a>(
+fn within<'a, F: Future + Unpin + 'a>(
     mut timer: std::pin::Pin<&'a mut tokio::time::Sleep>,
     mut future: F,
-) -> impl std::future::Future<Output = Option<F::Output>> + 'a {
-    use std::future::Future as _;
+) -> impl Future<Output = Option<F::Output>> + 'a {
     std::future::poll_fn(move |cx| {
         if let std::task::Poll::Ready(out) = std::pin::Pin::new(&mut future).poll(cx) {
             return std::task::Poll::Ready(Some(out));
