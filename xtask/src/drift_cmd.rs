@@ -56,6 +56,12 @@ pub fn run(args: &Args) -> Result<bool> {
             return Ok(false);
         }
     };
+    if args.list {
+        for s in &api.sources {
+            println!("{}\tspec/{}", s.url, s.saved);
+        }
+        return Ok(true);
+    }
     // The spec's own pages, saved beside it, unless pages are named.
     let spec_dir = repo_root().join("spec");
     let pages: Vec<PathBuf> = if args.pages.is_empty() {
@@ -66,12 +72,6 @@ pub fn run(args: &Args) -> Result<bool> {
     } else {
         args.pages.clone()
     };
-    if args.list {
-        for s in &api.sources {
-            println!("{}\tspec/{}", s.url, s.saved);
-        }
-        return Ok(true);
-    }
     if pages.is_empty() {
         anyhow::bail!(
             "{} lists no `api.sources` and no page was named",
