@@ -1074,18 +1074,18 @@ impl Client {
     ) -> Error<K> {
         let inner = &*self.inner;
         match e {
-            ReadError::Http(e) => Error::Connection(ConnectionError {
+            ReadError::Http(e) => Error::Connection(Box::new(ConnectionError {
                 message: inner.redactor.text(&describe(&e)).into_owned(),
                 attempts,
                 before_send: false,
                 source: Some(e),
-            }),
-            ReadError::Idle => Error::Timeout(TimeoutError {
+            })),
+            ReadError::Idle => Error::Timeout(Box::new(TimeoutError {
                 after: idle,
                 deadline: false,
                 throttle: false,
                 attempts,
-            }),
+            })),
             ReadError::TooLarge => {
                 let (request_id, rate_limit) = self.meta(headers);
                 Error::TooLarge(Box::new(TooLargeError {
@@ -1315,12 +1315,12 @@ impl Client {
         let deadline_at = deadline.map(|d| started + d);
         // The configured deadline ran out (it is what the error reports, not what was left).
         let deadline_error = |attempts: u32, throttle: bool| {
-            Error::Timeout(TimeoutError {
+            Error::Timeout(Box::new(TimeoutError {
                 after: deadline.unwrap_or_default(),
                 deadline: true,
                 throttle,
                 attempts,
-            })
+            }))
         };
         // The call's own options over the client's; an upload of a one-shot stream cannot
         // be sent twice.
@@ -1367,7 +1367,7 @@ impl Client {
             let cut_by_deadline = attempt_timeout < timeout;
             let built = self
                 .build(request, idempotency_key.as_ref(), attempt, attempt_timeout)
-                .map_err(Error::Request)?;
+                .map_err(|e| Error::Request(Box::new(e)))?;
             // A redirect within the origin resends the request: built again only then.
             let rebuild = || {
                 self.build(request, idempotency_key.as_ref(), attempt, attempt_timeout)
@@ -1450,12 +1450,12 @@ impl Client {
                     return Err(Error::Api(Box::new(error)));
                 }
                 Err(Transport::Connect(e)) => {
-                    let error = Error::Connection(ConnectionError {
+                    let error = Error::Connection(Box::new(ConnectionError {
                         message: self.inner.redactor.text(&describe(&e)).into_owned(),
                         attempts: attempt,
                         before_send: true,
                         source: Some(e),
-                    });
+                    }));
                     if !(retries_left && policy.on_connect) {
                         return Err(error);
                     }
@@ -1465,12 +1465,12 @@ impl Client {
                     let error = if cut_by_deadline {
                         deadline_error(attempt, false)
                     } else {
-                        Error::Timeout(TimeoutError {
+                        Error::Timeout(Box::new(TimeoutError {
                             after: timeout,
                             deadline: false,
                             throttle: false,
                             attempts: attempt,
-                        })
+                        }))
                     };
                     if !(retries_left && policy.on_timeout && idempotent) {
                         return Err(error);
@@ -1478,12 +1478,12 @@ impl Client {
                     error
                 }
                 Err(Transport::Other(e)) => {
-                    let error = Error::Connection(ConnectionError {
+                    let error = Error::Connection(Box::new(ConnectionError {
                         message: self.inner.redactor.text(&describe(&e)).into_owned(),
                         attempts: attempt,
                         before_send: false,
                         source: Some(e),
-                    });
+                    }));
                     if !(retries_left && policy.on_connect && idempotent) {
                         return Err(error);
                     }
@@ -1495,12 +1495,12 @@ impl Client {
                     location,
                     refusal,
                 }) => {
-                    return Err(Error::Redirect(RedirectError {
+                    return Err(Error::Redirect(Box::new(RedirectError {
                         status,
                         location: inner.redactor.text(&location).into_owned(),
                         refusal,
                         attempts: attempt,
-                    }))
+                    })))
                 }
                 Err(Transport::TooLarge { status, headers }) => {
                     let (request_id, rate_limit) = self.meta(&headers);
@@ -1519,12 +1519,12 @@ impl Client {
                     body,
                 }) => return Err(self.decode_error(status, &headers, message, body, attempt)),
                 Err(Transport::Cut(message, source)) => {
-                    let error = Error::Connection(ConnectionError {
+                    let error = Error::Connection(Box::new(ConnectionError {
                         message: inner.redactor.text(&message).into_owned(),
                         attempts: attempt,
                         before_send: false,
                         source,
-                    });
+                    }));
                     if !(retries_left && policy.on_connect && idempotent) {
                         return Err(error);
                     }
@@ -2058,12 +2058,12 @@ impl EventState {
                 Some(first) => first,
                 None => match std::task::ready!(self.reader.poll_next(cx)) {
                     None if self.spec.done.is_some() => {
-                        break Some(Err(Error::Connection(ConnectionError {
+                        break Some(Err(Error::Connection(Box::new(ConnectionError {
                             message: "the event stream ended before its terminator".into(),
                             attempts: self.attempts,
                             before_send: false,
                             source: None,
-                        })))
+                        }))))
                     }
                     None => break None,
                     Some(Err(e)) => break Some(Err(self.failure(e))),

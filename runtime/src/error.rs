@@ -22,23 +22,26 @@ pub trait ErrorClass: fmt::Debug + Send + Sync + 'static {
 }
 
 /// Any error a generated client returns.
+///
+/// Every variant's details are boxed, so the error is two words: a `Result` of the SDK is
+/// barely larger than its success value, and moving one (each item of a stream is one)
+/// copies no more. Fields read through the box as through a reference (`e.attempts`).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error<K> {
     /// The server could not be reached: connection refused, DNS failure, TLS failure, reset.
-    Connection(ConnectionError),
+    Connection(Box<ConnectionError>),
     /// An attempt (or the whole call's deadline) ran out of time.
-    Timeout(TimeoutError),
-    /// The server answered with a non-2xx status. Boxed: it is large, and every `Result`
-    /// of the SDK would otherwise carry its size.
+    Timeout(Box<TimeoutError>),
+    /// The server answered with a non-2xx status.
     Api(Box<ApiError<K>>),
-    /// The server answered 2xx but the body was not what the spec says. Boxed, as `Api`.
+    /// The server answered 2xx but the body was not what the spec says.
     Decode(Box<DecodeError>),
     /// The request could not be built (for example a header value with a newline).
-    Request(RequestError),
+    Request(Box<RequestError>),
     /// The server redirected to another origin (or asked to change the method); the
     /// runtime refused to follow, so no credential left the API's origin.
-    Redirect(RedirectError),
+    Redirect(Box<RedirectError>),
     /// The server answered 2xx with a body longer than the client's response-size limit.
     TooLarge(Box<TooLargeError>),
 }
@@ -485,5 +488,21 @@ mod tests {
             rate_limit: todo!(),
             response: todo!(),
         }
+    }
+
+    /// Every variant is a box: the error is a tag and a pointer, whatever the class enum.
+    #[test]
+    fn the_error_is_two_words() {
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Big([u64; 16]);
+        assert_eq!(
+            std::mem::size_of::<Error<Big>>(),
+            2 * std::mem::size_of::<usize>()
+        );
+        assert!(
+            std::mem::size_of::<Result<String, Error<Big>>>()
+                <= std::mem::size_of::<String>() + std::mem::size_of::<usize>()
+        );
     }
 }

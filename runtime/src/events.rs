@@ -93,7 +93,7 @@ impl<'s> Sorter<'s> {
         if spec.ignore.contains(&name) {
             return Sorted::Skip;
         }
-        if spec.done.is_some_and(|d| data.trim() == d) {
+        if spec.done.is_some_and(|d| data.trim_ascii() == d) {
             return Sorted::Done;
         }
         if let (Some(path), Some(key)) = (spec.error_field, &self.key) {
