@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use conformance::server::{Reply, Server};
 use every_feature as ef;
-use scheduled::futures::StreamExt as _;
+use scheduled::futures::{Stream as _, StreamExt as _};
 
 fn item(id: &str) -> String {
     format!(r#"{{"id":"{id}","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}}"#)
@@ -64,6 +64,29 @@ async fn cursor_pages_send_the_last_items_id_until_an_empty_page() {
         queries(&server),
         ["limit=2", "limit=2&after=b", "limit=2&after=c"]
     );
+}
+
+/// The item stream says what it holds: the rest of the page in hand, and no upper bound
+/// while another page may come; at the end, exactly what is left.
+#[tokio::test(start_paused = true)]
+async fn the_item_stream_hints_at_the_page_in_hand() {
+    let server = Server::start(vec![
+        Reply::json(200, &format!("[{},{}]", item("a"), item("b"))),
+        Reply::json(200, "[]"),
+    ])
+    .await
+    .unwrap();
+    let client = ef_client(&server.url());
+    let mut items = client.items().list().items();
+    assert_eq!(items.size_hint(), (0, None));
+    assert_eq!(items.next().await.unwrap().unwrap().id, "a");
+    // One left of this page; the empty page after it is still to come.
+    assert_eq!(items.size_hint(), (1, None));
+    assert!(format!("{items:?}").contains("buffered: 1"), "{items:?}");
+    assert_eq!(items.next().await.unwrap().unwrap().id, "b");
+    assert!(items.next().await.is_none());
+    assert_eq!(items.size_hint(), (0, Some(0)));
+    assert_eq!(server.received().len(), 2);
 }
 
 #[tokio::test(start_paused = true)]

@@ -848,17 +848,13 @@ impl<'a> Call<'a> {
         Box::pin(self.client.pages(self.request, spec))
     }
 
-    /// Every item, from this page on (see [`Client::items`]); boxed, so `.next().await`
-    /// needs no pinning.
-    pub fn items<I, K>(
-        self,
-        spec: &'static crate::paging::PageSpec,
-    ) -> crate::futures::BoxStream<'static, Result<I, Error<K>>>
+    /// Every item, from this page on (see [`Client::items`]).
+    pub fn items<I, K>(self, spec: &'static crate::paging::PageSpec) -> crate::Items<I, K>
     where
         I: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
-        Box::pin(self.client.items(self.request, spec))
+        self.client.items(self.request, spec)
     }
 }
 

@@ -46,7 +46,7 @@ pub mod futures {
 }
 
 pub use events::{EventStream, StreamSpec};
-pub use paging::{PageSpec, PageStyle};
+pub use paging::{Items, PageSpec, PageStyle};
 
 /// The most of an error response body the runtime keeps (64 KiB). Longer bodies are cut and
 /// marked `truncated`; the rest is never read from the socket. A cut body is not parsed as

@@ -176,45 +176,111 @@ impl Client {
 
     /// Every item of a list, page after page, fetched lazily as the stream is polled; an
     /// error ends it. Cap it with `StreamExt::take`.
-    pub fn items<I, K>(
-        &self,
-        request: Request,
-        spec: &'static PageSpec,
-    ) -> impl Stream<Item = Result<I, Error<K>>> + Send + 'static
+    pub fn items<I, K>(&self, request: Request, spec: &'static PageSpec) -> Items<I, K>
     where
         I: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
-        // Items come out of the page in hand; only when it is spent is the next page
-        // fetched (one boxed future per page): an item costs a step of a vector iterator.
-        let client = self.clone();
-        let fetch = move |request: Request| {
-            let client = client.clone();
-            Box::pin(async move { client.page::<K, I>(request, spec).await })
-                as futures_util::future::BoxFuture<'static, Result<Page<I>, Error<K>>>
+        let mut items = Items {
+            client: self.clone(),
+            spec,
+            buffer: Vec::new().into_iter(),
+            fetching: None,
         };
-        let mut buffer = Vec::new().into_iter();
-        let mut fetching = Some(fetch(request));
-        stream::poll_fn(move |cx| {
-            loop {
-                if let Some(item) = buffer.next() {
-                    return std::task::Poll::Ready(Some(Ok(item)));
-                }
-                let Some(pending) = fetching.as_mut() else {
-                    return std::task::Poll::Ready(None);
-                };
-                let page = std::task::ready!(pending.as_mut().poll(cx));
-                fetching = None;
-                match page {
-                    // An error ends the stream.
-                    Err(e) => return std::task::Poll::Ready(Some(Err(e))),
-                    Ok(page) => {
-                        buffer = page.items.into_iter();
-                        fetching = page.next.map(&fetch);
+        items.fetching = Some(items.fetch(request));
+        items
+    }
+}
+
+/// The items of a list endpoint, page after page, as a [`Stream`]: the next page is
+/// fetched only when the one in hand is spent, through the same retries, waits and
+/// throttle as any call; an error is the last item. `Unpin`, so `.next().await` needs no
+/// pinning; cap it with `StreamExt::take`.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct Items<I, K> {
+    client: Client,
+    spec: &'static PageSpec,
+    /// The page in hand: an item costs a step of its iterator.
+    buffer: std::vec::IntoIter<I>,
+    /// The next page, while it is being fetched (one boxed future per page).
+    fetching: Option<futures_util::future::BoxFuture<'static, Result<Page<I>, Error<K>>>>,
+}
+
+// Nothing of it is pinned in place: the page future is boxed, the items are moved out.
+impl<I, K> Unpin for Items<I, K> {}
+
+impl<I, K> std::fmt::Debug for Items<I, K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Items")
+            .field("buffered", &self.buffer.len())
+            .field("fetching", &self.fetching.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Items<I, K> {
+    fn fetch(
+        &self,
+        request: Request,
+    ) -> futures_util::future::BoxFuture<'static, Result<Page<I>, Error<K>>> {
+        let client = self.client.clone();
+        let spec = self.spec;
+        Box::pin(async move { client.page::<K, I>(request, spec).await })
+    }
+}
+
+impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Stream for Items<I, K> {
+    type Item = Result<I, Error<K>>;
+
+    #[inline]
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Some(item) = this.buffer.next() {
+            return std::task::Poll::Ready(Some(Ok(item)));
+        }
+        this.poll_page(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let more = if self.fetching.is_some() {
+            None
+        } else {
+            Some(0)
+        };
+        (
+            self.buffer.len(),
+            more.map(|m: usize| m + self.buffer.len()),
+        )
+    }
+}
+
+impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Items<I, K> {
+    /// The page in hand is spent: the next one, when there is one.
+    fn poll_page(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<I, Error<K>>>> {
+        loop {
+            let Some(pending) = self.fetching.as_mut() else {
+                return std::task::Poll::Ready(None);
+            };
+            let page = std::task::ready!(pending.as_mut().poll(cx));
+            self.fetching = None;
+            match page {
+                // An error ends the stream.
+                Err(e) => return std::task::Poll::Ready(Some(Err(e))),
+                Ok(page) => {
+                    self.buffer = page.items.into_iter();
+                    self.fetching = page.next.map(|next| self.fetch(next));
+                    if let Some(item) = self.buffer.next() {
+                        return std::task::Poll::Ready(Some(Ok(item)));
                     }
                 }
             }
-        })
+        }
     }
 }
 

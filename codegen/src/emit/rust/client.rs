@@ -690,7 +690,6 @@ fn stream_doc(st: &model::EventStream, always: bool) -> String {
 /// `pages` and `items` of a paginated endpoint's call builder.
 fn paging_methods(api: &Api, p: &model::Pagination, page_ty: &TokenStream) -> TokenStream {
     use crate::spec::PageStyle as S;
-    let root = ident(&api.errors.root.rust_name);
     let kind = ident(&api.errors.kind_enum);
     let item = rust_type(api, &p.item);
     let param = &p.param;
@@ -732,7 +731,7 @@ fn paging_methods(api: &Api, p: &model::Pagination, page_ty: &TokenStream) -> To
 
         #items_doc
         #[inline]
-        pub fn items(self) -> ::sdkgen_runtime::futures::BoxStream<'static, ::std::result::Result<#item, #root>> {
+        pub fn items(self) -> ::sdkgen_runtime::Items<#item, #kind> {
             static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec { style: #style, items: #items };
             self.call.items::<#item, #kind>(&PAGES)
         }

@@ -522,12 +522,7 @@ impl ItemsListCall<'_> {
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     #[inline]
-    pub fn items(
-        self,
-    ) -> ::sdkgen_runtime::futures::BoxStream<
-        'static,
-        ::std::result::Result<Item, EveryError>,
-    > {
+    pub fn items(self) -> ::sdkgen_runtime::Items<Item, ErrorKind> {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Cursor {
                 param: "after",
@@ -737,12 +732,7 @@ impl ItemsVersionsListCall<'_> {
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     #[inline]
-    pub fn items(
-        self,
-    ) -> ::sdkgen_runtime::futures::BoxStream<
-        'static,
-        ::std::result::Result<Item, EveryError>,
-    > {
+    pub fn items(self) -> ::sdkgen_runtime::Items<Item, ErrorKind> {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Link,
             items: "$",

@@ -5334,12 +5334,7 @@ impl DisksDiskListCall<'_> {
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     #[inline]
-    pub fn items(
-        self,
-    ) -> ::sdkgen_runtime::futures::BoxStream<
-        'static,
-        ::std::result::Result<Disk, OxideError>,
-    > {
+    pub fn items(self) -> ::sdkgen_runtime::Items<Disk, ErrorKind> {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::NextCursor {
                 param: "page_token",
@@ -5764,12 +5759,7 @@ impl InstancesInstanceListCall<'_> {
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     #[inline]
-    pub fn items(
-        self,
-    ) -> ::sdkgen_runtime::futures::BoxStream<
-        'static,
-        ::std::result::Result<Instance, OxideError>,
-    > {
+    pub fn items(self) -> ::sdkgen_runtime::Items<Instance, ErrorKind> {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::NextCursor {
                 param: "page_token",
@@ -6992,12 +6982,7 @@ impl ProjectsProjectListCall<'_> {
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     #[inline]
-    pub fn items(
-        self,
-    ) -> ::sdkgen_runtime::futures::BoxStream<
-        'static,
-        ::std::result::Result<Project, OxideError>,
-    > {
+    pub fn items(self) -> ::sdkgen_runtime::Items<Project, ErrorKind> {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::NextCursor {
                 param: "page_token",

@@ -327,12 +327,7 @@ impl MessagesListCall<'_> {
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     #[inline]
-    pub fn items(
-        self,
-    ) -> ::sdkgen_runtime::futures::BoxStream<
-        'static,
-        ::std::result::Result<Message, ScheduledError>,
-    > {
+    pub fn items(self) -> ::sdkgen_runtime::Items<Message, ErrorKind> {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::NextCursor {
                 param: "cursor",
@@ -378,12 +373,7 @@ impl MessagesSearchCall<'_> {
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     #[inline]
-    pub fn items(
-        self,
-    ) -> ::sdkgen_runtime::futures::BoxStream<
-        'static,
-        ::std::result::Result<Message, ScheduledError>,
-    > {
+    pub fn items(self) -> ::sdkgen_runtime::Items<Message, ErrorKind> {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Page {
                 param: "page",
@@ -428,12 +418,7 @@ impl MessagesArchiveCall<'_> {
     }
     /// Every item, page after page, fetched lazily as the stream is polled. Cap it with `StreamExt::take` (re-exported as `futures::StreamExt`).
     #[inline]
-    pub fn items(
-        self,
-    ) -> ::sdkgen_runtime::futures::BoxStream<
-        'static,
-        ::std::result::Result<Message, ScheduledError>,
-    > {
+    pub fn items(self) -> ::sdkgen_runtime::Items<Message, ErrorKind> {
         static PAGES: ::sdkgen_runtime::PageSpec = ::sdkgen_runtime::PageSpec {
             style: ::sdkgen_runtime::PageStyle::Offset {
                 param: "offset",
