@@ -211,7 +211,10 @@ pub async fn outcome_download<K: ErrorClass + Serialize>(
 
 /// The outcome of a streamed call read to its end: every event with its arrival time, and
 /// the error that ended the stream (before it began, or in the middle).
-pub async fn outcome_events<E: Serialize, K: ErrorClass + Serialize>(
+pub async fn outcome_events<
+    E: Serialize + serde::de::DeserializeOwned,
+    K: ErrorClass + Serialize,
+>(
     call: impl std::future::Future<
         Output = Result<Response<sdkgen_runtime::EventStream<E, K>>, Error<K>>,
     >,

@@ -143,7 +143,11 @@ async fn a_stream_that_stops_before_its_terminator_was_cut_short() {
         Some(Ok(ef::ItemEvent::Deleted(_)))
     ));
     assert!(whole.next().await.is_none(), "[DONE] ends it");
-    let mut short = c.items().watch("a").send().await.unwrap().into_inner();
+    // A streamed response prints like any other (its stream says whether it has ended).
+    assert!(format!("{whole:?}").contains("ended: true"), "{whole:?}");
+    let response = c.items().watch("a").send().await.unwrap();
+    assert!(format!("{response:?}").contains("EventStream { ended: false"));
+    let mut short = response.into_inner();
     assert!(short.next().await.unwrap().is_ok());
     let end = short.next().await.unwrap().unwrap_err();
     assert!(

@@ -21,7 +21,7 @@ use crate::error::{
     ApiError, ConnectionError, DecodeError, Error, ErrorClass, RawResponse, RedirectError,
     RedirectRefusal, RequestError, TimeoutError, TooLargeError,
 };
-use crate::events::{EventReader, EventStream, ReadError, Sorted, StreamSpec};
+use crate::events::{EventReader, ReadError, Sorted, StreamSpec};
 use crate::ratelimit::{BucketSpec, CompiledFamily, HeaderFamilySpec, RateLimitState, Throttle};
 use crate::retry::{next_wait, Next, RetryPolicy};
 use crate::secret::{Redactor, SecretString};
@@ -1159,10 +1159,10 @@ impl Client {
             attempts,
             idle,
         });
-        let events: EventStream<E, K> = Box::pin(Events::<E, K> {
+        let events = EventStream::<E, K> {
             state,
             item: PhantomData,
-        });
+        };
         Ok(Response {
             data: events,
             status: received.status,
@@ -2005,14 +2005,28 @@ fn html_title(page: &str) -> Option<String> {
     (!title.is_empty()).then_some(title)
 }
 
-/// The events of a streamed response, as the caller reads them.
-struct Events<E, K> {
+/// A streamed response: its events as they arrive, each decoded into `E`, as a
+/// [`Stream`](futures_util::Stream). `Response<EventStream<E, K>>` derefs to it; read it
+/// with `StreamExt::next` (it is `Unpin`: no pinning needed). An error is its last item.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct EventStream<E, K> {
     /// `None` once the stream has ended.
     state: Option<EventState>,
     item: PhantomData<fn() -> (E, K)>,
 }
 
-impl<E: DeserializeOwned, K: ErrorClass> futures_util::Stream for Events<E, K> {
+// Nothing of it is pinned in place: the body is polled through `Pin::new`, its timer boxed.
+impl<E, K> Unpin for EventStream<E, K> {}
+
+impl<E, K> fmt::Debug for EventStream<E, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventStream")
+            .field("ended", &self.state.is_none())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E: DeserializeOwned, K: ErrorClass> futures_util::Stream for EventStream<E, K> {
     type Item = Result<E, Error<K>>;
 
     fn poll_next(

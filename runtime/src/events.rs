@@ -17,7 +17,6 @@ use std::future::Future as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::stream::BoxStream;
 use futures_util::Stream;
 use http_body::Body as _;
 use sse_stream::{Sse, SseByteStream};
@@ -40,10 +39,6 @@ pub struct StreamSpec {
     /// Names of events that carry nothing for the caller (`ping`): skipped.
     pub ignore: &'static [&'static str],
 }
-
-/// A streamed response: its events as they arrive, each decoded into `E`. `Response<EventStream<E, K>>`
-/// derefs to it; read it with `StreamExt::next`. After an error it ends.
-pub type EventStream<E, K> = BoxStream<'static, Result<E, crate::Error<K>>>;
 
 /// One event as the spec sorts it.
 #[derive(Debug)]

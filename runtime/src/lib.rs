@@ -22,7 +22,8 @@ pub mod values;
 
 pub use client::{
     path_segment, ApiSpec, Auth, BodyStream, BuildError, Call, CallOptions, Client, ClientBuilder,
-    Credential, OptionalHeader, Request, Response, DEFAULT_MAX_RESPONSE_SIZE, MAX_REDIRECTS,
+    Credential, EventStream, OptionalHeader, Request, Response, DEFAULT_MAX_RESPONSE_SIZE,
+    MAX_REDIRECTS,
 };
 pub use envelope::{ClassRule, EnvelopeSpec, ErrorResponse, Matcher, Source, Test};
 pub use error::{
@@ -45,7 +46,7 @@ pub mod futures {
     pub use futures_util::stream::{BoxStream, Stream, StreamExt, TryStreamExt};
 }
 
-pub use events::{EventStream, StreamSpec};
+pub use events::StreamSpec;
 pub use paging::{Items, PageSpec, PageStyle};
 
 /// The most of an error response body the runtime keeps (64 KiB). Longer bodies are cut and
