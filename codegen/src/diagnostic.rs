@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::OnceLock;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -70,46 +71,56 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// A spec file's text with an index from YAML paths to positions.
+/// A spec file's text with an index from YAML paths to positions. The index is built the
+/// first time a diagnostic needs a place: a spec with nothing to report never pays for it.
 #[derive(Debug, Clone)]
 pub struct SourceMap {
     file: String,
+    text: String,
+    /// Whether paths are looked up in the text (else only lines are shown).
+    by_path: bool,
+    index: OnceLock<Index>,
+}
+
+/// What a diagnostic is placed and shown with: the text's lines, and where each YAML path
+/// starts.
+#[derive(Debug, Clone, Default)]
+struct Index {
     lines: Vec<String>,
     positions: BTreeMap<String, (usize, usize)>,
 }
 
 impl SourceMap {
-    /// Indexes `text`. A text that is not valid YAML gets an empty index (the parse error is
-    /// reported by serde_yaml with its own position).
+    /// A map of `text` whose YAML paths are looked up when a diagnostic is placed. A text
+    /// that is not valid YAML gets an empty index (the parse error is reported by
+    /// serde_yaml with its own position).
     pub fn new(file: &str, text: &str) -> Self {
-        let mut indexer = Indexer::default();
-        // Events are pulled one at a time (the parser's own `load` recurses per level). A
-        // scan error only stops the index early; parsing reports the error itself. Only
-        // the first document is indexed; `bounds` rejects a second.
-        let mut parser = Parser::new_from_str(text);
-        while let Ok((event, mark)) = parser.next_token() {
-            match event {
-                Event::StreamEnd | Event::DocumentEnd => break,
-                event => indexer.on_event(event, mark),
-            }
-            if indexer.stack.len() > crate::bounds::MAX_DEPTH {
-                break;
-            }
-        }
         SourceMap {
             file: file.to_owned(),
-            lines: text.lines().map(str::to_owned).collect(),
-            positions: indexer.positions,
+            text: text.to_owned(),
+            by_path: true,
+            index: OnceLock::new(),
         }
     }
 
     /// A map with no path index, for diagnostics placed by line and column alone.
     pub fn new_unindexed(file: &str, text: &str) -> Self {
         SourceMap {
-            file: file.to_owned(),
-            lines: text.lines().map(str::to_owned).collect(),
-            positions: BTreeMap::new(),
+            by_path: false,
+            ..SourceMap::new(file, text)
         }
+    }
+
+    /// The index, built on first use.
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index {
+            lines: self.text.lines().map(str::to_owned).collect(),
+            positions: if self.by_path {
+                index_paths(&self.text)
+            } else {
+                BTreeMap::new()
+            },
+        })
     }
 
     /// The file name diagnostics carry.
@@ -121,7 +132,7 @@ impl SourceMap {
     pub fn position(&self, path: &str) -> Option<(usize, usize)> {
         let mut p = path;
         loop {
-            if let Some(pos) = self.positions.get(p) {
+            if let Some(pos) = self.index().positions.get(p) {
                 return Some(*pos);
             }
             let cut = p.rfind(['.', '['])?;
@@ -151,7 +162,7 @@ impl SourceMap {
         path: Option<String>,
         message: String,
     ) -> Diagnostic {
-        let source_line = position.and_then(|(line, _)| self.lines.get(line - 1).cloned());
+        let source_line = position.and_then(|(line, _)| self.index().lines.get(line - 1).cloned());
         Diagnostic {
             file: self.file.clone(),
             position,
@@ -175,6 +186,25 @@ impl Diagnostic {
 enum Frame {
     Mapping { path: String, key: Option<String> },
     Sequence { path: String, index: usize },
+}
+
+/// Where each YAML path of `text` starts (its first document).
+fn index_paths(text: &str) -> BTreeMap<String, (usize, usize)> {
+    let mut indexer = Indexer::default();
+    // Events are pulled one at a time (the parser's own `load` recurses per level). A
+    // scan error only stops the index early; parsing reports the error itself. Only
+    // the first document is indexed; `bounds` rejects a second.
+    let mut parser = Parser::new_from_str(text);
+    while let Ok((event, mark)) = parser.next_token() {
+        match event {
+            Event::StreamEnd | Event::DocumentEnd => break,
+            event => indexer.on_event(event, mark),
+        }
+        if indexer.stack.len() > crate::bounds::MAX_DEPTH {
+            break;
+        }
+    }
+    indexer.positions
 }
 
 /// Walks parser events, recording the position of every node under its YAML path.
@@ -257,5 +287,28 @@ mod tests {
         assert_eq!(map.position("errors.classes[0].status"), Some((6, 15)));
         // A missing key points at its nearest ancestor.
         assert_eq!(map.position("errors.classes[0].code"), Some((5, 7)));
+    }
+
+    /// The text is indexed only when a diagnostic is placed, and then once.
+    #[test]
+    fn the_index_is_built_when_a_diagnostic_needs_it() {
+        let map = SourceMap::new("x.yaml", "api:\n  name: Memsy\n");
+        assert!(map.index.get().is_none());
+        let d = map.at("api.name", "wrong");
+        assert_eq!(
+            (d.position, d.source_line.as_deref()),
+            (Some((2, 9)), Some("  name: Memsy"))
+        );
+        assert!(map.index.get().is_some());
+        // Unindexed: lines only, no paths.
+        let plain = SourceMap::new_unindexed("x.yaml", "api:\n  name: Memsy\n");
+        assert_eq!(plain.position("api.name"), None);
+        assert_eq!(
+            plain
+                .at_position(Some((2, 3)), None, "x")
+                .source_line
+                .as_deref(),
+            Some("  name: Memsy")
+        );
     }
 }
