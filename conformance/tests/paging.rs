@@ -132,6 +132,31 @@ async fn a_link_to_another_origin_ends_the_list() {
     assert_eq!((n, server.received().len()), (1, 1));
 }
 
+/// A page handed out by `pages()` is a response like any other: its request id read, and
+/// a header echoing the key redacted.
+#[tokio::test(start_paused = true)]
+async fn a_page_carries_its_request_id_and_redacted_headers() {
+    let server = Server::start(vec![Reply::json(
+        200,
+        &format!(r#"{{"data":[{}],"next_cursor":null}}"#, message("m1")),
+    )
+    .header("x-request-id", "req_7")
+    .header("x-echo", "key k-secret-key")])
+    .await
+    .unwrap();
+    let client = scheduled::Client::builder()
+        .api_key("k-secret-key")
+        .base_url(server.url())
+        .build()
+        .unwrap();
+    let pages: Vec<_> = client.messages().list().pages().collect().await;
+    let page = pages[0].as_ref().unwrap();
+    assert_eq!(page.request_id.as_deref(), Some("req_7"));
+    let echo = page.headers["x-echo"].to_str().unwrap();
+    assert!(!echo.contains("k-secret-key"), "{echo}");
+    assert_eq!(page.attempts, 1);
+}
+
 #[tokio::test(start_paused = true)]
 async fn next_cursor_pages_send_the_bodys_cursor_until_it_is_null() {
     let server = Server::start(vec![

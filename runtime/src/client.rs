@@ -907,6 +907,14 @@ macro_rules! call_options {
     };
 }
 
+/// A 2xx response as it came, headers unredacted: only the runtime reads it.
+pub(crate) struct RawPage {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) attempts: u32,
+}
+
 /// A successful response: the decoded value, and what the response said besides.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -1173,21 +1181,34 @@ impl Client {
         })
     }
 
-    /// Sends a request and keeps the body as bytes (the pager reads pages itself).
-    pub(crate) async fn send_bytes<K: ErrorClass>(
+    /// Sends a request and keeps the response as it came (the pager reads pages itself):
+    /// its head is made what a caller sees, with [`Client::response`], only for a page
+    /// handed to the caller.
+    pub(crate) async fn send_raw<K: ErrorClass>(
         &self,
         request: &Request,
-    ) -> Result<Response<Bytes>, Error<K>> {
+    ) -> Result<RawPage, Error<K>> {
         let (received, attempts) = self.execute::<K>(request).await?;
-        let (request_id, rate_limit) = self.meta(&received.headers);
-        Ok(Response {
-            data: received.body,
+        Ok(RawPage {
             status: received.status,
-            headers: self.redacted(received.headers),
-            request_id,
-            rate_limit,
+            headers: received.headers,
+            body: received.body,
             attempts,
         })
+    }
+
+    /// A response as callers get it: headers redacted, the request id and the rate-limit
+    /// state read.
+    pub(crate) fn response<T>(&self, raw: RawPage, data: T) -> Response<T> {
+        let (request_id, rate_limit) = self.meta(&raw.headers);
+        Response {
+            data,
+            status: raw.status,
+            headers: self.redacted(raw.headers),
+            request_id,
+            rate_limit,
+            attempts: raw.attempts,
+        }
     }
 
     /// Sends a request whose success body is a download: the response head comes through the

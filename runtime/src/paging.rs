@@ -2,15 +2,13 @@
 //! APIs use, and lazy streams of pages and of items that go through the same retry, wait
 //! and throttle machinery as any call.
 
-use bytes::Bytes;
-
 use futures_util::stream::{self, Stream};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::client::{Client, Request, Response};
+use crate::client::{Client, RawPage, Request, Response};
 use crate::envelope::{value_text, walk, Step};
 use crate::error::{Error, ErrorClass};
 
@@ -62,10 +60,10 @@ pub struct PageSpec {
     pub items: &'static str,
 }
 
-/// One page read off the wire: its response (the body as bytes), its items, and the
-/// request for the next page.
+/// One page read off the wire: its response as it came, its items, and the request for
+/// the next page.
 struct Page<I> {
-    response: Response<Bytes>,
+    response: RawPage,
     items: Vec<I>,
     next: Option<Request>,
 }
@@ -79,9 +77,9 @@ impl Client {
         request: Request,
         spec: &PageSpec,
     ) -> Result<Page<I>, Error<K>> {
-        let response = self.send_bytes::<K>(&request).await?;
+        let response = self.send_raw::<K>(&request).await?;
         let parsed = if let PageStyle::Cursor { field, .. } = spec.style {
-            Parts::<Vec<&RawValue>>::parse(&response.data, spec).and_then(|parts| {
+            Parts::<Vec<&RawValue>>::parse(&response.body, spec).and_then(|parts| {
                 let cursor = parts.items.last().and_then(|i| value_at(i, field));
                 let next = next_request(
                     self,
@@ -100,7 +98,7 @@ impl Client {
                 Ok((items, next))
             })
         } else {
-            Parts::<Typed<I>>::parse(&response.data, spec).map(|parts| {
+            Parts::<Typed<I>>::parse(&response.body, spec).map(|parts| {
                 let next = next_request(
                     self,
                     request,
@@ -124,12 +122,12 @@ impl Client {
     }
 
     /// The decode error of a page (or one of its items), as a call would give it.
-    fn page_decode_error<K>(&self, e: serde_json::Error, page: &Response<Bytes>) -> Error<K> {
+    fn page_decode_error<K>(&self, e: serde_json::Error, page: &RawPage) -> Error<K> {
         self.decode_error(
             page.status,
             &page.headers,
             e.to_string(),
-            page.data.clone(),
+            page.body.clone(),
             page.attempts,
         )
     }
@@ -154,18 +152,8 @@ impl Client {
                     Err(e) => Some((Err(e), None)),
                     Ok(page) => {
                         let r = page.response;
-                        match serde_json::from_slice::<T>(&r.data) {
-                            Ok(data) => Some((
-                                Ok(Response {
-                                    data,
-                                    status: r.status,
-                                    headers: r.headers,
-                                    request_id: r.request_id,
-                                    rate_limit: r.rate_limit,
-                                    attempts: r.attempts,
-                                }),
-                                page.next,
-                            )),
+                        match serde_json::from_slice::<T>(&r.body) {
+                            Ok(data) => Some((Ok(client.response(r, data)), page.next)),
                             Err(e) => Some((Err(client.page_decode_error(e, &r)), None)),
                         }
                     }
