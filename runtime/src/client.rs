@@ -1021,16 +1021,8 @@ impl Client {
         request: Request,
     ) -> Result<Response<T>, Error<K>> {
         let (received, attempts) = self.execute::<K>(&request).await?;
-        let meta = self.meta(&received.headers);
         match serde_json::from_slice::<T>(&received.body) {
-            Ok(data) => Ok(Response {
-                data,
-                status: received.status,
-                headers: self.redacted(received.headers),
-                request_id: meta.0,
-                rate_limit: meta.1,
-                attempts,
-            }),
+            Ok(data) => Ok(self.response(received.status, received.headers, attempts, data)),
             Err(e) => Err(self.decode_error(
                 received.status,
                 &received.headers,
@@ -1197,17 +1189,23 @@ impl Client {
         })
     }
 
-    /// A response as callers get it: headers redacted, the request id and the rate-limit
-    /// state read.
-    pub(crate) fn response<T>(&self, raw: RawPage, data: T) -> Response<T> {
-        let (request_id, rate_limit) = self.meta(&raw.headers);
+    /// A 2xx response as callers get it: headers redacted, the request id and the
+    /// rate-limit state read.
+    pub(crate) fn response<T>(
+        &self,
+        status: u16,
+        headers: HeaderMap,
+        attempts: u32,
+        data: T,
+    ) -> Response<T> {
+        let (request_id, rate_limit) = self.meta(&headers);
         Response {
             data,
-            status: raw.status,
-            headers: self.redacted(raw.headers),
+            status,
+            headers: self.redacted(headers),
             request_id,
             rate_limit,
-            attempts: raw.attempts,
+            attempts,
         }
     }
 
@@ -1252,15 +1250,7 @@ impl Client {
         request: Request,
     ) -> Result<Response<()>, Error<K>> {
         let (received, attempts) = self.execute::<K>(&request).await?;
-        let (request_id, rate_limit) = self.meta(&received.headers);
-        Ok(Response {
-            data: (),
-            status: received.status,
-            headers: self.redacted(received.headers),
-            request_id,
-            rate_limit,
-            attempts,
-        })
+        Ok(self.response(received.status, received.headers, attempts, ()))
     }
 
     /// Headers with any value holding the key replaced (a server echoing it).

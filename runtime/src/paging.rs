@@ -153,7 +153,10 @@ impl Client {
                     Ok(page) => {
                         let r = page.response;
                         match serde_json::from_slice::<T>(&r.body) {
-                            Ok(data) => Some((Ok(client.response(r, data)), page.next)),
+                            Ok(data) => Some((
+                                Ok(client.response(r.status, r.headers, r.attempts, data)),
+                                page.next,
+                            )),
                             Err(e) => Some((Err(client.page_decode_error(e, &r)), None)),
                         }
                     }
