@@ -210,6 +210,7 @@ impl<I, K> std::fmt::Debug for Items<I, K> {
 }
 
 impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Items<I, K> {
+    /// The page `request` asks for, through the same machinery as any call.
     fn fetch(
         &self,
         request: Request,
@@ -218,37 +219,7 @@ impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Items<I, K> {
         let spec = self.spec;
         Box::pin(async move { client.page::<K, I>(request, spec).await })
     }
-}
 
-impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Stream for Items<I, K> {
-    type Item = Result<I, Error<K>>;
-
-    #[inline]
-    fn poll_next(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if let Some(item) = this.buffer.next() {
-            return std::task::Poll::Ready(Some(Ok(item)));
-        }
-        this.poll_page(cx)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let more = if self.fetching.is_some() {
-            None
-        } else {
-            Some(0)
-        };
-        (
-            self.buffer.len(),
-            more.map(|m: usize| m + self.buffer.len()),
-        )
-    }
-}
-
-impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Items<I, K> {
     /// The page in hand is spent: the next one, when there is one.
     fn poll_page(
         &mut self,
@@ -272,6 +243,28 @@ impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Items<I, K> {
                 }
             }
         }
+    }
+}
+
+impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Stream for Items<I, K> {
+    type Item = Result<I, Error<K>>;
+
+    #[inline]
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if let Some(item) = this.buffer.next() {
+            return std::task::Poll::Ready(Some(Ok(item)));
+        }
+        this.poll_page(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // While a page is to come, no upper bound; after the last, what is in hand.
+        let n = self.buffer.len();
+        (n, self.fetching.is_none().then_some(n))
     }
 }
 
