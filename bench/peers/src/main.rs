@@ -7,7 +7,7 @@
 //! ratios (ours / progenitor), peak memory and the lines of Rust each wrote.
 //!
 //! ```text
-//! cargo run --release --manifest-path bench/peers/Cargo.toml [-- [--rounds N] [DOCUMENT...]]
+//! cargo run --release --manifest-path bench/peers/Cargo.toml [-- [--rounds N] [--system-allocator] [DOCUMENT...]]
 //! cargo run --release --manifest-path bench/peers/Cargo.toml -- --build [--rounds N] [DOCUMENT...]
 //! ```
 //!
@@ -18,6 +18,10 @@
 //! documentation lists for generated code (progenitor-client 0.15, reqwest 0.13, serde,
 //! serde_json, chrono, uuid, regress, base64, rand, futures, bytes, percent-encoding), fetched from
 //! crates.io on the first run.
+//!
+//! Each generator runs with the allocator it ships with: ours with mimalloc, as `cargo xtask
+//! codegen` does; progenitor with the system allocator, as its `cargo progenitor` does. With
+//! `--system-allocator`, ours runs with the system allocator too.
 //!
 //! Documents: `petstore` (8 operations, 14 schemas), `petstore50` (the same 50 times),
 //! `nexus` (Oxide's, progenitor's own main sample), `museum` (OpenAPI 3.1) and
@@ -34,6 +38,75 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
+
+/// The allocator of a child process, chosen before its first allocation by
+/// [`ALLOCATOR_VAR`]: mimalloc for our generator (what `cargo xtask codegen` uses), the
+/// system's otherwise. Fixed for the process's life, so every block is freed by the
+/// allocator that gave it.
+struct ChildAllocator;
+
+/// Set to `mimalloc` in the environment of a child that runs with mimalloc.
+const ALLOCATOR_VAR: &std::ffi::CStr = c"SDKGEN_PEERS_ALLOCATOR";
+
+/// `--system-allocator`: our generator's children run with the system allocator too.
+static OURS_ON_SYSTEM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+static MIMALLOC: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+impl ChildAllocator {
+    fn mimalloc() -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        match MIMALLOC.load(Relaxed) {
+            1 => false,
+            2 => true,
+            _ => {
+                // `getenv` does not allocate; the environment is set before Rust's start-up.
+                extern "C" {
+                    fn getenv(name: *const std::ffi::c_char) -> *const std::ffi::c_char;
+                }
+                let value = unsafe { getenv(ALLOCATOR_VAR.as_ptr()) };
+                let on = !value.is_null()
+                    && unsafe { std::ffi::CStr::from_ptr(value) }.to_bytes() == b"mimalloc";
+                MIMALLOC.store(if on { 2 } else { 1 }, Relaxed);
+                on
+            }
+        }
+    }
+}
+
+unsafe impl std::alloc::GlobalAlloc for ChildAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if Self::mimalloc() {
+            mimalloc::MiMalloc.alloc(layout)
+        } else {
+            std::alloc::System.alloc(layout)
+        }
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if Self::mimalloc() {
+            mimalloc::MiMalloc.alloc_zeroed(layout)
+        } else {
+            std::alloc::System.alloc_zeroed(layout)
+        }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        if Self::mimalloc() {
+            mimalloc::MiMalloc.dealloc(ptr, layout)
+        } else {
+            std::alloc::System.dealloc(ptr, layout)
+        }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        if Self::mimalloc() {
+            mimalloc::MiMalloc.realloc(ptr, layout, size)
+        } else {
+            std::alloc::System.realloc(ptr, layout, size)
+        }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: ChildAllocator = ChildAllocator;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -85,9 +158,12 @@ fn driver(args: &[String]) -> Result<()> {
                     .context("--rounds takes a positive number")?
             }
             "--build" => build = true,
+            "--system-allocator" => {
+                OURS_ON_SYSTEM.store(true, std::sync::atomic::Ordering::Relaxed)
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: sdkgen-peers [--build] [--rounds N] [petstore|petstore50|nexus|museum|digitalocean ...]"
+                    "usage: sdkgen-peers [--build] [--rounds N] [--system-allocator] [petstore|petstore50|nexus|museum|digitalocean ...]"
                 );
                 return Ok(());
             }
@@ -121,6 +197,14 @@ fn driver(args: &[String]) -> Result<()> {
     println!(
         "whole process, release builds, {rounds} paired rounds (order swapped each round), {} cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let ours_allocator = if OURS_ON_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
+        "the system allocator"
+    } else {
+        "mimalloc, as `cargo xtask codegen`"
+    };
+    println!(
+        "ours with {ours_allocator}; progenitor with the system allocator, as `cargo progenitor`"
     );
     println!(
         "{:<13} {:>5} {:>11} {:>11} {:>7} {:>10} {:>10} {:>8} {:>8}",
@@ -411,10 +495,17 @@ fn child(exe: &Path, mode: &str, input: &Path, out: &Path) -> Result<Run> {
     fs::create_dir_all(out)?;
     let start = Instant::now();
     // The child runs in `out`: every file either generator writes lands there.
-    let output = Command::new(exe)
+    let mut command = Command::new(exe);
+    command
         .args([mode, &input.display().to_string(), "."])
-        .current_dir(out)
-        .output()?;
+        .current_dir(out);
+    let var = ALLOCATOR_VAR.to_str().unwrap_or_default();
+    if mode == "--child-ours" && !OURS_ON_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
+        command.env(var, "mimalloc");
+    } else {
+        command.env_remove(var);
+    }
+    let output = command.output()?;
     let wall = start.elapsed();
     if !output.status.success() {
         bail!("{}", String::from_utf8_lossy(&output.stderr));
