@@ -173,7 +173,7 @@ pub fn outcome<T: Serialize, K: ErrorClass + Serialize>(
             status: r.status,
             attempts: r.attempts,
             request_id: r.request_id.clone(),
-            rate_limit: families(&r.rate_limit),
+            rate_limit: families(r.rate_limit()),
             data: serde_json::to_value(&r.data).unwrap_or(Value::Null),
         }),
         Err(e) => Outcome::Error(failure(&e)),
@@ -201,7 +201,7 @@ pub async fn outcome_download<K: ErrorClass + Serialize>(
         status: response.status,
         attempts: response.attempts,
         request_id: response.request_id.clone(),
-        rate_limit: families(&response.rate_limit),
+        rate_limit: families(response.rate_limit()),
         data: serde_json::json!({
             "bytes": body.len(),
             "text": String::from_utf8_lossy(&body),

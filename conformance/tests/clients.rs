@@ -586,7 +586,7 @@ async fn unknown_enum_values_and_extra_fields_are_kept_or_ignored() {
     assert_eq!((sub.rpm_limit_snapshot, sub.burst_limit_snapshot), (60, 30));
     // A success response exposes the rate-limit state and the request id too.
     assert_eq!(
-        status.rate_limit.family("requests").unwrap().remaining,
+        status.rate_limit().family("requests").unwrap().remaining,
         Some(59)
     );
     assert_eq!(status.request_id.as_deref(), Some("req_s"));

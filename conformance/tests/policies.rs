@@ -163,10 +163,10 @@ async fn header_driven_classes_nested_namespaces_and_go_durations() {
     let versions = c.items().versions().list("item 1").send().await.unwrap();
     assert_eq!(versions[0].r#type, ef::Kind::V2xl);
     assert_eq!(server.received()[2].path, "/items/item%201/versions");
-    let requests = versions.rate_limit.family("requests").unwrap();
+    let requests = versions.rate_limit().family("requests").unwrap();
     assert_eq!(requests.reset, Some(Duration::from_secs(360)));
     assert_eq!(
-        versions.rate_limit.family("tokens").unwrap().remaining,
+        versions.rate_limit().family("tokens").unwrap().remaining,
         Some(99)
     );
 }

@@ -22,7 +22,9 @@ use crate::error::{
     RedirectRefusal, RequestError, TimeoutError, TooLargeError,
 };
 use crate::events::{EventReader, ReadError, Sorted, StreamSpec};
-use crate::ratelimit::{BucketSpec, CompiledFamily, HeaderFamilySpec, RateLimitState, Throttle};
+use crate::ratelimit::{
+    BucketSpec, CompiledFamily, HeaderFamilySpec, LazyRateLimit, RateLimitState, Throttle,
+};
 use crate::retry::{next_wait, Next, RetryPolicy};
 use crate::secret::{Redactor, SecretString};
 use crate::values;
@@ -446,7 +448,7 @@ impl Settings {
                 base_headers,
                 redactor,
                 max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
-                families: CompiledFamily::compile(spec.rate_limit_headers),
+                families: CompiledFamily::compile(spec.rate_limit_headers).into(),
                 request_id: spec
                     .request_id_header
                     .and_then(|h| HeaderName::from_bytes(h.as_bytes()).ok()),
@@ -517,7 +519,7 @@ struct Inner {
     /// The most of a success body read.
     max_response_size: usize,
     /// Rate-limit and request-id header names, parsed once.
-    families: Vec<CompiledFamily>,
+    families: Arc<[CompiledFamily]>,
     request_id: Option<HeaderName>,
     has_auth: bool,
     timeout: Duration,
@@ -916,7 +918,7 @@ pub(crate) struct RawPage {
 }
 
 /// A successful response: the decoded value, and what the response said besides.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Response<T> {
     /// The decoded body.
@@ -927,16 +929,34 @@ pub struct Response<T> {
     pub headers: HeaderMap,
     /// The request id the server sent.
     pub request_id: Option<String>,
-    /// The rate-limit state the response reported.
-    pub rate_limit: RateLimitState,
     /// How many attempts the call took.
     pub attempts: u32,
+    rate_limit: LazyRateLimit,
 }
 
 impl<T> Response<T> {
     /// The decoded body, dropping the rest.
     pub fn into_inner(self) -> T {
         self.data
+    }
+
+    /// The rate-limit state the response reported: the spec's rate-limit header families,
+    /// read from [`headers`](Self::headers) the first time this is called.
+    pub fn rate_limit(&self) -> &RateLimitState {
+        self.rate_limit.get(&self.headers)
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Response<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Response")
+            .field("data", &self.data)
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("request_id", &self.request_id)
+            .field("rate_limit", self.rate_limit())
+            .field("attempts", &self.attempts)
+            .finish()
     }
 }
 
@@ -1148,7 +1168,7 @@ impl Client {
         request.events = Some(spec);
         let idle = request.options.timeout.unwrap_or(self.inner.timeout);
         let (mut received, attempts) = self.execute::<K>(&request).await?;
-        let (request_id, rate_limit) = self.meta(&received.headers);
+        let (request_id, rate_limit) = self.success_meta(&received.headers);
         let headers = self.redacted(received.headers);
         let state = received.events.take().map(|reader| EventState {
             reader: *reader,
@@ -1189,8 +1209,8 @@ impl Client {
         })
     }
 
-    /// A 2xx response as callers get it: headers redacted, the request id and the
-    /// rate-limit state read.
+    /// A 2xx response as callers get it: headers redacted, the request id read, the
+    /// rate-limit state left to read when asked for.
     pub(crate) fn response<T>(
         &self,
         status: u16,
@@ -1198,7 +1218,7 @@ impl Client {
         attempts: u32,
         data: T,
     ) -> Response<T> {
-        let (request_id, rate_limit) = self.meta(&headers);
+        let (request_id, rate_limit) = self.success_meta(&headers);
         Response {
             data,
             status,
@@ -1219,7 +1239,7 @@ impl Client {
     ) -> Result<Response<BodyStream<K>>, Error<K>> {
         request.stream_body = true;
         let (mut received, attempts) = self.execute::<K>(&request).await?;
-        let (request_id, rate_limit) = self.meta(&received.headers);
+        let (request_id, rate_limit) = self.success_meta(&received.headers);
         let idle = request.options.timeout.unwrap_or(self.inner.timeout);
         let body: BodyStream<K> = match received.stream.take() {
             Some(response) => {
@@ -1264,6 +1284,13 @@ impl Client {
             }
         }
         headers
+    }
+
+    /// A success's request id, and its rate-limit state to be read when asked for.
+    fn success_meta(&self, headers: &HeaderMap) -> (Option<String>, LazyRateLimit) {
+        let inner = &*self.inner;
+        let rate_limit = LazyRateLimit::new(inner.families.clone(), (inner.clock)());
+        (self.request_id(headers), rate_limit)
     }
 
     fn meta(&self, headers: &HeaderMap) -> (Option<String>, RateLimitState) {

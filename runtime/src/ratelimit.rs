@@ -1,13 +1,44 @@
 //! Rate limits: the state a response reports in its headers, and an opt-in client-side
 //! token bucket that makes a fan-out workload wait locally instead of collecting 429s.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderName};
 use tokio::time::Instant;
 
 use crate::values::{self, HeaderFormat};
+
+/// A success response's rate-limit state, read from its headers the first time it is
+/// asked for: a caller that never looks pays for no header lookups. The time of receipt is
+/// kept, so a reset given in seconds is counted from when the response arrived.
+#[derive(Clone)]
+pub(crate) struct LazyRateLimit {
+    families: Arc<[CompiledFamily]>,
+    received: SystemTime,
+    state: OnceLock<RateLimitState>,
+}
+
+impl LazyRateLimit {
+    pub(crate) fn new(families: Arc<[CompiledFamily]>, received: SystemTime) -> Self {
+        let state = OnceLock::new();
+        if families.is_empty() {
+            // Nothing to read: the state is known now.
+            let _ = state.set(RateLimitState::default());
+        }
+        LazyRateLimit {
+            families,
+            received,
+            state,
+        }
+    }
+
+    /// The state `headers` report (the same headers on every call).
+    pub(crate) fn get(&self, headers: &HeaderMap) -> &RateLimitState {
+        self.state
+            .get_or_init(|| RateLimitState::read(&self.families, headers, self.received))
+    }
+}
 
 /// A family of rate-limit headers as the spec declares it.
 #[derive(Debug, Clone, Copy)]
@@ -337,6 +368,26 @@ mod tests {
         let none =
             RateLimitState::from_headers(&[FAMILY], &HeaderMap::new(), SystemTime::UNIX_EPOCH);
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_success_reads_its_state_when_asked_counting_from_receipt() {
+        let received = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let lazy = LazyRateLimit::new(CompiledFamily::compile(&[FAMILY]).into(), received);
+        assert!(
+            lazy.state.get().is_none(),
+            "nothing is read before it is asked for"
+        );
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", "7".parse().unwrap());
+        h.insert("x-ratelimit-reset", "3".parse().unwrap());
+        let r = lazy.get(&h).family("requests").unwrap().clone();
+        assert_eq!(r.remaining, Some(7));
+        assert_eq!(r.reset_at, Some(received + Duration::from_secs(3)));
+        // Read once: the same state afterwards.
+        assert!(std::ptr::eq(lazy.get(&h), lazy.get(&h)));
+        let none = LazyRateLimit::new(Vec::new().into(), received);
+        assert!(none.state.get().is_some_and(RateLimitState::is_empty));
     }
 
     #[tokio::test(start_paused = true)]
