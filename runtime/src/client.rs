@@ -967,6 +967,16 @@ impl<T> std::ops::Deref for Response<T> {
     }
 }
 
+/// A response as [`Client::follow`] sees it.
+enum Hop {
+    /// The answer: not a redirect, or one with nothing to follow.
+    Done(reqwest::Response),
+    /// The request that follows a redirect.
+    Next(reqwest::Request),
+    /// A redirect not followed.
+    Refused(Transport),
+}
+
 /// How one attempt failed before a usable response arrived.
 enum Transport {
     Connect(reqwest::Error),
@@ -1036,20 +1046,25 @@ impl Client {
     }
 
     /// Sends a request and decodes a JSON body into `T`.
-    pub async fn send_json<T: DeserializeOwned, K: ErrorClass>(
+    // Not an `async fn`: one would keep the request twice in its future (the argument and
+    // its binding), and the caller's future copies all of it when it starts.
+    #[allow(clippy::manual_async_fn)]
+    pub fn send_json<T: DeserializeOwned, K: ErrorClass>(
         &self,
         request: Request,
-    ) -> Result<Response<T>, Error<K>> {
-        let (received, attempts) = self.execute::<K>(&request).await?;
-        match serde_json::from_slice::<T>(&received.body) {
-            Ok(data) => Ok(self.response(received.status, received.headers, attempts, data)),
-            Err(e) => Err(self.decode_error(
-                received.status,
-                &received.headers,
-                e.to_string(),
-                received.body,
-                attempts,
-            )),
+    ) -> impl Future<Output = Result<Response<T>, Error<K>>> + '_ {
+        async move {
+            let (received, attempts) = self.execute::<K>(&request).await?;
+            match serde_json::from_slice::<T>(&received.body) {
+                Ok(data) => Ok(self.response(received.status, received.headers, attempts, data)),
+                Err(e) => Err(self.decode_error(
+                    received.status,
+                    &received.headers,
+                    e.to_string(),
+                    received.body,
+                    attempts,
+                )),
+            }
         }
     }
 
@@ -1265,12 +1280,16 @@ impl Client {
     }
 
     /// Sends a request whose response has no body worth decoding.
-    pub async fn send_empty<K: ErrorClass>(
+    // Not an `async fn`, for the reason given at `send_json`.
+    #[allow(clippy::manual_async_fn)]
+    pub fn send_empty<K: ErrorClass>(
         &self,
         request: Request,
-    ) -> Result<Response<()>, Error<K>> {
-        let (received, attempts) = self.execute::<K>(&request).await?;
-        Ok(self.response(received.status, received.headers, attempts, ()))
+    ) -> impl Future<Output = Result<Response<()>, Error<K>>> + '_ {
+        async move {
+            let (received, attempts) = self.execute::<K>(&request).await?;
+            Ok(self.response(received.status, received.headers, attempts, ()))
+        }
     }
 
     /// Headers with any value holding the key replaced (a server echoing it).
@@ -1324,8 +1343,11 @@ impl Client {
         );
         // Boxed: the retry loop's future is large (the attempt, its timer, the response
         // being read), and every layer above it, the generated call's included, would
-        // otherwise copy all of it when it starts. One allocation is cheaper.
-        let result = Box::pin(self.attempts::<K>(request).instrument(span.clone())).await;
+        // otherwise copy all of it when it starts. One allocation is cheaper. Boxed before
+        // it is instrumented, so the large future is moved once, into the box.
+        let result = Box::pin(self.attempts::<K>(request))
+            .instrument(span.clone())
+            .await;
         let _in = span.enter();
         match &result {
             Ok((received, attempts)) => tracing::debug!(
@@ -1343,7 +1365,7 @@ impl Client {
         request: &Request,
     ) -> Result<(Received, u32), Error<K>> {
         let inner = &*self.inner;
-        let policy = inner.retry;
+        let policy = &inner.retry;
         let started = Instant::now();
         let deadline = policy.deadline;
         let deadline_at = deadline.map(|d| started + d);
@@ -1399,9 +1421,18 @@ impl Client {
             let attempt_timeout = remaining.map_or(timeout, |r| r.min(timeout));
             // The deadline, rather than the attempt's own timeout, cut this attempt short.
             let cut_by_deadline = attempt_timeout < timeout;
-            let built = self
-                .build(request, idempotency_key.as_ref(), attempt, attempt_timeout)
-                .map_err(|e| Error::Request(Box::new(e)))?;
+            // Handed on as reqwest's small future, not as the request: every layer that
+            // holds it until it is sent would keep room for it.
+            let (sent, get_or_head) = {
+                let built = self
+                    .build(request, idempotency_key.as_ref(), attempt, attempt_timeout)
+                    .map_err(|e| Error::Request(Box::new(e)))?;
+                let get_or_head = matches!(
+                    *built.method(),
+                    reqwest::Method::GET | reqwest::Method::HEAD
+                );
+                (inner.http.execute(built), get_or_head)
+            };
             // A redirect within the origin resends the request: built again only then.
             let rebuild = || {
                 self.build(request, idempotency_key.as_ref(), attempt, attempt_timeout)
@@ -1410,7 +1441,8 @@ impl Client {
             tracing::debug!(attempt, timeout_ms = millis(attempt_timeout), "attempt");
             let outcome = self
                 .receive(
-                    built,
+                    sent,
+                    get_or_head,
                     rebuild,
                     now + attempt_timeout,
                     request.stream_body,
@@ -1467,7 +1499,7 @@ impl Client {
                         && (idempotent || policy.not_processed(error.status));
                     if retry {
                         if let Next::RetryAfter(wait) =
-                            next_wait(&policy, backoff(), server_wait, remaining())
+                            next_wait(policy, backoff(), server_wait, remaining())
                         {
                             tracing::info!(
                                 attempt,
@@ -1565,7 +1597,7 @@ impl Client {
                     error
                 }
             };
-            match next_wait(&policy, backoff(), None, remaining()) {
+            match next_wait(policy, backoff(), None, remaining()) {
                 Next::RetryAfter(wait) => {
                     tracing::info!(
                         attempt,
@@ -1698,7 +1730,8 @@ impl Client {
     /// body up to [`BODY_LIMIT`] and, should it stop coming, as far as it came).
     async fn receive(
         &self,
-        request: reqwest::Request,
+        sent: impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Unpin,
+        get_or_head: bool,
         rebuild: impl Fn() -> Option<reqwest::Request>,
         until: Instant,
         stream_body: bool,
@@ -1717,7 +1750,7 @@ impl Client {
         // await.
         let mut timer = std::pin::pin!(tokio::time::sleep_until(until));
         let mut response = self
-            .follow(request, rebuild, timer.as_mut(), classify)
+            .follow(sent, get_or_head, rebuild, timer.as_mut(), classify)
             .await?;
         let status = response.status().as_u16();
         // Taken, not cloned: the body is read without them.
@@ -1860,65 +1893,84 @@ impl Client {
         })
     }
 
-    /// Sends `request`, following redirects while they stay within the API's origin and
-    /// keep the method: a 307/308 is resent as it was; a 301/302/303 only for GET and HEAD
-    /// (never turning a POST into a GET). Anything else is refused, naming the `Location`.
+    /// Waits for the answer to `sent` (the request, already handed to reqwest), following
+    /// redirects while they stay within the API's origin and keep the method: a 307/308 is
+    /// resent as it was; a 301/302/303 only for GET and HEAD (`get_or_head`: never turning
+    /// a POST into a GET). Anything else is refused, naming the `Location`.
     async fn follow(
         &self,
-        mut request: reqwest::Request,
+        sent: impl Future<Output = Result<reqwest::Response, reqwest::Error>> + Unpin,
+        get_or_head: bool,
         rebuild: impl Fn() -> Option<reqwest::Request>,
         mut timer: std::pin::Pin<&mut tokio::time::Sleep>,
         classify: impl Fn(reqwest::Error) -> Transport,
     ) -> Result<reqwest::Response, Transport> {
-        let inner = &*self.inner;
-        let method = request.method().clone();
+        // Only the request in flight is held across the wait: a redirect is judged and the
+        // next request built in between, so none of that takes room in this future.
+        let mut in_flight = futures_util::future::Either::Left(sent);
         let mut hops = 0;
         loop {
-            let response = match within(timer.as_mut(), inner.http.execute(request)).await {
+            let response = match within(timer.as_mut(), &mut in_flight).await {
                 None => return Err(Transport::Timeout),
                 Some(r) => r.map_err(&classify)?,
             };
-            let status = response.status().as_u16();
-            if !matches!(status, 301 | 302 | 303 | 307 | 308) {
-                return Ok(response);
+            match self.redirect(response, get_or_head, &rebuild, &mut hops) {
+                Hop::Done(response) => return Ok(response),
+                Hop::Refused(refusal) => return Err(refusal),
+                Hop::Next(next) => {
+                    in_flight = futures_util::future::Either::Right(self.inner.http.execute(next))
+                }
             }
-            let Some(location) = response.headers().get(reqwest::header::LOCATION) else {
-                // Nothing to follow: the 3xx is the answer.
-                return Ok(response);
-            };
-            let location_text = String::from_utf8_lossy(location.as_bytes()).into_owned();
-            let refuse = |refusal| Transport::Redirect {
-                status,
-                location: location_text.clone(),
-                refusal,
-            };
-            let target = match location
-                .to_str()
-                .ok()
-                .and_then(|l| response.url().join(l).ok())
-            {
-                Some(url) => url,
-                None => return Err(refuse(RedirectRefusal::InvalidLocation)),
-            };
-            if target.origin() != inner.origin {
-                return Err(refuse(RedirectRefusal::OtherOrigin));
-            }
-            let keeps_method = matches!(status, 307 | 308)
-                || matches!(method, reqwest::Method::GET | reqwest::Method::HEAD);
-            if !keeps_method {
-                return Err(refuse(RedirectRefusal::MethodChange));
-            }
-            // Built as the first was (it was built once, so it builds again).
-            let Some(mut next) = rebuild() else {
-                return Err(refuse(RedirectRefusal::MethodChange));
-            };
-            hops += 1;
-            if hops > MAX_REDIRECTS {
-                return Err(refuse(RedirectRefusal::TooMany));
-            }
-            *next.url_mut() = target;
-            request = next;
         }
+    }
+
+    /// What a response means for [`Client::follow`]: the answer, the next request of a
+    /// redirect the rules allow (`hops` counts them), or the refusal.
+    fn redirect(
+        &self,
+        response: reqwest::Response,
+        get_or_head: bool,
+        rebuild: &impl Fn() -> Option<reqwest::Request>,
+        hops: &mut usize,
+    ) -> Hop {
+        let status = response.status().as_u16();
+        if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+            return Hop::Done(response);
+        }
+        let Some(location) = response.headers().get(reqwest::header::LOCATION) else {
+            // Nothing to follow: the 3xx is the answer.
+            return Hop::Done(response);
+        };
+        let refuse = |refusal| Transport::Redirect {
+            status,
+            location: String::from_utf8_lossy(location.as_bytes()).into_owned(),
+            refusal,
+        };
+        let target = match location
+            .to_str()
+            .ok()
+            .and_then(|l| response.url().join(l).ok())
+        {
+            Some(url) => url,
+            None => return Hop::Refused(refuse(RedirectRefusal::InvalidLocation)),
+        };
+        if target.origin() != self.inner.origin {
+            return Hop::Refused(refuse(RedirectRefusal::OtherOrigin));
+        }
+        let keeps_method = matches!(status, 307 | 308) || get_or_head;
+        if !keeps_method {
+            return Hop::Refused(refuse(RedirectRefusal::MethodChange));
+        }
+        // Built as the first was (it was built once, so it builds again).
+        let Some(mut next) = rebuild() else {
+            return Hop::Refused(refuse(RedirectRefusal::MethodChange));
+        };
+        *hops += 1;
+        if *hops > MAX_REDIRECTS {
+            return Hop::Refused(refuse(RedirectRefusal::TooMany));
+        }
+        *next.url_mut() = target;
+        Hop::Next(next)
     }
 
     fn api_error<K: ErrorClass>(
