@@ -315,12 +315,15 @@ impl<'a> BillingApi<'a> {
 pub struct OrgsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl OrgsCreateCall<'_> {
+impl<'a> OrgsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Org>> {
-        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Org>>,
+    > + 'a {
+        self.call.send_json::<Org, ErrorKind>()
     }
 }
 /// A call of `orgs.list` (`GET /v1/orgs`): optional parameters and per-call options are set here, then `send` runs it.
@@ -329,7 +332,7 @@ impl OrgsCreateCall<'_> {
 pub struct OrgsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl OrgsListCall<'_> {
+impl<'a> OrgsListCall<'a> {
     /// Sets query `limit`: Most results to return..
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -338,9 +341,12 @@ impl OrgsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<OrgList>> {
-        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OrgList>>,
+    > + 'a {
+        self.call.send_json::<OrgList, ErrorKind>()
     }
 }
 /// A call of `orgs.get` (`GET /v1/orgs/{org_id}`): optional parameters and per-call options are set here, then `send` runs it.
@@ -349,12 +355,15 @@ impl OrgsListCall<'_> {
 pub struct OrgsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl OrgsGetCall<'_> {
+impl<'a> OrgsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Org>> {
-        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Org>>,
+    > + 'a {
+        self.call.send_json::<Org, ErrorKind>()
     }
 }
 /// A call of `memories.add` (`POST /v1/memories`): optional parameters and per-call options are set here, then `send` runs it.
@@ -363,12 +372,15 @@ impl OrgsGetCall<'_> {
 pub struct MemoriesAddCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MemoriesAddCall<'_> {
+impl<'a> MemoriesAddCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Memory>> {
-        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Memory>>,
+    > + 'a {
+        self.call.send_json::<Memory, ErrorKind>()
     }
 }
 /// A call of `keys.create` (`POST /v1/keys`): optional parameters and per-call options are set here, then `send` runs it.
@@ -377,12 +389,15 @@ impl MemoriesAddCall<'_> {
 pub struct KeysCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl KeysCreateCall<'_> {
+impl<'a> KeysCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<ApiKey>> {
-        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiKey>>,
+    > + 'a {
+        self.call.send_json::<ApiKey, ErrorKind>()
     }
 }
 /// A call of `seats.assign` (`POST /v1/orgs/{org_id}/seats`): optional parameters and per-call options are set here, then `send` runs it.
@@ -391,12 +406,15 @@ impl KeysCreateCall<'_> {
 pub struct SeatsAssignCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl SeatsAssignCall<'_> {
+impl<'a> SeatsAssignCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Seat>> {
-        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Seat>>,
+    > + 'a {
+        self.call.send_json::<Seat, ErrorKind>()
     }
 }
 /// A call of `billing.subscription` (`GET /v1/billing/subscription`): optional parameters and per-call options are set here, then `send` runs it.
@@ -405,12 +423,15 @@ impl SeatsAssignCall<'_> {
 pub struct BillingSubscriptionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl BillingSubscriptionCall<'_> {
+impl<'a> BillingSubscriptionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Subscription>> {
-        let result: ::std::result::Result<_, MemsyError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Subscription>>,
+    > + 'a {
+        self.call.send_json::<Subscription, ErrorKind>()
     }
 }
 /// A call of `billing.express_interest` (`POST /interest/express`): optional parameters and per-call options are set here, then `send` runs it.
@@ -419,11 +440,14 @@ impl BillingSubscriptionCall<'_> {
 pub struct BillingExpressInterestCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl BillingExpressInterestCall<'_> {
+impl<'a> BillingExpressInterestCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, MemsyError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }

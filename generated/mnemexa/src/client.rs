@@ -215,14 +215,15 @@ impl<'a> OptimizeApi<'a> {
 pub struct StatusCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl StatusCall<'_> {
+impl<'a> StatusCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<StatusResponse>> {
-        let result: ::std::result::Result<_, MnemexaError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<StatusResponse>>,
+    > + 'a {
+        self.call.send_json::<StatusResponse, ErrorKind>()
     }
 }
 /// A call of `memory.store` (`POST /v1/memory/store`): optional parameters and per-call options are set here, then `send` runs it.
@@ -231,14 +232,15 @@ impl StatusCall<'_> {
 pub struct MemoryStoreCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MemoryStoreCall<'_> {
+impl<'a> MemoryStoreCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<StoreMemoryResponse>> {
-        let result: ::std::result::Result<_, MnemexaError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<StoreMemoryResponse>>,
+    > + 'a {
+        self.call.send_json::<StoreMemoryResponse, ErrorKind>()
     }
 }
 /// A call of `memory.retrieve` (`POST /v1/memory/retrieve`): optional parameters and per-call options are set here, then `send` runs it.
@@ -247,14 +249,15 @@ impl MemoryStoreCall<'_> {
 pub struct MemoryRetrieveCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MemoryRetrieveCall<'_> {
+impl<'a> MemoryRetrieveCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RetrieveMemoryResponse>> {
-        let result: ::std::result::Result<_, MnemexaError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RetrieveMemoryResponse>>,
+    > + 'a {
+        self.call.send_json::<RetrieveMemoryResponse, ErrorKind>()
     }
 }
 /// A call of `optimize.health` (`GET /v1/optimize/health`): optional parameters and per-call options are set here, then `send` runs it.
@@ -263,14 +266,15 @@ impl MemoryRetrieveCall<'_> {
 pub struct OptimizeHealthCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl OptimizeHealthCall<'_> {
+impl<'a> OptimizeHealthCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<HealthResponse>> {
-        let result: ::std::result::Result<_, MnemexaError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<HealthResponse>>,
+    > + 'a {
+        self.call.send_json::<HealthResponse, ErrorKind>()
     }
 }
 /// Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after asking `status` for `workspace_status`.

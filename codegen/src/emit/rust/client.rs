@@ -339,7 +339,6 @@ fn endpoint_method(
     lifetime: TokenStream,
 ) -> (TokenStream, TokenStream) {
     let name = ident(&e.method_name);
-    let root = ident(&api.errors.root.rust_name);
     let call_ty = ident(&e.call_type);
     let mut args = Vec::new();
     let mut arg_docs = Vec::new();
@@ -596,46 +595,61 @@ fn endpoint_method(
         }
     };
     let paging = e.pagination.as_ref().map(|p| paging_methods(api, p, &ret));
+    // `send` hands back the runtime's future rather than awaiting it in an `async fn` of
+    // its own: a wrapper future would hold the call and the runtime's future side by side,
+    // the request twice, and be copied whole when the caller's future starts.
+    let future = |output: &TokenStream| quote!(impl ::std::future::Future<Output = crate::Result<::sdkgen_runtime::Response<#output>>> + 'a);
+    let plain = {
+        let ret_future = future(&ret);
+        let turbofish = match send.to_string().as_str() {
+            "send_json" => quote!(::<#ret, #kind_ident>),
+            _ => quote!(::<#kind_ident>),
+        };
+        (ret_future, quote!(self.call.#send #turbofish()))
+    };
     let send_method = match (&e.stream, &events) {
         (Some(st), Some((stream_ty, spec, event))) => {
             let always = st.flag.is_none();
             let send_doc = doc(&stream_doc(st, always));
+            let stream_future = future(stream_ty);
             let streamed = quote! {
                 #spec
-                let result: ::std::result::Result<_, #root> =
-                    self.call.send_events::<#event, #kind_ident>(&EVENTS).await;
-                result
+                self.call.send_events::<#event, #kind_ident>(&EVENTS)
             };
             match &st.flag {
                 None => quote! {
                     #send_doc
-                    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<#stream_ty>> {
+                    pub fn send(self) -> #stream_future {
                         #streamed
                     }
                 },
-                Some(flag) => quote! {
-                    /// Sends the call, with the client's retries, waits and limits, for the
-                    /// whole response at once; [`stream`](Self::stream) asks for events.
-                    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
-                        let result: ::std::result::Result<_, #root> = self.call.#send().await;
-                        result
-                    }
+                Some(flag) => {
+                    let (ret_future, call) = plain;
+                    quote! {
+                        /// Sends the call, with the client's retries, waits and limits, for the
+                        /// whole response at once; [`stream`](Self::stream) asks for events.
+                        pub fn send(self) -> #ret_future {
+                            #call
+                        }
 
-                    #send_doc
-                    pub async fn stream(mut self) -> crate::Result<::sdkgen_runtime::Response<#stream_ty>> {
-                        self.call.request_mut().set_body_flag(#flag, true);
-                        #streamed
+                        #send_doc
+                        pub fn stream(mut self) -> #stream_future {
+                            self.call.request_mut().set_body_flag(#flag, true);
+                            #streamed
+                        }
                     }
-                },
+                }
             }
         }
-        _ => quote! {
-            /// Sends the call, with the client's retries, waits and limits.
-            pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<#ret>> {
-                let result: ::std::result::Result<_, #root> = self.call.#send().await;
-                result
+        _ => {
+            let (ret_future, call) = plain;
+            quote! {
+                /// Sends the call, with the client's retries, waits and limits.
+                pub fn send(self) -> #ret_future {
+                    #call
+                }
             }
-        },
+        }
     };
     let options = if api.retry.key_header.is_some() {
         quote!(::sdkgen_runtime::call_options!(idempotency_key);)
@@ -654,7 +668,7 @@ fn endpoint_method(
             call: ::sdkgen_runtime::Call<'a>,
         }
 
-        impl #call_ty<'_> {
+        impl<'a> #call_ty<'a> {
             #(#setters)*
 
             #options

@@ -19681,14 +19681,15 @@ pub struct AgentInferenceAgentInferenceCreateChatCompletionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "agent_inference")]
-impl AgentInferenceAgentInferenceCreateChatCompletionCall<'_> {
+impl<'a> AgentInferenceAgentInferenceCreateChatCompletionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ChatCompletionResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ChatCompletionResponse>>,
+    > + 'a {
+        self.call.send_json::<ChatCompletionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -19699,14 +19700,15 @@ pub struct ServerlessInferenceInferenceCreateAsyncInvokeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "serverless_inference")]
-impl ServerlessInferenceInferenceCreateAsyncInvokeCall<'_> {
+impl<'a> ServerlessInferenceInferenceCreateAsyncInvokeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AsyncInvokeResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AsyncInvokeResponse>>,
+    > + 'a {
+        self.call.send_json::<AsyncInvokeResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -19717,14 +19719,15 @@ pub struct ServerlessInferenceInferenceCreateChatCompletionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "serverless_inference")]
-impl ServerlessInferenceInferenceCreateChatCompletionCall<'_> {
+impl<'a> ServerlessInferenceInferenceCreateChatCompletionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ChatCompletionResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ChatCompletionResponse>>,
+    > + 'a {
+        self.call.send_json::<ChatCompletionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -19735,14 +19738,15 @@ pub struct ServerlessInferenceInferenceCreateEmbeddingCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "serverless_inference")]
-impl ServerlessInferenceInferenceCreateEmbeddingCall<'_> {
+impl<'a> ServerlessInferenceInferenceCreateEmbeddingCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<EmbeddingsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<EmbeddingsResponse>>,
+    > + 'a {
+        self.call.send_json::<EmbeddingsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -19753,14 +19757,15 @@ pub struct ServerlessInferenceInferenceCreateImageCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "serverless_inference")]
-impl ServerlessInferenceInferenceCreateImageCall<'_> {
+impl<'a> ServerlessInferenceInferenceCreateImageCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ImagesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ImagesResponse>>,
+    > + 'a {
+        self.call.send_json::<ImagesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -19771,14 +19776,15 @@ pub struct ServerlessInferenceInferenceCreateMessagesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "serverless_inference")]
-impl ServerlessInferenceInferenceCreateMessagesCall<'_> {
+impl<'a> ServerlessInferenceInferenceCreateMessagesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MessagesCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<MessagesCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<MessagesCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -19789,14 +19795,15 @@ pub struct ServerlessInferenceInferenceListModelsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "serverless_inference")]
-impl ServerlessInferenceInferenceListModelsCall<'_> {
+impl<'a> ServerlessInferenceInferenceListModelsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ListModelsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ListModelsResponse>>,
+    > + 'a {
+        self.call.send_json::<ListModelsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -19807,14 +19814,15 @@ pub struct ServerlessInferenceInferenceCreateResponseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "serverless_inference")]
-impl ServerlessInferenceInferenceCreateResponseCall<'_> {
+impl<'a> ServerlessInferenceInferenceCreateResponseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CreateResponseResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CreateResponseResponse>>,
+    > + 'a {
+        self.call.send_json::<CreateResponseResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "batch_inference")]
@@ -19825,7 +19833,7 @@ pub struct BatchInferenceInferenceListBatchesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "batch_inference")]
-impl BatchInferenceInferenceListBatchesCall<'_> {
+impl<'a> BatchInferenceInferenceListBatchesCall<'a> {
     /// Sets query `after`: Cursor for pagination. Pass the `last_id` value from the previous response to fetch the next page. Omit for the first page..
     #[inline]
     pub fn after(mut self, value: impl Into<String>) -> Self {
@@ -19848,11 +19856,12 @@ impl BatchInferenceInferenceListBatchesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<BatchListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<BatchListResponse>>,
+    > + 'a {
+        self.call.send_json::<BatchListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "batch_inference")]
@@ -19863,12 +19872,15 @@ pub struct BatchInferenceInferenceCreateBatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "batch_inference")]
-impl BatchInferenceInferenceCreateBatchCall<'_> {
+impl<'a> BatchInferenceInferenceCreateBatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Batch>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Batch>>,
+    > + 'a {
+        self.call.send_json::<Batch, ErrorKind>()
     }
 }
 #[cfg(feature = "batch_inference")]
@@ -19879,14 +19891,15 @@ pub struct BatchInferenceInferenceCreateBatchFileCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "batch_inference")]
-impl BatchInferenceInferenceCreateBatchFileCall<'_> {
+impl<'a> BatchInferenceInferenceCreateBatchFileCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<BatchFileCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<BatchFileCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<BatchFileCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "batch_inference")]
@@ -19897,12 +19910,15 @@ pub struct BatchInferenceInferenceGetBatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "batch_inference")]
-impl BatchInferenceInferenceGetBatchCall<'_> {
+impl<'a> BatchInferenceInferenceGetBatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Batch>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Batch>>,
+    > + 'a {
+        self.call.send_json::<Batch, ErrorKind>()
     }
 }
 #[cfg(feature = "batch_inference")]
@@ -19913,12 +19929,15 @@ pub struct BatchInferenceInferenceCancelBatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "batch_inference")]
-impl BatchInferenceInferenceCancelBatchCall<'_> {
+impl<'a> BatchInferenceInferenceCancelBatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Batch>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Batch>>,
+    > + 'a {
+        self.call.send_json::<Batch, ErrorKind>()
     }
 }
 #[cfg(feature = "batch_inference")]
@@ -19929,14 +19948,15 @@ pub struct BatchInferenceInferenceGetBatchResultsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "batch_inference")]
-impl BatchInferenceInferenceGetBatchResultsCall<'_> {
+impl<'a> BatchInferenceInferenceGetBatchResultsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<BatchResultsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<BatchResultsResponse>>,
+    > + 'a {
+        self.call.send_json::<BatchResultsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "n1_click_applications")]
@@ -19947,7 +19967,7 @@ pub struct N1ClickApplicationsOneClicksListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "n1_click_applications")]
-impl N1ClickApplicationsOneClicksListCall<'_> {
+impl<'a> N1ClickApplicationsOneClicksListCall<'a> {
     /// Sets query `type`: Restrict results to a certain type of 1-Click..
     #[inline]
     pub fn r#type(mut self, value: OneClicksListType) -> Self {
@@ -19956,11 +19976,12 @@ impl N1ClickApplicationsOneClicksListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OneClicksListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OneClicksListResponse>>,
+    > + 'a {
+        self.call.send_json::<OneClicksListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "n1_click_applications")]
@@ -19971,14 +19992,17 @@ pub struct N1ClickApplicationsOneClicksInstallKubernetesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "n1_click_applications")]
-impl N1ClickApplicationsOneClicksInstallKubernetesCall<'_> {
+impl<'a> N1ClickApplicationsOneClicksInstallKubernetesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OneClicksInstallKubernetesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<OneClicksInstallKubernetesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<OneClicksInstallKubernetesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "account")]
@@ -19989,14 +20013,15 @@ pub struct AccountAccountGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "account")]
-impl AccountAccountGetCall<'_> {
+impl<'a> AccountAccountGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AccountGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AccountGetResponse>>,
+    > + 'a {
+        self.call.send_json::<AccountGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "ssh_keys")]
@@ -20007,7 +20032,7 @@ pub struct SshKeysSshKeysListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "ssh_keys")]
-impl SshKeysSshKeysListCall<'_> {
+impl<'a> SshKeysSshKeysListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -20022,11 +20047,12 @@ impl SshKeysSshKeysListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SshKeysListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SshKeysListResponse>>,
+    > + 'a {
+        self.call.send_json::<SshKeysListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "ssh_keys")]
@@ -20037,14 +20063,15 @@ pub struct SshKeysSshKeysCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "ssh_keys")]
-impl SshKeysSshKeysCreateCall<'_> {
+impl<'a> SshKeysSshKeysCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SshKeysCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SshKeysCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<SshKeysCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "ssh_keys")]
@@ -20055,14 +20082,15 @@ pub struct SshKeysSshKeysGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "ssh_keys")]
-impl SshKeysSshKeysGetCall<'_> {
+impl<'a> SshKeysSshKeysGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SshKeysGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SshKeysGetResponse>>,
+    > + 'a {
+        self.call.send_json::<SshKeysGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "ssh_keys")]
@@ -20073,14 +20101,15 @@ pub struct SshKeysSshKeysUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "ssh_keys")]
-impl SshKeysSshKeysUpdateCall<'_> {
+impl<'a> SshKeysSshKeysUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SshKeysUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SshKeysUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<SshKeysUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "ssh_keys")]
@@ -20091,12 +20120,15 @@ pub struct SshKeysSshKeysDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "ssh_keys")]
-impl SshKeysSshKeysDeleteCall<'_> {
+impl<'a> SshKeysSshKeysDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "actions")]
@@ -20107,7 +20139,7 @@ pub struct ActionsActionsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "actions")]
-impl ActionsActionsListCall<'_> {
+impl<'a> ActionsActionsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -20122,11 +20154,12 @@ impl ActionsActionsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ActionsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ActionsListResponse>>,
+    > + 'a {
+        self.call.send_json::<ActionsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "actions")]
@@ -20137,14 +20170,15 @@ pub struct ActionsActionsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "actions")]
-impl ActionsActionsGetCall<'_> {
+impl<'a> ActionsActionsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ActionsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ActionsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<ActionsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "add_ons")]
@@ -20155,14 +20189,15 @@ pub struct AddOnsAddonsGetAppCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "add_ons")]
-impl AddOnsAddonsGetAppCall<'_> {
+impl<'a> AddOnsAddonsGetAppCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AddonsGetAppResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AddonsGetAppResponse>>,
+    > + 'a {
+        self.call.send_json::<AddonsGetAppResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "add_ons")]
@@ -20173,14 +20208,15 @@ pub struct AddOnsAddonsGetAppMetadataCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "add_ons")]
-impl AddOnsAddonsGetAppMetadataCall<'_> {
+impl<'a> AddOnsAddonsGetAppMetadataCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AddonsGetAppMetadataResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AddonsGetAppMetadataResponse>>,
+    > + 'a {
+        self.call.send_json::<AddonsGetAppMetadataResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "add_ons")]
@@ -20191,14 +20227,15 @@ pub struct AddOnsAddonsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "add_ons")]
-impl AddOnsAddonsListCall<'_> {
+impl<'a> AddOnsAddonsListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AddonsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AddonsListResponse>>,
+    > + 'a {
+        self.call.send_json::<AddonsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "add_ons")]
@@ -20209,14 +20246,15 @@ pub struct AddOnsAddonsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "add_ons")]
-impl AddOnsAddonsCreateCall<'_> {
+impl<'a> AddOnsAddonsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AddonsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AddonsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<AddonsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "add_ons")]
@@ -20227,14 +20265,15 @@ pub struct AddOnsAddonsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "add_ons")]
-impl AddOnsAddonsGetCall<'_> {
+impl<'a> AddOnsAddonsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AddonsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AddonsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<AddonsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "add_ons")]
@@ -20245,12 +20284,15 @@ pub struct AddOnsAddonsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "add_ons")]
-impl AddOnsAddonsDeleteCall<'_> {
+impl<'a> AddOnsAddonsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "add_ons")]
@@ -20261,14 +20303,15 @@ pub struct AddOnsAddonsPatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "add_ons")]
-impl AddOnsAddonsPatchCall<'_> {
+impl<'a> AddOnsAddonsPatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AddonsPatchResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AddonsPatchResponse>>,
+    > + 'a {
+        self.call.send_json::<AddonsPatchResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "add_ons")]
@@ -20279,14 +20322,15 @@ pub struct AddOnsAddonsPatchPlanCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "add_ons")]
-impl AddOnsAddonsPatchPlanCall<'_> {
+impl<'a> AddOnsAddonsPatchPlanCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AddonsPatchPlanResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AddonsPatchPlanResponse>>,
+    > + 'a {
+        self.call.send_json::<AddonsPatchPlanResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20297,7 +20341,7 @@ pub struct AppsAppsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsListCall<'_> {
+impl<'a> AppsAppsListCall<'a> {
     /// Sets query `page`: Which 'page' of paginated results to return..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -20318,9 +20362,12 @@ impl AppsAppsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<AppsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20331,7 +20378,7 @@ pub struct AppsAppsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsCreateCall<'_> {
+impl<'a> AppsAppsCreateCall<'a> {
     /// Sets header `Accept`: The content-type that should be used by the response. By default, the response will be `application/json`. `application/yaml` is also supported..
     #[inline]
     pub fn accept(mut self, value: AppsCreateAccept) -> Self {
@@ -20346,9 +20393,12 @@ impl AppsAppsCreateCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<AppResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppResponse>>,
+    > + 'a {
+        self.call.send_json::<AppResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20359,14 +20409,15 @@ pub struct AppsAppsListMetricsBandwidthDailyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsListMetricsBandwidthDailyCall<'_> {
+impl<'a> AppsAppsListMetricsBandwidthDailyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppMetricsBandwidthUsage>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppMetricsBandwidthUsage>>,
+    > + 'a {
+        self.call.send_json::<AppMetricsBandwidthUsage, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20377,14 +20428,15 @@ pub struct AppsAppsValidateAppSpecCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsValidateAppSpecCall<'_> {
+impl<'a> AppsAppsValidateAppSpecCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppProposeResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppProposeResponse>>,
+    > + 'a {
+        self.call.send_json::<AppProposeResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20395,14 +20447,15 @@ pub struct AppsAppsListRegionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsListRegionsCall<'_> {
+impl<'a> AppsAppsListRegionsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsListRegionsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsListRegionsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsListRegionsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20413,14 +20466,15 @@ pub struct AppsAppsListInstanceSizesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsListInstanceSizesCall<'_> {
+impl<'a> AppsAppsListInstanceSizesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsListInstanceSizesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsListInstanceSizesResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsListInstanceSizesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20431,14 +20485,15 @@ pub struct AppsAppsGetInstanceSizeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetInstanceSizeCall<'_> {
+impl<'a> AppsAppsGetInstanceSizeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetInstanceSizeResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetInstanceSizeResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetInstanceSizeResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20449,14 +20504,15 @@ pub struct AppsAppsListAlertsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsListAlertsCall<'_> {
+impl<'a> AppsAppsListAlertsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsListAlertsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsListAlertsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsListAlertsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20467,14 +20523,15 @@ pub struct AppsAppsAssignAlertDestinationsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsAssignAlertDestinationsCall<'_> {
+impl<'a> AppsAppsAssignAlertDestinationsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsAlertResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsAlertResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsAlertResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20485,7 +20542,7 @@ pub struct AppsAppsGetExecActiveDeploymentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetExecActiveDeploymentCall<'_> {
+impl<'a> AppsAppsGetExecActiveDeploymentCall<'a> {
     /// Sets query `instance_name`: The name of the actively running ephemeral compute instance.
     #[inline]
     pub fn instance_name(mut self, value: impl Into<String>) -> Self {
@@ -20496,11 +20553,12 @@ impl AppsAppsGetExecActiveDeploymentCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetExecResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetExecResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetExecResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20511,7 +20569,7 @@ pub struct AppsAppsGetLogsActiveDeploymentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetLogsActiveDeploymentCall<'_> {
+impl<'a> AppsAppsGetLogsActiveDeploymentCall<'a> {
     /// Sets query `follow`: Whether the logs should follow live updates..
     #[inline]
     pub fn follow(mut self, value: bool) -> Self {
@@ -20531,11 +20589,12 @@ impl AppsAppsGetLogsActiveDeploymentCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetLogsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20546,7 +20605,7 @@ pub struct AppsAppsListDeploymentsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsListDeploymentsCall<'_> {
+impl<'a> AppsAppsListDeploymentsCall<'a> {
     /// Sets query `page`: Which 'page' of paginated results to return..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -20570,11 +20629,12 @@ impl AppsAppsListDeploymentsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsDeploymentsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsDeploymentsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20585,14 +20645,15 @@ pub struct AppsAppsCreateDeploymentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsCreateDeploymentCall<'_> {
+impl<'a> AppsAppsCreateDeploymentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20603,14 +20664,15 @@ pub struct AppsAppsGetDeploymentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetDeploymentCall<'_> {
+impl<'a> AppsAppsGetDeploymentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20621,14 +20683,15 @@ pub struct AppsAppsCancelDeploymentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsCancelDeploymentCall<'_> {
+impl<'a> AppsAppsCancelDeploymentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20639,7 +20702,7 @@ pub struct AppsAppsGetExecCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetExecCall<'_> {
+impl<'a> AppsAppsGetExecCall<'a> {
     /// Sets query `instance_name`: The name of the actively running ephemeral compute instance.
     #[inline]
     pub fn instance_name(mut self, value: impl Into<String>) -> Self {
@@ -20650,11 +20713,12 @@ impl AppsAppsGetExecCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetExecResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetExecResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetExecResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20665,7 +20729,7 @@ pub struct AppsAppsGetLogsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetLogsCall<'_> {
+impl<'a> AppsAppsGetLogsCall<'a> {
     /// Sets query `follow`: Whether the logs should follow live updates..
     #[inline]
     pub fn follow(mut self, value: bool) -> Self {
@@ -20685,11 +20749,12 @@ impl AppsAppsGetLogsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetLogsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20700,7 +20765,7 @@ pub struct AppsAppsGetLogsAggregateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetLogsAggregateCall<'_> {
+impl<'a> AppsAppsGetLogsAggregateCall<'a> {
     /// Sets query `follow`: Whether the logs should follow live updates..
     #[inline]
     pub fn follow(mut self, value: bool) -> Self {
@@ -20720,11 +20785,12 @@ impl AppsAppsGetLogsAggregateCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetLogsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20735,7 +20801,7 @@ pub struct AppsAppsListEventsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsListEventsCall<'_> {
+impl<'a> AppsAppsListEventsCall<'a> {
     /// Sets query `page`: Which 'page' of paginated results to return..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -20759,9 +20825,12 @@ impl AppsAppsListEventsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<AppEvents>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppEvents>>,
+    > + 'a {
+        self.call.send_json::<AppEvents, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20772,14 +20841,15 @@ pub struct AppsAppsGetEventCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetEventCall<'_> {
+impl<'a> AppsAppsGetEventCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetEventResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetEventResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetEventResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20790,14 +20860,15 @@ pub struct AppsAppsCancelEventCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsCancelEventCall<'_> {
+impl<'a> AppsAppsCancelEventCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsCancelEventResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsCancelEventResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsCancelEventResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20808,7 +20879,7 @@ pub struct AppsAppsGetEventLogsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetEventLogsCall<'_> {
+impl<'a> AppsAppsGetEventLogsCall<'a> {
     /// Sets query `follow`: Whether the logs should follow live updates..
     #[inline]
     pub fn follow(mut self, value: bool) -> Self {
@@ -20828,11 +20899,12 @@ impl AppsAppsGetEventLogsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetLogsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20843,14 +20915,15 @@ pub struct AppsAppsGetHealthCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetHealthCall<'_> {
+impl<'a> AppsAppsGetHealthCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppHealthResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppHealthResponse>>,
+    > + 'a {
+        self.call.send_json::<AppHealthResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20861,12 +20934,15 @@ pub struct AppsAppsGetInstancesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetInstancesCall<'_> {
+impl<'a> AppsAppsGetInstancesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<AppInstances>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppInstances>>,
+    > + 'a {
+        self.call.send_json::<AppInstances, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20877,7 +20953,7 @@ pub struct AppsAppsListJobInvocationsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsListJobInvocationsCall<'_> {
+impl<'a> AppsAppsListJobInvocationsCall<'a> {
     /// Sets query `job_names`: The job names to list job invocations for..
     #[inline]
     pub fn job_names(
@@ -20909,11 +20985,12 @@ impl AppsAppsListJobInvocationsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppJobInvocations>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppJobInvocations>>,
+    > + 'a {
+        self.call.send_json::<AppJobInvocations, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20924,7 +21001,7 @@ pub struct AppsAppsGetJobInvocationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetJobInvocationCall<'_> {
+impl<'a> AppsAppsGetJobInvocationCall<'a> {
     /// Sets query `job_name`: The job name to list job invocations for..
     #[inline]
     pub fn job_name(mut self, value: impl Into<String>) -> Self {
@@ -20935,11 +21012,12 @@ impl AppsAppsGetJobInvocationCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppJobInvocation>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppJobInvocation>>,
+    > + 'a {
+        self.call.send_json::<AppJobInvocation, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20950,7 +21028,7 @@ pub struct AppsAppsCancelJobInvocationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsCancelJobInvocationCall<'_> {
+impl<'a> AppsAppsCancelJobInvocationCall<'a> {
     /// Sets query `job_name`: The job name to list job invocations for..
     #[inline]
     pub fn job_name(mut self, value: impl Into<String>) -> Self {
@@ -20961,11 +21039,12 @@ impl AppsAppsCancelJobInvocationCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppJobInvocation>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppJobInvocation>>,
+    > + 'a {
+        self.call.send_json::<AppJobInvocation, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -20976,7 +21055,7 @@ pub struct AppsAppsGetJobInvocationLogsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetJobInvocationLogsCall<'_> {
+impl<'a> AppsAppsGetJobInvocationLogsCall<'a> {
     /// Sets query `deployment_id`: The deployment ID.
     #[inline]
     pub fn deployment_id(mut self, value: impl Into<String>) -> Self {
@@ -21012,11 +21091,12 @@ impl AppsAppsGetJobInvocationLogsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetLogsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21027,7 +21107,7 @@ pub struct AppsAppsGetLogsActiveDeploymentAggregateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetLogsActiveDeploymentAggregateCall<'_> {
+impl<'a> AppsAppsGetLogsActiveDeploymentAggregateCall<'a> {
     /// Sets query `follow`: Whether the logs should follow live updates..
     #[inline]
     pub fn follow(mut self, value: bool) -> Self {
@@ -21047,11 +21127,12 @@ impl AppsAppsGetLogsActiveDeploymentAggregateCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsGetLogsResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsGetLogsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21062,14 +21143,15 @@ pub struct AppsAppsGetMetricsBandwidthDailyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetMetricsBandwidthDailyCall<'_> {
+impl<'a> AppsAppsGetMetricsBandwidthDailyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppMetricsBandwidthUsage>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppMetricsBandwidthUsage>>,
+    > + 'a {
+        self.call.send_json::<AppMetricsBandwidthUsage, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21080,14 +21162,15 @@ pub struct AppsAppsRestartCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsRestartCall<'_> {
+impl<'a> AppsAppsRestartCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21098,14 +21181,15 @@ pub struct AppsAppsCreateRollbackCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsCreateRollbackCall<'_> {
+impl<'a> AppsAppsCreateRollbackCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21116,12 +21200,15 @@ pub struct AppsAppsCommitRollbackCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsCommitRollbackCall<'_> {
+impl<'a> AppsAppsCommitRollbackCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21132,14 +21219,15 @@ pub struct AppsAppsRevertRollbackCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsRevertRollbackCall<'_> {
+impl<'a> AppsAppsRevertRollbackCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21150,14 +21238,15 @@ pub struct AppsAppsValidateRollbackCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsValidateRollbackCall<'_> {
+impl<'a> AppsAppsValidateRollbackCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsValidateRollbackResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsValidateRollbackResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsValidateRollbackResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21168,7 +21257,7 @@ pub struct AppsAppsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsGetCall<'_> {
+impl<'a> AppsAppsGetCall<'a> {
     /// Sets query `name`: The name of the app to retrieve..
     #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -21179,9 +21268,12 @@ impl AppsAppsGetCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<AppResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppResponse>>,
+    > + 'a {
+        self.call.send_json::<AppResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21192,12 +21284,15 @@ pub struct AppsAppsUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsUpdateCall<'_> {
+impl<'a> AppsAppsUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<AppResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppResponse>>,
+    > + 'a {
+        self.call.send_json::<AppResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "apps")]
@@ -21208,14 +21303,15 @@ pub struct AppsAppsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "apps")]
-impl AppsAppsDeleteCall<'_> {
+impl<'a> AppsAppsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AppsDeleteAppResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AppsDeleteAppResponse>>,
+    > + 'a {
+        self.call.send_json::<AppsDeleteAppResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "billing")]
@@ -21226,7 +21322,7 @@ pub struct BillingBillingInsightsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "billing")]
-impl BillingBillingInsightsListCall<'_> {
+impl<'a> BillingBillingInsightsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -21241,11 +21337,12 @@ impl BillingBillingInsightsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<BillingInsightsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<BillingInsightsListResponse>>,
+    > + 'a {
+        self.call.send_json::<BillingInsightsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "billing")]
@@ -21256,12 +21353,15 @@ pub struct BillingBalanceGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "billing")]
-impl BillingBalanceGetCall<'_> {
+impl<'a> BillingBalanceGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Balance>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Balance>>,
+    > + 'a {
+        self.call.send_json::<Balance, ErrorKind>()
     }
 }
 #[cfg(feature = "billing")]
@@ -21272,14 +21372,15 @@ pub struct BillingBillingHistoryListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "billing")]
-impl BillingBillingHistoryListCall<'_> {
+impl<'a> BillingBillingHistoryListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<BillingHistoryListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<BillingHistoryListResponse>>,
+    > + 'a {
+        self.call.send_json::<BillingHistoryListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "billing")]
@@ -21290,7 +21391,7 @@ pub struct BillingInvoicesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "billing")]
-impl BillingInvoicesListCall<'_> {
+impl<'a> BillingInvoicesListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -21305,11 +21406,12 @@ impl BillingInvoicesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<InvoicesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<InvoicesListResponse>>,
+    > + 'a {
+        self.call.send_json::<InvoicesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "billing")]
@@ -21320,7 +21422,7 @@ pub struct BillingInvoicesGetByUuidCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "billing")]
-impl BillingInvoicesGetByUuidCall<'_> {
+impl<'a> BillingInvoicesGetByUuidCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -21335,11 +21437,12 @@ impl BillingInvoicesGetByUuidCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<InvoicesGetByUuidResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<InvoicesGetByUuidResponse>>,
+    > + 'a {
+        self.call.send_json::<InvoicesGetByUuidResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "billing")]
@@ -21350,16 +21453,17 @@ pub struct BillingInvoicesGetCsvByUuidCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "billing")]
-impl BillingInvoicesGetCsvByUuidCall<'_> {
+impl<'a> BillingInvoicesGetCsvByUuidCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_stream().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
+        >,
+    > + 'a {
+        self.call.send_stream::<ErrorKind>()
     }
 }
 #[cfg(feature = "billing")]
@@ -21370,16 +21474,17 @@ pub struct BillingInvoicesGetPdfByUuidCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "billing")]
-impl BillingInvoicesGetPdfByUuidCall<'_> {
+impl<'a> BillingInvoicesGetPdfByUuidCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_stream().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
+        >,
+    > + 'a {
+        self.call.send_stream::<ErrorKind>()
     }
 }
 #[cfg(feature = "billing")]
@@ -21390,14 +21495,15 @@ pub struct BillingInvoicesGetSummaryByUuidCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "billing")]
-impl BillingInvoicesGetSummaryByUuidCall<'_> {
+impl<'a> BillingInvoicesGetSummaryByUuidCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<InvoiceSummary>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<InvoiceSummary>>,
+    > + 'a {
+        self.call.send_json::<InvoiceSummary, ErrorKind>()
     }
 }
 #[cfg(feature = "byoip_prefixes")]
@@ -21408,7 +21514,7 @@ pub struct ByoipPrefixesByoipPrefixesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "byoip_prefixes")]
-impl ByoipPrefixesByoipPrefixesListCall<'_> {
+impl<'a> ByoipPrefixesByoipPrefixesListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -21423,11 +21529,12 @@ impl ByoipPrefixesByoipPrefixesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ByoipPrefixesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ByoipPrefixesListResponse>>,
+    > + 'a {
+        self.call.send_json::<ByoipPrefixesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "byoip_prefixes")]
@@ -21438,14 +21545,15 @@ pub struct ByoipPrefixesByoipPrefixesCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "byoip_prefixes")]
-impl ByoipPrefixesByoipPrefixesCreateCall<'_> {
+impl<'a> ByoipPrefixesByoipPrefixesCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ByoipPrefixesCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ByoipPrefixesCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<ByoipPrefixesCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "byoip_prefixes")]
@@ -21456,14 +21564,15 @@ pub struct ByoipPrefixesByoipPrefixesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "byoip_prefixes")]
-impl ByoipPrefixesByoipPrefixesGetCall<'_> {
+impl<'a> ByoipPrefixesByoipPrefixesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ByoipPrefixesGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ByoipPrefixesGetResponse>>,
+    > + 'a {
+        self.call.send_json::<ByoipPrefixesGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "byoip_prefixes")]
@@ -21474,12 +21583,15 @@ pub struct ByoipPrefixesByoipPrefixesDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "byoip_prefixes")]
-impl ByoipPrefixesByoipPrefixesDeleteCall<'_> {
+impl<'a> ByoipPrefixesByoipPrefixesDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "byoip_prefixes")]
@@ -21490,14 +21602,15 @@ pub struct ByoipPrefixesByoipPrefixesPatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "byoip_prefixes")]
-impl ByoipPrefixesByoipPrefixesPatchCall<'_> {
+impl<'a> ByoipPrefixesByoipPrefixesPatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ByoipPrefixesPatchResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ByoipPrefixesPatchResponse>>,
+    > + 'a {
+        self.call.send_json::<ByoipPrefixesPatchResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "byoip_prefixes")]
@@ -21508,7 +21621,7 @@ pub struct ByoipPrefixesByoipPrefixesListResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "byoip_prefixes")]
-impl ByoipPrefixesByoipPrefixesListResourcesCall<'_> {
+impl<'a> ByoipPrefixesByoipPrefixesListResourcesCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -21523,11 +21636,14 @@ impl ByoipPrefixesByoipPrefixesListResourcesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ByoipPrefixesListResourcesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ByoipPrefixesListResourcesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<ByoipPrefixesListResourcesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "cdn_endpoints")]
@@ -21538,7 +21654,7 @@ pub struct CdnEndpointsCdnListEndpointsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "cdn_endpoints")]
-impl CdnEndpointsCdnListEndpointsCall<'_> {
+impl<'a> CdnEndpointsCdnListEndpointsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -21553,11 +21669,12 @@ impl CdnEndpointsCdnListEndpointsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CdnListEndpointsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CdnListEndpointsResponse>>,
+    > + 'a {
+        self.call.send_json::<CdnListEndpointsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "cdn_endpoints")]
@@ -21568,14 +21685,15 @@ pub struct CdnEndpointsCdnCreateEndpointCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "cdn_endpoints")]
-impl CdnEndpointsCdnCreateEndpointCall<'_> {
+impl<'a> CdnEndpointsCdnCreateEndpointCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CdnCreateEndpointResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CdnCreateEndpointResponse>>,
+    > + 'a {
+        self.call.send_json::<CdnCreateEndpointResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "cdn_endpoints")]
@@ -21586,14 +21704,15 @@ pub struct CdnEndpointsCdnGetEndpointCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "cdn_endpoints")]
-impl CdnEndpointsCdnGetEndpointCall<'_> {
+impl<'a> CdnEndpointsCdnGetEndpointCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CdnGetEndpointResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CdnGetEndpointResponse>>,
+    > + 'a {
+        self.call.send_json::<CdnGetEndpointResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "cdn_endpoints")]
@@ -21604,14 +21723,15 @@ pub struct CdnEndpointsCdnUpdateEndpointsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "cdn_endpoints")]
-impl CdnEndpointsCdnUpdateEndpointsCall<'_> {
+impl<'a> CdnEndpointsCdnUpdateEndpointsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CdnUpdateEndpointsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CdnUpdateEndpointsResponse>>,
+    > + 'a {
+        self.call.send_json::<CdnUpdateEndpointsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "cdn_endpoints")]
@@ -21622,12 +21742,15 @@ pub struct CdnEndpointsCdnDeleteEndpointCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "cdn_endpoints")]
-impl CdnEndpointsCdnDeleteEndpointCall<'_> {
+impl<'a> CdnEndpointsCdnDeleteEndpointCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "cdn_endpoints")]
@@ -21638,12 +21761,15 @@ pub struct CdnEndpointsCdnPurgeCacheCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "cdn_endpoints")]
-impl CdnEndpointsCdnPurgeCacheCall<'_> {
+impl<'a> CdnEndpointsCdnPurgeCacheCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "certificates")]
@@ -21654,7 +21780,7 @@ pub struct CertificatesCertificatesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "certificates")]
-impl CertificatesCertificatesListCall<'_> {
+impl<'a> CertificatesCertificatesListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -21677,11 +21803,12 @@ impl CertificatesCertificatesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CertificatesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CertificatesListResponse>>,
+    > + 'a {
+        self.call.send_json::<CertificatesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "certificates")]
@@ -21692,14 +21819,15 @@ pub struct CertificatesCertificatesCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "certificates")]
-impl CertificatesCertificatesCreateCall<'_> {
+impl<'a> CertificatesCertificatesCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CertificatesCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CertificatesCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<CertificatesCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "certificates")]
@@ -21710,14 +21838,15 @@ pub struct CertificatesCertificatesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "certificates")]
-impl CertificatesCertificatesGetCall<'_> {
+impl<'a> CertificatesCertificatesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CertificatesGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CertificatesGetResponse>>,
+    > + 'a {
+        self.call.send_json::<CertificatesGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "certificates")]
@@ -21728,12 +21857,15 @@ pub struct CertificatesCertificatesDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "certificates")]
-impl CertificatesCertificatesDeleteCall<'_> {
+impl<'a> CertificatesCertificatesDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21744,7 +21876,7 @@ pub struct DatabasesDatabasesListClustersCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListClustersCall<'_> {
+impl<'a> DatabasesDatabasesListClustersCall<'a> {
     /// Sets query `tag_name`: Limits the results to database clusters with a specific tag.\<br>\<br>Requires `tag:read` scope..
     #[inline]
     pub fn tag_name(mut self, value: impl Into<String>) -> Self {
@@ -21755,11 +21887,12 @@ impl DatabasesDatabasesListClustersCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListClustersResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListClustersResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesListClustersResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21770,14 +21903,17 @@ pub struct DatabasesDatabasesCreateClusterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesCreateClusterCall<'_> {
+impl<'a> DatabasesDatabasesCreateClusterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesCreateClusterResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesCreateClusterResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesCreateClusterResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21788,16 +21924,17 @@ pub struct DatabasesDatabasesGetClusterMetricsCredentialsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetClusterMetricsCredentialsCall<'_> {
+impl<'a> DatabasesDatabasesGetClusterMetricsCredentialsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DatabasesGetClusterMetricsCredentialsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesGetClusterMetricsCredentialsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesGetClusterMetricsCredentialsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21808,12 +21945,15 @@ pub struct DatabasesDatabasesUpdateClusterMetricsCredentialsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateClusterMetricsCredentialsCall<'_> {
+impl<'a> DatabasesDatabasesUpdateClusterMetricsCredentialsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21824,12 +21964,15 @@ pub struct DatabasesDatabasesListOptionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListOptionsCall<'_> {
+impl<'a> DatabasesDatabasesListOptionsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Options>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Options>>,
+    > + 'a {
+        self.call.send_json::<Options, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21840,14 +21983,15 @@ pub struct DatabasesDatabasesGetClusterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetClusterCall<'_> {
+impl<'a> DatabasesDatabasesGetClusterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetClusterResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetClusterResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesGetClusterResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21858,12 +22002,15 @@ pub struct DatabasesDatabasesDestroyClusterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDestroyClusterCall<'_> {
+impl<'a> DatabasesDatabasesDestroyClusterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21874,14 +22021,15 @@ pub struct DatabasesDatabasesGetAutoscaleCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetAutoscaleCall<'_> {
+impl<'a> DatabasesDatabasesGetAutoscaleCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetAutoscaleResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetAutoscaleResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesGetAutoscaleResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21892,12 +22040,15 @@ pub struct DatabasesDatabasesUpdateAutoscaleCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateAutoscaleCall<'_> {
+impl<'a> DatabasesDatabasesUpdateAutoscaleCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21908,14 +22059,15 @@ pub struct DatabasesDatabasesListBackupsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListBackupsCall<'_> {
+impl<'a> DatabasesDatabasesListBackupsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListBackupsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListBackupsResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesListBackupsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21926,14 +22078,15 @@ pub struct DatabasesDatabasesGetCaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetCaCall<'_> {
+impl<'a> DatabasesDatabasesGetCaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetCaResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetCaResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesGetCaResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21944,14 +22097,15 @@ pub struct DatabasesDatabasesGetConfigCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetConfigCall<'_> {
+impl<'a> DatabasesDatabasesGetConfigCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetConfigResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetConfigResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesGetConfigResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21962,12 +22116,15 @@ pub struct DatabasesDatabasesPatchConfigCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesPatchConfigCall<'_> {
+impl<'a> DatabasesDatabasesPatchConfigCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21978,14 +22135,15 @@ pub struct DatabasesDatabasesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListCall<'_> {
+impl<'a> DatabasesDatabasesListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -21996,14 +22154,15 @@ pub struct DatabasesDatabasesAddCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesAddCall<'_> {
+impl<'a> DatabasesDatabasesAddCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesAddResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesAddResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesAddResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22014,14 +22173,15 @@ pub struct DatabasesDatabasesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetCall<'_> {
+impl<'a> DatabasesDatabasesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22032,12 +22192,15 @@ pub struct DatabasesDatabasesDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDeleteCall<'_> {
+impl<'a> DatabasesDatabasesDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22048,14 +22211,17 @@ pub struct DatabasesDatabasesGetDoSettingsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetDoSettingsCall<'_> {
+impl<'a> DatabasesDatabasesGetDoSettingsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetDoSettingsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesGetDoSettingsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesGetDoSettingsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22066,12 +22232,15 @@ pub struct DatabasesDatabasesUpdateDoSettingsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateDoSettingsCall<'_> {
+impl<'a> DatabasesDatabasesUpdateDoSettingsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22082,14 +22251,17 @@ pub struct DatabasesDatabasesListEventsLogsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListEventsLogsCall<'_> {
+impl<'a> DatabasesDatabasesListEventsLogsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListEventsLogsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesListEventsLogsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesListEventsLogsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22100,14 +22272,17 @@ pub struct DatabasesDatabasesGetEvictionPolicyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetEvictionPolicyCall<'_> {
+impl<'a> DatabasesDatabasesGetEvictionPolicyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetEvictionPolicyResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesGetEvictionPolicyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesGetEvictionPolicyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22118,12 +22293,15 @@ pub struct DatabasesDatabasesUpdateEvictionPolicyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateEvictionPolicyCall<'_> {
+impl<'a> DatabasesDatabasesUpdateEvictionPolicyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22134,14 +22312,17 @@ pub struct DatabasesDatabasesListFirewallRulesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListFirewallRulesCall<'_> {
+impl<'a> DatabasesDatabasesListFirewallRulesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListFirewallRulesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesListFirewallRulesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesListFirewallRulesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22152,12 +22333,15 @@ pub struct DatabasesDatabasesUpdateFirewallRulesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateFirewallRulesCall<'_> {
+impl<'a> DatabasesDatabasesUpdateFirewallRulesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22168,16 +22352,17 @@ pub struct DatabasesDatabasesListOpeasearchIndexesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListOpeasearchIndexesCall<'_> {
+impl<'a> DatabasesDatabasesListOpeasearchIndexesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DatabasesListOpeasearchIndexesResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesListOpeasearchIndexesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesListOpeasearchIndexesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22188,12 +22373,15 @@ pub struct DatabasesDatabasesDeleteOpensearchIndexCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDeleteOpensearchIndexCall<'_> {
+impl<'a> DatabasesDatabasesDeleteOpensearchIndexCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22204,12 +22392,15 @@ pub struct DatabasesDatabasesInstallUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesInstallUpdateCall<'_> {
+impl<'a> DatabasesDatabasesInstallUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22220,14 +22411,15 @@ pub struct DatabasesDatabasesListLogsinkCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListLogsinkCall<'_> {
+impl<'a> DatabasesDatabasesListLogsinkCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListLogsinkResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListLogsinkResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesListLogsinkResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22238,14 +22430,17 @@ pub struct DatabasesDatabasesCreateLogsinkCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesCreateLogsinkCall<'_> {
+impl<'a> DatabasesDatabasesCreateLogsinkCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesCreateLogsinkResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesCreateLogsinkResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesCreateLogsinkResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22256,14 +22451,15 @@ pub struct DatabasesDatabasesGetLogsinkCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetLogsinkCall<'_> {
+impl<'a> DatabasesDatabasesGetLogsinkCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<LogsinkVerbose>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<LogsinkVerbose>>,
+    > + 'a {
+        self.call.send_json::<LogsinkVerbose, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22274,12 +22470,15 @@ pub struct DatabasesDatabasesUpdateLogsinkCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateLogsinkCall<'_> {
+impl<'a> DatabasesDatabasesUpdateLogsinkCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22290,12 +22489,15 @@ pub struct DatabasesDatabasesDeleteLogsinkCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDeleteLogsinkCall<'_> {
+impl<'a> DatabasesDatabasesDeleteLogsinkCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22306,12 +22508,15 @@ pub struct DatabasesDatabasesUpdateMaintenanceWindowCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateMaintenanceWindowCall<'_> {
+impl<'a> DatabasesDatabasesUpdateMaintenanceWindowCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22322,12 +22527,15 @@ pub struct DatabasesDatabasesUpdateRegionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateRegionCall<'_> {
+impl<'a> DatabasesDatabasesUpdateRegionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22338,14 +22546,15 @@ pub struct DatabasesDatabasesGetMigrationStatusCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetMigrationStatusCall<'_> {
+impl<'a> DatabasesDatabasesGetMigrationStatusCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OnlineMigration>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OnlineMigration>>,
+    > + 'a {
+        self.call.send_json::<OnlineMigration, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22356,14 +22565,15 @@ pub struct DatabasesDatabasesUpdateOnlineMigrationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateOnlineMigrationCall<'_> {
+impl<'a> DatabasesDatabasesUpdateOnlineMigrationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OnlineMigration>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OnlineMigration>>,
+    > + 'a {
+        self.call.send_json::<OnlineMigration, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22374,12 +22584,15 @@ pub struct DatabasesDatabasesDeleteOnlineMigrationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDeleteOnlineMigrationCall<'_> {
+impl<'a> DatabasesDatabasesDeleteOnlineMigrationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22390,14 +22603,15 @@ pub struct DatabasesDatabasesListConnectionPoolsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListConnectionPoolsCall<'_> {
+impl<'a> DatabasesDatabasesListConnectionPoolsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ConnectionPools>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ConnectionPools>>,
+    > + 'a {
+        self.call.send_json::<ConnectionPools, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22408,14 +22622,17 @@ pub struct DatabasesDatabasesAddConnectionPoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesAddConnectionPoolCall<'_> {
+impl<'a> DatabasesDatabasesAddConnectionPoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesAddConnectionPoolResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesAddConnectionPoolResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesAddConnectionPoolResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22426,14 +22643,17 @@ pub struct DatabasesDatabasesGetConnectionPoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetConnectionPoolCall<'_> {
+impl<'a> DatabasesDatabasesGetConnectionPoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetConnectionPoolResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesGetConnectionPoolResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesGetConnectionPoolResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22444,12 +22664,15 @@ pub struct DatabasesDatabasesUpdateConnectionPoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateConnectionPoolCall<'_> {
+impl<'a> DatabasesDatabasesUpdateConnectionPoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22460,12 +22683,15 @@ pub struct DatabasesDatabasesDeleteConnectionPoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDeleteConnectionPoolCall<'_> {
+impl<'a> DatabasesDatabasesDeleteConnectionPoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22476,14 +22702,15 @@ pub struct DatabasesDatabasesListReplicasCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListReplicasCall<'_> {
+impl<'a> DatabasesDatabasesListReplicasCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListReplicasResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListReplicasResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesListReplicasResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22494,14 +22721,17 @@ pub struct DatabasesDatabasesCreateReplicaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesCreateReplicaCall<'_> {
+impl<'a> DatabasesDatabasesCreateReplicaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesCreateReplicaResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesCreateReplicaResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesCreateReplicaResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22512,14 +22742,15 @@ pub struct DatabasesDatabasesGetReplicaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetReplicaCall<'_> {
+impl<'a> DatabasesDatabasesGetReplicaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetReplicaResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetReplicaResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesGetReplicaResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22530,12 +22761,15 @@ pub struct DatabasesDatabasesDestroyReplicaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDestroyReplicaCall<'_> {
+impl<'a> DatabasesDatabasesDestroyReplicaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22546,12 +22780,15 @@ pub struct DatabasesDatabasesPromoteReplicaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesPromoteReplicaCall<'_> {
+impl<'a> DatabasesDatabasesPromoteReplicaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22562,12 +22799,15 @@ pub struct DatabasesDatabasesUpdateClusterSizeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateClusterSizeCall<'_> {
+impl<'a> DatabasesDatabasesUpdateClusterSizeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22578,14 +22818,17 @@ pub struct DatabasesDatabasesListKafkaSchemasCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListKafkaSchemasCall<'_> {
+impl<'a> DatabasesDatabasesListKafkaSchemasCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListKafkaSchemasResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesListKafkaSchemasResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesListKafkaSchemasResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22596,14 +22839,15 @@ pub struct DatabasesDatabasesCreateKafkaSchemaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesCreateKafkaSchemaCall<'_> {
+impl<'a> DatabasesDatabasesCreateKafkaSchemaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KafkaSchemaVerbose>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<KafkaSchemaVerbose>>,
+    > + 'a {
+        self.call.send_json::<KafkaSchemaVerbose, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22614,16 +22858,17 @@ pub struct DatabasesDatabasesGetKafkaSchemaConfigCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetKafkaSchemaConfigCall<'_> {
+impl<'a> DatabasesDatabasesGetKafkaSchemaConfigCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DatabasesGetKafkaSchemaConfigResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesGetKafkaSchemaConfigResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesGetKafkaSchemaConfigResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22634,16 +22879,17 @@ pub struct DatabasesDatabasesUpdateKafkaSchemaConfigCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateKafkaSchemaConfigCall<'_> {
+impl<'a> DatabasesDatabasesUpdateKafkaSchemaConfigCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DatabasesUpdateKafkaSchemaConfigResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesUpdateKafkaSchemaConfigResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesUpdateKafkaSchemaConfigResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22654,16 +22900,17 @@ pub struct DatabasesDatabasesGetKafkaSchemaSubjectConfigCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetKafkaSchemaSubjectConfigCall<'_> {
+impl<'a> DatabasesDatabasesGetKafkaSchemaSubjectConfigCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DatabasesGetKafkaSchemaSubjectConfigResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesGetKafkaSchemaSubjectConfigResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesGetKafkaSchemaSubjectConfigResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22674,16 +22921,18 @@ pub struct DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall<'_> {
+impl<'a> DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DatabasesUpdateKafkaSchemaSubjectConfigResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesUpdateKafkaSchemaSubjectConfigResponse>,
+        >,
+    > + 'a {
+        self.call
+            .send_json::<DatabasesUpdateKafkaSchemaSubjectConfigResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22694,14 +22943,15 @@ pub struct DatabasesDatabasesGetKafkaSchemaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetKafkaSchemaCall<'_> {
+impl<'a> DatabasesDatabasesGetKafkaSchemaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KafkaSchemaVersionVerbose>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<KafkaSchemaVersionVerbose>>,
+    > + 'a {
+        self.call.send_json::<KafkaSchemaVersionVerbose, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22712,12 +22962,15 @@ pub struct DatabasesDatabasesDeleteKafkaSchemaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDeleteKafkaSchemaCall<'_> {
+impl<'a> DatabasesDatabasesDeleteKafkaSchemaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22728,14 +22981,15 @@ pub struct DatabasesDatabasesGetKafkaSchemaVersionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetKafkaSchemaVersionCall<'_> {
+impl<'a> DatabasesDatabasesGetKafkaSchemaVersionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KafkaSchemaVersionVerbose>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<KafkaSchemaVersionVerbose>>,
+    > + 'a {
+        self.call.send_json::<KafkaSchemaVersionVerbose, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22746,12 +23000,15 @@ pub struct DatabasesDatabasesGetSqlModeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetSqlModeCall<'_> {
+impl<'a> DatabasesDatabasesGetSqlModeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SqlMode>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SqlMode>>,
+    > + 'a {
+        self.call.send_json::<SqlMode, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22762,12 +23019,15 @@ pub struct DatabasesDatabasesUpdateSqlModeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateSqlModeCall<'_> {
+impl<'a> DatabasesDatabasesUpdateSqlModeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22778,14 +23038,17 @@ pub struct DatabasesDatabasesListKafkaTopicsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListKafkaTopicsCall<'_> {
+impl<'a> DatabasesDatabasesListKafkaTopicsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListKafkaTopicsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesListKafkaTopicsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesListKafkaTopicsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22796,14 +23059,17 @@ pub struct DatabasesDatabasesCreateKafkaTopicCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesCreateKafkaTopicCall<'_> {
+impl<'a> DatabasesDatabasesCreateKafkaTopicCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesCreateKafkaTopicResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesCreateKafkaTopicResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesCreateKafkaTopicResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22814,14 +23080,17 @@ pub struct DatabasesDatabasesGetKafkaTopicCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetKafkaTopicCall<'_> {
+impl<'a> DatabasesDatabasesGetKafkaTopicCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetKafkaTopicResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesGetKafkaTopicResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesGetKafkaTopicResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22832,14 +23101,17 @@ pub struct DatabasesDatabasesUpdateKafkaTopicCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateKafkaTopicCall<'_> {
+impl<'a> DatabasesDatabasesUpdateKafkaTopicCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesUpdateKafkaTopicResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DatabasesUpdateKafkaTopicResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DatabasesUpdateKafkaTopicResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22850,12 +23122,15 @@ pub struct DatabasesDatabasesDeleteKafkaTopicCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDeleteKafkaTopicCall<'_> {
+impl<'a> DatabasesDatabasesDeleteKafkaTopicCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22866,12 +23141,15 @@ pub struct DatabasesDatabasesUpdateMajorVersionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateMajorVersionCall<'_> {
+impl<'a> DatabasesDatabasesUpdateMajorVersionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22882,14 +23160,15 @@ pub struct DatabasesDatabasesListUsersCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesListUsersCall<'_> {
+impl<'a> DatabasesDatabasesListUsersCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesListUsersResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListUsersResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesListUsersResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22900,14 +23179,15 @@ pub struct DatabasesDatabasesAddUserCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesAddUserCall<'_> {
+impl<'a> DatabasesDatabasesAddUserCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesAddUserResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesAddUserResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesAddUserResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22918,14 +23198,15 @@ pub struct DatabasesDatabasesGetUserCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesGetUserCall<'_> {
+impl<'a> DatabasesDatabasesGetUserCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesGetUserResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetUserResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesGetUserResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22936,14 +23217,15 @@ pub struct DatabasesDatabasesUpdateUserCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesUpdateUserCall<'_> {
+impl<'a> DatabasesDatabasesUpdateUserCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesUpdateUserResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesUpdateUserResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesUpdateUserResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22954,12 +23236,15 @@ pub struct DatabasesDatabasesDeleteUserCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesDeleteUserCall<'_> {
+impl<'a> DatabasesDatabasesDeleteUserCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "databases")]
@@ -22970,14 +23255,15 @@ pub struct DatabasesDatabasesResetAuthCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "databases")]
-impl DatabasesDatabasesResetAuthCall<'_> {
+impl<'a> DatabasesDatabasesResetAuthCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DatabasesResetAuthResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DatabasesResetAuthResponse>>,
+    > + 'a {
+        self.call.send_json::<DatabasesResetAuthResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -22988,7 +23274,7 @@ pub struct DedicatedInferenceDedicatedInferencesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesListCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23009,11 +23295,14 @@ impl DedicatedInferenceDedicatedInferencesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DedicatedInferencesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferencesListResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferencesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23024,14 +23313,17 @@ pub struct DedicatedInferenceDedicatedInferencesCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesCreateCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DedicatedInferencesCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferencesCreateResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferencesCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23042,16 +23334,17 @@ pub struct DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DedicatedInferenceGpuModelConfigsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferenceGpuModelConfigsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferenceGpuModelConfigsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23062,14 +23355,17 @@ pub struct DedicatedInferenceDedicatedInferencesListSizesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesListSizesCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesListSizesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DedicatedInferenceSizesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferenceSizesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferenceSizesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23080,14 +23376,17 @@ pub struct DedicatedInferenceDedicatedInferencesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesGetCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DedicatedInferencesGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferencesGetResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferencesGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23098,12 +23397,15 @@ pub struct DedicatedInferenceDedicatedInferencesDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesDeleteCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23114,14 +23416,17 @@ pub struct DedicatedInferenceDedicatedInferencesPatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesPatchCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesPatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DedicatedInferencesPatchResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferencesPatchResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferencesPatchResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23132,7 +23437,7 @@ pub struct DedicatedInferenceDedicatedInferencesListAcceleratorsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesListAcceleratorsCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesListAcceleratorsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23155,13 +23460,14 @@ impl DedicatedInferenceDedicatedInferencesListAcceleratorsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DedicatedInferencesListAcceleratorsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferencesListAcceleratorsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferencesListAcceleratorsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23172,14 +23478,15 @@ pub struct DedicatedInferenceDedicatedInferencesGetAcceleratorCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesGetAcceleratorCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesGetAcceleratorCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DedicatedInferenceAccelerator>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DedicatedInferenceAccelerator>>,
+    > + 'a {
+        self.call.send_json::<DedicatedInferenceAccelerator, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23190,14 +23497,17 @@ pub struct DedicatedInferenceDedicatedInferencesGetCaCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesGetCaCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesGetCaCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DedicatedInferencesGetCaResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferencesGetCaResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferencesGetCaResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23208,7 +23518,7 @@ pub struct DedicatedInferenceDedicatedInferencesListTokensCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesListTokensCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesListTokensCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23223,13 +23533,14 @@ impl DedicatedInferenceDedicatedInferencesListTokensCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DedicatedInferencesListTokensResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferencesListTokensResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferencesListTokensResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23240,16 +23551,17 @@ pub struct DedicatedInferenceDedicatedInferencesCreateTokensCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesCreateTokensCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesCreateTokensCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DedicatedInferencesCreateTokensResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DedicatedInferencesCreateTokensResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DedicatedInferencesCreateTokensResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -23260,12 +23572,15 @@ pub struct DedicatedInferenceDedicatedInferencesDeleteTokensCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "dedicated_inference")]
-impl DedicatedInferenceDedicatedInferencesDeleteTokensCall<'_> {
+impl<'a> DedicatedInferenceDedicatedInferencesDeleteTokensCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "domains")]
@@ -23276,7 +23591,7 @@ pub struct DomainsDomainsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domains")]
-impl DomainsDomainsListCall<'_> {
+impl<'a> DomainsDomainsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23291,11 +23606,12 @@ impl DomainsDomainsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DomainsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DomainsListResponse>>,
+    > + 'a {
+        self.call.send_json::<DomainsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "domains")]
@@ -23306,14 +23622,15 @@ pub struct DomainsDomainsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domains")]
-impl DomainsDomainsCreateCall<'_> {
+impl<'a> DomainsDomainsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DomainsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DomainsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<DomainsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "domains")]
@@ -23324,14 +23641,15 @@ pub struct DomainsDomainsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domains")]
-impl DomainsDomainsGetCall<'_> {
+impl<'a> DomainsDomainsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DomainsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DomainsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<DomainsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "domains")]
@@ -23342,12 +23660,15 @@ pub struct DomainsDomainsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domains")]
-impl DomainsDomainsDeleteCall<'_> {
+impl<'a> DomainsDomainsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "domain_records")]
@@ -23358,7 +23679,7 @@ pub struct DomainRecordsDomainsListRecordsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domain_records")]
-impl DomainRecordsDomainsListRecordsCall<'_> {
+impl<'a> DomainRecordsDomainsListRecordsCall<'a> {
     /// Sets query `name`: A fully qualified record name. For example, to only include records matching sub.example.com, send a GET request to `/v2/domains/$DOMAIN_NAME/records?name=sub.example.com`..
     #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -23387,11 +23708,12 @@ impl DomainRecordsDomainsListRecordsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DomainsListRecordsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DomainsListRecordsResponse>>,
+    > + 'a {
+        self.call.send_json::<DomainsListRecordsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "domain_records")]
@@ -23402,14 +23724,15 @@ pub struct DomainRecordsDomainsCreateRecordCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domain_records")]
-impl DomainRecordsDomainsCreateRecordCall<'_> {
+impl<'a> DomainRecordsDomainsCreateRecordCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DomainsCreateRecordResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DomainsCreateRecordResponse>>,
+    > + 'a {
+        self.call.send_json::<DomainsCreateRecordResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "domain_records")]
@@ -23420,14 +23743,15 @@ pub struct DomainRecordsDomainsGetRecordCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domain_records")]
-impl DomainRecordsDomainsGetRecordCall<'_> {
+impl<'a> DomainRecordsDomainsGetRecordCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DomainsGetRecordResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DomainsGetRecordResponse>>,
+    > + 'a {
+        self.call.send_json::<DomainsGetRecordResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "domain_records")]
@@ -23438,14 +23762,15 @@ pub struct DomainRecordsDomainsUpdateRecordCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domain_records")]
-impl DomainRecordsDomainsUpdateRecordCall<'_> {
+impl<'a> DomainRecordsDomainsUpdateRecordCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DomainsUpdateRecordResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DomainsUpdateRecordResponse>>,
+    > + 'a {
+        self.call.send_json::<DomainsUpdateRecordResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "domain_records")]
@@ -23456,12 +23781,15 @@ pub struct DomainRecordsDomainsDeleteRecordCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domain_records")]
-impl DomainRecordsDomainsDeleteRecordCall<'_> {
+impl<'a> DomainRecordsDomainsDeleteRecordCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "domain_records")]
@@ -23472,14 +23800,15 @@ pub struct DomainRecordsDomainsPatchRecordCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "domain_records")]
-impl DomainRecordsDomainsPatchRecordCall<'_> {
+impl<'a> DomainRecordsDomainsPatchRecordCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DomainsPatchRecordResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DomainsPatchRecordResponse>>,
+    > + 'a {
+        self.call.send_json::<DomainsPatchRecordResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23490,7 +23819,7 @@ pub struct DropletsDropletsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListCall<'_> {
+impl<'a> DropletsDropletsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23527,11 +23856,12 @@ impl DropletsDropletsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletsListResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23542,14 +23872,15 @@ pub struct DropletsDropletsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsCreateCall<'_> {
+impl<'a> DropletsDropletsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23560,12 +23891,15 @@ pub struct DropletsDropletsDestroyByTagCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsDestroyByTagCall<'_> {
+impl<'a> DropletsDropletsDestroyByTagCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23576,7 +23910,7 @@ pub struct DropletsDropletsListBackupPoliciesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListBackupPoliciesCall<'_> {
+impl<'a> DropletsDropletsListBackupPoliciesCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23591,11 +23925,14 @@ impl DropletsDropletsListBackupPoliciesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsListBackupPoliciesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DropletsListBackupPoliciesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DropletsListBackupPoliciesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23606,16 +23943,17 @@ pub struct DropletsDropletsListSupportedBackupPoliciesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListSupportedBackupPoliciesCall<'_> {
+impl<'a> DropletsDropletsListSupportedBackupPoliciesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DropletsListSupportedBackupPoliciesResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DropletsListSupportedBackupPoliciesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DropletsListSupportedBackupPoliciesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23626,14 +23964,15 @@ pub struct DropletsDropletsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsGetCall<'_> {
+impl<'a> DropletsDropletsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23644,12 +23983,15 @@ pub struct DropletsDropletsDestroyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsDestroyCall<'_> {
+impl<'a> DropletsDropletsDestroyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23660,7 +24002,7 @@ pub struct DropletsDropletsListBackupsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListBackupsCall<'_> {
+impl<'a> DropletsDropletsListBackupsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23675,11 +24017,12 @@ impl DropletsDropletsListBackupsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsListBackupsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletsListBackupsResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletsListBackupsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23690,14 +24033,17 @@ pub struct DropletsDropletsGetBackupPolicyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsGetBackupPolicyCall<'_> {
+impl<'a> DropletsDropletsGetBackupPolicyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsGetBackupPolicyResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DropletsGetBackupPolicyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DropletsGetBackupPolicyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23708,16 +24054,17 @@ pub struct DropletsDropletsListAssociatedResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListAssociatedResourcesCall<'_> {
+impl<'a> DropletsDropletsListAssociatedResourcesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<DropletsListAssociatedResourcesResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DropletsListAssociatedResourcesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DropletsListAssociatedResourcesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23728,12 +24075,15 @@ pub struct DropletsDropletsDestroyWithAssociatedResourcesDangerousCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsDestroyWithAssociatedResourcesDangerousCall<'_> {
+impl<'a> DropletsDropletsDestroyWithAssociatedResourcesDangerousCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23744,12 +24094,15 @@ pub struct DropletsDropletsDestroyRetryWithAssociatedResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsDestroyRetryWithAssociatedResourcesCall<'_> {
+impl<'a> DropletsDropletsDestroyRetryWithAssociatedResourcesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23760,12 +24113,15 @@ pub struct DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall<'_> {
+impl<'a> DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23776,14 +24132,15 @@ pub struct DropletsDropletsGetDestroyAssociatedResourcesStatusCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsGetDestroyAssociatedResourcesStatusCall<'_> {
+impl<'a> DropletsDropletsGetDestroyAssociatedResourcesStatusCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AssociatedResourceStatus>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AssociatedResourceStatus>>,
+    > + 'a {
+        self.call.send_json::<AssociatedResourceStatus, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23794,7 +24151,7 @@ pub struct DropletsDropletsListFirewallsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListFirewallsCall<'_> {
+impl<'a> DropletsDropletsListFirewallsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23809,11 +24166,12 @@ impl DropletsDropletsListFirewallsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsListFirewallsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletsListFirewallsResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletsListFirewallsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23824,7 +24182,7 @@ pub struct DropletsDropletsListKernelsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListKernelsCall<'_> {
+impl<'a> DropletsDropletsListKernelsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23839,11 +24197,12 @@ impl DropletsDropletsListKernelsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsListKernelsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletsListKernelsResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletsListKernelsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23854,14 +24213,15 @@ pub struct DropletsDropletsListNeighborsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListNeighborsCall<'_> {
+impl<'a> DropletsDropletsListNeighborsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsListNeighborsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletsListNeighborsResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletsListNeighborsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23872,7 +24232,7 @@ pub struct DropletsDropletsListSnapshotsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListSnapshotsCall<'_> {
+impl<'a> DropletsDropletsListSnapshotsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23887,11 +24247,12 @@ impl DropletsDropletsListSnapshotsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletsListSnapshotsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletsListSnapshotsResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletsListSnapshotsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplets")]
@@ -23902,12 +24263,15 @@ pub struct DropletsDropletsListNeighborsIdsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplets")]
-impl DropletsDropletsListNeighborsIdsCall<'_> {
+impl<'a> DropletsDropletsListNeighborsIdsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<NeighborIds>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NeighborIds>>,
+    > + 'a {
+        self.call.send_json::<NeighborIds, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_actions")]
@@ -23918,7 +24282,7 @@ pub struct DropletActionsDropletActionsPostByTagCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_actions")]
-impl DropletActionsDropletActionsPostByTagCall<'_> {
+impl<'a> DropletActionsDropletActionsPostByTagCall<'a> {
     /// Sets query `tag_name`: Used to filter Droplets by a specific tag. Can not be combined with `name` or `type`.\<br>Requires `tag:read` scope..
     #[inline]
     pub fn tag_name(mut self, value: impl Into<String>) -> Self {
@@ -23929,11 +24293,14 @@ impl DropletActionsDropletActionsPostByTagCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletActionsPostByTagResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<DropletActionsPostByTagResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<DropletActionsPostByTagResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_actions")]
@@ -23944,7 +24311,7 @@ pub struct DropletActionsDropletActionsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_actions")]
-impl DropletActionsDropletActionsListCall<'_> {
+impl<'a> DropletActionsDropletActionsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -23959,11 +24326,12 @@ impl DropletActionsDropletActionsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletActionsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletActionsListResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletActionsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_actions")]
@@ -23974,14 +24342,15 @@ pub struct DropletActionsDropletActionsPostCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_actions")]
-impl DropletActionsDropletActionsPostCall<'_> {
+impl<'a> DropletActionsDropletActionsPostCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletActionsPostResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletActionsPostResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletActionsPostResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_actions")]
@@ -23992,14 +24361,15 @@ pub struct DropletActionsDropletActionsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_actions")]
-impl DropletActionsDropletActionsGetCall<'_> {
+impl<'a> DropletActionsDropletActionsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DropletActionsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DropletActionsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<DropletActionsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -24010,7 +24380,7 @@ pub struct DropletAutoscalePoolsAutoscalepoolsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-impl DropletAutoscalePoolsAutoscalepoolsListCall<'_> {
+impl<'a> DropletAutoscalePoolsAutoscalepoolsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -24033,11 +24403,12 @@ impl DropletAutoscalePoolsAutoscalepoolsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AutoscalepoolsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AutoscalepoolsListResponse>>,
+    > + 'a {
+        self.call.send_json::<AutoscalepoolsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -24048,14 +24419,15 @@ pub struct DropletAutoscalePoolsAutoscalepoolsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-impl DropletAutoscalePoolsAutoscalepoolsCreateCall<'_> {
+impl<'a> DropletAutoscalePoolsAutoscalepoolsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AutoscalepoolsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AutoscalepoolsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<AutoscalepoolsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -24066,14 +24438,15 @@ pub struct DropletAutoscalePoolsAutoscalepoolsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-impl DropletAutoscalePoolsAutoscalepoolsGetCall<'_> {
+impl<'a> DropletAutoscalePoolsAutoscalepoolsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AutoscalepoolsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AutoscalepoolsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<AutoscalepoolsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -24084,14 +24457,15 @@ pub struct DropletAutoscalePoolsAutoscalepoolsUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-impl DropletAutoscalePoolsAutoscalepoolsUpdateCall<'_> {
+impl<'a> DropletAutoscalePoolsAutoscalepoolsUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AutoscalepoolsUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AutoscalepoolsUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<AutoscalepoolsUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -24102,12 +24476,15 @@ pub struct DropletAutoscalePoolsAutoscalepoolsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-impl DropletAutoscalePoolsAutoscalepoolsDeleteCall<'_> {
+impl<'a> DropletAutoscalePoolsAutoscalepoolsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -24118,12 +24495,15 @@ pub struct DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-impl DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall<'_> {
+impl<'a> DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -24134,7 +24514,7 @@ pub struct DropletAutoscalePoolsAutoscalepoolsListHistoryCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-impl DropletAutoscalePoolsAutoscalepoolsListHistoryCall<'_> {
+impl<'a> DropletAutoscalePoolsAutoscalepoolsListHistoryCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -24149,11 +24529,14 @@ impl DropletAutoscalePoolsAutoscalepoolsListHistoryCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AutoscalepoolsListHistoryResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<AutoscalepoolsListHistoryResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<AutoscalepoolsListHistoryResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -24164,7 +24547,7 @@ pub struct DropletAutoscalePoolsAutoscalepoolsListMembersCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-impl DropletAutoscalePoolsAutoscalepoolsListMembersCall<'_> {
+impl<'a> DropletAutoscalePoolsAutoscalepoolsListMembersCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -24179,11 +24562,14 @@ impl DropletAutoscalePoolsAutoscalepoolsListMembersCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AutoscalepoolsListMembersResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<AutoscalepoolsListMembersResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<AutoscalepoolsListMembersResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24194,7 +24580,7 @@ pub struct FirewallsFirewallsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsListCall<'_> {
+impl<'a> FirewallsFirewallsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -24209,11 +24595,12 @@ impl FirewallsFirewallsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FirewallsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FirewallsListResponse>>,
+    > + 'a {
+        self.call.send_json::<FirewallsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24224,14 +24611,15 @@ pub struct FirewallsFirewallsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsCreateCall<'_> {
+impl<'a> FirewallsFirewallsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FirewallsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FirewallsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<FirewallsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24242,14 +24630,15 @@ pub struct FirewallsFirewallsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsGetCall<'_> {
+impl<'a> FirewallsFirewallsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FirewallsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FirewallsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<FirewallsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24260,14 +24649,15 @@ pub struct FirewallsFirewallsUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsUpdateCall<'_> {
+impl<'a> FirewallsFirewallsUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FirewallsUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FirewallsUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<FirewallsUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24278,12 +24668,15 @@ pub struct FirewallsFirewallsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsDeleteCall<'_> {
+impl<'a> FirewallsFirewallsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24294,12 +24687,15 @@ pub struct FirewallsFirewallsAssignDropletsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsAssignDropletsCall<'_> {
+impl<'a> FirewallsFirewallsAssignDropletsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24310,12 +24706,15 @@ pub struct FirewallsFirewallsDeleteDropletsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsDeleteDropletsCall<'_> {
+impl<'a> FirewallsFirewallsDeleteDropletsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24326,12 +24725,15 @@ pub struct FirewallsFirewallsAddRulesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsAddRulesCall<'_> {
+impl<'a> FirewallsFirewallsAddRulesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24342,12 +24744,15 @@ pub struct FirewallsFirewallsDeleteRulesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsDeleteRulesCall<'_> {
+impl<'a> FirewallsFirewallsDeleteRulesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24358,12 +24763,15 @@ pub struct FirewallsFirewallsAddTagsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsAddTagsCall<'_> {
+impl<'a> FirewallsFirewallsAddTagsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "firewalls")]
@@ -24374,12 +24782,15 @@ pub struct FirewallsFirewallsDeleteTagsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "firewalls")]
-impl FirewallsFirewallsDeleteTagsCall<'_> {
+impl<'a> FirewallsFirewallsDeleteTagsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "floating_i_ps")]
@@ -24390,7 +24801,7 @@ pub struct FloatingIPsFloatingIPsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "floating_i_ps")]
-impl FloatingIPsFloatingIPsListCall<'_> {
+impl<'a> FloatingIPsFloatingIPsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -24405,11 +24816,12 @@ impl FloatingIPsFloatingIPsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FloatingIPsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsListResponse>>,
+    > + 'a {
+        self.call.send_json::<FloatingIPsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "floating_i_ps")]
@@ -24420,14 +24832,15 @@ pub struct FloatingIPsFloatingIPsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "floating_i_ps")]
-impl FloatingIPsFloatingIPsCreateCall<'_> {
+impl<'a> FloatingIPsFloatingIPsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FloatingIPsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<FloatingIPsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "floating_i_ps")]
@@ -24438,14 +24851,15 @@ pub struct FloatingIPsFloatingIPsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "floating_i_ps")]
-impl FloatingIPsFloatingIPsGetCall<'_> {
+impl<'a> FloatingIPsFloatingIPsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FloatingIPsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<FloatingIPsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "floating_i_ps")]
@@ -24456,12 +24870,15 @@ pub struct FloatingIPsFloatingIPsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "floating_i_ps")]
-impl FloatingIPsFloatingIPsDeleteCall<'_> {
+impl<'a> FloatingIPsFloatingIPsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "floating_ip_actions")]
@@ -24472,14 +24889,15 @@ pub struct FloatingIpActionsFloatingIPsActionListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "floating_ip_actions")]
-impl FloatingIpActionsFloatingIPsActionListCall<'_> {
+impl<'a> FloatingIpActionsFloatingIPsActionListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FloatingIPsActionListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsActionListResponse>>,
+    > + 'a {
+        self.call.send_json::<FloatingIPsActionListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "floating_ip_actions")]
@@ -24490,14 +24908,15 @@ pub struct FloatingIpActionsFloatingIPsActionPostCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "floating_ip_actions")]
-impl FloatingIpActionsFloatingIPsActionPostCall<'_> {
+impl<'a> FloatingIpActionsFloatingIPsActionPostCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FloatingIPsActionPostResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsActionPostResponse>>,
+    > + 'a {
+        self.call.send_json::<FloatingIPsActionPostResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "floating_ip_actions")]
@@ -24508,14 +24927,15 @@ pub struct FloatingIpActionsFloatingIPsActionGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "floating_ip_actions")]
-impl FloatingIpActionsFloatingIPsActionGetCall<'_> {
+impl<'a> FloatingIpActionsFloatingIPsActionGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FloatingIPsActionGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsActionGetResponse>>,
+    > + 'a {
+        self.call.send_json::<FloatingIPsActionGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24526,14 +24946,17 @@ pub struct FunctionsFunctionsListNamespacesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsListNamespacesCall<'_> {
+impl<'a> FunctionsFunctionsListNamespacesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsListNamespacesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<FunctionsListNamespacesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<FunctionsListNamespacesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24544,14 +24967,17 @@ pub struct FunctionsFunctionsCreateNamespaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsCreateNamespaceCall<'_> {
+impl<'a> FunctionsFunctionsCreateNamespaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsCreateNamespaceResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<FunctionsCreateNamespaceResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<FunctionsCreateNamespaceResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24562,14 +24988,15 @@ pub struct FunctionsFunctionsGetNamespaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsGetNamespaceCall<'_> {
+impl<'a> FunctionsFunctionsGetNamespaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsGetNamespaceResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FunctionsGetNamespaceResponse>>,
+    > + 'a {
+        self.call.send_json::<FunctionsGetNamespaceResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24580,12 +25007,15 @@ pub struct FunctionsFunctionsDeleteNamespaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsDeleteNamespaceCall<'_> {
+impl<'a> FunctionsFunctionsDeleteNamespaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24596,14 +25026,17 @@ pub struct FunctionsFunctionsAccessKeyListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsAccessKeyListCall<'_> {
+impl<'a> FunctionsFunctionsAccessKeyListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsAccessKeyListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<FunctionsAccessKeyListResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<FunctionsAccessKeyListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24614,14 +25047,17 @@ pub struct FunctionsFunctionsAccessKeyCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsAccessKeyCreateCall<'_> {
+impl<'a> FunctionsFunctionsAccessKeyCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsAccessKeyCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<FunctionsAccessKeyCreateResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<FunctionsAccessKeyCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24632,14 +25068,17 @@ pub struct FunctionsFunctionsAccessKeyUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsAccessKeyUpdateCall<'_> {
+impl<'a> FunctionsFunctionsAccessKeyUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsAccessKeyUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<FunctionsAccessKeyUpdateResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<FunctionsAccessKeyUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24650,14 +25089,15 @@ pub struct FunctionsFunctionsAccessKeyDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsAccessKeyDeleteCall<'_> {
+impl<'a> FunctionsFunctionsAccessKeyDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<::serde_json::Value>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<::serde_json::Value>>,
+    > + 'a {
+        self.call.send_json::<::serde_json::Value, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24668,14 +25108,15 @@ pub struct FunctionsFunctionsListTriggersCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsListTriggersCall<'_> {
+impl<'a> FunctionsFunctionsListTriggersCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsListTriggersResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FunctionsListTriggersResponse>>,
+    > + 'a {
+        self.call.send_json::<FunctionsListTriggersResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24686,14 +25127,17 @@ pub struct FunctionsFunctionsCreateTriggerCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsCreateTriggerCall<'_> {
+impl<'a> FunctionsFunctionsCreateTriggerCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsCreateTriggerResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<FunctionsCreateTriggerResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<FunctionsCreateTriggerResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24704,14 +25148,15 @@ pub struct FunctionsFunctionsGetTriggerCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsGetTriggerCall<'_> {
+impl<'a> FunctionsFunctionsGetTriggerCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsGetTriggerResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FunctionsGetTriggerResponse>>,
+    > + 'a {
+        self.call.send_json::<FunctionsGetTriggerResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24722,14 +25167,17 @@ pub struct FunctionsFunctionsUpdateTriggerCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsUpdateTriggerCall<'_> {
+impl<'a> FunctionsFunctionsUpdateTriggerCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FunctionsUpdateTriggerResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<FunctionsUpdateTriggerResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<FunctionsUpdateTriggerResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "functions")]
@@ -24740,12 +25188,15 @@ pub struct FunctionsFunctionsDeleteTriggerCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "functions")]
-impl FunctionsFunctionsDeleteTriggerCall<'_> {
+impl<'a> FunctionsFunctionsDeleteTriggerCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24756,7 +25207,7 @@ pub struct GradientAiPlatformGenaiListAgentsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListAgentsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListAgentsCall<'a> {
     /// Sets query `only_deployed`: Only list agents that are deployed..
     #[inline]
     pub fn only_deployed(mut self, value: bool) -> Self {
@@ -24777,11 +25228,12 @@ impl GradientAiPlatformGenaiListAgentsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListAgentsOutputPublic>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListAgentsOutputPublic>>,
+    > + 'a {
+        self.call.send_json::<ApiListAgentsOutputPublic, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24792,14 +25244,15 @@ pub struct GradientAiPlatformGenaiCreateAgentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateAgentCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateAgentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateAgentOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateAgentOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiCreateAgentOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24810,7 +25263,7 @@ pub struct GradientAiPlatformGenaiListAgentApiKeysCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListAgentApiKeysCall<'_> {
+impl<'a> GradientAiPlatformGenaiListAgentApiKeysCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -24825,11 +25278,12 @@ impl GradientAiPlatformGenaiListAgentApiKeysCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListAgentApiKeysOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListAgentApiKeysOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListAgentApiKeysOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24840,14 +25294,15 @@ pub struct GradientAiPlatformGenaiCreateAgentApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateAgentApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateAgentApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateAgentApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateAgentApiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiCreateAgentApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24858,14 +25313,15 @@ pub struct GradientAiPlatformGenaiUpdateAgentApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateAgentApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateAgentApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentApiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateAgentApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24876,14 +25332,15 @@ pub struct GradientAiPlatformGenaiDeleteAgentApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteAgentApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteAgentApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteAgentApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteAgentApiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiDeleteAgentApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24894,14 +25351,17 @@ pub struct GradientAiPlatformGenaiRegenerateAgentApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiRegenerateAgentApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiRegenerateAgentApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiRegenerateAgentApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiRegenerateAgentApiKeyOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiRegenerateAgentApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24912,14 +25372,15 @@ pub struct GradientAiPlatformGenaiAttachAgentFunctionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiAttachAgentFunctionCall<'_> {
+impl<'a> GradientAiPlatformGenaiAttachAgentFunctionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiLinkAgentFunctionOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkAgentFunctionOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiLinkAgentFunctionOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24930,14 +25391,15 @@ pub struct GradientAiPlatformGenaiUpdateAgentFunctionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateAgentFunctionCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateAgentFunctionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentFunctionOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentFunctionOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateAgentFunctionOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24948,14 +25410,15 @@ pub struct GradientAiPlatformGenaiDetachAgentFunctionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDetachAgentFunctionCall<'_> {
+impl<'a> GradientAiPlatformGenaiDetachAgentFunctionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentFunctionOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentFunctionOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUnlinkAgentFunctionOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24966,14 +25429,15 @@ pub struct GradientAiPlatformGenaiAttachAgentGuardrailsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiAttachAgentGuardrailsCall<'_> {
+impl<'a> GradientAiPlatformGenaiAttachAgentGuardrailsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiLinkAgentGuardrailOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkAgentGuardrailOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiLinkAgentGuardrailOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -24984,14 +25448,15 @@ pub struct GradientAiPlatformGenaiDetachAgentGuardrailCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDetachAgentGuardrailCall<'_> {
+impl<'a> GradientAiPlatformGenaiDetachAgentGuardrailCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentGuardrailOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentGuardrailOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUnlinkAgentGuardrailOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25002,14 +25467,15 @@ pub struct GradientAiPlatformGenaiAttachKnowledgeBasesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiAttachKnowledgeBasesCall<'_> {
+impl<'a> GradientAiPlatformGenaiAttachKnowledgeBasesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiLinkKnowledgeBaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkKnowledgeBaseOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiLinkKnowledgeBaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25020,14 +25486,15 @@ pub struct GradientAiPlatformGenaiAttachKnowledgeBaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiAttachKnowledgeBaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiAttachKnowledgeBaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiLinkKnowledgeBaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkKnowledgeBaseOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiLinkKnowledgeBaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25038,14 +25505,15 @@ pub struct GradientAiPlatformGenaiDetachKnowledgeBaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDetachKnowledgeBaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiDetachKnowledgeBaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUnlinkKnowledgeBaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUnlinkKnowledgeBaseOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUnlinkKnowledgeBaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25056,14 +25524,15 @@ pub struct GradientAiPlatformGenaiUpdateAttachedAgentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateAttachedAgentCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateAttachedAgentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateLinkedAgentOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateLinkedAgentOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateLinkedAgentOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25074,14 +25543,15 @@ pub struct GradientAiPlatformGenaiAttachAgentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiAttachAgentCall<'_> {
+impl<'a> GradientAiPlatformGenaiAttachAgentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiLinkAgentOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkAgentOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiLinkAgentOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25092,14 +25562,15 @@ pub struct GradientAiPlatformGenaiDetachAgentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDetachAgentCall<'_> {
+impl<'a> GradientAiPlatformGenaiDetachAgentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUnlinkAgentOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25110,14 +25581,15 @@ pub struct GradientAiPlatformGenaiGetAgentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetAgentCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetAgentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetAgentOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetAgentOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetAgentOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25128,14 +25600,15 @@ pub struct GradientAiPlatformGenaiUpdateAgentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateAgentCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateAgentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateAgentOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25146,14 +25619,15 @@ pub struct GradientAiPlatformGenaiDeleteAgentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteAgentCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteAgentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteAgentOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteAgentOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiDeleteAgentOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25164,14 +25638,15 @@ pub struct GradientAiPlatformGenaiGetAgentChildrenCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetAgentChildrenCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetAgentChildrenCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetChildrenOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetChildrenOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetChildrenOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25182,16 +25657,17 @@ pub struct GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiUpdateAgentDeploymentVisbilityOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiUpdateAgentDeploymentVisbilityOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiUpdateAgentDeploymentVisbilityOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25202,7 +25678,7 @@ pub struct GradientAiPlatformGenaiGetAgentUsageCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetAgentUsageCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetAgentUsageCall<'a> {
     /// Sets query `start`: Return all usage data from this date..
     #[inline]
     pub fn start(mut self, value: impl Into<String>) -> Self {
@@ -25221,11 +25697,12 @@ impl GradientAiPlatformGenaiGetAgentUsageCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetAgentUsageOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetAgentUsageOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetAgentUsageOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25236,7 +25713,7 @@ pub struct GradientAiPlatformGenaiListAgentVersionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListAgentVersionsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListAgentVersionsCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -25251,11 +25728,12 @@ impl GradientAiPlatformGenaiListAgentVersionsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListAgentVersionsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListAgentVersionsOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListAgentVersionsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25266,14 +25744,17 @@ pub struct GradientAiPlatformGenaiRollbackToAgentVersionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiRollbackToAgentVersionCall<'_> {
+impl<'a> GradientAiPlatformGenaiRollbackToAgentVersionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiRollbackToAgentVersionOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiRollbackToAgentVersionOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiRollbackToAgentVersionOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25284,7 +25765,7 @@ pub struct GradientAiPlatformGenaiListAnthropicApiKeysCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListAnthropicApiKeysCall<'_> {
+impl<'a> GradientAiPlatformGenaiListAnthropicApiKeysCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -25299,11 +25780,12 @@ impl GradientAiPlatformGenaiListAnthropicApiKeysCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListAnthropicApiKeysOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListAnthropicApiKeysOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListAnthropicApiKeysOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25314,14 +25796,17 @@ pub struct GradientAiPlatformGenaiCreateAnthropicApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateAnthropicApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateAnthropicApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateAnthropicApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateAnthropicApiKeyOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCreateAnthropicApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25332,14 +25817,15 @@ pub struct GradientAiPlatformGenaiGetAnthropicApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetAnthropicApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetAnthropicApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetAnthropicApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetAnthropicApiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetAnthropicApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25350,14 +25836,17 @@ pub struct GradientAiPlatformGenaiUpdateAnthropicApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateAnthropicApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateAnthropicApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateAnthropicApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiUpdateAnthropicApiKeyOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiUpdateAnthropicApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25368,14 +25857,17 @@ pub struct GradientAiPlatformGenaiDeleteAnthropicApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteAnthropicApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteAnthropicApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteAnthropicApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiDeleteAnthropicApiKeyOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiDeleteAnthropicApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25386,7 +25878,7 @@ pub struct GradientAiPlatformGenaiListAgentsByAnthropicKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListAgentsByAnthropicKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiListAgentsByAnthropicKeyCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -25401,11 +25893,14 @@ impl GradientAiPlatformGenaiListAgentsByAnthropicKeyCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListAgentsByAnthropicKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListAgentsByAnthropicKeyOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListAgentsByAnthropicKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25416,16 +25911,17 @@ pub struct GradientAiPlatformGenaiCreateCustomEvaluationMetricCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateCustomEvaluationMetricCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateCustomEvaluationMetricCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiCreateCustomEvaluationMetricOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateCustomEvaluationMetricOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCreateCustomEvaluationMetricOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25436,16 +25932,17 @@ pub struct GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiUpdateCustomEvaluationMetricOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiUpdateCustomEvaluationMetricOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiUpdateCustomEvaluationMetricOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25456,14 +25953,15 @@ pub struct GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<::serde_json::Value>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<::serde_json::Value>>,
+    > + 'a {
+        self.call.send_json::<::serde_json::Value, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25474,7 +25972,7 @@ pub struct GradientAiPlatformGenaiListCustomModelsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListCustomModelsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListCustomModelsCall<'a> {
     /// Sets query `page`: Page number for pagination..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -25495,11 +25993,14 @@ impl GradientAiPlatformGenaiListCustomModelsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListCustomModelsOutputPublic>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListCustomModelsOutputPublic>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListCustomModelsOutputPublic, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25510,14 +26011,17 @@ pub struct GradientAiPlatformGenaiImportCustomModelCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiImportCustomModelCall<'_> {
+impl<'a> GradientAiPlatformGenaiImportCustomModelCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiImportCustomModelOutputPublic>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiImportCustomModelOutputPublic>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiImportCustomModelOutputPublic, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25528,14 +26032,15 @@ pub struct GradientAiPlatformGenaiGetCustomModelCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetCustomModelCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetCustomModelCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetCustomModelOutputPublic>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetCustomModelOutputPublic>>,
+    > + 'a {
+        self.call.send_json::<ApiGetCustomModelOutputPublic, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25546,14 +26051,17 @@ pub struct GradientAiPlatformGenaiDeleteCustomModelCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteCustomModelCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteCustomModelCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteCustomModelOutputPublic>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiDeleteCustomModelOutputPublic>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiDeleteCustomModelOutputPublic, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25564,16 +26072,17 @@ pub struct GradientAiPlatformGenaiUpdateCustomModelMetadataCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateCustomModelMetadataCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateCustomModelMetadataCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiUpdateCustomModelMetadataOutputPublic>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiUpdateCustomModelMetadataOutputPublic>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiUpdateCustomModelMetadataOutputPublic, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25584,7 +26093,7 @@ pub struct GradientAiPlatformGenaiListEvaluationDatasetsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListEvaluationDatasetsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListEvaluationDatasetsCall<'a> {
     /// Sets query `dataset_type`: Filter by evaluation dataset type..
     #[inline]
     pub fn dataset_type(
@@ -25596,11 +26105,14 @@ impl GradientAiPlatformGenaiListEvaluationDatasetsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListEvaluationDatasetsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListEvaluationDatasetsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListEvaluationDatasetsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25611,14 +26123,17 @@ pub struct GradientAiPlatformGenaiCreateEvaluationDatasetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateEvaluationDatasetCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateEvaluationDatasetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateEvaluationDatasetOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateEvaluationDatasetOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCreateEvaluationDatasetOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25631,16 +26146,18 @@ pub struct GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrls
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrlsCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrlsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
+        >,
+    > + 'a {
+        self.call
+            .send_json::<ApiCreateDataSourceFileUploadPresignedUrlsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25651,14 +26168,15 @@ pub struct GradientAiPlatformGenaiDeleteEvaluationDatasetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteEvaluationDatasetCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteEvaluationDatasetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<::serde_json::Value>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<::serde_json::Value>>,
+    > + 'a {
+        self.call.send_json::<::serde_json::Value, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25669,16 +26187,17 @@ pub struct GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiGetEvaluationDatasetDownloadUrlOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetEvaluationDatasetDownloadUrlOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiGetEvaluationDatasetDownloadUrlOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25689,14 +26208,17 @@ pub struct GradientAiPlatformGenaiListEvaluationMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListEvaluationMetricsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListEvaluationMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListEvaluationMetricsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListEvaluationMetricsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListEvaluationMetricsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25707,14 +26229,17 @@ pub struct GradientAiPlatformGenaiRunEvaluationTestCaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiRunEvaluationTestCaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiRunEvaluationTestCaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiRunEvaluationTestCaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiRunEvaluationTestCaseOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiRunEvaluationTestCaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25725,14 +26250,15 @@ pub struct GradientAiPlatformGenaiGetEvaluationRunCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetEvaluationRunCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetEvaluationRunCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetEvaluationRunOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetEvaluationRunOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetEvaluationRunOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25743,7 +26269,7 @@ pub struct GradientAiPlatformGenaiGetEvaluationRunResultsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetEvaluationRunResultsCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetEvaluationRunResultsCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -25758,11 +26284,14 @@ impl GradientAiPlatformGenaiGetEvaluationRunResultsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetEvaluationRunResultsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetEvaluationRunResultsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiGetEvaluationRunResultsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25773,16 +26302,17 @@ pub struct GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiGetEvaluationRunPromptResultsOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetEvaluationRunPromptResultsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiGetEvaluationRunPromptResultsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25793,14 +26323,17 @@ pub struct GradientAiPlatformGenaiListEvaluationTestCasesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListEvaluationTestCasesCall<'_> {
+impl<'a> GradientAiPlatformGenaiListEvaluationTestCasesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListEvaluationTestCasesOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListEvaluationTestCasesOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListEvaluationTestCasesOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25811,14 +26344,17 @@ pub struct GradientAiPlatformGenaiCreateEvaluationTestCaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateEvaluationTestCaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateEvaluationTestCaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateEvaluationTestCaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateEvaluationTestCaseOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCreateEvaluationTestCaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25829,7 +26365,7 @@ pub struct GradientAiPlatformGenaiListEvaluationRunsByTestCaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListEvaluationRunsByTestCaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiListEvaluationRunsByTestCaseCall<'a> {
     /// Sets query `evaluation_test_case_version`: Version of the test case..
     #[inline]
     pub fn evaluation_test_case_version(mut self, value: i64) -> Self {
@@ -25838,13 +26374,14 @@ impl GradientAiPlatformGenaiListEvaluationRunsByTestCaseCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiListEvaluationRunsByTestCaseOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListEvaluationRunsByTestCaseOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListEvaluationRunsByTestCaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25855,7 +26392,7 @@ pub struct GradientAiPlatformGenaiGetEvaluationTestCaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetEvaluationTestCaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetEvaluationTestCaseCall<'a> {
     /// Sets query `evaluation_test_case_version`: Version of the test case..
     #[inline]
     pub fn evaluation_test_case_version(mut self, value: i64) -> Self {
@@ -25864,11 +26401,14 @@ impl GradientAiPlatformGenaiGetEvaluationTestCaseCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetEvaluationTestCaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetEvaluationTestCaseOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiGetEvaluationTestCaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25879,14 +26419,17 @@ pub struct GradientAiPlatformGenaiUpdateEvaluationTestCaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateEvaluationTestCaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateEvaluationTestCaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateEvaluationTestCaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiUpdateEvaluationTestCaseOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiUpdateEvaluationTestCaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25897,7 +26440,7 @@ pub struct GradientAiPlatformGenaiListIndexingJobsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListIndexingJobsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListIndexingJobsCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -25912,13 +26455,14 @@ impl GradientAiPlatformGenaiListIndexingJobsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiListKnowledgeBaseIndexingJobsOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListKnowledgeBaseIndexingJobsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListKnowledgeBaseIndexingJobsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25929,16 +26473,17 @@ pub struct GradientAiPlatformGenaiCreateIndexingJobCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateIndexingJobCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateIndexingJobCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiStartKnowledgeBaseIndexingJobOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiStartKnowledgeBaseIndexingJobOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiStartKnowledgeBaseIndexingJobOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25949,14 +26494,17 @@ pub struct GradientAiPlatformGenaiListIndexingJobDataSourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListIndexingJobDataSourcesCall<'_> {
+impl<'a> GradientAiPlatformGenaiListIndexingJobDataSourcesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListIndexingJobDataSourcesOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListIndexingJobDataSourcesOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListIndexingJobDataSourcesOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25967,16 +26515,17 @@ pub struct GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiGetIndexingJobDetailsSignedUrlOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetIndexingJobDetailsSignedUrlOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiGetIndexingJobDetailsSignedUrlOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -25987,16 +26536,17 @@ pub struct GradientAiPlatformGenaiGetIndexingJobCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetIndexingJobCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetIndexingJobCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiGetKnowledgeBaseIndexingJobOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetKnowledgeBaseIndexingJobOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiGetKnowledgeBaseIndexingJobOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26007,16 +26557,17 @@ pub struct GradientAiPlatformGenaiCancelIndexingJobCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCancelIndexingJobCall<'_> {
+impl<'a> GradientAiPlatformGenaiCancelIndexingJobCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiCancelKnowledgeBaseIndexingJobOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCancelKnowledgeBaseIndexingJobOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCancelKnowledgeBaseIndexingJobOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26027,7 +26578,7 @@ pub struct GradientAiPlatformGenaiListKnowledgeBasesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListKnowledgeBasesCall<'_> {
+impl<'a> GradientAiPlatformGenaiListKnowledgeBasesCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26042,11 +26593,12 @@ impl GradientAiPlatformGenaiListKnowledgeBasesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListKnowledgeBasesOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListKnowledgeBasesOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListKnowledgeBasesOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26057,14 +26609,15 @@ pub struct GradientAiPlatformGenaiCreateKnowledgeBaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateKnowledgeBaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateKnowledgeBaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateKnowledgeBaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateKnowledgeBaseOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiCreateKnowledgeBaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26075,16 +26628,18 @@ pub struct GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall<'a
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
+        >,
+    > + 'a {
+        self.call
+            .send_json::<ApiCreateDataSourceFileUploadPresignedUrlsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26095,7 +26650,7 @@ pub struct GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall<'_> {
+impl<'a> GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26110,13 +26665,14 @@ impl GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiListKnowledgeBaseDataSourcesOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListKnowledgeBaseDataSourcesOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListKnowledgeBaseDataSourcesOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26127,16 +26683,17 @@ pub struct GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiCreateKnowledgeBaseDataSourceOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateKnowledgeBaseDataSourceOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCreateKnowledgeBaseDataSourceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26147,16 +26704,17 @@ pub struct GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiUpdateKnowledgeBaseDataSourceOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiUpdateKnowledgeBaseDataSourceOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiUpdateKnowledgeBaseDataSourceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26167,16 +26725,17 @@ pub struct GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiDeleteKnowledgeBaseDataSourceOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiDeleteKnowledgeBaseDataSourceOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiDeleteKnowledgeBaseDataSourceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26187,16 +26746,17 @@ pub struct GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiListKnowledgeBaseIndexingJobsOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListKnowledgeBaseIndexingJobsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListKnowledgeBaseIndexingJobsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26207,14 +26767,15 @@ pub struct GradientAiPlatformGenaiGetKnowledgeBaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetKnowledgeBaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetKnowledgeBaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetKnowledgeBaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetKnowledgeBaseOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetKnowledgeBaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26225,14 +26786,15 @@ pub struct GradientAiPlatformGenaiUpdateKnowledgeBaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateKnowledgeBaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateKnowledgeBaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateKnowledgeBaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateKnowledgeBaseOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateKnowledgeBaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26243,14 +26805,15 @@ pub struct GradientAiPlatformGenaiDeleteKnowledgeBaseCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteKnowledgeBaseCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteKnowledgeBaseCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteKnowledgeBaseOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteKnowledgeBaseOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiDeleteKnowledgeBaseOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26261,16 +26824,18 @@ pub struct GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall<
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
+        >,
+    > + 'a {
+        self.call
+            .send_json::<ApiCreateDataSourceFileUploadPresignedUrlsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26281,14 +26846,17 @@ pub struct GradientAiPlatformGenaiListModelEvaluationMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelEvaluationMetricsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelEvaluationMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelEvaluationMetricsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListModelEvaluationMetricsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListModelEvaluationMetricsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26299,14 +26867,17 @@ pub struct GradientAiPlatformGenaiListModelEvaluationPresetsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelEvaluationPresetsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelEvaluationPresetsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelEvaluationPresetsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListModelEvaluationPresetsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListModelEvaluationPresetsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26317,14 +26888,17 @@ pub struct GradientAiPlatformGenaiGetModelEvaluationPresetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetModelEvaluationPresetCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetModelEvaluationPresetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetModelEvaluationPresetOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetModelEvaluationPresetOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiGetModelEvaluationPresetOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26335,14 +26909,15 @@ pub struct GradientAiPlatformGenaiDeleteModelEvaluationPresetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteModelEvaluationPresetCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteModelEvaluationPresetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<::serde_json::Value>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<::serde_json::Value>>,
+    > + 'a {
+        self.call.send_json::<::serde_json::Value, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26353,7 +26928,7 @@ pub struct GradientAiPlatformGenaiListModelEvaluationRunsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelEvaluationRunsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelEvaluationRunsCall<'a> {
     /// Sets query `eval_preset_uuid`: UUID of the evaluation preset to filter by..
     #[inline]
     pub fn eval_preset_uuid(mut self, value: impl Into<String>) -> Self {
@@ -26423,11 +26998,14 @@ impl GradientAiPlatformGenaiListModelEvaluationRunsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelEvaluationRunsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListModelEvaluationRunsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListModelEvaluationRunsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26438,14 +27016,17 @@ pub struct GradientAiPlatformGenaiCreateModelEvaluationRunCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateModelEvaluationRunCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateModelEvaluationRunCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateModelEvaluationRunOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateModelEvaluationRunOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCreateModelEvaluationRunOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26456,7 +27037,7 @@ pub struct GradientAiPlatformGenaiGetModelEvaluationRunCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetModelEvaluationRunCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetModelEvaluationRunCall<'a> {
     /// Sets query `page`: Page number for per-prompt results (defaults to 1)..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26471,11 +27052,14 @@ impl GradientAiPlatformGenaiGetModelEvaluationRunCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetModelEvaluationRunOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetModelEvaluationRunOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiGetModelEvaluationRunOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26486,16 +27070,17 @@ pub struct GradientAiPlatformGenaiDeleteModelEvaluationRunCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteModelEvaluationRunCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteModelEvaluationRunCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiDeleteModelEvaluationRunOutputPublic>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiDeleteModelEvaluationRunOutputPublic>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiDeleteModelEvaluationRunOutputPublic, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26506,14 +27091,17 @@ pub struct GradientAiPlatformGenaiUpdateModelEvaluationRunCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateModelEvaluationRunCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateModelEvaluationRunCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateModelEvaluationRunOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiUpdateModelEvaluationRunOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiUpdateModelEvaluationRunOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26524,14 +27112,17 @@ pub struct GradientAiPlatformGenaiCancelModelEvaluationRunCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCancelModelEvaluationRunCall<'_> {
+impl<'a> GradientAiPlatformGenaiCancelModelEvaluationRunCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCancelModelEvaluationRunOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCancelModelEvaluationRunOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCancelModelEvaluationRunOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26542,16 +27133,18 @@ pub struct GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall<'a
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiGetModelEvaluationRunResultsDownloadUrlOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiGetModelEvaluationRunResultsDownloadUrlOutput>,
+        >,
+    > + 'a {
+        self.call
+            .send_json::<ApiGetModelEvaluationRunResultsDownloadUrlOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26562,7 +27155,7 @@ pub struct GradientAiPlatformGenaiListModelsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelsCall<'a> {
     /// Sets query `usecases`: Include only models defined for the listed usecases. - MODEL_USECASE_UNKNOWN: The use case of the model is unknown - MODEL_USECASE_AGENT: The model maybe used in an agent - MODEL_USECASE_FINETUNED: The model maybe used for fine tuning - MODEL_USECASE_KNOWLEDGEBASE: The model maybe used for knowledge bases (embedding models) - MODEL_USECASE_GUARDRAIL: The model maybe used for guardrails - MODEL_USECASE_REASONING: The model usecase for reasoning - MODEL_USECASE_SERVERLESS: The model usecase for serverless inference.
     #[inline]
     pub fn usecases(
@@ -26592,11 +27185,12 @@ impl GradientAiPlatformGenaiListModelsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelsOutputPublic>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListModelsOutputPublic>>,
+    > + 'a {
+        self.call.send_json::<ApiListModelsOutputPublic, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26607,7 +27201,7 @@ pub struct GradientAiPlatformGenaiListModelApiKeysCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelApiKeysCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelApiKeysCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26622,11 +27216,12 @@ impl GradientAiPlatformGenaiListModelApiKeysCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelApiKeysOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListModelApiKeysOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListModelApiKeysOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26637,12 +27232,15 @@ pub struct GradientAiPlatformGenaiCreateModelApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateModelApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateModelApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26653,14 +27251,15 @@ pub struct GradientAiPlatformGenaiUpdateModelApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateModelApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateModelApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateModelApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateModelApiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateModelApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26671,14 +27270,15 @@ pub struct GradientAiPlatformGenaiDeleteModelApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteModelApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteModelApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteModelApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteModelApiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiDeleteModelApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26689,14 +27289,17 @@ pub struct GradientAiPlatformGenaiRegenerateModelApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiRegenerateModelApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiRegenerateModelApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiRegenerateModelApiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiRegenerateModelApiKeyOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiRegenerateModelApiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26707,7 +27310,7 @@ pub struct GradientAiPlatformGenaiListModelCatalogCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelCatalogCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelCatalogCall<'a> {
     /// Sets query `page`.
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26722,11 +27325,12 @@ impl GradientAiPlatformGenaiListModelCatalogCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelCatalogOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListModelCatalogOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListModelCatalogOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26737,7 +27341,7 @@ pub struct GradientAiPlatformGenaiGetModelCatalogCardCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetModelCatalogCardCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetModelCatalogCardCall<'a> {
     /// Sets query `model_id`: Model identifier used for API calls (e.g., "llama3.1-70b-instruct"). Alternative to UUID lookup..
     #[inline]
     pub fn model_id(mut self, value: impl Into<String>) -> Self {
@@ -26748,11 +27352,12 @@ impl GradientAiPlatformGenaiGetModelCatalogCardCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetModelCatalogCardOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetModelCatalogCardOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetModelCatalogCardOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26763,7 +27368,7 @@ pub struct GradientAiPlatformGenaiListModelRoutersCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelRoutersCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelRoutersCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26778,11 +27383,12 @@ impl GradientAiPlatformGenaiListModelRoutersCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelRoutersOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListModelRoutersOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListModelRoutersOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26793,14 +27399,15 @@ pub struct GradientAiPlatformGenaiCreateModelRouterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateModelRouterCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateModelRouterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateModelRouterOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateModelRouterOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiCreateModelRouterOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26811,7 +27418,7 @@ pub struct GradientAiPlatformGenaiListModelRouterPresetsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelRouterPresetsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelRouterPresetsCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26826,11 +27433,14 @@ impl GradientAiPlatformGenaiListModelRouterPresetsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelRouterPresetsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListModelRouterPresetsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListModelRouterPresetsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26841,7 +27451,7 @@ pub struct GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26856,11 +27466,14 @@ impl GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListModelRouterTaskPresetsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListModelRouterTaskPresetsOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListModelRouterTaskPresetsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26871,14 +27484,15 @@ pub struct GradientAiPlatformGenaiGetModelRouterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetModelRouterCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetModelRouterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetModelRouterOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetModelRouterOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetModelRouterOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26889,14 +27503,15 @@ pub struct GradientAiPlatformGenaiUpdateModelRouterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateModelRouterCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateModelRouterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateModelRouterOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateModelRouterOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateModelRouterOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26907,14 +27522,15 @@ pub struct GradientAiPlatformGenaiDeleteModelRouterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteModelRouterCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteModelRouterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteModelRouterOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteModelRouterOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiDeleteModelRouterOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26925,14 +27541,17 @@ pub struct GradientAiPlatformGenaiCreateOauth2DropboxTokensCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateOauth2DropboxTokensCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateOauth2DropboxTokensCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDropboxOauth2GetTokensOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiDropboxOauth2GetTokensOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiDropboxOauth2GetTokensOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26943,7 +27562,7 @@ pub struct GradientAiPlatformGenaiGetOauth2UrlCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetOauth2UrlCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetOauth2UrlCall<'a> {
     /// Sets query `type`: Type "google" / "dropbox"..
     #[inline]
     pub fn r#type(mut self, value: impl Into<String>) -> Self {
@@ -26962,11 +27581,12 @@ impl GradientAiPlatformGenaiGetOauth2UrlCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGenerateOauth2UrlOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGenerateOauth2UrlOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGenerateOauth2UrlOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -26977,7 +27597,7 @@ pub struct GradientAiPlatformGenaiListOpenaiApiKeysCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListOpenaiApiKeysCall<'_> {
+impl<'a> GradientAiPlatformGenaiListOpenaiApiKeysCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -26992,11 +27612,12 @@ impl GradientAiPlatformGenaiListOpenaiApiKeysCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListOpenAiapiKeysOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListOpenAiapiKeysOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListOpenAiapiKeysOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27007,14 +27628,15 @@ pub struct GradientAiPlatformGenaiCreateOpenaiApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateOpenaiApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateOpenaiApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateOpenAiapiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateOpenAiapiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiCreateOpenAiapiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27025,14 +27647,15 @@ pub struct GradientAiPlatformGenaiGetOpenaiApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetOpenaiApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetOpenaiApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetOpenAiapiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetOpenAiapiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetOpenAiapiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27043,14 +27666,15 @@ pub struct GradientAiPlatformGenaiUpdateOpenaiApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateOpenaiApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateOpenaiApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateOpenAiapiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateOpenAiapiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateOpenAiapiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27061,14 +27685,15 @@ pub struct GradientAiPlatformGenaiDeleteOpenaiApiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteOpenaiApiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteOpenaiApiKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteOpenAiapiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteOpenAiapiKeyOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiDeleteOpenAiapiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27079,7 +27704,7 @@ pub struct GradientAiPlatformGenaiListAgentsByOpenaiKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListAgentsByOpenaiKeyCall<'_> {
+impl<'a> GradientAiPlatformGenaiListAgentsByOpenaiKeyCall<'a> {
     /// Sets query `page`: Page number..
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -27094,11 +27719,14 @@ impl GradientAiPlatformGenaiListAgentsByOpenaiKeyCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListAgentsByOpenAiKeyOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListAgentsByOpenAiKeyOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListAgentsByOpenAiKeyOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27109,7 +27737,7 @@ pub struct GradientAiPlatformGenaiListDatacenterRegionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListDatacenterRegionsCall<'_> {
+impl<'a> GradientAiPlatformGenaiListDatacenterRegionsCall<'a> {
     /// Sets query `serves_inference`: Include datacenters that serve inference..
     #[inline]
     pub fn serves_inference(mut self, value: bool) -> Self {
@@ -27124,11 +27752,12 @@ impl GradientAiPlatformGenaiListDatacenterRegionsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListRegionsOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListRegionsOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListRegionsOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27139,14 +27768,17 @@ pub struct GradientAiPlatformGenaiCreateScheduledIndexingCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateScheduledIndexingCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateScheduledIndexingCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateScheduledIndexingOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiCreateScheduledIndexingOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiCreateScheduledIndexingOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27157,14 +27789,15 @@ pub struct GradientAiPlatformGenaiGetScheduledIndexingCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetScheduledIndexingCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetScheduledIndexingCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetScheduledIndexingOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetScheduledIndexingOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetScheduledIndexingOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27175,14 +27808,17 @@ pub struct GradientAiPlatformGenaiDeleteScheduledIndexingCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteScheduledIndexingCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteScheduledIndexingCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteScheduledIndexingOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiDeleteScheduledIndexingOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiDeleteScheduledIndexingOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27193,14 +27829,15 @@ pub struct GradientAiPlatformGenaiListWorkspacesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListWorkspacesCall<'_> {
+impl<'a> GradientAiPlatformGenaiListWorkspacesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListWorkspacesOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiListWorkspacesOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiListWorkspacesOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27211,14 +27848,15 @@ pub struct GradientAiPlatformGenaiCreateWorkspaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiCreateWorkspaceCall<'_> {
+impl<'a> GradientAiPlatformGenaiCreateWorkspaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiCreateWorkspaceOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateWorkspaceOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiCreateWorkspaceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27229,14 +27867,15 @@ pub struct GradientAiPlatformGenaiGetWorkspaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiGetWorkspaceCall<'_> {
+impl<'a> GradientAiPlatformGenaiGetWorkspaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiGetWorkspaceOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiGetWorkspaceOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiGetWorkspaceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27247,14 +27886,15 @@ pub struct GradientAiPlatformGenaiUpdateWorkspaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateWorkspaceCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateWorkspaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiUpdateWorkspaceOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateWorkspaceOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiUpdateWorkspaceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27265,14 +27905,15 @@ pub struct GradientAiPlatformGenaiDeleteWorkspaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiDeleteWorkspaceCall<'_> {
+impl<'a> GradientAiPlatformGenaiDeleteWorkspaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiDeleteWorkspaceOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteWorkspaceOutput>>,
+    > + 'a {
+        self.call.send_json::<ApiDeleteWorkspaceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27283,7 +27924,7 @@ pub struct GradientAiPlatformGenaiListAgentsByWorkspaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListAgentsByWorkspaceCall<'_> {
+impl<'a> GradientAiPlatformGenaiListAgentsByWorkspaceCall<'a> {
     /// Sets query `only_deployed`: Only list agents that are deployed..
     #[inline]
     pub fn only_deployed(mut self, value: bool) -> Self {
@@ -27304,11 +27945,14 @@ impl GradientAiPlatformGenaiListAgentsByWorkspaceCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiListAgentsByWorkspaceOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListAgentsByWorkspaceOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListAgentsByWorkspaceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27319,14 +27963,17 @@ pub struct GradientAiPlatformGenaiUpdateAgentsWorkspaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiUpdateAgentsWorkspaceCall<'_> {
+impl<'a> GradientAiPlatformGenaiUpdateAgentsWorkspaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ApiMoveAgentsToWorkspaceOutput>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiMoveAgentsToWorkspaceOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiMoveAgentsToWorkspaceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -27337,16 +27984,17 @@ pub struct GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "gradient_ai_platform")]
-impl GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall<'_> {
+impl<'a> GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ApiListEvaluationTestCasesByWorkspaceOutput>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ApiListEvaluationTestCasesByWorkspaceOutput>,
+        >,
+    > + 'a {
+        self.call.send_json::<ApiListEvaluationTestCasesByWorkspaceOutput, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27357,7 +28005,7 @@ pub struct ImagesImagesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesListCall<'_> {
+impl<'a> ImagesImagesListCall<'a> {
     /// Sets query `type`: Filters results based on image type which can be either `application` or `distribution`..
     #[inline]
     pub fn r#type(mut self, value: ImagesListType) -> Self {
@@ -27392,11 +28040,12 @@ impl ImagesImagesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ImagesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ImagesListResponse>>,
+    > + 'a {
+        self.call.send_json::<ImagesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27407,14 +28056,15 @@ pub struct ImagesImagesCreateCustomCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesCreateCustomCall<'_> {
+impl<'a> ImagesImagesCreateCustomCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ImagesCreateCustomResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ImagesCreateCustomResponse>>,
+    > + 'a {
+        self.call.send_json::<ImagesCreateCustomResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27425,14 +28075,15 @@ pub struct ImagesImagesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesGetCall<'_> {
+impl<'a> ImagesImagesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ImagesGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ImagesGetResponse>>,
+    > + 'a {
+        self.call.send_json::<ImagesGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27443,14 +28094,15 @@ pub struct ImagesImagesUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesUpdateCall<'_> {
+impl<'a> ImagesImagesUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ImagesUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ImagesUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<ImagesUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27461,12 +28113,15 @@ pub struct ImagesImagesDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesDeleteCall<'_> {
+impl<'a> ImagesImagesDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27477,16 +28132,17 @@ pub struct ImagesImagesPostAccountTransferCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesPostAccountTransferCreateCall<'_> {
+impl<'a> ImagesImagesPostAccountTransferCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ImagesPostAccountTransferCreateResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ImagesPostAccountTransferCreateResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<ImagesPostAccountTransferCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27497,12 +28153,15 @@ pub struct ImagesImagesPostAccountTransferAcceptCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesPostAccountTransferAcceptCall<'_> {
+impl<'a> ImagesImagesPostAccountTransferAcceptCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27513,12 +28172,15 @@ pub struct ImagesImagesPostAccountTransferCancelCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesPostAccountTransferCancelCall<'_> {
+impl<'a> ImagesImagesPostAccountTransferCancelCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -27529,12 +28191,15 @@ pub struct ImagesImagesPostAccountTransferDeclineCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImagesPostAccountTransferDeclineCall<'_> {
+impl<'a> ImagesImagesPostAccountTransferDeclineCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "image_actions")]
@@ -27545,14 +28210,15 @@ pub struct ImageActionsImageActionsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "image_actions")]
-impl ImageActionsImageActionsListCall<'_> {
+impl<'a> ImageActionsImageActionsListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ImageActionsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ImageActionsListResponse>>,
+    > + 'a {
+        self.call.send_json::<ImageActionsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "image_actions")]
@@ -27563,12 +28229,15 @@ pub struct ImageActionsImageActionsPostCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "image_actions")]
-impl ImageActionsImageActionsPostCall<'_> {
+impl<'a> ImageActionsImageActionsPostCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Action>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Action>>,
+    > + 'a {
+        self.call.send_json::<Action, ErrorKind>()
     }
 }
 #[cfg(feature = "image_actions")]
@@ -27579,12 +28248,15 @@ pub struct ImageActionsImageActionsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "image_actions")]
-impl ImageActionsImageActionsGetCall<'_> {
+impl<'a> ImageActionsImageActionsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Action>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Action>>,
+    > + 'a {
+        self.call.send_json::<Action, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27595,7 +28267,7 @@ pub struct KubernetesKubernetesListClustersCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesListClustersCall<'_> {
+impl<'a> KubernetesKubernetesListClustersCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -27610,11 +28282,14 @@ impl KubernetesKubernetesListClustersCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesListClustersResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<KubernetesListClustersResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<KubernetesListClustersResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27625,14 +28300,17 @@ pub struct KubernetesKubernetesCreateClusterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesCreateClusterCall<'_> {
+impl<'a> KubernetesKubernetesCreateClusterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesCreateClusterResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<KubernetesCreateClusterResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<KubernetesCreateClusterResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27643,14 +28321,15 @@ pub struct KubernetesKubernetesGetClusterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesGetClusterCall<'_> {
+impl<'a> KubernetesKubernetesGetClusterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesGetClusterResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<KubernetesGetClusterResponse>>,
+    > + 'a {
+        self.call.send_json::<KubernetesGetClusterResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27661,14 +28340,17 @@ pub struct KubernetesKubernetesUpdateClusterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesUpdateClusterCall<'_> {
+impl<'a> KubernetesKubernetesUpdateClusterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesUpdateClusterResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<KubernetesUpdateClusterResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<KubernetesUpdateClusterResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27679,12 +28361,15 @@ pub struct KubernetesKubernetesDeleteClusterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesDeleteClusterCall<'_> {
+impl<'a> KubernetesKubernetesDeleteClusterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27695,7 +28380,7 @@ pub struct KubernetesKubernetesGetClusterLintResultsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesGetClusterLintResultsCall<'_> {
+impl<'a> KubernetesKubernetesGetClusterLintResultsCall<'a> {
     /// Sets query `run_id`: Specifies the clusterlint run whose results will be retrieved..
     #[inline]
     pub fn run_id(mut self, value: impl Into<String>) -> Self {
@@ -27706,11 +28391,12 @@ impl KubernetesKubernetesGetClusterLintResultsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ClusterlintResults>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ClusterlintResults>>,
+    > + 'a {
+        self.call.send_json::<ClusterlintResults, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27721,14 +28407,17 @@ pub struct KubernetesKubernetesRunClusterLintCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesRunClusterLintCall<'_> {
+impl<'a> KubernetesKubernetesRunClusterLintCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesRunClusterLintResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<KubernetesRunClusterLintResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<KubernetesRunClusterLintResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27739,7 +28428,7 @@ pub struct KubernetesKubernetesGetCredentialsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesGetCredentialsCall<'_> {
+impl<'a> KubernetesKubernetesGetCredentialsCall<'a> {
     /// Sets query `expiry_seconds`: The duration in seconds that the returned Kubernetes credentials will be valid. If not set or 0, the credentials will have a 7 day expiry..
     #[inline]
     pub fn expiry_seconds(mut self, value: i64) -> Self {
@@ -27748,9 +28437,12 @@ impl KubernetesKubernetesGetCredentialsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Credentials>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Credentials>>,
+    > + 'a {
+        self.call.send_json::<Credentials, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27761,14 +28453,15 @@ pub struct KubernetesKubernetesListAssociatedResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesListAssociatedResourcesCall<'_> {
+impl<'a> KubernetesKubernetesListAssociatedResourcesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AssociatedKubernetesResources>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AssociatedKubernetesResources>>,
+    > + 'a {
+        self.call.send_json::<AssociatedKubernetesResources, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27779,12 +28472,15 @@ pub struct KubernetesKubernetesDestroyAssociatedResourcesDangerousCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesDestroyAssociatedResourcesDangerousCall<'_> {
+impl<'a> KubernetesKubernetesDestroyAssociatedResourcesDangerousCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27795,12 +28491,15 @@ pub struct KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall<'_> {
+impl<'a> KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27811,7 +28510,7 @@ pub struct KubernetesKubernetesGetKubeconfigCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesGetKubeconfigCall<'_> {
+impl<'a> KubernetesKubernetesGetKubeconfigCall<'a> {
     /// Sets query `expiry_seconds`: The duration in seconds that the returned Kubernetes credentials will be valid. If not set or 0, the credentials will have a 7 day expiry..
     #[inline]
     pub fn expiry_seconds(mut self, value: i64) -> Self {
@@ -27826,13 +28525,14 @@ impl KubernetesKubernetesGetKubeconfigCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_stream().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
+        >,
+    > + 'a {
+        self.call.send_stream::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27843,14 +28543,17 @@ pub struct KubernetesKubernetesListNodePoolsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesListNodePoolsCall<'_> {
+impl<'a> KubernetesKubernetesListNodePoolsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesListNodePoolsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<KubernetesListNodePoolsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<KubernetesListNodePoolsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27861,14 +28564,15 @@ pub struct KubernetesKubernetesAddNodePoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesAddNodePoolCall<'_> {
+impl<'a> KubernetesKubernetesAddNodePoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesAddNodePoolResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<KubernetesAddNodePoolResponse>>,
+    > + 'a {
+        self.call.send_json::<KubernetesAddNodePoolResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27879,14 +28583,15 @@ pub struct KubernetesKubernetesGetNodePoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesGetNodePoolCall<'_> {
+impl<'a> KubernetesKubernetesGetNodePoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesGetNodePoolResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<KubernetesGetNodePoolResponse>>,
+    > + 'a {
+        self.call.send_json::<KubernetesGetNodePoolResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27897,14 +28602,17 @@ pub struct KubernetesKubernetesUpdateNodePoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesUpdateNodePoolCall<'_> {
+impl<'a> KubernetesKubernetesUpdateNodePoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesUpdateNodePoolResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<KubernetesUpdateNodePoolResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<KubernetesUpdateNodePoolResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27915,12 +28623,15 @@ pub struct KubernetesKubernetesDeleteNodePoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesDeleteNodePoolCall<'_> {
+impl<'a> KubernetesKubernetesDeleteNodePoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27931,7 +28642,7 @@ pub struct KubernetesKubernetesDeleteNodeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesDeleteNodeCall<'_> {
+impl<'a> KubernetesKubernetesDeleteNodeCall<'a> {
     /// Sets query `skip_drain`: Specifies whether or not to drain workloads from a node before it is deleted. Setting it to `1` causes node draining to be skipped. Omitting the query parameter or setting its value to `0` carries out draining prior to deletion..
     #[inline]
     pub fn skip_drain(mut self, value: i64) -> Self {
@@ -27946,9 +28657,12 @@ impl KubernetesKubernetesDeleteNodeCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27959,12 +28673,15 @@ pub struct KubernetesKubernetesRecycleNodePoolCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesRecycleNodePoolCall<'_> {
+impl<'a> KubernetesKubernetesRecycleNodePoolCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27975,14 +28692,17 @@ pub struct KubernetesKubernetesGetStatusMessagesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesGetStatusMessagesCall<'_> {
+impl<'a> KubernetesKubernetesGetStatusMessagesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesGetStatusMessagesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<KubernetesGetStatusMessagesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<KubernetesGetStatusMessagesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -27993,12 +28713,15 @@ pub struct KubernetesKubernetesUpgradeClusterCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesUpgradeClusterCall<'_> {
+impl<'a> KubernetesKubernetesUpgradeClusterCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -28009,16 +28732,17 @@ pub struct KubernetesKubernetesGetAvailableUpgradesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesGetAvailableUpgradesCall<'_> {
+impl<'a> KubernetesKubernetesGetAvailableUpgradesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<KubernetesGetAvailableUpgradesResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<KubernetesGetAvailableUpgradesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<KubernetesGetAvailableUpgradesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -28029,12 +28753,15 @@ pub struct KubernetesKubernetesGetClusterUserCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesGetClusterUserCall<'_> {
+impl<'a> KubernetesKubernetesGetClusterUserCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<User>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<User>>,
+    > + 'a {
+        self.call.send_json::<User, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -28045,14 +28772,15 @@ pub struct KubernetesKubernetesListOptionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesListOptionsCall<'_> {
+impl<'a> KubernetesKubernetesListOptionsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<KubernetesOptions>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<KubernetesOptions>>,
+    > + 'a {
+        self.call.send_json::<KubernetesOptions, ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -28063,12 +28791,15 @@ pub struct KubernetesKubernetesAddRegistriesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesAddRegistriesCall<'_> {
+impl<'a> KubernetesKubernetesAddRegistriesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -28079,12 +28810,15 @@ pub struct KubernetesKubernetesRemoveRegistriesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesRemoveRegistriesCall<'_> {
+impl<'a> KubernetesKubernetesRemoveRegistriesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -28095,12 +28829,15 @@ pub struct KubernetesKubernetesAddRegistryCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesAddRegistryCall<'_> {
+impl<'a> KubernetesKubernetesAddRegistryCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -28111,12 +28848,15 @@ pub struct KubernetesKubernetesRemoveRegistryCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "kubernetes")]
-impl KubernetesKubernetesRemoveRegistryCall<'_> {
+impl<'a> KubernetesKubernetesRemoveRegistryCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28127,7 +28867,7 @@ pub struct LoadBalancersLoadBalancersListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersListCall<'_> {
+impl<'a> LoadBalancersLoadBalancersListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -28142,11 +28882,12 @@ impl LoadBalancersLoadBalancersListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<LoadBalancersListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<LoadBalancersListResponse>>,
+    > + 'a {
+        self.call.send_json::<LoadBalancersListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28157,14 +28898,15 @@ pub struct LoadBalancersLoadBalancersCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersCreateCall<'_> {
+impl<'a> LoadBalancersLoadBalancersCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<LoadBalancersCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<LoadBalancersCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<LoadBalancersCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28175,14 +28917,15 @@ pub struct LoadBalancersLoadBalancersGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersGetCall<'_> {
+impl<'a> LoadBalancersLoadBalancersGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<LoadBalancersGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<LoadBalancersGetResponse>>,
+    > + 'a {
+        self.call.send_json::<LoadBalancersGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28193,14 +28936,15 @@ pub struct LoadBalancersLoadBalancersUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersUpdateCall<'_> {
+impl<'a> LoadBalancersLoadBalancersUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<LoadBalancersUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<LoadBalancersUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<LoadBalancersUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28211,12 +28955,15 @@ pub struct LoadBalancersLoadBalancersDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersDeleteCall<'_> {
+impl<'a> LoadBalancersLoadBalancersDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28227,12 +28974,15 @@ pub struct LoadBalancersLoadBalancersDeleteCacheCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersDeleteCacheCall<'_> {
+impl<'a> LoadBalancersLoadBalancersDeleteCacheCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28243,12 +28993,15 @@ pub struct LoadBalancersLoadBalancersAddDropletsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersAddDropletsCall<'_> {
+impl<'a> LoadBalancersLoadBalancersAddDropletsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28259,12 +29012,15 @@ pub struct LoadBalancersLoadBalancersRemoveDropletsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersRemoveDropletsCall<'_> {
+impl<'a> LoadBalancersLoadBalancersRemoveDropletsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28275,12 +29031,15 @@ pub struct LoadBalancersLoadBalancersAddForwardingRulesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersAddForwardingRulesCall<'_> {
+impl<'a> LoadBalancersLoadBalancersAddForwardingRulesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -28291,12 +29050,15 @@ pub struct LoadBalancersLoadBalancersRemoveForwardingRulesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "load_balancers")]
-impl LoadBalancersLoadBalancersRemoveForwardingRulesCall<'_> {
+impl<'a> LoadBalancersLoadBalancersRemoveForwardingRulesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28307,7 +29069,7 @@ pub struct MonitoringMonitoringListAlertPolicyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringListAlertPolicyCall<'_> {
+impl<'a> MonitoringMonitoringListAlertPolicyCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -28322,11 +29084,14 @@ impl MonitoringMonitoringListAlertPolicyCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringListAlertPolicyResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<MonitoringListAlertPolicyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<MonitoringListAlertPolicyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28337,14 +29102,17 @@ pub struct MonitoringMonitoringCreateAlertPolicyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringCreateAlertPolicyCall<'_> {
+impl<'a> MonitoringMonitoringCreateAlertPolicyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringCreateAlertPolicyResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<MonitoringCreateAlertPolicyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<MonitoringCreateAlertPolicyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28355,14 +29123,17 @@ pub struct MonitoringMonitoringGetAlertPolicyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetAlertPolicyCall<'_> {
+impl<'a> MonitoringMonitoringGetAlertPolicyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringGetAlertPolicyResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<MonitoringGetAlertPolicyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<MonitoringGetAlertPolicyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28373,14 +29144,17 @@ pub struct MonitoringMonitoringUpdateAlertPolicyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringUpdateAlertPolicyCall<'_> {
+impl<'a> MonitoringMonitoringUpdateAlertPolicyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringUpdateAlertPolicyResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<MonitoringUpdateAlertPolicyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<MonitoringUpdateAlertPolicyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28391,12 +29165,15 @@ pub struct MonitoringMonitoringDeleteAlertPolicyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringDeleteAlertPolicyCall<'_> {
+impl<'a> MonitoringMonitoringDeleteAlertPolicyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28407,7 +29184,7 @@ pub struct MonitoringMonitoringGetAppCpuPercentageMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetAppCpuPercentageMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetAppCpuPercentageMetricsCall<'a> {
     /// Sets query `app_component`: The app component name..
     #[inline]
     pub fn app_component(mut self, value: impl Into<String>) -> Self {
@@ -28418,9 +29195,12 @@ impl MonitoringMonitoringGetAppCpuPercentageMetricsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28431,7 +29211,7 @@ pub struct MonitoringMonitoringGetAppMemoryPercentageMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetAppMemoryPercentageMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetAppMemoryPercentageMetricsCall<'a> {
     /// Sets query `app_component`: The app component name..
     #[inline]
     pub fn app_component(mut self, value: impl Into<String>) -> Self {
@@ -28442,9 +29222,12 @@ impl MonitoringMonitoringGetAppMemoryPercentageMetricsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28455,7 +29238,7 @@ pub struct MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'_> {
+impl<'a> MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'a> {
     /// Sets query `app_component`: The app component name..
     #[inline]
     pub fn app_component(mut self, value: impl Into<String>) -> Self {
@@ -28466,9 +29249,12 @@ impl MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28479,12 +29265,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlCpuUsageCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlCpuUsageCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlCpuUsageCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28495,12 +29284,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlDiskUsageCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlDiskUsageCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlDiskUsageCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28511,12 +29303,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28527,12 +29322,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlLoadCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlLoadCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlLoadCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28543,12 +29341,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28559,12 +29360,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlOpRatesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlOpRatesCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlOpRatesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28575,12 +29379,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28591,12 +29398,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28607,12 +29417,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28623,12 +29436,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28639,12 +29455,15 @@ pub struct MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall<'_> {
+impl<'a> MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28655,12 +29474,15 @@ pub struct MonitoringMonitoringGetDropletBandwidthMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletBandwidthMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletBandwidthMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28671,12 +29493,15 @@ pub struct MonitoringMonitoringGetDropletCpuMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletCpuMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletCpuMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28687,12 +29512,15 @@ pub struct MonitoringMonitoringGetDropletFilesystemFreeMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletFilesystemFreeMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletFilesystemFreeMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28703,12 +29531,15 @@ pub struct MonitoringMonitoringGetDropletFilesystemSizeMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletFilesystemSizeMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletFilesystemSizeMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28719,12 +29550,15 @@ pub struct MonitoringMonitoringGetDropletLoad1MetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletLoad1MetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletLoad1MetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28735,12 +29569,15 @@ pub struct MonitoringMonitoringGetDropletLoad15MetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletLoad15MetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletLoad15MetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28751,12 +29588,15 @@ pub struct MonitoringMonitoringGetDropletLoad5MetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletLoad5MetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletLoad5MetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28767,12 +29607,15 @@ pub struct MonitoringMonitoringGetDropletMemoryAvailableMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletMemoryAvailableMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletMemoryAvailableMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28783,12 +29626,15 @@ pub struct MonitoringMonitoringGetDropletMemoryCachedMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletMemoryCachedMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletMemoryCachedMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28799,12 +29645,15 @@ pub struct MonitoringMonitoringGetDropletMemoryFreeMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletMemoryFreeMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletMemoryFreeMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28815,12 +29664,15 @@ pub struct MonitoringMonitoringGetDropletMemoryTotalMetricsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletMemoryTotalMetricsCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletMemoryTotalMetricsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28831,12 +29683,15 @@ pub struct MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall<'
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28847,12 +29702,15 @@ pub struct MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28863,12 +29721,15 @@ pub struct MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall<'
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28879,12 +29740,15 @@ pub struct MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28895,12 +29759,15 @@ pub struct MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28911,12 +29778,15 @@ pub struct MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall<'a
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall<'_> {
+impl<'a> MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28927,12 +29797,15 @@ pub struct MonitoringMonitoringGetLbDropletsConnectionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsConnectionsCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsConnectionsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28943,12 +29816,15 @@ pub struct MonitoringMonitoringGetLbDropletsDowntimeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsDowntimeCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsDowntimeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28959,12 +29835,15 @@ pub struct MonitoringMonitoringGetLbDropletsHealthChecksCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHealthChecksCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHealthChecksCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28975,12 +29854,15 @@ pub struct MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -28991,12 +29873,15 @@ pub struct MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29007,12 +29892,15 @@ pub struct MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29023,12 +29911,15 @@ pub struct MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29039,12 +29930,15 @@ pub struct MonitoringMonitoringGetLbDropletsHttpResponsesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHttpResponsesCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHttpResponsesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29055,12 +29949,15 @@ pub struct MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29071,12 +29968,15 @@ pub struct MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29087,12 +29987,15 @@ pub struct MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29103,12 +30006,15 @@ pub struct MonitoringMonitoringGetLbDropletsQueueSizeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbDropletsQueueSizeCall<'_> {
+impl<'a> MonitoringMonitoringGetLbDropletsQueueSizeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29119,12 +30025,15 @@ pub struct MonitoringMonitoringGetLbFrontendConnectionsCurrentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendConnectionsCurrentCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendConnectionsCurrentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29135,12 +30044,15 @@ pub struct MonitoringMonitoringGetLbFrontendConnectionsLimitCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendConnectionsLimitCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendConnectionsLimitCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29151,12 +30063,15 @@ pub struct MonitoringMonitoringGetLbFrontendCpuUtilizationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendCpuUtilizationCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendCpuUtilizationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29167,12 +30082,15 @@ pub struct MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29183,12 +30101,15 @@ pub struct MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29199,12 +30120,15 @@ pub struct MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29215,12 +30139,15 @@ pub struct MonitoringMonitoringGetLbFrontendHttpResponsesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendHttpResponsesCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendHttpResponsesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29231,12 +30158,15 @@ pub struct MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29247,12 +30177,15 @@ pub struct MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29263,12 +30196,15 @@ pub struct MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29279,12 +30215,15 @@ pub struct MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29295,12 +30234,15 @@ pub struct MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29311,12 +30253,15 @@ pub struct MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29327,12 +30272,15 @@ pub struct MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29343,12 +30291,15 @@ pub struct MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall<'_> {
+impl<'a> MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Metrics>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
+    > + 'a {
+        self.call.send_json::<Metrics, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29359,7 +30310,7 @@ pub struct MonitoringMonitoringListSinksCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringListSinksCall<'_> {
+impl<'a> MonitoringMonitoringListSinksCall<'a> {
     /// Sets query `resource_id`: A unique URN for a resource..
     #[inline]
     pub fn resource_id(mut self, value: impl Into<String>) -> Self {
@@ -29370,11 +30321,12 @@ impl MonitoringMonitoringListSinksCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringListSinksResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<MonitoringListSinksResponse>>,
+    > + 'a {
+        self.call.send_json::<MonitoringListSinksResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29385,12 +30337,15 @@ pub struct MonitoringMonitoringCreateSinkCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringCreateSinkCall<'_> {
+impl<'a> MonitoringMonitoringCreateSinkCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29401,14 +30356,17 @@ pub struct MonitoringMonitoringListDestinationsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringListDestinationsCall<'_> {
+impl<'a> MonitoringMonitoringListDestinationsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringListDestinationsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<MonitoringListDestinationsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<MonitoringListDestinationsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29419,14 +30377,17 @@ pub struct MonitoringMonitoringCreateDestinationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringCreateDestinationCall<'_> {
+impl<'a> MonitoringMonitoringCreateDestinationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringCreateDestinationResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<MonitoringCreateDestinationResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<MonitoringCreateDestinationResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29437,14 +30398,17 @@ pub struct MonitoringMonitoringGetDestinationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetDestinationCall<'_> {
+impl<'a> MonitoringMonitoringGetDestinationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringGetDestinationResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<MonitoringGetDestinationResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<MonitoringGetDestinationResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29455,12 +30419,15 @@ pub struct MonitoringMonitoringUpdateDestinationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringUpdateDestinationCall<'_> {
+impl<'a> MonitoringMonitoringUpdateDestinationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29471,12 +30438,15 @@ pub struct MonitoringMonitoringDeleteDestinationCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringDeleteDestinationCall<'_> {
+impl<'a> MonitoringMonitoringDeleteDestinationCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29487,14 +30457,15 @@ pub struct MonitoringMonitoringGetSinkCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringGetSinkCall<'_> {
+impl<'a> MonitoringMonitoringGetSinkCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MonitoringGetSinkResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<MonitoringGetSinkResponse>>,
+    > + 'a {
+        self.call.send_json::<MonitoringGetSinkResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "monitoring")]
@@ -29505,12 +30476,15 @@ pub struct MonitoringMonitoringDeleteSinkCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "monitoring")]
-impl MonitoringMonitoringDeleteSinkCall<'_> {
+impl<'a> MonitoringMonitoringDeleteSinkCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29521,7 +30495,7 @@ pub struct NfsNfsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsListCall<'_> {
+impl<'a> NfsNfsListCall<'a> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
     #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
@@ -29532,11 +30506,12 @@ impl NfsNfsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NfsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NfsListResponse>>,
+    > + 'a {
+        self.call.send_json::<NfsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29547,14 +30522,15 @@ pub struct NfsNfsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsCreateCall<'_> {
+impl<'a> NfsNfsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NfsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NfsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<NfsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29565,14 +30541,15 @@ pub struct NfsNfsGetAccessPointCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsGetAccessPointCall<'_> {
+impl<'a> NfsNfsGetAccessPointCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AccessPointGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AccessPointGetResponse>>,
+    > + 'a {
+        self.call.send_json::<AccessPointGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29583,14 +30560,15 @@ pub struct NfsNfsDeleteAccessPointCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsDeleteAccessPointCall<'_> {
+impl<'a> NfsNfsDeleteAccessPointCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AccessPointActionResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AccessPointActionResponse>>,
+    > + 'a {
+        self.call.send_json::<AccessPointActionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29601,7 +30579,7 @@ pub struct NfsNfsListAccessPointsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsListAccessPointsCall<'_> {
+impl<'a> NfsNfsListAccessPointsCall<'a> {
     /// Sets query `status`: Filter access points by status..
     #[inline]
     pub fn status(mut self, value: NfsListAccessPointsStatus) -> Self {
@@ -29610,11 +30588,12 @@ impl NfsNfsListAccessPointsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AccessPointListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AccessPointListResponse>>,
+    > + 'a {
+        self.call.send_json::<AccessPointListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29625,14 +30604,15 @@ pub struct NfsNfsCreateAccessPointCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsCreateAccessPointCall<'_> {
+impl<'a> NfsNfsCreateAccessPointCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<AccessPointActionResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<AccessPointActionResponse>>,
+    > + 'a {
+        self.call.send_json::<AccessPointActionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29643,7 +30623,7 @@ pub struct NfsNfsListSnapshotCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsListSnapshotCall<'_> {
+impl<'a> NfsNfsListSnapshotCall<'a> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
     #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
@@ -29662,11 +30642,12 @@ impl NfsNfsListSnapshotCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NfsSnapshotListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NfsSnapshotListResponse>>,
+    > + 'a {
+        self.call.send_json::<NfsSnapshotListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29677,7 +30658,7 @@ pub struct NfsNfsGetSnapshotCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsGetSnapshotCall<'_> {
+impl<'a> NfsNfsGetSnapshotCall<'a> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
     #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
@@ -29688,11 +30669,12 @@ impl NfsNfsGetSnapshotCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NfsSnapshotGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NfsSnapshotGetResponse>>,
+    > + 'a {
+        self.call.send_json::<NfsSnapshotGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29703,7 +30685,7 @@ pub struct NfsNfsDeleteSnapshotCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsDeleteSnapshotCall<'_> {
+impl<'a> NfsNfsDeleteSnapshotCall<'a> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
     #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
@@ -29714,9 +30696,12 @@ impl NfsNfsDeleteSnapshotCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29727,7 +30712,7 @@ pub struct NfsNfsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsGetCall<'_> {
+impl<'a> NfsNfsGetCall<'a> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
     #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
@@ -29738,11 +30723,12 @@ impl NfsNfsGetCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NfsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NfsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<NfsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "nfs")]
@@ -29753,7 +30739,7 @@ pub struct NfsNfsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs")]
-impl NfsNfsDeleteCall<'_> {
+impl<'a> NfsNfsDeleteCall<'a> {
     /// Sets query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides..
     #[inline]
     pub fn region(mut self, value: impl Into<String>) -> Self {
@@ -29764,9 +30750,12 @@ impl NfsNfsDeleteCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "nfs_actions")]
@@ -29777,14 +30766,15 @@ pub struct NfsActionsNfsCreateActionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "nfs_actions")]
-impl NfsActionsNfsCreateActionCall<'_> {
+impl<'a> NfsActionsNfsCreateActionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NfsActionsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NfsActionsResponse>>,
+    > + 'a {
+        self.call.send_json::<NfsActionsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -29795,14 +30785,17 @@ pub struct OrganizationsOrganizationsCreateTeamCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationsCreateTeamCall<'_> {
+impl<'a> OrganizationsOrganizationsCreateTeamCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrganizationsCreateTeamResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<OrganizationsCreateTeamResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<OrganizationsCreateTeamResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -29813,14 +30806,17 @@ pub struct OrganizationsOrganizationsListTeamsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationsListTeamsCall<'_> {
+impl<'a> OrganizationsOrganizationsListTeamsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrganizationsListTeamsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<OrganizationsListTeamsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<OrganizationsListTeamsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -29831,7 +30827,7 @@ pub struct PartnerNetworkConnectPartnerAttachmentsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsListCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -29846,11 +30842,14 @@ impl PartnerNetworkConnectPartnerAttachmentsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<PartnerAttachmentsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<PartnerAttachmentsListResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -29861,14 +30860,17 @@ pub struct PartnerNetworkConnectPartnerAttachmentsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsCreateCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<PartnerAttachmentsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<PartnerAttachmentsCreateResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -29879,14 +30881,15 @@ pub struct PartnerNetworkConnectPartnerAttachmentsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsGetCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<PartnerAttachmentsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<PartnerAttachmentsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -29897,14 +30900,17 @@ pub struct PartnerNetworkConnectPartnerAttachmentsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsDeleteCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<PartnerAttachmentsDeleteResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<PartnerAttachmentsDeleteResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsDeleteResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -29915,14 +30921,17 @@ pub struct PartnerNetworkConnectPartnerAttachmentsPatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsPatchCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsPatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<PartnerAttachmentsPatchResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<PartnerAttachmentsPatchResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsPatchResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -29933,16 +30942,17 @@ pub struct PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<PartnerAttachmentsGetBgpAuthKeyResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<PartnerAttachmentsGetBgpAuthKeyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsGetBgpAuthKeyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -29953,7 +30963,7 @@ pub struct PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -29968,13 +30978,14 @@ impl PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<PartnerAttachmentsListRemoteRoutesResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<PartnerAttachmentsListRemoteRoutesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsListRemoteRoutesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -29985,16 +30996,17 @@ pub struct PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<PartnerAttachmentsGetServiceKeyResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<PartnerAttachmentsGetServiceKeyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsGetServiceKeyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -30005,16 +31017,17 @@ pub struct PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "partner_network_connect")]
-impl PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall<'_> {
+impl<'a> PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<PartnerAttachmentsCreateServiceKeyResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<PartnerAttachmentsCreateServiceKeyResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<PartnerAttachmentsCreateServiceKeyResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30025,7 +31038,7 @@ pub struct ProjectsProjectsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsListCall<'_> {
+impl<'a> ProjectsProjectsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30040,11 +31053,12 @@ impl ProjectsProjectsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsListResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30055,14 +31069,15 @@ pub struct ProjectsProjectsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsCreateCall<'_> {
+impl<'a> ProjectsProjectsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30073,14 +31088,15 @@ pub struct ProjectsProjectsGetDefaultCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsGetDefaultCall<'_> {
+impl<'a> ProjectsProjectsGetDefaultCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsGetDefaultResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsGetDefaultResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsGetDefaultResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30091,14 +31107,15 @@ pub struct ProjectsProjectsUpdateDefaultCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsUpdateDefaultCall<'_> {
+impl<'a> ProjectsProjectsUpdateDefaultCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsUpdateDefaultResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsUpdateDefaultResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsUpdateDefaultResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30109,14 +31126,15 @@ pub struct ProjectsProjectsPatchDefaultCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsPatchDefaultCall<'_> {
+impl<'a> ProjectsProjectsPatchDefaultCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsPatchDefaultResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsPatchDefaultResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsPatchDefaultResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30127,14 +31145,15 @@ pub struct ProjectsProjectsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsGetCall<'_> {
+impl<'a> ProjectsProjectsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30145,14 +31164,15 @@ pub struct ProjectsProjectsUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsUpdateCall<'_> {
+impl<'a> ProjectsProjectsUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30163,12 +31183,15 @@ pub struct ProjectsProjectsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsDeleteCall<'_> {
+impl<'a> ProjectsProjectsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -30179,14 +31202,15 @@ pub struct ProjectsProjectsPatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectsPatchCall<'_> {
+impl<'a> ProjectsProjectsPatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsPatchResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsPatchResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsPatchResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "project_resources")]
@@ -30197,16 +31221,17 @@ pub struct ProjectResourcesProjectsListResourcesDefaultCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "project_resources")]
-impl ProjectResourcesProjectsListResourcesDefaultCall<'_> {
+impl<'a> ProjectResourcesProjectsListResourcesDefaultCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ProjectsListResourcesDefaultResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ProjectsListResourcesDefaultResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<ProjectsListResourcesDefaultResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "project_resources")]
@@ -30217,16 +31242,17 @@ pub struct ProjectResourcesProjectsAssignResourcesDefaultCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "project_resources")]
-impl ProjectResourcesProjectsAssignResourcesDefaultCall<'_> {
+impl<'a> ProjectResourcesProjectsAssignResourcesDefaultCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<ProjectsAssignResourcesDefaultResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ProjectsAssignResourcesDefaultResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<ProjectsAssignResourcesDefaultResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "project_resources")]
@@ -30237,7 +31263,7 @@ pub struct ProjectResourcesProjectsListResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "project_resources")]
-impl ProjectResourcesProjectsListResourcesCall<'_> {
+impl<'a> ProjectResourcesProjectsListResourcesCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30252,11 +31278,12 @@ impl ProjectResourcesProjectsListResourcesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsListResourcesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectsListResourcesResponse>>,
+    > + 'a {
+        self.call.send_json::<ProjectsListResourcesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "project_resources")]
@@ -30267,14 +31294,17 @@ pub struct ProjectResourcesProjectsAssignResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "project_resources")]
-impl ProjectResourcesProjectsAssignResourcesCall<'_> {
+impl<'a> ProjectResourcesProjectsAssignResourcesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectsAssignResourcesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ProjectsAssignResourcesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<ProjectsAssignResourcesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "regions")]
@@ -30285,7 +31315,7 @@ pub struct RegionsRegionsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "regions")]
-impl RegionsRegionsListCall<'_> {
+impl<'a> RegionsRegionsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30300,11 +31330,12 @@ impl RegionsRegionsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegionsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RegionsListResponse>>,
+    > + 'a {
+        self.call.send_json::<RegionsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30315,14 +31346,15 @@ pub struct ContainerRegistriesRegistriesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesListCall<'_> {
+impl<'a> ContainerRegistriesRegistriesListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistriesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RegistriesListResponse>>,
+    > + 'a {
+        self.call.send_json::<RegistriesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30333,14 +31365,15 @@ pub struct ContainerRegistriesRegistriesCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesCreateCall<'_> {
+impl<'a> ContainerRegistriesRegistriesCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistriesCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RegistriesCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<RegistriesCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30351,14 +31384,15 @@ pub struct ContainerRegistriesRegistriesGetOptionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesGetOptionsCall<'_> {
+impl<'a> ContainerRegistriesRegistriesGetOptionsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistriesGetOptionsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RegistriesGetOptionsResponse>>,
+    > + 'a {
+        self.call.send_json::<RegistriesGetOptionsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30369,14 +31403,17 @@ pub struct ContainerRegistriesRegistriesGetSubscriptionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesGetSubscriptionCall<'_> {
+impl<'a> ContainerRegistriesRegistriesGetSubscriptionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistriesGetSubscriptionResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesGetSubscriptionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesGetSubscriptionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30387,16 +31424,17 @@ pub struct ContainerRegistriesRegistriesUpdateSubscriptionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesUpdateSubscriptionCall<'_> {
+impl<'a> ContainerRegistriesRegistriesUpdateSubscriptionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistriesUpdateSubscriptionResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesUpdateSubscriptionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesUpdateSubscriptionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30407,12 +31445,15 @@ pub struct ContainerRegistriesRegistriesValidateNameCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesValidateNameCall<'_> {
+impl<'a> ContainerRegistriesRegistriesValidateNameCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30423,14 +31464,15 @@ pub struct ContainerRegistriesRegistriesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesGetCall<'_> {
+impl<'a> ContainerRegistriesRegistriesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistriesGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RegistriesGetResponse>>,
+    > + 'a {
+        self.call.send_json::<RegistriesGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30441,12 +31483,15 @@ pub struct ContainerRegistriesRegistriesDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesDeleteCall<'_> {
+impl<'a> ContainerRegistriesRegistriesDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30457,14 +31502,15 @@ pub struct ContainerRegistriesRegistriesGetDockerCredentialsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesGetDockerCredentialsCall<'_> {
+impl<'a> ContainerRegistriesRegistriesGetDockerCredentialsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DockerCredentials>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DockerCredentials>>,
+    > + 'a {
+        self.call.send_json::<DockerCredentials, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30475,16 +31521,17 @@ pub struct ContainerRegistriesRegistriesGetGarbageCollectionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesGetGarbageCollectionCall<'_> {
+impl<'a> ContainerRegistriesRegistriesGetGarbageCollectionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistriesGetGarbageCollectionResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesGetGarbageCollectionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesGetGarbageCollectionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30495,16 +31542,17 @@ pub struct ContainerRegistriesRegistriesRunGarbageCollectionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesRunGarbageCollectionCall<'_> {
+impl<'a> ContainerRegistriesRegistriesRunGarbageCollectionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistriesRunGarbageCollectionResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesRunGarbageCollectionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesRunGarbageCollectionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30515,16 +31563,17 @@ pub struct ContainerRegistriesRegistriesUpdateGarbageCollectionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesUpdateGarbageCollectionCall<'_> {
+impl<'a> ContainerRegistriesRegistriesUpdateGarbageCollectionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistriesUpdateGarbageCollectionResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesUpdateGarbageCollectionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesUpdateGarbageCollectionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30535,7 +31584,7 @@ pub struct ContainerRegistriesRegistriesListGarbageCollectionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesListGarbageCollectionsCall<'_> {
+impl<'a> ContainerRegistriesRegistriesListGarbageCollectionsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30550,13 +31599,14 @@ impl ContainerRegistriesRegistriesListGarbageCollectionsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistriesListGarbageCollectionsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesListGarbageCollectionsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesListGarbageCollectionsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30567,12 +31617,15 @@ pub struct ContainerRegistriesRegistriesDeleteRepositoryCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesDeleteRepositoryCall<'_> {
+impl<'a> ContainerRegistriesRegistriesDeleteRepositoryCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30583,7 +31636,7 @@ pub struct ContainerRegistriesRegistriesListRepositoryManifestsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesListRepositoryManifestsCall<'_> {
+impl<'a> ContainerRegistriesRegistriesListRepositoryManifestsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30598,13 +31651,14 @@ impl ContainerRegistriesRegistriesListRepositoryManifestsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistriesListRepositoryManifestsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesListRepositoryManifestsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesListRepositoryManifestsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30615,12 +31669,15 @@ pub struct ContainerRegistriesRegistriesDeleteRepositoryManifestCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesDeleteRepositoryManifestCall<'_> {
+impl<'a> ContainerRegistriesRegistriesDeleteRepositoryManifestCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30631,7 +31688,7 @@ pub struct ContainerRegistriesRegistriesListRepositoryTagsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesListRepositoryTagsCall<'_> {
+impl<'a> ContainerRegistriesRegistriesListRepositoryTagsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30646,13 +31703,14 @@ impl ContainerRegistriesRegistriesListRepositoryTagsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistriesListRepositoryTagsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesListRepositoryTagsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesListRepositoryTagsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30663,12 +31721,15 @@ pub struct ContainerRegistriesRegistriesDeleteRepositoryTagCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesDeleteRepositoryTagCall<'_> {
+impl<'a> ContainerRegistriesRegistriesDeleteRepositoryTagCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registries")]
@@ -30679,7 +31740,7 @@ pub struct ContainerRegistriesRegistriesListRepositoriesV2Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registries")]
-impl ContainerRegistriesRegistriesListRepositoriesV2Call<'_> {
+impl<'a> ContainerRegistriesRegistriesListRepositoriesV2Call<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30702,13 +31763,14 @@ impl ContainerRegistriesRegistriesListRepositoriesV2Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistriesListRepositoriesV2Response>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistriesListRepositoriesV2Response>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistriesListRepositoriesV2Response, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30719,14 +31781,15 @@ pub struct ContainerRegistryRegistryGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryGetCall<'_> {
+impl<'a> ContainerRegistryRegistryGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistryGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RegistryGetResponse>>,
+    > + 'a {
+        self.call.send_json::<RegistryGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30737,14 +31800,15 @@ pub struct ContainerRegistryRegistryCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryCreateCall<'_> {
+impl<'a> ContainerRegistryRegistryCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistryCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RegistryCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<RegistryCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30755,12 +31819,15 @@ pub struct ContainerRegistryRegistryDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryDeleteCall<'_> {
+impl<'a> ContainerRegistryRegistryDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30771,7 +31838,7 @@ pub struct ContainerRegistryRegistryGetDockerCredentialsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryGetDockerCredentialsCall<'_> {
+impl<'a> ContainerRegistryRegistryGetDockerCredentialsCall<'a> {
     /// Sets query `expiry_seconds`: The duration in seconds that the returned registry credentials will be valid. If not set or 0, the credentials will not expire..
     #[inline]
     pub fn expiry_seconds(mut self, value: i64) -> Self {
@@ -30786,11 +31853,12 @@ impl ContainerRegistryRegistryGetDockerCredentialsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DockerCredentials>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DockerCredentials>>,
+    > + 'a {
+        self.call.send_json::<DockerCredentials, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30801,14 +31869,15 @@ pub struct ContainerRegistryRegistryGetOptionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryGetOptionsCall<'_> {
+impl<'a> ContainerRegistryRegistryGetOptionsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistryGetOptionsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RegistryGetOptionsResponse>>,
+    > + 'a {
+        self.call.send_json::<RegistryGetOptionsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30819,14 +31888,17 @@ pub struct ContainerRegistryRegistryGetSubscriptionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryGetSubscriptionCall<'_> {
+impl<'a> ContainerRegistryRegistryGetSubscriptionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistryGetSubscriptionResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryGetSubscriptionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryGetSubscriptionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30837,14 +31909,17 @@ pub struct ContainerRegistryRegistryUpdateSubscriptionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryUpdateSubscriptionCall<'_> {
+impl<'a> ContainerRegistryRegistryUpdateSubscriptionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistryUpdateSubscriptionResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryUpdateSubscriptionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryUpdateSubscriptionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30855,12 +31930,15 @@ pub struct ContainerRegistryRegistryValidateNameCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryValidateNameCall<'_> {
+impl<'a> ContainerRegistryRegistryValidateNameCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30871,16 +31949,17 @@ pub struct ContainerRegistryRegistryGetGarbageCollectionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryGetGarbageCollectionCall<'_> {
+impl<'a> ContainerRegistryRegistryGetGarbageCollectionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistryGetGarbageCollectionResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryGetGarbageCollectionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryGetGarbageCollectionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30891,16 +31970,17 @@ pub struct ContainerRegistryRegistryRunGarbageCollectionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryRunGarbageCollectionCall<'_> {
+impl<'a> ContainerRegistryRegistryRunGarbageCollectionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistryRunGarbageCollectionResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryRunGarbageCollectionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryRunGarbageCollectionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30911,16 +31991,17 @@ pub struct ContainerRegistryRegistryUpdateGarbageCollectionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryUpdateGarbageCollectionCall<'_> {
+impl<'a> ContainerRegistryRegistryUpdateGarbageCollectionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistryUpdateGarbageCollectionResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryUpdateGarbageCollectionResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryUpdateGarbageCollectionResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30931,7 +32012,7 @@ pub struct ContainerRegistryRegistryListGarbageCollectionsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryListGarbageCollectionsCall<'_> {
+impl<'a> ContainerRegistryRegistryListGarbageCollectionsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30946,13 +32027,14 @@ impl ContainerRegistryRegistryListGarbageCollectionsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistryListGarbageCollectionsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryListGarbageCollectionsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryListGarbageCollectionsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30963,7 +32045,7 @@ pub struct ContainerRegistryRegistryListRepositoriesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryListRepositoriesCall<'_> {
+impl<'a> ContainerRegistryRegistryListRepositoriesCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -30978,11 +32060,14 @@ impl ContainerRegistryRegistryListRepositoriesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistryListRepositoriesResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryListRepositoriesResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryListRepositoriesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -30993,7 +32078,7 @@ pub struct ContainerRegistryRegistryListRepositoryManifestsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryListRepositoryManifestsCall<'_> {
+impl<'a> ContainerRegistryRegistryListRepositoryManifestsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31008,13 +32093,14 @@ impl ContainerRegistryRegistryListRepositoryManifestsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<RegistryListRepositoryManifestsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryListRepositoryManifestsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryListRepositoryManifestsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -31025,12 +32111,15 @@ pub struct ContainerRegistryRegistryDeleteRepositoryManifestCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryDeleteRepositoryManifestCall<'_> {
+impl<'a> ContainerRegistryRegistryDeleteRepositoryManifestCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -31041,7 +32130,7 @@ pub struct ContainerRegistryRegistryListRepositoryTagsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryListRepositoryTagsCall<'_> {
+impl<'a> ContainerRegistryRegistryListRepositoryTagsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31056,11 +32145,14 @@ impl ContainerRegistryRegistryListRepositoryTagsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistryListRepositoryTagsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryListRepositoryTagsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryListRepositoryTagsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -31071,12 +32163,15 @@ pub struct ContainerRegistryRegistryDeleteRepositoryTagCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryDeleteRepositoryTagCall<'_> {
+impl<'a> ContainerRegistryRegistryDeleteRepositoryTagCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "container_registry")]
@@ -31087,7 +32182,7 @@ pub struct ContainerRegistryRegistryListRepositoriesV2Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "container_registry")]
-impl ContainerRegistryRegistryListRepositoriesV2Call<'_> {
+impl<'a> ContainerRegistryRegistryListRepositoriesV2Call<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31110,11 +32205,14 @@ impl ContainerRegistryRegistryListRepositoriesV2Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RegistryListRepositoriesV2Response>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<RegistryListRepositoriesV2Response>,
+        >,
+    > + 'a {
+        self.call.send_json::<RegistryListRepositoriesV2Response, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_ps")]
@@ -31125,7 +32223,7 @@ pub struct ReservedIPsReservedIPsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_ps")]
-impl ReservedIPsReservedIPsListCall<'_> {
+impl<'a> ReservedIPsReservedIPsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31140,11 +32238,12 @@ impl ReservedIPsReservedIPsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPsListResponse>>,
+    > + 'a {
+        self.call.send_json::<ReservedIPsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_ps")]
@@ -31155,14 +32254,15 @@ pub struct ReservedIPsReservedIPsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_ps")]
-impl ReservedIPsReservedIPsCreateCall<'_> {
+impl<'a> ReservedIPsReservedIPsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<ReservedIPsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_ps")]
@@ -31173,14 +32273,15 @@ pub struct ReservedIPsReservedIPsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_ps")]
-impl ReservedIPsReservedIPsGetCall<'_> {
+impl<'a> ReservedIPsReservedIPsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<ReservedIPsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_ps")]
@@ -31191,12 +32292,15 @@ pub struct ReservedIPsReservedIPsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_ps")]
-impl ReservedIPsReservedIPsDeleteCall<'_> {
+impl<'a> ReservedIPsReservedIPsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_ip_actions")]
@@ -31207,14 +32311,17 @@ pub struct ReservedIpActionsReservedIPsActionsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_ip_actions")]
-impl ReservedIpActionsReservedIPsActionsListCall<'_> {
+impl<'a> ReservedIpActionsReservedIPsActionsListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPsActionsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ReservedIPsActionsListResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<ReservedIPsActionsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_ip_actions")]
@@ -31225,14 +32332,17 @@ pub struct ReservedIpActionsReservedIPsActionsPostCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_ip_actions")]
-impl ReservedIpActionsReservedIPsActionsPostCall<'_> {
+impl<'a> ReservedIpActionsReservedIPsActionsPostCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPsActionsPostResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ReservedIPsActionsPostResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<ReservedIPsActionsPostResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_ip_actions")]
@@ -31243,14 +32353,15 @@ pub struct ReservedIpActionsReservedIPsActionsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_ip_actions")]
-impl ReservedIpActionsReservedIPsActionsGetCall<'_> {
+impl<'a> ReservedIpActionsReservedIPsActionsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPsActionsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPsActionsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<ReservedIPsActionsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_pv6")]
@@ -31261,7 +32372,7 @@ pub struct ReservedIPv6ReservedIPv6ListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_pv6")]
-impl ReservedIPv6ReservedIPv6ListCall<'_> {
+impl<'a> ReservedIPv6ReservedIPv6ListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31276,11 +32387,12 @@ impl ReservedIPv6ReservedIPv6ListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPv6ListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPv6ListResponse>>,
+    > + 'a {
+        self.call.send_json::<ReservedIPv6ListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_pv6")]
@@ -31291,14 +32403,15 @@ pub struct ReservedIPv6ReservedIPv6CreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_pv6")]
-impl ReservedIPv6ReservedIPv6CreateCall<'_> {
+impl<'a> ReservedIPv6ReservedIPv6CreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPv6CreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPv6CreateResponse>>,
+    > + 'a {
+        self.call.send_json::<ReservedIPv6CreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_pv6")]
@@ -31309,14 +32422,15 @@ pub struct ReservedIPv6ReservedIPv6GetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_pv6")]
-impl ReservedIPv6ReservedIPv6GetCall<'_> {
+impl<'a> ReservedIPv6ReservedIPv6GetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPv6GetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPv6GetResponse>>,
+    > + 'a {
+        self.call.send_json::<ReservedIPv6GetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_pv6")]
@@ -31327,12 +32441,15 @@ pub struct ReservedIPv6ReservedIPv6DeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_pv6")]
-impl ReservedIPv6ReservedIPv6DeleteCall<'_> {
+impl<'a> ReservedIPv6ReservedIPv6DeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "reserved_i_pv6_actions")]
@@ -31343,14 +32460,17 @@ pub struct ReservedIPv6ActionsReservedIPv6ActionsPostCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "reserved_i_pv6_actions")]
-impl ReservedIPv6ActionsReservedIPv6ActionsPostCall<'_> {
+impl<'a> ReservedIPv6ActionsReservedIPv6ActionsPostCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ReservedIPv6ActionsPostResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<ReservedIPv6ActionsPostResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<ReservedIPv6ActionsPostResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31361,7 +32481,7 @@ pub struct SecuritySecurityListScansCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityListScansCall<'_> {
+impl<'a> SecuritySecurityListScansCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31376,11 +32496,12 @@ impl SecuritySecurityListScansCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SecurityListScansResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SecurityListScansResponse>>,
+    > + 'a {
+        self.call.send_json::<SecurityListScansResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31391,14 +32512,15 @@ pub struct SecuritySecurityCreateScanCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityCreateScanCall<'_> {
+impl<'a> SecuritySecurityCreateScanCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SecurityCreateScanResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SecurityCreateScanResponse>>,
+    > + 'a {
+        self.call.send_json::<SecurityCreateScanResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31409,7 +32531,7 @@ pub struct SecuritySecurityGetLatestScanCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityGetLatestScanCall<'_> {
+impl<'a> SecuritySecurityGetLatestScanCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31438,11 +32560,12 @@ impl SecuritySecurityGetLatestScanCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SecurityGetLatestScanResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SecurityGetLatestScanResponse>>,
+    > + 'a {
+        self.call.send_json::<SecurityGetLatestScanResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31453,12 +32576,15 @@ pub struct SecuritySecurityCreateScanRuleCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityCreateScanRuleCall<'_> {
+impl<'a> SecuritySecurityCreateScanRuleCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31469,7 +32595,7 @@ pub struct SecuritySecurityGetScanCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityGetScanCall<'_> {
+impl<'a> SecuritySecurityGetScanCall<'a> {
     /// Sets query `severity`: The finding severity level to include..
     #[inline]
     pub fn severity(mut self, value: SecurityGetScanSeverity) -> Self {
@@ -31498,11 +32624,12 @@ impl SecuritySecurityGetScanCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SecurityGetScanResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SecurityGetScanResponse>>,
+    > + 'a {
+        self.call.send_json::<SecurityGetScanResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31513,7 +32640,7 @@ pub struct SecuritySecurityListScanFindingAffectedResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityListScanFindingAffectedResourcesCall<'_> {
+impl<'a> SecuritySecurityListScanFindingAffectedResourcesCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31528,13 +32655,15 @@ impl SecuritySecurityListScanFindingAffectedResourcesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<SecurityListScanFindingAffectedResourcesResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<SecurityListScanFindingAffectedResourcesResponse>,
+        >,
+    > + 'a {
+        self.call
+            .send_json::<SecurityListScanFindingAffectedResourcesResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31545,7 +32674,7 @@ pub struct SecuritySecurityListSettingsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityListSettingsCall<'_> {
+impl<'a> SecuritySecurityListSettingsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31560,9 +32689,12 @@ impl SecuritySecurityListSettingsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Settings>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Settings>>,
+    > + 'a {
+        self.call.send_json::<Settings, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31573,14 +32705,17 @@ pub struct SecuritySecurityUpdateSettingsPlanCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityUpdateSettingsPlanCall<'_> {
+impl<'a> SecuritySecurityUpdateSettingsPlanCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SecurityUpdateSettingsPlanResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<SecurityUpdateSettingsPlanResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<SecurityUpdateSettingsPlanResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31591,14 +32726,15 @@ pub struct SecuritySecurityCreateSuppressionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityCreateSuppressionCall<'_> {
+impl<'a> SecuritySecurityCreateSuppressionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SuppressedResourceRoot>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SuppressedResourceRoot>>,
+    > + 'a {
+        self.call.send_json::<SuppressedResourceRoot, ErrorKind>()
     }
 }
 #[cfg(feature = "security")]
@@ -31609,12 +32745,15 @@ pub struct SecuritySecurityDeleteSuppressionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "security")]
-impl SecuritySecurityDeleteSuppressionCall<'_> {
+impl<'a> SecuritySecurityDeleteSuppressionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "sizes")]
@@ -31625,7 +32764,7 @@ pub struct SizesSizesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "sizes")]
-impl SizesSizesListCall<'_> {
+impl<'a> SizesSizesListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31640,11 +32779,12 @@ impl SizesSizesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SizesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SizesListResponse>>,
+    > + 'a {
+        self.call.send_json::<SizesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "snapshots")]
@@ -31655,7 +32795,7 @@ pub struct SnapshotsSnapshotsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "snapshots")]
-impl SnapshotsSnapshotsListCall<'_> {
+impl<'a> SnapshotsSnapshotsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31676,11 +32816,12 @@ impl SnapshotsSnapshotsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SnapshotsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SnapshotsListResponse>>,
+    > + 'a {
+        self.call.send_json::<SnapshotsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "snapshots")]
@@ -31691,14 +32832,15 @@ pub struct SnapshotsSnapshotsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "snapshots")]
-impl SnapshotsSnapshotsGetCall<'_> {
+impl<'a> SnapshotsSnapshotsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SnapshotsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SnapshotsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<SnapshotsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "snapshots")]
@@ -31709,12 +32851,15 @@ pub struct SnapshotsSnapshotsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "snapshots")]
-impl SnapshotsSnapshotsDeleteCall<'_> {
+impl<'a> SnapshotsSnapshotsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "spaces_keys")]
@@ -31725,7 +32870,7 @@ pub struct SpacesKeysSpacesKeyListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "spaces_keys")]
-impl SpacesKeysSpacesKeyListCall<'_> {
+impl<'a> SpacesKeysSpacesKeyListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31780,11 +32925,12 @@ impl SpacesKeysSpacesKeyListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SpacesKeyListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyListResponse>>,
+    > + 'a {
+        self.call.send_json::<SpacesKeyListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "spaces_keys")]
@@ -31795,14 +32941,15 @@ pub struct SpacesKeysSpacesKeyCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "spaces_keys")]
-impl SpacesKeysSpacesKeyCreateCall<'_> {
+impl<'a> SpacesKeysSpacesKeyCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SpacesKeyCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<SpacesKeyCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "spaces_keys")]
@@ -31813,14 +32960,15 @@ pub struct SpacesKeysSpacesKeyGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "spaces_keys")]
-impl SpacesKeysSpacesKeyGetCall<'_> {
+impl<'a> SpacesKeysSpacesKeyGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SpacesKeyGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyGetResponse>>,
+    > + 'a {
+        self.call.send_json::<SpacesKeyGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "spaces_keys")]
@@ -31831,14 +32979,15 @@ pub struct SpacesKeysSpacesKeyUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "spaces_keys")]
-impl SpacesKeysSpacesKeyUpdateCall<'_> {
+impl<'a> SpacesKeysSpacesKeyUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SpacesKeyUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<SpacesKeyUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "spaces_keys")]
@@ -31849,12 +32998,15 @@ pub struct SpacesKeysSpacesKeyDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "spaces_keys")]
-impl SpacesKeysSpacesKeyDeleteCall<'_> {
+impl<'a> SpacesKeysSpacesKeyDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "spaces_keys")]
@@ -31865,14 +33017,15 @@ pub struct SpacesKeysSpacesKeyPatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "spaces_keys")]
-impl SpacesKeysSpacesKeyPatchCall<'_> {
+impl<'a> SpacesKeysSpacesKeyPatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SpacesKeyPatchResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyPatchResponse>>,
+    > + 'a {
+        self.call.send_json::<SpacesKeyPatchResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "tags")]
@@ -31883,7 +33036,7 @@ pub struct TagsTagsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "tags")]
-impl TagsTagsListCall<'_> {
+impl<'a> TagsTagsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -31898,11 +33051,12 @@ impl TagsTagsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<TagsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<TagsListResponse>>,
+    > + 'a {
+        self.call.send_json::<TagsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "tags")]
@@ -31913,14 +33067,15 @@ pub struct TagsTagsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "tags")]
-impl TagsTagsCreateCall<'_> {
+impl<'a> TagsTagsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<TagsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<TagsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<TagsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "tags")]
@@ -31931,14 +33086,15 @@ pub struct TagsTagsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "tags")]
-impl TagsTagsGetCall<'_> {
+impl<'a> TagsTagsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<TagsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<TagsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<TagsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "tags")]
@@ -31949,12 +33105,15 @@ pub struct TagsTagsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "tags")]
-impl TagsTagsDeleteCall<'_> {
+impl<'a> TagsTagsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "tags")]
@@ -31965,12 +33124,15 @@ pub struct TagsTagsAssignResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "tags")]
-impl TagsTagsAssignResourcesCall<'_> {
+impl<'a> TagsTagsAssignResourcesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "tags")]
@@ -31981,12 +33143,15 @@ pub struct TagsTagsUnassignResourcesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "tags")]
-impl TagsTagsUnassignResourcesCall<'_> {
+impl<'a> TagsTagsUnassignResourcesCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -31997,7 +33162,7 @@ pub struct UptimeUptimeListChecksCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeListChecksCall<'_> {
+impl<'a> UptimeUptimeListChecksCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32012,11 +33177,12 @@ impl UptimeUptimeListChecksCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeListChecksResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeListChecksResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeListChecksResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32027,14 +33193,15 @@ pub struct UptimeUptimeCreateCheckCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeCreateCheckCall<'_> {
+impl<'a> UptimeUptimeCreateCheckCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeCreateCheckResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeCreateCheckResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeCreateCheckResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32045,14 +33212,15 @@ pub struct UptimeUptimeGetCheckCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeGetCheckCall<'_> {
+impl<'a> UptimeUptimeGetCheckCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeGetCheckResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeGetCheckResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeGetCheckResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32063,14 +33231,15 @@ pub struct UptimeUptimeUpdateCheckCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeUpdateCheckCall<'_> {
+impl<'a> UptimeUptimeUpdateCheckCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeUpdateCheckResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeUpdateCheckResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeUpdateCheckResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32081,12 +33250,15 @@ pub struct UptimeUptimeDeleteCheckCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeDeleteCheckCall<'_> {
+impl<'a> UptimeUptimeDeleteCheckCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32097,7 +33269,7 @@ pub struct UptimeUptimeListAlertsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeListAlertsCall<'_> {
+impl<'a> UptimeUptimeListAlertsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32112,11 +33284,12 @@ impl UptimeUptimeListAlertsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeListAlertsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeListAlertsResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeListAlertsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32127,14 +33300,15 @@ pub struct UptimeUptimeCreateAlertCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeCreateAlertCall<'_> {
+impl<'a> UptimeUptimeCreateAlertCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeCreateAlertResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeCreateAlertResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeCreateAlertResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32145,14 +33319,15 @@ pub struct UptimeUptimeGetAlertCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeGetAlertCall<'_> {
+impl<'a> UptimeUptimeGetAlertCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeGetAlertResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeGetAlertResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeGetAlertResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32163,14 +33338,15 @@ pub struct UptimeUptimeUpdateAlertCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeUpdateAlertCall<'_> {
+impl<'a> UptimeUptimeUpdateAlertCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeUpdateAlertResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeUpdateAlertResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeUpdateAlertResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32181,12 +33357,15 @@ pub struct UptimeUptimeDeleteAlertCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeDeleteAlertCall<'_> {
+impl<'a> UptimeUptimeDeleteAlertCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "uptime")]
@@ -32197,14 +33376,15 @@ pub struct UptimeUptimeGetCheckStateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "uptime")]
-impl UptimeUptimeGetCheckStateCall<'_> {
+impl<'a> UptimeUptimeGetCheckStateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UptimeGetCheckStateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UptimeGetCheckStateResponse>>,
+    > + 'a {
+        self.call.send_json::<UptimeGetCheckStateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32215,7 +33395,7 @@ pub struct VectorDatabasesVectorDatabasesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesListCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesListCall<'a> {
     /// Sets query `page`.
     #[inline]
     pub fn page(mut self, value: i64) -> Self {
@@ -32230,11 +33410,12 @@ impl VectorDatabasesVectorDatabasesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbListVectorDBsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VectordbListVectorDBsResponse>>,
+    > + 'a {
+        self.call.send_json::<VectordbListVectorDBsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32245,14 +33426,17 @@ pub struct VectorDatabasesVectorDatabasesCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesCreateCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbCreateVectorDbResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<VectordbCreateVectorDbResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<VectordbCreateVectorDbResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32263,14 +33447,15 @@ pub struct VectorDatabasesVectorDatabasesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesGetCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbGetVectorDbResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VectordbGetVectorDbResponse>>,
+    > + 'a {
+        self.call.send_json::<VectordbGetVectorDbResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32281,14 +33466,17 @@ pub struct VectorDatabasesVectorDatabasesUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesUpdateCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbUpdateVectorDbResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<VectordbUpdateVectorDbResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<VectordbUpdateVectorDbResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32299,12 +33487,15 @@ pub struct VectorDatabasesVectorDatabasesDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesDeleteCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32315,14 +33506,15 @@ pub struct VectorDatabasesVectorDatabasesListBackupsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesListBackupsCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesListBackupsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbListBackupsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VectordbListBackupsResponse>>,
+    > + 'a {
+        self.call.send_json::<VectordbListBackupsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32333,14 +33525,17 @@ pub struct VectorDatabasesVectorDatabasesGetRestoreStatusCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesGetRestoreStatusCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesGetRestoreStatusCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbGetRestoreStatusResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<VectordbGetRestoreStatusResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<VectordbGetRestoreStatusResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32351,14 +33546,15 @@ pub struct VectorDatabasesVectorDatabasesPostRestoreBackupCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesPostRestoreBackupCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesPostRestoreBackupCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbRestoreBackupResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VectordbRestoreBackupResponse>>,
+    > + 'a {
+        self.call.send_json::<VectordbRestoreBackupResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32369,16 +33565,17 @@ pub struct VectorDatabasesVectorDatabasesGetCredentialsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesGetCredentialsCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesGetCredentialsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<VectordbGetVectorDbAdminCredentialsResponse>,
-    > {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<VectordbGetVectorDbAdminCredentialsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<VectordbGetVectorDbAdminCredentialsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32389,14 +33586,17 @@ pub struct VectorDatabasesVectorDatabasesPostResizeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesPostResizeCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesPostResizeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbResizeVectorDbResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<VectordbResizeVectorDbResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<VectordbResizeVectorDbResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -32407,14 +33607,17 @@ pub struct VectorDatabasesVectorDatabasesUpdateTagsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vector_databases")]
-impl VectorDatabasesVectorDatabasesUpdateTagsCall<'_> {
+impl<'a> VectorDatabasesVectorDatabasesUpdateTagsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VectordbUpdateVectorDbTagsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<VectordbUpdateVectorDbTagsResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<VectordbUpdateVectorDbTagsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32425,7 +33628,7 @@ pub struct BlockStorageVolumesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumesListCall<'_> {
+impl<'a> BlockStorageVolumesListCall<'a> {
     /// Sets query `name`: The block storage volume's name..
     #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -32454,11 +33657,12 @@ impl BlockStorageVolumesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumesListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumesListResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumesListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32469,14 +33673,15 @@ pub struct BlockStorageVolumesCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumesCreateCall<'_> {
+impl<'a> BlockStorageVolumesCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumesCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumesCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumesCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32487,7 +33692,7 @@ pub struct BlockStorageVolumesDeleteByNameCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumesDeleteByNameCall<'_> {
+impl<'a> BlockStorageVolumesDeleteByNameCall<'a> {
     /// Sets query `name`: The block storage volume's name..
     #[inline]
     pub fn name(mut self, value: impl Into<String>) -> Self {
@@ -32504,9 +33709,12 @@ impl BlockStorageVolumesDeleteByNameCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32517,14 +33725,17 @@ pub struct BlockStorageVolumeSnapshotsGetByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumeSnapshotsGetByIdCall<'_> {
+impl<'a> BlockStorageVolumeSnapshotsGetByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumeSnapshotsGetByIdResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<VolumeSnapshotsGetByIdResponse>,
+        >,
+    > + 'a {
+        self.call.send_json::<VolumeSnapshotsGetByIdResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32535,12 +33746,15 @@ pub struct BlockStorageVolumeSnapshotsDeleteByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumeSnapshotsDeleteByIdCall<'_> {
+impl<'a> BlockStorageVolumeSnapshotsDeleteByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32551,14 +33765,15 @@ pub struct BlockStorageVolumesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumesGetCall<'_> {
+impl<'a> BlockStorageVolumesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumesGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumesGetResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumesGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32569,12 +33784,15 @@ pub struct BlockStorageVolumesDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumesDeleteCall<'_> {
+impl<'a> BlockStorageVolumesDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32585,7 +33803,7 @@ pub struct BlockStorageVolumeSnapshotsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumeSnapshotsListCall<'_> {
+impl<'a> BlockStorageVolumeSnapshotsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32600,11 +33818,12 @@ impl BlockStorageVolumeSnapshotsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumeSnapshotsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumeSnapshotsListResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumeSnapshotsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage")]
@@ -32615,14 +33834,15 @@ pub struct BlockStorageVolumeSnapshotsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage")]
-impl BlockStorageVolumeSnapshotsCreateCall<'_> {
+impl<'a> BlockStorageVolumeSnapshotsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumeSnapshotsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumeSnapshotsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumeSnapshotsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage_actions")]
@@ -32633,7 +33853,7 @@ pub struct BlockStorageActionsVolumeActionsPostCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage_actions")]
-impl BlockStorageActionsVolumeActionsPostCall<'_> {
+impl<'a> BlockStorageActionsVolumeActionsPostCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32648,11 +33868,12 @@ impl BlockStorageActionsVolumeActionsPostCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumeActionsPostResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumeActionsPostResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumeActionsPostResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage_actions")]
@@ -32663,7 +33884,7 @@ pub struct BlockStorageActionsVolumeActionsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage_actions")]
-impl BlockStorageActionsVolumeActionsListCall<'_> {
+impl<'a> BlockStorageActionsVolumeActionsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32678,11 +33899,12 @@ impl BlockStorageActionsVolumeActionsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumeActionsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumeActionsListResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumeActionsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage_actions")]
@@ -32693,7 +33915,7 @@ pub struct BlockStorageActionsVolumeActionsPostByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage_actions")]
-impl BlockStorageActionsVolumeActionsPostByIdCall<'_> {
+impl<'a> BlockStorageActionsVolumeActionsPostByIdCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32708,11 +33930,12 @@ impl BlockStorageActionsVolumeActionsPostByIdCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumeActionsPostByIdResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumeActionsPostByIdResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumeActionsPostByIdResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "block_storage_actions")]
@@ -32723,7 +33946,7 @@ pub struct BlockStorageActionsVolumeActionsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "block_storage_actions")]
-impl BlockStorageActionsVolumeActionsGetCall<'_> {
+impl<'a> BlockStorageActionsVolumeActionsGetCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32738,11 +33961,12 @@ impl BlockStorageActionsVolumeActionsGetCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VolumeActionsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VolumeActionsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<VolumeActionsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_nat_gateways")]
@@ -32753,7 +33977,7 @@ pub struct VpcNatGatewaysVpcnatgatewaysListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_nat_gateways")]
-impl VpcNatGatewaysVpcnatgatewaysListCall<'_> {
+impl<'a> VpcNatGatewaysVpcnatgatewaysListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32794,11 +34018,12 @@ impl VpcNatGatewaysVpcnatgatewaysListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysListResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcnatgatewaysListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_nat_gateways")]
@@ -32809,14 +34034,15 @@ pub struct VpcNatGatewaysVpcnatgatewaysCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_nat_gateways")]
-impl VpcNatGatewaysVpcnatgatewaysCreateCall<'_> {
+impl<'a> VpcNatGatewaysVpcnatgatewaysCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcnatgatewaysCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_nat_gateways")]
@@ -32827,14 +34053,15 @@ pub struct VpcNatGatewaysVpcnatgatewaysGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_nat_gateways")]
-impl VpcNatGatewaysVpcnatgatewaysGetCall<'_> {
+impl<'a> VpcNatGatewaysVpcnatgatewaysGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysGetResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcnatgatewaysGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_nat_gateways")]
@@ -32845,14 +34072,15 @@ pub struct VpcNatGatewaysVpcnatgatewaysUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_nat_gateways")]
-impl VpcNatGatewaysVpcnatgatewaysUpdateCall<'_> {
+impl<'a> VpcNatGatewaysVpcnatgatewaysUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcnatgatewaysUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_nat_gateways")]
@@ -32863,12 +34091,15 @@ pub struct VpcNatGatewaysVpcnatgatewaysDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_nat_gateways")]
-impl VpcNatGatewaysVpcnatgatewaysDeleteCall<'_> {
+impl<'a> VpcNatGatewaysVpcnatgatewaysDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_peerings")]
@@ -32879,7 +34110,7 @@ pub struct VpcPeeringsVpcPeeringsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_peerings")]
-impl VpcPeeringsVpcPeeringsListCall<'_> {
+impl<'a> VpcPeeringsVpcPeeringsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -32900,11 +34131,12 @@ impl VpcPeeringsVpcPeeringsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcPeeringsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsListResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcPeeringsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_peerings")]
@@ -32915,14 +34147,15 @@ pub struct VpcPeeringsVpcPeeringsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_peerings")]
-impl VpcPeeringsVpcPeeringsCreateCall<'_> {
+impl<'a> VpcPeeringsVpcPeeringsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcPeeringsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcPeeringsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_peerings")]
@@ -32933,14 +34166,15 @@ pub struct VpcPeeringsVpcPeeringsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_peerings")]
-impl VpcPeeringsVpcPeeringsGetCall<'_> {
+impl<'a> VpcPeeringsVpcPeeringsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcPeeringsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcPeeringsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_peerings")]
@@ -32951,14 +34185,15 @@ pub struct VpcPeeringsVpcPeeringsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_peerings")]
-impl VpcPeeringsVpcPeeringsDeleteCall<'_> {
+impl<'a> VpcPeeringsVpcPeeringsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcPeeringsDeleteResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsDeleteResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcPeeringsDeleteResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vpc_peerings")]
@@ -32969,14 +34204,15 @@ pub struct VpcPeeringsVpcPeeringsPatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpc_peerings")]
-impl VpcPeeringsVpcPeeringsPatchCall<'_> {
+impl<'a> VpcPeeringsVpcPeeringsPatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcPeeringsPatchResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsPatchResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcPeeringsPatchResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -32987,7 +34223,7 @@ pub struct VpCsVpcsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsListCall<'_> {
+impl<'a> VpCsVpcsListCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -33002,11 +34238,12 @@ impl VpCsVpcsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsListResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsListResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsListResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33017,14 +34254,15 @@ pub struct VpCsVpcsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsCreateCall<'_> {
+impl<'a> VpCsVpcsCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsCreateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsCreateResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsCreateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33035,14 +34273,15 @@ pub struct VpCsVpcsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsGetCall<'_> {
+impl<'a> VpCsVpcsGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsGetResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsGetResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsGetResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33053,14 +34292,15 @@ pub struct VpCsVpcsUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsUpdateCall<'_> {
+impl<'a> VpCsVpcsUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsUpdateResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsUpdateResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsUpdateResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33071,12 +34311,15 @@ pub struct VpCsVpcsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsDeleteCall<'_> {
+impl<'a> VpCsVpcsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33087,14 +34330,15 @@ pub struct VpCsVpcsPatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsPatchCall<'_> {
+impl<'a> VpCsVpcsPatchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsPatchResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsPatchResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsPatchResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33105,7 +34349,7 @@ pub struct VpCsVpcsListMembersCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsListMembersCall<'_> {
+impl<'a> VpCsVpcsListMembersCall<'a> {
     /// Sets query `resource_type`: Used to filter VPC members by a resource type..
     #[inline]
     pub fn resource_type(mut self, value: impl Into<String>) -> Self {
@@ -33128,11 +34372,12 @@ impl VpCsVpcsListMembersCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsListMembersResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsListMembersResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsListMembersResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33143,7 +34388,7 @@ pub struct VpCsVpcsListPeeringsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsListPeeringsCall<'_> {
+impl<'a> VpCsVpcsListPeeringsCall<'a> {
     /// Sets query `per_page`: Number of items returned per page.
     #[inline]
     pub fn per_page(mut self, value: i64) -> Self {
@@ -33158,11 +34403,12 @@ impl VpCsVpcsListPeeringsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsListPeeringsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsListPeeringsResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsListPeeringsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33173,14 +34419,15 @@ pub struct VpCsVpcsCreatePeeringsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsCreatePeeringsCall<'_> {
+impl<'a> VpCsVpcsCreatePeeringsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsCreatePeeringsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsCreatePeeringsResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsCreatePeeringsResponse, ErrorKind>()
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -33191,13 +34438,14 @@ pub struct VpCsVpcsPatchPeeringsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vp_cs")]
-impl VpCsVpcsPatchPeeringsCall<'_> {
+impl<'a> VpCsVpcsPatchPeeringsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcsPatchPeeringsResponse>> {
-        let result: ::std::result::Result<_, DoError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcsPatchPeeringsResponse>>,
+    > + 'a {
+        self.call.send_json::<VpcsPatchPeeringsResponse, ErrorKind>()
     }
 }

@@ -444,12 +444,15 @@ impl<'a> AccountApi<'a> {
 pub struct PingCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl PingCall<'_> {
+impl<'a> PingCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 /// A call of `items.list` (`GET /items`): optional parameters and per-call options are set here, then `send` runs it.
@@ -458,7 +461,7 @@ impl PingCall<'_> {
 pub struct ItemsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsListCall<'_> {
+impl<'a> ItemsListCall<'a> {
     /// Sets query `limit`.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -498,9 +501,12 @@ impl ItemsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vec<Item>>>,
+    > + 'a {
+        self.call.send_json::<Vec<Item>, ErrorKind>()
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the last item's `id` is sent back as `after`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     #[inline]
@@ -540,12 +546,15 @@ impl ItemsListCall<'_> {
 pub struct ItemsGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsGetCall<'_> {
+impl<'a> ItemsGetCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Item>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Item>>,
+    > + 'a {
+        self.call.send_json::<Item, ErrorKind>()
     }
 }
 /// A call of `items.create` (`POST /items`): optional parameters and per-call options are set here, then `send` runs it.
@@ -554,7 +563,7 @@ impl ItemsGetCall<'_> {
 pub struct ItemsCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsCreateCall<'_> {
+impl<'a> ItemsCreateCall<'a> {
     /// Sets header `Idempotency-Key`: Your own key; replaces the generated one..
     #[inline]
     pub fn idempotency_key_param(mut self, value: impl Into<String>) -> Self {
@@ -573,9 +582,12 @@ impl ItemsCreateCall<'_> {
     }
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Item>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Item>>,
+    > + 'a {
+        self.call.send_json::<Item, ErrorKind>()
     }
 }
 /// A call of `items.delete` (`DELETE /items/{item_id}`): optional parameters and per-call options are set here, then `send` runs it.
@@ -584,12 +596,15 @@ impl ItemsCreateCall<'_> {
 pub struct ItemsDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsDeleteCall<'_> {
+impl<'a> ItemsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 /// A call of `items.annotate` (`POST /items/{item_id}/annotations`): optional parameters and per-call options are set here, then `send` runs it.
@@ -598,12 +613,15 @@ impl ItemsDeleteCall<'_> {
 pub struct ItemsAnnotateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsAnnotateCall<'_> {
+impl<'a> ItemsAnnotateCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Annotation>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Annotation>>,
+    > + 'a {
+        self.call.send_json::<Annotation, ErrorKind>()
     }
 }
 /// A call of `items.watch` (`GET /items/{item_id}/events`): optional parameters and per-call options are set here, then `send` runs it.
@@ -612,14 +630,18 @@ impl ItemsAnnotateCall<'_> {
 pub struct ItemsWatchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsWatchCall<'_> {
+impl<'a> ItemsWatchCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call; the response is a stream of events, read with `StreamExt::next` (re-exported as `futures::StreamExt`). The client's retries cover the response head and the first event; from then on nothing is resent. The stream ends at the `[DONE]` event; one that stops before it ends with a connection error. An error the server sends as an event is classified as an error response is, and is the stream's last item.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::EventStream<ItemEvent, ErrorKind>>,
-    > {
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<
+                ::sdkgen_runtime::EventStream<ItemEvent, ErrorKind>,
+            >,
+        >,
+    > + 'a {
         static EVENTS: ::sdkgen_runtime::StreamSpec = ::sdkgen_runtime::StreamSpec {
             done: Some("[DONE]"),
             error_events: &["error"],
@@ -627,11 +649,7 @@ impl ItemsWatchCall<'_> {
             error_status: None,
             ignore: &["ping"],
         };
-        let result: ::std::result::Result<_, EveryError> = self
-            .call
-            .send_events::<ItemEvent, ErrorKind>(&EVENTS)
-            .await;
-        result
+        self.call.send_events::<ItemEvent, ErrorKind>(&EVENTS)
     }
 }
 /// A call of `items.generate` (`POST /items/generate`): optional parameters and per-call options are set here, then `send` runs it.
@@ -640,22 +658,27 @@ impl ItemsWatchCall<'_> {
 pub struct ItemsGenerateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsGenerateCall<'_> {
+impl<'a> ItemsGenerateCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits, for the
     /// whole response at once; [`stream`](Self::stream) asks for events.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Generated>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Generated>>,
+    > + 'a {
+        self.call.send_json::<Generated, ErrorKind>()
     }
     /// Sends the call asking for a stream of events (the body's `stream` set to `true`), read with `StreamExt::next` (re-exported as `futures::StreamExt`). The client's retries cover the response head and the first event; from then on nothing is resent. The stream ends at the `[DONE]` event; one that stops before it ends with a connection error. An error the server sends as an event is classified as an error response is, and is the stream's last item.
-    pub async fn stream(
+    pub fn stream(
         mut self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<
-            ::sdkgen_runtime::EventStream<GenerateDelta, ErrorKind>,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<
+                ::sdkgen_runtime::EventStream<GenerateDelta, ErrorKind>,
+            >,
         >,
-    > {
+    > + 'a {
         self.call.request_mut().set_body_flag("stream", true);
         static EVENTS: ::sdkgen_runtime::StreamSpec = ::sdkgen_runtime::StreamSpec {
             done: Some("[DONE]"),
@@ -664,11 +687,7 @@ impl ItemsGenerateCall<'_> {
             error_status: Some("error.status"),
             ignore: &[],
         };
-        let result: ::std::result::Result<_, EveryError> = self
-            .call
-            .send_events::<GenerateDelta, ErrorKind>(&EVENTS)
-            .await;
-        result
+        self.call.send_events::<GenerateDelta, ErrorKind>(&EVENTS)
     }
 }
 /// A call of `items.attach` (`POST /items/{item_id}/attachments`): optional parameters and per-call options are set here, then `send` runs it.
@@ -677,12 +696,15 @@ impl ItemsGenerateCall<'_> {
 pub struct ItemsAttachCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsAttachCall<'_> {
+impl<'a> ItemsAttachCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Item>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Item>>,
+    > + 'a {
+        self.call.send_json::<Item, ErrorKind>()
     }
 }
 /// A call of `items.export` (`GET /items/{item_id}/export`): optional parameters and per-call options are set here, then `send` runs it.
@@ -691,16 +713,17 @@ impl ItemsAttachCall<'_> {
 pub struct ItemsExportCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsExportCall<'_> {
+impl<'a> ItemsExportCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
-    > {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_stream().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
+        >,
+    > + 'a {
+        self.call.send_stream::<ErrorKind>()
     }
 }
 /// A call of `items.versions.list` (`GET /items/{item_id}/versions`): optional parameters and per-call options are set here, then `send` runs it.
@@ -709,12 +732,15 @@ impl ItemsExportCall<'_> {
 pub struct ItemsVersionsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl ItemsVersionsListCall<'_> {
+impl<'a> ItemsVersionsListCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vec<Item>>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vec<Item>>>,
+    > + 'a {
+        self.call.send_json::<Vec<Item>, ErrorKind>()
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the `Link` header's `rel="next"` URL is followed); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     #[inline]
@@ -746,12 +772,15 @@ impl ItemsVersionsListCall<'_> {
 pub struct AccountGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl AccountGetCall<'_> {
+impl<'a> AccountGetCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Account>> {
-        let result: ::std::result::Result<_, EveryError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Account>>,
+    > + 'a {
+        self.call.send_json::<Account, ErrorKind>()
     }
 }
 /// Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after asking `account.get` for `state`.

@@ -323,7 +323,7 @@ pub struct OperationsGetMuseumHoursCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "operations")]
-impl OperationsGetMuseumHoursCall<'_> {
+impl<'a> OperationsGetMuseumHoursCall<'a> {
     /// Sets query `startDate`: Starting date to retrieve future operating hours from. Defaults to today's date..
     #[inline]
     pub fn start_date(mut self, value: impl Into<String>) -> Self {
@@ -346,11 +346,12 @@ impl OperationsGetMuseumHoursCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<Vec<MuseumDailyHours>>> {
-        let result: ::std::result::Result<_, MuseumError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vec<MuseumDailyHours>>>,
+    > + 'a {
+        self.call.send_json::<Vec<MuseumDailyHours>, ErrorKind>()
     }
 }
 #[cfg(feature = "events")]
@@ -361,7 +362,7 @@ pub struct EventsListSpecialEventsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "events")]
-impl EventsListSpecialEventsCall<'_> {
+impl<'a> EventsListSpecialEventsCall<'a> {
     /// Sets query `startDate`: Starting date to retrieve future operating hours from. Defaults to today's date..
     #[inline]
     pub fn start_date(mut self, value: impl Into<String>) -> Self {
@@ -392,11 +393,12 @@ impl EventsListSpecialEventsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<Vec<SpecialEvent>>> {
-        let result: ::std::result::Result<_, MuseumError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vec<SpecialEvent>>>,
+    > + 'a {
+        self.call.send_json::<Vec<SpecialEvent>, ErrorKind>()
     }
 }
 #[cfg(feature = "events")]
@@ -407,12 +409,15 @@ pub struct EventsCreateSpecialEventCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "events")]
-impl EventsCreateSpecialEventCall<'_> {
+impl<'a> EventsCreateSpecialEventCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SpecialEvent>> {
-        let result: ::std::result::Result<_, MuseumError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SpecialEvent>>,
+    > + 'a {
+        self.call.send_json::<SpecialEvent, ErrorKind>()
     }
 }
 #[cfg(feature = "events")]
@@ -423,12 +428,15 @@ pub struct EventsGetSpecialEventCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "events")]
-impl EventsGetSpecialEventCall<'_> {
+impl<'a> EventsGetSpecialEventCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SpecialEvent>> {
-        let result: ::std::result::Result<_, MuseumError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SpecialEvent>>,
+    > + 'a {
+        self.call.send_json::<SpecialEvent, ErrorKind>()
     }
 }
 #[cfg(feature = "events")]
@@ -439,12 +447,15 @@ pub struct EventsDeleteSpecialEventCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "events")]
-impl EventsDeleteSpecialEventCall<'_> {
+impl<'a> EventsDeleteSpecialEventCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, MuseumError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "events")]
@@ -455,12 +466,15 @@ pub struct EventsUpdateSpecialEventCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "events")]
-impl EventsUpdateSpecialEventCall<'_> {
+impl<'a> EventsUpdateSpecialEventCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SpecialEvent>> {
-        let result: ::std::result::Result<_, MuseumError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SpecialEvent>>,
+    > + 'a {
+        self.call.send_json::<SpecialEvent, ErrorKind>()
     }
 }
 #[cfg(feature = "tickets")]
@@ -471,14 +485,15 @@ pub struct TicketsBuyMuseumTicketsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "tickets")]
-impl TicketsBuyMuseumTicketsCall<'_> {
+impl<'a> TicketsBuyMuseumTicketsCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MuseumTicketsConfirmation>> {
-        let result: ::std::result::Result<_, MuseumError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<MuseumTicketsConfirmation>>,
+    > + 'a {
+        self.call.send_json::<MuseumTicketsConfirmation, ErrorKind>()
     }
 }
 #[cfg(feature = "tickets")]
@@ -489,18 +504,16 @@ pub struct TicketsGetTicketCodeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "tickets")]
-impl TicketsGetTicketCodeCall<'_> {
+impl<'a> TicketsGetTicketCodeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
-    > {
-        let result: ::std::result::Result<_, MuseumError> = self
-            .call
-            .send_stream()
-            .await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
+        >,
+    > + 'a {
+        self.call.send_stream::<ErrorKind>()
     }
 }

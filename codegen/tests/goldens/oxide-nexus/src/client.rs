@@ -5270,12 +5270,15 @@ pub struct DisksDiskViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskViewByIdCall<'_> {
+impl<'a> DisksDiskViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "disks")]
@@ -5286,7 +5289,7 @@ pub struct DisksDiskListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskListCall<'_> {
+impl<'a> DisksDiskListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -5309,11 +5312,12 @@ impl DisksDiskListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DiskResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DiskResultsPage>>,
+    > + 'a {
+        self.call.send_json::<DiskResultsPage, ErrorKind>()
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     #[inline]
@@ -5353,12 +5357,15 @@ pub struct DisksDiskCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskCreateCall<'_> {
+impl<'a> DisksDiskCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "disks")]
@@ -5369,12 +5376,15 @@ pub struct DisksDiskViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskViewCall<'_> {
+impl<'a> DisksDiskViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "disks")]
@@ -5385,12 +5395,15 @@ pub struct DisksDiskDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskDeleteCall<'_> {
+impl<'a> DisksDiskDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "disks")]
@@ -5401,7 +5414,7 @@ pub struct DisksDiskMetricsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskMetricsListCall<'_> {
+impl<'a> DisksDiskMetricsListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -5418,11 +5431,12 @@ impl DisksDiskMetricsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MeasurementResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<MeasurementResultsPage>>,
+    > + 'a {
+        self.call.send_json::<MeasurementResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "disks")]
@@ -5433,7 +5447,7 @@ pub struct DisksDiskListV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskListV1Call<'_> {
+impl<'a> DisksDiskListV1Call<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -5472,11 +5486,12 @@ impl DisksDiskListV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DiskResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DiskResultsPage>>,
+    > + 'a {
+        self.call.send_json::<DiskResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "disks")]
@@ -5487,7 +5502,7 @@ pub struct DisksDiskCreateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskCreateV1Call<'_> {
+impl<'a> DisksDiskCreateV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -5498,9 +5513,12 @@ impl DisksDiskCreateV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "disks")]
@@ -5511,7 +5529,7 @@ pub struct DisksDiskViewV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskViewV1Call<'_> {
+impl<'a> DisksDiskViewV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -5530,9 +5548,12 @@ impl DisksDiskViewV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "disks")]
@@ -5543,7 +5564,7 @@ pub struct DisksDiskDeleteV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "disks")]
-impl DisksDiskDeleteV1Call<'_> {
+impl<'a> DisksDiskDeleteV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -5562,9 +5583,12 @@ impl DisksDiskDeleteV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -5575,12 +5599,15 @@ pub struct ImagesImageViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImageViewByIdCall<'_> {
+impl<'a> ImagesImageViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Image>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Image>>,
+    > + 'a {
+        self.call.send_json::<Image, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -5591,7 +5618,7 @@ pub struct ImagesImageListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImageListCall<'_> {
+impl<'a> ImagesImageListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -5614,11 +5641,12 @@ impl ImagesImageListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ImageResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ImageResultsPage>>,
+    > + 'a {
+        self.call.send_json::<ImageResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -5629,12 +5657,15 @@ pub struct ImagesImageCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImageCreateCall<'_> {
+impl<'a> ImagesImageCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Image>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Image>>,
+    > + 'a {
+        self.call.send_json::<Image, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -5645,12 +5676,15 @@ pub struct ImagesImageViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImageViewCall<'_> {
+impl<'a> ImagesImageViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Image>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Image>>,
+    > + 'a {
+        self.call.send_json::<Image, ErrorKind>()
     }
 }
 #[cfg(feature = "images")]
@@ -5661,12 +5695,15 @@ pub struct ImagesImageDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "images")]
-impl ImagesImageDeleteCall<'_> {
+impl<'a> ImagesImageDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5677,12 +5714,15 @@ pub struct InstancesInstanceViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceViewByIdCall<'_> {
+impl<'a> InstancesInstanceViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5693,14 +5733,15 @@ pub struct InstancesInstanceNetworkInterfaceViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceNetworkInterfaceViewByIdCall<'_> {
+impl<'a> InstancesInstanceNetworkInterfaceViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NetworkInterface>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterface>>,
+    > + 'a {
+        self.call.send_json::<NetworkInterface, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5711,7 +5752,7 @@ pub struct InstancesInstanceListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceListCall<'_> {
+impl<'a> InstancesInstanceListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -5734,11 +5775,12 @@ impl InstancesInstanceListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<InstanceResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<InstanceResultsPage>>,
+    > + 'a {
+        self.call.send_json::<InstanceResultsPage, ErrorKind>()
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     #[inline]
@@ -5778,12 +5820,15 @@ pub struct InstancesInstanceCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceCreateCall<'_> {
+impl<'a> InstancesInstanceCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5794,12 +5839,15 @@ pub struct InstancesInstanceViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceViewCall<'_> {
+impl<'a> InstancesInstanceViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5810,12 +5858,15 @@ pub struct InstancesInstanceDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceDeleteCall<'_> {
+impl<'a> InstancesInstanceDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5826,7 +5877,7 @@ pub struct InstancesInstanceDiskListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceDiskListCall<'_> {
+impl<'a> InstancesInstanceDiskListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -5849,11 +5900,12 @@ impl InstancesInstanceDiskListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DiskResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DiskResultsPage>>,
+    > + 'a {
+        self.call.send_json::<DiskResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5864,12 +5916,15 @@ pub struct InstancesInstanceDiskAttachCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceDiskAttachCall<'_> {
+impl<'a> InstancesInstanceDiskAttachCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5880,12 +5935,15 @@ pub struct InstancesInstanceDiskDetachCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceDiskDetachCall<'_> {
+impl<'a> InstancesInstanceDiskDetachCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5896,14 +5954,15 @@ pub struct InstancesInstanceExternalIpListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceExternalIpListCall<'_> {
+impl<'a> InstancesInstanceExternalIpListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ExternalIpResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ExternalIpResultsPage>>,
+    > + 'a {
+        self.call.send_json::<ExternalIpResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5914,12 +5973,15 @@ pub struct InstancesInstanceMigrateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceMigrateCall<'_> {
+impl<'a> InstancesInstanceMigrateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5930,7 +5992,7 @@ pub struct InstancesInstanceNetworkInterfaceListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceNetworkInterfaceListCall<'_> {
+impl<'a> InstancesInstanceNetworkInterfaceListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -5953,11 +6015,12 @@ impl InstancesInstanceNetworkInterfaceListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NetworkInterfaceResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterfaceResultsPage>>,
+    > + 'a {
+        self.call.send_json::<NetworkInterfaceResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5968,14 +6031,15 @@ pub struct InstancesInstanceNetworkInterfaceCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceNetworkInterfaceCreateCall<'_> {
+impl<'a> InstancesInstanceNetworkInterfaceCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NetworkInterface>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterface>>,
+    > + 'a {
+        self.call.send_json::<NetworkInterface, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -5986,14 +6050,15 @@ pub struct InstancesInstanceNetworkInterfaceViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceNetworkInterfaceViewCall<'_> {
+impl<'a> InstancesInstanceNetworkInterfaceViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NetworkInterface>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterface>>,
+    > + 'a {
+        self.call.send_json::<NetworkInterface, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6004,14 +6069,15 @@ pub struct InstancesInstanceNetworkInterfaceUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceNetworkInterfaceUpdateCall<'_> {
+impl<'a> InstancesInstanceNetworkInterfaceUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NetworkInterface>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterface>>,
+    > + 'a {
+        self.call.send_json::<NetworkInterface, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6022,12 +6088,15 @@ pub struct InstancesInstanceNetworkInterfaceDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceNetworkInterfaceDeleteCall<'_> {
+impl<'a> InstancesInstanceNetworkInterfaceDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6038,12 +6107,15 @@ pub struct InstancesInstanceRebootCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceRebootCall<'_> {
+impl<'a> InstancesInstanceRebootCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6054,7 +6126,7 @@ pub struct InstancesInstanceSerialConsoleCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceSerialConsoleCall<'_> {
+impl<'a> InstancesInstanceSerialConsoleCall<'a> {
     /// Sets query `from_start`: Character index in the serial buffer from which to read, counting the bytes output since instance start. If this is not provided, `most_recent` must be provided, and if this *is* provided, `most_recent` must *not* be provided..
     #[inline]
     pub fn from_start(mut self, value: i64) -> Self {
@@ -6075,11 +6147,12 @@ impl InstancesInstanceSerialConsoleCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<InstanceSerialConsoleData>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<InstanceSerialConsoleData>>,
+    > + 'a {
+        self.call.send_json::<InstanceSerialConsoleData, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6090,12 +6163,15 @@ pub struct InstancesInstanceSerialConsoleStreamCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceSerialConsoleStreamCall<'_> {
+impl<'a> InstancesInstanceSerialConsoleStreamCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6106,12 +6182,15 @@ pub struct InstancesInstanceSerialConsoleStreamV2Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceSerialConsoleStreamV2Call<'_> {
+impl<'a> InstancesInstanceSerialConsoleStreamV2Call<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6122,12 +6201,15 @@ pub struct InstancesInstanceStartCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceStartCall<'_> {
+impl<'a> InstancesInstanceStartCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6138,12 +6220,15 @@ pub struct InstancesInstanceStopCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceStopCall<'_> {
+impl<'a> InstancesInstanceStopCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6154,7 +6239,7 @@ pub struct InstancesInstanceListV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceListV1Call<'_> {
+impl<'a> InstancesInstanceListV1Call<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -6193,11 +6278,12 @@ impl InstancesInstanceListV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<InstanceResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<InstanceResultsPage>>,
+    > + 'a {
+        self.call.send_json::<InstanceResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6208,7 +6294,7 @@ pub struct InstancesInstanceCreateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceCreateV1Call<'_> {
+impl<'a> InstancesInstanceCreateV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6219,9 +6305,12 @@ impl InstancesInstanceCreateV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6232,7 +6321,7 @@ pub struct InstancesInstanceViewV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceViewV1Call<'_> {
+impl<'a> InstancesInstanceViewV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6251,9 +6340,12 @@ impl InstancesInstanceViewV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6264,7 +6356,7 @@ pub struct InstancesInstanceDeleteV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceDeleteV1Call<'_> {
+impl<'a> InstancesInstanceDeleteV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6283,9 +6375,12 @@ impl InstancesInstanceDeleteV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6296,7 +6391,7 @@ pub struct InstancesInstanceDiskListV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceDiskListV1Call<'_> {
+impl<'a> InstancesInstanceDiskListV1Call<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -6335,11 +6430,12 @@ impl InstancesInstanceDiskListV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<DiskResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<DiskResultsPage>>,
+    > + 'a {
+        self.call.send_json::<DiskResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6350,7 +6446,7 @@ pub struct InstancesInstanceDiskAttachV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceDiskAttachV1Call<'_> {
+impl<'a> InstancesInstanceDiskAttachV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6369,9 +6465,12 @@ impl InstancesInstanceDiskAttachV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6382,7 +6481,7 @@ pub struct InstancesInstanceDiskDetachV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceDiskDetachV1Call<'_> {
+impl<'a> InstancesInstanceDiskDetachV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6401,9 +6500,12 @@ impl InstancesInstanceDiskDetachV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Disk>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
+    > + 'a {
+        self.call.send_json::<Disk, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6414,7 +6516,7 @@ pub struct InstancesInstanceMigrateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceMigrateV1Call<'_> {
+impl<'a> InstancesInstanceMigrateV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6433,9 +6535,12 @@ impl InstancesInstanceMigrateV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6446,7 +6551,7 @@ pub struct InstancesInstanceRebootV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceRebootV1Call<'_> {
+impl<'a> InstancesInstanceRebootV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6465,9 +6570,12 @@ impl InstancesInstanceRebootV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6478,7 +6586,7 @@ pub struct InstancesInstanceSerialConsoleV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceSerialConsoleV1Call<'_> {
+impl<'a> InstancesInstanceSerialConsoleV1Call<'a> {
     /// Sets query `from_start`: Character index in the serial buffer from which to read, counting the bytes output since instance start. If this is not provided, `most_recent` must be provided, and if this *is* provided, `most_recent` must *not* be provided..
     #[inline]
     pub fn from_start(mut self, value: i64) -> Self {
@@ -6515,11 +6623,12 @@ impl InstancesInstanceSerialConsoleV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<InstanceSerialConsoleData>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<InstanceSerialConsoleData>>,
+    > + 'a {
+        self.call.send_json::<InstanceSerialConsoleData, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6530,7 +6639,7 @@ pub struct InstancesInstanceSerialConsoleStreamV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceSerialConsoleStreamV1Call<'_> {
+impl<'a> InstancesInstanceSerialConsoleStreamV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6549,9 +6658,12 @@ impl InstancesInstanceSerialConsoleStreamV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6562,7 +6674,7 @@ pub struct InstancesInstanceStartV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceStartV1Call<'_> {
+impl<'a> InstancesInstanceStartV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6581,9 +6693,12 @@ impl InstancesInstanceStartV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "instances")]
@@ -6594,7 +6709,7 @@ pub struct InstancesInstanceStopV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "instances")]
-impl InstancesInstanceStopV1Call<'_> {
+impl<'a> InstancesInstanceStopV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -6613,9 +6728,12 @@ impl InstancesInstanceStopV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Instance>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
+    > + 'a {
+        self.call.send_json::<Instance, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6626,12 +6744,15 @@ pub struct OrganizationsOrganizationViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationViewByIdCall<'_> {
+impl<'a> OrganizationsOrganizationViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Organization>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
+    > + 'a {
+        self.call.send_json::<Organization, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6642,7 +6763,7 @@ pub struct OrganizationsOrganizationListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationListCall<'_> {
+impl<'a> OrganizationsOrganizationListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -6665,11 +6786,12 @@ impl OrganizationsOrganizationListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrganizationResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OrganizationResultsPage>>,
+    > + 'a {
+        self.call.send_json::<OrganizationResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6680,12 +6802,15 @@ pub struct OrganizationsOrganizationCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationCreateCall<'_> {
+impl<'a> OrganizationsOrganizationCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Organization>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
+    > + 'a {
+        self.call.send_json::<Organization, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6696,12 +6821,15 @@ pub struct OrganizationsOrganizationViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationViewCall<'_> {
+impl<'a> OrganizationsOrganizationViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Organization>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
+    > + 'a {
+        self.call.send_json::<Organization, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6712,12 +6840,15 @@ pub struct OrganizationsOrganizationUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationUpdateCall<'_> {
+impl<'a> OrganizationsOrganizationUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Organization>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
+    > + 'a {
+        self.call.send_json::<Organization, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6728,12 +6859,15 @@ pub struct OrganizationsOrganizationDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationDeleteCall<'_> {
+impl<'a> OrganizationsOrganizationDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6744,14 +6878,15 @@ pub struct OrganizationsOrganizationPolicyViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationPolicyViewCall<'_> {
+impl<'a> OrganizationsOrganizationPolicyViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<OrganizationRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6762,14 +6897,15 @@ pub struct OrganizationsOrganizationPolicyUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationPolicyUpdateCall<'_> {
+impl<'a> OrganizationsOrganizationPolicyUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<OrganizationRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6780,7 +6916,7 @@ pub struct OrganizationsOrganizationListV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationListV1Call<'_> {
+impl<'a> OrganizationsOrganizationListV1Call<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -6803,11 +6939,12 @@ impl OrganizationsOrganizationListV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrganizationResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OrganizationResultsPage>>,
+    > + 'a {
+        self.call.send_json::<OrganizationResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6818,12 +6955,15 @@ pub struct OrganizationsOrganizationCreateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationCreateV1Call<'_> {
+impl<'a> OrganizationsOrganizationCreateV1Call<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Organization>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
+    > + 'a {
+        self.call.send_json::<Organization, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6834,12 +6974,15 @@ pub struct OrganizationsOrganizationViewV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationViewV1Call<'_> {
+impl<'a> OrganizationsOrganizationViewV1Call<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Organization>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
+    > + 'a {
+        self.call.send_json::<Organization, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6850,12 +6993,15 @@ pub struct OrganizationsOrganizationUpdateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationUpdateV1Call<'_> {
+impl<'a> OrganizationsOrganizationUpdateV1Call<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Organization>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
+    > + 'a {
+        self.call.send_json::<Organization, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6866,12 +7012,15 @@ pub struct OrganizationsOrganizationDeleteV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationDeleteV1Call<'_> {
+impl<'a> OrganizationsOrganizationDeleteV1Call<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6882,14 +7031,15 @@ pub struct OrganizationsOrganizationPolicyViewV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationPolicyViewV1Call<'_> {
+impl<'a> OrganizationsOrganizationPolicyViewV1Call<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<OrganizationRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "organizations")]
@@ -6900,14 +7050,15 @@ pub struct OrganizationsOrganizationPolicyUpdateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "organizations")]
-impl OrganizationsOrganizationPolicyUpdateV1Call<'_> {
+impl<'a> OrganizationsOrganizationPolicyUpdateV1Call<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<OrganizationRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -6918,12 +7069,15 @@ pub struct ProjectsProjectViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectViewByIdCall<'_> {
+impl<'a> ProjectsProjectViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Project>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
+    > + 'a {
+        self.call.send_json::<Project, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -6934,7 +7088,7 @@ pub struct ProjectsProjectListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectListCall<'_> {
+impl<'a> ProjectsProjectListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -6957,11 +7111,12 @@ impl ProjectsProjectListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectResultsPage>>,
+    > + 'a {
+        self.call.send_json::<ProjectResultsPage, ErrorKind>()
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_page` is sent as `page_token`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     #[inline]
@@ -7001,12 +7156,15 @@ pub struct ProjectsProjectCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectCreateCall<'_> {
+impl<'a> ProjectsProjectCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Project>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
+    > + 'a {
+        self.call.send_json::<Project, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7017,12 +7175,15 @@ pub struct ProjectsProjectViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectViewCall<'_> {
+impl<'a> ProjectsProjectViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Project>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
+    > + 'a {
+        self.call.send_json::<Project, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7033,12 +7194,15 @@ pub struct ProjectsProjectUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectUpdateCall<'_> {
+impl<'a> ProjectsProjectUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Project>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
+    > + 'a {
+        self.call.send_json::<Project, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7049,12 +7213,15 @@ pub struct ProjectsProjectDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectDeleteCall<'_> {
+impl<'a> ProjectsProjectDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7065,14 +7232,15 @@ pub struct ProjectsProjectPolicyViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectPolicyViewCall<'_> {
+impl<'a> ProjectsProjectPolicyViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<ProjectRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7083,14 +7251,15 @@ pub struct ProjectsProjectPolicyUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectPolicyUpdateCall<'_> {
+impl<'a> ProjectsProjectPolicyUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<ProjectRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7101,7 +7270,7 @@ pub struct ProjectsProjectListV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectListV1Call<'_> {
+impl<'a> ProjectsProjectListV1Call<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -7132,11 +7301,12 @@ impl ProjectsProjectListV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectResultsPage>>,
+    > + 'a {
+        self.call.send_json::<ProjectResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7147,12 +7317,15 @@ pub struct ProjectsProjectCreateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectCreateV1Call<'_> {
+impl<'a> ProjectsProjectCreateV1Call<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Project>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
+    > + 'a {
+        self.call.send_json::<Project, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7163,7 +7336,7 @@ pub struct ProjectsProjectViewV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectViewV1Call<'_> {
+impl<'a> ProjectsProjectViewV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -7174,9 +7347,12 @@ impl ProjectsProjectViewV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Project>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
+    > + 'a {
+        self.call.send_json::<Project, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7187,7 +7363,7 @@ pub struct ProjectsProjectUpdateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectUpdateV1Call<'_> {
+impl<'a> ProjectsProjectUpdateV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -7198,9 +7374,12 @@ impl ProjectsProjectUpdateV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Project>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
+    > + 'a {
+        self.call.send_json::<Project, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7211,7 +7390,7 @@ pub struct ProjectsProjectDeleteV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectDeleteV1Call<'_> {
+impl<'a> ProjectsProjectDeleteV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -7222,9 +7401,12 @@ impl ProjectsProjectDeleteV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7235,7 +7417,7 @@ pub struct ProjectsProjectPolicyViewV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectPolicyViewV1Call<'_> {
+impl<'a> ProjectsProjectPolicyViewV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -7246,11 +7428,12 @@ impl ProjectsProjectPolicyViewV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<ProjectRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "projects")]
@@ -7261,7 +7444,7 @@ pub struct ProjectsProjectPolicyUpdateV1Call<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "projects")]
-impl ProjectsProjectPolicyUpdateV1Call<'_> {
+impl<'a> ProjectsProjectPolicyUpdateV1Call<'a> {
     /// Sets query `organization`.
     #[inline]
     pub fn organization(mut self, value: impl Into<String>) -> Self {
@@ -7272,11 +7455,12 @@ impl ProjectsProjectPolicyUpdateV1Call<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<ProjectRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "snapshots")]
@@ -7287,12 +7471,15 @@ pub struct SnapshotsSnapshotViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "snapshots")]
-impl SnapshotsSnapshotViewByIdCall<'_> {
+impl<'a> SnapshotsSnapshotViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Snapshot>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Snapshot>>,
+    > + 'a {
+        self.call.send_json::<Snapshot, ErrorKind>()
     }
 }
 #[cfg(feature = "snapshots")]
@@ -7303,7 +7490,7 @@ pub struct SnapshotsSnapshotListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "snapshots")]
-impl SnapshotsSnapshotListCall<'_> {
+impl<'a> SnapshotsSnapshotListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -7326,11 +7513,12 @@ impl SnapshotsSnapshotListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SnapshotResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SnapshotResultsPage>>,
+    > + 'a {
+        self.call.send_json::<SnapshotResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "snapshots")]
@@ -7341,12 +7529,15 @@ pub struct SnapshotsSnapshotCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "snapshots")]
-impl SnapshotsSnapshotCreateCall<'_> {
+impl<'a> SnapshotsSnapshotCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Snapshot>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Snapshot>>,
+    > + 'a {
+        self.call.send_json::<Snapshot, ErrorKind>()
     }
 }
 #[cfg(feature = "snapshots")]
@@ -7357,12 +7548,15 @@ pub struct SnapshotsSnapshotViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "snapshots")]
-impl SnapshotsSnapshotViewCall<'_> {
+impl<'a> SnapshotsSnapshotViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Snapshot>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Snapshot>>,
+    > + 'a {
+        self.call.send_json::<Snapshot, ErrorKind>()
     }
 }
 #[cfg(feature = "snapshots")]
@@ -7373,12 +7567,15 @@ pub struct SnapshotsSnapshotDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "snapshots")]
-impl SnapshotsSnapshotDeleteCall<'_> {
+impl<'a> SnapshotsSnapshotDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7389,12 +7586,15 @@ pub struct VpcsVpcRouterRouteViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterRouteViewByIdCall<'_> {
+impl<'a> VpcsVpcRouterRouteViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<RouterRoute>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RouterRoute>>,
+    > + 'a {
+        self.call.send_json::<RouterRoute, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7405,12 +7605,15 @@ pub struct VpcsVpcRouterViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterViewByIdCall<'_> {
+impl<'a> VpcsVpcRouterViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<VpcRouter>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcRouter>>,
+    > + 'a {
+        self.call.send_json::<VpcRouter, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7421,12 +7624,15 @@ pub struct VpcsVpcSubnetViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcSubnetViewByIdCall<'_> {
+impl<'a> VpcsVpcSubnetViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<VpcSubnet>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnet>>,
+    > + 'a {
+        self.call.send_json::<VpcSubnet, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7437,12 +7643,15 @@ pub struct VpcsVpcViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcViewByIdCall<'_> {
+impl<'a> VpcsVpcViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vpc>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vpc>>,
+    > + 'a {
+        self.call.send_json::<Vpc, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7453,7 +7662,7 @@ pub struct VpcsVpcListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcListCall<'_> {
+impl<'a> VpcsVpcListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -7476,11 +7685,12 @@ impl VpcsVpcListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcResultsPage>>,
+    > + 'a {
+        self.call.send_json::<VpcResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7491,12 +7701,15 @@ pub struct VpcsVpcCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcCreateCall<'_> {
+impl<'a> VpcsVpcCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vpc>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vpc>>,
+    > + 'a {
+        self.call.send_json::<Vpc, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7507,12 +7720,15 @@ pub struct VpcsVpcViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcViewCall<'_> {
+impl<'a> VpcsVpcViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vpc>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vpc>>,
+    > + 'a {
+        self.call.send_json::<Vpc, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7523,12 +7739,15 @@ pub struct VpcsVpcUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcUpdateCall<'_> {
+impl<'a> VpcsVpcUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vpc>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vpc>>,
+    > + 'a {
+        self.call.send_json::<Vpc, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7539,12 +7758,15 @@ pub struct VpcsVpcDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcDeleteCall<'_> {
+impl<'a> VpcsVpcDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7555,14 +7777,15 @@ pub struct VpcsVpcFirewallRulesViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcFirewallRulesViewCall<'_> {
+impl<'a> VpcsVpcFirewallRulesViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcFirewallRules>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcFirewallRules>>,
+    > + 'a {
+        self.call.send_json::<VpcFirewallRules, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7573,14 +7796,15 @@ pub struct VpcsVpcFirewallRulesUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcFirewallRulesUpdateCall<'_> {
+impl<'a> VpcsVpcFirewallRulesUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcFirewallRules>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcFirewallRules>>,
+    > + 'a {
+        self.call.send_json::<VpcFirewallRules, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7591,7 +7815,7 @@ pub struct VpcsVpcRouterListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterListCall<'_> {
+impl<'a> VpcsVpcRouterListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -7614,11 +7838,12 @@ impl VpcsVpcRouterListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcRouterResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcRouterResultsPage>>,
+    > + 'a {
+        self.call.send_json::<VpcRouterResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7629,12 +7854,15 @@ pub struct VpcsVpcRouterCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterCreateCall<'_> {
+impl<'a> VpcsVpcRouterCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<VpcRouter>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcRouter>>,
+    > + 'a {
+        self.call.send_json::<VpcRouter, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7645,12 +7873,15 @@ pub struct VpcsVpcRouterViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterViewCall<'_> {
+impl<'a> VpcsVpcRouterViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<VpcRouter>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcRouter>>,
+    > + 'a {
+        self.call.send_json::<VpcRouter, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7661,12 +7892,15 @@ pub struct VpcsVpcRouterUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterUpdateCall<'_> {
+impl<'a> VpcsVpcRouterUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<VpcRouter>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcRouter>>,
+    > + 'a {
+        self.call.send_json::<VpcRouter, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7677,12 +7911,15 @@ pub struct VpcsVpcRouterDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterDeleteCall<'_> {
+impl<'a> VpcsVpcRouterDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7693,7 +7930,7 @@ pub struct VpcsVpcRouterRouteListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterRouteListCall<'_> {
+impl<'a> VpcsVpcRouterRouteListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -7716,11 +7953,12 @@ impl VpcsVpcRouterRouteListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RouterRouteResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RouterRouteResultsPage>>,
+    > + 'a {
+        self.call.send_json::<RouterRouteResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7731,12 +7969,15 @@ pub struct VpcsVpcRouterRouteCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterRouteCreateCall<'_> {
+impl<'a> VpcsVpcRouterRouteCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<RouterRoute>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RouterRoute>>,
+    > + 'a {
+        self.call.send_json::<RouterRoute, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7747,12 +7988,15 @@ pub struct VpcsVpcRouterRouteViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterRouteViewCall<'_> {
+impl<'a> VpcsVpcRouterRouteViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<RouterRoute>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RouterRoute>>,
+    > + 'a {
+        self.call.send_json::<RouterRoute, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7763,12 +8007,15 @@ pub struct VpcsVpcRouterRouteUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterRouteUpdateCall<'_> {
+impl<'a> VpcsVpcRouterRouteUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<RouterRoute>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RouterRoute>>,
+    > + 'a {
+        self.call.send_json::<RouterRoute, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7779,12 +8026,15 @@ pub struct VpcsVpcRouterRouteDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcRouterRouteDeleteCall<'_> {
+impl<'a> VpcsVpcRouterRouteDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7795,7 +8045,7 @@ pub struct VpcsVpcSubnetListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcSubnetListCall<'_> {
+impl<'a> VpcsVpcSubnetListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -7818,11 +8068,12 @@ impl VpcsVpcSubnetListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<VpcSubnetResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnetResultsPage>>,
+    > + 'a {
+        self.call.send_json::<VpcSubnetResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7833,12 +8084,15 @@ pub struct VpcsVpcSubnetCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcSubnetCreateCall<'_> {
+impl<'a> VpcsVpcSubnetCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<VpcSubnet>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnet>>,
+    > + 'a {
+        self.call.send_json::<VpcSubnet, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7849,12 +8103,15 @@ pub struct VpcsVpcSubnetViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcSubnetViewCall<'_> {
+impl<'a> VpcsVpcSubnetViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<VpcSubnet>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnet>>,
+    > + 'a {
+        self.call.send_json::<VpcSubnet, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7865,12 +8122,15 @@ pub struct VpcsVpcSubnetUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcSubnetUpdateCall<'_> {
+impl<'a> VpcsVpcSubnetUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<VpcSubnet>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnet>>,
+    > + 'a {
+        self.call.send_json::<VpcSubnet, ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7881,12 +8141,15 @@ pub struct VpcsVpcSubnetDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcSubnetDeleteCall<'_> {
+impl<'a> VpcsVpcSubnetDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "vpcs")]
@@ -7897,7 +8160,7 @@ pub struct VpcsVpcSubnetListNetworkInterfacesCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "vpcs")]
-impl VpcsVpcSubnetListNetworkInterfacesCall<'_> {
+impl<'a> VpcsVpcSubnetListNetworkInterfacesCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -7920,11 +8183,12 @@ impl VpcsVpcSubnetListNetworkInterfacesCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<NetworkInterfaceResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterfaceResultsPage>>,
+    > + 'a {
+        self.call.send_json::<NetworkInterfaceResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "hidden")]
@@ -7935,12 +8199,15 @@ pub struct HiddenDeviceAuthRequestCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "hidden")]
-impl HiddenDeviceAuthRequestCall<'_> {
+impl<'a> HiddenDeviceAuthRequestCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "hidden")]
@@ -7951,12 +8218,15 @@ pub struct HiddenDeviceAuthConfirmCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "hidden")]
-impl HiddenDeviceAuthConfirmCall<'_> {
+impl<'a> HiddenDeviceAuthConfirmCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "hidden")]
@@ -7967,12 +8237,15 @@ pub struct HiddenDeviceAccessTokenCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "hidden")]
-impl HiddenDeviceAccessTokenCall<'_> {
+impl<'a> HiddenDeviceAccessTokenCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "hidden")]
@@ -7983,12 +8256,15 @@ pub struct HiddenLoginSpoofCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "hidden")]
-impl HiddenLoginSpoofCall<'_> {
+impl<'a> HiddenLoginSpoofCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "hidden")]
@@ -7999,12 +8275,15 @@ pub struct HiddenLogoutCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "hidden")]
-impl HiddenLogoutCall<'_> {
+impl<'a> HiddenLogoutCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "hidden")]
@@ -8015,12 +8294,15 @@ pub struct HiddenSessionMeCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "hidden")]
-impl HiddenSessionMeCall<'_> {
+impl<'a> HiddenSessionMeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<User>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<User>>,
+    > + 'a {
+        self.call.send_json::<User, ErrorKind>()
     }
 }
 #[cfg(feature = "hidden")]
@@ -8031,7 +8313,7 @@ pub struct HiddenSessionMeGroupsCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "hidden")]
-impl HiddenSessionMeGroupsCall<'_> {
+impl<'a> HiddenSessionMeGroupsCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8054,11 +8336,12 @@ impl HiddenSessionMeGroupsCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<GroupResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<GroupResultsPage>>,
+    > + 'a {
+        self.call.send_json::<GroupResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "silos")]
@@ -8069,7 +8352,7 @@ pub struct SilosGroupListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "silos")]
-impl SilosGroupListCall<'_> {
+impl<'a> SilosGroupListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8092,11 +8375,12 @@ impl SilosGroupListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<GroupResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<GroupResultsPage>>,
+    > + 'a {
+        self.call.send_json::<GroupResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "silos")]
@@ -8107,14 +8391,15 @@ pub struct SilosPolicyViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "silos")]
-impl SilosPolicyViewCall<'_> {
+impl<'a> SilosPolicyViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<SiloRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "silos")]
@@ -8125,14 +8410,15 @@ pub struct SilosPolicyUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "silos")]
-impl SilosPolicyUpdateCall<'_> {
+impl<'a> SilosPolicyUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<SiloRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "silos")]
@@ -8143,7 +8429,7 @@ pub struct SilosUserListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "silos")]
-impl SilosUserListCall<'_> {
+impl<'a> SilosUserListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8166,11 +8452,12 @@ impl SilosUserListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UserResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UserResultsPage>>,
+    > + 'a {
+        self.call.send_json::<UserResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "login")]
@@ -8181,12 +8468,15 @@ pub struct LoginLoginLocalCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "login")]
-impl LoginLoginLocalCall<'_> {
+impl<'a> LoginLoginLocalCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "login")]
@@ -8197,12 +8487,15 @@ pub struct LoginLoginSamlBeginCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "login")]
-impl LoginLoginSamlBeginCall<'_> {
+impl<'a> LoginLoginSamlBeginCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "roles")]
@@ -8213,7 +8506,7 @@ pub struct RolesRoleListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "roles")]
-impl RolesRoleListCall<'_> {
+impl<'a> RolesRoleListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8230,11 +8523,12 @@ impl RolesRoleListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RoleResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RoleResultsPage>>,
+    > + 'a {
+        self.call.send_json::<RoleResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "roles")]
@@ -8245,12 +8539,15 @@ pub struct RolesRoleViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "roles")]
-impl RolesRoleViewCall<'_> {
+impl<'a> RolesRoleViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Role>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Role>>,
+    > + 'a {
+        self.call.send_json::<Role, ErrorKind>()
     }
 }
 #[cfg(feature = "session")]
@@ -8261,7 +8558,7 @@ pub struct SessionSessionSshkeyListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "session")]
-impl SessionSessionSshkeyListCall<'_> {
+impl<'a> SessionSessionSshkeyListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8284,11 +8581,12 @@ impl SessionSessionSshkeyListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SshKeyResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SshKeyResultsPage>>,
+    > + 'a {
+        self.call.send_json::<SshKeyResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "session")]
@@ -8299,12 +8597,15 @@ pub struct SessionSessionSshkeyCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "session")]
-impl SessionSessionSshkeyCreateCall<'_> {
+impl<'a> SessionSessionSshkeyCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SshKey>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SshKey>>,
+    > + 'a {
+        self.call.send_json::<SshKey, ErrorKind>()
     }
 }
 #[cfg(feature = "session")]
@@ -8315,12 +8616,15 @@ pub struct SessionSessionSshkeyViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "session")]
-impl SessionSessionSshkeyViewCall<'_> {
+impl<'a> SessionSessionSshkeyViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SshKey>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SshKey>>,
+    > + 'a {
+        self.call.send_json::<SshKey, ErrorKind>()
     }
 }
 #[cfg(feature = "session")]
@@ -8331,12 +8635,15 @@ pub struct SessionSessionSshkeyDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "session")]
-impl SessionSessionSshkeyDeleteCall<'_> {
+impl<'a> SessionSessionSshkeyDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8347,12 +8654,15 @@ pub struct SystemSystemImageViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemImageViewByIdCall<'_> {
+impl<'a> SystemSystemImageViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<GlobalImage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<GlobalImage>>,
+    > + 'a {
+        self.call.send_json::<GlobalImage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8363,12 +8673,15 @@ pub struct SystemIpPoolViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolViewByIdCall<'_> {
+impl<'a> SystemIpPoolViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<IpPool>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
+    > + 'a {
+        self.call.send_json::<IpPool, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8379,12 +8692,15 @@ pub struct SystemSiloViewByIdCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloViewByIdCall<'_> {
+impl<'a> SystemSiloViewByIdCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Silo>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Silo>>,
+    > + 'a {
+        self.call.send_json::<Silo, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8395,7 +8711,7 @@ pub struct SystemCertificateListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemCertificateListCall<'_> {
+impl<'a> SystemCertificateListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8418,11 +8734,12 @@ impl SystemCertificateListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<CertificateResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<CertificateResultsPage>>,
+    > + 'a {
+        self.call.send_json::<CertificateResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8433,12 +8750,15 @@ pub struct SystemCertificateCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemCertificateCreateCall<'_> {
+impl<'a> SystemCertificateCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Certificate>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Certificate>>,
+    > + 'a {
+        self.call.send_json::<Certificate, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8449,12 +8769,15 @@ pub struct SystemCertificateViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemCertificateViewCall<'_> {
+impl<'a> SystemCertificateViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Certificate>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Certificate>>,
+    > + 'a {
+        self.call.send_json::<Certificate, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8465,12 +8788,15 @@ pub struct SystemCertificateDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemCertificateDeleteCall<'_> {
+impl<'a> SystemCertificateDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8481,7 +8807,7 @@ pub struct SystemPhysicalDiskListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemPhysicalDiskListCall<'_> {
+impl<'a> SystemPhysicalDiskListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8504,11 +8830,12 @@ impl SystemPhysicalDiskListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<PhysicalDiskResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<PhysicalDiskResultsPage>>,
+    > + 'a {
+        self.call.send_json::<PhysicalDiskResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8519,7 +8846,7 @@ pub struct SystemRackListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemRackListCall<'_> {
+impl<'a> SystemRackListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8542,11 +8869,12 @@ impl SystemRackListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<RackResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<RackResultsPage>>,
+    > + 'a {
+        self.call.send_json::<RackResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8557,12 +8885,15 @@ pub struct SystemRackViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemRackViewCall<'_> {
+impl<'a> SystemRackViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Rack>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Rack>>,
+    > + 'a {
+        self.call.send_json::<Rack, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8573,7 +8904,7 @@ pub struct SystemSledListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSledListCall<'_> {
+impl<'a> SystemSledListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8596,11 +8927,12 @@ impl SystemSledListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SledResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SledResultsPage>>,
+    > + 'a {
+        self.call.send_json::<SledResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8611,12 +8943,15 @@ pub struct SystemSledViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSledViewCall<'_> {
+impl<'a> SystemSledViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Sled>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Sled>>,
+    > + 'a {
+        self.call.send_json::<Sled, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8627,7 +8962,7 @@ pub struct SystemSledPhysicalDiskListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSledPhysicalDiskListCall<'_> {
+impl<'a> SystemSledPhysicalDiskListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8650,11 +8985,12 @@ impl SystemSledPhysicalDiskListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<PhysicalDiskResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<PhysicalDiskResultsPage>>,
+    > + 'a {
+        self.call.send_json::<PhysicalDiskResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8665,7 +9001,7 @@ pub struct SystemSystemImageListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemImageListCall<'_> {
+impl<'a> SystemSystemImageListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8688,11 +9024,12 @@ impl SystemSystemImageListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<GlobalImageResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<GlobalImageResultsPage>>,
+    > + 'a {
+        self.call.send_json::<GlobalImageResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8703,12 +9040,15 @@ pub struct SystemSystemImageCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemImageCreateCall<'_> {
+impl<'a> SystemSystemImageCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<GlobalImage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<GlobalImage>>,
+    > + 'a {
+        self.call.send_json::<GlobalImage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8719,12 +9059,15 @@ pub struct SystemSystemImageViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemImageViewCall<'_> {
+impl<'a> SystemSystemImageViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<GlobalImage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<GlobalImage>>,
+    > + 'a {
+        self.call.send_json::<GlobalImage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8735,12 +9078,15 @@ pub struct SystemSystemImageDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemImageDeleteCall<'_> {
+impl<'a> SystemSystemImageDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8751,7 +9097,7 @@ pub struct SystemIpPoolListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolListCall<'_> {
+impl<'a> SystemIpPoolListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8774,11 +9120,12 @@ impl SystemIpPoolListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<IpPoolResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPoolResultsPage>>,
+    > + 'a {
+        self.call.send_json::<IpPoolResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8789,12 +9136,15 @@ pub struct SystemIpPoolCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolCreateCall<'_> {
+impl<'a> SystemIpPoolCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<IpPool>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
+    > + 'a {
+        self.call.send_json::<IpPool, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8805,12 +9155,15 @@ pub struct SystemIpPoolServiceViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolServiceViewCall<'_> {
+impl<'a> SystemIpPoolServiceViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<IpPool>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
+    > + 'a {
+        self.call.send_json::<IpPool, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8821,7 +9174,7 @@ pub struct SystemIpPoolServiceRangeListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolServiceRangeListCall<'_> {
+impl<'a> SystemIpPoolServiceRangeListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8838,11 +9191,12 @@ impl SystemIpPoolServiceRangeListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<IpPoolRangeResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPoolRangeResultsPage>>,
+    > + 'a {
+        self.call.send_json::<IpPoolRangeResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8853,12 +9207,15 @@ pub struct SystemIpPoolServiceRangeAddCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolServiceRangeAddCall<'_> {
+impl<'a> SystemIpPoolServiceRangeAddCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<IpPoolRange>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPoolRange>>,
+    > + 'a {
+        self.call.send_json::<IpPoolRange, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8869,12 +9226,15 @@ pub struct SystemIpPoolServiceRangeRemoveCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolServiceRangeRemoveCall<'_> {
+impl<'a> SystemIpPoolServiceRangeRemoveCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8885,12 +9245,15 @@ pub struct SystemIpPoolViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolViewCall<'_> {
+impl<'a> SystemIpPoolViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<IpPool>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
+    > + 'a {
+        self.call.send_json::<IpPool, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8901,12 +9264,15 @@ pub struct SystemIpPoolUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolUpdateCall<'_> {
+impl<'a> SystemIpPoolUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<IpPool>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
+    > + 'a {
+        self.call.send_json::<IpPool, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8917,12 +9283,15 @@ pub struct SystemIpPoolDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolDeleteCall<'_> {
+impl<'a> SystemIpPoolDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8933,7 +9302,7 @@ pub struct SystemIpPoolRangeListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolRangeListCall<'_> {
+impl<'a> SystemIpPoolRangeListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -8950,11 +9319,12 @@ impl SystemIpPoolRangeListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<IpPoolRangeResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPoolRangeResultsPage>>,
+    > + 'a {
+        self.call.send_json::<IpPoolRangeResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8965,12 +9335,15 @@ pub struct SystemIpPoolRangeAddCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolRangeAddCall<'_> {
+impl<'a> SystemIpPoolRangeAddCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<IpPoolRange>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IpPoolRange>>,
+    > + 'a {
+        self.call.send_json::<IpPoolRange, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8981,12 +9354,15 @@ pub struct SystemIpPoolRangeRemoveCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemIpPoolRangeRemoveCall<'_> {
+impl<'a> SystemIpPoolRangeRemoveCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -8997,7 +9373,7 @@ pub struct SystemSystemMetricCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemMetricCall<'_> {
+impl<'a> SystemSystemMetricCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9014,11 +9390,12 @@ impl SystemSystemMetricCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<MeasurementResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<MeasurementResultsPage>>,
+    > + 'a {
+        self.call.send_json::<MeasurementResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9029,7 +9406,7 @@ pub struct SystemSagaListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSagaListCall<'_> {
+impl<'a> SystemSagaListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9052,11 +9429,12 @@ impl SystemSagaListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SagaResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SagaResultsPage>>,
+    > + 'a {
+        self.call.send_json::<SagaResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9067,12 +9445,15 @@ pub struct SystemSagaViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSagaViewCall<'_> {
+impl<'a> SystemSagaViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Saga>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Saga>>,
+    > + 'a {
+        self.call.send_json::<Saga, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9083,7 +9464,7 @@ pub struct SystemSiloListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloListCall<'_> {
+impl<'a> SystemSiloListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9106,11 +9487,12 @@ impl SystemSiloListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SiloResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SiloResultsPage>>,
+    > + 'a {
+        self.call.send_json::<SiloResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9121,12 +9503,15 @@ pub struct SystemSiloCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloCreateCall<'_> {
+impl<'a> SystemSiloCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Silo>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Silo>>,
+    > + 'a {
+        self.call.send_json::<Silo, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9137,12 +9522,15 @@ pub struct SystemSiloViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloViewCall<'_> {
+impl<'a> SystemSiloViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Silo>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Silo>>,
+    > + 'a {
+        self.call.send_json::<Silo, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9153,12 +9541,15 @@ pub struct SystemSiloDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloDeleteCall<'_> {
+impl<'a> SystemSiloDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9169,7 +9560,7 @@ pub struct SystemSiloIdentityProviderListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloIdentityProviderListCall<'_> {
+impl<'a> SystemSiloIdentityProviderListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9192,11 +9583,12 @@ impl SystemSiloIdentityProviderListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<IdentityProviderResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<IdentityProviderResultsPage>>,
+    > + 'a {
+        self.call.send_json::<IdentityProviderResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9207,12 +9599,15 @@ pub struct SystemLocalIdpUserCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemLocalIdpUserCreateCall<'_> {
+impl<'a> SystemLocalIdpUserCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<User>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<User>>,
+    > + 'a {
+        self.call.send_json::<User, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9223,12 +9618,15 @@ pub struct SystemLocalIdpUserDeleteCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemLocalIdpUserDeleteCall<'_> {
+impl<'a> SystemLocalIdpUserDeleteCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9239,12 +9637,15 @@ pub struct SystemLocalIdpUserSetPasswordCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemLocalIdpUserSetPasswordCall<'_> {
+impl<'a> SystemLocalIdpUserSetPasswordCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9255,14 +9656,15 @@ pub struct SystemSamlIdentityProviderCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSamlIdentityProviderCreateCall<'_> {
+impl<'a> SystemSamlIdentityProviderCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SamlIdentityProvider>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SamlIdentityProvider>>,
+    > + 'a {
+        self.call.send_json::<SamlIdentityProvider, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9273,14 +9675,15 @@ pub struct SystemSamlIdentityProviderViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSamlIdentityProviderViewCall<'_> {
+impl<'a> SystemSamlIdentityProviderViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SamlIdentityProvider>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SamlIdentityProvider>>,
+    > + 'a {
+        self.call.send_json::<SamlIdentityProvider, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9291,14 +9694,15 @@ pub struct SystemSiloPolicyViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloPolicyViewCall<'_> {
+impl<'a> SystemSiloPolicyViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<SiloRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9309,14 +9713,15 @@ pub struct SystemSiloPolicyUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloPolicyUpdateCall<'_> {
+impl<'a> SystemSiloPolicyUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<SiloRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9327,7 +9732,7 @@ pub struct SystemSiloUsersListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloUsersListCall<'_> {
+impl<'a> SystemSiloUsersListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9350,11 +9755,12 @@ impl SystemSiloUsersListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UserResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UserResultsPage>>,
+    > + 'a {
+        self.call.send_json::<UserResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9365,12 +9771,15 @@ pub struct SystemSiloUserViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSiloUserViewCall<'_> {
+impl<'a> SystemSiloUserViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<User>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<User>>,
+    > + 'a {
+        self.call.send_json::<User, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9381,7 +9790,7 @@ pub struct SystemSystemUserListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemUserListCall<'_> {
+impl<'a> SystemSystemUserListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9404,11 +9813,12 @@ impl SystemSystemUserListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UserBuiltinResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UserBuiltinResultsPage>>,
+    > + 'a {
+        self.call.send_json::<UserBuiltinResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9419,12 +9829,15 @@ pub struct SystemSystemUserViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemUserViewCall<'_> {
+impl<'a> SystemSystemUserViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<UserBuiltin>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UserBuiltin>>,
+    > + 'a {
+        self.call.send_json::<UserBuiltin, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9435,7 +9848,7 @@ pub struct SystemSystemComponentVersionListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemComponentVersionListCall<'_> {
+impl<'a> SystemSystemComponentVersionListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9458,11 +9871,14 @@ impl SystemSystemComponentVersionListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UpdateableComponentResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<UpdateableComponentResultsPage>,
+        >,
+    > + 'a {
+        self.call.send_json::<UpdateableComponentResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9473,7 +9889,7 @@ pub struct SystemUpdateDeploymentsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemUpdateDeploymentsListCall<'_> {
+impl<'a> SystemUpdateDeploymentsListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9496,11 +9912,12 @@ impl SystemUpdateDeploymentsListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UpdateDeploymentResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UpdateDeploymentResultsPage>>,
+    > + 'a {
+        self.call.send_json::<UpdateDeploymentResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9511,14 +9928,15 @@ pub struct SystemUpdateDeploymentViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemUpdateDeploymentViewCall<'_> {
+impl<'a> SystemUpdateDeploymentViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UpdateDeployment>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UpdateDeployment>>,
+    > + 'a {
+        self.call.send_json::<UpdateDeployment, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9529,12 +9947,15 @@ pub struct SystemSystemUpdateRefreshCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemUpdateRefreshCall<'_> {
+impl<'a> SystemSystemUpdateRefreshCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9545,14 +9966,15 @@ pub struct SystemSystemUpdateStartCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemUpdateStartCall<'_> {
+impl<'a> SystemSystemUpdateStartCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<UpdateDeployment>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<UpdateDeployment>>,
+    > + 'a {
+        self.call.send_json::<UpdateDeployment, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9563,12 +9985,15 @@ pub struct SystemSystemUpdateStopCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemUpdateStopCall<'_> {
+impl<'a> SystemSystemUpdateStopCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<()>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_empty().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<()>>,
+    > + 'a {
+        self.call.send_empty::<ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9579,7 +10004,7 @@ pub struct SystemSystemUpdateListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemUpdateListCall<'_> {
+impl<'a> SystemSystemUpdateListCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9602,11 +10027,12 @@ impl SystemSystemUpdateListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<SystemUpdateResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SystemUpdateResultsPage>>,
+    > + 'a {
+        self.call.send_json::<SystemUpdateResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9617,12 +10043,15 @@ pub struct SystemSystemUpdateViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemUpdateViewCall<'_> {
+impl<'a> SystemSystemUpdateViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SystemUpdate>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SystemUpdate>>,
+    > + 'a {
+        self.call.send_json::<SystemUpdate, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9633,14 +10062,15 @@ pub struct SystemSystemUpdateComponentsListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemUpdateComponentsListCall<'_> {
+impl<'a> SystemSystemUpdateComponentsListCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<ComponentUpdateResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<ComponentUpdateResultsPage>>,
+    > + 'a {
+        self.call.send_json::<ComponentUpdateResultsPage, ErrorKind>()
     }
 }
 #[cfg(feature = "system")]
@@ -9651,12 +10081,15 @@ pub struct SystemSystemVersionCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "system")]
-impl SystemSystemVersionCall<'_> {
+impl<'a> SystemSystemVersionCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SystemVersion>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SystemVersion>>,
+    > + 'a {
+        self.call.send_json::<SystemVersion, ErrorKind>()
     }
 }
 #[cfg(feature = "policy")]
@@ -9667,14 +10100,15 @@ pub struct PolicySystemPolicyViewCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "policy")]
-impl PolicySystemPolicyViewCall<'_> {
+impl<'a> PolicySystemPolicyViewCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FleetRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FleetRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<FleetRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "policy")]
@@ -9685,14 +10119,15 @@ pub struct PolicySystemPolicyUpdateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "policy")]
-impl PolicySystemPolicyUpdateCall<'_> {
+impl<'a> PolicySystemPolicyUpdateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<FleetRolePolicy>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<FleetRolePolicy>>,
+    > + 'a {
+        self.call.send_json::<FleetRolePolicy, ErrorKind>()
     }
 }
 #[cfg(feature = "metrics")]
@@ -9703,7 +10138,7 @@ pub struct MetricsTimeseriesSchemaGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
 #[cfg(feature = "metrics")]
-impl MetricsTimeseriesSchemaGetCall<'_> {
+impl<'a> MetricsTimeseriesSchemaGetCall<'a> {
     /// Sets query `limit`: Maximum number of items returned by a single call.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -9720,10 +10155,11 @@ impl MetricsTimeseriesSchemaGetCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<::sdkgen_runtime::Response<TimeseriesSchemaResultsPage>> {
-        let result: ::std::result::Result<_, OxideError> = self.call.send_json().await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<TimeseriesSchemaResultsPage>>,
+    > + 'a {
+        self.call.send_json::<TimeseriesSchemaResultsPage, ErrorKind>()
     }
 }

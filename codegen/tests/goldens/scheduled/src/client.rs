@@ -258,15 +258,15 @@ impl<'a> MessagesApi<'a> {
 pub struct MessagesCreateCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MessagesCreateCall<'_> {
+impl<'a> MessagesCreateCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Message>> {
-        let result: ::std::result::Result<_, ScheduledError> = self
-            .call
-            .send_json()
-            .await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Message>>,
+    > + 'a {
+        self.call.send_json::<Message, ErrorKind>()
     }
 }
 /// A call of `messages.get` (`GET /v1/messages/{id}`): optional parameters and per-call options are set here, then `send` runs it.
@@ -275,15 +275,15 @@ impl MessagesCreateCall<'_> {
 pub struct MessagesGetCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MessagesGetCall<'_> {
+impl<'a> MessagesGetCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Message>> {
-        let result: ::std::result::Result<_, ScheduledError> = self
-            .call
-            .send_json()
-            .await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Message>>,
+    > + 'a {
+        self.call.send_json::<Message, ErrorKind>()
     }
 }
 /// A call of `messages.list` (`GET /v1/messages`): optional parameters and per-call options are set here, then `send` runs it.
@@ -292,7 +292,7 @@ impl MessagesGetCall<'_> {
 pub struct MessagesListCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MessagesListCall<'_> {
+impl<'a> MessagesListCall<'a> {
     /// Sets query `limit`.
     #[inline]
     pub fn limit(mut self, value: i64) -> Self {
@@ -301,12 +301,12 @@ impl MessagesListCall<'_> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<MessagePage>> {
-        let result: ::std::result::Result<_, ScheduledError> = self
-            .call
-            .send_json()
-            .await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<MessagePage>>,
+    > + 'a {
+        self.call.send_json::<MessagePage, ErrorKind>()
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (the body's `next_cursor` is sent as `cursor`); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     #[inline]
@@ -344,15 +344,15 @@ impl MessagesListCall<'_> {
 pub struct MessagesSearchCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MessagesSearchCall<'_> {
+impl<'a> MessagesSearchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<SearchPage>> {
-        let result: ::std::result::Result<_, ScheduledError> = self
-            .call
-            .send_json()
-            .await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<SearchPage>>,
+    > + 'a {
+        self.call.send_json::<SearchPage, ErrorKind>()
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (`page` counts up from 1); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     #[inline]
@@ -390,15 +390,15 @@ impl MessagesSearchCall<'_> {
 pub struct MessagesArchiveCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MessagesArchiveCall<'_> {
+impl<'a> MessagesArchiveCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(self) -> crate::Result<::sdkgen_runtime::Response<Vec<Message>>> {
-        let result: ::std::result::Result<_, ScheduledError> = self
-            .call
-            .send_json()
-            .await;
-        result
+    pub fn send(
+        self,
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<::sdkgen_runtime::Response<Vec<Message>>>,
+    > + 'a {
+        self.call.send_json::<Vec<Message>, ErrorKind>()
     }
     /// Every page, from this one on, fetched lazily as the stream is polled (`offset` advances by the items received); each page goes through the same retries, waits and throttle as `send`, and an error ends the stream.
     #[inline]
@@ -434,18 +434,16 @@ impl MessagesArchiveCall<'_> {
 pub struct MessagesExportCall<'a> {
     call: ::sdkgen_runtime::Call<'a>,
 }
-impl MessagesExportCall<'_> {
+impl<'a> MessagesExportCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> crate::Result<
-        ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
-    > {
-        let result: ::std::result::Result<_, ScheduledError> = self
-            .call
-            .send_stream()
-            .await;
-        result
+    ) -> impl ::std::future::Future<
+        Output = crate::Result<
+            ::sdkgen_runtime::Response<::sdkgen_runtime::BodyStream<ErrorKind>>,
+        >,
+    > + 'a {
+        self.call.send_stream::<ErrorKind>()
     }
 }
