@@ -918,3 +918,27 @@ fn a_client_prints_plainly_and_kinds_have_one_name() {
     let _: fn(&memsy::ErrorKind) -> &'static str = memsy::ErrorClass::class_name;
     let _: fn(&mnemexa::ErrorKind) -> &'static str = mnemexa::ErrorClass::class_name;
 }
+
+/// What `.send()` hands back holds the request once: a caller's future copies all of it
+/// when it starts, so a layer keeping a second copy (an `async fn` wrapper binding the call
+/// beside the runtime's future) would cost every call. A call with a JSON body is checked
+/// too, since that is the larger request.
+#[test]
+fn a_sent_call_holds_its_request_once() {
+    let client = mnemexa("http://127.0.0.1:1").build().unwrap();
+    let request = std::mem::size_of::<sdkgen_runtime::Request>();
+    let status = client.status().send();
+    let store = client
+        .memory()
+        .store(&mnemexa::StoreMemoryRequest::new("text"))
+        .send();
+    for (name, size) in [
+        ("status", std::mem::size_of_val(&status)),
+        ("memory.store", std::mem::size_of_val(&store)),
+    ] {
+        assert!(
+            size < 2 * request,
+            "{name}: the future is {size} bytes, a request {request}"
+        );
+    }
+}
