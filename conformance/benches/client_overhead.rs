@@ -179,6 +179,45 @@ async fn same_request_on_the_wire() {
     assert_eq!(headers(0), headers(1), "the baseline sends another request");
 }
 
+/// The hand-written loop sends the request the SDK's pager sends, header for header and
+/// with the same query: checked on a recording server (the second page, with its cursor).
+async fn same_page_request_on_the_wire() {
+    use scheduled::futures::StreamExt as _;
+    let page =
+        |cursor: &str| Reply::json(200, &format!(r#"{{"data":[],"next_cursor":"{cursor}"}}"#));
+    let server = Server::start(vec![page("c-2"), page(""), page("")])
+        .await
+        .expect("server");
+    let sdk = scheduled::Client::builder()
+        .api_key("bench-key")
+        .base_url(server.url())
+        .build()
+        .expect("client");
+    let mut pages = sdk.messages().list().pages();
+    pages.next().await.expect("page").expect("first page");
+    pages.next().await.expect("page").expect("second page");
+    page_by_hand(
+        &reqwest::Client::new(),
+        &format!("{}/v1/messages", server.url()),
+        Some("c-2"),
+    )
+    .send()
+    .await
+    .expect("plain call");
+    let received = server.received();
+    let headers = |i: usize| {
+        let mut h = received[i].headers.clone();
+        h.sort();
+        h
+    };
+    assert_eq!(
+        (&received[1].path, &received[1].query),
+        (&received[2].path, &received[2].query),
+        "the baseline asks for another page"
+    );
+    assert_eq!(headers(1), headers(2), "the baseline sends another request");
+}
+
 /// A loopback server answering every request with a page of 100 messages and a next
 /// cursor, so a list never ends by itself.
 async fn url_for_paging() -> (Server, String) {
@@ -197,10 +236,32 @@ const PAGE_ITEMS: usize = 100;
 const PAGES: usize = 100;
 const PAGING_ROUNDS: usize = 60;
 
+/// A page as the hand-written loop asks for it: the request the SDK sends, header for
+/// header (its API version and per-attempt headers included) and with its timeout.
+fn page_by_hand(
+    http: &reqwest::Client,
+    list_url: &str,
+    cursor: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut request = http
+        .get(list_url)
+        .header("x-api-key", "bench-key")
+        .header(reqwest::header::USER_AGENT, "scheduled/0.3.0 (rust)")
+        .header("scheduled-version", "2025-01-01")
+        .header("x-retry-count", "0")
+        .header("x-request-timeout", "600")
+        .timeout(Duration::from_secs(600));
+    if let Some(c) = cursor {
+        request = request.query(&[("cursor", c)]);
+    }
+    request
+}
+
 /// The auto-pager over 10,000 items in 100 pages against a hand-written reqwest loop that
 /// asks for the same pages and decodes the same items, rounds alternating.
 async fn paging((_server, url): &(Server, String)) {
     use scheduled::futures::StreamExt as _;
+    same_page_request_on_the_wire().await;
     let http = reqwest::Client::new();
     let sdk = scheduled::Client::builder()
         .api_key("bench-key")
@@ -212,14 +273,7 @@ async fn paging((_server, url): &(Server, String)) {
         let mut cursor: Option<String> = None;
         let mut items = Vec::with_capacity(PAGE_ITEMS * PAGES);
         for _ in 0..PAGES {
-            let mut request = http
-                .get(&list_url)
-                .header("x-api-key", "bench-key")
-                .timeout(Duration::from_secs(600));
-            if let Some(c) = &cursor {
-                request = request.query(&[("cursor", c)]);
-            }
-            let page: scheduled::MessagePage = request
+            let page: scheduled::MessagePage = page_by_hand(&http, &list_url, cursor.as_deref())
                 .send()
                 .await
                 .expect("page")
