@@ -919,10 +919,10 @@ fn a_client_prints_plainly_and_kinds_have_one_name() {
     let _: fn(&mnemexa::ErrorKind) -> &'static str = mnemexa::ErrorClass::class_name;
 }
 
-/// What `.send()` hands back holds the request once: a caller's future copies all of it
-/// when it starts, so a layer keeping a second copy (an `async fn` wrapper binding the call
-/// beside the runtime's future) would cost every call. A call with a JSON body is checked
-/// too, since that is the larger request.
+/// What `.send()` (or `.stream()`) hands back holds the request once: a caller's future
+/// copies all of it when it starts, so a layer keeping a second copy (an `async fn` wrapper
+/// binding the call beside the runtime's future) would cost every call. A JSON body, an
+/// event stream and a download are checked too.
 #[test]
 fn a_sent_call_holds_its_request_once() {
     let client = mnemexa("http://127.0.0.1:1").build().unwrap();
@@ -932,9 +932,19 @@ fn a_sent_call_holds_its_request_once() {
         .memory()
         .store(&mnemexa::StoreMemoryRequest::new("text"))
         .send();
+    let every = every_feature::Client::builder()
+        .api_key(KEY)
+        .base_url("http://127.0.0.1:1")
+        .build()
+        .unwrap();
+    let generate = every_feature::GenerateRequest::new("item-1".to_owned());
+    let events = every.items().generate(&generate).stream();
+    let download = every.items().export("item-1").send();
     for (name, size) in [
         ("status", std::mem::size_of_val(&status)),
         ("memory.store", std::mem::size_of_val(&store)),
+        ("items.generate, streamed", std::mem::size_of_val(&events)),
+        ("items.export, a download", std::mem::size_of_val(&download)),
     ] {
         assert!(
             size < 2 * request,

@@ -1171,41 +1171,45 @@ impl Client {
     /// error event later on is classified through the same table as an error response and
     /// is the stream's last item, as is a failure, an event that does not decode, a stream
     /// that stops short of its terminator, or no data for the length of the timeout.
-    pub async fn send_events<E, K>(
+    // Not an `async fn`, for the reason given at `send_json`.
+    #[allow(clippy::manual_async_fn)]
+    pub fn send_events<E, K>(
         &self,
         mut request: Request,
         spec: &'static StreamSpec,
-    ) -> Result<Response<EventStream<E, K>>, Error<K>>
+    ) -> impl Future<Output = Result<Response<EventStream<E, K>>, Error<K>>> + '_
     where
         E: DeserializeOwned + Send + 'static,
         K: ErrorClass,
     {
         request.events = Some(spec);
-        let idle = request.options.timeout.unwrap_or(self.inner.timeout);
-        let (mut received, attempts) = self.execute::<K>(&request).await?;
-        let (request_id, rate_limit) = self.success_meta(&received.headers);
-        let headers = self.redacted(received.headers);
-        let state = received.events.take().map(|reader| EventState {
-            reader: *reader,
-            client: self.clone(),
-            spec,
-            status: received.status,
-            headers: headers.clone(),
-            attempts,
-            idle,
-        });
-        let events = EventStream::<E, K> {
-            state,
-            item: PhantomData,
-        };
-        Ok(Response {
-            data: events,
-            status: received.status,
-            headers,
-            request_id,
-            rate_limit,
-            attempts,
-        })
+        async move {
+            let idle = request.options.timeout.unwrap_or(self.inner.timeout);
+            let (mut received, attempts) = self.execute::<K>(&request).await?;
+            let (request_id, rate_limit) = self.success_meta(&received.headers);
+            let headers = self.redacted(received.headers);
+            let state = received.events.take().map(|reader| EventState {
+                reader: *reader,
+                client: self.clone(),
+                spec,
+                status: received.status,
+                headers: headers.clone(),
+                attempts,
+                idle,
+            });
+            let events = EventStream::<E, K> {
+                state,
+                item: PhantomData,
+            };
+            Ok(Response {
+                data: events,
+                status: received.status,
+                headers,
+                request_id,
+                rate_limit,
+                attempts,
+            })
+        }
     }
 
     /// Sends a request and keeps the response as it came (the pager reads pages itself):
@@ -1248,35 +1252,40 @@ impl Client {
     /// usual retries and timeout, and the body is a stream of chunks, never buffered whole.
     /// A failure while it streams ends it with a connection error; a body that sends
     /// nothing for the length of the timeout ends it with a timeout.
-    pub async fn send_stream<K: ErrorClass>(
+    // Not an `async fn`, for the reason given at `send_json`.
+    #[allow(clippy::manual_async_fn)]
+    pub fn send_stream<K: ErrorClass>(
         &self,
         mut request: Request,
-    ) -> Result<Response<BodyStream<K>>, Error<K>> {
+    ) -> impl Future<Output = Result<Response<BodyStream<K>>, Error<K>>> + '_ {
         request.stream_body = true;
-        let (mut received, attempts) = self.execute::<K>(&request).await?;
-        let (request_id, rate_limit) = self.success_meta(&received.headers);
-        let idle = request.options.timeout.unwrap_or(self.inner.timeout);
-        let body: BodyStream<K> = match received.stream.take() {
-            Some(response) => {
-                let chunks = crate::events::Chunks::new(*response, idle, usize::MAX);
-                let (client, status, headers) =
-                    (self.clone(), received.status, received.headers.clone());
-                Box::pin(futures_util::StreamExt::map(chunks, move |chunk| {
-                    chunk.map_err(|e| client.stream_failure(e, status, &headers, attempts, idle))
-                }))
-            }
-            None => Box::pin(futures_util::stream::iter(
-                (!received.body.is_empty()).then(|| Ok(received.body.clone())),
-            )),
-        };
-        Ok(Response {
-            data: body,
-            status: received.status,
-            headers: self.redacted(received.headers),
-            request_id,
-            rate_limit,
-            attempts,
-        })
+        async move {
+            let (mut received, attempts) = self.execute::<K>(&request).await?;
+            let (request_id, rate_limit) = self.success_meta(&received.headers);
+            let idle = request.options.timeout.unwrap_or(self.inner.timeout);
+            let body: BodyStream<K> = match received.stream.take() {
+                Some(response) => {
+                    let chunks = crate::events::Chunks::new(*response, idle, usize::MAX);
+                    let (client, status, headers) =
+                        (self.clone(), received.status, received.headers.clone());
+                    Box::pin(futures_util::StreamExt::map(chunks, move |chunk| {
+                        chunk
+                            .map_err(|e| client.stream_failure(e, status, &headers, attempts, idle))
+                    }))
+                }
+                None => Box::pin(futures_util::stream::iter(
+                    (!received.body.is_empty()).then(|| Ok(received.body.clone())),
+                )),
+            };
+            Ok(Response {
+                data: body,
+                status: received.status,
+                headers: self.redacted(received.headers),
+                request_id,
+                rate_limit,
+                attempts,
+            })
+        }
     }
 
     /// Sends a request whose response has no body worth decoding.
