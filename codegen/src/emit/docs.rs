@@ -1,4 +1,4 @@
-//! Markdown docs of a generated crate, rendered with tera. Every decision is made here, in
+//! Markdown docs of a generated crate, rendered with minijinja. Every decision is made here, in
 //! the view models; the templates only lay the values out.
 
 use std::sync::OnceLock;
@@ -11,9 +11,9 @@ use crate::model::describe::{class_trigger, retry_summary};
 use crate::model::{self, Api, Shape, Source};
 use crate::syntax::TypeExpr;
 
-const README: &str = include_str!("../../templates/README.md.tera");
-const ERRORS: &str = include_str!("../../templates/errors.md.tera");
-const RATE_LIMITS: &str = include_str!("../../templates/rate-limits.md.tera");
+const README: &str = include_str!("../../templates/README.md.jinja");
+const ERRORS: &str = include_str!("../../templates/errors.md.jinja");
+const RATE_LIMITS: &str = include_str!("../../templates/rate-limits.md.jinja");
 
 /// The docs files of one API: `docs/errors.md` and `docs/rate-limits.md`.
 pub fn pages(api: &Api, crate_dir: &str) -> Vec<File> {
@@ -80,32 +80,43 @@ pub fn readme(api: &Api) -> String {
     render("README.md", &readme_view(api))
 }
 
-/// The templates, parsed once per process: tera's parser is most of the cost of a small
-/// crate's docs, and every API renders the same three. Autoescaping is off (Markdown).
-fn templates() -> &'static Result<tera::Tera, String> {
-    static TEMPLATES: OnceLock<Result<tera::Tera, String>> = OnceLock::new();
+/// The engine as every template is rendered: the built-in filters, no auto-escaping (the
+/// output is Markdown), a variable no view sets is an error when printed but false in an
+/// `{% if %}`, and a template's last newline is kept.
+fn environment() -> minijinja::Environment<'static> {
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+    env.set_keep_trailing_newline(true);
+    env
+}
+
+/// The templates, parsed once per process: every API renders the same three.
+fn templates() -> &'static Result<minijinja::Environment<'static>, String> {
+    static TEMPLATES: OnceLock<Result<minijinja::Environment<'static>, String>> = OnceLock::new();
     TEMPLATES.get_or_init(|| {
-        let mut tera = tera::Tera::default();
-        tera.autoescape_on(Vec::new());
-        tera.add_raw_templates([
+        let mut env = environment();
+        for (name, source) in [
             ("README.md", README),
             ("errors.md", ERRORS),
             ("rate-limits.md", RATE_LIMITS),
-        ])
-        .map_err(|e| format!("{e:?}"))?;
-        Ok(tera)
+        ] {
+            env.add_template(name, source)
+                .map_err(|e| format!("{name}: {e:#}"))?;
+        }
+        Ok(env)
     })
 }
 
 fn render(name: &str, context: &Value) -> String {
     // The templates are part of this crate and their variables are all set by the views
-    // below; the unit tests render every template for both seed specs. Should rendering
+    // below; the tests below render every template for the seed specs. Should rendering
     // still fail, the file says so and `--check` shows it in review.
-    let ctx = tera::Context::from_value(context.clone()).unwrap_or_default();
     let text = match templates() {
-        Ok(tera) => tera
-            .render(name, &ctx)
-            .unwrap_or_else(|e| format!("template {name} failed to render: {e:?}\n")),
+        Ok(env) => env
+            .get_template(name)
+            .and_then(|t| t.render(context))
+            .unwrap_or_else(|e| format!("template {name} failed to render: {e:#}\n")),
         Err(e) => format!("the templates failed to parse: {e}\n"),
     };
     // Collapse runs of blank lines the template's control tags leave behind.
@@ -694,4 +705,72 @@ fn rate_limits_view(api: &Api) -> Value {
         "lifecycle": lifecycle,
         "retry": retry_summary(api),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_templates_parse() {
+        if let Err(e) = templates() {
+            panic!("{e}");
+        }
+    }
+
+    #[test]
+    fn the_engine_prints_what_it_is_given_and_refuses_what_it_is_not() {
+        let env = environment();
+        let ctx = json!({"text": "a <b> & `c`", "empty": "", "list": ["x", "y"]});
+        let render = |src: &str| env.render_str(src, &ctx).map_err(|e| e.to_string());
+        // Markdown: nothing escaped.
+        assert_eq!(render("{{ text }}").unwrap(), "a <b> & `c`");
+        // A misspelt variable is an error where it is printed or iterated ...
+        assert!(render("{{ txet }}").is_err());
+        assert!(render("{% for x in lsit %}{{ x }}{% endfor %}").is_err());
+        // ... and false where it is tested, as an empty value is.
+        assert_eq!(
+            render("{% if txet %}yes{% else %}no{% endif %}").unwrap(),
+            "no"
+        );
+        assert_eq!(
+            render("{% if empty %}yes{% else %}no{% endif %}").unwrap(),
+            "no"
+        );
+        assert_eq!(
+            render("{% for x in list %}{{ x }}{% if not loop.last %}, {% endif %}{% endfor %}")
+                .unwrap(),
+            "x, y"
+        );
+        assert_eq!(render("{{ list | first }}\n").unwrap(), "x\n");
+    }
+
+    #[test]
+    fn every_page_of_the_seed_specs_renders() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for spec in ["spec/memsy.yaml", "spec/mnemexa.yaml"] {
+            let text = std::fs::read_to_string(root.join(spec)).unwrap();
+            let source = crate::SpecSource {
+                path: spec.into(),
+                text,
+                documents: Default::default(),
+            };
+            let api = crate::resolve(&source).unwrap_or_else(|d| panic!("{spec}: {d:?}"));
+            let mut pages = pages(&api, "x");
+            pages.push(File {
+                path: "README.md".into(),
+                contents: readme(&api),
+            });
+            for page in pages {
+                assert!(
+                    !page.contents.contains("failed to render")
+                        && !page.contents.contains("failed to parse"),
+                    "{spec} {}: {}",
+                    page.path,
+                    page.contents
+                );
+                assert!(page.contents.len() > 200, "{spec} {}", page.path);
+            }
+        }
+    }
 }
