@@ -8,7 +8,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,8 +70,15 @@ impl<'s> Sorter<'s> {
         Sorter { spec, key }
     }
 
+    /// The error field's key as searched for (quoted), if the spec names one.
+    pub(crate) fn key(&self) -> Option<&memchr::memmem::Finder<'static>> {
+        self.key.as_ref()
+    }
+
+    /// `event` sorted; `may_mark` is false when the error field's key is known not to be in
+    /// its text (the bytes it came from were searched as they arrived).
     #[inline]
-    pub(crate) fn sort(&self, event: Sse) -> Sorted {
+    pub(crate) fn sort(&self, event: Sse, may_mark: bool) -> Sorted {
         let spec = self.spec;
         let name = event.event.as_deref().unwrap_or("message");
         // A block of metadata only (an id, a retry hint) is not an event (HTML's
@@ -91,7 +98,7 @@ impl<'s> Sorter<'s> {
         if spec.done.is_some_and(|d| data.trim_ascii() == d) {
             return Sorted::Done;
         }
-        if let (Some(path), Some(key)) = (spec.error_field, &self.key) {
+        if let (Some(path), Some(key), true) = (spec.error_field, &self.key, may_mark) {
             if marks_error(key, path, &data) {
                 return Sorted::Error {
                     name: name.to_owned(),
@@ -140,14 +147,60 @@ impl fmt::Display for ReadError {
 
 impl StdError for ReadError {}
 
+/// What the chunks tell the reader, which cannot reach them inside the parser.
+#[derive(Debug, Default)]
+struct Shared {
+    /// Bytes read since the last event came out of the parser: the parser pulls another
+    /// chunk only when it has no whole event left, so this bounds the event being read
+    /// (to the limit plus one chunk), and an endless event cannot grow its buffers.
+    unparsed: AtomicUsize,
+    /// The error field's key is in the latest chunk (or spans its start).
+    key_in_latest: AtomicBool,
+    /// The key is in a chunk the next event may come from: the latest one when the last
+    /// event came out, or one read since.
+    key_pending: AtomicBool,
+}
+
+/// Searches each chunk for the error field's key once, as it arrives: one vectorised pass
+/// over a large buffer instead of a search of every event's text, which for short events
+/// costs more than decoding them. Only the events of chunks with the key are searched.
+struct KeyWatch {
+    finder: memchr::memmem::Finder<'static>,
+    /// The end of the previous chunk (one byte fewer than the key), for a key that spans two
+    /// chunks.
+    tail: Vec<u8>,
+}
+
+impl KeyWatch {
+    /// Whether the key is in `chunk`, or begins in the chunk before it.
+    fn found(&mut self, chunk: &[u8]) -> bool {
+        let keep = self.finder.needle().len().saturating_sub(1);
+        let across = !self.tail.is_empty() && {
+            let before = self.tail.len();
+            self.tail.extend_from_slice(&chunk[..chunk.len().min(keep)]);
+            let found = self.finder.find(&self.tail).is_some();
+            self.tail.truncate(before);
+            found
+        };
+        let found = across || self.finder.find(chunk).is_some();
+        // The last `keep` bytes seen, this chunk's or, for a short chunk, partly the last.
+        if chunk.len() >= keep {
+            self.tail.clear();
+            self.tail.extend_from_slice(&chunk[chunk.len() - keep..]);
+        } else {
+            self.tail.extend_from_slice(chunk);
+            let excess = self.tail.len().saturating_sub(keep);
+            self.tail.drain(..excess);
+        }
+        found
+    }
+}
+
 /// Reads a streamed response as events: bytes with an idle timeout and a per-event size
 /// bound, parsed by `sse-stream`.
 pub(crate) struct EventReader {
     events: SseByteStream<Chunks>,
-    /// Bytes read since the last event came out of the parser: the parser pulls another
-    /// chunk only when it has no whole event left, so this bounds the event being read
-    /// (to the limit plus one chunk), and an endless event cannot grow its buffers.
-    unparsed: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
     pub(crate) sorter: Sorter<'static>,
     /// The first event, read while the call could still be retried.
     pub(crate) first: Option<Sorted>,
@@ -168,7 +221,9 @@ pub(crate) struct Chunks {
     /// When the next chunk is due.
     due: Instant,
     timer: Pin<Box<tokio::time::Sleep>>,
-    unparsed: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
+    /// The error field's key, searched for in each chunk, when the spec names one.
+    key: Option<KeyWatch>,
     max_event: usize,
     ended: bool,
 }
@@ -186,11 +241,21 @@ impl Stream for Chunks {
                 Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
                     Ok(chunk) => {
                         this.due = Instant::now() + this.idle;
-                        let read =
-                            this.unparsed.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len();
+                        let read = this
+                            .shared
+                            .unparsed
+                            .fetch_add(chunk.len(), Ordering::Relaxed)
+                            + chunk.len();
                         if read > this.max_event {
                             Err(ReadError::TooLarge)
                         } else {
+                            if let Some(key) = &mut this.key {
+                                let found = key.found(&chunk);
+                                this.shared.key_in_latest.store(found, Ordering::Relaxed);
+                                if found {
+                                    this.shared.key_pending.store(true, Ordering::Relaxed);
+                                }
+                            }
                             Ok(chunk)
                         }
                     }
@@ -231,10 +296,20 @@ impl Chunks {
             idle,
             due,
             timer: Box::pin(tokio::time::sleep_until(due)),
-            unparsed: Arc::new(AtomicUsize::new(0)),
+            shared: Arc::new(Shared::default()),
+            key: None,
             max_event: max_unparsed,
             ended: false,
         }
+    }
+
+    /// These chunks, each searched for `key` as it arrives.
+    fn watching(mut self, key: memchr::memmem::Finder<'static>) -> Self {
+        self.key = Some(KeyWatch {
+            finder: key,
+            tail: Vec::new(),
+        });
+        self
     }
 }
 
@@ -245,12 +320,16 @@ impl EventReader {
         idle: Duration,
         max_event: usize,
     ) -> Self {
-        let chunks = Chunks::new(response, idle, max_event);
-        let unparsed = chunks.unparsed.clone();
+        let sorter = Sorter::new(spec);
+        let mut chunks = Chunks::new(response, idle, max_event);
+        if let Some(key) = sorter.key() {
+            chunks = chunks.watching(key.clone());
+        }
+        let shared = chunks.shared.clone();
         EventReader {
             events: SseByteStream::new(chunks),
-            unparsed,
-            sorter: Sorter::new(spec),
+            shared,
+            sorter,
             first: None,
         }
     }
@@ -269,15 +348,25 @@ impl EventReader {
         let Some(next) = std::task::ready!(Pin::new(&mut self.events).poll_next(cx)) else {
             return std::task::Poll::Ready(None);
         };
-        self.unparsed.store(0, Ordering::Relaxed);
+        let shared = &self.shared;
+        shared.unparsed.store(0, Ordering::Relaxed);
+        // The event came from chunks read since the last one came out, and the rest of the
+        // one that was latest then; what remains of the latest chunk is the next event's.
+        let may_mark = shared.key_pending.load(Ordering::Relaxed);
+        shared.key_pending.store(
+            shared.key_in_latest.load(Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
         let sorter = &self.sorter;
-        std::task::Poll::Ready(Some(next.map(|e| sorter.sort(e)).map_err(|e| match e {
-            sse_stream::Error::Body(inner) => match inner.downcast::<ReadError>() {
-                Ok(read) => *read,
-                Err(other) => ReadError::Malformed(other.to_string()),
+        std::task::Poll::Ready(Some(next.map(|e| sorter.sort(e, may_mark)).map_err(
+            |e| match e {
+                sse_stream::Error::Body(inner) => match inner.downcast::<ReadError>() {
+                    Ok(read) => *read,
+                    Err(other) => ReadError::Malformed(other.to_string()),
+                },
+                other => ReadError::Malformed(format!("the event stream is malformed: {other}")),
             },
-            other => ReadError::Malformed(format!("the event stream is malformed: {other}")),
-        })))
+        )))
     }
 }
 
@@ -303,31 +392,111 @@ mod tests {
         }
     }
 
+    /// An event whose text has the error field is sorted as an error however the stream
+    /// is cut into chunks: the key whole in one, split across two, or spread over many.
+    #[tokio::test]
+    async fn error_field_found_however_the_stream_is_chunked() {
+        static SPEC: StreamSpec = StreamSpec {
+            done: None,
+            error_events: &[],
+            error_field: Some("error.code"),
+            error_status: None,
+            ignore: &[],
+        };
+        let events = [
+            "{\"n\":1}",
+            "{\"error\":{\"code\":\"a\"}}",
+            "{\"n\":2,\"note\":\"no error here\"}",
+            "{\"n\":3}",
+            "{\"n\":4,\"error\":{\"code\":\"b\"}}",
+            "{\"n\":5}",
+        ];
+        let body: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();
+        let want: Vec<bool> = events.iter().map(|e| e.contains("\"code\"")).collect();
+        for size in 1..=body.len() {
+            let chunks: Vec<Result<Bytes, std::io::Error>> = body
+                .as_bytes()
+                .chunks(size)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            let response = http::Response::new(reqwest::Body::wrap_stream(
+                futures_util::stream::iter(chunks),
+            ));
+            let mut reader = EventReader::new(
+                reqwest::Response::from(response),
+                &SPEC,
+                Duration::from_secs(60),
+                1 << 20,
+            );
+            let mut got = Vec::new();
+            while let Some(event) = reader.next().await {
+                match event.expect("event") {
+                    Sorted::Data(_) => got.push(false),
+                    Sorted::Error { .. } => got.push(true),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            assert_eq!(got, want, "chunks of {size} bytes");
+        }
+    }
+
+    #[test]
+    fn key_watch_finds_the_key_across_chunks() {
+        let mut watch = KeyWatch {
+            finder: memchr::memmem::Finder::new(b"\"error\"").into_owned(),
+            tail: Vec::new(),
+        };
+        let text = b"{\"a\":1}{\"error\":2}{\"b\":3}";
+        for cut in 0..=text.len() {
+            for second in cut..=text.len() {
+                watch.tail.clear();
+                let found: Vec<bool> = [&text[..cut], &text[cut..second], &text[second..]]
+                    .iter()
+                    .map(|c| watch.found(c))
+                    .collect();
+                assert!(
+                    found.iter().any(|&f| f),
+                    "cut at {cut} and {second}: {found:?}"
+                );
+            }
+        }
+        watch.tail.clear();
+        assert!(!watch.found(b"{\"err"));
+        assert!(
+            !watch.found(b"xx\"error"),
+            "a new chunk's key is not across the seam"
+        );
+        assert!(watch.found(b"\""));
+    }
+
     #[test]
     fn events_sort_by_name_terminator_and_error_field() {
         let spec = spec();
         let s = Sorter::new(&spec);
         assert!(matches!(
-            s.sort(sse(None, Some("{\"a\":1}"))),
+            s.sort(sse(None, Some("{\"a\":1}")), true),
             Sorted::Data(_)
         ));
-        assert!(matches!(s.sort(sse(None, Some("[DONE]"))), Sorted::Done));
         assert!(matches!(
-            s.sort(sse(Some("ping"), Some("{}"))),
+            s.sort(sse(None, Some("[DONE]")), true),
+            Sorted::Done
+        ));
+        assert!(matches!(
+            s.sort(sse(Some("ping"), Some("{}")), true),
             Sorted::Skip
         ));
-        assert!(matches!(s.sort(sse(None, None)), Sorted::Skip));
+        assert!(matches!(s.sort(sse(None, None), true), Sorted::Skip));
         assert!(matches!(
-            s.sort(sse(Some("error"), Some("{}"))),
+            s.sort(sse(Some("error"), Some("{}")), true),
             Sorted::Error { .. }
         ));
         assert!(matches!(
-            s.sort(sse(None, Some("{\"error\":{\"code\":\"x\"}}"))),
+            s.sort(sse(None, Some("{\"error\":{\"code\":\"x\"}}")), true),
             Sorted::Error { .. }
         ));
         // The key as a value, or a null error, is not an error.
         assert!(matches!(
-            s.sort(sse(None, Some("{\"kind\":\"error\",\"error\":null}"))),
+            s.sort(sse(None, Some("{\"kind\":\"error\",\"error\":null}")), true),
             Sorted::Data(_)
         ));
     }
