@@ -55,14 +55,19 @@ pub fn read_documents(
 /// The documents a spec's text imports (its `openapi.document`, as written, relative to the
 /// spec file). A text that does not parse imports nothing here; parsing reports it.
 pub fn documents_wanted(text: &str) -> Vec<String> {
-    serde_yaml::from_str::<serde_yaml::Value>(text)
+    // Only the one key is kept: the rest of the spec is skipped as it is read, not built
+    // into a tree (it is parsed in full, with its diagnostics, later).
+    #[derive(serde::Deserialize)]
+    struct Spec {
+        openapi: Option<Import>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Import {
+        document: Option<serde_yaml::Value>,
+    }
+    serde_yaml::from_str::<Spec>(text)
         .ok()
-        .and_then(|v| {
-            v.get("openapi")?
-                .get("document")?
-                .as_str()
-                .map(str::to_owned)
-        })
+        .and_then(|s| s.openapi?.document?.as_str().map(str::to_owned))
         .into_iter()
         .collect()
 }
@@ -426,4 +431,29 @@ pub fn json_schema() -> String {
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::documents_wanted;
+
+    #[test]
+    fn documents_wanted_reads_only_the_import() {
+        let spec = "api:\n  name: X\nopenapi:\n  document: api/openapi.json\n  include: [a]\nendpoints: []\n";
+        assert_eq!(documents_wanted(spec), ["api/openapi.json"]);
+        // No import, or one that is not what the format says: nothing to read here (the
+        // full parse reports a malformed one).
+        for text in [
+            "api:\n  name: X\n",
+            "openapi: some.json\n",
+            "openapi:\n  document: [a, b]\n",
+            "openapi:\n  document: 3\n",
+            "openapi: null\n",
+            "- a list\n",
+            "openapi:\n  document: \"unclosed\n",
+            "",
+        ] {
+            assert!(documents_wanted(text).is_empty(), "{text:?}");
+        }
+    }
 }
