@@ -19,9 +19,12 @@
 //! serde_json, chrono, uuid, regress, base64, rand, futures, bytes, percent-encoding), fetched from
 //! crates.io on the first run.
 //!
-//! Each generator runs with the allocator it ships with: ours with mimalloc, as `cargo xtask
-//! codegen` does; progenitor with the system allocator, as its `cargo progenitor` does. With
-//! `--system-allocator`, ours runs with the system allocator too.
+//! Each generator runs as its own CLI would: ours is a program of its own
+//! (`sdkgen-peers-ours`, built alone first, so its dependencies have only the features
+//! `cargo xtask codegen` gives them), with mimalloc, as `cargo xtask codegen` does;
+//! progenitor is this binary, with the system allocator and its dependencies' features, as
+//! its `cargo progenitor` has them. With `--system-allocator`, ours runs with the system
+//! allocator too.
 //!
 //! Documents: `petstore` (8 operations, 14 schemas), `petstore50` (the same 50 times),
 //! `nexus` (Oxide's, progenitor's own main sample), `museum` (OpenAPI 3.1) and
@@ -39,79 +42,21 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
 
-/// The allocator of a child process, chosen before its first allocation by
-/// [`ALLOCATOR_VAR`]: mimalloc for our generator (what `cargo xtask codegen` uses), the
-/// system's otherwise. Fixed for the process's life, so every block is freed by the
-/// allocator that gave it.
-struct ChildAllocator;
-
-/// Set to `mimalloc` in the environment of a child that runs with mimalloc.
-const ALLOCATOR_VAR: &std::ffi::CStr = c"SDKGEN_PEERS_ALLOCATOR";
+/// Set to `system` in the environment of our generator's process to run it with the system
+/// allocator (`--system-allocator`).
+const ALLOCATOR_VAR: &str = "SDKGEN_PEERS_ALLOCATOR";
 
 /// `--system-allocator`: our generator's children run with the system allocator too.
 static OURS_ON_SYSTEM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-static MIMALLOC: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
-
-impl ChildAllocator {
-    fn mimalloc() -> bool {
-        use std::sync::atomic::Ordering::Relaxed;
-        match MIMALLOC.load(Relaxed) {
-            1 => false,
-            2 => true,
-            _ => {
-                // `getenv` does not allocate; the environment is set before Rust's start-up.
-                extern "C" {
-                    fn getenv(name: *const std::ffi::c_char) -> *const std::ffi::c_char;
-                }
-                let value = unsafe { getenv(ALLOCATOR_VAR.as_ptr()) };
-                let on = !value.is_null()
-                    && unsafe { std::ffi::CStr::from_ptr(value) }.to_bytes() == b"mimalloc";
-                MIMALLOC.store(if on { 2 } else { 1 }, Relaxed);
-                on
-            }
-        }
-    }
-}
-
-unsafe impl std::alloc::GlobalAlloc for ChildAllocator {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if Self::mimalloc() {
-            mimalloc::MiMalloc.alloc(layout)
-        } else {
-            std::alloc::System.alloc(layout)
-        }
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if Self::mimalloc() {
-            mimalloc::MiMalloc.alloc_zeroed(layout)
-        } else {
-            std::alloc::System.alloc_zeroed(layout)
-        }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        if Self::mimalloc() {
-            mimalloc::MiMalloc.dealloc(ptr, layout)
-        } else {
-            std::alloc::System.dealloc(ptr, layout)
-        }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
-        if Self::mimalloc() {
-            mimalloc::MiMalloc.realloc(ptr, layout, size)
-        } else {
-            std::alloc::System.realloc(ptr, layout, size)
-        }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: ChildAllocator = ChildAllocator;
+/// What both generators' processes share: how they write and what they report.
+#[path = "../ours/src/common.rs"]
+mod common;
+use common::{peak_kib, rust_lines, write_if_changed};
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("--child-ours") if args.len() == 3 => child_ours(Path::new(&args[1]), &args[2]),
         Some("--child-progenitor") if args.len() == 3 => {
             child_progenitor(Path::new(&args[1]), &args[2])
         }
@@ -179,14 +124,17 @@ fn driver(args: &[String]) -> Result<()> {
             bail!("no document named `{name}`");
         }
     }
-    let exe = env::current_exe()?;
+    let exes = Exes {
+        ours: build_ours()?,
+        this: env::current_exe()?,
+    };
     if build {
         let chosen: Vec<&Case> = cases
             .iter()
             .filter(|c| wanted.is_empty() || wanted.iter().any(|w| w == c.name))
             .filter(|c| c.document.is_ok())
             .collect();
-        let result = builds(&exe, &chosen, &work, &repo, rounds);
+        let result = builds(&exes, &chosen, &work, &repo, rounds);
         if env::var_os("SDKGEN_PEERS_KEEP").is_some() {
             println!("outputs kept in {}", work.display());
         } else {
@@ -223,11 +171,11 @@ fn driver(args: &[String]) -> Result<()> {
         .filter(|c| wanted.is_empty() || wanted.iter().any(|w| w == c.name))
     {
         let out = work.join(case.name);
-        let ours = |out: &Path| child(&exe, "--child-ours", &case.spec, out);
+        let ours = |out: &Path| child(&exes, Generator::Ours, &case.spec, out);
         // A first run of each, not counted: the files are in the page cache for both.
         ours(&out.join("ours"))?;
         let peer = match &case.document {
-            Ok(doc) => child(&exe, "--child-progenitor", doc, &out.join("progenitor"))
+            Ok(doc) => child(&exes, Generator::Progenitor, doc, &out.join("progenitor"))
                 .map_err(|e| format!("{e:#}")),
             Err(why) => Err((*why).to_owned()),
         };
@@ -238,8 +186,8 @@ fn driver(args: &[String]) -> Result<()> {
             let run_peer = |theirs: &mut Vec<Run>| -> Result<()> {
                 if let (Ok(doc), Ok(_)) = (&case.document, &peer) {
                     theirs.push(child(
-                        &exe,
-                        "--child-progenitor",
+                        &exes,
+                        Generator::Progenitor,
                         doc,
                         &out.join("progenitor"),
                     )?);
@@ -294,7 +242,7 @@ fn driver(args: &[String]) -> Result<()> {
 
 /// The generated crates built: per document, a clean build of each crate alone and a
 /// rebuild after touching its `lib.rs`, in paired rounds.
-fn builds(exe: &Path, cases: &[&Case], work: &Path, repo: &Path, rounds: usize) -> Result<()> {
+fn builds(exes: &Exes, cases: &[&Case], work: &Path, repo: &Path, rounds: usize) -> Result<()> {
     let repo = repo.canonicalize()?;
     let ws = work.join("build");
     fs::create_dir_all(&ws)?;
@@ -302,9 +250,9 @@ fn builds(exe: &Path, cases: &[&Case], work: &Path, repo: &Path, rounds: usize) 
     let mut pairs = Vec::new();
     for case in cases {
         let out = work.join(case.name);
-        child(exe, "--child-ours", &case.spec, &out.join("ours"))?;
+        child(exes, Generator::Ours, &case.spec, &out.join("ours"))?;
         let Ok(doc) = &case.document else { continue };
-        if let Err(e) = child(exe, "--child-progenitor", doc, &out.join("progenitor")) {
+        if let Err(e) = child(exes, Generator::Progenitor, doc, &out.join("progenitor")) {
             println!("{}: progenitor: {}", case.name, one_line(&format!("{e:#}")));
             continue;
         }
@@ -489,21 +437,67 @@ fn one_line(text: &str) -> String {
     pick.chars().take(160).collect()
 }
 
-/// Runs this binary as one generator's whole process.
-fn child(exe: &Path, mode: &str, input: &Path, out: &Path) -> Result<Run> {
+/// The two generators' programs.
+struct Exes {
+    /// Ours: `sdkgen-peers-ours`, built alone (see [`build_ours`]).
+    ours: PathBuf,
+    /// This binary, which runs progenitor with `--child-progenitor`.
+    this: PathBuf,
+}
+
+/// Which generator a child process runs.
+#[derive(Clone, Copy, PartialEq)]
+enum Generator {
+    Ours,
+    Progenitor,
+}
+
+/// Our generator's program, built by itself (`cargo build -p sdkgen-peers-ours`) so that
+/// its dependencies get only the features it asks for, as in `cargo xtask codegen`. Built
+/// as part of this binary, they would share progenitor's: proc-macro2 compiled to work
+/// inside procedural macros too, which costs every token a check. progenitor's own CLI
+/// has that, so its child keeps it.
+fn build_ours() -> Result<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("ours/Cargo.toml");
+    let profile = if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    };
+    let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--profile", profile, "--manifest-path"])
+        .arg(&manifest)
+        .status()
+        .context("running cargo to build sdkgen-peers-ours")?;
+    if !status.success() {
+        bail!("sdkgen-peers-ours did not build");
+    }
+    // Beside this binary: the same target directory and profile.
+    Ok(env::current_exe()?.with_file_name(format!("sdkgen-peers-ours{}", env::consts::EXE_SUFFIX)))
+}
+
+/// Runs one generator's whole process.
+fn child(exes: &Exes, generator: Generator, input: &Path, out: &Path) -> Result<Run> {
     // The output of the last run stays: each run regenerates over it.
     fs::create_dir_all(out)?;
     let start = Instant::now();
     // The child runs in `out`: every file either generator writes lands there.
-    let mut command = Command::new(exe);
+    let mut command = match generator {
+        Generator::Ours => Command::new(&exes.ours),
+        Generator::Progenitor => {
+            let mut c = Command::new(&exes.this);
+            c.arg("--child-progenitor");
+            c
+        }
+    };
     command
-        .args([mode, &input.display().to_string(), "."])
+        .args([&input.display().to_string(), "."])
         .current_dir(out);
-    let var = ALLOCATOR_VAR.to_str().unwrap_or_default();
-    if mode == "--child-ours" && !OURS_ON_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
-        command.env(var, "mimalloc");
+    if generator == Generator::Ours && OURS_ON_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
+        command.env(ALLOCATOR_VAR, "system");
     } else {
-        command.env_remove(var);
+        command.env_remove(ALLOCATOR_VAR);
     }
     let output = command.output()?;
     let wall = start.elapsed();
@@ -522,73 +516,6 @@ fn child(exe: &Path, mode: &str, input: &Path, out: &Path) -> Result<Run> {
         lines: field("lines") as usize,
         peak_kib: field("peak_kib"),
     })
-}
-
-/// Peak resident memory of this process (Linux), in KiB.
-fn peak_kib() -> u64 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Both generators write a file only when its contents changed, as `cargo xtask codegen`
-/// does (so a rerun leaves the tree, and cargo's fingerprints, alone).
-fn write_if_changed(path: &Path, contents: &str) -> Result<()> {
-    if fs::read(path).ok().as_deref() != Some(contents.as_bytes()) {
-        fs::write(path, contents)?;
-    }
-    Ok(())
-}
-
-fn rust_lines(text: &str) -> usize {
-    text.lines().count()
-}
-
-/// Our codegen: the spec and the documents it imports read, the crate generated and
-/// written under `out`.
-fn child_ours(spec: &Path, out: &str) -> Result<()> {
-    let text = fs::read_to_string(spec).with_context(|| format!("reading {}", spec.display()))?;
-    let dir = spec.parent().unwrap_or(Path::new("."));
-    let documents = codegen::read_documents(&text, |rel| fs::read_to_string(dir.join(rel)).ok());
-    let source = codegen::SpecSource {
-        path: spec
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        text,
-        documents,
-    };
-    // Paths come back relative to a repository root (the crate under `generated/`, its
-    // conformance cases under `conformance/`): written relative to `out`.
-    let out = Path::new(out);
-    let layout = codegen::Layout::default();
-    let files = match codegen::generate_into(std::slice::from_ref(&source), &layout) {
-        Ok(files) => files,
-        Err(diagnostics) => {
-            for d in diagnostics.iter().take(5) {
-                eprintln!("{d}");
-            }
-            bail!("{} diagnostic(s)", diagnostics.len());
-        }
-    };
-    let mut lines = 0;
-    for file in &files {
-        let path = out.join(&file.path);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        write_if_changed(&path, &file.contents)?;
-        if file.path.ends_with(".rs") {
-            lines += rust_lines(&file.contents);
-        }
-    }
-    println!("lines={lines} peak_kib={}", peak_kib());
-    Ok(())
 }
 
 /// progenitor as a library, the way its own `cargo progenitor` does it: the document
