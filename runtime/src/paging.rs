@@ -72,14 +72,18 @@ impl Client {
     /// Sends one page's request, reads its items as `I` and works out the next page's
     /// request. Items are parsed straight into `I` in the pass that reads the page, except
     /// for `cursor` pages, whose last item is first read raw for its cursor field.
+    ///
+    /// `expected` is how many items the page likely holds (the last page's count), room
+    /// made for them up front rather than by growing the list item after item.
     async fn page<K: ErrorClass, I: DeserializeOwned>(
         &self,
         request: Request,
         spec: &PageSpec,
+        expected: usize,
     ) -> Result<Page<I>, Error<K>> {
         let response = self.send_raw::<K>(&request).await?;
         let parsed = if let PageStyle::Cursor { field, .. } = spec.style {
-            Parts::<Vec<&RawValue>>::parse(&response.body, spec).and_then(|parts| {
+            Parts::<&RawValue>::parse(&response.body, spec, expected).and_then(|parts| {
                 let cursor = parts.items.last().and_then(|i| value_at(i, field));
                 let next = next_request(
                     self,
@@ -98,17 +102,17 @@ impl Client {
                 Ok((items, next))
             })
         } else {
-            Parts::<Typed<I>>::parse(&response.body, spec).map(|parts| {
+            Parts::<I>::parse(&response.body, spec, expected).map(|parts| {
                 let next = next_request(
                     self,
                     request,
                     spec,
                     &parts,
-                    parts.items.0.len(),
+                    parts.items.len(),
                     None,
                     &response.headers,
                 );
-                (parts.items.0, next)
+                (parts.items, next)
             })
         };
         match parsed {
@@ -148,7 +152,10 @@ impl Client {
             async move {
                 let request = next?;
                 // Items only counted here: the page is decoded whole, as `T`.
-                match client.page::<K, serde::de::IgnoredAny>(request, spec).await {
+                match client
+                    .page::<K, serde::de::IgnoredAny>(request, spec, 0)
+                    .await
+                {
                     Err(e) => Some((Err(e), None)),
                     Ok(page) => {
                         let r = page.response;
@@ -178,7 +185,7 @@ impl Client {
             buffer: Vec::new().into_iter(),
             fetching: None,
         };
-        items.fetching = Some(items.fetch(request));
+        items.fetching = Some(items.fetch(request, 0));
         items
     }
 }
@@ -210,14 +217,16 @@ impl<I, K> std::fmt::Debug for Items<I, K> {
 }
 
 impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Items<I, K> {
-    /// The page `request` asks for, through the same machinery as any call.
+    /// The page `request` asks for, through the same machinery as any call; `expected`
+    /// items are made room for (the last page's count).
     fn fetch(
         &self,
         request: Request,
+        expected: usize,
     ) -> futures_util::future::BoxFuture<'static, Result<Page<I>, Error<K>>> {
         let client = self.client.clone();
         let spec = self.spec;
-        Box::pin(async move { client.page::<K, I>(request, spec).await })
+        Box::pin(async move { client.page::<K, I>(request, spec, expected).await })
     }
 
     /// The page in hand is spent: the next one, when there is one.
@@ -235,8 +244,9 @@ impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Items<I, K> {
                 // An error ends the stream.
                 Err(e) => return std::task::Poll::Ready(Some(Err(e))),
                 Ok(page) => {
+                    let count = page.items.len();
                     self.buffer = page.items.into_iter();
-                    self.fetching = page.next.map(|next| self.fetch(next));
+                    self.fetching = page.next.map(|next| self.fetch(next, count));
                     if let Some(item) = self.buffer.next() {
                         return std::task::Poll::Ready(Some(Ok(item)));
                     }
@@ -268,34 +278,52 @@ impl<I: DeserializeOwned + Send + 'static, K: ErrorClass> Stream for Items<I, K>
     }
 }
 
-/// Items decoded straight into their type (a newtype, so it is told apart from raw slices).
-struct Typed<I>(Vec<I>);
+/// The most items room is made for ahead of a page, whatever the last page held: a
+/// server's count sizes an allocation only this far (past it the list grows as it reads).
+const MOST_EXPECTED: usize = 4096;
 
-impl<'de, I: DeserializeOwned> serde::Deserialize<'de> for Typed<I> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Vec::<I>::deserialize(d).map(Typed)
+/// Reads a JSON array into a list that already has room (serde's own `Vec` starts empty:
+/// JSON does not say how long an array is).
+struct Fill<'v, T>(&'v mut Vec<T>);
+
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for Fill<'_, T> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
     }
 }
 
-impl<I> Default for Typed<I> {
-    fn default() -> Self {
-        Typed(Vec::new())
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Fill<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a list of items")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element()? {
+            self.0.push(item);
+        }
+        Ok(())
     }
 }
 
-/// What the pager reads of a page: its items as `X`, and the values its style needs. The
+/// What the pager reads of a page: its items as `T`, and the values its style needs. The
 /// items, the has-more flag and the next cursor, when they are top-level keys (what real
 /// APIs use), are read in one pass that skips everything else; deeper paths are walked.
-struct Parts<'a, X> {
+struct Parts<'a, T> {
     /// The whole body, for paths the single pass does not read.
     body: Option<&'a RawValue>,
-    items: X,
+    items: Vec<T>,
     /// Top-level values the style reads, found in the same pass: (path, value).
     found: Vec<(&'static str, Value)>,
 }
 
-impl<'a, X: serde::Deserialize<'a> + Default> Parts<'a, X> {
-    fn parse(bytes: &'a [u8], spec: &PageSpec) -> Result<Self, serde_json::Error> {
+impl<'a, T: serde::Deserialize<'a>> Parts<'a, T> {
+    /// The page in `bytes`, with room made for `expected` items.
+    fn parse(bytes: &'a [u8], spec: &PageSpec, expected: usize) -> Result<Self, serde_json::Error> {
+        let mut items = Vec::with_capacity(expected.min(MOST_EXPECTED));
         let wanted: Vec<&'static str> = match spec.style {
             PageStyle::Cursor {
                 has_more: Some(h), ..
@@ -308,23 +336,25 @@ impl<'a, X: serde::Deserialize<'a> + Default> Parts<'a, X> {
             let mut seed = TopLevel {
                 items_key: spec.items,
                 wanted: &wanted,
-                items: X::default(),
+                items: &mut items,
                 found: Vec::new(),
             };
             let mut de = serde_json::Deserializer::from_slice(bytes);
             serde::de::DeserializeSeed::deserialize(&mut seed, &mut de)?;
             de.end()?;
+            let found = seed.found;
             return Ok(Parts {
                 body: None,
-                items: seed.items,
-                found: seed.found,
+                items,
+                found,
             });
         }
         let body: &RawValue = serde_json::from_slice(bytes)?;
-        let items = match raw_at(body, spec.items) {
-            Some(list) => serde_json::from_str(list.get())?,
-            None => X::default(),
-        };
+        if let Some(list) = raw_at(body, spec.items) {
+            let mut de = serde_json::Deserializer::from_str(list.get());
+            serde::de::DeserializeSeed::deserialize(Fill(&mut items), &mut de)?;
+            de.end()?;
+        }
         Ok(Parts {
             body: Some(body),
             items,
@@ -333,7 +363,7 @@ impl<'a, X: serde::Deserialize<'a> + Default> Parts<'a, X> {
     }
 }
 
-impl<X> Parts<'_, X> {
+impl<T> Parts<'_, T> {
     /// A value at a body path: from the single pass when it found it, else walked.
     fn value(&self, path: &'static str) -> Option<Value> {
         self.found
@@ -345,14 +375,15 @@ impl<X> Parts<'_, X> {
 }
 
 /// The one-pass reader of a page's top-level object.
-struct TopLevel<'w, X> {
+struct TopLevel<'w, T> {
     items_key: &'static str,
     wanted: &'w [&'static str],
-    items: X,
+    /// Where the items go (room already made).
+    items: &'w mut Vec<T>,
     found: Vec<(&'static str, Value)>,
 }
 
-impl<'de, X: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for &mut TopLevel<'_, X> {
+impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for &mut TopLevel<'_, T> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -360,7 +391,7 @@ impl<'de, X: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for &mut T
     }
 }
 
-impl<'de, X: serde::Deserialize<'de>> serde::de::Visitor<'de> for &mut TopLevel<'_, X> {
+impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for &mut TopLevel<'_, T> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -370,7 +401,9 @@ impl<'de, X: serde::Deserialize<'de>> serde::de::Visitor<'de> for &mut TopLevel<
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key == self.items_key {
-                self.items = map.next_value()?;
+                // Written twice, the last list is the one (as a plain decode would take it).
+                self.items.clear();
+                map.next_value_seed(Fill(self.items))?;
             } else if let Some(w) = self.wanted.iter().find(|w| **w == key) {
                 let v: Value = map.next_value()?;
                 self.found.push((w, v));
@@ -512,9 +545,40 @@ mod tests {
             style: PageStyle::Offset { param: "offset" },
             items: "data",
         };
-        let page = Parts::<Vec<&RawValue>>::parse(body.get().as_bytes(), &spec).unwrap();
+        let page = Parts::<&RawValue>::parse(body.get().as_bytes(), &spec, 0).unwrap();
         assert_eq!(page.items.len(), 2);
         assert_eq!(value_at(page.items[1], "id"), Some(serde_json::json!("b")));
+    }
+
+    /// Room is made for the items the last page had, up to a bound a server's count cannot
+    /// pass; the list read is the same either way, at the top level or deeper.
+    #[test]
+    fn pages_make_room_for_the_expected_items_within_a_bound() {
+        let top = PageSpec {
+            style: PageStyle::Offset { param: "offset" },
+            items: "data",
+        };
+        let deep = PageSpec {
+            style: PageStyle::Offset { param: "offset" },
+            items: "meta.data",
+        };
+        let body = br#"{"data":[1,2,3],"meta":{"data":[4,5]}}"#;
+        for (expected, room) in [(0, 3), (100, 100), (usize::MAX, MOST_EXPECTED)] {
+            let page = Parts::<u32>::parse(body, &top, expected).unwrap();
+            assert_eq!(page.items, [1, 2, 3]);
+            assert!(page.items.capacity() >= room, "{expected}");
+            assert!(page.items.capacity() <= MOST_EXPECTED, "{expected}");
+            let page = Parts::<u32>::parse(body, &deep, expected).unwrap();
+            assert_eq!(page.items, [4, 5]);
+            assert!(page.items.capacity() >= room.min(2), "{expected}");
+            assert!(page.items.capacity() <= MOST_EXPECTED, "{expected}");
+        }
+        // A key written twice: the last list is the one, as a plain decode takes it.
+        let twice = br#"{"data":[1,2,3],"data":[7]}"#;
+        assert_eq!(Parts::<u32>::parse(twice, &top, 10).unwrap().items, [7]);
+        // Not a list: the page does not decode.
+        assert!(Parts::<u32>::parse(br#"{"data":null}"#, &top, 10).is_err());
+        assert!(Parts::<u32>::parse(br#"{"meta":{"data":{}}}"#, &deep, 10).is_err());
     }
 
     #[test]
