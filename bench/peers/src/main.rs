@@ -42,17 +42,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Map, Value};
 
-/// Set to `system` in the environment of our generator's process to run it with the system
-/// allocator (`--system-allocator`).
-const ALLOCATOR_VAR: &str = "SDKGEN_PEERS_ALLOCATOR";
-
 /// `--system-allocator`: our generator's children run with the system allocator too.
 static OURS_ON_SYSTEM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// What both generators' processes share: how they write and what they report.
 #[path = "../ours/src/common.rs"]
 mod common;
-use common::{peak_kib, rust_lines, write_if_changed};
+use common::{peak_kib, rust_lines, write_if_changed, ALLOCATOR_VAR};
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -495,9 +491,9 @@ fn child(exes: &Exes, generator: Generator, input: &Path, out: &Path) -> Result<
         .args([&input.display().to_string(), "."])
         .current_dir(out);
     if generator == Generator::Ours && OURS_ON_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
-        command.env(ALLOCATOR_VAR, "system");
+        command.env(ALLOCATOR_VAR.to_str().unwrap_or_default(), "system");
     } else {
-        command.env_remove(ALLOCATOR_VAR);
+        command.env_remove(ALLOCATOR_VAR.to_str().unwrap_or_default());
     }
     let output = command.output()?;
     let wall = start.elapsed();

@@ -4,6 +4,10 @@
 use std::fs;
 use std::path::Path;
 
+/// Set to `system` in the environment of our generator's process to run it with the system
+/// allocator instead of mimalloc (the driver's `--system-allocator`).
+pub const ALLOCATOR_VAR: &std::ffi::CStr = c"SDKGEN_PEERS_ALLOCATOR";
+
 /// Both generators write a file only when its contents changed, as `cargo xtask codegen`
 /// does (so a rerun leaves the tree, and cargo's fingerprints, alone).
 pub fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<()> {

@@ -17,15 +17,12 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 mod common;
-use common::{peak_kib, rust_lines, write_if_changed};
+use common::{peak_kib, rust_lines, write_if_changed, ALLOCATOR_VAR};
 
 /// mimalloc, or the system's allocator when [`ALLOCATOR_VAR`] says `system`; chosen before
 /// the first allocation and fixed for the process's life, so every block is freed by the
 /// allocator that gave it.
 struct Allocator;
-
-/// Set to `system` to run with the system allocator.
-const ALLOCATOR_VAR: &std::ffi::CStr = c"SDKGEN_PEERS_ALLOCATOR";
 
 /// 0: not read yet; 1: the system's; 2: mimalloc.
 static CHOICE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
