@@ -145,7 +145,7 @@ pub fn import(
         let (key, value) = result?;
         docs.insert(key, value);
     }
-    let joined = match bundle::join(&root_key, &docs) {
+    let joined = match bundle::join(&root_key, docs) {
         Ok(b) => b,
         Err((file, at, reference)) => {
             let mut placer = Placer::new(sources, &[]);

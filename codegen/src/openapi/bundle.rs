@@ -8,6 +8,7 @@
 //! about it names the file and place it came from.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Write as _;
 
 use serde_json::Value;
 
@@ -112,20 +113,25 @@ pub struct Bundle {
 /// `Err` names a reference that does not resolve: `(file, pointer in it, reference)`.
 pub fn join(
     root_file: &str,
-    docs: &BTreeMap<String, Value>,
+    mut docs: BTreeMap<String, Value>,
 ) -> Result<Bundle, (String, String, String)> {
     let root_file = normalize(root_file);
-    let mut root = docs
-        .get(&root_file)
-        .cloned()
-        .ok_or_else(|| (root_file.clone(), String::new(), root_file.clone()))?;
+    // A document of one file is rewritten in place. Nothing is ever copied out of the root
+    // (its references to itself stay), so only a document that has other files, which may
+    // point back into the root, keeps the root's original for them.
+    let root = if docs.len() == 1 {
+        docs.remove(&root_file)
+    } else {
+        docs.get(&root_file).cloned()
+    };
+    let mut root = root.ok_or_else(|| (root_file.clone(), String::new(), root_file.clone()))?;
     let mut state = Joiner {
-        docs,
+        docs: &docs,
         keys: BTreeMap::new(),
         bundled: Vec::new(),
         origins: Vec::new(),
     };
-    state.rewrite(&mut root, &root_file, "", true)?;
+    state.rewrite(&mut root, &root_file, &mut String::new(), true)?;
     if !state.bundled.is_empty() {
         if let Some(map) = root.as_object_mut() {
             map.insert(BUNDLED.to_owned(), Value::Array(state.bundled));
@@ -147,12 +153,14 @@ struct Joiner<'a> {
 
 impl Joiner<'_> {
     /// Rewrites every `$ref` under `v` (which is in `file`, at `at`). References local to
-    /// the root stay; all others point at a bundled copy.
+    /// the root stay; all others point at a bundled copy. `at` is one buffer for the whole
+    /// walk, each level's token pushed and popped (it is read only for an error), and is
+    /// as it was when this returns `Ok`.
     fn rewrite(
         &mut self,
         v: &mut Value,
         file: &str,
-        at: &str,
+        at: &mut String,
         in_root: bool,
     ) -> Result<(), (String, String, String)> {
         match v {
@@ -167,7 +175,7 @@ impl Joiner<'_> {
                     if !(in_root && target_file == file) {
                         let index = self
                             .bundle(&target_file, &pointer)
-                            .map_err(|_| (file.to_owned(), at.to_owned(), reference.clone()))?;
+                            .map_err(|_| (file.to_owned(), at.clone(), reference.clone()))?;
                         map.insert(
                             "$ref".to_owned(),
                             Value::String(format!("#/{BUNDLED}/{index}")),
@@ -180,13 +188,20 @@ impl Joiner<'_> {
                     if k == "$ref" || k.starts_with("x-") {
                         continue;
                     }
-                    let child_at = format!("{at}/{}", super::escape(k));
-                    self.rewrite(child, file, &child_at, in_root)?;
+                    let len = at.len();
+                    at.push('/');
+                    push_escaped(at, k);
+                    self.rewrite(child, file, at, in_root)?;
+                    at.truncate(len);
                 }
             }
             Value::Array(items) => {
                 for (i, child) in items.iter_mut().enumerate() {
-                    self.rewrite(child, file, &format!("{at}/{i}"), in_root)?;
+                    let len = at.len();
+                    // Writing to a `String` does not fail.
+                    let _ = write!(at, "/{i}");
+                    self.rewrite(child, file, at, in_root)?;
+                    at.truncate(len);
                 }
             }
             _ => {}
@@ -211,10 +226,21 @@ impl Joiner<'_> {
         self.bundled.push(Value::Null);
         self.origins.push((file.to_owned(), pointer.to_owned()));
         let mut copy = target.clone();
-        self.rewrite(&mut copy, file, pointer, false)
+        self.rewrite(&mut copy, file, &mut pointer.to_owned(), false)
             .map_err(|_| ())?;
         self.bundled[index] = copy;
         Ok(index)
+    }
+}
+
+/// `token` pushed onto a JSON pointer, escaped (`~` as `~0`, `/` as `~1`).
+fn push_escaped(pointer: &mut String, token: &str) {
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
     }
 }
 
@@ -254,7 +280,7 @@ mod tests {
             ),
         ]
         .into();
-        let b = join("root.yml", &docs).unwrap();
+        let b = join("root.yml", docs.clone()).unwrap();
         assert_eq!(b.root["x"]["$ref"], "#/paths");
         assert_eq!(b.root["paths"]["/a"]["get"]["$ref"], "#/x-sdkgen-bundled/0");
         let bundled = b.root[BUNDLED].as_array().unwrap();
@@ -268,6 +294,38 @@ mod tests {
         assert_eq!(b.origins[1], ("models.yml".to_owned(), "/Node".to_owned()));
         let missing: BTreeMap<String, Value> =
             [("root.yml".to_owned(), json!({"a": {"$ref": "nope.yml"}}))].into();
-        assert!(join("root.yml", &missing).is_err());
+        assert!(join("root.yml", missing).is_err());
+    }
+
+    /// A reference that does not resolve is reported at its own pointer, escaped, whether
+    /// the document is one file (rewritten in place) or several; the walk's one pointer
+    /// buffer is back to each level's own after every sibling.
+    #[test]
+    fn an_unresolved_reference_is_placed_at_its_pointer() {
+        let root = json!({
+            "paths": {
+                "/ok": {"get": {"$ref": "#/components/x"}},
+                "/a~b/c": {"get": [{"x": 1}, {"schema": {"$ref": "nope.yml#/S"}}]}
+            }
+        });
+        let want = (
+            "root.yml".to_owned(),
+            "/paths/~1a~0b~1c/get/1/schema".to_owned(),
+            "nope.yml#/S".to_owned(),
+        );
+        let one: BTreeMap<String, Value> = [("root.yml".to_owned(), root.clone())].into();
+        assert_eq!(join("root.yml", one).err(), Some(want.clone()));
+        let two: BTreeMap<String, Value> = [
+            ("root.yml".to_owned(), root),
+            ("other.yml".to_owned(), json!({})),
+        ]
+        .into();
+        assert_eq!(join("root.yml", two).err(), Some(want));
+        // Within one file, local references stay and the document comes back whole.
+        let local = json!({"a": {"$ref": "#/b"}, "b": [{"$ref": "root.yml#/a"}]});
+        let one: BTreeMap<String, Value> = [("root.yml".to_owned(), local.clone())].into();
+        let b = join("root.yml", one).unwrap();
+        assert_eq!(b.root, local);
+        assert!(b.origins.is_empty());
     }
 }
