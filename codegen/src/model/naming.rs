@@ -35,9 +35,9 @@ pub fn rust_name(spec_name: &str, kind: NameKind) -> String {
         .collect();
     match kind {
         // `Self` is the one keyword a camel-cased name can become; it cannot be raw.
-        NameKind::Type => not_self(cleaned.to_upper_camel_case()),
+        NameKind::Type => not_self(upper_camel(&cleaned)),
         NameKind::Variant => {
-            let n = cleaned.to_upper_camel_case();
+            let n = upper_camel(&cleaned);
             if n.starts_with(|c: char| c.is_ascii_digit()) {
                 format!("V{n}")
             } else {
@@ -45,7 +45,7 @@ pub fn rust_name(spec_name: &str, kind: NameKind) -> String {
             }
         }
         NameKind::Field => {
-            let n = cleaned.to_snake_case();
+            let n = snake(&cleaned);
             if n.starts_with(|c: char| c.is_ascii_digit()) {
                 format!("_{n}")
             } else if NOT_RAW.contains(&n.as_str()) {
@@ -56,6 +56,39 @@ pub fn rust_name(spec_name: &str, kind: NameKind) -> String {
                 n
             }
         }
+    }
+}
+
+/// `s` in `snake_case`, exactly as heck's `to_snake_case` gives it. A name already in that
+/// form (ASCII lowercase letters and digits, words joined by single underscores), as most
+/// wire names are, comes back as it is, without heck's formatting of every character.
+pub fn snake(s: &str) -> String {
+    let b = s.as_bytes();
+    let already = b.first().is_some_and(|&c| c != b'_')
+        && b.last().is_some_and(|&c| c != b'_')
+        && b.iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        && !s.contains("__");
+    if already {
+        s.to_owned()
+    } else {
+        s.to_snake_case()
+    }
+}
+
+/// `s` in `UpperCamelCase`, exactly as heck's `to_upper_camel_case` gives it. A name already
+/// in that form (ASCII letters and digits, a capital first, and every other capital right
+/// after a lowercase letter, so no acronym to fold) comes back as it is.
+pub fn upper_camel(s: &str) -> String {
+    let b = s.as_bytes();
+    let already = b.first().is_some_and(u8::is_ascii_uppercase)
+        && b.iter().all(u8::is_ascii_alphanumeric)
+        && b.windows(2)
+            .all(|w| !w[1].is_ascii_uppercase() || w[0].is_ascii_lowercase());
+    if already {
+        s.to_owned()
+    } else {
+        s.to_upper_camel_case()
     }
 }
 
@@ -107,6 +140,42 @@ pub fn prefixed(prefix: &str, rust_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcuts give heck's answer for every string of up to six characters over
+    /// lowercase and capital letters, a digit, `_` and `-`: both the names they return as
+    /// they are and those they hand to heck.
+    #[test]
+    fn shortcuts_agree_with_heck() {
+        const ALPHABET: [char; 7] = ['a', 'b', 'A', 'B', '1', '_', '-'];
+        let mut words = vec![String::new()];
+        let mut checked = 0;
+        for _ in 0..6 {
+            let mut longer = Vec::with_capacity(words.len() * ALPHABET.len());
+            for w in &words {
+                for c in ALPHABET {
+                    let s = format!("{w}{c}");
+                    assert_eq!(snake(&s), s.to_snake_case(), "snake {s:?}");
+                    assert_eq!(upper_camel(&s), s.to_upper_camel_case(), "camel {s:?}");
+                    checked += 1;
+                    longer.push(s);
+                }
+            }
+            words = longer;
+        }
+        assert_eq!(checked, (1..=6).map(|n| 7usize.pow(n)).sum::<usize>());
+        for s in [
+            "",
+            "Address",
+            "PetStatus",
+            "V2Beta",
+            "A1B",
+            "HTTPError",
+            "x_request_id",
+        ] {
+            assert_eq!(snake(s), s.to_snake_case(), "snake {s:?}");
+            assert_eq!(upper_camel(s), s.to_upper_camel_case(), "camel {s:?}");
+        }
+    }
 
     #[test]
     fn types_fold_acronyms() {
