@@ -387,7 +387,20 @@ fn float(v: f64) -> Value {
 
 /// `~` and `/` escaped for a JSON pointer token.
 fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut escaped = String::with_capacity(token.len());
+    push_escaped(&mut escaped, token);
+    escaped
+}
+
+/// `token` pushed onto a JSON pointer, escaped (`~` as `~0`, `/` as `~1`).
+fn push_escaped(pointer: &mut String, token: &str) {
+    for c in token.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
 }
 
 /// A JSON pointer as the source map's YAML path (`/paths/~1a/get` -> `paths./a.get`).

@@ -190,7 +190,7 @@ impl Joiner<'_> {
                     }
                     let len = at.len();
                     at.push('/');
-                    push_escaped(at, k);
+                    super::push_escaped(at, k);
                     self.rewrite(child, file, at, in_root)?;
                     at.truncate(len);
                 }
@@ -230,17 +230,6 @@ impl Joiner<'_> {
             .map_err(|_| ())?;
         self.bundled[index] = copy;
         Ok(index)
-    }
-}
-
-/// `token` pushed onto a JSON pointer, escaped (`~` as `~0`, `/` as `~1`).
-fn push_escaped(pointer: &mut String, token: &str) {
-    for c in token.chars() {
-        match c {
-            '~' => pointer.push_str("~0"),
-            '/' => pointer.push_str("~1"),
-            c => pointer.push(c),
-        }
     }
 }
 
