@@ -359,8 +359,8 @@ const STREAM_CHUNK: usize = 16 * 1024;
 /// A streamed call of 100,000 small events from a loopback server, which writes them in
 /// chunks of [`STREAM_CHUNK`] bytes: time to the first event
 /// and to the last, the generated `stream()` against reqwest reading the same body through
-/// the same SSE parser (sse-stream) and decoding each event into the same type, rounds
-/// alternating.
+/// the `sse-stream` crate (as a hand-written client would) and decoding each event into the
+/// same type, rounds alternating.
 async fn streaming() {
     use every_feature::futures::StreamExt as _;
     let mut body = String::with_capacity(EVENTS * 40);

@@ -207,6 +207,47 @@ async fn an_event_longer_than_the_size_limit_ends_the_stream() {
     );
 }
 
+/// Events in every shape a server may send them decode the same: a byte-order mark, CRLF
+/// and CR line endings (one split between chunks), a comment, an `id`, data over two lines
+/// and an event cut at every few bytes; an event whose data is not UTF-8 is a decode error
+/// with its bytes, and the stream's last item.
+#[tokio::test(start_paused = true)]
+async fn events_in_any_shape_decode_and_bad_text_is_a_decode_error() {
+    let server = Server::start(vec![sse()
+        .chunk(
+            Duration::ZERO,
+            "\u{feff}data: {\"index\":0,\"delta\":\"d0\"}\r\n\r",
+        )
+        .chunk(
+            Duration::ZERO,
+            "\n: keep-alive\rid: 7\r\rdata: {\"index\":1,\r\n",
+        )
+        .chunk(Duration::ZERO, "data: \"delta\":\"d1\"}\n\nda")
+        .chunk(Duration::ZERO, "ta: {\"index\":2,\"de")
+        .chunk(Duration::ZERO, "lta\":\"d2\"}\n")
+        .chunk(Duration::ZERO, "\n")
+        .chunk(
+            Duration::ZERO,
+            &b"data: {\"index\":3,\"delta\":\"\xff\"}\n\n"[..],
+        )
+        .chunk(Duration::ZERO, delta(4))])
+    .await
+    .unwrap();
+    let response = client(&server.url())
+        .items()
+        .generate(&request())
+        .stream()
+        .await
+        .unwrap();
+    let (seen, error) = drain(response.into_inner()).await;
+    assert_eq!(seen, [0, 1, 2]);
+    let Some(ef::EveryError::Decode(decode)) = error else {
+        panic!("{error:?}");
+    };
+    assert!(decode.message.contains("UTF-8"), "{}", decode.message);
+    assert_eq!(&decode.body[..], b"{\"index\":3,\"delta\":\"\xff\"}");
+}
+
 #[tokio::test(start_paused = true)]
 async fn send_without_the_flag_reads_the_whole_response() {
     let server = Server::start(vec![Reply::json(200, r#"{"text":"all of it"}"#)])

@@ -993,13 +993,6 @@ enum Transport {
         status: u16,
         headers: HeaderMap,
     },
-    /// An event stream that is not valid SSE, or whose first event does not decode.
-    Malformed {
-        status: u16,
-        headers: HeaderMap,
-        message: String,
-        body: Bytes,
-    },
     /// An event stream that ended before its first event (or failed reading it).
     Cut(String, Option<reqwest::Error>),
 }
@@ -1127,9 +1120,6 @@ impl Client {
                     attempts,
                 }))
             }
-            ReadError::Malformed(message) => {
-                self.decode_error(status, headers, message, Bytes::new(), attempts)
-            }
         }
     }
 
@@ -1140,12 +1130,6 @@ impl Client {
             ReadError::Http(e) => Transport::Cut(describe(&e), Some(e)),
             ReadError::Idle => Transport::Timeout,
             ReadError::TooLarge => Transport::TooLarge { status, headers },
-            ReadError::Malformed(message) => Transport::Malformed {
-                status,
-                headers,
-                message,
-                body: Bytes::new(),
-            },
         }
     }
 
@@ -1190,12 +1174,14 @@ impl Client {
             let headers = self.redacted(received.headers);
             let state = received.events.take().map(|reader| EventState {
                 reader: *reader,
-                client: self.clone(),
-                spec,
-                status: received.status,
-                headers: headers.clone(),
-                attempts,
-                idle,
+                meta: StreamMeta {
+                    client: self.clone(),
+                    spec,
+                    status: received.status,
+                    headers: headers.clone(),
+                    attempts,
+                    idle,
+                },
             });
             let events = EventStream::<E, K> {
                 state,
@@ -1265,7 +1251,7 @@ impl Client {
             let idle = request.options.timeout.unwrap_or(self.inner.timeout);
             let body: BodyStream<K> = match received.stream.take() {
                 Some(response) => {
-                    let chunks = crate::events::Chunks::new(*response, idle, usize::MAX);
+                    let chunks = crate::events::Chunks::new(*response, idle);
                     let (client, status, headers) =
                         (self.clone(), received.status, received.headers.clone());
                     Box::pin(futures_util::StreamExt::map(chunks, move |chunk| {
@@ -1587,12 +1573,6 @@ impl Client {
                         attempts: attempt,
                     })));
                 }
-                Err(Transport::Malformed {
-                    status,
-                    headers,
-                    message,
-                    body,
-                }) => return Err(self.decode_error(status, &headers, message, body, attempt)),
                 Err(Transport::Cut(message, source)) => {
                     let error = Error::Connection(Box::new(ConnectionError {
                         message: inner.redactor.text(&message).into_owned(),
@@ -1774,7 +1754,8 @@ impl Client {
                 self.inner.max_response_size,
             ));
             return loop {
-                let event = match within(timer.as_mut(), std::pin::pin!(reader.next())).await {
+                let event = match within(timer.as_mut(), std::pin::pin!(reader.next_owned())).await
+                {
                     None => return Err(Transport::Timeout),
                     Some(None) if spec.done.is_some() => {
                         return Err(Transport::Cut(
@@ -2144,9 +2125,14 @@ impl<E: DeserializeOwned, K: ErrorClass> futures_util::Stream for EventStream<E,
     }
 }
 
-/// A streamed response being read: what its items need.
+/// A streamed response being read.
 struct EventState {
     reader: EventReader,
+    meta: StreamMeta,
+}
+
+/// What a streamed response's items need besides its events.
+struct StreamMeta {
     client: Client,
     spec: &'static StreamSpec,
     status: u16,
@@ -2162,47 +2148,60 @@ impl EventState {
         &mut self,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<E, Error<K>>>> {
+        let EventState { reader, meta } = self;
+        if let Some(first) = reader.first.take() {
+            if let Some(item) = meta.item(first) {
+                return std::task::Poll::Ready(item);
+            }
+        }
         std::task::Poll::Ready(loop {
-            let sorted = match self.reader.first.take() {
-                Some(first) => first,
-                None => match std::task::ready!(self.reader.poll_next(cx)) {
-                    None if self.spec.done.is_some() => {
-                        break Some(Err(Error::Connection(Box::new(ConnectionError {
-                            message: "the event stream ended before its terminator".into(),
-                            attempts: self.attempts,
-                            before_send: false,
-                            source: None,
-                        }))))
-                    }
-                    None => break None,
-                    Some(Err(e)) => break Some(Err(self.failure(e))),
-                    Some(Ok(sorted)) => sorted,
-                },
+            let sorted = match std::task::ready!(reader.poll_next(cx)) {
+                None if meta.spec.done.is_some() => {
+                    break Some(Err(Error::Connection(Box::new(ConnectionError {
+                        message: "the event stream ended before its terminator".into(),
+                        attempts: meta.attempts,
+                        before_send: false,
+                        source: None,
+                    }))))
+                }
+                None => break None,
+                Some(Err(e)) => break Some(Err(meta.failure(e))),
+                Some(Ok(sorted)) => sorted,
             };
-            if let Some(item) = self.item(sorted) {
+            if let Some(item) = meta.item(sorted) {
                 break item;
             }
         })
     }
+}
 
+impl StreamMeta {
     /// What a sorted event gives the caller; `None` to read on (a skipped event).
     fn item<E: DeserializeOwned, K: ErrorClass>(
         &self,
-        sorted: Sorted,
+        sorted: Sorted<'_>,
     ) -> Option<Option<Result<E, Error<K>>>> {
         let client = &self.client;
         Some(match sorted {
             Sorted::Skip => return None,
             Sorted::Done => None,
-            Sorted::Data(data) => Some(serde_json::from_str::<E>(&data).map_err(|e| {
-                client.decode_error(
-                    self.status,
-                    &self.headers,
-                    e.to_string(),
-                    Bytes::from(data),
-                    self.attempts,
-                )
-            })),
+            Sorted::Data(data) => {
+                // Checked as text once, then decoded from it: serde_json checks each
+                // string of a byte slice on its own, which costs more.
+                let decoded = match std::str::from_utf8(&data) {
+                    Ok(text) => serde_json::from_str::<E>(text).map_err(|e| e.to_string()),
+                    Err(e) => Err(format!("the event's data is not UTF-8: {e}")),
+                };
+                Some(decoded.map_err(|message| {
+                    client.decode_error(
+                        self.status,
+                        &self.headers,
+                        message,
+                        Bytes::from(data.into_owned()),
+                        self.attempts,
+                    )
+                }))
+            }
             Sorted::Error { name, data } => {
                 let (status, named) = client.event_status(self.spec, self.status, &data);
                 let received = Received {

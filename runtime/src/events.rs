@@ -1,15 +1,20 @@
-//! Streamed responses (server-sent events): the byte stream read with an idle timeout and a
-//! bound on each event's size, parsed by `sse-stream`, and each event sorted into data, the
-//! terminator, an error carrying the API's error envelope, or one to skip.
+//! Streamed responses (server-sent events): the byte stream read with an idle timeout,
+//! parsed as it comes with a bound on each line and each event's data, and each event
+//! sorted into data, the terminator, an error carrying the API's error envelope, or one to
+//! skip.
+//!
+//! The parser is this module's own, not the `sse-stream` crate it is tested against: that
+//! crate hands out each event's data as a new `String`, a copy and an allocation per event,
+//! where most events can be decoded in place, in the chunk they came in.
 //!
 //! The call's retries cover the response head *and* the first event: an error status, a
 //! failure or an error event before any data is retried like any failed attempt. From the
 //! first data event on nothing is resent; a later failure is the stream's last item.
 
+use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::ops::Range;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -17,9 +22,7 @@ use std::future::Future as _;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_util::Stream;
 use http_body::Body as _;
-use sse_stream::{Sse, SseByteStream};
 use tokio::time::Instant;
 
 /// What an endpoint's spec says about its event stream.
@@ -40,11 +43,12 @@ pub struct StreamSpec {
     pub ignore: &'static [&'static str],
 }
 
-/// One event as the spec sorts it.
+/// One event as the spec sorts it. Its data is borrowed from the reader where it can be:
+/// an event whose one data line came whole in one chunk is a slice of that chunk.
 #[derive(Debug)]
-pub(crate) enum Sorted {
-    /// Data for the caller.
-    Data(String),
+pub(crate) enum Sorted<'a> {
+    /// Data for the caller: its text, not yet checked as UTF-8 (decoding checks it).
+    Data(Cow<'a, [u8]>),
     /// The terminator.
     Done,
     /// An error envelope, with the event's name.
@@ -53,70 +57,93 @@ pub(crate) enum Sorted {
     Skip,
 }
 
-/// Sorts the events of one stream; built once per stream, so the search for the error
-/// field's key is prepared once, not per event.
+impl Sorted<'_> {
+    /// This event, owning its data: for the first event, kept past the read that gave it.
+    pub(crate) fn into_owned(self) -> Sorted<'static> {
+        match self {
+            Sorted::Data(data) => Sorted::Data(Cow::Owned(data.into_owned())),
+            Sorted::Done => Sorted::Done,
+            Sorted::Error { name, data } => Sorted::Error { name, data },
+            Sorted::Skip => Sorted::Skip,
+        }
+    }
+}
+
+/// What an event's name alone makes of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ByName {
+    /// An error event: its data is an error envelope.
+    Error,
+    /// An event to skip.
+    Skip,
+    /// Its data decides.
+    Read,
+}
+
+impl ByName {
+    fn of(spec: &StreamSpec, name: &[u8]) -> Self {
+        if spec.error_events.iter().any(|e| e.as_bytes() == name) {
+            ByName::Error
+        } else if spec.ignore.iter().any(|e| e.as_bytes() == name) {
+            ByName::Skip
+        } else {
+            ByName::Read
+        }
+    }
+}
+
+/// Sorts the events of one stream: what the spec makes of an unnamed event is looked up
+/// once, not per event.
 pub(crate) struct Sorter<'s> {
     spec: &'s StreamSpec,
-    /// Finds the error field's first key, quoted, in an event's text.
-    key: Option<memchr::memmem::Finder<'static>>,
+    /// What the spec makes of an event without a name (SSE's `message`), the usual kind.
+    unnamed: ByName,
 }
 
 impl<'s> Sorter<'s> {
     pub(crate) fn new(spec: &'s StreamSpec) -> Self {
-        let key = spec.error_field.map(|path| {
-            let first = path.split(['.', '[']).next().unwrap_or(path);
-            memchr::memmem::Finder::new(format!("\"{first}\"").as_bytes()).into_owned()
-        });
-        Sorter { spec, key }
+        Sorter {
+            spec,
+            unnamed: ByName::of(spec, b"message"),
+        }
     }
 
-    /// The error field's key as searched for (quoted), if the spec names one.
-    pub(crate) fn key(&self) -> Option<&memchr::memmem::Finder<'static>> {
-        self.key.as_ref()
-    }
-
-    /// `event` sorted; `may_mark` is false when the error field's key is known not to be in
-    /// its text (the bytes it came from were searched as they arrived).
+    /// The event named `name` (`None`: SSE's default, `message`) with `data`, sorted;
+    /// `may_mark` is false when the error field's key is known not to be in its text.
     #[inline]
-    pub(crate) fn sort(&self, event: Sse, may_mark: bool) -> Sorted {
+    pub(crate) fn sort<'a>(
+        &self,
+        name: Option<&[u8]>,
+        data: &'a [u8],
+        may_mark: bool,
+    ) -> Sorted<'a> {
         let spec = self.spec;
-        let name = event.event.as_deref().unwrap_or("message");
-        // A block of metadata only (an id, a retry hint) is not an event (HTML's
-        // "dispatch": an empty data buffer dispatches nothing).
-        let Some(data) = event.data else {
-            return Sorted::Skip;
+        let by_name = name.map_or(self.unnamed, |name| ByName::of(spec, name));
+        let error = || Sorted::Error {
+            name: String::from_utf8_lossy(name.unwrap_or(b"message")).into_owned(),
+            data: String::from_utf8_lossy(data).into_owned(),
         };
-        if spec.error_events.contains(&name) {
-            return Sorted::Error {
-                name: name.to_owned(),
-                data,
-            };
+        match by_name {
+            ByName::Error => return error(),
+            ByName::Skip => return Sorted::Skip,
+            ByName::Read => {}
         }
-        if spec.ignore.contains(&name) {
-            return Sorted::Skip;
-        }
-        if spec.done.is_some_and(|d| data.trim_ascii() == d) {
+        if spec.done.is_some_and(|d| data.trim_ascii() == d.as_bytes()) {
             return Sorted::Done;
         }
-        if let (Some(path), Some(key), true) = (spec.error_field, &self.key, may_mark) {
-            if marks_error(key, path, &data) {
-                return Sorted::Error {
-                    name: name.to_owned(),
-                    data,
-                };
+        if let (Some(path), true) = (spec.error_field, may_mark) {
+            if marks_error(path, data) {
+                return error();
             }
         }
-        Sorted::Data(data)
+        Sorted::Data(Cow::Borrowed(data))
     }
 }
 
-/// Whether `data` has a value at `path`. Its first key (`key`) must appear quoted in the
-/// text before anything is parsed, so an ordinary event costs a substring search.
-fn marks_error(key: &memchr::memmem::Finder<'_>, path: &str, data: &str) -> bool {
-    if key.find(data.as_bytes()).is_none() {
-        return false;
-    }
-    serde_json::from_str::<serde_json::Value>(data)
+/// Whether `data` has a value at `path`. Its first key must appear quoted in the text
+/// (the reader searched for it) before anything is parsed.
+fn marks_error(path: &str, data: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(data)
         .ok()
         .is_some_and(|v| crate::envelope::lookup(&v, path).is_some_and(|v| !v.is_null()))
 }
@@ -130,8 +157,6 @@ pub(crate) enum ReadError {
     Idle,
     /// One event grew past the size limit.
     TooLarge,
-    /// The stream is not valid SSE (a field that is not UTF-8).
-    Malformed(String),
 }
 
 impl fmt::Display for ReadError {
@@ -140,70 +165,290 @@ impl fmt::Display for ReadError {
             ReadError::Http(e) => e.fmt(f),
             ReadError::Idle => f.write_str("no data within the timeout"),
             ReadError::TooLarge => f.write_str("an event longer than the size limit"),
-            ReadError::Malformed(m) => f.write_str(m),
         }
     }
 }
 
 impl StdError for ReadError {}
 
-/// What the chunks tell the reader, which cannot reach them inside the parser.
-#[derive(Debug, Default)]
-struct Shared {
-    /// Bytes read since the last event came out of the parser: the parser pulls another
-    /// chunk only when it has no whole event left, so this bounds the event being read
-    /// (to the limit plus one chunk), and an endless event cannot grow its buffers.
-    unparsed: AtomicUsize,
-    /// The error field's key is in the latest chunk (or spans its start).
-    key_in_latest: AtomicBool,
-    /// The key is in a chunk the next event may come from: the latest one when the last
-    /// event came out, or one read since.
-    key_pending: AtomicBool,
+/// What the parser did with the input it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// It needs the next chunk.
+    More,
+    /// An event is ready ([`Parser::event`]).
+    Event,
+    /// A line or an event's data grew past the size limit.
+    TooLarge,
 }
 
-/// Searches each chunk for the error field's key once, as it arrives: one vectorised pass
-/// over a large buffer instead of a search of every event's text, which for short events
-/// costs more than decoding them. Only the events of chunks with the key are searched.
-struct KeyWatch {
-    finder: memchr::memmem::Finder<'static>,
-    /// The end of the previous chunk (one byte fewer than the key), for a key that spans two
-    /// chunks.
-    tail: Vec<u8>,
+/// The server-sent events parser of the HTML standard ("interpreting an event stream"),
+/// over chunks as they arrive. Lines end in CRLF, LF or CR; a blank line dispatches the
+/// event; `:` starts a comment; fields are `event` and `data` (`id`, `retry` and others
+/// carry nothing for the caller, and are skipped); a leading byte-order mark is skipped; an
+/// unfinished event at the end is dropped.
+///
+/// An event whose data is one line that came whole in one chunk is handed out as a slice
+/// of that chunk: no copy and no allocation, which is most events of most streams. Others
+/// are assembled in buffers kept from event to event. No line and no event's data may grow
+/// past the size limit.
+struct Parser {
+    chunk: Bytes,
+    /// How much of `chunk` is read.
+    pos: usize,
+    /// The last chunk ended in CR: an LF at the start of the next belongs to it.
+    after_cr: bool,
+    /// The start of a line that began in an earlier chunk.
+    line: Vec<u8>,
+    /// `line` holds the start of a line (which may be empty so far).
+    in_line: bool,
+    event: EventState,
 }
 
-impl KeyWatch {
-    /// Whether the key is in `chunk`, or begins in the chunk before it.
-    fn found(&mut self, chunk: &[u8]) -> bool {
-        let keep = self.finder.needle().len().saturating_sub(1);
-        let across = !self.tail.is_empty() && {
-            let before = self.tail.len();
-            self.tail.extend_from_slice(&chunk[..chunk.len().min(keep)]);
-            let found = self.finder.find(&self.tail).is_some();
-            self.tail.truncate(before);
-            found
-        };
-        let found = across || self.finder.find(chunk).is_some();
-        // The last `keep` bytes seen, this chunk's or, for a short chunk, partly the last.
-        if chunk.len() >= keep {
-            self.tail.clear();
-            self.tail.extend_from_slice(&chunk[chunk.len() - keep..]);
-        } else {
-            self.tail.extend_from_slice(chunk);
-            let excess = self.tail.len().saturating_sub(keep);
-            self.tail.drain(..excess);
+/// The event being read, apart from the chunk its lines are in.
+struct EventState {
+    /// The event's data lines, each followed by LF, when they are not `data_at`.
+    data: Vec<u8>,
+    /// The event's one data line so far, in the chunk.
+    data_at: Option<Range<usize>>,
+    /// The event's name (`event:`); empty is the default name.
+    name: Vec<u8>,
+    /// The last event's buffers are still lent out: clear them before going on.
+    lent: bool,
+    /// No line has been read yet (a byte-order mark may start the first).
+    first_line: bool,
+    max: usize,
+    /// The error field's key, quoted, when the spec names one.
+    key: Option<memchr::memmem::Finder<'static>>,
+    /// Where the key next is in the chunk, at or after the last place looked from; `None`:
+    /// not looked for in this chunk yet.
+    key_at: Option<usize>,
+    /// The event last dispatched: its data's place in the chunk, or `None` when its data
+    /// is in `data`. Kept here, not returned: a small value read back from memory where it
+    /// was just written in other widths stalls the load.
+    ready_at: Option<Range<usize>>,
+    /// Whether the error field's key may be in the ready event's data.
+    ready_may_mark: bool,
+}
+
+impl Parser {
+    fn new(max: usize, key: Option<memchr::memmem::Finder<'static>>) -> Self {
+        Parser {
+            chunk: Bytes::new(),
+            pos: 0,
+            after_cr: false,
+            line: Vec::new(),
+            in_line: false,
+            event: EventState {
+                data: Vec::new(),
+                data_at: None,
+                name: Vec::new(),
+                lent: false,
+                first_line: true,
+                max,
+                key,
+                key_at: None,
+                ready_at: None,
+                ready_may_mark: false,
+            },
         }
-        found
+    }
+
+    /// The next chunk of the stream; the last is read whole.
+    fn feed(&mut self, chunk: Bytes) {
+        let event = &mut self.event;
+        // An event's data line in the last chunk moves to the buffer before that goes.
+        if let Some(at) = event.data_at.take() {
+            event.data.extend_from_slice(&self.chunk[at]);
+            event.data.push(b'\n');
+        }
+        event.key_at = None;
+        self.chunk = chunk;
+        self.pos = 0;
+    }
+
+    /// The next event of what has been fed; `None` when more is needed.
+    fn advance(&mut self) -> Step {
+        let Parser {
+            chunk,
+            pos,
+            after_cr,
+            line,
+            in_line,
+            event,
+        } = self;
+        event.reclaim();
+        loop {
+            let Some(rest) = chunk.get(*pos..).filter(|rest| !rest.is_empty()) else {
+                return Step::More;
+            };
+            if std::mem::take(after_cr) && rest[0] == b'\n' {
+                *pos += 1;
+                continue;
+            }
+            // A blank line, the end of most events, needs no search.
+            let end = if matches!(rest[0], b'\n' | b'\r') {
+                0
+            } else if let Some(end) = memchr::memchr2(b'\n', b'\r', rest) {
+                end
+            } else {
+                // The line goes on in the next chunk.
+                if line.len() + rest.len() > event.max {
+                    return Step::TooLarge;
+                }
+                line.extend_from_slice(rest);
+                *in_line = true;
+                *pos = chunk.len();
+                return Step::More;
+            };
+            let start = *pos;
+            // Past the line's end: CRLF, LF or CR (whose LF may start the next chunk).
+            *pos += end + 1;
+            if rest[end] == b'\r' {
+                match rest.get(end + 1) {
+                    Some(b'\n') => *pos += 1,
+                    Some(_) => {}
+                    None => *after_cr = true,
+                }
+            }
+            let step = if *in_line {
+                *in_line = false;
+                if line.len() + end > event.max {
+                    return Step::TooLarge;
+                }
+                line.extend_from_slice(&rest[..end]);
+                let step = event.field(line, None, chunk);
+                line.clear();
+                step
+            } else {
+                // The line is read where it lies in the chunk.
+                event.field(&chunk[start..start + end], Some(start), chunk)
+            };
+            if step != Step::More {
+                return step;
+            }
+        }
+    }
+
+    /// The event [`Parser::advance`] has ready: its name (`None`: the default), its data,
+    /// and whether the error field's key may be in the data.
+    #[inline]
+    fn event(&self) -> (Option<&[u8]>, &[u8], bool) {
+        let event = &self.event;
+        let name = (!event.name.is_empty()).then_some(&event.name[..]);
+        let data = match &event.ready_at {
+            Some(at) => &self.chunk[at.clone()],
+            None => &event.data[..],
+        };
+        (name, data, event.ready_may_mark)
     }
 }
 
-/// Reads a streamed response as events: bytes with an idle timeout and a per-event size
-/// bound, parsed by `sse-stream`.
+impl EventState {
+    /// Clears the buffers the last event lent out.
+    fn reclaim(&mut self) {
+        if std::mem::take(&mut self.lent) {
+            self.data.clear();
+            self.name.clear();
+        }
+    }
+
+    /// One whole line, `at` its place in `chunk` when it lies there; an event when the
+    /// line is blank and ends one.
+    fn field(&mut self, mut line: &[u8], mut at: Option<usize>, chunk: &[u8]) -> Step {
+        if std::mem::take(&mut self.first_line) {
+            if let Some(rest) = line.strip_prefix(b"\xEF\xBB\xBF") {
+                line = rest;
+                at = at.map(|at| at + 3);
+            }
+        }
+        if line.is_empty() {
+            return self.dispatch(chunk);
+        }
+        if line.len() > self.max {
+            return Step::TooLarge;
+        }
+        let (field, mut value, mut value_at) = match memchr::memchr(b':', line) {
+            // A comment.
+            Some(0) => return Step::More,
+            Some(colon) => (
+                &line[..colon],
+                &line[colon + 1..],
+                at.map(|at| at + colon + 1),
+            ),
+            None => (line, &line[line.len()..], at.map(|at| at + line.len())),
+        };
+        if let Some(rest) = value.strip_prefix(b" ") {
+            value = rest;
+            value_at = value_at.map(|at| at + 1);
+        }
+        match field {
+            b"data" => {
+                // The event's first data line stays where it is, until a second comes.
+                if let (Some(at), true, None) = (value_at, self.data.is_empty(), &self.data_at) {
+                    self.data_at = Some(at..at + value.len());
+                    return Step::More;
+                }
+                if let Some(first) = self.data_at.take() {
+                    self.data.extend_from_slice(&chunk[first]);
+                    self.data.push(b'\n');
+                }
+                if self.data.len() + value.len() + 1 > self.max {
+                    return Step::TooLarge;
+                }
+                self.data.extend_from_slice(value);
+                self.data.push(b'\n');
+            }
+            b"event" => {
+                self.name.clear();
+                self.name.extend_from_slice(value);
+            }
+            _ => {}
+        }
+        Step::More
+    }
+
+    /// The event a blank line ends, if it has data (HTML's "dispatch the event": one
+    /// without data dispatches nothing, but ends the event).
+    fn dispatch(&mut self, chunk: &[u8]) -> Step {
+        let at = self.data_at.take();
+        if at.is_none() {
+            if self.data.is_empty() {
+                self.name.clear();
+                return Step::More;
+            }
+            self.data.pop();
+        }
+        self.lent = true;
+        self.ready_may_mark = match (&self.key, &at) {
+            (None, _) => false,
+            (Some(key), None) => key.find(&self.data).is_some(),
+            (Some(key), Some(at)) => {
+                // The key's next place in the chunk, looked for again only once passed: one
+                // pass over the chunk, not a search of every event.
+                let next = match self.key_at {
+                    Some(next) if next >= at.start => next,
+                    _ => key
+                        .find(&chunk[at.start..])
+                        .map_or(usize::MAX, |i| at.start + i),
+                };
+                self.key_at = Some(next);
+                next < at.end
+            }
+        };
+        self.ready_at = at;
+        Step::Event
+    }
+}
+
+/// Reads a streamed response as events: chunks with an idle timeout, parsed as they come,
+/// each event bounded in size and sorted by the spec.
 pub(crate) struct EventReader {
-    events: SseByteStream<Chunks>,
-    shared: Arc<Shared>,
+    chunks: Chunks,
+    parser: Parser,
     pub(crate) sorter: Sorter<'static>,
     /// The first event, read while the call could still be retried.
-    pub(crate) first: Option<Sorted>,
+    pub(crate) first: Option<Sorted<'static>>,
 }
 
 impl fmt::Debug for EventReader {
@@ -213,162 +458,127 @@ impl fmt::Debug for EventReader {
 }
 
 /// A response body as a stream of chunks, polled in place: no chunk may take longer than
-/// the idle timeout to come, and the bytes read since the parser last gave an event are
-/// counted against the size limit.
+/// the idle timeout to come.
 pub(crate) struct Chunks {
     body: reqwest::Body,
     idle: Duration,
     /// When the next chunk is due.
     due: Instant,
     timer: Pin<Box<tokio::time::Sleep>>,
-    shared: Arc<Shared>,
-    /// The error field's key, searched for in each chunk, when the spec names one.
-    key: Option<KeyWatch>,
-    max_event: usize,
     ended: bool,
 }
 
-impl Stream for Chunks {
-    type Item = Result<Bytes, ReadError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if this.ended {
-            return Poll::Ready(None);
-        }
-        loop {
-            let item = match Pin::new(&mut this.body).poll_frame(cx) {
-                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
-                    Ok(chunk) => {
-                        this.due = Instant::now() + this.idle;
-                        let read = this
-                            .shared
-                            .unparsed
-                            .fetch_add(chunk.len(), Ordering::Relaxed)
-                            + chunk.len();
-                        if read > this.max_event {
-                            Err(ReadError::TooLarge)
-                        } else {
-                            if let Some(key) = &mut this.key {
-                                let found = key.found(&chunk);
-                                this.shared.key_in_latest.store(found, Ordering::Relaxed);
-                                if found {
-                                    this.shared.key_pending.store(true, Ordering::Relaxed);
-                                }
-                            }
-                            Ok(chunk)
-                        }
-                    }
-                    // Trailers carry nothing for the events.
-                    Err(_) => continue,
-                },
-                Poll::Ready(Some(Err(e))) => Err(ReadError::Http(e)),
-                Poll::Ready(None) => {
-                    this.ended = true;
-                    return Poll::Ready(None);
-                }
-                Poll::Pending => {
-                    // The timer is moved only when it waits: a chunk that arrives at once
-                    // costs a clock read, not a timer update.
-                    if this.timer.deadline() != this.due {
-                        let due = this.due;
-                        this.timer.as_mut().reset(due);
-                    }
-                    if this.timer.as_mut().poll(cx).is_pending() {
-                        return Poll::Pending;
-                    }
-                    Err(ReadError::Idle)
-                }
-            };
-            this.ended = item.is_err();
-            return Poll::Ready(Some(item));
-        }
-    }
-}
-
 impl Chunks {
-    /// The chunks of `response`, each due within `idle` of the last; more than
-    /// `max_unparsed` bytes between two resets of the count end the stream.
-    pub(crate) fn new(response: reqwest::Response, idle: Duration, max_unparsed: usize) -> Self {
+    /// The chunks of `response`, each due within `idle` of the last.
+    pub(crate) fn new(response: reqwest::Response, idle: Duration) -> Self {
         let due = Instant::now() + idle;
         Chunks {
             body: reqwest::Body::from(response),
             idle,
             due,
             timer: Box::pin(tokio::time::sleep_until(due)),
-            shared: Arc::new(Shared::default()),
-            key: None,
-            max_event: max_unparsed,
             ended: false,
         }
     }
 
-    /// These chunks, each searched for `key` as it arrives.
-    fn watching(mut self, key: memchr::memmem::Finder<'static>) -> Self {
-        self.key = Some(KeyWatch {
-            finder: key,
-            tail: Vec::new(),
-        });
-        self
+    fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, ReadError>>> {
+        if self.ended {
+            return Poll::Ready(None);
+        }
+        loop {
+            let item = match Pin::new(&mut self.body).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(chunk) => {
+                        self.due = Instant::now() + self.idle;
+                        Ok(chunk)
+                    }
+                    // Trailers carry nothing for the events.
+                    Err(_) => continue,
+                },
+                Poll::Ready(Some(Err(e))) => Err(ReadError::Http(e)),
+                Poll::Ready(None) => {
+                    self.ended = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    // The timer is moved only when it waits: a chunk that arrives at once
+                    // costs a clock read, not a timer update.
+                    if self.timer.deadline() != self.due {
+                        let due = self.due;
+                        self.timer.as_mut().reset(due);
+                    }
+                    if self.timer.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    Err(ReadError::Idle)
+                }
+            };
+            self.ended = item.is_err();
+            return Poll::Ready(Some(item));
+        }
+    }
+}
+
+impl futures_util::Stream for Chunks {
+    type Item = Result<Bytes, ReadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.poll_chunk(cx)
     }
 }
 
 impl EventReader {
+    /// The events of `response`, each chunk due within `idle` of the last, no line and no
+    /// event's data longer than `max_event`.
     pub(crate) fn new(
         response: reqwest::Response,
         spec: &'static StreamSpec,
         idle: Duration,
         max_event: usize,
     ) -> Self {
-        let sorter = Sorter::new(spec);
-        let mut chunks = Chunks::new(response, idle, max_event);
-        if let Some(key) = sorter.key() {
-            chunks = chunks.watching(key.clone());
-        }
-        let shared = chunks.shared.clone();
+        let key = spec.error_field.map(|path| {
+            let first = path.split(['.', '[']).next().unwrap_or(path);
+            memchr::memmem::Finder::new(format!("\"{first}\"").as_bytes()).into_owned()
+        });
         EventReader {
-            events: SseByteStream::new(chunks),
-            shared,
-            sorter,
+            chunks: Chunks::new(response, idle),
+            parser: Parser::new(max_event, key),
+            sorter: Sorter::new(spec),
             first: None,
         }
     }
 
-    /// The next event, sorted; `None` at the end of the stream.
-    pub(crate) async fn next(&mut self) -> Option<Result<Sorted, ReadError>> {
-        futures_util::future::poll_fn(|cx| self.poll_next(cx)).await
+    /// The next event, sorted and owning its data; `None` at the end of the stream.
+    pub(crate) async fn next_owned(&mut self) -> Option<Result<Sorted<'static>, ReadError>> {
+        futures_util::future::poll_fn(|cx| {
+            self.poll_next(cx)
+                .map(|next| next.map(|event| event.map(Sorted::into_owned)))
+        })
+        .await
     }
 
-    /// [`EventReader::next`], polled in place.
+    /// The next event, sorted; `None` at the end of the stream. Its data may be borrowed
+    /// from the reader, until it is next polled.
     #[inline]
     pub(crate) fn poll_next(
         &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<Sorted, ReadError>>> {
-        let Some(next) = std::task::ready!(Pin::new(&mut self.events).poll_next(cx)) else {
-            return std::task::Poll::Ready(None);
-        };
-        let shared = &self.shared;
-        shared.unparsed.store(0, Ordering::Relaxed);
-        // The event came from chunks read since the last one came out, and the rest of the
-        // one that was latest then; what remains of the latest chunk is the next event's.
-        // A load and a store, not a `swap`: the swap is a locked instruction on every event,
-        // measured at about 5 points of the streaming benchmark.
-        let may_mark = shared.key_pending.load(Ordering::Relaxed);
-        shared.key_pending.store(
-            shared.key_in_latest.load(Ordering::Relaxed),
-            Ordering::Relaxed,
-        );
-        let sorter = &self.sorter;
-        std::task::Poll::Ready(Some(next.map(|e| sorter.sort(e, may_mark)).map_err(
-            |e| match e {
-                sse_stream::Error::Body(inner) => match inner.downcast::<ReadError>() {
-                    Ok(read) => *read,
-                    Err(other) => ReadError::Malformed(other.to_string()),
-                },
-                other => ReadError::Malformed(format!("the event stream is malformed: {other}")),
-            },
-        )))
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Sorted<'_>, ReadError>>> {
+        loop {
+            match self.parser.advance() {
+                Step::Event => break,
+                Step::More => {}
+                Step::TooLarge => return Poll::Ready(Some(Err(ReadError::TooLarge))),
+            }
+            match std::task::ready!(self.chunks.poll_chunk(cx)) {
+                Some(Ok(chunk)) => self.parser.feed(chunk),
+                Some(Err(e)) => return Poll::Ready(Some(Err(e))),
+                // An unfinished event at the end is dropped.
+                None => return Poll::Ready(None),
+            }
+        }
+        let (name, data, may_mark) = self.parser.event();
+        Poll::Ready(Some(Ok(self.sorter.sort(name, data, may_mark))))
     }
 }
 
@@ -386,12 +596,183 @@ mod tests {
         }
     }
 
-    fn sse(event: Option<&str>, data: Option<&str>) -> Sse {
-        Sse {
-            event: event.map(str::to_owned),
-            data: data.map(str::to_owned),
-            ..Sse::default()
+    /// Events as the tests compare them: each name (`None`: the default) and data.
+    type Events = Vec<(Option<Vec<u8>>, Vec<u8>)>;
+
+    /// Every event of `body` fed in `chunks`-sized pieces (all at once for 0): its name
+    /// and its data, or the first size error.
+    fn parse(body: &[u8], chunk: usize, max: usize) -> Result<Events, ()> {
+        let mut parser = Parser::new(max, None);
+        let mut events = Vec::new();
+        let size = if chunk == 0 { body.len().max(1) } else { chunk };
+        for piece in body.chunks(size) {
+            parser.feed(Bytes::copy_from_slice(piece));
+            loop {
+                match parser.advance() {
+                    Step::More => break,
+                    Step::TooLarge => return Err(()),
+                    Step::Event => {
+                        let (name, data, _) = parser.event();
+                        events.push((name.map(<[u8]>::to_vec), data.to_vec()));
+                    }
+                }
+            }
         }
+        Ok(events)
+    }
+
+    /// The same body through sse-stream: the events with data, a name only when it is not
+    /// empty.
+    async fn reference(body: &[u8]) -> Events {
+        use futures_util::StreamExt as _;
+        let chunks =
+            futures_util::stream::iter([Ok::<_, std::io::Error>(Bytes::copy_from_slice(body))]);
+        let mut events = std::pin::pin!(sse_stream::SseByteStream::new(chunks));
+        let mut out = Vec::new();
+        while let Some(event) = events.next().await {
+            let event = event.expect("valid UTF-8 in, no error out");
+            if let Some(data) = event.data {
+                let name = event
+                    .event
+                    .filter(|n| !n.is_empty())
+                    .map(String::into_bytes);
+                out.push((name, data.into_bytes()));
+            }
+        }
+        out
+    }
+
+    /// A small deterministic generator.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n
+        }
+    }
+
+    /// The parser against sse-stream, the crate it replaced, on random streams of SSE
+    /// syntax (every line ending, comments, fields with and without a value or a space,
+    /// names, multi-line data, a byte-order mark, text in several scripts), each fed whole
+    /// and in chunks cut at random places: the same events, with the same names and data.
+    #[tokio::test]
+    async fn parses_as_the_sse_stream_crate_does() {
+        const PIECES: [&str; 24] = [
+            "data: ",
+            "data:",
+            "data",
+            "event: ",
+            "event:",
+            "event: error",
+            "id: 7",
+            "retry: 100",
+            ": comment",
+            ":",
+            "\n",
+            "\r\n",
+            "\r",
+            "\n\n",
+            "{\"type\":\"delta\",\"text\":\"h\u{e9}llo \u{4e16}\u{754c}\"}",
+            "[DONE]",
+            " ",
+            "x",
+            "other: field",
+            "\u{feff}",
+            "data: a\ndata: b\n\n",
+            "data: {\"n\":1}\n\n",
+            "ev",
+            "ent: ping\n",
+        ];
+        let cases: usize = std::env::var("SDKGEN_FUZZ_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(2000);
+        let mut rng = Lcg(0x55e);
+        let (mut events, mut named, mut lines) = (0, 0, 0);
+        for case in 0..cases {
+            let mut body = String::new();
+            if rng.next(8) == 0 {
+                body.push('\u{feff}');
+            }
+            for _ in 0..rng.next(30) {
+                body.push_str(PIECES[rng.next(PIECES.len())]);
+            }
+            let want = reference(body.as_bytes()).await;
+            events += want.len();
+            named += want.iter().filter(|(name, _)| name.is_some()).count();
+            lines += want
+                .iter()
+                .filter(|(_, data)| data.contains(&b'\n'))
+                .count();
+            for chunk in [0, 1, 2, 3, 1 + rng.next(body.len().max(1))] {
+                let got = parse(body.as_bytes(), chunk, usize::MAX).expect("no limit");
+                assert_eq!(got, want, "case {case}, chunks of {chunk}: {body:?}");
+            }
+        }
+        // The streams had events of every kind to compare.
+        assert!(
+            events > cases / 2 && named > cases / 20 && lines > cases / 20,
+            "{events} {named} {lines}"
+        );
+    }
+
+    /// An event whose one data line came whole in one chunk is a slice of that chunk,
+    /// however many events the chunk holds; one across two chunks is copied.
+    #[test]
+    fn an_event_in_one_chunk_is_lent_not_copied() {
+        let chunk =
+            Bytes::from_static(b"data: {\"a\":1}\n\nevent: x\ndata: {\"b\":2}\r\n\r\ndata: {\"c\"");
+        let range = chunk.as_ptr_range();
+        let mut parser = Parser::new(1 << 20, None);
+        parser.feed(chunk.clone());
+        for want in [&b"{\"a\":1}"[..], b"{\"b\":2}"] {
+            assert_eq!(parser.advance(), Step::Event);
+            let (_, data, _) = parser.event();
+            assert_eq!(data, want);
+            assert!(range.contains(&data.as_ptr()), "lent from the chunk");
+        }
+        assert_eq!(parser.advance(), Step::More);
+        parser.feed(Bytes::from_static(b":3}\n\n"));
+        assert_eq!(parser.advance(), Step::Event);
+        assert_eq!(parser.event().1, b"{\"c\":3}");
+    }
+
+    /// No line and no event's data grows past the limit, whether it comes in one chunk, in
+    /// many, or as many short data lines; what fits is read.
+    #[test]
+    fn lines_and_data_are_bounded() {
+        let long = format!("data: {}\n\n", "x".repeat(100));
+        for chunk in [0, 1, 7] {
+            assert_eq!(
+                parse(long.as_bytes(), chunk, 64),
+                Err(()),
+                "one line, chunks of {chunk}"
+            );
+            assert_eq!(
+                parse(long.as_bytes(), chunk, 200).map(|e| e.len()),
+                Ok(1),
+                "under the limit, chunks of {chunk}"
+            );
+        }
+        let many = "data: xxxxxxxxx\n".repeat(20) + "\n";
+        assert_eq!(parse(many.as_bytes(), 0, 64), Err(()));
+        assert_eq!(parse(many.as_bytes(), 5, 64), Err(()));
+        // An endless line is refused as soon as it passes the limit: its buffer stays small.
+        let mut parser = Parser::new(64, None);
+        let mut refused = false;
+        for _ in 0..1000 {
+            parser.feed(Bytes::from_static(b"data: yyyyyyyyyyyyyyyy"));
+            if parser.advance() == Step::TooLarge {
+                refused = true;
+                break;
+            }
+        }
+        assert!(refused);
+        assert!(parser.line.capacity() <= 128, "{}", parser.line.capacity());
     }
 
     /// An event whose text has the error field is sorted as an error however the stream
@@ -431,75 +812,51 @@ mod tests {
                 1 << 20,
             );
             let mut got = Vec::new();
-            while let Some(event) = reader.next().await {
+            while let Some(event) = reader.next_owned().await {
                 match event.expect("event") {
                     Sorted::Data(_) => got.push(false),
                     Sorted::Error { .. } => got.push(true),
                     other => panic!("unexpected {other:?}"),
                 }
             }
-            assert_eq!(got, want, "chunks of {size} bytes");
+            assert_eq!(got, want, "chunks of {size}");
         }
-    }
-
-    #[test]
-    fn key_watch_finds_the_key_across_chunks() {
-        let mut watch = KeyWatch {
-            finder: memchr::memmem::Finder::new(b"\"error\"").into_owned(),
-            tail: Vec::new(),
-        };
-        let text = b"{\"a\":1}{\"error\":2}{\"b\":3}";
-        for cut in 0..=text.len() {
-            for second in cut..=text.len() {
-                watch.tail.clear();
-                let found: Vec<bool> = [&text[..cut], &text[cut..second], &text[second..]]
-                    .iter()
-                    .map(|c| watch.found(c))
-                    .collect();
-                assert!(
-                    found.iter().any(|&f| f),
-                    "cut at {cut} and {second}: {found:?}"
-                );
-            }
-        }
-        watch.tail.clear();
-        assert!(!watch.found(b"{\"err"));
-        assert!(
-            !watch.found(b"xx\"error"),
-            "a new chunk's key is not across the seam"
-        );
-        assert!(watch.found(b"\""));
     }
 
     #[test]
     fn events_sort_by_name_terminator_and_error_field() {
         let spec = spec();
         let s = Sorter::new(&spec);
+        assert!(matches!(s.sort(None, b"{\"a\":1}", true), Sorted::Data(_)));
+        assert!(matches!(s.sort(None, b"[DONE]", true), Sorted::Done));
+        assert!(matches!(s.sort(None, b" [DONE]\t", true), Sorted::Done));
+        assert!(matches!(s.sort(Some(b"ping"), b"{}", true), Sorted::Skip));
         assert!(matches!(
-            s.sort(sse(None, Some("{\"a\":1}")), true),
+            s.sort(Some(b"error"), b"{}", true),
+            Sorted::Error { ref name, .. } if name == "error"
+        ));
+        assert!(matches!(
+            s.sort(None, b"{\"error\":{\"code\":\"x\"}}", true),
+            Sorted::Error { ref name, .. } if name == "message"
+        ));
+        // Not searched when the key is known not to be there.
+        assert!(matches!(
+            s.sort(None, b"{\"error\":{\"code\":\"x\"}}", false),
             Sorted::Data(_)
-        ));
-        assert!(matches!(
-            s.sort(sse(None, Some("[DONE]")), true),
-            Sorted::Done
-        ));
-        assert!(matches!(
-            s.sort(sse(Some("ping"), Some("{}")), true),
-            Sorted::Skip
-        ));
-        assert!(matches!(s.sort(sse(None, None), true), Sorted::Skip));
-        assert!(matches!(
-            s.sort(sse(Some("error"), Some("{}")), true),
-            Sorted::Error { .. }
-        ));
-        assert!(matches!(
-            s.sort(sse(None, Some("{\"error\":{\"code\":\"x\"}}")), true),
-            Sorted::Error { .. }
         ));
         // The key as a value, or a null error, is not an error.
         assert!(matches!(
-            s.sort(sse(None, Some("{\"kind\":\"error\",\"error\":null}")), true),
+            s.sort(None, b"{\"kind\":\"error\",\"error\":null}", true),
             Sorted::Data(_)
+        ));
+        // A spec that names `message` among its error events makes unnamed events errors.
+        let all = StreamSpec {
+            error_events: &["message"],
+            ..spec
+        };
+        assert!(matches!(
+            Sorter::new(&all).sort(None, b"{}", false),
+            Sorted::Error { .. }
         ));
     }
 }
