@@ -720,6 +720,68 @@ mod tests {
         );
     }
 
+    /// Hostile bytes (line breaks, field names, colons, spaces, bytes that are not UTF-8,
+    /// lines of every length), cut into random chunks, with a small limit: the parser never
+    /// panics, never gives data longer than the limit, and holds no buffer much past it.
+    #[test]
+    fn hostile_bytes_stay_within_the_limit() {
+        const PIECES: [&[u8]; 10] = [
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"\n\n",
+            b"data: ",
+            b"data:",
+            b"event: ",
+            b":",
+            b" ",
+            b"\xef\xbb\xbf\xff",
+        ];
+        const MAX: usize = 48;
+        let mut rng = Lcg(0xbad);
+        let (mut events, mut refused) = (0, 0);
+        for case in 0..3000 {
+            let mut body = Vec::new();
+            for _ in 0..rng.next(40) {
+                match rng.next(4) {
+                    0 => body.extend(std::iter::repeat_n(b'x', rng.next(MAX))),
+                    _ => body.extend_from_slice(PIECES[rng.next(PIECES.len())]),
+                }
+            }
+            let mut parser = Parser::new(MAX, None);
+            let mut rest = &body[..];
+            'feed: while !rest.is_empty() {
+                let cut = 1 + rng.next(rest.len().min(64));
+                parser.feed(Bytes::copy_from_slice(&rest[..cut]));
+                rest = &rest[cut..];
+                loop {
+                    match parser.advance() {
+                        Step::More => break,
+                        Step::TooLarge => {
+                            refused += 1;
+                            break 'feed;
+                        }
+                        Step::Event => {
+                            events += 1;
+                            let (name, data, _) = parser.event();
+                            assert!(data.len() <= MAX, "case {case}: {} bytes", data.len());
+                            assert!(name.is_none_or(|n| n.len() <= MAX), "case {case}");
+                        }
+                    }
+                }
+                let held = [&parser.line, &parser.event.data, &parser.event.name];
+                assert!(
+                    held.iter().all(|b| b.len() <= MAX + 1),
+                    "case {case}: buffers past the limit"
+                );
+            }
+        }
+        assert!(
+            events > 500 && refused > 300,
+            "{events} events, {refused} refused"
+        );
+    }
+
     /// An event whose one data line came whole in one chunk is a slice of that chunk,
     /// however many events the chunk holds; one across two chunks is copied.
     #[test]
