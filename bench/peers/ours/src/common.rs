@@ -9,9 +9,13 @@ use std::path::Path;
 pub const ALLOCATOR_VAR: &std::ffi::CStr = c"SDKGEN_PEERS_ALLOCATOR";
 
 /// Both generators write a file only when its contents changed, as `cargo xtask codegen`
-/// does (so a rerun leaves the tree, and cargo's fingerprints, alone).
+/// does (so a rerun leaves the tree, and cargo's fingerprints, alone); as it does, the file
+/// is read first and its directory made only when it must be written.
 pub fn write_if_changed(path: &Path, contents: &str) -> std::io::Result<()> {
     if fs::read(path).ok().as_deref() != Some(contents.as_bytes()) {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
         fs::write(path, contents)?;
     }
     Ok(())

@@ -126,11 +126,7 @@ fn generate(spec: &Path, out: &str) -> Result<()> {
     };
     let mut lines = 0;
     for file in &files {
-        let path = out.join(&file.path);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        write_if_changed(&path, &file.contents)?;
+        write_if_changed(&out.join(&file.path), &file.contents)?;
         if file.path.ends_with(".rs") {
             lines += rust_lines(&file.contents);
         }
