@@ -198,10 +198,9 @@ struct Parser {
     pos: usize,
     /// The last chunk ended in CR: an LF at the start of the next belongs to it.
     after_cr: bool,
-    /// The start of a line that began in an earlier chunk.
+    /// The start of a line that began in an earlier chunk; empty between lines (a line is
+    /// kept here only when some of it is left at a chunk's end).
     line: Vec<u8>,
-    /// `line` holds the start of a line (which may be empty so far).
-    in_line: bool,
     event: EventState,
 }
 
@@ -238,7 +237,6 @@ impl Parser {
             pos: 0,
             after_cr: false,
             line: Vec::new(),
-            in_line: false,
             event: EventState {
                 data: Vec::new(),
                 data_at: None,
@@ -274,7 +272,6 @@ impl Parser {
             pos,
             after_cr,
             line,
-            in_line,
             event,
         } = self;
         event.reclaim();
@@ -297,7 +294,6 @@ impl Parser {
                     return Step::TooLarge;
                 }
                 line.extend_from_slice(rest);
-                *in_line = true;
                 *pos = chunk.len();
                 return Step::More;
             };
@@ -311,8 +307,7 @@ impl Parser {
                     None => *after_cr = true,
                 }
             }
-            let step = if *in_line {
-                *in_line = false;
+            let step = if !line.is_empty() {
                 if line.len() + end > event.max {
                     return Step::TooLarge;
                 }
@@ -446,7 +441,7 @@ impl EventState {
 pub(crate) struct EventReader {
     chunks: Chunks,
     parser: Parser,
-    pub(crate) sorter: Sorter<'static>,
+    sorter: Sorter<'static>,
     /// The first event, read while the call could still be retried.
     pub(crate) first: Option<Sorted<'static>>,
 }
