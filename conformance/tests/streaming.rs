@@ -43,6 +43,12 @@ async fn drain(
     (seen, None)
 }
 
+/// A streamed `generate` call on `c`, drained as [`drain`] does.
+async fn generate_all(c: &ef::Client) -> (Vec<i64>, Option<ef::EveryError>) {
+    let response = c.items().generate(&request()).stream().await.unwrap();
+    drain(response.into_inner()).await
+}
+
 #[tokio::test(start_paused = true)]
 async fn an_error_event_before_any_data_is_retried_as_an_error_response_is() {
     let server = Server::start(vec![
@@ -86,13 +92,7 @@ async fn an_error_event_after_data_ends_the_stream_and_nothing_is_resent() {
     )])
     .await
     .unwrap();
-    let response = client(&server.url())
-        .items()
-        .generate(&request())
-        .stream()
-        .await
-        .unwrap();
-    let (seen, error) = drain(response.into_inner()).await;
+    let (seen, error) = generate_all(&client(&server.url())).await;
     assert_eq!(seen, [0]);
     let error = error.expect("the error event ends the stream");
     let api = error.as_api().expect("an API error");
@@ -108,13 +108,7 @@ async fn a_connection_lost_mid_stream_is_the_last_item_and_is_not_resent() {
     let server = Server::start(vec![sse().chunk(Duration::ZERO, delta(0)).cut()])
         .await
         .unwrap();
-    let response = client(&server.url())
-        .items()
-        .generate(&request())
-        .stream()
-        .await
-        .unwrap();
-    let (seen, error) = drain(response.into_inner()).await;
+    let (seen, error) = generate_all(&client(&server.url())).await;
     assert_eq!(seen, [0]);
     assert!(
         matches!(error, Some(ef::EveryError::Connection(_))),
@@ -198,8 +192,7 @@ async fn an_event_longer_than_the_size_limit_ends_the_stream() {
         .max_response_size(4096)
         .build()
         .unwrap();
-    let response = c.items().generate(&request()).stream().await.unwrap();
-    let (seen, error) = drain(response.into_inner()).await;
+    let (seen, error) = generate_all(&c).await;
     assert_eq!(seen, [0]);
     assert!(
         matches!(&error, Some(ef::EveryError::TooLarge(t)) if t.limit == 4096),
@@ -233,13 +226,7 @@ async fn events_in_any_shape_decode_and_bad_text_is_a_decode_error() {
         .chunk(Duration::ZERO, delta(4))])
     .await
     .unwrap();
-    let response = client(&server.url())
-        .items()
-        .generate(&request())
-        .stream()
-        .await
-        .unwrap();
-    let (seen, error) = drain(response.into_inner()).await;
+    let (seen, error) = generate_all(&client(&server.url())).await;
     assert_eq!(seen, [0, 1, 2]);
     let Some(ef::EveryError::Decode(decode)) = error else {
         panic!("{error:?}");
