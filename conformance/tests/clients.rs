@@ -952,3 +952,54 @@ fn a_sent_call_holds_its_request_once() {
         );
     }
 }
+
+/// An endpoint with nothing of its own to set is one of the runtime's shared calls
+/// (`JsonCall`, `EmptyCall`) under its generated name; its per-call options still apply to
+/// that call alone, and its Debug output names the call, never the key.
+#[tokio::test(start_paused = true)]
+async fn per_call_options_on_the_shared_call_types() {
+    let server = Server::start(vec![
+        Reply::hang(),
+        Reply::json(200, r#"{"id":"o1","name":"acme"}"#),
+        Reply::status(204),
+    ])
+    .await
+    .unwrap();
+    let client = memsy(&server.url()).build().unwrap();
+    let call: memsy::OrgsGetCall<'_> = client.orgs().get("o1");
+    let shown = format!("{call:?}");
+    assert!(shown.contains("/v1/orgs/o1"), "{shown}");
+    assert!(!shown.contains(KEY), "{shown}");
+    let start = tokio::time::Instant::now();
+    let err = call
+        .timeout(Duration::from_secs(2))
+        .max_retries(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert_eq!(
+        (start.elapsed(), err.attempts()),
+        (Duration::from_secs(2), 1)
+    );
+
+    let org = client
+        .orgs()
+        .get("o1")
+        .header("X-Extra", "one")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(org.data, memsy::Org::new("o1", "acme"));
+
+    let done: memsy::BillingExpressInterestCall<'_> = client
+        .billing()
+        .express_interest(&memsy::ExpressInterestRequest::new("pro"));
+    let done = done.header("X-Extra", "two").send().await.unwrap();
+    assert_eq!((done.status, done.data), (204, ()));
+
+    let received = server.received();
+    assert_eq!(received.len(), 3);
+    let extra: Vec<Option<&str>> = received.iter().map(|r| r.header("x-extra")).collect();
+    assert_eq!(extra, [None, Some("one"), Some("two")]);
+}

@@ -860,6 +860,79 @@ impl<'a> Call<'a> {
     }
 }
 
+/// The call of an endpoint with no optional parameters whose success body is JSON, decoded
+/// into `T` (`K` is the API's error classes): the per-call options, then
+/// [`send`](Self::send). A generated crate names one per such endpoint
+/// (`pub type ...Call<'a> = JsonCall<'a, T, ErrorKind>`), so it compiles no builder of its
+/// own for them.
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct JsonCall<'a, T, K> {
+    call: Call<'a>,
+    out: PhantomData<fn() -> (T, K)>,
+}
+
+impl<'a, T, K> JsonCall<'a, T, K> {
+    /// A call of `request` through `client`.
+    #[inline]
+    pub fn new(client: &'a Client, request: Request) -> Self {
+        JsonCall {
+            call: Call::new(client, request),
+            out: PhantomData,
+        }
+    }
+
+    crate::call_options!();
+}
+
+impl<'a, T: DeserializeOwned + 'a, K: ErrorClass> JsonCall<'a, T, K> {
+    /// Sends the call, with the client's retries, waits and limits.
+    pub fn send(self) -> impl Future<Output = Result<Response<T>, Error<K>>> + 'a {
+        self.call.send_json()
+    }
+}
+
+impl<T, K> fmt::Debug for JsonCall<'_, T, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.call, f)
+    }
+}
+
+/// The call of an endpoint with no optional parameters whose success has no body worth
+/// decoding (`K` is the API's error classes): the per-call options, then
+/// [`send`](Self::send). A generated crate names one per such endpoint
+/// (`pub type ...Call<'a> = EmptyCall<'a, ErrorKind>`).
+#[must_use = "a call does nothing until it is sent with `.send().await`"]
+pub struct EmptyCall<'a, K> {
+    call: Call<'a>,
+    out: PhantomData<fn() -> K>,
+}
+
+impl<'a, K> EmptyCall<'a, K> {
+    /// A call of `request` through `client`.
+    #[inline]
+    pub fn new(client: &'a Client, request: Request) -> Self {
+        EmptyCall {
+            call: Call::new(client, request),
+            out: PhantomData,
+        }
+    }
+
+    crate::call_options!();
+}
+
+impl<'a, K: ErrorClass> EmptyCall<'a, K> {
+    /// Sends the call, with the client's retries, waits and limits.
+    pub fn send(self) -> impl Future<Output = Result<Response<()>, Error<K>>> + 'a {
+        self.call.send_empty()
+    }
+}
+
+impl<K> fmt::Debug for EmptyCall<'_, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.call, f)
+    }
+}
+
 /// The per-call settings every generated call builder has; expanded inside its `impl`
 /// (the builder holds its [`Call`] in a field named `call`). With `idempotency_key`, the
 /// setter of that name is included too (for specs that declare the header).

@@ -22,8 +22,8 @@ pub mod values;
 
 pub use client::{
     path_segment, ApiSpec, Auth, BodyStream, BuildError, Call, CallOptions, Client, ClientBuilder,
-    Credential, EventStream, OptionalHeader, Request, Response, DEFAULT_MAX_RESPONSE_SIZE,
-    MAX_REDIRECTS,
+    Credential, EmptyCall, EventStream, JsonCall, OptionalHeader, Request, Response,
+    DEFAULT_MAX_RESPONSE_SIZE, MAX_REDIRECTS,
 };
 pub use envelope::{ClassRule, EnvelopeSpec, ErrorResponse, Matcher, Source, Test};
 pub use error::{

@@ -136,9 +136,7 @@ impl<'a> OrgsApi<'a> {
             .endpoint("orgs.create")
             .idempotent(false);
         __request = __request.json(body);
-        OrgsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrgsCreateCall::new(&self.client.inner, __request)
     }
     /// List the organizations the key can see.
     ///
@@ -169,9 +167,7 @@ impl<'a> OrgsApi<'a> {
             )
             .endpoint("orgs.get")
             .idempotent(true);
-        OrgsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrgsGetCall::new(&self.client.inner, __request)
     }
 }
 /// The `memories` endpoints.
@@ -198,9 +194,7 @@ impl<'a> MemoriesApi<'a> {
             .endpoint("memories.add")
             .idempotent(false);
         __request = __request.json(body);
-        MemoriesAddCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MemoriesAddCall::new(&self.client.inner, __request)
     }
 }
 /// The `keys` endpoints.
@@ -224,9 +218,7 @@ impl<'a> KeysApi<'a> {
             .endpoint("keys.create")
             .idempotent(false);
         __request = __request.json(body);
-        KeysCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KeysCreateCall::new(&self.client.inner, __request)
     }
 }
 /// The `seats` endpoints.
@@ -254,9 +246,7 @@ impl<'a> SeatsApi<'a> {
             .endpoint("seats.assign")
             .idempotent(false);
         __request = __request.json(body);
-        SeatsAssignCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SeatsAssignCall::new(&self.client.inner, __request)
     }
 }
 /// The `billing` endpoints.
@@ -279,9 +269,7 @@ impl<'a> BillingApi<'a> {
             )
             .endpoint("billing.subscription")
             .idempotent(true);
-        BillingSubscriptionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BillingSubscriptionCall::new(&self.client.inner, __request)
     }
     /// Express interest in the Pro plan (the path BillingNotEnabledError points to).
     ///
@@ -304,28 +292,11 @@ impl<'a> BillingApi<'a> {
             .endpoint("billing.express_interest")
             .idempotent(false);
         __request = __request.json(body);
-        BillingExpressInterestCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BillingExpressInterestCall::new(&self.client.inner, __request)
     }
 }
-/// A call of `orgs.create` (`POST /v1/orgs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrgsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> OrgsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Org>>,
-    > + 'a {
-        self.call.send_json::<Org, ErrorKind>()
-    }
-}
+/// A call of `orgs.create` (`POST /v1/orgs`): per-call options are set here, then `send` runs it.
+pub type OrgsCreateCall<'a> = ::sdkgen_runtime::JsonCall<'a, Org, ErrorKind>;
 /// A call of `orgs.list` (`GET /v1/orgs`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is sent with `.send().await`"]
@@ -349,105 +320,19 @@ impl<'a> OrgsListCall<'a> {
         self.call.send_json::<OrgList, ErrorKind>()
     }
 }
-/// A call of `orgs.get` (`GET /v1/orgs/{org_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrgsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> OrgsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Org>>,
-    > + 'a {
-        self.call.send_json::<Org, ErrorKind>()
-    }
-}
-/// A call of `memories.add` (`POST /v1/memories`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MemoriesAddCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> MemoriesAddCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Memory>>,
-    > + 'a {
-        self.call.send_json::<Memory, ErrorKind>()
-    }
-}
-/// A call of `keys.create` (`POST /v1/keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KeysCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> KeysCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiKey>>,
-    > + 'a {
-        self.call.send_json::<ApiKey, ErrorKind>()
-    }
-}
-/// A call of `seats.assign` (`POST /v1/orgs/{org_id}/seats`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SeatsAssignCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> SeatsAssignCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Seat>>,
-    > + 'a {
-        self.call.send_json::<Seat, ErrorKind>()
-    }
-}
-/// A call of `billing.subscription` (`GET /v1/billing/subscription`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BillingSubscriptionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> BillingSubscriptionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Subscription>>,
-    > + 'a {
-        self.call.send_json::<Subscription, ErrorKind>()
-    }
-}
-/// A call of `billing.express_interest` (`POST /interest/express`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BillingExpressInterestCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> BillingExpressInterestCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `orgs.get` (`GET /v1/orgs/{org_id}`): per-call options are set here, then `send` runs it.
+pub type OrgsGetCall<'a> = ::sdkgen_runtime::JsonCall<'a, Org, ErrorKind>;
+/// A call of `memories.add` (`POST /v1/memories`): per-call options are set here, then `send` runs it.
+pub type MemoriesAddCall<'a> = ::sdkgen_runtime::JsonCall<'a, Memory, ErrorKind>;
+/// A call of `keys.create` (`POST /v1/keys`): per-call options are set here, then `send` runs it.
+pub type KeysCreateCall<'a> = ::sdkgen_runtime::JsonCall<'a, ApiKey, ErrorKind>;
+/// A call of `seats.assign` (`POST /v1/orgs/{org_id}/seats`): per-call options are set here, then `send` runs it.
+pub type SeatsAssignCall<'a> = ::sdkgen_runtime::JsonCall<'a, Seat, ErrorKind>;
+/// A call of `billing.subscription` (`GET /v1/billing/subscription`): per-call options are set here, then `send` runs it.
+pub type BillingSubscriptionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Subscription,
+    ErrorKind,
+>;
+/// A call of `billing.express_interest` (`POST /interest/express`): per-call options are set here, then `send` runs it.
+pub type BillingExpressInterestCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;

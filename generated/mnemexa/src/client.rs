@@ -118,9 +118,7 @@ impl Client {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/status".to_owned())
             .endpoint("status")
             .idempotent(true);
-        StatusCall {
-            call: ::sdkgen_runtime::Call::new(&self.inner, __request),
-        }
+        StatusCall::new(&self.inner, __request)
     }
     /// The `memory` endpoints.
     #[inline]
@@ -157,9 +155,7 @@ impl<'a> MemoryApi<'a> {
             .endpoint("memory.store")
             .idempotent(false);
         __request = __request.json(body);
-        MemoryStoreCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MemoryStoreCall::new(&self.client.inner, __request)
     }
     /// Retrieve the memories most relevant to a query.
     ///
@@ -179,9 +175,7 @@ impl<'a> MemoryApi<'a> {
             .endpoint("memory.retrieve")
             .idempotent(true);
         __request = __request.json(body);
-        MemoryRetrieveCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MemoryRetrieveCall::new(&self.client.inner, __request)
     }
 }
 /// The `optimize` endpoints.
@@ -204,79 +198,29 @@ impl<'a> OptimizeApi<'a> {
             )
             .endpoint("optimize.health")
             .idempotent(true);
-        OptimizeHealthCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OptimizeHealthCall::new(&self.client.inner, __request)
     }
 }
-/// A call of `status` (`GET /v1/status`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct StatusCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> StatusCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<StatusResponse>>,
-    > + 'a {
-        self.call.send_json::<StatusResponse, ErrorKind>()
-    }
-}
-/// A call of `memory.store` (`POST /v1/memory/store`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MemoryStoreCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> MemoryStoreCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<StoreMemoryResponse>>,
-    > + 'a {
-        self.call.send_json::<StoreMemoryResponse, ErrorKind>()
-    }
-}
-/// A call of `memory.retrieve` (`POST /v1/memory/retrieve`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MemoryRetrieveCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> MemoryRetrieveCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RetrieveMemoryResponse>>,
-    > + 'a {
-        self.call.send_json::<RetrieveMemoryResponse, ErrorKind>()
-    }
-}
-/// A call of `optimize.health` (`GET /v1/optimize/health`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OptimizeHealthCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> OptimizeHealthCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<HealthResponse>>,
-    > + 'a {
-        self.call.send_json::<HealthResponse, ErrorKind>()
-    }
-}
+/// A call of `status` (`GET /v1/status`): per-call options are set here, then `send` runs it.
+pub type StatusCall<'a> = ::sdkgen_runtime::JsonCall<'a, StatusResponse, ErrorKind>;
+/// A call of `memory.store` (`POST /v1/memory/store`): per-call options are set here, then `send` runs it.
+pub type MemoryStoreCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    StoreMemoryResponse,
+    ErrorKind,
+>;
+/// A call of `memory.retrieve` (`POST /v1/memory/retrieve`): per-call options are set here, then `send` runs it.
+pub type MemoryRetrieveCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RetrieveMemoryResponse,
+    ErrorKind,
+>;
+/// A call of `optimize.health` (`GET /v1/optimize/health`): per-call options are set here, then `send` runs it.
+pub type OptimizeHealthCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    HealthResponse,
+    ErrorKind,
+>;
 /// Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after asking `status` for `workspace_status`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -582,6 +582,27 @@ fn endpoint_method(
     // crate that calls it, as generic code is, so building the SDK does not compile every
     // endpoint's request (its body's serializer above all) up front; a user's crate
     // compiles the endpoints it calls.
+    // A call with nothing of its own to set, sent plainly, is one of the runtime's generic
+    // calls under the endpoint's name: the crate declares a type alias, not a builder.
+    let shared = match &e.response {
+        _ if !setters.is_empty()
+            || e.stream.is_some()
+            || e.download
+            || e.pagination.is_some()
+            || api.retry.key_header.is_some() =>
+        {
+            None
+        }
+        Some(t) => {
+            let t = rust_type(api, t);
+            Some(quote!(::sdkgen_runtime::JsonCall<'a, #t, #kind_ident>))
+        }
+        None => Some(quote!(::sdkgen_runtime::EmptyCall<'a, #kind_ident>)),
+    };
+    let start = match shared {
+        Some(_) => quote!(#call_ty::new(#receiver, __request)),
+        None => quote!(#call_ty { call: ::sdkgen_runtime::Call::new(#receiver, __request) }),
+    };
     let method_tokens = quote! {
         #d
         #allow
@@ -591,9 +612,22 @@ fn endpoint_method(
                 .endpoint(#spec_name)
                 .idempotent(#idempotent);
             #(#steps)*
-            #call_ty { call: ::sdkgen_runtime::Call::new(#receiver, __request) }
+            #start
         }
     };
+    let cd = doc(&format!(
+        "A call of `{}` (`{} {}`): {} are set here, then `send` runs it.",
+        e.spec_name,
+        e.http_method,
+        e.path,
+        match shared {
+            Some(_) => "per-call options",
+            None => "optional parameters and per-call options",
+        }
+    ));
+    if let Some(shared) = shared {
+        return (method_tokens, quote!(#cd pub type #call_ty<'a> = #shared;));
+    }
     let paging = e.pagination.as_ref().map(|p| paging_methods(api, p, &ret));
     // `send` hands back the runtime's future rather than awaiting it in an `async fn` of
     // its own: a wrapper future would hold the call and the runtime's future side by side,
@@ -656,10 +690,6 @@ fn endpoint_method(
     } else {
         quote!(::sdkgen_runtime::call_options!();)
     };
-    let cd = doc(&format!(
-        "A call of `{}` (`{} {}`): optional parameters and per-call options are set here, then `send` runs it.",
-        e.spec_name, e.http_method, e.path,
-    ));
     let builder = quote! {
         #cd
         #[derive(Debug)]

@@ -480,9 +480,10 @@ impl<'a> AgentInferenceApi<'a> {
             .idempotent(false);
         __request.set_query("agent", agent);
         __request = __request.json(body);
-        AgentInferenceAgentInferenceCreateChatCompletionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AgentInferenceAgentInferenceCreateChatCompletionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
 }
 #[cfg(feature = "serverless_inference")]
@@ -511,9 +512,10 @@ impl<'a> ServerlessInferenceApi<'a> {
             .endpoint("serverless_inference.inference_create_async_invoke")
             .idempotent(false);
         __request = __request.json(body);
-        ServerlessInferenceInferenceCreateAsyncInvokeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ServerlessInferenceInferenceCreateAsyncInvokeCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Create a model response for the given chat conversation
     ///
@@ -535,9 +537,10 @@ impl<'a> ServerlessInferenceApi<'a> {
             .endpoint("serverless_inference.inference_create_chat_completion")
             .idempotent(false);
         __request = __request.json(body);
-        ServerlessInferenceInferenceCreateChatCompletionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ServerlessInferenceInferenceCreateChatCompletionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Create embedding
     ///
@@ -559,9 +562,10 @@ impl<'a> ServerlessInferenceApi<'a> {
             .endpoint("serverless_inference.inference_create_embedding")
             .idempotent(false);
         __request = __request.json(body);
-        ServerlessInferenceInferenceCreateEmbeddingCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ServerlessInferenceInferenceCreateEmbeddingCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Generate images from text prompts
     ///
@@ -583,9 +587,7 @@ impl<'a> ServerlessInferenceApi<'a> {
             .endpoint("serverless_inference.inference_create_image")
             .idempotent(false);
         __request = __request.json(body);
-        ServerlessInferenceInferenceCreateImageCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ServerlessInferenceInferenceCreateImageCall::new(&self.client.inner, __request)
     }
     /// Create the next assistant message
     ///
@@ -607,9 +609,10 @@ impl<'a> ServerlessInferenceApi<'a> {
             .endpoint("serverless_inference.inference_create_messages")
             .idempotent(false);
         __request = __request.json(body);
-        ServerlessInferenceInferenceCreateMessagesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ServerlessInferenceInferenceCreateMessagesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List available models
     ///
@@ -623,9 +626,7 @@ impl<'a> ServerlessInferenceApi<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v1/models".to_owned())
             .endpoint("serverless_inference.inference_list_models")
             .idempotent(true);
-        ServerlessInferenceInferenceListModelsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ServerlessInferenceInferenceListModelsCall::new(&self.client.inner, __request)
     }
     /// Send Prompt to a Model Using the Responses API
     ///
@@ -647,9 +648,10 @@ impl<'a> ServerlessInferenceApi<'a> {
             .endpoint("serverless_inference.inference_create_response")
             .idempotent(false);
         __request = __request.json(body);
-        ServerlessInferenceInferenceCreateResponseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ServerlessInferenceInferenceCreateResponseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
 }
 #[cfg(feature = "batch_inference")]
@@ -701,9 +703,7 @@ impl<'a> BatchInferenceApi<'a> {
             .endpoint("batch_inference.inference_create_batch")
             .idempotent(false);
         __request = __request.json(body);
-        BatchInferenceInferenceCreateBatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BatchInferenceInferenceCreateBatchCall::new(&self.client.inner, __request)
     }
     /// Create a Batch Inference Input File
     ///
@@ -725,9 +725,7 @@ impl<'a> BatchInferenceApi<'a> {
             .endpoint("batch_inference.inference_create_batch_file")
             .idempotent(false);
         __request = __request.json(body);
-        BatchInferenceInferenceCreateBatchFileCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BatchInferenceInferenceCreateBatchFileCall::new(&self.client.inner, __request)
     }
     /// Retrieve a Batch Inference Job
     ///
@@ -748,9 +746,7 @@ impl<'a> BatchInferenceApi<'a> {
             )
             .endpoint("batch_inference.inference_get_batch")
             .idempotent(true);
-        BatchInferenceInferenceGetBatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BatchInferenceInferenceGetBatchCall::new(&self.client.inner, __request)
     }
     /// Cancel a Batch Inference Job
     ///
@@ -775,9 +771,7 @@ impl<'a> BatchInferenceApi<'a> {
             )
             .endpoint("batch_inference.inference_cancel_batch")
             .idempotent(false);
-        BatchInferenceInferenceCancelBatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BatchInferenceInferenceCancelBatchCall::new(&self.client.inner, __request)
     }
     /// Get Batch Inference Results Download Links
     ///
@@ -802,9 +796,7 @@ impl<'a> BatchInferenceApi<'a> {
             )
             .endpoint("batch_inference.inference_get_batch_results")
             .idempotent(true);
-        BatchInferenceInferenceGetBatchResultsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BatchInferenceInferenceGetBatchResultsCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "n1_click_applications")]
@@ -860,9 +852,10 @@ impl<'a> N1ClickApplicationsApi<'a> {
             .endpoint("n1_click_applications.one_clicks_install_kubernetes")
             .idempotent(false);
         __request = __request.json(body);
-        N1ClickApplicationsOneClicksInstallKubernetesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        N1ClickApplicationsOneClicksInstallKubernetesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
 }
 #[cfg(feature = "account")]
@@ -883,9 +876,7 @@ impl<'a> AccountApi<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/account".to_owned())
             .endpoint("account.account_get")
             .idempotent(true);
-        AccountAccountGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AccountAccountGetCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "ssh_keys")]
@@ -934,9 +925,7 @@ impl<'a> SshKeysApi<'a> {
             .endpoint("ssh_keys.ssh_keys_create")
             .idempotent(false);
         __request = __request.json(body);
-        SshKeysSshKeysCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SshKeysSshKeysCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing SSH Key
     ///
@@ -958,9 +947,7 @@ impl<'a> SshKeysApi<'a> {
             )
             .endpoint("ssh_keys.ssh_keys_get")
             .idempotent(true);
-        SshKeysSshKeysGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SshKeysSshKeysGetCall::new(&self.client.inner, __request)
     }
     /// Update an SSH Key's Name
     ///
@@ -987,9 +974,7 @@ impl<'a> SshKeysApi<'a> {
             .endpoint("ssh_keys.ssh_keys_update")
             .idempotent(true);
         __request = __request.json(body);
-        SshKeysSshKeysUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SshKeysSshKeysUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete an SSH Key
     ///
@@ -1014,9 +999,7 @@ impl<'a> SshKeysApi<'a> {
             )
             .endpoint("ssh_keys.ssh_keys_delete")
             .idempotent(true);
-        SshKeysSshKeysDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SshKeysSshKeysDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "actions")]
@@ -1061,9 +1044,7 @@ impl<'a> ActionsApi<'a> {
             )
             .endpoint("actions.actions_get")
             .idempotent(true);
-        ActionsActionsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ActionsActionsGetCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "add_ons")]
@@ -1087,9 +1068,7 @@ impl<'a> AddOnsApi<'a> {
             )
             .endpoint("add_ons.addons_get_app")
             .idempotent(true);
-        AddOnsAddonsGetAppCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AddOnsAddonsGetAppCall::new(&self.client.inner, __request)
     }
     /// Get Metadata for an Add-On Application
     ///
@@ -1114,9 +1093,7 @@ impl<'a> AddOnsApi<'a> {
             )
             .endpoint("add_ons.addons_get_app_metadata")
             .idempotent(true);
-        AddOnsAddonsGetAppMetadataCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AddOnsAddonsGetAppMetadataCall::new(&self.client.inner, __request)
     }
     /// List all Add-On Resources
     ///
@@ -1131,9 +1108,7 @@ impl<'a> AddOnsApi<'a> {
             )
             .endpoint("add_ons.addons_list")
             .idempotent(true);
-        AddOnsAddonsListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AddOnsAddonsListCall::new(&self.client.inner, __request)
     }
     /// Create/Provision a New Add-on Resource
     ///
@@ -1154,9 +1129,7 @@ impl<'a> AddOnsApi<'a> {
             .endpoint("add_ons.addons_create")
             .idempotent(false);
         __request = __request.json(body);
-        AddOnsAddonsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AddOnsAddonsCreateCall::new(&self.client.inner, __request)
     }
     /// Get details on an Add-On Resource
     ///
@@ -1177,9 +1150,7 @@ impl<'a> AddOnsApi<'a> {
             )
             .endpoint("add_ons.addons_get")
             .idempotent(true);
-        AddOnsAddonsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AddOnsAddonsGetCall::new(&self.client.inner, __request)
     }
     /// Delete/Deprovision an Add-on Resource
     ///
@@ -1201,9 +1172,7 @@ impl<'a> AddOnsApi<'a> {
             )
             .endpoint("add_ons.addons_delete")
             .idempotent(true);
-        AddOnsAddonsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AddOnsAddonsDeleteCall::new(&self.client.inner, __request)
     }
     /// Update the name for an Add-On Resource
     ///
@@ -1230,9 +1199,7 @@ impl<'a> AddOnsApi<'a> {
             .endpoint("add_ons.addons_patch")
             .idempotent(false);
         __request = __request.json(body);
-        AddOnsAddonsPatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AddOnsAddonsPatchCall::new(&self.client.inner, __request)
     }
     /// Update the plan for an Add-On Resource
     ///
@@ -1260,9 +1227,7 @@ impl<'a> AddOnsApi<'a> {
             .endpoint("add_ons.addons_patch_plan")
             .idempotent(false);
         __request = __request.json(body);
-        AddOnsAddonsPatchPlanCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AddOnsAddonsPatchPlanCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "apps")]
@@ -1334,9 +1299,7 @@ impl<'a> AppsApi<'a> {
             .endpoint("apps.apps_list_metrics_bandwidth_daily")
             .idempotent(false);
         __request = __request.json(body);
-        AppsAppsListMetricsBandwidthDailyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsListMetricsBandwidthDailyCall::new(&self.client.inner, __request)
     }
     /// Propose an App Spec
     ///
@@ -1358,9 +1321,7 @@ impl<'a> AppsApi<'a> {
             .endpoint("apps.apps_validate_app_spec")
             .idempotent(false);
         __request = __request.json(body);
-        AppsAppsValidateAppSpecCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsValidateAppSpecCall::new(&self.client.inner, __request)
     }
     /// List App Regions
     ///
@@ -1375,9 +1336,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_list_regions")
             .idempotent(true);
-        AppsAppsListRegionsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsListRegionsCall::new(&self.client.inner, __request)
     }
     /// List Instance Sizes
     ///
@@ -1392,9 +1351,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_list_instance_sizes")
             .idempotent(true);
-        AppsAppsListInstanceSizesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsListInstanceSizesCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Instance Size
     ///
@@ -1415,9 +1372,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_get_instance_size")
             .idempotent(true);
-        AppsAppsGetInstanceSizeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsGetInstanceSizeCall::new(&self.client.inner, __request)
     }
     /// List all app alerts
     ///
@@ -1435,9 +1390,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_list_alerts")
             .idempotent(true);
-        AppsAppsListAlertsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsListAlertsCall::new(&self.client.inner, __request)
     }
     /// Update destinations for alerts
     ///
@@ -1467,9 +1420,7 @@ impl<'a> AppsApi<'a> {
             .endpoint("apps.apps_assign_alert_destinations")
             .idempotent(false);
         __request = __request.json(body);
-        AppsAppsAssignAlertDestinationsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsAssignAlertDestinationsCall::new(&self.client.inner, __request)
     }
     /// Retrieve Exec URL
     ///
@@ -1593,9 +1544,7 @@ impl<'a> AppsApi<'a> {
             .endpoint("apps.apps_create_deployment")
             .idempotent(false);
         __request = __request.json(body);
-        AppsAppsCreateDeploymentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsCreateDeploymentCall::new(&self.client.inner, __request)
     }
     /// Retrieve an App Deployment
     ///
@@ -1621,9 +1570,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_get_deployment")
             .idempotent(true);
-        AppsAppsGetDeploymentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsGetDeploymentCall::new(&self.client.inner, __request)
     }
     /// Cancel a Deployment
     ///
@@ -1650,9 +1597,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_cancel_deployment")
             .idempotent(false);
-        AppsAppsCancelDeploymentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsCancelDeploymentCall::new(&self.client.inner, __request)
     }
     /// Retrieve Exec URL for Deployment
     ///
@@ -1813,9 +1758,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_get_event")
             .idempotent(true);
-        AppsAppsGetEventCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsGetEventCall::new(&self.client.inner, __request)
     }
     /// Cancel an Event
     ///
@@ -1842,9 +1785,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_cancel_event")
             .idempotent(false);
-        AppsAppsCancelEventCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsCancelEventCall::new(&self.client.inner, __request)
     }
     /// Retrieve Event Logs
     ///
@@ -1897,9 +1838,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_get_health")
             .idempotent(true);
-        AppsAppsGetHealthCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsGetHealthCall::new(&self.client.inner, __request)
     }
     /// Retrieve App Instances
     ///
@@ -1917,9 +1856,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_get_instances")
             .idempotent(true);
-        AppsAppsGetInstancesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsGetInstancesCall::new(&self.client.inner, __request)
     }
     /// List Job Invocations
     ///
@@ -2109,9 +2046,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_get_metrics_bandwidth_daily")
             .idempotent(true);
-        AppsAppsGetMetricsBandwidthDailyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsGetMetricsBandwidthDailyCall::new(&self.client.inner, __request)
     }
     /// Restart an App
     ///
@@ -2135,9 +2070,7 @@ impl<'a> AppsApi<'a> {
             .endpoint("apps.apps_restart")
             .idempotent(false);
         __request = __request.json(body);
-        AppsAppsRestartCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsRestartCall::new(&self.client.inner, __request)
     }
     /// Rollback App
     ///
@@ -2167,9 +2100,7 @@ impl<'a> AppsApi<'a> {
             .endpoint("apps.apps_create_rollback")
             .idempotent(false);
         __request = __request.json(body);
-        AppsAppsCreateRollbackCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsCreateRollbackCall::new(&self.client.inner, __request)
     }
     /// Commit App Rollback
     ///
@@ -2189,9 +2120,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_commit_rollback")
             .idempotent(false);
-        AppsAppsCommitRollbackCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsCommitRollbackCall::new(&self.client.inner, __request)
     }
     /// Revert App Rollback
     ///
@@ -2212,9 +2141,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_revert_rollback")
             .idempotent(false);
-        AppsAppsRevertRollbackCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsRevertRollbackCall::new(&self.client.inner, __request)
     }
     /// Validate App Rollback
     ///
@@ -2244,9 +2171,7 @@ impl<'a> AppsApi<'a> {
             .endpoint("apps.apps_validate_rollback")
             .idempotent(false);
         __request = __request.json(body);
-        AppsAppsValidateRollbackCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsValidateRollbackCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing App
     ///
@@ -2293,9 +2218,7 @@ impl<'a> AppsApi<'a> {
             .endpoint("apps.apps_update")
             .idempotent(true);
         __request = __request.json(body);
-        AppsAppsUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete an App
     ///
@@ -2313,9 +2236,7 @@ impl<'a> AppsApi<'a> {
             )
             .endpoint("apps.apps_delete")
             .idempotent(true);
-        AppsAppsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AppsAppsDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "billing")]
@@ -2376,9 +2297,7 @@ impl<'a> BillingApi<'a> {
             )
             .endpoint("billing.balance_get")
             .idempotent(true);
-        BillingBalanceGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BillingBalanceGetCall::new(&self.client.inner, __request)
     }
     /// List Billing History
     ///
@@ -2393,9 +2312,7 @@ impl<'a> BillingApi<'a> {
             )
             .endpoint("billing.billing_history_list")
             .idempotent(true);
-        BillingBillingHistoryListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BillingBillingHistoryListCall::new(&self.client.inner, __request)
     }
     /// List All Invoices
     ///
@@ -2522,9 +2439,7 @@ impl<'a> BillingApi<'a> {
             )
             .endpoint("billing.invoices_get_summary_by_uuid")
             .idempotent(true);
-        BillingInvoicesGetSummaryByUuidCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BillingInvoicesGetSummaryByUuidCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "byoip_prefixes")]
@@ -2580,9 +2495,7 @@ impl<'a> ByoipPrefixesApi<'a> {
             .endpoint("byoip_prefixes.byoip_prefixes_create")
             .idempotent(false);
         __request = __request.json(body);
-        ByoipPrefixesByoipPrefixesCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ByoipPrefixesByoipPrefixesCreateCall::new(&self.client.inner, __request)
     }
     /// Get a BYOIP Prefix
     ///
@@ -2608,9 +2521,7 @@ impl<'a> ByoipPrefixesApi<'a> {
             )
             .endpoint("byoip_prefixes.byoip_prefixes_get")
             .idempotent(true);
-        ByoipPrefixesByoipPrefixesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ByoipPrefixesByoipPrefixesGetCall::new(&self.client.inner, __request)
     }
     /// Delete a BYOIP Prefix
     ///
@@ -2638,9 +2549,7 @@ impl<'a> ByoipPrefixesApi<'a> {
             )
             .endpoint("byoip_prefixes.byoip_prefixes_delete")
             .idempotent(true);
-        ByoipPrefixesByoipPrefixesDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ByoipPrefixesByoipPrefixesDeleteCall::new(&self.client.inner, __request)
     }
     /// Update a BYOIP Prefix
     ///
@@ -2670,9 +2579,7 @@ impl<'a> ByoipPrefixesApi<'a> {
             .endpoint("byoip_prefixes.byoip_prefixes_patch")
             .idempotent(false);
         __request = __request.json(body);
-        ByoipPrefixesByoipPrefixesPatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ByoipPrefixesByoipPrefixesPatchCall::new(&self.client.inner, __request)
     }
     /// List BYOIP Prefix Resources
     ///
@@ -2762,9 +2669,7 @@ impl<'a> CdnEndpointsApi<'a> {
             .endpoint("cdn_endpoints.cdn_create_endpoint")
             .idempotent(false);
         __request = __request.json(body);
-        CdnEndpointsCdnCreateEndpointCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        CdnEndpointsCdnCreateEndpointCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing CDN Endpoint
     ///
@@ -2782,9 +2687,7 @@ impl<'a> CdnEndpointsApi<'a> {
             )
             .endpoint("cdn_endpoints.cdn_get_endpoint")
             .idempotent(true);
-        CdnEndpointsCdnGetEndpointCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        CdnEndpointsCdnGetEndpointCall::new(&self.client.inner, __request)
     }
     /// Update a CDN Endpoint
     ///
@@ -2810,9 +2713,7 @@ impl<'a> CdnEndpointsApi<'a> {
             .endpoint("cdn_endpoints.cdn_update_endpoints")
             .idempotent(true);
         __request = __request.json(body);
-        CdnEndpointsCdnUpdateEndpointsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        CdnEndpointsCdnUpdateEndpointsCall::new(&self.client.inner, __request)
     }
     /// Delete a CDN Endpoint
     ///
@@ -2837,9 +2738,7 @@ impl<'a> CdnEndpointsApi<'a> {
             )
             .endpoint("cdn_endpoints.cdn_delete_endpoint")
             .idempotent(true);
-        CdnEndpointsCdnDeleteEndpointCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        CdnEndpointsCdnDeleteEndpointCall::new(&self.client.inner, __request)
     }
     /// Purge the Cache for an Existing CDN Endpoint
     ///
@@ -2873,9 +2772,7 @@ impl<'a> CdnEndpointsApi<'a> {
             .endpoint("cdn_endpoints.cdn_purge_cache")
             .idempotent(true);
         __request = __request.json(body);
-        CdnEndpointsCdnPurgeCacheCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        CdnEndpointsCdnPurgeCacheCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "certificates")]
@@ -2936,9 +2833,7 @@ impl<'a> CertificatesApi<'a> {
             .endpoint("certificates.certificates_create")
             .idempotent(false);
         __request = __request.json(body);
-        CertificatesCertificatesCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        CertificatesCertificatesCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Certificate
     ///
@@ -2961,9 +2856,7 @@ impl<'a> CertificatesApi<'a> {
             )
             .endpoint("certificates.certificates_get")
             .idempotent(true);
-        CertificatesCertificatesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        CertificatesCertificatesGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Certificate
     ///
@@ -2987,9 +2880,7 @@ impl<'a> CertificatesApi<'a> {
             )
             .endpoint("certificates.certificates_delete")
             .idempotent(true);
-        CertificatesCertificatesDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        CertificatesCertificatesDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "databases")]
@@ -3053,9 +2944,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_create_cluster")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesCreateClusterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesCreateClusterCall::new(&self.client.inner, __request)
     }
     /// Retrieve Database Clusters' Metrics Endpoint Credentials
     ///
@@ -3072,9 +2961,10 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_cluster_metrics_credentials")
             .idempotent(true);
-        DatabasesDatabasesGetClusterMetricsCredentialsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetClusterMetricsCredentialsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Database Clusters' Metrics Endpoint Credentials
     ///
@@ -3096,9 +2986,10 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_cluster_metrics_credentials")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateClusterMetricsCredentialsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateClusterMetricsCredentialsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Database Options
     ///
@@ -3114,9 +3005,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_options")
             .idempotent(true);
-        DatabasesDatabasesListOptionsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListOptionsCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Database Cluster
     ///
@@ -3146,9 +3035,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_cluster")
             .idempotent(true);
-        DatabasesDatabasesGetClusterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetClusterCall::new(&self.client.inner, __request)
     }
     /// Destroy a Database Cluster
     ///
@@ -3173,9 +3060,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_destroy_cluster")
             .idempotent(true);
-        DatabasesDatabasesDestroyClusterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDestroyClusterCall::new(&self.client.inner, __request)
     }
     /// Retrieve Autoscale Configuration for a Database Cluster
     ///
@@ -3200,9 +3085,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_autoscale")
             .idempotent(true);
-        DatabasesDatabasesGetAutoscaleCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetAutoscaleCall::new(&self.client.inner, __request)
     }
     /// Configure Autoscale Settings for a Database Cluster
     ///
@@ -3230,9 +3113,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_autoscale")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateAutoscaleCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateAutoscaleCall::new(&self.client.inner, __request)
     }
     /// List Backups for a Database Cluster
     ///
@@ -3258,9 +3139,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_backups")
             .idempotent(true);
-        DatabasesDatabasesListBackupsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListBackupsCall::new(&self.client.inner, __request)
     }
     /// Retrieve the Public Certificate
     ///
@@ -3288,9 +3167,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_ca")
             .idempotent(true);
-        DatabasesDatabasesGetCaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetCaCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Database Cluster Configuration
     ///
@@ -3317,9 +3194,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_config")
             .idempotent(true);
-        DatabasesDatabasesGetConfigCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetConfigCall::new(&self.client.inner, __request)
     }
     /// Update the Database Configuration for an Existing Database
     ///
@@ -3347,9 +3222,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_patch_config")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesPatchConfigCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesPatchConfigCall::new(&self.client.inner, __request)
     }
     /// List All Databases
     ///
@@ -3379,9 +3252,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list")
             .idempotent(true);
-        DatabasesDatabasesListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListCall::new(&self.client.inner, __request)
     }
     /// Add a New Database
     ///
@@ -3414,9 +3285,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_add")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesAddCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesAddCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Database
     ///
@@ -3449,9 +3318,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get")
             .idempotent(true);
-        DatabasesDatabasesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Database
     ///
@@ -3484,9 +3351,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_delete")
             .idempotent(true);
-        DatabasesDatabasesDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDeleteCall::new(&self.client.inner, __request)
     }
     /// Retrieve DO Settings for a Database Cluster
     ///
@@ -3511,9 +3376,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_do_settings")
             .idempotent(true);
-        DatabasesDatabasesGetDoSettingsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetDoSettingsCall::new(&self.client.inner, __request)
     }
     /// Update DO Settings for a Database Cluster
     ///
@@ -3543,9 +3406,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_do_settings")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateDoSettingsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateDoSettingsCall::new(&self.client.inner, __request)
     }
     /// List all Events Logs
     ///
@@ -3572,9 +3433,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_events_logs")
             .idempotent(true);
-        DatabasesDatabasesListEventsLogsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListEventsLogsCall::new(&self.client.inner, __request)
     }
     /// Retrieve the Eviction Policy for a Caching or Valkey Cluster
     ///
@@ -3599,9 +3458,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_eviction_policy")
             .idempotent(true);
-        DatabasesDatabasesGetEvictionPolicyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetEvictionPolicyCall::new(&self.client.inner, __request)
     }
     /// Configure the Eviction Policy for a Caching or Valkey Cluster
     ///
@@ -3628,9 +3485,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_eviction_policy")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateEvictionPolicyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateEvictionPolicyCall::new(&self.client.inner, __request)
     }
     /// List Firewall Rules (Trusted Sources) for a Database Cluster
     ///
@@ -3655,9 +3510,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_firewall_rules")
             .idempotent(true);
-        DatabasesDatabasesListFirewallRulesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListFirewallRulesCall::new(&self.client.inner, __request)
     }
     /// Update Firewall Rules (Trusted Sources) for a Database
     ///
@@ -3685,9 +3538,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_firewall_rules")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateFirewallRulesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateFirewallRulesCall::new(&self.client.inner, __request)
     }
     /// List Indexes for a OpenSearch Cluster
     ///
@@ -3714,9 +3565,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_opeasearch_indexes")
             .idempotent(true);
-        DatabasesDatabasesListOpeasearchIndexesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListOpeasearchIndexesCall::new(&self.client.inner, __request)
     }
     /// Delete Index for OpenSearch Cluster
     ///
@@ -3747,9 +3596,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_delete_opensearch_index")
             .idempotent(true);
-        DatabasesDatabasesDeleteOpensearchIndexCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDeleteOpensearchIndexCall::new(&self.client.inner, __request)
     }
     /// Start Database Maintenance
     ///
@@ -3774,9 +3621,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_install_update")
             .idempotent(true);
-        DatabasesDatabasesInstallUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesInstallUpdateCall::new(&self.client.inner, __request)
     }
     /// List Logsinks for a Database Cluster
     ///
@@ -3802,9 +3647,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_logsink")
             .idempotent(true);
-        DatabasesDatabasesListLogsinkCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListLogsinkCall::new(&self.client.inner, __request)
     }
     /// Create Logsink for a Database Cluster
     ///
@@ -3833,9 +3676,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_create_logsink")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesCreateLogsinkCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesCreateLogsinkCall::new(&self.client.inner, __request)
     }
     /// Get Logsink for a Database Cluster
     ///
@@ -3864,9 +3705,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_logsink")
             .idempotent(true);
-        DatabasesDatabasesGetLogsinkCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetLogsinkCall::new(&self.client.inner, __request)
     }
     /// Update Logsink for a Database Cluster
     ///
@@ -3898,9 +3737,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_logsink")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateLogsinkCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateLogsinkCall::new(&self.client.inner, __request)
     }
     /// Delete Logsink for a Database Cluster
     ///
@@ -3929,9 +3766,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_delete_logsink")
             .idempotent(true);
-        DatabasesDatabasesDeleteLogsinkCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDeleteLogsinkCall::new(&self.client.inner, __request)
     }
     /// Configure a Database Cluster's Maintenance Window
     ///
@@ -3959,9 +3794,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_maintenance_window")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateMaintenanceWindowCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateMaintenanceWindowCall::new(&self.client.inner, __request)
     }
     /// Migrate a Database Cluster to a New Region
     ///
@@ -3995,9 +3828,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_region")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateRegionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateRegionCall::new(&self.client.inner, __request)
     }
     /// Retrieve the Status of an Online Migration
     ///
@@ -4021,9 +3852,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_migration_status")
             .idempotent(true);
-        DatabasesDatabasesGetMigrationStatusCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetMigrationStatusCall::new(&self.client.inner, __request)
     }
     /// Start an Online Migration
     ///
@@ -4051,9 +3880,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_online_migration")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateOnlineMigrationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateOnlineMigrationCall::new(&self.client.inner, __request)
     }
     /// Stop an Online Migration
     ///
@@ -4082,9 +3909,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_delete_online_migration")
             .idempotent(true);
-        DatabasesDatabasesDeleteOnlineMigrationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDeleteOnlineMigrationCall::new(&self.client.inner, __request)
     }
     /// List Connection Pools (PostgreSQL)
     ///
@@ -4109,9 +3934,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_connection_pools")
             .idempotent(true);
-        DatabasesDatabasesListConnectionPoolsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListConnectionPoolsCall::new(&self.client.inner, __request)
     }
     /// Add a New Connection Pool (PostgreSQL)
     ///
@@ -4147,9 +3970,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_add_connection_pool")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesAddConnectionPoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesAddConnectionPoolCall::new(&self.client.inner, __request)
     }
     /// Retrieve Existing Connection Pool (PostgreSQL)
     ///
@@ -4177,9 +3998,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_connection_pool")
             .idempotent(true);
-        DatabasesDatabasesGetConnectionPoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetConnectionPoolCall::new(&self.client.inner, __request)
     }
     /// Update Connection Pools (PostgreSQL)
     ///
@@ -4209,9 +4028,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_connection_pool")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateConnectionPoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateConnectionPoolCall::new(&self.client.inner, __request)
     }
     /// Delete a Connection Pool (PostgreSQL)
     ///
@@ -4242,9 +4059,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_delete_connection_pool")
             .idempotent(true);
-        DatabasesDatabasesDeleteConnectionPoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDeleteConnectionPoolCall::new(&self.client.inner, __request)
     }
     /// List All Read-only Replicas
     ///
@@ -4272,9 +4087,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_replicas")
             .idempotent(true);
-        DatabasesDatabasesListReplicasCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListReplicasCall::new(&self.client.inner, __request)
     }
     /// Create a Read-only Replica
     ///
@@ -4305,9 +4118,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_create_replica")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesCreateReplicaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesCreateReplicaCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Read-only Replica
     ///
@@ -4338,9 +4149,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_replica")
             .idempotent(true);
-        DatabasesDatabasesGetReplicaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetReplicaCall::new(&self.client.inner, __request)
     }
     /// Destroy a Read-only Replica
     ///
@@ -4371,9 +4180,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_destroy_replica")
             .idempotent(true);
-        DatabasesDatabasesDestroyReplicaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDestroyReplicaCall::new(&self.client.inner, __request)
     }
     /// Promote a Read-only Replica to become a Primary Cluster
     ///
@@ -4404,9 +4211,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_promote_replica")
             .idempotent(true);
-        DatabasesDatabasesPromoteReplicaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesPromoteReplicaCall::new(&self.client.inner, __request)
     }
     /// Resize a Database Cluster
     ///
@@ -4434,9 +4239,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_cluster_size")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateClusterSizeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateClusterSizeCall::new(&self.client.inner, __request)
     }
     /// List Schemas for Kafka Cluster
     ///
@@ -4462,9 +4265,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_kafka_schemas")
             .idempotent(true);
-        DatabasesDatabasesListKafkaSchemasCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListKafkaSchemasCall::new(&self.client.inner, __request)
     }
     /// Create Schema Registry for Kafka Cluster
     ///
@@ -4493,9 +4294,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_create_kafka_schema")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesCreateKafkaSchemaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesCreateKafkaSchemaCall::new(&self.client.inner, __request)
     }
     /// Retrieve Schema Registry Configuration for a kafka Cluster
     ///
@@ -4522,9 +4321,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_kafka_schema_config")
             .idempotent(true);
-        DatabasesDatabasesGetKafkaSchemaConfigCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetKafkaSchemaConfigCall::new(&self.client.inner, __request)
     }
     /// Update Schema Registry Configuration for a kafka Cluster
     ///
@@ -4554,9 +4351,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_kafka_schema_config")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateKafkaSchemaConfigCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateKafkaSchemaConfigCall::new(&self.client.inner, __request)
     }
     /// Retrieve Schema Registry Configuration for a Subject of kafka Cluster
     ///
@@ -4586,9 +4381,10 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_kafka_schema_subject_config")
             .idempotent(true);
-        DatabasesDatabasesGetKafkaSchemaSubjectConfigCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetKafkaSchemaSubjectConfigCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Schema Registry Configuration for a Subject of kafka Cluster
     ///
@@ -4621,9 +4417,10 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_kafka_schema_subject_config")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get a Kafka Schema by Subject Name
     ///
@@ -4652,9 +4449,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_kafka_schema")
             .idempotent(true);
-        DatabasesDatabasesGetKafkaSchemaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetKafkaSchemaCall::new(&self.client.inner, __request)
     }
     /// Delete a Kafka Schema by Subject Name
     ///
@@ -4683,9 +4478,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_delete_kafka_schema")
             .idempotent(true);
-        DatabasesDatabasesDeleteKafkaSchemaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDeleteKafkaSchemaCall::new(&self.client.inner, __request)
     }
     /// Get Kafka Schema by Subject Version
     ///
@@ -4716,9 +4509,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_kafka_schema_version")
             .idempotent(true);
-        DatabasesDatabasesGetKafkaSchemaVersionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetKafkaSchemaVersionCall::new(&self.client.inner, __request)
     }
     /// Retrieve the SQL Modes for a MySQL Cluster
     ///
@@ -4743,9 +4534,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_sql_mode")
             .idempotent(true);
-        DatabasesDatabasesGetSqlModeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetSqlModeCall::new(&self.client.inner, __request)
     }
     /// Update SQL Mode for a Cluster
     ///
@@ -4773,9 +4562,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_sql_mode")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateSqlModeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateSqlModeCall::new(&self.client.inner, __request)
     }
     /// List Topics for a Kafka Cluster
     ///
@@ -4802,9 +4589,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_kafka_topics")
             .idempotent(true);
-        DatabasesDatabasesListKafkaTopicsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListKafkaTopicsCall::new(&self.client.inner, __request)
     }
     /// Create Topic for a Kafka Cluster
     ///
@@ -4834,9 +4619,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_create_kafka_topic")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesCreateKafkaTopicCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesCreateKafkaTopicCall::new(&self.client.inner, __request)
     }
     /// Get Topic for a Kafka Cluster
     ///
@@ -4866,9 +4649,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_kafka_topic")
             .idempotent(true);
-        DatabasesDatabasesGetKafkaTopicCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetKafkaTopicCall::new(&self.client.inner, __request)
     }
     /// Update Topic for a Kafka Cluster
     ///
@@ -4901,9 +4682,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_kafka_topic")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateKafkaTopicCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateKafkaTopicCall::new(&self.client.inner, __request)
     }
     /// Delete Topic for a Kafka Cluster
     ///
@@ -4934,9 +4713,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_delete_kafka_topic")
             .idempotent(true);
-        DatabasesDatabasesDeleteKafkaTopicCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDeleteKafkaTopicCall::new(&self.client.inner, __request)
     }
     /// Upgrade Major Version for a Database
     ///
@@ -4964,9 +4741,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_major_version")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateMajorVersionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateMajorVersionCall::new(&self.client.inner, __request)
     }
     /// List all Database Users
     ///
@@ -5006,9 +4781,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_list_users")
             .idempotent(true);
-        DatabasesDatabasesListUsersCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesListUsersCall::new(&self.client.inner, __request)
     }
     /// Add a Database User
     ///
@@ -5055,9 +4828,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_add_user")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesAddUserCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesAddUserCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Database User
     ///
@@ -5101,9 +4872,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_get_user")
             .idempotent(true);
-        DatabasesDatabasesGetUserCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesGetUserCall::new(&self.client.inner, __request)
     }
     /// Update a Database User
     ///
@@ -5147,9 +4916,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_update_user")
             .idempotent(true);
         __request = __request.json(body);
-        DatabasesDatabasesUpdateUserCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesUpdateUserCall::new(&self.client.inner, __request)
     }
     /// Remove a Database User
     ///
@@ -5182,9 +4949,7 @@ impl<'a> DatabasesApi<'a> {
             )
             .endpoint("databases.databases_delete_user")
             .idempotent(true);
-        DatabasesDatabasesDeleteUserCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesDeleteUserCall::new(&self.client.inner, __request)
     }
     /// Reset a Database User's Password or Authentication Method
     ///
@@ -5222,9 +4987,7 @@ impl<'a> DatabasesApi<'a> {
             .endpoint("databases.databases_reset_auth")
             .idempotent(false);
         __request = __request.json(body);
-        DatabasesDatabasesResetAuthCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DatabasesDatabasesResetAuthCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "dedicated_inference")]
@@ -5286,9 +5049,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             .endpoint("dedicated_inference.dedicated_inferences_create")
             .idempotent(false);
         __request = __request.json(body);
-        DedicatedInferenceDedicatedInferencesCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesCreateCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Dedicated Inference GPU Model Config
     ///
@@ -5307,9 +5071,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             )
             .endpoint("dedicated_inference.dedicated_inferences_get_gpu_model_config")
             .idempotent(true);
-        DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Dedicated Inference Sizes
     ///
@@ -5327,9 +5092,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             )
             .endpoint("dedicated_inference.dedicated_inferences_list_sizes")
             .idempotent(true);
-        DedicatedInferenceDedicatedInferencesListSizesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesListSizesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get a Dedicated Inference
     ///
@@ -5355,9 +5121,7 @@ impl<'a> DedicatedInferenceApi<'a> {
             )
             .endpoint("dedicated_inference.dedicated_inferences_get")
             .idempotent(true);
-        DedicatedInferenceDedicatedInferencesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Dedicated Inference
     ///
@@ -5383,9 +5147,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             )
             .endpoint("dedicated_inference.dedicated_inferences_delete")
             .idempotent(true);
-        DedicatedInferenceDedicatedInferencesDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesDeleteCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update a Dedicated Inference
     ///
@@ -5414,9 +5179,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             .endpoint("dedicated_inference.dedicated_inferences_patch")
             .idempotent(false);
         __request = __request.json(body);
-        DedicatedInferenceDedicatedInferencesPatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesPatchCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Dedicated Inference Accelerators
     ///
@@ -5477,9 +5243,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             )
             .endpoint("dedicated_inference.dedicated_inferences_get_accelerator")
             .idempotent(true);
-        DedicatedInferenceDedicatedInferencesGetAcceleratorCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesGetAcceleratorCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Dedicated Inference CA Certificate
     ///
@@ -5505,9 +5272,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             )
             .endpoint("dedicated_inference.dedicated_inferences_get_ca")
             .idempotent(true);
-        DedicatedInferenceDedicatedInferencesGetCaCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesGetCaCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Dedicated Inference Tokens
     ///
@@ -5568,9 +5336,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             .endpoint("dedicated_inference.dedicated_inferences_create_tokens")
             .idempotent(false);
         __request = __request.json(body);
-        DedicatedInferenceDedicatedInferencesCreateTokensCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesCreateTokensCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Revoke a Dedicated Inference Token
     ///
@@ -5598,9 +5367,10 @@ impl<'a> DedicatedInferenceApi<'a> {
             )
             .endpoint("dedicated_inference.dedicated_inferences_delete_tokens")
             .idempotent(true);
-        DedicatedInferenceDedicatedInferencesDeleteTokensCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DedicatedInferenceDedicatedInferencesDeleteTokensCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
 }
 #[cfg(feature = "domains")]
@@ -5649,9 +5419,7 @@ impl<'a> DomainsApi<'a> {
             .endpoint("domains.domains_create")
             .idempotent(false);
         __request = __request.json(body);
-        DomainsDomainsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DomainsDomainsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Domain
     ///
@@ -5669,9 +5437,7 @@ impl<'a> DomainsApi<'a> {
             )
             .endpoint("domains.domains_get")
             .idempotent(true);
-        DomainsDomainsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DomainsDomainsGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Domain
     ///
@@ -5689,9 +5455,7 @@ impl<'a> DomainsApi<'a> {
             )
             .endpoint("domains.domains_delete")
             .idempotent(true);
-        DomainsDomainsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DomainsDomainsDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "domain_records")]
@@ -5765,9 +5529,7 @@ impl<'a> DomainRecordsApi<'a> {
             .endpoint("domain_records.domains_create_record")
             .idempotent(false);
         __request = __request.json(body);
-        DomainRecordsDomainsCreateRecordCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DomainRecordsDomainsCreateRecordCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Domain Record
     ///
@@ -5794,9 +5556,7 @@ impl<'a> DomainRecordsApi<'a> {
             )
             .endpoint("domain_records.domains_get_record")
             .idempotent(true);
-        DomainRecordsDomainsGetRecordCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DomainRecordsDomainsGetRecordCall::new(&self.client.inner, __request)
     }
     /// Update a Domain Record
     ///
@@ -5831,9 +5591,7 @@ impl<'a> DomainRecordsApi<'a> {
             .endpoint("domain_records.domains_update_record")
             .idempotent(true);
         __request = __request.json(body);
-        DomainRecordsDomainsUpdateRecordCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DomainRecordsDomainsUpdateRecordCall::new(&self.client.inner, __request)
     }
     /// Delete a Domain Record
     ///
@@ -5864,9 +5622,7 @@ impl<'a> DomainRecordsApi<'a> {
             )
             .endpoint("domain_records.domains_delete_record")
             .idempotent(true);
-        DomainRecordsDomainsDeleteRecordCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DomainRecordsDomainsDeleteRecordCall::new(&self.client.inner, __request)
     }
     /// Update a Domain Record
     ///
@@ -5901,9 +5657,7 @@ impl<'a> DomainRecordsApi<'a> {
             .endpoint("domain_records.domains_patch_record")
             .idempotent(false);
         __request = __request.json(body);
-        DomainRecordsDomainsPatchRecordCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DomainRecordsDomainsPatchRecordCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "droplets")]
@@ -5995,9 +5749,7 @@ impl<'a> DropletsApi<'a> {
             .endpoint("droplets.droplets_create")
             .idempotent(false);
         __request = __request.json(body);
-        DropletsDropletsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsCreateCall::new(&self.client.inner, __request)
     }
     /// Deleting Droplets by Tag
     ///
@@ -6026,9 +5778,7 @@ impl<'a> DropletsApi<'a> {
             .endpoint("droplets.droplets_destroy_by_tag")
             .idempotent(true);
         __request.set_query("tag_name", tag_name);
-        DropletsDropletsDestroyByTagCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsDestroyByTagCall::new(&self.client.inner, __request)
     }
     /// List Backup Policies for All Existing Droplets
     ///
@@ -6070,9 +5820,10 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_list_supported_backup_policies")
             .idempotent(true);
-        DropletsDropletsListSupportedBackupPoliciesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsListSupportedBackupPoliciesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve an Existing Droplet
     ///
@@ -6091,9 +5842,7 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_get")
             .idempotent(true);
-        DropletsDropletsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsGetCall::new(&self.client.inner, __request)
     }
     /// Delete an Existing Droplet
     ///
@@ -6114,9 +5863,7 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_destroy")
             .idempotent(true);
-        DropletsDropletsDestroyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsDestroyCall::new(&self.client.inner, __request)
     }
     /// List Backups for a Droplet
     ///
@@ -6175,9 +5922,7 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_get_backup_policy")
             .idempotent(true);
-        DropletsDropletsGetBackupPolicyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsGetBackupPolicyCall::new(&self.client.inner, __request)
     }
     /// List Associated Resources for a Droplet
     ///
@@ -6210,9 +5955,7 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_list_associated_resources")
             .idempotent(true);
-        DropletsDropletsListAssociatedResourcesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsListAssociatedResourcesCall::new(&self.client.inner, __request)
     }
     /// Destroy a Droplet and All of its Associated Resources (Dangerous)
     ///
@@ -6248,9 +5991,10 @@ impl<'a> DropletsApi<'a> {
             .endpoint("droplets.droplets_destroy_with_associated_resources_dangerous")
             .idempotent(true);
         __request.set_header("x-dangerous", x_dangerous);
-        DropletsDropletsDestroyWithAssociatedResourcesDangerousCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsDestroyWithAssociatedResourcesDangerousCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retry a Droplet Destroy with Associated Resources Request
     ///
@@ -6281,9 +6025,10 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_destroy_retry_with_associated_resources")
             .idempotent(false);
-        DropletsDropletsDestroyRetryWithAssociatedResourcesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsDestroyRetryWithAssociatedResourcesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Selectively Destroy a Droplet and its Associated Resources
     ///
@@ -6320,9 +6065,10 @@ impl<'a> DropletsApi<'a> {
             .endpoint("droplets.droplets_destroy_with_associated_resources_selective")
             .idempotent(true);
         __request = __request.json(body);
-        DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Check Status of a Droplet Destroy with Associated Resources Request
     ///
@@ -6348,9 +6094,10 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_get_destroy_associated_resources_status")
             .idempotent(true);
-        DropletsDropletsGetDestroyAssociatedResourcesStatusCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsGetDestroyAssociatedResourcesStatusCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List all Firewalls Applied to a Droplet
     ///
@@ -6450,9 +6197,7 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_list_neighbors")
             .idempotent(true);
-        DropletsDropletsListNeighborsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsListNeighborsCall::new(&self.client.inner, __request)
     }
     /// List Snapshots for a Droplet
     ///
@@ -6511,9 +6256,7 @@ impl<'a> DropletsApi<'a> {
             )
             .endpoint("droplets.droplets_list_neighbors_ids")
             .idempotent(true);
-        DropletsDropletsListNeighborsIdsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletsDropletsListNeighborsIdsCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "droplet_actions")]
@@ -6643,9 +6386,7 @@ impl<'a> DropletActionsApi<'a> {
             .endpoint("droplet_actions.droplet_actions_post")
             .idempotent(false);
         __request = __request.json(body);
-        DropletActionsDropletActionsPostCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletActionsDropletActionsPostCall::new(&self.client.inner, __request)
     }
     /// Retrieve a Droplet Action
     ///
@@ -6676,9 +6417,7 @@ impl<'a> DropletActionsApi<'a> {
             )
             .endpoint("droplet_actions.droplet_actions_get")
             .idempotent(true);
-        DropletActionsDropletActionsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletActionsDropletActionsGetCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
@@ -6737,9 +6476,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
             .endpoint("droplet_autoscale_pools.autoscalepools_create")
             .idempotent(false);
         __request = __request.json(body);
-        DropletAutoscalePoolsAutoscalepoolsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletAutoscalePoolsAutoscalepoolsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Autoscale Pool
     ///
@@ -6764,9 +6501,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
             )
             .endpoint("droplet_autoscale_pools.autoscalepools_get")
             .idempotent(true);
-        DropletAutoscalePoolsAutoscalepoolsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletAutoscalePoolsAutoscalepoolsGetCall::new(&self.client.inner, __request)
     }
     /// Update Autoscale Pool
     ///
@@ -6795,9 +6530,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
             .endpoint("droplet_autoscale_pools.autoscalepools_update")
             .idempotent(true);
         __request = __request.json(body);
-        DropletAutoscalePoolsAutoscalepoolsUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletAutoscalePoolsAutoscalepoolsUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete autoscale pool
     ///
@@ -6823,9 +6556,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
             )
             .endpoint("droplet_autoscale_pools.autoscalepools_delete")
             .idempotent(true);
-        DropletAutoscalePoolsAutoscalepoolsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletAutoscalePoolsAutoscalepoolsDeleteCall::new(&self.client.inner, __request)
     }
     /// Delete autoscale pool and resources
     ///
@@ -6853,9 +6584,10 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
             .endpoint("droplet_autoscale_pools.autoscalepools_delete_dangerous")
             .idempotent(true);
         __request.set_header("x-dangerous", x_dangerous);
-        DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List history events
     ///
@@ -6971,9 +6703,7 @@ impl<'a> FirewallsApi<'a> {
             .endpoint("firewalls.firewalls_create")
             .idempotent(false);
         __request = __request.json(body);
-        FirewallsFirewallsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Firewall
     ///
@@ -6991,9 +6721,7 @@ impl<'a> FirewallsApi<'a> {
             )
             .endpoint("firewalls.firewalls_get")
             .idempotent(true);
-        FirewallsFirewallsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsGetCall::new(&self.client.inner, __request)
     }
     /// Update a Firewall
     ///
@@ -7022,9 +6750,7 @@ impl<'a> FirewallsApi<'a> {
             .endpoint("firewalls.firewalls_update")
             .idempotent(true);
         __request = __request.json(body);
-        FirewallsFirewallsUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a Firewall
     ///
@@ -7049,9 +6775,7 @@ impl<'a> FirewallsApi<'a> {
             )
             .endpoint("firewalls.firewalls_delete")
             .idempotent(true);
-        FirewallsFirewallsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsDeleteCall::new(&self.client.inner, __request)
     }
     /// Add Droplets to a Firewall
     ///
@@ -7084,9 +6808,7 @@ impl<'a> FirewallsApi<'a> {
             .endpoint("firewalls.firewalls_assign_droplets")
             .idempotent(false);
         __request = __request.json(body);
-        FirewallsFirewallsAssignDropletsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsAssignDropletsCall::new(&self.client.inner, __request)
     }
     /// Remove Droplets from a Firewall
     ///
@@ -7119,9 +6841,7 @@ impl<'a> FirewallsApi<'a> {
             .endpoint("firewalls.firewalls_delete_droplets")
             .idempotent(true);
         __request = __request.json(body);
-        FirewallsFirewallsDeleteDropletsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsDeleteDropletsCall::new(&self.client.inner, __request)
     }
     /// Add Rules to a Firewall
     ///
@@ -7154,9 +6874,7 @@ impl<'a> FirewallsApi<'a> {
             .endpoint("firewalls.firewalls_add_rules")
             .idempotent(false);
         __request = __request.json(body);
-        FirewallsFirewallsAddRulesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsAddRulesCall::new(&self.client.inner, __request)
     }
     /// Remove Rules from a Firewall
     ///
@@ -7189,9 +6907,7 @@ impl<'a> FirewallsApi<'a> {
             .endpoint("firewalls.firewalls_delete_rules")
             .idempotent(true);
         __request = __request.json(body);
-        FirewallsFirewallsDeleteRulesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsDeleteRulesCall::new(&self.client.inner, __request)
     }
     /// Add Tags to a Firewall
     ///
@@ -7223,9 +6939,7 @@ impl<'a> FirewallsApi<'a> {
             .endpoint("firewalls.firewalls_add_tags")
             .idempotent(false);
         __request = __request.json(body);
-        FirewallsFirewallsAddTagsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsAddTagsCall::new(&self.client.inner, __request)
     }
     /// Remove Tags from a Firewall
     ///
@@ -7257,9 +6971,7 @@ impl<'a> FirewallsApi<'a> {
             .endpoint("firewalls.firewalls_delete_tags")
             .idempotent(true);
         __request = __request.json(body);
-        FirewallsFirewallsDeleteTagsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FirewallsFirewallsDeleteTagsCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "floating_i_ps")]
@@ -7316,9 +7028,7 @@ impl<'a> FloatingIPsApi<'a> {
             .endpoint("floating_i_ps.floating_i_ps_create")
             .idempotent(false);
         __request = __request.json(body);
-        FloatingIPsFloatingIPsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FloatingIPsFloatingIPsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Floating IP
     ///
@@ -7341,9 +7051,7 @@ impl<'a> FloatingIPsApi<'a> {
             )
             .endpoint("floating_i_ps.floating_i_ps_get")
             .idempotent(true);
-        FloatingIPsFloatingIPsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FloatingIPsFloatingIPsGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Floating IP
     ///
@@ -7370,9 +7078,7 @@ impl<'a> FloatingIPsApi<'a> {
             )
             .endpoint("floating_i_ps.floating_i_ps_delete")
             .idempotent(true);
-        FloatingIPsFloatingIPsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FloatingIPsFloatingIPsDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "floating_ip_actions")]
@@ -7405,9 +7111,7 @@ impl<'a> FloatingIpActionsApi<'a> {
             )
             .endpoint("floating_ip_actions.floating_i_ps_action_list")
             .idempotent(true);
-        FloatingIpActionsFloatingIPsActionListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FloatingIpActionsFloatingIPsActionListCall::new(&self.client.inner, __request)
     }
     /// Initiate a Floating IP Action
     ///
@@ -7441,9 +7145,7 @@ impl<'a> FloatingIpActionsApi<'a> {
             .endpoint("floating_ip_actions.floating_i_ps_action_post")
             .idempotent(false);
         __request = __request.json(body);
-        FloatingIpActionsFloatingIPsActionPostCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FloatingIpActionsFloatingIPsActionPostCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Floating IP Action
     ///
@@ -7470,9 +7172,7 @@ impl<'a> FloatingIpActionsApi<'a> {
             )
             .endpoint("floating_ip_actions.floating_i_ps_action_get")
             .idempotent(true);
-        FloatingIpActionsFloatingIPsActionGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FloatingIpActionsFloatingIPsActionGetCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "functions")]
@@ -7496,9 +7196,7 @@ impl<'a> FunctionsApi<'a> {
             )
             .endpoint("functions.functions_list_namespaces")
             .idempotent(true);
-        FunctionsFunctionsListNamespacesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsListNamespacesCall::new(&self.client.inner, __request)
     }
     /// Create Namespace
     ///
@@ -7520,9 +7218,7 @@ impl<'a> FunctionsApi<'a> {
             .endpoint("functions.functions_create_namespace")
             .idempotent(false);
         __request = __request.json(body);
-        FunctionsFunctionsCreateNamespaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsCreateNamespaceCall::new(&self.client.inner, __request)
     }
     /// Get Namespace
     ///
@@ -7546,9 +7242,7 @@ impl<'a> FunctionsApi<'a> {
             )
             .endpoint("functions.functions_get_namespace")
             .idempotent(true);
-        FunctionsFunctionsGetNamespaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsGetNamespaceCall::new(&self.client.inner, __request)
     }
     /// Delete Namespace
     ///
@@ -7574,9 +7268,7 @@ impl<'a> FunctionsApi<'a> {
             )
             .endpoint("functions.functions_delete_namespace")
             .idempotent(true);
-        FunctionsFunctionsDeleteNamespaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsDeleteNamespaceCall::new(&self.client.inner, __request)
     }
     /// List Namespace Access Keys
     ///
@@ -7602,9 +7294,7 @@ impl<'a> FunctionsApi<'a> {
             )
             .endpoint("functions.functions_access_key_list")
             .idempotent(true);
-        FunctionsFunctionsAccessKeyListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsAccessKeyListCall::new(&self.client.inner, __request)
     }
     /// Create a Namespace Access Key
     ///
@@ -7635,9 +7325,7 @@ impl<'a> FunctionsApi<'a> {
             .endpoint("functions.functions_access_key_create")
             .idempotent(false);
         __request = __request.json(body);
-        FunctionsFunctionsAccessKeyCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsAccessKeyCreateCall::new(&self.client.inner, __request)
     }
     /// Update a Namespace Access Key
     ///
@@ -7669,9 +7357,7 @@ impl<'a> FunctionsApi<'a> {
             .endpoint("functions.functions_access_key_update")
             .idempotent(true);
         __request = __request.json(body);
-        FunctionsFunctionsAccessKeyUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsAccessKeyUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a Namespace Access Key
     ///
@@ -7700,9 +7386,7 @@ impl<'a> FunctionsApi<'a> {
             )
             .endpoint("functions.functions_access_key_delete")
             .idempotent(true);
-        FunctionsFunctionsAccessKeyDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsAccessKeyDeleteCall::new(&self.client.inner, __request)
     }
     /// List Triggers
     ///
@@ -7726,9 +7410,7 @@ impl<'a> FunctionsApi<'a> {
             )
             .endpoint("functions.functions_list_triggers")
             .idempotent(true);
-        FunctionsFunctionsListTriggersCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsListTriggersCall::new(&self.client.inner, __request)
     }
     /// Create Trigger
     ///
@@ -7755,9 +7437,7 @@ impl<'a> FunctionsApi<'a> {
             .endpoint("functions.functions_create_trigger")
             .idempotent(false);
         __request = __request.json(body);
-        FunctionsFunctionsCreateTriggerCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsCreateTriggerCall::new(&self.client.inner, __request)
     }
     /// Get Trigger
     ///
@@ -7784,9 +7464,7 @@ impl<'a> FunctionsApi<'a> {
             )
             .endpoint("functions.functions_get_trigger")
             .idempotent(true);
-        FunctionsFunctionsGetTriggerCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsGetTriggerCall::new(&self.client.inner, __request)
     }
     /// Update Trigger
     ///
@@ -7816,9 +7494,7 @@ impl<'a> FunctionsApi<'a> {
             .endpoint("functions.functions_update_trigger")
             .idempotent(true);
         __request = __request.json(body);
-        FunctionsFunctionsUpdateTriggerCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsUpdateTriggerCall::new(&self.client.inner, __request)
     }
     /// Delete Trigger
     ///
@@ -7847,9 +7523,7 @@ impl<'a> FunctionsApi<'a> {
             )
             .endpoint("functions.functions_delete_trigger")
             .idempotent(true);
-        FunctionsFunctionsDeleteTriggerCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        FunctionsFunctionsDeleteTriggerCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
@@ -7902,9 +7576,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_agent")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateAgentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateAgentCall::new(&self.client.inner, __request)
     }
     /// List Agent API Keys
     ///
@@ -7961,9 +7633,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_agent_api_key")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateAgentApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateAgentApiKeyCall::new(&self.client.inner, __request)
     }
     /// Update API Key for an Agent
     ///
@@ -7993,9 +7663,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_agent_api_key")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateAgentApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateAgentApiKeyCall::new(&self.client.inner, __request)
     }
     /// Delete API Key for an Agent
     ///
@@ -8022,9 +7690,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_agent_api_key")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteAgentApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteAgentApiKeyCall::new(&self.client.inner, __request)
     }
     /// Regenerate API Key for an Agent
     ///
@@ -8051,9 +7717,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_regenerate_agent_api_key")
             .idempotent(true);
-        GradientAiPlatformGenaiRegenerateAgentApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiRegenerateAgentApiKeyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Add Function Route to an Agent
     ///
@@ -8080,9 +7747,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_attach_agent_function")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiAttachAgentFunctionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiAttachAgentFunctionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Function Route for an Agent
     ///
@@ -8112,9 +7780,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_agent_function")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateAgentFunctionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateAgentFunctionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete Function Route for an Agent
     ///
@@ -8141,9 +7810,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_detach_agent_function")
             .idempotent(true);
-        GradientAiPlatformGenaiDetachAgentFunctionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDetachAgentFunctionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Attach Guardrails to an Agent
     ///
@@ -8170,9 +7840,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_attach_agent_guardrails")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiAttachAgentGuardrailsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiAttachAgentGuardrailsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Detach a Guardrail from an Agent
     ///
@@ -8199,9 +7870,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_detach_agent_guardrail")
             .idempotent(true);
-        GradientAiPlatformGenaiDetachAgentGuardrailCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDetachAgentGuardrailCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Attach Knowledge Bases to an Agent
     ///
@@ -8225,9 +7897,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_attach_knowledge_bases")
             .idempotent(false);
-        GradientAiPlatformGenaiAttachKnowledgeBasesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiAttachKnowledgeBasesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Attach Knowledge Base to an Agent
     ///
@@ -8254,9 +7927,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_attach_knowledge_base")
             .idempotent(false);
-        GradientAiPlatformGenaiAttachKnowledgeBaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiAttachKnowledgeBaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Detach Knowledge Base from an Agent
     ///
@@ -8283,9 +7957,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_detach_knowledge_base")
             .idempotent(true);
-        GradientAiPlatformGenaiDetachKnowledgeBaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDetachKnowledgeBaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Agent Route for an Agent
     ///
@@ -8315,9 +7990,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_attached_agent")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateAttachedAgentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateAttachedAgentCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Add Agent Route to an Agent
     ///
@@ -8347,9 +8023,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_attach_agent")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiAttachAgentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiAttachAgentCall::new(&self.client.inner, __request)
     }
     /// Delete Agent Route for an Agent
     ///
@@ -8376,9 +8050,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_detach_agent")
             .idempotent(true);
-        GradientAiPlatformGenaiDetachAgentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDetachAgentCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Agent
     ///
@@ -8399,9 +8071,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_agent")
             .idempotent(true);
-        GradientAiPlatformGenaiGetAgentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetAgentCall::new(&self.client.inner, __request)
     }
     /// Update an Agent
     ///
@@ -8425,9 +8095,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_agent")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateAgentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateAgentCall::new(&self.client.inner, __request)
     }
     /// Delete an Agent
     ///
@@ -8448,9 +8116,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_agent")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteAgentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteAgentCall::new(&self.client.inner, __request)
     }
     /// View Agent Routes
     ///
@@ -8474,9 +8140,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_agent_children")
             .idempotent(true);
-        GradientAiPlatformGenaiGetAgentChildrenCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetAgentChildrenCall::new(&self.client.inner, __request)
     }
     /// Update Agent Status
     ///
@@ -8503,9 +8167,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_agent_deployment_visibility")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Agent Usage
     ///
@@ -8589,9 +8254,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_rollback_to_agent_version")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiRollbackToAgentVersionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiRollbackToAgentVersionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Anthropic API Keys
     ///
@@ -8636,9 +8302,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_anthropic_api_key")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateAnthropicApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateAnthropicApiKeyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Anthropic API Key
     ///
@@ -8662,9 +8329,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_anthropic_api_key")
             .idempotent(true);
-        GradientAiPlatformGenaiGetAnthropicApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetAnthropicApiKeyCall::new(&self.client.inner, __request)
     }
     /// Update Anthropic API Key
     ///
@@ -8691,9 +8356,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_anthropic_api_key")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateAnthropicApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateAnthropicApiKeyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete Anthropic API Key
     ///
@@ -8717,9 +8383,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_anthropic_api_key")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteAnthropicApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteAnthropicApiKeyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List agents by Anthropic key
     ///
@@ -8771,9 +8438,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_custom_evaluation_metric")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateCustomEvaluationMetricCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateCustomEvaluationMetricCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Custom Evaluation Metric
     ///
@@ -8800,9 +8468,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_custom_evaluation_metric")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete Custom Evaluation Metric
     ///
@@ -8826,9 +8495,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_custom_evaluation_metric")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Custom Models
     ///
@@ -8874,9 +8544,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_import_custom_model")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiImportCustomModelCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiImportCustomModelCall::new(&self.client.inner, __request)
     }
     /// Get Custom Model
     ///
@@ -8899,9 +8567,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_custom_model")
             .idempotent(true);
-        GradientAiPlatformGenaiGetCustomModelCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetCustomModelCall::new(&self.client.inner, __request)
     }
     /// Delete Custom Model
     ///
@@ -8924,9 +8590,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_custom_model")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteCustomModelCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteCustomModelCall::new(&self.client.inner, __request)
     }
     /// Update Custom Model Metadata
     ///
@@ -8953,9 +8617,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_custom_model_metadata")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateCustomModelMetadataCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateCustomModelMetadataCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Evaluation Datasets
     ///
@@ -8999,9 +8664,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_evaluation_dataset")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateEvaluationDatasetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateEvaluationDatasetCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Create Presigned URLs for Evaluation Dataset File Upload
     ///
@@ -9025,9 +8691,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrlsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrlsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete Evaluation Dataset
     ///
@@ -9051,9 +8718,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_evaluation_dataset")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteEvaluationDatasetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteEvaluationDatasetCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Download URL for Evaluation Dataset
     ///
@@ -9077,9 +8745,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_evaluation_dataset_download_url")
             .idempotent(true);
-        GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Evaluation Metrics
     ///
@@ -9096,9 +8765,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_list_evaluation_metrics")
             .idempotent(true);
-        GradientAiPlatformGenaiListEvaluationMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiListEvaluationMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Run an Evaluation Test Case
     ///
@@ -9120,9 +8790,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_run_evaluation_test_case")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiRunEvaluationTestCaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiRunEvaluationTestCaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve Information About an Existing Evaluation Run
     ///
@@ -9146,9 +8817,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_evaluation_run")
             .idempotent(true);
-        GradientAiPlatformGenaiGetEvaluationRunCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetEvaluationRunCall::new(&self.client.inner, __request)
     }
     /// Retrieve Results of an Evaluation Run
     ///
@@ -9205,9 +8874,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_evaluation_run_prompt_results")
             .idempotent(true);
-        GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Evaluation Test Cases
     ///
@@ -9224,9 +8894,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_list_evaluation_test_cases")
             .idempotent(true);
-        GradientAiPlatformGenaiListEvaluationTestCasesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiListEvaluationTestCasesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Create Evaluation Test Case.
     ///
@@ -9248,9 +8919,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_evaluation_test_case")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateEvaluationTestCaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateEvaluationTestCaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Evaluation Runs by Test Case
     ///
@@ -9335,9 +9007,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_evaluation_test_case")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateEvaluationTestCaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateEvaluationTestCaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Indexing Jobs for a Knowledge Base
     ///
@@ -9382,9 +9055,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_indexing_job")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateIndexingJobCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateIndexingJobCall::new(&self.client.inner, __request)
     }
     /// List Data Sources for Indexing Job for a Knowledge Base
     ///
@@ -9408,9 +9079,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_list_indexing_job_data_sources")
             .idempotent(true);
-        GradientAiPlatformGenaiListIndexingJobDataSourcesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiListIndexingJobDataSourcesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Signed URL for Indexing Job Details
     ///
@@ -9434,9 +9106,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_indexing_job_details_signed_url")
             .idempotent(true);
-        GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve Status of Indexing Job for a Knowledge Base
     ///
@@ -9459,9 +9132,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_indexing_job")
             .idempotent(true);
-        GradientAiPlatformGenaiGetIndexingJobCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetIndexingJobCall::new(&self.client.inner, __request)
     }
     /// Cancel Indexing Job for a Knowledge Base
     ///
@@ -9488,9 +9159,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_cancel_indexing_job")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCancelIndexingJobCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCancelIndexingJobCall::new(&self.client.inner, __request)
     }
     /// List Knowledge Bases
     ///
@@ -9535,9 +9204,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_knowledge_base")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateKnowledgeBaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateKnowledgeBaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Create Presigned URLs for Data Source File Upload
     ///
@@ -9562,9 +9232,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Data Sources for a Knowledge Base
     ///
@@ -9621,9 +9292,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_knowledge_base_data_source")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Data Source options
     ///
@@ -9653,9 +9325,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_knowledge_base_data_source")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete a Data Source from a Knowledge Base
     ///
@@ -9682,9 +9355,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_knowledge_base_data_source")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Indexing Jobs for a Knowledge Base
     ///
@@ -9708,9 +9382,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_list_indexing_jobs_by_knowledge_base")
             .idempotent(true);
-        GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve Information About an Existing Knowledge Base
     ///
@@ -9733,9 +9408,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_knowledge_base")
             .idempotent(true);
-        GradientAiPlatformGenaiGetKnowledgeBaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetKnowledgeBaseCall::new(&self.client.inner, __request)
     }
     /// Update a Knowledge Base
     ///
@@ -9761,9 +9434,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_knowledge_base")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateKnowledgeBaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateKnowledgeBaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete a Knowledge Base
     ///
@@ -9786,9 +9460,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_knowledge_base")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteKnowledgeBaseCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteKnowledgeBaseCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Create Presigned URLs for Model Evaluation Dataset File Upload
     ///
@@ -9813,9 +9488,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Model Evaluation Metrics
     ///
@@ -9832,9 +9508,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_list_model_evaluation_metrics")
             .idempotent(true);
-        GradientAiPlatformGenaiListModelEvaluationMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiListModelEvaluationMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Model Evaluation Presets
     ///
@@ -9851,9 +9528,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_list_model_evaluation_presets")
             .idempotent(true);
-        GradientAiPlatformGenaiListModelEvaluationPresetsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiListModelEvaluationPresetsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve Model Evaluation Preset
     ///
@@ -9877,9 +9555,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_model_evaluation_preset")
             .idempotent(true);
-        GradientAiPlatformGenaiGetModelEvaluationPresetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetModelEvaluationPresetCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete Model Evaluation Preset
     ///
@@ -9903,9 +9582,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_model_evaluation_preset")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteModelEvaluationPresetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteModelEvaluationPresetCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Model Evaluation Runs
     ///
@@ -9957,9 +9637,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_model_evaluation_run")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateModelEvaluationRunCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateModelEvaluationRunCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve Model Evaluation Run
     ///
@@ -10013,9 +9694,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_model_evaluation_run")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteModelEvaluationRunCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteModelEvaluationRunCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Model Evaluation Run
     ///
@@ -10042,9 +9724,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_model_evaluation_run")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateModelEvaluationRunCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateModelEvaluationRunCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Cancel Model Evaluation Run
     ///
@@ -10071,9 +9754,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_cancel_model_evaluation_run")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCancelModelEvaluationRunCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCancelModelEvaluationRunCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Download URL for Model Evaluation Run Results
     ///
@@ -10099,9 +9783,10 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "gradient_ai_platform.genai_get_model_evaluation_run_results_download_url",
             )
             .idempotent(true);
-        GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Available Models
     ///
@@ -10173,9 +9858,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_model_api_key")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateModelApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateModelApiKeyCall::new(&self.client.inner, __request)
     }
     /// Update API Key for a Model
     ///
@@ -10202,9 +9885,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_model_api_key")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateModelApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateModelApiKeyCall::new(&self.client.inner, __request)
     }
     /// Delete API Key for a Model
     ///
@@ -10228,9 +9909,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_model_api_key")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteModelApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteModelApiKeyCall::new(&self.client.inner, __request)
     }
     /// Regenerate API Key for a Model
     ///
@@ -10254,9 +9933,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_regenerate_model_api_key")
             .idempotent(true);
-        GradientAiPlatformGenaiRegenerateModelApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiRegenerateModelApiKeyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Model Catalog
     ///
@@ -10352,9 +10032,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_model_router")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateModelRouterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateModelRouterCall::new(&self.client.inner, __request)
     }
     /// List Model Router Presets
     ///
@@ -10423,9 +10101,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_model_router")
             .idempotent(true);
-        GradientAiPlatformGenaiGetModelRouterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetModelRouterCall::new(&self.client.inner, __request)
     }
     /// Update a Model Router
     ///
@@ -10451,9 +10127,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_model_router")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateModelRouterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateModelRouterCall::new(&self.client.inner, __request)
     }
     /// Delete a Model Router
     ///
@@ -10476,9 +10150,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_model_router")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteModelRouterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteModelRouterCall::new(&self.client.inner, __request)
     }
     /// Get Oauth2 Dropbox Tokens
     ///
@@ -10500,9 +10172,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_oauth2_dropbox_tokens")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateOauth2DropboxTokensCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateOauth2DropboxTokensCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Oauth2 URL
     ///
@@ -10568,9 +10241,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_openai_api_key")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateOpenaiApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateOpenaiApiKeyCall::new(&self.client.inner, __request)
     }
     /// Get OpenAI API Key
     ///
@@ -10594,9 +10265,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_openai_api_key")
             .idempotent(true);
-        GradientAiPlatformGenaiGetOpenaiApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetOpenaiApiKeyCall::new(&self.client.inner, __request)
     }
     /// Update OpenAI API Key
     ///
@@ -10623,9 +10292,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_openai_api_key")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateOpenaiApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateOpenaiApiKeyCall::new(&self.client.inner, __request)
     }
     /// Delete OpenAI API Key
     ///
@@ -10649,9 +10316,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_openai_api_key")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteOpenaiApiKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteOpenaiApiKeyCall::new(&self.client.inner, __request)
     }
     /// List agents by OpenAI key
     ///
@@ -10726,9 +10391,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_scheduled_indexing")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateScheduledIndexingCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateScheduledIndexingCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Scheduled Indexing for Knowledge Base
     ///
@@ -10752,9 +10418,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_scheduled_indexing")
             .idempotent(true);
-        GradientAiPlatformGenaiGetScheduledIndexingCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetScheduledIndexingCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete Scheduled Indexing for knowledge base, send a DELETE request to `/v2/gen-ai/scheduled-indexing/{uuid}`.
     ///
@@ -10776,9 +10443,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_scheduled_indexing")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteScheduledIndexingCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteScheduledIndexingCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Workspaces
     ///
@@ -10795,9 +10463,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_list_workspaces")
             .idempotent(true);
-        GradientAiPlatformGenaiListWorkspacesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiListWorkspacesCall::new(&self.client.inner, __request)
     }
     /// Create a Workspace
     ///
@@ -10819,9 +10485,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_create_workspace")
             .idempotent(false);
         __request = __request.json(body);
-        GradientAiPlatformGenaiCreateWorkspaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiCreateWorkspaceCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Workspace
     ///
@@ -10845,9 +10509,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_get_workspace")
             .idempotent(true);
-        GradientAiPlatformGenaiGetWorkspaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiGetWorkspaceCall::new(&self.client.inner, __request)
     }
     /// Update a Workspace
     ///
@@ -10874,9 +10536,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_workspace")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateWorkspaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateWorkspaceCall::new(&self.client.inner, __request)
     }
     /// Delete a Workspace
     ///
@@ -10900,9 +10560,7 @@ impl<'a> GradientAiPlatformApi<'a> {
             )
             .endpoint("gradient_ai_platform.genai_delete_workspace")
             .idempotent(true);
-        GradientAiPlatformGenaiDeleteWorkspaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiDeleteWorkspaceCall::new(&self.client.inner, __request)
     }
     /// List agents by Workspace
     ///
@@ -10960,9 +10618,10 @@ impl<'a> GradientAiPlatformApi<'a> {
             .endpoint("gradient_ai_platform.genai_update_agents_workspace")
             .idempotent(true);
         __request = __request.json(body);
-        GradientAiPlatformGenaiUpdateAgentsWorkspaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiUpdateAgentsWorkspaceCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Evaluation Test Cases by Workspace
     ///
@@ -10988,9 +10647,10 @@ impl<'a> GradientAiPlatformApi<'a> {
                 "gradient_ai_platform.genai_list_evaluation_test_cases_by_workspace",
             )
             .idempotent(true);
-        GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
 }
 #[cfg(feature = "images")]
@@ -11070,9 +10730,7 @@ impl<'a> ImagesApi<'a> {
             .endpoint("images.images_create_custom")
             .idempotent(false);
         __request = __request.json(body);
-        ImagesImagesCreateCustomCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImagesCreateCustomCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Image
     ///
@@ -11091,9 +10749,7 @@ impl<'a> ImagesApi<'a> {
             )
             .endpoint("images.images_get")
             .idempotent(true);
-        ImagesImagesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImagesGetCall::new(&self.client.inner, __request)
     }
     /// Update an Image
     ///
@@ -11119,9 +10775,7 @@ impl<'a> ImagesApi<'a> {
             .endpoint("images.images_update")
             .idempotent(true);
         __request = __request.json(body);
-        ImagesImagesUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImagesUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete an Image
     ///
@@ -11139,9 +10793,7 @@ impl<'a> ImagesApi<'a> {
             )
             .endpoint("images.images_delete")
             .idempotent(true);
-        ImagesImagesDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImagesDeleteCall::new(&self.client.inner, __request)
     }
     /// Initiate an Image Account Transfer
     ///
@@ -11185,9 +10837,7 @@ impl<'a> ImagesApi<'a> {
             .endpoint("images.images_post_account_transfer_create")
             .idempotent(false);
         __request = __request.json(body);
-        ImagesImagesPostAccountTransferCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImagesPostAccountTransferCreateCall::new(&self.client.inner, __request)
     }
     /// Accept an Image Account Transfer
     ///
@@ -11215,9 +10865,7 @@ impl<'a> ImagesApi<'a> {
             .endpoint("images.images_post_account_transfer_accept")
             .idempotent(false);
         __request = __request.json(body);
-        ImagesImagesPostAccountTransferAcceptCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImagesPostAccountTransferAcceptCall::new(&self.client.inner, __request)
     }
     /// Cancel an Image Account Transfer
     ///
@@ -11249,9 +10897,7 @@ impl<'a> ImagesApi<'a> {
             .endpoint("images.images_post_account_transfer_cancel")
             .idempotent(false);
         __request = __request.json(body);
-        ImagesImagesPostAccountTransferCancelCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImagesPostAccountTransferCancelCall::new(&self.client.inner, __request)
     }
     /// Decline an Image Account Transfer
     ///
@@ -11283,9 +10929,7 @@ impl<'a> ImagesApi<'a> {
             .endpoint("images.images_post_account_transfer_decline")
             .idempotent(false);
         __request = __request.json(body);
-        ImagesImagesPostAccountTransferDeclineCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImagesPostAccountTransferDeclineCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "image_actions")]
@@ -11317,9 +10961,7 @@ impl<'a> ImageActionsApi<'a> {
             )
             .endpoint("image_actions.image_actions_list")
             .idempotent(true);
-        ImageActionsImageActionsListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImageActionsImageActionsListCall::new(&self.client.inner, __request)
     }
     /// Initiate an Image Action
     ///
@@ -11357,9 +10999,7 @@ impl<'a> ImageActionsApi<'a> {
             .endpoint("image_actions.image_actions_post")
             .idempotent(false);
         __request = __request.json(body);
-        ImageActionsImageActionsPostCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImageActionsImageActionsPostCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Action
     ///
@@ -11385,9 +11025,7 @@ impl<'a> ImageActionsApi<'a> {
             )
             .endpoint("image_actions.image_actions_get")
             .idempotent(true);
-        ImageActionsImageActionsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImageActionsImageActionsGetCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "kubernetes")]
@@ -11448,9 +11086,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_create_cluster")
             .idempotent(false);
         __request = __request.json(body);
-        KubernetesKubernetesCreateClusterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesCreateClusterCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Kubernetes Cluster
     ///
@@ -11475,9 +11111,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_get_cluster")
             .idempotent(true);
-        KubernetesKubernetesGetClusterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesGetClusterCall::new(&self.client.inner, __request)
     }
     /// Update a Kubernetes Cluster
     ///
@@ -11506,9 +11140,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_update_cluster")
             .idempotent(true);
         __request = __request.json(body);
-        KubernetesKubernetesUpdateClusterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesUpdateClusterCall::new(&self.client.inner, __request)
     }
     /// Delete a Kubernetes Cluster
     ///
@@ -11536,9 +11168,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_delete_cluster")
             .idempotent(true);
-        KubernetesKubernetesDeleteClusterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesDeleteClusterCall::new(&self.client.inner, __request)
     }
     /// Fetch Clusterlint Diagnostics for a Kubernetes Cluster
     ///
@@ -11610,9 +11240,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_run_cluster_lint")
             .idempotent(false);
         __request = __request.json(body);
-        KubernetesKubernetesRunClusterLintCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesRunClusterLintCall::new(&self.client.inner, __request)
     }
     /// Retrieve Credentials for a Kubernetes Cluster
     ///
@@ -11679,9 +11307,10 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_list_associated_resources")
             .idempotent(true);
-        KubernetesKubernetesListAssociatedResourcesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesListAssociatedResourcesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete a Cluster and All of its Associated Resources (Dangerous)
     ///
@@ -11707,9 +11336,10 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_destroy_associated_resources_dangerous")
             .idempotent(true);
-        KubernetesKubernetesDestroyAssociatedResourcesDangerousCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesDestroyAssociatedResourcesDangerousCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Selectively Delete a Cluster and its Associated Resources
     ///
@@ -11745,9 +11375,10 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_destroy_associated_resources_selective")
             .idempotent(true);
         __request = __request.json(body);
-        KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve the kubeconfig for a Kubernetes Cluster
     ///
@@ -11826,9 +11457,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_list_node_pools")
             .idempotent(true);
-        KubernetesKubernetesListNodePoolsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesListNodePoolsCall::new(&self.client.inner, __request)
     }
     /// Add a Node Pool to a Kubernetes Cluster
     ///
@@ -11857,9 +11486,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_add_node_pool")
             .idempotent(false);
         __request = __request.json(body);
-        KubernetesKubernetesAddNodePoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesAddNodePoolCall::new(&self.client.inner, __request)
     }
     /// Retrieve a Node Pool for a Kubernetes Cluster
     ///
@@ -11887,9 +11514,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_get_node_pool")
             .idempotent(true);
-        KubernetesKubernetesGetNodePoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesGetNodePoolCall::new(&self.client.inner, __request)
     }
     /// Update a Node Pool in a Kubernetes Cluster
     ///
@@ -11922,9 +11547,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_update_node_pool")
             .idempotent(true);
         __request = __request.json(body);
-        KubernetesKubernetesUpdateNodePoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesUpdateNodePoolCall::new(&self.client.inner, __request)
     }
     /// Delete a Node Pool in a Kubernetes Cluster
     ///
@@ -11955,9 +11578,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_delete_node_pool")
             .idempotent(true);
-        KubernetesKubernetesDeleteNodePoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesDeleteNodePoolCall::new(&self.client.inner, __request)
     }
     /// Delete a Node in a Kubernetes Cluster
     ///
@@ -12034,9 +11655,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_recycle_node_pool")
             .idempotent(false);
         __request = __request.json(body);
-        KubernetesKubernetesRecycleNodePoolCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesRecycleNodePoolCall::new(&self.client.inner, __request)
     }
     /// Fetch Status Messages for a Kubernetes Cluster
     ///
@@ -12061,9 +11680,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_get_status_messages")
             .idempotent(true);
-        KubernetesKubernetesGetStatusMessagesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesGetStatusMessagesCall::new(&self.client.inner, __request)
     }
     /// Upgrade a Kubernetes Cluster
     ///
@@ -12095,9 +11712,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_upgrade_cluster")
             .idempotent(false);
         __request = __request.json(body);
-        KubernetesKubernetesUpgradeClusterCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesUpgradeClusterCall::new(&self.client.inner, __request)
     }
     /// Retrieve Available Upgrades for an Existing Kubernetes Cluster
     ///
@@ -12123,9 +11738,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_get_available_upgrades")
             .idempotent(true);
-        KubernetesKubernetesGetAvailableUpgradesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesGetAvailableUpgradesCall::new(&self.client.inner, __request)
     }
     /// Retrieve User Information for a Kubernetes Cluster
     ///
@@ -12150,9 +11763,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_get_cluster_user")
             .idempotent(true);
-        KubernetesKubernetesGetClusterUserCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesGetClusterUserCall::new(&self.client.inner, __request)
     }
     /// List Available Regions, Node Sizes, and Versions of Kubernetes
     ///
@@ -12167,9 +11778,7 @@ impl<'a> KubernetesApi<'a> {
             )
             .endpoint("kubernetes.kubernetes_list_options")
             .idempotent(true);
-        KubernetesKubernetesListOptionsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesListOptionsCall::new(&self.client.inner, __request)
     }
     /// Add Container Registries to Kubernetes Clusters
     ///
@@ -12191,9 +11800,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_add_registries")
             .idempotent(false);
         __request = __request.json(body);
-        KubernetesKubernetesAddRegistriesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesAddRegistriesCall::new(&self.client.inner, __request)
     }
     /// Remove Container Registries from Kubernetes Clusters
     ///
@@ -12215,9 +11822,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_remove_registries")
             .idempotent(true);
         __request = __request.json(body);
-        KubernetesKubernetesRemoveRegistriesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesRemoveRegistriesCall::new(&self.client.inner, __request)
     }
     /// Add Container Registry to Kubernetes Clusters
     ///
@@ -12239,9 +11844,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_add_registry")
             .idempotent(false);
         __request = __request.json(body);
-        KubernetesKubernetesAddRegistryCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesAddRegistryCall::new(&self.client.inner, __request)
     }
     /// Remove Container Registry from Kubernetes Clusters
     ///
@@ -12263,9 +11866,7 @@ impl<'a> KubernetesApi<'a> {
             .endpoint("kubernetes.kubernetes_remove_registry")
             .idempotent(true);
         __request = __request.json(body);
-        KubernetesKubernetesRemoveRegistryCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        KubernetesKubernetesRemoveRegistryCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "load_balancers")]
@@ -12329,9 +11930,7 @@ impl<'a> LoadBalancersApi<'a> {
             .endpoint("load_balancers.load_balancers_create")
             .idempotent(false);
         __request = __request.json(body);
-        LoadBalancersLoadBalancersCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Load Balancer
     ///
@@ -12353,9 +11952,7 @@ impl<'a> LoadBalancersApi<'a> {
             )
             .endpoint("load_balancers.load_balancers_get")
             .idempotent(true);
-        LoadBalancersLoadBalancersGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersGetCall::new(&self.client.inner, __request)
     }
     /// Update a Load Balancer
     ///
@@ -12384,9 +11981,7 @@ impl<'a> LoadBalancersApi<'a> {
             .endpoint("load_balancers.load_balancers_update")
             .idempotent(true);
         __request = __request.json(body);
-        LoadBalancersLoadBalancersUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a Load Balancer
     ///
@@ -12412,9 +12007,7 @@ impl<'a> LoadBalancersApi<'a> {
             )
             .endpoint("load_balancers.load_balancers_delete")
             .idempotent(true);
-        LoadBalancersLoadBalancersDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersDeleteCall::new(&self.client.inner, __request)
     }
     /// Delete a Global Load Balancer CDN Cache
     ///
@@ -12441,9 +12034,7 @@ impl<'a> LoadBalancersApi<'a> {
             )
             .endpoint("load_balancers.load_balancers_delete_cache")
             .idempotent(true);
-        LoadBalancersLoadBalancersDeleteCacheCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersDeleteCacheCall::new(&self.client.inner, __request)
     }
     /// Add Droplets to a Load Balancer
     ///
@@ -12479,9 +12070,7 @@ impl<'a> LoadBalancersApi<'a> {
             .endpoint("load_balancers.load_balancers_add_droplets")
             .idempotent(false);
         __request = __request.json(body);
-        LoadBalancersLoadBalancersAddDropletsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersAddDropletsCall::new(&self.client.inner, __request)
     }
     /// Remove Droplets from a Load Balancer
     ///
@@ -12514,9 +12103,7 @@ impl<'a> LoadBalancersApi<'a> {
             .endpoint("load_balancers.load_balancers_remove_droplets")
             .idempotent(true);
         __request = __request.json(body);
-        LoadBalancersLoadBalancersRemoveDropletsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersRemoveDropletsCall::new(&self.client.inner, __request)
     }
     /// Add Forwarding Rules to a Load Balancer
     ///
@@ -12550,9 +12137,10 @@ impl<'a> LoadBalancersApi<'a> {
             .endpoint("load_balancers.load_balancers_add_forwarding_rules")
             .idempotent(false);
         __request = __request.json(body);
-        LoadBalancersLoadBalancersAddForwardingRulesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersAddForwardingRulesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Remove Forwarding Rules from a Load Balancer
     ///
@@ -12586,9 +12174,10 @@ impl<'a> LoadBalancersApi<'a> {
             .endpoint("load_balancers.load_balancers_remove_forwarding_rules")
             .idempotent(true);
         __request = __request.json(body);
-        LoadBalancersLoadBalancersRemoveForwardingRulesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoadBalancersLoadBalancersRemoveForwardingRulesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
 }
 #[cfg(feature = "monitoring")]
@@ -12642,9 +12231,7 @@ impl<'a> MonitoringApi<'a> {
             .endpoint("monitoring.monitoring_create_alert_policy")
             .idempotent(false);
         __request = __request.json(body);
-        MonitoringMonitoringCreateAlertPolicyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringCreateAlertPolicyCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Alert Policy
     ///
@@ -12668,9 +12255,7 @@ impl<'a> MonitoringApi<'a> {
             )
             .endpoint("monitoring.monitoring_get_alert_policy")
             .idempotent(true);
-        MonitoringMonitoringGetAlertPolicyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetAlertPolicyCall::new(&self.client.inner, __request)
     }
     /// Update an Alert Policy
     ///
@@ -12697,9 +12282,7 @@ impl<'a> MonitoringApi<'a> {
             .endpoint("monitoring.monitoring_update_alert_policy")
             .idempotent(true);
         __request = __request.json(body);
-        MonitoringMonitoringUpdateAlertPolicyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringUpdateAlertPolicyCall::new(&self.client.inner, __request)
     }
     /// Delete an Alert Policy
     ///
@@ -12723,9 +12306,7 @@ impl<'a> MonitoringApi<'a> {
             )
             .endpoint("monitoring.monitoring_delete_alert_policy")
             .idempotent(true);
-        MonitoringMonitoringDeleteAlertPolicyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringDeleteAlertPolicyCall::new(&self.client.inner, __request)
     }
     /// Get App CPU Percentage Metrics
     ///
@@ -12855,9 +12436,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("aggregate", aggregate);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlCpuUsageCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlCpuUsageCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Disk Usage Metrics
     ///
@@ -12888,9 +12470,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("aggregate", aggregate);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlDiskUsageCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlDiskUsageCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Index vs Sequential Reads Metrics
     ///
@@ -12921,9 +12504,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("db_id", db_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Load Average Metrics
     ///
@@ -12957,9 +12541,7 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("aggregate", aggregate);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlLoadCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlLoadCall::new(&self.client.inner, __request)
     }
     /// Get Database MySQL Memory Usage Metrics
     ///
@@ -12990,9 +12572,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("aggregate", aggregate);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Operations Throughput Metrics
     ///
@@ -13023,9 +12606,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("metric", metric);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlOpRatesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlOpRatesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Schema Latency Metrics
     ///
@@ -13059,9 +12643,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("metric", metric);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Schema Throughput Metrics
     ///
@@ -13095,9 +12680,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("metric", metric);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Threads Active Metrics
     ///
@@ -13125,9 +12711,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("db_id", db_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Threads Connected Metrics
     ///
@@ -13155,9 +12742,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("db_id", db_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Database MySQL Threads Created Rate Metrics
     ///
@@ -13185,9 +12773,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("db_id", db_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Bandwidth Metrics
     ///
@@ -13222,9 +12811,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("direction", direction);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletBandwidthMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletBandwidthMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet CPU Metrics
     ///
@@ -13252,9 +12842,7 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletCpuMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletCpuMetricsCall::new(&self.client.inner, __request)
     }
     /// Get Droplet Filesystem Free Metrics
     ///
@@ -13282,9 +12870,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletFilesystemFreeMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletFilesystemFreeMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Filesystem Size Metrics
     ///
@@ -13312,9 +12901,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletFilesystemSizeMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletFilesystemSizeMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Load1 Metrics
     ///
@@ -13342,9 +12932,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletLoad1MetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletLoad1MetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Load15 Metrics
     ///
@@ -13372,9 +12963,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletLoad15MetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletLoad15MetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Load5 Metrics
     ///
@@ -13402,9 +12994,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletLoad5MetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletLoad5MetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Available Memory Metrics
     ///
@@ -13432,9 +13025,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletMemoryAvailableMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletMemoryAvailableMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Cached Memory Metrics
     ///
@@ -13462,9 +13056,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletMemoryCachedMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletMemoryCachedMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Free Memory Metrics
     ///
@@ -13492,9 +13087,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletMemoryFreeMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletMemoryFreeMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Total Memory Metrics
     ///
@@ -13522,9 +13118,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("host_id", host_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletMemoryTotalMetricsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletMemoryTotalMetricsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Autoscale Pool Current Average CPU utilization
     ///
@@ -13555,9 +13152,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Autoscale Pool Current Size
     ///
@@ -13585,9 +13183,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Autoscale Pool Current Average Memory utilization
     ///
@@ -13618,9 +13217,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Autoscale Pool Target Average CPU utilization
     ///
@@ -13651,9 +13251,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Autoscale Pool Target Size
     ///
@@ -13681,9 +13282,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Droplet Autoscale Pool Target Average Memory utilization
     ///
@@ -13714,9 +13316,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("autoscale_pool_id", autoscale_pool_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets Active Connections Metrics
     ///
@@ -13744,9 +13347,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsConnectionsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsConnectionsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets Downtime Status Metrics
     ///
@@ -13774,9 +13378,7 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsDowntimeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsDowntimeCall::new(&self.client.inner, __request)
     }
     /// Get Load Balancer Droplets Health Check Status Metrics
     ///
@@ -13804,9 +13406,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHealthChecksCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHealthChecksCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets 50th Percentile HTTP Response Time Metrics
     ///
@@ -13835,9 +13438,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets 95th Percentile HTTP Response Time Metrics
     ///
@@ -13866,9 +13470,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets 99th Percentile HTTP Response Time Metrics
     ///
@@ -13897,9 +13502,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets Average HTTP Response Time Metrics
     ///
@@ -13928,9 +13534,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets HTTP Rate Of Response Code Metrics
     ///
@@ -13958,9 +13565,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHttpResponsesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHttpResponsesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets 50th Percentile HTTP Session Duration Metrics
     ///
@@ -13989,9 +13597,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets 95th Percentile HTTP Session Duration Metrics
     ///
@@ -14020,9 +13629,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets Average HTTP Session Duration Metrics
     ///
@@ -14051,9 +13661,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Droplets Queue Size Metrics
     ///
@@ -14081,9 +13692,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbDropletsQueueSizeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbDropletsQueueSizeCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend Total Current Active Connections Metrics
     ///
@@ -14112,9 +13724,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendConnectionsCurrentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendConnectionsCurrentCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend Max Connections Limit Metrics
     ///
@@ -14143,9 +13756,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendConnectionsLimitCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendConnectionsLimitCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend Average Percentage CPU Utilization Metrics
     ///
@@ -14174,9 +13788,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendCpuUtilizationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendCpuUtilizationCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend Firewall Dropped Bytes Metrics
     ///
@@ -14205,9 +13820,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend Firewall Dropped Packets Metrics
     ///
@@ -14236,9 +13852,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend HTTP Requests Metrics
     ///
@@ -14267,9 +13884,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend HTTP Rate Of Response Code Metrics
     ///
@@ -14297,9 +13915,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendHttpResponsesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendHttpResponsesCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend HTTP Throughput Metrics
     ///
@@ -14328,9 +13947,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend TCP Throughput Metrics
     ///
@@ -14359,9 +13979,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend UDP Throughput Metrics
     ///
@@ -14390,9 +14011,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Network Load Balancer Frontend TCP Throughput Metrics
     ///
@@ -14421,9 +14043,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Network Load Balancer Frontend UDP Throughput Metrics
     ///
@@ -14452,9 +14075,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend Current TLS Connections Rate Metrics
     ///
@@ -14483,9 +14107,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend Closed TLS Connections For Exceeded Rate Limit Metrics
     ///
@@ -14516,9 +14141,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Load Balancer Frontend Max TLS Connections Limit Metrics
     ///
@@ -14547,9 +14173,10 @@ impl<'a> MonitoringApi<'a> {
         __request.set_query("lb_id", lb_id);
         __request.set_query("start", start);
         __request.set_query("end", end);
-        MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Lists all sinks
     ///
@@ -14592,9 +14219,7 @@ impl<'a> MonitoringApi<'a> {
             .endpoint("monitoring.monitoring_create_sink")
             .idempotent(false);
         __request = __request.json(body);
-        MonitoringMonitoringCreateSinkCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringCreateSinkCall::new(&self.client.inner, __request)
     }
     /// List Logging Destinations
     ///
@@ -14611,9 +14236,7 @@ impl<'a> MonitoringApi<'a> {
             )
             .endpoint("monitoring.monitoring_list_destinations")
             .idempotent(true);
-        MonitoringMonitoringListDestinationsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringListDestinationsCall::new(&self.client.inner, __request)
     }
     /// Create Logging Destination
     ///
@@ -14635,9 +14258,7 @@ impl<'a> MonitoringApi<'a> {
             .endpoint("monitoring.monitoring_create_destination")
             .idempotent(false);
         __request = __request.json(body);
-        MonitoringMonitoringCreateDestinationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringCreateDestinationCall::new(&self.client.inner, __request)
     }
     /// Get Logging Destination
     ///
@@ -14661,9 +14282,7 @@ impl<'a> MonitoringApi<'a> {
             )
             .endpoint("monitoring.monitoring_get_destination")
             .idempotent(true);
-        MonitoringMonitoringGetDestinationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetDestinationCall::new(&self.client.inner, __request)
     }
     /// Update Logging Destination
     ///
@@ -14690,9 +14309,7 @@ impl<'a> MonitoringApi<'a> {
             .endpoint("monitoring.monitoring_update_destination")
             .idempotent(false);
         __request = __request.json(body);
-        MonitoringMonitoringUpdateDestinationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringUpdateDestinationCall::new(&self.client.inner, __request)
     }
     /// Delete Logging Destination
     ///
@@ -14716,9 +14333,7 @@ impl<'a> MonitoringApi<'a> {
             )
             .endpoint("monitoring.monitoring_delete_destination")
             .idempotent(true);
-        MonitoringMonitoringDeleteDestinationCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringDeleteDestinationCall::new(&self.client.inner, __request)
     }
     /// Get Sink
     ///
@@ -14741,9 +14356,7 @@ impl<'a> MonitoringApi<'a> {
             )
             .endpoint("monitoring.monitoring_get_sink")
             .idempotent(true);
-        MonitoringMonitoringGetSinkCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringGetSinkCall::new(&self.client.inner, __request)
     }
     /// Delete Sink
     ///
@@ -14766,9 +14379,7 @@ impl<'a> MonitoringApi<'a> {
             )
             .endpoint("monitoring.monitoring_delete_sink")
             .idempotent(true);
-        MonitoringMonitoringDeleteSinkCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MonitoringMonitoringDeleteSinkCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "nfs")]
@@ -14812,9 +14423,7 @@ impl<'a> NfsApi<'a> {
             .endpoint("nfs.nfs_create")
             .idempotent(false);
         __request = __request.json(body);
-        NfsNfsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        NfsNfsCreateCall::new(&self.client.inner, __request)
     }
     /// Get an NFS access point
     ///
@@ -14840,9 +14449,7 @@ impl<'a> NfsApi<'a> {
             )
             .endpoint("nfs.nfs_get_access_point")
             .idempotent(true);
-        NfsNfsGetAccessPointCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        NfsNfsGetAccessPointCall::new(&self.client.inner, __request)
     }
     /// Delete an NFS access point
     ///
@@ -14873,9 +14480,7 @@ impl<'a> NfsApi<'a> {
             )
             .endpoint("nfs.nfs_delete_access_point")
             .idempotent(true);
-        NfsNfsDeleteAccessPointCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        NfsNfsDeleteAccessPointCall::new(&self.client.inner, __request)
     }
     /// List NFS access points for a share
     ///
@@ -14943,9 +14548,7 @@ impl<'a> NfsApi<'a> {
             .endpoint("nfs.nfs_create_access_point")
             .idempotent(false);
         __request = __request.json(body);
-        NfsNfsCreateAccessPointCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        NfsNfsCreateAccessPointCall::new(&self.client.inner, __request)
     }
     /// List NFS snapshots per region
     ///
@@ -15123,9 +14726,7 @@ impl<'a> NfsActionsApi<'a> {
             .endpoint("nfs_actions.nfs_create_action")
             .idempotent(false);
         __request = __request.json(body);
-        NfsActionsNfsCreateActionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        NfsActionsNfsCreateActionCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "organizations")]
@@ -15161,9 +14762,7 @@ impl<'a> OrganizationsApi<'a> {
             .endpoint("organizations.organizations_create_team")
             .idempotent(false);
         __request = __request.json(body);
-        OrganizationsOrganizationsCreateTeamCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationsCreateTeamCall::new(&self.client.inner, __request)
     }
     /// List Teams in an Organization
     ///
@@ -15183,9 +14782,7 @@ impl<'a> OrganizationsApi<'a> {
             )
             .endpoint("organizations.organizations_list_teams")
             .idempotent(true);
-        OrganizationsOrganizationsListTeamsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationsListTeamsCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "partner_network_connect")]
@@ -15241,9 +14838,10 @@ impl<'a> PartnerNetworkConnectApi<'a> {
             .endpoint("partner_network_connect.partner_attachments_create")
             .idempotent(false);
         __request = __request.json(body);
-        PartnerNetworkConnectPartnerAttachmentsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PartnerNetworkConnectPartnerAttachmentsCreateCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve an existing partner attachment
     ///
@@ -15268,9 +14866,10 @@ impl<'a> PartnerNetworkConnectApi<'a> {
             )
             .endpoint("partner_network_connect.partner_attachments_get")
             .idempotent(true);
-        PartnerNetworkConnectPartnerAttachmentsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PartnerNetworkConnectPartnerAttachmentsGetCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Delete an existing partner attachment
     ///
@@ -15295,9 +14894,10 @@ impl<'a> PartnerNetworkConnectApi<'a> {
             )
             .endpoint("partner_network_connect.partner_attachments_delete")
             .idempotent(true);
-        PartnerNetworkConnectPartnerAttachmentsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PartnerNetworkConnectPartnerAttachmentsDeleteCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update an existing partner attachment
     ///
@@ -15326,9 +14926,10 @@ impl<'a> PartnerNetworkConnectApi<'a> {
             .endpoint("partner_network_connect.partner_attachments_patch")
             .idempotent(false);
         __request = __request.json(body);
-        PartnerNetworkConnectPartnerAttachmentsPatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PartnerNetworkConnectPartnerAttachmentsPatchCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get current BGP auth key for the partner attachment
     ///
@@ -15353,9 +14954,10 @@ impl<'a> PartnerNetworkConnectApi<'a> {
             )
             .endpoint("partner_network_connect.partner_attachments_get_bgp_auth_key")
             .idempotent(true);
-        PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List remote routes for a partner attachment
     ///
@@ -15411,9 +15013,10 @@ impl<'a> PartnerNetworkConnectApi<'a> {
             )
             .endpoint("partner_network_connect.partner_attachments_get_service_key")
             .idempotent(true);
-        PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Regenerate the service key for the partner attachment
     ///
@@ -15437,9 +15040,10 @@ impl<'a> PartnerNetworkConnectApi<'a> {
             )
             .endpoint("partner_network_connect.partner_attachments_create_service_key")
             .idempotent(false);
-        PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
 }
 #[cfg(feature = "projects")]
@@ -15485,9 +15089,7 @@ impl<'a> ProjectsApi<'a> {
             .endpoint("projects.projects_create")
             .idempotent(false);
         __request = __request.json(body);
-        ProjectsProjectsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve the Default Project
     ///
@@ -15502,9 +15104,7 @@ impl<'a> ProjectsApi<'a> {
             )
             .endpoint("projects.projects_get_default")
             .idempotent(true);
-        ProjectsProjectsGetDefaultCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectsGetDefaultCall::new(&self.client.inner, __request)
     }
     /// Update the Default Project
     ///
@@ -15526,9 +15126,7 @@ impl<'a> ProjectsApi<'a> {
             .endpoint("projects.projects_update_default")
             .idempotent(true);
         __request = __request.json(body);
-        ProjectsProjectsUpdateDefaultCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectsUpdateDefaultCall::new(&self.client.inner, __request)
     }
     /// Patch the Default Project
     ///
@@ -15550,9 +15148,7 @@ impl<'a> ProjectsApi<'a> {
             .endpoint("projects.projects_patch_default")
             .idempotent(false);
         __request = __request.json(body);
-        ProjectsProjectsPatchDefaultCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectsPatchDefaultCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Project
     ///
@@ -15570,9 +15166,7 @@ impl<'a> ProjectsApi<'a> {
             )
             .endpoint("projects.projects_get")
             .idempotent(true);
-        ProjectsProjectsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectsGetCall::new(&self.client.inner, __request)
     }
     /// Update a Project
     ///
@@ -15596,9 +15190,7 @@ impl<'a> ProjectsApi<'a> {
             .endpoint("projects.projects_update")
             .idempotent(true);
         __request = __request.json(body);
-        ProjectsProjectsUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectsUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete an Existing Project
     ///
@@ -15621,9 +15213,7 @@ impl<'a> ProjectsApi<'a> {
             )
             .endpoint("projects.projects_delete")
             .idempotent(true);
-        ProjectsProjectsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectsDeleteCall::new(&self.client.inner, __request)
     }
     /// Patch a Project
     ///
@@ -15647,9 +15237,7 @@ impl<'a> ProjectsApi<'a> {
             .endpoint("projects.projects_patch")
             .idempotent(false);
         __request = __request.json(body);
-        ProjectsProjectsPatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectsPatchCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "project_resources")]
@@ -15677,9 +15265,10 @@ impl<'a> ProjectResourcesApi<'a> {
             )
             .endpoint("project_resources.projects_list_resources_default")
             .idempotent(true);
-        ProjectResourcesProjectsListResourcesDefaultCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectResourcesProjectsListResourcesDefaultCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Assign Resources to Default Project
     ///
@@ -15703,9 +15292,10 @@ impl<'a> ProjectResourcesApi<'a> {
             .endpoint("project_resources.projects_assign_resources_default")
             .idempotent(false);
         __request = __request.json(body);
-        ProjectResourcesProjectsAssignResourcesDefaultCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectResourcesProjectsAssignResourcesDefaultCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Project Resources
     ///
@@ -15766,9 +15356,7 @@ impl<'a> ProjectResourcesApi<'a> {
             .endpoint("project_resources.projects_assign_resources")
             .idempotent(false);
         __request = __request.json(body);
-        ProjectResourcesProjectsAssignResourcesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectResourcesProjectsAssignResourcesCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "regions")]
@@ -15820,9 +15408,7 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_list")
             .idempotent(true);
-        ContainerRegistriesRegistriesListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesListCall::new(&self.client.inner, __request)
     }
     /// Create Container Registry
     ///
@@ -15848,9 +15434,7 @@ impl<'a> ContainerRegistriesApi<'a> {
             .endpoint("container_registries.registries_create")
             .idempotent(false);
         __request = __request.json(body);
-        ContainerRegistriesRegistriesCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesCreateCall::new(&self.client.inner, __request)
     }
     /// List Registry Options (Subscription Tiers and Available Regions)
     ///
@@ -15870,9 +15454,7 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_get_options")
             .idempotent(true);
-        ContainerRegistriesRegistriesGetOptionsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesGetOptionsCall::new(&self.client.inner, __request)
     }
     /// Get Subscription Information
     ///
@@ -15889,9 +15471,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_get_subscription")
             .idempotent(true);
-        ContainerRegistriesRegistriesGetSubscriptionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesGetSubscriptionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Subscription Tier
     ///
@@ -15913,9 +15496,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             .endpoint("container_registries.registries_update_subscription")
             .idempotent(false);
         __request = __request.json(body);
-        ContainerRegistriesRegistriesUpdateSubscriptionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesUpdateSubscriptionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Validate a Container Registry Name
     ///
@@ -15944,9 +15528,7 @@ impl<'a> ContainerRegistriesApi<'a> {
             .endpoint("container_registries.registries_validate_name")
             .idempotent(false);
         __request = __request.json(body);
-        ContainerRegistriesRegistriesValidateNameCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesValidateNameCall::new(&self.client.inner, __request)
     }
     /// Get a Container Registry By Name
     ///
@@ -15969,9 +15551,7 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_get")
             .idempotent(true);
-        ContainerRegistriesRegistriesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesGetCall::new(&self.client.inner, __request)
     }
     /// Delete Container Registry By Name
     ///
@@ -15994,9 +15574,7 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_delete")
             .idempotent(true);
-        ContainerRegistriesRegistriesDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesDeleteCall::new(&self.client.inner, __request)
     }
     /// Get Docker Credentials By Registry Name
     ///
@@ -16043,9 +15621,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_get_docker_credentials")
             .idempotent(true);
-        ContainerRegistriesRegistriesGetDockerCredentialsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesGetDockerCredentialsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Get Active Garbage Collection
     ///
@@ -16069,9 +15648,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_get_garbage_collection")
             .idempotent(true);
-        ContainerRegistriesRegistriesGetGarbageCollectionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesGetGarbageCollectionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Start Garbage Collection
     ///
@@ -16115,9 +15695,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_run_garbage_collection")
             .idempotent(false);
-        ContainerRegistriesRegistriesRunGarbageCollectionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesRunGarbageCollectionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Garbage Collection
     ///
@@ -16147,9 +15728,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             .endpoint("container_registries.registries_update_garbage_collection")
             .idempotent(true);
         __request = __request.json(body);
-        ContainerRegistriesRegistriesUpdateGarbageCollectionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesUpdateGarbageCollectionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Garbage Collections
     ///
@@ -16210,9 +15792,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_delete_repository")
             .idempotent(true);
-        ContainerRegistriesRegistriesDeleteRepositoryCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesDeleteRepositoryCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List All Container Registry Repository Manifests
     ///
@@ -16294,9 +15877,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_delete_repository_manifest")
             .idempotent(true);
-        ContainerRegistriesRegistriesDeleteRepositoryManifestCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesDeleteRepositoryManifestCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List All Container Registry Repository Tags
     ///
@@ -16376,9 +15960,10 @@ impl<'a> ContainerRegistriesApi<'a> {
             )
             .endpoint("container_registries.registries_delete_repository_tag")
             .idempotent(true);
-        ContainerRegistriesRegistriesDeleteRepositoryTagCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistriesRegistriesDeleteRepositoryTagCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List All Container Registry Repositories (V2)
     ///
@@ -16435,9 +16020,7 @@ impl<'a> ContainerRegistryApi<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/v2/registry".to_owned())
             .endpoint("container_registry.registry_get")
             .idempotent(true);
-        ContainerRegistryRegistryGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryGetCall::new(&self.client.inner, __request)
     }
     /// Create Container Registry
     ///
@@ -16465,9 +16048,7 @@ impl<'a> ContainerRegistryApi<'a> {
             .endpoint("container_registry.registry_create")
             .idempotent(false);
         __request = __request.json(body);
-        ContainerRegistryRegistryCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryCreateCall::new(&self.client.inner, __request)
     }
     /// Delete Container Registry
     ///
@@ -16487,9 +16068,7 @@ impl<'a> ContainerRegistryApi<'a> {
             )
             .endpoint("container_registry.registry_delete")
             .idempotent(true);
-        ContainerRegistryRegistryDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryDeleteCall::new(&self.client.inner, __request)
     }
     /// Get Docker Credentials for Container Registry
     ///
@@ -16565,9 +16144,7 @@ impl<'a> ContainerRegistryApi<'a> {
             )
             .endpoint("container_registry.registry_get_options")
             .idempotent(true);
-        ContainerRegistryRegistryGetOptionsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryGetOptionsCall::new(&self.client.inner, __request)
     }
     /// Get Subscription
     ///
@@ -16588,9 +16165,7 @@ impl<'a> ContainerRegistryApi<'a> {
             )
             .endpoint("container_registry.registry_get_subscription")
             .idempotent(true);
-        ContainerRegistryRegistryGetSubscriptionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryGetSubscriptionCall::new(&self.client.inner, __request)
     }
     /// Update Subscription Tier
     ///
@@ -16616,9 +16191,10 @@ impl<'a> ContainerRegistryApi<'a> {
             .endpoint("container_registry.registry_update_subscription")
             .idempotent(false);
         __request = __request.json(body);
-        ContainerRegistryRegistryUpdateSubscriptionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryUpdateSubscriptionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Validate a Container Registry Name
     ///
@@ -16647,9 +16223,7 @@ impl<'a> ContainerRegistryApi<'a> {
             .endpoint("container_registry.registry_validate_name")
             .idempotent(false);
         __request = __request.json(body);
-        ContainerRegistryRegistryValidateNameCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryValidateNameCall::new(&self.client.inner, __request)
     }
     /// Get Active Garbage Collection
     ///
@@ -16676,9 +16250,10 @@ impl<'a> ContainerRegistryApi<'a> {
             )
             .endpoint("container_registry.registry_get_garbage_collection")
             .idempotent(true);
-        ContainerRegistryRegistryGetGarbageCollectionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryGetGarbageCollectionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Start Garbage Collection
     ///
@@ -16727,9 +16302,10 @@ impl<'a> ContainerRegistryApi<'a> {
             .endpoint("container_registry.registry_run_garbage_collection")
             .idempotent(false);
         __request = __request.json(body);
-        ContainerRegistryRegistryRunGarbageCollectionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryRunGarbageCollectionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Update Garbage Collection
     ///
@@ -16763,9 +16339,10 @@ impl<'a> ContainerRegistryApi<'a> {
             .endpoint("container_registry.registry_update_garbage_collection")
             .idempotent(true);
         __request = __request.json(body);
-        ContainerRegistryRegistryUpdateGarbageCollectionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryUpdateGarbageCollectionCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List Garbage Collections
     ///
@@ -16915,9 +16492,10 @@ impl<'a> ContainerRegistryApi<'a> {
             )
             .endpoint("container_registry.registry_delete_repository_manifest")
             .idempotent(true);
-        ContainerRegistryRegistryDeleteRepositoryManifestCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryDeleteRepositoryManifestCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List All Container Registry Repository Tags
     ///
@@ -16999,9 +16577,10 @@ impl<'a> ContainerRegistryApi<'a> {
             )
             .endpoint("container_registry.registry_delete_repository_tag")
             .idempotent(true);
-        ContainerRegistryRegistryDeleteRepositoryTagCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ContainerRegistryRegistryDeleteRepositoryTagCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// List All Container Registry Repositories (V2)
     ///
@@ -17092,9 +16671,7 @@ impl<'a> ReservedIPsApi<'a> {
             .endpoint("reserved_i_ps.reserved_i_ps_create")
             .idempotent(false);
         __request = __request.json(body);
-        ReservedIPsReservedIPsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIPsReservedIPsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Reserved IP
     ///
@@ -17117,9 +16694,7 @@ impl<'a> ReservedIPsApi<'a> {
             )
             .endpoint("reserved_i_ps.reserved_i_ps_get")
             .idempotent(true);
-        ReservedIPsReservedIPsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIPsReservedIPsGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Reserved IP
     ///
@@ -17146,9 +16721,7 @@ impl<'a> ReservedIPsApi<'a> {
             )
             .endpoint("reserved_i_ps.reserved_i_ps_delete")
             .idempotent(true);
-        ReservedIPsReservedIPsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIPsReservedIPsDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "reserved_ip_actions")]
@@ -17181,9 +16754,7 @@ impl<'a> ReservedIpActionsApi<'a> {
             )
             .endpoint("reserved_ip_actions.reserved_i_ps_actions_list")
             .idempotent(true);
-        ReservedIpActionsReservedIPsActionsListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIpActionsReservedIPsActionsListCall::new(&self.client.inner, __request)
     }
     /// Initiate a Reserved IP Action
     ///
@@ -17217,9 +16788,7 @@ impl<'a> ReservedIpActionsApi<'a> {
             .endpoint("reserved_ip_actions.reserved_i_ps_actions_post")
             .idempotent(false);
         __request = __request.json(body);
-        ReservedIpActionsReservedIPsActionsPostCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIpActionsReservedIPsActionsPostCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Reserved IP Action
     ///
@@ -17246,9 +16815,7 @@ impl<'a> ReservedIpActionsApi<'a> {
             )
             .endpoint("reserved_ip_actions.reserved_i_ps_actions_get")
             .idempotent(true);
-        ReservedIpActionsReservedIPsActionsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIpActionsReservedIPsActionsGetCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "reserved_i_pv6")]
@@ -17302,9 +16869,7 @@ impl<'a> ReservedIPv6Api<'a> {
             .endpoint("reserved_i_pv6.reserved_i_pv6_create")
             .idempotent(false);
         __request = __request.json(body);
-        ReservedIPv6ReservedIPv6CreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIPv6ReservedIPv6CreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Reserved IPv6
     ///
@@ -17327,9 +16892,7 @@ impl<'a> ReservedIPv6Api<'a> {
             )
             .endpoint("reserved_i_pv6.reserved_i_pv6_get")
             .idempotent(true);
-        ReservedIPv6ReservedIPv6GetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIPv6ReservedIPv6GetCall::new(&self.client.inner, __request)
     }
     /// Delete a Reserved IPv6
     ///
@@ -17356,9 +16919,7 @@ impl<'a> ReservedIPv6Api<'a> {
             )
             .endpoint("reserved_i_pv6.reserved_i_pv6_delete")
             .idempotent(true);
-        ReservedIPv6ReservedIPv6DeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIPv6ReservedIPv6DeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "reserved_i_pv6_actions")]
@@ -17401,9 +16962,10 @@ impl<'a> ReservedIPv6ActionsApi<'a> {
             .endpoint("reserved_i_pv6_actions.reserved_i_pv6_actions_post")
             .idempotent(false);
         __request = __request.json(body);
-        ReservedIPv6ActionsReservedIPv6ActionsPostCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ReservedIPv6ActionsReservedIPv6ActionsPostCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
 }
 #[cfg(feature = "security")]
@@ -17448,9 +17010,7 @@ impl<'a> SecurityApi<'a> {
             )
             .endpoint("security.security_create_scan")
             .idempotent(false);
-        SecuritySecurityCreateScanCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SecuritySecurityCreateScanCall::new(&self.client.inner, __request)
     }
     /// Get Latest Scan
     ///
@@ -17496,9 +17056,7 @@ impl<'a> SecurityApi<'a> {
             .endpoint("security.security_create_scan_rule")
             .idempotent(false);
         __request = __request.json(body);
-        SecuritySecurityCreateScanRuleCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SecuritySecurityCreateScanRuleCall::new(&self.client.inner, __request)
     }
     /// Get Scan
     ///
@@ -17600,9 +17158,7 @@ impl<'a> SecurityApi<'a> {
             .endpoint("security.security_update_settings_plan")
             .idempotent(true);
         __request = __request.json(body);
-        SecuritySecurityUpdateSettingsPlanCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SecuritySecurityUpdateSettingsPlanCall::new(&self.client.inner, __request)
     }
     /// Create Suppression
     ///
@@ -17624,9 +17180,7 @@ impl<'a> SecurityApi<'a> {
             .endpoint("security.security_create_suppression")
             .idempotent(false);
         __request = __request.json(body);
-        SecuritySecurityCreateSuppressionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SecuritySecurityCreateSuppressionCall::new(&self.client.inner, __request)
     }
     /// Delete Suppression
     ///
@@ -17650,9 +17204,7 @@ impl<'a> SecurityApi<'a> {
             )
             .endpoint("security.security_delete_suppression")
             .idempotent(true);
-        SecuritySecurityDeleteSuppressionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SecuritySecurityDeleteSuppressionCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "sizes")]
@@ -17749,9 +17301,7 @@ impl<'a> SnapshotsApi<'a> {
             )
             .endpoint("snapshots.snapshots_get")
             .idempotent(true);
-        SnapshotsSnapshotsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SnapshotsSnapshotsGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Snapshot
     ///
@@ -17777,9 +17327,7 @@ impl<'a> SnapshotsApi<'a> {
             )
             .endpoint("snapshots.snapshots_delete")
             .idempotent(true);
-        SnapshotsSnapshotsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SnapshotsSnapshotsDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "spaces_keys")]
@@ -17835,9 +17383,7 @@ impl<'a> SpacesKeysApi<'a> {
             .endpoint("spaces_keys.spaces_key_create")
             .idempotent(false);
         __request = __request.json(body);
-        SpacesKeysSpacesKeyCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SpacesKeysSpacesKeyCreateCall::new(&self.client.inner, __request)
     }
     /// Get a Spaces Access Key
     ///
@@ -17857,9 +17403,7 @@ impl<'a> SpacesKeysApi<'a> {
             )
             .endpoint("spaces_keys.spaces_key_get")
             .idempotent(true);
-        SpacesKeysSpacesKeyGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SpacesKeysSpacesKeyGetCall::new(&self.client.inner, __request)
     }
     /// Update Spaces Access Keys
     ///
@@ -17884,9 +17428,7 @@ impl<'a> SpacesKeysApi<'a> {
             .endpoint("spaces_keys.spaces_key_update")
             .idempotent(true);
         __request = __request.json(body);
-        SpacesKeysSpacesKeyUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SpacesKeysSpacesKeyUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a Spaces Access Key
     ///
@@ -17909,9 +17451,7 @@ impl<'a> SpacesKeysApi<'a> {
             )
             .endpoint("spaces_keys.spaces_key_delete")
             .idempotent(true);
-        SpacesKeysSpacesKeyDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SpacesKeysSpacesKeyDeleteCall::new(&self.client.inner, __request)
     }
     /// Update Spaces Access Keys
     ///
@@ -17936,9 +17476,7 @@ impl<'a> SpacesKeysApi<'a> {
             .endpoint("spaces_keys.spaces_key_patch")
             .idempotent(false);
         __request = __request.json(body);
-        SpacesKeysSpacesKeyPatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SpacesKeysSpacesKeyPatchCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "tags")]
@@ -17984,9 +17522,7 @@ impl<'a> TagsApi<'a> {
             .endpoint("tags.tags_create")
             .idempotent(false);
         __request = __request.json(body);
-        TagsTagsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        TagsTagsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve a Tag
     ///
@@ -18008,9 +17544,7 @@ impl<'a> TagsApi<'a> {
             )
             .endpoint("tags.tags_get")
             .idempotent(true);
-        TagsTagsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        TagsTagsGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Tag
     ///
@@ -18028,9 +17562,7 @@ impl<'a> TagsApi<'a> {
             )
             .endpoint("tags.tags_delete")
             .idempotent(true);
-        TagsTagsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        TagsTagsDeleteCall::new(&self.client.inner, __request)
     }
     /// Tag a Resource
     ///
@@ -18064,9 +17596,7 @@ impl<'a> TagsApi<'a> {
             .endpoint("tags.tags_assign_resources")
             .idempotent(false);
         __request = __request.json(body);
-        TagsTagsAssignResourcesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        TagsTagsAssignResourcesCall::new(&self.client.inner, __request)
     }
     /// Untag a Resource
     ///
@@ -18100,9 +17630,7 @@ impl<'a> TagsApi<'a> {
             .endpoint("tags.tags_unassign_resources")
             .idempotent(true);
         __request = __request.json(body);
-        TagsTagsUnassignResourcesCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        TagsTagsUnassignResourcesCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "uptime")]
@@ -18155,9 +17683,7 @@ impl<'a> UptimeApi<'a> {
             .endpoint("uptime.uptime_create_check")
             .idempotent(false);
         __request = __request.json(body);
-        UptimeUptimeCreateCheckCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeCreateCheckCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Check
     ///
@@ -18175,9 +17701,7 @@ impl<'a> UptimeApi<'a> {
             )
             .endpoint("uptime.uptime_get_check")
             .idempotent(true);
-        UptimeUptimeGetCheckCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeGetCheckCall::new(&self.client.inner, __request)
     }
     /// Update a Check
     ///
@@ -18201,9 +17725,7 @@ impl<'a> UptimeApi<'a> {
             .endpoint("uptime.uptime_update_check")
             .idempotent(true);
         __request = __request.json(body);
-        UptimeUptimeUpdateCheckCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeUpdateCheckCall::new(&self.client.inner, __request)
     }
     /// Delete a Check
     ///
@@ -18228,9 +17750,7 @@ impl<'a> UptimeApi<'a> {
             )
             .endpoint("uptime.uptime_delete_check")
             .idempotent(true);
-        UptimeUptimeDeleteCheckCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeDeleteCheckCall::new(&self.client.inner, __request)
     }
     /// List All Alerts
     ///
@@ -18285,9 +17805,7 @@ impl<'a> UptimeApi<'a> {
             .endpoint("uptime.uptime_create_alert")
             .idempotent(false);
         __request = __request.json(body);
-        UptimeUptimeCreateAlertCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeCreateAlertCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Alert
     ///
@@ -18314,9 +17832,7 @@ impl<'a> UptimeApi<'a> {
             )
             .endpoint("uptime.uptime_get_alert")
             .idempotent(true);
-        UptimeUptimeGetAlertCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeGetAlertCall::new(&self.client.inner, __request)
     }
     /// Update an Alert
     ///
@@ -18346,9 +17862,7 @@ impl<'a> UptimeApi<'a> {
             .endpoint("uptime.uptime_update_alert")
             .idempotent(true);
         __request = __request.json(body);
-        UptimeUptimeUpdateAlertCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeUpdateAlertCall::new(&self.client.inner, __request)
     }
     /// Delete an Alert
     ///
@@ -18376,9 +17890,7 @@ impl<'a> UptimeApi<'a> {
             )
             .endpoint("uptime.uptime_delete_alert")
             .idempotent(true);
-        UptimeUptimeDeleteAlertCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeDeleteAlertCall::new(&self.client.inner, __request)
     }
     /// Retrieve Check State
     ///
@@ -18402,9 +17914,7 @@ impl<'a> UptimeApi<'a> {
             )
             .endpoint("uptime.uptime_get_check_state")
             .idempotent(true);
-        UptimeUptimeGetCheckStateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        UptimeUptimeGetCheckStateCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "vector_databases")]
@@ -18456,9 +17966,7 @@ impl<'a> VectorDatabasesApi<'a> {
             .endpoint("vector_databases.vector_databases_create")
             .idempotent(false);
         __request = __request.json(body);
-        VectorDatabasesVectorDatabasesCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Vector Database
     ///
@@ -18479,9 +17987,7 @@ impl<'a> VectorDatabasesApi<'a> {
             )
             .endpoint("vector_databases.vector_databases_get")
             .idempotent(true);
-        VectorDatabasesVectorDatabasesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesGetCall::new(&self.client.inner, __request)
     }
     /// Update a Vector Database
     ///
@@ -18505,9 +18011,7 @@ impl<'a> VectorDatabasesApi<'a> {
             .endpoint("vector_databases.vector_databases_update")
             .idempotent(true);
         __request = __request.json(body);
-        VectorDatabasesVectorDatabasesUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a Vector Database
     ///
@@ -18528,9 +18032,7 @@ impl<'a> VectorDatabasesApi<'a> {
             )
             .endpoint("vector_databases.vector_databases_delete")
             .idempotent(true);
-        VectorDatabasesVectorDatabasesDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesDeleteCall::new(&self.client.inner, __request)
     }
     /// List Backups for a Vector Database
     ///
@@ -18553,9 +18055,7 @@ impl<'a> VectorDatabasesApi<'a> {
             )
             .endpoint("vector_databases.vector_databases_list_backups")
             .idempotent(true);
-        VectorDatabasesVectorDatabasesListBackupsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesListBackupsCall::new(&self.client.inner, __request)
     }
     /// Retrieve the Status of a Restore
     ///
@@ -18582,9 +18082,10 @@ impl<'a> VectorDatabasesApi<'a> {
             )
             .endpoint("vector_databases.vector_databases_get_restore_status")
             .idempotent(true);
-        VectorDatabasesVectorDatabasesGetRestoreStatusCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesGetRestoreStatusCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Restore a Vector Database from a Backup
     ///
@@ -18614,9 +18115,10 @@ impl<'a> VectorDatabasesApi<'a> {
             .endpoint("vector_databases.vector_databases_post_restore_backup")
             .idempotent(false);
         __request = __request.json(body);
-        VectorDatabasesVectorDatabasesPostRestoreBackupCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesPostRestoreBackupCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Retrieve Admin Credentials for a Vector Database
     ///
@@ -18640,9 +18142,10 @@ impl<'a> VectorDatabasesApi<'a> {
             )
             .endpoint("vector_databases.vector_databases_get_credentials")
             .idempotent(true);
-        VectorDatabasesVectorDatabasesGetCredentialsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesGetCredentialsCall::new(
+            &self.client.inner,
+            __request,
+        )
     }
     /// Resize a Vector Database
     ///
@@ -18668,9 +18171,7 @@ impl<'a> VectorDatabasesApi<'a> {
             .endpoint("vector_databases.vector_databases_post_resize")
             .idempotent(false);
         __request = __request.json(body);
-        VectorDatabasesVectorDatabasesPostResizeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesPostResizeCall::new(&self.client.inner, __request)
     }
     /// Update Tags on a Vector Database
     ///
@@ -18696,9 +18197,7 @@ impl<'a> VectorDatabasesApi<'a> {
             .endpoint("vector_databases.vector_databases_update_tags")
             .idempotent(true);
         __request = __request.json(body);
-        VectorDatabasesVectorDatabasesUpdateTagsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VectorDatabasesVectorDatabasesUpdateTagsCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "block_storage")]
@@ -18757,9 +18256,7 @@ impl<'a> BlockStorageApi<'a> {
             .endpoint("block_storage.volumes_create")
             .idempotent(false);
         __request = __request.json(body);
-        BlockStorageVolumesCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BlockStorageVolumesCreateCall::new(&self.client.inner, __request)
     }
     /// Delete a Block Storage Volume by Name
     ///
@@ -18805,9 +18302,7 @@ impl<'a> BlockStorageApi<'a> {
             )
             .endpoint("block_storage.volume_snapshots_get_by_id")
             .idempotent(true);
-        BlockStorageVolumeSnapshotsGetByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BlockStorageVolumeSnapshotsGetByIdCall::new(&self.client.inner, __request)
     }
     /// Delete a Volume Snapshot
     ///
@@ -18835,9 +18330,7 @@ impl<'a> BlockStorageApi<'a> {
             )
             .endpoint("block_storage.volume_snapshots_delete_by_id")
             .idempotent(true);
-        BlockStorageVolumeSnapshotsDeleteByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BlockStorageVolumeSnapshotsDeleteByIdCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing Block Storage Volume
     ///
@@ -18855,9 +18348,7 @@ impl<'a> BlockStorageApi<'a> {
             )
             .endpoint("block_storage.volumes_get")
             .idempotent(true);
-        BlockStorageVolumesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BlockStorageVolumesGetCall::new(&self.client.inner, __request)
     }
     /// Delete a Block Storage Volume
     ///
@@ -18876,9 +18367,7 @@ impl<'a> BlockStorageApi<'a> {
             )
             .endpoint("block_storage.volumes_delete")
             .idempotent(true);
-        BlockStorageVolumesDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BlockStorageVolumesDeleteCall::new(&self.client.inner, __request)
     }
     /// List Snapshots for a Volume
     ///
@@ -18933,9 +18422,7 @@ impl<'a> BlockStorageApi<'a> {
             .endpoint("block_storage.volume_snapshots_create")
             .idempotent(false);
         __request = __request.json(body);
-        BlockStorageVolumeSnapshotsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        BlockStorageVolumeSnapshotsCreateCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "block_storage_actions")]
@@ -19188,9 +18675,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
             .endpoint("vpc_nat_gateways.vpcnatgateways_create")
             .idempotent(false);
         __request = __request.json(body);
-        VpcNatGatewaysVpcnatgatewaysCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcNatGatewaysVpcnatgatewaysCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing VPC NAT Gateway
     ///
@@ -19212,9 +18697,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
             )
             .endpoint("vpc_nat_gateways.vpcnatgateways_get")
             .idempotent(true);
-        VpcNatGatewaysVpcnatgatewaysGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcNatGatewaysVpcnatgatewaysGetCall::new(&self.client.inner, __request)
     }
     /// Update VPC NAT Gateway
     ///
@@ -19240,9 +18723,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
             .endpoint("vpc_nat_gateways.vpcnatgateways_update")
             .idempotent(true);
         __request = __request.json(body);
-        VpcNatGatewaysVpcnatgatewaysUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcNatGatewaysVpcnatgatewaysUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete VPC NAT Gateway
     ///
@@ -19265,9 +18746,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
             )
             .endpoint("vpc_nat_gateways.vpcnatgateways_delete")
             .idempotent(true);
-        VpcNatGatewaysVpcnatgatewaysDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcNatGatewaysVpcnatgatewaysDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "vpc_peerings")]
@@ -19323,9 +18802,7 @@ impl<'a> VpcPeeringsApi<'a> {
             .endpoint("vpc_peerings.vpc_peerings_create")
             .idempotent(false);
         __request = __request.json(body);
-        VpcPeeringsVpcPeeringsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcPeeringsVpcPeeringsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing VPC Peering
     ///
@@ -19348,9 +18825,7 @@ impl<'a> VpcPeeringsApi<'a> {
             )
             .endpoint("vpc_peerings.vpc_peerings_get")
             .idempotent(true);
-        VpcPeeringsVpcPeeringsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcPeeringsVpcPeeringsGetCall::new(&self.client.inner, __request)
     }
     /// Delete a VPC peering
     ///
@@ -19373,9 +18848,7 @@ impl<'a> VpcPeeringsApi<'a> {
             )
             .endpoint("vpc_peerings.vpc_peerings_delete")
             .idempotent(true);
-        VpcPeeringsVpcPeeringsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcPeeringsVpcPeeringsDeleteCall::new(&self.client.inner, __request)
     }
     /// Update a VPC peering
     ///
@@ -19401,9 +18874,7 @@ impl<'a> VpcPeeringsApi<'a> {
             .endpoint("vpc_peerings.vpc_peerings_patch")
             .idempotent(false);
         __request = __request.json(body);
-        VpcPeeringsVpcPeeringsPatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcPeeringsVpcPeeringsPatchCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "vp_cs")]
@@ -19451,9 +18922,7 @@ impl<'a> VpCsApi<'a> {
             .endpoint("vp_cs.vpcs_create")
             .idempotent(false);
         __request = __request.json(body);
-        VpCsVpcsCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpCsVpcsCreateCall::new(&self.client.inner, __request)
     }
     /// Retrieve an Existing VPC
     ///
@@ -19471,9 +18940,7 @@ impl<'a> VpCsApi<'a> {
             )
             .endpoint("vp_cs.vpcs_get")
             .idempotent(true);
-        VpCsVpcsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpCsVpcsGetCall::new(&self.client.inner, __request)
     }
     /// Update a VPC
     ///
@@ -19497,9 +18964,7 @@ impl<'a> VpCsApi<'a> {
             .endpoint("vp_cs.vpcs_update")
             .idempotent(true);
         __request = __request.json(body);
-        VpCsVpcsUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpCsVpcsUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a VPC
     ///
@@ -19523,9 +18988,7 @@ impl<'a> VpCsApi<'a> {
             )
             .endpoint("vp_cs.vpcs_delete")
             .idempotent(true);
-        VpCsVpcsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpCsVpcsDeleteCall::new(&self.client.inner, __request)
     }
     /// Partially Update a VPC
     ///
@@ -19550,9 +19013,7 @@ impl<'a> VpCsApi<'a> {
             .endpoint("vp_cs.vpcs_patch")
             .idempotent(false);
         __request = __request.json(body);
-        VpCsVpcsPatchCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpCsVpcsPatchCall::new(&self.client.inner, __request)
     }
     /// List the Member Resources of a VPC
     ///
@@ -19635,9 +19096,7 @@ impl<'a> VpCsApi<'a> {
             .endpoint("vp_cs.vpcs_create_peerings")
             .idempotent(false);
         __request = __request.json(body);
-        VpCsVpcsCreatePeeringsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpCsVpcsCreatePeeringsCall::new(&self.client.inner, __request)
     }
     /// Update a VPC Peering
     ///
@@ -19668,163 +19127,65 @@ impl<'a> VpCsApi<'a> {
             .endpoint("vp_cs.vpcs_patch_peerings")
             .idempotent(false);
         __request = __request.json(body);
-        VpCsVpcsPatchPeeringsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpCsVpcsPatchPeeringsCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "agent_inference")]
-/// A call of `agent_inference.agent_inference_create_chat_completion` (`POST /api/v1/chat/completions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AgentInferenceAgentInferenceCreateChatCompletionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "agent_inference")]
-impl<'a> AgentInferenceAgentInferenceCreateChatCompletionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ChatCompletionResponse>>,
-    > + 'a {
-        self.call.send_json::<ChatCompletionResponse, ErrorKind>()
-    }
-}
+/// A call of `agent_inference.agent_inference_create_chat_completion` (`POST /api/v1/chat/completions`): per-call options are set here, then `send` runs it.
+pub type AgentInferenceAgentInferenceCreateChatCompletionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ChatCompletionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "serverless_inference")]
-/// A call of `serverless_inference.inference_create_async_invoke` (`POST /v1/async-invoke`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ServerlessInferenceInferenceCreateAsyncInvokeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `serverless_inference.inference_create_async_invoke` (`POST /v1/async-invoke`): per-call options are set here, then `send` runs it.
+pub type ServerlessInferenceInferenceCreateAsyncInvokeCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AsyncInvokeResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "serverless_inference")]
-impl<'a> ServerlessInferenceInferenceCreateAsyncInvokeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AsyncInvokeResponse>>,
-    > + 'a {
-        self.call.send_json::<AsyncInvokeResponse, ErrorKind>()
-    }
-}
+/// A call of `serverless_inference.inference_create_chat_completion` (`POST /v1/chat/completions`): per-call options are set here, then `send` runs it.
+pub type ServerlessInferenceInferenceCreateChatCompletionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ChatCompletionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "serverless_inference")]
-/// A call of `serverless_inference.inference_create_chat_completion` (`POST /v1/chat/completions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ServerlessInferenceInferenceCreateChatCompletionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `serverless_inference.inference_create_embedding` (`POST /v1/embeddings`): per-call options are set here, then `send` runs it.
+pub type ServerlessInferenceInferenceCreateEmbeddingCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    EmbeddingsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "serverless_inference")]
-impl<'a> ServerlessInferenceInferenceCreateChatCompletionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ChatCompletionResponse>>,
-    > + 'a {
-        self.call.send_json::<ChatCompletionResponse, ErrorKind>()
-    }
-}
+/// A call of `serverless_inference.inference_create_image` (`POST /v1/images/generations`): per-call options are set here, then `send` runs it.
+pub type ServerlessInferenceInferenceCreateImageCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ImagesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "serverless_inference")]
-/// A call of `serverless_inference.inference_create_embedding` (`POST /v1/embeddings`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ServerlessInferenceInferenceCreateEmbeddingCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `serverless_inference.inference_create_messages` (`POST /v1/messages`): per-call options are set here, then `send` runs it.
+pub type ServerlessInferenceInferenceCreateMessagesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MessagesCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "serverless_inference")]
-impl<'a> ServerlessInferenceInferenceCreateEmbeddingCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<EmbeddingsResponse>>,
-    > + 'a {
-        self.call.send_json::<EmbeddingsResponse, ErrorKind>()
-    }
-}
+/// A call of `serverless_inference.inference_list_models` (`GET /v1/models`): per-call options are set here, then `send` runs it.
+pub type ServerlessInferenceInferenceListModelsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ListModelsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "serverless_inference")]
-/// A call of `serverless_inference.inference_create_image` (`POST /v1/images/generations`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ServerlessInferenceInferenceCreateImageCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "serverless_inference")]
-impl<'a> ServerlessInferenceInferenceCreateImageCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ImagesResponse>>,
-    > + 'a {
-        self.call.send_json::<ImagesResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "serverless_inference")]
-/// A call of `serverless_inference.inference_create_messages` (`POST /v1/messages`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ServerlessInferenceInferenceCreateMessagesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "serverless_inference")]
-impl<'a> ServerlessInferenceInferenceCreateMessagesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<MessagesCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<MessagesCreateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "serverless_inference")]
-/// A call of `serverless_inference.inference_list_models` (`GET /v1/models`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ServerlessInferenceInferenceListModelsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "serverless_inference")]
-impl<'a> ServerlessInferenceInferenceListModelsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ListModelsResponse>>,
-    > + 'a {
-        self.call.send_json::<ListModelsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "serverless_inference")]
-/// A call of `serverless_inference.inference_create_response` (`POST /v1/responses`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ServerlessInferenceInferenceCreateResponseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "serverless_inference")]
-impl<'a> ServerlessInferenceInferenceCreateResponseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<CreateResponseResponse>>,
-    > + 'a {
-        self.call.send_json::<CreateResponseResponse, ErrorKind>()
-    }
-}
+/// A call of `serverless_inference.inference_create_response` (`POST /v1/responses`): per-call options are set here, then `send` runs it.
+pub type ServerlessInferenceInferenceCreateResponseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    CreateResponseResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "batch_inference")]
 /// A call of `batch_inference.inference_list_batches` (`GET /v1/batches`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -19865,100 +19226,40 @@ impl<'a> BatchInferenceInferenceListBatchesCall<'a> {
     }
 }
 #[cfg(feature = "batch_inference")]
-/// A call of `batch_inference.inference_create_batch` (`POST /v1/batches`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BatchInferenceInferenceCreateBatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `batch_inference.inference_create_batch` (`POST /v1/batches`): per-call options are set here, then `send` runs it.
+pub type BatchInferenceInferenceCreateBatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Batch,
+    ErrorKind,
+>;
 #[cfg(feature = "batch_inference")]
-impl<'a> BatchInferenceInferenceCreateBatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Batch>>,
-    > + 'a {
-        self.call.send_json::<Batch, ErrorKind>()
-    }
-}
+/// A call of `batch_inference.inference_create_batch_file` (`POST /v1/batches/files`): per-call options are set here, then `send` runs it.
+pub type BatchInferenceInferenceCreateBatchFileCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    BatchFileCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "batch_inference")]
-/// A call of `batch_inference.inference_create_batch_file` (`POST /v1/batches/files`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BatchInferenceInferenceCreateBatchFileCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `batch_inference.inference_get_batch` (`GET /v1/batches/{batch_id}`): per-call options are set here, then `send` runs it.
+pub type BatchInferenceInferenceGetBatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Batch,
+    ErrorKind,
+>;
 #[cfg(feature = "batch_inference")]
-impl<'a> BatchInferenceInferenceCreateBatchFileCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<BatchFileCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<BatchFileCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `batch_inference.inference_cancel_batch` (`POST /v1/batches/{batch_id}/cancel`): per-call options are set here, then `send` runs it.
+pub type BatchInferenceInferenceCancelBatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Batch,
+    ErrorKind,
+>;
 #[cfg(feature = "batch_inference")]
-/// A call of `batch_inference.inference_get_batch` (`GET /v1/batches/{batch_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BatchInferenceInferenceGetBatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "batch_inference")]
-impl<'a> BatchInferenceInferenceGetBatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Batch>>,
-    > + 'a {
-        self.call.send_json::<Batch, ErrorKind>()
-    }
-}
-#[cfg(feature = "batch_inference")]
-/// A call of `batch_inference.inference_cancel_batch` (`POST /v1/batches/{batch_id}/cancel`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BatchInferenceInferenceCancelBatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "batch_inference")]
-impl<'a> BatchInferenceInferenceCancelBatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Batch>>,
-    > + 'a {
-        self.call.send_json::<Batch, ErrorKind>()
-    }
-}
-#[cfg(feature = "batch_inference")]
-/// A call of `batch_inference.inference_get_batch_results` (`GET /v1/batches/{batch_id}/results`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BatchInferenceInferenceGetBatchResultsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "batch_inference")]
-impl<'a> BatchInferenceInferenceGetBatchResultsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<BatchResultsResponse>>,
-    > + 'a {
-        self.call.send_json::<BatchResultsResponse, ErrorKind>()
-    }
-}
+/// A call of `batch_inference.inference_get_batch_results` (`GET /v1/batches/{batch_id}/results`): per-call options are set here, then `send` runs it.
+pub type BatchInferenceInferenceGetBatchResultsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    BatchResultsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "n1_click_applications")]
 /// A call of `n1_click_applications.one_clicks_list` (`GET /v2/1-clicks`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -19985,45 +19286,19 @@ impl<'a> N1ClickApplicationsOneClicksListCall<'a> {
     }
 }
 #[cfg(feature = "n1_click_applications")]
-/// A call of `n1_click_applications.one_clicks_install_kubernetes` (`POST /v2/1-clicks/kubernetes`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct N1ClickApplicationsOneClicksInstallKubernetesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "n1_click_applications")]
-impl<'a> N1ClickApplicationsOneClicksInstallKubernetesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<OneClicksInstallKubernetesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<OneClicksInstallKubernetesResponse, ErrorKind>()
-    }
-}
+/// A call of `n1_click_applications.one_clicks_install_kubernetes` (`POST /v2/1-clicks/kubernetes`): per-call options are set here, then `send` runs it.
+pub type N1ClickApplicationsOneClicksInstallKubernetesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OneClicksInstallKubernetesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "account")]
-/// A call of `account.account_get` (`GET /v2/account`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AccountAccountGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "account")]
-impl<'a> AccountAccountGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AccountGetResponse>>,
-    > + 'a {
-        self.call.send_json::<AccountGetResponse, ErrorKind>()
-    }
-}
+/// A call of `account.account_get` (`GET /v2/account`): per-call options are set here, then `send` runs it.
+pub type AccountAccountGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AccountGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "ssh_keys")]
 /// A call of `ssh_keys.ssh_keys_list` (`GET /v2/account/keys`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -20056,81 +19331,29 @@ impl<'a> SshKeysSshKeysListCall<'a> {
     }
 }
 #[cfg(feature = "ssh_keys")]
-/// A call of `ssh_keys.ssh_keys_create` (`POST /v2/account/keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SshKeysSshKeysCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `ssh_keys.ssh_keys_create` (`POST /v2/account/keys`): per-call options are set here, then `send` runs it.
+pub type SshKeysSshKeysCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SshKeysCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "ssh_keys")]
-impl<'a> SshKeysSshKeysCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SshKeysCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<SshKeysCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `ssh_keys.ssh_keys_get` (`GET /v2/account/keys/{ssh_key_identifier}`): per-call options are set here, then `send` runs it.
+pub type SshKeysSshKeysGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SshKeysGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "ssh_keys")]
-/// A call of `ssh_keys.ssh_keys_get` (`GET /v2/account/keys/{ssh_key_identifier}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SshKeysSshKeysGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `ssh_keys.ssh_keys_update` (`PUT /v2/account/keys/{ssh_key_identifier}`): per-call options are set here, then `send` runs it.
+pub type SshKeysSshKeysUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SshKeysUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "ssh_keys")]
-impl<'a> SshKeysSshKeysGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SshKeysGetResponse>>,
-    > + 'a {
-        self.call.send_json::<SshKeysGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "ssh_keys")]
-/// A call of `ssh_keys.ssh_keys_update` (`PUT /v2/account/keys/{ssh_key_identifier}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SshKeysSshKeysUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "ssh_keys")]
-impl<'a> SshKeysSshKeysUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SshKeysUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<SshKeysUpdateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "ssh_keys")]
-/// A call of `ssh_keys.ssh_keys_delete` (`DELETE /v2/account/keys/{ssh_key_identifier}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SshKeysSshKeysDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "ssh_keys")]
-impl<'a> SshKeysSshKeysDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `ssh_keys.ssh_keys_delete` (`DELETE /v2/account/keys/{ssh_key_identifier}`): per-call options are set here, then `send` runs it.
+pub type SshKeysSshKeysDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "actions")]
 /// A call of `actions.actions_list` (`GET /v2/actions`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -20163,176 +19386,64 @@ impl<'a> ActionsActionsListCall<'a> {
     }
 }
 #[cfg(feature = "actions")]
-/// A call of `actions.actions_get` (`GET /v2/actions/{action_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ActionsActionsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "actions")]
-impl<'a> ActionsActionsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ActionsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<ActionsGetResponse, ErrorKind>()
-    }
-}
+/// A call of `actions.actions_get` (`GET /v2/actions/{action_id}`): per-call options are set here, then `send` runs it.
+pub type ActionsActionsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ActionsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "add_ons")]
-/// A call of `add_ons.addons_get_app` (`GET /v2/add-ons/apps`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AddOnsAddonsGetAppCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `add_ons.addons_get_app` (`GET /v2/add-ons/apps`): per-call options are set here, then `send` runs it.
+pub type AddOnsAddonsGetAppCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AddonsGetAppResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "add_ons")]
-impl<'a> AddOnsAddonsGetAppCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AddonsGetAppResponse>>,
-    > + 'a {
-        self.call.send_json::<AddonsGetAppResponse, ErrorKind>()
-    }
-}
+/// A call of `add_ons.addons_get_app_metadata` (`GET /v2/add-ons/apps/{app_slug}/metadata`): per-call options are set here, then `send` runs it.
+pub type AddOnsAddonsGetAppMetadataCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AddonsGetAppMetadataResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "add_ons")]
-/// A call of `add_ons.addons_get_app_metadata` (`GET /v2/add-ons/apps/{app_slug}/metadata`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AddOnsAddonsGetAppMetadataCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `add_ons.addons_list` (`GET /v2/add-ons/saas`): per-call options are set here, then `send` runs it.
+pub type AddOnsAddonsListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AddonsListResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "add_ons")]
-impl<'a> AddOnsAddonsGetAppMetadataCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AddonsGetAppMetadataResponse>>,
-    > + 'a {
-        self.call.send_json::<AddonsGetAppMetadataResponse, ErrorKind>()
-    }
-}
+/// A call of `add_ons.addons_create` (`POST /v2/add-ons/saas`): per-call options are set here, then `send` runs it.
+pub type AddOnsAddonsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AddonsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "add_ons")]
-/// A call of `add_ons.addons_list` (`GET /v2/add-ons/saas`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AddOnsAddonsListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `add_ons.addons_get` (`GET /v2/add-ons/saas/{resource_uuid}`): per-call options are set here, then `send` runs it.
+pub type AddOnsAddonsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AddonsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "add_ons")]
-impl<'a> AddOnsAddonsListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AddonsListResponse>>,
-    > + 'a {
-        self.call.send_json::<AddonsListResponse, ErrorKind>()
-    }
-}
+/// A call of `add_ons.addons_delete` (`DELETE /v2/add-ons/saas/{resource_uuid}`): per-call options are set here, then `send` runs it.
+pub type AddOnsAddonsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "add_ons")]
-/// A call of `add_ons.addons_create` (`POST /v2/add-ons/saas`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AddOnsAddonsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `add_ons.addons_patch` (`PATCH /v2/add-ons/saas/{resource_uuid}`): per-call options are set here, then `send` runs it.
+pub type AddOnsAddonsPatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AddonsPatchResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "add_ons")]
-impl<'a> AddOnsAddonsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AddonsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<AddonsCreateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "add_ons")]
-/// A call of `add_ons.addons_get` (`GET /v2/add-ons/saas/{resource_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AddOnsAddonsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "add_ons")]
-impl<'a> AddOnsAddonsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AddonsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<AddonsGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "add_ons")]
-/// A call of `add_ons.addons_delete` (`DELETE /v2/add-ons/saas/{resource_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AddOnsAddonsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "add_ons")]
-impl<'a> AddOnsAddonsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "add_ons")]
-/// A call of `add_ons.addons_patch` (`PATCH /v2/add-ons/saas/{resource_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AddOnsAddonsPatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "add_ons")]
-impl<'a> AddOnsAddonsPatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AddonsPatchResponse>>,
-    > + 'a {
-        self.call.send_json::<AddonsPatchResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "add_ons")]
-/// A call of `add_ons.addons_patch_plan` (`PATCH /v2/add-ons/saas/{resource_uuid}/plan`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AddOnsAddonsPatchPlanCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "add_ons")]
-impl<'a> AddOnsAddonsPatchPlanCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AddonsPatchPlanResponse>>,
-    > + 'a {
-        self.call.send_json::<AddonsPatchPlanResponse, ErrorKind>()
-    }
-}
+/// A call of `add_ons.addons_patch_plan` (`PATCH /v2/add-ons/saas/{resource_uuid}/plan`): per-call options are set here, then `send` runs it.
+pub type AddOnsAddonsPatchPlanCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AddonsPatchPlanResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
 /// A call of `apps.apps_list` (`GET /v2/apps`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -20402,138 +19513,54 @@ impl<'a> AppsAppsCreateCall<'a> {
     }
 }
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_list_metrics_bandwidth_daily` (`POST /v2/apps/metrics/bandwidth_daily`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsListMetricsBandwidthDailyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_list_metrics_bandwidth_daily` (`POST /v2/apps/metrics/bandwidth_daily`): per-call options are set here, then `send` runs it.
+pub type AppsAppsListMetricsBandwidthDailyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppMetricsBandwidthUsage,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsListMetricsBandwidthDailyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppMetricsBandwidthUsage>>,
-    > + 'a {
-        self.call.send_json::<AppMetricsBandwidthUsage, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_validate_app_spec` (`POST /v2/apps/propose`): per-call options are set here, then `send` runs it.
+pub type AppsAppsValidateAppSpecCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppProposeResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_validate_app_spec` (`POST /v2/apps/propose`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsValidateAppSpecCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_list_regions` (`GET /v2/apps/regions`): per-call options are set here, then `send` runs it.
+pub type AppsAppsListRegionsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsListRegionsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsValidateAppSpecCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppProposeResponse>>,
-    > + 'a {
-        self.call.send_json::<AppProposeResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_list_instance_sizes` (`GET /v2/apps/tiers/instance_sizes`): per-call options are set here, then `send` runs it.
+pub type AppsAppsListInstanceSizesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsListInstanceSizesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_list_regions` (`GET /v2/apps/regions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsListRegionsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_get_instance_size` (`GET /v2/apps/tiers/instance_sizes/{slug}`): per-call options are set here, then `send` runs it.
+pub type AppsAppsGetInstanceSizeCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsGetInstanceSizeResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsListRegionsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsListRegionsResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsListRegionsResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_list_alerts` (`GET /v2/apps/{app_id}/alerts`): per-call options are set here, then `send` runs it.
+pub type AppsAppsListAlertsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsListAlertsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_list_instance_sizes` (`GET /v2/apps/tiers/instance_sizes`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsListInstanceSizesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsListInstanceSizesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsListInstanceSizesResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsListInstanceSizesResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_get_instance_size` (`GET /v2/apps/tiers/instance_sizes/{slug}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsGetInstanceSizeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsGetInstanceSizeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsGetInstanceSizeResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsGetInstanceSizeResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_list_alerts` (`GET /v2/apps/{app_id}/alerts`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsListAlertsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsListAlertsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsListAlertsResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsListAlertsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_assign_alert_destinations` (`POST /v2/apps/{app_id}/alerts/{alert_id}/destinations`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsAssignAlertDestinationsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsAssignAlertDestinationsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsAlertResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsAlertResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_assign_alert_destinations` (`POST /v2/apps/{app_id}/alerts/{alert_id}/destinations`): per-call options are set here, then `send` runs it.
+pub type AppsAppsAssignAlertDestinationsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsAlertResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
 /// A call of `apps.apps_get_exec_active_deployment` (`GET /v2/apps/{app_id}/components/{component_name}/exec`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -20638,62 +19665,26 @@ impl<'a> AppsAppsListDeploymentsCall<'a> {
     }
 }
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_create_deployment` (`POST /v2/apps/{app_id}/deployments`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsCreateDeploymentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_create_deployment` (`POST /v2/apps/{app_id}/deployments`): per-call options are set here, then `send` runs it.
+pub type AppsAppsCreateDeploymentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsDeploymentResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsCreateDeploymentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_get_deployment` (`GET /v2/apps/{app_id}/deployments/{deployment_id}`): per-call options are set here, then `send` runs it.
+pub type AppsAppsGetDeploymentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsDeploymentResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_get_deployment` (`GET /v2/apps/{app_id}/deployments/{deployment_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsGetDeploymentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsGetDeploymentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_cancel_deployment` (`POST /v2/apps/{app_id}/deployments/{deployment_id}/cancel`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsCancelDeploymentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsCancelDeploymentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_cancel_deployment` (`POST /v2/apps/{app_id}/deployments/{deployment_id}/cancel`): per-call options are set here, then `send` runs it.
+pub type AppsAppsCancelDeploymentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsDeploymentResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
 /// A call of `apps.apps_get_exec` (`GET /v2/apps/{app_id}/deployments/{deployment_id}/components/{component_name}/exec`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -20834,43 +19825,19 @@ impl<'a> AppsAppsListEventsCall<'a> {
     }
 }
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_get_event` (`GET /v2/apps/{app_id}/events/{event_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsGetEventCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_get_event` (`GET /v2/apps/{app_id}/events/{event_id}`): per-call options are set here, then `send` runs it.
+pub type AppsAppsGetEventCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsGetEventResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsGetEventCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsGetEventResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsGetEventResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_cancel_event` (`POST /v2/apps/{app_id}/events/{event_id}/cancel`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsCancelEventCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsCancelEventCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsCancelEventResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsCancelEventResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_cancel_event` (`POST /v2/apps/{app_id}/events/{event_id}/cancel`): per-call options are set here, then `send` runs it.
+pub type AppsAppsCancelEventCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsCancelEventResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
 /// A call of `apps.apps_get_event_logs` (`GET /v2/apps/{app_id}/events/{event_id}/logs`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -20908,43 +19875,19 @@ impl<'a> AppsAppsGetEventLogsCall<'a> {
     }
 }
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_get_health` (`GET /v2/apps/{app_id}/health`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsGetHealthCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_get_health` (`GET /v2/apps/{app_id}/health`): per-call options are set here, then `send` runs it.
+pub type AppsAppsGetHealthCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppHealthResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsGetHealthCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppHealthResponse>>,
-    > + 'a {
-        self.call.send_json::<AppHealthResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_get_instances` (`GET /v2/apps/{app_id}/instances`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsGetInstancesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsGetInstancesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppInstances>>,
-    > + 'a {
-        self.call.send_json::<AppInstances, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_get_instances` (`GET /v2/apps/{app_id}/instances`): per-call options are set here, then `send` runs it.
+pub type AppsAppsGetInstancesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppInstances,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
 /// A call of `apps.apps_list_job_invocations` (`GET /v2/apps/{app_id}/job-invocations`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -21136,119 +20079,43 @@ impl<'a> AppsAppsGetLogsActiveDeploymentAggregateCall<'a> {
     }
 }
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_get_metrics_bandwidth_daily` (`GET /v2/apps/{app_id}/metrics/bandwidth_daily`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsGetMetricsBandwidthDailyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_get_metrics_bandwidth_daily` (`GET /v2/apps/{app_id}/metrics/bandwidth_daily`): per-call options are set here, then `send` runs it.
+pub type AppsAppsGetMetricsBandwidthDailyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppMetricsBandwidthUsage,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsGetMetricsBandwidthDailyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppMetricsBandwidthUsage>>,
-    > + 'a {
-        self.call.send_json::<AppMetricsBandwidthUsage, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_restart` (`POST /v2/apps/{app_id}/restart`): per-call options are set here, then `send` runs it.
+pub type AppsAppsRestartCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsDeploymentResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_restart` (`POST /v2/apps/{app_id}/restart`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsRestartCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_create_rollback` (`POST /v2/apps/{app_id}/rollback`): per-call options are set here, then `send` runs it.
+pub type AppsAppsCreateRollbackCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsDeploymentResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsRestartCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_commit_rollback` (`POST /v2/apps/{app_id}/rollback/commit`): per-call options are set here, then `send` runs it.
+pub type AppsAppsCommitRollbackCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_create_rollback` (`POST /v2/apps/{app_id}/rollback`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsCreateRollbackCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_revert_rollback` (`POST /v2/apps/{app_id}/rollback/revert`): per-call options are set here, then `send` runs it.
+pub type AppsAppsRevertRollbackCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsDeploymentResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsCreateRollbackCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_commit_rollback` (`POST /v2/apps/{app_id}/rollback/commit`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsCommitRollbackCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsCommitRollbackCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_revert_rollback` (`POST /v2/apps/{app_id}/rollback/revert`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsRevertRollbackCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsRevertRollbackCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsDeploymentResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsDeploymentResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_validate_rollback` (`POST /v2/apps/{app_id}/rollback/validate`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsValidateRollbackCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsValidateRollbackCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsValidateRollbackResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsValidateRollbackResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_validate_rollback` (`POST /v2/apps/{app_id}/rollback/validate`): per-call options are set here, then `send` runs it.
+pub type AppsAppsValidateRollbackCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsValidateRollbackResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "apps")]
 /// A call of `apps.apps_get` (`GET /v2/apps/{id}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -21277,43 +20144,15 @@ impl<'a> AppsAppsGetCall<'a> {
     }
 }
 #[cfg(feature = "apps")]
-/// A call of `apps.apps_update` (`PUT /v2/apps/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `apps.apps_update` (`PUT /v2/apps/{id}`): per-call options are set here, then `send` runs it.
+pub type AppsAppsUpdateCall<'a> = ::sdkgen_runtime::JsonCall<'a, AppResponse, ErrorKind>;
 #[cfg(feature = "apps")]
-impl<'a> AppsAppsUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppResponse>>,
-    > + 'a {
-        self.call.send_json::<AppResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "apps")]
-/// A call of `apps.apps_delete` (`DELETE /v2/apps/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AppsAppsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "apps")]
-impl<'a> AppsAppsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AppsDeleteAppResponse>>,
-    > + 'a {
-        self.call.send_json::<AppsDeleteAppResponse, ErrorKind>()
-    }
-}
+/// A call of `apps.apps_delete` (`DELETE /v2/apps/{id}`): per-call options are set here, then `send` runs it.
+pub type AppsAppsDeleteCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AppsDeleteAppResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "billing")]
 /// A call of `billing.billing_insights_list` (`GET /v2/billing/{account_urn}/insights/{start_date}/{end_date}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -21346,43 +20185,15 @@ impl<'a> BillingBillingInsightsListCall<'a> {
     }
 }
 #[cfg(feature = "billing")]
-/// A call of `billing.balance_get` (`GET /v2/customers/my/balance`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BillingBalanceGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `billing.balance_get` (`GET /v2/customers/my/balance`): per-call options are set here, then `send` runs it.
+pub type BillingBalanceGetCall<'a> = ::sdkgen_runtime::JsonCall<'a, Balance, ErrorKind>;
 #[cfg(feature = "billing")]
-impl<'a> BillingBalanceGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Balance>>,
-    > + 'a {
-        self.call.send_json::<Balance, ErrorKind>()
-    }
-}
-#[cfg(feature = "billing")]
-/// A call of `billing.billing_history_list` (`GET /v2/customers/my/billing_history`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BillingBillingHistoryListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "billing")]
-impl<'a> BillingBillingHistoryListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<BillingHistoryListResponse>>,
-    > + 'a {
-        self.call.send_json::<BillingHistoryListResponse, ErrorKind>()
-    }
-}
+/// A call of `billing.billing_history_list` (`GET /v2/customers/my/billing_history`): per-call options are set here, then `send` runs it.
+pub type BillingBillingHistoryListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    BillingHistoryListResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "billing")]
 /// A call of `billing.invoices_list` (`GET /v2/customers/my/invoices`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -21488,24 +20299,12 @@ impl<'a> BillingInvoicesGetPdfByUuidCall<'a> {
     }
 }
 #[cfg(feature = "billing")]
-/// A call of `billing.invoices_get_summary_by_uuid` (`GET /v2/customers/my/invoices/{invoice_uuid}/summary`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BillingInvoicesGetSummaryByUuidCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "billing")]
-impl<'a> BillingInvoicesGetSummaryByUuidCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<InvoiceSummary>>,
-    > + 'a {
-        self.call.send_json::<InvoiceSummary, ErrorKind>()
-    }
-}
+/// A call of `billing.invoices_get_summary_by_uuid` (`GET /v2/customers/my/invoices/{invoice_uuid}/summary`): per-call options are set here, then `send` runs it.
+pub type BillingInvoicesGetSummaryByUuidCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    InvoiceSummary,
+    ErrorKind,
+>;
 #[cfg(feature = "byoip_prefixes")]
 /// A call of `byoip_prefixes.byoip_prefixes_list` (`GET /v2/byoip_prefixes`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -21538,81 +20337,32 @@ impl<'a> ByoipPrefixesByoipPrefixesListCall<'a> {
     }
 }
 #[cfg(feature = "byoip_prefixes")]
-/// A call of `byoip_prefixes.byoip_prefixes_create` (`POST /v2/byoip_prefixes`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ByoipPrefixesByoipPrefixesCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `byoip_prefixes.byoip_prefixes_create` (`POST /v2/byoip_prefixes`): per-call options are set here, then `send` runs it.
+pub type ByoipPrefixesByoipPrefixesCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ByoipPrefixesCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "byoip_prefixes")]
-impl<'a> ByoipPrefixesByoipPrefixesCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ByoipPrefixesCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<ByoipPrefixesCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `byoip_prefixes.byoip_prefixes_get` (`GET /v2/byoip_prefixes/{byoip_prefix_uuid}`): per-call options are set here, then `send` runs it.
+pub type ByoipPrefixesByoipPrefixesGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ByoipPrefixesGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "byoip_prefixes")]
-/// A call of `byoip_prefixes.byoip_prefixes_get` (`GET /v2/byoip_prefixes/{byoip_prefix_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ByoipPrefixesByoipPrefixesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `byoip_prefixes.byoip_prefixes_delete` (`DELETE /v2/byoip_prefixes/{byoip_prefix_uuid}`): per-call options are set here, then `send` runs it.
+pub type ByoipPrefixesByoipPrefixesDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "byoip_prefixes")]
-impl<'a> ByoipPrefixesByoipPrefixesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ByoipPrefixesGetResponse>>,
-    > + 'a {
-        self.call.send_json::<ByoipPrefixesGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "byoip_prefixes")]
-/// A call of `byoip_prefixes.byoip_prefixes_delete` (`DELETE /v2/byoip_prefixes/{byoip_prefix_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ByoipPrefixesByoipPrefixesDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "byoip_prefixes")]
-impl<'a> ByoipPrefixesByoipPrefixesDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "byoip_prefixes")]
-/// A call of `byoip_prefixes.byoip_prefixes_patch` (`PATCH /v2/byoip_prefixes/{byoip_prefix_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ByoipPrefixesByoipPrefixesPatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "byoip_prefixes")]
-impl<'a> ByoipPrefixesByoipPrefixesPatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ByoipPrefixesPatchResponse>>,
-    > + 'a {
-        self.call.send_json::<ByoipPrefixesPatchResponse, ErrorKind>()
-    }
-}
+/// A call of `byoip_prefixes.byoip_prefixes_patch` (`PATCH /v2/byoip_prefixes/{byoip_prefix_uuid}`): per-call options are set here, then `send` runs it.
+pub type ByoipPrefixesByoipPrefixesPatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ByoipPrefixesPatchResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "byoip_prefixes")]
 /// A call of `byoip_prefixes.byoip_prefixes_list_resources` (`GET /v2/byoip_prefixes/{byoip_prefix_uuid}/ips`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -21678,100 +20428,35 @@ impl<'a> CdnEndpointsCdnListEndpointsCall<'a> {
     }
 }
 #[cfg(feature = "cdn_endpoints")]
-/// A call of `cdn_endpoints.cdn_create_endpoint` (`POST /v2/cdn/endpoints`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct CdnEndpointsCdnCreateEndpointCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `cdn_endpoints.cdn_create_endpoint` (`POST /v2/cdn/endpoints`): per-call options are set here, then `send` runs it.
+pub type CdnEndpointsCdnCreateEndpointCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    CdnCreateEndpointResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "cdn_endpoints")]
-impl<'a> CdnEndpointsCdnCreateEndpointCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<CdnCreateEndpointResponse>>,
-    > + 'a {
-        self.call.send_json::<CdnCreateEndpointResponse, ErrorKind>()
-    }
-}
+/// A call of `cdn_endpoints.cdn_get_endpoint` (`GET /v2/cdn/endpoints/{cdn_id}`): per-call options are set here, then `send` runs it.
+pub type CdnEndpointsCdnGetEndpointCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    CdnGetEndpointResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "cdn_endpoints")]
-/// A call of `cdn_endpoints.cdn_get_endpoint` (`GET /v2/cdn/endpoints/{cdn_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct CdnEndpointsCdnGetEndpointCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `cdn_endpoints.cdn_update_endpoints` (`PUT /v2/cdn/endpoints/{cdn_id}`): per-call options are set here, then `send` runs it.
+pub type CdnEndpointsCdnUpdateEndpointsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    CdnUpdateEndpointsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "cdn_endpoints")]
-impl<'a> CdnEndpointsCdnGetEndpointCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<CdnGetEndpointResponse>>,
-    > + 'a {
-        self.call.send_json::<CdnGetEndpointResponse, ErrorKind>()
-    }
-}
+/// A call of `cdn_endpoints.cdn_delete_endpoint` (`DELETE /v2/cdn/endpoints/{cdn_id}`): per-call options are set here, then `send` runs it.
+pub type CdnEndpointsCdnDeleteEndpointCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "cdn_endpoints")]
-/// A call of `cdn_endpoints.cdn_update_endpoints` (`PUT /v2/cdn/endpoints/{cdn_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct CdnEndpointsCdnUpdateEndpointsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "cdn_endpoints")]
-impl<'a> CdnEndpointsCdnUpdateEndpointsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<CdnUpdateEndpointsResponse>>,
-    > + 'a {
-        self.call.send_json::<CdnUpdateEndpointsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "cdn_endpoints")]
-/// A call of `cdn_endpoints.cdn_delete_endpoint` (`DELETE /v2/cdn/endpoints/{cdn_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct CdnEndpointsCdnDeleteEndpointCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "cdn_endpoints")]
-impl<'a> CdnEndpointsCdnDeleteEndpointCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "cdn_endpoints")]
-/// A call of `cdn_endpoints.cdn_purge_cache` (`DELETE /v2/cdn/endpoints/{cdn_id}/cache`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct CdnEndpointsCdnPurgeCacheCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "cdn_endpoints")]
-impl<'a> CdnEndpointsCdnPurgeCacheCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `cdn_endpoints.cdn_purge_cache` (`DELETE /v2/cdn/endpoints/{cdn_id}/cache`): per-call options are set here, then `send` runs it.
+pub type CdnEndpointsCdnPurgeCacheCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "certificates")]
 /// A call of `certificates.certificates_list` (`GET /v2/certificates`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -21812,62 +20497,25 @@ impl<'a> CertificatesCertificatesListCall<'a> {
     }
 }
 #[cfg(feature = "certificates")]
-/// A call of `certificates.certificates_create` (`POST /v2/certificates`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct CertificatesCertificatesCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `certificates.certificates_create` (`POST /v2/certificates`): per-call options are set here, then `send` runs it.
+pub type CertificatesCertificatesCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    CertificatesCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "certificates")]
-impl<'a> CertificatesCertificatesCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<CertificatesCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<CertificatesCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `certificates.certificates_get` (`GET /v2/certificates/{certificate_id}`): per-call options are set here, then `send` runs it.
+pub type CertificatesCertificatesGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    CertificatesGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "certificates")]
-/// A call of `certificates.certificates_get` (`GET /v2/certificates/{certificate_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct CertificatesCertificatesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "certificates")]
-impl<'a> CertificatesCertificatesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<CertificatesGetResponse>>,
-    > + 'a {
-        self.call.send_json::<CertificatesGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "certificates")]
-/// A call of `certificates.certificates_delete` (`DELETE /v2/certificates/{certificate_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct CertificatesCertificatesDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "certificates")]
-impl<'a> CertificatesCertificatesDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `certificates.certificates_delete` (`DELETE /v2/certificates/{certificate_id}`): per-call options are set here, then `send` runs it.
+pub type CertificatesCertificatesDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "databases")]
 /// A call of `databases.databases_list_clusters` (`GET /v2/databases`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -21896,1376 +20544,467 @@ impl<'a> DatabasesDatabasesListClustersCall<'a> {
     }
 }
 #[cfg(feature = "databases")]
-/// A call of `databases.databases_create_cluster` (`POST /v2/databases`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesCreateClusterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesCreateClusterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesCreateClusterResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesCreateClusterResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_cluster_metrics_credentials` (`GET /v2/databases/metrics/credentials`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetClusterMetricsCredentialsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetClusterMetricsCredentialsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesGetClusterMetricsCredentialsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesGetClusterMetricsCredentialsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_cluster_metrics_credentials` (`PUT /v2/databases/metrics/credentials`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateClusterMetricsCredentialsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateClusterMetricsCredentialsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_options` (`GET /v2/databases/options`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListOptionsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListOptionsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Options>>,
-    > + 'a {
-        self.call.send_json::<Options, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_cluster` (`GET /v2/databases/{database_cluster_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetClusterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetClusterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetClusterResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesGetClusterResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_destroy_cluster` (`DELETE /v2/databases/{database_cluster_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDestroyClusterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDestroyClusterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_autoscale` (`GET /v2/databases/{database_cluster_uuid}/autoscale`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetAutoscaleCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetAutoscaleCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetAutoscaleResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesGetAutoscaleResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_autoscale` (`PUT /v2/databases/{database_cluster_uuid}/autoscale`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateAutoscaleCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateAutoscaleCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_backups` (`GET /v2/databases/{database_cluster_uuid}/backups`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListBackupsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListBackupsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListBackupsResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesListBackupsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_ca` (`GET /v2/databases/{database_cluster_uuid}/ca`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetCaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetCaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetCaResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesGetCaResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_config` (`GET /v2/databases/{database_cluster_uuid}/config`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetConfigCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetConfigCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetConfigResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesGetConfigResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_patch_config` (`PATCH /v2/databases/{database_cluster_uuid}/config`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesPatchConfigCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesPatchConfigCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list` (`GET /v2/databases/{database_cluster_uuid}/dbs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesListResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_add` (`POST /v2/databases/{database_cluster_uuid}/dbs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesAddCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesAddCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesAddResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesAddResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get` (`GET /v2/databases/{database_cluster_uuid}/dbs/{database_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_delete` (`DELETE /v2/databases/{database_cluster_uuid}/dbs/{database_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_do_settings` (`GET /v2/databases/{database_cluster_uuid}/do_settings`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetDoSettingsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetDoSettingsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesGetDoSettingsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesGetDoSettingsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_do_settings` (`PUT /v2/databases/{database_cluster_uuid}/do_settings`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateDoSettingsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateDoSettingsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_events_logs` (`GET /v2/databases/{database_cluster_uuid}/events`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListEventsLogsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListEventsLogsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesListEventsLogsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesListEventsLogsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_eviction_policy` (`GET /v2/databases/{database_cluster_uuid}/eviction_policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetEvictionPolicyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetEvictionPolicyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesGetEvictionPolicyResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesGetEvictionPolicyResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_eviction_policy` (`PUT /v2/databases/{database_cluster_uuid}/eviction_policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateEvictionPolicyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateEvictionPolicyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_firewall_rules` (`GET /v2/databases/{database_cluster_uuid}/firewall`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListFirewallRulesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListFirewallRulesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesListFirewallRulesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesListFirewallRulesResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_firewall_rules` (`PUT /v2/databases/{database_cluster_uuid}/firewall`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateFirewallRulesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateFirewallRulesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_opeasearch_indexes` (`GET /v2/databases/{database_cluster_uuid}/indexes`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListOpeasearchIndexesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListOpeasearchIndexesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesListOpeasearchIndexesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesListOpeasearchIndexesResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_delete_opensearch_index` (`DELETE /v2/databases/{database_cluster_uuid}/indexes/{index_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDeleteOpensearchIndexCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDeleteOpensearchIndexCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_install_update` (`PUT /v2/databases/{database_cluster_uuid}/install_update`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesInstallUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesInstallUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_logsink` (`GET /v2/databases/{database_cluster_uuid}/logsink`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListLogsinkCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListLogsinkCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListLogsinkResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesListLogsinkResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_create_logsink` (`POST /v2/databases/{database_cluster_uuid}/logsink`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesCreateLogsinkCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesCreateLogsinkCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesCreateLogsinkResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesCreateLogsinkResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_logsink` (`GET /v2/databases/{database_cluster_uuid}/logsink/{logsink_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetLogsinkCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetLogsinkCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<LogsinkVerbose>>,
-    > + 'a {
-        self.call.send_json::<LogsinkVerbose, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_logsink` (`PUT /v2/databases/{database_cluster_uuid}/logsink/{logsink_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateLogsinkCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateLogsinkCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_delete_logsink` (`DELETE /v2/databases/{database_cluster_uuid}/logsink/{logsink_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDeleteLogsinkCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDeleteLogsinkCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_maintenance_window` (`PUT /v2/databases/{database_cluster_uuid}/maintenance`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateMaintenanceWindowCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateMaintenanceWindowCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_region` (`PUT /v2/databases/{database_cluster_uuid}/migrate`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateRegionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateRegionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_migration_status` (`GET /v2/databases/{database_cluster_uuid}/online-migration`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetMigrationStatusCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetMigrationStatusCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<OnlineMigration>>,
-    > + 'a {
-        self.call.send_json::<OnlineMigration, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_online_migration` (`PUT /v2/databases/{database_cluster_uuid}/online-migration`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateOnlineMigrationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateOnlineMigrationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<OnlineMigration>>,
-    > + 'a {
-        self.call.send_json::<OnlineMigration, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_delete_online_migration` (`DELETE /v2/databases/{database_cluster_uuid}/online-migration/{migration_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDeleteOnlineMigrationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDeleteOnlineMigrationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_connection_pools` (`GET /v2/databases/{database_cluster_uuid}/pools`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListConnectionPoolsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListConnectionPoolsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ConnectionPools>>,
-    > + 'a {
-        self.call.send_json::<ConnectionPools, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_add_connection_pool` (`POST /v2/databases/{database_cluster_uuid}/pools`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesAddConnectionPoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesAddConnectionPoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesAddConnectionPoolResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesAddConnectionPoolResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_connection_pool` (`GET /v2/databases/{database_cluster_uuid}/pools/{pool_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetConnectionPoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetConnectionPoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesGetConnectionPoolResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesGetConnectionPoolResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_connection_pool` (`PUT /v2/databases/{database_cluster_uuid}/pools/{pool_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateConnectionPoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateConnectionPoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_delete_connection_pool` (`DELETE /v2/databases/{database_cluster_uuid}/pools/{pool_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDeleteConnectionPoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDeleteConnectionPoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_replicas` (`GET /v2/databases/{database_cluster_uuid}/replicas`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListReplicasCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListReplicasCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListReplicasResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesListReplicasResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_create_replica` (`POST /v2/databases/{database_cluster_uuid}/replicas`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesCreateReplicaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesCreateReplicaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesCreateReplicaResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesCreateReplicaResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_replica` (`GET /v2/databases/{database_cluster_uuid}/replicas/{replica_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetReplicaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetReplicaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetReplicaResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesGetReplicaResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_destroy_replica` (`DELETE /v2/databases/{database_cluster_uuid}/replicas/{replica_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDestroyReplicaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDestroyReplicaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_promote_replica` (`PUT /v2/databases/{database_cluster_uuid}/replicas/{replica_name}/promote`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesPromoteReplicaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesPromoteReplicaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_cluster_size` (`PUT /v2/databases/{database_cluster_uuid}/resize`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateClusterSizeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateClusterSizeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_kafka_schemas` (`GET /v2/databases/{database_cluster_uuid}/schema-registry`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListKafkaSchemasCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListKafkaSchemasCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesListKafkaSchemasResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesListKafkaSchemasResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_create_kafka_schema` (`POST /v2/databases/{database_cluster_uuid}/schema-registry`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesCreateKafkaSchemaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesCreateKafkaSchemaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<KafkaSchemaVerbose>>,
-    > + 'a {
-        self.call.send_json::<KafkaSchemaVerbose, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_kafka_schema_config` (`GET /v2/databases/{database_cluster_uuid}/schema-registry/config`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetKafkaSchemaConfigCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetKafkaSchemaConfigCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesGetKafkaSchemaConfigResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesGetKafkaSchemaConfigResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_kafka_schema_config` (`PUT /v2/databases/{database_cluster_uuid}/schema-registry/config`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateKafkaSchemaConfigCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateKafkaSchemaConfigCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesUpdateKafkaSchemaConfigResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesUpdateKafkaSchemaConfigResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_kafka_schema_subject_config` (`GET /v2/databases/{database_cluster_uuid}/schema-registry/config/{subject_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetKafkaSchemaSubjectConfigCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetKafkaSchemaSubjectConfigCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesGetKafkaSchemaSubjectConfigResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesGetKafkaSchemaSubjectConfigResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_kafka_schema_subject_config` (`PUT /v2/databases/{database_cluster_uuid}/schema-registry/config/{subject_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesUpdateKafkaSchemaSubjectConfigResponse>,
-        >,
-    > + 'a {
-        self.call
-            .send_json::<DatabasesUpdateKafkaSchemaSubjectConfigResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_kafka_schema` (`GET /v2/databases/{database_cluster_uuid}/schema-registry/{subject_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetKafkaSchemaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetKafkaSchemaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<KafkaSchemaVersionVerbose>>,
-    > + 'a {
-        self.call.send_json::<KafkaSchemaVersionVerbose, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_delete_kafka_schema` (`DELETE /v2/databases/{database_cluster_uuid}/schema-registry/{subject_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDeleteKafkaSchemaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDeleteKafkaSchemaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_kafka_schema_version` (`GET /v2/databases/{database_cluster_uuid}/schema-registry/{subject_name}/versions/{version}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetKafkaSchemaVersionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetKafkaSchemaVersionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<KafkaSchemaVersionVerbose>>,
-    > + 'a {
-        self.call.send_json::<KafkaSchemaVersionVerbose, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_sql_mode` (`GET /v2/databases/{database_cluster_uuid}/sql_mode`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetSqlModeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetSqlModeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SqlMode>>,
-    > + 'a {
-        self.call.send_json::<SqlMode, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_sql_mode` (`PUT /v2/databases/{database_cluster_uuid}/sql_mode`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateSqlModeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateSqlModeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_kafka_topics` (`GET /v2/databases/{database_cluster_uuid}/topics`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListKafkaTopicsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListKafkaTopicsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesListKafkaTopicsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesListKafkaTopicsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_create_kafka_topic` (`POST /v2/databases/{database_cluster_uuid}/topics`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesCreateKafkaTopicCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesCreateKafkaTopicCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesCreateKafkaTopicResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesCreateKafkaTopicResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_kafka_topic` (`GET /v2/databases/{database_cluster_uuid}/topics/{topic_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetKafkaTopicCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetKafkaTopicCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesGetKafkaTopicResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesGetKafkaTopicResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_kafka_topic` (`PUT /v2/databases/{database_cluster_uuid}/topics/{topic_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateKafkaTopicCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateKafkaTopicCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DatabasesUpdateKafkaTopicResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DatabasesUpdateKafkaTopicResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_delete_kafka_topic` (`DELETE /v2/databases/{database_cluster_uuid}/topics/{topic_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDeleteKafkaTopicCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDeleteKafkaTopicCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_major_version` (`PUT /v2/databases/{database_cluster_uuid}/upgrade`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateMajorVersionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateMajorVersionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_list_users` (`GET /v2/databases/{database_cluster_uuid}/users`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesListUsersCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesListUsersCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesListUsersResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesListUsersResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_add_user` (`POST /v2/databases/{database_cluster_uuid}/users`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesAddUserCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesAddUserCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesAddUserResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesAddUserResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_get_user` (`GET /v2/databases/{database_cluster_uuid}/users/{username}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesGetUserCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesGetUserCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesGetUserResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesGetUserResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_update_user` (`PUT /v2/databases/{database_cluster_uuid}/users/{username}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesUpdateUserCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesUpdateUserCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesUpdateUserResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesUpdateUserResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_delete_user` (`DELETE /v2/databases/{database_cluster_uuid}/users/{username}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesDeleteUserCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesDeleteUserCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "databases")]
-/// A call of `databases.databases_reset_auth` (`POST /v2/databases/{database_cluster_uuid}/users/{username}/reset_auth`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DatabasesDatabasesResetAuthCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "databases")]
-impl<'a> DatabasesDatabasesResetAuthCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DatabasesResetAuthResponse>>,
-    > + 'a {
-        self.call.send_json::<DatabasesResetAuthResponse, ErrorKind>()
-    }
-}
+/// A call of `databases.databases_create_cluster` (`POST /v2/databases`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesCreateClusterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesCreateClusterResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_cluster_metrics_credentials` (`GET /v2/databases/metrics/credentials`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetClusterMetricsCredentialsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetClusterMetricsCredentialsResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_cluster_metrics_credentials` (`PUT /v2/databases/metrics/credentials`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateClusterMetricsCredentialsCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_options` (`GET /v2/databases/options`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListOptionsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Options,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_cluster` (`GET /v2/databases/{database_cluster_uuid}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetClusterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetClusterResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_destroy_cluster` (`DELETE /v2/databases/{database_cluster_uuid}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDestroyClusterCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_autoscale` (`GET /v2/databases/{database_cluster_uuid}/autoscale`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetAutoscaleCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetAutoscaleResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_autoscale` (`PUT /v2/databases/{database_cluster_uuid}/autoscale`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateAutoscaleCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_backups` (`GET /v2/databases/{database_cluster_uuid}/backups`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListBackupsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListBackupsResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_ca` (`GET /v2/databases/{database_cluster_uuid}/ca`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetCaCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetCaResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_config` (`GET /v2/databases/{database_cluster_uuid}/config`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetConfigCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetConfigResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_patch_config` (`PATCH /v2/databases/{database_cluster_uuid}/config`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesPatchConfigCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list` (`GET /v2/databases/{database_cluster_uuid}/dbs`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_add` (`POST /v2/databases/{database_cluster_uuid}/dbs`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesAddCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesAddResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get` (`GET /v2/databases/{database_cluster_uuid}/dbs/{database_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_delete` (`DELETE /v2/databases/{database_cluster_uuid}/dbs/{database_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_do_settings` (`GET /v2/databases/{database_cluster_uuid}/do_settings`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetDoSettingsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetDoSettingsResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_do_settings` (`PUT /v2/databases/{database_cluster_uuid}/do_settings`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateDoSettingsCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_events_logs` (`GET /v2/databases/{database_cluster_uuid}/events`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListEventsLogsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListEventsLogsResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_eviction_policy` (`GET /v2/databases/{database_cluster_uuid}/eviction_policy`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetEvictionPolicyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetEvictionPolicyResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_eviction_policy` (`PUT /v2/databases/{database_cluster_uuid}/eviction_policy`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateEvictionPolicyCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_firewall_rules` (`GET /v2/databases/{database_cluster_uuid}/firewall`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListFirewallRulesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListFirewallRulesResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_firewall_rules` (`PUT /v2/databases/{database_cluster_uuid}/firewall`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateFirewallRulesCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_opeasearch_indexes` (`GET /v2/databases/{database_cluster_uuid}/indexes`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListOpeasearchIndexesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListOpeasearchIndexesResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_delete_opensearch_index` (`DELETE /v2/databases/{database_cluster_uuid}/indexes/{index_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDeleteOpensearchIndexCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_install_update` (`PUT /v2/databases/{database_cluster_uuid}/install_update`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesInstallUpdateCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_logsink` (`GET /v2/databases/{database_cluster_uuid}/logsink`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListLogsinkCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListLogsinkResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_create_logsink` (`POST /v2/databases/{database_cluster_uuid}/logsink`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesCreateLogsinkCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesCreateLogsinkResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_logsink` (`GET /v2/databases/{database_cluster_uuid}/logsink/{logsink_id}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetLogsinkCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    LogsinkVerbose,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_logsink` (`PUT /v2/databases/{database_cluster_uuid}/logsink/{logsink_id}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateLogsinkCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_delete_logsink` (`DELETE /v2/databases/{database_cluster_uuid}/logsink/{logsink_id}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDeleteLogsinkCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_maintenance_window` (`PUT /v2/databases/{database_cluster_uuid}/maintenance`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateMaintenanceWindowCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_region` (`PUT /v2/databases/{database_cluster_uuid}/migrate`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateRegionCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_migration_status` (`GET /v2/databases/{database_cluster_uuid}/online-migration`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetMigrationStatusCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OnlineMigration,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_online_migration` (`PUT /v2/databases/{database_cluster_uuid}/online-migration`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateOnlineMigrationCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OnlineMigration,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_delete_online_migration` (`DELETE /v2/databases/{database_cluster_uuid}/online-migration/{migration_id}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDeleteOnlineMigrationCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_connection_pools` (`GET /v2/databases/{database_cluster_uuid}/pools`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListConnectionPoolsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ConnectionPools,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_add_connection_pool` (`POST /v2/databases/{database_cluster_uuid}/pools`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesAddConnectionPoolCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesAddConnectionPoolResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_connection_pool` (`GET /v2/databases/{database_cluster_uuid}/pools/{pool_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetConnectionPoolCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetConnectionPoolResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_connection_pool` (`PUT /v2/databases/{database_cluster_uuid}/pools/{pool_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateConnectionPoolCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_delete_connection_pool` (`DELETE /v2/databases/{database_cluster_uuid}/pools/{pool_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDeleteConnectionPoolCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_replicas` (`GET /v2/databases/{database_cluster_uuid}/replicas`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListReplicasCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListReplicasResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_create_replica` (`POST /v2/databases/{database_cluster_uuid}/replicas`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesCreateReplicaCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesCreateReplicaResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_replica` (`GET /v2/databases/{database_cluster_uuid}/replicas/{replica_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetReplicaCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetReplicaResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_destroy_replica` (`DELETE /v2/databases/{database_cluster_uuid}/replicas/{replica_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDestroyReplicaCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_promote_replica` (`PUT /v2/databases/{database_cluster_uuid}/replicas/{replica_name}/promote`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesPromoteReplicaCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_cluster_size` (`PUT /v2/databases/{database_cluster_uuid}/resize`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateClusterSizeCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_kafka_schemas` (`GET /v2/databases/{database_cluster_uuid}/schema-registry`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListKafkaSchemasCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListKafkaSchemasResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_create_kafka_schema` (`POST /v2/databases/{database_cluster_uuid}/schema-registry`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesCreateKafkaSchemaCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KafkaSchemaVerbose,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_kafka_schema_config` (`GET /v2/databases/{database_cluster_uuid}/schema-registry/config`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetKafkaSchemaConfigCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetKafkaSchemaConfigResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_kafka_schema_config` (`PUT /v2/databases/{database_cluster_uuid}/schema-registry/config`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateKafkaSchemaConfigCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesUpdateKafkaSchemaConfigResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_kafka_schema_subject_config` (`GET /v2/databases/{database_cluster_uuid}/schema-registry/config/{subject_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetKafkaSchemaSubjectConfigCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetKafkaSchemaSubjectConfigResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_kafka_schema_subject_config` (`PUT /v2/databases/{database_cluster_uuid}/schema-registry/config/{subject_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateKafkaSchemaSubjectConfigCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesUpdateKafkaSchemaSubjectConfigResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_kafka_schema` (`GET /v2/databases/{database_cluster_uuid}/schema-registry/{subject_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetKafkaSchemaCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KafkaSchemaVersionVerbose,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_delete_kafka_schema` (`DELETE /v2/databases/{database_cluster_uuid}/schema-registry/{subject_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDeleteKafkaSchemaCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_kafka_schema_version` (`GET /v2/databases/{database_cluster_uuid}/schema-registry/{subject_name}/versions/{version}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetKafkaSchemaVersionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KafkaSchemaVersionVerbose,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_sql_mode` (`GET /v2/databases/{database_cluster_uuid}/sql_mode`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetSqlModeCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SqlMode,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_sql_mode` (`PUT /v2/databases/{database_cluster_uuid}/sql_mode`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateSqlModeCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_kafka_topics` (`GET /v2/databases/{database_cluster_uuid}/topics`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListKafkaTopicsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListKafkaTopicsResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_create_kafka_topic` (`POST /v2/databases/{database_cluster_uuid}/topics`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesCreateKafkaTopicCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesCreateKafkaTopicResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_kafka_topic` (`GET /v2/databases/{database_cluster_uuid}/topics/{topic_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetKafkaTopicCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetKafkaTopicResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_kafka_topic` (`PUT /v2/databases/{database_cluster_uuid}/topics/{topic_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateKafkaTopicCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesUpdateKafkaTopicResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_delete_kafka_topic` (`DELETE /v2/databases/{database_cluster_uuid}/topics/{topic_name}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDeleteKafkaTopicCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_major_version` (`PUT /v2/databases/{database_cluster_uuid}/upgrade`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateMajorVersionCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_list_users` (`GET /v2/databases/{database_cluster_uuid}/users`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesListUsersCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesListUsersResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_add_user` (`POST /v2/databases/{database_cluster_uuid}/users`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesAddUserCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesAddUserResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_get_user` (`GET /v2/databases/{database_cluster_uuid}/users/{username}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesGetUserCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesGetUserResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_update_user` (`PUT /v2/databases/{database_cluster_uuid}/users/{username}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesUpdateUserCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesUpdateUserResponse,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_delete_user` (`DELETE /v2/databases/{database_cluster_uuid}/users/{username}`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesDeleteUserCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
+#[cfg(feature = "databases")]
+/// A call of `databases.databases_reset_auth` (`POST /v2/databases/{database_cluster_uuid}/users/{username}/reset_auth`): per-call options are set here, then `send` runs it.
+pub type DatabasesDatabasesResetAuthCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DatabasesResetAuthResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
 /// A call of `dedicated_inference.dedicated_inferences_list` (`GET /v2/dedicated-inferences`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -23306,129 +21045,46 @@ impl<'a> DedicatedInferenceDedicatedInferencesListCall<'a> {
     }
 }
 #[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_create` (`POST /v2/dedicated-inferences`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `dedicated_inference.dedicated_inferences_create` (`POST /v2/dedicated-inferences`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DedicatedInferencesCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DedicatedInferencesCreateResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DedicatedInferencesCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `dedicated_inference.dedicated_inferences_get_gpu_model_config` (`GET /v2/dedicated-inferences/gpu-model-config`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DedicatedInferenceGpuModelConfigsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_get_gpu_model_config` (`GET /v2/dedicated-inferences/gpu-model-config`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `dedicated_inference.dedicated_inferences_list_sizes` (`GET /v2/dedicated-inferences/sizes`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesListSizesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DedicatedInferenceSizesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DedicatedInferenceGpuModelConfigsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DedicatedInferenceGpuModelConfigsResponse, ErrorKind>()
-    }
-}
+/// A call of `dedicated_inference.dedicated_inferences_get` (`GET /v2/dedicated-inferences/{dedicated_inference_id}`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DedicatedInferencesGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_list_sizes` (`GET /v2/dedicated-inferences/sizes`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesListSizesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `dedicated_inference.dedicated_inferences_delete` (`DELETE /v2/dedicated-inferences/{dedicated_inference_id}`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesListSizesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DedicatedInferenceSizesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DedicatedInferenceSizesResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_get` (`GET /v2/dedicated-inferences/{dedicated_inference_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DedicatedInferencesGetResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DedicatedInferencesGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_delete` (`DELETE /v2/dedicated-inferences/{dedicated_inference_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_patch` (`PATCH /v2/dedicated-inferences/{dedicated_inference_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesPatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesPatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DedicatedInferencesPatchResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DedicatedInferencesPatchResponse, ErrorKind>()
-    }
-}
+/// A call of `dedicated_inference.dedicated_inferences_patch` (`PATCH /v2/dedicated-inferences/{dedicated_inference_id}`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesPatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DedicatedInferencesPatchResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
 /// A call of `dedicated_inference.dedicated_inferences_list_accelerators` (`GET /v2/dedicated-inferences/{dedicated_inference_id}/accelerators`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -23471,45 +21127,19 @@ impl<'a> DedicatedInferenceDedicatedInferencesListAcceleratorsCall<'a> {
     }
 }
 #[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_get_accelerator` (`GET /v2/dedicated-inferences/{dedicated_inference_id}/accelerators/{accelerator_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesGetAcceleratorCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `dedicated_inference.dedicated_inferences_get_accelerator` (`GET /v2/dedicated-inferences/{dedicated_inference_id}/accelerators/{accelerator_id}`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesGetAcceleratorCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DedicatedInferenceAccelerator,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesGetAcceleratorCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DedicatedInferenceAccelerator>>,
-    > + 'a {
-        self.call.send_json::<DedicatedInferenceAccelerator, ErrorKind>()
-    }
-}
-#[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_get_ca` (`GET /v2/dedicated-inferences/{dedicated_inference_id}/ca`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesGetCaCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesGetCaCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DedicatedInferencesGetCaResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DedicatedInferencesGetCaResponse, ErrorKind>()
-    }
-}
+/// A call of `dedicated_inference.dedicated_inferences_get_ca` (`GET /v2/dedicated-inferences/{dedicated_inference_id}/ca`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesGetCaCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DedicatedInferencesGetCaResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
 /// A call of `dedicated_inference.dedicated_inferences_list_tokens` (`GET /v2/dedicated-inferences/{dedicated_inference_id}/tokens`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -23544,45 +21174,18 @@ impl<'a> DedicatedInferenceDedicatedInferencesListTokensCall<'a> {
     }
 }
 #[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_create_tokens` (`POST /v2/dedicated-inferences/{dedicated_inference_id}/tokens`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesCreateTokensCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `dedicated_inference.dedicated_inferences_create_tokens` (`POST /v2/dedicated-inferences/{dedicated_inference_id}/tokens`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesCreateTokensCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DedicatedInferencesCreateTokensResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesCreateTokensCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DedicatedInferencesCreateTokensResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DedicatedInferencesCreateTokensResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "dedicated_inference")]
-/// A call of `dedicated_inference.dedicated_inferences_delete_tokens` (`DELETE /v2/dedicated-inferences/{dedicated_inference_id}/tokens/{token_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DedicatedInferenceDedicatedInferencesDeleteTokensCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "dedicated_inference")]
-impl<'a> DedicatedInferenceDedicatedInferencesDeleteTokensCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `dedicated_inference.dedicated_inferences_delete_tokens` (`DELETE /v2/dedicated-inferences/{dedicated_inference_id}/tokens/{token_id}`): per-call options are set here, then `send` runs it.
+pub type DedicatedInferenceDedicatedInferencesDeleteTokensCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "domains")]
 /// A call of `domains.domains_list` (`GET /v2/domains`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -23615,62 +21218,22 @@ impl<'a> DomainsDomainsListCall<'a> {
     }
 }
 #[cfg(feature = "domains")]
-/// A call of `domains.domains_create` (`POST /v2/domains`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DomainsDomainsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `domains.domains_create` (`POST /v2/domains`): per-call options are set here, then `send` runs it.
+pub type DomainsDomainsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DomainsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "domains")]
-impl<'a> DomainsDomainsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DomainsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<DomainsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `domains.domains_get` (`GET /v2/domains/{domain_name}`): per-call options are set here, then `send` runs it.
+pub type DomainsDomainsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DomainsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "domains")]
-/// A call of `domains.domains_get` (`GET /v2/domains/{domain_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DomainsDomainsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "domains")]
-impl<'a> DomainsDomainsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DomainsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<DomainsGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "domains")]
-/// A call of `domains.domains_delete` (`DELETE /v2/domains/{domain_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DomainsDomainsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "domains")]
-impl<'a> DomainsDomainsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `domains.domains_delete` (`DELETE /v2/domains/{domain_name}`): per-call options are set here, then `send` runs it.
+pub type DomainsDomainsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "domain_records")]
 /// A call of `domain_records.domains_list_records` (`GET /v2/domains/{domain_name}/records`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -23717,100 +21280,39 @@ impl<'a> DomainRecordsDomainsListRecordsCall<'a> {
     }
 }
 #[cfg(feature = "domain_records")]
-/// A call of `domain_records.domains_create_record` (`POST /v2/domains/{domain_name}/records`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DomainRecordsDomainsCreateRecordCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `domain_records.domains_create_record` (`POST /v2/domains/{domain_name}/records`): per-call options are set here, then `send` runs it.
+pub type DomainRecordsDomainsCreateRecordCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DomainsCreateRecordResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "domain_records")]
-impl<'a> DomainRecordsDomainsCreateRecordCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DomainsCreateRecordResponse>>,
-    > + 'a {
-        self.call.send_json::<DomainsCreateRecordResponse, ErrorKind>()
-    }
-}
+/// A call of `domain_records.domains_get_record` (`GET /v2/domains/{domain_name}/records/{domain_record_id}`): per-call options are set here, then `send` runs it.
+pub type DomainRecordsDomainsGetRecordCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DomainsGetRecordResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "domain_records")]
-/// A call of `domain_records.domains_get_record` (`GET /v2/domains/{domain_name}/records/{domain_record_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DomainRecordsDomainsGetRecordCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `domain_records.domains_update_record` (`PUT /v2/domains/{domain_name}/records/{domain_record_id}`): per-call options are set here, then `send` runs it.
+pub type DomainRecordsDomainsUpdateRecordCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DomainsUpdateRecordResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "domain_records")]
-impl<'a> DomainRecordsDomainsGetRecordCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DomainsGetRecordResponse>>,
-    > + 'a {
-        self.call.send_json::<DomainsGetRecordResponse, ErrorKind>()
-    }
-}
+/// A call of `domain_records.domains_delete_record` (`DELETE /v2/domains/{domain_name}/records/{domain_record_id}`): per-call options are set here, then `send` runs it.
+pub type DomainRecordsDomainsDeleteRecordCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "domain_records")]
-/// A call of `domain_records.domains_update_record` (`PUT /v2/domains/{domain_name}/records/{domain_record_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DomainRecordsDomainsUpdateRecordCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "domain_records")]
-impl<'a> DomainRecordsDomainsUpdateRecordCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DomainsUpdateRecordResponse>>,
-    > + 'a {
-        self.call.send_json::<DomainsUpdateRecordResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "domain_records")]
-/// A call of `domain_records.domains_delete_record` (`DELETE /v2/domains/{domain_name}/records/{domain_record_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DomainRecordsDomainsDeleteRecordCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "domain_records")]
-impl<'a> DomainRecordsDomainsDeleteRecordCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "domain_records")]
-/// A call of `domain_records.domains_patch_record` (`PATCH /v2/domains/{domain_name}/records/{domain_record_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DomainRecordsDomainsPatchRecordCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "domain_records")]
-impl<'a> DomainRecordsDomainsPatchRecordCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DomainsPatchRecordResponse>>,
-    > + 'a {
-        self.call.send_json::<DomainsPatchRecordResponse, ErrorKind>()
-    }
-}
+/// A call of `domain_records.domains_patch_record` (`PATCH /v2/domains/{domain_name}/records/{domain_record_id}`): per-call options are set here, then `send` runs it.
+pub type DomainRecordsDomainsPatchRecordCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DomainsPatchRecordResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
 /// A call of `droplets.droplets_list` (`GET /v2/droplets`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -23865,43 +21367,18 @@ impl<'a> DropletsDropletsListCall<'a> {
     }
 }
 #[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_create` (`POST /v2/droplets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `droplets.droplets_create` (`POST /v2/droplets`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DropletsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DropletsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<DropletsCreateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_destroy_by_tag` (`DELETE /v2/droplets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsDestroyByTagCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsDestroyByTagCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `droplets.droplets_destroy_by_tag` (`DELETE /v2/droplets`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsDestroyByTagCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
 /// A call of `droplets.droplets_list_backup_policies` (`GET /v2/droplets/backups/policies`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -23936,64 +21413,22 @@ impl<'a> DropletsDropletsListBackupPoliciesCall<'a> {
     }
 }
 #[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_list_supported_backup_policies` (`GET /v2/droplets/backups/supported_policies`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsListSupportedBackupPoliciesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `droplets.droplets_list_supported_backup_policies` (`GET /v2/droplets/backups/supported_policies`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsListSupportedBackupPoliciesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DropletsListSupportedBackupPoliciesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsListSupportedBackupPoliciesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DropletsListSupportedBackupPoliciesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DropletsListSupportedBackupPoliciesResponse, ErrorKind>()
-    }
-}
+/// A call of `droplets.droplets_get` (`GET /v2/droplets/{droplet_id}`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DropletsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_get` (`GET /v2/droplets/{droplet_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DropletsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<DropletsGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_destroy` (`DELETE /v2/droplets/{droplet_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsDestroyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsDestroyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `droplets.droplets_destroy` (`DELETE /v2/droplets/{droplet_id}`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsDestroyCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "droplets")]
 /// A call of `droplets.droplets_list_backups` (`GET /v2/droplets/{droplet_id}/backups`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -24026,123 +21461,44 @@ impl<'a> DropletsDropletsListBackupsCall<'a> {
     }
 }
 #[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_get_backup_policy` (`GET /v2/droplets/{droplet_id}/backups/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsGetBackupPolicyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `droplets.droplets_get_backup_policy` (`GET /v2/droplets/{droplet_id}/backups/policy`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsGetBackupPolicyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DropletsGetBackupPolicyResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsGetBackupPolicyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DropletsGetBackupPolicyResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DropletsGetBackupPolicyResponse, ErrorKind>()
-    }
-}
+/// A call of `droplets.droplets_list_associated_resources` (`GET /v2/droplets/{droplet_id}/destroy_with_associated_resources`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsListAssociatedResourcesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DropletsListAssociatedResourcesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_list_associated_resources` (`GET /v2/droplets/{droplet_id}/destroy_with_associated_resources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsListAssociatedResourcesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `droplets.droplets_destroy_with_associated_resources_dangerous` (`DELETE /v2/droplets/{droplet_id}/destroy_with_associated_resources/dangerous`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsDestroyWithAssociatedResourcesDangerousCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsListAssociatedResourcesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<DropletsListAssociatedResourcesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<DropletsListAssociatedResourcesResponse, ErrorKind>()
-    }
-}
+/// A call of `droplets.droplets_destroy_retry_with_associated_resources` (`POST /v2/droplets/{droplet_id}/destroy_with_associated_resources/retry`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsDestroyRetryWithAssociatedResourcesCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_destroy_with_associated_resources_dangerous` (`DELETE /v2/droplets/{droplet_id}/destroy_with_associated_resources/dangerous`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsDestroyWithAssociatedResourcesDangerousCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `droplets.droplets_destroy_with_associated_resources_selective` (`DELETE /v2/droplets/{droplet_id}/destroy_with_associated_resources/selective`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsDestroyWithAssociatedResourcesDangerousCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_destroy_retry_with_associated_resources` (`POST /v2/droplets/{droplet_id}/destroy_with_associated_resources/retry`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsDestroyRetryWithAssociatedResourcesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsDestroyRetryWithAssociatedResourcesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_destroy_with_associated_resources_selective` (`DELETE /v2/droplets/{droplet_id}/destroy_with_associated_resources/selective`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsDestroyWithAssociatedResourcesSelectiveCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_get_destroy_associated_resources_status` (`GET /v2/droplets/{droplet_id}/destroy_with_associated_resources/status`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsGetDestroyAssociatedResourcesStatusCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsGetDestroyAssociatedResourcesStatusCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AssociatedResourceStatus>>,
-    > + 'a {
-        self.call.send_json::<AssociatedResourceStatus, ErrorKind>()
-    }
-}
+/// A call of `droplets.droplets_get_destroy_associated_resources_status` (`GET /v2/droplets/{droplet_id}/destroy_with_associated_resources/status`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsGetDestroyAssociatedResourcesStatusCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AssociatedResourceStatus,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
 /// A call of `droplets.droplets_list_firewalls` (`GET /v2/droplets/{droplet_id}/firewalls`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -24206,24 +21562,12 @@ impl<'a> DropletsDropletsListKernelsCall<'a> {
     }
 }
 #[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_list_neighbors` (`GET /v2/droplets/{droplet_id}/neighbors`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsListNeighborsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsListNeighborsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DropletsListNeighborsResponse>>,
-    > + 'a {
-        self.call.send_json::<DropletsListNeighborsResponse, ErrorKind>()
-    }
-}
+/// A call of `droplets.droplets_list_neighbors` (`GET /v2/droplets/{droplet_id}/neighbors`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsListNeighborsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DropletsListNeighborsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplets")]
 /// A call of `droplets.droplets_list_snapshots` (`GET /v2/droplets/{droplet_id}/snapshots`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -24256,24 +21600,12 @@ impl<'a> DropletsDropletsListSnapshotsCall<'a> {
     }
 }
 #[cfg(feature = "droplets")]
-/// A call of `droplets.droplets_list_neighbors_ids` (`GET /v2/reports/droplet_neighbors_ids`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletsDropletsListNeighborsIdsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplets")]
-impl<'a> DropletsDropletsListNeighborsIdsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<NeighborIds>>,
-    > + 'a {
-        self.call.send_json::<NeighborIds, ErrorKind>()
-    }
-}
+/// A call of `droplets.droplets_list_neighbors_ids` (`GET /v2/reports/droplet_neighbors_ids`): per-call options are set here, then `send` runs it.
+pub type DropletsDropletsListNeighborsIdsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    NeighborIds,
+    ErrorKind,
+>;
 #[cfg(feature = "droplet_actions")]
 /// A call of `droplet_actions.droplet_actions_post_by_tag` (`POST /v2/droplets/actions`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -24335,43 +21667,19 @@ impl<'a> DropletActionsDropletActionsListCall<'a> {
     }
 }
 #[cfg(feature = "droplet_actions")]
-/// A call of `droplet_actions.droplet_actions_post` (`POST /v2/droplets/{droplet_id}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletActionsDropletActionsPostCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `droplet_actions.droplet_actions_post` (`POST /v2/droplets/{droplet_id}/actions`): per-call options are set here, then `send` runs it.
+pub type DropletActionsDropletActionsPostCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DropletActionsPostResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplet_actions")]
-impl<'a> DropletActionsDropletActionsPostCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DropletActionsPostResponse>>,
-    > + 'a {
-        self.call.send_json::<DropletActionsPostResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "droplet_actions")]
-/// A call of `droplet_actions.droplet_actions_get` (`GET /v2/droplets/{droplet_id}/actions/{action_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletActionsDropletActionsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplet_actions")]
-impl<'a> DropletActionsDropletActionsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DropletActionsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<DropletActionsGetResponse, ErrorKind>()
-    }
-}
+/// A call of `droplet_actions.droplet_actions_get` (`GET /v2/droplets/{droplet_id}/actions/{action_id}`): per-call options are set here, then `send` runs it.
+pub type DropletActionsDropletActionsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DropletActionsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplet_autoscale_pools")]
 /// A call of `droplet_autoscale_pools.autoscalepools_list` (`GET /v2/droplets/autoscale`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -24412,100 +21720,38 @@ impl<'a> DropletAutoscalePoolsAutoscalepoolsListCall<'a> {
     }
 }
 #[cfg(feature = "droplet_autoscale_pools")]
-/// A call of `droplet_autoscale_pools.autoscalepools_create` (`POST /v2/droplets/autoscale`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletAutoscalePoolsAutoscalepoolsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `droplet_autoscale_pools.autoscalepools_create` (`POST /v2/droplets/autoscale`): per-call options are set here, then `send` runs it.
+pub type DropletAutoscalePoolsAutoscalepoolsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AutoscalepoolsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplet_autoscale_pools")]
-impl<'a> DropletAutoscalePoolsAutoscalepoolsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AutoscalepoolsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<AutoscalepoolsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `droplet_autoscale_pools.autoscalepools_get` (`GET /v2/droplets/autoscale/{autoscale_pool_id}`): per-call options are set here, then `send` runs it.
+pub type DropletAutoscalePoolsAutoscalepoolsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AutoscalepoolsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplet_autoscale_pools")]
-/// A call of `droplet_autoscale_pools.autoscalepools_get` (`GET /v2/droplets/autoscale/{autoscale_pool_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletAutoscalePoolsAutoscalepoolsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `droplet_autoscale_pools.autoscalepools_update` (`PUT /v2/droplets/autoscale/{autoscale_pool_id}`): per-call options are set here, then `send` runs it.
+pub type DropletAutoscalePoolsAutoscalepoolsUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AutoscalepoolsUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "droplet_autoscale_pools")]
-impl<'a> DropletAutoscalePoolsAutoscalepoolsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AutoscalepoolsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<AutoscalepoolsGetResponse, ErrorKind>()
-    }
-}
+/// A call of `droplet_autoscale_pools.autoscalepools_delete` (`DELETE /v2/droplets/autoscale/{autoscale_pool_id}`): per-call options are set here, then `send` runs it.
+pub type DropletAutoscalePoolsAutoscalepoolsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "droplet_autoscale_pools")]
-/// A call of `droplet_autoscale_pools.autoscalepools_update` (`PUT /v2/droplets/autoscale/{autoscale_pool_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletAutoscalePoolsAutoscalepoolsUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplet_autoscale_pools")]
-impl<'a> DropletAutoscalePoolsAutoscalepoolsUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AutoscalepoolsUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<AutoscalepoolsUpdateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "droplet_autoscale_pools")]
-/// A call of `droplet_autoscale_pools.autoscalepools_delete` (`DELETE /v2/droplets/autoscale/{autoscale_pool_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletAutoscalePoolsAutoscalepoolsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplet_autoscale_pools")]
-impl<'a> DropletAutoscalePoolsAutoscalepoolsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "droplet_autoscale_pools")]
-/// A call of `droplet_autoscale_pools.autoscalepools_delete_dangerous` (`DELETE /v2/droplets/autoscale/{autoscale_pool_id}/dangerous`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "droplet_autoscale_pools")]
-impl<'a> DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `droplet_autoscale_pools.autoscalepools_delete_dangerous` (`DELETE /v2/droplets/autoscale/{autoscale_pool_id}/dangerous`): per-call options are set here, then `send` runs it.
+pub type DropletAutoscalePoolsAutoscalepoolsDeleteDangerousCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "droplet_autoscale_pools")]
 /// A call of `droplet_autoscale_pools.autoscalepools_list_history` (`GET /v2/droplets/autoscale/{autoscale_pool_id}/history`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -24604,195 +21850,59 @@ impl<'a> FirewallsFirewallsListCall<'a> {
     }
 }
 #[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_create` (`POST /v2/firewalls`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `firewalls.firewalls_create` (`POST /v2/firewalls`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FirewallsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FirewallsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<FirewallsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `firewalls.firewalls_get` (`GET /v2/firewalls/{firewall_id}`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FirewallsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_get` (`GET /v2/firewalls/{firewall_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `firewalls.firewalls_update` (`PUT /v2/firewalls/{firewall_id}`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FirewallsUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FirewallsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<FirewallsGetResponse, ErrorKind>()
-    }
-}
+/// A call of `firewalls.firewalls_delete` (`DELETE /v2/firewalls/{firewall_id}`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_update` (`PUT /v2/firewalls/{firewall_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `firewalls.firewalls_assign_droplets` (`POST /v2/firewalls/{firewall_id}/droplets`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsAssignDropletsCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FirewallsUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<FirewallsUpdateResponse, ErrorKind>()
-    }
-}
+/// A call of `firewalls.firewalls_delete_droplets` (`DELETE /v2/firewalls/{firewall_id}/droplets`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsDeleteDropletsCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_delete` (`DELETE /v2/firewalls/{firewall_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `firewalls.firewalls_add_rules` (`POST /v2/firewalls/{firewall_id}/rules`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsAddRulesCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `firewalls.firewalls_delete_rules` (`DELETE /v2/firewalls/{firewall_id}/rules`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsDeleteRulesCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_assign_droplets` (`POST /v2/firewalls/{firewall_id}/droplets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsAssignDropletsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `firewalls.firewalls_add_tags` (`POST /v2/firewalls/{firewall_id}/tags`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsAddTagsCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsAssignDropletsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_delete_droplets` (`DELETE /v2/firewalls/{firewall_id}/droplets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsDeleteDropletsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsDeleteDropletsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_add_rules` (`POST /v2/firewalls/{firewall_id}/rules`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsAddRulesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsAddRulesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_delete_rules` (`DELETE /v2/firewalls/{firewall_id}/rules`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsDeleteRulesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsDeleteRulesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_add_tags` (`POST /v2/firewalls/{firewall_id}/tags`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsAddTagsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsAddTagsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "firewalls")]
-/// A call of `firewalls.firewalls_delete_tags` (`DELETE /v2/firewalls/{firewall_id}/tags`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FirewallsFirewallsDeleteTagsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "firewalls")]
-impl<'a> FirewallsFirewallsDeleteTagsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `firewalls.firewalls_delete_tags` (`DELETE /v2/firewalls/{firewall_id}/tags`): per-call options are set here, then `send` runs it.
+pub type FirewallsFirewallsDeleteTagsCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "floating_i_ps")]
 /// A call of `floating_i_ps.floating_i_ps_list` (`GET /v2/floating_ips`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -24825,380 +21935,135 @@ impl<'a> FloatingIPsFloatingIPsListCall<'a> {
     }
 }
 #[cfg(feature = "floating_i_ps")]
-/// A call of `floating_i_ps.floating_i_ps_create` (`POST /v2/floating_ips`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FloatingIPsFloatingIPsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `floating_i_ps.floating_i_ps_create` (`POST /v2/floating_ips`): per-call options are set here, then `send` runs it.
+pub type FloatingIPsFloatingIPsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FloatingIPsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "floating_i_ps")]
-impl<'a> FloatingIPsFloatingIPsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<FloatingIPsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `floating_i_ps.floating_i_ps_get` (`GET /v2/floating_ips/{floating_ip}`): per-call options are set here, then `send` runs it.
+pub type FloatingIPsFloatingIPsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FloatingIPsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "floating_i_ps")]
-/// A call of `floating_i_ps.floating_i_ps_get` (`GET /v2/floating_ips/{floating_ip}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FloatingIPsFloatingIPsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "floating_i_ps")]
-impl<'a> FloatingIPsFloatingIPsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<FloatingIPsGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "floating_i_ps")]
-/// A call of `floating_i_ps.floating_i_ps_delete` (`DELETE /v2/floating_ips/{floating_ip}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FloatingIPsFloatingIPsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "floating_i_ps")]
-impl<'a> FloatingIPsFloatingIPsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `floating_i_ps.floating_i_ps_delete` (`DELETE /v2/floating_ips/{floating_ip}`): per-call options are set here, then `send` runs it.
+pub type FloatingIPsFloatingIPsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "floating_ip_actions")]
-/// A call of `floating_ip_actions.floating_i_ps_action_list` (`GET /v2/floating_ips/{floating_ip}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FloatingIpActionsFloatingIPsActionListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `floating_ip_actions.floating_i_ps_action_list` (`GET /v2/floating_ips/{floating_ip}/actions`): per-call options are set here, then `send` runs it.
+pub type FloatingIpActionsFloatingIPsActionListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FloatingIPsActionListResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "floating_ip_actions")]
-impl<'a> FloatingIpActionsFloatingIPsActionListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsActionListResponse>>,
-    > + 'a {
-        self.call.send_json::<FloatingIPsActionListResponse, ErrorKind>()
-    }
-}
+/// A call of `floating_ip_actions.floating_i_ps_action_post` (`POST /v2/floating_ips/{floating_ip}/actions`): per-call options are set here, then `send` runs it.
+pub type FloatingIpActionsFloatingIPsActionPostCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FloatingIPsActionPostResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "floating_ip_actions")]
-/// A call of `floating_ip_actions.floating_i_ps_action_post` (`POST /v2/floating_ips/{floating_ip}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FloatingIpActionsFloatingIPsActionPostCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "floating_ip_actions")]
-impl<'a> FloatingIpActionsFloatingIPsActionPostCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsActionPostResponse>>,
-    > + 'a {
-        self.call.send_json::<FloatingIPsActionPostResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "floating_ip_actions")]
-/// A call of `floating_ip_actions.floating_i_ps_action_get` (`GET /v2/floating_ips/{floating_ip}/actions/{action_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FloatingIpActionsFloatingIPsActionGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "floating_ip_actions")]
-impl<'a> FloatingIpActionsFloatingIPsActionGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FloatingIPsActionGetResponse>>,
-    > + 'a {
-        self.call.send_json::<FloatingIPsActionGetResponse, ErrorKind>()
-    }
-}
+/// A call of `floating_ip_actions.floating_i_ps_action_get` (`GET /v2/floating_ips/{floating_ip}/actions/{action_id}`): per-call options are set here, then `send` runs it.
+pub type FloatingIpActionsFloatingIPsActionGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FloatingIPsActionGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-/// A call of `functions.functions_list_namespaces` (`GET /v2/functions/namespaces`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsListNamespacesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `functions.functions_list_namespaces` (`GET /v2/functions/namespaces`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsListNamespacesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsListNamespacesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsListNamespacesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<FunctionsListNamespacesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<FunctionsListNamespacesResponse, ErrorKind>()
-    }
-}
+/// A call of `functions.functions_create_namespace` (`POST /v2/functions/namespaces`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsCreateNamespaceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsCreateNamespaceResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-/// A call of `functions.functions_create_namespace` (`POST /v2/functions/namespaces`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsCreateNamespaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `functions.functions_get_namespace` (`GET /v2/functions/namespaces/{namespace_id}`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsGetNamespaceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsGetNamespaceResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsCreateNamespaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<FunctionsCreateNamespaceResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<FunctionsCreateNamespaceResponse, ErrorKind>()
-    }
-}
+/// A call of `functions.functions_delete_namespace` (`DELETE /v2/functions/namespaces/{namespace_id}`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsDeleteNamespaceCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-/// A call of `functions.functions_get_namespace` (`GET /v2/functions/namespaces/{namespace_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsGetNamespaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `functions.functions_access_key_list` (`GET /v2/functions/namespaces/{namespace_id}/keys`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsAccessKeyListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsAccessKeyListResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsGetNamespaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FunctionsGetNamespaceResponse>>,
-    > + 'a {
-        self.call.send_json::<FunctionsGetNamespaceResponse, ErrorKind>()
-    }
-}
+/// A call of `functions.functions_access_key_create` (`POST /v2/functions/namespaces/{namespace_id}/keys`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsAccessKeyCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsAccessKeyCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-/// A call of `functions.functions_delete_namespace` (`DELETE /v2/functions/namespaces/{namespace_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsDeleteNamespaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `functions.functions_access_key_update` (`PUT /v2/functions/namespaces/{namespace_id}/keys/{key_id}`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsAccessKeyUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsAccessKeyUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsDeleteNamespaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `functions.functions_access_key_delete` (`DELETE /v2/functions/namespaces/{namespace_id}/keys/{key_id}`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsAccessKeyDeleteCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ::serde_json::Value,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-/// A call of `functions.functions_access_key_list` (`GET /v2/functions/namespaces/{namespace_id}/keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsAccessKeyListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `functions.functions_list_triggers` (`GET /v2/functions/namespaces/{namespace_id}/triggers`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsListTriggersCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsListTriggersResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsAccessKeyListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<FunctionsAccessKeyListResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<FunctionsAccessKeyListResponse, ErrorKind>()
-    }
-}
+/// A call of `functions.functions_create_trigger` (`POST /v2/functions/namespaces/{namespace_id}/triggers`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsCreateTriggerCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsCreateTriggerResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-/// A call of `functions.functions_access_key_create` (`POST /v2/functions/namespaces/{namespace_id}/keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsAccessKeyCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `functions.functions_get_trigger` (`GET /v2/functions/namespaces/{namespace_id}/triggers/{trigger_name}`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsGetTriggerCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsGetTriggerResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsAccessKeyCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<FunctionsAccessKeyCreateResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<FunctionsAccessKeyCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `functions.functions_update_trigger` (`PUT /v2/functions/namespaces/{namespace_id}/triggers/{trigger_name}`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsUpdateTriggerCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FunctionsUpdateTriggerResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "functions")]
-/// A call of `functions.functions_access_key_update` (`PUT /v2/functions/namespaces/{namespace_id}/keys/{key_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsAccessKeyUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsAccessKeyUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<FunctionsAccessKeyUpdateResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<FunctionsAccessKeyUpdateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "functions")]
-/// A call of `functions.functions_access_key_delete` (`DELETE /v2/functions/namespaces/{namespace_id}/keys/{key_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsAccessKeyDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsAccessKeyDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<::serde_json::Value>>,
-    > + 'a {
-        self.call.send_json::<::serde_json::Value, ErrorKind>()
-    }
-}
-#[cfg(feature = "functions")]
-/// A call of `functions.functions_list_triggers` (`GET /v2/functions/namespaces/{namespace_id}/triggers`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsListTriggersCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsListTriggersCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FunctionsListTriggersResponse>>,
-    > + 'a {
-        self.call.send_json::<FunctionsListTriggersResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "functions")]
-/// A call of `functions.functions_create_trigger` (`POST /v2/functions/namespaces/{namespace_id}/triggers`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsCreateTriggerCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsCreateTriggerCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<FunctionsCreateTriggerResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<FunctionsCreateTriggerResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "functions")]
-/// A call of `functions.functions_get_trigger` (`GET /v2/functions/namespaces/{namespace_id}/triggers/{trigger_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsGetTriggerCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsGetTriggerCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FunctionsGetTriggerResponse>>,
-    > + 'a {
-        self.call.send_json::<FunctionsGetTriggerResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "functions")]
-/// A call of `functions.functions_update_trigger` (`PUT /v2/functions/namespaces/{namespace_id}/triggers/{trigger_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsUpdateTriggerCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsUpdateTriggerCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<FunctionsUpdateTriggerResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<FunctionsUpdateTriggerResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "functions")]
-/// A call of `functions.functions_delete_trigger` (`DELETE /v2/functions/namespaces/{namespace_id}/triggers/{trigger_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct FunctionsFunctionsDeleteTriggerCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "functions")]
-impl<'a> FunctionsFunctionsDeleteTriggerCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `functions.functions_delete_trigger` (`DELETE /v2/functions/namespaces/{namespace_id}/triggers/{trigger_name}`): per-call options are set here, then `send` runs it.
+pub type FunctionsFunctionsDeleteTriggerCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_agents` (`GET /v2/gen-ai/agents`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -25237,24 +22102,12 @@ impl<'a> GradientAiPlatformGenaiListAgentsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_agent` (`POST /v2/gen-ai/agents`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateAgentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateAgentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateAgentOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiCreateAgentOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_create_agent` (`POST /v2/gen-ai/agents`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateAgentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateAgentOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_agent_api_keys` (`GET /v2/gen-ai/agents/{agent_uuid}/api_keys`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -25287,389 +22140,145 @@ impl<'a> GradientAiPlatformGenaiListAgentApiKeysCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_agent_api_key` (`POST /v2/gen-ai/agents/{agent_uuid}/api_keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateAgentApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_agent_api_key` (`POST /v2/gen-ai/agents/{agent_uuid}/api_keys`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateAgentApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateAgentApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateAgentApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateAgentApiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiCreateAgentApiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_agent_api_key` (`PUT /v2/gen-ai/agents/{agent_uuid}/api_keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateAgentApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateAgentApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_agent_api_key` (`PUT /v2/gen-ai/agents/{agent_uuid}/api_keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateAgentApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_agent_api_key` (`DELETE /v2/gen-ai/agents/{agent_uuid}/api_keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteAgentApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteAgentApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateAgentApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentApiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateAgentApiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_regenerate_agent_api_key` (`PUT /v2/gen-ai/agents/{agent_uuid}/api_keys/{api_key_uuid}/regenerate`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiRegenerateAgentApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiRegenerateAgentApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_agent_api_key` (`DELETE /v2/gen-ai/agents/{agent_uuid}/api_keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteAgentApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_attach_agent_function` (`POST /v2/gen-ai/agents/{agent_uuid}/functions`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiAttachAgentFunctionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiLinkAgentFunctionOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteAgentApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteAgentApiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiDeleteAgentApiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_agent_function` (`PUT /v2/gen-ai/agents/{agent_uuid}/functions/{function_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateAgentFunctionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateAgentFunctionOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_regenerate_agent_api_key` (`PUT /v2/gen-ai/agents/{agent_uuid}/api_keys/{api_key_uuid}/regenerate`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiRegenerateAgentApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_detach_agent_function` (`DELETE /v2/gen-ai/agents/{agent_uuid}/functions/{function_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDetachAgentFunctionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUnlinkAgentFunctionOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiRegenerateAgentApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiRegenerateAgentApiKeyOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiRegenerateAgentApiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_attach_agent_guardrails` (`POST /v2/gen-ai/agents/{agent_uuid}/guardrails`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiAttachAgentGuardrailsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiLinkAgentGuardrailOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_attach_agent_function` (`POST /v2/gen-ai/agents/{agent_uuid}/functions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiAttachAgentFunctionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_detach_agent_guardrail` (`DELETE /v2/gen-ai/agents/{agent_uuid}/guardrails/{guardrail_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDetachAgentGuardrailCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUnlinkAgentGuardrailOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiAttachAgentFunctionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkAgentFunctionOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiLinkAgentFunctionOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_attach_knowledge_bases` (`POST /v2/gen-ai/agents/{agent_uuid}/knowledge_bases`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiAttachKnowledgeBasesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiLinkKnowledgeBaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_agent_function` (`PUT /v2/gen-ai/agents/{agent_uuid}/functions/{function_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateAgentFunctionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_attach_knowledge_base` (`POST /v2/gen-ai/agents/{agent_uuid}/knowledge_bases/{knowledge_base_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiAttachKnowledgeBaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiLinkKnowledgeBaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateAgentFunctionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentFunctionOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateAgentFunctionOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_detach_knowledge_base` (`DELETE /v2/gen-ai/agents/{agent_uuid}/knowledge_bases/{knowledge_base_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDetachKnowledgeBaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUnlinkKnowledgeBaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_detach_agent_function` (`DELETE /v2/gen-ai/agents/{agent_uuid}/functions/{function_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDetachAgentFunctionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_update_attached_agent` (`PUT /v2/gen-ai/agents/{parent_agent_uuid}/child_agents/{child_agent_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateAttachedAgentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateLinkedAgentOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDetachAgentFunctionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentFunctionOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUnlinkAgentFunctionOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_attach_agent` (`POST /v2/gen-ai/agents/{parent_agent_uuid}/child_agents/{child_agent_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiAttachAgentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiLinkAgentOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_attach_agent_guardrails` (`POST /v2/gen-ai/agents/{agent_uuid}/guardrails`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiAttachAgentGuardrailsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_detach_agent` (`DELETE /v2/gen-ai/agents/{parent_agent_uuid}/child_agents/{child_agent_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDetachAgentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUnlinkAgentOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiAttachAgentGuardrailsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkAgentGuardrailOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiLinkAgentGuardrailOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_agent` (`GET /v2/gen-ai/agents/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetAgentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetAgentOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_detach_agent_guardrail` (`DELETE /v2/gen-ai/agents/{agent_uuid}/guardrails/{guardrail_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDetachAgentGuardrailCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_update_agent` (`PUT /v2/gen-ai/agents/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateAgentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateAgentOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDetachAgentGuardrailCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentGuardrailOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUnlinkAgentGuardrailOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_delete_agent` (`DELETE /v2/gen-ai/agents/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteAgentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteAgentOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_attach_knowledge_bases` (`POST /v2/gen-ai/agents/{agent_uuid}/knowledge_bases`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiAttachKnowledgeBasesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_get_agent_children` (`GET /v2/gen-ai/agents/{uuid}/child_agents`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetAgentChildrenCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetChildrenOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiAttachKnowledgeBasesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkKnowledgeBaseOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiLinkKnowledgeBaseOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_attach_knowledge_base` (`POST /v2/gen-ai/agents/{agent_uuid}/knowledge_bases/{knowledge_base_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiAttachKnowledgeBaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiAttachKnowledgeBaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkKnowledgeBaseOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiLinkKnowledgeBaseOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_detach_knowledge_base` (`DELETE /v2/gen-ai/agents/{agent_uuid}/knowledge_bases/{knowledge_base_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDetachKnowledgeBaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDetachKnowledgeBaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUnlinkKnowledgeBaseOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUnlinkKnowledgeBaseOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_attached_agent` (`PUT /v2/gen-ai/agents/{parent_agent_uuid}/child_agents/{child_agent_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateAttachedAgentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateAttachedAgentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateLinkedAgentOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateLinkedAgentOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_attach_agent` (`POST /v2/gen-ai/agents/{parent_agent_uuid}/child_agents/{child_agent_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiAttachAgentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiAttachAgentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiLinkAgentOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiLinkAgentOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_detach_agent` (`DELETE /v2/gen-ai/agents/{parent_agent_uuid}/child_agents/{child_agent_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDetachAgentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDetachAgentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUnlinkAgentOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUnlinkAgentOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_agent` (`GET /v2/gen-ai/agents/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetAgentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetAgentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetAgentOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetAgentOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_agent` (`PUT /v2/gen-ai/agents/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateAgentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateAgentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateAgentOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateAgentOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_agent` (`DELETE /v2/gen-ai/agents/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteAgentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteAgentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteAgentOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiDeleteAgentOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_agent_children` (`GET /v2/gen-ai/agents/{uuid}/child_agents`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetAgentChildrenCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetAgentChildrenCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetChildrenOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetChildrenOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_agent_deployment_visibility` (`PUT /v2/gen-ai/agents/{uuid}/deployment_visibility`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiUpdateAgentDeploymentVisbilityOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiUpdateAgentDeploymentVisbilityOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_agent_deployment_visibility` (`PUT /v2/gen-ai/agents/{uuid}/deployment_visibility`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateAgentDeploymentVisibilityCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateAgentDeploymentVisbilityOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_get_agent_usage` (`GET /v2/gen-ai/agents/{uuid}/usage`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -25737,26 +22346,12 @@ impl<'a> GradientAiPlatformGenaiListAgentVersionsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_rollback_to_agent_version` (`PUT /v2/gen-ai/agents/{uuid}/versions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiRollbackToAgentVersionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiRollbackToAgentVersionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiRollbackToAgentVersionOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiRollbackToAgentVersionOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_rollback_to_agent_version` (`PUT /v2/gen-ai/agents/{uuid}/versions`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiRollbackToAgentVersionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiRollbackToAgentVersionOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_anthropic_api_keys` (`GET /v2/gen-ai/anthropic/keys`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -25789,87 +22384,33 @@ impl<'a> GradientAiPlatformGenaiListAnthropicApiKeysCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_anthropic_api_key` (`POST /v2/gen-ai/anthropic/keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateAnthropicApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_anthropic_api_key` (`POST /v2/gen-ai/anthropic/keys`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateAnthropicApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateAnthropicApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateAnthropicApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateAnthropicApiKeyOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCreateAnthropicApiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_anthropic_api_key` (`GET /v2/gen-ai/anthropic/keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetAnthropicApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetAnthropicApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_anthropic_api_key` (`GET /v2/gen-ai/anthropic/keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetAnthropicApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_update_anthropic_api_key` (`PUT /v2/gen-ai/anthropic/keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateAnthropicApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateAnthropicApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetAnthropicApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetAnthropicApiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetAnthropicApiKeyOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_anthropic_api_key` (`PUT /v2/gen-ai/anthropic/keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateAnthropicApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateAnthropicApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiUpdateAnthropicApiKeyOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiUpdateAnthropicApiKeyOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_anthropic_api_key` (`DELETE /v2/gen-ai/anthropic/keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteAnthropicApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteAnthropicApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiDeleteAnthropicApiKeyOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiDeleteAnthropicApiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_delete_anthropic_api_key` (`DELETE /v2/gen-ai/anthropic/keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteAnthropicApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteAnthropicApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_agents_by_anthropic_key` (`GET /v2/gen-ai/anthropic/keys/{uuid}/agents`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -25904,66 +22445,26 @@ impl<'a> GradientAiPlatformGenaiListAgentsByAnthropicKeyCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_custom_evaluation_metric` (`POST /v2/gen-ai/custom_evaluation_metrics`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateCustomEvaluationMetricCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_custom_evaluation_metric` (`POST /v2/gen-ai/custom_evaluation_metrics`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateCustomEvaluationMetricCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateCustomEvaluationMetricOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateCustomEvaluationMetricCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateCustomEvaluationMetricOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCreateCustomEvaluationMetricOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_custom_evaluation_metric` (`PUT /v2/gen-ai/custom_evaluation_metrics/{metric_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateCustomEvaluationMetricOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_custom_evaluation_metric` (`PUT /v2/gen-ai/custom_evaluation_metrics/{metric_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateCustomEvaluationMetricCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiUpdateCustomEvaluationMetricOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiUpdateCustomEvaluationMetricOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_custom_evaluation_metric` (`DELETE /v2/gen-ai/custom_evaluation_metrics/{metric_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<::serde_json::Value>>,
-    > + 'a {
-        self.call.send_json::<::serde_json::Value, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_delete_custom_evaluation_metric` (`DELETE /v2/gen-ai/custom_evaluation_metrics/{metric_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteCustomEvaluationMetricCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ::serde_json::Value,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_custom_models` (`GET /v2/gen-ai/custom_models`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -26004,87 +22505,33 @@ impl<'a> GradientAiPlatformGenaiListCustomModelsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_import_custom_model` (`POST /v2/gen-ai/custom_models/import`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiImportCustomModelCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_import_custom_model` (`POST /v2/gen-ai/custom_models/import`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiImportCustomModelCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiImportCustomModelOutputPublic,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiImportCustomModelCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiImportCustomModelOutputPublic>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiImportCustomModelOutputPublic, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_custom_model` (`GET /v2/gen-ai/custom_models/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetCustomModelCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetCustomModelOutputPublic,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_custom_model` (`GET /v2/gen-ai/custom_models/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetCustomModelCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_custom_model` (`DELETE /v2/gen-ai/custom_models/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteCustomModelCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteCustomModelOutputPublic,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetCustomModelCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetCustomModelOutputPublic>>,
-    > + 'a {
-        self.call.send_json::<ApiGetCustomModelOutputPublic, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_custom_model` (`DELETE /v2/gen-ai/custom_models/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteCustomModelCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteCustomModelCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiDeleteCustomModelOutputPublic>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiDeleteCustomModelOutputPublic, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_custom_model_metadata` (`PATCH /v2/gen-ai/custom_models/{uuid}/metadata`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateCustomModelMetadataCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateCustomModelMetadataCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiUpdateCustomModelMetadataOutputPublic>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiUpdateCustomModelMetadataOutputPublic, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_custom_model_metadata` (`PATCH /v2/gen-ai/custom_models/{uuid}/metadata`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateCustomModelMetadataCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateCustomModelMetadataOutputPublic,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_evaluation_datasets` (`GET /v2/gen-ai/evaluation_datasets`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -26116,151 +22563,54 @@ impl<'a> GradientAiPlatformGenaiListEvaluationDatasetsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_evaluation_dataset` (`POST /v2/gen-ai/evaluation_datasets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateEvaluationDatasetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateEvaluationDatasetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateEvaluationDatasetOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCreateEvaluationDatasetOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_evaluation_dataset_file_upload_presigned_urls` (`POST /v2/gen-ai/evaluation_datasets/file_upload_presigned_urls`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrlsCall<
+/// A call of `gradient_ai_platform.genai_create_evaluation_dataset` (`POST /v2/gen-ai/evaluation_datasets`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateEvaluationDatasetCall<'a> = ::sdkgen_runtime::JsonCall<
     'a,
-> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+    ApiCreateEvaluationDatasetOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrlsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
-        >,
-    > + 'a {
-        self.call
-            .send_json::<ApiCreateDataSourceFileUploadPresignedUrlsOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_create_evaluation_dataset_file_upload_presigned_urls` (`POST /v2/gen-ai/evaluation_datasets/file_upload_presigned_urls`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrlsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateDataSourceFileUploadPresignedUrlsOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_evaluation_dataset` (`DELETE /v2/gen-ai/evaluation_datasets/{dataset_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteEvaluationDatasetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_evaluation_dataset` (`DELETE /v2/gen-ai/evaluation_datasets/{dataset_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteEvaluationDatasetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ::serde_json::Value,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteEvaluationDatasetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<::serde_json::Value>>,
-    > + 'a {
-        self.call.send_json::<::serde_json::Value, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_evaluation_dataset_download_url` (`GET /v2/gen-ai/evaluation_datasets/{dataset_uuid}/download_url`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetEvaluationDatasetDownloadUrlOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_evaluation_dataset_download_url` (`GET /v2/gen-ai/evaluation_datasets/{dataset_uuid}/download_url`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_list_evaluation_metrics` (`GET /v2/gen-ai/evaluation_metrics`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiListEvaluationMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiListEvaluationMetricsOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetEvaluationDatasetDownloadUrlCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiGetEvaluationDatasetDownloadUrlOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiGetEvaluationDatasetDownloadUrlOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_run_evaluation_test_case` (`POST /v2/gen-ai/evaluation_runs`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiRunEvaluationTestCaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiRunEvaluationTestCaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_list_evaluation_metrics` (`GET /v2/gen-ai/evaluation_metrics`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiListEvaluationMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiListEvaluationMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiListEvaluationMetricsOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiListEvaluationMetricsOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_run_evaluation_test_case` (`POST /v2/gen-ai/evaluation_runs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiRunEvaluationTestCaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiRunEvaluationTestCaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiRunEvaluationTestCaseOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiRunEvaluationTestCaseOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_evaluation_run` (`GET /v2/gen-ai/evaluation_runs/{evaluation_run_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetEvaluationRunCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetEvaluationRunCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetEvaluationRunOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetEvaluationRunOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_evaluation_run` (`GET /v2/gen-ai/evaluation_runs/{evaluation_run_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetEvaluationRunCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetEvaluationRunOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_get_evaluation_run_results` (`GET /v2/gen-ai/evaluation_runs/{evaluation_run_uuid}/results`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -26295,68 +22645,26 @@ impl<'a> GradientAiPlatformGenaiGetEvaluationRunResultsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_evaluation_run_prompt_results` (`GET /v2/gen-ai/evaluation_runs/{evaluation_run_uuid}/results/{prompt_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_get_evaluation_run_prompt_results` (`GET /v2/gen-ai/evaluation_runs/{evaluation_run_uuid}/results/{prompt_id}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetEvaluationRunPromptResultsOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetEvaluationRunPromptResultsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiGetEvaluationRunPromptResultsOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiGetEvaluationRunPromptResultsOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_list_evaluation_test_cases` (`GET /v2/gen-ai/evaluation_test_cases`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiListEvaluationTestCasesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiListEvaluationTestCasesOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_list_evaluation_test_cases` (`GET /v2/gen-ai/evaluation_test_cases`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiListEvaluationTestCasesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiListEvaluationTestCasesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiListEvaluationTestCasesOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiListEvaluationTestCasesOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_evaluation_test_case` (`POST /v2/gen-ai/evaluation_test_cases`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateEvaluationTestCaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateEvaluationTestCaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateEvaluationTestCaseOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCreateEvaluationTestCaseOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_create_evaluation_test_case` (`POST /v2/gen-ai/evaluation_test_cases`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateEvaluationTestCaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateEvaluationTestCaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_evaluation_runs_by_test_case` (`GET /v2/gen-ai/evaluation_test_cases/{evaluation_test_case_uuid}/evaluation_runs`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -26412,26 +22720,12 @@ impl<'a> GradientAiPlatformGenaiGetEvaluationTestCaseCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_evaluation_test_case` (`PUT /v2/gen-ai/evaluation_test_cases/{test_case_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateEvaluationTestCaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateEvaluationTestCaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiUpdateEvaluationTestCaseOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiUpdateEvaluationTestCaseOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_evaluation_test_case` (`PUT /v2/gen-ai/evaluation_test_cases/{test_case_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateEvaluationTestCaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateEvaluationTestCaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_indexing_jobs` (`GET /v2/gen-ai/indexing_jobs`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -26466,110 +22760,40 @@ impl<'a> GradientAiPlatformGenaiListIndexingJobsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_indexing_job` (`POST /v2/gen-ai/indexing_jobs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateIndexingJobCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_indexing_job` (`POST /v2/gen-ai/indexing_jobs`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateIndexingJobCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiStartKnowledgeBaseIndexingJobOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateIndexingJobCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiStartKnowledgeBaseIndexingJobOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiStartKnowledgeBaseIndexingJobOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_list_indexing_job_data_sources` (`GET /v2/gen-ai/indexing_jobs/{indexing_job_uuid}/data_sources`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiListIndexingJobDataSourcesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiListIndexingJobDataSourcesOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_list_indexing_job_data_sources` (`GET /v2/gen-ai/indexing_jobs/{indexing_job_uuid}/data_sources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiListIndexingJobDataSourcesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_get_indexing_job_details_signed_url` (`GET /v2/gen-ai/indexing_jobs/{indexing_job_uuid}/details_signed_url`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetIndexingJobDetailsSignedUrlOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiListIndexingJobDataSourcesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiListIndexingJobDataSourcesOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiListIndexingJobDataSourcesOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_indexing_job` (`GET /v2/gen-ai/indexing_jobs/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetIndexingJobCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetKnowledgeBaseIndexingJobOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_indexing_job_details_signed_url` (`GET /v2/gen-ai/indexing_jobs/{indexing_job_uuid}/details_signed_url`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetIndexingJobDetailsSignedUrlCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiGetIndexingJobDetailsSignedUrlOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiGetIndexingJobDetailsSignedUrlOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_indexing_job` (`GET /v2/gen-ai/indexing_jobs/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetIndexingJobCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetIndexingJobCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiGetKnowledgeBaseIndexingJobOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiGetKnowledgeBaseIndexingJobOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_cancel_indexing_job` (`PUT /v2/gen-ai/indexing_jobs/{uuid}/cancel`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCancelIndexingJobCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCancelIndexingJobCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCancelKnowledgeBaseIndexingJobOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCancelKnowledgeBaseIndexingJobOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_cancel_indexing_job` (`PUT /v2/gen-ai/indexing_jobs/{uuid}/cancel`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCancelIndexingJobCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCancelKnowledgeBaseIndexingJobOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_knowledge_bases` (`GET /v2/gen-ai/knowledge_bases`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -26602,46 +22826,19 @@ impl<'a> GradientAiPlatformGenaiListKnowledgeBasesCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_knowledge_base` (`POST /v2/gen-ai/knowledge_bases`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateKnowledgeBaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_knowledge_base` (`POST /v2/gen-ai/knowledge_bases`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateKnowledgeBaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateKnowledgeBaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateKnowledgeBaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateKnowledgeBaseOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiCreateKnowledgeBaseOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_data_source_file_upload_presigned_urls` (`POST /v2/gen-ai/knowledge_bases/data_sources/file_upload_presigned_urls`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
-        >,
-    > + 'a {
-        self.call
-            .send_json::<ApiCreateDataSourceFileUploadPresignedUrlsOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_create_data_source_file_upload_presigned_urls` (`POST /v2/gen-ai/knowledge_bases/data_sources/file_upload_presigned_urls`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateDataSourceFileUploadPresignedUrlsOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_knowledge_base_data_sources` (`GET /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/data_sources`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -26676,250 +22873,89 @@ impl<'a> GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_knowledge_base_data_source` (`POST /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/data_sources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_knowledge_base_data_source` (`POST /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/data_sources`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateKnowledgeBaseDataSourceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateKnowledgeBaseDataSourceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateKnowledgeBaseDataSourceOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCreateKnowledgeBaseDataSourceOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_knowledge_base_data_source` (`PUT /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/data_sources/{data_source_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateKnowledgeBaseDataSourceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_knowledge_base_data_source` (`PUT /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/data_sources/{data_source_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_knowledge_base_data_source` (`DELETE /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/data_sources/{data_source_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteKnowledgeBaseDataSourceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateKnowledgeBaseDataSourceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiUpdateKnowledgeBaseDataSourceOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiUpdateKnowledgeBaseDataSourceOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_list_indexing_jobs_by_knowledge_base` (`GET /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/indexing_jobs`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiListKnowledgeBaseIndexingJobsOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_knowledge_base_data_source` (`DELETE /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/data_sources/{data_source_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_get_knowledge_base` (`GET /v2/gen-ai/knowledge_bases/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetKnowledgeBaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetKnowledgeBaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteKnowledgeBaseDataSourceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiDeleteKnowledgeBaseDataSourceOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiDeleteKnowledgeBaseDataSourceOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_knowledge_base` (`PUT /v2/gen-ai/knowledge_bases/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateKnowledgeBaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateKnowledgeBaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_list_indexing_jobs_by_knowledge_base` (`GET /v2/gen-ai/knowledge_bases/{knowledge_base_uuid}/indexing_jobs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_knowledge_base` (`DELETE /v2/gen-ai/knowledge_bases/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteKnowledgeBaseCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteKnowledgeBaseOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiListIndexingJobsByKnowledgeBaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiListKnowledgeBaseIndexingJobsOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiListKnowledgeBaseIndexingJobsOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_create_model_eval_dataset_upload_presigned_urls` (`POST /v2/gen-ai/model_evaluation/datasets/file_upload_presigned_urls`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateDataSourceFileUploadPresignedUrlsOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_knowledge_base` (`GET /v2/gen-ai/knowledge_bases/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetKnowledgeBaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_list_model_evaluation_metrics` (`GET /v2/gen-ai/model_evaluation_metrics`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiListModelEvaluationMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiListModelEvaluationMetricsOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetKnowledgeBaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetKnowledgeBaseOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetKnowledgeBaseOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_list_model_evaluation_presets` (`GET /v2/gen-ai/model_evaluation_presets`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiListModelEvaluationPresetsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiListModelEvaluationPresetsOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_knowledge_base` (`PUT /v2/gen-ai/knowledge_bases/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateKnowledgeBaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_get_model_evaluation_preset` (`GET /v2/gen-ai/model_evaluation_presets/{eval_preset_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetModelEvaluationPresetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetModelEvaluationPresetOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateKnowledgeBaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateKnowledgeBaseOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateKnowledgeBaseOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_knowledge_base` (`DELETE /v2/gen-ai/knowledge_bases/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteKnowledgeBaseCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteKnowledgeBaseCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteKnowledgeBaseOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiDeleteKnowledgeBaseOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_model_eval_dataset_upload_presigned_urls` (`POST /v2/gen-ai/model_evaluation/datasets/file_upload_presigned_urls`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateDataSourceFileUploadPresignedUrlsOutput>,
-        >,
-    > + 'a {
-        self.call
-            .send_json::<ApiCreateDataSourceFileUploadPresignedUrlsOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_list_model_evaluation_metrics` (`GET /v2/gen-ai/model_evaluation_metrics`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiListModelEvaluationMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiListModelEvaluationMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiListModelEvaluationMetricsOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiListModelEvaluationMetricsOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_list_model_evaluation_presets` (`GET /v2/gen-ai/model_evaluation_presets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiListModelEvaluationPresetsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiListModelEvaluationPresetsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiListModelEvaluationPresetsOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiListModelEvaluationPresetsOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_model_evaluation_preset` (`GET /v2/gen-ai/model_evaluation_presets/{eval_preset_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetModelEvaluationPresetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetModelEvaluationPresetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiGetModelEvaluationPresetOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiGetModelEvaluationPresetOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_model_evaluation_preset` (`DELETE /v2/gen-ai/model_evaluation_presets/{eval_preset_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteModelEvaluationPresetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteModelEvaluationPresetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<::serde_json::Value>>,
-    > + 'a {
-        self.call.send_json::<::serde_json::Value, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_delete_model_evaluation_preset` (`DELETE /v2/gen-ai/model_evaluation_presets/{eval_preset_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteModelEvaluationPresetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ::serde_json::Value,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_model_evaluation_runs` (`GET /v2/gen-ai/model_evaluation_runs`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -27009,26 +23045,12 @@ impl<'a> GradientAiPlatformGenaiListModelEvaluationRunsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_model_evaluation_run` (`POST /v2/gen-ai/model_evaluation_runs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateModelEvaluationRunCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateModelEvaluationRunCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateModelEvaluationRunOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCreateModelEvaluationRunOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_create_model_evaluation_run` (`POST /v2/gen-ai/model_evaluation_runs`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateModelEvaluationRunCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateModelEvaluationRunOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_get_model_evaluation_run` (`GET /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -27063,90 +23085,33 @@ impl<'a> GradientAiPlatformGenaiGetModelEvaluationRunCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_model_evaluation_run` (`DELETE /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteModelEvaluationRunCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_model_evaluation_run` (`DELETE /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteModelEvaluationRunCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteModelEvaluationRunOutputPublic,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteModelEvaluationRunCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiDeleteModelEvaluationRunOutputPublic>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiDeleteModelEvaluationRunOutputPublic, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_model_evaluation_run` (`PATCH /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateModelEvaluationRunCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateModelEvaluationRunOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_model_evaluation_run` (`PATCH /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateModelEvaluationRunCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_cancel_model_evaluation_run` (`PUT /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}/cancel`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCancelModelEvaluationRunCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCancelModelEvaluationRunOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateModelEvaluationRunCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiUpdateModelEvaluationRunOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiUpdateModelEvaluationRunOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_cancel_model_evaluation_run` (`PUT /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}/cancel`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCancelModelEvaluationRunCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCancelModelEvaluationRunCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCancelModelEvaluationRunOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCancelModelEvaluationRunOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_model_evaluation_run_results_download_url` (`GET /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}/results/download_url`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiGetModelEvaluationRunResultsDownloadUrlOutput>,
-        >,
-    > + 'a {
-        self.call
-            .send_json::<ApiGetModelEvaluationRunResultsDownloadUrlOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_model_evaluation_run_results_download_url` (`GET /v2/gen-ai/model_evaluation_runs/{eval_run_uuid}/results/download_url`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetModelEvaluationRunResultsDownloadUrlCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetModelEvaluationRunResultsDownloadUrlOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_models` (`GET /v2/gen-ai/models`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -27225,83 +23190,32 @@ impl<'a> GradientAiPlatformGenaiListModelApiKeysCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_model_api_key` (`POST /v2/gen-ai/models/api_keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateModelApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_model_api_key` (`POST /v2/gen-ai/models/api_keys`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateModelApiKeyCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateModelApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_model_api_key` (`PUT /v2/gen-ai/models/api_keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateModelApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateModelApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_model_api_key` (`PUT /v2/gen-ai/models/api_keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateModelApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_model_api_key` (`DELETE /v2/gen-ai/models/api_keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteModelApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteModelApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateModelApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateModelApiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateModelApiKeyOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_model_api_key` (`DELETE /v2/gen-ai/models/api_keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteModelApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteModelApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteModelApiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiDeleteModelApiKeyOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_regenerate_model_api_key` (`PUT /v2/gen-ai/models/api_keys/{api_key_uuid}/regenerate`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiRegenerateModelApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiRegenerateModelApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiRegenerateModelApiKeyOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiRegenerateModelApiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_regenerate_model_api_key` (`PUT /v2/gen-ai/models/api_keys/{api_key_uuid}/regenerate`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiRegenerateModelApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiRegenerateModelApiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_model_catalog` (`GET /v2/gen-ai/models/catalog`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -27392,24 +23306,12 @@ impl<'a> GradientAiPlatformGenaiListModelRoutersCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_model_router` (`POST /v2/gen-ai/models/routers`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateModelRouterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateModelRouterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateModelRouterOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiCreateModelRouterOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_create_model_router` (`POST /v2/gen-ai/models/routers`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateModelRouterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateModelRouterOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_model_router_presets` (`GET /v2/gen-ai/models/routers/presets`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -27477,83 +23379,33 @@ impl<'a> GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_model_router` (`GET /v2/gen-ai/models/routers/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetModelRouterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_get_model_router` (`GET /v2/gen-ai/models/routers/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetModelRouterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetModelRouterOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetModelRouterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetModelRouterOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetModelRouterOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_update_model_router` (`PUT /v2/gen-ai/models/routers/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateModelRouterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateModelRouterOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_model_router` (`PUT /v2/gen-ai/models/routers/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateModelRouterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_model_router` (`DELETE /v2/gen-ai/models/routers/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteModelRouterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteModelRouterOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateModelRouterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateModelRouterOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateModelRouterOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_model_router` (`DELETE /v2/gen-ai/models/routers/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteModelRouterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteModelRouterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteModelRouterOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiDeleteModelRouterOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_oauth2_dropbox_tokens` (`POST /v2/gen-ai/oauth2/dropbox/tokens`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateOauth2DropboxTokensCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateOauth2DropboxTokensCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiDropboxOauth2GetTokensOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiDropboxOauth2GetTokensOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_create_oauth2_dropbox_tokens` (`POST /v2/gen-ai/oauth2/dropbox/tokens`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateOauth2DropboxTokensCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDropboxOauth2GetTokensOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_get_oauth2_url` (`GET /v2/gen-ai/oauth2/url`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -27621,81 +23473,33 @@ impl<'a> GradientAiPlatformGenaiListOpenaiApiKeysCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_openai_api_key` (`POST /v2/gen-ai/openai/keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateOpenaiApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_openai_api_key` (`POST /v2/gen-ai/openai/keys`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateOpenaiApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateOpenAiapiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateOpenaiApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateOpenAiapiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiCreateOpenAiapiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_openai_api_key` (`GET /v2/gen-ai/openai/keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetOpenaiApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetOpenAiapiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_openai_api_key` (`GET /v2/gen-ai/openai/keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetOpenaiApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_update_openai_api_key` (`PUT /v2/gen-ai/openai/keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateOpenaiApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateOpenAiapiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetOpenaiApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetOpenAiapiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetOpenAiapiKeyOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_openai_api_key` (`PUT /v2/gen-ai/openai/keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateOpenaiApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateOpenaiApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateOpenAiapiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateOpenAiapiKeyOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_openai_api_key` (`DELETE /v2/gen-ai/openai/keys/{api_key_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteOpenaiApiKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteOpenaiApiKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteOpenAiapiKeyOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiDeleteOpenAiapiKeyOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_delete_openai_api_key` (`DELETE /v2/gen-ai/openai/keys/{api_key_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteOpenaiApiKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteOpenAiapiKeyOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_agents_by_openai_key` (`GET /v2/gen-ai/openai/keys/{uuid}/agents`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -27761,161 +23565,61 @@ impl<'a> GradientAiPlatformGenaiListDatacenterRegionsCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_scheduled_indexing` (`POST /v2/gen-ai/scheduled-indexing`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateScheduledIndexingCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_scheduled_indexing` (`POST /v2/gen-ai/scheduled-indexing`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateScheduledIndexingCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateScheduledIndexingOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateScheduledIndexingCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiCreateScheduledIndexingOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiCreateScheduledIndexingOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_scheduled_indexing` (`GET /v2/gen-ai/scheduled-indexing/knowledge-base/{knowledge_base_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetScheduledIndexingCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetScheduledIndexingOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_scheduled_indexing` (`GET /v2/gen-ai/scheduled-indexing/knowledge-base/{knowledge_base_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetScheduledIndexingCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_delete_scheduled_indexing` (`DELETE /v2/gen-ai/scheduled-indexing/{uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteScheduledIndexingCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteScheduledIndexingOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetScheduledIndexingCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetScheduledIndexingOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetScheduledIndexingOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_list_workspaces` (`GET /v2/gen-ai/workspaces`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiListWorkspacesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiListWorkspacesOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_scheduled_indexing` (`DELETE /v2/gen-ai/scheduled-indexing/{uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteScheduledIndexingCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_create_workspace` (`POST /v2/gen-ai/workspaces`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiCreateWorkspaceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiCreateWorkspaceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteScheduledIndexingCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiDeleteScheduledIndexingOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiDeleteScheduledIndexingOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_get_workspace` (`GET /v2/gen-ai/workspaces/{workspace_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiGetWorkspaceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiGetWorkspaceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_list_workspaces` (`GET /v2/gen-ai/workspaces`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiListWorkspacesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_update_workspace` (`PUT /v2/gen-ai/workspaces/{workspace_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateWorkspaceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiUpdateWorkspaceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiListWorkspacesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiListWorkspacesOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiListWorkspacesOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_create_workspace` (`POST /v2/gen-ai/workspaces`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiCreateWorkspaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiCreateWorkspaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiCreateWorkspaceOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiCreateWorkspaceOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_get_workspace` (`GET /v2/gen-ai/workspaces/{workspace_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiGetWorkspaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiGetWorkspaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiGetWorkspaceOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiGetWorkspaceOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_workspace` (`PUT /v2/gen-ai/workspaces/{workspace_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateWorkspaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateWorkspaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiUpdateWorkspaceOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiUpdateWorkspaceOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_delete_workspace` (`DELETE /v2/gen-ai/workspaces/{workspace_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiDeleteWorkspaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiDeleteWorkspaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ApiDeleteWorkspaceOutput>>,
-    > + 'a {
-        self.call.send_json::<ApiDeleteWorkspaceOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_delete_workspace` (`DELETE /v2/gen-ai/workspaces/{workspace_uuid}`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiDeleteWorkspaceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiDeleteWorkspaceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
 /// A call of `gradient_ai_platform.genai_list_agents_by_workspace` (`GET /v2/gen-ai/workspaces/{workspace_uuid}/agents`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -27956,47 +23660,19 @@ impl<'a> GradientAiPlatformGenaiListAgentsByWorkspaceCall<'a> {
     }
 }
 #[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_update_agents_workspace` (`PUT /v2/gen-ai/workspaces/{workspace_uuid}/agents`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiUpdateAgentsWorkspaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `gradient_ai_platform.genai_update_agents_workspace` (`PUT /v2/gen-ai/workspaces/{workspace_uuid}/agents`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiUpdateAgentsWorkspaceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiMoveAgentsToWorkspaceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiUpdateAgentsWorkspaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiMoveAgentsToWorkspaceOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiMoveAgentsToWorkspaceOutput, ErrorKind>()
-    }
-}
-#[cfg(feature = "gradient_ai_platform")]
-/// A call of `gradient_ai_platform.genai_list_evaluation_test_cases_by_workspace` (`GET /v2/gen-ai/workspaces/{workspace_uuid}/evaluation_test_cases`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "gradient_ai_platform")]
-impl<'a> GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ApiListEvaluationTestCasesByWorkspaceOutput>,
-        >,
-    > + 'a {
-        self.call.send_json::<ApiListEvaluationTestCasesByWorkspaceOutput, ErrorKind>()
-    }
-}
+/// A call of `gradient_ai_platform.genai_list_evaluation_test_cases_by_workspace` (`GET /v2/gen-ai/workspaces/{workspace_uuid}/evaluation_test_cases`): per-call options are set here, then `send` runs it.
+pub type GradientAiPlatformGenaiListEvaluationTestCasesByWorkspaceCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ApiListEvaluationTestCasesByWorkspaceOutput,
+    ErrorKind,
+>;
 #[cfg(feature = "images")]
 /// A call of `images.images_list` (`GET /v2/images`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -28049,216 +23725,75 @@ impl<'a> ImagesImagesListCall<'a> {
     }
 }
 #[cfg(feature = "images")]
-/// A call of `images.images_create_custom` (`POST /v2/images`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImagesCreateCustomCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `images.images_create_custom` (`POST /v2/images`): per-call options are set here, then `send` runs it.
+pub type ImagesImagesCreateCustomCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ImagesCreateCustomResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "images")]
-impl<'a> ImagesImagesCreateCustomCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ImagesCreateCustomResponse>>,
-    > + 'a {
-        self.call.send_json::<ImagesCreateCustomResponse, ErrorKind>()
-    }
-}
+/// A call of `images.images_get` (`GET /v2/images/{image_id}`): per-call options are set here, then `send` runs it.
+pub type ImagesImagesGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ImagesGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "images")]
-/// A call of `images.images_get` (`GET /v2/images/{image_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImagesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `images.images_update` (`PUT /v2/images/{image_id}`): per-call options are set here, then `send` runs it.
+pub type ImagesImagesUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ImagesUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "images")]
-impl<'a> ImagesImagesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ImagesGetResponse>>,
-    > + 'a {
-        self.call.send_json::<ImagesGetResponse, ErrorKind>()
-    }
-}
+/// A call of `images.images_delete` (`DELETE /v2/images/{image_id}`): per-call options are set here, then `send` runs it.
+pub type ImagesImagesDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "images")]
-/// A call of `images.images_update` (`PUT /v2/images/{image_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImagesUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `images.images_post_account_transfer_create` (`POST /v2/images/{image_id}/account_transfer`): per-call options are set here, then `send` runs it.
+pub type ImagesImagesPostAccountTransferCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ImagesPostAccountTransferCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "images")]
-impl<'a> ImagesImagesUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ImagesUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<ImagesUpdateResponse, ErrorKind>()
-    }
-}
+/// A call of `images.images_post_account_transfer_accept` (`POST /v2/images/{image_id}/account_transfer/accept`): per-call options are set here, then `send` runs it.
+pub type ImagesImagesPostAccountTransferAcceptCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "images")]
-/// A call of `images.images_delete` (`DELETE /v2/images/{image_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImagesDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `images.images_post_account_transfer_cancel` (`POST /v2/images/{image_id}/account_transfer/cancel`): per-call options are set here, then `send` runs it.
+pub type ImagesImagesPostAccountTransferCancelCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "images")]
-impl<'a> ImagesImagesDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "images")]
-/// A call of `images.images_post_account_transfer_create` (`POST /v2/images/{image_id}/account_transfer`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImagesPostAccountTransferCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "images")]
-impl<'a> ImagesImagesPostAccountTransferCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ImagesPostAccountTransferCreateResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<ImagesPostAccountTransferCreateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "images")]
-/// A call of `images.images_post_account_transfer_accept` (`POST /v2/images/{image_id}/account_transfer/accept`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImagesPostAccountTransferAcceptCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "images")]
-impl<'a> ImagesImagesPostAccountTransferAcceptCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "images")]
-/// A call of `images.images_post_account_transfer_cancel` (`POST /v2/images/{image_id}/account_transfer/cancel`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImagesPostAccountTransferCancelCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "images")]
-impl<'a> ImagesImagesPostAccountTransferCancelCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "images")]
-/// A call of `images.images_post_account_transfer_decline` (`POST /v2/images/{image_id}/account_transfer/decline`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImagesPostAccountTransferDeclineCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "images")]
-impl<'a> ImagesImagesPostAccountTransferDeclineCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `images.images_post_account_transfer_decline` (`POST /v2/images/{image_id}/account_transfer/decline`): per-call options are set here, then `send` runs it.
+pub type ImagesImagesPostAccountTransferDeclineCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "image_actions")]
-/// A call of `image_actions.image_actions_list` (`GET /v2/images/{image_id}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImageActionsImageActionsListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `image_actions.image_actions_list` (`GET /v2/images/{image_id}/actions`): per-call options are set here, then `send` runs it.
+pub type ImageActionsImageActionsListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ImageActionsListResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "image_actions")]
-impl<'a> ImageActionsImageActionsListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ImageActionsListResponse>>,
-    > + 'a {
-        self.call.send_json::<ImageActionsListResponse, ErrorKind>()
-    }
-}
+/// A call of `image_actions.image_actions_post` (`POST /v2/images/{image_id}/actions`): per-call options are set here, then `send` runs it.
+pub type ImageActionsImageActionsPostCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Action,
+    ErrorKind,
+>;
 #[cfg(feature = "image_actions")]
-/// A call of `image_actions.image_actions_post` (`POST /v2/images/{image_id}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImageActionsImageActionsPostCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "image_actions")]
-impl<'a> ImageActionsImageActionsPostCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Action>>,
-    > + 'a {
-        self.call.send_json::<Action, ErrorKind>()
-    }
-}
-#[cfg(feature = "image_actions")]
-/// A call of `image_actions.image_actions_get` (`GET /v2/images/{image_id}/actions/{action_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImageActionsImageActionsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "image_actions")]
-impl<'a> ImageActionsImageActionsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Action>>,
-    > + 'a {
-        self.call.send_json::<Action, ErrorKind>()
-    }
-}
+/// A call of `image_actions.image_actions_get` (`GET /v2/images/{image_id}/actions/{action_id}`): per-call options are set here, then `send` runs it.
+pub type ImageActionsImageActionsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Action,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
 /// A call of `kubernetes.kubernetes_list_clusters` (`GET /v2/kubernetes/clusters`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -28293,85 +23828,32 @@ impl<'a> KubernetesKubernetesListClustersCall<'a> {
     }
 }
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_create_cluster` (`POST /v2/kubernetes/clusters`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesCreateClusterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_create_cluster` (`POST /v2/kubernetes/clusters`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesCreateClusterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesCreateClusterResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesCreateClusterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<KubernetesCreateClusterResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<KubernetesCreateClusterResponse, ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_get_cluster` (`GET /v2/kubernetes/clusters/{cluster_id}`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesGetClusterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesGetClusterResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_get_cluster` (`GET /v2/kubernetes/clusters/{cluster_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesGetClusterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_update_cluster` (`PUT /v2/kubernetes/clusters/{cluster_id}`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesUpdateClusterCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesUpdateClusterResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesGetClusterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<KubernetesGetClusterResponse>>,
-    > + 'a {
-        self.call.send_json::<KubernetesGetClusterResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_update_cluster` (`PUT /v2/kubernetes/clusters/{cluster_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesUpdateClusterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesUpdateClusterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<KubernetesUpdateClusterResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<KubernetesUpdateClusterResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_delete_cluster` (`DELETE /v2/kubernetes/clusters/{cluster_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesDeleteClusterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesDeleteClusterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_delete_cluster` (`DELETE /v2/kubernetes/clusters/{cluster_id}`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesDeleteClusterCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
 /// A call of `kubernetes.kubernetes_get_cluster_lint_results` (`GET /v2/kubernetes/clusters/{cluster_id}/clusterlint`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -28400,26 +23882,12 @@ impl<'a> KubernetesKubernetesGetClusterLintResultsCall<'a> {
     }
 }
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_run_cluster_lint` (`POST /v2/kubernetes/clusters/{cluster_id}/clusterlint`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesRunClusterLintCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesRunClusterLintCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<KubernetesRunClusterLintResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<KubernetesRunClusterLintResponse, ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_run_cluster_lint` (`POST /v2/kubernetes/clusters/{cluster_id}/clusterlint`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesRunClusterLintCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesRunClusterLintResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
 /// A call of `kubernetes.kubernetes_get_credentials` (`GET /v2/kubernetes/clusters/{cluster_id}/credentials`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -28446,62 +23914,24 @@ impl<'a> KubernetesKubernetesGetCredentialsCall<'a> {
     }
 }
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_list_associated_resources` (`GET /v2/kubernetes/clusters/{cluster_id}/destroy_with_associated_resources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesListAssociatedResourcesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_list_associated_resources` (`GET /v2/kubernetes/clusters/{cluster_id}/destroy_with_associated_resources`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesListAssociatedResourcesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AssociatedKubernetesResources,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesListAssociatedResourcesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AssociatedKubernetesResources>>,
-    > + 'a {
-        self.call.send_json::<AssociatedKubernetesResources, ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_destroy_associated_resources_dangerous` (`DELETE /v2/kubernetes/clusters/{cluster_id}/destroy_with_associated_resources/dangerous`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesDestroyAssociatedResourcesDangerousCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_destroy_associated_resources_dangerous` (`DELETE /v2/kubernetes/clusters/{cluster_id}/destroy_with_associated_resources/dangerous`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesDestroyAssociatedResourcesDangerousCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesDestroyAssociatedResourcesDangerousCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_destroy_associated_resources_selective` (`DELETE /v2/kubernetes/clusters/{cluster_id}/destroy_with_associated_resources/selective`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_destroy_associated_resources_selective` (`DELETE /v2/kubernetes/clusters/{cluster_id}/destroy_with_associated_resources/selective`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesDestroyAssociatedResourcesSelectiveCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
 /// A call of `kubernetes.kubernetes_get_kubeconfig` (`GET /v2/kubernetes/clusters/{cluster_id}/kubeconfig`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -28536,104 +23966,39 @@ impl<'a> KubernetesKubernetesGetKubeconfigCall<'a> {
     }
 }
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_list_node_pools` (`GET /v2/kubernetes/clusters/{cluster_id}/node_pools`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesListNodePoolsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_list_node_pools` (`GET /v2/kubernetes/clusters/{cluster_id}/node_pools`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesListNodePoolsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesListNodePoolsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesListNodePoolsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<KubernetesListNodePoolsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<KubernetesListNodePoolsResponse, ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_add_node_pool` (`POST /v2/kubernetes/clusters/{cluster_id}/node_pools`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesAddNodePoolCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesAddNodePoolResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_add_node_pool` (`POST /v2/kubernetes/clusters/{cluster_id}/node_pools`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesAddNodePoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_get_node_pool` (`GET /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesGetNodePoolCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesGetNodePoolResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesAddNodePoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<KubernetesAddNodePoolResponse>>,
-    > + 'a {
-        self.call.send_json::<KubernetesAddNodePoolResponse, ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_update_node_pool` (`PUT /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesUpdateNodePoolCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesUpdateNodePoolResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_get_node_pool` (`GET /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesGetNodePoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesGetNodePoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<KubernetesGetNodePoolResponse>>,
-    > + 'a {
-        self.call.send_json::<KubernetesGetNodePoolResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_update_node_pool` (`PUT /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesUpdateNodePoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesUpdateNodePoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<KubernetesUpdateNodePoolResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<KubernetesUpdateNodePoolResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_delete_node_pool` (`DELETE /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesDeleteNodePoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesDeleteNodePoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_delete_node_pool` (`DELETE /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesDeleteNodePoolCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
 /// A call of `kubernetes.kubernetes_delete_node` (`DELETE /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}/nodes/{node_id}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -28666,199 +24031,69 @@ impl<'a> KubernetesKubernetesDeleteNodeCall<'a> {
     }
 }
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_recycle_node_pool` (`POST /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}/recycle`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesRecycleNodePoolCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_recycle_node_pool` (`POST /v2/kubernetes/clusters/{cluster_id}/node_pools/{node_pool_id}/recycle`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesRecycleNodePoolCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesRecycleNodePoolCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_get_status_messages` (`GET /v2/kubernetes/clusters/{cluster_id}/status_messages`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesGetStatusMessagesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesGetStatusMessagesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_get_status_messages` (`GET /v2/kubernetes/clusters/{cluster_id}/status_messages`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesGetStatusMessagesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_upgrade_cluster` (`POST /v2/kubernetes/clusters/{cluster_id}/upgrade`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesUpgradeClusterCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesGetStatusMessagesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<KubernetesGetStatusMessagesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<KubernetesGetStatusMessagesResponse, ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_get_available_upgrades` (`GET /v2/kubernetes/clusters/{cluster_id}/upgrades`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesGetAvailableUpgradesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesGetAvailableUpgradesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_upgrade_cluster` (`POST /v2/kubernetes/clusters/{cluster_id}/upgrade`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesUpgradeClusterCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_get_cluster_user` (`GET /v2/kubernetes/clusters/{cluster_id}/user`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesGetClusterUserCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    User,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesUpgradeClusterCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_list_options` (`GET /v2/kubernetes/options`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesListOptionsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    KubernetesOptions,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_get_available_upgrades` (`GET /v2/kubernetes/clusters/{cluster_id}/upgrades`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesGetAvailableUpgradesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_add_registries` (`POST /v2/kubernetes/registries`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesAddRegistriesCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesGetAvailableUpgradesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<KubernetesGetAvailableUpgradesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<KubernetesGetAvailableUpgradesResponse, ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_remove_registries` (`DELETE /v2/kubernetes/registries`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesRemoveRegistriesCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_get_cluster_user` (`GET /v2/kubernetes/clusters/{cluster_id}/user`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesGetClusterUserCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `kubernetes.kubernetes_add_registry` (`POST /v2/kubernetes/registry`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesAddRegistryCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesGetClusterUserCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<User>>,
-    > + 'a {
-        self.call.send_json::<User, ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_list_options` (`GET /v2/kubernetes/options`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesListOptionsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesListOptionsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<KubernetesOptions>>,
-    > + 'a {
-        self.call.send_json::<KubernetesOptions, ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_add_registries` (`POST /v2/kubernetes/registries`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesAddRegistriesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesAddRegistriesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_remove_registries` (`DELETE /v2/kubernetes/registries`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesRemoveRegistriesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesRemoveRegistriesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_add_registry` (`POST /v2/kubernetes/registry`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesAddRegistryCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesAddRegistryCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "kubernetes")]
-/// A call of `kubernetes.kubernetes_remove_registry` (`DELETE /v2/kubernetes/registry`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct KubernetesKubernetesRemoveRegistryCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "kubernetes")]
-impl<'a> KubernetesKubernetesRemoveRegistryCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `kubernetes.kubernetes_remove_registry` (`DELETE /v2/kubernetes/registry`): per-call options are set here, then `send` runs it.
+pub type KubernetesKubernetesRemoveRegistryCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
 /// A call of `load_balancers.load_balancers_list` (`GET /v2/load_balancers`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -28891,176 +24126,62 @@ impl<'a> LoadBalancersLoadBalancersListCall<'a> {
     }
 }
 #[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_create` (`POST /v2/load_balancers`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `load_balancers.load_balancers_create` (`POST /v2/load_balancers`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    LoadBalancersCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<LoadBalancersCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<LoadBalancersCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `load_balancers.load_balancers_get` (`GET /v2/load_balancers/{lb_id}`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    LoadBalancersGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_get` (`GET /v2/load_balancers/{lb_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `load_balancers.load_balancers_update` (`PUT /v2/load_balancers/{lb_id}`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    LoadBalancersUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<LoadBalancersGetResponse>>,
-    > + 'a {
-        self.call.send_json::<LoadBalancersGetResponse, ErrorKind>()
-    }
-}
+/// A call of `load_balancers.load_balancers_delete` (`DELETE /v2/load_balancers/{lb_id}`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_update` (`PUT /v2/load_balancers/{lb_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `load_balancers.load_balancers_delete_cache` (`DELETE /v2/load_balancers/{lb_id}/cache`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersDeleteCacheCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<LoadBalancersUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<LoadBalancersUpdateResponse, ErrorKind>()
-    }
-}
+/// A call of `load_balancers.load_balancers_add_droplets` (`POST /v2/load_balancers/{lb_id}/droplets`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersAddDropletsCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_delete` (`DELETE /v2/load_balancers/{lb_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `load_balancers.load_balancers_remove_droplets` (`DELETE /v2/load_balancers/{lb_id}/droplets`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersRemoveDropletsCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `load_balancers.load_balancers_add_forwarding_rules` (`POST /v2/load_balancers/{lb_id}/forwarding_rules`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersAddForwardingRulesCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_delete_cache` (`DELETE /v2/load_balancers/{lb_id}/cache`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersDeleteCacheCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersDeleteCacheCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_add_droplets` (`POST /v2/load_balancers/{lb_id}/droplets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersAddDropletsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersAddDropletsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_remove_droplets` (`DELETE /v2/load_balancers/{lb_id}/droplets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersRemoveDropletsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersRemoveDropletsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_add_forwarding_rules` (`POST /v2/load_balancers/{lb_id}/forwarding_rules`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersAddForwardingRulesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersAddForwardingRulesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "load_balancers")]
-/// A call of `load_balancers.load_balancers_remove_forwarding_rules` (`DELETE /v2/load_balancers/{lb_id}/forwarding_rules`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoadBalancersLoadBalancersRemoveForwardingRulesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "load_balancers")]
-impl<'a> LoadBalancersLoadBalancersRemoveForwardingRulesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `load_balancers.load_balancers_remove_forwarding_rules` (`DELETE /v2/load_balancers/{lb_id}/forwarding_rules`): per-call options are set here, then `send` runs it.
+pub type LoadBalancersLoadBalancersRemoveForwardingRulesCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
 /// A call of `monitoring.monitoring_list_alert_policy` (`GET /v2/monitoring/alerts`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -29095,87 +24216,32 @@ impl<'a> MonitoringMonitoringListAlertPolicyCall<'a> {
     }
 }
 #[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_create_alert_policy` (`POST /v2/monitoring/alerts`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringCreateAlertPolicyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `monitoring.monitoring_create_alert_policy` (`POST /v2/monitoring/alerts`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringCreateAlertPolicyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MonitoringCreateAlertPolicyResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringCreateAlertPolicyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<MonitoringCreateAlertPolicyResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<MonitoringCreateAlertPolicyResponse, ErrorKind>()
-    }
-}
+/// A call of `monitoring.monitoring_get_alert_policy` (`GET /v2/monitoring/alerts/{alert_uuid}`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetAlertPolicyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MonitoringGetAlertPolicyResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_alert_policy` (`GET /v2/monitoring/alerts/{alert_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetAlertPolicyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `monitoring.monitoring_update_alert_policy` (`PUT /v2/monitoring/alerts/{alert_uuid}`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringUpdateAlertPolicyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MonitoringUpdateAlertPolicyResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetAlertPolicyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<MonitoringGetAlertPolicyResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<MonitoringGetAlertPolicyResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_update_alert_policy` (`PUT /v2/monitoring/alerts/{alert_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringUpdateAlertPolicyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringUpdateAlertPolicyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<MonitoringUpdateAlertPolicyResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<MonitoringUpdateAlertPolicyResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_delete_alert_policy` (`DELETE /v2/monitoring/alerts/{alert_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringDeleteAlertPolicyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringDeleteAlertPolicyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `monitoring.monitoring_delete_alert_policy` (`DELETE /v2/monitoring/alerts/{alert_uuid}`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringDeleteAlertPolicyCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
 /// A call of `monitoring.monitoring_get_app_cpu_percentage_metrics` (`GET /v2/monitoring/metrics/apps/cpu_percentage`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -29258,1050 +24324,390 @@ impl<'a> MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'a> {
     }
 }
 #[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_cpu_usage` (`GET /v2/monitoring/metrics/database/mysql/cpu_usage`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlCpuUsageCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlCpuUsageCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_disk_usage` (`GET /v2/monitoring/metrics/database/mysql/disk_usage`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlDiskUsageCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlDiskUsageCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_index_vs_sequential_reads` (`GET /v2/monitoring/metrics/database/mysql/index_vs_sequential_reads`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_load` (`GET /v2/monitoring/metrics/database/mysql/load`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlLoadCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlLoadCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_memory_usage` (`GET /v2/monitoring/metrics/database/mysql/memory_usage`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_op_rates` (`GET /v2/monitoring/metrics/database/mysql/op_rates`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlOpRatesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlOpRatesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_schema_latency` (`GET /v2/monitoring/metrics/database/mysql/schema_latency`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_schema_throughput` (`GET /v2/monitoring/metrics/database/mysql/schema_throughput`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_threads_active` (`GET /v2/monitoring/metrics/database/mysql/threads_active`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_threads_connected` (`GET /v2/monitoring/metrics/database/mysql/threads_connected`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_database_mysql_threads_created_rate` (`GET /v2/monitoring/metrics/database/mysql/threads_created_rate`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_bandwidth_metrics` (`GET /v2/monitoring/metrics/droplet/bandwidth`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletBandwidthMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletBandwidthMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_cpu_metrics` (`GET /v2/monitoring/metrics/droplet/cpu`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletCpuMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletCpuMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_filesystem_free_metrics` (`GET /v2/monitoring/metrics/droplet/filesystem_free`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletFilesystemFreeMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletFilesystemFreeMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_filesystem_size_metrics` (`GET /v2/monitoring/metrics/droplet/filesystem_size`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletFilesystemSizeMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletFilesystemSizeMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_load1_metrics` (`GET /v2/monitoring/metrics/droplet/load_1`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletLoad1MetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletLoad1MetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_load15_metrics` (`GET /v2/monitoring/metrics/droplet/load_15`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletLoad15MetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletLoad15MetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_load5_metrics` (`GET /v2/monitoring/metrics/droplet/load_5`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletLoad5MetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletLoad5MetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_memory_available_metrics` (`GET /v2/monitoring/metrics/droplet/memory_available`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletMemoryAvailableMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletMemoryAvailableMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_memory_cached_metrics` (`GET /v2/monitoring/metrics/droplet/memory_cached`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletMemoryCachedMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletMemoryCachedMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_memory_free_metrics` (`GET /v2/monitoring/metrics/droplet/memory_free`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletMemoryFreeMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletMemoryFreeMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_memory_total_metrics` (`GET /v2/monitoring/metrics/droplet/memory_total`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletMemoryTotalMetricsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletMemoryTotalMetricsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_autoscale_current_cpu_utilization_yml` (`GET /v2/monitoring/metrics/droplet_autoscale/current_cpu_utilization`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_autoscale_current_instances` (`GET /v2/monitoring/metrics/droplet_autoscale/current_instances`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_autoscale_current_memory_utilization` (`GET /v2/monitoring/metrics/droplet_autoscale/current_memory_utilization`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_autoscale_target_cpu_utilization` (`GET /v2/monitoring/metrics/droplet_autoscale/target_cpu_utilization`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_autoscale_target_instances` (`GET /v2/monitoring/metrics/droplet_autoscale/target_instances`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_droplet_autoscale_target_memory_utilization` (`GET /v2/monitoring/metrics/droplet_autoscale/target_memory_utilization`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_connections` (`GET /v2/monitoring/metrics/load_balancer/droplets_connections`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsConnectionsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsConnectionsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_downtime` (`GET /v2/monitoring/metrics/load_balancer/droplets_downtime`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsDowntimeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsDowntimeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_health_checks` (`GET /v2/monitoring/metrics/load_balancer/droplets_health_checks`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHealthChecksCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHealthChecksCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_http_response_time_50p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_response_time_50p`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_http_response_time_95p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_response_time_95p`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_http_response_time_99p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_response_time_99p`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_http_response_time_avg` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_response_time_avg`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_http_responses` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_responses`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHttpResponsesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHttpResponsesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_http_session_duration_50p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_session_duration_50p`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_http_session_duration_95p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_session_duration_95p`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_http_session_duration_avg` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_session_duration_avg`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_droplets_queue_size` (`GET /v2/monitoring/metrics/load_balancer/droplets_queue_size`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbDropletsQueueSizeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbDropletsQueueSizeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_connections_current` (`GET /v2/monitoring/metrics/load_balancer/frontend_connections_current`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendConnectionsCurrentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendConnectionsCurrentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_connections_limit` (`GET /v2/monitoring/metrics/load_balancer/frontend_connections_limit`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendConnectionsLimitCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendConnectionsLimitCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_cpu_utilization` (`GET /v2/monitoring/metrics/load_balancer/frontend_cpu_utilization`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendCpuUtilizationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendCpuUtilizationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_firewall_dropped_bytes` (`GET /v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_bytes`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_firewall_dropped_packets` (`GET /v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_packets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_http_requests_per_second` (`GET /v2/monitoring/metrics/load_balancer/frontend_http_requests_per_second`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_http_responses` (`GET /v2/monitoring/metrics/load_balancer/frontend_http_responses`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendHttpResponsesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendHttpResponsesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_network_throughput_http` (`GET /v2/monitoring/metrics/load_balancer/frontend_network_throughput_http`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_network_throughput_tcp` (`GET /v2/monitoring/metrics/load_balancer/frontend_network_throughput_tcp`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_network_throughput_udp` (`GET /v2/monitoring/metrics/load_balancer/frontend_network_throughput_udp`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_nlb_tcp_network_throughput` (`GET /v2/monitoring/metrics/load_balancer/frontend_nlb_tcp_network_throughput`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_nlb_udp_network_throughput` (`GET /v2/monitoring/metrics/load_balancer/frontend_nlb_udp_network_throughput`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_tls_connections_current` (`GET /v2/monitoring/metrics/load_balancer/frontend_tls_connections_current`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_tls_connections_exceeding_rate_limit` (`GET /v2/monitoring/metrics/load_balancer/frontend_tls_connections_exceeding_rate_limit`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_lb_frontend_tls_connections_limit` (`GET /v2/monitoring/metrics/load_balancer/frontend_tls_connections_limit`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Metrics>>,
-    > + 'a {
-        self.call.send_json::<Metrics, ErrorKind>()
-    }
-}
+/// A call of `monitoring.monitoring_get_database_mysql_cpu_usage` (`GET /v2/monitoring/metrics/database/mysql/cpu_usage`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlCpuUsageCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_disk_usage` (`GET /v2/monitoring/metrics/database/mysql/disk_usage`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlDiskUsageCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_index_vs_sequential_reads` (`GET /v2/monitoring/metrics/database/mysql/index_vs_sequential_reads`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_load` (`GET /v2/monitoring/metrics/database/mysql/load`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlLoadCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_memory_usage` (`GET /v2/monitoring/metrics/database/mysql/memory_usage`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_op_rates` (`GET /v2/monitoring/metrics/database/mysql/op_rates`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlOpRatesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_schema_latency` (`GET /v2/monitoring/metrics/database/mysql/schema_latency`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_schema_throughput` (`GET /v2/monitoring/metrics/database/mysql/schema_throughput`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_threads_active` (`GET /v2/monitoring/metrics/database/mysql/threads_active`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_threads_connected` (`GET /v2/monitoring/metrics/database/mysql/threads_connected`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_database_mysql_threads_created_rate` (`GET /v2/monitoring/metrics/database/mysql/threads_created_rate`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_bandwidth_metrics` (`GET /v2/monitoring/metrics/droplet/bandwidth`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletBandwidthMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_cpu_metrics` (`GET /v2/monitoring/metrics/droplet/cpu`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletCpuMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_filesystem_free_metrics` (`GET /v2/monitoring/metrics/droplet/filesystem_free`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletFilesystemFreeMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_filesystem_size_metrics` (`GET /v2/monitoring/metrics/droplet/filesystem_size`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletFilesystemSizeMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_load1_metrics` (`GET /v2/monitoring/metrics/droplet/load_1`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletLoad1MetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_load15_metrics` (`GET /v2/monitoring/metrics/droplet/load_15`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletLoad15MetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_load5_metrics` (`GET /v2/monitoring/metrics/droplet/load_5`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletLoad5MetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_memory_available_metrics` (`GET /v2/monitoring/metrics/droplet/memory_available`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletMemoryAvailableMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_memory_cached_metrics` (`GET /v2/monitoring/metrics/droplet/memory_cached`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletMemoryCachedMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_memory_free_metrics` (`GET /v2/monitoring/metrics/droplet/memory_free`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletMemoryFreeMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_memory_total_metrics` (`GET /v2/monitoring/metrics/droplet/memory_total`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletMemoryTotalMetricsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_autoscale_current_cpu_utilization_yml` (`GET /v2/monitoring/metrics/droplet_autoscale/current_cpu_utilization`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_autoscale_current_instances` (`GET /v2/monitoring/metrics/droplet_autoscale/current_instances`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_autoscale_current_memory_utilization` (`GET /v2/monitoring/metrics/droplet_autoscale/current_memory_utilization`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_autoscale_target_cpu_utilization` (`GET /v2/monitoring/metrics/droplet_autoscale/target_cpu_utilization`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_autoscale_target_instances` (`GET /v2/monitoring/metrics/droplet_autoscale/target_instances`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_droplet_autoscale_target_memory_utilization` (`GET /v2/monitoring/metrics/droplet_autoscale/target_memory_utilization`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_connections` (`GET /v2/monitoring/metrics/load_balancer/droplets_connections`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsConnectionsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_downtime` (`GET /v2/monitoring/metrics/load_balancer/droplets_downtime`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsDowntimeCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_health_checks` (`GET /v2/monitoring/metrics/load_balancer/droplets_health_checks`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHealthChecksCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_http_response_time_50p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_response_time_50p`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_http_response_time_95p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_response_time_95p`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_http_response_time_99p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_response_time_99p`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_http_response_time_avg` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_response_time_avg`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_http_responses` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_responses`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHttpResponsesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_http_session_duration_50p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_session_duration_50p`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_http_session_duration_95p` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_session_duration_95p`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_http_session_duration_avg` (`GET /v2/monitoring/metrics/load_balancer/droplets_http_session_duration_avg`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_droplets_queue_size` (`GET /v2/monitoring/metrics/load_balancer/droplets_queue_size`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbDropletsQueueSizeCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_connections_current` (`GET /v2/monitoring/metrics/load_balancer/frontend_connections_current`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendConnectionsCurrentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_connections_limit` (`GET /v2/monitoring/metrics/load_balancer/frontend_connections_limit`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendConnectionsLimitCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_cpu_utilization` (`GET /v2/monitoring/metrics/load_balancer/frontend_cpu_utilization`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendCpuUtilizationCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_firewall_dropped_bytes` (`GET /v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_bytes`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_firewall_dropped_packets` (`GET /v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_packets`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_http_requests_per_second` (`GET /v2/monitoring/metrics/load_balancer/frontend_http_requests_per_second`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_http_responses` (`GET /v2/monitoring/metrics/load_balancer/frontend_http_responses`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendHttpResponsesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_network_throughput_http` (`GET /v2/monitoring/metrics/load_balancer/frontend_network_throughput_http`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_network_throughput_tcp` (`GET /v2/monitoring/metrics/load_balancer/frontend_network_throughput_tcp`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_network_throughput_udp` (`GET /v2/monitoring/metrics/load_balancer/frontend_network_throughput_udp`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_nlb_tcp_network_throughput` (`GET /v2/monitoring/metrics/load_balancer/frontend_nlb_tcp_network_throughput`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_nlb_udp_network_throughput` (`GET /v2/monitoring/metrics/load_balancer/frontend_nlb_udp_network_throughput`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_tls_connections_current` (`GET /v2/monitoring/metrics/load_balancer/frontend_tls_connections_current`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_tls_connections_exceeding_rate_limit` (`GET /v2/monitoring/metrics/load_balancer/frontend_tls_connections_exceeding_rate_limit`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
+#[cfg(feature = "monitoring")]
+/// A call of `monitoring.monitoring_get_lb_frontend_tls_connections_limit` (`GET /v2/monitoring/metrics/load_balancer/frontend_tls_connections_limit`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Metrics,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
 /// A call of `monitoring.monitoring_list_sinks` (`GET /v2/monitoring/sinks`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -30330,163 +24736,57 @@ impl<'a> MonitoringMonitoringListSinksCall<'a> {
     }
 }
 #[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_create_sink` (`POST /v2/monitoring/sinks`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringCreateSinkCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `monitoring.monitoring_create_sink` (`POST /v2/monitoring/sinks`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringCreateSinkCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringCreateSinkCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `monitoring.monitoring_list_destinations` (`GET /v2/monitoring/sinks/destinations`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringListDestinationsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MonitoringListDestinationsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_list_destinations` (`GET /v2/monitoring/sinks/destinations`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringListDestinationsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `monitoring.monitoring_create_destination` (`POST /v2/monitoring/sinks/destinations`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringCreateDestinationCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MonitoringCreateDestinationResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringListDestinationsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<MonitoringListDestinationsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<MonitoringListDestinationsResponse, ErrorKind>()
-    }
-}
+/// A call of `monitoring.monitoring_get_destination` (`GET /v2/monitoring/sinks/destinations/{destination_uuid}`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetDestinationCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MonitoringGetDestinationResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_create_destination` (`POST /v2/monitoring/sinks/destinations`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringCreateDestinationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `monitoring.monitoring_update_destination` (`POST /v2/monitoring/sinks/destinations/{destination_uuid}`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringUpdateDestinationCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringCreateDestinationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<MonitoringCreateDestinationResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<MonitoringCreateDestinationResponse, ErrorKind>()
-    }
-}
+/// A call of `monitoring.monitoring_delete_destination` (`DELETE /v2/monitoring/sinks/destinations/{destination_uuid}`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringDeleteDestinationCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_destination` (`GET /v2/monitoring/sinks/destinations/{destination_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetDestinationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `monitoring.monitoring_get_sink` (`GET /v2/monitoring/sinks/{sink_uuid}`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringGetSinkCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MonitoringGetSinkResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetDestinationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<MonitoringGetDestinationResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<MonitoringGetDestinationResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_update_destination` (`POST /v2/monitoring/sinks/destinations/{destination_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringUpdateDestinationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringUpdateDestinationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_delete_destination` (`DELETE /v2/monitoring/sinks/destinations/{destination_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringDeleteDestinationCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringDeleteDestinationCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_get_sink` (`GET /v2/monitoring/sinks/{sink_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringGetSinkCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringGetSinkCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<MonitoringGetSinkResponse>>,
-    > + 'a {
-        self.call.send_json::<MonitoringGetSinkResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "monitoring")]
-/// A call of `monitoring.monitoring_delete_sink` (`DELETE /v2/monitoring/sinks/{sink_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MonitoringMonitoringDeleteSinkCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "monitoring")]
-impl<'a> MonitoringMonitoringDeleteSinkCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `monitoring.monitoring_delete_sink` (`DELETE /v2/monitoring/sinks/{sink_uuid}`): per-call options are set here, then `send` runs it.
+pub type MonitoringMonitoringDeleteSinkCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "nfs")]
 /// A call of `nfs.nfs_list` (`GET /v2/nfs`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -30515,62 +24815,26 @@ impl<'a> NfsNfsListCall<'a> {
     }
 }
 #[cfg(feature = "nfs")]
-/// A call of `nfs.nfs_create` (`POST /v2/nfs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct NfsNfsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `nfs.nfs_create` (`POST /v2/nfs`): per-call options are set here, then `send` runs it.
+pub type NfsNfsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    NfsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "nfs")]
-impl<'a> NfsNfsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<NfsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<NfsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `nfs.nfs_get_access_point` (`GET /v2/nfs/access_points/{access_point_id}`): per-call options are set here, then `send` runs it.
+pub type NfsNfsGetAccessPointCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AccessPointGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "nfs")]
-/// A call of `nfs.nfs_get_access_point` (`GET /v2/nfs/access_points/{access_point_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct NfsNfsGetAccessPointCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "nfs")]
-impl<'a> NfsNfsGetAccessPointCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AccessPointGetResponse>>,
-    > + 'a {
-        self.call.send_json::<AccessPointGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "nfs")]
-/// A call of `nfs.nfs_delete_access_point` (`DELETE /v2/nfs/access_points/{access_point_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct NfsNfsDeleteAccessPointCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "nfs")]
-impl<'a> NfsNfsDeleteAccessPointCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AccessPointActionResponse>>,
-    > + 'a {
-        self.call.send_json::<AccessPointActionResponse, ErrorKind>()
-    }
-}
+/// A call of `nfs.nfs_delete_access_point` (`DELETE /v2/nfs/access_points/{access_point_id}`): per-call options are set here, then `send` runs it.
+pub type NfsNfsDeleteAccessPointCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AccessPointActionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "nfs")]
 /// A call of `nfs.nfs_list_access_points` (`GET /v2/nfs/shares/{share_id}/access_points`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -30597,24 +24861,12 @@ impl<'a> NfsNfsListAccessPointsCall<'a> {
     }
 }
 #[cfg(feature = "nfs")]
-/// A call of `nfs.nfs_create_access_point` (`POST /v2/nfs/shares/{share_id}/access_points`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct NfsNfsCreateAccessPointCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "nfs")]
-impl<'a> NfsNfsCreateAccessPointCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<AccessPointActionResponse>>,
-    > + 'a {
-        self.call.send_json::<AccessPointActionResponse, ErrorKind>()
-    }
-}
+/// A call of `nfs.nfs_create_access_point` (`POST /v2/nfs/shares/{share_id}/access_points`): per-call options are set here, then `send` runs it.
+pub type NfsNfsCreateAccessPointCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    AccessPointActionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "nfs")]
 /// A call of `nfs.nfs_list_snapshot` (`GET /v2/nfs/snapshots`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -30759,66 +25011,26 @@ impl<'a> NfsNfsDeleteCall<'a> {
     }
 }
 #[cfg(feature = "nfs_actions")]
-/// A call of `nfs_actions.nfs_create_action` (`POST /v2/nfs/{nfs_id}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct NfsActionsNfsCreateActionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "nfs_actions")]
-impl<'a> NfsActionsNfsCreateActionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<NfsActionsResponse>>,
-    > + 'a {
-        self.call.send_json::<NfsActionsResponse, ErrorKind>()
-    }
-}
+/// A call of `nfs_actions.nfs_create_action` (`POST /v2/nfs/{nfs_id}/actions`): per-call options are set here, then `send` runs it.
+pub type NfsActionsNfsCreateActionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    NfsActionsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-/// A call of `organizations.organizations_create_team` (`POST /v2/organizations/team`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationsCreateTeamCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `organizations.organizations_create_team` (`POST /v2/organizations/team`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationsCreateTeamCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OrganizationsCreateTeamResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationsCreateTeamCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<OrganizationsCreateTeamResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<OrganizationsCreateTeamResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "organizations")]
-/// A call of `organizations.organizations_list_teams` (`GET /v2/organizations/teams`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationsListTeamsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationsListTeamsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<OrganizationsListTeamsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<OrganizationsListTeamsResponse, ErrorKind>()
-    }
-}
+/// A call of `organizations.organizations_list_teams` (`GET /v2/organizations/teams`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationsListTeamsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OrganizationsListTeamsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "partner_network_connect")]
 /// A call of `partner_network_connect.partner_attachments_list` (`GET /v2/partner_network_connect/attachments`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -30853,108 +25065,40 @@ impl<'a> PartnerNetworkConnectPartnerAttachmentsListCall<'a> {
     }
 }
 #[cfg(feature = "partner_network_connect")]
-/// A call of `partner_network_connect.partner_attachments_create` (`POST /v2/partner_network_connect/attachments`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PartnerNetworkConnectPartnerAttachmentsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `partner_network_connect.partner_attachments_create` (`POST /v2/partner_network_connect/attachments`): per-call options are set here, then `send` runs it.
+pub type PartnerNetworkConnectPartnerAttachmentsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    PartnerAttachmentsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "partner_network_connect")]
-impl<'a> PartnerNetworkConnectPartnerAttachmentsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<PartnerAttachmentsCreateResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<PartnerAttachmentsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `partner_network_connect.partner_attachments_get` (`GET /v2/partner_network_connect/attachments/{pa_id}`): per-call options are set here, then `send` runs it.
+pub type PartnerNetworkConnectPartnerAttachmentsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    PartnerAttachmentsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "partner_network_connect")]
-/// A call of `partner_network_connect.partner_attachments_get` (`GET /v2/partner_network_connect/attachments/{pa_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PartnerNetworkConnectPartnerAttachmentsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `partner_network_connect.partner_attachments_delete` (`DELETE /v2/partner_network_connect/attachments/{pa_id}`): per-call options are set here, then `send` runs it.
+pub type PartnerNetworkConnectPartnerAttachmentsDeleteCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    PartnerAttachmentsDeleteResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "partner_network_connect")]
-impl<'a> PartnerNetworkConnectPartnerAttachmentsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<PartnerAttachmentsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<PartnerAttachmentsGetResponse, ErrorKind>()
-    }
-}
+/// A call of `partner_network_connect.partner_attachments_patch` (`PATCH /v2/partner_network_connect/attachments/{pa_id}`): per-call options are set here, then `send` runs it.
+pub type PartnerNetworkConnectPartnerAttachmentsPatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    PartnerAttachmentsPatchResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "partner_network_connect")]
-/// A call of `partner_network_connect.partner_attachments_delete` (`DELETE /v2/partner_network_connect/attachments/{pa_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PartnerNetworkConnectPartnerAttachmentsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "partner_network_connect")]
-impl<'a> PartnerNetworkConnectPartnerAttachmentsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<PartnerAttachmentsDeleteResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<PartnerAttachmentsDeleteResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "partner_network_connect")]
-/// A call of `partner_network_connect.partner_attachments_patch` (`PATCH /v2/partner_network_connect/attachments/{pa_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PartnerNetworkConnectPartnerAttachmentsPatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "partner_network_connect")]
-impl<'a> PartnerNetworkConnectPartnerAttachmentsPatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<PartnerAttachmentsPatchResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<PartnerAttachmentsPatchResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "partner_network_connect")]
-/// A call of `partner_network_connect.partner_attachments_get_bgp_auth_key` (`GET /v2/partner_network_connect/attachments/{pa_id}/bgp_auth_key`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "partner_network_connect")]
-impl<'a> PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<PartnerAttachmentsGetBgpAuthKeyResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<PartnerAttachmentsGetBgpAuthKeyResponse, ErrorKind>()
-    }
-}
+/// A call of `partner_network_connect.partner_attachments_get_bgp_auth_key` (`GET /v2/partner_network_connect/attachments/{pa_id}/bgp_auth_key`): per-call options are set here, then `send` runs it.
+pub type PartnerNetworkConnectPartnerAttachmentsGetBgpAuthKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    PartnerAttachmentsGetBgpAuthKeyResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "partner_network_connect")]
 /// A call of `partner_network_connect.partner_attachments_list_remote_routes` (`GET /v2/partner_network_connect/attachments/{pa_id}/remote_routes`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -30989,47 +25133,19 @@ impl<'a> PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall<'a> {
     }
 }
 #[cfg(feature = "partner_network_connect")]
-/// A call of `partner_network_connect.partner_attachments_get_service_key` (`GET /v2/partner_network_connect/attachments/{pa_id}/service_key`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `partner_network_connect.partner_attachments_get_service_key` (`GET /v2/partner_network_connect/attachments/{pa_id}/service_key`): per-call options are set here, then `send` runs it.
+pub type PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    PartnerAttachmentsGetServiceKeyResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "partner_network_connect")]
-impl<'a> PartnerNetworkConnectPartnerAttachmentsGetServiceKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<PartnerAttachmentsGetServiceKeyResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<PartnerAttachmentsGetServiceKeyResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "partner_network_connect")]
-/// A call of `partner_network_connect.partner_attachments_create_service_key` (`POST /v2/partner_network_connect/attachments/{pa_id}/service_key`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "partner_network_connect")]
-impl<'a> PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<PartnerAttachmentsCreateServiceKeyResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<PartnerAttachmentsCreateServiceKeyResponse, ErrorKind>()
-    }
-}
+/// A call of `partner_network_connect.partner_attachments_create_service_key` (`POST /v2/partner_network_connect/attachments/{pa_id}/service_key`): per-call options are set here, then `send` runs it.
+pub type PartnerNetworkConnectPartnerAttachmentsCreateServiceKeyCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    PartnerAttachmentsCreateServiceKeyResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
 /// A call of `projects.projects_list` (`GET /v2/projects`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -31062,199 +25178,71 @@ impl<'a> ProjectsProjectsListCall<'a> {
     }
 }
 #[cfg(feature = "projects")]
-/// A call of `projects.projects_create` (`POST /v2/projects`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `projects.projects_create` (`POST /v2/projects`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-impl<'a> ProjectsProjectsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<ProjectsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `projects.projects_get_default` (`GET /v2/projects/default`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectsGetDefaultCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsGetDefaultResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-/// A call of `projects.projects_get_default` (`GET /v2/projects/default`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectsGetDefaultCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `projects.projects_update_default` (`PUT /v2/projects/default`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectsUpdateDefaultCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsUpdateDefaultResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-impl<'a> ProjectsProjectsGetDefaultCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectsGetDefaultResponse>>,
-    > + 'a {
-        self.call.send_json::<ProjectsGetDefaultResponse, ErrorKind>()
-    }
-}
+/// A call of `projects.projects_patch_default` (`PATCH /v2/projects/default`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectsPatchDefaultCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsPatchDefaultResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-/// A call of `projects.projects_update_default` (`PUT /v2/projects/default`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectsUpdateDefaultCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `projects.projects_get` (`GET /v2/projects/{project_id}`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-impl<'a> ProjectsProjectsUpdateDefaultCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectsUpdateDefaultResponse>>,
-    > + 'a {
-        self.call.send_json::<ProjectsUpdateDefaultResponse, ErrorKind>()
-    }
-}
+/// A call of `projects.projects_update` (`PUT /v2/projects/{project_id}`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectsUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-/// A call of `projects.projects_patch_default` (`PATCH /v2/projects/default`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectsPatchDefaultCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `projects.projects_delete` (`DELETE /v2/projects/{project_id}`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "projects")]
-impl<'a> ProjectsProjectsPatchDefaultCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectsPatchDefaultResponse>>,
-    > + 'a {
-        self.call.send_json::<ProjectsPatchDefaultResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "projects")]
-/// A call of `projects.projects_get` (`GET /v2/projects/{project_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<ProjectsGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "projects")]
-/// A call of `projects.projects_update` (`PUT /v2/projects/{project_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectsUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectsUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectsUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<ProjectsUpdateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "projects")]
-/// A call of `projects.projects_delete` (`DELETE /v2/projects/{project_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "projects")]
-/// A call of `projects.projects_patch` (`PATCH /v2/projects/{project_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectsPatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectsPatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectsPatchResponse>>,
-    > + 'a {
-        self.call.send_json::<ProjectsPatchResponse, ErrorKind>()
-    }
-}
+/// A call of `projects.projects_patch` (`PATCH /v2/projects/{project_id}`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectsPatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsPatchResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "project_resources")]
-/// A call of `project_resources.projects_list_resources_default` (`GET /v2/projects/default/resources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectResourcesProjectsListResourcesDefaultCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `project_resources.projects_list_resources_default` (`GET /v2/projects/default/resources`): per-call options are set here, then `send` runs it.
+pub type ProjectResourcesProjectsListResourcesDefaultCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsListResourcesDefaultResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "project_resources")]
-impl<'a> ProjectResourcesProjectsListResourcesDefaultCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ProjectsListResourcesDefaultResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<ProjectsListResourcesDefaultResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "project_resources")]
-/// A call of `project_resources.projects_assign_resources_default` (`POST /v2/projects/default/resources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectResourcesProjectsAssignResourcesDefaultCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "project_resources")]
-impl<'a> ProjectResourcesProjectsAssignResourcesDefaultCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ProjectsAssignResourcesDefaultResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<ProjectsAssignResourcesDefaultResponse, ErrorKind>()
-    }
-}
+/// A call of `project_resources.projects_assign_resources_default` (`POST /v2/projects/default/resources`): per-call options are set here, then `send` runs it.
+pub type ProjectResourcesProjectsAssignResourcesDefaultCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsAssignResourcesDefaultResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "project_resources")]
 /// A call of `project_resources.projects_list_resources` (`GET /v2/projects/{project_id}/resources`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -31287,26 +25275,12 @@ impl<'a> ProjectResourcesProjectsListResourcesCall<'a> {
     }
 }
 #[cfg(feature = "project_resources")]
-/// A call of `project_resources.projects_assign_resources` (`POST /v2/projects/{project_id}/resources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectResourcesProjectsAssignResourcesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "project_resources")]
-impl<'a> ProjectResourcesProjectsAssignResourcesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ProjectsAssignResourcesResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<ProjectsAssignResourcesResponse, ErrorKind>()
-    }
-}
+/// A call of `project_resources.projects_assign_resources` (`POST /v2/projects/{project_id}/resources`): per-call options are set here, then `send` runs it.
+pub type ProjectResourcesProjectsAssignResourcesCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectsAssignResourcesResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "regions")]
 /// A call of `regions.regions_list` (`GET /v2/regions`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -31339,243 +25313,87 @@ impl<'a> RegionsRegionsListCall<'a> {
     }
 }
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_list` (`GET /v2/registries`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registries.registries_list` (`GET /v2/registries`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesListResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RegistriesListResponse>>,
-    > + 'a {
-        self.call.send_json::<RegistriesListResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_create` (`POST /v2/registries`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_create` (`POST /v2/registries`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registries.registries_get_options` (`GET /v2/registries/options`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesGetOptionsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesGetOptionsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RegistriesCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<RegistriesCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_get_subscription` (`GET /v2/registries/subscription`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesGetSubscriptionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesGetSubscriptionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_get_options` (`GET /v2/registries/options`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesGetOptionsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registries.registries_update_subscription` (`POST /v2/registries/subscription`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesUpdateSubscriptionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesUpdateSubscriptionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesGetOptionsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RegistriesGetOptionsResponse>>,
-    > + 'a {
-        self.call.send_json::<RegistriesGetOptionsResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_validate_name` (`POST /v2/registries/validate-name`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesValidateNameCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_get_subscription` (`GET /v2/registries/subscription`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesGetSubscriptionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registries.registries_get` (`GET /v2/registries/{registry_name}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesGetSubscriptionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistriesGetSubscriptionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistriesGetSubscriptionResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_delete` (`DELETE /v2/registries/{registry_name}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_update_subscription` (`POST /v2/registries/subscription`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesUpdateSubscriptionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registries.registries_get_docker_credentials` (`GET /v2/registries/{registry_name}/docker-credentials`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesGetDockerCredentialsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    DockerCredentials,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesUpdateSubscriptionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistriesUpdateSubscriptionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistriesUpdateSubscriptionResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_get_garbage_collection` (`GET /v2/registries/{registry_name}/garbage-collection`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesGetGarbageCollectionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesGetGarbageCollectionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_validate_name` (`POST /v2/registries/validate-name`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesValidateNameCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registries.registries_run_garbage_collection` (`POST /v2/registries/{registry_name}/garbage-collection`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesRunGarbageCollectionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesRunGarbageCollectionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesValidateNameCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_get` (`GET /v2/registries/{registry_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RegistriesGetResponse>>,
-    > + 'a {
-        self.call.send_json::<RegistriesGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_delete` (`DELETE /v2/registries/{registry_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_get_docker_credentials` (`GET /v2/registries/{registry_name}/docker-credentials`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesGetDockerCredentialsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesGetDockerCredentialsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<DockerCredentials>>,
-    > + 'a {
-        self.call.send_json::<DockerCredentials, ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_get_garbage_collection` (`GET /v2/registries/{registry_name}/garbage-collection`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesGetGarbageCollectionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesGetGarbageCollectionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistriesGetGarbageCollectionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistriesGetGarbageCollectionResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_run_garbage_collection` (`POST /v2/registries/{registry_name}/garbage-collection`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesRunGarbageCollectionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesRunGarbageCollectionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistriesRunGarbageCollectionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistriesRunGarbageCollectionResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_update_garbage_collection` (`PUT /v2/registries/{registry_name}/garbage-collection/{garbage_collection_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesUpdateGarbageCollectionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesUpdateGarbageCollectionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistriesUpdateGarbageCollectionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistriesUpdateGarbageCollectionResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_update_garbage_collection` (`PUT /v2/registries/{registry_name}/garbage-collection/{garbage_collection_uuid}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesUpdateGarbageCollectionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistriesUpdateGarbageCollectionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
 /// A call of `container_registries.registries_list_garbage_collections` (`GET /v2/registries/{registry_name}/garbage-collections`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -31610,24 +25428,11 @@ impl<'a> ContainerRegistriesRegistriesListGarbageCollectionsCall<'a> {
     }
 }
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_delete_repository` (`DELETE /v2/registries/{registry_name}/repositories/{repository_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesDeleteRepositoryCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesDeleteRepositoryCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_delete_repository` (`DELETE /v2/registries/{registry_name}/repositories/{repository_name}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesDeleteRepositoryCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
 /// A call of `container_registries.registries_list_repository_manifests` (`GET /v2/registries/{registry_name}/repositories/{repository_name}/digests`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -31662,24 +25467,11 @@ impl<'a> ContainerRegistriesRegistriesListRepositoryManifestsCall<'a> {
     }
 }
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_delete_repository_manifest` (`DELETE /v2/registries/{registry_name}/repositories/{repository_name}/digests/{manifest_digest}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesDeleteRepositoryManifestCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesDeleteRepositoryManifestCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_delete_repository_manifest` (`DELETE /v2/registries/{registry_name}/repositories/{repository_name}/digests/{manifest_digest}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesDeleteRepositoryManifestCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
 /// A call of `container_registries.registries_list_repository_tags` (`GET /v2/registries/{registry_name}/repositories/{repository_name}/tags`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -31714,24 +25506,11 @@ impl<'a> ContainerRegistriesRegistriesListRepositoryTagsCall<'a> {
     }
 }
 #[cfg(feature = "container_registries")]
-/// A call of `container_registries.registries_delete_repository_tag` (`DELETE /v2/registries/{registry_name}/repositories/{repository_name}/tags/{repository_tag}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistriesRegistriesDeleteRepositoryTagCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registries")]
-impl<'a> ContainerRegistriesRegistriesDeleteRepositoryTagCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `container_registries.registries_delete_repository_tag` (`DELETE /v2/registries/{registry_name}/repositories/{repository_name}/tags/{repository_tag}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistriesRegistriesDeleteRepositoryTagCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registries")]
 /// A call of `container_registries.registries_list_repositories_v2` (`GET /v2/registries/{registry_name}/repositoriesV2`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -31774,62 +25553,25 @@ impl<'a> ContainerRegistriesRegistriesListRepositoriesV2Call<'a> {
     }
 }
 #[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_get` (`GET /v2/registry`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registry.registry_get` (`GET /v2/registry`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistryGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RegistryGetResponse>>,
-    > + 'a {
-        self.call.send_json::<RegistryGetResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registry.registry_create` (`POST /v2/registry`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistryCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_create` (`POST /v2/registry`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RegistryCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<RegistryCreateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_delete` (`DELETE /v2/registry`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `container_registry.registry_delete` (`DELETE /v2/registry`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
 /// A call of `container_registry.registry_get_docker_credentials` (`GET /v2/registry/docker-credentials`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -31862,148 +25604,53 @@ impl<'a> ContainerRegistryRegistryGetDockerCredentialsCall<'a> {
     }
 }
 #[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_get_options` (`GET /v2/registry/options`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryGetOptionsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registry.registry_get_options` (`GET /v2/registry/options`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryGetOptionsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistryGetOptionsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryGetOptionsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RegistryGetOptionsResponse>>,
-    > + 'a {
-        self.call.send_json::<RegistryGetOptionsResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registry.registry_get_subscription` (`GET /v2/registry/subscription`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryGetSubscriptionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistryGetSubscriptionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_get_subscription` (`GET /v2/registry/subscription`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryGetSubscriptionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registry.registry_update_subscription` (`POST /v2/registry/subscription`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryUpdateSubscriptionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistryUpdateSubscriptionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryGetSubscriptionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistryGetSubscriptionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistryGetSubscriptionResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registry.registry_validate_name` (`POST /v2/registry/validate-name`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryValidateNameCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_update_subscription` (`POST /v2/registry/subscription`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryUpdateSubscriptionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `container_registry.registry_get_garbage_collection` (`GET /v2/registry/{registry_name}/garbage-collection`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryGetGarbageCollectionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistryGetGarbageCollectionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryUpdateSubscriptionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistryUpdateSubscriptionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistryUpdateSubscriptionResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registry.registry_run_garbage_collection` (`POST /v2/registry/{registry_name}/garbage-collection`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryRunGarbageCollectionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistryRunGarbageCollectionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_validate_name` (`POST /v2/registry/validate-name`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryValidateNameCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryValidateNameCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_get_garbage_collection` (`GET /v2/registry/{registry_name}/garbage-collection`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryGetGarbageCollectionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryGetGarbageCollectionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistryGetGarbageCollectionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistryGetGarbageCollectionResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_run_garbage_collection` (`POST /v2/registry/{registry_name}/garbage-collection`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryRunGarbageCollectionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryRunGarbageCollectionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistryRunGarbageCollectionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistryRunGarbageCollectionResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_update_garbage_collection` (`PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryUpdateGarbageCollectionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryUpdateGarbageCollectionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<RegistryUpdateGarbageCollectionResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<RegistryUpdateGarbageCollectionResponse, ErrorKind>()
-    }
-}
+/// A call of `container_registry.registry_update_garbage_collection` (`PUT /v2/registry/{registry_name}/garbage-collection/{garbage_collection_uuid}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryUpdateGarbageCollectionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RegistryUpdateGarbageCollectionResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
 /// A call of `container_registry.registry_list_garbage_collections` (`GET /v2/registry/{registry_name}/garbage-collections`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32104,24 +25751,11 @@ impl<'a> ContainerRegistryRegistryListRepositoryManifestsCall<'a> {
     }
 }
 #[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_delete_repository_manifest` (`DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryDeleteRepositoryManifestCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryDeleteRepositoryManifestCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `container_registry.registry_delete_repository_manifest` (`DELETE /v2/registry/{registry_name}/repositories/{repository_name}/digests/{manifest_digest}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryDeleteRepositoryManifestCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
 /// A call of `container_registry.registry_list_repository_tags` (`GET /v2/registry/{registry_name}/repositories/{repository_name}/tags`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32156,24 +25790,11 @@ impl<'a> ContainerRegistryRegistryListRepositoryTagsCall<'a> {
     }
 }
 #[cfg(feature = "container_registry")]
-/// A call of `container_registry.registry_delete_repository_tag` (`DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ContainerRegistryRegistryDeleteRepositoryTagCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "container_registry")]
-impl<'a> ContainerRegistryRegistryDeleteRepositoryTagCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `container_registry.registry_delete_repository_tag` (`DELETE /v2/registry/{registry_name}/repositories/{repository_name}/tags/{repository_tag}`): per-call options are set here, then `send` runs it.
+pub type ContainerRegistryRegistryDeleteRepositoryTagCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "container_registry")]
 /// A call of `container_registry.registry_list_repositories_v2` (`GET /v2/registry/{registry_name}/repositoriesV2`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32247,123 +25868,46 @@ impl<'a> ReservedIPsReservedIPsListCall<'a> {
     }
 }
 #[cfg(feature = "reserved_i_ps")]
-/// A call of `reserved_i_ps.reserved_i_ps_create` (`POST /v2/reserved_ips`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIPsReservedIPsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `reserved_i_ps.reserved_i_ps_create` (`POST /v2/reserved_ips`): per-call options are set here, then `send` runs it.
+pub type ReservedIPsReservedIPsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ReservedIPsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_i_ps")]
-impl<'a> ReservedIPsReservedIPsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<ReservedIPsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `reserved_i_ps.reserved_i_ps_get` (`GET /v2/reserved_ips/{reserved_ip}`): per-call options are set here, then `send` runs it.
+pub type ReservedIPsReservedIPsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ReservedIPsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_i_ps")]
-/// A call of `reserved_i_ps.reserved_i_ps_get` (`GET /v2/reserved_ips/{reserved_ip}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIPsReservedIPsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "reserved_i_ps")]
-impl<'a> ReservedIPsReservedIPsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<ReservedIPsGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "reserved_i_ps")]
-/// A call of `reserved_i_ps.reserved_i_ps_delete` (`DELETE /v2/reserved_ips/{reserved_ip}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIPsReservedIPsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "reserved_i_ps")]
-impl<'a> ReservedIPsReservedIPsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `reserved_i_ps.reserved_i_ps_delete` (`DELETE /v2/reserved_ips/{reserved_ip}`): per-call options are set here, then `send` runs it.
+pub type ReservedIPsReservedIPsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_ip_actions")]
-/// A call of `reserved_ip_actions.reserved_i_ps_actions_list` (`GET /v2/reserved_ips/{reserved_ip}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIpActionsReservedIPsActionsListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `reserved_ip_actions.reserved_i_ps_actions_list` (`GET /v2/reserved_ips/{reserved_ip}/actions`): per-call options are set here, then `send` runs it.
+pub type ReservedIpActionsReservedIPsActionsListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ReservedIPsActionsListResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_ip_actions")]
-impl<'a> ReservedIpActionsReservedIPsActionsListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ReservedIPsActionsListResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<ReservedIPsActionsListResponse, ErrorKind>()
-    }
-}
+/// A call of `reserved_ip_actions.reserved_i_ps_actions_post` (`POST /v2/reserved_ips/{reserved_ip}/actions`): per-call options are set here, then `send` runs it.
+pub type ReservedIpActionsReservedIPsActionsPostCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ReservedIPsActionsPostResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_ip_actions")]
-/// A call of `reserved_ip_actions.reserved_i_ps_actions_post` (`POST /v2/reserved_ips/{reserved_ip}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIpActionsReservedIPsActionsPostCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "reserved_ip_actions")]
-impl<'a> ReservedIpActionsReservedIPsActionsPostCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ReservedIPsActionsPostResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<ReservedIPsActionsPostResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "reserved_ip_actions")]
-/// A call of `reserved_ip_actions.reserved_i_ps_actions_get` (`GET /v2/reserved_ips/{reserved_ip}/actions/{action_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIpActionsReservedIPsActionsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "reserved_ip_actions")]
-impl<'a> ReservedIpActionsReservedIPsActionsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPsActionsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<ReservedIPsActionsGetResponse, ErrorKind>()
-    }
-}
+/// A call of `reserved_ip_actions.reserved_i_ps_actions_get` (`GET /v2/reserved_ips/{reserved_ip}/actions/{action_id}`): per-call options are set here, then `send` runs it.
+pub type ReservedIpActionsReservedIPsActionsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ReservedIPsActionsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_i_pv6")]
 /// A call of `reserved_i_pv6.reserved_i_pv6_list` (`GET /v2/reserved_ipv6`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32396,83 +25940,32 @@ impl<'a> ReservedIPv6ReservedIPv6ListCall<'a> {
     }
 }
 #[cfg(feature = "reserved_i_pv6")]
-/// A call of `reserved_i_pv6.reserved_i_pv6_create` (`POST /v2/reserved_ipv6`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIPv6ReservedIPv6CreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `reserved_i_pv6.reserved_i_pv6_create` (`POST /v2/reserved_ipv6`): per-call options are set here, then `send` runs it.
+pub type ReservedIPv6ReservedIPv6CreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ReservedIPv6CreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_i_pv6")]
-impl<'a> ReservedIPv6ReservedIPv6CreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPv6CreateResponse>>,
-    > + 'a {
-        self.call.send_json::<ReservedIPv6CreateResponse, ErrorKind>()
-    }
-}
+/// A call of `reserved_i_pv6.reserved_i_pv6_get` (`GET /v2/reserved_ipv6/{reserved_ipv6}`): per-call options are set here, then `send` runs it.
+pub type ReservedIPv6ReservedIPv6GetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ReservedIPv6GetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_i_pv6")]
-/// A call of `reserved_i_pv6.reserved_i_pv6_get` (`GET /v2/reserved_ipv6/{reserved_ipv6}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIPv6ReservedIPv6GetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "reserved_i_pv6")]
-impl<'a> ReservedIPv6ReservedIPv6GetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ReservedIPv6GetResponse>>,
-    > + 'a {
-        self.call.send_json::<ReservedIPv6GetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "reserved_i_pv6")]
-/// A call of `reserved_i_pv6.reserved_i_pv6_delete` (`DELETE /v2/reserved_ipv6/{reserved_ipv6}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIPv6ReservedIPv6DeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "reserved_i_pv6")]
-impl<'a> ReservedIPv6ReservedIPv6DeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `reserved_i_pv6.reserved_i_pv6_delete` (`DELETE /v2/reserved_ipv6/{reserved_ipv6}`): per-call options are set here, then `send` runs it.
+pub type ReservedIPv6ReservedIPv6DeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "reserved_i_pv6_actions")]
-/// A call of `reserved_i_pv6_actions.reserved_i_pv6_actions_post` (`POST /v2/reserved_ipv6/{reserved_ipv6}/actions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ReservedIPv6ActionsReservedIPv6ActionsPostCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "reserved_i_pv6_actions")]
-impl<'a> ReservedIPv6ActionsReservedIPv6ActionsPostCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<ReservedIPv6ActionsPostResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<ReservedIPv6ActionsPostResponse, ErrorKind>()
-    }
-}
+/// A call of `reserved_i_pv6_actions.reserved_i_pv6_actions_post` (`POST /v2/reserved_ipv6/{reserved_ipv6}/actions`): per-call options are set here, then `send` runs it.
+pub type ReservedIPv6ActionsReservedIPv6ActionsPostCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ReservedIPv6ActionsPostResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "security")]
 /// A call of `security.security_list_scans` (`GET /v2/security/scans`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32505,24 +25998,12 @@ impl<'a> SecuritySecurityListScansCall<'a> {
     }
 }
 #[cfg(feature = "security")]
-/// A call of `security.security_create_scan` (`POST /v2/security/scans`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SecuritySecurityCreateScanCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "security")]
-impl<'a> SecuritySecurityCreateScanCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SecurityCreateScanResponse>>,
-    > + 'a {
-        self.call.send_json::<SecurityCreateScanResponse, ErrorKind>()
-    }
-}
+/// A call of `security.security_create_scan` (`POST /v2/security/scans`): per-call options are set here, then `send` runs it.
+pub type SecuritySecurityCreateScanCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SecurityCreateScanResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "security")]
 /// A call of `security.security_get_latest_scan` (`GET /v2/security/scans/latest`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32569,24 +26050,11 @@ impl<'a> SecuritySecurityGetLatestScanCall<'a> {
     }
 }
 #[cfg(feature = "security")]
-/// A call of `security.security_create_scan_rule` (`POST /v2/security/scans/rules`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SecuritySecurityCreateScanRuleCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "security")]
-impl<'a> SecuritySecurityCreateScanRuleCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `security.security_create_scan_rule` (`POST /v2/security/scans/rules`): per-call options are set here, then `send` runs it.
+pub type SecuritySecurityCreateScanRuleCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "security")]
 /// A call of `security.security_get_scan` (`GET /v2/security/scans/{scan_id}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32698,64 +26166,25 @@ impl<'a> SecuritySecurityListSettingsCall<'a> {
     }
 }
 #[cfg(feature = "security")]
-/// A call of `security.security_update_settings_plan` (`PUT /v2/security/settings/plan`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SecuritySecurityUpdateSettingsPlanCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `security.security_update_settings_plan` (`PUT /v2/security/settings/plan`): per-call options are set here, then `send` runs it.
+pub type SecuritySecurityUpdateSettingsPlanCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SecurityUpdateSettingsPlanResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "security")]
-impl<'a> SecuritySecurityUpdateSettingsPlanCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<SecurityUpdateSettingsPlanResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<SecurityUpdateSettingsPlanResponse, ErrorKind>()
-    }
-}
+/// A call of `security.security_create_suppression` (`POST /v2/security/settings/suppressions`): per-call options are set here, then `send` runs it.
+pub type SecuritySecurityCreateSuppressionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SuppressedResourceRoot,
+    ErrorKind,
+>;
 #[cfg(feature = "security")]
-/// A call of `security.security_create_suppression` (`POST /v2/security/settings/suppressions`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SecuritySecurityCreateSuppressionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "security")]
-impl<'a> SecuritySecurityCreateSuppressionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SuppressedResourceRoot>>,
-    > + 'a {
-        self.call.send_json::<SuppressedResourceRoot, ErrorKind>()
-    }
-}
-#[cfg(feature = "security")]
-/// A call of `security.security_delete_suppression` (`DELETE /v2/security/settings/suppressions/{suppression_uuid}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SecuritySecurityDeleteSuppressionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "security")]
-impl<'a> SecuritySecurityDeleteSuppressionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `security.security_delete_suppression` (`DELETE /v2/security/settings/suppressions/{suppression_uuid}`): per-call options are set here, then `send` runs it.
+pub type SecuritySecurityDeleteSuppressionCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "sizes")]
 /// A call of `sizes.sizes_list` (`GET /v2/sizes`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32825,43 +26254,15 @@ impl<'a> SnapshotsSnapshotsListCall<'a> {
     }
 }
 #[cfg(feature = "snapshots")]
-/// A call of `snapshots.snapshots_get` (`GET /v2/snapshots/{snapshot_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SnapshotsSnapshotsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `snapshots.snapshots_get` (`GET /v2/snapshots/{snapshot_id}`): per-call options are set here, then `send` runs it.
+pub type SnapshotsSnapshotsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SnapshotsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "snapshots")]
-impl<'a> SnapshotsSnapshotsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SnapshotsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<SnapshotsGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "snapshots")]
-/// A call of `snapshots.snapshots_delete` (`DELETE /v2/snapshots/{snapshot_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SnapshotsSnapshotsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "snapshots")]
-impl<'a> SnapshotsSnapshotsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `snapshots.snapshots_delete` (`DELETE /v2/snapshots/{snapshot_id}`): per-call options are set here, then `send` runs it.
+pub type SnapshotsSnapshotsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "spaces_keys")]
 /// A call of `spaces_keys.spaces_key_list` (`GET /v2/spaces/keys`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -32934,100 +26335,36 @@ impl<'a> SpacesKeysSpacesKeyListCall<'a> {
     }
 }
 #[cfg(feature = "spaces_keys")]
-/// A call of `spaces_keys.spaces_key_create` (`POST /v2/spaces/keys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SpacesKeysSpacesKeyCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `spaces_keys.spaces_key_create` (`POST /v2/spaces/keys`): per-call options are set here, then `send` runs it.
+pub type SpacesKeysSpacesKeyCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SpacesKeyCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "spaces_keys")]
-impl<'a> SpacesKeysSpacesKeyCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<SpacesKeyCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `spaces_keys.spaces_key_get` (`GET /v2/spaces/keys/{access_key}`): per-call options are set here, then `send` runs it.
+pub type SpacesKeysSpacesKeyGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SpacesKeyGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "spaces_keys")]
-/// A call of `spaces_keys.spaces_key_get` (`GET /v2/spaces/keys/{access_key}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SpacesKeysSpacesKeyGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `spaces_keys.spaces_key_update` (`PUT /v2/spaces/keys/{access_key}`): per-call options are set here, then `send` runs it.
+pub type SpacesKeysSpacesKeyUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SpacesKeyUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "spaces_keys")]
-impl<'a> SpacesKeysSpacesKeyGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyGetResponse>>,
-    > + 'a {
-        self.call.send_json::<SpacesKeyGetResponse, ErrorKind>()
-    }
-}
+/// A call of `spaces_keys.spaces_key_delete` (`DELETE /v2/spaces/keys/{access_key}`): per-call options are set here, then `send` runs it.
+pub type SpacesKeysSpacesKeyDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "spaces_keys")]
-/// A call of `spaces_keys.spaces_key_update` (`PUT /v2/spaces/keys/{access_key}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SpacesKeysSpacesKeyUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "spaces_keys")]
-impl<'a> SpacesKeysSpacesKeyUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<SpacesKeyUpdateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "spaces_keys")]
-/// A call of `spaces_keys.spaces_key_delete` (`DELETE /v2/spaces/keys/{access_key}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SpacesKeysSpacesKeyDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "spaces_keys")]
-impl<'a> SpacesKeysSpacesKeyDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "spaces_keys")]
-/// A call of `spaces_keys.spaces_key_patch` (`PATCH /v2/spaces/keys/{access_key}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SpacesKeysSpacesKeyPatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "spaces_keys")]
-impl<'a> SpacesKeysSpacesKeyPatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SpacesKeyPatchResponse>>,
-    > + 'a {
-        self.call.send_json::<SpacesKeyPatchResponse, ErrorKind>()
-    }
-}
+/// A call of `spaces_keys.spaces_key_patch` (`PATCH /v2/spaces/keys/{access_key}`): per-call options are set here, then `send` runs it.
+pub type SpacesKeysSpacesKeyPatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SpacesKeyPatchResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "tags")]
 /// A call of `tags.tags_list` (`GET /v2/tags`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -33060,100 +26397,28 @@ impl<'a> TagsTagsListCall<'a> {
     }
 }
 #[cfg(feature = "tags")]
-/// A call of `tags.tags_create` (`POST /v2/tags`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct TagsTagsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `tags.tags_create` (`POST /v2/tags`): per-call options are set here, then `send` runs it.
+pub type TagsTagsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    TagsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "tags")]
-impl<'a> TagsTagsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<TagsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<TagsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `tags.tags_get` (`GET /v2/tags/{tag_id}`): per-call options are set here, then `send` runs it.
+pub type TagsTagsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    TagsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "tags")]
-/// A call of `tags.tags_get` (`GET /v2/tags/{tag_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct TagsTagsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `tags.tags_delete` (`DELETE /v2/tags/{tag_id}`): per-call options are set here, then `send` runs it.
+pub type TagsTagsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "tags")]
-impl<'a> TagsTagsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<TagsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<TagsGetResponse, ErrorKind>()
-    }
-}
+/// A call of `tags.tags_assign_resources` (`POST /v2/tags/{tag_id}/resources`): per-call options are set here, then `send` runs it.
+pub type TagsTagsAssignResourcesCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "tags")]
-/// A call of `tags.tags_delete` (`DELETE /v2/tags/{tag_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct TagsTagsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "tags")]
-impl<'a> TagsTagsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "tags")]
-/// A call of `tags.tags_assign_resources` (`POST /v2/tags/{tag_id}/resources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct TagsTagsAssignResourcesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "tags")]
-impl<'a> TagsTagsAssignResourcesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "tags")]
-/// A call of `tags.tags_unassign_resources` (`DELETE /v2/tags/{tag_id}/resources`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct TagsTagsUnassignResourcesCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "tags")]
-impl<'a> TagsTagsUnassignResourcesCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `tags.tags_unassign_resources` (`DELETE /v2/tags/{tag_id}/resources`): per-call options are set here, then `send` runs it.
+pub type TagsTagsUnassignResourcesCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "uptime")]
 /// A call of `uptime.uptime_list_checks` (`GET /v2/uptime/checks`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -33186,81 +26451,29 @@ impl<'a> UptimeUptimeListChecksCall<'a> {
     }
 }
 #[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_create_check` (`POST /v2/uptime/checks`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeCreateCheckCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `uptime.uptime_create_check` (`POST /v2/uptime/checks`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeCreateCheckCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UptimeCreateCheckResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeCreateCheckCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UptimeCreateCheckResponse>>,
-    > + 'a {
-        self.call.send_json::<UptimeCreateCheckResponse, ErrorKind>()
-    }
-}
+/// A call of `uptime.uptime_get_check` (`GET /v2/uptime/checks/{check_id}`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeGetCheckCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UptimeGetCheckResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_get_check` (`GET /v2/uptime/checks/{check_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeGetCheckCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `uptime.uptime_update_check` (`PUT /v2/uptime/checks/{check_id}`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeUpdateCheckCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UptimeUpdateCheckResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeGetCheckCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UptimeGetCheckResponse>>,
-    > + 'a {
-        self.call.send_json::<UptimeGetCheckResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_update_check` (`PUT /v2/uptime/checks/{check_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeUpdateCheckCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeUpdateCheckCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UptimeUpdateCheckResponse>>,
-    > + 'a {
-        self.call.send_json::<UptimeUpdateCheckResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_delete_check` (`DELETE /v2/uptime/checks/{check_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeDeleteCheckCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeDeleteCheckCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `uptime.uptime_delete_check` (`DELETE /v2/uptime/checks/{check_id}`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeDeleteCheckCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "uptime")]
 /// A call of `uptime.uptime_list_alerts` (`GET /v2/uptime/checks/{check_id}/alerts`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -33293,100 +26506,36 @@ impl<'a> UptimeUptimeListAlertsCall<'a> {
     }
 }
 #[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_create_alert` (`POST /v2/uptime/checks/{check_id}/alerts`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeCreateAlertCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `uptime.uptime_create_alert` (`POST /v2/uptime/checks/{check_id}/alerts`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeCreateAlertCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UptimeCreateAlertResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeCreateAlertCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UptimeCreateAlertResponse>>,
-    > + 'a {
-        self.call.send_json::<UptimeCreateAlertResponse, ErrorKind>()
-    }
-}
+/// A call of `uptime.uptime_get_alert` (`GET /v2/uptime/checks/{check_id}/alerts/{alert_id}`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeGetAlertCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UptimeGetAlertResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_get_alert` (`GET /v2/uptime/checks/{check_id}/alerts/{alert_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeGetAlertCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `uptime.uptime_update_alert` (`PUT /v2/uptime/checks/{check_id}/alerts/{alert_id}`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeUpdateAlertCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UptimeUpdateAlertResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeGetAlertCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UptimeGetAlertResponse>>,
-    > + 'a {
-        self.call.send_json::<UptimeGetAlertResponse, ErrorKind>()
-    }
-}
+/// A call of `uptime.uptime_delete_alert` (`DELETE /v2/uptime/checks/{check_id}/alerts/{alert_id}`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeDeleteAlertCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_update_alert` (`PUT /v2/uptime/checks/{check_id}/alerts/{alert_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeUpdateAlertCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeUpdateAlertCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UptimeUpdateAlertResponse>>,
-    > + 'a {
-        self.call.send_json::<UptimeUpdateAlertResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_delete_alert` (`DELETE /v2/uptime/checks/{check_id}/alerts/{alert_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeDeleteAlertCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeDeleteAlertCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "uptime")]
-/// A call of `uptime.uptime_get_check_state` (`GET /v2/uptime/checks/{check_id}/state`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct UptimeUptimeGetCheckStateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "uptime")]
-impl<'a> UptimeUptimeGetCheckStateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UptimeGetCheckStateResponse>>,
-    > + 'a {
-        self.call.send_json::<UptimeGetCheckStateResponse, ErrorKind>()
-    }
-}
+/// A call of `uptime.uptime_get_check_state` (`GET /v2/uptime/checks/{check_id}/state`): per-call options are set here, then `send` runs it.
+pub type UptimeUptimeGetCheckStateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UptimeGetCheckStateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
 /// A call of `vector_databases.vector_databases_list` (`GET /v2/vector-databases`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -33419,207 +26568,74 @@ impl<'a> VectorDatabasesVectorDatabasesListCall<'a> {
     }
 }
 #[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_create` (`POST /v2/vector-databases`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vector_databases.vector_databases_create` (`POST /v2/vector-databases`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbCreateVectorDbResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<VectordbCreateVectorDbResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<VectordbCreateVectorDbResponse, ErrorKind>()
-    }
-}
+/// A call of `vector_databases.vector_databases_get` (`GET /v2/vector-databases/{id}`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbGetVectorDbResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_get` (`GET /v2/vector-databases/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vector_databases.vector_databases_update` (`PUT /v2/vector-databases/{id}`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbUpdateVectorDbResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VectordbGetVectorDbResponse>>,
-    > + 'a {
-        self.call.send_json::<VectordbGetVectorDbResponse, ErrorKind>()
-    }
-}
+/// A call of `vector_databases.vector_databases_delete` (`DELETE /v2/vector-databases/{id}`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_update` (`PUT /v2/vector-databases/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vector_databases.vector_databases_list_backups` (`GET /v2/vector-databases/{id}/backups`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesListBackupsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbListBackupsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<VectordbUpdateVectorDbResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<VectordbUpdateVectorDbResponse, ErrorKind>()
-    }
-}
+/// A call of `vector_databases.vector_databases_get_restore_status` (`GET /v2/vector-databases/{id}/backups/{backup_id}/restore`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesGetRestoreStatusCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbGetRestoreStatusResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_delete` (`DELETE /v2/vector-databases/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vector_databases.vector_databases_post_restore_backup` (`POST /v2/vector-databases/{id}/backups/{backup_id}/restore`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesPostRestoreBackupCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbRestoreBackupResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `vector_databases.vector_databases_get_credentials` (`GET /v2/vector-databases/{id}/credentials`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesGetCredentialsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbGetVectorDbAdminCredentialsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_list_backups` (`GET /v2/vector-databases/{id}/backups`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesListBackupsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vector_databases.vector_databases_post_resize` (`POST /v2/vector-databases/{id}/resize`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesPostResizeCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbResizeVectorDbResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesListBackupsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VectordbListBackupsResponse>>,
-    > + 'a {
-        self.call.send_json::<VectordbListBackupsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_get_restore_status` (`GET /v2/vector-databases/{id}/backups/{backup_id}/restore`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesGetRestoreStatusCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesGetRestoreStatusCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<VectordbGetRestoreStatusResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<VectordbGetRestoreStatusResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_post_restore_backup` (`POST /v2/vector-databases/{id}/backups/{backup_id}/restore`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesPostRestoreBackupCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesPostRestoreBackupCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VectordbRestoreBackupResponse>>,
-    > + 'a {
-        self.call.send_json::<VectordbRestoreBackupResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_get_credentials` (`GET /v2/vector-databases/{id}/credentials`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesGetCredentialsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesGetCredentialsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<VectordbGetVectorDbAdminCredentialsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<VectordbGetVectorDbAdminCredentialsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_post_resize` (`POST /v2/vector-databases/{id}/resize`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesPostResizeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesPostResizeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<VectordbResizeVectorDbResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<VectordbResizeVectorDbResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vector_databases")]
-/// A call of `vector_databases.vector_databases_update_tags` (`PUT /v2/vector-databases/{id}/tags`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VectorDatabasesVectorDatabasesUpdateTagsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vector_databases")]
-impl<'a> VectorDatabasesVectorDatabasesUpdateTagsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<VectordbUpdateVectorDbTagsResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<VectordbUpdateVectorDbTagsResponse, ErrorKind>()
-    }
-}
+/// A call of `vector_databases.vector_databases_update_tags` (`PUT /v2/vector-databases/{id}/tags`): per-call options are set here, then `send` runs it.
+pub type VectorDatabasesVectorDatabasesUpdateTagsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VectordbUpdateVectorDbTagsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "block_storage")]
 /// A call of `block_storage.volumes_list` (`GET /v2/volumes`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -33666,24 +26682,12 @@ impl<'a> BlockStorageVolumesListCall<'a> {
     }
 }
 #[cfg(feature = "block_storage")]
-/// A call of `block_storage.volumes_create` (`POST /v2/volumes`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BlockStorageVolumesCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "block_storage")]
-impl<'a> BlockStorageVolumesCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VolumesCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<VolumesCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `block_storage.volumes_create` (`POST /v2/volumes`): per-call options are set here, then `send` runs it.
+pub type BlockStorageVolumesCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VolumesCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "block_storage")]
 /// A call of `block_storage.volumes_delete_by_name` (`DELETE /v2/volumes`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -33718,83 +26722,28 @@ impl<'a> BlockStorageVolumesDeleteByNameCall<'a> {
     }
 }
 #[cfg(feature = "block_storage")]
-/// A call of `block_storage.volume_snapshots_get_by_id` (`GET /v2/volumes/snapshots/{snapshot_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BlockStorageVolumeSnapshotsGetByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `block_storage.volume_snapshots_get_by_id` (`GET /v2/volumes/snapshots/{snapshot_id}`): per-call options are set here, then `send` runs it.
+pub type BlockStorageVolumeSnapshotsGetByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VolumeSnapshotsGetByIdResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "block_storage")]
-impl<'a> BlockStorageVolumeSnapshotsGetByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<
-            ::sdkgen_runtime::Response<VolumeSnapshotsGetByIdResponse>,
-        >,
-    > + 'a {
-        self.call.send_json::<VolumeSnapshotsGetByIdResponse, ErrorKind>()
-    }
-}
+/// A call of `block_storage.volume_snapshots_delete_by_id` (`DELETE /v2/volumes/snapshots/{snapshot_id}`): per-call options are set here, then `send` runs it.
+pub type BlockStorageVolumeSnapshotsDeleteByIdCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "block_storage")]
-/// A call of `block_storage.volume_snapshots_delete_by_id` (`DELETE /v2/volumes/snapshots/{snapshot_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BlockStorageVolumeSnapshotsDeleteByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `block_storage.volumes_get` (`GET /v2/volumes/{volume_id}`): per-call options are set here, then `send` runs it.
+pub type BlockStorageVolumesGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VolumesGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "block_storage")]
-impl<'a> BlockStorageVolumeSnapshotsDeleteByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "block_storage")]
-/// A call of `block_storage.volumes_get` (`GET /v2/volumes/{volume_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BlockStorageVolumesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "block_storage")]
-impl<'a> BlockStorageVolumesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VolumesGetResponse>>,
-    > + 'a {
-        self.call.send_json::<VolumesGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "block_storage")]
-/// A call of `block_storage.volumes_delete` (`DELETE /v2/volumes/{volume_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BlockStorageVolumesDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "block_storage")]
-impl<'a> BlockStorageVolumesDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `block_storage.volumes_delete` (`DELETE /v2/volumes/{volume_id}`): per-call options are set here, then `send` runs it.
+pub type BlockStorageVolumesDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "block_storage")]
 /// A call of `block_storage.volume_snapshots_list` (`GET /v2/volumes/{volume_id}/snapshots`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -33827,24 +26776,12 @@ impl<'a> BlockStorageVolumeSnapshotsListCall<'a> {
     }
 }
 #[cfg(feature = "block_storage")]
-/// A call of `block_storage.volume_snapshots_create` (`POST /v2/volumes/{volume_id}/snapshots`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct BlockStorageVolumeSnapshotsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "block_storage")]
-impl<'a> BlockStorageVolumeSnapshotsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VolumeSnapshotsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<VolumeSnapshotsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `block_storage.volume_snapshots_create` (`POST /v2/volumes/{volume_id}/snapshots`): per-call options are set here, then `send` runs it.
+pub type BlockStorageVolumeSnapshotsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VolumeSnapshotsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "block_storage_actions")]
 /// A call of `block_storage_actions.volume_actions_post` (`POST /v2/volumes/actions`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -34027,81 +26964,32 @@ impl<'a> VpcNatGatewaysVpcnatgatewaysListCall<'a> {
     }
 }
 #[cfg(feature = "vpc_nat_gateways")]
-/// A call of `vpc_nat_gateways.vpcnatgateways_create` (`POST /v2/vpc_nat_gateways`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcNatGatewaysVpcnatgatewaysCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpc_nat_gateways.vpcnatgateways_create` (`POST /v2/vpc_nat_gateways`): per-call options are set here, then `send` runs it.
+pub type VpcNatGatewaysVpcnatgatewaysCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcnatgatewaysCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vpc_nat_gateways")]
-impl<'a> VpcNatGatewaysVpcnatgatewaysCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcnatgatewaysCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `vpc_nat_gateways.vpcnatgateways_get` (`GET /v2/vpc_nat_gateways/{id}`): per-call options are set here, then `send` runs it.
+pub type VpcNatGatewaysVpcnatgatewaysGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcnatgatewaysGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vpc_nat_gateways")]
-/// A call of `vpc_nat_gateways.vpcnatgateways_get` (`GET /v2/vpc_nat_gateways/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcNatGatewaysVpcnatgatewaysGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpc_nat_gateways.vpcnatgateways_update` (`PUT /v2/vpc_nat_gateways/{id}`): per-call options are set here, then `send` runs it.
+pub type VpcNatGatewaysVpcnatgatewaysUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcnatgatewaysUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vpc_nat_gateways")]
-impl<'a> VpcNatGatewaysVpcnatgatewaysGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysGetResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcnatgatewaysGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpc_nat_gateways")]
-/// A call of `vpc_nat_gateways.vpcnatgateways_update` (`PUT /v2/vpc_nat_gateways/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcNatGatewaysVpcnatgatewaysUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpc_nat_gateways")]
-impl<'a> VpcNatGatewaysVpcnatgatewaysUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcnatgatewaysUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcnatgatewaysUpdateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpc_nat_gateways")]
-/// A call of `vpc_nat_gateways.vpcnatgateways_delete` (`DELETE /v2/vpc_nat_gateways/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcNatGatewaysVpcnatgatewaysDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpc_nat_gateways")]
-impl<'a> VpcNatGatewaysVpcnatgatewaysDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `vpc_nat_gateways.vpcnatgateways_delete` (`DELETE /v2/vpc_nat_gateways/{id}`): per-call options are set here, then `send` runs it.
+pub type VpcNatGatewaysVpcnatgatewaysDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "vpc_peerings")]
 /// A call of `vpc_peerings.vpc_peerings_list` (`GET /v2/vpc_peerings`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -34140,81 +27028,33 @@ impl<'a> VpcPeeringsVpcPeeringsListCall<'a> {
     }
 }
 #[cfg(feature = "vpc_peerings")]
-/// A call of `vpc_peerings.vpc_peerings_create` (`POST /v2/vpc_peerings`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcPeeringsVpcPeeringsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpc_peerings.vpc_peerings_create` (`POST /v2/vpc_peerings`): per-call options are set here, then `send` runs it.
+pub type VpcPeeringsVpcPeeringsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcPeeringsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vpc_peerings")]
-impl<'a> VpcPeeringsVpcPeeringsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcPeeringsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `vpc_peerings.vpc_peerings_get` (`GET /v2/vpc_peerings/{vpc_peering_id}`): per-call options are set here, then `send` runs it.
+pub type VpcPeeringsVpcPeeringsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcPeeringsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vpc_peerings")]
-/// A call of `vpc_peerings.vpc_peerings_get` (`GET /v2/vpc_peerings/{vpc_peering_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcPeeringsVpcPeeringsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpc_peerings.vpc_peerings_delete` (`DELETE /v2/vpc_peerings/{vpc_peering_id}`): per-call options are set here, then `send` runs it.
+pub type VpcPeeringsVpcPeeringsDeleteCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcPeeringsDeleteResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vpc_peerings")]
-impl<'a> VpcPeeringsVpcPeeringsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcPeeringsGetResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpc_peerings")]
-/// A call of `vpc_peerings.vpc_peerings_delete` (`DELETE /v2/vpc_peerings/{vpc_peering_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcPeeringsVpcPeeringsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpc_peerings")]
-impl<'a> VpcPeeringsVpcPeeringsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsDeleteResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcPeeringsDeleteResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpc_peerings")]
-/// A call of `vpc_peerings.vpc_peerings_patch` (`PATCH /v2/vpc_peerings/{vpc_peering_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcPeeringsVpcPeeringsPatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpc_peerings")]
-impl<'a> VpcPeeringsVpcPeeringsPatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcPeeringsPatchResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcPeeringsPatchResponse, ErrorKind>()
-    }
-}
+/// A call of `vpc_peerings.vpc_peerings_patch` (`PATCH /v2/vpc_peerings/{vpc_peering_id}`): per-call options are set here, then `send` runs it.
+pub type VpcPeeringsVpcPeeringsPatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcPeeringsPatchResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vp_cs")]
 /// A call of `vp_cs.vpcs_list` (`GET /v2/vpcs`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -34247,100 +27087,36 @@ impl<'a> VpCsVpcsListCall<'a> {
     }
 }
 #[cfg(feature = "vp_cs")]
-/// A call of `vp_cs.vpcs_create` (`POST /v2/vpcs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpCsVpcsCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vp_cs.vpcs_create` (`POST /v2/vpcs`): per-call options are set here, then `send` runs it.
+pub type VpCsVpcsCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcsCreateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vp_cs")]
-impl<'a> VpCsVpcsCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcsCreateResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcsCreateResponse, ErrorKind>()
-    }
-}
+/// A call of `vp_cs.vpcs_get` (`GET /v2/vpcs/{vpc_id}`): per-call options are set here, then `send` runs it.
+pub type VpCsVpcsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcsGetResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vp_cs")]
-/// A call of `vp_cs.vpcs_get` (`GET /v2/vpcs/{vpc_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpCsVpcsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vp_cs.vpcs_update` (`PUT /v2/vpcs/{vpc_id}`): per-call options are set here, then `send` runs it.
+pub type VpCsVpcsUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcsUpdateResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vp_cs")]
-impl<'a> VpCsVpcsGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcsGetResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcsGetResponse, ErrorKind>()
-    }
-}
+/// A call of `vp_cs.vpcs_delete` (`DELETE /v2/vpcs/{vpc_id}`): per-call options are set here, then `send` runs it.
+pub type VpCsVpcsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "vp_cs")]
-/// A call of `vp_cs.vpcs_update` (`PUT /v2/vpcs/{vpc_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpCsVpcsUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vp_cs")]
-impl<'a> VpCsVpcsUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcsUpdateResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcsUpdateResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vp_cs")]
-/// A call of `vp_cs.vpcs_delete` (`DELETE /v2/vpcs/{vpc_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpCsVpcsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vp_cs")]
-impl<'a> VpCsVpcsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "vp_cs")]
-/// A call of `vp_cs.vpcs_patch` (`PATCH /v2/vpcs/{vpc_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpCsVpcsPatchCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vp_cs")]
-impl<'a> VpCsVpcsPatchCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcsPatchResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcsPatchResponse, ErrorKind>()
-    }
-}
+/// A call of `vp_cs.vpcs_patch` (`PATCH /v2/vpcs/{vpc_id}`): per-call options are set here, then `send` runs it.
+pub type VpCsVpcsPatchCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcsPatchResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vp_cs")]
 /// A call of `vp_cs.vpcs_list_members` (`GET /v2/vpcs/{vpc_id}/members`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -34412,40 +27188,16 @@ impl<'a> VpCsVpcsListPeeringsCall<'a> {
     }
 }
 #[cfg(feature = "vp_cs")]
-/// A call of `vp_cs.vpcs_create_peerings` (`POST /v2/vpcs/{vpc_id}/peerings`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpCsVpcsCreatePeeringsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vp_cs.vpcs_create_peerings` (`POST /v2/vpcs/{vpc_id}/peerings`): per-call options are set here, then `send` runs it.
+pub type VpCsVpcsCreatePeeringsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcsCreatePeeringsResponse,
+    ErrorKind,
+>;
 #[cfg(feature = "vp_cs")]
-impl<'a> VpCsVpcsCreatePeeringsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcsCreatePeeringsResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcsCreatePeeringsResponse, ErrorKind>()
-    }
-}
-#[cfg(feature = "vp_cs")]
-/// A call of `vp_cs.vpcs_patch_peerings` (`PATCH /v2/vpcs/{vpc_id}/peerings/{vpc_peering_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpCsVpcsPatchPeeringsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vp_cs")]
-impl<'a> VpCsVpcsPatchPeeringsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcsPatchPeeringsResponse>>,
-    > + 'a {
-        self.call.send_json::<VpcsPatchPeeringsResponse, ErrorKind>()
-    }
-}
+/// A call of `vp_cs.vpcs_patch_peerings` (`PATCH /v2/vpcs/{vpc_id}/peerings/{vpc_peering_id}`): per-call options are set here, then `send` runs it.
+pub type VpCsVpcsPatchPeeringsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcsPatchPeeringsResponse,
+    ErrorKind,
+>;

@@ -191,9 +191,7 @@ impl<'a> EventsApi<'a> {
             .endpoint("events.create_special_event")
             .idempotent(false);
         __request = __request.json(body);
-        EventsCreateSpecialEventCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        EventsCreateSpecialEventCall::new(&self.client.inner, __request)
     }
     /// Get special event
     ///
@@ -211,9 +209,7 @@ impl<'a> EventsApi<'a> {
             )
             .endpoint("events.get_special_event")
             .idempotent(true);
-        EventsGetSpecialEventCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        EventsGetSpecialEventCall::new(&self.client.inner, __request)
     }
     /// Delete special event
     ///
@@ -234,9 +230,7 @@ impl<'a> EventsApi<'a> {
             )
             .endpoint("events.delete_special_event")
             .idempotent(true);
-        EventsDeleteSpecialEventCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        EventsDeleteSpecialEventCall::new(&self.client.inner, __request)
     }
     /// Update special event
     ///
@@ -260,9 +254,7 @@ impl<'a> EventsApi<'a> {
             .endpoint("events.update_special_event")
             .idempotent(false);
         __request = __request.json(body);
-        EventsUpdateSpecialEventCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        EventsUpdateSpecialEventCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "tickets")]
@@ -290,9 +282,7 @@ impl<'a> TicketsApi<'a> {
             .endpoint("tickets.buy_museum_tickets")
             .idempotent(false);
         __request = __request.json(body);
-        TicketsBuyMuseumTicketsCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        TicketsBuyMuseumTicketsCall::new(&self.client.inner, __request)
     }
     /// Get ticket QR code
     ///
@@ -402,100 +392,36 @@ impl<'a> EventsListSpecialEventsCall<'a> {
     }
 }
 #[cfg(feature = "events")]
-/// A call of `events.create_special_event` (`POST /special-events`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct EventsCreateSpecialEventCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `events.create_special_event` (`POST /special-events`): per-call options are set here, then `send` runs it.
+pub type EventsCreateSpecialEventCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SpecialEvent,
+    ErrorKind,
+>;
 #[cfg(feature = "events")]
-impl<'a> EventsCreateSpecialEventCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SpecialEvent>>,
-    > + 'a {
-        self.call.send_json::<SpecialEvent, ErrorKind>()
-    }
-}
+/// A call of `events.get_special_event` (`GET /special-events/{eventId}`): per-call options are set here, then `send` runs it.
+pub type EventsGetSpecialEventCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SpecialEvent,
+    ErrorKind,
+>;
 #[cfg(feature = "events")]
-/// A call of `events.get_special_event` (`GET /special-events/{eventId}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct EventsGetSpecialEventCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `events.delete_special_event` (`DELETE /special-events/{eventId}`): per-call options are set here, then `send` runs it.
+pub type EventsDeleteSpecialEventCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "events")]
-impl<'a> EventsGetSpecialEventCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SpecialEvent>>,
-    > + 'a {
-        self.call.send_json::<SpecialEvent, ErrorKind>()
-    }
-}
-#[cfg(feature = "events")]
-/// A call of `events.delete_special_event` (`DELETE /special-events/{eventId}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct EventsDeleteSpecialEventCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "events")]
-impl<'a> EventsDeleteSpecialEventCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "events")]
-/// A call of `events.update_special_event` (`PATCH /special-events/{eventId}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct EventsUpdateSpecialEventCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "events")]
-impl<'a> EventsUpdateSpecialEventCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SpecialEvent>>,
-    > + 'a {
-        self.call.send_json::<SpecialEvent, ErrorKind>()
-    }
-}
+/// A call of `events.update_special_event` (`PATCH /special-events/{eventId}`): per-call options are set here, then `send` runs it.
+pub type EventsUpdateSpecialEventCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SpecialEvent,
+    ErrorKind,
+>;
 #[cfg(feature = "tickets")]
-/// A call of `tickets.buy_museum_tickets` (`POST /tickets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct TicketsBuyMuseumTicketsCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "tickets")]
-impl<'a> TicketsBuyMuseumTicketsCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<MuseumTicketsConfirmation>>,
-    > + 'a {
-        self.call.send_json::<MuseumTicketsConfirmation, ErrorKind>()
-    }
-}
+/// A call of `tickets.buy_museum_tickets` (`POST /tickets`): per-call options are set here, then `send` runs it.
+pub type TicketsBuyMuseumTicketsCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    MuseumTicketsConfirmation,
+    ErrorKind,
+>;
 #[cfg(feature = "tickets")]
 /// A call of `tickets.get_ticket_code` (`GET /tickets/{ticketId}/qr`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]

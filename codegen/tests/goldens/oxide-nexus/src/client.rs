@@ -206,9 +206,7 @@ impl<'a> DisksApi<'a> {
             )
             .endpoint("disks.disk_view_by_id")
             .idempotent(true);
-        DisksDiskViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DisksDiskViewByIdCall::new(&self.client.inner, __request)
     }
     /// List disks
     ///
@@ -270,9 +268,7 @@ impl<'a> DisksApi<'a> {
             .endpoint("disks.disk_create")
             .idempotent(false);
         __request = __request.json(body);
-        DisksDiskCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DisksDiskCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a disk
     ///
@@ -302,9 +298,7 @@ impl<'a> DisksApi<'a> {
             )
             .endpoint("disks.disk_view")
             .idempotent(true);
-        DisksDiskViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DisksDiskViewCall::new(&self.client.inner, __request)
     }
     /// Use `DELETE /v1/disks/{disk}` instead
     ///
@@ -332,9 +326,7 @@ impl<'a> DisksApi<'a> {
             )
             .endpoint("disks.disk_delete")
             .idempotent(true);
-        DisksDiskDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        DisksDiskDeleteCall::new(&self.client.inner, __request)
     }
     /// Fetch disk metrics
     ///
@@ -487,9 +479,7 @@ impl<'a> ImagesApi<'a> {
             )
             .endpoint("images.image_view_by_id")
             .idempotent(true);
-        ImagesImageViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImageViewByIdCall::new(&self.client.inner, __request)
     }
     /// List images in a project. The images are returned sorted by creation date, with the most recent images appearing first.
     ///
@@ -551,9 +541,7 @@ impl<'a> ImagesApi<'a> {
             .endpoint("images.image_create")
             .idempotent(false);
         __request = __request.json(body);
-        ImagesImageCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImageCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch an image
     ///
@@ -583,9 +571,7 @@ impl<'a> ImagesApi<'a> {
             )
             .endpoint("images.image_view")
             .idempotent(true);
-        ImagesImageViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImageViewCall::new(&self.client.inner, __request)
     }
     /// Delete an image
     ///
@@ -615,9 +601,7 @@ impl<'a> ImagesApi<'a> {
             )
             .endpoint("images.image_delete")
             .idempotent(true);
-        ImagesImageDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ImagesImageDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "instances")]
@@ -642,9 +626,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_view_by_id")
             .idempotent(true);
-        InstancesInstanceViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceViewByIdCall::new(&self.client.inner, __request)
     }
     /// Fetch a network interface by id
     ///
@@ -665,9 +647,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_network_interface_view_by_id")
             .idempotent(true);
-        InstancesInstanceNetworkInterfaceViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceNetworkInterfaceViewByIdCall::new(&self.client.inner, __request)
     }
     /// List instances
     ///
@@ -729,9 +709,7 @@ impl<'a> InstancesApi<'a> {
             .endpoint("instances.instance_create")
             .idempotent(false);
         __request = __request.json(body);
-        InstancesInstanceCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch an instance
     ///
@@ -761,9 +739,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_view")
             .idempotent(true);
-        InstancesInstanceViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceViewCall::new(&self.client.inner, __request)
     }
     /// Delete an instance
     ///
@@ -791,9 +767,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_delete")
             .idempotent(true);
-        InstancesInstanceDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceDeleteCall::new(&self.client.inner, __request)
     }
     /// List an instance's disks
     ///
@@ -863,9 +837,7 @@ impl<'a> InstancesApi<'a> {
             .endpoint("instances.instance_disk_attach")
             .idempotent(false);
         __request = __request.json(body);
-        InstancesInstanceDiskAttachCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceDiskAttachCall::new(&self.client.inner, __request)
     }
     /// Detach a disk from an instance
     ///
@@ -898,9 +870,7 @@ impl<'a> InstancesApi<'a> {
             .endpoint("instances.instance_disk_detach")
             .idempotent(false);
         __request = __request.json(body);
-        InstancesInstanceDiskDetachCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceDiskDetachCall::new(&self.client.inner, __request)
     }
     /// List external IP addresses
     ///
@@ -928,9 +898,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_external_ip_list")
             .idempotent(true);
-        InstancesInstanceExternalIpListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceExternalIpListCall::new(&self.client.inner, __request)
     }
     /// Migrate an instance
     ///
@@ -963,9 +931,7 @@ impl<'a> InstancesApi<'a> {
             .endpoint("instances.instance_migrate")
             .idempotent(false);
         __request = __request.json(body);
-        InstancesInstanceMigrateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceMigrateCall::new(&self.client.inner, __request)
     }
     /// List network interfaces
     ///
@@ -1031,9 +997,7 @@ impl<'a> InstancesApi<'a> {
             .endpoint("instances.instance_network_interface_create")
             .idempotent(false);
         __request = __request.json(body);
-        InstancesInstanceNetworkInterfaceCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceNetworkInterfaceCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a network interface
     ///
@@ -1064,9 +1028,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_network_interface_view")
             .idempotent(true);
-        InstancesInstanceNetworkInterfaceViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceNetworkInterfaceViewCall::new(&self.client.inner, __request)
     }
     /// Update a network interface
     ///
@@ -1100,9 +1062,7 @@ impl<'a> InstancesApi<'a> {
             .endpoint("instances.instance_network_interface_update")
             .idempotent(true);
         __request = __request.json(body);
-        InstancesInstanceNetworkInterfaceUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceNetworkInterfaceUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a network interface
     ///
@@ -1135,9 +1095,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_network_interface_delete")
             .idempotent(true);
-        InstancesInstanceNetworkInterfaceDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceNetworkInterfaceDeleteCall::new(&self.client.inner, __request)
     }
     /// Reboot an instance
     ///
@@ -1167,9 +1125,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_reboot")
             .idempotent(false);
-        InstancesInstanceRebootCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceRebootCall::new(&self.client.inner, __request)
     }
     /// Fetch an instance's serial console
     ///
@@ -1236,9 +1192,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_serial_console_stream")
             .idempotent(true);
-        InstancesInstanceSerialConsoleStreamCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceSerialConsoleStreamCall::new(&self.client.inner, __request)
     }
     /// Connect to an instance's serial console
     ///
@@ -1268,9 +1222,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_serial_console_stream_v2")
             .idempotent(true);
-        InstancesInstanceSerialConsoleStreamV2Call {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceSerialConsoleStreamV2Call::new(&self.client.inner, __request)
     }
     /// Boot an instance
     ///
@@ -1300,9 +1252,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_start")
             .idempotent(false);
-        InstancesInstanceStartCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceStartCall::new(&self.client.inner, __request)
     }
     /// Halt an instance
     ///
@@ -1332,9 +1282,7 @@ impl<'a> InstancesApi<'a> {
             )
             .endpoint("instances.instance_stop")
             .idempotent(false);
-        InstancesInstanceStopCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        InstancesInstanceStopCall::new(&self.client.inner, __request)
     }
     /// List instances
     ///
@@ -1714,9 +1662,7 @@ impl<'a> OrganizationsApi<'a> {
             )
             .endpoint("organizations.organization_view_by_id")
             .idempotent(true);
-        OrganizationsOrganizationViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationViewByIdCall::new(&self.client.inner, __request)
     }
     /// List organizations
     ///
@@ -1760,9 +1706,7 @@ impl<'a> OrganizationsApi<'a> {
             .endpoint("organizations.organization_create")
             .idempotent(false);
         __request = __request.json(body);
-        OrganizationsOrganizationCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch an organization
     ///
@@ -1786,9 +1730,7 @@ impl<'a> OrganizationsApi<'a> {
             )
             .endpoint("organizations.organization_view")
             .idempotent(true);
-        OrganizationsOrganizationViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationViewCall::new(&self.client.inner, __request)
     }
     /// Update an organization
     ///
@@ -1815,9 +1757,7 @@ impl<'a> OrganizationsApi<'a> {
             .endpoint("organizations.organization_update")
             .idempotent(true);
         __request = __request.json(body);
-        OrganizationsOrganizationUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete an organization
     ///
@@ -1841,9 +1781,7 @@ impl<'a> OrganizationsApi<'a> {
             )
             .endpoint("organizations.organization_delete")
             .idempotent(true);
-        OrganizationsOrganizationDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationDeleteCall::new(&self.client.inner, __request)
     }
     /// Fetch an organization's IAM policy
     ///
@@ -1867,9 +1805,7 @@ impl<'a> OrganizationsApi<'a> {
             )
             .endpoint("organizations.organization_policy_view")
             .idempotent(true);
-        OrganizationsOrganizationPolicyViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationPolicyViewCall::new(&self.client.inner, __request)
     }
     /// Update an organization's IAM policy
     ///
@@ -1896,9 +1832,7 @@ impl<'a> OrganizationsApi<'a> {
             .endpoint("organizations.organization_policy_update")
             .idempotent(true);
         __request = __request.json(body);
-        OrganizationsOrganizationPolicyUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationPolicyUpdateCall::new(&self.client.inner, __request)
     }
     /// List organizations
     ///
@@ -1938,9 +1872,7 @@ impl<'a> OrganizationsApi<'a> {
             .endpoint("organizations.organization_create_v1")
             .idempotent(false);
         __request = __request.json(body);
-        OrganizationsOrganizationCreateV1Call {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationCreateV1Call::new(&self.client.inner, __request)
     }
     /// Fetch an organization
     ///
@@ -1961,9 +1893,7 @@ impl<'a> OrganizationsApi<'a> {
             )
             .endpoint("organizations.organization_view_v1")
             .idempotent(true);
-        OrganizationsOrganizationViewV1Call {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationViewV1Call::new(&self.client.inner, __request)
     }
     /// Update an organization
     ///
@@ -1987,9 +1917,7 @@ impl<'a> OrganizationsApi<'a> {
             .endpoint("organizations.organization_update_v1")
             .idempotent(true);
         __request = __request.json(body);
-        OrganizationsOrganizationUpdateV1Call {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationUpdateV1Call::new(&self.client.inner, __request)
     }
     /// Delete an organization
     ///
@@ -2010,9 +1938,7 @@ impl<'a> OrganizationsApi<'a> {
             )
             .endpoint("organizations.organization_delete_v1")
             .idempotent(true);
-        OrganizationsOrganizationDeleteV1Call {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationDeleteV1Call::new(&self.client.inner, __request)
     }
     /// Fetch an organization's IAM policy
     ///
@@ -2034,9 +1960,7 @@ impl<'a> OrganizationsApi<'a> {
             )
             .endpoint("organizations.organization_policy_view_v1")
             .idempotent(true);
-        OrganizationsOrganizationPolicyViewV1Call {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationPolicyViewV1Call::new(&self.client.inner, __request)
     }
     /// Update an organization's IAM policy
     ///
@@ -2061,9 +1985,7 @@ impl<'a> OrganizationsApi<'a> {
             .endpoint("organizations.organization_policy_update_v1")
             .idempotent(true);
         __request = __request.json(body);
-        OrganizationsOrganizationPolicyUpdateV1Call {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        OrganizationsOrganizationPolicyUpdateV1Call::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "projects")]
@@ -2090,9 +2012,7 @@ impl<'a> ProjectsApi<'a> {
             )
             .endpoint("projects.project_view_by_id")
             .idempotent(true);
-        ProjectsProjectViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectViewByIdCall::new(&self.client.inner, __request)
     }
     /// List projects
     ///
@@ -2147,9 +2067,7 @@ impl<'a> ProjectsApi<'a> {
             .endpoint("projects.project_create")
             .idempotent(false);
         __request = __request.json(body);
-        ProjectsProjectCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a project
     ///
@@ -2176,9 +2094,7 @@ impl<'a> ProjectsApi<'a> {
             )
             .endpoint("projects.project_view")
             .idempotent(true);
-        ProjectsProjectViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectViewCall::new(&self.client.inner, __request)
     }
     /// Update a project
     ///
@@ -2208,9 +2124,7 @@ impl<'a> ProjectsApi<'a> {
             .endpoint("projects.project_update")
             .idempotent(true);
         __request = __request.json(body);
-        ProjectsProjectUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a project
     ///
@@ -2237,9 +2151,7 @@ impl<'a> ProjectsApi<'a> {
             )
             .endpoint("projects.project_delete")
             .idempotent(true);
-        ProjectsProjectDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectDeleteCall::new(&self.client.inner, __request)
     }
     /// Fetch a project's IAM policy
     ///
@@ -2266,9 +2178,7 @@ impl<'a> ProjectsApi<'a> {
             )
             .endpoint("projects.project_policy_view")
             .idempotent(true);
-        ProjectsProjectPolicyViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectPolicyViewCall::new(&self.client.inner, __request)
     }
     /// Update a project's IAM policy
     ///
@@ -2296,9 +2206,7 @@ impl<'a> ProjectsApi<'a> {
             .endpoint("projects.project_policy_update")
             .idempotent(true);
         __request = __request.json(body);
-        ProjectsProjectPolicyUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectPolicyUpdateCall::new(&self.client.inner, __request)
     }
     /// List projects
     ///
@@ -2339,9 +2247,7 @@ impl<'a> ProjectsApi<'a> {
             .idempotent(false);
         __request.set_query("organization", organization);
         __request = __request.json(body);
-        ProjectsProjectCreateV1Call {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ProjectsProjectCreateV1Call::new(&self.client.inner, __request)
     }
     /// Fetch a project
     ///
@@ -2490,9 +2396,7 @@ impl<'a> SnapshotsApi<'a> {
             )
             .endpoint("snapshots.snapshot_view_by_id")
             .idempotent(true);
-        SnapshotsSnapshotViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SnapshotsSnapshotViewByIdCall::new(&self.client.inner, __request)
     }
     /// List snapshots
     ///
@@ -2554,9 +2458,7 @@ impl<'a> SnapshotsApi<'a> {
             .endpoint("snapshots.snapshot_create")
             .idempotent(false);
         __request = __request.json(body);
-        SnapshotsSnapshotCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SnapshotsSnapshotCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a snapshot
     ///
@@ -2584,9 +2486,7 @@ impl<'a> SnapshotsApi<'a> {
             )
             .endpoint("snapshots.snapshot_view")
             .idempotent(true);
-        SnapshotsSnapshotViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SnapshotsSnapshotViewCall::new(&self.client.inner, __request)
     }
     /// Delete a snapshot
     ///
@@ -2614,9 +2514,7 @@ impl<'a> SnapshotsApi<'a> {
             )
             .endpoint("snapshots.snapshot_delete")
             .idempotent(true);
-        SnapshotsSnapshotDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SnapshotsSnapshotDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "vpcs")]
@@ -2646,9 +2544,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_router_route_view_by_id")
             .idempotent(true);
-        VpcsVpcRouterRouteViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterRouteViewByIdCall::new(&self.client.inner, __request)
     }
     /// Get a router by id
     ///
@@ -2664,9 +2560,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_router_view_by_id")
             .idempotent(true);
-        VpcsVpcRouterViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterViewByIdCall::new(&self.client.inner, __request)
     }
     /// Fetch a subnet by id
     ///
@@ -2682,9 +2576,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_subnet_view_by_id")
             .idempotent(true);
-        VpcsVpcSubnetViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcSubnetViewByIdCall::new(&self.client.inner, __request)
     }
     /// Fetch a VPC
     ///
@@ -2700,9 +2592,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_view_by_id")
             .idempotent(true);
-        VpcsVpcViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcViewByIdCall::new(&self.client.inner, __request)
     }
     /// List VPCs
     ///
@@ -2762,9 +2652,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_create")
             .idempotent(false);
         __request = __request.json(body);
-        VpcsVpcCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a VPC
     ///
@@ -2792,9 +2680,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_view")
             .idempotent(true);
-        VpcsVpcViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcViewCall::new(&self.client.inner, __request)
     }
     /// Update a VPC
     ///
@@ -2825,9 +2711,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_update")
             .idempotent(true);
         __request = __request.json(body);
-        VpcsVpcUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a VPC
     ///
@@ -2855,9 +2739,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_delete")
             .idempotent(true);
-        VpcsVpcDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcDeleteCall::new(&self.client.inner, __request)
     }
     /// List firewall rules
     ///
@@ -2885,9 +2767,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_firewall_rules_view")
             .idempotent(true);
-        VpcsVpcFirewallRulesViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcFirewallRulesViewCall::new(&self.client.inner, __request)
     }
     /// Replace firewall rules
     ///
@@ -2918,9 +2798,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_firewall_rules_update")
             .idempotent(true);
         __request = __request.json(body);
-        VpcsVpcFirewallRulesUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcFirewallRulesUpdateCall::new(&self.client.inner, __request)
     }
     /// List routers
     ///
@@ -2986,9 +2864,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_router_create")
             .idempotent(false);
         __request = __request.json(body);
-        VpcsVpcRouterCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterCreateCall::new(&self.client.inner, __request)
     }
     /// Get a router
     ///
@@ -3019,9 +2895,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_router_view")
             .idempotent(true);
-        VpcsVpcRouterViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterViewCall::new(&self.client.inner, __request)
     }
     /// Update a router
     ///
@@ -3055,9 +2929,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_router_update")
             .idempotent(true);
         __request = __request.json(body);
-        VpcsVpcRouterUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a router
     ///
@@ -3088,9 +2960,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_router_delete")
             .idempotent(true);
-        VpcsVpcRouterDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterDeleteCall::new(&self.client.inner, __request)
     }
     /// List routes
     ///
@@ -3164,9 +3034,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_router_route_create")
             .idempotent(false);
         __request = __request.json(body);
-        VpcsVpcRouterRouteCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterRouteCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a route
     ///
@@ -3200,9 +3068,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_router_route_view")
             .idempotent(true);
-        VpcsVpcRouterRouteViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterRouteViewCall::new(&self.client.inner, __request)
     }
     /// Update a route
     ///
@@ -3239,9 +3105,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_router_route_update")
             .idempotent(true);
         __request = __request.json(body);
-        VpcsVpcRouterRouteUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterRouteUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a route
     ///
@@ -3275,9 +3139,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_router_route_delete")
             .idempotent(true);
-        VpcsVpcRouterRouteDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcRouterRouteDeleteCall::new(&self.client.inner, __request)
     }
     /// List subnets
     ///
@@ -3343,9 +3205,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_subnet_create")
             .idempotent(false);
         __request = __request.json(body);
-        VpcsVpcSubnetCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcSubnetCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a subnet
     ///
@@ -3376,9 +3236,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_subnet_view")
             .idempotent(true);
-        VpcsVpcSubnetViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcSubnetViewCall::new(&self.client.inner, __request)
     }
     /// Update a subnet
     ///
@@ -3412,9 +3270,7 @@ impl<'a> VpcsApi<'a> {
             .endpoint("vpcs.vpc_subnet_update")
             .idempotent(true);
         __request = __request.json(body);
-        VpcsVpcSubnetUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcSubnetUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete a subnet
     ///
@@ -3445,9 +3301,7 @@ impl<'a> VpcsApi<'a> {
             )
             .endpoint("vpcs.vpc_subnet_delete")
             .idempotent(true);
-        VpcsVpcSubnetDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        VpcsVpcSubnetDeleteCall::new(&self.client.inner, __request)
     }
     /// List network interfaces
     ///
@@ -3516,9 +3370,7 @@ impl<'a> HiddenApi<'a> {
             .endpoint("hidden.device_auth_request")
             .idempotent(false);
         __request = __request.form(body);
-        HiddenDeviceAuthRequestCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        HiddenDeviceAuthRequestCall::new(&self.client.inner, __request)
     }
     /// Confirm an OAuth 2.0 Device Authorization Grant
     ///
@@ -3540,9 +3392,7 @@ impl<'a> HiddenApi<'a> {
             .endpoint("hidden.device_auth_confirm")
             .idempotent(false);
         __request = __request.json(body);
-        HiddenDeviceAuthConfirmCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        HiddenDeviceAuthConfirmCall::new(&self.client.inner, __request)
     }
     /// Request a device access token
     ///
@@ -3564,9 +3414,7 @@ impl<'a> HiddenApi<'a> {
             .endpoint("hidden.device_access_token")
             .idempotent(false);
         __request = __request.form(body);
-        HiddenDeviceAccessTokenCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        HiddenDeviceAccessTokenCall::new(&self.client.inner, __request)
     }
     /// `POST` /login.
     ///
@@ -3580,9 +3428,7 @@ impl<'a> HiddenApi<'a> {
             .endpoint("hidden.login_spoof")
             .idempotent(false);
         __request = __request.json(body);
-        HiddenLoginSpoofCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        HiddenLoginSpoofCall::new(&self.client.inner, __request)
     }
     /// `POST` /logout.
     ///
@@ -3592,9 +3438,7 @@ impl<'a> HiddenApi<'a> {
         let __request = ::sdkgen_runtime::Request::new("POST", "/logout".to_owned())
             .endpoint("hidden.logout")
             .idempotent(false);
-        HiddenLogoutCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        HiddenLogoutCall::new(&self.client.inner, __request)
     }
     /// Fetch the user associated with the current session
     ///
@@ -3604,9 +3448,7 @@ impl<'a> HiddenApi<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/session/me".to_owned())
             .endpoint("hidden.session_me")
             .idempotent(true);
-        HiddenSessionMeCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        HiddenSessionMeCall::new(&self.client.inner, __request)
     }
     /// Fetch the silo groups the current user belongs to
     ///
@@ -3662,9 +3504,7 @@ impl<'a> SilosApi<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/policy".to_owned())
             .endpoint("silos.policy_view")
             .idempotent(true);
-        SilosPolicyViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SilosPolicyViewCall::new(&self.client.inner, __request)
     }
     /// Update the current silo's IAM policy
     ///
@@ -3678,9 +3518,7 @@ impl<'a> SilosApi<'a> {
             .endpoint("silos.policy_update")
             .idempotent(true);
         __request = __request.json(body);
-        SilosPolicyUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SilosPolicyUpdateCall::new(&self.client.inner, __request)
     }
     /// List users
     ///
@@ -3728,9 +3566,7 @@ impl<'a> LoginApi<'a> {
             .endpoint("login.login_local")
             .idempotent(false);
         __request = __request.json(body);
-        LoginLoginLocalCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoginLoginLocalCall::new(&self.client.inner, __request)
     }
     /// Prompt user login
     ///
@@ -3756,9 +3592,7 @@ impl<'a> LoginApi<'a> {
             )
             .endpoint("login.login_saml_begin")
             .idempotent(true);
-        LoginLoginSamlBeginCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        LoginLoginSamlBeginCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "roles")]
@@ -3799,9 +3633,7 @@ impl<'a> RolesApi<'a> {
             )
             .endpoint("roles.role_view")
             .idempotent(true);
-        RolesRoleViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        RolesRoleViewCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "session")]
@@ -3852,9 +3684,7 @@ impl<'a> SessionApi<'a> {
             .endpoint("session.session_sshkey_create")
             .idempotent(false);
         __request = __request.json(body);
-        SessionSessionSshkeyCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SessionSessionSshkeyCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch an SSH public key associated with the currently authenticated user.
     ///
@@ -3876,9 +3706,7 @@ impl<'a> SessionApi<'a> {
             )
             .endpoint("session.session_sshkey_view")
             .idempotent(true);
-        SessionSessionSshkeyViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SessionSessionSshkeyViewCall::new(&self.client.inner, __request)
     }
     /// Delete an SSH public key associated with the currently authenticated user.
     ///
@@ -3900,9 +3728,7 @@ impl<'a> SessionApi<'a> {
             )
             .endpoint("session.session_sshkey_delete")
             .idempotent(true);
-        SessionSessionSshkeyDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SessionSessionSshkeyDeleteCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "system")]
@@ -3930,9 +3756,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_image_view_by_id")
             .idempotent(true);
-        SystemSystemImageViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemImageViewByIdCall::new(&self.client.inner, __request)
     }
     /// Fetch an IP pool by id
     ///
@@ -3948,9 +3772,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.ip_pool_view_by_id")
             .idempotent(true);
-        SystemIpPoolViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolViewByIdCall::new(&self.client.inner, __request)
     }
     /// Fetch a silo by id
     ///
@@ -3966,9 +3788,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.silo_view_by_id")
             .idempotent(true);
-        SystemSiloViewByIdCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSiloViewByIdCall::new(&self.client.inner, __request)
     }
     /// List system-wide certificates
     ///
@@ -4012,9 +3832,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.certificate_create")
             .idempotent(false);
         __request = __request.json(body);
-        SystemCertificateCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemCertificateCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a certificate
     ///
@@ -4035,9 +3853,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.certificate_view")
             .idempotent(true);
-        SystemCertificateViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemCertificateViewCall::new(&self.client.inner, __request)
     }
     /// Delete a certificate
     ///
@@ -4061,9 +3877,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.certificate_delete")
             .idempotent(true);
-        SystemCertificateDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemCertificateDeleteCall::new(&self.client.inner, __request)
     }
     /// List physical disks
     ///
@@ -4121,9 +3935,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.rack_view")
             .idempotent(true);
-        SystemRackViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemRackViewCall::new(&self.client.inner, __request)
     }
     /// List sleds
     ///
@@ -4161,9 +3973,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.sled_view")
             .idempotent(true);
-        SystemSledViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSledViewCall::new(&self.client.inner, __request)
     }
     /// List physical disks attached to sleds
     ///
@@ -4236,9 +4046,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.system_image_create")
             .idempotent(false);
         __request = __request.json(body);
-        SystemSystemImageCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemImageCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a system-wide image
     ///
@@ -4256,9 +4064,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_image_view")
             .idempotent(true);
-        SystemSystemImageViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemImageViewCall::new(&self.client.inner, __request)
     }
     /// Delete a system-wide image
     ///
@@ -4279,9 +4085,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_image_delete")
             .idempotent(true);
-        SystemSystemImageDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemImageDeleteCall::new(&self.client.inner, __request)
     }
     /// List IP pools
     ///
@@ -4318,9 +4122,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.ip_pool_create")
             .idempotent(false);
         __request = __request.json(body);
-        SystemIpPoolCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch the IP pool used for Oxide services.
     ///
@@ -4333,9 +4135,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.ip_pool_service_view")
             .idempotent(true);
-        SystemIpPoolServiceViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolServiceViewCall::new(&self.client.inner, __request)
     }
     /// List ranges for the IP pool used for Oxide services.
     ///
@@ -4376,9 +4176,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.ip_pool_service_range_add")
             .idempotent(false);
         __request = __request.json(body);
-        SystemIpPoolServiceRangeAddCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolServiceRangeAddCall::new(&self.client.inner, __request)
     }
     /// Remove a range from an IP pool used for Oxide services.
     ///
@@ -4398,9 +4196,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.ip_pool_service_range_remove")
             .idempotent(false);
         __request = __request.json(body);
-        SystemIpPoolServiceRangeRemoveCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolServiceRangeRemoveCall::new(&self.client.inner, __request)
     }
     /// Fetch an IP pool
     ///
@@ -4416,9 +4212,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.ip_pool_view")
             .idempotent(true);
-        SystemIpPoolViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolViewCall::new(&self.client.inner, __request)
     }
     /// Update an IP Pool
     ///
@@ -4440,9 +4234,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.ip_pool_update")
             .idempotent(true);
         __request = __request.json(body);
-        SystemIpPoolUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolUpdateCall::new(&self.client.inner, __request)
     }
     /// Delete an IP Pool
     ///
@@ -4458,9 +4250,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.ip_pool_delete")
             .idempotent(true);
-        SystemIpPoolDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolDeleteCall::new(&self.client.inner, __request)
     }
     /// List ranges for an IP pool
     ///
@@ -4512,9 +4302,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.ip_pool_range_add")
             .idempotent(false);
         __request = __request.json(body);
-        SystemIpPoolRangeAddCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolRangeAddCall::new(&self.client.inner, __request)
     }
     /// Remove a range from an IP pool
     ///
@@ -4539,9 +4327,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.ip_pool_range_remove")
             .idempotent(false);
         __request = __request.json(body);
-        SystemIpPoolRangeRemoveCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemIpPoolRangeRemoveCall::new(&self.client.inner, __request)
     }
     /// Access metrics data
     ///
@@ -4604,9 +4390,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.saga_view")
             .idempotent(true);
-        SystemSagaViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSagaViewCall::new(&self.client.inner, __request)
     }
     /// List silos
     ///
@@ -4642,9 +4426,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.silo_create")
             .idempotent(false);
         __request = __request.json(body);
-        SystemSiloCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSiloCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a silo by name.
     ///
@@ -4660,9 +4442,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.silo_view")
             .idempotent(true);
-        SystemSiloViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSiloViewCall::new(&self.client.inner, __request)
     }
     /// Delete a silo by name.
     ///
@@ -4678,9 +4458,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.silo_delete")
             .idempotent(true);
-        SystemSiloDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSiloDeleteCall::new(&self.client.inner, __request)
     }
     /// List a silo's IDPs
     ///
@@ -4736,9 +4514,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.local_idp_user_create")
             .idempotent(false);
         __request = __request.json(body);
-        SystemLocalIdpUserCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemLocalIdpUserCreateCall::new(&self.client.inner, __request)
     }
     /// Delete a user
     ///
@@ -4763,9 +4539,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.local_idp_user_delete")
             .idempotent(true);
-        SystemLocalIdpUserDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemLocalIdpUserDeleteCall::new(&self.client.inner, __request)
     }
     /// Set or invalidate a user's password
     ///
@@ -4795,9 +4569,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.local_idp_user_set_password")
             .idempotent(false);
         __request = __request.json(body);
-        SystemLocalIdpUserSetPasswordCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemLocalIdpUserSetPasswordCall::new(&self.client.inner, __request)
     }
     /// Create a SAML IDP
     ///
@@ -4822,9 +4594,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.saml_identity_provider_create")
             .idempotent(false);
         __request = __request.json(body);
-        SystemSamlIdentityProviderCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSamlIdentityProviderCreateCall::new(&self.client.inner, __request)
     }
     /// Fetch a SAML IDP
     ///
@@ -4849,9 +4619,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.saml_identity_provider_view")
             .idempotent(true);
-        SystemSamlIdentityProviderViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSamlIdentityProviderViewCall::new(&self.client.inner, __request)
     }
     /// Fetch a silo's IAM policy
     ///
@@ -4869,9 +4637,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.silo_policy_view")
             .idempotent(true);
-        SystemSiloPolicyViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSiloPolicyViewCall::new(&self.client.inner, __request)
     }
     /// Update a silo's IAM policy
     ///
@@ -4895,9 +4661,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.silo_policy_update")
             .idempotent(true);
         __request = __request.json(body);
-        SystemSiloPolicyUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSiloPolicyUpdateCall::new(&self.client.inner, __request)
     }
     /// List users in a silo
     ///
@@ -4948,9 +4712,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.silo_user_view")
             .idempotent(true);
-        SystemSiloUserViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSiloUserViewCall::new(&self.client.inner, __request)
     }
     /// List built-in users
     ///
@@ -4983,9 +4745,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_user_view")
             .idempotent(true);
-        SystemSystemUserViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemUserViewCall::new(&self.client.inner, __request)
     }
     /// View version and update status of component tree
     ///
@@ -5049,9 +4809,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.update_deployment_view")
             .idempotent(true);
-        SystemUpdateDeploymentViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemUpdateDeploymentViewCall::new(&self.client.inner, __request)
     }
     /// Refresh update data
     ///
@@ -5064,9 +4822,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_update_refresh")
             .idempotent(false);
-        SystemSystemUpdateRefreshCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemUpdateRefreshCall::new(&self.client.inner, __request)
     }
     /// Start system update
     ///
@@ -5086,9 +4842,7 @@ impl<'a> SystemApi<'a> {
             .endpoint("system.system_update_start")
             .idempotent(false);
         __request = __request.json(body);
-        SystemSystemUpdateStartCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemUpdateStartCall::new(&self.client.inner, __request)
     }
     /// Stop system update
     ///
@@ -5103,9 +4857,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_update_stop")
             .idempotent(false);
-        SystemSystemUpdateStopCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemUpdateStopCall::new(&self.client.inner, __request)
     }
     /// List all updates
     ///
@@ -5144,9 +4896,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_update_view")
             .idempotent(true);
-        SystemSystemUpdateViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemUpdateViewCall::new(&self.client.inner, __request)
     }
     /// View system update component tree
     ///
@@ -5168,9 +4918,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_update_components_list")
             .idempotent(true);
-        SystemSystemUpdateComponentsListCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemUpdateComponentsListCall::new(&self.client.inner, __request)
     }
     /// View system version and update status
     ///
@@ -5183,9 +4931,7 @@ impl<'a> SystemApi<'a> {
             )
             .endpoint("system.system_version")
             .idempotent(true);
-        SystemSystemVersionCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        SystemSystemVersionCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "policy")]
@@ -5207,9 +4953,7 @@ impl<'a> PolicyApi<'a> {
             )
             .endpoint("policy.system_policy_view")
             .idempotent(true);
-        PolicySystemPolicyViewCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PolicySystemPolicyViewCall::new(&self.client.inner, __request)
     }
     /// Update the top-level IAM policy
     ///
@@ -5229,9 +4973,7 @@ impl<'a> PolicyApi<'a> {
             .endpoint("policy.system_policy_update")
             .idempotent(true);
         __request = __request.json(body);
-        PolicySystemPolicyUpdateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        PolicySystemPolicyUpdateCall::new(&self.client.inner, __request)
     }
 }
 #[cfg(feature = "metrics")]
@@ -5263,24 +5005,8 @@ impl<'a> MetricsApi<'a> {
     }
 }
 #[cfg(feature = "disks")]
-/// A call of `disks.disk_view_by_id` (`GET /by-id/disks/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DisksDiskViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "disks")]
-impl<'a> DisksDiskViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
-    > + 'a {
-        self.call.send_json::<Disk, ErrorKind>()
-    }
-}
+/// A call of `disks.disk_view_by_id` (`GET /by-id/disks/{id}`): per-call options are set here, then `send` runs it.
+pub type DisksDiskViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<'a, Disk, ErrorKind>;
 #[cfg(feature = "disks")]
 /// A call of `disks.disk_list` (`GET /organizations/{organization_name}/projects/{project_name}/disks`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -5350,62 +5076,14 @@ impl<'a> DisksDiskListCall<'a> {
     }
 }
 #[cfg(feature = "disks")]
-/// A call of `disks.disk_create` (`POST /organizations/{organization_name}/projects/{project_name}/disks`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DisksDiskCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `disks.disk_create` (`POST /organizations/{organization_name}/projects/{project_name}/disks`): per-call options are set here, then `send` runs it.
+pub type DisksDiskCreateCall<'a> = ::sdkgen_runtime::JsonCall<'a, Disk, ErrorKind>;
 #[cfg(feature = "disks")]
-impl<'a> DisksDiskCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
-    > + 'a {
-        self.call.send_json::<Disk, ErrorKind>()
-    }
-}
+/// A call of `disks.disk_view` (`GET /organizations/{organization_name}/projects/{project_name}/disks/{disk_name}`): per-call options are set here, then `send` runs it.
+pub type DisksDiskViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, Disk, ErrorKind>;
 #[cfg(feature = "disks")]
-/// A call of `disks.disk_view` (`GET /organizations/{organization_name}/projects/{project_name}/disks/{disk_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DisksDiskViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "disks")]
-impl<'a> DisksDiskViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
-    > + 'a {
-        self.call.send_json::<Disk, ErrorKind>()
-    }
-}
-#[cfg(feature = "disks")]
-/// A call of `disks.disk_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/disks/{disk_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct DisksDiskDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "disks")]
-impl<'a> DisksDiskDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `disks.disk_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/disks/{disk_name}`): per-call options are set here, then `send` runs it.
+pub type DisksDiskDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "disks")]
 /// A call of `disks.disk_metrics_list` (`GET /organizations/{organization_name}/projects/{project_name}/disks/{disk_name}/metrics/{metric_name}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -5592,24 +5270,8 @@ impl<'a> DisksDiskDeleteV1Call<'a> {
     }
 }
 #[cfg(feature = "images")]
-/// A call of `images.image_view_by_id` (`GET /by-id/images/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImageViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "images")]
-impl<'a> ImagesImageViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Image>>,
-    > + 'a {
-        self.call.send_json::<Image, ErrorKind>()
-    }
-}
+/// A call of `images.image_view_by_id` (`GET /by-id/images/{id}`): per-call options are set here, then `send` runs it.
+pub type ImagesImageViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<'a, Image, ErrorKind>;
 #[cfg(feature = "images")]
 /// A call of `images.image_list` (`GET /organizations/{organization_name}/projects/{project_name}/images`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -5650,100 +5312,28 @@ impl<'a> ImagesImageListCall<'a> {
     }
 }
 #[cfg(feature = "images")]
-/// A call of `images.image_create` (`POST /organizations/{organization_name}/projects/{project_name}/images`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImageCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `images.image_create` (`POST /organizations/{organization_name}/projects/{project_name}/images`): per-call options are set here, then `send` runs it.
+pub type ImagesImageCreateCall<'a> = ::sdkgen_runtime::JsonCall<'a, Image, ErrorKind>;
 #[cfg(feature = "images")]
-impl<'a> ImagesImageCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Image>>,
-    > + 'a {
-        self.call.send_json::<Image, ErrorKind>()
-    }
-}
+/// A call of `images.image_view` (`GET /organizations/{organization_name}/projects/{project_name}/images/{image_name}`): per-call options are set here, then `send` runs it.
+pub type ImagesImageViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, Image, ErrorKind>;
 #[cfg(feature = "images")]
-/// A call of `images.image_view` (`GET /organizations/{organization_name}/projects/{project_name}/images/{image_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImageViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "images")]
-impl<'a> ImagesImageViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Image>>,
-    > + 'a {
-        self.call.send_json::<Image, ErrorKind>()
-    }
-}
-#[cfg(feature = "images")]
-/// A call of `images.image_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/images/{image_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ImagesImageDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "images")]
-impl<'a> ImagesImageDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `images.image_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/images/{image_name}`): per-call options are set here, then `send` runs it.
+pub type ImagesImageDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_view_by_id` (`GET /by-id/instances/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `instances.instance_view_by_id` (`GET /by-id/instances/{id}`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Instance,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-impl<'a> InstancesInstanceViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
-    > + 'a {
-        self.call.send_json::<Instance, ErrorKind>()
-    }
-}
-#[cfg(feature = "instances")]
-/// A call of `instances.instance_network_interface_view_by_id` (`GET /by-id/network-interfaces/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceNetworkInterfaceViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceNetworkInterfaceViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterface>>,
-    > + 'a {
-        self.call.send_json::<NetworkInterface, ErrorKind>()
-    }
-}
+/// A call of `instances.instance_network_interface_view_by_id` (`GET /by-id/network-interfaces/{id}`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceNetworkInterfaceViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    NetworkInterface,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
 /// A call of `instances.instance_list` (`GET /organizations/{organization_name}/projects/{project_name}/instances`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -5813,62 +5403,22 @@ impl<'a> InstancesInstanceListCall<'a> {
     }
 }
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_create` (`POST /organizations/{organization_name}/projects/{project_name}/instances`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `instances.instance_create` (`POST /organizations/{organization_name}/projects/{project_name}/instances`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Instance,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-impl<'a> InstancesInstanceCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
-    > + 'a {
-        self.call.send_json::<Instance, ErrorKind>()
-    }
-}
+/// A call of `instances.instance_view` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Instance,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_view` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
-    > + 'a {
-        self.call.send_json::<Instance, ErrorKind>()
-    }
-}
-#[cfg(feature = "instances")]
-/// A call of `instances.instance_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `instances.instance_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "instances")]
 /// A call of `instances.instance_disk_list` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/disks`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -5909,81 +5459,33 @@ impl<'a> InstancesInstanceDiskListCall<'a> {
     }
 }
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_disk_attach` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/disks/attach`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceDiskAttachCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `instances.instance_disk_attach` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/disks/attach`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceDiskAttachCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Disk,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-impl<'a> InstancesInstanceDiskAttachCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
-    > + 'a {
-        self.call.send_json::<Disk, ErrorKind>()
-    }
-}
+/// A call of `instances.instance_disk_detach` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/disks/detach`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceDiskDetachCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Disk,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_disk_detach` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/disks/detach`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceDiskDetachCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `instances.instance_external_ip_list` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/external-ips`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceExternalIpListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ExternalIpResultsPage,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-impl<'a> InstancesInstanceDiskDetachCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Disk>>,
-    > + 'a {
-        self.call.send_json::<Disk, ErrorKind>()
-    }
-}
-#[cfg(feature = "instances")]
-/// A call of `instances.instance_external_ip_list` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/external-ips`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceExternalIpListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceExternalIpListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ExternalIpResultsPage>>,
-    > + 'a {
-        self.call.send_json::<ExternalIpResultsPage, ErrorKind>()
-    }
-}
-#[cfg(feature = "instances")]
-/// A call of `instances.instance_migrate` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/migrate`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceMigrateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceMigrateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
-    > + 'a {
-        self.call.send_json::<Instance, ErrorKind>()
-    }
-}
+/// A call of `instances.instance_migrate` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/migrate`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceMigrateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Instance,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
 /// A call of `instances.instance_network_interface_list` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -6024,100 +5526,39 @@ impl<'a> InstancesInstanceNetworkInterfaceListCall<'a> {
     }
 }
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_network_interface_create` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceNetworkInterfaceCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `instances.instance_network_interface_create` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceNetworkInterfaceCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    NetworkInterface,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-impl<'a> InstancesInstanceNetworkInterfaceCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterface>>,
-    > + 'a {
-        self.call.send_json::<NetworkInterface, ErrorKind>()
-    }
-}
+/// A call of `instances.instance_network_interface_view` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces/{interface_name}`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceNetworkInterfaceViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    NetworkInterface,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_network_interface_view` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces/{interface_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceNetworkInterfaceViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `instances.instance_network_interface_update` (`PUT /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces/{interface_name}`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceNetworkInterfaceUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    NetworkInterface,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-impl<'a> InstancesInstanceNetworkInterfaceViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterface>>,
-    > + 'a {
-        self.call.send_json::<NetworkInterface, ErrorKind>()
-    }
-}
+/// A call of `instances.instance_network_interface_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces/{interface_name}`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceNetworkInterfaceDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_network_interface_update` (`PUT /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces/{interface_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceNetworkInterfaceUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceNetworkInterfaceUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<NetworkInterface>>,
-    > + 'a {
-        self.call.send_json::<NetworkInterface, ErrorKind>()
-    }
-}
-#[cfg(feature = "instances")]
-/// A call of `instances.instance_network_interface_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/network-interfaces/{interface_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceNetworkInterfaceDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceNetworkInterfaceDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "instances")]
-/// A call of `instances.instance_reboot` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/reboot`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceRebootCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceRebootCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
-    > + 'a {
-        self.call.send_json::<Instance, ErrorKind>()
-    }
-}
+/// A call of `instances.instance_reboot` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/reboot`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceRebootCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Instance,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
 /// A call of `instances.instance_serial_console` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/serial-console`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -6156,81 +5597,31 @@ impl<'a> InstancesInstanceSerialConsoleCall<'a> {
     }
 }
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_serial_console_stream` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/serial-console/stream`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceSerialConsoleStreamCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `instances.instance_serial_console_stream` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/serial-console/stream`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceSerialConsoleStreamCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-impl<'a> InstancesInstanceSerialConsoleStreamCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `instances.instance_serial_console_stream_v2` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/serial-console/stream_v2`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceSerialConsoleStreamV2Call<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-/// A call of `instances.instance_serial_console_stream_v2` (`GET /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/serial-console/stream_v2`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceSerialConsoleStreamV2Call<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `instances.instance_start` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/start`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceStartCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Instance,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
-impl<'a> InstancesInstanceSerialConsoleStreamV2Call<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "instances")]
-/// A call of `instances.instance_start` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/start`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceStartCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceStartCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
-    > + 'a {
-        self.call.send_json::<Instance, ErrorKind>()
-    }
-}
-#[cfg(feature = "instances")]
-/// A call of `instances.instance_stop` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/stop`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct InstancesInstanceStopCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "instances")]
-impl<'a> InstancesInstanceStopCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Instance>>,
-    > + 'a {
-        self.call.send_json::<Instance, ErrorKind>()
-    }
-}
+/// A call of `instances.instance_stop` (`POST /organizations/{organization_name}/projects/{project_name}/instances/{instance_name}/stop`): per-call options are set here, then `send` runs it.
+pub type InstancesInstanceStopCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Instance,
+    ErrorKind,
+>;
 #[cfg(feature = "instances")]
 /// A call of `instances.instance_list_v1` (`GET /v1/instances`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -6737,24 +6128,12 @@ impl<'a> InstancesInstanceStopV1Call<'a> {
     }
 }
 #[cfg(feature = "organizations")]
-/// A call of `organizations.organization_view_by_id` (`GET /by-id/organizations/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
-    > + 'a {
-        self.call.send_json::<Organization, ErrorKind>()
-    }
-}
+/// A call of `organizations.organization_view_by_id` (`GET /by-id/organizations/{id}`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Organization,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
 /// A call of `organizations.organization_list` (`GET /organizations`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -6795,119 +6174,46 @@ impl<'a> OrganizationsOrganizationListCall<'a> {
     }
 }
 #[cfg(feature = "organizations")]
-/// A call of `organizations.organization_create` (`POST /organizations`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `organizations.organization_create` (`POST /organizations`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Organization,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
-    > + 'a {
-        self.call.send_json::<Organization, ErrorKind>()
-    }
-}
+/// A call of `organizations.organization_view` (`GET /organizations/{organization_name}`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Organization,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-/// A call of `organizations.organization_view` (`GET /organizations/{organization_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `organizations.organization_update` (`PUT /organizations/{organization_name}`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Organization,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
-    > + 'a {
-        self.call.send_json::<Organization, ErrorKind>()
-    }
-}
+/// A call of `organizations.organization_delete` (`DELETE /organizations/{organization_name}`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-/// A call of `organizations.organization_update` (`PUT /organizations/{organization_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `organizations.organization_policy_view` (`GET /organizations/{organization_name}/policy`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationPolicyViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OrganizationRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
-    > + 'a {
-        self.call.send_json::<Organization, ErrorKind>()
-    }
-}
-#[cfg(feature = "organizations")]
-/// A call of `organizations.organization_delete` (`DELETE /organizations/{organization_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "organizations")]
-/// A call of `organizations.organization_policy_view` (`GET /organizations/{organization_name}/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationPolicyViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationPolicyViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<OrganizationRolePolicy, ErrorKind>()
-    }
-}
-#[cfg(feature = "organizations")]
-/// A call of `organizations.organization_policy_update` (`PUT /organizations/{organization_name}/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationPolicyUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationPolicyUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<OrganizationRolePolicy, ErrorKind>()
-    }
-}
+/// A call of `organizations.organization_policy_update` (`PUT /organizations/{organization_name}/policy`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationPolicyUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OrganizationRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
 /// A call of `organizations.organization_list_v1` (`GET /v1/organizations`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -6948,138 +6254,53 @@ impl<'a> OrganizationsOrganizationListV1Call<'a> {
     }
 }
 #[cfg(feature = "organizations")]
-/// A call of `organizations.organization_create_v1` (`POST /v1/organizations`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationCreateV1Call<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `organizations.organization_create_v1` (`POST /v1/organizations`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationCreateV1Call<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Organization,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationCreateV1Call<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
-    > + 'a {
-        self.call.send_json::<Organization, ErrorKind>()
-    }
-}
+/// A call of `organizations.organization_view_v1` (`GET /v1/organizations/{organization}`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationViewV1Call<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Organization,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-/// A call of `organizations.organization_view_v1` (`GET /v1/organizations/{organization}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationViewV1Call<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `organizations.organization_update_v1` (`PUT /v1/organizations/{organization}`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationUpdateV1Call<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Organization,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationViewV1Call<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
-    > + 'a {
-        self.call.send_json::<Organization, ErrorKind>()
-    }
-}
+/// A call of `organizations.organization_delete_v1` (`DELETE /v1/organizations/{organization}`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationDeleteV1Call<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-/// A call of `organizations.organization_update_v1` (`PUT /v1/organizations/{organization}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationUpdateV1Call<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `organizations.organization_policy_view_v1` (`GET /v1/organizations/{organization}/policy`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationPolicyViewV1Call<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OrganizationRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationUpdateV1Call<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Organization>>,
-    > + 'a {
-        self.call.send_json::<Organization, ErrorKind>()
-    }
-}
-#[cfg(feature = "organizations")]
-/// A call of `organizations.organization_delete_v1` (`DELETE /v1/organizations/{organization}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationDeleteV1Call<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationDeleteV1Call<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "organizations")]
-/// A call of `organizations.organization_policy_view_v1` (`GET /v1/organizations/{organization}/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationPolicyViewV1Call<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationPolicyViewV1Call<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<OrganizationRolePolicy, ErrorKind>()
-    }
-}
-#[cfg(feature = "organizations")]
-/// A call of `organizations.organization_policy_update_v1` (`PUT /v1/organizations/{organization}/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct OrganizationsOrganizationPolicyUpdateV1Call<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "organizations")]
-impl<'a> OrganizationsOrganizationPolicyUpdateV1Call<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<OrganizationRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<OrganizationRolePolicy, ErrorKind>()
-    }
-}
+/// A call of `organizations.organization_policy_update_v1` (`PUT /v1/organizations/{organization}/policy`): per-call options are set here, then `send` runs it.
+pub type OrganizationsOrganizationPolicyUpdateV1Call<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    OrganizationRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-/// A call of `projects.project_view_by_id` (`GET /by-id/projects/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
-    > + 'a {
-        self.call.send_json::<Project, ErrorKind>()
-    }
-}
+/// A call of `projects.project_view_by_id` (`GET /by-id/projects/{id}`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Project,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
 /// A call of `projects.project_list` (`GET /organizations/{organization_name}/projects`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -7149,119 +6370,43 @@ impl<'a> ProjectsProjectListCall<'a> {
     }
 }
 #[cfg(feature = "projects")]
-/// A call of `projects.project_create` (`POST /organizations/{organization_name}/projects`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `projects.project_create` (`POST /organizations/{organization_name}/projects`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Project,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-impl<'a> ProjectsProjectCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
-    > + 'a {
-        self.call.send_json::<Project, ErrorKind>()
-    }
-}
+/// A call of `projects.project_view` (`GET /organizations/{organization_name}/projects/{project_name}`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Project,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-/// A call of `projects.project_view` (`GET /organizations/{organization_name}/projects/{project_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `projects.project_update` (`PUT /organizations/{organization_name}/projects/{project_name}`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Project,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-impl<'a> ProjectsProjectViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
-    > + 'a {
-        self.call.send_json::<Project, ErrorKind>()
-    }
-}
+/// A call of `projects.project_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "projects")]
-/// A call of `projects.project_update` (`PUT /organizations/{organization_name}/projects/{project_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `projects.project_policy_view` (`GET /organizations/{organization_name}/projects/{project_name}/policy`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectPolicyViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
-impl<'a> ProjectsProjectUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
-    > + 'a {
-        self.call.send_json::<Project, ErrorKind>()
-    }
-}
-#[cfg(feature = "projects")]
-/// A call of `projects.project_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "projects")]
-/// A call of `projects.project_policy_view` (`GET /organizations/{organization_name}/projects/{project_name}/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectPolicyViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectPolicyViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<ProjectRolePolicy, ErrorKind>()
-    }
-}
-#[cfg(feature = "projects")]
-/// A call of `projects.project_policy_update` (`PUT /organizations/{organization_name}/projects/{project_name}/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectPolicyUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectPolicyUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ProjectRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<ProjectRolePolicy, ErrorKind>()
-    }
-}
+/// A call of `projects.project_policy_update` (`PUT /organizations/{organization_name}/projects/{project_name}/policy`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectPolicyUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ProjectRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
 /// A call of `projects.project_list_v1` (`GET /v1/projects`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -7310,24 +6455,12 @@ impl<'a> ProjectsProjectListV1Call<'a> {
     }
 }
 #[cfg(feature = "projects")]
-/// A call of `projects.project_create_v1` (`POST /v1/projects`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ProjectsProjectCreateV1Call<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "projects")]
-impl<'a> ProjectsProjectCreateV1Call<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Project>>,
-    > + 'a {
-        self.call.send_json::<Project, ErrorKind>()
-    }
-}
+/// A call of `projects.project_create_v1` (`POST /v1/projects`): per-call options are set here, then `send` runs it.
+pub type ProjectsProjectCreateV1Call<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Project,
+    ErrorKind,
+>;
 #[cfg(feature = "projects")]
 /// A call of `projects.project_view_v1` (`GET /v1/projects/{project}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -7464,24 +6597,12 @@ impl<'a> ProjectsProjectPolicyUpdateV1Call<'a> {
     }
 }
 #[cfg(feature = "snapshots")]
-/// A call of `snapshots.snapshot_view_by_id` (`GET /by-id/snapshots/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SnapshotsSnapshotViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "snapshots")]
-impl<'a> SnapshotsSnapshotViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Snapshot>>,
-    > + 'a {
-        self.call.send_json::<Snapshot, ErrorKind>()
-    }
-}
+/// A call of `snapshots.snapshot_view_by_id` (`GET /by-id/snapshots/{id}`): per-call options are set here, then `send` runs it.
+pub type SnapshotsSnapshotViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Snapshot,
+    ErrorKind,
+>;
 #[cfg(feature = "snapshots")]
 /// A call of `snapshots.snapshot_list` (`GET /organizations/{organization_name}/projects/{project_name}/snapshots`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -7522,138 +6643,46 @@ impl<'a> SnapshotsSnapshotListCall<'a> {
     }
 }
 #[cfg(feature = "snapshots")]
-/// A call of `snapshots.snapshot_create` (`POST /organizations/{organization_name}/projects/{project_name}/snapshots`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SnapshotsSnapshotCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `snapshots.snapshot_create` (`POST /organizations/{organization_name}/projects/{project_name}/snapshots`): per-call options are set here, then `send` runs it.
+pub type SnapshotsSnapshotCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Snapshot,
+    ErrorKind,
+>;
 #[cfg(feature = "snapshots")]
-impl<'a> SnapshotsSnapshotCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Snapshot>>,
-    > + 'a {
-        self.call.send_json::<Snapshot, ErrorKind>()
-    }
-}
+/// A call of `snapshots.snapshot_view` (`GET /organizations/{organization_name}/projects/{project_name}/snapshots/{snapshot_name}`): per-call options are set here, then `send` runs it.
+pub type SnapshotsSnapshotViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Snapshot,
+    ErrorKind,
+>;
 #[cfg(feature = "snapshots")]
-/// A call of `snapshots.snapshot_view` (`GET /organizations/{organization_name}/projects/{project_name}/snapshots/{snapshot_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SnapshotsSnapshotViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "snapshots")]
-impl<'a> SnapshotsSnapshotViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Snapshot>>,
-    > + 'a {
-        self.call.send_json::<Snapshot, ErrorKind>()
-    }
-}
-#[cfg(feature = "snapshots")]
-/// A call of `snapshots.snapshot_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/snapshots/{snapshot_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SnapshotsSnapshotDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "snapshots")]
-impl<'a> SnapshotsSnapshotDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `snapshots.snapshot_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/snapshots/{snapshot_name}`): per-call options are set here, then `send` runs it.
+pub type SnapshotsSnapshotDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_route_view_by_id` (`GET /by-id/vpc-router-routes/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterRouteViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_router_route_view_by_id` (`GET /by-id/vpc-router-routes/{id}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterRouteViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RouterRoute,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterRouteViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RouterRoute>>,
-    > + 'a {
-        self.call.send_json::<RouterRoute, ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_router_view_by_id` (`GET /by-id/vpc-routers/{id}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcRouter,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_view_by_id` (`GET /by-id/vpc-routers/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_subnet_view_by_id` (`GET /by-id/vpc-subnets/{id}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcSubnetViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcSubnet,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcRouter>>,
-    > + 'a {
-        self.call.send_json::<VpcRouter, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_subnet_view_by_id` (`GET /by-id/vpc-subnets/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcSubnetViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcSubnetViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnet>>,
-    > + 'a {
-        self.call.send_json::<VpcSubnet, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_view_by_id` (`GET /by-id/vpcs/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Vpc>>,
-    > + 'a {
-        self.call.send_json::<Vpc, ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_view_by_id` (`GET /by-id/vpcs/{id}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<'a, Vpc, ErrorKind>;
 #[cfg(feature = "vpcs")]
 /// A call of `vpcs.vpc_list` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -7694,119 +6723,31 @@ impl<'a> VpcsVpcListCall<'a> {
     }
 }
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_create` (`POST /organizations/{organization_name}/projects/{project_name}/vpcs`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_create` (`POST /organizations/{organization_name}/projects/{project_name}/vpcs`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcCreateCall<'a> = ::sdkgen_runtime::JsonCall<'a, Vpc, ErrorKind>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Vpc>>,
-    > + 'a {
-        self.call.send_json::<Vpc, ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, Vpc, ErrorKind>;
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcUpdateCall<'a> = ::sdkgen_runtime::JsonCall<'a, Vpc, ErrorKind>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Vpc>>,
-    > + 'a {
-        self.call.send_json::<Vpc, ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_firewall_rules_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/firewall/rules`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcFirewallRulesViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcFirewallRules,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Vpc>>,
-    > + 'a {
-        self.call.send_json::<Vpc, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_firewall_rules_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/firewall/rules`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcFirewallRulesViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcFirewallRulesViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcFirewallRules>>,
-    > + 'a {
-        self.call.send_json::<VpcFirewallRules, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_firewall_rules_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/firewall/rules`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcFirewallRulesUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcFirewallRulesUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcFirewallRules>>,
-    > + 'a {
-        self.call.send_json::<VpcFirewallRules, ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_firewall_rules_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/firewall/rules`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcFirewallRulesUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcFirewallRules,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
 /// A call of `vpcs.vpc_router_list` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -7847,81 +6788,29 @@ impl<'a> VpcsVpcRouterListCall<'a> {
     }
 }
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_create` (`POST /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_router_create` (`POST /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcRouter,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcRouter>>,
-    > + 'a {
-        self.call.send_json::<VpcRouter, ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_router_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcRouter,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_router_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcRouter,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcRouter>>,
-    > + 'a {
-        self.call.send_json::<VpcRouter, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcRouter>>,
-    > + 'a {
-        self.call.send_json::<VpcRouter, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_router_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "vpcs")]
 /// A call of `vpcs.vpc_router_route_list` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -7962,81 +6851,29 @@ impl<'a> VpcsVpcRouterRouteListCall<'a> {
     }
 }
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_route_create` (`POST /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterRouteCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_router_route_create` (`POST /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterRouteCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RouterRoute,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterRouteCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RouterRoute>>,
-    > + 'a {
-        self.call.send_json::<RouterRoute, ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_router_route_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes/{route_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterRouteViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RouterRoute,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_route_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes/{route_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterRouteViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_router_route_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes/{route_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterRouteUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    RouterRoute,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterRouteViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RouterRoute>>,
-    > + 'a {
-        self.call.send_json::<RouterRoute, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_route_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes/{route_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterRouteUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterRouteUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<RouterRoute>>,
-    > + 'a {
-        self.call.send_json::<RouterRoute, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_router_route_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes/{route_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcRouterRouteDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcRouterRouteDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_router_route_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/routers/{router_name}/routes/{route_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcRouterRouteDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "vpcs")]
 /// A call of `vpcs.vpc_subnet_list` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8077,81 +6914,29 @@ impl<'a> VpcsVpcSubnetListCall<'a> {
     }
 }
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_subnet_create` (`POST /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcSubnetCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_subnet_create` (`POST /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcSubnetCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcSubnet,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcSubnetCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnet>>,
-    > + 'a {
-        self.call.send_json::<VpcSubnet, ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_subnet_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets/{subnet_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcSubnetViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcSubnet,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_subnet_view` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets/{subnet_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcSubnetViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `vpcs.vpc_subnet_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets/{subnet_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcSubnetUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    VpcSubnet,
+    ErrorKind,
+>;
 #[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcSubnetViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnet>>,
-    > + 'a {
-        self.call.send_json::<VpcSubnet, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_subnet_update` (`PUT /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets/{subnet_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcSubnetUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcSubnetUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<VpcSubnet>>,
-    > + 'a {
-        self.call.send_json::<VpcSubnet, ErrorKind>()
-    }
-}
-#[cfg(feature = "vpcs")]
-/// A call of `vpcs.vpc_subnet_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets/{subnet_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct VpcsVpcSubnetDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "vpcs")]
-impl<'a> VpcsVpcSubnetDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `vpcs.vpc_subnet_delete` (`DELETE /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets/{subnet_name}`): per-call options are set here, then `send` runs it.
+pub type VpcsVpcSubnetDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "vpcs")]
 /// A call of `vpcs.vpc_subnet_list_network_interfaces` (`GET /organizations/{organization_name}/projects/{project_name}/vpcs/{vpc_name}/subnets/{subnet_name}/network-interfaces`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8192,119 +6977,23 @@ impl<'a> VpcsVpcSubnetListNetworkInterfacesCall<'a> {
     }
 }
 #[cfg(feature = "hidden")]
-/// A call of `hidden.device_auth_request` (`POST /device/auth`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct HiddenDeviceAuthRequestCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `hidden.device_auth_request` (`POST /device/auth`): per-call options are set here, then `send` runs it.
+pub type HiddenDeviceAuthRequestCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "hidden")]
-impl<'a> HiddenDeviceAuthRequestCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `hidden.device_auth_confirm` (`POST /device/confirm`): per-call options are set here, then `send` runs it.
+pub type HiddenDeviceAuthConfirmCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "hidden")]
-/// A call of `hidden.device_auth_confirm` (`POST /device/confirm`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct HiddenDeviceAuthConfirmCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `hidden.device_access_token` (`POST /device/token`): per-call options are set here, then `send` runs it.
+pub type HiddenDeviceAccessTokenCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "hidden")]
-impl<'a> HiddenDeviceAuthConfirmCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `hidden.login_spoof` (`POST /login`): per-call options are set here, then `send` runs it.
+pub type HiddenLoginSpoofCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "hidden")]
-/// A call of `hidden.device_access_token` (`POST /device/token`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct HiddenDeviceAccessTokenCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `hidden.logout` (`POST /logout`): per-call options are set here, then `send` runs it.
+pub type HiddenLogoutCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "hidden")]
-impl<'a> HiddenDeviceAccessTokenCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "hidden")]
-/// A call of `hidden.login_spoof` (`POST /login`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct HiddenLoginSpoofCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "hidden")]
-impl<'a> HiddenLoginSpoofCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "hidden")]
-/// A call of `hidden.logout` (`POST /logout`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct HiddenLogoutCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "hidden")]
-impl<'a> HiddenLogoutCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "hidden")]
-/// A call of `hidden.session_me` (`GET /session/me`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct HiddenSessionMeCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "hidden")]
-impl<'a> HiddenSessionMeCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<User>>,
-    > + 'a {
-        self.call.send_json::<User, ErrorKind>()
-    }
-}
+/// A call of `hidden.session_me` (`GET /session/me`): per-call options are set here, then `send` runs it.
+pub type HiddenSessionMeCall<'a> = ::sdkgen_runtime::JsonCall<'a, User, ErrorKind>;
 #[cfg(feature = "hidden")]
 /// A call of `hidden.session_me_groups` (`GET /session/me/groups`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8384,43 +7073,19 @@ impl<'a> SilosGroupListCall<'a> {
     }
 }
 #[cfg(feature = "silos")]
-/// A call of `silos.policy_view` (`GET /policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SilosPolicyViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `silos.policy_view` (`GET /policy`): per-call options are set here, then `send` runs it.
+pub type SilosPolicyViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SiloRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "silos")]
-impl<'a> SilosPolicyViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<SiloRolePolicy, ErrorKind>()
-    }
-}
-#[cfg(feature = "silos")]
-/// A call of `silos.policy_update` (`PUT /policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SilosPolicyUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "silos")]
-impl<'a> SilosPolicyUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<SiloRolePolicy, ErrorKind>()
-    }
-}
+/// A call of `silos.policy_update` (`PUT /policy`): per-call options are set here, then `send` runs it.
+pub type SilosPolicyUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SiloRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "silos")]
 /// A call of `silos.user_list` (`GET /users`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8461,43 +7126,11 @@ impl<'a> SilosUserListCall<'a> {
     }
 }
 #[cfg(feature = "login")]
-/// A call of `login.login_local` (`POST /login/{silo_name}/local`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoginLoginLocalCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `login.login_local` (`POST /login/{silo_name}/local`): per-call options are set here, then `send` runs it.
+pub type LoginLoginLocalCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "login")]
-impl<'a> LoginLoginLocalCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "login")]
-/// A call of `login.login_saml_begin` (`GET /login/{silo_name}/saml/{provider_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct LoginLoginSamlBeginCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "login")]
-impl<'a> LoginLoginSamlBeginCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `login.login_saml_begin` (`GET /login/{silo_name}/saml/{provider_name}`): per-call options are set here, then `send` runs it.
+pub type LoginLoginSamlBeginCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "roles")]
 /// A call of `roles.role_list` (`GET /roles`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8532,24 +7165,8 @@ impl<'a> RolesRoleListCall<'a> {
     }
 }
 #[cfg(feature = "roles")]
-/// A call of `roles.role_view` (`GET /roles/{role_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct RolesRoleViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "roles")]
-impl<'a> RolesRoleViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Role>>,
-    > + 'a {
-        self.call.send_json::<Role, ErrorKind>()
-    }
-}
+/// A call of `roles.role_view` (`GET /roles/{role_name}`): per-call options are set here, then `send` runs it.
+pub type RolesRoleViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, Role, ErrorKind>;
 #[cfg(feature = "session")]
 /// A call of `session.session_sshkey_list` (`GET /session/me/sshkeys`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8590,119 +7207,39 @@ impl<'a> SessionSessionSshkeyListCall<'a> {
     }
 }
 #[cfg(feature = "session")]
-/// A call of `session.session_sshkey_create` (`POST /session/me/sshkeys`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SessionSessionSshkeyCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `session.session_sshkey_create` (`POST /session/me/sshkeys`): per-call options are set here, then `send` runs it.
+pub type SessionSessionSshkeyCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SshKey,
+    ErrorKind,
+>;
 #[cfg(feature = "session")]
-impl<'a> SessionSessionSshkeyCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SshKey>>,
-    > + 'a {
-        self.call.send_json::<SshKey, ErrorKind>()
-    }
-}
+/// A call of `session.session_sshkey_view` (`GET /session/me/sshkeys/{ssh_key_name}`): per-call options are set here, then `send` runs it.
+pub type SessionSessionSshkeyViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SshKey,
+    ErrorKind,
+>;
 #[cfg(feature = "session")]
-/// A call of `session.session_sshkey_view` (`GET /session/me/sshkeys/{ssh_key_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SessionSessionSshkeyViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "session")]
-impl<'a> SessionSessionSshkeyViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SshKey>>,
-    > + 'a {
-        self.call.send_json::<SshKey, ErrorKind>()
-    }
-}
-#[cfg(feature = "session")]
-/// A call of `session.session_sshkey_delete` (`DELETE /session/me/sshkeys/{ssh_key_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SessionSessionSshkeyDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "session")]
-impl<'a> SessionSessionSshkeyDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `session.session_sshkey_delete` (`DELETE /session/me/sshkeys/{ssh_key_name}`): per-call options are set here, then `send` runs it.
+pub type SessionSessionSshkeyDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
-/// A call of `system.system_image_view_by_id` (`GET /system/by-id/images/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemImageViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.system_image_view_by_id` (`GET /system/by-id/images/{id}`): per-call options are set here, then `send` runs it.
+pub type SystemSystemImageViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    GlobalImage,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemSystemImageViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<GlobalImage>>,
-    > + 'a {
-        self.call.send_json::<GlobalImage, ErrorKind>()
-    }
-}
+/// A call of `system.ip_pool_view_by_id` (`GET /system/by-id/ip-pools/{id}`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    IpPool,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-/// A call of `system.ip_pool_view_by_id` (`GET /system/by-id/ip-pools/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemIpPoolViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
-    > + 'a {
-        self.call.send_json::<IpPool, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.silo_view_by_id` (`GET /system/by-id/silos/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSiloViewByIdCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSiloViewByIdCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Silo>>,
-    > + 'a {
-        self.call.send_json::<Silo, ErrorKind>()
-    }
-}
+/// A call of `system.silo_view_by_id` (`GET /system/by-id/silos/{id}`): per-call options are set here, then `send` runs it.
+pub type SystemSiloViewByIdCall<'a> = ::sdkgen_runtime::JsonCall<'a, Silo, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.certificate_list` (`GET /system/certificates`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8743,62 +7280,22 @@ impl<'a> SystemCertificateListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.certificate_create` (`POST /system/certificates`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemCertificateCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.certificate_create` (`POST /system/certificates`): per-call options are set here, then `send` runs it.
+pub type SystemCertificateCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Certificate,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemCertificateCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Certificate>>,
-    > + 'a {
-        self.call.send_json::<Certificate, ErrorKind>()
-    }
-}
+/// A call of `system.certificate_view` (`GET /system/certificates/{certificate}`): per-call options are set here, then `send` runs it.
+pub type SystemCertificateViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Certificate,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-/// A call of `system.certificate_view` (`GET /system/certificates/{certificate}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemCertificateViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemCertificateViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Certificate>>,
-    > + 'a {
-        self.call.send_json::<Certificate, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.certificate_delete` (`DELETE /system/certificates/{certificate}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemCertificateDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemCertificateDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.certificate_delete` (`DELETE /system/certificates/{certificate}`): per-call options are set here, then `send` runs it.
+pub type SystemCertificateDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.physical_disk_list` (`GET /system/hardware/disks`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8878,24 +7375,8 @@ impl<'a> SystemRackListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.rack_view` (`GET /system/hardware/racks/{rack_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemRackViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemRackViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Rack>>,
-    > + 'a {
-        self.call.send_json::<Rack, ErrorKind>()
-    }
-}
+/// A call of `system.rack_view` (`GET /system/hardware/racks/{rack_id}`): per-call options are set here, then `send` runs it.
+pub type SystemRackViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, Rack, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.sled_list` (`GET /system/hardware/sleds`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -8936,24 +7417,8 @@ impl<'a> SystemSledListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.sled_view` (`GET /system/hardware/sleds/{sled_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSledViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSledViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Sled>>,
-    > + 'a {
-        self.call.send_json::<Sled, ErrorKind>()
-    }
-}
+/// A call of `system.sled_view` (`GET /system/hardware/sleds/{sled_id}`): per-call options are set here, then `send` runs it.
+pub type SystemSledViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, Sled, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.sled_physical_disk_list` (`GET /system/hardware/sleds/{sled_id}/disks`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9033,62 +7498,22 @@ impl<'a> SystemSystemImageListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.system_image_create` (`POST /system/images`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemImageCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.system_image_create` (`POST /system/images`): per-call options are set here, then `send` runs it.
+pub type SystemSystemImageCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    GlobalImage,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemSystemImageCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<GlobalImage>>,
-    > + 'a {
-        self.call.send_json::<GlobalImage, ErrorKind>()
-    }
-}
+/// A call of `system.system_image_view` (`GET /system/images/{image_name}`): per-call options are set here, then `send` runs it.
+pub type SystemSystemImageViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    GlobalImage,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-/// A call of `system.system_image_view` (`GET /system/images/{image_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemImageViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSystemImageViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<GlobalImage>>,
-    > + 'a {
-        self.call.send_json::<GlobalImage, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.system_image_delete` (`DELETE /system/images/{image_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemImageDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSystemImageDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.system_image_delete` (`DELETE /system/images/{image_name}`): per-call options are set here, then `send` runs it.
+pub type SystemSystemImageDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.ip_pool_list` (`GET /system/ip-pools`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9129,43 +7554,15 @@ impl<'a> SystemIpPoolListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.ip_pool_create` (`POST /system/ip-pools`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.ip_pool_create` (`POST /system/ip-pools`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolCreateCall<'a> = ::sdkgen_runtime::JsonCall<'a, IpPool, ErrorKind>;
 #[cfg(feature = "system")]
-impl<'a> SystemIpPoolCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
-    > + 'a {
-        self.call.send_json::<IpPool, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.ip_pool_service_view` (`GET /system/ip-pools-service`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolServiceViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemIpPoolServiceViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
-    > + 'a {
-        self.call.send_json::<IpPool, ErrorKind>()
-    }
-}
+/// A call of `system.ip_pool_service_view` (`GET /system/ip-pools-service`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolServiceViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    IpPool,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
 /// A call of `system.ip_pool_service_range_list` (`GET /system/ip-pools-service/ranges`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9200,100 +7597,27 @@ impl<'a> SystemIpPoolServiceRangeListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.ip_pool_service_range_add` (`POST /system/ip-pools-service/ranges/add`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolServiceRangeAddCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.ip_pool_service_range_add` (`POST /system/ip-pools-service/ranges/add`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolServiceRangeAddCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    IpPoolRange,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemIpPoolServiceRangeAddCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<IpPoolRange>>,
-    > + 'a {
-        self.call.send_json::<IpPoolRange, ErrorKind>()
-    }
-}
+/// A call of `system.ip_pool_service_range_remove` (`POST /system/ip-pools-service/ranges/remove`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolServiceRangeRemoveCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-/// A call of `system.ip_pool_service_range_remove` (`POST /system/ip-pools-service/ranges/remove`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolServiceRangeRemoveCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.ip_pool_view` (`GET /system/ip-pools/{pool_name}`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, IpPool, ErrorKind>;
 #[cfg(feature = "system")]
-impl<'a> SystemIpPoolServiceRangeRemoveCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.ip_pool_update` (`PUT /system/ip-pools/{pool_name}`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolUpdateCall<'a> = ::sdkgen_runtime::JsonCall<'a, IpPool, ErrorKind>;
 #[cfg(feature = "system")]
-/// A call of `system.ip_pool_view` (`GET /system/ip-pools/{pool_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemIpPoolViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
-    > + 'a {
-        self.call.send_json::<IpPool, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.ip_pool_update` (`PUT /system/ip-pools/{pool_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemIpPoolUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<IpPool>>,
-    > + 'a {
-        self.call.send_json::<IpPool, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.ip_pool_delete` (`DELETE /system/ip-pools/{pool_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemIpPoolDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.ip_pool_delete` (`DELETE /system/ip-pools/{pool_name}`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.ip_pool_range_list` (`GET /system/ip-pools/{pool_name}/ranges`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9328,43 +7652,15 @@ impl<'a> SystemIpPoolRangeListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.ip_pool_range_add` (`POST /system/ip-pools/{pool_name}/ranges/add`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolRangeAddCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.ip_pool_range_add` (`POST /system/ip-pools/{pool_name}/ranges/add`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolRangeAddCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    IpPoolRange,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemIpPoolRangeAddCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<IpPoolRange>>,
-    > + 'a {
-        self.call.send_json::<IpPoolRange, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.ip_pool_range_remove` (`POST /system/ip-pools/{pool_name}/ranges/remove`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemIpPoolRangeRemoveCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemIpPoolRangeRemoveCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.ip_pool_range_remove` (`POST /system/ip-pools/{pool_name}/ranges/remove`): per-call options are set here, then `send` runs it.
+pub type SystemIpPoolRangeRemoveCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.system_metric` (`GET /system/metrics/{metric_name}`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9438,24 +7734,8 @@ impl<'a> SystemSagaListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.saga_view` (`GET /system/sagas/{saga_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSagaViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSagaViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Saga>>,
-    > + 'a {
-        self.call.send_json::<Saga, ErrorKind>()
-    }
-}
+/// A call of `system.saga_view` (`GET /system/sagas/{saga_id}`): per-call options are set here, then `send` runs it.
+pub type SystemSagaViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, Saga, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.silo_list` (`GET /system/silos`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9496,62 +7776,14 @@ impl<'a> SystemSiloListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.silo_create` (`POST /system/silos`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSiloCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.silo_create` (`POST /system/silos`): per-call options are set here, then `send` runs it.
+pub type SystemSiloCreateCall<'a> = ::sdkgen_runtime::JsonCall<'a, Silo, ErrorKind>;
 #[cfg(feature = "system")]
-impl<'a> SystemSiloCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Silo>>,
-    > + 'a {
-        self.call.send_json::<Silo, ErrorKind>()
-    }
-}
+/// A call of `system.silo_view` (`GET /system/silos/{silo_name}`): per-call options are set here, then `send` runs it.
+pub type SystemSiloViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, Silo, ErrorKind>;
 #[cfg(feature = "system")]
-/// A call of `system.silo_view` (`GET /system/silos/{silo_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSiloViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSiloViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Silo>>,
-    > + 'a {
-        self.call.send_json::<Silo, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.silo_delete` (`DELETE /system/silos/{silo_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSiloDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSiloDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.silo_delete` (`DELETE /system/silos/{silo_name}`): per-call options are set here, then `send` runs it.
+pub type SystemSiloDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.silo_identity_provider_list` (`GET /system/silos/{silo_name}/identity-providers`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9592,138 +7824,49 @@ impl<'a> SystemSiloIdentityProviderListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.local_idp_user_create` (`POST /system/silos/{silo_name}/identity-providers/local/users`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemLocalIdpUserCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.local_idp_user_create` (`POST /system/silos/{silo_name}/identity-providers/local/users`): per-call options are set here, then `send` runs it.
+pub type SystemLocalIdpUserCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    User,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemLocalIdpUserCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<User>>,
-    > + 'a {
-        self.call.send_json::<User, ErrorKind>()
-    }
-}
+/// A call of `system.local_idp_user_delete` (`DELETE /system/silos/{silo_name}/identity-providers/local/users/{user_id}`): per-call options are set here, then `send` runs it.
+pub type SystemLocalIdpUserDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
-/// A call of `system.local_idp_user_delete` (`DELETE /system/silos/{silo_name}/identity-providers/local/users/{user_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemLocalIdpUserDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.local_idp_user_set_password` (`POST /system/silos/{silo_name}/identity-providers/local/users/{user_id}/set-password`): per-call options are set here, then `send` runs it.
+pub type SystemLocalIdpUserSetPasswordCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemLocalIdpUserDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.saml_identity_provider_create` (`POST /system/silos/{silo_name}/identity-providers/saml`): per-call options are set here, then `send` runs it.
+pub type SystemSamlIdentityProviderCreateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SamlIdentityProvider,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-/// A call of `system.local_idp_user_set_password` (`POST /system/silos/{silo_name}/identity-providers/local/users/{user_id}/set-password`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemLocalIdpUserSetPasswordCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.saml_identity_provider_view` (`GET /system/silos/{silo_name}/identity-providers/saml/{provider_name}`): per-call options are set here, then `send` runs it.
+pub type SystemSamlIdentityProviderViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SamlIdentityProvider,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemLocalIdpUserSetPasswordCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.silo_policy_view` (`GET /system/silos/{silo_name}/policy`): per-call options are set here, then `send` runs it.
+pub type SystemSiloPolicyViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SiloRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-/// A call of `system.saml_identity_provider_create` (`POST /system/silos/{silo_name}/identity-providers/saml`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSamlIdentityProviderCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSamlIdentityProviderCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SamlIdentityProvider>>,
-    > + 'a {
-        self.call.send_json::<SamlIdentityProvider, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.saml_identity_provider_view` (`GET /system/silos/{silo_name}/identity-providers/saml/{provider_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSamlIdentityProviderViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSamlIdentityProviderViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SamlIdentityProvider>>,
-    > + 'a {
-        self.call.send_json::<SamlIdentityProvider, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.silo_policy_view` (`GET /system/silos/{silo_name}/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSiloPolicyViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSiloPolicyViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<SiloRolePolicy, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.silo_policy_update` (`PUT /system/silos/{silo_name}/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSiloPolicyUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSiloPolicyUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SiloRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<SiloRolePolicy, ErrorKind>()
-    }
-}
+/// A call of `system.silo_policy_update` (`PUT /system/silos/{silo_name}/policy`): per-call options are set here, then `send` runs it.
+pub type SystemSiloPolicyUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SiloRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
 /// A call of `system.silo_users_list` (`GET /system/silos/{silo_name}/users/all`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9764,24 +7907,8 @@ impl<'a> SystemSiloUsersListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.silo_user_view` (`GET /system/silos/{silo_name}/users/id/{user_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSiloUserViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSiloUserViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<User>>,
-    > + 'a {
-        self.call.send_json::<User, ErrorKind>()
-    }
-}
+/// A call of `system.silo_user_view` (`GET /system/silos/{silo_name}/users/id/{user_id}`): per-call options are set here, then `send` runs it.
+pub type SystemSiloUserViewCall<'a> = ::sdkgen_runtime::JsonCall<'a, User, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.system_user_list` (`GET /system/user`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9822,24 +7949,12 @@ impl<'a> SystemSystemUserListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.system_user_view` (`GET /system/user/{user_name}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemUserViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSystemUserViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UserBuiltin>>,
-    > + 'a {
-        self.call.send_json::<UserBuiltin, ErrorKind>()
-    }
-}
+/// A call of `system.system_user_view` (`GET /system/user/{user_name}`): per-call options are set here, then `send` runs it.
+pub type SystemSystemUserViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UserBuiltin,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
 /// A call of `system.system_component_version_list` (`GET /v1/system/update/components`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -9921,81 +8036,25 @@ impl<'a> SystemUpdateDeploymentsListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.update_deployment_view` (`GET /v1/system/update/deployments/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemUpdateDeploymentViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.update_deployment_view` (`GET /v1/system/update/deployments/{id}`): per-call options are set here, then `send` runs it.
+pub type SystemUpdateDeploymentViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UpdateDeployment,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemUpdateDeploymentViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UpdateDeployment>>,
-    > + 'a {
-        self.call.send_json::<UpdateDeployment, ErrorKind>()
-    }
-}
+/// A call of `system.system_update_refresh` (`POST /v1/system/update/refresh`): per-call options are set here, then `send` runs it.
+pub type SystemSystemUpdateRefreshCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
-/// A call of `system.system_update_refresh` (`POST /v1/system/update/refresh`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemUpdateRefreshCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.system_update_start` (`POST /v1/system/update/start`): per-call options are set here, then `send` runs it.
+pub type SystemSystemUpdateStartCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    UpdateDeployment,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemSystemUpdateRefreshCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.system_update_start` (`POST /v1/system/update/start`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemUpdateStartCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSystemUpdateStartCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<UpdateDeployment>>,
-    > + 'a {
-        self.call.send_json::<UpdateDeployment, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.system_update_stop` (`POST /v1/system/update/stop`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemUpdateStopCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSystemUpdateStopCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `system.system_update_stop` (`POST /v1/system/update/stop`): per-call options are set here, then `send` runs it.
+pub type SystemSystemUpdateStopCall<'a> = ::sdkgen_runtime::EmptyCall<'a, ErrorKind>;
 #[cfg(feature = "system")]
 /// A call of `system.system_update_list` (`GET /v1/system/update/updates`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
@@ -10036,100 +8095,40 @@ impl<'a> SystemSystemUpdateListCall<'a> {
     }
 }
 #[cfg(feature = "system")]
-/// A call of `system.system_update_view` (`GET /v1/system/update/updates/{version}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemUpdateViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `system.system_update_view` (`GET /v1/system/update/updates/{version}`): per-call options are set here, then `send` runs it.
+pub type SystemSystemUpdateViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SystemUpdate,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-impl<'a> SystemSystemUpdateViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SystemUpdate>>,
-    > + 'a {
-        self.call.send_json::<SystemUpdate, ErrorKind>()
-    }
-}
+/// A call of `system.system_update_components_list` (`GET /v1/system/update/updates/{version}/components`): per-call options are set here, then `send` runs it.
+pub type SystemSystemUpdateComponentsListCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    ComponentUpdateResultsPage,
+    ErrorKind,
+>;
 #[cfg(feature = "system")]
-/// A call of `system.system_update_components_list` (`GET /v1/system/update/updates/{version}/components`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemUpdateComponentsListCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSystemUpdateComponentsListCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<ComponentUpdateResultsPage>>,
-    > + 'a {
-        self.call.send_json::<ComponentUpdateResultsPage, ErrorKind>()
-    }
-}
-#[cfg(feature = "system")]
-/// A call of `system.system_version` (`GET /v1/system/update/version`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct SystemSystemVersionCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "system")]
-impl<'a> SystemSystemVersionCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<SystemVersion>>,
-    > + 'a {
-        self.call.send_json::<SystemVersion, ErrorKind>()
-    }
-}
+/// A call of `system.system_version` (`GET /v1/system/update/version`): per-call options are set here, then `send` runs it.
+pub type SystemSystemVersionCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    SystemVersion,
+    ErrorKind,
+>;
 #[cfg(feature = "policy")]
-/// A call of `policy.system_policy_view` (`GET /system/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PolicySystemPolicyViewCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
+/// A call of `policy.system_policy_view` (`GET /system/policy`): per-call options are set here, then `send` runs it.
+pub type PolicySystemPolicyViewCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FleetRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "policy")]
-impl<'a> PolicySystemPolicyViewCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FleetRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<FleetRolePolicy, ErrorKind>()
-    }
-}
-#[cfg(feature = "policy")]
-/// A call of `policy.system_policy_update` (`PUT /system/policy`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PolicySystemPolicyUpdateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-#[cfg(feature = "policy")]
-impl<'a> PolicySystemPolicyUpdateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<FleetRolePolicy>>,
-    > + 'a {
-        self.call.send_json::<FleetRolePolicy, ErrorKind>()
-    }
-}
+/// A call of `policy.system_policy_update` (`PUT /system/policy`): per-call options are set here, then `send` runs it.
+pub type PolicySystemPolicyUpdateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    FleetRolePolicy,
+    ErrorKind,
+>;
 #[cfg(feature = "metrics")]
 /// A call of `metrics.timeseries_schema_get` (`GET /timeseries/schema`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]

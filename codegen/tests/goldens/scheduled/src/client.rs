@@ -165,9 +165,7 @@ impl<'a> MessagesApi<'a> {
             .endpoint("messages.create")
             .idempotent(true);
         __request = __request.json(body);
-        MessagesCreateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MessagesCreateCall::new(&self.client.inner, __request)
     }
     /// One message.
     ///
@@ -183,9 +181,7 @@ impl<'a> MessagesApi<'a> {
             )
             .endpoint("messages.get")
             .idempotent(true);
-        MessagesGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        MessagesGetCall::new(&self.client.inner, __request)
     }
     /// Messages, newest first, a cursor page at a time.
     ///
@@ -252,40 +248,10 @@ impl<'a> MessagesApi<'a> {
         }
     }
 }
-/// A call of `messages.create` (`POST /v1/messages`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MessagesCreateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> MessagesCreateCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Message>>,
-    > + 'a {
-        self.call.send_json::<Message, ErrorKind>()
-    }
-}
-/// A call of `messages.get` (`GET /v1/messages/{id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct MessagesGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> MessagesGetCall<'a> {
-    ::sdkgen_runtime::call_options!();
-    /// Sends the call, with the client's retries, waits and limits.
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Message>>,
-    > + 'a {
-        self.call.send_json::<Message, ErrorKind>()
-    }
-}
+/// A call of `messages.create` (`POST /v1/messages`): per-call options are set here, then `send` runs it.
+pub type MessagesCreateCall<'a> = ::sdkgen_runtime::JsonCall<'a, Message, ErrorKind>;
+/// A call of `messages.get` (`GET /v1/messages/{id}`): per-call options are set here, then `send` runs it.
+pub type MessagesGetCall<'a> = ::sdkgen_runtime::JsonCall<'a, Message, ErrorKind>;
 /// A call of `messages.list` (`GET /v1/messages`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is sent with `.send().await`"]
