@@ -312,6 +312,7 @@ impl<'a> OrgsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<

@@ -632,6 +632,8 @@ fn endpoint_method(
     // `send` hands back the runtime's future rather than awaiting it in an `async fn` of
     // its own: a wrapper future would hold the call and the runtime's future side by side,
     // the request twice, and be copied whole when the caller's future starts.
+    // It is `#[inline]` like the setters: the runtime's generic send is compiled for it
+    // only where a user sends the call.
     let future = |output: &TokenStream| quote!(impl ::std::future::Future<Output = crate::Result<::sdkgen_runtime::Response<#output>>> + 'a);
     let plain = {
         let ret_future = future(&ret);
@@ -653,6 +655,7 @@ fn endpoint_method(
             match &st.flag {
                 None => quote! {
                     #send_doc
+                    #[inline]
                     pub fn send(self) -> #stream_future {
                         #streamed
                     }
@@ -662,11 +665,13 @@ fn endpoint_method(
                     quote! {
                         /// Sends the call, with the client's retries, waits and limits, for the
                         /// whole response at once; [`stream`](Self::stream) asks for events.
+                        #[inline]
                         pub fn send(self) -> #ret_future {
                             #call
                         }
 
                         #send_doc
+                        #[inline]
                         pub fn stream(mut self) -> #stream_future {
                             self.call.request_mut().set_body_flag(#flag, true);
                             #streamed
@@ -679,6 +684,7 @@ fn endpoint_method(
             let (ret_future, call) = plain;
             quote! {
                 /// Sends the call, with the client's retries, waits and limits.
+                #[inline]
                 pub fn send(self) -> #ret_future {
                     #call
                 }

@@ -19217,6 +19217,7 @@ impl<'a> BatchInferenceInferenceListBatchesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19277,6 +19278,7 @@ impl<'a> N1ClickApplicationsOneClicksListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19322,6 +19324,7 @@ impl<'a> SshKeysSshKeysListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19377,6 +19380,7 @@ impl<'a> ActionsActionsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19473,6 +19477,7 @@ impl<'a> AppsAppsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19504,6 +19509,7 @@ impl<'a> AppsAppsCreateCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19580,6 +19586,7 @@ impl<'a> AppsAppsGetExecActiveDeploymentCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19616,6 +19623,7 @@ impl<'a> AppsAppsGetLogsActiveDeploymentCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19656,6 +19664,7 @@ impl<'a> AppsAppsListDeploymentsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19704,6 +19713,7 @@ impl<'a> AppsAppsGetExecCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19740,6 +19750,7 @@ impl<'a> AppsAppsGetLogsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19776,6 +19787,7 @@ impl<'a> AppsAppsGetLogsAggregateCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19816,6 +19828,7 @@ impl<'a> AppsAppsListEventsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19866,6 +19879,7 @@ impl<'a> AppsAppsGetEventLogsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19928,6 +19942,7 @@ impl<'a> AppsAppsListJobInvocationsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19955,6 +19970,7 @@ impl<'a> AppsAppsGetJobInvocationCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -19982,6 +19998,7 @@ impl<'a> AppsAppsCancelJobInvocationCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20034,6 +20051,7 @@ impl<'a> AppsAppsGetJobInvocationLogsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20070,6 +20088,7 @@ impl<'a> AppsAppsGetLogsActiveDeploymentAggregateCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20135,6 +20154,7 @@ impl<'a> AppsAppsGetCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20176,6 +20196,7 @@ impl<'a> BillingBillingInsightsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20217,6 +20238,7 @@ impl<'a> BillingInvoicesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20248,6 +20270,7 @@ impl<'a> BillingInvoicesGetByUuidCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20267,6 +20290,7 @@ pub struct BillingInvoicesGetCsvByUuidCall<'a> {
 impl<'a> BillingInvoicesGetCsvByUuidCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20288,6 +20312,7 @@ pub struct BillingInvoicesGetPdfByUuidCall<'a> {
 impl<'a> BillingInvoicesGetPdfByUuidCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20328,6 +20353,7 @@ impl<'a> ByoipPrefixesByoipPrefixesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20386,6 +20412,7 @@ impl<'a> ByoipPrefixesByoipPrefixesListResourcesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20419,6 +20446,7 @@ impl<'a> CdnEndpointsCdnListEndpointsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20488,6 +20516,7 @@ impl<'a> CertificatesCertificatesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -20535,6 +20564,7 @@ impl<'a> DatabasesDatabasesListClustersCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21034,6 +21064,7 @@ impl<'a> DedicatedInferenceDedicatedInferencesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21116,6 +21147,7 @@ impl<'a> DedicatedInferenceDedicatedInferencesListAcceleratorsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21163,6 +21195,7 @@ impl<'a> DedicatedInferenceDedicatedInferencesListTokensCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21209,6 +21242,7 @@ impl<'a> DomainsDomainsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21271,6 +21305,7 @@ impl<'a> DomainRecordsDomainsListRecordsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21358,6 +21393,7 @@ impl<'a> DropletsDropletsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21402,6 +21438,7 @@ impl<'a> DropletsDropletsListBackupPoliciesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21452,6 +21489,7 @@ impl<'a> DropletsDropletsListBackupsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21522,6 +21560,7 @@ impl<'a> DropletsDropletsListFirewallsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21553,6 +21592,7 @@ impl<'a> DropletsDropletsListKernelsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21591,6 +21631,7 @@ impl<'a> DropletsDropletsListSnapshotsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21625,6 +21666,7 @@ impl<'a> DropletActionsDropletActionsPostByTagCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21658,6 +21700,7 @@ impl<'a> DropletActionsDropletActionsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21711,6 +21754,7 @@ impl<'a> DropletAutoscalePoolsAutoscalepoolsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21775,6 +21819,7 @@ impl<'a> DropletAutoscalePoolsAutoscalepoolsListHistoryCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21808,6 +21853,7 @@ impl<'a> DropletAutoscalePoolsAutoscalepoolsListMembersCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21841,6 +21887,7 @@ impl<'a> FirewallsFirewallsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -21926,6 +21973,7 @@ impl<'a> FloatingIPsFloatingIPsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22093,6 +22141,7 @@ impl<'a> GradientAiPlatformGenaiListAgentsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22131,6 +22180,7 @@ impl<'a> GradientAiPlatformGenaiListAgentApiKeysCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22306,6 +22356,7 @@ impl<'a> GradientAiPlatformGenaiGetAgentUsageCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22337,6 +22388,7 @@ impl<'a> GradientAiPlatformGenaiListAgentVersionsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22375,6 +22427,7 @@ impl<'a> GradientAiPlatformGenaiListAnthropicApiKeysCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22434,6 +22487,7 @@ impl<'a> GradientAiPlatformGenaiListAgentsByAnthropicKeyCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22494,6 +22548,7 @@ impl<'a> GradientAiPlatformGenaiListCustomModelsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22552,6 +22607,7 @@ impl<'a> GradientAiPlatformGenaiListEvaluationDatasetsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22634,6 +22690,7 @@ impl<'a> GradientAiPlatformGenaiGetEvaluationRunResultsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22682,6 +22739,7 @@ impl<'a> GradientAiPlatformGenaiListEvaluationRunsByTestCaseCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22709,6 +22767,7 @@ impl<'a> GradientAiPlatformGenaiGetEvaluationTestCaseCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22749,6 +22808,7 @@ impl<'a> GradientAiPlatformGenaiListIndexingJobsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22817,6 +22877,7 @@ impl<'a> GradientAiPlatformGenaiListKnowledgeBasesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -22862,6 +22923,7 @@ impl<'a> GradientAiPlatformGenaiListKnowledgeBaseDataSourcesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23034,6 +23096,7 @@ impl<'a> GradientAiPlatformGenaiListModelEvaluationRunsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23074,6 +23137,7 @@ impl<'a> GradientAiPlatformGenaiGetModelEvaluationRunCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23150,6 +23214,7 @@ impl<'a> GradientAiPlatformGenaiListModelsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23181,6 +23246,7 @@ impl<'a> GradientAiPlatformGenaiListModelApiKeysCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23239,6 +23305,7 @@ impl<'a> GradientAiPlatformGenaiListModelCatalogCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23266,6 +23333,7 @@ impl<'a> GradientAiPlatformGenaiGetModelCatalogCardCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23297,6 +23365,7 @@ impl<'a> GradientAiPlatformGenaiListModelRoutersCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23335,6 +23404,7 @@ impl<'a> GradientAiPlatformGenaiListModelRouterPresetsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23368,6 +23438,7 @@ impl<'a> GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23433,6 +23504,7 @@ impl<'a> GradientAiPlatformGenaiGetOauth2UrlCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23464,6 +23536,7 @@ impl<'a> GradientAiPlatformGenaiListOpenaiApiKeysCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23523,6 +23596,7 @@ impl<'a> GradientAiPlatformGenaiListAgentsByOpenaiKeyCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23556,6 +23630,7 @@ impl<'a> GradientAiPlatformGenaiListDatacenterRegionsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23649,6 +23724,7 @@ impl<'a> GradientAiPlatformGenaiListAgentsByWorkspaceCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23716,6 +23792,7 @@ impl<'a> ImagesImagesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23817,6 +23894,7 @@ impl<'a> KubernetesKubernetesListClustersCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23873,6 +23951,7 @@ impl<'a> KubernetesKubernetesGetClusterLintResultsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23905,6 +23984,7 @@ impl<'a> KubernetesKubernetesGetCredentialsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -23955,6 +24035,7 @@ impl<'a> KubernetesKubernetesGetKubeconfigCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24022,6 +24103,7 @@ impl<'a> KubernetesKubernetesDeleteNodeCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24117,6 +24199,7 @@ impl<'a> LoadBalancersLoadBalancersListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24205,6 +24288,7 @@ impl<'a> MonitoringMonitoringListAlertPolicyCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24261,6 +24345,7 @@ impl<'a> MonitoringMonitoringGetAppCpuPercentageMetricsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24288,6 +24373,7 @@ impl<'a> MonitoringMonitoringGetAppMemoryPercentageMetricsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24315,6 +24401,7 @@ impl<'a> MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24727,6 +24814,7 @@ impl<'a> MonitoringMonitoringListSinksCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24806,6 +24894,7 @@ impl<'a> NfsNfsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24852,6 +24941,7 @@ impl<'a> NfsNfsListAccessPointsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24894,6 +24984,7 @@ impl<'a> NfsNfsListSnapshotCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24921,6 +25012,7 @@ impl<'a> NfsNfsGetSnapshotCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24948,6 +25040,7 @@ impl<'a> NfsNfsDeleteSnapshotCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -24975,6 +25068,7 @@ impl<'a> NfsNfsGetCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25002,6 +25096,7 @@ impl<'a> NfsNfsDeleteCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25054,6 +25149,7 @@ impl<'a> PartnerNetworkConnectPartnerAttachmentsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25122,6 +25218,7 @@ impl<'a> PartnerNetworkConnectPartnerAttachmentsListRemoteRoutesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25169,6 +25266,7 @@ impl<'a> ProjectsProjectsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25266,6 +25364,7 @@ impl<'a> ProjectResourcesProjectsListResourcesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25304,6 +25403,7 @@ impl<'a> RegionsRegionsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25417,6 +25517,7 @@ impl<'a> ContainerRegistriesRegistriesListGarbageCollectionsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25456,6 +25557,7 @@ impl<'a> ContainerRegistriesRegistriesListRepositoryManifestsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25495,6 +25597,7 @@ impl<'a> ContainerRegistriesRegistriesListRepositoryTagsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25542,6 +25645,7 @@ impl<'a> ContainerRegistriesRegistriesListRepositoriesV2Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25595,6 +25699,7 @@ impl<'a> ContainerRegistryRegistryGetDockerCredentialsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25674,6 +25779,7 @@ impl<'a> ContainerRegistryRegistryListGarbageCollectionsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25707,6 +25813,7 @@ impl<'a> ContainerRegistryRegistryListRepositoriesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25740,6 +25847,7 @@ impl<'a> ContainerRegistryRegistryListRepositoryManifestsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25779,6 +25887,7 @@ impl<'a> ContainerRegistryRegistryListRepositoryTagsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25826,6 +25935,7 @@ impl<'a> ContainerRegistryRegistryListRepositoriesV2Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25859,6 +25969,7 @@ impl<'a> ReservedIPsReservedIPsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25931,6 +26042,7 @@ impl<'a> ReservedIPv6ReservedIPv6ListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -25989,6 +26101,7 @@ impl<'a> SecuritySecurityListScansCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26041,6 +26154,7 @@ impl<'a> SecuritySecurityGetLatestScanCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26092,6 +26206,7 @@ impl<'a> SecuritySecurityGetScanCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26123,6 +26238,7 @@ impl<'a> SecuritySecurityListScanFindingAffectedResourcesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26157,6 +26273,7 @@ impl<'a> SecuritySecurityListSettingsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26208,6 +26325,7 @@ impl<'a> SizesSizesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26245,6 +26363,7 @@ impl<'a> SnapshotsSnapshotsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26326,6 +26445,7 @@ impl<'a> SpacesKeysSpacesKeyListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26388,6 +26508,7 @@ impl<'a> TagsTagsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26442,6 +26563,7 @@ impl<'a> UptimeUptimeListChecksCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26497,6 +26619,7 @@ impl<'a> UptimeUptimeListAlertsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26559,6 +26682,7 @@ impl<'a> VectorDatabasesVectorDatabasesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26673,6 +26797,7 @@ impl<'a> BlockStorageVolumesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26713,6 +26838,7 @@ impl<'a> BlockStorageVolumesDeleteByNameCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26767,6 +26893,7 @@ impl<'a> BlockStorageVolumeSnapshotsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26805,6 +26932,7 @@ impl<'a> BlockStorageActionsVolumeActionsPostCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26836,6 +26964,7 @@ impl<'a> BlockStorageActionsVolumeActionsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26867,6 +26996,7 @@ impl<'a> BlockStorageActionsVolumeActionsPostByIdCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26898,6 +27028,7 @@ impl<'a> BlockStorageActionsVolumeActionsGetCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -26955,6 +27086,7 @@ impl<'a> VpcNatGatewaysVpcnatgatewaysListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -27019,6 +27151,7 @@ impl<'a> VpcPeeringsVpcPeeringsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -27078,6 +27211,7 @@ impl<'a> VpCsVpcsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -27148,6 +27282,7 @@ impl<'a> VpCsVpcsListMembersCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -27179,6 +27314,7 @@ impl<'a> VpCsVpcsListPeeringsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<

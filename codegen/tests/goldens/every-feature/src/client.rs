@@ -447,6 +447,7 @@ pub struct PingCall<'a> {
 impl<'a> PingCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -501,6 +502,7 @@ impl<'a> ItemsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -549,6 +551,7 @@ pub struct ItemsGetCall<'a> {
 impl<'a> ItemsGetCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -582,6 +585,7 @@ impl<'a> ItemsCreateCall<'a> {
     }
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -599,6 +603,7 @@ pub struct ItemsDeleteCall<'a> {
 impl<'a> ItemsDeleteCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -616,6 +621,7 @@ pub struct ItemsAnnotateCall<'a> {
 impl<'a> ItemsAnnotateCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -633,6 +639,7 @@ pub struct ItemsWatchCall<'a> {
 impl<'a> ItemsWatchCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call; the response is a stream of events, read with `StreamExt::next` (re-exported as `futures::StreamExt`). The client's retries cover the response head and the first event; from then on nothing is resent. The stream ends at the `[DONE]` event; one that stops before it ends with a connection error. An error the server sends as an event is classified as an error response is, and is the stream's last item.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -662,6 +669,7 @@ impl<'a> ItemsGenerateCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits, for the
     /// whole response at once; [`stream`](Self::stream) asks for events.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -670,6 +678,7 @@ impl<'a> ItemsGenerateCall<'a> {
         self.call.send_json::<Generated, ErrorKind>()
     }
     /// Sends the call asking for a stream of events (the body's `stream` set to `true`), read with `StreamExt::next` (re-exported as `futures::StreamExt`). The client's retries cover the response head and the first event; from then on nothing is resent. The stream ends at the `[DONE]` event; one that stops before it ends with a connection error. An error the server sends as an event is classified as an error response is, and is the stream's last item.
+    #[inline]
     pub fn stream(
         mut self,
     ) -> impl ::std::future::Future<
@@ -699,6 +708,7 @@ pub struct ItemsAttachCall<'a> {
 impl<'a> ItemsAttachCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -716,6 +726,7 @@ pub struct ItemsExportCall<'a> {
 impl<'a> ItemsExportCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -735,6 +746,7 @@ pub struct ItemsVersionsListCall<'a> {
 impl<'a> ItemsVersionsListCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -775,6 +787,7 @@ pub struct AccountGetCall<'a> {
 impl<'a> AccountGetCall<'a> {
     ::sdkgen_runtime::call_options!(idempotency_key);
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<

@@ -336,6 +336,7 @@ impl<'a> OperationsGetMuseumHoursCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -383,6 +384,7 @@ impl<'a> EventsListSpecialEventsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -433,6 +435,7 @@ pub struct TicketsGetTicketCodeCall<'a> {
 impl<'a> TicketsGetTicketCodeCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<

@@ -5038,6 +5038,7 @@ impl<'a> DisksDiskListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5109,6 +5110,7 @@ impl<'a> DisksDiskMetricsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5164,6 +5166,7 @@ impl<'a> DisksDiskListV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5191,6 +5194,7 @@ impl<'a> DisksDiskCreateV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5226,6 +5230,7 @@ impl<'a> DisksDiskViewV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5261,6 +5266,7 @@ impl<'a> DisksDiskDeleteV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5303,6 +5309,7 @@ impl<'a> ImagesImageListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5365,6 +5372,7 @@ impl<'a> InstancesInstanceListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5450,6 +5458,7 @@ impl<'a> InstancesInstanceDiskListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5517,6 +5526,7 @@ impl<'a> InstancesInstanceNetworkInterfaceListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5588,6 +5598,7 @@ impl<'a> InstancesInstanceSerialConsoleCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5669,6 +5680,7 @@ impl<'a> InstancesInstanceListV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5696,6 +5708,7 @@ impl<'a> InstancesInstanceCreateV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5731,6 +5744,7 @@ impl<'a> InstancesInstanceViewV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5766,6 +5780,7 @@ impl<'a> InstancesInstanceDeleteV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5821,6 +5836,7 @@ impl<'a> InstancesInstanceDiskListV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5856,6 +5872,7 @@ impl<'a> InstancesInstanceDiskAttachV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5891,6 +5908,7 @@ impl<'a> InstancesInstanceDiskDetachV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5926,6 +5944,7 @@ impl<'a> InstancesInstanceMigrateV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -5961,6 +5980,7 @@ impl<'a> InstancesInstanceRebootV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6014,6 +6034,7 @@ impl<'a> InstancesInstanceSerialConsoleV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6049,6 +6070,7 @@ impl<'a> InstancesInstanceSerialConsoleStreamV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6084,6 +6106,7 @@ impl<'a> InstancesInstanceStartV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6119,6 +6142,7 @@ impl<'a> InstancesInstanceStopV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6165,6 +6189,7 @@ impl<'a> OrganizationsOrganizationListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6245,6 +6270,7 @@ impl<'a> OrganizationsOrganizationListV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6332,6 +6358,7 @@ impl<'a> ProjectsProjectListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6446,6 +6473,7 @@ impl<'a> ProjectsProjectListV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6480,6 +6508,7 @@ impl<'a> ProjectsProjectViewV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6507,6 +6536,7 @@ impl<'a> ProjectsProjectUpdateV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6534,6 +6564,7 @@ impl<'a> ProjectsProjectDeleteV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6561,6 +6592,7 @@ impl<'a> ProjectsProjectPolicyViewV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6588,6 +6620,7 @@ impl<'a> ProjectsProjectPolicyUpdateV1Call<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6634,6 +6667,7 @@ impl<'a> SnapshotsSnapshotListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6714,6 +6748,7 @@ impl<'a> VpcsVpcListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6779,6 +6814,7 @@ impl<'a> VpcsVpcRouterListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6842,6 +6878,7 @@ impl<'a> VpcsVpcRouterRouteListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6905,6 +6942,7 @@ impl<'a> VpcsVpcSubnetListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -6968,6 +7006,7 @@ impl<'a> VpcsVpcSubnetListNetworkInterfacesCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7025,6 +7064,7 @@ impl<'a> HiddenSessionMeGroupsCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7064,6 +7104,7 @@ impl<'a> SilosGroupListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7117,6 +7158,7 @@ impl<'a> SilosUserListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7156,6 +7198,7 @@ impl<'a> RolesRoleListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7198,6 +7241,7 @@ impl<'a> SessionSessionSshkeyListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7271,6 +7315,7 @@ impl<'a> SystemCertificateListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7327,6 +7372,7 @@ impl<'a> SystemPhysicalDiskListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7366,6 +7412,7 @@ impl<'a> SystemRackListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7408,6 +7455,7 @@ impl<'a> SystemSledListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7450,6 +7498,7 @@ impl<'a> SystemSledPhysicalDiskListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7489,6 +7538,7 @@ impl<'a> SystemSystemImageListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7545,6 +7595,7 @@ impl<'a> SystemIpPoolListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7588,6 +7639,7 @@ impl<'a> SystemIpPoolServiceRangeListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7643,6 +7695,7 @@ impl<'a> SystemIpPoolRangeListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7686,6 +7739,7 @@ impl<'a> SystemSystemMetricCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7725,6 +7779,7 @@ impl<'a> SystemSagaListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7767,6 +7822,7 @@ impl<'a> SystemSiloListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7815,6 +7871,7 @@ impl<'a> SystemSiloIdentityProviderListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7898,6 +7955,7 @@ impl<'a> SystemSiloUsersListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7940,6 +7998,7 @@ impl<'a> SystemSystemUserListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -7986,6 +8045,7 @@ impl<'a> SystemSystemComponentVersionListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8027,6 +8087,7 @@ impl<'a> SystemUpdateDeploymentsListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8086,6 +8147,7 @@ impl<'a> SystemSystemUpdateListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -8154,6 +8216,7 @@ impl<'a> MetricsTimeseriesSchemaGetCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<

@@ -267,6 +267,7 @@ impl<'a> MessagesListCall<'a> {
     }
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -313,6 +314,7 @@ pub struct MessagesSearchCall<'a> {
 impl<'a> MessagesSearchCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -359,6 +361,7 @@ pub struct MessagesArchiveCall<'a> {
 impl<'a> MessagesArchiveCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
@@ -403,6 +406,7 @@ pub struct MessagesExportCall<'a> {
 impl<'a> MessagesExportCall<'a> {
     ::sdkgen_runtime::call_options!();
     /// Sends the call, with the client's retries, waits and limits.
+    #[inline]
     pub fn send(
         self,
     ) -> impl ::std::future::Future<
