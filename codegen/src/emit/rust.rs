@@ -619,6 +619,7 @@ fn kind_enum(api: &Api) -> TokenStream {
         ));
         quote! {
             #d
+            #[inline]
             pub fn #p(&self) -> bool {
                 let name = ::sdkgen_runtime::ErrorClass::class_name(self);
                 name == #name || ::sdkgen_runtime::ErrorClass::ancestors(self).contains(&#name)
@@ -634,6 +635,7 @@ fn kind_enum(api: &Api) -> TokenStream {
         ));
         quote! {
             #d
+            #[inline]
             pub fn #f(&self) -> Option<&#id> {
                 match self { Self::#id(v) => Some(v), _ => None }
             }
@@ -1026,6 +1028,7 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
                     }
                     #cd
                     #[must_use]
+                    #[inline]
                     pub fn #clear(mut self) -> Self {
                         self.#fid = Some(None);
                         self
@@ -1047,6 +1050,9 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
         m.spec_name
     ));
     let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // `new` and the `clear_` setters are `#[inline]`, as the client's methods are: the
+    // non-generic ones would otherwise be compiled with the SDK, with the drop code of every
+    // type they replace, whether or not a user calls them.
     // With nothing required, `new()` takes no arguments: `Default` is the same value.
     let default = required.is_empty().then(|| quote!(Default,));
     quote! {
@@ -1057,6 +1063,7 @@ fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenSt
         impl #id {
             #new_doc
             #allow
+            #[inline]
             pub fn new(#(#args),*) -> Self {
                 Self { #(#inits),* }
             }
@@ -1208,6 +1215,7 @@ fn enum_model(m: &model::Model, values: &[model::EnumValue], open: bool) -> Toke
 
         impl #id {
             /// The value as sent on the wire.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     #(#as_str_arms)*
@@ -1217,6 +1225,7 @@ fn enum_model(m: &model::Model, values: &[model::EnumValue], open: bool) -> Toke
         }
 
         impl ::std::fmt::Display for #id {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }

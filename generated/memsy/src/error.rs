@@ -247,6 +247,7 @@ pub struct UsageLimitExceeded {
 }
 impl ErrorKind {
     /// The `AuthenticationError` attributes, when this is one.
+    #[inline]
     pub fn as_authentication_error(&self) -> Option<&AuthenticationError> {
         match self {
             Self::AuthenticationError(v) => Some(v),
@@ -254,6 +255,7 @@ impl ErrorKind {
         }
     }
     /// The `AuthorizationError` attributes, when this is one.
+    #[inline]
     pub fn as_authorization_error(&self) -> Option<&AuthorizationError> {
         match self {
             Self::AuthorizationError(v) => Some(v),
@@ -261,6 +263,7 @@ impl ErrorKind {
         }
     }
     /// The `FeatureNotAvailable` attributes, when this is one.
+    #[inline]
     pub fn as_feature_not_available(&self) -> Option<&FeatureNotAvailable> {
         match self {
             Self::FeatureNotAvailable(v) => Some(v),
@@ -268,6 +271,7 @@ impl ErrorKind {
         }
     }
     /// The `OrgIdNotAllowedError` attributes, when this is one.
+    #[inline]
     pub fn as_org_id_not_allowed_error(&self) -> Option<&OrgIdNotAllowedError> {
         match self {
             Self::OrgIdNotAllowedError(v) => Some(v),
@@ -275,6 +279,7 @@ impl ErrorKind {
         }
     }
     /// The `SeatRequiredError` attributes, when this is one.
+    #[inline]
     pub fn as_seat_required_error(&self) -> Option<&SeatRequiredError> {
         match self {
             Self::SeatRequiredError(v) => Some(v),
@@ -282,6 +287,7 @@ impl ErrorKind {
         }
     }
     /// The `OrgLimitReachedError` attributes, when this is one.
+    #[inline]
     pub fn as_org_limit_reached_error(&self) -> Option<&OrgLimitReachedError> {
         match self {
             Self::OrgLimitReachedError(v) => Some(v),
@@ -289,6 +295,7 @@ impl ErrorKind {
         }
     }
     /// The `KeyLimitReachedError` attributes, when this is one.
+    #[inline]
     pub fn as_key_limit_reached_error(&self) -> Option<&KeyLimitReachedError> {
         match self {
             Self::KeyLimitReachedError(v) => Some(v),
@@ -296,6 +303,7 @@ impl ErrorKind {
         }
     }
     /// The `BillingNotEnabledError` attributes, when this is one.
+    #[inline]
     pub fn as_billing_not_enabled_error(&self) -> Option<&BillingNotEnabledError> {
         match self {
             Self::BillingNotEnabledError(v) => Some(v),
@@ -303,6 +311,7 @@ impl ErrorKind {
         }
     }
     /// The `SeatLimitReachedError` attributes, when this is one.
+    #[inline]
     pub fn as_seat_limit_reached_error(&self) -> Option<&SeatLimitReachedError> {
         match self {
             Self::SeatLimitReachedError(v) => Some(v),
@@ -310,6 +319,7 @@ impl ErrorKind {
         }
     }
     /// The `RateLimitExceeded` attributes, when this is one.
+    #[inline]
     pub fn as_rate_limit_exceeded(&self) -> Option<&RateLimitExceeded> {
         match self {
             Self::RateLimitExceeded(v) => Some(v),
@@ -317,6 +327,7 @@ impl ErrorKind {
         }
     }
     /// The `UsageLimitExceeded` attributes, when this is one.
+    #[inline]
     pub fn as_usage_limit_exceeded(&self) -> Option<&UsageLimitExceeded> {
         match self {
             Self::UsageLimitExceeded(v) => Some(v),

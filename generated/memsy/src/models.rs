@@ -10,6 +10,7 @@ pub struct CreateOrgRequest {
 }
 impl CreateOrgRequest {
     /// A `CreateOrgRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -29,6 +30,7 @@ pub struct Org {
 }
 impl Org {
     /// An `Org` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -56,6 +58,7 @@ pub struct OrgList {
 }
 impl OrgList {
     /// An `OrgList` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(data: impl Into<Vec<Org>>) -> Self {
         Self { data: data.into() }
     }
@@ -76,6 +79,7 @@ pub struct AddMemoryRequest {
 }
 impl AddMemoryRequest {
     /// An `AddMemoryRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(content: impl Into<String>) -> Self {
         Self {
             content: content.into(),
@@ -114,6 +118,7 @@ pub struct Memory {
 }
 impl Memory {
     /// A `Memory` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>, content: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -144,6 +149,7 @@ pub struct CreateKeyRequest {
 }
 impl CreateKeyRequest {
     /// A `CreateKeyRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -172,6 +178,7 @@ pub struct ApiKey {
 }
 impl ApiKey {
     /// An `ApiKey` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -196,6 +203,7 @@ pub struct AssignSeatRequest {
 }
 impl AssignSeatRequest {
     /// An `AssignSeatRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(email: impl Into<String>) -> Self {
         Self { email: email.into() }
     }
@@ -212,6 +220,7 @@ pub struct Seat {
 }
 impl Seat {
     /// A `Seat` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>, email: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -231,6 +240,7 @@ pub struct Subscription {
 }
 impl Subscription {
     /// A `Subscription` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(plan: impl Into<String>, status: impl Into<String>) -> Self {
         Self {
             plan: plan.into(),
@@ -251,6 +261,7 @@ pub struct ExpressInterestRequest {
 }
 impl ExpressInterestRequest {
     /// An `ExpressInterestRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(plan: impl Into<String>) -> Self {
         Self {
             plan: plan.into(),

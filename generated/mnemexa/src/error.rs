@@ -108,6 +108,7 @@ pub struct NotFoundError {}
 pub struct InternalServerError {}
 impl ErrorKind {
     /// The `RateLimitError` attributes, when this is one.
+    #[inline]
     pub fn as_rate_limit_error(&self) -> Option<&RateLimitError> {
         match self {
             Self::RateLimitError(v) => Some(v),
@@ -115,6 +116,7 @@ impl ErrorKind {
         }
     }
     /// The `AuthenticationError` attributes, when this is one.
+    #[inline]
     pub fn as_authentication_error(&self) -> Option<&AuthenticationError> {
         match self {
             Self::AuthenticationError(v) => Some(v),
@@ -122,6 +124,7 @@ impl ErrorKind {
         }
     }
     /// The `WorkspaceSuspendedError` attributes, when this is one.
+    #[inline]
     pub fn as_workspace_suspended_error(&self) -> Option<&WorkspaceSuspendedError> {
         match self {
             Self::WorkspaceSuspendedError(v) => Some(v),
@@ -129,6 +132,7 @@ impl ErrorKind {
         }
     }
     /// The `NotFoundError` attributes, when this is one.
+    #[inline]
     pub fn as_not_found_error(&self) -> Option<&NotFoundError> {
         match self {
             Self::NotFoundError(v) => Some(v),
@@ -136,6 +140,7 @@ impl ErrorKind {
         }
     }
     /// The `InternalServerError` attributes, when this is one.
+    #[inline]
     pub fn as_internal_server_error(&self) -> Option<&InternalServerError> {
         match self {
             Self::InternalServerError(v) => Some(v),

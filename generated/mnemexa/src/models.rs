@@ -13,6 +13,7 @@ pub struct StoreMemoryRequest {
 }
 impl StoreMemoryRequest {
     /// A `StoreMemoryRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
@@ -39,6 +40,7 @@ pub struct StoreMemoryResponse {
 }
 impl StoreMemoryResponse {
     /// A `StoreMemoryResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -56,6 +58,7 @@ pub struct RetrieveMemoryRequest {
 }
 impl RetrieveMemoryRequest {
     /// A `RetrieveMemoryRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(query: impl Into<String>) -> Self {
         Self {
             query: query.into(),
@@ -79,6 +82,7 @@ pub struct RetrieveMemoryResponse {
 }
 impl RetrieveMemoryResponse {
     /// A `RetrieveMemoryResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(memories: impl Into<Vec<Memory>>) -> Self {
         Self { memories: memories.into() }
     }
@@ -98,6 +102,7 @@ pub struct Memory {
 }
 impl Memory {
     /// A `Memory` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -135,6 +140,7 @@ pub enum WorkspaceStatus {
 }
 impl WorkspaceStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -145,6 +151,7 @@ impl WorkspaceStatus {
     }
 }
 impl ::std::fmt::Display for WorkspaceStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -190,6 +197,7 @@ pub struct Subscription {
 }
 impl Subscription {
     /// A `Subscription` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         plan: impl Into<String>,
         rpm_limit_snapshot: impl Into<i64>,
@@ -229,6 +237,7 @@ pub struct StatusResponse {
 }
 impl StatusResponse {
     /// A `StatusResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(workspace_status: impl Into<WorkspaceStatus>) -> Self {
         Self {
             workspace_status: workspace_status.into(),
@@ -258,6 +267,7 @@ pub struct HealthResponse {
 }
 impl HealthResponse {
     /// A `HealthResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(status: impl Into<String>) -> Self {
         Self {
             status: status.into(),

@@ -62,6 +62,7 @@ pub struct ClientError {}
 pub struct ServerError {}
 impl ErrorKind {
     /// The `ClientError` attributes, when this is one.
+    #[inline]
     pub fn as_client_error(&self) -> Option<&ClientError> {
         match self {
             Self::ClientError(v) => Some(v),
@@ -69,6 +70,7 @@ impl ErrorKind {
         }
     }
     /// The `ServerError` attributes, when this is one.
+    #[inline]
     pub fn as_server_error(&self) -> Option<&ServerError> {
         match self {
             Self::ServerError(v) => Some(v),

@@ -21,6 +21,7 @@ pub enum ChatMessageRole {
 }
 impl ChatMessageRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::System => "system",
@@ -33,6 +34,7 @@ impl ChatMessageRole {
     }
 }
 impl ::std::fmt::Display for ChatMessageRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -72,6 +74,7 @@ pub struct ChatCompletionToolCallFunction {
 }
 impl ChatCompletionToolCallFunction {
     /// A `ChatCompletionToolCallFunction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(arguments: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             arguments: arguments.into(),
@@ -92,6 +95,7 @@ pub enum ChatCompletionToolCallType {
 }
 impl ChatCompletionToolCallType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Function => "function",
@@ -100,6 +104,7 @@ impl ChatCompletionToolCallType {
     }
 }
 impl ::std::fmt::Display for ChatCompletionToolCallType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -137,6 +142,7 @@ pub struct ChatCompletionToolCall {
 }
 impl ChatCompletionToolCall {
     /// A `ChatCompletionToolCall` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         function: impl Into<ChatCompletionToolCallFunction>,
         id: impl Into<String>,
@@ -186,6 +192,7 @@ pub struct ChatMessage {
 }
 impl ChatMessage {
     /// A `ChatMessage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(role: impl Into<ChatMessageRole>) -> Self {
         Self {
             content: None,
@@ -204,6 +211,7 @@ impl ChatMessage {
     }
     /// Sends `content` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_content(mut self) -> Self {
         self.content = Some(None);
         self
@@ -216,6 +224,7 @@ impl ChatMessage {
     }
     /// Sends `reasoning_content` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_reasoning_content(mut self) -> Self {
         self.reasoning_content = Some(None);
         self
@@ -228,6 +237,7 @@ impl ChatMessage {
     }
     /// Sends `refusal` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_refusal(mut self) -> Self {
         self.refusal = Some(None);
         self
@@ -271,6 +281,7 @@ pub enum ChatCompletionRequestReasoningEffort {
 }
 impl ChatCompletionRequestReasoningEffort {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -284,6 +295,7 @@ impl ChatCompletionRequestReasoningEffort {
     }
 }
 impl ::std::fmt::Display for ChatCompletionRequestReasoningEffort {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -336,6 +348,7 @@ pub struct ChatCompletionRequestStreamOptions {
 }
 impl ChatCompletionRequestStreamOptions {
     /// A `ChatCompletionRequestStreamOptions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { include_usage: None }
     }
@@ -363,6 +376,7 @@ pub enum ChatCompletionRequestToolChoice1 {
 }
 impl ChatCompletionRequestToolChoice1 {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -373,6 +387,7 @@ impl ChatCompletionRequestToolChoice1 {
     }
 }
 impl ::std::fmt::Display for ChatCompletionRequestToolChoice1 {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -408,6 +423,7 @@ pub struct ChatCompletionRequestToolChoice2Function {
 }
 impl ChatCompletionRequestToolChoice2Function {
     /// A `ChatCompletionRequestToolChoice2Function` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -425,6 +441,7 @@ pub enum ChatCompletionRequestToolChoice2Type {
 }
 impl ChatCompletionRequestToolChoice2Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Function => "function",
@@ -433,6 +450,7 @@ impl ChatCompletionRequestToolChoice2Type {
     }
 }
 impl ::std::fmt::Display for ChatCompletionRequestToolChoice2Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -468,6 +486,7 @@ pub struct ChatCompletionRequestToolChoice2 {
 }
 impl ChatCompletionRequestToolChoice2 {
     /// A `ChatCompletionRequestToolChoice2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         function: impl Into<ChatCompletionRequestToolChoice2Function>,
         r#type: impl Into<ChatCompletionRequestToolChoice2Type>,
@@ -507,6 +526,7 @@ pub struct FunctionObject {
 }
 impl FunctionObject {
     /// A `FunctionObject` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             description: None,
@@ -540,6 +560,7 @@ pub enum ChatCompletionToolType {
 }
 impl ChatCompletionToolType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Function => "function",
@@ -548,6 +569,7 @@ impl ChatCompletionToolType {
     }
 }
 impl ::std::fmt::Display for ChatCompletionToolType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -583,6 +605,7 @@ pub struct ChatCompletionTool {
 }
 impl ChatCompletionTool {
     /// A `ChatCompletionTool` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         function: impl Into<FunctionObject>,
         r#type: impl Into<ChatCompletionToolType>,
@@ -724,6 +747,7 @@ pub struct ChatCompletionRequest {
 #[cfg(any(feature = "agent_inference", feature = "serverless_inference"))]
 impl ChatCompletionRequest {
     /// A `ChatCompletionRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(messages: impl Into<Vec<ChatMessage>>, model: impl Into<String>) -> Self {
         Self {
             frequency_penalty: None,
@@ -757,6 +781,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `frequency_penalty` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_frequency_penalty(mut self) -> Self {
         self.frequency_penalty = Some(None);
         self
@@ -772,6 +797,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `logit_bias` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_logit_bias(mut self) -> Self {
         self.logit_bias = Some(None);
         self
@@ -784,6 +810,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `logprobs` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_logprobs(mut self) -> Self {
         self.logprobs = Some(None);
         self
@@ -796,6 +823,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `max_completion_tokens` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_max_completion_tokens(mut self) -> Self {
         self.max_completion_tokens = Some(None);
         self
@@ -808,6 +836,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `max_tokens` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_max_tokens(mut self) -> Self {
         self.max_tokens = Some(None);
         self
@@ -823,6 +852,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `metadata` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_metadata(mut self) -> Self {
         self.metadata = Some(None);
         self
@@ -835,6 +865,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `n` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_n(mut self) -> Self {
         self.n = Some(None);
         self
@@ -847,6 +878,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `presence_penalty` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_presence_penalty(mut self) -> Self {
         self.presence_penalty = Some(None);
         self
@@ -862,6 +894,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `reasoning_effort` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_reasoning_effort(mut self) -> Self {
         self.reasoning_effort = Some(None);
         self
@@ -874,6 +907,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `seed` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_seed(mut self) -> Self {
         self.seed = Some(None);
         self
@@ -892,6 +926,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `stream` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_stream(mut self) -> Self {
         self.stream = Some(None);
         self
@@ -907,6 +942,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `stream_options` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_stream_options(mut self) -> Self {
         self.stream_options = Some(None);
         self
@@ -919,6 +955,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `temperature` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_temperature(mut self) -> Self {
         self.temperature = Some(None);
         self
@@ -946,6 +983,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `top_logprobs` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_top_logprobs(mut self) -> Self {
         self.top_logprobs = Some(None);
         self
@@ -958,6 +996,7 @@ impl ChatCompletionRequest {
     }
     /// Sends `top_p` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_top_p(mut self) -> Self {
         self.top_p = Some(None);
         self
@@ -988,6 +1027,7 @@ pub enum ChatCompletionResponseChoicesItemFinishReason {
 }
 impl ChatCompletionResponseChoicesItemFinishReason {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Stop => "stop",
@@ -999,6 +1039,7 @@ impl ChatCompletionResponseChoicesItemFinishReason {
     }
 }
 impl ::std::fmt::Display for ChatCompletionResponseChoicesItemFinishReason {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1040,6 +1081,7 @@ pub struct ChatCompletionTopLogprobItem {
 }
 impl ChatCompletionTopLogprobItem {
     /// A `ChatCompletionTopLogprobItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(logprob: impl Into<f64>, token: impl Into<String>) -> Self {
         Self {
             bytes: None,
@@ -1071,6 +1113,7 @@ pub struct ChatCompletionTokenLogprob {
 }
 impl ChatCompletionTokenLogprob {
     /// A `ChatCompletionTokenLogprob` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         logprob: impl Into<f64>,
         token: impl Into<String>,
@@ -1104,6 +1147,7 @@ pub struct ChatCompletionResponseChoicesItemLogprobs {
 }
 impl ChatCompletionResponseChoicesItemLogprobs {
     /// A `ChatCompletionResponseChoicesItemLogprobs` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             content: None,
@@ -1142,6 +1186,7 @@ pub enum ChatCompletionResponseChoicesItemMessageRole {
 }
 impl ChatCompletionResponseChoicesItemMessageRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Assistant => "assistant",
@@ -1150,6 +1195,7 @@ impl ChatCompletionResponseChoicesItemMessageRole {
     }
 }
 impl ::std::fmt::Display for ChatCompletionResponseChoicesItemMessageRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1185,6 +1231,7 @@ pub struct ChatCompletionResponseChoicesItemMessageToolCallsItemFunction {
 }
 impl ChatCompletionResponseChoicesItemMessageToolCallsItemFunction {
     /// A `ChatCompletionResponseChoicesItemMessageToolCallsItemFunction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(arguments: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             arguments: arguments.into(),
@@ -1205,6 +1252,7 @@ pub enum ChatCompletionResponseChoicesItemMessageToolCallsItemType {
 }
 impl ChatCompletionResponseChoicesItemMessageToolCallsItemType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Function => "function",
@@ -1213,6 +1261,7 @@ impl ChatCompletionResponseChoicesItemMessageToolCallsItemType {
     }
 }
 impl ::std::fmt::Display for ChatCompletionResponseChoicesItemMessageToolCallsItemType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1251,6 +1300,7 @@ pub struct ChatCompletionResponseChoicesItemMessageToolCallsItem {
 }
 impl ChatCompletionResponseChoicesItemMessageToolCallsItem {
     /// A `ChatCompletionResponseChoicesItemMessageToolCallsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         function: impl Into<
             ChatCompletionResponseChoicesItemMessageToolCallsItemFunction,
@@ -1287,6 +1337,7 @@ pub struct ChatCompletionResponseChoicesItemMessage {
 }
 impl ChatCompletionResponseChoicesItemMessage {
     /// A `ChatCompletionResponseChoicesItemMessage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(role: impl Into<ChatCompletionResponseChoicesItemMessageRole>) -> Self {
         Self {
             content: None,
@@ -1341,6 +1392,7 @@ pub struct ChatCompletionResponseChoicesItem {
 }
 impl ChatCompletionResponseChoicesItem {
     /// A `ChatCompletionResponseChoicesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         finish_reason: impl Into<ChatCompletionResponseChoicesItemFinishReason>,
         index: impl Into<i64>,
@@ -1376,6 +1428,7 @@ pub enum ChatCompletionResponseObject {
 }
 impl ChatCompletionResponseObject {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChatCompletion => "chat.completion",
@@ -1384,6 +1437,7 @@ impl ChatCompletionResponseObject {
     }
 }
 impl ::std::fmt::Display for ChatCompletionResponseObject {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1419,6 +1473,7 @@ pub struct CompletionUsageCacheCreation {
 }
 impl CompletionUsageCacheCreation {
     /// A `CompletionUsageCacheCreation` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ephemeral_1h_input_tokens: impl Into<i64>,
         ephemeral_5m_input_tokens: impl Into<i64>,
@@ -1449,6 +1504,7 @@ pub struct CompletionUsage {
 }
 impl CompletionUsage {
     /// A `CompletionUsage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         cache_created_input_tokens: impl Into<i64>,
         cache_creation: impl Into<CompletionUsageCacheCreation>,
@@ -1490,6 +1546,7 @@ pub struct ChatCompletionResponse {
 #[cfg(any(feature = "agent_inference", feature = "serverless_inference"))]
 impl ChatCompletionResponse {
     /// A `ChatCompletionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         choices: impl Into<Vec<ChatCompletionResponseChoicesItem>>,
         created: impl Into<i64>,
@@ -1575,6 +1632,7 @@ pub struct AsyncInvokeRequestInput {
 }
 impl AsyncInvokeRequestInput {
     /// An `AsyncInvokeRequestInput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             enable_safety_checker: None,
@@ -1595,6 +1653,7 @@ impl AsyncInvokeRequestInput {
     }
     /// Sends `enable_safety_checker` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_enable_safety_checker(mut self) -> Self {
         self.enable_safety_checker = Some(None);
         self
@@ -1607,6 +1666,7 @@ impl AsyncInvokeRequestInput {
     }
     /// Sends `guidance_scale` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_guidance_scale(mut self) -> Self {
         self.guidance_scale = Some(None);
         self
@@ -1619,6 +1679,7 @@ impl AsyncInvokeRequestInput {
     }
     /// Sends `num_images` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_num_images(mut self) -> Self {
         self.num_images = Some(None);
         self
@@ -1631,6 +1692,7 @@ impl AsyncInvokeRequestInput {
     }
     /// Sends `num_inference_steps` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_num_inference_steps(mut self) -> Self {
         self.num_inference_steps = Some(None);
         self
@@ -1643,6 +1705,7 @@ impl AsyncInvokeRequestInput {
     }
     /// Sends `output_format` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_output_format(mut self) -> Self {
         self.output_format = Some(None);
         self
@@ -1661,6 +1724,7 @@ impl AsyncInvokeRequestInput {
     }
     /// Sends `seconds_total` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_seconds_total(mut self) -> Self {
         self.seconds_total = Some(None);
         self
@@ -1684,6 +1748,7 @@ pub struct AsyncInvokeRequestTagsItem {
 }
 impl AsyncInvokeRequestTagsItem {
     /// An `AsyncInvokeRequestTagsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
         Self {
             key: key.into(),
@@ -1718,6 +1783,7 @@ pub struct AsyncInvokeRequest {
 #[cfg(feature = "serverless_inference")]
 impl AsyncInvokeRequest {
     /// An `AsyncInvokeRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         input: impl Into<AsyncInvokeRequestInput>,
         model_id: impl Into<String>,
@@ -1739,6 +1805,7 @@ impl AsyncInvokeRequest {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -1763,6 +1830,7 @@ pub enum AsyncInvokeResponseStatus {
 }
 impl AsyncInvokeResponseStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Queued => "QUEUED",
@@ -1774,6 +1842,7 @@ impl AsyncInvokeResponseStatus {
     }
 }
 impl ::std::fmt::Display for AsyncInvokeResponseStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1846,6 +1915,7 @@ pub struct AsyncInvokeResponse {
 #[cfg(feature = "serverless_inference")]
 impl AsyncInvokeResponse {
     /// An `AsyncInvokeResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
         model_id: impl Into<String>,
@@ -1874,6 +1944,7 @@ impl AsyncInvokeResponse {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -1886,6 +1957,7 @@ impl AsyncInvokeResponse {
     }
     /// Sends `error` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_error(mut self) -> Self {
         self.error = Some(None);
         self
@@ -1898,6 +1970,7 @@ impl AsyncInvokeResponse {
     }
     /// Sends `output` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_output(mut self) -> Self {
         self.output = Some(None);
         self
@@ -1913,6 +1986,7 @@ impl AsyncInvokeResponse {
     }
     /// Sends `started_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_started_at(mut self) -> Self {
         self.started_at = Some(None);
         self
@@ -1947,6 +2021,7 @@ pub enum InferenceListBatchesStatus {
 #[cfg(feature = "batch_inference")]
 impl InferenceListBatchesStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Validating => "validating",
@@ -1963,6 +2038,7 @@ impl InferenceListBatchesStatus {
 }
 #[cfg(feature = "batch_inference")]
 impl ::std::fmt::Display for InferenceListBatchesStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2008,6 +2084,7 @@ pub enum BatchCompletionWindow {
 }
 impl BatchCompletionWindow {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V24h => "24h",
@@ -2016,6 +2093,7 @@ impl BatchCompletionWindow {
     }
 }
 impl ::std::fmt::Display for BatchCompletionWindow {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2060,6 +2138,7 @@ pub struct BatchErrorsItem {
 }
 impl BatchErrorsItem {
     /// A `BatchErrorsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: None,
@@ -2081,6 +2160,7 @@ impl BatchErrorsItem {
     }
     /// Sends `line` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_line(mut self) -> Self {
         self.line = Some(None);
         self
@@ -2107,6 +2187,7 @@ pub enum BatchProvider {
 }
 impl BatchProvider {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Openai => "openai",
@@ -2116,6 +2197,7 @@ impl BatchProvider {
     }
 }
 impl ::std::fmt::Display for BatchProvider {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2157,6 +2239,7 @@ pub struct BatchRequestCounts {
 }
 impl BatchRequestCounts {
     /// A `BatchRequestCounts` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed: None,
@@ -2210,6 +2293,7 @@ pub enum BatchStatus {
 }
 impl BatchStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Validating => "validating",
@@ -2225,6 +2309,7 @@ impl BatchStatus {
     }
 }
 impl ::std::fmt::Display for BatchStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2356,6 +2441,7 @@ pub struct Batch {
 #[cfg(feature = "batch_inference")]
 impl Batch {
     /// A `Batch` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         batch_id: impl Into<String>,
         completion_window: impl Into<BatchCompletionWindow>,
@@ -2397,6 +2483,7 @@ impl Batch {
     }
     /// Sends `cancelled_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_cancelled_at(mut self) -> Self {
         self.cancelled_at = Some(None);
         self
@@ -2412,6 +2499,7 @@ impl Batch {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -2430,6 +2518,7 @@ impl Batch {
     }
     /// Sends `error_file_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_error_file_id(mut self) -> Self {
         self.error_file_id = Some(None);
         self
@@ -2442,6 +2531,7 @@ impl Batch {
     }
     /// Sends `errors` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_errors(mut self) -> Self {
         self.errors = Some(None);
         self
@@ -2457,6 +2547,7 @@ impl Batch {
     }
     /// Sends `expires_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_expires_at(mut self) -> Self {
         self.expires_at = Some(None);
         self
@@ -2472,6 +2563,7 @@ impl Batch {
     }
     /// Sends `failed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_failed_at(mut self) -> Self {
         self.failed_at = Some(None);
         self
@@ -2487,6 +2579,7 @@ impl Batch {
     }
     /// Sends `finalizing_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_finalizing_at(mut self) -> Self {
         self.finalizing_at = Some(None);
         self
@@ -2502,6 +2595,7 @@ impl Batch {
     }
     /// Sends `in_progress_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_in_progress_at(mut self) -> Self {
         self.in_progress_at = Some(None);
         self
@@ -2517,6 +2611,7 @@ impl Batch {
     }
     /// Sends `metadata` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_metadata(mut self) -> Self {
         self.metadata = Some(None);
         self
@@ -2529,6 +2624,7 @@ impl Batch {
     }
     /// Sends `output_file_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_output_file_id(mut self) -> Self {
         self.output_file_id = Some(None);
         self
@@ -2559,6 +2655,7 @@ pub enum BatchListResponseObject {
 }
 impl BatchListResponseObject {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::List => "list",
@@ -2567,6 +2664,7 @@ impl BatchListResponseObject {
     }
 }
 impl ::std::fmt::Display for BatchListResponseObject {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2620,6 +2718,7 @@ pub struct BatchListResponse {
 #[cfg(feature = "batch_inference")]
 impl BatchListResponse {
     /// A `BatchListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         data: impl Into<Vec<Batch>>,
         has_more: impl Into<bool>,
@@ -2641,6 +2740,7 @@ impl BatchListResponse {
     }
     /// Sends `first_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_first_id(mut self) -> Self {
         self.first_id = Some(None);
         self
@@ -2653,6 +2753,7 @@ impl BatchListResponse {
     }
     /// Sends `last_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_last_id(mut self) -> Self {
         self.last_id = Some(None);
         self
@@ -2671,6 +2772,7 @@ pub enum BatchCreateRequestCompletionWindow {
 }
 impl BatchCreateRequestCompletionWindow {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V24h => "24h",
@@ -2679,6 +2781,7 @@ impl BatchCreateRequestCompletionWindow {
     }
 }
 impl ::std::fmt::Display for BatchCreateRequestCompletionWindow {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2717,6 +2820,7 @@ pub enum BatchCreateRequestEndpoint {
 }
 impl BatchCreateRequestEndpoint {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V1Responses => "/v1/responses",
@@ -2726,6 +2830,7 @@ impl BatchCreateRequestEndpoint {
     }
 }
 impl ::std::fmt::Display for BatchCreateRequestEndpoint {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2765,6 +2870,7 @@ pub enum BatchCreateRequestProvider {
 }
 impl BatchCreateRequestProvider {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Openai => "openai",
@@ -2774,6 +2880,7 @@ impl BatchCreateRequestProvider {
     }
 }
 impl ::std::fmt::Display for BatchCreateRequestProvider {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2828,6 +2935,7 @@ pub struct BatchCreateRequest {
 #[cfg(feature = "batch_inference")]
 impl BatchCreateRequest {
     /// A `BatchCreateRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         completion_window: impl Into<BatchCreateRequestCompletionWindow>,
         file_id: impl Into<String>,
@@ -2863,6 +2971,7 @@ impl BatchCreateRequest {
     }
     /// Sends `metadata` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_metadata(mut self) -> Self {
         self.metadata = Some(None);
         self
@@ -2880,6 +2989,7 @@ pub struct BatchFileCreateRequest {
 #[cfg(feature = "batch_inference")]
 impl BatchFileCreateRequest {
     /// A `BatchFileCreateRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(file_name: impl Into<String>) -> Self {
         Self {
             file_name: file_name.into(),
@@ -2907,6 +3017,7 @@ pub struct BatchFileCreateResponse {
 #[cfg(feature = "batch_inference")]
 impl BatchFileCreateResponse {
     /// A `BatchFileCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(file_id: impl Into<String>, upload_url: impl Into<String>) -> Self {
         Self {
             expires_at: None,
@@ -2925,6 +3036,7 @@ impl BatchFileCreateResponse {
     }
     /// Sends `expires_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_expires_at(mut self) -> Self {
         self.expires_at = Some(None);
         self
@@ -2965,6 +3077,7 @@ pub struct BatchResultsResponse {
 #[cfg(feature = "batch_inference")]
 impl BatchResultsResponse {
     /// A `BatchResultsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(batch_id: impl Into<String>, result_available: impl Into<bool>) -> Self {
         Self {
             batch_id: batch_id.into(),
@@ -2982,6 +3095,7 @@ impl BatchResultsResponse {
     }
     /// Sends `error_file_url` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_error_file_url(mut self) -> Self {
         self.error_file_url = Some(None);
         self
@@ -2997,6 +3111,7 @@ impl BatchResultsResponse {
     }
     /// Sends `expires_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_expires_at(mut self) -> Self {
         self.expires_at = Some(None);
         self
@@ -3009,6 +3124,7 @@ impl BatchResultsResponse {
     }
     /// Sends `output_file_url` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_output_file_url(mut self) -> Self {
         self.output_file_url = Some(None);
         self
@@ -3029,6 +3145,7 @@ pub enum EmbeddingsRequestEncodingFormat {
 }
 impl EmbeddingsRequestEncodingFormat {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Float => "float",
@@ -3038,6 +3155,7 @@ impl EmbeddingsRequestEncodingFormat {
     }
 }
 impl ::std::fmt::Display for EmbeddingsRequestEncodingFormat {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3095,6 +3213,7 @@ pub struct EmbeddingsRequest {
 #[cfg(feature = "serverless_inference")]
 impl EmbeddingsRequest {
     /// An `EmbeddingsRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         input: impl Into<EmbeddingsRequestInput>,
         model: impl Into<String>,
@@ -3148,6 +3267,7 @@ pub enum EmbeddingDataItemObject {
 }
 impl EmbeddingDataItemObject {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Embedding => "embedding",
@@ -3156,6 +3276,7 @@ impl EmbeddingDataItemObject {
     }
 }
 impl ::std::fmt::Display for EmbeddingDataItemObject {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3193,6 +3314,7 @@ pub struct EmbeddingDataItem {
 }
 impl EmbeddingDataItem {
     /// An `EmbeddingDataItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         embedding: impl Into<EmbeddingDataItemEmbedding>,
         index: impl Into<i64>,
@@ -3218,6 +3340,7 @@ pub enum EmbeddingsResponseObject {
 }
 impl EmbeddingsResponseObject {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::List => "list",
@@ -3226,6 +3349,7 @@ impl EmbeddingsResponseObject {
     }
 }
 impl ::std::fmt::Display for EmbeddingsResponseObject {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3261,6 +3385,7 @@ pub struct EmbeddingsUsage {
 }
 impl EmbeddingsUsage {
     /// An `EmbeddingsUsage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(prompt_tokens: impl Into<i64>, total_tokens: impl Into<i64>) -> Self {
         Self {
             prompt_tokens: prompt_tokens.into(),
@@ -3286,6 +3411,7 @@ pub struct EmbeddingsResponse {
 #[cfg(feature = "serverless_inference")]
 impl EmbeddingsResponse {
     /// An `EmbeddingsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         data: impl Into<Vec<EmbeddingDataItem>>,
         model: impl Into<String>,
@@ -3317,6 +3443,7 @@ pub enum CreateImageRequestSize {
 }
 impl CreateImageRequestSize {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Auto => "auto",
@@ -3327,6 +3454,7 @@ impl CreateImageRequestSize {
     }
 }
 impl ::std::fmt::Display for CreateImageRequestSize {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3427,6 +3555,7 @@ pub struct CreateImageRequest {
 #[cfg(feature = "serverless_inference")]
 impl CreateImageRequest {
     /// A `CreateImageRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         model: impl Into<String>,
         n: impl Into<i64>,
@@ -3455,6 +3584,7 @@ impl CreateImageRequest {
     }
     /// Sends `background` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_background(mut self) -> Self {
         self.background = Some(None);
         self
@@ -3467,6 +3597,7 @@ impl CreateImageRequest {
     }
     /// Sends `moderation` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_moderation(mut self) -> Self {
         self.moderation = Some(None);
         self
@@ -3479,6 +3610,7 @@ impl CreateImageRequest {
     }
     /// Sends `output_compression` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_output_compression(mut self) -> Self {
         self.output_compression = Some(None);
         self
@@ -3491,6 +3623,7 @@ impl CreateImageRequest {
     }
     /// Sends `output_format` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_output_format(mut self) -> Self {
         self.output_format = Some(None);
         self
@@ -3503,6 +3636,7 @@ impl CreateImageRequest {
     }
     /// Sends `partial_images` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_partial_images(mut self) -> Self {
         self.partial_images = Some(None);
         self
@@ -3515,6 +3649,7 @@ impl CreateImageRequest {
     }
     /// Sends `quality` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_quality(mut self) -> Self {
         self.quality = Some(None);
         self
@@ -3533,6 +3668,7 @@ impl CreateImageRequest {
     }
     /// Sends `stream` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_stream(mut self) -> Self {
         self.stream = Some(None);
         self
@@ -3545,6 +3681,7 @@ impl CreateImageRequest {
     }
     /// Sends `user` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_user(mut self) -> Self {
         self.user = Some(None);
         self
@@ -3563,6 +3700,7 @@ pub struct GeneratedImage {
 }
 impl GeneratedImage {
     /// A `GeneratedImage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(b64_json: impl Into<String>) -> Self {
         Self {
             b64_json: b64_json.into(),
@@ -3588,6 +3726,7 @@ pub struct ImagesUsageInputTokensDetails {
 }
 impl ImagesUsageInputTokensDetails {
     /// An `ImagesUsageInputTokensDetails` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(image_tokens: impl Into<i64>, text_tokens: impl Into<i64>) -> Self {
         Self {
             image_tokens: image_tokens.into(),
@@ -3611,6 +3750,7 @@ pub struct ImagesUsage {
 }
 impl ImagesUsage {
     /// An `ImagesUsage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         input_tokens: impl Into<i64>,
         input_tokens_details: impl Into<ImagesUsageInputTokensDetails>,
@@ -3674,6 +3814,7 @@ pub struct ImagesResponse {
 #[cfg(feature = "serverless_inference")]
 impl ImagesResponse {
     /// An `ImagesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(created: impl Into<i64>, data: impl Into<Vec<GeneratedImage>>) -> Self {
         Self {
             background: None,
@@ -3693,6 +3834,7 @@ impl ImagesResponse {
     }
     /// Sends `background` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_background(mut self) -> Self {
         self.background = Some(None);
         self
@@ -3705,6 +3847,7 @@ impl ImagesResponse {
     }
     /// Sends `output_format` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_output_format(mut self) -> Self {
         self.output_format = Some(None);
         self
@@ -3717,6 +3860,7 @@ impl ImagesResponse {
     }
     /// Sends `quality` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_quality(mut self) -> Self {
         self.quality = Some(None);
         self
@@ -3729,6 +3873,7 @@ impl ImagesResponse {
     }
     /// Sends `size` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_size(mut self) -> Self {
         self.size = Some(None);
         self
@@ -3741,6 +3886,7 @@ impl ImagesResponse {
     }
     /// Sends `usage` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_usage(mut self) -> Self {
         self.usage = Some(None);
         self
@@ -3759,6 +3905,7 @@ pub enum MessagesRequestContentBlockParamTextType {
 }
 impl MessagesRequestContentBlockParamTextType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -3767,6 +3914,7 @@ impl MessagesRequestContentBlockParamTextType {
     }
 }
 impl ::std::fmt::Display for MessagesRequestContentBlockParamTextType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3800,6 +3948,7 @@ pub struct MessagesRequestContentBlockParamText {
 }
 impl MessagesRequestContentBlockParamText {
     /// A `MessagesRequestContentBlockParamText` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into() }
     }
@@ -3818,6 +3967,7 @@ pub struct MessagesImageSourceParam {
 }
 impl MessagesImageSourceParam {
     /// A `MessagesImageSourceParam` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         data: impl Into<String>,
         media_type: impl Into<String>,
@@ -3843,6 +3993,7 @@ pub enum MessagesRequestContentBlockParamImageType {
 }
 impl MessagesRequestContentBlockParamImageType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Image => "image",
@@ -3851,6 +4002,7 @@ impl MessagesRequestContentBlockParamImageType {
     }
 }
 impl ::std::fmt::Display for MessagesRequestContentBlockParamImageType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3884,6 +4036,7 @@ pub struct MessagesRequestContentBlockParamImage {
 }
 impl MessagesRequestContentBlockParamImage {
     /// A `MessagesRequestContentBlockParamImage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(source: impl Into<MessagesImageSourceParam>) -> Self {
         Self { source: source.into() }
     }
@@ -3901,6 +4054,7 @@ pub enum MessagesRequestContentBlockParamToolUseType {
 }
 impl MessagesRequestContentBlockParamToolUseType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ToolUse => "tool_use",
@@ -3909,6 +4063,7 @@ impl MessagesRequestContentBlockParamToolUseType {
     }
 }
 impl ::std::fmt::Display for MessagesRequestContentBlockParamToolUseType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3946,6 +4101,7 @@ pub struct MessagesRequestContentBlockParamToolUse {
 }
 impl MessagesRequestContentBlockParamToolUse {
     /// A `MessagesRequestContentBlockParamToolUse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         input: impl Into<::serde_json::Value>,
@@ -3984,6 +4140,7 @@ pub enum MessagesRequestContentBlockParamToolResultType {
 }
 impl MessagesRequestContentBlockParamToolResultType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ToolResult => "tool_result",
@@ -3992,6 +4149,7 @@ impl MessagesRequestContentBlockParamToolResultType {
     }
 }
 impl ::std::fmt::Display for MessagesRequestContentBlockParamToolResultType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4027,6 +4185,7 @@ pub struct MessagesRequestContentBlockParamToolResult {
 }
 impl MessagesRequestContentBlockParamToolResult {
     /// A `MessagesRequestContentBlockParamToolResult` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         content: impl Into<MessagesRequestContentBlockParamToolResultContent>,
         tool_use_id: impl Into<String>,
@@ -4167,6 +4326,7 @@ pub enum MessagesApiMessageParamRole {
 }
 impl MessagesApiMessageParamRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -4176,6 +4336,7 @@ impl MessagesApiMessageParamRole {
     }
 }
 impl ::std::fmt::Display for MessagesApiMessageParamRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4212,6 +4373,7 @@ pub struct MessagesApiMessageParam {
 }
 impl MessagesApiMessageParam {
     /// A `MessagesApiMessageParam` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         content: impl Into<MessagesApiMessageParamContent>,
         role: impl Into<MessagesApiMessageParamRole>,
@@ -4233,6 +4395,7 @@ pub struct MessagesCreateRequestMetadata {
 }
 impl MessagesCreateRequestMetadata {
     /// A `MessagesCreateRequestMetadata` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { user_id: None }
     }
@@ -4266,6 +4429,7 @@ pub enum MessagesCreateRequestReasoningEffort {
 }
 impl MessagesCreateRequestReasoningEffort {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -4279,6 +4443,7 @@ impl MessagesCreateRequestReasoningEffort {
     }
 }
 impl ::std::fmt::Display for MessagesCreateRequestReasoningEffort {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4322,6 +4487,7 @@ pub enum MessagesCreateRequestSpeed {
 }
 impl MessagesCreateRequestSpeed {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Standard => "standard",
@@ -4331,6 +4497,7 @@ impl MessagesCreateRequestSpeed {
     }
 }
 impl ::std::fmt::Display for MessagesCreateRequestSpeed {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4368,6 +4535,7 @@ pub enum MessagesRequestTextBlockParamType {
 }
 impl MessagesRequestTextBlockParamType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -4376,6 +4544,7 @@ impl MessagesRequestTextBlockParamType {
     }
 }
 impl ::std::fmt::Display for MessagesRequestTextBlockParamType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4411,6 +4580,7 @@ pub struct MessagesRequestTextBlockParam {
 }
 impl MessagesRequestTextBlockParam {
     /// A `MessagesRequestTextBlockParam` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         text: impl Into<String>,
         r#type: impl Into<MessagesRequestTextBlockParamType>,
@@ -4444,6 +4614,7 @@ pub struct MessagesThinkingConfigParam {
 }
 impl MessagesThinkingConfigParam {
     /// A `MessagesThinkingConfigParam` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(r#type: impl Into<String>) -> Self {
         Self { r#type: r#type.into() }
     }
@@ -4465,6 +4636,7 @@ pub enum MessagesToolChoiceParam2Type {
 }
 impl MessagesToolChoiceParam2Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Auto => "auto",
@@ -4475,6 +4647,7 @@ impl MessagesToolChoiceParam2Type {
     }
 }
 impl ::std::fmt::Display for MessagesToolChoiceParam2Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4513,6 +4686,7 @@ pub struct MessagesToolChoiceParam2 {
 }
 impl MessagesToolChoiceParam2 {
     /// A `MessagesToolChoiceParam2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(r#type: impl Into<MessagesToolChoiceParam2Type>) -> Self {
         Self {
             name: None,
@@ -4554,6 +4728,7 @@ pub struct MessagesToolDefinitionParam {
 }
 impl MessagesToolDefinitionParam {
     /// A `MessagesToolDefinitionParam` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         input_schema: impl Into<::serde_json::Value>,
         name: impl Into<String>,
@@ -4643,6 +4818,7 @@ pub struct MessagesCreateRequest {
 #[cfg(feature = "serverless_inference")]
 impl MessagesCreateRequest {
     /// A `MessagesCreateRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         max_tokens: impl Into<i64>,
         messages: impl Into<Vec<MessagesApiMessageParam>>,
@@ -4686,6 +4862,7 @@ impl MessagesCreateRequest {
     }
     /// Sends `reasoning_effort` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_reasoning_effort(mut self) -> Self {
         self.reasoning_effort = Some(None);
         self
@@ -4698,6 +4875,7 @@ impl MessagesCreateRequest {
     }
     /// Sends `speed` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_speed(mut self) -> Self {
         self.speed = Some(None);
         self
@@ -4728,6 +4906,7 @@ impl MessagesCreateRequest {
     }
     /// Sends `temperature` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_temperature(mut self) -> Self {
         self.temperature = Some(None);
         self
@@ -4767,6 +4946,7 @@ impl MessagesCreateRequest {
     }
     /// Sends `top_k` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_top_k(mut self) -> Self {
         self.top_k = Some(None);
         self
@@ -4779,6 +4959,7 @@ impl MessagesCreateRequest {
     }
     /// Sends `top_p` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_top_p(mut self) -> Self {
         self.top_p = Some(None);
         self
@@ -4797,6 +4978,7 @@ pub enum MessagesResponseContentBlockTextType {
 }
 impl MessagesResponseContentBlockTextType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Text => "text",
@@ -4805,6 +4987,7 @@ impl MessagesResponseContentBlockTextType {
     }
 }
 impl ::std::fmt::Display for MessagesResponseContentBlockTextType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4838,6 +5021,7 @@ pub struct MessagesResponseContentBlockText {
 }
 impl MessagesResponseContentBlockText {
     /// A `MessagesResponseContentBlockText` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into() }
     }
@@ -4855,6 +5039,7 @@ pub enum MessagesResponseContentBlockToolUseType {
 }
 impl MessagesResponseContentBlockToolUseType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ToolUse => "tool_use",
@@ -4863,6 +5048,7 @@ impl MessagesResponseContentBlockToolUseType {
     }
 }
 impl ::std::fmt::Display for MessagesResponseContentBlockToolUseType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4900,6 +5086,7 @@ pub struct MessagesResponseContentBlockToolUse {
 }
 impl MessagesResponseContentBlockToolUse {
     /// A `MessagesResponseContentBlockToolUse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         input: impl Into<::serde_json::Value>,
@@ -4997,6 +5184,7 @@ pub enum MessagesCreateResponseRole {
 }
 impl MessagesCreateResponseRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Assistant => "assistant",
@@ -5005,6 +5193,7 @@ impl MessagesCreateResponseRole {
     }
 }
 impl ::std::fmt::Display for MessagesCreateResponseRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5047,6 +5236,7 @@ pub enum MessagesCreateResponseStopReason {
 }
 impl MessagesCreateResponseStopReason {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EndTurn => "end_turn",
@@ -5058,6 +5248,7 @@ impl MessagesCreateResponseStopReason {
     }
 }
 impl ::std::fmt::Display for MessagesCreateResponseStopReason {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5097,6 +5288,7 @@ pub enum MessagesCreateResponseType {
 }
 impl MessagesCreateResponseType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Message => "message",
@@ -5105,6 +5297,7 @@ impl MessagesCreateResponseType {
     }
 }
 impl ::std::fmt::Display for MessagesCreateResponseType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5143,6 +5336,7 @@ pub enum MessagesUsageSpeed {
 }
 impl MessagesUsageSpeed {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Standard => "standard",
@@ -5152,6 +5346,7 @@ impl MessagesUsageSpeed {
     }
 }
 impl ::std::fmt::Display for MessagesUsageSpeed {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5201,6 +5396,7 @@ pub struct MessagesUsage {
 }
 impl MessagesUsage {
     /// A `MessagesUsage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(input_tokens: impl Into<i64>, output_tokens: impl Into<i64>) -> Self {
         Self {
             cache_creation_input_tokens: None,
@@ -5230,6 +5426,7 @@ impl MessagesUsage {
     }
     /// Sends `speed` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_speed(mut self) -> Self {
         self.speed = Some(None);
         self
@@ -5267,6 +5464,7 @@ pub struct MessagesCreateResponse {
 #[cfg(feature = "serverless_inference")]
 impl MessagesCreateResponse {
     /// A `MessagesCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         content: impl Into<Vec<MessagesResponseContentBlock>>,
         id: impl Into<String>,
@@ -5303,6 +5501,7 @@ impl MessagesCreateResponse {
     }
     /// Sends `stop_sequence` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_stop_sequence(mut self) -> Self {
         self.stop_sequence = Some(None);
         self
@@ -5321,6 +5520,7 @@ pub enum ModelObject {
 }
 impl ModelObject {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Model => "model",
@@ -5329,6 +5529,7 @@ impl ModelObject {
     }
 }
 impl ::std::fmt::Display for ModelObject {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5368,6 +5569,7 @@ pub struct Model {
 }
 impl Model {
     /// A `Model` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created: impl Into<i64>,
         id: impl Into<String>,
@@ -5395,6 +5597,7 @@ pub enum ListModelsResponseObject {
 }
 impl ListModelsResponseObject {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::List => "list",
@@ -5403,6 +5606,7 @@ impl ListModelsResponseObject {
     }
 }
 impl ::std::fmt::Display for ListModelsResponseObject {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5440,6 +5644,7 @@ pub struct ListModelsResponse {
 #[cfg(feature = "serverless_inference")]
 impl ListModelsResponse {
     /// A `ListModelsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         data: impl Into<Vec<Model>>,
         object: impl Into<ListModelsResponseObject>,
@@ -5471,6 +5676,7 @@ pub enum CreateResponseRequestInput2ItemRole {
 }
 impl CreateResponseRequestInput2ItemRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::User => "user",
@@ -5483,6 +5689,7 @@ impl CreateResponseRequestInput2ItemRole {
     }
 }
 impl ::std::fmt::Display for CreateResponseRequestInput2ItemRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5523,6 +5730,7 @@ pub struct CreateResponseRequestInput2Item {
 }
 impl CreateResponseRequestInput2Item {
     /// A `CreateResponseRequestInput2Item` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(content: impl Into<String>) -> Self {
         Self {
             content: content.into(),
@@ -5576,6 +5784,7 @@ pub struct CreateResponseRequestStreamOptions {
 }
 impl CreateResponseRequestStreamOptions {
     /// A `CreateResponseRequestStreamOptions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { include_usage: None }
     }
@@ -5603,6 +5812,7 @@ pub enum CreateResponseRequestToolChoice1 {
 }
 impl CreateResponseRequestToolChoice1 {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -5613,6 +5823,7 @@ impl CreateResponseRequestToolChoice1 {
     }
 }
 impl ::std::fmt::Display for CreateResponseRequestToolChoice1 {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5648,6 +5859,7 @@ pub struct CreateResponseRequestToolChoice2Function {
 }
 impl CreateResponseRequestToolChoice2Function {
     /// A `CreateResponseRequestToolChoice2Function` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -5665,6 +5877,7 @@ pub enum CreateResponseRequestToolChoice2Type {
 }
 impl CreateResponseRequestToolChoice2Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Function => "function",
@@ -5673,6 +5886,7 @@ impl CreateResponseRequestToolChoice2Type {
     }
 }
 impl ::std::fmt::Display for CreateResponseRequestToolChoice2Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5708,6 +5922,7 @@ pub struct CreateResponseRequestToolChoice2 {
 }
 impl CreateResponseRequestToolChoice2 {
     /// A `CreateResponseRequestToolChoice2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         function: impl Into<CreateResponseRequestToolChoice2Function>,
         r#type: impl Into<CreateResponseRequestToolChoice2Type>,
@@ -5744,6 +5959,7 @@ pub enum CreateResponseRequestToolsItemType {
 }
 impl CreateResponseRequestToolsItemType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Function => "function",
@@ -5752,6 +5968,7 @@ impl CreateResponseRequestToolsItemType {
     }
 }
 impl ::std::fmt::Display for CreateResponseRequestToolsItemType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5794,6 +6011,7 @@ pub struct CreateResponseRequestToolsItem {
 }
 impl CreateResponseRequestToolsItem {
     /// A `CreateResponseRequestToolsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(r#type: impl Into<CreateResponseRequestToolsItemType>) -> Self {
         Self {
             description: None,
@@ -5908,6 +6126,7 @@ pub struct CreateResponseRequest {
 #[cfg(feature = "serverless_inference")]
 impl CreateResponseRequest {
     /// A `CreateResponseRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         input: impl Into<CreateResponseRequestInput>,
         model: impl Into<String>,
@@ -5936,6 +6155,7 @@ impl CreateResponseRequest {
     }
     /// Sends `instructions` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_instructions(mut self) -> Self {
         self.instructions = Some(None);
         self
@@ -5948,6 +6168,7 @@ impl CreateResponseRequest {
     }
     /// Sends `max_output_tokens` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_max_output_tokens(mut self) -> Self {
         self.max_output_tokens = Some(None);
         self
@@ -5963,6 +6184,7 @@ impl CreateResponseRequest {
     }
     /// Sends `metadata` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_metadata(mut self) -> Self {
         self.metadata = Some(None);
         self
@@ -5975,6 +6197,7 @@ impl CreateResponseRequest {
     }
     /// Sends `stop` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_stop(mut self) -> Self {
         self.stop = Some(None);
         self
@@ -5987,6 +6210,7 @@ impl CreateResponseRequest {
     }
     /// Sends `stream` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_stream(mut self) -> Self {
         self.stream = Some(None);
         self
@@ -6002,6 +6226,7 @@ impl CreateResponseRequest {
     }
     /// Sends `stream_options` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_stream_options(mut self) -> Self {
         self.stream_options = Some(None);
         self
@@ -6014,6 +6239,7 @@ impl CreateResponseRequest {
     }
     /// Sends `temperature` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_temperature(mut self) -> Self {
         self.temperature = Some(None);
         self
@@ -6038,6 +6264,7 @@ impl CreateResponseRequest {
     }
     /// Sends `tools` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tools(mut self) -> Self {
         self.tools = Some(None);
         self
@@ -6050,6 +6277,7 @@ impl CreateResponseRequest {
     }
     /// Sends `top_p` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_top_p(mut self) -> Self {
         self.top_p = Some(None);
         self
@@ -6062,6 +6290,7 @@ impl CreateResponseRequest {
     }
     /// Sends `user` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_user(mut self) -> Self {
         self.user = Some(None);
         self
@@ -6080,6 +6309,7 @@ pub enum CreateResponseResponseObject {
 }
 impl CreateResponseResponseObject {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Response => "response",
@@ -6088,6 +6318,7 @@ impl CreateResponseResponseObject {
     }
 }
 impl ::std::fmt::Display for CreateResponseResponseObject {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6126,6 +6357,7 @@ pub enum CreateResponseResponseOutputItemContentItemType {
 }
 impl CreateResponseResponseOutputItemContentItemType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ReasoningText => "reasoning_text",
@@ -6135,6 +6367,7 @@ impl CreateResponseResponseOutputItemContentItemType {
     }
 }
 impl ::std::fmt::Display for CreateResponseResponseOutputItemContentItemType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6171,6 +6404,7 @@ pub struct CreateResponseResponseOutputItemContentItem {
 }
 impl CreateResponseResponseOutputItemContentItem {
     /// A `CreateResponseResponseOutputItemContentItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         text: impl Into<String>,
         r#type: impl Into<CreateResponseResponseOutputItemContentItemType>,
@@ -6198,6 +6432,7 @@ pub enum CreateResponseResponseOutputItemType {
 }
 impl CreateResponseResponseOutputItemType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Reasoning => "reasoning",
@@ -6208,6 +6443,7 @@ impl CreateResponseResponseOutputItemType {
     }
 }
 impl ::std::fmt::Display for CreateResponseResponseOutputItemType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6283,6 +6519,7 @@ pub struct CreateResponseResponseOutputItem {
 }
 impl CreateResponseResponseOutputItem {
     /// A `CreateResponseResponseOutputItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         content: impl Into<Vec<CreateResponseResponseOutputItemContentItem>>,
         r#type: impl Into<CreateResponseResponseOutputItemType>,
@@ -6306,6 +6543,7 @@ impl CreateResponseResponseOutputItem {
     }
     /// Sends `arguments` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_arguments(mut self) -> Self {
         self.arguments = Some(None);
         self
@@ -6318,6 +6556,7 @@ impl CreateResponseResponseOutputItem {
     }
     /// Sends `call_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_call_id(mut self) -> Self {
         self.call_id = Some(None);
         self
@@ -6336,6 +6575,7 @@ impl CreateResponseResponseOutputItem {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
@@ -6348,6 +6588,7 @@ impl CreateResponseResponseOutputItem {
     }
     /// Sends `role` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_role(mut self) -> Self {
         self.role = Some(None);
         self
@@ -6360,6 +6601,7 @@ impl CreateResponseResponseOutputItem {
     }
     /// Sends `status` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_status(mut self) -> Self {
         self.status = Some(None);
         self
@@ -6378,6 +6620,7 @@ pub enum CreateResponseResponseToolsItemType {
 }
 impl CreateResponseResponseToolsItemType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Function => "function",
@@ -6386,6 +6629,7 @@ impl CreateResponseResponseToolsItemType {
     }
 }
 impl ::std::fmt::Display for CreateResponseResponseToolsItemType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6428,6 +6672,7 @@ pub struct CreateResponseResponseToolsItem {
 }
 impl CreateResponseResponseToolsItem {
     /// A `CreateResponseResponseToolsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(r#type: impl Into<CreateResponseResponseToolsItemType>) -> Self {
         Self {
             description: None,
@@ -6465,6 +6710,7 @@ pub struct ResponseUsageInputTokensDetails {
 }
 impl ResponseUsageInputTokensDetails {
     /// A `ResponseUsageInputTokensDetails` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(cached_tokens: impl Into<i64>) -> Self {
         Self {
             cached_tokens: cached_tokens.into(),
@@ -6483,6 +6729,7 @@ pub struct ResponseUsageOutputTokensDetails {
 }
 impl ResponseUsageOutputTokensDetails {
     /// A `ResponseUsageOutputTokensDetails` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         reasoning_tokens: impl Into<i64>,
         tool_output_tokens: impl Into<i64>,
@@ -6511,6 +6758,7 @@ pub struct ResponseUsage {
 }
 impl ResponseUsage {
     /// A `ResponseUsage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         input_tokens: impl Into<i64>,
         input_tokens_details: impl Into<ResponseUsageInputTokensDetails>,
@@ -6605,6 +6853,7 @@ pub struct CreateResponseResponse {
 #[cfg(feature = "serverless_inference")]
 impl CreateResponseResponse {
     /// A `CreateResponseResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created: impl Into<i64>,
         id: impl Into<String>,
@@ -6638,6 +6887,7 @@ impl CreateResponseResponse {
     }
     /// Sends `max_output_tokens` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_max_output_tokens(mut self) -> Self {
         self.max_output_tokens = Some(None);
         self
@@ -6650,6 +6900,7 @@ impl CreateResponseResponse {
     }
     /// Sends `parallel_tool_calls` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_parallel_tool_calls(mut self) -> Self {
         self.parallel_tool_calls = Some(None);
         self
@@ -6662,6 +6913,7 @@ impl CreateResponseResponse {
     }
     /// Sends `status` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_status(mut self) -> Self {
         self.status = Some(None);
         self
@@ -6674,6 +6926,7 @@ impl CreateResponseResponse {
     }
     /// Sends `temperature` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_temperature(mut self) -> Self {
         self.temperature = Some(None);
         self
@@ -6686,6 +6939,7 @@ impl CreateResponseResponse {
     }
     /// Sends `tool_choice` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tool_choice(mut self) -> Self {
         self.tool_choice = Some(None);
         self
@@ -6701,6 +6955,7 @@ impl CreateResponseResponse {
     }
     /// Sends `tools` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tools(mut self) -> Self {
         self.tools = Some(None);
         self
@@ -6713,6 +6968,7 @@ impl CreateResponseResponse {
     }
     /// Sends `top_p` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_top_p(mut self) -> Self {
         self.top_p = Some(None);
         self
@@ -6725,6 +6981,7 @@ impl CreateResponseResponse {
     }
     /// Sends `user` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_user(mut self) -> Self {
         self.user = Some(None);
         self
@@ -6747,6 +7004,7 @@ pub enum OneClicksListType {
 #[cfg(feature = "n1_click_applications")]
 impl OneClicksListType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Droplet => "droplet",
@@ -6757,6 +7015,7 @@ impl OneClicksListType {
 }
 #[cfg(feature = "n1_click_applications")]
 impl ::std::fmt::Display for OneClicksListType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6795,6 +7054,7 @@ pub struct OneClicks {
 }
 impl OneClicks {
     /// A `OneClicks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(slug: impl Into<String>, r#type: impl Into<String>) -> Self {
         Self {
             slug: slug.into(),
@@ -6818,6 +7078,7 @@ pub struct OneClicksListResponse {
 #[cfg(feature = "n1_click_applications")]
 impl OneClicksListResponse {
     /// A `OneClicksListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { _1_clicks: None }
     }
@@ -6842,6 +7103,7 @@ pub struct OneClicksCreate {
 #[cfg(feature = "n1_click_applications")]
 impl OneClicksCreate {
     /// A `OneClicksCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         addon_slugs: impl Into<Vec<String>>,
         cluster_uuid: impl Into<String>,
@@ -6865,6 +7127,7 @@ pub struct OneClicksInstallKubernetesResponse {
 #[cfg(feature = "n1_click_applications")]
 impl OneClicksInstallKubernetesResponse {
     /// A `OneClicksInstallKubernetesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { message: None }
     }
@@ -6892,6 +7155,7 @@ pub enum AccountStatus {
 }
 impl AccountStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -6902,6 +7166,7 @@ impl AccountStatus {
     }
 }
 impl ::std::fmt::Display for AccountStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6941,6 +7206,7 @@ pub struct AccountTeam {
 }
 impl AccountTeam {
     /// An `AccountTeam` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None, uuid: None }
     }
@@ -6987,6 +7253,7 @@ pub struct Account {
 }
 impl Account {
     /// An `Account` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         droplet_limit: impl Into<i64>,
         email: impl Into<String>,
@@ -7034,6 +7301,7 @@ pub struct AccountGetResponse {
 #[cfg(feature = "account")]
 impl AccountGetResponse {
     /// An `AccountGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { account: None }
     }
@@ -7064,6 +7332,7 @@ pub struct SshKeys {
 #[cfg(feature = "ssh_keys")]
 impl SshKeys {
     /// A `SshKeys` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>, public_key: impl Into<String>) -> Self {
         Self {
             fingerprint: None,
@@ -7099,6 +7368,7 @@ pub struct ForwardLinks {
 }
 impl ForwardLinks {
     /// A `ForwardLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { last: None, next: None }
     }
@@ -7129,6 +7399,7 @@ pub struct BackwardLinks {
 }
 impl BackwardLinks {
     /// A `BackwardLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { first: None, prev: None }
     }
@@ -7171,6 +7442,7 @@ pub struct PageLinks {
 }
 impl PageLinks {
     /// A `PageLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { pages: None }
     }
@@ -7192,6 +7464,7 @@ pub struct SshKeysListResponseMeta {
 }
 impl SshKeysListResponseMeta {
     /// A `SshKeysListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -7220,6 +7493,7 @@ pub struct SshKeysListResponse {
 #[cfg(feature = "ssh_keys")]
 impl SshKeysListResponse {
     /// A `SshKeysListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<SshKeysListResponseMeta>) -> Self {
         Self {
             ssh_keys: None,
@@ -7253,6 +7527,7 @@ pub struct SshKeysCreateResponse {
 #[cfg(feature = "ssh_keys")]
 impl SshKeysCreateResponse {
     /// A `SshKeysCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { ssh_key: None }
     }
@@ -7276,6 +7551,7 @@ pub struct SshKeysGetResponse {
 #[cfg(feature = "ssh_keys")]
 impl SshKeysGetResponse {
     /// A `SshKeysGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { ssh_key: None }
     }
@@ -7299,6 +7575,7 @@ pub struct SshKeysUpdateBody {
 #[cfg(feature = "ssh_keys")]
 impl SshKeysUpdateBody {
     /// A `SshKeysUpdateBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None }
     }
@@ -7322,6 +7599,7 @@ pub struct SshKeysUpdateResponse {
 #[cfg(feature = "ssh_keys")]
 impl SshKeysUpdateResponse {
     /// A `SshKeysUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { ssh_key: None }
     }
@@ -7350,6 +7628,7 @@ pub struct Region {
 }
 impl Region {
     /// A `Region` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         available: impl Into<bool>,
         features: impl Into<Vec<String>>,
@@ -7383,6 +7662,7 @@ pub enum ActionStatus {
 }
 impl ActionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "in-progress",
@@ -7393,6 +7673,7 @@ impl ActionStatus {
     }
 }
 impl ::std::fmt::Display for ActionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7483,6 +7764,7 @@ pub struct Action {
 )]
 impl Action {
     /// An `Action` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -7507,6 +7789,7 @@ impl Action {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -7531,6 +7814,7 @@ impl Action {
     }
     /// Sends `region_slug` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_region_slug(mut self) -> Self {
         self.region_slug = Some(None);
         self
@@ -7543,6 +7827,7 @@ impl Action {
     }
     /// Sends `resource_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_resource_id(mut self) -> Self {
         self.resource_id = Some(None);
         self
@@ -7586,6 +7871,7 @@ pub struct ActionsListResponseMeta {
 }
 impl ActionsListResponseMeta {
     /// An `ActionsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -7614,6 +7900,7 @@ pub struct ActionsListResponse {
 #[cfg(feature = "actions")]
 impl ActionsListResponse {
     /// An `ActionsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
@@ -7647,6 +7934,7 @@ pub struct ActionsGetResponse {
 #[cfg(feature = "actions")]
 impl ActionsGetResponse {
     /// An `ActionsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -7673,6 +7961,7 @@ pub struct AddonsDimensionVolumeWithPrice {
 }
 impl AddonsDimensionVolumeWithPrice {
     /// An `AddonsDimensionVolumeWithPrice` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<i64>,
         low_volume: impl Into<i64>,
@@ -7707,6 +7996,7 @@ pub struct AddonsDimensionWithPrice {
 }
 impl AddonsDimensionWithPrice {
     /// An `AddonsDimensionWithPrice` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         display_name: impl Into<String>,
         feature_name: impl Into<String>,
@@ -7741,6 +8031,7 @@ pub enum AddonsFeatureType {
 }
 impl AddonsFeatureType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "unknown",
@@ -7751,6 +8042,7 @@ impl AddonsFeatureType {
     }
 }
 impl ::std::fmt::Display for AddonsFeatureType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7807,6 +8099,7 @@ pub enum AddonsFeatureUnit {
 }
 impl AddonsFeatureUnit {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UnitUnknown => "unit_unknown",
@@ -7820,6 +8113,7 @@ impl AddonsFeatureUnit {
     }
 }
 impl ::std::fmt::Display for AddonsFeatureUnit {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7884,6 +8178,7 @@ pub struct AddonsFeature {
 }
 impl AddonsFeature {
     /// An `AddonsFeature` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
         id: impl Into<i64>,
@@ -7929,6 +8224,7 @@ pub enum AddonsPlanState {
 }
 impl AddonsPlanState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "unknown",
@@ -7941,6 +8237,7 @@ impl AddonsPlanState {
     }
 }
 impl ::std::fmt::Display for AddonsPlanState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8025,6 +8322,7 @@ pub struct AddonsPlan {
 impl AddonsPlan {
     /// An `AddonsPlan` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         active: impl Into<bool>,
         app_id: impl Into<i64>,
@@ -8095,6 +8393,7 @@ pub struct AddonsAppInfo {
 }
 impl AddonsAppInfo {
     /// An `AddonsAppInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         app_slug: impl Into<String>,
         eula: impl Into<String>,
@@ -8122,6 +8421,7 @@ pub struct AddonsGetAppResponse {
 #[cfg(feature = "add_ons")]
 impl AddonsGetAppResponse {
     /// An `AddonsGetAppResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { apps: None }
     }
@@ -8147,6 +8447,7 @@ pub enum AddonsAppMetadataType {
 }
 impl AddonsAppMetadataType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -8156,6 +8457,7 @@ impl AddonsAppMetadataType {
     }
 }
 impl ::std::fmt::Display for AddonsAppMetadataType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8201,6 +8503,7 @@ pub struct AddonsAppMetadata {
 }
 impl AddonsAppMetadata {
     /// An `AddonsAppMetadata` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         display_name: impl Into<String>,
@@ -8237,6 +8540,7 @@ pub struct AddonsGetAppMetadataResponse {
 #[cfg(feature = "add_ons")]
 impl AddonsGetAppMetadataResponse {
     /// An `AddonsGetAppMetadataResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { metadata: None }
     }
@@ -8272,6 +8576,7 @@ pub struct AddonsResourceMetadata {
 }
 impl AddonsResourceMetadata {
     /// An `AddonsResourceMetadata` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         value: impl Into<AddonsResourceMetadataValue>,
@@ -8309,6 +8614,7 @@ pub enum AddonsResourceState {
 }
 impl AddonsResourceState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pending => "pending",
@@ -8324,6 +8630,7 @@ impl AddonsResourceState {
     }
 }
 impl ::std::fmt::Display for AddonsResourceState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8392,6 +8699,7 @@ pub struct AddonsResource {
 }
 impl AddonsResource {
     /// An `AddonsResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         app_slug: impl Into<String>,
         has_config: impl Into<bool>,
@@ -8468,6 +8776,7 @@ pub struct AddonsListResponse {
 #[cfg(feature = "add_ons")]
 impl AddonsListResponse {
     /// An `AddonsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resources: None }
     }
@@ -8502,6 +8811,7 @@ pub struct AddonsResourceNew {
 #[cfg(feature = "add_ons")]
 impl AddonsResourceNew {
     /// An `AddonsResourceNew` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         app_slug: impl Into<String>,
         metadata: impl Into<Vec<AddonsResourceMetadata>>,
@@ -8543,6 +8853,7 @@ pub struct AddonsCreateResponse {
 #[cfg(feature = "add_ons")]
 impl AddonsCreateResponse {
     /// An `AddonsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resource: None }
     }
@@ -8566,6 +8877,7 @@ pub struct AddonsGetResponse {
 #[cfg(feature = "add_ons")]
 impl AddonsGetResponse {
     /// An `AddonsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resource: None }
     }
@@ -8588,6 +8900,7 @@ pub struct AddonsPatchBody {
 #[cfg(feature = "add_ons")]
 impl AddonsPatchBody {
     /// An `AddonsPatchBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -8605,6 +8918,7 @@ pub struct AddonsPatchResponse {
 #[cfg(feature = "add_ons")]
 impl AddonsPatchResponse {
     /// An `AddonsPatchResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resource: None }
     }
@@ -8627,6 +8941,7 @@ pub struct AddonsPatchPlanBody {
 #[cfg(feature = "add_ons")]
 impl AddonsPatchPlanBody {
     /// An `AddonsPatchPlanBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(plan_slug: impl Into<String>) -> Self {
         Self {
             plan_slug: plan_slug.into(),
@@ -8646,6 +8961,7 @@ pub struct AddonsPatchPlanResponse {
 #[cfg(feature = "add_ons")]
 impl AddonsPatchPlanResponse {
     /// An `AddonsPatchPlanResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resource: None }
     }
@@ -8673,6 +8989,7 @@ pub struct AppsDeploymentFunctions {
 }
 impl AppsDeploymentFunctions {
     /// An `AppsDeploymentFunctions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -8713,6 +9030,7 @@ pub struct AppsDeploymentJob {
 }
 impl AppsDeploymentJob {
     /// An `AppsDeploymentJob` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -8758,6 +9076,7 @@ pub enum AppsDeploymentPhase {
 }
 impl AppsDeploymentPhase {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -8773,6 +9092,7 @@ impl AppsDeploymentPhase {
     }
 }
 impl ::std::fmt::Display for AppsDeploymentPhase {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8835,6 +9155,7 @@ pub struct AppsDeploymentProgressStepReason {
 }
 impl AppsDeploymentProgressStepReason {
     /// An `AppsDeploymentProgressStepReason` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { code: None, message: None }
     }
@@ -8869,6 +9190,7 @@ pub enum AppsDeploymentProgressStepStatus {
 }
 impl AppsDeploymentProgressStepStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -8880,6 +9202,7 @@ impl AppsDeploymentProgressStepStatus {
     }
 }
 impl ::std::fmt::Display for AppsDeploymentProgressStepStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8949,6 +9272,7 @@ pub struct AppsDeploymentProgressStep {
 }
 impl AppsDeploymentProgressStep {
     /// An `AppsDeploymentProgressStep` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             component_name: None,
@@ -9051,6 +9375,7 @@ pub struct AppsDeploymentProgress {
 }
 impl AppsDeploymentProgress {
     /// An `AppsDeploymentProgress` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             error_steps: None,
@@ -9125,6 +9450,7 @@ pub struct AppsDeploymentService {
 }
 impl AppsDeploymentService {
     /// An `AppsDeploymentService` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -9177,6 +9503,7 @@ pub enum AppDatabaseSpecEngine {
 }
 impl AppDatabaseSpecEngine {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unset => "UNSET",
@@ -9192,6 +9519,7 @@ impl AppDatabaseSpecEngine {
     }
 }
 impl ::std::fmt::Display for AppDatabaseSpecEngine {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9256,6 +9584,7 @@ pub struct AppDatabaseSpec {
 }
 impl AppDatabaseSpec {
     /// An `AppDatabaseSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             cluster_name: None,
@@ -9319,6 +9648,7 @@ pub enum AppDomainSpecMinimumTlsVersion {
 }
 impl AppDomainSpecMinimumTlsVersion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V12 => "1.2",
@@ -9328,6 +9658,7 @@ impl AppDomainSpecMinimumTlsVersion {
     }
 }
 impl ::std::fmt::Display for AppDomainSpecMinimumTlsVersion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9373,6 +9704,7 @@ pub enum AppDomainSpecType {
 }
 impl AppDomainSpecType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unspecified => "UNSPECIFIED",
@@ -9384,6 +9716,7 @@ impl AppDomainSpecType {
     }
 }
 impl ::std::fmt::Display for AppDomainSpecType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9439,6 +9772,7 @@ pub struct AppDomainSpec {
 }
 impl AppDomainSpec {
     /// An `AppDomainSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(domain: impl Into<String>) -> Self {
         Self {
             domain: domain.into(),
@@ -9491,6 +9825,7 @@ pub enum AppEgressTypeSpec {
 }
 impl AppEgressTypeSpec {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Autoassign => "AUTOASSIGN",
@@ -9500,6 +9835,7 @@ impl AppEgressTypeSpec {
     }
 }
 impl ::std::fmt::Display for AppEgressTypeSpec {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9535,6 +9871,7 @@ pub struct AppEgressSpec {
 }
 impl AppEgressSpec {
     /// An `AppEgressSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { r#type: None }
     }
@@ -9562,6 +9899,7 @@ pub enum AppAlertSpecOperator {
 }
 impl AppAlertSpecOperator {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UnspecifiedOperator => "UNSPECIFIED_OPERATOR",
@@ -9572,6 +9910,7 @@ impl AppAlertSpecOperator {
     }
 }
 impl ::std::fmt::Display for AppAlertSpecOperator {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9644,6 +9983,7 @@ pub enum AppAlertSpecRule {
 }
 impl AppAlertSpecRule {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UnspecifiedRule => "UNSPECIFIED_RULE",
@@ -9669,6 +10009,7 @@ impl AppAlertSpecRule {
     }
 }
 impl ::std::fmt::Display for AppAlertSpecRule {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9730,6 +10071,7 @@ pub enum AppAlertSpecWindow {
 }
 impl AppAlertSpecWindow {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UnspecifiedWindow => "UNSPECIFIED_WINDOW",
@@ -9742,6 +10084,7 @@ impl AppAlertSpecWindow {
     }
 }
 impl ::std::fmt::Display for AppAlertSpecWindow {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9792,6 +10135,7 @@ pub struct AppAlertSpec {
 }
 impl AppAlertSpec {
     /// An `AppAlertSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             disabled: None,
@@ -9849,6 +10193,7 @@ pub struct AppsBitbucketSourceSpec {
 }
 impl AppsBitbucketSourceSpec {
     /// An `AppsBitbucketSourceSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             branch: None,
@@ -9900,6 +10245,7 @@ pub struct AppsStringMatch {
 }
 impl AppsStringMatch {
     /// An `AppsStringMatch` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             exact: None,
@@ -9915,6 +10261,7 @@ impl AppsStringMatch {
     }
     /// Sends `exact` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_exact(mut self) -> Self {
         self.exact = Some(None);
         self
@@ -9927,6 +10274,7 @@ impl AppsStringMatch {
     }
     /// Sends `prefix` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_prefix(mut self) -> Self {
         self.prefix = Some(None);
         self
@@ -9964,6 +10312,7 @@ pub struct AppFunctionsSpecCors {
 }
 impl AppFunctionsSpecCors {
     /// An `AppFunctionsSpecCors` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow_credentials: None,
@@ -10032,6 +10381,7 @@ pub enum AppVariableDefinitionScope {
 }
 impl AppVariableDefinitionScope {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unset => "UNSET",
@@ -10043,6 +10393,7 @@ impl AppVariableDefinitionScope {
     }
 }
 impl ::std::fmt::Display for AppVariableDefinitionScope {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10085,6 +10436,7 @@ pub enum AppVariableDefinitionType {
 }
 impl AppVariableDefinitionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::General => "GENERAL",
@@ -10094,6 +10446,7 @@ impl AppVariableDefinitionType {
     }
 }
 impl ::std::fmt::Display for AppVariableDefinitionType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10140,6 +10493,7 @@ pub struct AppVariableDefinition {
 }
 impl AppVariableDefinition {
     /// An `AppVariableDefinition` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(key: impl Into<String>) -> Self {
         Self {
             key: key.into(),
@@ -10181,6 +10535,7 @@ pub struct AppsGitSourceSpec {
 }
 impl AppsGitSourceSpec {
     /// An `AppsGitSourceSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             branch: None,
@@ -10217,6 +10572,7 @@ pub struct AppsGithubSourceSpec {
 }
 impl AppsGithubSourceSpec {
     /// An `AppsGithubSourceSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             branch: None,
@@ -10260,6 +10616,7 @@ pub struct AppsGitlabSourceSpec {
 }
 impl AppsGitlabSourceSpec {
     /// An `AppsGitlabSourceSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             branch: None,
@@ -10299,6 +10656,7 @@ pub struct AppLogDestinationDatadogSpec {
 }
 impl AppLogDestinationDatadogSpec {
     /// An `AppLogDestinationDatadogSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(api_key: impl Into<String>) -> Self {
         Self {
             api_key: api_key.into(),
@@ -10323,6 +10681,7 @@ pub struct AppLogDestinationLogtailSpec {
 }
 impl AppLogDestinationLogtailSpec {
     /// An `AppLogDestinationLogtailSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { token: None }
     }
@@ -10349,6 +10708,7 @@ pub struct AppLogDestinationOpenSearchSpecBasicAuth {
 }
 impl AppLogDestinationOpenSearchSpecBasicAuth {
     /// An `AppLogDestinationOpenSearchSpecBasicAuth` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { password: None, user: None }
     }
@@ -10387,6 +10747,7 @@ pub struct AppLogDestinationOpenSearchSpec {
 }
 impl AppLogDestinationOpenSearchSpec {
     /// An `AppLogDestinationOpenSearchSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             basic_auth: None,
@@ -10433,6 +10794,7 @@ pub struct AppLogDestinationPapertrailSpec {
 }
 impl AppLogDestinationPapertrailSpec {
     /// An `AppLogDestinationPapertrailSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(endpoint: impl Into<String>) -> Self {
         Self { endpoint: endpoint.into() }
     }
@@ -10459,6 +10821,7 @@ pub struct AppLogDestinationDefinition {
 }
 impl AppLogDestinationDefinition {
     /// An `AppLogDestinationDefinition` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             datadog: None,
@@ -10519,6 +10882,7 @@ pub struct AppRouteSpec {
 }
 impl AppRouteSpec {
     /// An `AppRouteSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             path: None,
@@ -10578,6 +10942,7 @@ pub struct AppFunctionsSpec {
 }
 impl AppFunctionsSpec {
     /// An `AppFunctionsSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             alerts: None,
@@ -10673,6 +11038,7 @@ pub struct AppIngressSpecRuleRoutingComponent {
 }
 impl AppIngressSpecRuleRoutingComponent {
     /// An `AppIngressSpecRuleRoutingComponent` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -10719,6 +11085,7 @@ pub struct AppsCorsPolicy {
 }
 impl AppsCorsPolicy {
     /// An `AppsCorsPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow_credentials: None,
@@ -10777,6 +11144,7 @@ pub struct AppIngressSpecRuleStringMatchExact {
 }
 impl AppIngressSpecRuleStringMatchExact {
     /// An `AppIngressSpecRuleStringMatchExact` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { exact: None }
     }
@@ -10798,6 +11166,7 @@ pub struct AppIngressSpecRuleStringMatchPrefix {
 }
 impl AppIngressSpecRuleStringMatchPrefix {
     /// An `AppIngressSpecRuleStringMatchPrefix` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { prefix: None }
     }
@@ -10822,6 +11191,7 @@ pub struct AppIngressSpecRuleMatch {
 }
 impl AppIngressSpecRuleMatch {
     /// An `AppIngressSpecRuleMatch` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             authority: None,
@@ -10870,6 +11240,7 @@ pub struct AppIngressSpecRuleRoutingRedirect {
 }
 impl AppIngressSpecRuleRoutingRedirect {
     /// An `AppIngressSpecRuleRoutingRedirect` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             authority: None,
@@ -10930,6 +11301,7 @@ pub struct AppIngressSpecRule {
 }
 impl AppIngressSpecRule {
     /// An `AppIngressSpecRule` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             component: None,
@@ -10986,6 +11358,7 @@ pub struct AppIngressSpec {
 }
 impl AppIngressSpec {
     /// An `AppIngressSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             custom_error_page_url: None,
@@ -11016,6 +11389,7 @@ pub struct AppsImageSourceSpecDeployOnPush {
 }
 impl AppsImageSourceSpecDeployOnPush {
     /// An `AppsImageSourceSpecDeployOnPush` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None }
     }
@@ -11045,6 +11419,7 @@ pub enum AppsImageSourceSpecRegistryType {
 }
 impl AppsImageSourceSpecRegistryType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DockerHub => "DOCKER_HUB",
@@ -11055,6 +11430,7 @@ impl AppsImageSourceSpecRegistryType {
     }
 }
 impl ::std::fmt::Display for AppsImageSourceSpecRegistryType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11113,6 +11489,7 @@ pub struct AppsImageSourceSpec {
 }
 impl AppsImageSourceSpec {
     /// An `AppsImageSourceSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             deploy_on_push: None,
@@ -11290,6 +11667,7 @@ pub enum AppJobSpecInstanceSizeSlug {
 }
 impl AppJobSpecInstanceSizeSlug {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AppsS1vcpu05gb => "apps-s-1vcpu-0.5gb",
@@ -11321,6 +11699,7 @@ impl AppJobSpecInstanceSizeSlug {
     }
 }
 impl ::std::fmt::Display for AppJobSpecInstanceSizeSlug {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11389,6 +11768,7 @@ pub enum AppJobSpecKind {
 }
 impl AppJobSpecKind {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unspecified => "UNSPECIFIED",
@@ -11400,6 +11780,7 @@ impl AppJobSpecKind {
     }
 }
 impl ::std::fmt::Display for AppJobSpecKind {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11437,6 +11818,7 @@ pub struct AppJobSpecTermination {
 }
 impl AppJobSpecTermination {
     /// An `AppJobSpecTermination` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { grace_period_seconds: None }
     }
@@ -11509,6 +11891,7 @@ pub struct AppJobSpec {
 }
 impl AppJobSpec {
     /// An `AppJobSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitbucket: None,
@@ -11656,6 +12039,7 @@ pub struct AppMaintenanceSpec {
 }
 impl AppMaintenanceSpec {
     /// An `AppMaintenanceSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             archive: None,
@@ -11713,6 +12097,7 @@ pub enum AppSpecRegion {
 }
 impl AppSpecRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Atl => "atl",
@@ -11730,6 +12115,7 @@ impl AppSpecRegion {
     }
 }
 impl ::std::fmt::Display for AppSpecRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11879,6 +12265,7 @@ pub enum AppServiceSpecInstanceSizeSlug {
 }
 impl AppServiceSpecInstanceSizeSlug {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AppsS1vcpu05gb => "apps-s-1vcpu-0.5gb",
@@ -11910,6 +12297,7 @@ impl AppServiceSpecInstanceSizeSlug {
     }
 }
 impl ::std::fmt::Display for AppServiceSpecInstanceSizeSlug {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11967,6 +12355,7 @@ pub struct AppAutoscalingSpecServiceMetricsCpu {
 }
 impl AppAutoscalingSpecServiceMetricsCpu {
     /// An `AppAutoscalingSpecServiceMetricsCpu` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { percent: None }
     }
@@ -11988,6 +12377,7 @@ pub struct AppAutoscalingSpecServiceMetrics {
 }
 impl AppAutoscalingSpecServiceMetrics {
     /// An `AppAutoscalingSpecServiceMetrics` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { cpu: None }
     }
@@ -12012,6 +12402,7 @@ pub struct AppAutoscalingSpecServiceMetricsModelRequestDuration {
 }
 impl AppAutoscalingSpecServiceMetricsModelRequestDuration {
     /// An `AppAutoscalingSpecServiceMetricsModelRequestDuration` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { p95_milliseconds: None }
     }
@@ -12033,6 +12424,7 @@ pub struct AppAutoscalingSpecServiceMetricsModelRequestsPerSecond {
 }
 impl AppAutoscalingSpecServiceMetricsModelRequestsPerSecond {
     /// An `AppAutoscalingSpecServiceMetricsModelRequestsPerSecond` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { per_instance: None }
     }
@@ -12059,6 +12451,7 @@ pub struct AppAutoscalingSpecServiceMetricsModel {
 }
 impl AppAutoscalingSpecServiceMetricsModel {
     /// An `AppAutoscalingSpecServiceMetricsModel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             request_duration: None,
@@ -12101,6 +12494,7 @@ pub struct AppAutoscalingSpecService {
 }
 impl AppAutoscalingSpecService {
     /// An `AppAutoscalingSpecService` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             max_instance_count: None,
@@ -12156,6 +12550,7 @@ pub struct AppServiceSpecCors {
 }
 impl AppServiceSpecCors {
     /// An `AppServiceSpecCors` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow_credentials: None,
@@ -12232,6 +12627,7 @@ pub struct AppServiceSpecHealthCheck {
 }
 impl AppServiceSpecHealthCheck {
     /// An `AppServiceSpecHealthCheck` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             failure_threshold: None,
@@ -12315,6 +12711,7 @@ pub struct AppHealthCheckSpec {
 }
 impl AppHealthCheckSpec {
     /// An `AppHealthCheckSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             failure_threshold: None,
@@ -12387,6 +12784,7 @@ pub enum AppServiceSpecProtocol {
 }
 impl AppServiceSpecProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "HTTP",
@@ -12396,6 +12794,7 @@ impl AppServiceSpecProtocol {
     }
 }
 impl ::std::fmt::Display for AppServiceSpecProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -12434,6 +12833,7 @@ pub struct AppServiceSpecTermination {
 }
 impl AppServiceSpecTermination {
     /// An `AppServiceSpecTermination` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             drain_seconds: None,
@@ -12537,6 +12937,7 @@ pub struct AppServiceSpec {
 }
 impl AppServiceSpec {
     /// An `AppServiceSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitbucket: None,
@@ -12754,6 +13155,7 @@ pub struct AppStaticSiteSpecCors {
 }
 impl AppStaticSiteSpecCors {
     /// An `AppStaticSiteSpecCors` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow_credentials: None,
@@ -12866,6 +13268,7 @@ pub struct AppStaticSiteSpec {
 }
 impl AppStaticSiteSpec {
     /// An `AppStaticSiteSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitbucket: None,
@@ -13018,6 +13421,7 @@ pub struct AppsVpcEgressIp {
 }
 impl AppsVpcEgressIp {
     /// An `AppsVpcEgressIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { ip: None }
     }
@@ -13042,6 +13446,7 @@ pub struct AppsVpc {
 }
 impl AppsVpc {
     /// An `AppsVpc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { egress_ips: None, id: None }
     }
@@ -13175,6 +13580,7 @@ pub enum AppWorkerSpecInstanceSizeSlug {
 }
 impl AppWorkerSpecInstanceSizeSlug {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AppsS1vcpu05gb => "apps-s-1vcpu-0.5gb",
@@ -13206,6 +13612,7 @@ impl AppWorkerSpecInstanceSizeSlug {
     }
 }
 impl ::std::fmt::Display for AppWorkerSpecInstanceSizeSlug {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -13263,6 +13670,7 @@ pub struct AppAutoscalingSpecMetricsCpu {
 }
 impl AppAutoscalingSpecMetricsCpu {
     /// An `AppAutoscalingSpecMetricsCpu` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { percent: None }
     }
@@ -13284,6 +13692,7 @@ pub struct AppAutoscalingSpecMetrics {
 }
 impl AppAutoscalingSpecMetrics {
     /// An `AppAutoscalingSpecMetrics` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { cpu: None }
     }
@@ -13311,6 +13720,7 @@ pub struct AppAutoscalingSpec {
 }
 impl AppAutoscalingSpec {
     /// An `AppAutoscalingSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             max_instance_count: None,
@@ -13348,6 +13758,7 @@ pub struct AppWorkerSpecTermination {
 }
 impl AppWorkerSpecTermination {
     /// An `AppWorkerSpecTermination` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { grace_period_seconds: None }
     }
@@ -13420,6 +13831,7 @@ pub struct AppWorkerSpec {
 }
 impl AppWorkerSpec {
     /// An `AppWorkerSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bitbucket: None,
@@ -13622,6 +14034,7 @@ pub struct AppSpec {
 }
 impl AppSpec {
     /// An `AppSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             databases: None,
@@ -13753,6 +14166,7 @@ pub struct AppsDeploymentStaticSite {
 }
 impl AppsDeploymentStaticSite {
     /// An `AppsDeploymentStaticSite` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -13786,6 +14200,7 @@ pub struct AppsDeploymentWorker {
 }
 impl AppsDeploymentWorker {
     /// An `AppsDeploymentWorker` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -13858,6 +14273,7 @@ pub struct AppsDeployment {
 }
 impl AppsDeployment {
     /// An `AppsDeployment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cause: None,
@@ -14002,6 +14418,7 @@ pub enum AppsDedicatedEgressIpStatus {
 }
 impl AppsDedicatedEgressIpStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -14012,6 +14429,7 @@ impl AppsDedicatedEgressIpStatus {
     }
 }
 impl ::std::fmt::Display for AppsDedicatedEgressIpStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -14062,6 +14480,7 @@ pub struct AppsDedicatedEgressIp {
 }
 impl AppsDedicatedEgressIp {
     /// An `AppsDedicatedEgressIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: None,
@@ -14106,6 +14525,7 @@ pub enum AppsDomainPhase {
 }
 impl AppsDomainPhase {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -14117,6 +14537,7 @@ impl AppsDomainPhase {
     }
 }
 impl ::std::fmt::Display for AppsDomainPhase {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -14162,6 +14583,7 @@ pub struct AppsDomainProgress {
 }
 impl AppsDomainProgress {
     /// An `AppsDomainProgress` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { steps: None }
     }
@@ -14186,6 +14608,7 @@ pub struct AppDomainValidation {
 }
 impl AppDomainValidation {
     /// An `AppDomainValidation` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             txt_name: None,
@@ -14234,6 +14657,7 @@ pub struct AppsDomain {
 }
 impl AppsDomain {
     /// An `AppsDomain` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             certificate_expires_at: None,
@@ -14347,6 +14771,7 @@ pub struct AppPendingDeployment {
 }
 impl AppPendingDeployment {
     /// An `AppPendingDeployment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cause: None,
@@ -14528,6 +14953,7 @@ pub struct AppPinnedDeployment {
 }
 impl AppPinnedDeployment {
     /// An `AppPinnedDeployment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cause: None,
@@ -14688,6 +15114,7 @@ pub struct AppsRegion {
 }
 impl AppsRegion {
     /// An `AppsRegion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             continent: None,
@@ -14816,6 +15243,7 @@ pub struct App {
 }
 impl App {
     /// An `App` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(spec: impl Into<AppSpec>) -> Self {
         Self {
             active_deployment: None,
@@ -14987,6 +15415,7 @@ pub struct AppsResponseMeta {
 }
 impl AppsResponseMeta {
     /// An `AppsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -15015,6 +15444,7 @@ pub struct AppsResponse {
 #[cfg(feature = "apps")]
 impl AppsResponse {
     /// An `AppsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<AppsResponseMeta>) -> Self {
         Self {
             apps: None,
@@ -15052,6 +15482,7 @@ pub enum AppsCreateAccept {
 #[cfg(feature = "apps")]
 impl AppsCreateAccept {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ApplicationJson => "application/json",
@@ -15062,6 +15493,7 @@ impl AppsCreateAccept {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsCreateAccept {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -15105,6 +15537,7 @@ pub enum AppsCreateContentType {
 #[cfg(feature = "apps")]
 impl AppsCreateContentType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ApplicationJson => "application/json",
@@ -15115,6 +15548,7 @@ impl AppsCreateContentType {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsCreateContentType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -15157,6 +15591,7 @@ pub struct AppsCreateAppRequest {
 #[cfg(feature = "apps")]
 impl AppsCreateAppRequest {
     /// An `AppsCreateAppRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(spec: impl Into<AppSpec>) -> Self {
         Self {
             project_id: None,
@@ -15183,6 +15618,7 @@ pub struct AppResponse {
 #[cfg(feature = "apps")]
 impl AppResponse {
     /// An `AppResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { app: None }
     }
@@ -15208,6 +15644,7 @@ pub struct AppMetricsBandwidthUsageRequest {
 #[cfg(feature = "apps")]
 impl AppMetricsBandwidthUsageRequest {
     /// An `AppMetricsBandwidthUsageRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(app_ids: impl Into<Vec<String>>) -> Self {
         Self {
             app_ids: app_ids.into(),
@@ -15235,6 +15672,7 @@ pub struct AppMetricsBandwidthUsageDetails {
 }
 impl AppMetricsBandwidthUsageDetails {
     /// An `AppMetricsBandwidthUsageDetails` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             app_id: None,
@@ -15270,6 +15708,7 @@ pub struct AppMetricsBandwidthUsage {
 #[cfg(feature = "apps")]
 impl AppMetricsBandwidthUsage {
     /// An `AppMetricsBandwidthUsage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             app_bandwidth_usage: None,
@@ -15307,6 +15746,7 @@ pub struct AppPropose {
 #[cfg(feature = "apps")]
 impl AppPropose {
     /// An `AppPropose` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(spec: impl Into<AppSpec>) -> Self {
         Self {
             app_id: None,
@@ -15351,6 +15791,7 @@ pub struct AppProposeResponse {
 #[cfg(feature = "apps")]
 impl AppProposeResponse {
     /// An `AppProposeResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             app_cost: None,
@@ -15418,6 +15859,7 @@ pub struct AppsListRegionsResponse {
 #[cfg(feature = "apps")]
 impl AppsListRegionsResponse {
     /// An `AppsListRegionsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { regions: None }
     }
@@ -15446,6 +15888,7 @@ pub enum InstanceSizeCpuType {
 }
 impl InstanceSizeCpuType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unspecified => "UNSPECIFIED",
@@ -15456,6 +15899,7 @@ impl InstanceSizeCpuType {
     }
 }
 impl ::std::fmt::Display for InstanceSizeCpuType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -15532,6 +15976,7 @@ pub struct AppsInstanceSize {
 }
 impl AppsInstanceSize {
     /// An `AppsInstanceSize` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bandwidth_allowance_gib: None,
@@ -15651,6 +16096,7 @@ pub struct AppsListInstanceSizesResponse {
 #[cfg(feature = "apps")]
 impl AppsListInstanceSizesResponse {
     /// An `AppsListInstanceSizesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             discount_percent: None,
@@ -15686,6 +16132,7 @@ pub struct AppsGetInstanceSizeResponse {
 #[cfg(feature = "apps")]
 impl AppsGetInstanceSizeResponse {
     /// An `AppsGetInstanceSizeResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { instance_size: None }
     }
@@ -15714,6 +16161,7 @@ pub enum AppAlertPhase {
 }
 impl AppAlertPhase {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -15725,6 +16173,7 @@ impl AppAlertPhase {
     }
 }
 impl ::std::fmt::Display for AppAlertPhase {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -15773,6 +16222,7 @@ pub struct AppAlertProgressStepReason {
 }
 impl AppAlertProgressStepReason {
     /// An `AppAlertProgressStepReason` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { code: None, message: None }
     }
@@ -15807,6 +16257,7 @@ pub enum AppAlertProgressStepStatus {
 }
 impl AppAlertProgressStepStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -15818,6 +16269,7 @@ impl AppAlertProgressStepStatus {
     }
 }
 impl ::std::fmt::Display for AppAlertProgressStepStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -15875,6 +16327,7 @@ pub struct AppAlertProgressStep {
 }
 impl AppAlertProgressStep {
     /// An `AppAlertProgressStep` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             ended_at: None,
@@ -15932,6 +16385,7 @@ pub struct AppAlertProgress {
 }
 impl AppAlertProgress {
     /// An `AppAlertProgress` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { steps: None }
     }
@@ -15956,6 +16410,7 @@ pub struct AppAlertSlackWebhook {
 }
 impl AppAlertSlackWebhook {
     /// An `AppAlertSlackWebhook` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { channel: None, url: None }
     }
@@ -16001,6 +16456,7 @@ pub struct AppAlert {
 }
 impl AppAlert {
     /// An `AppAlert` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             component_name: None,
@@ -16071,6 +16527,7 @@ pub struct AppsListAlertsResponse {
 #[cfg(feature = "apps")]
 impl AppsListAlertsResponse {
     /// An `AppsListAlertsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { alerts: None }
     }
@@ -16097,6 +16554,7 @@ pub struct AppsAssignAppAlertDestinationsRequest {
 #[cfg(feature = "apps")]
 impl AppsAssignAppAlertDestinationsRequest {
     /// An `AppsAssignAppAlertDestinationsRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             emails: None,
@@ -16132,6 +16590,7 @@ pub struct AppsAlertResponse {
 #[cfg(feature = "apps")]
 impl AppsAlertResponse {
     /// An `AppsAlertResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { alert: None }
     }
@@ -16155,6 +16614,7 @@ pub struct AppsGetExecResponse {
 #[cfg(feature = "apps")]
 impl AppsGetExecResponse {
     /// An `AppsGetExecResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { url: None }
     }
@@ -16190,6 +16650,7 @@ pub enum AppsGetLogsActiveDeploymentType {
 #[cfg(feature = "apps")]
 impl AppsGetLogsActiveDeploymentType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unspecified => "UNSPECIFIED",
@@ -16204,6 +16665,7 @@ impl AppsGetLogsActiveDeploymentType {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetLogsActiveDeploymentType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -16250,6 +16712,7 @@ pub struct AppsGetLogsResponse {
 #[cfg(feature = "apps")]
 impl AppsGetLogsResponse {
     /// An `AppsGetLogsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             historic_urls: None,
@@ -16296,6 +16759,7 @@ pub enum AppsListDeploymentsDeploymentTypesItem {
 #[cfg(feature = "apps")]
 impl AppsListDeploymentsDeploymentTypesItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Manual => "MANUAL",
@@ -16311,6 +16775,7 @@ impl AppsListDeploymentsDeploymentTypesItem {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsListDeploymentsDeploymentTypesItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -16353,6 +16818,7 @@ pub struct AppsDeploymentsResponseMeta {
 }
 impl AppsDeploymentsResponseMeta {
     /// An `AppsDeploymentsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -16381,6 +16847,7 @@ pub struct AppsDeploymentsResponse {
 #[cfg(feature = "apps")]
 impl AppsDeploymentsResponse {
     /// An `AppsDeploymentsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<AppsDeploymentsResponseMeta>) -> Self {
         Self {
             deployments: None,
@@ -16414,6 +16881,7 @@ pub struct AppsCreateDeploymentRequest {
 #[cfg(feature = "apps")]
 impl AppsCreateDeploymentRequest {
     /// An `AppsCreateDeploymentRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { force_build: None }
     }
@@ -16437,6 +16905,7 @@ pub struct AppsDeploymentResponse {
 #[cfg(feature = "apps")]
 impl AppsDeploymentResponse {
     /// An `AppsDeploymentResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { deployment: None }
     }
@@ -16472,6 +16941,7 @@ pub enum AppsGetLogsType {
 #[cfg(feature = "apps")]
 impl AppsGetLogsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unspecified => "UNSPECIFIED",
@@ -16486,6 +16956,7 @@ impl AppsGetLogsType {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetLogsType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -16541,6 +17012,7 @@ pub enum AppsGetLogsAggregateType {
 #[cfg(feature = "apps")]
 impl AppsGetLogsAggregateType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unspecified => "UNSPECIFIED",
@@ -16555,6 +17027,7 @@ impl AppsGetLogsAggregateType {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetLogsAggregateType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -16601,6 +17074,7 @@ pub enum AppsListEventsEventTypesItem {
 #[cfg(feature = "apps")]
 impl AppsListEventsEventTypesItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -16611,6 +17085,7 @@ impl AppsListEventsEventTypesItem {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsListEventsEventTypesItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -16662,6 +17137,7 @@ pub struct AppEventAutoscalingComponentsValue {
 }
 impl AppEventAutoscalingComponentsValue {
     /// An `AppEventAutoscalingComponentsValue` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             from: None,
@@ -16708,6 +17184,7 @@ pub enum AppEventAutoscalingPhase {
 }
 impl AppEventAutoscalingPhase {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -16720,6 +17197,7 @@ impl AppEventAutoscalingPhase {
     }
 }
 impl ::std::fmt::Display for AppEventAutoscalingPhase {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -16778,6 +17256,7 @@ pub struct AppEventAutoscaling {
 }
 impl AppEventAutoscaling {
     /// An `AppEventAutoscaling` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             components: None,
@@ -16816,6 +17295,7 @@ pub enum AppEventType {
 }
 impl AppEventType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -16825,6 +17305,7 @@ impl AppEventType {
     }
 }
 impl ::std::fmt::Display for AppEventType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -16883,6 +17364,7 @@ pub struct AppEvent {
 }
 impl AppEvent {
     /// An `AppEvent` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             autoscaling: None,
@@ -16949,6 +17431,7 @@ pub struct AppEvents {
 #[cfg(feature = "apps")]
 impl AppEvents {
     /// An `AppEvents` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { events: None, links: None }
     }
@@ -16978,6 +17461,7 @@ pub struct AppsGetEventResponse {
 #[cfg(feature = "apps")]
 impl AppsGetEventResponse {
     /// An `AppsGetEventResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { event: None }
     }
@@ -17001,6 +17485,7 @@ pub struct AppsCancelEventResponse {
 #[cfg(feature = "apps")]
 impl AppsCancelEventResponse {
     /// An `AppsCancelEventResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { event: None }
     }
@@ -17036,6 +17521,7 @@ pub enum AppsGetEventLogsType {
 #[cfg(feature = "apps")]
 impl AppsGetEventLogsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unspecified => "UNSPECIFIED",
@@ -17050,6 +17536,7 @@ impl AppsGetEventLogsType {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetEventLogsType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -17094,6 +17581,7 @@ pub enum AppComponentHealthState {
 }
 impl AppComponentHealthState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -17103,6 +17591,7 @@ impl AppComponentHealthState {
     }
 }
 impl ::std::fmt::Display for AppComponentHealthState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -17161,6 +17650,7 @@ pub struct AppComponentHealth {
 }
 impl AppComponentHealth {
     /// An `AppComponentHealth` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cpu_usage_percent: None,
@@ -17225,6 +17715,7 @@ pub struct AppFunctionsComponentHealthFunctionsComponentHealthMetricsItem {
 }
 impl AppFunctionsComponentHealthFunctionsComponentHealthMetricsItem {
     /// An `AppFunctionsComponentHealthFunctionsComponentHealthMetricsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             metric_label: None,
@@ -17267,6 +17758,7 @@ pub struct AppFunctionsComponentHealth {
 }
 impl AppFunctionsComponentHealth {
     /// An `AppFunctionsComponentHealth` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             functions_component_health_metrics: None,
@@ -17305,6 +17797,7 @@ pub struct AppHealth {
 }
 impl AppHealth {
     /// An `AppHealth` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             components: None,
@@ -17340,6 +17833,7 @@ pub struct AppHealthResponse {
 #[cfg(feature = "apps")]
 impl AppHealthResponse {
     /// An `AppHealthResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { app_health: None }
     }
@@ -17367,6 +17861,7 @@ pub enum AppInstanceComponentType {
 }
 impl AppInstanceComponentType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Service => "SERVICE",
@@ -17377,6 +17872,7 @@ impl AppInstanceComponentType {
     }
 }
 impl ::std::fmt::Display for AppInstanceComponentType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -17422,6 +17918,7 @@ pub struct AppInstance {
 }
 impl AppInstance {
     /// An `AppInstance` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             component_name: None,
@@ -17471,6 +17968,7 @@ pub struct AppInstances {
 #[cfg(feature = "apps")]
 impl AppInstances {
     /// An `AppInstances` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { instances: None }
     }
@@ -17503,6 +18001,7 @@ pub enum AppJobInvocationPhase {
 }
 impl AppJobInvocationPhase {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -17516,6 +18015,7 @@ impl AppJobInvocationPhase {
     }
 }
 impl ::std::fmt::Display for AppJobInvocationPhase {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -17577,6 +18077,7 @@ pub struct AppJobInvocationTriggerManualUser {
 }
 impl AppJobInvocationTriggerManualUser {
     /// An `AppJobInvocationTriggerManualUser` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             email: None,
@@ -17614,6 +18115,7 @@ pub struct AppJobInvocationTriggerManual {
 }
 impl AppJobInvocationTriggerManual {
     /// An `AppJobInvocationTriggerManual` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { user: None }
     }
@@ -17641,6 +18143,7 @@ pub struct AppJobInvocationTriggerScheduledSchedule {
 }
 impl AppJobInvocationTriggerScheduledSchedule {
     /// An `AppJobInvocationTriggerScheduledSchedule` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cron: None,
@@ -17671,6 +18174,7 @@ pub struct AppJobInvocationTriggerScheduled {
 }
 impl AppJobInvocationTriggerScheduled {
     /// An `AppJobInvocationTriggerScheduled` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { schedule: None }
     }
@@ -17698,6 +18202,7 @@ pub enum AppJobInvocationTriggerType {
 }
 impl AppJobInvocationTriggerType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Manual => "MANUAL",
@@ -17707,6 +18212,7 @@ impl AppJobInvocationTriggerType {
     }
 }
 impl ::std::fmt::Display for AppJobInvocationTriggerType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -17756,6 +18262,7 @@ pub struct AppJobInvocationTrigger {
 }
 impl AppJobInvocationTrigger {
     /// An `AppJobInvocationTrigger` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             manual: None,
@@ -17822,6 +18329,7 @@ pub struct AppJobInvocation {
 #[cfg(feature = "apps")]
 impl AppJobInvocation {
     /// An `AppJobInvocation` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -17908,6 +18416,7 @@ pub struct AppJobInvocations {
 #[cfg(feature = "apps")]
 impl AppJobInvocations {
     /// An `AppJobInvocations` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             job_invocations: None,
@@ -17945,6 +18454,7 @@ pub enum AppsGetJobInvocationLogsType {
 #[cfg(feature = "apps")]
 impl AppsGetJobInvocationLogsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::JobInvocation => "JOB_INVOCATION",
@@ -17954,6 +18464,7 @@ impl AppsGetJobInvocationLogsType {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetJobInvocationLogsType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -18004,6 +18515,7 @@ pub enum AppsGetLogsActiveDeploymentAggregateType {
 #[cfg(feature = "apps")]
 impl AppsGetLogsActiveDeploymentAggregateType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unspecified => "UNSPECIFIED",
@@ -18018,6 +18530,7 @@ impl AppsGetLogsActiveDeploymentAggregateType {
 }
 #[cfg(feature = "apps")]
 impl ::std::fmt::Display for AppsGetLogsActiveDeploymentAggregateType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -18061,6 +18574,7 @@ pub struct AppsRestartRequest {
 #[cfg(feature = "apps")]
 impl AppsRestartRequest {
     /// An `AppsRestartRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { components: None }
     }
@@ -18087,6 +18601,7 @@ pub struct AppsRollbackAppRequest {
 #[cfg(feature = "apps")]
 impl AppsRollbackAppRequest {
     /// An `AppsRollbackAppRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             deployment_id: None,
@@ -18145,6 +18660,7 @@ pub enum AppsValidateRollbackResponseErrorCode {
 }
 impl AppsValidateRollbackResponseErrorCode {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::IncompatiblePhase => "incompatible_phase",
@@ -18160,6 +18676,7 @@ impl AppsValidateRollbackResponseErrorCode {
     }
 }
 impl ::std::fmt::Display for AppsValidateRollbackResponseErrorCode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -18219,6 +18736,7 @@ pub struct AppsValidateRollbackResponseError {
 }
 impl AppsValidateRollbackResponseError {
     /// An `AppsValidateRollbackResponseError` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: None,
@@ -18287,6 +18805,7 @@ pub enum AppRollbackValidationConditionCode {
 }
 impl AppRollbackValidationConditionCode {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::IncompatiblePhase => "incompatible_phase",
@@ -18302,6 +18821,7 @@ impl AppRollbackValidationConditionCode {
     }
 }
 impl ::std::fmt::Display for AppRollbackValidationConditionCode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -18361,6 +18881,7 @@ pub struct AppRollbackValidationCondition {
 }
 impl AppRollbackValidationCondition {
     /// An `AppRollbackValidationCondition` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: None,
@@ -18409,6 +18930,7 @@ pub struct AppsValidateRollbackResponse {
 #[cfg(feature = "apps")]
 impl AppsValidateRollbackResponse {
     /// An `AppsValidateRollbackResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             error: None,
@@ -18456,6 +18978,7 @@ pub struct AppsUpdateAppRequest {
 #[cfg(feature = "apps")]
 impl AppsUpdateAppRequest {
     /// An `AppsUpdateAppRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(spec: impl Into<AppSpec>) -> Self {
         Self {
             spec: spec.into(),
@@ -18482,6 +19005,7 @@ pub struct AppsDeleteAppResponse {
 #[cfg(feature = "apps")]
 impl AppsDeleteAppResponse {
     /// An `AppsDeleteAppResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { id: None }
     }
@@ -18521,6 +19045,7 @@ pub struct BillingDataPoint {
 }
 impl BillingDataPoint {
     /// A `BillingDataPoint` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -18593,6 +19118,7 @@ pub struct BillingInsightsListResponse {
 #[cfg(feature = "billing")]
 impl BillingInsightsListResponse {
     /// A `BillingInsightsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         current_page: impl Into<i64>,
         data_points: impl Into<Vec<BillingDataPoint>>,
@@ -18624,6 +19150,7 @@ pub struct ByoipPrefixValidationsItem {
 }
 impl ByoipPrefixValidationsItem {
     /// A `ByoipPrefixValidationsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -18688,6 +19215,7 @@ pub struct ByoipPrefix {
 }
 impl ByoipPrefix {
     /// A `ByoipPrefix` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             advertised: None,
@@ -18777,6 +19305,7 @@ pub struct ByoipPrefixesListResponseMeta {
 }
 impl ByoipPrefixesListResponseMeta {
     /// A `ByoipPrefixesListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -18805,6 +19334,7 @@ pub struct ByoipPrefixesListResponse {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesListResponse {
     /// A `ByoipPrefixesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ByoipPrefixesListResponseMeta>) -> Self {
         Self {
             byoip_prefixes: None,
@@ -18841,6 +19371,7 @@ pub struct ByoipPrefixCreate {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixCreate {
     /// A `ByoipPrefixCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         prefix: impl Into<String>,
         region: impl Into<String>,
@@ -18872,6 +19403,7 @@ pub struct ByoipPrefixesCreateResponse {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesCreateResponse {
     /// A `ByoipPrefixesCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             region: None,
@@ -18911,6 +19443,7 @@ pub struct ByoipPrefixesGetResponse {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesGetResponse {
     /// A `ByoipPrefixesGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { byoip_prefix: None }
     }
@@ -18934,6 +19467,7 @@ pub struct ByoipPrefixUpdate {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixUpdate {
     /// A `ByoipPrefixUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { advertise: None }
     }
@@ -18957,6 +19491,7 @@ pub struct ByoipPrefixesPatchResponse {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesPatchResponse {
     /// A `ByoipPrefixesPatchResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { byoip_prefix: None }
     }
@@ -18990,6 +19525,7 @@ pub struct ByoipPrefixResource {
 }
 impl ByoipPrefixResource {
     /// A `ByoipPrefixResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             assigned_at: None,
@@ -19044,6 +19580,7 @@ pub struct ByoipPrefixesListResourcesResponseMeta {
 }
 impl ByoipPrefixesListResourcesResponseMeta {
     /// A `ByoipPrefixesListResourcesResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -19072,6 +19609,7 @@ pub struct ByoipPrefixesListResourcesResponse {
 #[cfg(feature = "byoip_prefixes")]
 impl ByoipPrefixesListResourcesResponse {
     /// A `ByoipPrefixesListResourcesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ByoipPrefixesListResourcesResponseMeta>) -> Self {
         Self {
             ips: None,
@@ -19122,6 +19660,7 @@ pub struct CdnEndpoint {
 #[cfg(feature = "cdn_endpoints")]
 impl CdnEndpoint {
     /// A `CdnEndpoint` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(origin: impl Into<String>) -> Self {
         Self {
             certificate_id: None,
@@ -19184,6 +19723,7 @@ pub struct CdnListEndpointsResponseMeta {
 }
 impl CdnListEndpointsResponseMeta {
     /// A `CdnListEndpointsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -19212,6 +19752,7 @@ pub struct CdnListEndpointsResponse {
 #[cfg(feature = "cdn_endpoints")]
 impl CdnListEndpointsResponse {
     /// A `CdnListEndpointsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<CdnListEndpointsResponseMeta>) -> Self {
         Self {
             endpoints: None,
@@ -19245,6 +19786,7 @@ pub struct CdnCreateEndpointResponse {
 #[cfg(feature = "cdn_endpoints")]
 impl CdnCreateEndpointResponse {
     /// A `CdnCreateEndpointResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { endpoint: None }
     }
@@ -19268,6 +19810,7 @@ pub struct CdnGetEndpointResponse {
 #[cfg(feature = "cdn_endpoints")]
 impl CdnGetEndpointResponse {
     /// A `CdnGetEndpointResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { endpoint: None }
     }
@@ -19297,6 +19840,7 @@ pub struct UpdateEndpoint {
 #[cfg(feature = "cdn_endpoints")]
 impl UpdateEndpoint {
     /// An `UpdateEndpoint` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             certificate_id: None,
@@ -19336,6 +19880,7 @@ pub struct CdnUpdateEndpointsResponse {
 #[cfg(feature = "cdn_endpoints")]
 impl CdnUpdateEndpointsResponse {
     /// A `CdnUpdateEndpointsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { endpoint: None }
     }
@@ -19358,6 +19903,7 @@ pub struct PurgeCache {
 #[cfg(feature = "cdn_endpoints")]
 impl PurgeCache {
     /// A `PurgeCache` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(files: impl Into<Vec<String>>) -> Self {
         Self { files: files.into() }
     }
@@ -19379,6 +19925,7 @@ pub enum CertificateState {
 }
 impl CertificateState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pending => "pending",
@@ -19389,6 +19936,7 @@ impl CertificateState {
     }
 }
 impl ::std::fmt::Display for CertificateState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -19429,6 +19977,7 @@ pub enum CertificateType {
 }
 impl CertificateType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Custom => "custom",
@@ -19438,6 +19987,7 @@ impl CertificateType {
     }
 }
 impl ::std::fmt::Display for CertificateType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -19494,6 +20044,7 @@ pub struct Certificate {
 }
 impl Certificate {
     /// A `Certificate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -19572,6 +20123,7 @@ pub struct CertificatesListResponseMeta {
 }
 impl CertificatesListResponseMeta {
     /// A `CertificatesListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -19600,6 +20152,7 @@ pub struct CertificatesListResponse {
 #[cfg(feature = "certificates")]
 impl CertificatesListResponse {
     /// A `CertificatesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<CertificatesListResponseMeta>) -> Self {
         Self {
             certificates: None,
@@ -19635,6 +20188,7 @@ pub enum CertificateRequestLetsEncryptType {
 }
 impl CertificateRequestLetsEncryptType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Custom => "custom",
@@ -19644,6 +20198,7 @@ impl CertificateRequestLetsEncryptType {
     }
 }
 impl ::std::fmt::Display for CertificateRequestLetsEncryptType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -19683,6 +20238,7 @@ pub struct CertificateRequestLetsEncrypt {
 }
 impl CertificateRequestLetsEncrypt {
     /// A `CertificateRequestLetsEncrypt` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>, dns_names: impl Into<Vec<String>>) -> Self {
         Self {
             name: name.into(),
@@ -19715,6 +20271,7 @@ pub enum CertificateRequestCustomType {
 }
 impl CertificateRequestCustomType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Custom => "custom",
@@ -19724,6 +20281,7 @@ impl CertificateRequestCustomType {
     }
 }
 impl ::std::fmt::Display for CertificateRequestCustomType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -19768,6 +20326,7 @@ pub struct CertificateRequestCustom {
 }
 impl CertificateRequestCustom {
     /// A `CertificateRequestCustom` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         leaf_certificate: impl Into<String>,
@@ -19821,6 +20380,7 @@ pub struct CertificatesCreateResponse {
 #[cfg(feature = "certificates")]
 impl CertificatesCreateResponse {
     /// A `CertificatesCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { certificate: None }
     }
@@ -19844,6 +20404,7 @@ pub struct CertificatesGetResponse {
 #[cfg(feature = "certificates")]
 impl CertificatesGetResponse {
     /// A `CertificatesGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { certificate: None }
     }
@@ -19876,6 +20437,7 @@ pub struct Balance {
 #[cfg(feature = "billing")]
 impl Balance {
     /// A `Balance` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             account_balance: None,
@@ -19943,6 +20505,7 @@ pub enum BillingHistoryType {
 }
 impl BillingHistoryType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AchFailure => "ACHFailure",
@@ -19960,6 +20523,7 @@ impl BillingHistoryType {
     }
 }
 impl ::std::fmt::Display for BillingHistoryType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -20018,6 +20582,7 @@ pub struct BillingHistory {
 }
 impl BillingHistory {
     /// A `BillingHistory` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             amount: None,
@@ -20076,6 +20641,7 @@ pub struct MetaProperties {
 }
 impl MetaProperties {
     /// A `MetaProperties` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -20104,6 +20670,7 @@ pub struct BillingHistoryListResponse {
 #[cfg(feature = "billing")]
 impl BillingHistoryListResponse {
     /// A `BillingHistoryListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<MetaProperties>) -> Self {
         Self {
             billing_history: None,
@@ -20150,6 +20717,7 @@ pub struct InvoicePreview {
 }
 impl InvoicePreview {
     /// An `InvoicePreview` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             amount: None,
@@ -20201,6 +20769,7 @@ pub struct InvoicesListResponseMeta {
 }
 impl InvoicesListResponseMeta {
     /// An `InvoicesListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -20232,6 +20801,7 @@ pub struct InvoicesListResponse {
 #[cfg(feature = "billing")]
 impl InvoicesListResponse {
     /// An `InvoicesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<InvoicesListResponseMeta>) -> Self {
         Self {
             invoice_preview: None,
@@ -20300,6 +20870,7 @@ pub struct InvoiceItem {
 }
 impl InvoiceItem {
     /// An `InvoiceItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             amount: None,
@@ -20393,6 +20964,7 @@ pub struct InvoicesGetByUuidResponseMeta {
 }
 impl InvoicesGetByUuidResponseMeta {
     /// An `InvoicesGetByUuidResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -20421,6 +20993,7 @@ pub struct InvoicesGetByUuidResponse {
 #[cfg(feature = "billing")]
 impl InvoicesGetByUuidResponse {
     /// An `InvoicesGetByUuidResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<InvoicesGetByUuidResponseMeta>) -> Self {
         Self {
             invoice_items: None,
@@ -20455,6 +21028,7 @@ pub struct InvoiceSummaryCreditsAndAdjustments {
 }
 impl InvoiceSummaryCreditsAndAdjustments {
     /// An `InvoiceSummaryCreditsAndAdjustments` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { amount: None, name: None }
     }
@@ -20485,6 +21059,7 @@ pub struct InvoiceSummaryOverages {
 }
 impl InvoiceSummaryOverages {
     /// An `InvoiceSummaryOverages` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { amount: None, name: None }
     }
@@ -20518,6 +21093,7 @@ pub struct ProductChargeItem {
 }
 impl ProductChargeItem {
     /// A `ProductChargeItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             amount: None,
@@ -20561,6 +21137,7 @@ pub struct InvoiceSummaryProductCharges {
 }
 impl InvoiceSummaryProductCharges {
     /// An `InvoiceSummaryProductCharges` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             amount: None,
@@ -20601,6 +21178,7 @@ pub struct InvoiceSummaryTaxes {
 }
 impl InvoiceSummaryTaxes {
     /// An `InvoiceSummaryTaxes` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { amount: None, name: None }
     }
@@ -20649,6 +21227,7 @@ pub struct InvoiceSummaryUserBillingAddress {
 }
 impl InvoiceSummaryUserBillingAddress {
     /// An `InvoiceSummaryUserBillingAddress` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             address_line1: None,
@@ -20756,6 +21335,7 @@ pub struct InvoiceSummary {
 #[cfg(feature = "billing")]
 impl InvoiceSummary {
     /// An `InvoiceSummary` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             amount: None,
@@ -20883,6 +21463,7 @@ pub struct DatabaseClusterReadConnection {
 }
 impl DatabaseClusterReadConnection {
     /// A `DatabaseClusterReadConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -20948,6 +21529,7 @@ pub struct DatabaseClusterReadDoSettings {
 }
 impl DatabaseClusterReadDoSettings {
     /// A `DatabaseClusterReadDoSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { service_cnames: None }
     }
@@ -20987,6 +21569,7 @@ pub enum DatabaseClusterReadEngine {
 }
 impl DatabaseClusterReadEngine {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pg => "pg",
@@ -21003,6 +21586,7 @@ impl DatabaseClusterReadEngine {
     }
 }
 impl ::std::fmt::Display for DatabaseClusterReadEngine {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -21052,6 +21636,7 @@ pub struct DatabaseClusterReadMaintenanceWindow {
 }
 impl DatabaseClusterReadMaintenanceWindow {
     /// A `DatabaseClusterReadMaintenanceWindow` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(day: impl Into<String>, hour: impl Into<String>) -> Self {
         Self {
             day: day.into(),
@@ -21087,6 +21672,7 @@ pub struct DatabaseServiceEndpoint {
 }
 impl DatabaseServiceEndpoint {
     /// A `DatabaseServiceEndpoint` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { host: None, port: None }
     }
@@ -21132,6 +21718,7 @@ pub struct DatabaseClusterReadPrivateConnection {
 }
 impl DatabaseClusterReadPrivateConnection {
     /// A `DatabaseClusterReadPrivateConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -21207,6 +21794,7 @@ pub enum FirewallRuleType {
 }
 impl FirewallRuleType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Droplet => "droplet",
@@ -21219,6 +21807,7 @@ impl FirewallRuleType {
     }
 }
 impl ::std::fmt::Display for FirewallRuleType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -21270,6 +21859,7 @@ pub struct FirewallRule {
 }
 impl FirewallRule {
     /// A `FirewallRule` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(r#type: impl Into<FirewallRuleType>, value: impl Into<String>) -> Self {
         Self {
             cluster_uuid: None,
@@ -21334,6 +21924,7 @@ pub struct DatabaseClusterReadSchemaRegistryConnection {
 }
 impl DatabaseClusterReadSchemaRegistryConnection {
     /// A `DatabaseClusterReadSchemaRegistryConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             host: None,
@@ -21410,6 +22001,7 @@ pub struct DatabaseClusterReadStandbyConnection {
 }
 impl DatabaseClusterReadStandbyConnection {
     /// A `DatabaseClusterReadStandbyConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -21493,6 +22085,7 @@ pub struct DatabaseClusterReadStandbyPrivateConnection {
 }
 impl DatabaseClusterReadStandbyPrivateConnection {
     /// A `DatabaseClusterReadStandbyPrivateConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -21568,6 +22161,7 @@ pub enum DatabaseClusterReadStatus {
 }
 impl DatabaseClusterReadStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "creating",
@@ -21580,6 +22174,7 @@ impl DatabaseClusterReadStatus {
     }
 }
 impl ::std::fmt::Display for DatabaseClusterReadStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -21633,6 +22228,7 @@ pub struct DatabaseClusterReadUiConnection {
 }
 impl DatabaseClusterReadUiConnection {
     /// A `DatabaseClusterReadUiConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             host: None,
@@ -21699,6 +22295,7 @@ pub enum MysqlSettingsAuthPlugin {
 }
 impl MysqlSettingsAuthPlugin {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MysqlNativePassword => "mysql_native_password",
@@ -21708,6 +22305,7 @@ impl MysqlSettingsAuthPlugin {
     }
 }
 impl ::std::fmt::Display for MysqlSettingsAuthPlugin {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -21746,6 +22344,7 @@ pub struct MysqlSettings {
 }
 impl MysqlSettings {
     /// A `MysqlSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(auth_plugin: impl Into<MysqlSettingsAuthPlugin>) -> Self {
         Self {
             auth_plugin: auth_plugin.into(),
@@ -21768,6 +22367,7 @@ pub enum DatabaseUserRole {
 }
 impl DatabaseUserRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Primary => "primary",
@@ -21777,6 +22377,7 @@ impl DatabaseUserRole {
     }
 }
 impl ::std::fmt::Display for DatabaseUserRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -21820,6 +22421,7 @@ pub enum UserSettingsAclItemPermission {
 }
 impl UserSettingsAclItemPermission {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Admin => "admin",
@@ -21831,6 +22433,7 @@ impl UserSettingsAclItemPermission {
     }
 }
 impl ::std::fmt::Display for UserSettingsAclItemPermission {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -21872,6 +22475,7 @@ pub struct UserSettingsAclItem {
 }
 impl UserSettingsAclItem {
     /// A `UserSettingsAclItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         permission: impl Into<UserSettingsAclItemPermission>,
         topic: impl Into<String>,
@@ -21906,6 +22510,7 @@ pub enum UserSettingsMongoUserSettingsRole {
 }
 impl UserSettingsMongoUserSettingsRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ReadOnly => "readOnly",
@@ -21916,6 +22521,7 @@ impl UserSettingsMongoUserSettingsRole {
     }
 }
 impl ::std::fmt::Display for UserSettingsMongoUserSettingsRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -21955,6 +22561,7 @@ pub struct UserSettingsMongoUserSettings {
 }
 impl UserSettingsMongoUserSettings {
     /// A `UserSettingsMongoUserSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             databases: None,
@@ -21998,6 +22605,7 @@ pub enum UserSettingsOpensearchAclItemPermission {
 }
 impl UserSettingsOpensearchAclItemPermission {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Deny => "deny",
@@ -22010,6 +22618,7 @@ impl UserSettingsOpensearchAclItemPermission {
     }
 }
 impl ::std::fmt::Display for UserSettingsOpensearchAclItemPermission {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -22051,6 +22660,7 @@ pub struct UserSettingsOpensearchAclItem {
 }
 impl UserSettingsOpensearchAclItem {
     /// A `UserSettingsOpensearchAclItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             index: None,
@@ -22096,6 +22706,7 @@ pub struct UserSettings {
 }
 impl UserSettings {
     /// A `UserSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             acl: None,
@@ -22164,6 +22775,7 @@ pub struct DatabaseUser {
 }
 impl DatabaseUser {
     /// A `DatabaseUser` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             access_cert: None,
@@ -22311,6 +22923,7 @@ pub struct DatabaseClusterRead {
 }
 impl DatabaseClusterRead {
     /// A `DatabaseClusterRead` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         engine: impl Into<DatabaseClusterReadEngine>,
         name: impl Into<String>,
@@ -22375,6 +22988,7 @@ impl DatabaseClusterRead {
     }
     /// Sends `db_names` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_db_names(mut self) -> Self {
         self.db_names = Some(None);
         self
@@ -22492,6 +23106,7 @@ impl DatabaseClusterRead {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -22513,6 +23128,7 @@ impl DatabaseClusterRead {
     }
     /// Sends `users` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_users(mut self) -> Self {
         self.users = Some(None);
         self
@@ -22549,6 +23165,7 @@ pub struct DatabasesListClustersResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListClustersResponse {
     /// A `DatabasesListClustersResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { databases: None }
     }
@@ -22575,6 +23192,7 @@ pub struct DatabaseAutoscaleParamsStorage {
 }
 impl DatabaseAutoscaleParamsStorage {
     /// A `DatabaseAutoscaleParamsStorage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
             enabled: enabled.into(),
@@ -22608,6 +23226,7 @@ pub struct DatabaseAutoscaleParams {
 #[cfg(feature = "databases")]
 impl DatabaseAutoscaleParams {
     /// A `DatabaseAutoscaleParams` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { storage: None }
     }
@@ -22650,6 +23269,7 @@ pub struct DatabasesCreateClusterBodyConnection {
 }
 impl DatabasesCreateClusterBodyConnection {
     /// A `DatabasesCreateClusterBodyConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -22715,6 +23335,7 @@ pub struct DatabasesCreateClusterBodyDoSettings {
 }
 impl DatabasesCreateClusterBodyDoSettings {
     /// A `DatabasesCreateClusterBodyDoSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { service_cnames: None }
     }
@@ -22754,6 +23375,7 @@ pub enum DatabasesCreateClusterBodyEngine {
 }
 impl DatabasesCreateClusterBodyEngine {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pg => "pg",
@@ -22770,6 +23392,7 @@ impl DatabasesCreateClusterBodyEngine {
     }
 }
 impl ::std::fmt::Display for DatabasesCreateClusterBodyEngine {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -22819,6 +23442,7 @@ pub struct DatabasesCreateClusterBodyMaintenanceWindow {
 }
 impl DatabasesCreateClusterBodyMaintenanceWindow {
     /// A `DatabasesCreateClusterBodyMaintenanceWindow` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(day: impl Into<String>, hour: impl Into<String>) -> Self {
         Self {
             day: day.into(),
@@ -22869,6 +23493,7 @@ pub struct DatabasesCreateClusterBodyPrivateConnection {
 }
 impl DatabasesCreateClusterBodyPrivateConnection {
     /// A `DatabasesCreateClusterBodyPrivateConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -22949,6 +23574,7 @@ pub struct DatabasesCreateClusterBodySchemaRegistryConnection {
 }
 impl DatabasesCreateClusterBodySchemaRegistryConnection {
     /// A `DatabasesCreateClusterBodySchemaRegistryConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             host: None,
@@ -23025,6 +23651,7 @@ pub struct DatabasesCreateClusterBodyStandbyConnection {
 }
 impl DatabasesCreateClusterBodyStandbyConnection {
     /// A `DatabasesCreateClusterBodyStandbyConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -23108,6 +23735,7 @@ pub struct DatabasesCreateClusterBodyStandbyPrivateConnection {
 }
 impl DatabasesCreateClusterBodyStandbyPrivateConnection {
     /// A `DatabasesCreateClusterBodyStandbyPrivateConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -23183,6 +23811,7 @@ pub enum DatabasesCreateClusterBodyStatus {
 }
 impl DatabasesCreateClusterBodyStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "creating",
@@ -23195,6 +23824,7 @@ impl DatabasesCreateClusterBodyStatus {
     }
 }
 impl ::std::fmt::Display for DatabasesCreateClusterBodyStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -23248,6 +23878,7 @@ pub struct DatabasesCreateClusterBodyUiConnection {
 }
 impl DatabasesCreateClusterBodyUiConnection {
     /// A `DatabasesCreateClusterBodyUiConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             host: None,
@@ -23308,6 +23939,7 @@ pub struct DatabaseBackup {
 }
 impl DatabaseBackup {
     /// A `DatabaseBackup` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(database_name: impl Into<String>) -> Self {
         Self {
             backup_created_at: None,
@@ -23435,6 +24067,7 @@ pub struct DatabasesCreateClusterBody {
 #[cfg(feature = "databases")]
 impl DatabasesCreateClusterBody {
     /// A `DatabasesCreateClusterBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         engine: impl Into<DatabasesCreateClusterBodyEngine>,
         name: impl Into<String>,
@@ -23507,6 +24140,7 @@ impl DatabasesCreateClusterBody {
     }
     /// Sends `db_names` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_db_names(mut self) -> Self {
         self.db_names = Some(None);
         self
@@ -23627,6 +24261,7 @@ impl DatabasesCreateClusterBody {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -23648,6 +24283,7 @@ impl DatabasesCreateClusterBody {
     }
     /// Sends `users` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_users(mut self) -> Self {
         self.users = Some(None);
         self
@@ -23689,6 +24325,7 @@ pub struct DatabasesCreateClusterResponse {
 #[cfg(feature = "databases")]
 impl DatabasesCreateClusterResponse {
     /// A `DatabasesCreateClusterResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(database: impl Into<DatabaseClusterRead>) -> Self {
         Self { database: database.into() }
     }
@@ -23707,6 +24344,7 @@ pub struct DatabasesBasicAuthCredentials {
 }
 impl DatabasesBasicAuthCredentials {
     /// A `DatabasesBasicAuthCredentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             basic_auth_password: None,
@@ -23739,6 +24377,7 @@ pub struct DatabaseMetricsCredentials {
 #[cfg(feature = "databases")]
 impl DatabaseMetricsCredentials {
     /// A `DatabaseMetricsCredentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { credentials: None }
     }
@@ -23765,6 +24404,7 @@ pub struct DatabasesGetClusterMetricsCredentialsResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetClusterMetricsCredentialsResponse {
     /// A `DatabasesGetClusterMetricsCredentialsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { credentials: None }
     }
@@ -23792,6 +24432,7 @@ pub struct DatabaseLayoutOption {
 }
 impl DatabaseLayoutOption {
     /// A `DatabaseLayoutOption` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             num_nodes: None,
@@ -23828,6 +24469,7 @@ pub struct OptionsOptionsAdvancedMysql {
 }
 impl OptionsOptionsAdvancedMysql {
     /// An `OptionsOptionsAdvancedMysql` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -23871,6 +24513,7 @@ pub struct OptionsOptionsAdvancedPg {
 }
 impl OptionsOptionsAdvancedPg {
     /// An `OptionsOptionsAdvancedPg` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -23914,6 +24557,7 @@ pub struct OptionsOptionsKafka {
 }
 impl OptionsOptionsKafka {
     /// An `OptionsOptionsKafka` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -23957,6 +24601,7 @@ pub struct OptionsOptionsMongodb {
 }
 impl OptionsOptionsMongodb {
     /// An `OptionsOptionsMongodb` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -24000,6 +24645,7 @@ pub struct OptionsOptionsMysql {
 }
 impl OptionsOptionsMysql {
     /// An `OptionsOptionsMysql` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -24043,6 +24689,7 @@ pub struct OptionsOptionsOpensearch {
 }
 impl OptionsOptionsOpensearch {
     /// An `OptionsOptionsOpensearch` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -24086,6 +24733,7 @@ pub struct OptionsOptionsPg {
 }
 impl OptionsOptionsPg {
     /// An `OptionsOptionsPg` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -24129,6 +24777,7 @@ pub struct OptionsOptionsRedis {
 }
 impl OptionsOptionsRedis {
     /// An `OptionsOptionsRedis` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -24172,6 +24821,7 @@ pub struct OptionsOptionsValkey {
 }
 impl OptionsOptionsValkey {
     /// An `OptionsOptionsValkey` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -24233,6 +24883,7 @@ pub struct OptionsOptions {
 }
 impl OptionsOptions {
     /// An `OptionsOptions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             advanced_mysql: None,
@@ -24335,6 +24986,7 @@ pub struct DatabaseVersionAvailability {
 }
 impl DatabaseVersionAvailability {
     /// A `DatabaseVersionAvailability` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             end_of_availability: None,
@@ -24350,6 +25002,7 @@ impl DatabaseVersionAvailability {
     }
     /// Sends `end_of_availability` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_end_of_availability(mut self) -> Self {
         self.end_of_availability = Some(None);
         self
@@ -24362,6 +25015,7 @@ impl DatabaseVersionAvailability {
     }
     /// Sends `end_of_life` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_end_of_life(mut self) -> Self {
         self.end_of_life = Some(None);
         self
@@ -24408,6 +25062,7 @@ pub struct OptionsVersionAvailability {
 }
 impl OptionsVersionAvailability {
     /// An `OptionsVersionAvailability` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             advanced_mysql: None,
@@ -24519,6 +25174,7 @@ pub struct Options {
 #[cfg(feature = "databases")]
 impl Options {
     /// An `Options` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             options: None,
@@ -24553,6 +25209,7 @@ pub struct DatabasesGetClusterResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetClusterResponse {
     /// A `DatabasesGetClusterResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(database: impl Into<DatabaseClusterRead>) -> Self {
         Self { database: database.into() }
     }
@@ -24570,6 +25227,7 @@ pub struct DatabasesGetAutoscaleResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetAutoscaleResponse {
     /// A `DatabasesGetAutoscaleResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { autoscale: None }
     }
@@ -24595,6 +25253,7 @@ pub struct Backup {
 }
 impl Backup {
     /// A `Backup` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
         size_gigabytes: impl Into<f64>,
@@ -24629,6 +25288,7 @@ pub struct DatabasesListBackupsResponseScheduledBackupTime {
 }
 impl DatabasesListBackupsResponseScheduledBackupTime {
     /// A `DatabasesListBackupsResponseScheduledBackupTime` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             backup_hour: None,
@@ -24673,6 +25333,7 @@ pub struct DatabasesListBackupsResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListBackupsResponse {
     /// A `DatabasesListBackupsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(backups: impl Into<Vec<Backup>>) -> Self {
         Self {
             backup_progress: None,
@@ -24706,6 +25367,7 @@ pub struct Ca {
 }
 impl Ca {
     /// A `Ca` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(certificate: impl Into<String>) -> Self {
         Self {
             certificate: certificate.into(),
@@ -24724,6 +25386,7 @@ pub struct DatabasesGetCaResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetCaResponse {
     /// A `DatabasesGetCaResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(ca: impl Into<Ca>) -> Self {
         Self { ca: ca.into() }
     }
@@ -24743,6 +25406,7 @@ pub enum MysqlAdvancedConfigInternalTmpMemStorageEngine {
 }
 impl MysqlAdvancedConfigInternalTmpMemStorageEngine {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::TempTable => "TempTable",
@@ -24752,6 +25416,7 @@ impl MysqlAdvancedConfigInternalTmpMemStorageEngine {
     }
 }
 impl ::std::fmt::Display for MysqlAdvancedConfigInternalTmpMemStorageEngine {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -24795,6 +25460,7 @@ pub enum MysqlAdvancedConfigLogOutput {
 }
 impl MysqlAdvancedConfigLogOutput {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Insights => "INSIGHTS",
@@ -24806,6 +25472,7 @@ impl MysqlAdvancedConfigLogOutput {
     }
 }
 impl ::std::fmt::Display for MysqlAdvancedConfigLogOutput {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -24846,6 +25513,7 @@ pub struct MysqlIncrementalBackup {
 }
 impl MysqlIncrementalBackup {
     /// A `MysqlIncrementalBackup` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             enabled: None,
@@ -25035,6 +25703,7 @@ pub struct MysqlAdvancedConfig {
 }
 impl MysqlAdvancedConfig {
     /// A `MysqlAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             automatic_sp_privileges: None,
@@ -25221,6 +25890,7 @@ impl MysqlAdvancedConfig {
     }
     /// Sends `innodb_ft_user_stopword_table` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_innodb_ft_user_stopword_table(mut self) -> Self {
         self.innodb_ft_user_stopword_table = Some(None);
         self
@@ -25439,6 +26109,7 @@ pub enum PostgresAdvancedConfigDefaultToastCompression {
 }
 impl PostgresAdvancedConfigDefaultToastCompression {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Lz4 => "lz4",
@@ -25448,6 +26119,7 @@ impl PostgresAdvancedConfigDefaultToastCompression {
     }
 }
 impl ::std::fmt::Display for PostgresAdvancedConfigDefaultToastCompression {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -25489,6 +26161,7 @@ pub enum PostgresAdvancedConfigLogErrorVerbosity {
 }
 impl PostgresAdvancedConfigLogErrorVerbosity {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Terse => "TERSE",
@@ -25499,6 +26172,7 @@ impl PostgresAdvancedConfigLogErrorVerbosity {
     }
 }
 impl ::std::fmt::Display for PostgresAdvancedConfigLogErrorVerbosity {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -25541,6 +26215,7 @@ pub enum PostgresAdvancedConfigLogLinePrefix {
 }
 impl PostgresAdvancedConfigLogLinePrefix {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PidPUserUDbDAppAClientH => "pid=%p,user=%u,db=%d,app=%a,client=%h",
@@ -25553,6 +26228,7 @@ impl PostgresAdvancedConfigLogLinePrefix {
     }
 }
 impl ::std::fmt::Display for PostgresAdvancedConfigLogLinePrefix {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -25597,6 +26273,7 @@ pub enum PostgresAdvancedConfigPgStatStatementsTrack {
 }
 impl PostgresAdvancedConfigPgStatStatementsTrack {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -25607,6 +26284,7 @@ impl PostgresAdvancedConfigPgStatStatementsTrack {
     }
 }
 impl ::std::fmt::Display for PostgresAdvancedConfigPgStatStatementsTrack {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -25649,6 +26327,7 @@ pub enum PgbouncerAdvancedConfigAutodbPoolMode {
 }
 impl PgbouncerAdvancedConfigAutodbPoolMode {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Session => "session",
@@ -25659,6 +26338,7 @@ impl PgbouncerAdvancedConfigAutodbPoolMode {
     }
 }
 impl ::std::fmt::Display for PgbouncerAdvancedConfigAutodbPoolMode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -25699,6 +26379,7 @@ pub enum PgbouncerAdvancedConfigIgnoreStartupParametersItem {
 }
 impl PgbouncerAdvancedConfigIgnoreStartupParametersItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ExtraFloatDigits => "extra_float_digits",
@@ -25708,6 +26389,7 @@ impl PgbouncerAdvancedConfigIgnoreStartupParametersItem {
     }
 }
 impl ::std::fmt::Display for PgbouncerAdvancedConfigIgnoreStartupParametersItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -25770,6 +26452,7 @@ pub struct PgbouncerAdvancedConfig {
 }
 impl PgbouncerAdvancedConfig {
     /// A `PgbouncerAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             autodb_idle_timeout: None,
@@ -25859,6 +26542,7 @@ pub enum PostgresAdvancedConfigSynchronousReplication {
 }
 impl PostgresAdvancedConfigSynchronousReplication {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Off => "off",
@@ -25868,6 +26552,7 @@ impl PostgresAdvancedConfigSynchronousReplication {
     }
 }
 impl ::std::fmt::Display for PostgresAdvancedConfigSynchronousReplication {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -25903,6 +26588,7 @@ pub struct TimescaledbAdvancedConfig {
 }
 impl TimescaledbAdvancedConfig {
     /// A `TimescaledbAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             max_background_workers: None,
@@ -25930,6 +26616,7 @@ pub enum PostgresAdvancedConfigTrackCommitTimestamp {
 }
 impl PostgresAdvancedConfigTrackCommitTimestamp {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Off => "off",
@@ -25939,6 +26626,7 @@ impl PostgresAdvancedConfigTrackCommitTimestamp {
     }
 }
 impl ::std::fmt::Display for PostgresAdvancedConfigTrackCommitTimestamp {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -25980,6 +26668,7 @@ pub enum PostgresAdvancedConfigTrackFunctions {
 }
 impl PostgresAdvancedConfigTrackFunctions {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -25990,6 +26679,7 @@ impl PostgresAdvancedConfigTrackFunctions {
     }
 }
 impl ::std::fmt::Display for PostgresAdvancedConfigTrackFunctions {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -26030,6 +26720,7 @@ pub enum PostgresAdvancedConfigTrackIoTiming {
 }
 impl PostgresAdvancedConfigTrackIoTiming {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Off => "off",
@@ -26039,6 +26730,7 @@ impl PostgresAdvancedConfigTrackIoTiming {
     }
 }
 impl ::std::fmt::Display for PostgresAdvancedConfigTrackIoTiming {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -26248,6 +26940,7 @@ pub struct PostgresAdvancedConfig {
 }
 impl PostgresAdvancedConfig {
     /// A `PostgresAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             autovacuum_analyze_scale_factor: None,
@@ -26702,6 +27395,7 @@ pub enum RedisAdvancedConfigRedisAclChannelsDefault {
 }
 impl RedisAdvancedConfigRedisAclChannelsDefault {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Allchannels => "allchannels",
@@ -26711,6 +27405,7 @@ impl RedisAdvancedConfigRedisAclChannelsDefault {
     }
 }
 impl ::std::fmt::Display for RedisAdvancedConfigRedisAclChannelsDefault {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -26765,6 +27460,7 @@ pub enum RedisAdvancedConfigRedisMaxmemoryPolicy {
 }
 impl RedisAdvancedConfigRedisMaxmemoryPolicy {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Noeviction => "noeviction",
@@ -26778,6 +27474,7 @@ impl RedisAdvancedConfigRedisMaxmemoryPolicy {
     }
 }
 impl ::std::fmt::Display for RedisAdvancedConfigRedisMaxmemoryPolicy {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -26821,6 +27518,7 @@ pub enum RedisAdvancedConfigRedisPersistence {
 }
 impl RedisAdvancedConfigRedisPersistence {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Off => "off",
@@ -26830,6 +27528,7 @@ impl RedisAdvancedConfigRedisPersistence {
     }
 }
 impl ::std::fmt::Display for RedisAdvancedConfigRedisPersistence {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -26919,6 +27618,7 @@ pub struct RedisAdvancedConfig {
 }
 impl RedisAdvancedConfig {
     /// A `RedisAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             redis_acl_channels_default: None,
@@ -27031,6 +27731,7 @@ pub enum ValkeyAdvancedConfigValkeyAclChannelsDefault {
 }
 impl ValkeyAdvancedConfigValkeyAclChannelsDefault {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Allchannels => "allchannels",
@@ -27040,6 +27741,7 @@ impl ValkeyAdvancedConfigValkeyAclChannelsDefault {
     }
 }
 impl ::std::fmt::Display for ValkeyAdvancedConfigValkeyAclChannelsDefault {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -27094,6 +27796,7 @@ pub enum EvictionPolicyModel {
 }
 impl EvictionPolicyModel {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Noeviction => "noeviction",
@@ -27107,6 +27810,7 @@ impl EvictionPolicyModel {
     }
 }
 impl ::std::fmt::Display for EvictionPolicyModel {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -27150,6 +27854,7 @@ pub enum ValkeyAdvancedConfigValkeyPersistence {
 }
 impl ValkeyAdvancedConfigValkeyPersistence {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Off => "off",
@@ -27159,6 +27864,7 @@ impl ValkeyAdvancedConfigValkeyPersistence {
     }
 }
 impl ::std::fmt::Display for ValkeyAdvancedConfigValkeyPersistence {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -27256,6 +27962,7 @@ pub struct ValkeyAdvancedConfig {
 }
 impl ValkeyAdvancedConfig {
     /// A `ValkeyAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             frequent_snapshots: None,
@@ -27390,6 +28097,7 @@ pub enum KafkaAdvancedConfigCompressionType {
 }
 impl KafkaAdvancedConfigCompressionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Gzip => "gzip",
@@ -27403,6 +28111,7 @@ impl KafkaAdvancedConfigCompressionType {
     }
 }
 impl ::std::fmt::Display for KafkaAdvancedConfigCompressionType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -27448,6 +28157,7 @@ pub enum KafkaAdvancedConfigLogCleanupPolicy {
 }
 impl KafkaAdvancedConfigLogCleanupPolicy {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Delete => "delete",
@@ -27458,6 +28168,7 @@ impl KafkaAdvancedConfigLogCleanupPolicy {
     }
 }
 impl ::std::fmt::Display for KafkaAdvancedConfigLogCleanupPolicy {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -27498,6 +28209,7 @@ pub enum KafkaAdvancedConfigLogMessageTimestampType {
 }
 impl KafkaAdvancedConfigLogMessageTimestampType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CreateTime => "CreateTime",
@@ -27507,6 +28219,7 @@ impl KafkaAdvancedConfigLogMessageTimestampType {
     }
 }
 impl ::std::fmt::Display for KafkaAdvancedConfigLogMessageTimestampType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -27659,6 +28372,7 @@ pub struct KafkaAdvancedConfig {
 }
 impl KafkaAdvancedConfig {
     /// A `KafkaAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             auto_create_topics_enable: None,
@@ -28122,6 +28836,7 @@ pub struct OpensearchAdvancedConfig {
 }
 impl OpensearchAdvancedConfig {
     /// An `OpensearchAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             action_auto_create_index_enabled: None,
@@ -28497,6 +29212,7 @@ pub enum MongoAdvancedConfigDefaultReadConcern {
 }
 impl MongoAdvancedConfigDefaultReadConcern {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Local => "local",
@@ -28507,6 +29223,7 @@ impl MongoAdvancedConfigDefaultReadConcern {
     }
 }
 impl ::std::fmt::Display for MongoAdvancedConfigDefaultReadConcern {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -28555,6 +29272,7 @@ pub struct MongoAdvancedConfig {
 }
 impl MongoAdvancedConfig {
     /// A `MongoAdvancedConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_read_concern: None,
@@ -28636,6 +29354,7 @@ pub struct DatabasesGetConfigResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetConfigResponse {
     /// A `DatabasesGetConfigResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(config: impl Into<DatabasesGetConfigResponseConfig>) -> Self {
         Self { config: config.into() }
     }
@@ -28676,6 +29395,7 @@ pub struct DatabaseConfig {
 #[cfg(feature = "databases")]
 impl DatabaseConfig {
     /// A `DatabaseConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { config: None }
     }
@@ -28698,6 +29418,7 @@ pub struct Database {
 #[cfg(feature = "databases")]
 impl Database {
     /// A `Database` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -28715,6 +29436,7 @@ pub struct DatabasesListResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListResponse {
     /// A `DatabasesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { dbs: None }
     }
@@ -28737,6 +29459,7 @@ pub struct DatabasesAddResponse {
 #[cfg(feature = "databases")]
 impl DatabasesAddResponse {
     /// A `DatabasesAddResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(db: impl Into<Database>) -> Self {
         Self { db: db.into() }
     }
@@ -28753,6 +29476,7 @@ pub struct DatabasesGetResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetResponse {
     /// A `DatabasesGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(db: impl Into<Database>) -> Self {
         Self { db: db.into() }
     }
@@ -28768,6 +29492,7 @@ pub struct DoSettings {
 }
 impl DoSettings {
     /// A `DoSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { service_cnames: None }
     }
@@ -28790,6 +29515,7 @@ pub struct DatabasesGetDoSettingsResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetDoSettingsResponse {
     /// A `DatabasesGetDoSettingsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(do_settings: impl Into<DoSettings>) -> Self {
         Self {
             do_settings: do_settings.into(),
@@ -28808,6 +29534,7 @@ pub struct DatabasesUpdateDoSettingsBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateDoSettingsBody {
     /// A `DatabasesUpdateDoSettingsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(do_settings: impl Into<DoSettings>) -> Self {
         Self {
             do_settings: do_settings.into(),
@@ -28839,6 +29566,7 @@ pub enum EventsLogsEventType {
 }
 impl EventsLogsEventType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ClusterMaintenancePerform => "cluster_maintenance_perform",
@@ -28853,6 +29581,7 @@ impl EventsLogsEventType {
     }
 }
 impl ::std::fmt::Display for EventsLogsEventType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -28902,6 +29631,7 @@ pub struct EventsLogs {
 }
 impl EventsLogs {
     /// An `EventsLogs` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cluster_name: None,
@@ -28948,6 +29678,7 @@ pub struct DatabasesListEventsLogsResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListEventsLogsResponse {
     /// A `DatabasesListEventsLogsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { events: None }
     }
@@ -28977,6 +29708,7 @@ pub struct DatabasesGetEvictionPolicyResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetEvictionPolicyResponse {
     /// A `DatabasesGetEvictionPolicyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(eviction_policy: impl Into<EvictionPolicyModel>) -> Self {
         Self {
             eviction_policy: eviction_policy.into(),
@@ -29002,6 +29734,7 @@ pub struct DatabasesUpdateEvictionPolicyBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateEvictionPolicyBody {
     /// A `DatabasesUpdateEvictionPolicyBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(eviction_policy: impl Into<EvictionPolicyModel>) -> Self {
         Self {
             eviction_policy: eviction_policy.into(),
@@ -29021,6 +29754,7 @@ pub struct DatabasesListFirewallRulesResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListFirewallRulesResponse {
     /// A `DatabasesListFirewallRulesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { rules: None }
     }
@@ -29044,6 +29778,7 @@ pub struct DatabasesUpdateFirewallRulesBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateFirewallRulesBody {
     /// A `DatabasesUpdateFirewallRulesBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { rules: None }
     }
@@ -29070,6 +29805,7 @@ pub enum OpensearchIndexHealth {
 }
 impl OpensearchIndexHealth {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "unknown",
@@ -29080,6 +29816,7 @@ impl OpensearchIndexHealth {
     }
 }
 impl ::std::fmt::Display for OpensearchIndexHealth {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -29129,6 +29866,7 @@ pub enum OpensearchIndexStatus {
 }
 impl OpensearchIndexStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "unknown",
@@ -29139,6 +29877,7 @@ impl OpensearchIndexStatus {
     }
 }
 impl ::std::fmt::Display for OpensearchIndexStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -29201,6 +29940,7 @@ pub struct OpensearchIndex {
 }
 impl OpensearchIndex {
     /// An `OpensearchIndex` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_time: None,
@@ -29271,6 +30011,7 @@ pub struct DatabasesListOpeasearchIndexesResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListOpeasearchIndexesResponse {
     /// A `DatabasesListOpeasearchIndexesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { indexes: None }
     }
@@ -29298,6 +30039,7 @@ pub enum LogsinkVerboseSinkType {
 }
 impl LogsinkVerboseSinkType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Rsyslog => "rsyslog",
@@ -29308,6 +30050,7 @@ impl LogsinkVerboseSinkType {
     }
 }
 impl ::std::fmt::Display for LogsinkVerboseSinkType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -29350,6 +30093,7 @@ pub enum RsyslogLogsinkFormat {
 }
 impl RsyslogLogsinkFormat {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Rfc5424 => "rfc5424",
@@ -29360,6 +30104,7 @@ impl RsyslogLogsinkFormat {
     }
 }
 impl ::std::fmt::Display for RsyslogLogsinkFormat {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -29435,6 +30180,7 @@ pub struct RsyslogLogsink {
 }
 impl RsyslogLogsink {
     /// A `RsyslogLogsink` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         format: impl Into<RsyslogLogsinkFormat>,
         port: impl Into<i64>,
@@ -29505,6 +30251,7 @@ pub struct ElasticsearchLogsink {
 }
 impl ElasticsearchLogsink {
     /// An `ElasticsearchLogsink` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(index_prefix: impl Into<String>, url: impl Into<String>) -> Self {
         Self {
             ca: None,
@@ -29554,6 +30301,7 @@ pub struct OpensearchLogsink {
 }
 impl OpensearchLogsink {
     /// An `OpensearchLogsink` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(index_prefix: impl Into<String>, url: impl Into<String>) -> Self {
         Self {
             ca: None,
@@ -29594,6 +30342,7 @@ pub struct DatadogLogsink {
 }
 impl DatadogLogsink {
     /// A `DatadogLogsink` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datadog_api_key: impl Into<String>, site: impl Into<String>) -> Self {
         Self {
             datadog_api_key: datadog_api_key.into(),
@@ -29640,6 +30389,7 @@ pub struct LogsinkVerbose {
 #[cfg(feature = "databases")]
 impl LogsinkVerbose {
     /// A `LogsinkVerbose` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             sink_id: None,
@@ -29686,6 +30436,7 @@ pub struct DatabasesListLogsinkResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListLogsinkResponse {
     /// A `DatabasesListLogsinkResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { sinks: None }
     }
@@ -29721,6 +30472,7 @@ pub enum LogsinkCreateSinkType {
 }
 impl LogsinkCreateSinkType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Rsyslog => "rsyslog",
@@ -29732,6 +30484,7 @@ impl LogsinkCreateSinkType {
     }
 }
 impl ::std::fmt::Display for LogsinkCreateSinkType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -29800,6 +30553,7 @@ pub struct LogsinkCreate {
 #[cfg(feature = "databases")]
 impl LogsinkCreate {
     /// A `LogsinkCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             sink_name: None,
@@ -29839,6 +30593,7 @@ pub struct DatabasesCreateLogsinkResponse {
 #[cfg(feature = "databases")]
 impl DatabasesCreateLogsinkResponse {
     /// A `DatabasesCreateLogsinkResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { sink: None }
     }
@@ -29878,6 +30633,7 @@ pub struct LogsinkUpdate {
 #[cfg(feature = "databases")]
 impl LogsinkUpdate {
     /// A `LogsinkUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(config: impl Into<LogsinkUpdateConfig>) -> Self {
         Self { config: config.into() }
     }
@@ -29902,6 +30658,7 @@ pub struct DatabaseMaintenanceWindow {
 #[cfg(feature = "databases")]
 impl DatabaseMaintenanceWindow {
     /// A `DatabaseMaintenanceWindow` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(day: impl Into<String>, hour: impl Into<String>) -> Self {
         Self {
             day: day.into(),
@@ -29935,6 +30692,7 @@ pub struct DatabasesUpdateRegionBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateRegionBody {
     /// A `DatabasesUpdateRegionBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(region: impl Into<String>) -> Self {
         Self { region: region.into() }
     }
@@ -29960,6 +30718,7 @@ pub enum OnlineMigrationStatus {
 }
 impl OnlineMigrationStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Running => "running",
@@ -29972,6 +30731,7 @@ impl OnlineMigrationStatus {
     }
 }
 impl ::std::fmt::Display for OnlineMigrationStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -30018,6 +30778,7 @@ pub struct OnlineMigration {
 #[cfg(feature = "databases")]
 impl OnlineMigration {
     /// An `OnlineMigration` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -30067,6 +30828,7 @@ pub struct SourceDatabaseSource {
 }
 impl SourceDatabaseSource {
     /// A `SourceDatabaseSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             dbname: None,
@@ -30125,6 +30887,7 @@ pub struct SourceDatabase {
 #[cfg(feature = "databases")]
 impl SourceDatabase {
     /// A `SourceDatabase` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(source: impl Into<SourceDatabaseSource>) -> Self {
         Self {
             disable_ssl: None,
@@ -30174,6 +30937,7 @@ pub struct ConnectionPoolConnection {
 }
 impl ConnectionPoolConnection {
     /// A `ConnectionPoolConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -30257,6 +31021,7 @@ pub struct ConnectionPoolPrivateConnection {
 }
 impl ConnectionPoolPrivateConnection {
     /// A `ConnectionPoolPrivateConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -30340,6 +31105,7 @@ pub struct ConnectionPoolStandbyConnection {
 }
 impl ConnectionPoolStandbyConnection {
     /// A `ConnectionPoolStandbyConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -30423,6 +31189,7 @@ pub struct ConnectionPoolStandbyPrivateConnection {
 }
 impl ConnectionPoolStandbyPrivateConnection {
     /// A `ConnectionPoolStandbyPrivateConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -30510,6 +31277,7 @@ pub struct ConnectionPool {
 #[cfg(feature = "databases")]
 impl ConnectionPool {
     /// A `ConnectionPool` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         db: impl Into<String>,
         mode: impl Into<String>,
@@ -30584,6 +31352,7 @@ pub struct ConnectionPools {
 #[cfg(feature = "databases")]
 impl ConnectionPools {
     /// A `ConnectionPools` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { pools: None }
     }
@@ -30606,6 +31375,7 @@ pub struct DatabasesAddConnectionPoolResponse {
 #[cfg(feature = "databases")]
 impl DatabasesAddConnectionPoolResponse {
     /// A `DatabasesAddConnectionPoolResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(pool: impl Into<ConnectionPool>) -> Self {
         Self { pool: pool.into() }
     }
@@ -30622,6 +31392,7 @@ pub struct DatabasesGetConnectionPoolResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetConnectionPoolResponse {
     /// A `DatabasesGetConnectionPoolResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(pool: impl Into<ConnectionPool>) -> Self {
         Self { pool: pool.into() }
     }
@@ -30645,6 +31416,7 @@ pub struct ConnectionPoolUpdate {
 #[cfg(feature = "databases")]
 impl ConnectionPoolUpdate {
     /// A `ConnectionPoolUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         db: impl Into<String>,
         mode: impl Into<String>,
@@ -30693,6 +31465,7 @@ pub struct DatabaseReplicaReadConnection {
 }
 impl DatabaseReplicaReadConnection {
     /// A `DatabaseReplicaReadConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -30758,6 +31531,7 @@ pub struct DatabaseReplicaReadDoSettings {
 }
 impl DatabaseReplicaReadDoSettings {
     /// A `DatabaseReplicaReadDoSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { service_cnames: None }
     }
@@ -30797,6 +31571,7 @@ pub struct DatabaseReplicaReadPrivateConnection {
 }
 impl DatabaseReplicaReadPrivateConnection {
     /// A `DatabaseReplicaReadPrivateConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -30872,6 +31647,7 @@ pub enum DatabaseReplicaReadStatus {
 }
 impl DatabaseReplicaReadStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "creating",
@@ -30884,6 +31660,7 @@ impl DatabaseReplicaReadStatus {
     }
 }
 impl ::std::fmt::Display for DatabaseReplicaReadStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -30954,6 +31731,7 @@ pub struct DatabaseReplicaRead {
 }
 impl DatabaseReplicaRead {
     /// A `DatabaseReplicaRead` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             connection: None,
@@ -31062,6 +31840,7 @@ pub struct DatabasesListReplicasResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListReplicasResponse {
     /// A `DatabasesListReplicasResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { replicas: None }
     }
@@ -31101,6 +31880,7 @@ pub struct DatabaseReplicaConnection {
 }
 impl DatabaseReplicaConnection {
     /// A `DatabaseReplicaConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -31166,6 +31946,7 @@ pub struct DatabaseReplicaDoSettings {
 }
 impl DatabaseReplicaDoSettings {
     /// A `DatabaseReplicaDoSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { service_cnames: None }
     }
@@ -31205,6 +31986,7 @@ pub struct DatabaseReplicaPrivateConnection {
 }
 impl DatabaseReplicaPrivateConnection {
     /// A `DatabaseReplicaPrivateConnection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database: None,
@@ -31280,6 +32062,7 @@ pub enum DatabaseReplicaStatus {
 }
 impl DatabaseReplicaStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "creating",
@@ -31292,6 +32075,7 @@ impl DatabaseReplicaStatus {
     }
 }
 impl ::std::fmt::Display for DatabaseReplicaStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -31364,6 +32148,7 @@ pub struct DatabaseReplica {
 #[cfg(feature = "databases")]
 impl DatabaseReplica {
     /// A `DatabaseReplica` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             connection: None,
@@ -31472,6 +32257,7 @@ pub struct DatabasesCreateReplicaResponse {
 #[cfg(feature = "databases")]
 impl DatabasesCreateReplicaResponse {
     /// A `DatabasesCreateReplicaResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { replica: None }
     }
@@ -31495,6 +32281,7 @@ pub struct DatabasesGetReplicaResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetReplicaResponse {
     /// A `DatabasesGetReplicaResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { replica: None }
     }
@@ -31522,6 +32309,7 @@ pub struct DatabaseClusterResize {
 #[cfg(feature = "databases")]
 impl DatabaseClusterResize {
     /// A `DatabaseClusterResize` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(num_nodes: impl Into<i64>, size: impl Into<String>) -> Self {
         Self {
             num_nodes: num_nodes.into(),
@@ -31553,6 +32341,7 @@ pub enum KafkaSchemaVerboseSchemaType {
 }
 impl KafkaSchemaVerboseSchemaType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Avro => "AVRO",
@@ -31563,6 +32352,7 @@ impl KafkaSchemaVerboseSchemaType {
     }
 }
 impl ::std::fmt::Display for KafkaSchemaVerboseSchemaType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -31610,6 +32400,7 @@ pub struct KafkaSchemaVerbose {
 #[cfg(feature = "databases")]
 impl KafkaSchemaVerbose {
     /// A `KafkaSchemaVerbose` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             schema: None,
@@ -31659,6 +32450,7 @@ pub struct DatabasesListKafkaSchemasResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListKafkaSchemasResponse {
     /// A `DatabasesListKafkaSchemasResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { subjects: None }
     }
@@ -31686,6 +32478,7 @@ pub enum DatabaseKafkaSchemaCreateSchemaType {
 }
 impl DatabaseKafkaSchemaCreateSchemaType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Avro => "AVRO",
@@ -31696,6 +32489,7 @@ impl DatabaseKafkaSchemaCreateSchemaType {
     }
 }
 impl ::std::fmt::Display for DatabaseKafkaSchemaCreateSchemaType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -31740,6 +32534,7 @@ pub struct DatabaseKafkaSchemaCreate {
 #[cfg(feature = "databases")]
 impl DatabaseKafkaSchemaCreate {
     /// A `DatabaseKafkaSchemaCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             schema: None,
@@ -31794,6 +32589,7 @@ pub enum DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel {
 }
 impl DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "NONE",
@@ -31808,6 +32604,7 @@ impl DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel {
     }
 }
 impl ::std::fmt::Display for DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -31850,6 +32647,7 @@ pub struct DatabasesGetKafkaSchemaConfigResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetKafkaSchemaConfigResponse {
     /// A `DatabasesGetKafkaSchemaConfigResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         compatibility_level: impl Into<
             DatabasesGetKafkaSchemaConfigResponseCompatibilityLevel,
@@ -31885,6 +32683,7 @@ pub enum DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel {
 }
 impl DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "NONE",
@@ -31899,6 +32698,7 @@ impl DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel {
     }
 }
 impl ::std::fmt::Display for DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -31941,6 +32741,7 @@ pub struct DatabasesUpdateKafkaSchemaConfigBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaSchemaConfigBody {
     /// A `DatabasesUpdateKafkaSchemaConfigBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         compatibility_level: impl Into<
             DatabasesUpdateKafkaSchemaConfigBodyCompatibilityLevel,
@@ -31976,6 +32777,7 @@ pub enum DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel {
 }
 impl DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "NONE",
@@ -31990,6 +32792,7 @@ impl DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel {
     }
 }
 impl ::std::fmt::Display for DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32032,6 +32835,7 @@ pub struct DatabasesUpdateKafkaSchemaConfigResponse {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaSchemaConfigResponse {
     /// A `DatabasesUpdateKafkaSchemaConfigResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         compatibility_level: impl Into<
             DatabasesUpdateKafkaSchemaConfigResponseCompatibilityLevel,
@@ -32067,6 +32871,7 @@ pub enum DatabasesGetKafkaSchemaSubjectConfigResponseCompatibilityLevel {
 }
 impl DatabasesGetKafkaSchemaSubjectConfigResponseCompatibilityLevel {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "NONE",
@@ -32082,6 +32887,7 @@ impl DatabasesGetKafkaSchemaSubjectConfigResponseCompatibilityLevel {
 }
 impl ::std::fmt::Display
 for DatabasesGetKafkaSchemaSubjectConfigResponseCompatibilityLevel {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32127,6 +32933,7 @@ pub struct DatabasesGetKafkaSchemaSubjectConfigResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetKafkaSchemaSubjectConfigResponse {
     /// A `DatabasesGetKafkaSchemaSubjectConfigResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         compatibility_level: impl Into<
             DatabasesGetKafkaSchemaSubjectConfigResponseCompatibilityLevel,
@@ -32164,6 +32971,7 @@ pub enum DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel {
 }
 impl DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "NONE",
@@ -32179,6 +32987,7 @@ impl DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel {
 }
 impl ::std::fmt::Display
 for DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32222,6 +33031,7 @@ pub struct DatabasesUpdateKafkaSchemaSubjectConfigBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaSchemaSubjectConfigBody {
     /// A `DatabasesUpdateKafkaSchemaSubjectConfigBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         compatibility_level: impl Into<
             DatabasesUpdateKafkaSchemaSubjectConfigBodyCompatibilityLevel,
@@ -32257,6 +33067,7 @@ pub enum DatabasesUpdateKafkaSchemaSubjectConfigResponseCompatibilityLevel {
 }
 impl DatabasesUpdateKafkaSchemaSubjectConfigResponseCompatibilityLevel {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "NONE",
@@ -32272,6 +33083,7 @@ impl DatabasesUpdateKafkaSchemaSubjectConfigResponseCompatibilityLevel {
 }
 impl ::std::fmt::Display
 for DatabasesUpdateKafkaSchemaSubjectConfigResponseCompatibilityLevel {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32317,6 +33129,7 @@ pub struct DatabasesUpdateKafkaSchemaSubjectConfigResponse {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaSchemaSubjectConfigResponse {
     /// A `DatabasesUpdateKafkaSchemaSubjectConfigResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         compatibility_level: impl Into<
             DatabasesUpdateKafkaSchemaSubjectConfigResponseCompatibilityLevel,
@@ -32346,6 +33159,7 @@ pub enum KafkaSchemaVersionVerboseSchemaType {
 }
 impl KafkaSchemaVersionVerboseSchemaType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Avro => "AVRO",
@@ -32356,6 +33170,7 @@ impl KafkaSchemaVersionVerboseSchemaType {
     }
 }
 impl ::std::fmt::Display for KafkaSchemaVersionVerboseSchemaType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32406,6 +33221,7 @@ pub struct KafkaSchemaVersionVerbose {
 #[cfg(feature = "databases")]
 impl KafkaSchemaVersionVerbose {
     /// A `KafkaSchemaVersionVerbose` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             schema: None,
@@ -32461,6 +33277,7 @@ pub struct SqlMode {
 #[cfg(feature = "databases")]
 impl SqlMode {
     /// A `SqlMode` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(sql_mode: impl Into<String>) -> Self {
         Self { sql_mode: sql_mode.into() }
     }
@@ -32481,6 +33298,7 @@ pub enum KafkaTopicState {
 }
 impl KafkaTopicState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -32491,6 +33309,7 @@ impl KafkaTopicState {
     }
 }
 impl ::std::fmt::Display for KafkaTopicState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32544,6 +33363,7 @@ pub struct KafkaTopic {
 }
 impl KafkaTopic {
     /// A `KafkaTopic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -32590,6 +33410,7 @@ pub struct DatabasesListKafkaTopicsResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListKafkaTopicsResponse {
     /// A `DatabasesListKafkaTopicsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { topics: None }
     }
@@ -32617,6 +33438,7 @@ pub enum KafkaTopicConfigCleanupPolicy {
 }
 impl KafkaTopicConfigCleanupPolicy {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Delete => "delete",
@@ -32627,6 +33449,7 @@ impl KafkaTopicConfigCleanupPolicy {
     }
 }
 impl ::std::fmt::Display for KafkaTopicConfigCleanupPolicy {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32675,6 +33498,7 @@ pub enum KafkaTopicConfigCompressionType {
 }
 impl KafkaTopicConfigCompressionType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Producer => "producer",
@@ -32688,6 +33512,7 @@ impl KafkaTopicConfigCompressionType {
     }
 }
 impl ::std::fmt::Display for KafkaTopicConfigCompressionType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32809,6 +33634,7 @@ pub enum KafkaTopicConfigMessageFormatVersion {
 }
 impl KafkaTopicConfigMessageFormatVersion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V080 => "0.8.0",
@@ -32857,6 +33683,7 @@ impl KafkaTopicConfigMessageFormatVersion {
     }
 }
 impl ::std::fmt::Display for KafkaTopicConfigMessageFormatVersion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -32935,6 +33762,7 @@ pub enum KafkaTopicConfigMessageTimestampType {
 }
 impl KafkaTopicConfigMessageTimestampType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CreateTime => "create_time",
@@ -32944,6 +33772,7 @@ impl KafkaTopicConfigMessageTimestampType {
     }
 }
 impl ::std::fmt::Display for KafkaTopicConfigMessageTimestampType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -33039,6 +33868,7 @@ pub struct KafkaTopicConfig {
 }
 impl KafkaTopicConfig {
     /// A `KafkaTopicConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cleanup_policy: None,
@@ -33228,6 +34058,7 @@ pub struct KafkaTopicCreate {
 #[cfg(feature = "databases")]
 impl KafkaTopicCreate {
     /// A `KafkaTopicCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -33275,6 +34106,7 @@ pub struct KafkaTopicPartitionConsumerGroupsItem {
 }
 impl KafkaTopicPartitionConsumerGroupsItem {
     /// A `KafkaTopicPartitionConsumerGroupsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             group_name: None,
@@ -33321,6 +34153,7 @@ pub struct KafkaTopicPartition {
 }
 impl KafkaTopicPartition {
     /// A `KafkaTopicPartition` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             consumer_groups: None,
@@ -33341,6 +34174,7 @@ impl KafkaTopicPartition {
     }
     /// Sends `consumer_groups` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_consumer_groups(mut self) -> Self {
         self.consumer_groups = Some(None);
         self
@@ -33386,6 +34220,7 @@ pub enum KafkaTopicVerboseState {
 }
 impl KafkaTopicVerboseState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -33396,6 +34231,7 @@ impl KafkaTopicVerboseState {
     }
 }
 impl ::std::fmt::Display for KafkaTopicVerboseState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -33452,6 +34288,7 @@ pub struct KafkaTopicVerbose {
 }
 impl KafkaTopicVerbose {
     /// A `KafkaTopicVerbose` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -33508,6 +34345,7 @@ pub struct DatabasesCreateKafkaTopicResponse {
 #[cfg(feature = "databases")]
 impl DatabasesCreateKafkaTopicResponse {
     /// A `DatabasesCreateKafkaTopicResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { topic: None }
     }
@@ -33531,6 +34369,7 @@ pub struct DatabasesGetKafkaTopicResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetKafkaTopicResponse {
     /// A `DatabasesGetKafkaTopicResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { topic: None }
     }
@@ -33560,6 +34399,7 @@ pub struct KafkaTopicUpdate {
 #[cfg(feature = "databases")]
 impl KafkaTopicUpdate {
     /// A `KafkaTopicUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -33599,6 +34439,7 @@ pub struct DatabasesUpdateKafkaTopicResponse {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateKafkaTopicResponse {
     /// A `DatabasesUpdateKafkaTopicResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { topic: None }
     }
@@ -33622,6 +34463,7 @@ pub struct Version {
 #[cfg(feature = "databases")]
 impl Version {
     /// A `Version` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { version: None }
     }
@@ -33645,6 +34487,7 @@ pub struct DatabasesListUsersResponse {
 #[cfg(feature = "databases")]
 impl DatabasesListUsersResponse {
     /// A `DatabasesListUsersResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { users: None }
     }
@@ -33671,6 +34514,7 @@ pub enum DatabasesAddUserBodyRole {
 }
 impl DatabasesAddUserBodyRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Primary => "primary",
@@ -33680,6 +34524,7 @@ impl DatabasesAddUserBodyRole {
     }
 }
 impl ::std::fmt::Display for DatabasesAddUserBodyRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -33740,6 +34585,7 @@ pub struct DatabasesAddUserBody {
 #[cfg(feature = "databases")]
 impl DatabasesAddUserBody {
     /// A `DatabasesAddUserBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             access_cert: None,
@@ -33807,6 +34653,7 @@ pub struct DatabasesAddUserResponse {
 #[cfg(feature = "databases")]
 impl DatabasesAddUserResponse {
     /// A `DatabasesAddUserResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(user: impl Into<DatabaseUser>) -> Self {
         Self { user: user.into() }
     }
@@ -33823,6 +34670,7 @@ pub struct DatabasesGetUserResponse {
 #[cfg(feature = "databases")]
 impl DatabasesGetUserResponse {
     /// A `DatabasesGetUserResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(user: impl Into<DatabaseUser>) -> Self {
         Self { user: user.into() }
     }
@@ -33840,6 +34688,7 @@ pub struct DatabasesUpdateUserBody {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateUserBody {
     /// A `DatabasesUpdateUserBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { settings: None }
     }
@@ -33862,6 +34711,7 @@ pub struct DatabasesUpdateUserResponse {
 #[cfg(feature = "databases")]
 impl DatabasesUpdateUserResponse {
     /// A `DatabasesUpdateUserResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(user: impl Into<DatabaseUser>) -> Self {
         Self { user: user.into() }
     }
@@ -33879,6 +34729,7 @@ pub struct DatabasesResetAuthBody {
 #[cfg(feature = "databases")]
 impl DatabasesResetAuthBody {
     /// A `DatabasesResetAuthBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { mysql_settings: None }
     }
@@ -33901,6 +34752,7 @@ pub struct DatabasesResetAuthResponse {
 #[cfg(feature = "databases")]
 impl DatabasesResetAuthResponse {
     /// A `DatabasesResetAuthResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(user: impl Into<DatabaseUser>) -> Self {
         Self { user: user.into() }
     }
@@ -33924,6 +34776,7 @@ pub enum DedicatedInferencesListRegion {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nyc2 => "nyc2",
@@ -33935,6 +34788,7 @@ impl DedicatedInferencesListRegion {
 }
 #[cfg(feature = "dedicated_inference")]
 impl ::std::fmt::Display for DedicatedInferencesListRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -33976,6 +34830,7 @@ pub struct DedicatedInferenceEndpoints {
 }
 impl DedicatedInferenceEndpoints {
     /// A `DedicatedInferenceEndpoints` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             private_endpoint_fqdn: None,
@@ -34012,6 +34867,7 @@ pub enum AcceleratorConfigSpecStatus {
 }
 impl AcceleratorConfigSpecStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "new",
@@ -34022,6 +34878,7 @@ impl AcceleratorConfigSpecStatus {
     }
 }
 impl ::std::fmt::Display for AcceleratorConfigSpecStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -34064,6 +34921,7 @@ pub struct AcceleratorConfigSpec {
 }
 impl AcceleratorConfigSpec {
     /// An `AcceleratorConfigSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         accelerator_slug: impl Into<String>,
         scale: impl Into<i64>,
@@ -34096,6 +34954,7 @@ pub enum ModelDeploymentSpecModelProvider {
 }
 impl ModelDeploymentSpecModelProvider {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::HuggingFace => "hugging_face",
@@ -34104,6 +34963,7 @@ impl ModelDeploymentSpecModelProvider {
     }
 }
 impl ::std::fmt::Display for ModelDeploymentSpecModelProvider {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -34150,6 +35010,7 @@ pub struct ModelDeploymentSpec {
 }
 impl ModelDeploymentSpec {
     /// A `ModelDeploymentSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             accelerators: None,
@@ -34214,6 +35075,7 @@ pub enum PendingDeploymentSpecStatus {
 }
 impl PendingDeploymentSpecStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Provisioning => "provisioning",
@@ -34223,6 +35085,7 @@ impl PendingDeploymentSpecStatus {
     }
 }
 impl ::std::fmt::Display for PendingDeploymentSpecStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -34257,6 +35120,7 @@ pub struct PendingDeploymentSpecVpc {
 }
 impl PendingDeploymentSpecVpc {
     /// A `PendingDeploymentSpecVpc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(uuid: impl Into<String>) -> Self {
         Self { uuid: uuid.into() }
     }
@@ -34296,6 +35160,7 @@ pub struct PendingDeploymentSpec {
 }
 impl PendingDeploymentSpec {
     /// A `PendingDeploymentSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -34390,6 +35255,7 @@ pub enum DedicatedInferenceSpecRegion {
 }
 impl DedicatedInferenceSpecRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Atl1 => "atl1",
@@ -34400,6 +35266,7 @@ impl DedicatedInferenceSpecRegion {
     }
 }
 impl ::std::fmt::Display for DedicatedInferenceSpecRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -34435,6 +35302,7 @@ pub struct DedicatedInferenceSpecVpc {
 }
 impl DedicatedInferenceSpecVpc {
     /// A `DedicatedInferenceSpecVpc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(uuid: impl Into<String>) -> Self {
         Self { uuid: uuid.into() }
     }
@@ -34459,6 +35327,7 @@ pub struct DedicatedInferenceSpec {
 }
 impl DedicatedInferenceSpec {
     /// A `DedicatedInferenceSpec` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         enable_public_endpoint: impl Into<bool>,
         model_deployments: impl Into<Vec<ModelDeploymentSpec>>,
@@ -34500,6 +35369,7 @@ pub enum DedicatedInferenceStatus {
 }
 impl DedicatedInferenceStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -34513,6 +35383,7 @@ impl DedicatedInferenceStatus {
     }
 }
 impl ::std::fmt::Display for DedicatedInferenceStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -34576,6 +35447,7 @@ pub struct DedicatedInference {
 }
 impl DedicatedInference {
     /// A `DedicatedInference` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -34667,6 +35539,7 @@ pub struct DedicatedInferencesListResponseLinks {
 }
 impl DedicatedInferencesListResponseLinks {
     /// A `DedicatedInferencesListResponseLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { pages: None }
     }
@@ -34690,6 +35563,7 @@ pub struct DedicatedInferencesListResponseMeta {
 }
 impl DedicatedInferencesListResponseMeta {
     /// A `DedicatedInferencesListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(total: impl Into<i64>) -> Self {
         Self { total: total.into() }
     }
@@ -34710,6 +35584,7 @@ pub struct DedicatedInferencesListResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListResponse {
     /// A `DedicatedInferencesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         dedicated_inferences: impl Into<Vec<DedicatedInference>>,
         links: impl Into<DedicatedInferencesListResponseLinks>,
@@ -34737,6 +35612,7 @@ pub struct DedicatedInferenceCreateRequest {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceCreateRequest {
     /// A `DedicatedInferenceCreateRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(spec: impl Into<DedicatedInferenceSpec>) -> Self {
         Self {
             access_tokens: None,
@@ -34776,6 +35652,7 @@ pub struct DedicatedInferenceAccessToken {
 }
 impl DedicatedInferenceAccessToken {
     /// A `DedicatedInferenceAccessToken` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -34835,6 +35712,7 @@ pub struct DedicatedInferencesCreateResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesCreateResponse {
     /// A `DedicatedInferencesCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             dedicated_inference: None,
@@ -34880,6 +35758,7 @@ pub struct DedicatedInferenceGpuModelConfig {
 }
 impl DedicatedInferenceGpuModelConfig {
     /// A `DedicatedInferenceGpuModelConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             gpu_slugs: None,
@@ -34926,6 +35805,7 @@ pub struct DedicatedInferenceGpuModelConfigsResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceGpuModelConfigsResponse {
     /// A `DedicatedInferenceGpuModelConfigsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { gpu_model_configs: None }
     }
@@ -34959,6 +35839,7 @@ pub struct DedicatedInferenceSize {
 }
 impl DedicatedInferenceSize {
     /// A `DedicatedInferenceSize` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             currency: None,
@@ -35008,6 +35889,7 @@ pub struct DedicatedInferenceSizesResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceSizesResponse {
     /// A `DedicatedInferenceSizesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             enabled_regions: None,
@@ -35040,6 +35922,7 @@ pub struct DedicatedInferencesGetResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesGetResponse {
     /// A `DedicatedInferencesGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { dedicated_inference: None }
     }
@@ -35064,6 +35947,7 @@ pub struct DedicatedInferenceUpdateRequestAccessTokens {
 }
 impl DedicatedInferenceUpdateRequestAccessTokens {
     /// A `DedicatedInferenceUpdateRequestAccessTokens` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { hugging_face_token: None }
     }
@@ -35090,6 +35974,7 @@ pub struct DedicatedInferenceUpdateRequest {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceUpdateRequest {
     /// A `DedicatedInferenceUpdateRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             access_tokens: None,
@@ -35125,6 +36010,7 @@ pub struct DedicatedInferencesPatchResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesPatchResponse {
     /// A `DedicatedInferencesPatchResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { dedicated_inference: None }
     }
@@ -35166,6 +36052,7 @@ pub struct DedicatedInferenceAccelerator {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceAccelerator {
     /// A `DedicatedInferenceAccelerator` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -35227,6 +36114,7 @@ pub struct DedicatedInferencesListAcceleratorsResponseMeta {
 }
 impl DedicatedInferencesListAcceleratorsResponseMeta {
     /// A `DedicatedInferencesListAcceleratorsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -35255,6 +36143,7 @@ pub struct DedicatedInferencesListAcceleratorsResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListAcceleratorsResponse {
     /// A `DedicatedInferencesListAcceleratorsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         meta: impl Into<DedicatedInferencesListAcceleratorsResponseMeta>,
     ) -> Self {
@@ -35292,6 +36181,7 @@ pub struct DedicatedInferencesGetCaResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesGetCaResponse {
     /// A `DedicatedInferencesGetCaResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(cert: impl Into<String>) -> Self {
         Self { cert: cert.into() }
     }
@@ -35307,6 +36197,7 @@ pub struct DedicatedInferencesListTokensResponseMeta {
 }
 impl DedicatedInferencesListTokensResponseMeta {
     /// A `DedicatedInferencesListTokensResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -35335,6 +36226,7 @@ pub struct DedicatedInferencesListTokensResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesListTokensResponse {
     /// A `DedicatedInferencesListTokensResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DedicatedInferencesListTokensResponseMeta>) -> Self {
         Self {
             tokens: None,
@@ -35370,6 +36262,7 @@ pub struct DedicatedInferenceTokenCreateRequest {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferenceTokenCreateRequest {
     /// A `DedicatedInferenceTokenCreateRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -35387,6 +36280,7 @@ pub struct DedicatedInferencesCreateTokensResponse {
 #[cfg(feature = "dedicated_inference")]
 impl DedicatedInferencesCreateTokensResponse {
     /// A `DedicatedInferencesCreateTokensResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { token: None }
     }
@@ -35430,6 +36324,7 @@ pub struct Domain {
 #[cfg(feature = "domains")]
 impl Domain {
     /// A `Domain` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             ip_address: None,
@@ -35458,6 +36353,7 @@ impl Domain {
     }
     /// Sends `ttl` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_ttl(mut self) -> Self {
         self.ttl = Some(None);
         self
@@ -35470,6 +36366,7 @@ impl Domain {
     }
     /// Sends `zone_file` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_zone_file(mut self) -> Self {
         self.zone_file = Some(None);
         self
@@ -35486,6 +36383,7 @@ pub struct DomainsListResponseMeta {
 }
 impl DomainsListResponseMeta {
     /// A `DomainsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -35513,6 +36411,7 @@ pub struct DomainsListResponse {
 #[cfg(feature = "domains")]
 impl DomainsListResponse {
     /// A `DomainsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         domains: impl Into<Vec<Domain>>,
         meta: impl Into<DomainsListResponseMeta>,
@@ -35543,6 +36442,7 @@ pub struct DomainsCreateResponse {
 #[cfg(feature = "domains")]
 impl DomainsCreateResponse {
     /// A `DomainsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { domain: None }
     }
@@ -35566,6 +36466,7 @@ pub struct DomainsGetResponse {
 #[cfg(feature = "domains")]
 impl DomainsGetResponse {
     /// A `DomainsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { domain: None }
     }
@@ -35607,6 +36508,7 @@ pub enum DomainsListRecordsType {
 #[cfg(feature = "domain_records")]
 impl DomainsListRecordsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::A => "A",
@@ -35624,6 +36526,7 @@ impl DomainsListRecordsType {
 }
 #[cfg(feature = "domain_records")]
 impl ::std::fmt::Display for DomainsListRecordsType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -35716,6 +36619,7 @@ pub struct DomainRecord {
 #[cfg(feature = "domain_records")]
 impl DomainRecord {
     /// A `DomainRecord` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(r#type: impl Into<String>) -> Self {
         Self {
             data: None,
@@ -35744,6 +36648,7 @@ impl DomainRecord {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -35768,6 +36673,7 @@ impl DomainRecord {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -35780,6 +36686,7 @@ impl DomainRecord {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -35792,6 +36699,7 @@ impl DomainRecord {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -35810,6 +36718,7 @@ impl DomainRecord {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -35826,6 +36735,7 @@ pub struct DomainsListRecordsResponseMeta {
 }
 impl DomainsListRecordsResponseMeta {
     /// A `DomainsListRecordsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -35854,6 +36764,7 @@ pub struct DomainsListRecordsResponse {
 #[cfg(feature = "domain_records")]
 impl DomainsListRecordsResponse {
     /// A `DomainsListRecordsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DomainsListRecordsResponseMeta>) -> Self {
         Self {
             domain_records: None,
@@ -35929,6 +36840,7 @@ pub struct DomainsCreateRecordBodyT695 {
 }
 impl DomainsCreateRecordBodyT695 {
     /// A `DomainsCreateRecordBodyT695` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -35956,6 +36868,7 @@ impl DomainsCreateRecordBodyT695 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -35980,6 +36893,7 @@ impl DomainsCreateRecordBodyT695 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -35992,6 +36906,7 @@ impl DomainsCreateRecordBodyT695 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -36004,6 +36919,7 @@ impl DomainsCreateRecordBodyT695 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -36022,6 +36938,7 @@ impl DomainsCreateRecordBodyT695 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -36082,6 +36999,7 @@ pub struct DomainsCreateRecordBodyT696 {
 }
 impl DomainsCreateRecordBodyT696 {
     /// A `DomainsCreateRecordBodyT696` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -36109,6 +37027,7 @@ impl DomainsCreateRecordBodyT696 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -36133,6 +37052,7 @@ impl DomainsCreateRecordBodyT696 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -36145,6 +37065,7 @@ impl DomainsCreateRecordBodyT696 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -36157,6 +37078,7 @@ impl DomainsCreateRecordBodyT696 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -36175,6 +37097,7 @@ impl DomainsCreateRecordBodyT696 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -36235,6 +37158,7 @@ pub struct DomainsCreateRecordBodyT697 {
 }
 impl DomainsCreateRecordBodyT697 {
     /// A `DomainsCreateRecordBodyT697` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -36262,6 +37186,7 @@ impl DomainsCreateRecordBodyT697 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -36286,6 +37211,7 @@ impl DomainsCreateRecordBodyT697 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -36298,6 +37224,7 @@ impl DomainsCreateRecordBodyT697 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -36310,6 +37237,7 @@ impl DomainsCreateRecordBodyT697 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -36328,6 +37256,7 @@ impl DomainsCreateRecordBodyT697 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -36388,6 +37317,7 @@ pub struct DomainsCreateRecordBodyT698 {
 }
 impl DomainsCreateRecordBodyT698 {
     /// A `DomainsCreateRecordBodyT698` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -36415,6 +37345,7 @@ impl DomainsCreateRecordBodyT698 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -36439,6 +37370,7 @@ impl DomainsCreateRecordBodyT698 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -36451,6 +37383,7 @@ impl DomainsCreateRecordBodyT698 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -36463,6 +37396,7 @@ impl DomainsCreateRecordBodyT698 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -36481,6 +37415,7 @@ impl DomainsCreateRecordBodyT698 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -36541,6 +37476,7 @@ pub struct DomainsCreateRecordBodyT699 {
 }
 impl DomainsCreateRecordBodyT699 {
     /// A `DomainsCreateRecordBodyT699` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -36568,6 +37504,7 @@ impl DomainsCreateRecordBodyT699 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -36592,6 +37529,7 @@ impl DomainsCreateRecordBodyT699 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -36604,6 +37542,7 @@ impl DomainsCreateRecordBodyT699 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -36616,6 +37555,7 @@ impl DomainsCreateRecordBodyT699 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -36634,6 +37574,7 @@ impl DomainsCreateRecordBodyT699 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -36694,6 +37635,7 @@ pub struct DomainsCreateRecordBodyT700 {
 }
 impl DomainsCreateRecordBodyT700 {
     /// A `DomainsCreateRecordBodyT700` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -36721,6 +37663,7 @@ impl DomainsCreateRecordBodyT700 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -36745,6 +37688,7 @@ impl DomainsCreateRecordBodyT700 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -36757,6 +37701,7 @@ impl DomainsCreateRecordBodyT700 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -36769,6 +37714,7 @@ impl DomainsCreateRecordBodyT700 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -36787,6 +37733,7 @@ impl DomainsCreateRecordBodyT700 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -36847,6 +37794,7 @@ pub struct DomainsCreateRecordBodyT701 {
 }
 impl DomainsCreateRecordBodyT701 {
     /// A `DomainsCreateRecordBodyT701` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -36874,6 +37822,7 @@ impl DomainsCreateRecordBodyT701 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -36898,6 +37847,7 @@ impl DomainsCreateRecordBodyT701 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -36910,6 +37860,7 @@ impl DomainsCreateRecordBodyT701 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -36922,6 +37873,7 @@ impl DomainsCreateRecordBodyT701 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -36940,6 +37892,7 @@ impl DomainsCreateRecordBodyT701 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -37000,6 +37953,7 @@ pub struct DomainsCreateRecordBodyT702 {
 }
 impl DomainsCreateRecordBodyT702 {
     /// A `DomainsCreateRecordBodyT702` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -37027,6 +37981,7 @@ impl DomainsCreateRecordBodyT702 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -37051,6 +38006,7 @@ impl DomainsCreateRecordBodyT702 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -37063,6 +38019,7 @@ impl DomainsCreateRecordBodyT702 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -37075,6 +38032,7 @@ impl DomainsCreateRecordBodyT702 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -37093,6 +38051,7 @@ impl DomainsCreateRecordBodyT702 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -37153,6 +38112,7 @@ pub struct DomainsCreateRecordBodyT703 {
 }
 impl DomainsCreateRecordBodyT703 {
     /// A `DomainsCreateRecordBodyT703` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data: None,
@@ -37180,6 +38140,7 @@ impl DomainsCreateRecordBodyT703 {
     }
     /// Sends `flags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_flags(mut self) -> Self {
         self.flags = Some(None);
         self
@@ -37204,6 +38165,7 @@ impl DomainsCreateRecordBodyT703 {
     }
     /// Sends `port` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_port(mut self) -> Self {
         self.port = Some(None);
         self
@@ -37216,6 +38178,7 @@ impl DomainsCreateRecordBodyT703 {
     }
     /// Sends `priority` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_priority(mut self) -> Self {
         self.priority = Some(None);
         self
@@ -37228,6 +38191,7 @@ impl DomainsCreateRecordBodyT703 {
     }
     /// Sends `tag` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tag(mut self) -> Self {
         self.tag = Some(None);
         self
@@ -37246,6 +38210,7 @@ impl DomainsCreateRecordBodyT703 {
     }
     /// Sends `weight` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_weight(mut self) -> Self {
         self.weight = Some(None);
         self
@@ -37443,6 +38408,7 @@ pub struct DomainsCreateRecordResponse {
 #[cfg(feature = "domain_records")]
 impl DomainsCreateRecordResponse {
     /// A `DomainsCreateRecordResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { domain_record: None }
     }
@@ -37466,6 +38432,7 @@ pub struct DomainsGetRecordResponse {
 #[cfg(feature = "domain_records")]
 impl DomainsGetRecordResponse {
     /// A `DomainsGetRecordResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { domain_record: None }
     }
@@ -37489,6 +38456,7 @@ pub struct DomainsUpdateRecordResponse {
 #[cfg(feature = "domain_records")]
 impl DomainsUpdateRecordResponse {
     /// A `DomainsUpdateRecordResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { domain_record: None }
     }
@@ -37512,6 +38480,7 @@ pub struct DomainsPatchRecordResponse {
 #[cfg(feature = "domain_records")]
 impl DomainsPatchRecordResponse {
     /// A `DomainsPatchRecordResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { domain_record: None }
     }
@@ -37539,6 +38508,7 @@ pub enum DropletsListType {
 #[cfg(feature = "droplets")]
 impl DropletsListType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Droplets => "droplets",
@@ -37549,6 +38519,7 @@ impl DropletsListType {
 }
 #[cfg(feature = "droplets")]
 impl ::std::fmt::Display for DropletsListType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -37589,6 +38560,7 @@ pub struct DiskInfoSize {
 }
 impl DiskInfoSize {
     /// A `DiskInfoSize` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { amount: None, unit: None }
     }
@@ -37622,6 +38594,7 @@ pub enum DiskInfoType {
 }
 impl DiskInfoType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Local => "local",
@@ -37632,6 +38605,7 @@ impl DiskInfoType {
     }
 }
 impl ::std::fmt::Display for DiskInfoType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -37671,6 +38645,7 @@ pub struct DiskInfo {
 }
 impl DiskInfo {
     /// A `DiskInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { size: None, r#type: None }
     }
@@ -37701,6 +38676,7 @@ pub struct GpuInfoVram {
 }
 impl GpuInfoVram {
     /// A `GpuInfoVram` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { amount: None, unit: None }
     }
@@ -37734,6 +38710,7 @@ pub struct GpuInfo {
 }
 impl GpuInfo {
     /// A `GpuInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: None,
@@ -37794,6 +38771,7 @@ pub enum Distribution {
 }
 impl Distribution {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ArchLinux => "Arch Linux",
@@ -37813,6 +38791,7 @@ impl Distribution {
     }
 }
 impl ::std::fmt::Display for Distribution {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -37910,6 +38889,7 @@ pub enum RegionSlug {
 }
 impl RegionSlug {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ams1 => "ams1",
@@ -37932,6 +38912,7 @@ impl RegionSlug {
     }
 }
 impl ::std::fmt::Display for RegionSlug {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -37991,6 +38972,7 @@ pub enum DropletImageStatus {
 }
 impl DropletImageStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "NEW",
@@ -38003,6 +38985,7 @@ impl DropletImageStatus {
     }
 }
 impl ::std::fmt::Display for DropletImageStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -38051,6 +39034,7 @@ pub enum DropletImageType {
 }
 impl DropletImageType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Base => "base",
@@ -38063,6 +39047,7 @@ impl DropletImageType {
     }
 }
 impl ::std::fmt::Display for DropletImageType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -38158,6 +39143,7 @@ pub struct DropletImage {
 }
 impl DropletImage {
     /// A `DropletImage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -38217,6 +39203,7 @@ impl DropletImage {
     }
     /// Sends `min_disk_size` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_min_disk_size(mut self) -> Self {
         self.min_disk_size = Some(None);
         self
@@ -38247,6 +39234,7 @@ impl DropletImage {
     }
     /// Sends `size_gigabytes` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_size_gigabytes(mut self) -> Self {
         self.size_gigabytes = Some(None);
         self
@@ -38259,6 +39247,7 @@ impl DropletImage {
     }
     /// Sends `slug` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_slug(mut self) -> Self {
         self.slug = Some(None);
         self
@@ -38277,6 +39266,7 @@ impl DropletImage {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -38310,6 +39300,7 @@ pub struct Kernel {
 }
 impl Kernel {
     /// A `Kernel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: None,
@@ -38351,6 +39342,7 @@ pub enum NetworkV4Type {
 }
 impl NetworkV4Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Public => "public",
@@ -38360,6 +39352,7 @@ impl NetworkV4Type {
     }
 }
 impl ::std::fmt::Display for NetworkV4Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -38407,6 +39400,7 @@ pub struct NetworkV4 {
 }
 impl NetworkV4 {
     /// A `NetworkV4` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             gateway: None,
@@ -38455,6 +39449,7 @@ pub enum NetworkV6Type {
 }
 impl NetworkV6Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Public => "public",
@@ -38463,6 +39458,7 @@ impl NetworkV6Type {
     }
 }
 impl ::std::fmt::Display for NetworkV6Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -38508,6 +39504,7 @@ pub struct NetworkV6 {
 }
 impl NetworkV6 {
     /// A `NetworkV6` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             gateway: None,
@@ -38555,6 +39552,7 @@ pub struct DropletNetworks {
 }
 impl DropletNetworks {
     /// A `DropletNetworks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { v4: None, v6: None }
     }
@@ -38585,6 +39583,7 @@ pub struct DropletNextBackupWindow {
 }
 impl DropletNextBackupWindow {
     /// A `DropletNextBackupWindow` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { end: None, start: None }
     }
@@ -38636,6 +39635,7 @@ pub struct Size {
 impl Size {
     /// A `Size` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         available: impl Into<bool>,
         description: impl Into<String>,
@@ -38695,6 +39695,7 @@ pub enum DropletStatus {
 }
 impl DropletStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "new",
@@ -38706,6 +39707,7 @@ impl DropletStatus {
     }
 }
 impl ::std::fmt::Display for DropletStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -38796,6 +39798,7 @@ pub struct Droplet {
 impl Droplet {
     /// A `Droplet` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         backup_ids: impl Into<Vec<i64>>,
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
@@ -38879,6 +39882,7 @@ pub struct DropletsListResponseMeta {
 }
 impl DropletsListResponseMeta {
     /// A `DropletsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -38907,6 +39911,7 @@ pub struct DropletsListResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListResponse {
     /// A `DropletsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DropletsListResponseMeta>) -> Self {
         Self {
             droplets: None,
@@ -38942,6 +39947,7 @@ pub enum DropletSingleCreateBackupPolicyPlan {
 }
 impl DropletSingleCreateBackupPolicyPlan {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "daily",
@@ -38951,6 +39957,7 @@ impl DropletSingleCreateBackupPolicyPlan {
     }
 }
 impl ::std::fmt::Display for DropletSingleCreateBackupPolicyPlan {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -39000,6 +40007,7 @@ pub enum DropletSingleCreateBackupPolicyWeekday {
 }
 impl DropletSingleCreateBackupPolicyWeekday {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Sun => "SUN",
@@ -39014,6 +40022,7 @@ impl DropletSingleCreateBackupPolicyWeekday {
     }
 }
 impl ::std::fmt::Display for DropletSingleCreateBackupPolicyWeekday {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -39066,6 +40075,7 @@ pub struct DropletSingleCreateBackupPolicy {
 }
 impl DropletSingleCreateBackupPolicy {
     /// A `DropletSingleCreateBackupPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             hour: None,
@@ -39195,6 +40205,7 @@ pub struct DropletSingleCreate {
 }
 impl DropletSingleCreate {
     /// A `DropletSingleCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         image: impl Into<DropletSingleCreateImage>,
@@ -39281,6 +40292,7 @@ impl DropletSingleCreate {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -39325,6 +40337,7 @@ pub enum DropletMultiCreateBackupPolicyPlan {
 }
 impl DropletMultiCreateBackupPolicyPlan {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "daily",
@@ -39334,6 +40347,7 @@ impl DropletMultiCreateBackupPolicyPlan {
     }
 }
 impl ::std::fmt::Display for DropletMultiCreateBackupPolicyPlan {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -39383,6 +40397,7 @@ pub enum DropletMultiCreateBackupPolicyWeekday {
 }
 impl DropletMultiCreateBackupPolicyWeekday {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Sun => "SUN",
@@ -39397,6 +40412,7 @@ impl DropletMultiCreateBackupPolicyWeekday {
     }
 }
 impl ::std::fmt::Display for DropletMultiCreateBackupPolicyWeekday {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -39449,6 +40465,7 @@ pub struct DropletMultiCreateBackupPolicy {
 }
 impl DropletMultiCreateBackupPolicy {
     /// A `DropletMultiCreateBackupPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             hour: None,
@@ -39578,6 +40595,7 @@ pub struct DropletMultiCreate {
 }
 impl DropletMultiCreate {
     /// A `DropletMultiCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         names: impl Into<Vec<String>>,
         image: impl Into<DropletMultiCreateImage>,
@@ -39664,6 +40682,7 @@ impl DropletMultiCreate {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -39724,6 +40743,7 @@ pub struct ActionLink {
 }
 impl ActionLink {
     /// An `ActionLink` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             href: None,
@@ -39761,6 +40781,7 @@ pub struct DropletsCreateResponse1Links {
 }
 impl DropletsCreateResponse1Links {
     /// A `DropletsCreateResponse1Links` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { actions: None }
     }
@@ -39783,6 +40804,7 @@ pub struct DropletsCreateResponse1 {
 }
 impl DropletsCreateResponse1 {
     /// A `DropletsCreateResponse1` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         droplet: impl Into<Droplet>,
         links: impl Into<DropletsCreateResponse1Links>,
@@ -39804,6 +40826,7 @@ pub struct DropletsCreateResponse2Links {
 }
 impl DropletsCreateResponse2Links {
     /// A `DropletsCreateResponse2Links` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { actions: None }
     }
@@ -39826,6 +40849,7 @@ pub struct DropletsCreateResponse2 {
 }
 impl DropletsCreateResponse2 {
     /// A `DropletsCreateResponse2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         droplets: impl Into<Vec<Droplet>>,
         links: impl Into<DropletsCreateResponse2Links>,
@@ -39891,6 +40915,7 @@ pub enum DropletActionsPostByTagBodyT750Type {
 }
 impl DropletActionsPostByTagBodyT750Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -39913,6 +40938,7 @@ impl DropletActionsPostByTagBodyT750Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostByTagBodyT750Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -39957,6 +40983,7 @@ impl<'de> ::serde::Deserialize<'de> for DropletActionsPostByTagBodyT750Type {
 pub struct DropletActionsPostByTagBodyT750 {}
 impl DropletActionsPostByTagBodyT750 {
     /// A `DropletActionsPostByTagBodyT750` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -40002,6 +41029,7 @@ pub enum DropletActionsPostByTagBodyT751Type {
 }
 impl DropletActionsPostByTagBodyT751Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -40024,6 +41052,7 @@ impl DropletActionsPostByTagBodyT751Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostByTagBodyT751Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -40072,6 +41101,7 @@ pub struct DropletActionsPostByTagBodyT751 {
 }
 impl DropletActionsPostByTagBodyT751 {
     /// A `DropletActionsPostByTagBodyT751` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None }
     }
@@ -40170,6 +41200,7 @@ pub struct DropletActionsPostByTagResponse {
 #[cfg(feature = "droplet_actions")]
 impl DropletActionsPostByTagResponse {
     /// A `DropletActionsPostByTagResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { actions: None }
     }
@@ -40190,6 +41221,7 @@ pub struct AutoscalePoolStaticConfig {
 }
 impl AutoscalePoolStaticConfig {
     /// An `AutoscalePoolStaticConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(target_number_instances: impl Into<i64>) -> Self {
         Self {
             target_number_instances: target_number_instances.into(),
@@ -40217,6 +41249,7 @@ pub struct AutoscalePoolDynamicConfig {
 }
 impl AutoscalePoolDynamicConfig {
     /// An `AutoscalePoolDynamicConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(max_instances: impl Into<i64>, min_instances: impl Into<i64>) -> Self {
         Self {
             cooldown_minutes: None,
@@ -40272,6 +41305,7 @@ pub struct CurrentUtilization {
 }
 impl CurrentUtilization {
     /// A `CurrentUtilization` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { cpu: None, memory: None }
     }
@@ -40327,6 +41361,7 @@ pub enum AutoscalePoolDropletTemplateRegion {
 }
 impl AutoscalePoolDropletTemplateRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nyc1 => "nyc1",
@@ -40348,6 +41383,7 @@ impl AutoscalePoolDropletTemplateRegion {
     }
 }
 impl ::std::fmt::Display for AutoscalePoolDropletTemplateRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -40428,6 +41464,7 @@ pub struct AutoscalePoolDropletTemplate {
 }
 impl AutoscalePoolDropletTemplate {
     /// An `AutoscalePoolDropletTemplate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         image: impl Into<String>,
         region: impl Into<AutoscalePoolDropletTemplateRegion>,
@@ -40515,6 +41552,7 @@ pub enum AutoscalePoolStatus {
 }
 impl AutoscalePoolStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -40525,6 +41563,7 @@ impl AutoscalePoolStatus {
     }
 }
 impl ::std::fmt::Display for AutoscalePoolStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -40578,6 +41617,7 @@ pub struct AutoscalePool {
 impl AutoscalePool {
     /// An `AutoscalePool` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         active_resources_count: impl Into<i64>,
         config: impl Into<AutoscalePoolConfig>,
@@ -40621,6 +41661,7 @@ pub struct AutoscalepoolsListResponseMeta {
 }
 impl AutoscalepoolsListResponseMeta {
     /// An `AutoscalepoolsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -40649,6 +41690,7 @@ pub struct AutoscalepoolsListResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListResponse {
     /// An `AutoscalepoolsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<AutoscalepoolsListResponseMeta>) -> Self {
         Self {
             autoscale_pools: None,
@@ -40698,6 +41740,7 @@ pub struct AutoscalePoolCreate {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalePoolCreate {
     /// An `AutoscalePoolCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         config: impl Into<AutoscalePoolCreateConfig>,
         droplet_template: impl Into<AutoscalePoolDropletTemplate>,
@@ -40723,6 +41766,7 @@ pub struct AutoscalepoolsCreateResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsCreateResponse {
     /// An `AutoscalepoolsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { autoscale_pool: None }
     }
@@ -40746,6 +41790,7 @@ pub struct AutoscalepoolsGetResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsGetResponse {
     /// An `AutoscalepoolsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { autoscale_pool: None }
     }
@@ -40769,6 +41814,7 @@ pub struct AutoscalepoolsUpdateResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsUpdateResponse {
     /// An `AutoscalepoolsUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { autoscale_pool: None }
     }
@@ -40796,6 +41842,7 @@ pub enum HistoryReason {
 }
 impl HistoryReason {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ConfigurationChange => "CONFIGURATION_CHANGE",
@@ -40806,6 +41853,7 @@ impl HistoryReason {
     }
 }
 impl ::std::fmt::Display for HistoryReason {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -40848,6 +41896,7 @@ pub enum HistoryStatus {
 }
 impl HistoryStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "in_progress",
@@ -40858,6 +41907,7 @@ impl HistoryStatus {
     }
 }
 impl ::std::fmt::Display for HistoryStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -40905,6 +41955,7 @@ pub struct History {
 }
 impl History {
     /// A `History` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
         current_instance_count: impl Into<i64>,
@@ -40936,6 +41987,7 @@ pub struct AutoscalepoolsListHistoryResponseMeta {
 }
 impl AutoscalepoolsListHistoryResponseMeta {
     /// An `AutoscalepoolsListHistoryResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -40964,6 +42016,7 @@ pub struct AutoscalepoolsListHistoryResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListHistoryResponse {
     /// An `AutoscalepoolsListHistoryResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<AutoscalepoolsListHistoryResponseMeta>) -> Self {
         Self {
             history: None,
@@ -40998,6 +42051,7 @@ pub struct MemberCurrentUtilization {
 }
 impl MemberCurrentUtilization {
     /// A `MemberCurrentUtilization` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { cpu: None, memory: None }
     }
@@ -41029,6 +42083,7 @@ pub enum MemberHealthStatus {
 }
 impl MemberHealthStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Healthy => "healthy",
@@ -41038,6 +42093,7 @@ impl MemberHealthStatus {
     }
 }
 impl ::std::fmt::Display for MemberHealthStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -41081,6 +42137,7 @@ pub enum MemberStatus {
 }
 impl MemberStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Provisioning => "provisioning",
@@ -41092,6 +42149,7 @@ impl MemberStatus {
     }
 }
 impl ::std::fmt::Display for MemberStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -41142,6 +42200,7 @@ pub struct Member {
 }
 impl Member {
     /// A `Member` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
         current_utilization: impl Into<MemberCurrentUtilization>,
@@ -41178,6 +42237,7 @@ pub struct AutoscalepoolsListMembersResponseMeta {
 }
 impl AutoscalepoolsListMembersResponseMeta {
     /// An `AutoscalepoolsListMembersResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -41206,6 +42266,7 @@ pub struct AutoscalepoolsListMembersResponse {
 #[cfg(feature = "droplet_autoscale_pools")]
 impl AutoscalepoolsListMembersResponse {
     /// An `AutoscalepoolsListMembersResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<AutoscalepoolsListMembersResponseMeta>) -> Self {
         Self {
             droplets: None,
@@ -41241,6 +42302,7 @@ pub enum DropletBackupPolicyRecordBackupPolicyPlan {
 }
 impl DropletBackupPolicyRecordBackupPolicyPlan {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "daily",
@@ -41250,6 +42312,7 @@ impl DropletBackupPolicyRecordBackupPolicyPlan {
     }
 }
 impl ::std::fmt::Display for DropletBackupPolicyRecordBackupPolicyPlan {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -41299,6 +42362,7 @@ pub enum DropletBackupPolicyRecordBackupPolicyWeekday {
 }
 impl DropletBackupPolicyRecordBackupPolicyWeekday {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Sun => "SUN",
@@ -41313,6 +42377,7 @@ impl DropletBackupPolicyRecordBackupPolicyWeekday {
     }
 }
 impl ::std::fmt::Display for DropletBackupPolicyRecordBackupPolicyWeekday {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -41365,6 +42430,7 @@ pub struct DropletBackupPolicyRecordBackupPolicy {
 }
 impl DropletBackupPolicyRecordBackupPolicy {
     /// A `DropletBackupPolicyRecordBackupPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             hour: None,
@@ -41425,6 +42491,7 @@ pub struct DropletBackupPolicyRecordNextBackupWindow {
 }
 impl DropletBackupPolicyRecordNextBackupWindow {
     /// A `DropletBackupPolicyRecordNextBackupWindow` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { end: None, start: None }
     }
@@ -41461,6 +42528,7 @@ pub struct DropletBackupPolicyRecord {
 }
 impl DropletBackupPolicyRecord {
     /// A `DropletBackupPolicyRecord` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             backup_enabled: None,
@@ -41511,6 +42579,7 @@ pub struct DropletsListBackupPoliciesResponseMeta {
 }
 impl DropletsListBackupPoliciesResponseMeta {
     /// A `DropletsListBackupPoliciesResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -41542,6 +42611,7 @@ pub struct DropletsListBackupPoliciesResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListBackupPoliciesResponse {
     /// A `DropletsListBackupPoliciesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DropletsListBackupPoliciesResponseMeta>) -> Self {
         Self {
             policies: None,
@@ -41589,6 +42659,7 @@ pub struct SupportedDropletBackupPolicy {
 }
 impl SupportedDropletBackupPolicy {
     /// A `SupportedDropletBackupPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -41642,6 +42713,7 @@ pub struct DropletsListSupportedBackupPoliciesResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListSupportedBackupPoliciesResponse {
     /// A `DropletsListSupportedBackupPoliciesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { supported_policies: None }
     }
@@ -41668,6 +42740,7 @@ pub struct DropletsGetResponse {
 #[cfg(feature = "droplets")]
 impl DropletsGetResponse {
     /// A `DropletsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { droplet: None }
     }
@@ -41689,6 +42762,7 @@ pub struct DropletActionsListResponseMeta {
 }
 impl DropletActionsListResponseMeta {
     /// A `DropletActionsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -41717,6 +42791,7 @@ pub struct DropletActionsListResponse {
 #[cfg(feature = "droplet_actions")]
 impl DropletActionsListResponse {
     /// A `DropletActionsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DropletActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
@@ -41778,6 +42853,7 @@ pub enum DropletActionsPostBodyT750Type {
 }
 impl DropletActionsPostBodyT750Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -41800,6 +42876,7 @@ impl DropletActionsPostBodyT750Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT750Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -41844,6 +42921,7 @@ impl<'de> ::serde::Deserialize<'de> for DropletActionsPostBodyT750Type {
 pub struct DropletActionsPostBodyT750 {}
 impl DropletActionsPostBodyT750 {
     /// A `DropletActionsPostBodyT750` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -41889,6 +42967,7 @@ pub enum DropletActionsPostBodyT801Type {
 }
 impl DropletActionsPostBodyT801Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -41911,6 +42990,7 @@ impl DropletActionsPostBodyT801Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT801Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -41963,6 +43043,7 @@ pub enum DropletActionsPostBodyT801BackupPolicyPlan {
 }
 impl DropletActionsPostBodyT801BackupPolicyPlan {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "daily",
@@ -41972,6 +43053,7 @@ impl DropletActionsPostBodyT801BackupPolicyPlan {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT801BackupPolicyPlan {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42021,6 +43103,7 @@ pub enum DropletActionsPostBodyT801BackupPolicyWeekday {
 }
 impl DropletActionsPostBodyT801BackupPolicyWeekday {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Sun => "SUN",
@@ -42035,6 +43118,7 @@ impl DropletActionsPostBodyT801BackupPolicyWeekday {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT801BackupPolicyWeekday {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42087,6 +43171,7 @@ pub struct DropletActionsPostBodyT801BackupPolicy {
 }
 impl DropletActionsPostBodyT801BackupPolicy {
     /// A `DropletActionsPostBodyT801BackupPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             hour: None,
@@ -42144,6 +43229,7 @@ pub struct DropletActionsPostBodyT801 {
 }
 impl DropletActionsPostBodyT801 {
     /// A `DropletActionsPostBodyT801` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { backup_policy: None }
     }
@@ -42198,6 +43284,7 @@ pub enum DropletActionsPostBodyT802Type {
 }
 impl DropletActionsPostBodyT802Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -42220,6 +43307,7 @@ impl DropletActionsPostBodyT802Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT802Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42272,6 +43360,7 @@ pub enum DropletActionsPostBodyT802BackupPolicyPlan {
 }
 impl DropletActionsPostBodyT802BackupPolicyPlan {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Daily => "daily",
@@ -42281,6 +43370,7 @@ impl DropletActionsPostBodyT802BackupPolicyPlan {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT802BackupPolicyPlan {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42330,6 +43420,7 @@ pub enum DropletActionsPostBodyT802BackupPolicyWeekday {
 }
 impl DropletActionsPostBodyT802BackupPolicyWeekday {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Sun => "SUN",
@@ -42344,6 +43435,7 @@ impl DropletActionsPostBodyT802BackupPolicyWeekday {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT802BackupPolicyWeekday {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42396,6 +43488,7 @@ pub struct DropletActionsPostBodyT802BackupPolicy {
 }
 impl DropletActionsPostBodyT802BackupPolicy {
     /// A `DropletActionsPostBodyT802BackupPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             hour: None,
@@ -42453,6 +43546,7 @@ pub struct DropletActionsPostBodyT802 {
 }
 impl DropletActionsPostBodyT802 {
     /// A `DropletActionsPostBodyT802` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { backup_policy: None }
     }
@@ -42507,6 +43601,7 @@ pub enum DropletActionsPostBodyT803Type {
 }
 impl DropletActionsPostBodyT803Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -42529,6 +43624,7 @@ impl DropletActionsPostBodyT803Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT803Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42577,6 +43673,7 @@ pub struct DropletActionsPostBodyT803 {
 }
 impl DropletActionsPostBodyT803 {
     /// A `DropletActionsPostBodyT803` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { image: None }
     }
@@ -42628,6 +43725,7 @@ pub enum DropletActionsPostBodyT804Type {
 }
 impl DropletActionsPostBodyT804Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -42650,6 +43748,7 @@ impl DropletActionsPostBodyT804Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT804Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42701,6 +43800,7 @@ pub struct DropletActionsPostBodyT804 {
 }
 impl DropletActionsPostBodyT804 {
     /// A `DropletActionsPostBodyT804` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { disk: None, size: None }
     }
@@ -42758,6 +43858,7 @@ pub enum DropletActionsPostBodyT805Type {
 }
 impl DropletActionsPostBodyT805Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -42780,6 +43881,7 @@ impl DropletActionsPostBodyT805Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT805Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42841,6 +43943,7 @@ pub struct DropletActionsPostBodyT805 {
 }
 impl DropletActionsPostBodyT805 {
     /// A `DropletActionsPostBodyT805` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { image: None }
     }
@@ -42895,6 +43998,7 @@ pub enum DropletActionsPostBodyT806Type {
 }
 impl DropletActionsPostBodyT806Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -42917,6 +44021,7 @@ impl DropletActionsPostBodyT806Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT806Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -42965,6 +44070,7 @@ pub struct DropletActionsPostBodyT806 {
 }
 impl DropletActionsPostBodyT806 {
     /// A `DropletActionsPostBodyT806` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None }
     }
@@ -43016,6 +44122,7 @@ pub enum DropletActionsPostBodyT807Type {
 }
 impl DropletActionsPostBodyT807Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -43038,6 +44145,7 @@ impl DropletActionsPostBodyT807Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT807Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -43086,6 +44194,7 @@ pub struct DropletActionsPostBodyT807 {
 }
 impl DropletActionsPostBodyT807 {
     /// A `DropletActionsPostBodyT807` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { kernel: None }
     }
@@ -43137,6 +44246,7 @@ pub enum DropletActionsPostBodyT751Type {
 }
 impl DropletActionsPostBodyT751Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnableBackups => "enable_backups",
@@ -43159,6 +44269,7 @@ impl DropletActionsPostBodyT751Type {
     }
 }
 impl ::std::fmt::Display for DropletActionsPostBodyT751Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -43207,6 +44318,7 @@ pub struct DropletActionsPostBodyT751 {
 }
 impl DropletActionsPostBodyT751 {
     /// A `DropletActionsPostBodyT751` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None }
     }
@@ -43409,6 +44521,7 @@ pub struct DropletActionsPostResponse {
 #[cfg(feature = "droplet_actions")]
 impl DropletActionsPostResponse {
     /// A `DropletActionsPostResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -43432,6 +44545,7 @@ pub struct DropletActionsGetResponse {
 #[cfg(feature = "droplet_actions")]
 impl DropletActionsGetResponse {
     /// A `DropletActionsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -43457,6 +44571,7 @@ pub enum DropletSnapshotType {
 }
 impl DropletSnapshotType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Snapshot => "snapshot",
@@ -43466,6 +44581,7 @@ impl DropletSnapshotType {
     }
 }
 impl ::std::fmt::Display for DropletSnapshotType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -43512,6 +44628,7 @@ pub struct DropletSnapshot {
 }
 impl DropletSnapshot {
     /// A `DropletSnapshot` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<i64>,
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
@@ -43543,6 +44660,7 @@ pub struct DropletsListBackupsResponseMeta {
 }
 impl DropletsListBackupsResponseMeta {
     /// A `DropletsListBackupsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -43571,6 +44689,7 @@ pub struct DropletsListBackupsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListBackupsResponse {
     /// A `DropletsListBackupsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DropletsListBackupsResponseMeta>) -> Self {
         Self {
             backups: None,
@@ -43604,6 +44723,7 @@ pub struct DropletsGetBackupPolicyResponse {
 #[cfg(feature = "droplets")]
 impl DropletsGetBackupPolicyResponse {
     /// A `DropletsGetBackupPolicyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { policy: None }
     }
@@ -43631,6 +44751,7 @@ pub struct AssociatedResource {
 }
 impl AssociatedResource {
     /// An `AssociatedResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cost: None,
@@ -43682,6 +44803,7 @@ pub struct DropletsListAssociatedResourcesResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListAssociatedResourcesResponse {
     /// A `DropletsListAssociatedResourcesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             floating_ips: None,
@@ -43756,6 +44878,7 @@ pub struct SelectiveDestroyAssociatedResource {
 #[cfg(feature = "droplets")]
 impl SelectiveDestroyAssociatedResource {
     /// A `SelectiveDestroyAssociatedResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             floating_ips: None,
@@ -43816,6 +44939,7 @@ pub struct DestroyedAssociatedResource {
 }
 impl DestroyedAssociatedResource {
     /// A `DestroyedAssociatedResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             destroyed_at: None,
@@ -43875,6 +44999,7 @@ pub struct AssociatedResourceStatusResources {
 }
 impl AssociatedResourceStatusResources {
     /// An `AssociatedResourceStatusResources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             floating_ips: None,
@@ -43952,6 +45077,7 @@ pub struct AssociatedResourceStatus {
 #[cfg(feature = "droplets")]
 impl AssociatedResourceStatus {
     /// An `AssociatedResourceStatus` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -44011,6 +45137,7 @@ pub struct FirewallPendingChangesItem {
 }
 impl FirewallPendingChangesItem {
     /// A `FirewallPendingChangesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             droplet_id: None,
@@ -44054,6 +45181,7 @@ pub enum FirewallStatus {
 }
 impl FirewallStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Waiting => "waiting",
@@ -44064,6 +45192,7 @@ impl FirewallStatus {
     }
 }
 impl ::std::fmt::Display for FirewallStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -44096,6 +45225,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallStatus {
 pub struct FirewallTags {}
 impl FirewallTags {
     /// A `FirewallTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -44117,6 +45247,7 @@ pub enum FirewallInboundRulesItemProtocol {
 }
 impl FirewallInboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -44127,6 +45258,7 @@ impl FirewallInboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallInboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -44159,6 +45291,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallInboundRulesItemProtocol {
 pub struct FirewallInboundRulesItemSourcesTags {}
 impl FirewallInboundRulesItemSourcesTags {
     /// A `FirewallInboundRulesItemSourcesTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -44186,6 +45319,7 @@ pub struct FirewallInboundRulesItemSources {
 }
 impl FirewallInboundRulesItemSources {
     /// A `FirewallInboundRulesItemSources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -44243,6 +45377,7 @@ pub struct FirewallInboundRulesItem {
 }
 impl FirewallInboundRulesItem {
     /// A `FirewallInboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallInboundRulesItemProtocol>,
@@ -44272,6 +45407,7 @@ pub enum FirewallOutboundRulesItemProtocol {
 }
 impl FirewallOutboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -44282,6 +45418,7 @@ impl FirewallOutboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallOutboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -44314,6 +45451,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallOutboundRulesItemProtocol {
 pub struct FirewallOutboundRulesItemDestinationsTags {}
 impl FirewallOutboundRulesItemDestinationsTags {
     /// A `FirewallOutboundRulesItemDestinationsTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -44341,6 +45479,7 @@ pub struct FirewallOutboundRulesItemDestinations {
 }
 impl FirewallOutboundRulesItemDestinations {
     /// A `FirewallOutboundRulesItemDestinations` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -44398,6 +45537,7 @@ pub struct FirewallOutboundRulesItem {
 }
 impl FirewallOutboundRulesItem {
     /// A `FirewallOutboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallOutboundRulesItemProtocol>,
@@ -44457,6 +45597,7 @@ pub struct Firewall {
 }
 impl Firewall {
     /// A `Firewall` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -44487,6 +45628,7 @@ impl Firewall {
     }
     /// Sends `droplet_ids` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_droplet_ids(mut self) -> Self {
         self.droplet_ids = Some(None);
         self
@@ -44535,6 +45677,7 @@ impl Firewall {
     }
     /// Sends `inbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_inbound_rules(mut self) -> Self {
         self.inbound_rules = Some(None);
         self
@@ -44550,6 +45693,7 @@ impl Firewall {
     }
     /// Sends `outbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_outbound_rules(mut self) -> Self {
         self.outbound_rules = Some(None);
         self
@@ -44566,6 +45710,7 @@ pub struct DropletsListFirewallsResponseMeta {
 }
 impl DropletsListFirewallsResponseMeta {
     /// A `DropletsListFirewallsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -44594,6 +45739,7 @@ pub struct DropletsListFirewallsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListFirewallsResponse {
     /// A `DropletsListFirewallsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DropletsListFirewallsResponseMeta>) -> Self {
         Self {
             firewalls: None,
@@ -44625,6 +45771,7 @@ pub struct DropletsListKernelsResponseMeta {
 }
 impl DropletsListKernelsResponseMeta {
     /// A `DropletsListKernelsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -44653,6 +45800,7 @@ pub struct DropletsListKernelsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListKernelsResponse {
     /// A `DropletsListKernelsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DropletsListKernelsResponseMeta>) -> Self {
         Self {
             kernels: None,
@@ -44686,6 +45834,7 @@ pub struct DropletsListNeighborsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListNeighborsResponse {
     /// A `DropletsListNeighborsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { droplets: None }
     }
@@ -44707,6 +45856,7 @@ pub struct DropletsListSnapshotsResponseMeta {
 }
 impl DropletsListSnapshotsResponseMeta {
     /// A `DropletsListSnapshotsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -44735,6 +45885,7 @@ pub struct DropletsListSnapshotsResponse {
 #[cfg(feature = "droplets")]
 impl DropletsListSnapshotsResponse {
     /// A `DropletsListSnapshotsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<DropletsListSnapshotsResponseMeta>) -> Self {
         Self {
             snapshots: None,
@@ -44766,6 +45917,7 @@ pub struct FirewallsListResponseMeta {
 }
 impl FirewallsListResponseMeta {
     /// A `FirewallsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -44794,6 +45946,7 @@ pub struct FirewallsListResponse {
 #[cfg(feature = "firewalls")]
 impl FirewallsListResponse {
     /// A `FirewallsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<FirewallsListResponseMeta>) -> Self {
         Self {
             firewalls: None,
@@ -44831,6 +45984,7 @@ pub struct FirewallsCreateBodyPendingChangesItem {
 }
 impl FirewallsCreateBodyPendingChangesItem {
     /// A `FirewallsCreateBodyPendingChangesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             droplet_id: None,
@@ -44874,6 +46028,7 @@ pub enum FirewallsCreateBodyStatus {
 }
 impl FirewallsCreateBodyStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Waiting => "waiting",
@@ -44884,6 +46039,7 @@ impl FirewallsCreateBodyStatus {
     }
 }
 impl ::std::fmt::Display for FirewallsCreateBodyStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -44916,6 +46072,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallsCreateBodyStatus {
 pub struct FirewallsCreateBodyTags {}
 impl FirewallsCreateBodyTags {
     /// A `FirewallsCreateBodyTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -44937,6 +46094,7 @@ pub enum FirewallsCreateBodyInboundRulesItemProtocol {
 }
 impl FirewallsCreateBodyInboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -44947,6 +46105,7 @@ impl FirewallsCreateBodyInboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallsCreateBodyInboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -44979,6 +46138,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallsCreateBodyInboundRulesItemProto
 pub struct FirewallsCreateBodyInboundRulesItemSourcesTags {}
 impl FirewallsCreateBodyInboundRulesItemSourcesTags {
     /// A `FirewallsCreateBodyInboundRulesItemSourcesTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -45006,6 +46166,7 @@ pub struct FirewallsCreateBodyInboundRulesItemSources {
 }
 impl FirewallsCreateBodyInboundRulesItemSources {
     /// A `FirewallsCreateBodyInboundRulesItemSources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -45063,6 +46224,7 @@ pub struct FirewallsCreateBodyInboundRulesItem {
 }
 impl FirewallsCreateBodyInboundRulesItem {
     /// A `FirewallsCreateBodyInboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallsCreateBodyInboundRulesItemProtocol>,
@@ -45092,6 +46254,7 @@ pub enum FirewallsCreateBodyOutboundRulesItemProtocol {
 }
 impl FirewallsCreateBodyOutboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -45102,6 +46265,7 @@ impl FirewallsCreateBodyOutboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallsCreateBodyOutboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -45134,6 +46298,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallsCreateBodyOutboundRulesItemProt
 pub struct FirewallsCreateBodyOutboundRulesItemDestinationsTags {}
 impl FirewallsCreateBodyOutboundRulesItemDestinationsTags {
     /// A `FirewallsCreateBodyOutboundRulesItemDestinationsTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -45161,6 +46326,7 @@ pub struct FirewallsCreateBodyOutboundRulesItemDestinations {
 }
 impl FirewallsCreateBodyOutboundRulesItemDestinations {
     /// A `FirewallsCreateBodyOutboundRulesItemDestinations` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -45218,6 +46384,7 @@ pub struct FirewallsCreateBodyOutboundRulesItem {
 }
 impl FirewallsCreateBodyOutboundRulesItem {
     /// A `FirewallsCreateBodyOutboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallsCreateBodyOutboundRulesItemProtocol>,
@@ -45279,6 +46446,7 @@ pub struct FirewallsCreateBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsCreateBody {
     /// A `FirewallsCreateBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -45309,6 +46477,7 @@ impl FirewallsCreateBody {
     }
     /// Sends `droplet_ids` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_droplet_ids(mut self) -> Self {
         self.droplet_ids = Some(None);
         self
@@ -45357,6 +46526,7 @@ impl FirewallsCreateBody {
     }
     /// Sends `inbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_inbound_rules(mut self) -> Self {
         self.inbound_rules = Some(None);
         self
@@ -45372,6 +46542,7 @@ impl FirewallsCreateBody {
     }
     /// Sends `outbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_outbound_rules(mut self) -> Self {
         self.outbound_rules = Some(None);
         self
@@ -45390,6 +46561,7 @@ pub struct FirewallsCreateResponse {
 #[cfg(feature = "firewalls")]
 impl FirewallsCreateResponse {
     /// A `FirewallsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { firewall: None }
     }
@@ -45413,6 +46585,7 @@ pub struct FirewallsGetResponse {
 #[cfg(feature = "firewalls")]
 impl FirewallsGetResponse {
     /// A `FirewallsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { firewall: None }
     }
@@ -45440,6 +46613,7 @@ pub struct FirewallsUpdateBodyPendingChangesItem {
 }
 impl FirewallsUpdateBodyPendingChangesItem {
     /// A `FirewallsUpdateBodyPendingChangesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             droplet_id: None,
@@ -45483,6 +46657,7 @@ pub enum FirewallsUpdateBodyStatus {
 }
 impl FirewallsUpdateBodyStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Waiting => "waiting",
@@ -45493,6 +46668,7 @@ impl FirewallsUpdateBodyStatus {
     }
 }
 impl ::std::fmt::Display for FirewallsUpdateBodyStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -45525,6 +46701,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallsUpdateBodyStatus {
 pub struct FirewallsUpdateBodyTags {}
 impl FirewallsUpdateBodyTags {
     /// A `FirewallsUpdateBodyTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -45546,6 +46723,7 @@ pub enum FirewallsUpdateBodyInboundRulesItemProtocol {
 }
 impl FirewallsUpdateBodyInboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -45556,6 +46734,7 @@ impl FirewallsUpdateBodyInboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallsUpdateBodyInboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -45588,6 +46767,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallsUpdateBodyInboundRulesItemProto
 pub struct FirewallsUpdateBodyInboundRulesItemSourcesTags {}
 impl FirewallsUpdateBodyInboundRulesItemSourcesTags {
     /// A `FirewallsUpdateBodyInboundRulesItemSourcesTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -45615,6 +46795,7 @@ pub struct FirewallsUpdateBodyInboundRulesItemSources {
 }
 impl FirewallsUpdateBodyInboundRulesItemSources {
     /// A `FirewallsUpdateBodyInboundRulesItemSources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -45672,6 +46853,7 @@ pub struct FirewallsUpdateBodyInboundRulesItem {
 }
 impl FirewallsUpdateBodyInboundRulesItem {
     /// A `FirewallsUpdateBodyInboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallsUpdateBodyInboundRulesItemProtocol>,
@@ -45701,6 +46883,7 @@ pub enum FirewallsUpdateBodyOutboundRulesItemProtocol {
 }
 impl FirewallsUpdateBodyOutboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -45711,6 +46894,7 @@ impl FirewallsUpdateBodyOutboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallsUpdateBodyOutboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -45743,6 +46927,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallsUpdateBodyOutboundRulesItemProt
 pub struct FirewallsUpdateBodyOutboundRulesItemDestinationsTags {}
 impl FirewallsUpdateBodyOutboundRulesItemDestinationsTags {
     /// A `FirewallsUpdateBodyOutboundRulesItemDestinationsTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -45770,6 +46955,7 @@ pub struct FirewallsUpdateBodyOutboundRulesItemDestinations {
 }
 impl FirewallsUpdateBodyOutboundRulesItemDestinations {
     /// A `FirewallsUpdateBodyOutboundRulesItemDestinations` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -45827,6 +47013,7 @@ pub struct FirewallsUpdateBodyOutboundRulesItem {
 }
 impl FirewallsUpdateBodyOutboundRulesItem {
     /// A `FirewallsUpdateBodyOutboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallsUpdateBodyOutboundRulesItemProtocol>,
@@ -45888,6 +47075,7 @@ pub struct FirewallsUpdateBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsUpdateBody {
     /// A `FirewallsUpdateBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -45918,6 +47106,7 @@ impl FirewallsUpdateBody {
     }
     /// Sends `droplet_ids` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_droplet_ids(mut self) -> Self {
         self.droplet_ids = Some(None);
         self
@@ -45966,6 +47155,7 @@ impl FirewallsUpdateBody {
     }
     /// Sends `inbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_inbound_rules(mut self) -> Self {
         self.inbound_rules = Some(None);
         self
@@ -45981,6 +47171,7 @@ impl FirewallsUpdateBody {
     }
     /// Sends `outbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_outbound_rules(mut self) -> Self {
         self.outbound_rules = Some(None);
         self
@@ -45999,6 +47190,7 @@ pub struct FirewallsUpdateResponse {
 #[cfg(feature = "firewalls")]
 impl FirewallsUpdateResponse {
     /// A `FirewallsUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { firewall: None }
     }
@@ -46021,6 +47213,7 @@ pub struct FirewallsAssignDropletsBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsAssignDropletsBody {
     /// A `FirewallsAssignDropletsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_ids: impl Into<Vec<i64>>) -> Self {
         Self {
             droplet_ids: droplet_ids.into(),
@@ -46039,6 +47232,7 @@ pub struct FirewallsDeleteDropletsBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsDeleteDropletsBody {
     /// A `FirewallsDeleteDropletsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_ids: impl Into<Vec<i64>>) -> Self {
         Self {
             droplet_ids: droplet_ids.into(),
@@ -46062,6 +47256,7 @@ pub enum FirewallsAddRulesBodyInboundRulesItemProtocol {
 }
 impl FirewallsAddRulesBodyInboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -46072,6 +47267,7 @@ impl FirewallsAddRulesBodyInboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallsAddRulesBodyInboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -46104,6 +47300,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallsAddRulesBodyInboundRulesItemPro
 pub struct FirewallsAddRulesBodyInboundRulesItemSourcesTags {}
 impl FirewallsAddRulesBodyInboundRulesItemSourcesTags {
     /// A `FirewallsAddRulesBodyInboundRulesItemSourcesTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -46131,6 +47328,7 @@ pub struct FirewallsAddRulesBodyInboundRulesItemSources {
 }
 impl FirewallsAddRulesBodyInboundRulesItemSources {
     /// A `FirewallsAddRulesBodyInboundRulesItemSources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -46188,6 +47386,7 @@ pub struct FirewallsAddRulesBodyInboundRulesItem {
 }
 impl FirewallsAddRulesBodyInboundRulesItem {
     /// A `FirewallsAddRulesBodyInboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallsAddRulesBodyInboundRulesItemProtocol>,
@@ -46217,6 +47416,7 @@ pub enum FirewallsAddRulesBodyOutboundRulesItemProtocol {
 }
 impl FirewallsAddRulesBodyOutboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -46227,6 +47427,7 @@ impl FirewallsAddRulesBodyOutboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallsAddRulesBodyOutboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -46259,6 +47460,7 @@ impl<'de> ::serde::Deserialize<'de> for FirewallsAddRulesBodyOutboundRulesItemPr
 pub struct FirewallsAddRulesBodyOutboundRulesItemDestinationsTags {}
 impl FirewallsAddRulesBodyOutboundRulesItemDestinationsTags {
     /// A `FirewallsAddRulesBodyOutboundRulesItemDestinationsTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -46286,6 +47488,7 @@ pub struct FirewallsAddRulesBodyOutboundRulesItemDestinations {
 }
 impl FirewallsAddRulesBodyOutboundRulesItemDestinations {
     /// A `FirewallsAddRulesBodyOutboundRulesItemDestinations` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -46343,6 +47546,7 @@ pub struct FirewallsAddRulesBodyOutboundRulesItem {
 }
 impl FirewallsAddRulesBodyOutboundRulesItem {
     /// A `FirewallsAddRulesBodyOutboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallsAddRulesBodyOutboundRulesItemProtocol>,
@@ -46379,6 +47583,7 @@ pub struct FirewallsAddRulesBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsAddRulesBody {
     /// A `FirewallsAddRulesBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             inbound_rules: None,
@@ -46396,6 +47601,7 @@ impl FirewallsAddRulesBody {
     }
     /// Sends `inbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_inbound_rules(mut self) -> Self {
         self.inbound_rules = Some(None);
         self
@@ -46411,6 +47617,7 @@ impl FirewallsAddRulesBody {
     }
     /// Sends `outbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_outbound_rules(mut self) -> Self {
         self.outbound_rules = Some(None);
         self
@@ -46433,6 +47640,7 @@ pub enum FirewallsDeleteRulesBodyInboundRulesItemProtocol {
 }
 impl FirewallsDeleteRulesBodyInboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -46443,6 +47651,7 @@ impl FirewallsDeleteRulesBodyInboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallsDeleteRulesBodyInboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -46476,6 +47685,7 @@ for FirewallsDeleteRulesBodyInboundRulesItemProtocol {
 pub struct FirewallsDeleteRulesBodyInboundRulesItemSourcesTags {}
 impl FirewallsDeleteRulesBodyInboundRulesItemSourcesTags {
     /// A `FirewallsDeleteRulesBodyInboundRulesItemSourcesTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -46503,6 +47713,7 @@ pub struct FirewallsDeleteRulesBodyInboundRulesItemSources {
 }
 impl FirewallsDeleteRulesBodyInboundRulesItemSources {
     /// A `FirewallsDeleteRulesBodyInboundRulesItemSources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -46560,6 +47771,7 @@ pub struct FirewallsDeleteRulesBodyInboundRulesItem {
 }
 impl FirewallsDeleteRulesBodyInboundRulesItem {
     /// A `FirewallsDeleteRulesBodyInboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallsDeleteRulesBodyInboundRulesItemProtocol>,
@@ -46589,6 +47801,7 @@ pub enum FirewallsDeleteRulesBodyOutboundRulesItemProtocol {
 }
 impl FirewallsDeleteRulesBodyOutboundRulesItemProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "tcp",
@@ -46599,6 +47812,7 @@ impl FirewallsDeleteRulesBodyOutboundRulesItemProtocol {
     }
 }
 impl ::std::fmt::Display for FirewallsDeleteRulesBodyOutboundRulesItemProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -46632,6 +47846,7 @@ for FirewallsDeleteRulesBodyOutboundRulesItemProtocol {
 pub struct FirewallsDeleteRulesBodyOutboundRulesItemDestinationsTags {}
 impl FirewallsDeleteRulesBodyOutboundRulesItemDestinationsTags {
     /// A `FirewallsDeleteRulesBodyOutboundRulesItemDestinationsTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -46659,6 +47874,7 @@ pub struct FirewallsDeleteRulesBodyOutboundRulesItemDestinations {
 }
 impl FirewallsDeleteRulesBodyOutboundRulesItemDestinations {
     /// A `FirewallsDeleteRulesBodyOutboundRulesItemDestinations` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             addresses: None,
@@ -46716,6 +47932,7 @@ pub struct FirewallsDeleteRulesBodyOutboundRulesItem {
 }
 impl FirewallsDeleteRulesBodyOutboundRulesItem {
     /// A `FirewallsDeleteRulesBodyOutboundRulesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ports: impl Into<String>,
         protocol: impl Into<FirewallsDeleteRulesBodyOutboundRulesItemProtocol>,
@@ -46752,6 +47969,7 @@ pub struct FirewallsDeleteRulesBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsDeleteRulesBody {
     /// A `FirewallsDeleteRulesBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             inbound_rules: None,
@@ -46769,6 +47987,7 @@ impl FirewallsDeleteRulesBody {
     }
     /// Sends `inbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_inbound_rules(mut self) -> Self {
         self.inbound_rules = Some(None);
         self
@@ -46784,6 +48003,7 @@ impl FirewallsDeleteRulesBody {
     }
     /// Sends `outbound_rules` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_outbound_rules(mut self) -> Self {
         self.outbound_rules = Some(None);
         self
@@ -46796,6 +48016,7 @@ impl FirewallsDeleteRulesBody {
 pub struct FirewallsAddTagsBodyTags {}
 impl FirewallsAddTagsBodyTags {
     /// A `FirewallsAddTagsBodyTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -46812,6 +48033,7 @@ pub struct FirewallsAddTagsBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsAddTagsBody {
     /// A `FirewallsAddTagsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(tags: impl Into<FirewallsAddTagsBodyTags>) -> Self {
         Self { tags: tags.into() }
     }
@@ -46823,6 +48045,7 @@ impl FirewallsAddTagsBody {
 pub struct FirewallsDeleteTagsBodyTags {}
 impl FirewallsDeleteTagsBodyTags {
     /// A `FirewallsDeleteTagsBodyTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -46839,6 +48062,7 @@ pub struct FirewallsDeleteTagsBody {
 #[cfg(feature = "firewalls")]
 impl FirewallsDeleteTagsBody {
     /// A `FirewallsDeleteTagsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(tags: impl Into<FirewallsDeleteTagsBodyTags>) -> Self {
         Self { tags: tags.into() }
     }
@@ -46874,6 +48098,7 @@ pub struct FloatingIpRegion {
 }
 impl FloatingIpRegion {
     /// A `FloatingIpRegion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         available: impl Into<bool>,
         features: impl Into<Vec<String>>,
@@ -46913,6 +48138,7 @@ pub struct FloatingIp {
 }
 impl FloatingIp {
     /// A `FloatingIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             droplet: None,
@@ -46964,6 +48190,7 @@ pub struct FloatingIPsListResponseMeta {
 }
 impl FloatingIPsListResponseMeta {
     /// A `FloatingIPsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -46992,6 +48219,7 @@ pub struct FloatingIPsListResponse {
 #[cfg(feature = "floating_i_ps")]
 impl FloatingIPsListResponse {
     /// A `FloatingIPsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<FloatingIPsListResponseMeta>) -> Self {
         Self {
             floating_ips: None,
@@ -47022,6 +48250,7 @@ pub struct FloatingIpCreate1 {
 }
 impl FloatingIpCreate1 {
     /// A `FloatingIpCreate1` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             droplet_id: droplet_id.into(),
@@ -47041,6 +48270,7 @@ pub struct FloatingIpCreate2 {
 }
 impl FloatingIpCreate2 {
     /// A `FloatingIpCreate2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(region: impl Into<String>) -> Self {
         Self {
             project_id: None,
@@ -47082,6 +48312,7 @@ pub struct FloatingIPsCreateResponseLinks {
 }
 impl FloatingIPsCreateResponseLinks {
     /// A `FloatingIPsCreateResponseLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             actions: None,
@@ -47117,6 +48348,7 @@ pub struct FloatingIPsCreateResponse {
 #[cfg(feature = "floating_i_ps")]
 impl FloatingIPsCreateResponse {
     /// A `FloatingIPsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             floating_ip: None,
@@ -47152,6 +48384,7 @@ pub struct FloatingIPsGetResponse {
 #[cfg(feature = "floating_i_ps")]
 impl FloatingIPsGetResponse {
     /// A `FloatingIPsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { floating_ip: None }
     }
@@ -47173,6 +48406,7 @@ pub struct FloatingIPsActionListResponseMeta {
 }
 impl FloatingIPsActionListResponseMeta {
     /// A `FloatingIPsActionListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -47201,6 +48435,7 @@ pub struct FloatingIPsActionListResponse {
 #[cfg(feature = "floating_ip_actions")]
 impl FloatingIPsActionListResponse {
     /// A `FloatingIPsActionListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<FloatingIPsActionListResponseMeta>) -> Self {
         Self {
             actions: None,
@@ -47236,6 +48471,7 @@ pub enum FloatingIPsActionPostBodyT874Type {
 }
 impl FloatingIPsActionPostBodyT874Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Assign => "assign",
@@ -47245,6 +48481,7 @@ impl FloatingIPsActionPostBodyT874Type {
     }
 }
 impl ::std::fmt::Display for FloatingIPsActionPostBodyT874Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -47276,6 +48513,7 @@ impl<'de> ::serde::Deserialize<'de> for FloatingIPsActionPostBodyT874Type {
 pub struct FloatingIPsActionPostBodyT874 {}
 impl FloatingIPsActionPostBodyT874 {
     /// A `FloatingIPsActionPostBodyT874` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -47295,6 +48533,7 @@ pub enum FloatingIPsActionPostBodyT876Type {
 }
 impl FloatingIPsActionPostBodyT876Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Assign => "assign",
@@ -47304,6 +48543,7 @@ impl FloatingIPsActionPostBodyT876Type {
     }
 }
 impl ::std::fmt::Display for FloatingIPsActionPostBodyT876Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -47338,6 +48578,7 @@ pub struct FloatingIPsActionPostBodyT876 {
 }
 impl FloatingIPsActionPostBodyT876 {
     /// A `FloatingIPsActionPostBodyT876` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             droplet_id: droplet_id.into(),
@@ -47436,6 +48677,7 @@ pub enum FloatingIPsActionPostResponseActionStatus {
 }
 impl FloatingIPsActionPostResponseActionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "in-progress",
@@ -47446,6 +48688,7 @@ impl FloatingIPsActionPostResponseActionStatus {
     }
 }
 impl ::std::fmt::Display for FloatingIPsActionPostResponseActionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -47521,6 +48764,7 @@ pub struct FloatingIPsActionPostResponseAction {
 }
 impl FloatingIPsActionPostResponseAction {
     /// A `FloatingIPsActionPostResponseAction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -47546,6 +48790,7 @@ impl FloatingIPsActionPostResponseAction {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -47570,6 +48815,7 @@ impl FloatingIPsActionPostResponseAction {
     }
     /// Sends `region_slug` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_region_slug(mut self) -> Self {
         self.region_slug = Some(None);
         self
@@ -47582,6 +48828,7 @@ impl FloatingIPsActionPostResponseAction {
     }
     /// Sends `resource_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_resource_id(mut self) -> Self {
         self.resource_id = Some(None);
         self
@@ -47636,6 +48883,7 @@ pub struct FloatingIPsActionPostResponse {
 #[cfg(feature = "floating_ip_actions")]
 impl FloatingIPsActionPostResponse {
     /// A `FloatingIPsActionPostResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -47666,6 +48914,7 @@ pub enum FloatingIPsActionGetResponseActionStatus {
 }
 impl FloatingIPsActionGetResponseActionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "in-progress",
@@ -47676,6 +48925,7 @@ impl FloatingIPsActionGetResponseActionStatus {
     }
 }
 impl ::std::fmt::Display for FloatingIPsActionGetResponseActionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -47751,6 +49001,7 @@ pub struct FloatingIPsActionGetResponseAction {
 }
 impl FloatingIPsActionGetResponseAction {
     /// A `FloatingIPsActionGetResponseAction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -47776,6 +49027,7 @@ impl FloatingIPsActionGetResponseAction {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -47800,6 +49052,7 @@ impl FloatingIPsActionGetResponseAction {
     }
     /// Sends `region_slug` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_region_slug(mut self) -> Self {
         self.region_slug = Some(None);
         self
@@ -47812,6 +49065,7 @@ impl FloatingIPsActionGetResponseAction {
     }
     /// Sends `resource_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_resource_id(mut self) -> Self {
         self.resource_id = Some(None);
         self
@@ -47866,6 +49120,7 @@ pub struct FloatingIPsActionGetResponse {
 #[cfg(feature = "floating_ip_actions")]
 impl FloatingIPsActionGetResponse {
     /// A `FloatingIPsActionGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -47912,6 +49167,7 @@ pub struct NamespaceInfo {
 }
 impl NamespaceInfo {
     /// A `NamespaceInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_host: None,
@@ -47986,6 +49242,7 @@ pub struct FunctionsListNamespacesResponse {
 #[cfg(feature = "functions")]
 impl FunctionsListNamespacesResponse {
     /// A `FunctionsListNamespacesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { namespaces: None }
     }
@@ -48010,6 +49267,7 @@ pub struct CreateNamespace {
 #[cfg(feature = "functions")]
 impl CreateNamespace {
     /// A `CreateNamespace` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(label: impl Into<String>, region: impl Into<String>) -> Self {
         Self {
             label: label.into(),
@@ -48030,6 +49288,7 @@ pub struct FunctionsCreateNamespaceResponse {
 #[cfg(feature = "functions")]
 impl FunctionsCreateNamespaceResponse {
     /// A `FunctionsCreateNamespaceResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { namespace: None }
     }
@@ -48053,6 +49312,7 @@ pub struct FunctionsGetNamespaceResponse {
 #[cfg(feature = "functions")]
 impl FunctionsGetNamespaceResponse {
     /// A `FunctionsGetNamespaceResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { namespace: None }
     }
@@ -48090,6 +49350,7 @@ pub struct AccessKey {
 }
 impl AccessKey {
     /// An `AccessKey` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -48119,6 +49380,7 @@ impl AccessKey {
     }
     /// Sends `expires_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_expires_at(mut self) -> Self {
         self.expires_at = Some(None);
         self
@@ -48161,6 +49423,7 @@ pub struct FunctionsAccessKeyListResponse {
 #[cfg(feature = "functions")]
 impl FunctionsAccessKeyListResponse {
     /// A `FunctionsAccessKeyListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             access_keys: None,
@@ -48195,6 +49458,7 @@ pub struct AccessKeyCreateRequest {
 #[cfg(feature = "functions")]
 impl AccessKeyCreateRequest {
     /// An `AccessKeyCreateRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             expires_in: None,
@@ -48238,6 +49502,7 @@ pub struct AccessKeyCreateResponse {
 }
 impl AccessKeyCreateResponse {
     /// An `AccessKeyCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             secret: None,
@@ -48274,6 +49539,7 @@ impl AccessKeyCreateResponse {
     }
     /// Sends `expires_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_expires_at(mut self) -> Self {
         self.expires_at = Some(None);
         self
@@ -48313,6 +49579,7 @@ pub struct FunctionsAccessKeyCreateResponse {
 #[cfg(feature = "functions")]
 impl FunctionsAccessKeyCreateResponse {
     /// A `FunctionsAccessKeyCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { access_key: None }
     }
@@ -48335,6 +49602,7 @@ pub struct FunctionsAccessKeyUpdateBody {
 #[cfg(feature = "functions")]
 impl FunctionsAccessKeyUpdateBody {
     /// A `FunctionsAccessKeyUpdateBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -48352,6 +49620,7 @@ pub struct FunctionsAccessKeyUpdateResponse {
 #[cfg(feature = "functions")]
 impl FunctionsAccessKeyUpdateResponse {
     /// A `FunctionsAccessKeyUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { access_key: None }
     }
@@ -48373,6 +49642,7 @@ pub struct ScheduledDetailsBody {
 }
 impl ScheduledDetailsBody {
     /// A `ScheduledDetailsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None }
     }
@@ -48400,6 +49670,7 @@ pub struct ScheduledDetails {
 }
 impl ScheduledDetails {
     /// A `ScheduledDetails` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(cron: impl Into<String>) -> Self {
         Self {
             body: None,
@@ -48414,6 +49685,7 @@ impl ScheduledDetails {
     }
     /// Sends `body` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_body(mut self) -> Self {
         self.body = Some(None);
         self
@@ -48441,6 +49713,7 @@ pub struct TriggerInfoScheduledRuns {
 }
 impl TriggerInfoScheduledRuns {
     /// A `TriggerInfoScheduledRuns` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             last_run_at: None,
@@ -48455,6 +49728,7 @@ impl TriggerInfoScheduledRuns {
     }
     /// Sends `last_run_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_last_run_at(mut self) -> Self {
         self.last_run_at = Some(None);
         self
@@ -48467,6 +49741,7 @@ impl TriggerInfoScheduledRuns {
     }
     /// Sends `next_run_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_run_at(mut self) -> Self {
         self.next_run_at = Some(None);
         self
@@ -48507,6 +49782,7 @@ pub struct TriggerInfo {
 }
 impl TriggerInfo {
     /// A `TriggerInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -48591,6 +49867,7 @@ pub struct FunctionsListTriggersResponse {
 #[cfg(feature = "functions")]
 impl FunctionsListTriggersResponse {
     /// A `FunctionsListTriggersResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { triggers: None }
     }
@@ -48621,6 +49898,7 @@ pub struct CreateTrigger {
 #[cfg(feature = "functions")]
 impl CreateTrigger {
     /// A `CreateTrigger` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         function: impl Into<String>,
         is_enabled: impl Into<bool>,
@@ -48650,6 +49928,7 @@ pub struct FunctionsCreateTriggerResponse {
 #[cfg(feature = "functions")]
 impl FunctionsCreateTriggerResponse {
     /// A `FunctionsCreateTriggerResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { trigger: None }
     }
@@ -48673,6 +49952,7 @@ pub struct FunctionsGetTriggerResponse {
 #[cfg(feature = "functions")]
 impl FunctionsGetTriggerResponse {
     /// A `FunctionsGetTriggerResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { trigger: None }
     }
@@ -48699,6 +49979,7 @@ pub struct UpdateTrigger {
 #[cfg(feature = "functions")]
 impl UpdateTrigger {
     /// An `UpdateTrigger` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             is_enabled: None,
@@ -48731,6 +50012,7 @@ pub struct FunctionsUpdateTriggerResponse {
 #[cfg(feature = "functions")]
 impl FunctionsUpdateTriggerResponse {
     /// A `FunctionsUpdateTriggerResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { trigger: None }
     }
@@ -48770,6 +50052,7 @@ pub struct ApiChatbot {
 }
 impl ApiChatbot {
     /// An `ApiChatbot` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allowed_domains: None,
@@ -48835,6 +50118,7 @@ pub struct ApiAgentChatbotIdentifier {
 }
 impl ApiAgentChatbotIdentifier {
     /// An `ApiAgentChatbotIdentifier` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_chatbot_identifier: None,
@@ -48878,6 +50162,7 @@ pub enum ApiDeploymentStatus {
 }
 impl ApiDeploymentStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::StatusUnknown => "STATUS_UNKNOWN",
@@ -48895,6 +50180,7 @@ impl ApiDeploymentStatus {
     }
 }
 impl ::std::fmt::Display for ApiDeploymentStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -48952,6 +50238,7 @@ pub enum ApiDeploymentVisibility {
 }
 impl ApiDeploymentVisibility {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::VisibilityUnknown => "VISIBILITY_UNKNOWN",
@@ -48964,6 +50251,7 @@ impl ApiDeploymentVisibility {
     }
 }
 impl ::std::fmt::Display for ApiDeploymentVisibility {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -49024,6 +50312,7 @@ pub struct ApiDeployment {
 }
 impl ApiDeployment {
     /// An `ApiDeployment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -49107,6 +50396,7 @@ pub struct ApiMcpServer {
 }
 impl ApiMcpServer {
     /// An `ApiMcpServer` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allowed_tools: None,
@@ -49170,6 +50460,7 @@ pub struct ApiAgreement {
 }
 impl ApiAgreement {
     /// An `ApiAgreement` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -49217,6 +50508,7 @@ pub struct ApiModelEndpoint {
 }
 impl ApiModelEndpoint {
     /// An `ApiModelEndpoint` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             capabilities: None,
@@ -49250,6 +50542,7 @@ pub struct ApiModelModalities {
 }
 impl ApiModelModalities {
     /// An `ApiModelModalities` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { input: None, output: None }
     }
@@ -49283,6 +50576,7 @@ pub enum ApiModelProvider {
 }
 impl ApiModelProvider {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelProviderDigitalocean => "MODEL_PROVIDER_DIGITALOCEAN",
@@ -49293,6 +50587,7 @@ impl ApiModelProvider {
     }
 }
 impl ::std::fmt::Display for ApiModelProvider {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -49350,6 +50645,7 @@ pub struct ApiModelSetting {
 }
 impl ApiModelSetting {
     /// An `ApiModelSetting` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_string: None,
@@ -49457,6 +50753,7 @@ pub enum ApiModelUsecase {
 }
 impl ApiModelUsecase {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelUsecaseUnknown => "MODEL_USECASE_UNKNOWN",
@@ -49476,6 +50773,7 @@ impl ApiModelUsecase {
     }
 }
 impl ::std::fmt::Display for ApiModelUsecase {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -49527,6 +50825,7 @@ pub struct ApiModelVersion {
 }
 impl ApiModelVersion {
     /// An `ApiModelVersion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             major: None,
@@ -49648,6 +50947,7 @@ pub struct ApiModel {
 }
 impl ApiModel {
     /// An `ApiModel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agreement: None,
@@ -49879,6 +51179,7 @@ pub struct ApiModelRouterTaskDetails {
 }
 impl ApiModelRouterTaskDetails {
     /// An `ApiModelRouterTaskDetails` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -49909,6 +51210,7 @@ pub struct ApiModelRouterSelectionPolicy {
 }
 impl ApiModelRouterSelectionPolicy {
     /// An `ApiModelRouterSelectionPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { prefer: None }
     }
@@ -49939,6 +51241,7 @@ pub struct ApiModelRouterTaskPolicy {
 }
 impl ApiModelRouterTaskPolicy {
     /// An `ApiModelRouterTaskPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             custom_task: None,
@@ -49992,6 +51295,7 @@ pub struct ApiModelRouterConfig {
 }
 impl ApiModelRouterConfig {
     /// An `ApiModelRouterConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             fallback_models: None,
@@ -50043,6 +51347,7 @@ pub struct ApiModelRouter {
 }
 impl ApiModelRouter {
     /// An `ApiModelRouter` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -50128,6 +51433,7 @@ pub enum ApiRetrievalMethod {
 }
 impl ApiRetrievalMethod {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RetrievalMethodUnknown => "RETRIEVAL_METHOD_UNKNOWN",
@@ -50140,6 +51446,7 @@ impl ApiRetrievalMethod {
     }
 }
 impl ::std::fmt::Display for ApiRetrievalMethod {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -50181,6 +51488,7 @@ pub struct ApiAgentTemplateGuardrail {
 }
 impl ApiAgentTemplateGuardrail {
     /// An `ApiAgentTemplateGuardrail` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { priority: None, uuid: None }
     }
@@ -50222,6 +51530,7 @@ pub enum ApiIndexedDataSourceStatus {
 }
 impl ApiIndexedDataSourceStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DataSourceStatusUnknown => "DATA_SOURCE_STATUS_UNKNOWN",
@@ -50238,6 +51547,7 @@ impl ApiIndexedDataSourceStatus {
     }
 }
 impl ::std::fmt::Display for ApiIndexedDataSourceStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -50319,6 +51629,7 @@ pub struct ApiIndexedDataSource {
 }
 impl ApiIndexedDataSource {
     /// An `ApiIndexedDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -50453,6 +51764,7 @@ pub enum ApiBatchJobPhase {
 }
 impl ApiBatchJobPhase {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BatchJobPhaseUnknown => "BATCH_JOB_PHASE_UNKNOWN",
@@ -50467,6 +51779,7 @@ impl ApiBatchJobPhase {
     }
 }
 impl ::std::fmt::Display for ApiBatchJobPhase {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -50523,6 +51836,7 @@ pub enum ApiIndexJobStatus {
 }
 impl ApiIndexJobStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::IndexJobStatusUnknown => "INDEX_JOB_STATUS_UNKNOWN",
@@ -50538,6 +51852,7 @@ impl ApiIndexJobStatus {
     }
 }
 impl ::std::fmt::Display for ApiIndexJobStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -50621,6 +51936,7 @@ pub struct ApiIndexingJob {
 }
 impl ApiIndexingJob {
     /// An `ApiIndexingJob` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_datasources: None,
@@ -50760,6 +52076,7 @@ pub struct ApiRerankingConfiguration {
 }
 impl ApiRerankingConfiguration {
     /// An `ApiRerankingConfiguration` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None, model: None }
     }
@@ -50826,6 +52143,7 @@ pub struct ApiKnowledgeBase {
 }
 impl ApiKnowledgeBase {
     /// An `ApiKnowledgeBase` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             added_to_agent_at: None,
@@ -50957,6 +52275,7 @@ pub enum ApiAgentTemplateType {
 }
 impl ApiAgentTemplateType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AgentTemplateTypeStandard => "AGENT_TEMPLATE_TYPE_STANDARD",
@@ -50966,6 +52285,7 @@ impl ApiAgentTemplateType {
     }
 }
 impl ::std::fmt::Display for ApiAgentTemplateType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -51053,6 +52373,7 @@ pub struct ApiAgentTemplate {
 }
 impl ApiAgentTemplate {
     /// An `ApiAgentTemplate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -51310,6 +52631,7 @@ pub struct ApiAgentPublic {
 }
 impl ApiAgentPublic {
     /// An `ApiAgentPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             chatbot: None,
@@ -51588,6 +52910,7 @@ pub struct ApiPages {
 }
 impl ApiPages {
     /// An `ApiPages` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             first: None,
@@ -51632,6 +52955,7 @@ pub struct ApiLinks {
 }
 impl ApiLinks {
     /// An `ApiLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { pages: None }
     }
@@ -51659,6 +52983,7 @@ pub struct ApiMeta {
 }
 impl ApiMeta {
     /// An `ApiMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             page: None,
@@ -51704,6 +53029,7 @@ pub struct ApiListAgentsOutputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentsOutputPublic {
     /// An `ApiListAgentsOutputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agents: None,
@@ -51797,6 +53123,7 @@ pub struct ApiCreateAgentInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAgentInputPublic {
     /// An `ApiCreateAgentInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             anthropic_key_uuid: None,
@@ -51961,6 +53288,7 @@ pub struct ApiAnthropicApiKeyInfo {
 }
 impl ApiAnthropicApiKeyInfo {
     /// An `ApiAnthropicApiKeyInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -52043,6 +53371,7 @@ pub struct ApiAgentApiKeyInfo {
 }
 impl ApiAgentApiKeyInfo {
     /// An `ApiAgentApiKeyInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -52107,6 +53436,7 @@ pub struct ApiAgentApiKey {
 }
 impl ApiAgentApiKey {
     /// An `ApiAgentApiKey` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key: None }
     }
@@ -52161,6 +53491,7 @@ pub struct ApiAgentFunction {
 }
 impl ApiAgentFunction {
     /// An `ApiAgentFunction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key: None,
@@ -52275,6 +53606,7 @@ pub enum ApiGuardrailType {
 }
 impl ApiGuardrailType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::GuardrailTypeUnknown => "GUARDRAIL_TYPE_UNKNOWN",
@@ -52286,6 +53618,7 @@ impl ApiGuardrailType {
     }
 }
 impl ::std::fmt::Display for ApiGuardrailType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -52361,6 +53694,7 @@ pub struct ApiAgentGuardrail {
 }
 impl ApiAgentGuardrail {
     /// An `ApiAgentGuardrail` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuid: None,
@@ -52489,6 +53823,7 @@ pub struct ApiAgentLoggingConfig {
 }
 impl ApiAgentLoggingConfig {
     /// An `ApiAgentLoggingConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             galileo_project_id: None,
@@ -52571,6 +53906,7 @@ pub struct ApiModelProviderKeyInfo {
 }
 impl ApiModelProviderKeyInfo {
     /// An `ApiModelProviderKeyInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key_uuid: None,
@@ -52670,6 +54006,7 @@ pub struct ApiOpenAiapiKeyInfo {
 }
 impl ApiOpenAiapiKeyInfo {
     /// An `ApiOpenAiapiKeyInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -52752,6 +54089,7 @@ pub enum ApiEvaluationDatasetType {
 }
 impl ApiEvaluationDatasetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EvaluationDatasetTypeUnknown => "EVALUATION_DATASET_TYPE_UNKNOWN",
@@ -52763,6 +54101,7 @@ impl ApiEvaluationDatasetType {
     }
 }
 impl ::std::fmt::Display for ApiEvaluationDatasetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -52818,6 +54157,7 @@ pub struct ApiEvaluationDataset {
 }
 impl ApiEvaluationDataset {
     /// An `ApiEvaluationDataset` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -52894,6 +54234,7 @@ pub struct ApiAssociatedModelEvaluationPreset {
 }
 impl ApiAssociatedModelEvaluationPreset {
     /// An `ApiAssociatedModelEvaluationPreset` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             eval_preset_uuid: None,
@@ -52936,6 +54277,7 @@ pub enum ApiEvaluationMetricCategory {
 }
 impl ApiEvaluationMetricCategory {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MetricCategoryUnspecified => "METRIC_CATEGORY_UNSPECIFIED",
@@ -52951,6 +54293,7 @@ impl ApiEvaluationMetricCategory {
     }
 }
 impl ::std::fmt::Display for ApiEvaluationMetricCategory {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -53006,6 +54349,7 @@ pub struct ApiCustomEvaluationMetricConfig {
 }
 impl ApiCustomEvaluationMetricConfig {
     /// An `ApiCustomEvaluationMetricConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -53073,6 +54417,7 @@ pub enum ApiEvaluationScope {
 }
 impl ApiEvaluationScope {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EvaluationScopeUnspecified => "EVALUATION_SCOPE_UNSPECIFIED",
@@ -53083,6 +54428,7 @@ impl ApiEvaluationScope {
     }
 }
 impl ::std::fmt::Display for ApiEvaluationScope {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -53129,6 +54475,7 @@ pub enum ApiEvaluationMetricType {
 }
 impl ApiEvaluationMetricType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MetricTypeUnspecified => "METRIC_TYPE_UNSPECIFIED",
@@ -53141,6 +54488,7 @@ impl ApiEvaluationMetricType {
     }
 }
 impl ::std::fmt::Display for ApiEvaluationMetricType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -53187,6 +54535,7 @@ pub enum ApiEvaluationMetricValueType {
 }
 impl ApiEvaluationMetricValueType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MetricValueTypeUnspecified => "METRIC_VALUE_TYPE_UNSPECIFIED",
@@ -53198,6 +54547,7 @@ impl ApiEvaluationMetricValueType {
     }
 }
 impl ::std::fmt::Display for ApiEvaluationMetricValueType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -53241,6 +54591,7 @@ pub enum ApiEvaluationMetricSource {
 }
 impl ApiEvaluationMetricSource {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EvaluationMetricSourceUnspecified => {
@@ -53253,6 +54604,7 @@ impl ApiEvaluationMetricSource {
     }
 }
 impl ::std::fmt::Display for ApiEvaluationMetricSource {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -53337,6 +54689,7 @@ pub struct ApiEvaluationMetric {
 }
 impl ApiEvaluationMetric {
     /// An `ApiEvaluationMetric` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             associated_presets: None,
@@ -53487,6 +54840,7 @@ pub struct ApiStarMetric {
 }
 impl ApiStarMetric {
     /// An `ApiStarMetric` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             metric_uuid: None,
@@ -53582,6 +54936,7 @@ pub struct ApiEvaluationTestCase {
 }
 impl ApiEvaluationTestCase {
     /// An `ApiEvaluationTestCase` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             archived_at: None,
@@ -53760,6 +55115,7 @@ pub struct ApiWorkspace {
 }
 impl ApiWorkspace {
     /// An `ApiWorkspace` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agents: None,
@@ -54006,6 +55362,7 @@ pub struct ApiAgent {
 }
 impl ApiAgent {
     /// An `ApiAgent` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             anthropic_api_key: None,
@@ -54397,6 +55754,7 @@ pub struct ApiCreateAgentOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAgentOutput {
     /// An `ApiCreateAgentOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -54426,6 +55784,7 @@ pub struct ApiListAgentApiKeysOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentApiKeysOutput {
     /// An `ApiListAgentApiKeysOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key_infos: None,
@@ -54471,6 +55830,7 @@ pub struct ApiCreateAgentApiKeyInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAgentApiKeyInputPublic {
     /// An `ApiCreateAgentApiKeyInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuid: None,
@@ -54503,6 +55863,7 @@ pub struct ApiCreateAgentApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAgentApiKeyOutput {
     /// An `ApiCreateAgentApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -54532,6 +55893,7 @@ pub struct ApiUpdateAgentApiKeyInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentApiKeyInputPublic {
     /// An `ApiUpdateAgentApiKeyInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuid: None,
@@ -54571,6 +55933,7 @@ pub struct ApiUpdateAgentApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentApiKeyOutput {
     /// An `ApiUpdateAgentApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -54594,6 +55957,7 @@ pub struct ApiDeleteAgentApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteAgentApiKeyOutput {
     /// An `ApiDeleteAgentApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -54617,6 +55981,7 @@ pub struct ApiRegenerateAgentApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiRegenerateAgentApiKeyOutput {
     /// An `ApiRegenerateAgentApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -54658,6 +56023,7 @@ pub struct ApiLinkAgentFunctionInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentFunctionInputPublic {
     /// An `ApiLinkAgentFunctionInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuid: None,
@@ -54725,6 +56091,7 @@ pub struct ApiLinkAgentFunctionOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentFunctionOutput {
     /// An `ApiLinkAgentFunctionOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -54769,6 +56136,7 @@ pub struct ApiUpdateAgentFunctionInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentFunctionInputPublic {
     /// An `ApiUpdateAgentFunctionInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuid: None,
@@ -54843,6 +56211,7 @@ pub struct ApiUpdateAgentFunctionOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentFunctionOutput {
     /// An `ApiUpdateAgentFunctionOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -54866,6 +56235,7 @@ pub struct ApiUnlinkAgentFunctionOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUnlinkAgentFunctionOutput {
     /// An `ApiUnlinkAgentFunctionOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -54890,6 +56260,7 @@ pub struct ApiAgentGuardrailInput {
 }
 impl ApiAgentGuardrailInput {
     /// An `ApiAgentGuardrailInput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             guardrail_uuid: None,
@@ -54925,6 +56296,7 @@ pub struct ApiLinkAgentGuardrailsInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentGuardrailsInputPublic {
     /// An `ApiLinkAgentGuardrailsInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuid: None,
@@ -54960,6 +56332,7 @@ pub struct ApiLinkAgentGuardrailOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentGuardrailOutput {
     /// An `ApiLinkAgentGuardrailOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -54983,6 +56356,7 @@ pub struct ApiUnlinkAgentGuardrailOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUnlinkAgentGuardrailOutput {
     /// An `ApiUnlinkAgentGuardrailOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -55006,6 +56380,7 @@ pub struct ApiLinkKnowledgeBaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkKnowledgeBaseOutput {
     /// An `ApiLinkKnowledgeBaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -55029,6 +56404,7 @@ pub struct ApiUnlinkKnowledgeBaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUnlinkKnowledgeBaseOutput {
     /// An `ApiUnlinkKnowledgeBaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -55064,6 +56440,7 @@ pub struct ApiUpdateLinkedAgentInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateLinkedAgentInputPublic {
     /// An `ApiUpdateLinkedAgentInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             child_agent_uuid: None,
@@ -55126,6 +56503,7 @@ pub struct ApiUpdateLinkedAgentOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateLinkedAgentOutput {
     /// An `ApiUpdateLinkedAgentOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             child_agent_uuid: None,
@@ -55181,6 +56559,7 @@ pub struct ApiLinkAgentInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentInputPublic {
     /// An `ApiLinkAgentInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             child_agent_uuid: None,
@@ -55230,6 +56609,7 @@ pub struct ApiLinkAgentOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiLinkAgentOutput {
     /// An `ApiLinkAgentOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             child_agent_uuid: None,
@@ -55265,6 +56645,7 @@ pub struct ApiUnlinkAgentOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUnlinkAgentOutput {
     /// An `ApiUnlinkAgentOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             child_agent_uuid: None,
@@ -55297,6 +56678,7 @@ pub struct ApiGetAgentOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetAgentOutput {
     /// An `ApiGetAgentOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -55402,6 +56784,7 @@ pub struct ApiUpdateAgentInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentInputPublic {
     /// An `ApiUpdateAgentInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_log_insights_enabled: None,
@@ -55612,6 +56995,7 @@ pub struct ApiUpdateAgentOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentOutput {
     /// An `ApiUpdateAgentOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -55635,6 +57019,7 @@ pub struct ApiDeleteAgentOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteAgentOutput {
     /// An `ApiDeleteAgentOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -55658,6 +57043,7 @@ pub struct ApiGetChildrenOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetChildrenOutput {
     /// An `ApiGetChildrenOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { children: None }
     }
@@ -55688,6 +57074,7 @@ pub struct ApiUpdateAgentDeploymentVisibilityInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentDeploymentVisibilityInputPublic {
     /// An `ApiUpdateAgentDeploymentVisibilityInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             uuid: None,
@@ -55720,6 +57107,7 @@ pub struct ApiUpdateAgentDeploymentVisbilityOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAgentDeploymentVisbilityOutput {
     /// An `ApiUpdateAgentDeploymentVisbilityOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { agent: None }
     }
@@ -55744,6 +57132,7 @@ pub struct ApiUsageMeasurement {
 }
 impl ApiUsageMeasurement {
     /// An `ApiUsageMeasurement` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             tokens: None,
@@ -55783,6 +57172,7 @@ pub struct ApiResourceUsage {
 }
 impl ApiResourceUsage {
     /// An `ApiResourceUsage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             measurements: None,
@@ -55835,6 +57225,7 @@ pub struct ApiGetAgentUsageOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetAgentUsageOutput {
     /// An `ApiGetAgentUsageOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             log_insights_usage: None,
@@ -55880,6 +57271,7 @@ pub struct ApiAgentChildRelationshipVerion {
 }
 impl ApiAgentChildRelationshipVerion {
     /// An `ApiAgentChildRelationshipVerion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_name: None,
@@ -55943,6 +57335,7 @@ pub struct ApiAgentFunctionVersion {
 }
 impl ApiAgentFunctionVersion {
     /// An `ApiAgentFunctionVersion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -56003,6 +57396,7 @@ pub struct ApiAgentGuardrailVersion {
 }
 impl ApiAgentGuardrailVersion {
     /// An `ApiAgentGuardrailVersion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             is_deleted: None,
@@ -56053,6 +57447,7 @@ pub struct ApiAgentKnowledgeBaseVersion {
 }
 impl ApiAgentKnowledgeBaseVersion {
     /// An `ApiAgentKnowledgeBaseVersion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             is_deleted: None,
@@ -56160,6 +57555,7 @@ pub struct ApiAgentVersion {
 }
 impl ApiAgentVersion {
     /// An `ApiAgentVersion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuid: None,
@@ -56363,6 +57759,7 @@ pub struct ApiListAgentVersionsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentVersionsOutput {
     /// An `ApiListAgentVersionsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_versions: None,
@@ -56408,6 +57805,7 @@ pub struct ApiRollbackToAgentVersionInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiRollbackToAgentVersionInputPublic {
     /// An `ApiRollbackToAgentVersionInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             uuid: None,
@@ -56456,6 +57854,7 @@ pub struct ApiAuditHeader {
 }
 impl ApiAuditHeader {
     /// An `ApiAuditHeader` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             actor_id: None,
@@ -56526,6 +57925,7 @@ pub struct ApiRollbackToAgentVersionOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiRollbackToAgentVersionOutput {
     /// An `ApiRollbackToAgentVersionOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             audit_header: None,
@@ -56564,6 +57964,7 @@ pub struct ApiListAnthropicApiKeysOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListAnthropicApiKeysOutput {
     /// An `ApiListAnthropicApiKeysOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key_infos: None,
@@ -56609,6 +58010,7 @@ pub struct ApiCreateAnthropicApiKeyInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAnthropicApiKeyInputPublic {
     /// An `ApiCreateAnthropicApiKeyInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key: None, name: None }
     }
@@ -56638,6 +58040,7 @@ pub struct ApiCreateAnthropicApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateAnthropicApiKeyOutput {
     /// An `ApiCreateAnthropicApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -56664,6 +58067,7 @@ pub struct ApiGetAnthropicApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetAnthropicApiKeyOutput {
     /// An `ApiGetAnthropicApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -56696,6 +58100,7 @@ pub struct ApiUpdateAnthropicApiKeyInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAnthropicApiKeyInputPublic {
     /// An `ApiUpdateAnthropicApiKeyInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key: None,
@@ -56735,6 +58140,7 @@ pub struct ApiUpdateAnthropicApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateAnthropicApiKeyOutput {
     /// An `ApiUpdateAnthropicApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -56761,6 +58167,7 @@ pub struct ApiDeleteAnthropicApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteAnthropicApiKeyOutput {
     /// An `ApiDeleteAnthropicApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -56793,6 +58200,7 @@ pub struct ApiListAgentsByAnthropicKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentsByAnthropicKeyOutput {
     /// An `ApiListAgentsByAnthropicKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agents: None,
@@ -56839,6 +58247,7 @@ pub struct ApiCreateCustomEvaluationMetricInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateCustomEvaluationMetricInputPublic {
     /// An `ApiCreateCustomEvaluationMetricInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -56881,6 +58290,7 @@ pub struct ApiCreateCustomEvaluationMetricOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateCustomEvaluationMetricOutput {
     /// An `ApiCreateCustomEvaluationMetricOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { metric: None }
     }
@@ -56914,6 +58324,7 @@ pub struct ApiUpdateCustomEvaluationMetricInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateCustomEvaluationMetricInputPublic {
     /// An `ApiUpdateCustomEvaluationMetricInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -56963,6 +58374,7 @@ pub struct ApiUpdateCustomEvaluationMetricOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateCustomEvaluationMetricOutput {
     /// An `ApiUpdateCustomEvaluationMetricOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { metric: None }
     }
@@ -56996,6 +58408,7 @@ pub enum GenaiListCustomModelsStatus {
 #[cfg(feature = "gradient_ai_platform")]
 impl GenaiListCustomModelsStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::StatusUnspecified => "STATUS_UNSPECIFIED",
@@ -57009,6 +58422,7 @@ impl GenaiListCustomModelsStatus {
 }
 #[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListCustomModelsStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -57052,6 +58466,7 @@ pub struct CustomModelActiveDeploymentEndpoints {
 }
 impl CustomModelActiveDeploymentEndpoints {
     /// A `CustomModelActiveDeploymentEndpoints` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             private_endpoint_fqdn: None,
@@ -57100,6 +58515,7 @@ pub struct CustomModelActiveDeployment {
 }
 impl CustomModelActiveDeployment {
     /// A `CustomModelActiveDeployment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -57176,6 +58592,7 @@ pub enum SourceRefAccessType {
 }
 impl SourceRefAccessType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccessTypeUnspecified => "ACCESS_TYPE_UNSPECIFIED",
@@ -57187,6 +58604,7 @@ impl SourceRefAccessType {
     }
 }
 impl ::std::fmt::Display for SourceRefAccessType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -57242,6 +58660,7 @@ pub struct CustomModelSourceRef {
 }
 impl CustomModelSourceRef {
     /// A `CustomModelSourceRef` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             access_type: None,
@@ -57317,6 +58736,7 @@ pub enum CustomModelSourceType {
 }
 impl CustomModelSourceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SourceTypeUnspecified => "SOURCE_TYPE_UNSPECIFIED",
@@ -57329,6 +58749,7 @@ impl CustomModelSourceType {
     }
 }
 impl ::std::fmt::Display for CustomModelSourceType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -57377,6 +58798,7 @@ pub enum ApiCustomModelStatus {
 }
 impl ApiCustomModelStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::StatusUnspecified => "STATUS_UNSPECIFIED",
@@ -57389,6 +58811,7 @@ impl ApiCustomModelStatus {
     }
 }
 impl ::std::fmt::Display for ApiCustomModelStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -57427,6 +58850,7 @@ pub struct CustomModelTags {
 }
 impl CustomModelTags {
     /// A `CustomModelTags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { tags: None }
     }
@@ -57514,6 +58938,7 @@ pub struct ApiCustomModel {
 }
 impl ApiCustomModel {
     /// An `ApiCustomModel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             active_deployments: None,
@@ -57711,6 +59136,7 @@ pub struct ApiListCustomModelsOutputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListCustomModelsOutputPublic {
     /// An `ApiListCustomModelsOutputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             links: None,
@@ -57778,6 +59204,7 @@ pub struct ApiImportCustomModelInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiImportCustomModelInputPublic {
     /// An `ApiImportCustomModelInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             accept_hf_token_storage: None,
@@ -57880,6 +59307,7 @@ pub struct ApiCustomModelImportJob {
 }
 impl ApiCustomModelImportJob {
     /// An `ApiCustomModelImportJob` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bytes_done: None,
@@ -57988,6 +59416,7 @@ pub struct ApiImportValidationStep {
 }
 impl ApiImportValidationStep {
     /// An `ApiImportValidationStep` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             error: None,
@@ -58036,6 +59465,7 @@ pub struct ApiImportCustomModelOutputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiImportCustomModelOutputPublic {
     /// An `ApiImportCustomModelOutputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             error: None,
@@ -58085,6 +59515,7 @@ pub struct ApiGetCustomModelOutputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetCustomModelOutputPublic {
     /// An `ApiGetCustomModelOutputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { model: None }
     }
@@ -58112,6 +59543,7 @@ pub enum ApiDeleteCustomModelStatus {
 }
 impl ApiDeleteCustomModelStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DeleteCustomModelStatusUnspecified => {
@@ -58124,6 +59556,7 @@ impl ApiDeleteCustomModelStatus {
     }
 }
 impl ::std::fmt::Display for ApiDeleteCustomModelStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -58169,6 +59602,7 @@ pub struct ApiDeleteCustomModelOutputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteCustomModelOutputPublic {
     /// An `ApiDeleteCustomModelOutputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { error: None, status: None }
     }
@@ -58221,6 +59655,7 @@ pub struct ApiUpdateCustomModelMetadataInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateCustomModelMetadataInputPublic {
     /// An `ApiUpdateCustomModelMetadataInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -58295,6 +59730,7 @@ pub struct ApiUpdateCustomModelMetadataOutputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateCustomModelMetadataOutputPublic {
     /// An `ApiUpdateCustomModelMetadataOutputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { model: None }
     }
@@ -58326,6 +59762,7 @@ pub enum GenaiListEvaluationDatasetsDatasetType {
 #[cfg(feature = "gradient_ai_platform")]
 impl GenaiListEvaluationDatasetsDatasetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EvaluationDatasetTypeUnknown => "EVALUATION_DATASET_TYPE_UNKNOWN",
@@ -58338,6 +59775,7 @@ impl GenaiListEvaluationDatasetsDatasetType {
 }
 #[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListEvaluationDatasetsDatasetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -58379,6 +59817,7 @@ pub struct ApiListEvaluationDatasetsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationDatasetsOutput {
     /// An `ApiListEvaluationDatasetsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { evaluation_datasets: None }
     }
@@ -58409,6 +59848,7 @@ pub struct ApiFileUploadDataSource {
 }
 impl ApiFileUploadDataSource {
     /// An `ApiFileUploadDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             original_file_name: None,
@@ -58454,6 +59894,7 @@ pub struct ApiCreateEvaluationDatasetInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateEvaluationDatasetInputPublic {
     /// An `ApiCreateEvaluationDatasetInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             dataset_type: None,
@@ -58499,6 +59940,7 @@ pub struct ApiCreateEvaluationDatasetOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateEvaluationDatasetOutput {
     /// An `ApiCreateEvaluationDatasetOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             evaluation_dataset_uuid: None,
@@ -58525,6 +59967,7 @@ pub struct ApiPresignedUrlFile {
 }
 impl ApiPresignedUrlFile {
     /// An `ApiPresignedUrlFile` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             file_name: None,
@@ -58557,6 +60000,7 @@ pub struct ApiCreateDataSourceFileUploadPresignedUrlsInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateDataSourceFileUploadPresignedUrlsInputPublic {
     /// An `ApiCreateDataSourceFileUploadPresignedUrlsInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { files: None }
     }
@@ -58587,6 +60031,7 @@ pub struct ApiFilePresignedUrlResponse {
 }
 impl ApiFilePresignedUrlResponse {
     /// An `ApiFilePresignedUrlResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             expires_at: None,
@@ -58639,6 +60084,7 @@ pub struct ApiCreateDataSourceFileUploadPresignedUrlsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateDataSourceFileUploadPresignedUrlsOutput {
     /// An `ApiCreateDataSourceFileUploadPresignedUrlsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             request_id: None,
@@ -58677,6 +60123,7 @@ pub struct ApiGetEvaluationDatasetDownloadUrlOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationDatasetDownloadUrlOutput {
     /// An `ApiGetEvaluationDatasetDownloadUrlOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             download_url: None,
@@ -58712,6 +60159,7 @@ pub struct ApiListEvaluationMetricsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationMetricsOutput {
     /// An `ApiListEvaluationMetricsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { metrics: None }
     }
@@ -58744,6 +60192,7 @@ pub struct ApiRunEvaluationTestCaseInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiRunEvaluationTestCaseInputPublic {
     /// An `ApiRunEvaluationTestCaseInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_deployment_names: None,
@@ -58790,6 +60239,7 @@ pub struct ApiRunEvaluationTestCaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiRunEvaluationTestCaseOutput {
     /// An `ApiRunEvaluationTestCaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { evaluation_run_uuids: None }
     }
@@ -58819,6 +60269,7 @@ pub enum ApiEvaluationMetricResultStatus {
 }
 impl ApiEvaluationMetricResultStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EvaluationMetricResultStatusUnspecified => {
@@ -58838,6 +60289,7 @@ impl ApiEvaluationMetricResultStatus {
     }
 }
 impl ::std::fmt::Display for ApiEvaluationMetricResultStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -58904,6 +60356,7 @@ pub struct ApiEvaluationMetricResult {
 }
 impl ApiEvaluationMetricResult {
     /// An `ApiEvaluationMetricResult` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             error_description: None,
@@ -59000,6 +60453,7 @@ pub enum ApiEvaluationRunStatus {
 }
 impl ApiEvaluationRunStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EvaluationRunStatusUnspecified => "EVALUATION_RUN_STATUS_UNSPECIFIED",
@@ -59018,6 +60472,7 @@ impl ApiEvaluationRunStatus {
     }
 }
 impl ::std::fmt::Display for ApiEvaluationRunStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -59132,6 +60587,7 @@ pub struct ApiEvaluationRun {
 }
 impl ApiEvaluationRun {
     /// An `ApiEvaluationRun` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_deleted: None,
@@ -59329,6 +60785,7 @@ pub struct ApiGetEvaluationRunOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationRunOutput {
     /// An `ApiGetEvaluationRunOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { evaluation_run: None }
     }
@@ -59362,6 +60819,7 @@ pub struct ApiPromptChunk {
 }
 impl ApiPromptChunk {
     /// An `ApiPromptChunk` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             chunk_usage_pct: None,
@@ -59431,6 +60889,7 @@ pub enum ApiAgentType {
 }
 impl ApiAgentType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AgentTypeUnspecified => "AGENT_TYPE_UNSPECIFIED",
@@ -59447,6 +60906,7 @@ impl ApiAgentType {
     }
 }
 impl ::std::fmt::Display for ApiAgentType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -59501,6 +60961,7 @@ pub struct ApiSpanCommon {
 }
 impl ApiSpanCommon {
     /// An `ApiSpanCommon` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -59571,6 +61032,7 @@ pub struct ApiAgentSpan {
 }
 impl ApiAgentSpan {
     /// An `ApiAgentSpan` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_type: None,
@@ -59643,6 +61105,7 @@ pub struct ApiLlmSpan {
 }
 impl ApiLlmSpan {
     /// An `ApiLlmSpan` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             common: None,
@@ -59715,6 +61178,7 @@ pub struct ApiRetrieverSpan {
 }
 impl ApiRetrieverSpan {
     /// An `ApiRetrieverSpan` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { common: None }
     }
@@ -59739,6 +61203,7 @@ pub struct ApiToolSpan {
 }
 impl ApiToolSpan {
     /// An `ApiToolSpan` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             common: None,
@@ -59781,6 +61246,7 @@ pub enum ApiTraceSpanType {
 }
 impl ApiTraceSpanType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::TraceSpanTypeUnknown => "TRACE_SPAN_TYPE_UNKNOWN",
@@ -59794,6 +61260,7 @@ impl ApiTraceSpanType {
     }
 }
 impl ::std::fmt::Display for ApiTraceSpanType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -59837,6 +61304,7 @@ pub struct ApiWorkflowSpan {
 }
 impl ApiWorkflowSpan {
     /// An `ApiWorkflowSpan` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { common: None, spans: None }
     }
@@ -59891,6 +61359,7 @@ pub struct ApiTraceSpan {
 }
 impl ApiTraceSpan {
     /// An `ApiTraceSpan` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent: None,
@@ -60002,6 +61471,7 @@ pub struct ApiEvaluationTraceSpan {
 }
 impl ApiEvaluationTraceSpan {
     /// An `ApiEvaluationTraceSpan` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -60110,6 +61580,7 @@ pub struct ApiPrompt {
 }
 impl ApiPrompt {
     /// An `ApiPrompt` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             evaluation_trace_spans: None,
@@ -60213,6 +61684,7 @@ pub struct ApiGetEvaluationRunResultsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationRunResultsOutput {
     /// An `ApiGetEvaluationRunResultsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             evaluation_run: None,
@@ -60259,6 +61731,7 @@ pub struct ApiGetEvaluationRunPromptResultsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationRunPromptResultsOutput {
     /// An `ApiGetEvaluationRunPromptResultsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { prompt: None }
     }
@@ -60282,6 +61755,7 @@ pub struct ApiListEvaluationTestCasesOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationTestCasesOutput {
     /// An `ApiListEvaluationTestCasesOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             evaluation_test_cases: None,
@@ -60328,6 +61802,7 @@ pub struct ApiCreateEvaluationTestCaseInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateEvaluationTestCaseInputPublic {
     /// An `ApiCreateEvaluationTestCaseInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_workspace_name: None,
@@ -60395,6 +61870,7 @@ pub struct ApiCreateEvaluationTestCaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateEvaluationTestCaseOutput {
     /// An `ApiCreateEvaluationTestCaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { test_case_uuid: None }
     }
@@ -60418,6 +61894,7 @@ pub struct ApiListEvaluationRunsByTestCaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationRunsByTestCaseOutput {
     /// An `ApiListEvaluationRunsByTestCaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { evaluation_runs: None }
     }
@@ -60444,6 +61921,7 @@ pub struct ApiGetEvaluationTestCaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetEvaluationTestCaseOutput {
     /// An `ApiGetEvaluationTestCaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { evaluation_test_case: None }
     }
@@ -60468,6 +61946,7 @@ pub struct ApiEvaluationTestCaseMetricList {
 }
 impl ApiEvaluationTestCaseMetricList {
     /// An `ApiEvaluationTestCaseMetricList` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { metric_uuids: None }
     }
@@ -60506,6 +61985,7 @@ pub struct ApiUpdateEvaluationTestCaseInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateEvaluationTestCaseInputPublic {
     /// An `ApiUpdateEvaluationTestCaseInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             dataset_uuid: None,
@@ -60572,6 +62052,7 @@ pub struct ApiUpdateEvaluationTestCaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateEvaluationTestCaseOutput {
     /// An `ApiUpdateEvaluationTestCaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             test_case_uuid: None,
@@ -60610,6 +62091,7 @@ pub struct ApiListKnowledgeBaseIndexingJobsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListKnowledgeBaseIndexingJobsOutput {
     /// An `ApiListKnowledgeBaseIndexingJobsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             jobs: None,
@@ -60652,6 +62134,7 @@ pub struct ApiStartKnowledgeBaseIndexingJobInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiStartKnowledgeBaseIndexingJobInputPublic {
     /// An `ApiStartKnowledgeBaseIndexingJobInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data_source_uuids: None,
@@ -60684,6 +62167,7 @@ pub struct ApiStartKnowledgeBaseIndexingJobOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiStartKnowledgeBaseIndexingJobOutput {
     /// An `ApiStartKnowledgeBaseIndexingJobOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { job: None }
     }
@@ -60707,6 +62191,7 @@ pub struct ApiListIndexingJobDataSourcesOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListIndexingJobDataSourcesOutput {
     /// An `ApiListIndexingJobDataSourcesOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { indexed_data_sources: None }
     }
@@ -60733,6 +62218,7 @@ pub struct ApiGetIndexingJobDetailsSignedUrlOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetIndexingJobDetailsSignedUrlOutput {
     /// An `ApiGetIndexingJobDetailsSignedUrlOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { signed_url: None }
     }
@@ -60756,6 +62242,7 @@ pub struct ApiGetKnowledgeBaseIndexingJobOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetKnowledgeBaseIndexingJobOutput {
     /// An `ApiGetKnowledgeBaseIndexingJobOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { job: None }
     }
@@ -60779,6 +62266,7 @@ pub struct ApiCancelKnowledgeBaseIndexingJobInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCancelKnowledgeBaseIndexingJobInputPublic {
     /// An `ApiCancelKnowledgeBaseIndexingJobInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { uuid: None }
     }
@@ -60802,6 +62290,7 @@ pub struct ApiCancelKnowledgeBaseIndexingJobOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCancelKnowledgeBaseIndexingJobOutput {
     /// An `ApiCancelKnowledgeBaseIndexingJobOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { job: None }
     }
@@ -60831,6 +62320,7 @@ pub struct ApiListKnowledgeBasesOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListKnowledgeBasesOutput {
     /// An `ApiListKnowledgeBasesOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             knowledge_bases: None,
@@ -60883,6 +62373,7 @@ pub struct ApiAwsDataSource {
 }
 impl ApiAwsDataSource {
     /// An `ApiAwsDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bucket_name: None,
@@ -60944,6 +62435,7 @@ pub enum ApiChunkingAlgorithm {
 }
 impl ApiChunkingAlgorithm {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChunkingAlgorithmUnknown => "CHUNKING_ALGORITHM_UNKNOWN",
@@ -60956,6 +62448,7 @@ impl ApiChunkingAlgorithm {
     }
 }
 impl ::std::fmt::Display for ApiChunkingAlgorithm {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -61003,6 +62496,7 @@ pub struct ApiChunkingOptions {
 }
 impl ApiChunkingOptions {
     /// An `ApiChunkingOptions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             child_chunk_size: None,
@@ -61050,6 +62544,7 @@ pub struct ApiDropboxDataSource {
 }
 impl ApiDropboxDataSource {
     /// An `ApiDropboxDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             folder: None,
@@ -61083,6 +62578,7 @@ pub struct ApiGoogleDriveDataSource {
 }
 impl ApiGoogleDriveDataSource {
     /// An `ApiGoogleDriveDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             folder_id: None,
@@ -61119,6 +62615,7 @@ pub struct ApiSpacesDataSource {
 }
 impl ApiSpacesDataSource {
     /// An `ApiSpacesDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bucket_name: None,
@@ -61172,6 +62669,7 @@ pub enum ApiCrawlingOption {
 }
 impl ApiCrawlingOption {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -61184,6 +62682,7 @@ impl ApiCrawlingOption {
     }
 }
 impl ::std::fmt::Display for ApiCrawlingOption {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -61246,6 +62745,7 @@ pub struct ApiWebCrawlerDataSource {
 }
 impl ApiWebCrawlerDataSource {
     /// An `ApiWebCrawlerDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             base_url: None,
@@ -61320,6 +62820,7 @@ pub struct ApiKbDataSource {
 }
 impl ApiKbDataSource {
     /// An `ApiKbDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             aws_data_source: None,
@@ -61444,6 +62945,7 @@ pub enum ApiOpenSearchPlanSize {
 }
 impl ApiOpenSearchPlanSize {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OpenSearchPlanSizeUnspecified => "OPEN_SEARCH_PLAN_SIZE_UNSPECIFIED",
@@ -61456,6 +62958,7 @@ impl ApiOpenSearchPlanSize {
     }
 }
 impl ::std::fmt::Display for ApiOpenSearchPlanSize {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -61527,6 +63030,7 @@ pub struct ApiCreateKnowledgeBaseInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateKnowledgeBaseInputPublic {
     /// An `ApiCreateKnowledgeBaseInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database_id: None,
@@ -61618,6 +63122,7 @@ pub struct ApiCreateKnowledgeBaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateKnowledgeBaseOutput {
     /// An `ApiCreateKnowledgeBaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { knowledge_base: None }
     }
@@ -61645,6 +63150,7 @@ pub struct ApiAwsDataSourceDisplay {
 }
 impl ApiAwsDataSourceDisplay {
     /// An `ApiAwsDataSourceDisplay` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bucket_name: None,
@@ -61682,6 +63188,7 @@ pub struct ApiDropboxDataSourceDisplay {
 }
 impl ApiDropboxDataSourceDisplay {
     /// An `ApiDropboxDataSourceDisplay` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { folder: None }
     }
@@ -61706,6 +63213,7 @@ pub struct ApiGoogleDriveDataSourceDisplay {
 }
 impl ApiGoogleDriveDataSourceDisplay {
     /// An `ApiGoogleDriveDataSourceDisplay` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             folder_id: None,
@@ -61778,6 +63286,7 @@ pub struct ApiKnowledgeBaseDataSource {
 }
 impl ApiKnowledgeBaseDataSource {
     /// An `ApiKnowledgeBaseDataSource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             aws_data_source: None,
@@ -61940,6 +63449,7 @@ pub struct ApiListKnowledgeBaseDataSourcesOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListKnowledgeBaseDataSourcesOutput {
     /// An `ApiListKnowledgeBaseDataSourcesOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             knowledge_base_data_sources: None,
@@ -61997,6 +63507,7 @@ pub struct ApiCreateKnowledgeBaseDataSourceInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateKnowledgeBaseDataSourceInputPublic {
     /// An `ApiCreateKnowledgeBaseDataSourceInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             aws_data_source: None,
@@ -62069,6 +63580,7 @@ pub struct ApiCreateKnowledgeBaseDataSourceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateKnowledgeBaseDataSourceOutput {
     /// An `ApiCreateKnowledgeBaseDataSourceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             knowledge_base_data_source: None,
@@ -62106,6 +63618,7 @@ pub struct ApiUpdateKnowledgeBaseDataSourceInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateKnowledgeBaseDataSourceInputPublic {
     /// An `ApiUpdateKnowledgeBaseDataSourceInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             chunking_algorithm: None,
@@ -62158,6 +63671,7 @@ pub struct ApiUpdateKnowledgeBaseDataSourceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateKnowledgeBaseDataSourceOutput {
     /// An `ApiUpdateKnowledgeBaseDataSourceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             knowledge_base_data_source: None,
@@ -62189,6 +63703,7 @@ pub struct ApiDeleteKnowledgeBaseDataSourceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteKnowledgeBaseDataSourceOutput {
     /// An `ApiDeleteKnowledgeBaseDataSourceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             data_source_uuid: None,
@@ -62245,6 +63760,7 @@ pub enum DbaasClusterStatus {
 }
 impl DbaasClusterStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "CREATING",
@@ -62265,6 +63781,7 @@ impl DbaasClusterStatus {
     }
 }
 impl ::std::fmt::Display for DbaasClusterStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -62316,6 +63833,7 @@ pub struct ApiGetKnowledgeBaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetKnowledgeBaseOutput {
     /// An `ApiGetKnowledgeBaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database_status: None,
@@ -62363,6 +63881,7 @@ pub struct ApiUpdateKnowledgeBaseInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateKnowledgeBaseInputPublic {
     /// An `ApiUpdateKnowledgeBaseInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             database_id: None,
@@ -62426,6 +63945,7 @@ pub struct ApiUpdateKnowledgeBaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateKnowledgeBaseOutput {
     /// An `ApiUpdateKnowledgeBaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { knowledge_base: None }
     }
@@ -62449,6 +63969,7 @@ pub struct ApiDeleteKnowledgeBaseOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteKnowledgeBaseOutput {
     /// An `ApiDeleteKnowledgeBaseOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { uuid: None }
     }
@@ -62472,6 +63993,7 @@ pub struct ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic {
     /// An `ApiCreateModelEvalDatasetUploadPresignedUrlsInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { files: None }
     }
@@ -62495,6 +64017,7 @@ pub struct ApiListModelEvaluationMetricsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelEvaluationMetricsOutput {
     /// An `ApiListModelEvaluationMetricsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { metrics: None }
     }
@@ -62525,6 +64048,7 @@ pub struct ApiCandidateInferenceConfig {
 }
 impl ApiCandidateInferenceConfig {
     /// An `ApiCandidateInferenceConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             max_tokens: None,
@@ -62575,6 +64099,7 @@ pub enum ApiCandidateModelSource {
 }
 impl ApiCandidateModelSource {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CandidateModelSourceServerless => "CANDIDATE_MODEL_SOURCE_SERVERLESS",
@@ -62585,6 +64110,7 @@ impl ApiCandidateModelSource {
     }
 }
 impl ::std::fmt::Display for ApiCandidateModelSource {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -62647,6 +64173,7 @@ pub enum ApiPresetSaveSection {
 }
 impl ApiPresetSaveSection {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::PresetSaveSectionUnspecified => "PRESET_SAVE_SECTION_UNSPECIFIED",
@@ -62660,6 +64187,7 @@ impl ApiPresetSaveSection {
     }
 }
 impl ::std::fmt::Display for ApiPresetSaveSection {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -62761,6 +64289,7 @@ pub struct ApiModelEvaluationPreset {
 }
 impl ApiModelEvaluationPreset {
     /// An `ApiModelEvaluationPreset` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             candidate_inference_config: None,
@@ -62896,6 +64425,7 @@ pub struct ApiListModelEvaluationPresetsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelEvaluationPresetsOutput {
     /// An `ApiListModelEvaluationPresetsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { presets: None }
     }
@@ -62927,6 +64457,7 @@ pub struct ApiGetModelEvaluationPresetOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelEvaluationPresetOutput {
     /// An `ApiGetModelEvaluationPresetOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { preset: None }
     }
@@ -62968,6 +64499,7 @@ pub enum GenaiListModelEvaluationRunsStatus {
 #[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelEvaluationRunStatusUnspecified => {
@@ -62993,6 +64525,7 @@ impl GenaiListModelEvaluationRunsStatus {
 }
 #[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -63065,6 +64598,7 @@ pub enum GenaiListModelEvaluationRunsStatusesItem {
 #[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsStatusesItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelEvaluationRunStatusUnspecified => {
@@ -63090,6 +64624,7 @@ impl GenaiListModelEvaluationRunsStatusesItem {
 }
 #[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsStatusesItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -63150,6 +64685,7 @@ pub enum GenaiListModelEvaluationRunsCandidateTypesItem {
 #[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsCandidateTypesItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CandidateModelSourceServerless => "CANDIDATE_MODEL_SOURCE_SERVERLESS",
@@ -63161,6 +64697,7 @@ impl GenaiListModelEvaluationRunsCandidateTypesItem {
 }
 #[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsCandidateTypesItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -63209,6 +64746,7 @@ pub enum GenaiListModelEvaluationRunsSortBy {
 #[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsSortBy {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelEvaluationRunSortFieldUnspecified => {
@@ -63226,6 +64764,7 @@ impl GenaiListModelEvaluationRunsSortBy {
 }
 #[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsSortBy {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -63278,6 +64817,7 @@ pub enum GenaiListModelEvaluationRunsSortDirection {
 #[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelEvaluationRunsSortDirection {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SortDirectionUnspecified => "SORT_DIRECTION_UNSPECIFIED",
@@ -63289,6 +64829,7 @@ impl GenaiListModelEvaluationRunsSortDirection {
 }
 #[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelEvaluationRunsSortDirection {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -63345,6 +64886,7 @@ pub enum ApiModelEvaluationRunStatus {
 }
 impl ApiModelEvaluationRunStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelEvaluationRunStatusUnspecified => {
@@ -63369,6 +64911,7 @@ impl ApiModelEvaluationRunStatus {
     }
 }
 impl ::std::fmt::Display for ApiModelEvaluationRunStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -63429,6 +64972,7 @@ pub struct ApiModelEvaluationRunProgress {
 }
 impl ApiModelEvaluationRunProgress {
     /// An `ApiModelEvaluationRunProgress` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             candidate_rows_evaluated: None,
@@ -63502,6 +65046,7 @@ pub struct ApiModelEvaluationRunSummary {
 }
 impl ApiModelEvaluationRunSummary {
     /// An `ApiModelEvaluationRunSummary` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             candidate_model_name: None,
@@ -63627,6 +65172,7 @@ pub struct ApiListModelEvaluationRunsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelEvaluationRunsOutput {
     /// An `ApiListModelEvaluationRunsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             available_candidate_types: None,
@@ -63739,6 +65285,7 @@ pub struct ApiCreateModelEvaluationRunInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelEvaluationRunInputPublic {
     /// An `ApiCreateModelEvaluationRunInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             candidate_inference_config: None,
@@ -63864,6 +65411,7 @@ pub struct ApiCreateModelEvaluationRunOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelEvaluationRunOutput {
     /// An `ApiCreateModelEvaluationRunOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { eval_run_uuid: None }
     }
@@ -63903,6 +65451,7 @@ pub struct ApiModelEvaluationResult {
 }
 impl ApiModelEvaluationResult {
     /// An `ApiModelEvaluationResult` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             candidate_model_name: None,
@@ -63997,6 +65546,7 @@ pub struct ApiMetricResultSummary {
 }
 impl ApiMetricResultSummary {
     /// An `ApiMetricResultSummary` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -64091,6 +65641,7 @@ pub struct ApiLatencyMetrics {
 }
 impl ApiLatencyMetrics {
     /// An `ApiLatencyMetrics` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             avg_e2e_latency_ms: None,
@@ -64164,6 +65715,7 @@ pub struct ApiTokenUsage {
 }
 impl ApiTokenUsage {
     /// An `ApiTokenUsage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             total_candidate_input_tokens: None,
@@ -64231,6 +65783,7 @@ pub struct ApiPerformanceMetrics {
 }
 impl ApiPerformanceMetrics {
     /// An `ApiPerformanceMetrics` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             candidate_latency: None,
@@ -64276,6 +65829,7 @@ pub struct ApiPerModelResultSummary {
 }
 impl ApiPerModelResultSummary {
     /// An `ApiPerModelResultSummary` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             metric_summaries: None,
@@ -64329,6 +65883,7 @@ pub struct ApiPerModelResultSummaries {
 }
 impl ApiPerModelResultSummaries {
     /// An `ApiPerModelResultSummaries` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { summaries: None }
     }
@@ -64366,6 +65921,7 @@ pub struct ApiPerTaskResultSummary {
 }
 impl ApiPerTaskResultSummary {
     /// An `ApiPerTaskResultSummary` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             metric_summaries: None,
@@ -64419,6 +65975,7 @@ pub struct ApiPerTaskResultSummaries {
 }
 impl ApiPerTaskResultSummaries {
     /// An `ApiPerTaskResultSummaries` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { summaries: None }
     }
@@ -64449,6 +66006,7 @@ pub struct ApiTokenPricing {
 }
 impl ApiTokenPricing {
     /// An `ApiTokenPricing` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             input_cost: None,
@@ -64495,6 +66053,7 @@ pub struct ApiModelPricingEntry {
 }
 impl ApiModelPricingEntry {
     /// An `ApiModelPricingEntry` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             model_name: None,
@@ -64548,6 +66107,7 @@ pub struct ApiEvaluationPricing {
 }
 impl ApiEvaluationPricing {
     /// An `ApiEvaluationPricing` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             currency: None,
@@ -64604,6 +66164,7 @@ pub struct ApiStarMetricSummary {
 }
 impl ApiStarMetricSummary {
     /// An `ApiStarMetricSummary` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             metric_name: None,
@@ -64672,6 +66233,7 @@ pub struct ApiModelEvaluationRunResultSummary {
 }
 impl ApiModelEvaluationRunResultSummary {
     /// An `ApiModelEvaluationRunResultSummary` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             end_time: None,
@@ -64842,6 +66404,7 @@ pub struct ApiModelEvaluationRunDetail {
 }
 impl ApiModelEvaluationRunDetail {
     /// An `ApiModelEvaluationRunDetail` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             candidate_inference_config: None,
@@ -65037,6 +66600,7 @@ pub struct ApiGetModelEvaluationRunOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelEvaluationRunOutput {
     /// An `ApiGetModelEvaluationRunOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             links: None,
@@ -65090,6 +66654,7 @@ pub enum ApiDeleteModelEvaluationRunStatus {
 }
 impl ApiDeleteModelEvaluationRunStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DeleteModelEvaluationRunStatusUnspecified => {
@@ -65106,6 +66671,7 @@ impl ApiDeleteModelEvaluationRunStatus {
     }
 }
 impl ::std::fmt::Display for ApiDeleteModelEvaluationRunStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -65153,6 +66719,7 @@ pub struct ApiDeleteModelEvaluationRunOutputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteModelEvaluationRunOutputPublic {
     /// An `ApiDeleteModelEvaluationRunOutputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { error: None, status: None }
     }
@@ -65189,6 +66756,7 @@ pub struct ApiUpdateModelEvaluationRunInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelEvaluationRunInputPublic {
     /// An `ApiUpdateModelEvaluationRunInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             eval_run_uuid: None,
@@ -65221,6 +66789,7 @@ pub struct ApiUpdateModelEvaluationRunOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelEvaluationRunOutput {
     /// An `ApiUpdateModelEvaluationRunOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { run: None }
     }
@@ -65247,6 +66816,7 @@ pub struct ApiCancelModelEvaluationRunInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCancelModelEvaluationRunInputPublic {
     /// An `ApiCancelModelEvaluationRunInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { eval_run_uuid: None }
     }
@@ -65270,6 +66840,7 @@ pub struct ApiCancelModelEvaluationRunOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCancelModelEvaluationRunOutput {
     /// An `ApiCancelModelEvaluationRunOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { run: None }
     }
@@ -65296,6 +66867,7 @@ pub struct ApiGetModelEvaluationRunResultsDownloadUrlOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelEvaluationRunResultsDownloadUrlOutput {
     /// An `ApiGetModelEvaluationRunResultsDownloadUrlOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             download_url: None,
@@ -65345,6 +66917,7 @@ pub enum GenaiListModelsUsecasesItem {
 #[cfg(feature = "gradient_ai_platform")]
 impl GenaiListModelsUsecasesItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelUsecaseUnknown => "MODEL_USECASE_UNKNOWN",
@@ -65360,6 +66933,7 @@ impl GenaiListModelsUsecasesItem {
 }
 #[cfg(feature = "gradient_ai_platform")]
 impl ::std::fmt::Display for GenaiListModelsUsecasesItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -65465,6 +67039,7 @@ pub struct ApiModelPricing {
 }
 impl ApiModelPricing {
     /// An `ApiModelPricing` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cache_read_input_price_per_million: None,
@@ -65713,6 +67288,7 @@ pub struct ApiModelPublic {
 }
 impl ApiModelPublic {
     /// An `ApiModelPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agreement: None,
@@ -65949,6 +67525,7 @@ pub struct ApiListModelsOutputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelsOutputPublic {
     /// An `ApiListModelsOutputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             links: None,
@@ -66001,6 +67578,7 @@ pub struct ApiModelApiKeyInfo {
 }
 impl ApiModelApiKeyInfo {
     /// An `ApiModelApiKeyInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -66073,6 +67651,7 @@ pub struct ApiListModelApiKeysOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelApiKeysOutput {
     /// An `ApiListModelApiKeysOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key_infos: None,
@@ -66115,6 +67694,7 @@ pub struct ApiCreateModelApiKeyInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelApiKeyInputPublic {
     /// An `ApiCreateModelApiKeyInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None }
     }
@@ -66141,6 +67721,7 @@ pub struct ApiUpdateModelApiKeyInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelApiKeyInputPublic {
     /// An `ApiUpdateModelApiKeyInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key_uuid: None,
@@ -66173,6 +67754,7 @@ pub struct ApiUpdateModelApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelApiKeyOutput {
     /// An `ApiUpdateModelApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -66196,6 +67778,7 @@ pub struct ApiDeleteModelApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteModelApiKeyOutput {
     /// An `ApiDeleteModelApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -66219,6 +67802,7 @@ pub struct ApiRegenerateModelApiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiRegenerateModelApiKeyOutput {
     /// An `ApiRegenerateModelApiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -66294,6 +67878,7 @@ pub struct ApiModelCatalogEntry {
 }
 impl ApiModelCatalogEntry {
     /// An `ApiModelCatalogEntry` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             availability: None,
@@ -66447,6 +68032,7 @@ pub struct ApiListModelCatalogOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelCatalogOutput {
     /// An `ApiListModelCatalogOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { data: None, meta: None }
     }
@@ -66483,6 +68069,7 @@ pub struct ApiCodeSnippets {
 }
 impl ApiCodeSnippets {
     /// An `ApiCodeSnippets` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             curl: None,
@@ -66536,6 +68123,7 @@ pub enum ApiModelBillingMode {
 }
 impl ApiModelBillingMode {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelBillingModeUnspecified => "MODEL_BILLING_MODE_UNSPECIFIED",
@@ -66546,6 +68134,7 @@ impl ApiModelBillingMode {
     }
 }
 impl ::std::fmt::Display for ApiModelBillingMode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -66589,6 +68178,7 @@ pub struct ApiModelPricingInterval {
 }
 impl ApiModelPricingInterval {
     /// An `ApiModelPricingInterval` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             end_time: None,
@@ -66641,6 +68231,7 @@ pub struct ApiModelScaledPricing {
 }
 impl ApiModelScaledPricing {
     /// An `ApiModelScaledPricing` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             intervals: None,
@@ -66700,6 +68291,7 @@ pub enum ApiModelPricingTier {
 }
 impl ApiModelPricingTier {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ModelPricingTierUnspecified => "MODEL_PRICING_TIER_UNSPECIFIED",
@@ -66713,6 +68305,7 @@ impl ApiModelPricingTier {
     }
 }
 impl ::std::fmt::Display for ApiModelPricingTier {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -66778,6 +68371,7 @@ pub struct ApiModelPricingVariant {
 }
 impl ApiModelPricingVariant {
     /// An `ApiModelPricingVariant` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             currency: None,
@@ -66839,6 +68433,7 @@ pub struct ApiModelPricingDetail {
 }
 impl ApiModelPricingDetail {
     /// An `ApiModelPricingDetail` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { variants: None }
     }
@@ -66922,6 +68517,7 @@ pub struct ApiModelCatalogCard {
 }
 impl ApiModelCatalogCard {
     /// An `ApiModelCatalogCard` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             availability: None,
@@ -67086,6 +68682,7 @@ pub struct ApiGetModelCatalogCardOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelCatalogCardOutput {
     /// An `ApiGetModelCatalogCardOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { data: None }
     }
@@ -67115,6 +68712,7 @@ pub struct ApiListModelRoutersOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelRoutersOutput {
     /// An `ApiListModelRoutersOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             links: None,
@@ -67167,6 +68765,7 @@ pub struct ApiCreateModelRouterInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelRouterInputPublic {
     /// An `ApiCreateModelRouterInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -67223,6 +68822,7 @@ pub struct ApiCreateModelRouterOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateModelRouterOutput {
     /// An `ApiCreateModelRouterOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { model_router: None }
     }
@@ -67256,6 +68856,7 @@ pub struct ApiModelRouterPreset {
 }
 impl ApiModelRouterPreset {
     /// An `ApiModelRouterPreset` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -67315,6 +68916,7 @@ pub struct ApiListModelRouterPresetsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelRouterPresetsOutput {
     /// An `ApiListModelRouterPresetsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             links: None,
@@ -67370,6 +68972,7 @@ pub struct ApiModelRouterTaskPreset {
 }
 impl ApiModelRouterTaskPreset {
     /// An `ApiModelRouterTaskPreset` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             category: None,
@@ -67446,6 +69049,7 @@ pub struct ApiListModelRouterTaskPresetsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListModelRouterTaskPresetsOutput {
     /// An `ApiListModelRouterTaskPresetsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             links: None,
@@ -67488,6 +69092,7 @@ pub struct ApiGetModelRouterOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetModelRouterOutput {
     /// An `ApiGetModelRouterOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { model_router: None }
     }
@@ -67527,6 +69132,7 @@ pub struct ApiUpdateModelRouterInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelRouterInputPublic {
     /// An `ApiUpdateModelRouterInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -67593,6 +69199,7 @@ pub struct ApiUpdateModelRouterOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateModelRouterOutput {
     /// An `ApiUpdateModelRouterOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { model_router: None }
     }
@@ -67616,6 +69223,7 @@ pub struct ApiDeleteModelRouterOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteModelRouterOutput {
     /// An `ApiDeleteModelRouterOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { uuid: None }
     }
@@ -67642,6 +69250,7 @@ pub struct ApiDropboxOauth2GetTokensInput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDropboxOauth2GetTokensInput {
     /// An `ApiDropboxOauth2GetTokensInput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             code: None,
@@ -67677,6 +69286,7 @@ pub struct ApiDropboxOauth2GetTokensOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDropboxOauth2GetTokensOutput {
     /// An `ApiDropboxOauth2GetTokensOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             refresh_token: None,
@@ -67709,6 +69319,7 @@ pub struct ApiGenerateOauth2UrlOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGenerateOauth2UrlOutput {
     /// An `ApiGenerateOauth2UrlOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { url: None }
     }
@@ -67738,6 +69349,7 @@ pub struct ApiListOpenAiapiKeysOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListOpenAiapiKeysOutput {
     /// An `ApiListOpenAiapiKeysOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key_infos: None,
@@ -67783,6 +69395,7 @@ pub struct ApiCreateOpenAiapiKeyInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateOpenAiapiKeyInputPublic {
     /// An `ApiCreateOpenAiapiKeyInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key: None, name: None }
     }
@@ -67812,6 +69425,7 @@ pub struct ApiCreateOpenAiapiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateOpenAiapiKeyOutput {
     /// An `ApiCreateOpenAiapiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -67835,6 +69449,7 @@ pub struct ApiGetOpenAiapiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetOpenAiapiKeyOutput {
     /// An `ApiGetOpenAiapiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -67864,6 +69479,7 @@ pub struct ApiUpdateOpenAiapiKeyInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateOpenAiapiKeyInputPublic {
     /// An `ApiUpdateOpenAiapiKeyInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_key: None,
@@ -67903,6 +69519,7 @@ pub struct ApiUpdateOpenAiapiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateOpenAiapiKeyOutput {
     /// An `ApiUpdateOpenAiapiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -67926,6 +69543,7 @@ pub struct ApiDeleteOpenAiapiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteOpenAiapiKeyOutput {
     /// An `ApiDeleteOpenAiapiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { api_key_info: None }
     }
@@ -67955,6 +69573,7 @@ pub struct ApiListAgentsByOpenAiKeyOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentsByOpenAiKeyOutput {
     /// An `ApiListAgentsByOpenAiKeyOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agents: None,
@@ -68004,6 +69623,7 @@ pub struct GenaiapiRegion {
 }
 impl GenaiapiRegion {
     /// A `GenaiapiRegion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             inference_url: None,
@@ -68057,6 +69677,7 @@ pub struct ApiListRegionsOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListRegionsOutput {
     /// An `ApiListRegionsOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { regions: None }
     }
@@ -68086,6 +69707,7 @@ pub struct ApiCreateScheduledIndexingInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateScheduledIndexingInputPublic {
     /// An `ApiCreateScheduledIndexingInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             days: None,
@@ -68150,6 +69772,7 @@ pub struct ApiScheduledIndexingInfo {
 }
 impl ApiScheduledIndexingInfo {
     /// An `ApiScheduledIndexingInfo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -68253,6 +69876,7 @@ pub struct ApiCreateScheduledIndexingOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateScheduledIndexingOutput {
     /// An `ApiCreateScheduledIndexingOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { indexing_info: None }
     }
@@ -68279,6 +69903,7 @@ pub struct ApiGetScheduledIndexingOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetScheduledIndexingOutput {
     /// An `ApiGetScheduledIndexingOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { indexing_info: None }
     }
@@ -68305,6 +69930,7 @@ pub struct ApiDeleteScheduledIndexingOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteScheduledIndexingOutput {
     /// An `ApiDeleteScheduledIndexingOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { indexing_info: None }
     }
@@ -68331,6 +69957,7 @@ pub struct ApiListWorkspacesOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListWorkspacesOutput {
     /// An `ApiListWorkspacesOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { workspaces: None }
     }
@@ -68360,6 +69987,7 @@ pub struct ApiCreateWorkspaceInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateWorkspaceInputPublic {
     /// An `ApiCreateWorkspaceInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuids: None,
@@ -68399,6 +70027,7 @@ pub struct ApiCreateWorkspaceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiCreateWorkspaceOutput {
     /// An `ApiCreateWorkspaceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { workspace: None }
     }
@@ -68422,6 +70051,7 @@ pub struct ApiGetWorkspaceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiGetWorkspaceOutput {
     /// An `ApiGetWorkspaceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { workspace: None }
     }
@@ -68451,6 +70081,7 @@ pub struct ApiUpdateWorkspaceInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateWorkspaceInputPublic {
     /// An `ApiUpdateWorkspaceInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -68490,6 +70121,7 @@ pub struct ApiUpdateWorkspaceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiUpdateWorkspaceOutput {
     /// An `ApiUpdateWorkspaceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { workspace: None }
     }
@@ -68513,6 +70145,7 @@ pub struct ApiDeleteWorkspaceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiDeleteWorkspaceOutput {
     /// An `ApiDeleteWorkspaceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { workspace_uuid: None }
     }
@@ -68542,6 +70175,7 @@ pub struct ApiListAgentsByWorkspaceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListAgentsByWorkspaceOutput {
     /// An `ApiListAgentsByWorkspaceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agents: None,
@@ -68584,6 +70218,7 @@ pub struct ApiMoveAgentsToWorkspaceInputPublic {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiMoveAgentsToWorkspaceInputPublic {
     /// An `ApiMoveAgentsToWorkspaceInputPublic` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             agent_uuids: None,
@@ -68616,6 +70251,7 @@ pub struct ApiMoveAgentsToWorkspaceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiMoveAgentsToWorkspaceOutput {
     /// An `ApiMoveAgentsToWorkspaceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { workspace: None }
     }
@@ -68639,6 +70275,7 @@ pub struct ApiListEvaluationTestCasesByWorkspaceOutput {
 #[cfg(feature = "gradient_ai_platform")]
 impl ApiListEvaluationTestCasesByWorkspaceOutput {
     /// An `ApiListEvaluationTestCasesByWorkspaceOutput` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             evaluation_test_cases: None,
@@ -68671,6 +70308,7 @@ pub enum ImagesListType {
 #[cfg(feature = "images")]
 impl ImagesListType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Application => "application",
@@ -68681,6 +70319,7 @@ impl ImagesListType {
 }
 #[cfg(feature = "images")]
 impl ::std::fmt::Display for ImagesListType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -68729,6 +70368,7 @@ pub enum ImageStatus {
 }
 impl ImageStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "NEW",
@@ -68741,6 +70381,7 @@ impl ImageStatus {
     }
 }
 impl ::std::fmt::Display for ImageStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -68789,6 +70430,7 @@ pub enum ImageType {
 }
 impl ImageType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Base => "base",
@@ -68801,6 +70443,7 @@ impl ImageType {
     }
 }
 impl ::std::fmt::Display for ImageType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -68896,6 +70539,7 @@ pub struct Image {
 }
 impl Image {
     /// An `Image` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -68955,6 +70599,7 @@ impl Image {
     }
     /// Sends `min_disk_size` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_min_disk_size(mut self) -> Self {
         self.min_disk_size = Some(None);
         self
@@ -68985,6 +70630,7 @@ impl Image {
     }
     /// Sends `size_gigabytes` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_size_gigabytes(mut self) -> Self {
         self.size_gigabytes = Some(None);
         self
@@ -68997,6 +70643,7 @@ impl Image {
     }
     /// Sends `slug` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_slug(mut self) -> Self {
         self.slug = Some(None);
         self
@@ -69015,6 +70662,7 @@ impl Image {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -69037,6 +70685,7 @@ pub struct ImagesListResponseMeta {
 }
 impl ImagesListResponseMeta {
     /// An `ImagesListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -69064,6 +70713,7 @@ pub struct ImagesListResponse {
 #[cfg(feature = "images")]
 impl ImagesListResponse {
     /// An `ImagesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         images: impl Into<Vec<Image>>,
         meta: impl Into<ImagesListResponseMeta>,
@@ -69113,6 +70763,7 @@ pub struct ImageNewCustom {
 #[cfg(feature = "images")]
 impl ImageNewCustom {
     /// An `ImageNewCustom` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -69155,6 +70806,7 @@ impl ImageNewCustom {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -69179,6 +70831,7 @@ pub struct ImagesCreateCustomResponse {
 #[cfg(feature = "images")]
 impl ImagesCreateCustomResponse {
     /// An `ImagesCreateCustomResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { image: None }
     }
@@ -69201,6 +70854,7 @@ pub struct ImagesGetResponse {
 #[cfg(feature = "images")]
 impl ImagesGetResponse {
     /// An `ImagesGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(image: impl Into<Image>) -> Self {
         Self { image: image.into() }
     }
@@ -69224,6 +70878,7 @@ pub struct ImageUpdate {
 #[cfg(feature = "images")]
 impl ImageUpdate {
     /// An `ImageUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -69262,6 +70917,7 @@ pub struct ImagesUpdateResponse {
 #[cfg(feature = "images")]
 impl ImagesUpdateResponse {
     /// An `ImagesUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(image: impl Into<Image>) -> Self {
         Self { image: image.into() }
     }
@@ -69276,6 +70932,7 @@ pub struct ImagesPostAccountTransferCreate1 {
 }
 impl ImagesPostAccountTransferCreate1 {
     /// An `ImagesPostAccountTransferCreate1` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(recipient_email: impl Into<String>) -> Self {
         Self {
             recipient_email: recipient_email.into(),
@@ -69292,6 +70949,7 @@ pub struct ImagesPostAccountTransferCreate2 {
 }
 impl ImagesPostAccountTransferCreate2 {
     /// An `ImagesPostAccountTransferCreate2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(recipient_uuid: impl Into<String>) -> Self {
         Self {
             recipient_uuid: recipient_uuid.into(),
@@ -69325,6 +70983,7 @@ pub struct ImagesPostAccountTransferCreateResponse {
 #[cfg(feature = "images")]
 impl ImagesPostAccountTransferCreateResponse {
     /// An `ImagesPostAccountTransferCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { transfer_id: None }
     }
@@ -69349,6 +71008,7 @@ pub struct ImagesPostAccountTransferAccept {
 #[cfg(feature = "images")]
 impl ImagesPostAccountTransferAccept {
     /// An `ImagesPostAccountTransferAccept` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(transfer_id: impl Into<i64>, recipient_uuid: impl Into<String>) -> Self {
         Self {
             transfer_id: transfer_id.into(),
@@ -69368,6 +71028,7 @@ pub struct ImagesPostAccountTransferCancel {
 #[cfg(feature = "images")]
 impl ImagesPostAccountTransferCancel {
     /// An `ImagesPostAccountTransferCancel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(transfer_id: impl Into<i64>) -> Self {
         Self {
             transfer_id: transfer_id.into(),
@@ -69386,6 +71047,7 @@ pub struct ImagesPostAccountTransferDecline {
 #[cfg(feature = "images")]
 impl ImagesPostAccountTransferDecline {
     /// An `ImagesPostAccountTransferDecline` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(transfer_id: impl Into<i64>) -> Self {
         Self {
             transfer_id: transfer_id.into(),
@@ -69403,6 +71065,7 @@ pub struct ImageActionsListResponseMeta {
 }
 impl ImageActionsListResponseMeta {
     /// An `ImageActionsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -69431,6 +71094,7 @@ pub struct ImageActionsListResponse {
 #[cfg(feature = "image_actions")]
 impl ImageActionsListResponse {
     /// An `ImageActionsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ImageActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
@@ -69466,6 +71130,7 @@ pub enum ImageActionsPostBodyT1379Type {
 }
 impl ImageActionsPostBodyT1379Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Convert => "convert",
@@ -69475,6 +71140,7 @@ impl ImageActionsPostBodyT1379Type {
     }
 }
 impl ::std::fmt::Display for ImageActionsPostBodyT1379Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -69506,6 +71172,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageActionsPostBodyT1379Type {
 pub struct ImageActionsPostBodyT1379 {}
 impl ImageActionsPostBodyT1379 {
     /// An `ImageActionsPostBodyT1379` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -69525,6 +71192,7 @@ pub enum ImageActionsPostBodyT1380Type {
 }
 impl ImageActionsPostBodyT1380Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Convert => "convert",
@@ -69534,6 +71202,7 @@ impl ImageActionsPostBodyT1380Type {
     }
 }
 impl ::std::fmt::Display for ImageActionsPostBodyT1380Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -69568,6 +71237,7 @@ pub struct ImageActionsPostBodyT1380 {
 }
 impl ImageActionsPostBodyT1380 {
     /// An `ImageActionsPostBodyT1380` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(region: impl Into<RegionSlug>) -> Self {
         Self { region: region.into() }
     }
@@ -69657,6 +71327,7 @@ pub struct AmdGpuDeviceMetricsExporterPlugin {
 }
 impl AmdGpuDeviceMetricsExporterPlugin {
     /// An `AmdGpuDeviceMetricsExporterPlugin` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None }
     }
@@ -69678,6 +71349,7 @@ pub struct AmdGpuDevicePlugin {
 }
 impl AmdGpuDevicePlugin {
     /// An `AmdGpuDevicePlugin` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None }
     }
@@ -69705,6 +71377,7 @@ pub enum ClusterAutoscalerConfigurationExpandersItem {
 }
 impl ClusterAutoscalerConfigurationExpandersItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Random => "random",
@@ -69715,6 +71388,7 @@ impl ClusterAutoscalerConfigurationExpandersItem {
     }
 }
 impl ::std::fmt::Display for ClusterAutoscalerConfigurationExpandersItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -69766,6 +71440,7 @@ pub struct ClusterAutoscalerConfiguration {
 }
 impl ClusterAutoscalerConfiguration {
     /// A `ClusterAutoscalerConfiguration` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             expanders: None,
@@ -69812,6 +71487,7 @@ pub struct ControlPlaneFirewall {
 }
 impl ControlPlaneFirewall {
     /// A `ControlPlaneFirewall` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allowed_addresses: None,
@@ -69842,6 +71518,7 @@ pub struct CorednsAutoscaler {
 }
 impl CorednsAutoscaler {
     /// A `CorednsAutoscaler` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None }
     }
@@ -69879,6 +71556,7 @@ pub enum MaintenancePolicyDay {
 }
 impl MaintenancePolicyDay {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Any => "any",
@@ -69894,6 +71572,7 @@ impl MaintenancePolicyDay {
     }
 }
 impl ::std::fmt::Display for MaintenancePolicyDay {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -69941,6 +71620,7 @@ pub struct MaintenancePolicy {
 }
 impl MaintenancePolicy {
     /// A `MaintenancePolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             day: None,
@@ -69986,6 +71666,7 @@ pub enum NodeStatusState {
 }
 impl NodeStatusState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Provisioning => "provisioning",
@@ -69997,6 +71678,7 @@ impl NodeStatusState {
     }
 }
 impl ::std::fmt::Display for NodeStatusState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -70034,6 +71716,7 @@ pub struct NodeStatus {
 }
 impl NodeStatus {
     /// A `NodeStatus` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { state: None }
     }
@@ -70070,6 +71753,7 @@ pub struct Node {
 }
 impl Node {
     /// A `Node` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -70140,6 +71824,7 @@ pub enum KubernetesNodePoolTaintEffect {
 }
 impl KubernetesNodePoolTaintEffect {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NoSchedule => "NoSchedule",
@@ -70150,6 +71835,7 @@ impl KubernetesNodePoolTaintEffect {
     }
 }
 impl ::std::fmt::Display for KubernetesNodePoolTaintEffect {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -70192,6 +71878,7 @@ pub struct KubernetesNodePoolTaint {
 }
 impl KubernetesNodePoolTaint {
     /// A `KubernetesNodePoolTaint` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             effect: None,
@@ -70266,6 +71953,7 @@ pub struct KubernetesNodePool {
 }
 impl KubernetesNodePool {
     /// A `KubernetesNodePool` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             size: None,
@@ -70313,6 +72001,7 @@ impl KubernetesNodePool {
     }
     /// Sends `labels` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_labels(mut self) -> Self {
         self.labels = Some(None);
         self
@@ -70368,6 +72057,7 @@ pub struct NvidiaGpuDevicePlugin {
 }
 impl NvidiaGpuDevicePlugin {
     /// A `NvidiaGpuDevicePlugin` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None }
     }
@@ -70389,6 +72079,7 @@ pub struct P2pOciRegistryPlugin {
 }
 impl P2pOciRegistryPlugin {
     /// A `P2pOciRegistryPlugin` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None }
     }
@@ -70410,6 +72101,7 @@ pub struct RdmaSharedDevPlugin {
 }
 impl RdmaSharedDevPlugin {
     /// A `RdmaSharedDevPlugin` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None }
     }
@@ -70431,6 +72123,7 @@ pub struct RoutingAgent {
 }
 impl RoutingAgent {
     /// A `RoutingAgent` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { enabled: None }
     }
@@ -70465,6 +72158,7 @@ pub struct Sso {
 }
 impl Sso {
     /// A `Sso` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             client_id: None,
@@ -70523,6 +72217,7 @@ pub enum ClusterReadStatusState {
 }
 impl ClusterReadStatusState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Running => "running",
@@ -70537,6 +72232,7 @@ impl ClusterReadStatusState {
     }
 }
 impl ::std::fmt::Display for ClusterReadStatusState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -70580,6 +72276,7 @@ pub struct ClusterReadStatus {
 }
 impl ClusterReadStatus {
     /// A `ClusterReadStatus` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { message: None, state: None }
     }
@@ -70703,6 +72400,7 @@ pub struct ClusterRead {
 }
 impl ClusterRead {
     /// A `ClusterRead` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         node_pools: impl Into<Vec<KubernetesNodePool>>,
@@ -70884,6 +72582,7 @@ impl ClusterRead {
     }
     /// Sends `registries` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_registries(mut self) -> Self {
         self.registries = Some(None);
         self
@@ -70963,6 +72662,7 @@ pub struct KubernetesListClustersResponseMeta {
 }
 impl KubernetesListClustersResponseMeta {
     /// A `KubernetesListClustersResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -70991,6 +72691,7 @@ pub struct KubernetesListClustersResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesListClustersResponse {
     /// A `KubernetesListClustersResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<KubernetesListClustersResponseMeta>) -> Self {
         Self {
             kubernetes_clusters: None,
@@ -71039,6 +72740,7 @@ pub enum ClusterStatusState {
 }
 impl ClusterStatusState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Running => "running",
@@ -71053,6 +72755,7 @@ impl ClusterStatusState {
     }
 }
 impl ::std::fmt::Display for ClusterStatusState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -71096,6 +72799,7 @@ pub struct ClusterStatus {
 }
 impl ClusterStatus {
     /// A `ClusterStatus` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { message: None, state: None }
     }
@@ -71218,6 +72922,7 @@ pub struct Cluster {
 #[cfg(feature = "kubernetes")]
 impl Cluster {
     /// A `Cluster` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         node_pools: impl Into<Vec<KubernetesNodePool>>,
@@ -71467,6 +73172,7 @@ pub struct KubernetesCreateClusterResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesCreateClusterResponse {
     /// A `KubernetesCreateClusterResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { kubernetes_cluster: None }
     }
@@ -71490,6 +73196,7 @@ pub struct KubernetesGetClusterResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesGetClusterResponse {
     /// A `KubernetesGetClusterResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { kubernetes_cluster: None }
     }
@@ -71559,6 +73266,7 @@ pub struct ClusterUpdate {
 #[cfg(feature = "kubernetes")]
 impl ClusterUpdate {
     /// A `ClusterUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             amd_gpu_device_metrics_exporter_plugin: None,
@@ -71710,6 +73418,7 @@ pub struct KubernetesUpdateClusterResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesUpdateClusterResponse {
     /// A `KubernetesUpdateClusterResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { kubernetes_cluster: None }
     }
@@ -71737,6 +73446,7 @@ pub struct ClusterlintResultsDiagnosticsItemObject {
 }
 impl ClusterlintResultsDiagnosticsItemObject {
     /// A `ClusterlintResultsDiagnosticsItemObject` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             kind: None,
@@ -71783,6 +73493,7 @@ pub struct ClusterlintResultsDiagnosticsItem {
 }
 impl ClusterlintResultsDiagnosticsItem {
     /// A `ClusterlintResultsDiagnosticsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             check_name: None,
@@ -71841,6 +73552,7 @@ pub struct ClusterlintResults {
 #[cfg(feature = "kubernetes")]
 impl ClusterlintResults {
     /// A `ClusterlintResults` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -71905,6 +73617,7 @@ pub struct ClusterlintRequest {
 #[cfg(feature = "kubernetes")]
 impl ClusterlintRequest {
     /// A `ClusterlintRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             exclude_checks: None,
@@ -71951,6 +73664,7 @@ pub struct KubernetesRunClusterLintResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesRunClusterLintResponse {
     /// A `KubernetesRunClusterLintResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { run_id: None }
     }
@@ -72009,6 +73723,7 @@ pub struct Credentials {
 #[cfg(feature = "kubernetes")]
 impl Credentials {
     /// A `Credentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             certificate_authority_data: None,
@@ -72033,6 +73748,7 @@ impl Credentials {
     }
     /// Sends `client_certificate_data` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_client_certificate_data(mut self) -> Self {
         self.client_certificate_data = Some(None);
         self
@@ -72045,6 +73761,7 @@ impl Credentials {
     }
     /// Sends `client_key_data` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_client_key_data(mut self) -> Self {
         self.client_key_data = Some(None);
         self
@@ -72085,6 +73802,7 @@ pub struct AssociatedKubernetesResource {
 }
 impl AssociatedKubernetesResource {
     /// An `AssociatedKubernetesResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { id: None, name: None }
     }
@@ -72120,6 +73838,7 @@ pub struct AssociatedKubernetesResources {
 #[cfg(feature = "kubernetes")]
 impl AssociatedKubernetesResources {
     /// An `AssociatedKubernetesResources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             load_balancers: None,
@@ -72174,6 +73893,7 @@ pub struct DestroyAssociatedKubernetesResources {
 #[cfg(feature = "kubernetes")]
 impl DestroyAssociatedKubernetesResources {
     /// A `DestroyAssociatedKubernetesResources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             load_balancers: None,
@@ -72217,6 +73937,7 @@ pub enum KubernetesGetKubeconfigType {
 #[cfg(feature = "kubernetes")]
 impl KubernetesGetKubeconfigType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Token => "token",
@@ -72227,6 +73948,7 @@ impl KubernetesGetKubeconfigType {
 }
 #[cfg(feature = "kubernetes")]
 impl ::std::fmt::Display for KubernetesGetKubeconfigType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -72266,6 +73988,7 @@ pub struct KubernetesListNodePoolsResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesListNodePoolsResponse {
     /// A `KubernetesListNodePoolsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { node_pools: None }
     }
@@ -72289,6 +74012,7 @@ pub struct KubernetesAddNodePoolResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesAddNodePoolResponse {
     /// A `KubernetesAddNodePoolResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { node_pool: None }
     }
@@ -72312,6 +74036,7 @@ pub struct KubernetesGetNodePoolResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesGetNodePoolResponse {
     /// A `KubernetesGetNodePoolResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { node_pool: None }
     }
@@ -72366,6 +74091,7 @@ pub struct KubernetesNodePoolBase {
 #[cfg(feature = "kubernetes")]
 impl KubernetesNodePoolBase {
     /// A `KubernetesNodePoolBase` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             auto_scale: None,
@@ -72406,6 +74132,7 @@ impl KubernetesNodePoolBase {
     }
     /// Sends `labels` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_labels(mut self) -> Self {
         self.labels = Some(None);
         self
@@ -72463,6 +74190,7 @@ pub struct KubernetesUpdateNodePoolResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesUpdateNodePoolResponse {
     /// A `KubernetesUpdateNodePoolResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { node_pool: None }
     }
@@ -72486,6 +74214,7 @@ pub struct KubernetesRecycleNodePoolBody {
 #[cfg(feature = "kubernetes")]
 impl KubernetesRecycleNodePoolBody {
     /// A `KubernetesRecycleNodePoolBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { nodes: None }
     }
@@ -72510,6 +74239,7 @@ pub struct StatusMessages {
 }
 impl StatusMessages {
     /// A `StatusMessages` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             message: None,
@@ -72545,6 +74275,7 @@ pub struct KubernetesGetStatusMessagesResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesGetStatusMessagesResponse {
     /// A `KubernetesGetStatusMessagesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { messages: None }
     }
@@ -72568,6 +74299,7 @@ pub struct KubernetesUpgradeClusterBody {
 #[cfg(feature = "kubernetes")]
 impl KubernetesUpgradeClusterBody {
     /// A `KubernetesUpgradeClusterBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { version: None }
     }
@@ -72595,6 +74327,7 @@ pub struct KubernetesVersion {
 }
 impl KubernetesVersion {
     /// A `KubernetesVersion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             kubernetes_version: None,
@@ -72638,6 +74371,7 @@ pub struct KubernetesGetAvailableUpgradesResponse {
 #[cfg(feature = "kubernetes")]
 impl KubernetesGetAvailableUpgradesResponse {
     /// A `KubernetesGetAvailableUpgradesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             available_upgrade_versions: None,
@@ -72654,6 +74388,7 @@ impl KubernetesGetAvailableUpgradesResponse {
     }
     /// Sends `available_upgrade_versions` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_available_upgrade_versions(mut self) -> Self {
         self.available_upgrade_versions = Some(None);
         self
@@ -72673,6 +74408,7 @@ pub struct UserKubernetesClusterUser {
 }
 impl UserKubernetesClusterUser {
     /// A `UserKubernetesClusterUser` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             groups: None,
@@ -72705,6 +74441,7 @@ pub struct User {
 #[cfg(feature = "kubernetes")]
 impl User {
     /// A `User` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             kubernetes_cluster_user: None,
@@ -72734,6 +74471,7 @@ pub struct KubernetesRegion {
 }
 impl KubernetesRegion {
     /// A `KubernetesRegion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None, slug: None }
     }
@@ -72764,6 +74502,7 @@ pub struct KubernetesSize {
 }
 impl KubernetesSize {
     /// A `KubernetesSize` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None, slug: None }
     }
@@ -72797,6 +74536,7 @@ pub struct KubernetesOptionsOptions {
 }
 impl KubernetesOptionsOptions {
     /// A `KubernetesOptionsOptions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             regions: None,
@@ -72836,6 +74576,7 @@ pub struct KubernetesOptions {
 #[cfg(feature = "kubernetes")]
 impl KubernetesOptions {
     /// A `KubernetesOptions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { options: None }
     }
@@ -72862,6 +74603,7 @@ pub struct ClusterRegistries {
 #[cfg(feature = "kubernetes")]
 impl ClusterRegistries {
     /// A `ClusterRegistries` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cluster_uuids: None,
@@ -72894,6 +74636,7 @@ pub struct ClusterRegistry {
 #[cfg(feature = "kubernetes")]
 impl ClusterRegistry {
     /// A `ClusterRegistry` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { cluster_uuids: None }
     }
@@ -72919,6 +74662,7 @@ pub enum LoadBalancerAlgorithm {
 }
 impl LoadBalancerAlgorithm {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RoundRobin => "round_robin",
@@ -72928,6 +74672,7 @@ impl LoadBalancerAlgorithm {
     }
 }
 impl ::std::fmt::Display for LoadBalancerAlgorithm {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -72969,6 +74714,7 @@ pub struct Domains {
 }
 impl Domains {
     /// A `Domains` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             certificate_id: None,
@@ -73009,6 +74755,7 @@ pub struct LbFirewall {
 }
 impl LbFirewall {
     /// A `LbFirewall` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { allow: None, deny: None }
     }
@@ -73048,6 +74795,7 @@ pub enum ForwardingRuleEntryProtocol {
 }
 impl ForwardingRuleEntryProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "http",
@@ -73061,6 +74809,7 @@ impl ForwardingRuleEntryProtocol {
     }
 }
 impl ::std::fmt::Display for ForwardingRuleEntryProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73110,6 +74859,7 @@ pub enum ForwardingRuleTargetProtocol {
 }
 impl ForwardingRuleTargetProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "http",
@@ -73122,6 +74872,7 @@ impl ForwardingRuleTargetProtocol {
     }
 }
 impl ::std::fmt::Display for ForwardingRuleTargetProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73171,6 +74922,7 @@ pub struct ForwardingRule {
 }
 impl ForwardingRule {
     /// A `ForwardingRule` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         entry_port: impl Into<i64>,
         entry_protocol: impl Into<ForwardingRuleEntryProtocol>,
@@ -73210,6 +74962,7 @@ pub struct GlbSettingsCdn {
 }
 impl GlbSettingsCdn {
     /// A `GlbSettingsCdn` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { is_enabled: None }
     }
@@ -73237,6 +74990,7 @@ pub enum GlbSettingsTargetProtocol {
 }
 impl GlbSettingsTargetProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "http",
@@ -73247,6 +75001,7 @@ impl GlbSettingsTargetProtocol {
     }
 }
 impl ::std::fmt::Display for GlbSettingsTargetProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73295,6 +75050,7 @@ pub struct GlbSettings {
 }
 impl GlbSettings {
     /// A `GlbSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cdn: None,
@@ -73358,6 +75114,7 @@ pub enum HealthCheckProtocol {
 }
 impl HealthCheckProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "http",
@@ -73368,6 +75125,7 @@ impl HealthCheckProtocol {
     }
 }
 impl ::std::fmt::Display for HealthCheckProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73422,6 +75180,7 @@ pub struct HealthCheck {
 }
 impl HealthCheck {
     /// A `HealthCheck` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             check_interval_seconds: None,
@@ -73491,6 +75250,7 @@ pub enum LoadBalancerNetwork {
 }
 impl LoadBalancerNetwork {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::External => "EXTERNAL",
@@ -73500,6 +75260,7 @@ impl LoadBalancerNetwork {
     }
 }
 impl ::std::fmt::Display for LoadBalancerNetwork {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73539,6 +75300,7 @@ pub enum LoadBalancerNetworkStack {
 }
 impl LoadBalancerNetworkStack {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ipv4 => "IPV4",
@@ -73548,6 +75310,7 @@ impl LoadBalancerNetworkStack {
     }
 }
 impl ::std::fmt::Display for LoadBalancerNetworkStack {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73594,6 +75357,7 @@ pub enum LoadBalancerSize {
 }
 impl LoadBalancerSize {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::LbSmall => "lb-small",
@@ -73604,6 +75368,7 @@ impl LoadBalancerSize {
     }
 }
 impl ::std::fmt::Display for LoadBalancerSize {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73646,6 +75411,7 @@ pub enum LoadBalancerStatus {
 }
 impl LoadBalancerStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "new",
@@ -73656,6 +75422,7 @@ impl LoadBalancerStatus {
     }
 }
 impl ::std::fmt::Display for LoadBalancerStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73696,6 +75463,7 @@ pub enum StickySessionsType {
 }
 impl StickySessionsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cookies => "cookies",
@@ -73705,6 +75473,7 @@ impl StickySessionsType {
     }
 }
 impl ::std::fmt::Display for StickySessionsType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73746,6 +75515,7 @@ pub struct StickySessions {
 }
 impl StickySessions {
     /// A `StickySessions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cookie_name: None,
@@ -73787,6 +75557,7 @@ pub enum LoadBalancerTlsCipherPolicy {
 }
 impl LoadBalancerTlsCipherPolicy {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "DEFAULT",
@@ -73796,6 +75567,7 @@ impl LoadBalancerTlsCipherPolicy {
     }
 }
 impl ::std::fmt::Display for LoadBalancerTlsCipherPolicy {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73837,6 +75609,7 @@ pub enum LoadBalancerType {
 }
 impl LoadBalancerType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Regional => "REGIONAL",
@@ -73847,6 +75620,7 @@ impl LoadBalancerType {
     }
 }
 impl ::std::fmt::Display for LoadBalancerType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -73890,6 +75664,7 @@ pub struct LoadBalancerRegion {
 }
 impl LoadBalancerRegion {
     /// A `LoadBalancerRegion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         available: impl Into<bool>,
         features: impl Into<Vec<String>>,
@@ -74008,6 +75783,7 @@ pub struct LoadBalancer {
 }
 impl LoadBalancer {
     /// A `LoadBalancer` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
         Self {
             algorithm: None,
@@ -74236,6 +76012,7 @@ pub struct LoadBalancersListResponseMeta {
 }
 impl LoadBalancersListResponseMeta {
     /// A `LoadBalancersListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -74264,6 +76041,7 @@ pub struct LoadBalancersListResponse {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersListResponse {
     /// A `LoadBalancersListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<LoadBalancersListResponseMeta>) -> Self {
         Self {
             load_balancers: None,
@@ -74299,6 +76077,7 @@ pub enum LoadBalancerCreate1Algorithm {
 }
 impl LoadBalancerCreate1Algorithm {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RoundRobin => "round_robin",
@@ -74308,6 +76087,7 @@ impl LoadBalancerCreate1Algorithm {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate1Algorithm {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -74347,6 +76127,7 @@ pub enum LoadBalancerCreate1Network {
 }
 impl LoadBalancerCreate1Network {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::External => "EXTERNAL",
@@ -74356,6 +76137,7 @@ impl LoadBalancerCreate1Network {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate1Network {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -74395,6 +76177,7 @@ pub enum LoadBalancerCreate1NetworkStack {
 }
 impl LoadBalancerCreate1NetworkStack {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ipv4 => "IPV4",
@@ -74404,6 +76187,7 @@ impl LoadBalancerCreate1NetworkStack {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate1NetworkStack {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -74450,6 +76234,7 @@ pub enum LoadBalancerCreate1Size {
 }
 impl LoadBalancerCreate1Size {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::LbSmall => "lb-small",
@@ -74460,6 +76245,7 @@ impl LoadBalancerCreate1Size {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate1Size {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -74502,6 +76288,7 @@ pub enum LoadBalancerCreate1Status {
 }
 impl LoadBalancerCreate1Status {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "new",
@@ -74512,6 +76299,7 @@ impl LoadBalancerCreate1Status {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate1Status {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -74552,6 +76340,7 @@ pub enum LoadBalancerCreate1TlsCipherPolicy {
 }
 impl LoadBalancerCreate1TlsCipherPolicy {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "DEFAULT",
@@ -74561,6 +76350,7 @@ impl LoadBalancerCreate1TlsCipherPolicy {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate1TlsCipherPolicy {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -74602,6 +76392,7 @@ pub enum LoadBalancerCreate1Type {
 }
 impl LoadBalancerCreate1Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Regional => "REGIONAL",
@@ -74612,6 +76403,7 @@ impl LoadBalancerCreate1Type {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate1Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -74739,6 +76531,7 @@ pub struct LoadBalancerCreate1 {
 }
 impl LoadBalancerCreate1 {
     /// A `LoadBalancerCreate1` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
         Self {
             r#ref: None,
@@ -74974,6 +76767,7 @@ pub enum LoadBalancerCreate2Algorithm {
 }
 impl LoadBalancerCreate2Algorithm {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RoundRobin => "round_robin",
@@ -74983,6 +76777,7 @@ impl LoadBalancerCreate2Algorithm {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate2Algorithm {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75022,6 +76817,7 @@ pub enum LoadBalancerCreate2Network {
 }
 impl LoadBalancerCreate2Network {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::External => "EXTERNAL",
@@ -75031,6 +76827,7 @@ impl LoadBalancerCreate2Network {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate2Network {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75070,6 +76867,7 @@ pub enum LoadBalancerCreate2NetworkStack {
 }
 impl LoadBalancerCreate2NetworkStack {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ipv4 => "IPV4",
@@ -75079,6 +76877,7 @@ impl LoadBalancerCreate2NetworkStack {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate2NetworkStack {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75125,6 +76924,7 @@ pub enum LoadBalancerCreate2Size {
 }
 impl LoadBalancerCreate2Size {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::LbSmall => "lb-small",
@@ -75135,6 +76935,7 @@ impl LoadBalancerCreate2Size {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate2Size {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75177,6 +76978,7 @@ pub enum LoadBalancerCreate2Status {
 }
 impl LoadBalancerCreate2Status {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "new",
@@ -75187,6 +76989,7 @@ impl LoadBalancerCreate2Status {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate2Status {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75227,6 +77030,7 @@ pub enum LoadBalancerCreate2TlsCipherPolicy {
 }
 impl LoadBalancerCreate2TlsCipherPolicy {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "DEFAULT",
@@ -75236,6 +77040,7 @@ impl LoadBalancerCreate2TlsCipherPolicy {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate2TlsCipherPolicy {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75277,6 +77082,7 @@ pub enum LoadBalancerCreate2Type {
 }
 impl LoadBalancerCreate2Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Regional => "REGIONAL",
@@ -75287,6 +77093,7 @@ impl LoadBalancerCreate2Type {
     }
 }
 impl ::std::fmt::Display for LoadBalancerCreate2Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75414,6 +77221,7 @@ pub struct LoadBalancerCreate2 {
 }
 impl LoadBalancerCreate2 {
     /// A `LoadBalancerCreate2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
         Self {
             r#ref: None,
@@ -75661,6 +77469,7 @@ pub struct LoadBalancersCreateResponse {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersCreateResponse {
     /// A `LoadBalancersCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { load_balancer: None }
     }
@@ -75684,6 +77493,7 @@ pub struct LoadBalancersGetResponse {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersGetResponse {
     /// A `LoadBalancersGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { load_balancer: None }
     }
@@ -75707,6 +77517,7 @@ pub struct LoadBalancersUpdateResponse {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersUpdateResponse {
     /// A `LoadBalancersUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { load_balancer: None }
     }
@@ -75733,6 +77544,7 @@ pub struct LoadBalancersAddDropletsBody {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersAddDropletsBody {
     /// A `LoadBalancersAddDropletsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { r#ref: None }
     }
@@ -75759,6 +77571,7 @@ pub struct LoadBalancersRemoveDropletsBody {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersRemoveDropletsBody {
     /// A `LoadBalancersRemoveDropletsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { r#ref: None }
     }
@@ -75781,6 +77594,7 @@ pub struct LoadBalancersAddForwardingRulesBody {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersAddForwardingRulesBody {
     /// A `LoadBalancersAddForwardingRulesBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
         Self {
             forwarding_rules: forwarding_rules.into(),
@@ -75799,6 +77613,7 @@ pub struct LoadBalancersRemoveForwardingRulesBody {
 #[cfg(feature = "load_balancers")]
 impl LoadBalancersRemoveForwardingRulesBody {
     /// A `LoadBalancersRemoveForwardingRulesBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(forwarding_rules: impl Into<Vec<ForwardingRule>>) -> Self {
         Self {
             forwarding_rules: forwarding_rules.into(),
@@ -75817,6 +77632,7 @@ pub struct SlackDetails {
 }
 impl SlackDetails {
     /// A `SlackDetails` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(channel: impl Into<String>, url: impl Into<String>) -> Self {
         Self {
             channel: channel.into(),
@@ -75836,6 +77652,7 @@ pub struct Alerts {
 }
 impl Alerts {
     /// An `Alerts` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         email: impl Into<Vec<String>>,
         slack: impl Into<Vec<SlackDetails>>,
@@ -75861,6 +77678,7 @@ pub enum AlertPolicyCompare {
 }
 impl AlertPolicyCompare {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::GreaterThan => "GreaterThan",
@@ -75870,6 +77688,7 @@ impl AlertPolicyCompare {
     }
 }
 impl ::std::fmt::Display for AlertPolicyCompare {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -75977,6 +77796,7 @@ pub enum AlertPolicyType {
 }
 impl AlertPolicyType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V1InsightsDropletLoad1 => "v1/insights/droplet/load_1",
@@ -76074,6 +77894,7 @@ impl AlertPolicyType {
     }
 }
 impl ::std::fmt::Display for AlertPolicyType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -76205,6 +78026,7 @@ pub enum AlertPolicyWindow {
 }
 impl AlertPolicyWindow {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V5m => "5m",
@@ -76216,6 +78038,7 @@ impl AlertPolicyWindow {
     }
 }
 impl ::std::fmt::Display for AlertPolicyWindow {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -76271,6 +78094,7 @@ pub struct AlertPolicy {
 impl AlertPolicy {
     /// An `AlertPolicy` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         alerts: impl Into<Alerts>,
         compare: impl Into<AlertPolicyCompare>,
@@ -76308,6 +78132,7 @@ pub struct MonitoringListAlertPolicyResponseMeta {
 }
 impl MonitoringListAlertPolicyResponseMeta {
     /// A `MonitoringListAlertPolicyResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -76335,6 +78160,7 @@ pub struct MonitoringListAlertPolicyResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringListAlertPolicyResponse {
     /// A `MonitoringListAlertPolicyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         policies: impl Into<Vec<AlertPolicy>>,
         meta: impl Into<MonitoringListAlertPolicyResponseMeta>,
@@ -76367,6 +78193,7 @@ pub enum AlertPolicyRequestCompare {
 }
 impl AlertPolicyRequestCompare {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::GreaterThan => "GreaterThan",
@@ -76376,6 +78203,7 @@ impl AlertPolicyRequestCompare {
     }
 }
 impl ::std::fmt::Display for AlertPolicyRequestCompare {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -76483,6 +78311,7 @@ pub enum AlertPolicyRequestType {
 }
 impl AlertPolicyRequestType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V1InsightsDropletLoad1 => "v1/insights/droplet/load_1",
@@ -76580,6 +78409,7 @@ impl AlertPolicyRequestType {
     }
 }
 impl ::std::fmt::Display for AlertPolicyRequestType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -76711,6 +78541,7 @@ pub enum AlertPolicyRequestWindow {
 }
 impl AlertPolicyRequestWindow {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V5m => "5m",
@@ -76722,6 +78553,7 @@ impl AlertPolicyRequestWindow {
     }
 }
 impl ::std::fmt::Display for AlertPolicyRequestWindow {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -76777,6 +78609,7 @@ pub struct AlertPolicyRequest {
 impl AlertPolicyRequest {
     /// An `AlertPolicyRequest` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         alerts: impl Into<Alerts>,
         compare: impl Into<AlertPolicyRequestCompare>,
@@ -76814,6 +78647,7 @@ pub struct MonitoringCreateAlertPolicyResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringCreateAlertPolicyResponse {
     /// A `MonitoringCreateAlertPolicyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { policy: None }
     }
@@ -76837,6 +78671,7 @@ pub struct MonitoringGetAlertPolicyResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetAlertPolicyResponse {
     /// A `MonitoringGetAlertPolicyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { policy: None }
     }
@@ -76860,6 +78695,7 @@ pub struct MonitoringUpdateAlertPolicyResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringUpdateAlertPolicyResponse {
     /// A `MonitoringUpdateAlertPolicyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { policy: None }
     }
@@ -76895,6 +78731,7 @@ pub struct MetricsResult {
 }
 impl MetricsResult {
     /// A `MetricsResult` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         metric: impl Into<::std::collections::BTreeMap<String, String>>,
         values: impl Into<Vec<Vec<MetricsResultValuesItemItem>>>,
@@ -76918,6 +78755,7 @@ pub enum MetricsDataResultType {
 }
 impl MetricsDataResultType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Matrix => "matrix",
@@ -76926,6 +78764,7 @@ impl MetricsDataResultType {
     }
 }
 impl ::std::fmt::Display for MetricsDataResultType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -76964,6 +78803,7 @@ pub struct MetricsData {
 }
 impl MetricsData {
     /// A `MetricsData` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         result: impl Into<Vec<MetricsResult>>,
         result_type: impl Into<MetricsDataResultType>,
@@ -76989,6 +78829,7 @@ pub enum MetricsStatus {
 }
 impl MetricsStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Success => "success",
@@ -76998,6 +78839,7 @@ impl MetricsStatus {
     }
 }
 impl ::std::fmt::Display for MetricsStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77036,6 +78878,7 @@ pub struct Metrics {
 #[cfg(feature = "monitoring")]
 impl Metrics {
     /// A `Metrics` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(data: impl Into<MetricsData>, status: impl Into<MetricsStatus>) -> Self {
         Self {
             data: data.into(),
@@ -77062,6 +78905,7 @@ pub enum MonitoringGetDatabaseMysqlCpuUsageAggregate {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlCpuUsageAggregate {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Avg => "avg",
@@ -77073,6 +78917,7 @@ impl MonitoringGetDatabaseMysqlCpuUsageAggregate {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlCpuUsageAggregate {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77119,6 +78964,7 @@ pub enum MonitoringGetDatabaseMysqlDiskUsageAggregate {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlDiskUsageAggregate {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Avg => "avg",
@@ -77130,6 +78976,7 @@ impl MonitoringGetDatabaseMysqlDiskUsageAggregate {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlDiskUsageAggregate {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77176,6 +79023,7 @@ pub enum MonitoringGetDatabaseMysqlLoadMetric {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlLoadMetric {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Load1 => "load1",
@@ -77187,6 +79035,7 @@ impl MonitoringGetDatabaseMysqlLoadMetric {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlLoadMetric {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77231,6 +79080,7 @@ pub enum MonitoringGetDatabaseMysqlLoadAggregate {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlLoadAggregate {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Avg => "avg",
@@ -77241,6 +79091,7 @@ impl MonitoringGetDatabaseMysqlLoadAggregate {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlLoadAggregate {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77286,6 +79137,7 @@ pub enum MonitoringGetDatabaseMysqlMemoryUsageAggregate {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlMemoryUsageAggregate {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Avg => "avg",
@@ -77297,6 +79149,7 @@ impl MonitoringGetDatabaseMysqlMemoryUsageAggregate {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlMemoryUsageAggregate {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77345,6 +79198,7 @@ pub enum MonitoringGetDatabaseMysqlOpRatesMetric {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlOpRatesMetric {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Select => "select",
@@ -77357,6 +79211,7 @@ impl MonitoringGetDatabaseMysqlOpRatesMetric {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlOpRatesMetric {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77406,6 +79261,7 @@ pub enum MonitoringGetDatabaseMysqlSchemaLatencyMetric {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlSchemaLatencyMetric {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Insert => "insert",
@@ -77418,6 +79274,7 @@ impl MonitoringGetDatabaseMysqlSchemaLatencyMetric {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlSchemaLatencyMetric {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77467,6 +79324,7 @@ pub enum MonitoringGetDatabaseMysqlSchemaThroughputMetric {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDatabaseMysqlSchemaThroughputMetric {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Insert => "insert",
@@ -77479,6 +79337,7 @@ impl MonitoringGetDatabaseMysqlSchemaThroughputMetric {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDatabaseMysqlSchemaThroughputMetric {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77525,6 +79384,7 @@ pub enum MonitoringGetDropletBandwidthMetricsInterface {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDropletBandwidthMetricsInterface {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Private => "private",
@@ -77535,6 +79395,7 @@ impl MonitoringGetDropletBandwidthMetricsInterface {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDropletBandwidthMetricsInterface {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77578,6 +79439,7 @@ pub enum MonitoringGetDropletBandwidthMetricsDirection {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDropletBandwidthMetricsDirection {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inbound => "inbound",
@@ -77588,6 +79450,7 @@ impl MonitoringGetDropletBandwidthMetricsDirection {
 }
 #[cfg(feature = "monitoring")]
 impl ::std::fmt::Display for MonitoringGetDropletBandwidthMetricsDirection {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77628,6 +79491,7 @@ pub struct OpensearchConfigCredentials {
 }
 impl OpensearchConfigCredentials {
     /// An `OpensearchConfigCredentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             password: None,
@@ -77675,6 +79539,7 @@ pub struct OpensearchConfig {
 }
 impl OpensearchConfig {
     /// An `OpensearchConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(endpoint: impl Into<String>) -> Self {
         Self {
             cluster_name: None,
@@ -77742,6 +79607,7 @@ pub enum DestinationType {
 }
 impl DestinationType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OpensearchDbaas => "opensearch_dbaas",
@@ -77751,6 +79617,7 @@ impl DestinationType {
     }
 }
 impl ::std::fmt::Display for DestinationType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -77795,6 +79662,7 @@ pub struct Destination {
 }
 impl Destination {
     /// A `Destination` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(config: impl Into<OpensearchConfig>) -> Self {
         Self {
             config: config.into(),
@@ -77835,6 +79703,7 @@ pub struct SinkResource {
 }
 impl SinkResource {
     /// A `SinkResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(urn: impl Into<String>) -> Self {
         Self {
             name: None,
@@ -77862,6 +79731,7 @@ pub struct SinksResponse {
 }
 impl SinksResponse {
     /// A `SinksResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             destination: None,
@@ -77894,6 +79764,7 @@ pub struct MonitoringListSinksResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringListSinksResponse {
     /// A `MonitoringListSinksResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { sinks: None }
     }
@@ -77920,6 +79791,7 @@ pub struct MonitoringCreateSinkBody {
 #[cfg(feature = "monitoring")]
 impl MonitoringCreateSinkBody {
     /// A `MonitoringCreateSinkBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             destination_uuid: None,
@@ -77965,6 +79837,7 @@ pub struct OpensearchConfigOmitCredentials {
 }
 impl OpensearchConfigOmitCredentials {
     /// An `OpensearchConfigOmitCredentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             cluster_name: None,
@@ -78028,6 +79901,7 @@ pub enum DestinationOmitCredentialsType {
 }
 impl DestinationOmitCredentialsType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OpensearchDbaas => "opensearch_dbaas",
@@ -78037,6 +79911,7 @@ impl DestinationOmitCredentialsType {
     }
 }
 impl ::std::fmt::Display for DestinationOmitCredentialsType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -78082,6 +79957,7 @@ pub struct DestinationOmitCredentials {
 }
 impl DestinationOmitCredentials {
     /// A `DestinationOmitCredentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -78134,6 +80010,7 @@ pub struct MonitoringListDestinationsResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringListDestinationsResponse {
     /// A `MonitoringListDestinationsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { destinations: None }
     }
@@ -78161,6 +80038,7 @@ pub struct OpensearchConfigRequestCredentials {
 }
 impl OpensearchConfigRequestCredentials {
     /// An `OpensearchConfigRequestCredentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             password: None,
@@ -78205,6 +80083,7 @@ pub struct OpensearchConfigRequest {
 }
 impl OpensearchConfigRequest {
     /// An `OpensearchConfigRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(endpoint: impl Into<String>) -> Self {
         Self {
             cluster_name: None,
@@ -78265,6 +80144,7 @@ pub enum DestinationRequestType {
 }
 impl DestinationRequestType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OpensearchDbaas => "opensearch_dbaas",
@@ -78274,6 +80154,7 @@ impl DestinationRequestType {
     }
 }
 impl ::std::fmt::Display for DestinationRequestType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -78316,6 +80197,7 @@ pub struct DestinationRequest {
 #[cfg(feature = "monitoring")]
 impl DestinationRequest {
     /// A `DestinationRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         config: impl Into<OpensearchConfigRequest>,
         r#type: impl Into<DestinationRequestType>,
@@ -78346,6 +80228,7 @@ pub struct MonitoringCreateDestinationResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringCreateDestinationResponse {
     /// A `MonitoringCreateDestinationResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { destination: None }
     }
@@ -78372,6 +80255,7 @@ pub struct MonitoringGetDestinationResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetDestinationResponse {
     /// A `MonitoringGetDestinationResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { destination: None }
     }
@@ -78398,6 +80282,7 @@ pub struct MonitoringGetSinkResponse {
 #[cfg(feature = "monitoring")]
 impl MonitoringGetSinkResponse {
     /// A `MonitoringGetSinkResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { sink: None }
     }
@@ -78423,6 +80308,7 @@ pub enum AccessPolicyProtocolsItem {
 }
 impl AccessPolicyProtocolsItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nfs4 => "NFS4",
@@ -78432,6 +80318,7 @@ impl AccessPolicyProtocolsItem {
     }
 }
 impl ::std::fmt::Display for AccessPolicyProtocolsItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -78473,6 +80360,7 @@ pub enum AccessPolicySquashConfig {
 }
 impl AccessPolicySquashConfig {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NoSquash => "NO_SQUASH",
@@ -78483,6 +80371,7 @@ impl AccessPolicySquashConfig {
     }
 }
 impl ::std::fmt::Display for AccessPolicySquashConfig {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -78528,6 +80417,7 @@ pub struct AccessPolicy {
 }
 impl AccessPolicy {
     /// An `AccessPolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         anongid: impl Into<i64>,
         anonuid: impl Into<i64>,
@@ -78565,6 +80455,7 @@ pub enum AccessPointResponseStatus {
 }
 impl AccessPointResponseStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccessPointCreating => "ACCESS_POINT_CREATING",
@@ -78576,6 +80467,7 @@ impl AccessPointResponseStatus {
     }
 }
 impl ::std::fmt::Display for AccessPointResponseStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -78639,6 +80531,7 @@ pub struct AccessPointResponse {
 impl AccessPointResponse {
     /// An `AccessPointResponse` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         access_policy: impl Into<AccessPolicy>,
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
@@ -78692,6 +80585,7 @@ pub enum NfsResponseStatus {
 }
 impl NfsResponseStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "CREATING",
@@ -78704,6 +80598,7 @@ impl NfsResponseStatus {
     }
 }
 impl ::std::fmt::Display for NfsResponseStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -78767,6 +80662,7 @@ pub struct NfsResponse {
 }
 impl NfsResponse {
     /// A `NfsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
         id: impl Into<String>,
@@ -78836,6 +80732,7 @@ pub struct NfsListResponse {
 #[cfg(feature = "nfs")]
 impl NfsListResponse {
     /// A `NfsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { shares: None }
     }
@@ -78867,6 +80764,7 @@ pub struct NfsRequest {
 #[cfg(feature = "nfs")]
 impl NfsRequest {
     /// A `NfsRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         region: impl Into<String>,
@@ -78901,6 +80799,7 @@ pub struct NfsCreateResponse {
 #[cfg(feature = "nfs")]
 impl NfsCreateResponse {
     /// A `NfsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { share: None }
     }
@@ -78923,6 +80822,7 @@ pub struct AccessPointGetResponse {
 #[cfg(feature = "nfs")]
 impl AccessPointGetResponse {
     /// An `AccessPointGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(access_point: impl Into<AccessPointResponse>) -> Self {
         Self {
             access_point: access_point.into(),
@@ -78945,6 +80845,7 @@ pub enum NfsActionResourceType {
 }
 impl NfsActionResourceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Share => "SHARE",
@@ -78954,6 +80855,7 @@ impl NfsActionResourceType {
     }
 }
 impl ::std::fmt::Display for NfsActionResourceType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -78995,6 +80897,7 @@ pub enum NfsActionStatus {
 }
 impl NfsActionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "IN_PROGRESS",
@@ -79005,6 +80908,7 @@ impl NfsActionStatus {
     }
 }
 impl ::std::fmt::Display for NfsActionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -79056,6 +80960,7 @@ pub struct NfsAction {
 }
 impl NfsAction {
     /// A `NfsAction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         region_slug: impl Into<String>,
         resource_id: impl Into<String>,
@@ -79095,6 +81000,7 @@ pub struct AccessPointActionResponse {
 #[cfg(feature = "nfs")]
 impl AccessPointActionResponse {
     /// An `AccessPointActionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         access_point: impl Into<AccessPointResponse>,
         action: impl Into<NfsAction>,
@@ -79126,6 +81032,7 @@ pub enum NfsListAccessPointsStatus {
 #[cfg(feature = "nfs")]
 impl NfsListAccessPointsStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AccessPointCreating => "ACCESS_POINT_CREATING",
@@ -79138,6 +81045,7 @@ impl NfsListAccessPointsStatus {
 }
 #[cfg(feature = "nfs")]
 impl ::std::fmt::Display for NfsListAccessPointsStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -79178,6 +81086,7 @@ pub struct AccessPointListResponse {
 #[cfg(feature = "nfs")]
 impl AccessPointListResponse {
     /// An `AccessPointListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(access_points: impl Into<Vec<AccessPointResponse>>) -> Self {
         Self {
             access_points: access_points.into(),
@@ -79212,6 +81121,7 @@ pub struct AccessPointRequest {
 #[cfg(feature = "nfs")]
 impl AccessPointRequest {
     /// An `AccessPointRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         access_policy: impl Into<AccessPolicy>,
         name: impl Into<String>,
@@ -79244,6 +81154,7 @@ pub enum NfsSnapshotResponseStatus {
 }
 impl NfsSnapshotResponseStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Unknown => "UNKNOWN",
@@ -79255,6 +81166,7 @@ impl NfsSnapshotResponseStatus {
     }
 }
 impl ::std::fmt::Display for NfsSnapshotResponseStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -79311,6 +81223,7 @@ pub struct NfsSnapshotResponse {
 }
 impl NfsSnapshotResponse {
     /// A `NfsSnapshotResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
         id: impl Into<String>,
@@ -79344,6 +81257,7 @@ pub struct NfsSnapshotListResponse {
 #[cfg(feature = "nfs")]
 impl NfsSnapshotListResponse {
     /// A `NfsSnapshotListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { snapshots: None }
     }
@@ -79367,6 +81281,7 @@ pub struct NfsSnapshotGetResponse {
 #[cfg(feature = "nfs")]
 impl NfsSnapshotGetResponse {
     /// A `NfsSnapshotGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { snapshot: None }
     }
@@ -79390,6 +81305,7 @@ pub struct NfsGetResponse {
 #[cfg(feature = "nfs")]
 impl NfsGetResponse {
     /// A `NfsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { share: None }
     }
@@ -79423,6 +81339,7 @@ pub enum NfsCreateActionBodyT1690Type {
 }
 impl NfsCreateActionBodyT1690Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Resize => "resize",
@@ -79436,6 +81353,7 @@ impl NfsCreateActionBodyT1690Type {
     }
 }
 impl ::std::fmt::Display for NfsCreateActionBodyT1690Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -79474,6 +81392,7 @@ pub struct NfsCreateActionBodyT1690Params {
 }
 impl NfsCreateActionBodyT1690Params {
     /// A `NfsCreateActionBodyT1690Params` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(size_gib: impl Into<i64>) -> Self {
         Self { size_gib: size_gib.into() }
     }
@@ -79492,6 +81411,7 @@ pub struct NfsCreateActionBodyT1690 {
 }
 impl NfsCreateActionBodyT1690 {
     /// A `NfsCreateActionBodyT1690` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { region: None, params: None }
     }
@@ -79534,6 +81454,7 @@ pub enum NfsCreateActionBodyT1692Type {
 }
 impl NfsCreateActionBodyT1692Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Resize => "resize",
@@ -79547,6 +81468,7 @@ impl NfsCreateActionBodyT1692Type {
     }
 }
 impl ::std::fmt::Display for NfsCreateActionBodyT1692Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -79585,6 +81507,7 @@ pub struct NfsCreateActionBodyT1692Params {
 }
 impl NfsCreateActionBodyT1692Params {
     /// A `NfsCreateActionBodyT1692Params` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -79603,6 +81526,7 @@ pub struct NfsCreateActionBodyT1692 {
 }
 impl NfsCreateActionBodyT1692 {
     /// A `NfsCreateActionBodyT1692` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { region: None, params: None }
     }
@@ -79645,6 +81569,7 @@ pub enum NfsCreateActionBodyT1693Type {
 }
 impl NfsCreateActionBodyT1693Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Resize => "resize",
@@ -79658,6 +81583,7 @@ impl NfsCreateActionBodyT1693Type {
     }
 }
 impl ::std::fmt::Display for NfsCreateActionBodyT1693Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -79696,6 +81622,7 @@ pub struct NfsCreateActionBodyT1693Params {
 }
 impl NfsCreateActionBodyT1693Params {
     /// A `NfsCreateActionBodyT1693Params` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(vpc_id: impl Into<String>) -> Self {
         Self { vpc_id: vpc_id.into() }
     }
@@ -79714,6 +81641,7 @@ pub struct NfsCreateActionBodyT1693 {
 }
 impl NfsCreateActionBodyT1693 {
     /// A `NfsCreateActionBodyT1693` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { region: None, params: None }
     }
@@ -79756,6 +81684,7 @@ pub enum NfsCreateActionBodyT1694Type {
 }
 impl NfsCreateActionBodyT1694Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Resize => "resize",
@@ -79769,6 +81698,7 @@ impl NfsCreateActionBodyT1694Type {
     }
 }
 impl ::std::fmt::Display for NfsCreateActionBodyT1694Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -79807,6 +81737,7 @@ pub struct NfsCreateActionBodyT1694Params {
 }
 impl NfsCreateActionBodyT1694Params {
     /// A `NfsCreateActionBodyT1694Params` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(vpc_id: impl Into<String>) -> Self {
         Self { vpc_id: vpc_id.into() }
     }
@@ -79825,6 +81756,7 @@ pub struct NfsCreateActionBodyT1694 {
 }
 impl NfsCreateActionBodyT1694 {
     /// A `NfsCreateActionBodyT1694` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { region: None, params: None }
     }
@@ -79867,6 +81799,7 @@ pub enum NfsCreateActionBodyT1695Type {
 }
 impl NfsCreateActionBodyT1695Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Resize => "resize",
@@ -79880,6 +81813,7 @@ impl NfsCreateActionBodyT1695Type {
     }
 }
 impl ::std::fmt::Display for NfsCreateActionBodyT1695Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -79920,6 +81854,7 @@ pub struct NfsCreateActionBodyT1695Params {
 }
 impl NfsCreateActionBodyT1695Params {
     /// A `NfsCreateActionBodyT1695Params` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(new_vpc_id: impl Into<String>, old_vpc_id: impl Into<String>) -> Self {
         Self {
             new_vpc_id: new_vpc_id.into(),
@@ -79941,6 +81876,7 @@ pub struct NfsCreateActionBodyT1695 {
 }
 impl NfsCreateActionBodyT1695 {
     /// A `NfsCreateActionBodyT1695` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { region: None, params: None }
     }
@@ -79983,6 +81919,7 @@ pub enum NfsCreateActionBodyT1696Type {
 }
 impl NfsCreateActionBodyT1696Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Resize => "resize",
@@ -79996,6 +81933,7 @@ impl NfsCreateActionBodyT1696Type {
     }
 }
 impl ::std::fmt::Display for NfsCreateActionBodyT1696Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -80034,6 +81972,7 @@ pub struct NfsCreateActionBodyT1696Params {
 }
 impl NfsCreateActionBodyT1696Params {
     /// A `NfsCreateActionBodyT1696Params` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(performance_tier: impl Into<String>) -> Self {
         Self {
             performance_tier: performance_tier.into(),
@@ -80054,6 +81993,7 @@ pub struct NfsCreateActionBodyT1696 {
 }
 impl NfsCreateActionBodyT1696 {
     /// A `NfsCreateActionBodyT1696` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { region: None, params: None }
     }
@@ -80219,6 +82159,7 @@ pub struct NfsActionsResponse {
 #[cfg(feature = "nfs_actions")]
 impl NfsActionsResponse {
     /// A `NfsActionsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(action: impl Into<NfsAction>) -> Self {
         Self { action: action.into() }
     }
@@ -80244,6 +82185,7 @@ pub enum TeamInvitationRole {
 }
 impl TeamInvitationRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Member => "member",
@@ -80256,6 +82198,7 @@ impl TeamInvitationRole {
     }
 }
 impl ::std::fmt::Display for TeamInvitationRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -80295,6 +82238,7 @@ pub struct TeamInvitation {
 }
 impl TeamInvitation {
     /// A `TeamInvitation` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(email: impl Into<String>, role: impl Into<TeamInvitationRole>) -> Self {
         Self {
             email: email.into(),
@@ -80317,6 +82261,7 @@ pub struct CreateTeamRequest {
 #[cfg(feature = "organizations")]
 impl CreateTeamRequest {
     /// A `CreateTeamRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             invitations: None,
@@ -80345,6 +82290,7 @@ pub enum TeamInvitationStatusStatus {
 }
 impl TeamInvitationStatusStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ok => "ok",
@@ -80354,6 +82300,7 @@ impl TeamInvitationStatusStatus {
     }
 }
 impl ::std::fmt::Display for TeamInvitationStatusStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -80389,6 +82336,7 @@ pub struct TeamInvitationStatus {
 }
 impl TeamInvitationStatus {
     /// A `TeamInvitationStatus` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { status: None }
     }
@@ -80411,6 +82359,7 @@ pub struct CreateTeam {
 }
 impl CreateTeam {
     /// A `CreateTeam` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>, uuid: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -80433,6 +82382,7 @@ pub struct OrganizationsCreateTeamResponse {
 #[cfg(feature = "organizations")]
 impl OrganizationsCreateTeamResponse {
     /// An `OrganizationsCreateTeamResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(team: impl Into<CreateTeam>) -> Self {
         Self {
             invitations: None,
@@ -80464,6 +82414,7 @@ pub enum OrganizationTeamStatus {
 }
 impl OrganizationTeamStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Joined => "joined",
@@ -80473,6 +82424,7 @@ impl OrganizationTeamStatus {
     }
 }
 impl ::std::fmt::Display for OrganizationTeamStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -80529,6 +82481,7 @@ pub struct OrganizationTeam {
 }
 impl OrganizationTeam {
     /// An `OrganizationTeam` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             company: None,
@@ -80605,6 +82558,7 @@ pub struct OrganizationsListTeamsResponse {
 #[cfg(feature = "organizations")]
 impl OrganizationsListTeamsResponse {
     /// An `OrganizationsListTeamsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(teams: impl Into<Vec<OrganizationTeam>>) -> Self {
         Self { teams: teams.into() }
     }
@@ -80629,6 +82583,7 @@ pub struct PartnerAttachmentBgp {
 }
 impl PartnerAttachmentBgp {
     /// A `PartnerAttachmentBgp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             local_asn: None,
@@ -80703,6 +82658,7 @@ pub struct PartnerAttachment {
 }
 impl PartnerAttachment {
     /// A `PartnerAttachment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             bgp: None,
@@ -80799,6 +82755,7 @@ pub struct PartnerAttachmentsListResponseMeta {
 }
 impl PartnerAttachmentsListResponseMeta {
     /// A `PartnerAttachmentsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -80827,6 +82784,7 @@ pub struct PartnerAttachmentsListResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsListResponse {
     /// A `PartnerAttachmentsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<PartnerAttachmentsListResponseMeta>) -> Self {
         Self {
             partner_attachments: None,
@@ -80866,6 +82824,7 @@ pub struct PartnerAttachmentWritableBgp {
 }
 impl PartnerAttachmentWritableBgp {
     /// A `PartnerAttachmentWritableBgp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         auth_key: impl Into<String>,
         local_router_ip: impl Into<String>,
@@ -80895,6 +82854,7 @@ pub enum PartnerAttachmentWritableRedundancyZone {
 }
 impl PartnerAttachmentWritableRedundancyZone {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MegaportBlue => "MEGAPORT_BLUE",
@@ -80904,6 +82864,7 @@ impl PartnerAttachmentWritableRedundancyZone {
     }
 }
 impl ::std::fmt::Display for PartnerAttachmentWritableRedundancyZone {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -80949,6 +82910,7 @@ pub enum PartnerAttachmentWritableRegion {
 }
 impl PartnerAttachmentWritableRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nyc => "nyc",
@@ -80961,6 +82923,7 @@ impl PartnerAttachmentWritableRegion {
     }
 }
 impl ::std::fmt::Display for PartnerAttachmentWritableRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -81017,6 +82980,7 @@ pub struct PartnerAttachmentWritable {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentWritable {
     /// A `PartnerAttachmentWritable` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         connection_bandwidth_in_mbps: impl Into<i64>,
         naas_provider: impl Into<String>,
@@ -81070,6 +83034,7 @@ pub struct PartnerAttachmentsCreateResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsCreateResponse {
     /// A `PartnerAttachmentsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { partner_attachment: None }
     }
@@ -81096,6 +83061,7 @@ pub struct PartnerAttachmentsGetResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsGetResponse {
     /// A `PartnerAttachmentsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { partner_attachment: None }
     }
@@ -81122,6 +83088,7 @@ pub struct PartnerAttachmentsDeleteResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsDeleteResponse {
     /// A `PartnerAttachmentsDeleteResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { partner_attachment: None }
     }
@@ -81145,6 +83112,7 @@ pub struct PartnerAttachmentUpdatable1 {
 }
 impl PartnerAttachmentUpdatable1 {
     /// A `PartnerAttachmentUpdatable1` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -81159,6 +83127,7 @@ pub struct PartnerAttachmentUpdatable2 {
 }
 impl PartnerAttachmentUpdatable2 {
     /// A `PartnerAttachmentUpdatable2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(vpc_ids: impl Into<Vec<String>>) -> Self {
         Self { vpc_ids: vpc_ids.into() }
     }
@@ -81179,6 +83148,7 @@ pub struct PartnerAttachmentUpdatable3Bgp {
 }
 impl PartnerAttachmentUpdatable3Bgp {
     /// A `PartnerAttachmentUpdatable3Bgp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         auth_key: impl Into<String>,
         local_router_ip: impl Into<String>,
@@ -81204,6 +83174,7 @@ pub struct PartnerAttachmentUpdatable3 {
 }
 impl PartnerAttachmentUpdatable3 {
     /// A `PartnerAttachmentUpdatable3` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { bgp: None }
     }
@@ -81243,6 +83214,7 @@ pub struct PartnerAttachmentsPatchResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsPatchResponse {
     /// A `PartnerAttachmentsPatchResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { partner_attachment: None }
     }
@@ -81269,6 +83241,7 @@ pub struct PartnerAttachmentsGetBgpAuthKeyResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsGetBgpAuthKeyResponse {
     /// A `PartnerAttachmentsGetBgpAuthKeyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { bgp_auth_key: None }
     }
@@ -81290,6 +83263,7 @@ pub struct PartnerAttachmentRemoteRoute {
 }
 impl PartnerAttachmentRemoteRoute {
     /// A `PartnerAttachmentRemoteRoute` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { cidr: None }
     }
@@ -81311,6 +83285,7 @@ pub struct PartnerAttachmentsListRemoteRoutesResponseMeta {
 }
 impl PartnerAttachmentsListRemoteRoutesResponseMeta {
     /// A `PartnerAttachmentsListRemoteRoutesResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -81339,6 +83314,7 @@ pub struct PartnerAttachmentsListRemoteRoutesResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsListRemoteRoutesResponse {
     /// A `PartnerAttachmentsListRemoteRoutesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<PartnerAttachmentsListRemoteRoutesResponseMeta>) -> Self {
         Self {
             remote_routes: None,
@@ -81375,6 +83351,7 @@ pub struct PartnerAttachmentsGetServiceKeyResponse {
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsGetServiceKeyResponse {
     /// A `PartnerAttachmentsGetServiceKeyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { service_key: None }
     }
@@ -81394,6 +83371,7 @@ pub struct PartnerAttachmentsCreateServiceKeyResponse {}
 #[cfg(feature = "partner_network_connect")]
 impl PartnerAttachmentsCreateServiceKeyResponse {
     /// A `PartnerAttachmentsCreateServiceKeyResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -81415,6 +83393,7 @@ pub enum ProjectEnvironment {
 }
 impl ProjectEnvironment {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Development => "Development",
@@ -81425,6 +83404,7 @@ impl ProjectEnvironment {
     }
 }
 impl ::std::fmt::Display for ProjectEnvironment {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -81504,6 +83484,7 @@ pub struct Project {
 #[cfg(feature = "projects")]
 impl Project {
     /// A `Project` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -81596,6 +83577,7 @@ pub struct ProjectsListResponseMeta {
 }
 impl ProjectsListResponseMeta {
     /// A `ProjectsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -81624,6 +83606,7 @@ pub struct ProjectsListResponse {
 #[cfg(feature = "projects")]
 impl ProjectsListResponse {
     /// A `ProjectsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ProjectsListResponseMeta>) -> Self {
         Self {
             projects: None,
@@ -81661,6 +83644,7 @@ pub enum ProjectBaseEnvironment {
 }
 impl ProjectBaseEnvironment {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Development => "Development",
@@ -81671,6 +83655,7 @@ impl ProjectBaseEnvironment {
     }
 }
 impl ::std::fmt::Display for ProjectBaseEnvironment {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -81747,6 +83732,7 @@ pub struct ProjectBase {
 #[cfg(feature = "projects")]
 impl ProjectBase {
     /// A `ProjectBase` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -81834,6 +83820,7 @@ pub struct ProjectsCreateResponse {
 #[cfg(feature = "projects")]
 impl ProjectsCreateResponse {
     /// A `ProjectsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { project: None }
     }
@@ -81857,6 +83844,7 @@ pub struct ProjectsGetDefaultResponse {
 #[cfg(feature = "projects")]
 impl ProjectsGetDefaultResponse {
     /// A `ProjectsGetDefaultResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { project: None }
     }
@@ -81880,6 +83868,7 @@ pub struct ProjectsUpdateDefaultResponse {
 #[cfg(feature = "projects")]
 impl ProjectsUpdateDefaultResponse {
     /// A `ProjectsUpdateDefaultResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { project: None }
     }
@@ -81903,6 +83892,7 @@ pub struct ProjectsPatchDefaultResponse {
 #[cfg(feature = "projects")]
 impl ProjectsPatchDefaultResponse {
     /// A `ProjectsPatchDefaultResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { project: None }
     }
@@ -81927,6 +83917,7 @@ pub struct ResourceLinks {
 }
 impl ResourceLinks {
     /// A `ResourceLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { self_: None }
     }
@@ -81958,6 +83949,7 @@ pub enum ResourceStatus {
 }
 impl ResourceStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ok => "ok",
@@ -81970,6 +83962,7 @@ impl ResourceStatus {
     }
 }
 impl ::std::fmt::Display for ResourceStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -82017,6 +84010,7 @@ pub struct Resource {
 }
 impl Resource {
     /// A `Resource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             assigned_at: None,
@@ -82064,6 +84058,7 @@ pub struct ProjectsListResourcesDefaultResponseMeta {
 }
 impl ProjectsListResourcesDefaultResponseMeta {
     /// A `ProjectsListResourcesDefaultResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -82092,6 +84087,7 @@ pub struct ProjectsListResourcesDefaultResponse {
 #[cfg(feature = "project_resources")]
 impl ProjectsListResourcesDefaultResponse {
     /// A `ProjectsListResourcesDefaultResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ProjectsListResourcesDefaultResponseMeta>) -> Self {
         Self {
             resources: None,
@@ -82125,6 +84121,7 @@ pub struct ProjectAssignment {
 #[cfg(feature = "project_resources")]
 impl ProjectAssignment {
     /// A `ProjectAssignment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resources: None }
     }
@@ -82148,6 +84145,7 @@ pub struct ProjectsAssignResourcesDefaultResponse {
 #[cfg(feature = "project_resources")]
 impl ProjectsAssignResourcesDefaultResponse {
     /// A `ProjectsAssignResourcesDefaultResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resources: None }
     }
@@ -82171,6 +84169,7 @@ pub struct ProjectsGetResponse {
 #[cfg(feature = "projects")]
 impl ProjectsGetResponse {
     /// A `ProjectsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { project: None }
     }
@@ -82194,6 +84193,7 @@ pub struct ProjectsUpdateResponse {
 #[cfg(feature = "projects")]
 impl ProjectsUpdateResponse {
     /// A `ProjectsUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { project: None }
     }
@@ -82217,6 +84217,7 @@ pub struct ProjectsPatchResponse {
 #[cfg(feature = "projects")]
 impl ProjectsPatchResponse {
     /// A `ProjectsPatchResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { project: None }
     }
@@ -82238,6 +84239,7 @@ pub struct ProjectsListResourcesResponseMeta {
 }
 impl ProjectsListResourcesResponseMeta {
     /// A `ProjectsListResourcesResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -82266,6 +84268,7 @@ pub struct ProjectsListResourcesResponse {
 #[cfg(feature = "project_resources")]
 impl ProjectsListResourcesResponse {
     /// A `ProjectsListResourcesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ProjectsListResourcesResponseMeta>) -> Self {
         Self {
             resources: None,
@@ -82299,6 +84302,7 @@ pub struct ProjectsAssignResourcesResponse {
 #[cfg(feature = "project_resources")]
 impl ProjectsAssignResourcesResponse {
     /// A `ProjectsAssignResourcesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resources: None }
     }
@@ -82320,6 +84324,7 @@ pub struct RegionsListResponseMeta {
 }
 impl RegionsListResponseMeta {
     /// A `RegionsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -82347,6 +84352,7 @@ pub struct RegionsListResponse {
 #[cfg(feature = "regions")]
 impl RegionsListResponse {
     /// A `RegionsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         regions: impl Into<Vec<Region>>,
         meta: impl Into<RegionsListResponseMeta>,
@@ -82396,6 +84402,7 @@ pub struct SubscriptionTierBase {
 }
 impl SubscriptionTierBase {
     /// A `SubscriptionTierBase` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow_storage_overage: None,
@@ -82474,6 +84481,7 @@ pub struct RegistrySubscription {
 }
 impl RegistrySubscription {
     /// A `RegistrySubscription` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -82532,6 +84540,7 @@ pub struct Registry {
 }
 impl Registry {
     /// A `Registry` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -82611,6 +84620,7 @@ pub struct RegistriesListResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesListResponse {
     /// A `RegistriesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { registries: None }
     }
@@ -82651,6 +84661,7 @@ pub enum MultiregistryCreateRegion {
 }
 impl MultiregistryCreateRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nyc3 => "nyc3",
@@ -82666,6 +84677,7 @@ impl MultiregistryCreateRegion {
     }
 }
 impl ::std::fmt::Display for MultiregistryCreateRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -82713,6 +84725,7 @@ pub enum MultiregistryCreateSubscriptionTierSlug {
 }
 impl MultiregistryCreateSubscriptionTierSlug {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Starter => "starter",
@@ -82723,6 +84736,7 @@ impl MultiregistryCreateSubscriptionTierSlug {
     }
 }
 impl ::std::fmt::Display for MultiregistryCreateSubscriptionTierSlug {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -82766,6 +84780,7 @@ pub struct MultiregistryCreate {
 #[cfg(feature = "container_registries")]
 impl MultiregistryCreate {
     /// A `MultiregistryCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -82812,6 +84827,7 @@ pub struct RegistryBase {
 }
 impl RegistryBase {
     /// A `RegistryBase` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -82871,6 +84887,7 @@ pub struct RegistriesCreateResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesCreateResponse {
     /// A `RegistriesCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { registry: None }
     }
@@ -82896,6 +84913,7 @@ pub enum RegistriesGetOptionsResponseOptionsSubscriptionTiersItemEligibilityReas
 }
 impl RegistriesGetOptionsResponseOptionsSubscriptionTiersItemEligibilityReasonsItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OverRepositoryLimit => "OverRepositoryLimit",
@@ -82906,6 +84924,7 @@ impl RegistriesGetOptionsResponseOptionsSubscriptionTiersItemEligibilityReasonsI
 }
 impl ::std::fmt::Display
 for RegistriesGetOptionsResponseOptionsSubscriptionTiersItemEligibilityReasonsItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -82974,6 +84993,7 @@ pub struct RegistriesGetOptionsResponseOptionsSubscriptionTiersItem {
 }
 impl RegistriesGetOptionsResponseOptionsSubscriptionTiersItem {
     /// A `RegistriesGetOptionsResponseOptionsSubscriptionTiersItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow_storage_overage: None,
@@ -83072,6 +85092,7 @@ pub struct RegistriesGetOptionsResponseOptions {
 }
 impl RegistriesGetOptionsResponseOptions {
     /// A `RegistriesGetOptionsResponseOptions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             available_regions: None,
@@ -83107,6 +85128,7 @@ pub struct RegistriesGetOptionsResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesGetOptionsResponse {
     /// A `RegistriesGetOptionsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { options: None }
     }
@@ -83137,6 +85159,7 @@ pub struct Subscription {
 }
 impl Subscription {
     /// A `Subscription` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -83182,6 +85205,7 @@ pub struct RegistriesGetSubscriptionResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesGetSubscriptionResponse {
     /// A `RegistriesGetSubscriptionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { subscription: None }
     }
@@ -83209,6 +85233,7 @@ pub enum RegistriesUpdateSubscriptionBodyTierSlug {
 }
 impl RegistriesUpdateSubscriptionBodyTierSlug {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Starter => "starter",
@@ -83219,6 +85244,7 @@ impl RegistriesUpdateSubscriptionBodyTierSlug {
     }
 }
 impl ::std::fmt::Display for RegistriesUpdateSubscriptionBodyTierSlug {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -83257,6 +85283,7 @@ pub struct RegistriesUpdateSubscriptionBody {
 #[cfg(feature = "container_registries")]
 impl RegistriesUpdateSubscriptionBody {
     /// A `RegistriesUpdateSubscriptionBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { tier_slug: None }
     }
@@ -83283,6 +85310,7 @@ pub struct RegistriesUpdateSubscriptionResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesUpdateSubscriptionResponse {
     /// A `RegistriesUpdateSubscriptionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { subscription: None }
     }
@@ -83305,6 +85333,7 @@ pub struct ValidateRegistry {
 #[cfg(any(feature = "container_registries", feature = "container_registry"))]
 impl ValidateRegistry {
     /// A `ValidateRegistry` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -83322,6 +85351,7 @@ pub struct RegistriesGetResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesGetResponse {
     /// A `RegistriesGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { registry: None }
     }
@@ -83343,6 +85373,7 @@ pub struct DockerCredentialsAuthsRegistryDigitaloceanCom {
 }
 impl DockerCredentialsAuthsRegistryDigitaloceanCom {
     /// A `DockerCredentialsAuthsRegistryDigitaloceanCom` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { auth: None }
     }
@@ -83367,6 +85398,7 @@ pub struct DockerCredentialsAuths {
 }
 impl DockerCredentialsAuths {
     /// A `DockerCredentialsAuths` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             registry_digitalocean_com: None,
@@ -83395,6 +85427,7 @@ pub struct DockerCredentials {
 #[cfg(any(feature = "container_registries", feature = "container_registry"))]
 impl DockerCredentials {
     /// A `DockerCredentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { auths: None }
     }
@@ -83432,6 +85465,7 @@ pub enum GarbageCollectionStatus {
 }
 impl GarbageCollectionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Requested => "requested",
@@ -83447,6 +85481,7 @@ impl GarbageCollectionStatus {
     }
 }
 impl ::std::fmt::Display for GarbageCollectionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -83506,6 +85541,7 @@ pub struct GarbageCollection {
 }
 impl GarbageCollection {
     /// A `GarbageCollection` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             blobs_deleted: None,
@@ -83579,6 +85615,7 @@ pub struct RegistriesGetGarbageCollectionResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesGetGarbageCollectionResponse {
     /// A `RegistriesGetGarbageCollectionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { garbage_collection: None }
     }
@@ -83605,6 +85642,7 @@ pub struct RegistriesRunGarbageCollectionResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesRunGarbageCollectionResponse {
     /// A `RegistriesRunGarbageCollectionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { garbage_collection: None }
     }
@@ -83631,6 +85669,7 @@ pub struct UpdateRegistry {
 #[cfg(any(feature = "container_registries", feature = "container_registry"))]
 impl UpdateRegistry {
     /// An `UpdateRegistry` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { cancel: None }
     }
@@ -83654,6 +85693,7 @@ pub struct RegistriesUpdateGarbageCollectionResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesUpdateGarbageCollectionResponse {
     /// A `RegistriesUpdateGarbageCollectionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { garbage_collection: None }
     }
@@ -83680,6 +85720,7 @@ pub struct RegistriesListGarbageCollectionsResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesListGarbageCollectionsResponse {
     /// A `RegistriesListGarbageCollectionsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { garbage_collections: None }
     }
@@ -83707,6 +85748,7 @@ pub struct RepositoryBlob {
 }
 impl RepositoryBlob {
     /// A `RepositoryBlob` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             compressed_size_bytes: None,
@@ -83758,6 +85800,7 @@ pub struct RepositoryManifest {
 }
 impl RepositoryManifest {
     /// A `RepositoryManifest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             blobs: None,
@@ -83833,6 +85876,7 @@ pub struct RegistriesListRepositoryManifestsResponseMeta {
 }
 impl RegistriesListRepositoryManifestsResponseMeta {
     /// A `RegistriesListRepositoryManifestsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -83861,6 +85905,7 @@ pub struct RegistriesListRepositoryManifestsResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesListRepositoryManifestsResponse {
     /// A `RegistriesListRepositoryManifestsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<RegistriesListRepositoryManifestsResponseMeta>) -> Self {
         Self {
             manifests: None,
@@ -83910,6 +85955,7 @@ pub struct RepositoryTag {
 }
 impl RepositoryTag {
     /// A `RepositoryTag` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             compressed_size_bytes: None,
@@ -83978,6 +86024,7 @@ pub struct RegistriesListRepositoryTagsResponseMeta {
 }
 impl RegistriesListRepositoryTagsResponseMeta {
     /// A `RegistriesListRepositoryTagsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -84006,6 +86053,7 @@ pub struct RegistriesListRepositoryTagsResponse {
 #[cfg(feature = "container_registries")]
 impl RegistriesListRepositoryTagsResponse {
     /// A `RegistriesListRepositoryTagsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<RegistriesListRepositoryTagsResponseMeta>) -> Self {
         Self {
             tags: None,
@@ -84049,6 +86097,7 @@ pub struct RepositoryV2 {
 }
 impl RepositoryV2 {
     /// A `RepositoryV2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             latest_manifest: None,
@@ -84100,6 +86149,7 @@ pub struct RegistriesListRepositoriesV2ResponseMeta {
 }
 impl RegistriesListRepositoriesV2ResponseMeta {
     /// A `RegistriesListRepositoriesV2ResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -84128,6 +86178,7 @@ pub struct RegistriesListRepositoriesV2Response {
 #[cfg(feature = "container_registries")]
 impl RegistriesListRepositoriesV2Response {
     /// A `RegistriesListRepositoriesV2Response` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<RegistriesListRepositoriesV2ResponseMeta>) -> Self {
         Self {
             repositories: None,
@@ -84161,6 +86212,7 @@ pub struct RegistryGetResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryGetResponse {
     /// A `RegistryGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { registry: None }
     }
@@ -84192,6 +86244,7 @@ pub enum RegistryCreateRegion {
 }
 impl RegistryCreateRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nyc3 => "nyc3",
@@ -84204,6 +86257,7 @@ impl RegistryCreateRegion {
     }
 }
 impl ::std::fmt::Display for RegistryCreateRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -84248,6 +86302,7 @@ pub enum RegistryCreateSubscriptionTierSlug {
 }
 impl RegistryCreateSubscriptionTierSlug {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Starter => "starter",
@@ -84258,6 +86313,7 @@ impl RegistryCreateSubscriptionTierSlug {
     }
 }
 impl ::std::fmt::Display for RegistryCreateSubscriptionTierSlug {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -84300,6 +86356,7 @@ pub struct RegistryCreate {
 #[cfg(feature = "container_registry")]
 impl RegistryCreate {
     /// A `RegistryCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         subscription_tier_slug: impl Into<RegistryCreateSubscriptionTierSlug>,
@@ -84330,6 +86387,7 @@ pub struct RegistryCreateResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryCreateResponse {
     /// A `RegistryCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { registry: None }
     }
@@ -84355,6 +86413,7 @@ pub enum RegistryGetOptionsResponseOptionsSubscriptionTiersItemEligibilityReason
 }
 impl RegistryGetOptionsResponseOptionsSubscriptionTiersItemEligibilityReasonsItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OverRepositoryLimit => "OverRepositoryLimit",
@@ -84365,6 +86424,7 @@ impl RegistryGetOptionsResponseOptionsSubscriptionTiersItemEligibilityReasonsIte
 }
 impl ::std::fmt::Display
 for RegistryGetOptionsResponseOptionsSubscriptionTiersItemEligibilityReasonsItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -84431,6 +86491,7 @@ pub struct RegistryGetOptionsResponseOptionsSubscriptionTiersItem {
 }
 impl RegistryGetOptionsResponseOptionsSubscriptionTiersItem {
     /// A `RegistryGetOptionsResponseOptionsSubscriptionTiersItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             allow_storage_overage: None,
@@ -84529,6 +86590,7 @@ pub struct RegistryGetOptionsResponseOptions {
 }
 impl RegistryGetOptionsResponseOptions {
     /// A `RegistryGetOptionsResponseOptions` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             available_regions: None,
@@ -84564,6 +86626,7 @@ pub struct RegistryGetOptionsResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryGetOptionsResponse {
     /// A `RegistryGetOptionsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { options: None }
     }
@@ -84590,6 +86653,7 @@ pub struct RegistryGetSubscriptionResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryGetSubscriptionResponse {
     /// A `RegistryGetSubscriptionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { subscription: None }
     }
@@ -84617,6 +86681,7 @@ pub enum RegistryUpdateSubscriptionBodyTierSlug {
 }
 impl RegistryUpdateSubscriptionBodyTierSlug {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Starter => "starter",
@@ -84627,6 +86692,7 @@ impl RegistryUpdateSubscriptionBodyTierSlug {
     }
 }
 impl ::std::fmt::Display for RegistryUpdateSubscriptionBodyTierSlug {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -84665,6 +86731,7 @@ pub struct RegistryUpdateSubscriptionBody {
 #[cfg(feature = "container_registry")]
 impl RegistryUpdateSubscriptionBody {
     /// A `RegistryUpdateSubscriptionBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { tier_slug: None }
     }
@@ -84691,6 +86758,7 @@ pub struct RegistryUpdateSubscriptionResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryUpdateSubscriptionResponse {
     /// A `RegistryUpdateSubscriptionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { subscription: None }
     }
@@ -84714,6 +86782,7 @@ pub struct RegistryGetGarbageCollectionResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryGetGarbageCollectionResponse {
     /// A `RegistryGetGarbageCollectionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { garbage_collection: None }
     }
@@ -84744,6 +86813,7 @@ pub enum RegistryRunGcType {
 }
 impl RegistryRunGcType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UntaggedManifestsOnly => "untagged manifests only",
@@ -84756,6 +86826,7 @@ impl RegistryRunGcType {
     }
 }
 impl ::std::fmt::Display for RegistryRunGcType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -84796,6 +86867,7 @@ pub struct RegistryRunGc {
 #[cfg(feature = "container_registry")]
 impl RegistryRunGc {
     /// A `RegistryRunGc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { r#type: None }
     }
@@ -84819,6 +86891,7 @@ pub struct RegistryRunGarbageCollectionResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryRunGarbageCollectionResponse {
     /// A `RegistryRunGarbageCollectionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { garbage_collection: None }
     }
@@ -84845,6 +86918,7 @@ pub struct RegistryUpdateGarbageCollectionResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryUpdateGarbageCollectionResponse {
     /// A `RegistryUpdateGarbageCollectionResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { garbage_collection: None }
     }
@@ -84871,6 +86945,7 @@ pub struct RegistryListGarbageCollectionsResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryListGarbageCollectionsResponse {
     /// A `RegistryListGarbageCollectionsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { garbage_collections: None }
     }
@@ -84904,6 +86979,7 @@ pub struct Repository {
 }
 impl Repository {
     /// A `Repository` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             latest_tag: None,
@@ -84948,6 +87024,7 @@ pub struct RegistryListRepositoriesResponseMeta {
 }
 impl RegistryListRepositoriesResponseMeta {
     /// A `RegistryListRepositoriesResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -84976,6 +87053,7 @@ pub struct RegistryListRepositoriesResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryListRepositoriesResponse {
     /// A `RegistryListRepositoriesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<RegistryListRepositoriesResponseMeta>) -> Self {
         Self {
             repositories: None,
@@ -85007,6 +87085,7 @@ pub struct RegistryListRepositoryManifestsResponseMeta {
 }
 impl RegistryListRepositoryManifestsResponseMeta {
     /// A `RegistryListRepositoryManifestsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -85035,6 +87114,7 @@ pub struct RegistryListRepositoryManifestsResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryListRepositoryManifestsResponse {
     /// A `RegistryListRepositoryManifestsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<RegistryListRepositoryManifestsResponseMeta>) -> Self {
         Self {
             manifests: None,
@@ -85066,6 +87146,7 @@ pub struct RegistryListRepositoryTagsResponseMeta {
 }
 impl RegistryListRepositoryTagsResponseMeta {
     /// A `RegistryListRepositoryTagsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -85094,6 +87175,7 @@ pub struct RegistryListRepositoryTagsResponse {
 #[cfg(feature = "container_registry")]
 impl RegistryListRepositoryTagsResponse {
     /// A `RegistryListRepositoryTagsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<RegistryListRepositoryTagsResponseMeta>) -> Self {
         Self {
             tags: None,
@@ -85125,6 +87207,7 @@ pub struct RegistryListRepositoriesV2ResponseMeta {
 }
 impl RegistryListRepositoriesV2ResponseMeta {
     /// A `RegistryListRepositoriesV2ResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -85153,6 +87236,7 @@ pub struct RegistryListRepositoriesV2Response {
 #[cfg(feature = "container_registry")]
 impl RegistryListRepositoriesV2Response {
     /// A `RegistryListRepositoriesV2Response` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<RegistryListRepositoriesV2ResponseMeta>) -> Self {
         Self {
             repositories: None,
@@ -85186,6 +87270,7 @@ pub struct NeighborIds {
 #[cfg(feature = "droplets")]
 impl NeighborIds {
     /// A `NeighborIds` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { neighbor_ids: None }
     }
@@ -85227,6 +87312,7 @@ pub struct ReservedIpRegion {
 }
 impl ReservedIpRegion {
     /// A `ReservedIpRegion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         available: impl Into<bool>,
         features: impl Into<Vec<String>>,
@@ -85266,6 +87352,7 @@ pub struct ReservedIp {
 }
 impl ReservedIp {
     /// A `ReservedIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             droplet: None,
@@ -85317,6 +87404,7 @@ pub struct ReservedIPsListResponseMeta {
 }
 impl ReservedIPsListResponseMeta {
     /// A `ReservedIPsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -85345,6 +87433,7 @@ pub struct ReservedIPsListResponse {
 #[cfg(feature = "reserved_i_ps")]
 impl ReservedIPsListResponse {
     /// A `ReservedIPsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ReservedIPsListResponseMeta>) -> Self {
         Self {
             reserved_ips: None,
@@ -85375,6 +87464,7 @@ pub struct ReservedIpCreate1 {
 }
 impl ReservedIpCreate1 {
     /// A `ReservedIpCreate1` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             droplet_id: droplet_id.into(),
@@ -85394,6 +87484,7 @@ pub struct ReservedIpCreate2 {
 }
 impl ReservedIpCreate2 {
     /// A `ReservedIpCreate2` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(region: impl Into<String>) -> Self {
         Self {
             project_id: None,
@@ -85435,6 +87526,7 @@ pub struct ReservedIPsCreateResponseLinks {
 }
 impl ReservedIPsCreateResponseLinks {
     /// A `ReservedIPsCreateResponseLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             actions: None,
@@ -85470,6 +87562,7 @@ pub struct ReservedIPsCreateResponse {
 #[cfg(feature = "reserved_i_ps")]
 impl ReservedIPsCreateResponse {
     /// A `ReservedIPsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             links: None,
@@ -85505,6 +87598,7 @@ pub struct ReservedIPsGetResponse {
 #[cfg(feature = "reserved_i_ps")]
 impl ReservedIPsGetResponse {
     /// A `ReservedIPsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { reserved_ip: None }
     }
@@ -85526,6 +87620,7 @@ pub struct ReservedIPsActionsListResponseMeta {
 }
 impl ReservedIPsActionsListResponseMeta {
     /// A `ReservedIPsActionsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -85554,6 +87649,7 @@ pub struct ReservedIPsActionsListResponse {
 #[cfg(feature = "reserved_ip_actions")]
 impl ReservedIPsActionsListResponse {
     /// A `ReservedIPsActionsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ReservedIPsActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
@@ -85589,6 +87685,7 @@ pub enum ReservedIPsActionsPostBodyT1855Type {
 }
 impl ReservedIPsActionsPostBodyT1855Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Assign => "assign",
@@ -85598,6 +87695,7 @@ impl ReservedIPsActionsPostBodyT1855Type {
     }
 }
 impl ::std::fmt::Display for ReservedIPsActionsPostBodyT1855Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -85629,6 +87727,7 @@ impl<'de> ::serde::Deserialize<'de> for ReservedIPsActionsPostBodyT1855Type {
 pub struct ReservedIPsActionsPostBodyT1855 {}
 impl ReservedIPsActionsPostBodyT1855 {
     /// A `ReservedIPsActionsPostBodyT1855` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -85648,6 +87747,7 @@ pub enum ReservedIPsActionsPostBodyT1857Type {
 }
 impl ReservedIPsActionsPostBodyT1857Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Assign => "assign",
@@ -85657,6 +87757,7 @@ impl ReservedIPsActionsPostBodyT1857Type {
     }
 }
 impl ::std::fmt::Display for ReservedIPsActionsPostBodyT1857Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -85691,6 +87792,7 @@ pub struct ReservedIPsActionsPostBodyT1857 {
 }
 impl ReservedIPsActionsPostBodyT1857 {
     /// A `ReservedIPsActionsPostBodyT1857` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             droplet_id: droplet_id.into(),
@@ -85789,6 +87891,7 @@ pub enum ReservedIPsActionsPostResponseActionStatus {
 }
 impl ReservedIPsActionsPostResponseActionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "in-progress",
@@ -85799,6 +87902,7 @@ impl ReservedIPsActionsPostResponseActionStatus {
     }
 }
 impl ::std::fmt::Display for ReservedIPsActionsPostResponseActionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -85874,6 +87978,7 @@ pub struct ReservedIPsActionsPostResponseAction {
 }
 impl ReservedIPsActionsPostResponseAction {
     /// A `ReservedIPsActionsPostResponseAction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -85899,6 +88004,7 @@ impl ReservedIPsActionsPostResponseAction {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -85923,6 +88029,7 @@ impl ReservedIPsActionsPostResponseAction {
     }
     /// Sends `region_slug` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_region_slug(mut self) -> Self {
         self.region_slug = Some(None);
         self
@@ -85935,6 +88042,7 @@ impl ReservedIPsActionsPostResponseAction {
     }
     /// Sends `resource_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_resource_id(mut self) -> Self {
         self.resource_id = Some(None);
         self
@@ -85989,6 +88097,7 @@ pub struct ReservedIPsActionsPostResponse {
 #[cfg(feature = "reserved_ip_actions")]
 impl ReservedIPsActionsPostResponse {
     /// A `ReservedIPsActionsPostResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -86019,6 +88128,7 @@ pub enum ReservedIPsActionsGetResponseActionStatus {
 }
 impl ReservedIPsActionsGetResponseActionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "in-progress",
@@ -86029,6 +88139,7 @@ impl ReservedIPsActionsGetResponseActionStatus {
     }
 }
 impl ::std::fmt::Display for ReservedIPsActionsGetResponseActionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -86104,6 +88215,7 @@ pub struct ReservedIPsActionsGetResponseAction {
 }
 impl ReservedIPsActionsGetResponseAction {
     /// A `ReservedIPsActionsGetResponseAction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -86129,6 +88241,7 @@ impl ReservedIPsActionsGetResponseAction {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -86153,6 +88266,7 @@ impl ReservedIPsActionsGetResponseAction {
     }
     /// Sends `region_slug` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_region_slug(mut self) -> Self {
         self.region_slug = Some(None);
         self
@@ -86165,6 +88279,7 @@ impl ReservedIPsActionsGetResponseAction {
     }
     /// Sends `resource_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_resource_id(mut self) -> Self {
         self.resource_id = Some(None);
         self
@@ -86219,6 +88334,7 @@ pub struct ReservedIPsActionsGetResponse {
 #[cfg(feature = "reserved_ip_actions")]
 impl ReservedIPsActionsGetResponse {
     /// A `ReservedIPsActionsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -86265,6 +88381,7 @@ pub struct ReservedIPv6ListResponseReservedIpv6sItem {
 }
 impl ReservedIPv6ListResponseReservedIpv6sItem {
     /// A `ReservedIPv6ListResponseReservedIpv6sItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             droplet: None,
@@ -86315,6 +88432,7 @@ pub struct ReservedIPv6ListResponseMeta {
 }
 impl ReservedIPv6ListResponseMeta {
     /// A `ReservedIPv6ListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -86343,6 +88461,7 @@ pub struct ReservedIPv6ListResponse {
 #[cfg(feature = "reserved_i_pv6")]
 impl ReservedIPv6ListResponse {
     /// A `ReservedIPv6ListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<ReservedIPv6ListResponseMeta>) -> Self {
         Self {
             reserved_ipv6s: None,
@@ -86378,6 +88497,7 @@ pub struct ReservedIpv6Create {
 #[cfg(feature = "reserved_i_pv6")]
 impl ReservedIpv6Create {
     /// A `ReservedIpv6Create` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(region_slug: impl Into<String>) -> Self {
         Self {
             region_slug: region_slug.into(),
@@ -86401,6 +88521,7 @@ pub struct ReservedIPv6CreateResponseReservedIpv6 {
 }
 impl ReservedIPv6CreateResponseReservedIpv6 {
     /// A `ReservedIPv6CreateResponseReservedIpv6` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             ip: None,
@@ -86443,6 +88564,7 @@ pub struct ReservedIPv6CreateResponse {
 #[cfg(feature = "reserved_i_pv6")]
 impl ReservedIPv6CreateResponse {
     /// A `ReservedIPv6CreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { reserved_ipv6: None }
     }
@@ -86489,6 +88611,7 @@ pub struct ReservedIpv6 {
 }
 impl ReservedIpv6 {
     /// A `ReservedIpv6` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             droplet: None,
@@ -86538,6 +88661,7 @@ pub struct ReservedIPv6GetResponse {
 #[cfg(feature = "reserved_i_pv6")]
 impl ReservedIPv6GetResponse {
     /// A `ReservedIPv6GetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { reserved_ipv6: None }
     }
@@ -86563,6 +88687,7 @@ pub enum ReservedIPv6ActionsPostBodyT1874Type {
 }
 impl ReservedIPv6ActionsPostBodyT1874Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Assign => "assign",
@@ -86572,6 +88697,7 @@ impl ReservedIPv6ActionsPostBodyT1874Type {
     }
 }
 impl ::std::fmt::Display for ReservedIPv6ActionsPostBodyT1874Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -86603,6 +88729,7 @@ impl<'de> ::serde::Deserialize<'de> for ReservedIPv6ActionsPostBodyT1874Type {
 pub struct ReservedIPv6ActionsPostBodyT1874 {}
 impl ReservedIPv6ActionsPostBodyT1874 {
     /// A `ReservedIPv6ActionsPostBodyT1874` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -86622,6 +88749,7 @@ pub enum ReservedIPv6ActionsPostBodyT1876Type {
 }
 impl ReservedIPv6ActionsPostBodyT1876Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Assign => "assign",
@@ -86631,6 +88759,7 @@ impl ReservedIPv6ActionsPostBodyT1876Type {
     }
 }
 impl ::std::fmt::Display for ReservedIPv6ActionsPostBodyT1876Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -86665,6 +88794,7 @@ pub struct ReservedIPv6ActionsPostBodyT1876 {
 }
 impl ReservedIPv6ActionsPostBodyT1876 {
     /// A `ReservedIPv6ActionsPostBodyT1876` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             droplet_id: droplet_id.into(),
@@ -86763,6 +88893,7 @@ pub enum ReservedIPv6ActionsPostResponseActionStatus {
 }
 impl ReservedIPv6ActionsPostResponseActionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "in-progress",
@@ -86773,6 +88904,7 @@ impl ReservedIPv6ActionsPostResponseActionStatus {
     }
 }
 impl ::std::fmt::Display for ReservedIPv6ActionsPostResponseActionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -86837,6 +88969,7 @@ pub struct ReservedIPv6ActionsPostResponseAction {
 }
 impl ReservedIPv6ActionsPostResponseAction {
     /// A `ReservedIPv6ActionsPostResponseAction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             completed_at: None,
@@ -86861,6 +88994,7 @@ impl ReservedIPv6ActionsPostResponseAction {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -86933,6 +89067,7 @@ pub struct ReservedIPv6ActionsPostResponse {
 #[cfg(feature = "reserved_i_pv6_actions")]
 impl ReservedIPv6ActionsPostResponse {
     /// A `ReservedIPv6ActionsPostResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -86963,6 +89098,7 @@ pub struct ScanFindingsItemMitigationStepsItem {
 }
 impl ScanFindingsItemMitigationStepsItem {
     /// A `ScanFindingsItemMitigationStepsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -87008,6 +89144,7 @@ pub enum ScanFindingsItemSeverity {
 }
 impl ScanFindingsItemSeverity {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Critical => "CRITICAL",
@@ -87019,6 +89156,7 @@ impl ScanFindingsItemSeverity {
     }
 }
 impl ::std::fmt::Display for ScanFindingsItemSeverity {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -87080,6 +89218,7 @@ pub struct ScanFindingsItem {
 }
 impl ScanFindingsItem {
     /// A `ScanFindingsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             affected_resources_count: None,
@@ -87175,6 +89314,7 @@ pub enum ScanStatus {
 }
 impl ScanStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "IN_PROGRESS",
@@ -87187,6 +89327,7 @@ impl ScanStatus {
     }
 }
 impl ::std::fmt::Display for ScanStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -87234,6 +89375,7 @@ pub struct Scan {
 }
 impl Scan {
     /// A `Scan` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -87281,6 +89423,7 @@ pub struct SecurityListScansResponseMeta {
 }
 impl SecurityListScansResponseMeta {
     /// A `SecurityListScansResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -87309,6 +89452,7 @@ pub struct SecurityListScansResponse {
 #[cfg(feature = "security")]
 impl SecurityListScansResponse {
     /// A `SecurityListScansResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<SecurityListScansResponseMeta>) -> Self {
         Self {
             scans: None,
@@ -87342,6 +89486,7 @@ pub struct SecurityCreateScanResponse {
 #[cfg(feature = "security")]
 impl SecurityCreateScanResponse {
     /// A `SecurityCreateScanResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { scan: None }
     }
@@ -87373,6 +89518,7 @@ pub enum SecurityGetLatestScanSeverity {
 #[cfg(feature = "security")]
 impl SecurityGetLatestScanSeverity {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Low => "LOW",
@@ -87385,6 +89531,7 @@ impl SecurityGetLatestScanSeverity {
 }
 #[cfg(feature = "security")]
 impl ::std::fmt::Display for SecurityGetLatestScanSeverity {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -87426,6 +89573,7 @@ pub struct SecurityGetLatestScanResponse {
 #[cfg(feature = "security")]
 impl SecurityGetLatestScanResponse {
     /// A `SecurityGetLatestScanResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { scan: None }
     }
@@ -87449,6 +89597,7 @@ pub struct SecurityCreateScanRuleBody {
 #[cfg(feature = "security")]
 impl SecurityCreateScanRuleBody {
     /// A `SecurityCreateScanRuleBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { resource: None }
     }
@@ -87480,6 +89629,7 @@ pub enum SecurityGetScanSeverity {
 #[cfg(feature = "security")]
 impl SecurityGetScanSeverity {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Low => "LOW",
@@ -87492,6 +89642,7 @@ impl SecurityGetScanSeverity {
 }
 #[cfg(feature = "security")]
 impl ::std::fmt::Display for SecurityGetScanSeverity {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -87533,6 +89684,7 @@ pub struct SecurityGetScanResponse {
 #[cfg(feature = "security")]
 impl SecurityGetScanResponse {
     /// A `SecurityGetScanResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { scan: None }
     }
@@ -87560,6 +89712,7 @@ pub struct AffectedResource {
 }
 impl AffectedResource {
     /// An `AffectedResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -87599,6 +89752,7 @@ pub struct SecurityListScanFindingAffectedResourcesResponse {
 #[cfg(feature = "security")]
 impl SecurityListScanFindingAffectedResourcesResponse {
     /// A `SecurityListScanFindingAffectedResourcesResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { affected_resources: None }
     }
@@ -87626,6 +89780,7 @@ pub struct PlanDowngrades {
 }
 impl PlanDowngrades {
     /// A `PlanDowngrades` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             effective_at: None,
@@ -87668,6 +89823,7 @@ pub struct SuppressedResourceRootLinksPages {
 }
 impl SuppressedResourceRootLinksPages {
     /// A `SuppressedResourceRootLinksPages` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             first: None,
@@ -87712,6 +89868,7 @@ pub struct SuppressedResourceRootLinks {
 }
 impl SuppressedResourceRootLinks {
     /// A `SuppressedResourceRootLinks` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { pages: None }
     }
@@ -87742,6 +89899,7 @@ pub struct SuppressedResourceRootMeta {
 }
 impl SuppressedResourceRootMeta {
     /// A `SuppressedResourceRootMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             page: None,
@@ -87791,6 +89949,7 @@ pub struct SuppressedResource {
 }
 impl SuppressedResource {
     /// A `SuppressedResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: None,
@@ -87848,6 +90007,7 @@ pub struct SuppressedResourceRoot {
 }
 impl SuppressedResourceRoot {
     /// A `SuppressedResourceRoot` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             links: None,
@@ -87885,6 +90045,7 @@ pub struct SettingsSettings {
 }
 impl SettingsSettings {
     /// A `SettingsSettings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { suppressions: None }
     }
@@ -87912,6 +90073,7 @@ pub struct SettingsTierCoverageValue {
 }
 impl SettingsTierCoverageValue {
     /// A `SettingsTierCoverageValue` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             resources: None,
@@ -87952,6 +90114,7 @@ pub struct Settings {
 #[cfg(feature = "security")]
 impl Settings {
     /// A `Settings` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             plan_downgrades: None,
@@ -87998,6 +90161,7 @@ pub struct SecurityUpdateSettingsPlanBodyTierCoverageValue {
 }
 impl SecurityUpdateSettingsPlanBodyTierCoverageValue {
     /// A `SecurityUpdateSettingsPlanBodyTierCoverageValue` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             resources: None,
@@ -88035,6 +90199,7 @@ pub struct SecurityUpdateSettingsPlanBody {
 #[cfg(feature = "security")]
 impl SecurityUpdateSettingsPlanBody {
     /// A `SecurityUpdateSettingsPlanBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { tier_coverage: None }
     }
@@ -88067,6 +90232,7 @@ pub struct SecurityUpdateSettingsPlanResponseTierCoverageValue {
 }
 impl SecurityUpdateSettingsPlanResponseTierCoverageValue {
     /// A `SecurityUpdateSettingsPlanResponseTierCoverageValue` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             resources: None,
@@ -88104,6 +90270,7 @@ pub struct SecurityUpdateSettingsPlanResponse {
 #[cfg(feature = "security")]
 impl SecurityUpdateSettingsPlanResponse {
     /// A `SecurityUpdateSettingsPlanResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { tier_coverage: None }
     }
@@ -88138,6 +90305,7 @@ pub struct SecurityCreateSuppressionBody {
 #[cfg(feature = "security")]
 impl SecurityCreateSuppressionBody {
     /// A `SecurityCreateSuppressionBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             resources: None,
@@ -88168,6 +90336,7 @@ pub struct SizesListResponseMeta {
 }
 impl SizesListResponseMeta {
     /// A `SizesListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -88195,6 +90364,7 @@ pub struct SizesListResponse {
 #[cfg(feature = "sizes")]
 impl SizesListResponse {
     /// A `SizesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         sizes: impl Into<Vec<Size>>,
         meta: impl Into<SizesListResponseMeta>,
@@ -88229,6 +90399,7 @@ pub enum SnapshotsListResourceType {
 #[cfg(feature = "snapshots")]
 impl SnapshotsListResourceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Droplet => "droplet",
@@ -88239,6 +90410,7 @@ impl SnapshotsListResourceType {
 }
 #[cfg(feature = "snapshots")]
 impl ::std::fmt::Display for SnapshotsListResourceType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -88280,6 +90452,7 @@ pub enum SnapshotsResourceType {
 }
 impl SnapshotsResourceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Droplet => "droplet",
@@ -88289,6 +90462,7 @@ impl SnapshotsResourceType {
     }
 }
 impl ::std::fmt::Display for SnapshotsResourceType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -88341,6 +90515,7 @@ pub struct Snapshots {
 impl Snapshots {
     /// A `Snapshots` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         created_at: impl Into<::sdkgen_runtime::Timestamp>,
@@ -88381,6 +90556,7 @@ pub struct SnapshotsListResponseMeta {
 }
 impl SnapshotsListResponseMeta {
     /// A `SnapshotsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -88409,6 +90585,7 @@ pub struct SnapshotsListResponse {
 #[cfg(feature = "snapshots")]
 impl SnapshotsListResponse {
     /// A `SnapshotsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<SnapshotsListResponseMeta>) -> Self {
         Self {
             snapshots: None,
@@ -88442,6 +90619,7 @@ pub struct SnapshotsGetResponse {
 #[cfg(feature = "snapshots")]
 impl SnapshotsGetResponse {
     /// A `SnapshotsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { snapshot: None }
     }
@@ -88464,6 +90642,7 @@ pub struct Grant {
 }
 impl Grant {
     /// A `Grant` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(bucket: impl Into<String>, permission: impl Into<String>) -> Self {
         Self {
             bucket: bucket.into(),
@@ -88493,6 +90672,7 @@ pub struct Key {
 #[cfg(feature = "spaces_keys")]
 impl Key {
     /// A `Key` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             access_key: None,
@@ -88540,6 +90720,7 @@ pub struct SpacesKeyListResponseMeta {
 }
 impl SpacesKeyListResponseMeta {
     /// A `SpacesKeyListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -88568,6 +90749,7 @@ pub struct SpacesKeyListResponse {
 #[cfg(feature = "spaces_keys")]
 impl SpacesKeyListResponse {
     /// A `SpacesKeyListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<SpacesKeyListResponseMeta>) -> Self {
         Self {
             keys: None,
@@ -88611,6 +90793,7 @@ pub struct KeyCreateResponse {
 }
 impl KeyCreateResponse {
     /// A `KeyCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             secret_key: None,
@@ -88667,6 +90850,7 @@ pub struct SpacesKeyCreateResponse {
 #[cfg(feature = "spaces_keys")]
 impl SpacesKeyCreateResponse {
     /// A `SpacesKeyCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { key: None }
     }
@@ -88690,6 +90874,7 @@ pub struct SpacesKeyGetResponse {
 #[cfg(feature = "spaces_keys")]
 impl SpacesKeyGetResponse {
     /// A `SpacesKeyGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { keys: None }
     }
@@ -88713,6 +90898,7 @@ pub struct SpacesKeyUpdateResponse {
 #[cfg(feature = "spaces_keys")]
 impl SpacesKeyUpdateResponse {
     /// A `SpacesKeyUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { key: None }
     }
@@ -88736,6 +90922,7 @@ pub struct SpacesKeyPatchResponse {
 #[cfg(feature = "spaces_keys")]
 impl SpacesKeyPatchResponse {
     /// A `SpacesKeyPatchResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { key: None }
     }
@@ -88760,6 +90947,7 @@ pub struct TagsResourcesDatabases {
 }
 impl TagsResourcesDatabases {
     /// A `TagsResourcesDatabases` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: None,
@@ -88793,6 +90981,7 @@ pub struct TagsResourcesDroplets {
 }
 impl TagsResourcesDroplets {
     /// A `TagsResourcesDroplets` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: None,
@@ -88826,6 +91015,7 @@ pub struct TagsResourcesImgages {
 }
 impl TagsResourcesImgages {
     /// A `TagsResourcesImgages` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: None,
@@ -88859,6 +91049,7 @@ pub struct TagsResourcesVolumeSnapshots {
 }
 impl TagsResourcesVolumeSnapshots {
     /// A `TagsResourcesVolumeSnapshots` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: None,
@@ -88892,6 +91083,7 @@ pub struct TagsResourcesVolumes {
 }
 impl TagsResourcesVolumes {
     /// A `TagsResourcesVolumes` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: None,
@@ -88943,6 +91135,7 @@ pub struct TagsResources {
 }
 impl TagsResources {
     /// A `TagsResources` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             count: None,
@@ -89027,6 +91220,7 @@ pub struct Tags {
 #[cfg(feature = "tags")]
 impl Tags {
     /// A `Tags` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -89057,6 +91251,7 @@ pub struct TagsListResponseMeta {
 }
 impl TagsListResponseMeta {
     /// A `TagsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -89085,6 +91280,7 @@ pub struct TagsListResponse {
 #[cfg(feature = "tags")]
 impl TagsListResponse {
     /// A `TagsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<TagsListResponseMeta>) -> Self {
         Self {
             tags: None,
@@ -89119,6 +91315,7 @@ pub struct TagsCreateResponse {
 #[cfg(feature = "tags")]
 impl TagsCreateResponse {
     /// A `TagsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { tag: None }
     }
@@ -89143,6 +91340,7 @@ pub struct TagsGetResponse {
 #[cfg(feature = "tags")]
 impl TagsGetResponse {
     /// A `TagsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { tag: None }
     }
@@ -89172,6 +91370,7 @@ pub enum TagsResourceResourcesItemResourceType {
 }
 impl TagsResourceResourcesItemResourceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Droplet => "droplet",
@@ -89183,6 +91382,7 @@ impl TagsResourceResourcesItemResourceType {
     }
 }
 impl ::std::fmt::Display for TagsResourceResourcesItemResourceType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -89223,6 +91423,7 @@ pub struct TagsResourceResourcesItem {
 }
 impl TagsResourceResourcesItem {
     /// A `TagsResourceResourcesItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             resource_id: None,
@@ -89261,6 +91462,7 @@ pub struct TagsResource {
 #[cfg(feature = "tags")]
 impl TagsResource {
     /// A `TagsResource` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(resources: impl Into<Vec<TagsResourceResourcesItem>>) -> Self {
         Self {
             resources: resources.into(),
@@ -89286,6 +91488,7 @@ pub enum CheckRegionsItem {
 }
 impl CheckRegionsItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UsEast => "us_east",
@@ -89297,6 +91500,7 @@ impl CheckRegionsItem {
     }
 }
 impl ::std::fmt::Display for CheckRegionsItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -89340,6 +91544,7 @@ pub enum CheckType {
 }
 impl CheckType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ping => "ping",
@@ -89350,6 +91555,7 @@ impl CheckType {
     }
 }
 impl ::std::fmt::Display for CheckType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -89401,6 +91607,7 @@ pub struct Check {
 }
 impl Check {
     /// A `Check` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: None,
@@ -89459,6 +91666,7 @@ pub struct UptimeListChecksResponseMeta {
 }
 impl UptimeListChecksResponseMeta {
     /// An `UptimeListChecksResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -89487,6 +91695,7 @@ pub struct UptimeListChecksResponse {
 #[cfg(feature = "uptime")]
 impl UptimeListChecksResponse {
     /// An `UptimeListChecksResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<UptimeListChecksResponseMeta>) -> Self {
         Self {
             checks: None,
@@ -89526,6 +91735,7 @@ pub enum CheckUpdatableRegionsItem {
 }
 impl CheckUpdatableRegionsItem {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UsEast => "us_east",
@@ -89537,6 +91747,7 @@ impl CheckUpdatableRegionsItem {
     }
 }
 impl ::std::fmt::Display for CheckUpdatableRegionsItem {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -89580,6 +91791,7 @@ pub enum CheckUpdatableType {
 }
 impl CheckUpdatableType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ping => "ping",
@@ -89590,6 +91802,7 @@ impl CheckUpdatableType {
     }
 }
 impl ::std::fmt::Display for CheckUpdatableType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -89640,6 +91853,7 @@ pub struct CheckUpdatable {
 #[cfg(feature = "uptime")]
 impl CheckUpdatable {
     /// A `CheckUpdatable` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             enabled: None,
@@ -89696,6 +91910,7 @@ pub struct UptimeCreateCheckResponse {
 #[cfg(feature = "uptime")]
 impl UptimeCreateCheckResponse {
     /// An `UptimeCreateCheckResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { check: None }
     }
@@ -89719,6 +91934,7 @@ pub struct UptimeGetCheckResponse {
 #[cfg(feature = "uptime")]
 impl UptimeGetCheckResponse {
     /// An `UptimeGetCheckResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { check: None }
     }
@@ -89742,6 +91958,7 @@ pub struct UptimeUpdateCheckResponse {
 #[cfg(feature = "uptime")]
 impl UptimeUpdateCheckResponse {
     /// An `UptimeUpdateCheckResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { check: None }
     }
@@ -89767,6 +91984,7 @@ pub enum AlertComparison {
 }
 impl AlertComparison {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::GreaterThan => "greater_than",
@@ -89776,6 +91994,7 @@ impl AlertComparison {
     }
 }
 impl ::std::fmt::Display for AlertComparison {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -89812,6 +92031,7 @@ pub struct NotificationSlackItem {
 }
 impl NotificationSlackItem {
     /// A `NotificationSlackItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(channel: impl Into<String>, url: impl Into<String>) -> Self {
         Self {
             channel: channel.into(),
@@ -89831,6 +92051,7 @@ pub struct Notification {
 }
 impl Notification {
     /// A `Notification` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         email: impl Into<Vec<String>>,
         slack: impl Into<Vec<NotificationSlackItem>>,
@@ -89866,6 +92087,7 @@ pub enum AlertPeriod {
 }
 impl AlertPeriod {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V2m => "2m",
@@ -89880,6 +92102,7 @@ impl AlertPeriod {
     }
 }
 impl ::std::fmt::Display for AlertPeriod {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -89928,6 +92151,7 @@ pub enum AlertType {
 }
 impl AlertType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Latency => "latency",
@@ -89939,6 +92163,7 @@ impl AlertType {
     }
 }
 impl ::std::fmt::Display for AlertType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -89996,6 +92221,7 @@ pub struct Alert {
 #[cfg(feature = "uptime")]
 impl Alert {
     /// An `Alert` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             id: None,
@@ -90061,6 +92287,7 @@ pub struct UptimeListAlertsResponseMeta {
 }
 impl UptimeListAlertsResponseMeta {
     /// An `UptimeListAlertsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -90089,6 +92316,7 @@ pub struct UptimeListAlertsResponse {
 #[cfg(feature = "uptime")]
 impl UptimeListAlertsResponse {
     /// An `UptimeListAlertsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<UptimeListAlertsResponseMeta>) -> Self {
         Self {
             alerts: None,
@@ -90122,6 +92350,7 @@ pub struct UptimeCreateAlertResponse {
 #[cfg(feature = "uptime")]
 impl UptimeCreateAlertResponse {
     /// An `UptimeCreateAlertResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { alert: None }
     }
@@ -90145,6 +92374,7 @@ pub struct UptimeGetAlertResponse {
 #[cfg(feature = "uptime")]
 impl UptimeGetAlertResponse {
     /// An `UptimeGetAlertResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { alert: None }
     }
@@ -90170,6 +92400,7 @@ pub enum AlertUpdatableComparison {
 }
 impl AlertUpdatableComparison {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::GreaterThan => "greater_than",
@@ -90179,6 +92410,7 @@ impl AlertUpdatableComparison {
     }
 }
 impl ::std::fmt::Display for AlertUpdatableComparison {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -90228,6 +92460,7 @@ pub enum AlertUpdatablePeriod {
 }
 impl AlertUpdatablePeriod {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::V2m => "2m",
@@ -90242,6 +92475,7 @@ impl AlertUpdatablePeriod {
     }
 }
 impl ::std::fmt::Display for AlertUpdatablePeriod {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -90290,6 +92524,7 @@ pub enum AlertUpdatableType {
 }
 impl AlertUpdatableType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Latency => "latency",
@@ -90301,6 +92536,7 @@ impl AlertUpdatableType {
     }
 }
 impl ::std::fmt::Display for AlertUpdatableType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -90355,6 +92591,7 @@ pub struct AlertUpdatable {
 #[cfg(feature = "uptime")]
 impl AlertUpdatable {
     /// An `AlertUpdatable` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             comparison: None,
@@ -90418,6 +92655,7 @@ pub struct UptimeUpdateAlertResponse {
 #[cfg(feature = "uptime")]
 impl UptimeUpdateAlertResponse {
     /// An `UptimeUpdateAlertResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { alert: None }
     }
@@ -90448,6 +92686,7 @@ pub struct PreviousOutage {
 }
 impl PreviousOutage {
     /// A `PreviousOutage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             duration_seconds: None,
@@ -90498,6 +92737,7 @@ pub enum RegionStateStatus {
 }
 impl RegionStateStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Down => "DOWN",
@@ -90508,6 +92748,7 @@ impl RegionStateStatus {
     }
 }
 impl ::std::fmt::Display for RegionStateStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -90550,6 +92791,7 @@ pub struct RegionState {
 }
 impl RegionState {
     /// A `RegionState` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             status: None,
@@ -90590,6 +92832,7 @@ pub struct RegionalState {
 }
 impl RegionalState {
     /// A `RegionalState` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             eu_west: None,
@@ -90623,6 +92866,7 @@ pub struct State {
 }
 impl State {
     /// A `State` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             previous_outage: None,
@@ -90655,6 +92899,7 @@ pub struct UptimeGetCheckStateResponse {
 #[cfg(feature = "uptime")]
 impl UptimeGetCheckStateResponse {
     /// An `UptimeGetCheckStateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { state: None }
     }
@@ -90682,6 +92927,7 @@ pub struct VectordbVectorDbConfig {
 }
 impl VectordbVectorDbConfig {
     /// A `VectordbVectorDbConfig` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_quantization: None,
@@ -90722,6 +92968,7 @@ pub struct VectordbVectorDbEndpoints {
 }
 impl VectordbVectorDbEndpoints {
     /// A `VectordbVectorDbEndpoints` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { grpc: None, http: None }
     }
@@ -90794,6 +93041,7 @@ pub struct VectordbVectorDb {
 }
 impl VectordbVectorDb {
     /// A `VectordbVectorDb` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -90922,6 +93170,7 @@ pub struct VectordbListVectorDBsResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbListVectorDBsResponse {
     /// A `VectordbListVectorDBsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             total: None,
@@ -90966,6 +93215,7 @@ pub struct VectordbCreateVectorDbRequest {
 #[cfg(feature = "vector_databases")]
 impl VectordbCreateVectorDbRequest {
     /// A `VectordbCreateVectorDbRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             name: None,
@@ -91019,6 +93269,7 @@ pub struct VectordbCreateVectorDbResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbCreateVectorDbResponse {
     /// A `VectordbCreateVectorDbResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vector_db: None }
     }
@@ -91042,6 +93293,7 @@ pub struct VectordbGetVectorDbResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbGetVectorDbResponse {
     /// A `VectordbGetVectorDbResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vector_db: None }
     }
@@ -91071,6 +93323,7 @@ pub struct VectordbUpdateVectorDbRequest {
 #[cfg(feature = "vector_databases")]
 impl VectordbUpdateVectorDbRequest {
     /// A `VectordbUpdateVectorDbRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             config: None,
@@ -91110,6 +93363,7 @@ pub struct VectordbUpdateVectorDbResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbUpdateVectorDbResponse {
     /// A `VectordbUpdateVectorDbResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vector_db: None }
     }
@@ -91140,6 +93394,7 @@ pub struct VectordbBackup {
 }
 impl VectordbBackup {
     /// A `VectordbBackup` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             backup_id: None,
@@ -91192,6 +93447,7 @@ pub struct VectordbListBackupsResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbListBackupsResponse {
     /// A `VectordbListBackupsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { backups: None }
     }
@@ -91221,6 +93477,7 @@ pub struct VectordbGetRestoreStatusResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbGetRestoreStatusResponse {
     /// A `VectordbGetRestoreStatusResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             backup_id: None,
@@ -91263,6 +93520,7 @@ pub struct VectordbRestoreBackupRequest {
 #[cfg(feature = "vector_databases")]
 impl VectordbRestoreBackupRequest {
     /// A `VectordbRestoreBackupRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { backup_id: None, id: None }
     }
@@ -91295,6 +93553,7 @@ pub struct VectordbRestoreBackupResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbRestoreBackupResponse {
     /// A `VectordbRestoreBackupResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             backup_id: None,
@@ -91330,6 +93589,7 @@ pub struct VectordbGetVectorDbAdminCredentialsResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbGetVectorDbAdminCredentialsResponse {
     /// A `VectordbGetVectorDbAdminCredentialsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             api_token: None,
@@ -91365,6 +93625,7 @@ pub struct VectordbResizeVectorDbRequest {
 #[cfg(feature = "vector_databases")]
 impl VectordbResizeVectorDbRequest {
     /// A `VectordbResizeVectorDbRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { id: None, size: None }
     }
@@ -91394,6 +93655,7 @@ pub struct VectordbResizeVectorDbResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbResizeVectorDbResponse {
     /// A `VectordbResizeVectorDbResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vector_db: None }
     }
@@ -91420,6 +93682,7 @@ pub struct VectordbUpdateVectorDbTagsRequest {
 #[cfg(feature = "vector_databases")]
 impl VectordbUpdateVectorDbTagsRequest {
     /// A `VectordbUpdateVectorDbTagsRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { id: None, tags: None }
     }
@@ -91449,6 +93712,7 @@ pub struct VectordbUpdateVectorDbTagsResponse {
 #[cfg(feature = "vector_databases")]
 impl VectordbUpdateVectorDbTagsResponse {
     /// A `VectordbUpdateVectorDbTagsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vector_db: None }
     }
@@ -91477,6 +93741,7 @@ pub struct VolumeFullRegion {
 }
 impl VolumeFullRegion {
     /// A `VolumeFullRegion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         available: impl Into<bool>,
         features: impl Into<Vec<String>>,
@@ -91539,6 +93804,7 @@ pub struct VolumeFull {
 }
 impl VolumeFull {
     /// A `VolumeFull` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -91573,6 +93839,7 @@ impl VolumeFull {
     }
     /// Sends `droplet_ids` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_droplet_ids(mut self) -> Self {
         self.droplet_ids = Some(None);
         self
@@ -91603,6 +93870,7 @@ impl VolumeFull {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -91637,6 +93905,7 @@ pub struct VolumesListResponseMeta {
 }
 impl VolumesListResponseMeta {
     /// A `VolumesListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -91664,6 +93933,7 @@ pub struct VolumesListResponse {
 #[cfg(feature = "block_storage")]
 impl VolumesListResponse {
     /// A `VolumesListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         volumes: impl Into<Vec<VolumeFull>>,
         meta: impl Into<VolumesListResponseMeta>,
@@ -91688,6 +93958,7 @@ impl VolumesListResponse {
 pub struct VolumesExt4FilesystemLabel {}
 impl VolumesExt4FilesystemLabel {
     /// A `VolumesExt4FilesystemLabel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -91740,6 +94011,7 @@ pub struct VolumesExt4 {
 }
 impl VolumesExt4 {
     /// A `VolumesExt4` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(region: impl Into<RegionSlug>) -> Self {
         Self {
             created_at: None,
@@ -91775,6 +94047,7 @@ impl VolumesExt4 {
     }
     /// Sends `droplet_ids` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_droplet_ids(mut self) -> Self {
         self.droplet_ids = Some(None);
         self
@@ -91805,6 +94078,7 @@ impl VolumesExt4 {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -91838,6 +94112,7 @@ impl VolumesExt4 {
 pub struct VolumesXfsFilesystemLabel {}
 impl VolumesXfsFilesystemLabel {
     /// A `VolumesXfsFilesystemLabel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -91890,6 +94165,7 @@ pub struct VolumesXfs {
 }
 impl VolumesXfs {
     /// A `VolumesXfs` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(region: impl Into<RegionSlug>) -> Self {
         Self {
             created_at: None,
@@ -91925,6 +94201,7 @@ impl VolumesXfs {
     }
     /// Sends `droplet_ids` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_droplet_ids(mut self) -> Self {
         self.droplet_ids = Some(None);
         self
@@ -91955,6 +94232,7 @@ impl VolumesXfs {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -92008,6 +94286,7 @@ pub struct VolumesCreateResponse {
 #[cfg(feature = "block_storage")]
 impl VolumesCreateResponse {
     /// A `VolumesCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { volume: None }
     }
@@ -92035,6 +94314,7 @@ pub enum VolumeActionsPostBodyT2032Type {
 }
 impl VolumeActionsPostBodyT2032Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Attach => "attach",
@@ -92045,6 +94325,7 @@ impl VolumeActionsPostBodyT2032Type {
     }
 }
 impl ::std::fmt::Display for VolumeActionsPostBodyT2032Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -92090,6 +94371,7 @@ pub struct VolumeActionsPostBodyT2032 {
 }
 impl VolumeActionsPostBodyT2032 {
     /// A `VolumeActionsPostBodyT2032` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             region: None,
@@ -92111,6 +94393,7 @@ impl VolumeActionsPostBodyT2032 {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -92133,6 +94416,7 @@ pub enum VolumeActionsPostBodyT2035Type {
 }
 impl VolumeActionsPostBodyT2035Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Attach => "attach",
@@ -92143,6 +94427,7 @@ impl VolumeActionsPostBodyT2035Type {
     }
 }
 impl ::std::fmt::Display for VolumeActionsPostBodyT2035Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -92181,6 +94466,7 @@ pub struct VolumeActionsPostBodyT2035 {
 }
 impl VolumeActionsPostBodyT2035 {
     /// A `VolumeActionsPostBodyT2035` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             region: None,
@@ -92285,6 +94571,7 @@ pub enum VolumeActionStatus {
 }
 impl VolumeActionStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProgress => "in-progress",
@@ -92295,6 +94582,7 @@ impl VolumeActionStatus {
     }
 }
 impl ::std::fmt::Display for VolumeActionStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -92367,6 +94655,7 @@ pub struct VolumeAction {
 }
 impl VolumeAction {
     /// A `VolumeAction` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             resource_id: None,
@@ -92388,6 +94677,7 @@ impl VolumeAction {
     }
     /// Sends `resource_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_resource_id(mut self) -> Self {
         self.resource_id = Some(None);
         self
@@ -92409,6 +94699,7 @@ impl VolumeAction {
     }
     /// Sends `completed_at` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_completed_at(mut self) -> Self {
         self.completed_at = Some(None);
         self
@@ -92433,6 +94724,7 @@ impl VolumeAction {
     }
     /// Sends `region_slug` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_region_slug(mut self) -> Self {
         self.region_slug = Some(None);
         self
@@ -92472,6 +94764,7 @@ pub struct VolumeActionsPostResponse {
 #[cfg(feature = "block_storage_actions")]
 impl VolumeActionsPostResponse {
     /// A `VolumeActionsPostResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -92495,6 +94788,7 @@ pub struct VolumeSnapshotsGetByIdResponse {
 #[cfg(feature = "block_storage")]
 impl VolumeSnapshotsGetByIdResponse {
     /// A `VolumeSnapshotsGetByIdResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { snapshot: None }
     }
@@ -92518,6 +94812,7 @@ pub struct VolumesGetResponse {
 #[cfg(feature = "block_storage")]
 impl VolumesGetResponse {
     /// A `VolumesGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { volume: None }
     }
@@ -92539,6 +94834,7 @@ pub struct VolumeActionsListResponseMeta {
 }
 impl VolumeActionsListResponseMeta {
     /// A `VolumeActionsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -92567,6 +94863,7 @@ pub struct VolumeActionsListResponse {
 #[cfg(feature = "block_storage_actions")]
 impl VolumeActionsListResponse {
     /// A `VolumeActionsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<VolumeActionsListResponseMeta>) -> Self {
         Self {
             actions: None,
@@ -92604,6 +94901,7 @@ pub enum VolumeActionsPostByIdBodyT2032Type {
 }
 impl VolumeActionsPostByIdBodyT2032Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Attach => "attach",
@@ -92614,6 +94912,7 @@ impl VolumeActionsPostByIdBodyT2032Type {
     }
 }
 impl ::std::fmt::Display for VolumeActionsPostByIdBodyT2032Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -92659,6 +94958,7 @@ pub struct VolumeActionsPostByIdBodyT2032 {
 }
 impl VolumeActionsPostByIdBodyT2032 {
     /// A `VolumeActionsPostByIdBodyT2032` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             region: None,
@@ -92680,6 +94980,7 @@ impl VolumeActionsPostByIdBodyT2032 {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -92702,6 +95003,7 @@ pub enum VolumeActionsPostByIdBodyT2035Type {
 }
 impl VolumeActionsPostByIdBodyT2035Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Attach => "attach",
@@ -92712,6 +95014,7 @@ impl VolumeActionsPostByIdBodyT2035Type {
     }
 }
 impl ::std::fmt::Display for VolumeActionsPostByIdBodyT2035Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -92750,6 +95053,7 @@ pub struct VolumeActionsPostByIdBodyT2035 {
 }
 impl VolumeActionsPostByIdBodyT2035 {
     /// A `VolumeActionsPostByIdBodyT2035` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(droplet_id: impl Into<i64>) -> Self {
         Self {
             region: None,
@@ -92780,6 +95084,7 @@ pub enum VolumeActionsPostByIdBodyT2050Type {
 }
 impl VolumeActionsPostByIdBodyT2050Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Attach => "attach",
@@ -92790,6 +95095,7 @@ impl VolumeActionsPostByIdBodyT2050Type {
     }
 }
 impl ::std::fmt::Display for VolumeActionsPostByIdBodyT2050Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -92828,6 +95134,7 @@ pub struct VolumeActionsPostByIdBodyT2050 {
 }
 impl VolumeActionsPostByIdBodyT2050 {
     /// A `VolumeActionsPostByIdBodyT2050` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(size_gigabytes: impl Into<i64>) -> Self {
         Self {
             region: None,
@@ -92944,6 +95251,7 @@ pub struct VolumeActionsPostByIdResponse {
 #[cfg(feature = "block_storage_actions")]
 impl VolumeActionsPostByIdResponse {
     /// A `VolumeActionsPostByIdResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -92967,6 +95275,7 @@ pub struct VolumeActionsGetResponse {
 #[cfg(feature = "block_storage_actions")]
 impl VolumeActionsGetResponse {
     /// A `VolumeActionsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { action: None }
     }
@@ -92988,6 +95297,7 @@ pub struct VolumeSnapshotsListResponseMeta {
 }
 impl VolumeSnapshotsListResponseMeta {
     /// A `VolumeSnapshotsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -93016,6 +95326,7 @@ pub struct VolumeSnapshotsListResponse {
 #[cfg(feature = "block_storage")]
 impl VolumeSnapshotsListResponse {
     /// A `VolumeSnapshotsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<VolumeSnapshotsListResponseMeta>) -> Self {
         Self {
             snapshots: None,
@@ -93055,6 +95366,7 @@ pub struct VolumeSnapshotsCreateBody {
 #[cfg(feature = "block_storage")]
 impl VolumeSnapshotsCreateBody {
     /// A `VolumeSnapshotsCreateBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -93069,6 +95381,7 @@ impl VolumeSnapshotsCreateBody {
     }
     /// Sends `tags` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_tags(mut self) -> Self {
         self.tags = Some(None);
         self
@@ -93087,6 +95400,7 @@ pub struct VolumeSnapshotsCreateResponse {
 #[cfg(feature = "block_storage")]
 impl VolumeSnapshotsCreateResponse {
     /// A `VolumeSnapshotsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { snapshot: None }
     }
@@ -93122,6 +95436,7 @@ pub enum VpcnatgatewaysListState {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "new",
@@ -93136,6 +95451,7 @@ impl VpcnatgatewaysListState {
 }
 #[cfg(feature = "vpc_nat_gateways")]
 impl ::std::fmt::Display for VpcnatgatewaysListState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -93209,6 +95525,7 @@ pub enum VpcnatgatewaysListRegion {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nyc1 => "nyc1",
@@ -93232,6 +95549,7 @@ impl VpcnatgatewaysListRegion {
 }
 #[cfg(feature = "vpc_nat_gateways")]
 impl ::std::fmt::Display for VpcnatgatewaysListRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -93286,6 +95604,7 @@ pub enum VpcnatgatewaysListType {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Public => "public",
@@ -93295,6 +95614,7 @@ impl VpcnatgatewaysListType {
 }
 #[cfg(feature = "vpc_nat_gateways")]
 impl ::std::fmt::Display for VpcnatgatewaysListType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -93331,6 +95651,7 @@ pub struct VpcNatGatewayGetEgressesPublicGatewaysItem {
 }
 impl VpcNatGatewayGetEgressesPublicGatewaysItem {
     /// A `VpcNatGatewayGetEgressesPublicGatewaysItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { ipv4: None }
     }
@@ -93352,6 +95673,7 @@ pub struct VpcNatGatewayGetEgresses {
 }
 impl VpcNatGatewayGetEgresses {
     /// A `VpcNatGatewayGetEgresses` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { public_gateways: None }
     }
@@ -93406,6 +95728,7 @@ pub enum VpcNatGatewayGetRegion {
 }
 impl VpcNatGatewayGetRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nyc1 => "nyc1",
@@ -93428,6 +95751,7 @@ impl VpcNatGatewayGetRegion {
     }
 }
 impl ::std::fmt::Display for VpcNatGatewayGetRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -93488,6 +95812,7 @@ pub enum VpcNatGatewayGetState {
 }
 impl VpcNatGatewayGetState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::New => "NEW",
@@ -93501,6 +95826,7 @@ impl VpcNatGatewayGetState {
     }
 }
 impl ::std::fmt::Display for VpcNatGatewayGetState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -93542,6 +95868,7 @@ pub enum VpcNatGatewayGetType {
 }
 impl VpcNatGatewayGetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Public => "PUBLIC",
@@ -93550,6 +95877,7 @@ impl VpcNatGatewayGetType {
     }
 }
 impl ::std::fmt::Display for VpcNatGatewayGetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -93587,6 +95915,7 @@ pub struct VpcNatGatewayGetVpcsItem {
 }
 impl VpcNatGatewayGetVpcsItem {
     /// A `VpcNatGatewayGetVpcsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             gateway_ip: None,
@@ -93653,6 +95982,7 @@ pub struct VpcNatGatewayGet {
 }
 impl VpcNatGatewayGet {
     /// A `VpcNatGatewayGet` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -93766,6 +96096,7 @@ pub struct VpcnatgatewaysListResponseMeta {
 }
 impl VpcnatgatewaysListResponseMeta {
     /// A `VpcnatgatewaysListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -93794,6 +96125,7 @@ pub struct VpcnatgatewaysListResponse {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysListResponse {
     /// A `VpcnatgatewaysListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<VpcnatgatewaysListResponseMeta>) -> Self {
         Self {
             vpc_nat_gateways: None,
@@ -93858,6 +96190,7 @@ pub enum VpcNatGatewayCreateRegion {
 }
 impl VpcNatGatewayCreateRegion {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Nyc1 => "nyc1",
@@ -93880,6 +96213,7 @@ impl VpcNatGatewayCreateRegion {
     }
 }
 impl ::std::fmt::Display for VpcNatGatewayCreateRegion {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -93930,6 +96264,7 @@ pub enum VpcNatGatewayCreateType {
 }
 impl VpcNatGatewayCreateType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Public => "PUBLIC",
@@ -93938,6 +96273,7 @@ impl VpcNatGatewayCreateType {
     }
 }
 impl ::std::fmt::Display for VpcNatGatewayCreateType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -93974,6 +96310,7 @@ pub struct VpcNatGatewayCreateVpcsItem {
 }
 impl VpcNatGatewayCreateVpcsItem {
     /// A `VpcNatGatewayCreateVpcsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(vpc_uuid: impl Into<String>) -> Self {
         Self {
             default_gateway: None,
@@ -94016,6 +96353,7 @@ pub struct VpcNatGatewayCreate {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcNatGatewayCreate {
     /// A `VpcNatGatewayCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         region: impl Into<VpcNatGatewayCreateRegion>,
@@ -94066,6 +96404,7 @@ pub struct VpcnatgatewaysCreateResponse {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysCreateResponse {
     /// A `VpcnatgatewaysCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc_nat_gateway: None }
     }
@@ -94092,6 +96431,7 @@ pub struct VpcnatgatewaysGetResponse {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysGetResponse {
     /// A `VpcnatgatewaysGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc_nat_gateway: None }
     }
@@ -94116,6 +96456,7 @@ pub struct VpcNatGatewayUpdateVpcsItem {
 }
 impl VpcNatGatewayUpdateVpcsItem {
     /// A `VpcNatGatewayUpdateVpcsItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             default_gateway: None,
@@ -94161,6 +96502,7 @@ pub struct VpcNatGatewayUpdate {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcNatGatewayUpdate {
     /// A `VpcNatGatewayUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>, size: impl Into<i64>) -> Self {
         Self {
             icmp_timeout_seconds: None,
@@ -94212,6 +96554,7 @@ pub struct VpcnatgatewaysUpdateResponse {
 #[cfg(feature = "vpc_nat_gateways")]
 impl VpcnatgatewaysUpdateResponse {
     /// A `VpcnatgatewaysUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc_nat_gateway: None }
     }
@@ -94242,6 +96585,7 @@ pub enum VpcPeeringStatus {
 }
 impl VpcPeeringStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Provisioning => "PROVISIONING",
@@ -94252,6 +96596,7 @@ impl VpcPeeringStatus {
     }
 }
 impl ::std::fmt::Display for VpcPeeringStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -94300,6 +96645,7 @@ pub struct VpcPeering {
 }
 impl VpcPeering {
     /// A `VpcPeering` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -94354,6 +96700,7 @@ pub struct VpcPeeringsListResponseMeta {
 }
 impl VpcPeeringsListResponseMeta {
     /// A `VpcPeeringsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -94382,6 +96729,7 @@ pub struct VpcPeeringsListResponse {
 #[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsListResponse {
     /// A `VpcPeeringsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<VpcPeeringsListResponseMeta>) -> Self {
         Self {
             vpc_peerings: None,
@@ -94418,6 +96766,7 @@ pub struct VpcPeeringsCreateBody {
 #[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsCreateBody {
     /// A `VpcPeeringsCreateBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None, vpc_ids: None }
     }
@@ -94447,6 +96796,7 @@ pub struct VpcPeeringsCreateResponse {
 #[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsCreateResponse {
     /// A `VpcPeeringsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc_peering: None }
     }
@@ -94470,6 +96820,7 @@ pub struct VpcPeeringsGetResponse {
 #[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsGetResponse {
     /// A `VpcPeeringsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc_peering: None }
     }
@@ -94493,6 +96844,7 @@ pub struct VpcPeeringsDeleteResponse {
 #[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsDeleteResponse {
     /// A `VpcPeeringsDeleteResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc_peering: None }
     }
@@ -94516,6 +96868,7 @@ pub struct VpcPeeringUpdatable {
 #[cfg(any(feature = "vp_cs", feature = "vpc_peerings"))]
 impl VpcPeeringUpdatable {
     /// A `VpcPeeringUpdatable` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { name: None }
     }
@@ -94539,6 +96892,7 @@ pub struct VpcPeeringsPatchResponse {
 #[cfg(feature = "vpc_peerings")]
 impl VpcPeeringsPatchResponse {
     /// A `VpcPeeringsPatchResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc_peering: None }
     }
@@ -94581,6 +96935,7 @@ pub struct Vpc {
 }
 impl Vpc {
     /// A `Vpc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -94656,6 +97011,7 @@ pub struct VpcsListResponseMeta {
 }
 impl VpcsListResponseMeta {
     /// A `VpcsListResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -94684,6 +97040,7 @@ pub struct VpcsListResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsListResponse {
     /// A `VpcsListResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<VpcsListResponseMeta>) -> Self {
         Self {
             vpcs: None,
@@ -94726,6 +97083,7 @@ pub struct VpcsCreateBody {
 #[cfg(feature = "vp_cs")]
 impl VpcsCreateBody {
     /// A `VpcsCreateBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -94772,6 +97130,7 @@ pub struct VpcsCreateResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsCreateResponse {
     /// A `VpcsCreateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc: None }
     }
@@ -94795,6 +97154,7 @@ pub struct VpcsGetResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsGetResponse {
     /// A `VpcsGetResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc: None }
     }
@@ -94824,6 +97184,7 @@ pub struct VpcsUpdateBody {
 #[cfg(feature = "vp_cs")]
 impl VpcsUpdateBody {
     /// A `VpcsUpdateBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -94863,6 +97224,7 @@ pub struct VpcsUpdateResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsUpdateResponse {
     /// A `VpcsUpdateResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc: None }
     }
@@ -94892,6 +97254,7 @@ pub struct VpcsPatchBody {
 #[cfg(feature = "vp_cs")]
 impl VpcsPatchBody {
     /// A `VpcsPatchBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -94931,6 +97294,7 @@ pub struct VpcsPatchResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsPatchResponse {
     /// A `VpcsPatchResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { vpc: None }
     }
@@ -94958,6 +97322,7 @@ pub struct VpcMember {
 }
 impl VpcMember {
     /// A `VpcMember` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             created_at: None,
@@ -94995,6 +97360,7 @@ pub struct VpcsListMembersResponseMeta {
 }
 impl VpcsListMembersResponseMeta {
     /// A `VpcsListMembersResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -95023,6 +97389,7 @@ pub struct VpcsListMembersResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsListMembersResponse {
     /// A `VpcsListMembersResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<VpcsListMembersResponseMeta>) -> Self {
         Self {
             members: None,
@@ -95054,6 +97421,7 @@ pub struct VpcsListPeeringsResponseMeta {
 }
 impl VpcsListPeeringsResponseMeta {
     /// A `VpcsListPeeringsResponseMeta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { total: None }
     }
@@ -95082,6 +97450,7 @@ pub struct VpcsListPeeringsResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsListPeeringsResponse {
     /// A `VpcsListPeeringsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(meta: impl Into<VpcsListPeeringsResponseMeta>) -> Self {
         Self {
             peerings: None,
@@ -95116,6 +97485,7 @@ pub struct VpcsCreatePeeringsBody {
 #[cfg(feature = "vp_cs")]
 impl VpcsCreatePeeringsBody {
     /// A `VpcsCreatePeeringsBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>, vpc_id: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -95136,6 +97506,7 @@ pub struct VpcsCreatePeeringsResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsCreatePeeringsResponse {
     /// A `VpcsCreatePeeringsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { peering: None }
     }
@@ -95159,6 +97530,7 @@ pub struct VpcsPatchPeeringsResponse {
 #[cfg(feature = "vp_cs")]
 impl VpcsPatchPeeringsResponse {
     /// A `VpcsPatchPeeringsResponse` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { peering: None }
     }

@@ -242,18 +242,21 @@ pub struct OverloadedError {}
 pub struct ServerError {}
 impl ErrorKind {
     /// Whether this is a `ClientError` or one of its subclasses (catching `ClientError` in the vendor's terms).
+    #[inline]
     pub fn is_client_error(&self) -> bool {
         let name = ::sdkgen_runtime::ErrorClass::class_name(self);
         name == "ClientError"
             || ::sdkgen_runtime::ErrorClass::ancestors(self).contains(&"ClientError")
     }
     /// Whether this is a `BadRequestError` or one of its subclasses (catching `BadRequestError` in the vendor's terms).
+    #[inline]
     pub fn is_bad_request_error(&self) -> bool {
         let name = ::sdkgen_runtime::ErrorClass::class_name(self);
         name == "BadRequestError"
             || ::sdkgen_runtime::ErrorClass::ancestors(self).contains(&"BadRequestError")
     }
     /// The `BadRequestError` attributes, when this is one.
+    #[inline]
     pub fn as_bad_request_error(&self) -> Option<&BadRequestError> {
         match self {
             Self::BadRequestError(v) => Some(v),
@@ -261,6 +264,7 @@ impl ErrorKind {
         }
     }
     /// The `IdempotencyError` attributes, when this is one.
+    #[inline]
     pub fn as_idempotency_error(&self) -> Option<&IdempotencyError> {
         match self {
             Self::IdempotencyError(v) => Some(v),
@@ -268,6 +272,7 @@ impl ErrorKind {
         }
     }
     /// The `PermissionDeniedError` attributes, when this is one.
+    #[inline]
     pub fn as_permission_denied_error(&self) -> Option<&PermissionDeniedError> {
         match self {
             Self::PermissionDeniedError(v) => Some(v),
@@ -275,6 +280,7 @@ impl ErrorKind {
         }
     }
     /// The `SecondaryRateLimitError` attributes, when this is one.
+    #[inline]
     pub fn as_secondary_rate_limit_error(&self) -> Option<&SecondaryRateLimitError> {
         match self {
             Self::SecondaryRateLimitError(v) => Some(v),
@@ -282,6 +288,7 @@ impl ErrorKind {
         }
     }
     /// The `ConcurrencyError` attributes, when this is one.
+    #[inline]
     pub fn as_concurrency_error(&self) -> Option<&ConcurrencyError> {
         match self {
             Self::ConcurrencyError(v) => Some(v),
@@ -289,6 +296,7 @@ impl ErrorKind {
         }
     }
     /// The `QuotaExceededError` attributes, when this is one.
+    #[inline]
     pub fn as_quota_exceeded_error(&self) -> Option<&QuotaExceededError> {
         match self {
             Self::QuotaExceededError(v) => Some(v),
@@ -296,6 +304,7 @@ impl ErrorKind {
         }
     }
     /// The `RateLimitError` attributes, when this is one.
+    #[inline]
     pub fn as_rate_limit_error(&self) -> Option<&RateLimitError> {
         match self {
             Self::RateLimitError(v) => Some(v),
@@ -303,6 +312,7 @@ impl ErrorKind {
         }
     }
     /// The `NotFoundError` attributes, when this is one.
+    #[inline]
     pub fn as_not_found_error(&self) -> Option<&NotFoundError> {
         match self {
             Self::NotFoundError(v) => Some(v),
@@ -310,6 +320,7 @@ impl ErrorKind {
         }
     }
     /// The `UnprocessableEntityError` attributes, when this is one.
+    #[inline]
     pub fn as_unprocessable_entity_error(&self) -> Option<&UnprocessableEntityError> {
         match self {
             Self::UnprocessableEntityError(v) => Some(v),
@@ -317,6 +328,7 @@ impl ErrorKind {
         }
     }
     /// The `OverloadedError` attributes, when this is one.
+    #[inline]
     pub fn as_overloaded_error(&self) -> Option<&OverloadedError> {
         match self {
             Self::OverloadedError(v) => Some(v),
@@ -324,6 +336,7 @@ impl ErrorKind {
         }
     }
     /// The `ServerError` attributes, when this is one.
+    #[inline]
     pub fn as_server_error(&self) -> Option<&ServerError> {
         match self {
             Self::ServerError(v) => Some(v),

@@ -20,6 +20,7 @@ pub enum Kind {
 }
 impl Kind {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Small => "small",
@@ -30,6 +31,7 @@ impl Kind {
     }
 }
 impl ::std::fmt::Display for Kind {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -80,6 +82,7 @@ pub enum AccountState {
 }
 impl AccountState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ok => "ok",
@@ -90,6 +93,7 @@ impl AccountState {
     }
 }
 impl ::std::fmt::Display for AccountState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -131,6 +135,7 @@ pub struct Account {
 }
 impl Account {
     /// An `Account` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(state: impl Into<AccountState>) -> Self {
         Self {
             state: state.into(),
@@ -173,6 +178,7 @@ pub struct Item {
 }
 impl Item {
     /// An `Item` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         r#type: impl Into<Kind>,
@@ -228,6 +234,7 @@ pub struct Annotation {
 }
 impl Annotation {
     /// An `Annotation` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(blocks: impl Into<Vec<ContentBlock>>, prompt: impl Into<Prompt>) -> Self {
         Self {
             blocks: blocks.into(),
@@ -316,6 +323,7 @@ pub struct TextBlock {
 }
 impl TextBlock {
     /// A `TextBlock` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into() }
     }
@@ -330,6 +338,7 @@ pub struct ImageBlock {
 }
 impl ImageBlock {
     /// An `ImageBlock` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
     }
@@ -428,6 +437,7 @@ pub struct ItemChanged {
 }
 impl ItemChanged {
     /// An `ItemChanged` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(item: impl Into<Item>) -> Self {
         Self { item: item.into() }
     }
@@ -442,6 +452,7 @@ pub struct ItemDeleted {
 }
 impl ItemDeleted {
     /// An `ItemDeleted` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -459,6 +470,7 @@ pub struct GenerateRequest {
 }
 impl GenerateRequest {
     /// A `GenerateRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(item_id: impl Into<String>) -> Self {
         Self {
             item_id: item_id.into(),
@@ -482,6 +494,7 @@ pub struct Generated {
 }
 impl Generated {
     /// A `Generated` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into() }
     }
@@ -498,6 +511,7 @@ pub struct GenerateDelta {
 }
 impl GenerateDelta {
     /// A `GenerateDelta` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(index: impl Into<i64>, delta: impl Into<String>) -> Self {
         Self {
             index: index.into(),
@@ -523,6 +537,7 @@ pub struct Attachment {
 }
 impl Attachment {
     /// An `Attachment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         file: impl Into<::sdkgen_runtime::File>,
         purpose: impl Into<String>,
@@ -564,6 +579,7 @@ pub struct ValidationError {
 }
 impl ValidationError {
     /// A `ValidationError` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         resource: impl Into<String>,
         field: impl Into<String>,
@@ -597,6 +613,7 @@ pub struct ItemFilter {
 }
 impl ItemFilter {
     /// An `ItemFilter` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { tag: None, kind: None }
     }
@@ -632,6 +649,7 @@ pub struct NewItem {
 }
 impl NewItem {
     /// A `NewItem` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
             name: name.into(),

@@ -74,6 +74,7 @@ pub struct Unauthorized {}
 pub struct NotFound {}
 impl ErrorKind {
     /// The `BadRequest` attributes, when this is one.
+    #[inline]
     pub fn as_bad_request(&self) -> Option<&BadRequest> {
         match self {
             Self::BadRequest(v) => Some(v),
@@ -81,6 +82,7 @@ impl ErrorKind {
         }
     }
     /// The `Unauthorized` attributes, when this is one.
+    #[inline]
     pub fn as_unauthorized(&self) -> Option<&Unauthorized> {
         match self {
             Self::Unauthorized(v) => Some(v),
@@ -88,6 +90,7 @@ impl ErrorKind {
         }
     }
     /// The `NotFound` attributes, when this is one.
+    #[inline]
     pub fn as_not_found(&self) -> Option<&NotFound> {
         match self {
             Self::NotFound(v) => Some(v),

@@ -35,6 +35,7 @@ pub struct BuyMuseumTickets {
 #[cfg(feature = "tickets")]
 impl BuyMuseumTickets {
     /// A `BuyMuseumTickets` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ticket_date: impl Into<String>,
         ticket_type: impl Into<TicketType>,
@@ -80,6 +81,7 @@ pub struct ErrorModel {
 }
 impl ErrorModel {
     /// An `ErrorModel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { title: None, r#type: None }
     }
@@ -118,6 +120,7 @@ pub struct MuseumDailyHours {
 #[cfg(feature = "operations")]
 impl MuseumDailyHours {
     /// A `MuseumDailyHours` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         date: impl Into<String>,
         time_close: impl Into<String>,
@@ -169,6 +172,7 @@ pub struct MuseumTicketsConfirmation {
 #[cfg(feature = "tickets")]
 impl MuseumTicketsConfirmation {
     /// A `MuseumTicketsConfirmation` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ticket_date: impl Into<String>,
         ticket_type: impl Into<TicketType>,
@@ -226,6 +230,7 @@ pub struct SpecialEvent {
 #[cfg(feature = "events")]
 impl SpecialEvent {
     /// A `SpecialEvent` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         dates: impl Into<Vec<String>>,
         event_description: impl Into<String>,
@@ -277,6 +282,7 @@ pub struct SpecialEventFields {
 #[cfg(feature = "events")]
 impl SpecialEventFields {
     /// A `SpecialEventFields` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             dates: None,
@@ -347,6 +353,7 @@ pub struct Ticket {
 }
 impl Ticket {
     /// A `Ticket` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         ticket_date: impl Into<String>,
         ticket_type: impl Into<TicketType>,
@@ -386,6 +393,7 @@ pub enum TicketType {
 }
 impl TicketType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Event => "event",
@@ -395,6 +403,7 @@ impl TicketType {
     }
 }
 impl ::std::fmt::Display for TicketType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }

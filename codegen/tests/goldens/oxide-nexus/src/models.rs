@@ -14,6 +14,7 @@ pub struct Baseboard {
 }
 impl Baseboard {
     /// A `Baseboard` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         part: impl Into<String>,
         revision: impl Into<i64>,
@@ -39,6 +40,7 @@ pub enum BinRangedoubleRangeToType {
 }
 impl BinRangedoubleRangeToType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RangeTo => "range_to",
@@ -47,6 +49,7 @@ impl BinRangedoubleRangeToType {
     }
 }
 impl ::std::fmt::Display for BinRangedoubleRangeToType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -80,6 +83,7 @@ pub struct BinRangedoubleRangeTo {
 }
 impl BinRangedoubleRangeTo {
     /// A `BinRangedoubleRangeTo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(end: impl Into<f64>) -> Self {
         Self { end: end.into() }
     }
@@ -97,6 +101,7 @@ pub enum BinRangedoubleRangeType {
 }
 impl BinRangedoubleRangeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Range => "range",
@@ -105,6 +110,7 @@ impl BinRangedoubleRangeType {
     }
 }
 impl ::std::fmt::Display for BinRangedoubleRangeType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -140,6 +146,7 @@ pub struct BinRangedoubleRange {
 }
 impl BinRangedoubleRange {
     /// A `BinRangedoubleRange` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(end: impl Into<f64>, start: impl Into<f64>) -> Self {
         Self {
             end: end.into(),
@@ -160,6 +167,7 @@ pub enum BinRangedoubleRangeFromType {
 }
 impl BinRangedoubleRangeFromType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RangeFrom => "range_from",
@@ -168,6 +176,7 @@ impl BinRangedoubleRangeFromType {
     }
 }
 impl ::std::fmt::Display for BinRangedoubleRangeFromType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -201,6 +210,7 @@ pub struct BinRangedoubleRangeFrom {
 }
 impl BinRangedoubleRangeFrom {
     /// A `BinRangedoubleRangeFrom` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(start: impl Into<f64>) -> Self {
         Self { start: start.into() }
     }
@@ -304,6 +314,7 @@ pub enum BinRangeint64RangeToType {
 }
 impl BinRangeint64RangeToType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RangeTo => "range_to",
@@ -312,6 +323,7 @@ impl BinRangeint64RangeToType {
     }
 }
 impl ::std::fmt::Display for BinRangeint64RangeToType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -345,6 +357,7 @@ pub struct BinRangeint64RangeTo {
 }
 impl BinRangeint64RangeTo {
     /// A `BinRangeint64RangeTo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(end: impl Into<i64>) -> Self {
         Self { end: end.into() }
     }
@@ -362,6 +375,7 @@ pub enum BinRangeint64RangeType {
 }
 impl BinRangeint64RangeType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Range => "range",
@@ -370,6 +384,7 @@ impl BinRangeint64RangeType {
     }
 }
 impl ::std::fmt::Display for BinRangeint64RangeType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -405,6 +420,7 @@ pub struct BinRangeint64Range {
 }
 impl BinRangeint64Range {
     /// A `BinRangeint64Range` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(end: impl Into<i64>, start: impl Into<i64>) -> Self {
         Self {
             end: end.into(),
@@ -425,6 +441,7 @@ pub enum BinRangeint64RangeFromType {
 }
 impl BinRangeint64RangeFromType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RangeFrom => "range_from",
@@ -433,6 +450,7 @@ impl BinRangeint64RangeFromType {
     }
 }
 impl ::std::fmt::Display for BinRangeint64RangeFromType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -466,6 +484,7 @@ pub struct BinRangeint64RangeFrom {
 }
 impl BinRangeint64RangeFrom {
     /// A `BinRangeint64RangeFrom` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(start: impl Into<i64>) -> Self {
         Self { start: start.into() }
     }
@@ -568,6 +587,7 @@ pub struct Bindouble {
 }
 impl Bindouble {
     /// A `Bindouble` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(count: impl Into<i64>, range: impl Into<BinRangedouble>) -> Self {
         Self {
             count: count.into(),
@@ -587,6 +607,7 @@ pub struct Binint64 {
 }
 impl Binint64 {
     /// A `Binint64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(count: impl Into<i64>, range: impl Into<BinRangeint64>) -> Self {
         Self {
             count: count.into(),
@@ -616,6 +637,7 @@ pub struct Certificate {
 #[cfg(feature = "system")]
 impl Certificate {
     /// A `Certificate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -654,6 +676,7 @@ pub struct CertificateCreate {
 #[cfg(feature = "system")]
 impl CertificateCreate {
     /// A `CertificateCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         cert: impl Into<Vec<i64>>,
         description: impl Into<String>,
@@ -689,6 +712,7 @@ pub struct CertificateResultsPage {
 #[cfg(feature = "system")]
 impl CertificateResultsPage {
     /// A `CertificateResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Certificate>>) -> Self {
         Self {
             items: items.into(),
@@ -703,6 +727,7 @@ impl CertificateResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -726,6 +751,7 @@ pub struct ComponentUpdate {
 }
 impl ComponentUpdate {
     /// A `ComponentUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         component_type: impl Into<UpdateableComponentType>,
         id: impl Into<String>,
@@ -761,6 +787,7 @@ pub struct ComponentUpdateResultsPage {
 #[cfg(feature = "system")]
 impl ComponentUpdateResultsPage {
     /// A `ComponentUpdateResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<ComponentUpdate>>) -> Self {
         Self {
             items: items.into(),
@@ -775,6 +802,7 @@ impl ComponentUpdateResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -792,6 +820,7 @@ pub struct Cumulativedouble {
 }
 impl Cumulativedouble {
     /// A `Cumulativedouble` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         start_time: impl Into<::sdkgen_runtime::Timestamp>,
         value: impl Into<f64>,
@@ -814,6 +843,7 @@ pub struct Cumulativeint64 {
 }
 impl Cumulativeint64 {
     /// A `Cumulativeint64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         start_time: impl Into<::sdkgen_runtime::Timestamp>,
         value: impl Into<i64>,
@@ -837,6 +867,7 @@ pub enum DatumBoolType {
 }
 impl DatumBoolType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bool => "bool",
@@ -845,6 +876,7 @@ impl DatumBoolType {
     }
 }
 impl ::std::fmt::Display for DatumBoolType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -878,6 +910,7 @@ pub struct DatumBool {
 }
 impl DatumBool {
     /// A `DatumBool` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<bool>) -> Self {
         Self { datum: datum.into() }
     }
@@ -895,6 +928,7 @@ pub enum DatumI64Type {
 }
 impl DatumI64Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::I64 => "i64",
@@ -903,6 +937,7 @@ impl DatumI64Type {
     }
 }
 impl ::std::fmt::Display for DatumI64Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -936,6 +971,7 @@ pub struct DatumI64 {
 }
 impl DatumI64 {
     /// A `DatumI64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<i64>) -> Self {
         Self { datum: datum.into() }
     }
@@ -953,6 +989,7 @@ pub enum DatumF64Type {
 }
 impl DatumF64Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::F64 => "f64",
@@ -961,6 +998,7 @@ impl DatumF64Type {
     }
 }
 impl ::std::fmt::Display for DatumF64Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -994,6 +1032,7 @@ pub struct DatumF64 {
 }
 impl DatumF64 {
     /// A `DatumF64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<f64>) -> Self {
         Self { datum: datum.into() }
     }
@@ -1011,6 +1050,7 @@ pub enum DatumStringType {
 }
 impl DatumStringType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -1019,6 +1059,7 @@ impl DatumStringType {
     }
 }
 impl ::std::fmt::Display for DatumStringType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1052,6 +1093,7 @@ pub struct DatumString {
 }
 impl DatumString {
     /// A `DatumString` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<String>) -> Self {
         Self { datum: datum.into() }
     }
@@ -1069,6 +1111,7 @@ pub enum DatumBytesType {
 }
 impl DatumBytesType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bytes => "bytes",
@@ -1077,6 +1120,7 @@ impl DatumBytesType {
     }
 }
 impl ::std::fmt::Display for DatumBytesType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1110,6 +1154,7 @@ pub struct DatumBytes {
 }
 impl DatumBytes {
     /// A `DatumBytes` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<Vec<i64>>) -> Self {
         Self { datum: datum.into() }
     }
@@ -1127,6 +1172,7 @@ pub enum DatumCumulativeI64Type {
 }
 impl DatumCumulativeI64Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CumulativeI64 => "cumulative_i64",
@@ -1135,6 +1181,7 @@ impl DatumCumulativeI64Type {
     }
 }
 impl ::std::fmt::Display for DatumCumulativeI64Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1168,6 +1215,7 @@ pub struct DatumCumulativeI64 {
 }
 impl DatumCumulativeI64 {
     /// A `DatumCumulativeI64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<Cumulativeint64>) -> Self {
         Self { datum: datum.into() }
     }
@@ -1185,6 +1233,7 @@ pub enum DatumCumulativeF64Type {
 }
 impl DatumCumulativeF64Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CumulativeF64 => "cumulative_f64",
@@ -1193,6 +1242,7 @@ impl DatumCumulativeF64Type {
     }
 }
 impl ::std::fmt::Display for DatumCumulativeF64Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1226,6 +1276,7 @@ pub struct DatumCumulativeF64 {
 }
 impl DatumCumulativeF64 {
     /// A `DatumCumulativeF64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<Cumulativedouble>) -> Self {
         Self { datum: datum.into() }
     }
@@ -1243,6 +1294,7 @@ pub enum DatumHistogramI64Type {
 }
 impl DatumHistogramI64Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::HistogramI64 => "histogram_i64",
@@ -1251,6 +1303,7 @@ impl DatumHistogramI64Type {
     }
 }
 impl ::std::fmt::Display for DatumHistogramI64Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1302,6 +1355,7 @@ pub struct DatumHistogramI64 {
 }
 impl DatumHistogramI64 {
     /// A `DatumHistogramI64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<Histogramint64>) -> Self {
         Self { datum: datum.into() }
     }
@@ -1319,6 +1373,7 @@ pub enum DatumHistogramF64Type {
 }
 impl DatumHistogramF64Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::HistogramF64 => "histogram_f64",
@@ -1327,6 +1382,7 @@ impl DatumHistogramF64Type {
     }
 }
 impl ::std::fmt::Display for DatumHistogramF64Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1378,6 +1434,7 @@ pub struct DatumHistogramF64 {
 }
 impl DatumHistogramF64 {
     /// A `DatumHistogramF64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(datum: impl Into<Histogramdouble>) -> Self {
         Self { datum: datum.into() }
     }
@@ -1585,6 +1642,7 @@ pub enum DatumType {
 }
 impl DatumType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Bool => "bool",
@@ -1601,6 +1659,7 @@ impl DatumType {
     }
 }
 impl ::std::fmt::Display for DatumType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1644,6 +1703,7 @@ pub struct DerEncodedKeyPair {
 }
 impl DerEncodedKeyPair {
     /// A `DerEncodedKeyPair` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(private_key: impl Into<String>, public_cert: impl Into<String>) -> Self {
         Self {
             private_key: private_key.into(),
@@ -1667,6 +1727,7 @@ pub struct DeviceAccessTokenRequest {
 #[cfg(feature = "hidden")]
 impl DeviceAccessTokenRequest {
     /// A `DeviceAccessTokenRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         client_id: impl Into<String>,
         device_code: impl Into<String>,
@@ -1691,6 +1752,7 @@ pub struct DeviceAuthRequest {
 #[cfg(feature = "hidden")]
 impl DeviceAuthRequest {
     /// A `DeviceAuthRequest` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(client_id: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
@@ -1709,6 +1771,7 @@ pub struct DeviceAuthVerify {
 #[cfg(feature = "hidden")]
 impl DeviceAuthVerify {
     /// A `DeviceAuthVerify` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(user_code: impl Into<String>) -> Self {
         Self {
             user_code: user_code.into(),
@@ -1728,6 +1791,7 @@ pub enum DigestSha256Type {
 }
 impl DigestSha256Type {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Sha256 => "sha256",
@@ -1736,6 +1800,7 @@ impl DigestSha256Type {
     }
 }
 impl ::std::fmt::Display for DigestSha256Type {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1769,6 +1834,7 @@ pub struct DigestSha256 {
 }
 impl DigestSha256 {
     /// A `DigestSha256` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -1876,6 +1942,7 @@ pub struct Disk {
 impl Disk {
     /// A `Disk` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         block_size: impl Into<i64>,
         description: impl Into<String>,
@@ -1911,6 +1978,7 @@ impl Disk {
     }
     /// Sends `image_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_image_id(mut self) -> Self {
         self.image_id = Some(None);
         self
@@ -1923,6 +1991,7 @@ impl Disk {
     }
     /// Sends `snapshot_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_snapshot_id(mut self) -> Self {
         self.snapshot_id = Some(None);
         self
@@ -1946,6 +2015,7 @@ pub struct DiskCreate {
 #[cfg(feature = "disks")]
 impl DiskCreate {
     /// A `DiskCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         disk_source: impl Into<DiskSource>,
@@ -1972,6 +2042,7 @@ pub struct DiskIdentifier {
 #[cfg(feature = "instances")]
 impl DiskIdentifier {
     /// A `DiskIdentifier` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -2001,6 +2072,7 @@ pub enum DiskMetricName {
 #[cfg(feature = "disks")]
 impl DiskMetricName {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Activated => "activated",
@@ -2015,6 +2087,7 @@ impl DiskMetricName {
 }
 #[cfg(feature = "disks")]
 impl ::std::fmt::Display for DiskMetricName {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2057,6 +2130,7 @@ pub struct DiskPath {
 #[cfg(feature = "instances")]
 impl DiskPath {
     /// A `DiskPath` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(disk: impl Into<String>) -> Self {
         Self { disk: disk.into() }
     }
@@ -2080,6 +2154,7 @@ pub struct DiskResultsPage {
 #[cfg(any(feature = "disks", feature = "instances"))]
 impl DiskResultsPage {
     /// A `DiskResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Disk>>) -> Self {
         Self {
             items: items.into(),
@@ -2094,6 +2169,7 @@ impl DiskResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -2112,6 +2188,7 @@ pub enum DiskSourceBlankType {
 }
 impl DiskSourceBlankType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Blank => "blank",
@@ -2120,6 +2197,7 @@ impl DiskSourceBlankType {
     }
 }
 impl ::std::fmt::Display for DiskSourceBlankType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2153,6 +2231,7 @@ pub struct DiskSourceBlank {
 }
 impl DiskSourceBlank {
     /// A `DiskSourceBlank` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(block_size: impl Into<i64>) -> Self {
         Self {
             block_size: block_size.into(),
@@ -2172,6 +2251,7 @@ pub enum DiskSourceSnapshotType {
 }
 impl DiskSourceSnapshotType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Snapshot => "snapshot",
@@ -2180,6 +2260,7 @@ impl DiskSourceSnapshotType {
     }
 }
 impl ::std::fmt::Display for DiskSourceSnapshotType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2213,6 +2294,7 @@ pub struct DiskSourceSnapshot {
 }
 impl DiskSourceSnapshot {
     /// A `DiskSourceSnapshot` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(snapshot_id: impl Into<String>) -> Self {
         Self {
             snapshot_id: snapshot_id.into(),
@@ -2232,6 +2314,7 @@ pub enum DiskSourceImageType {
 }
 impl DiskSourceImageType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Image => "image",
@@ -2240,6 +2323,7 @@ impl DiskSourceImageType {
     }
 }
 impl ::std::fmt::Display for DiskSourceImageType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2273,6 +2357,7 @@ pub struct DiskSourceImage {
 }
 impl DiskSourceImage {
     /// A `DiskSourceImage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(image_id: impl Into<String>) -> Self {
         Self { image_id: image_id.into() }
     }
@@ -2290,6 +2375,7 @@ pub enum DiskSourceGlobalImageType {
 }
 impl DiskSourceGlobalImageType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::GlobalImage => "global_image",
@@ -2298,6 +2384,7 @@ impl DiskSourceGlobalImageType {
     }
 }
 impl ::std::fmt::Display for DiskSourceGlobalImageType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2331,6 +2418,7 @@ pub struct DiskSourceGlobalImage {
 }
 impl DiskSourceGlobalImage {
     /// A `DiskSourceGlobalImage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(image_id: impl Into<String>) -> Self {
         Self { image_id: image_id.into() }
     }
@@ -2447,6 +2535,7 @@ pub enum DiskStateCreatingState {
 }
 impl DiskStateCreatingState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "creating",
@@ -2455,6 +2544,7 @@ impl DiskStateCreatingState {
     }
 }
 impl ::std::fmt::Display for DiskStateCreatingState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2485,6 +2575,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateCreatingState {
 pub struct DiskStateCreating {}
 impl DiskStateCreating {
     /// A `DiskStateCreating` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -2502,6 +2593,7 @@ pub enum DiskStateDetachedState {
 }
 impl DiskStateDetachedState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Detached => "detached",
@@ -2510,6 +2602,7 @@ impl DiskStateDetachedState {
     }
 }
 impl ::std::fmt::Display for DiskStateDetachedState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2540,6 +2633,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateDetachedState {
 pub struct DiskStateDetached {}
 impl DiskStateDetached {
     /// A `DiskStateDetached` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -2557,6 +2651,7 @@ pub enum DiskStateAttachingState {
 }
 impl DiskStateAttachingState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Attaching => "attaching",
@@ -2565,6 +2660,7 @@ impl DiskStateAttachingState {
     }
 }
 impl ::std::fmt::Display for DiskStateAttachingState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2598,6 +2694,7 @@ pub struct DiskStateAttaching {
 }
 impl DiskStateAttaching {
     /// A `DiskStateAttaching` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(instance: impl Into<String>) -> Self {
         Self { instance: instance.into() }
     }
@@ -2615,6 +2712,7 @@ pub enum DiskStateAttachedState {
 }
 impl DiskStateAttachedState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Attached => "attached",
@@ -2623,6 +2721,7 @@ impl DiskStateAttachedState {
     }
 }
 impl ::std::fmt::Display for DiskStateAttachedState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2656,6 +2755,7 @@ pub struct DiskStateAttached {
 }
 impl DiskStateAttached {
     /// A `DiskStateAttached` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(instance: impl Into<String>) -> Self {
         Self { instance: instance.into() }
     }
@@ -2673,6 +2773,7 @@ pub enum DiskStateDetachingState {
 }
 impl DiskStateDetachingState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Detaching => "detaching",
@@ -2681,6 +2782,7 @@ impl DiskStateDetachingState {
     }
 }
 impl ::std::fmt::Display for DiskStateDetachingState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2714,6 +2816,7 @@ pub struct DiskStateDetaching {
 }
 impl DiskStateDetaching {
     /// A `DiskStateDetaching` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(instance: impl Into<String>) -> Self {
         Self { instance: instance.into() }
     }
@@ -2731,6 +2834,7 @@ pub enum DiskStateDestroyedState {
 }
 impl DiskStateDestroyedState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Destroyed => "destroyed",
@@ -2739,6 +2843,7 @@ impl DiskStateDestroyedState {
     }
 }
 impl ::std::fmt::Display for DiskStateDestroyedState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2769,6 +2874,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateDestroyedState {
 pub struct DiskStateDestroyed {}
 impl DiskStateDestroyed {
     /// A `DiskStateDestroyed` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -2786,6 +2892,7 @@ pub enum DiskStateFaultedState {
 }
 impl DiskStateFaultedState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Faulted => "faulted",
@@ -2794,6 +2901,7 @@ impl DiskStateFaultedState {
     }
 }
 impl ::std::fmt::Display for DiskStateFaultedState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2824,6 +2932,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateFaultedState {
 pub struct DiskStateFaulted {}
 impl DiskStateFaulted {
     /// A `DiskStateFaulted` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -2984,6 +3093,7 @@ pub struct Distribution {
 }
 impl Distribution {
     /// A `Distribution` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -3006,6 +3116,7 @@ pub struct ErrorModel {
 }
 impl ErrorModel {
     /// An `ErrorModel` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(message: impl Into<String>, request_id: impl Into<String>) -> Self {
         Self {
             error_code: None,
@@ -3032,6 +3143,7 @@ pub struct ExternalIp {
 }
 impl ExternalIp {
     /// An `ExternalIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(ip: impl Into<String>, kind: impl Into<IpKind>) -> Self {
         Self {
             ip: ip.into(),
@@ -3052,6 +3164,7 @@ pub enum ExternalIpCreateEphemeralType {
 }
 impl ExternalIpCreateEphemeralType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ephemeral => "ephemeral",
@@ -3060,6 +3173,7 @@ impl ExternalIpCreateEphemeralType {
     }
 }
 impl ::std::fmt::Display for ExternalIpCreateEphemeralType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3098,6 +3212,7 @@ pub struct ExternalIpCreateEphemeral {
 }
 impl ExternalIpCreateEphemeral {
     /// An `ExternalIpCreateEphemeral` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self { pool_name: None }
     }
@@ -3109,6 +3224,7 @@ impl ExternalIpCreateEphemeral {
     }
     /// Sends `pool_name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_pool_name(mut self) -> Self {
         self.pool_name = Some(None);
         self
@@ -3187,6 +3303,7 @@ pub struct ExternalIpResultsPage {
 #[cfg(feature = "instances")]
 impl ExternalIpResultsPage {
     /// An `ExternalIpResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<ExternalIp>>) -> Self {
         Self {
             items: items.into(),
@@ -3201,6 +3318,7 @@ impl ExternalIpResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -3220,6 +3338,7 @@ pub struct FieldSchema {
 }
 impl FieldSchema {
     /// A `FieldSchema` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         name: impl Into<String>,
         source: impl Into<FieldSource>,
@@ -3247,6 +3366,7 @@ pub enum FieldSource {
 }
 impl FieldSource {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Target => "target",
@@ -3256,6 +3376,7 @@ impl FieldSource {
     }
 }
 impl ::std::fmt::Display for FieldSource {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3301,6 +3422,7 @@ pub enum FieldType {
 }
 impl FieldType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::String => "string",
@@ -3313,6 +3435,7 @@ impl FieldType {
     }
 }
 impl ::std::fmt::Display for FieldType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3357,6 +3480,7 @@ pub enum FleetRole {
 }
 impl FleetRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Admin => "admin",
@@ -3367,6 +3491,7 @@ impl FleetRole {
     }
 }
 impl ::std::fmt::Display for FleetRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3406,6 +3531,7 @@ pub struct FleetRolePolicy {
 #[cfg(feature = "policy")]
 impl FleetRolePolicy {
     /// A `FleetRolePolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(role_assignments: impl Into<Vec<FleetRoleRoleAssignment>>) -> Self {
         Self {
             role_assignments: role_assignments.into(),
@@ -3428,6 +3554,7 @@ pub struct FleetRoleRoleAssignment {
 }
 impl FleetRoleRoleAssignment {
     /// A `FleetRoleRoleAssignment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         identity_id: impl Into<String>,
         identity_type: impl Into<IdentityType>,
@@ -3483,6 +3610,7 @@ pub struct GlobalImage {
 impl GlobalImage {
     /// A `GlobalImage` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         block_size: impl Into<i64>,
         description: impl Into<String>,
@@ -3516,6 +3644,7 @@ impl GlobalImage {
     }
     /// Sends `digest` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_digest(mut self) -> Self {
         self.digest = Some(None);
         self
@@ -3528,6 +3657,7 @@ impl GlobalImage {
     }
     /// Sends `url` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_url(mut self) -> Self {
         self.url = Some(None);
         self
@@ -3553,6 +3683,7 @@ pub struct GlobalImageCreate {
 #[cfg(feature = "system")]
 impl GlobalImageCreate {
     /// A `GlobalImageCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         block_size: impl Into<i64>,
         description: impl Into<String>,
@@ -3588,6 +3719,7 @@ pub struct GlobalImageResultsPage {
 #[cfg(feature = "system")]
 impl GlobalImageResultsPage {
     /// A `GlobalImageResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<GlobalImage>>) -> Self {
         Self {
             items: items.into(),
@@ -3602,6 +3734,7 @@ impl GlobalImageResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -3621,6 +3754,7 @@ pub struct Group {
 }
 impl Group {
     /// A `Group` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         display_name: impl Into<String>,
         id: impl Into<String>,
@@ -3652,6 +3786,7 @@ pub struct GroupResultsPage {
 #[cfg(any(feature = "hidden", feature = "silos"))]
 impl GroupResultsPage {
     /// A `GroupResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Group>>) -> Self {
         Self {
             items: items.into(),
@@ -3666,6 +3801,7 @@ impl GroupResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -3703,6 +3839,7 @@ pub struct Histogramdouble {
 }
 impl Histogramdouble {
     /// A `Histogramdouble` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         bins: impl Into<Vec<Bindouble>>,
         n_samples: impl Into<i64>,
@@ -3747,6 +3884,7 @@ pub struct Histogramint64 {
 }
 impl Histogramint64 {
     /// A `Histogramint64` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         bins: impl Into<Vec<Binint64>>,
         n_samples: impl Into<i64>,
@@ -3778,6 +3916,7 @@ pub enum IdSortMode {
 #[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl IdSortMode {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::IdAscending => "id_ascending",
@@ -3787,6 +3926,7 @@ impl IdSortMode {
 }
 #[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl ::std::fmt::Display for IdSortMode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3832,6 +3972,7 @@ pub struct IdentityProvider {
 }
 impl IdentityProvider {
     /// An `IdentityProvider` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -3869,6 +4010,7 @@ pub struct IdentityProviderResultsPage {
 #[cfg(feature = "system")]
 impl IdentityProviderResultsPage {
     /// An `IdentityProviderResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<IdentityProvider>>) -> Self {
         Self {
             items: items.into(),
@@ -3883,6 +4025,7 @@ impl IdentityProviderResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -3903,6 +4046,7 @@ pub enum IdentityProviderType {
 }
 impl IdentityProviderType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Saml => "saml",
@@ -3911,6 +4055,7 @@ impl IdentityProviderType {
     }
 }
 impl ::std::fmt::Display for IdentityProviderType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3949,6 +4094,7 @@ pub enum IdentityType {
 }
 impl IdentityType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SiloUser => "silo_user",
@@ -3958,6 +4104,7 @@ impl IdentityType {
     }
 }
 impl ::std::fmt::Display for IdentityType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3995,6 +4142,7 @@ pub enum IdpMetadataSourceUrlType {
 }
 impl IdpMetadataSourceUrlType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Url => "url",
@@ -4003,6 +4151,7 @@ impl IdpMetadataSourceUrlType {
     }
 }
 impl ::std::fmt::Display for IdpMetadataSourceUrlType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4036,6 +4185,7 @@ pub struct IdpMetadataSourceUrl {
 }
 impl IdpMetadataSourceUrl {
     /// An `IdpMetadataSourceUrl` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
     }
@@ -4053,6 +4203,7 @@ pub enum IdpMetadataSourceBase64EncodedXmlType {
 }
 impl IdpMetadataSourceBase64EncodedXmlType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Base64EncodedXml => "base64_encoded_xml",
@@ -4061,6 +4212,7 @@ impl IdpMetadataSourceBase64EncodedXmlType {
     }
 }
 impl ::std::fmt::Display for IdpMetadataSourceBase64EncodedXmlType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4094,6 +4246,7 @@ pub struct IdpMetadataSourceBase64EncodedXml {
 }
 impl IdpMetadataSourceBase64EncodedXml {
     /// An `IdpMetadataSourceBase64EncodedXml` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(data: impl Into<String>) -> Self {
         Self { data: data.into() }
     }
@@ -4215,6 +4368,7 @@ pub struct Image {
 impl Image {
     /// An `Image` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         block_size: impl Into<i64>,
         description: impl Into<String>,
@@ -4247,6 +4401,7 @@ impl Image {
     }
     /// Sends `digest` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_digest(mut self) -> Self {
         self.digest = Some(None);
         self
@@ -4259,6 +4414,7 @@ impl Image {
     }
     /// Sends `url` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_url(mut self) -> Self {
         self.url = Some(None);
         self
@@ -4271,6 +4427,7 @@ impl Image {
     }
     /// Sends `version` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_version(mut self) -> Self {
         self.version = Some(None);
         self
@@ -4294,6 +4451,7 @@ pub struct ImageCreate {
 #[cfg(feature = "images")]
 impl ImageCreate {
     /// An `ImageCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         block_size: impl Into<i64>,
         description: impl Into<String>,
@@ -4327,6 +4485,7 @@ pub struct ImageResultsPage {
 #[cfg(feature = "images")]
 impl ImageResultsPage {
     /// An `ImageResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Image>>) -> Self {
         Self {
             items: items.into(),
@@ -4341,6 +4500,7 @@ impl ImageResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -4359,6 +4519,7 @@ pub enum ImageSourceUrlType {
 }
 impl ImageSourceUrlType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Url => "url",
@@ -4367,6 +4528,7 @@ impl ImageSourceUrlType {
     }
 }
 impl ::std::fmt::Display for ImageSourceUrlType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4400,6 +4562,7 @@ pub struct ImageSourceUrl {
 }
 impl ImageSourceUrl {
     /// An `ImageSourceUrl` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
     }
@@ -4417,6 +4580,7 @@ pub enum ImageSourceSnapshotType {
 }
 impl ImageSourceSnapshotType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Snapshot => "snapshot",
@@ -4425,6 +4589,7 @@ impl ImageSourceSnapshotType {
     }
 }
 impl ::std::fmt::Display for ImageSourceSnapshotType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4458,6 +4623,7 @@ pub struct ImageSourceSnapshot {
 }
 impl ImageSourceSnapshot {
     /// An `ImageSourceSnapshot` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
     }
@@ -4475,6 +4641,7 @@ pub enum ImageSourceYouCanBootAnythingAsLongAsItsAlpineType {
 }
 impl ImageSourceYouCanBootAnythingAsLongAsItsAlpineType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::YouCanBootAnythingAsLongAsItsAlpine => {
@@ -4485,6 +4652,7 @@ impl ImageSourceYouCanBootAnythingAsLongAsItsAlpineType {
     }
 }
 impl ::std::fmt::Display for ImageSourceYouCanBootAnythingAsLongAsItsAlpineType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4518,6 +4686,7 @@ for ImageSourceYouCanBootAnythingAsLongAsItsAlpineType {
 pub struct ImageSourceYouCanBootAnythingAsLongAsItsAlpine {}
 impl ImageSourceYouCanBootAnythingAsLongAsItsAlpine {
     /// An `ImageSourceYouCanBootAnythingAsLongAsItsAlpine` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -4641,6 +4810,7 @@ pub struct Instance {
 impl Instance {
     /// An `Instance` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         hostname: impl Into<String>,
@@ -4708,6 +4878,7 @@ pub struct InstanceCreate {
 #[cfg(feature = "instances")]
 impl InstanceCreate {
     /// An `InstanceCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         hostname: impl Into<String>,
@@ -4775,6 +4946,7 @@ pub enum InstanceDiskAttachmentCreateType {
 }
 impl InstanceDiskAttachmentCreateType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Create => "create",
@@ -4783,6 +4955,7 @@ impl InstanceDiskAttachmentCreateType {
     }
 }
 impl ::std::fmt::Display for InstanceDiskAttachmentCreateType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4822,6 +4995,7 @@ pub struct InstanceDiskAttachmentCreate {
 }
 impl InstanceDiskAttachmentCreate {
     /// An `InstanceDiskAttachmentCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         disk_source: impl Into<DiskSource>,
@@ -4849,6 +5023,7 @@ pub enum InstanceDiskAttachmentAttachType {
 }
 impl InstanceDiskAttachmentAttachType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Attach => "attach",
@@ -4857,6 +5032,7 @@ impl InstanceDiskAttachmentAttachType {
     }
 }
 impl ::std::fmt::Display for InstanceDiskAttachmentAttachType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4890,6 +5066,7 @@ pub struct InstanceDiskAttachmentAttach {
 }
 impl InstanceDiskAttachmentAttach {
     /// An `InstanceDiskAttachmentAttach` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
     }
@@ -4977,6 +5154,7 @@ pub struct InstanceMigrate {
 #[cfg(feature = "instances")]
 impl InstanceMigrate {
     /// An `InstanceMigrate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(dst_sled_id: impl Into<String>) -> Self {
         Self {
             dst_sled_id: dst_sled_id.into(),
@@ -4996,6 +5174,7 @@ pub enum InstanceNetworkInterfaceAttachmentCreateType {
 }
 impl InstanceNetworkInterfaceAttachmentCreateType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Create => "create",
@@ -5004,6 +5183,7 @@ impl InstanceNetworkInterfaceAttachmentCreateType {
     }
 }
 impl ::std::fmt::Display for InstanceNetworkInterfaceAttachmentCreateType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5039,6 +5219,7 @@ pub struct InstanceNetworkInterfaceAttachmentCreate {
 }
 impl InstanceNetworkInterfaceAttachmentCreate {
     /// An `InstanceNetworkInterfaceAttachmentCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(params: impl Into<Vec<NetworkInterfaceCreate>>) -> Self {
         Self { params: params.into() }
     }
@@ -5056,6 +5237,7 @@ pub enum InstanceNetworkInterfaceAttachmentDefaultType {
 }
 impl InstanceNetworkInterfaceAttachmentDefaultType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "default",
@@ -5064,6 +5246,7 @@ impl InstanceNetworkInterfaceAttachmentDefaultType {
     }
 }
 impl ::std::fmt::Display for InstanceNetworkInterfaceAttachmentDefaultType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5094,6 +5277,7 @@ impl<'de> ::serde::Deserialize<'de> for InstanceNetworkInterfaceAttachmentDefaul
 pub struct InstanceNetworkInterfaceAttachmentDefault {}
 impl InstanceNetworkInterfaceAttachmentDefault {
     /// An `InstanceNetworkInterfaceAttachmentDefault` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -5111,6 +5295,7 @@ pub enum InstanceNetworkInterfaceAttachmentNoneType {
 }
 impl InstanceNetworkInterfaceAttachmentNoneType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::None => "none",
@@ -5119,6 +5304,7 @@ impl InstanceNetworkInterfaceAttachmentNoneType {
     }
 }
 impl ::std::fmt::Display for InstanceNetworkInterfaceAttachmentNoneType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5149,6 +5335,7 @@ impl<'de> ::serde::Deserialize<'de> for InstanceNetworkInterfaceAttachmentNoneTy
 pub struct InstanceNetworkInterfaceAttachmentNone {}
 impl InstanceNetworkInterfaceAttachmentNone {
     /// An `InstanceNetworkInterfaceAttachmentNone` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -5259,6 +5446,7 @@ pub struct InstanceResultsPage {
 #[cfg(feature = "instances")]
 impl InstanceResultsPage {
     /// An `InstanceResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Instance>>) -> Self {
         Self {
             items: items.into(),
@@ -5273,6 +5461,7 @@ impl InstanceResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -5292,6 +5481,7 @@ pub struct InstanceSerialConsoleData {
 #[cfg(feature = "instances")]
 impl InstanceSerialConsoleData {
     /// An `InstanceSerialConsoleData` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(data: impl Into<Vec<i64>>, last_byte_offset: impl Into<i64>) -> Self {
         Self {
             data: data.into(),
@@ -5352,6 +5542,7 @@ pub enum InstanceState {
 }
 impl InstanceState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "creating",
@@ -5369,6 +5560,7 @@ impl InstanceState {
     }
 }
 impl ::std::fmt::Display for InstanceState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5416,6 +5608,7 @@ pub enum IpKind {
 }
 impl IpKind {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ephemeral => "ephemeral",
@@ -5425,6 +5618,7 @@ impl IpKind {
     }
 }
 impl ::std::fmt::Display for IpKind {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5469,6 +5663,7 @@ pub struct IpPool {
 #[cfg(feature = "system")]
 impl IpPool {
     /// An `IpPool` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -5501,6 +5696,7 @@ pub struct IpPoolCreate {
 #[cfg(feature = "system")]
 impl IpPoolCreate {
     /// An `IpPoolCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             description: description.into(),
@@ -5524,6 +5720,7 @@ pub struct IpPoolRange {
 #[cfg(feature = "system")]
 impl IpPoolRange {
     /// An `IpPoolRange` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         range: impl Into<IpRange>,
@@ -5555,6 +5752,7 @@ pub struct IpPoolRangeResultsPage {
 #[cfg(feature = "system")]
 impl IpPoolRangeResultsPage {
     /// An `IpPoolRangeResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<IpPoolRange>>) -> Self {
         Self {
             items: items.into(),
@@ -5569,6 +5767,7 @@ impl IpPoolRangeResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -5593,6 +5792,7 @@ pub struct IpPoolResultsPage {
 #[cfg(feature = "system")]
 impl IpPoolResultsPage {
     /// An `IpPoolResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<IpPool>>) -> Self {
         Self {
             items: items.into(),
@@ -5607,6 +5807,7 @@ impl IpPoolResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -5636,6 +5837,7 @@ pub struct IpPoolUpdate {
 #[cfg(feature = "system")]
 impl IpPoolUpdate {
     /// An `IpPoolUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -5650,6 +5852,7 @@ impl IpPoolUpdate {
     }
     /// Sends `description` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_description(mut self) -> Self {
         self.description = Some(None);
         self
@@ -5662,6 +5865,7 @@ impl IpPoolUpdate {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
@@ -5695,6 +5899,7 @@ pub struct Ipv4Range {
 }
 impl Ipv4Range {
     /// An `Ipv4Range` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(first: impl Into<String>, last: impl Into<String>) -> Self {
         Self {
             first: first.into(),
@@ -5716,6 +5921,7 @@ pub struct Ipv6Range {
 }
 impl Ipv6Range {
     /// An `Ipv6Range` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(first: impl Into<String>, last: impl Into<String>) -> Self {
         Self {
             first: first.into(),
@@ -5735,6 +5941,7 @@ pub struct Measurement {
 }
 impl Measurement {
     /// A `Measurement` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         datum: impl Into<Datum>,
         timestamp: impl Into<::sdkgen_runtime::Timestamp>,
@@ -5764,6 +5971,7 @@ pub struct MeasurementResultsPage {
 #[cfg(any(feature = "disks", feature = "system"))]
 impl MeasurementResultsPage {
     /// A `MeasurementResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Measurement>>) -> Self {
         Self {
             items: items.into(),
@@ -5778,6 +5986,7 @@ impl MeasurementResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -5824,6 +6033,7 @@ pub enum NameOrIdSortMode {
 )]
 impl NameOrIdSortMode {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NameAscending => "name_ascending",
@@ -5843,6 +6053,7 @@ impl NameOrIdSortMode {
     )
 )]
 impl ::std::fmt::Display for NameOrIdSortMode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5925,6 +6136,7 @@ pub enum NameSortMode {
 )]
 impl NameSortMode {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NameAscending => "name_ascending",
@@ -5944,6 +6156,7 @@ impl NameSortMode {
     )
 )]
 impl ::std::fmt::Display for NameSortMode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6022,6 +6235,7 @@ pub struct NetworkInterface {
 impl NetworkInterface {
     /// A `NetworkInterface` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -6073,6 +6287,7 @@ pub struct NetworkInterfaceCreate {
 }
 impl NetworkInterfaceCreate {
     /// A `NetworkInterfaceCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         name: impl Into<String>,
@@ -6095,6 +6310,7 @@ impl NetworkInterfaceCreate {
     }
     /// Sends `ip` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_ip(mut self) -> Self {
         self.ip = Some(None);
         self
@@ -6119,6 +6335,7 @@ pub struct NetworkInterfaceResultsPage {
 #[cfg(any(feature = "instances", feature = "vpcs"))]
 impl NetworkInterfaceResultsPage {
     /// A `NetworkInterfaceResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<NetworkInterface>>) -> Self {
         Self {
             items: items.into(),
@@ -6133,6 +6350,7 @@ impl NetworkInterfaceResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -6171,6 +6389,7 @@ pub struct NetworkInterfaceUpdate {
 #[cfg(feature = "instances")]
 impl NetworkInterfaceUpdate {
     /// A `NetworkInterfaceUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -6186,6 +6405,7 @@ impl NetworkInterfaceUpdate {
     }
     /// Sends `description` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_description(mut self) -> Self {
         self.description = Some(None);
         self
@@ -6198,6 +6418,7 @@ impl NetworkInterfaceUpdate {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
@@ -6229,6 +6450,7 @@ pub struct Organization {
 #[cfg(feature = "organizations")]
 impl Organization {
     /// An `Organization` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -6259,6 +6481,7 @@ pub struct OrganizationCreate {
 #[cfg(feature = "organizations")]
 impl OrganizationCreate {
     /// An `OrganizationCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             description: description.into(),
@@ -6285,6 +6508,7 @@ pub struct OrganizationResultsPage {
 #[cfg(feature = "organizations")]
 impl OrganizationResultsPage {
     /// An `OrganizationResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Organization>>) -> Self {
         Self {
             items: items.into(),
@@ -6299,6 +6523,7 @@ impl OrganizationResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -6321,6 +6546,7 @@ pub enum OrganizationRole {
 }
 impl OrganizationRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Admin => "admin",
@@ -6331,6 +6557,7 @@ impl OrganizationRole {
     }
 }
 impl ::std::fmt::Display for OrganizationRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6370,6 +6597,7 @@ pub struct OrganizationRolePolicy {
 #[cfg(feature = "organizations")]
 impl OrganizationRolePolicy {
     /// An `OrganizationRolePolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         role_assignments: impl Into<Vec<OrganizationRoleRoleAssignment>>,
     ) -> Self {
@@ -6394,6 +6622,7 @@ pub struct OrganizationRoleRoleAssignment {
 }
 impl OrganizationRoleRoleAssignment {
     /// An `OrganizationRoleRoleAssignment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         identity_id: impl Into<String>,
         identity_type: impl Into<IdentityType>,
@@ -6430,6 +6659,7 @@ pub struct OrganizationUpdate {
 #[cfg(feature = "organizations")]
 impl OrganizationUpdate {
     /// An `OrganizationUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -6444,6 +6674,7 @@ impl OrganizationUpdate {
     }
     /// Sends `description` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_description(mut self) -> Self {
         self.description = Some(None);
         self
@@ -6456,6 +6687,7 @@ impl OrganizationUpdate {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
@@ -6490,6 +6722,7 @@ pub struct PhysicalDisk {
 }
 impl PhysicalDisk {
     /// A `PhysicalDisk` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         disk_type: impl Into<PhysicalDiskType>,
         id: impl Into<String>,
@@ -6518,6 +6751,7 @@ impl PhysicalDisk {
     }
     /// Sends `sled_id` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_sled_id(mut self) -> Self {
         self.sled_id = Some(None);
         self
@@ -6542,6 +6776,7 @@ pub struct PhysicalDiskResultsPage {
 #[cfg(feature = "system")]
 impl PhysicalDiskResultsPage {
     /// A `PhysicalDiskResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<PhysicalDisk>>) -> Self {
         Self {
             items: items.into(),
@@ -6556,6 +6791,7 @@ impl PhysicalDiskResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -6576,6 +6812,7 @@ pub enum PhysicalDiskType {
 }
 impl PhysicalDiskType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Internal => "internal",
@@ -6585,6 +6822,7 @@ impl PhysicalDiskType {
     }
 }
 impl ::std::fmt::Display for PhysicalDiskType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6631,6 +6869,7 @@ pub struct Project {
 #[cfg(feature = "projects")]
 impl Project {
     /// A `Project` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -6663,6 +6902,7 @@ pub struct ProjectCreate {
 #[cfg(feature = "projects")]
 impl ProjectCreate {
     /// A `ProjectCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             description: description.into(),
@@ -6689,6 +6929,7 @@ pub struct ProjectResultsPage {
 #[cfg(feature = "projects")]
 impl ProjectResultsPage {
     /// A `ProjectResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Project>>) -> Self {
         Self {
             items: items.into(),
@@ -6703,6 +6944,7 @@ impl ProjectResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -6725,6 +6967,7 @@ pub enum ProjectRole {
 }
 impl ProjectRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Admin => "admin",
@@ -6735,6 +6978,7 @@ impl ProjectRole {
     }
 }
 impl ::std::fmt::Display for ProjectRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -6774,6 +7018,7 @@ pub struct ProjectRolePolicy {
 #[cfg(feature = "projects")]
 impl ProjectRolePolicy {
     /// A `ProjectRolePolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(role_assignments: impl Into<Vec<ProjectRoleRoleAssignment>>) -> Self {
         Self {
             role_assignments: role_assignments.into(),
@@ -6796,6 +7041,7 @@ pub struct ProjectRoleRoleAssignment {
 }
 impl ProjectRoleRoleAssignment {
     /// A `ProjectRoleRoleAssignment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         identity_id: impl Into<String>,
         identity_type: impl Into<IdentityType>,
@@ -6832,6 +7078,7 @@ pub struct ProjectUpdate {
 #[cfg(feature = "projects")]
 impl ProjectUpdate {
     /// A `ProjectUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -6846,6 +7093,7 @@ impl ProjectUpdate {
     }
     /// Sends `description` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_description(mut self) -> Self {
         self.description = Some(None);
         self
@@ -6858,6 +7106,7 @@ impl ProjectUpdate {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
@@ -6879,6 +7128,7 @@ pub struct Rack {
 #[cfg(feature = "system")]
 impl Rack {
     /// A `Rack` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         time_created: impl Into<::sdkgen_runtime::Timestamp>,
@@ -6910,6 +7160,7 @@ pub struct RackResultsPage {
 #[cfg(feature = "system")]
 impl RackResultsPage {
     /// A `RackResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Rack>>) -> Self {
         Self {
             items: items.into(),
@@ -6924,6 +7175,7 @@ impl RackResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -6943,6 +7195,7 @@ pub struct Role {
 #[cfg(feature = "roles")]
 impl Role {
     /// A `Role` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             description: description.into(),
@@ -6969,6 +7222,7 @@ pub struct RoleResultsPage {
 #[cfg(feature = "roles")]
 impl RoleResultsPage {
     /// A `RoleResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Role>>) -> Self {
         Self {
             items: items.into(),
@@ -6983,6 +7237,7 @@ impl RoleResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -7001,6 +7256,7 @@ pub enum RouteDestinationIpType {
 }
 impl RouteDestinationIpType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ip => "ip",
@@ -7009,6 +7265,7 @@ impl RouteDestinationIpType {
     }
 }
 impl ::std::fmt::Display for RouteDestinationIpType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7042,6 +7299,7 @@ pub struct RouteDestinationIp {
 }
 impl RouteDestinationIp {
     /// A `RouteDestinationIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7059,6 +7317,7 @@ pub enum RouteDestinationIpNetType {
 }
 impl RouteDestinationIpNetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::IpNet => "ip_net",
@@ -7067,6 +7326,7 @@ impl RouteDestinationIpNetType {
     }
 }
 impl ::std::fmt::Display for RouteDestinationIpNetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7100,6 +7360,7 @@ pub struct RouteDestinationIpNet {
 }
 impl RouteDestinationIpNet {
     /// A `RouteDestinationIpNet` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7117,6 +7378,7 @@ pub enum RouteDestinationVpcType {
 }
 impl RouteDestinationVpcType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Vpc => "vpc",
@@ -7125,6 +7387,7 @@ impl RouteDestinationVpcType {
     }
 }
 impl ::std::fmt::Display for RouteDestinationVpcType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7158,6 +7421,7 @@ pub struct RouteDestinationVpc {
 }
 impl RouteDestinationVpc {
     /// A `RouteDestinationVpc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7175,6 +7439,7 @@ pub enum RouteDestinationSubnetType {
 }
 impl RouteDestinationSubnetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Subnet => "subnet",
@@ -7183,6 +7448,7 @@ impl RouteDestinationSubnetType {
     }
 }
 impl ::std::fmt::Display for RouteDestinationSubnetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7216,6 +7482,7 @@ pub struct RouteDestinationSubnet {
 }
 impl RouteDestinationSubnet {
     /// A `RouteDestinationSubnet` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7334,6 +7601,7 @@ pub enum RouteTargetIpType {
 }
 impl RouteTargetIpType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ip => "ip",
@@ -7342,6 +7610,7 @@ impl RouteTargetIpType {
     }
 }
 impl ::std::fmt::Display for RouteTargetIpType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7375,6 +7644,7 @@ pub struct RouteTargetIp {
 }
 impl RouteTargetIp {
     /// A `RouteTargetIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7392,6 +7662,7 @@ pub enum RouteTargetVpcType {
 }
 impl RouteTargetVpcType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Vpc => "vpc",
@@ -7400,6 +7671,7 @@ impl RouteTargetVpcType {
     }
 }
 impl ::std::fmt::Display for RouteTargetVpcType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7433,6 +7705,7 @@ pub struct RouteTargetVpc {
 }
 impl RouteTargetVpc {
     /// A `RouteTargetVpc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7450,6 +7723,7 @@ pub enum RouteTargetSubnetType {
 }
 impl RouteTargetSubnetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Subnet => "subnet",
@@ -7458,6 +7732,7 @@ impl RouteTargetSubnetType {
     }
 }
 impl ::std::fmt::Display for RouteTargetSubnetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7491,6 +7766,7 @@ pub struct RouteTargetSubnet {
 }
 impl RouteTargetSubnet {
     /// A `RouteTargetSubnet` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7508,6 +7784,7 @@ pub enum RouteTargetInstanceType {
 }
 impl RouteTargetInstanceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Instance => "instance",
@@ -7516,6 +7793,7 @@ impl RouteTargetInstanceType {
     }
 }
 impl ::std::fmt::Display for RouteTargetInstanceType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7549,6 +7827,7 @@ pub struct RouteTargetInstance {
 }
 impl RouteTargetInstance {
     /// A `RouteTargetInstance` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7566,6 +7845,7 @@ pub enum RouteTargetInternetGatewayType {
 }
 impl RouteTargetInternetGatewayType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InternetGateway => "internet_gateway",
@@ -7574,6 +7854,7 @@ impl RouteTargetInternetGatewayType {
     }
 }
 impl ::std::fmt::Display for RouteTargetInternetGatewayType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7607,6 +7888,7 @@ pub struct RouteTargetInternetGateway {
 }
 impl RouteTargetInternetGateway {
     /// A `RouteTargetInternetGateway` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -7756,6 +8038,7 @@ pub struct RouterRoute {
 impl RouterRoute {
     /// A `RouterRoute` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         destination: impl Into<RouteDestination>,
@@ -7800,6 +8083,7 @@ pub struct RouterRouteCreateParams {
 #[cfg(feature = "vpcs")]
 impl RouterRouteCreateParams {
     /// A `RouterRouteCreateParams` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         destination: impl Into<RouteDestination>,
@@ -7851,6 +8135,7 @@ pub enum RouterRouteKind {
 }
 impl RouterRouteKind {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "default",
@@ -7862,6 +8147,7 @@ impl RouterRouteKind {
     }
 }
 impl ::std::fmt::Display for RouterRouteKind {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -7907,6 +8193,7 @@ pub struct RouterRouteResultsPage {
 #[cfg(feature = "vpcs")]
 impl RouterRouteResultsPage {
     /// A `RouterRouteResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<RouterRoute>>) -> Self {
         Self {
             items: items.into(),
@@ -7921,6 +8208,7 @@ impl RouterRouteResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -7956,6 +8244,7 @@ pub struct RouterRouteUpdateParams {
 #[cfg(feature = "vpcs")]
 impl RouterRouteUpdateParams {
     /// A `RouterRouteUpdateParams` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         destination: impl Into<RouteDestination>,
         target: impl Into<RouteTarget>,
@@ -7975,6 +8264,7 @@ impl RouterRouteUpdateParams {
     }
     /// Sends `description` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_description(mut self) -> Self {
         self.description = Some(None);
         self
@@ -7987,6 +8277,7 @@ impl RouterRouteUpdateParams {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
@@ -8006,6 +8297,7 @@ pub struct Saga {
 #[cfg(feature = "system")]
 impl Saga {
     /// A `Saga` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>, state: impl Into<SagaState>) -> Self {
         Self {
             id: id.into(),
@@ -8026,6 +8318,7 @@ pub enum SagaErrorInfoActionFailedError {
 }
 impl SagaErrorInfoActionFailedError {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ActionFailed => "action_failed",
@@ -8034,6 +8327,7 @@ impl SagaErrorInfoActionFailedError {
     }
 }
 impl ::std::fmt::Display for SagaErrorInfoActionFailedError {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8067,6 +8361,7 @@ pub struct SagaErrorInfoActionFailed {
 }
 impl SagaErrorInfoActionFailed {
     /// A `SagaErrorInfoActionFailed` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(source_error: impl Into<::serde_json::Value>) -> Self {
         Self {
             source_error: source_error.into(),
@@ -8086,6 +8381,7 @@ pub enum SagaErrorInfoDeserializeFailedError {
 }
 impl SagaErrorInfoDeserializeFailedError {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::DeserializeFailed => "deserialize_failed",
@@ -8094,6 +8390,7 @@ impl SagaErrorInfoDeserializeFailedError {
     }
 }
 impl ::std::fmt::Display for SagaErrorInfoDeserializeFailedError {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8127,6 +8424,7 @@ pub struct SagaErrorInfoDeserializeFailed {
 }
 impl SagaErrorInfoDeserializeFailed {
     /// A `SagaErrorInfoDeserializeFailed` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
@@ -8144,6 +8442,7 @@ pub enum SagaErrorInfoInjectedErrorError {
 }
 impl SagaErrorInfoInjectedErrorError {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InjectedError => "injected_error",
@@ -8152,6 +8451,7 @@ impl SagaErrorInfoInjectedErrorError {
     }
 }
 impl ::std::fmt::Display for SagaErrorInfoInjectedErrorError {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8182,6 +8482,7 @@ impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoInjectedErrorError {
 pub struct SagaErrorInfoInjectedError {}
 impl SagaErrorInfoInjectedError {
     /// A `SagaErrorInfoInjectedError` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -8199,6 +8500,7 @@ pub enum SagaErrorInfoSerializeFailedError {
 }
 impl SagaErrorInfoSerializeFailedError {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SerializeFailed => "serialize_failed",
@@ -8207,6 +8509,7 @@ impl SagaErrorInfoSerializeFailedError {
     }
 }
 impl ::std::fmt::Display for SagaErrorInfoSerializeFailedError {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8240,6 +8543,7 @@ pub struct SagaErrorInfoSerializeFailed {
 }
 impl SagaErrorInfoSerializeFailed {
     /// A `SagaErrorInfoSerializeFailed` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
@@ -8257,6 +8561,7 @@ pub enum SagaErrorInfoSubsagaCreateFailedError {
 }
 impl SagaErrorInfoSubsagaCreateFailedError {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SubsagaCreateFailed => "subsaga_create_failed",
@@ -8265,6 +8570,7 @@ impl SagaErrorInfoSubsagaCreateFailedError {
     }
 }
 impl ::std::fmt::Display for SagaErrorInfoSubsagaCreateFailedError {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8298,6 +8604,7 @@ pub struct SagaErrorInfoSubsagaCreateFailed {
 }
 impl SagaErrorInfoSubsagaCreateFailed {
     /// A `SagaErrorInfoSubsagaCreateFailed` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
@@ -8435,6 +8742,7 @@ pub struct SagaResultsPage {
 #[cfg(feature = "system")]
 impl SagaResultsPage {
     /// A `SagaResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Saga>>) -> Self {
         Self {
             items: items.into(),
@@ -8449,6 +8757,7 @@ impl SagaResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -8467,6 +8776,7 @@ pub enum SagaStateRunningState {
 }
 impl SagaStateRunningState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Running => "running",
@@ -8475,6 +8785,7 @@ impl SagaStateRunningState {
     }
 }
 impl ::std::fmt::Display for SagaStateRunningState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8505,6 +8816,7 @@ impl<'de> ::serde::Deserialize<'de> for SagaStateRunningState {
 pub struct SagaStateRunning {}
 impl SagaStateRunning {
     /// A `SagaStateRunning` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -8522,6 +8834,7 @@ pub enum SagaStateSucceededState {
 }
 impl SagaStateSucceededState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Succeeded => "succeeded",
@@ -8530,6 +8843,7 @@ impl SagaStateSucceededState {
     }
 }
 impl ::std::fmt::Display for SagaStateSucceededState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8560,6 +8874,7 @@ impl<'de> ::serde::Deserialize<'de> for SagaStateSucceededState {
 pub struct SagaStateSucceeded {}
 impl SagaStateSucceeded {
     /// A `SagaStateSucceeded` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -8577,6 +8892,7 @@ pub enum SagaStateFailedState {
 }
 impl SagaStateFailedState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Failed => "failed",
@@ -8585,6 +8901,7 @@ impl SagaStateFailedState {
     }
 }
 impl ::std::fmt::Display for SagaStateFailedState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8622,6 +8939,7 @@ pub struct SagaStateFailed {
 }
 impl SagaStateFailed {
     /// A `SagaStateFailed` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         error_info: impl Into<SagaErrorInfo>,
         error_node_name: impl Into<String>,
@@ -8754,6 +9072,7 @@ pub struct SamlIdentityProvider {
 impl SamlIdentityProvider {
     /// A `SamlIdentityProvider` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         acs_url: impl Into<String>,
         description: impl Into<String>,
@@ -8788,6 +9107,7 @@ impl SamlIdentityProvider {
     }
     /// Sends `public_cert` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_public_cert(mut self) -> Self {
         self.public_cert = Some(None);
         self
@@ -8834,6 +9154,7 @@ pub struct SamlIdentityProviderCreate {
 impl SamlIdentityProviderCreate {
     /// A `SamlIdentityProviderCreate` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         acs_url: impl Into<String>,
         description: impl Into<String>,
@@ -8865,6 +9186,7 @@ impl SamlIdentityProviderCreate {
     }
     /// Sends `group_attribute_name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_group_attribute_name(mut self) -> Self {
         self.group_attribute_name = Some(None);
         self
@@ -8877,6 +9199,7 @@ impl SamlIdentityProviderCreate {
     }
     /// Sends `signing_keypair` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_signing_keypair(mut self) -> Self {
         self.signing_keypair = Some(None);
         self
@@ -8897,6 +9220,7 @@ pub enum ServiceUsingCertificate {
 }
 impl ServiceUsingCertificate {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ExternalApi => "external_api",
@@ -8905,6 +9229,7 @@ impl ServiceUsingCertificate {
     }
 }
 impl ::std::fmt::Display for ServiceUsingCertificate {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -8952,6 +9277,7 @@ pub struct Silo {
 #[cfg(feature = "system")]
 impl Silo {
     /// A `Silo` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         discoverable: impl Into<bool>,
@@ -8999,6 +9325,7 @@ pub struct SiloCreate {
 #[cfg(feature = "system")]
 impl SiloCreate {
     /// A `SiloCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         discoverable: impl Into<bool>,
@@ -9021,6 +9348,7 @@ impl SiloCreate {
     }
     /// Sends `admin_group_name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_admin_group_name(mut self) -> Self {
         self.admin_group_name = Some(None);
         self
@@ -9045,6 +9373,7 @@ pub enum SiloIdentityMode {
 }
 impl SiloIdentityMode {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SamlJit => "saml_jit",
@@ -9054,6 +9383,7 @@ impl SiloIdentityMode {
     }
 }
 impl ::std::fmt::Display for SiloIdentityMode {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9097,6 +9427,7 @@ pub struct SiloResultsPage {
 #[cfg(feature = "system")]
 impl SiloResultsPage {
     /// A `SiloResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Silo>>) -> Self {
         Self {
             items: items.into(),
@@ -9111,6 +9442,7 @@ impl SiloResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -9133,6 +9465,7 @@ pub enum SiloRole {
 }
 impl SiloRole {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Admin => "admin",
@@ -9143,6 +9476,7 @@ impl SiloRole {
     }
 }
 impl ::std::fmt::Display for SiloRole {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9182,6 +9516,7 @@ pub struct SiloRolePolicy {
 #[cfg(any(feature = "silos", feature = "system"))]
 impl SiloRolePolicy {
     /// A `SiloRolePolicy` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(role_assignments: impl Into<Vec<SiloRoleRoleAssignment>>) -> Self {
         Self {
             role_assignments: role_assignments.into(),
@@ -9204,6 +9539,7 @@ pub struct SiloRoleRoleAssignment {
 }
 impl SiloRoleRoleAssignment {
     /// A `SiloRoleRoleAssignment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         identity_id: impl Into<String>,
         identity_type: impl Into<IdentityType>,
@@ -9236,6 +9572,7 @@ pub struct Sled {
 #[cfg(feature = "system")]
 impl Sled {
     /// A `Sled` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         baseboard: impl Into<Baseboard>,
         id: impl Into<String>,
@@ -9271,6 +9608,7 @@ pub struct SledResultsPage {
 #[cfg(feature = "system")]
 impl SledResultsPage {
     /// A `SledResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Sled>>) -> Self {
         Self {
             items: items.into(),
@@ -9285,6 +9623,7 @@ impl SledResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -9321,6 +9660,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// A `Snapshot` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         disk_id: impl Into<String>,
@@ -9361,6 +9701,7 @@ pub struct SnapshotCreate {
 #[cfg(feature = "snapshots")]
 impl SnapshotCreate {
     /// A `SnapshotCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         disk: impl Into<String>,
@@ -9392,6 +9733,7 @@ pub struct SnapshotResultsPage {
 #[cfg(feature = "snapshots")]
 impl SnapshotResultsPage {
     /// A `SnapshotResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Snapshot>>) -> Self {
         Self {
             items: items.into(),
@@ -9406,6 +9748,7 @@ impl SnapshotResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -9430,6 +9773,7 @@ pub enum SnapshotState {
 }
 impl SnapshotState {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Creating => "creating",
@@ -9441,6 +9785,7 @@ impl SnapshotState {
     }
 }
 impl ::std::fmt::Display for SnapshotState {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9479,6 +9824,7 @@ pub struct SpoofLoginBody {
 #[cfg(feature = "hidden")]
 impl SpoofLoginBody {
     /// A `SpoofLoginBody` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(username: impl Into<String>) -> Self {
         Self { username: username.into() }
     }
@@ -9507,6 +9853,7 @@ pub struct SshKey {
 #[cfg(feature = "session")]
 impl SshKey {
     /// A `SshKey` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -9543,6 +9890,7 @@ pub struct SshKeyCreate {
 #[cfg(feature = "session")]
 impl SshKeyCreate {
     /// A `SshKeyCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         name: impl Into<String>,
@@ -9574,6 +9922,7 @@ pub struct SshKeyResultsPage {
 #[cfg(feature = "session")]
 impl SshKeyResultsPage {
     /// A `SshKeyResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<SshKey>>) -> Self {
         Self {
             items: items.into(),
@@ -9588,6 +9937,7 @@ impl SshKeyResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -9612,6 +9962,7 @@ pub enum SystemMetricName {
 #[cfg(feature = "system")]
 impl SystemMetricName {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::VirtualDiskSpaceProvisioned => "virtual_disk_space_provisioned",
@@ -9623,6 +9974,7 @@ impl SystemMetricName {
 }
 #[cfg(feature = "system")]
 impl ::std::fmt::Display for SystemMetricName {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9668,6 +10020,7 @@ pub struct SystemUpdate {
 #[cfg(feature = "system")]
 impl SystemUpdate {
     /// A `SystemUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         time_created: impl Into<::sdkgen_runtime::Timestamp>,
@@ -9701,6 +10054,7 @@ pub struct SystemUpdateResultsPage {
 #[cfg(feature = "system")]
 impl SystemUpdateResultsPage {
     /// A `SystemUpdateResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<SystemUpdate>>) -> Self {
         Self {
             items: items.into(),
@@ -9715,6 +10069,7 @@ impl SystemUpdateResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -9732,6 +10087,7 @@ pub struct SystemUpdateStart {
 #[cfg(feature = "system")]
 impl SystemUpdateStart {
     /// A `SystemUpdateStart` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(version: impl Into<String>) -> Self {
         Self { version: version.into() }
     }
@@ -9750,6 +10106,7 @@ pub struct SystemVersion {
 #[cfg(feature = "system")]
 impl SystemVersion {
     /// A `SystemVersion` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         status: impl Into<UpdateStatus>,
         version_range: impl Into<VersionRange>,
@@ -9778,6 +10135,7 @@ pub struct TimeseriesSchema {
 }
 impl TimeseriesSchema {
     /// A `TimeseriesSchema` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         created: impl Into<::sdkgen_runtime::Timestamp>,
         datum_type: impl Into<DatumType>,
@@ -9811,6 +10169,7 @@ pub struct TimeseriesSchemaResultsPage {
 #[cfg(feature = "metrics")]
 impl TimeseriesSchemaResultsPage {
     /// A `TimeseriesSchemaResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<TimeseriesSchema>>) -> Self {
         Self {
             items: items.into(),
@@ -9825,6 +10184,7 @@ impl TimeseriesSchemaResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -9850,6 +10210,7 @@ pub struct UpdateDeployment {
 #[cfg(feature = "system")]
 impl UpdateDeployment {
     /// An `UpdateDeployment` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         id: impl Into<String>,
         status: impl Into<UpdateStatus>,
@@ -9885,6 +10246,7 @@ pub struct UpdateDeploymentResultsPage {
 #[cfg(feature = "system")]
 impl UpdateDeploymentResultsPage {
     /// An `UpdateDeploymentResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<UpdateDeployment>>) -> Self {
         Self {
             items: items.into(),
@@ -9899,6 +10261,7 @@ impl UpdateDeploymentResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -9917,6 +10280,7 @@ pub enum UpdateStatusUpdatingStatus {
 }
 impl UpdateStatusUpdatingStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Updating => "updating",
@@ -9925,6 +10289,7 @@ impl UpdateStatusUpdatingStatus {
     }
 }
 impl ::std::fmt::Display for UpdateStatusUpdatingStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -9955,6 +10320,7 @@ impl<'de> ::serde::Deserialize<'de> for UpdateStatusUpdatingStatus {
 pub struct UpdateStatusUpdating {}
 impl UpdateStatusUpdating {
     /// An `UpdateStatusUpdating` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -9972,6 +10338,7 @@ pub enum UpdateStatusSteadyStatus {
 }
 impl UpdateStatusSteadyStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Steady => "steady",
@@ -9980,6 +10347,7 @@ impl UpdateStatusSteadyStatus {
     }
 }
 impl ::std::fmt::Display for UpdateStatusSteadyStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10010,6 +10378,7 @@ impl<'de> ::serde::Deserialize<'de> for UpdateStatusSteadyStatus {
 pub struct UpdateStatusSteady {}
 impl UpdateStatusSteady {
     /// An `UpdateStatusSteady` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -10108,6 +10477,7 @@ pub struct UpdateableComponent {
 impl UpdateableComponent {
     /// An `UpdateableComponent` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         component_type: impl Into<UpdateableComponentType>,
         device_id: impl Into<String>,
@@ -10149,6 +10519,7 @@ pub struct UpdateableComponentResultsPage {
 #[cfg(feature = "system")]
 impl UpdateableComponentResultsPage {
     /// An `UpdateableComponentResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<UpdateableComponent>>) -> Self {
         Self {
             items: items.into(),
@@ -10163,6 +10534,7 @@ impl UpdateableComponentResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -10203,6 +10575,7 @@ pub enum UpdateableComponentType {
 }
 impl UpdateableComponentType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::BootloaderForRot => "bootloader_for_rot",
@@ -10222,6 +10595,7 @@ impl UpdateableComponentType {
     }
 }
 impl ::std::fmt::Display for UpdateableComponentType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10272,6 +10646,7 @@ pub struct User {
 #[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
 impl User {
     /// A `User` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         display_name: impl Into<String>,
         id: impl Into<String>,
@@ -10304,6 +10679,7 @@ pub struct UserBuiltin {
 #[cfg(feature = "system")]
 impl UserBuiltin {
     /// A `UserBuiltin` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -10339,6 +10715,7 @@ pub struct UserBuiltinResultsPage {
 #[cfg(feature = "system")]
 impl UserBuiltinResultsPage {
     /// A `UserBuiltinResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<UserBuiltin>>) -> Self {
         Self {
             items: items.into(),
@@ -10353,6 +10730,7 @@ impl UserBuiltinResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -10372,6 +10750,7 @@ pub struct UserCreate {
 #[cfg(feature = "system")]
 impl UserCreate {
     /// A `UserCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         external_id: impl Into<String>,
         password: impl Into<UserPassword>,
@@ -10395,6 +10774,7 @@ pub enum UserPasswordPasswordUserPasswordValue {
 }
 impl UserPasswordPasswordUserPasswordValue {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Password => "password",
@@ -10403,6 +10783,7 @@ impl UserPasswordPasswordUserPasswordValue {
     }
 }
 impl ::std::fmt::Display for UserPasswordPasswordUserPasswordValue {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10436,6 +10817,7 @@ pub struct UserPasswordPassword {
 }
 impl UserPasswordPassword {
     /// A `UserPasswordPassword` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(details: impl Into<String>) -> Self {
         Self { details: details.into() }
     }
@@ -10453,6 +10835,7 @@ pub enum UserPasswordInvalidPasswordUserPasswordValue {
 }
 impl UserPasswordInvalidPasswordUserPasswordValue {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InvalidPassword => "invalid_password",
@@ -10461,6 +10844,7 @@ impl UserPasswordInvalidPasswordUserPasswordValue {
     }
 }
 impl ::std::fmt::Display for UserPasswordInvalidPasswordUserPasswordValue {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10491,6 +10875,7 @@ impl<'de> ::serde::Deserialize<'de> for UserPasswordInvalidPasswordUserPasswordV
 pub struct UserPasswordInvalidPassword {}
 impl UserPasswordInvalidPassword {
     /// A `UserPasswordInvalidPassword` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {}
     }
@@ -10586,6 +10971,7 @@ pub struct UserResultsPage {
 #[cfg(any(feature = "silos", feature = "system"))]
 impl UserResultsPage {
     /// A `UserResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<User>>) -> Self {
         Self {
             items: items.into(),
@@ -10600,6 +10986,7 @@ impl UserResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -10619,6 +11006,7 @@ pub struct UsernamePasswordCredentials {
 #[cfg(feature = "login")]
 impl UsernamePasswordCredentials {
     /// A `UsernamePasswordCredentials` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(password: impl Into<String>, username: impl Into<String>) -> Self {
         Self {
             password: password.into(),
@@ -10638,6 +11026,7 @@ pub struct VersionRange {
 }
 impl VersionRange {
     /// A `VersionRange` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(high: impl Into<String>, low: impl Into<String>) -> Self {
         Self {
             high: high.into(),
@@ -10674,6 +11063,7 @@ pub struct Vpc {
 impl Vpc {
     /// A `Vpc` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         dns_name: impl Into<String>,
@@ -10723,6 +11113,7 @@ pub struct VpcCreate {
 #[cfg(feature = "vpcs")]
 impl VpcCreate {
     /// A `VpcCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         dns_name: impl Into<String>,
@@ -10743,6 +11134,7 @@ impl VpcCreate {
     }
     /// Sends `ipv6_prefix` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_ipv6_prefix(mut self) -> Self {
         self.ipv6_prefix = Some(None);
         self
@@ -10781,6 +11173,7 @@ pub struct VpcFirewallRule {
 impl VpcFirewallRule {
     /// A `VpcFirewallRule` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         action: impl Into<VpcFirewallRuleAction>,
         description: impl Into<String>,
@@ -10826,6 +11219,7 @@ pub enum VpcFirewallRuleAction {
 }
 impl VpcFirewallRuleAction {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Allow => "allow",
@@ -10835,6 +11229,7 @@ impl VpcFirewallRuleAction {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleAction {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10874,6 +11269,7 @@ pub enum VpcFirewallRuleDirection {
 }
 impl VpcFirewallRuleDirection {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inbound => "inbound",
@@ -10883,6 +11279,7 @@ impl VpcFirewallRuleDirection {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleDirection {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -10936,6 +11333,7 @@ pub struct VpcFirewallRuleFilter {
 }
 impl VpcFirewallRuleFilter {
     /// A `VpcFirewallRuleFilter` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             hosts: None,
@@ -10954,6 +11352,7 @@ impl VpcFirewallRuleFilter {
     }
     /// Sends `hosts` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_hosts(mut self) -> Self {
         self.hosts = Some(None);
         self
@@ -10966,6 +11365,7 @@ impl VpcFirewallRuleFilter {
     }
     /// Sends `ports` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_ports(mut self) -> Self {
         self.ports = Some(None);
         self
@@ -10981,6 +11381,7 @@ impl VpcFirewallRuleFilter {
     }
     /// Sends `protocols` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_protocols(mut self) -> Self {
         self.protocols = Some(None);
         self
@@ -10999,6 +11400,7 @@ pub enum VpcFirewallRuleHostFilterVpcType {
 }
 impl VpcFirewallRuleHostFilterVpcType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Vpc => "vpc",
@@ -11007,6 +11409,7 @@ impl VpcFirewallRuleHostFilterVpcType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleHostFilterVpcType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11040,6 +11443,7 @@ pub struct VpcFirewallRuleHostFilterVpc {
 }
 impl VpcFirewallRuleHostFilterVpc {
     /// A `VpcFirewallRuleHostFilterVpc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11057,6 +11461,7 @@ pub enum VpcFirewallRuleHostFilterSubnetType {
 }
 impl VpcFirewallRuleHostFilterSubnetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Subnet => "subnet",
@@ -11065,6 +11470,7 @@ impl VpcFirewallRuleHostFilterSubnetType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleHostFilterSubnetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11098,6 +11504,7 @@ pub struct VpcFirewallRuleHostFilterSubnet {
 }
 impl VpcFirewallRuleHostFilterSubnet {
     /// A `VpcFirewallRuleHostFilterSubnet` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11115,6 +11522,7 @@ pub enum VpcFirewallRuleHostFilterInstanceType {
 }
 impl VpcFirewallRuleHostFilterInstanceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Instance => "instance",
@@ -11123,6 +11531,7 @@ impl VpcFirewallRuleHostFilterInstanceType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleHostFilterInstanceType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11156,6 +11565,7 @@ pub struct VpcFirewallRuleHostFilterInstance {
 }
 impl VpcFirewallRuleHostFilterInstance {
     /// A `VpcFirewallRuleHostFilterInstance` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11173,6 +11583,7 @@ pub enum VpcFirewallRuleHostFilterIpType {
 }
 impl VpcFirewallRuleHostFilterIpType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ip => "ip",
@@ -11181,6 +11592,7 @@ impl VpcFirewallRuleHostFilterIpType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleHostFilterIpType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11214,6 +11626,7 @@ pub struct VpcFirewallRuleHostFilterIp {
 }
 impl VpcFirewallRuleHostFilterIp {
     /// A `VpcFirewallRuleHostFilterIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11231,6 +11644,7 @@ pub enum VpcFirewallRuleHostFilterIpNetType {
 }
 impl VpcFirewallRuleHostFilterIpNetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::IpNet => "ip_net",
@@ -11239,6 +11653,7 @@ impl VpcFirewallRuleHostFilterIpNetType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleHostFilterIpNetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11272,6 +11687,7 @@ pub struct VpcFirewallRuleHostFilterIpNet {
 }
 impl VpcFirewallRuleHostFilterIpNet {
     /// A `VpcFirewallRuleHostFilterIpNet` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11410,6 +11826,7 @@ pub enum VpcFirewallRuleProtocol {
 }
 impl VpcFirewallRuleProtocol {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Tcp => "TCP",
@@ -11420,6 +11837,7 @@ impl VpcFirewallRuleProtocol {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleProtocol {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11460,6 +11878,7 @@ pub enum VpcFirewallRuleStatus {
 }
 impl VpcFirewallRuleStatus {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Disabled => "disabled",
@@ -11469,6 +11888,7 @@ impl VpcFirewallRuleStatus {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleStatus {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11506,6 +11926,7 @@ pub enum VpcFirewallRuleTargetVpcType {
 }
 impl VpcFirewallRuleTargetVpcType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Vpc => "vpc",
@@ -11514,6 +11935,7 @@ impl VpcFirewallRuleTargetVpcType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleTargetVpcType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11547,6 +11969,7 @@ pub struct VpcFirewallRuleTargetVpc {
 }
 impl VpcFirewallRuleTargetVpc {
     /// A `VpcFirewallRuleTargetVpc` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11564,6 +11987,7 @@ pub enum VpcFirewallRuleTargetSubnetType {
 }
 impl VpcFirewallRuleTargetSubnetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Subnet => "subnet",
@@ -11572,6 +11996,7 @@ impl VpcFirewallRuleTargetSubnetType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleTargetSubnetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11605,6 +12030,7 @@ pub struct VpcFirewallRuleTargetSubnet {
 }
 impl VpcFirewallRuleTargetSubnet {
     /// A `VpcFirewallRuleTargetSubnet` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11622,6 +12048,7 @@ pub enum VpcFirewallRuleTargetInstanceType {
 }
 impl VpcFirewallRuleTargetInstanceType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Instance => "instance",
@@ -11630,6 +12057,7 @@ impl VpcFirewallRuleTargetInstanceType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleTargetInstanceType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11663,6 +12091,7 @@ pub struct VpcFirewallRuleTargetInstance {
 }
 impl VpcFirewallRuleTargetInstance {
     /// A `VpcFirewallRuleTargetInstance` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11680,6 +12109,7 @@ pub enum VpcFirewallRuleTargetIpType {
 }
 impl VpcFirewallRuleTargetIpType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ip => "ip",
@@ -11688,6 +12118,7 @@ impl VpcFirewallRuleTargetIpType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleTargetIpType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11721,6 +12152,7 @@ pub struct VpcFirewallRuleTargetIp {
 }
 impl VpcFirewallRuleTargetIp {
     /// A `VpcFirewallRuleTargetIp` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11738,6 +12170,7 @@ pub enum VpcFirewallRuleTargetIpNetType {
 }
 impl VpcFirewallRuleTargetIpNetType {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::IpNet => "ip_net",
@@ -11746,6 +12179,7 @@ impl VpcFirewallRuleTargetIpNetType {
     }
 }
 impl ::std::fmt::Display for VpcFirewallRuleTargetIpNetType {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -11779,6 +12213,7 @@ pub struct VpcFirewallRuleTargetIpNet {
 }
 impl VpcFirewallRuleTargetIpNet {
     /// A `VpcFirewallRuleTargetIpNet` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
     }
@@ -11924,6 +12359,7 @@ pub struct VpcFirewallRuleUpdate {
 impl VpcFirewallRuleUpdate {
     /// A `VpcFirewallRuleUpdate` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         action: impl Into<VpcFirewallRuleAction>,
         description: impl Into<String>,
@@ -11958,6 +12394,7 @@ pub struct VpcFirewallRuleUpdateParams {
 #[cfg(feature = "vpcs")]
 impl VpcFirewallRuleUpdateParams {
     /// A `VpcFirewallRuleUpdateParams` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(rules: impl Into<Vec<VpcFirewallRuleUpdate>>) -> Self {
         Self { rules: rules.into() }
     }
@@ -11974,6 +12411,7 @@ pub struct VpcFirewallRules {
 #[cfg(feature = "vpcs")]
 impl VpcFirewallRules {
     /// A `VpcFirewallRules` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(rules: impl Into<Vec<VpcFirewallRule>>) -> Self {
         Self { rules: rules.into() }
     }
@@ -11997,6 +12435,7 @@ pub struct VpcResultsPage {
 #[cfg(feature = "vpcs")]
 impl VpcResultsPage {
     /// A `VpcResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<Vpc>>) -> Self {
         Self {
             items: items.into(),
@@ -12011,6 +12450,7 @@ impl VpcResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -12040,6 +12480,7 @@ pub struct VpcRouter {
 #[cfg(feature = "vpcs")]
 impl VpcRouter {
     /// A `VpcRouter` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -12074,6 +12515,7 @@ pub struct VpcRouterCreate {
 #[cfg(feature = "vpcs")]
 impl VpcRouterCreate {
     /// A `VpcRouterCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(description: impl Into<String>, name: impl Into<String>) -> Self {
         Self {
             description: description.into(),
@@ -12096,6 +12538,7 @@ pub enum VpcRouterKind {
 }
 impl VpcRouterKind {
     /// The value as sent on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::System => "system",
@@ -12105,6 +12548,7 @@ impl VpcRouterKind {
     }
 }
 impl ::std::fmt::Display for VpcRouterKind {
+    #[inline]
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -12148,6 +12592,7 @@ pub struct VpcRouterResultsPage {
 #[cfg(feature = "vpcs")]
 impl VpcRouterResultsPage {
     /// A `VpcRouterResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<VpcRouter>>) -> Self {
         Self {
             items: items.into(),
@@ -12162,6 +12607,7 @@ impl VpcRouterResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -12191,6 +12637,7 @@ pub struct VpcRouterUpdate {
 #[cfg(feature = "vpcs")]
 impl VpcRouterUpdate {
     /// A `VpcRouterUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -12205,6 +12652,7 @@ impl VpcRouterUpdate {
     }
     /// Sends `description` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_description(mut self) -> Self {
         self.description = Some(None);
         self
@@ -12217,6 +12665,7 @@ impl VpcRouterUpdate {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
@@ -12249,6 +12698,7 @@ pub struct VpcSubnet {
 impl VpcSubnet {
     /// A `VpcSubnet` with its required fields; the optional ones start empty.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         id: impl Into<String>,
@@ -12298,6 +12748,7 @@ pub struct VpcSubnetCreate {
 #[cfg(feature = "vpcs")]
 impl VpcSubnetCreate {
     /// A `VpcSubnetCreate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(
         description: impl Into<String>,
         ipv4_block: impl Into<String>,
@@ -12318,6 +12769,7 @@ impl VpcSubnetCreate {
     }
     /// Sends `ipv6_block` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_ipv6_block(mut self) -> Self {
         self.ipv6_block = Some(None);
         self
@@ -12342,6 +12794,7 @@ pub struct VpcSubnetResultsPage {
 #[cfg(feature = "vpcs")]
 impl VpcSubnetResultsPage {
     /// A `VpcSubnetResultsPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(items: impl Into<Vec<VpcSubnet>>) -> Self {
         Self {
             items: items.into(),
@@ -12356,6 +12809,7 @@ impl VpcSubnetResultsPage {
     }
     /// Sends `next_page` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
@@ -12385,6 +12839,7 @@ pub struct VpcSubnetUpdate {
 #[cfg(feature = "vpcs")]
 impl VpcSubnetUpdate {
     /// A `VpcSubnetUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -12399,6 +12854,7 @@ impl VpcSubnetUpdate {
     }
     /// Sends `description` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_description(mut self) -> Self {
         self.description = Some(None);
         self
@@ -12411,6 +12867,7 @@ impl VpcSubnetUpdate {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
@@ -12447,6 +12904,7 @@ pub struct VpcUpdate {
 #[cfg(feature = "vpcs")]
 impl VpcUpdate {
     /// A `VpcUpdate` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new() -> Self {
         Self {
             description: None,
@@ -12462,6 +12920,7 @@ impl VpcUpdate {
     }
     /// Sends `description` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_description(mut self) -> Self {
         self.description = Some(None);
         self
@@ -12474,6 +12933,7 @@ impl VpcUpdate {
     }
     /// Sends `dns_name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_dns_name(mut self) -> Self {
         self.dns_name = Some(None);
         self
@@ -12486,6 +12946,7 @@ impl VpcUpdate {
     }
     /// Sends `name` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self

@@ -74,6 +74,7 @@ pub struct OverloadedError {}
 pub struct ServerError {}
 impl ErrorKind {
     /// The `RateLimitError` attributes, when this is one.
+    #[inline]
     pub fn as_rate_limit_error(&self) -> Option<&RateLimitError> {
         match self {
             Self::RateLimitError(v) => Some(v),
@@ -81,6 +82,7 @@ impl ErrorKind {
         }
     }
     /// The `OverloadedError` attributes, when this is one.
+    #[inline]
     pub fn as_overloaded_error(&self) -> Option<&OverloadedError> {
         match self {
             Self::OverloadedError(v) => Some(v),
@@ -88,6 +90,7 @@ impl ErrorKind {
         }
     }
     /// The `ServerError` attributes, when this is one.
+    #[inline]
     pub fn as_server_error(&self) -> Option<&ServerError> {
         match self {
             Self::ServerError(v) => Some(v),

@@ -17,6 +17,7 @@ pub struct MessagePage {
 }
 impl MessagePage {
     /// A `MessagePage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(data: impl Into<Vec<Message>>) -> Self {
         Self {
             data: data.into(),
@@ -31,6 +32,7 @@ impl MessagePage {
     }
     /// Sends `next_cursor` as `null`, which clears it (leaving it unset omits it).
     #[must_use]
+    #[inline]
     pub fn clear_next_cursor(mut self) -> Self {
         self.next_cursor = Some(None);
         self
@@ -49,6 +51,7 @@ pub struct SearchPage {
 }
 impl SearchPage {
     /// A `SearchPage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(results: impl Into<Vec<Message>>) -> Self {
         Self {
             results: results.into(),
@@ -72,6 +75,7 @@ pub struct NewMessage {
 }
 impl NewMessage {
     /// A `NewMessage` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(text: impl Into<String>) -> Self {
         Self { text: text.into() }
     }
@@ -88,6 +92,7 @@ pub struct Message {
 }
 impl Message {
     /// A `Message` with its required fields; the optional ones start empty.
+    #[inline]
     pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
         Self {
             id: id.into(),
