@@ -411,6 +411,27 @@ async fn a_header_parameter_replaces_the_generated_key_and_the_fixed_header_once
     }
 }
 
+/// An endpoint with nothing of its own to set is the runtime's shared call type; where the
+/// API has an idempotency-key header, that type takes the caller's key too.
+#[tokio::test(start_paused = true)]
+async fn a_shared_call_takes_the_callers_idempotency_key() {
+    let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
+    let server = Server::start(vec![Reply::status(503), Reply::json(200, ok)])
+        .await
+        .unwrap();
+    let c = client(&server.url());
+    let body = ef::Attachment::new(ef::File::from_bytes("a.txt", "hi"), "evidence");
+    let call: ef::ItemsAttachCall<'_> = c.items().attach("i1", &body);
+    let item = call.idempotency_key("mine-1").send().await.unwrap();
+    assert_eq!(item.attempts, 2);
+    let received = server.received();
+    let keys: Vec<Option<&str>> = received
+        .iter()
+        .map(|r| r.header("idempotency-key"))
+        .collect();
+    assert_eq!(keys, [Some("mine-1"), Some("mine-1")]);
+}
+
 #[tokio::test(start_paused = true)]
 async fn per_call_options_override_the_client_for_one_call() {
     let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;

@@ -860,18 +860,32 @@ impl<'a> Call<'a> {
     }
 }
 
+/// What a shared call type is for, with no value of it: `fn() -> T` keeps the type `Send`
+/// and `Sync` whatever `T` is.
+type Marker<T> = PhantomData<fn() -> T>;
+
+/// The per-call options of an API whose spec declares no idempotency-key header: timeout,
+/// retries and headers. The last parameter of [`JsonCall`] and [`EmptyCall`].
+#[derive(Debug)]
+pub enum Plain {}
+
+/// The per-call options of an API whose spec declares an idempotency-key header: those of
+/// [`Plain`] and `idempotency_key`. The last parameter of [`JsonCall`] and [`EmptyCall`].
+#[derive(Debug)]
+pub enum Keyed {}
+
 /// The call of an endpoint with no optional parameters whose success body is JSON, decoded
-/// into `T` (`K` is the API's error classes): the per-call options, then
-/// [`send`](Self::send). A generated crate names one per such endpoint
+/// into `T` (`K` is the API's error classes, `O` [`Plain`] or [`Keyed`]): the per-call
+/// options, then [`send`](Self::send). A generated crate names one per such endpoint
 /// (`pub type ...Call<'a> = JsonCall<'a, T, ErrorKind>`), so it compiles no builder of its
 /// own for them.
 #[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct JsonCall<'a, T, K> {
+pub struct JsonCall<'a, T, K, O = Plain> {
     call: Call<'a>,
-    out: PhantomData<fn() -> (T, K)>,
+    out: Marker<(T, K, O)>,
 }
 
-impl<'a, T, K> JsonCall<'a, T, K> {
+impl<'a, T, K, O> JsonCall<'a, T, K, O> {
     /// A call of `request` through `client`.
     #[inline]
     pub fn new(client: &'a Client, request: Request) -> Self {
@@ -884,30 +898,34 @@ impl<'a, T, K> JsonCall<'a, T, K> {
     crate::call_options!();
 }
 
-impl<'a, T: DeserializeOwned + 'a, K: ErrorClass> JsonCall<'a, T, K> {
+impl<T, K> JsonCall<'_, T, K, Keyed> {
+    crate::call_options!(@key);
+}
+
+impl<'a, T: DeserializeOwned + 'a, K: ErrorClass, O> JsonCall<'a, T, K, O> {
     /// Sends the call, with the client's retries, waits and limits.
     pub fn send(self) -> impl Future<Output = Result<Response<T>, Error<K>>> + 'a {
         self.call.send_json()
     }
 }
 
-impl<T, K> fmt::Debug for JsonCall<'_, T, K> {
+impl<T, K, O> fmt::Debug for JsonCall<'_, T, K, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.call, f)
     }
 }
 
 /// The call of an endpoint with no optional parameters whose success has no body worth
-/// decoding (`K` is the API's error classes): the per-call options, then
-/// [`send`](Self::send). A generated crate names one per such endpoint
+/// decoding (`K` is the API's error classes, `O` [`Plain`] or [`Keyed`]): the per-call
+/// options, then [`send`](Self::send). A generated crate names one per such endpoint
 /// (`pub type ...Call<'a> = EmptyCall<'a, ErrorKind>`).
 #[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct EmptyCall<'a, K> {
+pub struct EmptyCall<'a, K, O = Plain> {
     call: Call<'a>,
-    out: PhantomData<fn() -> K>,
+    out: Marker<(K, O)>,
 }
 
-impl<'a, K> EmptyCall<'a, K> {
+impl<'a, K, O> EmptyCall<'a, K, O> {
     /// A call of `request` through `client`.
     #[inline]
     pub fn new(client: &'a Client, request: Request) -> Self {
@@ -920,14 +938,18 @@ impl<'a, K> EmptyCall<'a, K> {
     crate::call_options!();
 }
 
-impl<'a, K: ErrorClass> EmptyCall<'a, K> {
+impl<K> EmptyCall<'_, K, Keyed> {
+    crate::call_options!(@key);
+}
+
+impl<'a, K: ErrorClass, O> EmptyCall<'a, K, O> {
     /// Sends the call, with the client's retries, waits and limits.
     pub fn send(self) -> impl Future<Output = Result<Response<()>, Error<K>>> + 'a {
         self.call.send_empty()
     }
 }
 
-impl<K> fmt::Debug for EmptyCall<'_, K> {
+impl<K, O> fmt::Debug for EmptyCall<'_, K, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.call, f)
     }
@@ -972,7 +994,9 @@ macro_rules! call_options {
     };
     (idempotency_key) => {
         $crate::call_options!();
-
+        $crate::call_options!(@key);
+    };
+    (@key) => {
         /// Uses this idempotency key instead of a generated one; it is resent on every retry,
         /// and makes the call safe to retry.
         pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {

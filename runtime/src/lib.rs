@@ -22,7 +22,7 @@ pub mod values;
 
 pub use client::{
     path_segment, ApiSpec, Auth, BodyStream, BuildError, Call, CallOptions, Client, ClientBuilder,
-    Credential, EmptyCall, EventStream, JsonCall, OptionalHeader, Request, Response,
+    Credential, EmptyCall, EventStream, JsonCall, Keyed, OptionalHeader, Plain, Request, Response,
     DEFAULT_MAX_RESPONSE_SIZE, MAX_REDIRECTS,
 };
 pub use envelope::{ClassRule, EnvelopeSpec, ErrorResponse, Matcher, Source, Test};

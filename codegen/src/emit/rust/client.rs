@@ -584,20 +584,21 @@ fn endpoint_method(
     // compiles the endpoints it calls.
     // A call with nothing of its own to set, sent plainly, is one of the runtime's generic
     // calls under the endpoint's name: the crate declares a type alias, not a builder.
+    // Where the API has an idempotency-key header, the call's options include the key.
+    let keyed = api
+        .retry
+        .key_header
+        .is_some()
+        .then(|| quote!(, ::sdkgen_runtime::Keyed));
     let shared = match &e.response {
-        _ if !setters.is_empty()
-            || e.stream.is_some()
-            || e.download
-            || e.pagination.is_some()
-            || api.retry.key_header.is_some() =>
-        {
+        _ if !setters.is_empty() || e.stream.is_some() || e.download || e.pagination.is_some() => {
             None
         }
         Some(t) => {
             let t = rust_type(api, t);
-            Some(quote!(::sdkgen_runtime::JsonCall<'a, #t, #kind_ident>))
+            Some(quote!(::sdkgen_runtime::JsonCall<'a, #t, #kind_ident #keyed>))
         }
-        None => Some(quote!(::sdkgen_runtime::EmptyCall<'a, #kind_ident>)),
+        None => Some(quote!(::sdkgen_runtime::EmptyCall<'a, #kind_ident #keyed>)),
     };
     let start = match shared {
         Some(_) => quote!(#call_ty::new(#receiver, __request)),

@@ -178,9 +178,7 @@ impl Client {
         let __request = ::sdkgen_runtime::Request::new("HEAD", "/ping".to_owned())
             .endpoint("ping")
             .idempotent(true);
-        PingCall {
-            call: ::sdkgen_runtime::Call::new(&self.inner, __request),
-        }
+        PingCall::new(&self.inner, __request)
     }
     /// The `items` endpoints.
     #[inline]
@@ -239,9 +237,7 @@ impl<'a> ItemsApi<'a> {
             )
             .endpoint("items.get")
             .idempotent(true);
-        ItemsGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ItemsGetCall::new(&self.client.inner, __request)
     }
     /// Create an item with a form body (e.g. from an HTML form). Equivalent to:
     /// ```text
@@ -280,9 +276,7 @@ impl<'a> ItemsApi<'a> {
             )
             .endpoint("items.delete")
             .idempotent(true);
-        ItemsDeleteCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ItemsDeleteCall::new(&self.client.inner, __request)
     }
     /// Annotate an item with content blocks and a prompt.
     ///
@@ -300,9 +294,7 @@ impl<'a> ItemsApi<'a> {
             .endpoint("items.annotate")
             .idempotent(false);
         __request = __request.json(body);
-        ItemsAnnotateCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ItemsAnnotateCall::new(&self.client.inner, __request)
     }
     /// Follow an item's changes as they happen, as server-sent events.
     ///
@@ -364,9 +356,7 @@ impl<'a> ItemsApi<'a> {
                     .value("labels", &body.labels)
                     .file_opt("preview", body.preview.as_ref()),
             );
-        ItemsAttachCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        ItemsAttachCall::new(&self.client.inner, __request)
     }
     /// The item as a file, streamed as it downloads.
     ///
@@ -433,29 +423,15 @@ impl<'a> AccountApi<'a> {
         let __request = ::sdkgen_runtime::Request::new("GET", "/account".to_owned())
             .endpoint("account.get")
             .idempotent(true);
-        AccountGetCall {
-            call: ::sdkgen_runtime::Call::new(&self.client.inner, __request),
-        }
+        AccountGetCall::new(&self.client.inner, __request)
     }
 }
-/// A call of `ping` (`HEAD /ping`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct PingCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> PingCall<'a> {
-    ::sdkgen_runtime::call_options!(idempotency_key);
-    /// Sends the call, with the client's retries, waits and limits.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
+/// A call of `ping` (`HEAD /ping`): per-call options are set here, then `send` runs it.
+pub type PingCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+    ::sdkgen_runtime::Keyed,
+>;
 /// A call of `items.list` (`GET /items`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is sent with `.send().await`"]
@@ -542,24 +518,13 @@ impl<'a> ItemsListCall<'a> {
         self.call.items::<Item, ErrorKind>(&PAGES)
     }
 }
-/// A call of `items.get` (`GET /items/{item_id}/versions/{version}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ItemsGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> ItemsGetCall<'a> {
-    ::sdkgen_runtime::call_options!(idempotency_key);
-    /// Sends the call, with the client's retries, waits and limits.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Item>>,
-    > + 'a {
-        self.call.send_json::<Item, ErrorKind>()
-    }
-}
+/// A call of `items.get` (`GET /items/{item_id}/versions/{version}`): per-call options are set here, then `send` runs it.
+pub type ItemsGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Item,
+    ErrorKind,
+    ::sdkgen_runtime::Keyed,
+>;
 /// A call of `items.create` (`POST /items`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is sent with `.send().await`"]
@@ -594,42 +559,19 @@ impl<'a> ItemsCreateCall<'a> {
         self.call.send_json::<Item, ErrorKind>()
     }
 }
-/// A call of `items.delete` (`DELETE /items/{item_id}`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ItemsDeleteCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> ItemsDeleteCall<'a> {
-    ::sdkgen_runtime::call_options!(idempotency_key);
-    /// Sends the call, with the client's retries, waits and limits.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<()>>,
-    > + 'a {
-        self.call.send_empty::<ErrorKind>()
-    }
-}
-/// A call of `items.annotate` (`POST /items/{item_id}/annotations`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ItemsAnnotateCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> ItemsAnnotateCall<'a> {
-    ::sdkgen_runtime::call_options!(idempotency_key);
-    /// Sends the call, with the client's retries, waits and limits.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Annotation>>,
-    > + 'a {
-        self.call.send_json::<Annotation, ErrorKind>()
-    }
-}
+/// A call of `items.delete` (`DELETE /items/{item_id}`): per-call options are set here, then `send` runs it.
+pub type ItemsDeleteCall<'a> = ::sdkgen_runtime::EmptyCall<
+    'a,
+    ErrorKind,
+    ::sdkgen_runtime::Keyed,
+>;
+/// A call of `items.annotate` (`POST /items/{item_id}/annotations`): per-call options are set here, then `send` runs it.
+pub type ItemsAnnotateCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Annotation,
+    ErrorKind,
+    ::sdkgen_runtime::Keyed,
+>;
 /// A call of `items.watch` (`GET /items/{item_id}/events`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is sent with `.send().await`"]
@@ -699,24 +641,13 @@ impl<'a> ItemsGenerateCall<'a> {
         self.call.send_events::<GenerateDelta, ErrorKind>(&EVENTS)
     }
 }
-/// A call of `items.attach` (`POST /items/{item_id}/attachments`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct ItemsAttachCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> ItemsAttachCall<'a> {
-    ::sdkgen_runtime::call_options!(idempotency_key);
-    /// Sends the call, with the client's retries, waits and limits.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Item>>,
-    > + 'a {
-        self.call.send_json::<Item, ErrorKind>()
-    }
-}
+/// A call of `items.attach` (`POST /items/{item_id}/attachments`): per-call options are set here, then `send` runs it.
+pub type ItemsAttachCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Item,
+    ErrorKind,
+    ::sdkgen_runtime::Keyed,
+>;
 /// A call of `items.export` (`GET /items/{item_id}/export`): optional parameters and per-call options are set here, then `send` runs it.
 #[derive(Debug)]
 #[must_use = "a call does nothing until it is sent with `.send().await`"]
@@ -778,24 +709,13 @@ impl<'a> ItemsVersionsListCall<'a> {
         self.call.items::<Item, ErrorKind>(&PAGES)
     }
 }
-/// A call of `account.get` (`GET /account`): optional parameters and per-call options are set here, then `send` runs it.
-#[derive(Debug)]
-#[must_use = "a call does nothing until it is sent with `.send().await`"]
-pub struct AccountGetCall<'a> {
-    call: ::sdkgen_runtime::Call<'a>,
-}
-impl<'a> AccountGetCall<'a> {
-    ::sdkgen_runtime::call_options!(idempotency_key);
-    /// Sends the call, with the client's retries, waits and limits.
-    #[inline]
-    pub fn send(
-        self,
-    ) -> impl ::std::future::Future<
-        Output = crate::Result<::sdkgen_runtime::Response<Account>>,
-    > + 'a {
-        self.call.send_json::<Account, ErrorKind>()
-    }
-}
+/// A call of `account.get` (`GET /account`): per-call options are set here, then `send` runs it.
+pub type AccountGetCall<'a> = ::sdkgen_runtime::JsonCall<
+    'a,
+    Account,
+    ErrorKind,
+    ::sdkgen_runtime::Keyed,
+>;
 /// Why a request was refused with 429, as [`Client::rate_limit_cause`] tells after asking `account.get` for `state`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
