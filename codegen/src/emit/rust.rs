@@ -767,12 +767,19 @@ fn error_class_impl(api: &Api, from_response: TokenStream) -> TokenStream {
 /// depend on its neighbours, so the runs are printed apart and joined).
 fn models_file(api: &Api) -> String {
     use rayon::prelude::*;
-    const RUN: usize = 24;
+    // A small API's models in eight runs (one model a run when it has fewer), so they
+    // spread over the cores too; a large API's in runs of 24.
+    let run_len = api.models.len().div_ceil(8).clamp(1, 24);
     let gates = model_features(api);
-    let runs: Vec<String> = (0..api.models.len().div_ceil(RUN))
+    let runs: Vec<String> = (0..api.models.len().div_ceil(run_len))
         .into_par_iter()
         .map(|run| {
-            let models = api.models.iter().enumerate().skip(run * RUN).take(RUN);
+            let models = api
+                .models
+                .iter()
+                .enumerate()
+                .skip(run * run_len)
+                .take(run_len);
             let tokens = models.map(|(i, m)| {
                 let tokens = match &m.shape {
                     Shape::Struct(fields) => struct_model(api, m, fields),
