@@ -578,10 +578,6 @@ fn endpoint_method(
     let mut_kw = (!steps.is_empty()).then(|| quote!(mut));
     let spec_name = &e.spec_name;
     let allow = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    // `#[inline]` here and on the builders' setters: an inline function is compiled in the
-    // crate that calls it, as generic code is, so building the SDK does not compile every
-    // endpoint's request (its body's serializer above all) up front; a user's crate
-    // compiles the endpoints it calls.
     // A call with nothing of its own to set, sent plainly, is one of the runtime's generic
     // calls under the endpoint's name: the crate declares a type alias, not a builder.
     // Where the API has an idempotency-key header, the call's options include the key.
@@ -604,6 +600,10 @@ fn endpoint_method(
         Some(_) => quote!(#call_ty::new(#receiver, __request)),
         None => quote!(#call_ty { call: ::sdkgen_runtime::Call::new(#receiver, __request) }),
     };
+    // `#[inline]` here and on the builders' setters: an inline function is compiled in the
+    // crate that calls it, as generic code is, so building the SDK does not compile every
+    // endpoint's request (its body's serializer above all) up front; a user's crate
+    // compiles the endpoints it calls.
     let method_tokens = quote! {
         #d
         #allow
