@@ -7,6 +7,9 @@ use std::time::Duration;
 use conformance::server::{Reply, Server};
 use every_feature as ef;
 
+/// An item, as the API sends it.
+const ITEM: &str = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
+
 fn client(url: &str) -> ef::Client {
     ef::Client::builder()
         .api_key("k-123")
@@ -21,10 +24,7 @@ async fn the_idempotency_key_is_made_once_and_resent_on_every_retry() {
     let server = Server::start(vec![
         Reply::status(503),
         Reply::status(503),
-        Reply::json(
-            200,
-            r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#,
-        ),
+        Reply::json(200, ITEM),
         Reply::json(
             200,
             r#"{"id":"i2","type":"large","createdAt":"x","price":1.5}"#,
@@ -291,7 +291,6 @@ async fn an_attribute_reads_its_first_present_source_and_typed_attributes_decode
 
 #[tokio::test(start_paused = true)]
 async fn a_class_waits_for_its_reset_plus_a_second_or_its_default() {
-    let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
     // The reset instant is read against the harness's fixed clock: 2026-01-01T00:00:00Z.
     let server = Server::start(vec![
         Reply::status(403)
@@ -301,7 +300,7 @@ async fn a_class_waits_for_its_reset_plus_a_second_or_its_default() {
             403,
             r#"{"message":"You have exceeded a Secondary Rate Limit"}"#,
         ),
-        Reply::json(200, ok),
+        Reply::json(200, ITEM),
     ])
     .await
     .unwrap();
@@ -391,8 +390,7 @@ async fn the_first_configured_credential_wins_and_optional_headers_are_sent_when
 
 #[tokio::test(start_paused = true)]
 async fn a_header_parameter_replaces_the_generated_key_and_the_fixed_header_once() {
-    let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
-    let server = Server::start(vec![Reply::status(503), Reply::json(200, ok)])
+    let server = Server::start(vec![Reply::status(503), Reply::json(200, ITEM)])
         .await
         .unwrap();
     let c = client(&server.url());
@@ -415,8 +413,7 @@ async fn a_header_parameter_replaces_the_generated_key_and_the_fixed_header_once
 /// API has an idempotency-key header, that type takes the caller's key too.
 #[tokio::test(start_paused = true)]
 async fn a_shared_call_takes_the_callers_idempotency_key() {
-    let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
-    let server = Server::start(vec![Reply::status(503), Reply::json(200, ok)])
+    let server = Server::start(vec![Reply::status(503), Reply::json(200, ITEM)])
         .await
         .unwrap();
     let c = client(&server.url());
@@ -434,7 +431,6 @@ async fn a_shared_call_takes_the_callers_idempotency_key() {
 
 #[tokio::test(start_paused = true)]
 async fn per_call_options_override_the_client_for_one_call() {
-    let ok = r#"{"id":"i1","type":"small","createdAt":"2026-01-01T00:00:00Z","price":null}"#;
     let server = Server::start(vec![
         // A timeout of this call only: 2 s, not the client's 600 s.
         Reply::hang(),
@@ -443,7 +439,7 @@ async fn per_call_options_override_the_client_for_one_call() {
         // The caller's idempotency key, resent on the retry; an extra header replacing
         // the pinned version; a setter called twice sends its last value once.
         Reply::status(503),
-        Reply::json(200, &format!("[{ok}]")).header("x-extra", "seen"),
+        Reply::json(200, &format!("[{ITEM}]")).header("x-extra", "seen"),
     ])
     .await
     .unwrap();
