@@ -586,16 +586,13 @@ fn endpoint_method(
         .key_header
         .is_some()
         .then(|| quote!(, ::sdkgen_runtime::Keyed));
-    let shared = match &e.response {
-        _ if !setters.is_empty() || e.stream.is_some() || e.download || e.pagination.is_some() => {
-            None
-        }
-        Some(t) => {
-            let t = rust_type(api, t);
-            Some(quote!(::sdkgen_runtime::JsonCall<'a, #t, #kind_ident #keyed>))
-        }
-        None => Some(quote!(::sdkgen_runtime::EmptyCall<'a, #kind_ident #keyed>)),
-    };
+    let plain_send =
+        setters.is_empty() && e.stream.is_none() && !e.download && e.pagination.is_none();
+    let shared = plain_send.then(|| match &e.response {
+        // `ret` is the response type here: no stream, no download.
+        Some(_) => quote!(::sdkgen_runtime::JsonCall<'a, #ret, #kind_ident #keyed>),
+        None => quote!(::sdkgen_runtime::EmptyCall<'a, #kind_ident #keyed>),
+    });
     let start = match shared {
         Some(_) => quote!(#call_ty::new(#receiver, __request)),
         None => quote!(#call_ty { call: ::sdkgen_runtime::Call::new(#receiver, __request) }),
