@@ -217,14 +217,37 @@ fn unparse(tokens: TokenStream) -> String {
 /// `#[doc = ...]` attributes, one per line, so prettyplease prints them as `///` lines.
 pub(crate) fn doc(text: &str) -> TokenStream {
     let lines = text.trim().lines().map(|l| {
-        let l = if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        };
+        let l = doc_literal(if l.is_empty() { "" } else { l });
         quote!(#[doc = #l])
     });
     quote!(#(#lines)*)
+}
+
+/// A doc line's literal, ` line` (the space prettyplease keeps after `///`), written raw:
+/// `r" line"`, or `r#" line"#` with as many `#` as the line needs. prettyplease prints the
+/// string's value either way, and a raw string is copied where a quoted one is escaped
+/// character by character here, then unescaped again by syn and once more by prettyplease:
+/// most of what a doc comment cost to emit. A line a raw string cannot hold (a carriage
+/// return) is quoted.
+fn doc_literal(line: &str) -> Literal {
+    let body = if line.is_empty() {
+        String::new()
+    } else {
+        format!(" {line}")
+    };
+    if !body.contains('\r') {
+        // One `#` more than the longest run of them after a quote in the line.
+        let hashes = body
+            .match_indices('"')
+            .map(|(i, _)| 1 + body[i + 1..].bytes().take_while(|&b| b == b'#').count())
+            .max()
+            .unwrap_or(0);
+        let fence = "#".repeat(hashes);
+        if let Ok(lit) = format!("r{fence}\"{body}\"{fence}").parse::<Literal>() {
+            return lit;
+        }
+    }
+    Literal::string(&body)
 }
 
 /// An identifier from a Rust name computed by `model::naming` (which may be raw: `r#type`).
@@ -1259,6 +1282,37 @@ fn enum_model(m: &model::Model, values: &[model::EnumValue], open: bool) -> Toke
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Doc lines come out as the `///` lines they say, whatever quotes, hashes, escapes or
+    /// carriage returns they hold; only the raw-string fence grows to fit them.
+    #[test]
+    fn doc_lines_print_as_written() {
+        let lines = [
+            "Plain words.",
+            "A \"quoted\" word and a \\ backslash: \\n stays two characters.",
+            "A quote then hashes: \"# and \"### and # alone.",
+            "Ends in a quote\"",
+            "A carriage\rreturn and a tab\there.",
+            "Unicode: é, ✓, and \u{7f}.",
+        ];
+        for line in lines {
+            let attr = doc(line);
+            let printed = unparse(quote!(#attr pub struct A;));
+            let want = format!("/// {}\npub struct A;\n", line.trim());
+            assert_eq!(printed, want, "for {line:?}");
+        }
+        // The fence is as short as the line allows.
+        assert_eq!(doc_literal("x").to_string(), "r\" x\"");
+        assert_eq!(doc_literal("a \"b\"").to_string(), "r#\" a \"b\"\"#");
+        assert_eq!(doc_literal("\"##").to_string(), "r###\" \"##\"###");
+        assert_eq!(doc_literal("").to_string(), "r\"\"");
+        // A carriage return is not allowed raw: quoted and escaped instead.
+        assert_eq!(doc_literal("a\rb").to_string(), "\" a\\rb\"");
+        // Several lines: one attribute each, a blank line kept as an empty `///`.
+        let attrs = doc("One.\n\nTwo \"#");
+        let printed = unparse(quote!(#attrs pub struct A;));
+        assert_eq!(printed, "/// One.\n///\n/// Two \"#\npub struct A;\n");
+    }
 
     /// Every item gets the cfg, whatever ends it: a body, a `;`, or a `;` after a braced
     /// initializer.
