@@ -1,6 +1,7 @@
 //! Developer commands. `cargo xtask codegen` regenerates every SDK from `spec/`;
 //! `--check` proves the committed tree is fresh. Only this binary writes `generated/`.
 
+mod alloc;
 mod codegen_cmd;
 mod drift_cmd;
 mod msrv;
@@ -11,10 +12,9 @@ mod workflow;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-/// Codegen is allocation-bound (token streams, syn's tree, prettyplease's buffers): about a
-/// quarter of a large spec's generation goes to malloc and free with the system allocator.
+/// mimalloc: codegen is allocation-bound (see [`alloc`]).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: alloc::Mimalloc = alloc::Mimalloc;
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "Developer commands for the SDK generator")]

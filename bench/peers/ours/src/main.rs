@@ -19,6 +19,10 @@ use anyhow::{bail, Context, Result};
 mod common;
 use common::{peak_kib, rust_lines, write_if_changed, ALLOCATOR_VAR};
 
+/// `cargo xtask codegen`'s own allocator, the same file.
+#[path = "../../../../xtask/src/alloc.rs"]
+mod alloc;
+
 /// mimalloc, or the system's allocator when [`ALLOCATOR_VAR`] says `system`; chosen before
 /// the first allocation and fixed for the process's life, so every block is freed by the
 /// allocator that gave it.
@@ -51,28 +55,28 @@ impl Allocator {
 unsafe impl std::alloc::GlobalAlloc for Allocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         if Self::mimalloc() {
-            mimalloc::MiMalloc.alloc(layout)
+            alloc::Mimalloc.alloc(layout)
         } else {
             std::alloc::System.alloc(layout)
         }
     }
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         if Self::mimalloc() {
-            mimalloc::MiMalloc.alloc_zeroed(layout)
+            alloc::Mimalloc.alloc_zeroed(layout)
         } else {
             std::alloc::System.alloc_zeroed(layout)
         }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
         if Self::mimalloc() {
-            mimalloc::MiMalloc.dealloc(ptr, layout)
+            alloc::Mimalloc.dealloc(ptr, layout)
         } else {
             std::alloc::System.dealloc(ptr, layout)
         }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
         if Self::mimalloc() {
-            mimalloc::MiMalloc.realloc(ptr, layout, size)
+            alloc::Mimalloc.realloc(ptr, layout, size)
         } else {
             std::alloc::System.realloc(ptr, layout, size)
         }
