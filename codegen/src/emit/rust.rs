@@ -206,7 +206,7 @@ fn unparse(tokens: TokenStream) -> String {
     // not, the file says why and the crate's compilation shows it. (The tokens are given to
     // syn, not a copy: parsing a shared stream copies it first.)
     match syn::parse2::<syn::File>(tokens) {
-        Ok(file) => prettyplease::unparse(&file),
+        Ok(file) => split_doc_blocks(prettyplease::unparse(&file)),
         Err(e) => format!(
             "compile_error!({:?});\n",
             format!("generated code did not parse: {e}")
@@ -214,27 +214,54 @@ fn unparse(tokens: TokenStream) -> String {
     }
 }
 
-/// `#[doc = ...]` attributes, one per line, so prettyplease prints them as `///` lines.
+/// What joins the lines of one doc comment inside its single attribute (see [`doc`]). A
+/// control character: no other string of the generated code holds one unescaped, since
+/// every other literal is quoted by `Literal::string`, which escapes them.
+const DOC_LINE_BREAK: char = '\u{1}';
+
+/// A doc comment as attributes that prettyplease prints as `///` lines.
+///
+/// Its lines travel as one attribute, joined by [`DOC_LINE_BREAK`]: prettyplease prints
+/// that as one `///` line, which [`unparse`] splits back into the comment's lines. Parsing
+/// and printing an attribute is most of what a doc comment costs to emit, and a doc comment
+/// has two lines on average. A text with a carriage return gets one attribute per line
+/// instead, printed the same. The joining character itself, should a spec's text hold it
+/// (a control character, never meant to be shown), is printed as U+FFFD.
 pub(crate) fn doc(text: &str) -> TokenStream {
-    let lines = text.trim().lines().map(|l| {
-        let l = doc_literal(if l.is_empty() { "" } else { l });
-        quote!(#[doc = #l])
+    let text = text.trim();
+    let text = if text.contains(DOC_LINE_BREAK) {
+        std::borrow::Cow::Owned(text.replace(DOC_LINE_BREAK, "\u{fffd}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    let lines = text.lines().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
     });
-    quote!(#(#lines)*)
+    if !text.contains('\r') {
+        let joined = lines.collect::<Vec<_>>().join(&DOC_LINE_BREAK.to_string());
+        if joined.is_empty() {
+            return TokenStream::new();
+        }
+        let lit = doc_literal(&joined);
+        return quote!(#[doc = #lit]);
+    }
+    let attrs = lines.map(|l| {
+        let lit = doc_literal(&l);
+        quote!(#[doc = #lit])
+    });
+    quote!(#(#attrs)*)
 }
 
-/// A doc line's literal, ` line` (the space prettyplease keeps after `///`), written raw:
-/// `r" line"`, or `r#" line"#` with as many `#` as the line needs. prettyplease prints the
-/// string's value either way, and a raw string is copied where a quoted one is escaped
-/// character by character here, then unescaped again by syn and once more by prettyplease:
-/// most of what a doc comment cost to emit. A line a raw string cannot hold (a carriage
+/// A doc attribute's literal, written raw: `r" line"`, or `r#" line"#` with as many `#` as
+/// the line needs. prettyplease prints the string's value either way, and a raw string is
+/// copied where a quoted one is escaped character by character here, then unescaped again
+/// by syn and once more by prettyplease. A line a raw string cannot hold (a carriage
 /// return) is quoted.
-fn doc_literal(line: &str) -> Literal {
-    let body = if line.is_empty() {
-        String::new()
-    } else {
-        format!(" {line}")
-    };
+fn doc_literal(body: &str) -> Literal {
     if !body.contains('\r') {
         // One `#` more than the longest run of them after a quote in the line.
         let hashes = body
@@ -247,7 +274,34 @@ fn doc_literal(line: &str) -> Literal {
             return lit;
         }
     }
-    Literal::string(&body)
+    Literal::string(body)
+}
+
+/// prettyplease's output with each joined doc comment (see [`doc`]) split back into its
+/// `///` lines, at the indentation it was printed at, trailing spaces trimmed from each as
+/// prettyplease trims a line's.
+fn split_doc_blocks(printed: String) -> String {
+    if !printed.contains(DOC_LINE_BREAK) {
+        return printed;
+    }
+    let mut out = String::with_capacity(printed.len() + printed.len() / 8);
+    for line in printed.split_inclusive('\n') {
+        let body = line.trim_start_matches(' ');
+        let (indent, body) = line.split_at(line.len() - body.len());
+        let marker = body.get(..3).filter(|m| *m == "///" || *m == "//!");
+        match marker {
+            Some(marker) if line.contains(DOC_LINE_BREAK) => {
+                for part in body[3..].trim_end_matches('\n').split(DOC_LINE_BREAK) {
+                    out.push_str(indent);
+                    out.push_str(marker);
+                    out.push_str(part.trim_end_matches(' '));
+                    out.push('\n');
+                }
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// An identifier from a Rust name computed by `model::naming` (which may be raw: `r#type`).
@@ -1302,16 +1356,63 @@ mod tests {
             assert_eq!(printed, want, "for {line:?}");
         }
         // The fence is as short as the line allows.
-        assert_eq!(doc_literal("x").to_string(), "r\" x\"");
-        assert_eq!(doc_literal("a \"b\"").to_string(), "r#\" a \"b\"\"#");
-        assert_eq!(doc_literal("\"##").to_string(), "r###\" \"##\"###");
+        assert_eq!(doc_literal(" x").to_string(), "r\" x\"");
+        assert_eq!(doc_literal(" a \"b\"").to_string(), "r#\" a \"b\"\"#");
+        assert_eq!(doc_literal(" \"##").to_string(), "r###\" \"##\"###");
         assert_eq!(doc_literal("").to_string(), "r\"\"");
         // A carriage return is not allowed raw: quoted and escaped instead.
-        assert_eq!(doc_literal("a\rb").to_string(), "\" a\\rb\"");
-        // Several lines: one attribute each, a blank line kept as an empty `///`.
-        let attrs = doc("One.\n\nTwo \"#");
+        assert_eq!(doc_literal(" a\rb").to_string(), "\" a\\rb\"");
+    }
+
+    /// A comment of several lines travels as one attribute and comes out as its lines, at
+    /// the indentation of what it documents, blank lines as bare `///`, trailing spaces
+    /// trimmed; a text holding the joining character or a carriage return is printed the
+    /// same from one attribute per line.
+    #[test]
+    fn doc_blocks_print_line_by_line_at_their_indentation() {
+        let text = "One.  \n\n  Two \"#\n- three";
+        let want = ["/// One.", "///", "///   Two \"#", "/// - three"];
+        let attrs = doc(text);
+        assert_eq!(
+            attrs.clone().into_iter().count(),
+            2,
+            "one `#` and one `[...]`"
+        );
+        let field = doc("A field,\nover two lines.");
+        let method = doc(text);
+        let printed = unparse(quote! {
+            #attrs
+            pub struct A {
+                #field
+                pub x: u8,
+            }
+            impl A {
+                #method
+                pub fn f(&self) {}
+            }
+        });
+        let mut expected = want.join("\n");
+        expected.push_str(
+            "\npub struct A {\n    /// A field,\n    /// over two lines.\n    pub x: u8,\n}\n",
+        );
+        expected.push_str("impl A {\n");
+        for line in want {
+            expected.push_str(&format!("    {line}\n"));
+        }
+        expected.push_str("    pub fn f(&self) {}\n}\n");
+        assert_eq!(printed, expected);
+        assert!(!printed.contains(DOC_LINE_BREAK));
+
+        // A carriage return cannot be joined: one attribute per line, the same lines out.
+        let attrs = doc("a\rb\nc");
+        assert_eq!(attrs.clone().into_iter().count(), 4);
         let printed = unparse(quote!(#attrs pub struct A;));
-        assert_eq!(printed, "/// One.\n///\n/// Two \"#\npub struct A;\n");
+        assert_eq!(printed, "/// a\rb\n/// c\npub struct A;\n");
+        // The joining character in a text is not a line break.
+        let attrs = doc("a\u{1}b\nc");
+        let printed = unparse(quote!(#attrs pub struct A;));
+        assert_eq!(printed, "/// a\u{fffd}b\n/// c\npub struct A;\n");
+        assert!(doc("  \n ").is_empty());
     }
 
     /// Every item gets the cfg, whatever ends it: a body, a `;`, or a `;` after a braced
