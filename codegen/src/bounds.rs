@@ -85,22 +85,24 @@ fn first_violation(file: &str, text: &str) -> Option<Diagnostic> {
         if depth > MAX_DEPTH {
             return Some(too_deep(file, text, line_no, indent + 1));
         }
-        let mut quote: Option<char> = None;
-        for (col, c) in line.char_indices().skip(indent) {
+        // Bytes, not chars: every byte this looks for is ASCII, and no byte of a multi-byte
+        // UTF-8 character is, so each match is a whole character at a char boundary.
+        let mut quote: Option<u8> = None;
+        for (col, c) in line.bytes().enumerate().skip(indent) {
             match (quote, c) {
                 (Some(q), c) if c == q => quote = None,
                 (Some(_), _) => {}
-                (None, '"' | '\'') if flow > 0 || col == indent || prev_is_space(line, col) => {
+                (None, b'"' | b'\'') if flow > 0 || col == indent || prev_is_space(line, col) => {
                     quote = Some(c)
                 }
-                (None, '#') if prev_is_space(line, col) => break,
-                (None, '[' | '{') => {
+                (None, b'#') if prev_is_space(line, col) => break,
+                (None, b'[' | b'{') => {
                     flow += 1;
                     if depth + flow > MAX_DEPTH {
                         return Some(too_deep(file, text, line_no, col + 1));
                     }
                 }
-                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                (None, b']' | b'}') => flow = flow.saturating_sub(1),
                 _ => {}
             }
         }
