@@ -53,24 +53,24 @@ pub fn read_all(
 /// that is not valid YAML still has its references followed; the import reports it).
 fn external_refs(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for line in text.lines() {
-        let mut rest = line;
-        while let Some(i) = rest.find("$ref") {
-            rest = &rest[i + 4..];
-            let value = rest
-                .trim_start_matches(['"', '\''])
-                .trim_start()
-                .trim_start_matches(':')
-                .trim_start();
-            let value = value.trim_start_matches(['"', '\'']);
-            let end = value
-                .find(['"', '\'', ',', '}', ' '])
-                .unwrap_or(value.len());
-            let reference = &value[..end];
-            let file = reference.split('#').next().unwrap_or("");
-            if !file.is_empty() && !file.contains("://") {
-                out.push(file.to_owned());
-            }
+    // One search over the whole text (a large document has a line per key), then each
+    // reference read from the rest of its line.
+    for (i, _) in text.match_indices("$ref") {
+        let rest = text[i + 4..].split('\n').next().unwrap_or("");
+        let rest = rest.strip_suffix('\r').unwrap_or(rest);
+        let value = rest
+            .trim_start_matches(['"', '\''])
+            .trim_start()
+            .trim_start_matches(':')
+            .trim_start();
+        let value = value.trim_start_matches(['"', '\'']);
+        let end = value
+            .find(['"', '\'', ',', '}', ' '])
+            .unwrap_or(value.len());
+        let reference = &value[..end];
+        let file = reference.split('#').next().unwrap_or("");
+        if !file.is_empty() && !file.contains("://") {
+            out.push(file.to_owned());
         }
     }
     out
@@ -250,6 +250,16 @@ mod tests {
             ),
             ["parameters.yml", "x.json"]
         );
+        // Two on a line, CRLF line ends, a reference ending its text, and those that name
+        // no file (local, or a URL) skipped.
+        assert_eq!(
+            external_refs(
+                "[{\"$ref\": \"a.json#/x\"}, {\"$ref\":\"b.json\"}]\r\n$ref: c.yml\r\n\
+                 $ref: https://example.com/d.yml\n$ref: '#/e'\n$ref: f.yml"
+            ),
+            ["a.json", "b.json", "c.yml", "f.yml"]
+        );
+        assert!(external_refs("no references\n$re f: x.yml\n$ref").is_empty());
     }
 
     #[test]
