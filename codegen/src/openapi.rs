@@ -132,13 +132,17 @@ pub fn import(
     };
     // The files parse independently: on every core (a document split into thousands of
     // files spends most of its import here). The first failure in file order is reported.
-    let parsed: Vec<Result<(String, Value), Vec<Diagnostic>>> = {
+    // A document of one file is parsed here: handing it to a pool thread would only add
+    // the wait for that thread.
+    let parse = |(key, text): (&String, &String)| {
+        parse_document(&name(key), text).map(|v| (key.clone(), v))
+    };
+    let parsed: Vec<Result<(String, Value), Vec<Diagnostic>>> = if sources.documents.len() > 1 {
         use rayon::prelude::*;
         let files: Vec<(&String, &String)> = sources.documents.iter().collect();
-        files
-            .into_par_iter()
-            .map(|(key, text)| parse_document(&name(key), text).map(|v| (key.clone(), v)))
-            .collect()
+        files.into_par_iter().map(parse).collect()
+    } else {
+        sources.documents.iter().map(parse).collect()
     };
     let mut docs = BTreeMap::new();
     for result in parsed {
