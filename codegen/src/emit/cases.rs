@@ -56,7 +56,7 @@ pub fn cases(api: &Api) -> (Vec<File>, Vec<String>) {
                 contents: format!(
                     "{}{}",
                     crate::emit::header("#", &api.spec_file),
-                    serde_yaml::to_string(&c.yaml).unwrap_or_default()
+                    super::yaml::to_string(&c.yaml)
                 ),
             }
         })

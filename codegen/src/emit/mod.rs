@@ -6,6 +6,7 @@ use crate::model;
 pub mod cases;
 pub mod docs;
 pub mod rust;
+mod yaml;
 
 /// A generated file: a path relative to the repository root, and its full contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
