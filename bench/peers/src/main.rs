@@ -48,7 +48,7 @@ static OURS_ON_SYSTEM: std::sync::atomic::AtomicBool = std::sync::atomic::Atomic
 /// What both generators' processes share: how they write and what they report.
 #[path = "../ours/src/common.rs"]
 mod common;
-use common::{peak_kib, rust_lines, write_if_changed, ALLOCATOR_VAR};
+use common::{peak_kib, rust_lines, write_if_changed};
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -461,9 +461,15 @@ fn build_ours() -> Result<PathBuf> {
         "release"
     };
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
+    let mut command = Command::new(cargo);
+    command
         .args(["build", "--quiet", "--profile", profile, "--manifest-path"])
-        .arg(&manifest)
+        .arg(&manifest);
+    // The allocator is chosen when the program is built, as `cargo xtask codegen`'s is.
+    if OURS_ON_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
+        command.args(["--features", "system-allocator"]);
+    }
+    let status = command
         .status()
         .context("running cargo to build sdkgen-peers-ours")?;
     if !status.success() {
@@ -490,11 +496,6 @@ fn child(exes: &Exes, generator: Generator, input: &Path, out: &Path) -> Result<
     command
         .args([&input.display().to_string(), "."])
         .current_dir(out);
-    if generator == Generator::Ours && OURS_ON_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
-        command.env(ALLOCATOR_VAR.to_str().unwrap_or_default(), "system");
-    } else {
-        command.env_remove(ALLOCATOR_VAR.to_str().unwrap_or_default());
-    }
     let output = command.output()?;
     let wall = start.elapsed();
     if !output.status.success() {

@@ -4,10 +4,6 @@
 use std::fs;
 use std::path::Path;
 
-/// Set to `system` in the environment of our generator's process to run it with the system
-/// allocator instead of mimalloc (the driver's `--system-allocator`).
-pub const ALLOCATOR_VAR: &std::ffi::CStr = c"SDKGEN_PEERS_ALLOCATOR";
-
 /// Both generators write a file only when its contents changed, as `cargo xtask codegen`
 /// does (so a rerun leaves the tree, and cargo's fingerprints, alone); as it does, the file
 /// is read first and its directory made only when it must be written.

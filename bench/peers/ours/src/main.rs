@@ -7,7 +7,7 @@
 //!
 //! Its own package, built alone by `sdkgen-peers`, so its dependencies have the features
 //! `cargo xtask codegen` gives them rather than those progenitor's tree asks for. Runs with
-//! mimalloc, as `cargo xtask codegen` does, unless `SDKGEN_PEERS_ALLOCATOR=system`.
+//! mimalloc, as `cargo xtask codegen` does, unless built with the `system-allocator` feature.
 
 use std::env;
 use std::fs;
@@ -17,74 +17,19 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 
 mod common;
-use common::{peak_kib, rust_lines, write_if_changed, ALLOCATOR_VAR};
+use common::{peak_kib, rust_lines, write_if_changed};
 
 /// `cargo xtask codegen`'s own allocator, the same file.
+#[cfg(not(feature = "system-allocator"))]
 #[path = "../../../../xtask/src/alloc.rs"]
 mod alloc;
 
-/// mimalloc, or the system's allocator when [`ALLOCATOR_VAR`] says `system`; chosen before
-/// the first allocation and fixed for the process's life, so every block is freed by the
-/// allocator that gave it.
-struct Allocator;
-
-/// 0: not read yet; 1: the system's; 2: mimalloc.
-static CHOICE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
-
-impl Allocator {
-    fn mimalloc() -> bool {
-        use std::sync::atomic::Ordering::Relaxed;
-        match CHOICE.load(Relaxed) {
-            1 => false,
-            2 => true,
-            _ => {
-                // `getenv` does not allocate; the environment is set before Rust's start-up.
-                extern "C" {
-                    fn getenv(name: *const std::ffi::c_char) -> *const std::ffi::c_char;
-                }
-                let value = unsafe { getenv(ALLOCATOR_VAR.as_ptr()) };
-                let system = !value.is_null()
-                    && unsafe { std::ffi::CStr::from_ptr(value) }.to_bytes() == b"system";
-                CHOICE.store(if system { 1 } else { 2 }, Relaxed);
-                !system
-            }
-        }
-    }
-}
-
-unsafe impl std::alloc::GlobalAlloc for Allocator {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if Self::mimalloc() {
-            alloc::Mimalloc.alloc(layout)
-        } else {
-            std::alloc::System.alloc(layout)
-        }
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        if Self::mimalloc() {
-            alloc::Mimalloc.alloc_zeroed(layout)
-        } else {
-            std::alloc::System.alloc_zeroed(layout)
-        }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        if Self::mimalloc() {
-            alloc::Mimalloc.dealloc(ptr, layout)
-        } else {
-            std::alloc::System.dealloc(ptr, layout)
-        }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
-        if Self::mimalloc() {
-            alloc::Mimalloc.realloc(ptr, layout, size)
-        } else {
-            std::alloc::System.realloc(ptr, layout, size)
-        }
-    }
-}
-
+/// `cargo xtask codegen`'s allocator, as it has it: no choice made per allocation. Built
+/// with the `system-allocator` feature (the driver's `--system-allocator`), the process
+/// keeps the system's.
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
-static ALLOCATOR: Allocator = Allocator;
+static ALLOCATOR: alloc::Mimalloc = alloc::Mimalloc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
