@@ -216,7 +216,8 @@ fn unparse(tokens: TokenStream) -> String {
 
 /// What joins the lines of one doc comment inside its single attribute (see [`doc`]). A
 /// control character: no other string of the generated code holds one unescaped, since
-/// every other literal is quoted by `Literal::string`, which escapes them.
+/// [`doc`] replaces it in the texts it is given, and every other literal is quoted by
+/// `Literal::string`, which escapes it.
 const DOC_LINE_BREAK: char = '\u{1}';
 
 /// A doc comment as attributes that prettyplease prints as `///` lines.
@@ -1366,8 +1367,8 @@ mod tests {
 
     /// A comment of several lines travels as one attribute and comes out as its lines, at
     /// the indentation of what it documents, blank lines as bare `///`, trailing spaces
-    /// trimmed; a text holding the joining character or a carriage return is printed the
-    /// same from one attribute per line.
+    /// trimmed; a text with a carriage return is printed the same from one attribute per
+    /// line, and one holding the joining character gets U+FFFD in its place.
     #[test]
     fn doc_blocks_print_line_by_line_at_their_indentation() {
         let text = "One.  \n\n  Two \"#\n- three";
