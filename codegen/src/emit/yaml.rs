@@ -172,25 +172,14 @@ fn plainly_plain(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::{Rng, SeedableRng};
     use serde_json::json;
 
-    /// A small deterministic generator (xorshift64*), so a failure reproduces.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
+    /// The workspace's seeded generator, so a failure reproduces.
+    type Seeded = rand::rngs::StdRng;
 
     /// Strings from the pieces YAML treats specially, and from plain words.
-    fn string(rng: &mut Rng) -> String {
+    fn string(rng: &mut Seeded) -> String {
         const PIECES: &[&str] = &[
             "a",
             "Z",
@@ -260,27 +249,33 @@ mod tests {
             "2001-12-14",
             "<<",
         ];
-        let n = rng.below(5);
-        (0..n).map(|_| PIECES[rng.below(PIECES.len())]).collect()
+        let n = rng.random_range(0..5);
+        (0..n)
+            .map(|_| PIECES[rng.random_range(0..PIECES.len())])
+            .collect()
     }
 
-    fn value(rng: &mut Rng, depth: usize) -> Value {
+    fn value(rng: &mut Seeded, depth: usize) -> Value {
         let pick = if depth > 3 {
-            rng.below(5)
+            rng.random_range(0..5)
         } else {
-            rng.below(8)
+            rng.random_range(0..8)
         };
         match pick {
             0 => Value::Null,
-            1 => Value::Bool(rng.below(2) == 0),
-            2 => json!(rng.next() as i64 >> rng.below(64)),
+            1 => Value::Bool(rng.random_range(0..2) == 0),
+            2 => json!(rng.random::<i64>() >> rng.random_range(0..64)),
             3 | 4 => Value::String(string(rng)),
             5 | 6 => Value::Object(
-                (0..rng.below(4))
+                (0..rng.random_range(0..4))
                     .map(|_| (string(rng), value(rng, depth + 1)))
                     .collect(),
             ),
-            _ => Value::Array((0..rng.below(4)).map(|_| value(rng, depth + 1)).collect()),
+            _ => Value::Array(
+                (0..rng.random_range(0..4))
+                    .map(|_| value(rng, depth + 1))
+                    .collect(),
+            ),
         }
     }
 
@@ -289,12 +284,12 @@ mod tests {
     /// line breaks somewhere, which the pieces make common).
     #[test]
     fn prints_what_serde_yaml_prints() {
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = Seeded::seed_from_u64(0x9e37_79b9_7f4a_7c15);
         let mut written_here = 0;
         let total = 4000;
         for _ in 0..total {
             let v = Value::Object(
-                (0..1 + rng.below(5))
+                (0..1 + rng.random_range(0..5))
                     .map(|_| (string(&mut rng), value(&mut rng, 0)))
                     .collect(),
             );
@@ -346,11 +341,11 @@ mod tests {
             assert!(!plainly_plain(s), "{s}");
         }
         const CHARS: &[u8] = b"aZy7_-./ :(),{}+=@#'\"!&*|>%`?~[]";
-        let mut rng = Rng(0x0123_4567_89ab_cdef);
+        let mut rng = Seeded::seed_from_u64(0x0123_4567_89ab_cdef);
         let mut plain = 0;
         for _ in 0..40_000 {
-            let s: String = (0..1 + rng.below(6))
-                .map(|_| char::from(CHARS[rng.below(CHARS.len())]))
+            let s: String = (0..1 + rng.random_range(0..6))
+                .map(|_| char::from(CHARS[rng.random_range(0..CHARS.len())]))
                 .collect();
             if plainly_plain(&s) {
                 plain += 1;
