@@ -12,7 +12,7 @@
 //! serde_yaml instead. Tests hold the two to the same bytes over thousands of random
 //! values.
 
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -121,14 +121,17 @@ impl<'v> Writer<'v> {
         if s.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
             return None;
         }
-        if !self.printed.contains_key(s) {
-            let mut printed = serde_yaml::to_string(s).ok()?;
-            if printed.pop() != Some('\n') || printed.contains('\n') {
-                return None;
+        let printed = match self.printed.entry(s) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => {
+                let mut printed = serde_yaml::to_string(s).ok()?;
+                if printed.pop() != Some('\n') || printed.contains('\n') {
+                    return None;
+                }
+                slot.insert(printed)
             }
-            self.printed.insert(s, printed);
-        }
-        self.out.push_str(&self.printed[s]);
+        };
+        self.out.push_str(printed);
         Some(())
     }
 }
