@@ -11,6 +11,8 @@ use crate::syntax::{StatusRange, TypeExpr};
 
 pub(crate) mod client;
 mod conformance;
+mod printed;
+mod structs;
 
 /// `(file name under src/, contents)` for every source file of the crate.
 pub fn sources(api: &Api) -> Vec<(&'static str, String)> {
@@ -858,15 +860,32 @@ fn models_file(api: &Api) -> String {
                 .enumerate()
                 .skip(run * run_len)
                 .take(run_len);
-            let tokens = models.map(|(i, m)| {
+            // Items printed from tokens wait in `pending` and are printed together, in
+            // order with those written directly.
+            let mut out = String::new();
+            let mut pending = TokenStream::new();
+            for (i, m) in models {
                 let tokens = match &m.shape {
-                    Shape::Struct(fields) => struct_model(api, m, fields),
+                    Shape::Struct(fields) => {
+                        let plan = structs::Plan::new(m, fields);
+                        if let Some(text) = structs::printed(api, &plan, gates[i].as_ref()) {
+                            if !pending.is_empty() {
+                                out.push_str(&unparse(std::mem::take(&mut pending)));
+                            }
+                            out.push_str(&text);
+                            continue;
+                        }
+                        structs::tokens(api, &plan)
+                    }
                     Shape::Enum { values, open } => enum_model(m, values, *open),
                     Shape::Union { tag, variants } => union_model(api, m, tag.as_deref(), variants),
                 };
-                gated(tokens, gates[i].as_ref().map(cfg_any))
-            });
-            unparse(quote!(#(#tokens)*))
+                pending.extend(gated(tokens, gates[i].as_ref().map(cfg_any)));
+            }
+            if !pending.is_empty() {
+                out.push_str(&unparse(pending));
+            }
+            out
         })
         .collect();
     let head = quote! {
@@ -1029,130 +1048,6 @@ pub(super) fn top_group(api: &Api, mut g: usize) -> Option<usize> {
             None => return None,
             Some(0) => return Some(g),
             Some(p) => g = p,
-        }
-    }
-}
-
-fn struct_model(api: &Api, m: &model::Model, fields: &[model::Field]) -> TokenStream {
-    let id = ident(&m.rust_name);
-    let d = doc(&format!("{}\n\nDocumented as `{}`.", m.docs, m.spec_name));
-    let field_tokens = fields.iter().map(|f| {
-        let fid = ident(&f.rust_name);
-        let t = rust_type(api, &f.ty);
-        let wire = &f.spec_name;
-        let plain = f.rust_name.trim_start_matches("r#");
-        let rename = (plain != wire).then(|| quote!(#[serde(rename = #wire)]));
-        let mut text = f
-            .docs
-            .clone()
-            .unwrap_or_else(|| format!("The `{wire}` field."));
-        if plain != wire {
-            text.push_str(&format!("\n\nOn the wire: `{wire}`."));
-        }
-        let fd = doc(&text);
-        let optional = !f.required || f.nullable;
-        // Optional and nullable are different things: such a field is omitted (`None`),
-        // sent as `null` (`Some(None)`, which clears a value) or sent (`Some(Some(v))`).
-        let tri_state = !f.required && f.nullable;
-        let attrs = if tri_state {
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state")])
-        } else if !f.required {
-            quote!(#[serde(default, skip_serializing_if = "Option::is_none")])
-        } else if f.nullable {
-            quote!(#[serde(default)])
-        } else {
-            quote!()
-        };
-        let ty = if tri_state {
-            quote!(Option<Option<#t>>)
-        } else if optional {
-            quote!(Option<#t>)
-        } else {
-            t
-        };
-        quote!(#fd #rename #attrs pub #fid: #ty,)
-    });
-    let required: Vec<&model::Field> = fields
-        .iter()
-        .filter(|f| f.required && !f.nullable)
-        .collect();
-    // `impl Into<T>`, as the setters take: `new("x")` for a string field.
-    let args = required.iter().map(|f| {
-        let fid = ident(&f.rust_name);
-        let t = rust_type(api, &f.ty);
-        quote!(#fid: impl Into<#t>)
-    });
-    let inits = fields.iter().map(|f| {
-        let fid = ident(&f.rust_name);
-        if f.required && !f.nullable {
-            quote!(#fid: #fid.into())
-        } else {
-            quote!(#fid: None)
-        }
-    });
-    let setters = fields
-        .iter()
-        .filter(|f| !f.required || f.nullable)
-        .map(|f| {
-            let fid = ident(&f.rust_name);
-            let setter = ident(&crate::model::naming::prefixed("with_", &f.rust_name));
-            let t = rust_type(api, &f.ty);
-            let sd = doc(&format!("Sets `{}`.", f.spec_name));
-            if !f.required && f.nullable {
-                let clear = ident(&crate::model::naming::prefixed("clear_", &f.rust_name));
-                let cd = doc(&format!(
-                    "Sends `{}` as `null`, which clears it (leaving it unset omits it).",
-                    f.spec_name
-                ));
-                return quote! {
-                    #sd
-                    #[must_use]
-                    pub fn #setter(mut self, value: impl Into<#t>) -> Self {
-                        self.#fid = Some(Some(value.into()));
-                        self
-                    }
-                    #cd
-                    #[must_use]
-                    #[inline]
-                    pub fn #clear(mut self) -> Self {
-                        self.#fid = Some(None);
-                        self
-                    }
-                };
-            }
-            quote! {
-                #sd
-                #[must_use]
-                pub fn #setter(mut self, value: impl Into<#t>) -> Self {
-                    self.#fid = Some(value.into());
-                    self
-                }
-            }
-        });
-    let new_doc = doc(&format!(
-        "{} `{}` with its required fields; the optional ones start empty.",
-        crate::model::prose::article_capitalized(&m.spec_name),
-        m.spec_name
-    ));
-    let allow = (required.len() > 7).then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    // `new` and the `clear_` setters are `#[inline]`, as the client's methods are: the
-    // non-generic ones would otherwise be compiled with the SDK, with the drop code of every
-    // type they replace, whether or not a user calls them.
-    // With nothing required, `new()` takes no arguments: `Default` is the same value.
-    let default = required.is_empty().then(|| quote!(Default,));
-    quote! {
-        #d
-        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
-        pub struct #id { #(#field_tokens)* }
-
-        impl #id {
-            #new_doc
-            #allow
-            #[inline]
-            pub fn new(#(#args),*) -> Self {
-                Self { #(#inits),* }
-            }
-            #(#setters)*
         }
     }
 }

@@ -1,0 +1,626 @@
+//! Struct models: what each one is made of, decided once in a [`Plan`], then written as
+//! tokens for syn and prettyplease or, when every line of it is short, straight as the text
+//! they would print (see [`super::printed`]).
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use super::printed::{self, Printed};
+use super::{doc, ident, rust_type};
+use crate::model::{self, Api};
+
+/// How a field is held, sent and set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Always present: `T`, an argument of `new`.
+    Required,
+    /// May be absent: `Option<T>`, omitted when `None`.
+    Optional,
+    /// Always present but may be null: `Option<T>`, sent as `null` when `None`.
+    Nullable,
+    /// May be absent or null, which are different things: `Option<Option<T>>`, omitted
+    /// (`None`), sent as `null` (`Some(None)`, which clears a value) or sent
+    /// (`Some(Some(v))`).
+    TriState,
+}
+
+/// One field of a [`Plan`].
+struct Field<'a> {
+    field: &'a model::Field,
+    kind: Kind,
+    /// Its doc comment's text.
+    doc: String,
+    /// The wire name differs from the Rust one: `#[serde(rename = ...)]`.
+    renamed: bool,
+}
+
+/// A struct model as the SDK has it: the struct, its `new` over the required fields, and a
+/// `with_` setter for each of the others (and a `clear_` one for a field that may be
+/// absent or null).
+pub(super) struct Plan<'a> {
+    model: &'a model::Model,
+    fields: Vec<Field<'a>>,
+    doc: String,
+    new_doc: String,
+}
+
+impl<'a> Plan<'a> {
+    pub(super) fn new(m: &'a model::Model, fields: &'a [model::Field]) -> Self {
+        let fields = fields
+            .iter()
+            .map(|f| {
+                let wire = &f.spec_name;
+                let renamed = f.rust_name.trim_start_matches("r#") != wire;
+                let mut doc = f
+                    .docs
+                    .clone()
+                    .unwrap_or_else(|| format!("The `{wire}` field."));
+                if renamed {
+                    doc.push_str(&format!("\n\nOn the wire: `{wire}`."));
+                }
+                let kind = match (f.required, f.nullable) {
+                    (true, false) => Kind::Required,
+                    (false, false) => Kind::Optional,
+                    (true, true) => Kind::Nullable,
+                    (false, true) => Kind::TriState,
+                };
+                Field {
+                    field: f,
+                    kind,
+                    doc,
+                    renamed,
+                }
+            })
+            .collect();
+        Plan {
+            model: m,
+            fields,
+            doc: format!("{}\n\nDocumented as `{}`.", m.docs, m.spec_name),
+            new_doc: format!(
+                "{} `{}` with its required fields; the optional ones start empty.",
+                crate::model::prose::article_capitalized(&m.spec_name),
+                m.spec_name
+            ),
+        }
+    }
+
+    fn required(&self) -> impl Iterator<Item = &Field<'a>> {
+        self.fields.iter().filter(|f| f.kind == Kind::Required)
+    }
+
+    /// With nothing required, `new()` takes no arguments and `Default` is the same value.
+    fn derives_default(&self) -> bool {
+        self.required().next().is_none()
+    }
+
+    fn many_arguments(&self) -> bool {
+        self.required().count() > 7
+    }
+}
+
+impl Field<'_> {
+    fn setter(&self) -> String {
+        crate::model::naming::prefixed("with_", &self.field.rust_name)
+    }
+
+    fn setter_doc(&self) -> String {
+        format!("Sets `{}`.", self.field.spec_name)
+    }
+
+    fn clear(&self) -> String {
+        crate::model::naming::prefixed("clear_", &self.field.rust_name)
+    }
+
+    fn clear_doc(&self) -> String {
+        format!(
+            "Sends `{}` as `null`, which clears it (leaving it unset omits it).",
+            self.field.spec_name
+        )
+    }
+}
+
+/// `#[serde(...)]` of a field that may be absent and null, as prettyplease wraps it (too
+/// long for one line): each line with its indentation inside the struct's.
+const TRI_STATE_ATTR: [(usize, &str); 5] = [
+    (0, "#[serde("),
+    (4, "default,"),
+    (4, "skip_serializing_if = \"Option::is_none\","),
+    (
+        4,
+        "deserialize_with = \"::sdkgen_runtime::serde_helpers::tri_state\"",
+    ),
+    (0, ")]"),
+];
+
+/// The struct and its `impl` as tokens.
+pub(super) fn tokens(api: &Api, plan: &Plan<'_>) -> TokenStream {
+    let id = ident(&plan.model.rust_name);
+    let d = doc(&plan.doc);
+    let field_tokens = plan.fields.iter().map(|f| {
+        let fid = ident(&f.field.rust_name);
+        let t = rust_type(api, &f.field.ty);
+        let wire = &f.field.spec_name;
+        let rename = f.renamed.then(|| quote!(#[serde(rename = #wire)]));
+        let fd = doc(&f.doc);
+        let (attrs, ty) = match f.kind {
+            Kind::Required => (quote!(), t),
+            Kind::Optional => (
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+                quote!(Option<#t>),
+            ),
+            Kind::Nullable => (quote!(#[serde(default)]), quote!(Option<#t>)),
+            Kind::TriState => (
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state")]),
+                quote!(Option<Option<#t>>),
+            ),
+        };
+        quote!(#fd #rename #attrs pub #fid: #ty,)
+    });
+    // `impl Into<T>`, as the setters take: `new("x")` for a string field.
+    let args = plan.required().map(|f| {
+        let fid = ident(&f.field.rust_name);
+        let t = rust_type(api, &f.field.ty);
+        quote!(#fid: impl Into<#t>)
+    });
+    let inits = plan.fields.iter().map(|f| {
+        let fid = ident(&f.field.rust_name);
+        if f.kind == Kind::Required {
+            quote!(#fid: #fid.into())
+        } else {
+            quote!(#fid: None)
+        }
+    });
+    let setters = plan
+        .fields
+        .iter()
+        .filter(|f| f.kind != Kind::Required)
+        .map(|f| {
+            let fid = ident(&f.field.rust_name);
+            let setter = ident(&f.setter());
+            let t = rust_type(api, &f.field.ty);
+            let sd = doc(&f.setter_doc());
+            if f.kind == Kind::TriState {
+                let clear = ident(&f.clear());
+                let cd = doc(&f.clear_doc());
+                return quote! {
+                    #sd
+                    #[must_use]
+                    pub fn #setter(mut self, value: impl Into<#t>) -> Self {
+                        self.#fid = Some(Some(value.into()));
+                        self
+                    }
+                    #cd
+                    #[must_use]
+                    #[inline]
+                    pub fn #clear(mut self) -> Self {
+                        self.#fid = Some(None);
+                        self
+                    }
+                };
+            }
+            quote! {
+                #sd
+                #[must_use]
+                pub fn #setter(mut self, value: impl Into<#t>) -> Self {
+                    self.#fid = Some(value.into());
+                    self
+                }
+            }
+        });
+    let new_doc = doc(&plan.new_doc);
+    let allow = plan
+        .many_arguments()
+        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    // `new` and the `clear_` setters are `#[inline]`, as the client's methods are: the
+    // non-generic ones would otherwise be compiled with the SDK, with the drop code of every
+    // type they replace, whether or not a user calls them.
+    let default = plan.derives_default().then(|| quote!(Default,));
+    quote! {
+        #d
+        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
+        pub struct #id { #(#field_tokens)* }
+
+        impl #id {
+            #new_doc
+            #allow
+            #[inline]
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#inits),* }
+            }
+            #(#setters)*
+        }
+    }
+}
+
+/// The struct and its `impl` as prettyplease prints [`tokens`] (each gated by `cfg` when
+/// there is one), or `None` when some line is not sure to print as written here.
+pub(super) fn printed(
+    api: &Api,
+    plan: &Plan<'_>,
+    cfg: Option<&std::collections::BTreeSet<String>>,
+) -> Option<String> {
+    if plan.fields.is_empty() {
+        return None;
+    }
+    let name = &plan.model.rust_name;
+    let mut p = Printed::new();
+    p.cfg(cfg);
+    p.doc(0, &plan.doc);
+    p.fixed(
+        0,
+        if plan.derives_default() {
+            "#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]"
+        } else {
+            "#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]"
+        },
+    );
+    p.line(0, format_args!("pub struct {name} {{"));
+    let types: Vec<String> = plan
+        .fields
+        .iter()
+        .map(|f| printed::rust_type(api, &f.field.ty))
+        .collect();
+    for (f, t) in plan.fields.iter().zip(&types) {
+        p.doc(4, &f.doc);
+        if f.renamed {
+            let wire = Literal::string(&f.field.spec_name);
+            p.line(4, format_args!("#[serde(rename = {wire})]"));
+        }
+        let fid = &f.field.rust_name;
+        match f.kind {
+            Kind::Required => p.line(4, format_args!("pub {fid}: {t},")),
+            Kind::Optional => {
+                p.line(
+                    4,
+                    format_args!("#[serde(default, skip_serializing_if = \"Option::is_none\")]"),
+                );
+                p.line(4, format_args!("pub {fid}: Option<{t}>,"));
+            }
+            Kind::Nullable => {
+                p.line(4, format_args!("#[serde(default)]"));
+                p.line(4, format_args!("pub {fid}: Option<{t}>,"));
+            }
+            Kind::TriState => {
+                for (indent, l) in TRI_STATE_ATTR {
+                    p.line(4 + indent, format_args!("{l}"));
+                }
+                p.line(4, format_args!("pub {fid}: Option<Option<{t}>>,"));
+            }
+        }
+    }
+    p.line(0, format_args!("}}"));
+
+    p.cfg(cfg);
+    p.line(0, format_args!("impl {name} {{"));
+    p.doc(4, &plan.new_doc);
+    if plan.many_arguments() {
+        p.line(4, format_args!("#[allow(clippy::too_many_arguments)]"));
+    }
+    p.line(4, format_args!("#[inline]"));
+    let args: Vec<String> = plan
+        .fields
+        .iter()
+        .zip(&types)
+        .filter(|(f, _)| f.kind == Kind::Required)
+        .map(|(f, t)| format!("{}: impl Into<{t}>", f.field.rust_name))
+        .collect();
+    p.signature(4, "pub fn new", &args, " -> Self {");
+    let inits: Vec<String> = plan
+        .fields
+        .iter()
+        .map(|f| {
+            let fid = &f.field.rust_name;
+            if f.kind == Kind::Required {
+                format!("{fid}: {fid}.into()")
+            } else {
+                format!("{fid}: None")
+            }
+        })
+        .collect();
+    p.struct_expr(8, &inits);
+    p.line(4, format_args!("}}"));
+    for (f, t) in plan.fields.iter().zip(&types) {
+        if f.kind == Kind::Required {
+            continue;
+        }
+        let fid = &f.field.rust_name;
+        p.doc(4, &f.setter_doc());
+        p.line(4, format_args!("#[must_use]"));
+        p.signature(
+            4,
+            &format!("pub fn {}", f.setter()),
+            &["mut self".to_owned(), format!("value: impl Into<{t}>")],
+            " -> Self {",
+        );
+        if f.kind == Kind::TriState {
+            p.line(8, format_args!("self.{fid} = Some(Some(value.into()));"));
+        } else {
+            p.line(8, format_args!("self.{fid} = Some(value.into());"));
+        }
+        p.line(8, format_args!("self"));
+        p.line(4, format_args!("}}"));
+        if f.kind == Kind::TriState {
+            p.doc(4, &f.clear_doc());
+            p.line(4, format_args!("#[must_use]"));
+            p.line(4, format_args!("#[inline]"));
+            p.line(4, format_args!("pub fn {}(mut self) -> Self {{", f.clear()));
+            p.line(8, format_args!("self.{fid} = Some(None);"));
+            p.line(8, format_args!("self"));
+            p.line(4, format_args!("}}"));
+        }
+    }
+    p.line(0, format_args!("}}"));
+    p.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Checks `printed` against prettyplease for one model: when it gives a text, the text is
+    /// what prettyplease prints from the model's tokens. Whether it gave one.
+    fn printed_as_prettyplease(
+        api: &Api,
+        m: &model::Model,
+        cfg: Option<&BTreeSet<String>>,
+    ) -> Option<String> {
+        let model::Shape::Struct(fields) = &m.shape else {
+            return None;
+        };
+        let plan = Plan::new(m, fields);
+        let text = printed(api, &plan, cfg)?;
+        let tokens = super::super::gated(tokens(api, &plan), cfg.map(super::super::cfg_any));
+        assert_eq!(text, super::super::unparse(tokens), "{}", m.spec_name);
+        Some(text)
+    }
+
+    fn resolve(path: &Path) -> Api {
+        let text = std::fs::read_to_string(path).unwrap();
+        let dir = path.parent().unwrap();
+        let documents =
+            crate::read_documents(&text, |rel| std::fs::read_to_string(dir.join(rel)).ok());
+        let source = crate::SpecSource {
+            path: path.display().to_string(),
+            text,
+            documents,
+        };
+        crate::resolve(&source).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()))
+    }
+
+    /// Every struct model of the seeds and of the test specs (three of them imported from
+    /// real OpenAPI documents), with the features that gate it.
+    #[test]
+    fn printed_models_of_every_spec_are_what_prettyplease_prints() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = vec![
+            root.join("../spec/memsy.yaml"),
+            root.join("../spec/mnemexa.yaml"),
+        ];
+        for entry in std::fs::read_dir(root.join("tests/good_specs")).unwrap() {
+            paths.push(entry.unwrap().path());
+        }
+        let (mut structs, mut printed) = (0, 0);
+        for path in paths {
+            let api = resolve(&path);
+            let gates = super::super::model_features(&api);
+            for (m, cfg) in api.models.iter().zip(&gates) {
+                if matches!(m.shape, model::Shape::Struct(_)) {
+                    structs += 1;
+                    printed +=
+                        usize::from(printed_as_prettyplease(&api, m, cfg.as_ref()).is_some());
+                }
+            }
+        }
+        // Most are short enough to be written directly; some are not.
+        assert!(structs > 500, "{structs} struct models");
+        assert!(
+            printed * 10 > structs * 7,
+            "{printed} of {structs} printed directly"
+        );
+        assert!(printed < structs, "none fell back to tokens");
+    }
+
+    /// A struct expression goes on one line exactly when prettyplease puts it on one: over
+    /// every width around the limit.
+    #[test]
+    fn struct_expressions_break_where_prettyplease_breaks_them() {
+        let (mut one_line, mut broken) = (BTreeSet::new(), BTreeSet::new());
+        for a in 1..=12 {
+            for b in 1..=12 {
+                let spec = serde_json::json!({
+                    "name": "Pair",
+                    "docs": "Two fields.",
+                    "fields": [
+                        {"name": "a".repeat(a), "type": "string"},
+                        {"name": "b".repeat(b), "type": "string", "required": false},
+                    ],
+                });
+                let api = api_with(vec![spec]);
+                let text = printed_as_prettyplease(&api, &api.models[0], None)
+                    .expect("short lines are printed directly");
+                // `Self { a: a.into(), b: None }` less its closing brace.
+                let width = "Self { : .into(), : None ".len() + 2 * a + b;
+                if text.contains("        Self {\n") {
+                    broken.insert(width);
+                } else {
+                    one_line.insert(width);
+                }
+            }
+        }
+        assert_eq!(one_line.last(), Some(&STRUCT_EXPR_WIDTH_FOR_TESTS));
+        assert_eq!(broken.first(), Some(&(STRUCT_EXPR_WIDTH_FOR_TESTS + 1)));
+    }
+
+    const STRUCT_EXPR_WIDTH_FOR_TESTS: usize = 34;
+
+    /// A signature stays on one line exactly when prettyplease keeps it on one: over every
+    /// length around its margin, for a setter and for `new`.
+    #[test]
+    fn signatures_break_where_prettyplease_breaks_them() {
+        let (mut one_line, mut broken) = (BTreeSet::new(), BTreeSet::new());
+        for n in 1..=25 {
+            let spec = serde_json::json!({
+                "name": "Stamp",
+                "docs": "A long signature.",
+                "fields": [
+                    {"name": "t".repeat(n), "type": "timestamp", "required": false},
+                    {"name": "r".repeat(n), "type": "timestamp"},
+                    {"name": "s", "type": "map<string>"},
+                ],
+            });
+            let api = api_with(vec![spec]);
+            let text = printed_as_prettyplease(&api, &api.models[0], None)
+                .expect("short lines are printed directly");
+            for head in ["    pub fn with_", "    pub fn new("] {
+                let line = text.lines().find(|l| l.starts_with(head)).unwrap();
+                if line.ends_with('(') {
+                    // The one line it would have been: both have two parameters.
+                    let joined: String = text
+                        .lines()
+                        .skip_while(|l| *l != line)
+                        .take(4)
+                        .map(str::trim_start)
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let len = 4 + joined.len() - 3;
+                    broken.insert(len);
+                } else {
+                    one_line.insert(line.len());
+                }
+            }
+        }
+        assert!(one_line.contains(&89), "{one_line:?}");
+        assert!(broken.contains(&90), "{broken:?}");
+        assert!(
+            one_line.iter().all(|&l| l <= 89) && broken.iter().all(|&l| l > 89),
+            "{one_line:?} {broken:?}"
+        );
+    }
+
+    /// A spec of these models (JSON values of the spec's `models` list), resolved.
+    fn api_with(models: Vec<serde_json::Value>) -> Api {
+        let spec = serde_json::json!({
+            "api": {
+                "name": "Shapes",
+                "crate": "shapes",
+                "version": "0.1.0",
+                "docs": "Models only.",
+                "base_url": "http://localhost:8080",
+                "auth": {"scheme": "none"},
+            },
+            "errors": {
+                "root": {"name": "ShapesError", "docs": "Root."},
+                "connection": {"name": "ShapesConnectionError", "docs": "Transport."},
+                "api": {"name": "ShapesApiError", "docs": "Any API error."},
+            },
+            "models": models,
+        });
+        let source = crate::SpecSource {
+            path: "shapes.yaml".into(),
+            text: serde_yaml::to_string(&spec).unwrap(),
+            documents: Default::default(),
+        };
+        crate::resolve(&source).unwrap_or_else(|d| panic!("{d:?}\n{}", source.text))
+    }
+
+    /// Models drawn at random: names short and long, every kind of field and type, docs
+    /// with blank lines, trailing spaces, tabs, carriage returns and non-ASCII text, under
+    /// no cfg, one feature or several. Each is printed directly or from tokens, the same.
+    #[test]
+    fn printed_random_models_are_what_prettyplease_prints() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(14);
+        const WORDS: &[&str] = &[
+            "id",
+            "name",
+            "type",
+            "self",
+            "createdAt",
+            "x",
+            "pet_id",
+            "HTTPStatus",
+            "value",
+            "an_unusually_long_field_name_that_goes_on",
+            "déjà",
+            "list2",
+        ];
+        const TYPES: &[&str] = &[
+            "string",
+            "integer",
+            "number",
+            "boolean",
+            "timestamp",
+            "json",
+            "list<string>",
+            "map<json>",
+            "list<Model0>",
+            "map<list<Model1>>",
+        ];
+        const DOCS: &[&str] = &[
+            "One line.",
+            "Two lines.\nThe second.",
+            "A blank line follows.\n\n  Indented, with trailing spaces.   ",
+            "A\ttab and unicode: é ✓.",
+            "A carriage\rreturn.",
+            "The joining \u{1} character.",
+            "/ starts with a slash",
+            "`code` and \"quotes\" and #hashes",
+        ];
+        let (mut direct, mut fallback) = (0, 0);
+        for round in 0..40 {
+            let models: Vec<serde_json::Value> = (0..4)
+                .map(|i| {
+                    let n = rng.random_range(1..7);
+                    let mut seen = BTreeSet::new();
+                    let fields: Vec<serde_json::Value> = (0..n)
+                        .filter_map(|_| {
+                            let mut name = WORDS[rng.random_range(0..WORDS.len())].to_owned();
+                            if rng.random_bool(0.2) {
+                                name.push_str(&"_more".repeat(rng.random_range(1..8)));
+                            }
+                            if !seen.insert(name.clone()) {
+                                return None;
+                            }
+                            let mut f = serde_json::json!({
+                                "name": name,
+                                "type": TYPES[rng.random_range(0..TYPES.len())],
+                                "required": rng.random_bool(0.5),
+                                "nullable": rng.random_bool(0.3),
+                            });
+                            if rng.random_bool(0.6) {
+                                f["docs"] = DOCS[rng.random_range(0..DOCS.len())].into();
+                            }
+                            Some(f)
+                        })
+                        .collect();
+                    let name = format!("Model{i}{}", "Long".repeat(rng.random_range(0..12)));
+                    let name = if i < 2 { format!("Model{i}") } else { name };
+                    serde_json::json!({
+                        "name": name,
+                        "docs": DOCS[rng.random_range(0..DOCS.len())],
+                        "fields": fields,
+                    })
+                })
+                .collect();
+            let api = api_with(models);
+            for m in &api.models {
+                let cfg: Option<BTreeSet<String>> = match rng.random_range(0..4) {
+                    0 => None,
+                    1 => Some(["pets".to_owned()].into()),
+                    2 => Some(["pets".to_owned(), "store".to_owned()].into()),
+                    _ => Some((0..6).map(|i| format!("namespace_{i}_{round}")).collect()),
+                };
+                match printed_as_prettyplease(&api, m, cfg.as_ref()) {
+                    Some(_) => direct += 1,
+                    None => fallback += 1,
+                }
+            }
+        }
+        assert!(
+            direct > 20 && fallback > 20,
+            "{direct} direct, {fallback} from tokens"
+        );
+    }
+}
