@@ -1,10 +1,9 @@
 //! The generated conformance test of an SDK crate: a dispatcher from spec endpoint names to
 //! typed method calls, the coverage keys the spec requires, and the record-mode example.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::ident;
 use crate::model::{Api, Endpoint};
 use crate::syntax::TypeExpr;
 
@@ -103,158 +102,146 @@ pub fn dispatch_file(api: &Api, required: &[String]) -> String {
             }
         }
     };
-    // The functions, printed in runs on every core.
+    // The functions, written in runs on every core.
     let runs: Vec<String> = (0..api.endpoints.len().div_ceil(RUN))
         .into_par_iter()
         .map(|run| {
-            // Tokens are built on the thread that prints them.
-            let krate = format_ident!("{}", api.crate_ident);
-            let fns = api.endpoints.iter().enumerate().skip(run * RUN).take(RUN).map(|(i, e)| {
-                let name = format_ident!("call_{i}");
-                let body = arm(api, e);
-                // A call with no arguments to read does not name the case.
-                let uses = reads_call(&body);
-                let param = format_ident!("{}", if uses { "call" } else { "_call" });
-                quote! {
-                    fn #name<'a>(client: &'a #krate::Client, #param: &'a Call) -> CallFuture<'a> {
-                        Box::pin(async move {
-                            #body
-                        })
-                    }
-                }
-            });
-            super::unparse(quote!(#(#fns)*))
+            api.endpoints
+                .iter()
+                .enumerate()
+                .skip(run * RUN)
+                .take(RUN)
+                .map(|(i, e)| call_fn(api, i, e))
+                .collect::<String>()
         })
         .collect();
     super::render(api, head) + &runs.concat()
 }
 
-/// Whether the tokens use the case (`call.` followed by a method), looked for in the token
-/// tree rather than in its printed text.
-fn reads_call(tokens: &TokenStream) -> bool {
-    use proc_macro2::TokenTree;
-    let mut previous_is_call = false;
-    for tree in tokens.clone() {
-        match &tree {
-            TokenTree::Punct(p) if previous_is_call && p.as_char() == '.' => return true,
-            TokenTree::Group(g) if reads_call(&g.stream()) => return true,
-            _ => {}
-        }
-        previous_is_call = matches!(&tree, TokenTree::Ident(i) if i == "call");
-    }
-    false
+/// One endpoint's call function: decode each argument into the type the method takes,
+/// start the call with the required ones, set the optional ones that the case gives, send,
+/// describe. Written as prettyplease prints it (see [`super::printed`]).
+fn call_fn(api: &Api, i: usize, e: &Endpoint) -> String {
+    call_fn_lines(api, i, e).finish_or_print()
 }
 
-/// The Rust type of a type expression, models qualified by the crate (the dispatcher is
-/// outside it).
-fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
-    match t {
-        TypeExpr::Named(n) => {
-            let krate = format_ident!("{}", api.crate_ident);
-            let name = api
-                .model_index(n)
-                .map(|i| api.models[i].rust_name.clone())
-                .unwrap_or_else(|| n.clone());
-            let id = ident(&name);
-            quote!(#krate::#id)
-        }
-        TypeExpr::List(inner) => {
-            let i = rust_type(api, inner);
-            quote!(Vec<#i>)
-        }
-        TypeExpr::Map(inner) => {
-            let i = rust_type(api, inner);
-            quote!(::std::collections::BTreeMap<String, #i>)
-        }
-        other => super::rust_type(api, other),
-    }
-}
-
-/// One endpoint's call: decode each argument into the type the method takes, start the call
-/// with the required ones, set the optional ones that the case gives, send, describe.
-fn arm(api: &Api, e: &Endpoint) -> TokenStream {
-    let krate = format_ident!("{}", api.crate_ident);
+/// [`call_fn`]'s lines as written, before prettyplease is asked about any.
+fn call_fn_lines(api: &Api, i: usize, e: &Endpoint) -> super::printed::Printed {
+    let krate = api.crate_ident.as_str();
+    let ty = |t: &TypeExpr| super::printed::rust_type(api, t, Some(krate));
     let mut lets = Vec::new();
     let mut args = Vec::new();
-    let mut sets = Vec::new();
     for p in e.params.iter().filter(|p| p.required) {
-        let v = format_ident!("p_{}", p.rust_name.trim_start_matches("r#"));
-        let wire = &p.spec_name;
-        let (owned, arg) = match &p.ty {
-            TypeExpr::String => (quote!(String), quote!(&#v)),
+        let v = format!("p_{}", p.rust_name.trim_start_matches("r#"));
+        let wire = Literal::string(&p.spec_name);
+        let arg = match &p.ty {
             TypeExpr::List(inner) if **inner == TypeExpr::String => {
-                let refs = format_ident!("{}_refs", v);
-                lets.push(quote!(let #v: Vec<String> = call.param(#wire)?; let #refs: Vec<&str> = #v.iter().map(String::as_str).collect();));
-                args.push(quote!(&#refs));
+                lets.push(format!("let {v}: Vec<String> = call.param({wire})?;"));
+                lets.push(format!(
+                    "let {v}_refs: Vec<&str> = {v}.iter().map(String::as_str).collect();"
+                ));
+                args.push(format!("&{v}_refs"));
                 continue;
             }
-            TypeExpr::List(inner) => {
-                let it = rust_type(api, inner);
-                (quote!(Vec<#it>), quote!(&#v))
-            }
-            TypeExpr::Named(_) => (rust_type(api, &p.ty), quote!(&#v)),
-            other => (rust_type(api, other), quote!(#v)),
+            TypeExpr::String | TypeExpr::List(_) | TypeExpr::Named(_) => format!("&{v}"),
+            _ => v.clone(),
         };
-        lets.push(quote!(let #v: #owned = call.param(#wire)?;));
+        lets.push(format!("let {v}: {} = call.param({wire})?;", ty(&p.ty)));
         args.push(arg);
     }
+    let mut sets = Vec::new();
     for p in e.params.iter().filter(|p| !p.required) {
-        let v = format_ident!("p_{}", p.rust_name.trim_start_matches("r#"));
-        let wire = &p.spec_name;
-        let owned = match &p.ty {
-            TypeExpr::String => quote!(String),
-            TypeExpr::List(inner) if **inner == TypeExpr::String => quote!(Vec<String>),
-            TypeExpr::List(inner) => {
-                let it = rust_type(api, inner);
-                quote!(Vec<#it>)
-            }
-            other => rust_type(api, other),
-        };
-        let setter = ident(&p.setter);
-        lets.push(quote!(let #v: Option<#owned> = call.opt_param(#wire)?;));
-        sets.push(quote!(if let Some(v) = #v { builder = builder.#setter(v); }));
+        let v = format!("p_{}", p.rust_name.trim_start_matches("r#"));
+        let wire = Literal::string(&p.spec_name);
+        lets.push(format!(
+            "let {v}: Option<{}> = call.opt_param({wire})?;",
+            ty(&p.ty)
+        ));
+        sets.push((v, &p.setter));
     }
     if let Some((m, _)) = e.body {
-        let t = ident(&api.models[m].rust_name);
-        lets.push(quote!(let body: #krate::#t = call.body()?;));
-        args.push(quote!(&body));
+        let t = &api.models[m].rust_name;
+        lets.push(format!("let body: {krate}::{t} = call.body()?;"));
+        args.push("&body".to_owned());
     }
-    let method = ident(&e.method_name);
-    let accessors = e.accessors.iter().map(|a| ident(a));
-    let mut_kw = (!sets.is_empty()).then(|| quote!(mut));
-    // A paginated endpoint reads every item when the case asks for all pages; a download
-    // reads its stream to the end.
-    let run = if let Some(st) = &e.stream {
-        if st.flag.is_some() {
-            quote! {
-                if call.stream {
-                    conformance::outcome_events(builder.stream()).await
-                } else {
-                    conformance::outcome(builder.send().await)
-                }
-            }
-        } else {
-            quote!(conformance::outcome_events(builder.send()).await)
-        }
-    } else if e.download {
-        quote!(conformance::outcome_download(builder.send().await).await)
-    } else if e.pagination.is_some() {
-        quote! {
-            if call.pages {
-                conformance::outcome_items(#krate::futures::TryStreamExt::try_collect::<Vec<_>>(builder.items()).await)
-            } else {
-                conformance::outcome(builder.send().await)
-            }
-        }
-    } else {
-        quote!(conformance::outcome(builder.send().await))
+    // A paginated endpoint reads every item when the case asks for all pages; a streamed
+    // one reads its events, when the case asks for the stream; a download reads its body to
+    // the end. The two that choose are laid out by prettyplease.
+    let pages = format!(
+        "conformance::outcome_items({krate}::futures::TryStreamExt::try_collect::<Vec<_>>(builder.items()).await)"
+    );
+    let (run, choice): (Vec<&str>, bool) = match (&e.stream, e.download, &e.pagination) {
+        (Some(st), _, _) if st.flag.is_some() => (
+            vec![
+                "Ok(if call.stream {",
+                "conformance::outcome_events(builder.stream()).await",
+                "} else {",
+                "conformance::outcome(builder.send().await)",
+                "})",
+            ],
+            true,
+        ),
+        (Some(_), _, _) => (
+            vec!["Ok(conformance::outcome_events(builder.send()).await)"],
+            false,
+        ),
+        (None, true, _) => (
+            vec!["Ok(conformance::outcome_download(builder.send().await).await)"],
+            false,
+        ),
+        (None, false, Some(_)) => (
+            vec![
+                "Ok(if call.pages {",
+                &pages,
+                "} else {",
+                "conformance::outcome(builder.send().await)",
+                "})",
+            ],
+            true,
+        ),
+        (None, false, None) => (
+            vec!["Ok(conformance::outcome(builder.send().await))"],
+            false,
+        ),
     };
-    quote! {
-        #(#lets)*
-        let #mut_kw builder = client #(.#accessors())* .#method(#(#args),*);
-        #(#sets)*
-        Ok(#run)
+    // A call with no arguments to read does not name the case.
+    let case = if lets.is_empty() && !choice {
+        "_call"
+    } else {
+        "call"
+    };
+    let mut p = super::printed::Printed::new();
+    p.signature(
+        0,
+        &format!("fn call_{i}<'a>"),
+        &[
+            format!("client: &'a {krate}::Client"),
+            format!("{case}: &'a Call"),
+        ],
+        " -> CallFuture<'a> {",
+    );
+    p.line(4, format_args!("Box::pin(async move {{"));
+    for l in &lets {
+        p.line(8, format_args!("{l}"));
     }
+    let mut_kw = if sets.is_empty() { "" } else { "mut " };
+    let mut calls: Vec<String> = e.accessors.iter().map(|a| format!(".{a}()")).collect();
+    calls.push(format!(".{}({})", e.method_name, args.join(", ")));
+    p.chain(8, &format!("let {mut_kw}builder = client"), &calls, ";");
+    for (v, setter) in &sets {
+        p.line(8, format_args!("if let Some(v) = {v} {{"));
+        p.line(12, format_args!("builder = builder.{setter}(v);"));
+        p.line(8, format_args!("}}"));
+    }
+    if choice {
+        p.any_layout();
+    }
+    for l in run {
+        p.line(8, format_args!("{l}"));
+    }
+    p.line(4, format_args!("}})"));
+    p.line(0, format_args!("}}"));
+    p
 }
 
 /// The record example's body: `main` of record mode, returning the exit code.
@@ -277,17 +264,67 @@ fn record_main(api: &Api) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use quote::quote;
+    use std::path::Path;
 
+    fn resolve(path: &Path, text: String) -> Api {
+        let dir = path.parent().unwrap();
+        let documents =
+            crate::read_documents(&text, |rel| std::fs::read_to_string(dir.join(rel)).ok());
+        let source = crate::SpecSource {
+            path: path.display().to_string(),
+            text,
+            documents,
+        };
+        crate::resolve(&source).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()))
+    }
+
+    /// Every call function written directly is already as prettyplease prints it, over
+    /// every endpoint of the seeds and the test specs, and under a crate name long enough
+    /// to break the signature.
     #[test]
-    fn a_case_is_read_when_call_dot_appears_at_any_depth() {
-        assert!(reads_call(&quote!(let b = call.body()?;)));
-        assert!(reads_call(&quote!(if x {
-            f(call.param("a")?)
-        })));
-        assert!(!reads_call(
-            &quote!(let builder = client.store().list_orders();)
-        ));
-        assert!(!reads_call(&quote!(recall.body(); call; call_1(x))));
+    fn call_functions_written_directly_are_as_prettyplease_prints_them() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = vec![
+            root.join("../spec/memsy.yaml"),
+            root.join("../spec/mnemexa.yaml"),
+        ];
+        for entry in std::fs::read_dir(root.join("tests/good_specs")).unwrap() {
+            paths.push(entry.unwrap().path());
+        }
+        // Endpoints, those written directly, and those with their signature broken, under
+        // the specs' own crate names and under a long one.
+        let mut counts = [[0; 3]; 2];
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let renamed = text.replacen(
+                "  crate: ",
+                "  crate: a-crate-name-long-enough-to-break-the-signature-",
+                1,
+            );
+            for (text, counts) in [text, renamed].into_iter().zip(&mut counts) {
+                let api = resolve(&path, text);
+                for (i, e) in api.endpoints.iter().enumerate() {
+                    counts[0] += 1;
+                    let Some(text) = call_fn_lines(&api, i, e).finish() else {
+                        continue;
+                    };
+                    counts[1] += 1;
+                    counts[2] += usize::from(text.starts_with(&format!("fn call_{i}<'a>(\n")));
+                    let tokens: TokenStream = text.parse().unwrap();
+                    assert_eq!(super::super::unparse(tokens), text, "{}", e.spec_name);
+                }
+            }
+        }
+        let [[endpoints, direct, _], [_, long_direct, long_broken]] = counts;
+        assert!(endpoints > 800, "{endpoints} endpoints");
+        assert!(
+            direct * 10 > endpoints * 8,
+            "{direct} of {endpoints} written directly"
+        );
+        assert!(direct < endpoints, "none printed by prettyplease");
+        assert!(
+            long_direct > 100 && long_broken == long_direct,
+            "{counts:?}"
+        );
     }
 }

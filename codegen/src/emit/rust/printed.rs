@@ -2,14 +2,16 @@
 //! their layout is known without asking it.
 //!
 //! Parsing tokens with syn and printing them with prettyplease is most of what emitting an
-//! item costs; for an item whose every line is short, the printed text is fixed by rules
-//! simple enough to follow here: one line per field, attribute and statement, a function
-//! signature on one line when it fits the 89-column margin (else a parameter a line), and a
-//! struct expression on one line when it is at most 34 columns wide. A [`Printed`] keeps to those
-//! rules and says, when done, whether the item stayed inside them; when it did not (a line
-//! long enough that prettyplease might wrap it, a character it might measure differently,
-//! a doc comment it prints specially), the caller prints the item from tokens instead. So
-//! the output is the same either way, which the tests check over every spec they have.
+//! item costs; for an item whose every line fits the margin, the printed text is fixed by
+//! rules simple enough to follow here: one line per field, attribute and statement; a
+//! function signature on one line when it fits the 89-column margin, else a parameter a
+//! line; a chain of calls likewise, else a call a line; and a struct expression on one line
+//! when it is at most 34 columns wide. A [`Printed`] keeps to those rules and says, when
+//! done, whether the item stayed inside them. When it did not (a line too long, a character
+//! prettyplease might measure differently, a doc comment it prints specially, a layout the
+//! rules do not cover), the item is printed by prettyplease instead: from its tokens, or
+//! from the text read back as tokens. So the output is the same either way, which the tests
+//! check over every spec they have, over random items and at each rule's boundary.
 
 use std::fmt::Write as _;
 
@@ -18,12 +20,8 @@ use proc_macro2::Literal;
 use crate::model::Api;
 use crate::syntax::TypeExpr;
 
-/// The longest line written here, indentation included. prettyplease wraps at 89 columns;
-/// staying well inside that keeps every line out of reach of its line breaking.
-const LONGEST_LINE: usize = 80;
-
-/// prettyplease's margin: a function signature stays on one line when that line, its ` {`
-/// included, is at most this long.
+/// prettyplease's margin: a line it could break stays whole when it is at most this long,
+/// indentation and a closing ` {` or `;` included.
 const MARGIN: usize = 89;
 
 /// prettyplease prints a struct expression (`Self { a, b }`) on one line when the text
@@ -50,13 +48,30 @@ impl Printed {
         self.fits.then_some(self.out)
     }
 
-    /// One line of code at `indent` columns.
-    pub(super) fn line(&mut self, indent: usize, code: std::fmt::Arguments<'_>) {
-        self.line_within(LONGEST_LINE, indent, code);
+    /// The text, when every line kept to the rules; else the text read back as tokens and
+    /// printed by prettyplease. For items written without [`Printed::doc`], which leaves out
+    /// a comment it cannot write.
+    pub(super) fn finish_or_print(self) -> String {
+        if self.fits {
+            return self.out;
+        }
+        match self.out.parse::<proc_macro2::TokenStream>() {
+            Ok(tokens) => super::unparse(tokens),
+            Err(e) => format!(
+                "compile_error!({:?});\n",
+                format!("generated code did not lex: {e}")
+            ),
+        }
     }
 
-    /// One line of code, known to print as written if it is at most `longest` long.
-    fn line_within(&mut self, longest: usize, indent: usize, code: std::fmt::Arguments<'_>) {
+    /// Lines whose layout is not one of the rules: the item is printed by prettyplease.
+    pub(super) fn any_layout(&mut self) {
+        self.fits = false;
+    }
+
+    /// One line of code at `indent` columns, which prettyplease prints as written when it
+    /// fits the margin.
+    pub(super) fn line(&mut self, indent: usize, code: std::fmt::Arguments<'_>) {
         let start = self.out.len();
         for _ in 0..indent {
             self.out.push(' ');
@@ -64,7 +79,7 @@ impl Printed {
         // Writing to a `String` cannot fail.
         let _ = self.out.write_fmt(code);
         let line = &self.out[start..];
-        if line.len() > longest || !line.is_ascii() {
+        if line.len() > MARGIN || !line.is_ascii() {
             self.fits = false;
         }
         self.out.push('\n');
@@ -93,17 +108,30 @@ impl Printed {
                 .saturating_sub(2)
             + tail.len();
         if one_line <= MARGIN || params.is_empty() {
-            self.line_within(
-                MARGIN,
-                indent,
-                format_args!("{head}({}){tail}", params.join(", ")),
-            );
+            self.line(indent, format_args!("{head}({}){tail}", params.join(", ")));
         } else {
             self.line(indent, format_args!("{head}("));
             for p in params {
                 self.line(indent + 4, format_args!("{p},"));
             }
             self.line(indent, format_args!("){tail}"));
+        }
+    }
+
+    /// A statement that is a chain of method calls on `receiver` (`let x = client` and
+    /// `.a()`, `.b(y)`), ended by `end`: on one line when it fits the margin, else a call a
+    /// line after the receiver, as prettyplease breaks a chain of two calls or more.
+    pub(super) fn chain(&mut self, indent: usize, receiver: &str, calls: &[String], end: &str) {
+        let one_line =
+            indent + receiver.len() + calls.iter().map(String::len).sum::<usize>() + end.len();
+        if one_line <= MARGIN || calls.len() < 2 {
+            self.line(indent, format_args!("{receiver}{}{end}", calls.concat()));
+            return;
+        }
+        self.line(indent, format_args!("{receiver}"));
+        for (i, call) in calls.iter().enumerate() {
+            let end = if i + 1 == calls.len() { end } else { "" };
+            self.line(indent + 4, format_args!("{call}{end}"));
         }
     }
 
@@ -166,14 +194,15 @@ impl Printed {
 }
 
 /// The Rust type of a type expression, as [`super::rust_type`] gives it and prettyplease
-/// prints it.
-pub(super) fn rust_type(api: &Api, t: &TypeExpr) -> String {
+/// prints it; a model's name is qualified by `krate` when there is one (code outside the
+/// SDK crate).
+pub(super) fn rust_type(api: &Api, t: &TypeExpr, krate: Option<&str>) -> String {
     let mut out = String::new();
-    push_type(api, t, &mut out);
+    push_type(api, t, krate, &mut out);
     out
 }
 
-fn push_type(api: &Api, t: &TypeExpr, out: &mut String) {
+fn push_type(api: &Api, t: &TypeExpr, krate: Option<&str>, out: &mut String) {
     match t {
         TypeExpr::String => out.push_str("String"),
         TypeExpr::Integer => out.push_str("i64"),
@@ -184,17 +213,23 @@ fn push_type(api: &Api, t: &TypeExpr, out: &mut String) {
         TypeExpr::File => out.push_str("::sdkgen_runtime::File"),
         TypeExpr::List(inner) => {
             out.push_str("Vec<");
-            push_type(api, inner, out);
+            push_type(api, inner, krate, out);
             out.push('>');
         }
         TypeExpr::Map(inner) => {
             out.push_str("::std::collections::BTreeMap<String, ");
-            push_type(api, inner, out);
+            push_type(api, inner, krate, out);
             out.push('>');
         }
-        TypeExpr::Named(n) => match api.model_index(n) {
-            Some(i) => out.push_str(&api.models[i].rust_name),
-            None => out.push_str(n),
-        },
+        TypeExpr::Named(n) => {
+            if let Some(krate) = krate {
+                out.push_str(krate);
+                out.push_str("::");
+            }
+            match api.model_index(n) {
+                Some(i) => out.push_str(&api.models[i].rust_name),
+                None => out.push_str(n),
+            }
+        }
     }
 }

@@ -258,7 +258,7 @@ pub(super) fn printed(
     let types: Vec<String> = plan
         .fields
         .iter()
-        .map(|f| printed::rust_type(api, &f.field.ty))
+        .map(|f| printed::rust_type(api, &f.field.ty, None))
         .collect();
     for (f, t) in plan.fields.iter().zip(&types) {
         p.doc(4, &f.doc);
