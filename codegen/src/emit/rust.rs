@@ -860,22 +860,19 @@ fn models_file(api: &Api) -> String {
                 .enumerate()
                 .skip(run * run_len)
                 .take(run_len);
-            // Items printed from tokens wait in `pending` and are printed together, in
-            // order with those written directly.
+            // Items built as tokens wait in `pending` and are printed together, in order
+            // with those written as text.
             let mut out = String::new();
             let mut pending = TokenStream::new();
             for (i, m) in models {
                 let tokens = match &m.shape {
                     Shape::Struct(fields) => {
-                        let plan = structs::Plan::new(m, fields);
-                        if let Some(text) = structs::printed(api, &plan, gates[i].as_ref()) {
-                            if !pending.is_empty() {
-                                out.push_str(&unparse(std::mem::take(&mut pending)));
-                            }
-                            out.push_str(&text);
-                            continue;
+                        if !pending.is_empty() {
+                            out.push_str(&unparse(std::mem::take(&mut pending)));
                         }
-                        structs::tokens(api, &plan)
+                        let plan = structs::Plan::new(m, fields);
+                        out.push_str(&structs::struct_model(api, &plan, gates[i].as_ref()));
+                        continue;
                     }
                     Shape::Enum { values, open } => enum_model(m, values, *open),
                     Shape::Union { tag, variants } => union_model(api, m, tag.as_deref(), variants),

@@ -42,15 +42,14 @@ impl Printed {
         }
     }
 
-    /// The text, when every line kept to the rules; `None` when the item must be printed
-    /// from tokens.
+    /// The text, when every line kept to the rules; `None` when prettyplease must print it.
+    #[cfg(test)]
     pub(super) fn finish(self) -> Option<String> {
         self.fits.then_some(self.out)
     }
 
     /// The text, when every line kept to the rules; else the text read back as tokens and
-    /// printed by prettyplease. For items written without [`Printed::doc`], which leaves out
-    /// a comment it cannot write.
+    /// printed by prettyplease.
     pub(super) fn finish_or_print(self) -> String {
         if self.fits {
             return self.out;
@@ -137,10 +136,13 @@ impl Printed {
 
     /// A doc comment's `///` lines, as [`super::doc`] and prettyplease print it: the text
     /// trimmed, each line after a space (an empty one bare), trailing spaces dropped. A text
-    /// with a carriage return or the doc-joining character is printed from tokens.
+    /// with a carriage return or the doc-joining character is written as [`super::doc`]'s
+    /// attributes instead, for prettyplease to print.
     pub(super) fn doc(&mut self, indent: usize, text: &str) {
         let text = text.trim();
         if text.contains(['\r', super::DOC_LINE_BREAK]) {
+            self.out.push_str(&super::doc(text).to_string());
+            self.out.push('\n');
             self.fits = false;
             return;
         }

@@ -1,12 +1,10 @@
-//! Struct models: what each one is made of, decided once in a [`Plan`], then written as
-//! tokens for syn and prettyplease or, when every line of it is short, straight as the text
-//! they would print (see [`super::printed`]).
+//! Struct models: what each one is made of, decided in a [`Plan`], then written as the text
+//! prettyplease prints, or handed to prettyplease when a line is beyond the layout rules of
+//! [`super::printed`].
 
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use proc_macro2::Literal;
 
 use super::printed::{self, Printed};
-use super::{doc, ident, rust_type};
 use crate::model::{self, Api};
 
 /// How a field is held, sent and set.
@@ -132,116 +130,18 @@ const TRI_STATE_ATTR: [(usize, &str); 5] = [
     (0, ")]"),
 ];
 
-/// The struct and its `impl` as tokens.
-pub(super) fn tokens(api: &Api, plan: &Plan<'_>) -> TokenStream {
-    let id = ident(&plan.model.rust_name);
-    let d = doc(&plan.doc);
-    let field_tokens = plan.fields.iter().map(|f| {
-        let fid = ident(&f.field.rust_name);
-        let t = rust_type(api, &f.field.ty);
-        let wire = &f.field.spec_name;
-        let rename = f.renamed.then(|| quote!(#[serde(rename = #wire)]));
-        let fd = doc(&f.doc);
-        let (attrs, ty) = match f.kind {
-            Kind::Required => (quote!(), t),
-            Kind::Optional => (
-                quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
-                quote!(Option<#t>),
-            ),
-            Kind::Nullable => (quote!(#[serde(default)]), quote!(Option<#t>)),
-            Kind::TriState => (
-                quote!(#[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state")]),
-                quote!(Option<Option<#t>>),
-            ),
-        };
-        quote!(#fd #rename #attrs pub #fid: #ty,)
-    });
-    // `impl Into<T>`, as the setters take: `new("x")` for a string field.
-    let args = plan.required().map(|f| {
-        let fid = ident(&f.field.rust_name);
-        let t = rust_type(api, &f.field.ty);
-        quote!(#fid: impl Into<#t>)
-    });
-    let inits = plan.fields.iter().map(|f| {
-        let fid = ident(&f.field.rust_name);
-        if f.kind == Kind::Required {
-            quote!(#fid: #fid.into())
-        } else {
-            quote!(#fid: None)
-        }
-    });
-    let setters = plan
-        .fields
-        .iter()
-        .filter(|f| f.kind != Kind::Required)
-        .map(|f| {
-            let fid = ident(&f.field.rust_name);
-            let setter = ident(&f.setter());
-            let t = rust_type(api, &f.field.ty);
-            let sd = doc(&f.setter_doc());
-            if f.kind == Kind::TriState {
-                let clear = ident(&f.clear());
-                let cd = doc(&f.clear_doc());
-                return quote! {
-                    #sd
-                    #[must_use]
-                    pub fn #setter(mut self, value: impl Into<#t>) -> Self {
-                        self.#fid = Some(Some(value.into()));
-                        self
-                    }
-                    #cd
-                    #[must_use]
-                    #[inline]
-                    pub fn #clear(mut self) -> Self {
-                        self.#fid = Some(None);
-                        self
-                    }
-                };
-            }
-            quote! {
-                #sd
-                #[must_use]
-                pub fn #setter(mut self, value: impl Into<#t>) -> Self {
-                    self.#fid = Some(value.into());
-                    self
-                }
-            }
-        });
-    let new_doc = doc(&plan.new_doc);
-    let allow = plan
-        .many_arguments()
-        .then(|| quote!(#[allow(clippy::too_many_arguments)]));
-    // `new` and the `clear_` setters are `#[inline]`, as the client's methods are: the
-    // non-generic ones would otherwise be compiled with the SDK, with the drop code of every
-    // type they replace, whether or not a user calls them.
-    let default = plan.derives_default().then(|| quote!(Default,));
-    quote! {
-        #d
-        #[derive(Debug, Clone, PartialEq, #default ::serde::Serialize, ::serde::Deserialize)]
-        pub struct #id { #(#field_tokens)* }
-
-        impl #id {
-            #new_doc
-            #allow
-            #[inline]
-            pub fn new(#(#args),*) -> Self {
-                Self { #(#inits),* }
-            }
-            #(#setters)*
-        }
-    }
-}
-
-/// The struct and its `impl` as prettyplease prints [`tokens`] (each gated by `cfg` when
-/// there is one), or `None` when some line is not sure to print as written here.
-pub(super) fn printed(
+/// The struct and its `impl`, each gated by `cfg` when there is one, as prettyplease
+/// prints them.
+pub(super) fn struct_model(
     api: &Api,
     plan: &Plan<'_>,
     cfg: Option<&std::collections::BTreeSet<String>>,
-) -> Option<String> {
-    if plan.fields.is_empty() {
-        return None;
-    }
+) -> String {
+    lines(api, plan, cfg).finish_or_print()
+}
+
+/// [`struct_model`]'s lines as written, before prettyplease is asked about any.
+fn lines(api: &Api, plan: &Plan<'_>, cfg: Option<&std::collections::BTreeSet<String>>) -> Printed {
     let name = &plan.model.rust_name;
     let mut p = Printed::new();
     p.cfg(cfg);
@@ -254,6 +154,10 @@ pub(super) fn printed(
             "#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]"
         },
     );
+    if plan.fields.is_empty() {
+        // `pub struct A {}` and `Self {}`, which prettyplease lays out.
+        p.any_layout();
+    }
     p.line(0, format_args!("pub struct {name} {{"));
     let types: Vec<String> = plan
         .fields
@@ -350,7 +254,7 @@ pub(super) fn printed(
         }
     }
     p.line(0, format_args!("}}"));
-    p.finish()
+    p
 }
 
 #[cfg(test)]
@@ -360,8 +264,8 @@ mod tests {
     use std::collections::BTreeSet;
     use std::path::Path;
 
-    /// Checks `printed` against prettyplease for one model: when it gives a text, the text is
-    /// what prettyplease prints from the model's tokens. Whether it gave one.
+    /// One model's text as written, checked against prettyplease: when every line kept to
+    /// the rules, prettyplease prints the text as it is. The text, when it did.
     fn printed_as_prettyplease(
         api: &Api,
         m: &model::Model,
@@ -370,10 +274,9 @@ mod tests {
         let model::Shape::Struct(fields) = &m.shape else {
             return None;
         };
-        let plan = Plan::new(m, fields);
-        let text = printed(api, &plan, cfg)?;
-        let tokens = super::super::gated(tokens(api, &plan), cfg.map(super::super::cfg_any));
-        assert_eq!(text, super::super::unparse(tokens), "{}", m.spec_name);
+        let text = lines(api, &Plan::new(m, fields), cfg).finish()?;
+        let tokens: proc_macro2::TokenStream = text.parse().unwrap();
+        assert_eq!(super::super::unparse(tokens), text, "{}", m.spec_name);
         Some(text)
     }
 
@@ -528,7 +431,8 @@ mod tests {
 
     /// Models drawn at random: names short and long, every kind of field and type, docs
     /// with blank lines, trailing spaces, tabs, carriage returns and non-ASCII text, under
-    /// no cfg, one feature or several. Each is printed directly or from tokens, the same.
+    /// no cfg, one feature or several. Each is written directly as prettyplease prints it,
+    /// or printed by prettyplease, which then finds nothing to change.
     #[test]
     fn printed_random_models_are_what_prettyplease_prints() {
         let mut rng = rand::rngs::StdRng::seed_from_u64(14);
@@ -616,11 +520,21 @@ mod tests {
                     Some(_) => direct += 1,
                     None => fallback += 1,
                 }
+                // prettyplease's own output, which it prints unchanged (unless a comment
+                // holds a carriage return, which Rust does not read back).
+                let model::Shape::Struct(fields) = &m.shape else {
+                    continue;
+                };
+                let out = struct_model(&api, &Plan::new(m, fields), cfg.as_ref());
+                if !out.contains('\r') {
+                    let tokens: proc_macro2::TokenStream = out.parse().unwrap();
+                    assert_eq!(super::super::unparse(tokens), out);
+                }
             }
         }
         assert!(
             direct > 20 && fallback > 20,
-            "{direct} direct, {fallback} from tokens"
+            "{direct} direct, {fallback} printed by prettyplease"
         );
     }
 }
