@@ -11,6 +11,7 @@ use crate::syntax::{StatusRange, TypeExpr};
 
 pub(crate) mod client;
 mod conformance;
+mod enums;
 mod printed;
 mod structs;
 
@@ -865,19 +866,25 @@ fn models_file(api: &Api) -> String {
             let mut out = String::new();
             let mut pending = TokenStream::new();
             for (i, m) in models {
-                let tokens = match &m.shape {
+                let cfg = gates[i].as_ref();
+                if let Shape::Union { tag, variants } = &m.shape {
+                    let tokens = union_model(api, m, tag.as_deref(), variants);
+                    pending.extend(gated(tokens, cfg.map(cfg_any)));
+                    continue;
+                }
+                if !pending.is_empty() {
+                    out.push_str(&unparse(std::mem::take(&mut pending)));
+                }
+                match &m.shape {
                     Shape::Struct(fields) => {
-                        if !pending.is_empty() {
-                            out.push_str(&unparse(std::mem::take(&mut pending)));
-                        }
                         let plan = structs::Plan::new(m, fields);
-                        out.push_str(&structs::struct_model(api, &plan, gates[i].as_ref()));
-                        continue;
+                        out.push_str(&structs::struct_model(api, &plan, cfg));
                     }
-                    Shape::Enum { values, open } => enum_model(m, values, *open),
-                    Shape::Union { tag, variants } => union_model(api, m, tag.as_deref(), variants),
-                };
-                pending.extend(gated(tokens, gates[i].as_ref().map(cfg_any)));
+                    Shape::Enum { values, open } => {
+                        out.push_str(&enums::enum_model(m, values, *open, cfg));
+                    }
+                    Shape::Union { .. } => {}
+                }
             }
             if !pending.is_empty() {
                 out.push_str(&unparse(pending));
@@ -1127,99 +1134,6 @@ fn union_model(
                 match self {
                     #(#ser_arms)*
                     Self::Unknown(v) => ::serde::Serialize::serialize(v, serializer),
-                }
-            }
-        }
-    }
-}
-
-fn enum_model(m: &model::Model, values: &[model::EnumValue], open: bool) -> TokenStream {
-    let id = ident(&m.rust_name);
-    let d = doc(&format!(
-        "{}\n\nDocumented as `{}`.{}",
-        m.docs,
-        m.spec_name,
-        if open {
-            " Values this version does not know are kept in `Unknown`."
-        } else {
-            ""
-        }
-    ));
-    let variants = values.iter().map(|v| {
-        let vid = ident(&v.rust_name);
-        let wire = &v.wire;
-        let vd = doc(&format!(
-            "{}{}`{wire}`",
-            v.docs.as_deref().unwrap_or(""),
-            if v.docs.is_some() {
-                "\n\nOn the wire: "
-            } else {
-                "On the wire: "
-            }
-        ));
-        quote!(#vd #vid,)
-    });
-    let unknown = open.then(|| {
-        quote!(/// A value this version of the SDK does not know, kept as sent.
-    Unknown(String),)
-    });
-    let as_str_arms = values.iter().map(|v| {
-        let vid = ident(&v.rust_name);
-        let wire = &v.wire;
-        quote!(Self::#vid => #wire,)
-    });
-    let unknown_as_str = open.then(|| quote!(Self::Unknown(s) => s,));
-    let from_arms = values.iter().map(|v| {
-        let vid = ident(&v.rust_name);
-        let wire = &v.wire;
-        quote!(#wire => Ok(Self::#vid),)
-    });
-    let wires: Vec<&String> = values.iter().map(|v| &v.wire).collect();
-    let fallback = if open {
-        quote!(other => Ok(Self::Unknown(other.to_owned())),)
-    } else {
-        quote!(other => Err(::serde::de::Error::unknown_variant(other, &[#(#wires),*])),)
-    };
-    let non_exhaustive = open.then(|| quote!(#[non_exhaustive]));
-    quote! {
-        #d
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #non_exhaustive
-        pub enum #id {
-            #(#variants)*
-            #unknown
-        }
-
-        impl #id {
-            /// The value as sent on the wire.
-            #[inline]
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#as_str_arms)*
-                    #unknown_as_str
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for #id {
-            #[inline]
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl ::serde::Serialize for #id {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for #id {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                let s = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                match s.as_ref() {
-                    #(#from_arms)*
-                    #fallback
                 }
             }
         }

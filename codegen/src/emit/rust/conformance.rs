@@ -263,38 +263,18 @@ fn record_main(api: &Api) -> TokenStream {
 
 #[cfg(test)]
 mod tests {
+    use super::super::printed::corpus::{assert_as_printed, paths, resolve};
     use super::*;
-    use std::path::Path;
-
-    fn resolve(path: &Path, text: String) -> Api {
-        let dir = path.parent().unwrap();
-        let documents =
-            crate::read_documents(&text, |rel| std::fs::read_to_string(dir.join(rel)).ok());
-        let source = crate::SpecSource {
-            path: path.display().to_string(),
-            text,
-            documents,
-        };
-        crate::resolve(&source).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()))
-    }
 
     /// Every call function written directly is already as prettyplease prints it, over
     /// every endpoint of the seeds and the test specs, and under a crate name long enough
     /// to break the signature.
     #[test]
     fn call_functions_written_directly_are_as_prettyplease_prints_them() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut paths = vec![
-            root.join("../spec/memsy.yaml"),
-            root.join("../spec/mnemexa.yaml"),
-        ];
-        for entry in std::fs::read_dir(root.join("tests/good_specs")).unwrap() {
-            paths.push(entry.unwrap().path());
-        }
         // Endpoints, those written directly, and those with their signature broken, under
         // the specs' own crate names and under a long one.
         let mut counts = [[0; 3]; 2];
-        for path in paths {
+        for path in paths() {
             let text = std::fs::read_to_string(&path).unwrap();
             let renamed = text.replacen(
                 "  crate: ",
@@ -310,8 +290,7 @@ mod tests {
                     };
                     counts[1] += 1;
                     counts[2] += usize::from(text.starts_with(&format!("fn call_{i}<'a>(\n")));
-                    let tokens: TokenStream = text.parse().unwrap();
-                    assert_eq!(super::super::unparse(tokens), text, "{}", e.spec_name);
+                    assert_as_printed(&text, &e.spec_name);
                 }
             }
         }

@@ -235,3 +235,79 @@ fn push_type(api: &Api, t: &TypeExpr, krate: Option<&str>, out: &mut String) {
         }
     }
 }
+
+/// What the tests of the items written here share: the specs they are tried on, and the
+/// check that a text is as prettyplease prints it.
+#[cfg(test)]
+pub(super) mod corpus {
+    use std::path::{Path, PathBuf};
+
+    use crate::model::Api;
+
+    /// The seeds and the test specs (three of them imported from real OpenAPI documents).
+    pub(in crate::emit::rust) fn paths() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut paths = vec![
+            root.join("../spec/memsy.yaml"),
+            root.join("../spec/mnemexa.yaml"),
+        ];
+        for entry in std::fs::read_dir(root.join("tests/good_specs")).unwrap() {
+            paths.push(entry.unwrap().path());
+        }
+        paths.sort();
+        paths
+    }
+
+    /// [`paths`] resolved.
+    pub(in crate::emit::rust) fn specs() -> Vec<Api> {
+        paths()
+            .iter()
+            .map(|path| resolve(path, std::fs::read_to_string(path).unwrap()))
+            .collect()
+    }
+
+    /// A spec's text resolved, its OpenAPI documents read beside `path`.
+    pub(in crate::emit::rust) fn resolve(path: &Path, text: String) -> Api {
+        let dir = path.parent().unwrap();
+        let documents =
+            crate::read_documents(&text, |rel| std::fs::read_to_string(dir.join(rel)).ok());
+        let source = crate::SpecSource {
+            path: path.display().to_string(),
+            text,
+            documents,
+        };
+        crate::resolve(&source).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()))
+    }
+
+    /// A spec of these models (JSON values of the spec's `models` list), resolved.
+    pub(in crate::emit::rust) fn api_with(models: Vec<serde_json::Value>) -> Api {
+        let spec = serde_json::json!({
+            "api": {
+                "name": "Shapes",
+                "crate": "shapes",
+                "version": "0.1.0",
+                "docs": "Models only.",
+                "base_url": "http://localhost:8080",
+                "auth": {"scheme": "none"},
+            },
+            "errors": {
+                "root": {"name": "ShapesError", "docs": "Root."},
+                "connection": {"name": "ShapesConnectionError", "docs": "Transport."},
+                "api": {"name": "ShapesApiError", "docs": "Any API error."},
+            },
+            "models": models,
+        });
+        let source = crate::SpecSource {
+            path: "shapes.yaml".into(),
+            text: serde_yaml::to_string(&spec).unwrap(),
+            documents: Default::default(),
+        };
+        crate::resolve(&source).unwrap_or_else(|d| panic!("{d:?}\n{}", source.text))
+    }
+
+    /// Asserts that prettyplease prints `text` as it is.
+    pub(in crate::emit::rust) fn assert_as_printed(text: &str, what: &str) {
+        let tokens: proc_macro2::TokenStream = text.parse().unwrap();
+        assert_eq!(super::super::unparse(tokens), text, "{what}");
+    }
+}

@@ -259,10 +259,10 @@ fn lines(api: &Api, plan: &Plan<'_>, cfg: Option<&std::collections::BTreeSet<Str
 
 #[cfg(test)]
 mod tests {
+    use super::super::printed::corpus::{api_with, assert_as_printed, specs};
     use super::*;
     use rand::{Rng, SeedableRng};
     use std::collections::BTreeSet;
-    use std::path::Path;
 
     /// One model's text as written, checked against prettyplease: when every line kept to
     /// the rules, prettyplease prints the text as it is. The text, when it did.
@@ -275,39 +275,16 @@ mod tests {
             return None;
         };
         let text = lines(api, &Plan::new(m, fields), cfg).finish()?;
-        let tokens: proc_macro2::TokenStream = text.parse().unwrap();
-        assert_eq!(super::super::unparse(tokens), text, "{}", m.spec_name);
+        assert_as_printed(&text, &m.spec_name);
         Some(text)
-    }
-
-    fn resolve(path: &Path) -> Api {
-        let text = std::fs::read_to_string(path).unwrap();
-        let dir = path.parent().unwrap();
-        let documents =
-            crate::read_documents(&text, |rel| std::fs::read_to_string(dir.join(rel)).ok());
-        let source = crate::SpecSource {
-            path: path.display().to_string(),
-            text,
-            documents,
-        };
-        crate::resolve(&source).unwrap_or_else(|d| panic!("{}: {d:?}", path.display()))
     }
 
     /// Every struct model of the seeds and of the test specs (three of them imported from
     /// real OpenAPI documents), with the features that gate it.
     #[test]
     fn printed_models_of_every_spec_are_what_prettyplease_prints() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut paths = vec![
-            root.join("../spec/memsy.yaml"),
-            root.join("../spec/mnemexa.yaml"),
-        ];
-        for entry in std::fs::read_dir(root.join("tests/good_specs")).unwrap() {
-            paths.push(entry.unwrap().path());
-        }
         let (mut structs, mut printed) = (0, 0);
-        for path in paths {
-            let api = resolve(&path);
+        for api in specs() {
             let gates = super::super::model_features(&api);
             for (m, cfg) in api.models.iter().zip(&gates) {
                 if matches!(m.shape, model::Shape::Struct(_)) {
@@ -401,32 +378,6 @@ mod tests {
             one_line.iter().all(|&l| l <= 89) && broken.iter().all(|&l| l > 89),
             "{one_line:?} {broken:?}"
         );
-    }
-
-    /// A spec of these models (JSON values of the spec's `models` list), resolved.
-    fn api_with(models: Vec<serde_json::Value>) -> Api {
-        let spec = serde_json::json!({
-            "api": {
-                "name": "Shapes",
-                "crate": "shapes",
-                "version": "0.1.0",
-                "docs": "Models only.",
-                "base_url": "http://localhost:8080",
-                "auth": {"scheme": "none"},
-            },
-            "errors": {
-                "root": {"name": "ShapesError", "docs": "Root."},
-                "connection": {"name": "ShapesConnectionError", "docs": "Transport."},
-                "api": {"name": "ShapesApiError", "docs": "Any API error."},
-            },
-            "models": models,
-        });
-        let source = crate::SpecSource {
-            path: "shapes.yaml".into(),
-            text: serde_yaml::to_string(&spec).unwrap(),
-            documents: Default::default(),
-        };
-        crate::resolve(&source).unwrap_or_else(|d| panic!("{d:?}\n{}", source.text))
     }
 
     /// Models drawn at random: names short and long, every kind of field and type, docs
@@ -527,8 +478,7 @@ mod tests {
                 };
                 let out = struct_model(&api, &Plan::new(m, fields), cfg.as_ref());
                 if !out.contains('\r') {
-                    let tokens: proc_macro2::TokenStream = out.parse().unwrap();
-                    assert_eq!(super::super::unparse(tokens), out);
+                    assert_as_printed(&out, &m.spec_name);
                 }
             }
         }
