@@ -4,6 +4,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
+use super::printed::Printed;
 use super::{doc, header_format, ident, rust_type, status_table};
 use crate::model::{self, Api, Shape};
 use crate::spec::{AuthScheme, BodyEncoding, NonJson, ParamLocation};
@@ -335,10 +336,10 @@ fn throttle_doc(api: &Api) -> String {
 fn endpoint_method(
     api: &Api,
     e: &model::Endpoint,
-    receiver: TokenStream,
-    lifetime: TokenStream,
-) -> (TokenStream, TokenStream) {
-    let name = ident(&e.method_name);
+    out: &mut Printed,
+    receiver: &str,
+    lifetime: &str,
+) -> TokenStream {
     let call_ty = ident(&e.call_type);
     let mut args = Vec::new();
     let mut arg_docs = Vec::new();
@@ -350,10 +351,11 @@ fn endpoint_method(
     };
     // The method's locals start with `__`, which no parameter's Rust name can (naming
     // folds leading underscores), so a parameter named `request` cannot shadow one.
-    let mut steps = Vec::new();
+    let mut steps: Vec<String> = Vec::new();
+    let mut multipart = false;
     let mut setters = Vec::new();
     for p in &e.params {
-        let pid = ident(&p.rust_name);
+        let pid = &p.rust_name;
         let place = match p.location {
             ParamLocation::Path => "path",
             ParamLocation::Query => "query",
@@ -370,8 +372,8 @@ fn endpoint_method(
         );
         let w = wire(p);
         if p.required {
-            let t = param_type(api, &p.ty);
-            args.push(quote!(#pid: #t));
+            let w = Literal::string(&w);
+            args.push(format!("{pid}: {}", param_type(api, &p.ty)));
             arg_docs.push(format!(
                 "- `{}` ({about})",
                 p.rust_name.trim_start_matches("r#")
@@ -379,10 +381,14 @@ fn endpoint_method(
             match (p.location, &p.ty) {
                 (ParamLocation::Path, _) => {}
                 (ParamLocation::Query, TypeExpr::List(_)) => {
-                    steps.push(quote!(__request.set_query_list(#w, #pid);))
+                    steps.push(format!("__request.set_query_list({w}, {pid});"))
                 }
-                (ParamLocation::Query, _) => steps.push(quote!(__request.set_query(#w, #pid);)),
-                (ParamLocation::Header, _) => steps.push(quote!(__request.set_header(#w, #pid);)),
+                (ParamLocation::Query, _) => {
+                    steps.push(format!("__request.set_query({w}, {pid});"))
+                }
+                (ParamLocation::Header, _) => {
+                    steps.push(format!("__request.set_header({w}, {pid});"))
+                }
             }
             continue;
         }
@@ -430,37 +436,39 @@ fn endpoint_method(
         });
     }
     if let Some((m, enc)) = e.body {
-        let t = ident(&api.models[m].rust_name);
-        args.push(quote!(body: &#t));
+        args.push(format!("body: &{}", api.models[m].rust_name));
         arg_docs.push(format!(
             "- `body`: the `{}` request body",
             api.models[m].spec_name
         ));
         match enc {
-            BodyEncoding::Json => steps.push(quote!(__request = __request.json(body);)),
-            BodyEncoding::Form => steps.push(quote!(__request = __request.form(body);)),
+            BodyEncoding::Json => steps.push("__request = __request.json(body);".to_owned()),
+            BodyEncoding::Form => steps.push("__request = __request.form(body);".to_owned()),
             BodyEncoding::Multipart => {
                 // File fields are file parts; every other field is text, in field order.
                 let parts = match &api.models[m].shape {
                     model::Shape::Struct(fields) => fields
                         .iter()
                         .map(|f| {
-                            let id = ident(&f.rust_name);
-                            let wire = &f.spec_name;
+                            let id = &f.rust_name;
+                            let wire = Literal::string(&f.spec_name);
                             match (&f.ty, f.required && !f.nullable) {
-                                (TypeExpr::File, true) => quote!(.file(#wire, &body.#id)),
+                                (TypeExpr::File, true) => format!(".file({wire}, &body.{id})"),
                                 (TypeExpr::File, false) => {
-                                    quote!(.file_opt(#wire, body.#id.as_ref()))
+                                    format!(".file_opt({wire}, body.{id}.as_ref())")
                                 }
-                                _ => quote!(.value(#wire, &body.#id)),
+                                _ => format!(".value({wire}, &body.{id})"),
                             }
                         })
                         .collect(),
                     _ => Vec::new(),
                 };
-                steps.push(quote! {
-                    __request = __request.multipart(::sdkgen_runtime::Multipart::new() #(#parts)*);
-                });
+                // A chain of parts, which prettyplease lays out.
+                multipart = true;
+                steps.push(format!(
+                    "__request = __request.multipart(::sdkgen_runtime::Multipart::new(){});",
+                    parts.concat()
+                ));
             }
         }
     }
@@ -480,22 +488,21 @@ fn endpoint_method(
             .iter()
             .find(|p| p.spec_name == ph && p.location == ParamLocation::Path)
         {
-            let pid = ident(&p.rust_name);
             fmt.push_str("{}");
-            fmt_args.push(quote!(::sdkgen_runtime::path_segment(#pid)));
+            fmt_args.push(format!("::sdkgen_runtime::path_segment({})", p.rust_name));
         }
         rest = &rest[close + 1..];
     }
     fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    let fmt = Literal::string(&fmt);
     let path = if fmt_args.is_empty() {
-        quote!(#fmt.to_owned())
+        format!("{fmt}.to_owned()")
     } else {
-        quote!(format!(#fmt, #(#fmt_args),*))
+        format!("format!({fmt}, {})", fmt_args.join(", "))
     };
-    let method = &e.http_method;
-    // What the runtime is told is whether it may resend the request, not whether the
-    // endpoint is idempotent (the docs say that).
-    let idempotent = e.resendable;
+    let mut path_args = vec![fmt.to_string()];
+    path_args.extend(fmt_args);
+    let method = Literal::string(&e.http_method);
     let kind_ident = ident(&api.errors.kind_enum);
     let events = e.stream.as_ref().map(|st| {
         let event = rust_type(api, &st.event);
@@ -574,10 +581,7 @@ fn endpoint_method(
         text.push_str(&names.join(", "));
         text.push('.');
     }
-    let d = doc(&text);
-    let mut_kw = (!steps.is_empty()).then(|| quote!(mut));
-    let spec_name = &e.spec_name;
-    let allow = (args.len() > 6).then(|| quote!(#[allow(clippy::too_many_arguments)]));
+    let mut_kw = if steps.is_empty() { "" } else { "mut " };
     // A call with nothing of its own to set, sent plainly, is one of the runtime's generic
     // calls under the endpoint's name: the crate declares a type alias, not a builder.
     // Where the API has an idempotency-key header, the call's options include the key.
@@ -593,26 +597,60 @@ fn endpoint_method(
         Some(_) => quote!(::sdkgen_runtime::JsonCall<'a, #ret, #kind_ident #keyed>),
         None => quote!(::sdkgen_runtime::EmptyCall<'a, #kind_ident #keyed>),
     });
-    let start = match shared {
-        Some(_) => quote!(#call_ty::new(#receiver, __request)),
-        None => quote!(#call_ty { call: ::sdkgen_runtime::Call::new(#receiver, __request) }),
-    };
     // `#[inline]` here and on the builders' setters: an inline function is compiled in the
     // crate that calls it, as generic code is, so building the SDK does not compile every
     // endpoint's request (its body's serializer above all) up front; a user's crate
     // compiles the endpoints it calls.
-    let method_tokens = quote! {
-        #d
-        #allow
-        #[inline]
-        pub fn #name(&self, #(#args),*) -> #call_ty<#lifetime> {
-            let #mut_kw __request = ::sdkgen_runtime::Request::new(#method, #path)
-                .endpoint(#spec_name)
-                .idempotent(#idempotent);
-            #(#steps)*
-            #start
+    out.doc(4, &text);
+    if args.len() > 6 {
+        out.fixed(4, "#[allow(clippy::too_many_arguments)]");
+    }
+    out.fixed(4, "#[inline]");
+    let mut params = vec!["&self".to_owned()];
+    params.extend(args);
+    out.signature(
+        4,
+        &format!("pub fn {}", e.method_name),
+        &params,
+        &format!(" -> {}<{lifetime}> {{", e.call_type),
+    );
+    // `Request::new(..)` and its settings, a call a line (they never fit one); the
+    // arguments of `new` go on lines of their own when the first line is too long.
+    let head = format!("let {mut_kw}__request = ::sdkgen_runtime::Request::new(");
+    if !out.fits(8, &[&head, &method.to_string(), ", ", &path, ")"]) {
+        out.line(8, format_args!("{head}"));
+        out.line(16, format_args!("{method},"));
+        if path_args.len() > 1 {
+            out.last_macro_call(16, "format!", &path_args);
+        } else {
+            out.line(16, format_args!("{path},"));
         }
-    };
+        out.line(12, format_args!(")"));
+    } else {
+        out.line(8, format_args!("{head}{method}, {path})"));
+    }
+    out.line(
+        12,
+        format_args!(".endpoint({})", Literal::string(&e.spec_name)),
+    );
+    // What the runtime is told is whether it may resend the request, not whether the
+    // endpoint is idempotent (the docs say that).
+    out.line(12, format_args!(".idempotent({});", e.resendable));
+    if multipart {
+        out.any_layout();
+    }
+    for step in &steps {
+        out.line(8, format_args!("{step}"));
+    }
+    let start = format!("::sdkgen_runtime::Call::new({receiver}, __request)");
+    match shared {
+        Some(_) => out.line(
+            8,
+            format_args!("{}::new({receiver}, __request)", e.call_type),
+        ),
+        None => out.struct_expr(8, &e.call_type, &[format!("call: {start}")]),
+    }
+    out.fixed(4, "}");
     let cd = doc(&format!(
         "A call of `{}` (`{} {}`): {} are set here, then `send` runs it.",
         e.spec_name,
@@ -624,7 +662,7 @@ fn endpoint_method(
         }
     ));
     if let Some(shared) = shared {
-        return (method_tokens, quote!(#cd pub type #call_ty<'a> = #shared;));
+        return quote!(#cd pub type #call_ty<'a> = #shared;);
     }
     let paging = e.pagination.as_ref().map(|p| paging_methods(api, p, &ret));
     // `send` hands back the runtime's future rather than awaiting it in an `async fn` of
@@ -712,7 +750,7 @@ fn endpoint_method(
             #paging
         }
     };
-    (method_tokens, builder)
+    builder
 }
 
 /// The doc comment of the method that streams events.
@@ -787,19 +825,14 @@ fn paging_methods(api: &Api, p: &model::Pagination, page_ty: &TokenStream) -> To
 }
 
 /// Parameter types: strings are taken by reference.
-fn param_type(api: &Api, t: &TypeExpr) -> TokenStream {
+fn param_type(api: &Api, t: &TypeExpr) -> String {
+    let ty = |t: &TypeExpr| super::printed::rust_type(api, t, None);
     match t {
-        TypeExpr::String => quote!(&str),
-        TypeExpr::List(inner) if **inner == TypeExpr::String => quote!(&[&str]),
-        TypeExpr::List(inner) => {
-            let i = rust_type(api, inner);
-            quote!(&[#i])
-        }
-        TypeExpr::Named(_) => {
-            let t = rust_type(api, t);
-            quote!(&#t)
-        }
-        other => rust_type(api, other),
+        TypeExpr::String => "&str".to_owned(),
+        TypeExpr::List(inner) if **inner == TypeExpr::String => "&[&str]".to_owned(),
+        TypeExpr::List(inner) => format!("&[{}]", ty(inner)),
+        TypeExpr::Named(_) => format!("&{}", ty(t)),
+        other => ty(other),
     }
 }
 
@@ -931,38 +964,8 @@ pub(super) fn client_file(api: &Api) -> String {
         .enumerate()
         .filter_map(|(gi, g)| Some((gi, g, g.name.as_ref()?)))
         .map(|(gi, g, ns)| {
-            let cfg = group_cfg(api, gi);
-            let mut methods = Vec::new();
-            let mut builders = Vec::new();
-            for &i in &g.endpoints {
-                let (m, b) = endpoint_method(
-                    api,
-                    &api.endpoints[i],
-                    quote!(&self.client.inner),
-                    quote!('a),
-                );
-                methods.push(m);
-                builders.push(super::gated(b, cfg.clone()));
-            }
-            let ty = ident(&g.rust_name);
-            let gd = doc(&format!("The `{ns}` endpoints."));
-            let nested = g.children.iter().map(|&c| accessor(api, c, false));
-            let group = super::unparse(super::gated(
-                quote! {
-                    #gd
-                    #[derive(Debug, Clone, Copy)]
-                    pub struct #ty<'a> {
-                        client: &'a Client,
-                    }
-
-                    impl<'a> #ty<'a> {
-                        #(#methods)*
-                        #(#nested)*
-                    }
-                },
-                cfg,
-            ));
-            (group, super::unparse(quote!(#(#builders)*)))
+            let (group, builders) = group_lines(api, gi, g, ns);
+            (group.finish_or_print(), super::unparse(builders))
         })
         .collect();
     let mut out = super::render(api, head);
@@ -976,36 +979,74 @@ pub(super) fn client_file(api: &Api) -> String {
     out + &super::unparse(lifecycle)
 }
 
-/// The accessor of a nested group, as a method of its parent (the client or a group).
-fn accessor(api: &Api, child: usize, from_client: bool) -> TokenStream {
+/// A named group's type and its methods, as text, and its endpoints' call builders.
+fn group_lines(api: &Api, gi: usize, g: &model::Group, ns: &str) -> (Printed, TokenStream) {
+    let feature = group_feature(api, gi);
+    let cfg = group_cfg(api, gi);
+    let mut p = Printed::new();
+    p.feature(0, feature);
+    p.doc(0, &format!("The `{ns}` endpoints."));
+    p.fixed(0, "#[derive(Debug, Clone, Copy)]");
+    p.line(0, format_args!("pub struct {}<'a> {{", g.rust_name));
+    p.fixed(4, "client: &'a Client,");
+    p.fixed(0, "}");
+    p.feature(0, feature);
+    p.line(0, format_args!("impl<'a> {}<'a> {{", g.rust_name));
+    if g.endpoints.is_empty() && g.children.is_empty() {
+        // `impl<'a> A<'a> {}`, which prettyplease lays out.
+        p.any_layout();
+    }
+    let mut builders = TokenStream::new();
+    for &i in &g.endpoints {
+        let b = endpoint_method(api, &api.endpoints[i], &mut p, "&self.client.inner", "'a");
+        builders.extend(super::gated(b, cfg.clone()));
+    }
+    for &c in &g.children {
+        accessor(&mut p, api, c, false);
+    }
+    p.fixed(0, "}");
+    (p, builders)
+}
+
+/// The accessor of a nested group, as a method of its parent (the client or a group),
+/// under the group's feature when the client's and the group has one.
+fn accessor(out: &mut Printed, api: &Api, child: usize, from_client: bool) {
     let g = &api.groups[child];
-    let ty = ident(&g.rust_name);
-    let m = ident(&g.method);
-    let md = doc(&format!(
-        "The `{}` endpoints.",
-        g.name.as_deref().unwrap_or_default()
-    ));
+    if from_client {
+        out.feature(4, group_feature(api, child));
+    }
+    out.doc(
+        4,
+        &format!("The `{}` endpoints.", g.name.as_deref().unwrap_or_default()),
+    );
+    out.fixed(4, "#[inline]");
     // A group's own accessors hand on the client's lifetime, not their borrow of the
     // group, so `client.a().b().call()` outlives the temporary `a()`.
     let (client, lifetime) = if from_client {
-        (quote!(self), quote!('_))
+        ("self", "'_")
     } else {
-        (quote!(self.client), quote!('a))
+        ("self.client", "'a")
     };
-    quote! {
-        #md
-        #[inline]
-        pub fn #m(&self) -> #ty<#lifetime> {
-            #ty { client: #client }
-        }
-    }
+    out.signature(
+        4,
+        &format!("pub fn {}", g.method),
+        &["&self".to_owned()],
+        &format!(" -> {}<{lifetime}> {{", g.rust_name),
+    );
+    out.struct_expr(8, &g.rust_name, &[format!("client: {client}")]);
+    out.fixed(4, "}");
 }
 
 /// The feature a group's items are compiled under, if the crate has features.
-fn group_cfg(api: &Api, gi: usize) -> Option<TokenStream> {
+fn group_feature(api: &Api, gi: usize) -> Option<&str> {
     super::top_group(api, gi)
         .and_then(|t| api.features.get(&t))
-        .map(|f| quote!(feature = #f))
+        .map(String::as_str)
+}
+
+/// [`group_feature`] as the tokens of a `cfg`.
+fn group_cfg(api: &Api, gi: usize) -> Option<TokenStream> {
+    group_feature(api, gi).map(|f| quote!(feature = #f))
 }
 
 /// The client file's items but the named groups' types and call builders: the head, the
@@ -1032,23 +1073,28 @@ fn client_rs(api: &Api) -> (TokenStream, TokenStream, TokenStream) {
          the environment overrides it.",
         api.base_url
     ));
-    let mut client_methods = Vec::new();
+    // The root group's endpoints and accessors are the client's own methods, written as
+    // text and read back into the head's tokens.
+    let mut methods = Printed::new();
     let mut root_builders = TokenStream::new();
-    // The root group's endpoints and accessors are the client's own methods.
     for g in api.groups.iter().filter(|g| g.name.is_none()) {
         for &i in &g.endpoints {
-            let (m, b) = endpoint_method(api, &api.endpoints[i], quote!(&self.inner), quote!('_));
-            client_methods.push(m);
-            root_builders.extend(b);
+            root_builders.extend(endpoint_method(
+                api,
+                &api.endpoints[i],
+                &mut methods,
+                "&self.inner",
+                "'_",
+            ));
         }
-        client_methods.extend(g.children.iter().map(|&c| {
-            let a = accessor(api, c, true);
-            match group_cfg(api, c) {
-                Some(cfg) => quote!(#[cfg(#cfg)] #a),
-                None => a,
-            }
-        }));
+        for &c in &g.children {
+            accessor(&mut methods, api, c, true);
+        }
     }
+    let client_methods: TokenStream = methods.into_text().parse().unwrap_or_else(|e| {
+        let e = format!("generated code did not lex: {e}");
+        quote!(compile_error!(#e);)
+    });
     let lifecycle = lifecycle_helper(api);
     // With namespaces behind features, a build of a few may use neither module.
     let allow = (!api.features.is_empty()).then(|| quote!(#[allow(unused_imports)]));
@@ -1107,9 +1153,50 @@ fn client_rs(api: &Api) -> (TokenStream, TokenStream, TokenStream) {
                 self.inner.base_url()
             }
 
-            #(#client_methods)*
+            #client_methods
         }
 
     };
     (head, root_builders, lifecycle.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::printed::corpus::{assert_as_printed, specs};
+    use super::*;
+
+    /// Every named group of the seeds and the test specs, its endpoints' methods with it:
+    /// written directly as prettyplease prints it, or printed by prettyplease, which then
+    /// finds nothing to change.
+    #[test]
+    fn groups_of_every_spec_are_as_prettyplease_prints_them() {
+        let (mut groups, mut direct, mut endpoints) = (0, 0, 0);
+        for api in specs() {
+            for (gi, g) in api.groups.iter().enumerate() {
+                let Some(ns) = &g.name else { continue };
+                groups += 1;
+                endpoints += g.endpoints.len();
+                let (lines, _) = group_lines(&api, gi, g, ns);
+                let printed = match lines.finish() {
+                    Some(text) => {
+                        direct += 1;
+                        text
+                    }
+                    None => group_lines(&api, gi, g, ns).0.finish_or_print(),
+                };
+                if !printed.contains('\r') {
+                    assert_as_printed(&printed, ns);
+                }
+            }
+        }
+        assert!(
+            groups > 50 && endpoints > 800,
+            "{groups} groups, {endpoints} endpoints"
+        );
+        assert!(
+            direct * 10 > groups * 6,
+            "{direct} of {groups} written directly"
+        );
+        assert!(direct < groups, "none printed by prettyplease");
+    }
 }

@@ -63,6 +63,17 @@ impl Printed {
         }
     }
 
+    /// The text as written, whether or not it kept to the rules: Rust that reads back as the
+    /// tokens it stands for.
+    pub(super) fn into_text(self) -> String {
+        self.out
+    }
+
+    /// Whether a line of these parts at `indent` fits the margin.
+    pub(super) fn fits(&self, indent: usize, parts: &[&str]) -> bool {
+        indent + parts.iter().map(|p| p.len()).sum::<usize>() <= MARGIN
+    }
+
     /// Lines whose layout is not one of the rules: the item is printed by prettyplease.
     pub(super) fn any_layout(&mut self) {
         self.fits = false;
@@ -71,6 +82,12 @@ impl Printed {
     /// One line of code at `indent` columns, which prettyplease prints as written when it
     /// fits the margin.
     pub(super) fn line(&mut self, indent: usize, code: std::fmt::Arguments<'_>) {
+        self.line_then(indent, code, "");
+    }
+
+    /// [`Printed::line`] followed by `tail`, which prettyplease does not measure against
+    /// the margin: the trailing comma of the last item of a broken list.
+    fn line_then(&mut self, indent: usize, code: std::fmt::Arguments<'_>, tail: &str) {
         let start = self.out.len();
         for _ in 0..indent {
             self.out.push(' ');
@@ -81,6 +98,7 @@ impl Printed {
         if line.len() > MARGIN || !line.is_ascii() {
             self.fits = false;
         }
+        self.out.push_str(tail);
         self.out.push('\n');
     }
 
@@ -115,6 +133,36 @@ impl Printed {
             }
             self.line(indent, format_args!("){tail}"));
         }
+    }
+
+    /// A macro call (`format!(..)`) as the last item of a broken list, its trailing comma
+    /// after it: on one line when it fits the margin (the comma not counted), else the
+    /// arguments on lines of their own, as many to a line as fit, as prettyplease fills a
+    /// macro's.
+    pub(super) fn last_macro_call(&mut self, indent: usize, name: &str, args: &[String]) {
+        let one_line =
+            indent + name.len() + 2 + args.iter().map(|a| a.len() + 2).sum::<usize>() - 2;
+        if one_line <= MARGIN {
+            self.line_then(indent, format_args!("{name}({})", args.join(", ")), ",");
+            return;
+        }
+        self.line(indent, format_args!("{name}("));
+        let inner = indent + 4;
+        let mut current = String::new();
+        for (i, arg) in args.iter().enumerate() {
+            let comma = if i + 1 < args.len() { "," } else { "" };
+            if !current.is_empty() && inner + current.len() + 1 + arg.len() + comma.len() > MARGIN {
+                self.line(inner, format_args!("{current}"));
+                current.clear();
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(arg);
+            current.push_str(comma);
+        }
+        self.line(inner, format_args!("{current}"));
+        self.line(indent, format_args!("),"));
     }
 
     /// A statement that is a chain of method calls on `receiver` (`let x = client` and
@@ -177,16 +225,24 @@ impl Printed {
         }
     }
 
-    /// `Self { a: x, b: y }` at `indent`, on one line when prettyplease would keep it on
+    /// `#[cfg(feature = ...)]` at `indent`, when there is a feature.
+    pub(super) fn feature(&mut self, indent: usize, feature: Option<&str>) {
+        if let Some(f) = feature {
+            let f = Literal::string(f);
+            self.line(indent, format_args!("#[cfg(feature = {f})]"));
+        }
+    }
+
+    /// `Path { a: x, b: y }` at `indent`, on one line when prettyplease would keep it on
     /// one, else a field a line. There is at least one field.
-    pub(super) fn struct_expr(&mut self, indent: usize, fields: &[String]) {
-        // The width prettyplease measures: `Self {`, a space, the fields with their
+    pub(super) fn struct_expr(&mut self, indent: usize, path: &str, fields: &[String]) {
+        // The width prettyplease measures: the path and ` {`, a space, the fields with their
         // separators, and the space before `}`.
-        let width = "Self {".len() + fields.iter().map(|f| f.len() + 2).sum::<usize>();
+        let width = path.len() + 2 + fields.iter().map(|f| f.len() + 2).sum::<usize>();
         if width <= STRUCT_EXPR_WIDTH {
-            self.line(indent, format_args!("Self {{ {} }}", fields.join(", ")));
+            self.line(indent, format_args!("{path} {{ {} }}", fields.join(", ")));
         } else {
-            self.line(indent, format_args!("Self {{"));
+            self.line(indent, format_args!("{path} {{"));
             for f in fields {
                 self.line(indent + 4, format_args!("{f},"));
             }

@@ -221,7 +221,7 @@ fn lines(api: &Api, plan: &Plan<'_>, cfg: Option<&std::collections::BTreeSet<Str
             }
         })
         .collect();
-    p.struct_expr(8, &inits);
+    p.struct_expr(8, "Self", &inits);
     p.line(4, format_args!("}}"));
     for (f, t) in plan.fields.iter().zip(&types) {
         if f.kind == Kind::Required {
