@@ -1,8 +1,7 @@
 //! The generated conformance test of an SDK crate: a dispatcher from spec endpoint names to
 //! typed method calls, the coverage keys the spec requires, and the record-mode example.
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{format_ident, quote};
+use proc_macro2::Literal;
 
 use crate::model::{Api, Endpoint};
 use crate::syntax::TypeExpr;
@@ -58,50 +57,6 @@ fn main() {{
 pub fn dispatch_file(api: &Api, required: &[String]) -> String {
     use rayon::prelude::*;
     const RUN: usize = 16;
-    let krate = format_ident!("{}", api.crate_ident);
-    // Each endpoint's call is a function of its own returning a boxed future, so the
-    // dispatcher's frame and future stay small however many endpoints the API has (a
-    // debug build of one `async` match over hundreds of calls overflows a test's stack).
-    let names: Vec<&String> = api.endpoints.iter().map(|e| &e.spec_name).collect();
-    let fns: Vec<proc_macro2::Ident> = (0..api.endpoints.len())
-        .map(|i| format_ident!("call_{i}"))
-        .collect();
-    let record = record_main(api);
-    let head = quote! {
-        //! Calls an endpoint of the SDK by its spec name with a case's arguments; shared by
-        //! the conformance test and the record example.
-
-        use conformance::{Call, CallFuture, ClientOptions};
-
-        /// Coverage the spec requires: every error class, every endpoint, every retry path.
-        #[allow(dead_code)]
-        pub const REQUIRED: &[&str] = &[#(#required),*];
-
-        #record
-
-        /// A dispatcher whose clients use `key`, or the harness's key when `None`.
-        pub fn dispatcher(key: Option<String>) -> impl Fn(&str, &ClientOptions, &Call) -> CallFuture<'static> {
-            move |url, options, call| {
-                let client = client(url, options, key.as_deref());
-                let call = call.clone();
-                Box::pin(async move { dispatch(&client?, &call).await })
-            }
-        }
-
-        fn client(url: &str, options: &ClientOptions, key: Option<&str>) -> Result<#krate::Client, String> {
-            conformance::client(#krate::Client::builder(), url, options, key)
-        }
-
-        fn dispatch<'a>(client: &'a #krate::Client, call: &'a Call) -> CallFuture<'a> {
-            match call.endpoint.as_str() {
-                #(#names => #fns(client, call),)*
-                other => {
-                    let message = format!("the spec has no endpoint `{other}`");
-                    Box::pin(async move { Err(message) })
-                }
-            }
-        }
-    };
     // The functions, written in runs on every core.
     let runs: Vec<String> = (0..api.endpoints.len().div_ceil(RUN))
         .into_par_iter()
@@ -115,8 +70,104 @@ pub fn dispatch_file(api: &Api, required: &[String]) -> String {
                 .collect::<String>()
         })
         .collect();
-    super::render(api, head) + &runs.concat()
+    let head = head_lines(api, required).finish_or_print();
+    crate::emit::header("//", &api.spec_file) + &head + &runs.concat()
 }
+
+/// The dispatcher's head: the coverage the spec requires, record mode, the dispatcher and
+/// the match from an endpoint's spec name to its call function. Written as prettyplease
+/// prints it (see [`super::printed`]).
+fn head_lines(api: &Api, required: &[String]) -> super::printed::Printed {
+    let krate = api.crate_ident.as_str();
+    let mut p = super::printed::Printed::new();
+    p.fixed(0, HEAD);
+    let required: Vec<String> = required
+        .iter()
+        .map(|r| Literal::string(r).to_string())
+        .collect();
+    p.list(0, "pub const REQUIRED: &[&str] = &[", &required, "];");
+    p.fixed(0, RECORD_MAIN);
+    let key_var = match api.env_api_key.first() {
+        Some(v) => format!("Some({})", Literal::string(v)),
+        None => "None".to_owned(),
+    };
+    let needs_key = api.auth.scheme != crate::spec::AuthScheme::None;
+    p.line(
+        4,
+        format_args!(
+            "conformance::record::main({}, {key_var}, {needs_key}, dispatcher)",
+            Literal::string(&api.crate_name)
+        ),
+    );
+    p.fixed(0, "}");
+    p.fixed(0, DISPATCHER);
+    p.signature(
+        0,
+        "fn client",
+        &[
+            "url: &str".to_owned(),
+            "options: &ClientOptions".to_owned(),
+            "key: Option<&str>".to_owned(),
+        ],
+        &format!(" -> Result<{krate}::Client, String> {{"),
+    );
+    p.line(
+        4,
+        format_args!("conformance::client({krate}::Client::builder(), url, options, key)"),
+    );
+    p.fixed(0, "}");
+    p.signature(
+        0,
+        "fn dispatch<'a>",
+        &[
+            format!("client: &'a {krate}::Client"),
+            "call: &'a Call".to_owned(),
+        ],
+        " -> CallFuture<'a> {",
+    );
+    p.fixed(4, "match call.endpoint.as_str() {");
+    for (i, e) in api.endpoints.iter().enumerate() {
+        let name = Literal::string(&e.spec_name);
+        p.line(8, format_args!("{name} => call_{i}(client, call),"));
+    }
+    p.fixed(0, DISPATCH_FALLBACK);
+    p
+}
+
+/// The dispatcher's head up to its list of required coverage.
+const HEAD: &str = "\
+//! Calls an endpoint of the SDK by its spec name with a case's arguments; shared by
+//! the conformance test and the record example.
+use conformance::{Call, CallFuture, ClientOptions};
+/// Coverage the spec requires: every error class, every endpoint, every retry path.
+#[allow(dead_code)]";
+
+/// Record mode's function, up to its one statement.
+const RECORD_MAIN: &str = "\
+/// Record mode: `<base-url> <out-dir>`; the key comes from the environment only.
+#[allow(dead_code)]
+pub fn record_main() -> i32 {";
+
+/// The dispatcher, the same for every API.
+const DISPATCHER: &str = "\
+/// A dispatcher whose clients use `key`, or the harness's key when `None`.
+pub fn dispatcher(
+    key: Option<String>,
+) -> impl Fn(&str, &ClientOptions, &Call) -> CallFuture<'static> {
+    move |url, options, call| {
+        let client = client(url, options, key.as_deref());
+        let call = call.clone();
+        Box::pin(async move { dispatch(&client?, &call).await })
+    }
+}";
+
+/// The match's last arm and the end of `dispatch`.
+const DISPATCH_FALLBACK: &str = "        other => {
+            let message = format!(\"the spec has no endpoint `{other}`\");
+            Box::pin(async move { Err(message) })
+        }
+    }
+}";
 
 /// One endpoint's call function: decode each argument into the type the method takes,
 /// start the call with the required ones, set the optional ones that the case gives, send,
@@ -244,23 +295,6 @@ fn call_fn_lines(api: &Api, i: usize, e: &Endpoint) -> super::printed::Printed {
     p
 }
 
-/// The record example's body: `main` of record mode, returning the exit code.
-fn record_main(api: &Api) -> TokenStream {
-    let name = &api.crate_name;
-    let key_var = match api.env_api_key.first() {
-        Some(v) => quote!(Some(#v)),
-        None => quote!(None),
-    };
-    let needs_key = api.auth.scheme != crate::spec::AuthScheme::None;
-    quote! {
-        /// Record mode: `<base-url> <out-dir>`; the key comes from the environment only.
-        #[allow(dead_code)]
-        pub fn record_main() -> i32 {
-            conformance::record::main(#name, #key_var, #needs_key, dispatcher)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::printed::corpus::{assert_as_printed, paths, resolve};
@@ -304,6 +338,29 @@ mod tests {
         assert!(
             long_direct > 100 && long_broken == long_direct,
             "{counts:?}"
+        );
+    }
+
+    /// The head of every spec's dispatcher is as prettyplease prints it, with its list of
+    /// required coverage on one line when short and a key a line when long.
+    #[test]
+    fn heads_are_as_prettyplease_prints_them() {
+        let (mut heads, mut direct) = (0, 0);
+        for api in super::super::printed::corpus::specs() {
+            let short = vec!["class:A".to_owned()];
+            let long: Vec<String> = (0..12).map(|i| format!("endpoint:e.{i}")).collect();
+            for required in [short, long] {
+                heads += 1;
+                if let Some(text) = head_lines(&api, &required).finish() {
+                    direct += 1;
+                    assert_as_printed(&text, &api.name);
+                }
+                assert_as_printed(&head_lines(&api, &required).finish_or_print(), &api.name);
+            }
+        }
+        assert!(
+            heads > 10 && direct * 10 > heads * 8,
+            "{direct} of {heads} direct"
         );
     }
 }

@@ -135,6 +135,28 @@ impl Printed {
         }
     }
 
+    /// A statement ending in an array (`let a = &[x, y];`): `head`, the items and `tail` on
+    /// one line when they fit the margin, else an item a line between them.
+    pub(super) fn list(&mut self, indent: usize, head: &str, items: &[String], tail: &str) {
+        let one_line = indent
+            + head.len()
+            + items
+                .iter()
+                .map(|i| i.len() + 2)
+                .sum::<usize>()
+                .saturating_sub(2)
+            + tail.len();
+        if one_line <= MARGIN {
+            self.line(indent, format_args!("{head}{}{tail}", items.join(", ")));
+            return;
+        }
+        self.line(indent, format_args!("{head}"));
+        for item in items {
+            self.line(indent + 4, format_args!("{item},"));
+        }
+        self.line(indent, format_args!("{tail}"));
+    }
+
     /// A macro call (`format!(..)`) as the last item of a broken list, its trailing comma
     /// after it: on one line when it fits the margin (the comma not counted), else the
     /// arguments on lines of their own, as many to a line as fit, as prettyplease fills a
