@@ -627,7 +627,7 @@ fn endpoint_method(
         }
         out.line(12, format_args!(")"));
     } else {
-        out.line(8, format_args!("{head}{method}, {path})"));
+        out.measured_line(8, format_args!("{head}{method}, {path})"));
     }
     out.line(
         12,

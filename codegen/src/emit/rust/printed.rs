@@ -80,14 +80,31 @@ impl Printed {
     }
 
     /// One line of code at `indent` columns, which prettyplease prints as written when it
-    /// fits the margin.
+    /// is shorter than the margin. (A line as long as the margin is not sure to: the space
+    /// prettyplease may put after it counts against the margin too.)
     pub(super) fn line(&mut self, indent: usize, code: std::fmt::Arguments<'_>) {
-        self.line_then(indent, code, "");
+        self.line_within(MARGIN - 1, indent, code, "");
     }
 
-    /// [`Printed::line`] followed by `tail`, which prettyplease does not measure against
-    /// the margin: the trailing comma of the last item of a broken list.
+    /// A line whose layout the caller chose by measuring it against the margin, by a rule
+    /// the tests check at the margin's edge: it may be as long as the margin.
+    pub(super) fn measured_line(&mut self, indent: usize, code: std::fmt::Arguments<'_>) {
+        self.line_within(MARGIN, indent, code, "");
+    }
+
+    /// A line measured against the margin followed by `tail`, which prettyplease does not
+    /// measure: the trailing comma of the last item of a broken list.
     fn line_then(&mut self, indent: usize, code: std::fmt::Arguments<'_>, tail: &str) {
+        self.line_within(MARGIN, indent, code, tail);
+    }
+
+    fn line_within(
+        &mut self,
+        longest: usize,
+        indent: usize,
+        code: std::fmt::Arguments<'_>,
+        tail: &str,
+    ) {
         let start = self.out.len();
         for _ in 0..indent {
             self.out.push(' ');
@@ -95,7 +112,7 @@ impl Printed {
         // Writing to a `String` cannot fail.
         let _ = self.out.write_fmt(code);
         let line = &self.out[start..];
-        if line.len() > MARGIN || !line.is_ascii() {
+        if line.len() > longest || !line.is_ascii() {
             self.fits = false;
         }
         self.out.push_str(tail);
@@ -125,7 +142,7 @@ impl Printed {
                 .saturating_sub(2)
             + tail.len();
         if one_line <= MARGIN || params.is_empty() {
-            self.line(indent, format_args!("{head}({}){tail}", params.join(", ")));
+            self.measured_line(indent, format_args!("{head}({}){tail}", params.join(", ")));
         } else {
             self.line(indent, format_args!("{head}("));
             for p in params {
@@ -194,7 +211,7 @@ impl Printed {
         let one_line =
             indent + receiver.len() + calls.iter().map(String::len).sum::<usize>() + end.len();
         if one_line <= MARGIN || calls.len() < 2 {
-            self.line(indent, format_args!("{receiver}{}{end}", calls.concat()));
+            self.measured_line(indent, format_args!("{receiver}{}{end}", calls.concat()));
             return;
         }
         self.line(indent, format_args!("{receiver}"));
@@ -387,5 +404,31 @@ pub(super) mod corpus {
     pub(in crate::emit::rust) fn assert_as_printed(text: &str, what: &str) {
         let tokens: proc_macro2::TokenStream = text.parse().unwrap();
         assert_eq!(super::super::unparse(tokens), text, "{what}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::corpus::assert_as_printed;
+    use super::*;
+
+    /// A chain of calls stays on one line up to the margin, its `;` counted, and is broken
+    /// a call a line past it, as prettyplease does: at every length around the margin.
+    #[test]
+    fn chains_break_at_the_margin_as_prettyplease_breaks_them() {
+        let mut seen = Vec::new();
+        for len in 80..=95 {
+            // `    let builder = client.group()` and `.method(&x);` make `len` columns.
+            let method = "m".repeat(len - 4 - "let builder = client.group().(&x);".len());
+            let mut p = Printed::new();
+            p.fixed(0, "fn f() {");
+            let calls = [".group()".to_owned(), format!(".{method}(&x)")];
+            p.chain(4, "let builder = client", &calls, ";");
+            p.fixed(0, "}");
+            let text = p.finish().expect("every line fits");
+            assert_as_printed(&text, &format!("{len} columns"));
+            seen.push((len, text.lines().count() == 3));
+        }
+        assert!(seen.contains(&(89, true)) && seen.contains(&(90, false)), "{seen:?}");
     }
 }
