@@ -123,10 +123,38 @@ pub fn setter_name(rust_name: &str) -> String {
     }
 }
 
-/// Whether `name` (as [`rust_name`] returns it, raw or not) is an identifier Rust accepts.
+/// Whether `name` (as [`rust_name`] returns it, raw or not) is an identifier Rust accepts:
+/// what syn parses as one, the whole of `name` (no space or comment around it), read from
+/// the characters rather than by lexing and parsing it.
 pub fn is_ident(name: &str) -> bool {
-    syn::parse_str::<syn::Ident>(name).is_ok()
+    let (raw, body) = match name.strip_prefix("r#") {
+        Some(body) => (true, body),
+        None => (false, name),
+    };
+    let mut chars = body.chars();
+    let starts = chars
+        .next()
+        .is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c));
+    if !starts || !chars.all(unicode_ident::is_xid_continue) || body == "_" {
+        return false;
+    }
+    if raw {
+        // The keywords that cannot be raw.
+        !matches!(body, "crate" | "self" | "super" | "Self")
+    } else {
+        !SYN_KEYWORDS.contains(&body)
+    }
 }
+
+/// The words syn does not parse as an identifier (its `accept_as_ident`): Rust's strict and
+/// reserved keywords as of the 2018 edition.
+const SYN_KEYWORDS: [&str; 51] = [
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if", "impl", "in",
+    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "Self", "self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
 
 /// The name of a method made from a prefix and a field's Rust name (`with_` + `r#type` ->
 /// `with_type`, `with_` + `_1st` -> `with_1st`): never a raw or doubled underscore.
@@ -140,6 +168,37 @@ pub fn prefixed(prefix: &str, rust_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_ident` answers as syn's parser does, for every keyword, raw or not, and for every
+    /// string of up to four characters over letters, digits, `_`, `#`, non-ASCII letters
+    /// and marks, a space, and a character no identifier holds.
+    #[test]
+    fn is_ident_agrees_with_syn() {
+        let syn_says = |s: &str| syn::parse_str::<syn::Ident>(s).is_ok();
+        let mut words: Vec<String> = SYN_KEYWORDS
+            .iter()
+            .chain(KEYWORDS.iter())
+            .chain(["_", "union", "gen", "macro_rules", "default"].iter())
+            .flat_map(|k| [k.to_string(), format!("r#{k}")])
+            .collect();
+        const ALPHABET: [&str; 10] = [
+            "a", "Z", "1", "_", "r#", "é", "\u{301}", "\u{661}", " ", "-",
+        ];
+        let mut level = vec![String::new()];
+        for _ in 0..4 {
+            level = level
+                .iter()
+                .flat_map(|w| ALPHABET.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(level.iter().cloned());
+        }
+        let mut accepted = 0;
+        for w in &words {
+            assert_eq!(is_ident(w), syn_says(w.trim()) && w.trim() == w, "{w:?}");
+            accepted += usize::from(is_ident(w));
+        }
+        assert!(accepted > 1000 && accepted < words.len() / 2, "{accepted}");
+    }
 
     /// The shortcuts give heck's answer for every string of up to six characters over
     /// lowercase and capital letters, a digit, `_` and `-`: both the names they return as

@@ -429,6 +429,9 @@ mod tests {
             assert_as_printed(&text, &format!("{len} columns"));
             seen.push((len, text.lines().count() == 3));
         }
-        assert!(seen.contains(&(89, true)) && seen.contains(&(90, false)), "{seen:?}");
+        assert!(
+            seen.contains(&(89, true)) && seen.contains(&(90, false)),
+            "{seen:?}"
+        );
     }
 }
