@@ -303,6 +303,8 @@ pub fn generate_over(
     groups: &[(&[SpecSource], &Layout)],
     prior: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<Vec<Vec<File>>, Vec<Diagnostic>> {
+    // Work the emission will need that does not depend on the specs, done meanwhile.
+    rayon::spawn(emit::docs::prepare);
     let mut diagnostics = Vec::new();
     let mut checked = Vec::new();
     for (group, (sources, layout)) in groups.iter().enumerate() {

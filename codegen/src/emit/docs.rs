@@ -91,6 +91,13 @@ fn environment() -> minijinja::Environment<'static> {
     env
 }
 
+/// Parses the templates now rather than when the first page is rendered: called on a
+/// thread of the pool while the specs are read and checked, it takes their parsing off the
+/// path of the run (and starts the pool's threads early).
+pub fn prepare() {
+    let _ = templates();
+}
+
 /// The templates, parsed once per process: every API renders the same three.
 fn templates() -> &'static Result<minijinja::Environment<'static>, String> {
     static TEMPLATES: OnceLock<Result<minijinja::Environment<'static>, String>> = OnceLock::new();
