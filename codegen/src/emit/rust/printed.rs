@@ -74,6 +74,29 @@ impl Printed {
         indent + parts.iter().map(|p| p.len()).sum::<usize>() <= MARGIN
     }
 
+    /// Tokens written as their text, for prettyplease to lay out.
+    pub(super) fn tokens(&mut self, tokens: &proc_macro2::TokenStream) {
+        self.out.push_str(&tokens.to_string());
+        self.out.push('\n');
+        self.fits = false;
+    }
+
+    /// `left op right` (`a || b`) on one line when it is shorter than the margin, else
+    /// broken before the operator, as prettyplease breaks a binary expression.
+    pub(super) fn binary(&mut self, indent: usize, left: &str, op: &str, right: &str) {
+        let one_line = indent + left.len() + op.len() + right.len() + 2;
+        if one_line < MARGIN {
+            self.line(indent, format_args!("{left} {op} {right}"));
+        } else {
+            if one_line == MARGIN {
+                // Whether prettyplease breaks it depends on what follows.
+                self.fits = false;
+            }
+            self.line(indent, format_args!("{left}"));
+            self.line(indent + 4, format_args!("{op} {right}"));
+        }
+    }
+
     /// Lines whose layout is not one of the rules: the item is printed by prettyplease.
     pub(super) fn any_layout(&mut self) {
         self.fits = false;
