@@ -1,5 +1,6 @@
-//! Rust sources of a generated crate: built with `quote!`, parsed by `syn`, printed by
-//! `prettyplease`.
+//! Rust sources of a generated crate, in prettyplease's layout: the regular items written
+//! as that text directly (see [`printed`]), the rest built with `quote!`, parsed by `syn` and
+//! printed by `prettyplease`.
 
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
