@@ -1,5 +1,5 @@
 //! Rust sources of a generated crate, in prettyplease's layout: the regular items written
-//! as that text directly (see [`printed`]), the rest built with `quote!`, parsed by `syn` and
+//! as that text directly (module `printed`), the rest built with `quote!`, parsed by `syn` and
 //! printed by `prettyplease`.
 
 use proc_macro2::{Literal, TokenStream};
