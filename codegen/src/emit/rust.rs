@@ -335,21 +335,26 @@ pub(crate) fn status_table(ranges: &[StatusRange]) -> TokenStream {
 }
 
 pub(crate) fn header_format(f: HeaderFormat) -> TokenStream {
-    let v = match f {
-        HeaderFormat::String => quote!(String),
-        HeaderFormat::Integer => quote!(Integer),
-        HeaderFormat::Number => quote!(Number),
-        HeaderFormat::Boolean => quote!(Boolean),
-        HeaderFormat::Seconds => quote!(Seconds),
-        HeaderFormat::Milliseconds => quote!(Milliseconds),
-        HeaderFormat::EpochSeconds => quote!(EpochSeconds),
-        HeaderFormat::EpochMilliseconds => quote!(EpochMilliseconds),
-        HeaderFormat::Rfc3339 => quote!(Rfc3339),
-        HeaderFormat::HttpDate => quote!(HttpDate),
-        HeaderFormat::RetryAfter => quote!(RetryAfter),
-        HeaderFormat::Duration => quote!(Duration),
-    };
+    let v = format_ident!("{}", header_format_name(f));
     quote!(::sdkgen_runtime::HeaderFormat::#v)
+}
+
+/// The runtime's `HeaderFormat` variant of a format.
+pub(crate) fn header_format_name(f: HeaderFormat) -> &'static str {
+    match f {
+        HeaderFormat::String => "String",
+        HeaderFormat::Integer => "Integer",
+        HeaderFormat::Number => "Number",
+        HeaderFormat::Boolean => "Boolean",
+        HeaderFormat::Seconds => "Seconds",
+        HeaderFormat::Milliseconds => "Milliseconds",
+        HeaderFormat::EpochSeconds => "EpochSeconds",
+        HeaderFormat::EpochMilliseconds => "EpochMilliseconds",
+        HeaderFormat::Rfc3339 => "Rfc3339",
+        HeaderFormat::HttpDate => "HttpDate",
+        HeaderFormat::RetryAfter => "RetryAfter",
+        HeaderFormat::Duration => "Duration",
+    }
 }
 
 /// The Rust type of a type expression.

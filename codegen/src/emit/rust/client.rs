@@ -5,7 +5,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::printed::Printed;
-use super::{doc, header_format, ident, rust_type, status_table};
+use super::{doc, header_format, ident, rust_type};
 use crate::model::{self, Api, Shape};
 use crate::spec::{AuthScheme, BodyEncoding, NonJson, ParamLocation};
 use crate::syntax::TypeExpr;
@@ -22,11 +22,69 @@ fn duration(d: std::time::Duration) -> TokenStream {
     quote!(::std::time::Duration::from_millis(#ms))
 }
 
-fn api_spec(api: &Api) -> TokenStream {
-    let name = &api.name;
-    let user_agent = format!("{}/{} (rust)", api.crate_name, api.version);
-    let base_url = &api.base_url;
-    let env_key = &api.env_api_key;
+/// `Some("v")` or `None`, as Rust.
+fn opt_text(v: Option<&str>) -> String {
+    match v {
+        Some(s) => format!("Some({})", Literal::string(s)),
+        None => "None".to_owned(),
+    }
+}
+
+/// `::std::time::Duration::from_millis(..)`, as Rust.
+fn duration_text(d: std::time::Duration) -> String {
+    let ms = Literal::u64_suffixed(d.as_millis() as u64);
+    format!("::std::time::Duration::from_millis({ms})")
+}
+
+/// A string list as Rust items.
+fn strs(items: &[String]) -> Vec<String> {
+    items
+        .iter()
+        .map(|s| Literal::string(s).to_string())
+        .collect()
+}
+
+/// `&[(lo, hi), ...]`'s items.
+fn status_items(ranges: &[crate::syntax::StatusRange]) -> Vec<String> {
+    ranges
+        .iter()
+        .map(|r| format!("({}, {})", r.lo, r.hi))
+        .collect()
+}
+
+/// `::sdkgen_runtime::HeaderFormat::X`, as Rust.
+fn header_format_text(f: crate::spec::HeaderFormat) -> String {
+    format!(
+        "::sdkgen_runtime::HeaderFormat::{}",
+        super::header_format_name(f)
+    )
+}
+
+/// The static `ApiSpec`: what the runtime is told about this API, all of it from the spec.
+/// Written as prettyplease prints it; a list of structs (credentials, optional headers,
+/// rate-limit header families, buckets, class waits), which prettyplease lays out by its
+/// length, is built as tokens and the static printed by prettyplease.
+fn api_spec(api: &Api) -> Printed {
+    let mut p = Printed::new();
+    p.fixed(
+        0,
+        "/// What the runtime is told about this API: all of it from the spec.",
+    );
+    p.fixed(
+        0,
+        "static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {",
+    );
+    let lit = |s: &str| Literal::string(s).to_string();
+    p.line(4, format_args!("name: {},", lit(&api.name)));
+    p.line(
+        4,
+        format_args!(
+            "user_agent: {},",
+            lit(&format!("{}/{} (rust)", api.crate_name, api.version))
+        ),
+    );
+    p.line(4, format_args!("base_url: {},", lit(&api.base_url)));
+    p.field_list(4, "env_api_key", &strs(&api.env_api_key));
     let auth_tokens = |a: &crate::model::Auth| match a.scheme {
         AuthScheme::Bearer => quote!(::sdkgen_runtime::Auth::Bearer),
         AuthScheme::Header => {
@@ -46,28 +104,67 @@ fn api_spec(api: &Api) -> TokenStream {
         let setter = &x.setter;
         quote!(::sdkgen_runtime::Credential { auth: #auth, env: &[#(#env),*], setter: #setter })
     });
+    p.struct_list(4, "extra_credentials", extra_credentials);
     let optional_headers = api.optional_headers.iter().map(|h| {
         let name = &h.name;
         let env = &h.env;
         quote!(::sdkgen_runtime::OptionalHeader { name: #name, env: &[#(#env),*] })
     });
-    let env_url = opt_str(&api.env_base_url);
-    let auth = auth_tokens(&api.auth);
+    p.struct_list(4, "optional_headers", optional_headers);
+    p.line(
+        4,
+        format_args!("env_base_url: {},", opt_text(api.env_base_url.as_deref())),
+    );
+    match api.auth.scheme {
+        AuthScheme::Bearer => p.fixed(4, "auth: ::sdkgen_runtime::Auth::Bearer,"),
+        AuthScheme::None => p.fixed(4, "auth: ::sdkgen_runtime::Auth::None,"),
+        AuthScheme::Header => {
+            let fields = [
+                format!(
+                    "name: {}",
+                    lit(api.auth.header.as_deref().unwrap_or_default())
+                ),
+                format!(
+                    "prefix: {}",
+                    lit(api.auth.prefix.as_deref().unwrap_or_default())
+                ),
+            ];
+            p.field_struct(4, "auth", "::sdkgen_runtime::Auth::Header", &fields);
+        }
+        AuthScheme::Basic => {
+            let fields = [format!(
+                "username: {}",
+                opt_text(api.auth.username.as_deref())
+            )];
+            p.field_struct(4, "auth", "::sdkgen_runtime::Auth::Basic", &fields);
+        }
+    }
     // Header names are lowercased: `HeaderValue::from_static` needs no case, and
     // `HeaderMap::insert` with a `&'static str` name panics on uppercase.
-    let headers = api.fixed_headers.iter().map(|h| {
-        let n = h.name.to_ascii_lowercase();
-        let v = &h.value;
-        quote!((#n, #v))
-    });
-    let request_id = opt_str(
-        &api.request_id_header
-            .as_ref()
-            .map(|h| h.to_ascii_lowercase()),
+    let headers: Vec<String> = api
+        .fixed_headers
+        .iter()
+        .map(|h| format!("({}, {})", lit(&h.name.to_ascii_lowercase()), lit(&h.value)))
+        .collect();
+    p.field_list(4, "headers", &headers);
+    let request_id = api
+        .request_id_header
+        .as_ref()
+        .map(|h| h.to_ascii_lowercase());
+    p.line(
+        4,
+        format_args!("request_id_header: {},", opt_text(request_id.as_deref())),
     );
     let env = &api.errors.envelope;
-    let (detail, code, error_type) = (&env.detail, &env.code, &env.error_type);
-    let non_json_text = env.non_json == NonJson::Text;
+    p.fixed(4, "envelope: ::sdkgen_runtime::EnvelopeSpec {");
+    p.field_list(8, "detail", &strs(&env.detail));
+    p.field_list(8, "code", &strs(&env.code));
+    p.field_list(8, "error_type", &strs(&env.error_type));
+    p.line(
+        8,
+        format_args!("non_json_text: {},", env.non_json == NonJson::Text),
+    );
+    p.fixed(4, "},");
     let families = api.rate_limits.families.iter().map(|f| {
         let n = &f.name;
         let href = |h: &Option<(String, crate::spec::HeaderFormat)>| match h {
@@ -82,6 +179,7 @@ fn api_spec(api: &Api) -> TokenStream {
         let fields = f.fields.iter().map(|(name, header)| quote!((#name, #header)));
         quote!(::sdkgen_runtime::HeaderFamilySpec { name: #n, limit: #l, remaining: #r, reset: #s, used: #u, fields: &[#(#fields),*] })
     });
+    p.struct_list(4, "rate_limit_headers", families);
     // Only buckets counted per API key can be enforced by one client.
     let buckets = api
         .rate_limits
@@ -93,50 +191,94 @@ fn api_spec(api: &Api) -> TokenStream {
             let n = &b.name;
             Some(quote!(::sdkgen_runtime::BucketSpec { name: #n, refill_per_second: #per_second, burst: #burst }))
         });
+    p.struct_list(4, "throttle_buckets", buckets);
     let r = &api.retry;
-    let max_retries = r.max_retries;
-    let (initial, max) = (duration(r.initial), duration(r.max));
-    let multiplier = r.multiplier;
-    let (jlo, jhi) = r.jitter;
-    let statuses = status_table(&r.statuses);
-    let classes = &r.classes;
-    let (on_connect, on_timeout) = (r.on_connect, r.on_timeout);
-    let hints = r.retry_after.iter().map(|(h, f)| {
-        let h = h.to_ascii_lowercase();
-        let f = header_format(*f);
-        quote!((#h, #f))
-    });
-    let should = opt_str(
-        &r.should_retry_header
-            .as_ref()
-            .map(|h| h.to_ascii_lowercase()),
+    p.fixed(4, "retry: ::sdkgen_runtime::RetryPolicy {");
+    p.line(
+        8,
+        format_args!("max_retries: {},", Literal::u32_suffixed(r.max_retries)),
     );
-    let max_wait = match r.max_wait {
-        Some(d) => {
-            let d = duration(d);
-            quote!(Some(#d))
-        }
-        None => quote!(None),
+    p.line(
+        8,
+        format_args!("initial_backoff: {},", duration_text(r.initial)),
+    );
+    p.line(8, format_args!("max_backoff: {},", duration_text(r.max)));
+    p.line(
+        8,
+        format_args!("multiplier: {},", Literal::f64_suffixed(r.multiplier)),
+    );
+    let (jlo, jhi) = r.jitter;
+    p.line(
+        8,
+        format_args!(
+            "jitter: ({}, {}),",
+            Literal::f64_suffixed(jlo),
+            Literal::f64_suffixed(jhi)
+        ),
+    );
+    p.field_list(8, "statuses", &status_items(&r.statuses));
+    p.field_list(8, "classes", &strs(&r.classes));
+    p.line(8, format_args!("on_connect: {},", r.on_connect));
+    p.line(8, format_args!("on_timeout: {},", r.on_timeout));
+    let hints: Vec<String> = r
+        .retry_after
+        .iter()
+        .map(|(h, f)| {
+            format!(
+                "({}, {})",
+                lit(&h.to_ascii_lowercase()),
+                header_format_text(*f)
+            )
+        })
+        .collect();
+    p.field_list(8, "retry_after", &hints);
+    let should = r
+        .should_retry_header
+        .as_ref()
+        .map(|h| h.to_ascii_lowercase());
+    p.line(
+        8,
+        format_args!("should_retry_header: {},", opt_text(should.as_deref())),
+    );
+    let opt_duration = |d: Option<std::time::Duration>| match d {
+        Some(d) => format!("Some({})", duration_text(d)),
+        None => "None".to_owned(),
     };
-    let raise = r.raise_past_max_wait;
-    let deadline = match r.deadline {
-        Some(d) => {
-            let d = duration(d);
-            quote!(Some(#d))
-        }
-        None => quote!(None),
-    };
-    let not_processed = status_table(&r.not_processed);
-    let key_header = opt_str(&r.key_header.as_ref().map(|h| h.to_ascii_lowercase()));
-    let timeout = duration(api.timeout);
-    let connect_timeout = match api.connect_timeout {
-        Some(d) => {
-            let d = duration(d);
-            quote!(Some(#d))
-        }
-        None => quote!(None),
-    };
-    let schedule = r.schedule.iter().map(|d| duration(*d));
+    p.line(8, format_args!("max_wait: {},", opt_duration(r.max_wait)));
+    p.line(
+        8,
+        format_args!("raise_past_max_wait: {},", r.raise_past_max_wait),
+    );
+    p.line(8, format_args!("deadline: {},", opt_duration(r.deadline)));
+    p.field_list(8, "not_processed", &status_items(&r.not_processed));
+    let key_header = r.key_header.as_ref().map(|h| h.to_ascii_lowercase());
+    p.line(
+        8,
+        format_args!(
+            "idempotency_key_header: {},",
+            opt_text(key_header.as_deref())
+        ),
+    );
+    let schedule: Vec<String> = r.schedule.iter().map(|d| duration_text(*d)).collect();
+    p.field_list(8, "schedule", &schedule);
+    p.line(8, format_args!("min_backoff: {},", duration_text(r.min)));
+    p.line(
+        8,
+        format_args!("zero_wait_backoff: {},", r.zero_wait_backoff),
+    );
+    let attempt_headers: Vec<String> = r
+        .attempt_headers
+        .iter()
+        .map(|(h, v)| {
+            let v = match v {
+                crate::spec::AttemptValue::Attempt => "Attempt",
+                crate::spec::AttemptValue::RetryCount => "RetryCount",
+                crate::spec::AttemptValue::TimeoutSeconds => "TimeoutSeconds",
+            };
+            format!("({}, ::sdkgen_runtime::AttemptValue::{v})", lit(h))
+        })
+        .collect();
+    p.field_list(8, "attempt_headers", &attempt_headers);
     let class_waits = r.class_waits.iter().map(|w| {
         let class = &w.class;
         let sources = w.sources.iter().map(|(h, f, plus)| {
@@ -153,68 +295,22 @@ fn api_spec(api: &Api) -> TokenStream {
         };
         quote!(::sdkgen_runtime::ClassWait { class: #class, sources: &[#(#sources),*], default: #default })
     });
-    let min_backoff = duration(r.min);
-    let zero_wait_backoff = r.zero_wait_backoff;
-    let attempt_headers = r.attempt_headers.iter().map(|(h, v)| {
-        let v = match v {
-            crate::spec::AttemptValue::Attempt => quote!(Attempt),
-            crate::spec::AttemptValue::RetryCount => quote!(RetryCount),
-            crate::spec::AttemptValue::TimeoutSeconds => quote!(TimeoutSeconds),
-        };
-        quote!((#h, ::sdkgen_runtime::AttemptValue::#v))
-    });
-    quote! {
-        /// What the runtime is told about this API: all of it from the spec.
-        static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
-            name: #name,
-            user_agent: #user_agent,
-            base_url: #base_url,
-            env_api_key: &[#(#env_key),*],
-            extra_credentials: &[#(#extra_credentials),*],
-            optional_headers: &[#(#optional_headers),*],
-            env_base_url: #env_url,
-            auth: #auth,
-            headers: &[#(#headers),*],
-            request_id_header: #request_id,
-            envelope: ::sdkgen_runtime::EnvelopeSpec {
-                detail: &[#(#detail),*],
-                code: &[#(#code),*],
-                error_type: &[#(#error_type),*],
-                non_json_text: #non_json_text,
-            },
-            rate_limit_headers: &[#(#families),*],
-            throttle_buckets: &[#(#buckets),*],
-            retry: ::sdkgen_runtime::RetryPolicy {
-                max_retries: #max_retries,
-                initial_backoff: #initial,
-                max_backoff: #max,
-                multiplier: #multiplier,
-                jitter: (#jlo, #jhi),
-                statuses: #statuses,
-                classes: &[#(#classes),*],
-                on_connect: #on_connect,
-                on_timeout: #on_timeout,
-                retry_after: &[#(#hints),*],
-                should_retry_header: #should,
-                max_wait: #max_wait,
-                raise_past_max_wait: #raise,
-                deadline: #deadline,
-                not_processed: #not_processed,
-                idempotency_key_header: #key_header,
-                schedule: &[#(#schedule),*],
-                min_backoff: #min_backoff,
-                zero_wait_backoff: #zero_wait_backoff,
-                attempt_headers: &[#(#attempt_headers),*],
-                class_waits: &[#(#class_waits),*],
-            },
-            default_timeout: #timeout,
-            connect_timeout: #connect_timeout,
-        };
-    }
+    p.struct_list(8, "class_waits", class_waits);
+    p.fixed(4, "},");
+    p.line(
+        4,
+        format_args!("default_timeout: {},", duration_text(api.timeout)),
+    );
+    p.line(
+        4,
+        format_args!("connect_timeout: {},", opt_duration(api.connect_timeout)),
+    );
+    p.fixed(0, "};");
+    p
 }
 
 /// The builder: the runtime's, typed to build this crate's `Client`.
-fn builder(api: &Api) -> TokenStream {
+fn builder_alias(p: &mut Printed, api: &Api) {
     let key_env = match crate::model::describe::env_vars(&api.env_api_key) {
         Some(v) => format!(" The API key is read from {v} unless `api_key` is called."),
         None => String::new(),
@@ -223,25 +319,19 @@ fn builder(api: &Api) -> TokenStream {
         Some(v) => format!(" The base URL is read from `{v}`, else `{}`.", api.base_url),
         None => format!(" The base URL defaults to `{}`.", api.base_url),
     };
-    let d = doc(&format!(
-        "Builds a [`Client`]; every setting has a default from the spec.{key_env}{url_env} \
-         Retries: {} by default (`max_retries`). {}",
-        api.retry.max_retries,
-        throttle_doc(api)
-    ));
-    let ext = ext_trait(api);
-    quote! {
-        #d
-        pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;
-
-        #ext
-
-        impl From<::sdkgen_runtime::Client> for Client {
-            fn from(inner: ::sdkgen_runtime::Client) -> Self {
-                Client { inner }
-            }
-        }
-    }
+    p.doc(
+        0,
+        &format!(
+            "Builds a [`Client`]; every setting has a default from the spec.{key_env}{url_env} \
+             Retries: {} by default (`max_retries`). {}",
+            api.retry.max_retries,
+            throttle_doc(api)
+        ),
+    );
+    p.fixed(
+        0,
+        "pub type ClientBuilder = ::sdkgen_runtime::ClientBuilder<Client>;",
+    );
 }
 
 /// The spec's own builder settings (further credentials, optional client-wide headers) as
@@ -968,7 +1058,7 @@ pub(super) fn client_file(api: &Api) -> String {
             (group.finish_or_print(), super::unparse(builders))
         })
         .collect();
-    let mut out = super::render(api, head);
+    let mut out = super::header("//", &api.spec_file) + &head;
     for (group, _) in &units {
         out.push_str(group);
     }
@@ -1051,114 +1141,124 @@ fn group_cfg(api: &Api, gi: usize) -> Option<TokenStream> {
 
 /// The client file's items but the named groups' types and call builders: the head, the
 /// root group's call builders, and the lifecycle helper that ends the file.
-fn client_rs(api: &Api) -> (TokenStream, TokenStream, TokenStream) {
-    let spec = api_spec(api);
-    let builder = builder(api);
+fn client_rs(api: &Api) -> (String, TokenStream, TokenStream) {
     let name = &api.name;
     let key_line = match crate::model::describe::env_vars(&api.env_api_key) {
         Some(v) => format!("reads the API key from {v}"),
         None => "needs an API key from the builder".into(),
     };
     let article = crate::model::prose::article_capitalized(name);
-    let client_doc = doc(&format!(
-        "{article} {name} client. Cheap to clone: clones share the connection pool and the throttle.\n\n\
-         {}\n\n```no_run\n# async fn demo() -> Result<(), Box<dyn std::error::Error>> {{\n\
-         let client = {}::Client::builder().api_key(\"my-key\").build()?;\n\
-         # let _ = client;\n# Ok(())\n# }}\n```",
-        crate::model::describe::retry_summary(api),
-        api.crate_ident
-    ));
-    let new_doc = doc(&format!(
-        "A client with every default from the spec: it {key_line} and uses `{}` unless \
-         the environment overrides it.",
-        api.base_url
-    ));
-    // The root group's endpoints and accessors are the client's own methods, written as
-    // text and read back into the head's tokens.
-    let mut methods = Printed::new();
+    // With namespaces behind features, a build of a few may use neither module.
+    let mut p = Printed::new();
+    p.fixed(0, "//! The client, its builder and the endpoint groups.");
+    let allow = !api.features.is_empty();
+    if !api.endpoints.is_empty() {
+        if allow {
+            p.fixed(0, "#[allow(unused_imports)]");
+        }
+        p.fixed(0, "use crate::error::*;");
+    }
+    let uses_models = api
+        .endpoints
+        .iter()
+        .any(|e| e.body.is_some() || e.response.as_ref().is_some_and(|t| t.named().is_some()));
+    if uses_models {
+        if allow {
+            p.fixed(0, "#[allow(unused_imports)]");
+        }
+        p.fixed(0, "use crate::models::*;");
+    }
+    let mut head = p.finish_or_print();
+    head.push_str(&api_spec(api).finish_or_print());
+
+    let mut p = Printed::new();
+    p.doc(
+        0,
+        &format!(
+            "{article} {name} client. Cheap to clone: clones share the connection pool and \
+             the throttle.\n\n{}\n\n```no_run\n\
+             # async fn demo() -> Result<(), Box<dyn std::error::Error>> {{\n\
+             let client = {}::Client::builder().api_key(\"my-key\").build()?;\n\
+             # let _ = client;\n# Ok(())\n# }}\n```",
+            crate::model::describe::retry_summary(api),
+            api.crate_ident
+        ),
+    );
+    p.fixed(0, CLIENT);
+    builder_alias(&mut p, api);
+    head.push_str(&p.finish_or_print());
+    if let Some(ext) = ext_trait(api) {
+        head.push_str(&super::unparse(ext));
+    }
+
+    // The root group's endpoints and accessors are the client's own methods.
+    let mut p = Printed::new();
+    p.fixed(0, CLIENT_IMPL);
+    p.doc(
+        4,
+        &format!(
+            "A client with every default from the spec: it {key_line} and uses `{}` unless \
+             the environment overrides it.",
+            api.base_url
+        ),
+    );
+    p.fixed(0, CLIENT_NEW);
     let mut root_builders = TokenStream::new();
     for g in api.groups.iter().filter(|g| g.name.is_none()) {
         for &i in &g.endpoints {
             root_builders.extend(endpoint_method(
                 api,
                 &api.endpoints[i],
-                &mut methods,
+                &mut p,
                 "&self.inner",
                 "'_",
             ));
         }
         for &c in &g.children {
-            accessor(&mut methods, api, c, true);
+            accessor(&mut p, api, c, true);
         }
     }
-    let client_methods: TokenStream = methods.into_text().parse().unwrap_or_else(|e| {
-        let e = format!("generated code did not lex: {e}");
-        quote!(compile_error!(#e);)
-    });
+    p.fixed(0, "}");
+    head.push_str(&p.finish_or_print());
     let lifecycle = lifecycle_helper(api);
-    // With namespaces behind features, a build of a few may use neither module.
-    let allow = (!api.features.is_empty()).then(|| quote!(#[allow(unused_imports)]));
-    let uses_errors = (!api.endpoints.is_empty()).then(|| {
-        quote!(
-            #allow
-            use crate::error::*;
-        )
-    });
-    let uses_models = api
-        .endpoints
-        .iter()
-        .any(|e| e.body.is_some() || e.response.as_ref().is_some_and(|t| t.named().is_some()))
-        .then(|| {
-            quote!(
-                #allow
-                use crate::models::*;
-            )
-        });
-    let head = quote! {
-        //! The client, its builder and the endpoint groups.
-
-        #uses_errors
-        #uses_models
-
-        #spec
-
-        #client_doc
-        #[derive(Clone)]
-        pub struct Client {
-            inner: ::sdkgen_runtime::Client,
-        }
-
-        /// The runtime client's own: API, base URL, timeouts, never the key.
-        impl ::std::fmt::Debug for Client {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Debug::fmt(&self.inner, f)
-            }
-        }
-
-        #builder
-
-        impl Client {
-            /// A builder with the spec's defaults.
-            pub fn builder() -> ClientBuilder {
-                ::sdkgen_runtime::ClientBuilder::new(&SPEC)
-            }
-
-            #new_doc
-            pub fn new() -> ::std::result::Result<Self, ::sdkgen_runtime::BuildError> {
-                Self::builder().build()
-            }
-
-            /// The base URL requests go to.
-            pub fn base_url(&self) -> &str {
-                self.inner.base_url()
-            }
-
-            #client_methods
-        }
-
-    };
     (head, root_builders, lifecycle.unwrap_or_default())
 }
+
+/// The client type and its `Debug`, the same for every API.
+const CLIENT: &str = "\
+#[derive(Clone)]
+pub struct Client {
+    inner: ::sdkgen_runtime::Client,
+}
+/// The runtime client's own: API, base URL, timeouts, never the key.
+impl ::std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        ::std::fmt::Debug::fmt(&self.inner, f)
+    }
+}";
+
+/// `From` the runtime's client, and the client's methods up to the doc of `new`.
+const CLIENT_IMPL: &str = "\
+impl From<::sdkgen_runtime::Client> for Client {
+    fn from(inner: ::sdkgen_runtime::Client) -> Self {
+        Client { inner }
+    }
+}
+impl Client {
+    /// A builder with the spec's defaults.
+    pub fn builder() -> ClientBuilder {
+        ::sdkgen_runtime::ClientBuilder::new(&SPEC)
+    }";
+
+/// `new` and `base_url`.
+const CLIENT_NEW: &str = "    \
+    pub fn new() -> ::std::result::Result<Self, ::sdkgen_runtime::BuildError> {
+        Self::builder().build()
+    }
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }";
 
 #[cfg(test)]
 mod tests {
@@ -1198,5 +1298,24 @@ mod tests {
             "{direct} of {groups} written directly"
         );
         assert!(direct < groups, "none printed by prettyplease");
+    }
+
+    /// Every spec's `ApiSpec` static and the client's head are as prettyplease prints
+    /// them; the static is written directly for most.
+    #[test]
+    fn heads_of_every_spec_are_as_prettyplease_prints_them() {
+        let (mut apis, mut direct) = (0, 0);
+        for api in specs() {
+            apis += 1;
+            if let Some(text) = api_spec(&api).finish() {
+                direct += 1;
+                assert_as_printed(&text, &api.name);
+            }
+            let (head, _, _) = client_rs(&api);
+            if !head.contains('\r') {
+                assert_as_printed(&head, &api.name);
+            }
+        }
+        assert!(apis >= 8 && direct * 10 >= apis * 6, "{direct} of {apis}");
     }
 }

@@ -63,12 +63,6 @@ impl Printed {
         }
     }
 
-    /// The text as written, whether or not it kept to the rules: Rust that reads back as the
-    /// tokens it stands for.
-    pub(super) fn into_text(self) -> String {
-        self.out
-    }
-
     /// Whether a line of these parts at `indent` fits the margin.
     pub(super) fn fits(&self, indent: usize, parts: &[&str]) -> bool {
         indent + parts.iter().map(|p| p.len()).sum::<usize>() <= MARGIN
@@ -172,6 +166,74 @@ impl Printed {
                 self.line(indent + 4, format_args!("{p},"));
             }
             self.line(indent, format_args!("){tail}"));
+        }
+    }
+
+    /// A struct expression's field holding an array (`name: &[a, b],`): on one line when
+    /// it is shorter than the margin, else an item a line.
+    pub(super) fn field_list(&mut self, indent: usize, name: &str, items: &[String]) {
+        let one_line = indent
+            + name.len()
+            + ": &[".len()
+            + items
+                .iter()
+                .map(|i| i.len() + 2)
+                .sum::<usize>()
+                .saturating_sub(2)
+            + "],".len();
+        if one_line < MARGIN {
+            self.line(indent, format_args!("{name}: &[{}],", items.join(", ")));
+            return;
+        }
+        if one_line == MARGIN {
+            // Whether prettyplease breaks it depends on what follows.
+            self.fits = false;
+        }
+        self.line(indent, format_args!("{name}: &["));
+        for item in items {
+            self.line(indent + 4, format_args!("{item},"));
+        }
+        self.line(indent, format_args!("],"));
+    }
+
+    /// A struct expression's field holding an array of structs, built as tokens: `&[]`
+    /// when there are none, else for prettyplease to lay out.
+    pub(super) fn struct_list(
+        &mut self,
+        indent: usize,
+        name: &str,
+        items: impl Iterator<Item = proc_macro2::TokenStream>,
+    ) {
+        let items: Vec<proc_macro2::TokenStream> = items.collect();
+        if items.is_empty() {
+            self.line(indent, format_args!("{name}: &[],"));
+        } else {
+            let name = quote::format_ident!("{}", name);
+            self.tokens(&quote::quote!(#name: &[#(#items),*],));
+        }
+    }
+
+    /// A struct expression's field holding a struct (`name: Path { a, b },`), laid out by
+    /// the struct expression's width, as [`Printed::struct_expr`].
+    pub(super) fn field_struct(
+        &mut self,
+        indent: usize,
+        name: &str,
+        path: &str,
+        fields: &[String],
+    ) {
+        let width = path.len() + 2 + fields.iter().map(|f| f.len() + 2).sum::<usize>();
+        if width <= STRUCT_EXPR_WIDTH {
+            self.line(
+                indent,
+                format_args!("{name}: {path} {{ {} }},", fields.join(", ")),
+            );
+        } else {
+            self.line(indent, format_args!("{name}: {path} {{"));
+            for f in fields {
+                self.line(indent + 4, format_args!("{f},"));
+            }
+            self.line(indent, format_args!("}},"));
         }
     }
 
