@@ -1318,4 +1318,40 @@ mod tests {
         }
         assert!(apis >= 8 && direct * 10 >= apis * 6, "{direct} of {apis}");
     }
+
+    /// `Request::new`'s arguments stay on its line up to the margin and go on lines of their
+    /// own past it, as prettyplease breaks them: over every length around the margin.
+    #[test]
+    fn request_arguments_break_at_the_margin_as_prettyplease_breaks_them() {
+        let mut seen = Vec::new();
+        for len in 80..=95 {
+            // `        let __request = ::sdkgen_runtime::Request::new("GET", "/…".to_owned())`
+            let path = format!("/{}", "p".repeat(len - 8 - 69));
+            let text = format!(
+                "api: {{name: Edge, crate: edge, version: 0.1.0, docs: Edge., \
+                 base_url: 'http://localhost', auth: {{scheme: none}}}}\n\
+                 errors:\n  root: {{name: EdgeError, docs: Root.}}\n  \
+                 connection: {{name: EdgeConnectionError, docs: Transport.}}\n  \
+                 api: {{name: EdgeApiError, docs: Any.}}\n\
+                 endpoints:\n  - {{name: things.list, method: GET, path: '{path}', docs: List.}}\n"
+            );
+            let api =
+                super::super::printed::corpus::resolve(std::path::Path::new("edge.yaml"), text);
+            let (gi, g) = api
+                .groups
+                .iter()
+                .enumerate()
+                .find(|(_, g)| g.name.is_some())
+                .unwrap();
+            let (lines, _) = group_lines(&api, gi, g, g.name.as_deref().unwrap());
+            let text = lines.finish().expect("every line fits");
+            assert_as_printed(&text, &path);
+            let first = text.lines().find(|l| l.contains("Request::new(")).unwrap();
+            seen.push((len, !first.ends_with('(')));
+        }
+        assert!(
+            seen.contains(&(89, true)) && seen.contains(&(90, false)),
+            "{seen:?}"
+        );
+    }
 }

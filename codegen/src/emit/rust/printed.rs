@@ -264,8 +264,14 @@ impl Printed {
     /// arguments on lines of their own, as many to a line as fit, as prettyplease fills a
     /// macro's.
     pub(super) fn last_macro_call(&mut self, indent: usize, name: &str, args: &[String]) {
-        let one_line =
-            indent + name.len() + 2 + args.iter().map(|a| a.len() + 2).sum::<usize>() - 2;
+        let one_line = indent
+            + name.len()
+            + 2
+            + args
+                .iter()
+                .map(|a| a.len() + 2)
+                .sum::<usize>()
+                .saturating_sub(2);
         if one_line <= MARGIN {
             self.line_then(indent, format_args!("{name}({})", args.join(", ")), ",");
             return;
