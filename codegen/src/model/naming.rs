@@ -124,8 +124,8 @@ pub fn setter_name(rust_name: &str) -> String {
 }
 
 /// Whether `name` (as [`rust_name`] returns it, raw or not) is an identifier Rust accepts:
-/// what syn parses as one, the whole of `name` (no space or comment around it), read from
-/// the characters rather than by lexing and parsing it.
+/// what syn parses as one (its keywords are [`KEYWORDS`]), the whole of `name` (no space
+/// or comment around it), read from the characters rather than by lexing and parsing it.
 pub fn is_ident(name: &str) -> bool {
     let (raw, body) = match name.strip_prefix("r#") {
         Some(body) => (true, body),
@@ -139,22 +139,11 @@ pub fn is_ident(name: &str) -> bool {
         return false;
     }
     if raw {
-        // The keywords that cannot be raw.
-        !matches!(body, "crate" | "self" | "super" | "Self")
+        !NOT_RAW.contains(&body)
     } else {
-        !SYN_KEYWORDS.contains(&body)
+        !KEYWORDS.contains(&body)
     }
 }
-
-/// The words syn does not parse as an identifier (its `accept_as_ident`): Rust's strict and
-/// reserved keywords as of the 2018 edition.
-const SYN_KEYWORDS: [&str; 51] = [
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "Self", "self", "static", "struct", "super", "trait", "true", "try", "type",
-    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
-];
 
 /// The name of a method made from a prefix and a field's Rust name (`with_` + `r#type` ->
 /// `with_type`, `with_` + `_1st` -> `with_1st`): never a raw or doubled underscore.
@@ -175,9 +164,8 @@ mod tests {
     #[test]
     fn is_ident_agrees_with_syn() {
         let syn_says = |s: &str| syn::parse_str::<syn::Ident>(s).is_ok();
-        let mut words: Vec<String> = SYN_KEYWORDS
+        let mut words: Vec<String> = KEYWORDS
             .iter()
-            .chain(KEYWORDS.iter())
             .chain(["_", "union", "gen", "macro_rules", "default"].iter())
             .flat_map(|k| [k.to_string(), format!("r#{k}")])
             .collect();
