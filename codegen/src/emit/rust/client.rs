@@ -44,14 +44,6 @@ fn strs(items: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// `&[(lo, hi), ...]`'s items.
-fn status_items(ranges: &[crate::syntax::StatusRange]) -> Vec<String> {
-    ranges
-        .iter()
-        .map(|r| format!("({}, {})", r.lo, r.hi))
-        .collect()
-}
-
 /// `::sdkgen_runtime::HeaderFormat::X`, as Rust.
 fn header_format_text(f: crate::spec::HeaderFormat) -> String {
     format!(
@@ -216,7 +208,7 @@ fn api_spec(api: &Api) -> Printed {
             Literal::f64_suffixed(jhi)
         ),
     );
-    p.field_list(8, "statuses", &status_items(&r.statuses));
+    p.field_list(8, "statuses", &super::printed::status_items(&r.statuses));
     p.field_list(8, "classes", &strs(&r.classes));
     p.line(8, format_args!("on_connect: {},", r.on_connect));
     p.line(8, format_args!("on_timeout: {},", r.on_timeout));
@@ -250,7 +242,11 @@ fn api_spec(api: &Api) -> Printed {
         format_args!("raise_past_max_wait: {},", r.raise_past_max_wait),
     );
     p.line(8, format_args!("deadline: {},", opt_duration(r.deadline)));
-    p.field_list(8, "not_processed", &status_items(&r.not_processed));
+    p.field_list(
+        8,
+        "not_processed",
+        &super::printed::status_items(&r.not_processed),
+    );
     let key_header = r.key_header.as_ref().map(|h| h.to_ascii_lowercase());
     p.line(
         8,

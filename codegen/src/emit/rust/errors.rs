@@ -342,13 +342,9 @@ fn class_rules(api: &Api) -> Result<Printed, TokenStream> {
     );
     p.fixed(0, "static CLASS_RULES: &[::sdkgen_runtime::ClassRule] = &[");
     for (i, fallback, statuses, _) in &rows {
-        let statuses: Vec<String> = statuses
-            .iter()
-            .map(|r| format!("({}, {})", r.lo, r.hi))
-            .collect();
         p.fixed(4, "::sdkgen_runtime::ClassRule {");
         p.line(8, format_args!("class: {i},"));
-        p.line(8, format_args!("statuses: &[{}],", statuses.join(", ")));
+        p.field_list(8, "statuses", &super::printed::status_items(statuses));
         p.fixed(8, "matchers: &[],");
         p.line(8, format_args!("fallback: {fallback},"));
         p.fixed(4, "},");

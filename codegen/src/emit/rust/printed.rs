@@ -149,15 +149,7 @@ impl Printed {
     /// A function's signature and the `{` of its body: `head(params) tail` on one line when
     /// it fits prettyplease's margin, else a parameter a line.
     pub(super) fn signature(&mut self, indent: usize, head: &str, params: &[String], tail: &str) {
-        let one_line = indent
-            + head.len()
-            + 2
-            + params
-                .iter()
-                .map(|p| p.len() + 2)
-                .sum::<usize>()
-                .saturating_sub(2)
-            + tail.len();
+        let one_line = indent + head.len() + 2 + joined_len(params) + tail.len();
         if one_line <= MARGIN || params.is_empty() {
             self.measured_line(indent, format_args!("{head}({}){tail}", params.join(", ")));
         } else {
@@ -169,31 +161,10 @@ impl Printed {
         }
     }
 
-    /// A struct expression's field holding an array (`name: &[a, b],`): on one line when
-    /// it is shorter than the margin, else an item a line.
+    /// A struct expression's field holding an array (`name: &[a, b],`), laid out as
+    /// [`Printed::list`] lays out a statement's.
     pub(super) fn field_list(&mut self, indent: usize, name: &str, items: &[String]) {
-        let one_line = indent
-            + name.len()
-            + ": &[".len()
-            + items
-                .iter()
-                .map(|i| i.len() + 2)
-                .sum::<usize>()
-                .saturating_sub(2)
-            + "],".len();
-        if one_line < MARGIN {
-            self.line(indent, format_args!("{name}: &[{}],", items.join(", ")));
-            return;
-        }
-        if one_line == MARGIN {
-            // Whether prettyplease breaks it depends on what follows.
-            self.fits = false;
-        }
-        self.line(indent, format_args!("{name}: &["));
-        for item in items {
-            self.line(indent + 4, format_args!("{item},"));
-        }
-        self.line(indent, format_args!("],"));
+        self.list(indent, &format!("{name}: &["), items, "],");
     }
 
     /// A struct expression's field holding an array of structs, built as tokens: `&[]`
@@ -222,32 +193,14 @@ impl Printed {
         path: &str,
         fields: &[String],
     ) {
-        let width = path.len() + 2 + fields.iter().map(|f| f.len() + 2).sum::<usize>();
-        if width <= STRUCT_EXPR_WIDTH {
-            self.line(
-                indent,
-                format_args!("{name}: {path} {{ {} }},", fields.join(", ")),
-            );
-        } else {
-            self.line(indent, format_args!("{name}: {path} {{"));
-            for f in fields {
-                self.line(indent + 4, format_args!("{f},"));
-            }
-            self.line(indent, format_args!("}},"));
-        }
+        self.struct_lit(indent, &format!("{name}: "), path, fields, ",");
     }
 
-    /// A statement ending in an array (`let a = &[x, y];`): `head`, the items and `tail` on
-    /// one line when they fit the margin, else an item a line between them.
+    /// An array ending a line (`let a = &[x, y];`, `name: &[x, y],`): `head`, the items
+    /// and `tail` on one line when they fit the margin, else an item a line between them.
+    /// (One as long as the margin is left to prettyplease, as [`Printed::line`] says.)
     pub(super) fn list(&mut self, indent: usize, head: &str, items: &[String], tail: &str) {
-        let one_line = indent
-            + head.len()
-            + items
-                .iter()
-                .map(|i| i.len() + 2)
-                .sum::<usize>()
-                .saturating_sub(2)
-            + tail.len();
+        let one_line = indent + head.len() + joined_len(items) + tail.len();
         if one_line <= MARGIN {
             self.line(indent, format_args!("{head}{}{tail}", items.join(", ")));
             return;
@@ -264,14 +217,7 @@ impl Printed {
     /// arguments on lines of their own, as many to a line as fit, as prettyplease fills a
     /// macro's.
     pub(super) fn last_macro_call(&mut self, indent: usize, name: &str, args: &[String]) {
-        let one_line = indent
-            + name.len()
-            + 2
-            + args
-                .iter()
-                .map(|a| a.len() + 2)
-                .sum::<usize>()
-                .saturating_sub(2);
+        let one_line = indent + name.len() + 2 + joined_len(args);
         if one_line <= MARGIN {
             self.line_then(indent, format_args!("{name}({})", args.join(", ")), ",");
             return;
@@ -366,19 +312,51 @@ impl Printed {
     /// `Path { a: x, b: y }` at `indent`, on one line when prettyplease would keep it on
     /// one, else a field a line. There is at least one field.
     pub(super) fn struct_expr(&mut self, indent: usize, path: &str, fields: &[String]) {
+        self.struct_lit(indent, "", path, fields, "");
+    }
+
+    /// [`Printed::struct_expr`] after `lead` and before `trail` on its first and last line.
+    fn struct_lit(
+        &mut self,
+        indent: usize,
+        lead: &str,
+        path: &str,
+        fields: &[String],
+        trail: &str,
+    ) {
         // The width prettyplease measures: the path and ` {`, a space, the fields with their
         // separators, and the space before `}`.
-        let width = path.len() + 2 + fields.iter().map(|f| f.len() + 2).sum::<usize>();
+        let width = path.len() + " { ".len() + joined_len(fields) + 1;
         if width <= STRUCT_EXPR_WIDTH {
-            self.line(indent, format_args!("{path} {{ {} }}", fields.join(", ")));
+            self.line(
+                indent,
+                format_args!("{lead}{path} {{ {} }}{trail}", fields.join(", ")),
+            );
         } else {
-            self.line(indent, format_args!("{path} {{"));
+            self.line(indent, format_args!("{lead}{path} {{"));
             for f in fields {
                 self.line(indent + 4, format_args!("{f},"));
             }
-            self.line(indent, format_args!("}}"));
+            self.line(indent, format_args!("}}{trail}"));
         }
     }
+}
+
+/// A table of status ranges' items, `(lo, hi)` each, as [`super::status_table`] has them.
+pub(super) fn status_items(ranges: &[crate::syntax::StatusRange]) -> Vec<String> {
+    ranges
+        .iter()
+        .map(|r| format!("({}, {})", r.lo, r.hi))
+        .collect()
+}
+
+/// The length of items joined by `, `.
+fn joined_len(items: &[String]) -> usize {
+    items
+        .iter()
+        .map(|i| i.len() + 2)
+        .sum::<usize>()
+        .saturating_sub(2)
 }
 
 /// The Rust type of a type expression, as [`super::rust_type`] gives it and prettyplease
