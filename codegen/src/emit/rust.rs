@@ -357,33 +357,15 @@ pub(crate) fn header_format_name(f: HeaderFormat) -> &'static str {
     }
 }
 
-/// The Rust type of a type expression.
+/// The Rust type of a type expression, as tokens: the text [`printed::rust_type`] writes,
+/// read back (one mapping from type expressions to Rust for both ways of writing it).
 pub(crate) fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
-    match t {
-        TypeExpr::String => quote!(String),
-        TypeExpr::Integer => quote!(i64),
-        TypeExpr::Number => quote!(f64),
-        TypeExpr::Boolean => quote!(bool),
-        TypeExpr::Timestamp => quote!(::sdkgen_runtime::Timestamp),
-        TypeExpr::Json => quote!(::serde_json::Value),
-        TypeExpr::File => quote!(::sdkgen_runtime::File),
-        TypeExpr::List(inner) => {
-            let i = rust_type(api, inner);
-            quote!(Vec<#i>)
-        }
-        TypeExpr::Map(inner) => {
-            let i = rust_type(api, inner);
-            quote!(::std::collections::BTreeMap<String, #i>)
-        }
-        TypeExpr::Named(n) => {
-            let name = api
-                .model_index(n)
-                .map(|i| api.models[i].rust_name.clone())
-                .unwrap_or_else(|| n.clone());
-            let id = ident(&name);
-            quote!(#id)
-        }
-    }
+    printed::rust_type(api, t, None)
+        .parse()
+        .unwrap_or_else(|e| {
+            let e = format!("generated code did not lex: {e}");
+            quote!(compile_error!(#e))
+        })
 }
 
 /// The crate root, written out in rustfmt's own style: rustfmt formats this file (the

@@ -359,8 +359,8 @@ fn joined_len(items: &[String]) -> usize {
         .saturating_sub(2)
 }
 
-/// The Rust type of a type expression, as [`super::rust_type`] gives it and prettyplease
-/// prints it; a model's name is qualified by `krate` when there is one (code outside the
+/// The Rust type of a type expression, as prettyplease prints it (and, read back, the
+/// tokens [`super::rust_type`] gives); a model's name is qualified by `krate` when there is one (code outside the
 /// SDK crate).
 pub(super) fn rust_type(api: &Api, t: &TypeExpr, krate: Option<&str>) -> String {
     let mut out = String::new();
