@@ -360,12 +360,7 @@ pub(crate) fn header_format_name(f: HeaderFormat) -> &'static str {
 /// The Rust type of a type expression, as tokens: the text [`printed::rust_type`] writes,
 /// read back (one mapping from type expressions to Rust for both ways of writing it).
 pub(crate) fn rust_type(api: &Api, t: &TypeExpr) -> TokenStream {
-    printed::rust_type(api, t, None)
-        .parse()
-        .unwrap_or_else(|e| {
-            let e = format!("generated code did not lex: {e}");
-            quote!(compile_error!(#e))
-        })
+    printed::read_back(&printed::rust_type(api, t, None))
 }
 
 /// The crate root, written out in rustfmt's own style: rustfmt formats this file (the

@@ -4,23 +4,11 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::printed::Printed;
+use super::printed::{read_back, Printed};
 use super::{doc, header_format, ident, rust_type};
 use crate::model::{self, Api, Shape};
 use crate::spec::{AuthScheme, BodyEncoding, NonJson, ParamLocation};
 use crate::syntax::TypeExpr;
-
-fn opt_str(v: &Option<String>) -> TokenStream {
-    match v {
-        Some(s) => quote!(Some(#s)),
-        None => quote!(None),
-    }
-}
-
-fn duration(d: std::time::Duration) -> TokenStream {
-    let ms = d.as_millis() as u64;
-    quote!(::std::time::Duration::from_millis(#ms))
-}
 
 /// `Some("v")` or `None`, as Rust.
 fn opt_text(v: Option<&str>) -> String {
@@ -34,6 +22,34 @@ fn opt_text(v: Option<&str>) -> String {
 fn duration_text(d: std::time::Duration) -> String {
     let ms = Literal::u64_suffixed(d.as_millis() as u64);
     format!("::std::time::Duration::from_millis({ms})")
+}
+
+/// `Some(::std::time::Duration::from_millis(..))` or `None`, as Rust.
+fn opt_duration_text(d: Option<std::time::Duration>) -> String {
+    match d {
+        Some(d) => format!("Some({})", duration_text(d)),
+        None => "None".to_owned(),
+    }
+}
+
+/// An auth scheme's `::sdkgen_runtime::Auth` variant and its fields, as Rust.
+fn auth_parts(a: &crate::model::Auth) -> (&'static str, Vec<String>) {
+    let lit = |s: Option<&str>| Literal::string(s.unwrap_or_default()).to_string();
+    match a.scheme {
+        AuthScheme::Bearer => ("::sdkgen_runtime::Auth::Bearer", Vec::new()),
+        AuthScheme::None => ("::sdkgen_runtime::Auth::None", Vec::new()),
+        AuthScheme::Header => (
+            "::sdkgen_runtime::Auth::Header",
+            vec![
+                format!("name: {}", lit(a.header.as_deref())),
+                format!("prefix: {}", lit(a.prefix.as_deref())),
+            ],
+        ),
+        AuthScheme::Basic => (
+            "::sdkgen_runtime::Auth::Basic",
+            vec![format!("username: {}", opt_text(a.username.as_deref()))],
+        ),
+    }
 }
 
 /// A string list as Rust items.
@@ -77,21 +93,13 @@ fn api_spec(api: &Api) -> Printed {
     );
     p.line(4, format_args!("base_url: {},", lit(&api.base_url)));
     p.field_list(4, "env_api_key", &strs(&api.env_api_key));
-    let auth_tokens = |a: &crate::model::Auth| match a.scheme {
-        AuthScheme::Bearer => quote!(::sdkgen_runtime::Auth::Bearer),
-        AuthScheme::Header => {
-            let h = a.header.clone().unwrap_or_default();
-            let p = a.prefix.clone().unwrap_or_default();
-            quote!(::sdkgen_runtime::Auth::Header { name: #h, prefix: #p })
-        }
-        AuthScheme::Basic => {
-            let u = opt_str(&a.username);
-            quote!(::sdkgen_runtime::Auth::Basic { username: #u })
-        }
-        AuthScheme::None => quote!(::sdkgen_runtime::Auth::None),
-    };
     let extra_credentials = api.extra_auth.iter().map(|x| {
-        let auth = auth_tokens(&x.auth);
+        let (path, fields) = auth_parts(&x.auth);
+        let auth = if fields.is_empty() {
+            read_back(path)
+        } else {
+            read_back(&format!("{path} {{ {} }}", fields.join(", ")))
+        };
         let env = &x.env;
         let setter = &x.setter;
         quote!(::sdkgen_runtime::Credential { auth: #auth, env: &[#(#env),*], setter: #setter })
@@ -107,29 +115,11 @@ fn api_spec(api: &Api) -> Printed {
         4,
         format_args!("env_base_url: {},", opt_text(api.env_base_url.as_deref())),
     );
-    match api.auth.scheme {
-        AuthScheme::Bearer => p.fixed(4, "auth: ::sdkgen_runtime::Auth::Bearer,"),
-        AuthScheme::None => p.fixed(4, "auth: ::sdkgen_runtime::Auth::None,"),
-        AuthScheme::Header => {
-            let fields = [
-                format!(
-                    "name: {}",
-                    lit(api.auth.header.as_deref().unwrap_or_default())
-                ),
-                format!(
-                    "prefix: {}",
-                    lit(api.auth.prefix.as_deref().unwrap_or_default())
-                ),
-            ];
-            p.field_struct(4, "auth", "::sdkgen_runtime::Auth::Header", &fields);
-        }
-        AuthScheme::Basic => {
-            let fields = [format!(
-                "username: {}",
-                opt_text(api.auth.username.as_deref())
-            )];
-            p.field_struct(4, "auth", "::sdkgen_runtime::Auth::Basic", &fields);
-        }
+    let (path, fields) = auth_parts(&api.auth);
+    if fields.is_empty() {
+        p.line(4, format_args!("auth: {path},"));
+    } else {
+        p.field_struct(4, "auth", path, &fields);
     }
     // Header names are lowercased: `HeaderValue::from_static` needs no case, and
     // `HeaderMap::insert` with a `&'static str` name panics on uppercase.
@@ -232,16 +222,18 @@ fn api_spec(api: &Api) -> Printed {
         8,
         format_args!("should_retry_header: {},", opt_text(should.as_deref())),
     );
-    let opt_duration = |d: Option<std::time::Duration>| match d {
-        Some(d) => format!("Some({})", duration_text(d)),
-        None => "None".to_owned(),
-    };
-    p.line(8, format_args!("max_wait: {},", opt_duration(r.max_wait)));
+    p.line(
+        8,
+        format_args!("max_wait: {},", opt_duration_text(r.max_wait)),
+    );
     p.line(
         8,
         format_args!("raise_past_max_wait: {},", r.raise_past_max_wait),
     );
-    p.line(8, format_args!("deadline: {},", opt_duration(r.deadline)));
+    p.line(
+        8,
+        format_args!("deadline: {},", opt_duration_text(r.deadline)),
+    );
     p.field_list(
         8,
         "not_processed",
@@ -279,16 +271,10 @@ fn api_spec(api: &Api) -> Printed {
         let class = &w.class;
         let sources = w.sources.iter().map(|(h, f, plus)| {
             let f = header_format(*f);
-            let plus = duration(*plus);
+            let plus = read_back(&duration_text(*plus));
             quote!((#h, #f, #plus))
         });
-        let default = match w.default {
-            Some(d) => {
-                let d = duration(d);
-                quote!(Some(#d))
-            }
-            None => quote!(None),
-        };
+        let default = read_back(&opt_duration_text(w.default));
         quote!(::sdkgen_runtime::ClassWait { class: #class, sources: &[#(#sources),*], default: #default })
     });
     p.struct_list(8, "class_waits", class_waits);
@@ -299,7 +285,10 @@ fn api_spec(api: &Api) -> Printed {
     );
     p.line(
         4,
-        format_args!("connect_timeout: {},", opt_duration(api.connect_timeout)),
+        format_args!(
+            "connect_timeout: {},",
+            opt_duration_text(api.connect_timeout)
+        ),
     );
     p.fixed(0, "};");
     p

@@ -54,13 +54,7 @@ impl Printed {
         if self.fits {
             return self.out;
         }
-        match self.out.parse::<proc_macro2::TokenStream>() {
-            Ok(tokens) => super::unparse(tokens),
-            Err(e) => format!(
-                "compile_error!({:?});\n",
-                format!("generated code did not lex: {e}")
-            ),
-        }
+        super::unparse(read_back(&self.out))
     }
 
     /// Whether a line of these parts at `indent` fits the margin.
@@ -340,6 +334,15 @@ impl Printed {
             self.line(indent, format_args!("}}{trail}"));
         }
     }
+}
+
+/// Rust written as text, as tokens. Text written here always lexes; should some not, the
+/// tokens are a `compile_error!` saying why, which the crate's compilation shows.
+pub(super) fn read_back(text: &str) -> proc_macro2::TokenStream {
+    text.parse().unwrap_or_else(|e| {
+        let e = format!("generated code did not lex: {e}");
+        quote::quote!(compile_error!(#e);)
+    })
 }
 
 /// A table of status ranges' items, `(lo, hi)` each, as [`super::status_table`] has them.
