@@ -218,9 +218,8 @@ fn call_fn_lines(api: &Api, i: usize, e: &Endpoint) -> super::printed::Printed {
     // A paginated endpoint reads every item when the case asks for all pages; a streamed
     // one reads its events, when the case asks for the stream; a download reads its body to
     // the end. The two that choose are laid out by prettyplease.
-    let pages = format!(
-        "conformance::outcome_items({krate}::futures::TryStreamExt::try_collect::<Vec<_>>(builder.items()).await)"
-    );
+    // Written only for a paginated endpoint.
+    let pages: String;
     let (run, choice): (Vec<&str>, bool) = match (&e.stream, e.download, &e.pagination) {
         (Some(st), _, _) if st.flag.is_some() => (
             vec![
@@ -243,7 +242,12 @@ fn call_fn_lines(api: &Api, i: usize, e: &Endpoint) -> super::printed::Printed {
         (None, false, Some(_)) => (
             vec![
                 "Ok(if call.pages {",
-                &pages,
+                {
+                    pages = format!(
+                        "conformance::outcome_items({krate}::futures::TryStreamExt::try_collect::<Vec<_>>(builder.items()).await)"
+                    );
+                    &pages
+                },
                 "} else {",
                 "conformance::outcome(builder.send().await)",
                 "})",
