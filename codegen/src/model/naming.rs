@@ -124,8 +124,9 @@ pub fn setter_name(rust_name: &str) -> String {
 }
 
 /// Whether `name` (as [`rust_name`] returns it, raw or not) is an identifier Rust accepts:
-/// what syn parses as one (its keywords are this module's `KEYWORDS`), the whole of `name` (no space
-/// or comment around it), read from the characters rather than by lexing and parsing it.
+/// what syn parses as one (its keywords are this module's `KEYWORDS`), the whole of
+/// `name` (no space or comment around it), read from the characters rather than by lexing
+/// and parsing it.
 pub fn is_ident(name: &str) -> bool {
     let (raw, body) = match name.strip_prefix("r#") {
         Some(body) => (true, body),
