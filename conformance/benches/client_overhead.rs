@@ -46,6 +46,15 @@ fn wanted(section: &str) -> bool {
     named.is_empty() || named.iter().any(|n| section.contains(n.as_str()))
 }
 
+/// How many times a variant run alone (`SDKGEN_BENCH_ONLY`) repeats: `SDKGEN_BENCH_ROUNDS`,
+/// else `default` (fewer suit an instruction-counting profiler, which runs far slower).
+fn profile_rounds(default: usize) -> usize {
+    std::env::var("SDKGEN_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -104,7 +113,7 @@ async fn requests() {
         let timeout = Some(Duration::from_secs(60));
         // For a profiler: one variant alone, over and over.
         if let Ok(only) = std::env::var("SDKGEN_BENCH_ONLY") {
-            for _ in 0..ROUNDS * 20 {
+            for _ in 0..profile_rounds(ROUNDS * 20) {
                 match only.as_str() {
                     "bare" => call(None).await,
                     "timed" => call(timeout).await,
@@ -307,7 +316,7 @@ async fn paging((_server, url): &(Server, String)) {
     };
     // For a profiler: one variant alone, over and over.
     if let Ok(only) = std::env::var("SDKGEN_BENCH_ONLY") {
-        for _ in 0..PAGING_ROUNDS * 3 {
+        for _ in 0..profile_rounds(PAGING_ROUNDS * 3) {
             match only.as_str() {
                 "hand" => by_hand().await,
                 "pager" => pager().await,
@@ -436,7 +445,7 @@ async fn streaming() {
     };
     // For a profiler: one variant alone, over and over.
     if let Ok(only) = std::env::var("SDKGEN_BENCH_ONLY") {
-        for _ in 0..STREAM_ROUNDS * 3 {
+        for _ in 0..profile_rounds(STREAM_ROUNDS * 3) {
             if only == "hand" {
                 by_hand().await;
             } else {
