@@ -201,7 +201,13 @@ impl Printed {
         }
         self.line(indent, format_args!("{head}"));
         for item in items {
-            self.line(indent + 4, format_args!("{item},"));
+            if is_string_literal(item) && item.is_ascii() {
+                // A literal cannot be broken: prettyplease prints it on its own line
+                // whatever its length (a long path in a list of paths).
+                self.fixed(indent + 4, &format!("{item},"));
+            } else {
+                self.line(indent + 4, format_args!("{item},"));
+            }
         }
         self.line(indent, format_args!("{tail}"));
     }
@@ -351,6 +357,23 @@ pub(super) fn status_items(ranges: &[crate::syntax::StatusRange]) -> Vec<String>
         .iter()
         .map(|r| format!("({}, {})", r.lo, r.hi))
         .collect()
+}
+
+/// Whether `item` is one string literal (`"…"`, its inner quotes escaped), which
+/// prettyplease never breaks.
+fn is_string_literal(item: &str) -> bool {
+    let Some(inner) = item.strip_prefix('"').and_then(|i| i.strip_suffix('"')) else {
+        return false;
+    };
+    let mut escaped = false;
+    for c in inner.chars() {
+        if !escaped && c == '"' {
+            return false;
+        }
+        escaped = !escaped && c == '\\';
+    }
+    // A final backslash would escape the closing quote.
+    !escaped
 }
 
 /// The length of items joined by `, `.
@@ -505,5 +528,39 @@ mod tests {
             seen.contains(&(89, true)) && seen.contains(&(90, false)),
             "{seen:?}"
         );
+    }
+
+    /// A list of string literals, one longer than the margin, is written directly and as
+    /// prettyplease prints it: the long literal alone on its line.
+    #[test]
+    fn a_literal_past_the_margin_keeps_its_line_in_a_list() {
+        for len in [70, 88, 89, 90, 120] {
+            let long = format!("\"/{}\"", "p".repeat(len));
+            let items = ["\"/a\"".to_owned(), long.clone(), "\"/b\"".to_owned()];
+            let mut p = Printed::new();
+            p.fixed(0, "static S: Spec = Spec {");
+            p.field_list(4, "paths", &items);
+            p.fixed(0, "};");
+            let text = p.finish().expect("a literal is never broken");
+            assert_as_printed(&text, &format!("{len} columns"));
+            assert!(text.contains(&format!("\n        {long},\n")), "{text}");
+        }
+    }
+
+    #[test]
+    fn string_literals_are_told_from_other_items() {
+        for yes in [r#""""#, r#""/a/b""#, r#""a\"b""#, r#""a\\""#] {
+            assert!(is_string_literal(yes), "{yes}");
+        }
+        for no in [
+            r#""a" + "b""#,
+            r#""a\""#,
+            r#"("a", "b")"#,
+            "x",
+            r#"""#,
+            r#""a"b""#,
+        ] {
+            assert!(!is_string_literal(no), "{no}");
+        }
     }
 }
