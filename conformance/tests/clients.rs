@@ -1003,3 +1003,36 @@ async fn per_call_options_on_the_shared_call_types() {
     let extra: Vec<Option<&str>> = received.iter().map(|r| r.header("x-extra")).collect();
     assert_eq!(extra, [None, Some("one"), Some("two")]);
 }
+
+/// A fixed path's URL is built once per client, under that client's base URL (its path
+/// included); a path with parameters is built per call.
+#[tokio::test(start_paused = true)]
+async fn fixed_paths_go_under_each_clients_base_url() {
+    let server = Server::start(vec![Reply::json(200, "{}"); 5])
+        .await
+        .unwrap();
+    let a = memsy(&format!("{}/a/", server.url()))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let b = memsy(&format!("{}/b", server.url()))
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let _ = a.orgs().list().send().await;
+    let _ = b.orgs().list().send().await;
+    let _ = a.orgs().list().send().await;
+    let _ = a.orgs().get("x/y").send().await;
+    let _ = b.billing().subscription().send().await;
+    let paths: Vec<String> = server.received().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/a/v1/orgs",
+            "/b/v1/orgs",
+            "/a/v1/orgs",
+            "/a/v1/orgs/x%2Fy",
+            "/b/v1/billing/subscription"
+        ]
+    );
+}

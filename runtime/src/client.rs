@@ -2,10 +2,11 @@
 //! retry loop, per-attempt timeouts and the call deadline, reading responses into typed
 //! values or typed errors.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
@@ -108,6 +109,9 @@ pub struct ApiSpec {
     pub default_timeout: Duration,
     /// Connect timeout when the builder sets none.
     pub connect_timeout: Option<Duration>,
+    /// The paths of the endpoints that have no path parameter, sorted: a client builds the
+    /// URL of each once, when first called, rather than on every call.
+    pub fixed_paths: &'static [&'static str],
 }
 
 /// Why a client could not be built.
@@ -444,6 +448,7 @@ impl Settings {
                 base_url,
                 base,
                 base_path,
+                fixed_urls: spec.fixed_paths.iter().map(|_| OnceLock::new()).collect(),
                 origin,
                 base_headers,
                 redactor,
@@ -510,6 +515,8 @@ struct Inner {
     base: reqwest::Url,
     /// The base URL's path, without a trailing slash (empty at the root).
     base_path: String,
+    /// The URL of each of the spec's fixed paths, built when first needed.
+    fixed_urls: Box<[OnceLock<reqwest::Url>]>,
     /// The only origin requests (and redirects) may go to.
     origin: url::Origin,
     /// User agent, fixed headers and credentials (marked sensitive).
@@ -549,7 +556,8 @@ pub struct Request {
     /// The endpoint's spec name, for traces (`memories.store`).
     endpoint: &'static str,
     method: reqwest::Method,
-    path: String,
+    /// Borrowed when it is one of the spec's fixed paths (its URL is then built once).
+    path: Cow<'static, str>,
     query: Vec<(String, String)>,
     headers: Vec<(&'static str, String)>,
     body: Body,
@@ -588,12 +596,13 @@ enum Body {
 }
 
 impl Request {
-    /// A request for `method` (uppercase) on `path` (already percent-encoded).
-    pub fn new(method: &'static str, path: String) -> Self {
+    /// A request for `method` (uppercase) on `path` (already percent-encoded): a `&'static
+    /// str` for a path without parameters (one of the spec's fixed paths), else a `String`.
+    pub fn new(method: &'static str, path: impl Into<Cow<'static, str>>) -> Self {
         Request {
             endpoint: "",
             method: reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET),
-            path,
+            path: path.into(),
             query: Vec::new(),
             headers: Vec::new(),
             body: Body::None,
@@ -654,9 +663,9 @@ impl Request {
             return None;
         }
         self.path = if path.is_empty() {
-            "/".to_owned()
+            Cow::Borrowed("/")
         } else {
-            path.to_owned()
+            Cow::Owned(path.to_owned())
         };
         self.query = url
             .query_pairs()
@@ -1714,6 +1723,18 @@ impl Client {
         )
     }
 
+    /// The base URL with `path` (percent-encoded) after its own path.
+    fn url_with(&self, path: &str) -> reqwest::Url {
+        let inner = &*self.inner;
+        let mut url = inner.base.clone();
+        if inner.base_path.is_empty() {
+            url.set_path(path);
+        } else {
+            url.set_path(&format!("{}{}", inner.base_path, path));
+        }
+        url
+    }
+
     fn build(
         &self,
         request: &Request,
@@ -1723,14 +1744,18 @@ impl Client {
     ) -> Result<reqwest::Request, RequestError> {
         let inner = &*self.inner;
         let invalid = |message: String| RequestError { message };
-        // The parsed base with the request's path (already percent-encoded): no parse of
-        // the whole URL per attempt.
-        let mut url = inner.base.clone();
-        if inner.base_path.is_empty() {
-            url.set_path(&request.path);
-        } else {
-            url.set_path(&format!("{}{}", inner.base_path, request.path));
-        }
+        // A fixed path's URL is built once; any other is the parsed base with the path
+        // (already percent-encoded) set: no parse of the whole URL per attempt.
+        let fixed = match request.path {
+            Cow::Borrowed(path) => inner.spec.fixed_paths.binary_search(&path).ok(),
+            Cow::Owned(_) => None,
+        };
+        let mut url = match fixed {
+            Some(i) => inner.fixed_urls[i]
+                .get_or_init(|| self.url_with(&request.path))
+                .clone(),
+            None => self.url_with(&request.path),
+        };
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&request.query);
         }
@@ -2430,7 +2455,7 @@ mod tests {
 
     #[test]
     fn forms_flatten_with_brackets() {
-        let r = Request::new("POST", "/".into())
+        let r = Request::new("POST", "/")
             .form(&serde_json::json!({"a": 1, "m": {"k": "v w"}, "l": ["x", "y"], "n": null}));
         let Body::Form(text) = r.body else {
             panic!("not a form")

@@ -47,6 +47,13 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
     connect_timeout: None,
+    fixed_paths: &[
+        "/interest/express",
+        "/v1/billing/subscription",
+        "/v1/keys",
+        "/v1/memories",
+        "/v1/orgs",
+    ],
 };
 /// A Memsy client. Cheap to clone: clones share the connection pool and the throttle.
 ///
@@ -132,7 +139,7 @@ impl<'a> OrgsApi<'a> {
     /// Besides transport failures, documented to raise: `OrgLimitReachedError`, `FeatureNotAvailable`, `AuthorizationError`, `SeatRequiredError`.
     #[inline]
     pub fn create(&self, body: &CreateOrgRequest) -> OrgsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/orgs".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/orgs")
             .endpoint("orgs.create")
             .idempotent(false);
         __request = __request.json(body);
@@ -146,7 +153,7 @@ impl<'a> OrgsApi<'a> {
     /// - `.limit(..)` (query `limit`: Most results to return.)
     #[inline]
     pub fn list(&self) -> OrgsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/orgs".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/orgs")
             .endpoint("orgs.list")
             .idempotent(true);
         OrgsListCall {
@@ -187,10 +194,7 @@ impl<'a> MemoriesApi<'a> {
     /// Besides transport failures, documented to raise: `OrgIdNotAllowedError`, `UsageLimitExceeded`, `RateLimitExceeded`.
     #[inline]
     pub fn add(&self, body: &AddMemoryRequest) -> MemoriesAddCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/memories".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/memories")
             .endpoint("memories.add")
             .idempotent(false);
         __request = __request.json(body);
@@ -214,7 +218,7 @@ impl<'a> KeysApi<'a> {
     /// Besides transport failures, documented to raise: `KeyLimitReachedError`, `AuthorizationError`.
     #[inline]
     pub fn create(&self, body: &CreateKeyRequest) -> KeysCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/keys".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/keys")
             .endpoint("keys.create")
             .idempotent(false);
         __request = __request.json(body);
@@ -263,10 +267,7 @@ impl<'a> BillingApi<'a> {
     /// Besides transport failures, documented to raise: `BillingNotEnabledError`.
     #[inline]
     pub fn subscription(&self) -> BillingSubscriptionCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v1/billing/subscription".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/billing/subscription")
             .endpoint("billing.subscription")
             .idempotent(true);
         BillingSubscriptionCall::new(&self.client.inner, __request)
@@ -285,10 +286,7 @@ impl<'a> BillingApi<'a> {
         &self,
         body: &ExpressInterestRequest,
     ) -> BillingExpressInterestCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/interest/express".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/interest/express")
             .endpoint("billing.express_interest")
             .idempotent(false);
         __request = __request.json(body);

@@ -65,6 +65,12 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
     connect_timeout: None,
+    fixed_paths: &[
+        "/v1/memory/retrieve",
+        "/v1/memory/store",
+        "/v1/optimize/health",
+        "/v1/status",
+    ],
 };
 /// A Mnemexa client. Cheap to clone: clones share the connection pool and the throttle.
 ///
@@ -115,7 +121,7 @@ impl Client {
     /// Besides transport failures, documented to raise: `RateLimitError`.
     #[inline]
     pub fn status(&self) -> StatusCall<'_> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/status".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/status")
             .endpoint("status")
             .idempotent(true);
         StatusCall::new(&self.inner, __request)
@@ -148,10 +154,7 @@ impl<'a> MemoryApi<'a> {
     /// Besides transport failures, documented to raise: `RateLimitError`.
     #[inline]
     pub fn store(&self, body: &StoreMemoryRequest) -> MemoryStoreCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/memory/store".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/memory/store")
             .endpoint("memory.store")
             .idempotent(false);
         __request = __request.json(body);
@@ -168,10 +171,7 @@ impl<'a> MemoryApi<'a> {
     /// Besides transport failures, documented to raise: `RateLimitError`.
     #[inline]
     pub fn retrieve(&self, body: &RetrieveMemoryRequest) -> MemoryRetrieveCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/memory/retrieve".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/memory/retrieve")
             .endpoint("memory.retrieve")
             .idempotent(true);
         __request = __request.json(body);
@@ -192,10 +192,7 @@ impl<'a> OptimizeApi<'a> {
     /// Besides transport failures, documented to raise: `RateLimitError`.
     #[inline]
     pub fn health(&self) -> OptimizeHealthCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v1/optimize/health".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/optimize/health")
             .endpoint("optimize.health")
             .idempotent(true);
         OptimizeHealthCall::new(&self.client.inner, __request)

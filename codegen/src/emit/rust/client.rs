@@ -290,8 +290,56 @@ fn api_spec(api: &Api) -> Printed {
             opt_duration_text(api.connect_timeout)
         ),
     );
+    let fixed: Vec<String> = fixed_paths(api).iter().map(|p| lit(p)).collect();
+    p.field_list(4, "fixed_paths", &fixed);
     p.fixed(0, "};");
     p
+}
+
+/// An endpoint's path as a `format!` string, its arguments (each path parameter,
+/// percent-encoded), and the path as sent when it has no parameter.
+fn path_format(e: &crate::model::Endpoint) -> (String, Vec<String>, String) {
+    let mut fmt = String::new();
+    let mut plain = String::new();
+    let mut fmt_args = Vec::new();
+    let mut rest = e.path.as_str();
+    while let Some(open) = rest.find('{') {
+        fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
+        plain.push_str(&rest[..open]);
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .unwrap_or(rest.len() - 1);
+        let ph = &rest[open + 1..close];
+        if let Some(p) = e
+            .params
+            .iter()
+            .find(|p| p.spec_name == ph && p.location == ParamLocation::Path)
+        {
+            fmt.push_str("{}");
+            fmt_args.push(format!("::sdkgen_runtime::path_segment({})", p.rust_name));
+        }
+        rest = &rest[close + 1..];
+    }
+    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    plain.push_str(rest);
+    (fmt, fmt_args, plain)
+}
+
+/// The paths of the endpoints without path parameters, sorted and each once: the client
+/// builds each one's URL once.
+fn fixed_paths(api: &Api) -> Vec<String> {
+    let mut paths: Vec<String> = api
+        .endpoints
+        .iter()
+        .filter_map(|e| {
+            let (_, args, plain) = path_format(e);
+            args.is_empty().then_some(plain)
+        })
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths
 }
 
 /// The builder: the runtime's, typed to build this crate's `Client`.
@@ -547,31 +595,11 @@ fn endpoint_method(
             }
         }
     }
-    // The path, with each placeholder percent-encoded.
-    let mut fmt = String::new();
-    let mut fmt_args = Vec::new();
-    let mut rest = e.path.as_str();
-    while let Some(open) = rest.find('{') {
-        fmt.push_str(&rest[..open].replace('{', "{{").replace('}', "}}"));
-        let close = rest[open..]
-            .find('}')
-            .map(|c| open + c)
-            .unwrap_or(rest.len() - 1);
-        let ph = &rest[open + 1..close];
-        if let Some(p) = e
-            .params
-            .iter()
-            .find(|p| p.spec_name == ph && p.location == ParamLocation::Path)
-        {
-            fmt.push_str("{}");
-            fmt_args.push(format!("::sdkgen_runtime::path_segment({})", p.rust_name));
-        }
-        rest = &rest[close + 1..];
-    }
-    fmt.push_str(&rest.replace('{', "{{").replace('}', "}}"));
+    // The path, with each placeholder percent-encoded; a fixed path is a `&'static str`.
+    let (fmt, fmt_args, plain) = path_format(e);
     let fmt = Literal::string(&fmt);
     let path = if fmt_args.is_empty() {
-        format!("{fmt}.to_owned()")
+        Literal::string(&plain).to_string()
     } else {
         format!("format!({fmt}, {})", fmt_args.join(", "))
     };
@@ -1310,8 +1338,8 @@ mod tests {
     fn request_arguments_break_at_the_margin_as_prettyplease_breaks_them() {
         let mut seen = Vec::new();
         for len in 80..=95 {
-            // `        let __request = ::sdkgen_runtime::Request::new("GET", "/…".to_owned())`
-            let path = format!("/{}", "p".repeat(len - 8 - 69));
+            // `        let __request = ::sdkgen_runtime::Request::new("GET", "/…")`
+            let path = format!("/{}", "p".repeat(len - 8 - 58));
             let text = format!(
                 "api: {{name: Edge, crate: edge, version: 0.1.0, docs: Edge., \
                  base_url: 'http://localhost', auth: {{scheme: none}}}}\n\

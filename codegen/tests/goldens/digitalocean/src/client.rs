@@ -49,6 +49,185 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
     connect_timeout: None,
+    fixed_paths: &[
+        "/api/v1/chat/completions",
+        "/v1/async-invoke",
+        "/v1/batches",
+        "/v1/batches/files",
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/images/generations",
+        "/v1/messages",
+        "/v1/models",
+        "/v1/responses",
+        "/v2/1-clicks",
+        "/v2/1-clicks/kubernetes",
+        "/v2/account",
+        "/v2/account/keys",
+        "/v2/actions",
+        "/v2/add-ons/apps",
+        "/v2/add-ons/saas",
+        "/v2/apps",
+        "/v2/apps/metrics/bandwidth_daily",
+        "/v2/apps/propose",
+        "/v2/apps/regions",
+        "/v2/apps/tiers/instance_sizes",
+        "/v2/byoip_prefixes",
+        "/v2/cdn/endpoints",
+        "/v2/certificates",
+        "/v2/customers/my/balance",
+        "/v2/customers/my/billing_history",
+        "/v2/customers/my/invoices",
+        "/v2/databases",
+        "/v2/databases/metrics/credentials",
+        "/v2/databases/options",
+        "/v2/dedicated-inferences",
+        "/v2/dedicated-inferences/gpu-model-config",
+        "/v2/dedicated-inferences/sizes",
+        "/v2/domains",
+        "/v2/droplets",
+        "/v2/droplets/actions",
+        "/v2/droplets/autoscale",
+        "/v2/droplets/backups/policies",
+        "/v2/droplets/backups/supported_policies",
+        "/v2/firewalls",
+        "/v2/floating_ips",
+        "/v2/functions/namespaces",
+        "/v2/gen-ai/agents",
+        "/v2/gen-ai/anthropic/keys",
+        "/v2/gen-ai/custom_evaluation_metrics",
+        "/v2/gen-ai/custom_models",
+        "/v2/gen-ai/custom_models/import",
+        "/v2/gen-ai/evaluation_datasets",
+        "/v2/gen-ai/evaluation_datasets/file_upload_presigned_urls",
+        "/v2/gen-ai/evaluation_metrics",
+        "/v2/gen-ai/evaluation_runs",
+        "/v2/gen-ai/evaluation_test_cases",
+        "/v2/gen-ai/indexing_jobs",
+        "/v2/gen-ai/knowledge_bases",
+        "/v2/gen-ai/knowledge_bases/data_sources/file_upload_presigned_urls",
+        "/v2/gen-ai/model_evaluation/datasets/file_upload_presigned_urls",
+        "/v2/gen-ai/model_evaluation_metrics",
+        "/v2/gen-ai/model_evaluation_presets",
+        "/v2/gen-ai/model_evaluation_runs",
+        "/v2/gen-ai/models",
+        "/v2/gen-ai/models/api_keys",
+        "/v2/gen-ai/models/catalog",
+        "/v2/gen-ai/models/routers",
+        "/v2/gen-ai/models/routers/presets",
+        "/v2/gen-ai/models/routers/tasks/presets",
+        "/v2/gen-ai/oauth2/dropbox/tokens",
+        "/v2/gen-ai/oauth2/url",
+        "/v2/gen-ai/openai/keys",
+        "/v2/gen-ai/regions",
+        "/v2/gen-ai/scheduled-indexing",
+        "/v2/gen-ai/workspaces",
+        "/v2/images",
+        "/v2/kubernetes/clusters",
+        "/v2/kubernetes/options",
+        "/v2/kubernetes/registries",
+        "/v2/kubernetes/registry",
+        "/v2/load_balancers",
+        "/v2/monitoring/alerts",
+        "/v2/monitoring/metrics/apps/cpu_percentage",
+        "/v2/monitoring/metrics/apps/memory_percentage",
+        "/v2/monitoring/metrics/apps/restart_count",
+        "/v2/monitoring/metrics/database/mysql/cpu_usage",
+        "/v2/monitoring/metrics/database/mysql/disk_usage",
+        "/v2/monitoring/metrics/database/mysql/index_vs_sequential_reads",
+        "/v2/monitoring/metrics/database/mysql/load",
+        "/v2/monitoring/metrics/database/mysql/memory_usage",
+        "/v2/monitoring/metrics/database/mysql/op_rates",
+        "/v2/monitoring/metrics/database/mysql/schema_latency",
+        "/v2/monitoring/metrics/database/mysql/schema_throughput",
+        "/v2/monitoring/metrics/database/mysql/threads_active",
+        "/v2/monitoring/metrics/database/mysql/threads_connected",
+        "/v2/monitoring/metrics/database/mysql/threads_created_rate",
+        "/v2/monitoring/metrics/droplet/bandwidth",
+        "/v2/monitoring/metrics/droplet/cpu",
+        "/v2/monitoring/metrics/droplet/filesystem_free",
+        "/v2/monitoring/metrics/droplet/filesystem_size",
+        "/v2/monitoring/metrics/droplet/load_1",
+        "/v2/monitoring/metrics/droplet/load_15",
+        "/v2/monitoring/metrics/droplet/load_5",
+        "/v2/monitoring/metrics/droplet/memory_available",
+        "/v2/monitoring/metrics/droplet/memory_cached",
+        "/v2/monitoring/metrics/droplet/memory_free",
+        "/v2/monitoring/metrics/droplet/memory_total",
+        "/v2/monitoring/metrics/droplet_autoscale/current_cpu_utilization",
+        "/v2/monitoring/metrics/droplet_autoscale/current_instances",
+        "/v2/monitoring/metrics/droplet_autoscale/current_memory_utilization",
+        "/v2/monitoring/metrics/droplet_autoscale/target_cpu_utilization",
+        "/v2/monitoring/metrics/droplet_autoscale/target_instances",
+        "/v2/monitoring/metrics/droplet_autoscale/target_memory_utilization",
+        "/v2/monitoring/metrics/load_balancer/droplets_connections",
+        "/v2/monitoring/metrics/load_balancer/droplets_downtime",
+        "/v2/monitoring/metrics/load_balancer/droplets_health_checks",
+        "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_50p",
+        "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_95p",
+        "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_99p",
+        "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_avg",
+        "/v2/monitoring/metrics/load_balancer/droplets_http_responses",
+        "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_50p",
+        "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_95p",
+        "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_avg",
+        "/v2/monitoring/metrics/load_balancer/droplets_queue_size",
+        "/v2/monitoring/metrics/load_balancer/frontend_connections_current",
+        "/v2/monitoring/metrics/load_balancer/frontend_connections_limit",
+        "/v2/monitoring/metrics/load_balancer/frontend_cpu_utilization",
+        "/v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_bytes",
+        "/v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_packets",
+        "/v2/monitoring/metrics/load_balancer/frontend_http_requests_per_second",
+        "/v2/monitoring/metrics/load_balancer/frontend_http_responses",
+        "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_http",
+        "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_tcp",
+        "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_udp",
+        "/v2/monitoring/metrics/load_balancer/frontend_nlb_tcp_network_throughput",
+        "/v2/monitoring/metrics/load_balancer/frontend_nlb_udp_network_throughput",
+        "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_current",
+        "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_exceeding_rate_limit",
+        "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_limit",
+        "/v2/monitoring/sinks",
+        "/v2/monitoring/sinks/destinations",
+        "/v2/nfs",
+        "/v2/nfs/snapshots",
+        "/v2/organizations/team",
+        "/v2/organizations/teams",
+        "/v2/partner_network_connect/attachments",
+        "/v2/projects",
+        "/v2/projects/default",
+        "/v2/projects/default/resources",
+        "/v2/regions",
+        "/v2/registries",
+        "/v2/registries/options",
+        "/v2/registries/subscription",
+        "/v2/registries/validate-name",
+        "/v2/registry",
+        "/v2/registry/docker-credentials",
+        "/v2/registry/options",
+        "/v2/registry/subscription",
+        "/v2/registry/validate-name",
+        "/v2/reports/droplet_neighbors_ids",
+        "/v2/reserved_ips",
+        "/v2/reserved_ipv6",
+        "/v2/security/scans",
+        "/v2/security/scans/latest",
+        "/v2/security/scans/rules",
+        "/v2/security/settings",
+        "/v2/security/settings/plan",
+        "/v2/security/settings/suppressions",
+        "/v2/sizes",
+        "/v2/snapshots",
+        "/v2/spaces/keys",
+        "/v2/tags",
+        "/v2/uptime/checks",
+        "/v2/vector-databases",
+        "/v2/volumes",
+        "/v2/volumes/actions",
+        "/v2/vpc_nat_gateways",
+        "/v2/vpc_peerings",
+        "/v2/vpcs",
+    ],
 };
 /// A DigitalOcean client. Cheap to clone: clones share the connection pool and the throttle.
 ///
@@ -474,7 +653,7 @@ impl<'a> AgentInferenceApi<'a> {
     ) -> AgentInferenceAgentInferenceCreateChatCompletionCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/api/v1/chat/completions".to_owned(),
+                "/api/v1/chat/completions",
             )
             .endpoint("agent_inference.agent_inference_create_chat_completion")
             .idempotent(false);
@@ -505,10 +684,7 @@ impl<'a> ServerlessInferenceApi<'a> {
         &self,
         body: &AsyncInvokeRequest,
     ) -> ServerlessInferenceInferenceCreateAsyncInvokeCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/async-invoke".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/async-invoke")
             .endpoint("serverless_inference.inference_create_async_invoke")
             .idempotent(false);
         __request = __request.json(body);
@@ -532,7 +708,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     ) -> ServerlessInferenceInferenceCreateChatCompletionCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v1/chat/completions".to_owned(),
+                "/v1/chat/completions",
             )
             .endpoint("serverless_inference.inference_create_chat_completion")
             .idempotent(false);
@@ -555,10 +731,7 @@ impl<'a> ServerlessInferenceApi<'a> {
         &self,
         body: &EmbeddingsRequest,
     ) -> ServerlessInferenceInferenceCreateEmbeddingCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/embeddings".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/embeddings")
             .endpoint("serverless_inference.inference_create_embedding")
             .idempotent(false);
         __request = __request.json(body);
@@ -582,7 +755,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     ) -> ServerlessInferenceInferenceCreateImageCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v1/images/generations".to_owned(),
+                "/v1/images/generations",
             )
             .endpoint("serverless_inference.inference_create_image")
             .idempotent(false);
@@ -602,10 +775,7 @@ impl<'a> ServerlessInferenceApi<'a> {
         &self,
         body: &MessagesCreateRequest,
     ) -> ServerlessInferenceInferenceCreateMessagesCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/messages".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/messages")
             .endpoint("serverless_inference.inference_create_messages")
             .idempotent(false);
         __request = __request.json(body);
@@ -623,7 +793,7 @@ impl<'a> ServerlessInferenceApi<'a> {
     pub fn inference_list_models(
         &self,
     ) -> ServerlessInferenceInferenceListModelsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/models".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/models")
             .endpoint("serverless_inference.inference_list_models")
             .idempotent(true);
         ServerlessInferenceInferenceListModelsCall::new(&self.client.inner, __request)
@@ -641,10 +811,7 @@ impl<'a> ServerlessInferenceApi<'a> {
         &self,
         body: &CreateResponseRequest,
     ) -> ServerlessInferenceInferenceCreateResponseCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/responses".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/responses")
             .endpoint("serverless_inference.inference_create_response")
             .idempotent(false);
         __request = __request.json(body);
@@ -674,7 +841,7 @@ impl<'a> BatchInferenceApi<'a> {
     /// - `.status(..)` (query `status`: Optional filter restricting results to batches in the given lifecycle state.)
     #[inline]
     pub fn inference_list_batches(&self) -> BatchInferenceInferenceListBatchesCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/batches".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/batches")
             .endpoint("batch_inference.inference_list_batches")
             .idempotent(true);
         BatchInferenceInferenceListBatchesCall {
@@ -696,10 +863,7 @@ impl<'a> BatchInferenceApi<'a> {
         &self,
         body: &BatchCreateRequest,
     ) -> BatchInferenceInferenceCreateBatchCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/batches".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/batches")
             .endpoint("batch_inference.inference_create_batch")
             .idempotent(false);
         __request = __request.json(body);
@@ -718,10 +882,7 @@ impl<'a> BatchInferenceApi<'a> {
         &self,
         body: &BatchFileCreateRequest,
     ) -> BatchInferenceInferenceCreateBatchFileCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/batches/files".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/batches/files")
             .endpoint("batch_inference.inference_create_batch_file")
             .idempotent(false);
         __request = __request.json(body);
@@ -822,7 +983,7 @@ impl<'a> N1ClickApplicationsApi<'a> {
     /// - `.type(..)` (query `type`: Restrict results to a certain type of 1-Click.)
     #[inline]
     pub fn one_clicks_list(&self) -> N1ClickApplicationsOneClicksListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/1-clicks".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/1-clicks")
             .endpoint("n1_click_applications.one_clicks_list")
             .idempotent(true);
         N1ClickApplicationsOneClicksListCall {
@@ -847,7 +1008,7 @@ impl<'a> N1ClickApplicationsApi<'a> {
     ) -> N1ClickApplicationsOneClicksInstallKubernetesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/1-clicks/kubernetes".to_owned(),
+                "/v2/1-clicks/kubernetes",
             )
             .endpoint("n1_click_applications.one_clicks_install_kubernetes")
             .idempotent(false);
@@ -873,7 +1034,7 @@ impl<'a> AccountApi<'a> {
     /// `GET /v2/account` (`account.account_get`). Idempotent: retried even after it may have reached the server. Returns a [`AccountAccountGetCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn account_get(&self) -> AccountAccountGetCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/account".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/account")
             .endpoint("account.account_get")
             .idempotent(true);
         AccountAccountGetCall::new(&self.client.inner, __request)
@@ -898,10 +1059,7 @@ impl<'a> SshKeysApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn ssh_keys_list(&self) -> SshKeysSshKeysListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/account/keys".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/account/keys")
             .endpoint("ssh_keys.ssh_keys_list")
             .idempotent(true);
         SshKeysSshKeysListCall {
@@ -918,10 +1076,7 @@ impl<'a> SshKeysApi<'a> {
     /// - `body`: the `SshKeys` request body
     #[inline]
     pub fn ssh_keys_create(&self, body: &SshKeys) -> SshKeysSshKeysCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/account/keys".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/account/keys")
             .endpoint("ssh_keys.ssh_keys_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -1021,7 +1176,7 @@ impl<'a> ActionsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn actions_list(&self) -> ActionsActionsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/actions".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/actions")
             .endpoint("actions.actions_list")
             .idempotent(true);
         ActionsActionsListCall {
@@ -1062,10 +1217,7 @@ impl<'a> AddOnsApi<'a> {
     /// `GET /v2/add-ons/apps` (`add_ons.addons_get_app`). Idempotent: retried even after it may have reached the server. Returns a [`AddOnsAddonsGetAppCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn addons_get_app(&self) -> AddOnsAddonsGetAppCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/add-ons/apps".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/add-ons/apps")
             .endpoint("add_ons.addons_get_app")
             .idempotent(true);
         AddOnsAddonsGetAppCall::new(&self.client.inner, __request)
@@ -1102,10 +1254,7 @@ impl<'a> AddOnsApi<'a> {
     /// `GET /v2/add-ons/saas` (`add_ons.addons_list`). Idempotent: retried even after it may have reached the server. Returns a [`AddOnsAddonsListCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn addons_list(&self) -> AddOnsAddonsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/add-ons/saas".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/add-ons/saas")
             .endpoint("add_ons.addons_list")
             .idempotent(true);
         AddOnsAddonsListCall::new(&self.client.inner, __request)
@@ -1122,10 +1271,7 @@ impl<'a> AddOnsApi<'a> {
     /// - `body`: the `AddonsResourceNew` request body
     #[inline]
     pub fn addons_create(&self, body: &AddonsResourceNew) -> AddOnsAddonsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/add-ons/saas".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/add-ons/saas")
             .endpoint("add_ons.addons_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -1250,7 +1396,7 @@ impl<'a> AppsApi<'a> {
     /// - `.with_projects(..)` (query `with_projects`: Whether the project_id of listed apps should be fetched and included.)
     #[inline]
     pub fn apps_list(&self) -> AppsAppsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/apps".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/apps")
             .endpoint("apps.apps_list")
             .idempotent(true);
         AppsAppsListCall {
@@ -1271,7 +1417,7 @@ impl<'a> AppsApi<'a> {
     /// - `.content_type(..)` (header `Content-Type`: The content-type used for the request. By default, the requests are assumed to use `application/json`. `application/yaml` is also supported.)
     #[inline]
     pub fn apps_create(&self, body: &AppsCreateAppRequest) -> AppsAppsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/apps".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/apps")
             .endpoint("apps.apps_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -1294,7 +1440,7 @@ impl<'a> AppsApi<'a> {
     ) -> AppsAppsListMetricsBandwidthDailyCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/apps/metrics/bandwidth_daily".to_owned(),
+                "/v2/apps/metrics/bandwidth_daily",
             )
             .endpoint("apps.apps_list_metrics_bandwidth_daily")
             .idempotent(false);
@@ -1314,10 +1460,7 @@ impl<'a> AppsApi<'a> {
         &self,
         body: &AppPropose,
     ) -> AppsAppsValidateAppSpecCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/apps/propose".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/apps/propose")
             .endpoint("apps.apps_validate_app_spec")
             .idempotent(false);
         __request = __request.json(body);
@@ -1330,10 +1473,7 @@ impl<'a> AppsApi<'a> {
     /// `GET /v2/apps/regions` (`apps.apps_list_regions`). Idempotent: retried even after it may have reached the server. Returns a [`AppsAppsListRegionsCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn apps_list_regions(&self) -> AppsAppsListRegionsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/apps/regions".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/apps/regions")
             .endpoint("apps.apps_list_regions")
             .idempotent(true);
         AppsAppsListRegionsCall::new(&self.client.inner, __request)
@@ -1347,7 +1487,7 @@ impl<'a> AppsApi<'a> {
     pub fn apps_list_instance_sizes(&self) -> AppsAppsListInstanceSizesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/apps/tiers/instance_sizes".to_owned(),
+                "/v2/apps/tiers/instance_sizes",
             )
             .endpoint("apps.apps_list_instance_sizes")
             .idempotent(true);
@@ -2291,10 +2431,7 @@ impl<'a> BillingApi<'a> {
     /// `GET /v2/customers/my/balance` (`billing.balance_get`). Idempotent: retried even after it may have reached the server. Returns a [`BillingBalanceGetCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn balance_get(&self) -> BillingBalanceGetCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/customers/my/balance".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/customers/my/balance")
             .endpoint("billing.balance_get")
             .idempotent(true);
         BillingBalanceGetCall::new(&self.client.inner, __request)
@@ -2308,7 +2445,7 @@ impl<'a> BillingApi<'a> {
     pub fn billing_history_list(&self) -> BillingBillingHistoryListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/customers/my/billing_history".to_owned(),
+                "/v2/customers/my/billing_history",
             )
             .endpoint("billing.billing_history_list")
             .idempotent(true);
@@ -2327,7 +2464,7 @@ impl<'a> BillingApi<'a> {
     pub fn invoices_list(&self) -> BillingInvoicesListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/customers/my/invoices".to_owned(),
+                "/v2/customers/my/invoices",
             )
             .endpoint("billing.invoices_list")
             .idempotent(true);
@@ -2462,10 +2599,7 @@ impl<'a> ByoipPrefixesApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn byoip_prefixes_list(&self) -> ByoipPrefixesByoipPrefixesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/byoip_prefixes".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/byoip_prefixes")
             .endpoint("byoip_prefixes.byoip_prefixes_list")
             .idempotent(true);
         ByoipPrefixesByoipPrefixesListCall {
@@ -2488,10 +2622,7 @@ impl<'a> ByoipPrefixesApi<'a> {
         &self,
         body: &ByoipPrefixCreate,
     ) -> ByoipPrefixesByoipPrefixesCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/byoip_prefixes".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/byoip_prefixes")
             .endpoint("byoip_prefixes.byoip_prefixes_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -2633,10 +2764,7 @@ impl<'a> CdnEndpointsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn cdn_list_endpoints(&self) -> CdnEndpointsCdnListEndpointsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/cdn/endpoints".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/cdn/endpoints")
             .endpoint("cdn_endpoints.cdn_list_endpoints")
             .idempotent(true);
         CdnEndpointsCdnListEndpointsCall {
@@ -2662,10 +2790,7 @@ impl<'a> CdnEndpointsApi<'a> {
         &self,
         body: &CdnEndpoint,
     ) -> CdnEndpointsCdnCreateEndpointCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/cdn/endpoints".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/cdn/endpoints")
             .endpoint("cdn_endpoints.cdn_create_endpoint")
             .idempotent(false);
         __request = __request.json(body);
@@ -2795,10 +2920,7 @@ impl<'a> CertificatesApi<'a> {
     /// - `.name(..)` (query `name`: Name of expected certificate)
     #[inline]
     pub fn certificates_list(&self) -> CertificatesCertificatesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/certificates".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/certificates")
             .endpoint("certificates.certificates_list")
             .idempotent(true);
         CertificatesCertificatesListCall {
@@ -2826,10 +2948,7 @@ impl<'a> CertificatesApi<'a> {
         &self,
         body: &CertificatesCreateBody,
     ) -> CertificatesCertificatesCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/certificates".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/certificates")
             .endpoint("certificates.certificates_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -2907,7 +3026,7 @@ impl<'a> DatabasesApi<'a> {
     /// - `.tag_name(..)` (query `tag_name`: Limits the results to database clusters with a specific tag.\<br>\<br>Requires `tag:read` scope.)
     #[inline]
     pub fn databases_list_clusters(&self) -> DatabasesDatabasesListClustersCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/databases".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/databases")
             .endpoint("databases.databases_list_clusters")
             .idempotent(true);
         DatabasesDatabasesListClustersCall {
@@ -2937,10 +3056,7 @@ impl<'a> DatabasesApi<'a> {
         &self,
         body: &DatabasesCreateClusterBody,
     ) -> DatabasesDatabasesCreateClusterCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/databases".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/databases")
             .endpoint("databases.databases_create_cluster")
             .idempotent(false);
         __request = __request.json(body);
@@ -2957,7 +3073,7 @@ impl<'a> DatabasesApi<'a> {
     ) -> DatabasesDatabasesGetClusterMetricsCredentialsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/databases/metrics/credentials".to_owned(),
+                "/v2/databases/metrics/credentials",
             )
             .endpoint("databases.databases_get_cluster_metrics_credentials")
             .idempotent(true);
@@ -2981,7 +3097,7 @@ impl<'a> DatabasesApi<'a> {
     ) -> DatabasesDatabasesUpdateClusterMetricsCredentialsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "PUT",
-                "/v2/databases/metrics/credentials".to_owned(),
+                "/v2/databases/metrics/credentials",
             )
             .endpoint("databases.databases_update_cluster_metrics_credentials")
             .idempotent(true);
@@ -2999,10 +3115,7 @@ impl<'a> DatabasesApi<'a> {
     /// `GET /v2/databases/options` (`databases.databases_list_options`). Idempotent: retried even after it may have reached the server. Returns a [`DatabasesDatabasesListOptionsCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn databases_list_options(&self) -> DatabasesDatabasesListOptionsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/databases/options".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/databases/options")
             .endpoint("databases.databases_list_options")
             .idempotent(true);
         DatabasesDatabasesListOptionsCall::new(&self.client.inner, __request)
@@ -5014,10 +5127,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     pub fn dedicated_inferences_list(
         &self,
     ) -> DedicatedInferenceDedicatedInferencesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/dedicated-inferences".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/dedicated-inferences")
             .endpoint("dedicated_inference.dedicated_inferences_list")
             .idempotent(true);
         DedicatedInferenceDedicatedInferencesListCall {
@@ -5044,7 +5154,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     ) -> DedicatedInferenceDedicatedInferencesCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/dedicated-inferences".to_owned(),
+                "/v2/dedicated-inferences",
             )
             .endpoint("dedicated_inference.dedicated_inferences_create")
             .idempotent(false);
@@ -5067,7 +5177,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     ) -> DedicatedInferenceDedicatedInferencesGetGpuModelConfigCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/dedicated-inferences/gpu-model-config".to_owned(),
+                "/v2/dedicated-inferences/gpu-model-config",
             )
             .endpoint("dedicated_inference.dedicated_inferences_get_gpu_model_config")
             .idempotent(true);
@@ -5088,7 +5198,7 @@ impl<'a> DedicatedInferenceApi<'a> {
     ) -> DedicatedInferenceDedicatedInferencesListSizesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/dedicated-inferences/sizes".to_owned(),
+                "/v2/dedicated-inferences/sizes",
             )
             .endpoint("dedicated_inference.dedicated_inferences_list_sizes")
             .idempotent(true);
@@ -5392,7 +5502,7 @@ impl<'a> DomainsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn domains_list(&self) -> DomainsDomainsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/domains".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/domains")
             .endpoint("domains.domains_list")
             .idempotent(true);
         DomainsDomainsListCall {
@@ -5412,10 +5522,7 @@ impl<'a> DomainsApi<'a> {
     /// - `body`: the `Domain` request body
     #[inline]
     pub fn domains_create(&self, body: &Domain) -> DomainsDomainsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/domains".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/domains")
             .endpoint("domains.domains_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -5698,7 +5805,7 @@ impl<'a> DropletsApi<'a> {
     /// - `.type(..)` (query `type`: When `type` is set to `gpus`, only GPU Droplets will be returned. By default, only non-GPU Droplets are returned. Can not be combined with `tag_name`.)
     #[inline]
     pub fn droplets_list(&self) -> DropletsDropletsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/droplets".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/droplets")
             .endpoint("droplets.droplets_list")
             .idempotent(true);
         DropletsDropletsListCall {
@@ -5742,10 +5849,7 @@ impl<'a> DropletsApi<'a> {
         &self,
         body: &DropletsCreateBody,
     ) -> DropletsDropletsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/droplets".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/droplets")
             .endpoint("droplets.droplets_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -5771,10 +5875,7 @@ impl<'a> DropletsApi<'a> {
         &self,
         tag_name: &str,
     ) -> DropletsDropletsDestroyByTagCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "DELETE",
-                "/v2/droplets".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("DELETE", "/v2/droplets")
             .endpoint("droplets.droplets_destroy_by_tag")
             .idempotent(true);
         __request.set_query("tag_name", tag_name);
@@ -5796,7 +5897,7 @@ impl<'a> DropletsApi<'a> {
     ) -> DropletsDropletsListBackupPoliciesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/droplets/backups/policies".to_owned(),
+                "/v2/droplets/backups/policies",
             )
             .endpoint("droplets.droplets_list_backup_policies")
             .idempotent(true);
@@ -5816,7 +5917,7 @@ impl<'a> DropletsApi<'a> {
     ) -> DropletsDropletsListSupportedBackupPoliciesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/droplets/backups/supported_policies".to_owned(),
+                "/v2/droplets/backups/supported_policies",
             )
             .endpoint("droplets.droplets_list_supported_backup_policies")
             .idempotent(true);
@@ -6252,7 +6353,7 @@ impl<'a> DropletsApi<'a> {
     ) -> DropletsDropletsListNeighborsIdsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/reports/droplet_neighbors_ids".to_owned(),
+                "/v2/reports/droplet_neighbors_ids",
             )
             .endpoint("droplets.droplets_list_neighbors_ids")
             .idempotent(true);
@@ -6298,7 +6399,7 @@ impl<'a> DropletActionsApi<'a> {
     ) -> DropletActionsDropletActionsPostByTagCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/droplets/actions".to_owned(),
+                "/v2/droplets/actions",
             )
             .endpoint("droplet_actions.droplet_actions_post_by_tag")
             .idempotent(false);
@@ -6444,10 +6545,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     pub fn autoscalepools_list(
         &self,
     ) -> DropletAutoscalePoolsAutoscalepoolsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/droplets/autoscale".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/droplets/autoscale")
             .endpoint("droplet_autoscale_pools.autoscalepools_list")
             .idempotent(true);
         DropletAutoscalePoolsAutoscalepoolsListCall {
@@ -6471,7 +6569,7 @@ impl<'a> DropletAutoscalePoolsApi<'a> {
     ) -> DropletAutoscalePoolsAutoscalepoolsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/droplets/autoscale".to_owned(),
+                "/v2/droplets/autoscale",
             )
             .endpoint("droplet_autoscale_pools.autoscalepools_create")
             .idempotent(false);
@@ -6675,7 +6773,7 @@ impl<'a> FirewallsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn firewalls_list(&self) -> FirewallsFirewallsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/firewalls".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/firewalls")
             .endpoint("firewalls.firewalls_list")
             .idempotent(true);
         FirewallsFirewallsListCall {
@@ -6696,10 +6794,7 @@ impl<'a> FirewallsApi<'a> {
         &self,
         body: &FirewallsCreateBody,
     ) -> FirewallsFirewallsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/firewalls".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/firewalls")
             .endpoint("firewalls.firewalls_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -6993,10 +7088,7 @@ impl<'a> FloatingIPsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn floating_i_ps_list(&self) -> FloatingIPsFloatingIPsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/floating_ips".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/floating_ips")
             .endpoint("floating_i_ps.floating_i_ps_list")
             .idempotent(true);
         FloatingIPsFloatingIPsListCall {
@@ -7021,10 +7113,7 @@ impl<'a> FloatingIPsApi<'a> {
         &self,
         body: &FloatingIpCreate,
     ) -> FloatingIPsFloatingIPsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/floating_ips".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/floating_ips")
             .endpoint("floating_i_ps.floating_i_ps_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -7190,10 +7279,7 @@ impl<'a> FunctionsApi<'a> {
     /// `GET /v2/functions/namespaces` (`functions.functions_list_namespaces`). Idempotent: retried even after it may have reached the server. Returns a [`FunctionsFunctionsListNamespacesCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn functions_list_namespaces(&self) -> FunctionsFunctionsListNamespacesCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/functions/namespaces".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/functions/namespaces")
             .endpoint("functions.functions_list_namespaces")
             .idempotent(true);
         FunctionsFunctionsListNamespacesCall::new(&self.client.inner, __request)
@@ -7213,7 +7299,7 @@ impl<'a> FunctionsApi<'a> {
     ) -> FunctionsFunctionsCreateNamespaceCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/functions/namespaces".to_owned(),
+                "/v2/functions/namespaces",
             )
             .endpoint("functions.functions_create_namespace")
             .idempotent(false);
@@ -7546,10 +7632,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Items per page.)
     #[inline]
     pub fn genai_list_agents(&self) -> GradientAiPlatformGenaiListAgentsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/gen-ai/agents".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/gen-ai/agents")
             .endpoint("gradient_ai_platform.genai_list_agents")
             .idempotent(true);
         GradientAiPlatformGenaiListAgentsCall {
@@ -7569,10 +7652,7 @@ impl<'a> GradientAiPlatformApi<'a> {
         &self,
         body: &ApiCreateAgentInputPublic,
     ) -> GradientAiPlatformGenaiCreateAgentCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/gen-ai/agents".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/gen-ai/agents")
             .endpoint("gradient_ai_platform.genai_create_agent")
             .idempotent(false);
         __request = __request.json(body);
@@ -8274,7 +8354,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListAnthropicApiKeysCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/anthropic/keys".to_owned(),
+                "/v2/gen-ai/anthropic/keys",
             )
             .endpoint("gradient_ai_platform.genai_list_anthropic_api_keys")
             .idempotent(true);
@@ -8297,7 +8377,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateAnthropicApiKeyCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/anthropic/keys".to_owned(),
+                "/v2/gen-ai/anthropic/keys",
             )
             .endpoint("gradient_ai_platform.genai_create_anthropic_api_key")
             .idempotent(false);
@@ -8433,7 +8513,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateCustomEvaluationMetricCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/custom_evaluation_metrics".to_owned(),
+                "/v2/gen-ai/custom_evaluation_metrics",
             )
             .endpoint("gradient_ai_platform.genai_create_custom_evaluation_metric")
             .idempotent(false);
@@ -8514,10 +8594,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     pub fn genai_list_custom_models(
         &self,
     ) -> GradientAiPlatformGenaiListCustomModelsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/gen-ai/custom_models".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/gen-ai/custom_models")
             .endpoint("gradient_ai_platform.genai_list_custom_models")
             .idempotent(true);
         GradientAiPlatformGenaiListCustomModelsCall {
@@ -8539,7 +8616,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiImportCustomModelCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/custom_models/import".to_owned(),
+                "/v2/gen-ai/custom_models/import",
             )
             .endpoint("gradient_ai_platform.genai_import_custom_model")
             .idempotent(false);
@@ -8636,7 +8713,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListEvaluationDatasetsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/evaluation_datasets".to_owned(),
+                "/v2/gen-ai/evaluation_datasets",
             )
             .endpoint("gradient_ai_platform.genai_list_evaluation_datasets")
             .idempotent(true);
@@ -8659,7 +8736,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateEvaluationDatasetCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/evaluation_datasets".to_owned(),
+                "/v2/gen-ai/evaluation_datasets",
             )
             .endpoint("gradient_ai_platform.genai_create_evaluation_dataset")
             .idempotent(false);
@@ -8684,7 +8761,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateEvaluationDatasetFileUploadPresignedUrlsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/evaluation_datasets/file_upload_presigned_urls".to_owned(),
+                "/v2/gen-ai/evaluation_datasets/file_upload_presigned_urls",
             )
             .endpoint(
                 "gradient_ai_platform.genai_create_evaluation_dataset_file_upload_presigned_urls",
@@ -8761,7 +8838,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListEvaluationMetricsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/evaluation_metrics".to_owned(),
+                "/v2/gen-ai/evaluation_metrics",
             )
             .endpoint("gradient_ai_platform.genai_list_evaluation_metrics")
             .idempotent(true);
@@ -8785,7 +8862,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiRunEvaluationTestCaseCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/evaluation_runs".to_owned(),
+                "/v2/gen-ai/evaluation_runs",
             )
             .endpoint("gradient_ai_platform.genai_run_evaluation_test_case")
             .idempotent(false);
@@ -8890,7 +8967,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListEvaluationTestCasesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/evaluation_test_cases".to_owned(),
+                "/v2/gen-ai/evaluation_test_cases",
             )
             .endpoint("gradient_ai_platform.genai_list_evaluation_test_cases")
             .idempotent(true);
@@ -8914,7 +8991,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateEvaluationTestCaseCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/evaluation_test_cases".to_owned(),
+                "/v2/gen-ai/evaluation_test_cases",
             )
             .endpoint("gradient_ai_platform.genai_create_evaluation_test_case")
             .idempotent(false);
@@ -9025,10 +9102,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     pub fn genai_list_indexing_jobs(
         &self,
     ) -> GradientAiPlatformGenaiListIndexingJobsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/gen-ai/indexing_jobs".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/gen-ai/indexing_jobs")
             .endpoint("gradient_ai_platform.genai_list_indexing_jobs")
             .idempotent(true);
         GradientAiPlatformGenaiListIndexingJobsCall {
@@ -9050,7 +9124,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateIndexingJobCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/indexing_jobs".to_owned(),
+                "/v2/gen-ai/indexing_jobs",
             )
             .endpoint("gradient_ai_platform.genai_create_indexing_job")
             .idempotent(false);
@@ -9176,7 +9250,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListKnowledgeBasesCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/knowledge_bases".to_owned(),
+                "/v2/gen-ai/knowledge_bases",
             )
             .endpoint("gradient_ai_platform.genai_list_knowledge_bases")
             .idempotent(true);
@@ -9199,7 +9273,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateKnowledgeBaseCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/knowledge_bases".to_owned(),
+                "/v2/gen-ai/knowledge_bases",
             )
             .endpoint("gradient_ai_platform.genai_create_knowledge_base")
             .idempotent(false);
@@ -9224,8 +9298,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateDataSourceFileUploadPresignedUrlsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/knowledge_bases/data_sources/file_upload_presigned_urls"
-                    .to_owned(),
+                "/v2/gen-ai/knowledge_bases/data_sources/file_upload_presigned_urls",
             )
             .endpoint(
                 "gradient_ai_platform.genai_create_data_source_file_upload_presigned_urls",
@@ -9480,8 +9553,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateModelEvalDatasetUploadPresignedUrlsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/model_evaluation/datasets/file_upload_presigned_urls"
-                    .to_owned(),
+                "/v2/gen-ai/model_evaluation/datasets/file_upload_presigned_urls",
             )
             .endpoint(
                 "gradient_ai_platform.genai_create_model_eval_dataset_upload_presigned_urls",
@@ -9504,7 +9576,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListModelEvaluationMetricsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/model_evaluation_metrics".to_owned(),
+                "/v2/gen-ai/model_evaluation_metrics",
             )
             .endpoint("gradient_ai_platform.genai_list_model_evaluation_metrics")
             .idempotent(true);
@@ -9524,7 +9596,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListModelEvaluationPresetsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/model_evaluation_presets".to_owned(),
+                "/v2/gen-ai/model_evaluation_presets",
             )
             .endpoint("gradient_ai_platform.genai_list_model_evaluation_presets")
             .idempotent(true);
@@ -9609,7 +9681,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListModelEvaluationRunsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/model_evaluation_runs".to_owned(),
+                "/v2/gen-ai/model_evaluation_runs",
             )
             .endpoint("gradient_ai_platform.genai_list_model_evaluation_runs")
             .idempotent(true);
@@ -9632,7 +9704,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateModelEvaluationRunCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/model_evaluation_runs".to_owned(),
+                "/v2/gen-ai/model_evaluation_runs",
             )
             .endpoint("gradient_ai_platform.genai_create_model_evaluation_run")
             .idempotent(false);
@@ -9801,10 +9873,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `.per_page(..)` (query `per_page`: Items per page.)
     #[inline]
     pub fn genai_list_models(&self) -> GradientAiPlatformGenaiListModelsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/gen-ai/models".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/gen-ai/models")
             .endpoint("gradient_ai_platform.genai_list_models")
             .idempotent(true);
         GradientAiPlatformGenaiListModelsCall {
@@ -9826,7 +9895,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListModelApiKeysCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/models/api_keys".to_owned(),
+                "/v2/gen-ai/models/api_keys",
             )
             .endpoint("gradient_ai_platform.genai_list_model_api_keys")
             .idempotent(true);
@@ -9853,7 +9922,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateModelApiKeyCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/models/api_keys".to_owned(),
+                "/v2/gen-ai/models/api_keys",
             )
             .endpoint("gradient_ai_platform.genai_create_model_api_key")
             .idempotent(false);
@@ -9953,7 +10022,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListModelCatalogCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/models/catalog".to_owned(),
+                "/v2/gen-ai/models/catalog",
             )
             .endpoint("gradient_ai_platform.genai_list_model_catalog")
             .idempotent(true);
@@ -10004,7 +10073,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListModelRoutersCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/models/routers".to_owned(),
+                "/v2/gen-ai/models/routers",
             )
             .endpoint("gradient_ai_platform.genai_list_model_routers")
             .idempotent(true);
@@ -10027,7 +10096,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateModelRouterCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/models/routers".to_owned(),
+                "/v2/gen-ai/models/routers",
             )
             .endpoint("gradient_ai_platform.genai_create_model_router")
             .idempotent(false);
@@ -10049,7 +10118,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListModelRouterPresetsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/models/routers/presets".to_owned(),
+                "/v2/gen-ai/models/routers/presets",
             )
             .endpoint("gradient_ai_platform.genai_list_model_router_presets")
             .idempotent(true);
@@ -10072,7 +10141,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiListModelRouterTaskPresetsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/gen-ai/models/routers/tasks/presets".to_owned(),
+                "/v2/gen-ai/models/routers/tasks/presets",
             )
             .endpoint("gradient_ai_platform.genai_list_model_router_task_presets")
             .idempotent(true);
@@ -10167,7 +10236,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateOauth2DropboxTokensCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/oauth2/dropbox/tokens".to_owned(),
+                "/v2/gen-ai/oauth2/dropbox/tokens",
             )
             .endpoint("gradient_ai_platform.genai_create_oauth2_dropbox_tokens")
             .idempotent(false);
@@ -10188,10 +10257,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     /// - `.redirect_url(..)` (query `redirect_url`: The redirect url.)
     #[inline]
     pub fn genai_get_oauth2_url(&self) -> GradientAiPlatformGenaiGetOauth2UrlCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/gen-ai/oauth2/url".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/gen-ai/oauth2/url")
             .endpoint("gradient_ai_platform.genai_get_oauth2_url")
             .idempotent(true);
         GradientAiPlatformGenaiGetOauth2UrlCall {
@@ -10211,10 +10277,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     pub fn genai_list_openai_api_keys(
         &self,
     ) -> GradientAiPlatformGenaiListOpenaiApiKeysCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/gen-ai/openai/keys".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/gen-ai/openai/keys")
             .endpoint("gradient_ai_platform.genai_list_openai_api_keys")
             .idempotent(true);
         GradientAiPlatformGenaiListOpenaiApiKeysCall {
@@ -10236,7 +10299,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateOpenaiApiKeyCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/openai/keys".to_owned(),
+                "/v2/gen-ai/openai/keys",
             )
             .endpoint("gradient_ai_platform.genai_create_openai_api_key")
             .idempotent(false);
@@ -10361,10 +10424,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     pub fn genai_list_datacenter_regions(
         &self,
     ) -> GradientAiPlatformGenaiListDatacenterRegionsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/gen-ai/regions".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/gen-ai/regions")
             .endpoint("gradient_ai_platform.genai_list_datacenter_regions")
             .idempotent(true);
         GradientAiPlatformGenaiListDatacenterRegionsCall {
@@ -10386,7 +10446,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateScheduledIndexingCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/scheduled-indexing".to_owned(),
+                "/v2/gen-ai/scheduled-indexing",
             )
             .endpoint("gradient_ai_platform.genai_create_scheduled_indexing")
             .idempotent(false);
@@ -10457,10 +10517,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     pub fn genai_list_workspaces(
         &self,
     ) -> GradientAiPlatformGenaiListWorkspacesCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/gen-ai/workspaces".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/gen-ai/workspaces")
             .endpoint("gradient_ai_platform.genai_list_workspaces")
             .idempotent(true);
         GradientAiPlatformGenaiListWorkspacesCall::new(&self.client.inner, __request)
@@ -10480,7 +10537,7 @@ impl<'a> GradientAiPlatformApi<'a> {
     ) -> GradientAiPlatformGenaiCreateWorkspaceCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/gen-ai/workspaces".to_owned(),
+                "/v2/gen-ai/workspaces",
             )
             .endpoint("gradient_ai_platform.genai_create_workspace")
             .idempotent(false);
@@ -10698,7 +10755,7 @@ impl<'a> ImagesApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn images_list(&self) -> ImagesImagesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/images".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/images")
             .endpoint("images.images_list")
             .idempotent(true);
         ImagesImagesListCall {
@@ -10723,10 +10780,7 @@ impl<'a> ImagesApi<'a> {
         &self,
         body: &ImageNewCustom,
     ) -> ImagesImagesCreateCustomCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/images".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/images")
             .endpoint("images.images_create_custom")
             .idempotent(false);
         __request = __request.json(body);
@@ -11048,10 +11102,7 @@ impl<'a> KubernetesApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn kubernetes_list_clusters(&self) -> KubernetesKubernetesListClustersCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/kubernetes/clusters".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/kubernetes/clusters")
             .endpoint("kubernetes.kubernetes_list_clusters")
             .idempotent(true);
         KubernetesKubernetesListClustersCall {
@@ -11081,7 +11132,7 @@ impl<'a> KubernetesApi<'a> {
     ) -> KubernetesKubernetesCreateClusterCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/kubernetes/clusters".to_owned(),
+                "/v2/kubernetes/clusters",
             )
             .endpoint("kubernetes.kubernetes_create_cluster")
             .idempotent(false);
@@ -11772,10 +11823,7 @@ impl<'a> KubernetesApi<'a> {
     /// `GET /v2/kubernetes/options` (`kubernetes.kubernetes_list_options`). Idempotent: retried even after it may have reached the server. Returns a [`KubernetesKubernetesListOptionsCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn kubernetes_list_options(&self) -> KubernetesKubernetesListOptionsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/kubernetes/options".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/kubernetes/options")
             .endpoint("kubernetes.kubernetes_list_options")
             .idempotent(true);
         KubernetesKubernetesListOptionsCall::new(&self.client.inner, __request)
@@ -11795,7 +11843,7 @@ impl<'a> KubernetesApi<'a> {
     ) -> KubernetesKubernetesAddRegistriesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/kubernetes/registries".to_owned(),
+                "/v2/kubernetes/registries",
             )
             .endpoint("kubernetes.kubernetes_add_registries")
             .idempotent(false);
@@ -11817,7 +11865,7 @@ impl<'a> KubernetesApi<'a> {
     ) -> KubernetesKubernetesRemoveRegistriesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
-                "/v2/kubernetes/registries".to_owned(),
+                "/v2/kubernetes/registries",
             )
             .endpoint("kubernetes.kubernetes_remove_registries")
             .idempotent(true);
@@ -11839,7 +11887,7 @@ impl<'a> KubernetesApi<'a> {
     ) -> KubernetesKubernetesAddRegistryCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/kubernetes/registry".to_owned(),
+                "/v2/kubernetes/registry",
             )
             .endpoint("kubernetes.kubernetes_add_registry")
             .idempotent(false);
@@ -11861,7 +11909,7 @@ impl<'a> KubernetesApi<'a> {
     ) -> KubernetesKubernetesRemoveRegistryCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "DELETE",
-                "/v2/kubernetes/registry".to_owned(),
+                "/v2/kubernetes/registry",
             )
             .endpoint("kubernetes.kubernetes_remove_registry")
             .idempotent(true);
@@ -11889,10 +11937,7 @@ impl<'a> LoadBalancersApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn load_balancers_list(&self) -> LoadBalancersLoadBalancersListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/load_balancers".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/load_balancers")
             .endpoint("load_balancers.load_balancers_list")
             .idempotent(true);
         LoadBalancersLoadBalancersListCall {
@@ -11923,10 +11968,7 @@ impl<'a> LoadBalancersApi<'a> {
         &self,
         body: &LoadBalancerCreate,
     ) -> LoadBalancersLoadBalancersCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/load_balancers".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/load_balancers")
             .endpoint("load_balancers.load_balancers_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -12201,10 +12243,7 @@ impl<'a> MonitoringApi<'a> {
     pub fn monitoring_list_alert_policy(
         &self,
     ) -> MonitoringMonitoringListAlertPolicyCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/monitoring/alerts".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/monitoring/alerts")
             .endpoint("monitoring.monitoring_list_alert_policy")
             .idempotent(true);
         MonitoringMonitoringListAlertPolicyCall {
@@ -12226,7 +12265,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringCreateAlertPolicyCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/monitoring/alerts".to_owned(),
+                "/v2/monitoring/alerts",
             )
             .endpoint("monitoring.monitoring_create_alert_policy")
             .idempotent(false);
@@ -12330,7 +12369,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetAppCpuPercentageMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/apps/cpu_percentage".to_owned(),
+                "/v2/monitoring/metrics/apps/cpu_percentage",
             )
             .endpoint("monitoring.monitoring_get_app_cpu_percentage_metrics")
             .idempotent(true);
@@ -12363,7 +12402,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetAppMemoryPercentageMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/apps/memory_percentage".to_owned(),
+                "/v2/monitoring/metrics/apps/memory_percentage",
             )
             .endpoint("monitoring.monitoring_get_app_memory_percentage_metrics")
             .idempotent(true);
@@ -12396,7 +12435,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetAppRestartCountMetricsYmlCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/apps/restart_count".to_owned(),
+                "/v2/monitoring/metrics/apps/restart_count",
             )
             .endpoint("monitoring.monitoring_get_app_restart_count_metrics_yml")
             .idempotent(true);
@@ -12428,7 +12467,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlCpuUsageCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/cpu_usage".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/cpu_usage",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_cpu_usage")
             .idempotent(true);
@@ -12462,7 +12501,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlDiskUsageCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/disk_usage".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/disk_usage",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_disk_usage")
             .idempotent(true);
@@ -12494,8 +12533,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlIndexVsSequentialReadsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/index_vs_sequential_reads"
-                    .to_owned(),
+                "/v2/monitoring/metrics/database/mysql/index_vs_sequential_reads",
             )
             .endpoint(
                 "monitoring.monitoring_get_database_mysql_index_vs_sequential_reads",
@@ -12532,7 +12570,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlLoadCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/load".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/load",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_load")
             .idempotent(true);
@@ -12564,7 +12602,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlMemoryUsageCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/memory_usage".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/memory_usage",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_memory_usage")
             .idempotent(true);
@@ -12598,7 +12636,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlOpRatesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/op_rates".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/op_rates",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_op_rates")
             .idempotent(true);
@@ -12634,7 +12672,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlSchemaLatencyCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/schema_latency".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/schema_latency",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_schema_latency")
             .idempotent(true);
@@ -12671,7 +12709,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlSchemaThroughputCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/schema_throughput".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/schema_throughput",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_schema_throughput")
             .idempotent(true);
@@ -12704,7 +12742,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlThreadsActiveCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/threads_active".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/threads_active",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_threads_active")
             .idempotent(true);
@@ -12735,7 +12773,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlThreadsConnectedCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/threads_connected".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/threads_connected",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_threads_connected")
             .idempotent(true);
@@ -12766,7 +12804,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDatabaseMysqlThreadsCreatedRateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/database/mysql/threads_created_rate".to_owned(),
+                "/v2/monitoring/metrics/database/mysql/threads_created_rate",
             )
             .endpoint("monitoring.monitoring_get_database_mysql_threads_created_rate")
             .idempotent(true);
@@ -12802,7 +12840,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletBandwidthMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/bandwidth".to_owned(),
+                "/v2/monitoring/metrics/droplet/bandwidth",
             )
             .endpoint("monitoring.monitoring_get_droplet_bandwidth_metrics")
             .idempotent(true);
@@ -12835,7 +12873,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletCpuMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/cpu".to_owned(),
+                "/v2/monitoring/metrics/droplet/cpu",
             )
             .endpoint("monitoring.monitoring_get_droplet_cpu_metrics")
             .idempotent(true);
@@ -12863,7 +12901,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletFilesystemFreeMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/filesystem_free".to_owned(),
+                "/v2/monitoring/metrics/droplet/filesystem_free",
             )
             .endpoint("monitoring.monitoring_get_droplet_filesystem_free_metrics")
             .idempotent(true);
@@ -12894,7 +12932,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletFilesystemSizeMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/filesystem_size".to_owned(),
+                "/v2/monitoring/metrics/droplet/filesystem_size",
             )
             .endpoint("monitoring.monitoring_get_droplet_filesystem_size_metrics")
             .idempotent(true);
@@ -12925,7 +12963,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletLoad1MetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/load_1".to_owned(),
+                "/v2/monitoring/metrics/droplet/load_1",
             )
             .endpoint("monitoring.monitoring_get_droplet_load1_metrics")
             .idempotent(true);
@@ -12956,7 +12994,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletLoad15MetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/load_15".to_owned(),
+                "/v2/monitoring/metrics/droplet/load_15",
             )
             .endpoint("monitoring.monitoring_get_droplet_load15_metrics")
             .idempotent(true);
@@ -12987,7 +13025,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletLoad5MetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/load_5".to_owned(),
+                "/v2/monitoring/metrics/droplet/load_5",
             )
             .endpoint("monitoring.monitoring_get_droplet_load5_metrics")
             .idempotent(true);
@@ -13018,7 +13056,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletMemoryAvailableMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/memory_available".to_owned(),
+                "/v2/monitoring/metrics/droplet/memory_available",
             )
             .endpoint("monitoring.monitoring_get_droplet_memory_available_metrics")
             .idempotent(true);
@@ -13049,7 +13087,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletMemoryCachedMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/memory_cached".to_owned(),
+                "/v2/monitoring/metrics/droplet/memory_cached",
             )
             .endpoint("monitoring.monitoring_get_droplet_memory_cached_metrics")
             .idempotent(true);
@@ -13080,7 +13118,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletMemoryFreeMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/memory_free".to_owned(),
+                "/v2/monitoring/metrics/droplet/memory_free",
             )
             .endpoint("monitoring.monitoring_get_droplet_memory_free_metrics")
             .idempotent(true);
@@ -13111,7 +13149,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletMemoryTotalMetricsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet/memory_total".to_owned(),
+                "/v2/monitoring/metrics/droplet/memory_total",
             )
             .endpoint("monitoring.monitoring_get_droplet_memory_total_metrics")
             .idempotent(true);
@@ -13142,8 +13180,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletAutoscaleCurrentCpuUtilizationYmlCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet_autoscale/current_cpu_utilization"
-                    .to_owned(),
+                "/v2/monitoring/metrics/droplet_autoscale/current_cpu_utilization",
             )
             .endpoint(
                 "monitoring.monitoring_get_droplet_autoscale_current_cpu_utilization_yml",
@@ -13176,7 +13213,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletAutoscaleCurrentInstancesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet_autoscale/current_instances".to_owned(),
+                "/v2/monitoring/metrics/droplet_autoscale/current_instances",
             )
             .endpoint("monitoring.monitoring_get_droplet_autoscale_current_instances")
             .idempotent(true);
@@ -13207,8 +13244,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletAutoscaleCurrentMemoryUtilizationCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet_autoscale/current_memory_utilization"
-                    .to_owned(),
+                "/v2/monitoring/metrics/droplet_autoscale/current_memory_utilization",
             )
             .endpoint(
                 "monitoring.monitoring_get_droplet_autoscale_current_memory_utilization",
@@ -13241,8 +13277,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletAutoscaleTargetCpuUtilizationCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet_autoscale/target_cpu_utilization"
-                    .to_owned(),
+                "/v2/monitoring/metrics/droplet_autoscale/target_cpu_utilization",
             )
             .endpoint(
                 "monitoring.monitoring_get_droplet_autoscale_target_cpu_utilization",
@@ -13275,7 +13310,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletAutoscaleTargetInstancesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet_autoscale/target_instances".to_owned(),
+                "/v2/monitoring/metrics/droplet_autoscale/target_instances",
             )
             .endpoint("monitoring.monitoring_get_droplet_autoscale_target_instances")
             .idempotent(true);
@@ -13306,8 +13341,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetDropletAutoscaleTargetMemoryUtilizationCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/droplet_autoscale/target_memory_utilization"
-                    .to_owned(),
+                "/v2/monitoring/metrics/droplet_autoscale/target_memory_utilization",
             )
             .endpoint(
                 "monitoring.monitoring_get_droplet_autoscale_target_memory_utilization",
@@ -13340,7 +13374,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsConnectionsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_connections".to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_connections",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_connections")
             .idempotent(true);
@@ -13371,7 +13405,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsDowntimeCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_downtime".to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_downtime",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_downtime")
             .idempotent(true);
@@ -13399,7 +13433,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHealthChecksCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_health_checks".to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_health_checks",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_health_checks")
             .idempotent(true);
@@ -13430,8 +13464,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHttpResponseTime50pCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_50p"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_50p",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_http_response_time_50p")
             .idempotent(true);
@@ -13462,8 +13495,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHttpResponseTime95pCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_95p"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_95p",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_http_response_time_95p")
             .idempotent(true);
@@ -13494,8 +13526,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHttpResponseTime99pCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_99p"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_99p",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_http_response_time_99p")
             .idempotent(true);
@@ -13526,8 +13557,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHttpResponseTimeAvgCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_avg"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_http_response_time_avg",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_http_response_time_avg")
             .idempotent(true);
@@ -13558,7 +13588,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHttpResponsesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_http_responses".to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_http_responses",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_http_responses")
             .idempotent(true);
@@ -13589,8 +13619,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHttpSessionDuration50pCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_50p"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_50p",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_http_session_duration_50p")
             .idempotent(true);
@@ -13621,8 +13650,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHttpSessionDuration95pCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_95p"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_95p",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_http_session_duration_95p")
             .idempotent(true);
@@ -13653,8 +13681,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsHttpSessionDurationAvgCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_avg"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_http_session_duration_avg",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_http_session_duration_avg")
             .idempotent(true);
@@ -13685,7 +13712,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbDropletsQueueSizeCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/droplets_queue_size".to_owned(),
+                "/v2/monitoring/metrics/load_balancer/droplets_queue_size",
             )
             .endpoint("monitoring.monitoring_get_lb_droplets_queue_size")
             .idempotent(true);
@@ -13716,8 +13743,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendConnectionsCurrentCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_connections_current"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_connections_current",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_connections_current")
             .idempotent(true);
@@ -13748,8 +13774,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendConnectionsLimitCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_connections_limit"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_connections_limit",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_connections_limit")
             .idempotent(true);
@@ -13780,8 +13805,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendCpuUtilizationCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_cpu_utilization"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_cpu_utilization",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_cpu_utilization")
             .idempotent(true);
@@ -13812,8 +13836,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendFirewallDroppedBytesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_bytes"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_bytes",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_firewall_dropped_bytes")
             .idempotent(true);
@@ -13844,8 +13867,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendFirewallDroppedPacketsCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_packets"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_firewall_dropped_packets",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_firewall_dropped_packets")
             .idempotent(true);
@@ -13876,8 +13898,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendHttpRequestsPerSecondCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_http_requests_per_second"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_http_requests_per_second",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_http_requests_per_second")
             .idempotent(true);
@@ -13908,7 +13929,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendHttpResponsesCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_http_responses".to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_http_responses",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_http_responses")
             .idempotent(true);
@@ -13939,8 +13960,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendNetworkThroughputHttpCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_http"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_http",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_network_throughput_http")
             .idempotent(true);
@@ -13971,8 +13991,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendNetworkThroughputTcpCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_tcp"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_tcp",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_network_throughput_tcp")
             .idempotent(true);
@@ -14003,8 +14022,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendNetworkThroughputUdpCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_udp"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_network_throughput_udp",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_network_throughput_udp")
             .idempotent(true);
@@ -14035,8 +14053,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendNlbTcpNetworkThroughputCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_nlb_tcp_network_throughput"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_nlb_tcp_network_throughput",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_nlb_tcp_network_throughput")
             .idempotent(true);
@@ -14067,8 +14084,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendNlbUdpNetworkThroughputCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_nlb_udp_network_throughput"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_nlb_udp_network_throughput",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_nlb_udp_network_throughput")
             .idempotent(true);
@@ -14099,8 +14115,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendTlsConnectionsCurrentCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_current"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_current",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_tls_connections_current")
             .idempotent(true);
@@ -14131,8 +14146,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendTlsConnectionsExceedingRateLimitCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_exceeding_rate_limit"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_exceeding_rate_limit",
             )
             .endpoint(
                 "monitoring.monitoring_get_lb_frontend_tls_connections_exceeding_rate_limit",
@@ -14165,8 +14179,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringGetLbFrontendTlsConnectionsLimitCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_limit"
-                    .to_owned(),
+                "/v2/monitoring/metrics/load_balancer/frontend_tls_connections_limit",
             )
             .endpoint("monitoring.monitoring_get_lb_frontend_tls_connections_limit")
             .idempotent(true);
@@ -14188,10 +14201,7 @@ impl<'a> MonitoringApi<'a> {
     /// - `.resource_id(..)` (query `resource_id`: A unique URN for a resource.)
     #[inline]
     pub fn monitoring_list_sinks(&self) -> MonitoringMonitoringListSinksCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/monitoring/sinks".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/monitoring/sinks")
             .endpoint("monitoring.monitoring_list_sinks")
             .idempotent(true);
         MonitoringMonitoringListSinksCall {
@@ -14214,7 +14224,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringCreateSinkCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/monitoring/sinks".to_owned(),
+                "/v2/monitoring/sinks",
             )
             .endpoint("monitoring.monitoring_create_sink")
             .idempotent(false);
@@ -14232,7 +14242,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringListDestinationsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/monitoring/sinks/destinations".to_owned(),
+                "/v2/monitoring/sinks/destinations",
             )
             .endpoint("monitoring.monitoring_list_destinations")
             .idempotent(true);
@@ -14253,7 +14263,7 @@ impl<'a> MonitoringApi<'a> {
     ) -> MonitoringMonitoringCreateDestinationCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/monitoring/sinks/destinations".to_owned(),
+                "/v2/monitoring/sinks/destinations",
             )
             .endpoint("monitoring.monitoring_create_destination")
             .idempotent(false);
@@ -14402,7 +14412,7 @@ impl<'a> NfsApi<'a> {
     /// - `.region(..)` (query `region`: The DigitalOcean region slug (e.g., nyc2, atl1) where the NFS share resides.)
     #[inline]
     pub fn nfs_list(&self) -> NfsNfsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/nfs".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/nfs")
             .endpoint("nfs.nfs_list")
             .idempotent(true);
         NfsNfsListCall {
@@ -14419,7 +14429,7 @@ impl<'a> NfsApi<'a> {
     /// - `body`: the `NfsRequest` request body
     #[inline]
     pub fn nfs_create(&self, body: &NfsRequest) -> NfsNfsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/nfs".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/nfs")
             .endpoint("nfs.nfs_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -14565,10 +14575,7 @@ impl<'a> NfsApi<'a> {
     /// - `.share_id(..)` (query `share_id`: The unique ID of an NFS share. If provided, only snapshots of this specific share will be returned.)
     #[inline]
     pub fn nfs_list_snapshot(&self) -> NfsNfsListSnapshotCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/nfs/snapshots".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/nfs/snapshots")
             .endpoint("nfs.nfs_list_snapshot")
             .idempotent(true);
         NfsNfsListSnapshotCall {
@@ -14757,7 +14764,7 @@ impl<'a> OrganizationsApi<'a> {
     ) -> OrganizationsOrganizationsCreateTeamCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/organizations/team".to_owned(),
+                "/v2/organizations/team",
             )
             .endpoint("organizations.organizations_create_team")
             .idempotent(false);
@@ -14776,10 +14783,7 @@ impl<'a> OrganizationsApi<'a> {
     pub fn organizations_list_teams(
         &self,
     ) -> OrganizationsOrganizationsListTeamsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/organizations/teams".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/organizations/teams")
             .endpoint("organizations.organizations_list_teams")
             .idempotent(true);
         OrganizationsOrganizationsListTeamsCall::new(&self.client.inner, __request)
@@ -14808,7 +14812,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     ) -> PartnerNetworkConnectPartnerAttachmentsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/partner_network_connect/attachments".to_owned(),
+                "/v2/partner_network_connect/attachments",
             )
             .endpoint("partner_network_connect.partner_attachments_list")
             .idempotent(true);
@@ -14833,7 +14837,7 @@ impl<'a> PartnerNetworkConnectApi<'a> {
     ) -> PartnerNetworkConnectPartnerAttachmentsCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/partner_network_connect/attachments".to_owned(),
+                "/v2/partner_network_connect/attachments",
             )
             .endpoint("partner_network_connect.partner_attachments_create")
             .idempotent(false);
@@ -15065,7 +15069,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn projects_list(&self) -> ProjectsProjectsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/projects".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/projects")
             .endpoint("projects.projects_list")
             .idempotent(true);
         ProjectsProjectsListCall {
@@ -15082,10 +15086,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `body`: the `ProjectBase` request body
     #[inline]
     pub fn projects_create(&self, body: &ProjectBase) -> ProjectsProjectsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/projects".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/projects")
             .endpoint("projects.projects_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -15098,10 +15099,7 @@ impl<'a> ProjectsApi<'a> {
     /// `GET /v2/projects/default` (`projects.projects_get_default`). Idempotent: retried even after it may have reached the server. Returns a [`ProjectsProjectsGetDefaultCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn projects_get_default(&self) -> ProjectsProjectsGetDefaultCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/projects/default".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/projects/default")
             .endpoint("projects.projects_get_default")
             .idempotent(true);
         ProjectsProjectsGetDefaultCall::new(&self.client.inner, __request)
@@ -15119,10 +15117,7 @@ impl<'a> ProjectsApi<'a> {
         &self,
         body: &Project,
     ) -> ProjectsProjectsUpdateDefaultCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "PUT",
-                "/v2/projects/default".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("PUT", "/v2/projects/default")
             .endpoint("projects.projects_update_default")
             .idempotent(true);
         __request = __request.json(body);
@@ -15143,7 +15138,7 @@ impl<'a> ProjectsApi<'a> {
     ) -> ProjectsProjectsPatchDefaultCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "PATCH",
-                "/v2/projects/default".to_owned(),
+                "/v2/projects/default",
             )
             .endpoint("projects.projects_patch_default")
             .idempotent(false);
@@ -15261,7 +15256,7 @@ impl<'a> ProjectResourcesApi<'a> {
     ) -> ProjectResourcesProjectsListResourcesDefaultCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/projects/default/resources".to_owned(),
+                "/v2/projects/default/resources",
             )
             .endpoint("project_resources.projects_list_resources_default")
             .idempotent(true);
@@ -15287,7 +15282,7 @@ impl<'a> ProjectResourcesApi<'a> {
     ) -> ProjectResourcesProjectsAssignResourcesDefaultCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/projects/default/resources".to_owned(),
+                "/v2/projects/default/resources",
             )
             .endpoint("project_resources.projects_assign_resources_default")
             .idempotent(false);
@@ -15379,7 +15374,7 @@ impl<'a> RegionsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn regions_list(&self) -> RegionsRegionsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/regions".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/regions")
             .endpoint("regions.regions_list")
             .idempotent(true);
         RegionsRegionsListCall {
@@ -15402,10 +15397,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     /// `GET /v2/registries` (`container_registries.registries_list`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistriesRegistriesListCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn registries_list(&self) -> ContainerRegistriesRegistriesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/registries".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/registries")
             .endpoint("container_registries.registries_list")
             .idempotent(true);
         ContainerRegistriesRegistriesListCall::new(&self.client.inner, __request)
@@ -15427,10 +15419,7 @@ impl<'a> ContainerRegistriesApi<'a> {
         &self,
         body: &MultiregistryCreate,
     ) -> ContainerRegistriesRegistriesCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/registries".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/registries")
             .endpoint("container_registries.registries_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -15448,10 +15437,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     pub fn registries_get_options(
         &self,
     ) -> ContainerRegistriesRegistriesGetOptionsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/registries/options".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/registries/options")
             .endpoint("container_registries.registries_get_options")
             .idempotent(true);
         ContainerRegistriesRegistriesGetOptionsCall::new(&self.client.inner, __request)
@@ -15467,7 +15453,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ) -> ContainerRegistriesRegistriesGetSubscriptionCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/registries/subscription".to_owned(),
+                "/v2/registries/subscription",
             )
             .endpoint("container_registries.registries_get_subscription")
             .idempotent(true);
@@ -15491,7 +15477,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ) -> ContainerRegistriesRegistriesUpdateSubscriptionCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/registries/subscription".to_owned(),
+                "/v2/registries/subscription",
             )
             .endpoint("container_registries.registries_update_subscription")
             .idempotent(false);
@@ -15523,7 +15509,7 @@ impl<'a> ContainerRegistriesApi<'a> {
     ) -> ContainerRegistriesRegistriesValidateNameCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/registries/validate-name".to_owned(),
+                "/v2/registries/validate-name",
             )
             .endpoint("container_registries.registries_validate_name")
             .idempotent(false);
@@ -16017,7 +16003,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// `GET /v2/registry` (`container_registry.registry_get`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistryRegistryGetCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn registry_get(&self) -> ContainerRegistryRegistryGetCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/registry".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/registry")
             .endpoint("container_registry.registry_get")
             .idempotent(true);
         ContainerRegistryRegistryGetCall::new(&self.client.inner, __request)
@@ -16041,10 +16027,7 @@ impl<'a> ContainerRegistryApi<'a> {
         &self,
         body: &RegistryCreate,
     ) -> ContainerRegistryRegistryCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/registry".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/registry")
             .endpoint("container_registry.registry_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -16062,10 +16045,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// `DELETE /v2/registry` (`container_registry.registry_delete`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistryRegistryDeleteCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn registry_delete(&self) -> ContainerRegistryRegistryDeleteCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "DELETE",
-                "/v2/registry".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("DELETE", "/v2/registry")
             .endpoint("container_registry.registry_delete")
             .idempotent(true);
         ContainerRegistryRegistryDeleteCall::new(&self.client.inner, __request)
@@ -16110,7 +16090,7 @@ impl<'a> ContainerRegistryApi<'a> {
     ) -> ContainerRegistryRegistryGetDockerCredentialsCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/registry/docker-credentials".to_owned(),
+                "/v2/registry/docker-credentials",
             )
             .endpoint("container_registry.registry_get_docker_credentials")
             .idempotent(true);
@@ -16138,10 +16118,7 @@ impl<'a> ContainerRegistryApi<'a> {
     /// `GET /v2/registry/options` (`container_registry.registry_get_options`). Idempotent: retried even after it may have reached the server. Returns a [`ContainerRegistryRegistryGetOptionsCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn registry_get_options(&self) -> ContainerRegistryRegistryGetOptionsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/registry/options".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/registry/options")
             .endpoint("container_registry.registry_get_options")
             .idempotent(true);
         ContainerRegistryRegistryGetOptionsCall::new(&self.client.inner, __request)
@@ -16161,7 +16138,7 @@ impl<'a> ContainerRegistryApi<'a> {
     ) -> ContainerRegistryRegistryGetSubscriptionCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/registry/subscription".to_owned(),
+                "/v2/registry/subscription",
             )
             .endpoint("container_registry.registry_get_subscription")
             .idempotent(true);
@@ -16186,7 +16163,7 @@ impl<'a> ContainerRegistryApi<'a> {
     ) -> ContainerRegistryRegistryUpdateSubscriptionCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/registry/subscription".to_owned(),
+                "/v2/registry/subscription",
             )
             .endpoint("container_registry.registry_update_subscription")
             .idempotent(false);
@@ -16218,7 +16195,7 @@ impl<'a> ContainerRegistryApi<'a> {
     ) -> ContainerRegistryRegistryValidateNameCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/registry/validate-name".to_owned(),
+                "/v2/registry/validate-name",
             )
             .endpoint("container_registry.registry_validate_name")
             .idempotent(false);
@@ -16636,10 +16613,7 @@ impl<'a> ReservedIPsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn reserved_i_ps_list(&self) -> ReservedIPsReservedIPsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/reserved_ips".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/reserved_ips")
             .endpoint("reserved_i_ps.reserved_i_ps_list")
             .idempotent(true);
         ReservedIPsReservedIPsListCall {
@@ -16664,10 +16638,7 @@ impl<'a> ReservedIPsApi<'a> {
         &self,
         body: &ReservedIpCreate,
     ) -> ReservedIPsReservedIPsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/reserved_ips".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/reserved_ips")
             .endpoint("reserved_i_ps.reserved_i_ps_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -16837,10 +16808,7 @@ impl<'a> ReservedIPv6Api<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn reserved_i_pv6_list(&self) -> ReservedIPv6ReservedIPv6ListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/reserved_ipv6".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/reserved_ipv6")
             .endpoint("reserved_i_pv6.reserved_i_pv6_list")
             .idempotent(true);
         ReservedIPv6ReservedIPv6ListCall {
@@ -16862,10 +16830,7 @@ impl<'a> ReservedIPv6Api<'a> {
         &self,
         body: &ReservedIpv6Create,
     ) -> ReservedIPv6ReservedIPv6CreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/reserved_ipv6".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/reserved_ipv6")
             .endpoint("reserved_i_pv6.reserved_i_pv6_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -16987,10 +16952,7 @@ impl<'a> SecurityApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn security_list_scans(&self) -> SecuritySecurityListScansCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/security/scans".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/security/scans")
             .endpoint("security.security_list_scans")
             .idempotent(true);
         SecuritySecurityListScansCall {
@@ -17004,10 +16966,7 @@ impl<'a> SecurityApi<'a> {
     /// `POST /v2/security/scans` (`security.security_create_scan`). Returns a [`SecuritySecurityCreateScanCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn security_create_scan(&self) -> SecuritySecurityCreateScanCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/security/scans".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("POST", "/v2/security/scans")
             .endpoint("security.security_create_scan")
             .idempotent(false);
         SecuritySecurityCreateScanCall::new(&self.client.inner, __request)
@@ -17027,7 +16986,7 @@ impl<'a> SecurityApi<'a> {
     pub fn security_get_latest_scan(&self) -> SecuritySecurityGetLatestScanCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v2/security/scans/latest".to_owned(),
+                "/v2/security/scans/latest",
             )
             .endpoint("security.security_get_latest_scan")
             .idempotent(true);
@@ -17051,7 +17010,7 @@ impl<'a> SecurityApi<'a> {
     ) -> SecuritySecurityCreateScanRuleCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/security/scans/rules".to_owned(),
+                "/v2/security/scans/rules",
             )
             .endpoint("security.security_create_scan_rule")
             .idempotent(false);
@@ -17128,10 +17087,7 @@ impl<'a> SecurityApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn security_list_settings(&self) -> SecuritySecurityListSettingsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/security/settings".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/security/settings")
             .endpoint("security.security_list_settings")
             .idempotent(true);
         SecuritySecurityListSettingsCall {
@@ -17153,7 +17109,7 @@ impl<'a> SecurityApi<'a> {
     ) -> SecuritySecurityUpdateSettingsPlanCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "PUT",
-                "/v2/security/settings/plan".to_owned(),
+                "/v2/security/settings/plan",
             )
             .endpoint("security.security_update_settings_plan")
             .idempotent(true);
@@ -17175,7 +17131,7 @@ impl<'a> SecurityApi<'a> {
     ) -> SecuritySecurityCreateSuppressionCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/security/settings/suppressions".to_owned(),
+                "/v2/security/settings/suppressions",
             )
             .endpoint("security.security_create_suppression")
             .idempotent(false);
@@ -17227,7 +17183,7 @@ impl<'a> SizesApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn sizes_list(&self) -> SizesSizesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/sizes".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/sizes")
             .endpoint("sizes.sizes_list")
             .idempotent(true);
         SizesSizesListCall {
@@ -17274,7 +17230,7 @@ impl<'a> SnapshotsApi<'a> {
     /// - `.resource_type(..)` (query `resource_type`: Used to filter snapshots by a resource type.)
     #[inline]
     pub fn snapshots_list(&self) -> SnapshotsSnapshotsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/snapshots".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/snapshots")
             .endpoint("snapshots.snapshots_list")
             .idempotent(true);
         SnapshotsSnapshotsListCall {
@@ -17354,10 +17310,7 @@ impl<'a> SpacesKeysApi<'a> {
     /// - `.permission(..)` (query `permission`: The permission of the access key. Possible values are `read`, `readwrite`, `fullaccess`, or an empty string.)
     #[inline]
     pub fn spaces_key_list(&self) -> SpacesKeysSpacesKeyListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/spaces/keys".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/spaces/keys")
             .endpoint("spaces_keys.spaces_key_list")
             .idempotent(true);
         SpacesKeysSpacesKeyListCall {
@@ -17376,10 +17329,7 @@ impl<'a> SpacesKeysApi<'a> {
     /// - `body`: the `Key` request body
     #[inline]
     pub fn spaces_key_create(&self, body: &Key) -> SpacesKeysSpacesKeyCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/spaces/keys".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/spaces/keys")
             .endpoint("spaces_keys.spaces_key_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -17501,7 +17451,7 @@ impl<'a> TagsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn tags_list(&self) -> TagsTagsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/tags".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/tags")
             .endpoint("tags.tags_list")
             .idempotent(true);
         TagsTagsListCall {
@@ -17518,7 +17468,7 @@ impl<'a> TagsApi<'a> {
     /// - `body`: the `Tags` request body
     #[inline]
     pub fn tags_create(&self, body: &Tags) -> TagsTagsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/tags".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/tags")
             .endpoint("tags.tags_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -17652,10 +17602,7 @@ impl<'a> UptimeApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn uptime_list_checks(&self) -> UptimeUptimeListChecksCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/uptime/checks".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/uptime/checks")
             .endpoint("uptime.uptime_list_checks")
             .idempotent(true);
         UptimeUptimeListChecksCall {
@@ -17676,10 +17623,7 @@ impl<'a> UptimeApi<'a> {
         &self,
         body: &CheckUpdatable,
     ) -> UptimeUptimeCreateCheckCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/uptime/checks".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/uptime/checks")
             .endpoint("uptime.uptime_create_check")
             .idempotent(false);
         __request = __request.json(body);
@@ -17936,10 +17880,7 @@ impl<'a> VectorDatabasesApi<'a> {
     /// - `.per_page(..)` (query `per_page`)
     #[inline]
     pub fn vector_databases_list(&self) -> VectorDatabasesVectorDatabasesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/vector-databases".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/vector-databases")
             .endpoint("vector_databases.vector_databases_list")
             .idempotent(true);
         VectorDatabasesVectorDatabasesListCall {
@@ -17961,7 +17902,7 @@ impl<'a> VectorDatabasesApi<'a> {
     ) -> VectorDatabasesVectorDatabasesCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/vector-databases".to_owned(),
+                "/v2/vector-databases",
             )
             .endpoint("vector_databases.vector_databases_create")
             .idempotent(false);
@@ -18229,7 +18170,7 @@ impl<'a> BlockStorageApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn volumes_list(&self) -> BlockStorageVolumesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/volumes".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/volumes")
             .endpoint("block_storage.volumes_list")
             .idempotent(true);
         BlockStorageVolumesListCall {
@@ -18249,10 +18190,7 @@ impl<'a> BlockStorageApi<'a> {
         &self,
         body: &VolumesCreateBody,
     ) -> BlockStorageVolumesCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/volumes".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/volumes")
             .endpoint("block_storage.volumes_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -18270,10 +18208,7 @@ impl<'a> BlockStorageApi<'a> {
     /// - `.region(..)` (query `region`: The slug identifier for the region where the resource is available.)
     #[inline]
     pub fn volumes_delete_by_name(&self) -> BlockStorageVolumesDeleteByNameCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "DELETE",
-                "/v2/volumes".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("DELETE", "/v2/volumes")
             .endpoint("block_storage.volumes_delete_by_name")
             .idempotent(true);
         BlockStorageVolumesDeleteByNameCall {
@@ -18477,10 +18412,7 @@ impl<'a> BlockStorageActionsApi<'a> {
         &self,
         body: &VolumeActionsPostBody,
     ) -> BlockStorageActionsVolumeActionsPostCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/volumes/actions".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/volumes/actions")
             .endpoint("block_storage_actions.volume_actions_post")
             .idempotent(false);
         __request = __request.json(body);
@@ -18643,10 +18575,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
     /// - `.name(..)` (query `name`: The name of the VPC NAT gateway.)
     #[inline]
     pub fn vpcnatgateways_list(&self) -> VpcNatGatewaysVpcnatgatewaysListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/vpc_nat_gateways".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/vpc_nat_gateways")
             .endpoint("vpc_nat_gateways.vpcnatgateways_list")
             .idempotent(true);
         VpcNatGatewaysVpcnatgatewaysListCall {
@@ -18670,7 +18599,7 @@ impl<'a> VpcNatGatewaysApi<'a> {
     ) -> VpcNatGatewaysVpcnatgatewaysCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v2/vpc_nat_gateways".to_owned(),
+                "/v2/vpc_nat_gateways",
             )
             .endpoint("vpc_nat_gateways.vpcnatgateways_create")
             .idempotent(false);
@@ -18769,10 +18698,7 @@ impl<'a> VpcPeeringsApi<'a> {
     /// - `.region(..)` (query `region`: The slug identifier for the region where the resource is available.)
     #[inline]
     pub fn vpc_peerings_list(&self) -> VpcPeeringsVpcPeeringsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v2/vpc_peerings".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/vpc_peerings")
             .endpoint("vpc_peerings.vpc_peerings_list")
             .idempotent(true);
         VpcPeeringsVpcPeeringsListCall {
@@ -18795,10 +18721,7 @@ impl<'a> VpcPeeringsApi<'a> {
         &self,
         body: &VpcPeeringsCreateBody,
     ) -> VpcPeeringsVpcPeeringsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v2/vpc_peerings".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/vpc_peerings")
             .endpoint("vpc_peerings.vpc_peerings_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -18896,7 +18819,7 @@ impl<'a> VpCsApi<'a> {
     /// - `.page(..)` (query `page`: Which 'page' of paginated results to return.)
     #[inline]
     pub fn vpcs_list(&self) -> VpCsVpcsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/vpcs".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v2/vpcs")
             .endpoint("vp_cs.vpcs_list")
             .idempotent(true);
         VpCsVpcsListCall {
@@ -18918,7 +18841,7 @@ impl<'a> VpCsApi<'a> {
     /// - `body`: the `VpcsCreateBody` request body
     #[inline]
     pub fn vpcs_create(&self, body: &VpcsCreateBody) -> VpCsVpcsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/vpcs".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v2/vpcs")
             .endpoint("vp_cs.vpcs_create")
             .idempotent(false);
         __request = __request.json(body);

@@ -128,6 +128,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(600000u64),
     connect_timeout: Some(::std::time::Duration::from_millis(5000u64)),
+    fixed_paths: &["/account", "/items", "/items/generate", "/ping"],
 };
 /// An Every Feature client. Cheap to clone: clones share the connection pool and the throttle.
 ///
@@ -175,7 +176,7 @@ impl Client {
     /// `HEAD /ping` (`ping`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`PingCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn ping(&self) -> PingCall<'_> {
-        let __request = ::sdkgen_runtime::Request::new("HEAD", "/ping".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("HEAD", "/ping")
             .endpoint("ping")
             .idempotent(true);
         PingCall::new(&self.inner, __request)
@@ -209,7 +210,7 @@ impl<'a> ItemsApi<'a> {
     /// - `.x_trace(..)` (header `X-Trace`)
     #[inline]
     pub fn list(&self) -> ItemsListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/items".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/items")
             .endpoint("items.list")
             .idempotent(true);
         ItemsListCall {
@@ -254,7 +255,7 @@ impl<'a> ItemsApi<'a> {
     /// - `.every_version(..)` (header `Every-Version`: Overrides the pinned API version for this call.)
     #[inline]
     pub fn create(&self, body: &NewItem) -> ItemsCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/items".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/items")
             .endpoint("items.create")
             .idempotent(false);
         __request = __request.form(body);
@@ -322,10 +323,7 @@ impl<'a> ItemsApi<'a> {
     /// - `body`: the `GenerateRequest` request body
     #[inline]
     pub fn generate(&self, body: &GenerateRequest) -> ItemsGenerateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/items/generate".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/items/generate")
             .endpoint("items.generate")
             .idempotent(false);
         __request = __request.json(body);
@@ -420,7 +418,7 @@ impl<'a> AccountApi<'a> {
     /// `GET /account` (`account.get`). Free: it does not count against quotas and works whatever the account's lifecycle state. Idempotent: retried even after it may have reached the server. Returns a [`AccountGetCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn get(&self) -> AccountGetCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/account".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/account")
             .endpoint("account.get")
             .idempotent(true);
         AccountGetCall::new(&self.client.inner, __request)

@@ -45,6 +45,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
     connect_timeout: None,
+    fixed_paths: &[],
 };
 /// A Minimal client. Cheap to clone: clones share the connection pool and the throttle.
 ///

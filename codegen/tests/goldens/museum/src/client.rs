@@ -51,6 +51,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
     connect_timeout: None,
+    fixed_paths: &["/museum-hours", "/special-events", "/tickets"],
 };
 /// A Museum client. Cheap to clone: clones share the connection pool and the throttle.
 ///
@@ -132,7 +133,7 @@ impl<'a> OperationsApi<'a> {
     /// - `.limit(..)` (query `limit`: Number of days per page.)
     #[inline]
     pub fn get_museum_hours(&self) -> OperationsGetMuseumHoursCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/museum-hours".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/museum-hours")
             .endpoint("operations.get_museum_hours")
             .idempotent(true);
         OperationsGetMuseumHoursCall {
@@ -161,10 +162,7 @@ impl<'a> EventsApi<'a> {
     /// - `.limit(..)` (query `limit`: Number of days per page.)
     #[inline]
     pub fn list_special_events(&self) -> EventsListSpecialEventsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/special-events".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/special-events")
             .endpoint("events.list_special_events")
             .idempotent(true);
         EventsListSpecialEventsCall {
@@ -184,10 +182,7 @@ impl<'a> EventsApi<'a> {
         &self,
         body: &SpecialEvent,
     ) -> EventsCreateSpecialEventCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/special-events".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/special-events")
             .endpoint("events.create_special_event")
             .idempotent(false);
         __request = __request.json(body);
@@ -278,7 +273,7 @@ impl<'a> TicketsApi<'a> {
         &self,
         body: &BuyMuseumTickets,
     ) -> TicketsBuyMuseumTicketsCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/tickets".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/tickets")
             .endpoint("tickets.buy_museum_tickets")
             .idempotent(false);
         __request = __request.json(body);

@@ -49,6 +49,47 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(60000u64),
     connect_timeout: None,
+    fixed_paths: &[
+        "/device/auth",
+        "/device/confirm",
+        "/device/token",
+        "/groups",
+        "/login",
+        "/logout",
+        "/organizations",
+        "/policy",
+        "/roles",
+        "/session/me",
+        "/session/me/groups",
+        "/session/me/sshkeys",
+        "/system/certificates",
+        "/system/hardware/disks",
+        "/system/hardware/racks",
+        "/system/hardware/sleds",
+        "/system/images",
+        "/system/ip-pools",
+        "/system/ip-pools-service",
+        "/system/ip-pools-service/ranges",
+        "/system/ip-pools-service/ranges/add",
+        "/system/ip-pools-service/ranges/remove",
+        "/system/policy",
+        "/system/sagas",
+        "/system/silos",
+        "/system/user",
+        "/timeseries/schema",
+        "/users",
+        "/v1/disks",
+        "/v1/instances",
+        "/v1/organizations",
+        "/v1/projects",
+        "/v1/system/update/components",
+        "/v1/system/update/deployments",
+        "/v1/system/update/refresh",
+        "/v1/system/update/start",
+        "/v1/system/update/stop",
+        "/v1/system/update/updates",
+        "/v1/system/update/version",
+    ],
 };
 /// An Oxide client. Cheap to clone: clones share the connection pool and the throttle.
 ///
@@ -377,7 +418,7 @@ impl<'a> DisksApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn disk_list_v1(&self) -> DisksDiskListV1Call<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/disks".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/disks")
             .endpoint("disks.disk_list_v1")
             .idempotent(true);
         DisksDiskListV1Call {
@@ -400,10 +441,7 @@ impl<'a> DisksApi<'a> {
         project: &str,
         body: &DiskCreate,
     ) -> DisksDiskCreateV1Call<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/disks".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/disks")
             .endpoint("disks.disk_create_v1")
             .idempotent(false);
         __request.set_query("project", project);
@@ -1296,7 +1334,7 @@ impl<'a> InstancesApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn instance_list_v1(&self) -> InstancesInstanceListV1Call<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/instances".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/instances")
             .endpoint("instances.instance_list_v1")
             .idempotent(true);
         InstancesInstanceListV1Call {
@@ -1319,10 +1357,7 @@ impl<'a> InstancesApi<'a> {
         project: &str,
         body: &InstanceCreate,
     ) -> InstancesInstanceCreateV1Call<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/instances".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/instances")
             .endpoint("instances.instance_create_v1")
             .idempotent(false);
         __request.set_query("project", project);
@@ -1676,10 +1711,7 @@ impl<'a> OrganizationsApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn organization_list(&self) -> OrganizationsOrganizationListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/organizations".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/organizations")
             .endpoint("organizations.organization_list")
             .idempotent(true);
         OrganizationsOrganizationListCall {
@@ -1699,10 +1731,7 @@ impl<'a> OrganizationsApi<'a> {
         &self,
         body: &OrganizationCreate,
     ) -> OrganizationsOrganizationCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/organizations".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/organizations")
             .endpoint("organizations.organization_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -1844,10 +1873,7 @@ impl<'a> OrganizationsApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn organization_list_v1(&self) -> OrganizationsOrganizationListV1Call<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v1/organizations".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/organizations")
             .endpoint("organizations.organization_list_v1")
             .idempotent(true);
         OrganizationsOrganizationListV1Call {
@@ -1865,10 +1891,7 @@ impl<'a> OrganizationsApi<'a> {
         &self,
         body: &OrganizationCreate,
     ) -> OrganizationsOrganizationCreateV1Call<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/organizations".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/organizations")
             .endpoint("organizations.organization_create_v1")
             .idempotent(false);
         __request = __request.json(body);
@@ -2219,7 +2242,7 @@ impl<'a> ProjectsApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn project_list_v1(&self) -> ProjectsProjectListV1Call<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/projects".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/projects")
             .endpoint("projects.project_list_v1")
             .idempotent(true);
         ProjectsProjectListV1Call {
@@ -2239,10 +2262,7 @@ impl<'a> ProjectsApi<'a> {
         organization: &str,
         body: &ProjectCreate,
     ) -> ProjectsProjectCreateV1Call<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/projects".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/projects")
             .endpoint("projects.project_create_v1")
             .idempotent(false);
         __request.set_query("organization", organization);
@@ -3363,10 +3383,7 @@ impl<'a> HiddenApi<'a> {
         &self,
         body: &DeviceAuthRequest,
     ) -> HiddenDeviceAuthRequestCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/device/auth".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/device/auth")
             .endpoint("hidden.device_auth_request")
             .idempotent(false);
         __request = __request.form(body);
@@ -3385,10 +3402,7 @@ impl<'a> HiddenApi<'a> {
         &self,
         body: &DeviceAuthVerify,
     ) -> HiddenDeviceAuthConfirmCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/device/confirm".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/device/confirm")
             .endpoint("hidden.device_auth_confirm")
             .idempotent(false);
         __request = __request.json(body);
@@ -3407,10 +3421,7 @@ impl<'a> HiddenApi<'a> {
         &self,
         body: &DeviceAccessTokenRequest,
     ) -> HiddenDeviceAccessTokenCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/device/token".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/device/token")
             .endpoint("hidden.device_access_token")
             .idempotent(false);
         __request = __request.form(body);
@@ -3424,7 +3435,7 @@ impl<'a> HiddenApi<'a> {
     /// - `body`: the `SpoofLoginBody` request body
     #[inline]
     pub fn login_spoof(&self, body: &SpoofLoginBody) -> HiddenLoginSpoofCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("POST", "/login".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/login")
             .endpoint("hidden.login_spoof")
             .idempotent(false);
         __request = __request.json(body);
@@ -3435,7 +3446,7 @@ impl<'a> HiddenApi<'a> {
     /// `POST /logout` (`hidden.logout`). Returns a [`HiddenLogoutCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn logout(&self) -> HiddenLogoutCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("POST", "/logout".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("POST", "/logout")
             .endpoint("hidden.logout")
             .idempotent(false);
         HiddenLogoutCall::new(&self.client.inner, __request)
@@ -3445,7 +3456,7 @@ impl<'a> HiddenApi<'a> {
     /// `GET /session/me` (`hidden.session_me`). Idempotent: retried even after it may have reached the server. Returns a [`HiddenSessionMeCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn session_me(&self) -> HiddenSessionMeCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/session/me".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/session/me")
             .endpoint("hidden.session_me")
             .idempotent(true);
         HiddenSessionMeCall::new(&self.client.inner, __request)
@@ -3460,10 +3471,7 @@ impl<'a> HiddenApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn session_me_groups(&self) -> HiddenSessionMeGroupsCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/session/me/groups".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/session/me/groups")
             .endpoint("hidden.session_me_groups")
             .idempotent(true);
         HiddenSessionMeGroupsCall {
@@ -3489,7 +3497,7 @@ impl<'a> SilosApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn group_list(&self) -> SilosGroupListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/groups".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/groups")
             .endpoint("silos.group_list")
             .idempotent(true);
         SilosGroupListCall {
@@ -3501,7 +3509,7 @@ impl<'a> SilosApi<'a> {
     /// `GET /policy` (`silos.policy_view`). Idempotent: retried even after it may have reached the server. Returns a [`SilosPolicyViewCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn policy_view(&self) -> SilosPolicyViewCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/policy".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/policy")
             .endpoint("silos.policy_view")
             .idempotent(true);
         SilosPolicyViewCall::new(&self.client.inner, __request)
@@ -3514,7 +3522,7 @@ impl<'a> SilosApi<'a> {
     /// - `body`: the `SiloRolePolicy` request body
     #[inline]
     pub fn policy_update(&self, body: &SiloRolePolicy) -> SilosPolicyUpdateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new("PUT", "/policy".to_owned())
+        let mut __request = ::sdkgen_runtime::Request::new("PUT", "/policy")
             .endpoint("silos.policy_update")
             .idempotent(true);
         __request = __request.json(body);
@@ -3530,7 +3538,7 @@ impl<'a> SilosApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn user_list(&self) -> SilosUserListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/users".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/users")
             .endpoint("silos.user_list")
             .idempotent(true);
         SilosUserListCall {
@@ -3612,7 +3620,7 @@ impl<'a> RolesApi<'a> {
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     #[inline]
     pub fn role_list(&self) -> RolesRoleListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/roles".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/roles")
             .endpoint("roles.role_list")
             .idempotent(true);
         RolesRoleListCall {
@@ -3656,10 +3664,7 @@ impl<'a> SessionApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn session_sshkey_list(&self) -> SessionSessionSshkeyListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/session/me/sshkeys".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/session/me/sshkeys")
             .endpoint("session.session_sshkey_list")
             .idempotent(true);
         SessionSessionSshkeyListCall {
@@ -3677,10 +3682,7 @@ impl<'a> SessionApi<'a> {
         &self,
         body: &SshKeyCreate,
     ) -> SessionSessionSshkeyCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/session/me/sshkeys".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/session/me/sshkeys")
             .endpoint("session.session_sshkey_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -3802,10 +3804,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn certificate_list(&self) -> SystemCertificateListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/system/certificates".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/certificates")
             .endpoint("system.certificate_list")
             .idempotent(true);
         SystemCertificateListCall {
@@ -3827,7 +3826,7 @@ impl<'a> SystemApi<'a> {
     ) -> SystemCertificateCreateCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/system/certificates".to_owned(),
+                "/system/certificates",
             )
             .endpoint("system.certificate_create")
             .idempotent(false);
@@ -3889,10 +3888,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn physical_disk_list(&self) -> SystemPhysicalDiskListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/system/hardware/disks".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/hardware/disks")
             .endpoint("system.physical_disk_list")
             .idempotent(true);
         SystemPhysicalDiskListCall {
@@ -3909,10 +3905,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn rack_list(&self) -> SystemRackListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/system/hardware/racks".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/hardware/racks")
             .endpoint("system.rack_list")
             .idempotent(true);
         SystemRackListCall {
@@ -3947,10 +3940,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn sled_list(&self) -> SystemSledListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/system/hardware/sleds".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/hardware/sleds")
             .endpoint("system.sled_list")
             .idempotent(true);
         SystemSledListCall {
@@ -4016,10 +4006,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn system_image_list(&self) -> SystemSystemImageListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/system/images".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/images")
             .endpoint("system.system_image_list")
             .idempotent(true);
         SystemSystemImageListCall {
@@ -4039,10 +4026,7 @@ impl<'a> SystemApi<'a> {
         &self,
         body: &GlobalImageCreate,
     ) -> SystemSystemImageCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/system/images".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/system/images")
             .endpoint("system.system_image_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -4097,10 +4081,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn ip_pool_list(&self) -> SystemIpPoolListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/system/ip-pools".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/ip-pools")
             .endpoint("system.ip_pool_list")
             .idempotent(true);
         SystemIpPoolListCall {
@@ -4115,10 +4096,7 @@ impl<'a> SystemApi<'a> {
     /// - `body`: the `IpPoolCreate` request body
     #[inline]
     pub fn ip_pool_create(&self, body: &IpPoolCreate) -> SystemIpPoolCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/system/ip-pools".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/system/ip-pools")
             .endpoint("system.ip_pool_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -4129,10 +4107,7 @@ impl<'a> SystemApi<'a> {
     /// `GET /system/ip-pools-service` (`system.ip_pool_service_view`). Idempotent: retried even after it may have reached the server. Returns a [`SystemIpPoolServiceViewCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn ip_pool_service_view(&self) -> SystemIpPoolServiceViewCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/system/ip-pools-service".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/ip-pools-service")
             .endpoint("system.ip_pool_service_view")
             .idempotent(true);
         SystemIpPoolServiceViewCall::new(&self.client.inner, __request)
@@ -4150,7 +4125,7 @@ impl<'a> SystemApi<'a> {
     pub fn ip_pool_service_range_list(&self) -> SystemIpPoolServiceRangeListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/system/ip-pools-service/ranges".to_owned(),
+                "/system/ip-pools-service/ranges",
             )
             .endpoint("system.ip_pool_service_range_list")
             .idempotent(true);
@@ -4171,7 +4146,7 @@ impl<'a> SystemApi<'a> {
     ) -> SystemIpPoolServiceRangeAddCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/system/ip-pools-service/ranges/add".to_owned(),
+                "/system/ip-pools-service/ranges/add",
             )
             .endpoint("system.ip_pool_service_range_add")
             .idempotent(false);
@@ -4191,7 +4166,7 @@ impl<'a> SystemApi<'a> {
     ) -> SystemIpPoolServiceRangeRemoveCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/system/ip-pools-service/ranges/remove".to_owned(),
+                "/system/ip-pools-service/ranges/remove",
             )
             .endpoint("system.ip_pool_service_range_remove")
             .idempotent(false);
@@ -4369,7 +4344,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn saga_list(&self) -> SystemSagaListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/system/sagas".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/sagas")
             .endpoint("system.saga_list")
             .idempotent(true);
         SystemSagaListCall {
@@ -4404,7 +4379,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn silo_list(&self) -> SystemSiloListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/system/silos".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/silos")
             .endpoint("system.silo_list")
             .idempotent(true);
         SystemSiloListCall {
@@ -4419,10 +4394,7 @@ impl<'a> SystemApi<'a> {
     /// - `body`: the `SiloCreate` request body
     #[inline]
     pub fn silo_create(&self, body: &SiloCreate) -> SystemSiloCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/system/silos".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/system/silos")
             .endpoint("system.silo_create")
             .idempotent(false);
         __request = __request.json(body);
@@ -4724,7 +4696,7 @@ impl<'a> SystemApi<'a> {
     /// - `.sort_by(..)` (query `sort_by`)
     #[inline]
     pub fn system_user_list(&self) -> SystemSystemUserListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/system/user".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/user")
             .endpoint("system.system_user_list")
             .idempotent(true);
         SystemSystemUserListCall {
@@ -4761,7 +4733,7 @@ impl<'a> SystemApi<'a> {
     ) -> SystemSystemComponentVersionListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v1/system/update/components".to_owned(),
+                "/v1/system/update/components",
             )
             .endpoint("system.system_component_version_list")
             .idempotent(true);
@@ -4781,7 +4753,7 @@ impl<'a> SystemApi<'a> {
     pub fn update_deployments_list(&self) -> SystemUpdateDeploymentsListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v1/system/update/deployments".to_owned(),
+                "/v1/system/update/deployments",
             )
             .endpoint("system.update_deployments_list")
             .idempotent(true);
@@ -4818,7 +4790,7 @@ impl<'a> SystemApi<'a> {
     pub fn system_update_refresh(&self) -> SystemSystemUpdateRefreshCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v1/system/update/refresh".to_owned(),
+                "/v1/system/update/refresh",
             )
             .endpoint("system.system_update_refresh")
             .idempotent(false);
@@ -4837,7 +4809,7 @@ impl<'a> SystemApi<'a> {
     ) -> SystemSystemUpdateStartCall<'a> {
         let mut __request = ::sdkgen_runtime::Request::new(
                 "POST",
-                "/v1/system/update/start".to_owned(),
+                "/v1/system/update/start",
             )
             .endpoint("system.system_update_start")
             .idempotent(false);
@@ -4851,10 +4823,7 @@ impl<'a> SystemApi<'a> {
     /// `POST /v1/system/update/stop` (`system.system_update_stop`). Returns a [`SystemSystemUpdateStopCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn system_update_stop(&self) -> SystemSystemUpdateStopCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/system/update/stop".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("POST", "/v1/system/update/stop")
             .endpoint("system.system_update_stop")
             .idempotent(false);
         SystemSystemUpdateStopCall::new(&self.client.inner, __request)
@@ -4871,7 +4840,7 @@ impl<'a> SystemApi<'a> {
     pub fn system_update_list(&self) -> SystemSystemUpdateListCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v1/system/update/updates".to_owned(),
+                "/v1/system/update/updates",
             )
             .endpoint("system.system_update_list")
             .idempotent(true);
@@ -4927,7 +4896,7 @@ impl<'a> SystemApi<'a> {
     pub fn system_version(&self) -> SystemSystemVersionCall<'a> {
         let __request = ::sdkgen_runtime::Request::new(
                 "GET",
-                "/v1/system/update/version".to_owned(),
+                "/v1/system/update/version",
             )
             .endpoint("system.system_version")
             .idempotent(true);
@@ -4947,10 +4916,7 @@ impl<'a> PolicyApi<'a> {
     /// `GET /system/policy` (`policy.system_policy_view`). Idempotent: retried even after it may have reached the server. Returns a [`PolicySystemPolicyViewCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn system_policy_view(&self) -> PolicySystemPolicyViewCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/system/policy".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/system/policy")
             .endpoint("policy.system_policy_view")
             .idempotent(true);
         PolicySystemPolicyViewCall::new(&self.client.inner, __request)
@@ -4966,10 +4932,7 @@ impl<'a> PolicyApi<'a> {
         &self,
         body: &FleetRolePolicy,
     ) -> PolicySystemPolicyUpdateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "PUT",
-                "/system/policy".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("PUT", "/system/policy")
             .endpoint("policy.system_policy_update")
             .idempotent(true);
         __request = __request.json(body);
@@ -4993,10 +4956,7 @@ impl<'a> MetricsApi<'a> {
     /// - `.page_token(..)` (query `page_token`: Token returned by previous call to retrieve the subsequent page)
     #[inline]
     pub fn timeseries_schema_get(&self) -> MetricsTimeseriesSchemaGetCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/timeseries/schema".to_owned(),
-            )
+        let __request = ::sdkgen_runtime::Request::new("GET", "/timeseries/schema")
             .endpoint("metrics.timeseries_schema_get")
             .idempotent(true);
         MetricsTimeseriesSchemaGetCall {

@@ -72,6 +72,7 @@ static SPEC: ::sdkgen_runtime::ApiSpec = ::sdkgen_runtime::ApiSpec {
     },
     default_timeout: ::std::time::Duration::from_millis(600000u64),
     connect_timeout: Some(::std::time::Duration::from_millis(5000u64)),
+    fixed_paths: &["/v1/archive", "/v1/messages", "/v1/messages/search"],
 };
 /// A Scheduled client. Cheap to clone: clones share the connection pool and the throttle.
 ///
@@ -158,10 +159,7 @@ impl<'a> MessagesApi<'a> {
     /// - `body`: the `NewMessage` request body
     #[inline]
     pub fn create(&self, body: &NewMessage) -> MessagesCreateCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "POST",
-                "/v1/messages".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("POST", "/v1/messages")
             .endpoint("messages.create")
             .idempotent(true);
         __request = __request.json(body);
@@ -191,7 +189,7 @@ impl<'a> MessagesApi<'a> {
     /// - `.limit(..)` (query `limit`)
     #[inline]
     pub fn list(&self) -> MessagesListCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/messages".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/messages")
             .endpoint("messages.list")
             .idempotent(true);
         MessagesListCall {
@@ -206,10 +204,7 @@ impl<'a> MessagesApi<'a> {
     /// - `q` (query `q`)
     #[inline]
     pub fn search(&self, q: &str) -> MessagesSearchCall<'a> {
-        let mut __request = ::sdkgen_runtime::Request::new(
-                "GET",
-                "/v1/messages/search".to_owned(),
-            )
+        let mut __request = ::sdkgen_runtime::Request::new("GET", "/v1/messages/search")
             .endpoint("messages.search")
             .idempotent(true);
         __request.set_query("q", q);
@@ -222,7 +217,7 @@ impl<'a> MessagesApi<'a> {
     /// `GET /v1/archive` (`messages.archive`). Idempotent: retried even after it may have reached the server. Returns a [`MessagesArchiveCall`]: set what you need, then `.send().await`.
     #[inline]
     pub fn archive(&self) -> MessagesArchiveCall<'a> {
-        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/archive".to_owned())
+        let __request = ::sdkgen_runtime::Request::new("GET", "/v1/archive")
             .endpoint("messages.archive")
             .idempotent(true);
         MessagesArchiveCall {
