@@ -2462,4 +2462,68 @@ mod tests {
         };
         assert_eq!(text, "a=1&l%5B0%5D=x&l%5B1%5D=y&m%5Bk%5D=v+w");
     }
+
+    /// A call allocates the retry loop's future and each attempt's. Both stay within the
+    /// largest block glibc's per-thread cache serves (1,032 bytes): a larger one takes
+    /// malloc's slow path on every call.
+    #[test]
+    fn a_calls_futures_fit_the_allocators_cache() {
+        #[derive(Debug)]
+        struct Any;
+        impl ErrorClass for Any {
+            fn from_response(_: &ErrorResponse<'_>) -> Self {
+                Any
+            }
+            fn class_name(&self) -> &'static str {
+                "Any"
+            }
+            fn ancestors(&self) -> &'static [&'static str] {
+                &[]
+            }
+        }
+        static SPEC: ApiSpec = ApiSpec {
+            name: "Sizes",
+            user_agent: "sizes/0",
+            base_url: "http://127.0.0.1:9",
+            env_api_key: &[],
+            extra_credentials: &[],
+            optional_headers: &[],
+            env_base_url: None,
+            auth: Auth::None,
+            headers: &[],
+            request_id_header: None,
+            envelope: EnvelopeSpec {
+                detail: &[],
+                code: &[],
+                error_type: &[],
+                non_json_text: false,
+            },
+            rate_limit_headers: &[],
+            throttle_buckets: &[],
+            retry: RetryPolicy::NEVER,
+            default_timeout: Duration::from_secs(1),
+            connect_timeout: None,
+            fixed_paths: &[],
+        };
+        const CACHED: usize = 1032;
+        let client = ClientBuilder::<Client>::new(&SPEC).build().unwrap();
+        let request = Request::new("GET", "/");
+        let attempts = client.attempts::<Any>(&request);
+        let size = std::mem::size_of_val(&attempts);
+        assert!(size <= CACHED, "the retry loop's future is {size} bytes");
+        // The attempt, its `rebuild` holding what the loop's does.
+        let sent = client.inner.http.execute(reqwest::Request::new(
+            reqwest::Method::GET,
+            client.url_with("/"),
+        ));
+        let key: Option<(&'static str, String)> = None;
+        let (c, r, k, attempt, timeout) = (&client, &request, &key, 1u32, Duration::ZERO);
+        let rebuild = move || {
+            let _ = (c, r, k, attempt, timeout);
+            None
+        };
+        let attempt = client.receive(sent, true, rebuild, Instant::now(), false, None);
+        let size = std::mem::size_of_val(&attempt);
+        assert!(size <= CACHED, "an attempt's future is {size} bytes");
+    }
 }
