@@ -14,10 +14,12 @@
 //! With `--build`, the crates the two generators wrote are built instead: debug builds, as
 //! `cargo build` makes them, in one workspace whose dependencies are all built first; per
 //! round, a clean build of each generated crate alone, then its rebuild after its `lib.rs`
-//! is touched, the two crates alternating. progenitor's crate depends on what its
-//! documentation lists for generated code (progenitor-client 0.15, reqwest 0.13, serde,
-//! serde_json, chrono, uuid, regress, base64, rand, futures, bytes, percent-encoding), fetched from
-//! crates.io on the first run.
+//! is touched, the two crates alternating. Each build is timed as cargo takes it and, in a
+//! second table, by the compiler's time for the generated crate alone: cargo runs this
+//! binary as its rustc wrapper, which times each compiler run. progenitor's crate depends
+//! on what its documentation lists for generated code (progenitor-client 0.15, reqwest
+//! 0.13, serde, serde_json, chrono, uuid, regress, base64, rand, futures, bytes,
+//! percent-encoding), fetched from crates.io on the first run.
 //!
 //! Each generator runs as its own CLI would: ours is a program of its own
 //! (`sdkgen-peers-ours`, built alone first, so its dependencies have only the features
@@ -51,6 +53,10 @@ mod common;
 use common::{peak_kib, rust_lines, write_if_changed};
 
 fn main() -> ExitCode {
+    // Run by cargo as its rustc wrapper (`--build`): time the compiler alone.
+    if let Some(log) = env::var_os(RUSTC_LOG) {
+        return rustc_timed(Path::new(&log));
+    }
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("--child-progenitor") if args.len() == 3 => {
@@ -64,6 +70,52 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Set for cargo's rustc wrapper (this binary): the file each compiler run's time is
+/// appended to.
+const RUSTC_LOG: &str = "SDKGEN_PEERS_RUSTC_LOG";
+
+/// As cargo's rustc wrapper: runs the compiler it was given and appends `crate seconds`
+/// to `log`, so a build's compile time is read apart from cargo's own work.
+fn rustc_timed(log: &Path) -> ExitCode {
+    let mut args = env::args_os().skip(1);
+    let Some(rustc) = args.next() else {
+        eprintln!("rustc wrapper: no compiler given");
+        return ExitCode::FAILURE;
+    };
+    let args: Vec<_> = args.collect();
+    let crate_name = args
+        .iter()
+        .position(|a| a == "--crate-name")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.to_string_lossy().into_owned());
+    let start = Instant::now();
+    let status = match Command::new(&rustc).args(&args).status() {
+        Ok(status) => status,
+        Err(e) => {
+            eprintln!("rustc wrapper: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let secs = start.elapsed().as_secs_f64();
+    if let Some(name) = crate_name {
+        use std::io::Write;
+        let logged = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .and_then(|mut f| writeln!(f, "{name} {secs}"));
+        if let Err(e) = logged {
+            eprintln!("rustc wrapper: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        None => ExitCode::FAILURE,
     }
 }
 
@@ -310,6 +362,10 @@ fn builds(exes: &Exes, cases: &[&Case], work: &Path, repo: &Path, rounds: usize)
     // Our crates resolve as they do in this repository.
     fs::copy(repo.join("Cargo.lock"), ws.join("Cargo.lock"))?;
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // Every build, dependencies' included, goes through the timing wrapper (a change of
+    // wrapper would rebuild them all).
+    let wrapper = env::current_exe()?;
+    let log = ws.join("rustc-times.txt");
     let run = |args: &[&str]| -> Result<Duration> {
         let start = Instant::now();
         let out = Command::new(&cargo)
@@ -317,6 +373,8 @@ fn builds(exes: &Exes, cases: &[&Case], work: &Path, repo: &Path, rounds: usize)
             .current_dir(&ws)
             .env_remove("RUSTFLAGS")
             .env_remove("CARGO_TARGET_DIR")
+            .env("RUSTC_WRAPPER", &wrapper)
+            .env(RUSTC_LOG, &log)
             .output()?;
         if !out.status.success() {
             bail!(
@@ -337,50 +395,79 @@ fn builds(exes: &Exes, cases: &[&Case], work: &Path, repo: &Path, rounds: usize)
         "{:<13} {:>11} {:>11} {:>7} {:>12} {:>12} {:>7}",
         "document", "ours clean", "prog clean", "ratio", "ours touch", "prog touch", "ratio"
     );
+    // The compiler's time for `name`'s crate in the build `run` makes.
+    let compiled = |name: &str, build: &dyn Fn() -> Result<Duration>| -> Result<(f64, f64)> {
+        let _ = fs::remove_file(&log);
+        let total = build()?;
+        let crate_name = name.replace('-', "_");
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        let rustc = text
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .filter(|(n, _)| *n == crate_name)
+            .filter_map(|(_, secs)| secs.parse::<f64>().ok())
+            .sum();
+        Ok((total.as_secs_f64(), rustc))
+    };
+    let mut compiler_rows = Vec::new();
     for (case, (ours_name, ours), (theirs_name, theirs)) in &pairs {
-        // (clean, touched) per round, per crate.
-        let time = |name: &str, dir: &Path| -> Result<(f64, f64)> {
+        // (clean, touched) per round, per crate, as cargo takes them and the compiler's
+        // share.
+        let mut rustc: [Vec<(f64, f64)>; 2] = Default::default();
+        let mut time = |name: &str, dir: &Path, which: usize| -> Result<(f64, f64)> {
             run(&["clean", "-q", "-p", name])?;
-            let clean = run(&["build", "-q", "-p", name])?;
+            let (clean, clean_rustc) = compiled(name, &|| run(&["build", "-q", "-p", name]))?;
             let lib = dir.join("src/lib.rs");
             let text = fs::read(&lib)?;
             fs::write(&lib, text)?;
-            let touched = run(&["build", "-q", "-p", name])?;
-            Ok((clean.as_secs_f64(), touched.as_secs_f64()))
+            let (touched, touched_rustc) = compiled(name, &|| run(&["build", "-q", "-p", name]))?;
+            rustc[which].push((clean_rustc, touched_rustc));
+            Ok((clean, touched))
         };
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for round in 0..rounds {
             if round % 2 == 0 {
-                a.push(time(ours_name, ours)?);
-                b.push(time(theirs_name, theirs)?);
+                a.push(time(ours_name, ours, 0)?);
+                b.push(time(theirs_name, theirs, 1)?);
             } else {
-                b.push(time(theirs_name, theirs)?);
-                a.push(time(ours_name, ours)?);
+                b.push(time(theirs_name, theirs, 1)?);
+                a.push(time(ours_name, ours, 0)?);
             }
         }
-        let med = |v: &[(f64, f64)], touched: bool| {
-            median(v.iter().map(|r| if touched { r.1 } else { r.0 }).collect())
-        };
-        let ratio = |touched: bool| {
-            median(
-                a.iter()
-                    .zip(&b)
-                    .map(|(x, y)| if touched { x.1 / y.1 } else { x.0 / y.0 })
-                    .collect(),
-            )
-        };
-        println!(
-            "{:<13} {:>9.2} s {:>9.2} s {:>7.2} {:>10.2} s {:>10.2} s {:>7.2}",
-            case.name,
-            med(&a, false),
-            med(&b, false),
-            ratio(false),
-            med(&a, true),
-            med(&b, true),
-            ratio(true)
-        );
+        compiler_rows.push((case.name, rustc));
+        build_row(case.name, &a, &b);
+    }
+    println!("the compiler alone (rustc's time for the generated crate in the same builds)");
+    for (name, [a, b]) in &compiler_rows {
+        build_row(name, a, b);
     }
     Ok(())
+}
+
+/// A row of the build table: medians of ours (`a`) and progenitor's (`b`) clean and
+/// touched builds, and the medians of their paired ratios.
+fn build_row(name: &str, a: &[(f64, f64)], b: &[(f64, f64)]) {
+    let med = |v: &[(f64, f64)], touched: bool| {
+        median(v.iter().map(|r| if touched { r.1 } else { r.0 }).collect())
+    };
+    let ratio = |touched: bool| {
+        median(
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| if touched { x.1 / y.1 } else { x.0 / y.0 })
+                .collect(),
+        )
+    };
+    println!(
+        "{:<13} {:>9.2} s {:>9.2} s {:>7.2} {:>10.2} s {:>10.2} s {:>7.2}",
+        name,
+        med(a, false),
+        med(b, false),
+        ratio(false),
+        med(a, true),
+        med(b, true),
+        ratio(true)
+    );
 }
 
 /// The package name in `dir/Cargo.toml`.
