@@ -110,7 +110,8 @@ pub struct ApiSpec {
     /// Connect timeout when the builder sets none.
     pub connect_timeout: Option<Duration>,
     /// The paths of the endpoints that have no path parameter, sorted: a client builds the
-    /// URL of each once, when first called, rather than on every call.
+    /// URL of each once, when first called, rather than on every call. A path not found in
+    /// it (the list out of order, say) is still sent right, its URL built on each call.
     pub fixed_paths: &'static [&'static str],
 }
 
