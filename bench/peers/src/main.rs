@@ -396,9 +396,10 @@ fn builds(exes: &Exes, cases: &[&Case], work: &Path, repo: &Path, rounds: usize)
         "document", "ours clean", "prog clean", "ratio", "ours touch", "prog touch", "ratio"
     );
     // The compiler's time for `name`'s crate in the build `run` makes.
-    let compiled = |name: &str, build: &dyn Fn() -> Result<Duration>| -> Result<(f64, f64)> {
+    // A build of `name`: (cargo's time, the compiler's time for its crate).
+    let build = |name: &str| -> Result<(f64, f64)> {
         let _ = fs::remove_file(&log);
-        let total = build()?;
+        let total = run(&["build", "-q", "-p", name])?;
         let crate_name = name.replace('-', "_");
         let text = fs::read_to_string(&log).unwrap_or_default();
         let rustc = text
@@ -409,36 +410,36 @@ fn builds(exes: &Exes, cases: &[&Case], work: &Path, repo: &Path, rounds: usize)
             .sum();
         Ok((total.as_secs_f64(), rustc))
     };
+    // (clean, touched) as cargo takes them, then the compiler's share of each.
+    let time = |name: &str, dir: &Path| -> Result<[(f64, f64); 2]> {
+        run(&["clean", "-q", "-p", name])?;
+        let clean = build(name)?;
+        let lib = dir.join("src/lib.rs");
+        let text = fs::read(&lib)?;
+        fs::write(&lib, text)?;
+        let touched = build(name)?;
+        Ok([(clean.0, touched.0), (clean.1, touched.1)])
+    };
     let mut compiler_rows = Vec::new();
     for (case, (ours_name, ours), (theirs_name, theirs)) in &pairs {
-        // (clean, touched) per round, per crate, as cargo takes them and the compiler's
-        // share.
-        let mut rustc: [Vec<(f64, f64)>; 2] = Default::default();
-        let mut time = |name: &str, dir: &Path, which: usize| -> Result<(f64, f64)> {
-            run(&["clean", "-q", "-p", name])?;
-            let (clean, clean_rustc) = compiled(name, &|| run(&["build", "-q", "-p", name]))?;
-            let lib = dir.join("src/lib.rs");
-            let text = fs::read(&lib)?;
-            fs::write(&lib, text)?;
-            let (touched, touched_rustc) = compiled(name, &|| run(&["build", "-q", "-p", name]))?;
-            rustc[which].push((clean_rustc, touched_rustc));
-            Ok((clean, touched))
-        };
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for round in 0..rounds {
             if round % 2 == 0 {
-                a.push(time(ours_name, ours, 0)?);
-                b.push(time(theirs_name, theirs, 1)?);
+                a.push(time(ours_name, ours)?);
+                b.push(time(theirs_name, theirs)?);
             } else {
-                b.push(time(theirs_name, theirs, 1)?);
-                a.push(time(ours_name, ours, 0)?);
+                b.push(time(theirs_name, theirs)?);
+                a.push(time(ours_name, ours)?);
             }
         }
-        compiler_rows.push((case.name, rustc));
-        build_row(case.name, &a, &b);
+        let part = |v: &[[(f64, f64); 2]], k: usize| -> Vec<(f64, f64)> {
+            v.iter().map(|r| r[k]).collect()
+        };
+        build_row(case.name, &part(&a, 0), &part(&b, 0));
+        compiler_rows.push((case.name, part(&a, 1), part(&b, 1)));
     }
     println!("the compiler alone (rustc's time for the generated crate in the same builds)");
-    for (name, [a, b]) in &compiler_rows {
+    for (name, a, b) in &compiler_rows {
         build_row(name, a, b);
     }
     Ok(())
