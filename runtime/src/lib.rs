@@ -7,6 +7,8 @@
 #![deny(missing_docs)]
 
 pub mod client;
+#[doc(hidden)]
+pub mod de;
 pub mod envelope;
 pub mod error;
 pub mod events;
