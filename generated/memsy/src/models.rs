@@ -3,7 +3,7 @@
 /// Body of orgs.create.
 ///
 /// Documented as `CreateOrgRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CreateOrgRequest {
     /// Display name.
     pub name: String,
@@ -15,17 +15,48 @@ impl CreateOrgRequest {
         Self { name: name.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for CreateOrgRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for CreateOrgRequest {
+    const NAME: &'static str = "CreateOrgRequest";
+    const FIELDS: &'static [&'static str] = &["name"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            name: required(slots.0, "name")?,
+        })
+    }
+}
 /// An organization.
 ///
 /// Documented as `Org`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Org {
     /// Organization id.
     pub id: String,
     /// Display name.
     pub name: String,
     /// When it was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<::sdkgen_runtime::Timestamp>,
 }
 impl Org {
@@ -48,10 +79,51 @@ impl Org {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Org {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Org {
+    const NAME: &'static str = "Org";
+    const FIELDS: &'static [&'static str] = &["id", "name", "created_at"];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<Option<::sdkgen_runtime::Timestamp>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            name: required(slots.1, "name")?,
+            created_at: slots.2.flatten(),
+        })
+    }
+}
 /// A page of organizations.
 ///
 /// Documented as `OrgList`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct OrgList {
     /// The organizations.
     pub data: Vec<Org>,
@@ -63,18 +135,49 @@ impl OrgList {
         Self { data: data.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for OrgList {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for OrgList {
+    const NAME: &'static str = "OrgList";
+    const FIELDS: &'static [&'static str] = &["data"];
+    type Slots = (Option<Vec<Org>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            data: required(slots.0, "data")?,
+        })
+    }
+}
 /// Body of memories.add.
 ///
 /// Documented as `AddMemoryRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct AddMemoryRequest {
     /// The text to remember.
     pub content: String,
     /// Organization to store it in. Free-tier keys must leave it out: the organization is derived from the key, and sending one raises OrgIdNotAllowedError.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
     /// Free-form metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 impl AddMemoryRequest {
@@ -103,17 +206,58 @@ impl AddMemoryRequest {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for AddMemoryRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for AddMemoryRequest {
+    const NAME: &'static str = "AddMemoryRequest";
+    const FIELDS: &'static [&'static str] = &["content", "org_id", "metadata"];
+    type Slots = (
+        Option<String>,
+        Option<Option<String>>,
+        Option<Option<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            content: required(slots.0, "content")?,
+            org_id: slots.1.flatten(),
+            metadata: slots.2.flatten(),
+        })
+    }
+}
 /// A stored memory.
 ///
 /// Documented as `Memory`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Memory {
     /// Memory id.
     pub id: String,
     /// The remembered text.
     pub content: String,
     /// When it was stored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<::sdkgen_runtime::Timestamp>,
 }
 impl Memory {
@@ -136,15 +280,56 @@ impl Memory {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Memory {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Memory {
+    const NAME: &'static str = "Memory";
+    const FIELDS: &'static [&'static str] = &["id", "content", "created_at"];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<Option<::sdkgen_runtime::Timestamp>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            content: required(slots.1, "content")?,
+            created_at: slots.2.flatten(),
+        })
+    }
+}
 /// Body of keys.create.
 ///
 /// Documented as `CreateKeyRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CreateKeyRequest {
     /// A label for the key.
     pub name: String,
     /// Scopes granted to the key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
 }
 impl CreateKeyRequest {
@@ -163,17 +348,52 @@ impl CreateKeyRequest {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for CreateKeyRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for CreateKeyRequest {
+    const NAME: &'static str = "CreateKeyRequest";
+    const FIELDS: &'static [&'static str] = &["name", "scopes"];
+    type Slots = (Option<String>, Option<Option<Vec<String>>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            name: required(slots.0, "name")?,
+            scopes: slots.1.flatten(),
+        })
+    }
+}
 /// A newly created API key.
 ///
 /// Documented as `ApiKey`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ApiKey {
     /// Key id.
     pub id: String,
     /// The label.
     pub name: String,
     /// Granted scopes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<String>>,
 }
 impl ApiKey {
@@ -193,10 +413,47 @@ impl ApiKey {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ApiKey {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ApiKey {
+    const NAME: &'static str = "ApiKey";
+    const FIELDS: &'static [&'static str] = &["id", "name", "scopes"];
+    type Slots = (Option<String>, Option<String>, Option<Option<Vec<String>>>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            name: required(slots.1, "name")?,
+            scopes: slots.2.flatten(),
+        })
+    }
+}
 /// Body of seats.assign.
 ///
 /// Documented as `AssignSeatRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct AssignSeatRequest {
     /// Member to give the seat to.
     pub email: String,
@@ -208,10 +465,41 @@ impl AssignSeatRequest {
         Self { email: email.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for AssignSeatRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for AssignSeatRequest {
+    const NAME: &'static str = "AssignSeatRequest";
+    const FIELDS: &'static [&'static str] = &["email"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            email: required(slots.0, "email")?,
+        })
+    }
+}
 /// An assigned seat.
 ///
 /// Documented as `Seat`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Seat {
     /// Seat id.
     pub id: String,
@@ -228,10 +516,45 @@ impl Seat {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Seat {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Seat {
+    const NAME: &'static str = "Seat";
+    const FIELDS: &'static [&'static str] = &["id", "email"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            email: required(slots.1, "email")?,
+        })
+    }
+}
 /// A billing subscription.
 ///
 /// Documented as `Subscription`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Subscription {
     /// Plan name.
     pub plan: String,
@@ -248,15 +571,50 @@ impl Subscription {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Subscription {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Subscription {
+    const NAME: &'static str = "Subscription";
+    const FIELDS: &'static [&'static str] = &["plan", "status"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            plan: required(slots.0, "plan")?,
+            status: required(slots.1, "status")?,
+        })
+    }
+}
 /// Body of billing.express_interest.
 ///
 /// Documented as `ExpressInterestRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ExpressInterestRequest {
     /// The plan of interest, e.g. pro.
     pub plan: String,
     /// Anything to tell the sales team.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
 impl ExpressInterestRequest {
@@ -273,5 +631,40 @@ impl ExpressInterestRequest {
     pub fn with_note(mut self, value: impl Into<String>) -> Self {
         self.note = Some(value.into());
         self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExpressInterestRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ExpressInterestRequest {
+    const NAME: &'static str = "ExpressInterestRequest";
+    const FIELDS: &'static [&'static str] = &["plan", "note"];
+    type Slots = (Option<String>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            plan: required(slots.0, "plan")?,
+            note: slots.1.flatten(),
+        })
     }
 }

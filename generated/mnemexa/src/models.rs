@@ -3,12 +3,12 @@
 /// Body of memory.store.
 ///
 /// Documented as `StoreMemoryRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StoreMemoryRequest {
     /// The text to remember.
     pub text: String,
     /// Free-form metadata.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
 }
 impl StoreMemoryRequest {
@@ -30,10 +30,48 @@ impl StoreMemoryRequest {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for StoreMemoryRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for StoreMemoryRequest {
+    const NAME: &'static str = "StoreMemoryRequest";
+    const FIELDS: &'static [&'static str] = &["text", "metadata"];
+    type Slots = (
+        Option<String>,
+        Option<Option<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            text: required(slots.0, "text")?,
+            metadata: slots.1.flatten(),
+        })
+    }
+}
 /// The stored memory's id.
 ///
 /// Documented as `StoreMemoryResponse`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StoreMemoryResponse {
     /// Memory id.
     pub id: String,
@@ -45,15 +83,46 @@ impl StoreMemoryResponse {
         Self { id: id.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for StoreMemoryResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for StoreMemoryResponse {
+    const NAME: &'static str = "StoreMemoryResponse";
+    const FIELDS: &'static [&'static str] = &["id"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+        })
+    }
+}
 /// Body of memory.retrieve.
 ///
 /// Documented as `RetrieveMemoryRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RetrieveMemoryRequest {
     /// What to look for.
     pub query: String,
     /// Most memories to return.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<i64>,
 }
 impl RetrieveMemoryRequest {
@@ -72,10 +141,45 @@ impl RetrieveMemoryRequest {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for RetrieveMemoryRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RetrieveMemoryRequest {
+    const NAME: &'static str = "RetrieveMemoryRequest";
+    const FIELDS: &'static [&'static str] = &["query", "limit"];
+    type Slots = (Option<String>, Option<Option<i64>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            query: required(slots.0, "query")?,
+            limit: slots.1.flatten(),
+        })
+    }
+}
 /// Memories matching a query, best first.
 ///
 /// Documented as `RetrieveMemoryResponse`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RetrieveMemoryResponse {
     /// The matches.
     pub memories: Vec<Memory>,
@@ -87,17 +191,48 @@ impl RetrieveMemoryResponse {
         Self { memories: memories.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for RetrieveMemoryResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RetrieveMemoryResponse {
+    const NAME: &'static str = "RetrieveMemoryResponse";
+    const FIELDS: &'static [&'static str] = &["memories"];
+    type Slots = (Option<Vec<Memory>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            memories: required(slots.0, "memories")?,
+        })
+    }
+}
 /// A stored memory.
 ///
 /// Documented as `Memory`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Memory {
     /// Memory id.
     pub id: String,
     /// The remembered text.
     pub text: String,
     /// Relevance to the query.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
 }
 impl Memory {
@@ -115,6 +250,43 @@ impl Memory {
     pub fn with_score(mut self, value: impl Into<f64>) -> Self {
         self.score = Some(value.into());
         self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Memory {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Memory {
+    const NAME: &'static str = "Memory";
+    const FIELDS: &'static [&'static str] = &["id", "text", "score"];
+    type Slots = (Option<String>, Option<String>, Option<Option<f64>>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            text: required(slots.1, "text")?,
+            score: slots.2.flatten(),
+        })
     }
 }
 /// Lifecycle state of a workspace.
@@ -180,7 +352,7 @@ impl<'de> ::serde::Deserialize<'de> for WorkspaceStatus {
 /// The workspace's subscription record. Plan changes apply at the next billing cycle for downgrades and immediately (pro-rated) for upgrades; the new limits take effect on the new subscription record.
 ///
 /// Documented as `Subscription`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Subscription {
     /// Plan name.
     pub plan: String,
@@ -189,10 +361,10 @@ pub struct Subscription {
     /// Burst capacity (burst_limit) in force.
     pub burst_limit_snapshot: i64,
     /// Memory writes allowed per billing cycle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_write_limit: Option<i64>,
     /// Memory retrievals allowed per billing cycle.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub memory_retrieve_limit: Option<i64>,
 }
 impl Subscription {
@@ -224,15 +396,68 @@ impl Subscription {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Subscription {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Subscription {
+    const NAME: &'static str = "Subscription";
+    const FIELDS: &'static [&'static str] = &[
+        "plan",
+        "rpm_limit_snapshot",
+        "burst_limit_snapshot",
+        "memory_write_limit",
+        "memory_retrieve_limit",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+        Option<Option<i64>>,
+        Option<Option<i64>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            plan: required(slots.0, "plan")?,
+            rpm_limit_snapshot: required(slots.1, "rpm_limit_snapshot")?,
+            burst_limit_snapshot: required(slots.2, "burst_limit_snapshot")?,
+            memory_write_limit: slots.3.flatten(),
+            memory_retrieve_limit: slots.4.flatten(),
+        })
+    }
+}
 /// Answer of status.
 ///
 /// Documented as `StatusResponse`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StatusResponse {
     /// The workspace's lifecycle state: active, limit_reached or suspended.
     pub workspace_status: WorkspaceStatus,
     /// The subscription and its limit snapshots.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subscription: Option<Subscription>,
 }
 impl StatusResponse {
@@ -251,18 +476,53 @@ impl StatusResponse {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for StatusResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for StatusResponse {
+    const NAME: &'static str = "StatusResponse";
+    const FIELDS: &'static [&'static str] = &["workspace_status", "subscription"];
+    type Slots = (Option<WorkspaceStatus>, Option<Option<Subscription>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            workspace_status: required(slots.0, "workspace_status")?,
+            subscription: slots.1.flatten(),
+        })
+    }
+}
 /// Answer of optimize.health.
 ///
 /// Documented as `HealthResponse`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct HealthResponse {
     /// Overall memory-quality verdict.
     pub status: String,
     /// Named quality signals.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signals: Option<::std::collections::BTreeMap<String, f64>>,
     /// When the signals were computed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_sweep_at: Option<::sdkgen_runtime::Timestamp>,
 }
 impl HealthResponse {
@@ -292,5 +552,46 @@ impl HealthResponse {
     ) -> Self {
         self.last_sweep_at = Some(value.into());
         self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for HealthResponse {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for HealthResponse {
+    const NAME: &'static str = "HealthResponse";
+    const FIELDS: &'static [&'static str] = &["status", "signals", "last_sweep_at"];
+    type Slots = (
+        Option<String>,
+        Option<Option<::std::collections::BTreeMap<String, f64>>>,
+        Option<Option<::sdkgen_runtime::Timestamp>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            status: required(slots.0, "status")?,
+            signals: slots.1.flatten(),
+            last_sweep_at: slots.2.flatten(),
+        })
     }
 }

@@ -315,6 +315,12 @@ impl Printed {
         self.struct_lit(indent, "", path, fields, "");
     }
 
+    /// A struct expression that is a call's one argument (`Ok(Self { a })`), laid out as
+    /// [`Printed::struct_expr`] lays out one alone.
+    pub(super) fn struct_arg(&mut self, indent: usize, call: &str, path: &str, fields: &[String]) {
+        self.struct_lit(indent, &format!("{call}("), path, fields, ")");
+    }
+
     /// [`Printed::struct_expr`] after `lead` and before `trail` on its first and last line.
     fn struct_lit(
         &mut self,

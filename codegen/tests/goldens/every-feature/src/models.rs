@@ -122,7 +122,7 @@ impl<'de> ::serde::Deserialize<'de> for AccountState {
 /// An account.
 ///
 /// Documented as `Account`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Account {
     /// The `state` field.
     pub state: AccountState,
@@ -130,7 +130,7 @@ pub struct Account {
     ///
     /// On the wire: `self`.
     #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub self_: Option<String>,
 }
 impl Account {
@@ -149,10 +149,45 @@ impl Account {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Account {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Account {
+    const NAME: &'static str = "Account";
+    const FIELDS: &'static [&'static str] = &["state", "self"];
+    type Slots = (Option<AccountState>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            state: required(slots.0, "state")?,
+            self_: slots.1.flatten(),
+        })
+    }
+}
 /// An item.
 ///
 /// Documented as `Item`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Item {
     /// The `id` field.
     pub id: String,
@@ -164,16 +199,15 @@ pub struct Item {
     #[serde(rename = "createdAt")]
     pub created_at: ::sdkgen_runtime::Timestamp,
     /// The `price` field.
-    #[serde(default)]
     pub price: Option<f64>,
     /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// The `attrs` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub attrs: Option<::std::collections::BTreeMap<String, ::serde_json::Value>>,
     /// The `children` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub children: Option<Vec<Item>>,
 }
 impl Item {
@@ -222,10 +256,71 @@ impl Item {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Item {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Item {
+    const NAME: &'static str = "Item";
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "type",
+        "createdAt",
+        "price",
+        "tags",
+        "attrs",
+        "children",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<Kind>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<Option<f64>>,
+        Option<Option<Vec<String>>>,
+        Option<Option<::std::collections::BTreeMap<String, ::serde_json::Value>>>,
+        Option<Option<Vec<Item>>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            _ => slots.6 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            r#type: required(slots.1, "type")?,
+            created_at: required(slots.2, "createdAt")?,
+            price: slots.3.flatten(),
+            tags: slots.4.flatten(),
+            attrs: slots.5.flatten(),
+            children: slots.6.flatten(),
+        })
+    }
+}
 /// Content blocks (a tagged union) and a prompt (untagged alternatives).
 ///
 /// Documented as `Annotation`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Annotation {
     /// The `blocks` field.
     pub blocks: Vec<ContentBlock>,
@@ -240,6 +335,41 @@ impl Annotation {
             blocks: blocks.into(),
             prompt: prompt.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Annotation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Annotation {
+    const NAME: &'static str = "Annotation";
+    const FIELDS: &'static [&'static str] = &["blocks", "prompt"];
+    type Slots = (Option<Vec<ContentBlock>>, Option<Prompt>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            blocks: required(slots.0, "blocks")?,
+            prompt: required(slots.1, "prompt")?,
+        })
     }
 }
 /// One block of content; APIs add block types.
@@ -316,7 +446,7 @@ impl ::serde::Serialize for ContentBlock {
 /// A text block.
 ///
 /// Documented as `TextBlock`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct TextBlock {
     /// The `text` field.
     pub text: String,
@@ -328,10 +458,41 @@ impl TextBlock {
         Self { text: text.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for TextBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for TextBlock {
+    const NAME: &'static str = "TextBlock";
+    const FIELDS: &'static [&'static str] = &["text"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            text: required(slots.0, "text")?,
+        })
+    }
+}
 /// An image block.
 ///
 /// Documented as `ImageBlock`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ImageBlock {
     /// The `url` field.
     pub url: String,
@@ -341,6 +502,37 @@ impl ImageBlock {
     #[inline]
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ImageBlock {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ImageBlock {
+    const NAME: &'static str = "ImageBlock";
+    const FIELDS: &'static [&'static str] = &["url"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            url: required(slots.0, "url")?,
+        })
     }
 }
 /// A prompt is a string, a list of strings, or a list of content blocks.
@@ -430,7 +622,7 @@ impl ::serde::Serialize for ItemEvent {
 /// The item as it is now.
 ///
 /// Documented as `ItemChanged`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ItemChanged {
     /// The `item` field.
     pub item: Item,
@@ -442,10 +634,41 @@ impl ItemChanged {
         Self { item: item.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ItemChanged {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ItemChanged {
+    const NAME: &'static str = "ItemChanged";
+    const FIELDS: &'static [&'static str] = &["item"];
+    type Slots = (Option<Item>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            item: required(slots.0, "item")?,
+        })
+    }
+}
 /// The item is gone.
 ///
 /// Documented as `ItemDeleted`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ItemDeleted {
     /// The `id` field.
     pub id: String,
@@ -457,15 +680,46 @@ impl ItemDeleted {
         Self { id: id.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ItemDeleted {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ItemDeleted {
+    const NAME: &'static str = "ItemDeleted";
+    const FIELDS: &'static [&'static str] = &["id"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+        })
+    }
+}
 /// What to write.
 ///
 /// Documented as `GenerateRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct GenerateRequest {
     /// The `item_id` field.
     pub item_id: String,
     /// The `max_words` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub max_words: Option<i64>,
 }
 impl GenerateRequest {
@@ -484,10 +738,45 @@ impl GenerateRequest {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for GenerateRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for GenerateRequest {
+    const NAME: &'static str = "GenerateRequest";
+    const FIELDS: &'static [&'static str] = &["item_id", "max_words"];
+    type Slots = (Option<String>, Option<Option<i64>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            item_id: required(slots.0, "item_id")?,
+            max_words: slots.1.flatten(),
+        })
+    }
+}
 /// A whole description.
 ///
 /// Documented as `Generated`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Generated {
     /// The `text` field.
     pub text: String,
@@ -499,10 +788,41 @@ impl Generated {
         Self { text: text.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Generated {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Generated {
+    const NAME: &'static str = "Generated";
+    const FIELDS: &'static [&'static str] = &["text"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            text: required(slots.0, "text")?,
+        })
+    }
+}
 /// The next piece of a description.
 ///
 /// Documented as `GenerateDelta`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct GenerateDelta {
     /// The `index` field.
     pub index: i64,
@@ -519,20 +839,55 @@ impl GenerateDelta {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for GenerateDelta {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for GenerateDelta {
+    const NAME: &'static str = "GenerateDelta";
+    const FIELDS: &'static [&'static str] = &["index", "delta"];
+    type Slots = (Option<i64>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            index: required(slots.0, "index")?,
+            delta: required(slots.1, "delta")?,
+        })
+    }
+}
 /// A file and what it is for.
 ///
 /// Documented as `Attachment`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Attachment {
     /// The file.
     pub file: ::sdkgen_runtime::File,
     /// The `purpose` field.
     pub purpose: String,
     /// The `labels` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<String>>,
     /// A smaller version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub preview: Option<::sdkgen_runtime::File>,
 }
 impl Attachment {
@@ -562,10 +917,54 @@ impl Attachment {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Attachment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Attachment {
+    const NAME: &'static str = "Attachment";
+    const FIELDS: &'static [&'static str] = &["file", "purpose", "labels", "preview"];
+    type Slots = (
+        Option<::sdkgen_runtime::File>,
+        Option<String>,
+        Option<Option<Vec<String>>>,
+        Option<Option<::sdkgen_runtime::File>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            file: required(slots.0, "file")?,
+            purpose: required(slots.1, "purpose")?,
+            labels: slots.2.flatten(),
+            preview: slots.3.flatten(),
+        })
+    }
+}
 /// One failing field.
 ///
 /// Documented as `ValidationError`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ValidationError {
     /// The `resource` field.
     pub resource: String,
@@ -574,7 +973,7 @@ pub struct ValidationError {
     /// The `code` field.
     pub code: String,
     /// The `message` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 impl ValidationError {
@@ -599,16 +998,60 @@ impl ValidationError {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ValidationError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ValidationError {
+    const NAME: &'static str = "ValidationError";
+    const FIELDS: &'static [&'static str] = &["resource", "field", "code", "message"];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<Option<String>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            resource: required(slots.0, "resource")?,
+            field: required(slots.1, "field")?,
+            code: required(slots.2, "code")?,
+            message: slots.3.flatten(),
+        })
+    }
+}
 /// Every field optional, so it has a Default.
 ///
 /// Documented as `ItemFilter`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct ItemFilter {
     /// The `tag` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tag: Option<String>,
     /// The `kind` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<Kind>,
 }
 impl ItemFilter {
@@ -630,21 +1073,55 @@ impl ItemFilter {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ItemFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ItemFilter {
+    const NAME: &'static str = "ItemFilter";
+    const FIELDS: &'static [&'static str] = &["tag", "kind"];
+    type Slots = (Option<Option<String>>, Option<Option<Kind>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            tag: slots.0.flatten(),
+            kind: slots.1.flatten(),
+        })
+    }
+}
 /// A new item.
 ///
 /// Documented as `NewItem`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NewItem {
     /// The `name` field.
     pub name: String,
     /// Sent as metadata\[key\]=value pairs of List\<String> values; see <https://example.com/docs/metadata>.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<::std::collections::BTreeMap<String, String>>,
     /// A wire name starting with a digit.
     ///
     /// On the wire: `1st`.
     #[serde(rename = "1st")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub _1st: Option<String>,
 }
 impl NewItem {
@@ -671,5 +1148,46 @@ impl NewItem {
     pub fn with_1st(mut self, value: impl Into<String>) -> Self {
         self._1st = Some(value.into());
         self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for NewItem {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for NewItem {
+    const NAME: &'static str = "NewItem";
+    const FIELDS: &'static [&'static str] = &["name", "metadata", "1st"];
+    type Slots = (
+        Option<String>,
+        Option<Option<::std::collections::BTreeMap<String, String>>>,
+        Option<Option<String>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            name: required(slots.0, "name")?,
+            metadata: slots.1.flatten(),
+            _1st: slots.2.flatten(),
+        })
     }
 }

@@ -4,16 +4,16 @@
 /// Data to purchase a ticket.
 ///
 /// Documented as `BuyMuseumTickets`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct BuyMuseumTickets {
     /// Email address for ticket purchaser.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Identifier for a special event.
     ///
     /// On the wire: `eventId`.
     #[serde(rename = "eventId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `ticketDate` field.
     ///
@@ -24,7 +24,7 @@ pub struct BuyMuseumTickets {
     ///
     /// On the wire: `ticketId`.
     #[serde(rename = "ticketId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<String>,
     /// Type of ticket being purchased. Use `general` for regular museum entry and `event` for tickets to special events.
     ///
@@ -67,16 +67,71 @@ impl BuyMuseumTickets {
         self
     }
 }
+#[cfg(feature = "tickets")]
+impl<'de> ::serde::Deserialize<'de> for BuyMuseumTickets {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "tickets")]
+impl ::sdkgen_runtime::de::Object for BuyMuseumTickets {
+    const NAME: &'static str = "BuyMuseumTickets";
+    const FIELDS: &'static [&'static str] = &[
+        "email",
+        "eventId",
+        "ticketDate",
+        "ticketId",
+        "ticketType",
+    ];
+    type Slots = (
+        Option<Option<String>>,
+        Option<Option<String>>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<TicketType>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            email: slots.0.flatten(),
+            event_id: slots.1.flatten(),
+            ticket_date: required(slots.2, "ticketDate")?,
+            ticket_id: slots.3.flatten(),
+            ticket_type: required(slots.4, "ticketType")?,
+        })
+    }
+}
 /// `ErrorModel`.
 ///
 /// Documented as `ErrorModel`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct ErrorModel {
     /// The `title` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// The `type` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
 }
 impl ErrorModel {
@@ -98,11 +153,45 @@ impl ErrorModel {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ErrorModel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ErrorModel {
+    const NAME: &'static str = "ErrorModel";
+    const FIELDS: &'static [&'static str] = &["title", "type"];
+    type Slots = (Option<Option<String>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            title: slots.0.flatten(),
+            r#type: slots.1.flatten(),
+        })
+    }
+}
 #[cfg(feature = "operations")]
 /// Daily operating hours for the museum.
 ///
 /// Documented as `MuseumDailyHours`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct MuseumDailyHours {
     /// The `date` field.
     pub date: String,
@@ -133,17 +222,56 @@ impl MuseumDailyHours {
         }
     }
 }
+#[cfg(feature = "operations")]
+impl<'de> ::serde::Deserialize<'de> for MuseumDailyHours {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "operations")]
+impl ::sdkgen_runtime::de::Object for MuseumDailyHours {
+    const NAME: &'static str = "MuseumDailyHours";
+    const FIELDS: &'static [&'static str] = &["date", "timeClose", "timeOpen"];
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            date: required(slots.0, "date")?,
+            time_close: required(slots.1, "timeClose")?,
+            time_open: required(slots.2, "timeOpen")?,
+        })
+    }
+}
 #[cfg(feature = "tickets")]
 /// Details for a museum ticket after a successful purchase.
 ///
 /// Documented as `MuseumTicketsConfirmation`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct MuseumTicketsConfirmation {
     /// Identifier for a special event.
     ///
     /// On the wire: `eventId`.
     #[serde(rename = "eventId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `ticketDate` field.
     ///
@@ -154,7 +282,7 @@ pub struct MuseumTicketsConfirmation {
     ///
     /// On the wire: `ticketId`.
     #[serde(rename = "ticketId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<String>,
     /// Type of ticket being purchased. Use `general` for regular museum entry and `event` for tickets to special events.
     ///
@@ -201,11 +329,70 @@ impl MuseumTicketsConfirmation {
         self
     }
 }
+#[cfg(feature = "tickets")]
+impl<'de> ::serde::Deserialize<'de> for MuseumTicketsConfirmation {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "tickets")]
+impl ::sdkgen_runtime::de::Object for MuseumTicketsConfirmation {
+    const NAME: &'static str = "MuseumTicketsConfirmation";
+    const FIELDS: &'static [&'static str] = &[
+        "eventId",
+        "ticketDate",
+        "ticketId",
+        "ticketType",
+        "confirmationCode",
+        "message",
+    ];
+    type Slots = (
+        Option<Option<String>>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<TicketType>,
+        Option<String>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            _ => slots.5 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            event_id: slots.0.flatten(),
+            ticket_date: required(slots.1, "ticketDate")?,
+            ticket_id: slots.2.flatten(),
+            ticket_type: required(slots.3, "ticketType")?,
+            confirmation_code: required(slots.4, "confirmationCode")?,
+            message: required(slots.5, "message")?,
+        })
+    }
+}
 #[cfg(feature = "events")]
 /// `SpecialEvent`.
 ///
 /// Documented as `SpecialEvent`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SpecialEvent {
     /// List of planned dates for the special event.
     pub dates: Vec<String>,
@@ -218,7 +405,7 @@ pub struct SpecialEvent {
     ///
     /// On the wire: `eventId`.
     #[serde(rename = "eventId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// Location where the special event is held.
     pub location: String,
@@ -255,28 +442,87 @@ impl SpecialEvent {
     }
 }
 #[cfg(feature = "events")]
+impl<'de> ::serde::Deserialize<'de> for SpecialEvent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "events")]
+impl ::sdkgen_runtime::de::Object for SpecialEvent {
+    const NAME: &'static str = "SpecialEvent";
+    const FIELDS: &'static [&'static str] = &[
+        "dates",
+        "eventDescription",
+        "eventId",
+        "location",
+        "name",
+        "price",
+    ];
+    type Slots = (
+        Option<Vec<String>>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<String>,
+        Option<String>,
+        Option<f64>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            _ => slots.5 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            dates: required(slots.0, "dates")?,
+            event_description: required(slots.1, "eventDescription")?,
+            event_id: slots.2.flatten(),
+            location: required(slots.3, "location")?,
+            name: required(slots.4, "name")?,
+            price: required(slots.5, "price")?,
+        })
+    }
+}
+#[cfg(feature = "events")]
 /// `SpecialEventFields`.
 ///
 /// Documented as `SpecialEventFields`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct SpecialEventFields {
     /// List of planned dates for the special event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dates: Option<Vec<String>>,
     /// Description of the special event.
     ///
     /// On the wire: `eventDescription`.
     #[serde(rename = "eventDescription")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_description: Option<String>,
     /// Location where the special event is held.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     /// Name of the special event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Price of a ticket for the special event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<f64>,
 }
 #[cfg(feature = "events")]
@@ -323,16 +569,70 @@ impl SpecialEventFields {
         self
     }
 }
+#[cfg(feature = "events")]
+impl<'de> ::serde::Deserialize<'de> for SpecialEventFields {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "events")]
+impl ::sdkgen_runtime::de::Object for SpecialEventFields {
+    const NAME: &'static str = "SpecialEventFields";
+    const FIELDS: &'static [&'static str] = &[
+        "dates",
+        "eventDescription",
+        "location",
+        "name",
+        "price",
+    ];
+    type Slots = (
+        Option<Option<Vec<String>>>,
+        Option<Option<String>>,
+        Option<Option<String>>,
+        Option<Option<String>>,
+        Option<Option<f64>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            dates: slots.0.flatten(),
+            event_description: slots.1.flatten(),
+            location: slots.2.flatten(),
+            name: slots.3.flatten(),
+            price: slots.4.flatten(),
+        })
+    }
+}
 /// Ticket for museum entry, can be general admission or special event.
 ///
 /// Documented as `Ticket`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Ticket {
     /// Identifier for a special event.
     ///
     /// On the wire: `eventId`.
     #[serde(rename = "eventId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<String>,
     /// The `ticketDate` field.
     ///
@@ -343,7 +643,7 @@ pub struct Ticket {
     ///
     /// On the wire: `ticketId`.
     #[serde(rename = "ticketId")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket_id: Option<String>,
     /// Type of ticket being purchased. Use `general` for regular museum entry and `event` for tickets to special events.
     ///
@@ -376,6 +676,55 @@ impl Ticket {
     pub fn with_ticket_id(mut self, value: impl Into<String>) -> Self {
         self.ticket_id = Some(value.into());
         self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Ticket {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Ticket {
+    const NAME: &'static str = "Ticket";
+    const FIELDS: &'static [&'static str] = &[
+        "eventId",
+        "ticketDate",
+        "ticketId",
+        "ticketType",
+    ];
+    type Slots = (
+        Option<Option<String>>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<TicketType>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            event_id: slots.0.flatten(),
+            ticket_date: required(slots.1, "ticketDate")?,
+            ticket_id: slots.2.flatten(),
+            ticket_type: required(slots.3, "ticketType")?,
+        })
     }
 }
 /// Type of ticket being purchased. Use `general` for regular museum entry and `event` for tickets to special events.

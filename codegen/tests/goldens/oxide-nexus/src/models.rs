@@ -3,7 +3,7 @@
 /// Describes properties that should uniquely identify a Gimlet.
 ///
 /// Documented as `Baseboard`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Baseboard {
     /// The `part` field.
     pub part: String,
@@ -25,6 +25,43 @@ impl Baseboard {
             revision: revision.into(),
             serial: serial.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Baseboard {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Baseboard {
+    const NAME: &'static str = "Baseboard";
+    const FIELDS: &'static [&'static str] = &["part", "revision", "serial"];
+    type Slots = (Option<String>, Option<i64>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            part: required(slots.0, "part")?,
+            revision: required(slots.1, "revision")?,
+            serial: required(slots.2, "serial")?,
+        })
     }
 }
 /// `BinRangedoubleRangeToType`.
@@ -76,7 +113,7 @@ impl<'de> ::serde::Deserialize<'de> for BinRangedoubleRangeToType {
 /// A range unbounded below and exclusively above, `..end`.
 ///
 /// Documented as `BinRangedoubleRangeTo`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct BinRangedoubleRangeTo {
     /// The `end` field.
     pub end: f64,
@@ -86,6 +123,37 @@ impl BinRangedoubleRangeTo {
     #[inline]
     pub fn new(end: impl Into<f64>) -> Self {
         Self { end: end.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BinRangedoubleRangeTo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for BinRangedoubleRangeTo {
+    const NAME: &'static str = "BinRangedoubleRangeTo";
+    const FIELDS: &'static [&'static str] = &["end"];
+    type Slots = (Option<f64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            end: required(slots.0, "end")?,
+        })
     }
 }
 /// `BinRangedoubleRangeType`.
@@ -137,7 +205,7 @@ impl<'de> ::serde::Deserialize<'de> for BinRangedoubleRangeType {
 /// A range bounded inclusively below and exclusively above, `start..end`.
 ///
 /// Documented as `BinRangedoubleRange`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct BinRangedoubleRange {
     /// The `end` field.
     pub end: f64,
@@ -152,6 +220,41 @@ impl BinRangedoubleRange {
             end: end.into(),
             start: start.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BinRangedoubleRange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for BinRangedoubleRange {
+    const NAME: &'static str = "BinRangedoubleRange";
+    const FIELDS: &'static [&'static str] = &["end", "start"];
+    type Slots = (Option<f64>, Option<f64>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            end: required(slots.0, "end")?,
+            start: required(slots.1, "start")?,
+        })
     }
 }
 /// `BinRangedoubleRangeFromType`.
@@ -203,7 +306,7 @@ impl<'de> ::serde::Deserialize<'de> for BinRangedoubleRangeFromType {
 /// A range bounded inclusively below and unbounded above, `start..`.
 ///
 /// Documented as `BinRangedoubleRangeFrom`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct BinRangedoubleRangeFrom {
     /// The `start` field.
     pub start: f64,
@@ -213,6 +316,37 @@ impl BinRangedoubleRangeFrom {
     #[inline]
     pub fn new(start: impl Into<f64>) -> Self {
         Self { start: start.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BinRangedoubleRangeFrom {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for BinRangedoubleRangeFrom {
+    const NAME: &'static str = "BinRangedoubleRangeFrom";
+    const FIELDS: &'static [&'static str] = &["start"];
+    type Slots = (Option<f64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            start: required(slots.0, "start")?,
+        })
     }
 }
 /// A type storing a range over `T`.
@@ -350,7 +484,7 @@ impl<'de> ::serde::Deserialize<'de> for BinRangeint64RangeToType {
 /// A range unbounded below and exclusively above, `..end`.
 ///
 /// Documented as `BinRangeint64RangeTo`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct BinRangeint64RangeTo {
     /// The `end` field.
     pub end: i64,
@@ -360,6 +494,37 @@ impl BinRangeint64RangeTo {
     #[inline]
     pub fn new(end: impl Into<i64>) -> Self {
         Self { end: end.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BinRangeint64RangeTo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for BinRangeint64RangeTo {
+    const NAME: &'static str = "BinRangeint64RangeTo";
+    const FIELDS: &'static [&'static str] = &["end"];
+    type Slots = (Option<i64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            end: required(slots.0, "end")?,
+        })
     }
 }
 /// `BinRangeint64RangeType`.
@@ -411,7 +576,7 @@ impl<'de> ::serde::Deserialize<'de> for BinRangeint64RangeType {
 /// A range bounded inclusively below and exclusively above, `start..end`.
 ///
 /// Documented as `BinRangeint64Range`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct BinRangeint64Range {
     /// The `end` field.
     pub end: i64,
@@ -426,6 +591,41 @@ impl BinRangeint64Range {
             end: end.into(),
             start: start.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BinRangeint64Range {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for BinRangeint64Range {
+    const NAME: &'static str = "BinRangeint64Range";
+    const FIELDS: &'static [&'static str] = &["end", "start"];
+    type Slots = (Option<i64>, Option<i64>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            end: required(slots.0, "end")?,
+            start: required(slots.1, "start")?,
+        })
     }
 }
 /// `BinRangeint64RangeFromType`.
@@ -477,7 +677,7 @@ impl<'de> ::serde::Deserialize<'de> for BinRangeint64RangeFromType {
 /// A range bounded inclusively below and unbounded above, `start..`.
 ///
 /// Documented as `BinRangeint64RangeFrom`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct BinRangeint64RangeFrom {
     /// The `start` field.
     pub start: i64,
@@ -487,6 +687,37 @@ impl BinRangeint64RangeFrom {
     #[inline]
     pub fn new(start: impl Into<i64>) -> Self {
         Self { start: start.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for BinRangeint64RangeFrom {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for BinRangeint64RangeFrom {
+    const NAME: &'static str = "BinRangeint64RangeFrom";
+    const FIELDS: &'static [&'static str] = &["start"];
+    type Slots = (Option<i64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            start: required(slots.0, "start")?,
+        })
     }
 }
 /// A type storing a range over `T`.
@@ -578,7 +809,7 @@ impl ::serde::Serialize for BinRangeint64 {
 /// Type storing bin edges and a count of samples within it.
 ///
 /// Documented as `Bindouble`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Bindouble {
     /// The total count of samples in this bin.
     pub count: i64,
@@ -595,10 +826,45 @@ impl Bindouble {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Bindouble {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Bindouble {
+    const NAME: &'static str = "Bindouble";
+    const FIELDS: &'static [&'static str] = &["count", "range"];
+    type Slots = (Option<i64>, Option<BinRangedouble>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            count: required(slots.0, "count")?,
+            range: required(slots.1, "range")?,
+        })
+    }
+}
 /// Type storing bin edges and a count of samples within it.
 ///
 /// Documented as `Binint64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Binint64 {
     /// The total count of samples in this bin.
     pub count: i64,
@@ -615,11 +881,46 @@ impl Binint64 {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Binint64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Binint64 {
+    const NAME: &'static str = "Binint64";
+    const FIELDS: &'static [&'static str] = &["count", "range"];
+    type Slots = (Option<i64>, Option<BinRangeint64>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            count: required(slots.0, "count")?,
+            range: required(slots.1, "range")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// Client view of a \[`Certificate`\]
 ///
 /// Documented as `Certificate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Certificate {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -657,10 +958,69 @@ impl Certificate {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for Certificate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for Certificate {
+    const NAME: &'static str = "Certificate";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "name",
+        "service",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<ServiceUsingCertificate>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            _ => slots.5 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            name: required(slots.2, "name")?,
+            service: required(slots.3, "service")?,
+            time_created: required(slots.4, "time_created")?,
+            time_modified: required(slots.5, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// Create-time parameters for a `Certificate`
 ///
 /// Documented as `CertificateCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CertificateCreate {
     /// PEM file containing public certificate chain
     pub cert: Vec<i64>,
@@ -694,19 +1054,70 @@ impl CertificateCreate {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for CertificateCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for CertificateCreate {
+    const NAME: &'static str = "CertificateCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "cert",
+        "description",
+        "key",
+        "name",
+        "service",
+    ];
+    type Slots = (
+        Option<Vec<i64>>,
+        Option<String>,
+        Option<Vec<i64>>,
+        Option<String>,
+        Option<ServiceUsingCertificate>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            cert: required(slots.0, "cert")?,
+            description: required(slots.1, "description")?,
+            key: required(slots.2, "key")?,
+            name: required(slots.3, "name")?,
+            service: required(slots.4, "service")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `CertificateResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CertificateResultsPage {
     /// list of items on this page of results
     pub items: Vec<Certificate>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -733,10 +1144,47 @@ impl CertificateResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for CertificateResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for CertificateResultsPage {
+    const NAME: &'static str = "CertificateResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Certificate>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 /// Identity-related metadata that's included in "asset" public API objects (which generally have no name or description)
 ///
 /// Documented as `ComponentUpdate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ComponentUpdate {
     /// The `component_type` field.
     pub component_type: UpdateableComponentType,
@@ -768,20 +1216,69 @@ impl ComponentUpdate {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ComponentUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ComponentUpdate {
+    const NAME: &'static str = "ComponentUpdate";
+    const FIELDS: &'static [&'static str] = &[
+        "component_type",
+        "id",
+        "time_created",
+        "time_modified",
+        "version",
+    ];
+    type Slots = (
+        Option<UpdateableComponentType>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            component_type: required(slots.0, "component_type")?,
+            id: required(slots.1, "id")?,
+            time_created: required(slots.2, "time_created")?,
+            time_modified: required(slots.3, "time_modified")?,
+            version: required(slots.4, "version")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `ComponentUpdateResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ComponentUpdateResultsPage {
     /// list of items on this page of results
     pub items: Vec<ComponentUpdate>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -808,10 +1305,47 @@ impl ComponentUpdateResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for ComponentUpdateResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for ComponentUpdateResultsPage {
+    const NAME: &'static str = "ComponentUpdateResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<ComponentUpdate>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 /// A cumulative or counter data type.
 ///
 /// Documented as `Cumulativedouble`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Cumulativedouble {
     /// The `start_time` field.
     pub start_time: ::sdkgen_runtime::Timestamp,
@@ -831,10 +1365,45 @@ impl Cumulativedouble {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Cumulativedouble {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Cumulativedouble {
+    const NAME: &'static str = "Cumulativedouble";
+    const FIELDS: &'static [&'static str] = &["start_time", "value"];
+    type Slots = (Option<::sdkgen_runtime::Timestamp>, Option<f64>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            start_time: required(slots.0, "start_time")?,
+            value: required(slots.1, "value")?,
+        })
+    }
+}
 /// A cumulative or counter data type.
 ///
 /// Documented as `Cumulativeint64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Cumulativeint64 {
     /// The `start_time` field.
     pub start_time: ::sdkgen_runtime::Timestamp,
@@ -852,6 +1421,41 @@ impl Cumulativeint64 {
             start_time: start_time.into(),
             value: value.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Cumulativeint64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Cumulativeint64 {
+    const NAME: &'static str = "Cumulativeint64";
+    const FIELDS: &'static [&'static str] = &["start_time", "value"];
+    type Slots = (Option<::sdkgen_runtime::Timestamp>, Option<i64>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            start_time: required(slots.0, "start_time")?,
+            value: required(slots.1, "value")?,
+        })
     }
 }
 /// `DatumBoolType`.
@@ -903,7 +1507,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumBoolType {
 /// `Datum` of `bool`.
 ///
 /// Documented as `DatumBool`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumBool {
     /// The `datum` field.
     pub datum: bool,
@@ -913,6 +1517,37 @@ impl DatumBool {
     #[inline]
     pub fn new(datum: impl Into<bool>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumBool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumBool {
+    const NAME: &'static str = "DatumBool";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<bool>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// `DatumI64Type`.
@@ -964,7 +1599,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumI64Type {
 /// `Datum` of `i64`.
 ///
 /// Documented as `DatumI64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumI64 {
     /// The `datum` field.
     pub datum: i64,
@@ -974,6 +1609,37 @@ impl DatumI64 {
     #[inline]
     pub fn new(datum: impl Into<i64>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumI64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumI64 {
+    const NAME: &'static str = "DatumI64";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<i64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// `DatumF64Type`.
@@ -1025,7 +1691,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumF64Type {
 /// `Datum` of `f64`.
 ///
 /// Documented as `DatumF64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumF64 {
     /// The `datum` field.
     pub datum: f64,
@@ -1035,6 +1701,37 @@ impl DatumF64 {
     #[inline]
     pub fn new(datum: impl Into<f64>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumF64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumF64 {
+    const NAME: &'static str = "DatumF64";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<f64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// `DatumStringType`.
@@ -1086,7 +1783,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumStringType {
 /// `Datum` of `string`.
 ///
 /// Documented as `DatumString`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumString {
     /// The `datum` field.
     pub datum: String,
@@ -1096,6 +1793,37 @@ impl DatumString {
     #[inline]
     pub fn new(datum: impl Into<String>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumString {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumString {
+    const NAME: &'static str = "DatumString";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// `DatumBytesType`.
@@ -1147,7 +1875,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumBytesType {
 /// `Datum` of `bytes`.
 ///
 /// Documented as `DatumBytes`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumBytes {
     /// The `datum` field.
     pub datum: Vec<i64>,
@@ -1157,6 +1885,37 @@ impl DatumBytes {
     #[inline]
     pub fn new(datum: impl Into<Vec<i64>>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumBytes {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumBytes {
+    const NAME: &'static str = "DatumBytes";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<Vec<i64>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// `DatumCumulativeI64Type`.
@@ -1208,7 +1967,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumCumulativeI64Type {
 /// `Datum` of `cumulative_i64`.
 ///
 /// Documented as `DatumCumulativeI64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumCumulativeI64 {
     /// A cumulative or counter data type.
     pub datum: Cumulativeint64,
@@ -1218,6 +1977,37 @@ impl DatumCumulativeI64 {
     #[inline]
     pub fn new(datum: impl Into<Cumulativeint64>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumCumulativeI64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumCumulativeI64 {
+    const NAME: &'static str = "DatumCumulativeI64";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<Cumulativeint64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// `DatumCumulativeF64Type`.
@@ -1269,7 +2059,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumCumulativeF64Type {
 /// `Datum` of `cumulative_f64`.
 ///
 /// Documented as `DatumCumulativeF64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumCumulativeF64 {
     /// A cumulative or counter data type.
     pub datum: Cumulativedouble,
@@ -1279,6 +2069,37 @@ impl DatumCumulativeF64 {
     #[inline]
     pub fn new(datum: impl Into<Cumulativedouble>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumCumulativeF64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumCumulativeF64 {
+    const NAME: &'static str = "DatumCumulativeF64";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<Cumulativedouble>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// `DatumHistogramI64Type`.
@@ -1330,7 +2151,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumHistogramI64Type {
 /// `Datum` of `histogram_i64`.
 ///
 /// Documented as `DatumHistogramI64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumHistogramI64 {
     /// A simple type for managing a histogram metric.
     ///
@@ -1358,6 +2179,37 @@ impl DatumHistogramI64 {
     #[inline]
     pub fn new(datum: impl Into<Histogramint64>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumHistogramI64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumHistogramI64 {
+    const NAME: &'static str = "DatumHistogramI64";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<Histogramint64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// `DatumHistogramF64Type`.
@@ -1409,7 +2261,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumHistogramF64Type {
 /// `Datum` of `histogram_f64`.
 ///
 /// Documented as `DatumHistogramF64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DatumHistogramF64 {
     /// A simple type for managing a histogram metric.
     ///
@@ -1437,6 +2289,37 @@ impl DatumHistogramF64 {
     #[inline]
     pub fn new(datum: impl Into<Histogramdouble>) -> Self {
         Self { datum: datum.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DatumHistogramF64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DatumHistogramF64 {
+    const NAME: &'static str = "DatumHistogramF64";
+    const FIELDS: &'static [&'static str] = &["datum"];
+    type Slots = (Option<Histogramdouble>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+        })
     }
 }
 /// A `Datum` is a single sampled data point from a metric.
@@ -1694,7 +2577,7 @@ impl<'de> ::serde::Deserialize<'de> for DatumType {
 /// `DerEncodedKeyPair`.
 ///
 /// Documented as `DerEncodedKeyPair`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DerEncodedKeyPair {
     /// request signing private key (base64 encoded der file)
     pub private_key: String,
@@ -1711,11 +2594,46 @@ impl DerEncodedKeyPair {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for DerEncodedKeyPair {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DerEncodedKeyPair {
+    const NAME: &'static str = "DerEncodedKeyPair";
+    const FIELDS: &'static [&'static str] = &["private_key", "public_cert"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            private_key: required(slots.0, "private_key")?,
+            public_cert: required(slots.1, "public_cert")?,
+        })
+    }
+}
 #[cfg(feature = "hidden")]
 /// `DeviceAccessTokenRequest`.
 ///
 /// Documented as `DeviceAccessTokenRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DeviceAccessTokenRequest {
     /// The `client_id` field.
     pub client_id: String,
@@ -1741,10 +2659,49 @@ impl DeviceAccessTokenRequest {
     }
 }
 #[cfg(feature = "hidden")]
+impl<'de> ::serde::Deserialize<'de> for DeviceAccessTokenRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "hidden")]
+impl ::sdkgen_runtime::de::Object for DeviceAccessTokenRequest {
+    const NAME: &'static str = "DeviceAccessTokenRequest";
+    const FIELDS: &'static [&'static str] = &["client_id", "device_code", "grant_type"];
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            client_id: required(slots.0, "client_id")?,
+            device_code: required(slots.1, "device_code")?,
+            grant_type: required(slots.2, "grant_type")?,
+        })
+    }
+}
+#[cfg(feature = "hidden")]
 /// `DeviceAuthRequest`.
 ///
 /// Documented as `DeviceAuthRequest`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DeviceAuthRequest {
     /// The `client_id` field.
     pub client_id: String,
@@ -1760,10 +2717,43 @@ impl DeviceAuthRequest {
     }
 }
 #[cfg(feature = "hidden")]
+impl<'de> ::serde::Deserialize<'de> for DeviceAuthRequest {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "hidden")]
+impl ::sdkgen_runtime::de::Object for DeviceAuthRequest {
+    const NAME: &'static str = "DeviceAuthRequest";
+    const FIELDS: &'static [&'static str] = &["client_id"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            client_id: required(slots.0, "client_id")?,
+        })
+    }
+}
+#[cfg(feature = "hidden")]
 /// `DeviceAuthVerify`.
 ///
 /// Documented as `DeviceAuthVerify`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DeviceAuthVerify {
     /// The `user_code` field.
     pub user_code: String,
@@ -1776,6 +2766,39 @@ impl DeviceAuthVerify {
         Self {
             user_code: user_code.into(),
         }
+    }
+}
+#[cfg(feature = "hidden")]
+impl<'de> ::serde::Deserialize<'de> for DeviceAuthVerify {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "hidden")]
+impl ::sdkgen_runtime::de::Object for DeviceAuthVerify {
+    const NAME: &'static str = "DeviceAuthVerify";
+    const FIELDS: &'static [&'static str] = &["user_code"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            user_code: required(slots.0, "user_code")?,
+        })
     }
 }
 /// `DigestSha256Type`.
@@ -1827,7 +2850,7 @@ impl<'de> ::serde::Deserialize<'de> for DigestSha256Type {
 /// `Digest` of `sha256`.
 ///
 /// Documented as `DigestSha256`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DigestSha256 {
     /// The `value` field.
     pub value: String,
@@ -1837,6 +2860,37 @@ impl DigestSha256 {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DigestSha256 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DigestSha256 {
+    const NAME: &'static str = "DigestSha256";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `Digest`.
@@ -1897,7 +2951,7 @@ impl ::serde::Serialize for Digest {
 /// Client view of a \[`Disk`\]
 ///
 /// Documented as `Disk`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Disk {
     /// A count of bytes, typically used either for memory or storage capacity
     ///
@@ -1910,11 +2964,7 @@ pub struct Disk {
     /// unique, immutable, system-controlled identifier for each resource
     pub id: String,
     /// The `image_id` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub image_id: Option<Option<String>>,
     /// unique, mutable, user-controlled identifier for each resource
     pub name: String,
@@ -1925,11 +2975,7 @@ pub struct Disk {
     /// The maximum supported byte count is \[`i64::MAX`\].  This makes it somewhat inconvenient to define constructors: a u32 constructor can be infallible, but an i64 constructor can fail (if the value is negative) and a u64 constructor can fail (if the value is larger than i64::MAX).  We provide all of these for consumers' convenience.
     pub size: i64,
     /// The `snapshot_id` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<Option<String>>,
     /// State of a Disk (primarily: attached or not)
     pub state: DiskState,
@@ -1997,11 +3043,94 @@ impl Disk {
         self
     }
 }
+#[cfg(any(feature = "disks", feature = "instances"))]
+impl<'de> ::serde::Deserialize<'de> for Disk {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "disks", feature = "instances"))]
+impl ::sdkgen_runtime::de::Object for Disk {
+    const NAME: &'static str = "Disk";
+    const FIELDS: &'static [&'static str] = &[
+        "block_size",
+        "description",
+        "device_path",
+        "id",
+        "image_id",
+        "name",
+        "project_id",
+        "size",
+        "snapshot_id",
+        "state",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<Option<String>>,
+        Option<DiskState>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            9 => slots.9 = value.get()?,
+            10 => slots.10 = value.get()?,
+            _ => slots.11 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            block_size: required(slots.0, "block_size")?,
+            description: required(slots.1, "description")?,
+            device_path: required(slots.2, "device_path")?,
+            id: required(slots.3, "id")?,
+            image_id: slots.4,
+            name: required(slots.5, "name")?,
+            project_id: required(slots.6, "project_id")?,
+            size: required(slots.7, "size")?,
+            snapshot_id: slots.8,
+            state: required(slots.9, "state")?,
+            time_created: required(slots.10, "time_created")?,
+            time_modified: required(slots.11, "time_modified")?,
+        })
+    }
+}
 #[cfg(feature = "disks")]
 /// Create-time parameters for a `Disk`
 ///
 /// Documented as `DiskCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskCreate {
     /// The `description` field.
     pub description: String,
@@ -2030,11 +3159,57 @@ impl DiskCreate {
         }
     }
 }
+#[cfg(feature = "disks")]
+impl<'de> ::serde::Deserialize<'de> for DiskCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "disks")]
+impl ::sdkgen_runtime::de::Object for DiskCreate {
+    const NAME: &'static str = "DiskCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "disk_source",
+        "name",
+        "size",
+    ];
+    type Slots = (Option<String>, Option<DiskSource>, Option<String>, Option<i64>);
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            disk_source: required(slots.1, "disk_source")?,
+            name: required(slots.2, "name")?,
+            size: required(slots.3, "size")?,
+        })
+    }
+}
 #[cfg(feature = "instances")]
 /// TODO-v1: Delete this Parameters for the `Disk` to be attached or detached to an instance
 ///
 /// Documented as `DiskIdentifier`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskIdentifier {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
@@ -2045,6 +3220,39 @@ impl DiskIdentifier {
     #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
+    }
+}
+#[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for DiskIdentifier {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for DiskIdentifier {
+    const NAME: &'static str = "DiskIdentifier";
+    const FIELDS: &'static [&'static str] = &["name"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            name: required(slots.0, "name")?,
+        })
     }
 }
 #[cfg(feature = "disks")]
@@ -2122,7 +3330,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskMetricName {
 /// `DiskPath`.
 ///
 /// Documented as `DiskPath`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskPath {
     /// The `disk` field.
     pub disk: String,
@@ -2135,20 +3343,49 @@ impl DiskPath {
         Self { disk: disk.into() }
     }
 }
+#[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for DiskPath {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for DiskPath {
+    const NAME: &'static str = "DiskPath";
+    const FIELDS: &'static [&'static str] = &["disk"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            disk: required(slots.0, "disk")?,
+        })
+    }
+}
 #[cfg(any(feature = "disks", feature = "instances"))]
 /// A single page of results
 ///
 /// Documented as `DiskResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskResultsPage {
     /// list of items on this page of results
     pub items: Vec<Disk>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(any(feature = "disks", feature = "instances"))]
@@ -2173,6 +3410,43 @@ impl DiskResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(any(feature = "disks", feature = "instances"))]
+impl<'de> ::serde::Deserialize<'de> for DiskResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "disks", feature = "instances"))]
+impl ::sdkgen_runtime::de::Object for DiskResultsPage {
+    const NAME: &'static str = "DiskResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Disk>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `DiskSourceBlankType`.
@@ -2224,7 +3498,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskSourceBlankType {
 /// Create a blank disk
 ///
 /// Documented as `DiskSourceBlank`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskSourceBlank {
     /// size of blocks for this Disk. valid values are: 512, 2048, or 4096
     pub block_size: i64,
@@ -2236,6 +3510,37 @@ impl DiskSourceBlank {
         Self {
             block_size: block_size.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskSourceBlank {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskSourceBlank {
+    const NAME: &'static str = "DiskSourceBlank";
+    const FIELDS: &'static [&'static str] = &["block_size"];
+    type Slots = (Option<i64>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            block_size: required(slots.0, "block_size")?,
+        })
     }
 }
 /// `DiskSourceSnapshotType`.
@@ -2287,7 +3592,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskSourceSnapshotType {
 /// Create a disk from a disk snapshot
 ///
 /// Documented as `DiskSourceSnapshot`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskSourceSnapshot {
     /// The `snapshot_id` field.
     pub snapshot_id: String,
@@ -2299,6 +3604,37 @@ impl DiskSourceSnapshot {
         Self {
             snapshot_id: snapshot_id.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskSourceSnapshot {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskSourceSnapshot {
+    const NAME: &'static str = "DiskSourceSnapshot";
+    const FIELDS: &'static [&'static str] = &["snapshot_id"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            snapshot_id: required(slots.0, "snapshot_id")?,
+        })
     }
 }
 /// `DiskSourceImageType`.
@@ -2350,7 +3686,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskSourceImageType {
 /// Create a disk from a project image
 ///
 /// Documented as `DiskSourceImage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskSourceImage {
     /// The `image_id` field.
     pub image_id: String,
@@ -2360,6 +3696,37 @@ impl DiskSourceImage {
     #[inline]
     pub fn new(image_id: impl Into<String>) -> Self {
         Self { image_id: image_id.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskSourceImage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskSourceImage {
+    const NAME: &'static str = "DiskSourceImage";
+    const FIELDS: &'static [&'static str] = &["image_id"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            image_id: required(slots.0, "image_id")?,
+        })
     }
 }
 /// `DiskSourceGlobalImageType`.
@@ -2411,7 +3778,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskSourceGlobalImageType {
 /// Create a disk from a global image
 ///
 /// Documented as `DiskSourceGlobalImage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskSourceGlobalImage {
     /// The `image_id` field.
     pub image_id: String,
@@ -2421,6 +3788,37 @@ impl DiskSourceGlobalImage {
     #[inline]
     pub fn new(image_id: impl Into<String>) -> Self {
         Self { image_id: image_id.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskSourceGlobalImage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskSourceGlobalImage {
+    const NAME: &'static str = "DiskSourceGlobalImage";
+    const FIELDS: &'static [&'static str] = &["image_id"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            image_id: required(slots.0, "image_id")?,
+        })
     }
 }
 /// Different sources for a disk
@@ -2571,13 +3969,36 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateCreatingState {
 /// Disk is being initialized
 ///
 /// Documented as `DiskStateCreating`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct DiskStateCreating {}
 impl DiskStateCreating {
     /// A `DiskStateCreating` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskStateCreating {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskStateCreating {
+    const NAME: &'static str = "DiskStateCreating";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `DiskStateDetachedState`.
@@ -2629,13 +4050,36 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateDetachedState {
 /// Disk is ready but detached from any Instance
 ///
 /// Documented as `DiskStateDetached`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct DiskStateDetached {}
 impl DiskStateDetached {
     /// A `DiskStateDetached` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskStateDetached {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskStateDetached {
+    const NAME: &'static str = "DiskStateDetached";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `DiskStateAttachingState`.
@@ -2687,7 +4131,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateAttachingState {
 /// Disk is being attached to the given Instance
 ///
 /// Documented as `DiskStateAttaching`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskStateAttaching {
     /// The `instance` field.
     pub instance: String,
@@ -2697,6 +4141,37 @@ impl DiskStateAttaching {
     #[inline]
     pub fn new(instance: impl Into<String>) -> Self {
         Self { instance: instance.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskStateAttaching {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskStateAttaching {
+    const NAME: &'static str = "DiskStateAttaching";
+    const FIELDS: &'static [&'static str] = &["instance"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            instance: required(slots.0, "instance")?,
+        })
     }
 }
 /// `DiskStateAttachedState`.
@@ -2748,7 +4223,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateAttachedState {
 /// Disk is attached to the given Instance
 ///
 /// Documented as `DiskStateAttached`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskStateAttached {
     /// The `instance` field.
     pub instance: String,
@@ -2758,6 +4233,37 @@ impl DiskStateAttached {
     #[inline]
     pub fn new(instance: impl Into<String>) -> Self {
         Self { instance: instance.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskStateAttached {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskStateAttached {
+    const NAME: &'static str = "DiskStateAttached";
+    const FIELDS: &'static [&'static str] = &["instance"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            instance: required(slots.0, "instance")?,
+        })
     }
 }
 /// `DiskStateDetachingState`.
@@ -2809,7 +4315,7 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateDetachingState {
 /// Disk is being detached from the given Instance
 ///
 /// Documented as `DiskStateDetaching`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DiskStateDetaching {
     /// The `instance` field.
     pub instance: String,
@@ -2819,6 +4325,37 @@ impl DiskStateDetaching {
     #[inline]
     pub fn new(instance: impl Into<String>) -> Self {
         Self { instance: instance.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskStateDetaching {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskStateDetaching {
+    const NAME: &'static str = "DiskStateDetaching";
+    const FIELDS: &'static [&'static str] = &["instance"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            instance: required(slots.0, "instance")?,
+        })
     }
 }
 /// `DiskStateDestroyedState`.
@@ -2870,13 +4407,36 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateDestroyedState {
 /// Disk has been destroyed
 ///
 /// Documented as `DiskStateDestroyed`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct DiskStateDestroyed {}
 impl DiskStateDestroyed {
     /// A `DiskStateDestroyed` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskStateDestroyed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskStateDestroyed {
+    const NAME: &'static str = "DiskStateDestroyed";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `DiskStateFaultedState`.
@@ -2928,13 +4488,36 @@ impl<'de> ::serde::Deserialize<'de> for DiskStateFaultedState {
 /// Disk is unavailable
 ///
 /// Documented as `DiskStateFaulted`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct DiskStateFaulted {}
 impl DiskStateFaulted {
     /// A `DiskStateFaulted` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for DiskStateFaulted {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for DiskStateFaulted {
+    const NAME: &'static str = "DiskStateFaulted";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// State of a Disk (primarily: attached or not)
@@ -3084,7 +4667,7 @@ impl ::serde::Serialize for DiskState {
 /// OS image distribution
 ///
 /// Documented as `Distribution`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Distribution {
     /// The name of the distribution (e.g. "alpine" or "ubuntu")
     pub name: String,
@@ -3101,13 +4684,48 @@ impl Distribution {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Distribution {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Distribution {
+    const NAME: &'static str = "Distribution";
+    const FIELDS: &'static [&'static str] = &["name", "version"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            name: required(slots.0, "name")?,
+            version: required(slots.1, "version")?,
+        })
+    }
+}
 /// Error information from a response.
 ///
 /// Documented as `ErrorModel`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ErrorModel {
     /// The `error_code` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     /// The `message` field.
     pub message: String,
@@ -3131,10 +4749,47 @@ impl ErrorModel {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ErrorModel {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ErrorModel {
+    const NAME: &'static str = "ErrorModel";
+    const FIELDS: &'static [&'static str] = &["error_code", "message", "request_id"];
+    type Slots = (Option<Option<String>>, Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            error_code: slots.0.flatten(),
+            message: required(slots.1, "message")?,
+            request_id: required(slots.2, "request_id")?,
+        })
+    }
+}
 /// `ExternalIp`.
 ///
 /// Documented as `ExternalIp`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ExternalIp {
     /// The `ip` field.
     pub ip: String,
@@ -3149,6 +4804,41 @@ impl ExternalIp {
             ip: ip.into(),
             kind: kind.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExternalIp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ExternalIp {
+    const NAME: &'static str = "ExternalIp";
+    const FIELDS: &'static [&'static str] = &["ip", "kind"];
+    type Slots = (Option<String>, Option<IpKind>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            ip: required(slots.0, "ip")?,
+            kind: required(slots.1, "kind")?,
+        })
     }
 }
 /// `ExternalIpCreateEphemeralType`.
@@ -3200,14 +4890,10 @@ impl<'de> ::serde::Deserialize<'de> for ExternalIpCreateEphemeralType {
 /// An IP address providing both inbound and outbound access. The address is automatically-assigned from the provided IP Pool, or all available pools if not specified.
 ///
 /// Documented as `ExternalIpCreateEphemeral`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct ExternalIpCreateEphemeral {
     /// The `pool_name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pool_name: Option<Option<String>>,
 }
 impl ExternalIpCreateEphemeral {
@@ -3228,6 +4914,34 @@ impl ExternalIpCreateEphemeral {
     pub fn clear_pool_name(mut self) -> Self {
         self.pool_name = Some(None);
         self
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ExternalIpCreateEphemeral {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ExternalIpCreateEphemeral {
+    const NAME: &'static str = "ExternalIpCreateEphemeral";
+    const FIELDS: &'static [&'static str] = &["pool_name"];
+    type Slots = (Option<Option<String>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self { pool_name: slots.0 })
     }
 }
 /// Parameters for creating an external IP address for instances.
@@ -3288,16 +5002,12 @@ impl ::serde::Serialize for ExternalIpCreate {
 /// A single page of results
 ///
 /// Documented as `ExternalIpResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ExternalIpResultsPage {
     /// list of items on this page of results
     pub items: Vec<ExternalIp>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "instances")]
@@ -3324,10 +5034,47 @@ impl ExternalIpResultsPage {
         self
     }
 }
+#[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for ExternalIpResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for ExternalIpResultsPage {
+    const NAME: &'static str = "ExternalIpResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<ExternalIp>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 /// The name and type information for a field of a timeseries schema.
 ///
 /// Documented as `FieldSchema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct FieldSchema {
     /// The `name` field.
     pub name: String,
@@ -3349,6 +5096,43 @@ impl FieldSchema {
             source: source.into(),
             ty: ty.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for FieldSchema {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for FieldSchema {
+    const NAME: &'static str = "FieldSchema";
+    const FIELDS: &'static [&'static str] = &["name", "source", "ty"];
+    type Slots = (Option<String>, Option<FieldSource>, Option<FieldType>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            name: required(slots.0, "name")?,
+            source: required(slots.1, "source")?,
+            ty: required(slots.2, "ty")?,
+        })
     }
 }
 /// The source from which a field is derived, the target or metric.
@@ -3523,7 +5307,7 @@ impl<'de> ::serde::Deserialize<'de> for FleetRole {
 /// Note that the Policy only describes access granted explicitly for this resource.  The policies of parent resources can also cause a user to have access to this resource.
 ///
 /// Documented as `FleetRolePolicy`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct FleetRolePolicy {
     /// Roles directly assigned on this resource
     pub role_assignments: Vec<FleetRoleRoleAssignment>,
@@ -3538,12 +5322,45 @@ impl FleetRolePolicy {
         }
     }
 }
+#[cfg(feature = "policy")]
+impl<'de> ::serde::Deserialize<'de> for FleetRolePolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "policy")]
+impl ::sdkgen_runtime::de::Object for FleetRolePolicy {
+    const NAME: &'static str = "FleetRolePolicy";
+    const FIELDS: &'static [&'static str] = &["role_assignments"];
+    type Slots = (Option<Vec<FleetRoleRoleAssignment>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            role_assignments: required(slots.0, "role_assignments")?,
+        })
+    }
+}
 /// Describes the assignment of a particular role on a particular resource to a particular identity (user, group, etc.)
 ///
 /// The resource is not part of this structure.  Rather, \[`RoleAssignment`\]s are put into a \[`Policy`\] and that Policy is applied to a particular resource.
 ///
 /// Documented as `FleetRoleRoleAssignment`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct FleetRoleRoleAssignment {
     /// The `identity_id` field.
     pub identity_id: String,
@@ -3567,22 +5384,59 @@ impl FleetRoleRoleAssignment {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for FleetRoleRoleAssignment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for FleetRoleRoleAssignment {
+    const NAME: &'static str = "FleetRoleRoleAssignment";
+    const FIELDS: &'static [&'static str] = &[
+        "identity_id",
+        "identity_type",
+        "role_name",
+    ];
+    type Slots = (Option<String>, Option<IdentityType>, Option<FleetRole>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            identity_id: required(slots.0, "identity_id")?,
+            identity_type: required(slots.1, "identity_type")?,
+            role_name: required(slots.2, "role_name")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// Client view of global Images
 ///
 /// Documented as `GlobalImage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct GlobalImage {
     /// size of blocks in bytes
     pub block_size: i64,
     /// human-readable free-form text about a resource
     pub description: String,
     /// Hash of the image contents, if applicable
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<Option<Digest>>,
     /// Image distribution
     pub distribution: String,
@@ -3597,11 +5451,7 @@ pub struct GlobalImage {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
     /// URL source of this image, if any
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<Option<String>>,
     /// Image version
     pub version: String,
@@ -3664,10 +5514,89 @@ impl GlobalImage {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for GlobalImage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for GlobalImage {
+    const NAME: &'static str = "GlobalImage";
+    const FIELDS: &'static [&'static str] = &[
+        "block_size",
+        "description",
+        "digest",
+        "distribution",
+        "id",
+        "name",
+        "size",
+        "time_created",
+        "time_modified",
+        "url",
+        "version",
+    ];
+    type Slots = (
+        Option<i64>,
+        Option<String>,
+        Option<Option<Digest>>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<Option<String>>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            9 => slots.9 = value.get()?,
+            _ => slots.10 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            block_size: required(slots.0, "block_size")?,
+            description: required(slots.1, "description")?,
+            digest: slots.2,
+            distribution: required(slots.3, "distribution")?,
+            id: required(slots.4, "id")?,
+            name: required(slots.5, "name")?,
+            size: required(slots.6, "size")?,
+            time_created: required(slots.7, "time_created")?,
+            time_modified: required(slots.8, "time_modified")?,
+            url: slots.9,
+            version: required(slots.10, "version")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// Create-time parameters for an `GlobalImage`
 ///
 /// Documented as `GlobalImageCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct GlobalImageCreate {
     /// block size in bytes
     pub block_size: i64,
@@ -3701,19 +5630,70 @@ impl GlobalImageCreate {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for GlobalImageCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for GlobalImageCreate {
+    const NAME: &'static str = "GlobalImageCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "block_size",
+        "description",
+        "distribution",
+        "name",
+        "source",
+    ];
+    type Slots = (
+        Option<i64>,
+        Option<String>,
+        Option<Distribution>,
+        Option<String>,
+        Option<ImageSource>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            block_size: required(slots.0, "block_size")?,
+            description: required(slots.1, "description")?,
+            distribution: required(slots.2, "distribution")?,
+            name: required(slots.3, "name")?,
+            source: required(slots.4, "source")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `GlobalImageResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct GlobalImageResultsPage {
     /// list of items on this page of results
     pub items: Vec<GlobalImage>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -3740,10 +5720,47 @@ impl GlobalImageResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for GlobalImageResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for GlobalImageResultsPage {
+    const NAME: &'static str = "GlobalImageResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<GlobalImage>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 /// Client view of a \[`Group`\]
 ///
 /// Documented as `Group`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Group {
     /// Human-readable name that can identify the group
     pub display_name: String,
@@ -3767,20 +5784,53 @@ impl Group {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Group {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Group {
+    const NAME: &'static str = "Group";
+    const FIELDS: &'static [&'static str] = &["display_name", "id", "silo_id"];
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            display_name: required(slots.0, "display_name")?,
+            id: required(slots.1, "id")?,
+            silo_id: required(slots.2, "silo_id")?,
+        })
+    }
+}
 #[cfg(any(feature = "hidden", feature = "silos"))]
 /// A single page of results
 ///
 /// Documented as `GroupResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct GroupResultsPage {
     /// list of items on this page of results
     pub items: Vec<Group>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(any(feature = "hidden", feature = "silos"))]
@@ -3807,6 +5857,43 @@ impl GroupResultsPage {
         self
     }
 }
+#[cfg(any(feature = "hidden", feature = "silos"))]
+impl<'de> ::serde::Deserialize<'de> for GroupResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "hidden", feature = "silos"))]
+impl ::sdkgen_runtime::de::Object for GroupResultsPage {
+    const NAME: &'static str = "GroupResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Group>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 /// A simple type for managing a histogram metric.
 ///
 /// A histogram maintains the count of any number of samples, over a set of bins. Bins are specified on construction via their _left_ edges, inclusive. There can't be any "gaps" in the bins, and an additional bin may be added to the left, right, or both so that the bins extend to the entire range of the support.
@@ -3828,7 +5915,7 @@ impl GroupResultsPage {
 /// The short of this is that, most of the time, it shouldn't matter. If one specifies the extremes of the support as their bins, be aware that the left-most may be converted from a `BinRange::RangeTo` into a `BinRange::Range`. In other words, the first bin of a histogram is _always_ a `Bin::Range` or a `Bin::RangeFrom` after construction. In fact, every bin is one of those variants, the `BinRange::RangeTo` is only provided as a convenience during construction.
 ///
 /// Documented as `Histogramdouble`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Histogramdouble {
     /// The `bins` field.
     pub bins: Vec<Bindouble>,
@@ -3852,6 +5939,47 @@ impl Histogramdouble {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Histogramdouble {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Histogramdouble {
+    const NAME: &'static str = "Histogramdouble";
+    const FIELDS: &'static [&'static str] = &["bins", "n_samples", "start_time"];
+    type Slots = (
+        Option<Vec<Bindouble>>,
+        Option<i64>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            bins: required(slots.0, "bins")?,
+            n_samples: required(slots.1, "n_samples")?,
+            start_time: required(slots.2, "start_time")?,
+        })
+    }
+}
 /// A simple type for managing a histogram metric.
 ///
 /// A histogram maintains the count of any number of samples, over a set of bins. Bins are specified on construction via their _left_ edges, inclusive. There can't be any "gaps" in the bins, and an additional bin may be added to the left, right, or both so that the bins extend to the entire range of the support.
@@ -3873,7 +6001,7 @@ impl Histogramdouble {
 /// The short of this is that, most of the time, it shouldn't matter. If one specifies the extremes of the support as their bins, be aware that the left-most may be converted from a `BinRange::RangeTo` into a `BinRange::Range`. In other words, the first bin of a histogram is _always_ a `Bin::Range` or a `Bin::RangeFrom` after construction. In fact, every bin is one of those variants, the `BinRange::RangeTo` is only provided as a convenience during construction.
 ///
 /// Documented as `Histogramint64`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Histogramint64 {
     /// The `bins` field.
     pub bins: Vec<Binint64>,
@@ -3895,6 +6023,47 @@ impl Histogramint64 {
             n_samples: n_samples.into(),
             start_time: start_time.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Histogramint64 {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Histogramint64 {
+    const NAME: &'static str = "Histogramint64";
+    const FIELDS: &'static [&'static str] = &["bins", "n_samples", "start_time"];
+    type Slots = (
+        Option<Vec<Binint64>>,
+        Option<i64>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            bins: required(slots.0, "bins")?,
+            n_samples: required(slots.1, "n_samples")?,
+            start_time: required(slots.2, "start_time")?,
+        })
     }
 }
 #[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
@@ -3955,7 +6124,7 @@ impl<'de> ::serde::Deserialize<'de> for IdSortMode {
 /// Client view of an \[`IdentityProvider`\]
 ///
 /// Documented as `IdentityProvider`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IdentityProvider {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -3991,20 +6160,73 @@ impl IdentityProvider {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for IdentityProvider {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for IdentityProvider {
+    const NAME: &'static str = "IdentityProvider";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "name",
+        "provider_type",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<IdentityProviderType>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            _ => slots.5 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            name: required(slots.2, "name")?,
+            provider_type: required(slots.3, "provider_type")?,
+            time_created: required(slots.4, "time_created")?,
+            time_modified: required(slots.5, "time_modified")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `IdentityProviderResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IdentityProviderResultsPage {
     /// list of items on this page of results
     pub items: Vec<IdentityProvider>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -4029,6 +6251,43 @@ impl IdentityProviderResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for IdentityProviderResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for IdentityProviderResultsPage {
+    const NAME: &'static str = "IdentityProviderResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<IdentityProvider>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `IdentityProviderType`.
@@ -4178,7 +6437,7 @@ impl<'de> ::serde::Deserialize<'de> for IdpMetadataSourceUrlType {
 /// `IdpMetadataSource` of `url`.
 ///
 /// Documented as `IdpMetadataSourceUrl`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IdpMetadataSourceUrl {
     /// The `url` field.
     pub url: String,
@@ -4188,6 +6447,37 @@ impl IdpMetadataSourceUrl {
     #[inline]
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IdpMetadataSourceUrl {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for IdpMetadataSourceUrl {
+    const NAME: &'static str = "IdpMetadataSourceUrl";
+    const FIELDS: &'static [&'static str] = &["url"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            url: required(slots.0, "url")?,
+        })
     }
 }
 /// `IdpMetadataSourceBase64EncodedXmlType`.
@@ -4239,7 +6529,7 @@ impl<'de> ::serde::Deserialize<'de> for IdpMetadataSourceBase64EncodedXmlType {
 /// `IdpMetadataSource` of `base64_encoded_xml`.
 ///
 /// Documented as `IdpMetadataSourceBase64EncodedXml`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IdpMetadataSourceBase64EncodedXml {
     /// The `data` field.
     pub data: String,
@@ -4249,6 +6539,37 @@ impl IdpMetadataSourceBase64EncodedXml {
     #[inline]
     pub fn new(data: impl Into<String>) -> Self {
         Self { data: data.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for IdpMetadataSourceBase64EncodedXml {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for IdpMetadataSourceBase64EncodedXml {
+    const NAME: &'static str = "IdpMetadataSourceBase64EncodedXml";
+    const FIELDS: &'static [&'static str] = &["data"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            data: required(slots.0, "data")?,
+        })
     }
 }
 /// `IdpMetadataSource`.
@@ -4324,18 +6645,14 @@ impl ::serde::Serialize for IdpMetadataSource {
 /// Client view of project Images
 ///
 /// Documented as `Image`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Image {
     /// size of blocks in bytes
     pub block_size: i64,
     /// human-readable free-form text about a resource
     pub description: String,
     /// Hash of the image contents, if applicable
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub digest: Option<Option<Digest>>,
     /// unique, immutable, system-controlled identifier for each resource
     pub id: String,
@@ -4350,18 +6667,10 @@ pub struct Image {
     /// timestamp when this resource was last modified
     pub time_modified: ::sdkgen_runtime::Timestamp,
     /// URL source of this image, if any
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<Option<String>>,
     /// Version of this, if any
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<Option<String>>,
 }
 #[cfg(feature = "images")]
@@ -4434,10 +6743,89 @@ impl Image {
     }
 }
 #[cfg(feature = "images")]
+impl<'de> ::serde::Deserialize<'de> for Image {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "images")]
+impl ::sdkgen_runtime::de::Object for Image {
+    const NAME: &'static str = "Image";
+    const FIELDS: &'static [&'static str] = &[
+        "block_size",
+        "description",
+        "digest",
+        "id",
+        "name",
+        "project_id",
+        "size",
+        "time_created",
+        "time_modified",
+        "url",
+        "version",
+    ];
+    type Slots = (
+        Option<i64>,
+        Option<String>,
+        Option<Option<Digest>>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<Option<String>>,
+        Option<Option<String>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            9 => slots.9 = value.get()?,
+            _ => slots.10 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            block_size: required(slots.0, "block_size")?,
+            description: required(slots.1, "description")?,
+            digest: slots.2,
+            id: required(slots.3, "id")?,
+            name: required(slots.4, "name")?,
+            project_id: required(slots.5, "project_id")?,
+            size: required(slots.6, "size")?,
+            time_created: required(slots.7, "time_created")?,
+            time_modified: required(slots.8, "time_modified")?,
+            url: slots.9,
+            version: slots.10,
+        })
+    }
+}
+#[cfg(feature = "images")]
 /// Create-time parameters for an `Image`
 ///
 /// Documented as `ImageCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ImageCreate {
     /// block size in bytes
     pub block_size: i64,
@@ -4467,19 +6855,61 @@ impl ImageCreate {
     }
 }
 #[cfg(feature = "images")]
+impl<'de> ::serde::Deserialize<'de> for ImageCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "images")]
+impl ::sdkgen_runtime::de::Object for ImageCreate {
+    const NAME: &'static str = "ImageCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "block_size",
+        "description",
+        "name",
+        "source",
+    ];
+    type Slots = (Option<i64>, Option<String>, Option<String>, Option<ImageSource>);
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            block_size: required(slots.0, "block_size")?,
+            description: required(slots.1, "description")?,
+            name: required(slots.2, "name")?,
+            source: required(slots.3, "source")?,
+        })
+    }
+}
+#[cfg(feature = "images")]
 /// A single page of results
 ///
 /// Documented as `ImageResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ImageResultsPage {
     /// list of items on this page of results
     pub items: Vec<Image>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "images")]
@@ -4504,6 +6934,43 @@ impl ImageResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "images")]
+impl<'de> ::serde::Deserialize<'de> for ImageResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "images")]
+impl ::sdkgen_runtime::de::Object for ImageResultsPage {
+    const NAME: &'static str = "ImageResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Image>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `ImageSourceUrlType`.
@@ -4555,7 +7022,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageSourceUrlType {
 /// `ImageSource` of `url`.
 ///
 /// Documented as `ImageSourceUrl`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ImageSourceUrl {
     /// The `url` field.
     pub url: String,
@@ -4565,6 +7032,37 @@ impl ImageSourceUrl {
     #[inline]
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ImageSourceUrl {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ImageSourceUrl {
+    const NAME: &'static str = "ImageSourceUrl";
+    const FIELDS: &'static [&'static str] = &["url"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            url: required(slots.0, "url")?,
+        })
     }
 }
 /// `ImageSourceSnapshotType`.
@@ -4616,7 +7114,7 @@ impl<'de> ::serde::Deserialize<'de> for ImageSourceSnapshotType {
 /// `ImageSource` of `snapshot`.
 ///
 /// Documented as `ImageSourceSnapshot`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ImageSourceSnapshot {
     /// The `id` field.
     pub id: String,
@@ -4626,6 +7124,37 @@ impl ImageSourceSnapshot {
     #[inline]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ImageSourceSnapshot {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ImageSourceSnapshot {
+    const NAME: &'static str = "ImageSourceSnapshot";
+    const FIELDS: &'static [&'static str] = &["id"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+        })
     }
 }
 /// `ImageSourceYouCanBootAnythingAsLongAsItsAlpineType`.
@@ -4682,13 +7211,36 @@ for ImageSourceYouCanBootAnythingAsLongAsItsAlpineType {
 /// Boot the Alpine ISO that ships with the Propolis zone. Intended for development purposes only.
 ///
 /// Documented as `ImageSourceYouCanBootAnythingAsLongAsItsAlpine`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct ImageSourceYouCanBootAnythingAsLongAsItsAlpine {}
 impl ImageSourceYouCanBootAnythingAsLongAsItsAlpine {
     /// An `ImageSourceYouCanBootAnythingAsLongAsItsAlpine` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for ImageSourceYouCanBootAnythingAsLongAsItsAlpine {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ImageSourceYouCanBootAnythingAsLongAsItsAlpine {
+    const NAME: &'static str = "ImageSourceYouCanBootAnythingAsLongAsItsAlpine";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// The source of the underlying image.
@@ -4779,7 +7331,7 @@ impl ::serde::Serialize for ImageSource {
 /// Client view of an \[`Instance`\]
 ///
 /// Documented as `Instance`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Instance {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -4840,20 +7392,99 @@ impl Instance {
     }
 }
 #[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for Instance {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for Instance {
+    const NAME: &'static str = "Instance";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "hostname",
+        "id",
+        "memory",
+        "name",
+        "ncpus",
+        "project_id",
+        "run_state",
+        "time_created",
+        "time_modified",
+        "time_run_state_updated",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<InstanceState>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            9 => slots.9 = value.get()?,
+            _ => slots.10 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            hostname: required(slots.1, "hostname")?,
+            id: required(slots.2, "id")?,
+            memory: required(slots.3, "memory")?,
+            name: required(slots.4, "name")?,
+            ncpus: required(slots.5, "ncpus")?,
+            project_id: required(slots.6, "project_id")?,
+            run_state: required(slots.7, "run_state")?,
+            time_created: required(slots.8, "time_created")?,
+            time_modified: required(slots.9, "time_modified")?,
+            time_run_state_updated: required(slots.10, "time_run_state_updated")?,
+        })
+    }
+}
+#[cfg(feature = "instances")]
 /// Create-time parameters for an `Instance`
 ///
 /// Documented as `InstanceCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct InstanceCreate {
     /// The `description` field.
     pub description: String,
     /// The disks to be created or attached for this instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub disks: Option<Vec<InstanceDiskAttachment>>,
     /// The external IP addresses provided to this instance.
     ///
     /// By default, all instances have outbound connectivity, but no inbound connectivity. These external addresses can be used to provide a fixed, known IP address for making inbound connections to the instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_ips: Option<Vec<ExternalIpCreate>>,
     /// The `hostname` field.
     pub hostname: String,
@@ -4866,13 +7497,13 @@ pub struct InstanceCreate {
     /// The number of CPUs in an Instance
     pub ncpus: i64,
     /// The network interfaces to be created for this instance.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub network_interfaces: Option<InstanceNetworkInterfaceAttachment>,
     /// Should this instance be started upon creation; true by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<bool>,
     /// User data for instance initialization systems (such as cloud-init). Must be a Base64-encoded string, as specified in RFC 4648 § 4 (+ and / characters with padding). Maximum 32 KiB unencoded data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub user_data: Option<String>,
 }
 #[cfg(feature = "instances")]
@@ -4933,6 +7564,81 @@ impl InstanceCreate {
         self
     }
 }
+#[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for InstanceCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for InstanceCreate {
+    const NAME: &'static str = "InstanceCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "disks",
+        "external_ips",
+        "hostname",
+        "memory",
+        "name",
+        "ncpus",
+        "network_interfaces",
+        "start",
+        "user_data",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<Option<Vec<InstanceDiskAttachment>>>,
+        Option<Option<Vec<ExternalIpCreate>>>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<Option<InstanceNetworkInterfaceAttachment>>,
+        Option<Option<bool>>,
+        Option<Option<String>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            _ => slots.9 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            disks: slots.1.flatten(),
+            external_ips: slots.2.flatten(),
+            hostname: required(slots.3, "hostname")?,
+            memory: required(slots.4, "memory")?,
+            name: required(slots.5, "name")?,
+            ncpus: required(slots.6, "ncpus")?,
+            network_interfaces: slots.7.flatten(),
+            start: slots.8.flatten(),
+            user_data: slots.9.flatten(),
+        })
+    }
+}
 /// `InstanceDiskAttachmentCreateType`.
 ///
 /// Documented as `InstanceDiskAttachmentCreateType`. Values this version does not know are kept in `Unknown`.
@@ -4982,7 +7688,7 @@ impl<'de> ::serde::Deserialize<'de> for InstanceDiskAttachmentCreateType {
 /// During instance creation, create and attach disks
 ///
 /// Documented as `InstanceDiskAttachmentCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct InstanceDiskAttachmentCreate {
     /// The `description` field.
     pub description: String,
@@ -5008,6 +7714,50 @@ impl InstanceDiskAttachmentCreate {
             name: name.into(),
             size: size.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InstanceDiskAttachmentCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for InstanceDiskAttachmentCreate {
+    const NAME: &'static str = "InstanceDiskAttachmentCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "disk_source",
+        "name",
+        "size",
+    ];
+    type Slots = (Option<String>, Option<DiskSource>, Option<String>, Option<i64>);
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            disk_source: required(slots.1, "disk_source")?,
+            name: required(slots.2, "name")?,
+            size: required(slots.3, "size")?,
+        })
     }
 }
 /// `InstanceDiskAttachmentAttachType`.
@@ -5059,7 +7809,7 @@ impl<'de> ::serde::Deserialize<'de> for InstanceDiskAttachmentAttachType {
 /// During instance creation, attach this disk
 ///
 /// Documented as `InstanceDiskAttachmentAttach`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct InstanceDiskAttachmentAttach {
     /// A disk name to attach
     pub name: String,
@@ -5069,6 +7819,37 @@ impl InstanceDiskAttachmentAttach {
     #[inline]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InstanceDiskAttachmentAttach {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for InstanceDiskAttachmentAttach {
+    const NAME: &'static str = "InstanceDiskAttachmentAttach";
+    const FIELDS: &'static [&'static str] = &["name"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            name: required(slots.0, "name")?,
+        })
     }
 }
 /// Describe the instance's disks at creation time
@@ -5146,7 +7927,7 @@ impl ::serde::Serialize for InstanceDiskAttachment {
 /// Migration parameters for an `Instance`
 ///
 /// Documented as `InstanceMigrate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct InstanceMigrate {
     /// The `dst_sled_id` field.
     pub dst_sled_id: String,
@@ -5159,6 +7940,39 @@ impl InstanceMigrate {
         Self {
             dst_sled_id: dst_sled_id.into(),
         }
+    }
+}
+#[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for InstanceMigrate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for InstanceMigrate {
+    const NAME: &'static str = "InstanceMigrate";
+    const FIELDS: &'static [&'static str] = &["dst_sled_id"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            dst_sled_id: required(slots.0, "dst_sled_id")?,
+        })
     }
 }
 /// `InstanceNetworkInterfaceAttachmentCreateType`.
@@ -5212,7 +8026,7 @@ impl<'de> ::serde::Deserialize<'de> for InstanceNetworkInterfaceAttachmentCreate
 /// If more than one interface is provided, then the first will be designated the primary interface for the instance.
 ///
 /// Documented as `InstanceNetworkInterfaceAttachmentCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct InstanceNetworkInterfaceAttachmentCreate {
     /// The `params` field.
     pub params: Vec<NetworkInterfaceCreate>,
@@ -5222,6 +8036,37 @@ impl InstanceNetworkInterfaceAttachmentCreate {
     #[inline]
     pub fn new(params: impl Into<Vec<NetworkInterfaceCreate>>) -> Self {
         Self { params: params.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InstanceNetworkInterfaceAttachmentCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for InstanceNetworkInterfaceAttachmentCreate {
+    const NAME: &'static str = "InstanceNetworkInterfaceAttachmentCreate";
+    const FIELDS: &'static [&'static str] = &["params"];
+    type Slots = (Option<Vec<NetworkInterfaceCreate>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            params: required(slots.0, "params")?,
+        })
     }
 }
 /// `InstanceNetworkInterfaceAttachmentDefaultType`.
@@ -5273,13 +8118,36 @@ impl<'de> ::serde::Deserialize<'de> for InstanceNetworkInterfaceAttachmentDefaul
 /// The default networking configuration for an instance is to create a single primary interface with an automatically-assigned IP address. The IP will be pulled from the Project's default VPC / VPC Subnet.
 ///
 /// Documented as `InstanceNetworkInterfaceAttachmentDefault`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct InstanceNetworkInterfaceAttachmentDefault {}
 impl InstanceNetworkInterfaceAttachmentDefault {
     /// An `InstanceNetworkInterfaceAttachmentDefault` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InstanceNetworkInterfaceAttachmentDefault {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for InstanceNetworkInterfaceAttachmentDefault {
+    const NAME: &'static str = "InstanceNetworkInterfaceAttachmentDefault";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `InstanceNetworkInterfaceAttachmentNoneType`.
@@ -5331,13 +8199,36 @@ impl<'de> ::serde::Deserialize<'de> for InstanceNetworkInterfaceAttachmentNoneTy
 /// No network interfaces at all will be created for the instance.
 ///
 /// Documented as `InstanceNetworkInterfaceAttachmentNone`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct InstanceNetworkInterfaceAttachmentNone {}
 impl InstanceNetworkInterfaceAttachmentNone {
     /// An `InstanceNetworkInterfaceAttachmentNone` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for InstanceNetworkInterfaceAttachmentNone {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for InstanceNetworkInterfaceAttachmentNone {
+    const NAME: &'static str = "InstanceNetworkInterfaceAttachmentNone";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// Describes an attachment of a `NetworkInterface` to an `Instance`, at the time the instance is created.
@@ -5431,16 +8322,12 @@ impl ::serde::Serialize for InstanceNetworkInterfaceAttachment {
 /// A single page of results
 ///
 /// Documented as `InstanceResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct InstanceResultsPage {
     /// list of items on this page of results
     pub items: Vec<Instance>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "instances")]
@@ -5468,10 +8355,47 @@ impl InstanceResultsPage {
     }
 }
 #[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for InstanceResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for InstanceResultsPage {
+    const NAME: &'static str = "InstanceResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Instance>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "instances")]
 /// Contents of an Instance's serial console buffer.
 ///
 /// Documented as `InstanceSerialConsoleData`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct InstanceSerialConsoleData {
     /// The bytes starting from the requested offset up to either the end of the buffer or the request's `max_bytes`. Provided as a u8 array rather than a string, as it may not be UTF-8.
     pub data: Vec<i64>,
@@ -5487,6 +8411,43 @@ impl InstanceSerialConsoleData {
             data: data.into(),
             last_byte_offset: last_byte_offset.into(),
         }
+    }
+}
+#[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for InstanceSerialConsoleData {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for InstanceSerialConsoleData {
+    const NAME: &'static str = "InstanceSerialConsoleData";
+    const FIELDS: &'static [&'static str] = &["data", "last_byte_offset"];
+    type Slots = (Option<Vec<i64>>, Option<i64>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            data: required(slots.0, "data")?,
+            last_byte_offset: required(slots.1, "last_byte_offset")?,
+        })
     }
 }
 /// Running state of an Instance (primarily: booted or stopped)
@@ -5647,7 +8608,7 @@ impl<'de> ::serde::Deserialize<'de> for IpKind {
 /// Identity-related metadata that's included in nearly all public API objects
 ///
 /// Documented as `IpPool`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IpPool {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -5681,12 +8642,67 @@ impl IpPool {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for IpPool {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for IpPool {
+    const NAME: &'static str = "IpPool";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "name",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            name: required(slots.2, "name")?,
+            time_created: required(slots.3, "time_created")?,
+            time_modified: required(slots.4, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// Create-time parameters for an IP Pool.
 ///
 /// See `IpPool`
 ///
 /// Documented as `IpPoolCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IpPoolCreate {
     /// The `description` field.
     pub description: String,
@@ -5705,10 +8721,47 @@ impl IpPoolCreate {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for IpPoolCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for IpPoolCreate {
+    const NAME: &'static str = "IpPoolCreate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            name: required(slots.1, "name")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// `IpPoolRange`.
 ///
 /// Documented as `IpPoolRange`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IpPoolRange {
     /// The `id` field.
     pub id: String,
@@ -5734,19 +8787,54 @@ impl IpPoolRange {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for IpPoolRange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for IpPoolRange {
+    const NAME: &'static str = "IpPoolRange";
+    const FIELDS: &'static [&'static str] = &["id", "range", "time_created"];
+    type Slots = (Option<String>, Option<IpRange>, Option<::sdkgen_runtime::Timestamp>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            range: required(slots.1, "range")?,
+            time_created: required(slots.2, "time_created")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `IpPoolRangeResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IpPoolRangeResultsPage {
     /// list of items on this page of results
     pub items: Vec<IpPoolRange>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -5774,19 +8862,52 @@ impl IpPoolRangeResultsPage {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for IpPoolRangeResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for IpPoolRangeResultsPage {
+    const NAME: &'static str = "IpPoolRangeResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<IpPoolRange>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `IpPoolResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct IpPoolResultsPage {
     /// list of items on this page of results
     pub items: Vec<IpPool>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -5814,24 +8935,53 @@ impl IpPoolResultsPage {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for IpPoolResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for IpPoolResultsPage {
+    const NAME: &'static str = "IpPoolResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<IpPool>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// Parameters for updating an IP Pool
 ///
 /// Documented as `IpPoolUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct IpPoolUpdate {
     /// The `description` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// The `name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -5872,6 +9022,42 @@ impl IpPoolUpdate {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for IpPoolUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for IpPoolUpdate {
+    const NAME: &'static str = "IpPoolUpdate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<Option<String>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            description: slots.0,
+            name: slots.1,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// `IpRange`.
 ///
 /// Documented as `IpRange`: one of several shapes, tried in order; it serializes back as it came.
@@ -5890,7 +9076,7 @@ pub enum IpRange {
 /// The first address must be less than or equal to the last address.
 ///
 /// Documented as `Ipv4Range`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Ipv4Range {
     /// The `first` field.
     pub first: String,
@@ -5907,12 +9093,47 @@ impl Ipv4Range {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Ipv4Range {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Ipv4Range {
+    const NAME: &'static str = "Ipv4Range";
+    const FIELDS: &'static [&'static str] = &["first", "last"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            first: required(slots.0, "first")?,
+            last: required(slots.1, "last")?,
+        })
+    }
+}
 /// A non-decreasing IPv6 address range, inclusive of both ends.
 ///
 /// The first address must be less than or equal to the last address.
 ///
 /// Documented as `Ipv6Range`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Ipv6Range {
     /// The `first` field.
     pub first: String,
@@ -5929,10 +9150,45 @@ impl Ipv6Range {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Ipv6Range {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Ipv6Range {
+    const NAME: &'static str = "Ipv6Range";
+    const FIELDS: &'static [&'static str] = &["first", "last"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            first: required(slots.0, "first")?,
+            last: required(slots.1, "last")?,
+        })
+    }
+}
 /// A `Measurement` is a timestamped datum from a single metric
 ///
 /// Documented as `Measurement`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Measurement {
     /// A `Datum` is a single sampled data point from a metric.
     pub datum: Datum,
@@ -5952,20 +9208,51 @@ impl Measurement {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for Measurement {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Measurement {
+    const NAME: &'static str = "Measurement";
+    const FIELDS: &'static [&'static str] = &["datum", "timestamp"];
+    type Slots = (Option<Datum>, Option<::sdkgen_runtime::Timestamp>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            datum: required(slots.0, "datum")?,
+            timestamp: required(slots.1, "timestamp")?,
+        })
+    }
+}
 #[cfg(any(feature = "disks", feature = "system"))]
 /// A single page of results
 ///
 /// Documented as `MeasurementResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct MeasurementResultsPage {
     /// list of items on this page of results
     pub items: Vec<Measurement>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(any(feature = "disks", feature = "system"))]
@@ -5990,6 +9277,43 @@ impl MeasurementResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(any(feature = "disks", feature = "system"))]
+impl<'de> ::serde::Deserialize<'de> for MeasurementResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "disks", feature = "system"))]
+impl ::sdkgen_runtime::de::Object for MeasurementResultsPage {
+    const NAME: &'static str = "MeasurementResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Measurement>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 #[cfg(
@@ -6206,7 +9530,7 @@ impl<'de> ::serde::Deserialize<'de> for NameSortMode {
 /// A `NetworkInterface` represents a virtual network interface device.
 ///
 /// Documented as `NetworkInterface`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NetworkInterface {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -6264,19 +9588,94 @@ impl NetworkInterface {
         }
     }
 }
+#[cfg(any(feature = "instances", feature = "vpcs"))]
+impl<'de> ::serde::Deserialize<'de> for NetworkInterface {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "instances", feature = "vpcs"))]
+impl ::sdkgen_runtime::de::Object for NetworkInterface {
+    const NAME: &'static str = "NetworkInterface";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "instance_id",
+        "ip",
+        "mac",
+        "name",
+        "primary",
+        "subnet_id",
+        "time_created",
+        "time_modified",
+        "vpc_id",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<bool>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            9 => slots.9 = value.get()?,
+            _ => slots.10 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            instance_id: required(slots.2, "instance_id")?,
+            ip: required(slots.3, "ip")?,
+            mac: required(slots.4, "mac")?,
+            name: required(slots.5, "name")?,
+            primary: required(slots.6, "primary")?,
+            subnet_id: required(slots.7, "subnet_id")?,
+            time_created: required(slots.8, "time_created")?,
+            time_modified: required(slots.9, "time_modified")?,
+            vpc_id: required(slots.10, "vpc_id")?,
+        })
+    }
+}
 /// Create-time parameters for a `NetworkInterface`
 ///
 /// Documented as `NetworkInterfaceCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NetworkInterfaceCreate {
     /// The `description` field.
     pub description: String,
     /// The IP address for the interface. One will be auto-assigned if not provided.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<Option<String>>,
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
@@ -6316,20 +9715,69 @@ impl NetworkInterfaceCreate {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for NetworkInterfaceCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for NetworkInterfaceCreate {
+    const NAME: &'static str = "NetworkInterfaceCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "ip",
+        "name",
+        "subnet_name",
+        "vpc_name",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<Option<String>>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            ip: slots.1,
+            name: required(slots.2, "name")?,
+            subnet_name: required(slots.3, "subnet_name")?,
+            vpc_name: required(slots.4, "vpc_name")?,
+        })
+    }
+}
 #[cfg(any(feature = "instances", feature = "vpcs"))]
 /// A single page of results
 ///
 /// Documented as `NetworkInterfaceResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NetworkInterfaceResultsPage {
     /// list of items on this page of results
     pub items: Vec<NetworkInterface>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(any(feature = "instances", feature = "vpcs"))]
@@ -6356,34 +9804,63 @@ impl NetworkInterfaceResultsPage {
         self
     }
 }
+#[cfg(any(feature = "instances", feature = "vpcs"))]
+impl<'de> ::serde::Deserialize<'de> for NetworkInterfaceResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "instances", feature = "vpcs"))]
+impl ::sdkgen_runtime::de::Object for NetworkInterfaceResultsPage {
+    const NAME: &'static str = "NetworkInterfaceResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<NetworkInterface>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 #[cfg(feature = "instances")]
 /// Parameters for updating a `NetworkInterface`.
 ///
 /// Note that modifying IP addresses for an interface is not yet supported, a new interface must be created instead.
 ///
 /// Documented as `NetworkInterfaceUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct NetworkInterfaceUpdate {
     /// The `description` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// The `name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
     /// Make a secondary interface the instance's primary interface.
     ///
     /// If applied to a secondary interface, that interface will become the primary on the next reboot of the instance. Note that this may have implications for routing between instances, as the new primary interface will be on a distinct subnet from the previous primary interface.
     ///
     /// Note that this can only be used to select a new primary interface for an instance. Requests to change the primary interface into a secondary will return an error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub primary: Option<bool>,
 }
 #[cfg(feature = "instances")]
@@ -6430,11 +9907,49 @@ impl NetworkInterfaceUpdate {
         self
     }
 }
+#[cfg(feature = "instances")]
+impl<'de> ::serde::Deserialize<'de> for NetworkInterfaceUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "instances")]
+impl ::sdkgen_runtime::de::Object for NetworkInterfaceUpdate {
+    const NAME: &'static str = "NetworkInterfaceUpdate";
+    const FIELDS: &'static [&'static str] = &["description", "name", "primary"];
+    type Slots = (Option<Option<String>>, Option<Option<String>>, Option<Option<bool>>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            description: slots.0,
+            name: slots.1,
+            primary: slots.2.flatten(),
+        })
+    }
+}
 #[cfg(feature = "organizations")]
 /// Client view of an \[`Organization`\]
 ///
 /// Documented as `Organization`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Organization {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -6468,10 +9983,65 @@ impl Organization {
     }
 }
 #[cfg(feature = "organizations")]
+impl<'de> ::serde::Deserialize<'de> for Organization {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "organizations")]
+impl ::sdkgen_runtime::de::Object for Organization {
+    const NAME: &'static str = "Organization";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "name",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            name: required(slots.2, "name")?,
+            time_created: required(slots.3, "time_created")?,
+            time_modified: required(slots.4, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "organizations")]
 /// Create-time parameters for an `Organization`
 ///
 /// Documented as `OrganizationCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct OrganizationCreate {
     /// The `description` field.
     pub description: String,
@@ -6490,19 +10060,52 @@ impl OrganizationCreate {
     }
 }
 #[cfg(feature = "organizations")]
+impl<'de> ::serde::Deserialize<'de> for OrganizationCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "organizations")]
+impl ::sdkgen_runtime::de::Object for OrganizationCreate {
+    const NAME: &'static str = "OrganizationCreate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            name: required(slots.1, "name")?,
+        })
+    }
+}
+#[cfg(feature = "organizations")]
 /// A single page of results
 ///
 /// Documented as `OrganizationResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct OrganizationResultsPage {
     /// list of items on this page of results
     pub items: Vec<Organization>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "organizations")]
@@ -6527,6 +10130,43 @@ impl OrganizationResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "organizations")]
+impl<'de> ::serde::Deserialize<'de> for OrganizationResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "organizations")]
+impl ::sdkgen_runtime::de::Object for OrganizationResultsPage {
+    const NAME: &'static str = "OrganizationResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Organization>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `OrganizationRole`.
@@ -6589,7 +10229,7 @@ impl<'de> ::serde::Deserialize<'de> for OrganizationRole {
 /// Note that the Policy only describes access granted explicitly for this resource.  The policies of parent resources can also cause a user to have access to this resource.
 ///
 /// Documented as `OrganizationRolePolicy`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct OrganizationRolePolicy {
     /// Roles directly assigned on this resource
     pub role_assignments: Vec<OrganizationRoleRoleAssignment>,
@@ -6606,12 +10246,45 @@ impl OrganizationRolePolicy {
         }
     }
 }
+#[cfg(feature = "organizations")]
+impl<'de> ::serde::Deserialize<'de> for OrganizationRolePolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "organizations")]
+impl ::sdkgen_runtime::de::Object for OrganizationRolePolicy {
+    const NAME: &'static str = "OrganizationRolePolicy";
+    const FIELDS: &'static [&'static str] = &["role_assignments"];
+    type Slots = (Option<Vec<OrganizationRoleRoleAssignment>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            role_assignments: required(slots.0, "role_assignments")?,
+        })
+    }
+}
 /// Describes the assignment of a particular role on a particular resource to a particular identity (user, group, etc.)
 ///
 /// The resource is not part of this structure.  Rather, \[`RoleAssignment`\]s are put into a \[`Policy`\] and that Policy is applied to a particular resource.
 ///
 /// Documented as `OrganizationRoleRoleAssignment`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct OrganizationRoleRoleAssignment {
     /// The `identity_id` field.
     pub identity_id: String,
@@ -6635,25 +10308,58 @@ impl OrganizationRoleRoleAssignment {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for OrganizationRoleRoleAssignment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for OrganizationRoleRoleAssignment {
+    const NAME: &'static str = "OrganizationRoleRoleAssignment";
+    const FIELDS: &'static [&'static str] = &[
+        "identity_id",
+        "identity_type",
+        "role_name",
+    ];
+    type Slots = (Option<String>, Option<IdentityType>, Option<OrganizationRole>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            identity_id: required(slots.0, "identity_id")?,
+            identity_type: required(slots.1, "identity_type")?,
+            role_name: required(slots.2, "role_name")?,
+        })
+    }
+}
 #[cfg(feature = "organizations")]
 /// Updateable properties of an `Organization`
 ///
 /// Documented as `OrganizationUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct OrganizationUpdate {
     /// The `description` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// The `name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
 }
 #[cfg(feature = "organizations")]
@@ -6693,10 +10399,46 @@ impl OrganizationUpdate {
         self
     }
 }
+#[cfg(feature = "organizations")]
+impl<'de> ::serde::Deserialize<'de> for OrganizationUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "organizations")]
+impl ::sdkgen_runtime::de::Object for OrganizationUpdate {
+    const NAME: &'static str = "OrganizationUpdate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<Option<String>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            description: slots.0,
+            name: slots.1,
+        })
+    }
+}
 /// Client view of a \[`PhysicalDisk`\]
 ///
 /// Documented as `PhysicalDisk`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct PhysicalDisk {
     /// The `disk_type` field.
     pub disk_type: PhysicalDiskType,
@@ -6707,11 +10449,7 @@ pub struct PhysicalDisk {
     /// The `serial` field.
     pub serial: String,
     /// The sled to which this disk is attached, if any.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sled_id: Option<Option<String>>,
     /// timestamp when this resource was created
     pub time_created: ::sdkgen_runtime::Timestamp,
@@ -6757,20 +10495,81 @@ impl PhysicalDisk {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for PhysicalDisk {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for PhysicalDisk {
+    const NAME: &'static str = "PhysicalDisk";
+    const FIELDS: &'static [&'static str] = &[
+        "disk_type",
+        "id",
+        "model",
+        "serial",
+        "sled_id",
+        "time_created",
+        "time_modified",
+        "vendor",
+    ];
+    type Slots = (
+        Option<PhysicalDiskType>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            _ => slots.7 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            disk_type: required(slots.0, "disk_type")?,
+            id: required(slots.1, "id")?,
+            model: required(slots.2, "model")?,
+            serial: required(slots.3, "serial")?,
+            sled_id: slots.4,
+            time_created: required(slots.5, "time_created")?,
+            time_modified: required(slots.6, "time_modified")?,
+            vendor: required(slots.7, "vendor")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `PhysicalDiskResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct PhysicalDiskResultsPage {
     /// list of items on this page of results
     pub items: Vec<PhysicalDisk>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -6795,6 +10594,43 @@ impl PhysicalDiskResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for PhysicalDiskResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for PhysicalDiskResultsPage {
+    const NAME: &'static str = "PhysicalDiskResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<PhysicalDisk>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `PhysicalDiskType`.
@@ -6851,7 +10687,7 @@ impl<'de> ::serde::Deserialize<'de> for PhysicalDiskType {
 /// Client view of a \[`Project`\]
 ///
 /// Documented as `Project`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Project {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -6889,10 +10725,69 @@ impl Project {
     }
 }
 #[cfg(feature = "projects")]
+impl<'de> ::serde::Deserialize<'de> for Project {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "projects")]
+impl ::sdkgen_runtime::de::Object for Project {
+    const NAME: &'static str = "Project";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "name",
+        "organization_id",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            _ => slots.5 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            name: required(slots.2, "name")?,
+            organization_id: required(slots.3, "organization_id")?,
+            time_created: required(slots.4, "time_created")?,
+            time_modified: required(slots.5, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "projects")]
 /// Create-time parameters for a `Project`
 ///
 /// Documented as `ProjectCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ProjectCreate {
     /// The `description` field.
     pub description: String,
@@ -6911,19 +10806,52 @@ impl ProjectCreate {
     }
 }
 #[cfg(feature = "projects")]
+impl<'de> ::serde::Deserialize<'de> for ProjectCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "projects")]
+impl ::sdkgen_runtime::de::Object for ProjectCreate {
+    const NAME: &'static str = "ProjectCreate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            name: required(slots.1, "name")?,
+        })
+    }
+}
+#[cfg(feature = "projects")]
 /// A single page of results
 ///
 /// Documented as `ProjectResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ProjectResultsPage {
     /// list of items on this page of results
     pub items: Vec<Project>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "projects")]
@@ -6948,6 +10876,43 @@ impl ProjectResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "projects")]
+impl<'de> ::serde::Deserialize<'de> for ProjectResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "projects")]
+impl ::sdkgen_runtime::de::Object for ProjectResultsPage {
+    const NAME: &'static str = "ProjectResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Project>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `ProjectRole`.
@@ -7010,7 +10975,7 @@ impl<'de> ::serde::Deserialize<'de> for ProjectRole {
 /// Note that the Policy only describes access granted explicitly for this resource.  The policies of parent resources can also cause a user to have access to this resource.
 ///
 /// Documented as `ProjectRolePolicy`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ProjectRolePolicy {
     /// Roles directly assigned on this resource
     pub role_assignments: Vec<ProjectRoleRoleAssignment>,
@@ -7025,12 +10990,45 @@ impl ProjectRolePolicy {
         }
     }
 }
+#[cfg(feature = "projects")]
+impl<'de> ::serde::Deserialize<'de> for ProjectRolePolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "projects")]
+impl ::sdkgen_runtime::de::Object for ProjectRolePolicy {
+    const NAME: &'static str = "ProjectRolePolicy";
+    const FIELDS: &'static [&'static str] = &["role_assignments"];
+    type Slots = (Option<Vec<ProjectRoleRoleAssignment>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            role_assignments: required(slots.0, "role_assignments")?,
+        })
+    }
+}
 /// Describes the assignment of a particular role on a particular resource to a particular identity (user, group, etc.)
 ///
 /// The resource is not part of this structure.  Rather, \[`RoleAssignment`\]s are put into a \[`Policy`\] and that Policy is applied to a particular resource.
 ///
 /// Documented as `ProjectRoleRoleAssignment`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ProjectRoleRoleAssignment {
     /// The `identity_id` field.
     pub identity_id: String,
@@ -7054,25 +11052,58 @@ impl ProjectRoleRoleAssignment {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for ProjectRoleRoleAssignment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for ProjectRoleRoleAssignment {
+    const NAME: &'static str = "ProjectRoleRoleAssignment";
+    const FIELDS: &'static [&'static str] = &[
+        "identity_id",
+        "identity_type",
+        "role_name",
+    ];
+    type Slots = (Option<String>, Option<IdentityType>, Option<ProjectRole>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            identity_id: required(slots.0, "identity_id")?,
+            identity_type: required(slots.1, "identity_type")?,
+            role_name: required(slots.2, "role_name")?,
+        })
+    }
+}
 #[cfg(feature = "projects")]
 /// Updateable properties of a `Project`
 ///
 /// Documented as `ProjectUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct ProjectUpdate {
     /// The `description` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// The `name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
 }
 #[cfg(feature = "projects")]
@@ -7112,11 +11143,47 @@ impl ProjectUpdate {
         self
     }
 }
+#[cfg(feature = "projects")]
+impl<'de> ::serde::Deserialize<'de> for ProjectUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "projects")]
+impl ::sdkgen_runtime::de::Object for ProjectUpdate {
+    const NAME: &'static str = "ProjectUpdate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<Option<String>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            description: slots.0,
+            name: slots.1,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// Client view of an \[`Rack`\]
 ///
 /// Documented as `Rack`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Rack {
     /// unique, immutable, system-controlled identifier for each resource
     pub id: String,
@@ -7142,19 +11209,58 @@ impl Rack {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for Rack {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for Rack {
+    const NAME: &'static str = "Rack";
+    const FIELDS: &'static [&'static str] = &["id", "time_created", "time_modified"];
+    type Slots = (
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            time_created: required(slots.1, "time_created")?,
+            time_modified: required(slots.2, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `RackResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RackResultsPage {
     /// list of items on this page of results
     pub items: Vec<Rack>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -7181,11 +11287,48 @@ impl RackResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for RackResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for RackResultsPage {
+    const NAME: &'static str = "RackResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Rack>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 #[cfg(feature = "roles")]
 /// Client view of a \[`Role`\]
 ///
 /// Documented as `Role`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Role {
     /// The `description` field.
     pub description: String,
@@ -7204,19 +11347,52 @@ impl Role {
     }
 }
 #[cfg(feature = "roles")]
+impl<'de> ::serde::Deserialize<'de> for Role {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "roles")]
+impl ::sdkgen_runtime::de::Object for Role {
+    const NAME: &'static str = "Role";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            name: required(slots.1, "name")?,
+        })
+    }
+}
+#[cfg(feature = "roles")]
 /// A single page of results
 ///
 /// Documented as `RoleResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RoleResultsPage {
     /// list of items on this page of results
     pub items: Vec<Role>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "roles")]
@@ -7241,6 +11417,43 @@ impl RoleResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "roles")]
+impl<'de> ::serde::Deserialize<'de> for RoleResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "roles")]
+impl ::sdkgen_runtime::de::Object for RoleResultsPage {
+    const NAME: &'static str = "RoleResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Role>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `RouteDestinationIpType`.
@@ -7292,7 +11505,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteDestinationIpType {
 /// Route applies to traffic destined for a specific IP address
 ///
 /// Documented as `RouteDestinationIp`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteDestinationIp {
     /// The `value` field.
     pub value: String,
@@ -7302,6 +11515,37 @@ impl RouteDestinationIp {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteDestinationIp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteDestinationIp {
+    const NAME: &'static str = "RouteDestinationIp";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `RouteDestinationIpNetType`.
@@ -7353,7 +11597,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteDestinationIpNetType {
 /// Route applies to traffic destined for a specific IP subnet
 ///
 /// Documented as `RouteDestinationIpNet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteDestinationIpNet {
     /// The `value` field.
     pub value: String,
@@ -7363,6 +11607,37 @@ impl RouteDestinationIpNet {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteDestinationIpNet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteDestinationIpNet {
+    const NAME: &'static str = "RouteDestinationIpNet";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `RouteDestinationVpcType`.
@@ -7414,7 +11689,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteDestinationVpcType {
 /// Route applies to traffic destined for the given VPC.
 ///
 /// Documented as `RouteDestinationVpc`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteDestinationVpc {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -7424,6 +11699,37 @@ impl RouteDestinationVpc {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteDestinationVpc {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteDestinationVpc {
+    const NAME: &'static str = "RouteDestinationVpc";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `RouteDestinationSubnetType`.
@@ -7475,7 +11781,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteDestinationSubnetType {
 /// Route applies to traffic
 ///
 /// Documented as `RouteDestinationSubnet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteDestinationSubnet {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -7485,6 +11791,37 @@ impl RouteDestinationSubnet {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteDestinationSubnet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteDestinationSubnet {
+    const NAME: &'static str = "RouteDestinationSubnet";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// A `RouteDestination` is used to match traffic with a routing rule, on the destination of that traffic.
@@ -7637,7 +11974,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteTargetIpType {
 /// Forward traffic to a particular IP address.
 ///
 /// Documented as `RouteTargetIp`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteTargetIp {
     /// The `value` field.
     pub value: String,
@@ -7647,6 +11984,37 @@ impl RouteTargetIp {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteTargetIp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteTargetIp {
+    const NAME: &'static str = "RouteTargetIp";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `RouteTargetVpcType`.
@@ -7698,7 +12066,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteTargetVpcType {
 /// Forward traffic to a VPC
 ///
 /// Documented as `RouteTargetVpc`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteTargetVpc {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -7708,6 +12076,37 @@ impl RouteTargetVpc {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteTargetVpc {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteTargetVpc {
+    const NAME: &'static str = "RouteTargetVpc";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `RouteTargetSubnetType`.
@@ -7759,7 +12158,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteTargetSubnetType {
 /// Forward traffic to a VPC Subnet
 ///
 /// Documented as `RouteTargetSubnet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteTargetSubnet {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -7769,6 +12168,37 @@ impl RouteTargetSubnet {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteTargetSubnet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteTargetSubnet {
+    const NAME: &'static str = "RouteTargetSubnet";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `RouteTargetInstanceType`.
@@ -7820,7 +12250,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteTargetInstanceType {
 /// Forward traffic to a specific instance
 ///
 /// Documented as `RouteTargetInstance`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteTargetInstance {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -7830,6 +12260,37 @@ impl RouteTargetInstance {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteTargetInstance {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteTargetInstance {
+    const NAME: &'static str = "RouteTargetInstance";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `RouteTargetInternetGatewayType`.
@@ -7881,7 +12342,7 @@ impl<'de> ::serde::Deserialize<'de> for RouteTargetInternetGatewayType {
 /// Forward traffic to an internet gateway
 ///
 /// Documented as `RouteTargetInternetGateway`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouteTargetInternetGateway {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -7891,6 +12352,37 @@ impl RouteTargetInternetGateway {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for RouteTargetInternetGateway {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for RouteTargetInternetGateway {
+    const NAME: &'static str = "RouteTargetInternetGateway";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// A `RouteTarget` describes the possible locations that traffic matching a route destination can be sent.
@@ -8011,7 +12503,7 @@ impl ::serde::Serialize for RouteTarget {
 /// A route defines a rule that governs where traffic should be sent based on its destination.
 ///
 /// Documented as `RouterRoute`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouterRoute {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -8064,10 +12556,81 @@ impl RouterRoute {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for RouterRoute {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for RouterRoute {
+    const NAME: &'static str = "RouterRoute";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "destination",
+        "id",
+        "kind",
+        "name",
+        "target",
+        "time_created",
+        "time_modified",
+        "vpc_router_id",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<RouteDestination>,
+        Option<String>,
+        Option<RouterRouteKind>,
+        Option<String>,
+        Option<RouteTarget>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            _ => slots.8 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            destination: required(slots.1, "destination")?,
+            id: required(slots.2, "id")?,
+            kind: required(slots.3, "kind")?,
+            name: required(slots.4, "name")?,
+            target: required(slots.5, "target")?,
+            time_created: required(slots.6, "time_created")?,
+            time_modified: required(slots.7, "time_modified")?,
+            vpc_router_id: required(slots.8, "vpc_router_id")?,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Create-time parameters for a \[`RouterRoute`\]
 ///
 /// Documented as `RouterRouteCreateParams`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouterRouteCreateParams {
     /// The `description` field.
     pub description: String,
@@ -8096,6 +12659,57 @@ impl RouterRouteCreateParams {
             name: name.into(),
             target: target.into(),
         }
+    }
+}
+#[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for RouterRouteCreateParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for RouterRouteCreateParams {
+    const NAME: &'static str = "RouterRouteCreateParams";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "destination",
+        "name",
+        "target",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<RouteDestination>,
+        Option<String>,
+        Option<RouteTarget>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            destination: required(slots.1, "destination")?,
+            name: required(slots.2, "name")?,
+            target: required(slots.3, "target")?,
+        })
     }
 }
 /// The classification of a \[`RouterRoute`\] as defined by the system. The kind determines certain attributes such as if the route is modifiable and describes how or where the route was created.
@@ -8178,16 +12792,12 @@ impl<'de> ::serde::Deserialize<'de> for RouterRouteKind {
 /// A single page of results
 ///
 /// Documented as `RouterRouteResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouterRouteResultsPage {
     /// list of items on this page of results
     pub items: Vec<RouterRoute>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "vpcs")]
@@ -8215,28 +12825,57 @@ impl RouterRouteResultsPage {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for RouterRouteResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for RouterRouteResultsPage {
+    const NAME: &'static str = "RouterRouteResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<RouterRoute>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a \[`RouterRoute`\]
 ///
 /// Documented as `RouterRouteUpdateParams`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RouterRouteUpdateParams {
     /// The `description` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// A `RouteDestination` is used to match traffic with a routing rule, on the destination of that traffic.
     ///
     /// When traffic is to be sent to a destination that is within a given `RouteDestination`, the corresponding \[`RouterRoute`\] applies, and traffic will be forward to the \[`RouteTarget`\] for that rule.
     pub destination: RouteDestination,
     /// The `name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
     /// A `RouteTarget` describes the possible locations that traffic matching a route destination can be sent.
     pub target: RouteTarget,
@@ -8283,11 +12922,62 @@ impl RouterRouteUpdateParams {
         self
     }
 }
+#[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for RouterRouteUpdateParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for RouterRouteUpdateParams {
+    const NAME: &'static str = "RouterRouteUpdateParams";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "destination",
+        "name",
+        "target",
+    ];
+    type Slots = (
+        Option<Option<String>>,
+        Option<RouteDestination>,
+        Option<Option<String>>,
+        Option<RouteTarget>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: slots.0,
+            destination: required(slots.1, "destination")?,
+            name: slots.2,
+            target: required(slots.3, "target")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// `Saga`.
 ///
 /// Documented as `Saga`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Saga {
     /// The `id` field.
     pub id: String,
@@ -8303,6 +12993,43 @@ impl Saga {
             id: id.into(),
             state: state.into(),
         }
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for Saga {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for Saga {
+    const NAME: &'static str = "Saga";
+    const FIELDS: &'static [&'static str] = &["id", "state"];
+    type Slots = (Option<String>, Option<SagaState>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            state: required(slots.1, "state")?,
+        })
     }
 }
 /// `SagaErrorInfoActionFailedError`.
@@ -8354,7 +13081,7 @@ impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoActionFailedError {
 /// `SagaErrorInfo` of `action_failed`.
 ///
 /// Documented as `SagaErrorInfoActionFailed`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SagaErrorInfoActionFailed {
     /// The `source_error` field.
     pub source_error: ::serde_json::Value,
@@ -8366,6 +13093,37 @@ impl SagaErrorInfoActionFailed {
         Self {
             source_error: source_error.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoActionFailed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SagaErrorInfoActionFailed {
+    const NAME: &'static str = "SagaErrorInfoActionFailed";
+    const FIELDS: &'static [&'static str] = &["source_error"];
+    type Slots = (Option<::serde_json::Value>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            source_error: required(slots.0, "source_error")?,
+        })
     }
 }
 /// `SagaErrorInfoDeserializeFailedError`.
@@ -8417,7 +13175,7 @@ impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoDeserializeFailedError {
 /// `SagaErrorInfo` of `deserialize_failed`.
 ///
 /// Documented as `SagaErrorInfoDeserializeFailed`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SagaErrorInfoDeserializeFailed {
     /// The `message` field.
     pub message: String,
@@ -8427,6 +13185,37 @@ impl SagaErrorInfoDeserializeFailed {
     #[inline]
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoDeserializeFailed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SagaErrorInfoDeserializeFailed {
+    const NAME: &'static str = "SagaErrorInfoDeserializeFailed";
+    const FIELDS: &'static [&'static str] = &["message"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            message: required(slots.0, "message")?,
+        })
     }
 }
 /// `SagaErrorInfoInjectedErrorError`.
@@ -8478,13 +13267,36 @@ impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoInjectedErrorError {
 /// `SagaErrorInfo` of `injected_error`.
 ///
 /// Documented as `SagaErrorInfoInjectedError`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct SagaErrorInfoInjectedError {}
 impl SagaErrorInfoInjectedError {
     /// A `SagaErrorInfoInjectedError` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoInjectedError {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SagaErrorInfoInjectedError {
+    const NAME: &'static str = "SagaErrorInfoInjectedError";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `SagaErrorInfoSerializeFailedError`.
@@ -8536,7 +13348,7 @@ impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoSerializeFailedError {
 /// `SagaErrorInfo` of `serialize_failed`.
 ///
 /// Documented as `SagaErrorInfoSerializeFailed`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SagaErrorInfoSerializeFailed {
     /// The `message` field.
     pub message: String,
@@ -8546,6 +13358,37 @@ impl SagaErrorInfoSerializeFailed {
     #[inline]
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoSerializeFailed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SagaErrorInfoSerializeFailed {
+    const NAME: &'static str = "SagaErrorInfoSerializeFailed";
+    const FIELDS: &'static [&'static str] = &["message"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            message: required(slots.0, "message")?,
+        })
     }
 }
 /// `SagaErrorInfoSubsagaCreateFailedError`.
@@ -8597,7 +13440,7 @@ impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoSubsagaCreateFailedError {
 /// `SagaErrorInfo` of `subsaga_create_failed`.
 ///
 /// Documented as `SagaErrorInfoSubsagaCreateFailed`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SagaErrorInfoSubsagaCreateFailed {
     /// The `message` field.
     pub message: String,
@@ -8607,6 +13450,37 @@ impl SagaErrorInfoSubsagaCreateFailed {
     #[inline]
     pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SagaErrorInfoSubsagaCreateFailed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SagaErrorInfoSubsagaCreateFailed {
+    const NAME: &'static str = "SagaErrorInfoSubsagaCreateFailed";
+    const FIELDS: &'static [&'static str] = &["message"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            message: required(slots.0, "message")?,
+        })
     }
 }
 /// `SagaErrorInfo`.
@@ -8727,16 +13601,12 @@ impl ::serde::Serialize for SagaErrorInfo {
 /// A single page of results
 ///
 /// Documented as `SagaResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SagaResultsPage {
     /// list of items on this page of results
     pub items: Vec<Saga>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -8761,6 +13631,43 @@ impl SagaResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SagaResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SagaResultsPage {
+    const NAME: &'static str = "SagaResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Saga>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `SagaStateRunningState`.
@@ -8812,13 +13719,36 @@ impl<'de> ::serde::Deserialize<'de> for SagaStateRunningState {
 /// `SagaState` of `running`.
 ///
 /// Documented as `SagaStateRunning`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct SagaStateRunning {}
 impl SagaStateRunning {
     /// A `SagaStateRunning` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SagaStateRunning {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SagaStateRunning {
+    const NAME: &'static str = "SagaStateRunning";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `SagaStateSucceededState`.
@@ -8870,13 +13800,36 @@ impl<'de> ::serde::Deserialize<'de> for SagaStateSucceededState {
 /// `SagaState` of `succeeded`.
 ///
 /// Documented as `SagaStateSucceeded`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct SagaStateSucceeded {}
 impl SagaStateSucceeded {
     /// A `SagaStateSucceeded` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SagaStateSucceeded {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SagaStateSucceeded {
+    const NAME: &'static str = "SagaStateSucceeded";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `SagaStateFailedState`.
@@ -8928,7 +13881,7 @@ impl<'de> ::serde::Deserialize<'de> for SagaStateFailedState {
 /// `SagaState` of `failed`.
 ///
 /// Documented as `SagaStateFailed`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SagaStateFailed {
     /// The `error_info` field.
     pub error_info: SagaErrorInfo,
@@ -8948,6 +13901,41 @@ impl SagaStateFailed {
             error_info: error_info.into(),
             error_node_name: error_node_name.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for SagaStateFailed {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SagaStateFailed {
+    const NAME: &'static str = "SagaStateFailed";
+    const FIELDS: &'static [&'static str] = &["error_info", "error_node_name"];
+    type Slots = (Option<SagaErrorInfo>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            error_info: required(slots.0, "error_info")?,
+            error_node_name: required(slots.1, "error_node_name")?,
+        })
     }
 }
 /// `SagaState`.
@@ -9038,7 +14026,7 @@ impl ::serde::Serialize for SagaState {
 /// Identity-related metadata that's included in nearly all public API objects
 ///
 /// Documented as `SamlIdentityProvider`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SamlIdentityProvider {
     /// service provider endpoint where the response will be sent
     pub acs_url: String,
@@ -9051,11 +14039,7 @@ pub struct SamlIdentityProvider {
     /// unique, mutable, user-controlled identifier for each resource
     pub name: String,
     /// optional request signing public certificate (base64 encoded der file)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub public_cert: Option<Option<String>>,
     /// service provider endpoint where the idp should send log out requests
     pub slo_url: String,
@@ -9114,21 +14098,96 @@ impl SamlIdentityProvider {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SamlIdentityProvider {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SamlIdentityProvider {
+    const NAME: &'static str = "SamlIdentityProvider";
+    const FIELDS: &'static [&'static str] = &[
+        "acs_url",
+        "description",
+        "id",
+        "idp_entity_id",
+        "name",
+        "public_cert",
+        "slo_url",
+        "sp_client_id",
+        "technical_contact_email",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            9 => slots.9 = value.get()?,
+            _ => slots.10 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            acs_url: required(slots.0, "acs_url")?,
+            description: required(slots.1, "description")?,
+            id: required(slots.2, "id")?,
+            idp_entity_id: required(slots.3, "idp_entity_id")?,
+            name: required(slots.4, "name")?,
+            public_cert: slots.5,
+            slo_url: required(slots.6, "slo_url")?,
+            sp_client_id: required(slots.7, "sp_client_id")?,
+            technical_contact_email: required(slots.8, "technical_contact_email")?,
+            time_created: required(slots.9, "time_created")?,
+            time_modified: required(slots.10, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// Create-time identity-related parameters
 ///
 /// Documented as `SamlIdentityProviderCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SamlIdentityProviderCreate {
     /// service provider endpoint where the response will be sent
     pub acs_url: String,
     /// The `description` field.
     pub description: String,
     /// If set, SAML attributes with this name will be considered to denote a user's group membership, where the attribute value(s) should be a comma-separated list of group names.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub group_attribute_name: Option<Option<String>>,
     /// idp's entity id
     pub idp_entity_id: String,
@@ -9137,11 +14196,7 @@ pub struct SamlIdentityProviderCreate {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
     /// optional request signing key pair
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub signing_keypair: Option<Option<DerEncodedKeyPair>>,
     /// service provider endpoint where the idp should send log out requests
     pub slo_url: String,
@@ -9205,6 +14260,81 @@ impl SamlIdentityProviderCreate {
         self
     }
 }
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SamlIdentityProviderCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SamlIdentityProviderCreate {
+    const NAME: &'static str = "SamlIdentityProviderCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "acs_url",
+        "description",
+        "group_attribute_name",
+        "idp_entity_id",
+        "idp_metadata_source",
+        "name",
+        "signing_keypair",
+        "slo_url",
+        "sp_client_id",
+        "technical_contact_email",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<String>,
+        Option<IdpMetadataSource>,
+        Option<String>,
+        Option<Option<DerEncodedKeyPair>>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            _ => slots.9 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            acs_url: required(slots.0, "acs_url")?,
+            description: required(slots.1, "description")?,
+            group_attribute_name: slots.2,
+            idp_entity_id: required(slots.3, "idp_entity_id")?,
+            idp_metadata_source: required(slots.4, "idp_metadata_source")?,
+            name: required(slots.5, "name")?,
+            signing_keypair: slots.6,
+            slo_url: required(slots.7, "slo_url")?,
+            sp_client_id: required(slots.8, "sp_client_id")?,
+            technical_contact_email: required(slots.9, "technical_contact_email")?,
+        })
+    }
+}
 /// The service intended to use this certificate.
 ///
 /// Documented as `ServiceUsingCertificate`. Values this version does not know are kept in `Unknown`.
@@ -9257,7 +14387,7 @@ impl<'de> ::serde::Deserialize<'de> for ServiceUsingCertificate {
 /// Client view of a \['Silo'\]
 ///
 /// Documented as `Silo`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Silo {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -9299,19 +14429,78 @@ impl Silo {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for Silo {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for Silo {
+    const NAME: &'static str = "Silo";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "discoverable",
+        "id",
+        "identity_mode",
+        "name",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<bool>,
+        Option<String>,
+        Option<SiloIdentityMode>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            _ => slots.6 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            discoverable: required(slots.1, "discoverable")?,
+            id: required(slots.2, "id")?,
+            identity_mode: required(slots.3, "identity_mode")?,
+            name: required(slots.4, "name")?,
+            time_created: required(slots.5, "time_created")?,
+            time_modified: required(slots.6, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// Create-time parameters for a `Silo`
 ///
 /// Documented as `SiloCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SiloCreate {
     /// If set, this group will be created during Silo creation and granted the "Silo Admin" role. Identity providers can assert that users belong to this group and those users can log in and further initialize the Silo.
     ///
     /// Note that if configuring a SAML based identity provider, group_attribute_name must be set for users to be considered part of a group. See \[`SamlIdentityProviderCreate`\] for more information.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub admin_group_name: Option<Option<String>>,
     /// The `description` field.
     pub description: String,
@@ -9352,6 +14541,61 @@ impl SiloCreate {
     pub fn clear_admin_group_name(mut self) -> Self {
         self.admin_group_name = Some(None);
         self
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SiloCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SiloCreate {
+    const NAME: &'static str = "SiloCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "admin_group_name",
+        "description",
+        "discoverable",
+        "identity_mode",
+        "name",
+    ];
+    type Slots = (
+        Option<Option<String>>,
+        Option<String>,
+        Option<bool>,
+        Option<SiloIdentityMode>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            admin_group_name: slots.0,
+            description: required(slots.1, "description")?,
+            discoverable: required(slots.2, "discoverable")?,
+            identity_mode: required(slots.3, "identity_mode")?,
+            name: required(slots.4, "name")?,
+        })
     }
 }
 /// Describes how identities are managed and users are authenticated in this Silo
@@ -9412,16 +14656,12 @@ impl<'de> ::serde::Deserialize<'de> for SiloIdentityMode {
 /// A single page of results
 ///
 /// Documented as `SiloResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SiloResultsPage {
     /// list of items on this page of results
     pub items: Vec<Silo>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -9446,6 +14686,43 @@ impl SiloResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SiloResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SiloResultsPage {
+    const NAME: &'static str = "SiloResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Silo>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `SiloRole`.
@@ -9508,7 +14785,7 @@ impl<'de> ::serde::Deserialize<'de> for SiloRole {
 /// Note that the Policy only describes access granted explicitly for this resource.  The policies of parent resources can also cause a user to have access to this resource.
 ///
 /// Documented as `SiloRolePolicy`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SiloRolePolicy {
     /// Roles directly assigned on this resource
     pub role_assignments: Vec<SiloRoleRoleAssignment>,
@@ -9523,12 +14800,45 @@ impl SiloRolePolicy {
         }
     }
 }
+#[cfg(any(feature = "silos", feature = "system"))]
+impl<'de> ::serde::Deserialize<'de> for SiloRolePolicy {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "silos", feature = "system"))]
+impl ::sdkgen_runtime::de::Object for SiloRolePolicy {
+    const NAME: &'static str = "SiloRolePolicy";
+    const FIELDS: &'static [&'static str] = &["role_assignments"];
+    type Slots = (Option<Vec<SiloRoleRoleAssignment>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            role_assignments: required(slots.0, "role_assignments")?,
+        })
+    }
+}
 /// Describes the assignment of a particular role on a particular resource to a particular identity (user, group, etc.)
 ///
 /// The resource is not part of this structure.  Rather, \[`RoleAssignment`\]s are put into a \[`Policy`\] and that Policy is applied to a particular resource.
 ///
 /// Documented as `SiloRoleRoleAssignment`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SiloRoleRoleAssignment {
     /// The `identity_id` field.
     pub identity_id: String,
@@ -9552,11 +14862,52 @@ impl SiloRoleRoleAssignment {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for SiloRoleRoleAssignment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SiloRoleRoleAssignment {
+    const NAME: &'static str = "SiloRoleRoleAssignment";
+    const FIELDS: &'static [&'static str] = &[
+        "identity_id",
+        "identity_type",
+        "role_name",
+    ];
+    type Slots = (Option<String>, Option<IdentityType>, Option<SiloRole>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            identity_id: required(slots.0, "identity_id")?,
+            identity_type: required(slots.1, "identity_type")?,
+            role_name: required(slots.2, "role_name")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// Client view of a \[`Sled`\]
 ///
 /// Documented as `Sled`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Sled {
     /// Describes properties that should uniquely identify a Gimlet.
     pub baseboard: Baseboard,
@@ -9590,19 +14941,70 @@ impl Sled {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for Sled {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for Sled {
+    const NAME: &'static str = "Sled";
+    const FIELDS: &'static [&'static str] = &[
+        "baseboard",
+        "id",
+        "service_address",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<Baseboard>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            baseboard: required(slots.0, "baseboard")?,
+            id: required(slots.1, "id")?,
+            service_address: required(slots.2, "service_address")?,
+            time_created: required(slots.3, "time_created")?,
+            time_modified: required(slots.4, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `SledResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SledResultsPage {
     /// list of items on this page of results
     pub items: Vec<Sled>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -9629,11 +15031,48 @@ impl SledResultsPage {
         self
     }
 }
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SledResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SledResultsPage {
+    const NAME: &'static str = "SledResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Sled>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 #[cfg(feature = "snapshots")]
 /// Client view of a Snapshot
 ///
 /// Documented as `Snapshot`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Snapshot {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -9686,10 +15125,81 @@ impl Snapshot {
     }
 }
 #[cfg(feature = "snapshots")]
+impl<'de> ::serde::Deserialize<'de> for Snapshot {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "snapshots")]
+impl ::sdkgen_runtime::de::Object for Snapshot {
+    const NAME: &'static str = "Snapshot";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "disk_id",
+        "id",
+        "name",
+        "project_id",
+        "size",
+        "state",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<SnapshotState>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            _ => slots.8 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            disk_id: required(slots.1, "disk_id")?,
+            id: required(slots.2, "id")?,
+            name: required(slots.3, "name")?,
+            project_id: required(slots.4, "project_id")?,
+            size: required(slots.5, "size")?,
+            state: required(slots.6, "state")?,
+            time_created: required(slots.7, "time_created")?,
+            time_modified: required(slots.8, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "snapshots")]
 /// Create-time parameters for a `Snapshot`
 ///
 /// Documented as `SnapshotCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SnapshotCreate {
     /// The `description` field.
     pub description: String,
@@ -9715,19 +15225,54 @@ impl SnapshotCreate {
     }
 }
 #[cfg(feature = "snapshots")]
+impl<'de> ::serde::Deserialize<'de> for SnapshotCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "snapshots")]
+impl ::sdkgen_runtime::de::Object for SnapshotCreate {
+    const NAME: &'static str = "SnapshotCreate";
+    const FIELDS: &'static [&'static str] = &["description", "disk", "name"];
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            disk: required(slots.1, "disk")?,
+            name: required(slots.2, "name")?,
+        })
+    }
+}
+#[cfg(feature = "snapshots")]
 /// A single page of results
 ///
 /// Documented as `SnapshotResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SnapshotResultsPage {
     /// list of items on this page of results
     pub items: Vec<Snapshot>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "snapshots")]
@@ -9752,6 +15297,43 @@ impl SnapshotResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "snapshots")]
+impl<'de> ::serde::Deserialize<'de> for SnapshotResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "snapshots")]
+impl ::sdkgen_runtime::de::Object for SnapshotResultsPage {
+    const NAME: &'static str = "SnapshotResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Snapshot>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `SnapshotState`.
@@ -9816,7 +15398,7 @@ impl<'de> ::serde::Deserialize<'de> for SnapshotState {
 /// `SpoofLoginBody`.
 ///
 /// Documented as `SpoofLoginBody`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SpoofLoginBody {
     /// The `username` field.
     pub username: String,
@@ -9829,11 +15411,44 @@ impl SpoofLoginBody {
         Self { username: username.into() }
     }
 }
+#[cfg(feature = "hidden")]
+impl<'de> ::serde::Deserialize<'de> for SpoofLoginBody {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "hidden")]
+impl ::sdkgen_runtime::de::Object for SpoofLoginBody {
+    const NAME: &'static str = "SpoofLoginBody";
+    const FIELDS: &'static [&'static str] = &["username"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            username: required(slots.0, "username")?,
+        })
+    }
+}
 #[cfg(feature = "session")]
 /// Client view of a \[`SshKey`\]
 ///
 /// Documented as `SshKey`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SshKey {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -9875,10 +15490,73 @@ impl SshKey {
     }
 }
 #[cfg(feature = "session")]
+impl<'de> ::serde::Deserialize<'de> for SshKey {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "session")]
+impl ::sdkgen_runtime::de::Object for SshKey {
+    const NAME: &'static str = "SshKey";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "name",
+        "public_key",
+        "silo_user_id",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            _ => slots.6 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            name: required(slots.2, "name")?,
+            public_key: required(slots.3, "public_key")?,
+            silo_user_id: required(slots.4, "silo_user_id")?,
+            time_created: required(slots.5, "time_created")?,
+            time_modified: required(slots.6, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "session")]
 /// Create-time parameters for an `SshKey`
 ///
 /// Documented as `SshKeyCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SshKeyCreate {
     /// The `description` field.
     pub description: String,
@@ -9904,19 +15582,54 @@ impl SshKeyCreate {
     }
 }
 #[cfg(feature = "session")]
+impl<'de> ::serde::Deserialize<'de> for SshKeyCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "session")]
+impl ::sdkgen_runtime::de::Object for SshKeyCreate {
+    const NAME: &'static str = "SshKeyCreate";
+    const FIELDS: &'static [&'static str] = &["description", "name", "public_key"];
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            name: required(slots.1, "name")?,
+            public_key: required(slots.2, "public_key")?,
+        })
+    }
+}
+#[cfg(feature = "session")]
 /// A single page of results
 ///
 /// Documented as `SshKeyResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SshKeyResultsPage {
     /// list of items on this page of results
     pub items: Vec<SshKey>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "session")]
@@ -9941,6 +15654,43 @@ impl SshKeyResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "session")]
+impl<'de> ::serde::Deserialize<'de> for SshKeyResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "session")]
+impl ::sdkgen_runtime::de::Object for SshKeyResultsPage {
+    const NAME: &'static str = "SshKeyResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<SshKey>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 #[cfg(feature = "system")]
@@ -10006,7 +15756,7 @@ impl<'de> ::serde::Deserialize<'de> for SystemMetricName {
 /// Identity-related metadata that's included in "asset" public API objects (which generally have no name or description)
 ///
 /// Documented as `SystemUpdate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SystemUpdate {
     /// unique, immutable, system-controlled identifier for each resource
     pub id: String,
@@ -10036,19 +15786,66 @@ impl SystemUpdate {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SystemUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SystemUpdate {
+    const NAME: &'static str = "SystemUpdate";
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "time_created",
+        "time_modified",
+        "version",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            time_created: required(slots.1, "time_created")?,
+            time_modified: required(slots.2, "time_modified")?,
+            version: required(slots.3, "version")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `SystemUpdateResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SystemUpdateResultsPage {
     /// list of items on this page of results
     pub items: Vec<SystemUpdate>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -10076,10 +15873,47 @@ impl SystemUpdateResultsPage {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SystemUpdateResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SystemUpdateResultsPage {
+    const NAME: &'static str = "SystemUpdateResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<SystemUpdate>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// `SystemUpdateStart`.
 ///
 /// Documented as `SystemUpdateStart`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SystemUpdateStart {
     /// The `version` field.
     pub version: String,
@@ -10093,10 +15927,43 @@ impl SystemUpdateStart {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SystemUpdateStart {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SystemUpdateStart {
+    const NAME: &'static str = "SystemUpdateStart";
+    const FIELDS: &'static [&'static str] = &["version"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            version: required(slots.0, "version")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// `SystemVersion`.
 ///
 /// Documented as `SystemVersion`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SystemVersion {
     /// The `status` field.
     pub status: UpdateStatus,
@@ -10117,12 +15984,49 @@ impl SystemVersion {
         }
     }
 }
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for SystemVersion {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for SystemVersion {
+    const NAME: &'static str = "SystemVersion";
+    const FIELDS: &'static [&'static str] = &["status", "version_range"];
+    type Slots = (Option<UpdateStatus>, Option<VersionRange>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            status: required(slots.0, "status")?,
+            version_range: required(slots.1, "version_range")?,
+        })
+    }
+}
 /// The schema for a timeseries.
 ///
 /// This includes the name of the timeseries, as well as the datum type of its metric and the schema for each field.
 ///
 /// Documented as `TimeseriesSchema`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct TimeseriesSchema {
     /// The `created` field.
     pub created: ::sdkgen_runtime::Timestamp,
@@ -10150,20 +16054,65 @@ impl TimeseriesSchema {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for TimeseriesSchema {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for TimeseriesSchema {
+    const NAME: &'static str = "TimeseriesSchema";
+    const FIELDS: &'static [&'static str] = &[
+        "created",
+        "datum_type",
+        "field_schema",
+        "timeseries_name",
+    ];
+    type Slots = (
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<DatumType>,
+        Option<Vec<FieldSchema>>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            created: required(slots.0, "created")?,
+            datum_type: required(slots.1, "datum_type")?,
+            field_schema: required(slots.2, "field_schema")?,
+            timeseries_name: required(slots.3, "timeseries_name")?,
+        })
+    }
+}
 #[cfg(feature = "metrics")]
 /// A single page of results
 ///
 /// Documented as `TimeseriesSchemaResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct TimeseriesSchemaResultsPage {
     /// list of items on this page of results
     pub items: Vec<TimeseriesSchema>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "metrics")]
@@ -10190,11 +16139,48 @@ impl TimeseriesSchemaResultsPage {
         self
     }
 }
+#[cfg(feature = "metrics")]
+impl<'de> ::serde::Deserialize<'de> for TimeseriesSchemaResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "metrics")]
+impl ::sdkgen_runtime::de::Object for TimeseriesSchemaResultsPage {
+    const NAME: &'static str = "TimeseriesSchemaResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<TimeseriesSchema>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// Identity-related metadata that's included in "asset" public API objects (which generally have no name or description)
 ///
 /// Documented as `UpdateDeployment`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UpdateDeployment {
     /// unique, immutable, system-controlled identifier for each resource
     pub id: String,
@@ -10228,19 +16214,70 @@ impl UpdateDeployment {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for UpdateDeployment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for UpdateDeployment {
+    const NAME: &'static str = "UpdateDeployment";
+    const FIELDS: &'static [&'static str] = &[
+        "id",
+        "status",
+        "time_created",
+        "time_modified",
+        "version",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<UpdateStatus>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            status: required(slots.1, "status")?,
+            time_created: required(slots.2, "time_created")?,
+            time_modified: required(slots.3, "time_modified")?,
+            version: required(slots.4, "version")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `UpdateDeploymentResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UpdateDeploymentResultsPage {
     /// list of items on this page of results
     pub items: Vec<UpdateDeployment>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -10265,6 +16302,43 @@ impl UpdateDeploymentResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for UpdateDeploymentResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for UpdateDeploymentResultsPage {
+    const NAME: &'static str = "UpdateDeploymentResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<UpdateDeployment>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `UpdateStatusUpdatingStatus`.
@@ -10316,13 +16390,36 @@ impl<'de> ::serde::Deserialize<'de> for UpdateStatusUpdatingStatus {
 /// `UpdateStatus` of `updating`.
 ///
 /// Documented as `UpdateStatusUpdating`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct UpdateStatusUpdating {}
 impl UpdateStatusUpdating {
     /// An `UpdateStatusUpdating` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UpdateStatusUpdating {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for UpdateStatusUpdating {
+    const NAME: &'static str = "UpdateStatusUpdating";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `UpdateStatusSteadyStatus`.
@@ -10374,13 +16471,36 @@ impl<'de> ::serde::Deserialize<'de> for UpdateStatusSteadyStatus {
 /// `UpdateStatus` of `steady`.
 ///
 /// Documented as `UpdateStatusSteady`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct UpdateStatusSteady {}
 impl UpdateStatusSteady {
     /// An `UpdateStatusSteady` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UpdateStatusSteady {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for UpdateStatusSteady {
+    const NAME: &'static str = "UpdateStatusSteady";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 /// `UpdateStatus`.
@@ -10455,7 +16575,7 @@ impl ::serde::Serialize for UpdateStatus {
 /// Identity-related metadata that's included in "asset" public API objects (which generally have no name or description)
 ///
 /// Documented as `UpdateableComponent`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UpdateableComponent {
     /// The `component_type` field.
     pub component_type: UpdateableComponentType,
@@ -10500,20 +16620,81 @@ impl UpdateableComponent {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for UpdateableComponent {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for UpdateableComponent {
+    const NAME: &'static str = "UpdateableComponent";
+    const FIELDS: &'static [&'static str] = &[
+        "component_type",
+        "device_id",
+        "id",
+        "status",
+        "system_version",
+        "time_created",
+        "time_modified",
+        "version",
+    ];
+    type Slots = (
+        Option<UpdateableComponentType>,
+        Option<String>,
+        Option<String>,
+        Option<UpdateStatus>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            _ => slots.7 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            component_type: required(slots.0, "component_type")?,
+            device_id: required(slots.1, "device_id")?,
+            id: required(slots.2, "id")?,
+            status: required(slots.3, "status")?,
+            system_version: required(slots.4, "system_version")?,
+            time_created: required(slots.5, "time_created")?,
+            time_modified: required(slots.6, "time_modified")?,
+            version: required(slots.7, "version")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `UpdateableComponentResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UpdateableComponentResultsPage {
     /// list of items on this page of results
     pub items: Vec<UpdateableComponent>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -10538,6 +16719,43 @@ impl UpdateableComponentResultsPage {
     pub fn clear_next_page(mut self) -> Self {
         self.next_page = Some(None);
         self
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for UpdateableComponentResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for UpdateableComponentResultsPage {
+    const NAME: &'static str = "UpdateableComponentResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<UpdateableComponent>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
     }
 }
 /// `UpdateableComponentType`.
@@ -10634,7 +16852,7 @@ impl<'de> ::serde::Deserialize<'de> for UpdateableComponentType {
 /// Client view of a \[`User`\]
 ///
 /// Documented as `User`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct User {
     /// Human-readable name that can identify the user
     pub display_name: String,
@@ -10659,11 +16877,50 @@ impl User {
         }
     }
 }
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
+impl<'de> ::serde::Deserialize<'de> for User {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "hidden", feature = "silos", feature = "system"))]
+impl ::sdkgen_runtime::de::Object for User {
+    const NAME: &'static str = "User";
+    const FIELDS: &'static [&'static str] = &["display_name", "id", "silo_id"];
+    type Slots = (Option<String>, Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            display_name: required(slots.0, "display_name")?,
+            id: required(slots.1, "id")?,
+            silo_id: required(slots.2, "silo_id")?,
+        })
+    }
+}
 #[cfg(feature = "system")]
 /// Client view of a \[`UserBuiltin`\]
 ///
 /// Documented as `UserBuiltin`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UserBuiltin {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -10697,19 +16954,70 @@ impl UserBuiltin {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for UserBuiltin {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for UserBuiltin {
+    const NAME: &'static str = "UserBuiltin";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "name",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            _ => slots.4 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            name: required(slots.2, "name")?,
+            time_created: required(slots.3, "time_created")?,
+            time_modified: required(slots.4, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// A single page of results
 ///
 /// Documented as `UserBuiltinResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UserBuiltinResultsPage {
     /// list of items on this page of results
     pub items: Vec<UserBuiltin>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "system")]
@@ -10737,10 +17045,47 @@ impl UserBuiltinResultsPage {
     }
 }
 #[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for UserBuiltinResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for UserBuiltinResultsPage {
+    const NAME: &'static str = "UserBuiltinResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<UserBuiltin>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "system")]
 /// Create-time parameters for a `User`
 ///
 /// Documented as `UserCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UserCreate {
     /// username used to log in
     pub external_id: String,
@@ -10759,6 +17104,43 @@ impl UserCreate {
             external_id: external_id.into(),
             password: password.into(),
         }
+    }
+}
+#[cfg(feature = "system")]
+impl<'de> ::serde::Deserialize<'de> for UserCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "system")]
+impl ::sdkgen_runtime::de::Object for UserCreate {
+    const NAME: &'static str = "UserCreate";
+    const FIELDS: &'static [&'static str] = &["external_id", "password"];
+    type Slots = (Option<String>, Option<UserPassword>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            external_id: required(slots.0, "external_id")?,
+            password: required(slots.1, "password")?,
+        })
     }
 }
 /// `UserPasswordPasswordUserPasswordValue`.
@@ -10810,7 +17192,7 @@ impl<'de> ::serde::Deserialize<'de> for UserPasswordPasswordUserPasswordValue {
 /// Sets the user's password to the provided value
 ///
 /// Documented as `UserPasswordPassword`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UserPasswordPassword {
     /// Passwords may be subject to additional constraints.
     pub details: String,
@@ -10820,6 +17202,37 @@ impl UserPasswordPassword {
     #[inline]
     pub fn new(details: impl Into<String>) -> Self {
         Self { details: details.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserPasswordPassword {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for UserPasswordPassword {
+    const NAME: &'static str = "UserPasswordPassword";
+    const FIELDS: &'static [&'static str] = &["details"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            details: required(slots.0, "details")?,
+        })
     }
 }
 /// `UserPasswordInvalidPasswordUserPasswordValue`.
@@ -10871,13 +17284,36 @@ impl<'de> ::serde::Deserialize<'de> for UserPasswordInvalidPasswordUserPasswordV
 /// Invalidates any current password (disabling password authentication)
 ///
 /// Documented as `UserPasswordInvalidPassword`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct UserPasswordInvalidPassword {}
 impl UserPasswordInvalidPassword {
     /// A `UserPasswordInvalidPassword` with its required fields; the optional ones start empty.
     #[inline]
     pub fn new() -> Self {
         Self {}
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for UserPasswordInvalidPassword {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for UserPasswordInvalidPassword {
+    const NAME: &'static str = "UserPasswordInvalidPassword";
+    const FIELDS: &'static [&'static str] = &[];
+    type Slots = ();
+    fn empty() -> Self::Slots {}
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        _: &mut Self::Slots,
+        _: usize,
+        _: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+        Ok(Self {})
     }
 }
 #[cfg(feature = "system")]
@@ -10956,16 +17392,12 @@ impl ::serde::Serialize for UserPassword {
 /// A single page of results
 ///
 /// Documented as `UserResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UserResultsPage {
     /// list of items on this page of results
     pub items: Vec<User>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(any(feature = "silos", feature = "system"))]
@@ -10992,11 +17424,48 @@ impl UserResultsPage {
         self
     }
 }
+#[cfg(any(feature = "silos", feature = "system"))]
+impl<'de> ::serde::Deserialize<'de> for UserResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(any(feature = "silos", feature = "system"))]
+impl ::sdkgen_runtime::de::Object for UserResultsPage {
+    const NAME: &'static str = "UserResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<User>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
 #[cfg(feature = "login")]
 /// Credentials for local user login
 ///
 /// Documented as `UsernamePasswordCredentials`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UsernamePasswordCredentials {
     /// Passwords may be subject to additional constraints.
     pub password: String,
@@ -11014,10 +17483,47 @@ impl UsernamePasswordCredentials {
         }
     }
 }
+#[cfg(feature = "login")]
+impl<'de> ::serde::Deserialize<'de> for UsernamePasswordCredentials {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "login")]
+impl ::sdkgen_runtime::de::Object for UsernamePasswordCredentials {
+    const NAME: &'static str = "UsernamePasswordCredentials";
+    const FIELDS: &'static [&'static str] = &["password", "username"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            password: required(slots.0, "password")?,
+            username: required(slots.1, "username")?,
+        })
+    }
+}
 /// `VersionRange`.
 ///
 /// Documented as `VersionRange`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VersionRange {
     /// The `high` field.
     pub high: String,
@@ -11034,11 +17540,46 @@ impl VersionRange {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for VersionRange {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VersionRange {
+    const NAME: &'static str = "VersionRange";
+    const FIELDS: &'static [&'static str] = &["high", "low"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            high: required(slots.0, "high")?,
+            low: required(slots.1, "low")?,
+        })
+    }
+}
 #[cfg(feature = "vpcs")]
 /// Client view of a \[`Vpc`\]
 ///
 /// Documented as `Vpc`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Vpc {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -11089,10 +17630,81 @@ impl Vpc {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for Vpc {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for Vpc {
+    const NAME: &'static str = "Vpc";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "dns_name",
+        "id",
+        "ipv6_prefix",
+        "name",
+        "project_id",
+        "system_router_id",
+        "time_created",
+        "time_modified",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            _ => slots.8 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            dns_name: required(slots.1, "dns_name")?,
+            id: required(slots.2, "id")?,
+            ipv6_prefix: required(slots.3, "ipv6_prefix")?,
+            name: required(slots.4, "name")?,
+            project_id: required(slots.5, "project_id")?,
+            system_router_id: required(slots.6, "system_router_id")?,
+            time_created: required(slots.7, "time_created")?,
+            time_modified: required(slots.8, "time_modified")?,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Create-time parameters for a `Vpc`
 ///
 /// Documented as `VpcCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcCreate {
     /// The `description` field.
     pub description: String,
@@ -11101,11 +17713,7 @@ pub struct VpcCreate {
     /// The IPv6 prefix for this VPC.
     ///
     /// All IPv6 subnets created from this VPC must be taken from this range, which sould be a Unique Local Address in the range `fd00::/48`. The default VPC Subnet will have the first `/64` range from this prefix.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6_prefix: Option<Option<String>>,
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
@@ -11140,10 +17748,61 @@ impl VpcCreate {
         self
     }
 }
+#[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcCreate {
+    const NAME: &'static str = "VpcCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "dns_name",
+        "ipv6_prefix",
+        "name",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            dns_name: required(slots.1, "dns_name")?,
+            ipv6_prefix: slots.2,
+            name: required(slots.3, "name")?,
+        })
+    }
+}
 /// A single rule in a VPC firewall
 ///
 /// Documented as `VpcFirewallRule`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRule {
     /// whether traffic matching the rule should be allowed or dropped
     pub action: VpcFirewallRuleAction,
@@ -11202,6 +17861,87 @@ impl VpcFirewallRule {
             time_modified: time_modified.into(),
             vpc_id: vpc_id.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRule {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRule {
+    const NAME: &'static str = "VpcFirewallRule";
+    const FIELDS: &'static [&'static str] = &[
+        "action",
+        "description",
+        "direction",
+        "filters",
+        "id",
+        "name",
+        "priority",
+        "status",
+        "targets",
+        "time_created",
+        "time_modified",
+        "vpc_id",
+    ];
+    type Slots = (
+        Option<VpcFirewallRuleAction>,
+        Option<String>,
+        Option<VpcFirewallRuleDirection>,
+        Option<VpcFirewallRuleFilter>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<VpcFirewallRuleStatus>,
+        Option<Vec<VpcFirewallRuleTarget>>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            7 => slots.7 = value.get()?,
+            8 => slots.8 = value.get()?,
+            9 => slots.9 = value.get()?,
+            10 => slots.10 = value.get()?,
+            _ => slots.11 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            action: required(slots.0, "action")?,
+            description: required(slots.1, "description")?,
+            direction: required(slots.2, "direction")?,
+            filters: required(slots.3, "filters")?,
+            id: required(slots.4, "id")?,
+            name: required(slots.5, "name")?,
+            priority: required(slots.6, "priority")?,
+            status: required(slots.7, "status")?,
+            targets: required(slots.8, "targets")?,
+            time_created: required(slots.9, "time_created")?,
+            time_modified: required(slots.10, "time_modified")?,
+            vpc_id: required(slots.11, "vpc_id")?,
+        })
     }
 }
 /// `VpcFirewallRuleAction`.
@@ -11307,28 +18047,16 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleDirection {
 /// Filter for a firewall rule. A given packet must match every field that is present for the rule to apply to it. A packet matches a field if any entry in that field matches the packet.
 ///
 /// Documented as `VpcFirewallRuleFilter`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct VpcFirewallRuleFilter {
     /// If present, the sources (if incoming) or destinations (if outgoing) this rule applies to.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub hosts: Option<Option<Vec<VpcFirewallRuleHostFilter>>>,
     /// If present, the destination ports this rule applies to.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ports: Option<Option<Vec<String>>>,
     /// If present, the networking protocols this rule applies to.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protocols: Option<Option<Vec<VpcFirewallRuleProtocol>>>,
 }
 impl VpcFirewallRuleFilter {
@@ -11387,6 +18115,46 @@ impl VpcFirewallRuleFilter {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleFilter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleFilter {
+    const NAME: &'static str = "VpcFirewallRuleFilter";
+    const FIELDS: &'static [&'static str] = &["hosts", "ports", "protocols"];
+    type Slots = (
+        Option<Option<Vec<VpcFirewallRuleHostFilter>>>,
+        Option<Option<Vec<String>>>,
+        Option<Option<Vec<VpcFirewallRuleProtocol>>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            hosts: slots.0,
+            ports: slots.1,
+            protocols: slots.2,
+        })
+    }
+}
 /// `VpcFirewallRuleHostFilterVpcType`.
 ///
 /// Documented as `VpcFirewallRuleHostFilterVpcType`. Values this version does not know are kept in `Unknown`.
@@ -11436,7 +18204,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterVpcType {
 /// The rule applies to traffic from/to all instances in the VPC
 ///
 /// Documented as `VpcFirewallRuleHostFilterVpc`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleHostFilterVpc {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -11446,6 +18214,37 @@ impl VpcFirewallRuleHostFilterVpc {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterVpc {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleHostFilterVpc {
+    const NAME: &'static str = "VpcFirewallRuleHostFilterVpc";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `VpcFirewallRuleHostFilterSubnetType`.
@@ -11497,7 +18296,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterSubnetType {
 /// The rule applies to traffic from/to all instances in the VPC Subnet
 ///
 /// Documented as `VpcFirewallRuleHostFilterSubnet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleHostFilterSubnet {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -11507,6 +18306,37 @@ impl VpcFirewallRuleHostFilterSubnet {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterSubnet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleHostFilterSubnet {
+    const NAME: &'static str = "VpcFirewallRuleHostFilterSubnet";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `VpcFirewallRuleHostFilterInstanceType`.
@@ -11558,7 +18388,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterInstanceType {
 /// The rule applies to traffic from/to this specific instance
 ///
 /// Documented as `VpcFirewallRuleHostFilterInstance`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleHostFilterInstance {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -11568,6 +18398,37 @@ impl VpcFirewallRuleHostFilterInstance {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterInstance {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleHostFilterInstance {
+    const NAME: &'static str = "VpcFirewallRuleHostFilterInstance";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `VpcFirewallRuleHostFilterIpType`.
@@ -11619,7 +18480,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterIpType {
 /// The rule applies to traffic from/to a specific IP address
 ///
 /// Documented as `VpcFirewallRuleHostFilterIp`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleHostFilterIp {
     /// The `value` field.
     pub value: String,
@@ -11629,6 +18490,37 @@ impl VpcFirewallRuleHostFilterIp {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterIp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleHostFilterIp {
+    const NAME: &'static str = "VpcFirewallRuleHostFilterIp";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `VpcFirewallRuleHostFilterIpNetType`.
@@ -11680,7 +18572,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterIpNetType {
 /// The rule applies to traffic from/to a specific IP subnet
 ///
 /// Documented as `VpcFirewallRuleHostFilterIpNet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleHostFilterIpNet {
     /// The `value` field.
     pub value: String,
@@ -11690,6 +18582,37 @@ impl VpcFirewallRuleHostFilterIpNet {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleHostFilterIpNet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleHostFilterIpNet {
+    const NAME: &'static str = "VpcFirewallRuleHostFilterIpNet";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// The `VpcFirewallRuleHostFilter` is used to filter traffic on the basis of its source or destination host.
@@ -11962,7 +18885,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetVpcType {
 /// The rule applies to all instances in the VPC
 ///
 /// Documented as `VpcFirewallRuleTargetVpc`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleTargetVpc {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -11972,6 +18895,37 @@ impl VpcFirewallRuleTargetVpc {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetVpc {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleTargetVpc {
+    const NAME: &'static str = "VpcFirewallRuleTargetVpc";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `VpcFirewallRuleTargetSubnetType`.
@@ -12023,7 +18977,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetSubnetType {
 /// The rule applies to all instances in the VPC Subnet
 ///
 /// Documented as `VpcFirewallRuleTargetSubnet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleTargetSubnet {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -12033,6 +18987,37 @@ impl VpcFirewallRuleTargetSubnet {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetSubnet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleTargetSubnet {
+    const NAME: &'static str = "VpcFirewallRuleTargetSubnet";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `VpcFirewallRuleTargetInstanceType`.
@@ -12084,7 +19069,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetInstanceType {
 /// The rule applies to this specific instance
 ///
 /// Documented as `VpcFirewallRuleTargetInstance`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleTargetInstance {
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub value: String,
@@ -12094,6 +19079,37 @@ impl VpcFirewallRuleTargetInstance {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetInstance {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleTargetInstance {
+    const NAME: &'static str = "VpcFirewallRuleTargetInstance";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `VpcFirewallRuleTargetIpType`.
@@ -12145,7 +19161,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetIpType {
 /// The rule applies to a specific IP address
 ///
 /// Documented as `VpcFirewallRuleTargetIp`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleTargetIp {
     /// The `value` field.
     pub value: String,
@@ -12155,6 +19171,37 @@ impl VpcFirewallRuleTargetIp {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetIp {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleTargetIp {
+    const NAME: &'static str = "VpcFirewallRuleTargetIp";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// `VpcFirewallRuleTargetIpNetType`.
@@ -12206,7 +19253,7 @@ impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetIpNetType {
 /// The rule applies to a specific IP subnet
 ///
 /// Documented as `VpcFirewallRuleTargetIpNet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleTargetIpNet {
     /// The `value` field.
     pub value: String,
@@ -12216,6 +19263,37 @@ impl VpcFirewallRuleTargetIpNet {
     #[inline]
     pub fn new(value: impl Into<String>) -> Self {
         Self { value: value.into() }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleTargetIpNet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleTargetIpNet {
+    const NAME: &'static str = "VpcFirewallRuleTargetIpNet";
+    const FIELDS: &'static [&'static str] = &["value"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            value: required(slots.0, "value")?,
+        })
     }
 }
 /// A `VpcFirewallRuleTarget` is used to specify the set of \[`Instance`\]s to which a firewall rule applies.
@@ -12337,7 +19415,7 @@ impl ::serde::Serialize for VpcFirewallRuleTarget {
 /// A single rule in a VPC firewall
 ///
 /// Documented as `VpcFirewallRuleUpdate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleUpdate {
     /// whether traffic matching the rule should be allowed or dropped
     pub action: VpcFirewallRuleAction,
@@ -12382,11 +19460,76 @@ impl VpcFirewallRuleUpdate {
         }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleUpdate {
+    const NAME: &'static str = "VpcFirewallRuleUpdate";
+    const FIELDS: &'static [&'static str] = &[
+        "action",
+        "description",
+        "direction",
+        "filters",
+        "name",
+        "priority",
+        "status",
+        "targets",
+    ];
+    type Slots = (
+        Option<VpcFirewallRuleAction>,
+        Option<String>,
+        Option<VpcFirewallRuleDirection>,
+        Option<VpcFirewallRuleFilter>,
+        Option<String>,
+        Option<i64>,
+        Option<VpcFirewallRuleStatus>,
+        Option<Vec<VpcFirewallRuleTarget>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            _ => slots.7 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            action: required(slots.0, "action")?,
+            description: required(slots.1, "description")?,
+            direction: required(slots.2, "direction")?,
+            filters: required(slots.3, "filters")?,
+            name: required(slots.4, "name")?,
+            priority: required(slots.5, "priority")?,
+            status: required(slots.6, "status")?,
+            targets: required(slots.7, "targets")?,
+        })
+    }
+}
 #[cfg(feature = "vpcs")]
 /// Updateable properties of a `Vpc`'s firewall Note that VpcFirewallRules are implicitly created along with a Vpc, so there is no explicit creation.
 ///
 /// Documented as `VpcFirewallRuleUpdateParams`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRuleUpdateParams {
     /// The `rules` field.
     pub rules: Vec<VpcFirewallRuleUpdate>,
@@ -12400,10 +19543,43 @@ impl VpcFirewallRuleUpdateParams {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRuleUpdateParams {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcFirewallRuleUpdateParams {
+    const NAME: &'static str = "VpcFirewallRuleUpdateParams";
+    const FIELDS: &'static [&'static str] = &["rules"];
+    type Slots = (Option<Vec<VpcFirewallRuleUpdate>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            rules: required(slots.0, "rules")?,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Collection of a Vpc's firewall rules
 ///
 /// Documented as `VpcFirewallRules`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcFirewallRules {
     /// The `rules` field.
     pub rules: Vec<VpcFirewallRule>,
@@ -12417,19 +19593,48 @@ impl VpcFirewallRules {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcFirewallRules {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcFirewallRules {
+    const NAME: &'static str = "VpcFirewallRules";
+    const FIELDS: &'static [&'static str] = &["rules"];
+    type Slots = (Option<Vec<VpcFirewallRule>>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            rules: required(slots.0, "rules")?,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// A single page of results
 ///
 /// Documented as `VpcResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcResultsPage {
     /// list of items on this page of results
     pub items: Vec<Vpc>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "vpcs")]
@@ -12457,10 +19662,47 @@ impl VpcResultsPage {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcResultsPage {
+    const NAME: &'static str = "VpcResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<Vpc>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// A VPC router defines a series of rules that indicate where traffic should be sent depending on its destination.
 ///
 /// Documented as `VpcRouter`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcRouter {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -12502,10 +19744,73 @@ impl VpcRouter {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcRouter {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcRouter {
+    const NAME: &'static str = "VpcRouter";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "kind",
+        "name",
+        "time_created",
+        "time_modified",
+        "vpc_id",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<VpcRouterKind>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            _ => slots.6 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            kind: required(slots.2, "kind")?,
+            name: required(slots.3, "name")?,
+            time_created: required(slots.4, "time_created")?,
+            time_modified: required(slots.5, "time_modified")?,
+            vpc_id: required(slots.6, "vpc_id")?,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Create-time parameters for a `VpcRouter`
 ///
 /// Documented as `VpcRouterCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcRouterCreate {
     /// The `description` field.
     pub description: String,
@@ -12521,6 +19826,43 @@ impl VpcRouterCreate {
             description: description.into(),
             name: name.into(),
         }
+    }
+}
+#[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcRouterCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcRouterCreate {
+    const NAME: &'static str = "VpcRouterCreate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            name: required(slots.1, "name")?,
+        })
     }
 }
 /// `VpcRouterKind`.
@@ -12577,16 +19919,12 @@ impl<'de> ::serde::Deserialize<'de> for VpcRouterKind {
 /// A single page of results
 ///
 /// Documented as `VpcRouterResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcRouterResultsPage {
     /// list of items on this page of results
     pub items: Vec<VpcRouter>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "vpcs")]
@@ -12614,24 +19952,53 @@ impl VpcRouterResultsPage {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcRouterResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcRouterResultsPage {
+    const NAME: &'static str = "VpcRouterResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<VpcRouter>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a `VpcRouter`
 ///
 /// Documented as `VpcRouterUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct VpcRouterUpdate {
     /// The `description` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// The `name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
 }
 #[cfg(feature = "vpcs")]
@@ -12672,10 +20039,46 @@ impl VpcRouterUpdate {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcRouterUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcRouterUpdate {
+    const NAME: &'static str = "VpcRouterUpdate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<Option<String>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            description: slots.0,
+            name: slots.1,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// A VPC subnet represents a logical grouping for instances that allows network traffic between them, within a IPv4 subnetwork or optionall an IPv6 subnetwork.
 ///
 /// Documented as `VpcSubnet`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcSubnet {
     /// human-readable free-form text about a resource
     pub description: String,
@@ -12722,10 +20125,77 @@ impl VpcSubnet {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcSubnet {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcSubnet {
+    const NAME: &'static str = "VpcSubnet";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "id",
+        "ipv4_block",
+        "ipv6_block",
+        "name",
+        "time_created",
+        "time_modified",
+        "vpc_id",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<::sdkgen_runtime::Timestamp>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None, None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            3 => slots.3 = value.get()?,
+            4 => slots.4 = value.get()?,
+            5 => slots.5 = value.get()?,
+            6 => slots.6 = value.get()?,
+            _ => slots.7 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            id: required(slots.1, "id")?,
+            ipv4_block: required(slots.2, "ipv4_block")?,
+            ipv6_block: required(slots.3, "ipv6_block")?,
+            name: required(slots.4, "name")?,
+            time_created: required(slots.5, "time_created")?,
+            time_modified: required(slots.6, "time_modified")?,
+            vpc_id: required(slots.7, "vpc_id")?,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Create-time parameters for a `VpcSubnet`
 ///
 /// Documented as `VpcSubnetCreate`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcSubnetCreate {
     /// The `description` field.
     pub description: String,
@@ -12736,11 +20206,7 @@ pub struct VpcSubnetCreate {
     /// The IPv6 address range for this subnet.
     ///
     /// It must be allocated from the RFC 4193 Unique Local Address range, with the prefix equal to the parent VPC's prefix. A random `/64` block will be assigned if one is not provided. It must not overlap with any existing subnet in the VPC.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ipv6_block: Option<Option<String>>,
     /// Names must begin with a lower case ASCII letter, be composed exclusively of lowercase ASCII, uppercase ASCII, numbers, and '-', and may not end with a '-'. Names cannot be a UUID though they may contain a UUID.
     pub name: String,
@@ -12776,19 +20242,66 @@ impl VpcSubnetCreate {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcSubnetCreate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcSubnetCreate {
+    const NAME: &'static str = "VpcSubnetCreate";
+    const FIELDS: &'static [&'static str] = &[
+        "description",
+        "ipv4_block",
+        "ipv6_block",
+        "name",
+    ];
+    type Slots = (
+        Option<String>,
+        Option<String>,
+        Option<Option<String>>,
+        Option<String>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            2 => slots.2 = value.get()?,
+            _ => slots.3 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            description: required(slots.0, "description")?,
+            ipv4_block: required(slots.1, "ipv4_block")?,
+            ipv6_block: slots.2,
+            name: required(slots.3, "name")?,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// A single page of results
 ///
 /// Documented as `VpcSubnetResultsPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct VpcSubnetResultsPage {
     /// list of items on this page of results
     pub items: Vec<VpcSubnet>,
     /// token used to fetch the next page of results (if any)
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_page: Option<Option<String>>,
 }
 #[cfg(feature = "vpcs")]
@@ -12816,24 +20329,53 @@ impl VpcSubnetResultsPage {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcSubnetResultsPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcSubnetResultsPage {
+    const NAME: &'static str = "VpcSubnetResultsPage";
+    const FIELDS: &'static [&'static str] = &["items", "next_page"];
+    type Slots = (Option<Vec<VpcSubnet>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            items: required(slots.0, "items")?,
+            next_page: slots.1,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a `VpcSubnet`
 ///
 /// Documented as `VpcSubnetUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct VpcSubnetUpdate {
     /// The `description` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// The `name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
 }
 #[cfg(feature = "vpcs")]
@@ -12874,31 +20416,55 @@ impl VpcSubnetUpdate {
     }
 }
 #[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcSubnetUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcSubnetUpdate {
+    const NAME: &'static str = "VpcSubnetUpdate";
+    const FIELDS: &'static [&'static str] = &["description", "name"];
+    type Slots = (Option<Option<String>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            description: slots.0,
+            name: slots.1,
+        })
+    }
+}
+#[cfg(feature = "vpcs")]
 /// Updateable properties of a `Vpc`
 ///
 /// Documented as `VpcUpdate`.
-#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, ::serde::Serialize)]
 pub struct VpcUpdate {
     /// The `description` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<Option<String>>,
     /// The `dns_name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dns_name: Option<Option<String>>,
     /// The `name` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Option<String>>,
 }
 #[cfg(feature = "vpcs")]
@@ -12950,5 +20516,47 @@ impl VpcUpdate {
     pub fn clear_name(mut self) -> Self {
         self.name = Some(None);
         self
+    }
+}
+#[cfg(feature = "vpcs")]
+impl<'de> ::serde::Deserialize<'de> for VpcUpdate {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+#[cfg(feature = "vpcs")]
+impl ::sdkgen_runtime::de::Object for VpcUpdate {
+    const NAME: &'static str = "VpcUpdate";
+    const FIELDS: &'static [&'static str] = &["description", "dns_name", "name"];
+    type Slots = (
+        Option<Option<String>>,
+        Option<Option<String>>,
+        Option<Option<String>>,
+    );
+    fn empty() -> Self::Slots {
+        (None, None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            1 => slots.1 = value.get()?,
+            _ => slots.2 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        Ok(Self {
+            description: slots.0,
+            dns_name: slots.1,
+            name: slots.2,
+        })
     }
 }

@@ -3,16 +3,12 @@
 /// One page of messages.
 ///
 /// Documented as `MessagePage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct MessagePage {
     /// The `data` field.
     pub data: Vec<Message>,
     /// The `next_cursor` field.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "::sdkgen_runtime::serde_helpers::tri_state"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<Option<String>>,
 }
 impl MessagePage {
@@ -38,15 +34,50 @@ impl MessagePage {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for MessagePage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for MessagePage {
+    const NAME: &'static str = "MessagePage";
+    const FIELDS: &'static [&'static str] = &["data", "next_cursor"];
+    type Slots = (Option<Vec<Message>>, Option<Option<String>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            data: required(slots.0, "data")?,
+            next_cursor: slots.1,
+        })
+    }
+}
 /// One page of search results.
 ///
 /// Documented as `SearchPage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SearchPage {
     /// The `results` field.
     pub results: Vec<Message>,
     /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
 }
 impl SearchPage {
@@ -65,10 +96,45 @@ impl SearchPage {
         self
     }
 }
+impl<'de> ::serde::Deserialize<'de> for SearchPage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for SearchPage {
+    const NAME: &'static str = "SearchPage";
+    const FIELDS: &'static [&'static str] = &["results", "total"];
+    type Slots = (Option<Vec<Message>>, Option<Option<i64>>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            results: required(slots.0, "results")?,
+            total: slots.1.flatten(),
+        })
+    }
+}
 /// A message to create.
 ///
 /// Documented as `NewMessage`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NewMessage {
     /// The `text` field.
     pub text: String,
@@ -80,10 +146,41 @@ impl NewMessage {
         Self { text: text.into() }
     }
 }
+impl<'de> ::serde::Deserialize<'de> for NewMessage {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for NewMessage {
+    const NAME: &'static str = "NewMessage";
+    const FIELDS: &'static [&'static str] = &["text"];
+    type Slots = (Option<String>,);
+    fn empty() -> Self::Slots {
+        (None,)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        _: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        slots.0 = value.get()?;
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            text: required(slots.0, "text")?,
+        })
+    }
+}
 /// A message.
 ///
 /// Documented as `Message`.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Message {
     /// The `id` field.
     pub id: String,
@@ -98,5 +195,40 @@ impl Message {
             id: id.into(),
             text: text.into(),
         }
+    }
+}
+impl<'de> ::serde::Deserialize<'de> for Message {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        d: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        ::sdkgen_runtime::de::object(d)
+    }
+}
+impl ::sdkgen_runtime::de::Object for Message {
+    const NAME: &'static str = "Message";
+    const FIELDS: &'static [&'static str] = &["id", "text"];
+    type Slots = (Option<String>, Option<String>);
+    fn empty() -> Self::Slots {
+        (None, None)
+    }
+    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        slots: &mut Self::Slots,
+        index: usize,
+        value: V,
+    ) -> ::std::result::Result<(), V::Error> {
+        match index {
+            0 => slots.0 = value.get()?,
+            _ => slots.1 = value.get()?,
+        }
+        Ok(())
+    }
+    fn build<E: ::serde::de::Error>(
+        slots: Self::Slots,
+    ) -> ::std::result::Result<Self, E> {
+        use ::sdkgen_runtime::de::required;
+        Ok(Self {
+            id: required(slots.0, "id")?,
+            text: required(slots.1, "text")?,
+        })
     }
 }
