@@ -4,16 +4,6 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serializer;
 
-/// Reads a field that may be absent, `null` or a value into `Option<Option<T>>`: absent is
-/// `None` (through `#[serde(default)]`), `null` is `Some(None)`, a value `Some(Some(v))`.
-pub fn tri_state<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
-}
-
 /// Serializes an optional duration as seconds (a float), the unit vendors document.
 pub fn duration_secs<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
     match d {
