@@ -99,7 +99,7 @@ fn lines(
     p.fixed(0, "}");
 
     p.cfg(cfg);
-    p.line(0, format_args!("impl ::std::fmt::Display for {name} {{"));
+    p.impl_for("impl ::std::fmt::Display", name);
     p.fixed(4, "#[inline]");
     p.fixed(
         4,
@@ -110,14 +110,11 @@ fn lines(
     p.fixed(0, "}");
 
     p.cfg(cfg);
-    p.line(0, format_args!("impl ::serde::Serialize for {name} {{"));
+    p.impl_for("impl ::serde::Serialize", name);
     p.fixed(0, SERIALIZE);
 
     p.cfg(cfg);
-    p.line(
-        0,
-        format_args!("impl<'de> ::serde::Deserialize<'de> for {name} {{"),
-    );
+    p.impl_for("impl<'de> ::serde::Deserialize<'de>", name);
     p.fixed(0, DESERIALIZE);
     for (v, wire) in values.iter().zip(&wires) {
         p.line(12, format_args!("{wire} => Ok(Self::{}),", v.rust_name));

@@ -212,6 +212,29 @@ impl Printed {
         self.line(indent, format_args!("{tail}"));
     }
 
+    /// An associated `const` or `type` whose value is a list (`const A: &[&str] = &[x, y];`,
+    /// `type T = (A, B);`): laid out as [`Printed::list`] lays out a statement's, except that
+    /// prettyplease keeps such an item whole when it is exactly as long as the margin too.
+    pub(super) fn item_list(&mut self, indent: usize, head: &str, items: &[String], tail: &str) {
+        let one_line = indent + head.len() + joined_len(items) + tail.len();
+        if one_line == MARGIN {
+            self.measured_line(indent, format_args!("{head}{}{tail}", items.join(", ")));
+        } else {
+            self.list(indent, head, items, tail);
+        }
+    }
+
+    /// A trait impl's first line, `{head} for {ty} {`: whole when it fits the margin, else
+    /// broken before `for`, as prettyplease breaks it.
+    pub(super) fn impl_for(&mut self, head: &str, ty: &str) {
+        if head.len() + " for ".len() + ty.len() + " {".len() <= MARGIN {
+            self.measured_line(0, format_args!("{head} for {ty} {{"));
+        } else {
+            self.line(0, format_args!("{head}"));
+            self.line(0, format_args!("for {ty} {{"));
+        }
+    }
+
     /// A macro call (`format!(..)`) as the last item of a broken list, its trailing comma
     /// after it: on one line when it fits the margin (the comma not counted), else the
     /// arguments on lines of their own, as many to a line as fit, as prettyplease fills a
@@ -551,6 +574,65 @@ mod tests {
             assert_as_printed(&text, &format!("{len} columns"));
             assert!(text.contains(&format!("\n        {long},\n")), "{text}");
         }
+    }
+
+    /// A trait impl's first line is broken before `for` exactly where prettyplease breaks
+    /// it: at every length around the margin, for each trait the models implement.
+    #[test]
+    fn impl_lines_break_at_the_margin_as_prettyplease_breaks_them() {
+        let mut seen = Vec::new();
+        for head in [
+            "impl<'de> ::serde::Deserialize<'de>",
+            "impl ::sdkgen_runtime::de::Object",
+            "impl ::serde::Serialize",
+            "impl ::std::fmt::Display",
+        ] {
+            for len in 84..=95 {
+                let ty = "T".repeat(len - head.len() - " for  {".len());
+                let mut p = Printed::new();
+                p.impl_for(head, &ty);
+                p.fixed(4, "fn f() {}");
+                p.fixed(0, "}");
+                let text = p.finish().expect("every line fits");
+                assert_as_printed(&text, &format!("{head}: {len} columns"));
+                seen.push((len, text.lines().count() == 3));
+            }
+        }
+        assert!(
+            seen.contains(&(89, true)) && seen.contains(&(90, false)),
+            "{seen:?}"
+        );
+    }
+
+    /// An associated `const` or `type` holding a list stays whole up to the margin, and is
+    /// broken an item a line past it, as prettyplease does.
+    #[test]
+    fn item_lists_break_at_the_margin_as_prettyplease_breaks_them() {
+        let mut seen = Vec::new();
+        for len in 84..=95 {
+            for (head, tail, item) in [
+                ("const FIELDS: &'static [&'static str] = &[", "];", "\"w\""),
+                ("type Slots = (", ");", "Option<W>"),
+            ] {
+                // Two items, the first padded to make the line `len` columns.
+                let pad = len - 4 - head.len() - tail.len() - item.len() - ", ".len();
+                let first = item
+                    .replace('w', &"w".repeat(pad - 2))
+                    .replace('W', &"W".repeat(pad - 8));
+                let items = [first, item.to_owned()];
+                let mut p = Printed::new();
+                p.fixed(0, "impl X {");
+                p.item_list(4, head, &items, tail);
+                p.fixed(0, "}");
+                let text = p.finish().expect("every line fits");
+                assert_as_printed(&text, &format!("{head}: {len} columns"));
+                seen.push((len, text.lines().count() == 3));
+            }
+        }
+        assert!(
+            seen.contains(&(89, true)) && seen.contains(&(90, false)),
+            "{seen:?}"
+        );
     }
 
     #[test]

@@ -308,19 +308,22 @@ fn deserialize(
         0,
         format_args!("impl ::sdkgen_runtime::de::Object for {name} {{"),
     );
-    p.line(
-        4,
-        format_args!(
-            "const NAME: &'static str = {};",
-            Literal::string(&plan.model.spec_name)
-        ),
+    // A string literal is never broken: prettyplease keeps the line whole at any length.
+    let name_const = format!(
+        "const NAME: &'static str = {};",
+        Literal::string(&plan.model.spec_name)
     );
+    if name_const.is_ascii() {
+        p.fixed(4, &name_const);
+    } else {
+        p.line(4, format_args!("{name_const}"));
+    }
     let wires: Vec<String> = plan
         .fields
         .iter()
         .map(|f| Literal::string(&f.field.spec_name).to_string())
         .collect();
-    p.list(
+    p.item_list(
         4,
         "const FIELDS: &'static [&'static str] = &[",
         &wires,
@@ -347,7 +350,7 @@ fn deserialize(
         p.fixed(4, "fn empty() -> Self::Slots {");
         p.fixed(8, "(None,)");
     } else {
-        p.list(4, "type Slots = (", &slots, ");");
+        p.item_list(4, "type Slots = (", &slots, ");");
         p.fixed(4, "fn empty() -> Self::Slots {");
         p.list(8, "(", &nones, ")");
     }
