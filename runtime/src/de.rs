@@ -73,6 +73,7 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
         write!(f, "struct {}", T::NAME)
     }
 
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
         let mut slots = T::empty();
         let mut seen = Seen::default();
@@ -181,20 +182,27 @@ struct Seen {
 
 impl Seen {
     /// Marks field `index`; false when it was already marked.
+    #[inline]
     fn insert(&mut self, index: usize) -> bool {
-        let (word, bit) = match index.checked_sub(64) {
-            None => (&mut self.first, index),
-            Some(i) => {
-                let w = i / 64;
-                if self.rest.len() <= w {
-                    self.rest.resize(w + 1, 0);
-                }
-                (&mut self.rest[w], i % 64)
-            }
-        };
-        let mask = 1u64 << bit;
-        let fresh = *word & mask == 0;
-        *word |= mask;
+        if index < 64 {
+            let mask = 1u64 << index;
+            let fresh = self.first & mask == 0;
+            self.first |= mask;
+            fresh
+        } else {
+            self.insert_rest(index - 64)
+        }
+    }
+
+    #[cold]
+    fn insert_rest(&mut self, i: usize) -> bool {
+        let w = i / 64;
+        if self.rest.len() <= w {
+            self.rest.resize(w + 1, 0);
+        }
+        let mask = 1u64 << (i % 64);
+        let fresh = self.rest[w] & mask == 0;
+        self.rest[w] |= mask;
         fresh
     }
 }
@@ -207,11 +215,33 @@ struct Key {
 }
 
 impl Key {
+    #[inline]
     fn find(&self, name: &[u8]) -> Option<usize> {
-        if self.fields.get(self.hint).map(|f| f.as_bytes()) == Some(name) {
-            return Some(self.hint);
+        if let Some(f) = self.fields.get(self.hint) {
+            if same(f.as_bytes(), name) {
+                return Some(self.hint);
+            }
         }
-        self.fields.iter().position(|f| f.as_bytes() == name)
+        self.fields.iter().position(|f| same(f.as_bytes(), name))
+    }
+}
+
+/// `a == b`, without a call to `memcmp` for the short names fields have: the length, then
+/// two overlapping words (or bytes) that cover the whole of each.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -231,16 +261,19 @@ impl Visitor<'_> for Key {
         f.write_str("field identifier")
     }
 
+    #[inline]
     fn visit_u64<E: de::Error>(self, index: u64) -> Result<Option<usize>, E> {
         Ok(usize::try_from(index)
             .ok()
             .filter(|&i| i < self.fields.len()))
     }
 
+    #[inline]
     fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
         Ok(self.find(name.as_bytes()))
     }
 
+    #[inline]
     fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<Option<usize>, E> {
         Ok(self.find(name))
     }
@@ -537,6 +570,23 @@ mod tests {
             assert!(!seen.insert(i), "{i}");
         }
         assert_eq!(seen.rest.len(), 4);
+    }
+
+    /// `same` is `==` at every length and wherever two names differ.
+    #[test]
+    fn names_compare_as_bytes_do() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same(&a, &a.clone()), "{n}");
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] = b'_';
+                assert!(!same(&a, &b), "{n} {at}");
+            }
+            let mut longer = a.clone();
+            longer.push(b'a');
+            assert!(!same(&a, &longer) && !same(&longer, &a), "{n}");
+        }
     }
 
     #[test]
