@@ -286,8 +286,9 @@ fn lines(api: &Api, plan: &Plan<'_>, cfg: Option<&std::collections::BTreeSet<Str
 
 /// `Deserialize` through the runtime's `de::object`, and the `Object` impl it reads the
 /// model by: its name, its fields' wire names, a slot a field, and the model built from
-/// the slots. A field that is absent and `null` reads as `Some(None)`, which only a field
-/// that may be both keeps apart from absent.
+/// the slots. A `null` reads into a slot as `Some(None)`: a field that may be both absent
+/// and null keeps that apart from absent (`None`); any other optional field flattens both
+/// to `None`, as `#[serde(default)]` on an `Option` does.
 fn deserialize(
     p: &mut Printed,
     plan: &Plan<'_>,
@@ -297,17 +298,11 @@ fn deserialize(
     let name = &plan.model.rust_name;
     let n = plan.fields.len();
     p.cfg(cfg);
-    p.line(
-        0,
-        format_args!("impl<'de> ::serde::Deserialize<'de> for {name} {{"),
-    );
+    p.impl_for("impl<'de> ::serde::Deserialize<'de>", name);
     p.fixed(0, DESERIALIZE);
 
     p.cfg(cfg);
-    p.line(
-        0,
-        format_args!("impl ::sdkgen_runtime::de::Object for {name} {{"),
-    );
+    p.impl_for("impl ::sdkgen_runtime::de::Object", name);
     // A string literal is never broken: prettyplease keeps the line whole at any length.
     let name_const = format!(
         "const NAME: &'static str = {};",
