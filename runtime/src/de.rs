@@ -79,10 +79,7 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
         let mut seen = Seen::default();
         // Bodies usually list fields in the documented order: try the next one first.
         let mut hint = 0;
-        while let Some(key) = map.next_key_seed(Key {
-            fields: T::FIELDS,
-            hint,
-        })? {
+        while let Some(key) = map.next_key_seed(Key::<T>::new(hint))? {
             let Some(index) = key else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
@@ -207,22 +204,34 @@ impl Seen {
     }
 }
 
-/// A map's key: the index of the field it names, or `None` for a key of no field.
-struct Key {
-    fields: &'static [&'static str],
+/// A map's key: the index of the field of `T` it names, or `None` for a key of no field.
+///
+/// A type of its own for each model, as the derive's field enum is: the deserializer's key
+/// reading is then compiled once for each, where it is inlined into the model's loop (one
+/// copy shared by every model is not, and costs a call and a returned `Result` a key).
+struct Key<T> {
     /// The index to try first.
     hint: usize,
+    model: PhantomData<fn() -> T>,
 }
 
-impl Key {
+impl<T: Object> Key<T> {
+    #[inline]
+    fn new(hint: usize) -> Self {
+        Key {
+            hint,
+            model: PhantomData,
+        }
+    }
+
     #[inline]
     fn find(&self, name: &[u8]) -> Option<usize> {
-        if let Some(f) = self.fields.get(self.hint) {
+        if let Some(f) = T::FIELDS.get(self.hint) {
             if same(f.as_bytes(), name) {
                 return Some(self.hint);
             }
         }
-        self.fields.iter().position(|f| same(f.as_bytes(), name))
+        T::FIELDS.iter().position(|f| same(f.as_bytes(), name))
     }
 }
 
@@ -245,7 +254,7 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for Key {
+impl<'de, T: Object> DeserializeSeed<'de> for Key<T> {
     type Value = Option<usize>;
 
     #[inline]
@@ -254,7 +263,7 @@ impl<'de> DeserializeSeed<'de> for Key {
     }
 }
 
-impl Visitor<'_> for Key {
+impl<T: Object> Visitor<'_> for Key<T> {
     type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -263,9 +272,7 @@ impl Visitor<'_> for Key {
 
     #[inline]
     fn visit_u64<E: de::Error>(self, index: u64) -> Result<Option<usize>, E> {
-        Ok(usize::try_from(index)
-            .ok()
-            .filter(|&i| i < self.fields.len()))
+        Ok(usize::try_from(index).ok().filter(|&i| i < T::FIELDS.len()))
     }
 
     #[inline]
@@ -589,12 +596,25 @@ mod tests {
         }
     }
 
+    /// A model of three fields, for its keys.
+    struct Abc;
+
+    impl Object for Abc {
+        const NAME: &'static str = "Abc";
+        const FIELDS: &'static [&'static str] = &["a", "bb", "c"];
+        type Slots = ();
+        fn empty() {}
+        fn read<'de, V: FieldValue<'de>>(_: &mut (), _: usize, _: V) -> Result<(), V::Error> {
+            Ok(())
+        }
+        fn build<E: de::Error>(_: ()) -> Result<Self, E> {
+            Ok(Abc)
+        }
+    }
+
     #[test]
     fn keys_are_found_by_name_bytes_or_index() {
-        let key = |hint| Key {
-            fields: &["a", "bb", "c"],
-            hint,
-        };
+        let key = Key::<Abc>::new;
         for hint in 0..5 {
             assert_eq!(key(hint).find(b"bb"), Some(1));
             assert_eq!(key(hint).find(b"c"), Some(2));
