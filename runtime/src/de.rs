@@ -19,7 +19,9 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde::{Deserialize, Deserializer};
 
 /// A struct model as [`object`] reads it: its fields, read one at a time into slots, then
-/// the struct built from them.
+/// the struct built from them. Hidden, so that a model's page in its crate's docs does not
+/// list this impl (the module's being hidden does not hide it there).
+#[doc(hidden)]
 pub trait Object: Sized {
     /// The struct's name, for the deserializer and for errors (`expected struct Pet`).
     const NAME: &'static str;
