@@ -129,37 +129,26 @@ const DESERIALIZE: &str = "    fn deserialize<D: ::serde::Deserializer<'de>>(
     }
 }";
 
-/// The head of `Object::read` as prettyplease wraps it (too long for one line), for more
-/// than one field; [`READ_ONE`] for one, whose index is always 0.
-const READ: &str = "    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
-        slots: &mut Self::Slots,
-        index: usize,
-        value: V,
-    ) -> ::std::result::Result<(), V::Error> {";
-
-/// The head of `Object::read` of a model with one field.
-const READ_ONE: &str = "    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
-        slots: &mut Self::Slots,
-        _: usize,
-        value: V,
-    ) -> ::std::result::Result<(), V::Error> {";
+/// The head of `Object::read` as prettyplease wraps it (too long for one line), with its
+/// three parameters named (`_` for one the body does not use).
+fn read_head(slots: &str, index: &str, value: &str) -> String {
+    format!(
+        "    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
+        {slots}: &mut Self::Slots,
+        {index}: usize,
+        {value}: V,
+    ) -> ::std::result::Result<(), V::Error> {{"
+    )
+}
 
 /// The head of `Object::build` as prettyplease wraps it.
 const BUILD: &str = "    fn build<E: ::serde::de::Error>(
         slots: Self::Slots,
     ) -> ::std::result::Result<Self, E> {";
 
-/// `Object`'s functions of a model without fields.
-const NO_FIELDS: &str = "    type Slots = ();
-    fn empty() -> Self::Slots {}
-    fn read<'de, V: ::sdkgen_runtime::de::FieldValue<'de>>(
-        _: &mut Self::Slots,
-        _: usize,
-        _: V,
-    ) -> ::std::result::Result<(), V::Error> {
-        Ok(())
-    }
-    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
+/// `Object`'s `build` of a model without fields, and the end of its impl.
+const NO_FIELDS_BUILD: &str =
+    "    fn build<E: ::serde::de::Error>(_: Self::Slots) -> ::std::result::Result<Self, E> {
         Ok(Self {})
     }
 }";
@@ -325,11 +314,16 @@ fn deserialize(
         "];",
     );
     if n == 0 {
-        p.fixed(0, NO_FIELDS);
+        p.fixed(4, "type Slots = ();");
+        p.fixed(4, "fn empty() -> Self::Slots {}");
+        p.fixed(0, &read_head("_", "_", "_"));
+        p.fixed(8, "Ok(())");
+        p.fixed(4, "}");
+        p.fixed(0, NO_FIELDS_BUILD);
         return;
     }
-    // A slot holds what `FieldValue::get` reads: `Option<T>` of a field's type, except a
-    // field that may be absent and null, whose `Option<Option<T>>` is its slot as it is.
+    // A slot is `Option` of what `FieldValue::get` reads: `T` for a required field,
+    // `Option<T>` for any other, so that a `null` reads as `Some(None)`.
     let slots: Vec<String> = plan
         .fields
         .iter()
@@ -351,10 +345,11 @@ fn deserialize(
     }
     p.fixed(4, "}");
     if n == 1 {
-        p.fixed(0, READ_ONE);
+        // The index is always 0.
+        p.fixed(0, &read_head("slots", "_", "value"));
         p.fixed(8, "slots.0 = value.get()?;");
     } else {
-        p.fixed(0, READ);
+        p.fixed(0, &read_head("slots", "index", "value"));
         p.fixed(8, "match index {");
         for i in 0..n {
             if i + 1 < n {
